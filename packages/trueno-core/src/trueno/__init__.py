@@ -1,0 +1,142 @@
+"""trueno: a NumPy- and PyTorch-class tensor library with plugin backends.
+
+``import trueno as np`` is the NumPy / Array API face; ``import trueno.torch as torch`` is the
+PyTorch face. Both run on one engine: the op table, the dispatcher and the backends that
+plugins register through the ``trueno`` entry-point group.
+"""
+
+from __future__ import annotations
+
+import math as _math
+
+from . import _reduction as _red
+from . import random
+from ._creation import (
+    _DEFAULT_CLASS, arange, array, asarray, empty, empty_like, eye, from_dlpack, frombuffer,
+    full, full_like, identity, linspace, logspace, meshgrid, ones, ones_like, tril, triu,
+    zeros, zeros_like,
+)
+from ._device import Device, DeviceAPI, device
+from ._dtypes import (
+    DType, bfloat16, bool_, can_cast, complex64, complex128, finfo, float16, float32, float64,
+    iinfo, int8, int16, int32, int64, isdtype, result_type, uint8, uint16, uint32, uint64,
+)
+from ._elementwise import *  # noqa: F403  (generated from the op table; listed in __all__)
+from ._elementwise import __all__ as _elementwise_all
+from ._errors import (
+    AxisError, BackendError, DeviceError, DTypeError, FormatError, LinAlgError,
+    MissingExtraError, ShapeError, TruenoError, TruenoIndexError,
+)
+from ._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from ._indexing import nonzero
+from ._linalg_ops import dot, inner, matmul, outer, tensordot, vdot, vecdot
+from ._manipulation import (
+    astype, broadcast_arrays, broadcast_shapes, broadcast_to, concat, concatenate, diagonal,
+    expand_dims, flatten, matrix_transpose, moveaxis, permute_dims, ravel, reshape, squeeze,
+    stack, swapaxes, transpose,
+)
+from ._ndarray import ndarray
+from ._optable import OPS, Op
+from ._reduction import (
+    all, amax, amin, any, argmax, argmin, cumprod, cumsum, cumulative_prod, cumulative_sum,
+    logsumexp, max, mean, min, prod, std, sum, var,
+)
+from ._registry import backends, get_num_threads, set_num_threads, use_backend
+from ._sorting import argsort, sort
+from ._strided import StridedArray
+from ._tensor import Tensor
+from .hookspecs import hookimpl
+
+_DEFAULT_CLASS.append(ndarray)
+
+__version__ = "0.1.0"
+__array_api_version__ = "2024.12"
+
+bool = bool_  # noqa: A001  (the Array API name of the dtype)
+e = _math.e
+pi = _math.pi
+inf = _math.inf
+nan = _math.nan
+newaxis = None
+
+
+class _NamespaceInfo:
+    """Array API inspection object returned by ``__array_namespace_info__()``."""
+
+    def capabilities(self) -> dict:
+        return {"boolean indexing": True, "data-dependent shapes": True, "max dimensions": 64}
+
+    def default_device(self):
+        return device("cpu")
+
+    def devices(self) -> list:
+        from ._registry import load_plugins
+        reg = load_plugins()
+        out = [device("cpu")]
+        for t, api in reg.devices.items():
+            try:
+                out += [Device(t, i) for i in range(api.device_count())]
+            except Exception:  # a device whose driver is missing has no devices
+                pass
+        return out
+
+    def default_dtypes(self, *, device=None) -> dict:
+        return {"real floating": float64, "complex floating": complex128, "integral": int64,
+                "indexing": int64}
+
+    def dtypes(self, *, device=None, kind=None) -> dict:
+        from ._dtypes import ALL
+        out = {d.name: d for d in ALL if d is not bfloat16}
+        if kind is not None:
+            out = {n: d for n, d in out.items() if isdtype(d, kind)}
+        return out
+
+
+def __array_namespace_info__() -> _NamespaceInfo:
+    return _NamespaceInfo()
+
+
+def size(x) -> int:
+    """Number of elements (NumPy's ``np.size``)."""
+    return asarray(x).numel() if not isinstance(x, Tensor) else x.numel()
+
+
+def shape(x) -> tuple[int, ...]:
+    return asarray(x).shape
+
+
+def ndim(x) -> int:
+    return asarray(x).ndim
+
+
+def __getattr__(name):
+    # Shims for the extras (DESIGN.md §1): trueno.nn, trueno.optim, trueno.hub, ...
+    import importlib
+    if name in ("nn", "optim", "hub", "autograd", "torch", "linalg", "fft", "gpu"):
+        return importlib.import_module(f"trueno.{name}")
+    raise AttributeError(f"module 'trueno' has no attribute {name!r}")
+
+
+__all__ = [
+    "Tensor", "ndarray", "DType", "Device", "DeviceAPI", "StridedArray", "Op", "OPS",
+    "bool", "bool_", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "float16", "bfloat16", "float32", "float64", "complex64", "complex128",
+    "e", "pi", "inf", "nan", "newaxis",
+    "result_type", "can_cast", "finfo", "iinfo", "isdtype", "astype",
+    "asarray", "array", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
+    "full_like", "empty_like", "arange", "linspace", "logspace", "eye", "identity", "meshgrid",
+    "tril", "triu", "from_dlpack", "frombuffer",
+    *_elementwise_all,
+    "sum", "prod", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin",
+    "any", "all", "logsumexp", "cumsum", "cumprod", "cumulative_sum", "cumulative_prod",
+    "matmul", "vecdot", "dot", "tensordot", "outer", "inner", "vdot", "matrix_transpose",
+    "reshape", "permute_dims", "transpose", "squeeze", "expand_dims", "moveaxis", "swapaxes",
+    "broadcast_to", "broadcast_arrays", "broadcast_shapes", "concat", "concatenate", "stack",
+    "ravel", "flatten", "diagonal", "sort", "argsort", "nonzero", "size", "shape", "ndim",
+    "random", "device", "backends", "use_backend", "set_num_threads", "get_num_threads",
+    "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+    "hookimpl", "TruenoError", "ShapeError", "DTypeError", "AxisError", "TruenoIndexError",
+    "DeviceError", "BackendError", "LinAlgError", "FormatError", "MissingExtraError",
+    "__array_namespace_info__", "__array_api_version__",
+]
+_ = _red

@@ -1,0 +1,234 @@
+"""The dispatcher: validate once, pick the cached kernel, run it, wrap the result.
+
+The hot path of ``a + b`` is: promotion-table hit, shape check (skipped when shapes are
+equal), ``op.kcache`` hit, the kernel, one object allocation. No pluggy, no import, no
+re-validation of cached facts. Autograd is a layer here: when grad mode is on and an input
+requires grad, the engine registered by the autograd plugin records a node.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dtypes as D
+from . import _registry as R
+from ._device import CPU
+from ._errors import DeviceError, DTypeError, ShapeError
+from ._views import broadcast_shapes
+
+__all__ = ["STATE", "kernel", "run", "unary", "binary", "cast_data", "wrap"]
+
+
+class _State:
+    """Process-wide dispatch state: the autograd engine (or None) and grad mode."""
+
+    __slots__ = ("autograd", "grad_enabled", "anomaly")
+
+    def __init__(self) -> None:
+        self.autograd = None
+        self.grad_enabled = True
+        self.anomaly = False
+
+
+STATE = _State()
+_PYSCALARS = (bool, int, float, complex)
+_new = object.__new__
+
+
+def wrap(cls, data, device=CPU, version=None, dtype=None):
+    """A tensor of class ``cls`` over device array ``data``."""
+    t = _new(cls)
+    if device is CPU and data.__class__ is not np.ndarray:
+        data = np.asarray(data)
+    t._data = data
+    t._dtype = dtype if dtype is not None else D.BY_NUMPY[data.dtype]
+    t._device = device
+    t._version = version if version is not None else [0]
+    t._ag = None
+    return t
+
+
+def kernel(op, device, dtype):
+    """The kernel for ``(op, device, dtype)``: a cache hit after the first call."""
+    k = op.kcache.get((device, dtype))
+    if k is None:
+        k = R.resolve_kernel(op, device, dtype)
+        if k is None:
+            raise R.missing_kernel_error(op, device, dtype)
+    return k
+
+
+def _has_kernel(op, device, dtype) -> bool:
+    return op.kcache.get((device, dtype)) is not None or \
+        R.resolve_kernel(op, device, dtype) is not None
+
+
+def run(op, inputs, datas, params, cls, device, dtype):
+    """Run ``op`` on device arrays ``datas`` (already cast) and wrap the result.
+
+    ``inputs`` are the original tensors, recorded by autograd. A device without a kernel
+    runs the op's decomposition when it has one.
+    """
+    k = op.kcache.get((device, dtype))
+    if k is None:
+        k = R.resolve_kernel(op, device, dtype)
+        if k is None:
+            if op.decomposition is not None:
+                return op.decomposition(*inputs, **params)
+            raise R.missing_kernel_error(op, device, dtype)
+    ag = STATE.autograd
+    if ag is not None and STATE.grad_enabled and op.differentiable:
+        for t in inputs:
+            if getattr(t, "_ag", None) is not None:
+                if op.decomposition is not None and op.name not in R.registry.gradients:
+                    return op.decomposition(*inputs, **params)
+                out = k(*datas, **params)
+                res = _wrap_out(cls, out, device)
+                ag.record(op, inputs, params, res)
+                return res
+    return _wrap_out(cls, k(*datas, **params), device)
+
+
+def _wrap_out(cls, out, device):
+    if isinstance(out, tuple):
+        return tuple(wrap(cls, o, device) for o in out)
+    return wrap(cls, out, device)
+
+
+def cast_data(t, dtype):
+    """The device array of tensor ``t`` converted to ``dtype`` (no copy when it already is)."""
+    if t._dtype is dtype:
+        return t._data
+    if t._device is CPU:
+        return t._data.astype(dtype.numpy)
+    return kernel(_ASTYPE, t._device, t._dtype)(t._data, dtype.numpy)
+
+
+def check_device(name, a, b):
+    if a._device is not b._device:
+        raise DeviceError(
+            f"{name}: expected all tensors on the same device, got {a._device} and "
+            f"{b._device}\n  hint: move one with .to('{a._device}') (transfers are explicit)")
+
+
+def check_accepts(op, dtype):
+    if dtype not in op.accepts:
+        hint = {"integer or boolean": "int32", "integer": "int32", "boolean": "bool",
+                "real floating": "float32", "floating": "float32"}.get(op._accept_names,
+                                                                          "float64")
+        raise DTypeError(f"{op.name}: dtype {dtype.name} is not supported; expected "
+                         f"{op._accept_names} input\n  hint: x.astype(trueno.{hint})")
+
+
+def compute_dtype(op, dt, cls):
+    """Dtype the kernel runs in, and the dtype of the result, for promoted input dtype ``dt``."""
+    r = op.result
+    if r == "promote":
+        return dt, dt
+    if r == "bool":
+        return dt, D.bool_
+    if r == "float":
+        c = dt if dt.kind in "fc" else cls._default_float
+        return c, c
+    if r == "input_bool":
+        return D.bool_, D.bool_
+    if r == "real":
+        return dt, (D.float32 if dt is D.complex64 else D.float64) if dt.kind == "c" else dt
+    return dt, dt
+
+
+def to_tensor(x, cls, like=None):
+    """Turn a non-tensor operand (list, NumPy array) into a tensor of class ``cls``."""
+    from ._creation import asarray
+    device = like._device if like is not None else None
+    return asarray(x, device=device, cls=cls)
+
+
+def unary(op, x, **params):
+    dt = x._dtype
+    if dt not in op.accepts:
+        check_accepts(op, dt)
+    ct, _ = compute_dtype(op, dt, x.__class__)
+    data = x._data if ct is dt else cast_data(x, ct)
+    return run(op, (x,), (data,), params, x.__class__, x._device, ct)
+
+
+def binary(op, a, b, reflected=False):
+    """Elementwise binary op; ``a`` is a tensor, ``b`` a tensor, scalar or array-like."""
+    cls = a.__class__
+    if isinstance(b, Tensor):
+        if a._device is not b._device:
+            check_device(op.name, a, b)
+        da, db = a._dtype, b._dtype
+        dt = da if da is db else D.PROMOTION.get((da, db, cls._face)) or \
+            D.promote(da, db, cls._face)
+    elif b.__class__ in _PYSCALARS:
+        dt = D.weak_scalar_dtype(b, a._dtype, cls._default_float)
+        da = a._dtype
+    else:
+        return binary(op, a, to_tensor(b, cls, a), reflected)
+    if dt not in op.accepts:
+        check_accepts(op, dt)
+    ct, _ = compute_dtype(op, dt, cls)
+    xa = a._data if a._dtype is ct else cast_data(a, ct)
+    if isinstance(b, Tensor):
+        xb = b._data if b._dtype is ct else cast_data(b, ct)
+        if xa.shape != xb.shape:
+            broadcast_shapes(xa.shape, xb.shape)
+        inputs = (b, a) if reflected else (a, b)
+    else:
+        try:
+            xb = ct.type(b)
+        except OverflowError:
+            raise DTypeError(f"{op.name}: Python integer {b} out of bounds for {ct.name}") \
+                from None
+        if STATE.autograd is not None and a._ag is not None:
+            b = wrap(cls, np.asarray(xb), CPU) if a._device is CPU else \
+                wrap(cls, R.device_api(a._device).full((), b, ct.numpy, a._device.index),
+                     a._device)
+        inputs = (b, a) if reflected else (a, b)
+    datas = (xb, xa) if reflected else (xa, xb)
+    return run(op, inputs, datas, {}, cls, a._device, ct)
+
+
+_ASTYPE = None
+Tensor = None  # set by _tensor at import (avoids an import cycle)
+
+
+def _bind(tensor_cls, optable) -> None:
+    global Tensor, _ASTYPE
+    Tensor = tensor_cls
+    _ASTYPE = optable["astype"]
+
+
+def matmul_shapes(a_shape, b_shape, name="matmul"):
+    """Result shape of ``a @ b`` (after 1-D promotion) or a ShapeError with a hint."""
+    if not a_shape or not b_shape:
+        raise ShapeError(f"{name}: operands must be at least 1-D, got shapes {a_shape} and "
+                         f"{b_shape}\n  hint: use multiply (*) for scalars")
+    a2 = (1,) + a_shape if len(a_shape) == 1 else a_shape
+    b2 = b_shape + (1,) if len(b_shape) == 1 else b_shape
+    m, k = a2[-2:]
+    k2, n = b2[-2:]
+    if k != k2:
+        hint = _matmul_hint(a_shape, b_shape)
+        raise ShapeError(
+            f"{name}(a, b): inner dimensions do not match ({k} != {k2})\n"
+            f"  a.shape = {a_shape}, b.shape = {b_shape}\n"
+            f"  rule: (m, k) @ (k, n) -> (m, n)\n  hint: {hint}")
+    batch = broadcast_shapes(a2[:-2], b2[:-2])
+    out = batch + ((m,) if len(a_shape) > 1 else ()) + ((n,) if len(b_shape) > 1 else ())
+    return out
+
+
+def _matmul_hint(a, b) -> str:
+    if len(a) >= 2 and len(b) >= 2:
+        if a[-1] == b[-1]:
+            return f"a @ b.T fits and gives shape {a[:-1] + (b[-2],)}"
+        if a[-2] == b[-2]:
+            return f"a.T @ b fits and gives shape {(a[-1], b[-1])}"
+        if a[-2] == b[-1]:
+            return f"b @ a fits and gives shape {b[:-1] + (a[-1],)}"
+    return (f"the last axis of a ({a[-1]}) must equal the "
+            f"{'only' if len(b) == 1 else 'second-to-last'} axis of b "
+            f"({b[0] if len(b) == 1 else b[-2]})")

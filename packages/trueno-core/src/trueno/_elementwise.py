@@ -1,0 +1,131 @@
+"""Public elementwise functions, made from the op table rows (one function per row).
+
+Array API names are the op names; NumPy's spellings (``arccos``, ``power``, ``absolute``, ...)
+are aliases of the same functions.
+"""
+
+from __future__ import annotations
+
+from . import _dispatch as X
+from . import _dtypes as D
+from ._creation import asarray
+from ._errors import DTypeError
+from ._optable import ELEMENTWISE_BINARY, ELEMENTWISE_UNARY, OPS
+from ._tensor import Tensor
+from ._views import broadcast_shapes
+
+__all__: list[str] = []
+
+
+def _as_tensor(x):
+    return x if isinstance(x, Tensor) else asarray(x)
+
+
+def _make_unary(row):
+    def fn(x, /):
+        return X.unary(row, x if isinstance(x, Tensor) else asarray(x))
+    fn.__name__ = fn.__qualname__ = row.name
+    fn.__doc__ = f"Elementwise ``{row.name}`` (op-table row; NumPy: ``{row.numpy_name}``)."
+    return fn
+
+
+def _make_binary(row):
+    def fn(x1, x2, /):
+        if not isinstance(x1, Tensor):
+            if isinstance(x2, Tensor):
+                return X.binary(row, x2, x1, True)
+            x1 = asarray(x1)
+        return X.binary(row, x1, x2)
+    fn.__name__ = fn.__qualname__ = row.name
+    fn.__doc__ = f"Elementwise ``{row.name}`` with broadcasting (NumPy: ``{row.numpy_name}``)."
+    return fn
+
+
+for _row in ELEMENTWISE_UNARY:
+    globals()[_row.name] = _make_unary(_row)
+    __all__.append(_row.name)
+for _row in ELEMENTWISE_BINARY:
+    globals()[_row.name] = _make_binary(_row)
+    __all__.append(_row.name)
+
+# NumPy spellings of the same functions.
+ALIASES = {
+    "arccos": "acos", "arcsin": "asin", "arctan": "atan", "arccosh": "acosh",
+    "arcsinh": "asinh", "arctanh": "atanh", "arctan2": "atan2", "power": "pow",
+    "absolute": "abs", "true_divide": "divide", "mod": "remainder", "invert": "bitwise_invert",
+    "left_shift": "bitwise_left_shift", "right_shift": "bitwise_right_shift",
+    "conjugate": "conj", "fabs": "abs",
+}
+for _alias, _name in ALIASES.items():
+    globals()[_alias] = globals()[_name]
+    __all__.append(_alias)
+
+
+def _pair_dtype(cls, a, b) -> D.DType:
+    """Promoted dtype of two operands that are tensors or Python scalars."""
+    face = cls._face
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        return D.promote(a._dtype, b._dtype, face)
+    if isinstance(a, Tensor):
+        return D.weak_scalar_dtype(b, a._dtype, cls._default_float)
+    if isinstance(b, Tensor):
+        return D.weak_scalar_dtype(a, b._dtype, cls._default_float)
+    return D.result_type(a, b, face=face)
+
+
+def where(condition, x1=None, x2=None, /):
+    """Elements of ``x1`` where ``condition`` is true, else of ``x2`` (broadcast together).
+
+    With only ``condition``, returns ``nonzero(condition)`` as NumPy does.
+    """
+    if x1 is None and x2 is None:
+        from ._indexing import nonzero
+        return nonzero(condition)
+    if x1 is None or x2 is None:
+        raise TypeError("where: either both or neither of x1 and x2 must be given")
+    cond = _as_tensor(condition)
+    ts = [t for t in (x1, x2) if isinstance(t, Tensor)]
+    if not ts and not isinstance(x1, (bool, int, float, complex)):
+        x1 = asarray(x1)
+        ts = [x1]
+    if not ts and not isinstance(x2, (bool, int, float, complex)):
+        x2 = asarray(x2)
+        ts = [x2]
+    if not isinstance(x1, (Tensor, bool, int, float, complex)):
+        x1 = asarray(x1)
+    if not isinstance(x2, (Tensor, bool, int, float, complex)):
+        x2 = asarray(x2)
+    cls = (ts[0] if ts else cond).__class__
+    dt = _pair_dtype(cls, x1, x2)
+    device = (ts[0] if ts else cond)._device
+    full = [t if isinstance(t, Tensor) else
+            asarray(t, dtype=dt, device=device, cls=cls) for t in (x1, x2)]
+    for t in full:
+        if t._device is not cond._device:
+            X.check_device("where", cond, t)
+    broadcast_shapes(cond.shape, full[0].shape, full[1].shape)
+    c = X.cast_data(cond, D.bool_)
+    return X.run(OPS["where"], (cond, full[0], full[1]),
+                 (c, X.cast_data(full[0], dt), X.cast_data(full[1], dt)), {}, cls,
+                 full[0]._device, dt)
+
+
+def clip(x, /, min=None, max=None):  # noqa: A002
+    """Clamp ``x`` to ``[min, max]``; either bound may be None, a scalar or an array."""
+    x = _as_tensor(x)
+    if x._dtype.kind == "c":
+        raise DTypeError("clip: complex inputs are not supported (no ordering)")
+    out = x
+    if min is not None:
+        out = maximum(out, min)  # noqa: F821  (made above from the op table)
+    if max is not None:
+        out = minimum(out, max)  # noqa: F821
+    if out is x:
+        return x.copy()
+    if out._dtype is not x._dtype and x.__class__._face == "numpy" and \
+            not isinstance(min, Tensor) and not isinstance(max, Tensor):
+        out = out.astype(x._dtype, copy=False)
+    return out
+
+
+__all__ += ["where", "clip"]

@@ -1,0 +1,84 @@
+"""Grad mode: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode``.
+
+The flag lives in core because the dispatcher reads it on every differentiable call; the
+engine that records graphs is the trueno-autograd plugin.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from ._dispatch import STATE
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled"]
+
+
+class _GradMode:
+    """Context manager and decorator that sets grad mode and restores it on exit."""
+
+    _value = True
+
+    def __init__(self, mode: bool | None = None) -> None:
+        if mode is not None:
+            self._value = bool(mode)
+        self._prev: list[bool] = []
+
+    def __enter__(self):
+        self._prev.append(STATE.grad_enabled)
+        STATE.grad_enabled = self._value
+        return self
+
+    def __exit__(self, *exc) -> None:
+        STATE.grad_enabled = self._prev.pop()
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__(self._value) if type(self) is set_grad_enabled \
+                    else self.__class__():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Disable gradient recording inside the block (``torch.no_grad``)."""
+
+    _value = False
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(_GradMode):
+    """Enable gradient recording inside the block (``torch.enable_grad``)."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+class inference_mode(_GradMode):
+    """Like ``no_grad`` (``torch.inference_mode``); ``mode=False`` leaves grad mode as is."""
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__(not mode if mode else None)
+        if not mode:
+            self._value = STATE.grad_enabled
+
+
+class set_grad_enabled(_GradMode):
+    """Set grad mode: as a function call, or as a context manager that restores it."""
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__(mode)
+        self._prev.append(STATE.grad_enabled)
+        STATE.grad_enabled = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        STATE.grad_enabled = self._prev.pop()
+
+
+def is_grad_enabled() -> bool:
+    return STATE.grad_enabled

@@ -1,0 +1,173 @@
+"""Shape manipulation: reshape, permute_dims, squeeze, expand_dims, moveaxis, broadcasting,
+concat and stack. Everything but concat is a zero-copy view."""
+
+from __future__ import annotations
+
+from . import _dispatch as X
+from . import _dtypes as D
+from ._creation import asarray, empty
+from ._errors import ShapeError
+from ._optable import OPS, Op, add_op
+from ._tensor import Tensor
+from ._views import broadcast_shapes, normalize_axes, normalize_axis
+
+__all__ = ["reshape", "permute_dims", "transpose", "squeeze", "expand_dims", "moveaxis",
+           "swapaxes", "broadcast_to", "broadcast_arrays", "broadcast_shapes", "concat",
+           "concatenate", "stack", "ravel", "flatten", "diagonal", "astype", "matrix_transpose"]
+
+
+def _x(x):
+    return x if isinstance(x, Tensor) else asarray(x)
+
+
+def reshape(x, /, shape, *, copy=None, order="C"):
+    """A view with a new shape when the strides allow, else a copy (``copy=False`` forbids)."""
+    if order != "C":
+        raise ValueError("reshape: only order='C' is supported")
+    x = _x(x)
+    if isinstance(shape, int):
+        shape = (shape,)
+    out = x._reshape(tuple(shape), copy_ok=copy is not False)
+    if copy:
+        out = out.copy()
+    return out
+
+
+def permute_dims(x, /, axes):
+    return _x(x).permute_dims(tuple(axes))
+
+
+def transpose(x, /, axes=None):
+    """NumPy's transpose: reverse the axes, or permute them by ``axes``."""
+    x = _x(x)
+    return x.permute_dims(tuple(range(x.ndim))[::-1] if axes is None else tuple(axes))
+
+
+def swapaxes(x, axis1, axis2):
+    return _x(x).swapaxes(axis1, axis2)
+
+
+def squeeze(x, /, axis=None):
+    return _x(x)._squeeze(axis)
+
+
+def expand_dims(x, /, axis=0):
+    return _x(x)._expand_dims(axis)
+
+
+def moveaxis(x, source, destination, /):
+    x = _x(x)
+    src = normalize_axes(source, x.ndim) if not isinstance(source, int) else \
+        (normalize_axis(source, x.ndim),)
+    src = tuple(normalize_axis(s, x.ndim) for s in
+                (source if isinstance(source, (tuple, list)) else (source,)))
+    dst = tuple(normalize_axis(d, x.ndim) for d in
+                (destination if isinstance(destination, (tuple, list)) else (destination,)))
+    if len(src) != len(dst):
+        raise ValueError("moveaxis: source and destination must have the same number of "
+                         "elements")
+    order = [i for i in range(x.ndim) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return x.permute_dims(tuple(order))
+
+
+def broadcast_to(x, /, shape):
+    return _x(x).expand_to(tuple(shape) if not isinstance(shape, int) else (shape,))
+
+
+def broadcast_arrays(*arrays):
+    ts = [_x(a) for a in arrays]
+    shape = broadcast_shapes(*(t.shape for t in ts))
+    return [t.expand_to(shape) for t in ts]
+
+
+def ravel(x, /):
+    """Flattened view when the layout allows, else a copy (as numpy.ravel)."""
+    return _x(x)._reshape((-1,))
+
+
+def flatten(x, /):
+    return _x(x).copy()._reshape((-1,))
+
+
+def diagonal(x, /, offset=0, axis1=0, axis2=1):
+    return _x(x).diagonal(offset, axis1, axis2)
+
+
+def astype(x, dtype, /, *, copy=True, device=None):
+    out = _x(x).astype(dtype, copy=copy)
+    return out if device is None else out.to_device(device)
+
+
+def matrix_transpose(x, /):
+    return _x(x).mT
+
+
+def _concat_decomposition(*xs, axis):
+    """concat for devices without a kernel: one empty result and a strided copy per input."""
+    shape = list(xs[0].shape)
+    shape[axis] = sum(x.shape[axis] for x in xs)
+    out = empty(tuple(shape), dtype=xs[0].dtype, device=xs[0].device, cls=xs[0].__class__)
+    start = 0
+    for x in xs:
+        n = x.shape[axis]
+        out[(slice(None),) * axis + (slice(start, start + n),)] = x
+        start += n
+    return out
+
+
+_CONCAT = add_op(Op("concat", -1, accepts="any", shape="custom", numpy_name="concatenate",
+                    decomposition=_concat_decomposition))
+
+
+def concat(arrays, /, *, axis=0, dim=None, dtype=None):
+    """Join arrays along an existing axis (``axis=None`` flattens them first)."""
+    if dim is not None:
+        axis = dim
+    ts = [_x(a) for a in arrays]
+    if not ts:
+        raise ValueError("need at least one array to concatenate")
+    if axis is None:
+        ts = [t._reshape((-1,)) for t in ts]
+        axis = 0
+    nd = ts[0].ndim
+    if nd == 0:
+        raise ShapeError("zero-dimensional arrays cannot be concatenated")
+    ax = normalize_axis(axis, nd)
+    for i, t in enumerate(ts[1:], 1):
+        if t.ndim != nd:
+            raise ShapeError(f"concatenate: all the input arrays must have the same number of "
+                             f"dimensions, but the array at index 0 has {nd} dimension(s) and "
+                             f"the array at index {i} has {t.ndim}")
+        for d in range(nd):
+            if d != ax and t.shape[d] != ts[0].shape[d]:
+                raise ShapeError(
+                    f"concatenate: all the input array dimensions except for the "
+                    f"concatenation axis must match exactly, but along dimension {d}, the "
+                    f"array at index 0 has size {ts[0].shape[d]} and the array at index {i} "
+                    f"has size {t.shape[d]}")
+        if t._device is not ts[0]._device:
+            X.check_device("concat", ts[0], t)
+    cls = ts[0].__class__
+    dt = D.as_dtype(dtype) if dtype is not None else D.result_type(*ts, face=cls._face)
+    datas = tuple(X.cast_data(t, dt) for t in ts)
+    return X.run(_CONCAT, tuple(ts), datas, {"axis": ax}, cls, ts[0]._device, dt)
+
+
+concatenate = concat
+
+
+def stack(arrays, /, *, axis=0, dim=None):
+    if dim is not None:
+        axis = dim
+    ts = [_x(a) for a in arrays]
+    if not ts:
+        raise ValueError("need at least one array to stack")
+    shape = ts[0].shape
+    for i, t in enumerate(ts[1:], 1):
+        if t.shape != shape:
+            raise ShapeError(f"stack: all input arrays must have the same shape; array 0 has "
+                             f"shape {shape} and array {i} has shape {t.shape}")
+    ax = normalize_axis(axis, len(shape) + 1)
+    return concat([t._expand_dims(ax) for t in ts], axis=ax)

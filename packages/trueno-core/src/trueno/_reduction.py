@@ -1,0 +1,240 @@
+"""Reductions and scans: sum, prod, mean, var, std, max, min, argmax, argmin, any, all,
+logsumexp, cumsum, cumprod. ``axis`` is an int, a tuple or None; both ``axis``/``dim`` and
+``keepdims``/``keepdim`` spellings are accepted (DESIGN.md §8)."""
+
+from __future__ import annotations
+
+from . import _dispatch as X
+from . import _dtypes as D
+from ._creation import asarray
+from ._errors import DTypeError
+from ._optable import OPS
+from ._tensor import Tensor
+from ._views import normalize_axes, normalize_axis
+
+__all__ = ["sum", "prod", "mean", "var", "std", "max", "min", "argmax", "argmin", "any", "all",
+           "logsumexp", "cumsum", "cumprod", "cumulative_sum", "cumulative_prod", "amax",
+           "amin", "reduce_args"]
+
+_WIDE = {"b": D.int64, "i": D.int64, "u": D.uint64}
+
+
+def reduce_args(axis, keepdims, dim, keepdim):
+    """Merge the NumPy and PyTorch spellings of the axis and keepdims arguments."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError("pass either axis= or dim=, not both")
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    return axis, bool(keepdims)
+
+
+def _x(x):
+    return x if isinstance(x, Tensor) else asarray(x)
+
+
+def _reduce(name, x, axis, keepdims, out_dtype=None, **params):
+    row = OPS[name]
+    x = _x(x)
+    dt = x._dtype
+    if dt not in row.accepts:
+        X.check_accepts(row, dt)
+    axes = normalize_axes(axis, x.ndim)
+    if name in ("max", "min") and x.numel() == 0 and \
+            (any(x.shape[a] == 0 for a in axes) or not axes):
+        raise ValueError(f"zero-size array to reduction operation {name}imum which has no "
+                         f"identity (shape {x.shape}, axis {axis})")
+    if out_dtype is None:
+        ct = dt
+        if row.result == "float" and dt.kind not in "fc":
+            ct = x.__class__._default_float
+        elif row.result == "input_bool":
+            ct = D.bool_
+    else:
+        ct = out_dtype
+    data = x._data if ct is dt or name in ("sum", "prod", "mean") else X.cast_data(x, ct)
+    kdt = dt if data is x._data else ct
+    if name in ("sum", "prod", "mean"):
+        params["dtype"] = ct.numpy
+        kdt = dt
+    return X.run(row, (x,), (data,), {"axis": axes, "keepdims": keepdims, **params},
+                 x.__class__, x._device, kdt)
+
+
+def _sum_dtype(x, dtype):
+    if dtype is not None:
+        return D.as_dtype(dtype)
+    return _WIDE.get(x._dtype.kind, x._dtype)
+
+
+def sum(x, /, axis=None, dtype=None, out=None, keepdims=False, *, dim=None,  # noqa: A001
+        keepdim=None):
+    """Sum over ``axis``; bool and small integers accumulate in int64/uint64 (NumPy's rule)."""
+    axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
+    x = _x(x)
+    return _reduce("sum", x, axis, keepdims, _sum_dtype(x, dtype))
+
+
+def prod(x, /, axis=None, dtype=None, out=None, keepdims=False, *, dim=None, keepdim=None):
+    axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
+    x = _x(x)
+    return _reduce("prod", x, axis, keepdims, _sum_dtype(x, dtype))
+
+
+def mean(x, /, axis=None, dtype=None, out=None, keepdims=False, *, dim=None, keepdim=None):
+    axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
+    x = _x(x)
+    dt = D.as_dtype(dtype) if dtype is not None else \
+        (x._dtype if x._dtype.kind in "fc" else x.__class__._default_float)
+    return _reduce("mean", x, axis, keepdims, dt)
+
+
+def _correction(ddof, correction, unbiased, default):
+    if unbiased is not None:
+        return 1.0 if unbiased else 0.0
+    if correction is not None and ddof is not None and ddof != correction:
+        raise TypeError("pass either ddof= or correction=, not both")
+    c = correction if correction is not None else ddof
+    return float(default if c is None else c)
+
+
+def var(x, /, axis=None, dtype=None, out=None, ddof=None, keepdims=False, *, correction=None,
+        dim=None, keepdim=None, unbiased=None, _default_correction=0.0):
+    """Variance; ``correction`` (Array API) and ``ddof`` (NumPy) are the same argument."""
+    axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
+    c = _correction(ddof, correction, unbiased, _default_correction)
+    x = _x(x)
+    if dtype is not None:
+        x = x.astype(dtype, copy=False)
+    return _reduce("var", x, axis, keepdims, correction=c)
+
+
+def std(x, /, axis=None, dtype=None, out=None, ddof=None, keepdims=False, *, correction=None,
+        dim=None, keepdim=None, unbiased=None, _default_correction=0.0):
+    axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
+    c = _correction(ddof, correction, unbiased, _default_correction)
+    x = _x(x)
+    if dtype is not None:
+        x = x.astype(dtype, copy=False)
+    return _reduce("std", x, axis, keepdims, correction=c)
+
+
+def max(x, /, axis=None, out=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
+    return _reduce("max", x, axis, keepdims)
+
+
+def min(x, /, axis=None, out=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
+    return _reduce("min", x, axis, keepdims)
+
+
+amax = max
+amin = min
+
+
+def _arg(name, x, axis, keepdims):
+    row = OPS[name]
+    x = _x(x)
+    if x._dtype not in row.accepts:
+        X.check_accepts(row, x._dtype)
+    if x.numel() == 0:
+        raise ValueError(f"attempt to get {name} of an empty sequence (shape {x.shape})")
+    ax = None if axis is None else normalize_axis(axis, x.ndim)
+    if ax is not None and x.ndim == 0:
+        ax = None
+    return X.run(row, (x,), (x._data,), {"axis": ax, "keepdims": keepdims}, x.__class__,
+                 x._device, x._dtype)
+
+
+def argmax(x, /, axis=None, out=None, *, keepdims=False, dim=None, keepdim=None):
+    axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
+    return _arg("argmax", x, axis, keepdims)
+
+
+def argmin(x, /, axis=None, out=None, *, keepdims=False, dim=None, keepdim=None):
+    axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
+    return _arg("argmin", x, axis, keepdims)
+
+
+def any(x, /, axis=None, out=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
+    return _reduce("any", x, axis, keepdims)
+
+
+def all(x, /, axis=None, out=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
+    return _reduce("all", x, axis, keepdims)
+
+
+def logsumexp(x, /, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """``log(sum(exp(x)))`` computed without overflow (scipy.special / torch spelling)."""
+    axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
+    return _reduce("logsumexp", x, axis, keepdims)
+
+
+def _scan(name, x, axis, dtype):
+    row = OPS[name]
+    x = _x(x)
+    if axis is None:
+        x = x._reshape((-1,))
+        axis = 0
+    ax = normalize_axis(axis, x.ndim) if x.ndim else 0
+    if x.ndim == 0:
+        x = x._reshape((1,))
+    ct = _sum_dtype(x, dtype)
+    if x._dtype not in row.accepts:
+        X.check_accepts(row, x._dtype)
+    return X.run(row, (x,), (x._data,), {"axis": ax, "dtype": ct.numpy}, x.__class__,
+                 x._device, x._dtype)
+
+
+def cumsum(x, /, axis=None, dtype=None, out=None, *, dim=None):
+    return _scan("cumsum", x, axis if dim is None else dim, dtype)
+
+
+def cumprod(x, /, axis=None, dtype=None, out=None, *, dim=None):
+    return _scan("cumprod", x, axis if dim is None else dim, dtype)
+
+
+def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
+    """Array API ``cumulative_sum``: like cumsum, optionally starting with a zero."""
+    x = _x(x)
+    if axis is None:
+        if x.ndim > 1:
+            raise ValueError("cumulative_sum: axis must be given for arrays with more than "
+                             "one dimension")
+        axis = 0
+    out = cumsum(x, axis, dtype)
+    if include_initial:
+        from ._manipulation import concat
+        ax = normalize_axis(axis, out.ndim)
+        shape = list(out.shape)
+        shape[ax] = 1
+        from ._creation import zeros
+        out = concat([zeros(tuple(shape), dtype=out.dtype, device=out.device,
+                            cls=out.__class__), out], axis=ax)
+    return out
+
+
+def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
+    x = _x(x)
+    if axis is None:
+        if x.ndim > 1:
+            raise ValueError("cumulative_prod: axis must be given for arrays with more than "
+                             "one dimension")
+        axis = 0
+    out = cumprod(x, axis, dtype)
+    if include_initial:
+        from ._creation import ones
+        from ._manipulation import concat
+        ax = normalize_axis(axis, out.ndim)
+        shape = list(out.shape)
+        shape[ax] = 1
+        out = concat([ones(tuple(shape), dtype=out.dtype, device=out.device,
+                           cls=out.__class__), out], axis=ax)
+    return out
+
+
+_ = DTypeError

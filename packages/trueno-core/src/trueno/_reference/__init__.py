@@ -1,0 +1,1 @@
+"""The NumPy reference backend: a kernel for every op; the oracle other backends are tested against."""

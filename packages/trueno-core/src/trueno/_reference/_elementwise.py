@@ -1,0 +1,101 @@
+"""Reference elementwise kernels: NumPy ufuncs, plus the few ops NumPy lacks."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._optable import ELEMENTWISE_BINARY, ELEMENTWISE_UNARY
+
+_erf64 = np.frompyfunc(math.erf, 1, 1)
+
+
+def erf(x):
+    out = _erf64(x.astype(np.float64, copy=False)).astype(np.float64)
+    return out.astype(x.dtype, copy=False)
+
+
+def sigmoid(x):
+    # Stable on both tails: exp of a non-positive number only.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def relu(x):
+    return np.maximum(x, x.dtype.type(0))
+
+
+def gelu(x, approximate="none"):
+    if approximate == "tanh":
+        c = math.sqrt(2 / math.pi)
+        return (0.5 * x * (1 + np.tanh(c * (x + 0.044715 * x ** 3)))).astype(x.dtype)
+    return (0.5 * x * (1 + erf(x / x.dtype.type(math.sqrt(2))))).astype(x.dtype, copy=False)
+
+
+def silu(x):
+    return (x * sigmoid(x)).astype(x.dtype, copy=False)
+
+
+def where(cond, x, y):
+    return np.where(cond, x, y)
+
+
+def clip(x, min=None, max=None):
+    if min is None and max is None:
+        return x.copy()
+    out = x
+    if min is not None:
+        out = np.maximum(out, min)
+    if max is not None:
+        out = np.minimum(out, max)
+    return np.array(out, dtype=x.dtype, copy=out is x)
+
+
+def copy_(dst, src):
+    np.copyto(dst, src, casting="unsafe")
+    return dst
+
+
+def astype(x, dtype):
+    return x.astype(dtype)
+
+
+def contiguous(x):
+    return np.array(x, order="C", copy=True)
+
+
+def addcmul(x, t1, t2, value=1.0):
+    return x + x.dtype.type(value) * t1 * t2
+
+
+def _ufunc(row):
+    return getattr(np, row.numpy_name or row.name)
+
+
+KERNELS = {row.name: _ufunc(row) for row in ELEMENTWISE_UNARY + ELEMENTWISE_BINARY
+           if row.numpy_name is not None}
+KERNELS.update(erf=erf, sigmoid=sigmoid, relu=relu, gelu=gelu, silu=silu, where=where, clip=clip,
+               copy_=copy_, astype=astype, contiguous=contiguous, addcmul=addcmul)
+
+
+def index(x, key):
+    return x[key]
+
+
+def index_put(x, key, value, accumulate=False):
+    if accumulate:
+        np.add.at(x, key, value)
+    else:
+        x[key] = value
+    return x
+
+
+KERNELS.update(index=index, index_put=index_put)
+
+
+def concat(*xs, axis=0):
+    return np.concatenate(xs, axis=axis)
+
+
+KERNELS.update(concat=concat)

@@ -1,0 +1,593 @@
+"""Tensor: a strided view ``(storage, offset, shape, strides, dtype, device)`` over one engine.
+
+This base class holds what both faces share (operators, views, interop). The NumPy face
+(``trueno.ndarray``) and the PyTorch face (``trueno.torch.Tensor``) subclass it and add the
+methods whose meaning differs between the two (DESIGN.md §8, docs/compat.md).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _dispatch as X
+from . import _dtypes as D
+from . import _views as V
+from ._device import CPU, device as as_device
+from ._errors import DeviceError, DTypeError, ShapeError, missing_extra
+from ._optable import OPS
+from ._strided import StridedArray, is_contiguous
+
+__all__ = ["Tensor"]
+
+_O = OPS
+_binary = X.binary
+_unary = X.unary
+
+
+def _bin(name, reflected=False):
+    row = OPS[name]
+
+    def method(self, other):
+        return _binary(row, self, other, reflected)
+    method.__name__ = f"__{'r' if reflected else ''}{name}__"
+    return method
+
+
+def _inplace(name):
+    row = OPS[name]
+
+    def method(self, other):
+        out = _binary(row, self, other)
+        if not D.can_cast(out._dtype, self._dtype, "same_kind"):
+            raise DTypeError(f"{name} (in place): cannot cast the result from {out.dtype.name} to "
+                             f"{self.dtype.name} with casting rule 'same_kind'\n  hint: write "
+                             f"x = x {'+' if name == 'add' else 'op'} y to get a new array")
+        self._assign(out)
+        return self
+    return method
+
+
+class AutogradMeta:
+    """Autograd state of a tensor that requires grad (None on every other tensor)."""
+
+    __slots__ = ("requires_grad", "grad", "grad_fn", "retains_grad", "hooks", "output_nr",
+                 "__weakref__")
+
+    def __init__(self, requires_grad=True, grad_fn=None):
+        self.requires_grad = requires_grad
+        self.grad = None
+        self.grad_fn = grad_fn
+        self.retains_grad = False
+        self.hooks = None
+        self.output_nr = 0
+
+
+class Tensor:
+    """Base of both faces. Create tensors with ``trueno.asarray`` or ``trueno.torch.tensor``."""
+
+    __slots__ = ("_data", "_dtype", "_device", "_version", "_ag", "__weakref__")
+    _face = "numpy"
+    _default_float = D.float64
+    __array_priority__ = 100.0
+
+    # -- basic facts ---------------------------------------------------------------------------
+    @property
+    def dtype(self) -> D.DType:
+        return self._dtype
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape
+
+    @property
+    def ndim(self) -> int:
+        return len(self._data.shape)
+
+    @property
+    def itemsize(self) -> int:
+        return self._dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.numel() * self._dtype.itemsize
+
+    def numel(self) -> int:
+        return math.prod(self._data.shape)
+
+    @property
+    def offset(self) -> int:
+        """Offset of the first element in the storage, in elements."""
+        return V.strided_meta(self._data)[0]
+
+    def stride_elements(self) -> tuple[int, ...]:
+        return V.strided_meta(self._data)[2]
+
+    @property
+    def storage(self):
+        """The buffer this view reads: the base NumPy array on CPU, the backend's storage else."""
+        d = self._data
+        if isinstance(d, StridedArray):
+            return d.storage
+        while isinstance(d.base, np.ndarray):
+            d = d.base
+        return d
+
+    def is_contiguous(self) -> bool:
+        if self._device is CPU:
+            return self._data.flags.c_contiguous
+        return self._data.is_contiguous()
+
+    @property
+    def T(self):
+        if self.ndim > 2 and self._face == "torch":
+            raise ShapeError("T: expects a tensor with <= 2 dimensions; use mT or "
+                             "permute for batches of matrices")
+        return self.permute_dims(tuple(range(self.ndim))[::-1])
+
+    @property
+    def mT(self):
+        if self.ndim < 2:
+            raise ShapeError(f"mT: needs at least 2 dimensions, got {self.ndim}")
+        axes = list(range(self.ndim))
+        axes[-1], axes[-2] = axes[-2], axes[-1]
+        return self.permute_dims(tuple(axes))
+
+    @property
+    def mH(self):
+        return self.mT.conj()
+
+    # -- views ---------------------------------------------------------------------------------
+    def _view(self, op_name, data, params):
+        """Wrap a view of this tensor's storage and let autograd record it."""
+        out = X.wrap(self.__class__, data, self._device, self._version, self._dtype)
+        st = X.STATE
+        if st.autograd is not None and st.grad_enabled and self._ag is not None:
+            st.autograd.record(OPS[op_name], (self,), params, out)
+        return out
+
+    def permute_dims(self, axes):
+        nd = self.ndim
+        axes = tuple(V.normalize_axis(a, nd) for a in axes)
+        if sorted(axes) != list(range(nd)):
+            raise V.AxisError(f"axes {axes} are not a permutation of the {nd} dimensions")
+        return self._view("permute_dims", V.permute(self._data, axes), {"axes": axes})
+
+    def swapaxes(self, axis1, axis2):
+        nd = self.ndim
+        a1, a2 = V.normalize_axis(axis1, nd, "axis1"), V.normalize_axis(axis2, nd, "axis2")
+        axes = list(range(nd))
+        axes[a1], axes[a2] = axes[a2], axes[a1]
+        return self.permute_dims(tuple(axes))
+
+    def moveaxis(self, source, destination):
+        from ._manipulation import moveaxis
+        return moveaxis(self, source, destination)
+
+    def _reshape(self, shape, copy_ok=True, name="reshape"):
+        shape = V.infer_shape(shape, self.numel())
+        if shape == self.shape:
+            return self._view("reshape", self._data, {"shape": shape})
+        data = V.reshape_view(self._data, shape)
+        if data is None:
+            if not copy_ok:
+                raise ShapeError(
+                    f"{name}: a view of shape {shape} is not compatible with this tensor's "
+                    f"strides {self.stride_elements()} (shape {self.shape})\n"
+                    "  hint: use .reshape(...) (copies when needed) or .contiguous() first")
+            return self.contiguous()._reshape(shape)
+        return self._view("reshape", data, {"shape": shape})
+
+    def expand_to(self, shape):
+        """Broadcast to ``shape`` as a zero-stride view (``broadcast_to``)."""
+        shape = tuple(int(n) for n in shape)
+        out = V.broadcast_shapes(self.shape, shape)
+        if out != shape:
+            raise ShapeError(f"broadcast_to: cannot broadcast shape {self.shape} to {shape}\n"
+                             f"  rule: aligned from the right, each size must equal the target "
+                             f"size or be 1")
+        return self._view("expand", V.expand(self._data, shape), {"shape": shape})
+
+    def diagonal(self, offset=0, axis1=0, axis2=1, *, dim1=None, dim2=None):
+        axis1 = axis1 if dim1 is None else dim1
+        axis2 = axis2 if dim2 is None else dim2
+        if self.ndim < 2:
+            raise ShapeError(f"diagonal: needs at least 2 dimensions, got {self.ndim}")
+        p = {"offset": int(offset), "axis1": V.normalize_axis(axis1, self.ndim),
+             "axis2": V.normalize_axis(axis2, self.ndim)}
+        if p["axis1"] == p["axis2"]:
+            raise ValueError("diagonal: axis1 and axis2 cannot be the same")
+        return self._view("diagonal", V.diagonal(self._data, **p), p)
+
+    def _squeeze(self, axis=None):
+        shape = self.shape
+        if axis is None:
+            axes = tuple(i for i, n in enumerate(shape) if n == 1)
+        else:
+            axes = V.normalize_axes(axis, self.ndim)
+            for a in axes:
+                if shape[a] != 1:
+                    raise ShapeError(f"squeeze: cannot select an axis to squeeze out which has "
+                                     f"size not equal to one (axis {a} has size {shape[a]})")
+        return self._reshape(tuple(n for i, n in enumerate(shape) if i not in axes))
+
+    def _expand_dims(self, axis):
+        axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+        nd = self.ndim + len(axes)
+        axes = V.normalize_axes(axes, nd)
+        it = iter(self.shape)
+        shape = tuple(1 if i in axes else next(it) for i in range(nd))
+        return self._reshape(shape)
+
+    def contiguous(self):
+        if self.is_contiguous():
+            return self
+        return X.unary(OPS["contiguous"], self)
+
+    def copy(self):
+        return X.unary(OPS["contiguous"], self)
+
+    clone = copy
+
+    # -- dtype and device ----------------------------------------------------------------------
+    def astype(self, dtype, copy=True):
+        dt = D.as_dtype(dtype)
+        if dt is self._dtype:
+            return self.copy() if copy else self
+        data = X.cast_data(self, dt)
+        out = X.wrap(self.__class__, data, self._device, dtype=dt)
+        st = X.STATE
+        if st.autograd is not None and st.grad_enabled and self._ag is not None and \
+                dt.kind in "fc" and self._dtype.kind in "fc":
+            st.autograd.record(OPS["astype"], (self,), {"dtype": dt}, out)
+        return out
+
+    def to_device(self, device, /, *, stream=None):
+        dev = as_device(device)
+        if dev is self._device:
+            return self
+        from ._registry import device_api
+        if self._device is CPU:
+            api = device_api(dev)
+            data = api.from_numpy(np.ascontiguousarray(self._data), dev.index)
+        elif dev is CPU:
+            data = device_api(self._device).to_numpy(self._data)
+        else:
+            host = device_api(self._device).to_numpy(self._data)
+            data = device_api(dev).from_numpy(host, dev.index)
+        out = X.wrap(self.__class__, data, dev, dtype=self._dtype)
+        st = X.STATE
+        if st.autograd is not None and st.grad_enabled and self._ag is not None:
+            st.autograd.record(_TO_DEVICE, (self,), {"device": self._device}, out)
+        return out
+
+    def cpu(self):
+        return self.to_device(CPU)
+
+    def _host(self) -> np.ndarray:
+        """A NumPy array of the values (a download for non-CPU devices)."""
+        if self._device is CPU:
+            return self._data
+        from ._registry import device_api
+        return device_api(self._device).to_numpy(self._data)
+
+    # -- interop -------------------------------------------------------------------------------
+    def __array__(self, dtype=None, copy=None):
+        if self._device is not CPU:
+            raise DeviceError(f"can't convert a '{self._device}' tensor to NumPy implicitly; "
+                              "use .cpu() or .numpy() first (transfers are explicit)")
+        a = self._data
+        if dtype is not None:
+            a = a.astype(dtype, copy=False)
+        if copy:
+            a = a.copy()
+        return a
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The values as a NumPy array: zero-copy on CPU, a download on other devices."""
+        if self._ag is not None and not force and self._face == "torch":
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return self._host()
+
+    def tolist(self):
+        return self._host().tolist()
+
+    def item(self, *args):
+        if args:
+            return self._host().item(*args)
+        if self.numel() != 1:
+            raise ValueError(f"item(): only a tensor with one element can be converted to a "
+                             f"Python scalar; this one has {self.numel()} (shape {self.shape})")
+        return self._host().item()
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        if self._device is not CPU:
+            raise DeviceError(f"__dlpack__: '{self._device}' tensors export through .cpu()")
+        kw = {} if max_version is None else {"max_version": max_version}
+        return self._data.__dlpack__(stream=stream, copy=copy, **kw)
+
+    def __dlpack_device__(self):
+        return (1, 0)
+
+    def __array_namespace__(self, *, api_version=None):
+        import trueno
+        if api_version not in (None, "2021.12", "2022.12", "2023.12", "2024.12"):
+            raise ValueError(f"unsupported Array API version {api_version!r}")
+        return trueno
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d array")
+        return self.shape[0]
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))
+
+    def _scalar(self, kind):
+        if self.numel() != 1:
+            raise ValueError(f"only arrays with one element can be converted to Python scalars "
+                             f"({kind}); this one has shape {self.shape}")
+        return self._host().reshape(()).item()
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise ValueError(f"the truth value of an array with more than one element is "
+                             f"ambiguous (shape {self.shape})\n  hint: use a.any() or a.all()")
+        return bool(self._scalar("bool"))
+
+    def __float__(self) -> float:
+        return float(self._scalar("float"))
+
+    def __int__(self) -> int:
+        return int(self._scalar("int"))
+
+    def __complex__(self) -> complex:
+        return complex(self._scalar("complex"))
+
+    def __index__(self) -> int:
+        if self._dtype.kind not in "iu" or self.ndim:
+            raise TypeError("only integer scalar arrays can be converted to a scalar index")
+        return int(self._scalar("index"))
+
+    __hash__ = None  # mutable containers are unhashable, as NumPy arrays are
+
+    def __repr__(self) -> str:
+        from ._format import tensor_repr
+        return tensor_repr(self)
+
+    def __str__(self) -> str:
+        from ._format import tensor_str
+        return tensor_str(self)
+
+    def __format__(self, spec: str) -> str:
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        return str(self) if not spec else format(str(self), spec)
+
+    def __reduce__(self):
+        return (_rebuild, (self.__class__, self._host().copy(), str(self._device)))
+
+    # -- indexing ------------------------------------------------------------------------------
+    def __getitem__(self, key):
+        if V.is_basic_key(key):
+            return self._view("getitem", V.basic_index(self._data, key), {"key": key})
+        from ._indexing import getitem_advanced
+        return getitem_advanced(self, key)
+
+    def __setitem__(self, key, value):
+        if V.is_basic_key(key):
+            dst = V.basic_index(self._data, key)
+            self._write(dst, value, key)
+            return
+        from ._indexing import setitem_advanced
+        setitem_advanced(self, key, value)
+
+    def _write(self, dst, value, key):
+        """Copy ``value`` into the view ``dst`` of this tensor (cast, broadcast) and bump the
+        version counter."""
+        if not isinstance(value, Tensor):
+            from ._creation import asarray
+            value = asarray(value, dtype=self._dtype if not isinstance(value, np.ndarray)
+                            else None, device=self._device, cls=self.__class__)
+        if value._device is not self._device:
+            X.check_device("setitem", self, value)
+        V.broadcast_shapes(dst.shape, value.shape)
+        if V.broadcast_shapes(dst.shape, value.shape) != tuple(dst.shape):
+            raise ShapeError(f"could not broadcast input array from shape {value.shape} into "
+                             f"shape {tuple(dst.shape)}")
+        src = X.cast_data(value, self._dtype)
+        X.kernel(OPS["copy_"], self._device, self._dtype)(dst, src)
+        self._version[0] += 1
+        st = X.STATE
+        if st.autograd is not None and (self._ag is not None or value._ag is not None):
+            st.autograd.setitem(self, key, value)
+
+    def _assign(self, out):
+        """In-place update: write ``out`` into this tensor's view (``+=`` and friends)."""
+        st = X.STATE
+        if st.autograd is not None and st.grad_enabled and \
+                (self._ag is not None or out._ag is not None):
+            st.autograd.check_inplace(self)
+        src = X.cast_data(out, self._dtype)
+        X.kernel(OPS["copy_"], self._device, self._dtype)(self._data, src)
+        self._version[0] += 1
+        if st.autograd is not None and st.grad_enabled and \
+                (self._ag is not None or out._ag is not None):
+            st.autograd.inplace(self, out)
+
+    # -- autograd surface (the engine lives in the trueno-autograd plugin) ---------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._ag is not None and self._ag.requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad: bool = True):
+        if not requires_grad:
+            if self._ag is not None and self._ag.grad_fn is not None:
+                raise RuntimeError("you can only change requires_grad flags of leaf variables. "
+                                   "Use .detach() to get a tensor that does not require grad")
+            self._ag = None
+            return self
+        if X.STATE.autograd is None:
+            from ._registry import load_plugins
+            load_plugins()
+            if X.STATE.autograd is None:
+                raise missing_extra("requires_grad=True (trueno.autograd)", "autograd")
+        if self._dtype.kind not in "fc":
+            raise DTypeError(f"only tensors of floating point or complex dtype can require "
+                             f"gradients; this one is {self._dtype.name}\n  hint: "
+                             f"x.astype(trueno.float32).requires_grad_()")
+        if self._ag is None:
+            self._ag = AutogradMeta()
+        return self
+
+    @property
+    def grad(self):
+        return None if self._ag is None else self._ag.grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if self._ag is None:
+            if value is None:
+                return
+            raise RuntimeError("assigning .grad to a tensor that does not require grad")
+        self._ag.grad = value
+
+    @property
+    def grad_fn(self):
+        return None if self._ag is None else self._ag.grad_fn
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ag is None or self._ag.grad_fn is None
+
+    def detach(self):
+        return X.wrap(self.__class__, self._data, self._device, self._version, self._dtype)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        if self._ag is None:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have "
+                               "a grad_fn")
+        X.STATE.autograd.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def retain_grad(self) -> None:
+        if self._ag is None:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        self._ag.retains_grad = True
+
+    def register_hook(self, hook):
+        if self._ag is None:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        return X.STATE.autograd.register_hook(self, hook)
+
+    @property
+    def _version_count(self) -> int:
+        return self._version[0]
+
+    # -- operators -----------------------------------------------------------------------------
+    __add__ = _bin("add")
+    __radd__ = _bin("add", True)
+    __sub__ = _bin("subtract")
+    __rsub__ = _bin("subtract", True)
+    __mul__ = _bin("multiply")
+    __rmul__ = _bin("multiply", True)
+    __truediv__ = _bin("divide")
+    __rtruediv__ = _bin("divide", True)
+    __floordiv__ = _bin("floor_divide")
+    __rfloordiv__ = _bin("floor_divide", True)
+    __mod__ = _bin("remainder")
+    __rmod__ = _bin("remainder", True)
+    __pow__ = _bin("pow")
+    __rpow__ = _bin("pow", True)
+    __and__ = _bin("bitwise_and")
+    __rand__ = _bin("bitwise_and", True)
+    __or__ = _bin("bitwise_or")
+    __ror__ = _bin("bitwise_or", True)
+    __xor__ = _bin("bitwise_xor")
+    __rxor__ = _bin("bitwise_xor", True)
+    __lshift__ = _bin("bitwise_left_shift")
+    __rlshift__ = _bin("bitwise_left_shift", True)
+    __rshift__ = _bin("bitwise_right_shift")
+    __rrshift__ = _bin("bitwise_right_shift", True)
+    __eq__ = _bin("equal")
+    __ne__ = _bin("not_equal")
+    __lt__ = _bin("less")
+    __le__ = _bin("less_equal")
+    __gt__ = _bin("greater")
+    __ge__ = _bin("greater_equal")
+    __iadd__ = _inplace("add")
+    __isub__ = _inplace("subtract")
+    __imul__ = _inplace("multiply")
+    __itruediv__ = _inplace("divide")
+    __ifloordiv__ = _inplace("floor_divide")
+    __imod__ = _inplace("remainder")
+    __ipow__ = _inplace("pow")
+    __iand__ = _inplace("bitwise_and")
+    __ior__ = _inplace("bitwise_or")
+    __ixor__ = _inplace("bitwise_xor")
+    __ilshift__ = _inplace("bitwise_left_shift")
+    __irshift__ = _inplace("bitwise_right_shift")
+
+    def __neg__(self):
+        if self._dtype is D.bool_:
+            raise DTypeError("negative: the - operator on a bool array is not supported\n"
+                             "  hint: use ~x or logical_not(x)")
+        return _unary(_O["negative"], self)
+
+    def __pos__(self):
+        return _unary(_O["positive"], self)
+
+    def __abs__(self):
+        return _unary(_O["abs"], self)
+
+    def __invert__(self):
+        return _unary(_O["bitwise_invert"], self)
+
+    def __matmul__(self, other):
+        from ._linalg_ops import matmul
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        from ._linalg_ops import matmul
+        return matmul(X.to_tensor(other, self.__class__, self), self)
+
+    def __imatmul__(self, other):
+        from ._linalg_ops import matmul
+        self._assign(matmul(self, other))
+        return self
+
+    def conj(self):
+        if self._dtype.kind != "c":
+            return self
+        return _unary(_O["conj"], self)
+
+    @property
+    def real(self):
+        return _unary(_O["real"], self)
+
+    @property
+    def imag(self):
+        return _unary(_O["imag"], self)
+
+
+_TO_DEVICE = OPS["to_device"]
+
+
+def _rebuild(cls, arr, device):
+    from ._creation import asarray
+    return asarray(arr, device=device, cls=cls)
+
+
+X._bind(Tensor, OPS)

@@ -1,0 +1,176 @@
+"""Random numbers with NumPy's generators, so a seeded script gives NumPy's exact values.
+
+``default_rng(seed)`` returns a :class:`Generator` (PCG64, as ``numpy.random.default_rng``);
+the module-level functions (``seed``, ``rand``, ``randn``, ``randint``, ...) use a global
+legacy ``RandomState`` as ``numpy.random`` does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dtypes as D
+from ._creation import _place, default_class
+from ._tensor import Tensor
+
+__all__ = ["Generator", "default_rng", "seed", "rand", "randn", "random", "random_sample",
+           "randint", "normal", "uniform", "standard_normal", "choice", "permutation",
+           "shuffle", "get_state", "set_state"]
+
+
+def _wrap(values, dtype=None, device=None, cls=None):
+    host = np.asarray(values)
+    if dtype is not None:
+        host = host.astype(D.as_dtype(dtype).numpy)
+    return _place(cls or default_class(), host, device)
+
+
+def _host(x):
+    return x._host() if isinstance(x, Tensor) else x
+
+
+class Generator:
+    """A seeded random generator (NumPy's ``Generator`` over PCG64) returning trueno arrays.
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> a = tn.random.default_rng(0).random(3)
+    >>> b = tn.random.default_rng(0).random(3)
+    >>> bool((a == b).all())
+    True
+    """
+
+    def __init__(self, bit_generator=None, *, cls=None) -> None:
+        self._g = bit_generator if isinstance(bit_generator, np.random.Generator) \
+            else np.random.default_rng(bit_generator)
+        self._cls = cls
+
+    def _out(self, v, dtype=None, device=None):
+        return _wrap(v, dtype, device, self._cls)
+
+    def random(self, size=None, dtype=None, *, device=None):
+        dt = D.as_dtype(dtype) if dtype is not None else D.float64
+        return self._out(self._g.random(size, dtype=np.float32 if dt is D.float32
+                                        else np.float64), dt, device)
+
+    def standard_normal(self, size=None, dtype=None, *, device=None):
+        dt = D.as_dtype(dtype) if dtype is not None else D.float64
+        return self._out(self._g.standard_normal(size, dtype=np.float32 if dt is D.float32
+                                                 else np.float64), dt, device)
+
+    def normal(self, loc=0.0, scale=1.0, size=None, *, dtype=None, device=None):
+        return self._out(self._g.normal(_host(loc), _host(scale), size), dtype, device)
+
+    def uniform(self, low=0.0, high=1.0, size=None, *, dtype=None, device=None):
+        return self._out(self._g.uniform(_host(low), _host(high), size), dtype, device)
+
+    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False, *,
+                 device=None):
+        dt = D.as_dtype(dtype)
+        return self._out(self._g.integers(low, high, size, dtype=dt.numpy, endpoint=endpoint),
+                         dt, device)
+
+    def permutation(self, x, axis=0):
+        return self._out(self._g.permutation(_host(x), axis=axis))
+
+    def choice(self, a, size=None, replace=True, p=None, axis=0, shuffle=True):
+        return self._out(self._g.choice(_host(a), size, replace, _host(p), axis, shuffle))
+
+    def shuffle(self, x, axis=0) -> None:
+        """Shuffle ``x`` in place along ``axis``."""
+        host = x._host().copy()
+        self._g.shuffle(host, axis=axis)
+        x[...] = _wrap(host, device=x.device, cls=x.__class__)
+
+    def __getattr__(self, name):
+        # Every other distribution NumPy's Generator has (gamma, beta, poisson, ...): same
+        # arguments, trueno array out.
+        fn = getattr(self._g, name)
+        if not callable(fn):
+            return fn
+
+        def call(*args, **kwargs):
+            args = [_host(a) for a in args]
+            kwargs = {k: _host(v) for k, v in kwargs.items()}
+            out = fn(*args, **kwargs)
+            return out if out is None or np.isscalar(out) and not isinstance(out, np.generic) \
+                else self._out(out)
+        call.__name__ = name
+        return call
+
+
+def default_rng(seed=None) -> Generator:
+    """A new :class:`Generator`, seeded like ``numpy.random.default_rng(seed)``."""
+    return Generator(seed)
+
+
+_legacy = np.random.RandomState()
+
+
+def seed(seed=None) -> None:
+    _legacy.seed(seed)
+
+
+def get_state():
+    return _legacy.get_state()
+
+
+def set_state(state) -> None:
+    _legacy.set_state(state)
+
+
+def rand(*shape):
+    return _wrap(_legacy.random_sample(shape or None))
+
+
+def randn(*shape):
+    return _wrap(_legacy.standard_normal(shape or None))
+
+
+def random(size=None):
+    return _wrap(_legacy.random_sample(size))
+
+
+random_sample = random
+
+
+def standard_normal(size=None):
+    return _wrap(_legacy.standard_normal(size))
+
+
+def randint(low, high=None, size=None, dtype=int):
+    return _wrap(_legacy.randint(low, high, size, dtype=D.as_dtype(dtype).numpy))
+
+
+def normal(loc=0.0, scale=1.0, size=None):
+    return _wrap(_legacy.normal(_host(loc), _host(scale), size))
+
+
+def uniform(low=0.0, high=1.0, size=None):
+    return _wrap(_legacy.uniform(_host(low), _host(high), size))
+
+
+def choice(a, size=None, replace=True, p=None):
+    return _wrap(_legacy.choice(_host(a), size, replace, _host(p)))
+
+
+def permutation(x):
+    return _wrap(_legacy.permutation(_host(x)))
+
+
+def shuffle(x) -> None:
+    host = x._host().copy()
+    _legacy.shuffle(host)
+    x[...] = _wrap(host, device=x.device, cls=x.__class__)
+
+
+def __getattr__(name):
+    fn = getattr(_legacy, name, None)
+    if fn is None or name.startswith("_"):
+        raise AttributeError(f"module 'trueno.random' has no attribute {name!r}")
+
+    def call(*args, **kwargs):
+        return _wrap(fn(*[_host(a) for a in args], **{k: _host(v) for k, v in kwargs.items()}))
+    call.__name__ = name
+    return call

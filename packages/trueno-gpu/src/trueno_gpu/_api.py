@@ -1,0 +1,162 @@
+"""The device API object core talks to (``trueno.DeviceAPI``), plus the data-movement kernels
+built on the elementwise template: ``copy_``, ``astype``, ``contiguous``, ``where``, ``clip``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from trueno._strided import StridedArray, contiguous_strides
+
+from ._codegen import check_dtype, new_array
+from ._dtypes import ALL_DTYPES, dtype_info
+from ._elementwise import _ZERO, launch, rt_of
+from ._runtime import device_count, get_runtime
+
+__all__ = ["GpuDeviceAPI", "supported_dtypes", "copy_", "astype", "contiguous", "where", "clip",
+           "full"]
+
+
+def supported_dtypes(rt) -> frozenset[str]:
+    return frozenset(d for d in ALL_DTYPES if rt.has_f16 or dtype_info(d).storage != "f16")
+
+
+# -- data movement -----------------------------------------------------------------------------
+def _convert(src, dst) -> str:
+    """WGSL turning a value of ``src``'s compute type into ``dst``'s compute type."""
+    if dst.kind == "b":
+        return f"select(0u, 1u, x0 != {_ZERO[src.kind]})"
+    if src.compute == dst.compute:
+        return "x0"
+    if dst.compute == "u32" and src.compute == "f32":
+        # NOTE: via i32 so that negative floats wrap like NumPy's casts do on x86.
+        return "select(u32(i32(x0)), u32(x0), x0 >= 2147483648.0)"
+    return f"{dst.compute}(x0)"
+
+
+def _same_buffer(a, b) -> bool:
+    return isinstance(b, StridedArray) and a.storage.buffer is b.storage.buffer
+
+
+def copy_(dst: StridedArray, src):
+    """Write ``src`` (broadcastable, same dtype, or a scalar) into the view ``dst`` in place."""
+    rt = rt_of(dst)
+    if _same_buffer(dst, src):
+        src = contiguous(src)  # overlapping views: read everything before writing
+    op = src if isinstance(src, StridedArray) else (src, dst.dtype)
+    launch("copy", "x0", [op], dst, rt)
+    dst.storage.version += 1
+    return dst
+
+
+def astype(x: StridedArray, dtype):
+    rt = rt_of(x)
+    dtype = np.dtype(dtype)
+    src = check_dtype(rt, x.dtype, "astype")
+    dst = check_dtype(rt, dtype, "astype")
+    out = new_array(rt, x.shape, dtype)
+    return launch(("astype", dst.name), _convert(src, dst), [x], out, rt)
+
+
+def contiguous(x: StridedArray):
+    rt = rt_of(x)
+    out = new_array(rt, x.shape, x.dtype)
+    return launch("copy", "x0", [x], out, rt)
+
+
+def full(rt, shape, value, dtype):
+    out = new_array(rt, shape, dtype)
+    return launch("copy", "x0", [(value, dtype)], out, rt)
+
+
+def where(cond, x, y):
+    arrays = [a for a in (cond, x, y) if isinstance(a, StridedArray)]
+    rt = rt_of(arrays[0])
+    vals = [a for a in (x, y) if isinstance(a, StridedArray)]
+    dtype = vals[0].dtype if vals else np.asarray(x).dtype
+    dt = check_dtype(rt, dtype, "where")
+    cond_dtype = cond.dtype if isinstance(cond, StridedArray) else np.dtype(bool)
+    cdt = dtype_info(cond_dtype)
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    out = new_array(rt, shape, dtype)
+    ops = [cond if isinstance(cond, StridedArray) else (cond, cond_dtype),
+           x if isinstance(x, StridedArray) else (x, dtype),
+           y if isinstance(y, StridedArray) else (y, dtype)]
+    expr = f"select(x2, x1, x0 != {_ZERO[cdt.kind]})"
+    return launch(("where", cdt.name, dt.name), expr, ops, out, rt)
+
+
+def clip(x, min=None, max=None):  # noqa: A002 - NumPy's argument names
+    rt = rt_of(x)
+    dt = check_dtype(rt, x.dtype, "clip")
+    ops = [x]
+    expr = "x0"
+    lo, hi = ("tn_max", "tn_min") if dt.kind == "f" else ("max", "min")
+    for bound, fn in ((min, lo), (max, hi)):
+        if bound is None:
+            continue
+        ops.append(bound if isinstance(bound, StridedArray) else (bound, x.dtype))
+        expr = f"{fn}({expr}, x{len(ops) - 1})"
+    arrays = [a for a in ops if isinstance(a, StridedArray)]
+    out = new_array(rt, np.broadcast_shapes(*(a.shape for a in arrays)), x.dtype)
+    key = ("clip", min is not None, max is not None)
+    return launch(key, expr, ops, out, rt)
+
+
+# -- the device API ----------------------------------------------------------------------------
+class GpuDeviceAPI:
+    """``trueno.DeviceAPI`` for WebGPU adapters. Creating it never touches the GPU; the first
+    call that needs an adapter finds one, or raises GpuUnavailableError saying what is missing.
+    """
+
+    type = "gpu"
+
+    def device_count(self) -> int:
+        return device_count()
+
+    def from_numpy(self, arr: np.ndarray, index: int = 0) -> StridedArray:
+        """Upload ``arr`` through a mapped staging buffer (recorded in the current batch)."""
+        rt = get_runtime(index)
+        arr = np.asarray(arr)
+        dt = check_dtype(rt, arr.dtype, "from_numpy")
+        host = np.ascontiguousarray(arr, dtype=dt.host)
+        storage = rt.alloc(host.nbytes)
+        rt.upload(storage, host.reshape(-1).view(np.uint8).data)
+        return StridedArray(storage, 0, arr.shape, contiguous_strides(arr.shape), arr.dtype)
+
+    def to_numpy(self, a: StridedArray) -> np.ndarray:
+        """Flush pending work and download a C-contiguous copy of the view ``a``."""
+        rt = rt_of(a)
+        dt = dtype_info(a.dtype)
+        n = math.prod(a.shape)
+        if n == 0:
+            return np.empty(a.shape, a.dtype)
+        if not (a.is_contiguous() and (a.offset * dt.itemsize) % 4 == 0):
+            a = contiguous(a)
+        nbytes = (n * dt.itemsize + 3) // 4 * 4
+        data = rt.download(a.storage.buffer, a.offset * dt.itemsize, nbytes)
+        host = np.frombuffer(data, dtype=dt.host, count=n).reshape(a.shape)
+        return host.astype(a.dtype, copy=True)
+
+    def empty(self, shape, dtype, index: int = 0) -> StridedArray:
+        rt = get_runtime(index)
+        check_dtype(rt, dtype, "empty")
+        return new_array(rt, shape, np.dtype(dtype))
+
+    def full(self, shape, value, dtype, index: int = 0) -> StridedArray:
+        rt = get_runtime(index)
+        check_dtype(rt, dtype, "full")
+        return full(rt, tuple(shape), value, np.dtype(dtype))
+
+    def dtypes(self, index: int = 0) -> frozenset[str]:
+        return supported_dtypes(get_runtime(index))
+
+    def synchronize(self, index: int = 0) -> None:
+        get_runtime(index).synchronize()
+
+    def index_of(self, a: StridedArray) -> int:
+        return a.storage.device_index
+
+    def __repr__(self) -> str:
+        return "GpuDeviceAPI(type='gpu')"

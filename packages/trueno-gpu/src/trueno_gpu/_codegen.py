@@ -1,0 +1,312 @@
+"""WGSL building blocks shared by every kernel family: helper functions, strided addressing,
+array allocation and the host-side layout algebra (broadcast strides, dimension collapsing).
+
+Every shader has binding 0 = ``P: array<u32>``, its slice of the batch's metadata arena
+(shapes, strides, offsets, scalar operands as bit patterns). Signed strides and offsets are
+stored as two's-complement u32 words and read back with ``bitcast<i32>``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+from trueno._strided import StridedArray, contiguous_strides
+
+from ._dtypes import DType, dtype_info
+from ._errors import GpuDtypeError
+
+__all__ = ["helpers", "header", "new_array", "bcast_strides", "collapse", "scalar_bits",
+           "LINEAR_ID", "WG", "i32w", "check_dtype"]
+
+WG = 256  # threads per workgroup of the 1-D kernels
+
+# The linear invocation id over a 2-D grid of workgroups (see Runtime.dispatch).
+LINEAR_ID = (
+    "@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, "
+    "@builtin(local_invocation_index) li: u32"
+)
+
+# Helper functions, pulled into a shader when its text calls them. Order does not matter in
+# WGSL. NaN and infinity come from bitcasts inside functions (naga rejects them as constants).
+_HELPERS = {
+    "tn_nan": "fn tn_nan() -> f32 { return bitcast<f32>(0x7fc00000u); }",
+    "tn_inf": "fn tn_inf() -> f32 { return bitcast<f32>(0x7f800000u); }",
+    "tn_isnan": "fn tn_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }",
+    "tn_isinf": "fn tn_isinf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }",
+    "tn_isfinite": "fn tn_isfinite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) < 0x7f800000u; }",
+    # NumPy's maximum/minimum propagate NaN; WGSL's max/min need not.
+    "tn_max": """fn tn_max(a: f32, b: f32) -> f32 {
+  if (tn_isnan(a) || tn_isnan(b)) { return tn_nan(); }
+  return max(a, b);
+}""",
+    "tn_min": """fn tn_min(a: f32, b: f32) -> f32 {
+  if (tn_isnan(a) || tn_isnan(b)) { return tn_nan(); }
+  return min(a, b);
+}""",
+    "tn_log": "fn tn_log(x: f32) -> f32 { return select(log(x), tn_nan(), x < 0.0); }",
+    "tn_log2": "fn tn_log2(x: f32) -> f32 { return select(log2(x), tn_nan(), x < 0.0); }",
+    "tn_sqrt": "fn tn_sqrt(x: f32) -> f32 { return select(sqrt(x), tn_nan(), x < 0.0); }",
+    # Kahan's tricks: exact for tiny x where exp(x) - 1 would cancel.
+    "tn_expm1": """fn tn_expm1(x: f32) -> f32 {
+  if (abs(x) < 1e-5) { return x + 0.5 * x * x; }
+  let u = exp(x);
+  if (u == 1.0) { return x; }
+  let um1 = u - 1.0;
+  if (um1 == -1.0 || tn_isinf(u)) { return um1; }
+  return um1 * (x / log(u));
+}""",
+    "tn_log1p": """fn tn_log1p(x: f32) -> f32 {
+  if (x < -1.0) { return tn_nan(); }
+  let u = 1.0 + x;
+  if (u == 1.0) { return x; }
+  if (tn_isinf(u) || u == 0.0) { return log(u); }
+  return log(u) * (x / (u - 1.0));
+}""",
+    "tn_tanh": """fn tn_tanh(x: f32) -> f32 {
+  if (tn_isnan(x)) { return x; }
+  let e = tn_expm1(-2.0 * abs(x));
+  let t = -e / (2.0 + e);
+  return select(t, -t, x < 0.0);
+}""",
+    "tn_sinh": """fn tn_sinh(x: f32) -> f32 {
+  let a = abs(x);
+  var s: f32;
+  if (a < 1.0) { s = 0.5 * (tn_expm1(a) - tn_expm1(-a)); }
+  else { let h = exp(a - 0.6931471805599453); s = h - 0.25 / h; }
+  return select(s, -s, x < 0.0);
+}""",
+    "tn_cosh": """fn tn_cosh(x: f32) -> f32 {
+  let h = exp(abs(x) - 0.6931471805599453);
+  return h + 0.25 / h;
+}""",
+    "tn_asinh": """fn tn_asinh(x: f32) -> f32 {
+  let a = abs(x);
+  var r: f32;
+  if (a > 1e18) { r = log(a) + 0.6931471805599453; }
+  else { r = tn_log1p(a + a * a / (1.0 + sqrt(1.0 + a * a))); }
+  return select(r, -r, x < 0.0);
+}""",
+    "tn_acosh": """fn tn_acosh(x: f32) -> f32 {
+  if (x < 1.0) { return tn_nan(); }
+  if (x > 1e18) { return log(x) + 0.6931471805599453; }
+  let t = x - 1.0;
+  return tn_log1p(t + sqrt(2.0 * t + t * t));
+}""",
+    "tn_atanh": """fn tn_atanh(x: f32) -> f32 {
+  let a = abs(x);
+  if (a > 1.0) { return tn_nan(); }
+  let r = 0.5 * tn_log1p(2.0 * a / (1.0 - a));
+  return select(r, -r, x < 0.0);
+}""",
+    # NOTE: lavapipe's asin/acos are off by 4e-4; atan2 of the exact pair is not.
+    "tn_asin": """fn tn_asin(x: f32) -> f32 {
+  if (abs(x) > 1.0) { return tn_nan(); }
+  return atan2(x, sqrt((1.0 - x) * (1.0 + x)));
+}""",
+    "tn_acos": """fn tn_acos(x: f32) -> f32 {
+  if (abs(x) > 1.0) { return tn_nan(); }
+  return atan2(sqrt((1.0 - x) * (1.0 + x)), x);
+}""",
+    "tn_sign": "fn tn_sign(x: f32) -> f32 { return select(sign(x), x, tn_isnan(x)); }",
+    "tn_sigmoid": """fn tn_sigmoid(x: f32) -> f32 {
+  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
+  let e = exp(x);
+  return e / (1.0 + e);
+}""",
+    # Taylor series near 0, Abramowitz & Stegun 7.1.26 elsewhere (|error| < 1.5e-7).
+    "tn_erf": """fn tn_erf(x: f32) -> f32 {
+  let a = abs(x);
+  if (tn_isnan(x)) { return x; }
+  if (a < 0.5) {
+    let z = x * x;
+    return 1.1283791670955126 * x * (1.0 + z * (-0.3333333333 + z * (0.1 + z * (-0.0238095238
+      + z * (0.0046296296 - z * 0.0007575758)))));
+  }
+  let t = 1.0 / (1.0 + 0.3275911 * a);
+  let p = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
+    + t * 1.061405429))));
+  let r = 1.0 - p * exp(-a * a);
+  return select(r, -r, x < 0.0);
+}""",
+    "tn_pow": """fn tn_pow(a: f32, b: f32) -> f32 {
+  if (b == 0.0 || a == 1.0) { return 1.0; }
+  if (tn_isnan(a) || tn_isnan(b)) { return tn_nan(); }
+  if (a == 0.0) { return select(tn_inf(), 0.0, b > 0.0); }
+  if (a < 0.0) {
+    if (tn_isinf(b)) { return pow(-a, b); }
+    if (b != floor(b)) { return tn_nan(); }
+    let r = pow(-a, b);
+    return select(r, -r, fract(b * 0.5) != 0.0);
+  }
+  return pow(a, b);
+}""",
+    "tn_floordiv": "fn tn_floordiv(a: f32, b: f32) -> f32 { return floor(a / b); }",
+    "tn_mod": """fn tn_mod(a: f32, b: f32) -> f32 {
+  if (b == 0.0 || tn_isinf(a) || tn_isnan(a) || tn_isnan(b)) { return tn_nan(); }
+  if (tn_isinf(b)) { return select(a, b, (a != 0.0) && ((a < 0.0) != (b < 0.0))); }
+  var r = a - b * floor(a / b);
+  if (r != 0.0 && ((r < 0.0) != (b < 0.0))) { r = r + b; }
+  if (abs(r) >= abs(b)) { r = 0.0; }
+  return r;
+}""",
+    "tn_hypot": """fn tn_hypot(a: f32, b: f32) -> f32 {
+  let x = abs(a);
+  let y = abs(b);
+  if (tn_isinf(x) || tn_isinf(y)) { return tn_inf(); }
+  if (tn_isnan(x) || tn_isnan(y)) { return tn_nan(); }
+  let m = max(x, y);
+  if (m == 0.0) { return 0.0; }
+  let q = min(x, y) / m;
+  return m * sqrt(1.0 + q * q);
+}""",
+    "tn_logaddexp": """fn tn_logaddexp(a: f32, b: f32) -> f32 {
+  if (a == b) { return a + 0.6931471805599453; }
+  return tn_max(a, b) + tn_log1p(exp(-abs(a - b)));
+}""",
+    "tn_copysign": """fn tn_copysign(a: f32, b: f32) -> f32 {
+  return bitcast<f32>((bitcast<u32>(a) & 0x7fffffffu) | (bitcast<u32>(b) & 0x80000000u));
+}""",
+    # Round to the nearest bfloat16, ties to even (what ml_dtypes' astype does).
+    "tn_bf16": """fn tn_bf16(x: f32) -> f32 {
+  if (tn_isnan(x)) { return x; }
+  let u = bitcast<u32>(x);
+  return bitcast<f32>((u + 0x7fffu + ((u >> 16u) & 1u)) & 0xffff0000u);
+}""",
+    "tn_gelu": "fn tn_gelu(x: f32) -> f32 { return 0.5 * x * (1.0 + tn_erf(x * 0.7071067811865476)); }",
+    "tn_gelu_tanh": """fn tn_gelu_tanh(x: f32) -> f32 {
+  return 0.5 * x * (1.0 + tn_tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+}""",
+    "tn_silu": "fn tn_silu(x: f32) -> f32 { return x * tn_sigmoid(x); }",
+    # Python/NumPy floor division and modulo on integers; x // 0 == x % 0 == 0 as in NumPy.
+    "tn_floordiv_i32": """fn tn_floordiv_i32(a: i32, b: i32) -> i32 {
+  if (b == 0) { return 0; }
+  if (b == -1) { return 0 - a; }
+  let q = a / b;
+  return select(q, q - 1, (a % b != 0) && ((a < 0) != (b < 0)));
+}""",
+    "tn_mod_i32": """fn tn_mod_i32(a: i32, b: i32) -> i32 {
+  if (b == 0 || b == -1) { return 0; }
+  let r = a % b;
+  return select(r, r + b, (r != 0) && ((r < 0) != (b < 0)));
+}""",
+    "tn_floordiv_u32": "fn tn_floordiv_u32(a: u32, b: u32) -> u32 { return select(a / b, 0u, b == 0u); }",
+    "tn_mod_u32": "fn tn_mod_u32(a: u32, b: u32) -> u32 { return select(a % b, 0u, b == 0u); }",
+    "tn_pow_i32": """fn tn_pow_i32(a: i32, b: i32) -> i32 {
+  if (b < 0) { return select(select(0, 1, a == 1), select(1, -1, (b & 1) != 0), a == -1); }
+  var r = 1;
+  var x = a;
+  var e = u32(b);
+  loop {
+    if (e == 0u) { break; }
+    if ((e & 1u) != 0u) { r = r * x; }
+    x = x * x;
+    e = e >> 1u;
+  }
+  return r;
+}""",
+    "tn_pow_u32": """fn tn_pow_u32(a: u32, b: u32) -> u32 {
+  var r = 1u;
+  var x = a;
+  var e = b;
+  loop {
+    if (e == 0u) { break; }
+    if ((e & 1u) != 0u) { r = r * x; }
+    x = x * x;
+    e = e >> 1u;
+  }
+  return r;
+}""",
+}
+_CALL = re.compile(r"\b(tn_\w+)\(")
+
+
+def helpers(body: str) -> str:
+    """The helper functions that ``body`` calls, directly or through other helpers."""
+    need: list[str] = []
+    todo = list(_CALL.findall(body))
+    while todo:
+        name = todo.pop()
+        if name in _HELPERS and name not in need:
+            need.append(name)
+            todo.extend(_CALL.findall(_HELPERS[name]))
+    return "\n".join(_HELPERS[n] for n in sorted(need))
+
+
+def header(body: str, f16: bool) -> str:
+    """``enable f16;`` where needed, then the helpers ``body`` uses, then ``body``."""
+    return ("enable f16;\n" if f16 else "") + helpers(body) + "\n" + body
+
+
+# -- host-side layout algebra ------------------------------------------------------------------
+def i32w(v: int) -> int:
+    """A signed int as the u32 word the shader bitcasts back."""
+    return int(v) & 0xFFFFFFFF
+
+
+def scalar_bits(value, dt: DType) -> int:
+    """A Python/NumPy scalar as the u32 word of ``dt``'s compute type."""
+    if dt.compute == "f32":
+        return int(np.asarray(value, dtype=np.float32).view(np.uint32))
+    if dt.kind == "b":
+        return int(bool(value))
+    v = int(value)
+    return v & 0xFFFFFFFF
+
+
+def bcast_strides(a: StridedArray, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Strides of ``a`` broadcast to ``shape`` (0 along broadcast axes)."""
+    lead = len(shape) - a.ndim
+    out = [0] * lead
+    for n, m, s in zip(a.shape, shape[lead:], a.strides):
+        out.append(0 if n == 1 and m != 1 else s)
+    return tuple(out)
+
+
+def collapse(shape, strides_list):
+    """Drop length-1 axes and merge axes that every operand walks contiguously.
+
+    Returns ``(shape, [strides, ...])``; a contiguous job ends as one axis of stride 1.
+    """
+    keep = [d for d, n in enumerate(shape) if n != 1]
+    shape = [shape[d] for d in keep]
+    strides_list = [[s[d] for d in keep] for s in strides_list]
+    d = len(shape) - 1
+    while d > 0:
+        if all(s[d - 1] == s[d] * shape[d] for s in strides_list):
+            shape[d - 1] *= shape[d]
+            del shape[d]
+            for s in strides_list:
+                del s[d - 1]
+        d -= 1
+    if not shape:
+        shape = [1]
+        strides_list = [[1] for _ in strides_list]
+    return tuple(shape), [tuple(s) for s in strides_list]
+
+
+def check_dtype(rt, dtype, op: str) -> DType:
+    """The GPU layout of ``dtype`` on ``rt``, or a GpuDtypeError that says what works."""
+    dt = dtype_info(dtype)
+    if dt is None or (dt.storage == "f16" and not rt.has_f16):
+        from ._api import supported_dtypes
+
+        name = np.dtype(dtype).name
+        have = sorted(supported_dtypes(rt))
+        why = ("this adapter lacks the shader-f16 feature" if dt is not None
+               else "WGSL has no such type")
+        cast = "float32" if np.dtype(dtype).kind in "fc" else "int32"
+        raise GpuDtypeError(
+            f"gpu: {op}: dtype {name} is not supported on {rt.name} ({why})\n"
+            f"  supported dtypes: {', '.join(have)}\n"
+            f"  hint: x.astype('{cast}') on the GPU, or compute on the CPU with x.to('cpu')")
+    return dt
+
+
+def new_array(rt, shape, dtype) -> StridedArray:
+    """A new contiguous array of ``shape`` on ``rt`` (uninitialised)."""
+    dt = dtype_info(dtype)
+    shape = tuple(int(n) for n in shape)
+    storage = rt.alloc(math.prod(shape) * dt.itemsize)
+    return StridedArray(storage, 0, shape, contiguous_strides(shape), dtype)

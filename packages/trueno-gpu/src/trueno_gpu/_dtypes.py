@@ -1,0 +1,87 @@
+"""How each NumPy dtype lives in a wgpu buffer and which WGSL type computes with it.
+
+WGSL has 32-bit scalars (and ``f16`` behind the ``shader-f16`` feature), so the GPU keeps:
+
+=========  ==============  ============  ===========================================
+dtype      stored as       computed as   on the way in / out
+=========  ==============  ============  ===========================================
+float32    f32             f32           as is
+float16    f16             f32           as is (needs the adapter's ``shader-f16``)
+bfloat16   f32             f32           widened on upload; every store rounds the f32
+                                         to the nearest bfloat16 (ties to even)
+int32      i32             i32           as is
+uint32     u32             u32           as is
+int8/16    i32             i32           widened on upload; every store wraps to 8/16 bits
+uint8/16   u32             u32           widened on upload; every store masks to 8/16 bits
+bool       u32 (0 or 1)    u32           widened on upload
+=========  ==============  ============  ===========================================
+
+float64, int64, uint64 and complex types are refused: WGSL has no 64-bit types that
+naga can lower for every op we need (``exp`` on f64 has no SPIR-V instruction).
+Note: differs from NumPy: narrow integer and bool tensors use 4 bytes per element on the GPU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+try:  # bfloat16 is optional: ml_dtypes provides NumPy's bfloat16 dtype
+    import ml_dtypes
+
+    BFLOAT16 = np.dtype(ml_dtypes.bfloat16)
+except ImportError:  # pragma: no cover - depends on the environment
+    BFLOAT16 = None
+
+__all__ = ["DType", "dtype_info", "ALL_DTYPES", "FLOAT_DTYPES", "INT_DTYPES", "BFLOAT16"]
+
+
+@dataclass(frozen=True)
+class DType:
+    """The GPU layout of one NumPy dtype."""
+
+    name: str
+    storage: str  # WGSL element type in the buffer: f32, f16, i32, u32
+    compute: str  # WGSL type the kernels compute in: f32, i32, u32
+    kind: str  # "f" float, "i" signed int, "u" unsigned int, "b" bool
+    host: np.dtype  # NumPy dtype of the buffer's bytes (what we upload and download)
+    wrap: str = "{}"  # WGSL that narrows a computed value before it is stored
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element in the GPU buffer."""
+        return 2 if self.storage == "f16" else 4
+
+    def store(self, value: str) -> str:
+        """WGSL expression that stores compute-typed ``value`` into this dtype's buffer."""
+        wrapped = self.wrap.format(value)
+        return wrapped if self.storage == self.compute else f"{self.storage}({wrapped})"
+
+    def load(self, value: str) -> str:
+        """WGSL expression that turns a stored element into the compute type."""
+        return value if self.storage == self.compute else f"{self.compute}({value})"
+
+
+_TABLE = {
+    "float32": DType("float32", "f32", "f32", "f", np.dtype(np.float32)),
+    "float16": DType("float16", "f16", "f32", "f", np.dtype(np.float16)),
+    "int32": DType("int32", "i32", "i32", "i", np.dtype(np.int32)),
+    "uint32": DType("uint32", "u32", "u32", "u", np.dtype(np.uint32)),
+    "int16": DType("int16", "i32", "i32", "i", np.dtype(np.int32), "(({}) << 16u) >> 16u"),
+    "int8": DType("int8", "i32", "i32", "i", np.dtype(np.int32), "(({}) << 24u) >> 24u"),
+    "uint16": DType("uint16", "u32", "u32", "u", np.dtype(np.uint32), "(({}) & 0xFFFFu)"),
+    "uint8": DType("uint8", "u32", "u32", "u", np.dtype(np.uint32), "(({}) & 0xFFu)"),
+    "bool": DType("bool", "u32", "u32", "b", np.dtype(np.uint32)),
+}
+if BFLOAT16 is not None:
+    _TABLE["bfloat16"] = DType("bfloat16", "f32", "f32", "f", np.dtype(np.float32), "tn_bf16({})")
+
+ALL_DTYPES = tuple(_TABLE)
+FLOAT_DTYPES = tuple(n for n, d in _TABLE.items() if d.kind == "f")
+INT_DTYPES = tuple(n for n, d in _TABLE.items() if d.kind in "iu")
+
+
+def dtype_info(dtype) -> DType | None:
+    """The GPU layout of ``dtype`` (a NumPy dtype or its name), or None when unsupported."""
+    return _TABLE.get(np.dtype(dtype).name if not isinstance(dtype, str) else dtype)

@@ -1,0 +1,245 @@
+"""Elementwise kernels from one template: any number of strided, broadcast operands (or scalars
+baked into the metadata), one strided output.
+
+The host collapses the job first (drops length-1 axes, merges axes that every operand walks
+contiguously), so contiguous work runs the ``nd = 0`` variant (``offset + i``) and views run a
+loop over the remaining axes. Pipelines are cached per (op, dtypes, scalar slots, nd).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from trueno._strided import StridedArray
+
+from ._codegen import (
+    LINEAR_ID,
+    WG,
+    bcast_strides,
+    check_dtype,
+    collapse,
+    header,
+    i32w,
+    new_array,
+    scalar_bits,
+)
+from ._dtypes import dtype_info
+from ._runtime import get_runtime
+
+__all__ = ["UNARY", "BINARY", "launch", "make_kernels", "rt_of", "run_op"]
+
+_ZERO = {"f": "0.0", "i": "0", "u": "0u", "b": "0u"}
+
+
+def rt_of(a: StridedArray):
+    return get_runtime(a.storage.device_index)
+
+
+def _f(e):
+    return {"f": e}
+
+
+def _same(e):
+    return {"f": e, "i": e, "u": e}
+
+
+def _pred(e):  # bool result, any kind; {z} is the operand's zero
+    return {k: f"select(0u, 1u, {e})" for k in "fiub"}
+
+
+# op -> {kind: WGSL expression over x0 (and x1) in the compute type}; results keep the input
+# dtype unless the op is in BOOL_OUT.
+UNARY = {
+    "negative": {"f": "-x0", "i": "-x0", "u": "0u - x0"},
+    "positive": {"f": "x0", "i": "x0", "u": "x0"},
+    "abs": {"f": "abs(x0)", "i": "abs(x0)", "u": "x0"},
+    "exp": _f("exp(x0)"),
+    "expm1": _f("tn_expm1(x0)"),
+    "log": _f("tn_log(x0)"),
+    "log1p": _f("tn_log1p(x0)"),
+    "log2": _f("tn_log2(x0)"),
+    "log10": _f("tn_log(x0) * 0.4342944819032518"),
+    "sqrt": _f("tn_sqrt(x0)"),
+    "square": _same("x0 * x0"),
+    "sin": _f("sin(x0)"),
+    "cos": _f("cos(x0)"),
+    "tan": _f("tan(x0)"),
+    "asin": _f("tn_asin(x0)"),
+    "acos": _f("tn_acos(x0)"),
+    "atan": _f("atan(x0)"),
+    "sinh": _f("tn_sinh(x0)"),
+    "cosh": _f("tn_cosh(x0)"),
+    "tanh": _f("tn_tanh(x0)"),
+    "asinh": _f("tn_asinh(x0)"),
+    "acosh": _f("tn_acosh(x0)"),
+    "atanh": _f("tn_atanh(x0)"),
+    "floor": {"f": "floor(x0)", "i": "x0", "u": "x0"},
+    "ceil": {"f": "ceil(x0)", "i": "x0", "u": "x0"},
+    "trunc": {"f": "trunc(x0)", "i": "x0", "u": "x0"},
+    "round": {"f": "round(x0)", "i": "x0", "u": "x0"},
+    "sign": {"f": "tn_sign(x0)", "i": "sign(x0)", "u": "select(0u, 1u, x0 > 0u)"},
+    "reciprocal": _f("1.0 / x0"),
+    "sigmoid": _f("tn_sigmoid(x0)"),
+    "erf": _f("tn_erf(x0)"),
+    "silu": _f("tn_silu(x0)"),
+    "isnan": {"f": "select(0u, 1u, tn_isnan(x0))", "i": "0u", "u": "0u", "b": "0u"},
+    "isinf": {"f": "select(0u, 1u, tn_isinf(x0))", "i": "0u", "u": "0u", "b": "0u"},
+    "isfinite": {"f": "select(0u, 1u, tn_isfinite(x0))", "i": "1u", "u": "1u", "b": "1u"},
+    "logical_not": _pred("x0 == {z}"),
+    "bitwise_invert": {"i": "~x0", "u": "~x0", "b": "x0 ^ 1u"},
+}
+
+BINARY = {
+    "add": _same("x0 + x1"),
+    "subtract": _same("x0 - x1"),
+    "multiply": _same("x0 * x1"),
+    "divide": _f("x0 / x1"),
+    "floor_divide": {"f": "tn_floordiv(x0, x1)", "i": "tn_floordiv_i32(x0, x1)",
+                     "u": "tn_floordiv_u32(x0, x1)"},
+    "remainder": {"f": "tn_mod(x0, x1)", "i": "tn_mod_i32(x0, x1)", "u": "tn_mod_u32(x0, x1)"},
+    "pow": {"f": "tn_pow(x0, x1)", "i": "tn_pow_i32(x0, x1)", "u": "tn_pow_u32(x0, x1)"},
+    "maximum": {"f": "tn_max(x0, x1)", "i": "max(x0, x1)", "u": "max(x0, x1)",
+                "b": "max(x0, x1)"},
+    "minimum": {"f": "tn_min(x0, x1)", "i": "min(x0, x1)", "u": "min(x0, x1)",
+                "b": "min(x0, x1)"},
+    "atan2": _f("atan2(x0, x1)"),
+    "hypot": _f("tn_hypot(x0, x1)"),
+    "logaddexp": _f("tn_logaddexp(x0, x1)"),
+    "copysign": _f("tn_copysign(x0, x1)"),
+    "equal": _pred("x0 == x1"),
+    "not_equal": _pred("x0 != x1"),
+    "less": _pred("x0 < x1"),
+    "less_equal": _pred("x0 <= x1"),
+    "greater": _pred("x0 > x1"),
+    "greater_equal": _pred("x0 >= x1"),
+    "logical_and": _pred("(x0 != {z}) && (x1 != {z})"),
+    "logical_or": _pred("(x0 != {z}) || (x1 != {z})"),
+    "logical_xor": _pred("(x0 != {z}) != (x1 != {z})"),
+    "bitwise_and": {"i": "x0 & x1", "u": "x0 & x1", "b": "x0 & x1"},
+    "bitwise_or": {"i": "x0 | x1", "u": "x0 | x1", "b": "x0 | x1"},
+    "bitwise_xor": {"i": "x0 ^ x1", "u": "x0 ^ x1", "b": "x0 ^ x1"},
+    "bitwise_left_shift": {"i": "select(x0 << u32(x1), 0, u32(x1) >= 32u)",
+                           "u": "select(x0 << x1, 0u, x1 >= 32u)"},
+    "bitwise_right_shift": {"i": "x0 >> min(u32(x1), 31u)",
+                            "u": "select(x0 >> x1, 0u, x1 >= 32u)"},
+}
+BOOL_OUT = {"isnan", "isinf", "isfinite", "logical_not", "equal", "not_equal", "less",
+            "less_equal", "greater", "greater_equal", "logical_and", "logical_or",
+            "logical_xor"}
+
+
+# -- the template ------------------------------------------------------------------------------
+def _source(expr, out_dt, slots, nd):
+    """WGSL for ``Y = expr(x0, x1, ...)``; slots: per operand ('a', DType) or ('s', DType)."""
+    arrays = [dt for kind, dt in slots if kind == "a"]
+    f16 = out_dt.storage == "f16" or any(dt.storage == "f16" for dt in arrays)
+    lines = ["@group(0) @binding(0) var<storage, read> P: array<u32>;",
+             f"@group(0) @binding(1) var<storage, read_write> Y: array<{out_dt.storage}>;"]
+    for k, dt in enumerate(arrays):
+        lines.append(f"@group(0) @binding({k + 2}) var<storage, read> A{k}: array<{dt.storage}>;")
+    na = len(arrays)
+    ns = len(slots) - na
+    body = [f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
+            f"  let i = (wg.y * nwg.x + wg.x) * {WG}u + li;",
+            "  if (i >= P[0]) { return; }",
+            "  var oy = bitcast<i32>(P[1]);"]
+    body += [f"  var o{k} = bitcast<i32>(P[{k + 2}]);" for k in range(na)]
+    if nd == 0:
+        body.append("  oy += i32(i);")
+        body += [f"  o{k} += i32(i);" for k in range(na)]
+    else:
+        sh = 2 + na + ns
+        body += ["  var r = i;",
+                 f"  for (var d: i32 = {nd - 1}; d >= 0; d = d - 1) {{",
+                 f"    let n = P[{sh}u + u32(d)];",
+                 "    let c = i32(r % n);",
+                 "    r = r / n;",
+                 f"    oy += c * bitcast<i32>(P[{sh + nd}u + u32(d)]);"]
+        body += [f"    o{k} += c * bitcast<i32>(P[{sh + (k + 2) * nd}u + u32(d)]);"
+                 for k in range(na)]
+        body.append("  }")
+    a = s = 0
+    for j, (kind, dt) in enumerate(slots):
+        if kind == "a":
+            body.append(f"  let x{j} = {dt.load(f'A{a}[o{a}]')};")
+            a += 1
+        else:
+            word = f"P[{2 + na + s}]"
+            val = word if dt.compute == "u32" else f"bitcast<{dt.compute}>({word})"
+            body.append(f"  let x{j} = {val};")
+            s += 1
+    body += [f"  Y[oy] = {out_dt.store(expr)};", "}"]
+    return header("\n".join(lines + body), f16)
+
+
+def launch(op_key, expr, operands, out: StridedArray, rt=None):
+    """Run ``out[...] = expr(operands)`` elementwise; operands are StridedArrays broadcastable
+    to ``out.shape`` or ``(value, dtype)`` scalars. Returns ``out``."""
+    rt = rt or rt_of(out)
+    shape = out.shape
+    n = math.prod(shape)
+    if n == 0:
+        return out
+    out_dt = dtype_info(out.dtype)
+    arrays = [o for o in operands if isinstance(o, StridedArray)]
+    strides = [out.strides] + [bcast_strides(a, shape) for a in arrays]
+    cshape, cstr = collapse(shape, strides)
+    nd = 0 if len(cshape) == 1 and all(s[0] == 1 for s in cstr) else len(cshape)
+    slots, scalars = [], []
+    for o in operands:
+        if isinstance(o, StridedArray):
+            slots.append(("a", dtype_info(o.dtype)))
+        else:
+            value, dtype = o
+            dt = dtype_info(dtype)
+            slots.append(("s", dt))
+            scalars.append(scalar_bits(value, dt))
+    meta = [n, i32w(out.offset)] + [i32w(a.offset) for a in arrays] + scalars
+    if nd:
+        meta += list(cshape) + [i32w(s) for st in cstr for s in st]
+    key = ("ew", op_key, out_dt.name, tuple((k, dt.name) for k, dt in slots), nd)
+    kernel = rt.kernel(key, lambda: _source(expr, out_dt, slots, nd),
+                       (True,) + (False,) * len(arrays))
+    rt.dispatch(kernel, meta, [out.storage.buffer] + [a.storage.buffer for a in arrays],
+                -(-n // WG))
+    return out
+
+
+def _operand(x, dtype):
+    """A kernel argument as a launch operand: arrays stay, scalars become (value, dtype)."""
+    if isinstance(x, StridedArray):
+        return x
+    return (x, dtype)
+
+
+def run_op(name, table, kind_key, *xs, out_dtype=None):
+    """Allocate the broadcast result and launch op ``name`` of ``table`` on ``xs``."""
+    arrays = [x for x in xs if isinstance(x, StridedArray)]
+    a0 = arrays[0]
+    rt = rt_of(a0)
+    dt = check_dtype(rt, a0.dtype, name)
+    shape = np.broadcast_shapes(*(x.shape for x in arrays))
+    if out_dtype is None:
+        out_dtype = np.dtype(bool) if name in BOOL_OUT else a0.dtype
+    kind = kind_key or dt.kind
+    expr = table[name][kind].replace("{z}", _ZERO[dt.kind])
+    out = new_array(rt, shape, out_dtype)
+    return launch(name, expr, [_operand(x, a0.dtype) for x in xs], out, rt)
+
+
+def _kinds(dtypes, exprs):
+    """The dtype names whose kind has an expression (bool only where "b" is listed)."""
+    return [d for d in dtypes if dtype_info(d).kind in exprs]
+
+
+def make_kernels(all_dtypes) -> dict:
+    """op name -> {dtype name: callable} for every elementwise op."""
+    table: dict = {}
+    for name, exprs in UNARY.items():
+        table[name] = {d: (lambda x, _n=name: run_op(_n, UNARY, None, x))
+                       for d in _kinds(all_dtypes, exprs)}
+    for name, exprs in BINARY.items():
+        table[name] = {d: (lambda x, y, _n=name: run_op(_n, BINARY, None, x, y))
+                       for d in _kinds(all_dtypes, exprs)}
+    return table

@@ -1,0 +1,34 @@
+"""Errors of the GPU backend; they subclass trueno's error types once trueno-core has them."""
+
+from __future__ import annotations
+
+try:  # trueno-core defines the error hierarchy (docs/design.md section 5)
+    from trueno._errors import DeviceError as _DeviceBase
+except Exception:  # pragma: no cover - core without _errors yet
+    _DeviceBase = RuntimeError
+try:
+    from trueno._errors import TruenoError as _TruenoBase
+except Exception:  # pragma: no cover
+    _TruenoBase = Exception
+
+__all__ = ["GpuUnavailableError", "GpuDtypeError", "GpuLimitError"]
+
+
+def _bases(*parents):
+    bases = []
+    for b in parents:
+        if b is not Exception and not any(issubclass(x, b) for x in bases):
+            bases.append(b)
+    return tuple(bases)
+
+
+class GpuUnavailableError(*_bases(_DeviceBase, _TruenoBase, RuntimeError)):
+    """No usable WebGPU adapter: the message names the missing piece and the adapters seen."""
+
+
+class GpuDtypeError(*_bases(_TruenoBase, TypeError)):
+    """A dtype the GPU (or this adapter) cannot hold or compute with."""
+
+
+class GpuLimitError(*_bases(_DeviceBase, _TruenoBase, RuntimeError)):
+    """A buffer larger than the adapter's per-binding limit."""

@@ -1,0 +1,27 @@
+"""The kernel table: op name -> {dtype name: callable}, assembled from every kernel family."""
+
+from __future__ import annotations
+
+from . import _api, _elementwise
+from ._dtypes import ALL_DTYPES
+
+__all__ = ["kernels_table"]
+
+
+def kernels_table() -> dict:
+    """Every kernel for every dtype the GPU can hold. float16 is listed too; on an adapter
+    without shader-f16 the arrays cannot be created, and from_numpy says so."""
+    table = _elementwise.make_kernels(ALL_DTYPES)
+    every = {d: None for d in ALL_DTYPES}
+    table["copy_"] = dict.fromkeys(every, _api.copy_)
+    table["astype"] = dict.fromkeys(every, _api.astype)
+    table["contiguous"] = dict.fromkeys(every, _api.contiguous)
+    table["where"] = dict.fromkeys(every, _api.where)
+    table["clip"] = {d: _api.clip for d in ALL_DTYPES if d != "bool"}
+    for name, fn in _extra_families():
+        table[name] = fn
+    return table
+
+
+def _extra_families():
+    return []

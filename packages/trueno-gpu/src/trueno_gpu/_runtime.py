@@ -1,0 +1,289 @@
+"""Adapters, devices, pipelines and command batching.
+
+One ``Runtime`` per GPU index. Kernels are recorded into one command encoder and submitted
+together at a sync point (``to_numpy``, ``synchronize``) or when a batch grows large, never one
+submission per op. Kernel metadata (shapes, strides, offsets, scalar operands) of a batch goes
+into one "arena" storage buffer, written with a single ``queue.write_buffer`` just before the
+batch is submitted; each dispatch binds its slice of it. Pipelines and bind-group layouts are
+cached per key (op, dtypes, layout kind).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import wgpu
+
+from ._errors import GpuLimitError, GpuUnavailableError
+from ._pool import BufferPool
+
+__all__ = ["Runtime", "get_runtime", "device_count", "adapters_seen", "is_available"]
+
+_WANTED_FEATURES = ("shader-f16", "subgroup", "timestamp-query")
+_WANTED_LIMITS = (
+    "max-storage-buffer-binding-size",
+    "max-buffer-size",
+    "max-compute-workgroup-storage-size",
+    "max-storage-buffers-per-shader-stage",
+    "max-compute-invocations-per-workgroup",
+    "max-compute-workgroup-size-x",
+)
+_MAX_GROUPS = 65535  # WebGPU's guaranteed workgroups per dimension
+
+
+class Runtime:
+    """One wgpu device: its buffer pool, pipeline cache and the batch being recorded."""
+
+    ARENA_BYTES = 1 << 16
+    MAX_BATCH = 512  # dispatches per submission
+
+    def __init__(self, adapter, index: int) -> None:
+        self.index = index
+        self.adapter = adapter
+        self.info = dict(adapter.info)
+        alimits = adapter.limits
+        features = [f for f in _WANTED_FEATURES if f in adapter.features]
+        limits = {k: alimits[k] for k in _WANTED_LIMITS if k in alimits}
+        self.device = adapter.request_device_sync(required_features=features,
+                                                  required_limits=limits)
+        self.queue = self.device.queue
+        self.features = frozenset(self.device.features)
+        self.has_f16 = "shader-f16" in self.features
+        self.has_subgroup = "subgroup" in self.features
+        self.limits = dict(self.device.limits)
+        cap = min(self.limits["max-storage-buffer-binding-size"], self.limits["max-buffer-size"])
+        self.max_binding = cap // 4 * 4
+        self.workgroup_storage = self.limits["max-compute-workgroup-storage-size"]
+        self.align = max(256, self.limits.get("min-storage-buffer-offset-alignment", 256))
+        self.pool = BufferPool(self.device, index)
+        self._kernels: dict = {}
+        self._layouts: dict = {}
+        self._encoder = None
+        self._count = 0
+        self._arena = bytearray()
+        self._arena_buf = self.device.create_buffer(
+            size=self.ARENA_BYTES, usage=wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_DST)
+        self.dispatches = 0  # total, for tests and benchmarks
+        self.submissions = 0
+
+    # -- description -------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return f"gpu:{self.index} ({self.info.get('device', '?')}, {self.info.get('backend_type')})"
+
+    # -- memory --------------------------------------------------------------------------------
+    def alloc(self, nbytes: int):
+        if nbytes > self.max_binding:
+            raise GpuLimitError(
+                f"gpu: cannot allocate {nbytes} bytes on {self.name}: a storage binding holds "
+                f"at most {self.max_binding} bytes on this adapter\n"
+                f"  hint: split the tensor, or keep it on the CPU (.to('cpu'))")
+        return self.pool.alloc(nbytes)
+
+    def upload(self, storage, data: bytes | memoryview) -> None:
+        """Record a copy of host bytes into ``storage`` through a mapped staging buffer."""
+        n = len(data)
+        if n == 0:
+            return
+        padded = (n + 3) // 4 * 4
+        stage = self.pool.upload_buffer(padded)
+        if padded != n:
+            data = bytes(data) + b"\0" * (padded - n)
+        stage.write_mapped(data, 0)
+        stage.unmap()
+        self.encoder().copy_buffer_to_buffer(stage, 0, storage.buffer, 0, padded)
+
+    def download(self, buffer, byte_offset: int, nbytes: int) -> bytes:
+        """Flush, then read ``nbytes`` at ``byte_offset`` (both multiples of 4) back."""
+        if nbytes == 0:
+            return b""
+        stage = self.pool.download_buffer(nbytes)
+        self.encoder().copy_buffer_to_buffer(buffer, byte_offset, stage, 0, nbytes)
+        self.flush()
+        stage.map_sync(wgpu.MapMode.READ, 0, nbytes)
+        try:
+            data = bytes(stage.read_mapped(0, nbytes))
+        finally:
+            stage.unmap()
+        self.pool.download_done(stage)
+        self.pool.uploads_idle()  # the map waited for every earlier submission
+        return data
+
+    def copy(self, src, src_off: int, dst, dst_off: int, nbytes: int) -> None:
+        if nbytes:
+            self.encoder().copy_buffer_to_buffer(src, src_off, dst, dst_off, nbytes)
+
+    def fill_zero(self, buffer, nbytes: int) -> None:
+        if nbytes:
+            self.encoder().clear_buffer(buffer, 0, (nbytes + 3) // 4 * 4)
+
+    # -- pipelines -----------------------------------------------------------------------------
+    def _layout(self, writable: tuple[bool, ...]):
+        layout = self._layouts.get(writable)
+        if layout is None:
+            ro = wgpu.BufferBindingType.read_only_storage
+            rw = wgpu.BufferBindingType.storage
+            entries = [{"binding": 0, "visibility": wgpu.ShaderStage.COMPUTE,
+                        "buffer": {"type": ro}}]
+            entries += [{"binding": i + 1, "visibility": wgpu.ShaderStage.COMPUTE,
+                         "buffer": {"type": rw if w else ro}} for i, w in enumerate(writable)]
+            bgl = self.device.create_bind_group_layout(entries=entries)
+            layout = (bgl, self.device.create_pipeline_layout(bind_group_layouts=[bgl]))
+            self._layouts[writable] = layout
+        return layout
+
+    def kernel(self, key, make_source, writable: tuple[bool, ...]):
+        """The cached compute pipeline for ``key``; ``make_source()`` runs on a miss only."""
+        k = self._kernels.get(key)
+        if k is None:
+            source = make_source()
+            bgl, pl = self._layout(tuple(writable))
+            try:
+                module = self.device.create_shader_module(code=source)
+                pipe = self.device.create_compute_pipeline(
+                    layout=pl, compute={"module": module, "entry_point": "main"})
+            except Exception as e:  # pragma: no cover - a codegen bug; show the source
+                numbered = "\n".join(f"{i + 1:4d} {line}"
+                                     for i, line in enumerate(source.splitlines()))
+                raise RuntimeError(f"gpu: WGSL for {key!r} failed:\n{e}\n{numbered}") from e
+            k = (pipe, bgl)
+            self._kernels[key] = k
+        return k
+
+    # -- recording and submission --------------------------------------------------------------
+    def encoder(self):
+        if self._encoder is None:
+            self._encoder = self.device.create_command_encoder()
+        return self._encoder
+
+    def dispatch(self, kernel, meta, buffers, groups) -> None:
+        """Record one dispatch of ``kernel`` = (pipeline, layout).
+
+        ``meta``: uint32 words (binding 0). ``buffers``: wgpu buffers for bindings 1.. .
+        ``groups``: a total number of workgroups (laid out over x and y; shaders recover the
+        linear id as ``wg.y * nwg.x + wg.x``) or an explicit (x, y, z).
+        """
+        data = np.asarray(meta, dtype=np.uint32).tobytes() or b"\0\0\0\0"
+        if isinstance(groups, int):
+            if groups <= 0:
+                return
+            gx = min(groups, _MAX_GROUPS)
+            groups = (gx, math.ceil(groups / gx), 1)
+            if groups[1] > _MAX_GROUPS:
+                raise GpuLimitError(f"gpu: too many workgroups ({gx * groups[1]}) on {self.name}")
+        elif min(groups) <= 0:
+            return
+        off = -len(self._arena) % self.align + len(self._arena)
+        if off + len(data) > self.ARENA_BYTES or self._count >= self.MAX_BATCH:
+            self.flush()
+            off = 0
+        self._arena.extend(b"\0" * (off - len(self._arena)))
+        self._arena.extend(data)
+        pipe, bgl = kernel
+        entries = [{"binding": 0, "resource": {"buffer": self._arena_buf, "offset": off,
+                                                "size": len(data)}}]
+        entries += [{"binding": i + 1, "resource": {"buffer": b, "offset": 0, "size": b.size}}
+                    for i, b in enumerate(buffers)]
+        bind_group = self.device.create_bind_group(layout=bgl, entries=entries)
+        cpass = self.encoder().begin_compute_pass()
+        cpass.set_pipeline(pipe)
+        cpass.set_bind_group(0, bind_group)
+        cpass.dispatch_workgroups(*groups)
+        cpass.end()
+        self._count += 1
+        self.dispatches += 1
+
+    def flush(self) -> None:
+        """Submit the recorded batch (one submission) without waiting for it."""
+        if self._encoder is None:
+            return
+        if self._arena:
+            self.queue.write_buffer(self._arena_buf, 0, bytes(self._arena))
+        self.queue.submit([self._encoder.finish()])
+        self.submissions += 1
+        self._encoder = None
+        self._count = 0
+        self._arena = bytearray()
+
+    def synchronize(self) -> None:
+        """Submit the batch and wait until the GPU finished all submitted work."""
+        self.flush()
+        self.queue.on_submitted_work_done_sync()
+        self.pool.uploads_idle()
+
+
+# -- adapters ----------------------------------------------------------------------------------
+_state: dict = {}
+
+
+def _describe(adapter) -> str:
+    info = adapter.info
+    return (f"{info.get('device') or info.get('vendor') or '?'} "
+            f"({info.get('adapter_type')}, {info.get('backend_type')})")
+
+
+def _adapters():
+    """The adapters we compute on: hardware ones first, a software one only when alone."""
+    if "adapters" not in _state:
+        try:
+            seen = list(wgpu.gpu.enumerate_adapters_sync())
+        except Exception as e:  # no loader, no driver
+            seen = []
+            _state["error"] = f"{type(e).__name__}: {e}"
+        _state["seen"] = seen
+        usable = [a for a in seen if a.info.get("backend_type") != "OpenGL"]
+        hardware = [a for a in usable
+                    if a.info.get("adapter_type") in ("DiscreteGPU", "IntegratedGPU", "VirtualGPU")]
+        _state["adapters"] = hardware or usable[:1]
+    return _state["adapters"]
+
+
+def adapters_seen() -> list[str]:
+    """Every adapter wgpu reported, usable or not, as a short description."""
+    _adapters()
+    return [_describe(a) for a in _state["seen"]]
+
+
+def device_count() -> int:
+    return len(_adapters())
+
+
+def is_available() -> bool:
+    return device_count() > 0
+
+
+def _unavailable(index: int) -> GpuUnavailableError:
+    seen = adapters_seen()
+    n = device_count()
+    if n:
+        return GpuUnavailableError(f"gpu:{index} does not exist: this machine has {n} GPU "
+                                   f"device(s), gpu:0 .. gpu:{n - 1}; adapters: {seen}")
+    import sys
+
+    if sys.platform.startswith("linux"):
+        missing = ("no Vulkan driver found: apt-get install mesa-vulkan-drivers libvulkan1 "
+                   "(lavapipe, a CPU implementation) or install your GPU vendor's driver")
+    elif sys.platform == "darwin":
+        missing = "no Metal adapter found (macOS 10.13+ on a Metal-capable Mac is needed)"
+    else:
+        missing = "no D3D12 or Vulkan adapter found: update the GPU driver"
+    extra = f"\n  wgpu said: {_state['error']}" if "error" in _state else ""
+    return GpuUnavailableError(f"gpu: no usable WebGPU adapter: {missing}\n"
+                               f"  adapters wgpu saw: {seen or 'none'} (OpenGL is not used)"
+                               f"{extra}\n  hint: use the CPU: .to('cpu')")
+
+
+def get_runtime(index: int = 0) -> Runtime:
+    rts = _state.setdefault("runtimes", {})
+    rt = rts.get(index)
+    if rt is None:
+        adapters = _adapters()
+        if not 0 <= index < len(adapters):
+            raise _unavailable(index)
+        rt = rts[index] = Runtime(adapters[index], index)
+    return rt
+
+
+def live_runtimes() -> list[Runtime]:
+    return list(_state.get("runtimes", {}).values())

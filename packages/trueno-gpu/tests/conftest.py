@@ -1,0 +1,96 @@
+"""Fixtures for the GPU tests: the device API, the kernel table, and hand-built views.
+
+The tests run on whatever adapter wgpu finds (lavapipe on CPU-only machines) and are skipped
+only when there is none, with the reason naming the missing driver.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+
+_HERE = pathlib.Path(__file__).resolve().parent
+for p in (_HERE.parent / "src", _HERE.parents[1] / "trueno-core" / "src"):
+    if p.is_dir() and str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+import trueno_gpu  # noqa: E402
+from trueno._strided import StridedArray  # noqa: E402
+
+if not trueno_gpu.is_available():
+    try:
+        trueno_gpu.get_runtime(0)
+        _REASON = "no GPU adapter"
+    except trueno_gpu.GpuUnavailableError as e:
+        _REASON = str(e)
+    pytest.skip(_REASON, allow_module_level=True)
+
+API = trueno_gpu.GpuDeviceAPI()
+KERNELS = trueno_gpu.kernels_table()
+DTYPES = sorted(API.dtypes(0))
+FLOATS = [d for d in DTYPES if d in ("float32", "float16", "bfloat16")]
+INTS = [d for d in DTYPES if d in ("int8", "int16", "int32", "uint8", "uint16", "uint32")]
+
+
+def np_dtype(name):
+    if name == "bfloat16":
+        import ml_dtypes
+
+        return np.dtype(ml_dtypes.bfloat16)
+    return np.dtype(name)
+
+
+def up(x):
+    return API.from_numpy(np.asarray(x), 0)
+
+
+def down(a):
+    return API.to_numpy(a)
+
+
+def view_of(dev_base: StridedArray, np_base: np.ndarray, np_view: np.ndarray) -> StridedArray:
+    """The StridedArray that views ``dev_base`` the way ``np_view`` views ``np_base``."""
+    item = np_base.itemsize
+    start = np_view.__array_interface__["data"][0] - np_base.__array_interface__["data"][0]
+    return StridedArray(dev_base.storage, dev_base.offset + start // item, np_view.shape,
+                        tuple(s // item for s in np_view.strides), np_view.dtype)
+
+
+def layouts(x: np.ndarray):
+    """(name, numpy array, device array) for x itself and views with the same values:
+    transposed, negative-stride and offset views built by hand on a larger base."""
+    out = [("contiguous", x, up(x))]
+    if x.ndim >= 2:
+        base = np.ascontiguousarray(np.swapaxes(x, -1, -2))
+        v = np.swapaxes(base, -1, -2)
+        out.append(("transposed", v, view_of(up(base), base, v)))
+    if x.ndim >= 1:
+        base = np.ascontiguousarray(np.flip(np.concatenate([x, x[..., :1]], axis=-1), -1))
+        v = np.flip(base, -1)[..., : x.shape[-1]]
+        out.append(("negative-stride", v, view_of(up(base), base, v)))
+    return out
+
+
+def tol(dtype_name):
+    return {"float16": (2e-3, 2e-3), "bfloat16": (1.6e-2, 1.6e-2)}.get(dtype_name, (2e-5, 2e-6))
+
+
+def assert_close(got, want, dtype_name, rtol=None, atol=None):
+    r, a = tol(dtype_name)
+    got = np.asarray(got)
+    want = np.asarray(want)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    if got.dtype.kind in "biu" or dtype_name in ("bool",):
+        np.testing.assert_array_equal(got, want)
+    else:
+        np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64),
+                                   rtol=rtol or r, atol=atol or a, equal_nan=True)
+
+
+@pytest.fixture(autouse=True)
+def _sync():
+    yield
+    trueno_gpu.synchronize()

@@ -1,0 +1,139 @@
+#include "array.hpp"
+
+#include <cstring>
+#include <sstream>
+
+namespace trueno {
+
+void type_error(const std::string& msg) { throw py::type_error(msg); }
+void value_error(const std::string& msg) { throw py::value_error(msg); }
+
+DType dtype_code(const py::dtype& dt) {
+    const char kind = dt.kind();
+    const idx size = idx(dt.itemsize());
+    if (kind == 'b') return B1;
+    if (kind == 'i') return size == 1 ? I8 : size == 2 ? I16 : size == 4 ? I32 : size == 8 ? I64 : NDT;
+    if (kind == 'u') return size == 1 ? U8 : size == 2 ? U16 : size == 4 ? U32 : size == 8 ? U64 : NDT;
+    if (kind == 'f') return size == 2 ? F16 : size == 4 ? F32 : size == 8 ? F64 : NDT;
+    if (kind == 'V' && size == 2) {
+        std::string name = py::str(dt.attr("name"));
+        if (name == "bfloat16") return BF16;
+    }
+    return NDT;
+}
+
+const char* dtype_name(DType d) {
+    static const char* names[] = {"bool",   "int8",    "int16",   "int32",    "int64",
+                                  "uint8",  "uint16",  "uint32",  "uint64",   "float16",
+                                  "bfloat16", "float32", "float64", "unsupported"};
+    return names[d];
+}
+
+py::dtype dtype_of(DType d) {
+    if (d == BF16) return py::dtype::from_args(py::module_::import("ml_dtypes").attr("bfloat16"));
+    return py::dtype(std::string(dtype_name(d)));
+}
+
+idx itemsize_of(DType d) {
+    static const idx sizes[] = {1, 1, 2, 4, 8, 1, 2, 4, 8, 2, 2, 4, 8, 0};
+    return sizes[d];
+}
+
+bool is_float(DType d) { return d == F32 || d == F64; }
+bool is_half(DType d) { return d == F16 || d == BF16; }
+bool is_int(DType d) { return d >= I8 && d <= U64; }
+
+py::array as_array(py::handle h, const char* op) {
+    if (py::isinstance<py::array>(h)) return py::reinterpret_borrow<py::array>(h);
+    py::array a = py::array::ensure(h);
+    if (!a) type_error(std::string(op) + ": expected a numpy array or numpy scalar");
+    return a;
+}
+
+std::vector<idx> shape_of(const py::array& a) {
+    std::vector<idx> s(size_t(a.ndim()));
+    for (py::ssize_t i = 0; i < a.ndim(); ++i) s[size_t(i)] = idx(a.shape(i));
+    return s;
+}
+
+idx numel(const std::vector<idx>& shape) {
+    idx n = 1;
+    for (idx s : shape) n *= s;
+    return n;
+}
+
+std::vector<idx> broadcast_shapes(const std::vector<std::vector<idx>>& shapes, const char* op) {
+    size_t nd = 0;
+    for (auto& s : shapes) nd = std::max(nd, s.size());
+    if (nd > size_t(kMaxDims)) value_error(std::string(op) + ": too many dimensions");
+    std::vector<idx> out(nd, 1);
+    for (auto& s : shapes) {
+        size_t off = nd - s.size();
+        for (size_t i = 0; i < s.size(); ++i) {
+            idx& o = out[off + i];
+            if (s[i] == o || s[i] == 1) continue;
+            if (o == 1) {
+                o = s[i];
+                continue;
+            }
+            std::ostringstream msg;
+            msg << op << ": shapes do not broadcast";
+            value_error(msg.str());
+        }
+    }
+    return out;
+}
+
+py::array make_out(py::object out, const std::vector<idx>& shape, const py::dtype& dt,
+                   const char* op) {
+    std::vector<py::ssize_t> shp(shape.begin(), shape.end());
+    if (out.is_none()) return py::array(dt, shp);
+    if (!py::isinstance<py::array>(out)) type_error(std::string(op) + ": out must be an ndarray");
+    py::array o = py::reinterpret_borrow<py::array>(out);
+    if (!o.dtype().is(dt) && !o.dtype().equal(dt))
+        type_error(std::string(op) + ": out has dtype " + std::string(py::str(o.dtype())) +
+                   ", expected " + std::string(py::str(dt)));
+    if (shape_of(o) != shape) value_error(std::string(op) + ": out has the wrong shape");
+    if (!(o.flags() & py::array::c_style) || !o.writeable())
+        value_error(std::string(op) + ": out must be a writeable C-contiguous array");
+    return o;
+}
+
+std::vector<idx> bstrides(const py::array& a, const std::vector<idx>& oshape) {
+    std::vector<idx> s(oshape.size(), 0);
+    size_t off = oshape.size() - size_t(a.ndim());
+    for (py::ssize_t i = 0; i < a.ndim(); ++i)
+        s[off + size_t(i)] = a.shape(i) == 1 ? 0 : idx(a.strides(i));
+    return s;
+}
+
+void half_to_float(DType d, const char* src, idx stride, float* dst, idx n) {
+    if (d == BF16) {
+        for (idx i = 0; i < n; ++i) {
+            std::uint32_t bits = std::uint32_t(ld<std::uint16_t>(src + i * stride)) << 16;
+            std::memcpy(dst + i, &bits, 4);
+        }
+    } else {
+        for (idx i = 0; i < n; ++i) dst[i] = float(ld<_Float16>(src + i * stride));
+    }
+}
+
+void float_to_half(DType d, const float* src, char* dst, idx n) {
+    if (d == BF16) {
+        for (idx i = 0; i < n; ++i) {
+            std::uint32_t bits;
+            std::memcpy(&bits, src + i, 4);
+            std::uint16_t h;
+            if ((bits & 0x7fffffffu) > 0x7f800000u) {
+                h = std::uint16_t((bits >> 16) | 0x40);  // quiet NaN
+            } else {
+                h = std::uint16_t((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);  // RNE
+            }
+            st<std::uint16_t>(dst + i * 2, h);
+        }
+    } else {
+        for (idx i = 0; i < n; ++i) st<_Float16>(dst + i * 2, _Float16(src[i]));
+    }
+}
+
+}  // namespace trueno

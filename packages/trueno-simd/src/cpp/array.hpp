@@ -1,0 +1,124 @@
+// NumPy array plumbing shared by the bindings: dtype codes, operand conversion, broadcasting,
+// the `out=` argument, and a strided N-operand iterator that hands 1-D runs to the loops.
+#pragma once
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+
+namespace py = pybind11;
+
+namespace trueno {
+
+constexpr int kMaxDims = 32;
+
+DType dtype_code(const py::dtype& dt);  // -1 cast to DType(NDT) when unsupported
+const char* dtype_name(DType d);
+py::dtype dtype_of(DType d);
+idx itemsize_of(DType d);
+bool is_float(DType d);   // float32 / float64
+bool is_half(DType d);    // float16 / bfloat16
+bool is_int(DType d);     // signed or unsigned integer
+
+// np.generic scalars, 0-d and n-d arrays all become py::array (no copy for arrays).
+py::array as_array(py::handle h, const char* op);
+
+std::vector<idx> shape_of(const py::array& a);
+std::vector<idx> broadcast_shapes(const std::vector<std::vector<idx>>& shapes, const char* op);
+idx numel(const std::vector<idx>& shape);
+
+// Returns `out` after checking it is C-contiguous with this shape and dtype, or a new array.
+py::array make_out(py::object out, const std::vector<idx>& shape, const py::dtype& dt,
+                   const char* op);
+
+// Byte strides of `a` aligned to an output of `ndim` dims: broadcast dims get stride 0.
+std::vector<idx> bstrides(const py::array& a, const std::vector<idx>& oshape);
+
+[[noreturn]] void type_error(const std::string& msg);
+[[noreturn]] void value_error(const std::string& msg);
+
+// N operands walked in C order of the output shape, dims coalesced where all operands allow.
+template <int N>
+struct NdLoop {
+    int nd = 0;
+    idx shape[kMaxDims];
+    idx str[N][kMaxDims];
+    const char* base[N];
+    idx total = 0;
+
+    NdLoop(const std::vector<idx>& oshape, const std::array<const char*, N>& ptrs,
+           const std::array<std::vector<idx>, N>& strides) {
+        total = numel(oshape);
+        for (int k = 0; k < N; ++k) base[k] = ptrs[k];
+        for (size_t d = 0; d < oshape.size(); ++d) {
+            if (oshape[d] == 1) continue;
+            if (nd > 0) {
+                bool merge = true;
+                for (int k = 0; k < N; ++k)
+                    if (str[k][nd - 1] != strides[k][d] * oshape[d]) merge = false;
+                if (merge) {
+                    shape[nd - 1] *= oshape[d];
+                    for (int k = 0; k < N; ++k) str[k][nd - 1] = strides[k][d];
+                    continue;
+                }
+            }
+            shape[nd] = oshape[d];
+            for (int k = 0; k < N; ++k) str[k][nd] = strides[k][d];
+            ++nd;
+        }
+        if (nd == 0) {
+            nd = 1;
+            shape[0] = 1;
+            for (int k = 0; k < N; ++k) str[k][0] = 0;
+        }
+    }
+
+    idx inner_stride(int k) const { return str[k][nd - 1]; }
+
+    // f(const char* const ptrs[N], idx n) for every run inside linear range [begin, end).
+    template <class F>
+    void run(idx begin, idx end, F&& f) const {
+        if (begin >= end) return;
+        idx coord[kMaxDims];
+        const char* p[N];
+        idx rem = begin;
+        for (int k = 0; k < N; ++k) p[k] = base[k];
+        for (int d = nd - 1; d >= 0; --d) {
+            coord[d] = rem % shape[d];
+            rem /= shape[d];
+            for (int k = 0; k < N; ++k) p[k] += coord[d] * str[k][d];
+        }
+        const int in = nd - 1;
+        idx pos = begin;
+        while (pos < end) {
+            idx cnt = shape[in] - coord[in];
+            if (cnt > end - pos) cnt = end - pos;
+            f(p, cnt);
+            pos += cnt;
+            if (pos >= end) break;
+            // advance: inner dim to its end, then carry
+            for (int k = 0; k < N; ++k) p[k] += (shape[in] - coord[in]) * str[k][in];
+            coord[in] = shape[in];
+            int d = in;
+            while (d >= 0 && coord[d] == shape[d]) {
+                for (int k = 0; k < N; ++k) p[k] -= shape[d] * str[k][d];
+                coord[d] = 0;
+                --d;
+                if (d >= 0) {
+                    ++coord[d];
+                    for (int k = 0; k < N; ++k) p[k] += str[k][d];
+                }
+            }
+        }
+    }
+};
+
+// float16 / bfloat16 <-> float32 for blocks of a run.
+void half_to_float(DType d, const char* src, idx stride, float* dst, idx n);
+void float_to_half(DType d, const float* src, char* dst, idx n);
+
+}  // namespace trueno

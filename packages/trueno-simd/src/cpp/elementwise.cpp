@@ -1,0 +1,242 @@
+// Bindings of the elementwise kernels: binary ops, comparisons, unary ops, where, addcmul,
+// gelu and silu. Strided, broadcast and float16/bfloat16 operands are handled here.
+#include <algorithm>
+#include <string>
+
+#include "array.hpp"
+#include "threadpool.hpp"
+
+namespace trueno {
+namespace {
+
+constexpr idx kHalfBlock = 256;
+
+std::vector<idx> cstrides(const std::vector<idx>& shape, idx itemsize) {
+    std::vector<idx> s(shape.size());
+    idx acc = itemsize;
+    for (size_t i = shape.size(); i-- > 0;) {
+        s[i] = acc;
+        acc *= shape[i];
+    }
+    return s;
+}
+
+// Bring same-dtype operands together; a 0-d operand of another dtype is cast (a Python or
+// numpy scalar), other mismatches are a caller error.
+void unify(py::array& a, py::array& b, const char* op) {
+    if (a.dtype().equal(b.dtype())) return;
+    if (b.ndim() == 0) {
+        b = b.attr("astype")(a.dtype());
+    } else if (a.ndim() == 0) {
+        a = a.attr("astype")(b.dtype());
+    } else {
+        type_error(std::string(op) + ": operands must have the same dtype, got " +
+                   std::string(py::str(a.dtype())) + " and " + std::string(py::str(b.dtype())));
+    }
+}
+
+[[noreturn]] void unsupported(const char* op, const py::dtype& dt) {
+    type_error(std::string("trueno_simd.") + op + ": no kernel for dtype " +
+               std::string(py::str(dt)));
+}
+
+py::array binary(BinOp op, const char* name, py::object a_, py::object b_, py::object out) {
+    py::array a = as_array(a_, name), b = as_array(b_, name);
+    unify(a, b, name);
+    const DType d = dtype_code(a.dtype());
+    const bool cmp = op >= EQ;
+    const KernelTable& t = table();
+    BinLoop loop = d < NDT ? t.bin[op][d] : nullptr;
+    const bool half = is_half(d) && t.bin[op][F32] != nullptr;
+    if (!loop && !half) unsupported(name, a.dtype());
+    auto shape = broadcast_shapes({shape_of(a), shape_of(b)}, name);
+    py::dtype rdt = cmp ? py::dtype("bool") : a.dtype();
+    py::array o = make_out(out, shape, rdt, name);
+    NdLoop<3> it(shape, {static_cast<const char*>(a.data()), static_cast<const char*>(b.data()),
+                         static_cast<const char*>(o.data())},
+                 {bstrides(a, shape), bstrides(b, shape), cstrides(shape, rdt.itemsize())});
+    if (it.total == 0) return o;
+    const idx sa = it.inner_stride(0), sb = it.inner_stride(1);
+    const idx grain = op == POW ? kGrainScalarMath : kGrainCheap;
+    py::gil_scoped_release nogil;
+    if (!half) {
+        parallel_range(it.total, grain, [&](idx lo, idx hi) {
+            it.run(lo, hi, [&](const char* const* p, idx n) {
+                loop(p[0], sa, p[1], sb, const_cast<char*>(p[2]), n);
+            });
+        });
+        return o;
+    }
+    BinLoop f32 = t.bin[op][F32];
+    parallel_range(it.total, grain, [&](idx lo, idx hi) {
+        float xa[kHalfBlock], xb[kHalfBlock], xo[kHalfBlock];
+        it.run(lo, hi, [&](const char* const* p, idx n) {
+            for (idx i = 0; i < n; i += kHalfBlock) {
+                idx m = std::min(kHalfBlock, n - i);
+                half_to_float(d, p[0] + i * sa, sa, xa, sa == 0 ? 1 : m);
+                half_to_float(d, p[1] + i * sb, sb, xb, sb == 0 ? 1 : m);
+                char* dst = const_cast<char*>(p[2]) + i * (cmp ? 1 : 2);
+                if (cmp) {
+                    f32(reinterpret_cast<char*>(xa), sa == 0 ? 0 : 4, reinterpret_cast<char*>(xb),
+                        sb == 0 ? 0 : 4, dst, m);
+                } else {
+                    f32(reinterpret_cast<char*>(xa), sa == 0 ? 0 : 4, reinterpret_cast<char*>(xb),
+                        sb == 0 ? 0 : 4, reinterpret_cast<char*>(xo), m);
+                    float_to_half(d, xo, dst, m);
+                }
+            }
+        });
+    });
+    return o;
+}
+
+idx unary_grain(UnOp op) {
+    switch (op) {
+        case NEG: case ABS: case SQRT: return kGrainCheap;
+        case SIN: case COS: case ERF: case GELU: return kGrainScalarMath;
+        default: return kGrainMath;
+    }
+}
+
+py::array unary(UnOp op, const char* name, py::object x_, py::object out) {
+    py::array x = as_array(x_, name);
+    const DType d = dtype_code(x.dtype());
+    const KernelTable& t = table();
+    UnLoop loop = d < NDT ? t.un[op][d] : nullptr;
+    const bool half = is_half(d) && t.un[op][F32] != nullptr;
+    if (!loop && !half) unsupported(name, x.dtype());
+    auto shape = shape_of(x);
+    py::array o = make_out(out, shape, x.dtype(), name);
+    NdLoop<2> it(shape, {static_cast<const char*>(x.data()), static_cast<const char*>(o.data())},
+                 {bstrides(x, shape), cstrides(shape, x.itemsize())});
+    if (it.total == 0) return o;
+    const idx sx = it.inner_stride(0);
+    py::gil_scoped_release nogil;
+    if (!half) {
+        parallel_range(it.total, unary_grain(op), [&](idx lo, idx hi) {
+            it.run(lo, hi, [&](const char* const* p, idx n) {
+                loop(p[0], sx, const_cast<char*>(p[1]), n);
+            });
+        });
+        return o;
+    }
+    UnLoop f32 = t.un[op][F32];
+    parallel_range(it.total, unary_grain(op), [&](idx lo, idx hi) {
+        float xa[kHalfBlock], xo[kHalfBlock];
+        it.run(lo, hi, [&](const char* const* p, idx n) {
+            for (idx i = 0; i < n; i += kHalfBlock) {
+                idx m = std::min(kHalfBlock, n - i);
+                half_to_float(d, p[0] + i * sx, sx, xa, m);
+                f32(reinterpret_cast<char*>(xa), 4, reinterpret_cast<char*>(xo), m);
+                float_to_half(d, xo, const_cast<char*>(p[1]) + i * 2, m);
+            }
+        });
+    });
+    return o;
+}
+
+py::array where(py::object c_, py::object x_, py::object y_, py::object out) {
+    py::array c = as_array(c_, "where"), x = as_array(x_, "where"), y = as_array(y_, "where");
+    if (dtype_code(c.dtype()) != B1) c = c.attr("astype")("bool");
+    unify(x, y, "where");
+    const idx size = idx(x.itemsize());
+    const int lg = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : size == 8 ? 3 : -1;
+    if (lg < 0) unsupported("where", x.dtype());
+    WhereLoop loop = table().where[lg];
+    auto shape = broadcast_shapes({shape_of(c), shape_of(x), shape_of(y)}, "where");
+    py::array o = make_out(out, shape, x.dtype(), "where");
+    NdLoop<4> it(shape,
+                 {static_cast<const char*>(c.data()), static_cast<const char*>(x.data()),
+                  static_cast<const char*>(y.data()), static_cast<const char*>(o.data())},
+                 {bstrides(c, shape), bstrides(x, shape), bstrides(y, shape), cstrides(shape, size)});
+    if (it.total == 0) return o;
+    const idx sc = it.inner_stride(0), sx = it.inner_stride(1), sy = it.inner_stride(2);
+    py::gil_scoped_release nogil;
+    parallel_range(it.total, kGrainCheap, [&](idx lo, idx hi) {
+        it.run(lo, hi, [&](const char* const* p, idx n) {
+            loop(p[0], sc, p[1], sx, p[2], sy, const_cast<char*>(p[3]), n);
+        });
+    });
+    return o;
+}
+
+py::array addcmul(py::object x_, py::object a_, py::object b_, double value, py::object out) {
+    py::array x = as_array(x_, "addcmul"), a = as_array(a_, "addcmul"), b = as_array(b_, "addcmul");
+    unify(x, a, "addcmul");
+    unify(x, b, "addcmul");
+    unify(a, b, "addcmul");
+    const DType d = dtype_code(x.dtype());
+    AddcmulLoop loop = d < NDT ? table().addcmul[d] : nullptr;
+    if (!loop) unsupported("addcmul", x.dtype());
+    auto shape = broadcast_shapes({shape_of(x), shape_of(a), shape_of(b)}, "addcmul");
+    py::array o = make_out(out, shape, x.dtype(), "addcmul");
+    NdLoop<4> it(shape,
+                 {static_cast<const char*>(x.data()), static_cast<const char*>(a.data()),
+                  static_cast<const char*>(b.data()), static_cast<const char*>(o.data())},
+                 {bstrides(x, shape), bstrides(a, shape), bstrides(b, shape),
+                  cstrides(shape, x.itemsize())});
+    if (it.total == 0) return o;
+    const idx sx = it.inner_stride(0), sa = it.inner_stride(1), sb = it.inner_stride(2);
+    py::gil_scoped_release nogil;
+    parallel_range(it.total, kGrainCheap, [&](idx lo, idx hi) {
+        it.run(lo, hi, [&](const char* const* p, idx n) {
+            loop(p[0], sx, p[1], sa, p[2], sb, const_cast<char*>(p[3]), n, value);
+        });
+    });
+    return o;
+}
+
+}  // namespace
+
+void bind_elementwise(py::module_& m) {
+    const auto kw_out = py::arg("out") = py::none();
+#define TRUENO_BIN(name, code)                                                              \
+    m.def(                                                                                  \
+        #name,                                                                              \
+        [](py::object a, py::object b, py::object out) { return binary(code, #name, a, b, out); }, \
+        py::arg("x1"), py::arg("x2"), py::kw_only(), kw_out)
+    TRUENO_BIN(add, ADD);
+    TRUENO_BIN(subtract, SUB);
+    TRUENO_BIN(multiply, MUL);
+    TRUENO_BIN(divide, DIV);
+    TRUENO_BIN(maximum, MAXIMUM);
+    TRUENO_BIN(minimum, MINIMUM);
+    TRUENO_BIN(pow, POW);
+    TRUENO_BIN(equal, EQ);
+    TRUENO_BIN(not_equal, NE);
+    TRUENO_BIN(less, LT);
+    TRUENO_BIN(less_equal, LE);
+    TRUENO_BIN(greater, GT);
+    TRUENO_BIN(greater_equal, GE);
+#undef TRUENO_BIN
+#define TRUENO_UN(name, code)                                                              \
+    m.def(                                                                                 \
+        #name, [](py::object x, py::object out) { return unary(code, #name, x, out); },    \
+        py::arg("x"), py::kw_only(), kw_out)
+    TRUENO_UN(exp, EXP);
+    TRUENO_UN(log, LOG);
+    TRUENO_UN(tanh, TANH);
+    TRUENO_UN(sigmoid, SIGMOID);
+    TRUENO_UN(erf, ERF);
+    TRUENO_UN(sin, SIN);
+    TRUENO_UN(cos, COS);
+    TRUENO_UN(sqrt, SQRT);
+    TRUENO_UN(negative, NEG);
+    TRUENO_UN(abs, ABS);
+    TRUENO_UN(silu, SILU);
+#undef TRUENO_UN
+    m.def(
+        "gelu",
+        [](py::object x, const std::string& approximate, py::object out) {
+            if (approximate != "none" && approximate != "tanh")
+                value_error("gelu: approximate must be 'none' or 'tanh'");
+            return unary(approximate == "tanh" ? GELU_TANH : GELU, "gelu", x, out);
+        },
+        py::arg("x"), py::arg("approximate") = "none", py::kw_only(), kw_out);
+    m.def("where", &where, py::arg("condition"), py::arg("x1"), py::arg("x2"), py::kw_only(),
+          kw_out);
+    m.def("addcmul", &addcmul, py::arg("x"), py::arg("tensor1"), py::arg("tensor2"),
+          py::arg("value") = 1.0, py::kw_only(), kw_out);
+}
+
+}  // namespace trueno

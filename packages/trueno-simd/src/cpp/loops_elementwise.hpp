@@ -1,0 +1,229 @@
+// Elementwise 1-D loops for one ISA: binary ops, unary ops, where, addcmul.
+// Contiguous and scalar-broadcast runs take loops the compiler vectorises; other strides a
+// plain strided loop. Transcendentals use the explicit vector code in vmath.hpp.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "vmath.hpp"
+
+namespace trueno {
+namespace TRUENO_NS {
+
+// ---- binary functors: f(a, b) -> R ----
+struct OpAdd { template <class T> static T f(T a, T b) { return T(a + b); } };
+struct OpSub { template <class T> static T f(T a, T b) { return T(a - b); } };
+struct OpMul { template <class T> static T f(T a, T b) { return T(a * b); } };
+struct OpDiv { template <class T> static T f(T a, T b) { return T(a / b); } };
+struct OpMax {
+    template <class T>
+    static T f(T a, T b) {
+        T r = a >= b ? a : b;
+        return a != a ? a : r;  // NaN-propagating like np.maximum
+    }
+};
+struct OpMin {
+    template <class T>
+    static T f(T a, T b) {
+        T r = a <= b ? a : b;
+        return a != a ? a : r;
+    }
+};
+struct OpPow { template <class T> static T f(T a, T b) { return std::pow(a, b); } };
+struct OpEq { template <class T> static bool f(T a, T b) { return a == b; } };
+struct OpNe { template <class T> static bool f(T a, T b) { return a != b; } };
+struct OpLt { template <class T> static bool f(T a, T b) { return a < b; } };
+struct OpLe { template <class T> static bool f(T a, T b) { return a <= b; } };
+struct OpGt { template <class T> static bool f(T a, T b) { return a > b; } };
+struct OpGe { template <class T> static bool f(T a, T b) { return a >= b; } };
+
+template <class T, class R, class Op>
+void bin_loop(const char* __restrict a, idx sa, const char* __restrict b, idx sb,
+              char* __restrict o, idx n) {
+    constexpr idx S = sizeof(T);
+    constexpr idx SR = sizeof(R);
+    if (sa == S && sb == S) {
+        for (idx i = 0; i < n; ++i)
+            st<R>(o + i * SR, Op::template f<T>(ld<T>(a + i * S), ld<T>(b + i * S)));
+    } else if (sa == 0 && sb == S) {
+        const T av = ld<T>(a);
+        for (idx i = 0; i < n; ++i) st<R>(o + i * SR, Op::template f<T>(av, ld<T>(b + i * S)));
+    } else if (sa == S && sb == 0) {
+        const T bv = ld<T>(b);
+        for (idx i = 0; i < n; ++i) st<R>(o + i * SR, Op::template f<T>(ld<T>(a + i * S), bv));
+    } else {
+        for (idx i = 0; i < n; ++i)
+            st<R>(o + i * SR, Op::template f<T>(ld<T>(a + i * sa), ld<T>(b + i * sb)));
+    }
+}
+
+// ---- unary: scalar functors (vectorised by the compiler where it can) ----
+struct UNeg { template <class T> static T f(T x) { return T(-x); } };
+struct UAbs {
+    template <class T>
+    static T f(T x) {
+        if constexpr (std::is_floating_point_v<T>) return std::fabs(x);
+        else if constexpr (std::is_signed_v<T>) return T(x < 0 ? -x : x);
+        else return x;
+    }
+};
+struct USqrt { template <class T> static T f(T x) { return std::sqrt(x); } };
+// float32 sin/cos/erf go through double: correctly rounded in practice, and simple.
+struct USin { template <class T> static T f(T x) { return T(std::sin(double(x))); } };
+struct UCos { template <class T> static T f(T x) { return T(std::cos(double(x))); } };
+struct UErf { template <class T> static T f(T x) { return T(std::erf(double(x))); } };
+struct UGelu {
+    template <class T>
+    static T f(T x) {
+        double d = double(x);
+        return T(0.5 * d * (1.0 + std::erf(d * 0.70710678118654752440)));
+    }
+};
+
+template <class T, class Op>
+void un_loop(const char* __restrict a, idx sa, char* __restrict o, idx n) {
+    constexpr idx S = sizeof(T);
+    if (sa == S) {
+        for (idx i = 0; i < n; ++i) st<T>(o + i * S, Op::template f<T>(ld<T>(a + i * S)));
+    } else {
+        for (idx i = 0; i < n; ++i) st<T>(o + i * S, Op::template f<T>(ld<T>(a + i * sa)));
+    }
+}
+
+// ---- unary: explicit vector functors ----
+struct VExp { template <class T, class V> static V f(V x) { return vexp<T>(x); } };
+struct VLog { template <class T, class V> static V f(V x) { return vlog<T>(x); } };
+struct VTanh { template <class T, class V> static V f(V x) { return vtanh<T>(x); } };
+struct VSigmoid { template <class T, class V> static V f(V x) { return vsigmoid<T>(x); } };
+struct VSilu { template <class T, class V> static V f(V x) { return x * vsigmoid<T>(x); } };
+struct VGeluTanh {
+    template <class T, class V>
+    static V f(V x) {
+        const T k0 = T(0.79788456080286535588);  // sqrt(2/pi)
+        V inner = k0 * (x + T(0.044715) * x * x * x);
+        return T(0.5) * x * (T(1) + vtanh<T>(inner));
+    }
+};
+
+template <class T, class Op>
+void un_vloop(const char* __restrict a, idx sa, char* __restrict o, idx n) {
+    using V = typename VT<T>::V;
+    constexpr int W = VT<T>::W;
+    constexpr idx S = sizeof(T);
+    idx i = 0;
+    if (sa == S) {
+        for (; i + W <= n; i += W) vstore(o + i * S, Op::template f<T, V>(vload<V>(a + i * S)));
+    } else {
+        for (; i + W <= n; i += W)
+            vstore(o + i * S, Op::template f<T, V>(vgather<T, V>(a + i * sa, sa, W)));
+    }
+    if (i < n) {
+        int rem = int(n - i);
+        V r = Op::template f<T, V>(vgather<T, V>(a + i * sa, sa, rem));
+        std::memcpy(o + i * S, &r, size_t(rem) * S);
+    }
+}
+
+// ---- where(cond, x, y), by item size ----
+template <class U>
+void where_loop(const char* __restrict c, idx sc, const char* __restrict x, idx sx,
+                const char* __restrict y, idx sy, char* __restrict o, idx n) {
+    constexpr idx S = sizeof(U);
+    if (sc == 1 && sx == S && sy == S) {
+        for (idx i = 0; i < n; ++i) {
+            U xv = ld<U>(x + i * S), yv = ld<U>(y + i * S);
+            st<U>(o + i * S, c[i] ? xv : yv);
+        }
+    } else {
+        for (idx i = 0; i < n; ++i)
+            st<U>(o + i * S, c[i * sc] ? ld<U>(x + i * sx) : ld<U>(y + i * sy));
+    }
+}
+
+// ---- addcmul: x + value * a * b ----
+template <class T>
+void addcmul_loop(const char* __restrict x, idx sx, const char* __restrict a, idx sa,
+                  const char* __restrict b, idx sb, char* __restrict o, idx n, double value) {
+    constexpr idx S = sizeof(T);
+    const T v = T(value);
+    if (sx == S && sa == S && sb == S) {
+        for (idx i = 0; i < n; ++i)
+            st<T>(o + i * S, ld<T>(x + i * S) + v * ld<T>(a + i * S) * ld<T>(b + i * S));
+    } else {
+        for (idx i = 0; i < n; ++i)
+            st<T>(o + i * S, ld<T>(x + i * sx) + v * ld<T>(a + i * sa) * ld<T>(b + i * sb));
+    }
+}
+
+template <class T>
+constexpr DType dtype_of() {
+    if constexpr (std::is_same_v<T, bool>) return B1;
+    else if constexpr (std::is_same_v<T, std::int8_t>) return I8;
+    else if constexpr (std::is_same_v<T, std::int16_t>) return I16;
+    else if constexpr (std::is_same_v<T, std::int32_t>) return I32;
+    else if constexpr (std::is_same_v<T, std::int64_t>) return I64;
+    else if constexpr (std::is_same_v<T, std::uint8_t>) return U8;
+    else if constexpr (std::is_same_v<T, std::uint16_t>) return U16;
+    else if constexpr (std::is_same_v<T, std::uint32_t>) return U32;
+    else if constexpr (std::is_same_v<T, std::uint64_t>) return U64;
+    else if constexpr (std::is_same_v<T, float>) return F32;
+    else return F64;
+}
+
+template <class T>
+void fill_arith(KernelTable& t) {
+    constexpr DType d = dtype_of<T>();
+    if constexpr (!std::is_same_v<T, bool>) {
+        t.bin[ADD][d] = bin_loop<T, T, OpAdd>;
+        t.bin[SUB][d] = bin_loop<T, T, OpSub>;
+        t.bin[MUL][d] = bin_loop<T, T, OpMul>;
+        t.un[NEG][d] = un_loop<T, UNeg>;
+        t.un[ABS][d] = un_loop<T, UAbs>;
+    }
+    t.bin[MAXIMUM][d] = bin_loop<T, T, OpMax>;
+    t.bin[MINIMUM][d] = bin_loop<T, T, OpMin>;
+    t.bin[EQ][d] = bin_loop<T, bool, OpEq>;
+    t.bin[NE][d] = bin_loop<T, bool, OpNe>;
+    t.bin[LT][d] = bin_loop<T, bool, OpLt>;
+    t.bin[LE][d] = bin_loop<T, bool, OpLe>;
+    t.bin[GT][d] = bin_loop<T, bool, OpGt>;
+    t.bin[GE][d] = bin_loop<T, bool, OpGe>;
+    if constexpr (std::is_floating_point_v<T>) {
+        t.bin[DIV][d] = bin_loop<T, T, OpDiv>;
+        t.bin[POW][d] = bin_loop<T, T, OpPow>;
+        t.un[EXP][d] = un_vloop<T, VExp>;
+        t.un[LOG][d] = un_vloop<T, VLog>;
+        t.un[TANH][d] = un_vloop<T, VTanh>;
+        t.un[SIGMOID][d] = un_vloop<T, VSigmoid>;
+        t.un[SILU][d] = un_vloop<T, VSilu>;
+        t.un[GELU_TANH][d] = un_vloop<T, VGeluTanh>;
+        t.un[ERF][d] = un_loop<T, UErf>;
+        t.un[GELU][d] = un_loop<T, UGelu>;
+        t.un[SIN][d] = un_loop<T, USin>;
+        t.un[COS][d] = un_loop<T, UCos>;
+        t.un[SQRT][d] = un_loop<T, USqrt>;
+        t.addcmul[d] = addcmul_loop<T>;
+    }
+}
+
+inline void fill_elementwise(KernelTable& t) {
+    fill_arith<bool>(t);
+    fill_arith<std::int8_t>(t);
+    fill_arith<std::int16_t>(t);
+    fill_arith<std::int32_t>(t);
+    fill_arith<std::int64_t>(t);
+    fill_arith<std::uint8_t>(t);
+    fill_arith<std::uint16_t>(t);
+    fill_arith<std::uint32_t>(t);
+    fill_arith<std::uint64_t>(t);
+    fill_arith<float>(t);
+    fill_arith<double>(t);
+    t.where[0] = where_loop<std::uint8_t>;
+    t.where[1] = where_loop<std::uint16_t>;
+    t.where[2] = where_loop<std::uint32_t>;
+    t.where[3] = where_loop<std::uint64_t>;
+}
+
+}  // namespace TRUENO_NS
+}  // namespace trueno

@@ -1,0 +1,156 @@
+#include "threadpool.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace trueno {
+namespace {
+
+thread_local bool tl_in_pool = false;
+
+struct Job {
+    const std::function<void(idx)>* fn = nullptr;
+    idx n = 0;
+    std::atomic<idx> next{0};
+    std::atomic<idx> finished{0};
+};
+
+class Pool {
+  public:
+    explicit Pool(int nthreads) { start(nthreads); }
+
+    int size() const { return nthreads_; }
+
+    void resize(int nthreads) {
+        std::lock_guard<std::mutex> busy(busy_);
+        stop_all();
+        start(nthreads);
+    }
+
+    void run(idx ntasks, const std::function<void(idx)>& fn) {
+        if (ntasks <= 0) return;
+        std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+        if (ntasks == 1 || nthreads_ <= 1 || tl_in_pool || !busy.owns_lock()) {
+            for (idx i = 0; i < ntasks; ++i) fn(i);
+            return;
+        }
+        auto job = std::make_shared<Job>();
+        job->fn = &fn;
+        job->n = ntasks;
+        {
+            std::lock_guard<std::mutex> lk(mu_);
+            job_ = job;
+            ++generation_;
+        }
+        cv_.notify_all();
+        tl_in_pool = true;
+        work(*job);
+        tl_in_pool = false;
+        std::unique_lock<std::mutex> lk(mu_);
+        done_cv_.wait(lk, [&] { return job->finished.load() >= job->n; });
+        job_.reset();
+    }
+
+  private:
+    void start(int nthreads) {
+        nthreads_ = std::max(1, nthreads);
+        stop_ = false;
+        for (int i = 1; i < nthreads_; ++i) workers_.emplace_back([this] { loop(); });
+    }
+
+    void stop_all() {
+        {
+            std::lock_guard<std::mutex> lk(mu_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        for (auto& t : workers_) t.join();
+        workers_.clear();
+    }
+
+    void work(Job& job) {
+        for (;;) {
+            idx i = job.next.fetch_add(1);
+            if (i >= job.n) return;
+            (*job.fn)(i);
+            if (job.finished.fetch_add(1) + 1 == job.n) {
+                std::lock_guard<std::mutex> lk(mu_);
+                done_cv_.notify_all();
+            }
+        }
+    }
+
+    void loop() {
+        tl_in_pool = true;
+        std::uint64_t seen = 0;
+        {
+            std::lock_guard<std::mutex> lk(mu_);
+            seen = generation_;
+        }
+        for (;;) {
+            std::shared_ptr<Job> job;
+            {
+                std::unique_lock<std::mutex> lk(mu_);
+                cv_.wait(lk, [&] { return stop_ || generation_ != seen; });
+                if (stop_) return;
+                seen = generation_;
+                job = job_;
+            }
+            if (job) work(*job);
+        }
+    }
+
+    int nthreads_ = 1;
+    bool stop_ = false;
+    std::uint64_t generation_ = 0;
+    std::shared_ptr<Job> job_;
+    std::vector<std::thread> workers_;
+    std::mutex mu_, busy_;
+    std::condition_variable cv_, done_cv_;
+};
+
+int default_threads() {
+    if (const char* env = std::getenv("TRUENO_NUM_THREADS")) {
+        int n = std::atoi(env);
+        if (n > 0) return n;
+    }
+    unsigned hc = std::thread::hardware_concurrency();
+    return hc ? int(hc) : 1;
+}
+
+Pool& pool() {
+    // NOTE: leaked on purpose: joining threads from a static destructor at interpreter exit
+    // can deadlock; idle workers blocked on the condition variable simply end with the process.
+    static Pool* p = new Pool(default_threads());
+    return *p;
+}
+
+}  // namespace
+
+int get_num_threads() { return pool().size(); }
+
+void set_num_threads(int n) { pool().resize(n); }
+
+void parallel_for(idx ntasks, const std::function<void(idx)>& fn) { pool().run(ntasks, fn); }
+
+void parallel_range(idx total, idx threshold, const std::function<void(idx, idx)>& fn) {
+    idx nt = get_num_threads();
+    if (total < threshold || nt <= 1 || tl_in_pool) {
+        if (total > 0) fn(0, total);
+        return;
+    }
+    nt = std::min<idx>(nt, std::max<idx>(1, total / std::max<idx>(1, threshold / 4)));
+    const idx chunk = (total + nt - 1) / nt;
+    pool().run(nt, [&](idx t) {
+        idx b = t * chunk, e = std::min(total, b + chunk);
+        if (b < e) fn(b, e);
+    });
+}
+
+}  // namespace trueno

@@ -1,0 +1,26 @@
+// A persistent std::thread pool. The calling thread takes part in every job; nested calls and
+// calls that find the pool busy (another Python thread) run serially instead of waiting.
+#pragma once
+#include <functional>
+
+#include "common.hpp"
+
+namespace trueno {
+
+int get_num_threads();
+void set_num_threads(int n);
+
+// Run fn(i) for i in [0, ntasks) across the pool.
+void parallel_for(idx ntasks, const std::function<void(idx)>& fn);
+
+// Split [0, total) into contiguous chunks, one per thread, when total >= threshold;
+// otherwise call fn(0, total) on this thread with no pool overhead.
+void parallel_range(idx total, idx threshold, const std::function<void(idx, idx)>& fn);
+
+// Element thresholds above which work is split across threads (measured, see README.md).
+constexpr idx kGrainCheap = idx(1) << 17;   // add, multiply, compare, where: memory bound
+constexpr idx kGrainMath = idx(1) << 14;    // exp, log, tanh, ...
+constexpr idx kGrainScalarMath = idx(1) << 12;  // sin, cos, erf, pow through libm
+constexpr idx kGrainReduce = idx(1) << 16;  // sum, max, var, ...
+
+}  // namespace trueno

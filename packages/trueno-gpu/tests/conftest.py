@@ -17,8 +17,9 @@ for p in (_HERE.parent / "src", _HERE.parents[1] / "trueno-core" / "src"):
     if p.is_dir() and str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-import trueno_gpu  # noqa: E402
 from trueno._strided import StridedArray  # noqa: E402
+
+import trueno_gpu  # noqa: E402
 
 if not trueno_gpu.is_available():
     try:

@@ -78,9 +78,9 @@ def test_unary(op, dtype):
     results = []
     for shape in SHAPES:
         x = sample(op, dtype, shape)
-        for name, xv, dx in layouts(x):
-            results.append((name, shape, xv, KERNELS[op][dtype](dx)))
-    for name, shape, xv, got in results:
+        for _, xv, dx in layouts(x):
+            results.append((xv, KERNELS[op][dtype](dx)))
+    for xv, got in results:
         want = compute_ref(op, dtype, xv)
         rtol = 2e-4 if op in ("tan", "log10", "cosh", "sinh", "atanh", "acosh") else None
         assert got.dtype == want.dtype, (op, dtype, got.dtype, want.dtype)

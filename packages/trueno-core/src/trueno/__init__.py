@@ -140,3 +140,11 @@ __all__ = [
     "__array_namespace_info__", "__array_api_version__",
 ]
 _ = _red
+
+# The rest of the NumPy surface lives in its own modules; each lists what it exports.
+from ._surface_data import *  # noqa: E402,F403
+from ._surface_data import __all__ as _data_all  # noqa: E402
+from ._surface_la import *  # noqa: E402,F403
+from ._surface_la import __all__ as _la_all  # noqa: E402
+
+__all__ += _data_all + _la_all

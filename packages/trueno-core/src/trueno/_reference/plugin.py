@@ -1,15 +1,25 @@
-"""Registers the reference backend through the same hook as any plugin."""
+"""Registers the reference backend through the same hook as any plugin.
+
+Every module of this package that defines a ``KERNELS`` dict contributes to it, so adding a
+reference kernel is adding it to a module's ``KERNELS``.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from ..hookspecs import hookimpl
-from . import _elementwise, _linalg, _reduce
 
 
 def kernels() -> dict:
-    out = {}
-    for mod in (_elementwise, _reduce, _linalg):
-        out.update(mod.KERNELS)
+    out: dict = {}
+    pkg = importlib.import_module(__package__)
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name == "plugin":
+            continue
+        mod = importlib.import_module(f"{__package__}.{info.name}")
+        out.update(getattr(mod, "KERNELS", {}))
     return out
 
 

@@ -1,0 +1,12 @@
+"""``trueno.optim``: a shim that imports the plugin package providing it (DESIGN.md §1)."""
+
+from __future__ import annotations
+
+from ._errors import missing_extra
+
+try:
+    from trueno_nn.optim import *  # noqa: F403
+except ImportError as exc:
+    if exc.name is None or not exc.name.startswith("trueno_"):
+        raise
+    raise missing_extra("trueno.optim", "nn") from None

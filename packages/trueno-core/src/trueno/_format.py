@@ -16,7 +16,7 @@ def tensor_repr(t) -> str:
         if t._device is not CPU:
             r = r[:-1] + f", device='{t._device}')"
         return r
-    body = np.array2string(host, separator=", ", prefix="tensor(")
+    body = np.array2string(host, separator=", ", prefix="tensor(", precision=4)
     extra = []
     if t._device is not CPU:
         extra.append(f"device='{t._device}'")

@@ -1,0 +1,97 @@
+"""``import trueno.torch as torch``: the PyTorch face over trueno's engine (DESIGN.md §8).
+
+PyTorch's names, defaults (float32) and results at the tensor level; ``torch.nn``,
+``torch.optim`` and ``torch.utils.data`` are the trueno-nn objects when that extra is
+installed. docs/compat.md lists where this face and the NumPy face differ.
+"""
+
+from __future__ import annotations
+
+import importlib as _importlib
+
+from .. import _dtypes as _D
+from .._creation import _DEFAULT_CLASS  # noqa: F401  (keeps the NumPy face registered first)
+from .._device import Device as device
+from .._errors import (  # noqa: F401
+    DeviceError, DTypeError, ShapeError, TruenoError,
+)
+from .._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .._registry import get_num_threads, set_num_threads
+from . import _functions
+from ._functions import *  # noqa: F403
+from ._random import (
+    Generator, bernoulli, manual_seed, multinomial, normal, rand, rand_like, randint, randn,
+    randn_like, randperm, seed,
+)
+from ._tensor import Size, Tensor, return_types
+
+float32 = float = _D.float32  # noqa: A001
+float64 = double = _D.float64
+float16 = half = _D.float16
+bfloat16 = _D.bfloat16
+int8 = _D.int8
+int16 = short = _D.int16
+int32 = int = _D.int32  # noqa: A001
+int64 = long = _D.int64
+uint8 = _D.uint8
+uint16 = _D.uint16
+uint32 = _D.uint32
+uint64 = _D.uint64
+bool = _D.bool_  # noqa: A001
+complex64 = cfloat = _D.complex64
+complex128 = cdouble = _D.complex128
+dtype = _D.DType
+finfo = _D.finfo
+iinfo = _D.iinfo
+promote_types = lambda a, b: _D.promote(_D.as_dtype(a), _D.as_dtype(b), "torch")  # noqa: E731
+result_type = lambda a, b: _D.result_type(a, b, face="torch")  # noqa: E731
+pi = 3.141592653589793
+e = 2.718281828459045
+inf = 1e999
+nan = inf - inf
+
+
+class cuda:
+    """``torch.cuda``: here "cuda" means trueno's "gpu" device (the WebGPU backend)."""
+
+    @staticmethod
+    def is_available() -> bool:
+        try:
+            from .._registry import load_plugins
+            api = load_plugins().devices.get("gpu")
+            return api is not None and api.device_count() > 0
+        except Exception:  # no adapter or no driver: not available
+            return False
+
+    @staticmethod
+    def device_count() -> int:
+        return 1 if cuda.is_available() else 0
+
+    @staticmethod
+    def synchronize() -> None:
+        from .._registry import load_plugins
+        api = load_plugins().devices.get("gpu")
+        if api is not None:
+            api.synchronize(0)
+
+
+def __getattr__(name):
+    if name in ("nn", "optim", "utils", "autograd"):
+        if name == "autograd":
+            return _importlib.import_module("trueno.autograd")
+        return _importlib.import_module(f"trueno.{'nn' if name == 'utils' else name}")
+    raise AttributeError(f"module 'trueno.torch' has no attribute {name!r}")
+
+
+__all__ = [n for n in dir(_functions) if not n.startswith("_") and n not in (
+    "C", "D", "E", "L", "M", "Rd", "np", "run", "OPS", "ShapeError", "normalize_axis",
+    "annotations", "Size", "Tensor", "values_indices")] + [
+    "Tensor", "Size", "return_types", "device", "Generator", "manual_seed", "seed", "rand",
+    "randn", "randint", "randperm", "normal", "rand_like", "randn_like", "bernoulli",
+    "multinomial", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+    "is_grad_enabled", "set_num_threads", "get_num_threads", "float32", "float", "float64",
+    "double", "float16", "half", "bfloat16", "int8", "int16", "short", "int32", "int", "int64",
+    "long", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128", "cfloat",
+    "cdouble", "dtype", "finfo", "iinfo", "promote_types", "result_type", "pi", "e", "inf",
+    "nan", "cuda", "TruenoError",
+]

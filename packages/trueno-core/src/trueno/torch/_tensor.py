@@ -1,0 +1,465 @@
+"""``trueno.torch.Tensor``: the PyTorch face's tensor class (PyTorch's method semantics).
+
+Same engine, storage and dispatcher as ``trueno.ndarray``; only the methods whose meaning
+differs between NumPy and PyTorch are defined here (docs/compat.md lists each clash).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+from .. import _dtypes as D
+from .. import _reduction as Rd
+from .._errors import ShapeError
+from .._tensor import Tensor as _Base
+from .._views import normalize_axis
+
+__all__ = ["Tensor", "Size", "return_types"]
+
+values_indices = namedtuple("values_indices", ["values", "indices"])
+
+
+class return_types:
+    """Named tuples returned by ``max(dim)``, ``min(dim)``, ``sort``, ``topk`` (as torch)."""
+
+    max = min = sort = topk = median = mode = kthvalue = values_indices
+
+
+class Size(tuple):
+    """A shape, as ``torch.Size``: a tuple with ``numel()``."""
+
+    def numel(self) -> int:
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+
+def _dims(args):
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)
+
+
+class Tensor(_Base):
+    """A tensor with PyTorch's semantics (float32 default, ``x.size()`` a method, ``max(dim)``
+    returning ``(values, indices)``, ``std`` unbiased, ``repeat`` tiling)."""
+
+    __slots__ = ()
+    _face = "torch"
+    _default_float = D.float32
+
+    # -- shape ---------------------------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        """``x.size()`` is the shape; ``x.size(d)`` one dimension's length."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[normalize_axis(dim, self.ndim, "dim")]
+
+    def dim(self) -> int:
+        return self.ndim
+
+    ndimension = dim
+
+    def nelement(self) -> int:
+        return self.numel()
+
+    def element_size(self) -> int:
+        return self.itemsize
+
+    def stride(self, dim=None):
+        s = self.stride_elements()
+        return s if dim is None else s[normalize_axis(dim, self.ndim, "dim")]
+
+    def storage_offset(self) -> int:
+        return self.offset
+
+    @property
+    def data(self):
+        return self.detach()
+
+    # -- views ---------------------------------------------------------------------------------
+    def view(self, *shape):
+        """A view with a new shape; raises when the strides do not allow one (as torch)."""
+        if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
+            return self.to(shape[0]) if self.itemsize == D.as_dtype(shape[0]).itemsize else \
+                self._bad_view_dtype(shape[0])
+        return self._reshape(_dims(shape), copy_ok=False, name="view")
+
+    def _bad_view_dtype(self, dtype):
+        raise ShapeError(f"view(dtype): {self.dtype.name} -> {D.as_dtype(dtype).name} changes "
+                         "the element size; not supported")
+
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def reshape(self, *shape):
+        return self._reshape(_dims(shape))
+
+    def reshape_as(self, other):
+        return self._reshape(tuple(other.shape))
+
+    def permute(self, *dims):
+        return self.permute_dims(_dims(dims))
+
+    def transpose(self, dim0, dim1):
+        """Swap two dimensions (PyTorch's transpose; NumPy's reverses all axes)."""
+        return self.swapaxes(dim0, dim1)
+
+    def t(self):
+        if self.ndim > 2:
+            raise ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                             f"{self.ndim}D")
+        return self.permute_dims(tuple(range(self.ndim))[::-1])
+
+    def unsqueeze(self, dim):
+        return self._expand_dims(dim)
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            return self._squeeze(None)
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        nd = self.ndim
+        keep = tuple(d for d in (normalize_axis(x, nd, "dim") for x in dims)
+                     if self.shape[d] == 1)
+        return self._squeeze(keep) if keep else self._view("reshape", self._data,
+                                                          {"shape": self.shape})
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Merge dims ``start_dim..end_dim`` into one (a view when the strides allow)."""
+        if self.ndim == 0:
+            return self._reshape((1,))
+        s = normalize_axis(start_dim, self.ndim, "start_dim")
+        e = normalize_axis(end_dim, self.ndim, "end_dim")
+        if s > e:
+            raise ValueError("flatten() has invalid args: start_dim cannot come after end_dim")
+        shp = self.shape
+        return self._reshape(shp[:s] + (-1,) + shp[e + 1:] if self.numel() else
+                             shp[:s] + (Size(shp[s:e + 1]).numel(),) + shp[e + 1:])
+
+    def unflatten(self, dim, sizes):
+        d = normalize_axis(dim, self.ndim, "dim")
+        return self._reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1:])
+
+    def expand(self, *sizes):
+        sizes = _dims(sizes)
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise ShapeError(f"expand: the number of sizes provided ({len(sizes)}) must be "
+                             f"greater or equal to the number of dimensions ({self.ndim})")
+        shape = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
+        return self.expand_to(shape)
+
+    def expand_as(self, other):
+        return self.expand_to(tuple(other.shape))
+
+    def repeat(self, *sizes):
+        """Tile the tensor ``sizes`` times along each dim (PyTorch's repeat = NumPy's tile)."""
+        sizes = _dims(sizes)
+        if len(sizes) < self.ndim:
+            raise ShapeError("repeat: number of dimensions of repeat dims can not be smaller "
+                             "than number of dimensions of tensor")
+        from .._manipulation import concat
+        x = self._reshape((1,) * (len(sizes) - self.ndim) + self.shape)
+        for d, r in enumerate(sizes):
+            if r != 1:
+                x = concat([x] * r, axis=d) if r else x[(slice(None),) * d + (slice(0, 0),)]
+        return x if x is not self else self.clone()
+
+    def chunk(self, chunks, dim=0):
+        d = normalize_axis(dim, self.ndim, "dim")
+        n = self.shape[d]
+        step = -(-n // chunks) if n else 1
+        return self.split(step, d)
+
+    def split(self, split_size_or_sections, dim=0):
+        d = normalize_axis(dim, self.ndim, "dim")
+        n = self.shape[d]
+        if isinstance(split_size_or_sections, int):
+            sizes = [split_size_or_sections] * (n // split_size_or_sections)
+            if n % split_size_or_sections or not sizes:
+                sizes.append(n % split_size_or_sections if sizes else n)
+        else:
+            sizes = list(split_size_or_sections)
+            if sum(sizes) != n:
+                raise ShapeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                                 f"(input tensor's size at dimension {d}), but got "
+                                 f"split_sizes={sizes}")
+        out, start = [], 0
+        for s in sizes:
+            out.append(self[(slice(None),) * d + (slice(start, start + s),)])
+            start += s
+        return tuple(out)
+
+    # -- reductions with PyTorch's return conventions ------------------------------------------
+    def _minmax(self, name, dim, keepdim):
+        if dim is None:
+            return getattr(Rd, name)(self)
+        if isinstance(dim, Tensor):
+            from .. import _elementwise as E
+            return getattr(E, "maximum" if name == "max" else "minimum")(self, dim)
+        values = getattr(Rd, name)(self, dim, keepdims=keepdim)
+        indices = getattr(Rd, "arg" + name)(self, dim, keepdims=keepdim)
+        return values_indices(values, indices)
+
+    def max(self, dim=None, keepdim=False):
+        return self._minmax("max", dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return self._minmax("min", dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return Rd.argmax(self, dim, keepdims=keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return Rd.argmin(self, dim, keepdims=keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        return Rd.max(self, dim if dim != () else None, keepdims=keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return Rd.min(self, dim if dim != () else None, keepdims=keepdim)
+
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        return Rd.sum(self, dim, dtype, keepdims=keepdim)
+
+    def prod(self, dim=None, keepdim=False, dtype=None):
+        return Rd.prod(self, dim, dtype, keepdims=keepdim)
+
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        return Rd.mean(self, dim, dtype, keepdims=keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """Variance, unbiased by default (PyTorch; NumPy's default is ddof=0)."""
+        return Rd.var(self, dim, keepdims=keepdim, unbiased=unbiased, correction=correction,
+                      _default_correction=1.0)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return Rd.std(self, dim, keepdims=keepdim, unbiased=unbiased, correction=correction,
+                      _default_correction=1.0)
+
+    def all(self, dim=None, keepdim=False):
+        return Rd.all(self, dim, keepdims=keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return Rd.any(self, dim, keepdims=keepdim)
+
+    def cumsum(self, dim, dtype=None):
+        return Rd.cumsum(self, dim, dtype)
+
+    def cumprod(self, dim, dtype=None):
+        return Rd.cumprod(self, dim, dtype)
+
+    def logsumexp(self, dim, keepdim=False):
+        return Rd.logsumexp(self, dim, keepdims=keepdim)
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        from .._dispatch import run
+        from .._optable import OPS
+        from .._views import normalize_axes
+        axes = normalize_axes(dim, self.ndim)
+        return run(OPS["vector_norm"], (self,), (self._data,),
+                   {"axis": axes, "keepdims": keepdim, "ord": float(p)}, self.__class__,
+                   self._device, self._dtype)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        """Sorted values and their indices (PyTorch; NumPy's ``a.sort()`` sorts in place)."""
+        from .._sorting import argsort, sort
+        return values_indices(sort(self, axis=dim, descending=descending),
+                              argsort(self, axis=dim, descending=descending))
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        from .._sorting import argsort
+        return argsort(self, axis=dim, descending=descending)
+
+    def nonzero(self, *, as_tuple=False):
+        """Indices of non-zero elements as an ``(n, ndim)`` tensor (PyTorch's layout)."""
+        from .._indexing import nonzero
+        idx = nonzero(self)
+        if as_tuple:
+            return idx
+        from .._manipulation import stack
+        return stack(list(idx), axis=1) if idx else self.new_zeros((0, 0), dtype=D.int64)
+
+    # -- dtype and device ----------------------------------------------------------------------
+    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
+        for a in args:
+            if isinstance(a, _Base):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, D.DType) or (isinstance(a, type)) or \
+                    getattr(a, "_trueno_dtype", None) is not None:
+                dtype = a
+            else:
+                try:
+                    dtype = D.as_dtype(a) if not isinstance(a, str) or a in D.BY_NAME else None
+                except Exception:
+                    dtype = None
+                if dtype is None:
+                    device = a
+        out = self
+        if device is not None:
+            out = out.to_device(device)
+        if dtype is not None:
+            out = out.astype(dtype, copy=False)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"torch.{self._dtype.name.capitalize()}Tensor"
+        return self.astype(dtype, copy=False)
+
+    def type_as(self, other):
+        return self.astype(other.dtype, copy=False)
+
+    def float(self):
+        return self.astype(D.float32, copy=False)
+
+    def double(self):
+        return self.astype(D.float64, copy=False)
+
+    def half(self):
+        return self.astype(D.float16, copy=False)
+
+    def bfloat16(self):
+        return self.astype(D.bfloat16, copy=False)
+
+    def long(self):
+        return self.astype(D.int64, copy=False)
+
+    def int(self):
+        return self.astype(D.int32, copy=False)
+
+    def short(self):
+        return self.astype(D.int16, copy=False)
+
+    def bool(self):
+        return self.astype(D.bool_, copy=False)
+
+    def byte(self):
+        return self.astype(D.uint8, copy=False)
+
+    def cuda(self, device=None):
+        return self.to_device("gpu" if device is None else f"gpu:{device}")
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._device.type == "gpu"
+
+    def is_floating_point(self) -> bool:
+        return self._dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return self._dtype.kind == "c"
+
+    def data_ptr(self) -> int:
+        return self._host().__array_interface__["data"][0]
+
+    # -- elementwise methods a PyTorch user calls ----------------------------------------------
+    def masked_fill(self, mask, value):
+        from .._elementwise import where
+        v = value.item() if isinstance(value, _Base) else value
+        return where(mask, v, self).astype(self._dtype, copy=False)
+
+    def masked_fill_(self, mask, value):
+        self._assign(self.masked_fill(mask, value))
+        return self
+
+    def clamp(self, min=None, max=None):  # noqa: A002
+        from .._elementwise import clip
+        return clip(self, min, max)
+
+    clip = clamp
+
+    def clamp_(self, min=None, max=None):  # noqa: A002
+        self._assign(self.clamp(min, max))
+        return self
+
+    def zero_(self):
+        self[...] = 0
+        return self
+
+    def fill_(self, value):
+        self[...] = value
+        return self
+
+    def copy_(self, src, non_blocking=False):
+        self[...] = src
+        return self
+
+    def normal_(self, mean=0.0, std=1.0):
+        from . import _random
+        self[...] = _random.normal_like(self, mean, std)
+        return self
+
+    def uniform_(self, a=0.0, b=1.0):
+        from . import _random
+        self[...] = _random.uniform_like(self, a, b)
+        return self
+
+    def new_zeros(self, size, dtype=None, device=None):
+        from .._creation import zeros
+        return zeros(size, dtype or self._dtype, device=device or self._device,
+                     cls=self.__class__)
+
+    def new_ones(self, size, dtype=None, device=None):
+        from .._creation import ones
+        return ones(size, dtype or self._dtype, device=device or self._device,
+                    cls=self.__class__)
+
+    def new_full(self, size, fill_value, dtype=None, device=None):
+        from .._creation import full
+        return full(size, fill_value, dtype or self._dtype, device=device or self._device,
+                    cls=self.__class__)
+
+    def new_tensor(self, data, dtype=None, device=None):
+        from .._creation import asarray
+        return asarray(data, dtype or self._dtype, device=device or self._device,
+                       cls=self.__class__, copy=True)
+
+    def numpy(self, *, force=False):
+        return super().numpy(force=force)
+
+    def __repr__(self) -> str:
+        from .._format import tensor_repr
+        return tensor_repr(self)
+
+
+def _method_from_function(name, fn_name=None):
+    """A Tensor method that calls the namespace function of the same name."""
+    def method(self, *args, **kwargs):
+        from . import _functions
+        return getattr(_functions, fn_name or name)(self, *args, **kwargs)
+    method.__name__ = name
+    return method
+
+
+for _n in ("add sub mul div true_divide floor_divide remainder pow exp log log2 log10 log1p "
+           "expm1 sqrt rsqrt abs neg sin cos tan tanh sigmoid relu sign floor ceil round trunc "
+           "reciprocal square eq ne lt le gt ge matmul mm bmm dot softmax log_softmax erf "
+           "logical_not logical_and logical_or maximum minimum atan2 where allclose equal "
+           "gather index_select topk outer"):
+    _name = _n
+    if not hasattr(Tensor, _name) or _name in ("abs",):
+        setattr(Tensor, _name, _method_from_function(_name))
+
+
+def _inplace_method(name):
+    def method(self, *args, **kwargs):
+        self._assign(getattr(self, name)(*args, **kwargs))
+        return self
+    method.__name__ = name + "_"
+    return method
+
+
+for _n in "add sub mul div pow exp log sqrt abs neg sigmoid tanh relu floor ceil round".split():
+    setattr(Tensor, _n + "_", _inplace_method(_n))

@@ -26,6 +26,7 @@ SPECIAL = {
     "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
     "erf": lambda x: np.vectorize(__import__("math").erf, otypes=[np.float64])(x).astype(x.dtype),
     "silu": lambda x: x / (1 + np.exp(-x)),
+    "relu": lambda x: np.maximum(x, x.dtype.type(0)),
 }
 DOMAIN = {"log": (0.01, 5), "log2": (0.01, 5), "log10": (0.01, 5), "sqrt": (0, 5),
           "acosh": (1, 5), "asin": (-0.99, 0.99), "acos": (-0.99, 0.99),

@@ -9,9 +9,9 @@ import math
 import numpy as np
 from trueno._strided import StridedArray, contiguous_strides
 
-from ._codegen import check_dtype, new_array
+from ._codegen import check_dtype, convert, new_array
 from ._dtypes import ALL_DTYPES, dtype_info
-from ._elementwise import _ZERO, launch, rt_of
+from ._elementwise import ZERO, launch, rt_of
 from ._runtime import device_count, get_runtime
 
 __all__ = ["GpuDeviceAPI", "supported_dtypes", "copy_", "astype", "contiguous", "where", "clip",
@@ -23,18 +23,6 @@ def supported_dtypes(rt) -> frozenset[str]:
 
 
 # -- data movement -----------------------------------------------------------------------------
-def _convert(src, dst) -> str:
-    """WGSL turning a value of ``src``'s compute type into ``dst``'s compute type."""
-    if dst.kind == "b":
-        return f"select(0u, 1u, x0 != {_ZERO[src.kind]})"
-    if src.compute == dst.compute:
-        return "x0"
-    if dst.compute == "u32" and src.compute == "f32":
-        # NOTE: via i32 so that negative floats wrap like NumPy's casts do on x86.
-        return "select(u32(i32(x0)), u32(x0), x0 >= 2147483648.0)"
-    return f"{dst.compute}(x0)"
-
-
 def _same_buffer(a, b) -> bool:
     return isinstance(b, StridedArray) and a.storage.buffer is b.storage.buffer
 
@@ -56,7 +44,7 @@ def astype(x: StridedArray, dtype):
     src = check_dtype(rt, x.dtype, "astype")
     dst = check_dtype(rt, dtype, "astype")
     out = new_array(rt, x.shape, dtype)
-    return launch(("astype", dst.name), _convert(src, dst), [x], out, rt)
+    return launch(("astype", dst.name), convert(src, dst), [x], out, rt)
 
 
 def contiguous(x: StridedArray):
@@ -83,7 +71,7 @@ def where(cond, x, y):
     ops = [cond if isinstance(cond, StridedArray) else (cond, cond_dtype),
            x if isinstance(x, StridedArray) else (x, dtype),
            y if isinstance(y, StridedArray) else (y, dtype)]
-    expr = f"select(x2, x1, x0 != {_ZERO[cdt.kind]})"
+    expr = f"select(x2, x1, x0 != {ZERO[cdt.kind]})"
     return launch(("where", cdt.name, dt.name), expr, ops, out, rt)
 
 

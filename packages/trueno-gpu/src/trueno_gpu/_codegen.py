@@ -18,7 +18,7 @@ from ._dtypes import DType, dtype_info
 from ._errors import GpuDtypeError
 
 __all__ = ["helpers", "header", "new_array", "bcast_strides", "collapse", "scalar_bits",
-           "LINEAR_ID", "WG", "i32w", "check_dtype"]
+           "LINEAR_ID", "WG", "i32w", "check_dtype", "convert", "ZERO"]
 
 WG = 256  # threads per workgroup of the 1-D kernels
 
@@ -237,6 +237,21 @@ def helpers(body: str) -> str:
 def header(body: str, f16: bool) -> str:
     """``enable f16;`` where needed, then the helpers ``body`` uses, then ``body``."""
     return ("enable f16;\n" if f16 else "") + helpers(body) + "\n" + body
+
+
+ZERO = {"f": "0.0", "i": "0", "u": "0u", "b": "0u"}
+
+
+def convert(src, dst, x: str = "x0") -> str:
+    """WGSL turning a value of ``src``'s compute type into ``dst``'s compute type."""
+    if dst.kind == "b":
+        return f"select(0u, 1u, {x} != {ZERO[src.kind]})"
+    if src.compute == dst.compute:
+        return x
+    if dst.compute == "u32" and src.compute == "f32":
+        # NOTE: via i32 so that negative floats wrap like NumPy's casts do on x86.
+        return f"select(u32(i32({x})), u32({x}), {x} >= 2147483648.0)"
+    return f"{dst.compute}({x})"
 
 
 # -- host-side layout algebra ------------------------------------------------------------------

@@ -16,6 +16,7 @@ from trueno._strided import StridedArray
 from ._codegen import (
     LINEAR_ID,
     WG,
+    ZERO,
     bcast_strides,
     check_dtype,
     collapse,
@@ -29,7 +30,6 @@ from ._runtime import get_runtime
 
 __all__ = ["UNARY", "BINARY", "launch", "make_kernels", "rt_of", "run_op"]
 
-_ZERO = {"f": "0.0", "i": "0", "u": "0u", "b": "0u"}
 
 
 def rt_of(a: StridedArray):
@@ -83,6 +83,10 @@ UNARY = {
     "sigmoid": _f("tn_sigmoid(x0)"),
     "erf": _f("tn_erf(x0)"),
     "silu": _f("tn_silu(x0)"),
+    "relu": {"f": "select(x0, 0.0, x0 < 0.0)", "i": "max(x0, 0)", "u": "x0"},
+    "signbit": {"f": "select(0u, 1u, (bitcast<u32>(x0) & 0x80000000u) != 0u)",
+                "i": "select(0u, 1u, x0 < 0)", "u": "0u"},
+    "conj": _same("x0"),
     "isnan": {"f": "select(0u, 1u, tn_isnan(x0))", "i": "0u", "u": "0u", "b": "0u"},
     "isinf": {"f": "select(0u, 1u, tn_isinf(x0))", "i": "0u", "u": "0u", "b": "0u"},
     "isfinite": {"f": "select(0u, 1u, tn_isfinite(x0))", "i": "1u", "u": "1u", "b": "1u"},
@@ -124,7 +128,7 @@ BINARY = {
     "bitwise_right_shift": {"i": "x0 >> min(u32(x1), 31u)",
                             "u": "select(x0 >> x1, 0u, x1 >= 32u)"},
 }
-BOOL_OUT = {"isnan", "isinf", "isfinite", "logical_not", "equal", "not_equal", "less",
+BOOL_OUT = {"signbit", "isnan", "isinf", "isfinite", "logical_not", "equal", "not_equal", "less",
             "less_equal", "greater", "greater_equal", "logical_and", "logical_or",
             "logical_xor"}
 
@@ -223,9 +227,16 @@ def run_op(name, table, kind_key, *xs, out_dtype=None):
     if out_dtype is None:
         out_dtype = np.dtype(bool) if name in BOOL_OUT else a0.dtype
     kind = kind_key or dt.kind
-    expr = table[name][kind].replace("{z}", _ZERO[dt.kind])
+    expr = table[name][kind].replace("{z}", ZERO[dt.kind])
     out = new_array(rt, shape, out_dtype)
     return launch(name, expr, [_operand(x, a0.dtype) for x in xs], out, rt)
+
+
+def _gelu(x, approximate="none"):
+    """GELU, exact (erf) or with PyTorch's tanh approximation."""
+    fn = "tn_gelu_tanh" if approximate == "tanh" else "tn_gelu"
+    table = {fn: {"f": f"{fn}(x0)"}}
+    return run_op(fn, table, None, x)
 
 
 def _kinds(dtypes, exprs):
@@ -239,6 +250,7 @@ def make_kernels(all_dtypes) -> dict:
     for name, exprs in UNARY.items():
         table[name] = {d: (lambda x, _n=name: run_op(_n, UNARY, None, x))
                        for d in _kinds(all_dtypes, exprs)}
+    table["gelu"] = {d: _gelu for d in _kinds(all_dtypes, "f")}
     for name, exprs in BINARY.items():
         table[name] = {d: (lambda x, y, _n=name: run_op(_n, BINARY, None, x, y))
                        for d in _kinds(all_dtypes, exprs)}

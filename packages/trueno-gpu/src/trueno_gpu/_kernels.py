@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import _api, _elementwise
+from . import _api, _elementwise, _reduce
 from ._dtypes import ALL_DTYPES
 
 __all__ = ["kernels_table"]
@@ -18,10 +18,5 @@ def kernels_table() -> dict:
     table["contiguous"] = dict.fromkeys(every, _api.contiguous)
     table["where"] = dict.fromkeys(every, _api.where)
     table["clip"] = {d: _api.clip for d in ALL_DTYPES if d != "bool"}
-    for name, fn in _extra_families():
-        table[name] = fn
+    table.update(_reduce.make_kernels(ALL_DTYPES))
     return table
-
-
-def _extra_families():
-    return []

@@ -1,0 +1,144 @@
+"""Reductions and scans vs NumPy: every dtype, any axes, views, and sizes that need the
+multi-workgroup (two-pass) path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import DTYPES, KERNELS, assert_close, down, layouts, np_dtype
+
+RNG = np.random.default_rng(1)
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy on empty slices
+CASES = [((), ()), ((0,), (0,)), ((7,), (0,)), ((5, 6), (0,)), ((5, 6), (1,)),
+         ((5, 6), (0, 1)), ((3, 4, 5), (0, 2)), ((2, 3, 17), (1,)), ((100_003,), (0,)),
+         ((3, 20001), (1,)), ((20001, 3), (0,)), ((4, 0, 3), (1,))]
+
+
+def sample(dtype, shape):
+    dt = np_dtype(dtype)
+    if dt.kind == "b":
+        return RNG.integers(0, 2, shape).astype(bool)
+    if dt.kind in "iu":
+        return RNG.integers(0, 5, shape).astype(dt)
+    return RNG.uniform(-2, 2, shape).astype(np.float32).astype(dt)
+
+
+def np_ref(op, x, axis, keepdims):
+    xf = x.astype(np.float64) if x.dtype.kind == "f" or x.dtype.name == "bfloat16" else x
+    f = {"sum": np.sum, "prod": np.prod, "mean": np.mean, "max": np.max, "min": np.min,
+         "any": np.any, "all": np.all}[op]
+    if op in ("any", "all"):
+        return f(x.astype(bool), axis=axis, keepdims=keepdims)
+    return f(xf, axis=axis, keepdims=keepdims)
+
+
+def gpu_dtype(op, dtype):
+    dt = np_dtype(dtype)
+    if op in ("any", "all"):
+        return np.dtype(bool)
+    if op == "mean":
+        return dt if dt.kind == "f" or dtype == "bfloat16" else np.dtype(np.float32)
+    if op in ("sum", "prod") and dt.kind in "bi":
+        return np.dtype(np.int32)
+    if op in ("sum", "prod") and dt.kind == "u":
+        return np.dtype(np.uint32)
+    return dt
+
+
+OPS = ["sum", "prod", "mean", "max", "min", "any", "all"]
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_reduce(op, dtype):
+    if op not in KERNELS or dtype not in KERNELS[op]:
+        pytest.skip(f"{op} has no {dtype} kernel by design")
+    results = []
+    for shape, axis in CASES:
+        if op in ("max", "min") and 0 in shape:
+            continue  # NumPy raises; core checks before the kernel
+        x = sample(dtype, shape)
+        if op == "prod" and x.size > 1000:
+            x = (x != 0).astype(x.dtype) if x.dtype.kind != "f" else \
+                (1 + (x.astype(np.float32) - 0.0) * 1e-4).astype(x.dtype)
+        for keep in (False, True):
+            for _, xv, dx in layouts(x)[: 1 if x.size > 1000 else 3]:
+                results.append((xv, axis, keep, KERNELS[op][dtype](dx, axis, keep)))
+    for xv, axis, keep, got in results:
+        want = np_ref(op, xv, axis if xv.ndim else None, keep)
+        g = down(got)
+        assert g.dtype == gpu_dtype(op, dtype), (g.dtype, gpu_dtype(op, dtype))
+        n = max(1, xv.size)
+        rtol = 1e-3 if dtype in ("float16", "bfloat16") else 1e-5 * max(1, np.log2(n))
+        if dtype == "bfloat16":
+            rtol = 2e-2
+        assert_close(g, np.asarray(want).astype(g.dtype) if g.dtype.kind != "f" else want,
+                     dtype, rtol=rtol, atol=rtol * 4)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_argmax_argmin(dtype):
+    results = []
+    for shape, axis in [((7,), None), ((5, 6), 0), ((5, 6), 1), ((3, 4, 5), 2),
+                        ((100_003,), 0), ((100_003,), None), ((3, 20001), 1), ((4, 3), None)]:
+        x = sample(dtype, shape)
+        if np_dtype(dtype).kind == "f" and x.size > 10:
+            x.reshape(-1)[x.size // 3] = np.nan
+        for _, xv, dx in layouts(x)[: 1 if x.size > 1000 else 3]:
+            for op in ("argmax", "argmin"):
+                for keep in (False, True):
+                    results.append((op, xv, axis, keep, KERNELS[op][dtype](dx, axis, keep)))
+    for op, xv, axis, keep, got in results:
+        want = getattr(np, op)(xv, axis=axis, keepdims=keep)
+        g = down(got)
+        assert g.dtype == np.int32
+        np.testing.assert_array_equal(g, want)
+
+
+@pytest.mark.parametrize("dtype", [d for d in DTYPES if np_dtype(d).kind == "f"
+                                   or d == "bfloat16"])
+def test_var_std_logsumexp(dtype):
+    for shape, axis in [((5, 6), (1,)), ((3, 4, 5), (0, 2)), ((100_003,), (0,)), ((), ())]:
+        x = sample(dtype, shape)
+        for _, xv, dx in layouts(x)[:2]:
+            x64 = xv.astype(np.float64)
+            ax = axis if xv.ndim else None
+            r = 2e-3 if dtype != "float32" else 1e-4
+            if dtype == "bfloat16":
+                r = 2e-2
+            for corr in (0.0, 1.0):
+                if xv.size <= 1 and corr:
+                    continue
+                assert_close(down(KERNELS["var"][dtype](dx, axis, False, correction=corr)),
+                             np.var(x64, axis=ax, ddof=corr), dtype, rtol=r, atol=r)
+                assert_close(down(KERNELS["std"][dtype](dx, axis, True, correction=corr)),
+                             np.std(x64, axis=ax, ddof=corr, keepdims=True), dtype, rtol=r,
+                             atol=r)
+            m = np.max(x64, axis=ax, keepdims=True)
+            lse = np.log(np.sum(np.exp(x64 - m), axis=ax, keepdims=True)) + m
+            assert_close(down(KERNELS["logsumexp"][dtype](dx, axis, True)), lse, dtype,
+                         rtol=r, atol=r)
+            assert_close(down(KERNELS["logsumexp"][dtype](dx, axis, False)),
+                         lse.reshape(np.sum(x64, axis=ax).shape), dtype, rtol=r, atol=r)
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scan(op, dtype):
+    results = []
+    for shape, axis in [((), 0), ((0,), 0), ((7,), 0), ((5, 6), 0), ((5, 6), 1),
+                        ((3, 4, 5), 1), ((1000,), 0), ((2, 700), 1)]:
+        x = sample(dtype, shape)
+        if op == "cumprod" and np_dtype(dtype).kind in "fV" or dtype == "bfloat16":
+            x = (1 + x.astype(np.float32) * 1e-3).astype(x.dtype)
+        elif op == "cumprod":
+            x = np.minimum(x, 1).astype(x.dtype)
+        for _, xv, dx in layouts(x):
+            results.append((xv, axis, KERNELS[op][dtype](dx, axis)))
+    for xv, axis, got in results:
+        want = getattr(np, op)(xv.astype(np.float64) if xv.dtype.kind == "f"
+                               or dtype == "bfloat16" else xv, axis=axis if xv.ndim else None)
+        g = down(got)
+        r = {"float16": 5e-3, "bfloat16": 3e-2}.get(dtype, 1e-4)
+        assert_close(g, want.astype(g.dtype) if g.dtype.kind != "f" else want, dtype,
+                     rtol=r, atol=r * 10)

@@ -137,3 +137,44 @@ void float_to_half(DType d, const float* src, char* dst, idx n) {
 }
 
 }  // namespace trueno
+
+namespace trueno {
+
+std::vector<idx> c_offsets(const std::vector<idx>& shape, const std::vector<idx>& strides) {
+    const idx n = numel(shape);
+    std::vector<idx> off(size_t(n), 0);
+    std::vector<idx> c(shape.size(), 0);
+    idx cur = 0;
+    for (idx i = 0; i < n; ++i) {
+        off[size_t(i)] = cur;
+        for (size_t d = shape.size(); d-- > 0;) {
+            cur += strides[d];
+            if (++c[d] < shape[d]) break;
+            cur -= strides[d] * shape[d];
+            c[d] = 0;
+        }
+    }
+    return off;
+}
+
+bool single_run(const std::vector<idx>& shape, const std::vector<idx>& strides, size_t from,
+                idx* stride) {
+    bool have = false;
+    idx s = 0, len = 1;
+    for (size_t d = shape.size(); d-- > from;) {
+        if (shape[d] == 1) continue;
+        if (!have) {
+            s = strides[d];
+            len = shape[d];
+            have = true;
+        } else if (strides[d] != s * len) {
+            return false;
+        } else {
+            len *= shape[d];
+        }
+    }
+    *stride = have ? s : 0;
+    return true;
+}
+
+}  // namespace trueno

@@ -122,3 +122,11 @@ void half_to_float(DType d, const char* src, idx stride, float* dst, idx n);
 void float_to_half(DType d, const float* src, char* dst, idx n);
 
 }  // namespace trueno
+
+namespace trueno {
+// Byte offsets of every element of a (shape, strides) grid, in C order.
+std::vector<idx> c_offsets(const std::vector<idx>& shape, const std::vector<idx>& strides);
+// If dims [from, end) walk memory with one stride, return true and that stride.
+bool single_run(const std::vector<idx>& shape, const std::vector<idx>& strides, size_t from,
+                idx* stride);
+}  // namespace trueno

@@ -8,7 +8,11 @@
 namespace trueno {
 
 void fill_table_baseline(KernelTable& t) {
+#if defined(__aarch64__)
+    t.name = "neon";
+#else
     t.name = "baseline";
+#endif
     TRUENO_NS::fill_elementwise(t);
     TRUENO_NS::fill_reduce(t);
     TRUENO_NS::fill_gemm(t);

@@ -102,7 +102,8 @@ struct VGeluTanh {
     static V f(V x) {
         const T k0 = T(0.79788456080286535588);  // sqrt(2/pi)
         V inner = k0 * (x + T(0.044715) * x * x * x);
-        return T(0.5) * x * (T(1) + vtanh<T>(inner));
+        // 0.5 (1 + tanh(u)) == sigmoid(2u), without the cancellation for very negative x
+        return x * vsigmoid<T>(inner + inner);
     }
 };
 

@@ -44,9 +44,10 @@ struct VT<double> {
     static constexpr I bias = 1023;
 };
 
+// NOTE: `V{} + t` would turn -0.0 into +0.0; `t - V{}` keeps the sign of zero.
 template <class V, class T>
 inline V splat(T t) {
-    return V{} + t;
+    return t - V{};
 }
 
 template <class V>

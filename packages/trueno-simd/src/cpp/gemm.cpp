@@ -1,0 +1,88 @@
+#include "gemm.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "threadpool.hpp"
+
+namespace trueno {
+namespace {
+
+// Cache blocking (elements). KC x NR of B stays in L1, MC x KC of A in L2, KC x NC in L3.
+constexpr idx kKC = 256;
+constexpr idx kNC = 3072;
+constexpr idx kMCSlivers = 24;
+
+struct AlignedBuf {
+    void* p = nullptr;
+    size_t cap = 0;
+    void* get(size_t bytes) {
+        if (bytes > cap) {
+            std::free(p);
+            cap = (bytes + 4095) & ~size_t(4095);
+            p = std::aligned_alloc(64, cap);
+        }
+        return p;
+    }
+    ~AlignedBuf() { std::free(p); }
+};
+
+idx round_up(idx x, idx m) { return (x + m - 1) / m * m; }
+
+}  // namespace
+
+void gemm(DType d, idx m, idx n, idx k, const char* a, idx rsa, idx csa, const char* b, idx rsb,
+          idx csb, char* c, idx ldc, bool threaded) {
+    if (m <= 0 || n <= 0) return;
+    const idx S = d == F32 ? 4 : 8;
+    if (k <= 0) {
+        for (idx i = 0; i < m; ++i) std::memset(c + i * ldc, 0, size_t(n * S));
+        return;
+    }
+    const GemmKernels& g = table().gemm[d];
+    const idx mr = g.mr, nr = g.nr;
+    idx nt = threaded ? get_num_threads() : 1;
+    if (double(m) * double(n) * double(k) < 48.0 * 48.0 * 48.0) nt = 1;
+    // Balance the M blocks over the threads.
+    const idx mc_max = mr * kMCSlivers;
+    const idx nblocks = std::max<idx>(1, nt * ((m + nt * mc_max - 1) / (nt * mc_max)));
+    const idx mc = std::min(round_up((m + nblocks - 1) / nblocks, mr), round_up(m, mr));
+    const idx nmb = (m + mc - 1) / mc;
+    static thread_local AlignedBuf bbuf;
+    const idx ncap = std::min(round_up(n, nr), kNC);
+    void* bp = bbuf.get(size_t(std::min(k, kKC) * ncap * S));
+
+    for (idx jc = 0; jc < n; jc += kNC) {
+        const idx nc = std::min(kNC, n - jc);
+        const idx nsl = (nc + nr - 1) / nr;
+        for (idx pc = 0; pc < k; pc += kKC) {
+            const idx kc = std::min(kKC, k - pc);
+            const char* bsrc = b + pc * rsb + jc * csb;
+            // pack B in parallel, sliver ranges per thread
+            auto pack_b = [&](idx t, idx parts) {
+                idx per = (nsl + parts - 1) / parts;
+                idx s0 = t * per, s1 = std::min(nsl, s0 + per);
+                if (s0 >= s1) return;
+                idx c0 = s0 * nr, c1 = std::min(nc, s1 * nr);
+                g.pack_b(bsrc + c0 * csb, rsb, csb, kc, c1 - c0,
+                         static_cast<char*>(bp) + c0 * kc * S);
+            };
+            if (nt > 1) parallel_for(nt, [&](idx t) { pack_b(t, nt); });
+            else pack_b(0, 1);
+            auto block = [&](idx ib) {
+                static thread_local AlignedBuf abuf;
+                const idx i0 = ib * mc, h = std::min(mc, m - i0);
+                void* ap = abuf.get(size_t(round_up(h, mr) * kc * S));
+                g.pack_a(a + i0 * rsa + pc * csa, rsa, csa, h, kc, ap);
+                g.macro(ap, bp, h, nc, kc, c + i0 * ldc + jc * S, ldc, pc > 0);
+            };
+            if (nt > 1 && nmb > 1) parallel_for(nmb, block);
+            else for (idx ib = 0; ib < nmb; ++ib) block(ib);
+        }
+    }
+}
+
+}  // namespace trueno

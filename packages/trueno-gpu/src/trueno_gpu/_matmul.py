@@ -1,0 +1,177 @@
+"""matmul: (..., m, k) @ (..., k, n) with broadcast batch axes, any strides.
+
+A 64x64 output tile per workgroup of 256 threads, K walked in steps of 16 through workgroup
+memory, each thread accumulating a 4x4 register block (two vec4 reads from workgroup memory
+per 16 multiply-adds). Operands that are row-major along k (A) and n (B) with 4-aligned
+leading dimensions and offsets are loaded as vec4 ("v4" variant); any other view (transposed,
+negative strides, broadcast) is read element by element with its strides, never copied.
+float16 loads f16 and accumulates in f32; bfloat16 (stored as f32) rounds on store.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from trueno._strided import StridedArray
+
+from ._codegen import check_dtype, collapse, header, i32w, new_array
+from ._dtypes import dtype_info
+from ._elementwise import launch, rt_of
+
+__all__ = ["matmul"]
+
+BM = BN = 64
+BK = 16
+
+
+def _source(dt, acc, v4a, v4b, nb):
+    """Metadata: [M, N, K, a_off, b_off, sa_m, sa_k, sb_k, sb_n, batch shape[nb],
+    a batch strides[nb], b batch strides[nb]]."""
+    st = dt.storage
+    zero = {"f32": "0.0", "i32": "0", "u32": "0u"}[acc]
+    vec = f"vec4<{acc}>"
+    lines = [
+        "@group(0) @binding(0) var<storage, read> P: array<u32>;",
+        f"@group(0) @binding(1) var<storage, read_write> Y: array<{st}>;",
+        f"@group(0) @binding(2) var<storage, read> A: array<{f'vec4<{st}>' if v4a else st}>;",
+        f"@group(0) @binding(3) var<storage, read> B: array<{f'vec4<{st}>' if v4b else st}>;",
+        f"var<workgroup> As: array<{acc}, {BK * BM}>;",
+        f"var<workgroup> Bs: array<{acc}, {BK * BN}>;",
+        "@compute @workgroup_size(256)",
+        "fn main(@builtin(workgroup_id) wg: vec3<u32>, "
+        "@builtin(local_invocation_index) t: u32) {",
+        "  let M = P[0];", "  let N = P[1];", "  let K = P[2];",
+        "  var ao = bitcast<i32>(P[3]);", "  var bo = bitcast<i32>(P[4]);",
+        "  let sam = bitcast<i32>(P[5]);", "  let sak = bitcast<i32>(P[6]);",
+        "  let sbk = bitcast<i32>(P[7]);", "  let sbn = bitcast<i32>(P[8]);",
+    ]
+    if nb:
+        lines += ["  var q = wg.z;",
+                  f"  for (var d: i32 = {nb - 1}; d >= 0; d = d - 1) {{",
+                  "    let n = P[9u + u32(d)];",
+                  "    let c = i32(q % n);",
+                  "    q = q / n;",
+                  f"    ao += c * bitcast<i32>(P[{9 + nb}u + u32(d)]);",
+                  f"    bo += c * bitcast<i32>(P[{9 + 2 * nb}u + u32(d)]);",
+                  "  }"]
+    lines += [
+        f"  let m0 = wg.y * {BM}u;", f"  let n0 = wg.x * {BN}u;",
+        "  let tx = t % 16u;", "  let ty = t / 16u;",
+        f"  var acc: array<{vec}, 4>;",
+        f"  for (var i = 0u; i < 4u; i = i + 1u) {{ acc[i] = {vec}({zero}); }}",
+        f"  for (var k0 = 0u; k0 < K; k0 = k0 + {BK}u) {{",
+    ]
+    if v4a:  # one vec4 along k per thread: row t/4, k quad t%4
+        lines += [
+            "    { let m = t / 4u; let kq = t % 4u;",
+            f"      var v = {vec}({zero});",
+            "      if (m0 + m < M && k0 + kq * 4u < K) {",
+            f"        v = {vec}(A[(ao + i32(m0 + m) * sam + i32(k0 + kq * 4u)) / 4]);",
+            "      }",
+            "      for (var c = 0u; c < 4u; c = c + 1u) {"
+            f" As[(kq * 4u + c) * {BM}u + m] = v[c]; }}",
+            "    }",
+        ]
+    else:
+        lines += [
+            "    for (var j = 0u; j < 4u; j = j + 1u) {",
+            "      let idx = t + 256u * j;", f"      let m = idx / {BK}u;",
+            f"      let k = idx % {BK}u;", f"      var v = {zero};",
+            "      if (m0 + m < M && k0 + k < K) {",
+            f"        v = {acc}(A[ao + i32(m0 + m) * sam + i32(k0 + k) * sak]);",
+            "      }",
+            f"      As[k * {BM}u + m] = v;",
+            "    }",
+        ]
+    if v4b:  # one vec4 along n per thread: k row t/16, n quad t%16
+        lines += [
+            "    { let k = t / 16u; let nq = t % 16u;",
+            f"      var v = {vec}({zero});",
+            "      if (k0 + k < K && n0 + nq * 4u < N) {",
+            f"        v = {vec}(B[(bo + i32(k0 + k) * sbk + i32(n0 + nq * 4u)) / 4]);",
+            "      }",
+            "      for (var c = 0u; c < 4u; c = c + 1u) {"
+            f" Bs[k * {BN}u + nq * 4u + c] = v[c]; }}",
+            "    }",
+        ]
+    else:
+        lines += [
+            "    for (var j = 0u; j < 4u; j = j + 1u) {",
+            "      let idx = t + 256u * j;", f"      let k = idx / {BN}u;",
+            f"      let n = idx % {BN}u;", f"      var v = {zero};",
+            "      if (k0 + k < K && n0 + n < N) {",
+            f"        v = {acc}(B[bo + i32(k0 + k) * sbk + i32(n0 + n) * sbn]);",
+            "      }",
+            f"      Bs[k * {BN}u + n] = v;",
+            "    }",
+        ]
+    lines += [
+        "    workgroupBarrier();",
+        f"    for (var k = 0u; k < {BK}u; k = k + 1u) {{",
+        f"      let ab = k * {BM}u + ty * 4u;", f"      let bb = k * {BN}u + tx * 4u;",
+        f"      let a = {vec}(As[ab], As[ab + 1u], As[ab + 2u], As[ab + 3u]);",
+        f"      let b = {vec}(Bs[bb], Bs[bb + 1u], Bs[bb + 2u], Bs[bb + 3u]);",
+        "      acc[0] += a.x * b;", "      acc[1] += a.y * b;",
+        "      acc[2] += a.z * b;", "      acc[3] += a.w * b;",
+        "    }",
+        "    workgroupBarrier();",
+        "  }",
+        "  let yo = wg.z * M * N;",
+        "  for (var i = 0u; i < 4u; i = i + 1u) {",
+        "    let m = m0 + ty * 4u + i;",
+        "    if (m >= M) { break; }",
+        "    for (var j = 0u; j < 4u; j = j + 1u) {",
+        "      let n = n0 + tx * 4u + j;",
+        "      if (n < N) {",
+        f"        Y[yo + m * N + n] = {dt.store('acc[i][j]')};",
+        "      }",
+        "    }",
+        "  }",
+        "}",
+    ]
+    return header("\n".join(lines), st == "f16")
+
+
+def matmul(x: StridedArray, y: StridedArray):
+    rt = rt_of(x)
+    dt = check_dtype(rt, x.dtype, "matmul")
+    m, k = x.shape[-2:]
+    n = y.shape[-1]
+    batch = tuple(np.broadcast_shapes(x.shape[:-2], y.shape[:-2]))
+    out = new_array(rt, batch + (m, n), x.dtype)
+    nbatch = math.prod(batch)
+    if out.size == 0:
+        return out
+    if k == 0:
+        return launch("copy", "x0", [(0, x.dtype)], out, rt)
+
+    def bstrides(a):
+        lead = len(batch) - (a.ndim - 2)
+        return tuple([0] * lead + [0 if s == 1 and b != 1 else st for s, b, st in
+                                   zip(a.shape[:-2], batch[lead:], a.strides[:-2])])
+
+    bshape, (xb, yb) = collapse(batch, [bstrides(x), bstrides(y)]) if batch else ((), ((), ()))
+    if bshape == (1,):
+        bshape, xb, yb = (), (), ()
+    if nbatch > 65535:
+        raise ValueError(f"gpu: matmul with {nbatch} batch matrices; at most 65535 per call")
+    sam, sak = x.strides[-2:]
+    sbk, sbn = y.strides[-2:]
+    acc = dt.compute
+    v4a = sak == 1 and sam % 4 == 0 and x.offset % 4 == 0 and k % 4 == 0 and \
+        all(s % 4 == 0 for s in xb)
+    v4b = sbn == 1 and sbk % 4 == 0 and y.offset % 4 == 0 and n % 4 == 0 and \
+        all(s % 4 == 0 for s in yb)
+    meta = [m, n, k, i32w(x.offset), i32w(y.offset), i32w(sam), i32w(sak), i32w(sbk),
+            i32w(sbn)] + list(bshape) + [i32w(s) for s in xb] + [i32w(s) for s in yb]
+    key = ("matmul", dt.name, v4a, v4b, len(bshape))
+    kernel = rt.kernel(key, lambda: _source(dt, acc, v4a, v4b, len(bshape)),
+                       (True, False, False))
+    rt.dispatch(kernel, meta, [out.storage.buffer, x.storage.buffer, y.storage.buffer],
+                (math.ceil(n / BN), math.ceil(m / BM), nbatch))
+    return out
+
+
+def make_kernels(all_dtypes) -> dict:
+    return {"matmul": {d: matmul for d in all_dtypes if dtype_info(d).kind != "b"}}

@@ -1,0 +1,54 @@
+"""matmul vs NumPy: odd sizes, batch broadcasting, transposed / negative-stride operands, both
+the vec4 and the strided load paths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import DTYPES, KERNELS, assert_close, down, layouts, np_dtype, up
+
+RNG = np.random.default_rng(2)
+SHAPES = [((1, 1), (1, 1)), ((3, 5), (5, 7)), ((64, 64), (64, 64)), ((65, 33), (33, 130)),
+          ((8, 16), (16, 12)), ((2, 3, 4), (4, 5)), ((2, 1, 5, 8), (3, 8, 4)),
+          ((0, 3), (3, 4)), ((4, 0), (0, 5)), ((130, 70), (70, 67))]
+
+
+def sample(dtype, shape):
+    dt = np_dtype(dtype)
+    if dt.kind in "iu":
+        return RNG.integers(0, 4, shape).astype(dt)
+    return RNG.uniform(-1, 1, shape).astype(np.float32).astype(dt)
+
+
+@pytest.mark.parametrize("dtype", [d for d in DTYPES if d in KERNELS["matmul"]])
+def test_matmul(dtype):
+    results = []
+    for sa, sb in SHAPES:
+        a, b = sample(dtype, sa), sample(dtype, sb)
+        la, lb = layouts(a), layouts(b)
+        for i in range(len(la)):
+            for j in range(len(lb)):
+                if i != j and (i, j) not in ((0, 1), (1, 0)):
+                    continue
+                results.append((la[i][1], lb[j][1], KERNELS["matmul"][dtype](la[i][2],
+                                                                             lb[j][2])))
+    for av, bv, got in results:
+        want = np.matmul(av.astype(np.float64), bv.astype(np.float64)) \
+            if np_dtype(dtype).kind not in "iu" else np.matmul(av, bv)
+        g = down(got)
+        assert g.dtype == np_dtype(dtype)
+        k = av.shape[-1]
+        r = {"float16": 4e-3, "bfloat16": 3e-2}.get(dtype, 1e-5) * max(1, k) ** 0.5
+        assert_close(g, want.astype(g.dtype) if g.dtype.kind in "iu" else want, dtype,
+                     rtol=r, atol=r)
+
+
+def test_matmul_vec4_offset_views():
+    base = RNG.standard_normal((20, 36)).astype(np.float32)
+    from conftest import view_of
+
+    d = up(base)
+    a = base[1:, 4:20]  # offset 40: 4-aligned, row stride 36
+    b = base[:16, 8:]  # (16, 28), offset 8
+    got = KERNELS["matmul"]["float32"](view_of(d, base, a), view_of(d, base, b))
+    assert_close(down(got), a @ b, "float32", rtol=1e-5, atol=1e-5)

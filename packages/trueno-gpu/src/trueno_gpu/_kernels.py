@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import _api, _elementwise, _matmul, _reduce
+from . import _api, _elementwise, _fused, _matmul, _reduce
 from ._dtypes import ALL_DTYPES
 
 __all__ = ["kernels_table"]
@@ -20,4 +20,5 @@ def kernels_table() -> dict:
     table["clip"] = {d: _api.clip for d in ALL_DTYPES if d != "bool"}
     table.update(_reduce.make_kernels(ALL_DTYPES))
     table.update(_matmul.make_kernels(ALL_DTYPES))
+    table.update(_fused.make_kernels(ALL_DTYPES))
     return table

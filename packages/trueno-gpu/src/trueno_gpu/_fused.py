@@ -1,0 +1,163 @@
+"""Fused row kernels: softmax, log_softmax and layer_norm in one dispatch each.
+
+One workgroup per row (the softmax axis, or layer_norm's trailing axes collapsed); the row is
+read with its stride (no copy for views), reduced twice through workgroup memory (max then
+sum of exp, or mean then variance), then written to a new contiguous array. gelu and silu are
+single elementwise expressions (see ``_elementwise``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from trueno._strided import StridedArray
+
+from ._api import contiguous
+from ._codegen import LINEAR_ID, WG, check_dtype, collapse, header, i32w, new_array
+from ._dtypes import dtype_info
+from ._elementwise import rt_of
+
+__all__ = ["softmax", "log_softmax", "layer_norm", "make_kernels"]
+
+_WG_REDUCE = f"""var<workgroup> red: array<f32, {WG}>;
+fn wg_sum(v: f32, li: u32) -> f32 {{
+  red[li] = v;
+  workgroupBarrier();
+  for (var s = {WG // 2}u; s > 0u; s = s >> 1u) {{
+    if (li < s) {{ red[li] = red[li] + red[li + s]; }}
+    workgroupBarrier();
+  }}
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}}
+fn wg_max(v: f32, li: u32) -> f32 {{
+  red[li] = v;
+  workgroupBarrier();
+  for (var s = {WG // 2}u; s > 0u; s = s >> 1u) {{
+    if (li < s) {{ red[li] = tn_max(red[li], red[li + s]); }}
+    workgroupBarrier();
+  }}
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}}"""
+
+
+def _source(kind, dt, nk, has_w, has_b, wdt):
+    """Metadata: [rows, L, x_off, x_stride, y_stride, eps, w_off, b_off, outer shape[nk],
+    x outer strides[nk], y outer strides[nk]]."""
+    st = dt.storage
+    load = dt.load("X[xb + i32(j) * xs]")
+    wload = wdt.load("W[bitcast<i32>(P[6]) + i32(j)]") if has_w else "1.0"
+    bload = wdt.load("Bb[bitcast<i32>(P[7]) + i32(j)]") if has_b else "0.0"
+    lines = [
+        "@group(0) @binding(0) var<storage, read> P: array<u32>;",
+        f"@group(0) @binding(1) var<storage, read_write> Y: array<{st}>;",
+        f"@group(0) @binding(2) var<storage, read> X: array<{st}>;",
+        f"@group(0) @binding(3) var<storage, read> W: array<{wdt.storage}>;",
+        f"@group(0) @binding(4) var<storage, read> Bb: array<{wdt.storage}>;",
+        _WG_REDUCE,
+        f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
+        "  let row = wg.y * nwg.x + wg.x;",
+        "  if (row >= P[0]) { return; }",
+        "  let L = P[1];",
+        "  var xb = bitcast<i32>(P[2]);", "  var yb = 0;",
+        "  let xs = bitcast<i32>(P[3]);", "  let ys = bitcast<i32>(P[4]);",
+        "  var q = row;",
+        f"  for (var d: i32 = {nk - 1}; d >= 0; d = d - 1) {{",
+        "    let n = P[8u + u32(d)];", "    let c = i32(q % n);", "    q = q / n;",
+        f"    xb += c * bitcast<i32>(P[{8 + nk}u + u32(d)]);",
+        f"    yb += c * bitcast<i32>(P[{8 + 2 * nk}u + u32(d)]);",
+        "  }",
+    ]
+    loop = f"  for (var j = li; j < L; j = j + {WG}u) {{"
+    if kind in ("softmax", "log_softmax"):
+        lines += ["  var m = -tn_inf();", loop, f"    m = tn_max(m, {load});", "  }",
+                  "  m = wg_max(m, li);",
+                  "  var s = 0.0;", loop, f"    s += exp({load} - m);", "  }",
+                  "  s = wg_sum(s, li);"]
+        val = "exp(v - m) / s" if kind == "softmax" else "v - m - log(s)"
+        lines += [loop, f"    let v = {load};",
+                  f"    Y[yb + i32(j) * ys] = {dt.store(val)};", "  }"]
+    else:
+        lines += ["  var s = 0.0;", loop, f"    s += {load};", "  }",
+                  "  let mean = wg_sum(s, li) / f32(L);",
+                  "  var s2 = 0.0;", loop, f"    let d = {load} - mean;", "    s2 += d * d;",
+                  "  }",
+                  "  let rstd = inverseSqrt(wg_sum(s2, li) / f32(L) + bitcast<f32>(P[5]));",
+                  loop, f"    let v = ({load} - mean) * rstd * {wload} + {bload};",
+                  f"    Y[yb + i32(j) * ys] = {dt.store('v')};", "  }"]
+    lines.append("}")
+    return header("\n".join(lines), st == "f16" or wdt.storage == "f16")
+
+
+def _rows(kind, x: StridedArray, row_axes, weight=None, bias=None, eps=0.0):
+    rt = rt_of(x)
+    dt = check_dtype(rt, x.dtype, kind)
+    out = new_array(rt, x.shape, x.dtype)
+    if out.size == 0:
+        return out
+    rshape, (rx, ry) = collapse(tuple(x.shape[d] for d in row_axes),
+                                [tuple(x.strides[d] for d in row_axes),
+                                 tuple(out.strides[d] for d in row_axes)])
+    if len(rshape) != 1:  # row axes that no single stride walks: read a contiguous copy
+        return _rows(kind, contiguous(x), row_axes, weight, bias, eps)
+    kept = [d for d in range(x.ndim) if d not in row_axes]
+    kshape, (kx, ky) = collapse(tuple(x.shape[d] for d in kept),
+                                [tuple(x.strides[d] for d in kept),
+                                 tuple(out.strides[d] for d in kept)])
+    rows, L = math.prod(x.shape[d] for d in kept), rshape[0]
+    ws = []
+    for w in (weight, bias):
+        if w is not None and not w.is_contiguous():
+            w = contiguous(w)
+        ws.append(w)
+    weight, bias = ws
+    wdt = dtype_info(weight.dtype if weight is not None else
+                     bias.dtype if bias is not None else x.dtype)
+    meta = [rows, L, i32w(x.offset), i32w(rx[0]), i32w(ry[0]),
+            int(np.float32(eps).view(np.uint32)),
+            i32w(weight.offset if weight is not None else 0),
+            i32w(bias.offset if bias is not None else 0)]
+    meta += list(kshape) + [i32w(s) for s in kx] + [i32w(s) for s in ky]
+    nk = len(kshape)
+    key = ("rows", kind, dt.name, nk, weight is not None, bias is not None, wdt.name)
+    kernel = rt.kernel(key, lambda: _source(kind, dt, nk, weight is not None,
+                                            bias is not None, wdt),
+                       (True, False, False, False))
+    wbuf = (weight if weight is not None else x).storage.buffer
+    bbuf = (bias if bias is not None else x).storage.buffer
+    rt.dispatch(kernel, meta, [out.storage.buffer, x.storage.buffer, wbuf, bbuf], rows)
+    return out
+
+
+def softmax(x, axis):
+    if x.ndim == 0:
+        x = x.view(x.offset, (1,), (1,))
+        return _rows("softmax", x, (0,)).view(0, (), ())
+    return _rows("softmax", x, (axis % x.ndim,))
+
+
+def log_softmax(x, axis):
+    if x.ndim == 0:
+        x = x.view(x.offset, (1,), (1,))
+        return _rows("log_softmax", x, (0,)).view(0, (), ())
+    return _rows("log_softmax", x, (axis % x.ndim,))
+
+
+def layer_norm(x, normalized_ndim, weight=None, bias=None, eps=1e-5):
+    axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
+    if not axes:
+        x = x.view(x.offset, x.shape + (1,), x.strides + (1,))
+        out = _rows("layer_norm", x, (x.ndim - 1,), weight, bias, eps)
+        return out.view(0, out.shape[:-1], out.strides[:-1])
+    return _rows("layer_norm", x, axes, weight, bias, eps)
+
+
+def make_kernels(all_dtypes) -> dict:
+    floats = [d for d in all_dtypes if dtype_info(d).kind == "f"]
+    return {"softmax": dict.fromkeys(floats, softmax),
+            "log_softmax": dict.fromkeys(floats, log_softmax),
+            "layer_norm": dict.fromkeys(floats, layer_norm)}

@@ -16,7 +16,7 @@ class Device:
     dispatcher uses.
     """
 
-    __slots__ = ("type", "index")
+    __slots__ = ("type", "index", "_code")
     _interned: dict[tuple[str, int], Device] = {}
 
     def __new__(cls, type: str, index: int | None = None):
@@ -25,6 +25,7 @@ class Device:
         if d is None:
             d = object.__new__(cls)
             d.type, d.index = key
+            d._code = 64 * (len(cls._interned) + 1)  # dtype codes are < 64
             cls._interned[key] = d
         return d
 

@@ -30,7 +30,8 @@ class DType:
     NumPy (``a.dtype == np.float32``) keeps working.
     """
 
-    __slots__ = ("name", "kind", "itemsize", "numpy", "type", "_rank")
+    __slots__ = ("name", "kind", "itemsize", "numpy", "type", "_rank", "_code")
+    _count = 0
 
     def __init__(self, name: str, kind: str, np_dtype, rank: int) -> None:
         self.name = name
@@ -39,6 +40,8 @@ class DType:
         self.itemsize = self.numpy.itemsize
         self.type = self.numpy.type
         self._rank = rank
+        self._code = DType._count  # small int: with Device._code, the hot path's cache key
+        DType._count += 1
 
     def __repr__(self) -> str:
         return f"trueno.{self.name}"

@@ -32,7 +32,7 @@ class Op:
     """
 
     __slots__ = ("name", "nin", "accepts", "result", "shape", "differentiable", "domain",
-                 "numpy_name", "decomposition", "kcache", "_accept_names")
+                 "numpy_name", "decomposition", "kcache", "fast", "_accept_names")
 
     def __init__(self, name, nin, accepts="numeric", result="promote", shape="broadcast",
                  differentiable=True, domain="real", numpy_name="", decomposition=None):
@@ -47,6 +47,7 @@ class Op:
         self.numpy_name = name if numpy_name == "" else numpy_name
         self.decomposition = decomposition
         self.kcache: dict = {}
+        self.fast: dict = {}  # (device, dtype) -> (kernel, result dtype) for the hot path
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"

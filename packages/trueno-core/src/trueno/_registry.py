@@ -201,6 +201,7 @@ _forced: list[str | None] = [os.environ.get("TRUENO_BACKEND") or None]
 def clear_kernel_cache() -> None:
     for row in OPS.values():
         row.kcache.clear()
+        row.fast.clear()
 
 
 @contextlib.contextmanager

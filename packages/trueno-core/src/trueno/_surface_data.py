@@ -2,4 +2,9 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from . import _indexing_ext as _ix
+from . import _manipulation_ext as _mx
+from ._indexing_ext import *  # noqa: F403
+from ._manipulation_ext import *  # noqa: F403
+
+__all__: list[str] = [*_ix.__all__, *_mx.__all__]

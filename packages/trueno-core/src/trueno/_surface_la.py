@@ -2,4 +2,17 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .linalg import kron
+from .linalg import np_cross as cross
+
+
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    """Sum along a diagonal (NumPy's ``trace``: axes 0 and 1 by default)."""
+    from . import _reduction as Rd
+    from ._creation import asarray
+    from ._tensor import Tensor
+    x = a if isinstance(a, Tensor) else asarray(a)
+    return Rd.sum(x.diagonal(offset, axis1, axis2), axis=-1, dtype=dtype)
+
+
+__all__: list[str] = ["kron", "cross", "trace"]

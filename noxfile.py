@@ -1,0 +1,95 @@
+"""Sessions people run: ``nox -s demo``, ``tests``, ``lint``, ``build``, ``bench``, ``tier1``.
+
+Every session installs the whole checkout into a fresh virtual environment (pip, nox's default
+virtualenv backend), so a missing install step fails here as it would on a new machine.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import nox
+
+ROOT = pathlib.Path(__file__).parent
+nox.options.sessions = ["tests"]
+nox.options.reuse_existing_virtualenvs = False
+
+# Torch is a test/benchmark dependency only, pinned exactly: any other spec downloads
+# gigabytes of CUDA packages. It is installed before anything that could pull it in.
+TORCH = "torch==2.13.0"
+PURE = ["packages/trueno-core", "packages/trueno-autograd", "packages/trueno-gpu",
+        "packages/trueno-nn", "packages/trueno-hub"]
+TEST_DEPS = ["pytest>=8", "hypothesis>=6.100", "pytest-timeout"]
+CORE_TESTS = "packages/trueno-core/tests"
+
+
+def install_trueno(session: nox.Session, *extra: str) -> None:
+    """The whole checkout in one pip command: pure packages editable, the C++ one built."""
+    args = []
+    for p in PURE:
+        args += ["-e", p]
+    session.install(*args, "./packages/trueno-simd", "-e", ".[all]", *extra)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Install trueno and run the demo (NumPy-style work, both faces, the backends found)."""
+    install_trueno(session)
+    session.run("python", "tools/demo.py")
+
+
+def _pytest(session: nox.Session, *paths: str, backend: str | None = None) -> None:
+    env = {"TRUENO_BACKEND": backend} if backend else {}
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths,
+                *session.posargs, env=env)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Everything CI runs (tier 2): core twice (reference and SIMD forced), then each package."""
+    session.install(TORCH)
+    install_trueno(session, *TEST_DEPS)
+    session.run("python", "tools/check_env.py")
+    _pytest(session, CORE_TESTS, backend="reference")
+    _pytest(session, CORE_TESTS, "-m", "not slow", backend="simd")
+    _pytest(session, "packages/trueno-simd/tests", "packages/trueno-autograd/tests",
+            "packages/trueno-gpu/tests", "packages/trueno-nn/tests",
+            "packages/trueno-hub/tests", "tools/example_plugins/tests")
+
+
+@nox.session
+def tier1(session: nox.Session) -> None:
+    """Fast unit tests of core only (under a minute)."""
+    session.install("-e", "packages/trueno-core", *TEST_DEPS)
+    _pytest(session, CORE_TESTS, "-x", "-m", "not slow")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build a wheel and an sdist of every package into dist/."""
+    session.install("build")
+    out = ROOT / "dist"
+    for p in [".", *PURE, "packages/trueno-simd"]:
+        session.run("python", "-m", "build", "--outdir", str(out), p)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks (not tests): ratios against NumPy and PyTorch measured side by side."""
+    session.install(TORCH)
+    install_trueno(session, "matplotlib")
+    out = ROOT / "bench-results"
+    out.mkdir(exist_ok=True)
+    session.run("python", "tools/bench/bench_overhead.py", "--json", str(out / "overhead.json"))
+    for name in ("bench_simd", "bench_autograd"):
+        script = ROOT / "tools" / "bench" / f"{name}.py"
+        if script.exists():
+            session.run("python", str(script), "--json", str(out / f"{name}.json"),
+                        env={"OMP_NUM_THREADS": str(os.cpu_count() or 1)})

@@ -1,0 +1,60 @@
+"""Op rows of the NumPy surface (issue 5) and the one helper that runs them.
+
+Gathers and scatters (``take``, ``gather``, ``scatter_add``, ...) and the data-dependent
+functions (``unique``, ``histogram``, ``searchsorted``, ...) are ops: one row each here and one
+reference kernel each in ``_reference/_surface.py``, so a backend can register a kernel of the
+same name (the GPU backend's ``take(x, indices, axis)``, ``gather(x, axis, index)`` and
+``scatter_add(x, axis, index, src)`` return new arrays). Functions that are compositions of
+other ops (``flip``, ``hstack``, ``nansum``, ...) have no row.
+"""
+
+from __future__ import annotations
+
+from . import _dispatch as X
+from ._creation import asarray
+from ._optable import OPS, Op, add_op
+from ._tensor import Tensor
+
+__all__ = ["call", "as_t", "SURFACE_OPS"]
+
+# name -> number of tensor inputs. Kernels receive the device arrays of the tensor inputs, then
+# the parameters by keyword; they return a new array or a tuple of arrays.
+SURFACE_OPS = {
+    # gathers and scatters
+    "take": 2, "take_along_axis": 2, "gather": 2,
+    "scatter": 3, "scatter_add": 3,
+    # searching, sorting, sets
+    "searchsorted": 2, "partition": 1, "argpartition": 1, "topk": 1, "unique_all": 1,
+    "isin": 2, "bincount": 1, "digitize": 2, "count_nonzero": 1,
+    # statistics
+    "histogram": 1, "histogram_bin_edges": 1, "quantile": 1, "nanquantile": 1,
+    "nanargmax": 1, "nanargmin": 1, "interp": 3, "convolve": 2, "correlate": 2,
+    "cov": 1, "corrcoef": 1, "pad": 1, "trim_zeros": 1, "gradient": 1,
+    "nansum": 1, "nanprod": 1, "nanmean": 1, "nanvar": 1, "nanstd": 1, "nanmax": 1,
+    "nanmin": 1, "nanmedian": 1, "median": 1, "nancumsum": 1, "nancumprod": 1,
+    "average": 1, "isclose": 2, "around": 1,
+}
+
+for _name, _nin in SURFACE_OPS.items():
+    if _name not in OPS:
+        add_op(Op(_name, _nin, accepts="any", shape="custom", differentiable=False))
+
+
+def as_t(x, like=None, dtype=None):
+    """``x`` as a tensor (on ``like``'s device and of its class when ``like`` is given)."""
+    if isinstance(x, Tensor):
+        return x if dtype is None else x.astype(dtype, copy=False)
+    if like is not None:
+        return asarray(x, dtype=dtype, device=like._device, cls=like.__class__)
+    return asarray(x, dtype=dtype)
+
+
+def call(name, tensors, params=None, dtype=None):
+    """Run op ``name`` on ``tensors`` (same device) with keyword ``params``; the first tensor
+    gives the class, device and (unless ``dtype`` is given) the kernel's dtype."""
+    x0 = tensors[0]
+    for t in tensors[1:]:
+        if t._device is not x0._device:
+            X.check_device(name, x0, t)
+    return X.run(OPS[name], tuple(tensors), tuple(t._data for t in tensors), params or {},
+                 x0.__class__, x0._device, dtype or x0._dtype)

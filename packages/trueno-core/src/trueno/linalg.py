@@ -1,0 +1,592 @@
+"""``trueno.linalg``: the Array API linear-algebra extension plus NumPy's ``numpy.linalg``.
+
+Factorizations and solvers (solve, inv, det, eigh, svd, qr, cholesky, ...) are op-table rows
+added here, with reference kernels in ``_reference/_linalg_ext.py``. Everything else (norms,
+trace, cross, kron, multi_dot, matrix_power, ...) is written in trueno ops, so it runs on any
+device and through autograd. All functions are batched over leading dimensions, as NumPy's.
+Integer and bool inputs compute in the face's default float (float64 for ``trueno.ndarray``).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _dispatch as X
+from . import _dtypes as D
+from . import _elementwise as E
+from . import _reduction as Rd
+from ._creation import asarray, eye
+from ._errors import DTypeError, LinAlgError, ShapeError
+from ._linalg_ops import matmul, tensordot, vecdot
+from ._linalg_ops import outer as _outer
+from ._manipulation import moveaxis, stack
+from ._optable import OPS, Op, add_op
+from ._tensor import Tensor
+from ._views import broadcast_shapes, normalize_axis
+
+__all__ = [
+    "LinAlgError", "LinAlgShapeError", "solve", "inv", "pinv", "det", "slogdet", "eig", "eigh",
+    "eigvals", "eigvalsh", "svd", "svdvals", "qr", "cholesky", "lstsq", "matrix_rank",
+    "matrix_power", "norm", "vector_norm", "matrix_norm", "cond", "cross", "trace", "outer",
+    "kron", "multi_dot", "tensordot", "vecdot", "matmul", "matrix_transpose", "diagonal",
+    "tensorinv", "tensorsolve", "SlogdetResult", "EigResult", "EighResult", "SVDResult",
+    "QRResult",
+]
+
+
+class LinAlgShapeError(LinAlgError, ShapeError):
+    """A matrix of the wrong shape (not square, too few dimensions, sizes that do not match).
+
+    Catchable as ``LinAlgError`` (NumPy's spelling) and as ``ShapeError``/``ValueError``.
+    """
+
+
+class SlogdetResult(NamedTuple):
+    sign: Tensor
+    logabsdet: Tensor
+
+
+class EigResult(NamedTuple):
+    eigenvalues: Tensor
+    eigenvectors: Tensor
+
+
+class EighResult(NamedTuple):
+    eigenvalues: Tensor
+    eigenvectors: Tensor
+
+
+class SVDResult(NamedTuple):
+    U: Tensor
+    S: Tensor
+    Vh: Tensor
+
+
+class QRResult(NamedTuple):
+    Q: Tensor
+    R: Tensor
+
+
+# --- op rows ---------------------------------------------------------------------------------
+def _row(name, nin=1, differentiable=False, decomposition=None):
+    return add_op(Op(name, nin, accepts="floating", shape="custom", numpy_name=None,
+                     differentiable=differentiable, decomposition=decomposition))
+
+
+def _eigvalsh_decomposition(x, UPLO="L"):  # noqa: N803
+    return eigh(x, UPLO=UPLO).eigenvalues
+
+
+def _svdvals_decomposition(x):
+    return svd(x, full_matrices=False).S
+
+
+_SOLVE = _row("linalg_solve", 2, True)
+_INV = _row("linalg_inv", differentiable=True)
+_DET = _row("linalg_det", differentiable=True)
+_SLOGDET = _row("linalg_slogdet", differentiable=True)
+_EIG = _row("linalg_eig")
+_EIGVALS = _row("linalg_eigvals")
+_EIGH = _row("linalg_eigh", differentiable=True)
+_EIGVALSH = _row("linalg_eigvalsh", differentiable=True, decomposition=_eigvalsh_decomposition)
+_SVD = _row("linalg_svd", differentiable=True)
+_SVDVALS = _row("linalg_svdvals", differentiable=True, decomposition=_svdvals_decomposition)
+_QR = _row("linalg_qr", differentiable=True)
+_CHOLESKY = _row("linalg_cholesky", differentiable=True)
+_LSTSQ = _row("linalg_lstsq", 2)
+_PINV = _row("linalg_pinv", differentiable=True)
+_MATRIX_RANK = _row("linalg_matrix_rank")
+
+
+# --- validation ------------------------------------------------------------------------------
+def _t(x, like=None):
+    if isinstance(x, Tensor):
+        return x
+    return asarray(x, device=like._device if like is not None else None,
+                   cls=like.__class__ if like is not None else None)
+
+
+def _compute_dtype(name, *ts) -> D.DType:
+    """NumPy's linalg dtype rule: float32/float64/complex keep their dtype, bool and ints
+    compute in the default float; float16/bfloat16 are refused as NumPy refuses them."""
+    cls = ts[0].__class__
+    dt = ts[0]._dtype
+    for t in ts[1:]:
+        dt = D.promote(dt, t._dtype, cls._face)
+    if dt.kind in "biu":
+        return cls._default_float
+    if dt in (D.float16, D.bfloat16):
+        raise DTypeError(f"linalg.{name}: dtype {dt.name} is not supported in linalg\n"
+                         f"  hint: x.astype(trueno.float32)")
+    return dt
+
+
+def _at_least_2d(name, x):
+    if x.ndim < 2:
+        raise LinAlgShapeError(
+            f"linalg.{name}: {x.ndim}-dimensional array given (shape {x.shape}); the array "
+            f"must be at least two-dimensional (a matrix or a stack of matrices)")
+
+
+def _square(name, x):
+    _at_least_2d(name, x)
+    if x.shape[-1] != x.shape[-2]:
+        raise LinAlgShapeError(
+            f"linalg.{name}: last 2 dimensions of the array must be square; got shape "
+            f"{x.shape} ({x.shape[-2]} x {x.shape[-1]})\n  hint: linalg.pinv or linalg.lstsq "
+            f"work for non-square matrices")
+
+
+def _same_device(name, ts):
+    for t in ts[1:]:
+        if t._device is not ts[0]._device:
+            X.check_device(f"linalg.{name}", ts[0], t)
+
+
+def _call(row, name, ts, params, dt):
+    """Run ``row`` on tensors ``ts`` cast to ``dt``; data-dependent failures become
+    ``trueno.LinAlgError`` with a hint."""
+    datas = tuple(X.cast_data(t, dt) for t in ts)
+    try:
+        return X.run(row, tuple(ts), datas, params, ts[0].__class__, ts[0]._device, dt)
+    except (np.linalg.LinAlgError, LinAlgError) as e:
+        if isinstance(e, LinAlgShapeError):
+            raise
+        raise LinAlgError(_failure_message(name, str(e), ts[0].shape)) from None
+
+
+def _failure_message(name, what, shape) -> str:
+    if "singular" in what.lower():
+        return (f"linalg.{name}: Singular matrix: det is 0 (a.shape = {shape})\n"
+                f"  hint: use linalg.lstsq or linalg.pinv for a least-squares solution")
+    if "positive definite" in what.lower():
+        return (f"linalg.{name}: Matrix is not positive definite (a.shape = {shape})\n"
+                f"  hint: the input must be Hermitian (symmetric) with positive eigenvalues; "
+                f"check linalg.eigvalsh(a)")
+    return f"linalg.{name}: {what} (a.shape = {shape})"
+
+
+def _unary(row, name, x, square=True, **params):
+    x = _t(x)
+    (_square if square else _at_least_2d)(name, x)
+    return _call(row, name, (x,), params, _compute_dtype(name, x))
+
+
+# --- solvers and factorizations --------------------------------------------------------------
+def solve(a, b, /):
+    """Solve ``a @ x = b`` for ``x``; ``b`` is a vector when 1-D, else a stack of matrices.
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> tn.linalg.solve([[2.0, 0.0], [0.0, 4.0]], [2.0, 4.0]).tolist()
+    [1.0, 1.0]
+    """
+    a = _t(a, b if isinstance(b, Tensor) else None)
+    b = _t(b, a)
+    _square("solve", a)
+    _same_device("solve", (a, b))
+    n = a.shape[-1]
+    vector = b.ndim == 1
+    b2 = b._reshape(b.shape + (1,)) if vector else b
+    if b2.shape[-2] != n:
+        raise LinAlgShapeError(
+            f"linalg.solve(a, b): b does not match a: a.shape = {a.shape}, b.shape = {b.shape}"
+            f"\n  rule: a is (..., n, n), b is (n,) or (..., n, k) with n = {n}")
+    try:
+        broadcast_shapes(a.shape[:-2], b2.shape[:-2])
+    except ShapeError as e:
+        raise LinAlgShapeError(f"linalg.solve: batch dimensions do not broadcast: {e}") \
+            from None
+    out = _call(_SOLVE, "solve", (a, b2), {}, _compute_dtype("solve", a, b))
+    return out._reshape(out.shape[:-1]) if vector else out
+
+
+def inv(a, /):
+    """Inverse of each square matrix; a singular matrix raises ``trueno.LinAlgError``."""
+    return _unary(_INV, "inv", a)
+
+
+def det(a, /):
+    """Determinant of each square matrix (0 for a singular one)."""
+    return _unary(_DET, "det", a)
+
+
+def slogdet(a, /):
+    """``(sign, logabsdet)`` of the determinant, without overflow."""
+    return SlogdetResult(*_unary(_SLOGDET, "slogdet", a))
+
+
+def eig(a, /):
+    """Eigenvalues and right eigenvectors; real when all eigenvalues are real (as NumPy 2)."""
+    return EigResult(*_unary(_EIG, "eig", a))
+
+
+def eigvals(a, /):
+    return _unary(_EIGVALS, "eigvals", a)
+
+
+def eigh(a, /, UPLO="L"):  # noqa: N803  (NumPy's argument name)
+    """Eigen-decomposition of Hermitian (symmetric) matrices, eigenvalues ascending."""
+    _check_uplo(UPLO)
+    return EighResult(*_unary(_EIGH, "eigh", a, UPLO=UPLO))
+
+
+def eigvalsh(a, /, UPLO="L"):  # noqa: N803
+    _check_uplo(UPLO)
+    return _unary(_EIGVALSH, "eigvalsh", a, UPLO=UPLO)
+
+
+def _check_uplo(uplo):
+    if uplo not in ("L", "U"):
+        raise ValueError(f"UPLO argument must be 'L' or 'U', not {uplo!r}")
+
+
+def svd(a, /, full_matrices=True, compute_uv=True, hermitian=False):
+    """Singular value decomposition ``a = U @ diag(S) @ Vh`` (``compute_uv=False``: S only)."""
+    if not compute_uv:
+        return svdvals(a)
+    return SVDResult(*_unary(_SVD, "svd", a, square=False, full_matrices=bool(full_matrices),
+                             hermitian=bool(hermitian)))
+
+
+def svdvals(x, /):
+    """Singular values of each matrix, in descending order."""
+    return _unary(_SVDVALS, "svdvals", x, square=False)
+
+
+def qr(a, /, mode="reduced"):
+    """QR factorization; ``mode`` is "reduced", "complete", "r" or "raw" (as NumPy)."""
+    if mode not in ("reduced", "complete", "r", "raw"):
+        raise ValueError(f"linalg.qr: unrecognized mode {mode!r}; expected 'reduced', "
+                         f"'complete', 'r' or 'raw'")
+    out = _unary(_QR, "qr", a, square=False, mode=mode)
+    if mode == "r":
+        return out
+    return QRResult(*out) if mode != "raw" else out
+
+
+def cholesky(a, /, *, upper=False):
+    """Cholesky factor ``L`` (``a = L @ L.mH``), or ``U`` with ``upper=True``."""
+    return _unary(_CHOLESKY, "cholesky", a, upper=bool(upper))
+
+
+def lstsq(a, b, rcond=None):
+    """Least-squares solution of ``a @ x = b``: ``(x, residuals, rank, s)`` as NumPy."""
+    a = _t(a, b if isinstance(b, Tensor) else None)
+    b = _t(b, a)
+    _same_device("lstsq", (a, b))
+    if a.ndim != 2:
+        raise LinAlgShapeError(f"linalg.lstsq: a must be two-dimensional, got shape {a.shape}")
+    if b.ndim not in (1, 2) or b.shape[0] != a.shape[0]:
+        raise LinAlgShapeError(
+            f"linalg.lstsq(a, b): incompatible dimensions: a.shape = {a.shape}, b.shape = "
+            f"{b.shape}\n  rule: a is (m, n), b is (m,) or (m, k) with m = {a.shape[0]}")
+    x, res, rank, s = _call(_LSTSQ, "lstsq", (a, b), {"rcond": rcond},
+                            _compute_dtype("lstsq", a, b))
+    return x, res, int(rank.item()), s
+
+
+_NOVALUE = object()
+
+
+def pinv(a, /, rcond=None, hermitian=False, *, rtol=_NOVALUE):
+    """Moore-Penrose pseudo-inverse (via SVD); works for singular and non-square matrices."""
+    if rtol is not _NOVALUE and rcond is not None:
+        raise ValueError("linalg.pinv: pass rcond= or rtol=, not both")
+    a = _t(a)
+    _at_least_2d("pinv", a)
+    params = {"rcond": _host_param(rcond), "hermitian": bool(hermitian),
+              "rtol": None if rtol is _NOVALUE else _host_param(rtol)}
+    return _call(_PINV, "pinv", (a,), params, _compute_dtype("pinv", a))
+
+
+def _host_param(v):
+    return v._host() if isinstance(v, Tensor) else v
+
+
+def matrix_rank(A, /, tol=None, hermitian=False, *, rtol=None):  # noqa: N803
+    """Rank of each matrix (number of singular values above the tolerance)."""
+    x = _t(A)
+    if x.ndim < 2:
+        return Rd.any(x != 0).astype(D.int64)
+    params = {"tol": _host_param(tol), "hermitian": bool(hermitian), "rtol": _host_param(rtol)}
+    return _call(_MATRIX_RANK, "matrix_rank", (x,), params, _compute_dtype("matrix_rank", x))
+
+
+# --- compositions (trueno ops: any device, autograd through the primitives) ------------------
+def matrix_power(a, n, /):
+    """``a`` raised to the integer power ``n`` by repeated squaring (``n < 0`` inverts)."""
+    a = _t(a)
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(f"linalg.matrix_power: exponent must be an integer, not "
+                        f"{type(n).__name__}") from None
+    _square("matrix_power", a)
+    if n == 0:
+        out = eye(a.shape[-1], dtype=a._dtype, device=a._device, cls=a.__class__)
+        return out.expand_to(a.shape).copy()
+    if n < 0:
+        a = inv(a)
+        n = -n
+    result = None
+    base = a
+    while True:
+        if n & 1:
+            result = base if result is None else matmul(result, base)
+        n >>= 1
+        if not n:
+            return result if result is not a else a.copy()
+        base = matmul(base, base)
+
+
+def _inexact(x):
+    if x._dtype.kind in "biu":
+        return x.astype(x.__class__._default_float)
+    return x
+
+
+def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):  # noqa: A002
+    """Array API vector norm over ``axis`` (None: all elements, as one vector)."""
+    x = _t(x)
+    if isinstance(ord, str):
+        raise ValueError(f"linalg.vector_norm: invalid norm order {ord!r} for vectors")
+    return Rd._reduce("vector_norm", x, axis, bool(keepdims), ord=float(ord))
+
+
+def matrix_norm(x, /, *, keepdims=False, ord="fro"):  # noqa: A002
+    """Array API matrix norm over the last two axes."""
+    return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
+
+
+def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
+    """NumPy's ``linalg.norm``: vector norms over one axis, matrix norms over two.
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> float(tn.linalg.norm([3.0, 4.0]))
+    5.0
+    """
+    x = _inexact(_t(x))
+    nd = x.ndim
+    if axis is None:
+        if ord is None or (ord in ("f", "fro") and nd == 2) or (ord == 2 and nd == 1):
+            out = vector_norm(x, axis=None)
+            return out._reshape((1,) * nd) if keepdims else out
+        axis = tuple(range(nd))
+    elif not isinstance(axis, (tuple, list)):
+        axis = (operator.index(axis),)
+    axis = tuple(axis)
+    if len(axis) == 1:
+        if isinstance(ord, str):
+            raise ValueError(f"Invalid norm order {ord!r} for vectors")
+        return vector_norm(x, axis=axis[0], keepdims=keepdims, ord=2 if ord is None else ord)
+    if len(axis) != 2:
+        raise ValueError(f"Improper number of dimensions to norm (axis={axis}, ndim={nd})")
+    r, c = (normalize_axis(a, nd) for a in axis)
+    if r == c:
+        raise ValueError("Duplicate axes given.")
+    out = _matrix_norm(x, ord, r, c)
+    if keepdims:
+        shape = list(x.shape)
+        shape[r] = shape[c] = 1
+        out = out._reshape(tuple(shape))
+    return out
+
+
+def _matrix_norm(x, ord, r, c):  # noqa: A002
+    if ord in (2, -2, "nuc"):
+        s = svdvals(moveaxis(x, (r, c), (-2, -1)))
+        if ord == "nuc":
+            return Rd.sum(s, axis=-1)
+        return (Rd.max if ord == 2 else Rd.min)(s, axis=-1)
+    if ord in (None, "fro", "f"):
+        return vector_norm(x, axis=(r, c))
+    a = E.abs(x)
+    if ord in (1, -1):
+        c2 = c - 1 if c > r else c
+        return (Rd.max if ord == 1 else Rd.min)(Rd.sum(a, axis=r), axis=c2)
+    if ord in (math.inf, -math.inf):
+        r2 = r - 1 if r > c else r
+        return (Rd.max if ord > 0 else Rd.min)(Rd.sum(a, axis=c), axis=r2)
+    raise ValueError(f"Invalid norm order {ord!r} for matrices")
+
+
+def cond(x, p=None):
+    """Condition number of each matrix in norm ``p`` (None or 2: ratio of singular values)."""
+    x = _t(x)
+    _at_least_2d("cond", x)
+    if p is None or p in (2, -2):
+        s = svdvals(x)
+        ratio = s[..., 0] / s[..., -1]
+        return ratio if p != -2 else s[..., -1] / s[..., 0]
+    _square("cond", x)
+    return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+
+
+def trace(x, /, *, offset=0, dtype=None):
+    """Sum of the diagonal of each matrix (the last two axes)."""
+    x = _t(x)
+    _at_least_2d("trace", x)
+    return Rd.sum(x.diagonal(offset, -2, -1), axis=-1, dtype=dtype)
+
+
+def diagonal(x, /, *, offset=0):
+    """The diagonal of each matrix (the last two axes), as a view."""
+    x = _t(x)
+    _at_least_2d("diagonal", x)
+    return x.diagonal(offset, -2, -1)
+
+
+def matrix_transpose(x, /):
+    return _t(x).mT
+
+
+def outer(x1, x2, /):
+    """Outer product of two vectors (1-D only, as ``numpy.linalg.outer``)."""
+    a, b = _t(x1), _t(x2)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ShapeError(f"linalg.outer: input arrays must be one-dimensional, got shapes "
+                         f"{a.shape} and {b.shape}\n  hint: trueno.outer flattens its inputs")
+    return _outer(a, b)
+
+
+def cross(x1, x2, /, *, axis=-1):
+    """Cross product of 3-element vectors along ``axis`` (Array API ``linalg.cross``)."""
+    a, b = _t(x1, x2 if isinstance(x2, Tensor) else None), _t(x2)
+    if a.shape[axis] != 3 or b.shape[axis] != 3:
+        raise ShapeError(f"linalg.cross: both inputs must have size 3 along axis {axis}, got "
+                         f"shapes {a.shape} and {b.shape}\n  hint: trueno.cross also takes "
+                         f"2-element vectors")
+    return np_cross(a, b, axis=axis)
+
+
+def np_cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """NumPy's ``cross``: 2- or 3-element vectors along ``axisa``/``axisb``."""
+    a, b = _t(a, b if isinstance(b, Tensor) else None), _t(b)
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a = moveaxis(a, axisa, -1)
+    b = moveaxis(b, axisb, -1)
+    if a.shape[-1] not in (2, 3) or b.shape[-1] not in (2, 3):
+        raise ShapeError(f"cross: incompatible dimensions for cross product (dimension must "
+                         f"be 2 or 3), got vectors of size {a.shape[-1]} and {b.shape[-1]}")
+    broadcast_shapes(a.shape[:-1], b.shape[:-1])
+    a0, a1 = a[..., 0], a[..., 1]
+    b0, b1 = b[..., 0], b[..., 1]
+    z = a0 * b1 - a1 * b0
+    if a.shape[-1] == 2 and b.shape[-1] == 2:
+        return z
+    a2 = a[..., 2] if a.shape[-1] == 3 else None
+    b2 = b[..., 2] if b.shape[-1] == 3 else None
+    if a2 is None:
+        x, y = a1 * b2, -(a0 * b2)
+    elif b2 is None:
+        x, y = -(a2 * b1), a2 * b0
+    else:
+        x, y = a1 * b2 - a2 * b1, a2 * b0 - a0 * b2
+    shape = broadcast_shapes(x.shape, y.shape, z.shape)
+    out = stack([x.expand_to(shape), y.expand_to(shape), z.expand_to(shape)], axis=-1)
+    return moveaxis(out, -1, axisc)
+
+
+def kron(a, b, /):
+    """Kronecker product: blocks ``a[i, j] * b`` (NumPy's ``kron``, any number of dims)."""
+    a, b = _t(a, b if isinstance(b, Tensor) else None), _t(b)
+    nd = max(a.ndim, b.ndim)
+    if nd == 0:
+        return a * b
+    sa = (1,) * (nd - a.ndim) + a.shape
+    sb = (1,) * (nd - b.ndim) + b.shape
+    a2 = a._reshape(tuple(v for n in sa for v in (n, 1)))
+    b2 = b._reshape(tuple(v for n in sb for v in (1, n)))
+    return (a2 * b2)._reshape(tuple(m * n for m, n in zip(sa, sb)))
+
+
+def multi_dot(arrays, *, out=None):
+    """``a @ b @ c @ ...`` in the cheapest order (first/last may be 1-D, as NumPy)."""
+    ts = [_t(a) for a in arrays]
+    n = len(ts)
+    if n < 2:
+        raise ValueError("multi_dot: expecting at least two arrays")
+    if n == 2:
+        return matmul(ts[0], ts[1])
+    first_1d, last_1d = ts[0].ndim == 1, ts[-1].ndim == 1
+    if first_1d:
+        ts[0] = ts[0]._reshape((1, -1))
+    if last_1d:
+        ts[-1] = ts[-1]._reshape((-1, 1))
+    for i, t in enumerate(ts):
+        if t.ndim != 2:
+            raise LinAlgShapeError(f"multi_dot: array {i} has {t.ndim} dimensions (shape "
+                                   f"{t.shape}); inner arrays must be two-dimensional")
+    dims = [t.shape[0] for t in ts] + [ts[-1].shape[1]]
+    # Dynamic programming over the chain (Cormen et al.), as numpy.linalg.multi_dot does.
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = math.inf
+            for k in range(i, j):
+                c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, k
+
+    def chain(i, j):
+        if i == j:
+            return ts[i]
+        k = split[i][j]
+        return matmul(chain(i, k), chain(k + 1, j))
+
+    res = chain(0, n - 1)
+    if first_1d and last_1d:
+        return res._reshape(())
+    if first_1d:
+        return res._reshape((-1,))
+    if last_1d:
+        return res._reshape((-1,))
+    return res
+
+
+def tensorinv(a, ind=2):
+    """Inverse of ``a`` viewed as a linear map from its last axes to its first ``ind`` axes."""
+    a = _t(a)
+    if ind <= 0:
+        raise ValueError(f"linalg.tensorinv: ind must be a positive integer, not {ind}")
+    old = a.shape
+    prod = math.prod(old[ind:])
+    if math.prod(old[:ind]) != prod:
+        raise LinAlgShapeError(f"linalg.tensorinv: prod(a.shape[:ind]) must equal "
+                               f"prod(a.shape[ind:]); a.shape = {old}, ind = {ind}")
+    return inv(a._reshape((prod, -1)))._reshape(old[ind:] + old[:ind])
+
+
+def tensorsolve(a, b, axes=None):
+    """Solve ``tensordot(a, x, axes=x.ndim) = b`` for ``x`` (as ``numpy.linalg.tensorsolve``)."""
+    a = _t(a, b if isinstance(b, Tensor) else None)
+    b = _t(b, a)
+    an = a.ndim
+    if axes is not None:
+        allaxes = list(range(an))
+        for k in axes:
+            allaxes.remove(normalize_axis(k, an))
+            allaxes.insert(an, normalize_axis(k, an))
+        a = a.permute_dims(tuple(allaxes))
+    old = a.shape[-(an - b.ndim):] if an != b.ndim else ()
+    prod = math.prod(old)
+    if a.numel() != prod ** 2:
+        raise LinAlgShapeError(
+            f"linalg.tensorsolve: input arrays must satisfy prod(a.shape[b.ndim:]) == "
+            f"prod(a.shape[:b.ndim]); a.shape = {a.shape}, b.shape = {b.shape}")
+    res = solve(a._reshape((prod, prod)), b._reshape((-1,)))
+    return res._reshape(old)
+
+
+_ = (tensordot, vecdot)

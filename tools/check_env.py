@@ -1,0 +1,37 @@
+"""Print what trueno found; in CI (CI=true) fail when a plugin that the tests need is missing.
+
+A plugin that fails to import only warns (by design), so without this check CI could pass
+while silently testing less than it should.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import trueno as tn
+from trueno._registry import load_plugins
+
+reg = load_plugins()
+print("trueno", tn.__version__, "plugins:", reg.plugins)
+for b in tn.backends():
+    print(f"  backend {b['name']:18s} priority {b['priority']:3d} devices {b['devices']}")
+if reg.failed:
+    print("plugins that failed:", reg.failed)
+problems = []
+if os.environ.get("CI"):
+    for needed in ("simd", "autograd", "gpu"):
+        if needed not in reg.plugins or needed in reg.failed:
+            problems.append(f"plugin {needed!r} did not load: {reg.failed.get(needed, 'absent')}")
+    api = reg.devices.get("gpu")
+    if api is not None:
+        try:
+            n = api.device_count()
+            print("gpu adapters:", n)
+            if n == 0:
+                problems.append("no GPU adapter (install mesa-vulkan-drivers libvulkan1)")
+        except Exception as exc:
+            problems.append(f"gpu: {exc}")
+if problems:
+    print("\n".join(problems), file=sys.stderr)
+    sys.exit(1)

@@ -16,7 +16,13 @@ def tensor_repr(t) -> str:
         if t._device is not CPU:
             r = r[:-1] + f", device='{t._device}')"
         return r
-    body = np.array2string(host, separator=", ", prefix="tensor(", precision=4)
+    mode = "maxprec"
+    if host.dtype.kind in "fc" and host.size:
+        vals = host[np.isfinite(host)]
+        if vals.size and not np.all(vals == np.round(vals)):
+            mode = "fixed"  # PyTorch prints 4 decimals unless every value is integral
+    body = np.array2string(host, separator=", ", prefix="tensor(", precision=4,
+                           floatmode=mode)
     extra = []
     if t._device is not CPU:
         extra.append(f"device='{t._device}'")

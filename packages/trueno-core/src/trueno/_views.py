@@ -139,7 +139,10 @@ def basic_index(data, key):
     """``data[key]`` for a key of ints, slices, None and Ellipsis: always a view."""
     if isinstance(data, np.ndarray):
         try:
-            return data[key]
+            out = data[key]
+            if out.__class__ is not np.ndarray:  # all-integer key: NumPy gives a scalar copy
+                out = data[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
+            return out
         except IndexError as exc:
             raise TruenoIndexError(str(exc)) from None
     if not isinstance(key, tuple):

@@ -76,7 +76,8 @@ def vecdot(x1, x2, /, *, axis=-1):
         raise ShapeError(f"vecdot: the contracted axis differs in size ({a.shape[ax_a]} != "
                          f"{b.shape[ax_b]}); shapes {a.shape} and {b.shape}, axis={axis}")
     from ._reduction import sum as _sum
-    return _sum(a.conj() * b, axis=axis)
+    prod = a.conj() * b
+    return _sum(prod, axis=axis, dtype=prod.dtype)  # NumPy keeps the dtype (no int64 widening)
 
 
 def tensordot(x1, x2, /, *, axes=2):

@@ -4,6 +4,8 @@ logsumexp, cumsum, cumprod. ``axis`` is an int, a tuple or None; both ``axis``/`
 
 from __future__ import annotations
 
+import builtins
+
 from . import _dispatch as X
 from . import _dtypes as D
 from ._creation import asarray
@@ -42,7 +44,7 @@ def _reduce(name, x, axis, keepdims, out_dtype=None, **params):
         X.check_accepts(row, dt)
     axes = normalize_axes(axis, x.ndim)
     if name in ("max", "min") and x.numel() == 0 and \
-            (any(x.shape[a] == 0 for a in axes) or not axes):
+            (builtins.any(x.shape[a] == 0 for a in axes) or not axes):
         raise ValueError(f"zero-size array to reduction operation {name}imum which has no "
                          f"identity (shape {x.shape}, axis {axis})")
     if out_dtype is None:

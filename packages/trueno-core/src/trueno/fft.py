@@ -138,9 +138,17 @@ def rfft(a, n=None, axis=-1, norm=None, out=None):
     return _one(_RFFTN, "rfft", a, n, axis, norm, real_only=True)
 
 
+def _half(a, out):
+    # NOTE: NumPy's 1-D irfft/hfft of a float16 input return float16 (irfftn does not).
+    if isinstance(a, Tensor) and a._dtype is D.float16 or \
+            not isinstance(a, Tensor) and getattr(a, "dtype", None) == D.float16.numpy:
+        return out.astype(D.float16)
+    return out
+
+
 def irfft(a, n=None, axis=-1, norm=None, out=None):
     """Inverse of ``rfft``: a real result of length ``n`` (default ``2 * (m - 1)``)."""
-    return _one(_IRFFTN, "irfft", a, n, axis, norm, out_len=_irfft_len)
+    return _half(a, _one(_IRFFTN, "irfft", a, n, axis, norm, out_len=_irfft_len))
 
 
 def hfft(a, n=None, axis=-1, norm=None, out=None):
@@ -151,7 +159,7 @@ def hfft(a, n=None, axis=-1, norm=None, out=None):
         _check_n("hfft", _irfft_len(x.shape[ax]))
     elif n is not None:
         _check_n("hfft", operator.index(n))
-    return _run(_HFFT, "hfft", x, {"n": n, "axis": ax, "norm": _norm(norm)})
+    return _half(x, _run(_HFFT, "hfft", x, {"n": n, "axis": ax, "norm": _norm(norm)}))
 
 
 def ihfft(a, n=None, axis=-1, norm=None, out=None):

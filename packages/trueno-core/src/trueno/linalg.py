@@ -24,7 +24,7 @@ from ._errors import DTypeError, LinAlgError, ShapeError
 from ._linalg_ops import matmul, tensordot, vecdot
 from ._linalg_ops import outer as _outer
 from ._manipulation import moveaxis, stack
-from ._optable import OPS, Op, add_op
+from ._optable import Op, add_op
 from ._tensor import Tensor
 from ._views import broadcast_shapes, normalize_axis
 

@@ -39,14 +39,14 @@ def main() -> None:
     for n in (16, 1000):
         x = np.random.default_rng(0).random(n, dtype=np.float32)
         a, b = tn.asarray(x), tn.asarray(x.copy())
-        contenders = {"numpy": (lambda: x + x)}
-        contenders["trueno"] = lambda: a + b
+        contenders = {"numpy": (lambda x=x: x + x)}
+        contenders["trueno"] = lambda a=a, b=b: a + b
 
         def ref(a=a, b=b):
             return a + b
         if torch is not None:
             ta, tb = torch.from_numpy(x), torch.from_numpy(x.copy())
-            contenders["torch"] = lambda: ta + tb
+            contenders["torch"] = lambda ta=ta, tb=tb: ta + tb
         samples = {k: [] for k in contenders}
         samples["trueno-reference"] = []
         for _ in range(args.repeats):

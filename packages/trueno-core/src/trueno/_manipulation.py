@@ -7,7 +7,7 @@ from . import _dispatch as X
 from . import _dtypes as D
 from ._creation import asarray, empty
 from ._errors import ShapeError
-from ._optable import OPS, Op, add_op
+from ._optable import Op, add_op
 from ._tensor import Tensor
 from ._views import broadcast_shapes, normalize_axes, normalize_axis
 

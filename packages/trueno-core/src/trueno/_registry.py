@@ -258,7 +258,7 @@ def missing_kernel_error(op: Op, device: Device, dtype) -> DeviceError:
     if device.type != "cpu" and device.type not in reg.devices:
         return DeviceError(f"{op.name}: no backend for device '{device}'; installed devices: "
                            f"cpu{''.join(', ' + t for t in reg.devices)}")
-    hint = f"x.to('cpu')" if not have else f"x.astype(trueno.{sorted(have)[0]})"
+    hint = "x.to('cpu')" if not have else f"x.astype(trueno.{sorted(have)[0]})"
     return DeviceError(
         f"{op.name}: device '{device}' has no kernel for dtype {dtype.name}\n"
         f"  dtypes '{device}' has for {op.name}: {', '.join(sorted(have)) or 'none'}\n"

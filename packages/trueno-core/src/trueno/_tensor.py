@@ -17,7 +17,7 @@ from . import _views as V
 from ._device import CPU, device as as_device
 from ._errors import DeviceError, DTypeError, ShapeError, missing_extra
 from ._optable import OPS
-from ._strided import StridedArray, is_contiguous
+from ._strided import StridedArray
 
 __all__ = ["Tensor"]
 

@@ -1,1 +1,2 @@
-"""The NumPy reference backend: a kernel for every op; the oracle other backends are tested against."""
+"""The NumPy reference backend: a kernel for every op, and the oracle other backends are
+tested against."""

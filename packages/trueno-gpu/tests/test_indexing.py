@@ -1,0 +1,99 @@
+"""take / gather / scatter_add / index / index_put vs NumPy on views and every dtype."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import DTYPES, KERNELS, assert_close, down, layouts, np_dtype, up, view_of
+
+RNG = np.random.default_rng(4)
+
+
+def sample(dtype, shape):
+    dt = np_dtype(dtype)
+    if dt.kind == "b":
+        return RNG.integers(0, 2, shape).astype(bool)
+    if dt.kind in "iu":
+        return RNG.integers(0, 20, shape).astype(dt)
+    return RNG.uniform(-2, 2, shape).astype(np.float32).astype(dt)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_take_gather(dtype):
+    x = sample(dtype, (4, 5, 6))
+    results = []
+    for _, xv, dx in layouts(x):
+        for axis in (0, 1, 2, -1, None):
+            n = xv.size if axis is None else xv.shape[axis]
+            ind = RNG.integers(-n, n, (3, 2)).astype(np.int32)
+            results.append((np.take(xv, ind, axis=axis),
+                            KERNELS["take"][dtype](dx, up(ind), axis)))
+            results.append((np.take(xv, ind[0], axis=axis),
+                            KERNELS["take"][dtype](dx, ind[0].astype(np.int64), axis)))
+        for axis in (0, 1, 2):
+            shape = list(xv.shape)
+            shape[axis] = 3
+            ind = RNG.integers(0, xv.shape[axis], shape).astype(np.int32)
+            results.append((np.take_along_axis(xv, ind, axis=axis),
+                            KERNELS["gather"][dtype](dx, axis, up(ind))))
+    for want, got in results:
+        assert_close(down(got), want, dtype)
+
+
+@pytest.mark.parametrize("dtype", [d for d in DTYPES if d != "bool"])
+def test_scatter_add(dtype):
+    x = sample(dtype, (4, 5))
+    results = []
+    for _, xv, dx in layouts(x):
+        for axis in (0, 1):
+            idx = RNG.integers(0, xv.shape[axis], (6, 5) if axis == 0 else (4, 7))
+            src = sample(dtype, idx.shape)
+            want = xv.astype(np.float64 if xv.dtype.kind == "f" or dtype == "bfloat16"
+                             else xv.dtype).copy()
+            ii = np.indices(idx.shape)
+            key = list(ii)
+            key[axis] = idx
+            np.add.at(want, tuple(key), src.astype(want.dtype))
+            got = KERNELS["scatter_add"][dtype](dx, axis, up(idx.astype(np.int32)), up(src))
+            results.append((want, got))
+    for want, got in results:
+        g = down(got)
+        r = {"float16": 1e-2, "bfloat16": 5e-2}.get(dtype, 1e-5)
+        assert_close(g, want.astype(g.dtype) if g.dtype.kind in "iu" else want, dtype,
+                     rtol=r, atol=r)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_index_and_index_put(dtype):
+    x = sample(dtype, (5, 6))
+    keys = [(np.array([0, 2, -1]),), (slice(1, 4), np.array([[0, 5], [1, 1]])),
+            (x.astype(np.float32) > 0.5 if x.dtype.kind == "f" else x.astype(bool),),
+            (np.array([1, 3]), slice(None, None, -2)), (Ellipsis, 2)]
+    for _, xv, dx in layouts(x):
+        for key in keys:
+            if key[0] is not Ellipsis and isinstance(key[0], np.ndarray) and \
+                    key[0].dtype == bool and key[0].shape != xv.shape:
+                continue
+            assert_close(down(KERNELS["index"][dtype](dx, key)), xv[key], dtype)
+    for accumulate in (False, True):
+        base = sample(dtype, (5, 6))
+        dbase = up(base)
+        want = base.copy()
+        key = (np.array([0, 2, 4]), slice(None, None, 2))
+        val = sample(dtype, (3, 3))
+        KERNELS["index_put"][dtype](view_of(dbase, base, base), key, up(val), accumulate)
+        if accumulate:
+            np.add.at(want, key, val)
+        else:
+            want[key] = val
+        r = {"float16": 1e-2, "bfloat16": 5e-2}.get(dtype, 1e-5)
+        assert_close(down(dbase), want, dtype, rtol=r, atol=r)
+    # a transposed destination view, and a scalar value
+    base = sample(dtype, (5, 6))
+    dbase = up(base)
+    want = base.copy()
+    tv = view_of(dbase, base, base.T)
+    one = np.asarray(1, np_dtype(dtype))[()]
+    KERNELS["index_put"][dtype](tv, (np.array([1, 5]),), one, False)
+    want.T[np.array([1, 5])] = one
+    assert_close(down(dbase), want, dtype)

@@ -29,7 +29,7 @@ __all__ = [
     "gather", "scatter", "scatter_add", "argwhere", "flatnonzero", "compress", "extract",
     "choose", "select", "unravel_index", "ravel_multi_index", "indices", "ix_",
     "diag_indices", "diag_indices_from", "tril_indices", "triu_indices", "tril_indices_from",
-    "triu_indices_from", "diag", "diagflat", "tri", "vander", "trace",
+    "triu_indices_from", "diag", "diagflat", "tri", "vander",
 ]
 
 
@@ -465,10 +465,3 @@ def vander(x, N=None, increasing=False):  # noqa: N803
         raise ShapeError(f"vander: x must be a one-dimensional array, got shape {x.shape}")
     return _host_place(x, np.vander(x._host(), N, increasing))
 
-
-def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    """Sum along a diagonal (NumPy's ``trace``; small integers accumulate in int64)."""
-    a = as_t(a)
-    if a.ndim < 2:
-        raise ShapeError(f"trace: input must be at least 2-d, got shape {a.shape}")
-    return _sum(a.diagonal(offset, axis1, axis2), axis=-1, dtype=dtype)

@@ -183,9 +183,9 @@ def tile(A, reps):  # noqa: N803  (NumPy's name)
 def repeat(a, repeats, axis=None):
     """Each element repeated ``repeats`` times (NumPy's ``repeat``; not PyTorch's tile)."""
     x = as_t(a)
-    if axis is None:
+    if axis is None or x.ndim == 0:
         x = x._reshape((-1,))
-        axis = 0
+        axis = 0 if axis is None else axis
     ax = normalize_axis(axis, x.ndim)
     r = np.asarray(repeats._host() if isinstance(repeats, Tensor) else repeats)
     if r.dtype.kind not in "iub":
@@ -361,6 +361,9 @@ def insert(arr, obj, values, axis=None):
     o = obj if isinstance(obj, slice) else np.asarray(_host(obj))
     try:
         out = np.insert(a._host(), o, v._host().astype(a._dtype.numpy), axis=axis)
+    except np.exceptions.AxisError as exc:
+        from ._errors import AxisError
+        raise AxisError(f"insert: {exc}") from None
     except IndexError as exc:
         from ._errors import TruenoIndexError
         raise TruenoIndexError(f"insert: {exc}") from None

@@ -156,8 +156,8 @@ def trim_zeros(x, trim="fb", axis=None):
     return np.array(np.trim_zeros(x, trim, axis=axis))
 
 
-def gradient(f, *varargs, axis=None, edge_order=1):
-    out = np.gradient(f, *varargs, axis=axis, edge_order=edge_order)
+def gradient(f, spacing=(), axis=None, edge_order=1):
+    out = np.gradient(f, *spacing, axis=axis, edge_order=edge_order)
     return tuple(out) if isinstance(out, (list, tuple)) else (out,)
 
 

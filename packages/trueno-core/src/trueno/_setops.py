@@ -1,0 +1,288 @@
+"""Searching, partial sorting, counting and set operations.
+
+``searchsorted``, ``partition``, ``argpartition``, ``topk``, ``unique_all``, ``isin``,
+``bincount``, ``digitize`` and ``count_nonzero`` are ops with reference kernels; the set
+functions (``intersect1d``, ``union1d``, ...) are compositions of them with ``sort`` and
+``concat``. Where NumPy and the Array API disagree (``count_nonzero`` returns an array; the
+``unique_*`` functions treat NaNs as distinct), the Array API wins; NumPy's ``unique`` keeps
+NumPy's behaviour.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import namedtuple
+
+import numpy as np
+
+from . import _dtypes as D
+from ._errors import DTypeError, ShapeError
+from ._manipulation import concat
+from ._sorting import argsort, sort
+from ._surface_ops import as_t, call
+from ._tensor import Tensor
+from ._views import normalize_axes, normalize_axis
+
+__all__ = [
+    "unique", "unique_all", "unique_counts", "unique_inverse", "unique_values", "isin",
+    "intersect1d", "union1d", "setdiff1d", "setxor1d", "searchsorted", "partition",
+    "argpartition", "topk", "count_nonzero", "bincount", "digitize", "lexsort", "sort_complex",
+]
+
+UniqueAllResult = namedtuple("UniqueAllResult", ["values", "indices", "inverse_indices",
+                                                 "counts"])
+UniqueCountsResult = namedtuple("UniqueCountsResult", ["values", "counts"])
+UniqueInverseResult = namedtuple("UniqueInverseResult", ["values", "inverse_indices"])
+TopkResult = namedtuple("topk", ["values", "indices"])
+
+
+def _unique4(x, axis=None, equal_nan=True):
+    x = as_t(x)
+    if axis is not None:
+        axis = normalize_axis(axis, x.ndim)
+    elif x.ndim == 0:
+        x = x._reshape((1,))
+    return call("unique_all", (x,), {"axis": axis, "equal_nan": equal_nan})
+
+
+def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
+           equal_nan=True, sorted=True):  # noqa: A002
+    """The sorted unique elements of ``ar`` (NumPy's ``unique``), optionally with the first
+    indices, the inverse and the counts.
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> tn.unique(tn.asarray([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    vals, index, inverse, counts = _unique4(ar, axis, equal_nan)
+    extra = [r for r, want in ((index, return_index), (inverse, return_inverse),
+                               (counts, return_counts)) if want]
+    return (vals, *extra) if extra else vals
+
+
+def unique_all(x, /):
+    """Array API: unique values, first indices, inverse (shape of ``x``) and counts."""
+    x = as_t(x)
+    vals, index, inverse, counts = _unique4(x._reshape((-1,)), None, False)
+    return UniqueAllResult(vals, index, inverse._reshape(x.shape), counts)
+
+
+def unique_counts(x, /):
+    r = unique_all(x)
+    return UniqueCountsResult(r.values, r.counts)
+
+
+def unique_inverse(x, /):
+    r = unique_all(x)
+    return UniqueInverseResult(r.values, r.inverse_indices)
+
+
+def unique_values(x, /):
+    return unique_all(x).values
+
+
+def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None):
+    """Elementwise: is each element of ``element`` in ``test_elements``?"""
+    e = as_t(element)
+    t = as_t(test_elements, e)
+    return call("isin", (e, t), {"invert": bool(invert), "assume_unique": bool(assume_unique),
+                                 "kind": kind})
+
+
+def _common(a, b):
+    a, b = as_t(a), as_t(b)
+    dt = D.result_type(a, b, face=a.__class__._face)
+    return a.astype(dt, copy=False), b.astype(dt, copy=False)
+
+
+def intersect1d(ar1, ar2, assume_unique=False, return_indices=False):
+    """Sorted values present in both arrays (optionally with their first indices)."""
+    a, b = _common(ar1, ar2)
+    if return_indices:
+        if assume_unique:
+            a, b = a._reshape((-1,)), b._reshape((-1,))
+            ia = ib = None
+        else:
+            a, ia = unique(a, return_index=True)
+            b, ib = unique(b, return_index=True)
+    elif assume_unique:
+        a, b = a._reshape((-1,)), b._reshape((-1,))
+    else:
+        a, b = unique(a), unique(b)
+    aux = concat([a, b])
+    if return_indices:
+        order = argsort(aux)
+        aux = aux[order]
+    else:
+        aux = sort(aux)
+    mask = aux[1:] == aux[:-1]
+    out = aux[:-1][mask]
+    if not return_indices:
+        return out
+    i1 = order[:-1][mask]
+    i2 = order[1:][mask] - a.shape[0]
+    if ia is not None:
+        i1, i2 = ia[i1], ib[i2]
+    return out, i1, i2
+
+
+def union1d(ar1, ar2):
+    """Sorted unique values present in either array."""
+    a, b = as_t(ar1), as_t(ar2)
+    return unique(concat([a._reshape((-1,)), as_t(b, a)._reshape((-1,))]))
+
+
+def setdiff1d(ar1, ar2, assume_unique=False):
+    """Unique values of ``ar1`` not in ``ar2`` (sorted unless ``assume_unique``)."""
+    a = as_t(ar1)
+    a = a._reshape((-1,)) if assume_unique else unique(a)
+    return a[isin(a, ar2, assume_unique=True, invert=True)]
+
+
+def setxor1d(ar1, ar2, assume_unique=False):
+    """Sorted unique values in exactly one of the arrays."""
+    a, b = _common(ar1, ar2)
+    if not assume_unique:
+        a, b = unique(a), unique(b)
+    aux = sort(concat([a._reshape((-1,)), b._reshape((-1,))]))
+    if aux.shape[0] == 0:
+        return aux
+    from ._creation import asarray
+    t = asarray([True], device=aux.device, cls=aux.__class__)
+    flag = concat([t, aux[1:] != aux[:-1], t])
+    return aux[flag[1:] & flag[:-1]]
+
+
+def searchsorted(a, v, /, side="left", sorter=None):
+    """Indices where ``v`` would be inserted into the sorted 1-D ``a`` to keep it sorted."""
+    a = as_t(a)
+    if a.ndim != 1:
+        raise ShapeError(f"searchsorted: a must be 1-D, got shape {a.shape}")
+    if side not in ("left", "right"):
+        raise ValueError(f"searchsorted: side must be 'left' or 'right', not {side!r}")
+    v = as_t(v, a)
+    params = {"side": side}
+    if sorter is not None:
+        s = as_t(sorter, a)
+        if s.shape != a.shape:
+            raise ShapeError(f"searchsorted: sorter.size must equal a.size ({s.shape} != "
+                             f"{a.shape})")
+        params["sorter"] = s._host()
+    return call("searchsorted", (a, v), params)
+
+
+def _kth(kth, n):
+    ks = np.asarray(kth._host() if isinstance(kth, Tensor) else kth)
+    if ks.dtype.kind not in "iu":
+        raise TypeError("partition: kth must be an integer or a sequence of integers")
+    for k in ks.ravel():
+        if not -n <= k < n:
+            raise ShapeError(f"partition: kth(={k}) out of bounds ({n})")
+    return ks.tolist()
+
+
+def _part(name, a, kth, axis):
+    x = as_t(a)
+    if axis is None:
+        x = x._reshape((-1,))
+        axis = -1
+    if x.ndim == 0:
+        raise ShapeError(f"{name}: cannot partition a 0-d array")
+    ax = normalize_axis(axis, x.ndim)
+    return call(name, (x,), {"kth": _kth(kth, x.shape[ax]), "axis": ax})
+
+
+def partition(a, kth, axis=-1, kind="introselect", order=None):
+    """A copy with the k-th element in its sorted place, smaller before, larger after."""
+    return _part("partition", a, kth, axis)
+
+
+def argpartition(a, kth, axis=-1, kind="introselect", order=None):
+    """Indices that partition ``a`` (see ``partition``)."""
+    return _part("argpartition", a, kth, axis)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):  # noqa: A002
+    """PyTorch's ``topk``: the ``k`` largest (or smallest) values along ``dim`` and their
+    indices, as a ``(values, indices)`` named tuple; ties keep their order."""
+    x = as_t(input)
+    if axis is not None:
+        dim = axis
+    if x.ndim == 0:
+        x = x._reshape((1,))
+    ax = normalize_axis(dim, x.ndim)
+    k = operator.index(k)
+    if not 0 <= k <= x.shape[ax]:
+        raise ShapeError(f"topk: k ({k}) out of range for dimension {ax} of size "
+                         f"{x.shape[ax]}")
+    if x._dtype.kind == "c":
+        raise DTypeError("topk: complex inputs have no ordering")
+    v, i = call("topk", (x,), {"k": k, "axis": ax, "largest": bool(largest),
+                                "sorted": bool(sorted)})
+    return TopkResult(v, i)
+
+
+def count_nonzero(a, axis=None, *, keepdims=False):
+    """Number of non-zero values (an int64 array, 0-d when ``axis`` is None)."""
+    x = as_t(a)
+    axes = normalize_axes(axis, x.ndim) if axis is not None else None
+    return call("count_nonzero", (x,), {"axis": axes, "keepdims": bool(keepdims)})
+
+
+def bincount(x, /, weights=None, minlength=0):
+    """Number of occurrences of each value in the non-negative integer array ``x``."""
+    x = as_t(x)
+    if x.ndim != 1:
+        raise ShapeError(f"bincount: x must be 1-D, got shape {x.shape}")
+    if x._dtype.kind not in "iub":
+        raise DTypeError(f"bincount: x must hold non-negative integers, not {x._dtype.name}")
+    if minlength is None or operator.index(minlength) < 0:
+        raise ValueError("bincount: minlength must be non-negative")
+    if x.numel() and int(x._host().min()) < 0:
+        raise ValueError("bincount: the first argument must hold non-negative values")
+    params = {"minlength": operator.index(minlength)}
+    if weights is not None:
+        w = as_t(weights, x)
+        if w.shape != x.shape:
+            raise ShapeError(f"bincount: weights {w.shape} and x {x.shape} differ in shape")
+        params["weights"] = w._data
+    return call("bincount", (x,), params)
+
+
+def digitize(x, bins, right=False):
+    """Index of the bin each value of ``x`` falls in (``bins`` monotonic)."""
+    x = as_t(x)
+    b = as_t(bins, x)
+    if b.ndim != 1:
+        raise ShapeError(f"digitize: bins must be 1-D, got shape {b.shape}")
+    return call("digitize", (x, b), {"right": bool(right)})
+
+
+def lexsort(keys, axis=-1):
+    """Indirect stable sort on several keys, the last key the primary one."""
+    ks = [as_t(k) for k in (keys if not isinstance(keys, Tensor) or keys.ndim > 1
+                             else [keys])]
+    if not ks:
+        raise TypeError("lexsort: need sequence of keys with len > 0")
+    idx = None
+    for k in ks:
+        if idx is None:
+            idx = argsort(k, axis=axis)
+        else:
+            from ._indexing_ext import take_along_axis
+            idx = take_along_axis(idx, argsort(take_along_axis(k, idx, axis=axis),
+                                               axis=axis), axis=axis)
+    return idx
+
+
+def sort_complex(a):
+    """Sort a complex array by real part, then imaginary part (real input becomes complex)."""
+    x = as_t(a)
+    if x._dtype.kind != "c":
+        x = x.astype(D.complex64 if x._dtype.itemsize <= 2 and x._dtype.kind != "f" else
+                     D.complex128)
+        return sort(x.real).astype(x._dtype)
+    order = lexsort([x.imag, x.real])
+    return x[order] if x.ndim == 1 else x

@@ -1,0 +1,476 @@
+"""Statistics and numerical helpers of the NumPy surface.
+
+NaN-aware reductions, ``median``, ``quantile``, ``average``, ``cov``, ``corrcoef``,
+``histogram``, ``interp``, ``convolve``, ``isclose`` and ``around`` are ops with reference
+kernels; ``diff``, ``ediff1d``, ``trapezoid``, ``ptp``, ``allclose`` and ``array_equal`` are
+compositions of other ops.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from . import _dtypes as D
+from ._creation import asarray
+from ._errors import DTypeError, ShapeError
+from ._manipulation import broadcast_shapes, concat
+from ._reduction import all as _all
+from ._reduction import max as _max
+from ._reduction import min as _min
+from ._reduction import sum as _sum
+from ._surface_ops import as_t, call
+from ._tensor import Tensor
+from ._views import normalize_axes, normalize_axis
+
+__all__ = [
+    "nansum", "nanprod", "nanmean", "nanvar", "nanstd", "nanmax", "nanmin", "nanargmax",
+    "nanargmin", "nancumsum", "nancumprod", "nanmedian", "nanquantile", "nanpercentile",
+    "median", "quantile", "percentile", "average", "cov", "corrcoef", "ptp", "histogram",
+    "histogram_bin_edges", "diff", "ediff1d", "isclose", "allclose", "array_equal",
+    "array_equiv", "around", "round", "interp", "convolve", "correlate", "trapezoid",
+    "gradient",
+]
+
+
+def _axes(x, axis):
+    if axis is None:
+        return None
+    return normalize_axes(axis, x.ndim)
+
+
+def _host(v):
+    return v._host() if isinstance(v, Tensor) else v
+
+
+def _nanred(name, a, axis, keepdims, **kw):
+    x = as_t(a)
+    if x._dtype.kind == "b" and name in ("nanvar", "nanstd", "nanmean"):
+        x = x.astype(D.float64)
+    return call(name, (x,), {"axis": _axes(x, axis), "keepdims": bool(keepdims), **kw})
+
+
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
+    """Sum treating NaNs as zero."""
+    kw = {} if dtype is None else {"dtype": D.as_dtype(dtype).numpy}
+    return _nanred("nansum", a, axis, keepdims, **kw)
+
+
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False):
+    """Product treating NaNs as one."""
+    kw = {} if dtype is None else {"dtype": D.as_dtype(dtype).numpy}
+    return _nanred("nanprod", a, axis, keepdims, **kw)
+
+
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
+    """Mean of the non-NaN values (NaN, with a RuntimeWarning, where all are NaN)."""
+    kw = {} if dtype is None else {"dtype": D.as_dtype(dtype).numpy}
+    return _nanred("nanmean", a, axis, keepdims, **kw)
+
+
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, correction=None):
+    c = ddof if correction is None else correction
+    return _nanred("nanvar", a, axis, keepdims, ddof=c)
+
+
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, correction=None):
+    c = ddof if correction is None else correction
+    return _nanred("nanstd", a, axis, keepdims, ddof=c)
+
+
+def _check_nonempty(name, x, axis):
+    if x.numel() == 0:
+        axes = _axes(x, axis) or tuple(range(x.ndim))
+        if not axes or any(x.shape[a] == 0 for a in axes):
+            raise ValueError(f"zero-size array to reduction operation {name} which has no "
+                             f"identity (shape {x.shape})")
+
+
+def nanmax(a, axis=None, out=None, keepdims=False):
+    """Maximum ignoring NaNs."""
+    x = as_t(a)
+    _check_nonempty("fmax", x, axis)
+    return _nanred("nanmax", x, axis, keepdims)
+
+
+def nanmin(a, axis=None, out=None, keepdims=False):
+    """Minimum ignoring NaNs."""
+    x = as_t(a)
+    _check_nonempty("fmin", x, axis)
+    return _nanred("nanmin", x, axis, keepdims)
+
+
+def _nanarg(name, a, axis, keepdims):
+    x = as_t(a)
+    if x.numel() == 0:
+        raise ValueError(f"attempt to get {name} of an empty sequence")
+    ax = None if axis is None else normalize_axis(axis, x.ndim)
+    h = x._host()
+    if h.dtype.kind in "fc":
+        nan = np.isnan(h)
+        if (nan.all() if ax is None else nan.all(axis=ax).any()):
+            raise ValueError("All-NaN slice encountered")
+    return call(name, (x,), {"axis": ax, "keepdims": bool(keepdims)})
+
+
+def nanargmax(a, axis=None, out=None, *, keepdims=False):
+    return _nanarg("nanargmax", a, axis, keepdims)
+
+
+def nanargmin(a, axis=None, out=None, *, keepdims=False):
+    return _nanarg("nanargmin", a, axis, keepdims)
+
+
+def _nanscan(name, a, axis, dtype):
+    x = as_t(a)
+    kw = {"axis": None if axis is None else normalize_axis(axis, max(x.ndim, 1))}
+    if dtype is not None:
+        kw["dtype"] = D.as_dtype(dtype).numpy
+    return call(name, (x,), kw)
+
+
+def nancumsum(a, axis=None, dtype=None, out=None):
+    """Cumulative sum treating NaNs as zero."""
+    return _nanscan("nancumsum", a, axis, dtype)
+
+
+def nancumprod(a, axis=None, dtype=None, out=None):
+    """Cumulative product treating NaNs as one."""
+    return _nanscan("nancumprod", a, axis, dtype)
+
+
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """Median along ``axis`` (the mean of the two middle values for an even count)."""
+    x = as_t(a)
+    if x._dtype.kind == "c":
+        raise DTypeError("median: complex inputs are not supported")
+    return _nanred("median", x, axis, keepdims)
+
+
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """Median ignoring NaNs."""
+    return _nanred("nanmedian", a, axis, keepdims)
+
+
+_METHODS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation",
+            "interpolated_inverted_cdf", "hazen", "weibull", "linear", "median_unbiased",
+            "normal_unbiased", "lower", "higher", "midpoint", "nearest")
+
+
+def _quant(name, a, q, axis, method, keepdims, weights, scale=1.0):
+    x = as_t(a)
+    if x._dtype.kind == "c":
+        raise DTypeError(f"{name}: complex inputs are not supported")
+    if method not in _METHODS:
+        raise ValueError(f"{name}: method must be one of {_METHODS}, not {method!r}")
+    qh = np.asarray(_host(q))
+    if qh.dtype.kind not in "iufb":
+        raise TypeError(f"{name}: q must be real numbers")
+    qh = qh / scale if scale != 1.0 else qh
+    if qh.size and (np.min(qh) < 0 or np.max(qh) > 1):
+        lim = "[0, 100]" if scale != 1.0 else "[0, 1]"
+        raise ValueError(f"{name}: q must be in the range {lim}")
+    params = {"q": qh, "axis": _axes(x, axis), "method": method, "keepdims": bool(keepdims)}
+    if weights is not None:
+        params["weights"] = _host(weights)
+    kname = "nanquantile" if name.startswith("nan") else "quantile"
+    return call(kname, (x,), params)
+
+
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+             keepdims=False, *, weights=None):
+    """The ``q``-th quantiles (``q`` in [0, 1]) with NumPy's interpolation ``method``s."""
+    return _quant("quantile", a, q, axis, method, keepdims, weights)
+
+
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+               keepdims=False, *, weights=None):
+    """The ``q``-th percentiles (``q`` in [0, 100])."""
+    return _quant("percentile", a, q, axis, method, keepdims, weights, 100.0)
+
+
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                keepdims=False, *, weights=None):
+    return _quant("nanquantile", a, q, axis, method, keepdims, weights)
+
+
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                  keepdims=False, *, weights=None):
+    return _quant("nanpercentile", a, q, axis, method, keepdims, weights, 100.0)
+
+
+def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+    """Weighted average along ``axis``; ``returned=True`` also gives the sum of the weights."""
+    x = as_t(a)
+    params = {"axis": _axes(x, axis), "keepdims": bool(keepdims)}
+    if weights is not None:
+        w = as_t(weights, x)
+        if w.shape != x.shape:
+            if axis is None:
+                raise ShapeError("average: axis must be specified when shapes of a and "
+                                 "weights differ")
+            if w.ndim != 1 or not isinstance(axis, (int, np.integer)):
+                raise ShapeError("average: 1D weights expected when shapes of a and weights "
+                                 "differ")
+            if w.shape[0] != x.shape[normalize_axis(axis, x.ndim)]:
+                raise ShapeError("average: length of weights differs from that of the "
+                                 "specified axis")
+        if not bool(_all(_sum(w, axis=axis) != 0)) if w.shape == x.shape else \
+                float(_sum(w)) == 0.0:
+            raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+        params["weights"] = w._data
+    avg, scl = call("average", (x,), params)
+    return (avg, scl) if returned else avg
+
+
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
+        dtype=None):
+    """Covariance matrix of the variables in the rows (``rowvar``) or columns of ``m``."""
+    x = as_t(m)
+    if x.ndim > 2:
+        raise ShapeError(f"cov: m has more than 2 dimensions (shape {x.shape})")
+    params = {"rowvar": bool(rowvar), "bias": bool(bias), "ddof": ddof,
+              "fweights": _host(fweights), "aweights": _host(aweights),
+              "dtype": None if dtype is None else D.as_dtype(dtype).numpy}
+    if y is not None:
+        params["y"] = as_t(y, x)._data
+    return call("cov", (x,), params)
+
+
+def corrcoef(x, y=None, rowvar=True, *, dtype=None):
+    """Pearson correlation coefficients of the variables in ``x`` (and ``y``)."""
+    t = as_t(x)
+    if t.ndim > 2:
+        raise ShapeError(f"corrcoef: x has more than 2 dimensions (shape {t.shape})")
+    params = {"rowvar": bool(rowvar), "dtype": None if dtype is None else
+              D.as_dtype(dtype).numpy}
+    if y is not None:
+        params["y"] = as_t(y, t)._data
+    return call("corrcoef", (t,), params)
+
+
+def ptp(a, axis=None, out=None, keepdims=False):
+    """Range of values (maximum minus minimum) along ``axis``."""
+    x = as_t(a)
+    if x._dtype is D.bool_:
+        raise DTypeError("ptp: boolean inputs are not supported (no subtraction)")
+    return _max(x, axis, keepdims=keepdims) - _min(x, axis, keepdims=keepdims)
+
+
+def _bins_param(bins):
+    if isinstance(bins, str):
+        return bins
+    b = np.asarray(_host(bins))
+    if b.ndim == 0:
+        n = operator.index(b.item()) if b.dtype.kind in "iu" else None
+        if n is None:
+            raise TypeError("histogram: bins must be an integer, a string, or an array")
+        if n < 1:
+            raise ValueError("histogram: bins must be positive, when an integer")
+        return n
+    if b.ndim != 1:
+        raise ShapeError("histogram: bins must be 1d, when an array")
+    if b.size > 1 and (np.diff(b) < 0).any():
+        raise ValueError("histogram: bins must increase monotonically, when an array")
+    return b
+
+
+def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    """Counts (or densities) of ``a`` in ``bins``, and the bin edges."""
+    x = as_t(a)
+    params = {"bins": _bins_param(bins), "range": range, "density": density}
+    if weights is not None:
+        w = as_t(weights, x)
+        if w.shape != x.shape:
+            raise ShapeError("histogram: weights should have the same shape as a")
+        params["weights"] = w._data
+    if range is not None and range[0] > range[1]:
+        raise ValueError("histogram: max must be larger than min in range parameter")
+    return call("histogram", (x,), params)
+
+
+def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002
+    """The bin edges ``histogram`` would use."""
+    x = as_t(a)
+    params = {"bins": _bins_param(bins), "range": range}
+    if weights is not None:
+        params["weights"] = as_t(weights, x)._data
+    return call("histogram_bin_edges", (x,), params)
+
+
+def _diff_once(x, ax):
+    pre = (slice(None),) * ax
+    hi, lo = x[pre + (slice(1, None),)], x[pre + (slice(None, -1),)]
+    return hi != lo if x._dtype is D.bool_ else hi - lo
+
+
+def diff(a, n=1, axis=-1, prepend=None, append=None):
+    """The ``n``-th discrete difference along ``axis`` (``!=`` for booleans)."""
+    x = as_t(a)
+    n = operator.index(n)
+    if n < 0:
+        raise ValueError(f"diff: order must be non-negative but got {n}")
+    if n == 0:
+        return x
+    if x.ndim == 0:
+        raise ShapeError("diff requires input that is at least one dimensional")
+    ax = normalize_axis(axis, x.ndim)
+    parts = []
+    for v, first in ((prepend, True), (append, False)):
+        if v is None:
+            continue
+        t = as_t(v, x)
+        if t.ndim == 0:
+            shape = list(x.shape)
+            shape[ax] = 1
+            t = t.expand_to(tuple(shape))
+        parts.append((first, t))
+    if parts:
+        seq = [t for f, t in parts if f] + [x] + [t for f, t in parts if not f]
+        x = concat(seq, axis=ax)
+    for _ in range(n):
+        x = _diff_once(x, ax)
+    return x
+
+
+def ediff1d(ary, to_end=None, to_begin=None):
+    """Differences of consecutive elements of the flattened array, with optional ends."""
+    x = as_t(ary)._reshape((-1,))
+    d = x[1:] - x[:-1]
+    seq = []
+    if to_begin is not None:
+        seq.append(as_t(to_begin, x)._reshape((-1,)).astype(x._dtype, copy=False))
+    seq.append(d)
+    if to_end is not None:
+        seq.append(as_t(to_end, x)._reshape((-1,)).astype(x._dtype, copy=False))
+    return concat(seq) if len(seq) > 1 else d
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise ``|a - b| <= atol + rtol * |b|`` (and equal infinities)."""
+    ta = as_t(a)
+    tb = as_t(b, ta)
+    broadcast_shapes(ta.shape, tb.shape)
+    return call("isclose", (ta, tb), {"rtol": rtol, "atol": atol, "equal_nan": equal_nan})
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """True when every pair of elements is close (see ``isclose``)."""
+    return bool(_all(isclose(a, b, rtol, atol, equal_nan)))
+
+
+def array_equal(a1, a2, equal_nan=False) -> bool:
+    """True when the arrays have the same shape and elements."""
+    x, y = as_t(a1), as_t(a2)
+    if x.shape != y.shape:
+        return False
+    eq = x == y
+    if equal_nan and x._dtype.kind in "fc" and y._dtype.kind in "fc":
+        from ._elementwise import isnan
+        eq = eq | (isnan(x) & isnan(y))
+    return bool(_all(eq))
+
+
+def array_equiv(a1, a2) -> bool:
+    """True when the arrays broadcast to one shape and are equal there."""
+    x, y = as_t(a1), as_t(a2)
+    try:
+        broadcast_shapes(x.shape, y.shape)
+    except ValueError:
+        return False
+    return bool(_all(x == y))
+
+
+def around(a, decimals=0, out=None):
+    """Round to ``decimals`` decimal places (half to even, as NumPy)."""
+    x = as_t(a)
+    return call("around", (x,), {"decimals": operator.index(decimals)})
+
+
+def round(x, /, decimals=0, out=None):  # noqa: A001
+    """Round half to even; ``decimals`` is NumPy's extension of the Array API function."""
+    from ._elementwise import round as _round
+    x = as_t(x)
+    if decimals == 0:
+        return _round(x)
+    return around(x, decimals)
+
+
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """One-dimensional linear interpolation of ``(xp, fp)`` at ``x``."""
+    tx = as_t(x)
+    txp, tfp = as_t(xp, tx), as_t(fp, tx)
+    if txp.ndim != 1 or tfp.ndim != 1:
+        raise ShapeError("interp: xp and fp must be 1-D sequences")
+    if txp.shape != tfp.shape:
+        raise ShapeError(f"interp: fp and xp are not of the same length ({tfp.shape[0]} != "
+                         f"{txp.shape[0]})")
+    if txp.shape[0] == 0:
+        raise ValueError("interp: array of sample points is empty")
+    if period is not None and period == 0:
+        raise ValueError("interp: period must be a non-zero value")
+    return call("interp", (tx, txp, tfp), {"left": _host(left), "right": _host(right),
+                                           "period": period})
+
+
+def _conv(name, a, v, mode):
+    ta = as_t(a)
+    tv = as_t(v, ta)
+    if ta.ndim != 1 or tv.ndim != 1:
+        raise ShapeError(f"{name}: inputs must be 1-D, got shapes {ta.shape} and {tv.shape}")
+    if ta.numel() == 0 or tv.numel() == 0:
+        raise ValueError(f"{name}: inputs cannot be empty")
+    if mode not in ("full", "same", "valid"):
+        raise ValueError(f"{name}: mode must be 'full', 'same' or 'valid', not {mode!r}")
+    dt = D.result_type(ta, tv, face=ta.__class__._face)
+    ta, tv = ta.astype(dt, copy=False), tv.astype(dt, copy=False)
+    return call(name, (ta, tv), {"mode": mode})
+
+
+def convolve(a, v, mode="full"):
+    """Discrete linear convolution of two 1-D arrays."""
+    return _conv("convolve", a, v, mode)
+
+
+def correlate(a, v, mode="valid"):
+    """Cross-correlation of two 1-D arrays."""
+    return _conv("correlate", a, v, mode)
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """Integral of ``y`` along ``axis`` by the trapezoidal rule."""
+    ty = as_t(y)
+    ax = normalize_axis(axis, ty.ndim)
+    if x is None:
+        d = dx
+    else:
+        tx = as_t(x, ty)
+        if tx.ndim == 1:
+            d = diff(tx)
+            shape = [1] * ty.ndim
+            shape[ax] = d.shape[0]
+            d = d._reshape(tuple(shape))
+        else:
+            d = diff(tx, axis=ax)
+    pre = (slice(None),) * ax
+    s1, s2 = ty[pre + (slice(1, None),)], ty[pre + (slice(None, -1),)]
+    if ty._dtype is D.bool_:
+        s1, s2 = s1.astype(D.int64), s2.astype(D.int64)
+    return _sum(d * (s1 + s2) / 2.0, axis=ax)
+
+
+def gradient(f, *varargs, axis=None, edge_order=1):
+    """Second-order central differences inside, one-sided at the edges (NumPy's gradient)."""
+    x = as_t(f)
+    spacing = tuple(_host(v) for v in varargs)
+    if edge_order not in (1, 2):
+        raise ValueError("gradient: edge_order must be 1 or 2")
+    axes = None if axis is None else (
+        normalize_axis(axis, x.ndim) if isinstance(axis, (int, np.integer))
+        else tuple(normalize_axis(a, x.ndim) for a in axis))
+    out = call("gradient", (x,), {"spacing": spacing, "axis": axes, "edge_order": edge_order})
+    return out[0] if len(out) == 1 else out
+
+
+_ = asarray

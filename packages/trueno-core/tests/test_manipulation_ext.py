@@ -1,0 +1,154 @@
+"""Stacking, splitting, tiling, flipping, rolling, padding: trueno vs NumPy.
+
+One table of calls runs over dtypes x layouts (0-d, empty, transposed, negative-stride views).
+Where NumPy raises, trueno must raise an error of the same built-in kind.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import assert_close, builtin_base, sample
+
+import trueno as tn
+
+DTYPES = ["bool", "int32", "float64", "uint8"]
+LAYOUTS = {
+    "0d": ((), lambda a: a),
+    "1d": ((6,), lambda a: a),
+    "2d": ((3, 4), lambda a: a),
+    "3d": ((2, 3, 4), lambda a: a),
+    "empty": ((0, 3), lambda a: a),
+    "transposed": ((4, 3), lambda a: a.T),
+    "neg_step": ((6, 4), lambda a: a[::-2]),
+}
+
+
+def compare(got, want, msg=""):
+    if isinstance(want, (tuple, list)):
+        assert isinstance(got, (tuple, list)), f"{msg}: expected a sequence, got {type(got)}"
+        assert len(got) == len(want), f"{msg}: {len(got)} results, NumPy has {len(want)}"
+        for g, w in zip(got, want):
+            compare(g, w, msg)
+        return
+    if isinstance(want, (bool, int, float)) and not isinstance(want, np.generic):
+        assert got == want and type(got) is type(want), f"{msg}: {got!r} != {want!r}"
+        return
+    assert_close(got, want, msg=msg)
+
+
+def run_case(fname, build, kw, a_np, a_tn, msg):
+    try:
+        want = getattr(np, fname)(*build(np, a_np), **kw)
+    except Exception as exc:  # NumPy's error: trueno must raise the same built-in kind
+        with pytest.raises(builtin_base(type(exc))):
+            getattr(tn, fname)(*build(tn, a_tn), **kw)
+        return
+    got = getattr(tn, fname)(*build(tn, a_tn), **kw)
+    compare(got, want, msg)
+
+
+def one(xp, a):
+    return (a,)
+
+
+CASES = [
+    ("atleast_1d", one, {}), ("atleast_2d", one, {}), ("atleast_3d", one, {}),
+    ("atleast_2d", lambda xp, a: (a, a), {}),
+    ("hstack", lambda xp, a: ([a, a],), {}), ("vstack", lambda xp, a: ([a, a],), {}),
+    ("dstack", lambda xp, a: ([a, a],), {}), ("column_stack", lambda xp, a: ([a, a],), {}),
+    ("split", lambda xp, a: (a, 2), {}), ("split", lambda xp, a: (a, [1, 2]), {}),
+    ("split", lambda xp, a: (a, 3), {"axis": -1}), ("array_split", lambda xp, a: (a, 4), {}),
+    ("array_split", lambda xp, a: (a, [1, 5], -1), {}),
+    ("hsplit", lambda xp, a: (a, 2), {}), ("vsplit", lambda xp, a: (a, 3), {}),
+    ("dsplit", lambda xp, a: (a, 2), {}),
+    ("unstack", one, {}), ("unstack", one, {"axis": -1}),
+    ("tile", lambda xp, a: (a, 2), {}), ("tile", lambda xp, a: (a, (2, 1, 3)), {}),
+    ("tile", lambda xp, a: (a, (0, 2)), {}),
+    ("repeat", lambda xp, a: (a, 2), {}), ("repeat", lambda xp, a: (a, 3), {"axis": 0}),
+    ("repeat", lambda xp, a: (a, [1, 0, 2]), {"axis": -1}),
+    ("roll", lambda xp, a: (a, 2), {}), ("roll", lambda xp, a: (a, -1), {"axis": 0}),
+    ("roll", lambda xp, a: (a, (1, 2)), {"axis": (0, -1)}),
+    ("flip", one, {}), ("flip", one, {"axis": 0}), ("flip", one, {"axis": (0, -1)}),
+    ("fliplr", one, {}), ("flipud", one, {}),
+    ("rot90", one, {}), ("rot90", lambda xp, a: (a, 2), {}), ("rot90", lambda xp, a: (a, 3), {}),
+    ("rot90", lambda xp, a: (a, -1, (-1, 0)), {}),
+    ("pad", lambda xp, a: (a, 1), {}), ("pad", lambda xp, a: (a, 2), {"mode": "edge"}),
+    ("pad", lambda xp, a: (a, (1, 2)), {"mode": "reflect"}),
+    ("pad", lambda xp, a: (a, 3), {"mode": "symmetric"}),
+    ("pad", lambda xp, a: (a, (2, 1)), {"mode": "wrap"}),
+    ("pad", lambda xp, a: (a, 1), {"mode": "constant", "constant_values": 1}),
+    ("append", lambda xp, a: (a, a), {}), ("append", lambda xp, a: (a, a), {"axis": 0}),
+    ("append", lambda xp, a: (a, a), {"axis": -1}),
+    ("insert", lambda xp, a: (a, 1, 1), {}), ("insert", lambda xp, a: (a, [0, 2], 0), {}),
+    ("insert", lambda xp, a: (a, 1, 0), {"axis": 0}),
+    ("delete", lambda xp, a: (a, 1), {}), ("delete", lambda xp, a: (a, [0, 2], 0), {}),
+    ("delete", lambda xp, a: (a, slice(None, None, 2), -1), {}),
+    ("resize", lambda xp, a: (a, (3, 5)), {}), ("resize", lambda xp, a: (a, 7), {}),
+    ("trim_zeros", one, {}), ("trim_zeros", lambda xp, a: (a, "b"), {}),
+    ("moveaxis", lambda xp, a: (a, 0, -1), {}), ("rollaxis", lambda xp, a: (a, -1), {}),
+    ("squeeze", one, {}), ("expand_dims", lambda xp, a: (a, (0, -1)), {}),
+    ("block", lambda xp, a: ([[a, a], [a, a]],), {}),
+    ("concatenate", lambda xp, a: ((a, a),), {"axis": None}),
+    ("stack", lambda xp, a: ((a, a),), {"axis": -1}),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_matches_numpy(layout, dtype):
+    shape, view = LAYOUTS[layout]
+    base = sample(dtype, shape, rng=np.random.default_rng(7))
+    for fname, build, kw in CASES:
+        a_np, a_tn = view(base), view(tn.asarray(base.copy()))
+        run_case(fname, build, kw, a_np, a_tn, f"{fname}{kw} on {layout} {dtype}")
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_flip_is_a_view_with_negative_strides(layout):
+    shape, view = LAYOUTS[layout]
+    base = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
+    t = view(tn.asarray(base.copy()))
+    f = tn.flip(t)
+    assert f.storage is t.storage
+    if t.ndim and t.size > 1:
+        assert any(s < 0 for s in f.strides)
+    if t.ndim >= 2:
+        assert tn.rot90(t).storage is t.storage
+
+
+def test_split_returns_views():
+    t = tn.arange(12.0)
+    parts = tn.split(t, 3)
+    parts[1][0] = 100.0
+    assert t[4].item() == 100.0
+
+
+@pytest.mark.parametrize("mode", ["constant", "edge", "reflect", "symmetric", "wrap",
+                                  "linear_ramp", "maximum", "minimum", "mean", "median"])
+def test_pad_modes(mode):
+    a = np.arange(12.0).reshape(3, 4) ** 2
+    want = np.pad(a, ((1, 2), (3, 0)), mode=mode)
+    assert_close(tn.pad(tn.asarray(a), ((1, 2), (3, 0)), mode=mode), want)
+
+
+def test_errors_name_the_problem():
+    with pytest.raises(tn.ShapeError, match="equal division"):
+        tn.split(tn.arange(5), 2)
+    with pytest.raises(ValueError):
+        tn.pad(tn.zeros((2, 2)), ((1, 2, 3),))
+    with pytest.raises(IndexError):
+        tn.delete(tn.arange(3), 5)
+    with pytest.raises(ValueError):
+        tn.repeat(tn.arange(3), -1)
+    with pytest.raises(ValueError):
+        tn.tile(tn.arange(3), -2)
+
+
+def test_ndarray_methods():
+    a = np.arange(12).reshape(3, 4)
+    t = tn.asarray(a)
+    assert_close(t.repeat(2, axis=1), a.repeat(2, axis=1))
+    assert_close(t.flatten(), a.flatten())
+    assert_close(t.squeeze(), a.squeeze())
+    assert_close(t.swapaxes(0, 1), a.swapaxes(0, 1))

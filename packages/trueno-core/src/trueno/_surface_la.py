@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._einsum import einsum, einsum_path
 from .linalg import kron
 from .linalg import np_cross as cross
 
@@ -15,4 +16,4 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return Rd.sum(x.diagonal(offset, axis1, axis2), axis=-1, dtype=dtype)
 
 
-__all__: list[str] = ["kron", "cross", "trace"]
+__all__: list[str] = ["kron", "cross", "trace", "einsum", "einsum_path"]

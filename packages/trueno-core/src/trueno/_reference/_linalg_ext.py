@@ -85,3 +85,10 @@ def linalg_matrix_rank(x, tol=None, hermitian=False, rtol=None):
 
 
 KERNELS = {name: fn for name, fn in globals().items() if name.startswith("linalg_")}
+
+
+def einsum(*xs, subscripts, optimize=False):
+    return np.asarray(np.einsum(subscripts, *xs, optimize=optimize))
+
+
+KERNELS["einsum"] = einsum

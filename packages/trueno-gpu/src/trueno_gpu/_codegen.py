@@ -312,10 +312,16 @@ def check_dtype(rt, dtype, op: str) -> DType:
         why = ("this adapter lacks the shader-f16 feature" if dt is not None
                else "WGSL has no such type")
         cast = "float32" if np.dtype(dtype).kind in "fc" else "int32"
+        if op == "from_numpy":
+            hint = (f"convert before the move: x.astype('{cast}').to_device('gpu'), or keep "
+                    f"x on the CPU")
+        else:
+            hint = (f"x.astype('{cast}') on the GPU, or compute on the CPU: "
+                    f"x.to_device('cpu') (x.to('cpu') in the PyTorch face)")
         raise GpuDtypeError(
             f"gpu: {op}: dtype {name} is not supported on {rt.name} ({why})\n"
             f"  supported dtypes: {', '.join(have)}\n"
-            f"  hint: x.astype('{cast}') on the GPU, or compute on the CPU with x.to('cpu')")
+            f"  hint: {hint}")
     return dt
 
 

@@ -1,0 +1,101 @@
+"""Runtime behaviour: batching, the buffer pool, errors, and the plugin through trueno."""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+from conftest import API, KERNELS, down, up
+
+import trueno_gpu
+from trueno_gpu import _runtime
+
+
+def test_batching_one_submission_per_sync():
+    rt = trueno_gpu.get_runtime(0)
+    trueno_gpu.synchronize()
+    before = rt.submissions
+    x = up(np.ones(1000, np.float32))
+    for _ in range(100):
+        x = KERNELS["add"]["float32"](x, np.float32(1))
+    assert rt.submissions == before  # nothing submitted yet: all recorded
+    np.testing.assert_array_equal(down(x), np.full(1000, 101, np.float32))
+    assert rt.submissions == before + 1
+
+
+def test_large_batches_are_split():
+    rt = trueno_gpu.get_runtime(0)
+    trueno_gpu.synchronize()
+    before = rt.submissions
+    x = up(np.zeros(10, np.float32))
+    for _ in range(rt.MAX_BATCH + 10):
+        x = KERNELS["add"]["float32"](x, np.float32(1))
+    assert rt.submissions >= before + 1
+    assert down(x)[0] == rt.MAX_BATCH + 10
+
+
+def test_pool_reuses_and_frees():
+    trueno_gpu.synchronize()
+    gc.collect()
+    base = trueno_gpu.memory_allocated()
+    x = up(np.zeros(1 << 18, np.float32))  # 1 MiB
+    assert trueno_gpu.memory_allocated() == base + (1 << 20)
+    buf = x.storage.buffer
+    del x
+    gc.collect()
+    assert trueno_gpu.memory_allocated() == base
+    y = API.empty((1 << 18,), np.dtype(np.float32), 0)
+    assert y.storage.buffer is buf  # same size class: reused
+    reserved = trueno_gpu.memory_reserved()
+    del y
+    gc.collect()
+    trueno_gpu.empty_cache()
+    assert trueno_gpu.memory_reserved() < reserved
+
+
+def test_sync_and_info():
+    API.synchronize(0)
+    info = trueno_gpu.adapter_info()
+    assert "float32" in info["dtypes"] and info["max_storage_binding"] > 0
+    assert API.device_count() >= 1
+    a = up(np.arange(3, dtype=np.float32))
+    assert API.index_of(a) == 0
+
+
+def test_binding_limit_error():
+    rt = trueno_gpu.get_runtime(0)
+    with pytest.raises(trueno_gpu.GpuLimitError, match="at most"):
+        rt.alloc(rt.max_binding + 4)
+
+
+def test_missing_adapter_message(monkeypatch):
+    monkeypatch.setattr(_runtime, "_state", {"adapters": [], "seen": []})
+    assert not trueno_gpu.is_available()
+    with pytest.raises(trueno_gpu.GpuUnavailableError) as err:
+        API.from_numpy(np.zeros(3, np.float32), 0)
+    msg = str(err.value)
+    assert "mesa-vulkan-drivers libvulkan1" in msg and "adapters wgpu saw" in msg
+    assert isinstance(err.value, RuntimeError)
+
+
+def test_through_trueno():
+    tn = pytest.importorskip("trueno")
+    from trueno._registry import load_plugins
+
+    reg = load_plugins()
+    if "gpu" not in reg.devices:  # not pip-installed: register the plugin by hand
+        from trueno_gpu import plugin
+
+        plugin.trueno_register_backends(reg)
+    h = np.arange(12, dtype=np.float32).reshape(3, 4)
+    a = tn.asarray(h, device="gpu")
+    assert str(a.device) == "gpu:0"
+    np.testing.assert_allclose(np.asarray((a.T * 2 + 1).to_device("cpu")), h.T * 2 + 1)
+    np.testing.assert_allclose(np.asarray(tn.sum(a, axis=1).to_device("cpu")), h.sum(1))
+    np.testing.assert_allclose(np.asarray((a @ a.T).to_device("cpu")), h @ h.T)
+    a[1:3] = 7
+    h[1:3] = 7
+    a += 1
+    h += 1
+    np.testing.assert_allclose(np.asarray(a.to_device("cpu")), h)

@@ -1,0 +1,620 @@
+"""The engine the dispatcher calls: ``record`` after a differentiable op, ``backward``/``grad``
+to run the graph, and the in-place hooks (``check_inplace``, ``inplace``, ``setitem``).
+
+``record`` is on the hot path of every op on a tensor that requires grad, so it does a dict
+lookup, builds one node and one ``AutogradMeta`` per output, and nothing else.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+import weakref
+
+from trueno import _dispatch as X
+from trueno import _registry as R
+from trueno._optable import OPS, Op
+from trueno._tensor import AutogradMeta, Tensor
+
+from ._graph import (
+    FREED_MSG, AccumulateGrad, Rule, RemovableHandle, make_accumulate, new_node, node_class,
+)
+
+__all__ = ["ENGINE", "Engine", "VIEW_OPS", "apply_view", "fit_shape"]
+
+STATE = X.STATE
+VIEW_OPS = frozenset(("reshape", "permute_dims", "expand", "getitem", "diagonal"))
+
+# PyTorch's node names where they are not CamelCase(op) + "Backward0".
+_NAMES = {
+    "subtract": "SubBackward0", "multiply": "MulBackward0", "divide": "DivBackward0",
+    "negative": "NegBackward0", "square": "PowBackward0", "matmul": "MmBackward0",
+    "reshape": "ViewBackward0", "permute_dims": "PermuteBackward0", "expand": "ExpandBackward0",
+    "getitem": "SliceBackward0", "index": "IndexBackward0", "concat": "CatBackward0",
+    "clip": "ClampBackward1", "astype": "ToCopyBackward0", "to_device": "ToCopyBackward0",
+    "contiguous": "CloneBackward0", "max": "MaxBackward1", "min": "MinBackward1",
+    "vector_norm": "LinalgVectorNormBackward0", "layer_norm": "NativeLayerNormBackward0",
+    "log_softmax": "LogSoftmaxBackward0", "softmax": "SoftmaxBackward0",
+    "conv2d": "ConvolutionBackward0", "copy_slices": "CopySlices",
+}
+
+
+def node_name(op_name: str) -> str:
+    n = _NAMES.get(op_name)
+    if n is None:
+        n = "".join(p.capitalize() for p in op_name.split("_")) + "Backward0"
+    return n
+
+
+def _missing_rule(op_name):
+    def fn(ctx, g):
+        raise NotImplementedError(
+            f"the derivative for '{op_name}' is not implemented: the op is marked "
+            f"differentiable in the op table but no gradient rule is registered for it\n"
+            f"  hint: registry.add_gradient('{op_name}', rule) in a trueno_register_gradients "
+            f"hook, or differentiable=False on its row")
+    return fn
+
+
+class _LeafSlot:
+    """What the engine keeps in a leaf's ``AutogradMeta.hooks``: its hooks and (weakly) its
+    AccumulateGrad node, so that every graph that uses the leaf shares one node."""
+
+    __slots__ = ("hooks", "acc")
+
+    def __init__(self):
+        self.hooks = []
+        self.acc = None
+
+
+def fit_shape(r, shape):
+    """Sum ``r`` over broadcast dims (or broadcast it) so that it has ``shape``."""
+    rs = r._data.shape
+    if rs == shape:
+        return r
+    from trueno._reduction import sum as _sum
+    nd = len(shape)
+    if len(rs) >= nd:
+        lead = len(rs) - nd
+        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                          if n == 1 and rs[lead + i] != 1)
+        if axes:
+            r = _sum(r, axis=axes, keepdims=True)
+        if lead:
+            r = r._reshape(r.shape[lead:])
+    if math.prod(r.shape) == math.prod(shape):
+        return r._reshape(shape)
+    return r.expand_to(shape)
+
+
+def apply_view(x, op, p):
+    """Apply the recorded view (or index) ``op`` with params ``p`` to ``x``."""
+    if op == "reshape":
+        return x._reshape(p["shape"])
+    if op == "permute_dims":
+        return x.permute_dims(p["axes"])
+    if op == "expand":
+        return x.expand_to(p["shape"])
+    if op in ("getitem", "index"):
+        return x[p["key"]]
+    if op == "diagonal":
+        return x.diagonal(p["offset"], p["axis1"], p["axis2"])
+    raise ValueError(f"not a view op: {op}")
+
+
+def _copy_slices(ctx, g):
+    """The gradient of ``base[view] = value``: zero in the view for the old base, the view of
+    the gradient for the value."""
+    op, p = ctx.params["view"], ctx.params["params"]
+    gb = gv = None
+    if ctx.needs[0]:
+        gb = g.copy()
+        if op in ("getitem", "index"):
+            gb[p["key"]] = 0
+        else:
+            apply_view(gb, op, p)[...] = 0
+    if ctx.needs[1]:
+        gv = apply_view(g, op, p)
+    return gb, gv
+
+
+_COPY_SLICES = Op("copy_slices", 2, accepts="any", shape="custom", numpy_name=None)
+PRIVATE_RULES = {"copy_slices": Rule(_copy_slices, save="none", name="CopySlices")}
+
+
+class Engine:
+    """Records nodes while ops run and runs them backward. One instance per process."""
+
+    def __init__(self):
+        self._table: dict = {}
+
+    # -- recording (hot path) -------------------------------------------------------------------
+    def _lookup(self, op):
+        rule = R.registry.gradients.get(op.name) or PRIVATE_RULES.get(op.name)
+        if rule is None:
+            rule = Rule(_missing_rule(op.name), save="none")
+        elif not isinstance(rule, Rule):
+            rule = Rule(rule, save="all", save_output=True)
+        entry = (node_class(rule.name or node_name(op.name)), rule)
+        self._table[op.name] = entry
+        return entry
+
+    def clear_cache(self) -> None:
+        self._table.clear()
+
+    def record(self, op, inputs, params, output):
+        entry = self._table.get(op.name)
+        if entry is None:
+            entry = self._lookup(op)
+        cls, rule = entry
+        multi = output.__class__ is tuple
+        if multi:
+            if not any(o._dtype.kind in "fc" for o in output):
+                return
+        elif output._dtype.kind not in "fc":
+            return
+        node = new_node(cls, op.name)
+        nexts = []
+        needs = []
+        shapes = []
+        for t in inputs:
+            m = None if t is None else t._ag
+            if m is None:
+                nexts.append(None)
+                needs.append(False)
+            else:
+                fn = m.grad_fn
+                nexts.append((fn, m.output_nr) if fn is not None else (self._acc(t), 0))
+                needs.append(True)
+            shapes.append(None if t is None else
+                          (t._data.shape, t._dtype, t.__class__, t._device))
+        node.next_functions = tuple(nexts)
+        node.needs = tuple(needs)
+        node.shapes = tuple(shapes)
+        node.params = params
+        node._rule = rule
+        save = rule.save
+        if save != "none":
+            if save == "all":
+                saved = tuple(inputs)
+            else:
+                saved = tuple(t if k else None for t, k in zip(inputs, save(node.needs)))
+            node._saved = saved
+            node._versions = tuple(0 if t is None else t._version[0] for t in saved)
+            node._had_saved = True
+        if multi:
+            refs = []
+            for i, o in enumerate(output):
+                if o._dtype.kind in "fc":
+                    m = AutogradMeta(True, node)
+                    m.output_nr = i
+                    o._ag = m
+                    refs.append(weakref.ref(m))
+                else:
+                    refs.append(None)
+            node._out_refs = tuple(refs)
+            if rule.save_output:
+                node._out = tuple(o.detach() for o in output)
+                node._out_version = tuple(o._version[0] for o in output)
+                node._had_saved = True
+        else:
+            m = AutogradMeta(True, node)
+            output._ag = m
+            node._out_refs = weakref.ref(m)
+            if rule.save_output:
+                node._out = output.detach()
+                node._out_version = output._version[0]
+                node._had_saved = True
+        if STATE.anomaly:
+            node._trace = traceback.format_stack()[:-2]
+        return node
+
+    def _acc(self, t):
+        m = t._ag
+        slot = m.hooks
+        if slot is None:
+            slot = m.hooks = _LeafSlot()
+        n = slot.acc() if slot.acc is not None else None
+        if n is None:
+            n = make_accumulate(t)
+            slot.acc = weakref.ref(n)
+        return n
+
+    def record_custom(self, name, rule, inputs, params, outputs):
+        """Record a node with an ad-hoc rule (custom Functions, checkpoint)."""
+        op = Op(name, len(inputs), accepts="any", shape="custom", numpy_name=None)
+        self._table[name] = (node_class(rule.name or node_name(name)), rule)
+        return self.record(op, inputs, params, outputs)
+
+    # -- hooks ------------------------------------------------------------------------------------
+    def register_hook(self, t, hook):
+        m = t._ag
+        if m.grad_fn is None:
+            slot = m.hooks
+            if slot is None:
+                slot = m.hooks = _LeafSlot()
+            slot.hooks.append(hook)
+            return RemovableHandle(slot.hooks, hook)
+        return m.grad_fn._add_pre_hook(m.output_nr, hook)
+
+    # -- in place ---------------------------------------------------------------------------------
+    def check_inplace(self, t):
+        m = t._ag
+        if m is None or not STATE.grad_enabled:
+            return
+        fn = m.grad_fn
+        if fn is None:
+            if m.requires_grad:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                                   "in-place operation.")
+            return
+        while fn._op in VIEW_OPS and fn._saved:
+            base = fn._saved[0]
+            bm = base._ag
+            if bm is None:
+                return
+            if bm.grad_fn is None:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used "
+                                   "in an in-place operation.")
+            fn = bm.grad_fn
+
+    def inplace(self, t, out):
+        """``t`` now holds the values of ``out``: ``t`` takes over ``out``'s history."""
+        old = t._ag
+        old_fn = None if old is None else old.grad_fn
+        m = out._ag
+        if m is None:
+            if old_fn is not None:
+                t._ag = None
+            return
+        node = m.grad_fn
+        if node is not None and node._saved:
+            # t is about to point to node; a saved reference to t would be a cycle (and is
+            # stale: its version moved on), so keep a detached handle that fails the check.
+            node._saved = tuple(s.detach() if s is t else s for s in node._saved)
+        t._ag = m
+        self._rebase(t, old_fn)
+
+    def setitem(self, t, key, value):
+        """``t[key] = value`` was written: ``t``'s history is the old one with a hole at
+        ``key`` filled by ``value``."""
+        if not STATE.grad_enabled:
+            return
+        old = t._ag
+        old_fn = None if old is None else old.grad_fn
+        from trueno._views import is_basic_key
+        view = "getitem" if is_basic_key(key) else "index"
+        self.record(_COPY_SLICES, (t, value), {"view": view, "params": {"key": key}}, t)
+        self._rebase(t, old_fn)
+
+    def _rebase(self, t, old_fn):
+        """``t`` (with new history) changed in place; if it is a view, its base changed too."""
+        if old_fn is None or old_fn._op not in VIEW_OPS or not old_fn._saved:
+            return
+        base = old_fn._saved[0]
+        bm = base._ag
+        base_old_fn = None if bm is None else bm.grad_fn
+        self.record(_COPY_SLICES, (base, t), {"view": old_fn._op, "params": old_fn.params},
+                    base)
+        self._rebase(base, base_old_fn)
+        self.record(OPS[old_fn._op], (base,), old_fn.params, t)
+
+    # -- running the graph ------------------------------------------------------------------------
+    def backward(self, tensor, gradient=None, retain_graph=None, create_graph=False,
+                 inputs=None):
+        self.run_backward((tensor,), (gradient,), retain_graph, create_graph, inputs)
+
+    def run_backward(self, tensors, grad_tensors, retain_graph=None, create_graph=False,
+                     inputs=None):
+        roots, grads = self._roots(tensors, grad_tensors)
+        keep = create_graph if retain_graph is None else retain_graph
+        if inputs is not None:
+            inputs = _as_tuple(inputs)
+            if not inputs:
+                raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            got = self._execute(roots, grads, keep, create_graph, inputs)
+            for t, g in zip(inputs, got):
+                if g is not None:
+                    self._accumulate(t, g, create_graph, set())
+        else:
+            self._execute(roots, grads, keep, create_graph, None)
+
+    def grad(self, outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+             allow_unused=None, materialize_grads=False):
+        outputs = _as_tuple(outputs)
+        single = isinstance(inputs, Tensor)
+        inputs = _as_tuple(inputs)
+        if grad_outputs is None:
+            grad_outputs = (None,) * len(outputs)
+        else:
+            grad_outputs = _as_tuple(grad_outputs)
+            if len(grad_outputs) != len(outputs):
+                raise RuntimeError(f"grad requires one grad_output per output: got "
+                                   f"{len(grad_outputs)} grad_outputs and {len(outputs)} "
+                                   f"outputs")
+        for i, t in enumerate(inputs):
+            if not isinstance(t, Tensor) or t._ag is None:
+                raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not "
+                                   "require grad")
+        roots, grads = self._roots(outputs, grad_outputs)
+        keep = create_graph if retain_graph is None else retain_graph
+        got = self._execute(roots, grads, keep, create_graph, inputs)
+        if allow_unused is None:
+            allow_unused = materialize_grads
+        out = []
+        for i, (t, g) in enumerate(zip(inputs, got)):
+            if g is None:
+                if materialize_grads:
+                    from trueno import zeros_like
+                    g = zeros_like(t)
+                elif not allow_unused:
+                    raise RuntimeError(
+                        f"One of the differentiated Tensors (input {i}) appears to not have "
+                        "been used in the graph. Set allow_unused=True if this is the desired "
+                        "behavior.")
+            out.append(g)
+        _ = single
+        return tuple(out)
+
+    def _roots(self, tensors, grad_tensors):
+        from trueno import ones_like
+        roots, grads = [], []
+        if len(grad_tensors) != len(tensors):
+            raise RuntimeError(f"got {len(grad_tensors)} gradients for {len(tensors)} tensors")
+        for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+            m = t._ag
+            if m is None:
+                raise RuntimeError(f"element {i} of tensors does not require grad and does not "
+                                   "have a grad_fn")
+            if g is None:
+                if t.numel() != 1:
+                    raise RuntimeError(f"grad can be implicitly created only for scalar outputs "
+                                       f"(this output has shape {t.shape})\n  hint: pass "
+                                       f"gradient=ones_like(out), or reduce it first (.sum())")
+                g = ones_like(t)
+            elif not isinstance(g, Tensor):
+                from trueno import full_like
+                g = full_like(t, g)
+            else:
+                if g.shape != t.shape:
+                    raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                                       f"{g.shape} and output[{i}] has a shape of {t.shape}.")
+                if g._dtype is not t._dtype:
+                    g = g.astype(t._dtype)
+            roots.append((m.grad_fn, m.output_nr) if m.grad_fn is not None else
+                         (self._acc(t), 0))
+            grads.append(g)
+        return roots, grads
+
+    def _execute(self, roots, grads, keep, create, targets):
+        capture = needed = captured = None
+        if targets is not None:
+            capture = {}
+            captured = [None] * len(targets)
+            for i, t in enumerate(targets):
+                m = t._ag
+                if m.grad_fn is None:
+                    slot = m.hooks
+                    n = slot.acc() if slot is not None and slot.acc is not None else None
+                    if n is None:
+                        continue  # a leaf no graph uses
+                    key, nr = n, 0
+                else:
+                    key, nr = m.grad_fn, m.output_nr
+                capture.setdefault(key, []).append((nr, i))
+        root_nodes = list(dict.fromkeys(n for n, _ in roots))
+        deps: dict = {}
+        seen = set(root_nodes)
+        if capture is None:
+            stack = list(root_nodes)
+            while stack:
+                n = stack.pop()
+                for e in n.next_functions:
+                    if e is not None:
+                        c = e[0]
+                        deps[c] = deps.get(c, 0) + 1
+                        if c not in seen:
+                            seen.add(c)
+                            stack.append(c)
+        else:
+            post = []
+            stack = [(n, 0) for n in root_nodes]
+            while stack:
+                n, i = stack[-1]
+                nf = n.next_functions
+                if i < len(nf):
+                    stack[-1] = (n, i + 1)
+                    e = nf[i]
+                    if e is not None:
+                        c = e[0]
+                        deps[c] = deps.get(c, 0) + 1
+                        if c not in seen:
+                            seen.add(c)
+                            stack.append((c, 0))
+                else:
+                    stack.pop()
+                    post.append(n)
+            needed = set()
+            for n in post:
+                for e in n.next_functions:
+                    if e is not None and (e[0] in capture or e[0] in needed):
+                        needed.add(n)
+                        break
+        buf: dict = {}
+        for (n, nr), g in zip(roots, grads):
+            _add_to(buf, n, nr, g)
+        handed = {id(g._version) for g in grads}
+        ready = [n for n in root_nodes if not deps.get(n)]
+        prev = STATE.grad_enabled
+        STATE.grad_enabled = bool(create)
+        try:
+            while ready:
+                n = ready.pop()
+                gs = buf.pop(n, None) or [None]
+                if n._pre_hooks is not None:
+                    gs = _run_pre_hooks(n, gs)
+                if n.__class__ is AccumulateGrad:
+                    t = n.variable
+                    m = t._ag
+                    g = gs[0]
+                    if m is not None and m.hooks is not None and m.hooks.hooks and \
+                            g is not None:
+                        for h in list(m.hooks.hooks):
+                            r = h(g)
+                            if r is not None:
+                                g = r
+                    if capture is not None:
+                        for _nr, i in capture.get(n, ()):
+                            captured[i] = g
+                    elif g is not None:
+                        self._accumulate(t, g, create, handed)
+                    continue
+                refs = n._out_refs
+                if refs is not None:
+                    _retain(n, refs, gs, create, handed)
+                if capture is not None:
+                    cap = capture.get(n)
+                    if cap is not None:
+                        for nr, i in cap:
+                            captured[i] = gs[nr] if nr < len(gs) else None
+                    run = n in needed
+                else:
+                    run = True
+                outg = None
+                if run and any(g is not None for g in gs):
+                    if n._freed:
+                        raise RuntimeError(FREED_MSG)
+                    outg = self._apply(n, gs)
+                    if not keep:
+                        n._freed = n._had_saved
+                        n._saved = None
+                        n._out = None
+                for i, e in enumerate(n.next_functions):
+                    if e is None:
+                        continue
+                    c = e[0]
+                    if outg is not None:
+                        g = outg[i]
+                        if g is not None:
+                            _add_to(buf, c, e[1], g)
+                    d = deps[c] - 1
+                    deps[c] = d
+                    if not d:
+                        ready.append(c)
+        finally:
+            STATE.grad_enabled = prev
+        return captured
+
+    def _apply(self, n, gs):
+        rule = n._rule
+        refs = n._out_refs
+        if refs.__class__ is tuple:
+            gs = list(gs) + [None] * (len(refs) - len(gs))
+            g = tuple(gs)
+        else:
+            g = gs[0]
+        res = rule.fn(n, g)
+        if res.__class__ is not tuple and res.__class__ is not list:
+            res = (res,)
+        out = []
+        for r, need, meta in zip(res, n.needs, n.shapes):
+            if r is None or not need:
+                out.append(None)
+                continue
+            shape, dt, cls, dev = meta
+            if r._data.shape != shape:
+                r = fit_shape(r, shape)
+            if r._dtype is not dt:
+                if dt.kind != "c" and r._dtype.kind == "c":
+                    r = r.real
+                if r._dtype is not dt:
+                    r = r.astype(dt)
+            if r._device is not dev:
+                r = r.to_device(dev)
+            if r.__class__ is not cls and r._ag is None:
+                r = X.wrap(cls, r._data, r._device, r._version, r._dtype)
+            out.append(r)
+        if STATE.anomaly:
+            from ._anomaly import check_node
+            check_node(n, out)
+        if n._hooks is not None:
+            for h in list(n._hooks):
+                r = h(tuple(out), tuple(gs))
+                if r is not None:
+                    out = list(r)
+        return out
+
+    def _accumulate(self, t, g, create, handed):
+        m = t._ag
+        if m is None:
+            return
+        if g._data.shape != t.shape:
+            g = fit_shape(g, t.shape)
+        if g._dtype is not t._dtype:
+            g = g.astype(t._dtype)
+        if not create and g._ag is not None:
+            g = g.detach()
+        if m.grad is None:
+            if not create and (id(g._version) in handed or not g.is_contiguous()):
+                g = g.copy()
+            m.grad = g
+        else:
+            old = m.grad
+            if create:
+                m.grad = old + g
+            else:
+                m.grad = (old.detach() if old._ag is not None else old) + g
+        handed.add(id(m.grad._version))
+
+
+def _add_to(buf, n, nr, g):
+    b = buf.get(n)
+    if b is None:
+        b = buf[n] = [None] * (nr + 1)
+    elif len(b) <= nr:
+        b.extend([None] * (nr + 1 - len(b)))
+    old = b[nr]
+    b[nr] = g if old is None else old + g
+
+
+def _run_pre_hooks(n, gs):
+    gs = list(gs)
+    for nr, hooks in n._pre_hooks.items():
+        if nr < 0:
+            continue
+        if nr < len(gs) and gs[nr] is not None:
+            for h in list(hooks):
+                r = h(gs[nr])
+                if r is not None:
+                    gs[nr] = r
+    for h in list(n._pre_hooks.get(-1, ())):
+        r = h(tuple(gs))
+        if r is not None:
+            gs = list(r)
+    return gs
+
+
+def _retain(n, refs, gs, create, handed):
+    if refs.__class__ is not tuple:
+        refs = (refs,)
+    for nr, ref in enumerate(refs):
+        m = None if ref is None else ref()
+        if m is None or not m.retains_grad or nr >= len(gs) or gs[nr] is None:
+            continue
+        g = gs[nr]
+        if not create:
+            g = g.detach() if g._ag is not None else g
+        if m.grad is None:
+            m.grad = g.copy() if not create else g
+        else:
+            m.grad = m.grad + g
+        handed.add(id(m.grad._version))
+
+
+def _as_tuple(x):
+    if isinstance(x, Tensor) or x is None:
+        return (x,)
+    return tuple(x)
+
+
+ENGINE = Engine()

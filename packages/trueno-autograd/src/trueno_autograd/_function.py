@@ -1,0 +1,127 @@
+"""Custom autograd functions (``torch.autograd.Function``): a forward and a backward written
+by the user, recorded as one node."""
+
+from __future__ import annotations
+
+from trueno import _dispatch as X
+from trueno._grad_mode import no_grad
+from trueno._tensor import Tensor
+
+from ._graph import FREED_MSG, Rule
+
+__all__ = ["Function", "FunctionCtx"]
+
+
+class FunctionCtx:
+    """The ``ctx`` a custom Function's forward and backward share."""
+
+    def __init__(self):
+        self._saved = ()
+        self._versions = ()
+        self._freed = False
+        self.needs_input_grad = ()
+        self.materialize_grads = True
+        self.non_differentiable = ()
+
+    def save_for_backward(self, *tensors) -> None:
+        self._saved = tensors
+        self._versions = tuple(t._version[0] if isinstance(t, Tensor) else 0 for t in tensors)
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            raise RuntimeError(FREED_MSG)
+        for t, v in zip(self._saved, self._versions):
+            if isinstance(t, Tensor) and t._version[0] != v:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: [{t._dtype.name} {list(t.shape)}] is at version "
+                    f"{t._version[0]}; expected version {v} instead.")
+        return self._saved
+
+    def mark_dirty(self, *tensors) -> None:
+        pass
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        self.non_differentiable = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self.materialize_grads = bool(value)
+
+
+class Function:
+    """Base class of custom differentiable functions.
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> class Square(tn.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x
+    ...     @staticmethod
+    ...     def backward(ctx, g):
+    ...         (x,) = ctx.saved_tensors
+    ...         return 2 * x * g
+    >>> x = tn.asarray([3.0]).requires_grad_()
+    >>> Square.apply(x).sum().backward()
+    >>> x.grad.tolist()
+    [6.0]
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("a Function subclass must define backward(ctx, ...)")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = FunctionCtx()
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._ag is not None for a in args)
+        with no_grad():
+            out = cls.forward(ctx, *args, **kwargs)
+        st = X.STATE
+        if not (st.grad_enabled and any(ctx.needs_input_grad)) or st.autograd is None:
+            return out
+        outs = out if isinstance(out, tuple) else (out,)
+        fixed = []
+        for o in outs:
+            if isinstance(o, Tensor) and (o._ag is not None or any(o is a for a in args)):
+                o = o.detach()  # never rewrite the history of an input
+            fixed.append(o)
+        # a saved output would make a cycle (output -> node -> ctx -> output)
+        ctx._saved = tuple(s.detach() if isinstance(s, Tensor) and
+                           any(s is o for o in outs) else s for s in ctx._saved)
+        tens = tuple(o for o in fixed if isinstance(o, Tensor) and o._dtype.kind in "fc"
+                     and not any(o is n for n in ctx.non_differentiable))
+        n_out = len(tens)
+
+        def fn(node, g):
+            gs = g if n_out > 1 else (g,)
+            if ctx.materialize_grads:
+                from trueno import zeros_like
+                gs = tuple(zeros_like(t) if gi is None else gi for t, gi in zip(tens, gs))
+            res = cls.backward(ctx, *gs)
+            res = res if isinstance(res, tuple) else (res,)
+            if len(res) < len(args):
+                res = res + (None,) * (len(args) - len(res))
+            if not node._freed and not _keep_graph():
+                pass
+            return tuple(r if isinstance(r, Tensor) or r is None else None for r in res)
+
+        if tens:
+            from ._engine import ENGINE
+            inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
+            ENGINE.record_custom(f"{cls.__name__}", Rule(fn, "none", False,
+                                                        f"{cls.__name__}Backward"),
+                                 inputs, {}, tens if n_out > 1 else tens[0])
+        result = tuple(fixed)
+        return result if isinstance(out, tuple) else result[0]
+
+
+def _keep_graph() -> bool:
+    return True

@@ -1,0 +1,215 @@
+"""Graph nodes: one node per recorded op, named like PyTorch's (``MulBackward0``, ...).
+
+A node holds the edges to the nodes that made its inputs (``next_functions``), the rule that
+turns the gradient of its output(s) into gradients of its inputs, and the tensors that rule
+needs ("saved tensors"). Saved tensors remember the version counter of their storage at save
+time, so that an in-place change made after the forward is caught in backward.
+
+No reference cycle: a tensor points to its node, a node points to the nodes of its inputs and
+to saved *inputs*; a saved *output* is kept as a detached tensor (no ``_ag``) and outputs are
+referenced weakly.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from trueno import _dispatch as X
+from trueno._tensor import AutogradMeta
+
+__all__ = ["Node", "AccumulateGrad", "Rule", "RemovableHandle", "node_class", "FREED_MSG"]
+
+FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+_seq = itertools.count()
+
+
+class Rule:
+    """A derivative rule: ``fn(ctx, grad_output) -> grads per input`` and what it saves.
+
+    Parameters
+    ----------
+    fn : called with the node (``ctx.inputs``, ``ctx.output``, ``ctx.params``, ``ctx.needs``,
+        ``ctx.shapes``) and the output gradient (a tuple for ops with several outputs).
+        Returns one gradient (or None) per input; broadcast dims and dtype are fixed by the
+        engine.
+    save : which inputs to save: "all", "none", or a function ``needs -> tuple[bool]``.
+    save_output : whether the rule reads ``ctx.output``.
+    name : the node class name (PyTorch's, e.g. ``"MulBackward0"``).
+    """
+
+    __slots__ = ("fn", "save", "save_output", "name")
+
+    def __init__(self, fn, save="all", save_output=False, name=None):
+        self.fn = fn
+        self.save = save
+        self.save_output = save_output
+        self.name = name
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` takes the hook out again."""
+
+    __slots__ = ("_list", "_hook")
+
+    def __init__(self, lst, hook):
+        self._list = lst
+        self._hook = hook
+
+    def remove(self) -> None:
+        try:
+            self._list.remove(self._hook)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class Node:
+    """A recorded op in the graph. Subclasses are made per op with PyTorch's names."""
+
+    __slots__ = ("next_functions", "_rule", "params", "needs", "shapes", "_saved", "_versions",
+                 "_out", "_out_version", "_out_refs", "_pre_hooks", "_hooks", "_trace",
+                 "_freed", "_op", "_seq", "_metadata", "_had_saved", "__weakref__")
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    @property
+    def metadata(self) -> dict:
+        try:
+            return self._metadata
+        except AttributeError:
+            self._metadata = {}
+            return self._metadata
+
+    # -- what rules read ----------------------------------------------------------------------
+    @property
+    def inputs(self):
+        """The saved inputs (None where not saved); raises if one was changed in place."""
+        if self._freed:
+            raise RuntimeError(FREED_MSG)
+        saved = self._saved
+        if saved is None:
+            return ()
+        for t, v in zip(saved, self._versions):
+            if t is not None and t._version[0] != v:
+                raise RuntimeError(_version_msg(self, t, v))
+        return saved
+
+    @property
+    def output(self):
+        """The saved output; re-attached to this node when building a graph of the backward."""
+        if self._freed:
+            raise RuntimeError(FREED_MSG)
+        out = self._out
+        if out is None:
+            return None
+        if isinstance(out, tuple):
+            return tuple(self._unpack_out(o, v, i)
+                         for i, (o, v) in enumerate(zip(out, self._out_version)))
+        return self._unpack_out(out, self._out_version, 0)
+
+    def _unpack_out(self, o, v, i):
+        if o._version[0] != v:
+            raise RuntimeError(_version_msg(self, o, v, f"output {i} of {self.name()}"))
+        if X.STATE.grad_enabled:
+            t = X.wrap(o.__class__, o._data, o._device, o._version, o._dtype)
+            m = AutogradMeta(True, self)
+            m.output_nr = i
+            t._ag = m
+            return t
+        return o
+
+    # -- hooks (PyTorch's Node.register_hook / register_prehook) ------------------------------
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node computed its gradients."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node; it may return replacement gradients."""
+        return self._add_pre_hook(-1, fn)
+
+    def _add_pre_hook(self, nr, fn):
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        lst = self._pre_hooks.setdefault(nr, [])
+        lst.append(fn)
+        return RemovableHandle(lst, fn)
+
+
+def _describe(t) -> str:
+    return f"[{type(t).__name__} {t._dtype.name} {list(t.shape)}]"
+
+
+def _version_msg(node, t, expected, which=None) -> str:
+    if which is None:
+        m = t._ag
+        if m is not None and m.grad_fn is not None:
+            which = f"output {m.output_nr} of {m.grad_fn.name()}"
+    where = f", which is {which}," if which else ""
+    return ("one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: {_describe(t)}{where} is at version {t._version[0]}; expected "
+            f"version {expected} instead. (needed by {node.name()} for the forward op "
+            f"'{node._op}'.) Hint: the forward computation used this tensor before it was "
+            "changed in place; use an out-of-place op (x = x + y) or .clone() it first.")
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor: adds the incoming gradient into ``leaf.grad``."""
+
+    __slots__ = ("variable",)
+
+
+_CLASSES: dict[str, type] = {}
+
+
+def node_class(name: str) -> type:
+    """The node subclass called ``name`` (one per name, made on first use)."""
+    cls = _CLASSES.get(name)
+    if cls is None:
+        cls = type(name, (Node,), {"__slots__": ()})
+        cls.__module__ = "trueno_autograd"
+        _CLASSES[name] = cls
+    return cls
+
+
+def new_node(cls, op_name):
+    n = object.__new__(cls)
+    n._freed = False
+    n._pre_hooks = None
+    n._hooks = None
+    n._trace = None
+    n._op = op_name
+    n._seq = next(_seq)
+    n._had_saved = False
+    n._saved = None
+    n._out = None
+    return n
+
+
+def make_accumulate(t):
+    n = new_node(AccumulateGrad, "leaf")
+    n.next_functions = ()
+    n.variable = t
+    n.params = None
+    n.needs = ()
+    n.shapes = ()
+    n._rule = None
+    n._out_refs = None
+    return n

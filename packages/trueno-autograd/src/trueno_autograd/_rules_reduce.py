@@ -1,0 +1,197 @@
+"""Derivative rules of reductions, scans and the fused composites (softmax, log_softmax,
+layer_norm), in trueno ops."""
+
+from __future__ import annotations
+
+import math
+
+import trueno as tn
+from trueno import _dispatch as X
+
+from ._graph import Rule
+
+__all__ = ["RULES"]
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(name, save="all", save_output=False, node=None):
+    def deco(fn):
+        RULES[name] = Rule(fn, save, save_output, node)
+        return fn
+    return deco
+
+
+def _kshape(ctx):
+    """The input shape with reduced axes set to 1 (the keepdims shape)."""
+    shape = ctx.shapes[0][0]
+    axis = ctx.params["axis"]
+    return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+def _keep(t, ctx):
+    """A reduced tensor (grad or output) reshaped to the keepdims shape."""
+    if ctx.params.get("keepdims"):
+        return t
+    return t._reshape(_kshape(ctx))
+
+
+def _count(ctx):
+    shape = ctx.shapes[0][0]
+    return math.prod(shape[a] for a in ctx.params["axis"])
+
+
+@rule("sum", save="none")
+def _sum(ctx, g):
+    return (_keep(g, ctx).expand_to(ctx.shapes[0][0]),)
+
+
+@rule("mean", save="none")
+def _mean(ctx, g):
+    n = _count(ctx)
+    return ((_keep(g, ctx) / max(n, 1)).expand_to(ctx.shapes[0][0]),)
+
+
+@rule("prod", save_output=True)
+def _prod(ctx, g):
+    x = ctx.inputs[0]
+    y = _keep(ctx.output, ctx)
+    # NOTE: divides by x; an input with zeros gets nan/inf (PyTorch special-cases zeros).
+    return (_keep(g, ctx) * (y / x).conj(),)
+
+
+def _centered(ctx):
+    x = ctx.inputs[0]
+    return x - tn.mean(x, axis=ctx.params["axis"], keepdims=True)
+
+
+@rule("var")
+def _var(ctx, g):
+    dof = max(_count(ctx) - ctx.params.get("correction", 0.0), 0)
+    return (_keep(g, ctx) * (2.0 / dof) * _centered(ctx),)
+
+
+@rule("std", save_output=True)
+def _std(ctx, g):
+    dof = max(_count(ctx) - ctx.params.get("correction", 0.0), 0)
+    y = _keep(ctx.output, ctx)
+    return (_keep(g, ctx) * _centered(ctx) / (y * dof),)
+
+
+def _extreme(ctx, g, y):
+    """Gradient of max/min: shared evenly among the elements equal to the result."""
+    x = ctx.inputs[0]
+    mask = x == y
+    count = tn.sum(mask, axis=ctx.params["axis"], keepdims=True)
+    return tn.where(mask, _keep(g, ctx) / count, 0.0)
+
+
+@rule("max", save_output=True, node="MaxBackward1")
+def _max(ctx, g):
+    return (_extreme(ctx, g, _keep(ctx.output, ctx)),)
+
+
+@rule("min", save_output=True, node="MinBackward1")
+def _min(ctx, g):
+    return (_extreme(ctx, g, _keep(ctx.output, ctx)),)
+
+
+@rule("logsumexp", save_output=True)
+def _logsumexp(ctx, g):
+    x = ctx.inputs[0]
+    return (_keep(g, ctx) * tn.exp(x - _keep(ctx.output, ctx)),)
+
+
+@rule("vector_norm", save_output=True, node="LinalgVectorNormBackward0")
+def _vector_norm(ctx, g):
+    x = ctx.inputs[0]
+    p = float(ctx.params.get("ord", 2.0))
+    y = _keep(ctx.output, ctx)
+    gk = _keep(g, ctx)
+    if p == 0:
+        return (x * 0.0,)
+    if math.isinf(p):
+        ax = tn.abs(x)
+        mask = ax == y
+        count = tn.sum(mask, axis=ctx.params["axis"], keepdims=True)
+        return (tn.where(mask, gk * _sgn(x) / count, 0.0),)
+    if p == 2:
+        return (tn.where(y == 0, 0.0, gk * x / y),)
+    if p == 1:
+        return (gk * _sgn(x),)
+    ax = tn.abs(x)
+    return (tn.where(y == 0, 0.0, gk * _sgn(x) * tn.pow(ax, p - 1.0) / tn.pow(y, p - 1.0)),)
+
+
+def _sgn(x):
+    if x._dtype.kind == "c":
+        a = tn.abs(x)
+        return tn.where(a == 0, 0.0, x / a)
+    return tn.sign(x)
+
+
+def _flip(t, axis):
+    return t[(slice(None),) * axis + (slice(None, None, -1),)]
+
+
+def _rev_cumsum(t, axis):
+    return _flip(tn.cumsum(_flip(t, axis), axis=axis), axis)
+
+
+@rule("cumsum", save="none")
+def _cumsum(ctx, g):
+    return (_rev_cumsum(g, ctx.params["axis"]),)
+
+
+@rule("cumprod", save_output=True)
+def _cumprod(ctx, g):
+    x = ctx.inputs[0]
+    # NOTE: divides by x, as prod's rule does; inputs with zeros get nan/inf.
+    return (_rev_cumsum(g * ctx.output.conj(), ctx.params["axis"]) / x.conj(),)
+
+
+@rule("softmax", save="none", save_output=True, node="SoftmaxBackward0")
+def _softmax(ctx, g):
+    y = ctx.output
+    gy = g * y
+    return (gy - y * tn.sum(gy, axis=ctx.params["axis"], keepdims=True),)
+
+
+@rule("log_softmax", save="none", save_output=True, node="LogSoftmaxBackward0")
+def _log_softmax(ctx, g):
+    y = ctx.output
+    return (g - tn.exp(y) * tn.sum(g, axis=ctx.params["axis"], keepdims=True),)
+
+
+def _param_tensor(ctx, i, name, like):
+    """Weight or bias of layer_norm: the tensor input if given, else the raw param array."""
+    ins = ctx.inputs
+    if len(ins) > i and ins[i] is not None:
+        return ins[i]
+    d = ctx.params.get(name)
+    if d is None:
+        return None
+    return X.wrap(like.__class__, d, like._device)
+
+
+@rule("layer_norm", node="NativeLayerNormBackward0")
+def _layer_norm(ctx, g):
+    x = ctx.inputs[0]
+    nd = ctx.params["normalized_ndim"]
+    eps = ctx.params.get("eps", 1e-5)
+    axes = tuple(range(x.ndim - nd, x.ndim))
+    mu = tn.mean(x, axis=axes, keepdims=True)
+    xc = x - mu
+    var = tn.mean(xc * xc, axis=axes, keepdims=True)
+    rstd = 1.0 / tn.sqrt(var + eps)
+    xhat = xc * rstd
+    w = _param_tensor(ctx, 1, "weight", x)
+    gxh = g * w if w is not None else g
+    gx = None
+    if ctx.needs[0]:
+        gx = rstd * (gxh - tn.mean(gxh, axis=axes, keepdims=True)
+                     - xhat * tn.mean(gxh * xhat, axis=axes, keepdims=True))
+    needs = ctx.needs
+    gw = g * xhat if len(needs) > 1 and needs[1] else None
+    gb = g if len(needs) > 2 and needs[2] else None
+    return (gx, gw, gb)[:len(needs)]

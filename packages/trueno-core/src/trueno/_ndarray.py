@@ -151,3 +151,7 @@ class ndarray(Tensor):
 
     def tobytes(self) -> bytes:
         return self._host().tobytes()
+
+    def tofile(self, fid, sep="", format="%s") -> None:  # noqa: A002
+        from ._io import tofile
+        tofile(self, fid, sep, format)

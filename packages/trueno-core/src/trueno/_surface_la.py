@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from ._einsum import einsum, einsum_path
+from ._io import (
+    NpzFile, fromfile, genfromtxt, load, save, savetxt, savez, savez_compressed, loadtxt,
+)
 from .linalg import kron
 from .linalg import np_cross as cross
 
@@ -16,4 +19,6 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return Rd.sum(x.diagonal(offset, axis1, axis2), axis=-1, dtype=dtype)
 
 
-__all__: list[str] = ["kron", "cross", "trace", "einsum", "einsum_path"]
+__all__: list[str] = ["kron", "cross", "trace", "einsum", "einsum_path", "save", "load",
+                      "savez", "savez_compressed", "NpzFile", "savetxt", "loadtxt",
+                      "genfromtxt", "fromfile"]

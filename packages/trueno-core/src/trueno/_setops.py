@@ -40,8 +40,6 @@ def _unique4(x, axis=None, equal_nan=True):
     x = as_t(x)
     if axis is not None:
         axis = normalize_axis(axis, x.ndim)
-    elif x.ndim == 0:
-        x = x._reshape((1,))
     return call("unique_all", (x,), {"axis": axis, "equal_nan": equal_nan})
 
 
@@ -178,7 +176,7 @@ def _kth(kth, n):
     if ks.dtype.kind not in "iu":
         raise TypeError("partition: kth must be an integer or a sequence of integers")
     for k in ks.ravel():
-        if not -n <= k < n:
+        if n and not -n <= k < n:
             raise ShapeError(f"partition: kth(={k}) out of bounds ({n})")
     return ks.tolist()
 
@@ -227,7 +225,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):  # noqa: A0
 def count_nonzero(a, axis=None, *, keepdims=False):
     """Number of non-zero values (an int64 array, 0-d when ``axis`` is None)."""
     x = as_t(a)
-    axes = normalize_axes(axis, x.ndim) if axis is not None else None
+    # Note: NumPy accepts axis 0 / -1 for a 0-d array here; so does this.
+    axes = normalize_axes(axis, x.ndim) if axis is not None and x.ndim else None
     return call("count_nonzero", (x,), {"axis": axes, "keepdims": bool(keepdims)})
 
 

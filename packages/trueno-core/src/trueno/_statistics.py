@@ -35,8 +35,8 @@ __all__ = [
 
 
 def _axes(x, axis):
-    if axis is None:
-        return None
+    if axis is None or x.ndim == 0:  # NumPy accepts axis 0 / -1 for a 0-d array here
+        return axis
     return normalize_axes(axis, x.ndim)
 
 
@@ -46,8 +46,6 @@ def _host(v):
 
 def _nanred(name, a, axis, keepdims, **kw):
     x = as_t(a)
-    if x._dtype.kind == "b" and name in ("nanvar", "nanstd", "nanmean"):
-        x = x.astype(D.float64)
     return call(name, (x,), {"axis": _axes(x, axis), "keepdims": bool(keepdims), **kw})
 
 
@@ -103,9 +101,9 @@ def nanmin(a, axis=None, out=None, keepdims=False):
 
 def _nanarg(name, a, axis, keepdims):
     x = as_t(a)
-    if x.numel() == 0:
+    ax = None if axis is None or x.ndim == 0 else normalize_axis(axis, x.ndim)
+    if x.numel() == 0 and (ax is None or x.shape[ax] == 0):
         raise ValueError(f"attempt to get {name} of an empty sequence")
-    ax = None if axis is None else normalize_axis(axis, x.ndim)
     h = x._host()
     if h.dtype.kind in "fc":
         nan = np.isnan(h)
@@ -164,14 +162,14 @@ def _quant(name, a, q, axis, method, keepdims, weights, scale=1.0):
         raise DTypeError(f"{name}: complex inputs are not supported")
     if method not in _METHODS:
         raise ValueError(f"{name}: method must be one of {_METHODS}, not {method!r}")
-    qh = np.asarray(_host(q))
+    q = _host(q)
+    qh = np.asarray(q)
     if qh.dtype.kind not in "iufb":
         raise TypeError(f"{name}: q must be real numbers")
-    qh = qh / scale if scale != 1.0 else qh
-    if qh.size and (np.min(qh) < 0 or np.max(qh) > 1):
-        lim = "[0, 100]" if scale != 1.0 else "[0, 1]"
-        raise ValueError(f"{name}: q must be in the range {lim}")
-    params = {"q": qh, "axis": _axes(x, axis), "method": method, "keepdims": bool(keepdims)}
+    if qh.size and (np.min(qh) < 0 or np.max(qh) > scale):
+        raise ValueError(f"{name}: q must be in the range [0, {scale:g}]")
+    params = {"q": q, "axis": _axes(x, axis), "method": method, "keepdims": bool(keepdims),
+              "percent": scale != 1.0}
     if weights is not None:
         params["weights"] = _host(weights)
     kname = "nanquantile" if name.startswith("nan") else "quantile"
@@ -253,9 +251,10 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
 def ptp(a, axis=None, out=None, keepdims=False):
     """Range of values (maximum minus minimum) along ``axis``."""
     x = as_t(a)
+    hi, lo = _max(x, axis, keepdims=keepdims), _min(x, axis, keepdims=keepdims)
     if x._dtype is D.bool_:
         raise DTypeError("ptp: boolean inputs are not supported (no subtraction)")
-    return _max(x, axis, keepdims=keepdims) - _min(x, axis, keepdims=keepdims)
+    return hi - lo
 
 
 def _bins_param(bins):
@@ -339,11 +338,19 @@ def ediff1d(ary, to_end=None, to_begin=None):
     x = as_t(ary)._reshape((-1,))
     d = x[1:] - x[:-1]
     seq = []
+
+    def end(v, which):
+        t = as_t(v, x)._reshape((-1,))
+        if not D.can_cast(t._dtype, x._dtype, "same_kind"):
+            raise DTypeError(f"ediff1d: dtype of `{which}` ({t._dtype.name}) must be "
+                             f"compatible with input `ary` ({x._dtype.name}) under the "
+                             f"`same_kind` rule")
+        return t.astype(x._dtype, copy=False)
     if to_begin is not None:
-        seq.append(as_t(to_begin, x)._reshape((-1,)).astype(x._dtype, copy=False))
+        seq.append(end(to_begin, "to_begin"))
     seq.append(d)
     if to_end is not None:
-        seq.append(as_t(to_end, x)._reshape((-1,)).astype(x._dtype, copy=False))
+        seq.append(end(to_end, "to_end"))
     return concat(seq) if len(seq) > 1 else d
 
 
@@ -392,7 +399,7 @@ def round(x, /, decimals=0, out=None):  # noqa: A001
     """Round half to even; ``decimals`` is NumPy's extension of the Array API function."""
     from ._elementwise import round as _round
     x = as_t(x)
-    if decimals == 0:
+    if decimals == 0 and x._dtype is not D.bool_:
         return _round(x)
     return around(x, decimals)
 
@@ -455,8 +462,8 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
             d = diff(tx, axis=ax)
     pre = (slice(None),) * ax
     s1, s2 = ty[pre + (slice(1, None),)], ty[pre + (slice(None, -1),)]
-    if ty._dtype is D.bool_:
-        s1, s2 = s1.astype(D.int64), s2.astype(D.int64)
+    if ty._dtype is D.bool_:  # NumPy adds booleans with logical or
+        return _sum(d * (s1 | s2) / 2.0, axis=ax)
     return _sum(d * (s1 + s2) / 2.0, axis=ax)
 
 

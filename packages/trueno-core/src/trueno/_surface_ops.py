@@ -10,8 +10,11 @@ other ops (``flip``, ``hstack``, ``nansum``, ...) have no row.
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import _dispatch as X
 from ._creation import asarray
+from ._errors import AxisError
 from ._optable import OPS, Op, add_op
 from ._tensor import Tensor
 
@@ -56,5 +59,8 @@ def call(name, tensors, params=None, dtype=None):
     for t in tensors[1:]:
         if t._device is not x0._device:
             X.check_device(name, x0, t)
-    return X.run(OPS[name], tuple(tensors), tuple(t._data for t in tensors), params or {},
-                 x0.__class__, x0._device, dtype or x0._dtype)
+    try:
+        return X.run(OPS[name], tuple(tensors), tuple(t._data for t in tensors),
+                     params or {}, x0.__class__, x0._device, dtype or x0._dtype)
+    except np.exceptions.AxisError as exc:  # from a NumPy-based kernel
+        raise AxisError(f"{name}: {exc}") from None

@@ -108,14 +108,15 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002
     return np.histogram_bin_edges(a, bins=bins, range=range, weights=weights)
 
 
-def quantile(x, q, axis=None, method="linear", keepdims=False, weights=None):
-    return np.asarray(np.quantile(x, q, axis=axis, method=method, keepdims=keepdims,
-                                  weights=weights))
+def quantile(x, q, axis=None, method="linear", keepdims=False, weights=None, percent=False):
+    fn = np.percentile if percent else np.quantile
+    return np.asarray(fn(x, q, axis=axis, method=method, keepdims=keepdims, weights=weights))
 
 
-def nanquantile(x, q, axis=None, method="linear", keepdims=False, weights=None):
-    return np.asarray(np.nanquantile(x, q, axis=axis, method=method, keepdims=keepdims,
-                                     weights=weights))
+def nanquantile(x, q, axis=None, method="linear", keepdims=False, weights=None,
+                percent=False):
+    fn = np.nanpercentile if percent else np.nanquantile
+    return np.asarray(fn(x, q, axis=axis, method=method, keepdims=keepdims, weights=weights))
 
 
 def nanargmax(x, axis=None, keepdims=False):

@@ -1,0 +1,299 @@
+"""Searching, sets, counting and statistics: trueno vs NumPy, plus hypothesis invariants of
+sort and unique.
+
+One table of calls runs over dtypes x layouts (0-d, empty, transposed, negative-stride views;
+float inputs carry NaNs). Where NumPy raises, trueno must raise an error of the same kind.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import assert_close, builtin_base, sample
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import trueno as tn
+
+DTYPES = ["bool", "int32", "uint8", "float32", "float64"]
+LAYOUTS = {
+    "0d": ((), lambda a: a),
+    "1d": ((7,), lambda a: a),
+    "2d": ((3, 4), lambda a: a),
+    "3d": ((2, 3, 4), lambda a: a),
+    "empty": ((0, 3), lambda a: a),
+    "transposed": ((4, 3), lambda a: a.T),
+    "neg_step": ((6, 4), lambda a: a[::-2]),
+}
+
+
+def compare(got, want, msg=""):
+    if isinstance(want, (tuple, list)):
+        assert isinstance(got, (tuple, list)), f"{msg}: expected a sequence, got {type(got)}"
+        assert len(got) == len(want), f"{msg}: {len(got)} results, NumPy has {len(want)}"
+        for g, w in zip(got, want):
+            compare(g, w, msg)
+        return
+    if isinstance(want, (bool, int, float)) and not isinstance(want, np.generic):
+        assert got == want and type(got) is type(want), f"{msg}: {got!r} != {want!r}"
+        return
+    assert_close(got, want, msg=msg)
+
+
+def _by_value(r):
+    """An Array API ``unique_*`` result (order unspecified) in sorted order, as NumPy arrays."""
+    if not isinstance(r, tuple):
+        return np.sort(np.asarray(r))
+    d = {k: np.asarray(v) for k, v in r._asdict().items()}
+    keys = (d["indices"], d["values"]) if "indices" in d else (d["values"],)
+    order = np.lexsort(keys)  # NaNs (distinct here) last, ordered by first index
+    # the inverse is compared through the values it picks, which do not depend on the order
+    return type(r)(**{k: (d["values"][v] if k == "inverse_indices" else v[order])
+                      for k, v in d.items()})
+
+
+def run_case(fname, build, kw, a_np, a_tn, msg, tn_name=None):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            want = getattr(np, fname)(*build(np, a_np), **kw)
+        except Exception as exc:  # trueno must raise the same built-in kind
+            with pytest.raises(builtin_base(type(exc))):
+                getattr(tn, tn_name or fname)(*build(tn, a_tn), **kw)
+            return
+        got = getattr(tn, tn_name or fname)(*build(tn, a_tn), **kw)
+    if fname.startswith("unique_"):
+        got, want = _by_value(got), _by_value(want)
+        got = type(got)(*(tn.asarray(g) for g in got)) if isinstance(got, tuple) else \
+            tn.asarray(got)
+    compare(got, want, msg)
+
+
+def one(xp, a):
+    return (a,)
+
+
+def flat(xp, a):
+    return xp.ravel(a)
+
+
+CASES = [
+    # sets and searching
+    ("unique", one, {}),
+    ("unique", one, {"return_index": True, "return_inverse": True, "return_counts": True}),
+    ("unique", one, {"axis": 0}), ("unique", one, {"return_counts": True, "axis": -1}),
+    ("unique", one, {"equal_nan": False}),
+    ("unique_all", one, {}), ("unique_counts", one, {}), ("unique_inverse", one, {}),
+    ("unique_values", one, {}),
+    ("isin", lambda xp, a: (a, xp.asarray([0, 1, 3])), {}),
+    ("isin", lambda xp, a: (a, xp.asarray([1])), {"invert": True}),
+    ("intersect1d", lambda xp, a: (a, xp.asarray([1, 2, 3])), {}),
+    ("intersect1d", lambda xp, a: (a, xp.asarray([3, 1, 0])), {"return_indices": True}),
+    ("union1d", lambda xp, a: (a, xp.asarray([5, -1])), {}),
+    ("setdiff1d", lambda xp, a: (a, xp.asarray([1])), {}),
+    ("setxor1d", lambda xp, a: (a, xp.asarray([0, 2])), {}),
+    ("searchsorted", lambda xp, a: (xp.sort(flat(xp, a)), a), {}),
+    ("searchsorted", lambda xp, a: (xp.sort(flat(xp, a)), a), {"side": "right"}),
+    ("searchsorted", lambda xp, a: (flat(xp, a), xp.asarray([1, 2])),
+     {"sorter": None}),
+    ("partition", lambda xp, a: (a, 1), {}), ("partition", lambda xp, a: (a, (0, -1)), {}),
+    ("partition", lambda xp, a: (a, 0), {"axis": None}),
+    ("argpartition", lambda xp, a: (a, 1), {}),
+    ("count_nonzero", one, {}), ("count_nonzero", one, {"axis": 0}),
+    ("count_nonzero", one, {"axis": -1, "keepdims": True}),
+    ("digitize", lambda xp, a: (a, xp.asarray([0.0, 1.0, 2.5])), {}),
+    ("digitize", lambda xp, a: (a, xp.asarray([3.0, 1.0, 0.0])), {"right": True}),
+    # NaN-aware reductions, order statistics
+    ("nansum", one, {}), ("nansum", one, {"axis": 0}), ("nanprod", one, {"axis": -1}),
+    ("nanmean", one, {}), ("nanmean", one, {"axis": 0, "keepdims": True}),
+    ("nanvar", one, {"ddof": 1}), ("nanstd", one, {"axis": -1}),
+    ("nanmax", one, {}), ("nanmin", one, {"axis": 0}),
+    ("nanargmax", one, {}), ("nanargmin", one, {"axis": -1}),
+    ("nancumsum", one, {}), ("nancumprod", one, {"axis": 0}),
+    ("nanmedian", one, {}), ("nanmedian", one, {"axis": 0}),
+    ("median", one, {}), ("median", one, {"axis": -1, "keepdims": True}),
+    ("quantile", lambda xp, a: (a, 0.3), {}),
+    ("quantile", lambda xp, a: (a, [0.1, 0.9]), {"axis": 0, "method": "nearest"}),
+    ("quantile", lambda xp, a: (a, 0.5), {"method": "midpoint", "keepdims": True}),
+    ("percentile", lambda xp, a: (a, 40), {"axis": -1}),
+    ("percentile", lambda xp, a: (a, 140), {}),
+    ("nanquantile", lambda xp, a: (a, 0.25), {}),
+    ("nanpercentile", lambda xp, a: (a, [10, 90]), {"method": "lower"}),
+    ("average", one, {}), ("average", one, {"axis": 0, "returned": True}),
+    ("average", lambda xp, a: (a, -1, xp.linspace(1.0, 2.0, a.shape[-1] if a.ndim else 1)),
+     {}),
+    ("cov", one, {}), ("cov", one, {"rowvar": False, "ddof": 0}), ("corrcoef", one, {}),
+    ("ptp", one, {}), ("ptp", one, {"axis": 0}),
+    # differences and numerics
+    ("diff", one, {}), ("diff", one, {"n": 2, "axis": 0}),
+    ("diff", one, {"prepend": 0, "append": 1}),
+    ("ediff1d", one, {}), ("ediff1d", one, {"to_begin": 1, "to_end": [2, 3]}),
+    ("around", lambda xp, a: (a, 1), {}), ("round", lambda xp, a: (a, -1), {}),
+    ("round", one, {}),
+    ("isclose", lambda xp, a: (a, xp.flip(a)), {}),
+    ("isclose", lambda xp, a: (a, a), {"equal_nan": True}),
+    ("allclose", lambda xp, a: (a, a), {}), ("allclose", lambda xp, a: (a, a), {"equal_nan": True}),
+    ("array_equal", lambda xp, a: (a, a), {}),
+    ("array_equal", lambda xp, a: (a, a), {"equal_nan": True}),
+    ("array_equal", lambda xp, a: (a, xp.flip(a)), {}),
+    ("array_equiv", lambda xp, a: (a, a[..., :1]), {}),
+    ("trapezoid", one, {}), ("trapezoid", one, {"dx": 0.5, "axis": 0}),
+    ("gradient", one, {}), ("gradient", one, {"axis": -1, "edge_order": 2}),
+    ("convolve", lambda xp, a: (flat(xp, a), xp.asarray([1.0, 2.0])), {}),
+    ("convolve", lambda xp, a: (flat(xp, a), xp.asarray([1, 2, 3])), {"mode": "same"}),
+    ("correlate", lambda xp, a: (flat(xp, a), xp.asarray([1.0, 0.5])), {"mode": "full"}),
+    ("interp", lambda xp, a: (a, xp.asarray([0.0, 1.0, 3.0]), xp.asarray([1.0, -1.0, 2.0])),
+     {}),
+    ("histogram", one, {}), ("histogram", one, {"bins": 3, "range": (0, 4)}),
+    ("histogram", lambda xp, a: (a, xp.asarray([0.0, 1.0, 2.5, 4.0])), {"density": True}),
+    ("histogram_bin_edges", one, {"bins": 4}),
+]
+
+
+def _data(dtype, shape):
+    base = sample(dtype, shape, rng=np.random.default_rng(3))
+    if base.dtype.kind == "f" and base.size > 2:
+        base = np.round(base)  # repeated values, so unique/partition/median see ties
+        base.flat[1] = np.nan
+        base.flat[-1] = np.nan
+    elif base.dtype.kind == "f":
+        base = np.round(base)
+    return base
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_matches_numpy(layout, dtype):
+    shape, view = LAYOUTS[layout]
+    base = _data(dtype, shape)
+    for fname, build, kw in CASES:
+        a_np, a_tn = view(base), view(tn.asarray(base.copy()))
+        run_case(fname, build, kw, a_np, a_tn, f"{fname}{kw} on {layout} {dtype}")
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int64", "uint16"])
+@pytest.mark.parametrize("weights", [False, True])
+def test_bincount(dtype, weights):
+    x = np.array([0, 3, 3, 1, 7, 0], dtype=dtype)
+    w = np.linspace(0.5, 3.0, 6) if weights else None
+    for minlength in (0, 10):
+        want = np.bincount(x, w, minlength)
+        got = tn.bincount(tn.asarray(x)[::1], None if w is None else tn.asarray(w), minlength)
+        assert_close(got, want)
+    with pytest.raises(ValueError):
+        tn.bincount(tn.asarray([1, -1]))
+    with pytest.raises(ValueError):
+        tn.bincount(tn.asarray([[1, 2]]))
+
+
+@pytest.mark.parametrize("dtype", ["int32", "float64", "float32"])
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk(dtype, largest):
+    a = np.round(sample(dtype, (4, 9), rng=np.random.default_rng(5)) / 3)
+    a = a.astype(dtype)
+    for axis in (0, 1, -1):
+        k = 3
+        order = np.argsort(-a if largest else a, axis=axis, kind="stable")
+        idx = np.take(order, np.arange(k), axis=axis)
+        r = tn.topk(tn.asarray(a), k, dim=axis, largest=largest)
+        assert_close(r.indices, idx.astype(np.int64))
+        assert_close(r.values, np.take_along_axis(a, idx, axis=axis))
+        v, i = r
+        assert v is r.values
+    with pytest.raises(ValueError):
+        tn.topk(tn.asarray(a), 10, dim=0)
+
+
+def test_array_api_unique_treats_nans_as_distinct():
+    x = tn.asarray([np.nan, 1.0, np.nan, 1.0])
+    assert tn.unique_values(x).shape == (3,)
+    r = tn.unique_all(x)
+    assert r._fields == ("values", "indices", "inverse_indices", "counts")
+    assert tn.unique(x).shape == (2,)  # NumPy's unique: equal_nan=True
+
+
+def test_errors():
+    with pytest.raises(ValueError):
+        tn.partition(tn.arange(3), 5)
+    with pytest.raises(ValueError):
+        tn.searchsorted(tn.zeros((2, 2)), 1.0)
+    with pytest.raises(ValueError):
+        tn.quantile(tn.arange(3.0), 1.5)
+    with pytest.raises(ValueError):
+        tn.histogram(tn.arange(3.0), bins=[3, 1, 2])
+    with pytest.raises(ValueError):
+        tn.interp(tn.arange(3.0), [1.0, 2.0], [1.0])
+    with pytest.raises(ValueError):
+        tn.nanargmax(tn.asarray([np.nan, np.nan]))
+    with pytest.raises(ZeroDivisionError):
+        tn.average(tn.arange(3.0), weights=tn.zeros(3))
+
+
+def test_lexsort_and_sort_complex():
+    k1 = np.array([1, 5, 1, 4, 3, 4, 4])
+    k2 = np.array([9, 4, 0, 4, 0, 2, 1])
+    assert_close(tn.lexsort((tn.asarray(k1), tn.asarray(k2))), np.lexsort((k1, k2)))
+    c = np.array([1 + 2j, 2 - 1j, 3 - 2j, 3 - 3j, 3 + 5j])
+    assert_close(tn.sort_complex(tn.asarray(c)), np.sort_complex(c))
+    assert_close(tn.sort_complex(tn.asarray([5, 3, 6, 2, 1])), np.sort_complex([5, 3, 6, 2, 1]))
+
+
+def test_ndarray_methods():
+    a = np.array([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]])
+    t = tn.asarray(a)
+    assert_close(t.ptp(), np.ptp(a))
+    assert_close(t[0].searchsorted(2.5), a[0].searchsorted(2.5))
+    assert t.partition(1) is None
+    a.partition(1)
+    assert_close(t, a)
+    assert_close(t.argpartition(0, axis=0), a.argpartition(0, axis=0))
+    assert_close(t.trace(), a.trace())
+    assert_close(t.compress([True, False], axis=0), a.compress([True, False], axis=0))
+    assert_close(t.take([0, 4]), a.take([0, 4]))
+    nz = t.nonzero()
+    for g, w in zip(nz, a.nonzero()):
+        assert_close(g, w)
+
+
+# --- hypothesis: invariants of sort and unique -------------------------------------------------
+
+_arrays = hnp.arrays(
+    dtype=st.sampled_from([np.int32, np.float64, np.uint8]),
+    shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=5),
+    elements={"allow_nan": False, "min_value": 0, "max_value": 20})
+
+
+@settings(max_examples=40, deadline=None)
+@given(_arrays, st.integers(-3, 2), st.booleans())
+def test_sort_invariants(a, axis, descending):
+    t = tn.asarray(a)
+    if not -a.ndim <= axis < a.ndim:
+        axis = -1
+    s = tn.sort(t, axis=axis, descending=descending).numpy()
+    assert s.shape == a.shape
+    d = np.diff(s.astype(np.int64), axis=axis) if a.shape[axis] > 1 else np.zeros(0)
+    assert (d <= 0).all() if descending else (d >= 0).all()
+    np.testing.assert_array_equal(np.sort(s, axis=axis), np.sort(a, axis=axis))
+    i = tn.argsort(t, axis=axis, descending=descending).numpy()
+    np.testing.assert_array_equal(np.take_along_axis(a, i, axis=axis), s)
+    if not descending:  # stable: equal to NumPy's stable argsort
+        np.testing.assert_array_equal(i, np.argsort(a, axis=axis, kind="stable"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(_arrays)
+def test_unique_invariants(a):
+    t = tn.asarray(a)
+    vals, index, inverse, counts = tn.unique(t, return_index=True, return_inverse=True,
+                                             return_counts=True)
+    v = vals.numpy()
+    assert (np.diff(v) > 0).all()
+    assert int(counts.numpy().sum()) == a.size
+    np.testing.assert_array_equal(v[inverse.numpy()].reshape(a.shape), a)
+    np.testing.assert_array_equal(a.ravel()[index.numpy()], v)
+    r = tn.unique_all(t)
+    assert r.inverse_indices.shape == a.shape
+    np.testing.assert_array_equal(r.values.numpy()[r.inverse_indices.numpy()], a)

@@ -15,7 +15,8 @@ from ._tensor import Tensor
 
 __all__ = ["Generator", "default_rng", "seed", "rand", "randn", "random", "random_sample",
            "randint", "normal", "uniform", "standard_normal", "choice", "permutation",
-           "shuffle", "get_state", "set_state"]
+           "shuffle", "get_state", "set_state", "RandomState", "BitGenerator", "PCG64",
+           "PCG64DXSM", "MT19937", "Philox", "SFC64", "SeedSequence"]
 
 
 def _wrap(values, dtype=None, device=None, cls=None):
@@ -26,7 +27,15 @@ def _wrap(values, dtype=None, device=None, cls=None):
 
 
 def _host(x):
-    return x._host() if isinstance(x, Tensor) else x
+    """NumPy's view of an argument: trueno arrays (also inside lists) become NumPy arrays,
+    trueno dtypes NumPy dtypes."""
+    if isinstance(x, Tensor):
+        return x._host()
+    if isinstance(x, D.DType):
+        return x.numpy
+    if isinstance(x, (list, tuple)) and any(isinstance(v, (Tensor, list, tuple)) for v in x):
+        return type(x)(_host(v) for v in x)
+    return x
 
 
 class Generator:
@@ -68,8 +77,8 @@ class Generator:
     def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False, *,
                  device=None):
         dt = D.as_dtype(dtype)
-        return self._out(self._g.integers(low, high, size, dtype=dt.numpy, endpoint=endpoint),
-                         dt, device)
+        return self._out(self._g.integers(_host(low), _host(high), size, dtype=dt.numpy,
+                                          endpoint=endpoint), dt, device)
 
     def permutation(self, x, axis=0):
         return self._out(self._g.permutation(_host(x), axis=axis))
@@ -79,13 +88,38 @@ class Generator:
 
     def shuffle(self, x, axis=0) -> None:
         """Shuffle ``x`` in place along ``axis``."""
+        if not isinstance(x, Tensor):  # a NumPy array or a list: NumPy's in-place shuffle
+            self._g.shuffle(x, axis=axis)
+            return
         host = x._host().copy()
         self._g.shuffle(host, axis=axis)
         x[...] = _wrap(host, device=x.device, cls=x.__class__)
 
+    def permuted(self, x, *, axis=None, out=None):
+        """A copy of ``x`` with each slice along ``axis`` shuffled independently."""
+        res = self._g.permuted(_host(x), axis=axis)
+        if out is None:
+            return self._out(res, device=x.device if isinstance(x, Tensor) else None)
+        out[...] = _wrap(res, device=out.device, cls=out.__class__) \
+            if isinstance(out, Tensor) else res
+        return out
+
+    def spawn(self, n_children):
+        """``n_children`` independent child generators (NumPy's ``Generator.spawn``)."""
+        return [Generator(g, cls=self._cls) for g in self._g.spawn(n_children)]
+
+    @property
+    def bit_generator(self):
+        return self._g.bit_generator
+
+    def __repr__(self) -> str:
+        return f"Generator({type(self._g.bit_generator).__name__})"
+
     def __getattr__(self, name):
         # Every other distribution NumPy's Generator has (gamma, beta, poisson, ...): same
         # arguments, trueno array out.
+        if name.startswith("_"):
+            raise AttributeError(name)
         fn = getattr(self._g, name)
         if not callable(fn):
             return fn
@@ -160,9 +194,52 @@ def permutation(x):
 
 
 def shuffle(x) -> None:
+    if not isinstance(x, Tensor):
+        _legacy.shuffle(x)
+        return
     host = x._host().copy()
     _legacy.shuffle(host)
     x[...] = _wrap(host, device=x.device, cls=x.__class__)
+
+
+# NumPy's bit generators and seeding objects, as ``numpy.random`` exports them.
+BitGenerator = np.random.BitGenerator
+PCG64 = np.random.PCG64
+PCG64DXSM = np.random.PCG64DXSM
+MT19937 = np.random.MT19937
+Philox = np.random.Philox
+SFC64 = np.random.SFC64
+SeedSequence = np.random.SeedSequence
+
+
+class RandomState:
+    """NumPy's legacy ``RandomState`` (Mersenne Twister) returning trueno arrays."""
+
+    def __init__(self, seed=None) -> None:
+        self._rs = seed if isinstance(seed, np.random.RandomState) else \
+            np.random.RandomState(seed)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        fn = getattr(self._rs, name)
+        if not callable(fn) or name in ("seed", "get_state", "set_state"):
+            return fn
+
+        def call(*args, **kwargs):
+            out = fn(*[_host(a) for a in args], **{k: _host(v) for k, v in kwargs.items()})
+            return out if out is None or np.isscalar(out) and not isinstance(out, np.generic) \
+                else _wrap(out)
+        call.__name__ = name
+        return call
+
+    def shuffle(self, x) -> None:
+        if not isinstance(x, Tensor):
+            self._rs.shuffle(x)
+            return
+        host = x._host().copy()
+        self._rs.shuffle(host)
+        x[...] = _wrap(host, device=x.device, cls=x.__class__)
 
 
 def __getattr__(name):

@@ -10,7 +10,8 @@ from conftest import DTYPES, KERNELS, assert_close, down, layouts, np_dtype, up
 RNG = np.random.default_rng(2)
 SHAPES = [((1, 1), (1, 1)), ((3, 5), (5, 7)), ((64, 64), (64, 64)), ((65, 33), (33, 130)),
           ((8, 16), (16, 12)), ((2, 3, 4), (4, 5)), ((2, 1, 5, 8), (3, 8, 4)),
-          ((0, 3), (3, 4)), ((4, 0), (0, 5)), ((130, 70), (70, 67))]
+          ((0, 3), (3, 4)), ((4, 0), (0, 5)), ((130, 70), (70, 67)),
+          ((260, 36), (36, 300)), ((2, 257, 9), (9, 256))]
 
 
 def sample(dtype, shape):
@@ -52,3 +53,20 @@ def test_matmul_vec4_offset_views():
     b = base[:16, 8:]  # (16, 28), offset 8
     got = KERNELS["matmul"]["float32"](view_of(d, base, a), view_of(d, base, b))
     assert_close(down(got), a @ b, "float32", rtol=1e-5, atol=1e-5)
+
+
+def test_matmul_large_tiles(monkeypatch):
+    """The 128x128 / 8x8 configuration hardware GPUs use, forced on this adapter."""
+    from trueno_gpu import _matmul
+
+    monkeypatch.setattr(_matmul, "pick_config", lambda rt, m, n: _matmul.LARGE)
+    for sa, sb in [((260, 36), (36, 300)), ((2, 5, 9), (9, 130)), ((129, 64), (64, 128))]:
+        a = RNG.uniform(-1, 1, sa).astype(np.float32)
+        b = RNG.uniform(-1, 1, sb).astype(np.float32)
+        for (_, av, da), (_, bv, db) in zip(layouts(a)[:2], layouts(b)[1::-1]):
+            got = down(KERNELS["matmul"]["float32"](da, db))
+            assert_close(got, av.astype(np.float64) @ bv, "float32", rtol=1e-4, atol=1e-4)
+        h, hb = a.astype(np.float16), b.astype(np.float16)
+        got = down(KERNELS["matmul"]["float16"](up(h), up(hb)))
+        want = h.astype(np.float64) @ hb.astype(np.float64)
+        assert_close(got, want, "float16", rtol=1e-2, atol=1e-2)

@@ -133,7 +133,28 @@ def _rows(kind, x: StridedArray, row_axes, weight=None, bias=None, eps=0.0):
     return out
 
 
+def _long_rows(kind, x, axis):
+    """Few, long rows: a workgroup per row would idle the GPU, so compose two-pass
+    reductions and elementwise kernels instead (4 dispatches, all of them wide)."""
+    from ._reduce import _as_f32, _ew, reduce
+
+    xf = _as_f32(x)
+    m = reduce("max", xf, (axis,), True, np.float32)
+    e = _ew("exp(x0 - x1)", [xf, m], np.float32, "softmax_exp")
+    s = reduce("sum", e, (axis,), True, np.float32)
+    if kind == "softmax":
+        return _ew("x0 / x1", [e, s], x.dtype, "softmax_div")
+    return _ew("x0 - x1 - log(x2)", [xf, m, s], x.dtype, "log_softmax_out")
+
+
+def _is_long(x, axis):
+    rows = x.size // max(1, x.shape[axis])
+    return rows < 64 and x.shape[axis] >= 16384
+
+
 def softmax(x, axis):
+    if x.ndim and _is_long(x, axis % x.ndim):
+        return _long_rows("softmax", x, axis % x.ndim)
     if x.ndim == 0:
         x = x.view(x.offset, (1,), (1,))
         return _rows("softmax", x, (0,)).view(0, (), ())
@@ -141,6 +162,8 @@ def softmax(x, axis):
 
 
 def log_softmax(x, axis):
+    if x.ndim and _is_long(x, axis % x.ndim):
+        return _long_rows("log_softmax", x, axis % x.ndim)
     if x.ndim == 0:
         x = x.view(x.offset, (1,), (1,))
         return _rows("log_softmax", x, (0,)).view(0, (), ())

@@ -1,8 +1,10 @@
 """matmul: (..., m, k) @ (..., k, n) with broadcast batch axes, any strides.
 
 A 64x64 output tile per workgroup of 256 threads, K walked in steps of 16 through workgroup
-memory, each thread accumulating a 4x4 register block (two vec4 reads from workgroup memory
-per 16 multiply-adds). Operands that are row-major along k (A) and n (B) with 4-aligned
+memory, each thread accumulating a 4x4 register block; on hardware GPUs matrices of at least
+256x256 use 128x128 tiles, k steps of 8 and 8x8 register blocks (64 accumulators per thread;
+lavapipe runs those slower, so software adapters keep the small tiles). Operands that are
+row-major along k (A) and n (B) with 4-aligned
 leading dimensions and offsets are loaded as vec4 ("v4" variant); any other view (transposed,
 negative strides, broadcast) is read element by element with its strides, never copied.
 float16 loads f16 and accumulates in f32; bfloat16 (stored as f32) rounds on store.
@@ -21,16 +23,19 @@ from ._elementwise import launch, rt_of
 
 __all__ = ["matmul"]
 
-BM = BN = 64
-BK = 16
+# (BM, BN, BK, TM, TN): output tile, k step, per-thread register block. 256 threads each.
+SMALL = (64, 64, 16, 4, 4)
+LARGE = (128, 128, 8, 8, 8)
 
 
-def _source(dt, acc, v4a, v4b, nb):
+def _source(dt, acc, v4a, v4b, nb, cfg):
     """Metadata: [M, N, K, a_off, b_off, sa_m, sa_k, sb_k, sb_n, batch shape[nb],
     a batch strides[nb], b batch strides[nb]]."""
+    BM, BN, BK, TM, TN = cfg
     st = dt.storage
     zero = {"f32": "0.0", "i32": "0", "u32": "0u"}[acc]
     vec = f"vec4<{acc}>"
+    nv = TN // 4  # vec4 accumulators per row of the register block
     lines = [
         "@group(0) @binding(0) var<storage, read> P: array<u32>;",
         f"@group(0) @binding(1) var<storage, read_write> Y: array<{st}>;",
@@ -58,13 +63,14 @@ def _source(dt, acc, v4a, v4b, nb):
     lines += [
         f"  let m0 = wg.y * {BM}u;", f"  let n0 = wg.x * {BN}u;",
         "  let tx = t % 16u;", "  let ty = t / 16u;",
-        f"  var acc: array<{vec}, 4>;",
-        f"  for (var i = 0u; i < 4u; i = i + 1u) {{ acc[i] = {vec}({zero}); }}",
+        f"  var acc: array<{vec}, {TM * nv}>;",
+        f"  for (var i = 0u; i < {TM * nv}u; i = i + 1u) {{ acc[i] = {vec}({zero}); }}",
         f"  for (var k0 = 0u; k0 < K; k0 = k0 + {BK}u) {{",
     ]
-    if v4a:  # one vec4 along k per thread: row t/4, k quad t%4
+    if v4a:  # one vec4 along k per thread
+        q = BK // 4
         lines += [
-            "    { let m = t / 4u; let kq = t % 4u;",
+            f"    {{ let m = t / {q}u; let kq = t % {q}u;",
             f"      var v = {vec}({zero});",
             "      if (m0 + m < M && k0 + kq * 4u < K) {",
             f"        v = {vec}(A[(ao + i32(m0 + m) * sam + i32(k0 + kq * 4u)) / 4]);",
@@ -75,7 +81,7 @@ def _source(dt, acc, v4a, v4b, nb):
         ]
     else:
         lines += [
-            "    for (var j = 0u; j < 4u; j = j + 1u) {",
+            f"    for (var j = 0u; j < {BM * BK // 256}u; j = j + 1u) {{",
             "      let idx = t + 256u * j;", f"      let m = idx / {BK}u;",
             f"      let k = idx % {BK}u;", f"      var v = {zero};",
             "      if (m0 + m < M && k0 + k < K) {",
@@ -84,9 +90,10 @@ def _source(dt, acc, v4a, v4b, nb):
             f"      As[k * {BM}u + m] = v;",
             "    }",
         ]
-    if v4b:  # one vec4 along n per thread: k row t/16, n quad t%16
+    if v4b:  # one vec4 along n per thread
+        q = BN // 4
         lines += [
-            "    { let k = t / 16u; let nq = t % 16u;",
+            f"    {{ let k = t / {q}u; let nq = t % {q}u;",
             f"      var v = {vec}({zero});",
             "      if (k0 + k < K && n0 + nq * 4u < N) {",
             f"        v = {vec}(B[(bo + i32(k0 + k) * sbk + i32(n0 + nq * 4u)) / 4]);",
@@ -97,7 +104,7 @@ def _source(dt, acc, v4a, v4b, nb):
         ]
     else:
         lines += [
-            "    for (var j = 0u; j < 4u; j = j + 1u) {",
+            f"    for (var j = 0u; j < {BN * BK // 256}u; j = j + 1u) {{",
             "      let idx = t + 256u * j;", f"      let k = idx / {BN}u;",
             f"      let n = idx % {BN}u;", f"      var v = {zero};",
             "      if (k0 + k < K && n0 + n < N) {",
@@ -109,28 +116,41 @@ def _source(dt, acc, v4a, v4b, nb):
     lines += [
         "    workgroupBarrier();",
         f"    for (var k = 0u; k < {BK}u; k = k + 1u) {{",
-        f"      let ab = k * {BM}u + ty * 4u;", f"      let bb = k * {BN}u + tx * 4u;",
-        f"      let a = {vec}(As[ab], As[ab + 1u], As[ab + 2u], As[ab + 3u]);",
-        f"      let b = {vec}(Bs[bb], Bs[bb + 1u], Bs[bb + 2u], Bs[bb + 3u]);",
-        "      acc[0] += a.x * b;", "      acc[1] += a.y * b;",
-        "      acc[2] += a.z * b;", "      acc[3] += a.w * b;",
+        f"      let ab = k * {BM}u + ty * {TM}u;", f"      let bb = k * {BN}u + tx * {TN}u;",
+    ]
+    for v in range(nv):
+        o = 4 * v
+        lines.append(f"      let b{v} = {vec}(Bs[bb + {o}u], Bs[bb + {o + 1}u], "
+                     f"Bs[bb + {o + 2}u], Bs[bb + {o + 3}u]);")
+    for i in range(TM):
+        lines.append(f"      let a{i} = As[ab + {i}u];")
+        for v in range(nv):
+            lines.append(f"      acc[{i * nv + v}] += a{i} * b{v};")
+    lines += [
         "    }",
         "    workgroupBarrier();",
         "  }",
         "  let yo = wg.z * M * N;",
-        "  for (var i = 0u; i < 4u; i = i + 1u) {",
-        "    let m = m0 + ty * 4u + i;",
+        f"  for (var i = 0u; i < {TM}u; i = i + 1u) {{",
+        f"    let m = m0 + ty * {TM}u + i;",
         "    if (m >= M) { break; }",
-        "    for (var j = 0u; j < 4u; j = j + 1u) {",
-        "      let n = n0 + tx * 4u + j;",
+        f"    for (var j = 0u; j < {TN}u; j = j + 1u) {{",
+        f"      let n = n0 + tx * {TN}u + j;",
         "      if (n < N) {",
-        f"        Y[yo + m * N + n] = {dt.store('acc[i][j]')};",
+        f"        Y[yo + m * N + n] = {dt.store(f'acc[i * {nv}u + j / 4u][j % 4u]')};",
         "      }",
         "    }",
         "  }",
         "}",
     ]
     return header("\n".join(lines), st == "f16")
+
+
+def pick_config(rt, m, n):
+    """Tile configuration for an (m, n) output on ``rt``."""
+    if m >= 256 and n >= 256 and rt.info.get("adapter_type") != "CPU":
+        return LARGE
+    return SMALL
 
 
 def matmul(x: StridedArray, y: StridedArray):
@@ -165,11 +185,12 @@ def matmul(x: StridedArray, y: StridedArray):
         all(s % 4 == 0 for s in yb)
     meta = [m, n, k, i32w(x.offset), i32w(y.offset), i32w(sam), i32w(sak), i32w(sbk),
             i32w(sbn)] + list(bshape) + [i32w(s) for s in xb] + [i32w(s) for s in yb]
-    key = ("matmul", dt.name, v4a, v4b, len(bshape))
-    kernel = rt.kernel(key, lambda: _source(dt, acc, v4a, v4b, len(bshape)),
+    cfg = pick_config(rt, m, n)
+    key = ("matmul", dt.name, v4a, v4b, len(bshape), cfg)
+    kernel = rt.kernel(key, lambda: _source(dt, acc, v4a, v4b, len(bshape), cfg),
                        (True, False, False))
     rt.dispatch(kernel, meta, [out.storage.buffer, x.storage.buffer, y.storage.buffer],
-                (math.ceil(n / BN), math.ceil(m / BM), nbatch))
+                (math.ceil(n / cfg[1]), math.ceil(m / cfg[0]), nbatch))
     return out
 
 

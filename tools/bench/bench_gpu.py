@@ -1,0 +1,243 @@
+"""GPU backend throughput: trueno-gpu's WGSL kernels side by side with PyTorch CUDA.
+
+Not a test. Rows: add / multiply at 1M, 16M, 64M float32 (GB/s), sum and softmax over 1M and
+(4096, 4096), matmul 1024 / 4096 in float32 and float16 (TFLOP/s), upload / download (GB/s)
+and a chain of 1,000 small elementwise ops (us per op). PyTorch CUDA runs the same rows when
+``torch.cuda.is_available()``. Prints a table; ``--json PATH`` writes the results.
+
+Needs only numpy, wgpu and trueno (core + trueno-gpu, installed or in this checkout). On a
+software adapter (lavapipe) the large rows are skipped unless ``--full`` is given.
+
+    python tools/bench/bench_gpu.py [--json out.json] [--full] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import statistics
+import sys
+import time
+
+import numpy as np
+
+_ROOT = pathlib.Path(__file__).resolve().parents[2]
+for _p in (_ROOT / "packages" / "trueno-gpu" / "src", _ROOT / "packages" / "trueno-core" / "src"):
+    if _p.is_dir() and str(_p) not in sys.path:
+        sys.path.append(str(_p))
+
+import trueno_gpu  # noqa: E402
+
+M = 1 << 20
+
+
+def _median_time(fn, sync, repeats, warmup=1):
+    """Median seconds of ``fn()`` followed by ``sync()`` over ``repeats`` runs."""
+    for _ in range(warmup):
+        fn()
+    sync()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+class Trueno:
+    name = "trueno-gpu"
+
+    def __init__(self):
+        self.api = trueno_gpu.GpuDeviceAPI()
+        self.k = trueno_gpu.kernels_table()
+
+    def sync(self):
+        self.api.synchronize(0)
+
+    def array(self, host):
+        return self.api.from_numpy(host, 0)
+
+    def upload(self, host):
+        return self.api.from_numpy(host, 0)
+
+    def download(self, a):
+        return self.api.to_numpy(a)
+
+    def op(self, name, *args, **kw):
+        dt = args[0].dtype.name
+        return self.k[name][dt](*args, **kw)
+
+
+class Torch:
+    name = "torch-cuda"
+
+    def __init__(self, torch):
+        self.t = torch
+        self.dev = torch.device("cuda")
+
+    def sync(self):
+        self.t.cuda.synchronize()
+
+    def array(self, host):
+        return self.t.from_numpy(host).to(self.dev)
+
+    def upload(self, host):
+        return self.t.from_numpy(host).to(self.dev)
+
+    def download(self, a):
+        return a.cpu().numpy()
+
+    def op(self, name, *args, **kw):
+        t = self.t
+        args = tuple(float(a) if isinstance(a, np.generic) else a for a in args)
+        if name == "add":
+            return t.add(*args)
+        if name == "multiply":
+            return t.mul(*args)
+        if name == "matmul":
+            return t.matmul(*args)
+        if name == "sum":
+            x, axis, keep = args
+            return t.sum(x, dim=axis, keepdim=keep)
+        if name == "softmax":
+            return t.softmax(args[0], dim=args[1])
+        raise KeyError(name)
+
+
+def run_rows(be, args, big):
+    rng = np.random.default_rng(0)
+    rows = []
+
+    def record(row, unit, value, note=""):
+        rows.append({"row": row, "backend": be.name, "unit": unit, "value": value,
+                     "note": note})
+        print(f"  {row:<34} {be.name:<11} {value:>10.4g} {unit} {note}", flush=True)
+
+    def guard(row, unit, fn):
+        try:
+            fn()
+        except Exception as e:  # a size over this adapter's limits: report, go on
+            msg = str(e).splitlines()[0][:70]
+            rows.append({"row": row, "backend": be.name, "unit": unit, "value": None,
+                         "note": msg})
+            print(f"  {row:<34} {be.name:<11} {'-':>10} {unit} skipped: {msg}", flush=True)
+
+    sizes = [1, 16, 64] if big else [1, 16]
+    for op in ("add", "multiply"):
+        for n in sizes:
+            def one(op=op, n=n):
+                h = rng.random(n * M, dtype=np.float32)
+                a, b = be.array(h), be.array(h[::-1].copy())
+                t = _median_time(lambda: be.op(op, a, b), be.sync, args.repeats)
+                record(f"{op} {n}M f32", "GB/s", 3 * 4 * n * M / t / 1e9)
+            guard(f"{op} {n}M f32", "GB/s", one)
+    for shape, axis in (((M,), (0,)), ((4096, 4096), (1,))):
+        def red(shape=shape, axis=axis):
+            a = be.array(rng.random(shape, dtype=np.float32))
+            t = _median_time(lambda: be.op("sum", a, axis, False), be.sync, args.repeats)
+            record(f"sum {shape} axis={axis[0]}", "GB/s", 4 * np.prod(shape) / t / 1e9)
+        guard(f"sum {shape}", "GB/s", red)
+
+        def soft(shape=shape):
+            a = be.array(rng.random(shape, dtype=np.float32))
+            t = _median_time(lambda: be.op("softmax", a, -1), be.sync, args.repeats)
+            record(f"softmax {shape} axis=-1", "GB/s", 2 * 4 * np.prod(shape) / t / 1e9)
+        guard(f"softmax {shape}", "GB/s", soft)
+    for n in ((1024, 4096) if big else (256, 1024)):
+        for dt in (np.float32, np.float16):
+            def mm(n=n, dt=dt):
+                a = be.array(rng.standard_normal((n, n)).astype(dt))
+                b = be.array(rng.standard_normal((n, n)).astype(dt))
+                t = _median_time(lambda: be.op("matmul", a, b), be.sync, args.repeats)
+                record(f"matmul {n} {np.dtype(dt).name}", "TFLOP/s", 2 * n ** 3 / t / 1e12)
+            guard(f"matmul {n} {np.dtype(dt).name}", "TFLOP/s", mm)
+    nbytes = (64 if big else 16) * M
+    host = rng.random(nbytes // 4, dtype=np.float32)
+
+    def up():
+        t = _median_time(lambda: be.upload(host), be.sync, args.repeats)
+        record(f"upload {nbytes // M} MiB", "GB/s", nbytes / t / 1e9)
+
+    def down():
+        a = be.array(host)
+        t = _median_time(lambda: be.download(a), lambda: None, args.repeats)
+        record(f"download {nbytes // M} MiB", "GB/s", nbytes / t / 1e9)
+    guard("upload", "GB/s", up)
+    guard("download", "GB/s", down)
+
+    def chain():
+        x = be.array(rng.random(1000, dtype=np.float32))
+        one = np.float32(1.0001)
+
+        def run():
+            y = x
+            for i in range(1000):
+                y = be.op("multiply" if i % 2 else "add", y, one)
+            return y
+        t = _median_time(run, be.sync, max(1, args.repeats // 2))
+        record("chain 1000 ops x 1000 f32", "us/op", t / 1000 * 1e6)
+    guard("chain", "us/op", chain)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--full", action="store_true", help="large rows on a software adapter too")
+    ap.add_argument("--no-torch", action="store_true")
+    args = ap.parse_args()
+    if not trueno_gpu.is_available():
+        try:
+            trueno_gpu.get_runtime(0)
+        except Exception as e:
+            sys.exit(str(e))
+    info = trueno_gpu.adapter_info()
+    software = info.get("adapter_type") == "CPU"
+    big = args.full or not software
+    print(f"adapter: {info.get('device')} ({info.get('adapter_type')}, "
+          f"{info.get('backend_type')}); features: {', '.join(info['features'])}")
+    if not big:
+        print("software adapter: large rows skipped (--full runs them)")
+    backends = [Trueno()]
+    torch_info = None
+    if not args.no_torch:
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                backends.append(Torch(torch))
+                torch_info = {"version": torch.__version__,
+                              "device": torch.cuda.get_device_name(0)}
+        except ImportError:
+            pass
+    rows = []
+    for be in backends:
+        print(f"\n{be.name}")
+        rows += run_rows(be, args, big)
+    table: dict = {}
+    for r in rows:
+        table.setdefault((r["row"], r["unit"]), {})[r["backend"]] = r["value"]
+    names = [b.name for b in backends]
+    print("\n" + f"{'row':<34} {'unit':<8}" + "".join(f"{n:>13}" for n in names) +
+          ("   ratio" if len(names) > 1 else ""))
+    for (row, unit), vals in table.items():
+        cells = "".join(f"{vals.get(n):>13.4g}" if vals.get(n) is not None else f"{'-':>13}"
+                        for n in names)
+        ratio = ""
+        if len(names) > 1 and vals.get(names[0]) and vals.get(names[1]):
+            ratio = f"   {vals[names[0]] / vals[names[1]]:.2f}x"
+        print(f"{row:<34} {unit:<8}{cells}{ratio}")
+    if args.json:
+        out = {"adapter": {k: v for k, v in info.items() if isinstance(v, (str, int, list))},
+               "torch": torch_info, "rows": rows,
+               "note": "us/op: lower is better; every other unit: higher is better"}
+        pathlib.Path(args.json).write_text(json.dumps(out, indent=2))
+        print(f"\nwrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

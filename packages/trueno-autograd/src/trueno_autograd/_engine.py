@@ -107,11 +107,17 @@ def _copy_slices(ctx, g):
     the gradient for the value."""
     op, p = ctx.params["view"], ctx.params["params"]
     gb = gv = None
-    if ctx.needs[0]:
-        gb = g.copy()
+    if ctx.needs[0] and ctx.params.get("accumulate"):
+        gb = g  # index_put with accumulate=True adds into the old values
+    elif ctx.needs[0]:
         if op in ("getitem", "index"):
+            gb = g.copy()
             gb[p["key"]] = 0
+        elif op == "diagonal":
+            from ._rules_views import embed
+            gb = g - embed(g.shape, apply_view(g, op, p), op, p)
         else:
+            gb = g.copy()
             apply_view(gb, op, p)[...] = 0
     if ctx.needs[1]:
         gv = apply_view(g, op, p)
@@ -275,7 +281,7 @@ class Engine:
         t._ag = m
         self._rebase(t, old_fn)
 
-    def setitem(self, t, key, value):
+    def setitem(self, t, key, value, accumulate=False):
         """``t[key] = value`` was written: ``t``'s history is the old one with a hole at
         ``key`` filled by ``value``."""
         if not STATE.grad_enabled:
@@ -284,7 +290,8 @@ class Engine:
         old_fn = None if old is None else old.grad_fn
         from trueno._views import is_basic_key
         view = "getitem" if is_basic_key(key) else "index"
-        self.record(_COPY_SLICES, (t, value), {"view": view, "params": {"key": key}}, t)
+        self.record(_COPY_SLICES, (t, value), {"view": view, "params": {"key": key},
+                                               "accumulate": accumulate}, t)
         self._rebase(t, old_fn)
 
     def _rebase(self, t, old_fn):

@@ -86,43 +86,198 @@ def _conv2d(ctx, g):
 
 
 # -- linalg (trueno.linalg), registered only for ops the table has ---------------------------
+def _la():
+    import trueno.linalg as la
+    return la
+
+
+def _mh(x):
+    return x.mT.conj()
+
+
+def _tril(x, k=0):
+    """Lower triangle as ``where(mask, x, 0)`` (differentiable, any device)."""
+    import numpy as np
+    m, n = x.shape[-2:]
+    mask = tn.asarray(np.tri(m, n, k, dtype=bool), device=x.device)
+    return tn.where(mask, x, 0.0)
+
+
+def _eye_like(x, n):
+    return tn.eye(n, dtype=x.dtype, device=x.device, cls=x.__class__)
+
+
+def _right_solve(x, r):
+    """``x @ inv(r).mH`` without forming the inverse: ``solve(r, x.mH).mH``."""
+    return _mh(_la().solve(r, _mh(x)))
+
+
+def _zero_if_none(g, like):
+    return tn.zeros_like(like) if g is None else g
+
+
 def _inv(ctx, g):
     y = ctx.output
-    yh = y.mT.conj()
+    yh = _mh(y)
     return (-(yh @ g @ yh),)
 
 
 def _det(ctx, g):
     x = ctx.inputs[0]
     y = ctx.output
-    inv = _linalg_call("inv", x)
-    return ((g * y.conj())[..., None, None] * inv.mT.conj(),)
+    return ((g * y.conj())[..., None, None] * _mh(_la().inv(x)),)
+
+
+def _slogdet(ctx, g):
+    x = ctx.inputs[0]
+    g_logabs = g[1]
+    if g_logabs is None:
+        return (None,)
+    return (g_logabs[..., None, None] * _mh(_la().inv(x)),)
 
 
 def _solve(ctx, g):
-    a, b = ctx.inputs
+    a, _ = ctx.inputs
     y = ctx.output
-    vec = y.ndim == b.ndim and y.ndim == a.ndim - 1
-    gb = _linalg_call("solve", a.mT.conj(), g)
-    if vec:
-        ga = -(gb[..., :, None] @ y[..., None, :].conj())
-    else:
-        ga = -(gb @ y.mT.conj())
-    return (ga if ctx.needs[0] else None, gb if ctx.needs[1] else None)
+    gb = _la().solve(_mh(a), g)
+    ga = -(gb @ _mh(y)) if ctx.needs[0] else None
+    return (ga, gb if ctx.needs[1] else None)
 
 
-def _linalg_call(name, *args):
-    import trueno.linalg as la
-    return getattr(la, name)(*args)
+def _cholesky(ctx, g):
+    L = ctx.output  # noqa: N806
+    if ctx.params.get("upper"):
+        L, g = _mh(L), _mh(g)  # noqa: N806
+    # Murray (2016): gA = L^-H Phi(L^H gL) L^-1, symmetrized; Phi: lower part, half diagonal
+    P = L.mT.conj() @ g  # noqa: N806
+    P = _tril(P) - 0.5 * (P * _eye_like(P, P.shape[-1]))  # noqa: N806
+    n = L.shape[-1]
+    eye = _eye_like(L, n)
+    Linv = _la().solve(L, eye.expand_to(L.shape))  # noqa: N806
+    S = _mh(Linv) @ P @ Linv  # noqa: N806
+    return (0.5 * (S + _mh(S)),)
 
 
-_LINALG = {"inv": (_inv, "none", True, "LinalgInvExBackward0"),
-           "det": (_det, "all", True, "LinalgDetBackward0"),
-           "solve": (_solve, "all", True, "LinalgSolveExBackward0")}
+def _eigh(ctx, g):
+    w, v = ctx.output
+    gw, gv = g
+    n = w.shape[-1]
+    inner = None
+    if gv is not None:
+        vhgv = _mh(v) @ gv
+        vhgv = 0.5 * (vhgv - _mh(vhgv))
+        e = w[..., None, :] - w[..., :, None]
+        eye = _eye_like(e, n)
+        inner = vhgv / (e + eye)
+        inner = inner * (1.0 - eye)
+    if gw is not None:
+        d = gw[..., :, None] * _eye_like(gw, n)
+        inner = d if inner is None else inner + d
+    if inner is None:
+        return (None,)
+    ga = v @ inner @ _mh(v)
+    return (0.5 * (ga + _mh(ga)),)
+
+
+def _svd(ctx, g):
+    u, s, vh = ctx.output
+    gu, gs, gvh = g
+    k = s.shape[-1]
+    u, vh = u[..., :, :k], vh[..., :k, :]
+    if gu is not None:
+        gu = gu[..., :, :k]
+    if gvh is not None:
+        gvh = gvh[..., :k, :]
+    v = _mh(vh)
+    eye = _eye_like(s, k)
+    ga = None
+    if gs is not None:
+        ga = u @ (gs[..., :, None] * eye) @ vh
+    if gu is None and gvh is None:
+        return (ga,)
+    s2 = s * s
+    e = s2[..., None, :] - s2[..., :, None]
+    f = (1.0 - eye) / (e + eye)
+    sd = s[..., :, None] * eye
+    sinv = (1.0 / s)[..., :, None] * eye
+    inner = None
+    m, n = u.shape[-2], v.shape[-2]
+    extra = None
+    if gu is not None:
+        uhgu = _mh(u) @ gu
+        inner = (f * (uhgu - _mh(uhgu))) @ sd
+        if m > k:
+            extra = (gu - u @ uhgu) @ sinv @ vh
+    if gvh is not None:
+        gv = _mh(gvh)
+        vhgv = _mh(v) @ gv
+        t = sd @ (f * (vhgv - _mh(vhgv)))
+        inner = t if inner is None else inner + t
+        if n > k:
+            e2 = u @ sinv @ _mh(gv - v @ vhgv)
+            extra = e2 if extra is None else extra + e2
+    part = u @ inner @ vh
+    if extra is not None:
+        part = part + extra
+    return (part if ga is None else ga + part,)
+
+
+def _qr(ctx, g):
+    mode = ctx.params.get("mode", "reduced")
+    out = ctx.output
+    if mode not in ("reduced", "complete") or not isinstance(out, tuple):
+        raise NotImplementedError(f"linalg.qr: the derivative for mode={mode!r} is not "
+                                  "implemented (use mode='reduced')")
+    q, r = out
+    gq, gr = g
+    m, n = q.shape[-2], r.shape[-1]
+    if m < n or (mode == "complete" and m != n):
+        raise NotImplementedError("linalg.qr: the derivative is implemented for m >= n "
+                                  "(reduced mode) only")
+    gq = _zero_if_none(gq, q)
+    gr = _zero_if_none(gr, r)
+    # TensorFlow's QrGrad (Walter & Lehmann): the square, full-rank case, m >= n
+    qdq = _mh(q) @ gq
+    rdr = r @ _mh(gr)
+    low = _tril(qdq - _mh(qdq) + rdr - _mh(rdr), -1)
+    ga = q @ (gr + _right_solve(low, r)) + _right_solve(gq - q @ qdq, r)
+    return (ga,)
+
+
+def _pinv(ctx, g):
+    a = ctx.inputs[0]
+    p = ctx.output
+    ph = _mh(p)
+    # dP = -P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P  (full rank)
+    gh = _mh(g)
+    t1 = -(ph @ g @ ph)
+    x = gh @ (p @ ph)
+    t2 = x - a @ (p @ x)
+    y = (ph @ p) @ gh
+    t3 = y - (y @ p) @ a
+    return (t1 + t2 + t3,)
+
+
+_LINALG = {
+    "linalg_inv": (_inv, "none", True, "LinalgInvExBackward0"),
+    "linalg_det": (_det, "all", True, "LinalgDetBackward0"),
+    "linalg_slogdet": (_slogdet, "all", False, "LinalgSlogdetBackward0"),
+    "linalg_solve": (_solve, lambda needs: (needs[1] or needs[0], False), True,
+                     "LinalgSolveExBackward0"),
+    "linalg_cholesky": (_cholesky, "none", True, "LinalgCholeskyExBackward0"),
+    "linalg_eigh": (_eigh, "none", True, "LinalgEighBackward0"),
+    "linalg_svd": (_svd, "none", True, "LinalgSvdBackward0"),
+    "linalg_qr": (_qr, "none", True, "LinalgQrBackward0"),
+    "linalg_pinv": (_pinv, "all", True, "LinalgPinvBackward0"),
+}
 
 
 def linalg_rules() -> dict[str, Rule]:
-    """Rules for the linalg ops that are in the op table now."""
+    """Rules for the linalg ops that are in the op table now (``trueno.linalg`` adds them)."""
+    try:
+        _la()
+    except ImportError:
+        return {}
     out = {}
     for name, (fn, save, save_out, node) in _LINALG.items():
         if name in OPS:

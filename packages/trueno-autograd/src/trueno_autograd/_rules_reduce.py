@@ -68,14 +68,14 @@ def _centered(ctx):
 @rule("var")
 def _var(ctx, g):
     dof = max(_count(ctx) - ctx.params.get("correction", 0.0), 0)
-    return (_keep(g, ctx) * (2.0 / dof) * _centered(ctx),)
+    return (_keep(g, ctx) * (2.0 / dof if dof else math.nan) * _centered(ctx),)
 
 
 @rule("std", save_output=True)
 def _std(ctx, g):
     dof = max(_count(ctx) - ctx.params.get("correction", 0.0), 0)
     y = _keep(ctx.output, ctx)
-    return (_keep(g, ctx) * _centered(ctx) / (y * dof),)
+    return (_keep(g, ctx) * _centered(ctx) / (y * (dof if dof else math.nan)),)
 
 
 def _extreme(ctx, g, y):

@@ -42,6 +42,8 @@ def embed(shape, g, view, params):
             dst = V.basic_index(z._data, params["key"])
         elif view == "diagonal":
             dst = V.diagonal(z._data, params["offset"], params["axis1"], params["axis2"])
+            if getattr(dst, "flags", None) is not None and not dst.flags.writeable:
+                dst.flags.writeable = True  # NumPy's diagonal views are read-only by default
         else:
             raise ValueError(view)
         X.kernel(OPS["copy_"], g._device, g._dtype)(dst, src)

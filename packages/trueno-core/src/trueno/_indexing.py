@@ -56,6 +56,8 @@ def setitem_advanced(t, key, value, accumulate=False):
     if not isinstance(value, Tensor):
         from ._creation import asarray
         value = asarray(value, dtype=t._dtype, device=t._device, cls=t.__class__)
+    if X.STATE.autograd is not None and X.STATE.grad_enabled and t._ag is not None:
+        X.STATE.autograd.check_inplace(t)  # a leaf that requires grad raises here
     src = X.cast_data(value, t._dtype)
     try:
         X.kernel(OPS["index_put"], t._device, t._dtype)(t._data, hk, src, accumulate)
@@ -67,7 +69,7 @@ def setitem_advanced(t, key, value, accumulate=False):
     t._version[0] += 1
     st = X.STATE
     if st.autograd is not None and (t._ag is not None or value._ag is not None):
-        st.autograd.setitem(t, key, value)
+        st.autograd.setitem(t, key, value, accumulate=accumulate)
 
 
 def nonzero(x, /):

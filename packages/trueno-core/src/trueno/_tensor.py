@@ -279,7 +279,7 @@ class Tensor:
         from ._registry import device_api
         if self._device is CPU:
             api = device_api(dev)
-            data = api.from_numpy(np.ascontiguousarray(self._data), dev.index)
+            data = api.from_numpy(np.asarray(self._data, order="C"), dev.index)
         elif dev is CPU:
             data = device_api(self._device).to_numpy(self._data)
         else:
@@ -428,6 +428,8 @@ class Tensor:
         if V.broadcast_shapes(dst.shape, value.shape) != tuple(dst.shape):
             raise ShapeError(f"could not broadcast input array from shape {value.shape} into "
                              f"shape {tuple(dst.shape)}")
+        if X.STATE.autograd is not None and X.STATE.grad_enabled and self._ag is not None:
+            X.STATE.autograd.check_inplace(self)  # a leaf that requires grad raises here
         src = X.cast_data(value, self._dtype)
         X.kernel(OPS["copy_"], self._device, self._dtype)(dst, src)
         self._version[0] += 1

@@ -1,0 +1,26 @@
+"""Make sure the autograd engine is registered (through the entry point when the package is
+installed; directly when only PYTHONPATH points at the sources)."""
+
+from __future__ import annotations
+
+import pytest
+
+from trueno import _dispatch as X
+from trueno._registry import load_plugins, registry
+
+
+def _ensure_engine() -> None:
+    load_plugins()
+    if X.STATE.autograd is None:  # running from a source checkout without the entry point
+        from trueno_autograd import plugin
+        plugin.trueno_register_gradients(registry)
+
+
+_ensure_engine()
+
+
+@pytest.fixture(autouse=True)
+def _grad_mode_restored():
+    prev_grad, prev_anomaly = X.STATE.grad_enabled, X.STATE.anomaly
+    yield
+    X.STATE.grad_enabled, X.STATE.anomaly = prev_grad, prev_anomaly

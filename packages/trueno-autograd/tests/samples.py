@@ -1,0 +1,360 @@
+"""Sample inputs for gradient tests, generated from the op table.
+
+Elementwise and reduction rows get their samples from their shape rule and ``row.domain``;
+every other differentiable row needs an entry in ``CUSTOM`` (a row without one fails the
+op-table test, so a new differentiable op cannot go untested).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import trueno as tn
+from trueno import _dispatch as X
+from trueno._optable import OPS
+
+
+def draw(rng, shape, domain="real"):
+    if domain == "positive":
+        return rng.uniform(0.5, 2.0, shape)
+    if domain == "unit":
+        return rng.uniform(-0.9, 0.9, shape)
+    if domain == "ge1":
+        return rng.uniform(1.2, 3.0, shape)
+    if domain == "small":
+        return rng.uniform(-1.5, 1.5, shape)
+    if domain == "nonzero":
+        return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.5, 2.0, shape)
+    return rng.standard_normal(shape)
+
+
+def leaf(arr, layout="contiguous", dtype=None, cls=None):
+    """A leaf that requires grad, laid out contiguously, transposed or with a step."""
+    arr = np.asarray(arr, dtype=np.float64)
+    if layout == "transposed" and arr.ndim >= 2:
+        t = tn.asarray(np.ascontiguousarray(np.swapaxes(arr, -1, -2)), cls=cls).mT
+    elif layout == "strided" and arr.ndim >= 1:
+        t = tn.asarray(np.repeat(arr, 2, axis=-1), cls=cls)[..., ::2]
+    else:
+        t = tn.asarray(arr.copy(), cls=cls)
+    if dtype is not None:
+        t = t.astype(dtype)
+    return t.detach().requires_grad_()
+
+
+# -- elementwise ----------------------------------------------------------------------------------
+_UNARY_LAYOUTS = [((3, 4), "contiguous"), ((3, 4), "transposed"), ((2, 3), "strided"),
+                  ((), "contiguous")]
+_BINARY_LAYOUTS = [((3, 4), (3, 4), "contiguous", "contiguous"),
+                   ((3, 4), (4,), "transposed", "contiguous"),
+                   ((2, 1, 3), (4, 1), "contiguous", "strided"),
+                   ((3, 4), (), "contiguous", "contiguous")]
+
+
+def _domains(row):
+    """Input domains of a binary row: ``domain`` names the second input for "nonzero"."""
+    if row.name == "pow":
+        # NOTE: a negative base with a real exponent is nan; the base is drawn positive.
+        return "positive", "small"
+    if row.domain == "nonzero":
+        return "real", "nonzero"
+    return row.domain, row.domain
+
+
+def unary_cases(row, rng):
+    cases = []
+    for shape, layout in _UNARY_LAYOUTS:
+        x = leaf(draw(rng, shape, row.domain), layout)
+        cases.append((f"{shape} {layout}", lambda x: X.unary(row, x), (x,)))
+    if row.name == "gelu":
+        x = leaf(draw(rng, (3, 4)))
+        cases.append(("tanh", lambda x: X.unary(row, x, approximate="tanh"), (x,)))
+    return cases
+
+
+def binary_cases(row, rng):
+    da, db = _domains(row)
+    cases = []
+    for sa, sb, la, lb in _BINARY_LAYOUTS:
+        a, b = leaf(draw(rng, sa, da), la), leaf(draw(rng, sb, db), lb)
+        cases.append((f"{sa}{la} {sb}{lb}", lambda a, b: X.binary(row, a, b), (a, b)))
+    a = leaf(draw(rng, (3, 4), da))
+    cases.append(("python scalar", lambda a: X.binary(row, a, 0.7), (a,)))
+    b = leaf(draw(rng, (3, 4), db))
+    cases.append(("reflected scalar", lambda b: X.binary(row, b, 1.3, True), (b,)))
+    return cases
+
+
+# -- reductions -----------------------------------------------------------------------------------
+_REDUCE_EXTRA = {"var": {"correction": 1.0}, "std": {"correction": 1.0}}
+_REDUCE_DOMAIN = {"prod": "nonzero"}
+
+
+def _reducer(name):
+    if name == "vector_norm":
+        import trueno.linalg as la
+        return la.vector_norm
+    return getattr(tn, name)
+
+
+def reduce_cases(row, rng):
+    fn = _reducer(row.name)
+    dom = _REDUCE_DOMAIN.get(row.name, row.domain)
+    extra = _REDUCE_EXTRA.get(row.name, {})
+    cases = []
+    for shape, layout, kw in [((2, 3, 4), "contiguous", {"axis": None}),
+                              ((2, 3, 4), "contiguous", {"axis": 1}),
+                              ((2, 3, 4), "transposed", {"axis": (0, 2), "keepdims": True}),
+                              ((3, 4), "strided", {"axis": -1}),
+                              ((), "contiguous", {})]:
+        if row.name == "std" and not shape:
+            continue  # the derivative of std at zero spread is 0/0 (nan, as in PyTorch)
+        x = leaf(draw(rng, shape, dom), layout)
+        kw = {**kw, **extra} if shape else kw  # one element: correction=1 is degenerate
+        cases.append((f"{shape} {layout} {kw}", lambda x, kw=kw: fn(x, **kw), (x,)))
+    if row.name == "vector_norm":
+        for p in (1.0, 3.0, math.inf):
+            x = leaf(draw(rng, (3, 4)))
+            cases.append((f"ord={p}", lambda x, p=p: fn(x, axis=1, ord=p), (x,)))
+    return cases
+
+
+# -- everything else: one entry per op ------------------------------------------------------------
+def _run(name, inputs, datas, params):
+    x = inputs[0]
+    return X.run(OPS[name], inputs, datas, params, x.__class__, x._device, x._dtype)
+
+
+def _where(rng):
+    cond = tn.asarray(rng.standard_normal((3, 4)) > 0)
+    x, y = leaf(draw(rng, (3, 4))), leaf(draw(rng, (4,)))
+    z = leaf(draw(rng, (3, 1)), "strided")
+    return [("x y", lambda x, y: tn.where(cond, x, y), (x, y)),
+            ("x scalar", lambda z: tn.where(cond, z, 0.5), (z,))]
+
+
+def _clip(rng):
+    x = leaf(draw(rng, (3, 4)))
+    return [("both", lambda x: X.unary(OPS["clip"], x, min=-0.5, max=0.5), (x,)),
+            ("min", lambda x: X.unary(OPS["clip"], x, min=0.1, max=None), (x,))]
+
+
+def _astype(rng):
+    x = leaf(draw(rng, (3, 4)), "transposed")
+    return [("f64->f32->f64", lambda x: x.astype(tn.float32).astype(tn.float64), (x,))]
+
+
+def _contiguous(rng):
+    x = leaf(draw(rng, (3, 4)), "transposed")
+    return [("copy of a transposed view", lambda x: x.copy(), (x,))]
+
+
+def _cumsum(rng):
+    x = leaf(draw(rng, (3, 4)), "transposed")
+    return [("axis=1", lambda x: tn.cumsum(x, axis=1), (x,)),
+            ("axis=None", lambda x: tn.cumsum(x), (x,))]
+
+
+def _cumprod(rng):
+    x = leaf(draw(rng, (3, 4), "nonzero"))
+    return [("axis=0", lambda x: tn.cumprod(x, axis=0), (x,))]
+
+
+def _softmax(name):
+    def make(rng):
+        x = leaf(draw(rng, (3, 4)), "transposed")
+        return [(f"axis={a}", lambda x, a=a: X.unary(OPS[name], x, axis=a), (x,))
+                for a in (0, 1)]
+    return make
+
+
+def _layer_norm(rng):
+    x = leaf(draw(rng, (2, 3, 4)))
+    w, b = leaf(draw(rng, (4,))), leaf(draw(rng, (4,)))
+
+    def full(x, w, b):
+        return _run("layer_norm", (x, w, b), (x._data,),
+                    {"normalized_ndim": 1, "weight": w._data, "bias": b._data, "eps": 1e-5})
+
+    def plain(x):
+        return _run("layer_norm", (x,), (x._data,),
+                    {"normalized_ndim": 2, "weight": None, "bias": None, "eps": 1e-5})
+    return [("weight and bias", full, (x, w, b)), ("normalized_ndim=2", plain, (x,))]
+
+
+def _addcmul(rng):
+    x, t1, t2 = (leaf(draw(rng, (3, 4))) for _ in range(3))
+    return [("value=0.5", lambda x, a, b: _run("addcmul", (x, a, b),
+                                               (x._data, a._data, b._data), {"value": 0.5}),
+             (x, t1, t2))]
+
+
+def _matmul(rng):
+    def pair(sa, sb, la="contiguous", lb="contiguous"):
+        return leaf(draw(rng, sa), la), leaf(draw(rng, sb), lb)
+    mm = tn.matmul
+    return [("2d", mm, pair((3, 4), (4, 2), "transposed")),
+            ("batched broadcast", mm, pair((2, 3, 4), (4, 5))),
+            ("batch 1 vs 3", mm, pair((2, 1, 3, 4), (3, 4, 2), "contiguous", "transposed")),
+            ("1d @ 2d", mm, pair((4,), (4, 2))),
+            ("2d @ 1d", mm, pair((3, 4), (4,))),
+            ("1d @ 1d", mm, pair((4,), (4,)))]
+
+
+def _conv2d(rng):
+    def conv(params):
+        def f(x, w, b):
+            return _run("conv2d", (x, w, b), (x._data, w._data), {**params, "bias": b._data})
+        return f
+    x, w, b = leaf(draw(rng, (2, 3, 5, 5))), leaf(draw(rng, (4, 3, 3, 3))), \
+        leaf(draw(rng, (4,)))
+    x2, w2, b2 = leaf(draw(rng, (1, 4, 6, 6))), leaf(draw(rng, (4, 2, 2, 2))), \
+        leaf(draw(rng, (4,)))
+    return [("stride 2 padding 1", conv({"stride": (2, 2), "padding": (1, 1),
+                                         "dilation": (1, 1), "groups": 1}), (x, w, b)),
+            ("groups 2 dilation 2", conv({"stride": (1, 1), "padding": (0, 0),
+                                          "dilation": (2, 2), "groups": 2}), (x2, w2, b2))]
+
+
+def _reshape(rng):
+    x, y = leaf(draw(rng, (3, 4))), leaf(draw(rng, (3, 4)), "transposed")
+    return [("view", lambda x: tn.reshape(x, (2, 6)), (x,)),
+            ("copy then view", lambda y: tn.reshape(y, (12,)), (y,))]
+
+
+def _permute(rng):
+    x = leaf(draw(rng, (2, 3, 4)))
+    return [("(2,0,1)", lambda x: tn.permute_dims(x, (2, 0, 1)), (x,))]
+
+
+def _expand(rng):
+    x = leaf(draw(rng, (3, 1)), "strided")
+    return [("(3,1)->(2,3,4)", lambda x: tn.broadcast_to(x, (2, 3, 4)), (x,))]
+
+
+def _getitem(rng):
+    x = leaf(draw(rng, (3, 4)), "transposed")
+    return [("slices", lambda x: x[1:, ::2], (x,)), ("int", lambda x: x[0], (x,)),
+            ("none ellipsis", lambda x: x[None, ..., -1], (x,)),
+            ("reverse", lambda x: x[::-1], (x,))]
+
+
+def _diagonal(rng):
+    x, y = leaf(draw(rng, (3, 4))), leaf(draw(rng, (2, 3, 3)))
+    return [("main", lambda x: x.diagonal(), (x,)), ("offset 1", lambda x: x.diagonal(1), (x,)),
+            ("axes 0,2", lambda y: y.diagonal(0, 0, 2), (y,))]
+
+
+def _index(rng):
+    x = leaf(draw(rng, (3, 4)), "transposed")
+    mask = np.array([True, False, True])
+    return [("repeated ints", lambda x: x[np.array([0, 2, 0, 0])], (x,)),
+            ("list and slice", lambda x: x[[1, 0, 1], 1:], (x,)),
+            ("bool mask", lambda x: x[mask], (x,)),
+            ("2-d index array", lambda x: x[:, np.array([[2, 2], [0, 3]])], (x,))]
+
+
+def _to_device(rng):
+    x = leaf(draw(rng, (3, 4)))
+
+    def move(x):
+        # Only the CPU may be installed: record the op as a transfer from the CPU (the rule
+        # sends the gradient back with g.to_device(params["device"])).
+        out = X.wrap(x.__class__, x._data.copy(), x._device)
+        X.STATE.autograd.record(OPS["to_device"], (x,), {"device": x._device}, out)
+        return out
+    return [("cpu->cpu", move, (x,))]
+
+
+def _sort(rng):
+    x = leaf(draw(rng, (3, 4)), "transposed")
+    return [("axis=1", lambda x: tn.sort(x, axis=1), (x,)),
+            ("descending axis=0", lambda x: tn.sort(x, axis=0, descending=True), (x,))]
+
+
+def _concat(rng):
+    a, b = leaf(draw(rng, (3, 2))), leaf(draw(rng, (3, 4)), "transposed")
+    c = leaf(draw(rng, (3, 2)))
+    return [("axis=1", lambda a, b: tn.concat([a, b], axis=1), (a, b)),
+            ("stack", lambda a, c: tn.stack([a, c], axis=1), (a, c))]
+
+
+def _einsum(rng):
+    a, b, s = leaf(draw(rng, (3, 4))), leaf(draw(rng, (4, 2))), leaf(draw(rng, (3, 3)))
+    p, q = leaf(draw(rng, (2, 3, 4))), leaf(draw(rng, (2, 5, 4)))
+    return [("ij,jk->ik", lambda a, b: tn.einsum("ij,jk->ik", a, b), (a, b)),
+            ("bij,bkj->bik", lambda p, q: tn.einsum("bij,bkj->bik", p, q), (p, q)),
+            ("ii->i", lambda s: tn.einsum("ii->i", s), (s,))]
+
+
+def _la():
+    import trueno.linalg as la
+    return la
+
+
+def _spd(x):
+    n = x.shape[-1]
+    return x @ x.mT + n * tn.eye(n)
+
+
+def _sym(x):
+    return (x + x.mT) * 0.5
+
+
+def _linalg(name):
+    def make(rng):
+        la = _la()
+        a, m = leaf(draw(rng, (3, 3))), leaf(draw(rng, (4, 3)))
+        b, batch = leaf(draw(rng, (3, 2))), leaf(draw(rng, (2, 3, 3)))
+        table = {
+            "linalg_inv": [("3x3", la.inv, (a,)), ("batch", la.inv, (batch,))],
+            "linalg_det": [("3x3", la.det, (a,)), ("batch", la.det, (batch,))],
+            "linalg_slogdet": [("logabsdet", lambda a: la.slogdet(a)[1], (a,))],
+            "linalg_solve": [("matrix", la.solve, (a, b)),
+                             ("vector", lambda a, v: la.solve(a, v), (a, leaf([1., 2., 3.])))],
+            "linalg_cholesky": [("lower", lambda a: la.cholesky(_spd(a)), (a,)),
+                                ("upper", lambda a: la.cholesky(_spd(a), upper=True), (a,))],
+            "linalg_eigh": [("symmetrized", lambda a: tuple(la.eigh(_sym(a))), (a,))],
+            "linalg_eigvalsh": [("symmetrized", lambda a: la.eigvalsh(_sym(a)), (a,))],
+            "linalg_svd": [("tall", lambda m: tuple(la.svd(m, full_matrices=False)), (m,)),
+                           ("wide", lambda m: tuple(la.svd(m.mT, full_matrices=False)), (m,))],
+            "linalg_svdvals": [("tall", la.svdvals, (m,))],
+            "linalg_qr": [("tall", lambda m: tuple(la.qr(m)), (m,))],
+            "linalg_pinv": [("tall", la.pinv, (m,)), ("wide", lambda m: la.pinv(m.mT), (m,))],
+        }
+        return table[name]
+    return make
+
+
+CUSTOM = {
+    "where": _where, "clip": _clip, "astype": _astype, "contiguous": _contiguous,
+    "cumsum": _cumsum, "cumprod": _cumprod, "softmax": _softmax("softmax"),
+    "log_softmax": _softmax("log_softmax"), "layer_norm": _layer_norm, "addcmul": _addcmul,
+    "matmul": _matmul, "conv2d": _conv2d, "reshape": _reshape, "permute_dims": _permute,
+    "expand": _expand, "getitem": _getitem, "diagonal": _diagonal, "index": _index,
+    "to_device": _to_device, "sort": _sort, "concat": _concat, "einsum": _einsum,
+    **{n: _linalg(n) for n in ("linalg_inv", "linalg_det", "linalg_slogdet", "linalg_solve",
+                               "linalg_cholesky", "linalg_eigh", "linalg_eigvalsh", "linalg_svd",
+                               "linalg_svdvals", "linalg_qr", "linalg_pinv")},
+}
+
+# Wider tolerances, each with its reason.
+TOLERANCES = {
+    "astype": {"eps": 1e-3, "atol": 1e-3, "rtol": 1e-2},  # a float32 round trip in the middle
+}
+
+
+def cases_for(row, seed=0):
+    """The sample cases ``(label, fn, inputs)`` of a differentiable row, or None."""
+    rng = np.random.default_rng(seed)
+    if row.name in CUSTOM:
+        return CUSTOM[row.name](rng)
+    if row.shape == "broadcast" and row.nin == 1:
+        return unary_cases(row, rng)
+    if row.shape == "broadcast" and row.nin == 2:
+        return binary_cases(row, rng)
+    if row.shape == "reduce":
+        return reduce_cases(row, rng)
+    return None

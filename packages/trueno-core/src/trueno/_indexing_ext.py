@@ -33,6 +33,11 @@ __all__ = [
 ]
 
 
+class IndexValueError(TruenoIndexError, ValueError):
+    """An index out of range where NumPy raises ValueError (``unravel_index``, ...): both
+    ``except IndexError`` and NumPy users' ``except ValueError`` catch it."""
+
+
 def _index_tensor(indices, like, name):
     idx = indices if isinstance(indices, Tensor) else \
         asarray(np.asarray(indices) if not isinstance(indices, np.ndarray) else indices,
@@ -77,14 +82,15 @@ def take(x, indices, /, axis=None, out=None, mode="raise"):
 def take_along_axis(x, indices, /, axis=-1):
     """Pick values along ``axis`` with an index array of the same number of dimensions."""
     x = as_t(x)
-    idx = _index_tensor(indices, x, "take_along_axis")
     if axis is None:
         x = x._reshape((-1,))
         axis = 0
+    ax = normalize_axis(axis, x.ndim)
+    idx = as_t(indices, x)
     if idx.ndim != x.ndim:
         raise ShapeError(f"take_along_axis: indices and arr must have the same number of "
                          f"dimensions ({idx.ndim} != {x.ndim})")
-    ax = normalize_axis(axis, x.ndim)
+    idx = _index_tensor(idx, x, "take_along_axis")
     bs = list(x.shape)
     bs[ax] = idx.shape[ax]
     broadcast_shapes(tuple(bs), idx.shape)
@@ -143,6 +149,9 @@ def put(a, ind, v, mode="raise"):
         return
     if vals.numel() != ind.size:
         vals = vals[np.arange(ind.size) % vals.numel()]
+    if a.ndim == 0:  # every index names the one element: the last value wins
+        a[...] = vals[-1]
+        return
     a[np.unravel_index(ind % n, a.shape)] = vals
 
 
@@ -362,7 +371,7 @@ def unravel_index(indices, shape, order="C"):
     try:
         out = np.unravel_index(h, shape, order=order)
     except ValueError as exc:
-        raise TruenoIndexError(f"unravel_index: {exc}") from None
+        raise IndexValueError(f"unravel_index: {exc}") from None
     return tuple(_host_place(like, o) for o in out)
 
 
@@ -374,7 +383,7 @@ def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
         out = np.ravel_multi_index(hs, dims, mode=mode, order=order)
     except ValueError as exc:
         if "invalid entry" in str(exc):
-            raise TruenoIndexError(f"ravel_multi_index: {exc}") from None
+            raise IndexValueError(f"ravel_multi_index: {exc}") from None
         raise ShapeError(f"ravel_multi_index: {exc}") from None
     return _host_place(like, out)
 

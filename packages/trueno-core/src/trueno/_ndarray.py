@@ -149,6 +149,44 @@ class ndarray(Tensor):
         from ._linalg_ops import dot
         return dot(self, b)
 
+    # -- NumPy-surface methods (functions in _indexing_ext, _setops, _statistics) --------------
+    def take(self, indices, axis=None, out=None, mode="raise"):
+        from ._indexing_ext import take
+        return take(self, indices, axis=axis, mode=mode)
+
+    def put(self, indices, values, mode="raise") -> None:
+        from ._indexing_ext import put
+        put(self, indices, values, mode)
+
+    def compress(self, condition, axis=None, out=None):
+        from ._indexing_ext import compress
+        return compress(condition, self, axis)
+
+    def choose(self, choices, out=None, mode="raise"):
+        from ._indexing_ext import choose
+        return choose(self, choices, mode=mode)
+
+    def searchsorted(self, v, side="left", sorter=None):
+        from ._setops import searchsorted
+        return searchsorted(self, v, side=side, sorter=sorter)
+
+    def partition(self, kth, axis=-1, kind="introselect", order=None) -> None:
+        """Partition in place, as NumPy's ``ndarray.partition`` does (returns None)."""
+        from ._setops import partition
+        self[...] = partition(self, kth, axis)
+
+    def argpartition(self, kth, axis=-1, kind="introselect", order=None):
+        from ._setops import argpartition
+        return argpartition(self, kth, axis)
+
+    def ptp(self, axis=None, out=None, keepdims=False):
+        from ._statistics import ptp
+        return ptp(self, axis, keepdims=keepdims)
+
+    def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+        from . import _reduction as Rd
+        return Rd.sum(self.diagonal(offset, axis1, axis2), axis=-1, dtype=dtype)
+
     def tobytes(self) -> bytes:
         return self._host().tobytes()
 

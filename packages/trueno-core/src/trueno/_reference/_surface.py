@@ -39,7 +39,7 @@ def _scatter_key(index, axis):
 def scatter(x, axis, index, src, reduce=None):
     out = x.copy()
     key = _scatter_key(index, axis)
-    vals = _trim_to(src, index.shape, axis) if np.ndim(src) else src
+    vals = src[tuple(slice(0, n) for n in index.shape)] if np.ndim(src) else src
     if reduce in ("add", "sum"):
         np.add.at(out, key, vals)
     elif reduce in ("multiply", "prod"):

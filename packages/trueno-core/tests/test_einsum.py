@@ -110,3 +110,11 @@ def test_einsum_errors_name_the_problem():
         tn.einsum("ij,jk", np.ones((2, 3)))
     with pytest.raises(ValueError, match="invalid subscript"):
         tn.einsum("i1", np.ones((2, 3)))
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+    mod = importlib.import_module("trueno._einsum")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0

@@ -135,3 +135,11 @@ def test_errors():
         tn.fft.fftn(np.ones((2, 2)), s=(2,), axes=(0, 1))
     with pytest.raises(tn.AxisError):
         tn.fft.fft(np.ones(4), axis=1)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+    mod = importlib.import_module("trueno.fft")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0

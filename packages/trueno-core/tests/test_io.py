@@ -411,3 +411,11 @@ def test_text_tofile_fromfile(tmp_path):
     tn.asarray(a).tofile(tmp_path / "t.txt", sep=",")
     assert (tmp_path / "t.txt").read_text() == "0.0,1.0,2.0,3.0,4.0"
     _same(tn.fromfile(tmp_path / "t.txt", sep=","), a)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+    mod = importlib.import_module("trueno._io")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0

@@ -365,3 +365,11 @@ def test_results_are_trueno_arrays_and_namedtuples():
     assert tn.linalg.svd(a).Vh is not None
     assert tn.linalg.matrix_rank(np.ones(3)).item() == 1
     assert tn.linalg.matrix_rank(np.zeros(3)).item() == 0
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+    mod = importlib.import_module("trueno.linalg")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0

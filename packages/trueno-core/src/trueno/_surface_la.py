@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import fft as _fft  # noqa: F401  (adds the fft_* op rows at import, as linalg does)
 from ._einsum import einsum, einsum_path
 from ._io import (
     NpzFile, fromfile, genfromtxt, load, save, savetxt, savez, savez_compressed, loadtxt,

@@ -244,9 +244,19 @@ class Engine:
         return m.grad_fn._add_pre_hook(m.output_nr, hook)
 
     # -- in place ---------------------------------------------------------------------------------
-    def check_inplace(self, t):
+    def check_inplace(self, t, out=None):
+        """Called before ``t`` is overwritten (by ``out`` for ``+=`` and friends)."""
         m = t._ag
-        if m is None or not STATE.grad_enabled:
+        if not STATE.grad_enabled:
+            return
+        if out is not None and out._ag is not None:
+            node = out._ag.grad_fn
+            if node is not None and node._saved and any(s is t for s in node._saved):
+                # the op that made `out` saved `t`, which is about to change: save a
+                # (differentiable) copy of the old value instead (PyTorch's "original self")
+                node._saved = tuple(t.copy() if s is t else s for s in node._saved)
+                node._versions = tuple(0 if s is None else s._version[0] for s in node._saved)
+        if m is None:
             return
         fn = m.grad_fn
         if fn is None:

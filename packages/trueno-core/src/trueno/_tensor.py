@@ -442,7 +442,7 @@ class Tensor:
         st = X.STATE
         if st.autograd is not None and st.grad_enabled and \
                 (self._ag is not None or out._ag is not None):
-            st.autograd.check_inplace(self)
+            st.autograd.check_inplace(self, out)
         src = X.cast_data(out, self._dtype)
         X.kernel(OPS["copy_"], self._device, self._dtype)(self._data, src)
         self._version[0] += 1

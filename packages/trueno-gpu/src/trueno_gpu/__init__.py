@@ -58,6 +58,7 @@ def empty_cache(index: int | None = None) -> None:
     """Synchronise, then give the pool's free buffers back to the driver."""
     for rt in live_runtimes() if index is None else [get_runtime(index)]:
         rt.synchronize()
+        rt.forget_buffers()
         rt.pool.empty_cache()
 
 

@@ -123,9 +123,8 @@ class GpuDeviceAPI:
         if not (a.is_contiguous() and (a.offset * dt.itemsize) % 4 == 0):
             a = contiguous(a)
         nbytes = (n * dt.itemsize + 3) // 4 * 4
-        data = rt.download(a.storage.buffer, a.offset * dt.itemsize, nbytes)
-        host = np.frombuffer(data, dtype=dt.host, count=n).reshape(a.shape)
-        return host.astype(a.dtype, copy=True)
+        host = rt.download(a.storage.buffer, a.offset * dt.itemsize, nbytes, dt.host, n)
+        return host.reshape(a.shape).astype(a.dtype, copy=False)
 
     def empty(self, shape, dtype, index: int = 0) -> StridedArray:
         rt = get_runtime(index)

@@ -82,6 +82,14 @@ FLOAT_DTYPES = tuple(n for n, d in _TABLE.items() if d.kind == "f")
 INT_DTYPES = tuple(n for n, d in _TABLE.items() if d.kind in "iu")
 
 
+_BY_DTYPE: dict = {}
+
+
 def dtype_info(dtype) -> DType | None:
     """The GPU layout of ``dtype`` (a NumPy dtype or its name), or None when unsupported."""
-    return _TABLE.get(np.dtype(dtype).name if not isinstance(dtype, str) else dtype)
+    dt = _BY_DTYPE.get(dtype)
+    if dt is None:
+        dt = _TABLE.get(dtype if isinstance(dtype, str) else np.dtype(dtype).name)
+        if dt is not None:
+            _BY_DTYPE[dtype] = dt
+    return dt

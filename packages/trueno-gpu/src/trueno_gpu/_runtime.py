@@ -35,7 +35,8 @@ _MAX_GROUPS = 65535  # WebGPU's guaranteed workgroups per dimension
 class Runtime:
     """One wgpu device: its buffer pool, pipeline cache and the batch being recorded."""
 
-    ARENA_BYTES = 1 << 16
+    ARENA_BYTES = 1 << 18
+    META_BYTES = 512  # the metadata slice one dispatch sees (128 words)
     MAX_BATCH = 512  # dispatches per submission
 
     def __init__(self, adapter, index: int) -> None:
@@ -60,10 +61,13 @@ class Runtime:
         self._kernels: dict = {}
         self._layouts: dict = {}
         self._encoder = None
+        self._pass = None  # the open compute pass of the batch, if any
+        self._bind_groups: dict = {}
         self._count = 0
         self._arena = bytearray()
         self._arena_buf = self.device.create_buffer(
-            size=self.ARENA_BYTES, usage=wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_DST)
+            size=self.ARENA_BYTES + self.META_BYTES,
+            usage=wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_DST)
         self.dispatches = 0  # total, for tests and benchmarks
         self.submissions = 0
 
@@ -94,21 +98,24 @@ class Runtime:
         stage.unmap()
         self.encoder().copy_buffer_to_buffer(stage, 0, storage.buffer, 0, padded)
 
-    def download(self, buffer, byte_offset: int, nbytes: int) -> bytes:
-        """Flush, then read ``nbytes`` at ``byte_offset`` (both multiples of 4) back."""
+    def download(self, buffer, byte_offset: int, nbytes: int, dtype, count: int) -> np.ndarray:
+        """Flush, then read ``count`` elements of ``dtype`` at ``byte_offset`` back into a new
+        host array (one copy, straight out of the mapped staging buffer)."""
         if nbytes == 0:
-            return b""
+            return np.empty(0, dtype)
         stage = self.pool.download_buffer(nbytes)
         self.encoder().copy_buffer_to_buffer(buffer, byte_offset, stage, 0, nbytes)
         self.flush()
         stage.map_sync(wgpu.MapMode.READ, 0, nbytes)
         try:
-            data = bytes(stage.read_mapped(0, nbytes))
+            view = stage.read_mapped(0, nbytes, copy=False)
+            host = np.frombuffer(view, dtype=dtype, count=count).copy()
+            del view
         finally:
             stage.unmap()
         self.pool.download_done(stage)
         self.pool.uploads_idle()  # the map waited for every earlier submission
-        return data
+        return host
 
     def copy(self, src, src_off: int, dst, dst_off: int, nbytes: int) -> None:
         if nbytes:
@@ -125,7 +132,7 @@ class Runtime:
             ro = wgpu.BufferBindingType.read_only_storage
             rw = wgpu.BufferBindingType.storage
             entries = [{"binding": 0, "visibility": wgpu.ShaderStage.COMPUTE,
-                        "buffer": {"type": ro}}]
+                        "buffer": {"type": ro, "has_dynamic_offset": True}}]
             entries += [{"binding": i + 1, "visibility": wgpu.ShaderStage.COMPUTE,
                          "buffer": {"type": rw if w else ro}} for i, w in enumerate(writable)]
             bgl = self.device.create_bind_group_layout(entries=entries)
@@ -153,9 +160,39 @@ class Runtime:
 
     # -- recording and submission --------------------------------------------------------------
     def encoder(self):
+        """The batch's command encoder, with no compute pass open (for copies)."""
+        if self._pass is not None:
+            self._pass.end()
+            self._pass = None
         if self._encoder is None:
             self._encoder = self.device.create_command_encoder()
         return self._encoder
+
+    def _compute_pass(self):
+        if self._pass is None:
+            self._pass = self.encoder().begin_compute_pass()
+        return self._pass
+
+    def _bind_group(self, bgl, buffers):
+        """Bind groups are cached per (layout, buffers): pooled buffers recur, and the
+        metadata slice moves through a dynamic offset."""
+        key = (bgl, *buffers)
+        bg = self._bind_groups.get(key)
+        if bg is None:
+            if len(self._bind_groups) > 4096:
+                self._bind_groups.clear()
+            entries = [{"binding": 0, "resource": {"buffer": self._arena_buf, "offset": 0,
+                                                    "size": self.META_BYTES}}]
+            entries += [{"binding": i + 1,
+                         "resource": {"buffer": b, "offset": 0, "size": b.size}}
+                        for i, b in enumerate(buffers)]
+            bg = self._bind_groups[key] = self.device.create_bind_group(layout=bgl,
+                                                                        entries=entries)
+        return bg
+
+    def forget_buffers(self) -> None:
+        """Drop cached bind groups (before buffers are destroyed)."""
+        self._bind_groups.clear()
 
     def dispatch(self, kernel, meta, buffers, groups) -> None:
         """Record one dispatch of ``kernel`` = (pipeline, layout).
@@ -164,7 +201,9 @@ class Runtime:
         ``groups``: a total number of workgroups (laid out over x and y; shaders recover the
         linear id as ``wg.y * nwg.x + wg.x``) or an explicit (x, y, z).
         """
-        data = np.asarray(meta, dtype=np.uint32).tobytes() or b"\0\0\0\0"
+        data = np.asarray(meta, dtype=np.uint32).tobytes()
+        if len(data) > self.META_BYTES:
+            raise GpuLimitError(f"gpu: kernel metadata of {len(data)} bytes (too many axes)")
         if isinstance(groups, int):
             if groups <= 0:
                 return
@@ -175,22 +214,17 @@ class Runtime:
         elif min(groups) <= 0:
             return
         off = -len(self._arena) % self.align + len(self._arena)
-        if off + len(data) > self.ARENA_BYTES or self._count >= self.MAX_BATCH:
+        if off + self.META_BYTES > self.ARENA_BYTES or self._count >= self.MAX_BATCH:
             self.flush()
             off = 0
         self._arena.extend(b"\0" * (off - len(self._arena)))
         self._arena.extend(data)
         pipe, bgl = kernel
-        entries = [{"binding": 0, "resource": {"buffer": self._arena_buf, "offset": off,
-                                                "size": len(data)}}]
-        entries += [{"binding": i + 1, "resource": {"buffer": b, "offset": 0, "size": b.size}}
-                    for i, b in enumerate(buffers)]
-        bind_group = self.device.create_bind_group(layout=bgl, entries=entries)
-        cpass = self.encoder().begin_compute_pass()
+        bind_group = self._bind_group(bgl, buffers)
+        cpass = self._compute_pass()
         cpass.set_pipeline(pipe)
-        cpass.set_bind_group(0, bind_group)
+        cpass.set_bind_group(0, bind_group, [off])
         cpass.dispatch_workgroups(*groups)
-        cpass.end()
         self._count += 1
         self.dispatches += 1
 
@@ -198,11 +232,16 @@ class Runtime:
         """Submit the recorded batch (one submission) without waiting for it."""
         if self._encoder is None:
             return
+        if self._pass is not None:
+            self._pass.end()
+            self._pass = None
         if self._arena:
             self.queue.write_buffer(self._arena_buf, 0, bytes(self._arena))
         self.queue.submit([self._encoder.finish()])
         self.submissions += 1
         self._encoder = None
+        self._pass = None  # the open compute pass of the batch, if any
+        self._bind_groups: dict = {}
         self._count = 0
         self._arena = bytearray()
 

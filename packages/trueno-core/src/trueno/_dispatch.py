@@ -129,7 +129,12 @@ def compute_dtype(op, dt, cls):
     if r == "bool":
         return dt, D.bool_
     if r == "float":
-        c = dt if dt.kind in "fc" else cls._default_float
+        if dt.kind in "fc":
+            c = dt
+        elif cls._face == "numpy" and op.name != "divide":
+            c = D.promote(dt, D.float16)  # NumPy: np.sin(int8) is float16, int16 -> float32
+        else:
+            c = cls._default_float
         return c, c
     if r == "input_bool":
         return D.bool_, D.bool_
@@ -202,8 +207,13 @@ def binary(op, a, b, reflected=False):
         try:
             xb = ct.type(b)
         except OverflowError:
-            raise DTypeError(f"{op.name}: Python integer {b} out of bounds for {ct.name}") \
-                from None
+            if op.result == "bool" and ct.kind in "iu":
+                # NumPy 2 compares with any Python int (uint8_array < -3 is all False)
+                wide = D.int64 if -2**63 <= b < 2**63 and ct is not D.uint64 else D.float64
+                return binary(op, a.astype(wide, copy=False), b, reflected)
+            from ._errors import ScalarOverflowError
+            raise ScalarOverflowError(f"{op.name}: Python integer {b} out of bounds for "
+                                      f"{ct.name}") from None
         if STATE.autograd is not None and a._ag is not None:
             b = wrap(cls, np.asarray(xb), CPU) if a._device is CPU else \
                 wrap(cls, R.device_api(a._device).full((), b, ct.numpy, a._device.index),

@@ -115,6 +115,11 @@ def clip(x, /, min=None, max=None):  # noqa: A002
     x = _as_tensor(x)
     if x._dtype.kind == "c":
         raise DTypeError("clip: complex inputs are not supported (no ordering)")
+    if x._dtype.kind in "iu" and min is not None and max is not None:
+        # NumPy's clip ufunc clamps Python-int bounds the dtype cannot hold (clip(i8, 0, 300))
+        info = D.iinfo(x._dtype)
+        min, max = (b if b.__class__ is not int else info.min if b < info.min else  # noqa: A001
+                    info.max if b > info.max else b for b in (min, max))
     out = x
     if min is not None:
         out = maximum(out, min)  # noqa: F821  (made above from the op table)
@@ -122,10 +127,7 @@ def clip(x, /, min=None, max=None):  # noqa: A002
         out = minimum(out, max)  # noqa: F821
     if out is x:
         return x.copy()
-    if out._dtype is not x._dtype and x.__class__._face == "numpy" and \
-            not isinstance(min, Tensor) and not isinstance(max, Tensor):
-        out = out.astype(x._dtype, copy=False)
-    return out
+    return out  # dtype: NumPy 2's promotion with weak Python scalars (clip(i8, 0.5) is float64)
 
 
 __all__ += ["where", "clip"]

@@ -20,6 +20,10 @@ class DTypeError(TruenoError, TypeError):
     """A dtype the op does not accept, or a cast the casting rule forbids."""
 
 
+class ScalarOverflowError(DTypeError, OverflowError):
+    """A Python int the array's dtype cannot hold (NumPy 2 raises OverflowError, NEP 50)."""
+
+
 class AxisError(TruenoError, ValueError, IndexError):
     """An axis out of range for the array's number of dimensions (like ``numpy.AxisError``)."""
 

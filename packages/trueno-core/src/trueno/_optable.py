@@ -121,10 +121,10 @@ add_op(Op("astype", 1, accepts="any", shape="custom", numpy_name=None))
 add_op(Op("contiguous", 1, accepts="any", shape="custom", numpy_name=None))
 
 # --- reductions ------------------------------------------------------------------------------
-_rows("sum prod", nin=1, result="sum", shape="reduce")
-_rows("cumsum cumprod", nin=1, result="sum", shape="custom")
-_rows("mean", nin=1, result="float", shape="reduce")
-_rows("var std", nin=1, result="float", shape="reduce")
+_rows("sum prod", nin=1, accepts="any", result="sum", shape="reduce")
+_rows("cumsum cumprod", nin=1, accepts="any", result="sum", shape="custom")
+_rows("mean", nin=1, accepts="any", result="float", shape="reduce")
+_rows("var std", nin=1, accepts="any", result="float", shape="reduce")
 _rows("max min", nin=1, accepts="real or boolean", shape="reduce", numpy_name="")
 _rows("argmax argmin", nin=1, accepts="real or boolean", result="index", shape="reduce",
       differentiable=False)

@@ -42,9 +42,13 @@ def _reduce(name, x, axis, keepdims, out_dtype=None, **params):
     dt = x._dtype
     if dt not in row.accepts:
         X.check_accepts(row, dt)
-    axes = normalize_axes(axis, x.ndim)
+    if x.ndim == 0 and axis is not None and name not in ("mean", "var", "std"):
+        normalize_axes(axis, 1)  # NumPy lets a 0-d array reduce over axis 0 / -1
+        axes = ()
+    else:
+        axes = normalize_axes(axis, x.ndim)
     if name in ("max", "min") and x.numel() == 0 and \
-            (builtins.any(x.shape[a] == 0 for a in axes) or not axes):
+            builtins.any(x.shape[a] == 0 for a in axes):
         raise ValueError(f"zero-size array to reduction operation {name}imum which has no "
                          f"identity (shape {x.shape}, axis {axis})")
     if out_dtype is None:
@@ -141,9 +145,9 @@ def _arg(name, x, axis, keepdims):
     x = _x(x)
     if x._dtype not in row.accepts:
         X.check_accepts(row, x._dtype)
-    if x.numel() == 0:
+    ax = None if axis is None else normalize_axis(axis, x.ndim or 1)
+    if x.numel() == 0 and (ax is None or x.shape[ax] == 0):
         raise ValueError(f"attempt to get {name} of an empty sequence (shape {x.shape})")
-    ax = None if axis is None else normalize_axis(axis, x.ndim)
     if ax is not None and x.ndim == 0:
         ax = None
     return X.run(row, (x,), (x._data,), {"axis": ax, "keepdims": keepdims}, x.__class__,
@@ -182,7 +186,7 @@ def _scan(name, x, axis, dtype):
     if axis is None:
         x = x._reshape((-1,))
         axis = 0
-    ax = normalize_axis(axis, x.ndim) if x.ndim else 0
+    ax = normalize_axis(axis, x.ndim or 1)
     if x.ndim == 0:
         x = x._reshape((1,))
     ct = _sum_dtype(x, dtype)

@@ -12,7 +12,7 @@ _erf64 = np.frompyfunc(math.erf, 1, 1)
 
 
 def erf(x):
-    out = _erf64(x.astype(np.float64, copy=False)).astype(np.float64)
+    out = np.asarray(_erf64(x.astype(np.float64, copy=False)), dtype=np.float64)
     return out.astype(x.dtype, copy=False)
 
 

@@ -19,8 +19,9 @@ class Op:
     name : the op's name; kernels are registered under it.
     nin : number of tensor inputs.
     accepts : dtype category (see ``_dtypes.CATEGORIES``) of the inputs.
-    result : dtype rule. "promote": the promoted input dtype; "float": promoted, then the
-        face's default float for bool/int; "bool": bool output (inputs promoted); "real":
+    result : dtype rule. "promote": the promoted input dtype; "float": promoted, then for
+        bool/int the smallest float that holds them on the NumPy face (np.sin(int8) is
+        float16; divide gives float64) and the default float on the PyTorch face; "bool": bool output (inputs promoted); "real":
         like "promote" but complex gives its real dtype; "index": int64; "sum": bool and
         small ints widen to int64/uint64; "input_bool": inputs cast to bool, bool output.
     shape : "broadcast", "reduce", "matmul", "view" or "custom".

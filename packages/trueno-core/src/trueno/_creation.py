@@ -46,7 +46,7 @@ def _place(cls, host: np.ndarray, device, dtype=None):
     if dev is CPU:
         return X.wrap(cls, host, CPU, dtype=dtype)
     from ._registry import device_api
-    return X.wrap(cls, device_api(dev).from_numpy(np.ascontiguousarray(host), dev.index), dev,
+    return X.wrap(cls, device_api(dev).from_numpy(np.asarray(host, order="C"), dev.index), dev,
                   dtype=dtype)
 
 

@@ -97,7 +97,8 @@ _rows("bitwise_invert", nin=1, accepts="integer or boolean", differentiable=Fals
       numpy_name="invert")
 _rows("conj", nin=1, accepts="numeric")
 _rows("real imag", nin=1, accepts="numeric", result="real")
-_rows("gelu silu relu", nin=1, result="float", accepts="real", numpy_name=None)
+_rows("gelu silu", nin=1, result="float", accepts="real", numpy_name=None)
+_rows("relu", nin=1, accepts="real", numpy_name=None)
 
 # --- elementwise, two inputs -----------------------------------------------------------------
 _rows("add subtract multiply", nin=2, accepts="numeric")

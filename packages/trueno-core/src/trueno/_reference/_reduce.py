@@ -2,25 +2,50 @@
 
 from __future__ import annotations
 
+import functools
+
+import ml_dtypes
 import numpy as np
 
+_LOW = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
 
+
+def _lowp(fn):
+    """float16/bfloat16 inputs are computed in float32 and rounded once at the end
+    (DESIGN.md §2: the compute dtype of low-precision inputs)."""
+    @functools.wraps(fn)
+    def kernel(x, *args, **kwargs):
+        if x.dtype not in _LOW:
+            return fn(x, *args, **kwargs)
+        out_dt = kwargs.get("dtype") or x.dtype
+        if "dtype" in kwargs:
+            kwargs["dtype"] = np.float32 if np.dtype(out_dt) in _LOW else out_dt
+        out = fn(x.astype(np.float32), *args, **kwargs)
+        return np.asarray(out).astype(out_dt if np.dtype(out_dt).kind != "i" else out.dtype)
+    return kernel
+
+
+@_lowp
 def sum(x, axis, keepdims, dtype=None):  # noqa: A001
     return np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
 
 
+@_lowp
 def prod(x, axis, keepdims, dtype=None):
     return np.prod(x, axis=axis, keepdims=keepdims, dtype=dtype)
 
 
+@_lowp
 def mean(x, axis, keepdims, dtype=None):
     return np.mean(x, axis=axis, keepdims=keepdims, dtype=dtype)
 
 
+@_lowp
 def var(x, axis, keepdims, correction=0.0):
     return np.var(x, axis=axis, keepdims=keepdims, ddof=correction)
 
 
+@_lowp
 def std(x, axis, keepdims, correction=0.0):
     return np.std(x, axis=axis, keepdims=keepdims, ddof=correction)
 
@@ -49,6 +74,7 @@ def all(x, axis, keepdims):  # noqa: A001
     return np.all(x, axis=axis, keepdims=keepdims)
 
 
+@_lowp
 def logsumexp(x, axis, keepdims):
     if x.size == 0:
         return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims))
@@ -58,6 +84,7 @@ def logsumexp(x, axis, keepdims):
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
+@_lowp
 def vector_norm(x, axis, keepdims, ord=2.0):
     a = np.abs(x)
     if ord == 2:
@@ -73,24 +100,29 @@ def vector_norm(x, axis, keepdims, ord=2.0):
     return out.astype(a.dtype, copy=False)
 
 
+@_lowp
 def cumsum(x, axis, dtype=None):
     return np.cumsum(x, axis=axis, dtype=dtype)
 
 
+@_lowp
 def cumprod(x, axis, dtype=None):
     return np.cumprod(x, axis=axis, dtype=dtype)
 
 
+@_lowp
 def softmax(x, axis):
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
+@_lowp
 def log_softmax(x, axis):
     s = x - np.max(x, axis=axis, keepdims=True)
     return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
 
 
+@_lowp
 def layer_norm(x, normalized_ndim, weight=None, bias=None, eps=1e-5):
     axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
     mu = np.mean(x, axis=axes, keepdims=True)

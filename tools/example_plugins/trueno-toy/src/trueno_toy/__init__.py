@@ -82,11 +82,18 @@ def negative(x):
 
 
 def sum_(x, axis, keepdims, dtype=None):
-    if axis != tuple(range(x.ndim)):
-        raise NotImplementedError("toy sum reduces over all axes only")
-    shape = (1,) * x.ndim if keepdims else ()
+    """Sum over the axes in ``axis`` (a sorted tuple), with a plain Python loop."""
+    kept = [d for d in range(x.ndim) if d not in axis]
+    out_shape = tuple(x.shape[d] for d in kept)
+    acc: dict = {}
+    for idx, v in zip(_indices(x.shape), _read(x)):
+        key = tuple(idx[d] for d in kept)
+        acc[key] = acc.get(key, 0) + v
+    vals = [acc.get(k, 0) for k in _indices(out_shape)]
+    shape = tuple(1 if d in axis else n for d, n in enumerate(x.shape)) if keepdims \
+        else out_shape
     dt = np.dtype(dtype) if dtype is not None else x.dtype
-    return _new(shape, dt, [sum(_read(x))])
+    return _new(shape, dt, vals)
 
 
 def copy_(dst, src):

@@ -1,0 +1,235 @@
+"""Every kernel of every installed backend against the reference backend (DESIGN.md §2, §7).
+
+Generated from the registry: for each backend other than the reference one, for each
+``(op, dtype)`` it registers a kernel for, the op's samples run once with that backend forced
+(on its device) and once on the reference backend, and the results must agree. A kernel is
+tested the moment it is registered; an op a backend registers with no samples here fails
+``test_every_registered_kernel_has_samples``.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+
+import numpy as np
+import pytest
+
+import trueno as tn
+from trueno._dtypes import as_dtype
+from trueno._registry import load_plugins
+
+REG = load_plugins()
+
+# (device, dtype) -> values; elementwise samples per op domain
+SHAPES_1 = [(), (0,), (7,), (3, 5), (2, 3, 33)]
+SHAPES_2 = [((3, 5), (3, 5)), ((3, 1), (1, 5)), ((2, 3, 4), (4,)), ((), (6,)), ((0, 3), (3,))]
+
+
+def _values(shape, dtype, domain, rng, second=False):
+    dt = as_dtype(dtype).numpy
+    kind = dt.kind
+    if kind == "b":
+        return rng.random(shape) > 0.5
+    if kind in "iu":
+        lo, hi = (1, 6) if domain in ("positive", "ge1") or (second and domain == "nonzero") \
+            else ((0, 6) if kind == "u" else (-5, 6))
+        if domain == "small":
+            lo, hi = (0, 3)
+        return rng.integers(lo, hi, shape).astype(dt)
+    if domain == "positive":
+        v = rng.uniform(0.1, 4.0, shape)
+    elif domain == "unit":
+        v = rng.uniform(-0.9, 0.9, shape)
+    elif domain == "ge1":
+        v = rng.uniform(1.1, 4.0, shape)
+    elif domain == "small":
+        v = rng.uniform(-2.0, 2.0, shape)
+    elif domain == "nonzero" and second:
+        v = rng.uniform(0.5, 3.0, shape) * rng.choice([-1, 1], shape)
+    else:
+        v = rng.uniform(-3.0, 3.0, shape)
+    if kind == "c":
+        v = v + 1j * rng.uniform(-1, 1, shape)
+    return np.asarray(v).astype(dt)
+
+
+def _on(values, device):
+    t = tn.asarray(values)
+    return t if device == "cpu" else t.to_device(device)
+
+
+def _host(x):
+    if isinstance(x, tuple):
+        return tuple(_host(i) for i in x)
+    return x.cpu().numpy() if isinstance(x, tn.Tensor) else np.asarray(x)
+
+
+def _tol(backend, op, dtype):
+    custom = REG.backends[backend].tolerances.get(op) or {}
+    base = {"float16": (2e-2, 1e-2), "bfloat16": (5e-2, 5e-2), "float32": (1e-4, 1e-4),
+            "complex64": (2e-5, 1e-5)}.get(dtype, (1e-12, 1e-12))
+    return custom.get(dtype, base) if isinstance(custom, dict) else custom
+
+
+def _call(fn, args, device):
+    return fn(*[_on(a, device) for a in args])
+
+
+def _elementwise_cases(row, dtype, rng):
+    fn = getattr(tn, row.name)
+    if row.nin == 1:
+        for shape in SHAPES_1:
+            yield fn, [_values(shape, dtype, row.domain, rng)]
+    else:
+        for s1, s2 in SHAPES_2:
+            yield fn, [_values(s1, dtype, row.domain, rng),
+                       _values(s2, dtype, row.domain, rng, second=True)]
+
+
+def _reduce_cases(row, dtype, rng):
+    fn = getattr(tn, row.name) if hasattr(tn, row.name) else None
+    if row.name == "vector_norm":
+        fn = tn.linalg.vector_norm
+    for shape, axis, keep in [((7,), None, False), ((3, 50), 1, False), ((3, 50), 0, True),
+                              ((4, 5, 6), (0, 2), False), ((100_003,), None, False)]:
+        if row.name in ("argmax", "argmin") and isinstance(axis, tuple):
+            continue
+        if row.name == "prod":  # keep products inside the dtype's range
+            shape = tuple(min(n, 3) for n in shape)
+        x = _values(shape, dtype, "unit" if row.name == "prod" else row.domain, rng)
+        yield (lambda t, fn=fn, axis=axis, keep=keep: fn(t, axis=axis, keepdims=keep)), [x]
+
+
+def _custom_cases(name, dtype, rng):
+    v = lambda s, d="real": _values(s, dtype, d, rng)  # noqa: E731
+    F = {
+        "where": [(lambda c, x, y: tn.where(c, x, y),
+                   [_values((3, 4), "bool", "real", rng), v((3, 4)), v((4,))])],
+        "clip": [(lambda x: tn.clip(x, 0, 2), [v((5, 6))])],
+        "astype": [(lambda x: x.astype(tn.float32), [v((4, 5))]),
+                   (lambda x: x.astype(tn.int32), [v((9,))])],
+        "contiguous": [(lambda x: x.T.copy(), [v((4, 5))])],
+        "copy_": [(lambda x: _setitem(x), [v((4, 5))])],
+        "cumsum": [(lambda x: tn.cumsum(x, axis=1), [v((3, 70))]),
+                   (lambda x: tn.cumsum(x), [v((1000,))])],
+        "cumprod": [(lambda x: tn.cumprod(x, axis=0), [v((4, 3), "unit")])],
+        "softmax": [(lambda x: _torch_like("softmax", x, 1), [v((4, 37))])],
+        "log_softmax": [(lambda x: _torch_like("log_softmax", x, 0), [v((5, 3))])],
+        "layer_norm": [(lambda x: _layer_norm(x), [v((4, 16))])],
+        "matmul": [(lambda a, b: a @ b, [v((5, 7)), v((7, 3))]),
+                   (lambda a, b: a @ b, [v((2, 5, 70)), v((70, 9))]),
+                   (lambda a, b: a.T @ b, [v((7, 5)), v((7, 3))]),
+                   (lambda a, b: a @ b, [v((65, 130)), v((130, 66))])],
+        "concat": [(lambda a, b: tn.concat([a, b], axis=1), [v((3, 2)), v((3, 5))])],
+        "sort": [(lambda x: tn.sort(x, axis=-1), [v((4, 33))])],
+        "argsort": [(lambda x: tn.argsort(x, axis=0), [v((40, 3))])],
+        "addcmul": [(lambda x, a, b: _addcmul(x, a, b), [v((3, 4)), v((3, 4)), v((4,))])],
+    }
+    return F.get(name)
+
+
+def _setitem(x):
+    y = x.copy()
+    y[1:3, ::2] = 7
+    return y
+
+
+def _torch_like(name, x, axis):
+    from trueno._dispatch import run
+    row = tn.OPS[name]
+    return run(row, (x,), (x._data,), {"axis": axis}, x.__class__, x.device, x.dtype)
+
+
+def _layer_norm(x):
+    from trueno._dispatch import run
+    row = tn.OPS["layer_norm"]
+    return run(row, (x,), (x._data,), {"normalized_ndim": 1, "weight": None, "bias": None,
+                                       "eps": 1e-5}, x.__class__, x.device, x.dtype)
+
+
+def _addcmul(x, a, b):
+    from trueno._dispatch import run
+    row = tn.OPS["addcmul"]
+    return run(row, (x, a, b), (x._data, a._data, b._data), {"value": 0.5}, x.__class__,
+               x.device, x.dtype)
+
+
+def cases_for(op_name, dtype, rng):
+    row = tn.OPS.get(op_name)
+    if row is None:
+        return None
+    if row.shape == "broadcast" and hasattr(tn, row.name):
+        return list(_elementwise_cases(row, dtype, rng))
+    if row.shape == "reduce":
+        return list(_reduce_cases(row, dtype, rng))
+    return _custom_cases(op_name, dtype, rng)
+
+
+def _registered():
+    out = []
+    for b in REG.backends.values():
+        if b.name == "reference":
+            continue
+        for op, k in b.kernels.items():
+            dtypes = sorted(k) if isinstance(k, dict) else ["float32", "float64", "int32"]
+            for dt in dtypes:
+                out.append((b.name, b.devices[0], op, dt))
+    return out
+
+
+REGISTERED = _registered()
+
+
+def test_every_registered_kernel_has_samples():
+    rng = np.random.default_rng(0)
+    missing = sorted({op for _, _, op, dt in REGISTERED if not cases_for(op, dt, rng)})
+    # ops tested through their own package's tests (indexing kernels take index arrays)
+    own = {"index", "index_put", "take", "gather", "scatter_add", "conv2d", "to_device"}
+    assert [m for m in missing if m not in own and not m.startswith(("linalg_", "fft_"))] == []
+
+
+def _device_usable(device):
+    if device == "cpu":
+        return True
+    try:
+        return REG.devices[device].device_count() > 0
+    except Exception:
+        return False
+
+
+@pytest.mark.parametrize("backend,device,op,dtype", REGISTERED,
+                         ids=[f"{b}-{o}-{d}" for b, _, o, d in REGISTERED])
+def test_kernel_matches_reference(backend, device, op, dtype):
+    if not _device_usable(device):
+        pytest.skip(f"no '{device}' adapter on this machine (GPU tests need a Vulkan driver, "
+                    f"e.g. apt-get install mesa-vulkan-drivers libvulkan1)")
+    rng = np.random.default_rng(zlib.crc32(f"{op}-{dtype}".encode()))
+    cases = cases_for(op, dtype, rng)
+    if not cases:
+        return  # covered by test_every_registered_kernel_has_samples / the package's tests
+    supported = REG.devices[device].dtypes(0) if device != "cpu" else None
+    if supported is not None and dtype not in supported:
+        return
+    rtol, atol = _tol(backend, op, dtype)
+    for fn, args in cases:
+        with tn.use_backend("reference"):
+            try:
+                want = _host(_call(fn, args, "cpu"))
+            except (ValueError, TypeError, IndexError, ArithmeticError):
+                continue  # the op rejects this input everywhere (e.g. max of empty)
+        with tn.use_backend(backend):
+            got = _host(_call(fn, args, device))
+        for g, w in zip(got if isinstance(got, tuple) else (got,),
+                        want if isinstance(want, tuple) else (want,)):
+            assert g.shape == w.shape, (op, dtype, [a.shape for a in args])
+            if as_dtype(w.dtype).kind in "fc":
+                np.testing.assert_allclose(g.astype(np.float64) if w.dtype.kind != "c" else g,
+                                           w.astype(np.float64) if w.dtype.kind != "c" else w,
+                                           rtol=rtol, atol=atol, equal_nan=True,
+                                           err_msg=f"{op} {dtype}")
+            else:
+                np.testing.assert_array_equal(g, w, err_msg=f"{op} {dtype}")
+
+
+_ = math

@@ -118,3 +118,29 @@ def test_docstring_examples_run():
     mod = importlib.import_module("trueno._einsum")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_property_random_contractions_match_numpy():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    letters = "abcde"
+    sizes = dict(zip(letters, (2, 3, 1, 4, 2)))
+    term = st.lists(st.sampled_from(letters), min_size=0, max_size=3)
+
+    @settings(max_examples=80, deadline=None)
+    @given(st.lists(term, min_size=1, max_size=3), st.booleans(), st.integers(0, 2 ** 16))
+    def check(terms, implicit, seed):
+        rng = np.random.default_rng(seed)
+        ops = [rng.standard_normal(tuple(sizes[c] for c in t)) for t in terms]
+        used = sorted({c for t in terms for c in t})
+        out = "" if implicit else "->" + "".join(rng.permutation(used)[: rng.integers(0, 3)])
+        subs = ",".join("".join(t) for t in terms) + out
+        want = np.einsum(subs, *ops)
+        got = tn.einsum(subs, *[tn.asarray(o) for o in ops])
+        assert_close(got, want, rtol=1e-10, atol=1e-10)
+        t_terms, t_out = parse(subs, [o.shape for o in ops])
+        dec = _einsum_decomposition(*[tn.asarray(o) for o in ops],
+                                    subscripts=",".join(t_terms) + "->" + t_out)
+        assert_close(dec, want, rtol=1e-10, atol=1e-10)
+    check()

@@ -419,3 +419,28 @@ def test_docstring_examples_run():
     mod = importlib.import_module("trueno._io")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_property_npy_round_trip_matches_numpy_bytes():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    dtypes = st.sampled_from([np.dtype(d) for d in DTYPES])
+
+    @settings(max_examples=60, deadline=None)
+    @given(hnp.arrays(dtypes, hnp.array_shapes(min_dims=0, max_dims=4, min_side=0,
+                                               max_side=4)),
+           st.booleans())
+    def check(a, fortran):
+        if fortran:
+            a = np.asfortranarray(a)
+        nb, tb = io.BytesIO(), io.BytesIO()
+        np.save(nb, a)
+        tn.save(tb, a)
+        assert nb.getvalue() == tb.getvalue()
+        nb.seek(0)
+        got = tn.load(nb)
+        np.testing.assert_array_equal(got.numpy(), a)
+        assert got.dtype == a.dtype and got.shape == a.shape
+    check()

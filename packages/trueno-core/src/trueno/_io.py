@@ -192,7 +192,7 @@ def _remaining(fp):
         return None
 
 
-def _read_npy(fp, name, allow_pickle, max_header_size, available="probe"):
+def _read_npy(fp, name, allow_pickle, max_header_size, available="probe", pickle_kw=None):
     """Read one array; ``available`` is the bytes left, "probe" to ask the file, or None
     (a zip member: read in chunks, never trusting a size the archive claims)."""
     shape, fortran, dtype, _ = _read_header(fp, name, None if allow_pickle
@@ -203,7 +203,7 @@ def _read_npy(fp, name, allow_pickle, max_header_size, available="probe"):
                               f"it would unpickle data, which can run arbitrary code\n  hint: "
                               f"pass allow_pickle=True only for files you trust")
         try:
-            return pickle.load(fp)  # noqa: S301  (explicitly allowed by the caller)
+            return pickle.load(fp, **(pickle_kw or {}))  # noqa: S301  (allowed by the caller)
         except Exception as e:  # noqa: BLE001
             raise FormatError(f"{name}: could not unpickle the object array: {e}") from None
     count = math.prod(shape)
@@ -281,7 +281,9 @@ def load(file, mmap_mode=None, allow_pickle=False, fix_imports=True, encoding="A
                     raise ValueError(f"load: mmap_mode must be 'r', 'r+' or 'c', not "
                                      f"{mmap_mode!r}")
                 return _wrap(_open_memmap(os.fspath(file), mmap_mode, name, max_header_size))
-            return _wrap(_read_npy(fp, name, allow_pickle, max_header_size))
+            return _wrap(_read_npy(fp, name, allow_pickle, max_header_size,
+                                   pickle_kw={"fix_imports": fix_imports,
+                                              "encoding": encoding}))
         if not allow_pickle:
             if not head:
                 raise FormatError(f"{name}: empty file; expected a .npy or .npz file")
@@ -289,7 +291,8 @@ def load(file, mmap_mode=None, allow_pickle=False, fix_imports=True, encoding="A
                               f"  hint: if it is a pickle from a source you trust, pass "
                               f"allow_pickle=True")
         try:
-            return pickle.load(fp)  # noqa: S301  (explicitly allowed by the caller)
+            return pickle.load(fp, fix_imports=fix_imports,  # noqa: S301  (allowed)
+                               encoding=encoding)
         except Exception as e:  # noqa: BLE001
             raise FormatError(f"{name}: not a .npy/.npz file and not a pickle: {e}") from None
     finally:

@@ -5,6 +5,30 @@ added here, with reference kernels in ``_reference/_linalg_ext.py``. Everything 
 trace, cross, kron, multi_dot, matrix_power, ...) is written in trueno ops, so it runs on any
 device and through autograd. All functions are batched over leading dimensions, as NumPy's.
 Integer and bool inputs compute in the face's default float (float64 for ``trueno.ndarray``).
+
+The op rows and the parameters their kernels (and gradient rules) receive; inputs are already
+cast to the compute dtype and validated (square where needed, batch dims broadcastable):
+
+==================== ================ ==========================================================
+op                   inputs           params -> outputs
+==================== ================ ==========================================================
+linalg_solve         a (...,n,n),     -> x (...,n,k); a 1-D ``b`` is reshaped to (n, 1) first
+                     b (...,n,k)
+linalg_inv           x (...,n,n)      -> inverse
+linalg_det           x (...,n,n)      -> det (...)
+linalg_slogdet       x (...,n,n)      -> (sign, logabsdet)
+linalg_eig           x (...,n,n)      -> (w, v)  (real when all eigenvalues are real)
+linalg_eigvals       x (...,n,n)      -> w
+linalg_eigh          x (...,n,n)      UPLO -> (w ascending, v)
+linalg_eigvalsh      x (...,n,n)      UPLO -> w  (decomposition: eigh)
+linalg_svd           x (...,m,n)      full_matrices, hermitian -> (U, S, Vh)
+linalg_svdvals       x (...,m,n)      -> S  (decomposition: svd)
+linalg_qr            x (...,m,n)      mode -> (Q, R), or R for mode="r"
+linalg_cholesky      x (...,n,n)      upper -> L (or U)
+linalg_lstsq         a (m,n), b       rcond -> (x, residuals, rank, s)
+linalg_pinv          x (...,m,n)      rcond, rtol, hermitian -> pinv (...,n,m)
+linalg_matrix_rank   x (...,m,n)      tol, hermitian, rtol -> int64 rank (...)
+==================== ================ ==========================================================
 """
 
 from __future__ import annotations

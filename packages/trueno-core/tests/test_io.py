@@ -444,3 +444,10 @@ def test_property_npy_round_trip_matches_numpy_bytes():
         np.testing.assert_array_equal(got.numpy(), a)
         assert got.dtype == a.dtype and got.shape == a.shape
     check()
+
+
+def test_formats_are_registered():
+    from trueno._registry import load_plugins
+    formats = load_plugins().formats
+    assert formats["npy"]["load"] is tn.load and formats["npy"]["suffixes"] == (".npy",)
+    assert formats["npz"]["save"] is tn.savez

@@ -26,3 +26,10 @@ def kernels() -> dict:
 @hookimpl
 def trueno_register_backends(registry):
     registry.add_backend("reference", devices=("cpu",), priority=0, kernels=kernels())
+
+
+@hookimpl
+def trueno_register_formats(registry):
+    from .. import _io
+    registry.add_format("npy", load=_io.load, save=_io.save, suffixes=(".npy",))
+    registry.add_format("npz", load=_io.load, save=_io.savez, suffixes=(".npz",))

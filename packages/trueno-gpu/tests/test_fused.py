@@ -87,3 +87,16 @@ def test_gelu(dtype):
     assert_close(down(KERNELS["gelu"][dtype](up(x), approximate="tanh")), approx, dtype,
                  rtol=rtol(dtype) * 10, atol=rtol(dtype) * 10)
     assert exact.shape == approx.shape
+
+
+def test_rows_without_subgroups(monkeypatch):
+    import trueno_gpu
+
+    monkeypatch.setattr(trueno_gpu.get_runtime(0), "has_subgroup", False)
+    x = sample("float32", (3, 300))
+    assert_close(down(KERNELS["softmax"]["float32"](up(x), 1)),
+                 np_softmax(x.astype(np.float64), 1), "float32", rtol=1e-5, atol=1e-6)
+    got = down(KERNELS["layer_norm"]["float32"](up(x), 1, None, None, 1e-5))
+    mu = x.mean(1, keepdims=True)
+    want = (x - mu) / np.sqrt(((x - mu) ** 2).mean(1, keepdims=True) + 1e-5)
+    assert_close(got, want, "float32", rtol=1e-4, atol=1e-4)

@@ -142,3 +142,18 @@ def test_scan(op, dtype):
         r = {"float16": 5e-3, "bfloat16": 3e-2}.get(dtype, 1e-4)
         assert_close(g, want.astype(g.dtype) if g.dtype.kind != "f" else want, dtype,
                      rtol=r, atol=r * 10)
+
+
+def test_sum_without_subgroups(monkeypatch):
+    """The workgroup-tree fallback for adapters without the subgroup feature."""
+    import trueno_gpu
+
+    rt = trueno_gpu.get_runtime(0)
+    monkeypatch.setattr(rt, "has_subgroup", False)
+    x = RNG.uniform(-1, 1, (3, 5000)).astype(np.float32)
+    from conftest import up
+
+    got = down(KERNELS["sum"]["float32"](up(x), (1,), False))
+    assert_close(got, x.astype(np.float64).sum(1), "float32", rtol=1e-4, atol=1e-4)
+    got = down(KERNELS["mean"]["float32"](up(x), (0, 1), False))
+    assert_close(got, x.astype(np.float64).mean(), "float32", rtol=1e-4, atol=1e-5)

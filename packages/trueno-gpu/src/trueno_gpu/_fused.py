@@ -2,7 +2,8 @@
 
 One workgroup per row (the softmax axis, or layer_norm's trailing axes collapsed); the row is
 read with its stride (no copy for views), reduced twice through workgroup memory (max then
-sum of exp, or mean then variance), then written to a new contiguous array. gelu and silu are
+sum of exp, or mean then variance; sums go through ``subgroupAdd`` where the adapter has
+subgroups), then written to a new contiguous array. gelu and silu are
 single elementwise expressions (see ``_elementwise``).
 """
 
@@ -17,6 +18,7 @@ from ._api import contiguous
 from ._codegen import LINEAR_ID, WG, check_dtype, collapse, header, i32w, new_array
 from ._dtypes import dtype_info
 from ._elementwise import rt_of
+from ._reduce import _SG_ARGS
 
 __all__ = ["softmax", "log_softmax", "layer_norm", "make_kernels"]
 
@@ -45,7 +47,21 @@ fn wg_max(v: f32, li: u32) -> f32 {{
 }}"""
 
 
-def _source(kind, dt, nk, has_w, has_b, wdt):
+_WG_SUM_SUBGROUP = """var<private> g_sgid: u32;
+var<private> g_nsg: u32;
+var<private> g_sid: u32;
+fn wg_sum_sg(v: f32) -> f32 {
+  let p = subgroupAdd(v);
+  if (g_sid == 0u) { red[g_sgid] = p; }
+  workgroupBarrier();
+  var t = 0.0;
+  for (var i = 0u; i < g_nsg; i = i + 1u) { t = t + red[i]; }
+  workgroupBarrier();
+  return t;
+}"""
+
+
+def _source(kind, dt, nk, has_w, has_b, wdt, sg=False):
     """Metadata: [rows, L, x_off, x_stride, y_stride, eps, w_off, b_off, outer shape[nk],
     x outer strides[nk], y outer strides[nk]]."""
     st = dt.storage
@@ -59,7 +75,10 @@ def _source(kind, dt, nk, has_w, has_b, wdt):
         f"@group(0) @binding(3) var<storage, read> W: array<{wdt.storage}>;",
         f"@group(0) @binding(4) var<storage, read> Bb: array<{wdt.storage}>;",
         _WG_REDUCE,
-        f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
+        _WG_SUM_SUBGROUP if sg else "",
+        f"@compute @workgroup_size({WG})",
+        f"fn main({LINEAR_ID}{_SG_ARGS if sg else ''}) {{",
+        "  g_sgid = sgid; g_nsg = nsg; g_sid = sid;" if sg else "",
         "  let row = wg.y * nwg.x + wg.x;",
         "  if (row >= P[0]) { return; }",
         "  let L = P[1];",
@@ -90,7 +109,11 @@ def _source(kind, dt, nk, has_w, has_b, wdt):
                   loop, f"    let v = ({load} - mean) * rstd * {wload} + {bload};",
                   f"    Y[yb + i32(j) * ys] = {dt.store('v')};", "  }"]
     lines.append("}")
-    return header("\n".join(lines), st == "f16" or wdt.storage == "f16")
+    text = "\n".join(lines)
+    if sg:
+        text = text.replace("wg_sum(s, li)", "wg_sum_sg(s)").replace("wg_sum(s2, li)",
+                                                                     "wg_sum_sg(s2)")
+    return header(text, st == "f16" or wdt.storage == "f16")
 
 
 def _rows(kind, x: StridedArray, row_axes, weight=None, bias=None, eps=0.0):
@@ -123,9 +146,10 @@ def _rows(kind, x: StridedArray, row_axes, weight=None, bias=None, eps=0.0):
             i32w(bias.offset if bias is not None else 0)]
     meta += list(kshape) + [i32w(s) for s in kx] + [i32w(s) for s in ky]
     nk = len(kshape)
-    key = ("rows", kind, dt.name, nk, weight is not None, bias is not None, wdt.name)
+    sg = rt.has_subgroup
+    key = ("rows", kind, dt.name, nk, weight is not None, bias is not None, wdt.name, sg)
     kernel = rt.kernel(key, lambda: _source(kind, dt, nk, weight is not None,
-                                            bias is not None, wdt),
+                                            bias is not None, wdt, sg),
                        (True, False, False, False))
     wbuf = (weight if weight is not None else x).storage.buffer
     bbuf = (bias if bias is not None else x).storage.buffer

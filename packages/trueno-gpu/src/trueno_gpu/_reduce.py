@@ -3,7 +3,8 @@
 The input is split into kept axes (one output element each) and reduced axes, both collapsed
 on the host. A workgroup of 256 threads reduces one output element (or one chunk of it: large
 reductions to few outputs use G chunks and a second pass over the (n_out, G) partials), with a
-tree in workgroup memory. Short reductions (R <= 16) use one thread per output element.
+tree in workgroup memory (sums use ``subgroupAdd`` first where the adapter has subgroups).
+Short reductions (R <= 16) use one thread per output element.
 var/std/logsumexp are compositions of these kernels and elementwise ones (no host trip).
 
 Note: differs from NumPy: sums of integers and argmax/argmin indices are 32-bit (WGSL has no
@@ -75,7 +76,11 @@ def _addr(var, idx, nd, shape_at, stride_at):
             "  }"]
 
 
-def _source(op, in_dt, acc, out_dt, nk, nr, serial, final, arg_input):
+_SG_ARGS = ", @builtin(subgroup_id) sgid: u32, @builtin(num_subgroups) nsg: u32, " \
+    "@builtin(subgroup_invocation_id) sid: u32"
+
+
+def _source(op, in_dt, acc, out_dt, nk, nr, serial, final, arg_input, sg=False):
     """WGSL of one reduction pass.
 
     Metadata: [n_out, G, R, chunk, x_off, divisor(f32 bits), kept shape[nk], kept strides[nk],
@@ -114,7 +119,8 @@ def _source(op, in_dt, acc, out_dt, nk, nr, serial, final, arg_input):
         b.append(f"var<workgroup> sv: array<{acc}, {WG}>;")
         if arg:
             b.append(f"var<workgroup> si: array<u32, {WG}>;")
-    body = [f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{"]
+    body = [f"@compute @workgroup_size({WG})",
+            f"fn main({LINEAR_ID}{_SG_ARGS if sg else ''}) {{"]
     if serial:
         body += [f"  let L = (wg.y * nwg.x + wg.x) * {WG}u + li;",
                  "  if (L >= P[0]) { return; }", "  let o = L;",
@@ -132,7 +138,14 @@ def _source(op, in_dt, acc, out_dt, nk, nr, serial, final, arg_input):
     body.append(f"    let v = {load};")
     body += step("v", "XI[off]" if arg_input else "r")
     body.append("  }")
-    if not serial:
+    if sg:  # sum within each subgroup, then thread 0 adds the per-subgroup sums
+        body += ["  let part = subgroupAdd(acc);",
+                 "  if (sid == 0u) { sv[sgid] = part; }",
+                 "  workgroupBarrier();",
+                 "  if (li != 0u) { return; }",
+                 "  acc = sv[0];",
+                 "  for (var i = 1u; i < nsg; i = i + 1u) { acc = acc + sv[i]; }"]
+    elif not serial:
         body += ["  sv[li] = acc;"] + (["  si[li] = ai;"] if arg else [])
         body += ["  workgroupBarrier();",
                  f"  for (var s = {WG // 2}u; s > 0u; s = s >> 1u) {{", "    if (li < s) {"]
@@ -177,10 +190,11 @@ def _pass(rt, op, x_buf, x_off, in_dt, acc, out, out_dt, kc, ks, rc, rs, n_out, 
     final_here = final and G == 1 and not arg
     meta = [n_out, G, R, chunk, i32w(x_off), int(np.float32(divisor).view(np.uint32))]
     meta += list(kc) + [i32w(s) for s in ks] + list(rc) + [i32w(s) for s in rs]
+    sg = rt.has_subgroup and not serial and op in ("sum", "mean")
     key = ("reduce", op, in_dt.name, acc, out_dt.name, len(kc), len(rc), serial, final_here,
-           xi_buf is not None)
+           xi_buf is not None, sg)
     src = lambda: _source(op, in_dt, acc, out_dt, len(kc), len(rc), serial,  # noqa: E731
-                          final_here, xi_buf is not None)
+                          final_here, xi_buf is not None, sg)
     groups = -(-n_out // WG) if serial else n_out * G
     if arg:
         pv = rt.alloc(n_out * G * 4)

@@ -287,9 +287,13 @@ def result_type(*arrays_and_dtypes, face: str = "numpy") -> DType:
         if not scalars:
             raise ValueError("at least one array or dtype is required")
         dts.append(scalar_dtype(scalars.pop(0), float64))
-    out = dts[0]
-    for d in dts[1:]:
-        out = promote(out, d, face)
+    # NumPy's promotion is not associative across kinds; like NumPy, a dtype that every other
+    # promotes to wins (result_type(int8, uint8, float16) is float16, not float32).
+    out = next((d for d in dts if builtins.all(promote(d, e, face) is d for e in dts)), None)
+    if out is None:
+        out = dts[0]
+        for d in dts[1:]:
+            out = promote(out, d, face)
     default_float = float64 if face == "numpy" else float32
     for s in scalars:
         out = weak_scalar_dtype(s, out, default_float)

@@ -373,3 +373,16 @@ def test_docstring_examples_run():
     mod = importlib.import_module("trueno.linalg")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0
+
+
+@pytest.mark.parametrize("ord_", [2, 1, np.inf, -np.inf, 0, 3, -1], ids=str)
+@pytest.mark.parametrize("axis", [(0, 1, 2), (1,), (0, 2)], ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex128", "int32"])
+def test_vector_norm_decomposition_matches_numpy(ord_, axis, dtype):
+    # what devices without a vector_norm kernel run (abs, sum, max, sqrt, pow)
+    from trueno.linalg import _vector_norm_decomposition
+    a = _matrix((2, 3, 4), dtype, "rect")
+    with np.errstate(divide="ignore"):
+        want = np.linalg.vector_norm(a, ord=ord_, axis=axis, keepdims=True)
+        got = _vector_norm_decomposition(tn.asarray(a), axis=axis, keepdims=True, ord=ord_)
+    assert_close(got, want, rtol=1e-5, atol=1e-6)

@@ -64,7 +64,9 @@ def test_reference_backend_has_a_kernel_for_every_op():
     import trueno.linalg  # noqa: F401
     reg = load_plugins()
     ref = reg.backends["reference"]
-    missing = [n for n in tn.OPS if ref.kernel(n, "float64") is None]
+    # views and device moves are metadata work done by core itself, not kernels
+    missing = [n for n, row in tn.OPS.items() if ref.kernel(n, "float64") is None
+               and row.shape != "view" and n != "to_device"]
     assert missing == []
     assert reg.unknown_kernels() == {}
 

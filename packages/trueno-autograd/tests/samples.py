@@ -328,6 +328,35 @@ def _linalg(name):
     return make
 
 
+def _complex_leaf(rng, shape):
+    return tn.asarray(rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) \
+        .requires_grad_()
+
+
+def _fft(name):
+    def make(rng):
+        import trueno.fft as F
+        x, c = leaf(draw(rng, (3, 4)), "transposed"), _complex_leaf(rng, (3, 4))
+        table = {
+            "fft_fftn": [("fft real", F.fft, (x,)), ("fftn complex", F.fftn, (c,)),
+                         ("fft n=6 ortho", lambda t: F.fft(t, n=6, norm="ortho"), (c,)),
+                         ("fft2 s=(2,5)", lambda t: F.fft2(t, s=(2, 5)), (x,))],
+            "fft_ifftn": [("ifftn", F.ifftn, (c,)),
+                          ("ifft n=3 forward", lambda t: F.ifft(t, n=3, norm="forward"), (c,))],
+            "fft_rfftn": [("rfft", F.rfft, (x,)), ("rfft n=7", lambda t: F.rfft(t, n=7), (x,)),
+                          ("rfft2 s=(4,3)", lambda t: F.rfft2(t, s=(4, 3)), (x,))],
+            "fft_irfftn": [("irfft", F.irfft, (c,)),
+                           ("irfft n=9 ortho", lambda t: F.irfft(t, n=9, norm="ortho"), (c,)),
+                           ("irfftn", F.irfftn, (c,))],
+            "fft_hfft": [("hfft", F.hfft, (c,)),
+                         ("hfft n=5 forward", lambda t: F.hfft(t, n=5, norm="forward"), (c,))],
+            "fft_ihfft": [("ihfft", F.ihfft, (x,)),
+                          ("ihfft n=5 ortho", lambda t: F.ihfft(t, n=5, norm="ortho"), (x,))],
+        }
+        return table[name]
+    return make
+
+
 CUSTOM = {
     "where": _where, "clip": _clip, "astype": _astype, "contiguous": _contiguous,
     "cumsum": _cumsum, "cumprod": _cumprod, "softmax": _softmax("softmax"),
@@ -338,6 +367,8 @@ CUSTOM = {
     **{n: _linalg(n) for n in ("linalg_inv", "linalg_det", "linalg_slogdet", "linalg_solve",
                                "linalg_cholesky", "linalg_eigh", "linalg_eigvalsh", "linalg_svd",
                                "linalg_svdvals", "linalg_qr", "linalg_pinv")},
+    **{n: _fft(n) for n in ("fft_fftn", "fft_ifftn", "fft_rfftn", "fft_irfftn", "fft_hfft",
+                            "fft_ihfft")},
 }
 
 # Wider tolerances, each with its reason.

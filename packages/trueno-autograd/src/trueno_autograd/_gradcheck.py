@@ -49,24 +49,41 @@ def _poke(x, key, value):
         x[key] = value
 
 
+def _is_complex(t) -> bool:
+    return t._dtype.kind == "c"
+
+
+def _directions(t):
+    """Perturbation directions of an input (or grad_output weights of an output): the real
+    axis, and the imaginary axis for complex tensors."""
+    return (1.0, 1j) if _is_complex(t) else (1.0,)
+
+
 def _numerical(func, inputs, diff, outs0, eps):
-    """Numerical Jacobians ``jac[k][o]`` of shape (numel(input k), numel(output o))."""
+    """Numerical Jacobians ``jac[k][o]``: rows (input element, direction), columns (output
+    element, weight); entry d Re(conj(w) * out) / d(direction of input)."""
     jac = []
     for k in diff:
         x = inputs[k]
         n = x.numel()
-        per_out = [np.zeros((n, o.numel())) for o in outs0]
+        dirs = _directions(x)
+        per_out = [np.zeros((n * len(dirs), o.numel() * len(_directions(o)))) for o in outs0]
         host = x.detach()._host()
         for e in range(n):
             key = _element_key(x.shape, e)
-            orig = float(np.asarray(host[key]).reshape(-1)[0]) if x.shape else float(host)
-            _poke(x, key, orig + eps)
-            plus = [_host(o) for o in _outputs(func(*inputs))]
-            _poke(x, key, orig - eps)
-            minus = [_host(o) for o in _outputs(func(*inputs))]
-            _poke(x, key, orig)
-            for j, (p, m) in enumerate(zip(plus, minus)):
-                per_out[j][e, :] = ((p - m) / (2 * eps)).real
+            orig = np.asarray(host[key]).reshape(-1)[0].item() if x.shape else host.item()
+            for di, d in enumerate(dirs):
+                _poke(x, key, orig + eps * d)
+                plus = [_host(o) for o in _outputs(func(*inputs))]
+                _poke(x, key, orig - eps * d)
+                minus = [_host(o) for o in _outputs(func(*inputs))]
+                _poke(x, key, orig)
+                for j, (p, m) in enumerate(zip(plus, minus)):
+                    diff_ = (p - m) / (2 * eps)
+                    ws = _directions(outs0[j])
+                    row = per_out[j][e * len(dirs) + di]
+                    for wi, w in enumerate(ws):
+                        row[wi::len(ws)] = (np.conj(w) * diff_).real
         jac.append(per_out)
     return jac
 
@@ -74,21 +91,32 @@ def _numerical(func, inputs, diff, outs0, eps):
 def _analytical(inputs, diff, outs):
     from ._api import grad
     from trueno import zeros_like
-    jac = [[np.zeros((inputs[k].numel(), o.numel())) for o in outs] for k in diff]
+    jac = [[np.zeros((inputs[k].numel() * len(_directions(inputs[k])),
+                      o.numel() * len(_directions(o)))) for o in outs] for k in diff]
     for j, out in enumerate(outs):
         if out._ag is None:
             continue
+        ws = _directions(out)
         for e in range(out.numel()):
-            go = zeros_like(out).detach()
-            go[_element_key(out.shape, e)] = 1.0
-            gs = grad(out, [inputs[k] for k in diff], go, retain_graph=True, allow_unused=True)
-            for i, g in enumerate(gs):
-                if g is not None:
+            for wi, w in enumerate(ws):
+                go = zeros_like(out).detach()
+                go[_element_key(out.shape, e)] = w
+                gs = grad(out, [inputs[k] for k in diff], go, retain_graph=True,
+                          allow_unused=True)
+                for i, g in enumerate(gs):
+                    if g is None:
+                        continue
                     if tuple(g.shape) != tuple(inputs[diff[i]].shape):
                         raise GradcheckError(
                             f"grad for input {diff[i]} has shape {g.shape}, expected "
                             f"{inputs[diff[i]].shape}")
-                    jac[i][j][:, e] = _host(g).real
+                    h = _host(g)
+                    col = e * len(ws) + wi
+                    if _is_complex(inputs[diff[i]]):
+                        jac[i][j][0::2, col] = h.real
+                        jac[i][j][1::2, col] = h.imag
+                    else:
+                        jac[i][j][:, col] = h.real
     return jac
 
 

@@ -328,7 +328,8 @@ def _copysign(ctx, g):
     a, _ = ctx.inputs
     y = ctx.output
     safe = tn.where(a == 0, 1.0, a)
-    return (tn.where(a == 0, 0.0, g * y / safe) if ctx.needs[0] else None, None)
+    return (tn.where(a == 0, 0.0, g * y / safe) if ctx.needs[0] else None,
+            g * 0.0 if ctx.needs[1] else None)
 
 
 @rule("where", save=lambda needs: (True, False, False), node="WhereBackward0")

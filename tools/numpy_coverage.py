@@ -3,7 +3,7 @@
 Counts the public callables of ``dir(numpy)`` -- ufuncs and functions, not classes, dtypes,
 submodules or private names -- and reports which of them ``trueno`` has under the same name.
 
-    PYTHONPATH=packages/trueno-core/src python tools/numpy_coverage.py [--missing] [--json]
+    PYTHONPATH=packages/trueno-core/src python tools/numpy_coverage.py [--summary] [--json]
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def coverage() -> dict:
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--missing", action="store_true", help="list the missing names")
+    p.add_argument("--summary", action="store_true", help="only the percentage line")
     args = p.parse_args(argv)
     r = coverage()
     if args.json:
@@ -54,7 +54,7 @@ def main(argv=None) -> None:
         return
     print(f"NumPy {r['numpy_version']}: trueno provides {r['provided']} of {r['total']} "
           f"public NumPy functions ({r['percent']}%)")
-    if args.missing or True:
+    if not args.summary:
         print(f"missing ({len(r['missing'])}):")
         for i in range(0, len(r["missing"]), 6):
             print("  " + "  ".join(r["missing"][i:i + 6]))

@@ -152,3 +152,82 @@ def test_ndarray_methods():
     assert_close(t.flatten(), a.flatten())
     assert_close(t.squeeze(), a.squeeze())
     assert_close(t.swapaxes(0, 1), a.swapaxes(0, 1))
+
+
+# --- the rest of NumPy's everyday namespace (trueno._numpy_misc) -------------------------------
+
+MISC_CASES = [
+    ("copy", one, {}), ("ascontiguousarray", one, {}), ("asanyarray", one, {}),
+    ("asfortranarray", one, {}), ("require", one, {}), ("asarray_chkfinite", one, {}),
+    ("apply_along_axis", lambda xp, a: (lambda v: v[::-1] * 2, 0, a), {}),
+    ("apply_along_axis", lambda xp, a: (lambda v: v.sum(), -1, a), {}),
+    ("apply_over_axes", lambda xp, a: (xp.sum, a, [0]), {}),
+    ("iscomplexobj", one, {}), ("isrealobj", one, {}),
+    ("matvec", lambda xp, a: (a, a[..., 0, :]), {}),
+    ("vecmat", lambda xp, a: (a[..., 0], a), {}),
+]
+
+
+@pytest.mark.parametrize("dtype", ["int32", "float64"])
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_misc_matches_numpy(layout, dtype):
+    shape, view = LAYOUTS[layout]
+    base = sample(dtype, shape, rng=np.random.default_rng(8))
+    for fname, build, kw in MISC_CASES:
+        a_np, a_tn = view(base), view(tn.asarray(base.copy()))
+        run_case(fname, build, kw, a_np, a_tn, f"{fname} on {layout} {dtype}")
+
+
+def test_misc_creation_and_host_helpers():
+    for fname, args in [("geomspace", (1, 1000, 4)), ("bartlett", (5,)), ("blackman", (5,)),
+                        ("hamming", (5,)), ("hanning", (5,)), ("kaiser", (5, 2.0))]:
+        compare(getattr(tn, fname)(*args), getattr(np, fname)(*args), fname)
+    p = np.array([1.0, -3.0, 2.0])
+    x = np.linspace(-1, 1, 7)
+    compare(tn.polyval(tn.asarray(p), tn.asarray(x)), np.polyval(p, x))
+    compare(tn.polyfit(tn.asarray(x), tn.asarray(x ** 2), 2), np.polyfit(x, x ** 2, 2))
+    compare(tn.roots(tn.asarray(p)), np.roots(p))
+    for f in ("polyadd", "polysub", "polymul", "polydiv"):
+        compare(getattr(tn, f)(tn.asarray(p), tn.asarray(p[:2])), getattr(np, f)(p, p[:2]), f)
+    compare(tn.polyder(tn.asarray(p)), np.polyder(p))
+    compare(tn.polyint(tn.asarray(p)), np.polyint(p))
+    compare(tn.poly(tn.asarray([1.0, 2.0])), np.poly([1.0, 2.0]))
+    pts = np.random.default_rng(0).random((20, 2))
+    compare(tn.histogram2d(tn.asarray(pts[:, 0]), tn.asarray(pts[:, 1]), bins=3),
+            np.histogram2d(pts[:, 0], pts[:, 1], bins=3))
+    compare(tn.histogramdd(tn.asarray(pts), bins=2), np.histogramdd(pts, bins=2))
+    compare(tn.fromfunction(lambda i, j: i + 2 * j, (2, 3)),
+            np.fromfunction(lambda i, j: i + 2 * j, (2, 3)))
+    compare(tn.fromiter(range(4), dtype=tn.int32), np.fromiter(range(4), dtype=np.int32))
+    compare(tn.mask_indices(3, tn.triu), np.mask_indices(3, np.triu))
+    xx = np.linspace(-2.0, 2.0, 9)
+    compare(tn.piecewise(tn.asarray(xx), [tn.asarray(xx < 0), tn.asarray(xx >= 0)],
+                         [lambda v: -v, lambda v: v * 2]),
+            np.piecewise(xx, [xx < 0, xx >= 0], [lambda v: -v, lambda v: v * 2]))
+    assert tn.promote_types(tn.int8, tn.uint8) == np.int16
+    assert tn.issubdtype(tn.float32, np.floating) and not tn.issubdtype(tn.int8, np.floating)
+    assert tn.isscalar(3.0) and not tn.isscalar(tn.asarray(3.0))
+    assert tn.iterable([1]) and not tn.iterable(3)
+
+
+@pytest.mark.parametrize("shape,wrap", [((3, 3), False), ((5, 3), False), ((5, 3), True),
+                                        ((3, 5), False), ((2, 2, 2), False)])
+def test_fill_diagonal_and_copyto(shape, wrap):
+    a = np.zeros(shape)
+    t = tn.zeros(shape)
+    np.fill_diagonal(a, [1.0, 2.0], wrap=wrap)
+    tn.fill_diagonal(t, [1.0, 2.0], wrap=wrap)
+    assert_close(t, a)
+    src = np.arange(a.size, dtype=np.float64).reshape(shape)
+    np.copyto(a, src, where=src > 3)
+    tn.copyto(t, tn.asarray(src), where=tn.asarray(src > 3))
+    assert_close(t, a)
+    with pytest.raises(TypeError):
+        tn.copyto(tn.zeros(3, dtype=tn.int32), tn.ones(3))
+
+
+def test_shares_memory():
+    t = tn.arange(10)
+    assert tn.shares_memory(t, t[2:5]) and tn.may_share_memory(t, t[::2])
+    assert not tn.shares_memory(t[:3], t[5:])
+    assert not tn.shares_memory(t, t.copy())

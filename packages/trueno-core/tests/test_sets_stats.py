@@ -297,3 +297,37 @@ def test_unique_invariants(a):
     r = tn.unique_all(t)
     assert r.inverse_indices.shape == a.shape
     np.testing.assert_array_equal(r.values.numpy()[r.inverse_indices.numpy()], a)
+
+
+# --- NumPy's remaining elementwise functions (trueno._ufuncs_ext) ------------------------------
+
+UFUNC_CALLS = [
+    ("fmod", lambda xp, a: (a, 3)), ("fmod", lambda xp, a: (a, xp.flip(a))),
+    ("gcd", lambda xp, a: (a, 6)), ("lcm", lambda xp, a: (a, a)),
+    ("ldexp", lambda xp, a: (a, 2)), ("heaviside", lambda xp, a: (a, 0.5)),
+    ("float_power", lambda xp, a: (a, 2)), ("logaddexp2", lambda xp, a: (a, a)),
+    ("fmax", lambda xp, a: (a, xp.flip(a))), ("fmin", lambda xp, a: (a, 1)),
+    ("divmod", lambda xp, a: (a, 4)), ("exp2", one), ("cbrt", one), ("rint", one),
+    ("degrees", one), ("radians", one), ("deg2rad", one), ("rad2deg", one), ("spacing", one),
+    ("frexp", one), ("modf", one), ("bitwise_count", one), ("bitwise_not", one),
+    ("isneginf", one), ("isposinf", one), ("fix", one), ("sinc", one), ("i0", one),
+    ("isreal", one), ("iscomplex", one), ("nan_to_num", one), ("angle", one),
+    ("unwrap", one), ("real_if_close", one),
+]
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int32", "uint8", "float32", "float64",
+                                   "complex128"])
+@pytest.mark.parametrize("layout", ["0d", "2d", "empty", "transposed", "neg_step"])
+def test_ufuncs_ext_match_numpy(layout, dtype):
+    shape, view = LAYOUTS[layout]
+    base = _data(dtype, shape)
+    for fname, build in UFUNC_CALLS:
+        a_np, a_tn = view(base), view(tn.asarray(base.copy()))
+        run_case(fname, build, {}, a_np, a_tn, f"{fname} on {layout} {dtype}")
+
+
+def test_nan_to_num_keywords():
+    a = np.array([np.nan, np.inf, -np.inf, 1.0])
+    assert_close(tn.nan_to_num(tn.asarray(a), nan=-1.0, posinf=9.0, neginf=-9.0),
+                 np.nan_to_num(a, nan=-1.0, posinf=9.0, neginf=-9.0))

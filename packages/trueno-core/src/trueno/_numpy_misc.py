@@ -1,0 +1,356 @@
+"""The rest of NumPy's everyday namespace: copies and conversions, ``fill_diagonal``,
+``apply_along_axis``, window functions, polynomials, 2-D histograms, type helpers.
+
+Copies and conversions are core ops; ``apply_along_axis`` calls the function on trueno views.
+Window functions, polynomials and ``histogram2d``/``histogramdd`` are small host
+computations with NumPy whose results are placed on the input's device (as creation
+functions do).
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from . import _dtypes as D
+from ._creation import _place, asarray, default_class
+from ._errors import ShapeError
+from ._indexing_ext import put
+from ._manipulation import moveaxis, stack
+from ._surface_ops import as_t
+from ._tensor import Tensor
+
+__all__ = [
+    "copy", "copyto", "ascontiguousarray", "asanyarray", "asarray_chkfinite",
+    "asfortranarray", "require", "fill_diagonal", "geomspace", "apply_along_axis",
+    "apply_over_axes", "histogram2d", "histogramdd", "piecewise", "fromfunction", "fromiter",
+    "promote_types", "issubdtype", "shares_memory", "may_share_memory", "isscalar",
+    "iscomplexobj", "isrealobj", "iterable", "bartlett", "blackman", "hamming", "hanning",
+    "kaiser", "poly", "roots", "polyval", "polyfit", "polyadd", "polysub", "polymul",
+    "polyder", "polyint", "polydiv", "matvec", "vecmat", "mask_indices",
+]
+
+
+def _host(v):
+    if isinstance(v, Tensor):
+        return v._host()
+    if isinstance(v, (list, tuple)):
+        return type(v)(_host(i) for i in v)
+    return v
+
+
+def _out(like, arr):
+    """Place a NumPy result on ``like``'s device, in its class (int64 indices stay int64)."""
+    arr = np.asarray(arr)
+    if arr.dtype == np.intp:
+        arr = arr.astype(np.int64)
+    cls = like.__class__ if isinstance(like, Tensor) else default_class()
+    return _place(cls, arr, like._device if isinstance(like, Tensor) else None)
+
+
+def copy(a, order="K", subok=False):
+    """A copy of ``a`` (always C-contiguous here)."""
+    return as_t(a).copy()
+
+
+def copyto(dst, src, casting="same_kind", where=True):
+    """In place: copy ``src`` into ``dst`` (broadcast), only where ``where`` is true."""
+    if not isinstance(dst, Tensor):
+        raise TypeError("copyto: dst must be a trueno array (it is changed in place)")
+    s = as_t(src, dst) if not isinstance(src, (bool, int, float, complex)) else src
+    if isinstance(s, Tensor) and not D.can_cast(s._dtype, dst._dtype, casting):
+        from ._errors import DTypeError
+        raise DTypeError(f"copyto: cannot cast array data from {s._dtype.name} to "
+                         f"{dst._dtype.name} according to the rule {casting!r}")
+    if where is True:
+        dst[...] = s
+        return
+    from ._elementwise import where as _where
+    m = as_t(where, dst)
+    dst[...] = _where(m, s, dst)
+
+
+def ascontiguousarray(a, dtype=None, *, like=None):
+    out = asarray(a, dtype=dtype)
+    return out.contiguous() if out.ndim else out._reshape((1,))  # ndim >= 1, as NumPy
+
+
+def asanyarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
+    return asarray(a, dtype=dtype, device=device, copy=copy)
+
+
+def asfortranarray(a, dtype=None, *, like=None):
+    # Note: differs from NumPy: trueno arrays are made C-contiguous; the values are the same.
+    return asarray(a, dtype=dtype)
+
+
+def require(a, dtype=None, requirements=None, *, like=None):
+    return asarray(a, dtype=dtype)
+
+
+def asarray_chkfinite(a, dtype=None, order=None):
+    """``asarray`` that raises ValueError when the data holds NaN or infinity."""
+    out = asarray(a, dtype=dtype)
+    if out._dtype.kind in "fc":
+        from ._elementwise import isfinite
+        from ._reduction import all as _all
+        if not bool(_all(isfinite(out))):
+            raise ValueError("array must not contain infs or NaNs")
+    return out
+
+
+def fill_diagonal(a, val, wrap=False):
+    """In place: write ``val`` on the main diagonal of ``a`` (NumPy's flat-step rule)."""
+    if not isinstance(a, Tensor):
+        raise TypeError("fill_diagonal: a must be a trueno array (it is changed in place)")
+    if a.ndim < 2:
+        raise ShapeError("fill_diagonal: array must be at least 2-d")
+    if a.ndim == 2:
+        step = a.shape[1] + 1
+        end = None if wrap else a.shape[1] * a.shape[1]
+    else:
+        if len(set(a.shape)) != 1:
+            raise ShapeError("fill_diagonal: all dimensions of input must be of equal length")
+        step = 1 + int(np.cumprod(a.shape[:-1]).sum())
+        end = None
+    n = a.numel()
+    idx = np.arange(0, n if end is None else builtins.min(end, n), step)
+    put(a, idx, val)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """Numbers spaced evenly on a log scale between ``start`` and ``stop``."""
+    dt = None if dtype is None else D.as_dtype(dtype).numpy
+    return _out(None, np.geomspace(_host(start), _host(stop), num, endpoint, dt, axis))
+
+
+def apply_along_axis(func1d, axis, arr, *args, **kwargs):
+    """Call ``func1d`` on every 1-D slice of ``arr`` along ``axis`` and stack the results."""
+    a = as_t(arr)
+    from ._views import normalize_axis
+    ax = normalize_axis(axis, a.ndim)
+    moved = moveaxis(a, ax, -1)
+    outer = moved.shape[:-1]
+    if 0 in outer:
+        raise ValueError("apply_along_axis: cannot apply_along_axis when any iteration "
+                         "dimensions are 0")
+    res = [as_t(func1d(moved[idx], *args, **kwargs), a) for idx in np.ndindex(*outer)]
+    out = stack(res)._reshape(outer + res[0].shape)
+    k = res[0].ndim
+    if k == 0:
+        return out
+    return moveaxis(out, tuple(range(len(outer), len(outer) + k)),
+                    tuple(range(ax, ax + k)))
+
+
+def apply_over_axes(func, a, axes):
+    """Apply ``func(a, axis)`` repeatedly over ``axes``, keeping the number of dimensions."""
+    val = as_t(a)
+    for ax in (axes if isinstance(axes, (list, tuple)) else [axes]):
+        ax = ax + val.ndim if ax < 0 else ax
+        res = as_t(func(val, ax), val)
+        if res.ndim == val.ndim:
+            val = res
+        elif res.ndim == val.ndim - 1:
+            val = res._expand_dims(ax)
+        else:
+            raise ValueError("apply_over_axes: function is not returning an array of the "
+                             "correct shape")
+    return val
+
+
+def histogram2d(x, y, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    """2-D histogram of the points ``(x, y)``: counts, x edges, y edges."""
+    like = x if isinstance(x, Tensor) else None
+    h, ex, ey = np.histogram2d(_host(x), _host(y), _host(bins), range, density,
+                               _host(weights))
+    return _out(like, h), _out(like, ex), _out(like, ey)
+
+
+def histogramdd(sample, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    """D-dimensional histogram: counts and a tuple of edge arrays."""
+    like = sample if isinstance(sample, Tensor) else None
+    h, edges = np.histogramdd(_host(sample), _host(bins), range, density, _host(weights))
+    return _out(like, h), tuple(_out(like, e) for e in edges)
+
+
+def piecewise(x, condlist, funclist, *args, **kw):
+    """Evaluate ``funclist[i]`` (a function or a constant) where ``condlist[i]`` holds."""
+    from ._elementwise import where as _where
+    t = as_t(x)
+    conds = [as_t(c, t) for c in (condlist if isinstance(condlist, list) else [condlist])]
+    n = len(conds)
+    if len(funclist) not in (n, n + 1):
+        raise ValueError(f"piecewise: with {n} condition(s), either {n} or {n + 1} "
+                         f"functions are expected")
+    from ._creation import zeros_like
+    out = zeros_like(t)
+    if len(funclist) == n + 1:
+        from ._reduction import any as _any
+        rest = ~_any(stack(conds), axis=0) if n else asarray(True)
+        conds = conds + [rest]
+    for c, f in zip(conds, funclist):
+        v = f(t, *args, **kw) if callable(f) else f
+        out = _where(c, v, out).astype(t._dtype, copy=False)
+    return out
+
+
+def fromfunction(function, shape, *, dtype=float, like=None, **kwargs):
+    """``function(*coordinate_arrays)`` over a grid of ``shape``."""
+    from ._indexing_ext import indices
+    return function(*indices(shape, dtype=dtype), **kwargs)
+
+
+def fromiter(iter, dtype, count=-1, *, like=None):  # noqa: A002
+    dt = D.as_dtype(dtype)
+    return _out(None, np.fromiter(iter, dtype=dt.numpy, count=count))
+
+
+def promote_types(type1, type2):
+    """The smallest dtype both can be cast to safely (NumPy's rule)."""
+    return D.as_dtype(np.promote_types(D.as_dtype(type1).numpy, D.as_dtype(type2).numpy))
+
+
+def issubdtype(arg1, arg2):
+    """NumPy's ``issubdtype`` for trueno dtypes, NumPy dtypes and abstract types."""
+    def conv(a):
+        if isinstance(a, D.DType):
+            return a.numpy
+        return a
+    return np.issubdtype(conv(arg1), conv(arg2))
+
+
+def shares_memory(a, b, max_work=None) -> bool:
+    """Whether two arrays view the same storage at overlapping addresses (CPU arrays)."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a._device is not b._device:
+            return False
+        if not isinstance(a._data, np.ndarray):
+            return a.storage is b.storage
+    return bool(np.shares_memory(_host(a), _host(b)))
+
+
+def may_share_memory(a, b, max_work=None) -> bool:
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and not isinstance(a._data, np.ndarray):
+        return a.storage is b.storage
+    return bool(np.may_share_memory(_host(a), _host(b)))
+
+
+def isscalar(element) -> bool:
+    """True for Python and NumPy scalars (not for 0-d arrays, as in NumPy)."""
+    return np.isscalar(element)
+
+
+def iscomplexobj(x) -> bool:
+    return (x._dtype.kind == "c") if isinstance(x, Tensor) else np.iscomplexobj(x)
+
+
+def isrealobj(x) -> bool:
+    return not iscomplexobj(x)
+
+
+def iterable(y) -> bool:
+    try:
+        iter(y)
+    except TypeError:
+        return False
+    return True
+
+
+def bartlett(M):  # noqa: N803  (NumPy's names)
+    return _out(None, np.bartlett(M))
+
+
+def blackman(M):  # noqa: N803
+    return _out(None, np.blackman(M))
+
+
+def hamming(M):  # noqa: N803
+    return _out(None, np.hamming(M))
+
+
+def hanning(M):  # noqa: N803
+    return _out(None, np.hanning(M))
+
+
+def kaiser(M, beta):  # noqa: N803
+    return _out(None, np.kaiser(M, beta))
+
+
+def _poly(fn, *args, **kw):
+    like = next((a for a in args if isinstance(a, Tensor)), None)
+    out = fn(*(_host(a) for a in args), **{k: _host(v) for k, v in kw.items()})
+    if isinstance(out, tuple):
+        return tuple(_out(like, o) for o in out)
+    return _out(like, out)
+
+
+def poly(seq_of_zeros):
+    return _poly(np.poly, seq_of_zeros)
+
+
+def roots(p):
+    return _poly(np.roots, p)
+
+
+def polyval(p, x):
+    """Evaluate the polynomial with coefficients ``p`` (highest power first) at ``x``."""
+    return _poly(np.polyval, p, x)
+
+
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """Least-squares polynomial fit (NumPy's ``polyfit``)."""
+    return _poly(np.polyfit, x, y, deg, rcond, full, w, cov)
+
+
+def polyadd(a1, a2):
+    return _poly(np.polyadd, a1, a2)
+
+
+def polysub(a1, a2):
+    return _poly(np.polysub, a1, a2)
+
+
+def polymul(a1, a2):
+    return _poly(np.polymul, a1, a2)
+
+
+def polyder(p, m=1):
+    return _poly(np.polyder, p, m)
+
+
+def polyint(p, m=1, k=None):
+    return _poly(np.polyint, p, m, k)
+
+
+def polydiv(u, v):
+    return _poly(np.polydiv, u, v)
+
+
+def matvec(x1, x2, /):
+    """Matrix-vector product over the last axes: ``(..., m, n) x (..., n) -> (..., m)``."""
+    from ._linalg_ops import matmul
+    a, b = as_t(x1), as_t(x2)
+    if a.ndim < 2 or b.ndim < 1:
+        raise ShapeError(f"matvec: needs a matrix and a vector, got shapes {a.shape} and "
+                         f"{b.shape}")
+    return matmul(a, b._expand_dims(-1))[..., 0]
+
+
+def vecmat(x1, x2, /):
+    """Vector-matrix product over the last axes: ``conj(x1) (..., n) x (..., n, m)``."""
+    from ._linalg_ops import matmul
+    a, b = as_t(x1), as_t(x2)
+    if a.ndim < 1 or b.ndim < 2:
+        raise ShapeError(f"vecmat: needs a vector and a matrix, got shapes {a.shape} and "
+                         f"{b.shape}")
+    return matmul(a.conj()._expand_dims(-2), b)[..., 0, :]
+
+
+def mask_indices(n, mask_func, k=0):
+    """Indices of the non-zero entries of ``mask_func(ones((n, n)), k)``."""
+    from ._creation import ones
+    from ._indexing import nonzero
+    m = as_t(mask_func(ones((n, n), dtype=D.int64), k=k))
+    return nonzero(m != 0)

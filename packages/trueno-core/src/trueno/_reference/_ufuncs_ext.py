@@ -1,0 +1,20 @@
+"""Reference kernels of ``trueno._ufuncs_ext``: the NumPy functions of the same names."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _ufuncs_ext
+
+
+def _kernel(name):
+    f = getattr(np, name)
+
+    def kernel(*xs, **params):
+        out = f(*xs, **params)
+        return tuple(np.asarray(o) for o in out) if isinstance(out, tuple) else np.asarray(out)
+    kernel.__name__ = name
+    return kernel
+
+
+KERNELS = {name: _kernel(name) for name in _ufuncs_ext.UFUNCS}

@@ -1,0 +1,71 @@
+"""NumPy's remaining elementwise functions (``fmod``, ``gcd``, ``degrees``, ``nan_to_num``,
+...): one op row each, with the NumPy function as the reference kernel.
+
+Python scalars reach the kernel as they are, so NumPy's weak-scalar rules (NEP 50) give the
+result dtype; arrays broadcast as in NumPy. A backend may register a kernel under the same
+name. Functions with two results (``divmod``, ``modf``, ``frexp``) return a tuple.
+"""
+
+from __future__ import annotations
+
+from . import _dispatch as X
+from ._optable import OPS, Op, add_op
+from ._surface_ops import as_t
+from ._tensor import Tensor
+from ._views import broadcast_shapes
+
+# name -> number of array inputs
+UFUNCS = {
+    "fmod": 2, "gcd": 2, "lcm": 2, "ldexp": 2, "heaviside": 2, "float_power": 2,
+    "logaddexp2": 2, "fmax": 2, "fmin": 2, "divmod": 2,
+    "exp2": 1, "cbrt": 1, "rint": 1, "degrees": 1, "radians": 1, "deg2rad": 1, "rad2deg": 1,
+    "spacing": 1, "frexp": 1, "modf": 1, "bitwise_count": 1, "isneginf": 1, "isposinf": 1,
+    "fix": 1, "sinc": 1, "i0": 1, "isreal": 1, "iscomplex": 1, "nan_to_num": 1, "angle": 1,
+    "unwrap": 1, "real_if_close": 1,
+}
+
+for _name, _nin in UFUNCS.items():
+    if _name not in OPS:
+        add_op(Op(_name, _nin, accepts="any", shape="custom", differentiable=False))
+
+__all__ = [*UFUNCS, "bitwise_not"]
+
+_SCALARS = (bool, int, float, complex)
+
+
+def _make(name, nin):
+    row = OPS[name]
+
+    def fn(*args, **params):
+        if len(args) != nin:
+            raise TypeError(f"{name}() takes {nin} positional argument(s), got {len(args)}")
+        like = next((a for a in args if isinstance(a, Tensor)), None)
+        ts = [a if isinstance(a, (Tensor, *_SCALARS)) else as_t(a, like) for a in args]
+        like = next(t for t in ts if isinstance(t, Tensor)) if like is None and \
+            any(isinstance(t, Tensor) for t in ts) else like
+        if like is None:  # only Python scalars: a 0-d result, as NumPy gives
+            ts = [as_t(ts[0])] + ts[1:]
+            like = ts[0]
+        arrs = [t for t in ts if isinstance(t, Tensor)]
+        for t in arrs:
+            if t._device is not like._device:
+                X.check_device(name, like, t)
+        if len(arrs) > 1:
+            broadcast_shapes(*(t.shape for t in arrs))
+        datas = tuple(t._data if isinstance(t, Tensor) else t for t in ts)
+        hp = {k: (v._host() if isinstance(v, Tensor) else v) for k, v in params.items()}
+        return X.run(row, tuple(arrs), datas, hp, like.__class__, like._device, like._dtype)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"NumPy's ``{name}`` (an op row; the reference kernel is ``numpy.{name}``)."
+    return fn
+
+
+for _name, _nin in UFUNCS.items():
+    globals()[_name] = _make(_name, _nin)
+
+
+
+def bitwise_not(x, /):
+    """NumPy's name of ``bitwise_invert``."""
+    from ._elementwise import bitwise_invert
+    return bitwise_invert(x)

@@ -82,7 +82,7 @@ def asanyarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
 
 def asfortranarray(a, dtype=None, *, like=None):
     # Note: differs from NumPy: trueno arrays are made C-contiguous; the values are the same.
-    return asarray(a, dtype=dtype)
+    return ascontiguousarray(a, dtype=dtype)
 
 
 def require(a, dtype=None, requirements=None, *, like=None):

@@ -43,10 +43,11 @@ using ISumRun = std::uint64_t (*)(const char* p, idx s, idx n);         // wrapp
 using MinMaxRun = void (*)(const char* p, idx s, idx n, char* best);    // NaN-propagating
 using ArgRun = void (*)(const char* p, idx s, idx n, idx base, char* best, std::int64_t* at);
 using ShiftRun = double (*)(const char* p, idx s, idx n, double c);     // sum f(x - c)
-// softmax helpers: o[i] = exp(x[i] - c) returning the sum; o[i] *= f; o[i] = x[i] - c
+// softmax helpers: o[i] = exp(x[i] - c) returning the sum; o[i] *= f; o[i] = (x[i] - c) - c2
 using ExpStoreRun = double (*)(const char* p, idx s, char* o, idx so, idx n, double c);
 using ScaleRun = void (*)(char* o, idx so, idx n, double f);
-using SubStoreRun = void (*)(const char* p, idx s, char* o, idx so, idx n, double c);
+using SubStoreRun = void (*)(const char* p, idx s, char* o, idx so, idx n, double c,
+                             double c2);
 // layer norm of one contiguous row: o = (x - mean) * rstd * w + b (w, b may be null)
 using NormRowRun = void (*)(const char* p, idx s, char* o, idx n, double mean, double rstd,
                             const char* w, idx sw, const char* b, idx sb);

@@ -76,7 +76,7 @@ py::array softmax_impl(py::object x_, long axis, py::object out, bool log) {
         double m = load_double(d, best);
         if (log) {
             double s = t.sumexp[d](xr, sx, L, m);
-            t.substore[d](xr, sx, orow, so, L, m + std::log(s));
+            t.substore[d](xr, sx, orow, so, L, m, std::log(s));
         } else {
             double s = t.expstore[d](xr, sx, orow, so, L, m);
             t.scale[d](orow, so, L, 1.0 / s);
@@ -116,7 +116,7 @@ py::array softmax_impl(py::object x_, long axis, py::object out, bool log) {
         parallel_for(nt, [&](idx k) {
             idx lo = k * chunk, hi = std::min(L, lo + chunk);
             if (lo >= hi) return;
-            if (log) t.substore[d](xr + lo * sx, sx, orow + lo * so, so, hi - lo, m + std::log(s));
+            if (log) t.substore[d](xr + lo * sx, sx, orow + lo * so, so, hi - lo, m, std::log(s));
             else t.scale[d](orow + lo * so, so, hi - lo, 1.0 / s);
         });
     }

@@ -68,7 +68,8 @@ std::pair<idx, idx> pair_arg(py::handle h, const char* name) {
         idx v = h.cast<idx>();
         return {v, v};
     }
-    auto t = h.cast<std::vector<idx>>();
+    std::vector<idx> t;
+    for (auto v : h) t.push_back(v.cast<idx>());
     if (t.size() != 2) value_error(std::string("conv2d: ") + name + " must be an int or a pair");
     return {t[0], t[1]};
 }

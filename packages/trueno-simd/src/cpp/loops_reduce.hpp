@@ -236,13 +236,13 @@ void scale_run(char* o, idx so, idx n, double fd) {
 }
 
 template <class T>
-void substore_run(const char* p, idx s, char* o, idx so, idx n, double cd) {
-    const T c = T(cd);
+void substore_run(const char* p, idx s, char* o, idx so, idx n, double cd, double c2d) {
+    const T c = T(cd), c2 = T(c2d);
     constexpr idx S = sizeof(T);
     if (s == S && so == S) {
-        for (idx i = 0; i < n; ++i) st<T>(o + i * S, ld<T>(p + i * S) - c);
+        for (idx i = 0; i < n; ++i) st<T>(o + i * S, (ld<T>(p + i * S) - c) - c2);
     } else {
-        for (idx i = 0; i < n; ++i) st<T>(o + i * so, ld<T>(p + i * s) - c);
+        for (idx i = 0; i < n; ++i) st<T>(o + i * so, (ld<T>(p + i * s) - c) - c2);
     }
 }
 

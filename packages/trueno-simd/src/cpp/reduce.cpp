@@ -231,6 +231,10 @@ py::array sum_or_mean(py::array x, py::handle axis, bool keepdims, py::object dt
         py::dtype want = py::dtype::from_args(dtype);
         if (!want.equal(x.dtype())) x = x.attr("astype")(want);
     }
+    if (mean && !is_float(dtype_code(x.dtype()))) {
+        // Note: like NumPy, the mean of integers is taken in float64 (no wrap-around)
+        x = x.attr("astype")("float64");
+    }
     const DType d = dtype_code(x.dtype());
     if (!(is_float(d) || is_int(d) || d == B1)) unsupported(op, x.dtype());
     RedPlan p = make_plan(x, axis, keepdims, false, op);

@@ -1,0 +1,57 @@
+"""Registers trueno-simd's kernels with trueno (entry point group ``trueno``).
+
+Each op maps dtype name -> kernel; a dtype missing here falls back to the reference backend.
+"""
+
+import trueno
+
+from trueno_simd import _core as k
+
+FLOATS = ("float32", "float64")
+HALVES = ("float16", "bfloat16")  # stored as 16 bits, computed in float32
+INTS = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+
+BINARY_ALL = ("add", "subtract", "multiply", "maximum", "minimum")
+BINARY_FLOAT = ("divide", "pow")
+COMPARE = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal")
+UNARY_FLOAT = ("exp", "log", "tanh", "sigmoid", "erf", "sin", "cos", "sqrt", "silu", "gelu")
+UNARY_ALL = ("negative", "abs")
+REDUCE_ALL = ("sum", "max", "min", "argmax", "argmin")
+REDUCE_FLOAT = ("mean", "var", "vector_norm", "logsumexp")
+FLOAT_ONLY = ("softmax", "log_softmax", "layer_norm", "addcmul", "matmul", "conv2d")
+
+
+def _each(name, dtypes):
+    fn = getattr(k, name)
+    return {d: fn for d in dtypes}
+
+
+def _kernels():
+    table = {}
+    for name in BINARY_ALL:
+        table[name] = _each(name, FLOATS + HALVES + INTS)
+    for name in BINARY_FLOAT:
+        table[name] = _each(name, FLOATS + HALVES)
+    for name in COMPARE:
+        table[name] = _each(name, FLOATS + HALVES + INTS + ("bool",))
+    table["maximum"]["bool"] = k.maximum
+    table["minimum"]["bool"] = k.minimum
+    for name in UNARY_FLOAT:
+        table[name] = _each(name, FLOATS + HALVES)
+    for name in UNARY_ALL:
+        table[name] = _each(name, FLOATS + HALVES + INTS)
+    for name in REDUCE_ALL:
+        table[name] = _each(name, FLOATS + INTS)
+    for name in REDUCE_FLOAT:
+        table[name] = _each(name, FLOATS)
+    for name in FLOAT_ONLY:
+        table[name] = _each(name, FLOATS)
+    table["where"] = _each("where", FLOATS + HALVES + INTS + ("bool",))
+    return table
+
+
+@trueno.hookimpl
+def trueno_register_backends(registry):
+    """Add the "simd" CPU backend. Called once per process by trueno's plugin manager."""
+    registry.add_backend("simd", devices=("cpu",), priority=20, kernels=_kernels(),
+                         set_num_threads=k.set_num_threads)

@@ -97,3 +97,43 @@ def test_index_and_index_put(dtype):
     KERNELS["index_put"][dtype](tv, (np.array([1, 5]),), one, False)
     want.T[np.array([1, 5])] = one
     assert_close(down(dbase), want, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_take_modes_take_along_axis_scatter(dtype):
+    x = sample(dtype, (4, 5))
+    ind = np.array([-7, -1, 0, 3, 9], np.int32)
+    for mode in ("wrap", "clip"):
+        got = KERNELS["take"][dtype](up(x), up(ind), 1, mode=mode)
+        assert_close(down(got), np.take(x, ind, axis=1, mode=mode), dtype)
+    for _, xv, dx in layouts(x):
+        idx = RNG.integers(0, 4, (2, 1)).astype(np.int32)  # broadcasts along axis 1
+        got = KERNELS["take_along_axis"][dtype](dx, up(idx), 0)
+        assert_close(down(got), np.take_along_axis(xv, idx, axis=0), dtype)
+    for reduce in (None, "add", "multiply"):
+        idx = np.array([[0, 1, 2, 3, 0], [1, 1, 3, 2, 2]], np.int32)
+        src = sample(dtype, (2, 5))
+        if np_dtype(dtype).kind == "f" or dtype == "bfloat16":
+            src = (1 + np.abs(src.astype(np.float32)) * 0.1).astype(src.dtype)
+        want = x.astype(np.float64 if dtype in ("float16", "bfloat16") else x.dtype).copy()
+        key = (idx, np.arange(5)[None, :])
+        if reduce is None:
+            want[key] = src
+        elif reduce == "add":
+            np.add.at(want, key, src.astype(want.dtype))
+        else:
+            np.multiply.at(want, key, src.astype(want.dtype))
+        got = down(KERNELS["scatter"][dtype](up(x), 0, up(idx), up(src), reduce))
+        r = {"float16": 1e-2, "bfloat16": 5e-2}.get(dtype, 1e-5)
+        if reduce is None:  # column 1 writes row 1 twice: either value may win there
+            cols = [0, 2, 3, 4]
+            assert_close(got[:, cols], want[:, cols].astype(got.dtype), dtype)
+        else:
+            assert_close(got, want.astype(got.dtype) if got.dtype.kind in "biu" else want,
+                         dtype, rtol=r, atol=r)
+    got = down(KERNELS["scatter"][dtype](up(x), 1, up(np.array([[4], [0]], np.int32)),
+                                         np.asarray(1, np_dtype(dtype))[()]))
+    want = x.copy()
+    want[0, 4] = 1
+    want[1, 0] = 1
+    assert_close(got, want, dtype)

@@ -1,12 +1,12 @@
-"""Gather and scatter kernels from one template: take, gather (torch.gather), scatter_add, and
-core's advanced indexing ops ``index`` / ``index_put``.
+"""Gather and scatter kernels from one template: take, take_along_axis, gather (torch.gather),
+scatter / scatter_add, and core's advanced indexing ops ``index`` / ``index_put``.
 
 Over an index space S, every element has a target offset, a source offset and an index value
 k (read from an int32/uint32 index array, negatives wrapped once): gather writes
-``Y[y] = X[x + k * stride]``, scatter writes ``Y[y + k * stride] = V[v]`` (or adds, with
-atomics: a compare-exchange loop for floats). For ``index``/``index_put`` core hands us a
-host key; NumPy applies it to a host array of element offsets and the GPU gathers or scatters
-at those offsets, so every NumPy indexing rule (and error) holds.
+``Y[y] = X[x + k * stride]``, scatter writes ``Y[y + k * stride] = V[v]`` (or adds or
+multiplies with atomics: compare-exchange loops for floats and products). For ``index`` /
+``index_put`` core hands us a host key; NumPy applies it to a host array of element
+offsets and the GPU gathers or scatters at those offsets, so every NumPy indexing rule (and error) holds.
 
 Note: differs from NumPy: an out-of-range index on the GPU reads 0 and writes nothing (a
 kernel cannot raise); duplicate indices in a non-accumulating ``index_put`` leave one of the
@@ -25,14 +25,20 @@ from ._codegen import LINEAR_ID, WG, bcast_strides, check_dtype, collapse, heade
 from ._dtypes import dtype_info
 from ._elementwise import rt_of
 
-__all__ = ["take", "gather", "scatter_add", "index", "index_put", "make_kernels"]
+__all__ = ["take", "take_along_axis", "gather", "scatter", "scatter_add", "index",
+           "index_put", "make_kernels"]
 
 
-def _source(mode, dt, idt, nd):
+def _combine(op, old, v):
+    """WGSL combining ``old`` (the stored value) with ``v`` for scatter add/multiply."""
+    return f"({old} {'+' if op == 'add' else '*'} {v})"
+
+
+def _source(mode, dt, idt, nd, index_mode="raise"):
     """Metadata: [n, y_off, s_off, i_off, axis_len, axis_stride, shape[nd], y strides[nd],
     s strides[nd], i strides[nd]]."""
     st = dt.storage
-    atomic = mode == "add"
+    atomic = mode in ("add", "mul")
     ytype = (f"atomic<{'i32' if st == 'i32' else 'u32'}>") if atomic else st
     lines = [
         "@group(0) @binding(0) var<storage, read> P: array<u32>;",
@@ -52,7 +58,9 @@ def _source(mode, dt, idt, nd):
         "  }",
         "  let n_axis = bitcast<i32>(P[4]);",
         "  var k = i32(I[oi]);",
-        "  if (k < 0) { k += n_axis; }",
+        {"raise": "  if (k < 0) { k += n_axis; }",
+         "wrap": "  k = ((k % n_axis) + n_axis) % n_axis;",
+         "clip": "  k = clamp(k, 0, n_axis - 1);"}[index_mode],
         "  let ok = k >= 0 && k < n_axis;",
         "  let step = k * bitcast<i32>(P[5]);",
     ]
@@ -62,35 +70,39 @@ def _source(mode, dt, idt, nd):
     elif mode == "set":
         lines.append("  if (ok) { Y[oy + step] = S[os]; }")
     elif st == "f16":  # compare-exchange on the u32 word holding the half
+        comp = "h.y = " + _combine(mode, "h.y", "v") + "; } else { h.x = " + \
+            _combine(mode, "h.x", "v")
         lines += ["  if (!ok) { return; }", "  let v = f32(S[os]);", "  let at = oy + step;",
                   "  let hi = (at & 1) == 1;",
                   "  var old = atomicLoad(&Y[at >> 1u]);",
                   "  loop {",
                   "    var h = unpack2x16float(old);",
-                  "    if (hi) { h.y = h.y + v; } else { h.x = h.x + v; }",
+                  f"    if (hi) {{ {comp}; }}",
                   "    let r2 = atomicCompareExchangeWeak(&Y[at >> 1u], old, pack2x16float(h));",
                   "    if (r2.exchanged) { break; }",
                   "    old = r2.old_value;",
                   "  }"]
-    elif dt.kind == "b":  # bool accumulation is a logical or (np.add.at on bools)
-        lines.append("  if (ok) { atomicMax(&Y[oy + step], S[os]); }")
-    elif dt.compute == "f32":
+    elif dt.kind == "b":  # bool: add is a logical or, multiply a logical and
+        fn = "atomicMax" if mode == "add" else "atomicMin"
+        lines.append(f"  if (ok) {{ {fn}(&Y[oy + step], S[os]); }}")
+    elif mode == "add" and dt.compute != "f32":
+        lines.append("  if (ok) { atomicAdd(&Y[oy + step], S[os]); }")
+    else:  # compare-exchange loop: float adds, every multiply
+        new_val = (f"bitcast<u32>({_combine(mode, 'bitcast<f32>(old)', 'v')})"
+                   if dt.compute == "f32" else _combine(mode, "old", "v"))
         lines += ["  if (!ok) { return; }", "  let v = S[os];", "  let at = oy + step;",
                   "  var old = atomicLoad(&Y[at]);",
                   "  loop {",
-                  "    let r2 = atomicCompareExchangeWeak(&Y[at], old, "
-                  "bitcast<u32>(bitcast<f32>(old) + v));",
+                  f"    let r2 = atomicCompareExchangeWeak(&Y[at], old, {new_val});",
                   "    if (r2.exchanged) { break; }",
                   "    old = r2.old_value;",
                   "  }"]
-    else:
-        lines.append("  if (ok) { atomicAdd(&Y[oy + step], S[os]); }")
     lines.append("}")
     return header("\n".join(lines), st == "f16")
 
 
 def _launch(mode, shape, y: StridedArray, y_strides, s: StridedArray, s_strides,
-            idx: StridedArray, i_strides, axis_len, axis_stride):
+            idx: StridedArray, i_strides, axis_len, axis_stride, index_mode="raise"):
     rt = rt_of(y)
     n = math.prod(shape)
     if n == 0:
@@ -101,8 +113,9 @@ def _launch(mode, shape, y: StridedArray, y_strides, s: StridedArray, s_strides,
                                                     tuple(i_strides)])
     meta = [n, i32w(y.offset), i32w(s.offset), i32w(idx.offset), i32w(axis_len),
             i32w(axis_stride)] + list(cshape) + [i32w(v) for v in ys + ss + is_]
-    key = ("index", mode, dt.name, idt.name, len(cshape))
-    kernel = rt.kernel(key, lambda: _source(mode, dt, idt, len(cshape)), (True, False, False))
+    key = ("index", mode, dt.name, idt.name, len(cshape), index_mode)
+    kernel = rt.kernel(key, lambda: _source(mode, dt, idt, len(cshape), index_mode),
+                       (True, False, False))
     rt.dispatch(kernel, meta, [y.storage.buffer, s.storage.buffer, idx.storage.buffer],
                 -(-n // WG))
 
@@ -128,8 +141,9 @@ def _wrap_after_add(x):
         copy_(x, contiguous(x))
 
 
-def take(x: StridedArray, indices, axis=None):
-    """``np.take(x, indices, axis)``."""
+def take(x: StridedArray, indices, axis=None, mode="raise"):
+    """``np.take(x, indices, axis, mode=)``; "raise" cannot raise on the GPU: an index out of
+    range reads 0."""
     rt = rt_of(x)
     check_dtype(rt, x.dtype, "take")
     idx = _index_array(rt, indices)
@@ -143,7 +157,23 @@ def take(x: StridedArray, indices, axis=None):
     ni = idx.ndim
     xs = x.strides[:axis] + (0,) * ni + x.strides[axis + 1:]
     is_ = (0,) * axis + idx.strides + (0,) * (x.ndim - axis - 1)
-    _launch("gather", shape, out, out.strides, x, xs, idx, is_, x.shape[axis], x.strides[axis])
+    _launch("gather", shape, out, out.strides, x, xs, idx, is_, x.shape[axis], x.strides[axis],
+            mode)
+    return out
+
+
+def take_along_axis(x: StridedArray, indices, axis: int):
+    """``np.take_along_axis``: indices broadcast against ``x`` on every other axis."""
+    rt = rt_of(x)
+    check_dtype(rt, x.dtype, "take_along_axis")
+    idx = _index_array(rt, indices)
+    axis %= x.ndim
+    shape = tuple(idx.shape[d] if d == axis else max(x.shape[d], idx.shape[d])
+                  for d in range(x.ndim))
+    out = new_array(rt, shape, x.dtype)
+    xs = tuple(0 if d == axis else s for d, s in enumerate(bcast_strides(x, shape)))
+    _launch("gather", shape, out, out.strides, x, xs, idx, bcast_strides(idx, shape),
+            x.shape[axis], x.strides[axis])
     return out
 
 
@@ -157,6 +187,27 @@ def gather(x: StridedArray, axis: int, index):
     xs = tuple(0 if d == axis else s for d, s in enumerate(x.strides))
     _launch("gather", idx.shape, out, out.strides, x, xs, idx, idx.strides, x.shape[axis],
             x.strides[axis])
+    return out
+
+
+def scatter(x: StridedArray, axis: int, index, src, reduce=None):
+    """``torch.scatter``: a copy of ``x`` with ``src`` written (``reduce`` None), added
+    ("add"/"sum") or multiplied ("multiply"/"prod") at ``index`` along ``axis``."""
+    mode = {None: "set", "add": "add", "sum": "add", "multiply": "mul", "prod": "mul"}[reduce]
+    rt = rt_of(x)
+    check_dtype(rt, x.dtype, "scatter")
+    idx = _index_array(rt, index)
+    axis %= x.ndim
+    if not isinstance(src, StridedArray):
+        from ._api import full
+
+        src = full(rt, (), src, x.dtype)
+    out = contiguous(x)
+    ys = tuple(0 if d == axis else s for d, s in enumerate(out.strides))
+    _launch(mode, idx.shape, out, ys, src, bcast_strides(src, idx.shape), idx, idx.strides,
+            x.shape[axis], out.strides[axis])
+    if mode != "set":
+        _wrap_after_add(out)
     return out
 
 
@@ -228,8 +279,10 @@ def index_put(x: StridedArray, key, value, accumulate=False):
 def make_kernels(all_dtypes) -> dict:
     return {
         "take": dict.fromkeys(all_dtypes, take),
+        "take_along_axis": dict.fromkeys(all_dtypes, take_along_axis),
+        "scatter": dict.fromkeys(all_dtypes, scatter),
         "gather": dict.fromkeys(all_dtypes, gather),
-        "scatter_add": {d: scatter_add for d in all_dtypes if dtype_info(d).kind != "b"},
+        "scatter_add": dict.fromkeys(all_dtypes, scatter_add),
         "index": dict.fromkeys(all_dtypes, index),
         "index_put": dict.fromkeys(all_dtypes, index_put),
     }

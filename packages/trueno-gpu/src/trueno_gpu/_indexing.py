@@ -6,7 +6,8 @@ k (read from an int32/uint32 index array, negatives wrapped once): gather writes
 ``Y[y] = X[x + k * stride]``, scatter writes ``Y[y + k * stride] = V[v]`` (or adds or
 multiplies with atomics: compare-exchange loops for floats and products). For ``index`` /
 ``index_put`` core hands us a host key; NumPy applies it to a host array of element
-offsets and the GPU gathers or scatters at those offsets, so every NumPy indexing rule (and error) holds.
+offsets and the GPU gathers or scatters at those offsets, so every NumPy indexing rule (and
+error) holds.
 
 Note: differs from NumPy: an out-of-range index on the GPU reads 0 and writes nothing (a
 kernel cannot raise); duplicate indices in a non-accumulating ``index_put`` leave one of the

@@ -451,3 +451,14 @@ def test_formats_are_registered():
     formats = load_plugins().formats
     assert formats["npy"]["load"] is tn.load and formats["npy"]["suffixes"] == (".npy",)
     assert formats["npz"]["save"] is tn.savez
+
+
+def test_fromstring_and_fromregex(tmp_path):
+    _same(tn.fromstring("1 2 3.5", sep=" "), np.fromstring("1 2 3.5", sep=" "))
+    _same(tn.fromstring("1,2,3", dtype=tn.int32, sep=","),
+          np.fromstring("1,2,3", dtype=np.int32, sep=","))
+    p = tmp_path / "r.txt"
+    p.write_text("x=1 y=2\nx=3 y=4\n")
+    got = tn.fromregex(p, r"x=(\d+) y=(\d+)", [("x", np.int64), ("y", np.int64)])
+    want = np.fromregex(p, r"x=(\d+) y=(\d+)", [("x", np.int64), ("y", np.int64)])
+    assert isinstance(got, np.ndarray) and got.tolist() == want.tolist()

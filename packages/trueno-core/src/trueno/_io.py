@@ -31,7 +31,7 @@ from ._errors import DTypeError, FormatError
 from ._tensor import Tensor
 
 __all__ = ["save", "load", "savez", "savez_compressed", "NpzFile", "savetxt", "loadtxt",
-           "genfromtxt", "fromfile", "tofile"]
+           "genfromtxt", "fromfile", "tofile", "fromstring", "fromregex"]
 
 _MAGIC = b"\x93NUMPY"
 _ZIP_PREFIXES = (b"PK\x03\x04", b"PK\x05\x06")
@@ -517,6 +517,25 @@ def fromfile(file, dtype=float, count=-1, sep="", offset=0):
         out = np.fromfile(file, dtype=dt, count=count, sep=sep, offset=offset)
     except ValueError as e:
         raise FormatError(f"fromfile({name}): {e}") from None
+    return _wrap(out)
+
+
+def fromstring(string, dtype=float, count=-1, *, sep):
+    """Values parsed from a text string separated by ``sep`` (NumPy's ``fromstring``)."""
+    dt = D.as_dtype(dtype).numpy if not isinstance(dtype, np.dtype) else dtype
+    try:
+        out = np.fromstring(string, dtype=dt, count=count, sep=sep)
+    except (ValueError, DeprecationWarning) as e:
+        raise FormatError(f"fromstring: {e}") from None
+    return _wrap(out)
+
+
+def fromregex(file, regexp, dtype, encoding=None):
+    """An array from the groups of a regular expression matched over a text file."""
+    try:
+        out = np.fromregex(file, regexp, _np_dtype(dtype), encoding=encoding)
+    except ValueError as e:
+        raise FormatError(f"fromregex({_name(file)}): {e}") from None
     return _wrap(out)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from . import fft as _fft  # noqa: F401  (adds the fft_* op rows at import, as linalg does)
 from ._einsum import einsum, einsum_path
 from ._io import (
-    NpzFile, fromfile, genfromtxt, load, save, savetxt, savez, savez_compressed, loadtxt,
+    NpzFile, fromfile, fromregex, fromstring, genfromtxt, load, loadtxt, save, savetxt, savez,
+    savez_compressed,
 )
 from .linalg import kron
 from .linalg import np_cross as cross
@@ -22,4 +23,5 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
 __all__: list[str] = ["kron", "cross", "trace", "einsum", "einsum_path", "save", "load",
                       "savez", "savez_compressed", "NpzFile", "savetxt", "loadtxt",
-                      "genfromtxt", "fromfile"]
+                      "genfromtxt", "fromfile", "fromstring",
+                      "fromregex"]

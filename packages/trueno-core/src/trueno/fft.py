@@ -56,8 +56,9 @@ def _compute_dtype(name, x, real_only):
     dt = x._dtype
     if dt.kind == "c":
         if real_only:
+            other = {"rfft": "fft", "rfft2": "fft2", "rfftn": "fftn"}.get(name, "ifft")
             raise DTypeError(f"fft.{name}: input must be real, got {dt.name}\n  hint: use "
-                             f"fft.{name.lstrip('r').lstrip('i') or 'fft'}, or pass x.real")
+                             f"fft.{other} for complex input, or pass x.real")
         return dt
     if dt in (D.float16, D.bfloat16):
         return D.float32

@@ -1,0 +1,186 @@
+"""Kernels of core's surface ops built from the GPU's own templates (no host trips):
+addcmul, real, imag, nextafter, isclose, around, count_nonzero, vector_norm, concat, topk.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from trueno._strided import StridedArray
+
+from ._api import astype, contiguous
+from ._codegen import check_dtype, new_array
+from ._dtypes import dtype_info
+from ._elementwise import launch, rt_of
+from ._indexing import take_along_axis
+from ._reduce import _as_f32, _ew, reduce
+from ._sort import argsort
+
+__all__ = ["make_kernels"]
+
+
+def _operand(x, dtype):
+    return x if isinstance(x, StridedArray) else (x, dtype)
+
+
+def addcmul(x, t1, t2, value=1.0):
+    """``x + value * t1 * t2`` in one pass."""
+    dt = dtype_info(x.dtype)
+    ops = [_operand(a, x.dtype) for a in (x, t1, t2)] + [(value, x.dtype)]
+    return _ew("x0 + x3 * x1 * x2", ops, x.dtype, ("addcmul", dt.name))
+
+
+def real(x):
+    return contiguous(x)
+
+
+def imag(x):
+    rt = rt_of(x)
+    out = new_array(rt, x.shape, x.dtype)
+    return launch("copy", "x0", [(0, x.dtype)], out, rt)
+
+
+def nextafter(x, y):
+    """The next float32 after ``x`` towards ``y``, by stepping the bit pattern."""
+    expr = ("select(select(bitcast<f32>(select(bitcast<u32>(x0) - 1u, bitcast<u32>(x0) + 1u, "
+            "(x1 > x0) == (x0 > 0.0))), select(bitcast<f32>(1u), bitcast<f32>(0x80000001u), "
+            "x1 < 0.0), x0 == 0.0), x1, x0 == x1)")
+    expr = f"select({expr}, tn_nan(), tn_isnan(x0) || tn_isnan(x1))"
+    return _ew(expr, [_operand(x, np.float32), _operand(y, np.float32)], np.float32,
+               "nextafter")
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """NumPy's ``isclose``: ``|a - b| <= atol + rtol * |b|``, infinities equal only to
+    themselves, NaN equal to NaN when ``equal_nan``."""
+    ref = a if isinstance(a, StridedArray) else b
+    dt = dtype_info(ref.dtype)
+    conv = "f32" if dt.compute != "f32" else ""
+    x0, x1 = f"{conv}(x0)", f"{conv}(x1)"
+    close = (f"({x0} == {x1}) || (tn_isfinite({x0}) && tn_isfinite({x1}) && "
+             f"abs({x0} - {x1}) <= x3 + x2 * abs({x1}))")
+    if equal_nan:
+        close += f" || (tn_isnan({x0}) && tn_isnan({x1}))"
+    ops = [_operand(a, ref.dtype), _operand(b, ref.dtype), (rtol, np.float32),
+           (atol, np.float32)]
+    return _ew(f"select(0u, 1u, {close})", ops, np.bool_, ("isclose", equal_nan, dt.name))
+
+
+def around(x, decimals=0):
+    """NumPy's ``around``: scale by 10**decimals, round half to even, scale back."""
+    dt = dtype_info(x.dtype)
+    if dt.kind == "f":
+        if decimals == 0:
+            return _ew("round(x0)", [x], x.dtype, "round")
+        if decimals > 0:
+            return _ew("round(x0 * x1) / x1", [x, (10.0 ** decimals, np.float32)], x.dtype,
+                       "around+")
+        return _ew("round(x0 / x1) * x1", [x, (10.0 ** -decimals, np.float32)], x.dtype,
+                   "around-")
+    if decimals >= 0:
+        return contiguous(x)
+    p = 10 ** -decimals
+    if p >= 2 ** 31:
+        return imag(x)  # every int32 rounds to 0
+    ct = dt.compute
+    expr = (f"select(q * x1, (q + {ct}(1)) * x1, 2 * r > x1 || (2 * r == x1 && (q & {ct}(1)) "
+            f"!= {ct}(0)))")
+    expr = expr.replace("2 * r", f"{ct}(2) * r")
+    fn = "tn_mod_i32" if ct == "i32" else "tn_mod_u32"
+    body = f"around_int({fn}(x0, x1), x0, x1)"
+    helper = (f"fn around_int(r: {ct}, x: {ct}, x1: {ct}) -> {ct} {{\n"
+              f"  let q = (x - r) / x1;\n  return {expr};\n}}\n")
+    return _ew_with(helper, body, [x, (p, x.dtype)], x.dtype, ("around_int", ct))
+
+
+def _ew_with(helper, expr, operands, dtype, key):
+    """An elementwise launch whose expression calls a one-off WGSL helper function."""
+    from . import _codegen
+
+    name = f"tn_user_{abs(hash(helper)) % 10**8}"
+    _codegen._HELPERS.setdefault(name, helper.replace("around_int", name))
+    return _ew(expr.replace("around_int", name), operands, dtype, key)
+
+
+def count_nonzero(x, axis=None, keepdims=False):
+    """Number of non-zero values as int32 (Note: differs from NumPy: int64 there)."""
+    b = x if x.dtype == np.bool_ else astype(x, np.bool_)
+    axes = tuple(range(x.ndim)) if axis is None else tuple(axis)
+    out = reduce("sum", b, axes, keepdims, np.int32, fill=0)
+    if axis is None and keepdims:
+        out = out.view(0, (1,) * x.ndim, (1,) * x.ndim)
+    return out
+
+
+def vector_norm(x, axis, keepdims, ord=2.0):  # noqa: A002 - the Array API's name
+    axis = tuple(axis) if x.ndim else ()
+    xf = _as_f32(x)
+    if ord == 2:
+        s = reduce("sum", _ew("x0 * x0", [xf], np.float32, "square"), axis, keepdims,
+                   np.float32)
+        return _ew("sqrt(x0)", [s], x.dtype, "sqrt")
+    a = _ew("abs(x0)", [xf], np.float32, "abs")
+    if ord == math.inf:
+        r = reduce("max", a, axis, keepdims, np.float32)
+    elif ord == -math.inf:
+        r = reduce("min", a, axis, keepdims, np.float32)
+    elif ord == 0:
+        r = reduce("sum", _ew("select(0.0, 1.0, x0 != 0.0)", [a], np.float32, "nz"), axis,
+                   keepdims, np.float32)
+    elif ord == 1:
+        r = reduce("sum", a, axis, keepdims, np.float32)
+    else:
+        p = _ew("pow(x0, x1)", [a, (ord, np.float32)], np.float32, "powabs")
+        s = reduce("sum", p, axis, keepdims, np.float32)
+        r = _ew("pow(x0, x1)", [s, (1.0 / ord, np.float32)], np.float32, "powabs")
+    return r if x.dtype == np.float32 else astype(r, x.dtype)
+
+
+def concat(*xs, axis=0):
+    """Arrays of one dtype joined along ``axis``: each copied into its slice of the result."""
+    x0 = xs[0]
+    rt = rt_of(x0)
+    check_dtype(rt, x0.dtype, "concat")
+    axis %= x0.ndim
+    shape = list(x0.shape)
+    shape[axis] = sum(x.shape[axis] for x in xs)
+    out = new_array(rt, shape, x0.dtype)
+    start = 0
+    for x in xs:
+        n = x.shape[axis]
+        if n and x.size:
+            sub = list(out.shape)
+            sub[axis] = n
+            part = out.view(start * out.strides[axis], sub, out.strides)
+            launch("copy", "x0", [x], part, rt)
+        start += n
+    return out
+
+
+def topk(x, k, axis=-1, largest=True, sorted=True):  # noqa: A002 - torch's name
+    """The ``k`` largest (or smallest) values along ``axis`` and their int32 indices,
+    largest first (ties: lower index first), from the stable bitonic argsort."""
+    axis %= x.ndim
+    idx = argsort(x, axis, descending=largest)
+    shape = list(idx.shape)
+    shape[axis] = k
+    first = contiguous(idx.view(0, shape, idx.strides))
+    return take_along_axis(x, first, axis), first
+
+
+def make_kernels(all_dtypes) -> dict:
+    numeric = [d for d in all_dtypes if dtype_info(d).kind != "b"]
+    real_ = numeric
+    return {
+        "addcmul": dict.fromkeys(numeric, addcmul),
+        "real": dict.fromkeys(numeric, real),
+        "imag": dict.fromkeys(numeric, imag),
+        "nextafter": {"float32": nextafter},
+        "isclose": dict.fromkeys(numeric, isclose),
+        "around": dict.fromkeys(real_, around),
+        "count_nonzero": dict.fromkeys(all_dtypes, count_nonzero),
+        "vector_norm": {d: vector_norm for d in all_dtypes if dtype_info(d).kind == "f"},
+        "concat": dict.fromkeys(all_dtypes, concat),
+        "topk": dict.fromkeys(real_, topk),
+    }

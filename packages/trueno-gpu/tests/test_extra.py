@@ -1,0 +1,88 @@
+"""Surface ops built on the templates: addcmul, real/imag, nextafter, isclose, around,
+count_nonzero, vector_norm, concat, topk."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import DTYPES, KERNELS, assert_close, down, layouts, np_dtype, up
+
+RNG = np.random.default_rng(6)
+NUMERIC = [d for d in DTYPES if d != "bool"]
+
+
+def sample(dtype, shape):
+    dt = np_dtype(dtype)
+    if dt.kind == "b":
+        return RNG.integers(0, 2, shape).astype(bool)
+    if dt.kind in "iu":
+        return RNG.integers(0, 9, shape).astype(dt)
+    return RNG.uniform(-3, 3, shape).astype(np.float32).astype(dt)
+
+
+@pytest.mark.parametrize("dtype", NUMERIC)
+def test_elementwise_surface(dtype):
+    x, a, b = sample(dtype, (3, 4)), sample(dtype, (4,)), sample(dtype, (3, 1))
+    dt = np_dtype(dtype)
+    v = np.asarray(2, dt)[()]
+    got = down(KERNELS["addcmul"][dtype](up(x), up(a), up(b), v))
+    want = (x.astype(np.float64) + 2 * a.astype(np.float64) * b.astype(np.float64))
+    assert_close(got, want.astype(dt) if dt.kind in "iu" else want, dtype)
+    assert_close(down(KERNELS["real"][dtype](up(x))), x, dtype)
+    assert_close(down(KERNELS["imag"][dtype](up(x))), np.zeros_like(x), dtype)
+    y = x.copy()
+    y[0, 0] = y[0, 1] + (1 if dt.kind in "iu" else 1e-9)
+    got = down(KERNELS["isclose"][dtype](up(x), up(y)))
+    np.testing.assert_array_equal(got, np.isclose(x.astype(np.float64), y.astype(np.float64)))
+    for d in ((0, 1, -1) if dt.kind != "u" else (0, -1)):
+        xr = (x.astype(np.float32) * 1000).astype(dt) if dt.kind in "iu" and d < 0 else x
+        got = down(KERNELS["around"][dtype](up(xr), d))
+        want = np.round(xr.astype(np.float32) if dtype == "bfloat16" else xr, d)
+        assert_close(got, want.astype(dt) if dtype == "bfloat16" else want, dtype)
+
+
+def test_nextafter_float32():
+    x = np.array([0.0, 1.0, 1.0, -2.5, np.nan, 3.0], np.float32)
+    y = np.array([1.0, 2.0, 0.0, -np.inf, 1.0, 3.0], np.float32)
+    np.testing.assert_array_equal(down(KERNELS["nextafter"]["float32"](up(x), up(y))),
+                                  np.nextafter(x, y))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_count_nonzero_concat_topk(dtype):
+    x = sample(dtype, (4, 6))
+    for _, xv, dx in layouts(x):
+        for axis in (None, (0,), (1,)):
+            got = down(KERNELS["count_nonzero"][dtype](dx, axis, False))
+            np.testing.assert_array_equal(got, np.count_nonzero(xv, axis=axis))
+        y = sample(dtype, (2, 6))
+        got = down(KERNELS["concat"][dtype](dx, up(y), up(y[:0]), axis=0))
+        assert_close(got, np.concatenate([xv, y, y[:0]], axis=0), dtype)
+        got = down(KERNELS["concat"][dtype](dx, dx, axis=1))
+        assert_close(got, np.concatenate([xv, xv], axis=1), dtype)
+    if dtype == "bool":
+        return
+    x = RNG.permutation(24).reshape(4, 6).astype(np_dtype(dtype))
+    for largest in (True, False):
+        v, i = KERNELS["topk"][dtype](up(x), 3, 1, largest)
+        order = np.argsort(-x.astype(np.float64) if largest else x, axis=1, kind="stable")
+        np.testing.assert_array_equal(down(i), order[:, :3])
+        assert_close(down(v), np.take_along_axis(x, order[:, :3], 1), dtype)
+
+
+@pytest.mark.parametrize("dtype", [d for d in DTYPES if d in ("float32", "float16")])
+def test_vector_norm(dtype):
+    x = sample(dtype, (5, 7))
+    x64 = x.astype(np.float64)
+    for ord_ in (2, 1, np.inf, -np.inf, 0, 3):
+        for axis in ((1,), (0, 1)):
+            got = down(KERNELS["vector_norm"][dtype](up(x), axis, False, ord=float(ord_)))
+            a = np.abs(x64)
+            if ord_ == 0:
+                want = np.sum(a != 0, axis=axis)
+            elif np.isinf(ord_):
+                want = (np.max if ord_ > 0 else np.min)(a, axis=axis)
+            else:
+                want = np.sum(a ** ord_, axis=axis) ** (1 / ord_)
+            r = 1e-5 if dtype == "float32" else 2e-3
+            assert_close(got, want, dtype, rtol=r, atol=r)

@@ -27,6 +27,8 @@ def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
 
 def is_contiguous(shape: tuple[int, ...], strides: tuple[int, ...]) -> bool:
     """True when ``strides`` walk ``shape`` in row-major order with no gaps."""
+    if 0 in shape:
+        return True  # an empty array is contiguous whatever its strides (as in NumPy)
     step = 1
     for n, s in zip(reversed(shape), reversed(strides)):
         if n == 0:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math as _math
 
-from . import _reduction as _red
 from . import random
 from ._creation import (
     _DEFAULT_CLASS, arange, array, asarray, empty, empty_like, eye, from_dlpack, frombuffer,
@@ -139,7 +138,6 @@ __all__ = [
     "DeviceError", "BackendError", "LinAlgError", "FormatError", "MissingExtraError",
     "__array_namespace_info__", "__array_api_version__",
 ]
-_ = _red
 
 # The rest of the NumPy surface lives in its own modules; each lists what it exports.
 from ._surface_data import *  # noqa: E402,F403

@@ -6,7 +6,6 @@ the face's tensor class; NumPy arrays are wrapped without copying where the dtyp
 
 from __future__ import annotations
 
-import builtins
 import operator
 
 import numpy as np
@@ -291,5 +290,3 @@ def frombuffer(buffer, dtype=float, count=-1, offset=0, *, cls=None):
     return _place(cls or _DEFAULT_CLASS[0],
                   np.frombuffer(buffer, dtype=dt.numpy, count=count, offset=offset), None, dt)
 
-
-_ = builtins

@@ -59,11 +59,6 @@ def kernel(op, device, dtype):
     return k
 
 
-def _has_kernel(op, device, dtype) -> bool:
-    return op.kcache.get((device, dtype)) is not None or \
-        R.resolve_kernel(op, device, dtype) is not None
-
-
 def run(op, inputs, datas, params, cls, device, dtype):
     """Run ``op`` on device arrays ``datas`` (already cast) and wrap the result.
 

@@ -9,7 +9,6 @@ import builtins
 from . import _dispatch as X
 from . import _dtypes as D
 from ._creation import asarray
-from ._errors import DTypeError
 from ._optable import OPS
 from ._tensor import Tensor
 from ._views import normalize_axes, normalize_axis
@@ -242,5 +241,3 @@ def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
                            cls=out.__class__), out], axis=ax)
     return out
 
-
-_ = DTypeError

@@ -253,6 +253,11 @@ def test_ndarray_methods():
     assert_close(t.trace(), a.trace())
     assert_close(t.compress([True, False], axis=0), a.compress([True, False], axis=0))
     assert_close(t.take([0, 4]), a.take([0, 4]))
+    r = np.array([1.25, 2.5, 123.456, -7.5, 15.0])
+    for d in (0, 1, -1):
+        assert_close(tn.asarray(r).round(d), r.round(d))
+        assert_close(tn.asarray([15, 25, -35]).round(d), np.array([15, 25, -35]).round(d))
+    assert_close(tn.in1d([[1, 2], [3, 4]], [2, 3]), np.isin([[1, 2], [3, 4]], [2, 3]).ravel())
     nz = t.nonzero()
     for g, w in zip(nz, a.nonzero()):
         assert_close(g, w)

@@ -16,6 +16,7 @@ import numpy as np
 from . import _dispatch as X
 from . import _dtypes as D
 from ._creation import _place, asarray, default_class, zeros
+from ._device import CPU
 from ._errors import ShapeError, TruenoIndexError
 from ._indexing import nonzero
 from ._optable import OPS
@@ -49,6 +50,17 @@ def _index_tensor(indices, like, name):
     return idx
 
 
+def _check_range(name, idx, n, ax):
+    """Range check for devices whose kernels cannot raise (the GPU's take reads 0 out of
+    range); CPU kernels raise NumPy's IndexError themselves."""
+    if idx._device is not CPU and idx.numel():
+        h = idx._host()
+        if h.max() >= n or h.min() < -n:
+            bad = int(h.max() if h.max() >= n else h.min())
+            raise TruenoIndexError(f"{name}: index {bad} is out of bounds for axis {ax} with "
+                                   f"size {n}")
+
+
 def _checked(name, fn):
     try:
         return fn()
@@ -76,6 +88,8 @@ def take(x, indices, /, axis=None, out=None, mode="raise"):
     if mode not in ("raise", "wrap", "clip"):
         raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', not {mode!r}")
     params = {"axis": ax} if mode == "raise" else {"axis": ax, "mode": mode}
+    if mode == "raise":
+        _check_range("take", idx, x.shape[ax] if x.ndim else 1, ax)
     return _checked("take", lambda: call("take", (x, idx), params))
 
 
@@ -94,6 +108,7 @@ def take_along_axis(x, indices, /, axis=-1):
     bs = list(x.shape)
     bs[ax] = idx.shape[ax]
     broadcast_shapes(tuple(bs), idx.shape)
+    _check_range("take_along_axis", idx, x.shape[ax], ax)
     return _checked("take_along_axis",
                     lambda: call("take_along_axis", (x, idx), {"axis": ax}))
 

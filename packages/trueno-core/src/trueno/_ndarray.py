@@ -112,12 +112,9 @@ class ndarray(Tensor):
         from ._elementwise import clip
         return clip(self, min, max)
 
-    def round(self, decimals=0):
-        from ._elementwise import round as _round
-        if decimals:
-            f = 10.0 ** decimals
-            return _round(self * f) / f
-        return _round(self)
+    def round(self, decimals=0, out=None):
+        from ._statistics import round as _round
+        return _round(self, decimals)
 
     def sort(self, axis=-1, kind=None, order=None) -> None:
         """Sort in place, as NumPy's ``ndarray.sort`` does (returns None)."""

@@ -24,7 +24,7 @@ from ._tensor import Tensor
 from ._views import normalize_axes, normalize_axis
 
 __all__ = [
-    "unique", "unique_all", "unique_counts", "unique_inverse", "unique_values", "isin",
+    "unique", "unique_all", "unique_counts", "unique_inverse", "unique_values", "isin", "in1d",
     "intersect1d", "union1d", "setdiff1d", "setxor1d", "searchsorted", "partition",
     "argpartition", "topk", "count_nonzero", "bincount", "digitize", "lexsort", "sort_complex",
 ]
@@ -87,6 +87,11 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
     t = as_t(test_elements, e)
     return call("isin", (e, t), {"invert": bool(invert), "assume_unique": bool(assume_unique),
                                  "kind": kind})
+
+
+def in1d(ar1, ar2, assume_unique=False, invert=False, *, kind=None):
+    """``isin`` on the flattened ``ar1`` (removed from NumPy 2.4; kept for old scripts)."""
+    return isin(as_t(ar1)._reshape((-1,)), ar2, assume_unique, invert, kind=kind)
 
 
 def _common(a, b):

@@ -38,9 +38,13 @@ SURFACE_OPS = {
     "average": 1, "isclose": 2, "around": 1,
 }
 
+# PyTorch names: NumPy has no function of that name to compare with.
+_NO_NUMPY_TWIN = {"gather", "scatter", "scatter_add", "topk"}
+
 for _name, _nin in SURFACE_OPS.items():
     if _name not in OPS:
-        add_op(Op(_name, _nin, accepts="any", shape="custom", differentiable=False))
+        add_op(Op(_name, _nin, accepts="any", shape="custom", differentiable=False,
+                  numpy_name=None if _name in _NO_NUMPY_TWIN else ""))
 
 
 def as_t(x, like=None, dtype=None):

@@ -447,3 +447,32 @@ def test_torch_face():
     assert type(x.grad) is type(x)
     assert x.grad.dtype == tn.float32
     close(x.grad.detach().numpy(), [2.0, 4.0, 6.0])
+
+
+def test_public_api_through_the_core_shim():
+    import trueno.autograd as ag
+    import trueno_autograd
+    for name in trueno_autograd.__all__:
+        assert getattr(ag, name) is getattr(trueno_autograd, name)
+    for name in ("grad", "backward", "gradcheck", "gradgradcheck", "checkpoint",
+                 "detect_anomaly", "set_detect_anomaly", "Function"):
+        assert name in trueno_autograd.__all__
+
+
+def test_gradcheck_reports_a_wrong_rule():
+    from trueno_autograd import GradcheckError, gradcheck
+
+    class Wrong(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g  # should be 2 x g
+
+    x = leaf([0.5, 1.5])
+    with pytest.raises(GradcheckError, match="Jacobian mismatch for output 0 with respect to "
+                                             "input 0"):
+        gradcheck(Wrong.apply, (x,))
+    assert gradcheck(Wrong.apply, (x,), raise_exception=False) is False

@@ -23,6 +23,7 @@ from ._graph import (
 __all__ = ["ENGINE", "Engine", "VIEW_OPS", "apply_view", "fit_shape"]
 
 STATE = X.STATE
+_new = object.__new__
 VIEW_OPS = frozenset(("reshape", "permute_dims", "expand", "getitem", "diagonal"))
 
 # PyTorch's node names where they are not CamelCase(op) + "Backward0".
@@ -159,7 +160,10 @@ class Engine:
                 return
         elif output._dtype.kind not in "fc":
             return
-        node = new_node(cls, op.name)
+        node = _new(cls)
+        node._op = op.name
+        node._freed = node._had_saved = False
+        node._pre_hooks = node._hooks = node._trace = node._saved = node._out = None
         nexts = []
         needs = []
         shapes = []
@@ -168,12 +172,12 @@ class Engine:
             if m is None:
                 nexts.append(None)
                 needs.append(False)
+                shapes.append(None)
             else:
                 fn = m.grad_fn
                 nexts.append((fn, m.output_nr) if fn is not None else (self._acc(t), 0))
                 needs.append(True)
-            shapes.append(None if t is None else
-                          (t._data.shape, t._dtype, t.__class__, t._device))
+                shapes.append((t._data.shape, t._dtype, t.__class__, t._device))
         node.next_functions = tuple(nexts)
         node.needs = tuple(needs)
         node.shapes = tuple(shapes)
@@ -487,8 +491,14 @@ class Engine:
                         self._accumulate(t, g, create, handed)
                     continue
                 refs = n._out_refs
-                if refs is not None:
+                if refs.__class__ is tuple:
                     _retain(n, refs, gs, create, handed)
+                    has_grad = any(g is not None for g in gs)
+                else:
+                    m = refs()
+                    if m is not None and m.retains_grad:
+                        _retain(n, refs, gs, create, handed)
+                    has_grad = gs[0] is not None
                 if capture is not None:
                     cap = capture.get(n)
                     if cap is not None:
@@ -498,7 +508,7 @@ class Engine:
                 else:
                     run = True
                 outg = None
-                if run and any(g is not None for g in gs):
+                if run and has_grad:
                     if n._freed:
                         raise RuntimeError(FREED_MSG)
                     outg = self._apply(n, gs)
@@ -506,14 +516,21 @@ class Engine:
                         n._freed = n._had_saved
                         n._saved = None
                         n._out = None
-                for i, e in enumerate(n.next_functions):
+                i = -1
+                for e in n.next_functions:
+                    i += 1
                     if e is None:
                         continue
                     c = e[0]
                     if outg is not None:
                         g = outg[i]
                         if g is not None:
-                            _add_to(buf, c, e[1], g)
+                            b = buf.get(c)
+                            nr = e[1]
+                            if b is None and nr == 0:
+                                buf[c] = [g]
+                            else:
+                                _add_to(buf, c, nr, g)
                     d = deps[c] - 1
                     deps[c] = d
                     if not d:

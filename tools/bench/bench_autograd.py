@@ -87,7 +87,7 @@ def _torch_mlp(torch, x, labels, ws, bs):
 
 # -- the chain of small elementwise ops ---------------------------------------------------------
 def _chain(x, n, mod):
-    for i in range(n // 4):
+    for _ in range(n // 4):
         x = x * 1.001
         x = x + 0.01
         x = mod.tanh(x)

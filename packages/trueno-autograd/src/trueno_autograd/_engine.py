@@ -17,7 +17,7 @@ from trueno._optable import OPS, Op
 from trueno._tensor import AutogradMeta, Tensor
 
 from ._graph import (
-    FREED_MSG, AccumulateGrad, Rule, RemovableHandle, make_accumulate, new_node, node_class,
+    FREED_MSG, AccumulateGrad, Rule, RemovableHandle, make_accumulate, node_class,
 )
 
 __all__ = ["ENGINE", "Engine", "VIEW_OPS", "apply_view", "fit_shape"]

@@ -336,3 +336,60 @@ def test_nan_to_num_keywords():
     a = np.array([np.nan, np.inf, -np.inf, 1.0])
     assert_close(tn.nan_to_num(tn.asarray(a), nan=-1.0, posinf=9.0, neginf=-9.0),
                  np.nan_to_num(a, nan=-1.0, posinf=9.0, neginf=-9.0))
+
+
+# --- parameters the layout table does not reach ------------------------------------------------
+
+_X = np.array([[0.5, 2.0, -1.0, 3.5], [1.5, 1.5, 0.0, -2.0], [4.0, -0.5, 2.5, 1.0]])
+_V = np.array([0.3, 1.1, 2.7, 0.2])
+PARAM_CALLS = [
+    ("cov", lambda xp: (xp.asarray(_X),), {"fweights": [1, 2, 1, 3]}),
+    ("cov", lambda xp: (xp.asarray(_X),), {"aweights": [0.5, 1.0, 2.0, 1.0], "bias": True}),
+    ("cov", lambda xp: (xp.asarray(_X[0]), xp.asarray(_X[1])), {}),
+    ("corrcoef", lambda xp: (xp.asarray(_X[0]), xp.asarray(_X[2])), {}),
+    ("corrcoef", lambda xp: (xp.asarray(_X),), {"rowvar": False}),
+    ("interp", lambda xp: (xp.asarray(_V * 10), [0.0, 5.0, 30.0], [1.0, 2.0, 0.0]),
+     {"left": -1.0, "right": 9.0}),
+    ("interp", lambda xp: (xp.asarray(_V * 400), [0.0, 90.0, 180.0, 270.0],
+                           [0.0, 1.0, 0.0, -1.0]), {"period": 360}),
+    ("gradient", lambda xp: (xp.asarray(_X), 2.0), {}),
+    ("gradient", lambda xp: (xp.asarray(_X), 1.0, xp.asarray([0.0, 1.0, 3.0, 4.0])), {}),
+    ("gradient", lambda xp: (xp.asarray(_X[0]), xp.asarray([0.0, 1.0, 1.5, 4.0])),
+     {"edge_order": 2}),
+    ("searchsorted", lambda xp: (xp.asarray(_V), xp.asarray([0.25, 3.0])),
+     {"sorter": np.argsort(_V)}),
+    ("average", lambda xp: (xp.asarray(_X), 1, xp.asarray(_V), True), {}),
+    ("average", lambda xp: (xp.asarray(_X), None, xp.asarray(_X ** 2)), {"keepdims": True}),
+    ("histogram", lambda xp: (xp.asarray(_X), 4, None, None, xp.asarray(_X ** 2)), {}),
+    ("histogram", lambda xp: (xp.asarray(_X),), {"bins": "auto"}),
+    ("histogram_bin_edges", lambda xp: (xp.asarray(_X),), {"bins": "sturges"}),
+    ("trapezoid", lambda xp: (xp.asarray(_X), xp.asarray([0.0, 1.0, 3.0, 4.0])), {}),
+    ("trapezoid", lambda xp: (xp.asarray(_X), xp.asarray(_X.cumsum(0))), {"axis": 0}),
+    ("diff", lambda xp: (xp.asarray(_X), 1, -1, xp.asarray([[9.0]] * 3)), {}),
+    ("intersect1d", lambda xp: (xp.asarray([1, 3, 3, 5]), xp.asarray([5.0, 1.0])),
+     {"assume_unique": False}),
+    ("setdiff1d", lambda xp: (xp.asarray([4, 1, 2]), xp.asarray([2])),
+     {"assume_unique": True}),
+    ("setxor1d", lambda xp: (xp.asarray([1, 2, 3]), xp.asarray([3, 4])),
+     {"assume_unique": True}),
+    ("isin", lambda xp: (xp.asarray(_X), xp.asarray([1.5, 0.0])), {"assume_unique": True}),
+]
+
+
+@pytest.mark.parametrize("call", PARAM_CALLS, ids=lambda c: c[0] if callable(c) else None)
+def test_parameters_match_numpy(call):
+    fname, build, kw = call
+    run_case(fname, lambda xp, a: build(xp), kw, None, None, f"{fname}{kw}")
+
+
+@pytest.mark.parametrize("method", ["inverted_cdf", "averaged_inverted_cdf",
+                                    "closest_observation", "interpolated_inverted_cdf",
+                                    "hazen", "weibull", "linear", "median_unbiased",
+                                    "normal_unbiased", "lower", "higher", "midpoint",
+                                    "nearest"])
+def test_quantile_methods(method):
+    for q in (0.0, 0.33, [0.25, 0.75], 1.0):
+        assert_close(tn.quantile(tn.asarray(_X), q, axis=1, method=method),
+                     np.quantile(_X, q, axis=1, method=method))
+        assert_close(tn.nanpercentile(tn.asarray(_X), np.multiply(q, 100), method=method),
+                     np.nanpercentile(_X, np.multiply(q, 100), method=method))

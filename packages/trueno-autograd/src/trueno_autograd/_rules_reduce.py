@@ -82,7 +82,7 @@ def _extreme(ctx, g, y):
     """Gradient of max/min: shared evenly among the elements equal to the result."""
     x = ctx.inputs[0]
     mask = x == y
-    count = tn.sum(mask, axis=ctx.params["axis"], keepdims=True)
+    count = tn.sum(mask, axis=ctx.params["axis"], keepdims=True, dtype=x.dtype)
     return tn.where(mask, _keep(g, ctx) / count, 0.0)
 
 
@@ -113,7 +113,7 @@ def _vector_norm(ctx, g):
     if math.isinf(p):
         ax = tn.abs(x)
         mask = ax == y
-        count = tn.sum(mask, axis=ctx.params["axis"], keepdims=True)
+        count = tn.sum(mask, axis=ctx.params["axis"], keepdims=True, dtype=ax.dtype)
         return (tn.where(mask, gk * _sgn(x) / count, 0.0),)
     if p == 2:
         return (tn.where(y == 0, 0.0, gk * x / y),)

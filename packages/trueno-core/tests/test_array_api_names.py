@@ -120,3 +120,13 @@ def test_array_api_signatures_of_surface_functions():
     r = tn.unique_counts(x)
     assert r.values.tolist() == [0, 1, 2, 3] and r.counts.tolist() == [1, 3, 1, 1]
     assert tn.unique_inverse(x).inverse_indices.shape == x.shape
+
+
+@pytest.mark.parametrize("name", ["trueno._indexing_ext", "trueno._manipulation_ext",
+                                  "trueno._setops", "trueno._statistics"])
+def test_docstring_examples_of_surface_modules(name):
+    import doctest
+    import importlib
+    mod = importlib.import_module(name)
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0

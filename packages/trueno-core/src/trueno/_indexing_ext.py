@@ -94,7 +94,15 @@ def take(x, indices, /, axis=None, out=None, mode="raise"):
 
 
 def take_along_axis(x, indices, /, axis=-1):
-    """Pick values along ``axis`` with an index array of the same number of dimensions."""
+    """Pick values along ``axis`` with an index array of the same number of dimensions.
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> x = tn.asarray([[3, 1], [2, 4]])
+    >>> tn.take_along_axis(x, tn.argsort(x, axis=1), axis=1).tolist()
+    [[1, 3], [2, 4]]
+    """
     x = as_t(x)
     if axis is None:
         x = x._reshape((-1,))
@@ -280,7 +288,14 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):  # noqa: A
 
 
 def scatter_add(input, dim, index, src):  # noqa: A002
-    """PyTorch's out-of-place ``scatter_add``: repeated indices accumulate."""
+    """PyTorch's out-of-place ``scatter_add``: repeated indices accumulate.
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> tn.scatter_add(tn.zeros(3), 0, tn.asarray([0, 0, 2]), tn.ones(3)).tolist()
+    [2.0, 0.0, 1.0]
+    """
     return _scatter("scatter_add", input, dim, index, src)
 
 
@@ -294,7 +309,14 @@ def _host_place(like, arr, dtype=None):
 
 
 def argwhere(a, /):
-    """Indices of the non-zero elements, one row per element: shape ``(N, a.ndim)``."""
+    """Indices of the non-zero elements, one row per element: shape ``(N, a.ndim)``.
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> tn.argwhere(tn.asarray([[0, 1], [2, 0]])).tolist()
+    [[0, 1], [1, 0]]
+    """
     a = as_t(a)
     return _host_place(a, np.argwhere(a._host()).astype(np.int64))
 

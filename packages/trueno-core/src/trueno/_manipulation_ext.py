@@ -69,7 +69,14 @@ def _seq(tup, name):
 
 
 def hstack(tup, *, dtype=None, casting="same_kind"):
-    """Stack arrays column-wise (along axis 1; axis 0 for 1-D arrays)."""
+    """Stack arrays column-wise (along axis 1; axis 0 for 1-D arrays).
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> tn.hstack([tn.asarray([1, 2]), tn.asarray([3])]).tolist()
+    [1, 2, 3]
+    """
     arrs = [atleast_1d(a) for a in _seq(tup, "hstack")]
     return concat(arrs, axis=0 if arrs[0].ndim == 1 else 1, dtype=dtype)
 
@@ -124,7 +131,14 @@ def _split(ary, indices_or_sections, axis, equal, name):
 
 
 def split(ary, indices_or_sections, axis=0):
-    """Views of equal parts of ``ary`` along ``axis`` (or parts cut at the given indices)."""
+    """Views of equal parts of ``ary`` along ``axis`` (or parts cut at the given indices).
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> [p.tolist() for p in tn.split(tn.arange(6), 3)]
+    [[0, 1], [2, 3], [4, 5]]
+    """
     return _split(ary, indices_or_sections, axis, True, "split")
 
 
@@ -165,7 +179,14 @@ def unstack(x, /, *, axis=0):
 
 
 def tile(A, reps):  # noqa: N803  (NumPy's name)
-    """``A`` repeated ``reps`` times along each axis (a broadcast view, made contiguous)."""
+    """``A`` repeated ``reps`` times along each axis (a broadcast view, made contiguous).
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> tn.tile(tn.asarray([1, 2]), (2, 2)).tolist()
+    [[1, 2, 1, 2], [1, 2, 1, 2]]
+    """
     a = as_t(A)
     reps = (operator.index(reps),) if not isinstance(reps, (tuple, list)) else \
         tuple(operator.index(r) for r in reps)
@@ -181,7 +202,14 @@ def tile(A, reps):  # noqa: N803  (NumPy's name)
 
 
 def repeat(a, repeats, axis=None):
-    """Each element repeated ``repeats`` times (NumPy's ``repeat``; not PyTorch's tile)."""
+    """Each element repeated ``repeats`` times (NumPy's ``repeat``; not PyTorch's tile).
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> tn.repeat(tn.asarray([1, 2]), [2, 1]).tolist()
+    [1, 1, 2]
+    """
     x = as_t(a)
     if axis is None or x.ndim == 0:
         x = x._reshape((-1,))
@@ -201,7 +229,14 @@ def repeat(a, repeats, axis=None):
 
 
 def roll(a, shift, axis=None):
-    """Elements shifted along ``axis`` with wrap-around (the flattened array when None)."""
+    """Elements shifted along ``axis`` with wrap-around (the flattened array when None).
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> tn.roll(tn.arange(5), 2).tolist()
+    [3, 4, 0, 1, 2]
+    """
     x = as_t(a)
     if axis is None:
         return roll(x._reshape((-1,)), shift, 0)._reshape(x.shape)
@@ -240,7 +275,14 @@ def rollaxis(a, axis, start=0):
 
 
 def flip(m, axis=None):
-    """A view with the order of elements along ``axis`` reversed (all axes when None)."""
+    """A view with the order of elements along ``axis`` reversed (all axes when None).
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> tn.flip(tn.asarray([[1, 2], [3, 4]]), axis=1).tolist()
+    [[2, 1], [4, 3]]
+    """
     x = as_t(m)
     axes = normalize_axes(axis, x.ndim)
     return x[tuple(slice(None, None, -1) if d in axes else slice(None) for d in range(x.ndim))]
@@ -293,7 +335,14 @@ def _host(v):
 
 def pad(array, pad_width, mode="constant", **kwargs):
     """Pad with ``mode`` in {'constant', 'edge', 'reflect', 'symmetric', 'wrap', 'linear_ramp',
-    'maximum', 'minimum', 'mean', 'median', 'empty'} (NumPy's ``pad``)."""
+    'maximum', 'minimum', 'mean', 'median', 'empty'} (NumPy's ``pad``).
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> tn.pad(tn.asarray([1, 2, 3]), (2, 1), mode='reflect').tolist()
+    [3, 2, 1, 2, 3, 2]
+    """
     x = as_t(array)
     if callable(mode):
         raise TypeError("pad: a callable mode is not supported")

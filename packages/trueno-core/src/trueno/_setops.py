@@ -82,7 +82,14 @@ def unique_values(x, /):
 
 
 def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None):
-    """Elementwise: is each element of ``element`` in ``test_elements``?"""
+    """Elementwise: is each element of ``element`` in ``test_elements``?
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> tn.isin(tn.asarray([1, 2, 3]), [2, 5]).tolist()
+    [False, True, False]
+    """
     e = as_t(element)
     t = as_t(test_elements, e)
     return call("isin", (e, t), {"invert": bool(invert), "assume_unique": bool(assume_unique),
@@ -159,7 +166,14 @@ def setxor1d(ar1, ar2, assume_unique=False):
 
 
 def searchsorted(a, v, /, side="left", sorter=None):
-    """Indices where ``v`` would be inserted into the sorted 1-D ``a`` to keep it sorted."""
+    """Indices where ``v`` would be inserted into the sorted 1-D ``a`` to keep it sorted.
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> tn.searchsorted(tn.asarray([1, 3, 5]), tn.asarray([0, 3, 6])).tolist()
+    [0, 1, 3]
+    """
     a = as_t(a)
     if a.ndim != 1:
         raise ShapeError(f"searchsorted: a must be 1-D, got shape {a.shape}")
@@ -209,7 +223,14 @@ def argpartition(a, kth, axis=-1, kind="introselect", order=None):
 
 def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=None):  # noqa: A002
     """PyTorch's ``topk``: the ``k`` largest (or smallest) values along ``dim`` and their
-    indices, as a ``(values, indices)`` named tuple; ties keep their order."""
+    indices, as a ``(values, indices)`` named tuple; ties keep their order.
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> tn.topk(tn.asarray([1, 5, 2, 5]), 2).indices.tolist()
+    [1, 3]
+    """
     x = as_t(input)
     if axis is not None:
         dim = axis
@@ -236,7 +257,14 @@ def count_nonzero(a, axis=None, *, keepdims=False):
 
 
 def bincount(x, /, weights=None, minlength=0):
-    """Number of occurrences of each value in the non-negative integer array ``x``."""
+    """Number of occurrences of each value in the non-negative integer array ``x``.
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> tn.bincount(tn.asarray([0, 2, 2])).tolist()
+    [1, 0, 2]
+    """
     x = as_t(x)
     if x.ndim != 1:
         raise ShapeError(f"bincount: x must be 1-D, got shape {x.shape}")

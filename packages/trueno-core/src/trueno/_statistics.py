@@ -62,7 +62,14 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims=False):
 
 
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
-    """Mean of the non-NaN values (NaN, with a RuntimeWarning, where all are NaN)."""
+    """Mean of the non-NaN values (NaN, with a RuntimeWarning, where all are NaN).
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> float(tn.nanmean(tn.asarray([1.0, float('nan'), 3.0])))
+    2.0
+    """
     kw = {} if dtype is None else {"dtype": D.as_dtype(dtype).numpy}
     return _nanred("nanmean", a, axis, keepdims, **kw)
 
@@ -139,7 +146,14 @@ def nancumprod(a, axis=None, dtype=None, out=None):
 
 
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
-    """Median along ``axis`` (the mean of the two middle values for an even count)."""
+    """Median along ``axis`` (the mean of the two middle values for an even count).
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> float(tn.median(tn.asarray([3, 1, 4, 2])))
+    2.5
+    """
     x = as_t(a)
     if x._dtype.kind == "c":
         raise DTypeError("median: complex inputs are not supported")
@@ -178,7 +192,14 @@ def _quant(name, a, q, axis, method, keepdims, weights, scale=1.0):
 
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
              keepdims=False, *, weights=None):
-    """The ``q``-th quantiles (``q`` in [0, 1]) with NumPy's interpolation ``method``s."""
+    """The ``q``-th quantiles (``q`` in [0, 1]) with NumPy's interpolation ``method``s.
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> float(tn.quantile(tn.asarray([1.0, 2.0, 3.0, 4.0]), 0.25))
+    1.75
+    """
     return _quant("quantile", a, q, axis, method, keepdims, weights)
 
 
@@ -276,7 +297,15 @@ def _bins_param(bins):
 
 
 def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
-    """Counts (or densities) of ``a`` in ``bins``, and the bin edges."""
+    """Counts (or densities) of ``a`` in ``bins``, and the bin edges.
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> counts, edges = tn.histogram(tn.asarray([0.0, 0.5, 1.0, 3.0]), bins=3)
+    >>> counts.tolist()
+    [2, 1, 1]
+    """
     x = as_t(a)
     params = {"bins": _bins_param(bins), "range": range, "density": density}
     if weights is not None:
@@ -305,7 +334,14 @@ def _diff_once(x, ax):
 
 
 def diff(a, n=1, axis=-1, prepend=None, append=None):
-    """The ``n``-th discrete difference along ``axis`` (``!=`` for booleans)."""
+    """The ``n``-th discrete difference along ``axis`` (``!=`` for booleans).
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> tn.diff(tn.asarray([1, 4, 9, 16])).tolist()
+    [3, 5, 7]
+    """
     x = as_t(a)
     n = operator.index(n)
     if n < 0:
@@ -363,7 +399,14 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-    """True when every pair of elements is close (see ``isclose``)."""
+    """True when every pair of elements is close (see ``isclose``).
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> tn.allclose(tn.asarray([1.0, 2.0]), [1.0, 2.0 + 1e-9])
+    True
+    """
     return bool(_all(isclose(a, b, rtol, atol, equal_nan)))
 
 

@@ -24,6 +24,8 @@ __all__ = ["ENGINE", "Engine", "VIEW_OPS", "apply_view", "fit_shape"]
 
 STATE = X.STATE
 _new = object.__new__
+_ref = weakref.ref
+_wrap = X.wrap
 VIEW_OPS = frozenset(("reshape", "permute_dims", "expand", "getitem", "diagonal"))
 
 # PyTorch's node names where they are not CamelCase(op) + "Backward0".
@@ -154,16 +156,33 @@ class Engine:
         if entry is None:
             entry = self._lookup(op)
         cls, rule = entry
-        multi = output.__class__ is tuple
-        if multi:
-            if not any(o._dtype.kind in "fc" for o in output):
-                return
-        elif output._dtype.kind not in "fc":
-            return
+        if output.__class__ is tuple:
+            return self._record_multi(cls, rule, op, inputs, params, output)
+        if output._dtype.kind not in "fc":
+            return None
         node = _new(cls)
         node._op = op.name
         node._freed = node._had_saved = False
         node._pre_hooks = node._hooks = node._trace = node._saved = node._out = None
+        self._link(node, inputs)
+        node.params = params
+        node._rule = rule
+        if rule.save != "none":
+            self._save_inputs(node, rule, inputs)
+        m = AutogradMeta(True, node)
+        output._ag = m
+        node._out_refs = _ref(m)
+        if rule.save_output:
+            node._out = _wrap(output.__class__, output._data, output._device, output._version,
+                              output._dtype)
+            node._out_version = output._version[0]
+            node._had_saved = True
+        if STATE.anomaly:
+            node._trace = traceback.format_stack()[:-2]
+        return node
+
+    def _link(self, node, inputs):
+        """Edges to the inputs' nodes, which inputs need a gradient, and their metadata."""
         nexts = []
         needs = []
         shapes = []
@@ -181,40 +200,44 @@ class Engine:
         node.next_functions = tuple(nexts)
         node.needs = tuple(needs)
         node.shapes = tuple(shapes)
+
+    @staticmethod
+    def _save_inputs(node, rule, inputs):
+        save = rule.save
+        if save == "all":
+            saved = tuple(inputs)
+        else:
+            saved = tuple([t if k else None for t, k in zip(inputs, save(node.needs))])
+        node._saved = saved
+        node._versions = tuple([0 if t is None else t._version[0] for t in saved])
+        node._had_saved = True
+
+    def _record_multi(self, cls, rule, op, inputs, params, output):
+        if not any(o._dtype.kind in "fc" for o in output):
+            return None
+        node = _new(cls)
+        node._op = op.name
+        node._freed = node._had_saved = False
+        node._pre_hooks = node._hooks = node._trace = node._saved = node._out = None
+        self._link(node, inputs)
         node.params = params
         node._rule = rule
-        save = rule.save
-        if save != "none":
-            if save == "all":
-                saved = tuple(inputs)
+        if rule.save != "none":
+            self._save_inputs(node, rule, inputs)
+        refs = []
+        for i, o in enumerate(output):
+            if o._dtype.kind in "fc":
+                m = AutogradMeta(True, node)
+                m.output_nr = i
+                o._ag = m
+                refs.append(_ref(m))
             else:
-                saved = tuple(t if k else None for t, k in zip(inputs, save(node.needs)))
-            node._saved = saved
-            node._versions = tuple(0 if t is None else t._version[0] for t in saved)
+                refs.append(None)
+        node._out_refs = tuple(refs)
+        if rule.save_output:
+            node._out = tuple(o.detach() for o in output)
+            node._out_version = tuple(o._version[0] for o in output)
             node._had_saved = True
-        if multi:
-            refs = []
-            for i, o in enumerate(output):
-                if o._dtype.kind in "fc":
-                    m = AutogradMeta(True, node)
-                    m.output_nr = i
-                    o._ag = m
-                    refs.append(weakref.ref(m))
-                else:
-                    refs.append(None)
-            node._out_refs = tuple(refs)
-            if rule.save_output:
-                node._out = tuple(o.detach() for o in output)
-                node._out_version = tuple(o._version[0] for o in output)
-                node._had_saved = True
-        else:
-            m = AutogradMeta(True, node)
-            output._ag = m
-            node._out_refs = weakref.ref(m)
-            if rule.save_output:
-                node._out = output.detach()
-                node._out_version = output._version[0]
-                node._had_saved = True
         if STATE.anomaly:
             node._trace = traceback.format_stack()[:-2]
         return node

@@ -39,14 +39,31 @@ class IndexValueError(TruenoIndexError, ValueError):
     ``except IndexError`` and NumPy users' ``except ValueError`` catch it."""
 
 
+def _index_dtype(device):
+    """int64 where the device has it, else int32 (WGSL has no 64-bit integers)."""
+    if device is CPU:
+        return np.int64
+    from ._registry import device_api
+    return np.int64 if "int64" in device_api(device).dtypes(device.index) else np.int32
+
+
 def _index_tensor(indices, like, name):
-    idx = indices if isinstance(indices, Tensor) else \
-        asarray(np.asarray(indices) if not isinstance(indices, np.ndarray) else indices,
-                device=like._device, cls=like.__class__)
+    """``indices`` as an integer index array on ``like``'s device."""
+    if isinstance(indices, Tensor):
+        idx = indices
+    else:
+        h = np.asarray(indices)
+        if h.dtype.kind in "iu" and like._device is not CPU:
+            h = h.astype(_index_dtype(like._device))
+        idx = asarray(h, device=like._device, cls=like.__class__)
     if idx._dtype.kind not in "iu":
         if idx._dtype.kind == "f" and idx.numel() == 0:
             return idx.astype(D.int64)
         raise TruenoIndexError(f"{name}: indices must be integers, not {idx._dtype.name}")
+    if idx._device is not CPU and idx._dtype.itemsize == 8 and \
+            _index_dtype(idx._device) is np.int32:
+        # NOTE: a device without 64-bit integers stores them but cannot compute with them.
+        idx = asarray(idx._host().astype(np.int32), device=idx._device, cls=idx.__class__)
     return idx
 
 

@@ -584,6 +584,50 @@ def test_vector_norm_kernel(dtype, ord_, axis, backend):
     assert_close(out, np.asarray(ref).astype(real), real)
 
 
+# --- ops without a NumPy twin, against PyTorch when it is installed -------------------------
+
+TORCH_UNARY = {"sigmoid": "sigmoid", "erf": "erf", "gelu": "nn.functional.gelu",
+               "silu": "nn.functional.silu", "relu": "relu"}
+
+
+def _torch_fn(torch, path):
+    obj = torch
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_no_twin_ops_match_torch(dtype, backend):
+    """sigmoid, erf, gelu, silu, relu, softmax, log_softmax, logsumexp, layer_norm and
+    vector_norm give PyTorch's values for the same inputs (a second oracle to the formulas)."""
+    torch = pytest.importorskip("torch", reason="torch is not installed (second oracle)")
+    base = sample(dtype, (4, 5), "real", np.random.default_rng(30)) * 3
+    t = tn.asarray(base.copy()).T
+    x = torch.from_numpy(base.T.copy())
+    cases = Cases()
+    for name, path in TORCH_UNARY.items():
+        cases.run(name, lambda: assert_close(getattr(tn, name)(t),
+                                             _torch_fn(torch, path)(x).numpy(), msg=name))
+    for ax in (0, 1):
+        cases.run(f"softmax axis={ax}", lambda: assert_close(
+            _run_row("softmax", t, {"axis": ax}), torch.softmax(x, ax).numpy()))
+        cases.run(f"log_softmax axis={ax}", lambda: assert_close(
+            _run_row("log_softmax", t, {"axis": ax}), torch.log_softmax(x, ax).numpy()))
+        cases.run(f"logsumexp axis={ax}", lambda: assert_close(
+            tn.logsumexp(t, axis=ax), torch.logsumexp(x, ax).numpy()))
+    cases.run("layer_norm", lambda: assert_close(
+        X.run(OPS["layer_norm"], (t,), (t._data,), {"normalized_ndim": 1}, t.__class__,
+              t.device, t.dtype),
+        torch.nn.functional.layer_norm(x, (4,)).numpy(), rtol=1e-4 if dtype == "float32"
+        else 1e-10, atol=1e-5 if dtype == "float32" else 1e-12))
+    for ord_ in (1.0, 2.0, float("inf")):
+        cases.run(f"vector_norm ord={ord_}", lambda: assert_close(
+            _run_row("vector_norm", t, {"axis": (1,), "keepdims": False, "ord": ord_}),
+            torch.linalg.vector_norm(x, ord_, dim=1).numpy()))
+    cases.finish()
+
+
 # --- scans, sorting, concatenation -----------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["cumsum", "cumprod"])

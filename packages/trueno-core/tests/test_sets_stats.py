@@ -393,3 +393,30 @@ def test_quantile_methods(method):
                      np.quantile(_X, q, axis=1, method=method))
         assert_close(tn.nanpercentile(tn.asarray(_X), np.multiply(q, 100), method=method),
                      np.nanpercentile(_X, np.multiply(q, 100), method=method))
+
+
+# --- decompositions (what a device without these kernels runs) --------------------------------
+
+@pytest.mark.parametrize("name,args,kw", [
+    ("nansum", (), {"axis": None}), ("nansum", (), {"axis": (0,), "keepdims": True}),
+    ("nanprod", (), {"axis": (1,)}), ("nanmean", (), {"axis": (0,)}),
+    ("nanmean", (), {"axis": None}), ("nanmax", (), {"axis": (1,)}),
+    ("nanmin", (), {"axis": None, "keepdims": False}), ("count_nonzero", (), {"axis": (0,)}),
+    ("isclose", ("other",), {"rtol": 1e-3, "atol": 0.5}),
+    ("isclose", ("self",), {"equal_nan": True}),
+])
+@pytest.mark.parametrize("dtype", ["int32", "float32", "float64"])
+def test_decompositions_match_kernels(name, args, kw, dtype):
+    from trueno import OPS
+    from trueno._surface_ops import call
+    base = _data(dtype, (3, 4))
+    if dtype != "int32":
+        base[1, :] = np.nan  # an all-NaN row
+    x = tn.asarray(base)
+    other = {"other": tn.asarray(np.round(base) + 0.4), "self": x}
+    ins = [x] + [other[a].astype(x.dtype) for a in args]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = call(name, ins, kw)
+        got = OPS[name].decomposition(*ins, **kw)
+    assert_close(got, want.numpy(), msg=name)

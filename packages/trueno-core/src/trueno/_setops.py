@@ -318,3 +318,17 @@ def sort_complex(a):
         return sort(x.real).astype(x._dtype)
     order = lexsort([x.imag, x.real])
     return x[order] if x.ndim == 1 else x
+
+
+def _count_nonzero_decomposition(x, axis=None, keepdims=False):
+    """count_nonzero for a device without the kernel: a sum of ``x != 0``."""
+    from ._reduction import sum as _sum
+    return _sum(x != 0, axis=axis, keepdims=keepdims, dtype=D.int64)
+
+
+def _attach_decompositions():
+    from ._optable import OPS
+    OPS["count_nonzero"].decomposition = _count_nonzero_decomposition
+
+
+_attach_decompositions()

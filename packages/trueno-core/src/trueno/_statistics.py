@@ -524,3 +524,67 @@ def gradient(f, *varargs, axis=None, edge_order=1):
 
 
 _ = asarray
+
+
+# --- decompositions: how a device without these kernels runs them (DESIGN.md §2) ----------------
+
+def _nan_fill(x, value):
+    from ._elementwise import isnan, where
+    if x._dtype.kind not in "fc":
+        return x
+    return where(isnan(x), value, x)
+
+
+def _nansum_decomposition(x, axis=None, keepdims=False, dtype=None):
+    return _sum(_nan_fill(x, 0), axis=axis, keepdims=keepdims, dtype=dtype)
+
+
+def _nanprod_decomposition(x, axis=None, keepdims=False, dtype=None):
+    from ._reduction import prod
+    return prod(_nan_fill(x, 1), axis=axis, keepdims=keepdims, dtype=dtype)
+
+
+def _nanmean_decomposition(x, axis=None, keepdims=False, dtype=None):
+    from ._elementwise import isnan
+    from ._reduction import mean
+    if x._dtype.kind not in "fc":
+        return mean(x, axis=axis, keepdims=keepdims, dtype=dtype)
+    count = _sum(~isnan(x), axis=axis, keepdims=keepdims)
+    total = _nansum_decomposition(x, axis, keepdims, dtype)
+    return total / count.astype(total._dtype)
+
+
+def _nanextreme(fn, fill):
+    def decomposition(x, axis=None, keepdims=False):
+        from ._elementwise import isnan, where
+        if x._dtype.kind not in "fc":
+            return fn(x, axis, keepdims=keepdims)
+        out = fn(_nan_fill(x, fill), axis, keepdims=keepdims)
+        return where(_all(isnan(x), axis=axis, keepdims=keepdims), float("nan"), out)
+    return decomposition
+
+
+def _isclose_decomposition(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    from ._elementwise import isnan
+    from ._elementwise import abs as _abs
+    if a._dtype.kind not in "fc":
+        a = a.astype(D.float64)
+    if b._dtype.kind not in "fc":
+        b = b.astype(D.float64)
+    out = (_abs(a - b) <= atol + rtol * _abs(b)) | (a == b)
+    if equal_nan:
+        out = out | (isnan(a) & isnan(b))
+    return out
+
+
+def _attach_decompositions():
+    from ._optable import OPS
+    for name, fn in (("nansum", _nansum_decomposition), ("nanprod", _nanprod_decomposition),
+                     ("nanmean", _nanmean_decomposition),
+                     ("nanmax", _nanextreme(_max, float("-inf"))),
+                     ("nanmin", _nanextreme(_min, float("inf"))),
+                     ("isclose", _isclose_decomposition)):
+        OPS[name].decomposition = fn
+
+
+_attach_decompositions()

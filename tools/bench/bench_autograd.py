@@ -11,17 +11,24 @@ both contenders alike) and writes JSON with --json.
 
 from __future__ import annotations
 
-import argparse
-import json
-import statistics
-import time
+import os
 
-import numpy as np
+# One thread everywhere (torch.set_num_threads(1) below): NumPy's BLAS threads otherwise
+# compete with each other on small machines and the comparison is not like for like.
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
 
-import trueno as tn
-from trueno import _dispatch as X
-from trueno._optable import OPS
-from trueno._registry import load_plugins, registry
+import argparse  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import trueno as tn  # noqa: E402
+from trueno import _dispatch as X  # noqa: E402
+from trueno._optable import OPS  # noqa: E402
+from trueno._registry import load_plugins, registry  # noqa: E402
 
 
 def _ensure_engine() -> None:

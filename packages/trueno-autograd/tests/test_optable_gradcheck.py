@@ -29,7 +29,7 @@ def _ops_in_graph(outputs) -> set[str]:
             continue
         seen.add(n)
         names.add(n._op)
-        stack.extend(e[0] for e in n.next_functions if e is not None)
+        stack.extend(fn for fn, _ in n.next_functions if fn is not None)
     return names
 
 

@@ -197,7 +197,7 @@ class Engine:
                 nexts.append((fn, m.output_nr) if fn is not None else (self._acc(t), 0))
                 needs.append(True)
                 shapes.append((t._data.shape, t._dtype, t.__class__, t._device))
-        node.next_functions = tuple(nexts)
+        node._next = tuple(nexts)
         node.needs = tuple(needs)
         node.shapes = tuple(shapes)
 
@@ -453,7 +453,7 @@ class Engine:
             stack = list(root_nodes)
             while stack:
                 n = stack.pop()
-                for e in n.next_functions:
+                for e in n._next:
                     if e is not None:
                         c = e[0]
                         deps[c] = deps.get(c, 0) + 1
@@ -465,7 +465,7 @@ class Engine:
             stack = [(n, 0) for n in root_nodes]
             while stack:
                 n, i = stack[-1]
-                nf = n.next_functions
+                nf = n._next
                 if i < len(nf):
                     stack[-1] = (n, i + 1)
                     e = nf[i]
@@ -480,7 +480,7 @@ class Engine:
                     post.append(n)
             needed = set()
             for n in post:
-                for e in n.next_functions:
+                for e in n._next:
                     if e is not None and (e[0] in capture or e[0] in needed):
                         needed.add(n)
                         break
@@ -540,7 +540,7 @@ class Engine:
                         n._saved = None
                         n._out = None
                 i = -1
-                for e in n.next_functions:
+                for e in n._next:
                     i += 1
                     if e is None:
                         continue

@@ -120,7 +120,7 @@ def _analytical(inputs, diff, outs):
     return jac
 
 
-def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
               nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
               check_batched_grad=False, fast_mode=False, masked=None):
     """Check the gradients of ``func`` at ``inputs`` against central finite differences.

@@ -77,12 +77,17 @@ class RemovableHandle:
 class Node:
     """A recorded op in the graph. Subclasses are made per op with PyTorch's names."""
 
-    __slots__ = ("next_functions", "_rule", "params", "needs", "shapes", "_saved", "_versions",
+    __slots__ = ("_next", "_rule", "params", "needs", "shapes", "_saved", "_versions",
                  "_out", "_out_version", "_out_refs", "_pre_hooks", "_hooks", "_trace",
                  "_freed", "_op", "_seq", "_metadata", "_had_saved", "__weakref__")
 
     def name(self) -> str:
         return type(self).__name__
+
+    @property
+    def next_functions(self):
+        """``((node, output_nr), ...)`` per input; ``(None, 0)`` for an input without grad."""
+        return tuple((None, 0) if e is None else e for e in self._next)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {id(self):#x}>"
@@ -205,7 +210,7 @@ def new_node(cls, op_name):
 
 def make_accumulate(t):
     n = new_node(AccumulateGrad, "leaf")
-    n.next_functions = ()
+    n._next = ()
     n.variable = t
     n.params = None
     n.needs = ()

@@ -114,6 +114,10 @@ def reduce_cases(row, rng):
         x = leaf(draw(rng, shape, dom), layout)
         kw = {**kw, **extra} if shape else kw  # one element: correction=1 is degenerate
         cases.append((f"{shape} {layout} {kw}", lambda x, kw=kw: fn(x, **kw), (x,)))
+    if row.name == "prod":
+        z = leaf([[1.5, 0.0, -2.0], [0.0, 0.0, 1.0], [0.5, 2.0, -1.0]])
+        cases += [("zeros axis=1", lambda z: fn(z, axis=1), (z,)),
+                  ("zeros all", lambda z: fn(z), (z,))]
     if row.name == "vector_norm":
         for p in (1.0, 3.0, math.inf):
             x = leaf(draw(rng, (3, 4)))
@@ -277,7 +281,9 @@ def _sort(rng):
 def _concat(rng):
     a, b = leaf(draw(rng, (3, 2))), leaf(draw(rng, (3, 4)), "transposed")
     c = leaf(draw(rng, (3, 2)))
+    k = tn.asarray(np.ones((3, 1)))
     return [("axis=1", lambda a, b: tn.concat([a, b], axis=1), (a, b)),
+            ("with a constant", lambda a: tn.concat([k, a, k], axis=1), (a,)),
             ("stack", lambda a, c: tn.stack([a, c], axis=1), (a, c))]
 
 

@@ -191,12 +191,12 @@ class Engine:
             if m is None:
                 nexts.append(None)
                 needs.append(False)
-                shapes.append(None)
             else:
                 fn = m.grad_fn
                 nexts.append((fn, m.output_nr) if fn is not None else (self._acc(t), 0))
                 needs.append(True)
-                shapes.append((t._data.shape, t._dtype, t.__class__, t._device))
+            shapes.append(None if t is None else
+                          (t._data.shape, t._dtype, t.__class__, t._device))
         node._next = tuple(nexts)
         node.needs = tuple(needs)
         node.shapes = tuple(shapes)

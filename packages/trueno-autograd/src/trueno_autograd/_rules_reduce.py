@@ -52,12 +52,29 @@ def _mean(ctx, g):
     return ((_keep(g, ctx) / max(n, 1)).expand_to(ctx.shapes[0][0]),)
 
 
-@rule("prod", save_output=True)
+@rule("prod")
 def _prod(ctx, g):
+    # the product of all the *other* elements: exclusive cumulative products from both ends,
+    # so that inputs with zeros get the right gradient (no division)
     x = ctx.inputs[0]
-    y = _keep(ctx.output, ctx)
-    # NOTE: divides by x; an input with zeros gets nan/inf (PyTorch special-cases zeros).
-    return (_keep(g, ctx) * (y / x).conj(),)
+    axes = ctx.params["axis"]
+    nd = x.ndim
+    if not axes or x.numel() == 0:
+        return (_keep(g, ctx).expand_to(x.shape),)
+    perm = tuple(i for i in range(nd) if i not in axes) + tuple(axes)
+    xt = x.permute_dims(perm)
+    outer = xt.shape[:nd - len(axes)]
+    flat = xt._reshape(outer + (-1,))
+    one = tn.ones(outer + (1,), dtype=x.dtype, device=x.device, cls=x.__class__)
+    left = tn.concat([one, tn.cumprod(flat, axis=-1)[..., :-1]], axis=-1)
+    right = tn.concat([one, tn.cumprod(flat[..., ::-1], axis=-1)[..., :-1]], axis=-1)
+    excl = left * right[..., ::-1]
+    gk = g._reshape(outer + (1,))
+    res = (gk * excl.conj())._reshape(xt.shape)
+    inv = [0] * nd
+    for i, a in enumerate(perm):
+        inv[a] = i
+    return (res.permute_dims(tuple(inv)),)
 
 
 def _centered(ctx):

@@ -231,3 +231,22 @@ def test_shares_memory():
     assert tn.shares_memory(t, t[2:5]) and tn.may_share_memory(t, t[::2])
     assert not tn.shares_memory(t[:3], t[5:])
     assert not tn.shares_memory(t, t.copy())
+
+
+def test_printing_and_type_helpers():
+    a = np.array([[1.23456, 2.0], [3.0, 4.5]])
+    t = tn.asarray(a)
+    assert tn.array2string(t, precision=2) == np.array2string(a, precision=2)
+    assert tn.array_repr(t) == np.array_repr(a) and tn.array_str(t) == np.array_str(a)
+    with tn.printoptions(precision=2):
+        assert str(t) == str(a) and "1.23 " in str(t)
+    assert tn.isfortran(t.T) and not tn.isfortran(t)
+    assert tn.min_scalar_type(300) == np.min_scalar_type(300)
+    assert tn.common_type(tn.asarray([1, 2]), t) == np.common_type(np.array([1, 2]), a)
+    bits = np.array([[1, 0, 1], [0, 0, 1]], dtype=np.uint8)
+    assert_close(tn.packbits(tn.asarray(bits), axis=-1), np.packbits(bits, axis=-1))
+    packed = np.packbits(bits)
+    assert_close(tn.unpackbits(tn.asarray(packed), count=6), np.unpackbits(packed, count=6))
+    assert tn.binary_repr(5) == "101" and tn.base_repr(10, 3) == "101"
+    with tn.errstate(divide="ignore"):
+        assert tn.geterr()["divide"] == "ignore"

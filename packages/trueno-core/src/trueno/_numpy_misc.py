@@ -29,6 +29,10 @@ __all__ = [
     "iscomplexobj", "isrealobj", "iterable", "bartlett", "blackman", "hamming", "hanning",
     "kaiser", "poly", "roots", "polyval", "polyfit", "polyadd", "polysub", "polymul",
     "polyder", "polyint", "polydiv", "matvec", "vecmat", "mask_indices",
+    "array2string", "array_repr", "array_str", "set_printoptions", "get_printoptions",
+    "printoptions", "seterr", "geterr", "seterrcall", "geterrcall", "errstate", "base_repr",
+    "binary_repr", "isfortran", "min_scalar_type", "common_type", "mintypecode", "typename",
+    "packbits", "unpackbits", "format_float_positional", "format_float_scientific",
 ]
 
 
@@ -354,3 +358,71 @@ def mask_indices(n, mask_func, k=0):
     from ._indexing import nonzero
     m = as_t(mask_func(ones((n, n), dtype=D.int64), k=k))
     return nonzero(m != 0)
+
+
+# --- printing, error state, type names ---------------------------------------------------------
+# The NumPy face prints through NumPy (``_format``) and the reference backend computes with
+# NumPy, so NumPy's print options and floating-point error state are trueno's too.
+set_printoptions = np.set_printoptions
+get_printoptions = np.get_printoptions
+printoptions = np.printoptions
+seterr = np.seterr
+geterr = np.geterr
+seterrcall = np.seterrcall
+geterrcall = np.geterrcall
+errstate = np.errstate
+base_repr = np.base_repr
+binary_repr = np.binary_repr
+mintypecode = np.mintypecode
+typename = np.typename
+format_float_positional = np.format_float_positional
+format_float_scientific = np.format_float_scientific
+
+
+def array2string(a, *args, **kwargs):
+    """NumPy's ``array2string`` of the values of ``a``."""
+    return np.array2string(as_t(a)._host(), *args, **kwargs)
+
+
+def array_repr(arr, max_line_width=None, precision=None, suppress_small=None):
+    return np.array_repr(as_t(arr)._host(), max_line_width, precision, suppress_small)
+
+
+def array_str(a, max_line_width=None, precision=None, suppress_small=None):
+    return np.array_str(as_t(a)._host(), max_line_width, precision, suppress_small)
+
+
+def isfortran(a) -> bool:
+    """True when ``a`` is Fortran-contiguous and not C-contiguous (e.g. ``x.T``)."""
+    t = as_t(a)
+    if isinstance(t._data, np.ndarray):
+        return bool(np.isfortran(t._data))
+    from ._strided import contiguous_strides
+    rev = contiguous_strides(t.shape[::-1])[::-1]
+    return t.ndim > 1 and tuple(t._data.strides) == tuple(rev) and not t.is_contiguous()
+
+
+def min_scalar_type(a):
+    """The smallest dtype that holds ``a`` (a scalar or the values of an array)."""
+    return D.as_dtype(np.min_scalar_type(_host(a)))
+
+
+def common_type(*arrays):
+    """The float or complex dtype that all ``arrays`` convert to (NumPy's rule)."""
+    return D.as_dtype(np.common_type(*(np.empty(0, as_t(a)._dtype.numpy) for a in arrays)))
+
+
+def packbits(a, /, axis=None, bitorder="big"):
+    """Pack a binary-valued array into the bits of a uint8 array."""
+    t = as_t(a)
+    if t._dtype.kind not in "biu":
+        raise TypeError("packbits: expected an input array of integer or boolean data type")
+    return _out(t, np.packbits(t._host(), axis=axis, bitorder=bitorder))
+
+
+def unpackbits(a, /, axis=None, count=None, bitorder="big"):
+    """Unpack the bits of a uint8 array."""
+    t = as_t(a)
+    if t._dtype is not D.uint8:
+        raise TypeError("unpackbits: expected an input array of unsigned byte data type")
+    return _out(t, np.unpackbits(t._host(), axis=axis, count=count, bitorder=bitorder))

@@ -10,6 +10,12 @@ from trueno._registry import load_plugins, registry
 
 
 def _ensure_engine() -> None:
+    import importlib
+    for mod in ("trueno.linalg", "trueno.fft", "trueno.torch"):  # they add op-table rows
+        try:
+            importlib.import_module(mod)
+        except ImportError:
+            pass
     load_plugins()
     if X.STATE.autograd is None:  # running from a source checkout without the entry point
         from trueno_autograd import plugin

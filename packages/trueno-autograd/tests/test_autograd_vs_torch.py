@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from samples import draw
+from ag_samples import draw
 
 import trueno as tn
 from trueno import _dispatch as X

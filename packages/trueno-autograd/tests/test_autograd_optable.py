@@ -8,7 +8,7 @@ list. An op that truly has no gradient gets ``differentiable=False`` on its row.
 from __future__ import annotations
 
 import pytest
-from samples import TOLERANCES, cases_for
+from ag_samples import TOLERANCES, cases_for
 
 import trueno as tn
 from trueno._registry import registry
@@ -41,7 +41,7 @@ def test_gradcheck(row):
         f"decomposition; register a rule in trueno_autograd or set differentiable=False")
     cases = cases_for(row)
     assert cases, (f"op '{row.name}' has no sample inputs for gradient tests; add an entry to "
-                   f"tests/samples.py CUSTOM")
+                   f"tests/ag_samples.py CUSTOM")
     tol = TOLERANCES.get(row.name, {})
     for label, fn, inputs in cases:
         if has_rule:

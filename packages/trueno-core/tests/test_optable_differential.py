@@ -658,6 +658,9 @@ def test_sorting(name, dtype, axis, backend):
     check(name, backend, lambda: getattr(tn, name)(t, axis=axis),
           lambda: getattr(np, name)(base[:, ::-1], axis=axis, kind="stable"),
           dtype=NP_DTYPES[dtype], msg=f"{name}({dtype}, axis={axis})")
+    z = base[1, 2]  # 0-d: NumPy's sort has no axis -1 there, but sorts with axis=None
+    check(name, backend, lambda: getattr(tn, name)(tn.asarray(np.asarray(z)), axis=axis),
+          lambda: getattr(np, name)(np.asarray(z), axis=axis), msg=f"{name}(0-d, axis={axis})")
 
 
 @pytest.mark.parametrize("dtypes", [("int8", "int8"), ("int8", "uint8"), ("float32", "int64"),

@@ -286,6 +286,20 @@ def test_result_type_of_many_dtypes(names):
     assert tn.result_type(*[tn.zeros(1, dtype=TN[n]) for n in names]) == want
 
 
+@pytest.mark.parametrize("name", [n for n in DTYPE_NAMES if n != "bfloat16"])
+def test_numpy_scalar_types_are_dtypes(name):
+    """np.float32 (a type with a ``dtype`` attribute) works wherever a dtype does."""
+    typ = NP_DTYPES[name].type
+    assert tn.result_type(typ, np.float32) == np.result_type(typ, np.float32)
+    assert tn.can_cast(typ, np.float64) == np.can_cast(typ, np.float64)
+    assert tn.isdtype(typ, "numeric") == np.isdtype(NP_DTYPES[name], "numeric")
+    if NP_DTYPES[name].kind in "fc":
+        assert tn.finfo(typ).eps == np.finfo(typ).eps
+    if NP_DTYPES[name].kind in "iu":
+        assert tn.iinfo(typ).max == np.iinfo(typ).max
+    assert tn.zeros(1, dtype=typ).dtype == NP_DTYPES[name]
+
+
 def test_result_type_needs_an_argument():
     with pytest.raises((ValueError, TypeError)):
         tn.result_type()

@@ -170,7 +170,10 @@ def test_negative_shape_raises():
 @pytest.mark.parametrize("args,kw", [((5,), {}), ((2, 7), {}), ((7, 2, -2), {}),
                                      ((0.0, 1.0, 0.25), {}), ((3,), {"dtype": "float32"}),
                                      ((1, 2.5, 0.5), {}), ((0,), {}), ((5, 1), {}),
-                                     ((-3, 3), {"dtype": "int8"}), ((2.5,), {})], ids=str)
+                                     ((-3, 3), {"dtype": "int8"}), ((2.5,), {}),
+                                     ((0, 1, 0.1), {"dtype": "float32"}),
+                                     ((0, 2, 0.3), {"dtype": "float16"}),
+                                     ((4,), {"dtype": "complex64"})], ids=str)
 def test_arange(args, kw):
     same(tn.arange(*args, **kw), np.arange(*args, **kw))
 

@@ -212,7 +212,9 @@ def arange(start, /, stop=None, step=1, *, dtype=None, device=None, cls=None):
             dt = D.int64
     else:
         dt = D.as_dtype(dtype)
-    host = np.arange(*vals, dtype=np.float64 if dt.kind == "f" else None).astype(dt.numpy)
+    # NumPy steps in the target dtype (arange(0, 1, 0.1, dtype=float32)[-1] is 0.90000004)
+    host = np.arange(*vals, dtype=dt.numpy if dt is not D.bfloat16 else np.float32).astype(
+        dt.numpy, copy=False)
     return _place(cls, host, device, dt)
 
 

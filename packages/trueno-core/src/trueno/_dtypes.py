@@ -281,7 +281,7 @@ def result_type(*arrays_and_dtypes, face: str = "numpy") -> DType:
         if isinstance(x, (builtins.bool, builtins.int, builtins.float, builtins.complex)):
             scalars.append(x)
             continue
-        dt = getattr(x, "dtype", x)
+        dt = x if isinstance(x, type) else getattr(x, "dtype", x)  # np.int8 is a type
         dts.append(as_dtype(dt))
     if not dts:
         if not scalars:
@@ -305,7 +305,7 @@ def can_cast(from_, to, casting: str = "safe") -> bool:
 
     ``casting`` follows NumPy: "no", "equiv", "safe", "same_kind", "unsafe".
     """
-    f = as_dtype(getattr(from_, "dtype", from_))
+    f = as_dtype(from_ if isinstance(from_, type) else getattr(from_, "dtype", from_))
     t = as_dtype(to)
     if casting in ("no", "equiv"):
         return f is t
@@ -329,7 +329,7 @@ class finfo:
     """Machine limits of a floating dtype (like ``numpy.finfo``)."""
 
     def __init__(self, dtype) -> None:
-        d = as_dtype(getattr(dtype, "dtype", dtype))
+        d = as_dtype(dtype if isinstance(dtype, type) else getattr(dtype, "dtype", dtype))
         if d.kind == "c":
             d = _real_of(d)
         if d.kind != "f":
@@ -353,7 +353,7 @@ class iinfo:
     """Machine limits of an integer dtype (like ``numpy.iinfo``)."""
 
     def __init__(self, dtype) -> None:
-        d = as_dtype(getattr(dtype, "dtype", dtype))
+        d = as_dtype(dtype if isinstance(dtype, type) else getattr(dtype, "dtype", dtype))
         if d.kind not in "iu":
             raise DTypeError(f"iinfo: {d.name} is not an integer dtype; use finfo for floats")
         info = np.iinfo(d.numpy)

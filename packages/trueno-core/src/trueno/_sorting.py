@@ -26,6 +26,8 @@ def _prep(name, x, axis):
 
 
 def sort(x, /, *, axis=-1, descending=False, stable=True, kind=None, dim=None):
+    if getattr(x, "ndim", None) == 0 and (axis if dim is None else dim) is not None:
+        normalize_axis(axis if dim is None else dim, 0)  # NumPy: a 0-d array has no axis -1
     x, ax = _prep("sort", x, axis if dim is None else dim)
     return X.run(OPS["sort"], (x,), (x._data,),
                  {"axis": ax, "descending": bool(descending), "stable": True}, x.__class__,

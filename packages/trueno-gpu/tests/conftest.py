@@ -33,7 +33,13 @@ API = trueno_gpu.GpuDeviceAPI()
 KERNELS = trueno_gpu.kernels_table()
 DTYPES = sorted(API.dtypes(0))
 FLOATS = [d for d in DTYPES if d in ("float32", "float16", "bfloat16")]
-INTS = [d for d in DTYPES if d in ("int8", "int16", "int32", "uint8", "uint16", "uint32")]
+INTS = [d for d in DTYPES if d in ("int8", "int16", "int32", "int64", "uint8", "uint16",
+                                   "uint32", "uint64")]
+WIDE = [d for d in DTYPES if d in ("float64", "int64", "uint64")]  # no 64-bit atomics
+# Index results (argmax, argsort, ...) and integer sums: 64-bit where the adapter has
+# shader-int64, else 32-bit (Note: differs from NumPy there).
+IDX = np.dtype(np.int64 if "int64" in DTYPES else np.int32)
+UIDX = np.dtype(np.uint64 if "uint64" in DTYPES else np.uint32)
 
 
 def np_dtype(name):

@@ -19,7 +19,9 @@ __all__ = ["GpuDeviceAPI", "supported_dtypes", "copy_", "astype", "contiguous", 
 
 
 def supported_dtypes(rt) -> frozenset[str]:
-    return frozenset(d for d in ALL_DTYPES if rt.has_f16 or dtype_info(d).storage != "f16")
+    """The dtypes ``rt``'s adapter can hold (f16 / f64 / 64-bit ints need their features)."""
+    return frozenset(d for d in ALL_DTYPES
+                     if dtype_info(d).feature is None or dtype_info(d).feature in rt.features)
 
 
 # -- data movement -----------------------------------------------------------------------------
@@ -71,7 +73,7 @@ def where(cond, x, y):
     ops = [cond if isinstance(cond, StridedArray) else (cond, cond_dtype),
            x if isinstance(x, StridedArray) else (x, dtype),
            y if isinstance(y, StridedArray) else (y, dtype)]
-    expr = f"select(x2, x1, x0 != {ZERO[cdt.kind]})"
+    expr = f"select(x2, x1, x0 != {ZERO[cdt.tkey]})"
     return launch(("where", cdt.name, dt.name), expr, ops, out, rt)
 
 
@@ -80,7 +82,8 @@ def clip(x, min=None, max=None):  # noqa: A002 - NumPy's argument names
     dt = check_dtype(rt, x.dtype, "clip")
     ops = [x]
     expr = "x0"
-    lo, hi = ("tn_max", "tn_min") if dt.kind == "f" else ("max", "min")
+    lo, hi = {"f": ("tn_max", "tn_min"), "d": ("tn_max64", "tn_min64")}.get(dt.tkey,
+                                                                          ("max", "min"))
     for bound, fn in ((min, lo), (max, hi)):
         if bound is None:
             continue

@@ -18,7 +18,8 @@ from ._dtypes import DType, dtype_info
 from ._errors import GpuDtypeError
 
 __all__ = ["helpers", "header", "new_array", "bcast_strides", "collapse", "scalar_bits",
-           "LINEAR_ID", "WG", "i32w", "check_dtype", "convert", "ZERO"]
+           "LINEAR_ID", "WG", "i32w", "check_dtype", "convert", "ZERO", "scalar_load",
+           "index_dtype"]
 
 WG = 256  # threads per workgroup of the 1-D kernels
 
@@ -219,6 +220,70 @@ _HELPERS = {
   return r;
 }""",
 }
+_HELPERS.update({
+    "tn_nan64": "fn tn_nan64() -> f64 { return bitcast<f64>(0x7ff8000000000000lu); }",
+    "tn_inf64": "fn tn_inf64() -> f64 { return bitcast<f64>(0x7ff0000000000000lu); }",
+    "tn_isnan64": "fn tn_isnan64(x: f64) -> bool { return (bitcast<u64>(x) & 0x7ffffffffffffffflu) > 0x7ff0000000000000lu; }",
+    "tn_isinf64": "fn tn_isinf64(x: f64) -> bool { return (bitcast<u64>(x) & 0x7ffffffffffffffflu) == 0x7ff0000000000000lu; }",
+    "tn_isfinite64": "fn tn_isfinite64(x: f64) -> bool { return (bitcast<u64>(x) & 0x7ffffffffffffffflu) < 0x7ff0000000000000lu; }",
+    "tn_max64": """fn tn_max64(a: f64, b: f64) -> f64 {
+  if (tn_isnan64(a) || tn_isnan64(b)) { return tn_nan64(); }
+  return max(a, b);
+}""",
+    "tn_min64": """fn tn_min64(a: f64, b: f64) -> f64 {
+  if (tn_isnan64(a) || tn_isnan64(b)) { return tn_nan64(); }
+  return min(a, b);
+}""",
+    "tn_mod64": """fn tn_mod64(a: f64, b: f64) -> f64 {
+  if (b == 0.0lf || tn_isinf64(a) || tn_isnan64(a) || tn_isnan64(b)) { return tn_nan64(); }
+  if (tn_isinf64(b)) { return select(a, b, (a != 0.0lf) && ((a < 0.0lf) != (b < 0.0lf))); }
+  var r = a - b * floor(a / b);
+  if (r != 0.0lf && ((r < 0.0lf) != (b < 0.0lf))) { r = r + b; }
+  if (abs(r) >= abs(b)) { r = 0.0lf; }
+  return r;
+}""",
+    "tn_copysign64": """fn tn_copysign64(a: f64, b: f64) -> f64 {
+  return bitcast<f64>((bitcast<u64>(a) & 0x7ffffffffffffffflu) | (bitcast<u64>(b) & 0x8000000000000000lu));
+}""",
+    "tn_floordiv_i64": """fn tn_floordiv_i64(a: i64, b: i64) -> i64 {
+  if (b == 0li) { return 0li; }
+  if (b == -1li) { return 0li - a; }
+  let q = a / b;
+  return select(q, q - 1li, (a % b != 0li) && ((a < 0li) != (b < 0li)));
+}""",
+    "tn_mod_i64": """fn tn_mod_i64(a: i64, b: i64) -> i64 {
+  if (b == 0li || b == -1li) { return 0li; }
+  let r = a % b;
+  return select(r, r + b, (r != 0li) && ((r < 0li) != (b < 0li)));
+}""",
+    "tn_floordiv_u64": "fn tn_floordiv_u64(a: u64, b: u64) -> u64 { return select(a / max(b, 1lu), 0lu, b == 0lu); }",
+    "tn_mod_u64": "fn tn_mod_u64(a: u64, b: u64) -> u64 { return select(a % max(b, 1lu), 0lu, b == 0lu); }",
+    "tn_pow_i64": """fn tn_pow_i64(a: i64, b: i64) -> i64 {
+  if (b < 0li) { return select(select(0li, 1li, a == 1li), select(1li, -1li, (b & 1li) != 0li), a == -1li); }
+  var r = 1li;
+  var x = a;
+  var e = u64(b);
+  loop {
+    if (e == 0lu) { break; }
+    if ((e & 1lu) != 0lu) { r = r * x; }
+    x = x * x;
+    e = e >> 1u;
+  }
+  return r;
+}""",
+    "tn_pow_u64": """fn tn_pow_u64(a: u64, b: u64) -> u64 {
+  var r = 1lu;
+  var x = a;
+  var e = b;
+  loop {
+    if (e == 0lu) { break; }
+    if ((e & 1lu) != 0lu) { r = r * x; }
+    x = x * x;
+    e = e >> 1u;
+  }
+  return r;
+}""",
+})
 _CALL = re.compile(r"\b(tn_\w+)\(")
 
 
@@ -239,18 +304,22 @@ def header(body: str, f16: bool) -> str:
     return ("enable f16;\n" if f16 else "") + helpers(body) + "\n" + body
 
 
-ZERO = {"f": "0.0", "i": "0", "u": "0u", "b": "0u"}
+ZERO = {"f": "0.0", "d": "0.0lf", "i": "0", "I": "0li", "u": "0u", "U": "0lu", "b": "0u"}
 
 
 def convert(src, dst, x: str = "x0") -> str:
     """WGSL turning a value of ``src``'s compute type into ``dst``'s compute type."""
     if dst.kind == "b":
-        return f"select(0u, 1u, {x} != {ZERO[src.kind]})"
+        return f"select(0u, 1u, {x} != {ZERO[src.tkey]})"
     if src.compute == dst.compute:
         return x
-    if dst.compute == "u32" and src.compute == "f32":
+    if dst.compute == "u32" and src.kind == "f":
         # NOTE: via i32 so that negative floats wrap like NumPy's casts do on x86.
         return f"select(u32(i32({x})), u32({x}), {x} >= 2147483648.0)"
+    if dst.compute == "u64" and src.kind == "f":
+        return f"select(u64(i64({x})), u64({x}), {x} >= 9223372036854775808.0)"
+    if dst.compute == "u64" and src.compute == "i32":
+        return f"u64(i64({x}))"  # sign-extend, as NumPy does
     return f"{dst.compute}({x})"
 
 
@@ -260,14 +329,28 @@ def i32w(v: int) -> int:
     return int(v) & 0xFFFFFFFF
 
 
-def scalar_bits(value, dt: DType) -> int:
-    """A Python/NumPy scalar as the u32 word of ``dt``'s compute type."""
+def scalar_bits(value, dt: DType) -> list[int]:
+    """A Python/NumPy scalar as the u32 words (two for 64-bit types, low first) of ``dt``'s
+    compute type."""
     if dt.compute == "f32":
-        return int(np.asarray(value, dtype=np.float32).view(np.uint32))
+        return [int(np.asarray(value, dtype=np.float32).view(np.uint32))]
+    if dt.compute == "f64":
+        return [int(w) for w in np.asarray([value], dtype=np.float64).view(np.uint32)]
     if dt.kind == "b":
-        return int(bool(value))
+        return [int(bool(value))]
     v = int(value)
-    return v & 0xFFFFFFFF
+    if dt.compute in ("i64", "u64"):
+        v &= 0xFFFFFFFFFFFFFFFF
+        return [v & 0xFFFFFFFF, v >> 32]
+    return [v & 0xFFFFFFFF]
+
+
+def scalar_load(dt: DType, at: int) -> str:
+    """WGSL reading the scalar that ``scalar_bits`` stored at word ``at`` of P."""
+    if dt.compute in ("f64", "i64", "u64"):
+        word = f"(u64(P[{at}]) | (u64(P[{at + 1}]) << 32u))"
+        return word if dt.compute == "u64" else f"bitcast<{dt.compute}>({word})"
+    return f"P[{at}]" if dt.compute == "u32" else f"bitcast<{dt.compute}>(P[{at}])"
 
 
 def bcast_strides(a: StridedArray, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -304,12 +387,12 @@ def collapse(shape, strides_list):
 def check_dtype(rt, dtype, op: str) -> DType:
     """The GPU layout of ``dtype`` on ``rt``, or a GpuDtypeError that says what works."""
     dt = dtype_info(dtype)
-    if dt is None or (dt.storage == "f16" and not rt.has_f16):
+    if dt is None or (dt.feature is not None and dt.feature not in rt.features):
         from ._api import supported_dtypes
 
         name = np.dtype(dtype).name
         have = sorted(supported_dtypes(rt))
-        why = ("this adapter lacks the shader-f16 feature" if dt is not None
+        why = (f"this adapter lacks the {dt.feature} feature" if dt is not None
                else "WGSL has no such type")
         cast = "float32" if np.dtype(dtype).kind in "fc" else "int32"
         if op == "from_numpy":
@@ -323,6 +406,12 @@ def check_dtype(rt, dtype, op: str) -> DType:
             f"  supported dtypes: {', '.join(have)}\n"
             f"  hint: {hint}")
     return dt
+
+
+def index_dtype(rt) -> np.dtype:
+    """The dtype of index results (argmax, argsort, ...): int64 where the adapter has 64-bit
+    integers, else int32 (Note: differs from NumPy there)."""
+    return np.dtype(np.int64 if "shader-int64" in rt.features else np.int32)
 
 
 def new_array(rt, shape, dtype) -> StridedArray:

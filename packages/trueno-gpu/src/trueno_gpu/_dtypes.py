@@ -16,8 +16,12 @@ uint8/16   u32             u32           widened on upload; every store masks to
 bool       u32 (0 or 1)    u32           widened on upload
 =========  ==============  ============  ===========================================
 
-float64, int64, uint64 and complex types are refused: WGSL has no 64-bit types that
-naga can lower for every op we need (``exp`` on f64 has no SPIR-V instruction).
+int64, uint64 and float64 live in i64 / u64 / f64 where the adapter has the ``shader-int64``
+and ``shader-f64`` features (lavapipe and NVIDIA do; Metal does not). float64 gets only the
+kernels that lower exactly (arithmetic, sqrt, rounding, comparisons, reductions, matmul,
+sort, indexing): naga accepts ``exp(f64)`` but the SPIR-V it emits computes garbage, so
+transcendental ops have no float64 kernel and core's error says which dtypes do. Complex
+types are refused.
 Note: differs from NumPy: narrow integer and bool tensors use 4 bytes per element on the GPU.
 """
 
@@ -34,7 +38,13 @@ try:  # bfloat16 is optional: ml_dtypes provides NumPy's bfloat16 dtype
 except ImportError:  # pragma: no cover - depends on the environment
     BFLOAT16 = None
 
-__all__ = ["DType", "dtype_info", "ALL_DTYPES", "FLOAT_DTYPES", "INT_DTYPES", "BFLOAT16"]
+__all__ = ["DType", "dtype_info", "acc_dtype", "lit", "ALL_DTYPES", "FLOAT_DTYPES", "INT_DTYPES",
+           "BFLOAT16", "WIDE"]
+
+WIDE = ("f64", "i64", "u64")
+_ACC = {"f32": "float32", "f64": "float64", "i32": "int32", "i64": "int64", "u32": "uint32",
+        "u64": "uint64"}
+_SUFFIX = {"f32": "f", "f64": "lf", "i32": "i", "i64": "li", "u32": "u", "u64": "lu"}
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,19 @@ class DType:
     @property
     def itemsize(self) -> int:
         """Bytes per element in the GPU buffer."""
-        return 2 if self.storage == "f16" else 4
+        return {"f16": 2, "f64": 8, "i64": 8, "u64": 8}.get(self.storage, 4)
+
+    @property
+    def tkey(self) -> str:
+        """Which expression of an op table applies: f (f32 math), d (f64), i / I (i32 / i64),
+        u / U (u32 / u64), b (bool)."""
+        return {"f64": "d", "i64": "I", "u64": "U"}.get(self.compute, self.kind)
+
+    @property
+    def feature(self) -> str | None:
+        """The adapter feature this dtype needs, if any."""
+        return {"f16": "shader-f16", "f64": "shader-f64", "i64": "shader-int64",
+                "u64": "shader-int64"}.get(self.storage)
 
     def store(self, value: str) -> str:
         """WGSL expression that stores compute-typed ``value`` into this dtype's buffer."""
@@ -73,6 +95,9 @@ _TABLE = {
     "uint16": DType("uint16", "u32", "u32", "u", np.dtype(np.uint32), "(({}) & 0xFFFFu)"),
     "uint8": DType("uint8", "u32", "u32", "u", np.dtype(np.uint32), "(({}) & 0xFFu)"),
     "bool": DType("bool", "u32", "u32", "b", np.dtype(np.uint32)),
+    "float64": DType("float64", "f64", "f64", "f", np.dtype(np.float64)),
+    "int64": DType("int64", "i64", "i64", "i", np.dtype(np.int64)),
+    "uint64": DType("uint64", "u64", "u64", "u", np.dtype(np.uint64)),
 }
 if BFLOAT16 is not None:
     _TABLE["bfloat16"] = DType("bfloat16", "f32", "f32", "f", np.dtype(np.float32), "tn_bf16({})")
@@ -93,3 +118,23 @@ def dtype_info(dtype) -> DType | None:
         if dt is not None:
             _BY_DTYPE[dtype] = dt
     return dt
+
+
+def acc_dtype(compute: str) -> DType:
+    """The DType whose storage and compute type are the WGSL type ``compute``."""
+    return _TABLE[_ACC[compute]]
+
+
+def lit(compute: str, value) -> str:
+    """A WGSL literal of type ``compute`` (typed, so select() and var inits get the type)."""
+    if compute in ("f32", "f64"):
+        if value != value:
+            return "tn_nan()" if compute == "f32" else "tn_nan64()"
+        if value in (float("inf"), float("-inf")):
+            inf = "tn_inf()" if compute == "f32" else "tn_inf64()"
+            return inf if value > 0 else f"(-{inf})"
+        return f"{float(value)!r}{_SUFFIX[compute]}".replace("e+", "e")
+    v = int(value)
+    if compute in ("i32", "i64") and v < 0:
+        return f"({v + 1}{_SUFFIX[compute]} - 1{_SUFFIX[compute]})"
+    return f"{v}{_SUFFIX[compute]}"

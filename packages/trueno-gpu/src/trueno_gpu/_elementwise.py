@@ -24,8 +24,10 @@ from ._codegen import (
     i32w,
     new_array,
     scalar_bits,
+    scalar_load,
 )
 from ._dtypes import dtype_info
+from ._fast_elementwise import vec4_ok, vec4_source
 from ._runtime import get_runtime
 
 __all__ = ["UNARY", "BINARY", "launch", "make_kernels", "rt_of", "run_op"]
@@ -36,31 +38,34 @@ def rt_of(a: StridedArray):
     return get_runtime(a.storage.device_index)
 
 
-def _f(e):
-    return {"f": e}
+def _f(e, d=None):
+    """A float op: f32 math, and an f64 expression where one lowers exactly."""
+    return {"f": e} if d is None else {"f": e, "d": d}
 
 
 def _same(e):
-    return {"f": e, "i": e, "u": e}
+    return {k: e for k in "fdiIuU"}
 
 
 def _pred(e):  # bool result, any kind; {z} is the operand's zero
-    return {k: f"select(0u, 1u, {e})" for k in "fiub"}
+    return {k: f"select(0u, 1u, {e})" for k in "fdiIuUb"}
 
 
 # op -> {kind: WGSL expression over x0 (and x1) in the compute type}; results keep the input
 # dtype unless the op is in BOOL_OUT.
 UNARY = {
-    "negative": {"f": "-x0", "i": "-x0", "u": "0u - x0"},
-    "positive": {"f": "x0", "i": "x0", "u": "x0"},
-    "abs": {"f": "abs(x0)", "i": "abs(x0)", "u": "x0"},
+    "negative": {"f": "-x0", "d": "-x0", "i": "-x0", "I": "-x0", "u": "0u - x0",
+                 "U": "0lu - x0"},
+    "positive": _same("x0"),
+    "abs": {"f": "abs(x0)", "d": "abs(x0)", "i": "abs(x0)", "I": "abs(x0)", "u": "x0",
+            "U": "x0"},
     "exp": _f("exp(x0)"),
     "expm1": _f("tn_expm1(x0)"),
     "log": _f("tn_log(x0)"),
     "log1p": _f("tn_log1p(x0)"),
     "log2": _f("tn_log2(x0)"),
     "log10": _f("tn_log(x0) * 0.4342944819032518"),
-    "sqrt": _f("tn_sqrt(x0)"),
+    "sqrt": _f("tn_sqrt(x0)", "select(sqrt(x0), tn_nan64(), x0 < 0.0lf)"),
     "square": _same("x0 * x0"),
     "sin": _f("sin(x0)"),
     "cos": _f("cos(x0)"),
@@ -74,43 +79,55 @@ UNARY = {
     "asinh": _f("tn_asinh(x0)"),
     "acosh": _f("tn_acosh(x0)"),
     "atanh": _f("tn_atanh(x0)"),
-    "floor": {"f": "floor(x0)", "i": "x0", "u": "x0"},
-    "ceil": {"f": "ceil(x0)", "i": "x0", "u": "x0"},
-    "trunc": {"f": "trunc(x0)", "i": "x0", "u": "x0"},
-    "round": {"f": "round(x0)", "i": "x0", "u": "x0"},
-    "sign": {"f": "tn_sign(x0)", "i": "sign(x0)", "u": "select(0u, 1u, x0 > 0u)"},
-    "reciprocal": _f("1.0 / x0"),
+    "floor": {**_same("x0"), "f": "floor(x0)", "d": "floor(x0)"},
+    "ceil": {**_same("x0"), "f": "ceil(x0)", "d": "ceil(x0)"},
+    "trunc": {**_same("x0"), "f": "trunc(x0)", "d": "trunc(x0)"},
+    "round": {**_same("x0"), "f": "round(x0)", "d": "round(x0)"},
+    "sign": {"f": "tn_sign(x0)", "d": "select(sign(x0), x0, tn_isnan64(x0))", "i": "sign(x0)",
+             "I": "select(select(0li, 1li, x0 > 0li), -1li, x0 < 0li)",
+             "u": "select(0u, 1u, x0 > 0u)", "U": "select(0lu, 1lu, x0 > 0lu)"},
+    "reciprocal": _f("1.0 / x0", "1.0lf / x0"),
     "sigmoid": _f("tn_sigmoid(x0)"),
     "erf": _f("tn_erf(x0)"),
     "silu": _f("tn_silu(x0)"),
-    "relu": {"f": "select(x0, 0.0, x0 < 0.0)", "i": "max(x0, 0)", "u": "x0"},
+    "relu": {"f": "select(x0, 0.0, x0 < 0.0)", "d": "select(x0, 0.0lf, x0 < 0.0lf)",
+             "i": "max(x0, 0)", "I": "max(x0, 0li)", "u": "x0", "U": "x0"},
     "signbit": {"f": "select(0u, 1u, (bitcast<u32>(x0) & 0x80000000u) != 0u)",
-                "i": "select(0u, 1u, x0 < 0)", "u": "0u"},
+                "d": "select(0u, 1u, (bitcast<u64>(x0) >> 63u) != 0lu)",
+                "i": "select(0u, 1u, x0 < 0)", "I": "select(0u, 1u, x0 < 0li)", "u": "0u",
+                "U": "0u"},
     "conj": _same("x0"),
-    "isnan": {"f": "select(0u, 1u, tn_isnan(x0))", "i": "0u", "u": "0u", "b": "0u"},
-    "isinf": {"f": "select(0u, 1u, tn_isinf(x0))", "i": "0u", "u": "0u", "b": "0u"},
-    "isfinite": {"f": "select(0u, 1u, tn_isfinite(x0))", "i": "1u", "u": "1u", "b": "1u"},
+    "isnan": {"f": "select(0u, 1u, tn_isnan(x0))", "d": "select(0u, 1u, tn_isnan64(x0))",
+              **{k: "0u" for k in "iIuUb"}},
+    "isinf": {"f": "select(0u, 1u, tn_isinf(x0))", "d": "select(0u, 1u, tn_isinf64(x0))",
+              **{k: "0u" for k in "iIuUb"}},
+    "isfinite": {"f": "select(0u, 1u, tn_isfinite(x0))",
+                 "d": "select(0u, 1u, tn_isfinite64(x0))", **{k: "1u" for k in "iIuUb"}},
     "logical_not": _pred("x0 == {z}"),
-    "bitwise_invert": {"i": "~x0", "u": "~x0", "b": "x0 ^ 1u"},
+    "bitwise_invert": {"i": "~x0", "I": "~x0", "u": "~x0", "U": "~x0", "b": "x0 ^ 1u"},
 }
 
 BINARY = {
     "add": _same("x0 + x1"),
     "subtract": _same("x0 - x1"),
     "multiply": _same("x0 * x1"),
-    "divide": _f("x0 / x1"),
-    "floor_divide": {"f": "tn_floordiv(x0, x1)", "i": "tn_floordiv_i32(x0, x1)",
-                     "u": "tn_floordiv_u32(x0, x1)"},
-    "remainder": {"f": "tn_mod(x0, x1)", "i": "tn_mod_i32(x0, x1)", "u": "tn_mod_u32(x0, x1)"},
-    "pow": {"f": "tn_pow(x0, x1)", "i": "tn_pow_i32(x0, x1)", "u": "tn_pow_u32(x0, x1)"},
-    "maximum": {"f": "tn_max(x0, x1)", "i": "max(x0, x1)", "u": "max(x0, x1)",
-                "b": "max(x0, x1)"},
-    "minimum": {"f": "tn_min(x0, x1)", "i": "min(x0, x1)", "u": "min(x0, x1)",
-                "b": "min(x0, x1)"},
+    "divide": _f("x0 / x1", "x0 / x1"),
+    "floor_divide": {"f": "tn_floordiv(x0, x1)", "d": "floor(x0 / x1)",
+                     "i": "tn_floordiv_i32(x0, x1)", "I": "tn_floordiv_i64(x0, x1)",
+                     "u": "tn_floordiv_u32(x0, x1)", "U": "tn_floordiv_u64(x0, x1)"},
+    "remainder": {"f": "tn_mod(x0, x1)", "d": "tn_mod64(x0, x1)", "i": "tn_mod_i32(x0, x1)",
+                  "I": "tn_mod_i64(x0, x1)", "u": "tn_mod_u32(x0, x1)",
+                  "U": "tn_mod_u64(x0, x1)"},
+    "pow": {"f": "tn_pow(x0, x1)", "i": "tn_pow_i32(x0, x1)", "I": "tn_pow_i64(x0, x1)",
+            "u": "tn_pow_u32(x0, x1)", "U": "tn_pow_u64(x0, x1)"},
+    "maximum": {"f": "tn_max(x0, x1)", "d": "tn_max64(x0, x1)",
+                **{k: "max(x0, x1)" for k in "iIuUb"}},
+    "minimum": {"f": "tn_min(x0, x1)", "d": "tn_min64(x0, x1)",
+                **{k: "min(x0, x1)" for k in "iIuUb"}},
     "atan2": _f("atan2(x0, x1)"),
     "hypot": _f("tn_hypot(x0, x1)"),
     "logaddexp": _f("tn_logaddexp(x0, x1)"),
-    "copysign": _f("tn_copysign(x0, x1)"),
+    "copysign": _f("tn_copysign(x0, x1)", "tn_copysign64(x0, x1)"),
     "equal": _pred("x0 == x1"),
     "not_equal": _pred("x0 != x1"),
     "less": _pred("x0 < x1"),
@@ -120,13 +137,17 @@ BINARY = {
     "logical_and": _pred("(x0 != {z}) && (x1 != {z})"),
     "logical_or": _pred("(x0 != {z}) || (x1 != {z})"),
     "logical_xor": _pred("(x0 != {z}) != (x1 != {z})"),
-    "bitwise_and": {"i": "x0 & x1", "u": "x0 & x1", "b": "x0 & x1"},
-    "bitwise_or": {"i": "x0 | x1", "u": "x0 | x1", "b": "x0 | x1"},
-    "bitwise_xor": {"i": "x0 ^ x1", "u": "x0 ^ x1", "b": "x0 ^ x1"},
+    "bitwise_and": {k: "x0 & x1" for k in "iIuUb"},
+    "bitwise_or": {k: "x0 | x1" for k in "iIuUb"},
+    "bitwise_xor": {k: "x0 ^ x1" for k in "iIuUb"},
     "bitwise_left_shift": {"i": "select(x0 << u32(x1), 0, u32(x1) >= 32u)",
-                           "u": "select(x0 << x1, 0u, x1 >= 32u)"},
+                           "I": "select(x0 << u32(x1), 0li, u64(x1) >= 64lu)",
+                           "u": "select(x0 << x1, 0u, x1 >= 32u)",
+                           "U": "select(x0 << u32(x1), 0lu, x1 >= 64lu)"},
     "bitwise_right_shift": {"i": "x0 >> min(u32(x1), 31u)",
-                            "u": "select(x0 >> x1, 0u, x1 >= 32u)"},
+                            "I": "x0 >> u32(min(u64(x1), 63lu))",
+                            "u": "select(x0 >> x1, 0u, x1 >= 32u)",
+                            "U": "select(x0 >> u32(min(x1, 63lu)), 0lu, x1 >= 64lu)"},
 }
 BOOL_OUT = {"signbit", "isnan", "isinf", "isfinite", "logical_not", "equal", "not_equal", "less",
             "less_equal", "greater", "greater_equal", "logical_and", "logical_or",
@@ -143,7 +164,7 @@ def _source(expr, out_dt, slots, nd):
     for k, dt in enumerate(arrays):
         lines.append(f"@group(0) @binding({k + 2}) var<storage, read> A{k}: array<{dt.storage}>;")
     na = len(arrays)
-    ns = len(slots) - na
+    ns = sum(len(scalar_bits(0, dt)) for kind, dt in slots if kind == "s")  # scalar words
     body = [f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
             f"  let i = (wg.y * nwg.x + wg.x) * {WG}u + li;",
             "  if (i >= P[0]) { return; }",
@@ -169,10 +190,8 @@ def _source(expr, out_dt, slots, nd):
             body.append(f"  let x{j} = {dt.load(f'A{a}[o{a}]')};")
             a += 1
         else:
-            word = f"P[{2 + na + s}]"
-            val = word if dt.compute == "u32" else f"bitcast<{dt.compute}>({word})"
-            body.append(f"  let x{j} = {val};")
-            s += 1
+            body.append(f"  let x{j} = {scalar_load(dt, 2 + na + s)};")
+            s += len(scalar_bits(0, dt))
     body += [f"  Y[oy] = {out_dt.store(expr)};", "}"]
     return header("\n".join(lines + body), f16)
 
@@ -198,10 +217,17 @@ def launch(op_key, expr, operands, out: StridedArray, rt=None):
             value, dtype = o
             dt = dtype_info(dtype)
             slots.append(("s", dt))
-            scalars.append(scalar_bits(value, dt))
+            scalars.extend(scalar_bits(value, dt))
     meta = [n, i32w(out.offset)] + [i32w(a.offset) for a in arrays] + scalars
     if nd:
         meta += list(cshape) + [i32w(s) for st in cstr for s in st]
+    if nd == 0 and vec4_ok(n, out, arrays, [out_dt] + [dt for _, dt in slots]):
+        key = ("ew4", op_key, out_dt.name, tuple((k, dt.name) for k, dt in slots))
+        kernel = rt.kernel(key, lambda: vec4_source(expr, out_dt, slots),
+                           (True,) + (False,) * len(arrays))
+        rt.dispatch(kernel, meta, [out.storage.buffer] + [a.storage.buffer for a in arrays],
+                    -(-(n // 4) // WG))
+        return out
     key = ("ew", op_key, out_dt.name, tuple((k, dt.name) for k, dt in slots), nd)
     kernel = rt.kernel(key, lambda: _source(expr, out_dt, slots, nd),
                        (True,) + (False,) * len(arrays))
@@ -226,8 +252,8 @@ def run_op(name, table, kind_key, *xs, out_dtype=None):
     shape = np.broadcast_shapes(*(x.shape for x in arrays))
     if out_dtype is None:
         out_dtype = np.dtype(bool) if name in BOOL_OUT else a0.dtype
-    kind = kind_key or dt.kind
-    expr = table[name][kind].replace("{z}", ZERO[dt.kind])
+    kind = kind_key or dt.tkey
+    expr = table[name][kind].replace("{z}", ZERO[dt.tkey])
     out = new_array(rt, shape, out_dtype)
     return launch(name, expr, [_operand(x, a0.dtype) for x in xs], out, rt)
 
@@ -241,7 +267,7 @@ def _gelu(x, approximate="none"):
 
 def _kinds(dtypes, exprs):
     """The dtype names whose kind has an expression (bool only where "b" is listed)."""
-    return [d for d in dtypes if dtype_info(d).kind in exprs]
+    return [d for d in dtypes if dtype_info(d).tkey in exprs]
 
 
 def make_kernels(all_dtypes) -> dict:
@@ -250,7 +276,7 @@ def make_kernels(all_dtypes) -> dict:
     for name, exprs in UNARY.items():
         table[name] = {d: (lambda x, _n=name: run_op(_n, UNARY, None, x))
                        for d in _kinds(all_dtypes, exprs)}
-    table["gelu"] = {d: _gelu for d in _kinds(all_dtypes, "f")}
+    table["gelu"] = {d: _gelu for d in _kinds(all_dtypes, "f")}  # f32 math only
     for name, exprs in BINARY.items():
         table[name] = {d: (lambda x, y, _n=name: run_op(_n, BINARY, None, x, y))
                        for d in _kinds(all_dtypes, exprs)}

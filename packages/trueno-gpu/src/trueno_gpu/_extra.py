@@ -10,7 +10,7 @@ import numpy as np
 from trueno._strided import StridedArray
 
 from ._api import astype, contiguous
-from ._codegen import check_dtype, new_array
+from ._codegen import check_dtype, index_dtype, new_array
 from ._dtypes import dtype_info
 from ._elementwise import launch, rt_of
 from ._indexing import take_along_axis
@@ -56,14 +56,15 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     themselves, NaN equal to NaN when ``equal_nan``."""
     ref = a if isinstance(a, StridedArray) else b
     dt = dtype_info(ref.dtype)
-    conv = "f32" if dt.compute != "f32" else ""
+    conv = "" if dt.kind == "f" else "f32"
     x0, x1 = f"{conv}(x0)", f"{conv}(x1)"
-    close = (f"({x0} == {x1}) || (tn_isfinite({x0}) && tn_isfinite({x1}) && "
+    sfx = "64" if dt.compute == "f64" else ""
+    ft = np.float64 if sfx else np.float32
+    close = (f"({x0} == {x1}) || (tn_isfinite{sfx}({x0}) && tn_isfinite{sfx}({x1}) && "
              f"abs({x0} - {x1}) <= x3 + x2 * abs({x1}))")
     if equal_nan:
-        close += f" || (tn_isnan({x0}) && tn_isnan({x1}))"
-    ops = [_operand(a, ref.dtype), _operand(b, ref.dtype), (rtol, np.float32),
-           (atol, np.float32)]
+        close += f" || (tn_isnan{sfx}({x0}) && tn_isnan{sfx}({x1}))"
+    ops = [_operand(a, ref.dtype), _operand(b, ref.dtype), (rtol, ft), (atol, ft)]
     return _ew(f"select(0u, 1u, {close})", ops, np.bool_, ("isclose", equal_nan, dt.name))
 
 
@@ -73,21 +74,21 @@ def around(x, decimals=0):
     if dt.kind == "f":
         if decimals == 0:
             return _ew("round(x0)", [x], x.dtype, "round")
+        ft = np.float64 if dt.compute == "f64" else np.float32
         if decimals > 0:
-            return _ew("round(x0 * x1) / x1", [x, (10.0 ** decimals, np.float32)], x.dtype,
+            return _ew("round(x0 * x1) / x1", [x, (10.0 ** decimals, ft)], x.dtype,
                        "around+")
-        return _ew("round(x0 / x1) * x1", [x, (10.0 ** -decimals, np.float32)], x.dtype,
-                   "around-")
+        return _ew("round(x0 / x1) * x1", [x, (10.0 ** -decimals, ft)], x.dtype, "around-")
     if decimals >= 0:
         return contiguous(x)
     p = 10 ** -decimals
-    if p >= 2 ** 31:
-        return imag(x)  # every int32 rounds to 0
     ct = dt.compute
+    if p >= 2 ** (63 if ct in ("i64", "u64") else 31):
+        return imag(x)  # every value rounds to 0
     expr = (f"select(q * x1, (q + {ct}(1)) * x1, 2 * r > x1 || (2 * r == x1 && (q & {ct}(1)) "
             f"!= {ct}(0)))")
     expr = expr.replace("2 * r", f"{ct}(2) * r")
-    fn = "tn_mod_i32" if ct == "i32" else "tn_mod_u32"
+    fn = f"tn_mod_{ct}"
     body = f"around_int({fn}(x0, x1), x0, x1)"
     helper = (f"fn around_int(r: {ct}, x: {ct}, x1: {ct}) -> {ct} {{\n"
               f"  let q = (x - r) / x1;\n  return {expr};\n}}\n")
@@ -104,10 +105,10 @@ def _ew_with(helper, expr, operands, dtype, key):
 
 
 def count_nonzero(x, axis=None, keepdims=False):
-    """Number of non-zero values as int32 (Note: differs from NumPy: int64 there)."""
+    """Number of non-zero values (int64, or int32 without shader-int64)."""
     b = x if x.dtype == np.bool_ else astype(x, np.bool_)
     axes = tuple(range(x.ndim)) if axis is None else tuple(axis)
-    out = reduce("sum", b, axes, keepdims, np.int32, fill=0)
+    out = reduce("sum", b, axes, keepdims, index_dtype(rt_of(x)), fill=0)
     if axis is None and keepdims:
         out = out.view(0, (1,) * x.ndim, (1,) * x.ndim)
     return out
@@ -180,7 +181,7 @@ def make_kernels(all_dtypes) -> dict:
         "isclose": dict.fromkeys(numeric, isclose),
         "around": dict.fromkeys(real_, around),
         "count_nonzero": dict.fromkeys(all_dtypes, count_nonzero),
-        "vector_norm": {d: vector_norm for d in all_dtypes if dtype_info(d).kind == "f"},
+        "vector_norm": {d: vector_norm for d in all_dtypes if dtype_info(d).tkey == "f"},
         "concat": dict.fromkeys(all_dtypes, concat),
         "topk": dict.fromkeys(real_, topk),
     }

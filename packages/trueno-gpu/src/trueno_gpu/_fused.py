@@ -204,7 +204,7 @@ def layer_norm(x, normalized_ndim, weight=None, bias=None, eps=1e-5):
 
 
 def make_kernels(all_dtypes) -> dict:
-    floats = [d for d in all_dtypes if dtype_info(d).kind == "f"]
+    floats = [d for d in all_dtypes if dtype_info(d).tkey == "f"]  # f32 math (exp)
     return {"softmax": dict.fromkeys(floats, softmax),
             "log_softmax": dict.fromkeys(floats, log_softmax),
             "layer_norm": dict.fromkeys(floats, layer_norm)}

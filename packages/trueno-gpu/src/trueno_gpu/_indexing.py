@@ -23,8 +23,9 @@ from trueno._strided import StridedArray
 
 from ._api import contiguous, copy_
 from ._codegen import LINEAR_ID, WG, bcast_strides, check_dtype, collapse, header, i32w, new_array
-from ._dtypes import dtype_info
+from ._dtypes import WIDE, dtype_info, lit
 from ._elementwise import rt_of
+from ._errors import GpuDtypeError
 
 __all__ = ["take", "take_along_axis", "gather", "scatter", "scatter_add", "index",
            "index_put", "make_kernels"]
@@ -66,7 +67,7 @@ def _source(mode, dt, idt, nd, index_mode="raise"):
         "  let step = k * bitcast<i32>(P[5]);",
     ]
     if mode == "gather":
-        zero = {"f32": "0.0", "f16": "f16(0.0)", "i32": "0", "u32": "0u"}[st]
+        zero = "f16(0.0)" if st == "f16" else lit(st, 0)
         lines.append(f"  Y[oy] = select({zero}, S[os + select(0, step, ok)], ok);")
     elif mode == "set":
         lines.append("  if (ok) { Y[oy + step] = S[os]; }")
@@ -109,6 +110,10 @@ def _launch(mode, shape, y: StridedArray, y_strides, s: StridedArray, s_strides,
     if n == 0:
         return
     dt = dtype_info(y.dtype)
+    if mode in ("add", "mul") and dt.storage in WIDE:
+        raise GpuDtypeError(f"gpu: accumulating scatter on {y.dtype}: WGSL has no 64-bit "
+                            f"atomics\n  hint: .astype('float32') / ('int32') first, or "
+                            f"compute on the CPU")
     idt = dtype_info(idx.dtype)
     cshape, (ys, ss, is_) = collapse(tuple(shape), [tuple(y_strides), tuple(s_strides),
                                                     tuple(i_strides)])
@@ -283,7 +288,7 @@ def make_kernels(all_dtypes) -> dict:
         "take_along_axis": dict.fromkeys(all_dtypes, take_along_axis),
         "scatter": dict.fromkeys(all_dtypes, scatter),
         "gather": dict.fromkeys(all_dtypes, gather),
-        "scatter_add": dict.fromkeys(all_dtypes, scatter_add),
+        "scatter_add": {d: scatter_add for d in all_dtypes if dtype_info(d).storage not in WIDE},
         "index": dict.fromkeys(all_dtypes, index),
         "index_put": dict.fromkeys(all_dtypes, index_put),
     }

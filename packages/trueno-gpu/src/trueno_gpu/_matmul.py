@@ -18,10 +18,15 @@ import numpy as np
 from trueno._strided import StridedArray
 
 from ._codegen import check_dtype, collapse, header, i32w, new_array
-from ._dtypes import dtype_info
+from ._dtypes import dtype_info, lit
 from ._elementwise import launch, rt_of
+from ._matmul_tiled import fast_config, fast_ok, fast_source
 
 __all__ = ["matmul"]
+
+# The fast kernel (``_matmul_tiled``) for row-major float operands; tests and benchmarks may
+# switch it off or pin its tile shape (BM, BN, BK).
+_FAST = {"on": True, "cfg": None}
 
 # (BM, BN, BK, TM, TN): output tile, k step, per-thread register block. 256 threads each.
 SMALL = (64, 64, 16, 4, 4)
@@ -33,7 +38,7 @@ def _source(dt, acc, v4a, v4b, nb, cfg):
     a batch strides[nb], b batch strides[nb]]."""
     BM, BN, BK, TM, TN = cfg
     st = dt.storage
-    zero = {"f32": "0.0", "i32": "0", "u32": "0u"}[acc]
+    zero = lit(acc, 0)
     vec = f"vec4<{acc}>"
     nv = TN // 4  # vec4 accumulators per row of the register block
     lines = [
@@ -185,6 +190,13 @@ def matmul(x: StridedArray, y: StridedArray):
         all(s % 4 == 0 for s in yb)
     meta = [m, n, k, i32w(x.offset), i32w(y.offset), i32w(sam), i32w(sak), i32w(sbk),
             i32w(sbn)] + list(bshape) + [i32w(s) for s in xb] + [i32w(s) for s in yb]
+    if v4a and v4b and fast_ok(dt) and _FAST["on"]:
+        cfg = _FAST["cfg"] or fast_config(rt, m, n, nbatch)
+        key = ("matmul_fast", dt.name, len(bshape), cfg)
+        kernel = rt.kernel(key, lambda: fast_source(dt, len(bshape), cfg), (True, False, False))
+        rt.dispatch(kernel, meta, [out.storage.buffer, x.storage.buffer, y.storage.buffer],
+                    (math.ceil(n / cfg[1]), math.ceil(m / cfg[0]), nbatch))
+        return out
     cfg = pick_config(rt, m, n)
     key = ("matmul", dt.name, v4a, v4b, len(bshape), cfg)
     kernel = rt.kernel(key, lambda: _source(dt, acc, v4a, v4b, len(bshape), cfg),

@@ -89,7 +89,13 @@ class BufferPool:
         free = self._upload_free.get(cls)
         if free:
             buf = free.pop()
-            buf.map_sync(wgpu.MapMode.WRITE)
+            poll = getattr(self.device, "_poll", None)
+            if poll is None:  # pragma: no cover - another wgpu backend
+                buf.map_sync(wgpu.MapMode.WRITE)
+            else:  # idle since the last synchronisation: map on this thread, no poll thread
+                promise = buf.map_async(wgpu.MapMode.WRITE)
+                poll(True)
+                promise.sync_wait()
         else:
             buf = self.device.create_buffer(size=cls, usage=_UPLOAD_USAGE, mapped_at_creation=True)
         self._upload_busy.append(buf)

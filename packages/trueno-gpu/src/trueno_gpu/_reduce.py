@@ -27,30 +27,43 @@ from ._codegen import (
     convert,
     header,
     i32w,
+    index_dtype,
     new_array,
 )
-from ._dtypes import dtype_info
+from ._dtypes import WIDE, acc_dtype, dtype_info, lit
 from ._elementwise import launch, rt_of
 
 __all__ = ["reduce", "make_kernels", "narrow_dtype"]
 
 _NARROW = {"int64": "int32", "uint64": "uint32", "float64": "float32", "intp": "int32"}
-_IDENT = {
-    ("sum", "f32"): "0.0", ("sum", "i32"): "0", ("sum", "u32"): "0u",
-    ("prod", "f32"): "1.0", ("prod", "i32"): "1", ("prod", "u32"): "1u",
-    ("max", "f32"): "-tn_inf()", ("max", "i32"): "(-2147483647 - 1)", ("max", "u32"): "0u",
-    ("min", "f32"): "tn_inf()", ("min", "i32"): "2147483647", ("min", "u32"): "0xffffffffu",
-}
-_COMBINE = {
-    "sum": "({a} + {b})", "prod": "({a} * {b})",
-    "max": {"f32": "tn_max({a}, {b})", "i32": "max({a}, {b})", "u32": "max({a}, {b})"},
-    "min": {"f32": "tn_min({a}, {b})", "i32": "min({a}, {b})", "u32": "min({a}, {b})"},
-}
+_LIMITS = {"f32": (-math.inf, math.inf), "f64": (-math.inf, math.inf),
+           "i32": (-2 ** 31, 2 ** 31 - 1), "i64": (-2 ** 63, 2 ** 63 - 1),
+           "u32": (0, 2 ** 32 - 1), "u64": (0, 2 ** 64 - 1)}
 
 
-def narrow_dtype(dtype) -> np.dtype:
-    """``dtype``, or its 32-bit sibling when the GPU cannot hold it."""
+def _ident(op, acc):
+    """The identity of ``op`` as a typed WGSL literal."""
+    if op == "sum":
+        return lit(acc, 0)
+    if op == "prod":
+        return lit(acc, 1)
+    lo, hi = _LIMITS[acc]
+    return lit(acc, lo if op == "max" else hi)
+
+
+def _comb(op, acc):
+    if op in ("sum", "prod"):
+        return "({a} + {b})" if op == "sum" else "({a} * {b})"
+    fn = {"f32": "tn_", "f64": "tn_"}.get(acc, "") + op + ("64" if acc == "f64" else "")
+    return fn + "({a}, {b})"
+
+
+def narrow_dtype(dtype, rt=None) -> np.dtype:
+    """``dtype``, or its 32-bit sibling when the GPU (``rt``'s adapter) cannot hold it."""
     dtype = np.dtype(dtype)
+    dt = dtype_info(dtype)
+    if rt is not None and dt is not None and (dt.feature is None or dt.feature in rt.features):
+        return dtype
     return np.dtype(_NARROW.get(dtype.name, dtype.name))
 
 
@@ -58,8 +71,9 @@ def _better(kind: str, arg: str, acc: str) -> str:
     """WGSL for "is (a, ia) preferred over (b, ib)" in argmax/argmin; NaN wins, ties go to
     the lower index (NumPy's rule)."""
     cmp = ">" if arg == "argmax" else "<"
-    nan = ("  let na = tn_isnan(a);\n  let nb = tn_isnan(b);\n"
-           "  if (na || nb) { return na && (!nb || ia < ib); }\n" if kind == "f32" else "")
+    isnan = {"f32": "tn_isnan", "f64": "tn_isnan64"}.get(kind)
+    nan = (f"  let na = {isnan}(a);\n  let nb = {isnan}(b);\n"
+           "  if (na || nb) { return na && (!nb || ia < ib); }\n" if isnan else "")
     return (f"fn better(a: {acc}, ia: u32, b: {acc}, ib: u32) -> bool {{\n{nan}"
             f"  return (a {cmp} b) || (a == b && ia < ib);\n}}")
 
@@ -83,13 +97,15 @@ _SG_ARGS = ", @builtin(subgroup_id) sgid: u32, @builtin(num_subgroups) nsg: u32,
 def _source(op, in_dt, acc, out_dt, nk, nr, serial, final, arg_input, sg=False):
     """WGSL of one reduction pass.
 
-    Metadata: [n_out, G, R, chunk, x_off, divisor(f32 bits), kept shape[nk], kept strides[nk],
+    Metadata: [n_out, G, R, chunk, x_off, divisor (mean's count), kept shape[nk], kept strides[nk],
     reduced shape[nr], reduced strides[nr]].
     """
     arg = op in ("argmax", "argmin")
     ks, kx = 6, 6 + nk
     rs, rx = 6 + 2 * nk, 6 + 2 * nk + nr
     f16 = in_dt.storage == "f16" or out_dt.storage == "f16"
+    if op == "mean":
+        div = f"acc / {acc}(P[5])"
     b = ["@group(0) @binding(0) var<storage, read> P: array<u32>;"]
     if arg:
         b += [f"@group(0) @binding(1) var<storage, read_write> YV: array<{acc}>;",
@@ -98,16 +114,15 @@ def _source(op, in_dt, acc, out_dt, nk, nr, serial, final, arg_input, sg=False):
         if arg_input:
             b.append("@group(0) @binding(4) var<storage, read> XI: array<u32>;")
         b.append(_better(acc, op, acc))
-        ident = _IDENT[("max" if op == "argmax" else "min", acc)]
+        ident = _ident("max" if op == "argmax" else "min", acc)
     else:
         b += [f"@group(0) @binding(1) var<storage, read_write> Y: array<"
               f"{out_dt.storage if final else acc}>;",
               f"@group(0) @binding(2) var<storage, read> X: array<{in_dt.storage}>;"]
         cop = "sum" if op == "mean" else op
-        ident = _IDENT[(cop, acc)]
-        comb = _COMBINE[cop] if isinstance(_COMBINE[cop], str) else _COMBINE[cop][acc]
-    acc_dt = dtype_info("bool" if out_dt.kind == "b" and not arg else
-                        {"f32": "float32", "i32": "int32", "u32": "uint32"}[acc])
+        ident = _ident(cop, acc)
+        comb = _comb(cop, acc)
+    acc_dt = dtype_info("bool") if out_dt.kind == "b" and not arg else acc_dtype(acc)
     load = convert(in_dt, acc_dt, in_dt.load("X[off]"))
 
     def step(val, idx):
@@ -160,7 +175,7 @@ def _source(op, in_dt, acc, out_dt, nk, nr, serial, final, arg_input, sg=False):
     if arg:
         body += ["  YV[L] = acc;", "  YI[L] = ai;"]
     elif final:
-        val = "acc / bitcast<f32>(P[5])" if op == "mean" else "acc"
+        val = div if op == "mean" else "acc"
         body.append(f"  Y[o] = {out_dt.store(convert(acc_dt, out_dt, val))};")
     else:
         body.append("  Y[L] = acc;")
@@ -188,16 +203,17 @@ def _pass(rt, op, x_buf, x_off, in_dt, acc, out, out_dt, kc, ks, rc, rs, n_out, 
         G = min(math.ceil(R / 2048), 512)
     chunk = math.ceil(R / G)
     final_here = final and G == 1 and not arg
-    meta = [n_out, G, R, chunk, i32w(x_off), int(np.float32(divisor).view(np.uint32))]
+    meta = [n_out, G, R, chunk, i32w(x_off), int(divisor)]
     meta += list(kc) + [i32w(s) for s in ks] + list(rc) + [i32w(s) for s in rs]
-    sg = rt.has_subgroup and not serial and op in ("sum", "mean")
+    sg = rt.has_subgroup and not serial and op in ("sum", "mean") and acc not in WIDE
     key = ("reduce", op, in_dt.name, acc, out_dt.name, len(kc), len(rc), serial, final_here,
            xi_buf is not None, sg)
     src = lambda: _source(op, in_dt, acc, out_dt, len(kc), len(rc), serial,  # noqa: E731
                           final_here, xi_buf is not None, sg)
     groups = -(-n_out // WG) if serial else n_out * G
+    width = 8 if acc in WIDE else 4
     if arg:
-        pv = rt.alloc(n_out * G * 4)
+        pv = rt.alloc(n_out * G * width)
         pi = rt.alloc(n_out * G * 4)
         bufs = [pv.buffer, pi.buffer, x_buf] + ([xi_buf] if xi_buf is not None else [])
         kernel = rt.kernel(key, src, (True, True, False) + ((False,) if xi_buf else ()))
@@ -207,7 +223,7 @@ def _pass(rt, op, x_buf, x_off, in_dt, acc, out, out_dt, kc, ks, rc, rs, n_out, 
         rt.dispatch(rt.kernel(key, src, (True, False)), meta, [out.storage.buffer, x_buf],
                     groups)
         return 1, None, None
-    part = rt.alloc(n_out * G * 4)
+    part = rt.alloc(n_out * G * width)
     rt.dispatch(rt.kernel(key, src, (True, False)), meta, [part.buffer, x_buf], groups)
     return G, part, None
 
@@ -220,7 +236,7 @@ def reduce(op, x: StridedArray, axes, keepdims, out_dtype, fill=0):
         x = x.view(x.offset, (1,), (1,))
         axes, keepdims = (0,), False
     axes = tuple(sorted(a % x.ndim for a in axes))
-    out_dtype = narrow_dtype(out_dtype)
+    out_dtype = narrow_dtype(out_dtype, rt)
     out_dt = dtype_info(out_dtype)
     kshape, kc, ks, rc, rs = _plan(x, axes)
     out_shape = tuple(1 if d in axes else n for d, n in enumerate(x.shape)) if keepdims \
@@ -237,7 +253,7 @@ def reduce(op, x: StridedArray, axes, keepdims, out_dtype, fill=0):
     elif arg:
         acc_dt = in_dt
     elif op == "mean":
-        acc_dt = dtype_info("float32")
+        acc_dt = dtype_info("float64" if out_dt.compute == "f64" else "float32")
     else:
         acc_dt = out_dt
     acc = acc_dt.compute
@@ -245,13 +261,14 @@ def reduce(op, x: StridedArray, axes, keepdims, out_dtype, fill=0):
     G, part, pidx = _pass(rt, op, x.storage.buffer, x.offset, in_dt, acc, out, out_dt,
                           kc, ks, rc, rs, n_out, R, divisor, True)
     if G > 1:  # second pass over the (n_out, G) partials (and their indices)
-        acc_src = dtype_info({"f32": "float32", "i32": "int32", "u32": "uint32"}[acc])
+        acc_src = acc_dtype(acc)
         G, part, pidx = _pass(rt, op, part.buffer, 0, acc_src, acc, out, out_dt, (n_out,),
                               (G,), (G,), (1,), n_out, G, divisor, True,
                               pidx.buffer if arg else None)
     if arg:
         view = StridedArray(pidx, 0, out_shape, out.strides, np.dtype(np.int32))
-        return launch("copy", "x0", [view], out, rt)
+        return launch(("astype", out_dt.name), convert(dtype_info("int32"), out_dt), [view],
+                      out, rt)
     return out
 
 
@@ -264,7 +281,8 @@ def _ew(expr, operands, dtype, key):
 
 
 def _as_f32(x):
-    if x.dtype == np.float32:
+    """``x`` in its accumulation float: float64 stays, everything else becomes float32."""
+    if x.dtype == np.float32 or x.dtype == np.float64:
         return x
     return _ew(convert(dtype_info(x.dtype), dtype_info("float32")), [x], np.float32,
                ("astype", "float32"))
@@ -273,14 +291,14 @@ def _as_f32(x):
 def var(x, axis, keepdims, correction=0.0, _sqrt=False):
     axis = tuple(axis) if x.ndim else ()
     xf = _as_f32(x)
-    m = reduce("mean", xf, axis, True, np.float32)
+    ft = xf.dtype
+    m = reduce("mean", xf, axis, True, ft)
     n = math.prod(x.shape[a] for a in axis) if x.ndim else 1
-    sq = _ew("(x0 - x1) * (x0 - x1)", [xf, m], np.float32, "sqdev")
-    s = reduce("sum", sq, axis, keepdims, np.float32)
-    scale = (np.float32(1.0 / (n - correction)) if n - correction > 0
-             else np.float32(np.nan))
+    sq = _ew("(x0 - x1) * (x0 - x1)", [xf, m], ft, "sqdev")
+    s = reduce("sum", sq, axis, keepdims, ft)
+    scale = 1.0 / (n - correction) if n - correction > 0 else np.nan
     expr = "sqrt(x0 * x1)" if _sqrt else "x0 * x1"
-    return _ew(expr, [s, (scale, np.float32)], x.dtype, ("scale", _sqrt))
+    return _ew(expr, [s, (scale, ft)], x.dtype, ("scale", _sqrt))
 
 
 def std(x, axis, keepdims, correction=0.0):
@@ -305,10 +323,10 @@ def _sum_like(op):
         if dtype is None:
             kind = dtype_info(x.dtype).kind
             dtype = x.dtype if op != "mean" or kind == "f" else np.float32
-            if op != "mean" and np.dtype(dtype).kind in "bi":
-                dtype = np.int32
-            elif op != "mean" and np.dtype(dtype).kind == "u":
-                dtype = np.uint32
+            if op != "mean" and kind in "bi":
+                dtype = np.int64  # NumPy's rule; narrowed to int32 without shader-int64
+            elif op != "mean" and kind == "u":
+                dtype = np.uint64
         return reduce(op, x, axis, keepdims, dtype, fill={"sum": 0, "prod": 1}.get(op, np.nan))
 
     kernel.__name__ = op
@@ -335,7 +353,7 @@ def _anyall(op):
 def _argred(op):
     def kernel(x, axis, keepdims):
         axes = tuple(range(x.ndim)) if axis is None else (axis,)
-        out = reduce(op, x, axes, keepdims and axis is not None, np.int32)
+        out = reduce(op, x, axes, keepdims and axis is not None, index_dtype(rt_of(x)))
         if keepdims and axis is None:
             out = out.view(0, (1,) * x.ndim, (1,) * x.ndim)
         return out
@@ -348,6 +366,7 @@ def make_kernels(all_dtypes) -> dict:
     from ._scan import cumprod, cumsum
 
     floats = [d for d in all_dtypes if dtype_info(d).kind == "f"]
+    f32_math = [d for d in floats if dtype_info(d).compute == "f32"]
     real = [d for d in all_dtypes if dtype_info(d).kind != "b"]
     table = {
         "sum": dict.fromkeys(all_dtypes, _sum_like("sum")),
@@ -361,7 +380,7 @@ def make_kernels(all_dtypes) -> dict:
         "argmin": dict.fromkeys(all_dtypes, _argred("argmin")),
         "var": dict.fromkeys(floats, var),
         "std": dict.fromkeys(floats, std),
-        "logsumexp": dict.fromkeys(floats, logsumexp),
+        "logsumexp": dict.fromkeys(f32_math, logsumexp),
         "cumsum": dict.fromkeys(all_dtypes, cumsum),
         "cumprod": dict.fromkeys(all_dtypes, cumprod),
     }

@@ -20,7 +20,7 @@ from ._pool import BufferPool
 
 __all__ = ["Runtime", "get_runtime", "device_count", "adapters_seen", "is_available"]
 
-_WANTED_FEATURES = ("shader-f16", "subgroup", "timestamp-query")
+_WANTED_FEATURES = ("shader-f16", "shader-f64", "shader-int64", "subgroup", "timestamp-query")
 _WANTED_LIMITS = (
     "max-storage-buffer-binding-size",
     "max-buffer-size",
@@ -106,7 +106,7 @@ class Runtime:
         stage = self.pool.download_buffer(nbytes)
         self.encoder().copy_buffer_to_buffer(buffer, byte_offset, stage, 0, nbytes)
         self.flush()
-        stage.map_sync(wgpu.MapMode.READ, 0, nbytes)
+        self.map_now(stage, wgpu.MapMode.READ, 0, nbytes)
         try:
             view = stage.read_mapped(0, nbytes, copy=False)
             host = np.frombuffer(view, dtype=dtype, count=count).copy()
@@ -245,10 +245,37 @@ class Runtime:
         self._count = 0
         self._arena = bytearray()
 
+    def wait_idle(self) -> None:
+        """Block until the GPU finished every submitted batch.
+
+        A blocking ``wgpuDevicePoll`` on this thread: ``on_submitted_work_done_sync()`` goes
+        through wgpu-py's poll thread and a threading.Event (two thread hand-offs, hundreds of
+        microseconds per sync on a fast GPU)."""
+        poll = getattr(self.device, "_poll", None)
+        if poll is None:  # pragma: no cover - another wgpu backend
+            self.queue.on_submitted_work_done_sync()
+        else:
+            poll(True)
+
+    def map_now(self, buffer, mode, offset: int = 0, size: int | None = None) -> None:
+        """``buffer.map_sync`` without the poll-thread round trip: request the map, wait for
+        the GPU on this thread (which runs the map callback), then collect the promise."""
+        if getattr(self.device, "_poll", None) is None:  # pragma: no cover
+            buffer.map_sync(mode, offset, size)
+            return
+        if mode == wgpu.MapMode.READ:
+            # NOTE: wgpu-py submits an empty command buffer before a buffer's first read map
+            # (wgpu-native#305: a map before any submission reads zeros); the copy into
+            # ``buffer`` was submitted just before this, so skip that extra submission.
+            mode = "READ_NOSYNC"
+        promise = buffer.map_async(mode, offset, size)
+        self.device._poll(True)
+        promise.sync_wait()
+
     def synchronize(self) -> None:
         """Submit the batch and wait until the GPU finished all submitted work."""
         self.flush()
-        self.queue.on_submitted_work_done_sync()
+        self.wait_idle()
         self.pool.uploads_idle()
 
 

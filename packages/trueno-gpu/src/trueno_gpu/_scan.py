@@ -12,7 +12,7 @@ import numpy as np
 from trueno._strided import StridedArray
 
 from ._codegen import LINEAR_ID, WG, check_dtype, collapse, convert, header, i32w, new_array
-from ._dtypes import dtype_info
+from ._dtypes import acc_dtype, dtype_info, lit
 from ._elementwise import rt_of
 from ._reduce import narrow_dtype
 
@@ -23,9 +23,8 @@ def _source(op, in_dt, out_dt, nk):
     """Metadata: [lines, L, x_off, x_axis_stride, y_axis_stride, shape[nk], x strides[nk],
     y strides[nk]]."""
     acc = out_dt.compute if out_dt.kind != "b" else "u32"
-    acc_dt = dtype_info({"f32": "float32", "i32": "int32", "u32": "uint32"}[acc])
-    ident = {"f32": "0.0", "i32": "0", "u32": "0u"}[acc] if op == "cumsum" else \
-        {"f32": "1.0", "i32": "1", "u32": "1u"}[acc]
+    acc_dt = acc_dtype(acc)
+    ident = lit(acc, 0 if op == "cumsum" else 1)
     comb = "+" if op == "cumsum" else "*"
     f16 = "f16" in (in_dt.storage, out_dt.storage)
     src = [
@@ -80,9 +79,9 @@ def _scan(op, x: StridedArray, axis: int, dtype):
     rt = rt_of(x)
     in_dt = check_dtype(rt, x.dtype, op)
     if dtype is None:
-        kind = x.dtype.kind
-        dtype = np.int32 if kind in "bi" else np.uint32 if kind == "u" else x.dtype
-    dtype = narrow_dtype(dtype)
+        kind = dtype_info(x.dtype).kind
+        dtype = np.int64 if kind in "bi" else np.uint64 if kind == "u" else x.dtype
+    dtype = narrow_dtype(dtype, rt)
     out_dt = dtype_info(dtype)
     if x.ndim == 0:
         x = x.view(x.offset, (1,), (1,))

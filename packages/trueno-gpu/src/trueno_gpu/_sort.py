@@ -5,17 +5,18 @@ compare-exchange passes follow, each one dispatch over all rows. Ties are broken
 original index, so the result is stable (as NumPy's kind="stable"), and NaN sorts last
 (first when descending, as torch does). Indices come back as int32.
 
-Note: differs from NumPy: argsort returns int32 on the GPU (WGSL has no 64-bit integers).
+Indices are int64 where the adapter has ``shader-int64``, else int32 (Note: differs from
+NumPy there).
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 from trueno._strided import StridedArray
 
-from ._codegen import LINEAR_ID, WG, check_dtype, collapse, header, i32w, new_array
+from ._codegen import LINEAR_ID, WG, check_dtype, collapse, header, i32w, index_dtype, new_array
+from ._dtypes import dtype_info
 from ._elementwise import rt_of
 
 __all__ = ["sort", "argsort", "make_kernels"]
@@ -25,9 +26,10 @@ def _after(acc, descending):
     """WGSL: should (a, ia) come after (b, ib)? Padding (index >= L) goes last."""
     gt = "<" if descending else ">"
     nan = ""
-    if acc == "f32":
+    isnan = {"f32": "tn_isnan", "f64": "tn_isnan64"}.get(acc)
+    if isnan:
         pick = "bn" if descending else "an"
-        nan = ("  let an = tn_isnan(a);\n  let bn = tn_isnan(b);\n"
+        nan = (f"  let an = {isnan}(a);\n  let bn = {isnan}(b);\n"
                f"  if (an || bn) {{ if (an && bn) {{ return ia > ib; }} return {pick}; }}\n")
     return (f"fn after(a: {acc}, ia: u32, b: {acc}, ib: u32, L: u32) -> bool {{\n"
             "  if (ia >= L || ib >= L) { return ia >= L && (ib < L || ia > ib); }\n"
@@ -50,11 +52,11 @@ def _rowaddr(nk, at):
             f"    yb += c * bitcast<i32>(P[{at + 2 * nk}u + u32(d)]);", "  }"]
 
 
-def _source(stage, dt, acc, nk, descending, out_index):
+def _source(stage, dt, acc, nk, descending, out_index, index_type="i32"):
     """stage "init": [n, P, L, x_off, x_stride, y_stride, rows...] fills K, I from X;
     "step": [n/2, P, k, j, L] one compare-exchange pass;
     "final": like init, writes X (the output) from K or I."""
-    head = _HEAD.format(acc=acc, st="i32" if out_index else dt.storage)
+    head = _HEAD.format(acc=acc, st=index_type if out_index else dt.storage)
     body = [f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
             f"  let t = (wg.y * nwg.x + wg.x) * {WG}u + li;", "  if (t >= P[0]) { return; }"]
     if stage == "step":
@@ -78,7 +80,7 @@ def _source(stage, dt, acc, nk, descending, out_index):
             body += ["  if (j >= L) { return; }",
                      "  let at = yb + i32(j) * bitcast<i32>(P[5]);"]
             if out_index:
-                body.append("  X[at] = i32(I[t]);")
+                body.append(f"  X[at] = {index_type}(I[t]);")
             else:
                 body.append(f"  X[at] = {dt.store('K[t]')};")
     body.append("}")
@@ -95,7 +97,8 @@ def _sort(x: StridedArray, axis: int, descending: bool, want_index: bool):
     else:
         scalar = False
     axis %= x.ndim
-    out = new_array(rt, x.shape, np.int32 if want_index else x.dtype)
+    idt = index_dtype(rt)
+    out = new_array(rt, x.shape, idt if want_index else x.dtype)
     if out.size == 0:
         return out
     L = x.shape[axis]
@@ -107,14 +110,15 @@ def _sort(x: StridedArray, axis: int, descending: bool, want_index: bool):
     rows = math.prod(x.shape[d] for d in kept)
     nk = len(kshape)
     acc = dt.compute
-    keys = rt.alloc(rows * P * 4)
+    keys = rt.alloc(rows * P * dt.itemsize if dt.storage != "f16" else rows * P * 4)
     idx = rt.alloc(rows * P * 4)
     rowmeta = list(kshape) + [i32w(s) for s in kx] + [i32w(s) for s in ky]
     base = [rows * P, P, L, i32w(x.offset), i32w(x.strides[axis]), i32w(out.strides[axis])]
 
     def kern(stage, out_index=False):
-        key = ("sort", stage, dt.name, nk if stage != "step" else 0, descending, out_index)
-        return rt.kernel(key, lambda: _source(stage, dt, acc, nk, descending, out_index),
+        it = dtype_info(idt).compute
+        key = ("sort", stage, dt.name, nk if stage != "step" else 0, descending, out_index, it)
+        return rt.kernel(key, lambda: _source(stage, dt, acc, nk, descending, out_index, it),
                          (True, True, True))
 
     rt.dispatch(kern("init"), base + rowmeta, [keys.buffer, idx.buffer, x.storage.buffer],

@@ -1,0 +1,159 @@
+"""The fast matmul kernel: row-major float32 / float16 operands (``vec4`` loads along k for A
+and along n for B), f32 accumulation.
+
+A workgroup of 256 threads (16 x 16) computes a BM x BN output tile (64 or 128 each), walking
+k in steps of BK through two workgroup-memory buffers (the next tile is loaded into registers
+while the current one is multiplied: one barrier per k step). Each thread owns a TM x TN
+register block (TM = BM / 16, TN = BN / 16) split into 4-wide strips 64 rows / columns apart,
+so its workgroup-memory reads are ``vec4`` loads that neighbouring threads take from
+neighbouring addresses. The accumulators are named ``vec4`` locals (never an indexed array, which
+drivers may place in local memory), and the k loop is unrolled in the generated text.
+
+Metadata as ``_matmul``: [M, N, K, a_off, b_off, sa_m, sa_k, sb_k, sb_n, batch shape[nb],
+a batch strides[nb], b batch strides[nb]].
+"""
+
+from __future__ import annotations
+
+from ._codegen import header
+
+__all__ = ["fast_ok", "fast_source", "fast_config", "CONFIGS"]
+
+# (BM, BN, BK)
+CONFIGS = {"large": (128, 128, 16), "wide": (64, 128, 16), "medium": (64, 64, 16),
+           "small": (64, 64, 8)}
+
+
+def fast_ok(dt) -> bool:
+    """Dtypes the fast kernel handles: stored as f32 or f16 and stored without rounding."""
+    return dt.storage in ("f32", "f16") and dt.compute == "f32" and dt.wrap == "{}"
+
+
+def fast_config(rt, m, n, nbatch):
+    """Tile shape for an (m, n) output (times ``nbatch``) on ``rt``: big tiles while they
+    still give every streaming multiprocessor work (about 2 workgroups each on big GPUs)."""
+    if rt.info.get("adapter_type") == "CPU":
+        return CONFIGS["small"]
+    tiles = -(-m // 128) * -(-n // 128) * nbatch
+    if tiles >= 256:
+        return CONFIGS["large"]
+    if tiles * 2 >= 256:
+        return CONFIGS["wide"]
+    return CONFIGS["medium"]
+
+
+def fast_source(dt, nb, cfg):
+    BM, BN, BK = cfg
+    TM, TN = BM // 16, BN // 16
+    HM, HN = TM // 4, TN // 4  # 4-wide strips per thread along m and n
+    st = dt.storage
+    va = BM // 4  # vec4 per k row of As
+    vb = BN // 4
+    abuf = BK * va  # vec4s per A buffer
+    bbuf = BK * vb
+    a_chunks = BM * BK // 4  # vec4 global loads per A tile
+    b_chunks = BK * BN // 4
+    ja = -(-a_chunks // 256)
+    jb = -(-b_chunks // 256)
+    lines = [
+        "@group(0) @binding(0) var<storage, read> P: array<u32>;",
+        f"@group(0) @binding(1) var<storage, read_write> Y: array<vec4<{st}>>;",
+        f"@group(0) @binding(2) var<storage, read> A: array<vec4<{st}>>;",
+        f"@group(0) @binding(3) var<storage, read> B: array<vec4<{st}>>;",
+        f"var<workgroup> As: array<vec4<f32>, {2 * abuf}>;",
+        f"var<workgroup> Bs: array<vec4<f32>, {2 * bbuf}>;",
+        "@compute @workgroup_size(256)",
+        "fn main(@builtin(workgroup_id) wg: vec3<u32>, "
+        "@builtin(local_invocation_index) t: u32) {",
+        "  let M = P[0];", "  let N = P[1];", "  let K = P[2];",
+        "  var ao = bitcast<i32>(P[3]);", "  var bo = bitcast<i32>(P[4]);",
+        "  let sam = bitcast<i32>(P[5]);",
+        "  let sbk = bitcast<i32>(P[7]);",
+    ]
+    if nb:
+        lines += ["  var q = wg.z;",
+                  f"  for (var d: i32 = {nb - 1}; d >= 0; d = d - 1) {{",
+                  "    let n = P[9u + u32(d)];",
+                  "    let c = i32(q % n);",
+                  "    q = q / n;",
+                  f"    ao += c * bitcast<i32>(P[{9 + nb}u + u32(d)]);",
+                  f"    bo += c * bitcast<i32>(P[{9 + 2 * nb}u + u32(d)]);",
+                  "  }"]
+    lines += [f"  let m0 = wg.y * {BM}u;", f"  let n0 = wg.x * {BN}u;",
+              "  let tx = t % 16u;", "  let ty = t / 16u;"]
+    for i in range(TM):
+        for v in range(HN):
+            lines.append(f"  var c{i}_{v} = vec4<f32>(0.0);")
+    # per-thread coordinates of its global loads (fixed over k)
+    for j in range(ja):
+        lines += [f"  let am{j} = (t + {256 * j}u) / {BK // 4}u;",
+                  f"  let akq{j} = ((t + {256 * j}u) % {BK // 4}u) * 4u;",
+                  f"  let arow{j} = ao + i32(m0 + am{j}) * sam;",
+                  f"  let aok{j} = m0 + am{j} < M" +
+                  (f" && t + {256 * j}u < {a_chunks}u;" if (j + 1) * 256 > a_chunks else ";"),
+                  f"  var ra{j} = vec4<f32>(0.0);"]
+    for j in range(jb):
+        lines += [f"  let bk{j} = (t + {256 * j}u) / {vb}u;",
+                  f"  let bnq{j} = ((t + {256 * j}u) % {vb}u) * 4u;",
+                  f"  let bok{j} = n0 + bnq{j} < N" +
+                  (f" && t + {256 * j}u < {b_chunks}u;" if (j + 1) * 256 > b_chunks else ";"),
+                  f"  var rb{j} = vec4<f32>(0.0);"]
+
+    def load_regs(k0):
+        out = []
+        for j in range(ja):
+            out += [f"    ra{j} = vec4<f32>(0.0);",
+                    f"    if (aok{j} && {k0} + akq{j} < K) {{",
+                    f"      ra{j} = vec4<f32>(A[(arow{j} + i32({k0} + akq{j})) / 4]);", "    }"]
+        for j in range(jb):
+            out += [f"    rb{j} = vec4<f32>(0.0);",
+                    f"    if (bok{j} && {k0} + bk{j} < K) {{",
+                    f"      rb{j} = vec4<f32>(B[(bo + i32({k0} + bk{j}) * sbk + "
+                    f"i32(n0 + bnq{j})) / 4]);", "    }"]
+        return out
+
+    def store_regs(abase, bbase):
+        out = []
+        for j in range(ja):
+            body = " ".join(f"As[{abase} + (akq{j} + {c}u) * {va}u + am{j} / 4u][am{j} % 4u] = "
+                            f"ra{j}[{c}];" for c in range(4))
+            if (j + 1) * 256 > a_chunks:
+                body = f"if (t + {256 * j}u < {a_chunks}u) {{ {body} }}"
+            out.append("    " + body)
+        for j in range(jb):
+            body = f"Bs[{bbase} + bk{j} * {vb}u + bnq{j} / 4u] = rb{j};"
+            if (j + 1) * 256 > b_chunks:
+                body = f"if (t + {256 * j}u < {b_chunks}u) {{ {body} }}"
+            out.append("    " + body)
+        return out
+
+    lines += ["  {"] + load_regs("0u") + store_regs("0u", "0u") + ["  }"]
+    lines += ["  workgroupBarrier();", "  var cur = 0u;",
+              f"  for (var k0 = 0u; k0 < K; k0 = k0 + {BK}u) {{",
+              f"    let more = k0 + {BK}u < K;", "    if (more) {"]
+    lines += ["  " + x for x in load_regs(f"(k0 + {BK}u)")]
+    lines += ["    }",
+              f"    let ab = cur * {abuf}u + ty;", f"    let bb = cur * {bbuf}u + tx;"]
+    for k in range(BK):
+        for h in range(HM):
+            lines.append(f"    let a{k}_{h} = As[ab + {k * va + h * 16}u];")
+        for h in range(HN):
+            lines.append(f"    let b{k}_{h} = Bs[bb + {k * vb + h * 16}u];")
+        for i in range(TM):
+            a = f"a{k}_{i // 4}[{i % 4}]"
+            for v in range(HN):
+                lines.append(f"    c{i}_{v} = fma(vec4<f32>({a}), b{k}_{v}, c{i}_{v});")
+    lines += ["    if (more) {"]
+    lines += ["  " + x for x in store_regs(f"(1u - cur) * {abuf}u", f"(1u - cur) * {bbuf}u")]
+    lines += ["    }", "    workgroupBarrier();", "    cur = 1u - cur;", "  }",
+              "  let yo = wg.z * M * N;"]
+    for i in range(TM):
+        row = f"m0 + {(i // 4) * 64}u + ty * 4u + {i % 4}u"
+        lines.append(f"  if ({row} < M) {{")
+        for v in range(HN):
+            col = f"n0 + {v * 64}u + tx * 4u"
+            lines.append(f"    if ({col} < N) {{ Y[(yo + ({row}) * N + {col}) / 4u] = "
+                         f"vec4<{st}>(c{i}_{v}); }}")
+        lines.append("  }")
+    lines.append("}")
+    return header("\n".join(lines), st == "f16")

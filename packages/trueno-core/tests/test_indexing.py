@@ -400,3 +400,51 @@ def test_ndarray_index_methods():
     assert_close(t, a)
     assert_close(tn.asarray([0, 1, 1]).choose([[1, 2, 3], [4, 5, 6]]),
                  np.array([0, 1, 1]).choose([[1, 2, 3], [4, 5, 6]]))
+
+
+# --- decompositions: advanced indexing gives the same results (autograd and other devices) ------
+
+def test_decompositions_match_kernels():
+    from trueno import _indexing_ext as ix
+    rng = np.random.default_rng(9)
+    x = tn.asarray(rng.standard_normal((3, 5)))
+    idx = tn.asarray(rng.integers(-3, 3, (3, 2)))
+    for axis, mode in ((0, "raise"), (1, "raise"), (None, "raise"), (1, "wrap"), (0, "clip")):
+        i = tn.asarray([[0, 4], [7, -1]]) if mode != "raise" else tn.asarray([[0, 2], [1, -1]])
+        assert_close(ix._take_decomposition(x, i, axis, mode),
+                     np.take(x.numpy(), i.numpy(), axis=axis, mode=mode))
+    assert_close(ix._take_along_axis_decomposition(x, idx, 1),
+                 np.take_along_axis(x.numpy(), idx.numpy(), axis=1))
+    gi = tn.asarray(rng.integers(0, 3, (2, 4)))
+    assert_close(ix._gather_decomposition(x, 0, gi), tn.gather(x, 0, gi).numpy())
+    src = tn.asarray(rng.standard_normal((3, 5)))
+    assert_close(ix._scatter_decomposition(x, 0, gi, src, "add"),
+                 tn.scatter_add(x, 0, gi, src).numpy())
+    uniq = tn.asarray(np.argsort(rng.random((2, 5)), axis=1)[:, :3])
+    assert_close(ix._scatter_decomposition(x, 1, uniq, src), tn.scatter(x, 1, uniq, src).numpy())
+
+
+def test_gathers_are_differentiable_through_their_decompositions():
+    from trueno import _dispatch as X
+    from trueno._registry import load_plugins
+    load_plugins()
+    if X.STATE.autograd is None:
+        pytest.skip("the autograd extra is not installed")
+    w = np.arange(15.0).reshape(3, 5)
+    idx = np.array([[0, 2, 2], [1, 0, 4]])
+    x = tn.asarray(w).requires_grad_()
+    tn.gather(x, 1, tn.asarray(idx[:, :2])).sum().backward()
+    want = np.zeros_like(w)
+    np.add.at(want, (np.arange(2)[:, None], idx[:, :2]), 1.0)
+    assert_close(x.grad, want)
+    x = tn.asarray(w).requires_grad_()
+    (tn.take(x, tn.asarray([4, 4, 0]), axis=1) * 2.0).sum().backward()
+    want = np.zeros_like(w)
+    want[:, 4] = 4.0
+    want[:, 0] = 2.0
+    assert_close(x.grad, want)
+    x = tn.asarray(w).requires_grad_()
+    src = tn.ones((2, 3)).requires_grad_()
+    (tn.scatter_add(x, 1, tn.asarray(idx), src) * 3.0).sum().backward()
+    assert_close(x.grad, np.full_like(w, 3.0))
+    assert_close(src.grad, np.full((2, 3), 3.0))

@@ -107,6 +107,8 @@ def take(x, indices, /, axis=None, out=None, mode="raise"):
     params = {"axis": ax} if mode == "raise" else {"axis": ax, "mode": mode}
     if mode == "raise":
         _check_range("take", idx, x.shape[ax] if x.ndim else 1, ax)
+    if _grad_path(x) and x.ndim:
+        return _checked("take", lambda: _take_decomposition(x, idx, **params))
     return _checked("take", lambda: call("take", (x, idx), params))
 
 
@@ -134,6 +136,8 @@ def take_along_axis(x, indices, /, axis=-1):
     bs[ax] = idx.shape[ax]
     broadcast_shapes(tuple(bs), idx.shape)
     _check_range("take_along_axis", idx, x.shape[ax], ax)
+    if _grad_path(x):
+        return _checked("take_along_axis", lambda: _take_along_axis_decomposition(x, idx, ax))
     return _checked("take_along_axis",
                     lambda: call("take_along_axis", (x, idx), {"axis": ax}))
 
@@ -279,6 +283,8 @@ def gather(input, dim, index):  # noqa: A002
     _gs_check("gather", x, ax, idx)
     if idx._device is not x._device:
         X.check_device("gather", x, idx)
+    if _grad_path(x) or not _has_kernel("gather", x):
+        return _gather_decomposition(x, ax, idx)
     return _positional("gather", x, x._data, ax, idx._data)
 
 
@@ -291,6 +297,9 @@ def _scatter(name, input, dim, index, src, reduce=None):  # noqa: A002
     if s.ndim == 0:
         s = s.expand_to(idx.shape).contiguous()
     _gs_check(name, x, ax, idx, s)
+    if reduce in (None, "add", "sum") and (
+            _grad_path(x, s) or not _has_kernel(name, x)):
+        return _scatter_decomposition(x, ax, idx, s, "add" if name == "scatter_add" else reduce)
     if name == "scatter_add":
         return _positional(name, x, x._data, ax, idx._data, s._data)
     return _positional(name, x, x._data, ax, idx._data, s._data) if reduce is None else \
@@ -314,6 +323,65 @@ def scatter_add(input, dim, index, src):  # noqa: A002
     [2.0, 0.0, 1.0]
     """
     return _scatter("scatter_add", input, dim, index, src)
+
+
+# --- decompositions: the same results from advanced indexing (the "index"/"index_put" ops), so
+# that autograd differentiates them and a device without these kernels runs them ------------
+
+def _grad_path(*ts) -> bool:
+    """Whether autograd must see this call (an input requires grad and grad mode is on)."""
+    st = X.STATE
+    return st.autograd is not None and st.grad_enabled and \
+        any(getattr(t, "_ag", None) is not None for t in ts)
+
+
+def _has_kernel(name, x) -> bool:
+    from ._registry import resolve_kernel
+    return resolve_kernel(OPS[name], x._device, x._dtype) is not None
+
+
+def _take_decomposition(x, indices, axis=None, mode="raise"):
+    if axis is None:
+        x = x._reshape((-1,))
+        axis = 0
+    n = x.shape[axis]
+    idx = indices
+    if mode == "wrap":
+        idx = idx % n
+    elif mode == "clip":
+        from ._elementwise import clip
+        idx = clip(idx, 0, n - 1)
+    return x[(slice(None),) * axis + (idx,)]
+
+
+def _take_along_axis_decomposition(x, indices, axis):
+    return x[_along_axis_key(x.shape, indices, axis)]
+
+
+def _gather_decomposition(x, axis, index):
+    trimmed = x[tuple(slice(None) if d == axis else slice(0, n)
+                      for d, n in enumerate(index.shape))]
+    return trimmed[_along_axis_key(trimmed.shape, index, axis)]
+
+
+def _scatter_decomposition(x, axis, index, src, reduce=None):
+    from ._indexing import setitem_advanced
+    out = x.copy()
+    vals = src[tuple(slice(0, n) for n in index.shape)] if src.ndim else src
+    key = _along_axis_key(index.shape, index, axis)
+    if reduce in ("add", "sum"):
+        setitem_advanced(out, key, vals, accumulate=True)
+    else:
+        out[key] = vals
+    return out
+
+
+def _attach_decompositions():
+    OPS["take"].decomposition = _take_decomposition
+    OPS["take_along_axis"].decomposition = _take_along_axis_decomposition
+
+
+_attach_decompositions()
 
 
 def _host_place(like, arr, dtype=None):

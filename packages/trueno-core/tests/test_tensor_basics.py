@@ -12,7 +12,7 @@ import pytest
 
 import trueno as tn
 
-from conftest import NP_DTYPES, assert_close
+from conftest import NP_DTYPES, assert_close, builtin_base
 
 BF16 = np.dtype(ml_dtypes.bfloat16)
 
@@ -530,3 +530,41 @@ def test_bfloat16_arrays_and_repr():
     assert np.shares_memory(t.numpy(), a)
     assert repr(t) == repr(a)
     same(tn.zeros(2, dtype=tn.bfloat16), np.zeros(2, dtype=BF16))
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "bool", "float16", "float32", "complex64"])
+@pytest.mark.parametrize("value", [1.7, 300, -1, np.nan, 1 + 2j, True, 2**70], ids=repr)
+def test_setitem_python_scalar_casts_like_numpy(dtype, value):
+    """``a[0] = value`` casts as NumPy does, and raises the same built-in error where NumPy
+    refuses (300 into int8: OverflowError; nan into an int: ValueError; complex: TypeError)."""
+    a = np.zeros(3, dtype=dtype)
+    t = tn.asarray(a.copy())
+    with np.errstate(all="ignore"):
+        try:
+            a[0] = value
+        except Exception as exc:
+            with pytest.raises(builtin_base(type(exc))):
+                t[0] = value
+            return
+        t[0] = value
+    same(t, a)
+
+
+@pytest.mark.parametrize("conv", [float, int, complex])
+def test_scalar_conversion_needs_0d(conv):
+    with pytest.raises(TypeError):
+        conv(np.array([2]))
+    with pytest.raises(TypeError):
+        conv(tn.asarray([2]))
+    assert conv(tn.asarray(2)) == conv(np.array(2))
+    assert bool(tn.asarray([2])) is bool(np.array([2]))
+
+
+@pytest.mark.parametrize("other", [3, -2, 2.5])
+def test_divmod(other):
+    a = np.array([7, -7, 0, 5])
+    t = tn.asarray(a)
+    for got, want in zip(divmod(t, other), divmod(a, other)):
+        same(got, want)
+    for got, want in zip(divmod(other, tn.asarray([2, 3])), divmod(other, np.array([2, 3]))):
+        same(got, want)

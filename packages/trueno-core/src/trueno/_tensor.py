@@ -357,6 +357,9 @@ class Tensor:
         return (self[i] for i in range(self.shape[0]))
 
     def _scalar(self, kind):
+        if self.ndim and self._face == "numpy" and kind in ("float", "int", "complex"):
+            raise TypeError(f"only 0-dimensional arrays can be converted to Python scalars "
+                            f"({kind}); this one has shape {self.shape}")  # as NumPy 2
         if self.numel() != 1:
             raise ValueError(f"only arrays with one element can be converted to Python scalars "
                              f"({kind}); this one has shape {self.shape}")
@@ -383,6 +386,12 @@ class Tensor:
         return int(self._scalar("index"))
 
     __hash__ = None  # mutable containers are unhashable, as NumPy arrays are
+
+    def __divmod__(self, other):
+        return self // other, self % other
+
+    def __rdivmod__(self, other):
+        return other // self, other % self
 
     def __repr__(self) -> str:
         from ._format import tensor_repr
@@ -418,6 +427,9 @@ class Tensor:
     def _write(self, dst, value, key):
         """Copy ``value`` into the view ``dst`` of this tensor (cast, broadcast) and bump the
         version counter."""
+        if value.__class__ in (bool, int, float, complex):
+            # NumPy's checks: 300 into int8 overflows, nan into an int raises, complex too
+            value = np.array(value, dtype=self._dtype.numpy)
         if not isinstance(value, Tensor):
             from ._creation import asarray
             value = asarray(value, dtype=self._dtype if not isinstance(value, np.ndarray)

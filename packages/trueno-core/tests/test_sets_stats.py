@@ -238,7 +238,10 @@ def test_lexsort_and_sort_complex():
     assert_close(tn.lexsort((tn.asarray(k1), tn.asarray(k2))), np.lexsort((k1, k2)))
     c = np.array([1 + 2j, 2 - 1j, 3 - 2j, 3 - 3j, 3 + 5j])
     assert_close(tn.sort_complex(tn.asarray(c)), np.sort_complex(c))
-    assert_close(tn.sort_complex(tn.asarray([5, 3, 6, 2, 1])), np.sort_complex([5, 3, 6, 2, 1]))
+    for arr in ([5, 3, 6, 2, 1], np.array([3, 1], dtype=np.int16), np.array([2.5, -1.0]),
+                np.array([2.5, -1.0], dtype=np.float32), np.array([True, False]),
+                c.reshape(1, 5), np.stack([c, c[::-1]])):
+        assert_close(tn.sort_complex(tn.asarray(arr)), np.sort_complex(np.asarray(arr)))
 
 
 def test_ndarray_methods():

@@ -568,3 +568,12 @@ def test_divmod(other):
         same(got, want)
     for got, want in zip(divmod(other, tn.asarray([2, 3])), divmod(other, np.array([2, 3]))):
         same(got, want)
+
+
+@pytest.mark.parametrize("other", [None, "abc", object()], ids=repr)
+def test_equality_with_non_arrays(other):
+    """``a == None`` is all False and ``a != None`` all True, as in NumPy (no error)."""
+    a = np.arange(4).reshape(2, 2)
+    t = tn.asarray(a)
+    same(t == other, a == other)
+    same(t != other, a != other)

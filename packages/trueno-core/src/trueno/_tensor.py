@@ -60,6 +60,25 @@ def _bin(name, reflected=False):
     return method
 
 
+def _eq(name):
+    """``==``/``!=``: an object that is no array (None, a string) compares unequal everywhere,
+    as in NumPy (``t == None`` is all False)."""
+    row = OPS[name]
+
+    def method(self, other):
+        try:
+            return _binary(row, self, other)
+        except DTypeError:
+            if isinstance(other, (Tensor, bool, int, float, complex, np.ndarray, np.generic,
+                                  list, tuple)):
+                raise
+            from ._creation import full
+            return full(self.shape, name == "not_equal", dtype=D.bool_, device=self._device,
+                        cls=self.__class__)
+    method.__name__ = f"__{'eq' if name == 'equal' else 'ne'}__"
+    return method
+
+
 def _inplace(name):
     row = OPS[name]
 
@@ -560,8 +579,8 @@ class Tensor:
     __rlshift__ = _bin("bitwise_left_shift", True)
     __rshift__ = _bin("bitwise_right_shift")
     __rrshift__ = _bin("bitwise_right_shift", True)
-    __eq__ = _bin("equal")
-    __ne__ = _bin("not_equal")
+    __eq__ = _eq("equal")
+    __ne__ = _eq("not_equal")
     __lt__ = _bin("less")
     __le__ = _bin("less_equal")
     __gt__ = _bin("greater")

@@ -423,3 +423,36 @@ def test_decompositions_match_kernels(name, args, kw, dtype):
         want = call(name, ins, kw)
         got = OPS[name].decomposition(*ins, **kw)
     assert_close(got, want.numpy(), msg=name)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "float64", "uint8"])
+@pytest.mark.parametrize("shape", [(0,), (7,), (3, 4)])
+def test_search_and_count_decompositions_match_kernels(dtype, shape):
+    from trueno import OPS
+    from trueno._surface_ops import call
+    base = _data(dtype, shape)
+    x = tn.asarray(base)
+    flat = x.reshape(-1)
+    srt = tn.sort(flat)
+    cases = [("searchsorted", (srt, x), {"side": "left"}),
+             ("searchsorted", (srt, x), {"side": "right"}),
+             ("searchsorted", (flat, x), {"sorter": tn.argsort(flat)}),
+             ("digitize", (x, tn.asarray([0.0, 1.0, 2.5]).astype(x.dtype)), {}),
+             ("digitize", (x, tn.asarray([3.0, 1.0, 0.0]).astype(x.dtype)), {"right": True})]
+    if base.dtype.kind in "iu":
+        nonneg = tn.asarray(np.abs(base.reshape(-1)).astype(np.int64))
+        cases += [("bincount", (nonneg,), {}), ("bincount", (nonneg,), {"minlength": 30}),
+                  ("bincount", (nonneg,), {"weights": tn.ones(nonneg.shape)})]
+    for eq in (True, False):
+        cases.append(("unique_all", (x,), {"equal_nan": eq}))
+    for name, ins, kw in cases:
+        params = dict(kw)
+        if name == "searchsorted" and "sorter" in params:
+            params["sorter"] = params["sorter"].numpy()
+        if name == "bincount" and "weights" in params:
+            want = call(name, ins, {**params, "weights": params["weights"].numpy()})
+        else:
+            want = call(name, ins, params)
+        got = OPS[name].decomposition(*ins, **kw)
+        compare(got, tuple(w.numpy() for w in want) if isinstance(want, tuple)
+                else want.numpy(), f"{name}{kw} {dtype} {shape}")

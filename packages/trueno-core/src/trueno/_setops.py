@@ -328,9 +328,83 @@ def _count_nonzero_decomposition(x, axis=None, keepdims=False):
     return _sum(x != 0, axis=axis, keepdims=keepdims, dtype=D.int64)
 
 
+def _searchsorted_decomposition(a, v, side="left", sorter=None):
+    """Count of ``a``'s elements before each ``v`` (O(len(a) * v.size) memory)."""
+    from ._reduction import sum as _sum
+    if sorter is not None:
+        from ._indexing_ext import take
+        a = take(a, sorter)
+    vv = v._expand_dims(-1)
+    before = (a < vv) if side == "left" else (a <= vv)
+    if a._dtype.kind in "fc" or vv._dtype.kind in "fc":  # NaN sorts last, as in NumPy
+        from ._elementwise import isnan
+        nan_v = isnan(vv)
+        before = before | (nan_v & ~isnan(a)) if side == "left" else before | nan_v
+    return _sum(before, axis=-1, dtype=D.int64)
+
+
+def _digitize_decomposition(x, bins, right=False):
+    n = bins.shape[0]
+    if n < 2 or bool(bins[0] <= bins[-1]):  # increasing (NumPy checks monotonicity)
+        return _searchsorted_decomposition(bins, x, "left" if right else "right")
+    rev = bins[::-1]
+    return n - _searchsorted_decomposition(rev, x, "left" if right else "right")
+
+
+def _bincount_decomposition(x, weights=None, minlength=0):
+    from ._creation import arange
+    from ._reduction import max as _max
+    from ._reduction import sum as _sum
+    n = max(int(_max(x)) + 1 if x.numel() else 0, minlength)
+    if x.numel() == 0:  # NumPy: integer zeros, with or without weights
+        from ._creation import zeros
+        return zeros((n,), dtype=D.int64, device=x._device, cls=x.__class__)
+    hits = x._expand_dims(-1) == arange(n, device=x._device, cls=x.__class__)
+    if weights is None:
+        return _sum(hits, axis=0, dtype=D.int64)
+    from ._elementwise import where
+    w = weights if isinstance(weights, Tensor) else as_t(weights, x)
+    return _sum(where(hits, w._expand_dims(-1), 0.0), axis=0)
+
+
+def _unique_all_decomposition(x, axis=None, equal_nan=True):
+    """Sort, mark the first of each run of equal values, and count the runs."""
+    from ._creation import asarray, empty
+    from ._indexing import nonzero
+    from ._reduction import cumsum
+    if axis is not None:
+        from ._errors import DeviceError
+        raise DeviceError(f"unique(axis={axis}): device '{x._device}' has no kernel for it\n"
+                          f"  hint: x.to('cpu')")
+    flat = x._reshape((-1,))
+    n = flat.shape[0]
+    order = argsort(flat)
+    s = flat[order]
+    true = asarray([True], device=x._device, cls=x.__class__)
+    new = s[1:] != s[:-1]
+    if equal_nan and x._dtype.kind in "fc":
+        from ._elementwise import isnan
+        new = new & ~(isnan(s[1:]) & isnan(s[:-1]))
+    flag = concat([true, new]) if n else new
+    values = s[flag]
+    first = order[flag]
+    group = cumsum(flag, dtype=D.int64) - 1
+    inverse = empty((n,), dtype=D.int64, device=x._device, cls=x.__class__)
+    if n:
+        inverse[order] = group
+    starts = nonzero(flag)[0] if n else group
+    ends = concat([starts[1:], asarray([n], device=x._device, cls=x.__class__)]) if n \
+        else starts
+    return values, first, inverse._reshape(x.shape), ends - starts
+
+
 def _attach_decompositions():
     from ._optable import OPS
     OPS["count_nonzero"].decomposition = _count_nonzero_decomposition
+    OPS["searchsorted"].decomposition = _searchsorted_decomposition
+    OPS["digitize"].decomposition = _digitize_decomposition
+    OPS["bincount"].decomposition = _bincount_decomposition
+    OPS["unique_all"].decomposition = _unique_all_decomposition
 
 
 _attach_decompositions()

@@ -110,10 +110,12 @@ def test_out_argument(k):
 
 def test_thread_threshold_sizes(k):
     rng = np.random.default_rng(4)
-    for n in (2**14 - 1, 2**14 + 3, 2**16 + 1, 2**17 - 1, 2**17, 2**17 + 5, 3 * 2**17 + 7):
+    # thresholds: 2**17 (exp), 2**20 (add, multiply); also 2**12 (sin)
+    for n in (2**12 + 1, 2**17 - 1, 2**17, 2**17 + 5, 2**20 - 1, 2**20 + 3, 3 * 2**19 + 7):
         a, b = rand(n, "float32", rng), rand(n, "float32", rng)
         check(k.add(a, b), a + b)
         check(k.exp(a), np.exp(a))
+        np.testing.assert_allclose(k.sin(a), np.sin(a), rtol=1e-6, atol=1e-7)
         # non-contiguous 2-D spanning the threshold
         m = rand((n // 64 + 1, 128), "float64", rng)[:, ::2]
         check(k.multiply(m, m), m * m)

@@ -152,7 +152,7 @@ def test_pairwise_accuracy_10m(k):
 
 def test_large_reductions_threaded(k):
     rng = np.random.default_rng(24)
-    for n in (2**16 - 1, 2**16 + 1, 3 * 2**17 + 5):
+    for n in (2**19 - 1, 2**19 + 1, 3 * 2**19 + 5):  # around the 2**19 threshold
         x = rng.standard_normal(n)
         np.testing.assert_allclose(k.sum(x), np.sum(x), rtol=1e-12)
         assert k.max(x) == x.max() and k.argmin(x) == x.argmin()

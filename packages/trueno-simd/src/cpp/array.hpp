@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,14 @@ py::array make_out(py::object out, const std::vector<idx>& shape, const py::dtyp
 
 // Byte strides of `a` aligned to an output of `ndim` dims: broadcast dims get stride 0.
 std::vector<idx> bstrides(const py::array& a, const std::vector<idx>& oshape);
+
+// Releases the GIL only for work big enough to be worth the ~100 ns it costs.
+struct NoGil {
+    std::optional<py::gil_scoped_release> release;
+    explicit NoGil(idx work) {
+        if (work >= 4096) release.emplace();
+    }
+};
 
 [[noreturn]] void type_error(const std::string& msg);
 [[noreturn]] void value_error(const std::string& msg);

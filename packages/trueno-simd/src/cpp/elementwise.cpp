@@ -40,7 +40,36 @@ void unify(py::array& a, py::array& b, const char* op) {
                std::string(py::str(dt)));
 }
 
+bool is_contig_array(py::handle h) {
+    return py::isinstance<py::array>(h) &&
+           (py::reinterpret_borrow<py::array>(h).flags() & py::array::c_style);
+}
+
+py::array empty_like_shape(const py::array& a, const py::dtype& dt) {
+    return py::array(dt, std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim()));
+}
+
+// Fast path: same-shape C-contiguous operands of one dtype, no out=, small enough to stay on
+// this thread. Skips broadcasting and the strided iterator (the common small-op call).
+bool binary_fast(BinOp op, py::handle a_, py::handle b_, py::array* result) {
+    if (!is_contig_array(a_) || !is_contig_array(b_)) return false;
+    auto a = py::reinterpret_borrow<py::array>(a_), b = py::reinterpret_borrow<py::array>(b_);
+    const idx n = idx(a.size());
+    if (n >= kGrainCheap || a.ndim() != b.ndim() || !a.dtype().is(b.dtype())) return false;
+    if (!std::equal(a.shape(), a.shape() + a.ndim(), b.shape())) return false;
+    const DType d = dtype_code(a.dtype());
+    BinLoop loop = d < NDT ? table().bin[op][d] : nullptr;
+    if (!loop) return false;
+    *result = empty_like_shape(a, op >= EQ ? py::dtype::of<bool>() : a.dtype());
+    const idx S = idx(a.itemsize());
+    loop(static_cast<const char*>(a.data()), S, static_cast<const char*>(b.data()), S,
+         static_cast<char*>(result->mutable_data()), n);
+    return true;
+}
+
 py::array binary(BinOp op, const char* name, py::object a_, py::object b_, py::object out) {
+    py::array fast;
+    if (out.is_none() && binary_fast(op, a_, b_, &fast)) return fast;
     py::array a = as_array(a_, name), b = as_array(b_, name);
     unify(a, b, name);
     const DType d = dtype_code(a.dtype());
@@ -50,7 +79,7 @@ py::array binary(BinOp op, const char* name, py::object a_, py::object b_, py::o
     const bool half = is_half(d) && t.bin[op][F32] != nullptr;
     if (!loop && !half) unsupported(name, a.dtype());
     auto shape = broadcast_shapes({shape_of(a), shape_of(b)}, name);
-    py::dtype rdt = cmp ? py::dtype("bool") : a.dtype();
+    py::dtype rdt = cmp ? py::dtype::of<bool>() : a.dtype();
     py::array o = make_out(out, shape, rdt, name);
     NdLoop<3> it(shape, {static_cast<const char*>(a.data()), static_cast<const char*>(b.data()),
                          static_cast<const char*>(o.data())},
@@ -58,7 +87,7 @@ py::array binary(BinOp op, const char* name, py::object a_, py::object b_, py::o
     if (it.total == 0) return o;
     const idx sa = it.inner_stride(0), sb = it.inner_stride(1);
     const idx grain = op == POW ? kGrainScalarMath : kGrainCheap;
-    py::gil_scoped_release nogil;
+    NoGil nogil(it.total);
     if (!half) {
         parallel_range(it.total, grain, [&](idx lo, idx hi) {
             it.run(lo, hi, [&](const char* const* p, idx n) {
@@ -99,6 +128,18 @@ idx unary_grain(UnOp op) {
 }
 
 py::array unary(UnOp op, const char* name, py::object x_, py::object out) {
+    if (out.is_none() && is_contig_array(x_)) {
+        auto x = py::reinterpret_borrow<py::array>(x_);
+        const idx n = idx(x.size());
+        const DType d = dtype_code(x.dtype());
+        UnLoop loop = d < NDT ? table().un[op][d] : nullptr;
+        if (loop && n < 4096) {
+            py::array o = empty_like_shape(x, x.dtype());
+            loop(static_cast<const char*>(x.data()), idx(x.itemsize()),
+                 static_cast<char*>(o.mutable_data()), n);
+            return o;
+        }
+    }
     py::array x = as_array(x_, name);
     const DType d = dtype_code(x.dtype());
     const KernelTable& t = table();
@@ -111,7 +152,7 @@ py::array unary(UnOp op, const char* name, py::object x_, py::object out) {
                  {bstrides(x, shape), cstrides(shape, x.itemsize())});
     if (it.total == 0) return o;
     const idx sx = it.inner_stride(0);
-    py::gil_scoped_release nogil;
+    NoGil nogil(it.total);
     if (!half) {
         parallel_range(it.total, unary_grain(op), [&](idx lo, idx hi) {
             it.run(lo, hi, [&](const char* const* p, idx n) {
@@ -151,7 +192,7 @@ py::array where(py::object c_, py::object x_, py::object y_, py::object out) {
                  {bstrides(c, shape), bstrides(x, shape), bstrides(y, shape), cstrides(shape, size)});
     if (it.total == 0) return o;
     const idx sc = it.inner_stride(0), sx = it.inner_stride(1), sy = it.inner_stride(2);
-    py::gil_scoped_release nogil;
+    NoGil nogil(it.total);
     parallel_range(it.total, kGrainCheap, [&](idx lo, idx hi) {
         it.run(lo, hi, [&](const char* const* p, idx n) {
             loop(p[0], sc, p[1], sx, p[2], sy, const_cast<char*>(p[3]), n);
@@ -177,7 +218,7 @@ py::array addcmul(py::object x_, py::object a_, py::object b_, double value, py:
                   cstrides(shape, x.itemsize())});
     if (it.total == 0) return o;
     const idx sx = it.inner_stride(0), sa = it.inner_stride(1), sb = it.inner_stride(2);
-    py::gil_scoped_release nogil;
+    NoGil nogil(it.total);
     parallel_range(it.total, kGrainCheap, [&](idx lo, idx hi) {
         it.run(lo, hi, [&](const char* const* p, idx n) {
             loop(p[0], sx, p[1], sa, p[2], sb, const_cast<char*>(p[3]), n, value);

@@ -67,7 +67,7 @@ py::array softmax_impl(py::object x_, long axis, py::object out, bool log) {
     const char* px = static_cast<const char*>(x.data());
     char* po = static_cast<char*>(o.mutable_data());
     const idx isz = idx(x.itemsize());
-    py::gil_scoped_release nogil;
+    NoGil nogil(idx(x.size()));
 
     auto row = [&](const char* xr, char* orow) {
         alignas(8) char best[8];
@@ -172,7 +172,7 @@ py::array layer_norm(py::object x_, long k, py::object weight, py::object bias, 
     if (rows == 0 || n == 0) return o;
     const char* px = static_cast<const char*>(x.data());
     char* po = static_cast<char*>(o.mutable_data());
-    py::gil_scoped_release nogil;
+    NoGil nogil(idx(x.size()));
     parallel_range(rows, std::max<idx>(2, kGrainReduce / n), [&](idx lo, idx hi) {
         std::vector<char> tmp(contiguous_rows ? 0 : size_t(n * isz));
         for (idx r = lo; r < hi; ++r) {

@@ -219,7 +219,7 @@ char* mdata(py::array& a) { return static_cast<char*>(a.mutable_data()); }
 std::vector<double> float_sums(const py::array& x, const RedPlan& p, DType d) {
     std::vector<double> res(size_t(p.nout), 0.0);
     FSumR r{table().fsum[d], &res};
-    py::gil_scoped_release nogil;
+    NoGil nogil(idx(x.size()));
     drive(p, cdata(x), r);
     return res;
 }
@@ -257,7 +257,7 @@ py::array sum_or_mean(py::array x, py::handle axis, bool keepdims, py::object dt
     std::vector<std::uint64_t> res(size_t(p.nout), 0);
     ISumR r{d == B1 ? table().isum[U8] : table().isum[d], &res};
     {
-        py::gil_scoped_release nogil;
+        NoGil nogil(idx(x.size()));
         drive(p, cdata(x), r);
     }
     const bool sgn = !(d >= U8 && d <= U64);
@@ -283,7 +283,7 @@ py::array minmax(py::array x, py::handle axis, bool keepdims, py::object out, bo
         value_error(std::string(op) + ": zero-size array to reduction operation which has no identity");
     py::array o = make_out(out, p.out_shape, x.dtype(), op);
     MinMaxR r{fn, &p, cdata(x), idx(x.itemsize()), mdata(o)};
-    py::gil_scoped_release nogil;
+    NoGil nogil(idx(x.size()));
     drive(p, cdata(x), r);
     return o;
 }
@@ -298,7 +298,7 @@ py::array argminmax(py::array x, py::handle axis, bool keepdims, py::object out,
         value_error(std::string(op) + ": attempt to get " + op + " of an empty sequence");
     py::array o = make_out(out, p.out_shape, py::dtype("int64"), op);
     ArgR r{fn, &p, cdata(x), idx(x.itemsize()), mdata(o)};
-    py::gil_scoped_release nogil;
+    NoGil nogil(idx(x.size()));
     drive(p, cdata(x), r);
     return o;
 }
@@ -319,7 +319,7 @@ py::array var(py::array x, py::handle axis, bool keepdims, double correction, py
     std::vector<double> res(size_t(p.nout), 0.0);
     ShiftR r{table().sqdev[d], &means, &res};
     {
-        py::gil_scoped_release nogil;
+        NoGil nogil(idx(x.size()));
         drive(p, cdata(x), r);
     }
     const double denom = std::max(0.0, double(p.nred) - correction);
@@ -330,13 +330,15 @@ py::array var(py::array x, py::handle axis, bool keepdims, double correction, py
 }
 
 py::array vector_norm(py::array x, py::handle axis, bool keepdims, double ord, py::object out) {
+    if (!(ord == 2.0 || ord == 1.0 || (std::isinf(ord) && ord > 0)))
+        value_error("vector_norm: ord must be 1, 2 or inf in trueno_simd");
     x = as_float(x);
     const DType d = dtype_code(x.dtype());
     RedPlan p = make_plan(x, axis, keepdims, false, "vector_norm");
     py::array o = make_out(out, p.out_shape, x.dtype(), "vector_norm");
     std::vector<double> res(size_t(p.nout), 0.0);
     {
-        py::gil_scoped_release nogil;
+        NoGil nogil(idx(x.size()));
         if (ord == 2.0) {
             ShiftR r{table().sqdev[d], nullptr, &res};
             drive(p, cdata(x), r);
@@ -347,9 +349,6 @@ py::array vector_norm(py::array x, py::handle axis, bool keepdims, double ord, p
         } else if (std::isinf(ord) && ord > 0) {
             MaxAbsR r{table().maxabs[d], &res};
             drive(p, cdata(x), r);
-        } else {
-            py::gil_scoped_acquire gil;
-            value_error("vector_norm: ord must be 1, 2 or inf in trueno_simd");
         }
     }
     char* po = mdata(o);
@@ -367,7 +366,7 @@ py::array logsumexp(py::array x, py::handle axis, bool keepdims, py::object out)
         py::array m = py::array(x.dtype(), std::vector<py::ssize_t>{py::ssize_t(p.nout)});
         MinMaxR mr{table().max[d], &p, cdata(x), idx(x.itemsize()), mdata(m)};
         {
-            py::gil_scoped_release nogil;
+            NoGil nogil(idx(x.size()));
             drive(p, cdata(x), mr);
         }
         for (idx i = 0; i < p.nout; ++i)
@@ -375,7 +374,7 @@ py::array logsumexp(py::array x, py::handle axis, bool keepdims, py::object out)
         std::vector<double> shift(mx);
         for (auto& s : shift) s = std::isfinite(s) ? s : 0.0;
         ShiftR r{table().sumexp[d], &shift, &res};
-        py::gil_scoped_release nogil;
+        NoGil nogil(idx(x.size()));
         drive(p, cdata(x), r);
     }
     char* po = mdata(o);

@@ -577,3 +577,31 @@ def test_equality_with_non_arrays(other):
     t = tn.asarray(a)
     same(t == other, a == other)
     same(t != other, a != other)
+
+
+# --- round trips (hypothesis) ----------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+import hypothesis.extra.numpy as hnp  # noqa: E402
+
+_RT_DTYPES = [np.dtype(n) for n in ("bool", "int8", "uint16", "int64", "uint64", "float16",
+                                    "float32", "float64", "complex64", "complex128")]
+
+
+@settings(max_examples=50, deadline=None)
+@given(hnp.arrays(st.sampled_from(_RT_DTYPES), hnp.array_shapes(min_dims=0, max_dims=3,
+                                                                min_side=0, max_side=4)))
+def test_round_trips_and_repr(a):
+    """asarray/numpy/tolist/DLPack/pickle round trips keep values and dtype; repr and str
+    print as NumPy prints the same values."""
+    t = tn.asarray(a)
+    np.testing.assert_array_equal(t.numpy(), a)
+    np.testing.assert_array_equal(np.asarray(t.tolist(), dtype=a.dtype),
+                                  np.asarray(a.tolist(), dtype=a.dtype))  # NaN-aware
+    assert repr(t.tolist()) == repr(a.tolist())  # same Python types and values
+    np.testing.assert_array_equal(np.from_dlpack(t), a)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(t)).numpy(), a)
+    same(tn.asarray(a.tolist(), dtype=a.dtype), np.asarray(a.tolist(), dtype=a.dtype))
+    assert repr(t) == repr(a)
+    assert str(t) == str(a)

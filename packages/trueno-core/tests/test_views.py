@@ -503,3 +503,23 @@ def test_strides_are_bytes_on_the_numpy_face():
             assert t[key].strides == a[key].strides
         assert t.T.strides == a.T.strides
         assert t.itemsize == a.itemsize and t.nbytes == a.nbytes
+
+
+@given(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4),
+       st.sampled_from(["add", "multiply", "maximum", "less", "divide"]), st.data())
+def test_elementwise_on_random_views_and_broadcasts(bs, name, data):
+    """Binary ops on operands that are random trueno views of larger arrays, broadcast."""
+    outs = []
+    for shape in bs.input_shapes:
+        big = tuple(2 * n for n in shape)
+        base = np.random.default_rng(len(big)).uniform(-3, 3, big).round(2)
+        key = tuple(slice(None, None, 2) if data.draw(st.booleans()) else slice(1, None, 2)
+                    for _ in shape)
+        if shape and data.draw(st.booleans()):  # a reversed axis on top
+            key = key[:-1] + (slice(None, None, -2),)
+        outs.append((tn.asarray(base)[key], base[key]))
+    (ta, a), (tb, b) = outs
+    got = getattr(tn, name)(ta, tb)
+    want = getattr(np, name)(a, b)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(got.numpy(), want)

@@ -1,0 +1,57 @@
+"""NaN-ignoring reductions and scans vs NumPy's nan* functions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import DTYPES, IDX, KERNELS, assert_close, down, layouts, np_dtype
+
+RNG = np.random.default_rng(8)
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy on all-NaN slices
+
+
+def sample(dtype, shape):
+    dt = np_dtype(dtype)
+    if dt.kind == "b":
+        return RNG.integers(0, 2, shape).astype(bool)
+    if dt.kind in "iu":
+        return RNG.integers(1, 4, shape).astype(dt)
+    x = RNG.uniform(0.5, 1.5, shape).astype(np.float32)
+    x[RNG.random(shape) < 0.3] = np.nan
+    if x.ndim == 2:
+        x[0] = np.nan  # an all-NaN row
+    return x.astype(dt)
+
+
+@pytest.mark.parametrize("dtype", [d for d in DTYPES if d != "bool"])
+def test_nan_reductions(dtype):
+    x = sample(dtype, (4, 7))
+    f64 = np.float64 if np_dtype(dtype).kind == "f" or dtype == "bfloat16" else None
+    r = {"float16": 3e-3, "bfloat16": 3e-2}.get(dtype, 1e-5)
+    for _, xv, dx in layouts(x):
+        x64 = xv.astype(f64) if f64 else xv
+        for axis in (None, (1,), (0, 1)):
+            for keep in (False, True):
+                for op in ("nansum", "nanprod", "nanmean", "nanvar", "nanstd", "nanmax",
+                           "nanmin"):
+                    got = down(KERNELS[op][dtype](dx, axis, keep))
+                    want = getattr(np, op)(x64, axis=axis, keepdims=keep)
+                    if got.dtype.kind in "iu":
+                        np.testing.assert_array_equal(got, want)
+                    else:
+                        assert_close(got, want, dtype, rtol=r, atol=r)
+        for op in ("nancumsum", "nancumprod"):
+            for axis in (None, 0, 1):
+                got = down(KERNELS[op][dtype](dx, axis))
+                assert_close(got, getattr(np, op)(x64, axis=axis), dtype, rtol=r, atol=r)
+    y = sample(dtype, (3, 5))
+    if np_dtype(dtype).kind == "f" or dtype == "bfloat16":
+        y[0] = 1.0  # nanargmax raises on all-NaN slices (core checks before the kernel)
+    from conftest import up
+
+    for op in ("nanargmax", "nanargmin"):
+        for axis in (None, 1):
+            got = down(KERNELS[op][dtype](up(y), axis, False))
+            assert got.dtype == IDX
+            y64 = y.astype(np.float64) if f64 else y
+            np.testing.assert_array_equal(got, getattr(np, op)(y64, axis=axis))

@@ -456,3 +456,52 @@ def test_search_and_count_decompositions_match_kernels(dtype, shape):
         got = OPS[name].decomposition(*ins, **kw)
         compare(got, tuple(w.numpy() for w in want) if isinstance(want, tuple)
                 else want.numpy(), f"{name}{kw} {dtype} {shape}")
+
+
+# --- on a GPU (when one is registered): kernels or decompositions, same results as NumPy --------
+
+def _gpu_or_skip():
+    devs = [d for d in tn.__array_namespace_info__().devices() if d.type != "cpu"]
+    if not devs:
+        pytest.skip("no non-CPU device is registered")
+    return devs[0]
+
+
+GPU_CASES = [
+    ("take", lambda xp, x, A: xp.take(x, A([0, 3]), axis=1)),
+    ("take_along_axis", lambda xp, x, A: xp.take_along_axis(x, A([[0, 2], [1, 1], [3, 0]]),
+                                                            axis=1)),
+    ("flip", lambda xp, x, A: xp.flip(x, 0)), ("rot90", lambda xp, x, A: xp.rot90(x)),
+    ("tile", lambda xp, x, A: xp.tile(x, (2, 1))),
+    ("repeat", lambda xp, x, A: xp.repeat(x, [1, 0, 2], axis=0)),
+    ("roll", lambda xp, x, A: xp.roll(x, 3)), ("diff", lambda xp, x, A: xp.diff(x, 2, axis=1)),
+    ("ptp", lambda xp, x, A: xp.ptp(x, axis=1)), ("trapezoid", lambda xp, x, A: xp.trapezoid(x)),
+    ("delete", lambda xp, x, A: xp.delete(x, [0, 2], axis=1)),
+    ("resize", lambda xp, x, A: xp.resize(x, (5, 5))),
+    ("extract", lambda xp, x, A: xp.extract(x > 0, x)),
+    ("unique", lambda xp, x, A: xp.unique(x, return_index=True, return_inverse=True,
+                                          return_counts=True)),
+    ("searchsorted", lambda xp, x, A: xp.searchsorted(A(np.array([-1.0, 2.0, 5.0],
+                                                                 np.float32)), x)),
+    ("count_nonzero", lambda xp, x, A: xp.count_nonzero(x, axis=0)),
+    ("nanmean", lambda xp, x, A: xp.nanmean(x, axis=1)), ("nansum", lambda xp, x, A: xp.nansum(x)),
+    ("nanmax", lambda xp, x, A: xp.nanmax(x, axis=0)),
+    ("isclose", lambda xp, x, A: xp.isclose(x, x + 1e-6)),
+    ("digitize", lambda xp, x, A: xp.digitize(x, A(np.array([0.0, 3.0], np.float32)))),
+]
+
+
+@pytest.mark.parametrize("name,fn", GPU_CASES, ids=[c[0] for c in GPU_CASES])
+def test_on_other_devices(name, fn):
+    dev = _gpu_or_skip()
+    a = np.arange(12, dtype=np.float32).reshape(3, 4) * 1.5 - 4
+    a[1, 2] = a[0, 1]
+    got = fn(tn, tn.asarray(a, device=dev), lambda v: tn.asarray(v, device=dev))
+    want = fn(np, a, np.asarray)
+    got = got if isinstance(got, tuple) else (got,)
+    want = want if isinstance(want, tuple) else (want,)
+    for g, w in zip(got, want):
+        assert g.device == dev
+        w = np.asarray(w)
+        assert_close(g.cpu(), w.astype(np.int64) if w.dtype == np.intp else w, msg=name,
+                     check_dtype=w.dtype.kind not in "iu")

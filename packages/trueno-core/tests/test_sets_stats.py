@@ -488,6 +488,7 @@ GPU_CASES = [
     ("nanmax", lambda xp, x, A: xp.nanmax(x, axis=0)),
     ("isclose", lambda xp, x, A: xp.isclose(x, x + 1e-6)),
     ("digitize", lambda xp, x, A: xp.digitize(x, A(np.array([0.0, 3.0], np.float32)))),
+    ("histogram", lambda xp, x, A: xp.histogram(x, bins=4)),
 ]
 
 
@@ -505,3 +506,20 @@ def test_on_other_devices(name, fn):
         w = np.asarray(w)
         assert_close(g.cpu(), w.astype(np.int64) if w.dtype == np.intp else w, msg=name,
                      check_dtype=w.dtype.kind not in "iu")
+
+
+@pytest.mark.parametrize("kw", [{}, {"bins": 3}, {"bins": 4, "range": (-2.0, 2.0)},
+                                {"bins": [-3.0, 0.0, 1.0, 4.0]}, {"density": True},
+                                {"bins": 5, "weights": "w"}])
+@pytest.mark.parametrize("dtype", ["int32", "float64"])
+def test_histogram_decomposition_matches_kernel(kw, dtype):
+    from trueno import OPS
+    a = np.round(np.random.default_rng(2).normal(0, 2, 40)).astype(dtype)
+    a[:3] = a.max()  # values on the last edge belong to the last bin
+    w = np.linspace(0.5, 1.5, 40)
+    kw = {k: (w if v == "w" else v) for k, v in kw.items()}
+    want = np.histogram(a, **kw)
+    tkw = {k: (tn.asarray(v) if k == "weights" else v) for k, v in kw.items()}
+    got = OPS["histogram"].decomposition(tn.asarray(a), **tkw)
+    assert_close(got[1], want[1])
+    assert_close(got[0], want[0])

@@ -577,8 +577,53 @@ def _isclose_decomposition(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     return out
 
 
+def _histogram_edges(a, bins, range):  # noqa: A002
+    """Bin edges from the data's range (two scalars read back) or the given edges."""
+    from ._creation import linspace
+    if not isinstance(bins, int):
+        if isinstance(bins, str):
+            from ._errors import DeviceError
+            raise DeviceError(f"histogram(bins={bins!r}): device '{a._device}' has no kernel "
+                              f"for it\n  hint: a.to('cpu')")
+        return as_t(bins, a).astype(a._dtype if a._dtype.kind == "f" else D.float64)
+    if range is None:
+        lo, hi = (float(_min(a)), float(_max(a))) if a.numel() else (0.0, 1.0)
+    else:
+        lo, hi = float(range[0]), float(range[1])
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    dt = a._dtype if a._dtype.kind == "f" else D.float64
+    return linspace(lo, hi, bins + 1, dtype=dt, device=a._device)
+
+
+def _histogram_decomposition(a, bins=10, range=None, density=None,  # noqa: A002
+                             weights=None):
+    """Counts by searchsorted on the edges, then a bincount; the last bin is closed."""
+    from ._setops import _bincount_decomposition, _searchsorted_decomposition
+    edges = _histogram_edges(a, bins, range)
+    x = a._reshape((-1,))
+    nb = edges.shape[0] - 1
+    pos = _searchsorted_decomposition(edges, x, "right") - 1
+    pos = _where_int(x == edges[-1], nb - 1, pos)
+    inside = (pos >= 0) & (pos < nb)
+    w = None if weights is None else as_t(weights, a)._reshape((-1,))
+    keep = pos[inside]
+    counts = _bincount_decomposition(keep, None if w is None else w[inside], minlength=nb)
+    counts = counts[:nb]
+    if density:
+        widths = edges[1:] - edges[:-1]
+        return counts / (_sum(counts) * widths), edges
+    return counts, edges
+
+
+def _where_int(cond, value, other):
+    from ._elementwise import where
+    return where(cond, value, other).astype(other._dtype, copy=False)
+
+
 def _attach_decompositions():
     from ._optable import OPS
+    OPS["histogram"].decomposition = _histogram_decomposition
     for name, fn in (("nansum", _nansum_decomposition), ("nanprod", _nanprod_decomposition),
                      ("nanmean", _nanmean_decomposition),
                      ("nanmax", _nanextreme(_max, float("-inf"))),

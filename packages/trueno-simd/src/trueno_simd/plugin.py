@@ -3,6 +3,9 @@
 Each op maps dtype name -> kernel; a dtype missing here falls back to the reference backend.
 """
 
+import math
+
+import numpy as np
 import trueno
 
 from trueno_simd import _core as k
@@ -21,8 +24,22 @@ REDUCE_FLOAT = ("mean", "var", "vector_norm", "logsumexp")
 FLOAT_ONLY = ("softmax", "log_softmax", "layer_norm", "addcmul", "matmul", "conv2d")
 
 
+def vector_norm(x, axis, keepdims, ord=2.0):
+    """The C++ kernel covers ord 1, 2 and inf; other orders use NumPy (same semantics)."""
+    if ord in (1.0, 2.0, math.inf):
+        return k.vector_norm(x, axis, keepdims, ord)
+    a = np.abs(x)
+    if ord == -math.inf:
+        out = np.min(a, axis=axis, keepdims=keepdims)
+    elif ord == 0:
+        out = np.sum(a != 0, axis=axis, keepdims=keepdims).astype(a.dtype)
+    else:
+        out = np.sum(a**ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
+    return np.asarray(out).astype(a.dtype, copy=False)
+
+
 def _each(name, dtypes):
-    fn = getattr(k, name)
+    fn = vector_norm if name == "vector_norm" else getattr(k, name)
     return {d: fn for d in dtypes}
 
 

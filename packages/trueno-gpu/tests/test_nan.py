@@ -55,3 +55,27 @@ def test_nan_reductions(dtype):
             assert got.dtype == IDX
             y64 = y.astype(np.float64) if f64 else y
             np.testing.assert_array_equal(got, getattr(np, op)(y64, axis=axis))
+
+
+@pytest.mark.parametrize("dtype", [d for d in DTYPES if d != "bool"])
+def test_median_quantile(dtype):
+    from conftest import up
+
+    x = (RNG.permutation(42) % 9).reshape(6, 7).astype(np.float32).astype(np_dtype(dtype))
+    if np_dtype(dtype).kind == "f":
+        x[2, 3] = np.nan
+    r = {"float16": 3e-3, "bfloat16": 3e-2}.get(dtype, 1e-6)
+    for _, xv, dx in layouts(x):
+        x64 = xv.astype(np.float64)
+        for axis in (None, 0, (1,), (0, 1)):
+            for keep in (False, True):
+                got = down(KERNELS["median"][dtype](dx, axis, keep))
+                assert_close(got, np.median(x64, axis=axis, keepdims=keep), dtype, rtol=r,
+                             atol=r)
+        for method in ("linear", "lower", "higher", "midpoint", "nearest"):
+            for q in (0.3, [0.0, 0.25, 1.0]):
+                got = down(KERNELS["quantile"][dtype](dx, q, 1, method))
+                want = np.quantile(x64, q, axis=1, method=method)
+                assert_close(got, want, dtype, rtol=r, atol=r)
+    got = down(KERNELS["quantile"][dtype](up(x), 40.0, None, percent=True))
+    assert_close(got, np.percentile(x.astype(np.float64), 40.0), dtype, rtol=r, atol=r)

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from . import _api, _elementwise, _extra, _fused, _indexing, _matmul, _nan, _reduce, _sort
+from . import (
+    _api,
+    _elementwise,
+    _extra,
+    _fused,
+    _indexing,
+    _matmul,
+    _nan,
+    _quantile,
+    _reduce,
+    _sort,
+)
 from ._dtypes import ALL_DTYPES
 
 __all__ = ["kernels_table"]
@@ -25,4 +36,5 @@ def kernels_table() -> dict:
     table.update(_sort.make_kernels(ALL_DTYPES))
     table.update(_extra.make_kernels(ALL_DTYPES))
     table.update(_nan.make_kernels(ALL_DTYPES))
+    table.update(_quantile.make_kernels(ALL_DTYPES))
     return table

@@ -1,0 +1,126 @@
+"""median and quantile: the reduced axes are moved last (one contiguous copy), each row is
+sorted on the GPU (NaN last), and the order statistics are read through zero-copy views and
+combined elementwise. A row holding NaN gives NaN, as in NumPy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from trueno._strided import StridedArray
+
+from ._api import contiguous
+from ._dtypes import dtype_info
+from ._elementwise import launch, rt_of
+from ._errors import GpuDtypeError
+from ._sort import sort
+
+__all__ = ["median", "quantile", "make_kernels"]
+
+_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _rows(x: StridedArray, axis):
+    """``x`` sorted along the reduced axes, laid out as (kept..., R); and the kept shape."""
+    axes = tuple(range(x.ndim)) if axis is None or x.ndim == 0 else \
+        tuple(sorted(a % x.ndim for a in ((axis,) if isinstance(axis, int) else axis)))
+    kept = [d for d in range(x.ndim) if d not in axes]
+    perm = kept + list(axes)
+    v = x.view(x.offset, tuple(x.shape[d] for d in perm), tuple(x.strides[d] for d in perm))
+    c = contiguous(v)
+    kshape = tuple(x.shape[d] for d in kept)
+    R = math.prod(x.shape[d] for d in axes)
+    rows = c.view(0, kshape + (R,), tuple(s * R for s in _cstrides(kshape)) + (1,))
+    return sort(rows, -1), kshape, R, axes
+
+
+def _cstrides(shape):
+    out, step = [], 1
+    for n in reversed(shape):
+        out.append(step)
+        step *= n
+    return tuple(reversed(out))
+
+
+def _pick(s, k):
+    """The k-th order statistic of every row of the sorted (kept..., R) array ``s``."""
+    return s.view(s.offset + k, s.shape[:-1], s.strides[:-1])
+
+
+def _out_dtype(rt, x):
+    dt = dtype_info(x.dtype)
+    if dt.kind == "f":
+        return x.dtype
+    return np.dtype(np.float64 if "shader-f64" in rt.features else np.float32)
+
+
+def _stat(x, axis, keepdims, q, method):
+    rt = rt_of(x)
+    if method not in _METHODS:
+        raise GpuDtypeError(f"gpu: quantile(method={method!r}) has no GPU kernel; GPU methods: "
+                            f"{', '.join(_METHODS)}\n  hint: x.to_device('cpu')")
+    s, kshape, R, axes = _rows(x, axis)
+    out_dtype = _out_dtype(rt, x)
+    odt = dtype_info(out_dtype)
+    ft = np.float64 if odt.compute == "f64" else np.float32
+    isnan = "tn_isnan64" if odt.compute == "f64" else "tn_isnan"
+    nan = "tn_nan64()" if odt.compute == "f64" else "tn_nan()"
+    sdt = dtype_info(s.dtype)
+    conv = "" if sdt.compute == odt.compute else odt.compute
+    qs = np.atleast_1d(np.asarray(q, dtype=np.float64))
+    out_shape = np.shape(q) + (tuple(1 if d in axes else n for d, n in enumerate(x.shape))
+                               if keepdims else kshape)
+    from ._codegen import new_array
+
+    out = new_array(rt, out_shape, out_dtype)
+    if out.size == 0:
+        return out
+    if R == 0:  # NumPy: NaN (with a RuntimeWarning)
+        return launch("copy", "x0", [(np.nan, out_dtype)], out, rt)
+    last = _pick(s, R - 1)
+    per = math.prod(kshape)
+    for j, qq in enumerate(qs):
+        v = qq * (R - 1)
+        lo = math.floor(v)
+        hi = min(lo + 1, R - 1)
+        frac = v - lo
+        if method == "lower":
+            hi, frac = lo, 0.0
+        elif method == "higher":
+            lo = hi = math.ceil(v)
+            frac = 0.0
+        elif method == "nearest":
+            lo = hi = int(np.around(v))
+            frac = 0.0
+        elif method == "midpoint":
+            frac = 0.5 if v != lo else 0.0
+        # NumPy's lerp: a + (b - a) * t, mirrored for t >= 0.5 to stay exact at the ends.
+        expr = (f"select(select({conv}(x0) + ({conv}(x1) - {conv}(x0)) * x2, "
+                f"{conv}(x1) - ({conv}(x1) - {conv}(x0)) * (1.0 - x2), x2 >= 0.5), "
+                f"{nan}, {isnan}({conv}(x3)))")
+        if sdt.kind != "f":
+            expr = (f"select({conv}(x0) + ({conv}(x1) - {conv}(x0)) * x2, "
+                    f"{conv}(x1) - ({conv}(x1) - {conv}(x0)) * (1.0 - x2), x2 >= 0.5)")
+        part = out.view(j * per, kshape, _cstrides(kshape))
+        ops = [_pick(s, lo), _pick(s, hi), (frac, ft), last]
+        launch(("quantile", sdt.name, odt.name), expr, ops, part, rt)
+    return out
+
+
+def median(x, axis=None, keepdims=False):
+    return _stat(x, axis, keepdims, 0.5, "linear")
+
+
+def quantile(x, q, axis=None, method="linear", keepdims=False, weights=None, percent=False):
+    if weights is not None:
+        raise GpuDtypeError("gpu: weighted quantiles have no GPU kernel\n"
+                            "  hint: x.to_device('cpu')")
+    q = np.asarray(q, dtype=np.float64)
+    return _stat(x, axis, keepdims, q / 100.0 if percent else q, method)
+
+
+def make_kernels(all_dtypes) -> dict:
+    real = [d for d in all_dtypes if dtype_info(d).kind != "b"]
+    return {"median": dict.fromkeys(real, median), "quantile": dict.fromkeys(real, quantile)}
+

@@ -7,9 +7,9 @@ twin are compared with a formula written here. Where NumPy raises, trueno must r
 built-in exception type. A completeness test fails when a row is not exercised.
 """
 
+# ruff: noqa: B023  (Cases.run calls each lambda at once, inside its loop iteration)
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 
@@ -380,8 +380,7 @@ def test_clip(dtype, bounds, backend):
         return
     if dtype == "bfloat16":  # NumPy has no weak-scalar rule for bfloat16: float32, then round
         exp = np.clip(xv.astype(np.float32), nlo, nhi)
-        assert_close(tn.clip(t, tlo, thi), exp.astype(BF16) if isinstance(lo, (int, float))
-                     or isinstance(hi, (int, float)) or lo == "array" else exp, BF16)
+        assert_close(tn.clip(t, tlo, thi), exp.astype(BF16), BF16)
         return
     check("clip", backend, lambda: tn.clip(t, tlo, thi), lambda: np.clip(xv, nlo, nhi),
           dtype=NP_DTYPES[dtype], msg=f"clip({dtype}, {bounds})")
@@ -410,7 +409,7 @@ def test_comparisons_with_nan_and_inf(name, backend):
 
 def test_comparison_shape_mismatch_raises():
     with pytest.raises(ValueError, match="broadcast"):
-        tn.asarray(np.ones((2, 3))) < tn.asarray(np.ones((4,)))
+        _ = tn.asarray(np.ones((2, 3))) < tn.asarray(np.ones((4,)))
 
 
 # --- reductions ------------------------------------------------------------------------------
@@ -518,7 +517,7 @@ def test_logsumexp(dtype, axis, keepdims, backend):
     out_dt = _float_rule(base.dtype) if dtype[0] != "i" else np.dtype(np.float64)
     expected = np.asarray(_logsumexp(base[:, ::-1], axis, keepdims)).astype(out_dt)
     got = tn.logsumexp(t, axis=axis, keepdims=keepdims)
-    assert_close(got, expected, out_dt, check_dtype=dtype[0] != "i" or True)
+    assert_close(got, expected, out_dt)
 
 
 # --- composites without a public NumPy-face function: through the dispatcher -----------------
@@ -1002,8 +1001,6 @@ def test_aliases_are_numpy_spellings():
     for alias, name in E.ALIASES.items():
         assert getattr(tn, alias) is getattr(tn, name), alias
 
-
-_ = itertools
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=[pytest.mark.xfail(

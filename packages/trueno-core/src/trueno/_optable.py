@@ -21,9 +21,10 @@ class Op:
     accepts : dtype category (see ``_dtypes.CATEGORIES``) of the inputs.
     result : dtype rule. "promote": the promoted input dtype; "float": promoted, then for
         bool/int the smallest float that holds them on the NumPy face (np.sin(int8) is
-        float16; divide gives float64) and the default float on the PyTorch face; "bool": bool output (inputs promoted); "real":
-        like "promote" but complex gives its real dtype; "index": int64; "sum": bool and
-        small ints widen to int64/uint64; "input_bool": inputs cast to bool, bool output.
+        float16; divide gives float64) and the default float on the PyTorch face; "bool":
+        bool output (inputs promoted); "real": like "promote" but complex gives its real
+        dtype; "index": int64; "sum": bool and small ints widen to int64/uint64;
+        "input_bool": inputs cast to bool, bool output.
     shape : "broadcast", "reduce", "matmul", "view" or "custom".
     differentiable : whether autograd needs a rule for it.
     domain : where sample inputs are drawn from: "real", "positive", "unit" (-1, 1),

@@ -363,6 +363,37 @@ def _fft(name):
     return make
 
 
+def _with_nans(rng, shape):
+    a = rng.standard_normal(shape)
+    a[rng.random(shape) < 0.3] = np.nan
+    return leaf(a)
+
+
+def _surface(name):
+    def make(rng):
+        x, y = leaf(draw(rng, (3, 4)), "transposed"), leaf(draw(rng, (3, 5)))
+        nx = _with_nans(rng, (3, 4))
+        table = {
+            "topk": [("largest axis=1", lambda x: tn.topk(x, 2, axis=1).values, (x,)),
+                     ("smallest axis=0", lambda x: tn.topk(x, 2, axis=0, largest=False).values,
+                      (x,))],
+            "pad": [("constant", lambda x: tn.pad(x, ((1, 0), (2, 1))), (x,)),
+                    ("reflect", lambda x: tn.pad(x, ((2, 1), (1, 3)), mode="reflect"), (x,)),
+                    ("edge", lambda x: tn.pad(x, 2, mode="edge"), (x,)),
+                    ("wrap", lambda x: tn.pad(x, 1, mode="wrap"), (x,))],
+            "median": [("even axis=1", lambda x: tn.median(x, axis=1), (x,)),
+                       ("odd axis=1", lambda y: tn.median(y, axis=1), (y,)),
+                       ("all keepdims", lambda x: tn.median(x, axis=None, keepdims=True), (x,))],
+            "nansum": [("axis=1", lambda x: tn.nansum(x, axis=1), (nx,))],
+            "nanprod": [("axis=0", lambda x: tn.nanprod(x, axis=0), (nx,))],
+            "nanmean": [("all", lambda x: tn.nanmean(x), (nx,))],
+            "nanmax": [("axis=1", lambda x: tn.nanmax(x, axis=1), (nx,))],
+            "nanmin": [("axis=0", lambda x: tn.nanmin(x, axis=0), (nx,))],
+        }
+        return table[name]
+    return make
+
+
 CUSTOM = {
     "where": _where, "clip": _clip, "astype": _astype, "contiguous": _contiguous,
     "cumsum": _cumsum, "cumprod": _cumprod, "softmax": _softmax("softmax"),
@@ -373,6 +404,8 @@ CUSTOM = {
     **{n: _linalg(n) for n in ("linalg_inv", "linalg_det", "linalg_slogdet", "linalg_solve",
                                "linalg_cholesky", "linalg_eigh", "linalg_eigvalsh", "linalg_svd",
                                "linalg_svdvals", "linalg_qr", "linalg_pinv")},
+    **{n: _surface(n) for n in ("topk", "pad", "median", "nansum", "nanprod", "nanmean",
+                                "nanmax", "nanmin")},
     **{n: _fft(n) for n in ("fft_fftn", "fft_ifftn", "fft_rfftn", "fft_irfftn", "fft_hfft",
                             "fft_ihfft")},
 }

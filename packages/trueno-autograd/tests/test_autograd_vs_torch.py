@@ -43,6 +43,7 @@ def _spd_th(x):
 
 
 _IDX = np.array([0, 2, 0, 1])
+_NANS = np.array([[1.0, np.nan, 1.0, 1.0], [1.0, 1.0, 1.0, np.nan], [np.nan, 1.0, 1.0, 1.0]])
 _COND = np.array([[True, False, True, False]] * 3)
 
 # name, trueno fn, torch fn, inputs [(shape, domain)]
@@ -131,6 +132,27 @@ CASES = [
     ("linalg_svdvals", la.svdvals, torch.linalg.svdvals, [((4, 3), "real")]),
     ("linalg_eigvalsh", lambda x: la.eigvalsh(x + x.mT),
      lambda x: torch.linalg.eigvalsh(x + x.mT), [((3, 3), "real")]),
+    ("topk", lambda x: tn.topk(x, 2, axis=1).values, lambda x: x.topk(2, 1).values,
+     [((3, 4), "real")]),
+    ("pad", lambda x: tn.pad(x, ((0, 0), (2, 1))), lambda x: F.pad(x, (2, 1)),
+     [((3, 4), "real")]),
+    ("pad reflect", lambda x: tn.pad(x, ((0, 0), (2, 1)), mode="reflect"),
+     lambda x: F.pad(x[None], (2, 1), mode="reflect")[0], [((3, 4), "real")]),
+    ("median", lambda x: tn.median(x, axis=1), lambda x: x.median(1).values,
+     [((3, 5), "real")]),  # odd count: NumPy averages the two middle values, torch does not
+    ("nansum", lambda x: tn.nansum(x * tn.asarray(_NANS, dtype=x.dtype), axis=1),
+     lambda x: (x * torch.tensor(_NANS, dtype=x.dtype)).nansum(1), [((3, 4), "real")]),
+    ("nanmean", lambda x: tn.nanmean(x * tn.asarray(_NANS, dtype=x.dtype), axis=0),
+     lambda x: (x * torch.tensor(_NANS, dtype=x.dtype)).nanmean(0), [((3, 4), "real")]),
+    ("nanmax", lambda x: tn.nanmax(x * tn.asarray(_NANS, dtype=x.dtype), axis=1),
+     lambda x: torch.where(torch.tensor(np.isnan(_NANS)), -torch.inf,
+                           x * torch.tensor(_NANS, dtype=x.dtype)).amax(1), [((3, 4), "real")]),
+    ("nanmin", lambda x: tn.nanmin(x * tn.asarray(_NANS, dtype=x.dtype)),
+     lambda x: torch.where(torch.tensor(np.isnan(_NANS)), torch.inf,
+                           x * torch.tensor(_NANS, dtype=x.dtype)).amin(), [((3, 4), "real")]),
+    ("nanprod", lambda x: tn.nanprod(x * tn.asarray(_NANS, dtype=x.dtype), axis=1),
+     lambda x: torch.where(torch.tensor(np.isnan(_NANS)), 1.0,
+                           x * torch.tensor(_NANS, dtype=x.dtype)).prod(1), [((3, 4), "real")]),
     # complex outputs: compare through |.|^2 and the real part, a real loss
     ("fft_fftn", lambda x: tn.abs(_tfft().fft2(x, s=(2, 5))) ** 2.0,
      lambda x: torch.fft.fft2(x, s=(2, 5)).abs() ** 2, [((3, 4), "real")]),

@@ -7,12 +7,16 @@ import trueno
 
 def all_rules() -> dict:
     """Every public rule of this package, keyed by op name."""
-    from . import _rules_elementwise, _rules_fft, _rules_linalg, _rules_reduce, _rules_views
+    from . import (
+        _rules_elementwise, _rules_fft, _rules_linalg, _rules_reduce, _rules_surface,
+        _rules_views,
+    )
     rules = {}
     for mod in (_rules_elementwise, _rules_reduce, _rules_views, _rules_linalg):
         rules.update(mod.RULES)
     rules.update(_rules_linalg.linalg_rules())
     rules.update(_rules_fft.fft_rules())
+    rules.update(_rules_surface.surface_rules())
     return rules
 
 

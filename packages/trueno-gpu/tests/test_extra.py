@@ -86,3 +86,28 @@ def test_vector_norm(dtype):
                 want = np.sum(a ** ord_, axis=axis) ** (1 / ord_)
             r = 1e-5 if dtype == "float32" else 2e-3
             assert_close(got, want, dtype, rtol=r, atol=r)
+
+
+@pytest.mark.parametrize("dtype", NUMERIC)
+def test_searchsorted(dtype):
+    dt = np_dtype(dtype)
+    a = np.sort(sample(dtype, (50,)))
+    if dt.kind == "f":
+        a[-3:] = np.nan  # NaN sorts last
+    v = sample(dtype, (3, 4))
+    idx = np.int64 if "int64" in DTYPES else np.int32
+    for side in ("left", "right"):
+        got = down(KERNELS["searchsorted"][dtype](up(a), up(v), side))
+        a64, v64 = (a.astype(np.float64), v.astype(np.float64)) if dtype == "bfloat16" \
+            else (a, v)
+        np.testing.assert_array_equal(got, np.searchsorted(a64, v64, side=side))
+        assert got.dtype == idx
+        got = down(KERNELS["searchsorted"][dtype](up(a), up(v.T), side))  # strided v
+        np.testing.assert_array_equal(got, np.searchsorted(a64, v64.T, side=side))
+    perm = RNG.permutation(50)
+    shuffled = a[perm]
+    sorter = np.argsort(shuffled, kind="stable")
+    got = down(KERNELS["searchsorted"][dtype](up(shuffled), up(v), "left", sorter))
+    np.testing.assert_array_equal(got, np.searchsorted(shuffled.astype(np.float64) if
+                                                       dtype == "bfloat16" else shuffled,
+                                                       v64, "left", sorter=sorter))

@@ -1,5 +1,6 @@
 """Kernels of core's surface ops built from the GPU's own templates (no host trips):
-addcmul, real, imag, nextafter, isclose, around, count_nonzero, vector_norm, concat, topk.
+addcmul, real, imag, nextafter, isclose, around, count_nonzero, vector_norm, concat, topk,
+searchsorted.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import numpy as np
 from trueno._strided import StridedArray
 
 from ._api import astype, contiguous
-from ._codegen import check_dtype, index_dtype, new_array
+from ._codegen import LINEAR_ID, WG, check_dtype, collapse, header, i32w, index_dtype, new_array
 from ._dtypes import dtype_info
 from ._elementwise import launch, rt_of
 from ._indexing import take_along_axis
@@ -170,6 +171,77 @@ def topk(x, k, axis=-1, largest=True, sorted=True):  # noqa: A002 - torch's name
     return take_along_axis(x, first, axis), first
 
 
+def _search_source(dt, idt, side, has_sorter, nd):
+    """Metadata: [n, a_len, a_off, a_stride, v_off, s_off, shape[nd], v strides[nd]]."""
+    isnan = {"f32": "tn_isnan", "f64": "tn_isnan64"}.get(dt.compute)
+    lt = (f"(!{isnan}(a) && {isnan}(b)) || (a < b)" if isnan else "a < b")
+    # left: first i with !(A[i] < v); right: first i with v < A[i]
+    cond = "lt(A_at(mid), v)" if side == "left" else "!lt(v, A_at(mid))"
+    addr = "i32(S[bitcast<i32>(P[5]) + i32(k)])" if has_sorter else "i32(k)"
+    src = f"""@group(0) @binding(0) var<storage, read> P: array<u32>;
+@group(0) @binding(1) var<storage, read_write> Y: array<{idt.storage}>;
+@group(0) @binding(2) var<storage, read> A: array<{dt.storage}>;
+@group(0) @binding(3) var<storage, read> V: array<{dt.storage}>;
+@group(0) @binding(4) var<storage, read> S: array<i32>;
+fn lt(a: {dt.compute}, b: {dt.compute}) -> bool {{ return {lt}; }}
+fn A_at(k: u32) -> {dt.compute} {{
+  return {dt.load(f"A[bitcast<i32>(P[2]) + {addr} * bitcast<i32>(P[3])]")};
+}}
+@compute @workgroup_size({WG})
+fn main({LINEAR_ID}) {{
+  let i = (wg.y * nwg.x + wg.x) * {WG}u + li;
+  if (i >= P[0]) {{ return; }}
+  var ov = bitcast<i32>(P[4]);
+  var r = i;
+  for (var d: i32 = {nd - 1}; d >= 0; d = d - 1) {{
+    let n = P[6u + u32(d)];
+    ov += i32(r % n) * bitcast<i32>(P[{6 + nd}u + u32(d)]);
+    r = r / n;
+  }}
+  let v = {dt.load("V[ov]")};
+  var lo = 0u;
+  var hi = P[1];
+  loop {{
+    if (lo >= hi) {{ break; }}
+    let mid = (lo + hi) / 2u;
+    if ({cond}) {{ lo = mid + 1u; }} else {{ hi = mid; }}
+  }}
+  Y[i] = {idt.compute}(lo);
+}}"""
+    return header(src, dt.storage == "f16")
+
+
+def searchsorted(a, v, side="left", sorter=None):
+    """Insertion points of ``v`` in the sorted 1-D ``a`` (binary search per element; NaN
+    sorts last as in NumPy). ``sorter`` is a host index array."""
+    from ._indexing import _index_array
+
+    rt = rt_of(a)
+    dt = check_dtype(rt, a.dtype, "searchsorted")
+    if isinstance(v, StridedArray) and v.dtype != a.dtype:
+        v = astype(v, a.dtype)
+    elif not isinstance(v, StridedArray):
+        from ._api import full
+
+        v = full(rt, (), v, a.dtype)
+    idt = dtype_info(index_dtype(rt))
+    out = new_array(rt, v.shape, index_dtype(rt))
+    if out.size == 0:
+        return out
+    srt = _index_array(rt, np.asarray(sorter, dtype=np.int64)) if sorter is not None else None
+    vshape, (vs,) = collapse(v.shape, [v.strides])
+    meta = [out.size, a.shape[0], i32w(a.offset), i32w(a.strides[0]), i32w(v.offset),
+            i32w(srt.offset if srt is not None else 0)] + list(vshape) + [i32w(x) for x in vs]
+    key = ("searchsorted", dt.name, idt.name, side, srt is not None, len(vshape))
+    kernel = rt.kernel(key, lambda: _search_source(dt, idt, side, srt is not None,
+                                                   len(vshape)),
+                       (True, False, False, False))
+    rt.dispatch(kernel, meta, [out.storage.buffer, a.storage.buffer, v.storage.buffer,
+                               (srt if srt is not None else a).storage.buffer],
+                -(-out.size // WG))
+    return out
+
+
 def make_kernels(all_dtypes) -> dict:
     numeric = [d for d in all_dtypes if dtype_info(d).kind != "b"]
     real_ = numeric
@@ -184,4 +256,5 @@ def make_kernels(all_dtypes) -> dict:
         "vector_norm": {d: vector_norm for d in all_dtypes if dtype_info(d).tkey == "f"},
         "concat": dict.fromkeys(all_dtypes, concat),
         "topk": dict.fromkeys(real_, topk),
+        "searchsorted": dict.fromkeys(real_, searchsorted),
     }

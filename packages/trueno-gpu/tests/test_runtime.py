@@ -99,3 +99,26 @@ def test_through_trueno():
     a += 1
     h += 1
     np.testing.assert_allclose(np.asarray(a.to_device("cpu")), h)
+
+
+def test_out_of_memory_retries_after_emptying_the_cache(monkeypatch):
+    rt = trueno_gpu.get_runtime(0)
+    real = rt.pool.alloc
+    calls = []
+
+    def flaky(nbytes):
+        calls.append(nbytes)
+        if len(calls) == 1:
+            raise MemoryError("simulated")
+        return real(nbytes)
+
+    monkeypatch.setattr(rt.pool, "alloc", flaky)
+    x = API.empty((10,), np.dtype(np.float32), 0)
+    assert len(calls) == 2 and x.storage.nbytes == 40
+
+    def broken(nbytes):
+        raise MemoryError("simulated")
+
+    monkeypatch.setattr(rt.pool, "alloc", broken)
+    with pytest.raises(trueno_gpu.GpuLimitError, match="out of memory"):
+        API.empty((10,), np.dtype(np.float32), 0)

@@ -83,7 +83,19 @@ class Runtime:
                 f"gpu: cannot allocate {nbytes} bytes on {self.name}: a storage binding holds "
                 f"at most {self.max_binding} bytes on this adapter\n"
                 f"  hint: split the tensor, or keep it on the CPU (.to('cpu'))")
-        return self.pool.alloc(nbytes)
+        try:
+            return self.pool.alloc(nbytes)
+        except Exception:  # out of memory: give cached buffers back and try once more
+            self.synchronize()
+            self.forget_buffers()
+            self.pool.empty_cache()
+            try:
+                return self.pool.alloc(nbytes)
+            except Exception as e:
+                raise GpuLimitError(
+                    f"gpu: out of memory on {self.name} allocating {nbytes} bytes "
+                    f"({self.pool.allocated} bytes held by live tensors)\n"
+                    f"  hint: free tensors (del x), or move some to the CPU") from e
 
     def upload(self, storage, data: bytes | memoryview) -> None:
         """Record a copy of host bytes into ``storage`` through a mapped staging buffer."""

@@ -66,7 +66,8 @@ CASES = [
     *[(n, _tb(n), getattr(torch, t), [((3, 4), da), ((4,), db)]) for n, t, da, db in [
         ("add", "add", "real", "real"), ("subtract", "sub", "real", "real"),
         ("multiply", "mul", "real", "real"), ("divide", "div", "real", "nonzero"),
-        ("pow", "pow", "positive", "small"), ("maximum", "maximum", "real", "real"),
+        ("pow", "pow", "positive", "small"), ("remainder", "remainder", "real", "nonzero"),
+        ("maximum", "maximum", "real", "real"),
         ("minimum", "minimum", "real", "real"), ("atan2", "atan2", "real", "real"),
         ("hypot", "hypot", "real", "real"), ("logaddexp", "logaddexp", "real", "real"),
         ("copysign", "copysign", "real", "real")]],

@@ -263,6 +263,14 @@ def _divide(ctx, g):
     return ga, gb
 
 
+@rule("remainder", save=lambda needs: (needs[1], needs[1]))
+def _remainder(ctx, g):
+    # a - b * floor(a / b): 1 for a, -floor(a / b) for b (PyTorch's rule)
+    a, b = ctx.inputs
+    return (g if ctx.needs[0] else None,
+            -g * tn.floor(a / b) if ctx.needs[1] else None)
+
+
 @rule("pow", save="all", save_output=True)
 def _pow(ctx, g):
     a, b = ctx.inputs

@@ -66,6 +66,8 @@ def test_matmul_large_tiles(monkeypatch):
         for (_, av, da), (_, bv, db) in zip(layouts(a)[:2], layouts(b)[1::-1]):
             got = down(KERNELS["matmul"]["float32"](da, db))
             assert_close(got, av.astype(np.float64) @ bv, "float32", rtol=1e-4, atol=1e-4)
+        if "float16" not in DTYPES:
+            continue
         h, hb = a.astype(np.float16), b.astype(np.float16)
         got = down(KERNELS["matmul"]["float16"](up(h), up(hb)))
         want = h.astype(np.float64) @ hb.astype(np.float64)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import (
     _api,
+    _conv,
     _elementwise,
     _extra,
     _fused,
@@ -37,4 +38,5 @@ def kernels_table() -> dict:
     table.update(_extra.make_kernels(ALL_DTYPES))
     table.update(_nan.make_kernels(ALL_DTYPES))
     table.update(_quantile.make_kernels(ALL_DTYPES))
+    table.update(_conv.make_kernels(ALL_DTYPES))
     return table

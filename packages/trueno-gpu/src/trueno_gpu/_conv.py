@@ -1,0 +1,98 @@
+"""conv2d as im2col + the tiled matmul, per group.
+
+An im2col kernel gathers the (n, oh*ow, c*kh*kw) patch matrix of one group straight from the
+strided input (zero padding and dilation in the index math, no padded copy); the group's
+weights are read as a transposed (c*kh*kw, c_out/groups) view; the (n, oh*ow, c_out/groups)
+product is written into its channel slice of the NCHW result with the bias added.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from trueno._strided import StridedArray
+
+from ._api import contiguous
+from ._codegen import LINEAR_ID, WG, check_dtype, header, i32w, new_array
+from ._dtypes import dtype_info
+from ._elementwise import launch, rt_of
+from ._matmul import matmul
+
+__all__ = ["conv2d", "make_kernels"]
+
+
+def _im2col_source(dt):
+    """Metadata: [total, x_off, sn, sc, sh, sw, H, W, OH, OW, C, KH, KW, strh, strw, padh,
+    padw, dilh, dilw, c0]; output cols[n][oh][ow][c][i][j], contiguous."""
+    zero = "f16(0.0)" if dt.storage == "f16" else {"f32": "0.0", "f64": "0.0lf"}.get(
+        dt.storage, "0")
+    src = f"""@group(0) @binding(0) var<storage, read> P: array<u32>;
+@group(0) @binding(1) var<storage, read_write> Y: array<{dt.storage}>;
+@group(0) @binding(2) var<storage, read> X: array<{dt.storage}>;
+@compute @workgroup_size({WG})
+fn main({LINEAR_ID}) {{
+  let t = (wg.y * nwg.x + wg.x) * {WG}u + li;
+  if (t >= P[0]) {{ return; }}
+  var r = t;
+  let j = r % P[12]; r = r / P[12];
+  let i = r % P[11]; r = r / P[11];
+  let c = r % P[10]; r = r / P[10];
+  let ow = r % P[9]; r = r / P[9];
+  let oh = r % P[8]; r = r / P[8];
+  let n = r;
+  let h = i32(oh * P[13] + i * P[17]) - i32(P[15]);
+  let w = i32(ow * P[14] + j * P[18]) - i32(P[16]);
+  var v = {zero};
+  if (h >= 0 && h < i32(P[6]) && w >= 0 && w < i32(P[7])) {{
+    let off = bitcast<i32>(P[1]) + i32(n) * bitcast<i32>(P[2])
+      + i32(P[19] + c) * bitcast<i32>(P[3]) + h * bitcast<i32>(P[4]) + w * bitcast<i32>(P[5]);
+    v = X[off];
+  }}
+  Y[t] = v;
+}}"""
+    return header(src, dt.storage == "f16")
+
+
+def _pair(v):
+    return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
+
+
+def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    """NCHW convolution with OIHW weights (PyTorch's layout and arguments)."""
+    rt = rt_of(x)
+    dt = check_dtype(rt, x.dtype, "conv2d")
+    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
+    n, c_in, H, W = x.shape
+    c_out, cpg, kh, kw = weight.shape
+    oh = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    out = new_array(rt, (n, c_out, max(oh, 0), max(ow, 0)), x.dtype)
+    if out.size == 0:
+        return out
+    K = cpg * kh * kw
+    P_ = oh * ow
+    og = c_out // groups
+    wc = weight if weight.is_contiguous() else contiguous(weight)
+    key = ("im2col", dt.name)
+    kernel = rt.kernel(key, lambda: _im2col_source(dt), (True, False))
+    for g in range(groups):
+        cols = new_array(rt, (n, P_, K), x.dtype)
+        meta = [cols.size, i32w(x.offset)] + [i32w(s) for s in x.strides] + \
+            [H, W, oh, ow, cpg, kh, kw, sh, sw, ph, pw, dh, dw, g * cpg]
+        rt.dispatch(kernel, meta, [cols.storage.buffer, x.storage.buffer],
+                    -(-cols.size // WG))
+        wt = StridedArray(wc.storage, wc.offset + g * og * K, (K, og), (1, K), wc.dtype)
+        res = matmul(cols, wt)  # (n, P, og)
+        dst = out.view(g * og * P_, (n, og, P_), (c_out * P_, P_, 1))
+        src = res.view(0, (n, og, P_), (P_ * og, 1, og))
+        if bias is None:
+            launch("copy", "x0", [src], dst, rt)
+        else:
+            b = bias.view(bias.offset + g * og * bias.strides[0], (og, 1), (bias.strides[0], 0))
+            launch(("conv_bias", dt.name), "x0 + x1", [src, b], dst, rt)
+    return out
+
+
+def make_kernels(all_dtypes) -> dict:
+    floats = [d for d in all_dtypes if dtype_info(d).kind == "f"]
+    return {"conv2d": dict.fromkeys(floats, conv2d)}
+

@@ -197,3 +197,9 @@ def test_unsupported_dtype_error():
     with pytest.raises(GpuDtypeError, match=r"(?s)complex64.*supported dtypes.*astype"):
         up(np.zeros(3, np.complex64))
     assert FLOATS
+
+
+def test_copy_between_dtypes():
+    dst = up(np.zeros((2, 3), np.float32))
+    KERNELS["copy_"]["float32"](dst, up(np.arange(3, dtype=np.int32)))
+    np.testing.assert_array_equal(down(dst), np.tile(np.arange(3, dtype=np.float32), (2, 1)))

@@ -34,8 +34,12 @@ def copy_(dst: StridedArray, src):
     rt = rt_of(dst)
     if _same_buffer(dst, src):
         src = contiguous(src)  # overlapping views: read everything before writing
-    op = src if isinstance(src, StridedArray) else (src, dst.dtype)
-    launch("copy", "x0", [op], dst, rt)
+    if isinstance(src, StridedArray) and src.dtype != dst.dtype:  # core casts; be lenient
+        expr = convert(dtype_info(src.dtype), dtype_info(dst.dtype))
+        launch(("astype", dst.dtype.name), expr, [src], dst, rt)
+    else:
+        op = src if isinstance(src, StridedArray) else (src, dst.dtype)
+        launch("copy", "x0", [op], dst, rt)
     dst.storage.version += 1
     return dst
 

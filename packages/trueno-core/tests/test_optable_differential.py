@@ -348,7 +348,7 @@ def test_where(dtype, layout, backend):
 
 @pytest.mark.parametrize("dtype", ["int8", "uint8", "int64", "float16", "float32", "float64",
                                    "bool"])
-@pytest.mark.parametrize("x1,x2", [(0, 1.5), (2, 3), (True, False), (1.5, -2.5)])
+@pytest.mark.parametrize("x1,x2", [(0, 1.5), (2, 3), (True, False), (1.5, -2.5), (300, -1)])
 def test_where_scalars(dtype, x1, x2, backend):
     """``where`` with Python-scalar branches (NEP 50 with the other branch's dtype)."""
     c = np.array([[True, False, True], [False, False, True]])

@@ -36,6 +36,20 @@ def test_asarray_matches_numpy(obj):
     same(tn.array(obj), np.array(obj))
 
 
+@pytest.mark.parametrize("obj", [[0, 2**63 + 1], [1.5, 2**53 + 1], [300], 300, [np.nan], 2.5,
+                                 [1 + 2j], [True, 2]], ids=repr)
+@pytest.mark.parametrize("dtype", ["int8", "uint64", "int64", "float32"])
+def test_asarray_python_numbers_with_dtype(obj, dtype):
+    """With a dtype, each Python number converts exactly and range-checked, as in NumPy."""
+    try:
+        want = np.asarray(obj, dtype=dtype)
+    except Exception as exc:
+        with pytest.raises(builtin_base(type(exc))):
+            tn.asarray(obj, dtype=dtype)
+        return
+    same(tn.asarray(obj, dtype=dtype), want)
+
+
 @pytest.mark.parametrize("dtype", ["int8", "uint16", "float32", "complex64", "bool"])
 def test_asarray_with_dtype(dtype):
     same(tn.asarray([[0, 1], [2, 3]], dtype=dtype), np.asarray([[0, 1], [2, 3]], dtype=dtype))

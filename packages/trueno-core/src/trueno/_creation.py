@@ -49,7 +49,7 @@ def _place(cls, host: np.ndarray, device, dtype=None):
                   dtype=dtype)
 
 
-def _from_nested(obj, cls):
+def _from_nested(obj, cls, dtype=None):
     """Host array for nested lists that may hold tensors and Python scalars."""
     def host(o):
         if isinstance(o, Tensor):
@@ -57,7 +57,7 @@ def _from_nested(obj, cls):
         if isinstance(o, (list, tuple)):
             return [host(i) for i in o]
         return o
-    return np.asarray(host(obj))
+    return np.asarray(host(obj), dtype=dtype)
 
 
 def _default_dtype_of(obj, arr: np.ndarray, cls) -> D.DType | None:
@@ -102,7 +102,11 @@ def asarray(obj, dtype=None, *, device=None, copy=None, cls=None):
     if isinstance(obj, np.ndarray):
         arr = obj
     elif isinstance(obj, (list, tuple)):
-        arr = _from_nested(obj, cls)
+        # with a dtype, NumPy converts each Python number exactly (2**63 + 1 as uint64) and
+        # checks its range (300 as int8 raises OverflowError)
+        arr = _from_nested(obj, cls, None if dt is None else dt.numpy)
+    elif obj.__class__ in (bool, int, float, complex) and dt is not None:
+        arr = np.asarray(obj, dtype=dt.numpy)
     elif hasattr(obj, "__dlpack__") and not isinstance(obj, (bytes, bytearray, memoryview)):
         try:
             arr = np.from_dlpack(obj)

@@ -99,7 +99,8 @@ def where(condition, x1=None, x2=None, /):
     dt = _pair_dtype(cls, x1, x2)
     device = (ts[0] if ts else cond)._device
     full = [t if isinstance(t, Tensor) else
-            asarray(t, dtype=dt, device=device, cls=cls) for t in (x1, x2)]
+            asarray(asarray(t), dtype=dt, device=device, cls=cls)  # wraps as np.where does
+            for t in (x1, x2)]
     for t in full:
         if t._device is not cond._device:
             X.check_device("where", cond, t)

@@ -79,3 +79,24 @@ def test_median_quantile(dtype):
                 assert_close(got, want, dtype, rtol=r, atol=r)
     got = down(KERNELS["quantile"][dtype](up(x), 40.0, None, percent=True))
     assert_close(got, np.percentile(x.astype(np.float64), 40.0), dtype, rtol=r, atol=r)
+
+
+@pytest.mark.parametrize("dtype", [d for d in DTYPES if d != "bool"])
+def test_nanmedian_nanquantile(dtype):
+    x = (RNG.permutation(42) % 9).reshape(6, 7).astype(np.float32).astype(np_dtype(dtype))
+    if np_dtype(dtype).kind == "f":
+        x[2, 3] = x[4, 0] = x[4, 5] = np.nan
+        x[5] = np.nan  # an all-NaN row gives NaN
+    r = {"float16": 3e-3, "bfloat16": 3e-2}.get(dtype, 1e-6)
+    for _, xv, dx in layouts(x):
+        x64 = xv.astype(np.float64)
+        for axis in (None, 1, (0, 1)):
+            for keep in (False, True):
+                got = down(KERNELS["nanmedian"][dtype](dx, axis, keep))
+                assert_close(got, np.nanmedian(x64, axis=axis, keepdims=keep), dtype,
+                             rtol=r, atol=r)
+        for method in ("linear", "lower", "higher", "midpoint", "nearest"):
+            for q in (0.3, [0.0, 0.5, 1.0]):
+                got = down(KERNELS["nanquantile"][dtype](dx, q, 1, method))
+                want = np.nanquantile(x64, q, axis=1, method=method)
+                assert_close(got, want, dtype, rtol=r, atol=r)

@@ -120,7 +120,72 @@ def quantile(x, q, axis=None, method="linear", keepdims=False, weights=None, per
     return _stat(x, axis, keepdims, q / 100.0 if percent else q, method)
 
 
+def _nanstat(x, axis, keepdims, q, method):
+    """Like ``_stat``, ignoring NaN: each row's order statistics come from its own count of
+    non-NaN values (they sort first), gathered with per-row index arrays."""
+    from ._indexing import take_along_axis
+    from ._nan import _count
+    from ._reduce import _ew
+
+    dt = dtype_info(x.dtype)
+    if dt.kind != "f":
+        return _stat(x, axis, keepdims, q, method)
+    if method not in _METHODS:
+        return _stat(x, axis, keepdims, q, method)  # raises the method error
+    rt = rt_of(x)
+    s, kshape, R, axes = _rows(x, axis)
+    ft = np.float64 if dt.compute == "f64" else np.float32
+    f = "f64" if ft == np.float64 else "f32"
+    nan = "tn_nan64()" if f == "f64" else "tn_nan()"
+    qs = np.atleast_1d(np.asarray(q, dtype=np.float64))
+    out_shape = np.shape(q) + (tuple(1 if d in axes else n for d, n in enumerate(x.shape))
+                               if keepdims else kshape)
+    from ._codegen import new_array
+
+    out = new_array(rt, out_shape, x.dtype)
+    if out.size == 0:
+        return out
+    if R == 0:
+        return launch("copy", "x0", [(np.nan, x.dtype)], out, rt)
+    c = _count(s, (s.ndim - 1,), True, ft)  # (kept..., 1)
+    per = math.prod(kshape)
+    top = "max(x0 - 1.0, 0.0)"
+    for j, qq in enumerate(qs):
+        v = "(x1 * (x0 - 1.0))"
+        lo = {"higher": f"ceil({v})", "nearest": f"round({v})"}.get(method, f"floor({v})")
+        hi = lo if method in ("lower", "higher", "nearest") else f"floor({v}) + 1.0"
+        frac = {"linear": f"{v} - floor({v})",
+                "midpoint": f"select(0.5, 0.0, {v} == floor({v}))"}.get(method, "0.0")
+        qop = (float(qq), ft)
+        ilo = _ew(f"i32(clamp({lo}, 0.0, {top}))", [c, qop], np.int32, ("nq_lo", method, f))
+        ihi = _ew(f"i32(clamp({hi}, 0.0, {top}))", [c, qop], np.int32, ("nq_hi", method, f))
+        fr = _ew(f"{f}({frac})", [c, qop], ft, ("nq_frac", method, f))
+        a = take_along_axis(s, ilo, -1)
+        b = take_along_axis(s, ihi, -1)
+        part = out.view(j * per, kshape, _cstrides(kshape))
+        expr = (f"select(select(x0 + (x1 - x0) * x2, x1 - (x1 - x0) * (1.0 - x2), x2 >= 0.5), "
+                f"{nan}, x3 == 0.0)")
+        flat = [t.view(t.offset, kshape, t.strides[:-1]) for t in (a, b, fr, c)]
+        launch(("nanquantile", dt.name), expr, flat, part, rt)
+    return out
+
+
+def nanmedian(x, axis=None, keepdims=False):
+    return _nanstat(x, axis, keepdims, 0.5, "linear")
+
+
+def nanquantile(x, q, axis=None, method="linear", keepdims=False, weights=None,
+                percent=False):
+    if weights is not None:
+        raise GpuDtypeError("gpu: weighted quantiles have no GPU kernel\n"
+                            "  hint: x.to_device('cpu')")
+    q = np.asarray(q, dtype=np.float64)
+    return _nanstat(x, axis, keepdims, q / 100.0 if percent else q, method)
+
+
 def make_kernels(all_dtypes) -> dict:
     real = [d for d in all_dtypes if dtype_info(d).kind != "b"]
-    return {"median": dict.fromkeys(real, median), "quantile": dict.fromkeys(real, quantile)}
+    return {"median": dict.fromkeys(real, median), "quantile": dict.fromkeys(real, quantile),
+            "nanmedian": dict.fromkeys(real, nanmedian),
+            "nanquantile": dict.fromkeys(real, nanquantile)}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from ag_setup import grad_mode_restored  # noqa: F401  (autouse fixture)
 
 import trueno as tn
 from trueno import _dispatch as X

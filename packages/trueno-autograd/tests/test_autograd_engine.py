@@ -9,6 +9,7 @@ import weakref
 
 import numpy as np
 import pytest
+from ag_setup import grad_mode_restored  # noqa: F401  (autouse fixture)
 
 import trueno as tn
 from trueno_autograd import Function, checkpoint, detect_anomaly, grad, set_detect_anomaly

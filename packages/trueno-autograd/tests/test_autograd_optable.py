@@ -8,6 +8,7 @@ list. An op that truly has no gradient gets ``differentiable=False`` on its row.
 from __future__ import annotations
 
 import pytest
+from ag_setup import grad_mode_restored  # noqa: F401  (autouse fixture)
 from ag_samples import TOLERANCES, cases_for
 
 import trueno as tn

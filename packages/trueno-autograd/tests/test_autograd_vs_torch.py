@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from ag_setup import grad_mode_restored  # noqa: F401  (autouse fixture)
 from ag_samples import draw
 
 import trueno as tn

@@ -1,5 +1,9 @@
-"""Make sure the autograd engine is registered (through the entry point when the package is
-installed; directly when only PYTHONPATH points at the sources)."""
+"""Test setup shared by the autograd tests (imported by each module; no conftest.py, so that
+collecting every package's tests in one run cannot mix up conftest modules).
+
+Makes sure the autograd engine is registered: through the entry point when the package is
+installed, directly when only PYTHONPATH points at the sources.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,8 @@ _ensure_engine()
 
 
 @pytest.fixture(autouse=True)
-def _grad_mode_restored():
+def grad_mode_restored():
+    """Every test leaves grad mode and anomaly mode as it found them."""
     prev_grad, prev_anomaly = X.STATE.grad_enabled, X.STATE.anomaly
     yield
     X.STATE.grad_enabled, X.STATE.anomaly = prev_grad, prev_anomaly

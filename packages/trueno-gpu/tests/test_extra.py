@@ -111,3 +111,19 @@ def test_searchsorted(dtype):
     np.testing.assert_array_equal(got, np.searchsorted(shuffled.astype(np.float64) if
                                                        dtype == "bfloat16" else shuffled,
                                                        v64, "left", sorter=sorter))
+
+
+@pytest.mark.parametrize("dtype", NUMERIC)
+def test_isin_pad(dtype):
+    x = sample(dtype, (3, 5))
+    t = sample(dtype, (4,))
+    for invert in (False, True):
+        got = down(KERNELS["isin"][dtype](up(x), up(t), invert))
+        np.testing.assert_array_equal(got, np.isin(x, t, invert=invert))
+    got = down(KERNELS["isin"][dtype](up(x), up(t[:0])))
+    np.testing.assert_array_equal(got, np.zeros(x.shape, bool))
+    for _, xv, dx in layouts(x):
+        for pw, kw in [(1, {}), (((0, 2), (1, 0)), {"constant_values": 3}),
+                       (((1, 1), (2, 0)), {"constant_values": ((1, 2), (3, 4))})]:
+            got = down(KERNELS["pad"][dtype](dx, np.asarray(pw), "constant", **kw))
+            assert_close(got, np.pad(xv, pw, mode="constant", **kw), dtype)

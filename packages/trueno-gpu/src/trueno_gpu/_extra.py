@@ -242,6 +242,65 @@ def searchsorted(a, v, side="left", sorter=None):
     return out
 
 
+def isin(element, test_elements, invert=False, assume_unique=False, kind=None):
+    """``np.isin``: sort the test values on the GPU, binary-search every element, compare the
+    value found (NaN is never found: NaN != NaN, as in NumPy)."""
+    from ._indexing import take
+
+    t = test_elements
+    if t.dtype != element.dtype:
+        t = astype(t, element.dtype)
+    t = t if t.is_contiguous() else contiguous(t)
+    flat = t.view(t.offset, (t.size,), (1,))
+    rt = rt_of(element)
+    if t.size == 0:
+        from ._api import full
+
+        return full(rt, element.shape, bool(invert), np.bool_)
+    s = sort_values(flat)
+    idx = searchsorted(s, element, "left")
+    found = take(s, idx, 0, mode="clip")
+    op = "!=" if invert else "=="
+    return _ew(f"select(0u, 1u, x0 {op} x1)", [found, element], np.bool_, ("isin", invert))
+
+
+def sort_values(x):
+    from ._sort import sort
+
+    return sort(x, -1)
+
+
+def pad(x, pad_width, mode="constant", **kw):
+    """``np.pad`` in "constant" mode: a filled array with ``x`` copied into its interior."""
+    if mode != "constant":
+        from ._errors import GpuDtypeError
+
+        raise GpuDtypeError(f"gpu: pad(mode={mode!r}) has no GPU kernel; the GPU has "
+                            f"mode='constant'\n  hint: x.to_device('cpu')")
+    rt = rt_of(x)
+    pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+    value = kw.get("constant_values", 0)
+    cv = np.broadcast_to(np.asarray(value), (x.ndim, 2))
+    shape = tuple(int(n + a + b) for n, (a, b) in zip(x.shape, pw))
+    from ._api import full
+
+    out = full(rt, shape, cv.flat[0], x.dtype)
+    if not np.all(cv == cv.flat[0]):  # per-axis before/after values: fill the margins
+        for d in range(x.ndim):
+            for side, width in enumerate(pw[d]):
+                if width == 0:
+                    continue
+                sub = list(shape)
+                sub[d] = int(width)
+                start = 0 if side == 0 else shape[d] - int(width)
+                part = out.view(start * out.strides[d], sub, out.strides)
+                launch("copy", "x0", [(cv[d][side], x.dtype)], part, rt)
+    if x.size:
+        off = sum(int(a) * s for (a, _), s in zip(pw, out.strides))
+        launch("copy", "x0", [x], out.view(off, x.shape, out.strides), rt)
+    return out
+
+
 def make_kernels(all_dtypes) -> dict:
     numeric = [d for d in all_dtypes if dtype_info(d).kind != "b"]
     real_ = numeric
@@ -257,4 +316,6 @@ def make_kernels(all_dtypes) -> dict:
         "concat": dict.fromkeys(all_dtypes, concat),
         "topk": dict.fromkeys(real_, topk),
         "searchsorted": dict.fromkeys(real_, searchsorted),
+        "isin": dict.fromkeys(real_, isin),
+        "pad": dict.fromkeys(all_dtypes, pad),
     }

@@ -60,3 +60,14 @@ def test_gpu_gradients_match_cpu(name):
     for g_gpu, g_cpu in zip(run("gpu"), run("cpu")):
         assert str(g_gpu.device) == "gpu:0"
         np.testing.assert_allclose(g_gpu.cpu()._host(), g_cpu._host(), rtol=1e-5, atol=1e-6)
+
+
+def test_transfers_are_differentiable():
+    _gpu_or_skip()
+    x = tn.asarray(np.array([0.5, -1.0, 2.0], np.float32)).requires_grad_()
+    y = tn.tanh(x.to_device("gpu") * 2.0).to_device("cpu")
+    assert type(y.grad_fn).__name__ == "ToCopyBackward0"
+    y.sum().backward()
+    assert str(x.grad.device) == "cpu"
+    np.testing.assert_allclose(x.grad._host(), 2.0 * (1 - np.tanh(2.0 * x.detach()._host()) ** 2),
+                               rtol=1e-5)

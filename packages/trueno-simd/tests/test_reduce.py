@@ -116,6 +116,16 @@ def test_sum_dtype_argument(k):
     check(k.mean(x, None, True, np.float64), np.mean(x, keepdims=True, dtype="float64"), "float64")
 
 
+def test_sum_dtype_outside_backend(k):
+    x = rand((3, 4), "float64")
+    for op in ("sum", "mean"):
+        for keepdims in (False, True):
+            got = getattr(k, op)(x, (1,), keepdims, "complex128")
+            want = getattr(np, op)(x, axis=1, keepdims=keepdims, dtype="complex128")
+            assert got.dtype == want.dtype and got.shape == want.shape
+            np.testing.assert_allclose(got, want)
+
+
 def test_empty_and_0d(k):
     z = np.zeros((0, 3), np.float32)
     check(k.sum(z, (0,)), np.sum(z, axis=0), "float32")

@@ -229,6 +229,21 @@ py::array sum_or_mean(py::array x, py::handle axis, bool keepdims, py::object dt
     const char* op = mean ? "mean" : "sum";
     if (!dtype.is_none()) {
         py::dtype want = py::dtype::from_args(dtype);
+        const DType wd = dtype_code(want);
+        if (!(is_float(wd) || is_int(wd) || wd == B1)) {
+            // e.g. dtype=complex128: outside this backend's dtypes; NumPy computes it
+            py::object axes = axis.is_none() || py::isinstance<py::int_>(axis)
+                                  ? py::reinterpret_borrow<py::object>(axis)
+                                  : py::object(py::tuple(py::reinterpret_borrow<py::object>(axis)));
+            py::object r = py::module_::import("numpy").attr(op)(x, axes, want);
+            if (keepdims) {
+                r = py::module_::import("numpy").attr(op)(x, axes, want, py::none(), true);
+            }
+            if (out.is_none()) return py::array::ensure(r);
+            py::array o = make_out(out, shape_of(py::array::ensure(r)), want, op);
+            o.attr("__setitem__")(py::ellipsis(), r);
+            return o;
+        }
         if (!want.equal(x.dtype())) x = x.attr("astype")(want);
     }
     if (mean && !is_float(dtype_code(x.dtype()))) {

@@ -20,7 +20,7 @@ void parallel_range(idx total, idx threshold, const std::function<void(idx, idx)
 // Element thresholds above which work is split across threads, measured on 2 pinned cores
 // (README.md, "Threads"): waking the pool costs ~10-15 us, and memory-bound ops only gain
 // once the data no longer fits in cache.
-constexpr idx kGrainCheap = idx(1) << 20;       // add, multiply, compare, where
+constexpr idx kGrainCheap = idx(1) << 17;       // add, multiply, compare, where
 constexpr idx kGrainMath = idx(1) << 17;        // exp, log, tanh, sigmoid, softmax
 constexpr idx kGrainScalarMath = idx(1) << 12;  // sin, cos, erf, pow through libm
 constexpr idx kGrainReduce = idx(1) << 19;      // sum, max, var, ...

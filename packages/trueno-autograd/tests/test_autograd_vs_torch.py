@@ -310,3 +310,35 @@ def test_torch_face_matches_torch():
     assert type(x.grad) is type(x)
     np.testing.assert_allclose(x.grad.detach().numpy(), y.grad.numpy(), rtol=1e-5, atol=1e-6)
     _ = math
+
+
+@pytest.mark.parametrize("which", ["jacobian", "hessian", "vjp", "jvp", "hvp"])
+def test_functional_matches_torch(which):
+    fn_tn, fn_th = tn.autograd.functional, torch.autograd.functional
+    rng = np.random.default_rng(6)
+    a, x0, v0 = rng.standard_normal((3, 3)), rng.standard_normal(3), rng.standard_normal(3)
+    at = torch.tensor(a)
+    ta = tn.asarray(a)
+
+    def scalar_tn(x):
+        return (tn.tanh(ta @ x) ** 2.0).sum() + (x ** 3.0).sum()
+
+    def scalar_th(x):
+        return (torch.tanh(at @ x) ** 2).sum() + (x ** 3).sum()
+
+    def vector_tn(x):
+        return tn.sin(ta @ x) * x
+
+    def vector_th(x):
+        return torch.sin(at @ x) * x
+    x, v, xt, vt = tn.asarray(x0), tn.asarray(v0), torch.tensor(x0), torch.tensor(v0)
+    if which == "jacobian":
+        got, want = fn_tn.jacobian(vector_tn, x), fn_th.jacobian(vector_th, xt)
+    elif which == "hessian":
+        got, want = fn_tn.hessian(scalar_tn, x), fn_th.hessian(scalar_th, xt)
+    elif which == "hvp":
+        got, want = fn_tn.hvp(scalar_tn, x, v)[1], fn_th.hvp(scalar_th, xt, vt)[1]
+    else:
+        f = getattr(fn_tn, which)
+        got, want = f(vector_tn, x, v)[1], getattr(fn_th, which)(vector_th, xt, vt)[1]
+    np.testing.assert_allclose(got._host(), want.numpy(), rtol=1e-10, atol=1e-12)

@@ -11,7 +11,8 @@ RNG = np.random.default_rng(1)
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy on empty slices
 CASES = [((), ()), ((0,), (0,)), ((7,), (0,)), ((5, 6), (0,)), ((5, 6), (1,)),
          ((5, 6), (0, 1)), ((3, 4, 5), (0, 2)), ((2, 3, 17), (1,)), ((100_003,), (0,)),
-         ((3, 20001), (1,)), ((20001, 3), (0,)), ((4, 0, 3), (1,))]
+         ((3, 20001), (1,)), ((20001, 3), (0,)), ((4, 0, 3), (1,)),
+         ((600, 70), (0,)), ((40, 3000), (0,)), ((7, 5, 40), (0, 1))]
 
 
 def sample(dtype, shape):
@@ -79,7 +80,7 @@ def test_reduce(op, dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_argmax_argmin(dtype):
     results = []
-    for shape, axis in [((7,), None), ((5, 6), 0), ((5, 6), 1), ((3, 4, 5), 2),
+    for shape, axis in [((7,), None), ((5, 6), 0), ((5, 6), 1), ((3, 4, 5), 2), ((300, 50), 0),
                         ((100_003,), 0), ((100_003,), None), ((3, 20001), 1), ((4, 3), None)]:
         x = sample(dtype, shape)
         if np_dtype(dtype).kind == "f" and x.size > 10:

@@ -4,7 +4,9 @@ The input is split into kept axes (one output element each) and reduced axes, bo
 on the host. A workgroup of 256 threads reduces one output element (or one chunk of it: large
 reductions to few outputs use G chunks and a second pass over the (n_out, G) partials), with a
 tree in workgroup memory (sums use ``subgroupAdd`` first where the adapter has subgroups).
-Short reductions (R <= 16) use one thread per output element.
+Short reductions (R <= 16), and reductions over a strided axis that keep the contiguous one
+(column sums), use one thread per output element (and chunk of rows), so neighbouring
+threads read neighbouring addresses.
 var/std/logsumexp are compositions of these kernels and elementwise ones (no host trip).
 
 Note: differs from NumPy: sums of integers and argmax/argmin indices are 32-bit (WGSL has no
@@ -137,9 +139,13 @@ def _source(op, in_dt, acc, out_dt, nk, nr, serial, final, arg_input, sg=False):
     body = [f"@compute @workgroup_size({WG})",
             f"fn main({LINEAR_ID}{_SG_ARGS if sg else ''}) {{"]
     if serial:
-        body += [f"  let L = (wg.y * nwg.x + wg.x) * {WG}u + li;",
-                 "  if (L >= P[0]) { return; }", "  let o = L;",
-                 "  let r0 = 0u;", "  let r1 = P[2];", "  let step = 1u;", "  let first = 0u;"]
+        # one thread per (output, chunk), outputs fastest: neighbouring threads read
+        # neighbouring addresses when the kept axis is the contiguous one
+        body += [f"  let tid = (wg.y * nwg.x + wg.x) * {WG}u + li;",
+                 "  if (tid >= P[0] * P[1]) { return; }",
+                 "  let o = tid % P[0];", "  let g = tid / P[0];", "  let L = o * P[1] + g;",
+                 "  let r0 = g * P[3];", "  let r1 = min(r0 + P[3], P[2]);",
+                 "  let step = 1u;", "  let first = 0u;"]
     else:
         body += ["  let L = wg.y * nwg.x + wg.x;",
                  "  if (L >= P[0] * P[1]) { return; }",
@@ -199,7 +205,12 @@ def _pass(rt, op, x_buf, x_off, in_dt, acc, out, out_dt, kc, ks, rc, rs, n_out, 
     arg = op in ("argmax", "argmin")
     serial = R <= 16
     G = 1
-    if not serial and n_out < 64 and R > 4096:
+    if not serial and n_out >= 32 and ks and ks[-1] == 1 and rs[-1] != 1:
+        # column reductions (e.g. axis 0 of a row-major matrix): a workgroup per output
+        # would read with a stride; threads per (output, chunk of rows) read coalesced.
+        serial = True
+        G = max(1, min(math.ceil(65536 / n_out), math.ceil(R / 16), 512))
+    elif not serial and n_out < 64 and R > 4096:
         G = min(math.ceil(R / 2048), 512)
     chunk = math.ceil(R / G)
     final_here = final and G == 1 and not arg
@@ -210,7 +221,7 @@ def _pass(rt, op, x_buf, x_off, in_dt, acc, out, out_dt, kc, ks, rc, rs, n_out, 
            xi_buf is not None, sg)
     src = lambda: _source(op, in_dt, acc, out_dt, len(kc), len(rc), serial,  # noqa: E731
                           final_here, xi_buf is not None, sg)
-    groups = -(-n_out // WG) if serial else n_out * G
+    groups = -(-(n_out * G) // WG) if serial else n_out * G
     width = 8 if acc in WIDE else 4
     if arg:
         pv = rt.alloc(n_out * G * width)

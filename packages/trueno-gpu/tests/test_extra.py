@@ -127,3 +127,36 @@ def test_isin_pad(dtype):
                        (((1, 1), (2, 0)), {"constant_values": ((1, 2), (3, 4))})]:
             got = down(KERNELS["pad"][dtype](dx, np.asarray(pw), "constant", **kw))
             assert_close(got, np.pad(xv, pw, mode="constant", **kw), dtype)
+
+
+@pytest.mark.parametrize("dtype", NUMERIC)
+def test_average_interp(dtype):
+    dt = np_dtype(dtype)
+    x = sample(dtype, (4, 6))
+    w = sample(dtype, (4, 6)).astype(np.float32) + 1
+    w1 = np.arange(1, 7, dtype=np.float32)
+    r = {"float16": 3e-3, "bfloat16": 3e-2}.get(dtype, 1e-5)
+    x64 = x.astype(np.float64)
+    for axis in (None, 1, (0, 1)):
+        avg, scl = KERNELS["average"][dtype](up(x), axis, False)
+        wa, ws = np.average(x64, axis=axis, returned=True)
+        assert_close(down(avg), wa, dtype, rtol=r, atol=r)
+        assert_close(down(scl), ws, dtype, rtol=r, atol=r)
+        avg, scl = KERNELS["average"][dtype](up(x), axis, True, up(w))
+        wa, ws = np.average(x64, axis=axis, weights=w, returned=True, keepdims=True)
+        assert_close(down(avg), wa, dtype, rtol=r * 10, atol=r * 10)
+        assert_close(down(scl), ws, dtype, rtol=r, atol=r)
+    avg, scl = KERNELS["average"][dtype](up(x), 1, False, up(w1))
+    wa, ws = np.average(x64, axis=1, weights=w1, returned=True)
+    assert_close(down(avg), wa, dtype, rtol=r * 10, atol=r * 10)
+    if dt.kind != "f" and dtype != "bfloat16":
+        return
+    xp = np.sort(RNG.uniform(-2, 2, 9)).astype(np.float32).astype(dt)
+    fp = RNG.uniform(-2, 2, 9).astype(np.float32).astype(dt)
+    xs = np.concatenate([RNG.uniform(-3, 3, 20), [np.nan], xp[:2].astype(np.float64)])
+    xs = xs.astype(np.float32).astype(dt)
+    for left, right in ((None, None), (-10.0, 10.0)):
+        got = down(KERNELS["interp"][dtype](up(xs), up(xp), up(fp), left, right))
+        want = np.interp(xs.astype(np.float64), xp.astype(np.float64), fp.astype(np.float64),
+                         left=left, right=right)
+        assert_close(got, want, dtype, rtol=r * 10, atol=r * 10)

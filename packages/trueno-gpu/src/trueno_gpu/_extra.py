@@ -1,6 +1,6 @@
 """Kernels of core's surface ops built from the GPU's own templates (no host trips):
 addcmul, real, imag, nextafter, isclose, around, count_nonzero, vector_norm, concat, topk,
-searchsorted.
+searchsorted, isin, pad, average, interp.
 """
 
 from __future__ import annotations
@@ -301,6 +301,72 @@ def pad(x, pad_width, mode="constant", **kw):
     return out
 
 
+def _float_of(rt, dtype):
+    if dtype_info(dtype).kind == "f":
+        return np.dtype(dtype)
+    return np.dtype(np.float64 if "shader-f64" in rt.features else np.float32)
+
+
+def average(x, axis=None, keepdims=False, weights=None):
+    """``np.average(..., returned=True)``: the (weighted) mean and the sum of the weights."""
+    from ._api import full
+
+    rt = rt_of(x)
+    axes = tuple(range(x.ndim)) if axis is None else \
+        tuple(a % x.ndim for a in ((axis,) if np.isscalar(axis) else axis))
+    ft = _float_of(rt, x.dtype)
+    if weights is None:
+        avg = reduce("mean", x, axes, keepdims, ft)
+        n = math.prod(x.shape[a] for a in axes)
+        return avg, full(rt, avg.shape, n, ft)
+    w = weights
+    if w.shape != x.shape:  # 1-D weights along the one axis
+        ax = axes[0]
+        shape = tuple(n if d == ax else 1 for d, n in enumerate(x.shape))
+        strides = tuple(w.strides[0] if d == ax else 0 for d in range(x.ndim))
+        w = w.view(w.offset, shape, strides)
+    ft = np.result_type(ft, _float_of(rt, w.dtype))
+    xw = _ew("x0 * x1", [_cast(x, ft), _cast(w, ft)], ft, "wmul")
+    num = reduce("sum", xw, axes, keepdims, ft)
+    wb = w if w.shape == x.shape else \
+        w.view(w.offset, x.shape, tuple(s if n != 1 else 0 for n, s in zip(w.shape, w.strides)))
+    den = reduce("sum", _cast(wb, ft), axes, keepdims, ft)
+    return _ew("x0 / x1", [num, den], ft, "wdiv"), den
+
+
+def _cast(x, dtype):
+    return x if x.dtype == dtype else astype(x, dtype)
+
+
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """``np.interp`` for increasing ``xp`` (period=None): binary search, gathers, lerp."""
+    from ._indexing import take
+
+    if period is not None:
+        from ._errors import GpuDtypeError
+
+        raise GpuDtypeError("gpu: interp(period=...) has no GPU kernel\n"
+                            "  hint: x.to_device('cpu')")
+    rt = rt_of(x)
+    ft = np.result_type(_float_of(rt, x.dtype), _float_of(rt, fp.dtype))
+    x, xp, fp = _cast(x, ft), _cast(xp, ft), _cast(fp, ft)
+    n = xp.shape[0]
+    j = searchsorted(xp, x, "right")
+    i = _ew("x0 - x1", [j, (1, j.dtype)], j.dtype, "dec")
+    xi, xj = take(xp, i, 0, mode="clip"), take(xp, j, 0, mode="clip")
+    fi, fj = take(fp, i, 0, mode="clip"), take(fp, j, 0, mode="clip")
+    first = xp.view(xp.offset, x.shape, (0,) * x.ndim)
+    last = xp.view(xp.offset + (n - 1) * xp.strides[0], x.shape, (0,) * x.ndim)
+    lv = fp.view(fp.offset, x.shape, (0,) * x.ndim) if left is None else (left, ft)
+    rv = fp.view(fp.offset + (n - 1) * fp.strides[0], x.shape, (0,) * x.ndim) \
+        if right is None else (right, ft)
+    lerp = "select(x3 + (x0 - x1) * (x4 - x3) / (x2 - x1), x3, x2 == x1)"
+    isnan = "tn_isnan64" if dtype_info(ft).compute == "f64" else "tn_isnan"
+    expr = f"select(select(select({lerp}, x8, x0 > x6), x7, x0 < x5), x0, {isnan}(x0))"
+    ops = [x, xi, xj, fi, fj, first, last, lv, rv]
+    return _ew(expr, ops, ft, ("interp", left is None, right is None))
+
+
 def make_kernels(all_dtypes) -> dict:
     numeric = [d for d in all_dtypes if dtype_info(d).kind != "b"]
     real_ = numeric
@@ -317,5 +383,7 @@ def make_kernels(all_dtypes) -> dict:
         "topk": dict.fromkeys(real_, topk),
         "searchsorted": dict.fromkeys(real_, searchsorted),
         "isin": dict.fromkeys(real_, isin),
+        "average": dict.fromkeys(real_, average),
+        "interp": dict.fromkeys(real_, interp),
         "pad": dict.fromkeys(all_dtypes, pad),
     }

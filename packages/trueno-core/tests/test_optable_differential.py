@@ -23,7 +23,7 @@ from trueno import _elementwise as E
 from trueno._optable import OPS, REDUCTIONS
 from trueno._registry import load_plugins
 
-from conftest import (
+from trueno_core_helpers import (
     BINARY_LAYOUTS, DTYPE_NAMES, NP_DTYPES, UNARY_LAYOUTS, assert_close, builtin_base,
     dtype_name, make_inputs, sample,
 )

@@ -17,7 +17,7 @@ import pytest
 import trueno as tn
 from trueno import _dtypes as D
 
-from conftest import DTYPE_NAMES, NP_DTYPES
+from trueno_core_helpers import DTYPE_NAMES, NP_DTYPES
 
 TN = {n: D.BY_NAME[n] for n in DTYPE_NAMES}
 BF16 = np.dtype(ml_dtypes.bfloat16)

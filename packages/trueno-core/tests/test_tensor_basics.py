@@ -12,7 +12,7 @@ import pytest
 
 import trueno as tn
 
-from conftest import NP_DTYPES, assert_close, builtin_base
+from trueno_core_helpers import NP_DTYPES, assert_close, builtin_base
 
 BF16 = np.dtype(ml_dtypes.bfloat16)
 

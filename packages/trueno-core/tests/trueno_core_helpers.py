@@ -1,0 +1,178 @@
+"""Shared helpers for trueno-core's tests (re-exported by ``conftest.py``).
+
+Import them from this module (``from trueno_core_helpers import assert_close``), not from
+``conftest``: when one pytest run collects several packages' tests, every package's
+``conftest.py`` is a module named ``conftest`` and the first one loaded wins.
+
+- ``assert_close(result, expected, dtype)``: values (per-dtype tolerance, NaN positions),
+  dtype and shape of a trueno result against NumPy's.
+- ``sample(dtype, shape, domain, rng)``: NumPy input data for an op row's ``domain``.
+- ``LAYOUTS`` / ``make_inputs``: the layouts every op runs on (contiguous, 0-d, empty,
+  broadcast pairs, transposed, negative stride, sliced with a step). Trueno inputs are made as
+  VIEWS of trueno arrays, so core's view code runs, not just NumPy's.
+- ``CPU_BACKENDS``: the installed CPU backends (``conftest.backend`` runs a test on each).
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import ml_dtypes
+import numpy as np
+
+import trueno as tn
+
+# --- dtypes ----------------------------------------------------------------------------------
+
+DTYPE_NAMES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+               "float16", "bfloat16", "float32", "float64", "complex64", "complex128"]
+NP_DTYPES = {n: (np.dtype(ml_dtypes.bfloat16) if n == "bfloat16" else np.dtype(n))
+             for n in DTYPE_NAMES}
+LOW_PRECISION = ("float16", "bfloat16")
+
+# (rtol, atol) per dtype; ints and bools are exact.
+TOLERANCES = {
+    "float16": (2e-3, 2e-3),
+    "bfloat16": (1.6e-2, 1.6e-2),
+    "float32": (1e-5, 1e-6),
+    "complex64": (1e-5, 1e-6),
+    "float64": (1e-12, 1e-14),
+    "complex128": (1e-12, 1e-14),
+}
+
+
+def dtype_name(dt) -> str:
+    """Name of a trueno DType, NumPy dtype or scalar type."""
+    if isinstance(dt, tn.DType):
+        return dt.name
+    d = np.dtype(dt)
+    return "bfloat16" if d == np.dtype(ml_dtypes.bfloat16) else d.name
+
+
+def tolerance(dtype) -> tuple[float, float]:
+    return TOLERANCES.get(dtype_name(dtype), (0.0, 0.0))
+
+
+def _values(x) -> np.ndarray:
+    """Host values of a trueno result or a NumPy expectation, widened for comparison."""
+    a = x.numpy() if isinstance(x, tn.Tensor) else np.asarray(x)
+    if dtype_name(a.dtype) in LOW_PRECISION:
+        a = a.astype(np.float64)
+    return a
+
+
+def assert_close(result, expected, dtype=None, *, rtol=None, atol=None, check_dtype=True,
+                 msg=""):
+    """``result`` (a trueno array) equals ``expected`` (NumPy) in dtype, shape and values.
+
+    Tolerances come from ``dtype`` (default: the expected dtype): loose for float16/bfloat16,
+    ~1e-5 relative for float32, ~1e-12 for float64, exact for ints and bools. NaNs must sit in
+    the same places; infinities must match in place and sign.
+    """
+    assert isinstance(result, tn.Tensor), f"{msg}: expected a trueno array, got {type(result)}"
+    exp = np.asarray(expected)
+    if check_dtype:
+        assert dtype_name(result.dtype) == dtype_name(exp.dtype), \
+            f"{msg}: dtype {dtype_name(result.dtype)} != NumPy's {dtype_name(exp.dtype)}"
+    assert tuple(result.shape) == exp.shape, \
+        f"{msg}: shape {tuple(result.shape)} != NumPy's {exp.shape}"
+    got = _values(result)
+    want = _values(exp)
+    r, a = tolerance(exp.dtype)
+    if dtype is not None:  # low-precision inputs loosen the tolerance of a wider result
+        r, a = max(r, tolerance(dtype)[0]), max(a, tolerance(dtype)[1])
+    r = r if rtol is None else rtol
+    a = a if atol is None else atol
+    if got.dtype.kind in "biu" and want.dtype.kind in "biu" and r == 0 and a == 0:
+        np.testing.assert_array_equal(got, want, err_msg=msg, strict=False)
+        return
+    np.testing.assert_allclose(got, want, rtol=r, atol=a, equal_nan=True, err_msg=msg)
+
+
+# --- inputs ----------------------------------------------------------------------------------
+
+DOMAINS = ("real", "positive", "unit", "ge1", "nonzero", "small")
+
+
+def _real_samples(kind: str, np_dtype, shape, domain: str, rng) -> np.ndarray:
+    if kind == "b":
+        return rng.integers(0, 2, shape).astype(bool)
+    if kind in "iu":
+        lo, hi = {"real": (-10, 11), "positive": (1, 11), "unit": (0, 1), "ge1": (1, 11),
+                  "nonzero": (1, 11), "small": (-2, 3)}[domain]
+        if kind == "u":
+            lo = max(lo, 0)
+        vals = rng.integers(lo, hi, shape)
+        if domain == "nonzero" and kind == "i":
+            vals = vals * rng.choice([-1, 1], shape)
+        return vals.astype(np_dtype)
+    lo, hi = {"real": (-5.0, 5.0), "positive": (0.1, 5.0), "unit": (-0.9, 0.9),
+              "ge1": (1.0, 5.0), "nonzero": (0.5, 5.0), "small": (-2.5, 2.5)}[domain]
+    vals = rng.uniform(lo, hi, shape)
+    if domain == "nonzero":
+        vals = vals * rng.choice([-1.0, 1.0], shape)
+    return vals.astype(np_dtype)
+
+
+def sample(dtype, shape, domain="real", rng=None) -> np.ndarray:
+    """NumPy data of ``dtype`` and ``shape`` drawn from an op row's ``domain``."""
+    rng = rng if rng is not None else np.random.default_rng(0)
+    name = dtype_name(dtype)
+    npd = NP_DTYPES[name]
+    if npd.kind == "c":
+        part = np.float32 if npd == np.complex64 else np.float64
+        re = _real_samples("f", part, shape, domain, rng)
+        im = _real_samples("f", part, shape, "unit" if domain in ("unit", "ge1") else "small",
+                           rng) if domain != "positive" else rng.uniform(-1, 1, shape)
+        return (re + 1j * np.asarray(im, dtype=part)).astype(npd)
+    return _real_samples(npd.kind, npd, shape, domain, rng)
+
+
+# A layout turns base data into the op's operand: NumPy expects ``np_view(base)``, trueno
+# receives ``tn_view(tn.asarray(base))`` -- a view made by trueno's own view code.
+LAYOUTS = {
+    # name: (base shapes per operand, view function applied to both the trueno and NumPy base)
+    "contiguous": (((3, 4), (3, 4)), lambda a: a),
+    "0d": (((), ()), lambda a: a),
+    "empty": (((0, 4), (0, 4)), lambda a: a),
+    "broadcast_col_row": (((3, 1), (1, 4)), lambda a: a),
+    "broadcast_trailing": (((2, 3, 4), (4,)), lambda a: a),
+    "transposed": (((4, 3), (4, 3)), lambda a: a.T),
+    "negative_stride": (((3, 4), (3, 4)), lambda a: a[::-1]),
+    "step_slice": (((3, 8), (3, 8)), lambda a: a[:, ::2]),
+    "scalar_and_array": (((), (3, 4)), lambda a: a),
+}
+UNARY_LAYOUTS = ["contiguous", "0d", "empty", "transposed", "negative_stride", "step_slice",
+                 "expanded"]
+BINARY_LAYOUTS = [n for n in LAYOUTS]
+
+
+def make_inputs(layout: str, dtypes, domains, rng=None):
+    """``(trueno_inputs, numpy_inputs)`` for one layout; trueno inputs are trueno views."""
+    rng = rng if rng is not None else np.random.default_rng(1)
+    if layout == "expanded":  # a zero-stride broadcast_to view of a (1, 4) array
+        base = sample(dtypes[0], (1, 4), domains[0], rng)
+        return [tn.broadcast_to(tn.asarray(base), (3, 4))], [np.broadcast_to(base, (3, 4))]
+    shapes, view = LAYOUTS[layout]
+    tins, nins = [], []
+    for dt, dom, shape in zip(dtypes, domains, shapes):
+        base = sample(dt, shape, dom, rng)
+        t = view(tn.asarray(base.copy()))
+        tins.append(t)
+        nins.append(view(base))
+    return tins, nins
+
+
+# --- numpy's exceptions ----------------------------------------------------------------------
+
+def builtin_base(exc_type: type) -> type:
+    """The first built-in exception class in ``exc_type``'s MRO (UFuncTypeError -> TypeError)."""
+    for k in exc_type.__mro__:
+        if getattr(builtins, k.__name__, None) is k:
+            return k
+    return Exception
+
+
+# --- backends --------------------------------------------------------------------------------
+
+CPU_BACKENDS = [b["name"] for b in tn.backends() if "cpu" in b["devices"]]

@@ -160,3 +160,16 @@ def test_average_interp(dtype):
         want = np.interp(xs.astype(np.float64), xp.astype(np.float64), fp.astype(np.float64),
                          left=left, right=right)
         assert_close(got, want, dtype, rtol=r * 10, atol=r * 10)
+
+
+@pytest.mark.parametrize("dtype", NUMERIC)
+def test_convolve_correlate(dtype):
+    r = {"float16": 1e-2, "bfloat16": 1e-1}.get(dtype, 1e-5)
+    for n, m in ((9, 3), (8, 4), (3, 7), (5, 5), (1, 1)):
+        a, v = sample(dtype, (n,)), sample(dtype, (m,))
+        a64, v64 = a.astype(np.float64), v.astype(np.float64)
+        for mode in ("full", "same", "valid"):
+            got = down(KERNELS["convolve"][dtype](up(a), up(v), mode))
+            assert_close(got, np.convolve(a64, v64, mode), dtype, rtol=r, atol=r)
+            got = down(KERNELS["correlate"][dtype](up(a), up(v), mode))
+            assert_close(got, np.correlate(a64, v64, mode), dtype, rtol=r, atol=r)

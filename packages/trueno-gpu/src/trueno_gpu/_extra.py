@@ -367,6 +367,42 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     return _ew(expr, ops, ft, ("interp", left is None, right is None))
 
 
+def _corr1d(a, v, mode, flip):
+    """Sliding dot products of 1-D ``a`` and ``v`` as a (1, 1, 1, n) conv2d."""
+    from ._conv import conv2d
+
+    rt = rt_of(a)
+    ft = np.result_type(_float_of(rt, a.dtype), _float_of(rt, v.dtype))
+    a, v = _cast(a, ft), _cast(v, ft)
+    n, m = a.shape[0], v.shape[0]
+    if flip:  # convolution: the kernel reversed (a negative-stride view, copied)
+        v = contiguous(v.view(v.offset + (m - 1) * v.strides[0], (m,), (-v.strides[0],)))
+    pad = {"valid": 0, "same": m // 2, "full": m - 1}[mode]
+    x4 = a.view(a.offset, (1, 1, 1, n), (0, 0, 0, a.strides[0]))
+    w4 = v.view(v.offset, (1, 1, 1, m), (0, 0, 0, v.strides[0]))
+    out = conv2d(x4, w4, None, (1, 1), (0, pad))
+    if mode == "same":
+        length = max(n, m)
+        return out.view(out.offset, (length,), (1,))
+    return out.view(out.offset, (out.shape[-1],), (1,))
+
+
+def convolve(a, v, mode="full"):
+    """``np.convolve`` (real inputs); the longer array slides over the shorter one."""
+    if v.shape[0] > a.shape[0]:
+        a, v = v, a
+    return _corr1d(a, v, mode, True)
+
+
+def correlate(a, v, mode="valid"):
+    """``np.correlate`` (real inputs)."""
+    if v.shape[0] > a.shape[0]:  # NumPy swaps and reverses the result
+        out = _corr1d(v, a, mode, False)
+        n = out.shape[0]
+        return contiguous(out.view(out.offset + (n - 1), (n,), (-1,)))
+    return _corr1d(a, v, mode, False)
+
+
 def make_kernels(all_dtypes) -> dict:
     numeric = [d for d in all_dtypes if dtype_info(d).kind != "b"]
     real_ = numeric
@@ -385,5 +421,7 @@ def make_kernels(all_dtypes) -> dict:
         "isin": dict.fromkeys(real_, isin),
         "average": dict.fromkeys(real_, average),
         "interp": dict.fromkeys(real_, interp),
+        "convolve": dict.fromkeys(real_, convolve),
+        "correlate": dict.fromkeys(real_, correlate),
         "pad": dict.fromkeys(all_dtypes, pad),
     }

@@ -173,3 +173,25 @@ def test_convolve_correlate(dtype):
             assert_close(got, np.convolve(a64, v64, mode), dtype, rtol=r, atol=r)
             got = down(KERNELS["correlate"][dtype](up(a), up(v), mode))
             assert_close(got, np.correlate(a64, v64, mode), dtype, rtol=r, atol=r)
+
+
+@pytest.mark.parametrize("dtype", NUMERIC)
+def test_cov_corrcoef(dtype):
+    x = sample(dtype, (3, 10))
+    y = sample(dtype, (10,))
+    x64, y64 = x.astype(np.float64), y.astype(np.float64)
+    r = {"float16": 1e-2, "bfloat16": 5e-2}.get(dtype, 1e-5)
+    for _, xv, dx in layouts(x)[:2]:
+        xv64 = xv.astype(np.float64)
+        for kw in ({}, {"bias": True}, {"ddof": 2}):
+            assert_close(down(KERNELS["cov"][dtype](dx, **kw)), np.cov(xv64, **kw), dtype,
+                         rtol=r, atol=r)
+        assert_close(down(KERNELS["cov"][dtype](dx, up(y))), np.cov(xv64, y64), dtype,
+                     rtol=r, atol=r)
+        assert_close(down(KERNELS["corrcoef"][dtype](dx)), np.corrcoef(xv64), dtype,
+                     rtol=r, atol=r)
+    got = down(KERNELS["cov"][dtype](up(x), rowvar=False))
+    assert_close(got, np.cov(x64, rowvar=False), dtype, rtol=r, atol=r)
+    assert_close(down(KERNELS["cov"][dtype](up(y))), np.cov(y64), dtype, rtol=r, atol=r)
+    assert_close(down(KERNELS["corrcoef"][dtype](up(y))), np.corrcoef(y64), dtype, rtol=r,
+                 atol=r)

@@ -1,6 +1,6 @@
 """Kernels of core's surface ops built from the GPU's own templates (no host trips):
 addcmul, real, imag, nextafter, isclose, around, count_nonzero, vector_norm, concat, topk,
-searchsorted, isin, pad, average, interp.
+searchsorted, isin, pad, average, interp, convolve, correlate, cov, corrcoef.
 """
 
 from __future__ import annotations
@@ -403,6 +403,52 @@ def correlate(a, v, mode="valid"):
     return _corr1d(a, v, mode, False)
 
 
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None,
+        dtype=None):
+    """``np.cov`` without frequency / analytic weights: centre the rows, one matmul."""
+    from ._matmul import matmul
+
+    if fweights is not None or aweights is not None:
+        from ._errors import GpuDtypeError
+
+        raise GpuDtypeError("gpu: cov with fweights/aweights has no GPU kernel\n"
+                            "  hint: x.to_device('cpu')")
+    rt = rt_of(m)
+    ft = np.dtype(dtype) if dtype is not None else \
+        np.dtype(np.float64 if "shader-f64" in rt.features else np.float32)
+
+    def rows(a):
+        if a.ndim == 1:
+            a = a.view(a.offset, (1, a.shape[0]), (0, a.strides[0]))
+        elif not rowvar:
+            a = a.view(a.offset, a.shape[::-1], a.strides[::-1])
+        return _cast(contiguous(a) if a.dtype != ft else a, ft)
+
+    x = rows(m)
+    if y is not None:
+        x = concat(x, rows(y), axis=0)
+    n_obs = x.shape[1]
+    dd = ddof if ddof is not None else (0 if bias else 1)
+    xc = _ew("x0 - x1", [x, reduce("mean", x, (1,), True, ft)], ft, "center")
+    c = matmul(xc, xc.view(xc.offset, xc.shape[::-1], xc.strides[::-1]))
+    scale = 1.0 / (n_obs - dd) if n_obs - dd > 0 else math.inf
+    out = _ew("x0 * x1", [c, (scale, ft)], ft, "scale")
+    if out.shape == (1, 1):
+        return out.view(out.offset, (), ())
+    return out
+
+
+def corrcoef(x, y=None, rowvar=True, dtype=None):
+    """``np.corrcoef``: the covariance normalised by the standard deviations, clipped."""
+    c = cov(x, y, rowvar, dtype=dtype)
+    if c.ndim == 0:
+        return _ew("x0 / x0", [c], c.dtype, "selfdiv")
+    n = c.shape[0]
+    col = c.view(c.offset, (n, 1), (n + 1, 0))
+    row = c.view(c.offset, (1, n), (0, n + 1))
+    return _ew("clamp(x0 / sqrt(x1 * x2), -1.0, 1.0)", [c, col, row], c.dtype, "corr")
+
+
 def make_kernels(all_dtypes) -> dict:
     numeric = [d for d in all_dtypes if dtype_info(d).kind != "b"]
     real_ = numeric
@@ -423,5 +469,7 @@ def make_kernels(all_dtypes) -> dict:
         "interp": dict.fromkeys(real_, interp),
         "convolve": dict.fromkeys(real_, convolve),
         "correlate": dict.fromkeys(real_, correlate),
+        "cov": dict.fromkeys(real_, cov),
+        "corrcoef": dict.fromkeys(real_, corrcoef),
         "pad": dict.fromkeys(all_dtypes, pad),
     }

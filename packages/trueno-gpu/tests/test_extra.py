@@ -195,3 +195,13 @@ def test_cov_corrcoef(dtype):
     assert_close(down(KERNELS["cov"][dtype](up(y))), np.cov(y64), dtype, rtol=r, atol=r)
     assert_close(down(KERNELS["corrcoef"][dtype](up(y))), np.corrcoef(y64), dtype, rtol=r,
                  atol=r)
+
+
+@pytest.mark.parametrize("dtype", NUMERIC)
+def test_digitize(dtype):
+    x = sample(dtype, (3, 4))
+    bins = np.unique(sample(dtype, (6,)))
+    for b in (bins, bins[::-1].copy(), bins[:1]):
+        for right in (False, True):
+            got = down(KERNELS["digitize"][dtype](up(x), up(b), right))
+            np.testing.assert_array_equal(got, np.digitize(x, b, right=right))

@@ -1,6 +1,6 @@
 """Kernels of core's surface ops built from the GPU's own templates (no host trips):
 addcmul, real, imag, nextafter, isclose, around, count_nonzero, vector_norm, concat, topk,
-searchsorted, isin, pad, average, interp, convolve, correlate, cov, corrcoef.
+searchsorted, digitize, isin, pad, average, interp, convolve, correlate, cov, corrcoef.
 """
 
 from __future__ import annotations
@@ -449,6 +449,25 @@ def corrcoef(x, y=None, rowvar=True, dtype=None):
     return _ew("clamp(x0 / sqrt(x1 * x2), -1.0, 1.0)", [c, col, row], c.dtype, "corr")
 
 
+def digitize(x, bins, right=False):
+    """``np.digitize`` for increasing or decreasing ``bins``: both searches run and the
+    direction (bins[0] <= bins[-1], read on the GPU) picks one, so nothing waits for the host."""
+    if bins.dtype != x.dtype:
+        bins = astype(bins, x.dtype)
+    n = bins.shape[0]
+    side = "left" if right else "right"
+    inc = searchsorted(bins, x, side)
+    if n <= 1:
+        return inc
+    rev = bins.view(bins.offset + (n - 1) * bins.strides[0], (n,), (-bins.strides[0],))
+    dec = searchsorted(rev, x, side)
+    first = bins.view(bins.offset, x.shape, (0,) * x.ndim)
+    last = bins.view(bins.offset + (n - 1) * bins.strides[0], x.shape, (0,) * x.ndim)
+    it = dtype_info(inc.dtype).compute
+    return _ew(f"select({it}({n}) - x1, x0, x2 <= x3)", [inc, dec, first, last], inc.dtype,
+               ("digitize", it))
+
+
 def make_kernels(all_dtypes) -> dict:
     numeric = [d for d in all_dtypes if dtype_info(d).kind != "b"]
     real_ = numeric
@@ -470,6 +489,7 @@ def make_kernels(all_dtypes) -> dict:
         "convolve": dict.fromkeys(real_, convolve),
         "correlate": dict.fromkeys(real_, correlate),
         "cov": dict.fromkeys(real_, cov),
+        "digitize": dict.fromkeys(real_, digitize),
         "corrcoef": dict.fromkeys(real_, corrcoef),
         "pad": dict.fromkeys(all_dtypes, pad),
     }

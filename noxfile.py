@@ -49,13 +49,17 @@ def _pytest(session: nox.Session, *paths: str, backend: str | None = None) -> No
 def tests(session: nox.Session) -> None:
     """Everything CI runs (tier 2): core twice (reference and SIMD forced), then each package."""
     session.install(TORCH)
-    install_trueno(session, *TEST_DEPS)
+    install_trueno(session, *TEST_DEPS, "-e", "tools/example_plugins/trueno-toy",
+                   "-e", "tools/example_plugins/trueno-example-override")
     session.run("python", "tools/check_env.py")
     _pytest(session, CORE_TESTS, backend="reference")
     _pytest(session, CORE_TESTS, "-m", "not slow", backend="simd")
-    _pytest(session, "packages/trueno-simd/tests", "packages/trueno-autograd/tests",
-            "packages/trueno-gpu/tests", "packages/trueno-nn/tests",
-            "packages/trueno-hub/tests", "tools/example_plugins/tests")
+    # One pytest run per package: each has its own conftest.py (test helpers), and
+    # pytest imports every conftest under the same module name.
+    for tests_dir in ("packages/trueno-simd/tests", "packages/trueno-autograd/tests",
+                      "packages/trueno-gpu/tests", "packages/trueno-nn/tests",
+                      "packages/trueno-hub/tests", "tools/example_plugins/tests"):
+        _pytest(session, tests_dir)
 
 
 @nox.session

@@ -58,11 +58,14 @@ def _reduce(name, x, axis, keepdims, out_dtype=None, **params):
             ct = D.bool_
     else:
         ct = out_dtype
-    data = x._data if ct is dt or name in ("sum", "prod", "mean") else X.cast_data(x, ct)
+    # sum/prod/mean accumulate integers into a wider integer inside the kernel (dtype=);
+    # any other requested dtype (float -> complex, int -> float, ...) is a cast first.
+    widen = name in ("sum", "prod", "mean") and \
+        (ct is dt or (dt.kind in "biu" and ct.kind in "iu"))
+    data = x._data if ct is dt or widen else X.cast_data(x, ct)
     kdt = dt if data is x._data else ct
     if name in ("sum", "prod", "mean"):
         params["dtype"] = ct.numpy
-        kdt = dt
     return X.run(row, (x,), (data,), {"axis": axes, "keepdims": keepdims, **params},
                  x.__class__, x._device, kdt)
 

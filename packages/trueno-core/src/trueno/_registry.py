@@ -235,7 +235,9 @@ def resolve_kernel(op: Op, device: Device, dtype):
         raise BackendError(f"TRUENO_BACKEND={forced!r} names no backend; found: "
                            f"{', '.join(reg.backends)}")
     cands = [b for b in reg.backends.values() if device.type in b.devices]
-    if forced is not None:
+    # Forcing a backend applies to the devices it serves: TRUENO_BACKEND=reference makes
+    # the CPU use reference kernels and leaves a GPU tensor on the GPU's kernels.
+    if forced is not None and device.type in reg.backends[forced].devices:
         cands = [b for b in cands if b.name == forced or
                  (b.name == "reference" and forced != "reference")]
     cands.sort(key=lambda b: -b.priority)

@@ -120,10 +120,14 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False, weights=None,
 
 
 def nanargmax(x, axis=None, keepdims=False):
+    if x.dtype.kind == "V":  # bfloat16 (see _nan_reduction)
+        x = x.astype(np.float32)
     return np.asarray(np.nanargmax(x, axis=axis, keepdims=keepdims), dtype=_I64)
 
 
 def nanargmin(x, axis=None, keepdims=False):
+    if x.dtype.kind == "V":  # bfloat16 (see _nan_reduction)
+        x = x.astype(np.float32)
     return np.asarray(np.nanargmin(x, axis=axis, keepdims=keepdims), dtype=_I64)
 
 
@@ -164,6 +168,9 @@ def gradient(f, spacing=(), axis=None, edge_order=1):
 
 def _nan_reduction(fn):
     def kernel(x, axis=None, keepdims=False, **kw):
+        if x.dtype.kind == "V":  # bfloat16: NumPy's nan* functions do not see its NaNs
+            return np.asarray(fn(x.astype(np.float32), axis=axis, keepdims=keepdims,
+                                 **kw)).astype(x.dtype)
         return np.asarray(fn(x, axis=axis, keepdims=keepdims, **kw))
     kernel.__name__ = fn.__name__
     return kernel
@@ -174,10 +181,14 @@ _NAN = {n: _nan_reduction(getattr(np, n)) for n in (
 
 
 def nancumsum(x, axis=None, dtype=None):
+    if x.dtype.kind == "V":  # bfloat16 (see _nan_reduction)
+        return np.nancumsum(x.astype(np.float32), axis=axis).astype(dtype or x.dtype)
     return np.nancumsum(x, axis=axis, dtype=dtype)
 
 
 def nancumprod(x, axis=None, dtype=None):
+    if x.dtype.kind == "V":  # bfloat16 (see _nan_reduction)
+        return np.nancumprod(x.astype(np.float32), axis=axis).astype(dtype or x.dtype)
     return np.nancumprod(x, axis=axis, dtype=dtype)
 
 

@@ -69,6 +69,12 @@ inline void ukernel(idx kc, const T* __restrict a, const T* __restrict b, T* __r
     constexpr int MR = GemmShape<T>::MR;
     constexpr int NR = GemmShape<T>::NR;
     V c0[MR], c1[MR];
+    // The C tile is touched only after the k loop: start pulling it in now.
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+        __builtin_prefetch(c + i * ldc, 1);
+        __builtin_prefetch(c + i * ldc + NR - 1, 1);
+    }
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) c0[i] = c1[i] = V{};
     for (idx k = 0; k < kc; ++k) {

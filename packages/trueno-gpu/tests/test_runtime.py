@@ -122,3 +122,19 @@ def test_out_of_memory_retries_after_emptying_the_cache(monkeypatch):
     monkeypatch.setattr(rt.pool, "alloc", broken)
     with pytest.raises(trueno_gpu.GpuLimitError, match="out of memory"):
         API.empty((10,), np.dtype(np.float32), 0)
+
+
+def test_more_than_65535_workgroups():
+    """Jobs past WebGPU's 65,535 workgroups per dimension use a 2-D grid."""
+    n = 4200  # a transposed (strided) view of 17.6M elements: one thread per element
+    base = np.arange(n * n, dtype=np.float32).reshape(n, n)
+    d = up(base)
+    from trueno._strided import StridedArray
+
+    t = StridedArray(d.storage, 0, (n, n), (1, n), np.dtype(np.float32))
+    got = down(KERNELS["add"]["float32"](t, np.float32(1)))
+    for i, j in ((0, 0), (17, 4199), (4199, 3), (n - 1, n - 1), (2100, 2100)):
+        assert got[i, j] == base[j, i] + 1
+    x = np.random.default_rng(0).random((70000, 20), dtype=np.float32)  # 70,000 workgroups
+    np.testing.assert_allclose(down(KERNELS["sum"]["float32"](up(x), (1,), False)),
+                               x.sum(1), rtol=1e-5)

@@ -4,6 +4,7 @@ composed programs (an MLP loss, softmax cross-entropy, a layer-norm block)."""
 from __future__ import annotations
 
 import math
+import zlib
 
 import numpy as np
 import pytest
@@ -176,14 +177,14 @@ def _tfft():
     return f
 
 
-def _compare(tn_fn, th_fn, arrays, dtype, weights_seed=7):
+def _compare(tn_fn, th_fn, arrays, dtype, weights_seed=7, tol=None):
     tn_in = [tn.asarray(a, dtype=dtype).requires_grad_() for a in arrays]
     th_in = [torch.tensor(a, dtype=getattr(torch, dtype), requires_grad=True) for a in arrays]
     out_tn, out_th = tn_fn(*tn_in), th_fn(*th_in)
     w = np.random.default_rng(weights_seed).standard_normal(tuple(out_th.shape))
     (out_tn * tn.asarray(w, dtype=dtype)).sum().backward()
     (out_th * torch.tensor(w, dtype=getattr(torch, dtype))).sum().backward()
-    tol = TOL[dtype]
+    tol = TOL[dtype] if tol is None else tol
     np.testing.assert_allclose(out_tn.detach()._host(), out_th.detach().numpy(), rtol=tol,
                                atol=tol)
     for i, (a, b) in enumerate(zip(tn_in, th_in)):
@@ -198,9 +199,11 @@ def _compare(tn_fn, th_fn, arrays, dtype, weights_seed=7):
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_rule_matches_torch(case, dtype):
     name, tn_fn, th_fn, specs = case
-    rng = np.random.default_rng(abs(hash(name)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(name.encode()))  # the same inputs every run
     arrays = [draw(rng, shape, dom) for shape, dom in specs]
-    _compare(tn_fn, th_fn, arrays, dtype)
+    # float32 solves, inverses and factorizations amplify rounding by the condition number
+    tol = 1e-4 if dtype == "float32" and name.startswith("linalg_") else None
+    _compare(tn_fn, th_fn, arrays, dtype, tol=tol)
 
 
 def test_every_differentiable_rule_is_compared_with_torch():

@@ -80,3 +80,33 @@ def test_results_independent_of_thread_count():
     for other in results[1:]:
         for a, b in zip(results[0], other, strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+def test_pool_survives_fork():
+    """A forked child (multiprocessing 'fork', DataLoader-style) gets a working pool."""
+    import multiprocessing as mp
+
+    import numpy as np
+
+    from trueno_simd import _core as k
+
+    x = np.random.default_rng(51).standard_normal(2**19).astype(np.float32)
+    k.exp(x)  # the parent's pool is running
+    ctx = mp.get_context("fork")
+    p = ctx.Process(target=_child_work, args=(x,))
+    p.start()
+    p.join(timeout=120)
+    if p.is_alive():
+        p.kill()
+    assert p.exitcode == 0
+
+
+def _child_work(x):
+    import os
+
+    import numpy as np
+
+    from trueno_simd import _core as k
+
+    ok = np.allclose(k.exp(x), np.exp(x), rtol=1e-6) and np.isclose(k.sum(x), x.sum(), rtol=1e-4)
+    os._exit(0 if ok else 1)

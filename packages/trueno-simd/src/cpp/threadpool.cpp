@@ -7,6 +7,8 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+
+#include <pthread.h>
 #include <vector>
 
 namespace trueno {
@@ -24,6 +26,8 @@ struct Job {
 class Pool {
   public:
     explicit Pool(int nthreads) { start(nthreads); }
+
+    ~Pool() { stop_all(); }
 
     int size() const { return nthreads_; }
 
@@ -124,18 +128,39 @@ int default_threads() {
     return hc ? int(hc) : 1;
 }
 
+std::atomic<Pool*> g_pool{nullptr};
+std::atomic<int> g_size{0};
+
+// NOTE: after fork() the child has none of the parent's worker threads (and the pool's
+// mutexes may be held by them): forget that pool, leak it, and start a fresh one on demand.
+void after_fork_in_child() { g_pool.store(nullptr); }
+
 Pool& pool() {
     // NOTE: leaked on purpose: joining threads from a static destructor at interpreter exit
     // can deadlock; idle workers blocked on the condition variable simply end with the process.
-    static Pool* p = new Pool(default_threads());
-    return *p;
+    Pool* p = g_pool.load(std::memory_order_acquire);
+    if (p) return *p;
+    static const bool registered = [] {
+        pthread_atfork(nullptr, nullptr, after_fork_in_child);
+        return true;
+    }();
+    (void)registered;
+    int n = g_size.load();
+    Pool* fresh = new Pool(n > 0 ? n : default_threads());
+    Pool* expected = nullptr;
+    if (g_pool.compare_exchange_strong(expected, fresh)) return *fresh;
+    delete fresh;  // another thread won the race
+    return *expected;
 }
 
 }  // namespace
 
 int get_num_threads() { return pool().size(); }
 
-void set_num_threads(int n) { pool().resize(n); }
+void set_num_threads(int n) {
+    g_size.store(n);
+    pool().resize(n);
+}
 
 void parallel_for(idx ntasks, const std::function<void(idx)>& fn) { pool().run(ntasks, fn); }
 

@@ -49,3 +49,24 @@ def test_sort_argsort(dtype):
         assert got_i.dtype == IDX
         np.testing.assert_array_equal(got_i, want_i)
         assert_close(down(s), np.take_along_axis(xv, want_i, axis=axis), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_partition(dtype):
+    from conftest import up
+
+    x = sample(dtype, (4, 9))
+    for kth in (0, 4, (1, 7)):
+        for axis in (0, 1):
+            got = down(KERNELS["partition"][dtype](up(x), kth, axis))
+            idx = down(KERNELS["argpartition"][dtype](up(x), kth, axis))
+            key = x.astype(np.float32) if dtype == "bfloat16" else x
+            for k in np.atleast_1d(kth):
+                k = min(int(k), x.shape[axis] - 1)
+                want = np.take(np.sort(key, axis=axis), k, axis=axis)
+                g = np.take(got, k, axis=axis)
+                assert_close(g.astype(np.float32) if dtype == "bfloat16" else g, want,
+                             dtype if dtype != "bfloat16" else "float32")
+                gi = np.take_along_axis(key, idx, axis=axis)
+                assert_close(np.take(gi, k, axis=axis), want, dtype if dtype != "bfloat16"
+                             else "float32")

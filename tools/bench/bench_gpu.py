@@ -77,6 +77,13 @@ class Trueno:
         dt = args[0].dtype.name
         return self.k[name][dt](*args, **kw)
 
+    def tensor(self, host):
+        """A tensor of trueno's public API on the GPU (``a + b`` goes through core's
+        dispatch: dtype promotion, kernel lookup, the result tensor)."""
+        import trueno
+
+        return trueno.asarray(host).to_device("gpu")
+
 
 class Torch:
     name = "torch-cuda"
@@ -96,6 +103,9 @@ class Torch:
 
     def download(self, a):
         return a.cpu().numpy()
+
+    def tensor(self, host):
+        return self.t.from_numpy(host).to(self.dev)
 
     def op(self, name, *args, **kw):
         t = self.t
@@ -141,6 +151,23 @@ def run_rows(be, args, big):
                 t = _median_time(lambda: be.op(op, a, b), be.sync, args.repeats)
                 record(f"{op} {n}M f32", "GB/s", 3 * 4 * n * M / t / 1e9)
             guard(f"{op} {n}M f32", "GB/s", one)
+    for n, label in ((16 * M, "16M"), (1024, "1K")):
+        def api(n=n, label=label):
+            h = rng.random(n, dtype=np.float32)
+            a, b = be.tensor(h), be.tensor(h[::-1].copy())
+            t = _median_time(lambda: a + b, be.sync, args.repeats)
+            if n >= M:
+                record(f"add {label} f32, tensor API a + b", "GB/s", 3 * 4 * n / t / 1e9)
+            else:
+                record(f"add {label} f32, tensor API a + b", "us/op", t * 1e6)
+        guard(f"add {label} f32, tensor API a + b", "GB/s" if n >= M else "us/op", api)
+
+    def small():
+        h = rng.random(1024, dtype=np.float32)
+        a, b = be.array(h), be.array(h[::-1].copy())
+        t = _median_time(lambda: be.op("add", a, b), be.sync, args.repeats)
+        record("add 1K f32, kernel call", "us/op", t * 1e6)
+    guard("add 1K f32, kernel call", "us/op", small)
     for shape, axis in (((M,), (0,)), ((4096, 4096), (1,))):
         def red(shape=shape, axis=axis):
             a = be.array(rng.random(shape, dtype=np.float32))

@@ -9,6 +9,7 @@ loop over the remaining axes. Pipelines are cached per (op, dtypes, scalar slots
 from __future__ import annotations
 
 import math
+import struct
 
 import numpy as np
 from trueno._strided import StridedArray
@@ -27,6 +28,7 @@ from ._codegen import (
     scalar_load,
 )
 from ._dtypes import dtype_info
+from ._fast_elementwise import ENABLED as VEC4
 from ._fast_elementwise import vec4_ok, vec4_source
 from ._runtime import get_runtime
 
@@ -196,14 +198,70 @@ def _source(expr, out_dt, slots, nd):
     return header("\n".join(lines + body), f16)
 
 
+_PLANS: dict = {}  # (op_key, expr, layout signature) -> (kernel key, source fn, ...)
+
+
+def _f32_word(value) -> int | None:
+    try:
+        return _U32.unpack(_F32.pack(value))[0]
+    except (OverflowError, TypeError, struct.error):
+        return None
+
+
+_F32 = struct.Struct("<f")
+_U32 = struct.Struct("<I")
+
+
 def launch(op_key, expr, operands, out: StridedArray, rt=None):
     """Run ``out[...] = expr(operands)`` elementwise; operands are StridedArrays broadcastable
-    to ``out.shape`` or ``(value, dtype)`` scalars. Returns ``out``."""
+    to ``out.shape`` or ``(value, dtype)`` scalars. Returns ``out``.
+
+    The layout work (broadcast strides, collapsing, the kernel key) depends only on shapes,
+    strides, dtypes and offset alignment, so it is planned once per signature and reused
+    (a training loop calls the same few signatures over and over)."""
     rt = rt or rt_of(out)
+    sig = [op_key, expr, out.shape, out.strides, out.dtype, out.offset & 3]
+    for o in operands:
+        if o.__class__ is StridedArray:
+            sig += (o.shape, o.strides, o.dtype, o.offset & 3)
+        else:
+            sig += (None, o[1])
+    sig = tuple(sig)
+    plan = _PLANS.get(sig)
+    if plan is None:
+        plan = _plan(op_key, expr, operands, out, rt)
+        if len(_PLANS) > 4096:
+            _PLANS.clear()
+        _PLANS[sig] = plan
+    key, make, writable, tail, groups, cost, f32_scalars, n = plan
+    if groups == 0:
+        return out
+    bufs = [out.storage.buffer]
+    meta = [n, out.offset & 0xFFFFFFFF]
+    scalars = []
+    for o, f32 in zip(operands, f32_scalars):
+        if o.__class__ is StridedArray:
+            bufs.append(o.storage.buffer)
+            meta.append(o.offset & 0xFFFFFFFF)
+        else:
+            w = _f32_word(o[0]) if f32 else None
+            if w is None:
+                scalars += scalar_bits(o[0], dtype_info(o[1]))
+            else:
+                scalars.append(w)
+    meta += scalars
+    meta += tail
+    rt.dispatch(rt.kernel(key, make, writable), meta, bufs, groups, cost)
+    return out
+
+
+def _plan(op_key, expr, operands, out: StridedArray, rt):
+    """(kernel key, source maker, writable flags, metadata tail, workgroups, cost, per-operand
+    "scalar is f32" flags, n) for ``launch``."""
     shape = out.shape
     n = math.prod(shape)
     if n == 0:
-        return out
+        return (None, None, None, (), 0, 0, (), 0)
     out_dt = dtype_info(out.dtype)
     arrays = [o for o in operands if isinstance(o, StridedArray)]
     strides = [out.strides] + [bcast_strides(a, shape) for a in arrays]
@@ -218,22 +276,19 @@ def launch(op_key, expr, operands, out: StridedArray, rt=None):
             dt = dtype_info(dtype)
             slots.append(("s", dt))
             scalars.extend(scalar_bits(value, dt))
-    meta = [n, i32w(out.offset)] + [i32w(a.offset) for a in arrays] + scalars
-    if nd:
-        meta += list(cshape) + [i32w(s) for st in cstr for s in st]
+    tail = tuple(cshape) + tuple(i32w(s) for st in cstr for s in st) if nd else ()
+    f32s = tuple(not isinstance(o, StridedArray) and dtype_info(o[1]).compute == "f32"
+                 for o in operands)
+    writable = (True,) + (False,) * len(arrays)
+    cost = n * (out_dt.itemsize + sum(dt.itemsize for k, dt in slots if k == "a"))
     if nd == 0 and vec4_ok(n, out, arrays, [out_dt] + [dt for _, dt in slots]):
-        key = ("ew4", op_key, out_dt.name, tuple((k, dt.name) for k, dt in slots))
-        kernel = rt.kernel(key, lambda: vec4_source(expr, out_dt, slots),
-                           (True,) + (False,) * len(arrays))
-        rt.dispatch(kernel, meta, [out.storage.buffer] + [a.storage.buffer for a in arrays],
-                    -(-(n // 4) // WG))
-        return out
+        per = VEC4["per"]
+        key = ("ew4", op_key, out_dt.name, tuple((k, dt.name) for k, dt in slots), per)
+        return (key, lambda: vec4_source(expr, out_dt, slots, per), writable, tail,
+                -(-(n // 4) // (WG * per)), cost, f32s, n)
     key = ("ew", op_key, out_dt.name, tuple((k, dt.name) for k, dt in slots), nd)
-    kernel = rt.kernel(key, lambda: _source(expr, out_dt, slots, nd),
-                       (True,) + (False,) * len(arrays))
-    rt.dispatch(kernel, meta, [out.storage.buffer] + [a.storage.buffer for a in arrays],
-                -(-n // WG))
-    return out
+    return (key, lambda: _source(expr, out_dt, slots, nd), writable, tail, -(-n // WG), cost,
+            f32s, n)
 
 
 def _operand(x, dtype):
@@ -249,7 +304,9 @@ def run_op(name, table, kind_key, *xs, out_dtype=None):
     a0 = arrays[0]
     rt = rt_of(a0)
     dt = check_dtype(rt, a0.dtype, name)
-    shape = np.broadcast_shapes(*(x.shape for x in arrays))
+    shape = a0.shape
+    if len(arrays) > 1 and any(x.shape != shape for x in arrays):
+        shape = np.broadcast_shapes(*(x.shape for x in arrays))
     if out_dtype is None:
         out_dtype = np.dtype(bool) if name in BOOL_OUT else a0.dtype
     kind = kind_key or dt.tkey

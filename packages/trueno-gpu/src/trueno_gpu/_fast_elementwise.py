@@ -15,7 +15,8 @@ from ._codegen import LINEAR_ID, WG, header
 __all__ = ["vec4_ok", "vec4_source"]
 
 
-ENABLED = {"on": True}  # tests and benchmarks may switch the fast path off
+# Tests and benchmarks may switch the fast path off; "per": vec4s per thread (grid-stride).
+ENABLED = {"on": True, "per": 1}
 
 
 def vec4_ok(n: int, out, arrays, dtypes) -> bool:
@@ -27,7 +28,7 @@ def vec4_ok(n: int, out, arrays, dtypes) -> bool:
     return all(dt.storage in ("f32", "i32", "u32", "f16") for dt in dtypes)
 
 
-def vec4_source(expr, out_dt, slots):
+def vec4_source(expr, out_dt, slots, per=1):
     """WGSL for ``Y = expr(x0, x1, ...)`` over vec4 lanes; metadata as the ``nd = 0`` variant
     of the general template: [n, y_off, a_off..., scalar words...] (offsets in elements)."""
     arrays = [dt for kind, dt in slots if kind == "a"]
@@ -39,7 +40,10 @@ def vec4_source(expr, out_dt, slots):
                      f"A{k}: array<vec4<{dt.storage}>>;")
     na = len(arrays)
     body = [f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
-            f"  let i = (wg.y * nwg.x + wg.x) * {WG}u + li;",
+            f"  let i0 = (wg.y * nwg.x + wg.x) * {WG}u + li;",
+            f"  let T = nwg.x * nwg.y * {WG}u;",
+            f"  for (var u = 0u; u < {per}u; u = u + 1u) {{",
+            "  let i = i0 + u * T;",
             "  if (i >= P[0] / 4u) { return; }"]
     for k in range(na):
         body.append(f"  let v{k} = A{k}[P[{k + 2}] / 4u + i];")
@@ -61,5 +65,5 @@ def vec4_source(expr, out_dt, slots):
             body.append(f"    let x{j} = {dt.load(f'v{k}[{c}]')};")
         body.append(f"    r[{c}] = {out_dt.store(expr)};")
         body.append("  }")
-    body += ["  Y[P[1] / 4u + i] = r;", "}"]
+    body += ["  Y[P[1] / 4u + i] = r;", "  }", "}"]
     return header("\n".join(lines + body), f16)

@@ -195,7 +195,8 @@ def matmul(x: StridedArray, y: StridedArray):
         key = ("matmul_fast", dt.name, len(bshape), cfg)
         kernel = rt.kernel(key, lambda: fast_source(dt, len(bshape), cfg), (True, False, False))
         rt.dispatch(kernel, meta, [out.storage.buffer, x.storage.buffer, y.storage.buffer],
-                    (math.ceil(n / cfg[1]), math.ceil(m / cfg[0]), nbatch))
+                    (math.ceil(n / cfg[1]), math.ceil(m / cfg[0]), nbatch),
+                    cost=2 * m * n * k * nbatch // 12)
         return out
     cfg = pick_config(rt, m, n)
     key = ("matmul", dt.name, v4a, v4b, len(bshape), cfg)

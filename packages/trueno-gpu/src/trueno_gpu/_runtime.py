@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import math
 import os
+import struct
 
 import numpy as np
 import wgpu
+from wgpu.backends.wgpu_native._ffi import ffi as _ffi
+from wgpu.backends.wgpu_native._ffi import lib as _lib
 
 from ._errors import GpuLimitError, GpuUnavailableError
 from ._pool import BufferPool
@@ -31,6 +34,29 @@ _WANTED_LIMITS = (
     "max-compute-workgroup-size-x",
 )
 _MAX_GROUPS = 65535  # WebGPU's guaranteed workgroups per dimension
+_STRUCTS: dict = {}  # metadata length -> struct.Struct packing that many u32 words
+_PAR_MIN = 8 << 20  # host copies of at least this many bytes use several threads
+_PAR_CHUNK = 4 << 20
+_pool_threads: list = []
+
+
+def par_copy(dst: np.ndarray, src: np.ndarray) -> None:
+    """``dst[...] = src`` for flat uint8 arrays; large copies are split over up to 8 threads
+    (NumPy releases the GIL while copying; one core cannot saturate the memory bus, least of
+    all on mapped staging memory)."""
+    n = dst.nbytes
+    k = min(8, os.cpu_count() or 1, n // _PAR_CHUNK)
+    if n < _PAR_MIN or k < 2:
+        np.copyto(dst, src)
+        return
+    if not _pool_threads:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _pool_threads.append(ThreadPoolExecutor(8, thread_name_prefix="trueno-gpu-copy"))
+    step = (-(-n // k) + 4095) // 4096 * 4096
+    parts = [(dst[i:i + step], src[i:i + step]) for i in range(0, n, step)]
+    for f in [_pool_threads[0].submit(np.copyto, d, s_) for d, s_ in parts]:
+        f.result()
 
 
 class Runtime:
@@ -39,6 +65,7 @@ class Runtime:
     ARENA_BYTES = 1 << 18
     META_BYTES = 512  # the metadata slice one dispatch sees (128 words)
     MAX_BATCH = 512  # dispatches per submission
+    EAGER_COST = 96 << 20  # submit early once a batch moves this many bytes (~40 us on an H100)
 
     def __init__(self, adapter, index: int) -> None:
         self.index = index
@@ -69,6 +96,10 @@ class Runtime:
         self._bind_groups: dict = {}
         self._count = 0
         self._arena = bytearray()
+        self._meta_offsets: dict = {}  # metadata bytes -> arena offset, this batch
+        self._pending = 0  # cost recorded since the last submission
+        self._last_pipe = self._last_bg = self._last_off = None
+        self._c_off = _ffi.new("uint32_t[1]")
         self._arena_buf = self.device.create_buffer(
             size=self.ARENA_BYTES + self.META_BYTES,
             usage=wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_DST)
@@ -108,9 +139,16 @@ class Runtime:
             return
         padded = (n + 3) // 4 * 4
         stage = self.pool.upload_buffer(padded)
-        if padded != n:
-            data = bytes(data) + b"\0" * (padded - n)
-        stage.write_mapped(data, 0)
+        mapped = getattr(stage, "_experimental_get_mapped_range", None)
+        if mapped is None or n < _PAR_MIN:
+            if padded != n:
+                data = bytes(data) + b"\0" * (padded - n)
+            stage.write_mapped(data, 0)
+        else:  # big: copy straight into the mapped range, on several threads
+            dst = np.frombuffer(mapped(0, padded), np.uint8)
+            par_copy(dst[:n], np.frombuffer(data, np.uint8))
+            dst[n:] = 0
+            del dst
         stage.unmap()
         self.encoder().copy_buffer_to_buffer(stage, 0, storage.buffer, 0, padded)
 
@@ -125,8 +163,10 @@ class Runtime:
         self.map_now(stage, wgpu.MapMode.READ, 0, nbytes)
         try:
             view = stage.read_mapped(0, nbytes, copy=False)
-            host = np.frombuffer(view, dtype=dtype, count=count).copy()
-            del view
+            src = np.frombuffer(view, dtype=dtype, count=count)
+            host = np.empty(count, dtype)
+            par_copy(host.view(np.uint8), src.view(np.uint8))
+            del view, src
         finally:
             stage.unmap()
         self.pool.download_done(stage)
@@ -187,6 +227,7 @@ class Runtime:
     def _compute_pass(self):
         if self._pass is None:
             self._pass = self.encoder().begin_compute_pass()
+            self._last_pipe = self._last_bg = self._last_off = None
         return self._pass
 
     def _bind_group(self, bgl, buffers):
@@ -210,39 +251,70 @@ class Runtime:
         """Drop cached bind groups (before buffers are destroyed)."""
         self._bind_groups.clear()
 
-    def dispatch(self, kernel, meta, buffers, groups) -> None:
+    def dispatch(self, kernel, meta, buffers, groups, cost: int = 0) -> None:
         """Record one dispatch of ``kernel`` = (pipeline, layout).
 
         ``meta``: uint32 words (binding 0). ``buffers``: wgpu buffers for bindings 1.. .
         ``groups``: a total number of workgroups (laid out over x and y; shaders recover the
-        linear id as ``wg.y * nwg.x + wg.x``) or an explicit (x, y, z).
+        linear id as ``wg.y * nwg.x + wg.x``) or an explicit (x, y, z). ``cost``: roughly the
+        bytes the kernel moves (flops / 12 for matmul); see ``EAGER_COST``.
         """
-        data = np.asarray(meta, dtype=np.uint32).tobytes()
-        if len(data) > self.META_BYTES:
-            raise GpuLimitError(f"gpu: kernel metadata of {len(data)} bytes (too many axes)")
-        if isinstance(groups, int):
+        st = _STRUCTS.get(len(meta))
+        if st is None:
+            if 4 * len(meta) > self.META_BYTES:
+                raise GpuLimitError(f"gpu: kernel metadata of {4 * len(meta)} bytes "
+                                    f"(too many axes)")
+            st = _STRUCTS[len(meta)] = struct.Struct(f"<{len(meta)}I")
+        data = st.pack(*meta)
+        if groups.__class__ is int:
             if groups <= 0:
                 return
-            gx = min(groups, _MAX_GROUPS)
-            groups = (gx, math.ceil(groups / gx), 1)
-            if groups[1] > _MAX_GROUPS:
-                raise GpuLimitError(f"gpu: too many workgroups ({gx * groups[1]}) on {self.name}")
+            if groups <= _MAX_GROUPS:
+                groups = (groups, 1, 1)
+            else:
+                gx = _MAX_GROUPS
+                groups = (gx, -(-groups // gx), 1)
+                if groups[1] > _MAX_GROUPS:
+                    raise GpuLimitError(f"gpu: too many workgroups ({gx * groups[1]}) on "
+                                        f"{self.name}")
         elif min(groups) <= 0:
             return
-        off = -len(self._arena) % self.align + len(self._arena)
-        if off + self.META_BYTES > self.ARENA_BYTES or self._count >= self.MAX_BATCH:
+        if self._count >= self.MAX_BATCH:
             self.flush()
-            off = 0
-        self._arena.extend(b"\0" * (off - len(self._arena)))
-        self._arena.extend(data)
+        # Equal metadata (a chain of same-shaped ops) shares one slice of the arena.
+        off = self._meta_offsets.get(data)
+        if off is None:
+            off = -len(self._arena) % self.align + len(self._arena)
+            if off + self.META_BYTES > self.ARENA_BYTES:
+                self.flush()
+                off = 0
+            self._arena.extend(bytes(off - len(self._arena)))
+            self._arena.extend(data)
+            self._meta_offsets[data] = off
         pipe, bgl = kernel
         bind_group = self._bind_group(bgl, buffers)
-        cpass = self._compute_pass()
-        cpass.set_pipeline(pipe)
-        cpass.set_bind_group(0, bind_group, [off])
-        cpass.dispatch_workgroups(*groups)
+        cpass = self._pass or self._compute_pass()
+        # Raw wgpu-native calls (wgpu-py's wrappers cost microseconds each in error-capture
+        # bookkeeping; encoding errors still surface at finish()), skipping state that is
+        # already set in this pass.
+        h = cpass._internal
+        if pipe is not self._last_pipe:
+            _lib.wgpuComputePassEncoderSetPipeline(h, pipe._internal)
+            self._last_pipe = pipe
+        if bind_group is not self._last_bg or off != self._last_off:
+            self._c_off[0] = off
+            _lib.wgpuComputePassEncoderSetBindGroup(h, 0, bind_group._internal, 1, self._c_off)
+            self._last_bg = bind_group
+            self._last_off = off
+        _lib.wgpuComputePassEncoderDispatchWorkgroups(h, *groups)
         self._count += 1
         self.dispatches += 1
+        if cost:
+            # Big kernels: submit now so the GPU starts while Python records the next ones
+            # (a sync point still waits for everything; small ops stay in one batch).
+            self._pending += cost
+            if self._pending >= self.EAGER_COST:
+                self.flush()
 
     def flush(self) -> None:
         """Submit the recorded batch (one submission) without waiting for it."""
@@ -260,6 +332,8 @@ class Runtime:
         self._bind_groups: dict = {}
         self._count = 0
         self._arena = bytearray()
+        self._meta_offsets = {}
+        self._pending = 0
 
     def wait_idle(self) -> None:
         """Block until the GPU finished every submitted batch.

@@ -109,8 +109,6 @@ class Function:
             res = res if isinstance(res, tuple) else (res,)
             if len(res) < len(args):
                 res = res + (None,) * (len(args) - len(res))
-            if not node._freed and not _keep_graph():
-                pass
             return tuple(r if isinstance(r, Tensor) or r is None else None for r in res)
 
         if tens:
@@ -121,7 +119,3 @@ class Function:
                                  inputs, {}, tens if n_out > 1 else tens[0])
         result = tuple(fixed)
         return result if isinstance(out, tuple) else result[0]
-
-
-def _keep_graph() -> bool:
-    return True

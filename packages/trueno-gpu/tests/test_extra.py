@@ -201,7 +201,25 @@ def test_cov_corrcoef(dtype):
 def test_digitize(dtype):
     x = sample(dtype, (3, 4))
     bins = np.unique(sample(dtype, (6,)))
-    for b in (bins, bins[::-1].copy(), bins[:1]):
+    for b in (bins, bins[::-1].copy(), bins[:1], bins[:3], bins[:3][::-1].copy()):
         for right in (False, True):
             got = down(KERNELS["digitize"][dtype](up(x), up(b), right))
             np.testing.assert_array_equal(got, np.digitize(x, b, right=right))
+
+
+@pytest.mark.parametrize("dtype", NUMERIC)
+def test_gradient(dtype):
+    x = sample(dtype, (5, 7))
+    x64 = x.astype(np.float64)
+    r = {"float16": 1e-2, "bfloat16": 5e-2}.get(dtype, 1e-5)
+    for _, xv, dx in layouts(x):
+        xv64 = xv.astype(np.float64)
+        for spacing, axis, order in (((), None, 1), ((2.0,), 1, 2), ((0.5, 3.0), None, 2)):
+            got = KERNELS["gradient"][dtype](dx, spacing, axis, order)
+            want = np.gradient(xv64, *spacing, axis=axis, edge_order=order)
+            want = want if isinstance(want, (list, tuple)) else [want]
+            assert len(got) == len(want)
+            for g, w in zip(got, want):
+                assert_close(down(g), w, dtype, rtol=r, atol=r)
+    g = KERNELS["gradient"][dtype](up(x[:, :2]), (), 1, 1)
+    assert_close(down(g[0]), np.gradient(x64[:, :2], axis=1), dtype, rtol=r, atol=r)

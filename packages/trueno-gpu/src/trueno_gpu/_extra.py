@@ -1,6 +1,7 @@
 """Kernels of core's surface ops built from the GPU's own templates (no host trips):
 addcmul, real, imag, nextafter, isclose, around, count_nonzero, vector_norm, concat, topk,
-searchsorted, digitize, isin, pad, average, interp, convolve, correlate, cov, corrcoef.
+searchsorted, digitize, isin, pad, average, interp, convolve, correlate, cov, corrcoef,
+gradient.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def vector_norm(x, axis, keepdims, ord=2.0):  # noqa: A002 - the Array API's nam
     if ord == 2:
         s = reduce("sum", _ew("x0 * x0", [xf], np.float32, "square"), axis, keepdims,
                    np.float32)
-        return _ew("sqrt(x0)", [s], x.dtype, "sqrt")
+        return _ew("sqrt(x0)", [s], x.dtype, "vn_sqrt")
     a = _ew("abs(x0)", [xf], np.float32, "abs")
     if ord == math.inf:
         r = reduce("max", a, axis, keepdims, np.float32)
@@ -463,9 +464,58 @@ def digitize(x, bins, right=False):
     dec = searchsorted(rev, x, side)
     first = bins.view(bins.offset, x.shape, (0,) * x.ndim)
     last = bins.view(bins.offset + (n - 1) * bins.strides[0], x.shape, (0,) * x.ndim)
-    it = dtype_info(inc.dtype).compute
-    return _ew(f"select({it}({n}) - x1, x0, x2 <= x3)", [inc, dec, first, last], inc.dtype,
-               ("digitize", it))
+    return _ew("select(x4 - x1, x0, x2 <= x3)", [inc, dec, first, last, (n, inc.dtype)],
+               inc.dtype, "digitize")
+
+
+def gradient(f, spacing=(), axis=None, edge_order=1):
+    """``np.gradient`` with uniform (scalar) spacings: central differences inside, one-sided
+    differences of ``edge_order`` 1 or 2 at the edges; one array per axis."""
+    rt = rt_of(f)
+    axes = tuple(range(f.ndim)) if axis is None else \
+        tuple(a % f.ndim for a in ((axis,) if np.isscalar(axis) else axis))
+    hs = list(spacing) if len(spacing) else [1.0]
+    if len(hs) == 1:
+        hs = hs * len(axes)
+    if any(not np.isscalar(h) and np.ndim(h) != 0 for h in hs):
+        from ._errors import GpuDtypeError
+
+        raise GpuDtypeError("gpu: gradient with coordinate arrays has no GPU kernel\n"
+                            "  hint: x.to_device('cpu')")
+    ft = _float_of(rt, f.dtype)
+    x = _cast(f, ft)
+    outs = []
+    for ax, h in zip(axes, hs):
+        h = float(h)
+        n = x.shape[ax]
+        out = new_array(rt, x.shape, ft)
+        st = x.strides[ax]
+        ost = out.strides[ax]
+
+        def sl(a, start, length, stride_a, ax=ax):
+            shape = list(a.shape)
+            shape[ax] = length
+            return a.view(a.offset + start * stride_a, shape, a.strides)
+
+        if n >= 3:
+            launch(("grad_mid", ft.name), "(x0 - x1) * x2",
+                   [sl(x, 2, n - 2, st), sl(x, 0, n - 2, st), (0.5 / h, ft)],
+                   sl(out, 1, n - 2, ost), rt)
+        if edge_order == 1 or n < 3:
+            launch(("grad_edge", ft.name), "(x0 - x1) * x2",
+                   [sl(x, 1, 1, st), sl(x, 0, 1, st), (1.0 / h, ft)], sl(out, 0, 1, ost), rt)
+            launch(("grad_edge", ft.name), "(x0 - x1) * x2",
+                   [sl(x, n - 1, 1, st), sl(x, n - 2, 1, st), (1.0 / h, ft)],
+                   sl(out, n - 1, 1, ost), rt)
+        else:
+            launch(("grad_first2", ft.name), "(-3.0 * x0 + 4.0 * x1 - x2) * x3",
+                   [sl(x, 0, 1, st), sl(x, 1, 1, st), sl(x, 2, 1, st), (0.5 / h, ft)],
+                   sl(out, 0, 1, ost), rt)
+            launch(("grad_last2", ft.name), "(3.0 * x0 - 4.0 * x1 + x2) * x3",
+                   [sl(x, n - 1, 1, st), sl(x, n - 2, 1, st), sl(x, n - 3, 1, st),
+                    (0.5 / h, ft)], sl(out, n - 1, 1, ost), rt)
+        outs.append(out)
+    return tuple(outs)
 
 
 def make_kernels(all_dtypes) -> dict:
@@ -490,6 +540,7 @@ def make_kernels(all_dtypes) -> dict:
         "correlate": dict.fromkeys(real_, correlate),
         "cov": dict.fromkeys(real_, cov),
         "digitize": dict.fromkeys(real_, digitize),
+        "gradient": dict.fromkeys(real_, gradient),
         "corrcoef": dict.fromkeys(real_, corrcoef),
         "pad": dict.fromkeys(all_dtypes, pad),
     }

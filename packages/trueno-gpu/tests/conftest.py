@@ -40,6 +40,24 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def _check_pipeline_keys():
+    """Regenerate the WGSL on every pipeline-cache hit and fail when one key names two
+    different shaders (a key that forgot a parameter of the generated code)."""
+    from trueno_gpu import _runtime
+
+    seen: dict = {}
+    original = _runtime.Runtime.kernel
+
+    def kernel(self, key, make_source, writable):
+        source = make_source()
+        if seen.setdefault((id(self), key), source) != source:
+            raise AssertionError(f"pipeline key {key!r} names two different shaders")
+        return original(self, key, lambda: source, writable)
+
+    _runtime.Runtime.kernel = kernel
+
+
+_check_pipeline_keys()
 API = trueno_gpu.GpuDeviceAPI()
 KERNELS = trueno_gpu.kernels_table()
 # Without an adapter the tests are still generated (and skipped) over the 32-bit dtypes.

@@ -389,6 +389,9 @@ def _surface(name):
             "nanmean": [("all", lambda x: tn.nanmean(x), (nx,))],
             "nanmax": [("axis=1", lambda x: tn.nanmax(x, axis=1), (nx,))],
             "nanmin": [("axis=0", lambda x: tn.nanmin(x, axis=0), (nx,))],
+            "nanvar": [("axis=1 ddof=1", lambda x: tn.nanvar(x, axis=1, ddof=1), (nx,)),
+                       ("all keepdims", lambda x: tn.nanvar(x, keepdims=True), (nx,))],
+            "nanstd": [("axis=0", lambda x: tn.nanstd(x, axis=0), (nx,))],
         }
         return table[name]
     return make
@@ -405,7 +408,7 @@ CUSTOM = {
                                "linalg_cholesky", "linalg_eigh", "linalg_eigvalsh", "linalg_svd",
                                "linalg_svdvals", "linalg_qr", "linalg_pinv")},
     **{n: _surface(n) for n in ("topk", "pad", "median", "nansum", "nanprod", "nanmean",
-                                "nanmax", "nanmin")},
+                                "nanmax", "nanmin", "nanvar", "nanstd")},
     **{n: _fft(n) for n in ("fft_fftn", "fft_ifftn", "fft_rfftn", "fft_irfftn", "fft_hfft",
                             "fft_ihfft")},
 }

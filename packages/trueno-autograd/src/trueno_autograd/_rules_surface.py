@@ -1,5 +1,6 @@
 """Derivative rules of NumPy-surface ops that have no decomposition autograd could follow:
-``topk`` (values), ``pad`` (every mode that moves elements) and ``median``. The gathers and
+``topk`` (values), ``pad`` (every mode that moves elements), ``median``, ``nanvar`` and
+``nanstd``. The gathers and
 scatters (take, gather, scatter_add, ...) reach autograd through their index/index_put
 decompositions, and nansum/nanmean/nanmax/... through theirs."""
 
@@ -78,9 +79,39 @@ def _median(ctx, g):
     return (res.permute_dims(tuple(inv)),)
 
 
+def _nan_centered(ctx):
+    """``x - nanmean(x)`` with 0 at the NaNs, and the degrees of freedom per reduction."""
+    x = ctx.inputs[0]
+    axes = ctx.params["axis"]
+    valid = ~tn.isnan(x)
+    n = tn.sum(valid, axis=axes, keepdims=True, dtype=x.dtype)
+    mean = tn.sum(tn.where(valid, x, 0.0), axis=axes, keepdims=True) / n
+    return tn.where(valid, x - mean, 0.0), n - float(ctx.params.get("ddof", 0))
+
+
+def _keep(t, ctx):
+    if ctx.params.get("keepdims"):
+        return t
+    shape = ctx.shapes[0][0]
+    axes = ctx.params["axis"]
+    return t._reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+
+
+def _nanvar(ctx, g):
+    c, dof = _nan_centered(ctx)
+    return (_keep(g, ctx) * 2.0 * c / dof,)
+
+
+def _nanstd(ctx, g):
+    c, dof = _nan_centered(ctx)
+    return (_keep(g, ctx) * c / (dof * _keep(ctx.output, ctx)),)
+
+
 _SURFACE = {"topk": (_topk, "none", True, "TopkBackward0"),
             "pad": (_pad, "none", False, "ConstantPadNdBackward0"),
-            "median": (_median, "all", False, "MedianBackward1")}
+            "median": (_median, "all", False, "MedianBackward1"),
+            "nanvar": (_nanvar, "all", False, "NanvarBackward0"),
+            "nanstd": (_nanstd, "all", True, "NanstdBackward0")}
 
 
 def surface_rules() -> dict[str, Rule]:

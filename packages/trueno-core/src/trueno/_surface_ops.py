@@ -41,10 +41,11 @@ SURFACE_OPS = {
 # PyTorch names: NumPy has no function of that name to compare with.
 _NO_NUMPY_TWIN = {"gather", "scatter", "scatter_add", "topk"}
 
-# Differentiable rows: trueno-autograd has a rule (topk, pad, median) or follows the
-# decomposition (the nan-reductions). The gathers and scatters reach autograd through their
-# index/index_put decompositions (_indexing_ext._grad_path).
-_DIFFERENTIABLE = {"topk", "pad", "median", "nansum", "nanprod", "nanmean", "nanmax", "nanmin"}
+# Differentiable rows: trueno-autograd has a rule (topk, pad, median, nanvar, nanstd) or
+# follows the decomposition (the other nan-reductions). The gathers and scatters reach
+# autograd through their index/index_put decompositions (_indexing_ext._grad_path).
+_DIFFERENTIABLE = {"topk", "pad", "median", "nanvar", "nanstd", "nansum", "nanprod", "nanmean",
+                   "nanmax", "nanmin"}
 
 for _name, _nin in SURFACE_OPS.items():
     if _name not in OPS:

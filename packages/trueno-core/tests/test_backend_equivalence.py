@@ -133,7 +133,8 @@ def _custom_cases(name, dtype, rng):
     srt = np.sort(v((20,)))
     surface = {
         "around": [(lambda x: tn.around(x, 1), [v((5, 6))])],
-        "average": [(lambda x, w: tn.average(x, axis=1, weights=w), [v((4, 9)), v((9,), "positive")])],
+        "average": [(lambda x, w: tn.average(x, axis=1, weights=w),
+                     [v((4, 9)), v((9,), "positive")])],
         "count_nonzero": [(lambda x: tn.count_nonzero(x, axis=0), [v((5, 6))])],
         "isclose": [(lambda a, b: tn.isclose(a, b), [v((5, 6)), v((5, 6))])],
         "isin": [(lambda a, b: tn.isin(a, b), [v((5, 6)), v((7,))])],

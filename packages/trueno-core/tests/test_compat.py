@@ -199,3 +199,108 @@ def test_both_spellings_where_they_do_not_clash():
     onp.testing.assert_array_equal(torch.sum(torch.tensor(a), 1).numpy(), a.sum(1))
     assert torch.cat([torch.ones(2), torch.ones(2)]).shape == (4,)
     assert np.concat([t, t], axis=0).shape == np.concatenate([t, t]).shape == (4, 3)
+
+
+# --- clashes of results: each face gives its library's result ---------------------------------
+
+def test_reciprocal_of_integers():
+    i = onp.array([1, 2, -1, 3], dtype=onp.int32)
+    got = np.reciprocal(np.asarray(i))  # NumPy: integer, 1 // x with C truncation
+    assert got.dtype == np.int32
+    onp.testing.assert_array_equal(got.numpy(), onp.reciprocal(i))
+    t = torch.reciprocal(torch.tensor(i))
+    assert t.dtype == torch.float32
+    onp.testing.assert_allclose(t.numpy(), [1.0, 0.5, -1.0, 1 / 3], rtol=1e-6)
+    if real_torch is not None:
+        assert real_torch.reciprocal(real_torch.tensor(i)).dtype == real_torch.float32
+
+
+def test_float_functions_of_bool():
+    b = onp.array([True, False])
+    assert np.sin(np.asarray(b)).dtype == onp.sin(b).dtype == np.float16
+    assert np.divide(np.asarray(b), True).dtype == onp.divide(b, True).dtype == np.float64
+    assert torch.sin(torch.tensor(b)).dtype == torch.float32
+    if real_torch is not None:
+        assert real_torch.sin(real_torch.tensor(b)).dtype == real_torch.float32
+
+
+def test_reduction_axis_list():
+    a = onp.arange(6.0).reshape(2, 3)
+    with pytest.raises(TypeError):
+        a.sum(axis=[0, 1])
+    with pytest.raises(TypeError):
+        np.asarray(a).sum(axis=[0, 1])
+    with pytest.raises(TypeError):
+        np.nanmean(np.asarray(a), axis=[0])
+    assert float(np.asarray(a).sum(axis=(0, 1))) == 15.0
+    assert float(torch.tensor(a).sum(dim=[0, 1])) == 15.0  # PyTorch takes a list of dims
+
+
+def test_reshape_negative_size():
+    a = onp.arange(6)
+    assert np.asarray(a).reshape(-2, 3).shape == a.reshape(-2, 3).shape == (2, 3)
+    with pytest.raises(ValueError):
+        np.asarray(a).reshape(-2, -1)
+    with pytest.raises(ValueError):  # PyTorch: "invalid shape dimension -2"
+        torch.tensor(a).reshape(-2, 3)
+
+
+def test_tril_triu_of_1d():
+    v = onp.arange(1, 4)
+    onp.testing.assert_array_equal(np.tril(np.asarray(v)).numpy(), onp.tril(v))
+    onp.testing.assert_array_equal(np.triu(np.asarray(v), k=1).numpy(), onp.triu(v, k=1))
+    with pytest.raises(TypeError):
+        np.tril(np.asarray(1))
+    with pytest.raises(ValueError):  # PyTorch: tril needs at least 2 dimensions
+        np.tril(torch.tensor(v))
+
+
+def test_tensordot_negative_axes():
+    a, b = onp.arange(6.0).reshape(2, 3), onp.arange(12.0).reshape(3, 4)
+    got = np.tensordot(np.asarray(a), np.asarray(b), axes=-1)  # NumPy 2.4: no axis contracted
+    onp.testing.assert_array_equal(got.numpy(), onp.tensordot(a, b, axes=-1))
+    with pytest.raises(ValueError):  # PyTorch: "tensordot expects dims >= 0"
+        np.tensordot(torch.tensor(a), torch.tensor(b), axes=-1)
+
+
+def test_complex_ordering():
+    z = onp.array([1 + 2j, 1 + 1j, 3 + 0j])
+    onp.testing.assert_array_equal(np.maximum(np.asarray(z), 1 + 1.5j).numpy(),
+                                   onp.maximum(z, 1 + 1.5j))
+    onp.testing.assert_array_equal(np.clip(np.asarray(z), 0j, 2 + 0j).numpy(),
+                                   onp.clip(z, 0j, 2 + 0j))
+    with pytest.raises(TypeError):  # PyTorch: clamp is not implemented for complex
+        torch.clamp(torch.tensor(z), 0j, 2 + 0j)
+
+
+# --- where both faces differ from NumPy on purpose ---------------------------------------------
+
+def test_integer_index_is_a_0d_view():
+    """``a[i, j]`` is a 0-d array sharing memory (Array API, PyTorch), not NumPy's scalar copy;
+    it converts, compares, formats and indexes like the scalar would."""
+    a = onp.array([[1.5, 2.0], [3.0, 4.0]])
+    t = np.asarray(a.copy())
+    s = t[0, 1]
+    assert isinstance(s, np.ndarray) and s.shape == () and s.dtype == np.float64
+    assert repr(s) == "array(2.)" and repr(a[0, 1]) == "np.float64(2.0)"
+    t[0, 1] = 7.0
+    assert float(s) == 7.0 and float(a[0, 1]) == 2.0  # a view; NumPy's scalar is a copy
+    s = t[1, 0].copy()  # a copy when one is wanted (or .item() for a Python number)
+    t[1, 0] = 0.0
+    assert float(s) == 3.0 and t[1, 1].item() == 4.0
+    # where users would notice, it acts like the NumPy scalar
+    assert s == 3.0 and s < 4 and bool(s != 1) and s in [1.0, 3.0]
+    assert float(s) == 3.0 and int(s) == 3 and complex(s) == 3 + 0j
+    assert f"{s:.2f}" == f"{a[1, 0]:.2f}" == "3.00" and str(s) == str(a[1, 0]) == "3.0"
+    assert "%.1f" % s == "3.0" and round(s) == round(a[1, 0]) == 3  # noqa: UP031
+    assert float(round(t[1, 1], 1)) == 4.0
+    assert (s + 1).shape == () and float(s * 2) == 6.0 and float(2 ** s) == 8.0
+    i = np.arange(6).reshape(2, 3)[1, 2]
+    assert [10, 20, 30, 40, 50, 60][i] == 60 and list(range(i)) == [0, 1, 2, 3, 4]
+    assert "-" * np.arange(4)[3] == "---" and f"{i:3d}" == "  5"
+    assert "%d" % i == "5"  # noqa: UP031
+    assert float(np.asarray([1.0, 2.0, 3.0])[i - 4]) == 2.0
+    with pytest.raises(TypeError):  # 0-d arrays are unhashable: use .item() as a dict key
+        hash(s)
+    x = torch.tensor(a)[0, 1]  # PyTorch returns a 0-d tensor that shares memory too
+    assert isinstance(x, torch.Tensor) and x.shape == ()

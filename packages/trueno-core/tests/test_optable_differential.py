@@ -150,25 +150,12 @@ def _domains(row):
     return (row.domain,) * row.nin
 
 
-# Differences from NumPy that are design decisions (reported, not fixed in core). Each case
-# is xfail(strict=True): it asserts NumPy's behaviour and fails loudly once trueno matches.
-KNOWN_DIFFERENCES = {
-    ("reciprocal", "int"): "NumPy's reciprocal on integers is integer division 1 // x; the "
-                           "row's result rule is 'float'",
-}
-
-
-def _known(row_name, dtype):
-    kind = "int" if dtype[0] in "iu" else dtype
-    return KNOWN_DIFFERENCES.get((row_name, kind)) or KNOWN_DIFFERENCES.get((row_name, dtype))
-
-
+# No case is expected to differ from NumPy: a deliberate difference is a row of docs/compat.md
+# with a test of trueno's documented behaviour (test_compat.py), not a case here.
 def _elementwise_cases():
     for row in ELEMENTWISE_UNARY + ELEMENTWISE_BINARY:
         for dt in _names(row.accepts):
-            reason = _known(row.name, dt)
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            yield pytest.param(row, dt, id=f"{row.name}-{dt}", marks=marks)
+            yield pytest.param(row, dt, id=f"{row.name}-{dt}")
 
 
 @pytest.mark.parametrize("row,dtype", list(_elementwise_cases()))
@@ -276,7 +263,7 @@ def test_python_scalar_operand(dtype, scalar, backend):
     for op in SCALAR_OPS:
         fn, nfn = getattr(tn, op), getattr(np, OPS[op].numpy_name)
         msg = f"{op}({dtype} array, {scalar!r})"
-        if not _accepted(op, dtype, scalar):  # e.g. maximum on complex: the row says no
+        if not _accepted(op, dtype, scalar):  # e.g. bool - True: the row says no
             cases.run(msg, lambda: pytest.raises(tn.DTypeError, fn, t, scalar))
             continue
         cases.run(msg, lambda: check(op, backend, lambda: fn(t, scalar), lambda: nfn(xv, scalar),
@@ -304,7 +291,7 @@ def test_operator_with_scalar(dtype, scalar, backend):
     cases = Cases()
     for (sym, op), f in OPERATORS.items():
         m1, m2 = f"{dtype} array {sym} {scalar!r}", f"{scalar!r} {sym} {dtype} array"
-        if not _accepted(op, dtype, scalar):  # bool + True: add's row takes numeric only
+        if not _accepted(op, dtype, scalar):  # bool - True: NumPy refuses it too
             cases.run(m1, lambda: pytest.raises(TypeError, f, t, scalar))
             continue
         cases.run(m1, lambda: check(sym, backend, lambda: f(t, scalar), lambda: f(x, scalar),
@@ -965,8 +952,6 @@ GENERATED = ({r.name for r in ELEMENTWISE_UNARY + ELEMENTWISE_BINARY} |
 COMPOSITES = {"vecdot": "multiply, conj and sum (_linalg_ops.vecdot)",
               "matvec": "matmul with a reshaped vector (_numpy_misc.matvec)",
               "vecmat": "matmul with a reshaped vector (_numpy_misc.vecmat)"}
-# Rows whose numpy_name names no NumPy function (xfail until fixed; numpy_name should be None).
-BAD_NUMPY_NAMES: set[str] = set()
 
 
 def test_every_numpy_row_is_generated():
@@ -1003,9 +988,20 @@ def test_aliases_are_numpy_spellings():
 
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=[pytest.mark.xfail(
-    strict=True, reason="NumPy has no such function; the row's numpy_name should be None")]
-    if n in BAD_NUMPY_NAMES else []) for n in sorted(OPS) if OPS[n].numpy_name])
+@pytest.mark.parametrize("name", [n for n in sorted(OPS) if OPS[n].numpy_name])
 def test_numpy_name_exists(name):
     """A row's ``numpy_name`` names a real NumPy function (None when NumPy has no twin)."""
     assert callable(getattr(np, OPS[name].numpy_name, None)), OPS[name].numpy_name
+
+
+@pytest.mark.parametrize("dtype", _names(OPS["reciprocal"].accepts))
+def test_reciprocal_decomposition(dtype):
+    """reciprocal's decomposition (devices without an integer kernel) equals NumPy's loop,
+    the 0, 1 and -1 edge cases of the integer one included."""
+    x = np.array([0, 1, 2, 3, 5, 100], dtype=NP_DTYPES[dtype]) if dtype[0] == "u" else \
+        np.array([0, 1, -1, 2, -3, 100], dtype=NP_DTYPES[dtype])
+    if dtype[0] not in "iu":
+        x = x[1:]  # no 1 / 0 for floats here
+    with np.errstate(all="ignore"):
+        assert_close(OPS["reciprocal"].decomposition(tn.asarray(x)), np.reciprocal(x),
+                     NP_DTYPES[dtype])

@@ -148,6 +148,20 @@ def test_torch_face_cross_kind_examples():
         D.promote(D.uint64, D.int64, "torch")
 
 
+def test_torch_face_promotes_wide_unsigned_like_numpy():
+    """docs/compat.md: PyTorch refuses uint16/uint32 with a signed int; the PyTorch face gives
+    NumPy's result instead (uint64 with a signed int still raises: no int holds both)."""
+    for u, s in [("uint16", "int8"), ("uint16", "int32"), ("uint32", "int8"),
+                 ("uint32", "int64")]:
+        want = np.promote_types(u, s).name
+        assert D.promote(TN[u], TN[s], "torch").name == want
+        assert D.promote(TN[s], TN[u], "torch").name == want
+    assert D.promote(D.uint16, D.uint32, "torch") is D.uint32
+    for s in ("int8", "int16", "int32", "int64"):
+        with pytest.raises(tn.DTypeError):
+            D.promote(D.uint64, TN[s], "torch")
+
+
 # --- can_cast --------------------------------------------------------------------------------
 
 CASTINGS = ["no", "equiv", "safe", "same_kind", "unsafe"]

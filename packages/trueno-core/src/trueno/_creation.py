@@ -265,10 +265,15 @@ def meshgrid(*arrays, indexing="xy", sparse=False, copy=True):
 
 def _tri(x, k, upper):
     x = x if isinstance(x, Tensor) else asarray(x)
-    if x.ndim < 2:
-        raise ShapeError(f"{'triu' if upper else 'tril'}: input must be at least 2-D, "
-                         f"got shape {x.shape}")
-    n, m = x.shape[-2:]
+    if x.ndim == 1 and x._face == "numpy":  # NumPy: a 1-D row is broadcast to (n, n) first
+        n = m = x.shape[0]
+    elif x.ndim < 2:
+        name = "triu" if upper else "tril"
+        if x._face == "numpy":  # NumPy's error for 0-d input is a TypeError
+            raise TypeError(f"{name}: input must be at least 1-D, got a 0-d array")
+        raise ShapeError(f"{name}: input must be at least 2-D, got shape {x.shape}")
+    else:
+        n, m = x.shape[-2:]
     mask = np.tri(n, m, k=k - 1 if upper else k, dtype=bool)
     if upper:
         mask = ~mask

@@ -123,6 +123,10 @@ def compute_dtype(op, dt, cls):
         return dt, dt
     if r == "bool":
         return dt, D.bool_
+    if r == "numpy_promote":  # np.reciprocal(int) is integer; torch.reciprocal(int) float
+        if cls._face == "numpy":
+            return dt, dt
+        r = "float"
     if r == "float":
         if dt.kind in "fc":
             c = dt
@@ -191,6 +195,8 @@ def binary(op, a, b, reflected=False):
         return binary(op, a, to_tensor(b, cls, a), reflected)
     if dt not in op.accepts:
         check_accepts(op, dt)
+    if dt is D.bool_ and op.name in _BOOL_AS_LOGICAL:  # bool + bool is logical or
+        return binary(_BOOL_AS_LOGICAL[op.name], a, b, reflected)
     ct, _ = compute_dtype(op, dt, cls)
     xa = a._data if a._dtype is ct else cast_data(a, ct)
     if isinstance(b, Tensor):
@@ -224,6 +230,7 @@ def binary(op, a, b, reflected=False):
 
 
 _ASTYPE = None
+_BOOL_AS_LOGICAL: dict = {}  # add -> logical_or, multiply -> logical_and (set by _bind)
 Tensor = None  # set by _tensor at import (avoids an import cycle)
 
 
@@ -231,6 +238,7 @@ def _bind(tensor_cls, optable) -> None:
     global Tensor, _ASTYPE
     Tensor = tensor_cls
     _ASTYPE = optable["astype"]
+    _BOOL_AS_LOGICAL.update(add=optable["logical_or"], multiply=optable["logical_and"])
 
 
 def matmul_shapes(a_shape, b_shape, name="matmul"):

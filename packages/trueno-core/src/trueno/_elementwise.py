@@ -114,8 +114,8 @@ def where(condition, x1=None, x2=None, /):
 def clip(x, /, min=None, max=None):  # noqa: A002
     """Clamp ``x`` to ``[min, max]``; either bound may be None, a scalar or an array."""
     x = _as_tensor(x)
-    if x._dtype.kind == "c":
-        raise DTypeError("clip: complex inputs are not supported (no ordering)")
+    if x._dtype.kind == "c" and x._face == "torch":  # NumPy orders complex lexicographically
+        raise DTypeError("clamp: complex inputs are not supported (no ordering)")
     if x._dtype.kind in "iu" and min is not None and max is not None:
         # NumPy's clip ufunc clamps Python-int bounds the dtype cannot hold (clip(i8, 0, 300))
         info = D.iinfo(x._dtype)
@@ -132,3 +132,21 @@ def clip(x, /, min=None, max=None):  # noqa: A002
 
 
 __all__ += ["where", "clip"]
+
+
+def _reciprocal_decomposition(x):
+    """``reciprocal`` on a device without a kernel for the dtype: ``1 / x`` for floats (and
+    on the PyTorch face), NumPy's C integer loop for integers (1 // x truncated: 1 and -1
+    are themselves, 0 is the minimum of int32/int64 and 0 otherwise, the rest are 0)."""
+    if x._dtype.kind not in "iu" or x._face == "torch":
+        return divide(1, x)  # noqa: F821  (made above from the op table)
+    dt = x._dtype
+    out = equal(x, 1).astype(dt)  # noqa: F821
+    if dt.kind == "i":
+        out = out - equal(x, -1).astype(dt)  # noqa: F821
+        if dt.itemsize >= 4:
+            out = where(equal(x, 0), D.iinfo(dt).min, out)  # noqa: F821
+    return out
+
+
+OPS["reciprocal"].decomposition = _reciprocal_decomposition

@@ -84,9 +84,9 @@ def tensordot(x1, x2, /, *, axes=2):
     """Sum products over ``axes`` (an int, or two sequences of axes), as numpy.tensordot."""
     a, b = _pair(x1, x2)
     if isinstance(axes, int):
-        if axes < 0:
-            raise ValueError("tensordot: axes must be non-negative")
-        ax_a = list(range(a.ndim - axes, a.ndim))
+        if axes < 0 and a._face == "torch":  # NumPy: a negative count contracts nothing
+            raise ValueError(f"tensordot: dims must be non-negative, got {axes}")
+        ax_a = list(range(-axes, 0))  # as numpy.tensordot (too many axes: an AxisError)
         ax_b = list(range(axes))
     else:
         ax_a, ax_b = axes

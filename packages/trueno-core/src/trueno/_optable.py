@@ -24,7 +24,8 @@ class Op:
         float16; divide gives float64) and the default float on the PyTorch face; "bool":
         bool output (inputs promoted); "real": like "promote" but complex gives its real
         dtype; "index": int64; "sum": bool and small ints widen to int64/uint64;
-        "input_bool": inputs cast to bool, bool output.
+        "input_bool": inputs cast to bool, bool output; "numpy_promote": "promote" on the
+        NumPy face (np.reciprocal(int) is integer), "float" on the PyTorch face.
     shape : "broadcast", "reduce", "matmul", "view" or "custom".
     differentiable : whether autograd needs a rule for it.
     domain : where sample inputs are drawn from: "real", "positive", "unit" (-1, 1),
@@ -77,38 +78,41 @@ def _rows(names, **kw):
 
 # --- elementwise, one input ------------------------------------------------------------------
 _rows("negative positive square", nin=1, accepts="numeric")
-_rows("abs", nin=1, accepts="numeric", result="real")
+_rows("abs", nin=1, accepts="any", result="real")  # bool: itself, as NumPy
 _rows("sign", nin=1, accepts="numeric", differentiable=False)
-_rows("exp", nin=1, result="float", domain="small")
-_rows("expm1", nin=1, result="float", domain="small")
-_rows("sin cos tan atan sinh cosh tanh asinh", nin=1, result="float", domain="small")
-_rows("log sqrt log2 log10", nin=1, result="float", domain="positive")
-_rows("log1p", nin=1, result="float", domain="positive")
-_rows("asin acos atanh", nin=1, result="float", domain="unit")
-_rows("acosh", nin=1, result="float", domain="ge1")
-_rows("reciprocal", nin=1, result="float", domain="positive")
+# Float functions take bool as NumPy does (np.sin(bool) is float16; torch.sin(bool) float32).
+_rows("exp", nin=1, accepts="any", result="float", domain="small")
+_rows("expm1", nin=1, accepts="any", result="float", domain="small")
+_rows("sin cos tan atan sinh cosh tanh asinh", nin=1, accepts="any", result="float",
+      domain="small")
+_rows("log sqrt log2 log10", nin=1, accepts="any", result="float", domain="positive")
+_rows("log1p", nin=1, accepts="any", result="float", domain="positive")
+_rows("asin acos atanh", nin=1, accepts="any", result="float", domain="unit")
+_rows("acosh", nin=1, accepts="any", result="float", domain="ge1")
+_rows("reciprocal", nin=1, result="numpy_promote", domain="positive")
 _rows("sigmoid", nin=1, result="float", accepts="real", numpy_name=None)
 _rows("erf", nin=1, result="float", accepts="real", numpy_name=None)
-_rows("floor ceil trunc", nin=1, accepts="real", differentiable=False)
+_rows("floor ceil trunc", nin=1, accepts="real or boolean", differentiable=False)
 _rows("round", nin=1, accepts="numeric", differentiable=False)
-_rows("signbit", nin=1, accepts="real", result="bool", differentiable=False)
-_rows("isnan isinf isfinite", nin=1, result="bool", differentiable=False)
+_rows("signbit", nin=1, accepts="real or boolean", result="bool", differentiable=False)
+_rows("isnan isinf isfinite", nin=1, accepts="any", result="bool", differentiable=False)
 _rows("logical_not", nin=1, accepts="any", result="input_bool", differentiable=False)
 _rows("bitwise_invert", nin=1, accepts="integer or boolean", differentiable=False,
       numpy_name="invert")
 _rows("conj", nin=1, accepts="numeric")
-_rows("real imag", nin=1, accepts="numeric", result="real")
+_rows("real imag", nin=1, accepts="any", result="real")
 _rows("gelu silu", nin=1, result="float", accepts="real", numpy_name=None)
 _rows("relu", nin=1, accepts="real", numpy_name=None)
 
 # --- elementwise, two inputs -----------------------------------------------------------------
-_rows("add subtract multiply", nin=2, accepts="numeric")
-_rows("divide", nin=2, result="float", domain="nonzero")
+_rows("add multiply", nin=2, accepts="any")  # bool: logical or / and, as NumPy and PyTorch
+_rows("subtract", nin=2, accepts="numeric")
+_rows("divide", nin=2, accepts="any", result="float", domain="nonzero")
 _rows("floor_divide", nin=2, accepts="real", domain="nonzero", differentiable=False)
 _rows("remainder", nin=2, accepts="real", domain="nonzero")  # d/da = 1, d/db = -floor(a/b)
 _rows("pow", nin=2, domain="small", numpy_name="power")
-_rows("maximum minimum", nin=2, accepts="real")
-_rows("atan2 hypot logaddexp copysign", nin=2, accepts="real", result="float")
+_rows("maximum minimum", nin=2, accepts="any")  # complex: lexicographic order, as NumPy
+_rows("atan2 hypot logaddexp copysign", nin=2, accepts="real or boolean", result="float")
 _rows("nextafter", nin=2, accepts="real floating", differentiable=False)
 _rows("equal not_equal less less_equal greater greater_equal", nin=2, accepts="any",
       result="bool", differentiable=False)
@@ -119,7 +123,7 @@ _rows("bitwise_and bitwise_or bitwise_xor", nin=2, accepts="integer or boolean",
 _rows("bitwise_left_shift bitwise_right_shift", nin=2, accepts="integer", differentiable=False,
       numpy_name="")
 add_op(Op("where", 3, accepts="any", shape="custom"))
-add_op(Op("clip", 1, accepts="real", shape="custom"))
+add_op(Op("clip", 1, accepts="any", shape="custom"))
 add_op(Op("copy_", 2, accepts="any", shape="custom", differentiable=False, numpy_name=None))
 add_op(Op("astype", 1, accepts="any", shape="custom", numpy_name=None))
 add_op(Op("contiguous", 1, accepts="any", shape="custom", numpy_name=None))

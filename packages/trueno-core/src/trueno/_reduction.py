@@ -41,6 +41,9 @@ def _reduce(name, x, axis, keepdims, out_dtype=None, **params):
     dt = x._dtype
     if dt not in row.accepts:
         X.check_accepts(row, dt)
+    if axis.__class__ is list and x._face == "numpy":  # torch takes dim=[0, 1]; NumPy refuses
+        raise TypeError(f"{name}: 'list' object cannot be interpreted as an integer (axis="
+                        f"{axis})\n  hint: pass a tuple, axis={tuple(axis)}")
     if x.ndim == 0 and axis is not None and name not in ("mean", "var", "std"):
         normalize_axes(axis, 1)  # NumPy lets a 0-d array reduce over axis 0 / -1
         axes = ()

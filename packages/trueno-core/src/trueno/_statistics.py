@@ -46,6 +46,9 @@ def _host(v):
 
 def _nanred(name, a, axis, keepdims, **kw):
     x = as_t(a)
+    if axis.__class__ is list and "median" not in name and x._face == "numpy":  # as NumPy
+        raise TypeError(f"{name}: 'list' object cannot be interpreted as an integer (axis="
+                        f"{axis})\n  hint: pass a tuple, axis={tuple(axis)}")
     return call(name, (x,), {"axis": _axes(x, axis), "keepdims": bool(keepdims), **kw})
 
 

@@ -8,6 +8,7 @@ methods whose meaning differs between the two (DESIGN.md §8, docs/compat.md).
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
@@ -55,6 +56,8 @@ def _bin(name, reflected=False):
                     t._version = [0]
                     t._ag = None
                     return t
+        if other.__class__ in (str, bytes) and name == "multiply" and not self.ndim:
+            return NotImplemented  # "-" * a[i]: sequence repetition through __index__
         return _binary(row, self, other, reflected)
     method.__name__ = f"__{'r' if reflected else ''}{name}__"
     return method
@@ -214,6 +217,8 @@ class Tensor:
         return moveaxis(self, source, destination)
 
     def _reshape(self, shape, copy_ok=True, name="reshape"):
+        if self._face == "numpy":  # NumPy 2 takes any negative size as the unknown one
+            shape = tuple(-1 if n < 0 else n for n in map(operator.index, shape))
         shape = V.infer_shape(shape, self.numel())
         if shape == self.shape:
             return self._view("reshape", self._data, {"shape": shape})
@@ -405,6 +410,17 @@ class Tensor:
         return int(self._scalar("index"))
 
     __hash__ = None  # mutable containers are unhashable, as NumPy arrays are
+
+    def __round__(self, ndigits=None):
+        """``round(a[i, j])`` as for the NumPy scalar NumPy's indexing gives: a Python int
+        without ``ndigits``, else a 0-d array of the same dtype (0-d real arrays, NumPy face)."""
+        if self.ndim or self._face != "numpy" or self._dtype.kind not in "iuf":
+            raise TypeError(f"type {type(self).__name__} doesn't define __round__ method"
+                            + ("" if self.ndim else f" for dtype {self._dtype.name}"))
+        if ndigits is None:
+            return round(self.item())
+        from ._statistics import round as _round
+        return _round(self, decimals=operator.index(ndigits))
 
     def __divmod__(self, other):
         return self // other, self % other

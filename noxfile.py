@@ -20,7 +20,7 @@ nox.options.reuse_existing_virtualenvs = False
 TORCH = "torch==2.13.0"
 PURE = ["packages/trueno-core", "packages/trueno-autograd", "packages/trueno-gpu",
         "packages/trueno-nn", "packages/trueno-hub"]
-TEST_DEPS = ["pytest>=8", "hypothesis>=6.100", "pytest-timeout"]
+TEST_DEPS = ["pytest>=8", "hypothesis>=6.100", "scipy"]
 CORE_TESTS = "packages/trueno-core/tests"
 
 

@@ -477,3 +477,20 @@ def test_gradcheck_reports_a_wrong_rule():
                                              "input 0"):
         gradcheck(Wrong.apply, (x,))
     assert gradcheck(Wrong.apply, (x,), raise_exception=False) is False
+
+
+def test_without_the_plugin_requires_grad_names_the_extra():
+    import subprocess
+    import sys
+    code = ("import trueno as tn\n"
+            "try:\n"
+            "    tn.asarray([1.0]).requires_grad_()\n"
+            "except tn.MissingExtraError as e:\n"
+            "    print('MISSING', e)\n")
+    import os
+    env = {**os.environ, "TRUENO_BLOCK_PLUGINS": "autograd",
+           "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert "MISSING" in out.stdout, out.stderr
+    assert "pip install 'trueno[autograd]'" in out.stdout

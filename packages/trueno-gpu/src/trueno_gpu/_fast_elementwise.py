@@ -16,7 +16,7 @@ __all__ = ["vec4_ok", "vec4_source"]
 
 
 # Tests and benchmarks may switch the fast path off; "per": vec4s per thread (grid-stride).
-ENABLED = {"on": True, "per": 1}
+ENABLED = {"on": True, "per": 2}  # per=2: 2.5 vs 2.3 TB/s for a 64M add on an H100
 
 
 def vec4_ok(n: int, out, arrays, dtypes) -> bool:

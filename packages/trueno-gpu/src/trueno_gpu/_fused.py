@@ -18,6 +18,7 @@ from ._api import contiguous
 from ._codegen import LINEAR_ID, WG, check_dtype, collapse, header, i32w, new_array
 from ._dtypes import dtype_info
 from ._elementwise import rt_of
+from ._fast_softmax import softmax_rows
 from ._reduce import _SG_ARGS
 
 __all__ = ["softmax", "log_softmax", "layer_norm", "make_kernels"]
@@ -132,6 +133,11 @@ def _rows(kind, x: StridedArray, row_axes, weight=None, bias=None, eps=0.0):
                                 [tuple(x.strides[d] for d in kept),
                                  tuple(out.strides[d] for d in kept)])
     rows, L = math.prod(x.shape[d] for d in kept), rshape[0]
+    if rx[0] == 1 and ry[0] == 1 and (rows == 1 or (len(kshape) == 1 and kx[0] == L and
+                                                   ky[0] == L)):
+        done = softmax_rows(rt, kind, dt, x, out, rows, L)  # contiguous rows: _fast_softmax
+        if done is not None:
+            return done
     ws = []
     for w in (weight, bias):
         if w is not None and not w.is_contiguous():

@@ -34,6 +34,8 @@ from ._codegen import (
 )
 from ._dtypes import WIDE, acc_dtype, dtype_info, lit
 from ._elementwise import launch, rt_of
+from ._fast_reduce import ENABLED as FAST_ROWS
+from ._fast_reduce import row_sum
 
 __all__ = ["reduce", "make_kernels", "narrow_dtype"]
 
@@ -269,8 +271,13 @@ def reduce(op, x: StridedArray, axes, keepdims, out_dtype, fill=0):
         acc_dt = out_dt
     acc = acc_dt.compute
     divisor = R if op == "mean" else 1.0
-    G, part, pidx = _pass(rt, op, x.storage.buffer, x.offset, in_dt, acc, out, out_dt,
-                          kc, ks, rc, rs, n_out, R, divisor, True)
+    fast = row_sum(rt, op, x, in_dt, out, out_dt, kc, ks, rc, rs, n_out, R) \
+        if acc == "f32" and FAST_ROWS["on"] else None
+    if fast is not None:  # contiguous rows: vec4 kernel (see _fast_reduce)
+        (G, part), pidx = fast, None
+    else:
+        G, part, pidx = _pass(rt, op, x.storage.buffer, x.offset, in_dt, acc, out, out_dt,
+                              kc, ks, rc, rs, n_out, R, divisor, True)
     if G > 1:  # second pass over the (n_out, G) partials (and their indices)
         acc_src = acc_dtype(acc)
         G, part, pidx = _pass(rt, op, part.buffer, 0, acc_src, acc, out, out_dt, (n_out,),

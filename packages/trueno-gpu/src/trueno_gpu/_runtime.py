@@ -10,6 +10,7 @@ cached per key (op, dtypes, layout kind).
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 
@@ -35,7 +36,8 @@ _WANTED_LIMITS = (
 _MAX_GROUPS = 65535  # WebGPU's guaranteed workgroups per dimension
 _STRUCTS: dict = {}  # metadata length -> struct.Struct packing that many u32 words
 _PAR_MIN = 8 << 20  # host copies of at least this many bytes use several threads
-_PAR_CHUNK = 4 << 20
+_PAR_CHUNK = 2 << 20
+PAR_THREADS = [8]  # threads per large host copy (benchmarks may change it)
 _pool_threads: list = []
 
 
@@ -44,14 +46,14 @@ def par_copy(dst: np.ndarray, src: np.ndarray) -> None:
     (NumPy releases the GIL while copying; one core cannot saturate the memory bus, least of
     all on mapped staging memory)."""
     n = dst.nbytes
-    k = min(8, os.cpu_count() or 1, n // _PAR_CHUNK)
+    k = min(PAR_THREADS[0], os.cpu_count() or 1, n // _PAR_CHUNK)
     if n < _PAR_MIN or k < 2:
         np.copyto(dst, src)
         return
     if not _pool_threads:
         from concurrent.futures import ThreadPoolExecutor
 
-        _pool_threads.append(ThreadPoolExecutor(8, thread_name_prefix="trueno-gpu-copy"))
+        _pool_threads.append(ThreadPoolExecutor(16, thread_name_prefix="trueno-gpu-copy"))
     step = (-(-n // k) + 4095) // 4096 * 4096
     parts = [(dst[i:i + step], src[i:i + step]) for i in range(0, n, step)]
     for f in [_pool_threads[0].submit(np.copyto, d, s_) for d, s_ in parts]:

@@ -81,7 +81,13 @@ class Trueno:
         """A tensor of trueno's public API on the GPU (``a + b`` goes through core's
         dispatch: dtype promotion, kernel lookup, the result tensor)."""
         import trueno
+        from trueno._registry import load_plugins
 
+        reg = load_plugins()
+        if "gpu" not in reg.devices:  # a checkout without `pip install -e`: register by hand
+            from trueno_gpu import plugin
+
+            plugin.trueno_register_backends(reg)
         return trueno.asarray(host).to_device("gpu")
 
 

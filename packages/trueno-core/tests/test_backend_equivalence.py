@@ -157,6 +157,11 @@ def _custom_cases(name, dtype, rng):
                      [v((4, 9)), np.argsort(rng.random((4, 9)), axis=0)[:3], v((3, 9))])],
         "scatter_add": [(lambda x, i, s: tn.scatter_add(x, 0, i, s),
                          [v((4, 9)), idx, v((3, 9))])],
+        # a partition is not unique: compared as (sorted left part, kth value, sorted right)
+        "partition": [(lambda x: _canon_partition(tn.partition(x, 4, axis=-1), 4),
+                       [v((4, 9))])],
+        "argpartition": [(lambda x: _canon_partition(tn.take_along_axis(
+            x, tn.argpartition(x, 4, axis=-1), axis=-1), 4), [v((4, 9))])],
         "index": [(lambda x, i: x[i, 1:], [v((4, 9)), idx[:, 0]])],
         "index_put": [(lambda x, i: _index_put(x, i), [v((4, 9)), idx[:, 0]])],
     }
@@ -183,6 +188,11 @@ def _generic_cases(name, dtype, rng):
             continue
         return [(fn, args)]
     return None
+
+
+def _canon_partition(p, k):
+    return tn.concat([tn.sort(p[..., :k], axis=-1), p[..., k:k + 1],
+                      tn.sort(p[..., k + 1:], axis=-1)], axis=-1)
 
 
 def _index_put(x, i):

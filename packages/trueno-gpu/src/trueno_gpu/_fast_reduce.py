@@ -34,7 +34,7 @@ def _source(in_dt, out_dt, final, mean, sg):
             "  let base = P[4] + o * R4;",
             "  let j0 = g * P[3];", "  let j1 = min(j0 + P[3], R4);",
             "  var a0 = vec4<f32>(0.0);", "  var a1 = vec4<f32>(0.0);",
-            f"  var j = j0 + li;",
+            "  var j = j0 + li;",
             f"  for (; j + {WG}u < j1; j = j + {2 * WG}u) {{",
             "    a0 += vec4<f32>(X[base + j]);",
             f"    a1 += vec4<f32>(X[base + j + {WG}u]);",

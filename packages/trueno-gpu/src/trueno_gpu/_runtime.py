@@ -10,7 +10,6 @@ cached per key (op, dtypes, layout kind).
 
 from __future__ import annotations
 
-import math
 import os
 import struct
 

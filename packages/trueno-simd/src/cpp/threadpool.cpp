@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <memory>
@@ -56,6 +57,8 @@ class Pool {
         tl_in_pool = true;
         work(*job);
         tl_in_pool = false;
+        // The last tasks are usually nearly done: spin briefly before sleeping.
+        spin_until([&] { return job->finished.load(std::memory_order_acquire) >= job->n; });
         std::unique_lock<std::mutex> lk(mu_);
         done_cv_.wait(lk, [&] { return job->finished.load() >= job->n; });
         job_.reset();
@@ -90,6 +93,22 @@ class Pool {
         }
     }
 
+    // Spin for up to kSpinUs waiting for pred. NOTE: waking a sleeping thread costs tens of
+    // microseconds on virtual machines; a worker that just finished a job stays hot this long
+    // so back-to-back parallel regions (GEMM blocks, consecutive kernels) start at once.
+    template <class Pred>
+    static bool spin_until(Pred pred) {
+        constexpr int kSpinUs = 100;
+        auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinUs);
+        for (int i = 0;; ++i) {
+            if (pred()) return true;
+            if ((i & 63) == 63 && std::chrono::steady_clock::now() > until) return false;
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+    }
+
     void loop() {
         tl_in_pool = true;
         std::uint64_t seen = 0;
@@ -99,6 +118,7 @@ class Pool {
         }
         for (;;) {
             std::shared_ptr<Job> job;
+            spin_until([&] { return stop_.load() || generation_.load() != seen; });
             {
                 std::unique_lock<std::mutex> lk(mu_);
                 cv_.wait(lk, [&] { return stop_ || generation_ != seen; });
@@ -111,8 +131,8 @@ class Pool {
     }
 
     int nthreads_ = 1;
-    bool stop_ = false;
-    std::uint64_t generation_ = 0;
+    std::atomic<bool> stop_{false};
+    std::atomic<std::uint64_t> generation_{0};
     std::shared_ptr<Job> job_;
     std::vector<std::thread> workers_;
     std::mutex mu_, busy_;

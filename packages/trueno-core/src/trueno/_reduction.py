@@ -209,41 +209,31 @@ def cumprod(x, /, axis=None, dtype=None, out=None, *, dim=None):
     return _scan("cumprod", x, axis if dim is None else dim, dtype)
 
 
-def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
-    """Array API ``cumulative_sum``: like cumsum, optionally starting with a zero."""
+def _cumulative(scan, fill, x, axis, dtype, include_initial):
+    """Array API ``cumulative_sum``/``cumulative_prod``: a scan, optionally starting with
+    the identity (``fill``) so that the result is one longer along ``axis``."""
     x = _x(x)
     if axis is None:
         if x.ndim > 1:
-            raise ValueError("cumulative_sum: axis must be given for arrays with more than "
+            raise ValueError(f"{scan.__name__}: axis must be given for arrays with more than "
                              "one dimension")
         axis = 0
-    out = cumsum(x, axis, dtype)
+    out = scan(x, axis, dtype)
     if include_initial:
+        from ._creation import full
         from ._manipulation import concat
         ax = normalize_axis(axis, out.ndim)
         shape = list(out.shape)
         shape[ax] = 1
-        from ._creation import zeros
-        out = concat([zeros(tuple(shape), dtype=out.dtype, device=out.device,
-                            cls=out.__class__), out], axis=ax)
+        out = concat([full(tuple(shape), fill, dtype=out.dtype, device=out.device,
+                           cls=out.__class__), out], axis=ax)
     return out
+
+
+def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
+    return _cumulative(cumsum, 0, x, axis, dtype, include_initial)
 
 
 def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
-    x = _x(x)
-    if axis is None:
-        if x.ndim > 1:
-            raise ValueError("cumulative_prod: axis must be given for arrays with more than "
-                             "one dimension")
-        axis = 0
-    out = cumprod(x, axis, dtype)
-    if include_initial:
-        from ._creation import ones
-        from ._manipulation import concat
-        ax = normalize_axis(axis, out.ndim)
-        shape = list(out.shape)
-        shape[ax] = 1
-        out = concat([ones(tuple(shape), dtype=out.dtype, device=out.device,
-                           cls=out.__class__), out], axis=ax)
-    return out
+    return _cumulative(cumprod, 1, x, axis, dtype, include_initial)
 

@@ -158,30 +158,45 @@ def unary(op, x, **params):
     return run(op, (x,), (data,), params, x.__class__, x._device, ct)
 
 
+def binary_fn(op, reflected=False, operator=False):
+    """The function (or operator method) for a binary op, with the hot path inlined.
+
+    Fast path: same class, dtype and device, no autograd involvement; everything it needs
+    was validated when ``op.fast`` got its entry. Anything else goes through ``binary``.
+    """
+    fast_cache = op.fast
+    ndarray = np.ndarray
+
+    def fn(a, b):
+        cls = a.__class__
+        if b.__class__ is cls and a._ag is None and b._ag is None:
+            dt = a._dtype
+            dev = a._device
+            if dt is b._dtype and dev is b._device:
+                fast = fast_cache.get(dev._code | dt._code)
+                if fast is not None:
+                    xa, xb = a._data, b._data
+                    if xa.shape != xb.shape:
+                        broadcast_shapes(xa.shape, xb.shape)
+                    out = fast[0](xb, xa) if reflected else fast[0](xa, xb)
+                    if out.__class__ is not ndarray and dev is CPU:
+                        out = np.asarray(out)
+                    t = _new(cls)
+                    t._data = out
+                    t._dtype = fast[1]
+                    t._device = dev
+                    t._version = [0]
+                    t._ag = None
+                    return t
+        if operator and b.__class__ in (str, bytes) and op.name == "multiply" and not a.ndim:
+            return NotImplemented  # "-" * a[i]: sequence repetition through __index__
+        return binary(op, a, b, reflected)
+    return fn
+
+
 def binary(op, a, b, reflected=False):
     """Elementwise binary op; ``a`` is a tensor, ``b`` a tensor, scalar or array-like."""
     cls = a.__class__
-    # Fast path: same class, dtype and device, no autograd involvement. Everything it needs
-    # was validated when the (op, device, dtype) entry was first cached.
-    if b.__class__ is cls and a._ag is None and b._ag is None:
-        dt = a._dtype
-        dev = a._device
-        if dt is b._dtype and dev is b._device:
-            fast = op.fast.get(dev._code | dt._code)
-            if fast is not None:
-                xa, xb = a._data, b._data
-                if xa.shape != xb.shape:
-                    broadcast_shapes(xa.shape, xb.shape)
-                out = fast[0](xb, xa) if reflected else fast[0](xa, xb)
-                if out.__class__ is not _ndarray and dev is CPU:
-                    out = np.asarray(out)
-                t = _new(cls)
-                t._data = out
-                t._dtype = fast[1]
-                t._device = dev
-                t._version = [0]
-                t._ag = None
-                return t
     if isinstance(b, Tensor):
         if a._device is not b._device:
             check_device(op.name, a, b)

@@ -30,12 +30,14 @@ def _make_unary(row):
 
 
 def _make_binary(row):
+    fast = X.binary_fn(row)
+
     def fn(x1, x2, /):
         if not isinstance(x1, Tensor):
             if isinstance(x2, Tensor):
                 return X.binary(row, x2, x1, True)
             x1 = asarray(x1)
-        return X.binary(row, x1, x2)
+        return fast(x1, x2)
     fn.__name__ = fn.__qualname__ = row.name
     fn.__doc__ = f"Elementwise ``{row.name}`` with broadcasting (NumPy: ``{row.numpy_name}``)."
     return fn

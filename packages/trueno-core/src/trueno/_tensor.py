@@ -28,12 +28,7 @@ _unary = X.unary
 
 
 def _bin(name, reflected=False):
-    row = OPS[name]
-
-    def method(self, other):
-        if other.__class__ in (str, bytes) and name == "multiply" and not self.ndim:
-            return NotImplemented  # "-" * a[i]: sequence repetition through __index__
-        return _binary(row, self, other, reflected)
+    method = X.binary_fn(OPS[name], reflected, operator=True)
     method.__name__ = f"__{'r' if reflected else ''}{name}__"
     return method
 

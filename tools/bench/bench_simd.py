@@ -176,7 +176,8 @@ def main(argv=None):
     k, torch, feats = load_contenders(args.threads)
     only = tuple(args.only.split(",")) if args.only else None
     results = []
-    header = f"{'row':38s} {'simd':>16s} {'numpy':>16s} {'torch':>16s} {'np/simd':>8s} {'torch/simd':>10s}"
+    header = (f"{'row':38s} {'simd':>16s} {'numpy':>16s} {'torch':>16s} {'np/simd':>8s} "
+              f"{'torch/simd':>10s}")
     print(f"# trueno-simd isa={feats['isa']} threads={args.threads} "
           f"numpy={np.__version__} torch={getattr(torch, '__version__', None)}")
     print(header)
@@ -194,7 +195,7 @@ def main(argv=None):
             row["torch_ratio"] = res["torch"][0] / simd
         results.append(row)
 
-        def cell(c):
+        def cell(c, res=res):
             if c not in res:
                 return f"{'-':>16s}"
             return f"{fmt_t(res[c][0])} ±{100 * res[c][1]:3.0f}%"
@@ -202,7 +203,8 @@ def main(argv=None):
         tr = f"{row['torch_ratio']:10.2f}" if "torch_ratio" in row else f"{'-':>10s}"
         print(f"{name:38s} {cell('simd')} {cell('numpy')} {cell('torch')} "
               f"{row['numpy_ratio']:8.2f} {tr}", flush=True)
-    meta = {"settle_s_blas_rows": SETTLE_S, "isa": feats["isa"], "threads": args.threads, "numpy": np.__version__,
+    meta = {"settle_s_blas_rows": SETTLE_S, "isa": feats["isa"], "threads": args.threads,
+            "numpy": np.__version__,
             "torch": getattr(torch, "__version__", None), "python": sys.version.split()[0],
             "machine": platform.processor() or platform.machine(), "repeats": args.repeats}
     if args.json:

@@ -119,10 +119,11 @@ py::array binary(BinOp op, const char* name, py::object a_, py::object b_, py::o
     return o;
 }
 
-idx unary_grain(UnOp op) {
+idx unary_grain(UnOp op, DType d) {
     switch (op) {
         case NEG: case ABS: case SQRT: return kGrainCheap;
-        case SIN: case COS: case ERF: case GELU: return kGrainScalarMath;
+        case SIN: case COS: return kGrainScalarMath;
+        case ERF: case GELU: return d == F64 ? kGrainScalarMath : kGrainMath;  // f64: libm
         default: return kGrainMath;
     }
 }
@@ -154,7 +155,7 @@ py::array unary(UnOp op, const char* name, py::object x_, py::object out) {
     const idx sx = it.inner_stride(0);
     NoGil nogil(it.total);
     if (!half) {
-        parallel_range(it.total, unary_grain(op), [&](idx lo, idx hi) {
+        parallel_range(it.total, unary_grain(op, d), [&](idx lo, idx hi) {
             it.run(lo, hi, [&](const char* const* p, idx n) {
                 loop(p[0], sx, const_cast<char*>(p[1]), n);
             });
@@ -162,7 +163,7 @@ py::array unary(UnOp op, const char* name, py::object x_, py::object out) {
         return o;
     }
     UnLoop f32 = t.un[op][F32];
-    parallel_range(it.total, unary_grain(op), [&](idx lo, idx hi) {
+    parallel_range(it.total, unary_grain(op, d), [&](idx lo, idx hi) {
         float xa[kHalfBlock], xo[kHalfBlock];
         it.run(lo, hi, [&](const char* const* p, idx n) {
             for (idx i = 0; i < n; i += kHalfBlock) {

@@ -3,7 +3,10 @@
 Not a test. Rows: add / multiply at 1M, 16M, 64M float32 (GB/s), sum and softmax over 1M and
 (4096, 4096), matmul 1024 / 4096 in float32 and float16 (TFLOP/s), upload / download (GB/s)
 and a chain of 1,000 small elementwise ops (us per op). PyTorch CUDA runs the same rows when
-``torch.cuda.is_available()``. Prints a table; ``--json PATH`` writes the results.
+``torch.cuda.is_available()``. Prints a table; ``--json PATH`` writes the results. Each contender
+runs in its own child process, one after the other (a CUDA context in the same process slows
+the Vulkan device down by about 2x on an H100), with the same timing rule: ops back to back,
+one sync per timed run, time per op.
 
 Needs only numpy, wgpu and trueno (core + trueno-gpu, installed or in this checkout). On a
 software adapter (lavapipe) the large rows are skipped unless ``--full`` is given.
@@ -14,6 +17,7 @@ software adapter (lavapipe) the large rows are skipped unless ``--full`` is give
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import pathlib
 import statistics
@@ -223,6 +227,44 @@ def run_rows(be, args, big):
     return rows
 
 
+def _child(args) -> None:
+    """Run one contender's rows in this process and write them (JSON) to ``--rows-out``."""
+    out: dict = {"rows": [], "info": None}
+    if args.backend == "trueno":
+        if not trueno_gpu.is_available():
+            try:
+                trueno_gpu.get_runtime(0)
+            except Exception as e:
+                sys.exit(str(e))
+        info = trueno_gpu.adapter_info()
+        software = info.get("adapter_type") == "CPU"
+        big = args.full or not software
+        print(f"adapter: {info.get('device')} ({info.get('adapter_type')}, "
+              f"{info.get('backend_type')}); features: {', '.join(info['features'])}")
+        if not big:
+            print("software adapter: large rows skipped (--full runs them)")
+        out["info"] = {k: v for k, v in info.items() if isinstance(v, (str, int, list))}
+        out["big"] = big
+        be = Trueno()
+    else:
+        try:
+            import torch
+        except ImportError:
+            torch = None
+        if torch is None or not torch.cuda.is_available():
+            print("torch-cuda: not available")
+            pathlib.Path(args.rows_out).write_text(json.dumps(out))
+            return
+        out["info"] = {"version": torch.__version__, "device": torch.cuda.get_device_name(0)}
+        big = args.full
+        be = Torch(torch)
+    gc.collect()
+    gc.freeze()  # imports leave many objects behind; keep the cyclic GC from rescanning them
+    print(f"\n{be.name}", flush=True)
+    out["rows"] = run_rows(be, args, big)
+    pathlib.Path(args.rows_out).write_text(json.dumps(out))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -230,39 +272,41 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--full", action="store_true", help="large rows on a software adapter too")
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--backend", choices=("trueno", "torch"), help=argparse.SUPPRESS)
+    ap.add_argument("--rows-out", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if not trueno_gpu.is_available():
-        try:
-            trueno_gpu.get_runtime(0)
-        except Exception as e:
-            sys.exit(str(e))
-    info = trueno_gpu.adapter_info()
-    software = info.get("adapter_type") == "CPU"
-    big = args.full or not software
-    print(f"adapter: {info.get('device')} ({info.get('adapter_type')}, "
-          f"{info.get('backend_type')}); features: {', '.join(info['features'])}")
-    if not big:
-        print("software adapter: large rows skipped (--full runs them)")
-    backends = [Trueno()]
-    torch_info = None
-    if not args.no_torch:
-        try:
-            import torch
+    if args.backend:
+        _child(args)
+        return
+    # Each contender runs in its own process, one after the other, on an otherwise idle GPU:
+    # measured on an H100, a CUDA context in the same process (import torch, then
+    # torch.cuda.*) halves the Vulkan device's throughput (add 64M: 2750 -> 1590 GB/s,
+    # matmul 1024: 22.7 -> 9.2 TFLOP/s), which would be unfair to trueno-gpu.
+    import subprocess
+    import tempfile
 
-            if torch.cuda.is_available():
-                backends.append(Torch(torch))
-                torch_info = {"version": torch.__version__,
-                              "device": torch.cuda.get_device_name(0)}
-        except ImportError:
-            pass
-    rows = []
-    for be in backends:
-        print(f"\n{be.name}")
-        rows += run_rows(be, args, big)
+    results = {}
+    big = args.full
+    for name in ("trueno",) + (() if args.no_torch else ("torch",)):
+        with tempfile.TemporaryDirectory() as tmp:
+            rows_out = str(pathlib.Path(tmp) / "rows.json")
+            cmd = [sys.executable, __file__, "--backend", name, "--rows-out", rows_out,
+                   "--repeats", str(args.repeats)] + (["--full"] if big else [])
+            rc = subprocess.run(cmd).returncode
+            if rc != 0 or not pathlib.Path(rows_out).exists():
+                if name == "trueno":
+                    sys.exit(rc or 1)
+                continue
+            results[name] = json.loads(pathlib.Path(rows_out).read_text())
+        if name == "trueno":
+            big = results[name].get("big", big)
+    rows = [r for res in results.values() for r in res["rows"]]
+    info = results["trueno"]["info"]
+    torch_info = results.get("torch", {}).get("info")
     table: dict = {}
     for r in rows:
         table.setdefault((r["row"], r["unit"]), {})[r["backend"]] = r["value"]
-    names = [b.name for b in backends]
+    names = ["trueno-gpu"] + (["torch-cuda"] if torch_info else [])
     print("\n" + f"{'row':<34} {'unit':<8}" + "".join(f"{n:>13}" for n in names) +
           ("   ratio" if len(names) > 1 else ""))
     for (row, unit), vals in table.items():
@@ -273,9 +317,9 @@ def main() -> None:
             ratio = f"   {vals[names[0]] / vals[names[1]]:.2f}x"
         print(f"{row:<34} {unit:<8}{cells}{ratio}")
     if args.json:
-        out = {"adapter": {k: v for k, v in info.items() if isinstance(v, (str, int, list))},
-               "torch": torch_info, "rows": rows,
-               "note": "us/op: lower is better; every other unit: higher is better"}
+        out = {"adapter": info, "torch": torch_info, "rows": rows,
+               "note": "us/op: lower is better; every other unit: higher is better; each "
+                       "contender ran in its own process"}
         pathlib.Path(args.json).write_text(json.dumps(out, indent=2))
         print(f"\nwrote {args.json}")
 

@@ -65,7 +65,9 @@ class Runtime:
     ARENA_BYTES = 1 << 18
     META_BYTES = 512  # the metadata slice one dispatch sees (128 words)
     MAX_BATCH = 512  # dispatches per submission
-    EAGER_COST = 96 << 20  # submit early once a batch moves this many bytes (~40 us on an H100)
+    # Submit early once a batch moves this many bytes (~0.6 ms of H100 work): a submission
+    # costs ~100-150 us of CPU, so only batches several times longer than that are cut.
+    EAGER_COST = 1536 << 20
 
     def __init__(self, adapter, index: int) -> None:
         self.index = index

@@ -54,13 +54,15 @@ void gemm(DType d, idx m, idx n, idx k, const char* a, idx rsa, idx csa, const c
     const idx nmb = (m + mc - 1) / mc;
     static thread_local AlignedBuf bbuf;
     const idx ncap = std::min(round_up(n, nr), kNC);
-    void* bp = bbuf.get(size_t(std::min(k, kKC) * ncap * S));
+    // equal K blocks (320 -> 2 x 160, not 256 + 64): a thin last block wastes C traffic
+    const idx kstep = (k + (k + kKC - 1) / kKC - 1) / ((k + kKC - 1) / kKC);
+    void* bp = bbuf.get(size_t(kstep * ncap * S));
 
     for (idx jc = 0; jc < n; jc += kNC) {
         const idx nc = std::min(kNC, n - jc);
         const idx nsl = (nc + nr - 1) / nr;
-        for (idx pc = 0; pc < k; pc += kKC) {
-            const idx kc = std::min(kKC, k - pc);
+        for (idx pc = 0; pc < k; pc += kstep) {
+            const idx kc = std::min(kstep, k - pc);
             const char* bsrc = b + pc * rsb + jc * csb;
             // pack B in parallel, sliver ranges per thread
             auto pack_b = [&](idx t, idx parts) {

@@ -49,11 +49,9 @@ def gpu_dtype(op, dtype):
 OPS = ["sum", "prod", "mean", "max", "min", "any", "all"]
 
 
-@pytest.mark.parametrize("op", OPS)
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("op,dtype", [(op, dt) for op in OPS for dt in DTYPES
+                                      if op in KERNELS and dt in KERNELS[op]])
 def test_reduce(op, dtype):
-    if op not in KERNELS or dtype not in KERNELS[op]:
-        pytest.skip(f"{op} has no {dtype} kernel by design")
     results = []
     for shape, axis in CASES:
         if op in ("max", "min") and 0 in shape:

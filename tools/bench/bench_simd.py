@@ -42,8 +42,36 @@ def load_contenders(threads):
     return k, torch, cpu_features()
 
 
+_forced = [None, None]  # (backend name, active use_backend context)
+
+
+def _switch(fn):
+    """Force the backend a contender asks for (``fn.backend``), outside the timed region."""
+    want = getattr(fn, "backend", None)
+    if _forced[0] == want:
+        return
+    if _forced[1] is not None:
+        _forced[1].__exit__(None, None, None)
+    cm = None
+    if want is not None:
+        import trueno
+        cm = trueno.use_backend(want)
+        cm.__enter__()
+    _forced[:] = [want, cm]
+
+
+def through_trueno(fn):
+    """Two contenders for one trueno expression: the default dispatch (trueno-simd wins on
+    CPU) and the same call with the reference backend forced."""
+    def ref():
+        return fn()
+    ref.backend = "reference"
+    return {"trueno": fn, "trueno-ref": ref}
+
+
 def per_call(fn, target_s=0.002):
     """Calls per sample so that one sample lasts about target_s."""
+    _switch(fn)
     fn()
     n = 1
     while True:
@@ -67,11 +95,13 @@ def measure(fns, repeats, settle=0.0):
             if settle:
                 time.sleep(settle)
             f, m = fns[n], number[n]
+            _switch(f)
             t0 = time.perf_counter()
             for _ in range(m):
                 f()
             samples[n].append((time.perf_counter() - t0) / m)
     out = {}
+    _switch(None)
     for n in names:
         s = sorted(samples[n])
         med = statistics.median(s)
@@ -81,6 +111,9 @@ def measure(fns, repeats, settle=0.0):
 
 
 def rows(k, torch, quick):
+    import trueno as tn
+    import trueno.torch as ttorch
+    from trueno._dispatch import run
     rng = np.random.default_rng(0)
     sizes = [100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000]
     if quick:
@@ -92,6 +125,9 @@ def rows(k, torch, quick):
             b = rng.standard_normal(n).astype(np.float32)
             fns = {"simd": lambda kf=kf, a=a, b=b: kf(a, b),
                    "numpy": lambda npf=npf, a=a, b=b: npf(a, b)}
+            xa, xb = tn.asarray(a), tn.asarray(b)
+            fns.update(through_trueno((lambda xa=xa, xb=xb: xa + xb) if op == "add" else
+                                      (lambda xa=xa, xb=xb: xa * xb)))
             if torch is not None:
                 ta, tb = torch.from_numpy(a), torch.from_numpy(b)
                 tf = getattr(torch, tname)
@@ -102,6 +138,7 @@ def rows(k, torch, quick):
             a = rng.standard_normal(n).astype(np.float32)
             kf, npf = getattr(k, op), getattr(np, op)
             fns = {"simd": lambda kf=kf, a=a: kf(a), "numpy": lambda npf=npf, a=a: npf(a)}
+            fns.update(through_trueno(lambda tf=getattr(tn, op), xa=tn.asarray(a): tf(xa)))
             if torch is not None:
                 ta, tf = torch.from_numpy(a), getattr(torch, op)
                 fns["torch"] = lambda tf=tf, ta=ta: tf(ta)
@@ -114,6 +151,7 @@ def rows(k, torch, quick):
     for shape in [(10_000,), (1_000_000,), (1024, 1000)]:
         x = rng.standard_normal(shape).astype(np.float32)
         fns = {"simd": lambda x=x: k.softmax(x, -1), "numpy": lambda x=x: np_softmax(x)}
+        fns.update(through_trueno(lambda tx=ttorch.from_numpy(x): ttorch.softmax(tx, -1)))
         if torch is not None:
             tx = torch.from_numpy(x)
             fns["torch"] = lambda tx=tx: torch.softmax(tx, -1)
@@ -129,6 +167,10 @@ def rows(k, torch, quick):
         return (x - mu) / np.sqrt(var + 1e-5) * w + b
 
     fns = {"simd": lambda: k.layer_norm(x, 1, w, b, 1e-5), "numpy": np_layer_norm}
+    lx = tn.asarray(x)
+    fns.update(through_trueno(lambda: run(tn.OPS["layer_norm"], (lx,), (lx._data,), {
+        "normalized_ndim": 1, "weight": w, "bias": b, "eps": 1e-5}, lx.__class__, lx.device,
+        lx.dtype)))
     if torch is not None:
         tx, tw, tb = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
         fns["torch"] = lambda: torch.nn.functional.layer_norm(tx, (1024,), tw, tb, 1e-5)
@@ -138,6 +180,7 @@ def rows(k, torch, quick):
         a = rng.standard_normal((n, n)).astype(np.float32)
         c = rng.standard_normal((n, n)).astype(np.float32)
         fns = {"simd": lambda a=a, c=c: k.matmul(a, c), "numpy": lambda a=a, c=c: a @ c}
+        fns.update(through_trueno(lambda xa=tn.asarray(a), xc=tn.asarray(c): xa @ xc))
         if torch is not None:
             ta, tc = torch.from_numpy(a), torch.from_numpy(c)
             fns["torch"] = lambda ta=ta, tc=tc: ta @ tc
@@ -151,6 +194,10 @@ def rows(k, torch, quick):
         return np.einsum("nchwij,ocij->nohw", win, w, optimize=True)
 
     fns = {"simd": lambda: k.conv2d(x, w, None, (1, 1), (0, 0), (1, 1), 1), "numpy": np_conv}
+    cx, cw = tn.asarray(x), tn.asarray(w)
+    fns.update(through_trueno(lambda: run(tn.OPS["conv2d"], (cx, cw), (cx._data, cw._data), {
+        "bias": None, "stride": (1, 1), "padding": (0, 0), "dilation": (1, 1), "groups": 1},
+        cx.__class__, cx.device, cx.dtype)))
     if torch is not None:
         tx, tw = torch.from_numpy(x), torch.from_numpy(w)
         fns["torch"] = lambda: torch.nn.functional.conv2d(tx, tw)
@@ -176,8 +223,8 @@ def main(argv=None):
     k, torch, feats = load_contenders(args.threads)
     only = tuple(args.only.split(",")) if args.only else None
     results = []
-    header = (f"{'row':38s} {'simd':>16s} {'numpy':>16s} {'torch':>16s} {'np/simd':>8s} "
-              f"{'torch/simd':>10s}")
+    header = (f"{'row':38s} {'simd':>16s} {'trueno':>16s} {'trueno-ref':>16s} {'numpy':>16s} "
+              f"{'torch':>16s} {'np/trueno':>9s} {'torch/trueno':>12s}")
     print(f"# trueno-simd isa={feats['isa']} threads={args.threads} "
           f"numpy={np.__version__} torch={getattr(torch, '__version__', None)}")
     print(header)
@@ -191,8 +238,12 @@ def main(argv=None):
         row = {"row": name, **{f"{c}_s": v[0] for c, v in res.items()},
                **{f"{c}_spread": v[1] for c, v in res.items()}}
         row["numpy_ratio"] = res["numpy"][0] / simd
+        tr_t = res["trueno"][0]
+        row["numpy_ratio_trueno"] = res["numpy"][0] / tr_t
+        row["reference_ratio_trueno"] = res["trueno-ref"][0] / tr_t
         if "torch" in res:
             row["torch_ratio"] = res["torch"][0] / simd
+            row["torch_ratio_trueno"] = res["torch"][0] / tr_t
         results.append(row)
 
         def cell(c, res=res):
@@ -200,9 +251,10 @@ def main(argv=None):
                 return f"{'-':>16s}"
             return f"{fmt_t(res[c][0])} ±{100 * res[c][1]:3.0f}%"
 
-        tr = f"{row['torch_ratio']:10.2f}" if "torch_ratio" in row else f"{'-':>10s}"
-        print(f"{name:38s} {cell('simd')} {cell('numpy')} {cell('torch')} "
-              f"{row['numpy_ratio']:8.2f} {tr}", flush=True)
+        tr = f"{row['torch_ratio_trueno']:12.2f}" if "torch_ratio" in row else f"{'-':>12s}"
+        print(f"{name:38s} {cell('simd')} {cell('trueno')} {cell('trueno-ref')} "
+              f"{cell('numpy')} {cell('torch')} {row['numpy_ratio_trueno']:9.2f} {tr}",
+              flush=True)
     meta = {"settle_s_blas_rows": SETTLE_S, "isa": feats["isa"], "threads": args.threads,
             "numpy": np.__version__,
             "torch": getattr(torch, "__version__", None), "python": sys.version.split()[0],

@@ -51,7 +51,7 @@ def wrap(cls, data, device=CPU, version=None, dtype=None):
 
 def kernel(op, device, dtype):
     """The kernel for ``(op, device, dtype)``: a cache hit after the first call."""
-    k = op.kcache.get((device, dtype))
+    k = op.kcache.get(device._code | dtype._code)
     if k is None:
         k = R.resolve_kernel(op, device, dtype)
         if k is None:
@@ -65,7 +65,7 @@ def run(op, inputs, datas, params, cls, device, dtype):
     ``inputs`` are the original tensors, recorded by autograd. A device without a kernel
     runs the op's decomposition when it has one.
     """
-    k = op.kcache.get((device, dtype))
+    k = op.kcache.get(device._code | dtype._code)
     if k is None:
         k = R.resolve_kernel(op, device, dtype)
         if k is None:
@@ -238,7 +238,7 @@ def binary(op, a, b, reflected=False):
     datas = (xb, xa) if reflected else (xa, xb)
     out = run(op, inputs, datas, {}, cls, a._device, ct)
     if ct is da and isinstance(b, Tensor) and b._dtype is da and b.__class__ is cls:
-        k = op.kcache.get((a._device, ct))
+        k = op.kcache.get(a._device._code | ct._code)
         if k is not None:
             op.fast[a._device._code | da._code] = (k, out._dtype)
     return out

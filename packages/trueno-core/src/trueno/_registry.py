@@ -1,8 +1,8 @@
 """The registry plugins fill once through pluggy, and the cached kernel lookup built on it.
 
 pluggy runs only in ``load_plugins`` (once per process). The per-call path is
-``op.kcache[(device, dtype)]``: one dict hit. The cache is cleared when a backend is added or
-when the forced backend changes.
+``op.kcache[device._code | dtype._code]``: one dict hit on a small int. The cache is cleared
+when a backend is added or when the forced backend changes.
 """
 
 from __future__ import annotations
@@ -244,7 +244,7 @@ def resolve_kernel(op: Op, device: Device, dtype):
     for b in cands:
         k = b.kernel(op.name, dtype.name)
         if k is not None:
-            op.kcache[(device, dtype)] = k
+            op.kcache[device._code | dtype._code] = k
             return k
     return None
 

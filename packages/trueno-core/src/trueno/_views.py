@@ -12,7 +12,7 @@ import operator
 import numpy as np
 
 from ._errors import AxisError, ShapeError, TruenoIndexError
-from ._strided import StridedArray, contiguous_strides, reshape_strides
+from ._strided import StridedArray, reshape_strides
 
 __all__ = ["normalize_axis", "normalize_axes", "infer_shape", "reshape_view", "permute",
            "expand", "basic_index", "is_basic_key", "diagonal", "broadcast_shapes"]

@@ -67,6 +67,7 @@ class Runtime:
     MAX_BATCH = 512  # dispatches per submission
     # Submit early once a batch moves this many bytes (~0.6 ms of H100 work): a submission
     # costs ~100-150 us of CPU, so only batches several times longer than that are cut.
+    # (A ramp starting at 96 MB after each wait measured worse: 16M add 2348 vs 2564 GB/s.)
     EAGER_COST = 1536 << 20
 
     def __init__(self, adapter, index: int) -> None:

@@ -447,10 +447,9 @@ for _n in ("add sub mul div true_divide floor_divide remainder pow exp log log2 
            "expm1 sqrt rsqrt abs neg sin cos tan tanh sigmoid relu sign floor ceil round trunc "
            "reciprocal square eq ne lt le gt ge matmul mm bmm dot softmax log_softmax erf "
            "logical_not logical_and logical_or maximum minimum atan2 where allclose equal "
-           "gather index_select topk outer"):
-    _name = _n
-    if not hasattr(Tensor, _name) or _name in ("abs",):
-        setattr(Tensor, _name, _method_from_function(_name))
+           "gather index_select topk outer").split():
+    if not hasattr(Tensor, _n) or _n == "abs":
+        setattr(Tensor, _n, _method_from_function(_n))
 
 
 def _inplace_method(name):

@@ -1,0 +1,70 @@
+"""The PyTorch face's everyday Tensor methods and functions against PyTorch itself."""
+
+import numpy as np
+import pytest
+
+import trueno.torch as tt
+
+torch = pytest.importorskip("torch", reason="needs torch (the tests session installs "
+                            "torch==2.13.0)")
+
+A = np.array([[0.5, -1.5, 2.0], [3.0, 0.25, -0.75]], dtype=np.float32)
+B = np.array([[1.0, 2.0, -1.0], [0.5, -2.0, 4.0]], dtype=np.float32)
+
+METHODS = [
+    ("exp", ()), ("log", ()), ("abs", ()), ("neg", ()), ("sqrt", ()), ("sigmoid", ()),
+    ("tanh", ()), ("relu", ()), ("sin", ()), ("floor", ()), ("round", ()), ("square", ()),
+    ("sum", ()), ("sum", (1,)), ("mean", (0,)), ("std", ()), ("var", (1,)), ("prod", (1,)),
+    ("argmax", ()), ("argmax", (1,)), ("amax", (0,)), ("cumsum", (1,)), ("logsumexp", (1,)),
+    ("softmax", (1,)), ("log_softmax", (0,)), ("flatten", ()), ("t", ()), ("float", ()),
+    ("double", ()), ("long", ()), ("int", ()), ("bool", ()), ("clone", ()), ("contiguous", ()),
+    ("reshape", (3, 2)), ("view", (-1,)), ("permute", (1, 0)), ("transpose", (0, 1)),
+    ("unsqueeze", (1,)), ("repeat", (2, 1)), ("expand", (3, 2, 3)), ("clamp", (-1.0, 1.0)),
+    ("pow", (2,)), ("add", (1.5,)), ("mul", (2.0,)), ("div", (4.0,)), ("sub", (1.0,)),
+    ("eq", (0.5,)), ("gt", (0.0,)), ("norm", ()), ("numel", ()), ("dim", ()), ("size", ()),
+    ("size", (1,)), ("stride", ()), ("tolist", ()), ("item", None),
+]
+
+
+def _np(x):
+    if isinstance(x, (tt.Tensor, torch.Tensor)):
+        return np.asarray(x.detach().numpy() if isinstance(x, torch.Tensor) else x.numpy())
+    return x
+
+
+@pytest.mark.parametrize("name,args", METHODS, ids=[f"{m}{a}" for m, a in METHODS])
+def test_method_matches_torch(name, args):
+    a, ta = tt.tensor(A), torch.tensor(A)
+    if args is None:  # one-element tensors only
+        a, ta, args = a[0, 0], ta[0, 0], ()
+    got, want = getattr(a, name)(*args), getattr(ta, name)(*args)
+    if isinstance(want, torch.Tensor):
+        assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+        assert tuple(got.shape) == tuple(want.shape)
+        np.testing.assert_allclose(_np(got), _np(want), rtol=1e-5, atol=1e-6)
+    else:
+        assert got == want or np.allclose(got, want)
+
+
+def test_binary_methods_and_functions_match_torch():
+    a, b, ta, tb = tt.tensor(A), tt.tensor(B), torch.tensor(A), torch.tensor(B)
+    for got, want in [(a.maximum(b), ta.maximum(tb)), (a.mm(b.t()), ta.mm(tb.t())),
+                      (tt.where(a > 0, a, b), torch.where(ta > 0, ta, tb)),
+                      (tt.cat([a, b], 1), torch.cat([ta, tb], 1)),
+                      (tt.stack([a, b]), torch.stack([ta, tb])),
+                      (a.masked_fill(a < 0, 0.0), ta.masked_fill(ta < 0, 0.0)),
+                      (tt.max(a, 1).values, torch.max(ta, 1).values),
+                      (tt.max(a, 1).indices, torch.max(ta, 1).indices),
+                      (a.sort(1, descending=True).indices, ta.sort(1, descending=True).indices),
+                      (tt.topk(a, 2).values, torch.topk(ta, 2).values),
+                      (a.add(b, alpha=2), ta.add(tb, alpha=2))]:
+        np.testing.assert_allclose(_np(got), _np(want), rtol=1e-6)
+
+
+def test_inplace_methods_write_through():
+    a, ta = tt.tensor(A), torch.tensor(A)
+    for name, args in [("add_", (1.0,)), ("mul_", (2.0,)), ("clamp_", (-1.0, 3.0)),
+                       ("zero_", ()), ("fill_", (7.0,))]:
+        getattr(a, name)(*args)
+        getattr(ta, name)(*args)
+        np.testing.assert_allclose(a.numpy(), ta.numpy())

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Set up trueno on a lent NVIDIA machine that has no network: the Vulkan loader from .gl/
+# (Debian packages), wheels from .whl/ (wgpu, cffi, ml_dtypes, pluggy, hatchling, ...), then
+# trueno-core + trueno-gpu (+ autograd) installed from this checkout into /tmp/site.
+# Usage (source it): . tools/bench/device_setup.sh
+for f in .gl/*.deb; do dpkg -x "$f" /; done
+ldconfig
+export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/buildsite .whl/hatchling-*.whl .whl/packaging-*.whl .whl/pathspec-*.whl \
+    .whl/pluggy-*.whl .whl/trove_classifiers-*.whl
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/site .whl/wgpu-*.whl .whl/cffi-*.whl .whl/pycparser-*.whl \
+    .whl/rendercanvas-*.whl .whl/ml_dtypes-*.whl .whl/pluggy-*.whl
+PYTHONPATH=/tmp/buildsite python3 -m pip install -q --no-index --no-deps --no-build-isolation \
+    --target /tmp/site packages/trueno-core packages/trueno-gpu packages/trueno-autograd
+export PYTHONPATH=/tmp/site
+export PYTHONUNBUFFERED=1
+python3 -c "import trueno, trueno_gpu; print('backends', [b['name'] for b in trueno.backends()]); print(trueno_gpu.adapter_info())"

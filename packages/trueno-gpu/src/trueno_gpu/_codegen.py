@@ -143,7 +143,16 @@ _HELPERS = {
   }
   return pow(a, b);
 }""",
-    "tn_floordiv": "fn tn_floordiv(a: f32, b: f32) -> f32 { return floor(a / b); }",
+    # NOTE: f32 division may be off by an ulp on real GPUs (WGSL allows 2.5 ulp), so
+    # floor(a / b) of an exact quotient can land one below; correct with the remainder.
+    "tn_floordiv": """fn tn_floordiv(a: f32, b: f32) -> f32 {
+  var q = floor(a / b);
+  let r = a - q * b;
+  if (b != 0.0 && r != 0.0 && !tn_isnan(r) && !tn_isinf(b)) {
+    if ((r < 0.0) != (b < 0.0)) { q = q - 1.0; } else if (abs(r) >= abs(b)) { q = q + 1.0; }
+  }
+  return q;
+}""",
     "tn_mod": """fn tn_mod(a: f32, b: f32) -> f32 {
   if (b == 0.0 || tn_isinf(a) || tn_isnan(a) || tn_isnan(b)) { return tn_nan(); }
   if (tn_isinf(b)) { return select(a, b, (a != 0.0) && ((a < 0.0) != (b < 0.0))); }
@@ -185,11 +194,15 @@ _HELPERS = {
   if (b == 0) { return 0; }
   if (b == -1) { return 0 - a; }
   let q = a / b;
-  return select(q, q - 1, (a % b != 0) && ((a < 0) != (b < 0)));
+  let r = a - q * b;  // the remainder without '%' (seen off on an NVIDIA driver)
+  return select(q, q - 1, (r != 0) && ((r < 0) != (b < 0)));
 }""",
+    # NOTE: signed '%' gave wrong remainders on the H100's Vulkan driver (driver 580, naga
+    # from wgpu 0.31.1); a - (a / b) * b is exact everywhere.
+    "tn_srem_i32": "fn tn_srem_i32(a: i32, b: i32) -> i32 { return a - (a / b) * b; }",
     "tn_mod_i32": """fn tn_mod_i32(a: i32, b: i32) -> i32 {
   if (b == 0 || b == -1) { return 0; }
-  let r = a % b;
+  let r = tn_srem_i32(a, b);
   return select(r, r + b, (r != 0) && ((r < 0) != (b < 0)));
 }""",
     "tn_floordiv_u32": "fn tn_floordiv_u32(a: u32, b: u32) -> u32 { return select(a / b, 0u, b == 0u); }",
@@ -249,11 +262,12 @@ _HELPERS.update({
   if (b == 0li) { return 0li; }
   if (b == -1li) { return 0li - a; }
   let q = a / b;
-  return select(q, q - 1li, (a % b != 0li) && ((a < 0li) != (b < 0li)));
+  let r = a - q * b;
+  return select(q, q - 1li, (r != 0li) && ((r < 0li) != (b < 0li)));
 }""",
     "tn_mod_i64": """fn tn_mod_i64(a: i64, b: i64) -> i64 {
   if (b == 0li || b == -1li) { return 0li; }
-  let r = a % b;
+  let r = a - (a / b) * b;
   return select(r, r + b, (r != 0li) && ((r < 0li) != (b < 0li)));
 }""",
     "tn_floordiv_u64": "fn tn_floordiv_u64(a: u64, b: u64) -> u64 { return select(a / max(b, 1lu), 0lu, b == 0lu); }",

@@ -61,7 +61,7 @@ def _source(mode, dt, idt, nd, index_mode="raise"):
         "  let n_axis = bitcast<i32>(P[4]);",
         "  var k = i32(I[oi]);",
         {"raise": "  if (k < 0) { k += n_axis; }",
-         "wrap": "  k = ((k % n_axis) + n_axis) % n_axis;",
+         "wrap": "  k = tn_srem_i32(tn_srem_i32(k, n_axis) + n_axis, n_axis);",
          "clip": "  k = clamp(k, 0, n_axis - 1);"}[index_mode],
         "  let ok = k >= 0 && k < n_axis;",
         "  let step = k * bitcast<i32>(P[5]);",

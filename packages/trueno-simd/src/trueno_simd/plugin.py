@@ -38,8 +38,21 @@ def vector_norm(x, axis, keepdims, ord=2.0):
     return np.asarray(out).astype(a.dtype, copy=False)
 
 
+# GEMM chosen by measurement (tools/bench/bench_simd.py on the 2-core AVX-512 machine): our
+# blocked kernel matches NumPy's OpenBLAS up to about 128-192 per side (1.01x at 128) and
+# falls to 0.46-0.86x at 512-2048, so larger products go to the OpenBLAS that NumPy ships.
+OWN_GEMM_MAX = 192
+
+
+def matmul(x, y):
+    """Batched matmul: trueno-simd's GEMM for small matrices, NumPy's OpenBLAS above."""
+    if max(x.shape[-2], x.shape[-1], y.shape[-1]) <= OWN_GEMM_MAX:
+        return k.matmul(x, y)
+    return np.matmul(x, y)
+
+
 def _each(name, dtypes):
-    fn = vector_norm if name == "vector_norm" else getattr(k, name)
+    fn = {"vector_norm": vector_norm, "matmul": matmul}.get(name) or getattr(k, name)
     return {d: fn for d in dtypes}
 
 

@@ -463,7 +463,8 @@ def test_search_and_count_decompositions_match_kernels(dtype, shape):
 def _gpu_or_skip():
     devs = [d for d in tn.__array_namespace_info__().devices() if d.type != "cpu"]
     if not devs:
-        pytest.skip("no non-CPU device is registered")
+        pytest.skip("needs a GPU adapter: trueno-gpu with a Vulkan driver "
+                    "(apt-get install mesa-vulkan-drivers libvulkan1)")
     return devs[0]
 
 

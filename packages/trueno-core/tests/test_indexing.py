@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import assert_close, builtin_base, sample
+from trueno_core_helpers import SURFACE_LAYOUTS as LAYOUTS, compare
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -186,25 +187,6 @@ def test_mask_set_and_errors():
 # --- index functions: a table over dtypes x layouts ---------------------------------------------
 
 DTYPES = ["bool", "int32", "float64"]
-LAYOUTS = {
-    "0d": ((), lambda a: a),
-    "1d": ((7,), lambda a: a),
-    "2d": ((3, 4), lambda a: a),
-    "3d": ((2, 3, 4), lambda a: a),
-    "empty": ((0, 3), lambda a: a),
-    "transposed": ((4, 3), lambda a: a.T),
-    "neg_step": ((6, 4), lambda a: a[::-2]),
-}
-
-
-def compare(got, want, msg=""):
-    if isinstance(want, (tuple, list)):
-        assert isinstance(got, (tuple, list)), f"{msg}: expected a sequence, got {type(got)}"
-        assert len(got) == len(want), f"{msg}: {len(got)} results, NumPy has {len(want)}"
-        for g, w in zip(got, want):
-            compare(g, w, msg)
-        return
-    assert_close(got, want, msg=msg)
 
 
 def one(xp, a):

@@ -9,32 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import assert_close, builtin_base, sample
+from trueno_core_helpers import SURFACE_LAYOUTS, compare
 
 import trueno as tn
 
 DTYPES = ["bool", "int32", "float64", "uint8"]
-LAYOUTS = {
-    "0d": ((), lambda a: a),
-    "1d": ((6,), lambda a: a),
-    "2d": ((3, 4), lambda a: a),
-    "3d": ((2, 3, 4), lambda a: a),
-    "empty": ((0, 3), lambda a: a),
-    "transposed": ((4, 3), lambda a: a.T),
-    "neg_step": ((6, 4), lambda a: a[::-2]),
-}
-
-
-def compare(got, want, msg=""):
-    if isinstance(want, (tuple, list)):
-        assert isinstance(got, (tuple, list)), f"{msg}: expected a sequence, got {type(got)}"
-        assert len(got) == len(want), f"{msg}: {len(got)} results, NumPy has {len(want)}"
-        for g, w in zip(got, want):
-            compare(g, w, msg)
-        return
-    if isinstance(want, (bool, int, float)) and not isinstance(want, np.generic):
-        assert got == want and type(got) is type(want), f"{msg}: {got!r} != {want!r}"
-        return
-    assert_close(got, want, msg=msg)
+LAYOUTS = SURFACE_LAYOUTS | {"1d": ((6,), lambda a: a)}  # 6 splits evenly
 
 
 def run_case(fname, build, kw, a_np, a_tn, msg):

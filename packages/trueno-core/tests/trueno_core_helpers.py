@@ -176,3 +176,29 @@ def builtin_base(exc_type: type) -> type:
 # --- backends --------------------------------------------------------------------------------
 
 CPU_BACKENDS = [b["name"] for b in tn.backends() if "cpu" in b["devices"]]
+
+
+# Layouts of the NumPy-surface tables: name -> (base shape, view taken of the trueno array).
+SURFACE_LAYOUTS = {
+    "0d": ((), lambda a: a),
+    "1d": ((7,), lambda a: a),
+    "2d": ((3, 4), lambda a: a),
+    "3d": ((2, 3, 4), lambda a: a),
+    "empty": ((0, 3), lambda a: a),
+    "transposed": ((4, 3), lambda a: a.T),
+    "neg_step": ((6, 4), lambda a: a[::-2]),
+}
+
+
+def compare(got, want, msg=""):
+    """Compare a trueno result (array, sequence of arrays or Python scalar) with NumPy's."""
+    if isinstance(want, (tuple, list)):
+        assert isinstance(got, (tuple, list)), f"{msg}: expected a sequence, got {type(got)}"
+        assert len(got) == len(want), f"{msg}: {len(got)} results, NumPy has {len(want)}"
+        for g, w in zip(got, want):
+            compare(g, w, msg)
+        return
+    if isinstance(want, (bool, int, float)) and not isinstance(want, np.generic):
+        assert got == want and type(got) is type(want), f"{msg}: {got!r} != {want!r}"
+        return
+    assert_close(got, want, msg=msg)

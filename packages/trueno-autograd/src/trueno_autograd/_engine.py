@@ -13,7 +13,8 @@ import weakref
 from trueno import _dispatch as X
 from trueno import _registry as R
 from trueno._optable import OPS, Op
-from trueno._tensor import AutogradMeta, Tensor
+from trueno._autograd_surface import AutogradMeta
+from trueno._tensor import Tensor
 
 from ._graph import (
     FREED_MSG, AccumulateGrad, Rule, RemovableHandle, make_accumulate, node_class,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 
 from trueno import _dispatch as X
-from trueno._tensor import AutogradMeta
+from trueno._autograd_surface import AutogradMeta
 
 __all__ = ["Node", "AccumulateGrad", "Rule", "RemovableHandle", "node_class", "FREED_MSG"]
 

@@ -16,8 +16,9 @@ from . import _dispatch as X
 from . import _dtypes as D
 from . import _views as V
 from ._device import CPU, device as as_device
-from ._errors import DeviceError, DTypeError, ShapeError, missing_extra
+from ._errors import DeviceError, DTypeError, ShapeError
 from ._optable import OPS
+from ._autograd_surface import AutogradSurface
 from ._strided import StridedArray
 
 __all__ = ["Tensor"]
@@ -66,22 +67,7 @@ def _inplace(name):
     return method
 
 
-class AutogradMeta:
-    """Autograd state of a tensor that requires grad (None on every other tensor)."""
-
-    __slots__ = ("requires_grad", "grad", "grad_fn", "retains_grad", "hooks", "output_nr",
-                 "__weakref__")
-
-    def __init__(self, requires_grad=True, grad_fn=None):
-        self.requires_grad = requires_grad
-        self.grad = None
-        self.grad_fn = grad_fn
-        self.retains_grad = False
-        self.hooks = None
-        self.output_nr = 0
-
-
-class Tensor:
+class Tensor(AutogradSurface):
     """Base of both faces. Create tensors with ``trueno.asarray`` or ``trueno.torch.tensor``."""
 
     __slots__ = ("_data", "_dtype", "_device", "_version", "_ag", "__weakref__")
@@ -466,79 +452,6 @@ class Tensor:
         if st.autograd is not None and st.grad_enabled and \
                 (self._ag is not None or out._ag is not None):
             st.autograd.inplace(self, out)
-
-    # -- autograd surface (the engine lives in the trueno-autograd plugin) ---------------------
-    @property
-    def requires_grad(self) -> bool:
-        return self._ag is not None and self._ag.requires_grad
-
-    @requires_grad.setter
-    def requires_grad(self, flag: bool) -> None:
-        self.requires_grad_(flag)
-
-    def requires_grad_(self, requires_grad: bool = True):
-        if not requires_grad:
-            if self._ag is not None and self._ag.grad_fn is not None:
-                raise RuntimeError("you can only change requires_grad flags of leaf variables. "
-                                   "Use .detach() to get a tensor that does not require grad")
-            self._ag = None
-            return self
-        if X.STATE.autograd is None:
-            from ._registry import load_plugins
-            load_plugins()
-            if X.STATE.autograd is None:
-                raise missing_extra("requires_grad=True (trueno.autograd)", "autograd")
-        if self._dtype.kind not in "fc":
-            raise DTypeError(f"only tensors of floating point or complex dtype can require "
-                             f"gradients; this one is {self._dtype.name}\n  hint: "
-                             f"x.astype(trueno.float32).requires_grad_()")
-        if self._ag is None:
-            self._ag = AutogradMeta()
-        return self
-
-    @property
-    def grad(self):
-        return None if self._ag is None else self._ag.grad
-
-    @grad.setter
-    def grad(self, value) -> None:
-        if self._ag is None:
-            if value is None:
-                return
-            raise RuntimeError("assigning .grad to a tensor that does not require grad")
-        self._ag.grad = value
-
-    @property
-    def grad_fn(self):
-        return None if self._ag is None else self._ag.grad_fn
-
-    @property
-    def is_leaf(self) -> bool:
-        return self._ag is None or self._ag.grad_fn is None
-
-    def detach(self):
-        return X.wrap(self.__class__, self._data, self._device, self._version, self._dtype)
-
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        if self._ag is None:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have "
-                               "a grad_fn")
-        X.STATE.autograd.backward(self, gradient, retain_graph, create_graph, inputs)
-
-    def retain_grad(self) -> None:
-        if self._ag is None:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        self._ag.retains_grad = True
-
-    def register_hook(self, hook):
-        if self._ag is None:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
-                               "gradient")
-        return X.STATE.autograd.register_hook(self, hook)
-
-    @property
-    def _version_count(self) -> int:
-        return self._version[0]
 
     # -- operators -----------------------------------------------------------------------------
     __add__ = _bin("add")

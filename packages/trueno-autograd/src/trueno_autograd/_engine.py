@@ -100,15 +100,7 @@ class Engine:
             return self._record_multi(cls, rule, op, inputs, params, output)
         if output._dtype.kind not in "fc":
             return None
-        node = _new(cls)
-        node._op = op.name
-        node._freed = node._had_saved = False
-        node._pre_hooks = node._hooks = node._trace = node._saved = node._out = None
-        self._link(node, inputs)
-        node.params = params
-        node._rule = rule
-        if rule.save != "none":
-            self._save_inputs(node, rule, inputs)
+        node = self._new_node(cls, rule, op, inputs, params)
         m = AutogradMeta(True, node)
         output._ag = m
         node._out_refs = _ref(m)
@@ -119,6 +111,19 @@ class Engine:
             node._had_saved = True
         if STATE.anomaly:
             node._trace = traceback.format_stack()[:-2]
+        return node
+
+    def _new_node(self, cls, rule, op, inputs, params):
+        """A node of class ``cls`` linked to its inputs, with what its rule saves."""
+        node = _new(cls)
+        node._op = op.name
+        node._freed = node._had_saved = False
+        node._pre_hooks = node._hooks = node._trace = node._saved = node._out = None
+        self._link(node, inputs)
+        node.params = params
+        node._rule = rule
+        if rule.save != "none":
+            self._save_inputs(node, rule, inputs)
         return node
 
     def _link(self, node, inputs):
@@ -155,15 +160,7 @@ class Engine:
     def _record_multi(self, cls, rule, op, inputs, params, output):
         if not any(o._dtype.kind in "fc" for o in output):
             return None
-        node = _new(cls)
-        node._op = op.name
-        node._freed = node._had_saved = False
-        node._pre_hooks = node._hooks = node._trace = node._saved = node._out = None
-        self._link(node, inputs)
-        node.params = params
-        node._rule = rule
-        if rule.save != "none":
-            self._save_inputs(node, rule, inputs)
+        node = self._new_node(cls, rule, op, inputs, params)
         refs = []
         for i, o in enumerate(output):
             if o._dtype.kind in "fc":

@@ -207,31 +207,6 @@ _HELPERS = {
 }""",
     "tn_floordiv_u32": "fn tn_floordiv_u32(a: u32, b: u32) -> u32 { return select(a / b, 0u, b == 0u); }",
     "tn_mod_u32": "fn tn_mod_u32(a: u32, b: u32) -> u32 { return select(a % b, 0u, b == 0u); }",
-    "tn_pow_i32": """fn tn_pow_i32(a: i32, b: i32) -> i32 {
-  if (b < 0) { return select(select(0, 1, a == 1), select(1, -1, (b & 1) != 0), a == -1); }
-  var r = 1;
-  var x = a;
-  var e = u32(b);
-  loop {
-    if (e == 0u) { break; }
-    if ((e & 1u) != 0u) { r = r * x; }
-    x = x * x;
-    e = e >> 1u;
-  }
-  return r;
-}""",
-    "tn_pow_u32": """fn tn_pow_u32(a: u32, b: u32) -> u32 {
-  var r = 1u;
-  var x = a;
-  var e = b;
-  loop {
-    if (e == 0u) { break; }
-    if ((e & 1u) != 0u) { r = r * x; }
-    x = x * x;
-    e = e >> 1u;
-  }
-  return r;
-}""",
 }
 _HELPERS.update({
     "tn_nan64": "fn tn_nan64() -> f64 { return bitcast<f64>(0x7ff8000000000000lu); }",
@@ -272,32 +247,27 @@ _HELPERS.update({
 }""",
     "tn_floordiv_u64": "fn tn_floordiv_u64(a: u64, b: u64) -> u64 { return select(a / max(b, 1lu), 0lu, b == 0lu); }",
     "tn_mod_u64": "fn tn_mod_u64(a: u64, b: u64) -> u64 { return select(a % max(b, 1lu), 0lu, b == 0lu); }",
-    "tn_pow_i64": """fn tn_pow_i64(a: i64, b: i64) -> i64 {
-  if (b < 0li) { return select(select(0li, 1li, a == 1li), select(1li, -1li, (b & 1li) != 0li), a == -1li); }
-  var r = 1li;
-  var x = a;
-  var e = u64(b);
-  loop {
-    if (e == 0lu) { break; }
-    if ((e & 1lu) != 0lu) { r = r * x; }
-    x = x * x;
-    e = e >> 1u;
-  }
-  return r;
-}""",
-    "tn_pow_u64": """fn tn_pow_u64(a: u64, b: u64) -> u64 {
-  var r = 1lu;
-  var x = a;
-  var e = b;
-  loop {
-    if (e == 0lu) { break; }
-    if ((e & 1lu) != 0lu) { r = r * x; }
-    x = x * x;
-    e = e >> 1u;
-  }
-  return r;
-}""",
 })
+
+
+def _int_pow(t: str, ut: str, suffix: str) -> str:
+    """``a ** b`` by squaring for a WGSL integer type ``t`` (unsigned twin ``ut``); the literal
+    ``suffix`` is "" / "u" for 32 bits and "li" / "lu" for 64 bits. Negative exponents follow
+    NumPy's integer rule (1 and -1 stay finite, everything else gives 0)."""
+    one, zero = f"1{suffix}", f"0{suffix}"
+    uone, uzero = ("1lu", "0lu") if ut == "u64" else ("1u", "0u")
+    neg = (f"  if (b < {zero}) {{ return select(select({zero}, {one}, a == {one}), "
+           f"select({one}, -{one}, (b & {one}) != {zero}), a == -{one}); }}\n"
+           if t in ("i32", "i64") else "")
+    e = f"{ut}(b)" if t != ut else "b"
+    return (f"fn tn_pow_{t}(a: {t}, b: {t}) -> {t} {{\n{neg}  var r = {one};\n  var x = a;\n"
+            f"  var e = {e};\n  loop {{\n    if (e == {uzero}) {{ break; }}\n"
+            f"    if ((e & {uone}) != {uzero}) {{ r = r * x; }}\n    x = x * x;\n"
+            f"    e = e >> 1u;\n  }}\n  return r;\n}}")
+
+
+_HELPERS.update({f"tn_pow_{t}": _int_pow(t, ut, sfx) for t, ut, sfx in (
+    ("i32", "u32", ""), ("u32", "u32", "u"), ("i64", "u64", "li"), ("u64", "u64", "lu"))})
 _CALL = re.compile(r"\b(tn_\w+)\(")
 
 

@@ -19,6 +19,9 @@ import trueno as tn
 from trueno._dtypes import as_dtype
 from trueno._registry import load_plugins
 
+import backend_cases_fft
+import backend_cases_linalg
+
 REG = load_plugins()
 
 # (device, dtype) -> values; elementwise samples per op domain
@@ -169,6 +172,8 @@ def _custom_cases(name, dtype, rng):
               "nanprod", "nanstd", "nansum", "nanvar"):
         surface[n] = [(lambda x, n=n: getattr(tn, n)(x, axis=1), [nan])]
     F.update(surface)
+    F.update(backend_cases_linalg.cases(v, dtype, rng))
+    F.update(backend_cases_fft.cases(v, dtype, rng))
     return F.get(name) or _generic_cases(name, dtype, rng)
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from . import (
     _api,
+    _complex,
     _conv,
     _elementwise,
+    _elementwise_more,
     _extra,
+    _fft,
     _fused,
     _indexing,
+    _linalg,
     _matmul,
     _nan,
     _quantile,
@@ -39,4 +43,9 @@ def kernels_table() -> dict:
     table.update(_nan.make_kernels(ALL_DTYPES))
     table.update(_quantile.make_kernels(ALL_DTYPES))
     table.update(_conv.make_kernels(ALL_DTYPES))
+    table.update(_elementwise_more.make_kernels(ALL_DTYPES))
+    table.update(_linalg.make_kernels(ALL_DTYPES))
+    for op, kernels in _complex.make_kernels(ALL_DTYPES).items():  # adds dtypes to ops
+        table.setdefault(op, {}).update(kernels)
+    table.update(_fft.make_kernels(ALL_DTYPES))
     return table

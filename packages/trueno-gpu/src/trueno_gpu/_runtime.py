@@ -361,6 +361,10 @@ class Runtime:
             # (wgpu-native#305: a map before any submission reads zeros); the copy into
             # ``buffer`` was submitted just before this, so skip that extra submission.
             mode = "READ_NOSYNC"
+        # Wait for the GPU first, then map the idle buffer. Mapping a buffer the GPU is still
+        # writing wakes wgpu-py's poll thread, and on the H100 that map then took ~10 ms
+        # whatever the size (a 64 MiB copy itself takes 1.4 ms): tools/bench/probe_transfer.py.
+        self.device._poll(True)
         promise = buffer.map_async(mode, offset, size)
         self.device._poll(True)
         promise.sync_wait()

@@ -53,8 +53,8 @@ def main() -> None:
     for n in (16, 64):
         h = rng.random(n * M, dtype=np.float32)
         a, b = api.from_numpy(h, 0), api.from_numpy(h[::-1].copy(), 0)
-        for per in (1, 2, 4, 8):
-            for eager in (384 << 20, 1536 << 20, 1 << 40):
+        for per in (1, 2, 4):
+            for eager in (1024 << 20, 1536 << 20, 2048 << 20, 3072 << 20):
                 _fast_elementwise.ENABLED["per"] = per
                 Runtime.EAGER_COST = eager
                 _elementwise._PLANS.clear()

@@ -54,7 +54,11 @@ def main() -> None:
 
     got = api.to_numpy(a)
     assert np.array_equal(got, host)
-    print("to_numpy (current)              ", rate(med(lambda: api.to_numpy(a), args.repeats)))
+    for threads in (8, 16):
+        _runtime.PAR_THREADS[0] = threads
+        print(f"to_numpy x{threads:<2}                    ",
+              rate(med(lambda: api.to_numpy(a), args.repeats)))
+    _runtime.PAR_THREADS[0] = 8
 
     stage = rt.pool.download_buffer(n)
 
@@ -92,6 +96,10 @@ def main() -> None:
     src = np.frombuffer(stage.read_mapped(0, n, copy=False), np.uint8)
     warm = np.empty(n, np.uint8)
     warm[:] = 1
+    for label in ("first", "second"):  # does the first read of a fresh map fault its pages?
+        t0 = time.perf_counter()
+        _runtime.par_copy(warm, src)
+        print(f"host copy of a new map, {label:<6} x8 ", rate(time.perf_counter() - t0))
     for threads in (1, 4, 8, 16):
         _runtime.PAR_THREADS[0] = threads
         print(f"host copy mapped->touched  x{threads:<2}  ",

@@ -144,6 +144,8 @@ def run_rows(be, args, big):
         print(f"  {row:<34} {be.name:<11} {value:>10.4g} {unit} {note}", flush=True)
 
     def guard(row, unit, fn):
+        if args.only and not any(o in row for o in args.only):
+            return
         try:
             fn()
         except Exception as e:  # a size over this adapter's limits: report, go on
@@ -309,6 +311,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--full", action="store_true", help="large rows on a software adapter too")
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--only", nargs="*", default=[],
+                    help="run only the rows whose name contains one of these words")
     ap.add_argument("--backend", choices=("trueno", "torch"), help=argparse.SUPPRESS)
     ap.add_argument("--rows-out", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -328,7 +332,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             rows_out = str(pathlib.Path(tmp) / "rows.json")
             cmd = [sys.executable, __file__, "--backend", name, "--rows-out", rows_out,
-                   "--repeats", str(args.repeats)] + (["--full"] if big else [])
+                   "--repeats", str(args.repeats)] + (["--full"] if big else []) + \
+                (["--only", *args.only] if args.only else [])
             rc = subprocess.run(cmd).returncode
             if rc != 0 or not pathlib.Path(rows_out).exists():
                 if name == "trueno":

@@ -1,5 +1,6 @@
 """The device API object core talks to (``trueno.DeviceAPI``), plus the data-movement kernels
 built on the elementwise template: ``copy_``, ``astype``, ``contiguous``, ``where``, ``clip``.
+Where a complex dtype is involved they hand over to ``_complex``.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ import math
 import numpy as np
 from trueno._strided import StridedArray, contiguous_strides
 
+from . import _complex
 from ._codegen import check_dtype, convert, new_array
-from ._dtypes import ALL_DTYPES, dtype_info
+from ._dtypes import ALL_DTYPES, COMPLEX_DTYPES, dtype_info
 from ._elementwise import ZERO, launch, rt_of
 from ._runtime import device_count, get_runtime
 
@@ -19,8 +21,9 @@ __all__ = ["GpuDeviceAPI", "supported_dtypes", "copy_", "astype", "contiguous", 
 
 
 def supported_dtypes(rt) -> frozenset[str]:
-    """The dtypes ``rt``'s adapter can hold (f16 / f64 / 64-bit ints need their features)."""
-    return frozenset(d for d in ALL_DTYPES
+    """The dtypes ``rt``'s adapter can hold (f16 / f64 / 64-bit ints / complex128 need their
+    features)."""
+    return frozenset(d for d in ALL_DTYPES + COMPLEX_DTYPES
                      if dtype_info(d).feature is None or dtype_info(d).feature in rt.features)
 
 
@@ -31,6 +34,8 @@ def _same_buffer(a, b) -> bool:
 
 def copy_(dst: StridedArray, src):
     """Write ``src`` (broadcastable, same dtype, or a scalar) into the view ``dst`` in place."""
+    if dst.dtype.kind == "c" or isinstance(src, StridedArray) and src.dtype.kind == "c":
+        return _complex.copy_(dst, src)
     rt = rt_of(dst)
     if _same_buffer(dst, src):
         src = contiguous(src)  # overlapping views: read everything before writing
@@ -47,6 +52,8 @@ def copy_(dst: StridedArray, src):
 def astype(x: StridedArray, dtype):
     rt = rt_of(x)
     dtype = np.dtype(dtype)
+    if dtype.kind == "c" or x.dtype.kind == "c":
+        return _complex.astype(x, dtype)
     src = check_dtype(rt, x.dtype, "astype")
     dst = check_dtype(rt, dtype, "astype")
     out = new_array(rt, x.shape, dtype)
@@ -60,6 +67,8 @@ def contiguous(x: StridedArray):
 
 
 def full(rt, shape, value, dtype):
+    if np.dtype(dtype).kind == "c":
+        return _complex.full(rt, shape, value, np.dtype(dtype))
     out = new_array(rt, shape, dtype)
     return launch("copy", "x0", [(value, dtype)], out, rt)
 
@@ -69,6 +78,8 @@ def where(cond, x, y):
     rt = rt_of(arrays[0])
     vals = [a for a in (x, y) if isinstance(a, StridedArray)]
     dtype = vals[0].dtype if vals else np.asarray(x).dtype
+    if np.dtype(dtype).kind == "c" or isinstance(cond, StridedArray) and cond.dtype.kind == "c":
+        return _complex.where(cond, x, y)
     dt = check_dtype(rt, dtype, "where")
     cond_dtype = cond.dtype if isinstance(cond, StridedArray) else np.dtype(bool)
     cdt = dtype_info(cond_dtype)

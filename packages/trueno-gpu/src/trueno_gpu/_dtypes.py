@@ -20,8 +20,17 @@ int64, uint64 and float64 live in i64 / u64 / f64 where the adapter has the ``sh
 and ``shader-f64`` features (lavapipe and NVIDIA do; Metal does not). float64 gets only the
 kernels that lower exactly (arithmetic, sqrt, rounding, comparisons, reductions, matmul,
 sort, indexing): naga accepts ``exp(f64)`` but the SPIR-V it emits computes garbage, so
-transcendental ops have no float64 kernel and core's error says which dtypes do. Complex
-types are refused.
+transcendental ops have no float64 kernel and core's error says which dtypes do.
+
+==========  ==============  ============  ==========================================
+complex64   vec2<f32>       vec2<f32>     as is (interleaved float32: re, im)
+complex128  vec2<f64>       vec2<f64>     as is (interleaved float64; needs ``shader-f64``)
+==========  ==============  ============  ==========================================
+
+Element strides and offsets count whole complex elements. The complex dtypes are kept out of
+``ALL_DTYPES`` (the real kernel families iterate it): they are ``COMPLEX_DTYPES``, with their
+kernels in ``_complex`` and ``_fft``. complex128 computes only + - * / sqrt in f64 (naga
+mis-lowers f64 transcendentals); FFT twiddles come from host-side float64 tables.
 Note: differs from NumPy: narrow integer and bool tensors use 4 bytes per element on the GPU.
 """
 
@@ -39,7 +48,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     BFLOAT16 = None
 
 __all__ = ["DType", "dtype_info", "acc_dtype", "lit", "ALL_DTYPES", "FLOAT_DTYPES", "INT_DTYPES",
-           "BFLOAT16", "WIDE"]
+           "COMPLEX_DTYPES", "BFLOAT16", "WIDE", "real_dtype"]
 
 WIDE = ("f64", "i64", "u64")
 _ACC = {"f32": "float32", "f64": "float64", "i32": "int32", "i64": "int64", "u32": "uint32",
@@ -52,28 +61,30 @@ class DType:
     """The GPU layout of one NumPy dtype."""
 
     name: str
-    storage: str  # WGSL element type in the buffer: f32, f16, i32, u32
-    compute: str  # WGSL type the kernels compute in: f32, i32, u32
-    kind: str  # "f" float, "i" signed int, "u" unsigned int, "b" bool
+    storage: str  # WGSL element type in the buffer: f32, f16, i32, u32, vec2<f32>, ...
+    compute: str  # WGSL type the kernels compute in: f32, i32, u32, vec2<f32>, ...
+    kind: str  # "f" float, "i" signed int, "u" unsigned int, "b" bool, "c" complex
     host: np.dtype  # NumPy dtype of the buffer's bytes (what we upload and download)
     wrap: str = "{}"  # WGSL that narrows a computed value before it is stored
 
     @property
     def itemsize(self) -> int:
         """Bytes per element in the GPU buffer."""
-        return {"f16": 2, "f64": 8, "i64": 8, "u64": 8}.get(self.storage, 4)
+        return {"f16": 2, "f64": 8, "i64": 8, "u64": 8, "vec2<f32>": 8,
+                "vec2<f64>": 16}.get(self.storage, 4)
 
     @property
     def tkey(self) -> str:
         """Which expression of an op table applies: f (f32 math), d (f64), i / I (i32 / i64),
-        u / U (u32 / u64), b (bool)."""
-        return {"f64": "d", "i64": "I", "u64": "U"}.get(self.compute, self.kind)
+        u / U (u32 / u64), b (bool), c / z (complex64 / complex128)."""
+        return {"f64": "d", "i64": "I", "u64": "U", "vec2<f64>": "z"}.get(self.compute,
+                                                                          self.kind)
 
     @property
     def feature(self) -> str | None:
         """The adapter feature this dtype needs, if any."""
         return {"f16": "shader-f16", "f64": "shader-f64", "i64": "shader-int64",
-                "u64": "shader-int64"}.get(self.storage)
+                "u64": "shader-int64", "vec2<f64>": "shader-f64"}.get(self.storage)
 
     def store(self, value: str) -> str:
         """WGSL expression that stores compute-typed ``value`` into this dtype's buffer."""
@@ -103,8 +114,17 @@ if BFLOAT16 is not None:
     _TABLE["bfloat16"] = DType("bfloat16", "f32", "f32", "f", np.dtype(np.float32), "tn_bf16({})")
 
 ALL_DTYPES = tuple(_TABLE)
+_TABLE["complex64"] = DType("complex64", "vec2<f32>", "vec2<f32>", "c", np.dtype(np.complex64))
+_TABLE["complex128"] = DType("complex128", "vec2<f64>", "vec2<f64>", "c",
+                             np.dtype(np.complex128))
+COMPLEX_DTYPES = ("complex64", "complex128")
 FLOAT_DTYPES = tuple(n for n, d in _TABLE.items() if d.kind == "f")
 INT_DTYPES = tuple(n for n, d in _TABLE.items() if d.kind in "iu")
+
+
+def real_dtype(dt: DType) -> DType:
+    """The real DType of a complex one's parts (float32 / float64)."""
+    return _TABLE["float64" if dt.compute == "vec2<f64>" else "float32"]
 
 
 _BY_DTYPE: dict = {}

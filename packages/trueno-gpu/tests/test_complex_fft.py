@@ -1,4 +1,4 @@
-"""complex64/complex128 storage and the complex kernels against NumPy."""
+"""complex64/complex128 storage, the complex kernels and the FFT kernels against NumPy."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+import trueno as tn
 from conftest import API, KERNELS, down, layouts, up, view_of
 
 
@@ -115,3 +116,123 @@ def test_astype_copy_where_reductions(dtype):
                                    v.sum(axis=axes, keepdims=keep), rtol=rtol)
         np.testing.assert_allclose(down(KERNELS["mean"][dtype](dv, axes, keep)),
                                    v.mean(axis=axes, keepdims=keep), rtol=rtol)
+
+
+# -- FFT kernels -------------------------------------------------------------------------------
+LENGTHS = [1, 2, 3, 5, 8, 16, 17, 100, 128, 1000, 4096]
+
+
+@pytest.mark.parametrize("n", LENGTHS)
+@pytest.mark.parametrize("dtype", CDTYPES)
+def test_fft_lengths(dtype, n):
+    x = cplx(np.random.default_rng(n), (2, n), dtype)
+    dx = up(x)
+    for norm in NORMS:
+        close(down(KERNELS["fft_fftn"][dtype](dx, None, (1,), norm)), np.fft.fft(x, norm=norm),
+              dtype)
+        close(down(KERNELS["fft_ifftn"][dtype](dx, None, (1,), norm)),
+              np.fft.ifft(x, norm=norm), dtype)
+
+
+@pytest.mark.parametrize("dtype", CDTYPES)
+def test_fftn_axes_and_s(dtype):
+    rng = np.random.default_rng(3)
+    x = cplx(rng, (6, 5, 8), dtype)
+    dx = up(x)
+    for s, axes in ((None, (0, 1, 2)), (None, (0, 2)), ((4, 9), (2, 0)), ((7,), (1,)),
+                    ((3, 80), (0, 2)), (None, (1, 1))):
+        for op, f in (("fft_fftn", np.fft.fftn), ("fft_ifftn", np.fft.ifftn)):
+            close(down(KERNELS[op][dtype](dx, s, axes, "ortho")), f(x, s=s, axes=axes,
+                                                                     norm="ortho"), dtype)
+
+
+@pytest.mark.parametrize("dtype", CDTYPES)
+def test_fft_strided_inputs(dtype):
+    x = cplx(np.random.default_rng(4), (12, 17), dtype)
+    for _name, v, dv in layouts(x):
+        for ax in (0, 1):
+            close(down(KERNELS["fft_fftn"][dtype](dv, None, (ax,), "backward")),
+                  np.fft.fft(v, axis=ax), dtype)
+    r = x.real.astype(real_of(dtype))
+    for _name, v, dv in layouts(r):
+        close(down(KERNELS["fft_rfftn"][real_of(dtype)](dv, None, (0, 1), "forward")),
+              np.fft.rfftn(v, norm="forward"), dtype)
+
+
+@pytest.mark.parametrize("dtype", CDTYPES)
+def test_real_input_dtypes(dtype):
+    r = np.random.default_rng(5).standard_normal((3, 24)).astype(real_of(dtype))
+    got = down(KERNELS["fft_fftn"][real_of(dtype)](up(r), None, (1,), "backward"))
+    close(got, np.fft.fft(r), dtype)
+    got = down(KERNELS["fft_ifftn"][real_of(dtype)](up(r), (30,), (0,), "backward"))
+    close(got, np.fft.ifft(r, n=30, axis=0), dtype)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 8, 17, 100, 129])
+@pytest.mark.parametrize("dtype", CDTYPES)
+def test_rfft_irfft(dtype, n):
+    rd = real_of(dtype)
+    rng = np.random.default_rng(n)
+    r = rng.standard_normal((2, n)).astype(rd)
+    for norm in NORMS:
+        spec = KERNELS["fft_rfftn"][rd](up(r), None, (1,), norm)
+        close(down(spec), np.fft.rfft(r, norm=norm), dtype)
+        back = down(KERNELS["fft_irfftn"][dtype](spec, (n,), (1,), norm))
+        close(back, r, rd)  # round trip, odd n included
+    c = cplx(rng, (2, n // 2 + 1), dtype)
+    for s in (None, (n,), (n + 3,), (max(n - 3, 1),)):
+        if s is None and n // 2 + 1 == 1:
+            continue  # irfft of one term with the default length 0 is an error
+        close(down(KERNELS["fft_irfftn"][dtype](up(c), s, (1,), "backward")),
+              np.fft.irfft(c, n=None if s is None else s[0]), rd)
+
+
+@pytest.mark.parametrize("dtype", CDTYPES)
+def test_rfftn_irfftn_nd(dtype):
+    rd = real_of(dtype)
+    r = np.random.default_rng(6).standard_normal((5, 6, 9)).astype(rd)
+    for s, axes in ((None, (0, 1, 2)), ((4, 12), (0, 2)), ((8, 3), (2, 1))):
+        spec = KERNELS["fft_rfftn"][rd](up(r), s, axes, "backward")
+        close(down(spec), np.fft.rfftn(r, s=s, axes=axes), dtype)
+        sp = np.fft.rfftn(r, s=s, axes=axes)
+        close(down(KERNELS["fft_irfftn"][dtype](up(sp), s, axes, "ortho")),
+              np.fft.irfftn(sp, s=s, axes=axes, norm="ortho"), rd)
+
+
+@pytest.mark.parametrize("dtype", CDTYPES)
+def test_hfft_ihfft(dtype):
+    rd = real_of(dtype)
+    rng = np.random.default_rng(7)
+    c = cplx(rng, (4, 9), dtype)
+    r = rng.standard_normal((4, 9)).astype(rd)
+    for norm in NORMS:
+        for n in (None, 16, 5, 101):
+            close(down(KERNELS["fft_hfft"][dtype](up(c), n, 1, norm)),
+                  np.fft.hfft(c, n=n, axis=1, norm=norm), rd)
+            close(down(KERNELS["fft_hfft"][rd](up(r), n, 0, norm)),
+                  np.fft.hfft(r, n=n, axis=0, norm=norm), rd)
+        for n in (None, 4, 12, 70):
+            close(down(KERNELS["fft_ihfft"][rd](up(r), n, 1, norm)),
+                  np.fft.ihfft(r, n=n, axis=1, norm=norm), dtype)
+
+
+# -- through the public API --------------------------------------------------------------------
+def test_public_api():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((4, 12)).astype(np.float32)
+    t = tn.asarray(x, device="gpu")
+    y = tn.fft.fft(t)
+    assert y.device == t.device and y.dtype == tn.complex64
+    close(y.numpy(), tn.fft.fft(tn.asarray(x)).numpy(), "complex64")
+    back = tn.fft.ifft(y)
+    assert back.device == t.device
+    close(back.numpy(), x.astype(np.complex64), "complex64")
+    close(tn.fft.irfft2(tn.fft.rfft2(t), s=x.shape).numpy(), x, "float32")
+    c = tn.asarray(x + 2j * x, device="gpu")
+    assert c.dtype == tn.complex64 and c.numpy().dtype == np.complex64
+    np.testing.assert_allclose((c * c.conj()).real.numpy(), 5 * x * x, rtol=1e-6)
+    assert "complex64" in repr(c[:1, :2]) and "gpu" in repr(c[:1, :2])
+    assert "j" in repr(c[:1, :2])
+    h = tn.fft.fftn(tn.asarray(x.astype(np.float16), device="gpu"), axes=(0,))
+    assert h.dtype == tn.complex64
+    close(h.numpy(), np.fft.fftn(x.astype(np.float16), axes=(0,)), "complex64")

@@ -1,0 +1,91 @@
+"""Where the GPU MLP training step of bench_gpu spends its time.
+
+Not a test: a probe for a real GPU. Prints the step's CPU recording time against its total
+(recording-bound or GPU-bound?), dispatches per step, and the time per call of each kind of
+kernel the step launches, with bench_gpu's timing rule.
+
+    python tools/bench/probe_mlp.py
+"""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+import time
+
+import numpy as np
+
+_HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(_HERE))
+_ROOT = _HERE.parents[1]
+for _p in (_ROOT / "packages" / "trueno-gpu" / "src", _ROOT / "packages" / "trueno-core" / "src",
+           _ROOT / "packages" / "trueno-autograd" / "src"):
+    if _p.is_dir() and str(_p) not in sys.path:
+        sys.path.append(str(_p))
+
+from bench_gpu import _median_time  # noqa: E402
+
+
+def main() -> None:
+    import trueno_gpu
+
+    import trueno.torch as T
+
+    rt = trueno_gpu.get_runtime(0)
+    sync = trueno_gpu.synchronize
+    g = np.random.default_rng(1)
+
+    def param(*shape):
+        host = (g.standard_normal(shape) * 0.05).astype(np.float32)
+        return T.from_numpy(host).to("gpu").requires_grad_()
+    ps = [param(784, 256), param(256), param(256, 256), param(256), param(256, 10), param(10)]
+    x = T.from_numpy(g.standard_normal((128, 784)).astype(np.float32)).to("gpu")
+    onehot = np.zeros((128, 10), np.float32)
+    onehot[np.arange(128), g.integers(0, 10, 128)] = 1
+    y = T.from_numpy(onehot).to("gpu")
+
+    def step():
+        h = (x @ ps[0] + ps[1]).relu()
+        h = (h @ ps[2] + ps[3]).relu()
+        logp = (h @ ps[4] + ps[5]).log_softmax(1)
+        loss = -(logp * y).sum() / 128
+        loss.backward()
+        with T.no_grad():
+            for p in ps:
+                p -= 0.01 * p.grad
+                p.grad = None
+    for _ in range(5):
+        step()
+    sync()
+    d0 = rt.dispatches
+    t0 = time.perf_counter()
+    for _ in range(20):
+        step()
+    t1 = time.perf_counter()
+    sync()
+    t2 = time.perf_counter()
+    print(f"MLP step: record {(t1 - t0) / 20 * 1e3:.2f} ms/step, total "
+          f"{(t2 - t0) / 20 * 1e3:.2f} ms/step, {(rt.dispatches - d0) / 20:.0f} dispatches/step",
+          flush=True)
+
+    a = T.from_numpy(g.standard_normal((128, 256)).astype(np.float32)).to("gpu")
+    w1 = ps[0].detach()
+    w2 = ps[2].detach()
+    cases = {
+        "x @ W1 (128x784 @ 784x256)": lambda: x @ w1,
+        "x.T @ g (784x128 @ 128x256)": lambda: x.T @ a,
+        "g @ W1.T (128x256 @ 256x784)": lambda: a @ w1.T,
+        "h @ W2 (128x256 @ 256x256)": lambda: a @ w2,
+        "sum axis 0 (128, 256)": lambda: a.sum(0),
+        "add bias (128, 256) + (256,)": lambda: a + ps[1].detach(),
+        "relu (128, 256)": lambda: a.relu(),
+        "log_softmax (128, 10)": lambda: a[:, :10].log_softmax(1),
+        "mul scalar (784, 256)": lambda: w1 * 0.01,
+    }
+    for name, fn in cases.items():
+        t = _median_time(fn, sync, 5)
+        print(f"{name:<32} {t * 1e6:8.1f} us/call", flush=True)
+
+
+if __name__ == "__main__":
+    main()

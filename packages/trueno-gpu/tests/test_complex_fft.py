@@ -233,6 +233,13 @@ def test_public_api():
     np.testing.assert_allclose((c * c.conj()).real.numpy(), 5 * x * x, rtol=1e-6)
     assert "complex64" in repr(c[:1, :2]) and "gpu" in repr(c[:1, :2])
     assert "j" in repr(c[:1, :2])
+    cx = x + 2j * x
+    np.testing.assert_array_equal(tn.fft.fftshift(c).numpy(), np.fft.fftshift(cx))
+    np.testing.assert_array_equal(tn.fft.ifftshift(c, axes=1).numpy(),
+                                  np.fft.ifftshift(cx, axes=1))
+    c[1, 2] = 5j
+    cx[1, 2] = 5j
+    np.testing.assert_array_equal(c.numpy(), cx.astype(np.complex64))
     h = tn.fft.fftn(tn.asarray(x.astype(np.float16), device="gpu"), axes=(0,))
     assert h.dtype == tn.complex64
     close(h.numpy(), np.fft.fftn(x.astype(np.float16), axes=(0,)), "complex64")

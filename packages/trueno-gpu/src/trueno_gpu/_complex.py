@@ -343,6 +343,13 @@ def make_kernels(dtypes=None) -> dict:
     table["copy_"] = dict.fromkeys(COMPLEX_DTYPES, copy_)
     table["contiguous"] = dict.fromkeys(COMPLEX_DTYPES, contiguous)
     table["where"] = dict.fromkeys(COMPLEX_DTYPES, where)
+    # Data movement of the real families that is generic in the element type (the gather
+    # kernels of take/index are not: they have no complex kernel).
+    from ._extra import concat
+    from ._indexing import index_put
+
+    table["concat"] = dict.fromkeys(COMPLEX_DTYPES, concat)
+    table["index_put"] = dict.fromkeys(COMPLEX_DTYPES, index_put)
     table["sum"] = dict.fromkeys(COMPLEX_DTYPES, _reduction("sum"))
     table["mean"] = dict.fromkeys(COMPLEX_DTYPES, _reduction("mean"))
     return table

@@ -72,3 +72,36 @@ def test_matmul_large_tiles(monkeypatch):
         got = down(KERNELS["matmul"]["float16"](up(h), up(hb)))
         want = h.astype(np.float64) @ hb.astype(np.float64)
         assert_close(got, want, "float16", rtol=1e-2, atol=1e-2)
+
+
+@pytest.mark.parametrize("cfg", ["small", "medium", "wide", "large"])
+def test_matmul_fast_kernel_transposed_operands(monkeypatch, cfg):
+    """``x.T @ g`` and ``g @ W.T`` (a backward pass) take the fast kernel with m- / k-contiguous
+    loads, in every tile shape; sizes leave partial tiles along m, n and k."""
+    from trueno_gpu import _matmul, _matmul_tiled
+    from trueno_gpu._runtime import get_runtime
+
+    monkeypatch.setitem(_matmul._FAST, "cfg", _matmul_tiled.CONFIGS[cfg])
+    rt = get_runtime(0)
+    m, k, n = 132, 36, 68
+    a = RNG.uniform(-1, 1, (m, k)).astype(np.float32)
+    b = RNG.uniform(-1, 1, (k, n)).astype(np.float32)
+    at, bt = np.ascontiguousarray(a.T), np.ascontiguousarray(b.T)
+    ops = {(False, False): (up(a), up(b)), (True, False): (_t(up(at)), up(b)),
+           (False, True): (up(a), _t(up(bt))), (True, True): (_t(up(at)), _t(up(bt)))}
+    for (ta, tb), (da, db) in ops.items():
+        got = down(KERNELS["matmul"]["float32"](da, db))
+        assert_close(got, a.astype(np.float64) @ b, "float32", rtol=1e-4, atol=1e-4)
+        key = ("matmul_fast", "float32", 0, _matmul_tiled.CONFIGS[cfg], ta, tb)
+        assert key in rt._kernels, (ta, tb)
+    batch = RNG.uniform(-1, 1, (3, k, m)).astype(np.float32)  # batched, A transposed
+    got = down(KERNELS["matmul"]["float32"](_t(up(batch)), up(b)))
+    assert_close(got, np.swapaxes(batch, 1, 2).astype(np.float64) @ b, "float32",
+                 rtol=1e-4, atol=1e-4)
+
+
+def _t(sa):
+    """The view swapping the last two axes of a StridedArray."""
+    sh, st = list(sa.shape), list(sa.strides)
+    sh[-2:], st[-2:] = sh[:-3:-1], st[:-3:-1]
+    return sa.view(sa.offset, tuple(sh), tuple(st))

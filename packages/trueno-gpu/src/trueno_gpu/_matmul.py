@@ -190,10 +190,16 @@ def matmul(x: StridedArray, y: StridedArray):
         all(s % 4 == 0 for s in yb)
     meta = [m, n, k, i32w(x.offset), i32w(y.offset), i32w(sam), i32w(sak), i32w(sbk),
             i32w(sbn)] + list(bshape) + [i32w(s) for s in xb] + [i32w(s) for s in yb]
-    if v4a and v4b and fast_ok(dt) and _FAST["on"]:
+    # Transposed operands (the matmuls of a backward pass) take the fast kernel too.
+    ta = not v4a and sam == 1 and sak % 4 == 0 and x.offset % 4 == 0 and m % 4 == 0 and \
+        all(s % 4 == 0 for s in xb)
+    tb = not v4b and sbk == 1 and sbn % 4 == 0 and y.offset % 4 == 0 and k % 4 == 0 and \
+        n % 4 == 0 and all(s % 4 == 0 for s in yb)  # n % 4: the output is stored as vec4
+    if (v4a or ta) and (v4b or tb) and fast_ok(dt) and _FAST["on"]:
         cfg = _FAST["cfg"] or fast_config(rt, m, n, nbatch)
-        key = ("matmul_fast", dt.name, len(bshape), cfg)
-        kernel = rt.kernel(key, lambda: fast_source(dt, len(bshape), cfg), (True, False, False))
+        key = ("matmul_fast", dt.name, len(bshape), cfg, ta, tb)
+        kernel = rt.kernel(key, lambda: fast_source(dt, len(bshape), cfg, ta, tb),
+                           (True, False, False))
         rt.dispatch(kernel, meta, [out.storage.buffer, x.storage.buffer, y.storage.buffer],
                     (math.ceil(n / cfg[1]), math.ceil(m / cfg[0]), nbatch),
                     cost=2 * m * n * k * nbatch // 12)

@@ -41,7 +41,11 @@ def fast_config(rt, m, n, nbatch):
     return CONFIGS["medium"]
 
 
-def fast_source(dt, nb, cfg):
+def fast_source(dt, nb, cfg, ta=False, tb=False):
+    """WGSL of the kernel. ``ta``: A is stored m-contiguous (a transposed row-major matrix,
+    ``x.T @ g`` in a backward pass), so its ``vec4`` loads run along m; ``tb``: B is stored
+    k-contiguous (``g @ W.T``), its loads run along k. Either way the workgroup tiles have the
+    same layout, so only the loads and stores into them change."""
     BM, BN, BK = cfg
     TM, TN = BM // 16, BN // 16
     HM, HN = TM // 4, TN // 4  # 4-wide strips per thread along m and n
@@ -66,8 +70,8 @@ def fast_source(dt, nb, cfg):
         "@builtin(local_invocation_index) t: u32) {",
         "  let M = P[0];", "  let N = P[1];", "  let K = P[2];",
         "  var ao = bitcast<i32>(P[3]);", "  var bo = bitcast<i32>(P[4]);",
-        "  let sam = bitcast<i32>(P[5]);",
-        "  let sbk = bitcast<i32>(P[7]);",
+        "  let sam = bitcast<i32>(P[5]);", "  let sak = bitcast<i32>(P[6]);",
+        "  let sbk = bitcast<i32>(P[7]);", "  let sbn = bitcast<i32>(P[8]);",
     ]
     if nb:
         lines += ["  var q = wg.z;",
@@ -84,43 +88,74 @@ def fast_source(dt, nb, cfg):
         for v in range(HN):
             lines.append(f"  var c{i}_{v} = vec4<f32>(0.0);")
     # per-thread coordinates of its global loads (fixed over k)
+    # Per-thread coordinates of its global loads (fixed over k): a vec4 of A covers 4 k of one
+    # row m (row-major A) or 4 m of one k (``ta``); a vec4 of B covers 4 n of one k (row-major
+    # B) or 4 k of one column n (``tb``).
     for j in range(ja):
-        lines += [f"  let am{j} = (t + {256 * j}u) / {BK // 4}u;",
-                  f"  let akq{j} = ((t + {256 * j}u) % {BK // 4}u) * 4u;",
-                  f"  let arow{j} = ao + i32(m0 + am{j}) * sam;",
-                  f"  let aok{j} = m0 + am{j} < M" +
-                  (f" && t + {256 * j}u < {a_chunks}u;" if (j + 1) * 256 > a_chunks else ";"),
-                  f"  var ra{j} = vec4<f32>(0.0);"]
+        tail = f" && t + {256 * j}u < {a_chunks}u;" if (j + 1) * 256 > a_chunks else ";"
+        if ta:
+            lines += [f"  let ak{j} = (t + {256 * j}u) / {va}u;",
+                      f"  let amq{j} = ((t + {256 * j}u) % {va}u) * 4u;",
+                      f"  let acol{j} = ao + i32(m0 + amq{j});",
+                      f"  let aok{j} = m0 + amq{j} < M" + tail]
+        else:
+            lines += [f"  let am{j} = (t + {256 * j}u) / {BK // 4}u;",
+                      f"  let akq{j} = ((t + {256 * j}u) % {BK // 4}u) * 4u;",
+                      f"  let arow{j} = ao + i32(m0 + am{j}) * sam;",
+                      f"  let aok{j} = m0 + am{j} < M" + tail]
+        lines.append(f"  var ra{j} = vec4<f32>(0.0);")
     for j in range(jb):
-        lines += [f"  let bk{j} = (t + {256 * j}u) / {vb}u;",
-                  f"  let bnq{j} = ((t + {256 * j}u) % {vb}u) * 4u;",
-                  f"  let bok{j} = n0 + bnq{j} < N" +
-                  (f" && t + {256 * j}u < {b_chunks}u;" if (j + 1) * 256 > b_chunks else ";"),
-                  f"  var rb{j} = vec4<f32>(0.0);"]
+        tail = f" && t + {256 * j}u < {b_chunks}u;" if (j + 1) * 256 > b_chunks else ";"
+        if tb:
+            lines += [f"  let bn{j} = (t + {256 * j}u) / {BK // 4}u;",
+                      f"  let bkq{j} = ((t + {256 * j}u) % {BK // 4}u) * 4u;",
+                      f"  let bcol{j} = bo + i32(n0 + bn{j}) * sbn;",
+                      f"  let bok{j} = n0 + bn{j} < N" + tail]
+        else:
+            lines += [f"  let bk{j} = (t + {256 * j}u) / {vb}u;",
+                      f"  let bnq{j} = ((t + {256 * j}u) % {vb}u) * 4u;",
+                      f"  let bok{j} = n0 + bnq{j} < N" + tail]
+        lines.append(f"  var rb{j} = vec4<f32>(0.0);")
 
     def load_regs(k0):
         out = []
         for j in range(ja):
-            out += [f"    ra{j} = vec4<f32>(0.0);",
-                    f"    if (aok{j} && {k0} + akq{j} < K) {{",
-                    f"      ra{j} = vec4<f32>(A[(arow{j} + i32({k0} + akq{j})) / 4]);", "    }"]
+            if ta:
+                cond = f"aok{j} && {k0} + ak{j} < K"
+                src = f"A[(acol{j} + i32({k0} + ak{j}) * sak) / 4]"
+            else:
+                cond = f"aok{j} && {k0} + akq{j} < K"
+                src = f"A[(arow{j} + i32({k0} + akq{j})) / 4]"
+            out += [f"    ra{j} = vec4<f32>(0.0);", f"    if ({cond}) {{",
+                    f"      ra{j} = vec4<f32>({src});", "    }"]
         for j in range(jb):
-            out += [f"    rb{j} = vec4<f32>(0.0);",
-                    f"    if (bok{j} && {k0} + bk{j} < K) {{",
-                    f"      rb{j} = vec4<f32>(B[(bo + i32({k0} + bk{j}) * sbk + "
-                    f"i32(n0 + bnq{j})) / 4]);", "    }"]
+            if tb:
+                cond = f"bok{j} && {k0} + bkq{j} < K"
+                src = f"B[(bcol{j} + i32({k0} + bkq{j})) / 4]"
+            else:
+                cond = f"bok{j} && {k0} + bk{j} < K"
+                src = f"B[(bo + i32({k0} + bk{j}) * sbk + i32(n0 + bnq{j})) / 4]"
+            out += [f"    rb{j} = vec4<f32>(0.0);", f"    if ({cond}) {{",
+                    f"      rb{j} = vec4<f32>({src});", "    }"]
         return out
 
     def store_regs(abase, bbase):
         out = []
         for j in range(ja):
-            body = " ".join(f"As[{abase} + (akq{j} + {c}u) * {va}u + am{j} / 4u][am{j} % 4u] = "
-                            f"ra{j}[{c}];" for c in range(4))
+            if ta:
+                body = f"As[{abase} + ak{j} * {va}u + amq{j} / 4u] = ra{j};"
+            else:
+                body = " ".join(f"As[{abase} + (akq{j} + {c}u) * {va}u + am{j} / 4u]"
+                                f"[am{j} % 4u] = ra{j}[{c}];" for c in range(4))
             if (j + 1) * 256 > a_chunks:
                 body = f"if (t + {256 * j}u < {a_chunks}u) {{ {body} }}"
             out.append("    " + body)
         for j in range(jb):
-            body = f"Bs[{bbase} + bk{j} * {vb}u + bnq{j} / 4u] = rb{j};"
+            if tb:
+                body = " ".join(f"Bs[{bbase} + (bkq{j} + {c}u) * {vb}u + bn{j} / 4u]"
+                                f"[bn{j} % 4u] = rb{j}[{c}];" for c in range(4))
+            else:
+                body = f"Bs[{bbase} + bk{j} * {vb}u + bnq{j} / 4u] = rb{j};"
             if (j + 1) * 256 > b_chunks:
                 body = f"if (t + {256 * j}u < {b_chunks}u) {{ {body} }}"
             out.append("    " + body)

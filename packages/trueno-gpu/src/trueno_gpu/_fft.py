@@ -3,7 +3,8 @@
 Every 1-D transform runs on a contiguous work array viewed as ``(outer, L, inner)``: the
 transform axis in the middle, so neighbouring threads walk the contiguous ``inner`` axis and
 no transposes are needed. Lengths that are powers of two take ``log2(L)`` Stockham radix-2
-passes (one dispatch each, ping-pong between two buffers); other lengths up to ``DIRECT_MAX``
+passes (one dispatch each, ping-pong between two buffers; up to ``FUSED_MAX`` all passes run in
+one dispatch, a workgroup per line in workgroup memory); other lengths up to ``DIRECT_MAX``
 a direct O(L^2) DFT; longer ones Bluestein's chirp-z transform through a power-of-two FFT.
 Twiddles, chirps and the chirp filter's spectrum are computed on the host in float64 and
 uploaded once per length (f64 transcendentals do not lower exactly in naga; the tables also
@@ -25,9 +26,10 @@ from ._dtypes import DType, dtype_info, real_dtype
 from ._elementwise import rt_of
 
 __all__ = ["make_kernels", "fft_fftn", "fft_ifftn", "fft_rfftn", "fft_irfftn", "fft_hfft",
-           "fft_ihfft", "DIRECT_MAX"]
+           "fft_ihfft", "DIRECT_MAX", "FUSED_MAX"]
 
 DIRECT_MAX = 64  # non-power-of-two lengths up to this run the direct DFT, longer Bluestein
+FUSED_MAX = 1024  # powers of two up to this (and within workgroup memory) run in one dispatch
 _TABLES: dict = {}  # (device, kind, n, dtype, inverse) -> uploaded table (kept alive)
 _API = GpuDeviceAPI()
 
@@ -116,6 +118,54 @@ def _pass_source(cdt: DType, inverse: bool, direct: bool) -> str:
     return cheader("\n".join(src))
 
 
+def _fused_source(cdt: DType, inverse: bool, L: int, wgs: int) -> str:
+    """A whole power-of-two transform of one line per workgroup, in workgroup memory (two
+    halves of ``S`` for the ping-pong). Metadata: [lines, inner, scale words]."""
+    k = cdt.tkey
+    t = cdt.compute
+    w = "vec2(w.x, -w.y)" if inverse else "w"
+    src = ["@group(0) @binding(0) var<storage, read> P: array<u32>;",
+           f"@group(0) @binding(1) var<storage, read_write> Y: array<{t}>;",
+           f"@group(0) @binding(2) var<storage, read> X: array<{t}>;",
+           f"@group(0) @binding(3) var<storage, read> T: array<{t}>;",
+           f"var<workgroup> S: array<{t}, {2 * L}>;",
+           f"@compute @workgroup_size({wgs})", f"fn main({LINEAR_ID}) {{",
+           "  let line = wg.y * nwg.x + wg.x;",
+           "  if (line >= P[0]) { return; }",
+           "  let inner = P[1];",
+           f"  let base = (line / inner) * {L}u * inner + line % inner;",
+           f"  let s = {scalar_load(real_dtype(cdt), 2)};",
+           f"  for (var e = li; e < {L}u; e = e + {wgs}u) {{ S[e] = X[base + e * inner]; }}",
+           "  workgroupBarrier();",
+           "  var a = 0u;",
+           "  var b = " + f"{L}u;",
+           f"  for (var p = 1u; p < {L}u; p = p << 1u) {{",
+           f"    for (var g = li; g < {L // 2}u; g = g + {wgs}u) {{",
+           "      let q = g & (p - 1u);",
+           f"      let w = T[q * ({L // 2}u / p)];",
+           "      let x0 = S[a + g];",
+           f"      let x1 = tc_mul_{k}(S[a + g + {L // 2}u], {w});",
+           "      let j = 2u * g - q;",
+           "      S[b + j] = x0 + x1;",
+           "      S[b + j + p] = x0 - x1;",
+           "    }",
+           "    workgroupBarrier();",
+           "    let c = a;",
+           "    a = b;",
+           "    b = c;",
+           "  }",
+           f"  for (var e = li; e < {L}u; e = e + {wgs}u) {{",
+           "    Y[base + e * inner] = S[a + e] * s;",
+           "  }",
+           "}"]
+    return cheader("\n".join(src))
+
+
+def _fused(rt, cdt: DType, L: int) -> bool:
+    """Whether a length-``L`` power-of-two transform fits one workgroup's memory."""
+    return 2 <= L <= FUSED_MAX and 2 * L * cdt.itemsize <= rt.workgroup_storage
+
+
 def _dispatch(rt, cdt, inverse, direct, meta, y, x, table, total):
     key = ("fft_direct" if direct else "fft_r2", cdt.name, inverse)
     kernel = rt.kernel(key, lambda: _pass_source(cdt, inverse, direct), (True, False, False))
@@ -156,6 +206,17 @@ def _lines(rt, w: StridedArray, outer: int, L: int, inner: int, inverse: bool,
     total = outer * L * inner
     if L == 1 or total == 0:
         return _scaled(rt, w, scale)
+    if _pow2(L) and _fused(rt, cdt, L):
+        table = _table(rt, "tw", L, cdt, False)
+        out = new_array(rt, w.shape, w.dtype)
+        wgs = min(WG, L // 2)
+        kernel = rt.kernel(("fft_fused", cdt.name, inverse, L),
+                           lambda: _fused_source(cdt, inverse, L, wgs), (True, False, False))
+        lines = outer * inner
+        rt.dispatch(kernel, [lines, inner] + scalar_bits(scale, real_dtype(cdt)),
+                    [out.storage.buffer, w.storage.buffer, table.storage.buffer], lines,
+                    total * cdt.itemsize * 2)
+        return out
     if _pow2(L):
         table = _table(rt, "tw", L, cdt, False)
         half = L // 2

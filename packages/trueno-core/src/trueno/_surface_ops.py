@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _dispatch as X
 from ._creation import asarray
+from ._decompositions_ext import DECOMPOSITIONS
 from ._errors import AxisError
 from ._optable import OPS, Op, add_op
 from ._tensor import Tensor
@@ -51,7 +52,8 @@ for _name, _nin in SURFACE_OPS.items():
     if _name not in OPS:
         add_op(Op(_name, _nin, accepts="any", shape="custom",
                   differentiable=_name in _DIFFERENTIABLE,
-                  numpy_name=None if _name in _NO_NUMPY_TWIN else ""))
+                  numpy_name=None if _name in _NO_NUMPY_TWIN else "",
+                  decomposition=DECOMPOSITIONS.get(_name)))
 
 
 def as_t(x, like=None, dtype=None):

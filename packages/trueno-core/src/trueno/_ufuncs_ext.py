@@ -9,6 +9,7 @@ name. Functions with two results (``divmod``, ``modf``, ``frexp``) return a tupl
 from __future__ import annotations
 
 from . import _dispatch as X
+from ._decompositions_ext import DECOMPOSITIONS
 from ._optable import OPS, Op, add_op
 from ._surface_ops import as_t
 from ._tensor import Tensor
@@ -26,7 +27,8 @@ UFUNCS = {
 
 for _name, _nin in UFUNCS.items():
     if _name not in OPS:
-        add_op(Op(_name, _nin, accepts="any", shape="custom", differentiable=False))
+        add_op(Op(_name, _nin, accepts="any", shape="custom", differentiable=False,
+                  decomposition=DECOMPOSITIONS.get(_name)))
 
 __all__ = [*UFUNCS, "bitwise_not"]
 
@@ -54,7 +56,8 @@ def _make(name, nin):
             broadcast_shapes(*(t.shape for t in arrs))
         datas = tuple(t._data if isinstance(t, Tensor) else t for t in ts)
         hp = {k: (v._host() if isinstance(v, Tensor) else v) for k, v in params.items()}
-        return X.run(row, tuple(arrs), datas, hp, like.__class__, like._device, like._dtype)
+        # inputs in call order, scalars included: a decomposition (float_power) needs them all
+        return X.run(row, tuple(ts), datas, hp, like.__class__, like._device, like._dtype)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"NumPy's ``{name}`` (an op row; the reference kernel is ``numpy.{name}``)."
     return fn

@@ -110,6 +110,26 @@ _BITS = {
   }
   return tn_copysign{S}(r, a);
 }""",
+    # NumPy's npy_divmod (floor_divide and remainder of floats, as one pair), on exact fmod
+    "tn_divmod_r{S}": """fn tn_divmod_r{S}(a: {F}, b: {F}) -> {F} {
+  var m = tn_fmod{S}(a, b);
+  // NOTE: naga's '!=' is an ordered compare (NaN != 0 is false), so NaN goes first
+  if (b == {F}(0.0) || tn_isnan{S}(m)) { return m; }
+  if (m != {F}(0.0)) {
+    if ((b < {F}(0.0)) != (m < {F}(0.0))) { m = m + b; }
+  } else { m = tn_copysign{S}({F}(0.0), b); }
+  return m;
+}""",
+    "tn_divmod_q{S}": """fn tn_divmod_q{S}(a: {F}, b: {F}) -> {F} {
+  let m = tn_fmod{S}(a, b);
+  if (b == {F}(0.0)) { return a / b; }
+  var d = (a - m) / b;
+  if (m != {F}(0.0) && ((b < {F}(0.0)) != (m < {F}(0.0)))) { d = d - {F}(1.0); }
+  if (d == {F}(0.0)) { return tn_copysign{S}({F}(0.0), a / b); }
+  var q = floor(d);
+  if (d - q > {F}(0.5)) { q = q + {F}(1.0); }
+  return q;
+}""",
     "tn_modf_frac{S}": """fn tn_modf_frac{S}(x: {F}) -> {F} {
   return tn_copysign{S}(select(x - trunc(x), {F}(0.0), tn_isinf{S}(x)), x);
 }""",
@@ -323,7 +343,8 @@ OPS: dict[str, _Spec] = {
     "lcm": _Spec({"i": "bitcast<i32>(tn_lcm_u32(u32(abs(x0)), u32(abs(x1))))",
                   "I": "bitcast<i64>(tn_lcm_u64(u64(abs(x0)), u64(abs(x1))))",
                   "u": "tn_lcm_u32(x0, x1)", "U": "tn_lcm_u64(x0, x1)"}),
-    "divmod": _Spec(BINARY["floor_divide"], BINARY["remainder"]),
+    "divmod": _Spec({**BINARY["floor_divide"], **_fd_bits("tn_divmod_q", "x0, x1")},
+                    {**BINARY["remainder"], **_fd_bits("tn_divmod_r", "x0, x1")}),
     **{n: _Spec(_fd(f"x0 * {f}", f"x0 * {d}lf")) for n, f, d in (
         ("degrees", *_TO_DEG), ("rad2deg", *_TO_DEG), ("radians", *_TO_RAD),
         ("deg2rad", *_TO_RAD))},

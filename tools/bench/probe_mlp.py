@@ -86,6 +86,32 @@ def main() -> None:
         t = _median_time(fn, sync, 5)
         print(f"{name:<32} {t * 1e6:8.1f} us/call", flush=True)
 
+    # The matmuls of the step, straight to the kernel, in each tile shape and the generic one.
+    from trueno_gpu import _matmul, _matmul_tiled
+
+    mm = trueno_gpu.kernels_table()["matmul"]["float32"]
+    api = trueno_gpu.GpuDeviceAPI()
+
+    def t_(sa):
+        return sa.view(sa.offset, sa.shape[::-1], sa.strides[::-1])
+    shapes = {"128x784 @ 784x256": ((128, 784), (784, 256), False),
+              "(128x784).T @ 128x256": ((128, 784), (128, 256), True),
+              "128x256 @ (784x256).T": ((128, 256), (784, 256), "b"),
+              "128x256 @ 256x256": ((128, 256), (256, 256), False)}
+    for name, (sa, sb, tr) in shapes.items():
+        a_ = api.from_numpy(g.standard_normal(sa).astype(np.float32), 0)
+        b_ = api.from_numpy(g.standard_normal(sb).astype(np.float32), 0)
+        a_ = t_(a_) if tr is True else a_
+        b_ = t_(b_) if tr == "b" else b_
+        res = []
+        for cfg in [*_matmul_tiled.CONFIGS, "generic"]:
+            _matmul._FAST["on"] = cfg != "generic"
+            _matmul._FAST["cfg"] = _matmul_tiled.CONFIGS.get(cfg)
+            t = _median_time(lambda a_=a_, b_=b_: mm(a_, b_), sync, 5)
+            res.append(f"{cfg} {t * 1e6:.1f}")
+        _matmul._FAST.update(on=True, cfg=None)
+        print(f"kernel {name:<24} us: " + ", ".join(res), flush=True)
+
 
 if __name__ == "__main__":
     main()

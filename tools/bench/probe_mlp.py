@@ -4,7 +4,7 @@ Not a test: a probe for a real GPU. Prints the step's CPU recording time against
 (recording-bound or GPU-bound?), dispatches per step, and the time per call of each kind of
 kernel the step launches, with bench_gpu's timing rule.
 
-    python tools/bench/probe_mlp.py
+    python tools/bench/probe_mlp.py [--profile]
 """
 
 from __future__ import annotations
@@ -68,6 +68,14 @@ def main() -> None:
           f"{(t2 - t0) / 20 * 1e3:.2f} ms/step, {(rt.dispatches - d0) / 20:.0f} dispatches/step",
           flush=True)
 
+    if "--profile" in sys.argv:  # where the recording time goes, by function
+        import cProfile
+        import pstats
+
+        cProfile.runctx("for _ in range(20): step()", globals(), locals(), "/tmp/mlp.prof")
+        sync()
+        pstats.Stats("/tmp/mlp.prof").sort_stats("tottime").print_stats(25)
+        return
     a = T.from_numpy(g.standard_normal((128, 256)).astype(np.float32)).to("gpu")
     w1 = ps[0].detach()
     w2 = ps[2].detach()

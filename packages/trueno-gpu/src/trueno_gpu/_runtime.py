@@ -117,7 +117,7 @@ class Runtime:
         self._layouts: dict = {}
         self._encoder = None
         self._pass = None  # the open compute pass of the batch, if any
-        self._bind_groups: dict = {}
+        self._bind_groups: dict = {}  # (layout, *buffers) -> bind group, kept across batches
         self._count = 0
         self._arena = bytearray()
         self._meta_offsets: dict = {}  # metadata bytes -> arena offset, this batch
@@ -257,8 +257,10 @@ class Runtime:
         return self._pass
 
     def _bind_group(self, bgl, buffers):
-        """Bind groups are cached per (layout, buffers): pooled buffers recur, and the
-        metadata slice moves through a dynamic offset."""
+        """Bind groups are cached per (layout, buffers), across batches: pooled buffers
+        recur (a training step reuses last step's buffers), and the metadata slice moves
+        through a dynamic offset. Pool buffers are destroyed only by ``empty_cache``, which
+        calls ``forget_buffers`` first. (Creating them was ~30% of a GPU MLP step's CPU time.)"""
         key = (bgl, *buffers)
         bg = self._bind_groups.get(key)
         if bg is None:
@@ -355,7 +357,6 @@ class Runtime:
         self.submissions += 1
         self._encoder = None
         self._pass = None  # the open compute pass of the batch, if any
-        self._bind_groups: dict = {}
         self._count = 0
         self._arena = bytearray()
         self._meta_offsets = {}

@@ -32,6 +32,9 @@ Element strides and offsets count whole complex elements. The complex dtypes are
 kernels in ``_complex`` and ``_fft``. complex128 computes only + - * / sqrt in f64 (naga
 mis-lowers f64 transcendentals); FFT twiddles come from host-side float64 tables.
 Note: differs from NumPy: narrow integer and bool tensors use 4 bytes per element on the GPU.
+Note: differs from NumPy: on adapters whose f32 arithmetic flushes subnormals to zero
+(NVIDIA's Vulkan driver; lavapipe keeps them) float32, float16 and bfloat16 kernels read and
+produce subnormal values as zero.
 """
 
 from __future__ import annotations

@@ -33,8 +33,8 @@ kernels in ``_complex`` and ``_fft``. complex128 computes only + - * / sqrt in f
 mis-lowers f64 transcendentals); FFT twiddles come from host-side float64 tables.
 Note: differs from NumPy: narrow integer and bool tensors use 4 bytes per element on the GPU.
 Note: differs from NumPy: on adapters whose f32 arithmetic flushes subnormals to zero
-(NVIDIA's Vulkan driver; lavapipe keeps them) float32, float16 and bfloat16 kernels read and
-produce subnormal values as zero.
+(NVIDIA's Vulkan driver; lavapipe keeps them) float32 and bfloat16 kernels read and produce
+subnormal values as zero (float16 subnormals are normal numbers in the f32 it computes in).
 """
 
 from __future__ import annotations

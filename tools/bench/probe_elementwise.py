@@ -50,17 +50,22 @@ def main() -> None:
 
     api = trueno_gpu.GpuDeviceAPI()
     add = trueno_gpu.kernels_table()["add"]["float32"]
-    h = rng.random(1024, dtype=np.float32)
-    a, b = api.from_numpy(h, 0), api.from_numpy(h, 0)
-    for _ in range(3):  # small ops: CPU recording against GPU execution
-        t0 = time.perf_counter()
-        for _ in range(1000):
-            add(a, b)
-        t1 = time.perf_counter()
-        api.synchronize(0)
-        t2 = time.perf_counter()
-        print(f"1000 x add 1K: record {(t1 - t0) * 1e3:.2f} us/op, then sync "
-              f"{(t2 - t1) * 1e3:.2f} ms", flush=True)
+    for n in (1024, 1 << 20):  # small ops: CPU recording against GPU execution
+        h = rng.random(n, dtype=np.float32)
+        a, b = api.from_numpy(h, 0), api.from_numpy(h, 0)
+        for keep in (False, True, False, True):
+            kept = []  # keep=True: every output stays alive, so no buffer is reused
+            t0 = time.perf_counter()
+            for _ in range(1000):
+                y = add(a, b)
+                if keep:
+                    kept.append(y)
+            t1 = time.perf_counter()
+            api.synchronize(0)
+            t2 = time.perf_counter()
+            print(f"1000 x add {n}, outputs kept {keep}: record {(t1 - t0) * 1e3:.2f} us/op, "
+                  f"then sync {(t2 - t1) * 1e3:.2f} ms", flush=True)
+            del kept
     default = (_fast_elementwise.ENABLED["per"], Runtime.EAGER_COST)
     for n in (16, 64):
         h = rng.random(n * M, dtype=np.float32)

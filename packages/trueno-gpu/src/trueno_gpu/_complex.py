@@ -32,7 +32,7 @@ from ._dtypes import COMPLEX_DTYPES, DType, dtype_info, real_dtype
 from ._elementwise import rt_of
 
 __all__ = ["claunch", "cast_expr", "make_kernels", "astype", "copy_", "full", "where", "real_view",
-           "complex_view", "is_complex", "cbinary", "cunary"]
+           "complex_view", "is_complex", "cbinary", "cunary", "cheader", "add_helpers"]
 
 
 def is_complex(dtype) -> bool:
@@ -86,10 +86,22 @@ _HELPERS = {**_helpers_for("f32", "c"), **_helpers_for("f64", "z")}
 _CALL = re.compile(r"\b(tc_\w+)\(")
 
 
+def add_helpers(helpers: dict) -> None:
+    """Make more ``tc_*`` WGSL helpers (name -> source) available to ``cheader``."""
+    _HELPERS.update(helpers)
+
+
 def cheader(body: str, f16: bool = False) -> str:
-    """The complex helpers ``body`` calls, then ``header`` (the tn_ helpers and ``body``)."""
-    need = sorted(set(_CALL.findall(body)) & set(_HELPERS))
-    return header("\n".join([_HELPERS[n] for n in need] + [body]), f16)
+    """The complex helpers ``body`` calls (directly or through other helpers), then
+    ``header`` (the tn_ helpers and ``body``)."""
+    need: list[str] = []
+    todo = list(_CALL.findall(body))
+    while todo:
+        name = todo.pop()
+        if name in _HELPERS and name not in need:
+            need.append(name)
+            todo.extend(_CALL.findall(_HELPERS[name]))
+    return header("\n".join([_HELPERS[n] for n in sorted(need)] + [body]), f16)
 
 
 # -- the template ------------------------------------------------------------------------------
@@ -343,14 +355,15 @@ def make_kernels(dtypes=None) -> dict:
     table["copy_"] = dict.fromkeys(COMPLEX_DTYPES, copy_)
     table["contiguous"] = dict.fromkeys(COMPLEX_DTYPES, contiguous)
     table["where"] = dict.fromkeys(COMPLEX_DTYPES, where)
-    # Data movement of the real families that is generic in the element type (the gather
-    # kernels of take/index are not: they have no complex kernel).
+    # concat is generic in the element type; gathers and scatters go through the float view
+    # (_complex_index), math, matmul, prod, scans and moments have modules of their own.
+    from . import _complex_index, _complex_math, _complex_ops
     from ._extra import concat
-    from ._indexing import index_put
 
     table["concat"] = dict.fromkeys(COMPLEX_DTYPES, concat)
-    table["index_put"] = dict.fromkeys(COMPLEX_DTYPES, index_put)
     table["sum"] = dict.fromkeys(COMPLEX_DTYPES, _reduction("sum"))
     table["mean"] = dict.fromkeys(COMPLEX_DTYPES, _reduction("mean"))
+    for module in (_complex_math, _complex_ops, _complex_index):
+        table.update(module.make_kernels())
     return table
 

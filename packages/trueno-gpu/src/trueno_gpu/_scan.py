@@ -21,12 +21,22 @@ __all__ = ["cumsum", "cumprod"]
 
 def _source(op, in_dt, out_dt, nk):
     """Metadata: [lines, L, x_off, x_axis_stride, y_axis_stride, shape[nk], x strides[nk],
-    y strides[nk]]."""
+    y strides[nk]]. Complex scans (input and output of one complex dtype) run in vec2."""
     acc = out_dt.compute if out_dt.kind != "b" else "u32"
-    acc_dt = acc_dtype(acc)
-    ident = lit(acc, 0 if op == "cumsum" else 1)
-    comb = "+" if op == "cumsum" else "*"
     f16 = "f16" in (in_dt.storage, out_dt.storage)
+    if out_dt.kind == "c":
+        from ._complex import cheader
+
+        acc_dt, hdr = out_dt, cheader
+        one, zero = ("1.0lf", "0.0lf") if out_dt.tkey == "z" else ("1.0", "0.0")
+        ident = f"{acc}({zero if op == 'cumsum' else one}, {zero})"
+        cmb = ("({} + {})" if op == "cumsum" else f"tc_mul_{out_dt.tkey}({{}}, {{}})").format
+        load = in_dt.load("X[xb + i32(j) * bitcast<i32>(P[3])]")
+    else:
+        acc_dt, hdr = acc_dtype(acc), header
+        ident = lit(acc, 0 if op == "cumsum" else 1)
+        cmb = ("({} + {})" if op == "cumsum" else "({} * {})").format
+        load = convert(in_dt, acc_dt, in_dt.load("X[xb + i32(j) * bitcast<i32>(P[3])]"))
     src = [
         "@group(0) @binding(0) var<storage, read> P: array<u32>;",
         f"@group(0) @binding(1) var<storage, read_write> Y: array<{out_dt.storage}>;",
@@ -51,28 +61,28 @@ def _source(op, in_dt, out_dt, nk):
         "    let j = t + li;",
         f"    var v: {acc} = {ident};",
         "    if (j < L) {",
-        f"      v = {convert(in_dt, acc_dt, in_dt.load('X[xb + i32(j) * bitcast<i32>(P[3])]'))};",
+        f"      v = {load};",
         "    }",
         "    sv[li] = v;",
         "    workgroupBarrier();",
         f"    for (var s = 1u; s < {WG}u; s = s << 1u) {{",
         "      var w = sv[li];",
-        f"      if (li >= s) {{ w = sv[li - s] {comb} w; }}",
+        f"      if (li >= s) {{ w = {cmb('sv[li - s]', 'w')}; }}",
         "      workgroupBarrier();",
         "      sv[li] = w;",
         "      workgroupBarrier();",
         "    }",
-        f"    let r = carry {comb} sv[li];",
+        f"    let r = {cmb('carry', 'sv[li]')};",
         "    if (j < L) {",
         f"      Y[yb + i32(j) * bitcast<i32>(P[4])] = "
-        f"{out_dt.store(convert(acc_dt, out_dt, 'r'))};",
+        f"{out_dt.store(convert(acc_dt, out_dt, 'r') if out_dt.kind != 'c' else 'r')};",
         "    }",
-        f"    carry = carry {comb} sv[{WG - 1}u];",
+        f"    carry = {cmb('carry', f'sv[{WG - 1}u]')};",
         "    workgroupBarrier();",
         "  }",
         "}",
     ]
-    return header("\n".join(src), f16)
+    return hdr("\n".join(src), f16)
 
 
 def _scan(op, x: StridedArray, axis: int, dtype):

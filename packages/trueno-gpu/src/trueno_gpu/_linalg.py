@@ -6,7 +6,7 @@ definite in cholesky) are flagged per matrix by the kernel; the host reads the f
 sync, as PyTorch's CUDA linalg does) and raises ``numpy.linalg.LinAlgError``, which
 ``trueno.linalg`` turns into ``trueno.LinAlgError`` with a hint.
 
-eig / eigvals have no GPU kernel: their results are complex, which the GPU does not hold.
+eig / eigvals (real input; complex input has no kernel) are in ``_linalg_eig.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from trueno._strided import StridedArray, contiguous_strides
 
-from . import _linalg_qr, _linalg_svd, _linalg_sym
+from . import _linalg_eig, _linalg_qr, _linalg_svd, _linalg_sym
 from ._elementwise import rt_of
 from ._linalg_base import (
     ENTRY,
@@ -278,4 +278,5 @@ def make_kernels(dtypes) -> dict:
     table.update(_linalg_qr.KERNELS)
     table.update(_linalg_sym.KERNELS)
     table.update(_linalg_svd.KERNELS)
+    table.update(_linalg_eig.KERNELS)
     return {op: dict.fromkeys(floats, fn) for op, fn in table.items()}

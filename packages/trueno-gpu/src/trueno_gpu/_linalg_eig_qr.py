@@ -481,7 +481,7 @@ _VEC_BODY = """
 
 
 
-def _qr_source(T: str) -> str:
+def qr_source(T: str) -> str:
     """WGSL of the QR rounds (one thread per matrix)."""
     body = _macros(_QR_BODY).replace("BAD", f"{BAD}u").replace("FAIL", f"{FAIL}u")
     body = body.replace("CPLX", f"{CPLX}u").replace("BUSY", f"{BUSY}u")
@@ -490,12 +490,9 @@ def _qr_source(T: str) -> str:
             + scal_fn(T) + _THREAD_ENTRY + body)
 
 
-def _vec_source(T: str) -> str:
+def vec_source(T: str) -> str:
     """WGSL of the eigenvectors (one workgroup per matrix)."""
     return (prelude(T, [("A", "T", True), ("Z", "T", True), ("W", "T", True),
                         ("Y", "T", True), ("V", "T", True), ("F", "T", True)])
             + scal_fn(T) + _CDIV + ENTRY + _macros(_VEC_BODY))
 
-
-qr_source = _qr_source
-vec_source = _vec_source

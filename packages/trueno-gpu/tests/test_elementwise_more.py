@@ -197,7 +197,8 @@ def test_result_dtypes_follow_numpy_promotion():
     same(gpu("fmax", a, np.array([1, 2, 3], np.int8)), ref("fmax", a, np.int8([1, 2, 3])))
     same(gpu("heaviside", b, 0.5), ref("heaviside", b, 0.5))
     same(gpu("gcd", a, 6), ref("gcd", a, 6))
-    assert "float64" not in KERNELS["exp2"] and "int32" not in KERNELS["cbrt"]
+    # float64 math (_f64math) computes exp2 of integers exactly; cbrt stays float-input only
+    assert "float64" in KERNELS["exp2"] and "int32" not in KERNELS["cbrt"]
 
 
 # -- decompositions, run on the "gpu" device through trueno -----------------------------------
@@ -250,10 +251,9 @@ def test_unwrap_on_gpu(kw):
 def test_real_if_close_and_float_power_on_gpu():
     x = _dev(np.array([1.0, -2.0], np.float32))
     assert tn.real_if_close(x) is x  # a real array comes back as NumPy returns it
-    # float_power computes in float64 through pow, which has no float64 GPU kernel (pow is
-    # transcendental): the error names pow, float64 and the dtypes that work
-    with pytest.raises(tn.DeviceError, match="pow.*float64"):
-        tn.float_power(x, 2.0)
+    # float_power computes in float64 through pow (float64 pow from _f64math)
+    got = np.asarray(tn.float_power(x, 2.5).to_device("cpu"))
+    same(got, np.float_power(np.array([1.0, -2.0], np.float32), 2.5))
     from trueno._decompositions_ext import float_power
 
     c = tn.asarray(np.array([1.5, 2.0, 3.0], np.float32))

@@ -16,6 +16,7 @@ from trueno._strided import StridedArray, contiguous_strides
 
 from ._dtypes import DType, dtype_info
 from ._errors import GpuDtypeError
+from ._f64math import HELPERS as F64_MATH
 
 __all__ = ["helpers", "header", "new_array", "bcast_strides", "collapse", "scalar_bits",
            "LINEAR_ID", "WG", "i32w", "check_dtype", "convert", "ZERO", "scalar_load",
@@ -143,24 +144,6 @@ _HELPERS = {
   }
   return pow(a, b);
 }""",
-    # NOTE: f32 division may be off by an ulp on real GPUs (WGSL allows 2.5 ulp), so
-    # floor(a / b) of an exact quotient can land one below; correct with the remainder.
-    "tn_floordiv": """fn tn_floordiv(a: f32, b: f32) -> f32 {
-  var q = floor(a / b);
-  let r = a - q * b;
-  if (b != 0.0 && r != 0.0 && !tn_isnan(r) && !tn_isinf(b)) {
-    if ((r < 0.0) != (b < 0.0)) { q = q - 1.0; } else if (abs(r) >= abs(b)) { q = q + 1.0; }
-  }
-  return q;
-}""",
-    "tn_mod": """fn tn_mod(a: f32, b: f32) -> f32 {
-  if (b == 0.0 || tn_isinf(a) || tn_isnan(a) || tn_isnan(b)) { return tn_nan(); }
-  if (tn_isinf(b)) { return select(a, b, (a != 0.0) && ((a < 0.0) != (b < 0.0))); }
-  var r = a - b * floor(a / b);
-  if (r != 0.0 && ((r < 0.0) != (b < 0.0))) { r = r + b; }
-  if (abs(r) >= abs(b)) { r = 0.0; }
-  return r;
-}""",
     "tn_hypot": """fn tn_hypot(a: f32, b: f32) -> f32 {
   let x = abs(a);
   let y = abs(b);
@@ -268,6 +251,7 @@ def _int_pow(t: str, ut: str, suffix: str) -> str:
 
 _HELPERS.update({f"tn_pow_{t}": _int_pow(t, ut, sfx) for t, ut, sfx in (
     ("i32", "u32", ""), ("u32", "u32", "u"), ("i64", "u64", "li"), ("u64", "u64", "lu"))})
+_HELPERS.update(F64_MATH)  # exp, log, sin, pow, ... for f64 (see _f64math)
 _CALL = re.compile(r"\b(tn_\w+)\(")
 
 

@@ -61,26 +61,26 @@ UNARY = {
     "positive": _same("x0"),
     "abs": {"f": "abs(x0)", "d": "abs(x0)", "i": "abs(x0)", "I": "abs(x0)", "u": "x0",
             "U": "x0"},
-    "exp": _f("exp(x0)"),
-    "expm1": _f("tn_expm1(x0)"),
-    "log": _f("tn_log(x0)"),
-    "log1p": _f("tn_log1p(x0)"),
-    "log2": _f("tn_log2(x0)"),
-    "log10": _f("tn_log(x0) * 0.4342944819032518"),
+    "exp": _f("exp(x0)", "tn_exp64(x0)"),
+    "expm1": _f("tn_expm1(x0)", "tn_expm1_64(x0)"),
+    "log": _f("tn_log(x0)", "tn_log64(x0)"),
+    "log1p": _f("tn_log1p(x0)", "tn_log1p_64(x0)"),
+    "log2": _f("tn_log2(x0)", "tn_log2_64(x0)"),
+    "log10": _f("tn_log(x0) * 0.4342944819032518", "tn_log10_64(x0)"),
     "sqrt": _f("tn_sqrt(x0)", "select(sqrt(x0), tn_nan64(), x0 < 0.0lf)"),
     "square": _same("x0 * x0"),
-    "sin": _f("sin(x0)"),
-    "cos": _f("cos(x0)"),
-    "tan": _f("tan(x0)"),
-    "asin": _f("tn_asin(x0)"),
-    "acos": _f("tn_acos(x0)"),
-    "atan": _f("atan(x0)"),
-    "sinh": _f("tn_sinh(x0)"),
-    "cosh": _f("tn_cosh(x0)"),
-    "tanh": _f("tn_tanh(x0)"),
-    "asinh": _f("tn_asinh(x0)"),
-    "acosh": _f("tn_acosh(x0)"),
-    "atanh": _f("tn_atanh(x0)"),
+    "sin": _f("sin(x0)", "tn_sin64(x0)"),
+    "cos": _f("cos(x0)", "tn_cos64(x0)"),
+    "tan": _f("tan(x0)", "tn_tan64(x0)"),
+    "asin": _f("tn_asin(x0)", "tn_asin64(x0)"),
+    "acos": _f("tn_acos(x0)", "tn_acos64(x0)"),
+    "atan": _f("atan(x0)", "tn_atan64(x0)"),
+    "sinh": _f("tn_sinh(x0)", "tn_sinh64(x0)"),
+    "cosh": _f("tn_cosh(x0)", "tn_cosh64(x0)"),
+    "tanh": _f("tn_tanh(x0)", "tn_tanh64(x0)"),
+    "asinh": _f("tn_asinh(x0)", "tn_asinh64(x0)"),
+    "acosh": _f("tn_acosh(x0)", "tn_acosh64(x0)"),
+    "atanh": _f("tn_atanh(x0)", "tn_atanh64(x0)"),
     "floor": {**_same("x0"), "f": "floor(x0)", "d": "floor(x0)"},
     "ceil": {**_same("x0"), "f": "ceil(x0)", "d": "ceil(x0)"},
     "trunc": {**_same("x0"), "f": "trunc(x0)", "d": "trunc(x0)"},
@@ -89,9 +89,9 @@ UNARY = {
              "I": "select(select(0li, 1li, x0 > 0li), -1li, x0 < 0li)",
              "u": "select(0u, 1u, x0 > 0u)", "U": "select(0lu, 1lu, x0 > 0lu)"},
     "reciprocal": _f("1.0 / x0", "1.0lf / x0"),
-    "sigmoid": _f("tn_sigmoid(x0)"),
-    "erf": _f("tn_erf(x0)"),
-    "silu": _f("tn_silu(x0)"),
+    "sigmoid": _f("tn_sigmoid(x0)", "tn_sigmoid64(x0)"),
+    "erf": _f("tn_erf(x0)", "tn_erf64(x0)"),
+    "silu": _f("tn_silu(x0)", "tn_silu64(x0)"),
     "relu": {"f": "select(x0, 0.0, x0 < 0.0)", "d": "select(x0, 0.0lf, x0 < 0.0lf)",
              "i": "max(x0, 0)", "I": "max(x0, 0li)", "u": "x0", "U": "x0"},
     "signbit": {"f": "select(0u, 1u, (bitcast<u32>(x0) & 0x80000000u) != 0u)",
@@ -109,26 +109,28 @@ UNARY = {
     "bitwise_invert": {"i": "~x0", "I": "~x0", "u": "~x0", "U": "~x0", "b": "x0 ^ 1u"},
 }
 
+# floor_divide / remainder of floats: NumPy's npy_divmod on an exact fmod (tn_divmod_* of
+# _elementwise_more), so infinite divisors, signed zeros and inexact quotients agree with NumPy
 BINARY = {
     "add": _same("x0 + x1"),
     "subtract": _same("x0 - x1"),
     "multiply": _same("x0 * x1"),
     "divide": _f("x0 / x1", "x0 / x1"),
-    "floor_divide": {"f": "tn_floordiv(x0, x1)", "d": "floor(x0 / x1)",
+    "floor_divide": {"f": "tn_divmod_q(x0, x1)", "d": "tn_divmod_q64(x0, x1)",
                      "i": "tn_floordiv_i32(x0, x1)", "I": "tn_floordiv_i64(x0, x1)",
                      "u": "tn_floordiv_u32(x0, x1)", "U": "tn_floordiv_u64(x0, x1)"},
-    "remainder": {"f": "tn_mod(x0, x1)", "d": "tn_mod64(x0, x1)", "i": "tn_mod_i32(x0, x1)",
-                  "I": "tn_mod_i64(x0, x1)", "u": "tn_mod_u32(x0, x1)",
-                  "U": "tn_mod_u64(x0, x1)"},
-    "pow": {"f": "tn_pow(x0, x1)", "i": "tn_pow_i32(x0, x1)", "I": "tn_pow_i64(x0, x1)",
-            "u": "tn_pow_u32(x0, x1)", "U": "tn_pow_u64(x0, x1)"},
+    "remainder": {"f": "tn_divmod_r(x0, x1)", "d": "tn_divmod_r64(x0, x1)",
+                  "i": "tn_mod_i32(x0, x1)", "I": "tn_mod_i64(x0, x1)",
+                  "u": "tn_mod_u32(x0, x1)", "U": "tn_mod_u64(x0, x1)"},
+    "pow": {"f": "tn_pow(x0, x1)", "d": "tn_pow64(x0, x1)", "i": "tn_pow_i32(x0, x1)",
+            "I": "tn_pow_i64(x0, x1)", "u": "tn_pow_u32(x0, x1)", "U": "tn_pow_u64(x0, x1)"},
     "maximum": {"f": "tn_max(x0, x1)", "d": "tn_max64(x0, x1)",
                 **{k: "max(x0, x1)" for k in "iIuUb"}},
     "minimum": {"f": "tn_min(x0, x1)", "d": "tn_min64(x0, x1)",
                 **{k: "min(x0, x1)" for k in "iIuUb"}},
-    "atan2": _f("atan2(x0, x1)"),
-    "hypot": _f("tn_hypot(x0, x1)"),
-    "logaddexp": _f("tn_logaddexp(x0, x1)"),
+    "atan2": _f("atan2(x0, x1)", "tn_atan2_64(x0, x1)"),
+    "hypot": _f("tn_hypot(x0, x1)", "tn_hypot64(x0, x1)"),
+    "logaddexp": _f("tn_logaddexp(x0, x1)", "tn_logaddexp64(x0, x1)"),
     "copysign": _f("tn_copysign(x0, x1)", "tn_copysign64(x0, x1)"),
     "equal": _pred("x0 == x1"),
     "not_equal": _pred("x0 != x1"),
@@ -318,7 +320,7 @@ def run_op(name, table, kind_key, *xs, out_dtype=None):
 def _gelu(x, approximate="none"):
     """GELU, exact (erf) or with PyTorch's tanh approximation."""
     fn = "tn_gelu_tanh" if approximate == "tanh" else "tn_gelu"
-    table = {fn: {"f": f"{fn}(x0)"}}
+    table = {fn: {"f": f"{fn}(x0)", "d": f"{fn}64(x0)"}}
     return run_op(fn, table, None, x)
 
 
@@ -333,7 +335,7 @@ def make_kernels(all_dtypes) -> dict:
     for name, exprs in UNARY.items():
         table[name] = {d: (lambda x, _n=name: run_op(_n, UNARY, None, x))
                        for d in _kinds(all_dtypes, exprs)}
-    table["gelu"] = {d: _gelu for d in _kinds(all_dtypes, "f")}  # f32 math only
+    table["gelu"] = {d: _gelu for d in _kinds(all_dtypes, "fd")}
     for name, exprs in BINARY.items():
         table[name] = {d: (lambda x, y, _n=name: run_op(_n, BINARY, None, x, y))
                        for d in _kinds(all_dtypes, exprs)}

@@ -5,10 +5,10 @@
 Each kernel takes the reference kernel's arguments. NumPy decides the result dtypes (its type
 resolution runs on empty arrays of the operands' dtypes, so NEP 50 scalar rules hold), array
 operands are cast to the dtype NumPy computes in, and one launch per result writes it (two for
-``divmod``, ``modf`` and ``frexp``). float64 gets a kernel where the expression lowers exactly
-(arithmetic, rounding, bit manipulation); transcendental ones (``exp2``, ``cbrt``, ``sinc``,
-``i0``, ``logaddexp2``) have f32 math only and kernels for float inputs only (NumPy gives an
-integer input a float64 or exactly-rounded float result).
+``divmod``, ``modf`` and ``frexp``). float64 math is exact arithmetic, bit manipulation and
+the ``_f64math`` helpers; the approximate ones (``cbrt``, ``sinc``, ``i0``, ``logaddexp2``)
+have kernels for float inputs only (NumPy gives an integer input a float64 or exactly-rounded
+float result). ``nextafter`` replaces ``_extra``'s float32-only kernel (same bit stepping).
 """
 
 from __future__ import annotations
@@ -49,11 +49,13 @@ _I0B = ("-7.2331804878747538e-18, -4.8305044859441819e-18, 4.4656214202967598e-1
         "0.80449041101410879")
 
 
-def _chbevl(name: str, coefs: str) -> str:
-    """Clenshaw's recurrence for a Chebyshev series (NumPy's ``_chbevl``), unrolled."""
-    c = coefs.split(", ")
-    body = [f"fn {name}(x: f32) -> f32 {{", f"  var b0 = {c[0]};", "  var b1 = 0.0;",
-            "  var b2 = 0.0;"]
+def _chbevl(name: str, coefs: str, t: str = "f32") -> str:
+    """Clenshaw's recurrence for a Chebyshev series (NumPy's ``_chbevl``), unrolled, in WGSL
+    type ``t`` (f32 or f64)."""
+    sfx = "lf" if t == "f64" else ""
+    c = [v + sfx for v in coefs.split(", ")]
+    body = [f"fn {name}(x: {t}) -> {t} {{", f"  var b0 = {c[0]};", f"  var b1 = 0.0{sfx};",
+            f"  var b2 = 0.0{sfx};"]
     for v in c[1:]:
         body.append(f"  b2 = b1; b1 = b0; b0 = x * b1 - b2 + {v};")
     return "\n".join(body + ["  return 0.5 * (b0 - b2);", "}"])
@@ -147,6 +149,14 @@ _BITS = {
   if (tn_isnan{S}(x)) { return x; }
   return select({F}(0.0), {F}(PI), (bitcast<{U}>(x) & ~{ABS}) != {U}(0));
 }""".replace("PI", _PI),
+    # the neighbour of x towards y, by stepping the bit pattern (the smallest subnormal from 0)
+    "tn_nextafter{S}": """fn tn_nextafter{S}(x: {F}, y: {F}) -> {F} {
+  if (tn_isnan{S}(x) || tn_isnan{S}(y)) { return tn_nan{S}(); }
+  if (x == y) { return y; }
+  if (x == {F}(0.0)) { return tn_copysign{S}(bitcast<{F}>({U}(1)), y); }
+  let u = bitcast<{U}>(x);
+  return bitcast<{F}>(select(u - {U}(1), u + {U}(1), (y > x) == (x > {F}(0.0))));
+}""",
     # NumPy's fmax/fmin: a NaN loses to a number.
     "tn_fmax{S}": """fn tn_fmax{S}(a: {F}, b: {F}) -> {F} {
   return select(b, a, a >= b || tn_isnan{S}(b));
@@ -232,6 +242,13 @@ _MORE.update({
 }""",
     "tn_i0_a": _chbevl("tn_i0_a", _I0A),
     "tn_i0_b": _chbevl("tn_i0_b", _I0B),
+    "tn_i0_a64": _chbevl("tn_i0_a64", _I0A, "f64"),
+    "tn_i0_b64": _chbevl("tn_i0_b64", _I0B, "f64"),
+    "tn_i0_64": """fn tn_i0_64(x: f64) -> f64 {
+  let a = abs(x);
+  if (a <= 8.0lf) { return tn_exp64(a) * tn_i0_a64(a / 2.0lf - 2.0lf); }
+  return tn_exp64(a) * tn_i0_b64(32.0lf / a - 2.0lf) / sqrt(a);
+}""",
     # Cephes' i0 (NumPy's np.i0): Chebyshev series on [0, 8] and (8, inf)
     "tn_i0": """fn tn_i0(x: f32) -> f32 {
   let a = abs(x);
@@ -306,12 +323,12 @@ class _Spec:
 
 
 OPS: dict[str, _Spec] = {
-    "exp2": _Spec(_fd("tn_exp2(x0)")),
-    "cbrt": _Spec(_fd("tn_cbrt(x0)")),
+    "exp2": _Spec(_fd("tn_exp2(x0)", "tn_exp2_64(x0)")),
+    "cbrt": _Spec(_fd("tn_cbrt(x0)", "tn_cbrt64(x0)")),
     "rint": _Spec(_fd("round(x0)", "round(x0)")),
     "fix": _Spec({**_fd("trunc(x0)", "trunc(x0)"), **dict.fromkeys(_INTS, "x0")}),
-    "sinc": _Spec(_fd("tn_sinc(x0)")),
-    "i0": _Spec(_fd("tn_i0(x0)")),
+    "sinc": _Spec(_fd("tn_sinc(x0)", "tn_sinc64(x0)")),
+    "i0": _Spec(_fd("tn_i0(x0)", "tn_i0_64(x0)")),
     "angle": _Spec(_fd_bits("tn_angle")),
     "spacing": _Spec({"f": lambda dt: _SPACING[dt.name], "d": lambda dt: _SPACING[dt.name]}),
     "nan_to_num": _Spec({**_fd_bits("tn_nan_to_num", "x0, x1, x2, x3"),
@@ -335,7 +352,8 @@ OPS: dict[str, _Spec] = {
     "fmax": _Spec({**_fd_bits("tn_fmax", "x0, x1"), **dict.fromkeys(_INTS, "max(x0, x1)")}),
     "fmin": _Spec({**_fd_bits("tn_fmin", "x0, x1"), **dict.fromkeys(_INTS, "min(x0, x1)")}),
     "heaviside": _Spec(_fd_bits("tn_heaviside", "x0, x1")),
-    "logaddexp2": _Spec(_fd("tn_logaddexp2(x0, x1)")),
+    "logaddexp2": _Spec(_fd("tn_logaddexp2(x0, x1)", "tn_logaddexp2_64(x0, x1)")),
+    "nextafter": _Spec(_fd_bits("tn_nextafter", "x0, x1")),
     "ldexp": _Spec(_fd_bits("tn_ldexp", "x0, x1")),
     "gcd": _Spec({"i": "bitcast<i32>(tn_gcd_u32(u32(abs(x0)), u32(abs(x1))))",
                   "I": "bitcast<i64>(tn_gcd_u64(u64(abs(x0)), u64(abs(x1))))",
@@ -438,6 +456,8 @@ def _registers(name: str, dtype: str) -> bool:
         return False
     if name in _APPROX and x.dtype.kind not in "fV":
         return False
+    if name in _BIT_STEP and dtype not in ("float32", "float64"):
+        return False  # f32 bit steps are not float16 / bfloat16 steps
     compute = outs[0] if OPS[name].kind_from == "out" else x.dtype
     return dtype_info(compute).tkey in OPS[name].outs[0]
 
@@ -445,7 +465,9 @@ def _registers(name: str, dtype: str) -> bool:
 # f32 math within an ulp or two of NumPy's: kernels for float inputs only, whose tests (and
 # users) expect float rounding; an integer input's float result would be held to exactness
 _APPROX = {"cbrt", "logaddexp2", "sinc", "i0"}
-_BINARY = {"fmod", "gcd", "lcm", "ldexp", "heaviside", "logaddexp2", "fmax", "fmin", "divmod"}
+_BIT_STEP = {"nextafter"}
+_BINARY = {"fmod", "gcd", "lcm", "ldexp", "heaviside", "logaddexp2", "fmax", "fmin", "divmod",
+           "nextafter"}
 
 
 def _kernel(name: str):

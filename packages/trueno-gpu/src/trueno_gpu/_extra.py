@@ -117,27 +117,30 @@ def count_nonzero(x, axis=None, keepdims=False):
 
 
 def vector_norm(x, axis, keepdims, ord=2.0):  # noqa: A002 - the Array API's name
+    """float32 math, or float64 math (the _f64math pow) for float64 input."""
     axis = tuple(axis) if x.ndim else ()
     xf = _as_f32(x)
+    ft = xf.dtype
+    d = ft == np.float64
+    z, pw = ("lf", "tn_pow64") if d else ("", "pow")
     if ord == 2:
-        s = reduce("sum", _ew("x0 * x0", [xf], np.float32, "square"), axis, keepdims,
-                   np.float32)
+        s = reduce("sum", _ew("x0 * x0", [xf], ft, "square"), axis, keepdims, ft)
         return _ew("sqrt(x0)", [s], x.dtype, "vn_sqrt")
-    a = _ew("abs(x0)", [xf], np.float32, "abs")
+    a = _ew("abs(x0)", [xf], ft, "abs")
     if ord == math.inf:
-        r = reduce("max", a, axis, keepdims, np.float32)
+        r = reduce("max", a, axis, keepdims, ft)
     elif ord == -math.inf:
-        r = reduce("min", a, axis, keepdims, np.float32)
+        r = reduce("min", a, axis, keepdims, ft)
     elif ord == 0:
-        r = reduce("sum", _ew("select(0.0, 1.0, x0 != 0.0)", [a], np.float32, "nz"), axis,
-                   keepdims, np.float32)
+        r = reduce("sum", _ew(f"select(0.0{z}, 1.0{z}, x0 != 0.0{z})", [a], ft, "nz"), axis,
+                   keepdims, ft)
     elif ord == 1:
-        r = reduce("sum", a, axis, keepdims, np.float32)
+        r = reduce("sum", a, axis, keepdims, ft)
     else:
-        p = _ew("pow(x0, x1)", [a, (ord, np.float32)], np.float32, "powabs")
-        s = reduce("sum", p, axis, keepdims, np.float32)
-        r = _ew("pow(x0, x1)", [s, (1.0 / ord, np.float32)], np.float32, "powabs")
-    return r if x.dtype == np.float32 else astype(r, x.dtype)
+        p = _ew(f"{pw}(x0, x1)", [a, (ord, ft)], ft, "powabs")
+        s = reduce("sum", p, axis, keepdims, ft)
+        r = _ew(f"{pw}(x0, x1)", [s, (1.0 / ord, ft)], ft, "powabs")
+    return r if x.dtype == ft else astype(r, x.dtype)
 
 
 def concat(*xs, axis=0):
@@ -529,7 +532,7 @@ def make_kernels(all_dtypes) -> dict:
         "isclose": dict.fromkeys(numeric, isclose),
         "around": dict.fromkeys(real_, around),
         "count_nonzero": dict.fromkeys(all_dtypes, count_nonzero),
-        "vector_norm": {d: vector_norm for d in all_dtypes if dtype_info(d).tkey == "f"},
+        "vector_norm": {d: vector_norm for d in all_dtypes if dtype_info(d).tkey in "fd"},
         "concat": dict.fromkeys(all_dtypes, concat),
         "topk": dict.fromkeys(real_, topk),
         "searchsorted": dict.fromkeys(real_, searchsorted),

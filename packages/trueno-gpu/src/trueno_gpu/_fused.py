@@ -3,8 +3,9 @@
 One workgroup per row (the softmax axis, or layer_norm's trailing axes collapsed); the row is
 read with its stride (no copy for views), reduced twice through workgroup memory (max then
 sum of exp, or mean then variance; sums go through ``subgroupAdd`` where the adapter has
-subgroups), then written to a new contiguous array. gelu and silu are
-single elementwise expressions (see ``_elementwise``).
+subgroups; float64 rows use workgroup trees and the ``_f64math`` exp/log), then written to
+a new contiguous array. gelu and silu are single elementwise expressions (see
+``_elementwise``).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from ._reduce import _SG_ARGS
 
 __all__ = ["softmax", "log_softmax", "layer_norm", "make_kernels"]
 
-_WG_REDUCE = f"""var<workgroup> red: array<f32, {WG}>;
-fn wg_sum(v: f32, li: u32) -> f32 {{
+_WG_REDUCE = f"""var<workgroup> red: array<F, {WG}>;
+fn wg_sum(v: F, li: u32) -> F {{
   red[li] = v;
   workgroupBarrier();
   for (var s = {WG // 2}u; s > 0u; s = s >> 1u) {{
@@ -35,11 +36,11 @@ fn wg_sum(v: f32, li: u32) -> f32 {{
   workgroupBarrier();
   return r;
 }}
-fn wg_max(v: f32, li: u32) -> f32 {{
+fn wg_max(v: F, li: u32) -> F {{
   red[li] = v;
   workgroupBarrier();
   for (var s = {WG // 2}u; s > 0u; s = s >> 1u) {{
-    if (li < s) {{ red[li] = tn_max(red[li], red[li + s]); }}
+    if (li < s) {{ red[li] = tn_maxS(red[li], red[li + s]); }}
     workgroupBarrier();
   }}
   let r = red[0];
@@ -64,18 +65,27 @@ fn wg_sum_sg(v: f32) -> f32 {
 
 def _source(kind, dt, nk, has_w, has_b, wdt, sg=False):
     """Metadata: [rows, L, x_off, x_stride, y_stride, eps, w_off, b_off, outer shape[nk],
-    x outer strides[nk], y outer strides[nk]]."""
+    x outer strides[nk], y outer strides[nk]] (+ eps as two f64 words for float64).
+
+    float32 math (f32 / f16 / bf16 storage) or float64 math (f64 storage, the _f64math
+    exp/log, no subgroup sums)."""
     st = dt.storage
+    d = dt.compute == "f64"
+    F, S, z = ("f64", "64", "lf") if d else ("f32", "", "")
+    exp, log = ("tn_exp64", "tn_log64") if d else ("exp", "log")
     load = dt.load("X[xb + i32(j) * xs]")
-    wload = wdt.load("W[bitcast<i32>(P[6]) + i32(j)]") if has_w else "1.0"
-    bload = wdt.load("Bb[bitcast<i32>(P[7]) + i32(j)]") if has_b else "0.0"
+    wload = wdt.load("W[bitcast<i32>(P[6]) + i32(j)]") if has_w else f"1.0{z}"
+    bload = wdt.load("Bb[bitcast<i32>(P[7]) + i32(j)]") if has_b else f"0.0{z}"
+    e = 8 + 3 * nk
+    eps = (f"bitcast<f64>(u64(P[{e}]) | (u64(P[{e + 1}]) << 32u))" if d
+           else "bitcast<f32>(P[5])")
     lines = [
         "@group(0) @binding(0) var<storage, read> P: array<u32>;",
         f"@group(0) @binding(1) var<storage, read_write> Y: array<{st}>;",
         f"@group(0) @binding(2) var<storage, read> X: array<{st}>;",
         f"@group(0) @binding(3) var<storage, read> W: array<{wdt.storage}>;",
         f"@group(0) @binding(4) var<storage, read> Bb: array<{wdt.storage}>;",
-        _WG_REDUCE,
+        _WG_REDUCE.replace("tn_maxS", f"tn_max{S}").replace("F", F),
         _WG_SUM_SUBGROUP if sg else "",
         f"@compute @workgroup_size({WG})",
         f"fn main({LINEAR_ID}{_SG_ARGS if sg else ''}) {{",
@@ -94,19 +104,21 @@ def _source(kind, dt, nk, has_w, has_b, wdt, sg=False):
     ]
     loop = f"  for (var j = li; j < L; j = j + {WG}u) {{"
     if kind in ("softmax", "log_softmax"):
-        lines += ["  var m = -tn_inf();", loop, f"    m = tn_max(m, {load});", "  }",
+        lines += [f"  var m = -tn_inf{S}();", loop, f"    m = tn_max{S}(m, {load});", "  }",
                   "  m = wg_max(m, li);",
-                  "  var s = 0.0;", loop, f"    s += exp({load} - m);", "  }",
+                  f"  var s = 0.0{z};", loop, f"    s += {exp}({load} - m);", "  }",
                   "  s = wg_sum(s, li);"]
-        val = "exp(v - m) / s" if kind == "softmax" else "v - m - log(s)"
+        val = f"{exp}(v - m) / s" if kind == "softmax" else f"v - m - {log}(s)"
         lines += [loop, f"    let v = {load};",
                   f"    Y[yb + i32(j) * ys] = {dt.store(val)};", "  }"]
     else:
-        lines += ["  var s = 0.0;", loop, f"    s += {load};", "  }",
-                  "  let mean = wg_sum(s, li) / f32(L);",
-                  "  var s2 = 0.0;", loop, f"    let d = {load} - mean;", "    s2 += d * d;",
+        rsqrt = f"1.0{z} / sqrt(wg_sum(s2, li) / {F}(L) + {eps})" if d else \
+            f"inverseSqrt(wg_sum(s2, li) / f32(L) + {eps})"
+        lines += [f"  var s = 0.0{z};", loop, f"    s += {load};", "  }",
+                  f"  let mean = wg_sum(s, li) / {F}(L);",
+                  f"  var s2 = 0.0{z};", loop, f"    let d = {load} - mean;", "    s2 += d * d;",
                   "  }",
-                  "  let rstd = inverseSqrt(wg_sum(s2, li) / f32(L) + bitcast<f32>(P[5]));",
+                  f"  let rstd = {rsqrt};",
                   loop, f"    let v = ({load} - mean) * rstd * {wload} + {bload};",
                   f"    Y[yb + i32(j) * ys] = {dt.store('v')};", "  }"]
     lines.append("}")
@@ -151,8 +163,10 @@ def _rows(kind, x: StridedArray, row_axes, weight=None, bias=None, eps=0.0):
             i32w(weight.offset if weight is not None else 0),
             i32w(bias.offset if bias is not None else 0)]
     meta += list(kshape) + [i32w(s) for s in kx] + [i32w(s) for s in ky]
+    if dt.compute == "f64":
+        meta += [int(w) for w in np.array([eps], np.float64).view(np.uint32)]
     nk = len(kshape)
-    sg = rt.has_subgroup
+    sg = rt.has_subgroup and dt.compute != "f64"  # no f64 subgroup sums
     key = ("rows", kind, dt.name, nk, weight is not None, bias is not None, wdt.name, sg)
     kernel = rt.kernel(key, lambda: _source(kind, dt, nk, weight is not None,
                                             bias is not None, wdt, sg),
@@ -169,12 +183,14 @@ def _long_rows(kind, x, axis):
     from ._reduce import _as_f32, _ew, reduce
 
     xf = _as_f32(x)
-    m = reduce("max", xf, (axis,), True, np.float32)
-    e = _ew("exp(x0 - x1)", [xf, m], np.float32, "softmax_exp")
-    s = reduce("sum", e, (axis,), True, np.float32)
+    ft = xf.dtype
+    exp, log = ("tn_exp64", "tn_log64") if ft == np.float64 else ("exp", "log")
+    m = reduce("max", xf, (axis,), True, ft)
+    e = _ew(f"{exp}(x0 - x1)", [xf, m], ft, "softmax_exp")
+    s = reduce("sum", e, (axis,), True, ft)
     if kind == "softmax":
         return _ew("x0 / x1", [e, s], x.dtype, "softmax_div")
-    return _ew("x0 - x1 - log(x2)", [xf, m, s], x.dtype, "log_softmax_out")
+    return _ew(f"x0 - x1 - {log}(x2)", [xf, m, s], x.dtype, "log_softmax_out")
 
 
 def _is_long(x, axis):
@@ -210,7 +226,7 @@ def layer_norm(x, normalized_ndim, weight=None, bias=None, eps=1e-5):
 
 
 def make_kernels(all_dtypes) -> dict:
-    floats = [d for d in all_dtypes if dtype_info(d).tkey == "f"]  # f32 math (exp)
+    floats = [d for d in all_dtypes if dtype_info(d).tkey in "fd"]
     return {"softmax": dict.fromkeys(floats, softmax),
             "log_softmax": dict.fromkeys(floats, log_softmax),
             "layer_norm": dict.fromkeys(floats, layer_norm)}

@@ -326,10 +326,15 @@ def std(x, axis, keepdims, correction=0.0):
 def logsumexp(x, axis, keepdims):
     axis = tuple(axis) if x.ndim else ()
     xf = _as_f32(x)
-    m = reduce("max", xf, axis, True, np.float32)
-    e = _ew("exp(x0 - select(0.0, x1, tn_isfinite(x1)))", [xf, m], np.float32, "lse_exp")
-    s = reduce("sum", e, axis, True, np.float32)
-    out = _ew("log(x0) + select(0.0, x1, tn_isfinite(x1))", [s, m], x.dtype, "lse_log")
+    ft = xf.dtype
+    if ft == np.float64:  # exact-arithmetic exp/log (see _f64math)
+        exp, log, zero, fin = "tn_exp64", "tn_log64", "0.0lf", "tn_isfinite64"
+    else:
+        exp, log, zero, fin = "exp", "log", "0.0", "tn_isfinite"
+    m = reduce("max", xf, axis, True, ft)
+    e = _ew(f"{exp}(x0 - select({zero}, x1, {fin}(x1)))", [xf, m], ft, "lse_exp")
+    s = reduce("sum", e, axis, True, ft)
+    out = _ew(f"{log}(x0) + select({zero}, x1, {fin}(x1))", [s, m], x.dtype, "lse_log")
     if not keepdims:
         shape = tuple(n for d, n in enumerate(out.shape) if d not in axis)
         out = out.view(0, shape, tuple(s for d, s in enumerate(out.strides) if d not in axis))
@@ -384,7 +389,6 @@ def make_kernels(all_dtypes) -> dict:
     from ._scan import cumprod, cumsum
 
     floats = [d for d in all_dtypes if dtype_info(d).kind == "f"]
-    f32_math = [d for d in floats if dtype_info(d).compute == "f32"]
     real = [d for d in all_dtypes if dtype_info(d).kind != "b"]
     table = {
         "sum": dict.fromkeys(all_dtypes, _sum_like("sum")),
@@ -398,7 +402,7 @@ def make_kernels(all_dtypes) -> dict:
         "argmin": dict.fromkeys(all_dtypes, _argred("argmin")),
         "var": dict.fromkeys(floats, var),
         "std": dict.fromkeys(floats, std),
-        "logsumexp": dict.fromkeys(f32_math, logsumexp),
+        "logsumexp": dict.fromkeys(floats, logsumexp),
         "cumsum": dict.fromkeys(all_dtypes, cumsum),
         "cumprod": dict.fromkeys(all_dtypes, cumprod),
     }

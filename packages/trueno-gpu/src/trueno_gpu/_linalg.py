@@ -23,9 +23,12 @@ from ._linalg_base import (
     fill,
     matrix_batch,
     new,
+    per,
+    plan,
     prelude,
     raise_if,
     run_kernel,
+    waves,
     work_copy,
 )
 
@@ -33,24 +36,32 @@ __all__ = ["make_kernels", "linalg_solve", "linalg_inv", "linalg_det", "linalg_s
            "linalg_cholesky"]
 
 # -- LU ----------------------------------------------------------------------------------------
-# P: [batch, n, k (right-hand sides), mode]; mode 0: solve A x = B, 1: B starts as the
+# P: [batch, n, k (right-hand sides), mode, lo, hi]; mode 0: solve A x = B, 1: B starts as the
 # identity (inv), 2: det into R[b], 3: slogdet into R[b] (sign), R[batch + b] (log|det|).
 # A is factorized in place (Doolittle, partial pivoting as LAPACK's getf2: first index of the
 # largest |pivot|); the row swaps and eliminations are applied to B alongside, then B is
-# back-substituted with U. S[b] = 1 when a pivot is exactly 0 (LAPACK's info > 0).
+# back-substituted with U. S[b] = 1 when a pivot is exactly 0 (LAPACK's info > 0); SW[b]
+# counts the row swaps. A dispatch runs units lo .. hi - 1: pivot columns 0 .. n - 1, then
+# back-substitution steps (modes 0, 1) or the rows of U's diagonal (modes 2, 3: R accumulates).
 _LU_BODY = """
   let n = P[1];
   let k = P[2];
   let mode = P[3];
+  let lo = P[4];
+  let hi = P[5];
   let a0 = b * n * n;
   let b0 = b * n * k;
-  if (mode == 1u) {
-    for (var e = li; e < n * k; e += WG) { B[b0 + e] = select(T(0), T(1), e / k == e % k); }
+  if (lo == 0u) {
+    if (mode == 1u) {
+      for (var e = li; e < n * k; e += WG) { B[b0 + e] = select(T(0), T(1), e / k == e % k); }
+    }
+    if (li == 0u) {
+      S[b] = 0u;
+      SW[b] = 0u;
+    }
   }
   storageBarrier();
-  var swaps = 0u;
-  var zero = 0u;
-  for (var j = 0u; j < n; j++) {
+  for (var j = lo; j < min(hi, n); j++) {
     var best = T(-1);
     var bi = j;
     for (var i = j + li; i < n; i += WG) {
@@ -71,7 +82,7 @@ _LU_BODY = """
     let p = ri[0];
     workgroupBarrier();
     if (p != j) {
-      swaps += 1u;
+      if (li == 0u) { SW[b] = SW[b] + 1u; }
       for (var c = li; c < n; c += WG) {
         let t = A[a0 + j * n + c];
         A[a0 + j * n + c] = A[a0 + p * n + c];
@@ -85,7 +96,7 @@ _LU_BODY = """
     }
     storageBarrier();
     let d = A[a0 + j * n + j];
-    if (d == T(0)) { zero = 1u; }
+    if (d == T(0) && li == 0u) { S[b] = 1u; }
     if (d != T(0)) {
       for (var i = j + 1u + li; i < n; i += WG) { A[a0 + i * n + j] = A[a0 + i * n + j] / d; }
     }
@@ -107,29 +118,28 @@ _LU_BODY = """
     }
     storageBarrier();
   }
-  if (li == 0u) { S[b] = zero; }
   if (mode >= 2u) {
     if (li == 0u) {
-      var sign = select(T(1), T(-1), (swaps & 1u) == 1u);
-      var prod = sign;
-      var logs = T(0);
-      for (var i = 0u; i < n; i++) {
-        let u = A[a0 + i * n + i];
-        prod = prod * u;
-        sign = select(sign, -sign, u < T(0));
-        logs = logs + lg(abs(u));
-      }
-      if (mode == 2u) {
-        R[b] = prod;
-      } else {
-        R[b] = select(sign, T(0), zero == 1u);
-        R[P[0] + b] = logs;
+      for (var u = max(lo, n); u < min(hi, 2u * n); u++) {
+        let i = u - n;
+        if (i == 0u) {
+          R[b] = select(T(1), T(-1), (SW[b] & 1u) == 1u);
+          R[P[0] + b] = T(0);
+        }
+        let d = A[a0 + i * n + i];
+        if (mode == 2u) {
+          R[b] = R[b] * d;
+        } else {
+          R[b] = select(R[b], -R[b], d < T(0));
+          R[P[0] + b] = R[P[0] + b] + lg(abs(d));
+          if (i + 1u == n && S[b] == 1u) { R[b] = T(0); }
+        }
       }
     }
     return;
   }
-  for (var jj = 0u; jj < n; jj++) {
-    let j = n - 1u - jj;
+  for (var u = max(lo, n); u < min(hi, 2u * n); u++) {
+    let j = 2u * n - 1u - u;
     let d = A[a0 + j * n + j];
     for (var c = li; c < k; c += WG) { B[b0 + j * k + c] = B[b0 + j * k + c] / d; }
     storageBarrier();
@@ -146,9 +156,23 @@ _LU_BODY = """
 
 def _lu_source(T: str) -> str:
     return (prelude(T, [("A", "T", True), ("B", "T", True), ("S", "u32", True),
-                        ("R", "T", True)])
+                        ("R", "T", True), ("SW", "u32", True)])
             + "var<workgroup> rv: array<T, WG>;\nvar<workgroup> ri: array<u32, WG>;\n"
             + LOG_T(T) + ENTRY + _LU_BODY)
+
+
+def _lu_plan(n: int, k: int, mode: int, T: str) -> list[tuple[int, int]]:
+    """Dispatch ranges of the LU units (pivot columns, then back-substitution or det rows)."""
+    blocks = []
+    for j in range(n):
+        r = n - j - 1
+        cost = 8 + per(n - j) + per(n) + per(k) + per(r) + per(r * (r + k))
+        blocks.append((1, cost + (per(n * k) if j == 0 else 0)))
+    if mode >= 2:
+        blocks += [(1, 1 + (17 if T == "f64" else 1))] * n
+    else:
+        blocks += [(1, 1 + per(k) + per(j * k)) for j in range(n - 1, -1, -1)]
+    return plan(blocks, per(n * k) + 2)
 
 
 def _lu(a: StridedArray, b: StridedArray | None, mode: int):
@@ -171,7 +195,10 @@ def _lu(a: StridedArray, b: StridedArray | None, mode: int):
         B = new(rt, (1,), a.dtype)
     S = new(rt, batch, np.uint32)
     R = new(rt, (2 * nb,), a.dtype)
-    run_kernel(rt, ("lu", T), lambda: _lu_source(T), [nb, n, k, mode], [A, B, S, R], nb)
+    SW = new(rt, (max(nb, 1),), np.uint32)
+    for lo, hi in _lu_plan(n, k, mode, T):
+        run_kernel(rt, ("lu", T), lambda: _lu_source(T), [nb, n, k, mode, lo, hi],
+                   [A, B, S, R, SW], nb)
     return B, S, R
 
 
@@ -214,16 +241,19 @@ def linalg_slogdet(x: StridedArray) -> tuple[StridedArray, StridedArray]:
 
 
 # -- Cholesky ----------------------------------------------------------------------------------
-# P: [batch, n, upper]. Right-looking on the lower triangle of the work copy (the host passes
-# the transpose for upper=True, so LAPACK's 'U' triangle is the one read); S[b] = 1 when a
-# pivot is not > 0 (or NaN), as potrf's info > 0. Y gets L (or L^T), zeros elsewhere.
+# P: [batch, n, upper, lo, hi]. Right-looking on the lower triangle of the work copy (the host
+# passes the transpose for upper=True, so LAPACK's 'U' triangle is the one read); S[b] = 1 when
+# a pivot is not > 0 (or NaN), as potrf's info > 0. Y gets L (or L^T), zeros elsewhere. Units:
+# columns 0 .. n - 1, then the n * n output elements.
 _CHOL_BODY = """
   let n = P[1];
+  let lo = P[3];
+  let hi = P[4];
   let a0 = b * n * n;
-  var bad = 0u;
-  for (var j = 0u; j < n; j++) {
+  if (lo == 0u && li == 0u) { S[b] = 0u; }
+  for (var j = lo; j < min(hi, n); j++) {
     let d = A[a0 + j * n + j];
-    if (!(d > T(0))) { bad = 1u; }
+    if (!(d > T(0)) && li == 0u) { S[b] = 1u; }
     let l = sqrt(d);
     for (var i = j + 1u + li; i < n; i += WG) { A[a0 + i * n + j] = A[a0 + i * n + j] / l; }
     storageBarrier();
@@ -236,8 +266,8 @@ _CHOL_BODY = """
     }
     storageBarrier();
   }
-  if (li == 0u) { S[b] = bad; }
-  for (var e = li; e < n * n; e += WG) {
+  for (var u = max(lo, n) + li; u < min(hi, n + n * n); u += WG) {
+    let e = u - n;
     let r = e / n;
     let c = e % n;
     let v = select(T(0), A[a0 + e], c <= r);
@@ -263,8 +293,10 @@ def linalg_cholesky(x: StridedArray, upper: bool = False) -> StridedArray:
     A = work_copy(src, x.shape)
     Y = new(rt, x.shape, x.dtype)
     S = new(rt, batch, np.uint32)
-    run_kernel(rt, ("cholesky", T), lambda: _chol_source(T), [nb, n, int(upper)], [A, Y, S],
-               nb)
+    blocks = [(1, 2 + per(n - j - 1) + per((n - j - 1) ** 2)) for j in range(n)]
+    for lo, hi in plan(blocks + waves(n * n, 1), 1):
+        run_kernel(rt, ("cholesky", T), lambda: _chol_source(T), [nb, n, int(upper), lo, hi],
+                   [A, Y, S], nb)
     raise_if(S, "Matrix is not positive definite")
     return Y
 

@@ -18,9 +18,49 @@ from ._codegen import LINEAR_ID, bcast_strides, check_dtype, header, scalar_bits
 from ._elementwise import launch, rt_of
 
 __all__ = ["LWG", "work_copy", "new", "prelude", "run_kernel", "raise_if", "matrix_batch",
-           "eps_of", "fill", "scalar_words", "LOG_T"]
+           "eps_of", "fill", "scalar_words", "LOG_T", "MAX_LOOP_STEPS", "plan", "waves", "per"]
 
 LWG = 64  # threads per workgroup (one workgroup per matrix)
+
+# Loop iterations (all loops, nested included) one invocation may run in one dispatch.
+# Lavapipe (Mesa's llvmpipe Vulkan driver, CI's and CPU-only users' device) silently ends every
+# loop of an invocation once 65535 loop iterations in all have run (its loop limiter): no
+# error, just wrong results. So every linalg kernel runs in resumable rounds (a range of
+# "units": pivot columns, rotation steps, output elements ...; state in storage buffers) that
+# the host sizes with ``plan`` from the per-thread loop counts of each unit. The ranges keep
+# the order of the operations, so results do not depend on the split; small n is one dispatch.
+# (A single unit, e.g. one pivot column of an n x n LU, is never split: the bound holds while
+# one unit fits, roughly n <= 1000.)
+MAX_LOOP_STEPS = 30000
+
+
+def per(count: int) -> int:
+    """Iterations of ``for (var e = li; e < count; e += WG)`` for the busiest thread."""
+    return -(-max(int(count), 0) // LWG)
+
+
+def waves(count: int, cost: int) -> list[tuple[int, int]]:
+    """Blocks for ``count`` independent elements strided over the workgroup, each element
+    costing ``cost`` loop iterations: WG elements per block."""
+    count = max(int(count), 0)
+    return [(min(LWG, count - e), cost + 1) for e in range(0, count, LWG)]
+
+
+def plan(blocks, fixed: int = 0) -> list[tuple[int, int]]:
+    """Unit ranges [lo, hi) of consecutive ``(units, loop iterations)`` blocks, packed so a
+    dispatch's busiest thread runs at most MAX_LOOP_STEPS iterations (``fixed`` per dispatch;
+    a block is never split). At least one range, so zero blocks still give one dispatch."""
+    out = []
+    lo = pos = 0
+    acc = fixed
+    for units, cost in blocks:
+        if pos > lo and acc + cost > MAX_LOOP_STEPS:
+            out.append((lo, pos))
+            lo, acc = pos, fixed
+        acc += cost
+        pos += units
+    out.append((lo, pos))
+    return out
 
 # NOTE: naga accepts log(f64) but the SPIR-V it emits computes garbage, so the float64
 # logarithm is built from + - * / on the exponent and mantissa bits: log(m * 2^e) =

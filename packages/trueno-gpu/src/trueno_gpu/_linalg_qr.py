@@ -12,13 +12,15 @@ import numpy as np
 from trueno._strided import StridedArray
 
 from ._elementwise import rt_of
-from ._linalg_base import ENTRY, check, new, prelude, run_kernel, work_copy
+from ._linalg_base import ENTRY, check, new, per, plan, prelude, run_kernel, waves, work_copy
 
 __all__ = ["linalg_qr", "KERNELS"]
 
-# P: [batch, m, n, mc (columns of Q; 0: no Q), rr (rows of R; 0: raw output)].
+# P: [batch, m, n, mc (columns of Q; 0: no Q), rr (rows of R; 0: raw output), lo, hi].
 # A: the work copy (m x n), factorized in place (R above the diagonal, v below);
-# TAU: k per matrix; Q: m x mc; R: rr x n, or for raw output A^T (n x m).
+# TAU: k per matrix; Q: m x mc; R: rr x n, or for raw output A^T (n x m). A dispatch runs
+# units lo .. hi - 1: reflector columns 0 .. k - 1, Q = I (unit k), Q's accumulation steps
+# (units k + 1 .. 2k), then the output elements of R.
 _QR_BODY = """
   let m = P[1];
   let n = P[2];
@@ -27,7 +29,9 @@ _QR_BODY = """
   let k = min(m, n);
   let a0 = b * m * n;
   let t0 = b * max(k, 1u);
-  for (var j = 0u; j < k; j++) {
+  let lo = P[5];
+  let hi = P[6];
+  for (var j = lo; j < min(hi, k); j++) {
     var part = T(0);
     for (var i = j + 1u + li; i < m; i += WG) {
       let x = A[a0 + i * n + j];
@@ -68,10 +72,12 @@ _QR_BODY = """
   }
   if (mc > 0u) {
     let q0 = b * m * mc;
-    for (var e = li; e < m * mc; e += WG) { Q[q0 + e] = select(T(0), T(1), e / mc == e % mc); }
+    if (lo <= k && k < hi) {
+      for (var e = li; e < m * mc; e += WG) { Q[q0 + e] = select(T(0), T(1), e / mc == e % mc); }
+    }
     storageBarrier();
-    for (var jj = 0u; jj < k; jj++) {
-      let j = k - 1u - jj;
+    for (var u = max(lo, k + 1u); u < min(hi, 2u * k + 1u); u++) {
+      let j = 2u * k - u;
       let tau = TAU[t0 + j];
       for (var c = li; c < mc; c += WG) {
         var w = Q[q0 + j * mc + c];
@@ -85,15 +91,18 @@ _QR_BODY = """
       storageBarrier();
     }
   }
+  let o0 = 2u * k + 1u;
   if (rr > 0u) {
     let r0 = b * rr * n;
-    for (var e = li; e < rr * n; e += WG) {
+    for (var u = max(lo, o0) + li; u < min(hi, o0 + rr * n); u += WG) {
+      let e = u - o0;
       let r = e / n;
       let c = e % n;
       R[r0 + e] = select(T(0), A[a0 + r * n + c], c >= r && r < m);
     }
   } else {
-    for (var e = li; e < m * n; e += WG) {
+    for (var u = max(lo, o0) + li; u < min(hi, o0 + m * n); u += WG) {
+      let e = u - o0;
       let r = e / n;
       let c = e % n;
       R[a0 + c * m + r] = A[a0 + e];
@@ -124,8 +133,13 @@ def linalg_qr(x: StridedArray, mode: str = "reduced"):
     TAU = new(rt, batch + (k,), x.dtype)
     Q = new(rt, batch + (m, mc), x.dtype) if mc else new(rt, (1,), x.dtype)
     R = new(rt, batch + ((rr, n) if rr else (n, m)), x.dtype)
-    run_kernel(rt, ("qr", T), lambda: _qr_source(T), [nb, m, n, mc, rr],
-               [A, TAU, Q, R], nb)
+    blocks = [(1, 10 + 2 * per(m - j - 1) + per(n - j - 1) * (1 + 2 * (m - j - 1)))
+              for j in range(k)]
+    blocks.append((1, per(m * mc) + 1))
+    blocks += [(1, 1 + per(mc) * (1 + 2 * (m - j - 1))) for j in range(k - 1, -1, -1)]
+    for lo, hi in plan(blocks + waves((rr or m) * n, 1), 2):
+        run_kernel(rt, ("qr", T), lambda: _qr_source(T), [nb, m, n, mc, rr, lo, hi],
+                   [A, TAU, Q, R], nb)
     if mode == "r":
         return R
     if mode == "raw":

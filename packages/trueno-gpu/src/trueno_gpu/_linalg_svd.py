@@ -25,10 +25,13 @@ from ._linalg_base import (
     eps_of,
     fill,
     new,
+    per,
+    plan,
     prelude,
     run_kernel,
     scal_fn,
     scalar_words,
+    waves,
     work_copy,
 )
 from ._linalg_sym import PAIR
@@ -38,18 +41,21 @@ __all__ = ["svd", "linalg_svd", "linalg_pinv", "linalg_matrix_rank", "linalg_lst
 
 _MAX_SWEEPS = 40
 
-# P: [batch, m, n, mc, phase (0 init, 1 one sweep, 2 finish), ur, uc, vr, vc, tol (T),
-# rthr (T)]; W: m x n work copy;
+# P: [batch, m, n, mc, phase (0 rotations, 1 finish), ur, uc, vr, vc, tol (T), rthr (T), lo,
+# hi]; W: m x n work copy;
 # V: per matrix n x n vectors, n column norms, m Gram-Schmidt coefficients, (c, s) per pair,
-# the converged flag;
+# the converged flag, "a pair of this sweep rotated", the number of valid columns;
 # UT: m x mc scratch; S: n out; OU[b*m*mc + r*ur + c*uc] = UT[r, c]; OV[b*n*n + r*vr + c*vc]
 # = V[r, c] (the host's strides put U, Vh, or their transposes for a wide input).
+# A dispatch runs units lo .. hi - 1; phase 0: unit 0 sets V = I, unit 1 + sweep * (N - 1) +
+# step is one rotation step (once a sweep rotated no pair, the rest return at once); phase 1:
+# unit 0 norms and sorts, unit 1 + j completes column j of U, then the output elements of U.
 _SVD_BODY = """
   let m = P[1];
   let n = P[2];
   let mc = P[3];
   let w0 = b * m * n;
-  let v0 = b * (n * n + n + m + n + 3u);
+  let v0 = b * (n * n + n + m + n + 6u);
   let nrm0 = v0 + n * n;
   let co0 = nrm0 + n;
   let cs0 = co0 + m;
@@ -58,16 +64,24 @@ _SVD_BODY = """
   let np = N / 2u;
   let tol = scal(9u);
   let f0 = cs0 + n + 2u;
+  let lo = P[13];
+  let hi = P[14];
   if (P[4] == 0u) {
-    for (var e = li; e < n * n; e += WG) { V[v0 + e] = select(T(0), T(1), e / n == e % n); }
-    if (li == 0u) { V[f0] = T(0); }
-    return;
-  }
-  if (P[4] == 1u) {
-    if (li == 0u) { fl = select(0u, 1u, V[f0] != T(0)); }
+    if (lo == 0u) {
+      for (var e = li; e < n * n; e += WG) { V[v0 + e] = select(T(0), T(1), e / n == e % n); }
+      if (li == 0u) {
+        V[f0] = T(0);
+        V[f0 + 1u] = T(0);
+      }
+    }
+    storageBarrier();
+    if (li == 0u) {
+      fl = select(0u, 1u, V[f0] != T(0));
+      atomicStore(&wrot, 0u);
+    }
     if (workgroupUniformLoad(&fl) == 1u) { return; }
-    var rotated = T(0);
-    for (var st = 0u; st + 1u < N; st++) {
+    for (var g = max(lo, 1u); g < hi; g++) {
+      let st = (g - 1u) % (N - 1u);
       for (var pr = li; pr < np; pr += WG) {
         let pq = pair(pr, st, N);
         var c = T(1);
@@ -84,7 +98,7 @@ _SVD_BODY = """
             ga = ga + x * y;
           }
           if (abs(ga) > tol * sqrt(al) * sqrt(be)) {
-            rotated = T(1);
+            atomicOr(&wrot, 1u);
             let zeta = (be - al) / (T(2) * ga);
             let sg = select(T(-1), T(1), zeta >= T(0));
             var t = sg / (abs(zeta) + sqrt(T(1) + zeta * zeta));
@@ -119,45 +133,54 @@ _SVD_BODY = """
         }
       }
       storageBarrier();
+      if (st + 2u == N) {
+        workgroupBarrier();
+        if (li == 0u) {
+          if (atomicLoad(&wrot) == 0u && V[f0 + 1u] == T(0)) { V[f0] = T(1); }
+          V[f0 + 1u] = T(0);
+          atomicStore(&wrot, 0u);
+          fl = select(0u, 1u, V[f0] != T(0));
+        }
+        if (workgroupUniformLoad(&fl) == 1u) { return; }
+      }
     }
-    rv[li] = rotated;
     workgroupBarrier();
-    if (li == 0u) {
-      var any = T(0);
-      for (var i = 0u; i < WG; i++) { any = any + rv[i]; }
-      if (any == T(0)) { V[f0] = T(1); }
-    }
+    if (li == 0u && atomicLoad(&wrot) != 0u) { V[f0 + 1u] = T(1); }
     return;
   }
-  for (var i = li; i < n; i += WG) {
-    var x = T(0);
-    for (var r = 0u; r < m; r++) { x = x + W[w0 + r * n + i] * W[w0 + r * n + i]; }
-    V[nrm0 + i] = sqrt(x);
+  if (lo == 0u) {
+    for (var i = li; i < n; i += WG) {
+      var x = T(0);
+      for (var r = 0u; r < m; r++) { x = x + W[w0 + r * n + i] * W[w0 + r * n + i]; }
+      V[nrm0 + i] = sqrt(x);
+    }
+    storageBarrier();
+    var smax = T(0);
+    for (var i = 0u; i < n; i++) { smax = max(smax, V[nrm0 + i]); }
+    let thr = smax * scal(11u);
+    var nv = 0u;
+    for (var i = 0u; i < n; i++) { if (V[nrm0 + i] > thr) { nv++; } }
+    for (var i = li; i < n; i += WG) {
+      let si = V[nrm0 + i];
+      var rank = 0u;
+      for (var j = 0u; j < n; j++) {
+        let sj = V[nrm0 + j];
+        if (sj > si || (sj == si && j < i)) { rank++; }
+      }
+      S[b * n + rank] = si;
+      let ok = si > thr;
+      for (var r = 0u; r < m; r++) {
+        UT[u0 + r * mc + rank] = select(T(0), W[w0 + r * n + i] / si, ok);
+      }
+      for (var r = 0u; r < n; r++) { OV[b * n * n + r * P[7] + rank * P[8]] = V[v0 + r * n + i]; }
+    }
+    if (li == 0u) { V[f0 + 2u] = T(nv); }
   }
   storageBarrier();
-  var smax = T(0);
-  for (var i = 0u; i < n; i++) { smax = max(smax, V[nrm0 + i]); }
-  let thr = smax * scal(11u);
-  var nv = 0u;
-  for (var i = 0u; i < n; i++) { if (V[nrm0 + i] > thr) { nv++; } }
-  for (var i = li; i < n; i += WG) {
-    let si = V[nrm0 + i];
-    var rank = 0u;
-    for (var j = 0u; j < n; j++) {
-      let sj = V[nrm0 + j];
-      if (sj > si || (sj == si && j < i)) { rank++; }
-    }
-    S[b * n + rank] = si;
-    let ok = si > thr;
-    for (var r = 0u; r < m; r++) {
-      UT[u0 + r * mc + rank] = select(T(0), W[w0 + r * n + i] / si, ok);
-    }
-    for (var r = 0u; r < n; r++) { OV[b * n * n + r * P[7] + rank * P[8]] = V[v0 + r * n + i]; }
-  }
-  if (li == 0u) { nvalid = nv; }
+  if (li == 0u) { nvalid = u32(V[f0 + 2u]); }
   let first = workgroupUniformLoad(&nvalid);
-  storageBarrier();
-  for (var j = first; j < mc; j++) {
+  for (var u = max(lo, first + 1u); u < min(hi, mc + 1u); u++) {
+    let j = u - 1u;
     var best = T(-1);
     var bi = 0u;
     for (var r = li; r < m; r += WG) {
@@ -206,7 +229,8 @@ _SVD_BODY = """
     for (var r = li; r < m; r += WG) { UT[u0 + r * mc + j] = UT[u0 + r * mc + j] / nrm; }
     storageBarrier();
   }
-  for (var e = li; e < m * mc; e += WG) {
+  for (var u = max(lo, mc + 1u) + li; u < min(hi, mc + 1u + m * mc); u += WG) {
+    let e = u - mc - 1u;
     OU[u0 + (e / mc) * P[5] + (e % mc) * P[6]] = UT[u0 + e];
   }
 }
@@ -217,8 +241,8 @@ def _svd_source(T: str) -> str:
     return (prelude(T, [("W", "T", True), ("V", "T", True), ("UT", "T", True),
                         ("S", "T", True), ("OU", "T", True), ("OV", "T", True)])
             + "var<workgroup> rv: array<T, WG>;\nvar<workgroup> ri: array<u32, WG>;\n"
-            + "var<workgroup> nvalid: u32;\nvar<workgroup> fl: u32;\n" + scal_fn(T) + PAIR
-            + ENTRY + _SVD_BODY)
+            + "var<workgroup> nvalid: u32;\nvar<workgroup> fl: u32;\n"
+            + "var<workgroup> wrot: atomic<u32>;\n" + scal_fn(T) + PAIR + ENTRY + _SVD_BODY)
 
 
 def _eye(rt, batch, n, dtype) -> StridedArray:
@@ -226,6 +250,18 @@ def _eye(rt, batch, n, dtype) -> StridedArray:
 
     host = np.broadcast_to(np.eye(n, dtype=dtype), tuple(batch) + (n, n))
     return GpuDeviceAPI().from_numpy(np.ascontiguousarray(host), rt.index)
+
+
+def _svd_blocks(m: int, n: int, mc: int) -> tuple[list, list]:
+    """The units of the rotation phase (set-up, _MAX_SWEEPS sweeps of N - 1 steps) and of the
+    finish (norms and sort, Gram-Schmidt columns, output elements) with their loop counts."""
+    npairs = (n + 1) // 2
+    step = 3 + per(npairs) * (1 + m) + per(npairs * (m + n))
+    rot = [(1, per(n * n))] + [(1, step)] * (_MAX_SWEEPS * (2 * npairs - 1))
+    sort = per(n) * (1 + m) + 2 * n + per(n) * (1 + 2 * n + m)
+    cols = [(1, 20 + per(m) * (2 + j) + 2 * (per(j) * (1 + m) + per(m) * (1 + j)) + 2 * per(m))
+            for j in range(mc)]
+    return rot, [(1, sort)] + cols + waves(m * mc, 1)
 
 
 def svd(x: StridedArray, full_matrices: bool = True):
@@ -245,7 +281,7 @@ def svd(x: StridedArray, full_matrices: bool = True):
     m, n = xt.shape[-2:]
     mc = m if full_matrices else n
     W = work_copy(xt, xt.shape)
-    V = new(rt, (nb, n * n + n + m + n + 3), x.dtype)
+    V = new(rt, (nb, n * n + n + m + n + 6), x.dtype)
     UT = new(rt, (nb, m, mc), x.dtype)
     S = new(rt, batch + (n,), x.dtype)
     OU = new(rt, batch + ((mc, m) if wide else (m, mc)), x.dtype)
@@ -254,11 +290,10 @@ def svd(x: StridedArray, full_matrices: bool = True):
     vstr = (n, 1) if wide else (1, n)
     eps = eps_of(x.dtype)
     tail = [*ustr, *vstr] + scalar_words(eps * np.sqrt(m), T) + scalar_words(eps * max(m, n), T)
-    # init, then one dispatch per sweep (a converged matrix returns at once), then the finish:
-    # NOTE: one dispatch running all sweeps lost its work past ~1000 barriers on lavapipe.
-    for phase in [0] + [1] * _MAX_SWEEPS + [2]:
-        run_kernel(rt, ("svd", T), lambda: _svd_source(T), [nb, m, n, mc, phase] + tail,
-                   [W, V, UT, S, OU, OV], nb)
+    for phase, blocks in enumerate(_svd_blocks(m, n, mc)):
+        for lo, hi in plan(blocks, 4):
+            run_kernel(rt, ("svd", T), lambda: _svd_source(T),
+                       [nb, m, n, mc, phase] + tail + [lo, hi], [W, V, UT, S, OU, OV], nb)
     return (OV, S, OU) if wide else (OU, S, OV)
 
 
@@ -268,18 +303,22 @@ def linalg_svd(x: StridedArray, full_matrices: bool = True, hermitian: bool = Fa
 
 
 # -- pinv, matrix_rank, lstsq ------------------------------------------------------------------
-# P: [batch, m, n, k, nrhs, identity]; U m x k, S k, Vh k x n (one SVD each); CUT[2b] absolute
-# and CUT[2b+1] relative tolerance: singular values s > CUT[2b] + CUT[2b+1] * max(s) count
-# (the kernel leaves their number in CUT[2b]); X = Vh^T diag(1/s) U^T B (B = I: pinv) with
-# U^T B in X's tail (after batch * n * nrhs elements).
+# P: [batch, m, n, k, nrhs, identity, lo, hi]; U m x k, S k, Vh k x n (one SVD each); CUT[2b]
+# absolute and CUT[2b+1] relative tolerance: singular values s > CUT[2b] + CUT[2b+1] * max(s)
+# count (the kernel leaves their number in CUT[2b]); X = Vh^T diag(1/s) U^T B (B = I: pinv)
+# with U^T B in X's tail (after batch * n * nrhs elements). Units: the k * nrhs elements of
+# U^T B, the count, the n * nrhs elements of X.
 _APPLY_BODY = """
   let m = P[1];
   let n = P[2];
   let k = P[3];
   let nrhs = P[4];
+  let lo = P[6];
+  let hi = P[7];
+  let e1 = k * nrhs;
   let cutoff = CUT[2u * b] + CUT[2u * b + 1u] * S[b * k];
   let y0 = P[0] * n * nrhs + b * k * nrhs;
-  for (var e = li; e < k * nrhs; e += WG) {
+  for (var e = lo + li; e < min(hi, e1); e += WG) {
     let l = e / nrhs;
     let c = e % nrhs;
     let sl = S[b * k + l];
@@ -294,12 +333,13 @@ _APPLY_BODY = """
     X[y0 + e] = select(T(0), acc / sl, sl > cutoff);
   }
   storageBarrier();
-  if (li == 0u) {
+  if (li == 0u && lo <= e1 && e1 < hi) {
     var cnt = 0u;
     for (var l = 0u; l < k; l++) { if (S[b * k + l] > cutoff) { cnt++; } }
     CUT[2u * b] = T(cnt);
   }
-  for (var e = li; e < n * nrhs; e += WG) {
+  for (var u = max(lo, e1 + 1u) + li; u < min(hi, e1 + 1u + n * nrhs); u += WG) {
+    let e = u - e1 - 1u;
     let j = e / nrhs;
     let c = e % nrhs;
     var acc = T(0);
@@ -309,14 +349,15 @@ _APPLY_BODY = """
 }
 """
 
-# P: [m, n, nrhs]; RES[c] = sum_i ((A X)[i, c] - B[i, c])^2 (one matrix, lstsq).
+# P: [1, m, n, nrhs, lo, hi]; RES[c] = sum_i ((A X)[i, c] - B[i, c])^2 (one matrix, lstsq),
+# rows lo .. hi - 1 added per dispatch.
 _RESID_BODY = """
   let m = P[1];
   let n = P[2];
   let nrhs = P[3];
   for (var c = li; c < nrhs; c += WG) {
-    var tot = T(0);
-    for (var i = 0u; i < m; i++) {
+    var tot = select(RES[c], T(0), P[4] == 0u);
+    for (var i = P[4]; i < P[5]; i++) {
       var r = -B[i * nrhs + c];
       for (var j = 0u; j < n; j++) { r = r + A[i * n + j] * X[j * nrhs + c]; }
       tot = tot + r * r;
@@ -361,8 +402,10 @@ def _apply(x, absolute, relative, b=None, identity=False):
     nrhs = m if identity else (b.shape[-1] if b is not None else 0)
     B = work_copy(b, batch + (m, nrhs)) if b is not None else new(rt, (1,), x.dtype)
     X = new(rt, (nb * (n + k) * nrhs,), x.dtype)
-    run_kernel(rt, ("svd_apply", T), lambda: _apply_source(T),
-               [nb, m, n, k, nrhs, int(identity)], [U, S, Vh, CUT, B, X], nb)
+    blocks = waves(k * nrhs, 1 if identity else m) + [(1, k + 1)] + waves(n * nrhs, k)
+    for lo, hi in plan(blocks, 2):
+        run_kernel(rt, ("svd_apply", T), lambda: _apply_source(T),
+                   [nb, m, n, k, nrhs, int(identity), lo, hi], [U, S, Vh, CUT, B, X], nb)
     return X.view(0, batch + (n, nrhs), _cs(batch + (n, nrhs))), CUT, S
 
 
@@ -446,8 +489,9 @@ def linalg_lstsq(a: StridedArray, b: StridedArray, rcond=None):
 
 def _resid(rt, T, A, X, B, m, n, nrhs) -> StridedArray:
     res = new(rt, (nrhs,), A.dtype)
-    run_kernel(rt, ("lstsq_resid", T), lambda: _resid_source(T), [1, m, n, nrhs],
-               [A, X, B, res], 1)
+    for lo, hi in plan([(1, per(nrhs) * (1 + n))] * m, per(nrhs) + 1):
+        run_kernel(rt, ("lstsq_resid", T), lambda: _resid_source(T), [1, m, n, nrhs, lo, hi],
+                   [A, X, B, res], 1)
     return res
 
 

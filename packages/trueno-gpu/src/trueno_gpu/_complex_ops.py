@@ -5,7 +5,8 @@ matmul is one real matmul over the interleaved storage: with ``A`` read as a rea
 and ``B`` expanded to the real ``(2k, 2n)`` block matrix ``[[br, bi], [-bi, br]]`` per
 element, the real ``(m, 2n)`` product is the interleaved complex ``(m, n)`` result. That is
 4mkn real multiply-adds, like four real matmuls, in one dispatch of the tiled kernel.
-prod reduces with one workgroup per output (complex products in workgroup memory);
+prod reduces with a workgroup per output, or per chunk of a long reduction (a second pass
+multiplies the chunks' products), with complex products in workgroup memory;
 cumsum/cumprod are ``_scan``'s kernels with vec2 accumulators; var/std add the variances of
 the real and imaginary parts (NumPy's definition: the mean of ``|x - mean|**2``).
 """
@@ -52,10 +53,10 @@ def matmul(x: StridedArray, y: StridedArray) -> StridedArray:
     return StridedArray(out.storage, 0, shape, contiguous_strides(shape), x.dtype)
 
 
-# -- prod: a workgroup per output element ------------------------------------------------------
+# -- prod: a workgroup per (output element, chunk) ---------------------------------------------
 def _prod_source(dt, nk, nr):
-    """Metadata: [n_out, R, x_off, kept shape[nk], kept strides[nk], reduced shape[nr],
-    reduced strides[nr]]."""
+    """Metadata: [n_out, R, x_off, G chunks per output, chunk, kept shape[nk], kept strides[nk],
+    reduced shape[nr], reduced strides[nr]]; Y[o * G + g] = the product of chunk g."""
     v, k = dt.compute, dt.tkey
     one = f"{v}(1.0lf, 0.0lf)" if k == "z" else f"{v}(1.0, 0.0)"
 
@@ -70,18 +71,19 @@ def _prod_source(dt, nk, nr):
            f"@group(0) @binding(2) var<storage, read> X: array<{dt.storage}>;",
            f"var<workgroup> sv: array<{v}, {WG}>;",
            f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
-           "  let o = wg.y * nwg.x + wg.x;", "  if (o >= P[0]) { return; }",
-           "  var base = bitcast<i32>(P[2]);"]
-    src += addr("base", "o", nk, 3) if nk else []
-    src += [f"  var acc = {one};", f"  for (var r = li; r < P[1]; r = r + {WG}u) {{",
+           "  let g = wg.y * nwg.x + wg.x;", "  let o = g / P[3];",
+           "  if (o >= P[0]) { return; }", "  let r0 = (g % P[3]) * P[4];",
+           "  let r1 = min(P[1], r0 + P[4]);", "  var base = bitcast<i32>(P[2]);"]
+    src += addr("base", "o", nk, 5) if nk else []
+    src += [f"  var acc = {one};", f"  for (var r = r0 + li; r < r1; r = r + {WG}u) {{",
             "    var off = base;"]
-    src += ["  " + line for line in addr("off", "r", nr, 3 + 2 * nk)]
+    src += ["  " + line for line in addr("off", "r", nr, 5 + 2 * nk)]
     src += [f"    acc = tc_mul_{k}(acc, {dt.load('X[off]')});", "  }",
             "  sv[li] = acc;", "  workgroupBarrier();",
             f"  for (var s = {WG // 2}u; s > 0u; s = s >> 1u) {{",
             f"    if (li < s) {{ sv[li] = tc_mul_{k}(sv[li], sv[li + s]); }}",
             "    workgroupBarrier();", "  }",
-            f"  if (li == 0u) {{ Y[o] = {dt.store('sv[0]')}; }}", "}"]
+            f"  if (li == 0u) {{ Y[g] = {dt.store('sv[0]')}; }}", "}"]
     return cheader("\n".join(src))
 
 
@@ -109,13 +111,19 @@ def prod(x: StridedArray, axis=None, keepdims: bool = False, dtype=None) -> Stri
     if R == 0 or n_out == 0:
         out = full(rt, shape, 1, x.dtype)
     else:
-        out = new_array(rt, shape, x.dtype)
+        # Long reductions split into G chunks (a thread loops at most ~128 times: lavapipe
+        # stops loops after 65,535 iterations, and few outputs would idle a real GPU).
+        G = min(-(-R // 2048), 512) if R > 4096 and (n_out < 64 or R > 1 << 20) else 1
+        chunk = -(-R // G)
+        part = new_array(rt, shape if G == 1 else (n_out, G), x.dtype)
         nk = 0 if kc == (1,) and n_out == 1 else len(kc)
-        meta = [n_out, R, i32w(x.offset)] + (list(kc) + [i32w(v) for v in ks] if nk else [])
-        meta += list(rc) + [i32w(v) for v in rs]
+        meta = [n_out, R, i32w(x.offset), G, chunk]
+        meta += (list(kc) + [i32w(v) for v in ks] if nk else []) + list(rc)
+        meta += [i32w(v) for v in rs]
         kernel = rt.kernel(("cprod", dt.name, nk, len(rc)),
                            lambda: _prod_source(dt, nk, len(rc)), (True, False))
-        rt.dispatch(kernel, meta, [out.storage.buffer, x.storage.buffer], n_out)
+        rt.dispatch(kernel, meta, [part.storage.buffer, x.storage.buffer], n_out * G)
+        out = part if G == 1 else prod(part, 1).view(0, shape, contiguous_strides(shape))
     return out if dtype is None or np.dtype(dtype) == x.dtype else astype(out, dtype)
 
 

@@ -25,6 +25,7 @@ for matrices still busy) and returns the real parts or the complex arrays. No ba
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib import NumpyVersion
 from trueno._strided import StridedArray, contiguous_strides
 
 from ._elementwise import launch, rt_of
@@ -133,6 +134,16 @@ def _real_part(rt, arr: StridedArray, shape) -> StridedArray:
     return out
 
 
+# NumPy 2.5 made eig / eigvals always return complex arrays (numpy#30411); before, the result
+# was real when every eigenvalue of the stack was real. The kernels follow the installed NumPy,
+# as the reference backend does.
+ALWAYS_COMPLEX = NumpyVersion(np.__version__) >= "2.5.0.dev0"
+
+
+def _complex_of(dtype) -> np.dtype:
+    return np.dtype(np.complex64 if dtype == np.float32 else np.complex128)
+
+
 def _eig(x: StridedArray, vectors: bool):
     """(w, v or None): hess, QR rounds until no matrix is busy (a read-back each), vec."""
     from ._api import GpuDeviceAPI
@@ -142,8 +153,9 @@ def _eig(x: StridedArray, vectors: bool):
     n = x.shape[-1]
     batch = x.shape[:-2]
     nb = int(np.prod(batch, dtype=np.int64))
-    if nb == 0 or n == 0:  # NumPy: real results (no eigenvalue has an imaginary part)
-        return new(rt, batch + (n,), x.dtype), (new(rt, x.shape, x.dtype) if vectors else None)
+    if nb == 0 or n == 0:  # NumPy < 2.5: real results (no eigenvalue has an imaginary part)
+        dt = _complex_of(x.dtype) if ALWAYS_COMPLEX else x.dtype
+        return new(rt, batch + (n,), dt), (new(rt, x.shape, dt) if vectors else None)
     A = work_copy(x, x.shape)
     Z = new(rt, x.shape if vectors else (1,), x.dtype)
     U = new(rt, (nb, n), x.dtype)
@@ -180,9 +192,9 @@ def _eig(x: StridedArray, vectors: bool):
         run_kernel(rt, ("eig.vec", T), lambda: vec_source(T), [nb, n] + scalar_words(eps, T),
                    [A, Z, W, Y, V, F], nb)
     wshape = batch + (n,)
-    if not (status & CPLX).any():
+    if not ALWAYS_COMPLEX and not (status & CPLX).any():
         return _real_part(rt, W, wshape), (_real_part(rt, V, x.shape) if vectors else None)
-    cdt = np.dtype(np.complex64 if x.dtype == np.float32 else np.complex128)
+    cdt = _complex_of(x.dtype)
     w = StridedArray(W.storage, 0, wshape, contiguous_strides(wshape), cdt)
     v = StridedArray(V.storage, 0, x.shape, contiguous_strides(x.shape), cdt) if vectors \
         else None
@@ -190,13 +202,14 @@ def _eig(x: StridedArray, vectors: bool):
 
 
 def linalg_eig(x: StridedArray) -> tuple[StridedArray, StridedArray]:
-    """(eigenvalues, unit-norm right eigenvectors as columns); real when every eigenvalue of
-    the stack is real, else complex (one sync reads that back)."""
+    """(eigenvalues, unit-norm right eigenvectors as columns): complex with NumPy >= 2.5; with
+    an older NumPy real when every eigenvalue of the stack is real (one sync reads that back)."""
     return _eig(x, True)
 
 
 def linalg_eigvals(x: StridedArray) -> StridedArray:
-    """Eigenvalues; real when every eigenvalue of the stack is real, else complex."""
+    """Eigenvalues: complex with NumPy >= 2.5; with an older NumPy real when every eigenvalue
+    of the stack is real, else complex."""
     return _eig(x, False)[0]
 
 

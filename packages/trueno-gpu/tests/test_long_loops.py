@@ -91,3 +91,13 @@ def test_complex_prod_long():
         for axis, keep in ((1, False), (1, True), (None, False)):
             got = down(KERNELS["prod"]["complex64"](dx, axis, keep))
             np.testing.assert_array_equal(got, np.prod(xv, axis=axis, keepdims=keep), name)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int32"])
+def test_scatter_add_contended(dtype):
+    """4M adds into one slot: the float compare-exchange loop retries under contention, yet
+    every add lands (no retry loop runs into lavapipe's iteration limit)."""
+    n = 4_000_000
+    got = down(KERNELS["scatter_add"][dtype](up(np.zeros(3, dtype)), 0,
+                                             up(np.zeros(n, np.int32)), up(np.ones(n, dtype))))
+    np.testing.assert_array_equal(got, np.array([n, 0, 0], dtype))

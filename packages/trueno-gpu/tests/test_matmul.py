@@ -105,3 +105,20 @@ def _t(sa):
     sh, st = list(sa.shape), list(sa.strides)
     sh[-2:], st[-2:] = sh[:-3:-1], st[:-3:-1]
     return sa.view(sa.offset, tuple(sh), tuple(st))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int32"])
+def test_matmul_long_k(dtype):
+    """K past lavapipe's loop limit (65,535 loop iterations per invocation; the k loop broke at
+    K ~ 58K) is split into slices whose products are added: exact on small integers, on plain
+    and transposed operands."""
+    from trueno_gpu import _matmul
+
+    k = 2 * _matmul.SPLIT_K + 3000
+    a = RNG.integers(-2, 3, (3, k)).astype(dtype)
+    b = RNG.integers(-2, 3, (k, 5)).astype(dtype)
+    want = a.astype(np.int64) @ b.astype(np.int64)
+    np.testing.assert_array_equal(down(KERNELS["matmul"][dtype](up(a), up(b))), want)
+    at = np.ascontiguousarray(a.T)
+    got = down(KERNELS["matmul"][dtype](_t(up(at)), up(b)))
+    np.testing.assert_array_equal(got, want)

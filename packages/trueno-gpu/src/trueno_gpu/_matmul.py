@@ -19,7 +19,7 @@ from trueno._strided import StridedArray
 
 from ._codegen import check_dtype, collapse, header, i32w, new_array
 from ._dtypes import dtype_info, lit
-from ._elementwise import launch, rt_of
+from ._elementwise import BINARY, launch, rt_of, run_op
 from ._matmul_tiled import fast_config, fast_ok, fast_source
 
 __all__ = ["matmul"]
@@ -158,11 +158,32 @@ def pick_config(rt, m, n):
     return SMALL
 
 
+# K beyond this is split into slices of SPLIT_K whose products are added: lavapipe stops a
+# shader's loops after 65,535 iterations in all (its loop limiter, silently), which the generic
+# kernel's k loop reached at K ~ 58K; on hardware GPUs a long K also gets more workgroups.
+SPLIT_K = 16384
+
+
+def _split_k(x: StridedArray, y: StridedArray, k: int):
+    """``x @ y`` as the sum of the products of K slices (views, no copies)."""
+    sak, sbk = x.strides[-1], y.strides[-2]
+    total = None
+    for k0 in range(0, k, SPLIT_K):
+        kk = min(SPLIT_K, k - k0)
+        xs = x.view(x.offset + k0 * sak, x.shape[:-1] + (kk,), x.strides)
+        ys = y.view(y.offset + k0 * sbk, y.shape[:-2] + (kk, y.shape[-1]), y.strides)
+        part = matmul(xs, ys)
+        total = part if total is None else run_op("add", BINARY, None, total, part)
+    return total
+
+
 def matmul(x: StridedArray, y: StridedArray):
     rt = rt_of(x)
     dt = check_dtype(rt, x.dtype, "matmul")
     m, k = x.shape[-2:]
     n = y.shape[-1]
+    if k > 2 * SPLIT_K and m * n:
+        return _split_k(x, y, k)
     batch = tuple(np.broadcast_shapes(x.shape[:-2], y.shape[:-2]))
     out = new_array(rt, batch + (m, n), x.dtype)
     nbatch = math.prod(batch)

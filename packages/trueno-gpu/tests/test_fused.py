@@ -100,3 +100,20 @@ def test_rows_without_subgroups(monkeypatch):
     mu = x.mean(1, keepdims=True)
     want = (x - mu) / np.sqrt(((x - mu) ** 2).mean(1, keepdims=True) + 1e-5)
     assert_close(got, want, "float32", rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("shape,nd", [((2, 6_000_000), 1), ((3, 200, 100), 2)])
+def test_layer_norm_few_long_rows(shape, nd):
+    """Few long rows go through the chunked reductions: rows of 6M elements were wrong on
+    lavapipe (its loop limiter stops a shader's loops after 65,535 iterations)."""
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
+    w = rng.standard_normal(shape[-nd:]).astype(np.float32)
+    b = rng.standard_normal(shape[-nd:]).astype(np.float32)
+    axes = tuple(range(len(shape) - nd, len(shape)))
+    x64 = x.astype(np.float64)
+    want = (x64 - x64.mean(axes, keepdims=True)) / np.sqrt(x64.var(axes, keepdims=True) + 1e-5)
+    got = down(KERNELS["layer_norm"]["float32"](up(x), nd))
+    assert_close(got, want, "float32", rtol=1e-5, atol=2e-6)
+    got = down(KERNELS["layer_norm"]["float32"](up(x), nd, up(w), up(b)))
+    assert_close(got, want * w + b, "float32", rtol=1e-5, atol=1e-5)

@@ -216,8 +216,33 @@ def log_softmax(x, axis):
     return _rows("log_softmax", x, (axis % x.ndim,))
 
 
+def _long_layer_norm(x, axes, weight, bias, eps):
+    """Few, long rows: mean and variance through the chunked two-pass reductions, then one
+    elementwise kernel. A workgroup per row would idle the GPU, and on lavapipe its three loops
+    over the row pass the 65,535 loop iterations per invocation after which the driver silently
+    stops looping (rows of ~5.6M elements)."""
+    from ._reduce import _as_f32, _ew, reduce
+
+    xf = _as_f32(x)
+    ft = xf.dtype
+    m = reduce("mean", xf, axes, True, ft)
+    v = reduce("mean", _ew("(x0 - x1) * (x0 - x1)", [xf, m], ft, "sqdev"), axes, True, ft)
+    ops = [xf, m, v, (eps, ft)]
+    expr = "(x0 - x1) / sqrt(x2 + x3)"
+    if weight is not None:
+        ops.append(weight)
+        expr = f"({expr}) * x{len(ops) - 1}"
+    if bias is not None:
+        ops.append(bias)
+        expr = f"{expr} + x{len(ops) - 1}"
+    return _ew(expr, ops, x.dtype, ("layer_norm_long", weight is not None, bias is not None))
+
+
 def layer_norm(x, normalized_ndim, weight=None, bias=None, eps=1e-5):
     axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
+    L = math.prod(x.shape[d] for d in axes)
+    if axes and x.size and x.size // L < 64 and L >= 16384:
+        return _long_layer_norm(x, axes, weight, bias, eps)
     if not axes:
         x = x.view(x.offset, x.shape + (1,), x.strides + (1,))
         out = _rows("layer_norm", x, (x.ndim - 1,), weight, bias, eps)

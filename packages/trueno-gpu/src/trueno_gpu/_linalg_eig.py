@@ -15,7 +15,8 @@ Francis double-shift QR, eigenvectors by back-substitution (EISPACK's orthes + h
 Lavapipe (llvmpipe) stops every loop of an invocation once 65535 loop iterations in all have
 run (its loop limiter), silently: the QR sweeps therefore run in rounds of at most ``_BUDGET``
 inner-loop steps, their state (n, iteration, shift) kept in storage buffers, and the reduction
-in chunks of columns. Results are written complex-interleaved. NumPy returns real ``w``/``v``
+and the eigenvectors in chunks of columns / vectors / elements (``plan``, MAX_LOOP_STEPS).
+Results are written complex-interleaved. NumPy returns real ``w``/``v``
 when every eigenvalue of the stack is real (complex64/complex128 otherwise), so the host reads
 the status flags back (one sync, as PyTorch's CUDA linalg does; more rounds, and syncs, only
 for matrices still busy) and returns the real parts or the complex arrays. No balancing
@@ -29,14 +30,24 @@ from numpy.lib import NumpyVersion
 from trueno._strided import StridedArray, contiguous_strides
 
 from ._elementwise import launch, rt_of
-from ._linalg_base import ENTRY, check, eps_of, new, prelude, run_kernel, scalar_words, work_copy
-from ._linalg_eig_qr import BAD, BUSY, CPLX, FAIL, qr_source, vec_source
+from ._linalg_base import (
+    ENTRY,
+    check,
+    eps_of,
+    new,
+    per,
+    plan,
+    prelude,
+    run_kernel,
+    scalar_words,
+    work_copy,
+)
+from ._linalg_eig_qr import BAD, BUSY, CPLX, FAIL, qr_source, vec_blocks, vec_source
 
 __all__ = ["linalg_eig", "linalg_eigvals", "KERNELS"]
 
 _BUDGET = 8000  # inner-loop steps of QR sweeps per dispatch (lavapipe's limit: 65535)
 _MAX_ITS = 30  # iterations per eigenvalue: _MAX_ITS * max(10, n), as LAPACK's dlahqr
-_HESS_STEPS = 20000  # about the loop iterations of one hess dispatch's busiest thread
 
 # -- 1. Hessenberg reduction -------------------------------------------------------------------
 # P: [batch, n, vectors, k0, k1]: columns k0 .. k1 - 1 (the first chunk checks the input and
@@ -61,7 +72,7 @@ _HESS_BODY = """
     workgroupBarrier();
     if (li == 0u) {
       S[b] = select(0u, BAD, atomicLoad(&wbad) != 0u);
-      Q[3u * b] = 0u;
+      Q[6u * b] = 0u;
     }
     storageBarrier();
   }
@@ -162,12 +173,13 @@ def _eig(x: StridedArray, vectors: bool):
     S = new(rt, (nb,), np.uint32)
     W = new(rt, (nb, n, 2), x.dtype)
     eps = eps_of(x.dtype)
-    Q = new(rt, (nb, 3), np.uint32)
+    Q = new(rt, (nb, 6), np.uint32)
     F = new(rt, (nb, 2), x.dtype)
-    chunk = max(1, _HESS_STEPS // (9 * n))
-    for k0 in range(0, max(n - 2, 1), chunk):
+    hess = [(1, 4 + 3 * (n - k) + per(n - k - 1) * (2 * n - 2 * k - 1)
+             + per(n) * (1 + (6 if vectors else 2) * (n - k - 1))) for k in range(n - 2)]
+    for k0, k1 in plan(hess, per(n * n) + 2):
         run_kernel(rt, ("eig.hess", T), lambda: _hess_source(T),
-                   [nb, n, int(vectors), k0, k0 + chunk], [A, Z, U, S, Q], nb)
+                   [nb, n, int(vectors), k0, k1], [A, Z, U, S, Q], nb)
     meta = [nb, n, int(vectors), _MAX_ITS * max(10, n), _BUDGET] + scalar_words(eps, T)
     groups = -(-nb // 64)
     # Typical matrices need ~3 sweeps per eigenvalue pair; more rounds only when flagged busy.
@@ -189,8 +201,9 @@ def _eig(x: StridedArray, vectors: bool):
     if vectors:
         Y = new(rt, x.shape, x.dtype)
         V = new(rt, x.shape + (2,), x.dtype)
-        run_kernel(rt, ("eig.vec", T), lambda: vec_source(T), [nb, n] + scalar_words(eps, T),
-                   [A, Z, W, Y, V, F], nb)
+        for lo, hi in plan(vec_blocks(n), 2):
+            run_kernel(rt, ("eig.vec", T), lambda: vec_source(T),
+                       [nb, n] + scalar_words(eps, T) + [lo, hi], [A, Z, W, Y, V, F], nb)
     wshape = batch + (n,)
     if not ALWAYS_COMPLEX and not (status & CPLX).any():
         return _real_part(rt, W, wshape), (_real_part(rt, V, x.shape) if vectors else None)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from ._linalg_base import ENTRY, prelude, scal_fn
+from ._linalg_base import ENTRY, LWG, prelude, scal_fn, waves
 
-__all__ = ["qr_source", "vec_source", "FAIL", "CPLX", "BAD", "BUSY"]
+__all__ = ["qr_source", "vec_source", "vec_blocks", "FAIL", "CPLX", "BAD", "BUSY"]
 
 # status bits: no convergence, complex eigenvalues, non-finite input, QR sweeps still to do
 FAIL, CPLX, BAD, BUSY = 1, 2, 4, 8
@@ -29,12 +29,13 @@ def _macros(src: str) -> str:
 
 # -- 2. double-shift QR (one thread per matrix) -------------------------------------------------
 # P: [batch, n, vectors, max iterations, budget, eps (T)]. Each dispatch runs sweeps until
-# ``budget`` inner-loop steps are spent; Q: per matrix (state: 0 new, 1 busy, 2 done, 3 failed;
-# n; iter; dispatches seen), F: (exshift, norm). W: eigenvalues (re, im); S: status bits |
+# ``budget`` inner-loop steps are spent, pausing a long bulge chase between two of its steps;
+# Q: per matrix (state: 0 new, 1 busy, 2 done, 3 failed; n; iter; a paused chase's next step
+# k, its l and m), F: (exshift, norm). W: eigenvalues (re, im); S: status bits |
 # dispatches seen << 8. With vectors, V (= Z) accumulates the transformations; H ends as the
 # quasi-triangular Schur form T (2 x 2 blocks for complex pairs).
 _QR_BODY = """
-  let q0 = b * 3u;
+  let q0 = b * 6u;
   if ((S[b] & BAD) != 0u || Q[q0] >= 2u) { return; }
   let nn = i32(P[1]);
   let a0 = i32(b) * nn * nn;
@@ -45,6 +46,9 @@ _QR_BODY = """
   let eps = scal(5u);
   var n = nn - 1;
   var iter = 0;
+  var rk = -1;  // a bulge chase paused before step rk (of the sweep with l = rl, m = rm)
+  var rl = 0;
+  var rm = 0;
   var exshift = T(0);
   var norm = T(0);
   if (Q[q0] == 0u) {
@@ -54,6 +58,9 @@ _QR_BODY = """
   } else {
     n = bitcast<i32>(Q[q0 + 1u]);
     iter = bitcast<i32>(Q[q0 + 2u]);
+    rk = bitcast<i32>(Q[q0 + 3u]);
+    rl = bitcast<i32>(Q[q0 + 4u]);
+    rm = bitcast<i32>(Q[q0 + 5u]);
     exshift = F[2u * b];
     norm = F[2u * b + 1u];
   }
@@ -68,7 +75,16 @@ _QR_BODY = """
   var x = T(0);
   var y = T(0);
   while (n >= 0 && work < budget) {
+    work += nn;
     var l = n;
+    var m = 0;
+    var k0 = -1;
+    if (rk >= 0) {
+      l = rl;
+      m = rm;
+      k0 = rk;
+      rk = -1;
+    } else {
     while (l > 0) {
       s = abs(H[l - 1][l - 1]) + abs(H[l][l]);
       if (s == T(0)) { s = norm; }
@@ -108,7 +124,7 @@ _QR_BODY = """
           H[n - 1][j] = q * z + p * H[n][j];
           H[n][j] = q * H[n][j] - p * z;
         }
-        work += 2 * nn;
+        work += 3 * nn;
         for (var i = 0; i <= n; i++) {
           z = H[i][n - 1];
           H[i][n - 1] = q * z + p * H[i][n];
@@ -160,7 +176,7 @@ _QR_BODY = """
         }
       }
       iter++;
-      var m = n - 2;
+      m = n - 2;
       loop {
         z = H[m][m];
         r = x - z;
@@ -183,7 +199,17 @@ _QR_BODY = """
         H[i][i - 2] = T(0);
         if (i > m + 2) { H[i][i - 3] = T(0); }
       }
-      for (var k = m; k <= n - 1; k++) {
+      k0 = m;
+    }
+    }
+    if (k0 >= 0) {
+      for (var k = k0; k <= n - 1; k++) {
+        if (k > k0 && work >= budget) {  // resumable: p, q, r, x are re-read from H at k > m
+          rk = k;
+          rl = l;
+          rm = m;
+          break;
+        }
         let notlast = k != n - 1;
         work += nn - k + min(n, k + 3) + 1 + select(0, nn, vec);
         if (k != m) {
@@ -246,6 +272,9 @@ _QR_BODY = """
   }
   Q[q0 + 1u] = bitcast<u32>(n);
   Q[q0 + 2u] = bitcast<u32>(iter);
+  Q[q0 + 3u] = bitcast<u32>(rk);
+  Q[q0 + 4u] = bitcast<u32>(rl);
+  Q[q0 + 5u] = bitcast<u32>(rm);
   F[2u * b] = exshift;
   F[2u * b + 1u] = norm;
   if (fail != 0u) {
@@ -284,11 +313,13 @@ _THREAD_ENTRY = ("@compute @workgroup_size(64)\n"
 
 
 # -- 3. eigenvectors (one workgroup per matrix) -------------------------------------------------
-# P: [batch, n, eps (T)]. Back-substitution on T (one thread per eigenvector; a complex pair's
-# thread, the one of its second column, writes both columns of Y: real and imaginary parts of
-# the vector of d[j] + i e[j], e[j] > 0), then X = Z Y (into A), then V: complex-interleaved
-# vectors of unit 2-norm; a complex pair's vector is turned so its largest component is real
-# (with the sign of its real part), as dgeev does (dlartg + drot).
+# P: [batch, n, eps (T), lo, hi]: units lo .. hi - 1 of: the n eigenvectors of T, the n * n
+# elements of X = Z Y, the n columns to normalise. Back-substitution on T (one thread per
+# eigenvector; a complex pair's thread, the one of its second column, writes both columns of
+# Y: real and imaginary parts of the vector of d[j] + i e[j], e[j] > 0), then X = Z Y (into
+# A), then V: complex-interleaved vectors of unit 2-norm; a complex pair's vector is turned so
+# its largest component is real (with the sign of its real part), as dgeev does (dlartg +
+# drot).
 _VEC_BODY = """
   let nn = i32(P[1]);
   let a0 = i32(b) * nn * nn;
@@ -304,7 +335,7 @@ _VEC_BODY = """
   var w = T(0);
   var x = T(0);
   var y = T(0);
-  for (var cu = li; cu < P[1]; cu += WG) {
+  for (var cu = P[4] + li; cu < min(P[5], P[1]); cu += WG) {
     let n = i32(cu);
     if (norm == T(0)) {  // the zero matrix: Y = I
       for (var i = 0; i < n; i++) { Y[i][n] = T(0); }
@@ -410,7 +441,10 @@ _VEC_BODY = """
   let n = P[1];
   let a0u = b * n * n;
   let w0u = b * n * 2u;
-  for (var e = li; e < n * n; e += WG) {
+  let lo = P[4];
+  let hi = P[5];
+  for (var u = max(lo, n) + li; u < min(hi, n + n * n); u += WG) {
+    let e = u - n;
     let i = e / n;
     let j = e % n;
     var s = T(0);
@@ -418,7 +452,8 @@ _VEC_BODY = """
     A[a0u + e] = s;
   }
   storageBarrier();
-  for (var j = li; j < n; j += WG) {
+  for (var u = max(lo, n + n * n) + li; u < min(hi, 2u * n + n * n); u += WG) {
+    let j = u - n - n * n;
     let wi = W[w0u + 2u * j + 1u];
     if (wi < T(0)) { continue; }
     let pair = wi > T(0);
@@ -488,6 +523,13 @@ def qr_source(T: str) -> str:
     return (prelude(T, [("A", "T", True), ("Z", "T", True), ("W", "T", True),
                         ("S", "u32", True), ("Q", "u32", True), ("F", "T", True)])
             + scal_fn(T) + _THREAD_ENTRY + body)
+
+
+def vec_blocks(n: int) -> list[tuple[int, int]]:
+    """Units of the eigenvector kernel with their loop counts (for ``plan``): vector i's
+    back-substitution runs about i^2 + 4i iterations (rescaling included)."""
+    blocks = [(min(LWG, n - e), (min(e + LWG, n) + 2) ** 2 + 6) for e in range(0, n, LWG)]
+    return blocks + waves(n * n, n + 1) + waves(n, 4 * n + 2)
 
 
 def vec_source(T: str) -> str:

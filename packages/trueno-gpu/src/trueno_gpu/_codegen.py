@@ -16,6 +16,7 @@ from trueno._strided import StridedArray, contiguous_strides
 
 from ._dtypes import DType, dtype_info
 from ._errors import GpuDtypeError
+from ._f32trig import TRIG32
 from ._f64math import HELPERS as F64_MATH
 
 __all__ = ["helpers", "header", "new_array", "bcast_strides", "collapse", "scalar_bits",
@@ -252,6 +253,7 @@ def _int_pow(t: str, ut: str, suffix: str) -> str:
 _HELPERS.update({f"tn_pow_{t}": _int_pow(t, ut, sfx) for t, ut, sfx in (
     ("i32", "u32", ""), ("u32", "u32", "u"), ("i64", "u64", "li"), ("u64", "u64", "lu"))})
 _HELPERS.update(F64_MATH)  # exp, log, sin, pow, ... for f64 (see _f64math)
+_HELPERS.update(TRIG32)  # accurate f32 sin, cos, tan, sinc (see _f32trig)
 _CALL = re.compile(r"\b(tn_\w+)\(")
 
 

@@ -69,18 +69,21 @@ _F32 = {
   if (tn_isinf(x)) {
     if (x > 0.0) {
       if (!tn_isfinite(y)) { return vec2(x, tn_nan()); }
-      return vec2(x * cos(y), x * sin(y));
+      let cs = tn_sincos32(y);
+      return vec2(x * cs.y, x * cs.x);
     }
     if (!tn_isfinite(y)) { return vec2(0.0, tn_copysign(0.0, y)); }
-    return vec2(tn_copysign(0.0, cos(y)), tn_copysign(0.0, sin(y)));
+    let cs = tn_sincos32(y);
+    return vec2(tn_copysign(0.0, cs.y), tn_copysign(0.0, cs.x));
   }
   if (!tn_isfinite(x) || !tn_isfinite(y)) { return vec2(tn_nan(), tn_nan()); }
+  let cs = tn_sincos32(y);
   if (x > 80.0) {
     let h = exp(0.5 * x);
-    return vec2(h * cos(y) * h, h * sin(y) * h);
+    return vec2(h * cs.y * h, h * cs.x * h);
   }
   let r = exp(x);
-  return vec2(r * cos(y), r * sin(y));
+  return vec2(r * cs.y, r * cs.x);
 }""",
     # log|z| through log1p near the unit circle, scaled elsewhere (no overflow).
     "tc_log_c": """fn tc_log_c(z: vec2<f32>) -> vec2<f32> {
@@ -144,9 +147,10 @@ F64 = ("tc_signbit_c", "tc_sqrt_c", "tc_sign_c", "tc_lt_c", "tc_le_c")
 
 _F32.update({
     "tc_expm1_c": """fn tc_expm1_c(z: vec2<f32>) -> vec2<f32> {
-  let a = sin(0.5 * z.y);
+  let a = tn_sin32(0.5 * z.y);
+  let cs = tn_sincos32(z.y);
   let e = select(tn_expm1(z.x), z.x, z.x == 0.0);  // keeps -0
-  return vec2(e * cos(z.y) - 2.0 * a * a, exp(z.x) * sin(z.y));
+  return vec2(e * cs.y - 2.0 * a * a, exp(z.x) * cs.x);
 }""",
     # log1p of a real, with a series where lavapipe's log(1 + x) is off by ~1e-7 absolute.
     "tc_l1p_c": """fn tc_l1p_c(x: f32) -> f32 {
@@ -176,7 +180,8 @@ _F32.update({
     if (x == 0.0) { return vec2(x, tn_nan()); }
     return vec2(tn_nan(), tn_nan());
   }
-  return vec2(tc_rsinh_c(x) * cos(y), tn_cosh(x) * sin(y));
+  let cs = tn_sincos32(y);
+  return vec2(tc_rsinh_c(x) * cs.y, tn_cosh(x) * cs.x);
 }""",
     "tc_cosh_c": """fn tc_cosh_c(z: vec2<f32>) -> vec2<f32> {
   let x = z.x;
@@ -187,7 +192,8 @@ _F32.update({
     if (x == 0.0) { return vec2(tn_nan(), 0.0); }
     return vec2(tn_nan(), tn_nan());
   }
-  return vec2(tn_cosh(x) * cos(y), tc_rsinh_c(x) * sin(y));
+  let cs = tn_sincos32(y);
+  return vec2(tn_cosh(x) * cs.y, tc_rsinh_c(x) * cs.x);
 }""",
     "tc_tanh_c": """fn tc_tanh_c(z: vec2<f32>) -> vec2<f32> {
   let x = z.x;
@@ -198,15 +204,16 @@ _F32.update({
   }
   if (tn_isinf(x)) {
     var s = y;
-    if (tn_isfinite(y)) { s = sin(y) * cos(y); }
+    if (tn_isfinite(y)) { let cs = tn_sincos32(y); s = cs.x * cs.y; }
     return vec2(tn_copysign(1.0, x), tn_copysign(0.0, s));
   }
   if (!tn_isfinite(y)) { return vec2(select(tn_nan(), x, x == 0.0), tn_nan()); }
   if (abs(x) >= 9.0) {
     let e = exp(-abs(x));
-    return vec2(tn_copysign(1.0, x), 4.0 * sin(y) * cos(y) * e * e);
+    let cs = tn_sincos32(y);
+    return vec2(tn_copysign(1.0, x), 4.0 * cs.x * cs.y * e * e);
   }
-  let t = tan(y);
+  let t = tn_tan32(y);
   let beta = 1.0 + t * t;
   let s = tc_rsinh_c(x);
   let rho = sqrt(1.0 + s * s);

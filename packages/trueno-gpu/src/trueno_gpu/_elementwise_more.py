@@ -229,11 +229,6 @@ _MORE.update({
   y = y + (a / (y * y) - y) / 3.0;
   return select(y, -y, x < 0.0);
 }""",
-    "tn_sinc": f"""fn tn_sinc(x: f32) -> f32 {{
-  if (x == 0.0) {{ return 1.0; }}
-  let y = {_PI} * x;
-  return sin(y) / y;
-}}""",
     "tn_logaddexp2": """fn tn_logaddexp2(a: f32, b: f32) -> f32 {
   if (a == b) { return a + 1.0; }
   let d = a - b;
@@ -327,7 +322,7 @@ OPS: dict[str, _Spec] = {
     "cbrt": _Spec(_fd("tn_cbrt(x0)", "tn_cbrt64(x0)")),
     "rint": _Spec(_fd("round(x0)", "round(x0)")),
     "fix": _Spec({**_fd("trunc(x0)", "trunc(x0)"), **dict.fromkeys(_INTS, "x0")}),
-    "sinc": _Spec(_fd("tn_sinc(x0)", "tn_sinc64(x0)")),
+    "sinc": _Spec(_fd("tn_sinc32(x0)", "tn_sinc64(x0)")),
     "i0": _Spec(_fd("tn_i0(x0)", "tn_i0_64(x0)")),
     "angle": _Spec(_fd_bits("tn_angle")),
     "spacing": _Spec({"f": lambda dt: _SPACING[dt.name], "d": lambda dt: _SPACING[dt.name]}),

@@ -264,6 +264,19 @@ EDGES = (0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e-3, 100.0, 7.0, -7.0, 1e30, 1e-
          NAN)
 
 
+def _flushes_f32_subnormals() -> bool:
+    """True on adapters whose f32 arithmetic flushes subnormals to zero (NVIDIA's Vulkan
+    driver does; lavapipe does not): there the float32 subnormal 1e-40 reads as 0, a
+    documented difference (see the Note in ``_dtypes``), so float32 leaves it out."""
+    if "float32" not in DTYPES:
+        return False
+    x = np.array([1.5e-38], np.float32)
+    return bool(down(KERNELS["multiply"]["float32"](up(x), up(np.float32([0.25]))))[0] == 0)
+
+
+FTZ32 = _flushes_f32_subnormals()
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("name", ["floor_divide", "remainder"])
 def test_floor_divide_remainder_edges(name, dtype):
@@ -271,6 +284,9 @@ def test_floor_divide_remainder_edges(name, dtype):
         pytest.skip(f"adapter lacks {dtype}")
     with np.errstate(all="ignore"):
         a = np.array(EDGES, dtype)
+    if FTZ32 and dtype == "float32":
+        a = a[~((a != 0) & (np.abs(a) < np.finfo(np.float32).tiny))]
+        assert len(a) == len(EDGES) - 1
     a, b = pairs(a, a)
     got = down(KERNELS[name][dtype](up(a), up(b)))
     want = ref(name, a, b)

@@ -45,27 +45,38 @@ _H["tn_scalbn64"] = """fn tn_scalbn64(y: f64, k: i32) -> f64 {
   return y * tn_p2_64(k);
 }"""
 # x, hidden from the compiler's algebra: Mesa's NIR (and other drivers) may rewrite
-# (a + b) - a into b for float ops not marked exact, which naga never marks, and that erases
-# the rounding errors double-double arithmetic recovers. Bit 1 of a square is always 0 (no
-# square is 2 or 3 mod 4), a fact the optimisers do not know, so the OR adds nothing.
+# (a + b) - a into b for float ops not marked exact, which naga never marks, and NVIDIA's
+# compiler contracts a * b + c into an fma (naga never marks NoContraction), and either erases
+# the rounding errors double-double arithmetic recovers. l * (l + 1) is even, a fact the
+# optimisers do not know (they do know that bit 1 of a square is 0: the former l * l & 2 was
+# seen through), so the OR adds nothing. Every rounded product or sum whose rounding error a
+# later step recovers passes through here, so that no fma can fuse it with its use.
 _H["tn_opq64"] = """fn tn_opq64(x: f64) -> f64 {
   let u = bitcast<u64>(x);
   let l = u32(u);
-  return bitcast<f64>(u | u64((l * l) & 2u));
+  return bitcast<f64>(u | u64((l * (l + 1u)) & 1u));
 }"""
-_H["tn_two_sum64"] = """fn tn_two_sum64(a: f64, b: f64) -> vec2<f64> {
+# (s, e) with s + e = a + b exactly (Knuth), every step opaque: inputs that are products
+# cannot be fused into the sum, and no step can be cancelled algebraically
+_H["tn_two_sum64"] = """fn tn_two_sum64(a0: f64, b0: f64) -> vec2<f64> {
+  let a = tn_opq64(a0);
+  let b = tn_opq64(b0);
   let s = tn_opq64(a + b);
-  let bb = s - a;
-  return vec2<f64>(s, (a - (s - bb)) + (b - bb));
+  let bb = tn_opq64(s - a);
+  return vec2<f64>(s, (a - tn_opq64(s - bb)) + (b - bb));
 }"""
-# Veltkamp's split with the multiply by 2**27 + 1 written as an exact scaling plus an add
 _H["tn_split64"] = """fn tn_split64(a: f64) -> vec2<f64> {
   let c = tn_opq64(a * 134217728.0 + a);
-  let h = c - (c - a);
+  let h = c - tn_opq64(c - a);
   return vec2<f64>(h, a - h);
 }"""
-_H["tn_two_prod64"] = """fn tn_two_prod64(a: f64, b: f64) -> vec2<f64> {
-  let p = a * b;
+# (p, e) with p + e = a * b exactly (Dekker): p is rounded once and kept opaque (an fma may
+# not recompute it exactly where it is used), and the error term is a sum of exact partial
+# products, which is the same whether or not the compiler fuses them into fmas
+_H["tn_two_prod64"] = """fn tn_two_prod64(a0: f64, b0: f64) -> vec2<f64> {
+  let a = tn_opq64(a0);
+  let b = tn_opq64(b0);
+  let p = tn_opq64(a * b);
   let u = tn_split64(a);
   let v = tn_split64(b);
   return vec2<f64>(p, ((u.x * v.x - p) + u.x * v.y + u.y * v.x) + u.y * v.y);
@@ -208,7 +219,7 @@ _H["tn_log2_64"] = """fn tn_log2_64(x: f64) -> f64 {
   let hfsq = 0.5 * f * f;
   let hi = tn_clrlo64(f - hfsq);
   let lo = f - hi - hfsq + tn_logpoly64(f);
-  var vhi = hi * 1.44269504072144627571e+00;
+  var vhi = tn_opq64(hi * 1.44269504072144627571e+00);
   var vlo = (lo + hi) * 1.67517131648865118353e-10 + lo * 1.44269504072144627571e+00;
   let w = tn_opq64(r.y + vhi);
   vlo += (r.y - w) + vhi;
@@ -223,8 +234,8 @@ _H["tn_log10_64"] = """fn tn_log10_64(x: f64) -> f64 {
   let hfsq = 0.5 * f * f;
   let hi = tn_clrlo64(f - hfsq);
   let lo = f - hi - hfsq + tn_logpoly64(f);
-  var vhi = hi * 4.34294481878168880939e-01;
-  let y = dk * 3.01029995663611771306e-01;
+  var vhi = tn_opq64(hi * 4.34294481878168880939e-01);
+  let y = tn_opq64(dk * 3.01029995663611771306e-01);
   var vlo = dk * 3.69423907715893078616e-13 + (lo + hi) * 2.50829467116452752298e-11
     + lo * 4.34294481878168880939e-01;
   let w = tn_opq64(y + vhi);
@@ -361,6 +372,7 @@ _H["tn_sinh64"] = """fn tn_sinh64(x: f64) -> f64 {
     }
     return h * (t + t / (t + 1.0));
   }
+  if (a > 710.4758600739439) { return tn_copysign64(tn_inf64(), x); }
   return tn_expo2_64(a, 2.0 * h);
 }"""
 _H["tn_cosh64"] = """fn tn_cosh64(x: f64) -> f64 {
@@ -375,6 +387,7 @@ _H["tn_cosh64"] = """fn tn_cosh64(x: f64) -> f64 {
     let t = tn_exp64(a);
     return 0.5 * (t + 1.0 / t);
   }
+  if (a > 710.4758600739439) { return tn_inf64(); }
   return tn_expo2_64(a, 1.0);
 }"""
 _H["tn_tanh64"] = """fn tn_tanh64(x: f64) -> f64 {

@@ -15,7 +15,6 @@ import numpy as np
 from trueno._strided import StridedArray
 
 from ._codegen import (
-    LINEAR_ID,
     WG,
     ZERO,
     bcast_strides,
@@ -29,6 +28,7 @@ from ._codegen import (
     scalar_load,
 )
 from ._dtypes import COMPLEX_DTYPES, DType, dtype_info, real_dtype
+from ._elementwise import _source as _ew_source
 from ._elementwise import rt_of
 
 __all__ = ["claunch", "cast_expr", "make_kernels", "astype", "copy_", "full", "where", "real_view",
@@ -122,40 +122,9 @@ def _scalar_expr(dt: DType, at: int) -> str:
 
 
 def _source(expr, out_dt, slots, nd):
-    """WGSL for ``Y = expr(x0, x1, ...)``; slots: per operand ('a', DType) or ('s', DType)."""
-    arrays = [dt for kind, dt in slots if kind == "a"]
-    f16 = any(dt.storage == "f16" for dt in arrays + [out_dt])
-    lines = ["@group(0) @binding(0) var<storage, read> P: array<u32>;",
-             f"@group(0) @binding(1) var<storage, read_write> Y: array<{out_dt.storage}>;"]
-    lines += [f"@group(0) @binding({k + 2}) var<storage, read> A{k}: array<{dt.storage}>;"
-              for k, dt in enumerate(arrays)]
-    na = len(arrays)
-    ns = sum(len(_scalar_words(0, dt)) for kind, dt in slots if kind == "s")
-    body = [f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
-            f"  let i = (wg.y * nwg.x + wg.x) * {WG}u + li;",
-            "  if (i >= P[0]) { return; }",
-            "  var oy = bitcast<i32>(P[1]);"]
-    body += [f"  var o{k} = bitcast<i32>(P[{k + 2}]);" for k in range(na)]
-    if nd == 0:
-        body += ["  oy += i32(i);"] + [f"  o{k} += i32(i);" for k in range(na)]
-    else:
-        sh = 2 + na + ns
-        body += ["  var r = i;", f"  for (var d: i32 = {nd - 1}; d >= 0; d = d - 1) {{",
-                 f"    let n = P[{sh}u + u32(d)];", "    let c = i32(r % n);", "    r = r / n;",
-                 f"    oy += c * bitcast<i32>(P[{sh + nd}u + u32(d)]);"]
-        body += [f"    o{k} += c * bitcast<i32>(P[{sh + (k + 2) * nd}u + u32(d)]);"
-                 for k in range(na)]
-        body.append("  }")
-    a = s = 0
-    for j, (kind, dt) in enumerate(slots):
-        if kind == "a":
-            body.append(f"  let x{j} = {dt.load(f'A{a}[o{a}]')};")
-            a += 1
-        else:
-            body.append(f"  let x{j} = {_scalar_expr(dt, 2 + na + s)};")
-            s += len(_scalar_words(0, dt))
-    body += [f"  Y[oy] = {out_dt.store(expr)};", "}"]
-    return cheader("\n".join(lines + body), f16)
+    """The elementwise template's WGSL with complex scalars (two words per part)."""
+    return _ew_source(expr, out_dt, slots, nd, words=_scalar_words, load=_scalar_expr,
+                      hdr=cheader)
 
 
 def claunch(key, expr, operands, out: StridedArray, rt=None) -> StridedArray:

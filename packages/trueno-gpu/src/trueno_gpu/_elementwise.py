@@ -159,8 +159,10 @@ BOOL_OUT = {"signbit", "isnan", "isinf", "isfinite", "logical_not", "equal", "no
 
 
 # -- the template ------------------------------------------------------------------------------
-def _source(expr, out_dt, slots, nd):
-    """WGSL for ``Y = expr(x0, x1, ...)``; slots: per operand ('a', DType) or ('s', DType)."""
+def _source(expr, out_dt, slots, nd, words=scalar_bits, load=scalar_load, hdr=header):
+    """WGSL for ``Y = expr(x0, x1, ...)``; slots: per operand ('a', DType) or ('s', DType).
+    ``words`` / ``load`` / ``hdr``: how a scalar is stored in and read from the metadata and
+    the shader's header (``_complex`` passes its two-part versions)."""
     arrays = [dt for kind, dt in slots if kind == "a"]
     f16 = out_dt.storage == "f16" or any(dt.storage == "f16" for dt in arrays)
     lines = ["@group(0) @binding(0) var<storage, read> P: array<u32>;",
@@ -168,7 +170,7 @@ def _source(expr, out_dt, slots, nd):
     for k, dt in enumerate(arrays):
         lines.append(f"@group(0) @binding({k + 2}) var<storage, read> A{k}: array<{dt.storage}>;")
     na = len(arrays)
-    ns = sum(len(scalar_bits(0, dt)) for kind, dt in slots if kind == "s")  # scalar words
+    ns = sum(len(words(0, dt)) for kind, dt in slots if kind == "s")  # scalar words
     body = [f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
             f"  let i = (wg.y * nwg.x + wg.x) * {WG}u + li;",
             "  if (i >= P[0]) { return; }",
@@ -194,10 +196,10 @@ def _source(expr, out_dt, slots, nd):
             body.append(f"  let x{j} = {dt.load(f'A{a}[o{a}]')};")
             a += 1
         else:
-            body.append(f"  let x{j} = {scalar_load(dt, 2 + na + s)};")
-            s += len(scalar_bits(0, dt))
+            body.append(f"  let x{j} = {load(dt, 2 + na + s)};")
+            s += len(words(0, dt))
     body += [f"  Y[oy] = {out_dt.store(expr)};", "}"]
-    return header("\n".join(lines + body), f16)
+    return hdr("\n".join(lines + body), f16)
 
 
 _PLANS: dict = {}  # (op_key, expr, layout signature) -> (kernel key, source fn, ...)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import API, KERNELS, WIDE
+from conftest import WIDE
+from test_linalg import gpu, host, k
 
 from trueno_gpu import _linalg_base
 
@@ -15,16 +16,6 @@ F64 = [d for d in WIDE if d == "float64"]
 TOL = {"float32": 2e-3, "float64": 1e-9}
 
 
-def gpu(a):
-    return API.from_numpy(np.ascontiguousarray(a))
-
-
-def host(x):
-    return API.to_numpy(x)
-
-
-def k(op, dtype):
-    return KERNELS[op][dtype]
 
 
 def close(got, want, dtype, scale=1.0):

@@ -20,7 +20,7 @@ from trueno._strided import StridedArray
 from ._codegen import check_dtype, collapse, header, i32w, new_array
 from ._dtypes import dtype_info, lit
 from ._elementwise import BINARY, launch, rt_of, run_op
-from ._matmul_tiled import fast_config, fast_ok, fast_source
+from ._matmul_tiled import entry_lines, fast_config, fast_ok, fast_source
 
 __all__ = ["matmul"]
 
@@ -48,23 +48,7 @@ def _source(dt, acc, v4a, v4b, nb, cfg):
         f"@group(0) @binding(3) var<storage, read> B: array<{f'vec4<{st}>' if v4b else st}>;",
         f"var<workgroup> As: array<{acc}, {BK * BM}>;",
         f"var<workgroup> Bs: array<{acc}, {BK * BN}>;",
-        "@compute @workgroup_size(256)",
-        "fn main(@builtin(workgroup_id) wg: vec3<u32>, "
-        "@builtin(local_invocation_index) t: u32) {",
-        "  let M = P[0];", "  let N = P[1];", "  let K = P[2];",
-        "  var ao = bitcast<i32>(P[3]);", "  var bo = bitcast<i32>(P[4]);",
-        "  let sam = bitcast<i32>(P[5]);", "  let sak = bitcast<i32>(P[6]);",
-        "  let sbk = bitcast<i32>(P[7]);", "  let sbn = bitcast<i32>(P[8]);",
-    ]
-    if nb:
-        lines += ["  var q = wg.z;",
-                  f"  for (var d: i32 = {nb - 1}; d >= 0; d = d - 1) {{",
-                  "    let n = P[9u + u32(d)];",
-                  "    let c = i32(q % n);",
-                  "    q = q / n;",
-                  f"    ao += c * bitcast<i32>(P[{9 + nb}u + u32(d)]);",
-                  f"    bo += c * bitcast<i32>(P[{9 + 2 * nb}u + u32(d)]);",
-                  "  }"]
+    ] + entry_lines(nb)
     lines += [
         f"  let m0 = wg.y * {BM}u;", f"  let n0 = wg.x * {BN}u;",
         "  let tx = t % 16u;", "  let ty = t / 16u;",

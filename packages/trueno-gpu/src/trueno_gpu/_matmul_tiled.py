@@ -17,11 +17,35 @@ from __future__ import annotations
 
 from ._codegen import header
 
-__all__ = ["fast_ok", "fast_source", "fast_config", "CONFIGS"]
+__all__ = ["fast_ok", "fast_source", "fast_config", "entry_lines", "CONFIGS"]
 
 # (BM, BN, BK)
 CONFIGS = {"large": (128, 128, 16), "wide": (64, 128, 16), "medium": (64, 64, 16),
            "small": (64, 64, 8)}
+
+
+def entry_lines(nb: int) -> list[str]:
+    """The entry point and metadata reads both matmul kernels share: sizes, offsets, strides,
+    and the batch offsets of workgroup z over ``nb`` batch axes."""
+    lines = [
+        "@compute @workgroup_size(256)",
+        "fn main(@builtin(workgroup_id) wg: vec3<u32>, "
+        "@builtin(local_invocation_index) t: u32) {",
+        "  let M = P[0];", "  let N = P[1];", "  let K = P[2];",
+        "  var ao = bitcast<i32>(P[3]);", "  var bo = bitcast<i32>(P[4]);",
+        "  let sam = bitcast<i32>(P[5]);", "  let sak = bitcast<i32>(P[6]);",
+        "  let sbk = bitcast<i32>(P[7]);", "  let sbn = bitcast<i32>(P[8]);",
+    ]
+    if nb:
+        lines += ["  var q = wg.z;",
+                  f"  for (var d: i32 = {nb - 1}; d >= 0; d = d - 1) {{",
+                  "    let n = P[9u + u32(d)];",
+                  "    let c = i32(q % n);",
+                  "    q = q / n;",
+                  f"    ao += c * bitcast<i32>(P[{9 + nb}u + u32(d)]);",
+                  f"    bo += c * bitcast<i32>(P[{9 + 2 * nb}u + u32(d)]);",
+                  "  }"]
+    return lines
 
 
 def fast_ok(dt) -> bool:
@@ -65,23 +89,7 @@ def fast_source(dt, nb, cfg, ta=False, tb=False):
         f"@group(0) @binding(3) var<storage, read> B: array<vec4<{st}>>;",
         f"var<workgroup> As: array<vec4<f32>, {2 * abuf}>;",
         f"var<workgroup> Bs: array<vec4<f32>, {2 * bbuf}>;",
-        "@compute @workgroup_size(256)",
-        "fn main(@builtin(workgroup_id) wg: vec3<u32>, "
-        "@builtin(local_invocation_index) t: u32) {",
-        "  let M = P[0];", "  let N = P[1];", "  let K = P[2];",
-        "  var ao = bitcast<i32>(P[3]);", "  var bo = bitcast<i32>(P[4]);",
-        "  let sam = bitcast<i32>(P[5]);", "  let sak = bitcast<i32>(P[6]);",
-        "  let sbk = bitcast<i32>(P[7]);", "  let sbn = bitcast<i32>(P[8]);",
-    ]
-    if nb:
-        lines += ["  var q = wg.z;",
-                  f"  for (var d: i32 = {nb - 1}; d >= 0; d = d - 1) {{",
-                  "    let n = P[9u + u32(d)];",
-                  "    let c = i32(q % n);",
-                  "    q = q / n;",
-                  f"    ao += c * bitcast<i32>(P[{9 + nb}u + u32(d)]);",
-                  f"    bo += c * bitcast<i32>(P[{9 + 2 * nb}u + u32(d)]);",
-                  "  }"]
+    ] + entry_lines(nb)
     lines += [f"  let m0 = wg.y * {BM}u;", f"  let n0 = wg.x * {BN}u;",
               "  let tx = t % 16u;", "  let ty = t / 16u;"]
     for i in range(TM):

@@ -141,6 +141,33 @@ class Torch:
         raise KeyError(name)
 
 
+def mlp_step_fn(T, dev):
+    """(step, params) of one SGD training step of an MLP 784-256-256-10 on a batch of 128
+    (forward, cross-entropy, backward, update), written against the PyTorch API ``T``."""
+    g = np.random.default_rng(1)
+
+    def param(*shape):
+        host = (g.standard_normal(shape) * 0.05).astype(np.float32)
+        return T.from_numpy(host).to(dev).requires_grad_()
+    ps = [param(784, 256), param(256), param(256, 256), param(256), param(256, 10), param(10)]
+    x = T.from_numpy(g.standard_normal((128, 784)).astype(np.float32)).to(dev)
+    onehot = np.zeros((128, 10), np.float32)
+    onehot[np.arange(128), g.integers(0, 10, 128)] = 1
+    y = T.from_numpy(onehot).to(dev)
+
+    def step():
+        h = (x @ ps[0] + ps[1]).relu()
+        h = (h @ ps[2] + ps[3]).relu()
+        logp = (h @ ps[4] + ps[5]).log_softmax(1)
+        loss = -(logp * y).sum() / 128
+        loss.backward()
+        with T.no_grad():
+            for p in ps:
+                p -= 0.01 * p.grad
+                p.grad = None
+    return step, (ps, x)
+
+
 def run_rows(be, args, big):
     rng = np.random.default_rng(0)
     rows = []
@@ -245,28 +272,7 @@ def run_rows(be, args, big):
             be.tensor(np.zeros(1, np.float32))  # registers the plugin in a bare checkout
             import trueno.torch as T
             dev = "gpu"
-        g = np.random.default_rng(1)
-
-        def param(*shape):
-            host = (g.standard_normal(shape) * 0.05).astype(np.float32)
-            return T.from_numpy(host).to(dev).requires_grad_()
-        ps = [param(784, 256), param(256), param(256, 256), param(256), param(256, 10),
-              param(10)]
-        x = T.from_numpy(g.standard_normal((128, 784)).astype(np.float32)).to(dev)
-        onehot = np.zeros((128, 10), np.float32)
-        onehot[np.arange(128), g.integers(0, 10, 128)] = 1
-        y = T.from_numpy(onehot).to(dev)
-
-        def step():
-            h = (x @ ps[0] + ps[1]).relu()
-            h = (h @ ps[2] + ps[3]).relu()
-            logp = (h @ ps[4] + ps[5]).log_softmax(1)
-            loss = -(logp * y).sum() / 128
-            loss.backward()
-            with T.no_grad():
-                for p in ps:
-                    p -= 0.01 * p.grad
-                    p.grad = None
+        step, _ = mlp_step_fn(T, dev)
         t = _median_time(step, be.sync, args.repeats)
         record("MLP train step 784-256-256-10 b128", "ms", t * 1e3)
     guard("MLP train step", "ms", mlp_step)

@@ -23,7 +23,7 @@ for _p in (_ROOT / "packages" / "trueno-gpu" / "src", _ROOT / "packages" / "true
     if _p.is_dir() and str(_p) not in sys.path:
         sys.path.append(str(_p))
 
-from bench_gpu import _median_time  # noqa: E402
+from bench_gpu import _median_time, mlp_step_fn  # noqa: E402
 
 
 def main() -> None:
@@ -34,26 +34,7 @@ def main() -> None:
     rt = trueno_gpu.get_runtime(0)
     sync = trueno_gpu.synchronize
     g = np.random.default_rng(1)
-
-    def param(*shape):
-        host = (g.standard_normal(shape) * 0.05).astype(np.float32)
-        return T.from_numpy(host).to("gpu").requires_grad_()
-    ps = [param(784, 256), param(256), param(256, 256), param(256), param(256, 10), param(10)]
-    x = T.from_numpy(g.standard_normal((128, 784)).astype(np.float32)).to("gpu")
-    onehot = np.zeros((128, 10), np.float32)
-    onehot[np.arange(128), g.integers(0, 10, 128)] = 1
-    y = T.from_numpy(onehot).to("gpu")
-
-    def step():
-        h = (x @ ps[0] + ps[1]).relu()
-        h = (h @ ps[2] + ps[3]).relu()
-        logp = (h @ ps[4] + ps[5]).log_softmax(1)
-        loss = -(logp * y).sum() / 128
-        loss.backward()
-        with T.no_grad():
-            for p in ps:
-                p -= 0.01 * p.grad
-                p.grad = None
+    step, (ps, x) = mlp_step_fn(T, "gpu")
     for _ in range(5):
         step()
     sync()

@@ -1,4 +1,5 @@
-"""Sessions people run: ``nox -s demo``, ``tests``, ``lint``, ``build``, ``bench``, ``tier1``.
+"""Sessions people run: ``nox -s demo``, ``tests``, ``lint``, ``build``, ``bench``, ``tier1``,
+``latest``.
 
 Every session installs the whole checkout into a fresh virtual environment (pip, nox's default
 virtualenv backend), so a missing install step fails here as it would on a new machine.
@@ -12,6 +13,10 @@ import pathlib
 import nox
 
 ROOT = pathlib.Path(__file__).parent
+# Every install in every session is pinned by this one file (docs/design.md §9). Set as
+# PIP_CONSTRAINT so that pip's isolated build environments (hatchling, scikit-build-core,
+# pybind11, cmake) are pinned too, not only the packages named on the command line.
+CONSTRAINTS = ROOT / "constraints.txt"
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = False
 
@@ -24,8 +29,14 @@ TEST_DEPS = ["pytest>=8", "hypothesis>=6.100", "scipy"]
 CORE_TESTS = "packages/trueno-core/tests"
 
 
+def pin(session: nox.Session) -> None:
+    """Make every pip command of this session honour constraints.txt."""
+    session.env["PIP_CONSTRAINT"] = str(CONSTRAINTS)
+
+
 def install_trueno(session: nox.Session, *extra: str) -> None:
     """The whole checkout in one pip command: pure packages editable, the C++ one built."""
+    pin(session)
     args = []
     for p in PURE:
         args += ["-e", p]
@@ -48,6 +59,7 @@ def _pytest(session: nox.Session, *paths: str, backend: str | None = None) -> No
 @nox.session
 def tests(session: nox.Session) -> None:
     """Everything CI runs (tier 2): core twice (reference and SIMD forced), then each package."""
+    pin(session)
     session.install(TORCH)
     install_trueno(session, *TEST_DEPS, "-e", "tools/example_plugins/trueno-toy",
                    "-e", "tools/example_plugins/trueno-example-override")
@@ -65,12 +77,21 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def tier1(session: nox.Session) -> None:
     """Fast unit tests of core only (under a minute)."""
+    pin(session)
     session.install("-e", "packages/trueno-core", *TEST_DEPS)
     _pytest(session, CORE_TESTS, "-x", "-m", "not slow")
 
 
 @nox.session
+def latest(session: nox.Session) -> None:
+    """Tier 1 against the newest releases the declared ranges allow (no constraints file)."""
+    session.install("-e", "packages/trueno-core", *TEST_DEPS)
+    _pytest(session, CORE_TESTS, "-m", "not slow")
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
+    pin(session)
     session.install("ruff")
     session.run("ruff", "check", ".")
 
@@ -78,6 +99,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def build(session: nox.Session) -> None:
     """Build a wheel and an sdist of every package into dist/."""
+    pin(session)
     session.install("build")
     out = ROOT / "dist"
     for p in [".", *PURE, "packages/trueno-simd"]:
@@ -87,6 +109,7 @@ def build(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks (not tests): ratios against NumPy and PyTorch measured side by side."""
+    pin(session)
     session.install(TORCH)
     install_trueno(session, "matplotlib")
     out = ROOT / "bench-results"

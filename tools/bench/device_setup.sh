@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up trueno on a lent NVIDIA machine that has no network: the Vulkan loader from .gl/
-# (Debian packages), wheels from .whl/ (wgpu, cffi, ml_dtypes, pluggy, hatchling, ...), then
-# trueno-core + trueno-gpu (+ autograd) installed from this checkout into /tmp/site.
+# (Debian packages), wheels from .whl/ (made here by device_wheels.sh at constraints.txt's
+# versions: wgpu, numpy, ml_dtypes, pytest, ...), then trueno-core + trueno-gpu (+ autograd)
+# installed from this checkout into /tmp/site, which shadows the machine's own packages.
 # Usage (source it): . tools/bench/device_setup.sh
 for f in .gl/*.deb; do dpkg -x "$f" /; done
 ldconfig
@@ -11,8 +12,7 @@ python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upg
     --target /tmp/buildsite .whl/hatchling-*.whl .whl/packaging-*.whl .whl/pathspec-*.whl \
     .whl/pluggy-*.whl .whl/trove_classifiers-*.whl
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-    --target /tmp/site .whl/wgpu-*.whl .whl/cffi-*.whl .whl/pycparser-*.whl \
-    .whl/rendercanvas-*.whl .whl/ml_dtypes-*.whl .whl/pluggy-*.whl
+    --target /tmp/site .whl/*.whl
 PYTHONPATH=/tmp/buildsite python3 -m pip install -q --no-index --no-deps --no-build-isolation \
     --target /tmp/site packages/trueno-core packages/trueno-gpu packages/trueno-autograd
 export PYTHONPATH=/tmp/site

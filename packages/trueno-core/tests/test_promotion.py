@@ -13,6 +13,8 @@ import itertools
 import ml_dtypes
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import trueno as tn
 from trueno import _dtypes as D
@@ -335,3 +337,46 @@ def test_unsupported_dtype_is_a_type_error(bad):
     with pytest.raises(TypeError) as info:
         tn.zeros(2, dtype=bad)
     assert isinstance(info.value, tn.TruenoError)
+
+
+# --- DType equality and hashing: never raises, and hashes like the NumPy dtype ---------------
+
+_OTHERS = st.one_of(
+    st.text(max_size=60), st.integers(), st.floats(allow_nan=True), st.none(),
+    st.tuples(st.sampled_from([int, float, "f4", "float32"]), st.integers(-3, 3)),
+    st.lists(st.tuples(st.text(max_size=3), st.sampled_from(["f4", "i8"])), max_size=2),
+    st.sampled_from([np.dtype(n) for n in ("float32", "float64", "int8", "uint64", "complex64",
+                                           "bool", "datetime64[s]", "U3", "O")] +
+                    [BF16, np.float32, np.int64, float, int, bool, complex, object, "float32",
+                     "f8", "<i4", "int", "format number 1 of the dtypes", (int, -1),
+                     np.zeros(3, np.float32), [1, 2]]))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(DTYPE_NAMES), other=_OTHERS)
+def test_dtype_equality_never_raises_and_agrees_with_numpy_dtypes(name, other):
+    """``==``/``!=`` return a bool for anything; equality with a NumPy dtype is NumPy's; equal
+    NumPy dtypes hash alike, so a dict keyed by trueno dtypes is indexed by NumPy dtypes."""
+    d = TN[name]
+    eq = d == other
+    assert eq.__class__ is bool and (d != other) is (not eq)
+    if isinstance(other, np.dtype):
+        assert eq == (other == NP_DTYPES[name])
+        assert (other == d) == eq
+    if eq and isinstance(other, (np.dtype, D.DType)):
+        assert hash(d) == hash(other)
+        assert {d: 1}.get(other) == 1 and {other: 1}.get(d) == 1
+
+
+def test_dtype_equality_with_odd_objects_and_dict_lookup():
+    assert (tn.float32 == "format number 1 of the dtypes in the file") is False
+    assert (tn.float32 == (int, -1)) is False
+    assert tn.float32 != (int, -1)
+    assert {tn.float32: 1}[np.dtype("float32")] == 1
+    assert {BF16: 2}[tn.bfloat16] == 2
+    table = {d: d.name for d in TN.values()}
+    for n in DTYPE_NAMES:
+        assert table[NP_DTYPES[n]] == n
+    # like np.dtype: equal to the name and the scalar type, as a comparison
+    assert tn.float32 == "float32" and tn.float32 == np.float32
+    assert (np.dtype("float32") == "float32") and tn.float32 == np.dtype("float32")

@@ -49,17 +49,25 @@ class DType:
     __str__ = __repr__
 
     def __eq__(self, other) -> bool:
+        # Never raises: anything that is not a dtype spelling is simply unequal (NumPy's
+        # ``np.dtype("float32") == "no such dtype"`` is False too).
         if other is self:
             return True
         if isinstance(other, DType):
             return False
         try:
             return _lookup(other) is self
-        except (TypeError, DTypeError):
+        except Exception:  # np.dtype raises TypeError, ValueError, ... for non-dtypes
             return False
 
+    def __ne__(self, other) -> bool:
+        return not self.__eq__(other)
+
     def __hash__(self) -> int:
-        return hash(self.name)
+        # The hash of the NumPy dtype, so that a dict keyed by trueno dtypes is indexed by
+        # NumPy dtypes too (``{tn.float32: 1}[np.dtype("float32")]``). Like ``np.dtype``, a
+        # dtype also equals its name and scalar type but does not hash like them.
+        return hash(self.numpy)
 
     def __reduce__(self):
         return (as_dtype, (self.name,))

@@ -68,3 +68,59 @@ def test_inplace_methods_write_through():
         getattr(a, name)(*args)
         getattr(ta, name)(*args)
         np.testing.assert_allclose(a.numpy(), ta.numpy())
+
+
+@pytest.mark.parametrize("fn", ["gather", "Tensor.gather", "index_select",
+                                "Tensor.index_select"])
+@pytest.mark.parametrize("bad", [-1, 4, -5])
+def test_gather_and_index_select_reject_indices_as_torch_does(fn, bad):
+    """PyTorch takes no negative index in gather/index_select: -1 is an error, not a wrap."""
+    x = np.arange(4.0, dtype=np.float32)
+
+    def call(mod, data, idx):
+        if fn.startswith("Tensor."):
+            return getattr(data, fn[7:])(0, idx)
+        return getattr(mod, fn)(data, 0, idx)
+    with pytest.raises(Exception) as want:
+        call(torch, torch.tensor(x), torch.tensor([bad]))
+    with pytest.raises(Exception) as got:
+        call(tt, tt.tensor(x), tt.tensor([bad]))
+    # the same builtin class (RuntimeError for gather, IndexError for index_select) and, for
+    # gather, PyTorch's words
+    assert isinstance(got.value, type(want.value)), (got.value, want.value)
+    assert isinstance(got.value, tt.TruenoError)
+    if "gather" in fn:
+        assert str(want.value).splitlines()[0] in str(got.value)
+    # in-range indices agree with PyTorch
+    ok = [3, 0, 2]
+    np.testing.assert_array_equal(_np(call(tt, tt.tensor(x), tt.tensor(ok))),
+                                  call(torch, torch.tensor(x), torch.tensor(ok)).numpy())
+
+
+def test_gather_2d_matches_torch():
+    a = np.arange(12, dtype=np.int64).reshape(3, 4)
+    idx = np.array([[0, 3], [2, 1], [1, 1]])
+    np.testing.assert_array_equal(_np(tt.gather(tt.tensor(a), 1, tt.tensor(idx))),
+                                  torch.gather(torch.tensor(a), 1, torch.tensor(idx)).numpy())
+    with pytest.raises(RuntimeError, match="index -1 is out of bounds for dimension 1 with "
+                                           "size 4"):
+        tt.gather(tt.tensor(a), 1, tt.tensor([[0, -1]]))
+
+
+@pytest.mark.parametrize("name", ["nn", "optim", "utils"])
+def test_missing_submodule_is_an_attribute_error_with_the_hint(name):
+    """``hasattr(torch, "nn")`` is False (not an ImportError) when the extra cannot be
+    imported, and the AttributeError says why; in a subprocess where trueno_nn is missing."""
+    import subprocess
+    import sys
+    code = ("import sys; sys.modules['trueno_nn'] = None\n"
+            "import trueno.torch as t\n"
+            f"print(hasattr(t, {name!r}))\n"
+            f"try:\n    t.{name}\nexcept AttributeError as e:\n    print('AE', e)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "False"
+    assert lines[1].startswith(f"AE module 'trueno.torch' has no attribute {name!r}")
+    assert "pip install 'trueno[nn]'" in lines[1]
+    assert hasattr(tt, "autograd") and not hasattr(tt, "no_such_thing")

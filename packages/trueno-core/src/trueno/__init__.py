@@ -109,10 +109,22 @@ def ndim(x) -> int:
 
 
 def __getattr__(name):
-    # Shims for the extras (DESIGN.md §1): trueno.nn, trueno.optim, trueno.hub, ...
+    """Import the submodules and extra shims on first use (DESIGN.md §1): ``trueno.nn``, ...
+
+    Always an AttributeError when the attribute cannot be had (``hasattr(trueno, "nn")`` is
+    False without the extra), with the install hint in the message; ``import trueno.nn`` still
+    raises the shim's ImportError.
+    """
     import importlib
-    if name in ("nn", "optim", "hub", "autograd", "torch", "linalg", "fft", "gpu"):
-        return importlib.import_module(f"trueno.{name}")
+    if name in ("nn", "optim", "hub", "autograd", "torch", "linalg", "fft"):
+        try:
+            return importlib.import_module(f"trueno.{name}")
+        except ImportError as exc:
+            raise AttributeError(f"module 'trueno' has no attribute {name!r}: {exc}") from exc
+    if name == "gpu":
+        raise AttributeError("module 'trueno' has no attribute 'gpu': the GPU is a device, not "
+                             "a module: tn.asarray(x, device='gpu') (the 'gpu' extra: pip "
+                             "install 'trueno[gpu]')")
     raise AttributeError(f"module 'trueno' has no attribute {name!r}")
 
 

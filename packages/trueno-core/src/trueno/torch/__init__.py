@@ -76,10 +76,18 @@ class cuda:
 
 
 def __getattr__(name):
+    """``torch.nn``, ``torch.optim``, ``torch.utils``, ``torch.autograd`` on first use.
+
+    An AttributeError (with the install hint) when the extra is missing, so that
+    ``hasattr(torch, "nn")`` is False rather than an ImportError.
+    """
     if name in ("nn", "optim", "utils", "autograd"):
-        if name == "autograd":
-            return _importlib.import_module("trueno.autograd")
-        return _importlib.import_module(f"trueno.{'nn' if name == 'utils' else name}")
+        module = "trueno.nn" if name == "utils" else f"trueno.{name}"
+        try:
+            return _importlib.import_module(module)
+        except ImportError as exc:
+            raise AttributeError(f"module 'trueno.torch' has no attribute {name!r}: "
+                                 f"{exc}") from exc
     raise AttributeError(f"module 'trueno.torch' has no attribute {name!r}")
 
 

@@ -15,7 +15,7 @@ from .. import _linalg_ops as L
 from .. import _manipulation as M
 from .. import _reduction as Rd
 from .._dispatch import run
-from .._errors import ShapeError
+from .._errors import ShapeError, TruenoIndexError
 from .._optable import OPS
 from .._tensor import Tensor as _Base
 from .._views import normalize_axis
@@ -439,15 +439,40 @@ def einsum(equation, *operands):
     return trueno.einsum(equation, *operands)
 
 
+class IndexOutOfBoundsError(TruenoIndexError, RuntimeError):
+    """An index out of range for ``gather``: PyTorch raises a RuntimeError, so this is one too
+    (and an IndexError, as on the NumPy face)."""
+
+
+def _index_bounds(name, x, dim, index, err, what="is out of bounds for dimension"):
+    """Check ``index`` against ``x.shape[dim]`` as PyTorch does: no negative indices."""
+    idx = index if isinstance(index, _Base) else C.asarray(index, cls=Tensor)
+    d = normalize_axis(dim, x.ndim if x.ndim else 1, "dim")
+    n = x.shape[d] if x.ndim else 1
+    if idx.numel() and idx._dtype.kind in "iu":
+        h = idx._host()
+        lo, hi = int(h.min()), int(h.max())
+        if lo < 0 or hi >= n:
+            raise err(f"{name}: index {lo if lo < 0 else hi} {what} {d} with size {n}\n"
+                      f"  rule: 0 <= index < {n} (PyTorch's {name} takes no negative index)\n"
+                      f"  hint: index % {n} wraps negative indices")
+    return idx, d
+
+
 def gather(input, dim, index):  # noqa: A002
+    """PyTorch's ``gather``: an index outside ``[0, size)``, -1 included, is a RuntimeError."""
     import trueno
-    return trueno.gather(_t(input), dim, index)
+    x = _t(input)
+    idx, _ = _index_bounds("gather", x, dim, index, IndexOutOfBoundsError)
+    return trueno.gather(x, dim, idx)
 
 
 def index_select(input, dim, index):  # noqa: A002
+    """PyTorch's ``index_select``: an index outside ``[0, size)`` is an IndexError."""
     x = _t(input)
-    d = normalize_axis(dim, x.ndim, "dim")
-    return x[(slice(None),) * d + (index,)]
+    idx, d = _index_bounds("index_select", x, dim, index, TruenoIndexError,
+                           "is out of range for dimension")
+    return x[(slice(None),) * d + (idx,)]
 
 
 def relu(input):  # noqa: A002

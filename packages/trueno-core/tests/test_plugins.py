@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
+
 import trueno as tn
 
 
@@ -93,3 +95,72 @@ def test_missing_extra_errors_name_the_install_command():
     assert "pip install 'trueno[autograd]'" in r.stderr
     with pytest.raises(ImportError):
         import trueno.hub  # noqa: F401  (skeleton or missing: an ImportError either way)
+
+
+def test_module_getattr_is_an_attribute_error_with_the_install_hint():
+    """``hasattr(trueno, "gpu")``/``hasattr(trueno, "nn")`` are False, never an ImportError;
+    the AttributeError says what to install, and ``import trueno.nn`` still raises the
+    shim's ImportError."""
+    import pytest
+    assert not hasattr(tn, "gpu")
+    with pytest.raises(AttributeError, match=r"device='gpu'.*pip install 'trueno\[gpu\]'"):
+        tn.gpu  # noqa: B018
+    code = textwrap.dedent("""
+        import sys
+        sys.modules['trueno_nn'] = None
+        import trueno
+        print(hasattr(trueno, 'nn'), hasattr(trueno, 'optim'), hasattr(trueno, 'linalg'))
+        try:
+            trueno.nn
+        except AttributeError as e:
+            print('AE', e)
+        try:
+            import trueno.nn
+        except ImportError as e:
+            print(type(e).__name__, e)
+    """)
+    r = _run(code)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "False False True"
+    assert lines[1].startswith("AE module 'trueno' has no attribute 'nn'")
+    assert "pip install 'trueno[nn]'" in lines[1]
+    assert lines[2].startswith("MissingExtraError") and "pip install 'trueno[nn]'" in lines[2]
+
+
+def test_bad_trueno_num_threads_warns_by_name_and_never_breaks_import():
+    code = ("import warnings; warnings.simplefilter('always')\n"
+            "import os, trueno as tn\n"
+            "print(tn.get_num_threads(), min(os.cpu_count() or 1, 1024), "
+            "(tn.ones(3) * 2).tolist())")
+    for value, want in (("abc", None), ("-1", None), ("2.5", None), ("99999", 1024),
+                        ("3", 3), ("0", None)):
+        r = _run(code, TRUENO_NUM_THREADS=value)
+        assert r.returncode == 0, (value, r.stderr)
+        got, default, result = r.stdout.split(" ", 2)
+        assert result.strip() == "[2.0, 2.0, 2.0]"
+        assert int(got) == (want if want is not None else int(default)), value
+        if value in ("3", "0"):
+            assert "TRUENO_NUM_THREADS" not in r.stderr
+        else:
+            assert f"TRUENO_NUM_THREADS={value!r}" in r.stderr, (value, r.stderr)
+
+
+def test_set_num_threads_rejects_bad_counts():
+    import pytest
+    before = tn.get_num_threads()
+    try:
+        for bad in (0, -1, 2**31, tn._registry.MAX_THREADS + 1):
+            with pytest.raises(ValueError, match="n must be from 1 to 1024") as e:
+                tn.set_num_threads(bad)
+            assert isinstance(e.value, tn.TruenoError)
+        for bad in (2.0, "3", True, None):
+            with pytest.raises(TypeError, match="n must be an integer") as e:
+                tn.set_num_threads(bad)
+            assert isinstance(e.value, tn.TruenoError)
+        assert tn.get_num_threads() == before
+        tn.set_num_threads(np.int64(1))
+        assert tn.get_num_threads() == 1
+        np.testing.assert_array_equal((tn.ones(5000) * 2).numpy(), np.full(5000, 2.0))
+    finally:
+        tn.set_num_threads(before)

@@ -1,14 +1,16 @@
 """Anomaly detection: name the forward op whose backward produced a NaN gradient.
 
 While it is on, every recorded node keeps the stack of the forward call that made it, and the
-engine checks each gradient a node returns (``torch.autograd.detect_anomaly``).
+engine checks each gradient a node returns (``torch.autograd.detect_anomaly``). The mode is per
+thread, as grad mode is.
 """
 
 from __future__ import annotations
 
 import functools
+from threading import get_ident
 
-from trueno import _dispatch as X
+from trueno._dispatch import MODES
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "check_node"]
 
@@ -26,15 +28,19 @@ class detect_anomaly:
 
     def __init__(self, check_nan: bool = True) -> None:
         self.check_nan = check_nan
-        self._prev: list[bool] = []
+        self._prev: dict[int, list[bool]] = {}  # thread id -> modes to restore
 
     def __enter__(self):
-        self._prev.append(X.STATE.anomaly)
-        X.STATE.anomaly = bool(self.check_nan)
+        self._prev.setdefault(get_ident(), []).append(MODES.anomaly)
+        MODES.anomaly = bool(self.check_nan)
         return self
 
     def __exit__(self, *exc) -> None:
-        X.STATE.anomaly = self._prev.pop()
+        tid = get_ident()
+        stack = self._prev[tid]
+        MODES.anomaly = stack.pop()
+        if not stack:
+            del self._prev[tid]
 
     def __call__(self, fn):
         @functools.wraps(fn)
@@ -48,18 +54,19 @@ class set_detect_anomaly:
     """Turn anomaly detection on or off: as a call, or as a context manager that restores it."""
 
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
-        self._prev = X.STATE.anomaly
-        X.STATE.anomaly = bool(mode) and bool(check_nan)
+        self._prev = MODES.anomaly
+        MODES.anomaly = bool(mode) and bool(check_nan)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
-        X.STATE.anomaly = self._prev
+        MODES.anomaly = self._prev
 
 
 def is_anomaly_enabled() -> bool:
-    return X.STATE.anomaly
+    """Whether anomaly detection is on in the calling thread."""
+    return MODES.anomaly
 
 
 def check_node(node, grads) -> None:

@@ -23,7 +23,7 @@ from ._inplace import _COPY_SLICES, PRIVATE_RULES, apply_view, fit_shape
 
 __all__ = ["ENGINE", "Engine", "VIEW_OPS", "apply_view", "fit_shape"]
 
-STATE = X.STATE
+MODES = X.MODES  # the calling thread's grad mode and anomaly mode
 _new = object.__new__
 _ref = weakref.ref
 _wrap = X.wrap
@@ -109,7 +109,7 @@ class Engine:
                               output._dtype)
             node._out_version = output._version[0]
             node._had_saved = True
-        if STATE.anomaly:
+        if MODES.anomaly:
             node._trace = traceback.format_stack()[:-2]
         return node
 
@@ -175,7 +175,7 @@ class Engine:
             node._out = tuple(o.detach() for o in output)
             node._out_version = tuple(o._version[0] for o in output)
             node._had_saved = True
-        if STATE.anomaly:
+        if MODES.anomaly:
             node._trace = traceback.format_stack()[:-2]
         return node
 
@@ -211,7 +211,7 @@ class Engine:
     def check_inplace(self, t, out=None):
         """Called before ``t`` is overwritten (by ``out`` for ``+=`` and friends)."""
         m = t._ag
-        if not STATE.grad_enabled:
+        if not MODES.grad_enabled:
             return
         if out is not None and out._ag is not None:
             node = out._ag.grad_fn
@@ -258,7 +258,7 @@ class Engine:
     def setitem(self, t, key, value, accumulate=False):
         """``t[key] = value`` was written: ``t``'s history is the old one with a hole at
         ``key`` filled by ``value``."""
-        if not STATE.grad_enabled:
+        if not MODES.grad_enabled:
             return
         old = t._ag
         old_fn = None if old is None else old.grad_fn
@@ -424,8 +424,8 @@ class Engine:
             _add_to(buf, n, nr, g)
         handed = {id(g._version) for g in grads}
         ready = [n for n in root_nodes if not deps.get(n)]
-        prev = STATE.grad_enabled
-        STATE.grad_enabled = bool(create)
+        prev = MODES.grad_enabled
+        MODES.grad_enabled = bool(create)
         try:
             while ready:
                 n = ready.pop()
@@ -494,7 +494,7 @@ class Engine:
                     if not d:
                         ready.append(c)
         finally:
-            STATE.grad_enabled = prev
+            MODES.grad_enabled = prev
         return captured
 
     def _apply(self, n, gs):
@@ -526,7 +526,7 @@ class Engine:
             if r.__class__ is not cls and r._ag is None:
                 r = X.wrap(cls, r._data, r._device, r._version, r._dtype)
             out.append(r)
-        if STATE.anomaly:
+        if MODES.anomaly:
             from ._anomaly import check_node
             check_node(n, out)
         if n._hooks is not None:

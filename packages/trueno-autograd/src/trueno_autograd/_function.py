@@ -84,8 +84,7 @@ class Function:
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._ag is not None for a in args)
         with no_grad():
             out = cls.forward(ctx, *args, **kwargs)
-        st = X.STATE
-        if not (st.grad_enabled and any(ctx.needs_input_grad)) or st.autograd is None:
+        if not (X.MODES.grad_enabled and any(ctx.needs_input_grad)) or X.STATE.autograd is None:
             return out
         outs = out if isinstance(out, tuple) else (out,)
         fixed = []

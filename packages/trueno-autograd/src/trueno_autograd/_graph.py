@@ -130,7 +130,7 @@ class Node:
     def _unpack_out(self, o, v, i):
         if o._version[0] != v:
             raise RuntimeError(_version_msg(self, o, v, f"output {i} of {self.name()}"))
-        if X.STATE.grad_enabled:
+        if X.MODES.grad_enabled:
             t = X.wrap(o.__class__, o._data, o._device, o._version, o._dtype)
             m = AutogradMeta(True, self)
             m.output_nr = i

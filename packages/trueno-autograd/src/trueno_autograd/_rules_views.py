@@ -47,9 +47,8 @@ def embed(shape, g, view, params):
         else:
             raise ValueError(view)
         X.kernel(OPS["copy_"], g._device, g._dtype)(dst, src)
-    st = X.STATE
-    if st.grad_enabled and g._ag is not None and st.autograd is not None:
-        st.autograd.record(_EMBED, (g,), {"view": view, "params": params}, z)
+    if g._ag is not None and X.MODES.grad_enabled and X.STATE.autograd is not None:
+        X.STATE.autograd.record(_EMBED, (g,), {"view": view, "params": params}, z)
     return z
 
 

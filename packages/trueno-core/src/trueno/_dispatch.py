@@ -8,6 +8,8 @@ requires grad, the engine registered by the autograd plugin records a node.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from . import _dtypes as D
@@ -16,18 +18,51 @@ from ._device import CPU
 from ._errors import DeviceError, DTypeError, ShapeError
 from ._views import broadcast_shapes
 
-__all__ = ["STATE", "kernel", "run", "unary", "binary", "cast_data", "wrap"]
+__all__ = ["STATE", "MODES", "kernel", "run", "unary", "binary", "cast_data", "wrap"]
+
+
+class _Modes(threading.local):
+    """Grad mode and anomaly mode of the calling thread, as in PyTorch: a ``no_grad`` block or
+    a ``backward()`` in one thread never changes what another thread records.
+
+    The defaults are class attributes, so every new thread starts with grad mode on and
+    anomaly mode off without running any code; a read is one thread-local attribute lookup.
+    """
+
+    grad_enabled = True
+    anomaly = False
+
+
+MODES = _Modes()
 
 
 class _State:
-    """Process-wide dispatch state: the autograd engine (or None) and grad mode."""
+    """Process-wide dispatch state: the autograd engine (or None).
 
-    __slots__ = ("autograd", "grad_enabled", "anomaly")
+    ``grad_enabled`` and ``anomaly`` read and write the calling thread's ``MODES``; hot paths
+    read ``MODES`` directly, and only after they found an input that requires grad.
+    """
+
+    __slots__ = ("autograd",)
 
     def __init__(self) -> None:
         self.autograd = None
-        self.grad_enabled = True
-        self.anomaly = False
+
+    @property
+    def grad_enabled(self) -> bool:
+        return MODES.grad_enabled
+
+    @grad_enabled.setter
+    def grad_enabled(self, value: bool) -> None:
+        MODES.grad_enabled = value
+
+    @property
+    def anomaly(self) -> bool:
+        return MODES.anomaly
+
+    @anomaly.setter
+    def anomaly(self, value: bool) -> None:
+        MODES.anomaly = value
 
 
 STATE = _State()
@@ -73,9 +108,11 @@ def run(op, inputs, datas, params, cls, device, dtype):
                 return op.decomposition(*inputs, **params)
             raise R.missing_kernel_error(op, device, dtype)
     ag = STATE.autograd
-    if ag is not None and STATE.grad_enabled and op.differentiable:
+    if ag is not None and op.differentiable:
         for t in inputs:
             if getattr(t, "_ag", None) is not None:
+                if not MODES.grad_enabled:  # thread-local: read only when an input needs it
+                    break
                 if op.decomposition is not None and op.name not in R.registry.gradients:
                     return op.decomposition(*inputs, **params)
                 out = k(*datas, **params)

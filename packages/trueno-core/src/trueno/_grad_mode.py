@@ -1,14 +1,17 @@
 """Grad mode: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode``.
 
 The flag lives in core because the dispatcher reads it on every differentiable call; the
-engine that records graphs is the trueno-autograd plugin.
+engine that records graphs is the trueno-autograd plugin. Grad mode is per thread (as in
+PyTorch): entering ``no_grad`` in one thread leaves every other thread's mode alone, and a
+context manager object shared by several threads restores each thread's own previous mode.
 """
 
 from __future__ import annotations
 
 import functools
+from threading import get_ident
 
-from ._dispatch import STATE
+from ._dispatch import MODES
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled"]
 
@@ -21,15 +24,25 @@ class _GradMode:
     def __init__(self, mode: bool | None = None) -> None:
         if mode is not None:
             self._value = bool(mode)
-        self._prev: list[bool] = []
+        self._prev: dict[int, list[bool]] = {}  # thread id -> modes to restore, innermost last
+
+    def _push(self) -> None:
+        self._prev.setdefault(get_ident(), []).append(MODES.grad_enabled)
+
+    def _pop(self) -> None:
+        tid = get_ident()
+        stack = self._prev[tid]
+        MODES.grad_enabled = stack.pop()
+        if not stack:
+            del self._prev[tid]
 
     def __enter__(self):
-        self._prev.append(STATE.grad_enabled)
-        STATE.grad_enabled = self._value
+        self._push()
+        MODES.grad_enabled = self._value
         return self
 
     def __exit__(self, *exc) -> None:
-        STATE.grad_enabled = self._prev.pop()
+        self._pop()
 
     def __call__(self, fn):
         @functools.wraps(fn)
@@ -62,7 +75,7 @@ class inference_mode(_GradMode):
     def __init__(self, mode: bool = True) -> None:
         super().__init__(not mode if mode else None)
         if not mode:
-            self._value = STATE.grad_enabled
+            self._value = MODES.grad_enabled
 
 
 class set_grad_enabled(_GradMode):
@@ -70,15 +83,16 @@ class set_grad_enabled(_GradMode):
 
     def __init__(self, mode: bool) -> None:
         super().__init__(mode)
-        self._prev.append(STATE.grad_enabled)
-        STATE.grad_enabled = bool(mode)
+        self._push()
+        MODES.grad_enabled = bool(mode)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
-        STATE.grad_enabled = self._prev.pop()
+        self._pop()
 
 
 def is_grad_enabled() -> bool:
-    return STATE.grad_enabled
+    """Whether the calling thread records graphs (``torch.is_grad_enabled``)."""
+    return MODES.grad_enabled

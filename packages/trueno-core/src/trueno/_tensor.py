@@ -149,9 +149,10 @@ class Tensor(AutogradSurface):
     def _view(self, op_name, data, params):
         """Wrap a view of this tensor's storage and let autograd record it."""
         out = X.wrap(self.__class__, data, self._device, self._version, self._dtype)
-        st = X.STATE
-        if st.autograd is not None and st.grad_enabled and self._ag is not None:
-            st.autograd.record(OPS[op_name], (self,), params, out)
+        if self._ag is not None:
+            ag = X.STATE.autograd
+            if ag is not None and X.MODES.grad_enabled:
+                ag.record(OPS[op_name], (self,), params, out)
         return out
 
     def permute_dims(self, axes):
@@ -247,7 +248,7 @@ class Tensor(AutogradSurface):
         data = X.cast_data(self, dt)
         out = X.wrap(self.__class__, data, self._device, dtype=dt)
         st = X.STATE
-        if st.autograd is not None and st.grad_enabled and self._ag is not None and \
+        if self._ag is not None and st.autograd is not None and X.MODES.grad_enabled and \
                 dt.kind in "fc" and self._dtype.kind in "fc":
             st.autograd.record(OPS["astype"], (self,), {"dtype": dt}, out)
         return out
@@ -267,7 +268,7 @@ class Tensor(AutogradSurface):
             data = device_api(dev).from_numpy(host, dev.index)
         out = X.wrap(self.__class__, data, dev, dtype=self._dtype)
         st = X.STATE
-        if st.autograd is not None and st.grad_enabled and self._ag is not None:
+        if self._ag is not None and st.autograd is not None and X.MODES.grad_enabled:
             st.autograd.record(_TO_DEVICE, (self,), {"device": self._device}, out)
         return out
 

@@ -10,12 +10,18 @@
 #include <thread>
 
 #include <pthread.h>
+#include <string>
+#include <system_error>
 #include <vector>
 
 namespace trueno {
 namespace {
 
 thread_local bool tl_in_pool = false;
+
+// A message for the next Python-facing call (the pool may start without the GIL).
+std::mutex g_note_mu;
+std::string g_note;
 
 struct Job {
     const std::function<void(idx)>* fn = nullptr;
@@ -65,10 +71,30 @@ class Pool {
     }
 
   private:
+    // Start up to nthreads - 1 workers. NOTE: std::thread throws std::system_error when the
+    // process hits a thread or memory limit (RLIMIT_NPROC, a cgroup pids.max, RLIMIT_AS):
+    // keep the workers that did start and run with them instead of failing (before, the
+    // exception left started workers waiting on a condition variable being destroyed).
     void start(int nthreads) {
-        nthreads_ = std::max(1, nthreads);
+        nthreads = std::clamp(nthreads, 1, kMaxThreads);
         stop_ = false;
-        for (int i = 1; i < nthreads_; ++i) workers_.emplace_back([this] { loop(); });
+        workers_.reserve(size_t(nthreads - 1));
+        std::string why;
+        for (int i = 1; i < nthreads; ++i) {
+            try {
+                workers_.emplace_back([this] { loop(); });
+            } catch (const std::system_error& e) {
+                why = e.what();
+                break;
+            }
+        }
+        nthreads_ = 1 + int(workers_.size());
+        if (nthreads_ < nthreads) {
+            std::lock_guard<std::mutex> lk(g_note_mu);
+            g_note = "trueno_simd: could start only " + std::to_string(nthreads_) + " of " +
+                     std::to_string(nthreads) + " threads (" + why +
+                     "); running with " + std::to_string(nthreads_);
+        }
     }
 
     void stop_all() {
@@ -140,12 +166,15 @@ class Pool {
 };
 
 int default_threads() {
+    // TRUENO_NUM_THREADS is validated by trueno-core; here a value that is not a positive
+    // integer is ignored and a huge one is clamped.
     if (const char* env = std::getenv("TRUENO_NUM_THREADS")) {
-        int n = std::atoi(env);
-        if (n > 0) return n;
+        char* end = nullptr;
+        long n = std::strtol(env, &end, 10);
+        if (end != env && *end == '\0' && n > 0) return int(std::min<long>(n, kMaxThreads));
     }
     unsigned hc = std::thread::hardware_concurrency();
-    return hc ? int(hc) : 1;
+    return hc ? int(std::min<unsigned>(hc, unsigned(kMaxThreads))) : 1;
 }
 
 std::atomic<Pool*> g_pool{nullptr};
@@ -177,7 +206,15 @@ Pool& pool() {
 
 int get_num_threads() { return pool().size(); }
 
+std::string take_thread_note() {
+    std::lock_guard<std::mutex> lk(g_note_mu);
+    std::string s;
+    s.swap(g_note);
+    return s;
+}
+
 void set_num_threads(int n) {
+    n = std::clamp(n, 1, kMaxThreads);
     g_size.store(n);
     pool().resize(n);
 }

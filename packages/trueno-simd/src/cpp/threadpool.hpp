@@ -2,13 +2,20 @@
 // calls that find the pool busy (another Python thread) run serially instead of waiting.
 #pragma once
 #include <functional>
+#include <string>
 
 #include "common.hpp"
 
 namespace trueno {
 
+// The most threads a pool will try to start; larger requests are clamped (the Python binding
+// of set_num_threads rejects them).
+constexpr int kMaxThreads = 1024;
+
 int get_num_threads();
-void set_num_threads(int n);
+void set_num_threads(int n);  // n is clamped to [1, kMaxThreads]; fewer may start
+// If the pool could not start all the threads it was asked for, the message saying so (once).
+std::string take_thread_note();
 
 // Run fn(i) for i in [0, ntasks) across the pool.
 void parallel_for(idx ntasks, const std::function<void(idx)>& fn);

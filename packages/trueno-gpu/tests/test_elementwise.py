@@ -175,7 +175,22 @@ def test_where_clip_copy_astype(dtype):
         assert got.dtype == np_dtype(other)
         with np.errstate(all="ignore"):
             expect = want.T.astype(np_dtype(other))
-        assert_close(got, expect, other if other != "bool" else "bool")
+        # NOTE: NumPy leaves float -> int casts of values the target cannot hold (NaN, inf,
+        # negatives into unsigned types) implementation-defined, and ml_dtypes 0.7 changed
+        # bfloat16's: only defined casts are compared (test_astype_special_floats has the rest)
+        keep = defined_cast(want.T, np_dtype(other))
+        assert_close(got[keep], expect[keep], other if other != "bool" else "bool")
+
+
+def defined_cast(x: np.ndarray, to: np.dtype) -> np.ndarray:
+    """Where casting ``x`` to ``to`` is defined by C / NumPy: everywhere unless a float goes to
+    an integer type, then where the truncated value fits the type."""
+    if x.dtype.kind not in "fV" or np.dtype(to).kind not in "iu":
+        return np.ones(x.shape, bool)
+    info = np.iinfo(to)
+    with np.errstate(invalid="ignore"):
+        t = np.trunc(x.astype(np.float64))
+        return np.isfinite(t) & (t >= info.min) & (t <= info.max)
 
 
 def test_full_empty_roundtrip():

@@ -112,6 +112,49 @@ def test_rint_ties_to_even(dtype):
     same(gpu("fix", x), ref("fix", x))
 
 
+@pytest.mark.parametrize("dtype", [d for d in EXACT_FLOATS if d in ("float32", "float64")])
+def test_rounding_is_bit_exact(dtype):
+    """rint / round / floor / ceil / trunc / fix / modf by bit manipulation (_fround): lavapipe
+    on an AVX2-only CPU lowered WGSL's f64 round(1.5) to 1 and trunc(123456789.49) to itself."""
+    dt = np.dtype(dtype)
+    m = np.finfo(dt).nmant
+    edge = [2.0 ** m - 0.5, 2.0 ** (m - 1) + 0.5, 2.0 ** m, 2.0 ** m + 1, 123456789.49,
+            123456789.5, -123456790.5, 1e15 + 0.5, 4503599627370495.5, 2147483647.5,
+            0.49999999999999994, 0.5000000000000001, 5e-324, 1e-40, 1e300, 3.4e38]
+    edge = [v for v in edge if v <= np.finfo(dt).max]
+    rng = np.random.default_rng(3)
+    halves = rng.integers(-2 ** (m - 1), 2 ** (m - 1), 300) + 0.5
+    x = np.concatenate([floats(dtype, *SPECIAL), np.array(edge + [-v for v in edge], dt),
+                        halves.astype(dt), np.nextafter(halves.astype(dt), dt.type(INF)),
+                        (10.0 ** rng.uniform(-3, 18, 500)).astype(dt)])
+    x = normal_only(dtype, x)
+    for name in ("rint", "fix", "modf"):
+        got, want = gpu(name, x), ref(name, x)
+        for g, w in zip(*((got, want) if name == "modf" else ((got,), (want,)))):
+            same(g, w)
+    for name in ("round", "floor", "ceil", "trunc"):
+        same(down(KERNELS[name][dtype](up(x))), getattr(np, name)(x))
+
+
+@pytest.mark.parametrize("dtype", [d for d in EXACT_FLOATS if d in ("float32", "float64")])
+def test_divmod_quotients_are_correctly_rounded(dtype):
+    """floor_divide / remainder divide with a correctly rounded quotient (_fround's tn_div):
+    WGSL's f32 division is only good to 2.5 ulp and the NVIDIA driver's is not exact."""
+    rng = np.random.default_rng(4)
+    lo, hi = (-30, 30) if dtype == "float32" else (-300, 300)
+    a = (rng.uniform(-1, 1, 3000) * 10.0 ** rng.integers(lo, hi, 3000)).astype(dtype)
+    b = (rng.uniform(-1, 1, 3000) * 10.0 ** rng.integers(lo, hi, 3000)).astype(dtype)
+    a = np.concatenate([a, np.array([1e30, -1e30, 7.0, 1.0, 0.3], dtype)])
+    b = np.concatenate([b, np.array([0.001, 0.001, 0.1, 0.1, 0.1], dtype)])
+    a, b = normal_only(dtype, a), normal_only(dtype, b)
+    n = min(len(a), len(b))
+    a, b = a[:n], b[:n]
+    q, r = gpu("divmod", a, b)
+    wq, wr = ref("divmod", a, b)
+    same(q, wq)
+    same(r, wr)
+
+
 @pytest.mark.parametrize("dtype", EXACT_FLOATS)
 def test_spacing(dtype):
     dt = np_dtype(dtype)

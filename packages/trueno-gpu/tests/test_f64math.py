@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -41,9 +42,34 @@ def assert_ulps(got, want, bound, xs):
 
 
 def ref(name, *xs):
+    if name == "cbrt":
+        return cbrt_rounded(xs[0])
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return getattr(np, name)(*xs)
+
+
+def cbrt_rounded(x):
+    """The correctly rounded cube root. NOTE: the host's libm is no reference: np.cbrt is 3 ulp
+    off (glibc on Debian 12, e.g. cbrt(191.32429280626172)), newer glibc rounds correctly;
+    this steps from np.cbrt's answer to the float whose rounding interval holds cbrt(x), by
+    exact rational arithmetic on the interval's ends cubed."""
+    out = []
+    for v in np.asarray(x, np.float64).ravel():
+        if v == 0.0 or not np.isfinite(v):
+            out.append(v)
+            continue
+        a, y = Fraction(abs(float(v))), float(np.cbrt(abs(v)))
+        while True:
+            down, up_ = (Fraction(float(np.nextafter(y, t))) for t in (0.0, INF))
+            if ((Fraction(y) + up_) / 2) ** 3 < a:
+                y = float(up_)
+            elif ((Fraction(y) + down) / 2) ** 3 > a:
+                y = float(down)
+            else:
+                break
+        out.append(math.copysign(y, v))
+    return np.array(out).reshape(np.shape(x))
 
 
 def gpu(name, *xs, **kw):

@@ -18,6 +18,7 @@ from ._dtypes import DType, dtype_info
 from ._errors import GpuDtypeError
 from ._f32trig import TRIG32
 from ._f64math import HELPERS as F64_MATH
+from ._fround import HELPERS as FROUND
 
 __all__ = ["helpers", "header", "new_array", "bcast_strides", "collapse", "scalar_bits",
            "LINEAR_ID", "WG", "i32w", "check_dtype", "convert", "ZERO", "scalar_load",
@@ -139,9 +140,9 @@ _HELPERS = {
   if (a == 0.0) { return select(tn_inf(), 0.0, b > 0.0); }
   if (a < 0.0) {
     if (tn_isinf(b)) { return pow(-a, b); }
-    if (b != floor(b)) { return tn_nan(); }
+    if (b != tn_floor(b)) { return tn_nan(); }
     let r = pow(-a, b);
-    return select(r, -r, fract(b * 0.5) != 0.0);
+    return select(r, -r, tn_floor(b * 0.5) != b * 0.5);
   }
   return pow(a, b);
 }""",
@@ -206,14 +207,6 @@ _HELPERS.update({
   if (tn_isnan64(a) || tn_isnan64(b)) { return tn_nan64(); }
   return min(a, b);
 }""",
-    "tn_mod64": """fn tn_mod64(a: f64, b: f64) -> f64 {
-  if (b == 0.0lf || tn_isinf64(a) || tn_isnan64(a) || tn_isnan64(b)) { return tn_nan64(); }
-  if (tn_isinf64(b)) { return select(a, b, (a != 0.0lf) && ((a < 0.0lf) != (b < 0.0lf))); }
-  var r = a - b * floor(a / b);
-  if (r != 0.0lf && ((r < 0.0lf) != (b < 0.0lf))) { r = r + b; }
-  if (abs(r) >= abs(b)) { r = 0.0lf; }
-  return r;
-}""",
     "tn_copysign64": """fn tn_copysign64(a: f64, b: f64) -> f64 {
   return bitcast<f64>((bitcast<u64>(a) & 0x7ffffffffffffffflu) | (bitcast<u64>(b) & 0x8000000000000000lu));
 }""",
@@ -252,6 +245,7 @@ def _int_pow(t: str, ut: str, suffix: str) -> str:
 
 _HELPERS.update({f"tn_pow_{t}": _int_pow(t, ut, sfx) for t, ut, sfx in (
     ("i32", "u32", ""), ("u32", "u32", "u"), ("i64", "u64", "li"), ("u64", "u64", "lu"))})
+_HELPERS.update(FROUND)  # bit-exact rounding, conversions, division (see _fround)
 _HELPERS.update(F64_MATH)  # exp, log, sin, pow, ... for f64 (see _f64math)
 _HELPERS.update(TRIG32)  # accurate f32 sin, cos, tan, sinc (see _f32trig)
 _CALL = re.compile(r"\b(tn_\w+)\(")

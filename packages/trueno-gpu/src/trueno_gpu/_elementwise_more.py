@@ -124,16 +124,16 @@ _BITS = {
 }""",
     "tn_divmod_q{S}": """fn tn_divmod_q{S}(a: {F}, b: {F}) -> {F} {
   let m = tn_fmod{S}(a, b);
-  if (b == {F}(0.0)) { return a / b; }
-  var d = (a - m) / b;
+  if (b == {F}(0.0)) { return tn_div{S}(a, b); }
+  var d = tn_div{S}(a - m, b);
   if (m != {F}(0.0) && ((b < {F}(0.0)) != (m < {F}(0.0)))) { d = d - {F}(1.0); }
-  if (d == {F}(0.0)) { return tn_copysign{S}({F}(0.0), a / b); }
-  var q = floor(d);
+  if (d == {F}(0.0)) { return tn_copysign{S}({F}(0.0), tn_div{S}(a, b)); }
+  var q = tn_floor{S}(d);
   if (d - q > {F}(0.5)) { q = q + {F}(1.0); }
   return q;
 }""",
     "tn_modf_frac{S}": """fn tn_modf_frac{S}(x: {F}) -> {F} {
-  return tn_copysign{S}(select(x - trunc(x), {F}(0.0), tn_isinf{S}(x)), x);
+  return tn_copysign{S}(select(x - tn_trunc{S}(x), {F}(0.0), tn_isinf{S}(x)), x);
 }""",
     "tn_heaviside{S}": """fn tn_heaviside{S}(x: {F}, h: {F}) -> {F} {
   if (tn_isnan{S}(x)) { return x; }
@@ -218,7 +218,7 @@ _MORE.update({
 }""",
     # exact powers of two at integers (the exp2 builtin need not be)
     "tn_exp2": """fn tn_exp2(x: f32) -> f32 {
-  if (x == floor(x) && abs(x) < 1000.0) { return tn_pow2(i32(x)); }
+  if (x == tn_floor(x) && abs(x) < 1000.0) { return tn_pow2(tn_toi32(x)); }
   return select(exp2(x), x, tn_isnan(x));
 }""",
     # exp2/log2 guess, then one Newton step that never forms y**3 (no overflow near max)
@@ -320,8 +320,8 @@ class _Spec:
 OPS: dict[str, _Spec] = {
     "exp2": _Spec(_fd("tn_exp2(x0)", "tn_exp2_64(x0)")),
     "cbrt": _Spec(_fd("tn_cbrt(x0)", "tn_cbrt64(x0)")),
-    "rint": _Spec(_fd("round(x0)", "round(x0)")),
-    "fix": _Spec({**_fd("trunc(x0)", "trunc(x0)"), **dict.fromkeys(_INTS, "x0")}),
+    "rint": _Spec(_fd_bits("tn_rint")),
+    "fix": _Spec({**_fd_bits("tn_trunc"), **dict.fromkeys(_INTS, "x0")}),
     "sinc": _Spec(_fd("tn_sinc32(x0)", "tn_sinc64(x0)")),
     "i0": _Spec(_fd("tn_i0(x0)", "tn_i0_64(x0)")),
     "angle": _Spec(_fd_bits("tn_angle")),
@@ -340,7 +340,7 @@ OPS: dict[str, _Spec] = {
                             "I": "tn_popcount64(u64(abs(x0)))", "U": "tn_popcount64(x0)",
                             **dict.fromkeys("ub", "u32(countOneBits(x0))")}, kind_from="in"),
     "frexp": _Spec(_fd_bits("tn_frexp_m"), _fd_bits("tn_frexp_e")),
-    "modf": _Spec(_fd_bits("tn_modf_frac"), _fd("trunc(x0)", "trunc(x0)")),
+    "modf": _Spec(_fd_bits("tn_modf_frac"), _fd_bits("tn_trunc")),
     "fmod": _Spec({**_fd_bits("tn_fmod", "x0, x1"), "i": "tn_fmod_i32(x0, x1)",
                    "I": "tn_fmod_i64(x0, x1)", "u": "tn_mod_u32(x0, x1)",
                    "U": "tn_mod_u64(x0, x1)"}),

@@ -74,13 +74,16 @@ def around(x, decimals=0):
     """NumPy's ``around``: scale by 10**decimals, round half to even, scale back."""
     dt = dtype_info(x.dtype)
     if dt.kind == "f":
+        # NOTE: bit-exact rounding and a correctly rounded division (see _fround), as NumPy's
+        s = "64" if dt.compute == "f64" else ""
         if decimals == 0:
-            return _ew("round(x0)", [x], x.dtype, "round")
-        ft = np.float64 if dt.compute == "f64" else np.float32
+            return _ew(f"tn_rint{s}(x0)", [x], x.dtype, ("round", s))
+        ft = np.float64 if s else np.float32
         if decimals > 0:
-            return _ew("round(x0 * x1) / x1", [x, (10.0 ** decimals, ft)], x.dtype,
-                       "around+")
-        return _ew("round(x0 / x1) * x1", [x, (10.0 ** -decimals, ft)], x.dtype, "around-")
+            return _ew(f"tn_div{s}(tn_rint{s}(x0 * x1), x1)", [x, (10.0 ** decimals, ft)],
+                       x.dtype, ("around+", s))
+        return _ew(f"tn_rint{s}(tn_div{s}(x0, x1)) * x1", [x, (10.0 ** -decimals, ft)],
+                   x.dtype, ("around-", s))
     if decimals >= 0:
         return contiguous(x)
     p = 10 ** -decimals

@@ -193,7 +193,7 @@ _H["tn_sinc32"] = f"""fn tn_sinc32(x: f32) -> f32 {{
   if (!tn_isfinite(x)) {{ return tn_nan(); }}
   if (a < 0.0001220703125) {{ return 1.0; }}
   if (a >= 8388608.0) {{ return 0.0; }}
-  let n = round(2.0 * a);
+  let n = tn_rint(2.0 * a);
   let y = tn_mul22_32(a - 0.5 * n, 3.140625, 0.0009677410125732422, -8.742277657347586e-08);
   if (n == 0.0) {{
     let z = y.x * y.x;

@@ -98,29 +98,29 @@ _H["tn_exp64"] = """fn tn_exp64(x: f64) -> f64 {
   if (x > 709.782712893383973096) { return tn_inf64(); }
   if (x < -745.13321910194110842) { return 0.0; }
   if (abs(x) < 3.725290298461914e-09) { return 1.0 + x; }
-  let kf = round(x * 1.44269504088896338700e+00);
+  let kf = tn_rint64(x * 1.44269504088896338700e+00);
   let hi = x - kf * 6.93147180369123816490e-01;
   let lo = kf * 1.90821492927058770002e-10;
-  return tn_exp_core64(hi, lo, i32(kf));
+  return tn_exp_core64(hi, lo, tn_toi32_64(kf));
 }"""
 # e**(h + l) for a double-double exponent (pow, exp2)
 _H["tn_exp_dd64"] = """fn tn_exp_dd64(h: f64, l: f64) -> f64 {
   if (h > 710.0) { return tn_inf64(); }
   if (h < -746.0) { return 0.0; }
-  let kf = round(h * 1.44269504088896338700e+00);
+  let kf = tn_rint64(h * 1.44269504088896338700e+00);
   let hi = h - kf * 6.93147180369123816490e-01;
-  let lo = kf * 1.90821492927058770002e-10 - l;
-  return tn_exp_core64(hi, lo, i32(kf));
+  let lo = tn_opq64(kf * 1.90821492927058770002e-10) - l;
+  return tn_exp_core64(hi, lo, tn_toi32_64(kf));
 }"""
 _H["tn_exp2_64"] = """fn tn_exp2_64(x: f64) -> f64 {
   if (tn_isnan64(x)) { return x; }
   if (x > 1024.0) { return tn_inf64(); }
   if (x < -1080.0) { return 0.0; }
-  let k = round(x);
+  let k = tn_rint64(x);
   let f = x - k;
   let p = tn_two_prod64(f, 0.6931471805599453);
   let l = p.y + f * 2.3190468138462996e-17;
-  return tn_scalbn64(tn_exp_dd64(p.x, l), i32(k));
+  return tn_scalbn64(tn_exp_dd64(p.x, l), tn_toi32_64(k));
 }"""
 # fdlibm's expm1
 _H["tn_expm1_64"] = """fn tn_expm1_64(x0: f64) -> f64 {
@@ -138,8 +138,8 @@ _H["tn_expm1_64"] = """fn tn_expm1_64(x0: f64) -> f64 {
       if (x > 0.0) { hi = x - 6.93147180369123816490e-01; lo = 1.90821492927058770002e-10; k = 1; }
       else { hi = x + 6.93147180369123816490e-01; lo = -1.90821492927058770002e-10; k = -1; }
     } else {
-      let kf = trunc(1.44269504088896338700e+00 * x + select(0.5, -0.5, x < 0.0));
-      k = i32(kf);
+      let kf = tn_trunc64(tn_opq64(1.44269504088896338700e+00 * x) + select(0.5, -0.5, x < 0.0));
+      k = tn_toi32_64(kf);
       hi = x - kf * 6.93147180369123816490e-01;
       lo = kf * 1.90821492927058770002e-10;
     }
@@ -184,7 +184,7 @@ _H["tn_logred64"] = """fn tn_logred64(x0: f64) -> vec2<f64> {
   k += i32(hx >> 20u) - 1023;
   hx = (hx & 0x000fffffu) + 0x3fe6a09eu;
   let m = bitcast<f64>((u64(hx) << 32u) | (u & 0xfffffffflu));
-  return vec2<f64>(m - 1.0, f64(k));
+  return vec2<f64>(m - 1.0, tn_f64i32(k));
 }"""
 # log(1 + f) - f + f*f/2 (musl's s*(hfsq + R))
 _H["tn_logpoly64"] = """fn tn_logpoly64(f: f64) -> f64 {
@@ -268,7 +268,7 @@ _H["tn_log1p_64"] = """fn tn_log1p_64(x: f64) -> f64 {
     f = bitcast<f64>((u64(hu) << 32u) | (bits & 0xfffffffflu)) - 1.0;
   }
   let hfsq = 0.5 * f * f;
-  let dk = f64(k);
+  let dk = tn_f64i32(k);
   return tn_logpoly64(f) + (dk * 1.90821492927058770002e-10 + c) - hfsq + f
     + dk * 6.93147180369123816490e-01;
 }"""
@@ -296,7 +296,7 @@ _H["tn_log_dd64"] = """fn tn_log_dd64(x0: f64) -> vec2<f64> {
   let tail = 2.0 * r3.x * z * (0.2 + z * (1.0 / 7.0 + z * (1.0 / 9.0 + z * (1.0 / 11.0
     + z * (1.0 / 13.0 + z * (1.0 / 15.0 + z * (1.0 / 17.0 + z * (1.0 / 19.0
     + z * (1.0 / 21.0 + z * (1.0 / 23.0 + z / 25.0))))))))));
-  let dk = f64(k);
+  let dk = tn_f64i32(k);
   let e1 = tn_two_sum64(dk * 6.93147180369123816490e-01, 2.0 * sh);
   let e2 = tn_two_sum64(e1.x, r4.x);
   let lo = e1.y + e2.y + dk * 1.90821492927058770002e-10 + 2.0 * sl + t3l + tail;
@@ -308,8 +308,8 @@ _H["tn_pow64"] = """fn tn_pow64(x: f64, y: f64) -> f64 {
   if (tn_isnan64(x) || tn_isnan64(y)) { return tn_nan64(); }
   let ax = abs(x);
   let ay = abs(y);
-  let yint = ay >= 9007199254740992.0 || ay == floor(ay);
-  let yodd = ay < 9007199254740992.0 && ay == floor(ay) && floor(ay * 0.5) != ay * 0.5;
+  let yint = ay >= 9007199254740992.0 || ay == tn_floor64(ay);
+  let yodd = ay < 9007199254740992.0 && ay == tn_floor64(ay) && tn_floor64(ay * 0.5) != ay * 0.5;
   if (ax == 1.0 && yint) { return select(1.0, -1.0, x < 0.0 && yodd); }
   if (ay > 1.8446744073709552e19) {  // |y log x| > 2000: overflow or underflow
     return select(0.0, tn_inf64(), (ax > 1.0) == (y > 0.0));
@@ -343,15 +343,15 @@ _H["tn_cbrt64"] = """fn tn_cbrt64(x: f64) -> f64 {
     hx = hx / 3u + 715094163u;
   }
   var t = bitcast<f64>(sgn | (u64(hx) << 32u));
-  var r = (t * t) * (t / x);
+  var r = (t * t) * tn_div64(t, x);
   t = t * ((1.87595182427177009643 + r * (-1.88497979543377169875 + r * 1.621429720105354466140))
     + ((r * r) * r) * (-0.758397934778766047437 + r * 0.145996192886612446982));
   t = bitcast<f64>((bitcast<u64>(t) + 0x80000000lu) & 0xffffffffc0000000lu);
   let s = t * t;
-  r = x / s;
+  r = tn_div64(x, s);
   let w = t + t;
-  r = (r - t) / (w + r);
-  return t + t * r;
+  r = tn_div64(r - t, w + r);
+  return t + tn_opq64(t * r);
 }"""
 
 # -- hyperbolic (musl) -------------------------------------------------------------------------

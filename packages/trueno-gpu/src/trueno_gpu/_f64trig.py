@@ -70,15 +70,15 @@ _H["tn_ktan64"] = """fn tn_ktan64(x0: f64, y0: f64, odd: bool) -> f64 {
   w = x + r;
   if (big) {
     s = select(1.0, -1.0, odd);
-    v = s - 2.0 * (x + (r - w * w / (w + s)));
+    v = s - 2.0 * (x + (r - tn_div64(tn_opq64(w * w), w + s)));
     return select(v, -v, neg);
   }
   if (!odd) { return w; }
   let w0 = tn_clrlo64(w);
   v = r - (w0 - x);
-  let a = -1.0 / w;
+  let a = tn_div64(-1.0, w);
   let a0 = tn_clrlo64(a);
-  return a0 + a * (1.0 + a0 * w0 + a0 * v);
+  return a0 + tn_opq64(a * tn_opq64(1.0 + a0 * w0 + tn_opq64(a0 * v)));
 }"""
 _H["tn_ipio2_64"] = ("const TN_IPIO2 = array<f64, 66>(" + ", ".join(f"{v}.0" for v in _IPIO2)
                      + ");\nfn tn_ipio2_64(i: i32) -> f64 {\n  var t = TN_IPIO2;\n"
@@ -99,18 +99,18 @@ _H["tn_rempio2_big64"] = """fn tn_rempio2_big64(a: f64) -> vec3<f64> {
     let c = tn_ipio2_64(i0 + k) * tn_p2_64(-24 * (k + 1));
     for (var j = 0; j < 3; j = j + 1) {
       let p = select(select(x2, x1, j == 1), x0, j == 0) * c;
-      let pm = p - 4.0 * floor(p * 0.25);
+      let pm = p - 4.0 * tn_floor64(p * 0.25);
       let t = tn_two_sum64(sh, pm);
       sh = t.x;
       sl += t.y;
     }
   }
-  let q = round(sh);
+  let q = tn_rint64(sh);
   let f = tn_two_sum64(sh - q, sl);
   let p = tn_two_prod64(f.x, 1.5707963267948966);
   let yl = p.y + f.x * 6.123233995736766e-17 + f.y * 1.5707963267948966;
   let y = tn_opq64(p.x + yl);
-  return vec3<f64>(y, yl - (y - p.x), f64(i32(q) & 3));
+  return vec3<f64>(y, yl - (y - p.x), tn_f64i32(tn_toi32_64(q) & 3));
 }"""
 # x = n pi/2 + (y0 + y1): Cody-Waite with pi/2 in 23-bit pieces (n * piece exact for
 # n < 2**30), each difference kept as a double-double; Payne-Hanek above
@@ -118,10 +118,10 @@ _H["tn_rempio2_64"] = """fn tn_rempio2_64(x: f64) -> vec3<f64> {
   let a = abs(x);
   if (a >= 1686629713.0651135) {
     let r = tn_rempio2_big64(a);
-    if (x < 0.0) { return vec3<f64>(-r.x, -r.y, f64((4 - i32(r.z)) & 3)); }
+    if (x < 0.0) { return vec3<f64>(-r.x, -r.y, tn_f64i32((4 - tn_toi32_64(r.z)) & 3)); }
     return r;
   }
-  let n = round(x * 0.6366197723675814);
+  let n = tn_rint64(x * 0.6366197723675814);
   var hi = x - n * 1.570796251296997;
   var lo = 0.0;
   var t = tn_two_sum64(hi, -n * 7.549789415861596e-08);
@@ -136,7 +136,7 @@ _H["tn_rempio2_64"] = """fn tn_rempio2_64(x: f64) -> vec3<f64> {
   hi = t.x; lo += t.y;
   lo -= n * 2.73370075490633e-44;
   let y0 = tn_opq64(hi + lo);
-  return vec3<f64>(y0, lo - (y0 - hi), f64(i32(n) & 3));
+  return vec3<f64>(y0, lo - (y0 - hi), tn_f64i32(tn_toi32_64(n) & 3));
 }"""
 _H["tn_sin64"] = """fn tn_sin64(x: f64) -> f64 {
   if (!tn_isfinite64(x)) { return tn_nan64(); }
@@ -145,7 +145,7 @@ _H["tn_sin64"] = """fn tn_sin64(x: f64) -> f64 {
     return tn_ksin64(x, 0.0, false);
   }
   let r = tn_rempio2_64(x);
-  let n = i32(r.z);
+  let n = tn_toi32_64(r.z);
   if (n == 0) { return tn_ksin64(r.x, r.y, true); }
   if (n == 1) { return tn_kcos64(r.x, r.y); }
   if (n == 2) { return -tn_ksin64(r.x, r.y, true); }
@@ -158,7 +158,7 @@ _H["tn_cos64"] = """fn tn_cos64(x: f64) -> f64 {
     return tn_kcos64(x, 0.0);
   }
   let r = tn_rempio2_64(x);
-  let n = i32(r.z);
+  let n = tn_toi32_64(r.z);
   if (n == 0) { return tn_kcos64(r.x, r.y); }
   if (n == 1) { return -tn_ksin64(r.x, r.y, true); }
   if (n == 2) { return -tn_kcos64(r.x, r.y); }
@@ -171,7 +171,7 @@ _H["tn_tan64"] = """fn tn_tan64(x: f64) -> f64 {
     return tn_ktan64(x, 0.0, false);
   }
   let r = tn_rempio2_64(x);
-  return tn_ktan64(r.x, r.y, (i32(r.z) & 1) == 1);
+  return tn_ktan64(r.x, r.y, (tn_toi32_64(r.z) & 1) == 1);
 }"""
 # sin(pi x) / (pi x) as NumPy computes it (the product rounded first)
 _H["tn_sinc64"] = """fn tn_sinc64(x: f64) -> f64 {

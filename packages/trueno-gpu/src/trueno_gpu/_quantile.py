@@ -137,6 +137,7 @@ def _nanstat(x, axis, keepdims, q, method):
     ft = np.float64 if dt.compute == "f64" else np.float32
     f = "f64" if ft == np.float64 else "f32"
     nan = "tn_nan64()" if f == "f64" else "tn_nan()"
+    sfx = "64" if f == "f64" else ""
     qs = np.atleast_1d(np.asarray(q, dtype=np.float64))
     out_shape = np.shape(q) + (tuple(1 if d in axes else n for d, n in enumerate(x.shape))
                                if keepdims else kshape)
@@ -152,13 +153,16 @@ def _nanstat(x, axis, keepdims, q, method):
     top = "max(x0 - 1.0, 0.0)"
     for j, qq in enumerate(qs):
         v = "(x1 * (x0 - 1.0))"
-        lo = {"higher": f"ceil({v})", "nearest": f"round({v})"}.get(method, f"floor({v})")
-        hi = lo if method in ("lower", "higher", "nearest") else f"floor({v}) + 1.0"
-        frac = {"linear": f"{v} - floor({v})",
-                "midpoint": f"select(0.5, 0.0, {v} == floor({v}))"}.get(method, "0.0")
+        # NOTE: bit-level floor / ceil / rint and float->int (see _fround), not the builtins
+        fl, ce, ri = (f"tn_{n}{sfx}" for n in ("floor", "ceil", "rint"))
+        ti = "tn_toi32_64" if sfx else "tn_toi32"
+        lo = {"higher": f"{ce}({v})", "nearest": f"{ri}({v})"}.get(method, f"{fl}({v})")
+        hi = lo if method in ("lower", "higher", "nearest") else f"{fl}({v}) + 1.0"
+        frac = {"linear": f"{v} - {fl}({v})",
+                "midpoint": f"select(0.5, 0.0, {v} == {fl}({v}))"}.get(method, "0.0")
         qop = (float(qq), ft)
-        ilo = _ew(f"i32(clamp({lo}, 0.0, {top}))", [c, qop], np.int32, ("nq_lo", method, f))
-        ihi = _ew(f"i32(clamp({hi}, 0.0, {top}))", [c, qop], np.int32, ("nq_hi", method, f))
+        ilo = _ew(f"{ti}(clamp({lo}, 0.0, {top}))", [c, qop], np.int32, ("nq_lo", method, f))
+        ihi = _ew(f"{ti}(clamp({hi}, 0.0, {top}))", [c, qop], np.int32, ("nq_hi", method, f))
         fr = _ew(f"{f}({frac})", [c, qop], ft, ("nq_frac", method, f))
         a = take_along_axis(s, ilo, -1)
         b = take_along_axis(s, ihi, -1)

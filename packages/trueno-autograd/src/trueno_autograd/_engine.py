@@ -19,7 +19,9 @@ from trueno._tensor import Tensor
 from ._graph import (
     FREED_MSG, AccumulateGrad, Rule, RemovableHandle, make_accumulate, node_class,
 )
-from ._inplace import _COPY_SLICES, PRIVATE_RULES, apply_view, fit_shape
+from ._inplace import (
+    _COPY_SLICES, PRIVATE_RULES, InplaceViewError, _nograd_message, apply_view, fit_shape,
+)
 
 __all__ = ["ENGINE", "Engine", "VIEW_OPS", "apply_view", "fit_shape"]
 
@@ -138,6 +140,9 @@ class Engine:
                 needs.append(False)
             else:
                 fn = m.grad_fn
+                v = m.view_version
+                if v is not None and t._version[0] != v:  # a view whose base changed in place
+                    fn = self._refresh(t)
                 nexts.append((fn, m.output_nr) if fn is not None else (self._acc(t), 0))
                 needs.append(True)
             shapes.append(None if t is None else
@@ -199,7 +204,7 @@ class Engine:
     # -- hooks ------------------------------------------------------------------------------------
     def register_hook(self, t, hook):
         m = t._ag
-        if m.grad_fn is None:
+        if self.grad_fn_of(t) is None:
             slot = m.hooks
             if slot is None:
                 slot = m.hooks = _LeafSlot()
@@ -207,10 +212,65 @@ class Engine:
             return RemovableHandle(slot.hooks, hook)
         return m.grad_fn._add_pre_hook(m.output_nr, hook)
 
+    # -- views ------------------------------------------------------------------------------------
+    def record_view(self, op, base, params, out):
+        """``out`` is a view of ``base`` (which requires grad) made by ``op``; core calls this
+        for every such view. In grad mode the view records its node; in no_grad mode it becomes
+        a tensor that requires grad without history and remembers where it was made (PyTorch's
+        CreationMeta.NO_GRAD_MODE), so that writing to it in grad mode raises."""
+        if out._dtype.kind not in "fc":
+            return
+        bm = base._ag
+        if MODES.grad_enabled:
+            self.record(op, (base,), params, out)
+            m = out._ag
+            if bm.nograd_view:
+                m.nograd_view = 2
+        else:
+            m = out._ag = AutogradMeta(True, None)
+            m.nograd_view = 1
+        m.view_version = out._version[0]
+
+    def grad_fn_of(self, t):
+        """``t``'s node, remade first if ``t`` is a view whose storage changed since."""
+        m = t._ag
+        v = m.view_version
+        if v is not None and t._version[0] != v:
+            return self._refresh(t)
+        return m.grad_fn
+
+    def _refresh(self, t):
+        """The base of view ``t`` (or another view of it) changed in place after ``t``'s node
+        was made: ``t``'s history is now its view op applied to the base's current history
+        (PyTorch regenerates a view's grad_fn the same way). Keeps ``t``'s AutogradMeta, so
+        ``retain_grad`` and ``.grad`` survive."""
+        m = t._ag
+        if m.nograd_view:
+            raise InplaceViewError(_nograd_message(m, "its base or another view of its base has "
+                                                      "been modified inplace"))
+        m.view_version = t._version[0]
+        b = getattr(t, "_base", None)
+        if b is None or b[0]._ag is None:
+            return m.grad_fn
+        base, op_name, params = b
+        op = OPS[op_name]
+        entry = self._table.get(op_name)
+        if entry is None:
+            entry = self._lookup(op)
+        node = self._new_node(entry[0], entry[1], op, (base,), params)  # refreshes base first
+        node._out_refs = _ref(m)
+        if MODES.anomaly:
+            node._trace = traceback.format_stack()[:-2]
+        m.grad_fn = node
+        m.output_nr = 0
+        return node
+
     # -- in place ---------------------------------------------------------------------------------
     def check_inplace(self, t, out=None):
-        """Called before ``t`` is overwritten (by ``out`` for ``+=`` and friends)."""
-        m = t._ag
+        """Called before ``t`` is overwritten in grad mode (by ``out`` for ``+=`` and friends).
+
+        Raises where PyTorch does: ``t`` is a leaf that requires grad, a view of one, or a view
+        made in no_grad mode of a tensor that requires grad."""
         if not MODES.grad_enabled:
             return
         if out is not None and out._ag is not None:
@@ -220,65 +280,68 @@ class Engine:
                 # (differentiable) copy of the old value instead (PyTorch's "original self")
                 node._saved = tuple(t.copy() if s is t else s for s in node._saved)
                 node._versions = tuple(0 if s is None else s._version[0] for s in node._saved)
-        if m is None:
-            return
-        fn = m.grad_fn
-        if fn is None:
-            if m.requires_grad:
-                raise RuntimeError("a leaf Variable that requires grad is being used in an "
-                                   "in-place operation.")
-            return
-        while fn._op in VIEW_OPS and fn._saved:
-            base = fn._saved[0]
-            bm = base._ag
-            if bm is None:
+        m = t._ag
+        if m is not None:
+            if m.nograd_view:
+                raise InplaceViewError(_nograd_message(m, "is being modified inplace"))
+            if m.view_version is None:  # not a view of a tensor that requires grad
+                if m.grad_fn is None and m.requires_grad:
+                    raise InplaceViewError("a leaf Variable that requires grad is being used in "
+                                           "an in-place operation.\n  hint: wrap the update in "
+                                           "`with no_grad():`, or work on x.clone()")
                 return
-            if bm.grad_fn is None:
-                raise RuntimeError("a view of a leaf Variable that requires grad is being used "
-                                   "in an in-place operation.")
-            fn = bm.grad_fn
+        b = getattr(t, "_base", None)
+        while b is not None:
+            bm = b[0]._ag
+            if bm is not None and bm.grad_fn is None and bm.view_version is None:
+                raise InplaceViewError("a view of a leaf Variable that requires grad is being "
+                                       "used in an in-place operation.\n  hint: wrap the "
+                                       "update in `with no_grad():`, or work on a clone of "
+                                       "the leaf")
+            b = getattr(b[0], "_base", None)
 
     def inplace(self, t, out):
-        """``t`` now holds the values of ``out``: ``t`` takes over ``out``'s history."""
-        old = t._ag
-        old_fn = None if old is None else old.grad_fn
+        """``t`` now holds the values of ``out``: ``t`` takes over ``out``'s history, and if
+        ``t`` is a view, its bases are rebased through it."""
         m = out._ag
         if m is None:
-            if old_fn is not None:
-                t._ag = None
-            return
-        node = m.grad_fn
-        if node is not None and node._saved:
-            # t is about to point to node; a saved reference to t would be a cycle (and is
-            # stale: its version moved on), so keep a detached handle that fails the check.
-            node._saved = tuple(s.detach() if s is t else s for s in node._saved)
-        t._ag = m
-        self._rebase(t, old_fn)
+            t._ag = None
+        else:
+            node = m.grad_fn
+            if node is not None and node._saved:
+                # t is about to point to node; a saved reference to t would be a cycle (and is
+                # stale: its version moved on), so keep a detached handle that fails the check.
+                node._saved = tuple(s.detach() if s is t else s for s in node._saved)
+            t._ag = m
+        self._rebase(t)
 
     def setitem(self, t, key, value, accumulate=False):
         """``t[key] = value`` was written: ``t``'s history is the old one with a hole at
         ``key`` filled by ``value``."""
         if not MODES.grad_enabled:
             return
-        old = t._ag
-        old_fn = None if old is None else old.grad_fn
         from trueno._views import is_basic_key
         view = "getitem" if is_basic_key(key) else "index"
         self.record(_COPY_SLICES, (t, value), {"view": view, "params": {"key": key},
                                                "accumulate": accumulate}, t)
-        self._rebase(t, old_fn)
+        self._rebase(t)
 
-    def _rebase(self, t, old_fn):
-        """``t`` (with new history) changed in place; if it is a view, its base changed too."""
-        if old_fn is None or old_fn._op not in VIEW_OPS or not old_fn._saved:
+    def _rebase(self, t):
+        """``t`` changed in place and holds its new history. If ``t`` is a view, its base now
+        holds ``t``'s values in the view's place (a ``CopySlices`` node over the base's old
+        history and ``t``'s), and ``t``'s history is the view of the base's new history."""
+        b = getattr(t, "_base", None)
+        if b is None:
             return
-        base = old_fn._saved[0]
-        bm = base._ag
-        base_old_fn = None if bm is None else bm.grad_fn
-        self.record(_COPY_SLICES, (base, t), {"view": old_fn._op, "params": old_fn.params},
-                    base)
-        self._rebase(base, base_old_fn)
-        self.record(OPS[old_fn._op], (base,), old_fn.params, t)
+        base, op_name, params = b
+        if base._ag is None and t._ag is None:
+            return
+        self.record(_COPY_SLICES, (base, t), {"view": op_name, "params": params}, base)
+        self._rebase(base)
+        self.record(OPS[op_name], (base,), params, t)
+        m = t._ag
+        if m is not None:
+            m.view_version = t._version[0]
 
     # -- running the graph ------------------------------------------------------------------------
     def backward(self, tensor, gradient=None, retain_graph=None, create_graph=False,
@@ -360,8 +423,8 @@ class Engine:
                                        f"{g.shape} and output[{i}] has a shape of {t.shape}.")
                 if g._dtype is not t._dtype:
                     g = g.astype(t._dtype)
-            roots.append((m.grad_fn, m.output_nr) if m.grad_fn is not None else
-                         (self._acc(t), 0))
+            fn = self.grad_fn_of(t)
+            roots.append((fn, m.output_nr) if fn is not None else (self._acc(t), 0))
             grads.append(g)
         return roots, grads
 
@@ -372,14 +435,15 @@ class Engine:
             captured = [None] * len(targets)
             for i, t in enumerate(targets):
                 m = t._ag
-                if m.grad_fn is None:
+                fn = self.grad_fn_of(t)
+                if fn is None:
                     slot = m.hooks
                     n = slot.acc() if slot is not None and slot.acc is not None else None
                     if n is None:
                         continue  # a leaf no graph uses
                     key, nr = n, 0
                 else:
-                    key, nr = m.grad_fn, m.output_nr
+                    key, nr = fn, m.output_nr
                 capture.setdefault(key, []).append((nr, i))
         root_nodes = list(dict.fromkeys(n for n, _ in roots))
         deps: dict = {}
@@ -538,7 +602,7 @@ class Engine:
 
     def _accumulate(self, t, g, create, handed):
         m = t._ag
-        if m is None:
+        if m is None or m.nograd_view == 1:  # PyTorch leaves .grad of such a view None
             return
         if g._data.shape != t.shape:
             g = fit_shape(g, t.shape)

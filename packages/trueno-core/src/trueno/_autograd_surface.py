@@ -13,10 +13,19 @@ __all__ = ["AutogradMeta", "AutogradSurface"]
 
 
 class AutogradMeta:
-    """Autograd state of a tensor that requires grad (None on every other tensor)."""
+    """Autograd state of a tensor that requires grad (None on every other tensor).
+
+    ``view_version`` is None unless the tensor is a view of a tensor that requires grad: then
+    it is the version of the shared storage at which ``grad_fn`` was made. When the storage
+    moved on (the base or another view of it changed in place), the engine remakes
+    ``grad_fn`` as the view op applied to the base's new history before it is used.
+    ``nograd_view`` is 1 for a view made in no_grad mode of a tensor that requires grad, 2 for
+    a view of such a view (PyTorch's CreationMeta.NO_GRAD_MODE): writing to it in grad mode,
+    or using it after its storage changed, raises.
+    """
 
     __slots__ = ("requires_grad", "grad", "grad_fn", "retains_grad", "hooks", "output_nr",
-                 "__weakref__")
+                 "view_version", "nograd_view", "__weakref__")
 
     def __init__(self, requires_grad=True, grad_fn=None):
         self.requires_grad = requires_grad
@@ -25,6 +34,8 @@ class AutogradMeta:
         self.retains_grad = False
         self.hooks = None
         self.output_nr = 0
+        self.view_version = None
+        self.nograd_view = 0
 
 
 class AutogradSurface:
@@ -74,7 +85,13 @@ class AutogradSurface:
 
     @property
     def grad_fn(self):
-        return None if self._ag is None else self._ag.grad_fn
+        m = self._ag
+        if m is None:
+            return None
+        v = m.view_version
+        if v is not None and self._version[0] != v:  # a view whose base changed in place
+            return X.STATE.autograd.grad_fn_of(self)
+        return m.grad_fn
 
     @property
     def is_leaf(self) -> bool:

@@ -56,8 +56,14 @@ def setitem_advanced(t, key, value, accumulate=False):
     if not isinstance(value, Tensor):
         from ._creation import asarray
         value = asarray(value, dtype=t._dtype, device=t._device, cls=t.__class__)
-    if X.STATE.autograd is not None and X.STATE.grad_enabled and t._ag is not None:
-        X.STATE.autograd.check_inplace(t)  # a leaf that requires grad raises here
+    ag = X.STATE.autograd
+    track = ag is not None and (t._ag is not None or value._ag is not None) and \
+        X.MODES.grad_enabled
+    if track:
+        ag.check_inplace(t)  # a leaf that requires grad (or a view of one) raises here
+    data = t._data
+    if data.__class__ is np.ndarray and not data.flags.writeable:
+        t._writable("setitem")
     src = X.cast_data(value, t._dtype)
     try:
         X.kernel(OPS["index_put"], t._device, t._dtype)(t._data, hk, src, accumulate)
@@ -67,9 +73,8 @@ def setitem_advanced(t, key, value, accumulate=False):
         from ._errors import ShapeError
         raise ShapeError(str(exc)) from None
     t._version[0] += 1
-    st = X.STATE
-    if st.autograd is not None and (t._ag is not None or value._ag is not None):
-        st.autograd.setitem(t, key, value, accumulate=accumulate)
+    if track:
+        ag.setitem(t, key, value, accumulate=accumulate)
 
 
 def nonzero(x, /):

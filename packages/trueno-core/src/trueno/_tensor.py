@@ -16,12 +16,17 @@ from . import _dispatch as X
 from . import _dtypes as D
 from . import _views as V
 from ._device import CPU, device as as_device
-from ._errors import DeviceError, DTypeError, ShapeError
+from ._errors import DeviceError, DTypeError, ShapeError, TruenoError
 from ._optable import OPS
 from ._autograd_surface import AutogradSurface
 from ._strided import StridedArray
 
-__all__ = ["Tensor"]
+__all__ = ["Tensor", "InternalOverlapError"]
+
+
+class InternalOverlapError(TruenoError, ValueError, RuntimeError):
+    """An in-place write into a view whose elements share memory (PyTorch: RuntimeError;
+    NumPy: ValueError, since its broadcast views are read-only)."""
 
 _O = OPS
 _binary = X.binary
@@ -70,7 +75,9 @@ def _inplace(name):
 class Tensor(AutogradSurface):
     """Base of both faces. Create tensors with ``trueno.asarray`` or ``trueno.torch.tensor``."""
 
-    __slots__ = ("_data", "_dtype", "_device", "_version", "_ag", "__weakref__")
+    # _base: (base tensor, view op name, its params) on a tensor made by _view, unset on every
+    # other tensor (read it with getattr(t, "_base", None), off the hot paths only)
+    __slots__ = ("_data", "_dtype", "_device", "_version", "_ag", "_base", "__weakref__")
     _face = "numpy"
     _default_float = D.float64
     __array_priority__ = 100.0
@@ -147,12 +154,17 @@ class Tensor(AutogradSurface):
 
     # -- views ---------------------------------------------------------------------------------
     def _view(self, op_name, data, params):
-        """Wrap a view of this tensor's storage and let autograd record it."""
+        """Wrap a view of this tensor's storage and let autograd record it.
+
+        The view remembers its base and how it was made, so that an in-place change of either
+        one can rewrite the other's autograd history (PyTorch's view + version semantics).
+        """
         out = X.wrap(self.__class__, data, self._device, self._version, self._dtype)
+        out._base = (self, op_name, params)
         if self._ag is not None:
             ag = X.STATE.autograd
-            if ag is not None and X.MODES.grad_enabled:
-                ag.record(OPS[op_name], (self,), params, out)
+            if ag is not None:
+                ag.record_view(OPS[op_name], self, params, out)
         return out
 
     def permute_dims(self, axes):
@@ -432,27 +444,53 @@ class Tensor(AutogradSurface):
         if V.broadcast_shapes(dst.shape, value.shape) != tuple(dst.shape):
             raise ShapeError(f"could not broadcast input array from shape {value.shape} into "
                              f"shape {tuple(dst.shape)}")
-        if X.STATE.autograd is not None and X.STATE.grad_enabled and self._ag is not None:
-            X.STATE.autograd.check_inplace(self)  # a leaf that requires grad raises here
+        ag = X.STATE.autograd
+        track = ag is not None and (self._ag is not None or value._ag is not None) and \
+            X.MODES.grad_enabled
+        if track:
+            ag.check_inplace(self)  # a leaf that requires grad (or a view of one) raises here
+        if dst.__class__ is np.ndarray and not dst.flags.writeable and self._writable("setitem"):
+            dst = V.basic_index(self._data, key)
         src = X.cast_data(value, self._dtype)
         X.kernel(OPS["copy_"], self._device, self._dtype)(dst, src)
         self._version[0] += 1
-        st = X.STATE
-        if st.autograd is not None and (self._ag is not None or value._ag is not None):
-            st.autograd.setitem(self, key, value)
+        if track:
+            ag.setitem(self, key, value)
 
     def _assign(self, out):
         """In-place update: write ``out`` into this tensor's view (``+=`` and friends)."""
-        st = X.STATE
-        if st.autograd is not None and st.grad_enabled and \
-                (self._ag is not None or out._ag is not None):
-            st.autograd.check_inplace(self, out)
+        ag = X.STATE.autograd
+        track = ag is not None and (self._ag is not None or out._ag is not None) and \
+            X.MODES.grad_enabled
+        if track:
+            ag.check_inplace(self, out)
+        data = self._data
+        if data.__class__ is np.ndarray and not data.flags.writeable:
+            self._writable("in-place operation")
         src = X.cast_data(out, self._dtype)
         X.kernel(OPS["copy_"], self._device, self._dtype)(self._data, src)
         self._version[0] += 1
-        if st.autograd is not None and st.grad_enabled and \
-                (self._ag is not None or out._ag is not None):
-            st.autograd.inplace(self, out)
+        if track:
+            ag.inplace(self, out)
+
+    def _writable(self, what) -> bool:
+        """Called before writing into a read-only NumPy view. Raise where several elements
+        share one memory location (an expanded view), as PyTorch does; on the PyTorch face make
+        a read-only view of writable memory (``diagonal``) writable. True if it did."""
+        d = self._data
+        if any(st == 0 and n > 1 for st, n in zip(d.strides, d.shape)):
+            raise InternalOverlapError(
+                f"{what}: unsupported operation: more than one element of the written-to "
+                f"tensor refers to a single memory location (shape {d.shape}, strides "
+                f"{self.stride_elements()}). Please clone() the tensor before performing the "
+                f"operation.\n  hint: x = x.clone() (or x.contiguous()) before writing")
+        if self._face != "torch":
+            return False  # Note: NumPy's diagonal views are read-only; so are ours there
+        try:
+            d.flags.writeable = True
+        except ValueError:
+            return False  # read-only memory: the write raises NumPy's error
+        return True
 
     # -- operators -----------------------------------------------------------------------------
     __add__ = _bin("add")

@@ -536,12 +536,39 @@ def test_every_error_type_is_a_trueno_error():
 
 
 def test_use_backend_restores_the_choice(backend):
-    """Inside the fixture's backend, results are NumPy's, and leaving the block restores it."""
+    """``use_backend("reference")`` runs the reference kernel, and leaving the block runs the
+    fixture's backend again: spies on each CPU backend's float64 ``sum`` record which ran."""
+    from trueno._registry import clear_kernel_cache, load_plugins
+    reg = load_plugins()
+    ran, saved = [], {}
+
+    def spy(name, k):
+        def kernel(*args, **params):
+            ran.append(name)
+            return k(*args, **params)
+        return kernel
+    for b in reg.backends.values():
+        k = b.kernel("sum", "float64")
+        if "cpu" in b.devices and k is not None:
+            saved[b.name] = b.kernels["sum"]
+            table = b.kernels["sum"]
+            b.kernels["sum"] = {**table, "float64": spy(b.name, k)} \
+                if isinstance(table, dict) else spy(b.name, k)
+    clear_kernel_cache()
+    own = backend if backend in saved else "reference"  # a backend without sum falls back
     a = np.arange(6.0).reshape(2, 3)
-    same(tn.asarray(a) * 2 + 1, a * 2 + 1)
-    with tn.use_backend("reference"):
+    try:
         same(tn.sum(tn.asarray(a), axis=0), a.sum(axis=0))
-    same(tn.sum(tn.asarray(a), axis=1), a.sum(axis=1))
+        assert ran == [own]
+        with tn.use_backend("reference"):
+            same(tn.sum(tn.asarray(a), axis=0), a.sum(axis=0))
+        assert ran == [own, "reference"]
+        same(tn.sum(tn.asarray(a), axis=1), a.sum(axis=1))
+        assert ran == [own, "reference", own]
+    finally:
+        for name, table in saved.items():
+            reg.backends[name].kernels["sum"] = table
+        clear_kernel_cache()
 
 
 def test_bfloat16_arrays_and_repr():

@@ -275,9 +275,10 @@ def binary(op, a, b, reflected=False):
     datas = (xb, xa) if reflected else (xa, xb)
     out = run(op, inputs, datas, {}, cls, a._device, ct)
     if ct is da and isinstance(b, Tensor) and b._dtype is da and b.__class__ is cls:
-        k = op.kcache.get(a._device._code | ct._code)
-        if k is not None:
-            op.fast[a._device._code | da._code] = (k, out._dtype)
+        key = a._device._code | ct._code
+        k = op.kcache.get(key)
+        if k is not None and key not in op.fast:
+            R.store_fast(op, key, k, out._dtype)  # under the cache lock (use_backend races)
     return out
 
 

@@ -2,7 +2,13 @@
 
 pluggy runs only in ``load_plugins`` (once per process). The per-call path is
 ``op.kcache[device._code | dtype._code]``: one dict hit on a small int. The cache is cleared
-when a backend is added or when the forced backend changes.
+when a backend is added, and kept empty while any thread is inside ``use_backend`` with a
+choice other than the process default (``TRUENO_BACKEND``): the forced choice is the calling
+thread's, so those threads resolve their kernels on every call instead.
+
+Registration is all or nothing per plugin: everything a plugin adds is recorded, and undone
+if any of its hooks raises, so a plugin that is reported "skipped" leaves nothing behind. A
+hook with no spec (a misspelled name) skips its plugin the same way (``check_pending``).
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ import pluggy
 from . import hookspecs
 from ._device import CPU, Device, DeviceAPI
 from ._errors import BackendError, DeviceError, TruenoError
-from ._optable import OPS, Op, add_op
+from ._kernel_check import CHECKED_SHAPES, check_result
+from ._optable import OPS, Op
 
 __all__ = ["Backend", "Registry", "registry", "backends", "use_backend", "set_num_threads",
-           "get_num_threads"]
+           "get_num_threads", "register_plugin", "unregister_plugin"]
 
 
 @dataclass
@@ -66,6 +73,8 @@ class Registry:
         self.failed: dict[str, str] = {}
         self.loaded = False
         self._current_plugin = ""
+        self._journal: list | None = None  # undo steps of the plugin whose hook is running
+        self._journals: dict[str, list] = {}  # undo steps of each plugin that registered
 
     # -- called by plugins --------------------------------------------------------------------
     def add_backend(self, name: str, devices, priority: int, kernels: dict, *,
@@ -76,8 +85,9 @@ class Registry:
         (``trueno.linalg``, ``trueno.fft``); ``unknown_kernels()`` lists names that never
         became ops, for tests.
         """
-        self.backends[name] = Backend(name, tuple(devices), int(priority), dict(kernels),
-                                      set_num_threads, self._current_plugin, tolerances or {})
+        b = Backend(name, tuple(devices), int(priority), dict(kernels), set_num_threads,
+                    self._current_plugin, tolerances or {})
+        self._put(self.backends, name, b)
         clear_kernel_cache()
 
     def unknown_kernels(self) -> dict[str, list[str]]:
@@ -89,26 +99,48 @@ class Registry:
         """Add a device type whose arrays are ``StridedArray`` views over the api's storage."""
         if not api.type or api.type == "cpu":
             raise BackendError("a device api needs a type other than 'cpu'")
-        self.devices[api.type] = api
+        self._put(self.devices, api.type, api)
 
     def add_op(self, row: Op) -> None:
-        add_op(row)
+        self._put(OPS, row.name, row)
 
     def add_gradient(self, op_name: str, rule) -> None:
-        self.gradients[op_name] = rule
+        self._put(self.gradients, op_name, rule)
 
     def set_autograd(self, engine) -> None:
-        self.autograd = engine
         from . import _dispatch
+        before = (self.autograd, _dispatch.STATE.autograd)
+        if self._journal is not None:
+            def undo():
+                if self.autograd is engine:
+                    self.autograd, _dispatch.STATE.autograd = before
+            self._journal.append(undo)
+        self.autograd = engine
         _dispatch.STATE.autograd = engine
 
     def add_format(self, name: str, **funcs) -> None:
-        self.formats[name] = funcs
+        self._put(self.formats, name, funcs)
 
     def add_model(self, name: str, constructor) -> None:
-        self.models[name] = constructor
+        self._put(self.models, name, constructor)
+
+    # -- all-or-nothing registration --------------------------------------------------------
+    def _put(self, table: dict, key, value) -> None:
+        """``table[key] = value``, recorded in the running plugin's journal for a rollback."""
+        if self._journal is not None:
+            prev = table.get(key, _MISSING)
+
+            def undo():
+                if table.get(key, _MISSING) is value:  # a later plugin may have replaced it
+                    if prev is _MISSING:
+                        del table[key]
+                    else:
+                        table[key] = prev
+            self._journal.append(undo)
+        table[key] = value
 
 
+_MISSING = object()
 registry = Registry()
 _lock = threading.RLock()
 
@@ -116,6 +148,68 @@ _lock = threading.RLock()
 def _blocked() -> set[str]:
     raw = os.environ.get("TRUENO_BLOCK_PLUGINS", "")
     return {p.strip() for p in raw.split(",") if p.strip()}
+
+
+_HOOKS = ("trueno_register_ops", "trueno_register_backends", "trueno_register_gradients",
+          "trueno_register_formats")
+
+
+def _skip(pm, name: str, why: str, exc: BaseException) -> None:
+    """Report plugin ``name`` as skipped (a warning that names it and why) and unregister it."""
+    registry.failed[name] = f"{type(exc).__name__}: {exc}"
+    if name in registry.plugins:
+        registry.plugins.remove(name)
+    if pm.get_plugin(name) is not None:
+        pm.unregister(name=name)
+    warnings.warn(f"trueno plugin {name!r} {why} and was skipped: {type(exc).__name__}: {exc}",
+                  RuntimeWarning, stacklevel=3)
+
+
+def _add_plugin(pm, module, name: str, where: str = "") -> bool:
+    """Register ``module`` with pluggy; a hookimpl with no hookspec skips it (a warning)."""
+    try:
+        pm.register(module, name=name)
+        pm.check_pending()  # a misspelled hook, e.g. trueno_register_backend
+    except Exception as exc:
+        if name == "reference":
+            raise
+        hint = ""
+        if isinstance(exc, pluggy.PluginValidationError) and "unknown hook" in str(exc):
+            hint = f" (trueno's hooks are: {', '.join(_HOOKS + ('trueno_register_models',))})"
+        _skip(pm, name, f"{where}has a hook trueno cannot call{hint}", exc)
+        return False
+    registry.plugins.append(name)
+    return True
+
+
+def _run_hooks(pm, hook_names, plugins=None) -> None:
+    """Call each hook of each plugin in order, each plugin in its own transaction: a plugin
+    whose hook raises is rolled back (everything it added is removed) and skipped."""
+    failed: dict[str, BaseException] = {}
+    for hook_name in hook_names:
+        for impl in getattr(pm.hook, hook_name).get_hookimpls():
+            name = impl.plugin_name
+            if name in failed or (plugins is not None and name not in plugins):
+                continue
+            journal = registry._journals.setdefault(name, [])
+            registry._journal, registry._current_plugin = journal, name
+            try:
+                impl.function(registry=registry)
+            except Exception as exc:
+                if name == "reference":
+                    raise
+                failed[name] = exc
+                _rollback(name)
+            finally:
+                registry._journal, registry._current_plugin = None, ""
+    for name, exc in failed.items():
+        _skip(pm, name, "failed to register (nothing it registered was kept)", exc)
+
+
+def _rollback(name: str) -> None:
+    for undo in reversed(registry._journals.pop(name, [])):
+        undo()
+    clear_kernel_cache()
 
 
 def load_plugins() -> Registry:
@@ -128,8 +222,7 @@ def load_plugins() -> Registry:
         pm = pluggy.PluginManager(hookspecs.PROJECT)
         pm.add_hookspecs(hookspecs)
         from ._reference import plugin as reference
-        pm.register(reference, name="reference")
-        registry.plugins.append("reference")
+        _add_plugin(pm, reference, "reference")
         if os.environ.get("TRUENO_DISABLE_PLUGIN_AUTOLOAD", "") not in ("", "0"):
             eps = []
         else:
@@ -140,41 +233,62 @@ def load_plugins() -> Registry:
                 continue
             try:
                 module = ep.load()
-                pm.register(module, name=ep.name)
-                registry.plugins.append(ep.name)
             except Exception as exc:  # a broken plugin must never break `import trueno`
-                registry.failed[ep.name] = f"{type(exc).__name__}: {exc}"
-                warnings.warn(f"trueno plugin {ep.name!r} ({ep.value}) failed to load and was "
-                              f"skipped: {type(exc).__name__}: {exc}", RuntimeWarning,
-                              stacklevel=2)
-        hooks = [("trueno_register_ops", pm.hook.trueno_register_ops),
-                 ("trueno_register_backends", pm.hook.trueno_register_backends),
-                 ("trueno_register_gradients", pm.hook.trueno_register_gradients),
-                 ("trueno_register_formats", pm.hook.trueno_register_formats)]
-        for _, hook in hooks:
-            for impl in hook.get_hookimpls():
-                registry._current_plugin = impl.plugin_name
-                try:
-                    impl.function(registry=registry)
-                except Exception as exc:
-                    if impl.plugin_name == "reference":
-                        raise
-                    registry.failed[impl.plugin_name] = f"{type(exc).__name__}: {exc}"
-                    warnings.warn(f"trueno plugin {impl.plugin_name!r} failed to register and "
-                                  f"was skipped: {type(exc).__name__}: {exc}", RuntimeWarning,
-                                  stacklevel=2)
-        registry._current_plugin = ""
+                _skip(pm, ep.name, f"({ep.value}) failed to load", exc)
+                continue
+            _add_plugin(pm, module, ep.name, f"({ep.value}) ")
+        _run_hooks(pm, _HOOKS)
         registry._pm = pm
         registry.loaded = True
         _apply_thread_count()
         return registry
 
 
+def register_plugin(module, name: str) -> bool:
+    """Register one more plugin module after loading, as an entry point would be.
+
+    Its hooks run in one transaction: if one raises, or the module has a hook with no spec,
+    it warns, leaves nothing behind and returns False. For tests and tools; a package that
+    is installed is found through its ``trueno`` entry point.
+    """
+    reg = load_plugins()
+    with _lock:
+        if name in reg.plugins:
+            raise BackendError(f"register_plugin: a plugin named {name!r} is already "
+                               f"registered\n  hint: unregister_plugin({name!r}) first")
+        if not _add_plugin(reg._pm, module, name):
+            return False
+        _run_hooks(reg._pm, _HOOKS, {name})
+        if name in reg.failed and name not in reg.plugins:
+            return False
+        reg.failed.pop(name, None)
+        if reg.models:  # the hub was already loaded: add this plugin's models now
+            _run_hooks(reg._pm, ("trueno_register_models",), {name})
+        _apply_thread_count()
+        return name in reg.plugins
+
+
+def unregister_plugin(name: str) -> None:
+    """Remove everything plugin ``name`` registered (the rollback of ``register_plugin``)."""
+    reg = load_plugins()
+    if name == "reference":
+        raise BackendError("unregister_plugin: the reference backend cannot be removed")
+    with _lock:
+        _rollback(name)
+        if name in reg.plugins:
+            reg.plugins.remove(name)
+        if reg._pm.get_plugin(name) is not None:
+            reg._pm.unregister(name=name)
+        reg.failed.pop(name, None)
+
+
 def load_models() -> dict:
     """Call ``trueno_register_models`` once (the hub is loaded only when used)."""
     reg = load_plugins()
     if not reg.models:
-        reg._pm.hook.trueno_register_models(registry=reg)
+        with _lock:
+            if not reg.models:
+                _run_hooks(reg._pm, ("trueno_register_models",))
     return reg.models
 
 
@@ -195,42 +309,89 @@ def backends() -> list[dict]:
 
 # -- the forced backend (environment variable or context manager) ---------------------------
 
-_forced: list[str | None] = [os.environ.get("TRUENO_BACKEND") or None]
+_DEFAULT_FORCED: str | None = os.environ.get("TRUENO_BACKEND") or None
+_local = threading.local()  # .forced: this thread's use_backend stack
+_cache_lock = threading.Lock()  # guards every store into op.kcache / op.fast
+_bypass = [0]  # use_backend blocks (all threads) whose choice differs from the default
+_verified: dict = {}  # (op name, cache key, id(kernel)) -> kernel whose first result passed
 
 
-def clear_kernel_cache() -> None:
+def _clear_caches() -> None:
     for row in OPS.values():
         row.kcache.clear()
         row.fast.clear()
 
 
+def clear_kernel_cache() -> None:
+    """Forget every cached kernel (after a backend was added or removed)."""
+    with _cache_lock:
+        _clear_caches()
+
+
+def _may_store(forced) -> bool:
+    """Whether the shared cache may take a kernel resolved under ``forced`` (hold the lock)."""
+    return _bypass[0] == 0 and forced == _DEFAULT_FORCED
+
+
+def store_fast(op: Op, key: int, k, result_dtype) -> None:
+    """Put ``(k, result_dtype)`` in ``op.fast`` (the binary hot path) if ``k`` is still the
+    cached kernel: a racing ``use_backend`` that cleared the cache never sees it come back."""
+    with _cache_lock:
+        if _bypass[0] == 0 and op.kcache.get(key) is k:
+            op.fast[key] = (k, result_dtype)
+
+
 @contextlib.contextmanager
 def use_backend(name: str | None):
-    """Force backend ``name`` (e.g. ``"reference"``) inside a ``with`` block.
+    """Force backend ``name`` (e.g. ``"reference"``) inside a ``with`` block, in this thread.
 
+    The choice is the calling thread's (as PyTorch's modes are): other threads keep theirs.
     On the CPU a forced fast backend still falls back to the reference kernels for ops it
     lacks; forcing ``"reference"`` uses the reference kernels only.
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> with tn.use_backend("reference"):
+    ...     (tn.ones(3) * 2).tolist()
+    [2.0, 2.0, 2.0]
     """
     reg = load_plugins()
     if name is not None and name not in reg.backends:
         raise BackendError(f"unknown backend {name!r}; found: {', '.join(reg.backends)}")
-    _forced.append(name)
-    clear_kernel_cache()
+    stack = _local.__dict__.setdefault("forced", [])
+    differs = name != _DEFAULT_FORCED
+    if differs:
+        # While any thread forces another choice the shared cache stays empty, so that no
+        # thread's hot path finds a kernel chosen for another thread.
+        with _cache_lock:
+            _bypass[0] += 1
+            _clear_caches()
+    stack.append(name)
     try:
         yield
     finally:
-        _forced.pop()
-        clear_kernel_cache()
+        stack.pop()
+        if differs:
+            with _cache_lock:
+                _bypass[0] -= 1
 
 
 def forced_backend() -> str | None:
-    return _forced[-1]
+    """The backend forced in the calling thread (``use_backend`` or ``TRUENO_BACKEND``)."""
+    stack = getattr(_local, "forced", None)
+    return stack[-1] if stack else _DEFAULT_FORCED
 
 
 def resolve_kernel(op: Op, device: Device, dtype):
-    """Find the kernel for ``(op, device, dtype)`` and cache it; None if there is none."""
+    """Find the kernel for ``(op, device, dtype)`` and cache it; None if there is none.
+
+    A kernel not yet seen to give a result of the right shape and dtype for this key is
+    returned (and cached) inside a wrapper that checks its first result and then caches the
+    kernel itself.
+    """
     reg = load_plugins()
-    forced = _forced[-1]
+    forced = forced_backend()
     if forced is not None and forced not in reg.backends:
         raise BackendError(f"TRUENO_BACKEND={forced!r} names no backend; found: "
                            f"{', '.join(reg.backends)}")
@@ -241,12 +402,31 @@ def resolve_kernel(op: Op, device: Device, dtype):
         cands = [b for b in cands if b.name == forced or
                  (b.name == "reference" and forced != "reference")]
     cands.sort(key=lambda b: -b.priority)
+    key = device._code | dtype._code
     for b in cands:
         k = b.kernel(op.name, dtype.name)
         if k is not None:
-            op.kcache[device._code | dtype._code] = k
+            if op.shape in CHECKED_SHAPES and (op.name, key, id(k)) not in _verified:
+                k = _checking(op, device, dtype, b, k, key)
+            with _cache_lock:
+                if _may_store(forced):
+                    op.kcache[key] = k
             return k
     return None
+
+
+def _checking(op: Op, device: Device, dtype, backend: Backend, k, key: int):
+    """``k`` wrapped to check its first successful result, then replace itself by ``k``."""
+    def checked(*args, **params):
+        out = k(*args, **params)
+        check_result(op, device, dtype, backend, args, params, out)
+        _verified[(op.name, key, id(k))] = k
+        with _cache_lock:
+            if op.kcache.get(key) is checked:
+                op.kcache[key] = k
+        return out
+    checked.kernel = k
+    return checked
 
 
 def missing_kernel_error(op: Op, device: Device, dtype) -> DeviceError:

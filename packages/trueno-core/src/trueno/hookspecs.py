@@ -2,6 +2,13 @@
 
 Every hook is called once per process, when trueno first needs its registry (the first op
 that misses the kernel cache, or ``trueno.backends()``); none is ever called per op.
+
+Registration is all or nothing per plugin: if any of a plugin's hooks raises, everything it
+registered through any hook is removed again and the plugin is reported skipped (a warning
+naming it and why). A hookimpl whose name matches no spec here (``trueno_register_backend``
+for ``trueno_register_backends``) skips its plugin the same way. The first result of each
+kernel per (op, device, dtype) is checked against the row's shape and dtype rule; a kernel
+that breaks it raises ``trueno.BackendError`` naming the backend, op, device and dtype.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from conftest import (
@@ -191,6 +193,46 @@ def defined_cast(x: np.ndarray, to: np.dtype) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         t = np.trunc(x.astype(np.float64))
         return np.isfinite(t) & (t >= info.min) & (t <= info.max)
+
+
+@pytest.mark.parametrize("dtype", [d for d in DTYPES if d != "bool"])
+def test_clip_kernel(dtype):
+    """The GPU clip kernel itself (core's tn.clip decomposes into maximum / minimum, so only
+    the kernels table reaches it): scalar, array and missing bounds, lo > hi, NaN."""
+    dt = np_dtype(dtype)
+    x = sample("add", dtype, (4, 5))
+    if dt.kind in "fV":
+        x[0, :2] = np.array([np.nan, -np.nan], np.float32).astype(dt)
+    lo = np.asarray(1 if dt.kind == "u" else -1, dt)[()]
+    hi = np.asarray(2, dt)[()]
+    clip = KERNELS["clip"][dtype]
+    with np.errstate(invalid="ignore"):
+        assert_close(down(clip(up(x), lo, hi)), np.clip(x, lo, hi), dtype)
+        assert_close(down(clip(up(x), hi, lo)), np.clip(x, hi, lo), dtype)  # lo > hi: hi
+        assert_close(down(clip(up(x), lo, None)), np.maximum(x, lo), dtype)
+        lo_a, hi_a = sample("add", dtype, (5,)), sample("add", dtype, (4, 1))
+        assert_close(down(clip(up(x), up(lo_a), up(hi_a))), np.clip(x, lo_a, hi_a), dtype)
+
+
+SPECIAL_CASTS = [np.nan, np.inf, -np.inf, 1e30, -1e30, 1e19, -1e19, 3e9, -3e9, 2147483648.0,
+                 -2147483649.0, 70000.5, -70000.5, 300.5, -300.5, 128.0, -129.0, 2.5, -2.5, 0.0]
+
+
+@pytest.mark.parametrize("src", [d for d in DTYPES if np_dtype(d).kind in "fV"])
+def test_astype_special_floats(src):
+    """NaN, infinities and out-of-range floats cast to signed ints as trueno's CPU (NumPy on
+    this host) casts them; unsigned targets only in range (NumPy leaves the rest undefined)."""
+    import trueno as tn
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        x = np.array(SPECIAL_CASTS * 4, np_dtype(src))
+        for dst in (d for d in DTYPES if np_dtype(d).kind in "iu"):
+            got = down(KERNELS["astype"][src](up(x), np_dtype(dst)))
+            want = np.asarray(tn.asarray(x).astype(dst))
+            keep = (np.ones(x.shape, bool) if np_dtype(dst).kind == "i"
+                    else defined_cast(x, np_dtype(dst)))
+            np.testing.assert_array_equal(got[keep], want[keep], err_msg=f"{src} -> {dst}")
 
 
 def test_full_empty_roundtrip():

@@ -277,11 +277,12 @@ def convert(src, dst, x: str = "x0") -> str:
         return f"select(0u, 1u, {x} != {ZERO[src.tkey]})"
     if src.compute == dst.compute:
         return x
-    if dst.compute == "u32" and src.kind == "f":
-        # NOTE: via i32 so that negative floats wrap like NumPy's casts do on x86.
-        return f"select(u32(i32({x})), u32({x}), {x} >= 2147483648.0)"
-    if dst.compute == "u64" and src.kind == "f":
-        return f"select(u64(i64({x})), u64({x}), {x} >= 9223372036854775808.0)"
+    if src.kind == "f" and dst.kind in "iu":
+        # NOTE: NaN, inf and out-of-range values cast as the host's NumPy casts them (see
+        # _casts); WGSL's conversions of such values are driver-dependent
+        from ._casts import float_to_int
+
+        return float_to_int(src, dst, x)
     if dst.compute == "u64" and src.compute == "i32":
         return f"u64(i64({x}))"  # sign-extend, as NumPy does
     return f"{dst.compute}({x})"

@@ -1,5 +1,6 @@
-"""The engine the dispatcher calls: ``record`` after a differentiable op, ``backward``/``grad``
-to run the graph, and the in-place hooks (``check_inplace``, ``inplace``, ``setitem``).
+"""The engine the dispatcher calls: ``record`` after a differentiable op and ``backward``/``grad``
+to run the graph. The hooks for views and in-place writes (``record_view``, ``check_inplace``,
+``inplace``, ``setitem``) come from ``ViewHistory`` (``_view_history.py``).
 
 ``record`` is on the hot path of every op on a tensor that requires grad, so it does a dict
 lookup, builds one node and one ``AutogradMeta`` per output, and nothing else.
@@ -12,24 +13,22 @@ import weakref
 
 from trueno import _dispatch as X
 from trueno import _registry as R
-from trueno._optable import OPS, Op
+from trueno._optable import Op
 from trueno._autograd_surface import AutogradMeta
 from trueno._tensor import Tensor
 
 from ._graph import (
     FREED_MSG, AccumulateGrad, Rule, RemovableHandle, make_accumulate, node_class,
 )
-from ._inplace import (
-    _COPY_SLICES, PRIVATE_RULES, InplaceViewError, _nograd_message, apply_view, fit_shape,
-)
+from ._inplace import PRIVATE_RULES, apply_view, fit_shape
+from ._view_history import ViewHistory
 
-__all__ = ["ENGINE", "Engine", "VIEW_OPS", "apply_view", "fit_shape"]
+__all__ = ["ENGINE", "Engine", "apply_view", "fit_shape"]
 
 MODES = X.MODES  # the calling thread's grad mode and anomaly mode
 _new = object.__new__
 _ref = weakref.ref
 _wrap = X.wrap
-VIEW_OPS = frozenset(("reshape", "permute_dims", "expand", "getitem", "diagonal"))
 
 # PyTorch's node names where they are not CamelCase(op) + "Backward0".
 _NAMES = {
@@ -73,7 +72,7 @@ class _LeafSlot:
         self.acc = None
 
 
-class Engine:
+class Engine(ViewHistory):
     """Records nodes while ops run and runs them backward. One instance per process."""
 
     def __init__(self):
@@ -211,137 +210,6 @@ class Engine:
             slot.hooks.append(hook)
             return RemovableHandle(slot.hooks, hook)
         return m.grad_fn._add_pre_hook(m.output_nr, hook)
-
-    # -- views ------------------------------------------------------------------------------------
-    def record_view(self, op, base, params, out):
-        """``out`` is a view of ``base`` (which requires grad) made by ``op``; core calls this
-        for every such view. In grad mode the view records its node; in no_grad mode it becomes
-        a tensor that requires grad without history and remembers where it was made (PyTorch's
-        CreationMeta.NO_GRAD_MODE), so that writing to it in grad mode raises."""
-        if out._dtype.kind not in "fc":
-            return
-        bm = base._ag
-        if MODES.grad_enabled:
-            self.record(op, (base,), params, out)
-            m = out._ag
-            if bm.nograd_view:
-                m.nograd_view = 2
-        else:
-            m = out._ag = AutogradMeta(True, None)
-            m.nograd_view = 1
-        m.view_version = out._version[0]
-
-    def grad_fn_of(self, t):
-        """``t``'s node, remade first if ``t`` is a view whose storage changed since."""
-        m = t._ag
-        v = m.view_version
-        if v is not None and t._version[0] != v:
-            return self._refresh(t)
-        return m.grad_fn
-
-    def _refresh(self, t):
-        """The base of view ``t`` (or another view of it) changed in place after ``t``'s node
-        was made: ``t``'s history is now its view op applied to the base's current history
-        (PyTorch regenerates a view's grad_fn the same way). Keeps ``t``'s AutogradMeta, so
-        ``retain_grad`` and ``.grad`` survive."""
-        m = t._ag
-        if m.nograd_view:
-            raise InplaceViewError(_nograd_message(m, "its base or another view of its base has "
-                                                      "been modified inplace"))
-        m.view_version = t._version[0]
-        b = getattr(t, "_base", None)
-        if b is None or b[0]._ag is None:
-            return m.grad_fn
-        base, op_name, params = b
-        op = OPS[op_name]
-        entry = self._table.get(op_name)
-        if entry is None:
-            entry = self._lookup(op)
-        node = self._new_node(entry[0], entry[1], op, (base,), params)  # refreshes base first
-        node._out_refs = _ref(m)
-        if MODES.anomaly:
-            node._trace = traceback.format_stack()[:-2]
-        m.grad_fn = node
-        m.output_nr = 0
-        return node
-
-    # -- in place ---------------------------------------------------------------------------------
-    def check_inplace(self, t, out=None):
-        """Called before ``t`` is overwritten in grad mode (by ``out`` for ``+=`` and friends).
-
-        Raises where PyTorch does: ``t`` is a leaf that requires grad, a view of one, or a view
-        made in no_grad mode of a tensor that requires grad."""
-        if not MODES.grad_enabled:
-            return
-        if out is not None and out._ag is not None:
-            node = out._ag.grad_fn
-            if node is not None and node._saved and any(s is t for s in node._saved):
-                # the op that made `out` saved `t`, which is about to change: save a
-                # (differentiable) copy of the old value instead (PyTorch's "original self")
-                node._saved = tuple(t.copy() if s is t else s for s in node._saved)
-                node._versions = tuple(0 if s is None else s._version[0] for s in node._saved)
-        m = t._ag
-        if m is not None:
-            if m.nograd_view:
-                raise InplaceViewError(_nograd_message(m, "is being modified inplace"))
-            if m.view_version is None:  # not a view of a tensor that requires grad
-                if m.grad_fn is None and m.requires_grad:
-                    raise InplaceViewError("a leaf Variable that requires grad is being used in "
-                                           "an in-place operation.\n  hint: wrap the update in "
-                                           "`with no_grad():`, or work on x.clone()")
-                return
-        b = getattr(t, "_base", None)
-        while b is not None:
-            bm = b[0]._ag
-            if bm is not None and bm.grad_fn is None and bm.view_version is None:
-                raise InplaceViewError("a view of a leaf Variable that requires grad is being "
-                                       "used in an in-place operation.\n  hint: wrap the "
-                                       "update in `with no_grad():`, or work on a clone of "
-                                       "the leaf")
-            b = getattr(b[0], "_base", None)
-
-    def inplace(self, t, out):
-        """``t`` now holds the values of ``out``: ``t`` takes over ``out``'s history, and if
-        ``t`` is a view, its bases are rebased through it."""
-        m = out._ag
-        if m is None:
-            t._ag = None
-        else:
-            node = m.grad_fn
-            if node is not None and node._saved:
-                # t is about to point to node; a saved reference to t would be a cycle (and is
-                # stale: its version moved on), so keep a detached handle that fails the check.
-                node._saved = tuple(s.detach() if s is t else s for s in node._saved)
-            t._ag = m
-        self._rebase(t)
-
-    def setitem(self, t, key, value, accumulate=False):
-        """``t[key] = value`` was written: ``t``'s history is the old one with a hole at
-        ``key`` filled by ``value``."""
-        if not MODES.grad_enabled:
-            return
-        from trueno._views import is_basic_key
-        view = "getitem" if is_basic_key(key) else "index"
-        self.record(_COPY_SLICES, (t, value), {"view": view, "params": {"key": key},
-                                               "accumulate": accumulate}, t)
-        self._rebase(t)
-
-    def _rebase(self, t):
-        """``t`` changed in place and holds its new history. If ``t`` is a view, its base now
-        holds ``t``'s values in the view's place (a ``CopySlices`` node over the base's old
-        history and ``t``'s), and ``t``'s history is the view of the base's new history."""
-        b = getattr(t, "_base", None)
-        if b is None:
-            return
-        base, op_name, params = b
-        if base._ag is None and t._ag is None:
-            return
-        self.record(_COPY_SLICES, (base, t), {"view": op_name, "params": params}, base)
-        self._rebase(base)
-        self.record(OPS[op_name], (base,), params, t)
-        m = t._ag
-        if m is not None:
-            m.view_version = t._version[0]
 
     # -- running the graph ------------------------------------------------------------------------
     def backward(self, tensor, gradient=None, retain_graph=None, create_graph=False,

@@ -5,30 +5,11 @@ from __future__ import annotations
 
 import math
 
-from trueno import TruenoError
 from trueno._optable import Op
 
 from ._graph import Rule
 
-__all__ = ["fit_shape", "apply_view", "PRIVATE_RULES", "InplaceViewError"]
-
-
-class InplaceViewError(TruenoError, RuntimeError):
-    """An in-place write that autograd cannot record, where PyTorch raises ``RuntimeError``: on a
-    leaf that requires grad, on a view of one, or on a view made in no_grad mode."""
-
-
-def _nograd_message(meta, what) -> str:
-    """PyTorch's message for a view made in no_grad mode (``meta.nograd_view`` 1) or a view of
-    such a view (2)."""
-    who = "A view was created" if meta.nograd_view == 1 else \
-        f"Output 0 of {meta.grad_fn.name().split('Backward')[0]} is a view of a view which was "\
-        "created"
-    return (f"{who} in no_grad mode and {what} with grad mode enabled. Given that this use "
-            "case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
-            "moving both the view and the inplace either both inside the no_grad block (if you "
-            "don't want the inplace to be tracked) or both outside (if you want the inplace to "
-            "be tracked).")
+__all__ = ["fit_shape", "apply_view", "PRIVATE_RULES"]
 
 
 def fit_shape(r, shape):

@@ -32,7 +32,35 @@ BF16 = np.dtype(ml_dtypes.bfloat16)
 # Rows are read after ``import trueno``, so rows that surface modules add are included.
 ELEMENTWISE_UNARY = tuple(r for r in OPS.values() if r.shape == "broadcast" and r.nin == 1)
 ELEMENTWISE_BINARY = tuple(r for r in OPS.values() if r.shape == "broadcast" and r.nin == 2)
-COVERED: set[str] = set()  # rows this module exercises (checked by the completeness test)
+GENERATORS: dict = {}  # test name -> (test function, rows named by @generates)
+
+
+def generates(*rows: str):
+    """Mark a test as a generated test of op-table rows: the rows named here plus every row
+    (an ``Op`` or a row name) in its parametrizations. The completeness test reads these, so
+    a row no generator covers, and that ``NOT_GENERATED`` does not list with a reason, fails.
+    Put it above the parametrize marks."""
+    def mark(fn):
+        GENERATORS[fn.__name__] = (fn, set(rows))
+        return fn
+    return mark
+
+
+def _rows_of(fn, named) -> set[str]:
+    """The rows a generator test runs: ``named`` and the rows among its parameter values."""
+    rows = set(named)
+    for mark in getattr(fn, "pytestmark", []):
+        if mark.name != "parametrize":
+            continue
+        for value in mark.args[1]:
+            values = value.values if hasattr(value, "values") and not isinstance(
+                value, (dict, str)) else (value if isinstance(value, tuple) else (value,))
+            for v in values:
+                if isinstance(v, tn.Op):
+                    rows.add(v.name)
+                elif isinstance(v, str) and v in OPS:
+                    rows.add(v)
+    return rows
 
 
 def _names(dtypes) -> list[str]:
@@ -158,10 +186,10 @@ def _elementwise_cases():
             yield pytest.param(row, dt, id=f"{row.name}-{dt}")
 
 
+@generates()
 @pytest.mark.parametrize("row,dtype", list(_elementwise_cases()))
 def test_elementwise(row, dtype, backend):
     """Every elementwise row x every dtype it accepts x every layout, vs NumPy."""
-    COVERED.add(row.name)
     domains = _domains(row)
     if row.name == "pow" and dtype[0] in "iu":  # NumPy refuses negative integer powers
         domains = ("small", "positive")
@@ -321,11 +349,11 @@ def test_python_int_out_of_bounds(dtype, value, backend):
 
 # --- where, clip, comparisons ----------------------------------------------------------------
 
+@generates("where")
 @pytest.mark.parametrize("dtype", DTYPE_NAMES)
 @pytest.mark.parametrize("layout", ["contiguous", "broadcast_col_row", "transposed",
                                     "negative_stride", "0d", "empty"])
 def test_where(dtype, layout, backend):
-    COVERED.add("where")
     rng = np.random.default_rng(11)
     (tc, tx), (nc, nx) = make_inputs(layout, ["bool", dtype], ["real", "real"], rng)
     ny = sample(dtype, nx.shape, "real", rng)
@@ -346,12 +374,12 @@ def test_where_scalars(dtype, x1, x2, backend):
           lambda: np.where(c, x1, x), dtype=NP_DTYPES[dtype], msg=f"where(c, {x1!r}, {dtype})")
 
 
+@generates("clip")
 @pytest.mark.parametrize("dtype", _names(OPS["clip"].accepts))
 @pytest.mark.parametrize("bounds", [(-1, 4), (None, 2), (0.5, None), (None, None),
                                     ("array", None), ("array", "array")],
                          ids=str)
 def test_clip(dtype, bounds, backend):
-    COVERED.add("clip")
     x = sample(dtype, (3, 4), "real", np.random.default_rng(4))
     t = tn.asarray(x.copy()).T
     xv = x.T
@@ -422,12 +450,12 @@ def _reduce_np(row):
     return getattr(np, row.numpy_name)
 
 
+@generates()
 @pytest.mark.parametrize("row,dtype", [pytest.param(r, d, id=f"{r.name}-{d}")
                                        for r in REDUCE_NUMPY for d in _names(r.accepts)])
 def test_reduction(row, dtype, backend):
     """Every reduction row x dtype, over layouts (0-d, empty, non-contiguous), axis None /
     int / negative / tuple / (), keepdims True and False. Where NumPy raises, so does trueno."""
-    COVERED.add(row.name)
     cases = Cases()
     for layout, (shape, view) in REDUCE_LAYOUTS.items():
         base = sample(dtype, shape, "real", np.random.default_rng(len(shape) + 17))
@@ -493,11 +521,11 @@ def _logsumexp(x, axis, keepdims):
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
+@generates("logsumexp")
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int16", "float16"])
 @pytest.mark.parametrize("axis", [None, 0, -1, (0, 2)])
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_logsumexp(dtype, axis, keepdims, backend):
-    COVERED.add("logsumexp")
     base = sample(dtype, (2, 3, 4), "real", np.random.default_rng(13))
     base.flat[0] = 80 if dtype != "int16" and dtype != "float16" else base.flat[0]
     t = tn.asarray(base.copy())[:, ::-1]
@@ -519,11 +547,11 @@ def _softmax(x, axis):
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
+@generates()
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("axis", [0, 1, -1])
 def test_softmax_kernels(name, dtype, axis, backend):
-    COVERED.add(name)
     base = sample(dtype, (3, 5), "real", np.random.default_rng(14))
     t = tn.asarray(base.copy()).T
     x = base.T.astype(np.float64)
@@ -533,10 +561,10 @@ def test_softmax_kernels(name, dtype, axis, backend):
     assert_close(_run_row(name, t, {"axis": axis % 2}), ref.astype(base.dtype), base.dtype)
 
 
+@generates("layer_norm")
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("affine", [False, True])
 def test_layer_norm_kernel(dtype, affine, backend):
-    COVERED.add("layer_norm")
     rng = np.random.default_rng(15)
     base = sample(dtype, (2, 3, 4), "real", rng)
     w = sample(dtype, (4,), "positive", rng) if affine else None
@@ -554,11 +582,11 @@ def test_layer_norm_kernel(dtype, affine, backend):
                  else None, atol=1e-5 if dtype == "float32" else None)
 
 
+@generates("vector_norm")
 @pytest.mark.parametrize("dtype", ["float32", "float64", "complex128"])
 @pytest.mark.parametrize("ord_", [2.0, 1.0, np.inf, -np.inf, 0.0, 3.0])
 @pytest.mark.parametrize("axis", [(0, 1), (1,)])
 def test_vector_norm_kernel(dtype, ord_, axis, backend):
-    COVERED.add("vector_norm")
     base = sample(dtype, (3, 4), "real", np.random.default_rng(16))
     t = tn.asarray(base.copy())[::-1]
     x = base[::-1]
@@ -583,6 +611,7 @@ def _torch_fn(torch, path):
     return obj
 
 
+@generates(*TORCH_UNARY)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_no_twin_ops_match_torch(dtype, backend):
     """sigmoid, erf, gelu, silu, relu, softmax, log_softmax, logsumexp, layer_norm and
@@ -616,13 +645,13 @@ def test_no_twin_ops_match_torch(dtype, backend):
 
 # --- scans, sorting, concatenation -----------------------------------------------------------
 
+@generates()
 @pytest.mark.parametrize("name", ["cumsum", "cumprod"])
 @pytest.mark.parametrize("dtype", ["bool", "int8", "uint32", "float16", "float32", "float64",
                                    "complex64"])
 @pytest.mark.parametrize("axis", [None, 0, -1])
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "0d", "empty"])
 def test_scans(name, dtype, axis, layout, backend):
-    COVERED.add(name)
     shape, view = {"contiguous": ((2, 3), lambda a: a), "transposed": ((3, 2), lambda a: a.T),
                    "0d": ((), lambda a: a), "empty": ((0, 3), lambda a: a)}[layout]
     base = sample(dtype, shape, "small", np.random.default_rng(18))
@@ -632,11 +661,11 @@ def test_scans(name, dtype, axis, layout, backend):
           msg=f"{name}({dtype}, axis={axis}, {layout})")
 
 
+@generates()
 @pytest.mark.parametrize("name", ["sort", "argsort"])
 @pytest.mark.parametrize("dtype", ["bool", "int8", "uint64", "float16", "float32", "float64"])
 @pytest.mark.parametrize("axis", [0, -1, None])
 def test_sorting(name, dtype, axis, backend):
-    COVERED.add(name)
     base = sample(dtype, (4, 6), "small", np.random.default_rng(19))
     if dtype[0] == "f":
         base[1, 2] = np.nan
@@ -649,11 +678,11 @@ def test_sorting(name, dtype, axis, backend):
           lambda: getattr(np, name)(np.asarray(z), axis=axis), msg=f"{name}(0-d, axis={axis})")
 
 
+@generates("concat")
 @pytest.mark.parametrize("dtypes", [("int8", "int8"), ("int8", "uint8"), ("float32", "int64"),
                                     ("bool", "complex64"), ("float16", "float32")])
 @pytest.mark.parametrize("axis", [0, 1, -1, None])
 def test_concat(dtypes, axis, backend):
-    COVERED.add("concat")
     rng = np.random.default_rng(20)
     a, b = sample(dtypes[0], (2, 3), "real", rng), sample(dtypes[1], (2, 3), "real", rng)
     ta, tb = tn.asarray(a.copy()), tn.asarray(b.copy()).T.T[::-1]
@@ -678,11 +707,11 @@ MATMUL_SHAPES = [((3, 4), (4, 5)), ((4,), (4, 5)), ((3, 4), (4,)), ((4,), (4,)),
                  ((0, 4), (4, 5)), ((3, 0), (0, 5)), ((2, 0, 3, 4), (4, 5)), ((1, 3), (3, 1))]
 
 
+@generates("matmul")
 @pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=str)
 @pytest.mark.parametrize("dtype", ["bool", "int8", "int32", "uint16", "float16", "bfloat16",
                                    "float32", "float64", "complex64", "complex128"])
 def test_matmul(shapes, dtype, backend):
-    COVERED.add("matmul")
     rng = np.random.default_rng(21)
     a, b = (sample(dtype, s, "small", rng) for s in shapes)
     ta, tb = tn.asarray(a.copy()), tn.asarray(b.copy())
@@ -850,10 +879,10 @@ def _to_tn(v):
     return tn.asarray(v) if isinstance(v, np.ndarray) else v
 
 
+@generates()
 @pytest.mark.parametrize("name", sorted(CUSTOM_SAMPLES))
 def test_custom_rows(name, backend):
     """One or more sample calls of each remaining row with a NumPy twin, vs NumPy."""
-    COVERED.add(name)
     row = OPS[name]
     ref = CUSTOM_REFS.get(name) or getattr(np, row.numpy_name)
     fn = getattr(tn, name)
@@ -877,12 +906,12 @@ def test_custom_rows(name, backend):
     cases.finish()
 
 
+@generates()
 @pytest.mark.parametrize("name", PARTITIONS)
 @pytest.mark.parametrize("kth", [0, 2, -1])
 def test_partition_rows(name, kth, backend):
     """partition/argpartition: the kth element is in sorted place, smaller ones before it,
     larger ones after it (NumPy leaves the order within each side unspecified)."""
-    COVERED.add(name)
     x = _f(3, 6)
     got = getattr(tn, name)(tn.asarray(x), kth, axis=-1).numpy()
     vals = np.take_along_axis(x, got, -1) if name == "argpartition" else got
@@ -906,12 +935,12 @@ FALLBACK_ROWS = sorted(n for n, r in OPS.items() if r.shape == "custom" and r.ni
 CUSTOM_UFUNC_LAYOUTS = ["contiguous", "0d", "transposed", "negative_stride"]
 
 
+@generates()
 @pytest.mark.parametrize("name,dtype", [(n, d) for n in UFUNC_ROWS
                                         for d in _names(OPS[n].accepts)])
 def test_custom_ufunc_rows(name, dtype, backend):
     """Each ufunc-like row outside the broadcast template, per dtype and layout. Where
     NumPy has no loop for the dtype, trueno raises the same built-in exception type."""
-    COVERED.add(name)
     row = OPS[name]
     fn, ref = getattr(tn, name), getattr(np, row.numpy_name)
     cases = Cases()
@@ -924,10 +953,10 @@ def test_custom_ufunc_rows(name, dtype, backend):
     cases.finish()
 
 
+@generates()
 @pytest.mark.parametrize("name", FALLBACK_ROWS)
 def test_fallback_rows(name, backend):
     """One call each on a float64 (with inf, nan and 0) and an int64 array, vs NumPy."""
-    COVERED.add(name)
     fn, ref = getattr(tn, name), getattr(np, OPS[name].numpy_name)
     cases = Cases()
     x = _f(3, 4)
@@ -942,11 +971,14 @@ def test_fallback_rows(name, backend):
 
 # --- completeness ----------------------------------------------------------------------------
 
-GENERATED = ({r.name for r in ELEMENTWISE_UNARY + ELEMENTWISE_BINARY} |
-             {r.name for r in REDUCE_NUMPY} |
-             {"where", "clip", "logsumexp", "softmax", "log_softmax", "layer_norm",
-              "vector_norm", "cumsum", "cumprod", "sort", "argsort", "concat", "matmul"} |
-             set(CUSTOM_SAMPLES) | set(PARTITIONS) | set(UFUNC_ROWS) | set(FALLBACK_ROWS))
+def covered_rows() -> set[str]:
+    """The rows the ``@generates`` tests of this module run (computed, never listed)."""
+    out: set[str] = set()
+    for fn, named in GENERATORS.values():
+        out |= _rows_of(fn, named)
+    return out
+
+
 # Public functions that are NumPy ufuncs but composites of rows in trueno (no kernel of their
 # own), with the rows they are made of.
 COMPOSITES = {"vecdot": "multiply, conj and sum (_linalg_ops.vecdot)",
@@ -954,11 +986,69 @@ COMPOSITES = {"vecdot": "multiply, conj and sum (_linalg_ops.vecdot)",
               "vecmat": "matmul with a reshaped vector (_numpy_misc.vecmat)"}
 
 
-def test_every_numpy_row_is_generated():
-    """Every row with a NumPy twin has a generator above (add one when adding a row)."""
-    missing = sorted(n for n, r in OPS.items() if r.numpy_name is not None and
-                     n not in GENERATED)
-    assert not missing, f"op-table rows with a NumPy twin that no test exercises: {missing}"
+_VIEWS = "a view computed by core on metadata (no kernel): test_views.py"
+_LINALG = "vs numpy.linalg in test_linalg.py; every backend in backend_cases_linalg.py"
+_FFT = "vs numpy.fft in test_fft.py; every backend in backend_cases_fft.py"
+# Rows this module does not generate tests for, each with where it is tested instead.
+NOT_GENERATED = {
+    "addcmul": "a fused kernel with no NumPy twin: vs its decomposition in "
+               "test_backend_equivalence.py",
+    "conv2d": "no NumPy twin: vs a NumPy loop on every backend in test_backend_equivalence.py",
+    "astype": "casts: test_tensor_basics.py and every backend in test_backend_equivalence.py",
+    "copy_": "in-place copies (setitem): test_tensor_basics.py, test_backend_equivalence.py",
+    "index": "advanced indexing: test_indexing.py",
+    "index_put": "advanced index assignment: test_indexing.py, test_backend_equivalence.py",
+    "to_device": "device moves: test_backend_equivalence.py and the GPU package's tests",
+    "diagonal": _VIEWS, "expand": _VIEWS, "getitem": _VIEWS, "permute_dims": _VIEWS,
+    "reshape": _VIEWS,
+    "linalg_cholesky": _LINALG,
+    "linalg_det": _LINALG,
+    "linalg_eig": _LINALG,
+    "linalg_eigh": _LINALG,
+    "linalg_eigvals": _LINALG,
+    "linalg_eigvalsh": _LINALG,
+    "linalg_inv": _LINALG,
+    "linalg_lstsq": _LINALG,
+    "linalg_matrix_rank": _LINALG,
+    "linalg_pinv": _LINALG,
+    "linalg_qr": _LINALG,
+    "linalg_slogdet": _LINALG,
+    "linalg_solve": _LINALG,
+    "linalg_svd": _LINALG,
+    "linalg_svdvals": _LINALG,
+    "fft_fftn": _FFT,
+    "fft_hfft": _FFT,
+    "fft_ifftn": _FFT,
+    "fft_ihfft": _FFT,
+    "fft_irfftn": _FFT,
+    "fft_rfftn": _FFT,
+}
+
+
+def test_every_row_is_generated_or_listed_with_a_reason():
+    """Coverage is computed from the op table: every row is run by a ``@generates`` test of
+    this module or listed in ``NOT_GENERATED`` with where it is tested (a new row without a
+    test fails here), and the list holds no row that is generated or gone."""
+    covered = covered_rows()
+    missing = sorted(n for n in OPS if n not in covered and n not in NOT_GENERATED)
+    assert not missing, f"op-table rows no test generates and no reason lists: {missing}"
+    stale = sorted(n for n in NOT_GENERATED if n in covered or n not in OPS)
+    assert not stale, f"NOT_GENERATED lists rows that are generated or gone: {stale}"
+    assert all(isinstance(r, str) and r for r in NOT_GENERATED.values())
+
+
+def test_coverage_is_read_from_the_generators():
+    """The computed coverage follows the parametrizations, and a row added to the table
+    without a generator is reported missing."""
+    assert {"add", "sum", "where", "matmul", "sort", "cumprod"} <= covered_rows()
+    assert "sigmoid" in covered_rows()  # named by @generates(*TORCH_UNARY)
+    row = tn.Op("_row_without_a_test", 1)
+    OPS[row.name] = row
+    try:
+        with pytest.raises(AssertionError, match="_row_without_a_test"):
+            test_every_row_is_generated_or_listed_with_a_reason()
+    finally:
+        del OPS[row.name]
 
 
 def test_public_ops_have_rows():

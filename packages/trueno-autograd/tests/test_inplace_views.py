@@ -445,3 +445,38 @@ def test_matches_torch(fn):
         assert want[k] is not None, f"torch gave no gradient for {k}: a pattern that tests nothing"
         assert got[k] is not None, f"{k}.grad is None; torch gives {want[k].tolist()}"
         np.testing.assert_allclose(got[k], want[k], rtol=1e-12, atol=1e-12, err_msg=k)
+
+
+# -- the same writes outside autograd keep each face's rules ---------------------------------------
+def test_numpy_face_diagonal_stays_read_only():
+    import trueno as tn
+    a = tn.ones((3, 3))
+    with pytest.raises(ValueError):
+        a.diagonal()[...] = 5.0  # as NumPy: np.ones((3, 3)).diagonal() is read-only
+    with pytest.raises(ValueError):
+        d = a.diagonal()
+        d += 1.0
+    assert a.tolist() == np.ones((3, 3)).tolist()
+
+
+def test_torch_face_diagonal_is_writable():
+    y = ttorch.ones(3, 3, dtype=ttorch.float64)
+    y.diagonal().mul_(ttorch.tensor([1.0, 2.0, 3.0], dtype=ttorch.float64))
+    y.diagonal()[1:] = 7.0
+    want = torch.ones(3, 3, dtype=torch.float64)
+    want.diagonal().mul_(torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64))
+    want.diagonal()[1:] = 7.0
+    assert y.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("face", ["numpy", "torch"])
+def test_write_into_an_expanded_view_raises_on_both_faces(face):
+    import trueno as tn
+    base = tn.ones((1, 3)) if face == "numpy" else ttorch.ones(1, 3)
+    e = tn.broadcast_to(base, (2, 3)) if face == "numpy" else base.expand(2, 3)
+    for write in (lambda: e.__iadd__(1.0), lambda: e.__setitem__((Ellipsis,), 2.0)):
+        with pytest.raises(ValueError) as info:  # NumPy's type ...
+            write()
+        assert isinstance(info.value, RuntimeError)  # ... and PyTorch's
+        assert "refers to a single memory location" in str(info.value)
+    assert base.tolist() == [[1.0, 1.0, 1.0]]

@@ -1,5 +1,8 @@
 """float64 math for WGSL from exact arithmetic: fdlibm / musl algorithms written with + - * /,
-sqrt, floor/round, comparisons and bit manipulation only.
+sqrt, comparisons and bit manipulation only. Rounding to integers, f64<->int steps and the
+divisions whose rounding matters go through ``_fround``'s bit-level helpers (tn_rint64,
+tn_toi32_64, tn_f64i32, tn_div64), never WGSL's round/trunc/floor or conversions, which
+drivers lower differently (lavapipe on AVX2 vs AVX-512 CPUs).
 
 naga accepts ``exp(f64)``, ``log(f64)``, ``sin(f64)``... but the SPIR-V it emits computes
 garbage on lavapipe and NVIDIA, and ``fma(f64)`` is not fused on lavapipe, so these helpers
@@ -293,9 +296,12 @@ _H["tn_log_dd64"] = """fn tn_log_dd64(x0: f64) -> vec2<f64> {
   let r4 = tn_two_prod64(r3.x, 0.6666666666666666);
   let t3l = r4.y + r3.x * 3.700743415417188e-17 + s3l * 0.6666666666666666;
   let z = q.x;
-  let tail = 2.0 * r3.x * z * (0.2 + z * (1.0 / 7.0 + z * (1.0 / 9.0 + z * (1.0 / 11.0
-    + z * (1.0 / 13.0 + z * (1.0 / 15.0 + z * (1.0 / 17.0 + z * (1.0 / 19.0
-    + z * (1.0 / 21.0 + z * (1.0 / 23.0 + z / 25.0))))))))));
+  // NOTE: the reciprocals are literals: a driver that divided at run time (WGSL's division
+  // need not be correctly rounded) would spoil the tail that y * log(x) amplifies
+  let tail = 2.0 * r3.x * z * (0.2 + z * (0.14285714285714285 + z * (0.1111111111111111
+    + z * (0.09090909090909091 + z * (0.07692307692307693 + z * (0.06666666666666667
+    + z * (0.058823529411764705 + z * (0.05263157894736842 + z * (0.047619047619047616
+    + z * (0.043478260869565216 + z * 0.04))))))))));
   let dk = tn_f64i32(k);
   let e1 = tn_two_sum64(dk * 6.93147180369123816490e-01, 2.0 * sh);
   let e2 = tn_two_sum64(e1.x, r4.x);

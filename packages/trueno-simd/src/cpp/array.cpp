@@ -1,15 +1,63 @@
 #include "array.hpp"
 
 #include <cstring>
-#include <sstream>
+#include <string>
 
 namespace trueno {
 
-void type_error(const std::string& msg) { throw py::type_error(msg); }
-void value_error(const std::string& msg) { throw py::value_error(msg); }
+namespace {
+// The exception class `module.name`, or `fallback` if it cannot be imported.
+[[noreturn]] void raise_as(const char* module, const char* name, PyObject* fallback,
+                           const std::string& msg) {
+    PyObject* cls = fallback;
+    py::object holder;
+    try {
+        holder = py::module_::import(module).attr(name);
+        cls = holder.ptr();
+    } catch (py::error_already_set&) {
+    }
+    PyErr_SetString(cls, msg.c_str());
+    throw py::error_already_set();
+}
+}  // namespace
+
+void type_error(const std::string& msg) {
+    raise_as("trueno", "DTypeError", PyExc_TypeError, msg);
+}
+void shape_error(const std::string& msg) {
+    raise_as("trueno", "ShapeError", PyExc_ValueError, msg);
+}
+void value_error(const std::string& msg) {
+    raise_as("trueno_simd._errors", "KernelArgumentError", PyExc_ValueError, msg);
+}
+
+std::string arg_repr(py::handle h) { return std::string(py::repr(h)); }
+
+std::string shape_str(const std::vector<idx>& shape) {
+    std::string s = "(";
+    for (size_t i = 0; i < shape.size(); ++i) {
+        s += std::to_string(shape[i]);
+        if (shape.size() == 1 || i + 1 < shape.size()) s += shape.size() == 1 ? "," : ", ";
+    }
+    return s + ")";
+}
+
+idx int_arg(py::handle h, const char* op, const char* name) {
+    if (PyBool_Check(h.ptr()) || !PyIndex_Check(h.ptr()))
+        type_error(std::string("trueno_simd.") + op + ": " + name + " must be an int, got " +
+                   arg_repr(h));
+    py::object i = py::reinterpret_steal<py::object>(PyNumber_Index(h.ptr()));
+    if (!i) throw py::error_already_set();
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+    if (overflow) value_error(std::string("trueno_simd.") + op + ": " + name + "=" + arg_repr(h) +
+                              " is out of range");
+    return idx(v);
+}
 
 DType dtype_code(const py::dtype& dt) {
     const char kind = dt.kind();
+    if (dt.byteorder() == '>') return NDT;  // non-native byte order: no kernel reads it
     const idx size = idx(dt.itemsize());
     if (kind == 'b') return B1;
     if (kind == 'i') return size == 1 ? I8 : size == 2 ? I16 : size == 4 ? I32 : size == 8 ? I64 : NDT;
@@ -46,7 +94,9 @@ bool is_int(DType d) { return d >= I8 && d <= U64; }
 py::array as_array(py::handle h, const char* op) {
     if (py::isinstance<py::array>(h)) return py::reinterpret_borrow<py::array>(h);
     py::array a = py::array::ensure(h);
-    if (!a) type_error(std::string(op) + ": expected a numpy array or numpy scalar");
+    if (!a) type_error(std::string("trueno_simd.") + op +
+                       ": expected a numpy array or numpy scalar, got " +
+                       std::string(py::str(py::type::handle_of(h).attr("__name__"))));
     return a;
 }
 
@@ -54,6 +104,15 @@ std::vector<idx> shape_of(const py::array& a) {
     std::vector<idx> s(size_t(a.ndim()));
     for (py::ssize_t i = 0; i < a.ndim(); ++i) s[size_t(i)] = idx(a.shape(i));
     return s;
+}
+
+void check_dims(const std::vector<idx>& shape, const char* op) {
+    size_t n = 0;
+    for (idx s : shape) n += s != 1;
+    if (n > size_t(kMaxDims))
+        value_error(std::string("trueno_simd.") + op + ": arrays with more than " +
+                    std::to_string(kMaxDims) + " dimensions other than 1 are not supported, got " +
+                    std::to_string(n));
 }
 
 idx numel(const std::vector<idx>& shape) {
@@ -65,7 +124,9 @@ idx numel(const std::vector<idx>& shape) {
 std::vector<idx> broadcast_shapes(const std::vector<std::vector<idx>>& shapes, const char* op) {
     size_t nd = 0;
     for (auto& s : shapes) nd = std::max(nd, s.size());
-    if (nd > size_t(kMaxDims)) value_error(std::string(op) + ": too many dimensions");
+    if (nd > size_t(kMaxDims))
+        value_error(std::string("trueno_simd.") + op + ": at most " + std::to_string(kMaxDims) +
+                    " dimensions are supported, got " + std::to_string(nd));
     std::vector<idx> out(nd, 1);
     for (auto& s : shapes) {
         size_t off = nd - s.size();
@@ -76,9 +137,11 @@ std::vector<idx> broadcast_shapes(const std::vector<std::vector<idx>>& shapes, c
                 o = s[i];
                 continue;
             }
-            std::ostringstream msg;
-            msg << op << ": shapes do not broadcast";
-            value_error(msg.str());
+            std::string msg = std::string("trueno_simd.") + op + ": shapes";
+            for (auto& t : shapes) msg += " " + shape_str(t);
+            shape_error(msg + " do not broadcast (dimension " + std::to_string(i) + " of " +
+                        shape_str(s) + " is " + std::to_string(s[i]) + ", expected 1 or " +
+                        std::to_string(o) + ")");
         }
     }
     return out;
@@ -88,14 +151,68 @@ py::array make_out(py::object out, const std::vector<idx>& shape, const py::dtyp
                    const char* op) {
     std::vector<py::ssize_t> shp(shape.begin(), shape.end());
     if (out.is_none()) return py::array(dt, shp);
-    if (!py::isinstance<py::array>(out)) type_error(std::string(op) + ": out must be an ndarray");
+    const std::string f = std::string("trueno_simd.") + op + ": out=";
+    if (!py::isinstance<py::array>(out))
+        type_error(f + " must be a numpy.ndarray, got " +
+                   std::string(py::str(py::type::handle_of(out).attr("__name__"))));
     py::array o = py::reinterpret_borrow<py::array>(out);
     if (!o.dtype().is(dt) && !o.dtype().equal(dt))
-        type_error(std::string(op) + ": out has dtype " + std::string(py::str(o.dtype())) +
-                   ", expected " + std::string(py::str(dt)));
-    if (shape_of(o) != shape) value_error(std::string(op) + ": out has the wrong shape");
-    if (!(o.flags() & py::array::c_style) || !o.writeable())
-        value_error(std::string(op) + ": out must be a writeable C-contiguous array");
+        type_error(f + " has dtype " + std::string(py::str(o.dtype())) + ", expected " +
+                   std::string(py::str(dt)));
+    if (shape_of(o) != shape)
+        shape_error(f + " has shape " + shape_str(shape_of(o)) + ", expected " +
+                    shape_str(shape));
+    if (!(o.flags() & py::array::c_style))
+        value_error(f + " must be C-contiguous (hint: pass numpy.empty(shape, dtype))");
+    if (!o.writeable()) value_error(f + " is read-only");
+    return o;
+}
+
+namespace {
+// [lo, hi) bytes an array may touch; false for an empty array.
+bool extent(const py::array& a, const char** lo, const char** hi) {
+    if (a.size() == 0) return false;
+    const char* p = static_cast<const char*>(a.data());
+    idx l = 0, h = idx(a.itemsize());
+    for (py::ssize_t i = 0; i < a.ndim(); ++i) {
+        const idx step = idx(a.strides(i)) * (idx(a.shape(i)) - 1);
+        if (step < 0) l += step;
+        else h += step;
+    }
+    *lo = p + l;
+    *hi = p + h;
+    return true;
+}
+}  // namespace
+
+OutGuard::OutGuard(py::object out_, std::initializer_list<py::handle> inputs, bool alias_ok,
+                   const char* op)
+    : out(out_), user(py::none()), op(op) {
+    if (out.is_none()) return;
+    if (!py::isinstance<py::array>(out))
+        type_error(std::string("trueno_simd.") + op + ": out= must be a numpy.ndarray, got " +
+                   std::string(py::str(py::type::handle_of(out).attr("__name__"))));
+    py::array o = py::reinterpret_borrow<py::array>(out);
+    const char *olo, *ohi;
+    if (!extent(o, &olo, &ohi)) return;
+    for (py::handle h : inputs) {
+        if (!py::isinstance<py::array>(h)) continue;
+        py::array a = py::reinterpret_borrow<py::array>(h);
+        const char *lo, *hi;
+        if (!extent(a, &lo, &hi) || hi <= olo || ohi <= lo) continue;
+        const bool same = alias_ok && a.data() == o.data() && a.itemsize() == o.itemsize() &&
+                          (a.flags() & py::array::c_style) && shape_of(a) == shape_of(o);
+        if (same) continue;
+        user = out;
+        out = py::none();
+        return;
+    }
+}
+
+py::array OutGuard::finish(py::array result) const {
+    if (user.is_none()) return result;
+    py::array o = make_out(user, shape_of(result), result.dtype(), op);  // checks, no copy
+    o.attr("__setitem__")(py::ellipsis(), result);
     return o;
 }
 

@@ -36,6 +36,23 @@ idx numel(const std::vector<idx>& shape);
 py::array make_out(py::object out, const std::vector<idx>& shape, const py::dtype& dt,
                    const char* op);
 
+// The out= argument of a kernel, checked against its inputs before the kernel runs. An out=
+// that shares memory with an input is replaced by None (the kernel writes a new array) and
+// finish() copies the result into it, so overlapping views give NumPy's result. With
+// alias_ok, an input that is exactly `out` (same data, shape, C-contiguous) stays in place:
+// elementwise kernels (and softmax/layer_norm rows) read each element before writing it.
+struct OutGuard {
+    py::object out;   // what the kernel gets
+    py::object user;  // the caller's out= when it was replaced, else None
+    const char* op;
+    OutGuard(py::object out_, std::initializer_list<py::handle> inputs, bool alias_ok,
+             const char* op);
+    py::array finish(py::array result) const;
+};
+
+std::string shape_str(const std::vector<idx>& shape);
+std::string arg_repr(py::handle h);
+
 // Byte strides of `a` aligned to an output of `ndim` dims: broadcast dims get stride 0.
 std::vector<idx> bstrides(const py::array& a, const std::vector<idx>& oshape);
 
@@ -47,8 +64,17 @@ struct NoGil {
     }
 };
 
+// Errors raised to Python: trueno.DTypeError (a TypeError), trueno.ShapeError (a ValueError),
+// and trueno_simd.KernelArgumentError (a ValueError) for other bad values. `msg` starts with
+// "trueno_simd.<op>(...)" and says what was expected and what was given.
 [[noreturn]] void type_error(const std::string& msg);
+[[noreturn]] void shape_error(const std::string& msg);
 [[noreturn]] void value_error(const std::string& msg);
+// An integer argument (Python int or numpy integer, not bool) as idx, else DTypeError.
+idx int_arg(py::handle h, const char* op, const char* name);
+
+// Dimensions other than 1 must fit the iterator's kMaxDims (only broadcast views get there).
+void check_dims(const std::vector<idx>& shape, const char* op);
 
 // N operands walked in C order of the output shape, dims coalesced where all operands allow.
 template <int N>
@@ -61,6 +87,7 @@ struct NdLoop {
 
     NdLoop(const std::vector<idx>& oshape, const std::array<const char*, N>& ptrs,
            const std::array<std::vector<idx>, N>& strides) {
+        check_dims(oshape, "kernel");
         total = numel(oshape);
         for (int k = 0; k < N; ++k) base[k] = ptrs[k];
         for (size_t d = 0; d < oshape.size(); ++d) {

@@ -30,14 +30,15 @@ void unify(py::array& a, py::array& b, const char* op) {
     } else if (a.ndim() == 0) {
         a = a.attr("astype")(b.dtype());
     } else {
-        type_error(std::string(op) + ": operands must have the same dtype, got " +
-                   std::string(py::str(a.dtype())) + " and " + std::string(py::str(b.dtype())));
+        type_error(std::string("trueno_simd.") + op + ": operands must have one dtype, got " +
+                   std::string(py::str(a.dtype())) + " and " + std::string(py::str(b.dtype())) +
+                   " (only a 0-d operand is cast)");
     }
 }
 
 [[noreturn]] void unsupported(const char* op, const py::dtype& dt) {
     type_error(std::string("trueno_simd.") + op + ": no kernel for dtype " +
-               std::string(py::str(dt)));
+               std::string(py::str(dt)) + " (see the dtype table in trueno-simd's README)");
 }
 
 bool is_contig_array(py::handle h) {
@@ -67,7 +68,8 @@ bool binary_fast(BinOp op, py::handle a_, py::handle b_, py::array* result) {
     return true;
 }
 
-py::array binary(BinOp op, const char* name, py::object a_, py::object b_, py::object out) {
+py::array binary_impl(BinOp op, const char* name, py::object a_, py::object b_,
+                      py::object out) {
     py::array fast;
     if (out.is_none() && binary_fast(op, a_, b_, &fast)) return fast;
     py::array a = as_array(a_, name), b = as_array(b_, name);
@@ -119,6 +121,12 @@ py::array binary(BinOp op, const char* name, py::object a_, py::object b_, py::o
     return o;
 }
 
+// NOTE: finish() calls into Python, so it runs after the kernel has taken the GIL back.
+py::array binary(BinOp op, const char* name, py::object a, py::object b, py::object out) {
+    OutGuard g(out, {a, b}, true, name);
+    return g.finish(binary_impl(op, name, a, b, g.out));
+}
+
 idx unary_grain(UnOp op, DType d) {
     switch (op) {
         case NEG: case ABS: case SQRT: return kGrainCheap;
@@ -128,7 +136,7 @@ idx unary_grain(UnOp op, DType d) {
     }
 }
 
-py::array unary(UnOp op, const char* name, py::object x_, py::object out) {
+py::array unary_impl(UnOp op, const char* name, py::object x_, py::object out) {
     if (out.is_none() && is_contig_array(x_)) {
         auto x = py::reinterpret_borrow<py::array>(x_);
         const idx n = idx(x.size());
@@ -148,6 +156,7 @@ py::array unary(UnOp op, const char* name, py::object x_, py::object out) {
     const bool half = is_half(d) && t.un[op][F32] != nullptr;
     if (!loop && !half) unsupported(name, x.dtype());
     auto shape = shape_of(x);
+    check_dims(shape, name);
     py::array o = make_out(out, shape, x.dtype(), name);
     NdLoop<2> it(shape, {static_cast<const char*>(x.data()), static_cast<const char*>(o.data())},
                  {bstrides(x, shape), cstrides(shape, x.itemsize())});
@@ -177,13 +186,19 @@ py::array unary(UnOp op, const char* name, py::object x_, py::object out) {
     return o;
 }
 
-py::array where(py::object c_, py::object x_, py::object y_, py::object out) {
+py::array unary(UnOp op, const char* name, py::object x, py::object out) {
+    OutGuard g(out, {x}, true, name);
+    return g.finish(unary_impl(op, name, x, g.out));
+}
+
+py::array where_impl(py::object c_, py::object x_, py::object y_, py::object out) {
     py::array c = as_array(c_, "where"), x = as_array(x_, "where"), y = as_array(y_, "where");
     if (dtype_code(c.dtype()) != B1) c = c.attr("astype")("bool");
     unify(x, y, "where");
     const idx size = idx(x.itemsize());
     const int lg = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : size == 8 ? 3 : -1;
-    if (lg < 0) unsupported("where", x.dtype());
+    // NOTE: object arrays hold references: copying their bytes would skip the refcounts
+    if (lg < 0 || x.dtype().attr("hasobject").cast<bool>()) unsupported("where", x.dtype());
     WhereLoop loop = table().where[lg];
     auto shape = broadcast_shapes({shape_of(c), shape_of(x), shape_of(y)}, "where");
     py::array o = make_out(out, shape, x.dtype(), "where");
@@ -202,7 +217,13 @@ py::array where(py::object c_, py::object x_, py::object y_, py::object out) {
     return o;
 }
 
-py::array addcmul(py::object x_, py::object a_, py::object b_, double value, py::object out) {
+py::array where(py::object c, py::object x, py::object y, py::object out) {
+    OutGuard g(out, {c, x, y}, true, "where");
+    return g.finish(where_impl(c, x, y, g.out));
+}
+
+py::array addcmul_impl(py::object x_, py::object a_, py::object b_, double value,
+                       py::object out) {
     py::array x = as_array(x_, "addcmul"), a = as_array(a_, "addcmul"), b = as_array(b_, "addcmul");
     unify(x, a, "addcmul");
     unify(x, b, "addcmul");
@@ -226,6 +247,11 @@ py::array addcmul(py::object x_, py::object a_, py::object b_, double value, py:
         });
     });
     return o;
+}
+
+py::array addcmul(py::object x, py::object a, py::object b, double value, py::object out) {
+    OutGuard g(out, {x, a, b}, true, "addcmul");
+    return g.finish(addcmul_impl(x, a, b, value, g.out));
 }
 
 }  // namespace
@@ -271,7 +297,8 @@ void bind_elementwise(py::module_& m) {
         "gelu",
         [](py::object x, const std::string& approximate, py::object out) {
             if (approximate != "none" && approximate != "tanh")
-                value_error("gelu: approximate must be 'none' or 'tanh'");
+                value_error("trueno_simd.gelu: approximate must be 'none' or 'tanh', got '" +
+                            approximate + "'");
             return unary(approximate == "tanh" ? GELU_TANH : GELU, "gelu", x, out);
         },
         py::arg("x"), py::arg("approximate") = "none", py::kw_only(), kw_out);

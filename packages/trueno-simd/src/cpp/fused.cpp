@@ -30,8 +30,8 @@ py::array float_input(py::object x_, const char* op) {
     py::array x = as_array(x_, op);
     DType d = dtype_code(x.dtype());
     if (!is_float(d))
-        type_error(std::string("trueno_simd.") + op + ": no kernel for dtype " +
-                   std::string(py::str(x.dtype())));
+        type_error(std::string("trueno_simd.") + op + ": x has dtype " +
+                   std::string(py::str(x.dtype())) + ", expected float32 or float64");
     return x;
 }
 
@@ -39,7 +39,8 @@ double load_double(DType d, const char* p) {
     return d == F32 ? double(ld<float>(p)) : ld<double>(p);
 }
 
-py::array softmax_impl(py::object x_, long axis, py::object out, bool log) {
+py::array softmax_kernel(py::object x_, long axis, py::object out, bool log) {
+    const long given = axis;
     const char* op = log ? "log_softmax" : "softmax";
     py::array x = float_input(x_, op);
     const DType d = dtype_code(x.dtype());
@@ -53,7 +54,10 @@ py::array softmax_impl(py::object x_, long axis, py::object out, bool log) {
     }
     const long nd = long(shape.size());
     if (axis < 0) axis += nd;
-    if (axis < 0 || axis >= nd) value_error(std::string(op) + ": axis out of range");
+    if (axis < 0 || axis >= nd)
+        shape_error(std::string("trueno_simd.") + op + ": axis " + std::to_string(given) +
+                    " is out of bounds for an array of " + std::to_string(x.ndim()) +
+                    " dimensions");
     py::array o = make_out(out, shape_of(x), x.dtype(), op);
     auto os = cstrides(shape, idx(x.itemsize()));
     const idx L = shape[size_t(axis)], sx = xs[size_t(axis)], so = os[size_t(axis)];
@@ -123,23 +127,35 @@ py::array softmax_impl(py::object x_, long axis, py::object out, bool log) {
     return o;
 }
 
+py::array softmax_impl(py::object x, long axis, py::object out, bool log) {
+    OutGuard g(out, {x}, true, log ? "log_softmax" : "softmax");
+    return g.finish(softmax_kernel(x, axis, g.out, log));
+}
+
+// weight / bias as one strided run over the normalised dims (copied only if they are not).
 // weight / bias as one strided run over the normalised dims (copied only if they are not).
 py::array param_run(py::object p, const py::array& x, const std::vector<idx>& tshape,
                     idx* stride, const char* which) {
     py::array a = as_array(p, "layer_norm");
+    const DType pd = dtype_code(a.dtype());
+    if (!is_float(pd) && !is_half(pd) && !is_int(pd))
+        type_error(std::string("trueno_simd.layer_norm: ") + which + " has dtype " +
+                   std::string(py::str(a.dtype())) + ", expected " +
+                   std::string(py::str(x.dtype())));
+    if (shape_of(a) != tshape)
+        shape_error(std::string("trueno_simd.layer_norm: ") + which + " has shape " +
+                    shape_str(shape_of(a)) + ", expected " + shape_str(tshape) +
+                    " (the last normalized_ndim dimensions of x)");
     if (!a.dtype().equal(x.dtype())) a = a.attr("astype")(x.dtype());
-    if (shape_of(a) != tshape) {
-        a = py::module_::import("numpy").attr("broadcast_to")(a, py::tuple(py::cast(tshape)));
-    }
     if (!single_run(shape_of(a), strides_of(a), 0, stride)) {
         a = py::module_::import("numpy").attr("ascontiguousarray")(a);
         *stride = idx(a.itemsize());
     }
-    (void)which;
     return a;
 }
 
-py::array layer_norm(py::object x_, long k, py::object weight, py::object bias, double eps,
+py::array layer_norm_impl(py::object x_, long k, py::object weight, py::object bias,
+                          double eps,
                      py::object out) {
     py::array x = float_input(x_, "layer_norm");
     const DType d = dtype_code(x.dtype());
@@ -147,7 +163,13 @@ py::array layer_norm(py::object x_, long k, py::object weight, py::object bias, 
     auto shape = shape_of(x);
     auto xs = strides_of(x);
     const long nd = long(shape.size());
-    if (k < 0 || k > nd) value_error("layer_norm: normalized_ndim out of range");
+    if (k < 0 || k > nd)
+        value_error("trueno_simd.layer_norm: normalized_ndim must be in [0, " +
+                    std::to_string(nd) + "] for x of shape " + shape_str(shape) + ", got " +
+                    std::to_string(k));
+    if (!(eps >= 0) || std::isinf(eps))
+        value_error("trueno_simd.layer_norm: eps must be a finite number >= 0, got " +
+                    std::to_string(eps));
     py::array o = make_out(out, shape, x.dtype(), "layer_norm");
     std::vector<idx> lshape(shape.begin(), shape.end() - k), lxs(xs.begin(), xs.end() - k);
     std::vector<idx> tshape(shape.end() - k, shape.end());
@@ -191,6 +213,12 @@ py::array layer_norm(py::object x_, long k, py::object weight, py::object bias, 
         }
     });
     return o;
+}
+
+py::array layer_norm(py::object x, long k, py::object weight, py::object bias, double eps,
+                     py::object out) {
+    OutGuard g(out, {x, weight, bias}, true, "layer_norm");
+    return g.finish(layer_norm_impl(x, k, weight, bias, eps, g.out));
 }
 
 }  // namespace

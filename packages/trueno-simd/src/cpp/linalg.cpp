@@ -10,23 +10,30 @@
 namespace trueno {
 namespace {
 
-py::array float_input(py::object x_, const char* op) {
+py::array float_input(py::object x_, const char* op, const char* arg) {
     py::array x = as_array(x_, op);
     if (!is_float(dtype_code(x.dtype())))
-        type_error(std::string("trueno_simd.") + op + ": no kernel for dtype " +
-                   std::string(py::str(x.dtype())));
+        type_error(std::string("trueno_simd.") + op + ": " + arg + " has dtype " +
+                   std::string(py::str(x.dtype())) + ", expected float32 or float64");
     return x;
 }
 
-py::array matmul(py::object x_, py::object y_, py::object out) {
-    py::array x = float_input(x_, "matmul"), y = float_input(y_, "matmul");
-    if (!x.dtype().equal(y.dtype())) type_error("matmul: operands must have the same dtype");
-    if (x.ndim() < 2 || y.ndim() < 2) value_error("matmul: operands must have ndim >= 2");
+py::array matmul_impl(py::object x_, py::object y_, py::object out) {
+    py::array x = float_input(x_, "matmul", "x1"), y = float_input(y_, "matmul", "x2");
+    if (!x.dtype().equal(y.dtype()))
+        type_error("trueno_simd.matmul: x1 and x2 must have one dtype, got " +
+                   std::string(py::str(x.dtype())) + " and " + std::string(py::str(y.dtype())));
+    if (x.ndim() < 2 || y.ndim() < 2)
+        shape_error("trueno_simd.matmul: x1 and x2 must have at least 2 dimensions, got shapes " +
+                    shape_str(shape_of(x)) + " and " + shape_str(shape_of(y)));
     const DType d = dtype_code(x.dtype());
     const idx S = idx(x.itemsize());
     auto xs = shape_of(x), ys = shape_of(y);
     const idx m = xs[xs.size() - 2], k = xs.back(), n = ys.back();
-    if (ys[ys.size() - 2] != k) value_error("matmul: inner dimensions do not match");
+    if (ys[ys.size() - 2] != k)
+        shape_error("trueno_simd.matmul: inner dimensions do not match (" + std::to_string(k) +
+                    " != " + std::to_string(ys[ys.size() - 2]) + "): shapes " + shape_str(xs) +
+                    " and " + shape_str(ys) + ", rule (..., m, k) @ (..., k, n)");
     std::vector<idx> xb(xs.begin(), xs.end() - 2), yb(ys.begin(), ys.end() - 2);
     auto bshape = broadcast_shapes({xb, yb}, "matmul");
     std::vector<idx> oshape(bshape);
@@ -63,14 +70,29 @@ py::array matmul(py::object x_, py::object y_, py::object out) {
     return o;
 }
 
-std::pair<idx, idx> pair_arg(py::handle h, const char* name) {
-    if (py::isinstance<py::int_>(h)) {
-        idx v = h.cast<idx>();
-        return {v, v};
-    }
+py::array matmul(py::object x, py::object y, py::object out) {
+    OutGuard g(out, {x, y}, false, "matmul");
+    return g.finish(matmul_impl(x, y, g.out));
+}
+
+// stride / padding / dilation: an int or a pair of ints, each >= lo and below 2^31 (larger
+// values would overflow the output-size arithmetic).
+std::pair<idx, idx> pair_arg(py::handle h, const char* name, idx lo) {
     std::vector<idx> t;
-    for (auto v : h) t.push_back(v.cast<idx>());
-    if (t.size() != 2) value_error(std::string("conv2d: ") + name + " must be an int or a pair");
+    if (PyIndex_Check(h.ptr()) && !py::isinstance<py::array>(h)) {
+        idx v = int_arg(h, "conv2d", name);
+        t = {v, v};
+    } else if (py::isinstance<py::tuple>(h) || py::isinstance<py::list>(h)) {
+        for (auto v : h) t.push_back(int_arg(v, "conv2d", name));
+    }
+    if (t.size() != 2)
+        type_error(std::string("trueno_simd.conv2d: ") + name +
+                   " must be an int or a pair of ints, got " + arg_repr(h));
+    for (idx v : t)
+        if (v < lo || v >= (idx(1) << 31))
+            value_error(std::string("trueno_simd.conv2d: ") + name + " must be " +
+                        (lo == 0 ? "non-negative" : "positive") + " (and below 2**31), got " +
+                        arg_repr(h));
     return {t[0], t[1]};
 }
 
@@ -99,22 +121,48 @@ void im2col(const char* x, idx sc, idx sh, idx sw, idx C, idx H, idx W, idx KH, 
             }
 }
 
-py::array conv2d(py::object x_, py::object w_, py::object bias, py::object stride,
-                 py::object padding, py::object dilation, idx groups, py::object out) {
-    py::array x = float_input(x_, "conv2d"), w = float_input(w_, "conv2d");
-    if (!x.dtype().equal(w.dtype())) type_error("conv2d: input and weight must have the same dtype");
-    if (x.ndim() != 4 || w.ndim() != 4) value_error("conv2d: expects NCHW input and OIHW weight");
+py::array conv2d_impl(py::object x_, py::object w_, py::object bias,
+                      py::object stride,
+                 py::object padding, py::object dilation, py::object groups, py::object out) {
+    py::array x = float_input(x_, "conv2d", "x"), w = float_input(w_, "conv2d", "weight");
+    if (!x.dtype().equal(w.dtype()))
+        type_error("trueno_simd.conv2d: x and weight must have one dtype, got " +
+                   std::string(py::str(x.dtype())) + " and " + std::string(py::str(w.dtype())));
+    if (x.ndim() != 4 || w.ndim() != 4)
+        shape_error("trueno_simd.conv2d: expects a 4-d NCHW x and a 4-d OIHW weight, got shapes " +
+                    shape_str(shape_of(x)) + " and " + shape_str(shape_of(w)));
     const DType d = dtype_code(x.dtype());
     const idx S = idx(x.itemsize());
-    const auto strd = pair_arg(stride, "stride"), pad = pair_arg(padding, "padding"),
-               dil = pair_arg(dilation, "dilation");
+    const auto strd = pair_arg(stride, "stride", 1), pad = pair_arg(padding, "padding", 0),
+               dil = pair_arg(dilation, "dilation", 1);
     const idx N = x.shape(0), C = x.shape(1), H = x.shape(2), W = x.shape(3);
     const idx O = w.shape(0), Cg = w.shape(1), KH = w.shape(2), KW = w.shape(3);
-    const idx G = groups;
-    if (G < 1 || C != Cg * G || O % G != 0) value_error("conv2d: channels do not match groups");
+    const idx G = int_arg(groups, "conv2d", "groups");
+    if (G < 1) value_error("trueno_simd.conv2d: groups must be >= 1, got " + std::to_string(G));
+    if (C != Cg * G || O % G != 0)
+        shape_error("trueno_simd.conv2d: x has " + std::to_string(C) + " channels and weight " +
+                    shape_str(shape_of(w)) + " with groups=" + std::to_string(G) +
+                    "; expected x channels == weight.shape[1] * groups (" +
+                    std::to_string(Cg * G) + ") and weight.shape[0] divisible by groups");
+    if (KH < 1 || KW < 1 || Cg < 1)
+        shape_error("trueno_simd.conv2d: weight " + shape_str(shape_of(w)) +
+                    " must have non-zero in-channel and kernel dimensions");
     const idx OH = (H + 2 * pad.first - dil.first * (KH - 1) - 1) / strd.first + 1;
     const idx OW = (W + 2 * pad.second - dil.second * (KW - 1) - 1) / strd.second + 1;
-    if (OH <= 0 || OW <= 0) value_error("conv2d: kernel larger than padded input");
+    if (H + 2 * pad.first - dil.first * (KH - 1) - 1 < 0 ||
+        W + 2 * pad.second - dil.second * (KW - 1) - 1 < 0 || OH <= 0 || OW <= 0)
+        shape_error("trueno_simd.conv2d: kernel " + shape_str({KH, KW}) + " with dilation " +
+                    shape_str({dil.first, dil.second}) + " is larger than the padded input " +
+                    shape_str({H + 2 * pad.first, W + 2 * pad.second}));
+    if (!bias.is_none()) {
+        py::array bb = as_array(bias, "conv2d");
+        if (bb.ndim() != 1 || bb.shape(0) != O)
+            shape_error("trueno_simd.conv2d: bias has shape " + shape_str(shape_of(bb)) +
+                        ", expected (" + std::to_string(O) + ",) (one value per output channel)");
+        if (!is_float(dtype_code(bb.dtype())) && !is_int(dtype_code(bb.dtype())))
+            type_error("trueno_simd.conv2d: bias has dtype " + std::string(py::str(bb.dtype())) +
+                       ", expected " + std::string(py::str(x.dtype())));
+    }
     py::array o = make_out(out, {N, O, OH, OW}, x.dtype(), "conv2d");
     const idx Og = O / G, K = Cg * KH * KW, P = OH * OW;
     // weight as an (O, K) matrix; copy only if its (C, KH, KW) dims do not walk one stride
@@ -135,7 +183,7 @@ py::array conv2d(py::object x_, py::object w_, py::object bias, py::object strid
         b = as_array(bias, "conv2d");
         if (!b.dtype().equal(x.dtype())) b = b.attr("astype")(x.dtype());
         pb = static_cast<const char*>(b.data());
-        sbias = b.ndim() == 1 ? idx(b.strides(0)) : 0;
+        sbias = idx(b.strides(0));
     }
     const char* px = static_cast<const char*>(x.data());
     const char* pw = static_cast<const char*>(w.data());
@@ -188,6 +236,12 @@ py::array conv2d(py::object x_, py::object w_, py::object bias, py::object strid
         for (idx t = 0; t < tasks; ++t) task(t, true);
     }
     return o;
+}
+
+py::array conv2d(py::object x, py::object w, py::object bias, py::object stride,
+                 py::object padding, py::object dilation, py::object groups, py::object out) {
+    OutGuard g(out, {x, w, bias}, false, "conv2d");
+    return g.finish(conv2d_impl(x, w, bias, stride, padding, dilation, groups, g.out));
 }
 
 }  // namespace

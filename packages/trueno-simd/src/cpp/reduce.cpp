@@ -14,15 +14,25 @@ RedPlan make_plan(const py::array& x, py::handle axis, bool keepdims, bool keep_
     if (axis.is_none()) {
         std::fill(red.begin(), red.end(), 1);
     } else {
-        std::vector<long> axes;
-        if (py::isinstance<py::int_>(axis)) {
-            axes.push_back(axis.cast<long>());
+        std::vector<idx> axes;
+        if (PyIndex_Check(axis.ptr())) {
+            axes.push_back(int_arg(axis, op, "axis"));
+        } else if (py::isinstance<py::tuple>(axis) || py::isinstance<py::list>(axis)) {
+            for (auto a : axis) axes.push_back(int_arg(a, op, "axis"));
         } else {
-            for (auto a : axis) axes.push_back(a.cast<long>());
+            type_error(std::string("trueno_simd.") + op +
+                       ": axis must be None, an int or a tuple of ints, got " + arg_repr(axis));
         }
-        for (long a : axes) {
+        for (idx a : axes) {
+            const idx given = a;
             if (a < 0) a += nd;
-            if (a < 0 || a >= nd) value_error(std::string(op) + ": axis out of range");
+            if (a < 0 || a >= nd)
+                shape_error(std::string("trueno_simd.") + op + ": axis " +
+                            std::to_string(given) + " is out of bounds for an array of " +
+                            std::to_string(nd) + " dimensions");
+            if (red[size_t(a)])
+                value_error(std::string("trueno_simd.") + op + ": duplicate value in axis (" +
+                            std::to_string(given) + ")");
             red[size_t(a)] = 1;
         }
     }
@@ -209,7 +219,7 @@ struct ArgR {
 
 [[noreturn]] void unsupported(const char* op, const py::dtype& dt) {
     type_error(std::string("trueno_simd.") + op + ": no kernel for dtype " +
-               std::string(py::str(dt)));
+               std::string(py::str(dt)) + " (expected a float, int or bool dtype)");
 }
 
 const char* cdata(const py::array& a) { return static_cast<const char*>(a.data()); }
@@ -346,7 +356,8 @@ py::array var(py::array x, py::handle axis, bool keepdims, double correction, py
 
 py::array vector_norm(py::array x, py::handle axis, bool keepdims, double ord, py::object out) {
     if (!(ord == 2.0 || ord == 1.0 || (std::isinf(ord) && ord > 0)))
-        value_error("vector_norm: ord must be 1, 2 or inf in trueno_simd");
+        value_error("trueno_simd.vector_norm: ord must be 1, 2 or inf, got " +
+                    std::to_string(ord) + " (plugin.py's vector_norm covers the others)");
     x = as_float(x);
     const DType d = dtype_code(x.dtype());
     RedPlan p = make_plan(x, axis, keepdims, false, "vector_norm");
@@ -409,55 +420,73 @@ void bind_reduce(py::module_& m) {
     m.def(
         "sum",
         [](py::object x, py::object axis, bool keepdims, py::object dtype, py::object out) {
-            return sum_or_mean(as_array(x, "sum"), axis, keepdims, dtype, out, false);
+            OutGuard g(out, {x}, false, "sum");
+            return g.finish(sum_or_mean(
+                as_array(x, "sum"), axis, keepdims, dtype, g.out, false));
         },
         py::arg("x"), a_axis, a_keep, py::arg("dtype") = py::none(), py::kw_only(), a_out);
     m.def(
         "mean",
         [](py::object x, py::object axis, bool keepdims, py::object dtype, py::object out) {
-            return sum_or_mean(as_array(x, "mean"), axis, keepdims, dtype, out, true);
+            OutGuard g(out, {x}, false, "mean");
+            return g.finish(sum_or_mean(
+                as_array(x, "mean"), axis, keepdims, dtype, g.out, true));
         },
         py::arg("x"), a_axis, a_keep, py::arg("dtype") = py::none(), py::kw_only(), a_out);
     m.def(
         "max",
         [](py::object x, py::object axis, bool keepdims, py::object out) {
-            return minmax(as_array(x, "max"), axis, keepdims, out, true);
+            OutGuard g(out, {x}, false, "max");
+            return g.finish(minmax(
+                as_array(x, "max"), axis, keepdims, g.out, true));
         },
         py::arg("x"), a_axis, a_keep, py::kw_only(), a_out);
     m.def(
         "min",
         [](py::object x, py::object axis, bool keepdims, py::object out) {
-            return minmax(as_array(x, "min"), axis, keepdims, out, false);
+            OutGuard g(out, {x}, false, "min");
+            return g.finish(minmax(
+                as_array(x, "min"), axis, keepdims, g.out, false));
         },
         py::arg("x"), a_axis, a_keep, py::kw_only(), a_out);
     m.def(
         "argmax",
         [](py::object x, py::object axis, bool keepdims, py::object out) {
-            return argminmax(as_array(x, "argmax"), axis, keepdims, out, true);
+            OutGuard g(out, {x}, false, "argmax");
+            return g.finish(argminmax(
+                as_array(x, "argmax"), axis, keepdims, g.out, true));
         },
         py::arg("x"), a_axis, a_keep, py::kw_only(), a_out);
     m.def(
         "argmin",
         [](py::object x, py::object axis, bool keepdims, py::object out) {
-            return argminmax(as_array(x, "argmin"), axis, keepdims, out, false);
+            OutGuard g(out, {x}, false, "argmin");
+            return g.finish(argminmax(
+                as_array(x, "argmin"), axis, keepdims, g.out, false));
         },
         py::arg("x"), a_axis, a_keep, py::kw_only(), a_out);
     m.def(
         "var",
         [](py::object x, py::object axis, bool keepdims, double correction, py::object out) {
-            return var(as_array(x, "var"), axis, keepdims, correction, out);
+            OutGuard g(out, {x}, false, "var");
+            return g.finish(var(
+                as_array(x, "var"), axis, keepdims, correction, g.out));
         },
         py::arg("x"), a_axis, a_keep, py::arg("correction") = 0.0, py::kw_only(), a_out);
     m.def(
         "vector_norm",
         [](py::object x, py::object axis, bool keepdims, double ord, py::object out) {
-            return vector_norm(as_array(x, "vector_norm"), axis, keepdims, ord, out);
+            OutGuard g(out, {x}, false, "vector_norm");
+            return g.finish(vector_norm(
+                as_array(x, "vector_norm"), axis, keepdims, ord, g.out));
         },
         py::arg("x"), a_axis, a_keep, py::arg("ord") = 2.0, py::kw_only(), a_out);
     m.def(
         "logsumexp",
         [](py::object x, py::object axis, bool keepdims, py::object out) {
-            return logsumexp(as_array(x, "logsumexp"), axis, keepdims, out);
+            OutGuard g(out, {x}, false, "logsumexp");
+            return g.finish(logsumexp(
+                as_array(x, "logsumexp"), axis, keepdims, g.out));
         },
         py::arg("x"), a_axis, a_keep, py::kw_only(), a_out);
 }

@@ -11,6 +11,7 @@ True
 """
 
 from trueno_simd._core import cpu_features, get_num_threads, set_num_threads
+from trueno_simd._errors import KernelArgumentError
 
-__all__ = ["cpu_features", "set_num_threads", "get_num_threads"]
+__all__ = ["cpu_features", "set_num_threads", "get_num_threads", "KernelArgumentError"]
 __version__ = "0.1.0"

@@ -24,25 +24,35 @@ class _GradMode:
     def __init__(self, mode: bool | None = None) -> None:
         if mode is not None:
             self._value = bool(mode)
-        self._prev: dict[int, list[bool]] = {}  # thread id -> modes to restore, innermost last
+        # (thread id, mode to restore), innermost last; one list for every thread that uses
+        # this object, each thread restoring its own entries
+        self._prev: list[tuple[int, bool]] = []
 
     def _push(self) -> None:
-        self._prev.setdefault(get_ident(), []).append(MODES.grad_enabled)
+        self._prev.append((get_ident(), MODES.grad_enabled))
 
     def _pop(self) -> None:
         tid = get_ident()
-        stack = self._prev[tid]
-        MODES.grad_enabled = stack.pop()
-        if not stack:
-            del self._prev[tid]
+        prev = self._prev
+        entry = prev[-1]
+        if entry[0] != tid:  # another thread entered this object after us
+            entry = next(e for e in reversed(prev[:]) if e[0] == tid)
+        prev.remove(entry)  # an equal entry is the same thread's same mode: either one will do
+        MODES.grad_enabled = entry[1]
 
     def __enter__(self):
-        self._push()
-        MODES.grad_enabled = self._value
+        m = MODES
+        self._prev.append((get_ident(), m.grad_enabled))  # _push, inlined: no_grad is hot
+        m.grad_enabled = self._value
         return self
 
     def __exit__(self, *exc) -> None:
-        self._pop()
+        prev = self._prev
+        entry = prev[-1]
+        if entry[0] != get_ident():
+            return self._pop()
+        prev.remove(entry)
+        MODES.grad_enabled = entry[1]
 
     def __call__(self, fn):
         @functools.wraps(fn)

@@ -434,3 +434,32 @@ def test_use_backend_in_one_thread_leaves_other_threads_alone():
         assert tn.OPS["multiply"].kcache
     finally:
         unregister_plugin("tx_spy")
+
+
+def test_a_failing_models_hook_drops_only_that_plugins_models():
+    import warnings
+
+    from trueno._registry import load_models, registry, unregister_plugin
+
+    def backends(registry):
+        registry.add_backend("tx_models", devices=("cpu",), priority=1, kernels={})
+
+    def models(registry):
+        registry.add_model("tx_model", lambda: None)
+        raise RuntimeError("no weights")
+    mod = _plugin("tx_models_mod", trueno_register_backends=backends,
+                  trueno_register_models=models)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ok, warned = _register(mod, "tx_models")
+            load_models()
+        warned += [str(w.message) for w in caught]
+        assert ok
+        assert any("'tx_models'" in w and "models" in w and "no weights" in w
+                   for w in warned), warned
+        assert "tx_model" not in registry.models
+        assert "tx_models" in registry.backends  # its backend, already in use, stays
+    finally:
+        unregister_plugin("tx_models")
+    assert "tx_models" not in registry.backends

@@ -182,16 +182,20 @@ def _add_plugin(pm, module, name: str, where: str = "") -> bool:
     return True
 
 
-def _run_hooks(pm, hook_names, plugins=None) -> None:
+def _run_hooks(pm, hook_names, plugins=None, scope: str = "") -> None:
     """Call each hook of each plugin in order, each plugin in its own transaction: a plugin
-    whose hook raises is rolled back (everything it added is removed) and skipped."""
+    whose hook raises is rolled back (everything it added is removed) and skipped.
+
+    ``scope="models"`` (the hub's lazy ``trueno_register_models``) rolls back only the
+    models of a plugin whose hook raises; its backends, already in use, stay.
+    """
     failed: dict[str, BaseException] = {}
     for hook_name in hook_names:
         for impl in getattr(pm.hook, hook_name).get_hookimpls():
             name = impl.plugin_name
             if name in failed or (plugins is not None and name not in plugins):
                 continue
-            journal = registry._journals.setdefault(name, [])
+            journal = registry._journals.setdefault(name + scope, [])
             registry._journal, registry._current_plugin = journal, name
             try:
                 impl.function(registry=registry)
@@ -199,11 +203,17 @@ def _run_hooks(pm, hook_names, plugins=None) -> None:
                 if name == "reference":
                     raise
                 failed[name] = exc
-                _rollback(name)
+                _rollback(name + scope)
             finally:
                 registry._journal, registry._current_plugin = None, ""
     for name, exc in failed.items():
-        _skip(pm, name, "failed to register (nothing it registered was kept)", exc)
+        if scope:
+            registry.failed[name + scope] = f"{type(exc).__name__}: {exc}"
+            what = scope.strip(":")
+            warnings.warn(f"trueno plugin {name!r} failed to register its {what} and they were "
+                          f"skipped: {type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=3)
+        else:
+            _skip(pm, name, "failed to register (nothing it registered was kept)", exc)
 
 
 def _rollback(name: str) -> None:
@@ -263,7 +273,7 @@ def register_plugin(module, name: str) -> bool:
             return False
         reg.failed.pop(name, None)
         if reg.models:  # the hub was already loaded: add this plugin's models now
-            _run_hooks(reg._pm, ("trueno_register_models",), {name})
+            _run_hooks(reg._pm, ("trueno_register_models",), {name}, ":models")
         _apply_thread_count()
         return name in reg.plugins
 
@@ -274,6 +284,7 @@ def unregister_plugin(name: str) -> None:
     if name == "reference":
         raise BackendError("unregister_plugin: the reference backend cannot be removed")
     with _lock:
+        _rollback(name + ":models")
         _rollback(name)
         if name in reg.plugins:
             reg.plugins.remove(name)
@@ -288,7 +299,7 @@ def load_models() -> dict:
     if not reg.models:
         with _lock:
             if not reg.models:
-                _run_hooks(reg._pm, ("trueno_register_models",))
+                _run_hooks(reg._pm, ("trueno_register_models",), scope=":models")
     return reg.models
 
 

@@ -5,8 +5,10 @@ Files are NumPy-compatible both ways. Reading is defensive (DESIGN.md §5): the 
 parsed here with ``ast.literal_eval`` and checked (magic, version, keys, shape, dtype, size
 against the bytes actually present) before any allocation, a corrupt or truncated file raises
 ``trueno.FormatError`` naming the file and the problem, and nothing is unpickled unless the
-caller passes ``allow_pickle=True``. Writing to a path goes through a temporary file in the
-same directory and ``os.replace``, so a failed save leaves no partial file.
+caller passes ``allow_pickle=True``. Writing to a path goes through
+:func:`trueno._io_files.writing`: NumPy's file semantics (mode, owner, symlinks, hard links,
+FIFOs and devices) and no partial file after a failed save. ``.npz`` members are read straight
+into their final buffer. Text and raw files live in ``trueno._io_text``.
 """
 
 from __future__ import annotations
@@ -18,17 +20,18 @@ import math
 import os
 import pickle
 import struct
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Mapping
 
 import numpy as np
 
-from . import _dtypes as D
-from ._creation import _place, asarray, default_class
-from ._errors import DTypeError, FormatError
-from ._tensor import Tensor
+from ._errors import FormatError
+from ._io_files import display_name as _name
+from ._io_files import host as _host
+from ._io_files import is_path, with_suffix, writing
+from ._io_files import wrap as _wrap
+from ._io_text import fromfile, fromregex, fromstring, genfromtxt, loadtxt, savetxt, tofile
 
 __all__ = ["save", "load", "savez", "savez_compressed", "NpzFile", "savetxt", "loadtxt",
            "genfromtxt", "fromfile", "tofile", "fromstring", "fromregex"]
@@ -37,62 +40,8 @@ _MAGIC = b"\x93NUMPY"
 _ZIP_PREFIXES = (b"PK\x03\x04", b"PK\x05\x06")
 _HEADER_KEYS = {"descr", "fortran_order", "shape"}
 _CHUNK = 1 << 24
-
-
-# --- helpers ---------------------------------------------------------------------------------
-def _name(file) -> str:
-    if isinstance(file, (str, os.PathLike)):
-        return repr(os.fspath(file))
-    return repr(getattr(file, "name", None) or f"<{type(file).__name__}>")
-
-
-def _host(arr, name="save") -> np.ndarray:
-    """The NumPy array to write for a trueno array, NumPy array or array-like."""
-    if isinstance(arr, Tensor):
-        if arr._dtype is D.bfloat16:
-            raise DTypeError(f"{name}: bfloat16 has no .npy/text dtype\n  hint: "
-                             f"x.astype(trueno.float32), or a safetensors checkpoint")
-        return np.asarray(arr._host())
-    return np.asanyarray(arr)
-
-
-@contextlib.contextmanager
-def _atomic(path, mode="wb"):
-    """Open a temporary file next to ``path``; on success it replaces ``path``, on failure it
-    is removed, so a failed save leaves neither a partial file nor a stray temporary."""
-    path = os.fspath(path)
-    d = os.path.dirname(os.path.abspath(path))
-    base = os.path.basename(path)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=f".{base}.", suffix=".tmp" +
-                               os.path.splitext(base)[1])
-    try:
-        with os.fdopen(fd, mode) as f:
-            yield f, tmp
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _with_suffix(file, suffix):
-    if isinstance(file, (str, os.PathLike)):
-        p = os.fspath(file)
-        if isinstance(p, bytes):
-            p = os.fsdecode(p)
-        return p if p.endswith(suffix) else p + suffix
-    return file
-
-
-def _wrap(arr: np.ndarray, keep_numpy=False):
-    """A trueno array for numeric data; NumPy's array for what trueno cannot hold (strings,
-    records, objects), as ``numpy.load`` would return it."""
-    if arr.dtype.kind in "biufc" and arr.dtype.fields is None:
-        if not arr.dtype.isnative:
-            arr = arr.astype(arr.dtype.newbyteorder("="))
-        if arr.dtype in D.BY_NUMPY:
-            return _place(default_class(), arr, None)
-    return arr
+_MEMBER_CHUNK = 1 << 20  # zip members: ZipExtFile.readinto makes a bytes copy of each chunk
+_DEFLATE_MAX_RATIO = 1032  # deflate cannot expand data more than this
 
 
 # --- .npy ------------------------------------------------------------------------------------
@@ -149,32 +98,55 @@ def _read_header(fp, name, max_header_size):
     return shape, fortran, dtype, 8 + size + hlen
 
 
-def _read_data(fp, count, dtype, name, available):
-    """Read ``count`` items; ``available`` (bytes left, when known) is checked first, so a
-    header that claims more data than the file holds never allocates."""
+def _bytes_of(a: np.ndarray) -> memoryview:
+    """The bytes of a new contiguous array as a writable memoryview (any dtype: a datetime64
+    array has no buffer format of its own)."""
+    return memoryview(a.reshape(-1).view(np.uint8)) if a.nbytes else memoryview(bytearray())
+
+
+def _read_into(fp, view: memoryview, chunk: int) -> int:
+    """Fill ``view`` from ``fp`` in reads of at most ``chunk`` bytes; the bytes read."""
+    readinto = getattr(fp, "readinto", None)
+    got, nbytes = 0, len(view)
+    while got < nbytes:
+        part = view[got:got + chunk]
+        if readinto is not None:
+            n = readinto(part)
+        else:
+            data = fp.read(len(part))
+            n = len(data) if data else 0
+            part[:n] = data[:n] if n else b""
+        if not n:
+            break
+        got += n
+    return got
+
+
+def _read_data(fp, count, dtype, name, available, chunk=_CHUNK):
+    """Read ``count`` items into one new array; ``available`` (bytes left, when known) is
+    checked first, so a header that claims more data than the file holds never allocates."""
     nbytes = count * dtype.itemsize
     if available is not None and available < nbytes:
         raise FormatError(f"{name}: truncated .npy data: the header describes {nbytes} bytes "
                           f"({count} x {dtype}), the file holds {available}")
     if available is not None:
         out = np.empty(count, dtype)
-        view = memoryview(out).cast("B") if nbytes else memoryview(b"")
-        got = 0
-        while got < nbytes:
-            n = fp.readinto(view[got:])
-            if not n:
-                break
-            got += n
-    else:
+        got = _read_into(fp, _bytes_of(out), chunk)
+    else:  # a stream of unknown size: read what is there before allocating for it
         chunks, got = [], 0
         while got < nbytes:
-            c = fp.read(min(_CHUNK, nbytes - got))
+            c = fp.read(min(chunk, nbytes - got))
             if not c:
                 break
             chunks.append(c)
             got += len(c)
-        out = np.frombuffer(b"".join(chunks), dtype=dtype, count=got // dtype.itemsize).copy() \
-            if got == nbytes else None
+        out = None
+        if got == nbytes:
+            out = np.empty(count, dtype)
+            view, at = _bytes_of(out), 0
+            for c in chunks:
+                view[at:at + len(c)] = c
+                at += len(c)
     if got != nbytes:
         raise FormatError(f"{name}: truncated .npy data: expected {nbytes} bytes ({count} x "
                           f"{dtype}), read {got}")
@@ -192,11 +164,23 @@ def _remaining(fp):
         return None
 
 
-def _read_npy(fp, name, allow_pickle, max_header_size, available="probe", pickle_kw=None):
-    """Read one array; ``available`` is the bytes left, "probe" to ask the file, or None
-    (a zip member: read in chunks, never trusting a size the archive claims)."""
-    shape, fortran, dtype, _ = _read_header(fp, name, None if allow_pickle
-                                            else max_header_size)
+def _stream_size(fp):
+    """The size of a seekable file (None when it cannot be known)."""
+    try:
+        pos = fp.tell()
+        end = fp.seek(0, io.SEEK_END)
+        fp.seek(pos)
+        return end
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _read_npy(fp, name, allow_pickle, max_header_size, size="probe", pickle_kw=None,
+              chunk=_CHUNK):
+    """Read one array; ``size`` is the size of the whole .npy stream, "probe" to ask the
+    file, or None (unknown: the data are read in chunks before the array is allocated)."""
+    shape, fortran, dtype, hlen = _read_header(fp, name, None if allow_pickle
+                                               else max_header_size)
     if dtype.hasobject:
         if not allow_pickle:
             raise FormatError(f"{name}: the array holds Python objects (dtype {dtype}); loading "
@@ -207,9 +191,8 @@ def _read_npy(fp, name, allow_pickle, max_header_size, available="probe", pickle
         except Exception as e:  # noqa: BLE001
             raise FormatError(f"{name}: could not unpickle the object array: {e}") from None
     count = math.prod(shape)
-    if available == "probe":
-        available = _remaining(fp)
-    data = _read_data(fp, count, dtype, name, available)
+    available = _remaining(fp) if size == "probe" else None if size is None else size - hlen
+    data = _read_data(fp, count, dtype, name, available, chunk)
     if fortran:
         return data.reshape(shape[::-1]).transpose()
     return data.reshape(shape)
@@ -244,8 +227,8 @@ def save(file, arr, allow_pickle=True, fix_imports=True):
     [0, 1, 2]
     """
     host = _host(arr)
-    if isinstance(file, (str, os.PathLike)):
-        with _atomic(_with_suffix(file, ".npy")) as (f, _):
+    if is_path(file):
+        with writing(with_suffix(file, ".npy")) as f:
             np.lib.format.write_array(f, host, allow_pickle=allow_pickle)
         return
     np.lib.format.write_array(file, host, allow_pickle=allow_pickle)
@@ -260,7 +243,7 @@ def load(file, mmap_mode=None, allow_pickle=False, fix_imports=True, encoding="A
     raises ``trueno.FormatError``.
     """
     name = _name(file)
-    own = isinstance(file, (str, os.PathLike))
+    own = is_path(file)
     fp = open(file, "rb") if own else file  # noqa: SIM115  (an NpzFile keeps it open)
     close = own
     try:
@@ -332,6 +315,7 @@ class NpzFile(Mapping):
         try:
             self.zip = zipfile.ZipFile(fid)
             self._files = self.zip.namelist()
+            self._archive_size = _stream_size(self.zip.fp)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
                 struct.error, NotImplementedError) as e:
             if own_fid:
@@ -373,6 +357,20 @@ class NpzFile(Mapping):
         return f"NpzFile({self._name}) with keys: {', '.join(self.files[:5])}" + \
             ("..." if len(self.files) > 5 else "")
 
+    def _member_size(self, info: zipfile.ZipInfo) -> int | None:
+        """The member's uncompressed size when the archive's claim is plausible (the array is
+        then read straight into its final buffer), else None (read before allocating). The
+        zip reader never returns more than this size, so a larger header is a truncation."""
+        total = self._archive_size
+        if total is None or info.compress_size > total:
+            return None
+        if info.compress_type == zipfile.ZIP_STORED:
+            return info.file_size if info.file_size == info.compress_size else None
+        if info.compress_type == zipfile.ZIP_DEFLATED and \
+                info.file_size <= _DEFLATE_MAX_RATIO * info.compress_size + 64:
+            return info.file_size
+        return None
+
     def __getitem__(self, key):
         if self.zip is None:
             raise ValueError(f"{self._name}: the NpzFile is closed")
@@ -381,13 +379,14 @@ class NpzFile(Mapping):
             raise KeyError(f"{key} is not a file in the archive {self._name}")
         where = f"{self._name}[{key!r}]"
         try:
-            with self.zip.open(member) as f:
+            info = self.zip.getinfo(member)
+            with self.zip.open(info) as f:
                 head = f.read(len(_MAGIC))
                 if head != _MAGIC:
                     return head + f.read()
-            with self.zip.open(member) as f:
+            with self.zip.open(info) as f:
                 out = _read_npy(f, where, self.allow_pickle, self.max_header_size,
-                                available=None)
+                                size=self._member_size(info), chunk=_MEMBER_CHUNK)
             return _wrap(out)
         except FormatError:
             raise
@@ -412,8 +411,8 @@ def _savez(file, args, kwds, compress, allow_pickle=True):
                 with zf.open(k + ".npy", "w", force_zip64=True) as m:
                     np.lib.format.write_array(m, v, allow_pickle=allow_pickle)
 
-    if isinstance(file, (str, os.PathLike)):
-        with _atomic(_with_suffix(file, ".npz")) as (f, _):
+    if is_path(file):
+        with writing(with_suffix(file, ".npz")) as f:
             write(f)
         return
     write(file)
@@ -427,126 +426,3 @@ def savez(file, *args, allow_pickle=True, **kwds):
 def savez_compressed(file, *args, allow_pickle=True, **kwds):
     """Save several arrays into a zip-compressed ``.npz`` archive."""
     _savez(file, args, kwds, True, allow_pickle)
-
-
-# --- text and raw binary ---------------------------------------------------------------------
-def savetxt(fname, X, fmt="%.18e", delimiter=" ", newline="\n", header="", footer="",  # noqa: N803
-            comments="# ", encoding=None):
-    """Write a 1-D or 2-D array to a text file (NumPy's ``savetxt``; ``.gz`` compresses)."""
-    host = _host(X, "savetxt")
-    kw = {"fmt": fmt, "delimiter": delimiter, "newline": newline, "header": header,
-          "footer": footer, "comments": comments, "encoding": encoding}
-    if isinstance(fname, (str, os.PathLike)):
-        with _atomic(fname) as (f, tmp):
-            f.close()
-            np.savetxt(tmp, host, **kw)
-        return
-    np.savetxt(fname, host, **kw)
-
-
-def _np_dtype(dtype):
-    if isinstance(dtype, D.DType):
-        return dtype.numpy
-    return dtype
-
-
-def _text_result(out, unpack):
-    if unpack and isinstance(out, (list, tuple)):
-        return [_wrap(np.asarray(o)) for o in out]
-    if isinstance(out, np.ndarray) and out.dtype.fields is None:
-        if unpack:
-            return [_wrap(np.ascontiguousarray(o)) for o in out]
-        return _wrap(np.ascontiguousarray(out))
-    return out
-
-
-def loadtxt(fname, dtype=float, comments="#", delimiter=None, converters=None, skiprows=0,
-            usecols=None, unpack=False, ndmin=0, encoding=None, max_rows=None, *,
-            quotechar=None):
-    """Load numbers from a text file (NumPy's ``loadtxt``); bad text raises FormatError."""
-    try:
-        out = np.loadtxt(fname, dtype=_np_dtype(dtype), comments=comments, delimiter=delimiter,
-                         converters=converters, skiprows=skiprows, usecols=usecols,
-                         unpack=False, ndmin=ndmin, encoding=encoding, max_rows=max_rows,
-                         quotechar=quotechar)
-    except ValueError as e:
-        raise FormatError(f"loadtxt({_name(fname)}): {e}") from None
-    return _text_result(out.T if unpack else out, unpack)
-
-
-def genfromtxt(fname, dtype=float, comments="#", delimiter=None, skip_header=0,
-               skip_footer=0, converters=None, missing_values=None, filling_values=None,
-               usecols=None, names=None, unpack=None, **kwargs):
-    """Load text with missing values (NumPy's ``genfromtxt``); missing numbers become nan."""
-    try:
-        out = np.genfromtxt(fname, dtype=_np_dtype(dtype), comments=comments,
-                            delimiter=delimiter, skip_header=skip_header,
-                            skip_footer=skip_footer, converters=converters,
-                            missing_values=missing_values, filling_values=filling_values,
-                            usecols=usecols, names=names, **kwargs)
-    except ValueError as e:
-        raise FormatError(f"genfromtxt({_name(fname)}): {e}") from None
-    if isinstance(out, np.ma.MaskedArray):
-        out = out.filled()
-    return _text_result(out.T if unpack and out.dtype.fields is None else out, bool(unpack))
-
-
-def fromfile(file, dtype=float, count=-1, sep="", offset=0):
-    """Read raw binary (``sep=""``) or text values from a file, as ``numpy.fromfile``.
-
-    # Note: differs from NumPy: a binary file with fewer bytes than ``count`` items, or with
-    # a trailing partial item, raises FormatError instead of returning fewer items.
-    """
-    dt = D.as_dtype(dtype).numpy if not isinstance(dtype, np.dtype) else dtype
-    name = _name(file)
-    if not sep:
-        size = None
-        if isinstance(file, (str, os.PathLike)):
-            size = os.path.getsize(file) - offset
-        elif hasattr(file, "fileno"):
-            with contextlib.suppress(OSError, io.UnsupportedOperation):
-                size = os.fstat(file.fileno()).st_size - file.tell() - offset
-        if size is not None:
-            want = size if count < 0 else count * dt.itemsize
-            if size < 0 or want > size or (count < 0 and size % dt.itemsize):
-                raise FormatError(
-                    f"fromfile({name}): the file holds {max(size, 0)} bytes after offset "
-                    f"{offset}, which is not {'a whole number of' if count < 0 else count} "
-                    f"{dt} items ({dt.itemsize} bytes each)")
-    try:
-        out = np.fromfile(file, dtype=dt, count=count, sep=sep, offset=offset)
-    except ValueError as e:
-        raise FormatError(f"fromfile({name}): {e}") from None
-    return _wrap(out)
-
-
-def fromstring(string, dtype=float, count=-1, *, sep):
-    """Values parsed from a text string separated by ``sep`` (NumPy's ``fromstring``)."""
-    dt = D.as_dtype(dtype).numpy if not isinstance(dtype, np.dtype) else dtype
-    try:
-        out = np.fromstring(string, dtype=dt, count=count, sep=sep)
-    except (ValueError, DeprecationWarning) as e:
-        raise FormatError(f"fromstring: {e}") from None
-    return _wrap(out)
-
-
-def fromregex(file, regexp, dtype, encoding=None):
-    """An array from the groups of a regular expression matched over a text file."""
-    try:
-        out = np.fromregex(file, regexp, _np_dtype(dtype), encoding=encoding)
-    except ValueError as e:
-        raise FormatError(f"fromregex({_name(file)}): {e}") from None
-    return _wrap(out)
-
-
-def tofile(arr, fid, sep="", format="%s") -> None:  # noqa: A002
-    """Write the array's values to a file as raw bytes (``sep=""``) or text, in C order."""
-    host = np.ascontiguousarray(_host(arr, "tofile"))
-    if isinstance(fid, (str, os.PathLike)):
-        with _atomic(fid) as (f, _):
-            host.tofile(f, sep=sep, format=format)
-        return
-    host.tofile(fid, sep=sep, format=format)
-
-
-_ = asarray

@@ -5,10 +5,17 @@ class instead of to the driver. Reuse is safe without waiting for the GPU: comma
 queue order, so a kernel recorded after a buffer was freed runs after every earlier user.
 Mapped staging buffers (uploads and downloads) are pooled the same way; an upload staging
 buffer is reused only after a synchronisation proves the GPU is done with it.
+
+Threads: every method but ``release`` runs under the owning runtime's lock (passed in), so a
+buffer is handed to one caller only. ``release`` runs from garbage collection, on any thread and
+at any point (also inside a locked section), so it only appends to a deque (atomic); the next
+locked call moves released buffers to the free lists and updates ``allocated``.
 """
 
 from __future__ import annotations
 
+import collections
+import threading
 import weakref
 
 import wgpu
@@ -52,39 +59,66 @@ class GpuStorage:
 class BufferPool:
     """Free lists of storage and staging buffers of one wgpu device, keyed by size class."""
 
-    def __init__(self, device, device_index: int) -> None:
+    def __init__(self, device, device_index: int, lock=None, quiesce=None) -> None:
+        """``lock``: the runtime's RLock (a new one when None). ``quiesce()``: called under it
+        before ``empty_cache`` destroys buffers; it submits and waits for recorded work."""
         self.device = device
         self.device_index = device_index
+        self.lock = threading.RLock() if lock is None else lock
+        self._quiesce = quiesce
         self._free: dict[int, list] = {}
+        self._released: collections.deque = collections.deque()  # freed, not yet in _free
         self._upload_free: dict[int, list] = {}
         self._upload_busy: list = []  # used since the last synchronisation
         self._download_free: dict[int, list] = {}
-        self.allocated = 0  # bytes (size classes) held by live tensors
+        self._allocated = 0
         self.reserved = 0  # bytes held by the pool, live or free
         self.closed = False
 
+    @property
+    def allocated(self) -> int:
+        """Bytes (size classes) held by live tensors."""
+        with self.lock:
+            self._collect()
+            return self._allocated
+
     # -- storage -------------------------------------------------------------------------------
+    def _collect(self) -> None:
+        """Move released buffers to their free lists (lock held)."""
+        released = self._released
+        while released:
+            buf = released.popleft()
+            cls = buf.size
+            self._allocated -= cls
+            self._free.setdefault(cls, []).append(buf)
+
     def alloc(self, nbytes: int) -> GpuStorage:
         cls = size_class(nbytes)
-        free = self._free.get(cls)
-        if free:
-            buf = free.pop()
-        else:
-            buf = self.device.create_buffer(size=cls, usage=_STORAGE_USAGE)
-            self.reserved += cls
-        self.allocated += cls
+        with self.lock:
+            if self._released:
+                self._collect()
+            free = self._free.get(cls)
+            if free:
+                buf = free.pop()
+            else:
+                buf = self.device.create_buffer(size=cls, usage=_STORAGE_USAGE)
+                self.reserved += cls
+            self._allocated += cls
         return GpuStorage(buf, nbytes, self.device_index, self)
 
     def release(self, buffer) -> None:
-        if self.closed:
-            return
-        cls = buffer.size
-        self.allocated -= cls
-        self._free.setdefault(cls, []).append(buffer)
+        """The finalizer of a GpuStorage: lock-free (see the module docstring)."""
+        if not self.closed:
+            self._released.append(buffer)
 
     # -- staging -------------------------------------------------------------------------------
     def upload_buffer(self, nbytes: int):
-        """A MAP_WRITE buffer, already mapped, of at least ``nbytes``."""
+        """A MAP_WRITE buffer, already mapped, of at least ``nbytes``. The caller holds the
+        lock until the buffer is unmapped and its copy recorded."""
+        with self.lock:
+            return self._upload_buffer(nbytes)
+
+    def _upload_buffer(self, nbytes: int):
         cls = size_class(nbytes)
         free = self._upload_free.get(cls)
         if free:
@@ -102,27 +136,37 @@ class BufferPool:
         return buf
 
     def uploads_idle(self) -> None:
-        """Called after the GPU finished all submitted work: upload buffers may be reused."""
-        for buf in self._upload_busy:
-            self._upload_free.setdefault(buf.size, []).append(buf)
-        self._upload_busy.clear()
+        """Called after the GPU finished all submitted work, in the same locked section as the
+        submission and the wait: upload buffers may be reused."""
+        with self.lock:
+            for buf in self._upload_busy:
+                self._upload_free.setdefault(buf.size, []).append(buf)
+            self._upload_busy.clear()
 
     def download_buffer(self, nbytes: int):
+        """A MAP_READ buffer of at least ``nbytes``, the caller's until ``download_done``."""
         cls = size_class(nbytes)
-        free = self._download_free.get(cls)
-        if free:
-            return free.pop()
-        return self.device.create_buffer(size=cls, usage=_DOWNLOAD_USAGE)
+        with self.lock:
+            free = self._download_free.get(cls)
+            if free:
+                return free.pop()
+            return self.device.create_buffer(size=cls, usage=_DOWNLOAD_USAGE)
 
     def download_done(self, buf) -> None:
-        self._download_free.setdefault(buf.size, []).append(buf)
+        with self.lock:
+            self._download_free.setdefault(buf.size, []).append(buf)
 
     def empty_cache(self) -> None:
-        """Give every free buffer back to the driver (call only after a synchronisation)."""
-        for lists in (self._free, self._upload_free, self._download_free):
-            for bufs in lists.values():
-                for buf in bufs:
-                    if lists is self._free:
-                        self.reserved -= buf.size
-                    buf.destroy()
-            lists.clear()
+        """Give every free buffer back to the driver. Atomic: ``quiesce`` (when given) first
+        submits and waits for recorded work, which may use buffers freed since."""
+        with self.lock:
+            if self._quiesce is not None:
+                self._quiesce()
+            self._collect()
+            for lists in (self._free, self._upload_free, self._download_free):
+                for bufs in lists.values():
+                    for buf in bufs:
+                        if lists is self._free:
+                            self.reserved -= buf.size
+                        buf.destroy()
+                lists.clear()

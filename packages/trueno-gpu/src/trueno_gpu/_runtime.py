@@ -6,12 +6,22 @@ submission per op. Kernel metadata (shapes, strides, offsets, scalar operands) o
 into one "arena" storage buffer, written with a single ``queue.write_buffer`` just before the
 batch is submitted; each dispatch binds its slice of it. Pipelines and bind-group layouts are
 cached per key (op, dtypes, layout kind).
+
+Thread safety: a runtime's encoder, compute pass, metadata arena, queue, bind-group cache and
+buffer pool are shared by every thread, so each method that touches them holds the runtime's
+``lock`` (an RLock, shared with its pool) for its whole duration: a dispatch, an upload, a
+download (record the copy, submit, wait, map, copy out, unmap) and a synchronisation are each
+atomic. An op's dispatches may interleave with another thread's; that is safe because every
+command goes through the one encoder and queue in recording order, the order the pool's
+reuse-after-free argument relies on (``_pool``). Buffers freed by the garbage collector (on any
+thread, at any point) return to the pool without the lock.
 """
 
 from __future__ import annotations
 
 import os
 import struct
+import threading
 
 import numpy as np
 import wgpu
@@ -39,6 +49,7 @@ _PAR_CHUNK = 2 << 20
 # threads per large host copy (a 64 MiB download on the H100: 8 -> 10.0, 16 -> 11.3 GB/s)
 PAR_THREADS = [16]
 _pool_threads: list = []
+_init_lock = threading.RLock()  # creates adapters, runtimes and the copy pool once
 
 
 def par_copy(dst: np.ndarray, src: np.ndarray) -> None:
@@ -60,7 +71,9 @@ def _copy_pool():
     if not _pool_threads:
         from concurrent.futures import ThreadPoolExecutor
 
-        _pool_threads.append(ThreadPoolExecutor(16, thread_name_prefix="trueno-gpu-copy"))
+        with _init_lock:
+            if not _pool_threads:
+                _pool_threads.append(ThreadPoolExecutor(16, thread_name_prefix="trueno-gpu-copy"))
     return _pool_threads[0]
 
 
@@ -81,7 +94,10 @@ def host_array(count: int, dtype) -> tuple[np.ndarray, list]:
 
 
 class Runtime:
-    """One wgpu device: its buffer pool, pipeline cache and the batch being recorded."""
+    """One wgpu device: its buffer pool, pipeline cache and the batch being recorded.
+
+    ``lock`` guards all of it (see the module docstring); a caller that uses ``encoder()``
+    or the pool's staging buffers directly holds it."""
 
     ARENA_BYTES = 1 << 18
     META_BYTES = 512  # the metadata slice one dispatch sees (128 words)
@@ -112,7 +128,8 @@ class Runtime:
         self.max_binding = cap // 4 * 4
         self.workgroup_storage = self.limits["max-compute-workgroup-storage-size"]
         self.align = max(256, self.limits.get("min-storage-buffer-offset-alignment", 256))
-        self.pool = BufferPool(self.device, index)
+        self.lock = threading.RLock()
+        self.pool = BufferPool(self.device, index, self.lock, self._quiesce)
         self._kernels: dict = {}
         self._layouts: dict = {}
         self._encoder = None
@@ -143,18 +160,27 @@ class Runtime:
                 f"at most {self.max_binding} bytes on this adapter\n"
                 f"  hint: split the tensor, or keep it on the CPU (.to('cpu'))")
         try:
-            return self.pool.alloc(nbytes)
+            return self.pool.alloc(nbytes)  # takes the lock
         except Exception:  # out of memory: give cached buffers back and try once more
-            self.synchronize()
-            self.forget_buffers()
-            self.pool.empty_cache()
-            try:
-                return self.pool.alloc(nbytes)
-            except Exception as e:
-                raise GpuLimitError(
-                    f"gpu: out of memory on {self.name} allocating {nbytes} bytes "
-                    f"({self.pool.allocated} bytes held by live tensors)\n"
-                    f"  hint: free tensors (del x), or move some to the CPU") from e
+            with self.lock:
+                self.empty_cache()
+                try:
+                    return self.pool.alloc(nbytes)
+                except Exception as e:
+                    raise GpuLimitError(
+                        f"gpu: out of memory on {self.name} allocating {nbytes} bytes "
+                        f"({self.pool.allocated} bytes held by live tensors)\n"
+                        f"  hint: free tensors (del x), or move some to the CPU") from e
+
+    def empty_cache(self) -> None:
+        """Submit, wait, then give the pool's free buffers back to the driver (atomic)."""
+        self.pool.empty_cache()  # calls _quiesce under the lock first
+
+    def _quiesce(self) -> None:
+        """Before the pool destroys buffers (lock held): submit recorded work, wait for it and
+        drop the bind groups, so no batch or cached bind group refers to a destroyed buffer."""
+        self.synchronize()
+        self.forget_buffers()
 
     def upload(self, storage, data: bytes | memoryview) -> None:
         """Record a copy of host bytes into ``storage`` through a mapped staging buffer."""
@@ -162,6 +188,10 @@ class Runtime:
         if n == 0:
             return
         padded = (n + 3) // 4 * 4
+        with self.lock:
+            self._upload(storage, data, n, padded)
+
+    def _upload(self, storage, data, n: int, padded: int) -> None:
         stage = self.pool.upload_buffer(padded)
         mapped = getattr(stage, "_experimental_get_mapped_range", None)
         if mapped is None or n < _PAR_MIN:
@@ -181,11 +211,17 @@ class Runtime:
         host array (one copy, straight out of the mapped staging buffer)."""
         if nbytes == 0:
             return np.empty(0, dtype)
+        # One atomic step: no other thread records, submits or maps between this copy and the
+        # unmap, and the upload stages marked idle are exactly those the wait covered.
+        with self.lock:
+            return self._download(buffer, byte_offset, nbytes, dtype, count)
+
+    def _download(self, buffer, byte_offset: int, nbytes: int, dtype, count: int) -> np.ndarray:
         stage = self.pool.download_buffer(nbytes)
         self.encoder().copy_buffer_to_buffer(buffer, byte_offset, stage, 0, nbytes)
-        self.flush()
+        self._flush()
         host, touching = host_array(count, dtype)
-        self.map_now(stage, wgpu.MapMode.READ, 0, nbytes)
+        self._map_now(stage, wgpu.MapMode.READ, 0, nbytes)
         try:
             view = stage.read_mapped(0, nbytes, copy=False)
             src = np.frombuffer(view, dtype=dtype, count=count)
@@ -201,11 +237,13 @@ class Runtime:
 
     def copy(self, src, src_off: int, dst, dst_off: int, nbytes: int) -> None:
         if nbytes:
-            self.encoder().copy_buffer_to_buffer(src, src_off, dst, dst_off, nbytes)
+            with self.lock:
+                self.encoder().copy_buffer_to_buffer(src, src_off, dst, dst_off, nbytes)
 
     def fill_zero(self, buffer, nbytes: int) -> None:
         if nbytes:
-            self.encoder().clear_buffer(buffer, 0, (nbytes + 3) // 4 * 4)
+            with self.lock:
+                self.encoder().clear_buffer(buffer, 0, (nbytes + 3) // 4 * 4)
 
     # -- pipelines -----------------------------------------------------------------------------
     def _layout(self, writable: tuple[bool, ...]):
@@ -226,23 +264,30 @@ class Runtime:
         """The cached compute pipeline for ``key``; ``make_source()`` runs on a miss only."""
         k = self._kernels.get(key)
         if k is None:
-            source = make_source()
-            bgl, pl = self._layout(tuple(writable))
-            try:
-                module = self.device.create_shader_module(code=source)
-                pipe = self.device.create_compute_pipeline(
-                    layout=pl, compute={"module": module, "entry_point": "main"})
-            except Exception as e:  # pragma: no cover - a codegen bug; show the source
-                numbered = "\n".join(f"{i + 1:4d} {line}"
-                                     for i, line in enumerate(source.splitlines()))
-                raise RuntimeError(f"gpu: WGSL for {key!r} failed:\n{e}\n{numbered}") from e
-            k = (pipe, bgl)
-            self._kernels[key] = k
+            with self.lock:
+                k = self._kernels.get(key) or self._new_kernel(key, make_source, writable)
+        return k
+
+    def _new_kernel(self, key, make_source, writable: tuple[bool, ...]):
+        """Compile and cache the pipeline for ``key`` (lock held)."""
+        source = make_source()
+        bgl, pl = self._layout(tuple(writable))
+        try:
+            module = self.device.create_shader_module(code=source)
+            pipe = self.device.create_compute_pipeline(
+                layout=pl, compute={"module": module, "entry_point": "main"})
+        except Exception as e:  # pragma: no cover - a codegen bug; show the source
+            numbered = "\n".join(f"{i + 1:4d} {line}"
+                                 for i, line in enumerate(source.splitlines()))
+            raise RuntimeError(f"gpu: WGSL for {key!r} failed:\n{e}\n{numbered}") from e
+        k = (pipe, bgl)
+        self._kernels[key] = k
         return k
 
     # -- recording and submission --------------------------------------------------------------
     def encoder(self):
-        """The batch's command encoder, with no compute pass open (for copies)."""
+        """The batch's command encoder, with no compute pass open (for copies); the caller
+        holds ``lock`` while it records into it."""
         if self._pass is not None:
             self._pass.end()
             self._pass = None
@@ -277,7 +322,8 @@ class Runtime:
 
     def forget_buffers(self) -> None:
         """Drop cached bind groups (before buffers are destroyed)."""
-        self._bind_groups.clear()
+        with self.lock:
+            self._bind_groups.clear()
 
     def dispatch(self, kernel, meta, buffers, groups, cost: int = 0) -> None:
         """Record one dispatch of ``kernel`` = (pipeline, layout).
@@ -307,46 +353,53 @@ class Runtime:
                                         f"{self.name}")
         elif min(groups) <= 0:
             return
-        if self._count >= self.MAX_BATCH:
-            self.flush()
-        # Equal metadata (a chain of same-shaped ops) shares one slice of the arena.
-        off = self._meta_offsets.get(data)
-        if off is None:
-            off = -len(self._arena) % self.align + len(self._arena)
-            if off + self.META_BYTES > self.ARENA_BYTES:
-                self.flush()
-                off = 0
-            self._arena.extend(bytes(off - len(self._arena)))
-            self._arena.extend(data)
-            self._meta_offsets[data] = off
-        pipe, bgl = kernel
-        bind_group = self._bind_group(bgl, buffers)
-        cpass = self._pass or self._compute_pass()
-        # Raw wgpu-native calls (wgpu-py's wrappers cost microseconds each in error-capture
-        # bookkeeping; encoding errors still surface at finish()), skipping state that is
-        # already set in this pass.
-        h = cpass._internal
-        if pipe is not self._last_pipe:
-            _lib.wgpuComputePassEncoderSetPipeline(h, pipe._internal)
-            self._last_pipe = pipe
-        if bind_group is not self._last_bg or off != self._last_off:
-            self._c_off[0] = off
-            _lib.wgpuComputePassEncoderSetBindGroup(h, 0, bind_group._internal, 1, self._c_off)
-            self._last_bg = bind_group
-            self._last_off = off
-        _lib.wgpuComputePassEncoderDispatchWorkgroups(h, *groups)
-        self._count += 1
-        self.dispatches += 1
-        if cost:
-            # Big kernels: submit now so the GPU starts while Python records the next ones
-            # (a sync point still waits for everything; small ops stay in one batch).
-            self._pending += cost
-            if self._pending >= self.EAGER_COST:
-                self.flush()
+        with self.lock:  # the one acquisition of a dispatch (a cached pipeline needs none)
+            if self._count >= self.MAX_BATCH:
+                self._flush()
+            # Equal metadata (a chain of same-shaped ops) shares one slice of the arena.
+            off = self._meta_offsets.get(data)
+            if off is None:
+                off = -len(self._arena) % self.align + len(self._arena)
+                if off + self.META_BYTES > self.ARENA_BYTES:
+                    self._flush()
+                    off = 0
+                self._arena.extend(bytes(off - len(self._arena)))
+                self._arena.extend(data)
+                self._meta_offsets[data] = off
+            pipe, bgl = kernel
+            bind_group = self._bind_group(bgl, buffers)
+            cpass = self._pass or self._compute_pass()
+            # Raw wgpu-native calls (wgpu-py's wrappers cost microseconds each in error-capture
+            # bookkeeping; encoding errors still surface at finish()), skipping state that is
+            # already set in this pass.
+            h = cpass._internal
+            if pipe is not self._last_pipe:
+                _lib.wgpuComputePassEncoderSetPipeline(h, pipe._internal)
+                self._last_pipe = pipe
+            if bind_group is not self._last_bg or off != self._last_off:
+                self._c_off[0] = off
+                _lib.wgpuComputePassEncoderSetBindGroup(h, 0, bind_group._internal, 1, self._c_off)
+                self._last_bg = bind_group
+                self._last_off = off
+            _lib.wgpuComputePassEncoderDispatchWorkgroups(h, *groups)
+            self._count += 1
+            self.dispatches += 1
+            if cost:
+                # Big kernels: submit now so the GPU starts while Python records the next ones
+                # (a sync point still waits for everything; small ops stay in one batch).
+                self._pending += cost
+                if self._pending >= self.EAGER_COST:
+                    self._flush()
 
     def flush(self) -> None:
         """Submit the recorded batch (one submission) without waiting for it."""
         if self._encoder is None:
+            return
+        with self.lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._encoder is None:  # another thread submitted it meanwhile
             return
         if self._pass is not None:
             self._pass.end()
@@ -369,14 +422,19 @@ class Runtime:
         through wgpu-py's poll thread and a threading.Event (two thread hand-offs, hundreds of
         microseconds per sync on a fast GPU)."""
         poll = getattr(self.device, "_poll", None)
-        if poll is None:  # pragma: no cover - another wgpu backend
-            self.queue.on_submitted_work_done_sync()
-        else:
-            poll(True)
+        with self.lock:
+            if poll is None:  # pragma: no cover - another wgpu backend
+                self.queue.on_submitted_work_done_sync()
+            else:
+                poll(True)
 
     def map_now(self, buffer, mode, offset: int = 0, size: int | None = None) -> None:
         """``buffer.map_sync`` without the poll-thread round trip: request the map, wait for
         the GPU on this thread (which runs the map callback), then collect the promise."""
+        with self.lock:
+            self._map_now(buffer, mode, offset, size)
+
+    def _map_now(self, buffer, mode, offset: int, size: int | None) -> None:
         if getattr(self.device, "_poll", None) is None:  # pragma: no cover
             buffer.map_sync(mode, offset, size)
             return
@@ -395,9 +453,10 @@ class Runtime:
 
     def synchronize(self) -> None:
         """Submit the batch and wait until the GPU finished all submitted work."""
-        self.flush()
-        self.wait_idle()
-        self.pool.uploads_idle()
+        with self.lock:
+            self.flush()
+            self.wait_idle()
+            self.pool.uploads_idle()
 
 
 # -- adapters ----------------------------------------------------------------------------------
@@ -412,6 +471,13 @@ def _describe(adapter) -> str:
 
 def _adapters():
     """The adapters we compute on: hardware ones first, a software one only when alone."""
+    if "adapters" in _state:
+        return _state["adapters"]
+    with _init_lock:
+        return _find_adapters()
+
+
+def _find_adapters():
     if "adapters" not in _state:
         try:
             seen = list(wgpu.gpu.enumerate_adapters_sync())
@@ -462,13 +528,16 @@ def _unavailable(index: int) -> GpuUnavailableError:
 
 
 def get_runtime(index: int = 0) -> Runtime:
-    rts = _state.setdefault("runtimes", {})
-    rt = rts.get(index)
+    rt = _state.get("runtimes", {}).get(index)
     if rt is None:
-        adapters = _adapters()
-        if not 0 <= index < len(adapters):
-            raise _unavailable(index)
-        rt = rts[index] = Runtime(adapters[index], index)
+        with _init_lock:  # one Runtime per index, however many threads start it at once
+            rts = _state.setdefault("runtimes", {})
+            rt = rts.get(index)
+            if rt is None:
+                adapters = _adapters()
+                if not 0 <= index < len(adapters):
+                    raise _unavailable(index)
+                rt = rts[index] = Runtime(adapters[index], index)
     return rt
 
 

@@ -197,8 +197,7 @@ def defined_cast(x: np.ndarray, to: np.dtype) -> np.ndarray:
 
 @pytest.mark.parametrize("dtype", [d for d in DTYPES if d != "bool"])
 def test_clip_kernel(dtype):
-    """The GPU clip kernel itself (core's tn.clip decomposes into maximum / minimum, so only
-    the kernels table reaches it): scalar, array and missing bounds, lo > hi, NaN."""
+    """The GPU clip kernel itself: scalar, array and missing bounds, lo > hi, NaN."""
     dt = np_dtype(dtype)
     x = sample("add", dtype, (4, 5))
     if dt.kind in "fV":
@@ -212,6 +211,31 @@ def test_clip_kernel(dtype):
         assert_close(down(clip(up(x), lo, None)), np.maximum(x, lo), dtype)
         lo_a, hi_a = sample("add", dtype, (5,)), sample("add", dtype, (4, 1))
         assert_close(down(clip(up(x), up(lo_a), up(hi_a))), np.clip(x, lo_a, hi_a), dtype)
+
+
+def test_tn_clip_reaches_the_gpu_kernel(monkeypatch):
+    """``tn.clip`` with scalar bounds runs the GPU clip kernel (one pass), not max/min."""
+    import trueno as tn
+    from trueno._registry import clear_kernel_cache, load_plugins
+
+    calls = []
+    kernels = load_plugins().backends["gpu"].kernels
+    real = kernels["clip"]["float32"]
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setitem(kernels, "clip", {**kernels["clip"], "float32": spy})
+    clear_kernel_cache()
+    try:
+        x = np.linspace(-2, 2, 33, dtype=np.float32)
+        got = tn.clip(tn.asarray(x, device="gpu"), -1, 0.5)
+        np.testing.assert_array_equal(got.to_device("cpu"), np.clip(x, -1, 0.5))
+        assert calls == [{"min": -1, "max": 0.5}]
+    finally:
+        monkeypatch.undo()
+        clear_kernel_cache()
 
 
 SPECIAL_CASTS = [np.nan, np.inf, -np.inf, 1e30, -1e30, 1e19, -1e19, 3e9, -3e9, 2147483648.0,

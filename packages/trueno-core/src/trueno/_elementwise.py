@@ -114,7 +114,12 @@ def where(condition, x1=None, x2=None, /):
 
 
 def clip(x, /, min=None, max=None):  # noqa: A002
-    """Clamp ``x`` to ``[min, max]``; either bound may be None, a scalar or an array."""
+    """Clamp ``x`` to ``[min, max]``; either bound may be None, a scalar or an array.
+
+    Bounds that are None or Python numbers which keep ``x``'s dtype go through the ``clip``
+    row (a backend's clip kernel, one pass); anything that promotes (a float bound on an
+    integer array, an array bound) goes through ``maximum``/``minimum`` as NumPy's ufunc does.
+    """
     x = _as_tensor(x)
     if x._dtype.kind == "c" and x._face == "torch":  # NumPy orders complex lexicographically
         raise DTypeError("clamp: complex inputs are not supported (no ordering)")
@@ -123,6 +128,26 @@ def clip(x, /, min=None, max=None):  # noqa: A002
         info = D.iinfo(x._dtype)
         min, max = (b if b.__class__ is not int else info.min if b < info.min else  # noqa: A001
                     info.max if b > info.max else b for b in (min, max))
+    if (min is not None or max is not None) and _keeps_dtype(x._dtype, min) \
+            and _keeps_dtype(x._dtype, max):
+        return X.unary(OPS["clip"], x, min=min, max=max)
+    return _clip_decomposition(x, min=min, max=max)
+
+
+def _keeps_dtype(dt, bound) -> bool:
+    """Whether a clip bound is None or a Python number that leaves ``dt`` as the result."""
+    if bound is None:
+        return True
+    if dt.kind == "f":
+        return bound.__class__ in (int, float)
+    if dt.kind in "iu" and bound.__class__ is int:
+        info = D.iinfo(dt)
+        return info.min <= bound <= info.max
+    return False
+
+
+def _clip_decomposition(x, min=None, max=None):  # noqa: A002
+    """``clip`` as ``minimum(maximum(x, min), max)``: any bounds, on any device."""
     out = x
     if min is not None:
         out = maximum(out, min)  # noqa: F821  (made above from the op table)
@@ -131,6 +156,9 @@ def clip(x, /, min=None, max=None):  # noqa: A002
     if out is x:
         return x.copy()
     return out  # dtype: NumPy 2's promotion with weak Python scalars (clip(i8, 0.5) is float64)
+
+
+OPS["clip"].decomposition = _clip_decomposition
 
 
 __all__ += ["where", "clip"]

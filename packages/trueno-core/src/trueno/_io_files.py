@@ -119,15 +119,19 @@ def writing(file):
     try:
         target = _open_target(path)
     except OSError as e:
-        raise _renamed(e, path, None) from None
+        new = _renamed(e, path, None)
+        if new is e:
+            raise
+        raise new from None
     try:
         yield target.file
         target.commit()
     except BaseException as e:
         target.abort()
-        if isinstance(e, OSError):
-            raise _renamed(e, path, target.names) from None
-        raise
+        new = _renamed(e, path, target.names) if isinstance(e, OSError) else e
+        if new is e:
+            raise
+        raise new from None
 
 
 def _renamed(e: OSError, path: str, names) -> OSError:
@@ -273,9 +277,13 @@ class _Replace:
         try:
             if old is not None:
                 mine = os.fstat(fd)
-                if (mine.st_uid, mine.st_gid) != (old.st_uid, old.st_gid):
+                if (mine.st_uid, mine.st_gid) != (old.st_uid, old.st_gid) and \
+                        hasattr(os, "fchown"):
                     os.fchown(fd, old.st_uid, old.st_gid)  # PermissionError: write in place
-                os.fchmod(fd, stat.S_IMODE(old.st_mode))
+                if hasattr(os, "fchmod"):
+                    os.fchmod(fd, stat.S_IMODE(old.st_mode))
+                else:  # Windows before Python 3.13: only the read-only bit exists
+                    os.chmod(tmp, stat.S_IMODE(old.st_mode))
             self.file = os.fdopen(fd, "wb")
         except BaseException:
             os.close(fd)

@@ -208,15 +208,6 @@ def _same_file(path: str, st: os.stat_result) -> bool:
     return (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino)
 
 
-def _fsync_dir(d: str) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(d, os.O_RDONLY | _OPEN_FLAGS)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 class _Direct:
     """A FIFO, device or other non-regular file: written as ``open(path, "wb")`` does. A
     stream that cannot seek is handed out without its descriptor, so that NumPy writes it
@@ -291,12 +282,13 @@ class _Replace:
             raise
 
     def commit(self) -> None:
-        self.file.flush()
-        os.fsync(self.file.fileno())
+        # NOTE: no fsync. The rename makes the save all-or-nothing for an exception, a killed
+        # process or a full disk; durability against power loss is the file system's (ext4
+        # flushes a file renamed over another), as for NumPy. An fsync made a 200 MB save 6x
+        # slower than np.save.
         self.file.close()
         os.replace(self.tmp, self.final)
         self.tmp = None
-        _fsync_dir(self.dir)
 
     def abort(self) -> None:
         with contextlib.suppress(OSError, ValueError):
@@ -329,7 +321,6 @@ class _InPlace:
                 done += os.write(self.fd, buf[done:n])
             size += n
         os.ftruncate(self.fd, size)
-        os.fsync(self.fd)
         self._close()
 
     def abort(self) -> None:

@@ -6,7 +6,7 @@ import importlib
 import pytest
 
 MODULES = ["trueno._dtypes", "trueno._creation", "trueno._linalg_ops", "trueno._registry",
-           "trueno.random", "trueno._strided"]
+           "trueno.random", "trueno._strided", "trueno._io", "trueno._io_files", "trueno._io_text"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -23,8 +23,8 @@ from ._dtypes import (
 from ._elementwise import *  # noqa: F403  (generated from the op table; listed in __all__)
 from ._elementwise import __all__ as _elementwise_all
 from ._errors import (
-    AxisError, BackendError, DeviceError, DTypeError, FormatError, LinAlgError,
-    MissingExtraError, ShapeError, TruenoError, TruenoIndexError,
+    AxisError, BackendError, DeviceError, DTypeError, FormatError, InternalOverlapError,
+    LinAlgError, MissingExtraError, ShapeError, TruenoError, TruenoIndexError,
 )
 from ._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from ._indexing import nonzero
@@ -148,7 +148,7 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
     "hookimpl", "TruenoError", "ShapeError", "DTypeError", "AxisError", "TruenoIndexError",
     "DeviceError", "BackendError", "LinAlgError", "FormatError", "MissingExtraError",
-    "__array_namespace_info__", "__array_api_version__",
+    "InternalOverlapError", "__array_namespace_info__", "__array_api_version__",
 ]
 
 # The rest of the NumPy surface lives in its own modules; each lists what it exports.

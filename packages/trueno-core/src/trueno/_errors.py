@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "TruenoError", "ShapeError", "DTypeError", "AxisError", "TruenoIndexError", "DeviceError",
-    "BackendError", "LinAlgError", "FormatError", "MissingExtraError",
+    "BackendError", "LinAlgError", "FormatError", "MissingExtraError", "InternalOverlapError",
 ]
 
 
@@ -55,3 +55,8 @@ class MissingExtraError(TruenoError, ImportError):
 def missing_extra(feature: str, extra: str) -> MissingExtraError:
     """The one message for a feature whose extra is not installed."""
     return MissingExtraError(f"{feature} needs the '{extra}' extra: pip install 'trueno[{extra}]'")
+
+
+class InternalOverlapError(TruenoError, ValueError, RuntimeError):
+    """An in-place write into a view whose elements share memory (PyTorch: RuntimeError;
+    NumPy: ValueError, since its broadcast views are read-only)."""

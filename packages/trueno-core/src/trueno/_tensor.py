@@ -16,17 +16,12 @@ from . import _dispatch as X
 from . import _dtypes as D
 from . import _views as V
 from ._device import CPU, device as as_device
-from ._errors import DeviceError, DTypeError, ShapeError, TruenoError
+from ._errors import DeviceError, DTypeError, InternalOverlapError, ShapeError
 from ._optable import OPS
 from ._autograd_surface import AutogradSurface
 from ._strided import StridedArray
 
 __all__ = ["Tensor", "InternalOverlapError"]
-
-
-class InternalOverlapError(TruenoError, ValueError, RuntimeError):
-    """An in-place write into a view whose elements share memory (PyTorch: RuntimeError;
-    NumPy: ValueError, since its broadcast views are read-only)."""
 
 _O = OPS
 _binary = X.binary

@@ -1,15 +1,61 @@
 // Bindings of the elementwise kernels: binary ops, comparisons, unary ops, where, addcmul,
 // gelu and silu. Strided, broadcast and float16/bfloat16 operands are handled here.
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "array.hpp"
+#include "fpe.hpp"
 #include "threadpool.hpp"
 
 namespace trueno {
 namespace {
 
 constexpr idx kHalfBlock = 256;
+
+// NumPy's ufunc name for the floating-point error messages of ops that can raise them.
+const char* fpe_name(BinOp op) {
+    switch (op) {
+        case ADD: return "add";
+        case SUB: return "subtract";
+        case MUL: return "multiply";
+        case DIV: return "divide";
+        case POW: return "power";
+        default: return nullptr;  // maximum/minimum/comparisons never flag (NumPy's neither)
+    }
+}
+
+// exp and log compute their flags (fpe_sw); sqrt, sin and cos (IEEE sqrt, libm) raise
+// exactly NumPy's in hardware. Note: differs from the reference backend: tanh, sigmoid, silu,
+// gelu and erf report nothing (NumPy has no such ufunc; its composites may flag underflow or
+// silu(-inf)'s inf * 0).
+const char* fpe_name(UnOp op, bool* use_hw) {
+    *use_hw = op == SQRT || op == SIN || op == COS;
+    switch (op) {
+        case EXP: return "exp";
+        case LOG: return "log";
+        case SQRT: return "sqrt";
+        case SIN: return "sin";
+        case COS: return "cos";
+        default: return nullptr;
+    }
+}
+
+// float16 results that overflowed or underflowed in the conversion from float32, flagged as
+// NumPy's half loops do (npy_float_to_half: underflow when a non-zero value is too small for
+// a normal half and not exactly representable); bfloat16 has float32's range.
+void half_flags(DType d, const float* src, const char* dst, idx n) {
+    if (d != F16) return;
+    int f = 0;
+    for (idx i = 0; i < n; ++i) {
+        const std::uint16_t h = ld<std::uint16_t>(dst + 2 * i);
+        if ((h & 0x7fffu) == 0x7c00u && std::isfinite(src[i])) f |= FPE_OVERFLOW;
+        if (src[i] != 0 && std::fabs(src[i]) < 6.103515625e-05f &&
+            float(ld<_Float16>(dst + 2 * i)) != src[i])
+            f |= FPE_UNDERFLOW;
+    }
+    if (f) fpe_sw() |= f;
+}
 
 std::vector<idx> cstrides(const std::vector<idx>& shape, idx itemsize) {
     std::vector<idx> s(shape.size());
@@ -114,6 +160,7 @@ py::array binary_impl(BinOp op, const char* name, py::object a_, py::object b_,
                     f32(reinterpret_cast<char*>(xa), sa == 0 ? 0 : 4, reinterpret_cast<char*>(xb),
                         sb == 0 ? 0 : 4, reinterpret_cast<char*>(xo), m);
                     float_to_half(d, xo, dst, m);
+                    half_flags(d, xo, dst, m);
                 }
             }
         });
@@ -124,7 +171,14 @@ py::array binary_impl(BinOp op, const char* name, py::object a_, py::object b_,
 // NOTE: finish() calls into Python, so it runs after the kernel has taken the GIL back.
 py::array binary(BinOp op, const char* name, py::object a, py::object b, py::object out) {
     OutGuard g(out, {a, b}, true, name);
-    return g.finish(binary_impl(op, name, a, b, g.out));
+    const char* fname = fpe_name(op);
+    if (!fname) return g.finish(binary_impl(op, name, a, b, g.out));
+    FpeScope fpe;
+    py::array r = binary_impl(op, name, a, b, g.out);
+    const int flags = fpe.flags(true);
+    r = g.finish(r);
+    give_fp_errors(fname, flags);  // after out= is written, as NumPy does
+    return r;
 }
 
 idx unary_grain(UnOp op, DType d) {
@@ -180,6 +234,7 @@ py::array unary_impl(UnOp op, const char* name, py::object x_, py::object out) {
                 half_to_float(d, p[0] + i * sx, sx, xa, m);
                 f32(reinterpret_cast<char*>(xa), 4, reinterpret_cast<char*>(xo), m);
                 float_to_half(d, xo, const_cast<char*>(p[1]) + i * 2, m);
+                half_flags(d, xo, p[1] + i * 2, m);
             }
         });
     });
@@ -188,7 +243,15 @@ py::array unary_impl(UnOp op, const char* name, py::object x_, py::object out) {
 
 py::array unary(UnOp op, const char* name, py::object x, py::object out) {
     OutGuard g(out, {x}, true, name);
-    return g.finish(unary_impl(op, name, x, g.out));
+    bool use_hw = false;
+    const char* fname = fpe_name(op, &use_hw);
+    if (!fname) return g.finish(unary_impl(op, name, x, g.out));
+    FpeScope fpe;
+    py::array r = unary_impl(op, name, x, g.out);
+    const int flags = fpe.flags(use_hw);
+    r = g.finish(r);
+    give_fp_errors(fname, flags);
+    return r;
 }
 
 py::array where_impl(py::object c_, py::object x_, py::object y_, py::object out) {

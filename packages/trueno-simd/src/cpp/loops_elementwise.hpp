@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "fpe.hpp"
 #include "vmath.hpp"
 
 namespace trueno {
@@ -92,8 +93,39 @@ void un_loop(const char* __restrict a, idx sa, char* __restrict o, idx n) {
 }
 
 // ---- unary: explicit vector functors ----
-struct VExp { template <class T, class V> static V f(V x) { return vexp<T>(x); } };
-struct VLog { template <class T, class V> static V f(V x) { return vlog<T>(x); } };
+// exp and log flag what NumPy's exp and log raise, from each input x and result r (the
+// polynomials' own hardware flags are ignored): exp: overflow for a finite x with an infinite
+// r, underflow for x > -inf with r below the smallest normal; log: divide by zero at +-0,
+// invalid below 0. Flags `a` and `b` are lane masks.
+struct VExp {
+    static constexpr int kA = FPE_OVERFLOW, kB = FPE_UNDERFLOW;
+    template <class T, class V> static V f(V x) { return vexp<T>(x); }
+    template <class T, class V, class VI>
+    static void flags(V x, V r, VI& a, VI& b) {
+        const T inf = std::numeric_limits<T>::infinity();
+        a |= (VI)((x < inf) & (r == inf));
+        b |= (VI)((x > -inf) & (r < std::numeric_limits<T>::min()));
+    }
+    template <class T>
+    static int flag1(T x, T r) {
+        const T inf = std::numeric_limits<T>::infinity();
+        return (x < inf && r == inf ? kA : 0) |
+               (x > -inf && r < std::numeric_limits<T>::min() ? kB : 0);
+    }
+};
+struct VLog {
+    static constexpr int kA = FPE_DIVIDE, kB = FPE_INVALID;
+    template <class T, class V> static V f(V x) { return vlog<T>(x); }
+    template <class T, class V, class VI>
+    static void flags(V x, V, VI& a, VI& b) {
+        a |= (VI)(x == T(0));
+        b |= (VI)(x < T(0));
+    }
+    template <class T>
+    static int flag1(T x, T) {
+        return (x == T(0) ? kA : 0) | (x < T(0) ? kB : 0);
+    }
+};
 struct VTanh { template <class T, class V> static V f(V x) { return vtanh<T>(x); } };
 struct VSigmoid { template <class T, class V> static V f(V x) { return vsigmoid<T>(x); } };
 struct VSilu { template <class T, class V> static V f(V x) { return x * vsigmoid<T>(x); } };
@@ -164,19 +196,39 @@ struct VGeluF32 {
 template <class T, class Op>
 void un_vloop(const char* __restrict a, idx sa, char* __restrict o, idx n) {
     using V = typename VT<T>::V;
+    using VI = typename VT<T>::VI;
     constexpr int W = VT<T>::W;
     constexpr idx S = sizeof(T);
+    constexpr bool kFlags = std::is_same_v<Op, VExp> || std::is_same_v<Op, VLog>;
+    VI fa{}, fb{};
+    int fl = 0;
     idx i = 0;
     if (sa == S) {
-        for (; i + W <= n; i += W) vstore(o + i * S, Op::template f<T, V>(vload<V>(a + i * S)));
+        for (; i + W <= n; i += W) {
+            const V x = vload<V>(a + i * S);
+            const V r = Op::template f<T, V>(x);
+            if constexpr (kFlags) Op::template flags<T>(x, r, fa, fb);
+            vstore(o + i * S, r);
+        }
     } else {
-        for (; i + W <= n; i += W)
-            vstore(o + i * S, Op::template f<T, V>(vgather<T, V>(a + i * sa, sa, W)));
+        for (; i + W <= n; i += W) {
+            const V x = vgather<T, V>(a + i * sa, sa, W);
+            const V r = Op::template f<T, V>(x);
+            if constexpr (kFlags) Op::template flags<T>(x, r, fa, fb);
+            vstore(o + i * S, r);
+        }
     }
     if (i < n) {
         int rem = int(n - i);
-        V r = Op::template f<T, V>(vgather<T, V>(a + i * sa, sa, rem));
+        const V x = vgather<T, V>(a + i * sa, sa, rem);
+        V r = Op::template f<T, V>(x);
         std::memcpy(o + i * S, &r, size_t(rem) * S);
+        if constexpr (kFlags)
+            for (int j = 0; j < rem; ++j) fl |= Op::template flag1<T>(x[j], r[j]);
+    }
+    if constexpr (kFlags) {
+        for (int j = 0; j < W; ++j) fl |= (fa[j] ? Op::kA : 0) | (fb[j] ? Op::kB : 0);
+        if (fl) fpe_sw() |= fl;
     }
 }
 

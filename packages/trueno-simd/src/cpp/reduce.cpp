@@ -4,6 +4,7 @@
 #include <string>
 
 #include "reduce_plan.hpp"
+#include "fpe.hpp"
 
 namespace trueno {
 
@@ -413,6 +414,30 @@ py::array logsumexp(py::array x, py::handle axis, bool keepdims, py::object out)
 
 }  // namespace
 
+// NumPy's floating-point errors for a float sum or mean (rare path: only when a result is
+// not finite): overflow when finite inputs give inf, invalid when +inf meets -inf, as
+// np.add.reduce reports them ("... encountered in reduce"); the mean of an empty slice warns
+// "Mean of empty slice" and flags invalid in "divide", as np.mean does.
+py::array sum_errors(py::array x, py::handle axis, py::array r, bool mean) {
+    const DType d = dtype_code(x.dtype());
+    if (!is_float(d) || !is_float(dtype_code(r.dtype()))) return r;
+    if (mean && r.size() > 0) {
+        if (x.size() == 0) {
+            if (PyErr_WarnEx(PyExc_RuntimeWarning, "Mean of empty slice", 1) < 0)
+                throw py::error_already_set();
+            // NOTE: np.mean divides a float64 scalar sum with scalar math ("scalar divide")
+            // and everything else with the true_divide ufunc ("divide")
+            const bool scalar = r.ndim() == 0 && d == F64;
+            give_fp_errors(scalar ? "scalar divide" : "divide", FPE_INVALID);
+            return r;
+        }
+    }
+    const int flags = py::module_::import("trueno_simd._fpe").attr("sum_flags")(x, axis, r)
+                          .cast<int>();
+    give_fp_errors("reduce", flags);
+    return r;
+}
+
 void bind_reduce(py::module_& m) {
     auto a_axis = py::arg("axis") = py::none();
     auto a_keep = py::arg("keepdims") = false;
@@ -421,16 +446,16 @@ void bind_reduce(py::module_& m) {
         "sum",
         [](py::object x, py::object axis, bool keepdims, py::object dtype, py::object out) {
             OutGuard g(out, {x}, false, "sum");
-            return g.finish(sum_or_mean(
-                as_array(x, "sum"), axis, keepdims, dtype, g.out, false));
+            return sum_errors(as_array(x, "sum"), axis, g.finish(sum_or_mean(
+                as_array(x, "sum"), axis, keepdims, dtype, g.out, false)), false);
         },
         py::arg("x"), a_axis, a_keep, py::arg("dtype") = py::none(), py::kw_only(), a_out);
     m.def(
         "mean",
         [](py::object x, py::object axis, bool keepdims, py::object dtype, py::object out) {
             OutGuard g(out, {x}, false, "mean");
-            return g.finish(sum_or_mean(
-                as_array(x, "mean"), axis, keepdims, dtype, g.out, true));
+            return sum_errors(as_array(x, "mean"), axis, g.finish(sum_or_mean(
+                as_array(x, "mean"), axis, keepdims, dtype, g.out, true)), true);
         },
         py::arg("x"), a_axis, a_keep, py::arg("dtype") = py::none(), py::kw_only(), a_out);
     m.def(

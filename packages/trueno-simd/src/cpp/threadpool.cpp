@@ -1,5 +1,7 @@
 #include "threadpool.hpp"
 
+#include "fpe.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -28,6 +30,7 @@ struct Job {
     idx n = 0;
     std::atomic<idx> next{0};
     std::atomic<idx> finished{0};
+    std::atomic<int> fpe{0};  // workers' floating-point flags: hardware | software << 4
 };
 
 class Pool {
@@ -61,13 +64,14 @@ class Pool {
         }
         cv_.notify_all();
         tl_in_pool = true;
-        work(*job);
+        work(*job, false);
         tl_in_pool = false;
         // The last tasks are usually nearly done: spin briefly before sleeping.
         spin_until([&] { return job->finished.load(std::memory_order_acquire) >= job->n; });
         std::unique_lock<std::mutex> lk(mu_);
         done_cv_.wait(lk, [&] { return job->finished.load() >= job->n; });
         job_.reset();
+        fpe_from_workers() |= job->fpe.load(std::memory_order_relaxed);
     }
 
   private:
@@ -107,11 +111,21 @@ class Pool {
         workers_.clear();
     }
 
-    void work(Job& job) {
+    // A worker clears its floating-point flags before each task and adds them to the job
+    // before counting the task finished, so the caller sees them once every task is done.
+    void work(Job& job, bool worker) {
         for (;;) {
             idx i = job.next.fetch_add(1);
             if (i >= job.n) return;
+            if (worker) {
+                fpe_hw_clear();
+                fpe_sw() = 0;
+            }
             (*job.fn)(i);
+            if (worker) {
+                const int f = fpe_hw_test() | (fpe_sw() << 4);
+                if (f) job.fpe.fetch_or(f, std::memory_order_relaxed);
+            }
             if (job.finished.fetch_add(1) + 1 == job.n) {
                 std::lock_guard<std::mutex> lk(mu_);
                 done_cv_.notify_all();
@@ -152,7 +166,7 @@ class Pool {
                 seen = generation_;
                 job = job_;
             }
-            if (job) work(*job);
+            if (job) work(*job, true);
         }
     }
 

@@ -138,3 +138,63 @@ def test_more_than_65535_workgroups():
     x = np.random.default_rng(0).random((70000, 20), dtype=np.float32)  # 70,000 workgroups
     np.testing.assert_allclose(down(KERNELS["sum"]["float32"](up(x), (1,), False)),
                                x.sum(1), rtol=1e-5)
+
+
+def test_runtime_is_created_once_by_racing_threads(monkeypatch):
+    """Threads that need gpu:0 at the same moment share one Runtime (one wgpu device)."""
+    import threading
+    import time
+
+    made = []
+
+    class SlowRuntime:
+        def __init__(self, adapter, index):
+            made.append(index)
+            time.sleep(0.05)  # creating a device takes a while: the other threads arrive
+
+    monkeypatch.setattr(_runtime, "_state", {"adapters": ["fake"], "seen": ["fake"]})
+    monkeypatch.setattr(_runtime, "Runtime", SlowRuntime)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(_runtime.get_runtime(0)))
+               for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert made == [0] and len(got) == 6 and all(r is got[0] for r in got)
+
+
+def test_download_waits_while_another_thread_records():
+    """A download (submit, wait, map) never runs while another thread holds the runtime's
+    lock in the middle of recording (a compute pass open): it runs after, and both threads
+    see their own results."""
+    import threading
+
+    rt = trueno_gpu.get_runtime(0)
+    h = np.arange(1000, dtype=np.float32)
+    x = up(h)
+    trueno_gpu.synchronize()
+    seen = []
+    reader = threading.Thread(target=lambda: seen.append(down(x)))
+    with rt.lock:
+        y = KERNELS["multiply"]["float32"](x, np.float32(3))  # leaves the compute pass open
+        reader.start()
+        reader.join(0.2)
+        assert reader.is_alive() and not seen  # blocked on the lock, not downloading
+        y = KERNELS["add"]["float32"](y, np.float32(1))
+    reader.join()
+    np.testing.assert_array_equal(seen[0], h)
+    np.testing.assert_array_equal(down(y), h * 3 + 1)
+
+
+def test_pool_empty_cache_submits_recorded_work_first():
+    """The pool's empty_cache destroys a freed buffer only after the recorded kernel that
+    reads it was submitted and finished (on its own, without a synchronize before it)."""
+    rt = trueno_gpu.get_runtime(0)
+    h = np.arange(4096, dtype=np.float32)
+    x = up(h)
+    y = KERNELS["multiply"]["float32"](x, np.float32(2))  # recorded, not submitted
+    del x
+    gc.collect()  # x's buffer is free now; the recorded kernel still reads it
+    rt.pool.empty_cache()
+    np.testing.assert_array_equal(down(y), h * 2)

@@ -14,6 +14,7 @@ import trueno as tn
 
 def _run(code, extra_path=None, **env):
     e = {**os.environ, **env}
+    e = {k: v for k, v in e.items() if v is not None}  # None: unset the variable
     if extra_path:
         e["PYTHONPATH"] = os.pathsep.join([str(extra_path), e.get("PYTHONPATH", "")])
     return subprocess.run([sys.executable, "-c", code], env=e, capture_output=True, text=True)
@@ -165,6 +166,18 @@ def test_set_num_threads_rejects_bad_counts():
 
 # --- all-or-nothing registration, misspelled hooks, the first-result check ------------------
 
+@pytest.fixture
+def unforced(monkeypatch):
+    """No process-wide forced backend (as if TRUENO_BACKEND were unset), so that a test
+    plugin's high-priority CPU kernel is the one dispatch picks."""
+    import trueno._registry as R
+    monkeypatch.setattr(R, "_DEFAULT_FORCED", None)
+    R.clear_kernel_cache()
+    yield
+    monkeypatch.undo()
+    R.clear_kernel_cache()
+
+
 def _plugin(name, **hooks):
     """A plugin module whose hooks are the given functions (as an entry point would load)."""
     import types
@@ -191,7 +204,7 @@ def _neg_spy(calls, fn=np.negative):
     return negative
 
 
-def test_plugin_that_raises_half_way_leaves_nothing_behind():
+def test_plugin_that_raises_half_way_leaves_nothing_behind(unforced):
     from trueno._registry import registry, unregister_plugin
     calls = []
     exp_rule = registry.gradients.get("exp")
@@ -223,7 +236,7 @@ def test_plugin_that_raises_half_way_leaves_nothing_behind():
         unregister_plugin("tx_half")
 
 
-def test_plugin_that_registers_fully_is_active_and_can_be_removed():
+def test_plugin_that_registers_fully_is_active_and_can_be_removed(unforced):
     from trueno._registry import registry, unregister_plugin
     calls = []
 
@@ -242,7 +255,7 @@ def test_plugin_that_registers_fully_is_active_and_can_be_removed():
     assert len(calls) == 1
 
 
-def test_misspelled_hook_skips_the_plugin_with_a_warning():
+def test_misspelled_hook_skips_the_plugin_with_a_warning(unforced):
     from trueno._registry import registry, unregister_plugin
     calls = []
 
@@ -306,7 +319,7 @@ def test_entry_point_plugin_failing_half_way_or_misspelled_is_skipped_whole(tmp_
             registry.add_backend("typo", devices=("cpu",), priority=99,
                                  kernels={"negative": lambda x: np.zeros_like(x)})
     """)
-    r = _run(_PROBE, tmp_path)
+    r = _run(_PROBE, tmp_path, TRUENO_BACKEND=None)
     assert r.returncode == 0, r.stderr
     out = r.stdout.splitlines()
     assert out[0] == "[-1.0, 2.0]"  # neither plugin's kernel is active
@@ -317,7 +330,7 @@ def test_entry_point_plugin_failing_half_way_or_misspelled_is_skipped_whole(tmp_
 
 
 @pytest.mark.parametrize("wrong", ["shape", "dtype"])
-def test_a_kernel_whose_first_result_breaks_the_row_rule_is_an_error(wrong):
+def test_a_kernel_whose_first_result_breaks_the_row_rule_is_an_error(wrong, unforced):
     from trueno._registry import unregister_plugin
     bad = (lambda x: np.negative(x)[:1]) if wrong == "shape" else \
         (lambda x: np.negative(x).astype(np.float32))
@@ -343,7 +356,7 @@ def test_a_kernel_whose_first_result_breaks_the_row_rule_is_an_error(wrong):
         unregister_plugin("tx_bad")
 
 
-def test_the_result_check_runs_once_per_op_device_dtype(monkeypatch):
+def test_the_result_check_runs_once_per_op_device_dtype(monkeypatch, unforced):
     """After the first good result the cache holds the kernel itself: no per-call check."""
     import trueno._registry as R
     from trueno._registry import unregister_plugin
@@ -376,7 +389,7 @@ def test_the_result_check_runs_once_per_op_device_dtype(monkeypatch):
 
 # --- use_backend is the calling thread's ------------------------------------------------------
 
-def test_use_backend_in_one_thread_leaves_other_threads_alone():
+def test_use_backend_in_one_thread_leaves_other_threads_alone(unforced):
     """Thread A forces "reference"; thread B, running while A is inside the block and while A
     computes, keeps the highest-priority kernel (a spy that records its thread)."""
     import threading

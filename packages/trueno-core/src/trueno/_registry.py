@@ -358,7 +358,8 @@ def use_backend(name: str | None):
 
     The choice is the calling thread's (as PyTorch's modes are): other threads keep theirs.
     On the CPU a forced fast backend still falls back to the reference kernels for ops it
-    lacks; forcing ``"reference"`` uses the reference kernels only.
+    lacks; forcing ``"reference"`` uses the reference kernels only; ``None`` lifts any
+    forcing (``TRUENO_BACKEND`` included) and lets priorities decide.
 
     Examples
     --------

@@ -432,6 +432,12 @@ py::array sum_errors(py::array x, py::handle axis, py::array r, bool mean) {
             return r;
         }
     }
+    bool finite = true;
+    const char* pr = static_cast<const char*>(r.data());  // r is C-contiguous (make_out)
+    for (idx i = 0; i < idx(r.size()) && finite; ++i)
+        finite = std::isfinite(dtype_code(r.dtype()) == F32 ? double(ld<float>(pr + 4 * i))
+                                                           : ld<double>(pr + 8 * i));
+    if (finite) return r;
     const int flags = py::module_::import("trueno_simd._fpe").attr("sum_flags")(x, axis, r)
                           .cast<int>();
     give_fp_errors("reduce", flags);

@@ -223,3 +223,20 @@ def test_gradient(dtype):
                 assert_close(down(g), w, dtype, rtol=r, atol=r)
     g = KERNELS["gradient"][dtype](up(x[:, :2]), (), 1, 1)
     assert_close(down(g[0]), np.gradient(x64[:, :2], axis=1), dtype, rtol=r, atol=r)
+
+
+@pytest.mark.parametrize("dtype", [d for d in DTYPES if np_dtype(d).kind in "fV"])
+@pytest.mark.parametrize("decimals", [0, 1, 2, 3, 5, -1, -2])
+def test_around_is_bit_exact(dtype, decimals):
+    """NumPy's around, bit for bit: float16/bfloat16 round every step to their own dtype
+    (float16(1.05) * 10 is 10.5 in float16, which rounds to 10), the scale too."""
+    dt = np_dtype(dtype)
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal(4000) * 3).astype(dt)
+    x[:8] = np.array([1.05, 2.25, 3.451, 1234, 1250, -0.0, 2.05, -5.15]).astype(dt)
+    if dt.itemsize >= 4:
+        x[8:10] = np.array([65504.0, 1e30]).astype(dt)
+    with np.errstate(all="ignore"):
+        got = down(KERNELS["around"][dtype](up(x), decimals=decimals))
+        want = np.around(x, decimals)
+    np.testing.assert_array_equal(got.astype(np.float64), want.astype(np.float64))

@@ -79,11 +79,15 @@ def around(x, decimals=0):
         if decimals == 0:
             return _ew(f"tn_rint{s}(x0)", [x], x.dtype, ("round", s))
         ft = np.float64 if s else np.float32
+        # NumPy computes float16 / bfloat16 in float32 and rounds each step to the dtype (the
+        # scale 10**decimals too: float16(1e5) is inf): so do we, by bit manipulation.
+        r = {"float16": "tn_f16r", "bfloat16": "tn_bf16"}.get(dt.name, "")
+        scale = float(np.asarray(10.0 ** abs(decimals), x.dtype)) if r else 10.0 ** abs(decimals)
         if decimals > 0:
-            return _ew(f"tn_div{s}(tn_rint{s}(x0 * x1), x1)", [x, (10.0 ** decimals, ft)],
-                       x.dtype, ("around+", s))
-        return _ew(f"tn_rint{s}(tn_div{s}(x0, x1)) * x1", [x, (10.0 ** -decimals, ft)],
-                   x.dtype, ("around-", s))
+            return _ew(f"{r}(tn_div{s}(tn_rint{s}({r}(x0 * x1)), x1))", [x, (scale, ft)],
+                       x.dtype, ("around+", s, r))
+        return _ew(f"{r}(tn_rint{s}({r}(tn_div{s}(x0, x1))) * x1)", [x, (scale, ft)],
+                   x.dtype, ("around-", s, r))
     if decimals >= 0:
         return contiguous(x)
     p = 10 ** -decimals

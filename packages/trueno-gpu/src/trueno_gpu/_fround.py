@@ -165,3 +165,14 @@ HELPERS["tn_f64i32"] = """fn tn_f64i32(k: i32) -> f64 {
   return bitcast<f64>(0x4330000000000000lu | u64(bitcast<u32>(k) ^ 0x80000000u))
     - 4503601774854144.0lf;
 }"""
+# an f32 rounded to the nearest float16 value, ties to even, kept as an f32: what NumPy's
+# float16 arithmetic does to every intermediate result (it computes in f32 and rounds).
+# Subnormal halves are multiples of 2**-24 (exact scalings); 65520 and above round to inf.
+HELPERS["tn_f16r"] = """fn tn_f16r(x: f32) -> f32 {
+  let u = bitcast<u32>(x);
+  let a = u & 0x7fffffffu;
+  if (a > 0x7f800000u) { return x; }
+  if (a >= 0x477ff000u) { return bitcast<f32>((u & 0x80000000u) | 0x7f800000u); }
+  if (a < 0x38800000u) { return tn_rint(x * 16777216.0) * 5.9604644775390625e-8; }
+  return bitcast<f32>((u + 0xfffu + ((u >> 13u) & 1u)) & 0xffffe000u);
+}"""

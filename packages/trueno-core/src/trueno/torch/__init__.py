@@ -23,6 +23,9 @@ from ._random import (
     Generator, bernoulli, manual_seed, multinomial, normal, rand, rand_like, randint, randn,
     randn_like, randperm, seed,
 )
+from ._random import (
+    default_generator, get_rng_state, initial_seed, randint_like, set_rng_state,
+)
 from ._tensor import Size, Tensor, return_types
 
 float32 = float = _D.float32  # noqa: A001
@@ -102,4 +105,5 @@ __all__ = [n for n in dir(_functions) if not n.startswith("_") and n not in (
     "long", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128", "cfloat",
     "cdouble", "dtype", "finfo", "iinfo", "promote_types", "result_type", "pi", "e", "inf",
     "nan", "cuda", "TruenoError",
+    "default_generator", "get_rng_state", "set_rng_state", "initial_seed", "randint_like",
 ]

@@ -1,122 +1,424 @@
-"""The PyTorch face's global random generator: ``manual_seed``, ``rand``, ``randn``, ...
+"""The PyTorch face's random numbers: ``manual_seed``, ``rand``, ``randn``, ``Generator``, ...
 
-Seeded runs are reproducible; the values are not PyTorch's (its Philox/MT streams are not
-reproduced), which docs/compat.md records.
+After ``torch.manual_seed(s)`` these give the values torch 2.13 gives on CPU, bit for bit,
+and advance the generator exactly as PyTorch does (see ``_random_engine`` for the engine and
+transforms, docs/compat.md for the limits). ``get_rng_state``/``set_rng_state`` use PyTorch's
+own 5056-byte state layout, so states move between trueno and torch.
 """
 
 from __future__ import annotations
+
+import math
+import os
+import threading
 
 import numpy as np
 
 from .. import _dtypes as D
 from .._creation import _place
+from .._errors import TruenoError
+from . import _random_engine as E
 from ._tensor import Tensor
 
-_gen = [np.random.default_rng()]
+
+class RandomArgumentError(TruenoError, ValueError, RuntimeError):
+    """A bad argument to a sampler (PyTorch raises these as RuntimeError)."""
+
+
+def _fail(func: str, got: str, expected: str, hint: str = ""):
+    msg = f"{func}: got {got}; expected {expected}"
+    raise RandomArgumentError(msg + (f". Hint: {hint}" if hint else ""))
 
 
 class Generator:
-    """A torch-style generator object (``torch.Generator().manual_seed(0)``)."""
+    """``torch.Generator``: PyTorch's CPU generator (mt19937), seeded with 67280421310721."""
 
     def __init__(self, device="cpu") -> None:
-        self._g = np.random.default_rng()
+        if str(device) not in ("cpu", "cpu:0"):
+            _fail("torch.Generator(device)", repr(device), "'cpu'",
+                  "only the CPU generator's streams are reproduced; draw on 'cpu' and move")
+        self.device = "cpu"
+        self._eng = E.Engine()
+        self._lock = threading.Lock()
 
-    def manual_seed(self, seed: int):
-        self._g = np.random.default_rng(int(seed))
+    def manual_seed(self, seed: int) -> Generator:
+        seed = _check_seed(seed)
+        with self._lock:
+            self._eng.manual_seed(seed)
         return self
 
     def seed(self) -> int:
-        s = int(np.random.SeedSequence().entropy % (2 ** 63))
-        self._g = np.random.default_rng(s)
+        s = int.from_bytes(os.urandom(8), "little")
+        with self._lock:
+            self._eng.manual_seed(s)
         return s
 
+    def initial_seed(self) -> int:
+        return self._eng.initial_seed()
 
-def manual_seed(seed: int):
-    """Seed the global generator (``torch.manual_seed``)."""
-    _gen[0] = np.random.default_rng(int(seed))
-    g = Generator()
-    g._g = _gen[0]
-    return g
+    def get_state(self) -> Tensor:
+        with self._lock:
+            return _place(Tensor, self._eng.get_state(), None, D.uint8)
+
+    def set_state(self, new_state) -> Generator:
+        host = new_state._host() if isinstance(new_state, Tensor) else np.asarray(new_state)
+        if host.dtype != np.uint8:
+            _fail("Generator.set_state(new_state)", f"a tensor of dtype {host.dtype}",
+                  "a uint8 (ByteTensor) state", "pass what get_state()/get_rng_state() return")
+        try:
+            with self._lock:
+                self._eng.set_state(host.ravel())
+        except ValueError as exc:
+            _fail("Generator.set_state(new_state)", str(exc),
+                  f"the {E.STATE_SIZE} bytes of a CPU generator state",
+                  "pass what get_state()/torch.get_rng_state() return")
+        return self
+
+
+default_generator = Generator()
+default_generator._eng.manual_seed(int.from_bytes(os.urandom(8), "little"))
+
+
+def _check_seed(seed) -> int:
+    try:
+        s = int(seed)
+    except (TypeError, ValueError):
+        _fail("manual_seed(seed)", repr(seed), "an int")
+    if not -(1 << 63) <= s < (1 << 64):
+        _fail("manual_seed(seed)", str(s), "a seed in [-0x8000_0000_0000_0000, "
+              "0xffff_ffff_ffff_ffff]", "negative seeds wrap to 2**64 + seed as in PyTorch")
+    return s & 0xFFFFFFFFFFFFFFFF
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the global generator (``torch.manual_seed``); returns ``torch.default_generator``."""
+    return default_generator.manual_seed(seed)
 
 
 def seed() -> int:
-    s = int(np.random.SeedSequence().entropy % (2 ** 63))
-    _gen[0] = np.random.default_rng(s)
-    return s
+    """Seed the global generator from the OS entropy source and return the seed."""
+    return default_generator.seed()
 
 
-def _g(generator):
-    return generator._g if generator is not None else _gen[0]
+def initial_seed() -> int:
+    """The seed the global generator was last seeded with."""
+    return default_generator.initial_seed()
 
 
-def _size(size):
+def get_rng_state() -> Tensor:
+    """The global generator's state as PyTorch's 5056-byte ``ByteTensor``."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state) -> None:
+    """Restore a state from :func:`get_rng_state` (trueno's or real PyTorch's)."""
+    default_generator.set_state(new_state)
+
+
+def _gen(generator) -> Generator:
+    if generator is None:
+        return default_generator
+    if not isinstance(generator, Generator):
+        _fail("generator=", type(generator).__name__, "a torch.Generator",
+              "create one with torch.Generator().manual_seed(seed)")
+    return generator
+
+
+def _size(size) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        return tuple(size[0])
-    return tuple(size)
+        return tuple(int(s) for s in size[0])
+    return tuple(int(s) for s in size)
 
 
-def _out(values, dtype, device, requires_grad=False):
+def _float_dtype(dtype, func: str):
     dt = D.as_dtype(dtype) if dtype is not None else Tensor._default_float
+    if dt.kind != "f":
+        _fail(f"{func}(dtype=)", str(dt), "a floating dtype",
+              "draw floats and convert, or use randint for integers")
+    return dt
+
+
+def _out(values, dt, device, requires_grad=False) -> Tensor:
     t = _place(Tensor, np.asarray(values).astype(dt.numpy), device, dt)
     return t.requires_grad_() if requires_grad else t
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    return _out(_g(generator).random(_size(size)), dtype, device, requires_grad)
+def _kind(dt) -> str:
+    name = np.dtype(dt.numpy).name if dt.numpy is not None else ""
+    return {"float64": "f64", "float32": "f32"}.get(name, "f16")
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    return _out(_g(generator).standard_normal(_size(size)), dtype, device, requires_grad)
+# ------------------------------------------------------------------------------------------
+# the kernels (flat, in the tensor's element order)
+# ------------------------------------------------------------------------------------------
+
+def _uniform(eng: E.Engine, n: int, a: float, b: float, kind: str) -> np.ndarray:
+    if not a <= b:
+        _fail("uniform_(from, to)", f"from={a}, to={b}", "from <= to")
+    if kind == "f64":
+        v = E.fma64(eng.uniform64(n), b - a, a)
+        return np.where(v == b, a, v)
+    f, t = np.float32(a), np.float32(b)
+    v = E.fma32(eng.uniform32(n), t - f, f)
+    return np.where(v == t, f, v)
 
 
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None):
+def _normal(eng: E.Engine, n: int, mean: float, std: float, kind: str) -> np.ndarray:
+    if not std >= 0.0:
+        _fail("normal_(mean, std)", f"std={std}", "std >= 0.0")
+    if n >= 16:
+        if kind == "f16":
+            return E.normal_fill_reduced(eng, n, mean, std)
+        return E.normal_fill(eng, n, mean, std, kind == "f64")
+    return E.normal_scalar(eng, n, mean, std)
+
+
+def normal_like(x: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> np.ndarray:
+    """Values for ``x.normal_(mean, std)`` (float tensors, in element order)."""
+    g = _gen(generator)
+    with g._lock:
+        vals = _normal(g._eng, x.numel(), float(mean), float(std), _kind(x.dtype))
+    return vals.reshape(x.shape).astype(x.dtype.numpy)
+
+
+def uniform_like(x: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> np.ndarray:
+    """Values for ``x.uniform_(a, b)``."""
+    g = _gen(generator)
+    with g._lock:
+        vals = _uniform(g._eng, x.numel(), float(a), float(b), _kind(x.dtype))
+    return vals.reshape(x.shape).astype(x.dtype.numpy)
+
+
+def bernoulli_like(x: Tensor, p=0.5, generator=None) -> np.ndarray:
+    """Values for ``x.bernoulli_(p)``: a float ``p`` compares a double uniform; a tensor
+    ``p`` (broadcast to ``x``) a float or double uniform after its own dtype."""
+    g = _gen(generator)
+    n = x.numel()
+    with g._lock:
+        if isinstance(p, Tensor):
+            ph = np.broadcast_to(p._host(), x.shape).ravel()
+            if ph.dtype == np.float64:
+                u = g._eng.uniform64(n)
+            else:
+                u, ph = g._eng.uniform32(n), ph.astype(np.float32)
+            if ((ph < 0) | (ph > 1)).any():
+                _fail("bernoulli_(p)", "a probability outside [0, 1]", "0 <= p <= 1")
+            out = u < ph
+        else:
+            p = float(p)
+            if not 0.0 <= p <= 1.0:
+                _fail("bernoulli_(p)", f"p={p}", "0 <= p <= 1")
+            out = g._eng.uniform64(n) < p
+    return out.reshape(x.shape).astype(x.dtype.numpy)
+
+
+def exponential_like(x: Tensor, lambd: float = 1.0, generator=None) -> np.ndarray:
+    """Values for ``x.exponential_(lambd)`` (libm's log1p on a double uniform)."""
+    g = _gen(generator)
+    with g._lock:
+        u = g._eng.uniform64(x.numel())
+    vals = (-1.0 / float(lambd)) * E._libm(math.log1p, -u)
+    return vals.reshape(x.shape).astype(x.dtype.numpy)
+
+
+# ------------------------------------------------------------------------------------------
+# the public samplers
+# ------------------------------------------------------------------------------------------
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Uniform [0, 1) values, PyTorch's stream (``torch.rand``)."""
+    shape = _size(size)
+    dt = _float_dtype(dtype, "rand")
+    g = _gen(generator)
+    with g._lock:
+        vals = _uniform(g._eng, math.prod(shape), 0.0, 1.0, _kind(dt))
+    return _out(vals.reshape(shape), dt, device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Standard normal values, PyTorch's stream (``torch.randn``)."""
+    shape = _size(size)
+    dt = _float_dtype(dtype, "randn")
+    g = _gen(generator)
+    with g._lock:
+        vals = _normal(g._eng, math.prod(shape), 0.0, 1.0, _kind(dt))
+    return _out(vals.reshape(shape), dt, device, requires_grad)
+
+
+def _randint_vals(eng: E.Engine, n: int, low: int, high: int) -> np.ndarray:
+    if not low < high:
+        _fail("randint(low, high)", f"low={low}, high={high}", "low < high",
+              "high is exclusive: randint(0, 2, ...) draws 0s and 1s")
+    rng = high - low
+    raw = eng.random64(n) if rng >= 1 << 28 else eng.random(n)
+    vals = (raw % np.uint64(rng)) + np.uint64(low & 0xFFFFFFFFFFFFFFFF)
+    return vals.view(np.int64)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False) -> Tensor:
+    """Integers in [low, high), PyTorch's stream (``torch.randint``)."""
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     if size is None:
-        raise TypeError("randint() missing required argument 'size'")
-    vals = _g(generator).integers(low, high, tuple(size))
-    return _out(vals, dtype or D.int64, device)
+        _fail("randint()", "no size", "a size tuple", "torch.randint(low, high, (n,))")
+    shape = tuple(int(s) for s in size)
+    dt = D.as_dtype(dtype) if dtype is not None else D.int64
+    g = _gen(generator)
+    with g._lock:
+        vals = _randint_vals(g._eng, math.prod(shape), int(low), int(high))
+    return _out(vals.reshape(shape), dt, device, requires_grad)
 
 
-def randperm(n, *, generator=None, dtype=None, device=None):
-    return _out(_g(generator).permutation(n), dtype or D.int64, device)
+def randint_like(x: Tensor, low=0, high=None, *, dtype=None, device=None) -> Tensor:
+    """``torch.randint_like``: randint with ``x``'s shape and dtype."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(x.shape), dtype=dtype or x.dtype,
+                   device=device or x.device)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None):
-    m = mean._host() if isinstance(mean, Tensor) else mean
-    s = std._host() if isinstance(std, Tensor) else std
-    shape = size if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
-    vals = _g(generator).normal(m, s, shape)
-    return _out(vals, dtype or (mean.dtype if isinstance(mean, Tensor) else None), device)
+_RANDPERM_SMALL = 0xFFFFFFFF // 20
 
 
-def rand_like(x, *, dtype=None, device=None):
-    return rand(*x.shape, dtype=dtype or x.dtype, device=device or x.device)
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A random permutation of ``0..n-1``, PyTorch's stream (``torch.randperm``)."""
+    n = int(n)
+    if n < 0:
+        _fail("randperm(n)", f"n={n}", "n >= 0")
+    if n >= _RANDPERM_SMALL:
+        _fail("randperm(n)", f"n={n}", f"n < {_RANDPERM_SMALL}",
+              "PyTorch switches to another algorithm above this size, which trueno does "
+              "not reproduce")
+    dt = D.as_dtype(dtype) if dtype is not None else D.int64
+    g = _gen(generator)
+    with g._lock:
+        raw = g._eng.random(n - 1) if n > 1 else np.zeros(0, np.uint64)
+    z = (raw % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
+    perm = list(range(n))
+    for i, k in enumerate(z):
+        j = i + k
+        perm[i], perm[j] = perm[j], perm[i]
+    return _out(np.asarray(perm, dtype=np.int64), dt, device, requires_grad)
 
 
-def randn_like(x, *, dtype=None, device=None):
-    return randn(*x.shape, dtype=dtype or x.dtype, device=device or x.device)
+def _host(x):
+    return x._host() if isinstance(x, Tensor) else x
 
 
-def normal_like(x, mean, std):
-    return _out(_gen[0].normal(mean, std, x.shape), x.dtype, x.device)
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False) -> Tensor:
+    """``torch.normal``: float mean/std with a size, or tensors (broadcast) of means/stds."""
+    mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
+    g = _gen(generator)
+    if not mt and not st:
+        if size is None:
+            _fail("normal(mean, std)", "float mean and std without size", "a size",
+                  "torch.normal(0.0, 1.0, size=(n,))")
+        shape = tuple(int(s) for s in size)
+        dt = _float_dtype(dtype, "normal")
+        with g._lock:
+            vals = _normal(g._eng, math.prod(shape), float(mean), float(std), _kind(dt))
+        return _out(vals.reshape(shape), dt, device, requires_grad)
+    ref = mean if mt else std
+    dt = ref.dtype
+    shape = np.broadcast_shapes(np.shape(_host(mean)), np.shape(_host(std)))
+    npdt = dt.numpy
+    if st and (_host(std) < 0).any():
+        _fail("normal(mean, std)", "a negative std", "std >= 0.0")
+    with g._lock:
+        if mt and not st:
+            vals = _normal(g._eng, math.prod(shape), 0.0, float(std), _kind(dt))
+            vals = vals.astype(npdt).reshape(shape) + _host(mean).astype(npdt)
+        else:
+            vals = _normal(g._eng, math.prod(shape), 0.0, 1.0, _kind(dt)).astype(npdt)
+            vals = vals.reshape(shape) * np.asarray(_host(std)).astype(npdt)
+            vals = vals + np.asarray(_host(mean)).astype(npdt)
+    return _out(vals, dt, device or ref.device, requires_grad)
 
 
-def uniform_like(x, a, b):
-    return _out(_gen[0].uniform(a, b, x.shape), x.dtype, x.device)
+def rand_like(x, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``torch.rand_like``."""
+    return rand(*x.shape, dtype=dtype or x.dtype, device=device or x.device,
+                requires_grad=requires_grad)
 
 
-def bernoulli(p, *, generator=None):
-    host = p._host()
-    return _out(_g(generator).random(host.shape) < host, p.dtype, p.device)
+def randn_like(x, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``torch.randn_like``."""
+    return randn(*x.shape, dtype=dtype or x.dtype, device=device or x.device,
+                 requires_grad=requires_grad)
 
 
-def multinomial(probs, num_samples, replacement=False, *, generator=None):
-    host = np.atleast_2d(probs._host()).astype(np.float64)
-    g = _g(generator)
-    rows = []
-    for row in host:
-        p = row / row.sum()
-        rows.append(g.choice(len(p), num_samples, replace=replacement, p=p))
-    out = np.asarray(rows)
-    return _out(out if probs.ndim == 2 else out[0], D.int64, probs.device)
+def bernoulli(input, p=None, *, generator=None) -> Tensor:  # noqa: A002
+    """``torch.bernoulli``: 0/1 draws with the probabilities in ``input`` (or a float ``p``)."""
+    vals = bernoulli_like(input, input if p is None else p, generator)
+    return _out(vals, input.dtype, input.device)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:  # noqa: A002
+    """``torch.multinomial``: PyTorch's CPU algorithms (exponential race without replacement
+    or for one sample, a binary search in the cumulative sums with replacement)."""
+    probs = input._host()
+    if probs.ndim not in (1, 2):
+        _fail("multinomial(input)", f"a {probs.ndim}-d tensor", "a 1-d or 2-d tensor")
+    if probs.dtype.kind != "f":
+        _fail("multinomial(input)", f"dtype {input.dtype}", "a floating dtype")
+    k = int(num_samples)
+    ncat = probs.shape[-1]
+    if k <= 0:
+        _fail("multinomial(num_samples)", str(k), "num_samples > 0")
+    if not replacement and k > ncat:
+        _fail("multinomial(num_samples)", f"{k} samples from {ncat} categories",
+              "num_samples <= number of categories without replacement",
+              "pass replacement=True")
+    rows = probs.reshape(-1, ncat)
+    if not (np.isfinite(rows).all() and (rows >= 0).all()):
+        _fail("multinomial(input)", "inf, nan or an element < 0",
+              "a probability tensor of finite, non-negative values")
+    if (rows.sum(axis=1) == 0).any():
+        _fail("multinomial(input)", "a row that sums to 0",
+              "rows with a positive sum (invalid multinomial distribution)")
+    g = _gen(generator)
+    work = np.float32 if probs.dtype not in (np.float32, np.float64) else probs.dtype
+    if not replacement or k == 1:
+        with g._lock:
+            u = g._eng.uniform64(rows.size)
+        q = (-E._libm(math.log1p, -u)).astype(probs.dtype).reshape(rows.shape)
+        ratio = (rows / q).astype(probs.dtype)
+        if k == 1:
+            out = np.argmax(ratio, axis=1)[:, None]
+        else:
+            out = np.argsort(-ratio.astype(np.float64), axis=1, kind="stable")[:, :k]
+    else:
+        out = np.empty((rows.shape[0], k), np.int64)
+        with g._lock:
+            for i, row in enumerate(rows.astype(work)):
+                cum = np.add.accumulate(row, dtype=work)
+                cum = (cum / cum[-1]).astype(work)
+                cum[-1] = 1
+                u = g._eng.uniform64(k)
+                out[i] = np.searchsorted(cum.astype(np.float64), u, side="left")
+    out = out.astype(np.int64)
+    return _out(out if probs.ndim == 2 else out[0], D.int64, input.device)
+
+
+# ------------------------------------------------------------------------------------------
+# in-place Tensor samplers that _tensor.py does not define (yet): x.bernoulli_(p),
+# x.exponential_(lambd). Attached only where the Tensor class lacks them.
+# ------------------------------------------------------------------------------------------
+
+def _bernoulli_(self, p=0.5, *, generator=None):
+    self[...] = bernoulli_like(self, p, generator)
+    return self
+
+
+def _exponential_(self, lambd=1.0, *, generator=None):
+    self[...] = exponential_like(self, lambd, generator)
+    return self
+
+
+for _name, _fn in (("bernoulli_", _bernoulli_), ("exponential_", _exponential_)):
+    if not hasattr(Tensor, _name):
+        setattr(Tensor, _name, _fn)

@@ -26,6 +26,7 @@ from ._random import (
 from ._random import (
     default_generator, get_rng_state, initial_seed, randint_like, set_rng_state,
 )
+from ._serialization import load, save
 from ._tensor import Size, Tensor, return_types
 
 float32 = float = _D.float32  # noqa: A001
@@ -106,4 +107,5 @@ __all__ = [n for n in dir(_functions) if not n.startswith("_") and n not in (
     "cdouble", "dtype", "finfo", "iinfo", "promote_types", "result_type", "pi", "e", "inf",
     "nan", "cuda", "TruenoError",
     "default_generator", "get_rng_state", "set_rng_state", "initial_seed", "randint_like",
+    "save", "load",
 ]

@@ -99,18 +99,24 @@ def test_trueno_file_loads_in_torch_containers(tmp_path):
     obj = {"model": sd, "epoch": 3, "lr": 0.125, "name": "run-1", "done": False,
            "nothing": None, "hist": [1, 2.5, "a", (True, None)], "pair": (sd["fc.bias"], -2),
            "big": 2 ** 70, "neg": -(2 ** 40), "c": 1 - 2j, "raw": b"\x00\xff", "dt": tt.float16,
-           "size": tt.Size([2, 3]), "empty": tt.zeros((0, 3)), "scalar": tt.tensor(1.5)}
+           "size": tt.Size([2, 3]), "empty": tt.zeros((0, 3)), "scalar": tt.tensor(1.5),
+           "set": {1, "b"}, "numpy_face": trueno.arange(3.0)}
     path = tmp_path / "ckpt.pt"
     tt.save(obj, str(path))
     got = torch.load(path, weights_only=True)
     assert type(got["model"]) is OrderedDict and list(got["model"]) == list(sd)
     for k, v in sd.items():
         _same(_torch_np(got["model"][k]), v.numpy())
-    for k in ("epoch", "lr", "name", "done", "nothing", "hist", "big", "neg", "c", "raw"):
+    for k in ("epoch", "lr", "name", "done", "nothing", "hist", "big", "neg", "c", "raw", "set"):
         assert got[k] == obj[k] and type(got[k]) is type(obj[k])
     assert got["pair"][1] == -2 and got["pair"][0] is got["model"]["fc.bias"]
     assert got["dt"] is torch.float16 and got["size"] == torch.Size([2, 3])
     assert got["empty"].shape == (0, 3) and got["scalar"].shape == () and got["scalar"] == 1.5
+    assert got["numpy_face"].dtype == torch.float64 and got["numpy_face"].tolist() == [0, 1, 2]
+    back = tt.load(path)  # and trueno reads its own file the same way
+    assert back["set"] == {1, "b"} and back["size"] == (2, 3) and type(back["size"]) is tt.Size
+    assert back["dt"] is tt.float16 and back["big"] == 2 ** 70 and back["raw"] == b"\x00\xff"
+    assert back["pair"][0] is back["model"]["fc.bias"] and back["hist"] == obj["hist"]
     # a real torch module takes the state dict
     model = torch.nn.Linear(2, 2)
     model.load_state_dict({k[3:]: v for k, v in got["model"].items() if k.startswith("fc.")})

@@ -53,9 +53,9 @@ def save(obj, f, pickle_module=None, pickle_protocol: int = 2,
          _disable_byteorder_record: bool = False) -> None:
     """Save ``obj`` to ``f`` in PyTorch's zip format; ``torch.load`` reads the file.
 
-    ``obj`` may nest dicts, OrderedDicts, lists and tuples of tensors, ints, floats, complex
-    numbers, strings, bytes, bools, None, dtypes and ``torch.Size``. Views of one tensor keep
-    sharing their storage, as in PyTorch; a GPU tensor is written as a CPU tensor.
+    ``obj`` may nest dicts, OrderedDicts, lists, tuples and sets of tensors, ints, floats,
+    complex numbers, strings, bytes, bools, None, dtypes and ``torch.Size``. Views of one
+    tensor keep sharing their storage, as in PyTorch; a GPU tensor is written as a CPU tensor.
 
     Parameters
     ----------
@@ -214,12 +214,16 @@ class _Pickler:
             out += b"\x85R"
         elif type(obj) in (list, dict, OrderedDict, tuple):
             self._container(obj)
+        elif type(obj) is set:  # as Python's protocol 2 writes a set
+            self._global("builtins", "set")
+            self.save(list(obj))
+            out += b"\x85R"
         else:
             raise UnsupportedArgumentError(
                 f"torch.save: cannot save an object of type {type(obj).__module__}."
                 f"{type(obj).__qualname__}: trueno writes only what torch.load(weights_only="
                 f"True) reads back: tensors, dicts, OrderedDicts, lists, tuples, int, float, "
-                f"complex, str, bytes, bool, None, dtypes and torch.Size\n  hint: convert it "
+                f"complex, str, bytes, bool, None, sets, dtypes and torch.Size\n  hint: convert it "
                 f"first (int(x) for a NumPy scalar, torch.tensor(x) for an array)")
 
     def _container(self, obj) -> None:

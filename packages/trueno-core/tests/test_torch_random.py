@@ -161,3 +161,58 @@ def test_errors():
         tt.multinomial(tt.tensor([0.5, 0.5]), 3)
     with pytest.raises(ValueError):
         tt.zeros(3).bernoulli_(1.5)
+
+
+_DEFAULT_BUILD_SCRIPT = """
+import numpy as np, torch, trueno.torch as tt
+from trueno.torch import _random_engine as E
+assert E.CAPABILITY == "default" and torch.backends.cpu.get_cpu_capability() == "DEFAULT"
+bad = []
+def same(name, a, b):
+    if not np.array_equal(a._host().view(np.uint8), b.numpy().view(np.uint8)):
+        bad.append(name)
+for seed, n in [(0, 16), (1, 17), (2, 100), (3, 1000), (4, 5)]:
+    tt.manual_seed(seed); torch.manual_seed(seed)
+    same(f"randn {n}", tt.randn(n), torch.randn(n))
+    same(f"randn64 {n}", tt.randn(n, dtype=tt.float64), torch.randn(n, dtype=torch.float64))
+    for dt in ("float32", "float64"):
+        a, b = tt.zeros(n, dtype=getattr(tt, dt)), torch.zeros(n, dtype=getattr(torch, dt))
+        same(f"uniform_ {dt} {n}", a.uniform_(-1.7, 3.1), b.uniform_(-1.7, 3.1))
+        same(f"normal_ {dt} {n}", a.normal_(0.3, 2.5), b.normal_(0.3, 2.5))
+print("BAD", bad)
+"""
+
+
+def test_default_capability_build(tmp_path):
+    """With ATEN_CPU_CAPABILITY=default torch runs its generic kernels (libm logf/cosf/sinf,
+    no fused multiply-adds); trueno follows the same variable."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, ATEN_CPU_CAPABILITY="default")
+    res = subprocess.run([sys.executable, "-c", _DEFAULT_BUILD_SCRIPT], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert "BAD []" in res.stdout, res.stdout
+
+
+@pytest.mark.parametrize("n", [7, 100, 1000])
+def test_dropout_mask(n):
+    """F.dropout on CPU is ``x * empty_like(x).bernoulli_(1 - p).div_(1 - p)``: the same
+    mask comes from bernoulli_(1 - p) here."""
+    both(n)
+    ref = torch.nn.functional.dropout(torch.ones(n), 0.3, training=True)
+    mask = tt.zeros(n).bernoulli_(0.7)
+    assert np.array_equal(mask._host() != 0, ref.numpy() != 0)
+    same(tt.ones(n) * (mask / 0.7), ref)
+
+
+@pytest.mark.parametrize("name", ["float16", "bfloat16"])
+def test_half_precision_streams(name):
+    """half/bfloat16 draw float32 uniforms and run the float32 Box-Muller per block of 16."""
+    both(1)
+    for n in (5, 16, 40):
+        a = tt.randn(n, dtype=getattr(tt, name))._host().astype(np.float32)
+        assert np.array_equal(a, torch.randn(n, dtype=getattr(torch, name)).float().numpy())
+        a = tt.rand(n, dtype=getattr(tt, name))._host().astype(np.float32)
+        assert np.array_equal(a, torch.rand(n, dtype=getattr(torch, name)).float().numpy())

@@ -152,15 +152,18 @@ def _kind(dt) -> str:
 # the kernels (flat, in the tensor's element order)
 # ------------------------------------------------------------------------------------------
 
-def _uniform(eng: E.Engine, n: int, a: float, b: float, kind: str) -> np.ndarray:
+def _uniform(eng: E.Engine, n: int, a: float, b: float, dt) -> np.ndarray:
+    """``uniform_kernel``: float math (double for float64), cast to the dtype, and a value
+    that rounds to ``b`` becomes ``a``."""
     if not a <= b:
         _fail("uniform_(from, to)", f"from={a}, to={b}", "from <= to")
-    if kind == "f64":
-        v = E.fma64(eng.uniform64(n), b - a, a)
+    if _kind(dt) == "f64":
+        v = E.mul_add64(eng.uniform64(n), b - a, a)
         return np.where(v == b, a, v)
     f, t = np.float32(a), np.float32(b)
-    v = E.fma32(eng.uniform32(n), t - f, f)
-    return np.where(v == t, f, v)
+    v = E.mul_add32(eng.uniform32(n), t - f, f).astype(dt.numpy)
+    to, frm = np.asarray(b).astype(dt.numpy), np.asarray(a).astype(dt.numpy)
+    return np.where(v == to, frm, v)
 
 
 def _normal(eng: E.Engine, n: int, mean: float, std: float, kind: str) -> np.ndarray:
@@ -185,7 +188,7 @@ def uniform_like(x: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> n
     """Values for ``x.uniform_(a, b)``."""
     g = _gen(generator)
     with g._lock:
-        vals = _uniform(g._eng, x.numel(), float(a), float(b), _kind(x.dtype))
+        vals = _uniform(g._eng, x.numel(), float(a), float(b), x.dtype)
     return vals.reshape(x.shape).astype(x.dtype.numpy)
 
 
@@ -231,7 +234,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) ->
     dt = _float_dtype(dtype, "rand")
     g = _gen(generator)
     with g._lock:
-        vals = _uniform(g._eng, math.prod(shape), 0.0, 1.0, _kind(dt))
+        vals = _uniform(g._eng, math.prod(shape), 0.0, 1.0, dt)
     return _out(vals.reshape(shape), dt, device, requires_grad)
 
 

@@ -22,11 +22,37 @@ CPUs, never enter.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import math
+import os
+import platform
 import struct
 
 import numpy as np
 
+def cpu_capability() -> str:
+    """The ATen CPU kernels torch 2.13 runs here: ``"avx2"`` (x86-64 with AVX2 and FMA; the
+    AVX512 build registers no random kernels of its own, so AVX512 CPUs run these too) or
+    ``"default"`` (no AVX2/FMA, or ``ATEN_CPU_CAPABILITY=default``)."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return "default"
+    flags: set[str] = set()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    break
+    except OSError:
+        pass
+    if os.environ.get("ATEN_CPU_CAPABILITY", "").lower() == "default":
+        return "default"
+    return "avx2" if {"avx2", "fma"} <= flags else "default"
+
+
+CAPABILITY = cpu_capability()
+FUSED = CAPABILITY == "avx2"  # GCC contracts a * b + c into an fma in the AVX2 kernels
 DEFAULT_SEED = 67280421310721  # c10::default_rng_seed_val: torch.Generator()'s seed
 STATE_SIZE = 5056  # sizeof(at::detail::CPUGeneratorImplState) in torch 2.13 (x86-64)
 _N = 624
@@ -171,6 +197,20 @@ def _round_to_odd_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return s
 
 
+def mul_add64(a: np.ndarray, b: float, c: float) -> np.ndarray:
+    """``a * b + c`` as the kernel computes it: fused on AVX2 builds, else two roundings."""
+    if FUSED:
+        return fma64(a, b, c)
+    return np.asarray(a, np.float64) * b + c
+
+
+def mul_add32(a: np.ndarray, b: np.float32, c: np.float32) -> np.ndarray:
+    """float32 ``a * b + c`` as the kernel computes it (see :func:`mul_add64`)."""
+    if FUSED:
+        return fma32(a, b, c)
+    return (np.asarray(a, np.float32) * np.float32(b) + np.float32(c)).astype(np.float32)
+
+
 def fma64(a: np.ndarray, b: float, c: float) -> np.ndarray:
     """Correctly rounded ``a * b + c`` in float64 (Boldo-Melquiond, rounding to odd)."""
     a = np.asarray(a, np.float64)
@@ -291,6 +331,33 @@ def _libm(fn, x: np.ndarray) -> np.ndarray:
     return np.fromiter(map(fn, x.ravel().tolist()), np.float64, x.size).reshape(x.shape)
 
 
+_LIBM: list = []
+
+
+def _libm32(name: str, x: np.ndarray) -> np.ndarray:
+    """libm's float function ``name`` (logf, cosf, sinf) element by element, via ctypes."""
+    if not _LIBM:
+        lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+        for fn in ("logf", "cosf", "sinf"):
+            getattr(lib, fn).restype = ctypes.c_float
+            getattr(lib, fn).argtypes = [ctypes.c_float]
+        _LIBM.append(lib)
+    fn = getattr(_LIBM[0], name)
+    return np.fromiter(map(fn, x.ravel().tolist()), np.float32, x.size).reshape(x.shape)
+
+
+def _normal16_f32_generic(blocks: np.ndarray, mean: float, std: float) -> np.ndarray:
+    """NormalFill16<float> of the DEFAULT build: libm logf/cosf/sinf and std::fma."""
+    u1 = _ONE - blocks[:, :8]
+    u2 = blocks[:, 8:]
+    radius = np.sqrt(np.float32(-2.0) * _libm32("logf", u1))
+    theta = ((2.0 * math.pi) * u2.astype(np.float64)).astype(np.float32)
+    n1 = radius * _libm32("cosf", theta)
+    n2 = radius * _libm32("sinf", theta)
+    m, sd = np.float32(mean), np.float32(std)
+    return np.concatenate([fma32(n1, sd, m), fma32(n2, sd, m)], axis=1)
+
+
 def _normal16_f64(blocks: np.ndarray, mean: float, std: float) -> np.ndarray:
     """NormalFill16<double> (the generic template: libm log/cos/sin and std::fma)."""
     u1 = 1.0 - blocks[:, :8]
@@ -305,7 +372,7 @@ def _normal16_f64(blocks: np.ndarray, mean: float, std: float) -> np.ndarray:
 def normal_fill(eng: Engine, n: int, mean: float, std: float, f64: bool) -> np.ndarray:
     """``normal_fill`` for a contiguous float32/float64 tensor of ``n >= 16`` elements."""
     uniform = eng.uniform64 if f64 else eng.uniform32
-    blocks_fn = _normal16_f64 if f64 else _normal16_f32
+    blocks_fn = _normal16_f64 if f64 else _normal16_f32 if FUSED else _normal16_f32_generic
     data = uniform(n)
     full = n // 16 * 16
     data[:full] = blocks_fn(data[:full].reshape(-1, 16), mean, std).ravel()
@@ -317,12 +384,12 @@ def normal_fill(eng: Engine, n: int, mean: float, std: float, f64: bool) -> np.n
 def normal_fill_reduced(eng: Engine, n: int, mean: float, std: float) -> np.ndarray:
     """``normal_fill`` for half/bfloat16 (float32 math on a 16-value buffer per block)."""
     full = n // 16
+    fill = _normal16_f32 if FUSED else _normal16_f32_generic
     out = np.empty(n, np.float32)
     if full:
-        out[:full * 16] = _normal16_f32(eng.uniform32(full * 16).reshape(-1, 16),
-                                        mean, std).ravel()
+        out[:full * 16] = fill(eng.uniform32(full * 16).reshape(-1, 16), mean, std).ravel()
     if n % 16:
-        out[n - 16:] = _normal16_f32(eng.uniform32(16).reshape(1, 16), mean, std).ravel()
+        out[n - 16:] = fill(eng.uniform32(16).reshape(1, 16), mean, std).ravel()
     return out
 
 
@@ -339,4 +406,4 @@ def normal_scalar(eng: Engine, n: int, mean: float, std: float) -> np.ndarray:
             eng.next_double = r * math.sin(theta)
             ret = r * math.cos(theta)
         out[i] = ret
-    return fma64(out, std, mean) if (std != 1.0 or mean != 0.0) else out
+    return mul_add64(out, std, mean) if (std != 1.0 or mean != 0.0) else out

@@ -353,7 +353,19 @@ def test_bare_storage_and_other_records_are_refused():
     with pytest.raises(S.UnpicklingError, match="bare storage"):
         tt.load(io.BytesIO(_torch_saved(torch.ones(2).untyped_storage())))
     with pytest.raises(S.UnpicklingError, match="allow-list"):
-        tt.load(io.BytesIO(_torch_saved({"device": torch.device("cpu"), "s": {1}})))
+        tt.load(io.BytesIO(_torch_saved({"layout": torch.strided})))
+    with pytest.raises(S.UnpicklingError, match="allow-list"):
+        tt.load(io.BytesIO(_torch_saved({"gen": torch.Generator()})))
+
+
+def test_devices_both_ways():
+    got = tt.load(io.BytesIO(_torch_saved({"a": torch.device("cpu"), "b": torch.device("cuda"),
+                                           "c": torch.device("cuda", 1), "s": {1}})))
+    assert got == {"a": tt.device("cpu"), "b": tt.device("gpu", 0), "c": tt.device("gpu", 1),
+                   "s": {1}}
+    back = torch.load(io.BytesIO(_saved(got)), weights_only=True)
+    assert back == {"a": torch.device("cpu"), "b": torch.device("cuda", 0),
+                    "c": torch.device("cuda", 1), "s": {1}}
 
 
 def test_tampered_archives_give_clear_errors(tmp_path):

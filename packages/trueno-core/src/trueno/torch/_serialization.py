@@ -54,7 +54,7 @@ def save(obj, f, pickle_module=None, pickle_protocol: int = 2,
     """Save ``obj`` to ``f`` in PyTorch's zip format; ``torch.load`` reads the file.
 
     ``obj`` may nest dicts, OrderedDicts, lists, tuples and sets of tensors, ints, floats,
-    complex numbers, strings, bytes, bools, None, dtypes and ``torch.Size``. Views of one
+    complex numbers, strings, bytes, bools, None, dtypes, devices and ``torch.Size``. Views of one
     tensor keep sharing their storage, as in PyTorch; a GPU tensor is written as a CPU tensor.
 
     Parameters
@@ -214,6 +214,11 @@ class _Pickler:
             out += b"\x85R"
         elif type(obj) in (list, dict, OrderedDict, tuple):
             self._container(obj)
+        elif isinstance(obj, Device):  # trueno's "gpu" is PyTorch's "cuda"
+            self._global("torch", "device")
+            kind = "cuda" if obj.type == "gpu" else obj.type
+            self.save((kind,) if kind == "cpu" else (kind, obj.index))
+            out += b"R"
         elif type(obj) is set:  # as Python's protocol 2 writes a set
             self._global("builtins", "set")
             self.save(list(obj))
@@ -222,9 +227,10 @@ class _Pickler:
             raise UnsupportedArgumentError(
                 f"torch.save: cannot save an object of type {type(obj).__module__}."
                 f"{type(obj).__qualname__}: trueno writes only what torch.load(weights_only="
-                f"True) reads back: tensors, dicts, OrderedDicts, lists, tuples, int, float, "
-                f"complex, str, bytes, bool, None, sets, dtypes and torch.Size\n  hint: convert it "
-                f"first (int(x) for a NumPy scalar, torch.tensor(x) for an array)")
+                f"True) reads back: tensors, dicts, OrderedDicts, lists, tuples, sets, int, "
+                f"float, complex, str, bytes, bool, None, dtypes, devices and torch.Size\n"
+                f"  hint: convert it first (int(x) for a NumPy scalar, torch.tensor(x) for an "
+                f"array)")
 
     def _container(self, obj) -> None:
         if self._get(id(obj)):

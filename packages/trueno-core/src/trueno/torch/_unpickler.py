@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import _dtypes as D
 from .. import _dispatch as X
-from .._device import CPU
+from .._device import CPU, Device
 from .._errors import FormatError, TruenoError
 from ._tensor import Size, Tensor
 
@@ -87,6 +87,12 @@ class _DTypeRef(_Ref):
 
 
 class _SizeRef(_Ref):
+    __slots__ = ()
+
+
+class _DeviceRef(_Ref):
+    """``torch.device(type[, index])``: (type, index or None)."""
+
     __slots__ = ()
 
 
@@ -292,6 +298,17 @@ class _Loader:
             raise self.fail("torch.Size needs a tuple of ints", UnpicklingError)
         return _SizeRef((dims,))
 
+    def device(self, kind, index=None) -> _DeviceRef:
+        if type(kind) is not str or not (index is None or type(index) is int):
+            raise self.fail("torch.device needs a type string and an optional index",
+                            UnpicklingError)
+        if index is None and ":" in kind:
+            kind, _, idx = kind.partition(":")
+            if not idx.isdigit():
+                raise self.fail(f"bad device string {kind}:{idx!r:.20}", UnpicklingError)
+            index = int(idx)
+        return _DeviceRef((kind, index))
+
     @staticmethod
     def encode(text, encoding="utf-8") -> bytes:
         if type(text) is not str or encoding not in ("latin1", "latin-1"):
@@ -329,6 +346,9 @@ class _Loader:
             return obj[0]
         if kind is _SizeRef:
             return Size(obj[0])
+        if kind is _DeviceRef:  # "cuda" is trueno's GPU device, as everywhere on this face
+            return CPU if obj[0] == "cpu" else \
+                Device("gpu" if obj[0] == "cuda" else obj[0], obj[1])
         got = memo.get(id(obj))
         if got is not None:
             return got
@@ -369,6 +389,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
             ("torch._utils", "_rebuild_tensor_v3"): _Call(loader.rebuild_v3),
             ("torch._utils", "_rebuild_parameter"): _Call(loader.rebuild_parameter),
             ("torch", "Size"): _Call(loader.size),
+            ("torch", "device"): _Call(loader.device),
             ("torch", "UntypedStorage"): _StorageType(("UntypedStorage", None)),
             ("torch.storage", "UntypedStorage"): _StorageType(("UntypedStorage", None)),
             ("collections", "OrderedDict"): OrderedDict,
@@ -389,8 +410,9 @@ class _RestrictedUnpickler(pickle.Unpickler):
             return _DTypeRef((_TORCH_DTYPES[name],))
         raise self._loader.fail(
             f"the file asks for the global {module}.{name}, which is not on trueno's "
-            f"allow-list (tensors, storages, dtypes, torch.Size, OrderedDict and builtin "
-            f"containers, as torch.load(weights_only=True)); nothing in the file was run\n"
+            f"allow-list (tensors, storages, dtypes, torch.Size, torch.device, OrderedDict "
+            f"and builtin containers, as torch.load(weights_only=True)); nothing in the file "
+            f"was run\n"
             f"  hint: if you trust the file, load it in PyTorch and save only tensors and "
             f"containers (e.g. model.state_dict())", UnpicklingError)
 

@@ -216,3 +216,19 @@ def test_half_precision_streams(name):
         assert np.array_equal(a, torch.randn(n, dtype=getattr(torch, name)).float().numpy())
         a = tt.rand(n, dtype=getattr(tt, name))._host().astype(np.float32)
         assert np.array_equal(a, torch.rand(n, dtype=getattr(torch, name)).float().numpy())
+
+
+@pytest.mark.parametrize("dname", ["float32", "float64"])
+def test_inplace_on_non_contiguous_views(dname):
+    """A strided view is filled in memory order, and normal_ takes the scalar path there."""
+    both(9)
+    a, b = tt.zeros(6, 5, dtype=getattr(tt, dname)), torch.zeros(6, 5, dtype=getattr(torch, dname))
+    same(a.t().normal_(1.0, 2.0), b.t().normal_(1.0, 2.0))
+    same(a, b)
+    same(a.t().uniform_(-2.0, 2.0), b.t().uniform_(-2.0, 2.0))
+    same(a[:, ::2].bernoulli_(0.4), b[:, ::2].bernoulli_(0.4))
+    p = np.linspace(0, 1, 30).reshape(5, 6).astype(dname)
+    same(a.t().bernoulli_(tt.tensor(p)), b.t().bernoulli_(torch.tensor(p)))
+    same(a.t().exponential_(), b.t().exponential_())
+    same(a, b)
+    same(tt.randn(4), torch.randn(4))

@@ -176,20 +176,51 @@ def _normal(eng: E.Engine, n: int, mean: float, std: float, kind: str) -> np.nda
     return E.normal_scalar(eng, n, mean, std)
 
 
+def _memory_order(x: Tensor):
+    """None for a contiguous tensor; else the element indices (row-major) in the order
+    PyTorch's TensorIterator visits them: by memory offset (strides sorted ascending)."""
+    if x.is_contiguous() or x.numel() < 2:
+        return None
+    offsets = np.zeros(x.shape, np.int64)
+    for d, (size, st) in enumerate(zip(x.shape, x.stride())):
+        shape = [1] * len(x.shape)
+        shape[d] = size
+        offsets = offsets + np.arange(size, dtype=np.int64).reshape(shape) * st
+    return np.argsort(offsets.ravel(), kind="stable")
+
+
+def _place_in_order(vals: np.ndarray, x: Tensor, order) -> np.ndarray:
+    """Values drawn in visiting order, put back at their elements, shaped like ``x``."""
+    vals = vals.astype(x.dtype.numpy)
+    if order is not None:
+        out = np.empty_like(vals)
+        out[order] = vals
+        vals = out
+    return vals.reshape(x.shape)
+
+
 def normal_like(x: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> np.ndarray:
-    """Values for ``x.normal_(mean, std)`` (float tensors, in element order)."""
+    """Values for ``x.normal_(mean, std)``. A non-contiguous ``x`` takes PyTorch's scalar
+    Box-Muller path, in memory order."""
     g = _gen(generator)
+    order = _memory_order(x)
     with g._lock:
-        vals = _normal(g._eng, x.numel(), float(mean), float(std), _kind(x.dtype))
-    return vals.reshape(x.shape).astype(x.dtype.numpy)
+        if order is None:
+            vals = _normal(g._eng, x.numel(), float(mean), float(std), _kind(x.dtype))
+        else:
+            if not float(std) >= 0.0:
+                _fail("normal_(mean, std)", f"std={std}", "std >= 0.0")
+            vals = E.normal_scalar(g._eng, x.numel(), float(mean), float(std))
+    return _place_in_order(vals, x, order)
 
 
 def uniform_like(x: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> np.ndarray:
     """Values for ``x.uniform_(a, b)``."""
     g = _gen(generator)
+    order = _memory_order(x)
     with g._lock:
         vals = _uniform(g._eng, x.numel(), float(a), float(b), x.dtype)
-    return vals.reshape(x.shape).astype(x.dtype.numpy)
+    return _place_in_order(vals, x, order)
 
 
 def bernoulli_like(x: Tensor, p=0.5, generator=None) -> np.ndarray:
@@ -197,9 +228,12 @@ def bernoulli_like(x: Tensor, p=0.5, generator=None) -> np.ndarray:
     ``p`` (broadcast to ``x``) a float or double uniform after its own dtype."""
     g = _gen(generator)
     n = x.numel()
+    order = _memory_order(x)
     with g._lock:
         if isinstance(p, Tensor):
             ph = np.broadcast_to(p._host(), x.shape).ravel()
+            if order is not None:
+                ph = ph[order]
             if ph.dtype == np.float64:
                 u = g._eng.uniform64(n)
             else:
@@ -212,7 +246,7 @@ def bernoulli_like(x: Tensor, p=0.5, generator=None) -> np.ndarray:
             if not 0.0 <= p <= 1.0:
                 _fail("bernoulli_(p)", f"p={p}", "0 <= p <= 1")
             out = g._eng.uniform64(n) < p
-    return out.reshape(x.shape).astype(x.dtype.numpy)
+    return _place_in_order(out, x, order)
 
 
 def exponential_like(x: Tensor, lambd: float = 1.0, generator=None) -> np.ndarray:
@@ -221,7 +255,7 @@ def exponential_like(x: Tensor, lambd: float = 1.0, generator=None) -> np.ndarra
     with g._lock:
         u = g._eng.uniform64(x.numel())
     vals = (-1.0 / float(lambd)) * E._libm(math.log1p, -u)
-    return vals.reshape(x.shape).astype(x.dtype.numpy)
+    return _place_in_order(vals, x, _memory_order(x))
 
 
 # ------------------------------------------------------------------------------------------

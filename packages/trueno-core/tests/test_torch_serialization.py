@@ -383,6 +383,7 @@ def test_tampered_archives_give_clear_errors(tmp_path):
         "not a zip": (b"hello world" * 10, "not a PyTorch file"),
         "empty": (b"", "not a PyTorch file"),
         "flat": (_flat_zip(), "not in a folder"),
+        "huge": (_claim_size(good, b"archive/data.pkl", 0x7FFF0000), "cannot hold"),
     }
     for what, (data, message) in cases.items():
         with pytest.raises(S.SerializationError, match=message) as info:
@@ -393,6 +394,15 @@ def test_tampered_archives_give_clear_errors(tmp_path):
     (tmp_path / "old.pt").write_bytes(legacy.getvalue())
     with pytest.raises(S.SerializationError, match="(?s)legacy .*torch.save\\(torch.load"):
         tt.load(tmp_path / "old.pt")
+
+
+def _claim_size(data: bytes, name: bytes, size: int) -> bytes:
+    """``data`` whose central directory says record ``name`` holds ``size`` bytes."""
+    at = data.index(b"PK\x01\x02")
+    while data[at + 46:at + 46 + len(name)] != name:
+        at = data.index(b"PK\x01\x02", at + 4)
+    field = size.to_bytes(4, "little")
+    return data[:at + 20] + field + field + data[at + 28:]
 
 
 def _flat_zip() -> bytes:

@@ -412,6 +412,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None 
 
 
 def _load_stream(fh, name: str, place, pickle_load_args):
+    size = fh.seek(0, 2)
+    fh.seek(0)
     head = fh.read(1024)
     fh.seek(0)
     if not head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
@@ -423,7 +425,7 @@ def _load_stream(fh, name: str, place, pickle_load_args):
             f"torch.load({name}): the file is not a readable zip archive ({exc}); it is "
             f"truncated or corrupt\n  hint: save it again") from None
     with zf:
-        return load_archive(zf, name, place, pickle_load_args)
+        return load_archive(zf, name, place, pickle_load_args, size)
 
 
 def _not_an_archive(head: bytes, name: str) -> SerializationError:

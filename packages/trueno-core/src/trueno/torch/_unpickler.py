@@ -112,8 +112,8 @@ class _Call:
 
 
 # --- the archive -----------------------------------------------------------------------------
-def load_archive(zf: zipfile.ZipFile, name: str, place, pickle_load_args: dict):
-    """The object in the open archive ``zf``; ``place(location) -> Device``."""
+def load_archive(zf: zipfile.ZipFile, name: str, place, pickle_load_args: dict, size: int):
+    """The object in the open archive ``zf`` of ``size`` bytes; ``place(location) -> Device``."""
     infos = {i.filename: i for i in zf.infolist()}
     if not infos:
         raise SerializationError(f"torch.load({name}): the zip archive is empty")
@@ -127,7 +127,7 @@ def load_archive(zf: zipfile.ZipFile, name: str, place, pickle_load_args: dict):
         raise SerializationError(
             f"torch.load({name}): the file is a TorchScript archive (torch.jit.save), which "
             f"trueno does not load\n  hint: in PyTorch, torch.save(model.state_dict(), path)")
-    loader = _Loader(zf, infos, prefix, name, place)
+    loader = _Loader(zf, infos, prefix, name, place, size)
     pkl = loader.record("data.pkl")
     version = loader.record("version", optional=True)
     if version is None:
@@ -156,8 +156,9 @@ def load_archive(zf: zipfile.ZipFile, name: str, place, pickle_load_args: dict):
 
 
 class _Loader:
-    def __init__(self, zf, infos, prefix, name, place) -> None:
+    def __init__(self, zf, infos, prefix, name, place, size) -> None:
         self.zf, self.infos, self.prefix, self.name, self.place = zf, infos, prefix, name, place
+        self.archive_size = size
         self.swap = False
         self.storages: dict[str, tuple] = {}  # key -> (raw uint8 array, dtype, version, location)
         self.records: list[tuple] = []
@@ -173,9 +174,12 @@ class _Loader:
                 return None
             raise self.fail(f"the archive has no record {self.prefix}{rec}; it is truncated "
                             f"or was not written by torch.save")
+        self._fits(info)
         return self._read(info, np.empty(info.file_size, np.uint8)).tobytes()
 
     def _read(self, info, out: np.ndarray) -> np.ndarray:
+        # NOTE: sizes are checked against the archive before ``out`` is allocated by callers
+        # through _fits, so that a record claiming gigabytes cannot make us allocate them.
         try:
             with self.zf.open(info) as r:
                 view, done = memoryview(out), 0
@@ -192,6 +196,17 @@ class _Loader:
             raise self.fail(f"record {info.filename} cannot be read ({type(exc).__name__}: "
                             f"{exc})") from None
         return out
+
+    def _fits(self, info) -> None:
+        """Refuse a record whose sizes the archive cannot hold (before allocating them)."""
+        if info.compress_type == zipfile.ZIP_STORED:
+            bad = info.compress_size != info.file_size
+        else:  # deflate expands at most ~1032x: more is a zip bomb or a lie
+            bad = info.file_size > 1100 * max(info.compress_size, 1)
+        if bad or info.header_offset + info.compress_size > self.archive_size:
+            raise self.fail(f"record {info.filename} claims {info.file_size} bytes, which the "
+                            f"archive of {self.archive_size} bytes cannot hold; it is truncated "
+                            f"or was tampered with")
 
     # -- persistent ids: storages ----------------------------------------------------------
     def storage(self, pid) -> _StorageRef:
@@ -223,6 +238,7 @@ class _Loader:
             raise self.fail(f"the storage record {rec} holds {info.file_size} bytes, but "
                             f"data.pkl says {numel} x {stype[0]} = {nbytes} bytes; the archive "
                             f"was tampered with or is truncated")
+        self._fits(info)
         raw = self._read(info, np.empty(nbytes, np.uint8))
         if self.swap and dtype is not None and dtype.itemsize > 1:
             item = dtype.itemsize // (2 if dtype.kind == "c" else 1)

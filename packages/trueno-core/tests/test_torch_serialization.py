@@ -280,6 +280,9 @@ def test_map_location_cuda_means_the_gpu(monkeypatch):
         for f, where in ((on_cuda, None), (data, "cuda"), (data, torch.device("cuda"))):
             x = tt.load(io.BytesIO(f), map_location=where)["x"]
             assert x.device.type == "gpu" and x.cpu().tolist() == [1.0, 2.0]
+        # a GPU tensor (and a view of one) is written as a CPU tensor
+        back = torch.load(io.BytesIO(_saved([x, x[1:]])), weights_only=True)
+        assert back[0].tolist() == [1.0, 2.0] and back[1].tolist() == [2.0]
     monkeypatch.setattr(S, "_gpu_count", lambda: 0)  # a machine without a GPU
     for f, where in ((on_cuda, None), (data, "cuda:0")):
         with pytest.raises(trueno.DeviceError, match="map_location='cpu'"):

@@ -147,6 +147,18 @@ def test_trueno_requires_grad_reaches_torch(tmp_path):
     assert got["w"].requires_grad and not got["d"].requires_grad
 
 
+def test_storages_are_64_byte_aligned():
+    data = _saved([tt.ones(3, dtype=tt.float64), tt.arange(5, dtype=tt.int8), tt.zeros(0)])
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        infos = [i for i in zf.infolist() if "/data/" in i.filename]
+    assert len(infos) == 3
+    for i in infos:
+        local = data[i.header_offset:i.header_offset + 30]
+        start = i.header_offset + 30 + int.from_bytes(local[26:28], "little") + \
+            int.from_bytes(local[28:30], "little")
+        assert start % 64 == 0, i.filename
+
+
 def test_save_is_reproducible_and_accepts_file_objects(tmp_path):
     obj = {"a": tt.arange(5), "b": [tt.ones(2)]}
     assert _saved(obj) == _saved(obj)

@@ -232,3 +232,32 @@ def test_inplace_on_non_contiguous_views(dname):
     same(a.t().exponential_(), b.t().exponential_())
     same(a, b)
     same(tt.randn(4), torch.randn(4))
+
+
+@pytest.mark.parametrize("n", [1, 7, 16, 100, 1000])
+@pytest.mark.parametrize("dname,_np", DTYPES)
+def test_other_inplace_distributions(n, dname, _np):
+    both(n)
+    a, b = tt.zeros(n, dtype=getattr(tt, dname)), torch.zeros(n, dtype=getattr(torch, dname))
+    same(a.cauchy_(0.5, 2.0), b.cauchy_(0.5, 2.0))
+    same(a.log_normal_(0.2, 0.7), b.log_normal_(0.2, 0.7))
+    same(a.geometric_(0.3), b.geometric_(0.3))
+    same(a.random_(), b.random_())
+    same(a.random_(-3, 70), b.random_(-3, 70))
+    same(a.random_(10), b.random_(10))
+    same(tt.rand(3), torch.rand(3))
+
+
+@pytest.mark.parametrize("dname", ["int64", "int32", "int16", "uint8", "bool"])
+def test_random_on_integer_dtypes(dname):
+    both(4)
+    a, b = tt.zeros(50, dtype=getattr(tt, dname)), torch.zeros(50, dtype=getattr(torch, dname))
+    same(a.random_(), b.random_())
+    same(a.random_(0, 2), b.random_(0, 2))
+
+
+def test_tensor_methods_bernoulli_multinomial():
+    both(6)
+    p = np.linspace(0.05, 0.95, 20).astype(np.float32)
+    same(tt.tensor(p).bernoulli(), torch.tensor(p).bernoulli())
+    same(tt.tensor(p).multinomial(3), torch.tensor(p).multinomial(3))

@@ -258,6 +258,71 @@ def exponential_like(x: Tensor, lambd: float = 1.0, generator=None) -> np.ndarra
     return _place_in_order(vals, x, _memory_order(x))
 
 
+def _doubles(x: Tensor, generator, draw) -> np.ndarray:
+    """Run ``draw(engine, n)`` under the generator's lock and place its values in ``x``'s
+    visiting order."""
+    g = _gen(generator)
+    with g._lock:
+        vals = draw(g._eng, x.numel())
+    return _place_in_order(np.asarray(vals), x, _memory_order(x))
+
+
+def cauchy_like(x: Tensor, median: float = 0.0, sigma: float = 1.0, generator=None):
+    """Values for ``x.cauchy_(median, sigma)``: ``median + sigma * tan(pi * (u - 0.5))``."""
+    def draw(eng, n):
+        t = E._libm(math.tan, math.pi * (eng.uniform64(n) - 0.5))
+        return E.mul_add64(t, float(sigma), float(median))
+    return _doubles(x, generator, draw)
+
+
+def log_normal_like(x: Tensor, mean: float = 1.0, std: float = 2.0, generator=None):
+    """Values for ``x.log_normal_(mean, std)``: exp of the scalar Box-Muller normal."""
+    if not float(std) > 0.0:
+        _fail("log_normal_(mean, std)", f"std={std}", "std > 0.0")
+    return _doubles(x, generator, lambda eng, n: E._libm(
+        math.exp, E.normal_scalar(eng, n, float(mean), float(std))))
+
+
+def geometric_like(x: Tensor, p: float, generator=None):
+    """Values for ``x.geometric_(p)``: ``ceil(log(u) / log1p(-p))``."""
+    p = float(p)
+    if not 0.0 < p < 1.0:
+        _fail("geometric_(p)", f"p={p}", "0 < p < 1")
+    lp = math.log1p(-p)
+
+    def draw(eng, n):
+        u = eng.uniform64(n)
+        with np.errstate(divide="ignore"):
+            return np.ceil(E._libm(lambda v: math.log(v) if v > 0 else -math.inf, u) / lp)
+    return _doubles(x, generator, draw)
+
+
+_INT_MOD = {"float64": (1 << 53) + 1, "float32": (1 << 24) + 1, "float16": (1 << 11) + 1,
+            "bfloat16": (1 << 8) + 1, "bool": 2}
+
+
+def random_like(x: Tensor, from_=None, to=None, generator=None):
+    """Values for ``x.random_()``, ``x.random_(to)`` and ``x.random_(from, to)``."""
+    if from_ is not None and to is None:
+        from_, to = 0, from_
+    name = x.dtype.name
+    if to is not None:
+        lo, hi = int(from_ or 0), int(to)
+        return _doubles(x, generator, lambda eng, n: _randint_vals(eng, n, lo, hi))
+    if name in _INT_MOD:
+        mod, wide = _INT_MOD[name], name == "float64"
+    elif x.dtype.kind in "iu":
+        info = np.iinfo(x.dtype.numpy)
+        mod, wide = int(info.max) + 1, name == "int64"
+    else:
+        _fail("random_()", f"dtype {x.dtype}", "a real dtype")
+
+    def draw(eng, n):
+        raw = eng.random64(n) if wide else eng.random(n)
+        return (raw % np.uint64(mod)).astype(np.int64)
+    return _doubles(x, generator, draw)
+
+
 # ------------------------------------------------------------------------------------------
 # the public samplers
 # ------------------------------------------------------------------------------------------
@@ -456,6 +521,41 @@ def _exponential_(self, lambd=1.0, *, generator=None):
     return self
 
 
-for _name, _fn in (("bernoulli_", _bernoulli_), ("exponential_", _exponential_)):
+def _cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    self[...] = cauchy_like(self, median, sigma, generator)
+    return self
+
+
+def _log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    self[...] = log_normal_like(self, mean, std, generator)
+    return self
+
+
+def _geometric_(self, p, *, generator=None):
+    self[...] = geometric_like(self, p, generator)
+    return self
+
+
+def _random_(self, from_=None, to=None, *, generator=None, **kw):
+    if "from" in kw:
+        from_ = kw.pop("from")
+    if kw:
+        _fail("random_()", f"keywords {sorted(kw)}", "from, to, generator")
+    self[...] = random_like(self, from_, to, generator)
+    return self
+
+
+def _bernoulli_method(self, p=None, *, generator=None):
+    return bernoulli(self, p, generator=generator)
+
+
+def _multinomial_method(self, num_samples, replacement=False, *, generator=None):
+    return multinomial(self, num_samples, replacement, generator=generator)
+
+
+for _name, _fn in (("bernoulli_", _bernoulli_), ("exponential_", _exponential_),
+                   ("cauchy_", _cauchy_), ("log_normal_", _log_normal_),
+                   ("geometric_", _geometric_), ("random_", _random_),
+                   ("bernoulli", _bernoulli_method), ("multinomial", _multinomial_method)):
     if not hasattr(Tensor, _name):
         setattr(Tensor, _name, _fn)

@@ -364,6 +364,25 @@ def test_pickle_cannot_reach_trueno_objects():
         tt.load(io.BytesIO(_rezip(base, {"data.pkl": tampered})))
 
 
+def test_records_torch_would_refuse_give_clear_errors():
+    base = _saved({"x": tt.arange(3)})
+    grad_int = _rezip(base, {"data.pkl": lambda b: b.replace(b"\x89ccollections",
+                                                             b"\x88ccollections", 1)})
+    with pytest.raises(S.UnpicklingError, match="int64 tensor record requires grad"):
+        tt.load(io.BytesIO(grad_int))
+    size_key = _rezip(base, {"data.pkl": lambda b: b.replace(
+        b"X\x01\x00\x00\x00x", b"ctorch\nSize\n)\x85R", 1)})  # a torch.Size key is fine
+    assert list(tt.load(io.BytesIO(size_key))) == [()]
+    as_list = zipfile.ZipFile(io.BytesIO(_saved([tt.ones(1)]))).read("archive/data.pkl")
+    assert as_list[:5] == b"\x80\x02]q\x00" and as_list[-2:] == b"e."
+    tensor_key = b"\x80\x02}" + as_list[3:-2] + b"K\x01u."  # {tensor: 1}: trueno's tensors
+    with pytest.raises(S.UnpicklingError, match="unhashable"):  # are not hashable
+        tt.load(io.BytesIO(_rezip(_saved([tt.ones(1)]), {"data.pkl": tensor_key})))
+    deep = b"\x80\x02]" + b"(]" * 100000 + b"e" * 100000 + b"."  # [[[...]]]
+    with pytest.raises(S.UnpicklingError):
+        tt.load(io.BytesIO(_rezip(base, {"data.pkl": deep})))
+
+
 def test_bare_storage_and_other_records_are_refused():
     with pytest.raises(S.UnpicklingError, match="bare storage"):
         tt.load(io.BytesIO(_torch_saved(torch.ones(2).untyped_storage())))

@@ -341,8 +341,7 @@ class _Pickler:
         return key, flat.size, 0, tuple(strides)
 
     def _new_storage(self, raw: np.ndarray, ident, owner) -> str:
-        if sys.byteorder != "little":  # NOTE: write little-endian files everywhere
-            raw = raw.copy()
+        # native byte order, named in the byteorder record (as torch.save does)
         key = str(len(self.storages))
         self.storages.append((key, raw))
         self.keep.append(owner)

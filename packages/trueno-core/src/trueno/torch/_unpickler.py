@@ -151,8 +151,11 @@ def load_archive(zf: zipfile.ZipFile, name: str, place, pickle_load_args: dict, 
             f"and containers ({type(exc).__name__}: {exc})") from None
     try:
         return loader.materialize(result, {})
-    except RecursionError:
-        raise UnpicklingError(f"torch.load({name}): the object is nested too deeply") from None
+    except TruenoError:
+        raise
+    except (RecursionError, TypeError) as exc:  # nested too deeply, an unhashable key
+        raise UnpicklingError(f"torch.load({name}): the object in data.pkl cannot be rebuilt "
+                              f"({type(exc).__name__}: {exc})") from None
 
 
 class _Loader:
@@ -268,6 +271,8 @@ class _Loader:
         if type(data) is not _TensorRef or type(requires_grad) is not bool:
             raise self.fail("_rebuild_parameter needs a tensor and a flag", UnpicklingError)
         arr, dtype, key, _, meta = self.records[data[0]]
+        if requires_grad and dtype.kind not in "fc":
+            raise self.fail(f"a {dtype.name} parameter requires grad", UnpicklingError)
         self.records.append((arr, dtype, key, requires_grad, meta))
         return _TensorRef((len(self.records) - 1,))
 
@@ -282,6 +287,9 @@ class _Loader:
                     type(hooks) is OrderedDict and not hooks)):
             raise self.fail(f"malformed tensor record (offset={offset!r:.80}, size="
                             f"{size!r:.80}, stride={stride!r:.80})", UnpicklingError)
+        if requires_grad and dtype.kind not in "fc":
+            raise self.fail(f"a {dtype.name} tensor record requires grad; only floating "
+                            f"point and complex tensors can", UnpicklingError)
         flags = {}
         if metadata:
             if type(metadata) is not dict or not set(metadata) <= {"conj", "neg"}:

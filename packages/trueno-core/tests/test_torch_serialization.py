@@ -346,6 +346,9 @@ def test_malicious_pickle_never_runs(evil, tmp_path):
     with pytest.raises(S.UnpicklingError):
         tt.load(tmp_path / "evil.pt")
     assert not marker.exists()
+    with pytest.raises(pickle.UnpicklingError):  # PyTorch's weights_only refuses it too
+        torch.load(tmp_path / "evil.pt", weights_only=True)
+    assert not marker.exists()
 
 
 def test_pickle_cannot_reach_trueno_objects():

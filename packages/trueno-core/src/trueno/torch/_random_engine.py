@@ -223,8 +223,12 @@ def fma64(a: np.ndarray, b: float, c: float) -> np.ndarray:
 
 
 def fma32(a, b, c) -> np.ndarray:
-    """Correctly rounded float32 ``a * b + c`` (``_mm256_fmadd_ps``): the product is exact in
-    float64, the sum is rounded to odd in float64 (29 spare bits), then once to float32."""
+    """Correctly rounded float32 ``a * b + c`` (``_mm256_fmadd_ps``).
+
+    The product is exact in float64 and the float64 sum is rounded once more to float32;
+    that double rounding can only go wrong when the float64 sum lands exactly halfway
+    between two float32 values (or in float32's subnormal range): those few are redone with
+    the sum rounded to odd, which makes the second rounding exact."""
     a = np.asarray(a, np.float32)
     b = np.asarray(b, np.float32)
     c = np.asarray(c, np.float32)
@@ -232,7 +236,15 @@ def fma32(a, b, c) -> np.ndarray:
         return a.copy()
     p = a.astype(np.float64) * b.astype(np.float64)
     c64 = np.broadcast_to(c.astype(np.float64), p.shape)
-    return _round_to_odd_sum(p, c64).astype(np.float32)
+    s = p + c64
+    out = s.astype(np.float32)
+    bits = s.view(np.uint64)
+    risky = ((bits & np.uint64(0x1FFFFFFF)) == np.uint64(0x10000000)) | (
+        np.abs(s) < 2.0 ** -125)
+    if risky.any():
+        idx = np.nonzero(risky)
+        out[idx] = _round_to_odd_sum(p[idx], c64[idx]).astype(np.float32)
+    return out
 
 
 # ------------------------------------------------------------------------------------------
@@ -369,13 +381,19 @@ def _normal16_f64(blocks: np.ndarray, mean: float, std: float) -> np.ndarray:
     return np.concatenate([fma64(n1, std, mean), fma64(n2, std, mean)], axis=1)
 
 
+_CHUNK = 4096  # rows of 16 values per pass
+
+
 def normal_fill(eng: Engine, n: int, mean: float, std: float, f64: bool) -> np.ndarray:
     """``normal_fill`` for a contiguous float32/float64 tensor of ``n >= 16`` elements."""
     uniform = eng.uniform64 if f64 else eng.uniform32
     blocks_fn = _normal16_f64 if f64 else _normal16_f32 if FUSED else _normal16_f32_generic
     data = uniform(n)
     full = n // 16 * 16
-    data[:full] = blocks_fn(data[:full].reshape(-1, 16), mean, std).ravel()
+    step = _CHUNK * 16  # in cache-sized pieces: the float32 emulation makes many passes
+    for lo in range(0, full, step):
+        hi = min(lo + step, full)
+        data[lo:hi] = blocks_fn(data[lo:hi].reshape(-1, 16), mean, std).ravel()
     if n % 16:
         data[n - 16:] = blocks_fn(uniform(16).reshape(1, 16), mean, std).ravel()
     return data
@@ -387,7 +405,10 @@ def normal_fill_reduced(eng: Engine, n: int, mean: float, std: float) -> np.ndar
     fill = _normal16_f32 if FUSED else _normal16_f32_generic
     out = np.empty(n, np.float32)
     if full:
-        out[:full * 16] = fill(eng.uniform32(full * 16).reshape(-1, 16), mean, std).ravel()
+        u = eng.uniform32(full * 16)
+        for lo in range(0, full * 16, _CHUNK * 16):
+            hi = min(lo + _CHUNK * 16, full * 16)
+            out[lo:hi] = fill(u[lo:hi].reshape(-1, 16), mean, std).ravel()
     if n % 16:
         out[n - 16:] = fill(eng.uniform32(16).reshape(1, 16), mean, std).ravel()
     return out

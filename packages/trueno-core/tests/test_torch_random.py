@@ -207,6 +207,13 @@ def test_dropout_mask(n):
     same(tt.ones(n) * (mask / 0.7), ref)
 
 
+def test_randint_like_and_generator_device():
+    both(8)
+    same(tt.randint_like(tt.zeros(4, 3), 0, 9), torch.randint_like(torch.zeros(4, 3), 0, 9))
+    same(tt.randint_like(tt.zeros(6), 5), torch.randint_like(torch.zeros(6), 5))
+    assert str(tt.Generator().device) == str(torch.Generator().device) == "cpu"
+
+
 @pytest.mark.parametrize("name", ["float16", "bfloat16"])
 def test_half_precision_streams(name):
     """half/bfloat16 draw float32 uniforms and run the float32 Box-Muller per block of 16."""
@@ -216,6 +223,9 @@ def test_half_precision_streams(name):
         assert np.array_equal(a, torch.randn(n, dtype=getattr(torch, name)).float().numpy())
         a = tt.rand(n, dtype=getattr(tt, name))._host().astype(np.float32)
         assert np.array_equal(a, torch.rand(n, dtype=getattr(torch, name)).float().numpy())
+        a = tt.zeros(n, dtype=getattr(tt, name)).uniform_(-1.7, 3.1)._host().astype(np.float32)
+        b = torch.zeros(n, dtype=getattr(torch, name)).uniform_(-1.7, 3.1).float().numpy()
+        assert np.array_equal(a, b)
 
 
 @pytest.mark.parametrize("dname", ["float32", "float64"])

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import _dtypes as D
 from .._creation import _place
+from .._device import Device
 from .._errors import TruenoError
 from . import _random_engine as E
 from ._tensor import Tensor
@@ -37,7 +38,7 @@ class Generator:
         if str(device) not in ("cpu", "cpu:0"):
             _fail("torch.Generator(device)", repr(device), "'cpu'",
                   "only the CPU generator's streams are reproduced; draw on 'cpu' and move")
-        self.device = "cpu"
+        self.device = Device("cpu")
         self._eng = E.Engine()
         self._lock = threading.Lock()
 

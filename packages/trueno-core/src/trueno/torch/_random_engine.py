@@ -28,6 +28,7 @@ import math
 import os
 import platform
 import struct
+import sys
 
 import numpy as np
 
@@ -52,7 +53,16 @@ def cpu_capability() -> str:
 
 
 CAPABILITY = cpu_capability()
-FUSED = CAPABILITY == "avx2"  # GCC contracts a * b + c into an fma in the AVX2 kernels
+AVX2 = CAPABILITY == "avx2"  # float32 normal_fill: the avx_mathfun kernel
+# Which a * b + c the compiler fused into an fma. Checked: Linux x86-64 wheels (GCC fuses
+# across statements in the AVX2 kernels, avx_mathfun's intrinsics included). Assumed, not
+# checked (no such machine here): macOS builds (clang fuses within one expression, so not
+# avx_mathfun's separate intrinsic statements), Windows (MSVC fuses nothing by default),
+# aarch64 (fuses by default, generic kernels).
+_WINDOWS = sys.platform.startswith("win")
+_ARM = platform.machine().lower() in ("aarch64", "arm64")
+FUSED = (AVX2 and not _WINDOWS) or (_ARM and not _WINDOWS)
+FUSED_INTRINSICS = AVX2 and sys.platform.startswith("linux")
 DEFAULT_SEED = 67280421310721  # c10::default_rng_seed_val: torch.Generator()'s seed
 STATE_SIZE = 5056  # sizeof(at::detail::CPUGeneratorImplState) in torch 2.13 (x86-64)
 _N = 624
@@ -266,6 +276,14 @@ _ONE, _HALF = _f(1.0), _f(0.5)
 _ZERO = _f(0.0)
 
 
+def _madd(a, b, c) -> np.ndarray:
+    """An ``a * b + c`` of avx_mathfun: fused where the compiler contracted it."""
+    if FUSED_INTRINSICS:
+        return fma32(a, b, c)
+    prod = np.multiply(np.asarray(a, np.float32), np.asarray(b, np.float32), dtype=np.float32)
+    return np.add(prod, np.asarray(c, np.float32), dtype=np.float32)
+
+
 def _log256(x: np.ndarray) -> np.ndarray:
     x = np.maximum(x, np.float32(1.1754943508222875e-38))
     bits = x.view(np.uint32)
@@ -280,12 +298,12 @@ def _log256(x: np.ndarray) -> np.ndarray:
     z = x * x
     y = np.full_like(x, _LOG_P[0])
     for p in _LOG_P[1:]:
-        y = fma32(y, x, p)  # y * x + p, contracted by GCC
+        y = _madd(y, x, p)  # y * x + p, contracted by GCC
     y = y * x
-    y = fma32(y, z, e * _LOG_Q1)
-    y = fma32(-z, _HALF, y)  # y - z * 0.5
+    y = _madd(y, z, e * _LOG_Q1)
+    y = _madd(-z, _HALF, y)  # y - z * 0.5
     x = x + y
-    return fma32(e, _LOG_Q2, x)
+    return _madd(e, _LOG_Q2, x)
 
 
 def _sincos256(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -299,22 +317,22 @@ def _sincos256(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     imm4 = imm2
     swap_sign_sin = ((imm2 & np.int32(4)) << np.int32(29)).view(np.uint32)
     poly_mask = (imm2 & np.int32(2)) == 0
-    x = fma32(y, _DP[0], x)
-    x = fma32(y, _DP[1], x)
-    x = fma32(y, _DP[2], x)
+    x = _madd(y, _DP[0], x)
+    x = _madd(y, _DP[1], x)
+    x = _madd(y, _DP[2], x)
     imm4 = imm4 - np.int32(2)
     sign_cos = ((~imm4 & np.int32(4)) << np.int32(29)).view(np.uint32)
     sign_sin = sign_sin ^ swap_sign_sin
     z = x * x
-    y = fma32(_COSCOF[0], z, _COSCOF[1])
-    y = fma32(y, z, _COSCOF[2])
+    y = _madd(_COSCOF[0], z, _COSCOF[1])
+    y = _madd(y, z, _COSCOF[2])
     y = y * z
-    y = fma32(y, z, -(z * _HALF))  # y * z - z * 0.5
+    y = _madd(y, z, -(z * _HALF))  # y * z - z * 0.5
     y = y + _ONE
-    y2 = fma32(_SINCOF[0], z, _SINCOF[1])
-    y2 = fma32(y2, z, _SINCOF[2])
+    y2 = _madd(_SINCOF[0], z, _SINCOF[1])
+    y2 = _madd(y2, z, _SINCOF[2])
     y2 = y2 * z
-    y2 = fma32(y2, x, x)
+    y2 = _madd(y2, x, x)
     ysin2 = np.where(poly_mask, y2, _ZERO)
     ysin1 = np.where(poly_mask, _ZERO, y)
     y2 = y2 - ysin2
@@ -387,7 +405,7 @@ _CHUNK = 4096  # rows of 16 values per pass
 def normal_fill(eng: Engine, n: int, mean: float, std: float, f64: bool) -> np.ndarray:
     """``normal_fill`` for a contiguous float32/float64 tensor of ``n >= 16`` elements."""
     uniform = eng.uniform64 if f64 else eng.uniform32
-    blocks_fn = _normal16_f64 if f64 else _normal16_f32 if FUSED else _normal16_f32_generic
+    blocks_fn = _normal16_f64 if f64 else _normal16_f32 if AVX2 else _normal16_f32_generic
     data = uniform(n)
     full = n // 16 * 16
     step = _CHUNK * 16  # in cache-sized pieces: the float32 emulation makes many passes
@@ -402,7 +420,7 @@ def normal_fill(eng: Engine, n: int, mean: float, std: float, f64: bool) -> np.n
 def normal_fill_reduced(eng: Engine, n: int, mean: float, std: float) -> np.ndarray:
     """``normal_fill`` for half/bfloat16 (float32 math on a 16-value buffer per block)."""
     full = n // 16
-    fill = _normal16_f32 if FUSED else _normal16_f32_generic
+    fill = _normal16_f32 if AVX2 else _normal16_f32_generic
     out = np.empty(n, np.float32)
     if full:
         u = eng.uniform32(full * 16)

@@ -169,9 +169,9 @@ def test_random():
     assert x.dtype == torch.float32 and (torch.randn(3) == x).all()
 
 
-def test_reduction_returns_0d():
+def test_full_reduction_is_a_numpy_scalar_on_the_numpy_face_only():
     s = np.asarray([1.0, 2.0]).sum()
-    assert isinstance(s, np.ndarray) and s.shape == () and float(s) == 3.0
+    assert type(s) is type(onp.asarray([1.0, 2.0]).sum()) and s == 3.0  # numpy.float64
     t = torch.tensor([1.0, 2.0]).sum()
     assert isinstance(t, torch.Tensor) and t.shape == ()
 
@@ -275,32 +275,28 @@ def test_complex_ordering():
 
 # --- where both faces differ from NumPy on purpose ---------------------------------------------
 
-def test_integer_index_is_a_0d_view():
-    """``a[i, j]`` is a 0-d array sharing memory (Array API, PyTorch), not NumPy's scalar copy;
-    it converts, compares, formats and indexes like the scalar would."""
+def test_integer_index_is_a_numpy_scalar_copy():
+    """``a[i, j]`` is NumPy's scalar copy (issue 14), with NumPy's type, repr and behaviour;
+    on the PyTorch face it stays a 0-d tensor that shares memory."""
     a = onp.array([[1.5, 2.0], [3.0, 4.0]])
     t = np.asarray(a.copy())
     s = t[0, 1]
-    assert isinstance(s, np.ndarray) and s.shape == () and s.dtype == np.float64
-    assert repr(s) == "array(2.)" and repr(a[0, 1]) == "np.float64(2.0)"
+    assert type(s) is type(a[0, 1]) and repr(s) == repr(a[0, 1]) == "np.float64(2.0)"
     t[0, 1] = 7.0
-    assert float(s) == 7.0 and float(a[0, 1]) == 2.0  # a view; NumPy's scalar is a copy
-    s = t[1, 0].copy()  # a copy when one is wanted (or .item() for a Python number)
-    t[1, 0] = 0.0
-    assert float(s) == 3.0 and t[1, 1].item() == 4.0
-    # where users would notice, it acts like the NumPy scalar
+    assert s == 2.0 and float(t[0, 1]) == 7.0  # a copy, as NumPy's
+    s = t[1, 0]
     assert s == 3.0 and s < 4 and bool(s != 1) and s in [1.0, 3.0]
     assert float(s) == 3.0 and int(s) == 3 and complex(s) == 3 + 0j
     assert f"{s:.2f}" == f"{a[1, 0]:.2f}" == "3.00" and str(s) == str(a[1, 0]) == "3.0"
     assert "%.1f" % s == "3.0" and round(s) == round(a[1, 0]) == 3  # noqa: UP031
-    assert float(round(t[1, 1], 1)) == 4.0
-    assert (s + 1).shape == () and float(s * 2) == 6.0 and float(2 ** s) == 8.0
+    assert round(t[1, 1], 1) == round(a[1, 1], 1) == 4.0
+    assert type(s + 1) is type(a[1, 0] + 1) and s * 2 == 6.0 and 2 ** s == 8.0
     i = np.arange(6).reshape(2, 3)[1, 2]
+    assert type(i) is type(onp.arange(6).reshape(2, 3)[1, 2])
     assert [10, 20, 30, 40, 50, 60][i] == 60 and list(range(i)) == [0, 1, 2, 3, 4]
     assert "-" * np.arange(4)[3] == "---" and f"{i:3d}" == "  5"
     assert "%d" % i == "5"  # noqa: UP031
-    assert float(np.asarray([1.0, 2.0, 3.0])[i - 4]) == 2.0
-    with pytest.raises(TypeError):  # 0-d arrays are unhashable: use .item() as a dict key
-        hash(s)
+    assert np.asarray([1.0, 2.0, 3.0])[i - 4] == 2.0
+    assert {s: "x"}[3.0] == "x" and hash(s) == hash(a[1, 0])  # hashable, as NumPy's
     x = torch.tensor(a)[0, 1]  # PyTorch returns a 0-d tensor that shares memory too
     assert isinstance(x, torch.Tensor) and x.shape == ()

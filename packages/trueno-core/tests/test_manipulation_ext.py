@@ -90,6 +90,10 @@ def test_flip_is_a_view_with_negative_strides(layout):
     base = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
     t = view(tn.asarray(base.copy()))
     f = tn.flip(t)
+    if t.ndim == 0:  # NumPy's flip of a 0-d array indexes it with (): a scalar copy
+        want = np.flip(view(base))
+        assert type(f) is type(want) and f == want
+        return
     assert f.storage is t.storage
     if t.ndim and t.size > 1:
         assert any(s < 0 for s in f.strides)

@@ -76,9 +76,10 @@ def backend_tolerance(backend: str, op: str, dtype: str):
     return tol
 
 
-def check(op_name, backend, tn_call, np_call, *, dtype=None, msg=""):
+def check(op_name, backend, tn_call, np_call, *, dtype=None, msg="", scalars=False):
     """Run ``np_call``; if NumPy raises, trueno must raise the same built-in exception type,
-    else its result must match NumPy's (dtype, shape, values)."""
+    else its result must match NumPy's (dtype, shape, values; with ``scalars``, a NumPy scalar
+    where NumPy gives one)."""
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # "Mean of empty slice" and friends
         try:
@@ -95,7 +96,7 @@ def check(op_name, backend, tn_call, np_call, *, dtype=None, msg=""):
             assert_close(g, e, dtype, msg=msg)
         return
     rtol, atol = tol if tol is not None else (None, None)
-    assert_close(got, expected, dtype, rtol=rtol, atol=atol, msg=msg)
+    assert_close(got, expected, dtype, rtol=rtol, atol=atol, msg=msg, scalars=scalars)
 
 
 class Cases:
@@ -469,7 +470,7 @@ def test_reduction(row, dtype, backend):
                 cases.run(msg, lambda: check(
                     row.name, backend, lambda: _reduce_fn(row)(t, axis=axis, keepdims=keepdims),
                     lambda: _reduce_np(row)(nx, axis=axis, keepdims=keepdims),
-                    dtype=NP_DTYPES[dtype], msg=msg))
+                    dtype=NP_DTYPES[dtype], msg=msg, scalars=True))
     cases.finish()
 
 

@@ -135,8 +135,8 @@ def apply_numpy(a, ops):
     for kind, arg in ops:
         if kind == "index":
             r = a[arg]
-            # NumPy gives a scalar copy for an all-integer index; trueno gives a 0-d view
-            # (reported difference): compare with NumPy's 0-d view a[..., i, j].
+            # NumPy gives a scalar copy for an all-integer index, and so does trueno (checked
+            # in apply_trueno); the chain goes on with the 0-d view a[i, j, ...].
             a = r if isinstance(r, np.ndarray) else a[(arg if isinstance(arg, tuple)
                                                        else (arg,)) + (Ellipsis,)]
         elif kind == "permute":
@@ -157,7 +157,11 @@ def apply_numpy(a, ops):
 def apply_trueno(t, ops):
     for kind, arg in ops:
         if kind == "index":
-            t = t[arg]
+            r = t[arg]
+            if not isinstance(r, tn.ndarray):  # a scalar copy, as NumPy's (apply_numpy)
+                assert isinstance(r, np.generic) and r.dtype == t.dtype.numpy
+                r = t[(arg if isinstance(arg, tuple) else (arg,)) + (Ellipsis,)]
+            t = r
         elif kind == "permute":
             t = tn.permute_dims(t, arg)
         elif kind == "swapaxes":

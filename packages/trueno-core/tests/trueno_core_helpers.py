@@ -62,14 +62,24 @@ def _values(x) -> np.ndarray:
 
 
 def assert_close(result, expected, dtype=None, *, rtol=None, atol=None, check_dtype=True,
-                 msg=""):
-    """``result`` (a trueno array) equals ``expected`` (NumPy) in dtype, shape and values.
+                 msg="", scalars=False):
+    """``result`` (a trueno array, or the NumPy scalar the NumPy face gives where NumPy gives
+    one) equals ``expected`` (NumPy) in type, dtype, shape and values. ``scalars``: a 0-d
+    trueno array where NumPy gives a scalar fails too.
 
     Tolerances come from ``dtype`` (default: the expected dtype): loose for float16/bfloat16,
     ~1e-5 relative for float32, ~1e-12 for float64, exact for ints and bools. NaNs must sit in
     the same places; infinities must match in place and sign.
     """
-    assert isinstance(result, tn.Tensor), f"{msg}: expected a trueno array, got {type(result)}"
+    if isinstance(result, np.generic):  # the NumPy face's scalars: where NumPy gives one
+        assert isinstance(expected, np.generic) and \
+            (type(result) is type(expected) or not check_dtype), \
+            f"{msg}: a {type(result).__name__} scalar where NumPy gives {type(expected)}"
+    else:
+        assert isinstance(result, tn.Tensor), \
+            f"{msg}: expected a trueno array, got {type(result)}"
+        assert not (scalars and isinstance(expected, np.generic) and
+                    result._face == "numpy"), f"{msg}: a 0-d array where NumPy gives a scalar"
     exp = np.asarray(expected)
     if check_dtype:
         assert dtype_name(result.dtype) == dtype_name(exp.dtype), \

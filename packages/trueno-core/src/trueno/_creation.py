@@ -258,6 +258,19 @@ def meshgrid(*arrays, indexing="xy", sparse=False, copy=True):
     if not arrays:
         return []
     cls = arrays[0].__class__
+    if not copy:  # views of the inputs, broadcast unless sparse (as NumPy's copy=False)
+        n = len(arrays)
+        outs = []
+        for i, a in enumerate(arrays):
+            sh = [1] * n
+            sh[i] = a.numel()
+            if indexing == "xy" and n > 1:  # the first two axes swapped (Cartesian)
+                sh[0], sh[1] = sh[1], sh[0]
+            outs.append(a._reshape(tuple(sh)))
+        if not sparse:
+            full = tuple(max(o.shape[i] for o in outs) for i in range(n))
+            outs = [o.expand_to(full) for o in outs]
+        return outs
     outs = np.meshgrid(*[a._host() for a in arrays], indexing=indexing, sparse=sparse,
                        copy=True)
     return [_place(cls, o, arrays[0]._device, a._dtype) for o, a in zip(outs, arrays)]

@@ -13,24 +13,92 @@ from ._views import broadcast_shapes, normalize_axes, normalize_axis
 
 __all__ = ["reshape", "permute_dims", "transpose", "squeeze", "expand_dims", "moveaxis",
            "swapaxes", "broadcast_to", "broadcast_arrays", "broadcast_shapes", "concat",
-           "concatenate", "stack", "ravel", "flatten", "diagonal", "astype", "matrix_transpose"]
+           "concatenate", "stack", "ravel", "flatten", "diagonal", "astype", "matrix_transpose",
+           "copy_order", "check_order"]
 
 
 def _x(x):
     return x if isinstance(x, Tensor) else asarray(x)
 
 
+_ORDERS = ("C", "F", "A", "K")
+
+
+def check_order(name, order, allowed=_ORDERS):
+    """``order`` upper-cased (None reads as 'C' where NumPy allows it), or a ValueError."""
+    o = "C" if order is None and "K" in allowed else order
+    o = o.upper() if isinstance(o, str) and len(o) == 1 else o
+    if o not in allowed:
+        if o in _ORDERS:
+            raise ValueError(f"{name}: order {order!r} is not permitted here; expected one of "
+                             f"{', '.join(repr(a) for a in allowed)}")
+        raise ValueError(f"{name}: order must be one of 'C', 'F', 'A', or 'K' (got {order!r})")
+    return o
+
+
+def _is_f_contiguous(x) -> bool:
+    """Whether ``x`` is laid out in Fortran order (column-major, no gaps)."""
+    want = 1
+    for n, st in zip(x.shape, x.stride_elements()):
+        if n != 1 and st != want:
+            return False
+        want *= n
+    return True
+
+
+def resolve_order(x, order):
+    """'A' as 'F' when ``x`` is F-contiguous and not C-contiguous, else 'C' (NumPy's rule)."""
+    if order == "A":
+        return "F" if _is_f_contiguous(x) and not x.is_contiguous() else "C"
+    return order
+
+
+def memory_axes(x):
+    """The axes of ``x`` ordered as its memory is, largest stride first (NumPy's order 'K';
+    NumPy sorts by the size of the strides and does not reverse negative ones)."""
+    st = x.stride_elements()
+    return tuple(sorted(range(x.ndim), key=lambda i: -abs(st[i])))
+
+
+def _k_view(x):
+    """A view of ``x`` whose C order is its memory order (order 'K')."""
+    return x.permute_dims(memory_axes(x))
+
+
 def reshape(x, /, shape, *, copy=None, order="C"):
-    """A view with a new shape when the strides allow, else a copy (``copy=False`` forbids)."""
-    if order != "C":
-        raise ValueError("reshape: only order='C' is supported")
+    """A view with a new shape when the strides allow, else a copy (``copy=False`` forbids).
+
+    ``order='F'`` reads and places the elements with the first index changing fastest; 'A'
+    is 'F' for an F-contiguous array, as NumPy's reshape.
+    """
     x = _x(x)
+    o = resolve_order(x, check_order("reshape", order, ("C", "F", "A")))
     if isinstance(shape, int):
         shape = (shape,)
-    out = x._reshape(tuple(shape), copy_ok=copy is not False)
+    shape = tuple(shape)
+    if o == "F":
+        rev = tuple(range(x.ndim))[::-1]
+        out = x.permute_dims(rev)._reshape(shape[::-1], copy_ok=copy is not False)
+        out = out.permute_dims(tuple(range(out.ndim))[::-1])
+    else:
+        out = x._reshape(shape, copy_ok=copy is not False)
     if copy:
-        out = out.copy()
+        out = copy_order(out, o)
     return out
+
+
+def copy_order(x, order="C"):
+    """A copy of ``x`` laid out in ``order`` ('C', 'F', 'A' or 'K', as NumPy's ``copy``)."""
+    x = _x(x)
+    o = resolve_order(x, check_order("copy", order))
+    if o == "C" or x.ndim < 2:
+        return x.copy()
+    if o == "F":
+        rev = tuple(range(x.ndim))[::-1]
+        return x.permute_dims(rev).copy().permute_dims(rev)
+    axes = memory_axes(x)
+    inv = tuple(sorted(range(x.ndim), key=lambda i: axes[i]))
+    return x.permute_dims(axes).copy().permute_dims(inv)
 
 
 def permute_dims(x, /, axes):
@@ -82,13 +150,30 @@ def broadcast_arrays(*arrays):
     return [t.expand_to(shape) for t in ts]
 
 
-def ravel(x, /):
-    """Flattened view when the layout allows, else a copy (as numpy.ravel)."""
-    return _x(x)._reshape((-1,))
+def ravel(x, /, order="C"):
+    """Flattened view when the layout allows, else a copy (as numpy.ravel).
+
+    ``order``: 'C' row-major, 'F' column-major, 'A' 'F' for an F-contiguous array, 'K' the
+    order of the elements in memory.
+    """
+    x = _x(x)
+    o = resolve_order(x, check_order("ravel", order))
+    if o == "F":
+        return x.permute_dims(tuple(range(x.ndim))[::-1])._reshape((-1,))
+    if o == "K":
+        return _k_view(x)._reshape((-1,))
+    return x._reshape((-1,))
 
 
-def flatten(x, /):
-    return _x(x).copy()._reshape((-1,))
+def flatten(x, /, order="C"):
+    """A flattened copy, in ``order`` as ``ravel``."""
+    x = _x(x)
+    o = resolve_order(x, check_order("flatten", order))
+    if o == "F":
+        x = x.permute_dims(tuple(range(x.ndim))[::-1])
+    elif o == "K":
+        x = _k_view(x)
+    return x.copy()._reshape((-1,))
 
 
 def diagonal(x, /, offset=0, axis1=0, axis2=1):

@@ -78,12 +78,30 @@ def hstack(tup, *, dtype=None, casting="same_kind"):
     [1, 2, 3]
     """
     arrs = [atleast_1d(a) for a in _seq(tup, "hstack")]
+    _check_casting("hstack", arrs, dtype, casting)
     return concat(arrs, axis=0 if arrs[0].ndim == 1 else 1, dtype=dtype)
 
 
 def vstack(tup, *, dtype=None, casting="same_kind"):
     """Stack arrays row-wise (1-D arrays become rows)."""
-    return concat([atleast_2d(a) for a in _seq(tup, "vstack")], axis=0, dtype=dtype)
+    arrs = [atleast_2d(a) for a in _seq(tup, "vstack")]
+    _check_casting("vstack", arrs, dtype, casting)
+    return concat(arrs, axis=0, dtype=dtype)
+
+
+def _check_casting(name, arrs, dtype, casting):
+    """NumPy's ``casting=`` rule of the stacking functions: each input must cast to ``dtype``
+    (to the common dtype when None) by the rule."""
+    if casting not in ("no", "equiv", "safe", "same_kind", "unsafe"):
+        raise ValueError(f"{name}: casting must be one of 'no', 'equiv', 'safe', 'same_kind', "
+                         f"or 'unsafe' (got {casting!r})")
+    dt = D.as_dtype(dtype) if dtype is not None else D.result_type(*arrs)
+    for a in arrs:
+        if not D.can_cast(a.dtype, dt, casting):
+            from ._errors import DTypeError
+            raise DTypeError(f"{name}: cannot cast array data from {a.dtype.name} to "
+                             f"{dt.name} according to the rule {casting!r}\n  hint: pass "
+                             f"casting='unsafe' to allow it")
 
 
 row_stack = vstack

@@ -5,16 +5,37 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtypes as D
-from . import _reduction as Rd
+from . import _reduction as _Rd
+from . import _surface_reduce as Rd
+from ._device import CPU
 from ._tensor import Tensor
 
-__all__ = ["ndarray"]
+__all__ = ["ndarray", "flatiter"]
+
+# exact classes of the integer scalars the fast path of __getitem__ hands to NumPy (bool and
+# numpy.bool_, which are masks, are not among them)
+_INTS = frozenset({int, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+                   np.uint64, np.intp})
 
 
 def _shape_args(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
     return tuple(shape)
+
+
+_SORT_KINDS = (None, "quicksort", "quick", "mergesort", "merge", "heapsort", "heap", "stable")
+
+
+def _check_kind(name, kind, allowed, order):
+    """NumPy's checks of a sort's ``kind`` and ``order`` (no field names here: order=None)."""
+    if kind not in allowed:
+        raise ValueError(f"{name}: kind must be one of "
+                         f"{', '.join(repr(k) for k in allowed if k)} (got {kind!r})")
+    if order is not None:
+        raise ValueError(f"{name}: cannot specify order when the array has no fields "
+                         f"(order={order!r})\n  hint: leave order=None; sort by a column with "
+                         f"a[a[:, k].argsort()]")
 
 
 class ndarray(Tensor):
@@ -39,8 +60,51 @@ class ndarray(Tensor):
         return None
 
     @property
-    def flat(self):
-        return self.ravel()
+    def flat(self) -> flatiter:
+        """A 1-d view of the elements in C order that reads and writes the array
+        (``a.T.flat[0] = 5`` changes ``a``), as NumPy's ``flatiter``."""
+        return flatiter(self)
+
+    # -- element access: NumPy scalars (copies), as NumPy ------------------------------------
+    def __getitem__(self, key):
+        """Basic indexing is a view and advanced indexing a copy, as in NumPy; an index that
+        selects one element (``a[i]`` of a 1-d array, ``a[i, j]``, ``z[()]`` of a 0-d array)
+        gives a NumPy scalar, a copy of the element, read from the device where the array lives.
+
+        Note: a 0-d result stays an array where the index holds an Ellipsis (``a[..., 0]``), as
+        in NumPy, and where autograd records the indexing (``x[0]`` of an ``x`` that requires
+        grad), so that gradients flow through it.
+        """
+        if self._ag is None and self._device is CPU:  # fast path: a[i], a[i, j]
+            d = self._data
+            kc = key.__class__
+            if kc in _INTS:
+                if d.ndim == 1:
+                    try:
+                        return d[key]
+                    except IndexError:
+                        pass  # trueno's IndexError below
+            elif kc is tuple and len(key) == d.ndim:
+                for k in key:
+                    if k.__class__ not in _INTS:
+                        break
+                else:
+                    try:
+                        return d[key]
+                    except IndexError:
+                        pass
+        out = Tensor.__getitem__(self, key)
+        if out._data.shape or out._ag is not None or key is Ellipsis or \
+                (key.__class__ is tuple and any(k is Ellipsis for k in key)):
+            return out
+        return out._host()[()]
+
+    def __iter__(self):
+        """Rows as views; the elements of a 1-d array as NumPy scalars (copies), as NumPy."""
+        d = self._data
+        if len(d.shape) == 1 and self._device is CPU and self._ag is None:
+            return iter(d)
+        return Tensor.__iter__(self)
 
     def reshape(self, *shape, order="C", copy=None):
         from ._manipulation import reshape
@@ -51,10 +115,19 @@ class ndarray(Tensor):
         return self.permute_dims(axes if axes else tuple(range(self.ndim))[::-1])
 
     def flatten(self, order="C"):
-        return self.copy()._reshape((-1,))
+        from ._manipulation import flatten
+        return flatten(self, order)
 
     def ravel(self, order="C"):
-        return self._reshape((-1,))
+        from ._manipulation import ravel
+        return ravel(self, order)
+
+    def copy(self, order="C"):
+        """A copy laid out in ``order`` ('C', 'F', 'A' or 'K', as NumPy)."""
+        if order == "C":
+            return Tensor.copy(self)
+        from ._manipulation import copy_order
+        return copy_order(self, order)
 
     def squeeze(self, axis=None):
         return self._squeeze(axis)
@@ -70,43 +143,43 @@ class ndarray(Tensor):
         self[...] = value
 
     def sum(self, axis=None, dtype=None, out=None, keepdims=False):
-        return Rd.sum(self, axis, dtype, keepdims=keepdims)
+        return Rd.sum(self, axis, dtype, out, keepdims)
 
     def prod(self, axis=None, dtype=None, out=None, keepdims=False):
-        return Rd.prod(self, axis, dtype, keepdims=keepdims)
+        return Rd.prod(self, axis, dtype, out, keepdims)
 
     def mean(self, axis=None, dtype=None, out=None, keepdims=False):
-        return Rd.mean(self, axis, dtype, keepdims=keepdims)
+        return Rd.mean(self, axis, dtype, out, keepdims)
 
     def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-        return Rd.var(self, axis, dtype, ddof=ddof, keepdims=keepdims)
+        return Rd.var(self, axis, dtype, out, ddof, keepdims)
 
     def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-        return Rd.std(self, axis, dtype, ddof=ddof, keepdims=keepdims)
+        return Rd.std(self, axis, dtype, out, ddof, keepdims)
 
     def max(self, axis=None, out=None, keepdims=False):
-        return Rd.max(self, axis, keepdims=keepdims)
+        return Rd.max(self, axis, out, keepdims)
 
     def min(self, axis=None, out=None, keepdims=False):
-        return Rd.min(self, axis, keepdims=keepdims)
+        return Rd.min(self, axis, out, keepdims)
 
     def argmax(self, axis=None, out=None, *, keepdims=False):
-        return Rd.argmax(self, axis, keepdims=keepdims)
+        return Rd.argmax(self, axis, out, keepdims=keepdims)
 
     def argmin(self, axis=None, out=None, *, keepdims=False):
-        return Rd.argmin(self, axis, keepdims=keepdims)
+        return Rd.argmin(self, axis, out, keepdims=keepdims)
 
     def any(self, axis=None, out=None, keepdims=False):
-        return Rd.any(self, axis, keepdims=keepdims)
+        return Rd.any(self, axis, out, keepdims)
 
     def all(self, axis=None, out=None, keepdims=False):
-        return Rd.all(self, axis, keepdims=keepdims)
+        return Rd.all(self, axis, out, keepdims)
 
     def cumsum(self, axis=None, dtype=None, out=None):
-        return Rd.cumsum(self, axis, dtype)
+        return _Rd.cumsum(self, axis, dtype, out)
 
     def cumprod(self, axis=None, dtype=None, out=None):
-        return Rd.cumprod(self, axis, dtype)
+        return _Rd.cumprod(self, axis, dtype, out)
 
     def clip(self, min=None, max=None):  # noqa: A002
         from ._elementwise import clip
@@ -114,15 +187,19 @@ class ndarray(Tensor):
 
     def round(self, decimals=0, out=None):
         from ._statistics import round as _round
-        return _round(self, decimals)
+        return _round(self, decimals, out)
 
     def sort(self, axis=-1, kind=None, order=None) -> None:
-        """Sort in place, as NumPy's ``ndarray.sort`` does (returns None)."""
+        """Sort in place, as NumPy's ``ndarray.sort`` does (returns None). Every ``kind`` gives
+        the stable sort's result (trueno's sorts are stable)."""
         from ._sorting import sort
+        _check_kind("sort", kind, _SORT_KINDS, order)
         self[...] = sort(self, axis=axis)
 
     def argsort(self, axis=-1, kind=None, order=None):
+        """Indices that sort the array; stable whatever ``kind`` (ties keep their order)."""
         from ._sorting import argsort
+        _check_kind("argsort", kind, _SORT_KINDS, order)
         return argsort(self, axis=axis)
 
     def nonzero(self):
@@ -149,7 +226,7 @@ class ndarray(Tensor):
     # -- NumPy-surface methods (functions in _indexing_ext, _setops, _statistics) --------------
     def take(self, indices, axis=None, out=None, mode="raise"):
         from ._indexing_ext import take
-        return take(self, indices, axis=axis, mode=mode)
+        return _Rd.finish("take", take(self, indices, axis=axis, mode=mode), out)
 
     def put(self, indices, values, mode="raise") -> None:
         from ._indexing_ext import put
@@ -157,11 +234,11 @@ class ndarray(Tensor):
 
     def compress(self, condition, axis=None, out=None):
         from ._indexing_ext import compress
-        return compress(condition, self, axis)
+        return _Rd.finish("compress", compress(condition, self, axis), out)
 
     def choose(self, choices, out=None, mode="raise"):
         from ._indexing_ext import choose
-        return choose(self, choices, mode=mode)
+        return _Rd.finish("choose", choose(self, choices, mode=mode), out)
 
     def searchsorted(self, v, side="left", sorter=None):
         from ._setops import searchsorted
@@ -170,19 +247,20 @@ class ndarray(Tensor):
     def partition(self, kth, axis=-1, kind="introselect", order=None) -> None:
         """Partition in place, as NumPy's ``ndarray.partition`` does (returns None)."""
         from ._setops import partition
+        _check_kind("partition", kind, ("introselect",), order)
         self[...] = partition(self, kth, axis)
 
     def argpartition(self, kth, axis=-1, kind="introselect", order=None):
         from ._setops import argpartition
+        _check_kind("argpartition", kind, ("introselect",), order)
         return argpartition(self, kth, axis)
 
     def ptp(self, axis=None, out=None, keepdims=False):
         from ._statistics import ptp
-        return ptp(self, axis, keepdims=keepdims)
+        return ptp(self, axis, out, keepdims)
 
     def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-        from . import _reduction as Rd
-        return Rd.sum(self.diagonal(offset, axis1, axis2), axis=-1, dtype=dtype)
+        return Rd.sum(self.diagonal(offset, axis1, axis2), -1, dtype, out)
 
     def tobytes(self) -> bytes:
         return self._host().tobytes()
@@ -190,3 +268,52 @@ class ndarray(Tensor):
     def tofile(self, fid, sep="", format="%s") -> None:  # noqa: A002
         from ._io import tofile
         tofile(self, fid, sep, format)
+
+
+class flatiter:
+    """``a.flat``: the elements of ``a`` in C order, indexed as a 1-d array; reads give NumPy
+    scalars or new arrays, writes go to ``a`` whatever its layout (NumPy's ``flatiter``)."""
+
+    __slots__ = ("base",)
+
+    def __init__(self, base: ndarray) -> None:
+        self.base = base
+
+    def __len__(self) -> int:
+        return self.base.numel()
+
+    def __iter__(self):
+        return iter(self.base.ravel())
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.base.ravel(), dtype=dtype)
+
+    def copy(self) -> ndarray:
+        return self.base.flatten()
+
+    def _flat(self):
+        """A 1-d view of the base where its layout allows one, else None."""
+        b = self.base
+        return b._reshape((-1,)) if b.is_contiguous() else None
+
+    def _index(self, key):
+        """The base's index (a tuple of integer arrays) of the flat ``key``."""
+        if isinstance(key, Tensor):
+            key = key._host()
+        pos = np.arange(self.base.numel())[key]
+        if pos.ndim == 0:
+            return tuple(int(i) for i in np.unravel_index(int(pos), self.base.shape))
+        from ._creation import asarray
+        return tuple(asarray(i.astype(np.int64), device=self.base.device)
+                     for i in np.unravel_index(pos, self.base.shape))
+
+    def __getitem__(self, key):
+        f = self._flat()
+        return f[key] if f is not None else self.base[self._index(key)]
+
+    def __setitem__(self, key, value) -> None:
+        f = self._flat()
+        if f is not None:
+            f[key] = value
+        else:
+            self.base[self._index(key)] = value

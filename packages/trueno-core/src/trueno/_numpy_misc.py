@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _dtypes as D
 from ._creation import _place, asarray, default_class
+from ._device import CPU as _CPU
 from ._errors import ShapeError
 from ._indexing_ext import put
 from ._manipulation import moveaxis, stack
@@ -53,9 +54,25 @@ def _out(like, arr):
     return _place(cls, arr, like._device if isinstance(like, Tensor) else None)
 
 
+def _like(name, out, like):
+    """``out`` made like ``like`` (NumPy's ``like=``: None, or a trueno array whose class and
+    device the result takes)."""
+    if like is None:
+        return out
+    if not isinstance(like, Tensor):
+        raise TypeError(f"{name}(..., like=): like must be None or a trueno array, got "
+                        f"{type(like).__name__}\n  hint: trueno functions create trueno "
+                        f"arrays; use numpy.{name} for NumPy arrays")
+    return out if out is None else asarray(out, device=like._device, cls=like.__class__)
+
+
 def copy(a, order="K", subok=False):
-    """A copy of ``a`` (always C-contiguous here)."""
-    return as_t(a).copy()
+    """A copy of ``a`` laid out in ``order`` ('K' keeps the layout, as NumPy's ``copy``).
+
+    ``subok`` has nothing to choose here: the copy of a trueno array is of its class.
+    """
+    from ._manipulation import copy_order
+    return copy_order(as_t(a), order)
 
 
 def copyto(dst, src, casting="same_kind", where=True):
@@ -75,27 +92,70 @@ def copyto(dst, src, casting="same_kind", where=True):
     dst[...] = _where(m, s, dst)
 
 
+def _in_order(name, out, order):
+    """``out`` laid out in ``order`` (NumPy's conversion orders: None/'K'/'A' keep a layout
+    that is C or F contiguous, 'C'/'F' copy when the layout differs)."""
+    from ._manipulation import check_order, copy_order, resolve_order
+    o = check_order(name, order)
+    if order is None or o == "K":
+        return out
+    o = resolve_order(out, o)
+    if o == "C":
+        return out if out.is_contiguous() else out.copy()
+    from ._manipulation import _is_f_contiguous
+    return out if _is_f_contiguous(out) else copy_order(out, "F")
+
+
 def ascontiguousarray(a, dtype=None, *, like=None):
-    out = asarray(a, dtype=dtype)
+    out = _like("ascontiguousarray", asarray(a, dtype=dtype), like)
     return out.contiguous() if out.ndim else out._reshape((1,))  # ndim >= 1, as NumPy
 
 
 def asanyarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
-    return asarray(a, dtype=dtype, device=device, copy=copy)
+    out = _like("asanyarray", asarray(a, dtype=dtype, device=device, copy=copy), like)
+    return _in_order("asanyarray", out, order)
 
 
 def asfortranarray(a, dtype=None, *, like=None):
-    # Note: differs from NumPy: trueno arrays are made C-contiguous; the values are the same.
-    return ascontiguousarray(a, dtype=dtype)
+    """An array laid out in Fortran order (column-major), a copy when it is not already."""
+    out = _like("asfortranarray", asarray(a, dtype=dtype), like)
+    return _in_order("asfortranarray", out if out.ndim else out._reshape((1,)), "F")
+
+
+_REQUIREMENTS = {"C": "C", "C_CONTIGUOUS": "C", "CONTIGUOUS": "C", "F": "F",
+                 "F_CONTIGUOUS": "F", "FORTRAN": "F", "A": "A", "ALIGNED": "A", "W": "W",
+                 "WRITEABLE": "W", "O": "O", "OWNDATA": "O", "E": "E", "ENSUREARRAY": "E"}
 
 
 def require(a, dtype=None, requirements=None, *, like=None):
-    return asarray(a, dtype=dtype)
+    """An array of ``dtype`` that meets ``requirements`` ('C', 'F', 'A', 'W', 'O', 'E' and
+    their long names, as NumPy's ``require``): copied when it does not."""
+    out = _like("require", asarray(a, dtype=dtype), like)
+    if requirements is None:
+        return out
+    reqs = list(requirements)  # a string is read letter by letter, as NumPy does
+    try:
+        flags = {_REQUIREMENTS[str(r).upper()] for r in reqs}
+    except KeyError as exc:
+        raise ValueError(f"require: unknown requirement {exc.args[0]!r}; expected C, F, A, W, O "
+                         f"or E (or their long names)") from None
+    if "C" in flags and "F" in flags:
+        raise ValueError("require: cannot specify both 'C' and 'F' order")
+    order = "C" if "C" in flags else "F" if "F" in flags else "A"
+    laid = _in_order("require", out, order)
+    if laid._device is _CPU:
+        owns, writeable = laid._data.base is None, laid._data.flags.writeable
+    else:
+        owns, writeable = getattr(laid, "_base", None) is None, True
+    if ("O" in flags and not owns) or ("W" in flags and not writeable):
+        from ._manipulation import copy_order
+        laid = copy_order(laid, order)
+    return laid
 
 
 def asarray_chkfinite(a, dtype=None, order=None):
     """``asarray`` that raises ValueError when the data holds NaN or infinity."""
-    out = asarray(a, dtype=dtype)
+    out = _in_order("asarray_chkfinite", asarray(a, dtype=dtype), order)
     if out._dtype.kind in "fc":
         from ._elementwise import isfinite
         from ._reduction import all as _all
@@ -203,12 +263,18 @@ def piecewise(x, condlist, funclist, *args, **kw):
 def fromfunction(function, shape, *, dtype=float, like=None, **kwargs):
     """``function(*coordinate_arrays)`` over a grid of ``shape``."""
     from ._indexing_ext import indices
+    if like is not None:
+        _like("fromfunction", None, like)  # checks like
+        idx = [asarray(i, device=like._device, cls=like.__class__)
+               for i in indices(shape, dtype=dtype)]
+        return function(*idx, **kwargs)
     return function(*indices(shape, dtype=dtype), **kwargs)
 
 
 def fromiter(iter, dtype, count=-1, *, like=None):  # noqa: A002
     dt = D.as_dtype(dtype)
-    return _out(None, np.fromiter(iter, dtype=dt.numpy, count=count))
+    out = _out(None, np.fromiter(iter, dtype=dt.numpy, count=count))
+    return _like("fromiter", out, like)
 
 
 def promote_types(type1, type2):
@@ -232,13 +298,14 @@ def shares_memory(a, b, max_work=None) -> bool:
             return False
         if not isinstance(a._data, np.ndarray):
             return a.storage is b.storage
-    return bool(np.shares_memory(_host(a), _host(b)))
+    return bool(np.shares_memory(_host(a), _host(b), max_work=max_work))
 
 
 def may_share_memory(a, b, max_work=None) -> bool:
+    """Whether two arrays may share memory (bounds only by default; ``max_work`` as NumPy)."""
     if isinstance(a, Tensor) and isinstance(b, Tensor) and not isinstance(a._data, np.ndarray):
         return a.storage is b.storage
-    return bool(np.may_share_memory(_host(a), _host(b)))
+    return bool(np.may_share_memory(_host(a), _host(b), max_work=max_work))
 
 
 def isscalar(element) -> bool:

@@ -9,13 +9,14 @@ import builtins
 from . import _dispatch as X
 from . import _dtypes as D
 from ._creation import asarray
+from ._errors import DTypeError, ShapeError
 from ._optable import OPS
-from ._tensor import Tensor
+from ._tensor import Tensor, numpy_result
 from ._views import normalize_axes, normalize_axis
 
 __all__ = ["sum", "prod", "mean", "var", "std", "max", "min", "argmax", "argmin", "any", "all",
            "logsumexp", "cumsum", "cumprod", "cumulative_sum", "cumulative_prod", "amax",
-           "amin", "reduce_args"]
+           "amin", "reduce_args", "finish"]
 
 _WIDE = {"b": D.int64, "i": D.int64, "u": D.uint64}
 
@@ -33,6 +34,37 @@ def reduce_args(axis, keepdims, dim, keepdim):
 
 def _x(x):
     return x if isinstance(x, Tensor) else asarray(x)
+
+
+def finish(name, res, out, casting="unsafe", scalar=False):
+    """The result of the reduction ``name``: ``res`` written into ``out`` (cast by NumPy's rule
+    for that reduction: "unsafe" for sum, mean, max, ...; "same_kind" for std; an index array
+    for argmax/argmin) and ``out`` returned, or without ``out`` ``res``, as a NumPy scalar
+    where it is 0-d on the NumPy face and ``scalar`` is true (``numpy_result``)."""
+    if out is None:
+        return numpy_result(res) if scalar else res
+    if isinstance(out, tuple) and len(out) == 1:
+        out = out[0]
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(..., out=): out must be a trueno array, got "
+                        f"{type(out).__name__}\n  hint: out=trueno.empty({res.shape}, "
+                        f"dtype=trueno.{res.dtype.name})")
+    if out.shape != res.shape:
+        raise ShapeError(f"{name}(..., out=): out has shape {out.shape}, the result has shape "
+                         f"{res.shape}\n  hint: pass keepdims= to match the result shape, or "
+                         f"an out of shape {res.shape}")
+    if casting == "index":
+        ok, what = D.can_cast(out._dtype, D.int64, "safe"), "an integer dtype"
+    else:
+        ok, what = D.can_cast(res._dtype, out._dtype, casting), f"casting rule {casting!r}"
+    if not ok:
+        raise DTypeError(f"{name}(..., out=): cannot cast the result from {res.dtype.name} to "
+                         f"out's {out.dtype.name} ({what})\n  hint: pass an out of dtype "
+                         f"{res.dtype.name}")
+    if out._device is not res._device:
+        X.check_device(name, res, out)
+    out._assign(res)
+    return out
 
 
 def _reduce(name, x, axis, keepdims, out_dtype=None, **params):
@@ -84,13 +116,13 @@ def sum(x, /, axis=None, dtype=None, out=None, keepdims=False, *, dim=None,  # n
     """Sum over ``axis``; bool and small integers accumulate in int64/uint64 (NumPy's rule)."""
     axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
     x = _x(x)
-    return _reduce("sum", x, axis, keepdims, _sum_dtype(x, dtype))
+    return finish("sum", _reduce("sum", x, axis, keepdims, _sum_dtype(x, dtype)), out)
 
 
 def prod(x, /, axis=None, dtype=None, out=None, keepdims=False, *, dim=None, keepdim=None):
     axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
     x = _x(x)
-    return _reduce("prod", x, axis, keepdims, _sum_dtype(x, dtype))
+    return finish("prod", _reduce("prod", x, axis, keepdims, _sum_dtype(x, dtype)), out)
 
 
 def mean(x, /, axis=None, dtype=None, out=None, keepdims=False, *, dim=None, keepdim=None):
@@ -98,7 +130,7 @@ def mean(x, /, axis=None, dtype=None, out=None, keepdims=False, *, dim=None, kee
     x = _x(x)
     dt = D.as_dtype(dtype) if dtype is not None else \
         (x._dtype if x._dtype.kind in "fc" else x.__class__._default_float)
-    return _reduce("mean", x, axis, keepdims, dt)
+    return finish("mean", _reduce("mean", x, axis, keepdims, dt), out)
 
 
 def _correction(ddof, correction, unbiased, default):
@@ -118,7 +150,7 @@ def var(x, /, axis=None, dtype=None, out=None, ddof=None, keepdims=False, *, cor
     x = _x(x)
     if dtype is not None:
         x = x.astype(dtype, copy=False)
-    return _reduce("var", x, axis, keepdims, correction=c)
+    return finish("var", _reduce("var", x, axis, keepdims, correction=c), out)
 
 
 def std(x, /, axis=None, dtype=None, out=None, ddof=None, keepdims=False, *, correction=None,
@@ -128,17 +160,17 @@ def std(x, /, axis=None, dtype=None, out=None, ddof=None, keepdims=False, *, cor
     x = _x(x)
     if dtype is not None:
         x = x.astype(dtype, copy=False)
-    return _reduce("std", x, axis, keepdims, correction=c)
+    return finish("std", _reduce("std", x, axis, keepdims, correction=c), out, "same_kind")
 
 
 def max(x, /, axis=None, out=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
     axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
-    return _reduce("max", x, axis, keepdims)
+    return finish("max", _reduce("max", x, axis, keepdims), out)
 
 
 def min(x, /, axis=None, out=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
     axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
-    return _reduce("min", x, axis, keepdims)
+    return finish("min", _reduce("min", x, axis, keepdims), out)
 
 
 amax = max
@@ -161,22 +193,22 @@ def _arg(name, x, axis, keepdims):
 
 def argmax(x, /, axis=None, out=None, *, keepdims=False, dim=None, keepdim=None):
     axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
-    return _arg("argmax", x, axis, keepdims)
+    return finish("argmax", _arg("argmax", x, axis, keepdims), out, "index")
 
 
 def argmin(x, /, axis=None, out=None, *, keepdims=False, dim=None, keepdim=None):
     axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
-    return _arg("argmin", x, axis, keepdims)
+    return finish("argmin", _arg("argmin", x, axis, keepdims), out, "index")
 
 
 def any(x, /, axis=None, out=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
     axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
-    return _reduce("any", x, axis, keepdims)
+    return finish("any", _reduce("any", x, axis, keepdims), out)
 
 
 def all(x, /, axis=None, out=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
     axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
-    return _reduce("all", x, axis, keepdims)
+    return finish("all", _reduce("all", x, axis, keepdims), out)
 
 
 def logsumexp(x, /, axis=None, keepdims=False, *, dim=None, keepdim=None):
@@ -202,11 +234,11 @@ def _scan(name, x, axis, dtype):
 
 
 def cumsum(x, /, axis=None, dtype=None, out=None, *, dim=None):
-    return _scan("cumsum", x, axis if dim is None else dim, dtype)
+    return finish("cumsum", _scan("cumsum", x, axis if dim is None else dim, dtype), out)
 
 
 def cumprod(x, /, axis=None, dtype=None, out=None, *, dim=None):
-    return _scan("cumprod", x, axis if dim is None else dim, dtype)
+    return finish("cumprod", _scan("cumprod", x, axis if dim is None else dim, dtype), out)
 
 
 def _cumulative(scan, fill, x, axis, dtype, include_initial):

@@ -17,6 +17,7 @@ from ._creation import asarray
 from ._errors import DTypeError, ShapeError
 from ._manipulation import broadcast_shapes, concat
 from ._reduction import all as _all
+from ._reduction import finish
 from ._reduction import max as _max
 from ._reduction import min as _min
 from ._reduction import sum as _sum
@@ -32,6 +33,12 @@ __all__ = [
     "array_equiv", "around", "round", "interp", "convolve", "correlate", "trapezoid",
     "gradient",
 ]
+
+
+def _done(name, res, out, casting="unsafe", keepdims=False):
+    """``res`` written into ``out``, or a NumPy scalar where it is 0-d, as NumPy returns
+    (median and quantile keep a 0-d array with ``keepdims``, as NumPy's do)."""
+    return finish(name, res, out, casting, scalar=not keepdims)
 
 
 def _axes(x, axis):
@@ -55,13 +62,13 @@ def _nanred(name, a, axis, keepdims, **kw):
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
     """Sum treating NaNs as zero."""
     kw = {} if dtype is None else {"dtype": D.as_dtype(dtype).numpy}
-    return _nanred("nansum", a, axis, keepdims, **kw)
+    return _done("nansum", _nanred("nansum", a, axis, keepdims, **kw), out)
 
 
 def nanprod(a, axis=None, dtype=None, out=None, keepdims=False):
     """Product treating NaNs as one."""
     kw = {} if dtype is None else {"dtype": D.as_dtype(dtype).numpy}
-    return _nanred("nanprod", a, axis, keepdims, **kw)
+    return _done("nanprod", _nanred("nanprod", a, axis, keepdims, **kw), out)
 
 
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
@@ -74,17 +81,19 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
     2.0
     """
     kw = {} if dtype is None else {"dtype": D.as_dtype(dtype).numpy}
-    return _nanred("nanmean", a, axis, keepdims, **kw)
+    return _done("nanmean", _nanred("nanmean", a, axis, keepdims, **kw), out)
 
 
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, correction=None):
     c = ddof if correction is None else correction
-    return _nanred("nanvar", a, axis, keepdims, ddof=c)
+    x = as_t(a) if dtype is None else as_t(a).astype(dtype, copy=False)
+    return _done("nanvar", _nanred("nanvar", x, axis, keepdims, ddof=c), out)
 
 
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, correction=None):
     c = ddof if correction is None else correction
-    return _nanred("nanstd", a, axis, keepdims, ddof=c)
+    x = as_t(a) if dtype is None else as_t(a).astype(dtype, copy=False)
+    return _done("nanstd", _nanred("nanstd", x, axis, keepdims, ddof=c), out, "same_kind")
 
 
 def _check_nonempty(name, x, axis):
@@ -99,14 +108,14 @@ def nanmax(a, axis=None, out=None, keepdims=False):
     """Maximum ignoring NaNs."""
     x = as_t(a)
     _check_nonempty("fmax", x, axis)
-    return _nanred("nanmax", x, axis, keepdims)
+    return _done("nanmax", _nanred("nanmax", x, axis, keepdims), out)
 
 
 def nanmin(a, axis=None, out=None, keepdims=False):
     """Minimum ignoring NaNs."""
     x = as_t(a)
     _check_nonempty("fmin", x, axis)
-    return _nanred("nanmin", x, axis, keepdims)
+    return _done("nanmin", _nanred("nanmin", x, axis, keepdims), out)
 
 
 def _nanarg(name, a, axis, keepdims):
@@ -123,11 +132,11 @@ def _nanarg(name, a, axis, keepdims):
 
 
 def nanargmax(a, axis=None, out=None, *, keepdims=False):
-    return _nanarg("nanargmax", a, axis, keepdims)
+    return _done("nanargmax", _nanarg("nanargmax", a, axis, keepdims), out, "index")
 
 
 def nanargmin(a, axis=None, out=None, *, keepdims=False):
-    return _nanarg("nanargmin", a, axis, keepdims)
+    return _done("nanargmin", _nanarg("nanargmin", a, axis, keepdims), out, "index")
 
 
 def _nanscan(name, a, axis, dtype):
@@ -140,12 +149,12 @@ def _nanscan(name, a, axis, dtype):
 
 def nancumsum(a, axis=None, dtype=None, out=None):
     """Cumulative sum treating NaNs as zero."""
-    return _nanscan("nancumsum", a, axis, dtype)
+    return _done("nancumsum", _nanscan("nancumsum", a, axis, dtype), out)
 
 
 def nancumprod(a, axis=None, dtype=None, out=None):
     """Cumulative product treating NaNs as one."""
-    return _nanscan("nancumprod", a, axis, dtype)
+    return _done("nancumprod", _nanscan("nancumprod", a, axis, dtype), out)
 
 
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
@@ -160,12 +169,13 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     x = as_t(a)
     if x._dtype.kind == "c":
         raise DTypeError("median: complex inputs are not supported")
-    return _nanred("median", x, axis, keepdims)
+    return _done("median", _nanred("median", x, axis, keepdims), out, keepdims=keepdims)
 
 
 def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """Median ignoring NaNs."""
-    return _nanred("nanmedian", a, axis, keepdims)
+    return _done("nanmedian", _nanred("nanmedian", a, axis, keepdims), out,
+                 keepdims=keepdims)
 
 
 _METHODS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation",
@@ -203,23 +213,29 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
     >>> float(tn.quantile(tn.asarray([1.0, 2.0, 3.0, 4.0]), 0.25))
     1.75
     """
-    return _quant("quantile", a, q, axis, method, keepdims, weights)
+    return _done("quantile", _quant("quantile", a, q, axis, method, keepdims, weights), out,
+                 keepdims=keepdims)
 
 
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                keepdims=False, *, weights=None):
     """The ``q``-th percentiles (``q`` in [0, 100])."""
-    return _quant("percentile", a, q, axis, method, keepdims, weights, 100.0)
+    return _done("percentile",
+                  _quant("percentile", a, q, axis, method, keepdims, weights, 100.0), out,
+                 keepdims=keepdims)
 
 
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                 keepdims=False, *, weights=None):
-    return _quant("nanquantile", a, q, axis, method, keepdims, weights)
+    return _done("nanquantile", _quant("nanquantile", a, q, axis, method, keepdims, weights),
+                 out, keepdims=keepdims)
 
 
 def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                   keepdims=False, *, weights=None):
-    return _quant("nanpercentile", a, q, axis, method, keepdims, weights, 100.0)
+    return _done("nanpercentile",
+                  _quant("nanpercentile", a, q, axis, method, keepdims, weights, 100.0), out,
+                 keepdims=keepdims)
 
 
 def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
@@ -243,7 +259,8 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
             raise ZeroDivisionError("Weights sum to zero, can't be normalized")
         params["weights"] = w._data
     avg, scl = call("average", (x,), params)
-    return (avg, scl) if returned else avg
+    return (_done("average", avg, None), _done("average", scl, None)) if returned else \
+        _done("average", avg, None)
 
 
 def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
@@ -278,7 +295,7 @@ def ptp(a, axis=None, out=None, keepdims=False):
     hi, lo = _max(x, axis, keepdims=keepdims), _min(x, axis, keepdims=keepdims)
     if x._dtype is D.bool_:
         raise DTypeError("ptp: boolean inputs are not supported (no subtraction)")
-    return hi - lo
+    return _done("ptp", hi - lo, out, "same_kind")
 
 
 def _bins_param(bins):
@@ -438,16 +455,20 @@ def array_equiv(a1, a2) -> bool:
 def around(a, decimals=0, out=None):
     """Round to ``decimals`` decimal places (half to even, as NumPy)."""
     x = as_t(a)
-    return call("around", (x,), {"decimals": operator.index(decimals)})
+    res = call("around", (x,), {"decimals": operator.index(decimals)})
+    return finish("around", res, out, "same_kind")
 
 
 def round(x, /, decimals=0, out=None):  # noqa: A001
-    """Round half to even; ``decimals`` is NumPy's extension of the Array API function."""
+    """Round half to even; ``decimals`` is NumPy's extension of the Array API function.
+
+    ``out`` is written (cast with casting='same_kind') and returned, as NumPy's ``out=``.
+    """
     from ._elementwise import round as _round
     x = as_t(x)
     if decimals == 0 and x._dtype is not D.bool_:
-        return _round(x)
-    return around(x, decimals)
+        return finish("round", _round(x), out, "same_kind")
+    return around(x, decimals, out)
 
 
 def interp(x, xp, fp, left=None, right=None, period=None):

@@ -21,7 +21,7 @@ from ._optable import OPS
 from ._autograd_surface import AutogradSurface
 from ._strided import StridedArray
 
-__all__ = ["Tensor", "InternalOverlapError"]
+__all__ = ["Tensor", "InternalOverlapError", "numpy_result"]
 
 _O = OPS
 _binary = X.binary
@@ -574,6 +574,20 @@ class Tensor(AutogradSurface):
 
 
 _TO_DEVICE = OPS["to_device"]
+
+
+def numpy_result(t):
+    """What the NumPy face returns for the result ``t`` of a reduction: a NumPy scalar (a copy,
+    ``numpy.float64`` ...) where ``t`` is 0-d, as NumPy does; ``t`` itself otherwise.
+
+    A 0-d result stays an array on the PyTorch face, on non-CPU devices (as CuPy keeps it, so
+    that a reduction does not wait for the device) and where autograd records it (so that
+    ``(x * x).sum().backward()`` works).
+    """
+    if t.__class__ is not Tensor and isinstance(t, Tensor) and t._face == "numpy" and \
+            not t._data.shape and t._ag is None and t._device is CPU:
+        return t._data[()]
+    return t
 
 
 def _rebuild(cls, arr, device):

@@ -100,10 +100,11 @@ class ndarray(Tensor):
         return out._host()[()]
 
     def __iter__(self):
-        """Rows as views; the elements of a 1-d array as NumPy scalars (copies), as NumPy."""
-        d = self._data
-        if len(d.shape) == 1 and self._device is CPU and self._ag is None:
-            return iter(d)
+        """Rows as views; the elements of a 1-d array as NumPy scalars (copies), as NumPy.
+
+        Note: a 1-d array on another device is read from it once, when iteration starts."""
+        if len(self._data.shape) == 1 and self._ag is None:
+            return iter(self._host())
         return Tensor.__iter__(self)
 
     def reshape(self, *shape, order="C", copy=None):

@@ -57,6 +57,15 @@ def test_element_indexing_matches_numpy(dtype):
         _same(t[key], n[key])
     # 0-d integer arrays as indices count as integers (a scalar); arrays give arrays
     _same(t[tn.asarray(1), tn.asarray(0)], n[np.asarray(1), np.asarray(0)])
+    _same(t[1, tn.asarray(0)], n[1, np.asarray(0)])
+    _same(t[1, [0, 2]], n[1, [0, 2]])
+    _same(t[0, :], n[0, :])
+    _same(t[0, None], n[0, None])
+    _same(t[0, ...], n[0, ...])
+    with pytest.raises(IndexError):
+        t[1, 1.5]
+    with pytest.raises(IndexError):
+        t[1, tn.asarray(0.0)]
     _same(t1[tn.asarray(2)], n1[np.asarray(2)])
     _same(t1[[1]], n1[[1]])
     _same(t[1], n[1])

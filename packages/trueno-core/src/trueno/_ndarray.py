@@ -16,6 +16,7 @@ __all__ = ["ndarray", "flatiter"]
 # numpy.bool_, which are masks, are not among them)
 _INTS = frozenset({int, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
                    np.uint64, np.intp})
+_ND = np.ndarray
 
 
 def _shape_args(shape):
@@ -78,21 +79,21 @@ class ndarray(Tensor):
         if self._ag is None and self._device is CPU:  # fast path: a[i], a[i, j]
             d = self._data
             kc = key.__class__
-            if kc in _INTS:
-                if d.ndim == 1:
+            if kc is tuple:
+                # NumPy gives a scalar for an index that selects one element, and an array
+                # (discarded here) for any other; its errors are trueno's to raise, below
+                if len(key) == d.ndim and (not key or key[0].__class__ in _INTS):
                     try:
-                        return d[key]
-                    except IndexError:
-                        pass  # trueno's IndexError below
-            elif kc is tuple and len(key) == d.ndim:
-                for k in key:
-                    if k.__class__ not in _INTS:
-                        break
-                else:
-                    try:
-                        return d[key]
-                    except IndexError:
-                        pass
+                        r = d[key]
+                    except Exception:  # noqa: BLE001
+                        r = d
+                    if r.__class__ is not _ND:
+                        return r
+            elif kc in _INTS and d.ndim == 1:
+                try:
+                    return d[key]
+                except IndexError:
+                    pass  # trueno's IndexError below
         out = Tensor.__getitem__(self, key)
         if out._data.shape or out._ag is not None or key is Ellipsis or \
                 (key.__class__ is tuple and any(k is Ellipsis for k in key)):

@@ -166,6 +166,20 @@ def test_statistics_match_numpy(name):
     _same(tn.percentile(t[1], [25, 50]), np.percentile(n[1], [25, 50]))
 
 
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.trapezoid(x), lambda m, x: m.trapezoid(x, x=x * 2),
+    lambda m, x: m.interp(2.2, x, x * 2), lambda m, x: m.interp([2.2], x, x * 2),
+    lambda m, x: m.corrcoef(x), lambda m, x: m.corrcoef(x, x[::-1]),
+    lambda m, x: m.isclose(1.0, 1.0), lambda m, x: m.isclose(x, 2.5),
+    lambda m, x: m.polyval(x, 2.0), lambda m, x: m.polyval(x, x),
+    lambda m, x: m.round(m.sum(x)), lambda m, x: m.around(x[1], 1), lambda m, x: m.round(x),
+    lambda m, x: round(m.sum(x), 1), lambda m, x: m.median(x), lambda m, x: m.average(x, 0),
+])
+def test_more_scalar_results_match_numpy(call):
+    x = np.asarray([1.0, 2.5, 4.0, 3.0])
+    _same(call(tn, tn.asarray(x)), call(np, x), rtol=1e-12)
+
+
 @pytest.mark.parametrize("scalar", [np.float64(2.5), np.float32(2.5), np.float16(2),
                                     np.int64(3), np.int8(3), np.uint8(3), np.bool_(True),
                                     np.complex128(1 + 2j)])

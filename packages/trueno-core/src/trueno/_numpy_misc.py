@@ -366,8 +366,10 @@ def roots(p):
 
 
 def polyval(p, x):
-    """Evaluate the polynomial with coefficients ``p`` (highest power first) at ``x``."""
-    return _poly(np.polyval, p, x)
+    """Evaluate the polynomial with coefficients ``p`` (highest power first) at ``x`` (a NumPy
+    scalar for a scalar ``x``, as NumPy)."""
+    from ._tensor import numpy_result
+    return numpy_result(_poly(np.polyval, p, x))
 
 
 def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):

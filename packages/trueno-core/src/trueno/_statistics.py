@@ -22,7 +22,7 @@ from ._reduction import max as _max
 from ._reduction import min as _min
 from ._reduction import sum as _sum
 from ._surface_ops import as_t, call
-from ._tensor import Tensor
+from ._tensor import Tensor, numpy_result
 from ._views import normalize_axes, normalize_axis
 
 __all__ = [
@@ -286,7 +286,7 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
               D.as_dtype(dtype).numpy}
     if y is not None:
         params["y"] = as_t(y, t)._data
-    return call("corrcoef", (t,), params)
+    return numpy_result(call("corrcoef", (t,), params))
 
 
 def ptp(a, axis=None, out=None, keepdims=False):
@@ -415,7 +415,8 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     ta = as_t(a)
     tb = as_t(b, ta)
     broadcast_shapes(ta.shape, tb.shape)
-    return call("isclose", (ta, tb), {"rtol": rtol, "atol": atol, "equal_nan": equal_nan})
+    return numpy_result(call("isclose", (ta, tb), {"rtol": rtol, "atol": atol,
+                                                   "equal_nan": equal_nan}))
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
@@ -456,7 +457,7 @@ def around(a, decimals=0, out=None):
     """Round to ``decimals`` decimal places (half to even, as NumPy)."""
     x = as_t(a)
     res = call("around", (x,), {"decimals": operator.index(decimals)})
-    return finish("around", res, out, "same_kind")
+    return _done("around", res, out, "same_kind")
 
 
 def round(x, /, decimals=0, out=None):  # noqa: A001
@@ -467,7 +468,7 @@ def round(x, /, decimals=0, out=None):  # noqa: A001
     from ._elementwise import round as _round
     x = as_t(x)
     if decimals == 0 and x._dtype is not D.bool_:
-        return finish("round", _round(x), out, "same_kind")
+        return _done("round", _round(x), out, "same_kind")
     return around(x, decimals, out)
 
 
@@ -484,8 +485,8 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         raise ValueError("interp: array of sample points is empty")
     if period is not None and period == 0:
         raise ValueError("interp: period must be a non-zero value")
-    return call("interp", (tx, txp, tfp), {"left": _host(left), "right": _host(right),
-                                           "period": period})
+    return numpy_result(call("interp", (tx, txp, tfp),
+                             {"left": _host(left), "right": _host(right), "period": period}))
 
 
 def _conv(name, a, v, mode):
@@ -530,8 +531,8 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     pre = (slice(None),) * ax
     s1, s2 = ty[pre + (slice(1, None),)], ty[pre + (slice(None, -1),)]
     if ty._dtype is D.bool_:  # NumPy adds booleans with logical or
-        return _sum(d * (s1 | s2) / 2.0, axis=ax)
-    return _sum(d * (s1 + s2) / 2.0, axis=ax)
+        return numpy_result(_sum(d * (s1 | s2) / 2.0, axis=ax))
+    return numpy_result(_sum(d * (s1 + s2) / 2.0, axis=ax))
 
 
 def gradient(f, *varargs, axis=None, edge_order=1):

@@ -17,6 +17,7 @@ __all__ = ["ndarray", "flatiter"]
 _INTS = frozenset({int, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
                    np.uint64, np.intp})
 _ND = np.ndarray
+_INT, _TUPLE = int, tuple
 
 
 def _shape_args(shape):
@@ -76,24 +77,27 @@ class ndarray(Tensor):
         in NumPy, and where autograd records the indexing (``x[0]`` of an ``x`` that requires
         grad), so that gradients flow through it.
         """
-        if self._ag is None and self._device is CPU:  # fast path: a[i], a[i, j]
-            d = self._data
-            kc = key.__class__
-            if kc is tuple:
-                # NumPy gives a scalar for an index that selects one element, and an array
-                # (discarded here) for any other; its errors are trueno's to raise, below
-                if len(key) == d.ndim and (not key or key[0].__class__ in _INTS):
-                    try:
-                        r = d[key]
-                    except Exception:  # noqa: BLE001
-                        r = d
-                    if r.__class__ is not _ND:
-                        return r
-            elif kc in _INTS and d.ndim == 1:
+        # fast path: NumPy gives a scalar for an index that selects one element (a[i], a[i, j])
+        # and an array (discarded here) for any other; errors are trueno's, below
+        kc = key.__class__
+        if kc is _INT or kc in _INTS:
+            if self._ag is None and self._device is CPU:
                 try:
-                    return d[key]
-                except IndexError:
-                    pass  # trueno's IndexError below
+                    r = self._data[key]
+                except Exception:  # noqa: BLE001
+                    r = None
+                if r is not None:  # a scalar, or the row view basic indexing makes
+                    return r if r.__class__ is not _ND else \
+                        self._view("getitem", r, {"key": key})
+        elif kc is _TUPLE:
+            if (not key or key[0].__class__ in _INTS) and self._ag is None and \
+                    self._device is CPU:  # (an index array first: no double gather)
+                try:
+                    r = self._data[key]
+                except Exception:  # noqa: BLE001
+                    r = None
+                if r is not None and r.__class__ is not _ND:
+                    return r
         out = Tensor.__getitem__(self, key)
         if out._data.shape or out._ag is not None or key is Ellipsis or \
                 (key.__class__ is tuple and any(k is Ellipsis for k in key)):

@@ -284,3 +284,15 @@ def test_flat_reads_and_writes_the_array(view):
     assert len(t.flat) == n.size
     assert [type(x) for x in t.flat] == [type(x) for x in n.flat]
     assert list(t.flat) == list(n.flat)
+
+
+def test_array_protocol_copy_false():
+    t = tn.asarray([1.0, 2.0])
+    v = np.array(t, dtype=np.float64, copy=False)  # no copy needed: a view
+    assert np.shares_memory(v, t.numpy())
+    with pytest.raises(ValueError):
+        np.array(np.asarray([1.0, 2.0]), dtype=np.float32, copy=False)
+    with pytest.raises(ValueError, match="without a copy"):
+        np.array(t, dtype=np.float32, copy=False)
+    c = np.array(t, dtype=np.float32)
+    assert c.dtype == np.float32 and c.tolist() == [1.0, 2.0]

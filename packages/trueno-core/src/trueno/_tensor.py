@@ -296,6 +296,10 @@ class Tensor(AutogradSurface):
                               "use .cpu() or .numpy() first (transfers are explicit)")
         a = self._data
         if dtype is not None:
+            if copy is False and np.dtype(dtype) != a.dtype:
+                raise ValueError(f"__array__(dtype={np.dtype(dtype)}, copy=False): a "
+                                 f"{self._dtype.name} array cannot be viewed as "
+                                 f"{np.dtype(dtype)} without a copy\n  hint: pass copy=None")
             a = a.astype(dtype, copy=False)
         if copy:
             a = a.copy()

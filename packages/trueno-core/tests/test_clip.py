@@ -65,3 +65,11 @@ def test_clip_row_decomposes_where_there_is_no_kernel(monkeypatch):
     finally:
         monkeypatch.undo()
         clear_kernel_cache()
+
+
+@pytest.mark.parametrize("lo, hi", [(0, 1), (None, 0.5), (2, None)])
+def test_zero_d(clip_calls, lo, hi):
+    """0-d input (np.maximum of a 0-d array is a scalar, which the kernel must take)."""
+    got = tn.clip(tn.asarray(1.0), lo, hi)
+    np.testing.assert_array_equal(np.asarray(got), np.clip(np.asarray(1.0), lo, hi))
+    assert len(clip_calls) == 1

@@ -49,7 +49,8 @@ def clip(x, min=None, max=None):
         out = np.maximum(out, min)
     if max is not None:
         out = np.minimum(out, max)
-    return np.array(out, dtype=x.dtype, copy=out is x)
+    # np.maximum of a 0-d array is a NumPy scalar: asarray, never copy=False, takes it
+    return np.array(out, dtype=x.dtype) if out is x else np.asarray(out, dtype=x.dtype)
 
 
 def copy_(dst, src):

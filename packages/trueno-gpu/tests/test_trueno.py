@@ -126,3 +126,21 @@ def test_argmax_and_argsort_values():
         got = np.asarray(f(tn, tn.asarray(A, device="gpu")).to_device("cpu"))
         # Note: without shader-int64 the indices are int32 on the GPU.
         np.testing.assert_array_equal(got, want)
+
+
+def test_element_indexing_and_iteration_give_numpy_scalars():
+    """NumPy face on the GPU: one element is read from the device as a NumPy scalar copy."""
+    import trueno as tn
+
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    g = tn.asarray(x, device="gpu")
+    s = g[1, 2]
+    assert type(s) is np.float32 and s == x[1, 2]
+    g[1, 2] = 100.0
+    assert s == 5.0  # a copy, not a view
+    row = tn.asarray(x[0], device="gpu")
+    items = list(row)
+    assert all(type(v) is np.float32 for v in items) and items == list(x[0])
+    a = tn.asarray(np.array([1, 2, 3], np.int32), device="gpu")
+    a[0], a[2] = a[2], a[0]  # the swap idiom
+    np.testing.assert_array_equal(a.to_device("cpu"), [3, 2, 1])

@@ -296,3 +296,110 @@ def test_array_protocol_copy_false():
         np.array(t, dtype=np.float32, copy=False)
     c = np.array(t, dtype=np.float32)
     assert c.dtype == np.float32 and c.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("src,odt", [("f8", "i8"), ("i8", "i4"), ("f8", "f4"), ("i8", "f8"),
+                                     ("f4", "f8")])
+def test_function_out_of_take_compress_choose(src, odt):
+    n = np.asarray([1.5, 2.0, 3.0]).astype(src)
+    t = tn.asarray(n)
+    cases = [(lambda m, a, o: m.take(a, [0, 2], out=o)),
+             (lambda m, a, o: m.take(a, [0, 2], None, o)),  # out positional
+             (lambda m, a, o: m.compress([True, False, True], a, out=o)),
+             (lambda m, a, o: m.choose([0, 1], [a[:2], a[1:]], out=o))]
+    for f in cases:
+        o_n = np.zeros(2, odt)
+        o_t = tn.zeros(2, dtype=odt)
+        try:
+            want = f(np, n, o_n)
+        except TypeError:  # NumPy: take/compress need out's dtype to cast safely to a's
+            with pytest.raises(TypeError, match="out"):
+                f(tn, t, o_t)
+            continue
+        assert want is o_n and f(tn, t, o_t) is o_t
+        _eq(o_t, o_n)
+
+
+def test_function_sort_kind_and_partition_checked():
+    n = np.asarray([3.0, 1.0, 2.0])
+    t = tn.asarray(n)
+    for kind in (None, "quicksort", "stable", "mergesort", "heapsort", "Q", "s"):
+        _eq(tn.sort(t, kind=kind), np.sort(n, kind=kind))
+        _eq(tn.argsort(t, kind=kind), np.argsort(n, kind=kind))
+    for f in (tn.sort, tn.argsort):
+        with pytest.raises(ValueError, match="kind") as e:
+            f(t, kind="bogus")
+        assert isinstance(e.value, tn.TruenoError)
+        with pytest.raises(TypeError, match="kind"):
+            f(t, kind=1)
+    for f, nf in ((tn.partition, np.partition), (tn.argpartition, np.argpartition)):
+        _eq(f(t, 1, kind="introselect"), nf(n, 1, kind="introselect"))
+        with pytest.raises(ValueError, match="kind"):
+            f(t, 1, kind="bogus")
+        with pytest.raises(ValueError, match="order"):
+            f(t, 1, order="f")
+    # sorted=False lets NumPy return any order; trueno's (and NumPy 2.4's) is sorted
+    _eq(tn.unique(tn.asarray([3, 1, 3]), sorted=False),
+        np.sort(np.unique(np.asarray([3, 1, 3]), sorted=False)))
+
+
+@pytest.mark.parametrize("name,x,kw,odt", [
+    ("fft", np.arange(4.0), {}, "complex128"), ("fft", np.arange(4.0), {}, "complex64"),
+    ("ifft", np.arange(4.0), {}, "complex128"), ("rfft", np.arange(4.0), {}, "complex128"),
+    ("irfft", np.arange(3.0), {}, "float64"), ("irfft", np.arange(3.0), {}, "float32"),
+    ("hfft", np.arange(3.0), {}, "float64"), ("ihfft", np.arange(4.0), {}, "complex128"),
+    ("fftn", np.arange(6.0).reshape(2, 3), {}, "complex128"),
+    ("ifftn", np.arange(6.0).reshape(2, 3), {}, "complex128"),
+    ("rfftn", np.arange(6.0).reshape(2, 3), {}, "complex128"),
+    ("irfftn", np.arange(6.0).reshape(2, 3), {}, "float64"),
+    ("fft2", np.arange(6.0).reshape(2, 3), {}, "complex128"),
+    ("ifft2", np.arange(6.0).reshape(2, 3), {}, "complex128"),
+    ("rfft2", np.arange(6.0).reshape(2, 3), {}, "complex128"),
+    ("irfft2", np.arange(6.0).reshape(2, 3), {}, "float64"),
+])
+def test_fft_out(name, x, kw, odt):
+    want = getattr(np.fft, name)(x, **kw)
+    o_n = np.zeros(want.shape, odt)
+    r = getattr(np.fft, name)(x, out=o_n, **kw)
+    if name in ("hfft", "ifftn", "ifft2", "irfftn", "irfft2"):  # NumPy 2.4 ignores out (bug)
+        o_n[...] = r
+    assert r is o_n or name in ("hfft", "ifftn", "ifft2", "irfftn", "irfft2")
+    o_t = tn.zeros(want.shape, dtype=odt)
+    assert getattr(tn.fft, name)(tn.asarray(x), out=o_t, **kw) is o_t
+    assert o_t.dtype.name == odt
+    np.testing.assert_allclose(np.asarray(o_t), o_n, rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError):  # wrong shape
+        getattr(tn.fft, name)(tn.asarray(x), out=tn.zeros((7,), dtype=odt), **kw)
+
+
+def test_fft_out_refuses_complex_into_float():
+    with pytest.raises(TypeError):
+        np.fft.fft(np.arange(4.0), out=np.zeros(4))
+    with pytest.raises(TypeError, match="out"):
+        tn.fft.fft(tn.arange(4.0), out=tn.zeros(4))
+
+
+def test_multi_dot_and_einsum_out():
+    ms = [np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4),
+          np.arange(8.0).reshape(4, 2)]
+    for k in (2, 3):
+        o_n = np.zeros((2, 4) if k == 2 else (2, 2))
+        want = np.linalg.multi_dot(ms[:k], out=o_n)
+        o_t = tn.zeros(o_n.shape)
+        assert tn.linalg.multi_dot([tn.asarray(m) for m in ms[:k]], out=o_t) is o_t
+        _eq(o_t, want)
+        with pytest.raises(ValueError, match="out"):
+            np.linalg.multi_dot(ms[:k], out=np.zeros(o_n.shape, np.float32))
+        with pytest.raises(ValueError, match="out"):
+            tn.linalg.multi_dot([tn.asarray(m) for m in ms[:k]],
+                                out=tn.zeros(o_n.shape, dtype=tn.float32))
+    a = np.arange(6.0).reshape(2, 3)
+    o_n, o_t = np.zeros((2, 2)), tn.zeros((2, 2))
+    assert np.einsum("ij,kj->ik", a, a, out=o_n) is o_n
+    assert tn.einsum("ij,kj->ik", tn.asarray(a), tn.asarray(a), out=o_t) is o_t
+    _eq(o_t, o_n)
+    o_t = tn.zeros((), dtype=tn.float32)
+    with pytest.raises(TypeError):
+        tn.einsum("i,i", tn.asarray(a[0]), tn.asarray(a[0]), out=o_t)
+    r = tn.einsum("i,i", tn.asarray(a[0]), tn.asarray(a[0]), out=o_t, casting="same_kind")
+    assert r is o_t and float(o_t) == 5.0

@@ -210,3 +210,51 @@ def test_torch_face_keeps_0d_tensors():
     r = t[1]
     t[1] = 10.0
     assert float(r) == 10.0  # a view, as in PyTorch
+
+
+_V, _W = [1.0, 2.0, 3.0], [4.0, -1.0, 0.5]
+_M = [[1.0, 2.0], [3.0, 5.0]]
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.dot(m.asarray(_V), m.asarray(_W)), lambda m: m.vdot(m.asarray(_V), m.asarray(_W)),
+    lambda m: m.inner(m.asarray(_V), m.asarray(_W)), lambda m: m.dot(m.asarray(_M), m.asarray(_M)),
+    lambda m: m.dot(m.asarray(_M), m.asarray(_V[:2])), lambda m: m.dot(2.0, m.asarray(_V)),
+    lambda m: m.linalg.norm(m.asarray(_V)), lambda m: m.linalg.norm(m.asarray(_M)),
+    lambda m: m.linalg.norm(m.asarray(_M), 2), lambda m: m.linalg.norm(m.asarray(_M), axis=0),
+    lambda m: m.linalg.norm(m.asarray(_V), axis=0), lambda m: m.linalg.matrix_norm(m.asarray(_M)),
+    lambda m: m.linalg.cond(m.asarray(_M)), lambda m: m.linalg.det(m.asarray(_M)),
+    lambda m: m.linalg.det(m.asarray([_M, _M])), lambda m: m.linalg.slogdet(m.asarray(_M))[1],
+    lambda m: m.linalg.trace(m.asarray(_M)),
+    lambda m: m.linalg.multi_dot([m.asarray(_V[:2]), m.asarray(_M), m.asarray(_V[:2])]),
+    lambda m: m.count_nonzero(m.asarray([1, 0, 2])),
+    lambda m: m.count_nonzero(m.asarray([[1, 0], [2, 0]]), axis=0),
+    lambda m: m.count_nonzero(m.asarray([[1, 0], [2, 0]]), axis=(0, 1)),
+    lambda m: m.searchsorted(m.asarray(_V), 2.5), lambda m: m.searchsorted(m.asarray(_V), [2.5]),
+    lambda m: m.take(m.asarray(_V), 1), lambda m: m.take(m.asarray(_V), [1]),
+    lambda m: m.take(m.asarray(_M), 1, axis=0),
+    lambda m: m.einsum("i,i", m.asarray(_V), m.asarray(_W)),
+    lambda m: m.einsum("ii", m.asarray(_M)), lambda m: m.einsum("ij->i", m.asarray(_M)),
+    lambda m: m.trace(m.asarray(_M)),
+])
+def test_linalg_and_search_results_match_numpy(call):
+    _same(call(tn), call(np), rtol=1e-12)
+
+
+def test_function_results_stay_arrays_where_autograd_records_or_on_torch_face():
+    from trueno import _dispatch as X
+    from trueno._registry import load_plugins
+    load_plugins()
+    if X.STATE.autograd is None:
+        pytest.skip("the autograd extra is not installed")
+    x = tn.asarray(_V).requires_grad_()
+    n = tn.linalg.norm(x)
+    assert isinstance(n, tn.ndarray) and n.shape == ()
+    n.backward()
+    np.testing.assert_allclose(np.asarray(x.grad), np.asarray(_V) / np.linalg.norm(_V))
+    d = tn.dot(x, x)
+    assert isinstance(d, tn.ndarray) and d.shape == ()
+    t = torch.tensor(_V)
+    for r in (torch.dot(t, t), tn.linalg.norm(t), tn.linalg.det(torch.eye(2)),
+              torch.einsum("i,i", t, t), tn.inner(t, t)):
+        assert isinstance(r, torch.Tensor) and r.shape == ()

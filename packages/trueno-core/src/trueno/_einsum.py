@@ -204,7 +204,7 @@ _EINSUM = add_op(Op("einsum", -1, accepts="any", shape="custom", numpy_name="ein
                     differentiable=True, decomposition=_einsum_decomposition))
 
 
-def einsum(subscripts, /, *operands, optimize=False, dtype=None, out=None):
+def einsum(subscripts, /, *operands, optimize=False, dtype=None, out=None, casting="safe"):
     """Einstein summation over ``operands`` as described by ``subscripts`` (NumPy's einsum).
 
     Examples
@@ -212,13 +212,11 @@ def einsum(subscripts, /, *operands, optimize=False, dtype=None, out=None):
     >>> import trueno as tn
     >>> tn.einsum("ij,jk->ik", tn.ones((2, 3)), tn.ones((3, 4))).shape
     (2, 4)
-    >>> float(tn.einsum("ii", tn.eye(3)))
+    >>> float(tn.einsum("ii", tn.eye(3)))  # a NumPy scalar on the NumPy face (trueno.einsum)
     3.0
     """
     if not isinstance(subscripts, str):
         subscripts, operands = _from_sublists((subscripts,) + operands)
-    if out is not None:
-        raise TypeError("einsum: out= is not supported; assign the result instead")
     first = next((o for o in operands if isinstance(o, Tensor)), None)
     cls = first.__class__ if first is not None else None
     dev = first._device if first is not None else None
@@ -233,8 +231,12 @@ def einsum(subscripts, /, *operands, optimize=False, dtype=None, out=None):
     dt = D.as_dtype(dtype) if dtype is not None else D.result_type(*ts, face=cls._face)
     explicit = ",".join(terms) + "->" + out_term
     opt = optimize if isinstance(optimize, (bool, str)) else False
-    return X.run(_EINSUM, tuple(ts), tuple(X.cast_data(t, dt) for t in ts),
-                 {"subscripts": explicit, "optimize": opt}, cls, ts[0]._device, dt)
+    res = X.run(_EINSUM, tuple(ts), tuple(X.cast_data(t, dt) for t in ts),
+                {"subscripts": explicit, "optimize": opt}, cls, ts[0]._device, dt)
+    if out is None:
+        return res
+    # NumPy: out= takes the result by the ``casting`` rule ("safe" by default) and is returned
+    return Rd.finish("einsum", res, out, casting)
 
 
 def einsum_path(subscripts, *operands, optimize="greedy"):

@@ -87,6 +87,23 @@ def _checked(name, fn):
         raise TruenoIndexError(f"{name}: {exc}") from None
 
 
+def _finish_out(name, res, out, casting):
+    """``res``, or ``res`` written into ``out`` and ``out`` returned, with NumPy's check: for
+    ``take``/``compress`` ("safe_from_out") NumPy requires ``out``'s dtype to cast safely to
+    the array's (``np.take(int_array, i, out=float_out)`` raises) and then casts unsafely;
+    ``choose`` casts unsafely."""
+    if out is None:
+        return res
+    from ._reduction import finish
+    if casting == "safe_from_out" and isinstance(out, Tensor) and \
+            not D.can_cast(out._dtype, res._dtype, "safe"):
+        from ._errors import DTypeError
+        raise DTypeError(f"{name}(..., out=): cannot cast out's dtype {out.dtype.name} to the "
+                         f"array's dtype {res.dtype.name} by the 'safe' rule (NumPy's check)\n"
+                         f"  hint: pass an out of dtype {res.dtype.name}")
+    return finish(name, res, out, "unsafe")
+
+
 def take(x, indices, /, axis=None, out=None, mode="raise"):
     """Elements of ``x`` at ``indices`` along ``axis`` (the flattened array when None).
 
@@ -108,8 +125,10 @@ def take(x, indices, /, axis=None, out=None, mode="raise"):
     if mode == "raise":
         _check_range("take", idx, x.shape[ax] if x.ndim else 1, ax)
     if _grad_path(x) and x.ndim:
-        return _checked("take", lambda: _take_decomposition(x, idx, **params))
-    return _checked("take", lambda: call("take", (x, idx), params))
+        res = _checked("take", lambda: _take_decomposition(x, idx, **params))
+    else:
+        res = _checked("take", lambda: call("take", (x, idx), params))
+    return _finish_out("take", res, out, "safe_from_out")
 
 
 def take_along_axis(x, indices, /, axis=-1):
@@ -425,7 +444,7 @@ def compress(condition, a, axis=None, out=None):
     if c.shape[0] > a.shape[ax]:
         c = c[:a.shape[ax]] if not c._host()[a.shape[ax]:].any() else c
     idx = nonzero(c)[0]
-    return take(a, idx, axis=ax)
+    return _finish_out("compress", take(a, idx, axis=ax), out, "safe_from_out")
 
 
 def extract(condition, arr):
@@ -456,7 +475,8 @@ def choose(a, choices, out=None, mode="raise"):
     elif mode == "clip":
         idx = as_t(np.clip(h, 0, n - 1), a)
     stacked = stack(cs)
-    return take_along_axis(stacked, idx._expand_dims(0), axis=0)._reshape(idx.shape)
+    res = take_along_axis(stacked, idx._expand_dims(0), axis=0)._reshape(idx.shape)
+    return _finish_out("choose", res, out, "unsafe")
 
 
 def select(condlist, choicelist, default=0):

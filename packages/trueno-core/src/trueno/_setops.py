@@ -18,7 +18,7 @@ import numpy as np
 from . import _dtypes as D
 from ._errors import DTypeError, ShapeError
 from ._manipulation import concat
-from ._sorting import argsort, sort
+from ._sorting import ArgumentError, argsort, sort
 from ._surface_ops import as_t, call
 from ._tensor import Tensor
 from ._views import normalize_axes, normalize_axis
@@ -47,6 +47,9 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
            equal_nan=True, sorted=True):  # noqa: A002
     """The sorted unique elements of ``ar`` (NumPy's ``unique``), optionally with the first
     indices, the inverse and the counts.
+
+    ``sorted=False`` lets NumPy return the values in any order; they come sorted here, which
+    that allows (NumPy 2.4 sorts them too).
 
     Examples
     --------
@@ -211,13 +214,29 @@ def _part(name, a, kth, axis):
     return call(name, (x,), {"kth": _kth(kth, x.shape[ax]), "axis": ax})
 
 
+def _check_select(name, kind, order) -> None:
+    """NumPy's checks of ``partition``'s ``kind`` (only 'introselect') and ``order`` (field
+    names, and trueno's numeric arrays have no fields)."""
+    if not isinstance(kind, (str, bytes)):
+        raise DTypeError(f"{name}: kind must be a str, not {type(kind).__name__}\n"
+                         f"  hint: leave kind='introselect'")
+    if kind not in ("introselect", b"introselect"):
+        raise ArgumentError(f"{name}: kind must be 'introselect' (got {kind!r})\n"
+                            f"  hint: leave kind='introselect'")
+    if order is not None:
+        raise ArgumentError(f"{name}: cannot specify order when the array has no fields "
+                            f"(order={order!r})\n  hint: leave order=None")
+
+
 def partition(a, kth, axis=-1, kind="introselect", order=None):
     """A copy with the k-th element in its sorted place, smaller before, larger after."""
+    _check_select("partition", kind, order)
     return _part("partition", a, kth, axis)
 
 
 def argpartition(a, kth, axis=-1, kind="introselect", order=None):
     """Indices that partition ``a`` (see ``partition``)."""
+    _check_select("argpartition", kind, order)
     return _part("argpartition", a, kth, axis)
 
 

@@ -1,15 +1,36 @@
-"""sort and argsort (Array API signatures; NumPy's ``kind`` is accepted and ignored:
-every sort here is stable)."""
+"""sort and argsort (Array API signatures; NumPy's ``kind`` is checked as NumPy checks it and
+every sort here is stable, which each of NumPy's kinds allows)."""
 
 from __future__ import annotations
 
 from . import _dispatch as X
 from ._creation import asarray
+from ._errors import DTypeError, TruenoError
 from ._optable import OPS
 from ._tensor import Tensor
 from ._views import normalize_axis
 
+
+def check_sort_kind(name, kind) -> None:
+    """NumPy's check of a sort's ``kind``: None or a name starting with q, m, h or s
+    ('quicksort', 'mergesort', 'heapsort', 'stable'; NumPy reads the first letter, any case).
+    Every kind gives the same (stable) result here, which each of NumPy's kinds allows."""
+    if kind is None:
+        return
+    if isinstance(kind, bytes):
+        kind = kind.decode("latin-1")
+    if not isinstance(kind, str):
+        raise DTypeError(f"{name}: kind must be a str or None, not {type(kind).__name__}\n"
+                         f"  hint: kind='stable'")
+    if not kind or kind[0].lower() not in "qmhs":
+        raise ArgumentError(f"{name}: kind must be one of 'quicksort', 'mergesort', 'heapsort', "
+                            f"'stable' or None (got {kind!r})\n  hint: kind='stable'")
+
 __all__ = ["sort", "argsort"]
+
+
+class ArgumentError(TruenoError, ValueError):
+    """An argument value NumPy refuses with ValueError (a sort ``kind`` it does not know)."""
 
 
 def _prep(name, x, axis):
@@ -26,6 +47,7 @@ def _prep(name, x, axis):
 
 
 def sort(x, /, *, axis=-1, descending=False, stable=True, kind=None, dim=None):
+    check_sort_kind("sort", kind)
     if getattr(x, "ndim", None) == 0 and (axis if dim is None else dim) is not None:
         normalize_axis(axis if dim is None else dim, 0)  # NumPy: a 0-d array has no axis -1
     x, ax = _prep("sort", x, axis if dim is None else dim)
@@ -35,6 +57,7 @@ def sort(x, /, *, axis=-1, descending=False, stable=True, kind=None, dim=None):
 
 
 def argsort(x, /, *, axis=-1, descending=False, stable=True, kind=None, dim=None):
+    check_sort_kind("argsort", kind)
     x, ax = _prep("argsort", x, axis if dim is None else dim)
     return X.run(OPS["argsort"], (x,), (x._data,),
                  {"axis": ax, "descending": bool(descending), "stable": True}, x.__class__,

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
+from . import _einsum as _es
+from . import _indexing_ext as _ix
+from . import _linalg_ops as _lo
+from . import _setops as _so
 from . import fft as _fft  # noqa: F401  (adds the fft_* op rows at import, as linalg does)
-from ._einsum import einsum, einsum_path
+from ._einsum import einsum_path
 from ._surface_reduce import (  # the NumPy face's reductions replace the engine's (scalars)
     all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum, var,
 )
@@ -13,6 +19,31 @@ from ._io import (
 )
 from .linalg import kron
 from .linalg import np_cross as cross
+from ._tensor import numpy_result
+
+
+def _scalar(fn, out_pos=None):
+    """``fn`` on the NumPy face: a 0-d CPU result is a NumPy scalar (as NumPy's ``dot``,
+    ``einsum``, ...) unless ``out=`` is given; the engine's ``fn`` (which trueno's own code and
+    the PyTorch face call) keeps returning arrays."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        r = fn(*args, **kwargs)
+        if kwargs.get("out") is not None or \
+                (out_pos is not None and len(args) > out_pos and args[out_pos] is not None):
+            return r
+        return numpy_result(r)
+    wrapper.__module__ = "trueno"
+    return wrapper
+
+
+dot = _scalar(_lo.dot)
+vdot = _scalar(_lo.vdot)
+inner = _scalar(_lo.inner)
+einsum = _scalar(_es.einsum)
+count_nonzero = _scalar(_so.count_nonzero)
+searchsorted = _scalar(_so.searchsorted)
+take = _scalar(_ix.take, 3)
 
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
@@ -23,7 +54,9 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return sum(x.diagonal(offset, axis1, axis2), -1, dtype, out)
 
 
-__all__: list[str] = ["kron", "cross", "trace", "einsum", "einsum_path", "save", "load",
+__all__: list[str] = ["kron", "cross", "trace", "einsum", "einsum_path",
+                      "dot", "vdot", "inner", "count_nonzero", "searchsorted", "take",
+                      "save", "load",
                       "savez", "savez_compressed", "NpzFile", "savetxt", "loadtxt",
                       "genfromtxt", "fromfile", "fromstring",
                       "fromregex",

@@ -114,6 +114,16 @@ def _many(row, name, a, s, axes, norm, real_only=False, last_out=None):
     return _run(row, name, x, {"s": s, "axes": axes, "norm": _norm(norm)}, real_only)
 
 
+def _out(name, res, out):
+    """``res``, or ``res`` written into ``out`` (NumPy's ``same_kind`` rule: a complex64
+    ``out`` takes a complex128 result, a float ``out`` refuses a complex one) and ``out``
+    returned, as NumPy 2's ``numpy.fft`` functions do."""
+    if out is None:
+        return res
+    from ._reduction import finish
+    return finish(name, res, out, "same_kind")
+
+
 def _irfft_len(m):
     return 2 * (m - 1)
 
@@ -127,16 +137,16 @@ def fft(a, n=None, axis=-1, norm=None, out=None):
     >>> tn.fft.fft([1.0, 1.0, 1.0, 1.0]).tolist()
     [(4+0j), 0j, 0j, 0j]
     """
-    return _one(_FFTN, "fft", a, n, axis, norm)
+    return _out("fft", _one(_FFTN, "fft", a, n, axis, norm), out)
 
 
 def ifft(a, n=None, axis=-1, norm=None, out=None):
-    return _one(_IFFTN, "ifft", a, n, axis, norm)
+    return _out("ifft", _one(_IFFTN, "ifft", a, n, axis, norm), out)
 
 
 def rfft(a, n=None, axis=-1, norm=None, out=None):
     """FFT of a real input: the ``n // 2 + 1`` non-negative frequency terms."""
-    return _one(_RFFTN, "rfft", a, n, axis, norm, real_only=True)
+    return _out("rfft", _one(_RFFTN, "rfft", a, n, axis, norm, real_only=True), out)
 
 
 def _half(a, out):
@@ -149,7 +159,8 @@ def _half(a, out):
 
 def irfft(a, n=None, axis=-1, norm=None, out=None):
     """Inverse of ``rfft``: a real result of length ``n`` (default ``2 * (m - 1)``)."""
-    return _half(a, _one(_IRFFTN, "irfft", a, n, axis, norm, out_len=_irfft_len))
+    res = _half(a, _one(_IRFFTN, "irfft", a, n, axis, norm, out_len=_irfft_len))
+    return _out("irfft", res, out)
 
 
 def hfft(a, n=None, axis=-1, norm=None, out=None):
@@ -160,47 +171,51 @@ def hfft(a, n=None, axis=-1, norm=None, out=None):
         _check_n("hfft", _irfft_len(x.shape[ax]))
     elif n is not None:
         _check_n("hfft", operator.index(n))
-    return _half(x, _run(_HFFT, "hfft", x, {"n": n, "axis": ax, "norm": _norm(norm)}))
+    res = _half(x, _run(_HFFT, "hfft", x, {"n": n, "axis": ax, "norm": _norm(norm)}))
+    return _out("hfft", res, out)
 
 
 def ihfft(a, n=None, axis=-1, norm=None, out=None):
     x = _x(a)
     ax = normalize_axis(axis, x.ndim) if x.ndim else 0
     _check_n("ihfft", operator.index(n) if n is not None else x.shape[ax])
-    return _run(_IHFFT, "ihfft", x, {"n": n, "axis": ax, "norm": _norm(norm)}, True)
+    res = _run(_IHFFT, "ihfft", x, {"n": n, "axis": ax, "norm": _norm(norm)}, True)
+    return _out("ihfft", res, out)
 
 
 def fftn(a, s=None, axes=None, norm=None, out=None):
     """N-dimensional FFT over ``axes`` (default: all, or the last ``len(s)``)."""
-    return _many(_FFTN, "fftn", a, s, axes, norm)
+    return _out("fftn", _many(_FFTN, "fftn", a, s, axes, norm), out)
 
 
 def ifftn(a, s=None, axes=None, norm=None, out=None):
-    return _many(_IFFTN, "ifftn", a, s, axes, norm)
+    return _out("ifftn", _many(_IFFTN, "ifftn", a, s, axes, norm), out)
 
 
 def rfftn(a, s=None, axes=None, norm=None, out=None):
-    return _many(_RFFTN, "rfftn", a, s, axes, norm, real_only=True)
+    return _out("rfftn", _many(_RFFTN, "rfftn", a, s, axes, norm, real_only=True), out)
 
 
 def irfftn(a, s=None, axes=None, norm=None, out=None):
-    return _many(_IRFFTN, "irfftn", a, s, axes, norm, last_out=_irfft_len)
+    res = _many(_IRFFTN, "irfftn", a, s, axes, norm, last_out=_irfft_len)
+    return _out("irfftn", res, out)
 
 
 def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
-    return _many(_FFTN, "fft2", a, s, axes, norm)
+    return _out("fft2", _many(_FFTN, "fft2", a, s, axes, norm), out)
 
 
 def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
-    return _many(_IFFTN, "ifft2", a, s, axes, norm)
+    return _out("ifft2", _many(_IFFTN, "ifft2", a, s, axes, norm), out)
 
 
 def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
-    return _many(_RFFTN, "rfft2", a, s, axes, norm, real_only=True)
+    return _out("rfft2", _many(_RFFTN, "rfft2", a, s, axes, norm, real_only=True), out)
 
 
 def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
-    return _many(_IRFFTN, "irfft2", a, s, axes, norm, last_out=_irfft_len)
+    res = _many(_IRFFTN, "irfft2", a, s, axes, norm, last_out=_irfft_len)
+    return _out("irfft2", res, out)
 
 
 # --- helpers ---------------------------------------------------------------------------------

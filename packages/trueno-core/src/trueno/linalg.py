@@ -49,7 +49,7 @@ from ._linalg_ops import matmul, tensordot, vecdot
 from ._linalg_ops import outer as _outer
 from ._manipulation import moveaxis, stack
 from ._optable import OPS, Op, add_op
-from ._tensor import Tensor
+from ._tensor import Tensor, numpy_result
 from ._views import broadcast_shapes, normalize_axis
 
 __all__ = [
@@ -67,6 +67,10 @@ class LinAlgShapeError(LinAlgError, ShapeError):
 
     Catchable as ``LinAlgError`` (NumPy's spelling) and as ``ShapeError``/``ValueError``.
     """
+
+
+class LinAlgDTypeError(LinAlgError, DTypeError):
+    """An ``out`` of the wrong dtype (NumPy raises ValueError; also a TypeError)."""
 
 
 class SlogdetResult(NamedTuple):
@@ -236,13 +240,14 @@ def inv(a, /):
 
 
 def det(a, /):
-    """Determinant of each square matrix (0 for a singular one)."""
-    return _unary(_DET, "det", a)
+    """Determinant of each square matrix (0 for a singular one); a NumPy scalar for one matrix
+    on the NumPy face, as NumPy."""
+    return numpy_result(_unary(_DET, "det", a))
 
 
 def slogdet(a, /):
     """``(sign, logabsdet)`` of the determinant, without overflow."""
-    return SlogdetResult(*_unary(_SLOGDET, "slogdet", a))
+    return SlogdetResult(*(numpy_result(r) for r in _unary(_SLOGDET, "slogdet", a)))
 
 
 def eig(a, /):
@@ -407,11 +412,12 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):  # noqa: A002
 
 def matrix_norm(x, /, *, keepdims=False, ord="fro"):  # noqa: A002
     """Array API matrix norm over the last two axes."""
-    return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
+    return numpy_result(_norm(x, ord, (-2, -1), keepdims))
 
 
 def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
-    """NumPy's ``linalg.norm``: vector norms over one axis, matrix norms over two.
+    """NumPy's ``linalg.norm``: vector norms over one axis, matrix norms over two; a 0-d
+    result is a NumPy scalar on the NumPy face, as NumPy.
 
     Examples
     --------
@@ -419,6 +425,10 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
     >>> float(tn.linalg.norm([3.0, 4.0]))
     5.0
     """
+    return numpy_result(_norm(x, ord, axis, keepdims))
+
+
+def _norm(x, ord, axis, keepdims):  # noqa: A002
     x = _inexact(_t(x))
     nd = x.ndim
     if axis is None:
@@ -471,16 +481,16 @@ def cond(x, p=None):
     if p is None or p in (2, -2):
         s = svdvals(x)
         ratio = s[..., 0] / s[..., -1]
-        return ratio if p != -2 else s[..., -1] / s[..., 0]
+        return numpy_result(ratio if p != -2 else s[..., -1] / s[..., 0])
     _square("cond", x)
-    return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+    return numpy_result(_norm(x, p, (-2, -1), False) * _norm(inv(x), p, (-2, -1), False))
 
 
 def trace(x, /, *, offset=0, dtype=None):
     """Sum of the diagonal of each matrix (the last two axes)."""
     x = _t(x)
     _at_least_2d("trace", x)
-    return Rd.sum(x.diagonal(offset, -2, -1), axis=-1, dtype=dtype)
+    return numpy_result(Rd.sum(x.diagonal(offset, -2, -1), axis=-1, dtype=dtype))
 
 
 def diagonal(x, /, *, offset=0):
@@ -562,7 +572,7 @@ def multi_dot(arrays, *, out=None):
     if n < 2:
         raise ValueError("multi_dot: expecting at least two arrays")
     if n == 2:
-        return matmul(ts[0], ts[1])
+        return _multi_dot_out(matmul(ts[0], ts[1]), out)
     first_1d, last_1d = ts[0].ndim == 1, ts[-1].ndim == 1
     if first_1d:
         ts[0] = ts[0]._reshape((1, -1))
@@ -593,12 +603,23 @@ def multi_dot(arrays, *, out=None):
 
     res = chain(0, n - 1)
     if first_1d and last_1d:
-        return res._reshape(())
-    if first_1d:
-        return res._reshape((-1,))
-    if last_1d:
-        return res._reshape((-1,))
-    return res
+        res = res._reshape(())
+    elif first_1d or last_1d:
+        res = res._reshape((-1,))
+    return _multi_dot_out(res, out)
+
+
+def _multi_dot_out(res, out):
+    """NumPy's ``multi_dot`` result: ``out`` (of exactly the result's dtype and shape, as
+    NumPy's ``dot(out=)`` asks) written and returned; without ``out`` a 0-d result is a NumPy
+    scalar on the NumPy face."""
+    if out is None:
+        return numpy_result(res)
+    if isinstance(out, Tensor) and out._dtype is not res._dtype:
+        raise LinAlgDTypeError(f"multi_dot(..., out=): out must have the result's dtype "
+                               f"{res.dtype.name}, got {out.dtype.name}\n  hint: pass "
+                               f"out=trueno.empty({res.shape}, dtype=trueno.{res.dtype.name})")
+    return Rd.finish("multi_dot", res, out, "no")
 
 
 def tensorinv(a, ind=2):

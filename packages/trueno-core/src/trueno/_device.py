@@ -58,12 +58,12 @@ def device(spec) -> Device:
     """Parse ``"cpu"``, ``"gpu"``, ``"gpu:1"``, a ``Device`` or a PyTorch-style device object."""
     if spec is None:
         return CPU
-    if isinstance(spec, Device):
+    if type(spec) is Device:
         return spec
-    if not isinstance(spec, str):
+    if not isinstance(spec, str):  # torch.device (the torch face's or PyTorch's own)
         t = getattr(spec, "type", None)
         if isinstance(t, str):
-            return Device(t, getattr(spec, "index", None))
+            return Device("gpu" if t == "cuda" else t, getattr(spec, "index", None))
         raise DeviceError(f"device must be a string like 'cpu' or 'gpu:0', not {spec!r}")
     name, _, idx = spec.partition(":")
     if name == "cuda":

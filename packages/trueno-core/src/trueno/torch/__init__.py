@@ -11,13 +11,13 @@ import importlib as _importlib
 
 from .. import _dtypes as _D
 from .._creation import _DEFAULT_CLASS  # noqa: F401  (keeps the NumPy face registered first)
-from .._device import Device as device
 from .._errors import (  # noqa: F401
     DeviceError, DTypeError, ShapeError, TruenoError,
 )
 from .._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .._registry import get_num_threads, set_num_threads
-from . import _functions
+from . import _functions, backends, cuda
+from ._device import device
 from ._functions import *  # noqa: F403
 from ._random import (
     Generator, bernoulli, manual_seed, multinomial, normal, rand, rand_like, randint, randn,
@@ -55,30 +55,6 @@ inf = 1e999
 nan = inf - inf
 
 
-class cuda:
-    """``torch.cuda``: here "cuda" means trueno's "gpu" device (the WebGPU backend)."""
-
-    @staticmethod
-    def is_available() -> bool:
-        try:
-            from .._registry import load_plugins
-            api = load_plugins().devices.get("gpu")
-            return api is not None and api.device_count() > 0
-        except Exception:  # no adapter or no driver: not available
-            return False
-
-    @staticmethod
-    def device_count() -> int:
-        return 1 if cuda.is_available() else 0
-
-    @staticmethod
-    def synchronize() -> None:
-        from .._registry import load_plugins
-        api = load_plugins().devices.get("gpu")
-        if api is not None:
-            api.synchronize(0)
-
-
 def __getattr__(name):
     """``torch.nn``, ``torch.optim``, ``torch.utils``, ``torch.autograd`` on first use.
 
@@ -105,7 +81,7 @@ __all__ = [n for n in dir(_functions) if not n.startswith("_") and n not in (
     "double", "float16", "half", "bfloat16", "int8", "int16", "short", "int32", "int", "int64",
     "long", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128", "cfloat",
     "cdouble", "dtype", "finfo", "iinfo", "promote_types", "result_type", "pi", "e", "inf",
-    "nan", "cuda", "TruenoError",
+    "nan", "cuda", "backends", "TruenoError",
     "default_generator", "get_rng_state", "set_rng_state", "initial_seed", "randint_like",
     "save", "load",
 ]

@@ -116,7 +116,7 @@ def current_device() -> int:
     return _current
 
 
-def set_device(device) -> None:  # noqa: ARG001 - checked by _index
+def set_device(device) -> None:
     """Select the current GPU device; only 0 is accepted.
 
     Note: ``"cuda"`` without an index always means ``gpu:0`` in trueno, so another current

@@ -258,3 +258,52 @@ def test_function_results_stay_arrays_where_autograd_records_or_on_torch_face():
     for r in (torch.dot(t, t), tn.linalg.norm(t), tn.linalg.det(torch.eye(2)),
               torch.einsum("i,i", t, t), tn.inner(t, t)):
         assert isinstance(r, torch.Tensor) and r.shape == ()
+
+
+_Z, _Y = 2.5, -1.5
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.sqrt(m.asarray(4.0)), lambda m: m.sqrt(4.0), lambda m: m.exp(m.asarray(1.0)),
+    lambda m: m.exp(m.asarray(1, dtype=m.int8)), lambda m: m.isnan(m.asarray(_Z)),
+    lambda m: m.add(1, 2), lambda m: m.add(1, m.asarray(_Z)), lambda m: m.add(m.asarray(_Z), 1),
+    lambda m: m.divide(1, 2), lambda m: m.arctan2(m.asarray(_Z), m.asarray(_Y)),
+    lambda m: m.maximum(m.asarray(_Z), 1), lambda m: m.logical_and(True, False),
+    lambda m: m.asarray(_Z) + m.asarray(_Y), lambda m: m.asarray(_Z) * 3,
+    lambda m: 3 - m.asarray(_Z), lambda m: m.asarray(_Z) ** 2, lambda m: m.asarray(7) // 2,
+    lambda m: m.asarray(_Z) < 2, lambda m: m.asarray(True) + m.asarray(False),
+    lambda m: m.asarray(2, dtype=m.uint8) + m.asarray(3, dtype=m.int8),
+    lambda m: m.asarray(_Z, dtype=m.float32) * m.asarray(_Y, dtype=m.float32),
+    lambda m: m.asarray(_Z) + np.float64(2), lambda m: np.float64(2) + m.asarray(_Z),
+    lambda m: m.clip(m.asarray(3.0), 0, 1), lambda m: m.clip(m.asarray(3), 0.5, 1),
+    lambda m: m.matmul(m.asarray([1.0, 2.0]), m.asarray([3.0, 4.0])),
+    # arrays where NumPy keeps them: n-d results, where, real/imag
+    lambda m: m.asarray([_Z]) + m.asarray(_Y), lambda m: m.exp(m.asarray([0.0])),
+    lambda m: m.where(True, 1, 2), lambda m: m.real(m.asarray(1 + 2j)),
+    lambda m: m.asarray([[_Z]]) * m.asarray(_Y),
+])
+def test_ufunc_results_match_numpy(call):
+    _same(call(tn), call(np), rtol=1e-12)
+
+
+def test_ufunc_0d_exceptions():
+    z = tn.asarray(_Z)
+    z2 = z
+    z2 += 1.0  # in place: stays the same 0-d array
+    assert z2 is z and isinstance(z, tn.ndarray) and float(z) == _Z + 1
+    assert isinstance(tn.relu(tn.asarray(-1.0)), tn.ndarray)  # no NumPy twin: an array
+    t = torch.tensor(_Z)
+    for r in (t + t, t * 2, torch.exp(t), t < 3):
+        assert isinstance(r, torch.Tensor) and r.shape == ()
+    from trueno import _dispatch as X
+    from trueno._registry import load_plugins
+    load_plugins()
+    if X.STATE.autograd is None:
+        pytest.skip("the autograd extra is not installed")
+    x = tn.asarray(_Z).requires_grad_()
+    y = x * x + tn.exp(x)  # recorded by autograd: 0-d arrays, so that backward works
+    assert isinstance(y, tn.ndarray) and y.shape == ()
+    y.backward()
+    np.testing.assert_allclose(float(x.grad), 2 * _Z + np.exp(_Z))
+    with tn.no_grad():  # where the backward rules run: arrays
+        assert isinstance(tn.asarray(_Z) + tn.asarray(_Y), tn.ndarray)

@@ -401,6 +401,8 @@ def test_decompositions_match_kernels(name, args, kw, dtype):
         warnings.simplefilter("ignore", RuntimeWarning)
         want = call(name, ins, kw)
         got = OPS[name].decomposition(*ins, **kw)
+    if isinstance(got, np.generic):  # the NumPy face's 0-d arithmetic; run() rewraps it
+        got = tn.asarray(got)
     assert_close(got, want.numpy(), msg=name)
 
 

@@ -18,7 +18,8 @@ from ._device import CPU
 from ._errors import DeviceError, DTypeError, ShapeError
 from ._views import broadcast_shapes
 
-__all__ = ["STATE", "MODES", "kernel", "run", "unary", "binary", "cast_data", "wrap"]
+__all__ = ["STATE", "MODES", "kernel", "run", "unary", "binary", "cast_data", "wrap",
+           "scalar_result"]
 
 
 class _Modes(threading.local):
@@ -105,7 +106,7 @@ def run(op, inputs, datas, params, cls, device, dtype):
         k = R.resolve_kernel(op, device, dtype)
         if k is None:
             if op.decomposition is not None:
-                return op.decomposition(*inputs, **params)
+                return _tensor_result(op.decomposition(*inputs, **params), cls, device)
             raise R.missing_kernel_error(op, device, dtype)
     ag = STATE.autograd
     if ag is not None and op.differentiable:
@@ -120,6 +121,16 @@ def run(op, inputs, datas, params, cls, device, dtype):
                 ag.record(op, inputs, params, res)
                 return res
     return _wrap_out(cls, k(*datas, **params), device)
+
+
+def _tensor_result(r, cls, device):
+    """An op's result as a tensor: a decomposition made of the NumPy face's operators gives a
+    NumPy scalar for a 0-d result (``scalar_result``), which an op must not."""
+    if isinstance(r, np.generic):
+        return wrap(cls, np.asarray(r), device)
+    if isinstance(r, tuple):
+        return tuple(_tensor_result(x, cls, device) for x in r)
+    return r
 
 
 def _wrap_out(cls, out, device):
@@ -213,11 +224,15 @@ def binary_fn(op, reflected=False, operator=False):
                 fast = fast_cache.get(dev._code | dt._code)
                 if fast is not None:
                     xa, xb = a._data, b._data
-                    if xa.shape != xb.shape:
-                        broadcast_shapes(xa.shape, xb.shape)
+                    sa = xa.shape
+                    if sa != xb.shape:
+                        broadcast_shapes(sa, xb.shape)
                     out = fast[0](xb, xa) if reflected else fast[0](xa, xb)
                     if out.__class__ is not ndarray and dev is CPU:
                         out = np.asarray(out)
+                    if not sa and not out.shape and dev is CPU and cls._face == "numpy" \
+                            and MODES.grad_enabled:
+                        return out[()]  # NumPy: a ufunc's 0-d result is a scalar
                     t = _new(cls)
                     t._data = out
                     t._dtype = fast[1]
@@ -227,8 +242,26 @@ def binary_fn(op, reflected=False, operator=False):
                     return t
         if operator and b.__class__ in (str, bytes) and op.name == "multiply" and not a.ndim:
             return NotImplemented  # "-" * a[i]: sequence repetition through __index__
-        return binary(op, a, b, reflected)
+        r = binary(op, a, b, reflected)
+        if not r._data.shape:
+            return scalar_result(r)
+        return r
     return fn
+
+
+def scalar_result(t):
+    """What the NumPy face's ufuncs (functions and operators, not ``binary``/``unary``, which
+    trueno's own code and in-place operators call) return for a result ``t``: a NumPy scalar
+    where ``t`` is 0-d on the CPU and not recorded by autograd, as NumPy's ufuncs do without
+    ``out=``; ``t`` itself otherwise (the PyTorch face, other devices, n-d results).
+
+    Under ``no_grad`` (which is where autograd's backward rules run, on 0-d gradients of a
+    scalar loss) 0-d results stay arrays: the rules compute with arrays.
+    """
+    if t.__class__._face == "numpy" and not t._data.shape and t._ag is None and \
+            t._device is CPU and MODES.grad_enabled:
+        return t._data[()]
+    return t
 
 
 def binary(op, a, b, reflected=False):

@@ -6,6 +6,8 @@ are aliases of the same functions.
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import _dispatch as X
 from . import _dtypes as D
 from ._creation import asarray
@@ -21,9 +23,22 @@ def _as_tensor(x):
     return x if isinstance(x, Tensor) else asarray(x)
 
 
+def _is_ufunc(row) -> bool:
+    """Whether NumPy's function of this row is a ufunc (whose 0-d results are scalars);
+    ``real``/``imag`` (0-d arrays in NumPy) and PyTorch's ``relu``, ``erf``, ... are not."""
+    return isinstance(getattr(np, row.numpy_name or "", None), np.ufunc)
+
+
 def _make_unary(row):
-    def fn(x, /):
-        return X.unary(row, x if isinstance(x, Tensor) else asarray(x))
+    if not _is_ufunc(row):
+        def fn(x, /):
+            return X.unary(row, x if isinstance(x, Tensor) else asarray(x))
+    else:
+        def fn(x, /):
+            r = X.unary(row, x if isinstance(x, Tensor) else asarray(x))
+            if not r._data.shape:  # NumPy: a ufunc's 0-d result is a scalar (scalar_result)
+                return X.scalar_result(r)
+            return r
     fn.__name__ = fn.__qualname__ = row.name
     fn.__doc__ = f"Elementwise ``{row.name}`` (op-table row; NumPy: ``{row.numpy_name}``)."
     return fn
@@ -35,9 +50,9 @@ def _make_binary(row):
     def fn(x1, x2, /):
         if not isinstance(x1, Tensor):
             if isinstance(x2, Tensor):
-                return X.binary(row, x2, x1, True)
+                return X.scalar_result(X.binary(row, x2, x1, True))
             x1 = asarray(x1)
-        return fast(x1, x2)
+        return fast(x1, x2)  # a NumPy scalar for a 0-d result, as the operators
     fn.__name__ = fn.__qualname__ = row.name
     fn.__doc__ = f"Elementwise ``{row.name}`` with broadcasting (NumPy: ``{row.numpy_name}``)."
     return fn
@@ -130,8 +145,10 @@ def clip(x, /, min=None, max=None):  # noqa: A002
                     info.max if b > info.max else b for b in (min, max))
     if (min is not None or max is not None) and _keeps_dtype(x._dtype, min) \
             and _keeps_dtype(x._dtype, max):
-        return X.unary(OPS["clip"], x, min=min, max=max)
-    return _clip_decomposition(x, min=min, max=max)
+        r = X.unary(OPS["clip"], x, min=min, max=max)
+    else:
+        r = _clip_decomposition(x, min=min, max=max)
+    return X.scalar_result(r) if isinstance(r, Tensor) else r  # NumPy 2's clip is a ufunc
 
 
 def _keeps_dtype(dt, bound) -> bool:

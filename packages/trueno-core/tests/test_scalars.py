@@ -236,6 +236,14 @@ _M = [[1.0, 2.0], [3.0, 5.0]]
     lambda m: m.einsum("i,i", m.asarray(_V), m.asarray(_W)),
     lambda m: m.einsum("ii", m.asarray(_M)), lambda m: m.einsum("ij->i", m.asarray(_M)),
     lambda m: m.trace(m.asarray(_M)),
+    lambda m: m.linalg.vector_norm(m.asarray(_V)), lambda m: m.linalg.vector_norm(m.asarray(_M)),
+    lambda m: m.linalg.vector_norm(m.asarray(_M), axis=0),
+    lambda m: m.linalg.norm(m.asarray(_V), 1),
+    lambda m: m.vecdot(m.asarray(_V), m.asarray(_W)),
+    lambda m: m.linalg.vecdot(m.asarray(_V), m.asarray(_W)),
+    lambda m: m.linalg.matmul(m.asarray(_V), m.asarray(_W)),
+    lambda m: m.linalg.matrix_rank(m.asarray(_M)), lambda m: m.linalg.matrix_rank(m.asarray(2.0)),
+    lambda m: m.linalg.multi_dot([m.asarray(_V[:2]), m.asarray(_V[:2])]),
 ])
 def test_linalg_and_search_results_match_numpy(call):
     _same(call(tn), call(np), rtol=1e-12)

@@ -39,6 +39,7 @@ def _scalar(fn, out_pos=None):
 
 dot = _scalar(_lo.dot)
 matmul = _scalar(_lo.matmul)  # NumPy's matmul is a ufunc: 1-d @ 1-d is a scalar
+vecdot = _scalar(_lo.vecdot)
 vdot = _scalar(_lo.vdot)
 inner = _scalar(_lo.inner)
 einsum = _scalar(_es.einsum)
@@ -56,7 +57,8 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
 
 __all__: list[str] = ["kron", "cross", "trace", "einsum", "einsum_path",
-                      "dot", "vdot", "inner", "matmul", "count_nonzero", "searchsorted", "take",
+                      "dot", "vdot", "inner", "matmul", "vecdot", "count_nonzero",
+                      "searchsorted", "take",
                       "save", "load",
                       "savez", "savez_compressed", "NpzFile", "savetxt", "loadtxt",
                       "genfromtxt", "fromfile", "fromstring",

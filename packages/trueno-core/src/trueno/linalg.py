@@ -45,7 +45,9 @@ from . import _elementwise as E
 from . import _reduction as Rd
 from ._creation import asarray, eye
 from ._errors import DTypeError, LinAlgError, ShapeError
-from ._linalg_ops import matmul, tensordot, vecdot
+from ._linalg_ops import matmul as _matmul
+from ._linalg_ops import tensordot
+from ._linalg_ops import vecdot as _vecdot
 from ._linalg_ops import outer as _outer
 from ._manipulation import moveaxis, stack
 from ._optable import OPS, Op, add_op
@@ -342,9 +344,11 @@ def matrix_rank(A, /, tol=None, hermitian=False, *, rtol=None):  # noqa: N803
     """Rank of each matrix (number of singular values above the tolerance)."""
     x = _t(A)
     if x.ndim < 2:
-        return Rd.any(x != 0).astype(D.int64)
+        r = numpy_result(Rd.any(x != 0).astype(D.int64))
+        return int(r) if isinstance(r, np.generic) else r  # NumPy: a Python int here
     params = {"tol": _host_param(tol), "hermitian": bool(hermitian), "rtol": _host_param(rtol)}
-    return _call(_MATRIX_RANK, "matrix_rank", (x,), params, _compute_dtype("matrix_rank", x))
+    return numpy_result(_call(_MATRIX_RANK, "matrix_rank", (x,), params,
+                              _compute_dtype("matrix_rank", x)))
 
 
 # --- compositions (trueno ops: any device, autograd through the primitives) ------------------
@@ -367,11 +371,11 @@ def matrix_power(a, n, /):
     base = a
     while True:
         if n & 1:
-            result = base if result is None else matmul(result, base)
+            result = base if result is None else _matmul(result, base)
         n >>= 1
         if not n:
             return result if result is not a else a.copy()
-        base = matmul(base, base)
+        base = _matmul(base, base)
 
 
 def _vector_norm_decomposition(x, axis, keepdims, ord=2.0):  # noqa: A002
@@ -407,7 +411,23 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):  # noqa: A002
     x = _t(x)
     if isinstance(ord, str):
         raise ValueError(f"linalg.vector_norm: invalid norm order {ord!r} for vectors")
+    return numpy_result(_vector_norm(x, axis, keepdims, ord))
+
+
+def _vector_norm(x, axis=None, keepdims=False, ord=2):  # noqa: A002
     return Rd._reduce("vector_norm", x, axis, bool(keepdims), ord=float(ord))
+
+
+def matmul(x1, x2, /):
+    """``x1 @ x2`` (NumPy's ``linalg.matmul``); 1-d @ 1-d is a NumPy scalar on the NumPy
+    face, as NumPy's."""
+    return numpy_result(_matmul(x1, x2))
+
+
+def vecdot(x1, x2, /, *, axis=-1):
+    """Dot products of vectors along ``axis`` (conjugating ``x1``); a 0-d result is a NumPy
+    scalar on the NumPy face, as NumPy's."""
+    return numpy_result(_vecdot(x1, x2, axis=axis))
 
 
 def matrix_norm(x, /, *, keepdims=False, ord="fro"):  # noqa: A002
@@ -433,7 +453,7 @@ def _norm(x, ord, axis, keepdims):  # noqa: A002
     nd = x.ndim
     if axis is None:
         if ord is None or (ord in ("f", "fro") and nd == 2) or (ord == 2 and nd == 1):
-            out = vector_norm(x, axis=None)
+            out = _vector_norm(x, axis=None)
             return out._reshape((1,) * nd) if keepdims else out
         axis = tuple(range(nd))
     elif not isinstance(axis, (tuple, list)):
@@ -442,7 +462,7 @@ def _norm(x, ord, axis, keepdims):  # noqa: A002
     if len(axis) == 1:
         if isinstance(ord, str):
             raise ValueError(f"Invalid norm order {ord!r} for vectors")
-        return vector_norm(x, axis=axis[0], keepdims=keepdims, ord=2 if ord is None else ord)
+        return _vector_norm(x, axis[0], keepdims, 2 if ord is None else ord)
     if len(axis) != 2:
         raise ValueError(f"Improper number of dimensions to norm (axis={axis}, ndim={nd})")
     r, c = (normalize_axis(a, nd) for a in axis)
@@ -463,7 +483,7 @@ def _matrix_norm(x, ord, r, c):  # noqa: A002
             return Rd.sum(s, axis=-1)
         return (Rd.max if ord == 2 else Rd.min)(s, axis=-1)
     if ord in (None, "fro", "f"):
-        return vector_norm(x, axis=(r, c))
+        return _vector_norm(x, axis=(r, c))
     a = E.abs(x)
     if ord in (1, -1):
         c2 = c - 1 if c > r else c
@@ -572,7 +592,7 @@ def multi_dot(arrays, *, out=None):
     if n < 2:
         raise ValueError("multi_dot: expecting at least two arrays")
     if n == 2:
-        return _multi_dot_out(matmul(ts[0], ts[1]), out)
+        return _multi_dot_out(_matmul(ts[0], ts[1]), out)
     first_1d, last_1d = ts[0].ndim == 1, ts[-1].ndim == 1
     if first_1d:
         ts[0] = ts[0]._reshape((1, -1))
@@ -599,7 +619,7 @@ def multi_dot(arrays, *, out=None):
         if i == j:
             return ts[i]
         k = split[i][j]
-        return matmul(chain(i, k), chain(k + 1, j))
+        return _matmul(chain(i, k), chain(k + 1, j))
 
     res = chain(0, n - 1)
     if first_1d and last_1d:

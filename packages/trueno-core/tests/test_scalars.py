@@ -315,3 +315,14 @@ def test_ufunc_0d_exceptions():
     np.testing.assert_allclose(float(x.grad), 2 * _Z + np.exp(_Z))
     with tn.no_grad():  # where the backward rules run: arrays
         assert isinstance(tn.asarray(_Z) + tn.asarray(_Y), tn.ndarray)
+
+
+def test_decomposition_scalars_are_rewrapped_by_run():
+    """A decomposition (run where a device has no kernel) made of NumPy-face arithmetic gives
+    a NumPy scalar for a 0-d result; the dispatcher hands an op's caller an array."""
+    from trueno import _dispatch as X
+    from trueno._device import CPU
+    r = X._tensor_result(np.float32(1.5), tn.ndarray, CPU)
+    assert isinstance(r, tn.ndarray) and r.shape == () and r.dtype == tn.float32
+    pair = X._tensor_result((np.int64(2), tn.asarray([1.0])), tn.ndarray, CPU)
+    assert isinstance(pair[0], tn.ndarray) and int(pair[0]) == 2 and pair[1].shape == (1,)

@@ -313,8 +313,13 @@ def test_ufunc_0d_exceptions():
     assert isinstance(y, tn.ndarray) and y.shape == ()
     y.backward()
     np.testing.assert_allclose(float(x.grad), 2 * _Z + np.exp(_Z))
-    with tn.no_grad():  # where the backward rules run: arrays
-        assert isinstance(tn.asarray(_Z) + tn.asarray(_Y), tn.ndarray)
+    with tn.no_grad():  # a user's no_grad block: NumPy's scalar
+        assert type(tn.asarray(_Z) + tn.asarray(_Y)) is np.float64
+    seen = []  # while backward rules and hooks run: 0-d arrays, which the rules compute with
+    x2 = tn.asarray(_Z).requires_grad_()
+    x2.register_hook(lambda g: seen.append(type(g + g)))
+    (x2 * 3.0).backward()
+    assert seen == [tn.ndarray] and float(x2.grad) == 3.0
 
 
 def test_decomposition_scalars_are_rewrapped_by_run():

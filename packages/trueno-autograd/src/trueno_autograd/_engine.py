@@ -356,8 +356,9 @@ class Engine(ViewHistory):
             _add_to(buf, n, nr, g)
         handed = {id(g._version) for g in grads}
         ready = [n for n in root_nodes if not deps.get(n)]
-        prev = MODES.grad_enabled
+        prev, prev_in = MODES.grad_enabled, MODES.in_backward
         MODES.grad_enabled = bool(create)
+        MODES.in_backward = True  # the NumPy face keeps 0-d results as arrays for the rules
         try:
             while ready:
                 n = ready.pop()
@@ -426,7 +427,7 @@ class Engine(ViewHistory):
                     if not d:
                         ready.append(c)
         finally:
-            MODES.grad_enabled = prev
+            MODES.grad_enabled, MODES.in_backward = prev, prev_in
         return captured
 
     def _apply(self, n, gs):

@@ -32,6 +32,7 @@ class _Modes(threading.local):
 
     grad_enabled = True
     anomaly = False
+    in_backward = False  # set by the autograd engine while it runs backward rules
 
 
 MODES = _Modes()
@@ -231,7 +232,7 @@ def binary_fn(op, reflected=False, operator=False):
                     if out.__class__ is not ndarray and dev is CPU:
                         out = np.asarray(out)
                     if not sa and not out.shape and dev is CPU and cls._face == "numpy" \
-                            and MODES.grad_enabled:
+                            and not MODES.in_backward:
                         return out[()]  # NumPy: a ufunc's 0-d result is a scalar
                     t = _new(cls)
                     t._data = out
@@ -255,11 +256,11 @@ def scalar_result(t):
     where ``t`` is 0-d on the CPU and not recorded by autograd, as NumPy's ufuncs do without
     ``out=``; ``t`` itself otherwise (the PyTorch face, other devices, n-d results).
 
-    Under ``no_grad`` (which is where autograd's backward rules run, on 0-d gradients of a
-    scalar loss) 0-d results stay arrays: the rules compute with arrays.
+    While autograd runs backward rules (``MODES.in_backward``, on 0-d gradients of a scalar
+    loss) 0-d results stay arrays: the rules compute with arrays.
     """
     if t.__class__._face == "numpy" and not t._data.shape and t._ag is None and \
-            t._device is CPU and MODES.grad_enabled:
+            t._device is CPU and not MODES.in_backward:
         return t._data[()]
     return t
 

@@ -322,3 +322,33 @@ def test_floor_divide_remainder_edges(name, dtype):
         np.testing.assert_array_equal(got[(a == 1) & (b == -INF)], [-1.0])
     else:
         np.testing.assert_array_equal(got[(a == 1) & (b == -INF)], [-INF])
+
+
+def test_contract_rewrites_only_fusable_subexpressions():
+    """The test-only contraction emulation (``TRUENO_GPU_EMULATE_FMA=1``) fuses a * b + c,
+    c + a * b and a * b - c where they are whole subexpressions, and nothing else."""
+    from trueno_gpu._codegen import contract
+
+    f = "tn_fmaemu64"
+    assert contract("let x = a * b + c;") == f"let x = {f}(a, b, (c));"
+    assert contract("let x = c - a * b.y;") == f"let x = {f}(-(a), b.y, c);"
+    assert contract("return a * b * c - 1.0lf;") == f"return {f}(a * b, c, -(1.0lf));"
+    assert contract("let x = g(a * b + c);") == f"let x = g({f}(a, b, (c)));"
+    assert contract("let x = d + a * b + c;") == f"let x = {f}((a), b, d) + c;"
+    for kept in ["let x = a * b + c * d;", "let x = a / b + c;",
+                 "let x = a * b + c / d;", "let x = a * bc;"]:
+        assert contract(kept) == kept
+
+
+def test_ulps_under_emulated_contraction():
+    """The float64 helpers stay within their bounds when every a * b + c is fused, as NVIDIA's
+    compiler does (naga never marks NoContraction): the same tests, run with the emulation."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, TRUENO_GPU_EMULATE_FMA="1")
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                        __file__, "-k", "not emulated and not contract"],
+                       env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:]

@@ -9,6 +9,7 @@ stored as two's-complement u32 words and read back with ``bitcast<i32>``.
 from __future__ import annotations
 
 import math
+import os
 import re
 
 import numpy as np
@@ -245,8 +246,52 @@ def _int_pow(t: str, ut: str, suffix: str) -> str:
 
 _HELPERS.update({f"tn_pow_{t}": _int_pow(t, ut, sfx) for t, ut, sfx in (
     ("i32", "u32", ""), ("u32", "u32", "u"), ("i64", "u64", "li"), ("u64", "u64", "lu"))})
-_HELPERS.update(FROUND)  # bit-exact rounding, conversions, division (see _fround)
-_HELPERS.update(F64_MATH)  # exp, log, sin, pow, ... for f64 (see _f64math)
+_P0 = r"[^()]"
+_P2 = rf"\((?:{_P0}|\((?:{_P0}|\({_P0}\))*\))*\)"  # a parenthesised group, nested twice
+_ATOM = rf"(?:[A-Za-z_]\w*(?:{_P2})?(?:\.[xy])?|\d+\.\d*(?:e[+-]?\d+)?lf|{_P2})"
+_PROD = rf"{_ATOM}(?:\s*\*\s*{_ATOM})*"
+_START = r"([(=,]\s*|\breturn\s+)"
+_END = r"(?!\s*[*/\w.(])"
+_FUSE = [(re.compile(rf"{_START}({_PROD})\s*\*\s*({_ATOM})\s*([+-])\s*({_ATOM}){_END}"),
+          lambda m: f"{m[1]}tn_fmaemu64({m[2]}, {m[3]}, {'-' if m[4] == '-' else ''}({m[5]}))"),
+         (re.compile(rf"{_START}({_ATOM})\s*([+-])\s*({_PROD})\s*\*\s*({_ATOM}){_END}"),
+          lambda m: f"{m[1]}tn_fmaemu64({'-' if m[3] == '-' else ''}({m[4]}), {m[5]}, {m[2]})")]
+
+
+def contract(src: str) -> str:
+    """``src`` with every ``a * b + c``, ``a * b - c``, ``c + a * b`` and ``c - a * b`` that a
+    contracting compiler could fuse written as ``fma(...)``: a test-only emulation of NVIDIA's
+    contraction on drivers that never contract (lavapipe). Conservative: operands are names,
+    literals, calls and groups, and only whole subexpressions are rewritten."""
+    for _ in range(20):
+        new = src
+        for pat, sub in _FUSE:
+            new = pat.sub(sub, new)
+        if new == src:
+            return src
+        src = new
+    return src
+
+
+# a * b + c with (nearly) one rounding, from the protected exact product and sum: lavapipe's
+# fma(f64) builtin is not a fused operation (it spoils even exact Dekker error terms)
+_FMAEMU = """fn tn_fmaemu64(a: f64, b: f64, c: f64) -> f64 {
+  let r = a * b + c;
+  if (!(abs(r) <= 1.7976931348623157e308lf)) { return r; }  // inf, NaN: as the fused op
+  let p = tn_two_prod64(a, b);
+  let s = tn_two_sum64(p.x, c);
+  let f = s.x + (s.y + p.y);
+  return select(r, f, abs(f) <= 1.7976931348623157e308lf);
+}"""
+
+
+# TRUENO_GPU_EMULATE_FMA=1 (tests only): the f64 helpers as a contracting compiler sees them
+_EMULATE_FMA = os.environ.get("TRUENO_GPU_EMULATE_FMA", "") == "1"
+_HELPERS.update({n: contract(t) if _EMULATE_FMA else t for n, t in FROUND.items()})
+_HELPERS.update({n: contract(t) if _EMULATE_FMA else t for n, t in F64_MATH.items()})
+_HELPERS["tn_fmaemu64"] = _FMAEMU
+for _n in ("tn_two_prod64", "tn_two_sum64", "tn_split64", "tn_opq64"):  # its own parts
+    _HELPERS[_n] = F64_MATH[_n]
 _HELPERS.update(TRIG32)  # accurate f32 sin, cos, tan, sinc (see _f32trig)
 _CALL = re.compile(r"\b(tn_\w+)\(")
 

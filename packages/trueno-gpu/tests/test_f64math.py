@@ -352,3 +352,11 @@ def test_ulps_under_emulated_contraction():
                         __file__, "-k", "not emulated and not contract"],
                        env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:]
+
+
+def test_opaque_zero_stays_zero():
+    """tn_opq64/tn_opq32 OR in ``arrayLength(&P) >> 8``, a zero only while P's binding stays
+    under 256 words (its size is fixed at bind time, so no compiler can fold it)."""
+    from trueno_gpu._runtime import Runtime
+
+    assert Runtime.META_BYTES // 4 < 256

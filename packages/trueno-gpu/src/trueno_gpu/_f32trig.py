@@ -36,12 +36,11 @@ def _horner(v: str, cs) -> str:
 
 
 _H: dict[str, str] = {}
-# x, hidden from the compiler's algebra (see tn_opq64; u * (u + 1) is even, which LLVM's
-# known-bits analysis does not see, unlike bit 1 of a square): lavapipe reassociates
-# y + (a + b) into (y + a) + b, so every sum whose rounding matters passes through here.
+# x, hidden from the compiler's algebra (see tn_opq64: OR with a zero read from P's bound
+# size): lavapipe reassociates y + (a + b) into (y + a) + b, so every sum whose rounding
+# matters passes through here.
 _H["tn_opq32"] = """fn tn_opq32(x: f32) -> f32 {
-  let u = bitcast<u32>(x);
-  return bitcast<f32>(u | ((u * (u + 1u)) & 1u));
+  return bitcast<f32>(bitcast<u32>(x) | (arrayLength(&P) >> 8u));
 }"""
 # the top 12 significant bits of x (x - tn_hi12(x) holds the other 12: products are exact)
 _H["tn_hi12"] = "fn tn_hi12(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) & 0xfffff000u); }"

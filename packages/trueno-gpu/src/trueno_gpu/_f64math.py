@@ -50,14 +50,14 @@ _H["tn_scalbn64"] = """fn tn_scalbn64(y: f64, k: i32) -> f64 {
 # x, hidden from the compiler's algebra: Mesa's NIR (and other drivers) may rewrite
 # (a + b) - a into b for float ops not marked exact, which naga never marks, and NVIDIA's
 # compiler contracts a * b + c into an fma (naga never marks NoContraction), and either erases
-# the rounding errors double-double arithmetic recovers. l * (l + 1) is even, a fact the
-# optimisers do not know (they do know that bit 1 of a square is 0: the former l * l & 2 was
-# seen through), so the OR adds nothing. Every rounded product or sum whose rounding error a
-# later step recovers passes through here, so that no fma can fuse it with its use.
+# the rounding errors double-double arithmetic recovers. Every rounded product or sum whose
+# rounding error a later step recovers passes through here, so that no fma can fuse it with
+# its use. The OR adds a zero no compiler can prove: P (binding 0 of every shader) is bound
+# with 128 words, a size fixed at bind time, not in the shader. (The former zero,
+# l * (l + 1) & 1 with l the low word, is provably 0 to NVIDIA's compiler: the H100 lost
+# two_prod's error term, pow was 107 ulp off.)
 _H["tn_opq64"] = """fn tn_opq64(x: f64) -> f64 {
-  let u = bitcast<u64>(x);
-  let l = u32(u);
-  return bitcast<f64>(u | u64((l * (l + 1u)) & 1u));
+  return bitcast<f64>(bitcast<u64>(x) | u64(arrayLength(&P) >> 8u));
 }"""
 # (s, e) with s + e = a + b exactly (Knuth), every step opaque: inputs that are products
 # cannot be fused into the sum, and no step can be cancelled algebraically

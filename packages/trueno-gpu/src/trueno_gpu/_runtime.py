@@ -100,7 +100,7 @@ class Runtime:
     or the pool's staging buffers directly holds it."""
 
     ARENA_BYTES = 1 << 18
-    META_BYTES = 512  # the metadata slice one dispatch sees (128 words)
+    META_BYTES = 512  # the metadata slice one dispatch sees (128 words; under 256: tn_opq64)
     MAX_BATCH = 512  # dispatches per submission
     # Submit early once a batch moves this many bytes (~0.6 ms of H100 work): a submission
     # costs ~100-150 us of CPU, so only batches several times longer than that are cut.

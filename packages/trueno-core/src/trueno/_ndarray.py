@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _dispatch as X
 from . import _dtypes as D
 from . import _reduction as _Rd
 from . import _surface_reduce as Rd
 from ._device import CPU
-from ._tensor import Tensor
+from ._tensor import Tensor, numpy_result
 
 __all__ = ["ndarray", "flatiter"]
 
@@ -103,6 +104,42 @@ class ndarray(Tensor):
                 (key.__class__ is tuple and any(k is Ellipsis for k in key)):
             return out
         return out._host()[()]
+
+    # -- operators whose 0-d results NumPy gives as scalars (the binary arithmetic operators
+    # already do, through X.binary_fn) --------------------------------------------------------
+    def __neg__(self):
+        r = _T_NEG(self)
+        return r if r._data.shape else _SCALAR(r)
+
+    def __pos__(self):
+        r = _T_POS(self)
+        return r if r._data.shape else _SCALAR(r)
+
+    def __abs__(self):
+        r = _T_ABS(self)
+        return r if r._data.shape else _SCALAR(r)
+
+    def __invert__(self):
+        r = _T_INV(self)
+        return r if r._data.shape else _SCALAR(r)
+
+    def __eq__(self, other):
+        r = _T_EQ(self, other)
+        return r if r.__class__ is not ndarray or r._data.shape else _SCALAR(r)
+
+    def __ne__(self, other):
+        r = _T_NE(self, other)
+        return r if r.__class__ is not ndarray or r._data.shape else _SCALAR(r)
+
+    __hash__ = None  # an array is unhashable, as in NumPy (defining __eq__ would reset it)
+
+    def __matmul__(self, other):
+        r = _T_MATMUL(self, other)
+        return r if r.__class__ is not ndarray or r._data.shape else _SCALAR(r)
+
+    def __rmatmul__(self, other):
+        r = _T_RMATMUL(self, other)
+        return r if r.__class__ is not ndarray or r._data.shape else _SCALAR(r)
 
     def __iter__(self):
         """Rows as views; the elements of a 1-d array as NumPy scalars (copies), as NumPy.
@@ -226,13 +263,14 @@ class ndarray(Tensor):
         return x[key]
 
     def dot(self, b):
+        """NumPy's ``dot`` (a NumPy scalar for a 0-d CPU result, as NumPy's method)."""
         from ._linalg_ops import dot
-        return dot(self, b)
+        return numpy_result(dot(self, b))
 
     # -- NumPy-surface methods (functions in _indexing_ext, _setops, _statistics) --------------
     def take(self, indices, axis=None, out=None, mode="raise"):
         from ._indexing_ext import take
-        return _Rd.finish("take", take(self, indices, axis=axis, mode=mode), out)
+        return _Rd.finish("take", take(self, indices, axis=axis, mode=mode), out, scalar=True)
 
     def put(self, indices, values, mode="raise") -> None:
         from ._indexing_ext import put
@@ -274,6 +312,13 @@ class ndarray(Tensor):
     def tofile(self, fid, sep="", format="%s") -> None:  # noqa: A002
         from ._io import tofile
         tofile(self, fid, sep, format)
+
+
+_T_NEG, _T_POS, _T_ABS, _T_INV = (Tensor.__neg__, Tensor.__pos__, Tensor.__abs__,
+                                  Tensor.__invert__)
+_T_EQ, _T_NE, _T_MATMUL, _T_RMATMUL = (Tensor.__eq__, Tensor.__ne__, Tensor.__matmul__,
+                                      Tensor.__rmatmul__)
+_SCALAR = X.scalar_result
 
 
 class flatiter:

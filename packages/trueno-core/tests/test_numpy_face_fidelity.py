@@ -1,0 +1,112 @@
+"""The NumPy face gives NumPy's results around the numbers (issue 14): which 0-d results are
+NumPy scalars, ufunc objects and their methods, index helpers, flags, finfo/iinfo and dtype
+attributes. Differential: every result is compared with NumPy's (type, dtype, shape, value)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import trueno as tn
+
+DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+          "float16", "float32", "float64", "complex64", "complex128"]
+
+
+def same(got, want):
+    """``got`` (trueno) is what NumPy gave: the same scalar type and repr, or a trueno array
+    of the same shape, dtype and values where NumPy gave an array; tuples/lists item by item."""
+    if isinstance(want, (tuple, list)):
+        assert type(got) is type(want) and len(got) == len(want), (got, want)
+        for g, w in zip(got, want):
+            same(g, w)
+    elif isinstance(want, np.ndarray):
+        assert isinstance(got, tn.ndarray), (type(got), want)
+        assert got.shape == want.shape and got.dtype.name == want.dtype.name, (got, want)
+        np.testing.assert_array_equal(np.asarray(got), want)
+    else:
+        assert type(got) is type(want), (type(got), type(want))
+        assert repr(got) == repr(want)
+
+
+# -- 0-d results of operators and methods --------------------------------------------------------
+_UNARY = {"neg": lambda z: -z, "pos": lambda z: +z, "abs": abs, "invert": lambda z: ~z}
+_CMP = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
+        "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
+
+
+def _numpy_or_error(fn, *args):
+    try:
+        return fn(*args)
+    except TypeError as exc:
+        return exc
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("op", sorted(_UNARY))
+def test_unary_operators_of_0d_give_numpy_scalars(op, dtype):
+    n = np.asarray(3, dtype=dtype)
+    want = _numpy_or_error(_UNARY[op], n)
+    if isinstance(want, TypeError):  # -bool, +bool, ~float: NumPy refuses, and so does trueno
+        with pytest.raises(TypeError):
+            _UNARY[op](tn.asarray(n))
+        return
+    same(_UNARY[op](tn.asarray(n)), want)
+    same(_UNARY[op](tn.asarray(n[None])), _UNARY[op](n[None]))  # n-d stays an array
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("op", sorted(_CMP))
+def test_comparisons_of_0d_give_numpy_scalars(op, dtype):
+    if dtype.startswith("complex") and op not in ("eq", "ne"):
+        return
+    a, b = np.asarray(2, dtype=dtype), np.asarray(1, dtype=dtype)
+    for x, y in [(a, b), (a, a), (b, a)]:
+        same(_CMP[op](tn.asarray(x), tn.asarray(y)), _CMP[op](x, y))
+        same(_CMP[op](tn.asarray(x), 1), _CMP[op](x, 1))
+    same(_CMP[op](tn.asarray(a[None]), tn.asarray(b)), _CMP[op](a[None], b))
+
+
+def test_equality_with_a_non_array_is_a_scalar_too():
+    z = tn.asarray(2.0)
+    same(z == None, np.asarray(2.0) == None)  # noqa: E711  (NumPy's elementwise comparison)
+    same(z != "x", np.asarray(2.0) != "x")
+    assert {z == z: 1}[np.True_] == 1  # a scalar: hashable
+    with pytest.raises(TypeError):
+        hash(z)  # arrays are not, as in NumPy
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "float32", "float64", "complex128"])
+def test_vector_matmul_dot_take_give_numpy_scalars(dtype):
+    n = np.arange(1, 4).astype(dtype)
+    t = tn.asarray(n)
+    same(t @ t, n @ n)
+    same([1, 2, 3] @ t, [1, 2, 3] @ n)
+    same(t.dot(t), n.dot(n))
+    same(t.take(1), n.take(1))
+    same(t.take(-1, mode="wrap"), n.take(-1, mode="wrap"))
+    same(t.take([0, 2]), n.take([0, 2]))
+    m = np.arange(6).reshape(2, 3).astype(dtype)
+    same(tn.asarray(m) @ t, m @ n)
+    same(tn.asarray(m).dot(t), m.dot(n))
+    o = tn.zeros((), dtype=dtype)
+    assert t.take(2, out=o) is o and o.item() == n[2]
+
+
+def test_0d_results_recorded_by_autograd_stay_arrays():
+    pytest.importorskip("trueno_autograd")
+    x = tn.asarray(2.0).requires_grad_(True)
+    for y in (-x, abs(x), x @ x if x.ndim else -x):
+        assert isinstance(y, tn.ndarray) and y.requires_grad
+    v = tn.asarray([1.0, 2.0]).requires_grad_(True)
+    y = v @ v
+    assert isinstance(y, tn.ndarray)
+    y.backward()
+    np.testing.assert_array_equal(np.asarray(v.grad), [2.0, 4.0])
+
+
+def test_torch_face_keeps_0d_tensors():
+    import trueno.torch as torch
+    z, v = torch.tensor(2.0), torch.tensor([1.0, 2.0])
+    for r in (-z, +z, abs(z), z == z, z != z, z < z, v @ v, v.dot(v), ~torch.tensor(3)):
+        assert isinstance(r, torch.Tensor) and r.shape == ()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from threading import get_ident
 
-from trueno._dispatch import MODES
+from trueno.backend import MODES
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "check_node"]
 

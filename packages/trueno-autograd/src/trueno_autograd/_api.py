@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trueno._registry import load_plugins
+from trueno.backend import load_plugins
 
 __all__ = ["grad", "backward"]
 

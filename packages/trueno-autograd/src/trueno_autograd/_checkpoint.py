@@ -3,8 +3,7 @@ in backward (``torch.utils.checkpoint.checkpoint``, reentrant flavour)."""
 
 from __future__ import annotations
 
-from trueno._grad_mode import enable_grad
-from trueno._tensor import Tensor
+from trueno import Tensor, enable_grad
 
 from ._function import Function
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 import traceback
 import weakref
 
-from trueno import _dispatch as X
-from trueno import _registry as R
-from trueno._optable import Op
-from trueno._autograd_surface import AutogradMeta
-from trueno._tensor import Tensor
+from trueno import Tensor
+from trueno import backend as B
+from trueno.backend import AutogradMeta, Op
 
 from ._graph import (
     FREED_MSG, AccumulateGrad, Rule, RemovableHandle, make_accumulate, node_class,
@@ -25,10 +23,10 @@ from ._view_history import ViewHistory
 
 __all__ = ["ENGINE", "Engine", "apply_view", "fit_shape"]
 
-MODES = X.MODES  # the calling thread's grad mode and anomaly mode
+MODES = B.MODES  # the calling thread's grad mode and anomaly mode
 _new = object.__new__
 _ref = weakref.ref
-_wrap = X.wrap
+_wrap = B.wrap
 
 # PyTorch's node names where they are not CamelCase(op) + "Backward0".
 _NAMES = {
@@ -80,7 +78,7 @@ class Engine(ViewHistory):
 
     # -- recording (hot path) -------------------------------------------------------------------
     def _lookup(self, op):
-        rule = R.registry.gradients.get(op.name) or PRIVATE_RULES.get(op.name)
+        rule = B.gradient_rule(op.name) or PRIVATE_RULES.get(op.name)
         if rule is None:
             rule = Rule(_missing_rule(op.name), save="none")
         elif not isinstance(rule, Rule):
@@ -457,7 +455,7 @@ class Engine(ViewHistory):
             if r._device is not dev:
                 r = r.to_device(dev)
             if r.__class__ is not cls and r._ag is None:
-                r = X.wrap(cls, r._data, r._device, r._version, r._dtype)
+                r = B.wrap(cls, r._data, r._device, r._version, r._dtype)
             out.append(r)
         if MODES.anomaly:
             from ._anomaly import check_node

@@ -3,9 +3,8 @@ by the user, recorded as one node."""
 
 from __future__ import annotations
 
-from trueno import _dispatch as X
-from trueno._grad_mode import no_grad
-from trueno._tensor import Tensor
+from trueno import Tensor, no_grad
+from trueno import backend as B
 
 from ._graph import FREED_MSG, Rule
 
@@ -84,7 +83,7 @@ class Function:
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._ag is not None for a in args)
         with no_grad():
             out = cls.forward(ctx, *args, **kwargs)
-        if not (X.MODES.grad_enabled and any(ctx.needs_input_grad)) or X.STATE.autograd is None:
+        if not (B.MODES.grad_enabled and any(ctx.needs_input_grad)) or B.autograd_engine() is None:
             return out
         outs = out if isinstance(out, tuple) else (out,)
         fixed = []

@@ -11,8 +11,7 @@ import warnings
 
 import numpy as np
 
-from trueno._grad_mode import no_grad
-from trueno._tensor import Tensor
+from trueno import Tensor, no_grad
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import itertools
 
-from trueno import _dispatch as X
-from trueno._autograd_surface import AutogradMeta
+from trueno import backend as B
+from trueno.backend import AutogradMeta
 
 __all__ = ["Node", "AccumulateGrad", "Rule", "RemovableHandle", "node_class", "FREED_MSG"]
 
@@ -130,8 +130,8 @@ class Node:
     def _unpack_out(self, o, v, i):
         if o._version[0] != v:
             raise RuntimeError(_version_msg(self, o, v, f"output {i} of {self.name()}"))
-        if X.MODES.grad_enabled:
-            t = X.wrap(o.__class__, o._data, o._device, o._version, o._dtype)
+        if B.MODES.grad_enabled:
+            t = B.wrap(o.__class__, o._data, o._device, o._version, o._dtype)
             m = AutogradMeta(True, self)
             m.output_nr = i
             t._ag = m

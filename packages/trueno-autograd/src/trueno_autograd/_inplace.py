@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from trueno._optable import Op
+from trueno.backend import Op
 
 from ._graph import Rule
 
@@ -17,7 +17,7 @@ def fit_shape(r, shape):
     rs = r._data.shape
     if rs == shape:
         return r
-    from trueno._reduction import sum as _sum
+    from trueno import sum as _sum
     nd = len(shape)
     if len(rs) >= nd:
         lead = len(rs) - nd

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 import trueno as tn
-from trueno._optable import OPS
+from trueno import backend as B
 
 from ._graph import Rule
 
@@ -117,4 +117,4 @@ def fft_rules() -> dict[str, Rule]:
     except ImportError:
         return {}
     return {name: Rule(fn, "none", False, node) for name, (fn, node) in _FFT.items()
-            if name in OPS}
+            if B.has_op(name)}

@@ -4,8 +4,7 @@ them (registered by name: an op that is not in the table is skipped)."""
 from __future__ import annotations
 
 import trueno as tn
-from trueno import _dispatch as X
-from trueno._optable import OPS
+from trueno import backend as B
 
 from ._graph import Rule
 
@@ -33,8 +32,8 @@ def _matmul(ctx, g):
 def _conv(x, w, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
     """conv2d through the dispatcher (recorded when building a graph of the backward)."""
     dt = x._dtype
-    wd = X.cast_data(w, dt)
-    return X.run(OPS["conv2d"], (x, w), (x._data, wd),
+    wd = B.cast_data(w, dt)
+    return B.run(B.get_op("conv2d"), (x, w), (x._data, wd),
                  {"stride": tuple(stride), "padding": tuple(padding),
                   "dilation": tuple(dilation), "groups": groups},
                  x.__class__, x._device, dt)
@@ -280,6 +279,6 @@ def linalg_rules() -> dict[str, Rule]:
         return {}
     out = {}
     for name, (fn, save, save_out, node) in _LINALG.items():
-        if name in OPS:
+        if B.has_op(name):
             out[name] = Rule(fn, save, save_out, node)
     return out

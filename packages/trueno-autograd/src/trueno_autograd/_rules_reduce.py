@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import trueno as tn
-from trueno import _dispatch as X
+from trueno import backend as B
 
 from ._graph import Rule
 
@@ -188,7 +188,7 @@ def _param_tensor(ctx, i, name, like):
     d = ctx.params.get(name)
     if d is None:
         return None
-    return X.wrap(like.__class__, d, like._device)
+    return B.wrap(like.__class__, d, like._device)
 
 
 @rule("layer_norm", node="NativeLayerNormBackward0")

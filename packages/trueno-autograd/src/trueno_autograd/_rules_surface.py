@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 import trueno as tn
-from trueno._optable import OPS
+from trueno import backend as B
 
 from ._graph import Rule
 from ._rules_views import _along_axis_key, embed
@@ -116,4 +116,4 @@ _SURFACE = {"topk": (_topk, "none", True, "TopkBackward0"),
 
 def surface_rules() -> dict[str, Rule]:
     return {name: Rule(fn, save, save_out, node)
-            for name, (fn, save, save_out, node) in _SURFACE.items() if name in OPS}
+            for name, (fn, save, save_out, node) in _SURFACE.items() if B.has_op(name)}

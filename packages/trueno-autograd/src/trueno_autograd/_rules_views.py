@@ -10,9 +10,8 @@ the gradient (create_graph works through indexing).
 from __future__ import annotations
 
 import trueno as tn
-from trueno import _dispatch as X
-from trueno import _views as V
-from trueno._optable import OPS, Op
+from trueno import backend as B
+from trueno.backend import Op
 
 from ._graph import Rule
 
@@ -36,19 +35,19 @@ def embed(shape, g, view, params):
     z = tn.zeros(shape, dtype=g.dtype, device=g.device, cls=g.__class__)
     src = g._data
     if view == "index":
-        X.kernel(OPS["index_put"], g._device, g._dtype)(z._data, params["key"], src, True)
+        B.kernel(B.get_op("index_put"), g._device, g._dtype)(z._data, params["key"], src, True)
     else:
         if view == "getitem":
-            dst = V.basic_index(z._data, params["key"])
+            dst = B.basic_index(z._data, params["key"])
         elif view == "diagonal":
-            dst = V.diagonal(z._data, params["offset"], params["axis1"], params["axis2"])
+            dst = B.diagonal(z._data, params["offset"], params["axis1"], params["axis2"])
             if getattr(dst, "flags", None) is not None and not dst.flags.writeable:
                 dst.flags.writeable = True  # NumPy's diagonal views are read-only by default
         else:
             raise ValueError(view)
-        X.kernel(OPS["copy_"], g._device, g._dtype)(dst, src)
-    if g._ag is not None and X.MODES.grad_enabled and X.STATE.autograd is not None:
-        X.STATE.autograd.record(_EMBED, (g,), {"view": view, "params": params}, z)
+        B.kernel(B.get_op("copy_"), g._device, g._dtype)(dst, src)
+    if g._ag is not None and B.MODES.grad_enabled and B.autograd_engine() is not None:
+        B.autograd_engine().record(_EMBED, (g,), {"view": view, "params": params}, z)
     return z
 
 

@@ -21,15 +21,14 @@ import traceback
 import weakref
 
 from trueno import TruenoError
-from trueno import _dispatch as X
-from trueno._autograd_surface import AutogradMeta
-from trueno._optable import OPS
+from trueno import backend as B
+from trueno.backend import AutogradMeta
 
 from ._inplace import _COPY_SLICES
 
 __all__ = ["ViewHistory", "InplaceViewError"]
 
-MODES = X.MODES
+MODES = B.MODES
 _ref = weakref.ref
 
 
@@ -95,7 +94,7 @@ class ViewHistory:
         if b is None or b[0]._ag is None:
             return m.grad_fn
         base, op_name, params = b
-        op = OPS[op_name]
+        op = B.get_op(op_name)
         entry = self._table.get(op_name)
         if entry is None:
             entry = self._lookup(op)
@@ -162,8 +161,7 @@ class ViewHistory:
         ``key`` filled by ``value``."""
         if not MODES.grad_enabled:
             return
-        from trueno._views import is_basic_key
-        view = "getitem" if is_basic_key(key) else "index"
+        view = "getitem" if B.is_basic_key(key) else "index"
         self.record(_COPY_SLICES, (t, value), {"view": view, "params": {"key": key},
                                                "accumulate": accumulate}, t)
         self._rebase(t)
@@ -180,7 +178,7 @@ class ViewHistory:
             return
         self.record(_COPY_SLICES, (base, t), {"view": op_name, "params": params}, base)
         self._rebase(base)
-        self.record(OPS[op_name], (base,), params, t)
+        self.record(B.get_op(op_name), (base,), params, t)
         m = t._ag
         if m is not None:
             m.view_version = t._version[0]

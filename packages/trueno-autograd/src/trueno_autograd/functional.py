@@ -4,7 +4,7 @@ tensors (``torch.autograd.functional``), built on ``grad``."""
 from __future__ import annotations
 
 import trueno as tn
-from trueno._tensor import Tensor
+from trueno import Tensor
 
 from ._api import grad
 

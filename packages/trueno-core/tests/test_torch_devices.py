@@ -93,7 +93,8 @@ def test_device_as_to_and_device_argument_on_the_cpu():
     dev = tt.device("cpu")
     assert x.to(dev) is x and x.to(dev, tt.float64).dtype == tt.float64
     y = tt.zeros(2, device=dev)
-    assert y.device == "cpu" and y.tolist() == [0.0, 0.0]
+    assert y.device == dev and y.tolist() == [0.0, 0.0]
+    assert (y.device == "cpu") is (torch.zeros(2).device == "cpu")  # never equal to a str
     assert tt.ones(2, device=torch.device("cpu")).tolist() == [1.0, 1.0]
 
 
@@ -180,6 +181,7 @@ out = {"available": torch.cuda.is_available(), "count": torch.cuda.device_count(
 if out["adapter"] is not None:
     x = torch.arange(3, dtype=torch.float32).to(torch.device("cuda:0"))
     out["on"] = str(x.device)
+    out["facts"] = [repr(x.device), x.is_cuda, x.is_cpu, x.get_device()]
     out["back"] = (x * 2).to(torch.device("cpu")).tolist()
     out["name"] = torch.cuda.get_device_name(0)
     torch.cuda.synchronize()
@@ -206,5 +208,6 @@ def test_is_available_on_the_real_adapter(opt_in):
     expected = opt_in or out["adapter"] != "CPU"
     assert out["available"] is expected
     assert out["count"] >= 1 if expected else out["count"] == 0
-    assert out["on"] == "gpu:0" and out["back"] == [0.0, 2.0, 4.0]
+    assert out["on"] == "cuda:0" and out["back"] == [0.0, 2.0, 4.0]  # as torch prints it
+    assert out["facts"] == ["device(type='cuda', index=0)", True, False, 0]
     assert out["name"] and out["initialized"] is True and out["allocated"] is True

@@ -271,7 +271,7 @@ def test_torch_big_endian_file_loads():
 def test_map_location_and_arguments():
     data = _torch_saved({"x": torch.ones(2)})
     for where in ("cpu", torch.device("cpu"), tt.device("cpu"), {"cpu": "cpu"}):
-        assert tt.load(io.BytesIO(data), map_location=where)["x"].device == "cpu"
+        assert tt.load(io.BytesIO(data), map_location=where)["x"].device == tt.device("cpu")
     with pytest.raises(S.UnsupportedArgumentError, match="function as map_location"):
         tt.load(io.BytesIO(data), map_location=lambda s, loc: s)
     with pytest.raises(S.UnsupportedArgumentError, match="never unpickles arbitrary"):
@@ -287,11 +287,11 @@ def test_map_location_cuda_means_the_gpu(monkeypatch):
     data = _saved({"x": tt.tensor([1.0, 2.0])})
     on_cuda = _rezip(data, {"data.pkl": lambda b: b.replace(b"X\x03\x00\x00\x00cpu",
                                                              b"X\x06\x00\x00\x00cuda:0")})
-    assert tt.load(io.BytesIO(on_cuda), map_location="cpu")["x"].device == "cpu"
+    assert tt.load(io.BytesIO(on_cuda), map_location="cpu")["x"].device == tt.device("cpu")
     if S._gpu_count():
         for f, where in ((on_cuda, None), (data, "cuda"), (data, torch.device("cuda"))):
             x = tt.load(io.BytesIO(f), map_location=where)["x"]
-            assert x.device.type == "gpu" and x.cpu().tolist() == [1.0, 2.0]
+            assert x.device.type == "cuda" and x.is_cuda and x.cpu().tolist() == [1.0, 2.0]
         # a GPU tensor (and a view of one) is written as a CPU tensor
         back = torch.load(io.BytesIO(_saved([x, x[1:]])), weights_only=True)
         assert back[0].tolist() == [1.0, 2.0] and back[1].tolist() == [2.0]

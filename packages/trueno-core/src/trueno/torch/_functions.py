@@ -398,7 +398,7 @@ def _composite(name, x, params):
     if x.dtype not in row.accepts:
         check_accepts(row, x.dtype)
     ct, _ = compute_dtype(row, x.dtype, x.__class__)
-    return run(row, (x,), (cast_data(x, ct),), params, x.__class__, x.device, ct)
+    return run(row, (x,), (cast_data(x, ct),), params, x.__class__, x._device, ct)
 
 
 def matmul(input, other):  # noqa: A002

@@ -315,7 +315,7 @@ class _Pickler:
         """``(key, numel, offset, strides)`` of the storage ``t`` is written with: the whole
         buffer it views when it can be addressed in elements (views keep sharing), else a
         contiguous copy of its own."""
-        host = t._data if t.device is CPU else t.cpu()._data
+        host = t._data if t._device is CPU else t.cpu()._data
         item = t.dtype.itemsize
         root = host
         while isinstance(root.base, np.ndarray):

@@ -16,6 +16,7 @@ from .._views import normalize_axis
 
 __all__ = ["Tensor", "Size", "return_types"]
 
+_TORCH_DEVICES: dict = {}  # trueno Device -> its torch.device (both immutable)
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
 
@@ -352,8 +353,30 @@ class Tensor(_Base):
         return self.to_device("gpu" if device is None else f"gpu:{device}")
 
     @property
+    def device(self):
+        """The tensor's ``torch.device`` (``device(type='cpu')``; trueno's GPU is ``'cuda'``)."""
+        d = self._device
+        out = _TORCH_DEVICES.get(d)
+        if out is None:
+            from ._device import device
+            out = _TORCH_DEVICES[d] = device(d)
+        return out
+
+    @property
     def is_cuda(self) -> bool:
         return self._device.type == "gpu"
+
+    @property
+    def is_cpu(self) -> bool:
+        return self._device.type == "cpu"
+
+    @property
+    def is_meta(self) -> bool:
+        return False
+
+    def get_device(self) -> int:
+        """The device index of a GPU tensor; -1 for a CPU tensor (as PyTorch)."""
+        return -1 if self._device.type == "cpu" else self._device.index
 
     def is_floating_point(self) -> bool:
         return self._dtype.kind == "f"
@@ -450,15 +473,3 @@ for _n in ("add sub mul div true_divide floor_divide remainder pow exp log log2 
            "gather index_select topk outer").split():
     if not hasattr(Tensor, _n) or _n == "abs":
         setattr(Tensor, _n, _method_from_function(_n))
-
-
-def _inplace_method(name):
-    def method(self, *args, **kwargs):
-        self._assign(getattr(self, name)(*args, **kwargs))
-        return self
-    method.__name__ = name + "_"
-    return method
-
-
-for _n in "add sub mul div pow exp log sqrt abs neg sigmoid tanh relu floor ceil round".split():
-    setattr(Tensor, _n + "_", _inplace_method(_n))

@@ -1,0 +1,318 @@
+"""Elementwise functions of the PyTorch face beyond the basic ones in ``_functions``.
+
+Built on trueno's engine functions (so they run on every device), with PyTorch's argument
+names and its promotion of integer inputs to the default float dtype.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import trueno as _tn
+
+from .. import _dtypes as D
+from .. import _elementwise as E
+from .._tensor import Tensor as _Base
+from ._errors import TorchDTypeError
+from ._functions import _t, get_default_dtype
+
+__all__ = [
+    "exp2", "deg2rad", "rad2deg", "sinc", "i0", "logaddexp2", "fmax", "fmin", "fmod",
+    "nextafter", "heaviside", "gcd", "lcm", "ldexp", "float_power", "frexp", "isneginf",
+    "isposinf", "isreal", "angle", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
+    "positive", "sgn", "frac", "logit", "xlogy", "lerp", "addcmul", "addcdiv", "rsub",
+    "clamp_min", "clamp_max", "nan_to_num", "greater", "greater_equal", "less", "less_equal",
+    "not_equal", "arccosh", "arcsinh", "arctanh", "real", "imag", "conj_physical",
+    "resolve_conj", "resolve_neg", "is_conj", "is_neg", "isin", "is_floating_point",
+    "is_complex", "is_signed", "is_nonzero", "is_same_size", "conj", "sign", "signbit",
+    "isnan", "isinf", "isfinite", "logical_xor", "hypot", "copysign", "logaddexp", "cosh",
+    "sinh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "absolute", "scalar_tensor",
+]
+
+frexp_result = namedtuple("frexp", ["mantissa", "exponent"])
+
+
+def _fl(x):
+    """``x`` as a tensor, an integer or bool one cast to the default float dtype (PyTorch's
+    rule for float-valued functions of integers)."""
+    x = _t(x)
+    return x.astype(get_default_dtype()) if x.dtype.kind in "iub" else x
+
+
+def _unary_float(fn, name):
+    def f(input):  # noqa: A002
+        return fn(_fl(input))
+    f.__name__ = name
+    f.__doc__ = f"PyTorch's ``torch.{name}`` (integers give the default float dtype)."
+    return f
+
+
+exp2 = _unary_float(_tn.exp2, "exp2")
+deg2rad = _unary_float(_tn.deg2rad, "deg2rad")
+rad2deg = _unary_float(_tn.rad2deg, "rad2deg")
+sinc = _unary_float(_tn.sinc, "sinc")
+i0 = _unary_float(_tn.i0, "i0")
+cosh = _unary_float(E.cosh, "cosh")
+sinh = _unary_float(E.sinh, "sinh")
+asin = arcsin = _unary_float(E.asin, "asin")
+acos = arccos = _unary_float(E.acos, "acos")
+atan = arctan = _unary_float(E.atan, "atan")
+asinh = arcsinh = _unary_float(E.asinh, "asinh")
+acosh = arccosh = _unary_float(E.acosh, "acosh")
+atanh = arctanh = _unary_float(E.atanh, "atanh")
+
+
+def _binary(fn, name, floats=False):
+    def f(input, other):  # noqa: A002
+        x = _fl(input) if floats else _t(input)
+        return fn(x, other)
+    f.__name__ = name
+    f.__doc__ = f"PyTorch's ``torch.{name}(input, other)``."
+    return f
+
+
+logaddexp2 = _binary(_tn.logaddexp2, "logaddexp2", floats=True)
+logaddexp = _binary(E.logaddexp, "logaddexp", floats=True)
+hypot = _binary(E.hypot, "hypot", floats=True)
+copysign = _binary(E.copysign, "copysign", floats=True)
+nextafter = _binary(E.nextafter, "nextafter")
+fmax = _binary(_tn.fmax, "fmax")
+fmin = _binary(_tn.fmin, "fmin")
+fmod = _binary(_tn.fmod, "fmod")
+gcd = _binary(_tn.gcd, "gcd")
+lcm = _binary(_tn.lcm, "lcm")
+logical_xor = _binary(E.logical_xor, "logical_xor")
+bitwise_left_shift = _binary(E.bitwise_left_shift, "bitwise_left_shift")
+bitwise_right_shift = _binary(E.bitwise_right_shift, "bitwise_right_shift")
+greater = _binary(E.greater, "greater")
+greater_equal = _binary(E.greater_equal, "greater_equal")
+less = _binary(E.less, "less")
+less_equal = _binary(E.less_equal, "less_equal")
+not_equal = _binary(E.not_equal, "not_equal")
+
+
+def heaviside(input, values):  # noqa: A002
+    """0 where ``input < 0``, ``values`` where it is 0, 1 where it is positive."""
+    x = _t(input)
+    return _tn.heaviside(x, values)
+
+
+def ldexp(input, other):  # noqa: A002
+    """``input * 2**other`` (PyTorch gives a float result for integer inputs)."""
+    x = _fl(input)
+    return E.multiply(x, _tn.exp2(_fl(other).astype(x.dtype)))
+
+
+def float_power(input, exponent):  # noqa: A002
+    """``input ** exponent`` in double precision (complex128 for complex inputs)."""
+    x = _t(input)
+    dt = D.complex128 if x.dtype.kind == "c" or (
+        isinstance(exponent, _Base) and exponent.dtype.kind == "c") else D.float64
+    e = exponent.astype(dt) if isinstance(exponent, _Base) else exponent
+    return E.pow(x.astype(dt), e)
+
+
+def frexp(input):  # noqa: A002
+    """``(mantissa, exponent)`` with ``input == mantissa * 2**exponent`` (exponent int32)."""
+    m, e = _tn.frexp(_t(input))
+    return frexp_result(m, e.astype(D.int32, copy=False))
+
+
+def isneginf(input):  # noqa: A002
+    return _tn.isneginf(_t(input))
+
+
+def isposinf(input):  # noqa: A002
+    return _tn.isposinf(_t(input))
+
+
+def isreal(input):  # noqa: A002
+    return _tn.isreal(_t(input))
+
+
+def isnan(input):  # noqa: A002
+    return E.isnan(_t(input))
+
+
+def isinf(input):  # noqa: A002
+    return E.isinf(_t(input))
+
+
+def isfinite(input):  # noqa: A002
+    return E.isfinite(_t(input))
+
+
+def signbit(input):  # noqa: A002
+    return E.signbit(_t(input))
+
+
+def sign(input):  # noqa: A002
+    return E.sign(_t(input))
+
+
+def angle(input):  # noqa: A002
+    """The argument of each element (a float for real inputs: 0 or pi)."""
+    return _tn.angle(_fl(input))
+
+
+def bitwise_not(input):  # noqa: A002
+    return _tn.bitwise_not(_t(input))
+
+
+def positive(input):  # noqa: A002
+    x = _t(input)
+    if x.dtype is D.bool_:
+        raise TypeError("The `+` operator, on a bool tensor is not supported.")
+    return x
+
+
+def sgn(input):  # noqa: A002
+    """``sign`` extended to complex numbers (``x / |x|``)."""
+    x = _t(input)
+    if x.dtype.kind != "c":
+        return E.sign(x)
+    a = E.abs(x)
+    return E.where(a == 0, 0, E.divide(x, E.where(a == 0, 1, a)))
+
+
+def frac(input):  # noqa: A002
+    """The fractional part, ``input - trunc(input)`` (floats only, as PyTorch)."""
+    x = _t(input)
+    if x.dtype.kind not in "fc":
+        raise TorchDTypeError(f"frac: expected a floating point tensor, got {x.dtype.name}")
+    return E.subtract(x, E.trunc(x))
+
+
+def logit(input, eps=None):  # noqa: A002
+    """``log(p / (1 - p))``, with ``p`` clamped to ``[eps, 1 - eps]`` when ``eps`` is given."""
+    x = _fl(input)
+    if eps is not None:
+        x = E.clip(x, eps, 1 - eps)
+    return E.log(E.divide(x, E.subtract(1, x)))
+
+
+def xlogy(input, other):  # noqa: A002
+    """``input * log(other)``, 0 where ``input`` is 0 (NaN stays NaN)."""
+    x, y = _fl(input), _fl(other)
+    out = E.multiply(x, E.log(y))
+    return E.where(E.logical_and(x == 0, E.logical_not(E.isnan(y))), 0, out).astype(
+        out.dtype, copy=False)
+
+
+def lerp(input, end, weight):  # noqa: A002
+    """``input + weight * (end - input)``."""
+    x = _t(input)
+    return E.add(x, E.multiply(weight, E.subtract(end, x)))
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):  # noqa: A002
+    """``input + value * tensor1 * tensor2``."""
+    p = E.multiply(tensor1, tensor2)
+    return E.add(_t(input), p if value == 1 else E.multiply(p, value))
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):  # noqa: A002
+    """``input + value * tensor1 / tensor2`` (integer division is refused, as PyTorch)."""
+    t1, t2 = _t(tensor1), _t(tensor2)
+    if t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
+        raise TorchDTypeError("addcdiv: integer division of tensors using addcdiv is no longer "
+                        "supported\n  hint: convert tensor1 or tensor2 to a float dtype")
+    q = E.divide(t1, t2)
+    return E.add(_t(input), q if value == 1 else E.multiply(q, value))
+
+
+def rsub(input, other, *, alpha=1):  # noqa: A002
+    """``other - alpha * input``."""
+    x = _t(input)
+    return E.subtract(other, x if alpha == 1 else E.multiply(x, alpha))
+
+
+def clamp_min(input, min):  # noqa: A002
+    return E.clip(_t(input), min, None)
+
+
+def clamp_max(input, max):  # noqa: A002
+    return E.clip(_t(input), None, max)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):  # noqa: A002
+    """NaN to ``nan``, +-inf to ``posinf``/``neginf`` (default: the dtype's extremes)."""
+    x = _t(input)
+    if x.dtype.kind not in "fc":
+        return x.clone()
+    return _tn.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def real(input):  # noqa: A002
+    return _t(input).real
+
+
+def imag(input):  # noqa: A002
+    x = _t(input)
+    if x.dtype.kind != "c":
+        raise TorchDTypeError("imag is not implemented for tensors with non-complex dtypes.\n"
+                              "  hint: a real tensor's imaginary part is zeros_like(x)")
+    return x.imag
+
+
+def conj(input):  # noqa: A002
+    return _t(input).conj()
+
+
+conj_physical = resolve_conj = conj
+
+
+def resolve_neg(input):  # noqa: A002
+    return _t(input)
+
+
+def is_conj(input) -> bool:  # noqa: A002
+    return False  # Note: trueno conjugates eagerly; no tensor carries a lazy conj bit
+
+
+def is_neg(input) -> bool:  # noqa: A002
+    return False
+
+
+def absolute(input):  # noqa: A002
+    return E.abs(_t(input))
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """True where an element of ``elements`` is in ``test_elements``."""
+    return _tn.isin(_t(elements), _t(test_elements), assume_unique=assume_unique,
+                    invert=invert)
+
+
+def is_floating_point(input) -> bool:  # noqa: A002
+    return _t(input).dtype.kind == "f"
+
+
+def is_complex(input) -> bool:  # noqa: A002
+    return _t(input).dtype.kind == "c"
+
+
+def is_signed(input) -> bool:  # noqa: A002
+    return _t(input).dtype.kind in "ifc"
+
+
+def is_nonzero(input) -> bool:  # noqa: A002
+    """The truth of a one-element tensor (PyTorch raises for any other size)."""
+    x = _t(input)
+    if x.numel() != 1:
+        from ._errors import TorchShapeError
+        raise TorchShapeError(f"is_nonzero: Boolean value of Tensor with "
+                              f"{'no values' if not x.numel() else 'more than one value'} is "
+                              f"ambiguous\n  hint: use .any() or .all()")
+    return bool(x.item())
+
+
+def is_same_size(input, other) -> bool:  # noqa: A002
+    return tuple(_t(input).shape) == tuple(_t(other).shape)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    """A 0-d tensor holding ``s`` (the default float dtype unless ``dtype`` says)."""
+    from ._functions import tensor
+    return tensor(s, dtype=dtype or get_default_dtype(), device=device,
+                  requires_grad=requires_grad)

@@ -1,0 +1,105 @@
+"""Tensor methods of the PyTorch face bound from its functions, and their in-place ``name_``
+variants (with PyTorch's dtype and shape checks); ``torch.name_`` function forms too.
+
+``bind()`` runs once, when ``trueno.torch`` is imported, after every function module exists.
+"""
+
+from __future__ import annotations
+
+from ._errors import TorchDTypeError, check_inplace, torch_name
+from ._tensor import Tensor
+
+__all__ = ["bind", "INPLACE_FUNCTIONS"]
+
+# Methods that call the torch function of the same name with ``self`` first.
+_FROM_FUNCTIONS = (
+    # _functions
+    "add sub mul div true_divide floor_divide remainder pow exp log log2 log10 log1p expm1 "
+    "sqrt rsqrt abs neg sin cos tan tanh sigmoid relu sign floor ceil round trunc reciprocal "
+    "square eq ne lt le gt ge matmul mm bmm dot softmax log_softmax erf logical_not "
+    "logical_and logical_or maximum minimum atan2 where allclose equal gather index_select "
+    "topk outer isclose arctan2 subtract multiply divide negative fix "
+    # _ops_pointwise
+    "exp2 deg2rad rad2deg sinc i0 logaddexp2 logaddexp fmax fmin fmod nextafter heaviside gcd "
+    "lcm ldexp float_power frexp isneginf isposinf isreal angle bitwise_not bitwise_left_shift "
+    "bitwise_right_shift bitwise_and bitwise_or bitwise_xor positive sgn frac logit xlogy lerp "
+    "addcmul addcdiv clamp_min clamp_max nan_to_num greater greater_equal less less_equal "
+    "not_equal arccosh arcsinh arctanh arcsin arccos arctan asin acos atan asinh acosh atanh "
+    "cosh sinh conj_physical resolve_conj resolve_neg is_conj is_neg is_signed is_nonzero "
+    "is_same_size signbit isnan isinf isfinite logical_xor hypot copysign absolute"
+).split()
+
+# ``x.name_(...)``: compute ``x.name(...)`` and write it back (PyTorch's casting rule).
+_INPLACE = (
+    "add sub mul div pow exp log sqrt abs neg sigmoid tanh relu floor ceil round absolute acos "
+    "acosh arccos arccosh arcsin arcsinh arctan arctanh asin asinh atan atanh atan2 arctan2 "
+    "addcdiv addcmul bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift "
+    "bitwise_right_shift clamp clamp_max clamp_min clip conj_physical copysign cos cosh "
+    "deg2rad divide eq erf exp2 expm1 fix floor_divide fmod frac gcd ge greater "
+    "greater_equal gt heaviside hypot i0 lcm ldexp le lerp less less_equal log10 log1p log2 "
+    "logical_and logical_not logical_or logical_xor logit lt multiply nan_to_num ne negative "
+    "nextafter not_equal rad2deg reciprocal remainder rsqrt sgn sign sin sinc sinh square "
+    "subtract tan true_divide trunc xlogy"
+).split()
+
+# ``torch.name_(x, ...)``: the function form of an in-place method.
+INPLACE_FUNCTIONS = (
+    "abs acos acosh arccos arccosh arcsin arcsinh arctan arctanh asin asinh atan atanh ceil "
+    "clamp clamp_max clamp_min clip conj_physical cos cosh deg2rad erf exp2 exp expm1 fill fix "
+    "floor frac gcd i0 lcm ldexp log10 log1p log2 log logit nan_to_num neg negative rad2deg "
+    "reciprocal relu round rsqrt sigmoid sin sinc sinh sqrt square tan tanh trunc xlogy zero"
+).split()
+
+
+def _method(fn, name):
+    def method(self, *args, **kwargs):
+        return fn(self, *args, **kwargs)
+    method.__name__ = name
+    method.__qualname__ = f"Tensor.{name}"
+    method.__doc__ = f"``x.{name}(...)`` is ``torch.{name}(x, ...)``."
+    return method
+
+
+def _inplace(name):
+    def method(self, *args, **kwargs):
+        out = getattr(self, name)(*args, **kwargs)
+        check_inplace(name, self, out)
+        self._assign(out)
+        return self
+    method.__name__ = name + "_"
+    method.__qualname__ = f"Tensor.{name}_"
+    method.__doc__ = (f"``x.{name}_(...)``: ``x.{name}(...)`` written into ``x`` (a result "
+                      f"dtype PyTorch cannot cast back, float into an int tensor, raises).")
+    return method
+
+
+def _float_power_(self, exponent):
+    """``x.float_power_(e)``: only a float64 (or complex128) ``x`` can hold the result."""
+    out = self.float_power(exponent)
+    if out.dtype is not self.dtype:
+        raise TorchDTypeError(f"the base given to float_power_ has dtype "
+                              f"{torch_name(self.dtype)} but the operation's result requires "
+                              f"dtype {torch_name(out.dtype)}\n  hint: x.double().float_power_"
+                              f"(e) or x = x.float_power(e)")
+    self._assign(out)
+    return self
+
+
+def _function_form(name):
+    def fn(input, *args, **kwargs):  # noqa: A002
+        return getattr(input, name + "_")(*args, **kwargs)
+    fn.__name__ = name + "_"
+    fn.__doc__ = f"``torch.{name}_(x, ...)`` is ``x.{name}_(...)``."
+    return fn
+
+
+def bind(namespace: dict) -> None:
+    """Add the methods to ``Tensor`` and the ``name_`` functions to ``namespace``."""
+    for name in _FROM_FUNCTIONS:
+        if name not in Tensor.__dict__ or name == "abs":
+            setattr(Tensor, name, _method(namespace[name], name))
+    for name in _INPLACE:
+        setattr(Tensor, name + "_", _inplace(name))
+    Tensor.float_power_ = _float_power_
+    for name in INPLACE_FUNCTIONS:
+        namespace.setdefault(name + "_", _function_form(name))

@@ -158,3 +158,9 @@ from ._surface_la import *  # noqa: E402,F403
 from ._surface_la import __all__ as _la_all  # noqa: E402
 
 __all__ += _data_all + _la_all
+
+# NumPy's ufuncs: the functions above of a NumPy ufunc's name, with its methods and keywords
+from ._ufunc import *  # noqa: E402,F403
+from ._ufunc import __all__ as _ufunc_all  # noqa: E402
+
+__all__ += [n for n in _ufunc_all if n not in __all__]

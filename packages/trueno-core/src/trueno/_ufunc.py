@@ -1,0 +1,475 @@
+"""NumPy's ufunc interface on the NumPy face: ``trueno.add`` and the other functions that are
+ufuncs in NumPy take ``out=``, ``where=``, ``dtype=``, ``casting=``, ``order=`` and have
+NumPy's methods (``reduce``, ``accumulate``, ``outer``, ``at``, ``reduceat``) and attributes
+(``nin``, ``nout``, ``nargs``, ``identity``, ``ntypes``, ``types``, ``signature``).
+
+Each is a plain function with these attributes, not an instance of a ufunc class: a call
+without keywords goes straight to the engine's function (no ``__call__`` slot in between, which
+costs about 130 ns a call in CPython 3.11). ``isinstance(trueno.add, trueno.ufunc)`` is True.
+
+The methods compute with trueno's ops on the array's device: ``reduce``/``accumulate`` of
+``add``, ``multiply``, ``maximum``, ``minimum``, ``logical_and``/``logical_or`` are the engine's
+reductions and scans, other ufuncs fold along the axis with the ufunc itself. ``at`` of a CPU
+array that autograd does not record is NumPy's ``ufunc.at`` on the array's memory.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from . import _dtypes as D
+from ._creation import asarray
+from ._device import CPU
+from ._errors import DTypeError, ShapeError
+from ._tensor import Tensor, numpy_result
+
+__all__ = ["ufunc"]
+
+_NOVALUE = object()
+# NumPy's reorderable binary ufuncs: reduce over several axes at once is allowed
+_REORDERABLE = frozenset({
+    "add", "bitwise_and", "bitwise_or", "bitwise_xor", "fmax", "fmin", "gcd", "hypot",
+    "logaddexp", "logaddexp2", "logical_and", "logical_or", "logical_xor", "maximum", "minimum",
+    "multiply"})
+_SCALARS = (bool, int, float, complex)
+
+
+class _UfuncType(type):
+    def __instancecheck__(cls, obj) -> bool:
+        return getattr(obj, "_np_ufunc", None) is not None
+
+
+class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's name)
+    """The type of trueno's ufuncs for ``isinstance`` checks (NumPy's ``numpy.ufunc``).
+
+    Note: trueno's ufuncs are functions with NumPy's attributes and methods, so
+    ``type(trueno.add)`` is ``function``, not this class.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError("cannot create 'trueno.ufunc' instances\n  hint: trueno.vectorize or "
+                        "trueno.frompyfunc make a function elementwise")
+
+
+def _t(x, like=None):
+    if isinstance(x, Tensor):
+        return x
+    if like is not None:
+        return asarray(x, device=like._device, cls=like.__class__)
+    return asarray(x)
+
+
+def _first_tensor(args):
+    return next((a for a in args if isinstance(a, Tensor)), None)
+
+
+# -- calls with keywords ------------------------------------------------------------------------
+def _check_out(name, rd, shape, o, casting):
+    """``out`` can take a result of dtype ``rd`` and shape ``shape`` (NumPy's checks)."""
+    if not isinstance(o, Tensor):
+        raise TypeError(f"{name}(..., out=): out must be a trueno array, got "
+                        f"{type(o).__name__}\n  hint: out=trueno.empty_like(x)")
+    if not D.can_cast(rd, o._dtype, casting):
+        raise DTypeError(f"{name}(..., out=): cannot cast the result from {rd.name} to "
+                         f"{o._dtype.name} with casting rule {casting!r}\n  hint: pass "
+                         f"casting='unsafe', or an out of dtype {rd.name}")
+    from ._views import broadcast_shapes
+    try:
+        ok = broadcast_shapes(tuple(shape), o.shape) == tuple(o.shape)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ShapeError(f"{name}(..., out=): non-broadcastable output operand with shape "
+                         f"{tuple(o.shape)} doesn't match the broadcast shape {tuple(shape)}")
+
+
+def _outs(name, out, nout):
+    """``out`` as a tuple of ``nout`` arrays or Nones (NumPy accepts an array for one output)."""
+    if out is None:
+        return (None,) * nout
+    if not isinstance(out, tuple):
+        out = (out,)
+    if len(out) != nout:
+        raise ValueError(f"{name}: The 'out' tuple must have exactly {nout} entries: one per "
+                         f"ufunc output (got {len(out)})")
+    return out
+
+
+def _call_kw(spec, args, out, where, casting, order, dtype, subok, signature):
+    """A ufunc call with NumPy's keyword arguments (the path of calls that pass any)."""
+    name, fn, nin, nout = spec["name"], spec["fn"], spec["nin"], spec["nout"]
+    if len(args) == nin + nout and out is None:  # outputs given positionally, as NumPy allows
+        args, out = args[:nin], args[nin:] if nout > 1 else args[nin]
+    if len(args) != nin:
+        raise TypeError(f"{name}() takes from {nin} to {nin + nout} positional arguments but "
+                        f"{len(args)} were given")
+    if signature is not None:
+        raise DTypeError(f"{name}(..., signature={signature!r}): choosing a loop by its "
+                         f"signature is not supported\n  hint: pass dtype= (the computation "
+                         f"dtype) instead")
+    if casting not in ("no", "equiv", "safe", "same_kind", "unsafe"):
+        raise ValueError(f"{name}: casting must be one of 'no', 'equiv', 'safe', 'same_kind', "
+                         f"or 'unsafe' (got {casting!r})")
+    if order not in ("K", "A", "C", "F", None):
+        raise ValueError(f"{name}: order must be one of 'C', 'F', 'A', or 'K' (got {order!r})")
+    if subok not in (True, False):
+        raise TypeError(f"{name}: subok must be a bool (got {subok!r})")
+    outs = _outs(name, out, nout)
+    like = _first_tensor(args)
+    like = _first_tensor(outs) if like is None else like
+    if dtype is not None:
+        dt = D.as_dtype(dtype)
+        conv = []
+        for a in args:
+            t = _t(a, like)
+            if isinstance(a, Tensor) and not D.can_cast(t._dtype, dt, casting):
+                raise DTypeError(f"{name}(..., dtype={dt.name}): cannot cast the input from "
+                                 f"{t._dtype.name} to {dt.name} with casting rule "
+                                 f"{casting!r}")
+            conv.append(t.astype(dt, copy=False))
+        args = tuple(conv)
+    elif like is not None:
+        args = tuple(a if isinstance(a, (Tensor, *_SCALARS)) else _t(a, like) for a in args)
+    if where is True:
+        res = fn(*args)
+        res = res if nout > 1 else (res,)
+        final = []
+        for r, o in zip(res, outs):
+            rt = _t(r, like)
+            if o is None:
+                if order == "F" and rt.ndim > 1:
+                    from ._manipulation import copy_order
+                    rt = copy_order(rt, "F")
+                final.append(numpy_result(rt))
+                continue
+            _check_out(name, rt._dtype, rt.shape, o, casting)
+            o[...] = rt
+            final.append(o)
+        return tuple(final) if nout > 1 else final[0]
+    return _call_where(spec, args, outs, where, casting, like)
+
+
+def _call_where(spec, args, outs, where, casting, like):
+    """``where=``: the ufunc runs on the selected elements only (so the others raise no
+    floating-point warnings, as in NumPy) and writes them into ``out``; without ``out`` the
+    other elements of the new array are zeros (NumPy leaves them uninitialised)."""
+    name, fn, nout = spec["name"], spec["fn"], spec["nout"]
+    mask = _t(where, like)
+    if mask._dtype is not D.bool_:
+        raise DTypeError(f"{name}(..., where=): where must be a boolean array, got "
+                         f"{mask._dtype.name}\n  hint: where=(m != 0)")
+    from ._manipulation import broadcast_to
+    from ._views import broadcast_shapes
+    ts = [a for a in args if isinstance(a, Tensor)]
+    shp = broadcast_shapes(mask.shape, *(t.shape for t in ts),
+                           *(o.shape for o in outs if isinstance(o, Tensor)))
+    m = broadcast_to(mask, shp)
+    sel = tuple(broadcast_to(a, shp)[m] if isinstance(a, Tensor) else a for a in args)
+    res = fn(*sel)
+    res = res if nout > 1 else (res,)
+    final = []
+    for r, o in zip(res, outs):
+        rt = _t(r, like)
+        if o is None:
+            from ._creation import zeros
+            o = zeros(shp, dtype=rt._dtype, device=rt._device, cls=rt.__class__)
+            o[m] = rt
+            final.append(numpy_result(o))
+            continue
+        _check_out(name, rt._dtype, shp, o, casting)
+        o[m] = rt
+        final.append(o)
+    return tuple(final) if nout > 1 else final[0]
+
+
+def _make_call(spec):
+    fn, nin, nout = spec["fn"], spec["nin"], spec["nout"]
+    if nout == 1 and nin == 2:
+        def call(x1, x2, /, out=None, *, where=True, casting="same_kind", order="K",
+                 dtype=None, subok=True, signature=None):
+            if out is None and where is True and dtype is None and order == "K" and \
+                    casting == "same_kind" and signature is None:
+                return fn(x1, x2)
+            return _call_kw(spec, (x1, x2), out, where, casting, order, dtype, subok,
+                            signature)
+    elif nout == 1 and nin == 1:
+        def call(x, /, out=None, *, where=True, casting="same_kind", order="K", dtype=None,
+                 subok=True, signature=None):
+            if out is None and where is True and dtype is None and order == "K" and \
+                    casting == "same_kind" and signature is None:
+                return fn(x)
+            return _call_kw(spec, (x,), out, where, casting, order, dtype, subok, signature)
+    else:
+        def call(*args, out=None, where=True, casting="same_kind", order="K", dtype=None,
+                 subok=True, signature=None):
+            return _call_kw(spec, args, out, where, casting, order, dtype, subok, signature)
+    return call
+
+
+# -- methods ------------------------------------------------------------------------------------
+def _binary_only(spec, method):
+    if spec["nin"] != 2 or spec["nout"] != 1:
+        raise ValueError(f"{spec['name']}.{method}: {method} only supported for binary "
+                         f"functions")
+
+
+def _axes(axis, ndim, name, method):
+    from ._views import normalize_axis
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, tuple):
+        axes = tuple(normalize_axis(a, ndim) for a in axis)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"{name}.{method}: duplicate value in 'axis'")
+        return axes
+    return (normalize_axis(axis, ndim),)
+
+
+_COMPARISONS = frozenset({"equal", "not_equal", "less", "less_equal", "greater",
+                          "greater_equal"})
+
+
+def _loop_input(spec, x, method):
+    """``x`` cast to the dtype NumPy's reduce/accumulate loop runs in: the ufunc's result dtype
+    for two operands of ``x``'s dtype (``divide`` of ints: float64; ``arctan2`` of int8:
+    float16); comparisons of non-bool arrays have no such loop (their result is bool)."""
+    name = spec["name"]
+    if name in ("add", "multiply"):
+        return x  # the engine's sum/prod and cumsum/cumprod, which widen small ints as NumPy
+    e = x._reshape((-1,))[:0]
+    with np.errstate(all="ignore"):
+        rd = _t(spec["fn"](e, e), x)._dtype
+    if rd is x._dtype:
+        return x
+    if rd is D.bool_ and name in _COMPARISONS:
+        raise DTypeError(f"{name}.{method}: no loop for {x._dtype.name} inputs whose result "
+                         f"({rd.name}) can be fed back into the ufunc (NumPy: 'No loop matching "
+                         f"the specified signature and casting was found')\n  hint: "
+                         f"{name}.{method}(x.astype(bool)), or compare neighbours directly")
+    return x.astype(rd)
+
+
+def _fold(fn, x, ax, start=None):
+    """``fn`` folded left to right along axis ``ax`` of ``x`` (from ``start`` when given)."""
+    from ._manipulation import moveaxis
+    m = moveaxis(x, ax, 0)
+    acc = start
+    for i in range(m.shape[0]):
+        acc = _t(m[i], x) if acc is None else _t(fn(acc, m[i]), x)
+    return acc
+
+
+def _reduce(spec, array, axis=0, dtype=None, out=None, keepdims=False, initial=_NOVALUE,
+            where=True):
+    name, fn = spec["name"], spec["fn"]
+    _binary_only(spec, "reduce")
+    x = _t(array)
+    if dtype is not None:
+        x = x.astype(dtype, copy=False) if name not in ("add", "multiply") else x
+    x = _loop_input(spec, x, "reduce")
+    axes = _axes(axis, x.ndim, name, "reduce")
+    if len(axes) > 1 and name not in _REORDERABLE:
+        raise ValueError(f"reduction operation '{name}' is not reorderable, so at most one "
+                         f"axis may be specified")
+    ident = spec["identity"]
+    start = ident if initial is _NOVALUE else initial
+    if where is not True:
+        if start is None:
+            raise ValueError(f"reduction operation '{name}' does not have an identity, so to "
+                             f"use a where mask one has to specify 'initial'")
+        from ._elementwise import where as _where
+        x = _where(_t(where, x), x, start)
+    if initial is _NOVALUE and ident is None and any(x.shape[a] == 0 for a in axes):
+        raise ValueError(f"zero-size array to reduction operation {name} which has no "
+                         f"identity")
+    from . import _reduction as R
+    engine = {"add": R.sum, "multiply": R.prod, "maximum": R.max, "minimum": R.min,
+              "logical_and": R.all, "logical_or": R.any}.get(name)
+    if engine in (R.max, R.min) and (x._dtype.kind in "bc" or
+                                     not all(x.shape[a] for a in axes)):
+        engine = None  # bool, complex (lexicographic), empty: the ufunc's own fold
+    if engine is not None and not (engine in (R.all, R.any) and x._dtype is not D.bool_):
+        kw = {"dtype": dtype} if engine in (R.sum, R.prod) else {}
+        res = engine(x, axis=axes, keepdims=keepdims, **kw) if axes or kw or \
+            engine in (R.sum, R.prod) else x
+        if initial is not _NOVALUE:
+            res = _t(fn(res, initial), x)
+    else:
+        res = x
+        for a in sorted(axes, reverse=True):
+            st = None if initial is _NOVALUE and res.shape[a] else start
+            if st is not None:
+                st = asarray(st, dtype=res._dtype, device=res._device, cls=res.__class__)
+            res = _fold(fn, res, a, st)
+            if res is None:  # an empty axis of a ufunc with an identity and no initial
+                res = asarray(ident, dtype=x._dtype, device=x._device, cls=x.__class__)
+        if keepdims:
+            for a in sorted(axes):
+                res = res._expand_dims(a)
+    from ._reduction import finish
+    return finish(f"{name}.reduce", _t(res, x), out, "unsafe", scalar=True)
+
+
+def _accumulate(spec, array, axis=0, dtype=None, out=None):
+    name, fn = spec["name"], spec["fn"]
+    _binary_only(spec, "accumulate")
+    x = _t(array)
+    if x.ndim == 0:
+        raise ValueError(f"{name}.accumulate: cannot accumulate on a scalar")
+    from ._views import normalize_axis
+    ax = normalize_axis(axis, x.ndim)
+    from . import _reduction as R
+    if name in ("add", "multiply"):
+        res = (R.cumsum if name == "add" else R.cumprod)(x, axis=ax, dtype=dtype)
+    else:
+        if dtype is not None:
+            x = x.astype(dtype, copy=False)
+        x = _loop_input(spec, x, "accumulate")
+        from ._manipulation import moveaxis, stack
+        m = moveaxis(x, ax, 0)
+        acc, parts = None, []
+        for i in range(m.shape[0]):
+            acc = _t(m[i], x) if acc is None else _t(fn(acc, m[i]), x)
+            parts.append(acc)
+        if not parts:
+            return x.copy()
+        res = moveaxis(stack(parts), 0, ax)
+    from ._reduction import finish
+    return finish(f"{name}.accumulate", res, out, "unsafe")
+
+
+def _outer(spec, A, B, /, **kwargs):
+    _binary_only(spec, "outer")
+    a = _t(A)
+    b = _t(B, a)
+    return spec["call"](a._reshape(a.shape + (1,) * b.ndim), b, **kwargs)
+
+
+def _reduceat(spec, array, indices, axis=0, dtype=None, out=None):
+    name = spec["name"]
+    _binary_only(spec, "reduceat")
+    x = _t(array)
+    from ._views import normalize_axis
+    ax = normalize_axis(axis, x.ndim)
+    idx = np.asarray(indices._host() if isinstance(indices, Tensor) else indices)
+    if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
+        raise TypeError(f"{name}.reduceat: indices must be a 1-d sequence of integers")
+    n = x.shape[ax]
+    parts = []
+    from ._manipulation import moveaxis, stack
+    m = moveaxis(x, ax, 0)
+    for k, i in enumerate(idx.tolist()):
+        if not -n <= i < n:
+            from ._errors import TruenoIndexError
+            raise TruenoIndexError(f"{name}.reduceat: index {i} out-of-bounds in reduceat "
+                                   f"for an axis of size {n}")
+        i %= n
+        j = int(idx[k + 1]) % n if k + 1 < len(idx) else n
+        if i < j:
+            parts.append(_t(_reduce(spec, m[i:j], 0, dtype), x))
+        else:
+            parts.append(_t(_reduce(spec, m[i:i + 1], 0, dtype), x))
+    if not parts:
+        raise ValueError(f"{name}.reduceat: indices must not be empty")
+    res = moveaxis(stack(parts), 0, ax)
+    from ._reduction import finish
+    return finish(f"{name}.reduceat", res, out, "unsafe")
+
+
+def _at(spec, a, indices, b=None, /):
+    name, fn = spec["name"], spec["fn"]
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{name}.at: a must be a trueno array (it is changed in place)")
+    if (b is None) != (spec["nin"] == 1):
+        raise ValueError(f"{name}.at: {'a' if spec['nin'] == 1 else 'second'} operand "
+                         f"{'must not' if spec['nin'] == 1 else 'needed'} for "
+                         f"{'unary' if spec['nin'] == 1 else 'binary'} ufunc")
+    from ._indexing import _host_key
+    key = _host_key(a, indices)
+    key = key[0] if not isinstance(indices, tuple) else key
+    if a._device is CPU and a._ag is None and isinstance(a._data, np.ndarray):
+        data = a._data
+        if not data.flags.writeable:
+            a._writable(f"{name}.at")
+        hb = () if b is None else (b._host() if isinstance(b, Tensor) else b,)
+        spec["np"].at(data, key, *hb)
+        a._version[0] += 1
+        return
+    # other devices and autograd: flat positions (repeats kept), then element by element
+    pos = np.arange(a.numel()).reshape(a.shape)[key]
+    flat = np.ravel(pos)
+    bflat = None
+    if b is not None:
+        from ._manipulation import broadcast_to
+        bflat = broadcast_to(_t(b, a), np.shape(pos))._reshape((-1,))
+    if name in ("add", "subtract"):
+        from ._indexing import setitem_advanced
+        key_t = tuple(asarray(i.astype(np.int64), device=a._device)
+                      for i in np.unravel_index(flat, a.shape))
+        setitem_advanced(a, key_t, bflat if name == "add" else -bflat, accumulate=True)
+        return
+    for k, p in enumerate(flat.tolist()):  # one-element index arrays: 1-element arrays, which
+        ij = tuple(np.array([i]) for i in np.unravel_index(p, a.shape))  # autograd records
+        a[ij] = fn(a[ij]) if bflat is None else fn(a[ij], bflat[k:k + 1])
+
+
+# -- building the ufuncs ------------------------------------------------------------------------
+def _wrap(name, fn, npu):
+    spec = {"name": npu.__name__, "fn": fn, "nin": npu.nin, "nout": npu.nout, "np": npu,
+            "identity": npu.identity}
+    call = _make_call(spec)
+    spec["call"] = call
+    call.__name__ = call.__qualname__ = npu.__name__
+    call.__module__ = "trueno"
+    call.__doc__ = (fn.__doc__ or f"NumPy's ufunc ``{npu.__name__}``.") + (
+        "\n\nA ufunc: ``out=``, ``where=``, ``dtype=``, ``casting=``, ``order=`` as NumPy; "
+        "methods ``reduce``, ``accumulate``, ``outer``, ``at``, ``reduceat``.")
+    call._np_ufunc = npu
+    call.nin, call.nout, call.nargs = npu.nin, npu.nout, npu.nargs
+    call.identity, call.ntypes, call.types = npu.identity, npu.ntypes, npu.types
+    call.signature = None
+
+    def reduce(array, axis=0, dtype=None, out=None, keepdims=False, initial=_NOVALUE,
+               where=True):
+        return _reduce(spec, array, axis, dtype, out, keepdims, initial, where)
+
+    def accumulate(array, axis=0, dtype=None, out=None):
+        return _accumulate(spec, array, axis, dtype, out)
+
+    def outer(A, B, /, **kwargs):  # noqa: N803  (NumPy's names)
+        return _outer(spec, A, B, **kwargs)
+
+    def at(a, indices, b=None, /):
+        return _at(spec, a, indices, b)
+
+    def reduceat(array, indices, axis=0, dtype=None, out=None):
+        return _reduceat(spec, array, indices, axis, dtype, out)
+
+    for m in (reduce, accumulate, outer, at, reduceat):
+        m.__qualname__ = f"{npu.__name__}.{m.__name__}"
+        m.__doc__ = f"NumPy's ``{npu.__name__}.{m.__name__}``."
+        setattr(call, m.__name__, m)
+    return call
+
+
+def _build():
+    ns = sys.modules[__package__]
+    made: dict[tuple[int, int], object] = {}  # aliases share one object
+    for name in dir(np):
+        npu = getattr(np, name)
+        if not isinstance(npu, np.ufunc) or npu.signature is not None:
+            continue  # matmul, vecdot, matvec, vecmat: generalized ufuncs, kept as functions
+        fn = getattr(ns, name, None)
+        if fn is None or not callable(fn) or isinstance(fn, type) or \
+                getattr(fn, "_np_ufunc", None) is not None:
+            continue
+        key = (id(fn), id(npu))
+        if key not in made:
+            made[key] = _wrap(name, fn, npu)
+        globals()[name] = made[key]
+        __all__.append(name)
+
+
+_build()

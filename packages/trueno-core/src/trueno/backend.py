@@ -61,7 +61,7 @@ Errors (DESIGN.md section 5)
 
 from __future__ import annotations
 
-from . import _dispatch, _registry
+from . import _dispatch, _registry, _views
 from ._autograd_surface import AutogradMeta
 from ._device import CPU, Device, DeviceAPI
 from ._dtypes import ALL as _ALL_DTYPES
@@ -73,9 +73,9 @@ from ._errors import (
 )
 from ._optable import OPS as _OPS
 from ._optable import Op
-from ._registry import device_api, load_plugins
+from ._registry import load_plugins
 from ._strided import StridedArray, contiguous_strides, is_contiguous, reshape_strides
-from ._views import basic_index, broadcast_shapes, diagonal, is_basic_key
+from ._views import basic_index, broadcast_shapes, diagonal
 from .hookspecs import hookimpl
 
 __all__ = [
@@ -102,6 +102,19 @@ run = _dispatch.run
 wrap = _dispatch.wrap
 cast_data = _dispatch.cast_data
 MODES = _dispatch.MODES
+
+
+def is_basic_key(key) -> bool:
+    """Whether index ``key`` is basic (ints, slices, None, Ellipsis): ``x[key]`` is a view."""
+    return _views.is_basic_key(key)
+
+
+def device_api(device: Device) -> DeviceAPI:
+    """The ``DeviceAPI`` registered for ``device``'s type (loads plugins on first use).
+
+    Raises ``DeviceError`` naming the installed device types when there is none.
+    """
+    return _registry.device_api(device)
 
 
 def dtype_of(numpy_dtype) -> DType:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from trueno._strided import StridedArray, contiguous_strides
+from trueno.backend import StridedArray, contiguous_strides
 
 from . import _complex
 from ._codegen import check_dtype, convert, new_array

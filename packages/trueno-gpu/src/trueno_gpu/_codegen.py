@@ -13,7 +13,7 @@ import os
 import re
 
 import numpy as np
-from trueno._strided import StridedArray, contiguous_strides
+from trueno.backend import StridedArray, contiguous_strides
 
 from ._dtypes import DType, dtype_info
 from ._errors import GpuDtypeError

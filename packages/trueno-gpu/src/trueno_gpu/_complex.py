@@ -12,7 +12,7 @@ import math
 import re
 
 import numpy as np
-from trueno._strided import StridedArray
+from trueno.backend import StridedArray
 
 from ._codegen import (
     WG,

@@ -11,7 +11,7 @@ complex multiply is not per part, so scatter(reduce="multiply") is refused.
 from __future__ import annotations
 
 import numpy as np
-from trueno._strided import StridedArray
+from trueno.backend import StridedArray
 
 from . import _indexing as ix
 from ._codegen import bcast_strides, check_dtype, new_array

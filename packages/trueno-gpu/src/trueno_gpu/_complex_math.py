@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from trueno._strided import StridedArray
+from trueno.backend import StridedArray
 
 from ._codegen import check_dtype, new_array
 from ._complex import add_helpers, claunch

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from trueno._strided import StridedArray, contiguous_strides
+from trueno.backend import StridedArray, contiguous_strides
 
 from ._codegen import LINEAR_ID, WG, check_dtype, i32w, new_array
 from ._complex import astype, cheader, claunch, contiguous, full, real_view

@@ -9,7 +9,7 @@ product is written into its channel slice of the NCHW result with the bias added
 from __future__ import annotations
 
 import numpy as np
-from trueno._strided import StridedArray
+from trueno.backend import StridedArray
 
 from ._api import contiguous
 from ._codegen import LINEAR_ID, WG, check_dtype, header, i32w, new_array

@@ -14,7 +14,7 @@ float result). ``nextafter`` replaces ``_extra``'s float32-only kernel (same bit
 from __future__ import annotations
 
 import numpy as np
-from trueno._strided import StridedArray
+from trueno.backend import StridedArray
 
 from . import _codegen
 from ._api import astype

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 try:  # trueno-core defines the error hierarchy (docs/design.md section 5)
-    from trueno._errors import DeviceError as _DeviceBase
+    from trueno.backend import DeviceError as _DeviceBase
 except Exception:  # pragma: no cover - core without _errors yet
     _DeviceBase = RuntimeError
 try:
-    from trueno._errors import TruenoError as _TruenoBase
+    from trueno.backend import TruenoError as _TruenoBase
 except Exception:  # pragma: no cover
     _TruenoBase = Exception
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from trueno._strided import StridedArray
+from trueno.backend import StridedArray
 
 from ._api import astype, contiguous
 from ._codegen import LINEAR_ID, WG, check_dtype, collapse, header, i32w, index_dtype, new_array

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from trueno._strided import StridedArray
+from trueno.backend import StridedArray
 
 from ._api import GpuDeviceAPI
 from ._codegen import LINEAR_ID, WG, new_array, scalar_bits, scalar_load

@@ -12,7 +12,7 @@ eig / eigvals (real input; complex input has no kernel) are in ``_linalg_eig.py`
 from __future__ import annotations
 
 import numpy as np
-from trueno._strided import StridedArray, contiguous_strides
+from trueno.backend import StridedArray, contiguous_strides
 
 from . import _linalg_eig, _linalg_qr, _linalg_svd, _linalg_sym
 from ._elementwise import rt_of

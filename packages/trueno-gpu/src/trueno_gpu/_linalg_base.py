@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from trueno._strided import StridedArray, contiguous_strides
+from trueno.backend import StridedArray, contiguous_strides
 
 from ._codegen import LINEAR_ID, bcast_strides, check_dtype, header, scalar_bits
 from ._elementwise import launch, rt_of

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib import NumpyVersion
-from trueno._strided import StridedArray, contiguous_strides
+from trueno.backend import StridedArray, contiguous_strides
 
 from ._elementwise import launch, rt_of
 from ._linalg_base import (

@@ -9,7 +9,7 @@ carry the same signs as NumPy's (the blocked LAPACK routines round differently, 
 from __future__ import annotations
 
 import numpy as np
-from trueno._strided import StridedArray
+from trueno.backend import StridedArray
 
 from ._elementwise import rt_of
 from ._linalg_base import ENTRY, check, new, per, plan, prelude, run_kernel, waves, work_copy

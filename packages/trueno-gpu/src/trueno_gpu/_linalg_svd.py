@@ -15,7 +15,7 @@ path (same U, S, Vh up to those signs).
 from __future__ import annotations
 
 import numpy as np
-from trueno._strided import StridedArray
+from trueno.backend import StridedArray
 
 from ._codegen import index_dtype
 from ._elementwise import rt_of
@@ -410,7 +410,7 @@ def _apply(x, absolute, relative, b=None, identity=False):
 
 
 def _cs(shape):
-    from trueno._strided import contiguous_strides
+    from trueno.backend import contiguous_strides
 
     return contiguous_strides(tuple(shape))
 

@@ -12,7 +12,7 @@ not LAPACK's (they are not unique; compare canonicalised vectors).
 from __future__ import annotations
 
 import numpy as np
-from trueno._strided import StridedArray
+from trueno.backend import StridedArray
 
 from ._elementwise import rt_of
 from ._linalg_base import (

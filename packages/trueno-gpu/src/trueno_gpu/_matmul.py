@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from trueno._strided import StridedArray
+from trueno.backend import StridedArray
 
 from ._codegen import check_dtype, collapse, header, i32w, new_array
 from ._dtypes import dtype_info, lit

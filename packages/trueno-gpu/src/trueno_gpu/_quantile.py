@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from trueno._strided import StridedArray
+from trueno.backend import StridedArray
 
 from ._api import contiguous
 from ._dtypes import dtype_info

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from trueno._strided import StridedArray
+from trueno.backend import StridedArray
 
 from ._codegen import LINEAR_ID, WG, check_dtype, collapse, convert, header, i32w, new_array
 from ._dtypes import acc_dtype, dtype_info, lit

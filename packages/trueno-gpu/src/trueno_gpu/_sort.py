@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from trueno._strided import StridedArray
+from trueno.backend import StridedArray
 
 from ._codegen import LINEAR_ID, WG, check_dtype, collapse, header, i32w, index_dtype, new_array
 from ._dtypes import dtype_info

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 import trueno
-from trueno import DeviceAPI, StridedArray
+from trueno.backend import DeviceAPI, StridedArray, contiguous_strides
 
 _FMT = {"float64": "d", "float32": "f", "int64": "q", "int32": "i", "bool": "?"}
 
@@ -44,7 +44,7 @@ def _read(a: StridedArray):
 def _new(shape, dtype, values=None) -> StridedArray:
     dt = np.dtype(dtype)
     st = ToyStorage(max(math.prod(shape), 1) * dt.itemsize, _FMT[dt.name])
-    strides = trueno._strided.contiguous_strides(tuple(shape))
+    strides = contiguous_strides(tuple(shape))
     a = StridedArray(st, 0, shape, strides, dt)
     if values is not None:
         mv = st.mv()

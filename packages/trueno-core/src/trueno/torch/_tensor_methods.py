@@ -26,7 +26,12 @@ _FROM_FUNCTIONS = (
     "addcmul addcdiv clamp_min clamp_max nan_to_num greater greater_equal less less_equal "
     "not_equal arccosh arcsinh arctanh arcsin arccos arctan asin acos atan asinh acosh atanh "
     "cosh sinh conj_physical resolve_conj resolve_neg is_conj is_neg is_signed is_nonzero "
-    "is_same_size signbit isnan isinf isfinite logical_xor hypot copysign absolute"
+    "is_same_size signbit isnan isinf isfinite logical_xor hypot copysign absolute "
+    # _ops_shape
+    "fliplr flipud roll rot90 tril triu diag diag_embed diagflat narrow narrow_copy select "
+    "movedim swapdims adjoint ravel repeat_interleave hsplit vsplit dsplit tensor_split "
+    "split_with_sizes unsafe_split unsafe_chunk unsafe_split_with_sizes unbind take trace "
+    "kron cross diff unfold broadcast_to"
 ).split()
 
 # ``x.name_(...)``: compute ``x.name(...)`` and write it back (PyTorch's casting rule).
@@ -39,8 +44,11 @@ _INPLACE = (
     "greater_equal gt heaviside hypot i0 lcm ldexp le lerp less less_equal log10 log1p log2 "
     "logical_and logical_not logical_or logical_xor logit lt multiply nan_to_num ne negative "
     "nextafter not_equal rad2deg reciprocal remainder rsqrt sgn sign sin sinc sinh square "
-    "subtract tan true_divide trunc xlogy"
+    "subtract tan true_divide trunc xlogy tril triu"
 ).split()
+
+# ``x.name_(...)`` that changes the tensor's shape or strides (a new view of the same memory)
+_INPLACE_VIEWS = "t transpose swapaxes swapdims squeeze unsqueeze".split()
 
 # ``torch.name_(x, ...)``: the function form of an in-place method.
 INPLACE_FUNCTIONS = (
@@ -85,6 +93,39 @@ def _float_power_(self, exponent):
     return self
 
 
+def _view_inplace(name):
+    def method(self, *args, **kwargs):
+        out = getattr(self, name)(*args, **kwargs)
+        if self._ag is not None:
+            raise TorchDTypeError(f"{name}_: changing the shape of a tensor autograd records "
+                                  f"in place is not supported here\n  hint: x = x.{name}(...)")
+        self._data = out._data
+        return self
+    method.__name__ = name + "_"
+    method.__qualname__ = f"Tensor.{name}_"
+    method.__doc__ = f"``x.{name}_(...)``: ``x`` becomes the view ``x.{name}(...)``."
+    return method
+
+
+def _flip(self, *dims):
+    """``x.flip(0, 1)`` or ``x.flip((0, 1))``: ``torch.flip(x, dims)``."""
+    from ._ops_shape import flip
+    return flip(self, dims[0] if len(dims) == 1 else dims)
+
+
+def _tile(self, *dims):
+    from ._ops_shape import tile
+    return tile(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], int) else dims)
+
+
+def _adjoint_property(self):
+    """``x.H``: the conjugate transpose of a matrix."""
+    if self.ndim > 2:
+        raise TorchDTypeError("tensor.H is only supported on matrices (2-D tensors). Got "
+                              f"{self.ndim}-D tensor.\n  hint: x.mH for batches")
+    return self.t().conj() if self.dtype.kind == "c" else self.t()
+
+
 def _function_form(name):
     def fn(input, *args, **kwargs):  # noqa: A002
         return getattr(input, name + "_")(*args, **kwargs)
@@ -101,5 +142,8 @@ def bind(namespace: dict) -> None:
     for name in _INPLACE:
         setattr(Tensor, name + "_", _inplace(name))
     Tensor.float_power_ = _float_power_
+    for name in _INPLACE_VIEWS:
+        setattr(Tensor, name + "_", _view_inplace(name))
+    Tensor.flip, Tensor.tile, Tensor.H = _flip, _tile, property(_adjoint_property)
     for name in INPLACE_FUNCTIONS:
         namespace.setdefault(name + "_", _function_form(name))

@@ -210,3 +210,15 @@ def test_modes_are_the_calling_threads():
         th.join()
         assert seen == [True]
     assert B.MODES.grad_enabled
+
+
+def test_trueno_backend_is_an_attribute_without_an_import():
+    import os
+    import subprocess
+    import sys
+    code = ("import trueno as tn, sys; assert 'trueno.backend' not in sys.modules; "
+            "print(tn.backend.StridedArray is tn.StridedArray)")
+    env = {**os.environ, "TRUENO_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "True"

@@ -21,6 +21,7 @@ from ._device import device
 from ._functions import *  # noqa: F403
 from ._ops_pointwise import *  # noqa: F403
 from ._ops_shape import *  # noqa: F403
+from ._ops_index import *  # noqa: F403
 from ._random import (
     Generator, bernoulli, manual_seed, multinomial, normal, rand, rand_like, randint, randn,
     randn_like, randperm, seed,
@@ -30,9 +31,10 @@ from ._random import (
 )
 from ._serialization import load, save
 from ._tensor import Size, Tensor, return_types
-from . import _ops_pointwise, _ops_shape
+from . import _ops_index, _ops_pointwise, _ops_shape
 from ._tensor_methods import INPLACE_FUNCTIONS as _INPLACE_FUNCTIONS, bind as _bind
 
+_OPS_MODULES = (_ops_pointwise, _ops_shape, _ops_index)
 _bind(globals())
 
 float32 = float = _D.float32  # noqa: A001
@@ -90,4 +92,4 @@ __all__ = [n for n in dir(_functions) if not n.startswith("_") and n not in (
     "nan", "cuda", "backends", "TruenoError",
     "default_generator", "get_rng_state", "set_rng_state", "initial_seed", "randint_like",
     "save", "load",
-] + _ops_pointwise.__all__ + _ops_shape.__all__ + [n + "_" for n in _INPLACE_FUNCTIONS]
+] + [n for m in _OPS_MODULES for n in m.__all__] + [n + "_" for n in _INPLACE_FUNCTIONS]

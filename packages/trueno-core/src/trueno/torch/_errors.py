@@ -3,9 +3,10 @@ raises RuntimeError for shape, dtype and index-range errors; DESIGN.md §5)."""
 
 from __future__ import annotations
 
-from .._errors import DTypeError, ShapeError, TruenoIndexError
+from .._errors import DTypeError, ShapeError, TruenoError, TruenoIndexError
 
-__all__ = ["TorchShapeError", "TorchDTypeError", "TorchIndexError", "can_cast", "check_inplace"]
+__all__ = ["TorchArgumentError", "TorchShapeError", "TorchDTypeError", "TorchIndexError",
+           "can_cast", "check_inplace"]
 
 
 class TorchShapeError(ShapeError, RuntimeError):
@@ -14,6 +15,10 @@ class TorchShapeError(ShapeError, RuntimeError):
 
 class TorchDTypeError(DTypeError, RuntimeError):
     """A dtype PyTorch refuses (an in-place result it cannot cast back): also RuntimeError."""
+
+
+class TorchArgumentError(TruenoError, ValueError, RuntimeError):
+    """An argument value PyTorch refuses with a RuntimeError (``reduce="max"``)."""
 
 
 class TorchIndexError(TruenoIndexError, RuntimeError):

@@ -31,7 +31,10 @@ _FROM_FUNCTIONS = (
     "fliplr flipud roll rot90 tril triu diag diag_embed diagflat narrow narrow_copy select "
     "movedim swapdims adjoint ravel repeat_interleave hsplit vsplit dsplit tensor_split "
     "split_with_sizes unsafe_split unsafe_chunk unsafe_split_with_sizes unbind take trace "
-    "kron cross diff unfold broadcast_to"
+    "kron cross diff unfold broadcast_to "
+    # _ops_index
+    "scatter scatter_add scatter_reduce index_add index_copy index_fill index_put index_put_ "
+    "masked_select masked_scatter put take_along_dim count_nonzero argwhere"
 ).split()
 
 # ``x.name_(...)``: compute ``x.name(...)`` and write it back (PyTorch's casting rule).
@@ -44,7 +47,8 @@ _INPLACE = (
     "greater_equal gt heaviside hypot i0 lcm ldexp le lerp less less_equal log10 log1p log2 "
     "logical_and logical_not logical_or logical_xor logit lt multiply nan_to_num ne negative "
     "nextafter not_equal rad2deg reciprocal remainder rsqrt sgn sign sin sinc sinh square "
-    "subtract tan true_divide trunc xlogy tril triu"
+    "subtract tan true_divide trunc xlogy tril triu scatter scatter_add scatter_reduce "
+    "index_add index_copy index_fill masked_scatter put"
 ).split()
 
 # ``x.name_(...)`` that changes the tensor's shape or strides (a new view of the same memory)

@@ -164,3 +164,9 @@ from ._ufunc import *  # noqa: E402,F403
 from ._ufunc import __all__ as _ufunc_all  # noqa: E402
 
 __all__ += [n for n in _ufunc_all if n not in __all__]
+
+# NumPy's index and iteration helpers (r_, c_, s_, mgrid, ogrid, ndindex, nditer, ...)
+from ._index_tricks import *  # noqa: E402,F403
+from ._index_tricks import __all__ as _index_tricks_all  # noqa: E402
+
+__all__ += _index_tricks_all

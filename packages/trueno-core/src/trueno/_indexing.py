@@ -62,8 +62,12 @@ def setitem_advanced(t, key, value, accumulate=False):
     if track:
         ag.check_inplace(t)  # a leaf that requires grad (or a view of one) raises here
     data = t._data
-    if data.__class__ is np.ndarray and not data.flags.writeable:
-        t._writable("setitem")
+    if data.__class__ is np.ndarray and not data.flags.writeable and \
+            not t._writable("setitem"):
+        from ._flags import ReadOnlyArrayError
+        raise ReadOnlyArrayError("assignment destination is read-only (index assignment "
+                                 "into an array whose flags.writeable is False)\n  hint: "
+                                 "write into a copy: b = a.copy(); b[idx] = v")
     src = X.cast_data(value, t._dtype)
     try:
         X.kernel(OPS["index_put"], t._device, t._dtype)(t._data, hk, src, accumulate)

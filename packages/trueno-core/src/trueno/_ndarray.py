@@ -63,6 +63,12 @@ class ndarray(Tensor):
         return None
 
     @property
+    def flags(self):
+        """NumPy's memory-layout flags (``a.flags.writeable = False`` makes ``a`` read-only)."""
+        from ._flags import flagsobj
+        return flagsobj(self)
+
+    @property
     def flat(self) -> flatiter:
         """A 1-d view of the elements in C order that reads and writes the array
         (``a.T.flat[0] = 5`` changes ``a``), as NumPy's ``flatiter``."""

@@ -14,7 +14,8 @@ import math
 
 import numpy as np
 
-__all__ = ["DECOMPOSITIONS"]
+__all__ = ["float_power", "unwrap", "real_if_close", "trim_zeros", "histogram_bin_edges",
+           "gather", "scatter", "scatter_add"]
 
 
 def _tn():
@@ -34,8 +35,11 @@ def float_power(x1, x2):
     kinds = [(x.dtype.kind if hasattr(x, "dtype") and hasattr(x.dtype, "kind")
               else ("c" if isinstance(x, complex) else "f")) for x in (x1, x2)]
     dt = tn.complex128 if "c" in kinds else tn.float64
+    # NumPy's result dtype, from its loops on empty arrays (bfloat16 keeps bfloat16)
+    rt = np.float_power(*(np.zeros(0, x.dtype.numpy) if isinstance(x, tn.Tensor) else x
+                          for x in (x1, x2))).dtype
     x1, x2 = (x.astype(dt) if isinstance(x, tn.Tensor) else x for x in (x1, x2))
-    return tn.pow(x1, x2)
+    return tn.pow(x1, x2).astype(rt, copy=False)
 
 
 def unwrap(p, discont=None, axis=-1, *, period=2 * math.pi):
@@ -208,5 +212,19 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002
     return as_t(edges, a)
 
 
-DECOMPOSITIONS = {f.__name__: f for f in (float_power, unwrap, real_if_close, trim_zeros,
-                                           histogram_bin_edges)}
+def gather(x, index, axis):
+    """PyTorch's ``gather`` from advanced indexing (the ``index`` primitive)."""
+    from ._indexing_ext import _gather_decomposition
+    return _gather_decomposition(x, axis, index)
+
+
+def scatter(x, index, src, axis, reduce=None):
+    """PyTorch's ``scatter`` from a copy and advanced assignment (``index_put``)."""
+    from ._indexing_ext import _scatter_decomposition
+    return _scatter_decomposition(x, axis, index, src, reduce)
+
+
+def scatter_add(x, index, src, axis):
+    """PyTorch's ``scatter_add``: accumulating advanced assignment."""
+    from ._indexing_ext import _scatter_decomposition
+    return _scatter_decomposition(x, axis, index, src, "add")

@@ -11,6 +11,7 @@ import numpy as np
 from . import _dispatch as X
 from . import _dtypes as D
 from ._creation import asarray
+from ._decompositions import clip as _clip_decomposition
 from ._errors import DTypeError
 from ._optable import ELEMENTWISE_BINARY, ELEMENTWISE_UNARY, OPS
 from ._tensor import Tensor
@@ -147,7 +148,7 @@ def clip(x, /, min=None, max=None):  # noqa: A002
             and _keeps_dtype(x._dtype, max):
         r = X.unary(OPS["clip"], x, min=min, max=max)
     else:
-        r = _clip_decomposition(x, min=min, max=max)
+        r = _clip_decomposition(x, min=min, max=max)  # the row's decomposition
     return X.scalar_result(r) if isinstance(r, Tensor) else r  # NumPy 2's clip is a ufunc
 
 
@@ -163,37 +164,4 @@ def _keeps_dtype(dt, bound) -> bool:
     return False
 
 
-def _clip_decomposition(x, min=None, max=None):  # noqa: A002
-    """``clip`` as ``minimum(maximum(x, min), max)``: any bounds, on any device."""
-    out = x
-    if min is not None:
-        out = maximum(out, min)  # noqa: F821  (made above from the op table)
-    if max is not None:
-        out = minimum(out, max)  # noqa: F821
-    if out is x:
-        return x.copy()
-    return out  # dtype: NumPy 2's promotion with weak Python scalars (clip(i8, 0.5) is float64)
-
-
-OPS["clip"].decomposition = _clip_decomposition
-
-
 __all__ += ["where", "clip"]
-
-
-def _reciprocal_decomposition(x):
-    """``reciprocal`` on a device without a kernel for the dtype: ``1 / x`` for floats (and
-    on the PyTorch face), NumPy's C integer loop for integers (1 // x truncated: 1 and -1
-    are themselves, 0 is the minimum of int32/int64 and 0 otherwise, the rest are 0)."""
-    if x._dtype.kind not in "iu" or x._face == "torch":
-        return divide(1, x)  # noqa: F821  (made above from the op table)
-    dt = x._dtype
-    out = equal(x, 1).astype(dt)  # noqa: F821
-    if dt.kind == "i":
-        out = out - equal(x, -1).astype(dt)  # noqa: F821
-        if dt.itemsize >= 4:
-            out = where(equal(x, 0), D.iinfo(dt).min, out)  # noqa: F821
-    return out
-
-
-OPS["reciprocal"].decomposition = _reciprocal_decomposition

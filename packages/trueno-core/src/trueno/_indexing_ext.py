@@ -395,14 +395,6 @@ def _scatter_decomposition(x, axis, index, src, reduce=None):
     return out
 
 
-def _attach_decompositions():
-    OPS["take"].decomposition = _take_decomposition
-    OPS["take_along_axis"].decomposition = _take_along_axis_decomposition
-
-
-_attach_decompositions()
-
-
 def _host_place(like, arr, dtype=None):
     cls = like.__class__ if isinstance(like, Tensor) else default_class()
     device = like._device if isinstance(like, Tensor) else None

@@ -193,7 +193,8 @@ def _concat_decomposition(*xs, axis):
     """concat for devices without a kernel: one empty result and a strided copy per input."""
     shape = list(xs[0].shape)
     shape[axis] = sum(x.shape[axis] for x in xs)
-    out = empty(tuple(shape), dtype=xs[0].dtype, device=xs[0].device, cls=xs[0].__class__)
+    dt = D.result_type(*xs, face=xs[0]._face)  # NOTE: concat(dtype=) is not in the params
+    out = empty(tuple(shape), dtype=dt, device=xs[0].device, cls=xs[0].__class__)
     start = 0
     for x in xs:
         n = x.shape[axis]

@@ -29,7 +29,8 @@ from ._kernel_check import CHECKED_SHAPES, check_result
 from ._optable import OPS, Op
 
 __all__ = ["Backend", "Registry", "registry", "backends", "use_backend", "set_num_threads",
-           "get_num_threads", "register_plugin", "unregister_plugin"]
+           "get_num_threads", "register_plugin", "unregister_plugin", "primitives_only",
+           "primitives_only_active"]
 
 
 @dataclass
@@ -389,6 +390,48 @@ def use_backend(name: str | None):
                 _bypass[0] -= 1
 
 
+# -- primitives-only mode (docs/design.md §2.1) ---------------------------------------------
+
+_DEFAULT_PRIMS = os.environ.get("TRUENO_PRIMITIVES_ONLY", "") not in ("", "0")
+
+
+def primitives_only_active() -> bool:
+    """Whether the calling thread runs in primitives-only mode (``primitives_only`` or
+    ``TRUENO_PRIMITIVES_ONLY=1``)."""
+    return _DEFAULT_PRIMS or getattr(_local, "prims", 0) > 0
+
+
+@contextlib.contextmanager
+def primitives_only():
+    """Run every op that has a decomposition through it, in this thread: only the rows of the
+    primitive set (``trueno._optable.PRIMITIVES``) resolve to kernels, so the results are
+    those a device that implements just the primitives gets. ``TRUENO_PRIMITIVES_ONLY=1``
+    turns it on for the whole process. For tests and for checking a new device.
+
+    Examples
+    --------
+    >>> import trueno as tn
+    >>> from trueno._registry import primitives_only
+    >>> with primitives_only():
+    ...     round(float(tn.logaddexp(tn.asarray(0.0), tn.asarray(0.0))), 6)
+    0.693147
+    """
+    load_plugins()
+    bypass = not _DEFAULT_PRIMS
+    if bypass:  # kernels of composites cached before must not be found (as use_backend)
+        with _cache_lock:
+            _bypass[0] += 1
+            _clear_caches()
+    _local.prims = getattr(_local, "prims", 0) + 1
+    try:
+        yield
+    finally:
+        _local.prims -= 1
+        if bypass:
+            with _cache_lock:
+                _bypass[0] -= 1
+
+
 def forced_backend() -> str | None:
     """The backend forced in the calling thread (``use_backend`` or ``TRUENO_BACKEND``)."""
     stack = getattr(_local, "forced", None)
@@ -403,6 +446,9 @@ def resolve_kernel(op: Op, device: Device, dtype):
     kernel itself.
     """
     reg = load_plugins()
+    if not op.primitive and (_DEFAULT_PRIMS or getattr(_local, "prims", 0)) and \
+            op.decomposition is not None:
+        return None  # primitives-only mode: the dispatcher runs the decomposition
     forced = forced_backend()
     if forced is not None and forced not in reg.backends:
         raise BackendError(f"TRUENO_BACKEND={forced!r} names no backend; found: "

@@ -415,15 +415,3 @@ def _unique_all_decomposition(x, axis=None, equal_nan=True):
     ends = concat([starts[1:], asarray([n], device=x._device, cls=x.__class__)]) if n \
         else starts
     return values, first, inverse._reshape(x.shape), ends - starts
-
-
-def _attach_decompositions():
-    from ._optable import OPS
-    OPS["count_nonzero"].decomposition = _count_nonzero_decomposition
-    OPS["searchsorted"].decomposition = _searchsorted_decomposition
-    OPS["digitize"].decomposition = _digitize_decomposition
-    OPS["bincount"].decomposition = _bincount_decomposition
-    OPS["unique_all"].decomposition = _unique_all_decomposition
-
-
-_attach_decompositions()

@@ -14,7 +14,6 @@ import numpy as np
 
 from . import _dispatch as X
 from ._creation import asarray
-from ._decompositions_ext import DECOMPOSITIONS
 from ._errors import AxisError
 from ._optable import OPS, Op, add_op
 from ._tensor import Tensor
@@ -47,6 +46,22 @@ _NO_NUMPY_TWIN = {"gather", "scatter", "scatter_add", "topk"}
 # autograd through their index/index_put decompositions (_indexing_ext._grad_path).
 _DIFFERENTIABLE = {"topk", "pad", "median", "nanvar", "nanstd", "nansum", "nanprod", "nanmean",
                    "nanmax", "nanmin"}
+
+# Decompositions (docs/design.md §2.1), imported on first use: "module:function".
+_IX, _SET, _ST, _NP = ("trueno._indexing_ext:_", "trueno._setops:_", "trueno._statistics:_",
+                       "trueno._decompositions_ext:")
+DECOMPOSITIONS = {
+    "take": _IX + "take_decomposition", "take_along_axis": _IX + "take_along_axis_decomposition",
+    "gather": _NP + "gather", "scatter": _NP + "scatter", "scatter_add": _NP + "scatter_add",
+    "count_nonzero": _SET + "count_nonzero_decomposition",
+    "searchsorted": _SET + "searchsorted_decomposition",
+    "digitize": _SET + "digitize_decomposition", "bincount": _SET + "bincount_decomposition",
+    "unique_all": _SET + "unique_all_decomposition",
+    "histogram": _ST + "histogram_decomposition", "nansum": _ST + "nansum_decomposition",
+    "nanprod": _ST + "nanprod_decomposition", "nanmean": _ST + "nanmean_decomposition",
+    "isclose": _ST + "isclose_decomposition",
+    "histogram_bin_edges": _NP + "histogram_bin_edges", "trim_zeros": _NP + "trim_zeros",
+}
 
 for _name, _nin in SURFACE_OPS.items():
     if _name not in OPS:

@@ -9,7 +9,6 @@ name. Functions with two results (``divmod``, ``modf``, ``frexp``) return a tupl
 from __future__ import annotations
 
 from . import _dispatch as X
-from ._decompositions_ext import DECOMPOSITIONS
 from ._optable import OPS, Op, add_op
 from ._surface_ops import as_t
 from ._tensor import Tensor
@@ -24,6 +23,10 @@ UFUNCS = {
     "fix": 1, "sinc": 1, "i0": 1, "isreal": 1, "iscomplex": 1, "nan_to_num": 1, "angle": 1,
     "unwrap": 1, "real_if_close": 1,
 }
+
+# Decompositions (docs/design.md §2.1), imported on first use: "module:function".
+DECOMPOSITIONS = {n: "trueno._decompositions_ext:" + n
+                  for n in ("float_power", "unwrap", "real_if_close")}
 
 for _name, _nin in UFUNCS.items():
     if _name not in OPS:

@@ -1,0 +1,210 @@
+"""Decompositions of the composite reductions and neural-network rows into primitives:
+``mean``, ``var``, ``std``, ``any``, ``all``, ``logsumexp``, ``vector_norm``, ``softmax``,
+``log_softmax``, ``layer_norm``, ``addcmul``, ``sigmoid``, ``gelu``, ``silu``, ``relu``
+(docs/design.md §2.1). Fused kernels of these rows (the SIMD and GPU backends') are optional
+overrides, tested against these functions (tests/test_decompositions.py).
+
+Each takes the op's inputs as the caller passed them and the row's parameters (``axis`` is a
+tuple of non-negative axes for the reductions, an int for softmax), as its kernels do.
+"""
+
+from __future__ import annotations
+
+import math
+
+from . import _dispatch as X
+from . import _dtypes as D
+from ._decompositions import (
+    _abs, _add, _div, _mul, _neg, _sub, _tanh_real, _truth, astype, binary, finish, floats,
+    reduce, unary, where,
+)
+
+__all__ = ["sigmoid", "gelu", "silu", "relu", "mean", "var", "std", "any", "all", "logsumexp",
+           "vector_norm", "softmax", "log_softmax", "layer_norm", "addcmul"]
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _reduce_floats(x):
+    """``x`` cast for a float reduction's body and the result dtype: integers and bool
+    reduce in the default float (as ``_reduction._reduce``), float16/bfloat16 in float32."""
+    dt = x._dtype
+    ct = dt if dt.kind in "fc" else x.__class__._default_float
+    bt = D.float32 if ct in (D.float16, D.bfloat16) else ct
+    return astype(x, bt), ct
+
+
+def _real(dt):
+    return {D.complex64: D.float32, D.complex128: D.float64}.get(dt, dt)
+
+
+def _count(x, axis) -> int:
+    return math.prod(x.shape[a] for a in axis)
+
+
+def _squeeze(r, axis):
+    return r._reshape(tuple(n for i, n in enumerate(r.shape) if i not in axis))
+
+
+# --- activations ---------------------------------------------------------------------------
+
+def _sigmoid(x):
+    """Stable on both tails: exp of a non-positive number only."""
+    e = unary("exp", _neg(_abs(x)))
+    one_e = _add(e, 1.0)
+    return where(binary("less_equal", 0.0, x), _div(1.0, one_e), _div(e, one_e))
+
+
+def sigmoid(x):
+    """``1 / (1 + exp(-x))``, from ``exp(-|x|)``."""
+    (xc,), rt = floats("sigmoid", x)
+    return finish(_sigmoid(xc), rt)
+
+
+def gelu(x, approximate="none"):
+    """``x/2 (1 + erf(x / sqrt 2))``, or with ``approximate="tanh"``
+    ``x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
+    (xc,), rt = floats("gelu", x)
+    if approximate == "tanh":
+        inner = _mul(_add(xc, _mul(_mul(_mul(xc, xc), xc), 0.044715)), _SQRT_2_OVER_PI)
+        t = _tanh_real(inner)
+    else:
+        t = unary("erf", _div(xc, math.sqrt(2.0)))
+    return finish(_mul(_mul(xc, 0.5), _add(t, 1.0)), rt)
+
+
+def silu(x):
+    """``x * sigmoid(x)``."""
+    (xc,), rt = floats("silu", x)
+    return finish(_mul(xc, _sigmoid(xc)), rt)
+
+
+def relu(x):
+    """``maximum(x, 0)``."""
+    return binary("maximum", x, 0)
+
+
+def addcmul(x, tensor1, tensor2, value=1.0):
+    """``x + value * tensor1 * tensor2`` (``value`` in the inputs' dtype, as the kernel)."""
+    dt = D.promote(D.promote(x._dtype, tensor1._dtype), tensor2._dtype)
+    v = dt.numpy.type(value).item()
+    return _add(astype(x, dt), _mul(_mul(astype(tensor1, dt), v), astype(tensor2, dt)))
+
+
+# --- reductions ----------------------------------------------------------------------------
+
+def mean(x, axis, keepdims, dtype=None):
+    """``sum(x) / n`` (float16/bfloat16 accumulate in float32)."""
+    ct = D.as_dtype(dtype) if dtype is not None else _reduce_floats(x)[1]
+    bt = D.float32 if ct in (D.float16, D.bfloat16) else ct
+    s = reduce("sum", astype(x, bt), axis, keepdims, bt)
+    return finish(_div(s, _count(x, axis)), ct)
+
+
+def _var(x, axis, keepdims, correction):
+    xc, ct = _reduce_floats(x)
+    n = _count(x, axis)
+    m = _div(reduce("sum", xc, axis, True, xc._dtype), n)
+    d = _sub(xc, m)
+    sq = unary("real", _mul(d, unary("conj", d))) if d._dtype.kind == "c" else _mul(d, d)
+    v = _div(reduce("sum", sq, axis, keepdims, sq._dtype), max(n - correction, 0))
+    return v, _real(ct)
+
+
+def var(x, axis, keepdims, correction=0.0):
+    """``sum(|x - mean|^2) / (n - correction)``."""
+    v, rt = _var(x, axis, keepdims, correction)
+    return finish(v, rt)
+
+
+def std(x, axis, keepdims, correction=0.0):
+    """``sqrt(var)``."""
+    v, rt = _var(x, axis, keepdims, correction)
+    return finish(unary("sqrt", v), rt)
+
+
+def any(x, axis, keepdims):  # noqa: A001
+    """Whether any element is true: ``0 < sum(bool(x))``."""
+    return binary("less", 0, reduce("sum", _truth(x), axis, keepdims, D.int64))
+
+
+def all(x, axis, keepdims):  # noqa: A001
+    """Whether every element is true: ``sum(~bool(x)) == 0``."""
+    falses = unary("bitwise_invert", _truth(x))
+    return binary("equal", reduce("sum", falses, axis, keepdims, D.int64), 0)
+
+
+def logsumexp(x, axis, keepdims):
+    """``log(sum(exp(x - m))) + m`` with ``m`` the (finite) maximum."""
+    xc, ct = _reduce_floats(x)
+    if x.numel() == 0:
+        return finish(unary("log", reduce("sum", unary("exp", xc), axis, keepdims,
+                                          xc._dtype)), ct)
+    m = reduce("max", xc, axis, True)
+    finite = unary("bitwise_invert", binary("bitwise_or", unary("isnan", m),
+                                            unary("isinf", m)))
+    m = where(finite, m, 0.0)
+    out = _add(unary("log", reduce("sum", unary("exp", _sub(xc, m)), axis, True,
+                                   xc._dtype)), m)
+    return finish(out if keepdims else _squeeze(out, axis), ct)
+
+
+def vector_norm(x, axis, keepdims, ord=2.0):  # noqa: A002
+    """``sum(|x|^ord)^(1/ord)``; ord 2: ``sqrt(sum(|x|^2))``, inf/-inf: max/min of
+    ``|x|`` (inf of an empty array is 0), 0: the number of non-zeros."""
+    xc, ct = _reduce_floats(x)
+    a = _abs(xc)
+    rt = _real(ct)
+    if ord == 2:
+        out = unary("sqrt", reduce("sum", _mul(a, a), axis, keepdims, a._dtype))
+    elif ord == math.inf and _count(x, axis) == 0:
+        out = reduce("sum", a, axis, keepdims, a._dtype)
+    elif ord == math.inf:
+        out = reduce("max", a, axis, keepdims)
+    elif ord == -math.inf:
+        out = reduce("min", a, axis, keepdims)
+    elif ord == 0:
+        nz = unary("bitwise_invert", binary("equal", a, 0.0))
+        out = astype(reduce("sum", nz, axis, keepdims, D.int64), a._dtype)
+    else:
+        out = binary("pow", reduce("sum", binary("pow", a, ord), axis, keepdims, a._dtype),
+                     1.0 / ord)
+    return finish(out, rt)
+
+
+def softmax(x, axis):
+    """``e / sum(e)`` with ``e = exp(x - max(x))`` along ``axis``."""
+    (xc,), rt = floats("softmax", x)
+    ax = (axis,) if x.ndim else ()
+    e = unary("exp", _sub(xc, reduce("max", xc, ax, True)))
+    return finish(_div(e, reduce("sum", e, ax, True, e._dtype)), rt)
+
+
+def log_softmax(x, axis):
+    """``s - log(sum(exp(s)))`` with ``s = x - max(x)`` along ``axis``."""
+    (xc,), rt = floats("log_softmax", x)
+    ax = (axis,) if x.ndim else ()
+    s = _sub(xc, reduce("max", xc, ax, True))
+    return finish(_sub(s, unary("log", reduce("sum", unary("exp", s), ax, True, s._dtype))),
+                  rt)
+
+
+def layer_norm(x, w=None, b=None, *, normalized_ndim, weight=None, bias=None, eps=1e-5):
+    """``(x - mean) / sqrt(var + eps) * weight + bias`` over the last ``normalized_ndim``
+    axes. The weight and bias are tensor inputs (recorded by autograd) or raw device arrays
+    in the parameters."""
+    dt = x._dtype
+    bt = D.float32 if dt in (D.float16, D.bfloat16) else dt
+    xc = astype(x, bt)
+    axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
+    n = _count(x, axes)
+    mu = _div(reduce("sum", xc, axes, True, bt), n)
+    d = _sub(xc, mu)
+    v = _div(reduce("sum", _mul(d, d), axes, True, bt), n)
+    out = _div(d, unary("sqrt", _add(v, eps)))
+    for t, raw, op in ((w, weight, _mul), (b, bias, _add)):
+        if t is None and raw is not None:
+            t = X.wrap(x.__class__, raw, x._device)
+        if t is not None:
+            out = op(out, astype(t, bt))
+    return finish(out, dt)

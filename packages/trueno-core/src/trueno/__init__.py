@@ -170,3 +170,8 @@ from ._index_tricks import *  # noqa: E402,F403
 from ._index_tricks import __all__ as _index_tricks_all  # noqa: E402
 
 __all__ += _index_tricks_all
+
+# NumPy's type descriptors: dtype(...), and finfo/iinfo with NumPy's fields and field types
+from ._numpy_types import dtype, finfo, iinfo  # noqa: E402,F811  (NumPy-face finfo/iinfo)
+
+__all__ += ["dtype"]

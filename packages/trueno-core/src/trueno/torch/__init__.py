@@ -22,6 +22,7 @@ from ._functions import *  # noqa: F403
 from ._ops_pointwise import *  # noqa: F403
 from ._ops_shape import *  # noqa: F403
 from ._ops_index import *  # noqa: F403
+from ._ops_reduce import *  # noqa: F403
 from ._random import (
     Generator, bernoulli, manual_seed, multinomial, normal, rand, rand_like, randint, randn,
     randn_like, randperm, seed,
@@ -31,10 +32,10 @@ from ._random import (
 )
 from ._serialization import load, save
 from ._tensor import Size, Tensor, return_types
-from . import _ops_index, _ops_pointwise, _ops_shape
+from . import _ops_index, _ops_pointwise, _ops_reduce, _ops_shape
 from ._tensor_methods import INPLACE_FUNCTIONS as _INPLACE_FUNCTIONS, bind as _bind
 
-_OPS_MODULES = (_ops_pointwise, _ops_shape, _ops_index)
+_OPS_MODULES = (_ops_pointwise, _ops_shape, _ops_index, _ops_reduce)
 _bind(globals())
 
 float32 = float = _D.float32  # noqa: A001

@@ -34,7 +34,11 @@ _FROM_FUNCTIONS = (
     "kron cross diff unfold broadcast_to "
     # _ops_index
     "scatter scatter_add scatter_reduce index_add index_copy index_fill index_put index_put_ "
-    "masked_select masked_scatter put take_along_dim count_nonzero argwhere"
+    "masked_select masked_scatter put take_along_dim count_nonzero argwhere "
+    # _ops_reduce
+    "median nanmedian kthvalue mode quantile nanquantile aminmax cummax cummin logcumsumexp "
+    "nansum nanmean msort unique unique_consecutive bincount histc histogram cov corrcoef "
+    "dist renorm"
 ).split()
 
 # ``x.name_(...)``: compute ``x.name(...)`` and write it back (PyTorch's casting rule).
@@ -48,7 +52,7 @@ _INPLACE = (
     "logical_and logical_not logical_or logical_xor logit lt multiply nan_to_num ne negative "
     "nextafter not_equal rad2deg reciprocal remainder rsqrt sgn sign sin sinc sinh square "
     "subtract tan true_divide trunc xlogy tril triu scatter scatter_add scatter_reduce "
-    "index_add index_copy index_fill masked_scatter put"
+    "index_add index_copy index_fill masked_scatter put cumsum cumprod renorm"
 ).split()
 
 # ``x.name_(...)`` that changes the tensor's shape or strides (a new view of the same memory)

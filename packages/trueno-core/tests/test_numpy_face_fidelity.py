@@ -110,3 +110,59 @@ def test_torch_face_keeps_0d_tensors():
     z, v = torch.tensor(2.0), torch.tensor([1.0, 2.0])
     for r in (-z, +z, abs(z), z == z, z != z, z < z, v @ v, v.dot(v), ~torch.tensor(3)):
         assert isinstance(r, torch.Tensor) and r.shape == ()
+
+
+# -- element writes: NumPy's casts and checks, views, the version counter ------------------------
+def _write(arr, key, value):
+    try:
+        arr[key] = value
+    except (TypeError, ValueError, OverflowError, IndexError) as exc:
+        return type(exc)
+    return None
+
+
+WRITES = [("int8", 0, 300), ("int8", 0, -129), ("uint8", 1, -1), ("uint8", 1, 255),
+          ("int64", 0, 1.7), ("int64", 0, -1.7), ("int32", 2, np.float64(2.9)),
+          ("bool", 0, 2), ("float32", 0, 1e300), ("float64", 0, 10 ** 400),
+          ("float64", 0, 1 + 2j), ("complex64", 1, 1 + 2j), ("int64", 0, np.nan),
+          ("float16", (1,), 3.3), ("int16", 5, 1), ("int16", -4, 1), ("float64", (0, 1), 1.0),
+          ("int64", slice(0, 2), 9), ("float64", (slice(None),), np.float32(0.5)),
+          ("uint64", 0, 2 ** 64 - 1), ("int64", 0, 2 ** 63), ("float32", 2, True)]
+
+
+@pytest.mark.parametrize("case", range(len(WRITES)))
+def test_element_writes_match_numpy(case):
+    dtype, key, value = WRITES[case]
+    n = np.arange(3).astype(dtype)
+    t = tn.asarray(n.copy())
+    with np.errstate(all="ignore"):
+        want = _write(n, key, value)
+        got = _write(t, key, value)
+    if want is None:
+        assert got is None
+    else:
+        assert got is not None and issubclass(got, want if want is not ValueError else
+                                              (ValueError, TypeError)), (got, want)
+    np.testing.assert_array_equal(np.asarray(t), n)
+    assert t.dtype.name == n.dtype.name
+
+
+def test_element_writes_reach_bases_and_bump_the_version_counter():
+    a = tn.zeros((3, 4))
+    v = a[1:, ::2]
+    v[0, 1] = 5.0
+    a.T[3, 0] = 7.0
+    assert a[1, 2] == 5.0 and a[0, 3] == 7.0
+    r = a[2]  # a row view
+    r[1] = 3.0
+    assert a[2, 1] == 3.0 and isinstance(r, tn.ndarray)
+    pytest.importorskip("trueno_autograd")
+    x, w = tn.ones(3), tn.ones(3).requires_grad_(True)
+    y = x * w  # saves x for the gradient of w
+    x[0] = 5.0
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+    z = tn.zeros(2)
+    z[0:1] = w[0:1] * 2  # a value that requires grad: recorded, not written straight
+    z.sum().backward()
+    np.testing.assert_array_equal(np.asarray(w.grad), [2.0, 0.0, 0.0])

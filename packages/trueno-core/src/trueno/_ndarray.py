@@ -18,7 +18,10 @@ __all__ = ["ndarray", "flatiter"]
 _INTS = frozenset({int, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
                    np.uint64, np.intp})
 _ND = np.ndarray
-_INT, _TUPLE = int, tuple
+_INT, _TUPLE, _SLICE = int, tuple, slice
+_SCALARS = frozenset({float, int, bool, complex})
+_GENERIC = np.generic
+_NEW = object.__new__
 
 
 def _shape_args(shape):
@@ -84,32 +87,84 @@ class ndarray(Tensor):
         in NumPy, and where autograd records the indexing (``x[0]`` of an ``x`` that requires
         grad), so that gradients flow through it.
         """
-        # fast path: NumPy gives a scalar for an index that selects one element (a[i], a[i, j])
-        # and an array (discarded here) for any other; errors are trueno's, below
+        # fast paths (CPU, not recorded by autograd): NumPy gives a scalar for an index that
+        # selects one element (a[i], a[i, j]) and an array for any other, a row view for a[i]
+        # (wrapped) and otherwise discarded here; errors are trueno's, below. Every bytecode
+        # counts here: a[i] is ~1.7x NumPy's time, most of it the Python-level call itself.
         kc = key.__class__
-        if kc is _INT or kc in _INTS:
+        if kc is _INT:
             if self._ag is None and self._device is CPU:
                 try:
                     r = self._data[key]
-                except Exception:  # noqa: BLE001
-                    r = None
-                if r is not None:  # a scalar, or the row view basic indexing makes
-                    return r if r.__class__ is not _ND else \
-                        self._view("getitem", r, {"key": key})
+                except Exception:  # noqa: BLE001, S110  (trueno's error below)
+                    pass
+                else:
+                    if r.__class__ is not _ND:
+                        return r
+                    return self._row(r, key)
         elif kc is _TUPLE:
-            if (not key or key[0].__class__ in _INTS) and self._ag is None and \
-                    self._device is CPU:  # (an index array first: no double gather)
-                try:
+            if self._ag is None and self._device is CPU and \
+                    (not key or key[0].__class__ is _INT or key[0].__class__ in _INTS):
+                try:  # (an index array first would gather twice: not here)
                     r = self._data[key]
-                except Exception:  # noqa: BLE001
-                    r = None
-                if r is not None and r.__class__ is not _ND:
+                except Exception:  # noqa: BLE001, S110
+                    pass
+                else:
+                    if r.__class__ is not _ND:
+                        return r
+        elif kc in _INTS and self._ag is None and self._device is CPU:
+            try:
+                r = self._data[key]
+            except Exception:  # noqa: BLE001, S110
+                pass
+            else:
+                if r.__class__ is not _ND:
                     return r
+                return self._row(r, key)
         out = Tensor.__getitem__(self, key)
         if out._data.shape or out._ag is not None or key is Ellipsis or \
                 (key.__class__ is tuple and any(k is Ellipsis for k in key)):
             return out
         return out._host()[()]
+
+    def _row(self, r, key):
+        """``self._view("getitem", r, {"key": key})`` for the row view ``r = a[i]`` of a CPU
+        array that autograd does not record, without the calls (a view of this tensor)."""
+        out = _NEW(self.__class__)
+        out._data = r
+        out._dtype = self._dtype
+        out._device = CPU
+        out._version = self._version
+        out._ag = None
+        out._base = (self, "getitem", {"key": key})
+        return out
+
+    def __setitem__(self, key, value) -> None:
+        """NumPy's assignment (cast with NumPy's rules; a view's writes reach its base).
+
+        Note: an element or slice of a CPU array that autograd does not record, set from a
+        Python or NumPy scalar, is written straight into the NumPy memory (NumPy's own checks
+        and casts, e.g. OverflowError for 300 into int8); any error there is raised by
+        trueno's general path instead, which does the same checks.
+        """
+        if self._ag is None and self._device is CPU and \
+                (value.__class__ in _SCALARS or isinstance(value, _GENERIC)):
+            kc = key.__class__
+            if kc is _TUPLE:  # ints and slices only: basic indexing, a write into the memory
+                for k in key:
+                    if k.__class__ is not _INT and k.__class__ is not _SLICE:
+                        break
+                else:
+                    kc = _INT
+            if kc is _INT:
+                try:
+                    self._data[key] = value  # (a CPU array's data is a NumPy array)
+                except Exception:  # noqa: BLE001, S110  (trueno's error below)
+                    pass
+                else:
+                    self._version[0] += 1
+                    return
+        Tensor.__setitem__(self, key, value)
 
     # -- operators whose 0-d results NumPy gives as scalars (the binary arithmetic operators
     # already do, through X.binary_fn) --------------------------------------------------------

@@ -175,3 +175,8 @@ __all__ += _index_tricks_all
 from ._numpy_types import dtype, finfo, iinfo  # noqa: E402,F811  (NumPy-face finfo/iinfo)
 
 __all__ += ["dtype"]
+
+# NumPy's vectorize (a Python function over the elements, broadcast)
+from ._vectorize import vectorize  # noqa: E402
+
+__all__ += ["vectorize"]

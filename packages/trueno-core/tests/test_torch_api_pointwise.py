@@ -98,6 +98,8 @@ CASES.update({
     "is_nonzero-many": lambda m: m.is_nonzero(m.tensor(F)),
     "scalar_tensor": lambda m: m.scalar_tensor(3),
     "imag-real-input": lambda m: m.imag(m.tensor(F)),
+    "resolve_conj-complex": lambda m: m.resolve_conj(m.tensor([1 + 2j, 3 - 1j])),
+    "conj_physical-complex": lambda m: m.tensor([1 + 2j, 3 - 1j]).conj_physical(),
     "frac-int": lambda m: m.frac(m.tensor(I)),
     # methods
     "m.frexp": lambda m: m.tensor(F).frexp(),

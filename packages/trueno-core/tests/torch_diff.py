@@ -9,6 +9,8 @@ import trueno.torch as tt
 def to_np(x):
     if hasattr(x, "detach") and not isinstance(x, np.ndarray):
         x = x.detach()
+        if not isinstance(x, tt.Tensor):  # torch's lazy conjugate/negative bits
+            x = x.resolve_conj().resolve_neg()
         return np.asarray(x.cpu().numpy() if hasattr(x, "cpu") else x.numpy())
     return x
 

@@ -16,13 +16,14 @@ from .._errors import (  # noqa: F401
 )
 from .._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .._registry import get_num_threads, set_num_threads
-from . import _functions, backends, cuda
+from . import _functions, backends, cuda, fft, linalg
 from ._device import device
 from ._functions import *  # noqa: F403
 from ._ops_pointwise import *  # noqa: F403
 from ._ops_shape import *  # noqa: F403
 from ._ops_index import *  # noqa: F403
 from ._ops_reduce import *  # noqa: F403
+from ._ops_linalg import *  # noqa: F403
 from ._random import (
     Generator, bernoulli, manual_seed, multinomial, normal, rand, rand_like, randint, randn,
     randn_like, randperm, seed,
@@ -32,10 +33,10 @@ from ._random import (
 )
 from ._serialization import load, save
 from ._tensor import Size, Tensor, return_types
-from . import _ops_index, _ops_pointwise, _ops_reduce, _ops_shape
+from . import _ops_index, _ops_linalg, _ops_pointwise, _ops_reduce, _ops_shape
 from ._tensor_methods import INPLACE_FUNCTIONS as _INPLACE_FUNCTIONS, bind as _bind
 
-_OPS_MODULES = (_ops_pointwise, _ops_shape, _ops_index, _ops_reduce)
+_OPS_MODULES = (_ops_pointwise, _ops_shape, _ops_index, _ops_reduce, _ops_linalg)
 _bind(globals())
 
 float32 = float = _D.float32  # noqa: A001
@@ -90,7 +91,7 @@ __all__ = [n for n in dir(_functions) if not n.startswith("_") and n not in (
     "double", "float16", "half", "bfloat16", "int8", "int16", "short", "int32", "int", "int64",
     "long", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128", "cfloat",
     "cdouble", "dtype", "finfo", "iinfo", "promote_types", "result_type", "pi", "e", "inf",
-    "nan", "cuda", "backends", "TruenoError",
+    "nan", "cuda", "backends", "TruenoError", "linalg", "fft",
     "default_generator", "get_rng_state", "set_rng_state", "initial_seed", "randint_like",
     "save", "load",
 ] + [n for m in _OPS_MODULES for n in m.__all__] + [n + "_" for n in _INPLACE_FUNCTIONS]

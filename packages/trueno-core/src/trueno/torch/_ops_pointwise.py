@@ -259,7 +259,12 @@ def conj(input):  # noqa: A002
     return _t(input).conj()
 
 
-conj_physical = resolve_conj = conj
+conj_physical = conj
+
+
+def resolve_conj(input):  # noqa: A002
+    """``input`` itself: trueno conjugates eagerly, so no lazy conjugate bit is pending."""
+    return _t(input)
 
 
 def resolve_neg(input):  # noqa: A002

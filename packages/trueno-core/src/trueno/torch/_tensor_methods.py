@@ -38,7 +38,11 @@ _FROM_FUNCTIONS = (
     # _ops_reduce
     "median nanmedian kthvalue mode quantile nanquantile aminmax cummax cummin logcumsumexp "
     "nansum nanmean msort unique unique_consecutive bincount histc histogram cov corrcoef "
-    "dist renorm"
+    "dist renorm "
+    # _ops_linalg
+    "addmm addbmm baddbmm addmv addr mv ger inner vdot matrix_power det logdet slogdet "
+    "inverse pinverse matrix_exp cholesky cholesky_inverse cholesky_solve qr svd "
+    "triangular_solve"
 ).split()
 
 # ``x.name_(...)``: compute ``x.name(...)`` and write it back (PyTorch's casting rule).
@@ -52,7 +56,8 @@ _INPLACE = (
     "logical_and logical_not logical_or logical_xor logit lt multiply nan_to_num ne negative "
     "nextafter not_equal rad2deg reciprocal remainder rsqrt sgn sign sin sinc sinh square "
     "subtract tan true_divide trunc xlogy tril triu scatter scatter_add scatter_reduce "
-    "index_add index_copy index_fill masked_scatter put cumsum cumprod renorm"
+    "index_add index_copy index_fill masked_scatter put cumsum cumprod renorm addmm addbmm "
+    "baddbmm addmv addr"
 ).split()
 
 # ``x.name_(...)`` that changes the tensor's shape or strides (a new view of the same memory)
@@ -63,7 +68,8 @@ INPLACE_FUNCTIONS = (
     "abs acos acosh arccos arccosh arcsin arcsinh arctan arctanh asin asinh atan atanh ceil "
     "clamp clamp_max clamp_min clip conj_physical cos cosh deg2rad erf exp2 exp expm1 fill fix "
     "floor frac gcd i0 lcm ldexp log10 log1p log2 log logit nan_to_num neg negative rad2deg "
-    "reciprocal relu round rsqrt sigmoid sin sinc sinh sqrt square tan tanh trunc xlogy zero"
+    "reciprocal relu round rsqrt sigmoid sin sinc sinh sqrt square tan tanh trunc xlogy zero "
+    "addmv"
 ).split()
 
 

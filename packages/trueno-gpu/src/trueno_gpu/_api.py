@@ -54,7 +54,7 @@ def astype(x: StridedArray, dtype):
     dtype = np.dtype(dtype)
     if dtype.kind == "c" or x.dtype.kind == "c":
         return _complex.astype(x, dtype)
-    src = check_dtype(rt, x.dtype, "astype")
+    src = dtype_info(x.dtype)
     dst = check_dtype(rt, dtype, "astype")
     out = new_array(rt, x.shape, dtype)
     return launch(("astype", dst.name), convert(src, dst), [x], out, rt)
@@ -80,7 +80,7 @@ def where(cond, x, y):
     dtype = vals[0].dtype if vals else np.asarray(x).dtype
     if np.dtype(dtype).kind == "c" or isinstance(cond, StridedArray) and cond.dtype.kind == "c":
         return _complex.where(cond, x, y)
-    dt = check_dtype(rt, dtype, "where")
+    dt = dtype_info(dtype)
     cond_dtype = cond.dtype if isinstance(cond, StridedArray) else np.dtype(bool)
     cdt = dtype_info(cond_dtype)
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
@@ -94,7 +94,7 @@ def where(cond, x, y):
 
 def clip(x, min=None, max=None):  # noqa: A002 - NumPy's argument names
     rt = rt_of(x)
-    dt = check_dtype(rt, x.dtype, "clip")
+    dt = dtype_info(x.dtype)
     ops = [x]
     expr = "x0"
     lo, hi = {"f": ("tn_max", "tn_min"), "d": ("tn_max64", "tn_min64")}.get(dt.tkey,

@@ -395,7 +395,12 @@ def collapse(shape, strides_list):
 
 
 def check_dtype(rt, dtype, op: str) -> DType:
-    """The GPU layout of ``dtype`` on ``rt``, or a GpuDtypeError that says what works."""
+    """The GPU layout of ``dtype`` on ``rt``, or a GpuDtypeError that says what works.
+
+    For dtypes the registration cannot vouch for: what the device API is asked to hold
+    (``from_numpy``, ``empty``, ``full``) and a target dtype given as a parameter
+    (``astype``). A kernel's own dtype is declared at registration (``_kernels``).
+    """
     dt = dtype_info(dtype)
     if dt is None or (dt.feature is not None and dt.feature not in rt.features):
         from ._api import supported_dtypes

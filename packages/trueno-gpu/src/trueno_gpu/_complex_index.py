@@ -14,7 +14,7 @@ import numpy as np
 from trueno.backend import StridedArray
 
 from . import _indexing as ix
-from ._codegen import bcast_strides, check_dtype, new_array
+from ._codegen import bcast_strides, new_array
 from ._complex import complex_view, contiguous, copy_, full, real_view
 from ._dtypes import dtype_info, real_dtype
 from ._elementwise import rt_of
@@ -39,7 +39,6 @@ def _src(value, x: StridedArray) -> StridedArray:
 
 def take(x: StridedArray, indices, axis=None, mode="raise") -> StridedArray:
     """``np.take`` of complex ``x`` (an out-of-range index reads 0, as the real kernel)."""
-    check_dtype(rt_of(x), x.dtype, "take")
     if axis is None or x.ndim == 0:
         x = x if x.is_contiguous() else contiguous(x)
         x = x.view(x.offset, (x.size,), (1,))
@@ -50,7 +49,6 @@ def take(x: StridedArray, indices, axis=None, mode="raise") -> StridedArray:
 def take_along_axis(x: StridedArray, indices, axis: int) -> StridedArray:
     """``np.take_along_axis`` of complex ``x``."""
     rt = rt_of(x)
-    check_dtype(rt, x.dtype, "take_along_axis")
     idx = _pair(ix._index_array(rt, indices))
     return complex_view(ix.take_along_axis(real_view(x), idx, axis % x.ndim), x.dtype)
 
@@ -58,7 +56,6 @@ def take_along_axis(x: StridedArray, indices, axis: int) -> StridedArray:
 def gather(x: StridedArray, axis: int, index) -> StridedArray:
     """``torch.gather`` of complex ``x``."""
     rt = rt_of(x)
-    check_dtype(rt, x.dtype, "gather")
     idx = _pair(ix._index_array(rt, index))
     return complex_view(ix.gather(real_view(x), axis % x.ndim, idx), x.dtype)
 
@@ -66,7 +63,6 @@ def gather(x: StridedArray, axis: int, index) -> StridedArray:
 def scatter(x: StridedArray, axis: int, index, src, reduce=None) -> StridedArray:
     """``torch.scatter`` of complex ``x``: ``src`` written or added (not multiplied)."""
     rt = rt_of(x)
-    check_dtype(rt, x.dtype, "scatter")
     if reduce in ("multiply", "prod"):
         raise GpuDtypeError(f"gpu: scatter(reduce={reduce!r}) on {x.dtype}: a complex product "
                             f"is not per part\n  hint: compute on the CPU")

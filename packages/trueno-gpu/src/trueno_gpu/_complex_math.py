@@ -19,7 +19,7 @@ import re
 import numpy as np
 from trueno.backend import StridedArray
 
-from ._codegen import check_dtype, new_array
+from ._codegen import new_array
 from ._complex import add_helpers, claunch
 from ._dtypes import DType, dtype_info, real_dtype
 from ._elementwise import rt_of
@@ -444,7 +444,7 @@ def _out(dt: DType, result: str):
 def unary(name: str, x: StridedArray) -> StridedArray:
     """Complex unary op ``name`` of ``UNARY``."""
     rt = rt_of(x)
-    dt = check_dtype(rt, x.dtype, name)
+    dt = dtype_info(x.dtype)
     out = new_array(rt, x.shape, _out(dt, UNARY[name][1]))
     return claunch(("cm", name), _expr(UNARY, name, dt), [x], out, rt)
 
@@ -454,7 +454,7 @@ def binary(name: str, a, b) -> StridedArray:
     arrays = [v for v in (a, b) if isinstance(v, StridedArray)]
     rt = rt_of(arrays[0])
     dtype = arrays[0].dtype
-    dt = check_dtype(rt, dtype, name)
+    dt = dtype_info(dtype)
     out = new_array(rt, np.broadcast_shapes(*(v.shape for v in arrays)),
                     _out(dt, BINARY[name][1]))
     ops = [v if isinstance(v, StridedArray) else (v, dtype) for v in (a, b)]

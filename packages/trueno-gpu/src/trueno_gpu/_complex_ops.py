@@ -18,7 +18,7 @@ import math
 import numpy as np
 from trueno.backend import StridedArray, contiguous_strides
 
-from ._codegen import LINEAR_ID, WG, check_dtype, i32w, new_array
+from ._codegen import LINEAR_ID, WG, i32w, new_array
 from ._complex import astype, cheader, claunch, contiguous, full, real_view
 from ._dtypes import dtype_info, real_dtype
 from ._elementwise import rt_of
@@ -31,7 +31,7 @@ def matmul(x: StridedArray, y: StridedArray) -> StridedArray:
     from ._matmul import matmul as real_matmul
 
     rt = rt_of(x)
-    dt = check_dtype(rt, x.dtype, "matmul")
+    dt = dtype_info(x.dtype)
     rd = real_dtype(dt).host
     m, k = x.shape[-2:]
     n = y.shape[-1]
@@ -99,7 +99,7 @@ def prod(x: StridedArray, axis=None, keepdims: bool = False, dtype=None) -> Stri
     from ._reduce import _plan
 
     rt = rt_of(x)
-    dt = check_dtype(rt, x.dtype, "prod")
+    dt = dtype_info(x.dtype)
     if x.ndim == 0:
         x = x.view(x.offset, (1,), (1,))
         axis, keepdims = 0, False
@@ -149,7 +149,7 @@ def var(x: StridedArray, axis, keepdims: bool, correction=0.0, _sqrt: bool = Fal
     from ._reduce import var as real_var
 
     rt = rt_of(x)
-    rd = real_dtype(check_dtype(rt, x.dtype, "var")).host
+    rd = real_dtype(dtype_info(x.dtype)).host
     if x.ndim == 0:
         x = x.view(x.offset, (1,), (1,))
         axis, keepdims = 0, False

@@ -12,7 +12,7 @@ import numpy as np
 from trueno.backend import StridedArray
 
 from ._api import contiguous
-from ._codegen import LINEAR_ID, WG, check_dtype, header, i32w, new_array
+from ._codegen import LINEAR_ID, WG, header, i32w, new_array
 from ._dtypes import dtype_info
 from ._elementwise import launch, rt_of
 from ._matmul import matmul
@@ -59,7 +59,7 @@ def _pair(v):
 def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
     """NCHW convolution with OIHW weights (PyTorch's layout and arguments)."""
     rt = rt_of(x)
-    dt = check_dtype(rt, x.dtype, "conv2d")
+    dt = dtype_info(x.dtype)
     (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
     n, c_in, H, W = x.shape
     c_out, cpg, kh, kw = weight.shape

@@ -19,7 +19,6 @@ from ._codegen import (
     WG,
     ZERO,
     bcast_strides,
-    check_dtype,
     collapse,
     header,
     i32w,
@@ -308,7 +307,7 @@ def run_op(name, table, kind_key, *xs, out_dtype=None):
     arrays = [x for x in xs if isinstance(x, StridedArray)]
     a0 = arrays[0]
     rt = rt_of(a0)
-    dt = check_dtype(rt, a0.dtype, name)
+    dt = dtype_info(a0.dtype)
     shape = a0.shape
     if len(arrays) > 1 and any(x.shape != shape for x in arrays):
         shape = np.broadcast_shapes(*(x.shape for x in arrays))

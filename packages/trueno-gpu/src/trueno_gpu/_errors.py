@@ -26,8 +26,9 @@ class GpuUnavailableError(*_bases(_DeviceBase, _TruenoBase, RuntimeError)):
     """No usable WebGPU adapter: the message names the missing piece and the adapters seen."""
 
 
-class GpuDtypeError(*_bases(_TruenoBase, TypeError)):
-    """A dtype the GPU (or this adapter) cannot hold or compute with."""
+class GpuDtypeError(*_bases(_DeviceBase, _TruenoBase, TypeError)):
+    """A dtype the GPU (or this adapter) cannot hold or compute with: a device problem
+    (trueno's DeviceError, a RuntimeError) and a TypeError, as it always was."""
 
 
 class GpuLimitError(*_bases(_DeviceBase, _TruenoBase, RuntimeError)):

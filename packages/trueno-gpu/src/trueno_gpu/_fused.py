@@ -16,7 +16,7 @@ import numpy as np
 from trueno.backend import StridedArray
 
 from ._api import contiguous
-from ._codegen import LINEAR_ID, WG, check_dtype, collapse, header, i32w, new_array
+from ._codegen import LINEAR_ID, WG, collapse, header, i32w, new_array
 from ._dtypes import dtype_info
 from ._elementwise import rt_of
 from ._fast_softmax import softmax_rows
@@ -131,7 +131,7 @@ def _source(kind, dt, nk, has_w, has_b, wdt, sg=False):
 
 def _rows(kind, x: StridedArray, row_axes, weight=None, bias=None, eps=0.0):
     rt = rt_of(x)
-    dt = check_dtype(rt, x.dtype, kind)
+    dt = dtype_info(x.dtype)
     out = new_array(rt, x.shape, x.dtype)
     if out.size == 0:
         return out

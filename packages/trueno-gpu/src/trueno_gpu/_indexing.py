@@ -22,7 +22,7 @@ import numpy as np
 from trueno.backend import StridedArray
 
 from ._api import contiguous, copy_
-from ._codegen import LINEAR_ID, WG, bcast_strides, check_dtype, collapse, header, i32w, new_array
+from ._codegen import LINEAR_ID, WG, bcast_strides, collapse, header, i32w, new_array
 from ._dtypes import WIDE, dtype_info, lit
 from ._elementwise import rt_of
 from ._errors import GpuDtypeError
@@ -151,7 +151,6 @@ def take(x: StridedArray, indices, axis=None, mode="raise"):
     """``np.take(x, indices, axis, mode=)``; "raise" cannot raise on the GPU: an index out of
     range reads 0."""
     rt = rt_of(x)
-    check_dtype(rt, x.dtype, "take")
     idx = _index_array(rt, indices)
     if axis is None:
         x = x if x.is_contiguous() else contiguous(x)
@@ -171,7 +170,6 @@ def take(x: StridedArray, indices, axis=None, mode="raise"):
 def take_along_axis(x: StridedArray, indices, axis: int):
     """``np.take_along_axis``: indices broadcast against ``x`` on every other axis."""
     rt = rt_of(x)
-    check_dtype(rt, x.dtype, "take_along_axis")
     idx = _index_array(rt, indices)
     axis %= x.ndim
     shape = tuple(idx.shape[d] if d == axis else max(x.shape[d], idx.shape[d])
@@ -186,7 +184,6 @@ def take_along_axis(x: StridedArray, indices, axis: int):
 def gather(x: StridedArray, axis: int, index):
     """``torch.gather(x, axis, index)``: ``out[i][j] = x[index[i][j]][j]`` for axis 0."""
     rt = rt_of(x)
-    check_dtype(rt, x.dtype, "gather")
     idx = _index_array(rt, index)
     axis %= x.ndim
     out = new_array(rt, idx.shape, x.dtype)
@@ -201,7 +198,6 @@ def scatter(x: StridedArray, axis: int, index, src, reduce=None):
     ("add"/"sum") or multiplied ("multiply"/"prod") at ``index`` along ``axis``."""
     mode = {None: "set", "add": "add", "sum": "add", "multiply": "mul", "prod": "mul"}[reduce]
     rt = rt_of(x)
-    check_dtype(rt, x.dtype, "scatter")
     idx = _index_array(rt, index)
     axis %= x.ndim
     if not isinstance(src, StridedArray):
@@ -220,7 +216,6 @@ def scatter(x: StridedArray, axis: int, index, src, reduce=None):
 def scatter_add(x: StridedArray, axis: int, index, src: StridedArray):
     """``torch.scatter_add``: a copy of ``x`` with ``src`` added at ``index`` along ``axis``."""
     rt = rt_of(x)
-    check_dtype(rt, x.dtype, "scatter_add")
     idx = _index_array(rt, index)
     axis %= x.ndim
     out = contiguous(x)

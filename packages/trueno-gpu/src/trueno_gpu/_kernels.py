@@ -1,4 +1,11 @@
-"""The kernel table: op name -> {dtype name: callable}, assembled from every kernel family."""
+"""The kernel table: op name -> {dtype name: callable}, assembled from every kernel family.
+
+The registered table declares the GPU's capabilities per op: ``registered_table()`` drops
+the dtypes whose feature (``shader-f16``, ``shader-f64``, ``shader-int64``) no adapter has,
+so core's dispatcher resolves (op, device, dtype) once, on a cache miss, and raises its
+DeviceError naming the dtypes the GPU has for the op; the kernels never re-check the dtype
+they are registered for.
+"""
 
 from __future__ import annotations
 
@@ -19,14 +26,15 @@ from . import (
     _reduce,
     _sort,
 )
-from ._dtypes import ALL_DTYPES
+from ._dtypes import ALL_DTYPES, dtype_info
+from ._runtime import when_adapters_known
 
-__all__ = ["kernels_table"]
+__all__ = ["kernels_table", "narrow", "registered_table"]
 
 
 def kernels_table() -> dict:
-    """Every kernel for every dtype the GPU can hold. float16 is listed too; on an adapter
-    without shader-f16 the arrays cannot be created, and from_numpy says so."""
+    """Every kernel for every dtype some adapter can hold (the table tests call directly);
+    the backend registers it narrowed to this machine's adapters (``registered_table``)."""
     table = _elementwise.make_kernels(ALL_DTYPES)
     every = {d: None for d in ALL_DTYPES}
     table["copy_"] = dict.fromkeys(every, _api.copy_)
@@ -48,4 +56,23 @@ def kernels_table() -> dict:
     for op, kernels in _complex.make_kernels(ALL_DTYPES).items():  # adds dtypes to ops
         table.setdefault(op, {}).update(kernels)
     table.update(_fft.make_kernels(ALL_DTYPES))
+    return table
+
+
+def narrow(table: dict, features) -> dict:
+    """Drop from each op of ``table``, in place, the dtypes that need a feature (see
+    ``DType.feature``) not in ``features``; returns ``table``."""
+    for kernels in table.values():
+        for d in [d for d in kernels if dtype_info(d).feature not in (None, *features)]:
+            del kernels[d]
+    return table
+
+
+def registered_table() -> dict:
+    """``kernels_table()`` as the backend registers it: narrowed to the adapters' features
+    once they are known (``when_adapters_known``). Registration never touches the GPU; the
+    adapters are enumerated before the first GPU array exists, so before any of these
+    kernels can be looked up, and the narrowing happens then."""
+    table = kernels_table()
+    when_adapters_known(lambda features: narrow(table, features))
     return table

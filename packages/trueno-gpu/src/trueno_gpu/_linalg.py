@@ -19,7 +19,7 @@ from ._elementwise import rt_of
 from ._linalg_base import (
     ENTRY,
     LOG_T,
-    check,
+    compute_type,
     fill,
     matrix_batch,
     new,
@@ -179,7 +179,7 @@ def _lu(a: StridedArray, b: StridedArray | None, mode: int):
     """Run the LU kernel on the stack ``a`` (and right-hand sides ``b``); returns
     (work copy of b or the identity's solution, status flags, R)."""
     rt = rt_of(a)
-    T = check(a, "linalg")
+    T = compute_type(a)
     n = a.shape[-1]
     batch = matrix_batch(a, b) if b is not None else a.shape[:-2]
     nb = int(np.prod(batch, dtype=np.int64))
@@ -285,7 +285,7 @@ def _chol_source(T: str) -> str:
 def linalg_cholesky(x: StridedArray, upper: bool = False) -> StridedArray:
     """Cholesky factor; not positive definite raises LinAlgError (reads the flags back)."""
     rt = rt_of(x)
-    T = check(x, "linalg_cholesky")
+    T = compute_type(x)
     n = x.shape[-1]
     batch = x.shape[:-2]
     nb = int(np.prod(batch, dtype=np.int64))

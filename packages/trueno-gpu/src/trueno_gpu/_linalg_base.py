@@ -14,7 +14,7 @@ import math
 import numpy as np
 from trueno.backend import StridedArray, contiguous_strides
 
-from ._codegen import LINEAR_ID, bcast_strides, check_dtype, header, scalar_bits
+from ._codegen import LINEAR_ID, bcast_strides, header, scalar_bits
 from ._elementwise import launch, rt_of
 
 __all__ = ["LWG", "work_copy", "new", "prelude", "run_kernel", "raise_if", "matrix_batch",
@@ -175,6 +175,9 @@ def raise_if(status: StridedArray, message: str) -> None:
         raise np.linalg.LinAlgError(message)
 
 
-def check(x: StridedArray, op: str) -> str:
-    """The WGSL float type of ``x`` (float32 -> f32, float64 -> f64)."""
-    return check_dtype(rt_of(x), x.dtype, op).compute
+def compute_type(x: StridedArray) -> str:
+    """The WGSL float type of ``x`` (float32 -> f32, float64 -> f64); the registration
+    declares float64 kernels only where the adapter has shader-f64."""
+    from ._dtypes import dtype_info
+
+    return dtype_info(x.dtype).compute

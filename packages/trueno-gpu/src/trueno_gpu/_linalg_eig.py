@@ -32,7 +32,7 @@ from trueno.backend import StridedArray, contiguous_strides
 from ._elementwise import launch, rt_of
 from ._linalg_base import (
     ENTRY,
-    check,
+    compute_type,
     eps_of,
     new,
     per,
@@ -160,7 +160,7 @@ def _eig(x: StridedArray, vectors: bool):
     from ._api import GpuDeviceAPI
 
     rt = rt_of(x)
-    T = check(x, "linalg_eig" if vectors else "linalg_eigvals")
+    T = compute_type(x)
     n = x.shape[-1]
     batch = x.shape[:-2]
     nb = int(np.prod(batch, dtype=np.int64))

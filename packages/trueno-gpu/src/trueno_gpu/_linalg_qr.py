@@ -12,7 +12,7 @@ import numpy as np
 from trueno.backend import StridedArray
 
 from ._elementwise import rt_of
-from ._linalg_base import ENTRY, check, new, per, plan, prelude, run_kernel, waves, work_copy
+from ._linalg_base import ENTRY, compute_type, new, per, plan, prelude, run_kernel, waves, work_copy
 
 __all__ = ["linalg_qr", "KERNELS"]
 
@@ -122,7 +122,7 @@ def linalg_qr(x: StridedArray, mode: str = "reduced"):
     """(Q, R) for "reduced"/"complete", R for "r", (h, tau) for "raw" (h is A's LAPACK
     factorization transposed, (..., n, m), as NumPy returns it)."""
     rt = rt_of(x)
-    T = check(x, "linalg_qr")
+    T = compute_type(x)
     batch = x.shape[:-2]
     m, n = x.shape[-2:]
     k = min(m, n)

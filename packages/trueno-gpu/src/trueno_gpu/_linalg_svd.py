@@ -21,7 +21,7 @@ from ._codegen import index_dtype
 from ._elementwise import rt_of
 from ._linalg_base import (
     ENTRY,
-    check,
+    compute_type,
     eps_of,
     fill,
     new,
@@ -267,7 +267,7 @@ def _svd_blocks(m: int, n: int, mc: int) -> tuple[list, list]:
 def svd(x: StridedArray, full_matrices: bool = True):
     """(U, S, Vh) of the stack ``x`` (..., M, N): S descending, U and Vh orthonormal."""
     rt = rt_of(x)
-    T = check(x, "linalg_svd")
+    T = compute_type(x)
     batch = x.shape[:-2]
     M, N = x.shape[-2:]
     k = min(M, N)
@@ -392,7 +392,7 @@ def _cutoffs(rt, batch, absolute, relative, dtype) -> StridedArray:
 def _apply(x, absolute, relative, b=None, identity=False):
     """(X, CUT): X = pinv-with-cutoff(x) @ b (or pinv itself), CUT[..., 0] the ranks."""
     rt = rt_of(x)
-    T = check(x, "linalg")
+    T = compute_type(x)
     batch = x.shape[:-2]
     m, n = x.shape[-2:]
     k = min(m, n)
@@ -460,7 +460,7 @@ def linalg_lstsq(a: StridedArray, b: StridedArray, rcond=None):
     from ._api import GpuDeviceAPI
 
     rt = rt_of(a)
-    T = check(a, "linalg_lstsq")
+    T = compute_type(a)
     api = GpuDeviceAPI()
     m, n = a.shape
     vec = b.ndim == 1

@@ -17,7 +17,7 @@ from trueno.backend import StridedArray
 from ._elementwise import rt_of
 from ._linalg_base import (
     ENTRY,
-    check,
+    compute_type,
     eps_of,
     new,
     per,
@@ -208,7 +208,7 @@ def linalg_eigh(x: StridedArray, UPLO: str = "L"):  # noqa: N803
     """(eigenvalues ascending, eigenvectors as columns) of the symmetric matrices ``x``,
     reading the triangle that ``UPLO`` names, as LAPACK's syevd does."""
     rt = rt_of(x)
-    T = check(x, "linalg_eigh")
+    T = compute_type(x)
     n = x.shape[-1]
     batch = x.shape[:-2]
     nb = int(np.prod(batch, dtype=np.int64))

@@ -17,7 +17,7 @@ import math
 import numpy as np
 from trueno.backend import StridedArray
 
-from ._codegen import check_dtype, collapse, header, i32w, new_array
+from ._codegen import collapse, header, i32w, new_array
 from ._dtypes import dtype_info, lit
 from ._elementwise import BINARY, launch, rt_of, run_op
 from ._matmul_tiled import entry_lines, fast_config, fast_ok, fast_source
@@ -163,7 +163,7 @@ def _split_k(x: StridedArray, y: StridedArray, k: int):
 
 def matmul(x: StridedArray, y: StridedArray):
     rt = rt_of(x)
-    dt = check_dtype(rt, x.dtype, "matmul")
+    dt = dtype_info(x.dtype)
     m, k = x.shape[-2:]
     n = y.shape[-1]
     if k > 2 * SPLIT_K and m * n:

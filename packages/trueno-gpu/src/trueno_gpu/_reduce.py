@@ -24,7 +24,6 @@ from trueno.backend import StridedArray
 from ._codegen import (
     LINEAR_ID,
     WG,
-    check_dtype,
     collapse,
     convert,
     header,
@@ -244,7 +243,7 @@ def _pass(rt, op, x_buf, x_off, in_dt, acc, out, out_dt, kc, ks, rc, rs, n_out, 
 def reduce(op, x: StridedArray, axes, keepdims, out_dtype, fill=0):
     """``op`` in sum/prod/max/min/mean/argmax/argmin over ``axes``; a new contiguous array."""
     rt = rt_of(x)
-    in_dt = check_dtype(rt, x.dtype, op)
+    in_dt = dtype_info(x.dtype)
     if x.ndim == 0:
         x = x.view(x.offset, (1,), (1,))
         axes, keepdims = (0,), False

@@ -31,7 +31,8 @@ from wgpu.backends.wgpu_native._ffi import lib as _lib
 from ._errors import GpuLimitError, GpuUnavailableError
 from ._pool import BufferPool
 
-__all__ = ["Runtime", "get_runtime", "device_count", "adapters_seen", "is_available"]
+__all__ = ["Runtime", "get_runtime", "device_count", "adapters_seen", "is_available",
+           "wanted_features", "adapter_features", "when_adapters_known"]
 
 _WANTED_FEATURES = ("shader-f16", "shader-f64", "shader-int64", "subgroup", "timestamp-query")
 _WANTED_LIMITS = (
@@ -112,10 +113,7 @@ class Runtime:
         self.adapter = adapter
         self.info = dict(adapter.info)
         alimits = adapter.limits
-        # TRUENO_GPU_DISABLE_FEATURES="shader-f64,subgroup" runs as if the adapter lacked
-        # them (tests of the fallbacks; a workaround for a driver bug in one feature).
-        off = {f.strip() for f in os.environ.get("TRUENO_GPU_DISABLE_FEATURES", "").split(",")}
-        features = [f for f in _WANTED_FEATURES if f in adapter.features and f not in off]
+        features = list(wanted_features(adapter))
         limits = {k: alimits[k] for k in _WANTED_LIMITS if k in alimits}
         self.device = adapter.request_device_sync(required_features=features,
                                                   required_limits=limits)
@@ -477,6 +475,34 @@ def _adapters():
         return _find_adapters()
 
 
+def wanted_features(adapter) -> tuple[str, ...]:
+    """The features of ``adapter`` that trueno asks its device for.
+
+    ``TRUENO_GPU_DISABLE_FEATURES="shader-f64,subgroup"`` runs as if the adapter lacked them
+    (tests of the fallbacks and of a poorer adapter; a workaround for a driver bug in one
+    feature).
+    """
+    off = {f.strip() for f in os.environ.get("TRUENO_GPU_DISABLE_FEATURES", "").split(",")}
+    return tuple(f for f in _WANTED_FEATURES if f in adapter.features and f not in off)
+
+
+def adapter_features() -> frozenset[str]:
+    """The features any usable adapter has (their union; ``wanted_features`` of each),
+    found without creating a device."""
+    return frozenset(f for a in _adapters() for f in wanted_features(a))
+
+
+def when_adapters_known(callback) -> None:
+    """Call ``callback(adapter_features())`` once the adapters are enumerated: now if they
+    are, else right after the enumeration, which precedes every runtime and so every GPU
+    array (the GPU backend narrows its registered kernel table to the adapters' dtypes)."""
+    with _init_lock:
+        if "adapters" not in _state:
+            _state.setdefault("on_adapters", []).append(callback)
+            return
+    callback(adapter_features())
+
+
 def _find_adapters():
     if "adapters" not in _state:
         try:
@@ -489,6 +515,9 @@ def _find_adapters():
         hardware = [a for a in usable
                     if a.info.get("adapter_type") in ("DiscreteGPU", "IntegratedGPU", "VirtualGPU")]
         _state["adapters"] = hardware or usable[:1]
+        features = adapter_features()
+        for callback in _state.pop("on_adapters", []):
+            callback(features)
     return _state["adapters"]
 
 

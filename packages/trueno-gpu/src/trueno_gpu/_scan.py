@@ -15,7 +15,7 @@ import math
 import numpy as np
 from trueno.backend import StridedArray
 
-from ._codegen import LINEAR_ID, WG, check_dtype, collapse, convert, header, i32w, new_array
+from ._codegen import LINEAR_ID, WG, collapse, convert, header, i32w, new_array
 from ._dtypes import acc_dtype, dtype_info, lit
 from ._elementwise import rt_of
 from ._reduce import narrow_dtype
@@ -169,7 +169,7 @@ def _lines(rt, op, in_dt, out_dt, x: StridedArray, axis: int, out: StridedArray)
 
 def _scan(op, x: StridedArray, axis: int, dtype):
     rt = rt_of(x)
-    in_dt = check_dtype(rt, x.dtype, op)
+    in_dt = dtype_info(x.dtype)
     if dtype is None:
         kind = dtype_info(x.dtype).kind
         dtype = np.int64 if kind in "bi" else np.uint64 if kind == "u" else x.dtype

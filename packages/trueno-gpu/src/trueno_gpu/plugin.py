@@ -1,7 +1,9 @@
 """trueno plugin entry point (``[project.entry-points.trueno] gpu = "trueno_gpu.plugin"``).
 
 Registration never touches the GPU: the device API finds an adapter on first use, so
-``import trueno`` works on machines without one.
+``import trueno`` works on machines without one. The kernel table declares, per op, the
+dtypes the adapters have (``registered_table``): it is narrowed to their features when they
+are enumerated, which happens before the first GPU array exists.
 """
 
 from __future__ import annotations
@@ -9,16 +11,17 @@ from __future__ import annotations
 import trueno
 
 from ._api import GpuDeviceAPI
-from ._kernels import kernels_table
+from ._kernels import registered_table
 
 __all__ = ["trueno_register_backends"]
 
 
 @trueno.hookimpl
 def trueno_register_backends(registry):
-    """Add the "gpu" device and the "gpu" backend with every WGSL kernel."""
+    """Add the "gpu" device and the "gpu" backend with the WGSL kernels of every dtype the
+    adapters have."""
     registry.add_device(GpuDeviceAPI())
-    registry.add_backend("gpu", devices=("gpu",), priority=10, kernels=kernels_table(),
+    registry.add_backend("gpu", devices=("gpu",), priority=10, kernels=registered_table(),
                          tolerances=TOLERANCES)
 
 

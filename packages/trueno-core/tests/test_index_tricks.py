@@ -176,3 +176,37 @@ def test_writeable_false_is_honoured_by_every_write():
         a.flags.writebackifcopy = True
     a.flags["W"] = False
     assert not a.flags["WRITEABLE"]
+
+
+def test_base_follows_numpys_rule():
+    def chain(m):
+        a0 = m.arange(12.0)
+        a1 = a0.reshape(3, 4)
+        a2 = a1[1:]
+        a3 = a2.T
+        a4 = a3[0]
+        return [a0, a1, a2, a3, a4, a1.copy(), a1 + 1, a1[[0, 2]], a1[1], a2[:, ::2]]
+    ts, ns = chain(tn), chain(np)
+    for t, n in zip(ts, ns):
+        if n.base is None:
+            assert t.base is None
+        else:
+            k = next(i for i, x in enumerate(ns) if x is n.base)
+            assert t.base is ts[k]
+        assert (t.base is None) == t.flags.owndata
+
+
+def test_setflags_and_contains_match_numpy():
+    a = tn.arange(6).reshape(2, 3)
+    a.setflags(write=False)
+    assert not a.flags.writeable
+    with pytest.raises(ValueError):
+        a[0, 0] = 1
+    a.setflags(write=True)
+    a[0, 0] = 0
+    with pytest.raises(ValueError):
+        a.setflags(uic=True)
+    n = np.arange(6).reshape(2, 3)
+    for v in [4, 7, 2.0, [0, 1, 2], [9, 1, 2], [9, 9, 9], [[0], [3]], True]:
+        assert (v in a) == (v in n), v
+    assert 3 in tn.asarray(3) and 1.5 not in tn.ones(4)

@@ -63,7 +63,32 @@ class ndarray(Tensor):
 
     @property
     def base(self):
-        return None
+        """The array whose memory this view uses (None for an array that owns its memory), as
+        NumPy: a view of a view gives the first array of the chain that is not a view."""
+        b = getattr(self, "_base", None)
+        if b is None:
+            return None
+        base = b[0]
+        while getattr(base, "_base", None) is not None:
+            base = base._base[0]
+        return base
+
+    def setflags(self, write=None, align=None, uic=None) -> None:
+        """NumPy's ``setflags``: ``write`` sets ``flags.writeable``, ``align`` ``flags.aligned``
+        and ``uic`` (only False) ``flags.writebackifcopy``."""
+        f = self.flags
+        if write is not None:
+            f.writeable = write
+        if align is not None:
+            f.aligned = align
+        if uic is not None:
+            f.writebackifcopy = uic
+
+    def __contains__(self, value) -> bool:
+        """``value in a``: whether any element equals ``value`` (NumPy's ``(a == value).any()``;
+        a sequence ``value`` is broadcast against ``a``)."""
+        from ._reduction import any as _any
+        return bool(_any(Tensor.__eq__(self, value)))
 
     @property
     def flags(self):

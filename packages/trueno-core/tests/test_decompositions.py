@@ -41,7 +41,6 @@ _LINALG = "dense linear algebra (LAPACK-style factorizations): kernels only, for
 _FFT = "FFTs: kernels only, for now"
 _NUMPY = "a NumPy function row (_ufuncs_ext / _surface_ops): decomposition still to write"
 NO_DECOMPOSITION_YET = {
-    "conv2d": "im2col (index) + matmul: still to write",
     **{n: _LINALG for n in ("linalg_cholesky", "linalg_det", "linalg_eig", "linalg_eigh",
                             "linalg_eigvals", "linalg_inv", "linalg_lstsq",
                             "linalg_matrix_rank", "linalg_pinv", "linalg_qr", "linalg_slogdet",
@@ -49,10 +48,9 @@ NO_DECOMPOSITION_YET = {
     **{n: _FFT for n in ("fft_fftn", "fft_hfft", "fft_ifftn", "fft_ihfft", "fft_irfftn",
                          "fft_rfftn")},
     **{n: _NUMPY for n in (
-        "argpartition", "around", "average", "bitwise_count", "convolve", "corrcoef",
-        "correlate", "cov", "fmod", "frexp", "gcd", "gradient", "i0", "interp", "isin", "lcm",
-        "median", "nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmedian",
-        "nanquantile", "nanstd", "nanvar", "pad", "partition", "quantile", "topk")},
+        "average", "bitwise_count", "convolve", "corrcoef", "correlate", "cov", "fmod",
+        "frexp", "gcd", "gradient", "i0", "interp", "isin", "lcm", "median", "nanargmax",
+        "nanargmin", "nanmedian", "nanquantile", "nanstd", "nanvar", "pad", "quantile")},
 }
 
 COMPOSITE = sorted(n for n, r in OPS.items() if not r.primitive and r.decomposition is not None)
@@ -288,17 +286,33 @@ def _custom_cases(dtype, rng):
         "gelu": [(lambda t: X.unary(OPS["gelu"], t, approximate="tanh"), [x])],
         "clip": [(lambda t: tn.clip(t, -1, 2), [x]), (lambda t: tn.clip(t, None, 0.5), [x]),
                  (lambda t, lo: tn.clip(t, lo, None), [x, w])],
+        "conv2d": [(lambda a, k: _conv2d(a, k), [v(2, 3, 7, 8), v(4, 3, 3, 3)]),
+                   (lambda a, k, b: _conv2d(a, k, b, stride=(2, 1), padding=(1, 2),
+                                            dilation=(1, 2)), [v(2, 3, 9, 8), v(4, 3, 3, 2), v(4)]),
+                   (lambda a, k: _conv2d(a, k, groups=2, padding=(1, 1)),
+                    [v(1, 4, 6, 6), v(6, 2, 3, 3)])],
     }
 
 
-CUSTOM = [(n, d) for n in ("softmax", "log_softmax", "layer_norm", "addcmul", "gelu", "clip")
-          for d in FLOATS]
+def _conv2d(x, w, b=None, **params):
+    """conv2d through the dispatcher (NCHW, OIHW), as trueno-nn calls it."""
+    p = {"stride": (1, 1), "padding": (0, 0), "dilation": (1, 1), "groups": 1, **params}
+    if b is not None:
+        p["bias"] = b._data
+    return X.run(OPS["conv2d"], (x, w), (x._data, w._data), p, x.__class__, x._device,
+                 x._dtype)
+
+
+# conv2d's reference kernel (np.einsum) has no bfloat16 loop; its decomposition has.
+CUSTOM = [(n, d) for n in ("softmax", "log_softmax", "layer_norm", "addcmul", "gelu", "clip",
+                           "conv2d") for d in FLOATS if (n, d) != ("conv2d", "bfloat16")]
 
 
 @pytest.mark.parametrize("name,dtype", CUSTOM, ids=[f"{n}-{d}" for n, d in CUSTOM])
 def test_composite_decomposition_matches_kernels(name, dtype, kernels_used):
     """softmax, log_softmax, layer_norm (with and without weight and bias), addcmul, the tanh
-    approximation of gelu and clip: decomposition vs the reference and fused kernels."""
+    approximation of gelu, clip and conv2d (padding, stride, dilation, groups, bias):
+    decomposition vs the reference and fused kernels."""
     tol = {"float32": (1e-4, 1e-5)}.get(dtype)  # fused float32 kernels reassociate sums
     for fn, args in _custom_cases(dtype, np.random.default_rng(3))[name]:
         _compare(name, fn, args, NP_DTYPES[dtype], kernels_used, tol)
@@ -328,6 +342,56 @@ def test_numpy_function_decomposition_matches_kernels(name, kernels_used):
             _compare(name, fn, args, NP_DTYPES[dtype], kernels_used)
 
 
+def _surface_cases(dtype, rng):
+    x = tn.asarray(sample(dtype, (4, 6), "real", rng))
+    nan = sample(dtype, (4, 6), "real", rng)
+    if nan.dtype.kind in "fc":
+        nan[1, 2] = nan[3, 0] = np.nan
+    ties = tn.asarray(np.array([[3, 1, 3, 2, 1, 3]] * 2).astype(NP_DTYPES[dtype]))
+    out = {
+        "nancumsum": [(lambda t: tn.nancumsum(t, axis=1), [tn.asarray(nan)]),
+                      (lambda t: tn.nancumsum(t), [tn.asarray(nan)])],
+        "nancumprod": [(lambda t: tn.nancumprod(t, axis=0), [tn.asarray(nan)])],
+        "around": [(lambda t: tn.around(t, 1), [x]), (lambda t: tn.around(t), [x]),
+                   (lambda t: tn.around(t, -1), [x * 7 if dtype != "bool" else x])],
+    }
+    if dtype[0] not in "bc":
+        out["topk"] = [(lambda t: tuple(tn.topk(t, 3, axis=1)), [x]),
+                       (lambda t: tuple(tn.topk(t, 2, axis=0, largest=False)), [x]),
+                       (lambda t: tuple(tn.topk(t, 4)), [ties])]
+    return out
+
+
+SURFACE = [(n, d) for n in ("nancumsum", "nancumprod", "around", "topk")
+           for d in ("bool", "int8", "int64", "uint16", "float16", "bfloat16", "float32",
+                     "float64", "complex128")]
+
+
+@pytest.mark.parametrize("name,dtype", SURFACE, ids=[f"{n}-{d}" for n, d in SURFACE])
+def test_surface_decomposition_matches_kernels(name, dtype, kernels_used):
+    """topk (ties in order), the nan-scans and around (negative decimals: ties to even on
+    integers) from sort/argsort, cumsum/cumprod, round and arithmetic."""
+    cases = _surface_cases(dtype, np.random.default_rng(8)).get(name, [])
+    for fn, args in cases:
+        _compare(name, fn, args, NP_DTYPES[dtype], kernels_used)
+
+
+def test_around_integer_ties_to_even(kernels_used):
+    x = tn.asarray(np.array([-25, -15, -5, 5, 15, 25, 35, 44, 46, 0], dtype=np.int64))
+    _compare("around", lambda t: tn.around(t, -1), [x], np.dtype(np.int64), kernels_used)
+
+
+@pytest.mark.parametrize("name", ["partition", "argpartition"])
+def test_partition_decomposition_is_a_partition(name, kernels_used):
+    """A sorted order is a valid partition for every kth (NumPy leaves the sides' order
+    unspecified, so this is compared by property)."""
+    x = sample("float64", (3, 7), "real", np.random.default_rng(4))
+    got = _host(_prims_only_result(lambda t: getattr(tn, name)(t, 2, axis=-1),
+                                   [tn.asarray(x)], kernels_used))
+    vals = np.take_along_axis(x, got, -1) if name == "argpartition" else got
+    np.testing.assert_array_equal(vals, np.sort(x, axis=-1))
+
+
 # --- gradients ---------------------------------------------------------------------------
 
 def _leaf(a):
@@ -353,6 +417,8 @@ def _grad_cases():
     out["addcmul"] = (lambda a, c, d: _run("addcmul", [a, c, d], {"value": 0.5}),
                       [u(), u(), u()])
     out["clip"] = (lambda t: tn.clip(t, -1.0, 1.5), [u()])
+    out["conv2d"] = (lambda a, k: _conv2d(a, k, stride=(2, 1), padding=(1, 1)),
+                     [u(shape=(1, 2, 5, 4)), u(shape=(3, 2, 2, 3))])
     out["gelu_tanh"] = (lambda t: X.unary(OPS["gelu"], t, approximate="tanh"), [u()])
     return out
 
@@ -370,7 +436,8 @@ def test_gradient_through_decomposition_matches_rule(name, kernels_used):
 
     def loss(*ts):
         return (fn(*ts) * weights).sum()
-    want = [g.numpy() for g in tn.autograd.grad(loss(*leaves), leaves)]
+    want = [g.numpy() for g in tn.autograd.grad(loss(*leaves), leaves, allow_unused=True,
+                                                 materialize_grads=True)]
     kernels_used.clear()
     with primitives_only():
         got = tn.autograd.grad(loss(*leaves), leaves, allow_unused=True)

@@ -15,7 +15,8 @@ import math
 import numpy as np
 
 __all__ = ["float_power", "unwrap", "real_if_close", "trim_zeros", "histogram_bin_edges",
-           "gather", "scatter", "scatter_add"]
+           "gather", "scatter", "scatter_add", "topk", "partition", "argpartition",
+           "nancumsum", "nancumprod", "around"]
 
 
 def _tn():
@@ -228,3 +229,80 @@ def scatter_add(x, index, src, axis):
     """PyTorch's ``scatter_add``: accumulating advanced assignment."""
     from ._indexing_ext import _scatter_decomposition
     return _scatter_decomposition(x, axis, index, src, "add")
+
+
+# --- selection, scans and rounding (sort/argsort, cumsum/cumprod, round primitives) -------
+
+def _along(axis, ndim, sl):
+    return (slice(None),) * axis + (sl,) + (slice(None),) * (ndim - axis - 1)
+
+
+def topk(x, k, axis=-1, largest=True, sorted=True):  # noqa: A002
+    """The first ``k`` of a stable (descending when ``largest``) argsort, and their values."""
+    tn = _tn()
+    idx = tn.argsort(x, axis=axis, descending=largest, stable=True)
+    idx = idx[_along(axis, x.ndim, slice(0, k))].copy()
+    return tn.take_along_axis(x, idx, axis=axis), idx
+
+
+def partition(x, kth, axis=-1):
+    """A sorted copy: every element is in its sorted place, so each ``kth`` is too."""
+    return _tn().sort(x, axis=axis)
+
+
+def argpartition(x, kth, axis=-1):
+    """A stable argsort (see ``partition``)."""
+    return _tn().argsort(x, axis=axis, stable=True)
+
+
+def _nanscan(scan, fill, x, axis, dtype):
+    tn = _tn()
+    if x._dtype.kind in "fc":
+        x = tn.where(tn.isnan(x), fill, x)
+    if x._dtype.name == "bfloat16":  # as the reference: float32, then the input's dtype
+        return scan(x.astype(tn.float32), axis=axis).astype(dtype or tn.bfloat16)
+    return scan(x, axis=axis, dtype=dtype)
+
+
+def nancumsum(x, axis=None, dtype=None):
+    """``cumsum`` with nan read as 0."""
+    return _nanscan(_tn().cumsum, 0, x, axis, dtype)
+
+
+def nancumprod(x, axis=None, dtype=None):
+    """``cumprod`` with nan read as 1."""
+    return _nanscan(_tn().cumprod, 1, x, axis, dtype)
+
+
+def _round_float(x, decimals):
+    """NumPy's ``round``: ``rint(x * 10^d) / 10^d`` (``rint(x / 10^-d) * 10^-d`` for d < 0),
+    in ``x``'s own dtype."""
+    tn = _tn()
+    if decimals >= 0:
+        f = 10.0 ** decimals
+        return tn.round(x * f) / f
+    f = 10.0 ** -decimals
+    return tn.round(x / f) * f
+
+
+def around(x, decimals=0):
+    """Round half to even to ``decimals`` places: floats as NumPy's C loop, complex part by
+    part, integers unchanged for ``decimals >= 0`` and to a multiple of ``10^-decimals``
+    (ties to even) otherwise."""
+    tn = _tn()
+    # NumPy's result dtype (bool rounds in float16), or its TypeError where it has no loop
+    rt = np.round(np.zeros(0, x._dtype.numpy), decimals).dtype
+    if rt != x._dtype.numpy:
+        x = x.astype(rt)
+    kind = x._dtype.kind
+    if kind == "c":
+        return _round_float(tn.real(x), decimals) + _round_float(tn.imag(x), decimals) * 1j
+    if kind == "f":
+        return _round_float(x, decimals)
+    if decimals >= 0:
+        return x.copy()
+    q = 10 ** -decimals
+    r = tn.remainder(x, q)
+    base = x - r
+    up = (r * 2 > q) | ((r * 2 == q) & (tn.remainder(tn.floor_divide(base, q), 2) != 0))
+    return tn.where(up, base + q, base).astype(x._dtype)

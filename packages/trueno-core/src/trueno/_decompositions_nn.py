@@ -1,6 +1,7 @@
 """Decompositions of the composite reductions and neural-network rows into primitives:
 ``mean``, ``var``, ``std``, ``any``, ``all``, ``logsumexp``, ``vector_norm``, ``softmax``,
-``log_softmax``, ``layer_norm``, ``addcmul``, ``sigmoid``, ``gelu``, ``silu``, ``relu``
+``log_softmax``, ``layer_norm``, ``addcmul``, ``sigmoid``, ``gelu``, ``silu``, ``relu``,
+``conv2d``
 (docs/design.md §2.1). Fused kernels of these rows (the SIMD and GPU backends') are optional
 overrides, tested against these functions (tests/test_decompositions.py).
 
@@ -20,7 +21,7 @@ from ._decompositions import (
 )
 
 __all__ = ["sigmoid", "gelu", "silu", "relu", "mean", "var", "std", "any", "all", "logsumexp",
-           "vector_norm", "softmax", "log_softmax", "layer_norm", "addcmul"]
+           "vector_norm", "softmax", "log_softmax", "layer_norm", "addcmul", "conv2d"]
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
@@ -207,4 +208,44 @@ def layer_norm(x, w=None, b=None, *, normalized_ndim, weight=None, bias=None, ep
             t = X.wrap(x.__class__, raw, x._device)
         if t is not None:
             out = op(out, astype(t, bt))
+    return finish(out, dt)
+
+
+def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    """NCHW input, OIHW weight: one ``matmul`` per kernel tap of the (padded, strided,
+    dilated) input window view, summed; groups side by side; ``bias`` (a raw device array
+    in the parameters, as the kernels take it) added per output channel."""
+    from ._creation import zeros
+    from ._linalg_ops import matmul
+    from ._manipulation import concat
+
+    dt = x._dtype
+    bt = D.float32 if dt in (D.float16, D.bfloat16) else dt
+    xc, wc = astype(x, bt), astype(weight, bt)
+    n, c_in, h, w = x.shape
+    c_out, cg, kh, kw = weight.shape
+    (s0, s1), (p0, p1), (d0, d1) = stride, padding, dilation
+    if p0 or p1:
+        padded = zeros((n, c_in, h + 2 * p0, w + 2 * p1), dtype=bt, device=x._device,
+                       cls=x.__class__)
+        padded[:, :, p0:p0 + h, p1:p1 + w] = xc  # copy_ (and index_put for autograd)
+        xc = padded
+    oh = (h + 2 * p0 - d0 * (kh - 1) - 1) // s0 + 1
+    ow = (w + 2 * p1 - d1 * (kw - 1) - 1) // s1 + 1
+    og = c_out // groups
+    outs = []
+    for g in range(groups):
+        xg, wg = xc[:, g * cg:(g + 1) * cg], wc[g * og:(g + 1) * og]
+        acc = None
+        for i in range(kh):
+            for j in range(kw):
+                tap = xg[:, :, i * d0:i * d0 + s0 * (oh - 1) + 1:s0,
+                         j * d1:j * d1 + s1 * (ow - 1) + 1:s1]
+                term = matmul(wg[:, :, i, j], tap._reshape((n, cg, oh * ow)))
+                acc = term if acc is None else _add(acc, term)
+        outs.append(acc)
+    out = (outs[0] if groups == 1 else concat(outs, axis=1))._reshape((n, c_out, oh, ow))
+    if bias is not None:
+        b = bias if isinstance(bias, X.Tensor) else X.wrap(x.__class__, bias, x._device)
+        out = _add(out, astype(b, bt)._reshape((1, c_out, 1, 1)))
     return finish(out, dt)

@@ -207,7 +207,8 @@ _comps("addcmul", nin=3, accepts="numeric", shape="custom", numpy_name=None, mod
 
 # --- linear algebra --------------------------------------------------------------------------
 add_op(Op("matmul", 2, accepts="numeric", shape="matmul", primitive=True))
-add_op(Op("conv2d", 2, accepts="real floating", shape="custom", numpy_name=None))
+add_op(Op("conv2d", 2, accepts="real floating", shape="custom", numpy_name=None,
+          decomposition="trueno._decompositions_nn:conv2d"))
 
 ELEMENTWISE_UNARY = tuple(o for o in OPS.values() if o.nin == 1 and o.shape == "broadcast")
 ELEMENTWISE_BINARY = tuple(o for o in OPS.values() if o.nin == 2 and o.shape == "broadcast")

@@ -61,6 +61,8 @@ DECOMPOSITIONS = {
     "nanprod": _ST + "nanprod_decomposition", "nanmean": _ST + "nanmean_decomposition",
     "isclose": _ST + "isclose_decomposition",
     "histogram_bin_edges": _NP + "histogram_bin_edges", "trim_zeros": _NP + "trim_zeros",
+    **{n: _NP + n for n in ("topk", "partition", "argpartition", "nancumsum", "nancumprod",
+                            "around")},
 }
 
 for _name, _nin in SURFACE_OPS.items():

@@ -1096,3 +1096,19 @@ def test_reciprocal_decomposition(dtype):
     with np.errstate(all="ignore"):
         assert_close(OPS["reciprocal"].decomposition(tn.asarray(x)), np.reciprocal(x),
                      NP_DTYPES[dtype])
+
+
+@pytest.mark.parametrize("dt", ["bool", "int8", "uint8", "int16", "int32", "int64", "float16",
+                                "float32", "float64"])
+def test_fabs_is_numpy_fabs_not_absolute(dt):
+    """np.fabs gives floats for integers and bools (np.fabs(int8) is float16), unlike abs."""
+    a = np.array([-3, 0, 2, 1]).astype(dt)
+    got = tn.fabs(tn.asarray(a))
+    want = np.fabs(a)
+    assert np.dtype(got.dtype.name) == want.dtype
+    np.testing.assert_array_equal(np.asarray(got), want)
+
+
+def test_fabs_rejects_complex():
+    with pytest.raises(TypeError, match="real input only"):
+        tn.fabs(tn.asarray([1 + 2j]))

@@ -72,11 +72,28 @@ ALIASES = {
     "arcsinh": "asinh", "arctanh": "atanh", "arctan2": "atan2", "power": "pow",
     "absolute": "abs", "true_divide": "divide", "mod": "remainder", "invert": "bitwise_invert",
     "left_shift": "bitwise_left_shift", "right_shift": "bitwise_right_shift",
-    "conjugate": "conj", "fabs": "abs",
+    "conjugate": "conj",
 }
 for _alias, _name in ALIASES.items():
     globals()[_alias] = globals()[_name]
     __all__.append(_alias)
+
+
+def fabs(x, /):
+    """Absolute value as a float: NumPy's ``fabs`` (integers and bools give the float dtype
+    ``np.sin`` would; complex input is an error), unlike ``absolute``."""
+    x = asarray(x) if not isinstance(x, Tensor) else x
+    dt = x._dtype
+    if dt.kind == "c":
+        raise DTypeError(f"fabs: got a {dt.name} array; fabs is defined for real input only\n"
+                         f"  hint: trueno.absolute(x) gives the magnitude of complex numbers")
+    if dt.kind not in "f":
+        dt = D.promote(dt, D.float16) if x._face == "numpy" else x._default_float
+        x = x.astype(dt)
+    return abs(x)
+
+
+__all__.append("fabs")
 
 
 def _pair_dtype(cls, a, b) -> D.DType:

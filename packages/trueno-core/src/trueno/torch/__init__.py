@@ -24,6 +24,7 @@ from ._ops_shape import *  # noqa: F403
 from ._ops_index import *  # noqa: F403
 from ._ops_reduce import *  # noqa: F403
 from ._ops_linalg import *  # noqa: F403
+from ._ops_misc import *  # noqa: F403
 from ._random import (
     Generator, bernoulli, manual_seed, multinomial, normal, rand, rand_like, randint, randn,
     randn_like, randperm, seed,
@@ -33,11 +34,14 @@ from ._random import (
 )
 from ._serialization import load, save
 from ._tensor import Size, Tensor, return_types
-from . import _ops_index, _ops_linalg, _ops_pointwise, _ops_reduce, _ops_shape
+from . import _ops_index, _ops_linalg, _ops_misc, _ops_pointwise, _ops_reduce, _ops_shape
+from ._tensor_extra import LEGACY as _LEGACY, bind_extra as _bind_extra
 from ._tensor_methods import INPLACE_FUNCTIONS as _INPLACE_FUNCTIONS, bind as _bind
 
-_OPS_MODULES = (_ops_pointwise, _ops_shape, _ops_index, _ops_reduce, _ops_linalg)
+_OPS_MODULES = (_ops_pointwise, _ops_shape, _ops_index, _ops_reduce, _ops_linalg, _ops_misc)
 _bind(globals())
+_bind_extra()
+globals().update(_LEGACY)
 
 float32 = float = _D.float32  # noqa: A001
 float64 = double = _D.float64
@@ -94,4 +98,5 @@ __all__ = [n for n in dir(_functions) if not n.startswith("_") and n not in (
     "nan", "cuda", "backends", "TruenoError", "linalg", "fft",
     "default_generator", "get_rng_state", "set_rng_state", "initial_seed", "randint_like",
     "save", "load",
-] + [n for m in _OPS_MODULES for n in m.__all__] + [n + "_" for n in _INPLACE_FUNCTIONS]
+] + [n for m in _OPS_MODULES for n in m.__all__] + [n + "_" for n in _INPLACE_FUNCTIONS] + \
+    list(_LEGACY)

@@ -42,7 +42,10 @@ _FROM_FUNCTIONS = (
     # _ops_linalg
     "addmm addbmm baddbmm addmv addr mv ger inner vdot matrix_power det logdet slogdet "
     "inverse pinverse matrix_exp cholesky cholesky_inverse cholesky_solve qr svd "
-    "triangular_solve"
+    "triangular_solve "
+    # _ops_misc
+    "diagonal_scatter select_scatter slice_scatter erfc erfinv lgamma digamma mvlgamma "
+    "hardshrink prelu"
 ).split()
 
 # ``x.name_(...)``: compute ``x.name(...)`` and write it back (PyTorch's casting rule).
@@ -57,7 +60,7 @@ _INPLACE = (
     "nextafter not_equal rad2deg reciprocal remainder rsqrt sgn sign sin sinc sinh square "
     "subtract tan true_divide trunc xlogy tril triu scatter scatter_add scatter_reduce "
     "index_add index_copy index_fill masked_scatter put cumsum cumprod renorm addmm addbmm "
-    "baddbmm addmv addr"
+    "baddbmm addmv addr erfc erfinv lgamma digamma mvlgamma"
 ).split()
 
 # ``x.name_(...)`` that changes the tensor's shape or strides (a new view of the same memory)
@@ -69,7 +72,7 @@ INPLACE_FUNCTIONS = (
     "clamp clamp_max clamp_min clip conj_physical cos cosh deg2rad erf exp2 exp expm1 fill fix "
     "floor frac gcd i0 lcm ldexp log10 log1p log2 log logit nan_to_num neg negative rad2deg "
     "reciprocal relu round rsqrt sigmoid sin sinc sinh sqrt square tan tanh trunc xlogy zero "
-    "addmv"
+    "addmv erfc"
 ).split()
 
 

@@ -166,3 +166,22 @@ def test_element_writes_reach_bases_and_bump_the_version_counter():
     z[0:1] = w[0:1] * 2  # a value that requires grad: recorded, not written straight
     z.sum().backward()
     np.testing.assert_array_equal(np.asarray(w.grad), [2.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex64", "complex128", "int64"])
+def test_conj_conjugate_and_searchsorted_methods_as_numpy(dtype):
+    z = tn.asarray(1 + 2j)
+    assert tn.vdot(z, z) == np.vdot(1 + 2j, 1 + 2j)  # trueno's code calls conj() of 0-d
+    for shape in [(), (2,)]:
+        n = np.full(shape, 3, dtype=dtype)
+        if dtype.startswith("complex"):
+            n = n * (1 + 2j)
+        t = tn.asarray(n)
+        if shape or not dtype.startswith("complex"):  # conj() of 0-d complex: an array
+            same(t.conj(), n.conj())
+        same(t.conjugate(), n.conjugate())
+        assert (t.conj() is t) == (n.conj() is n)
+        assert (t.conjugate() is t) == (n.conjugate() is n)
+    v, nv = tn.asarray([1, 3, 5]).astype(dtype), np.asarray([1, 3, 5]).astype(dtype)
+    same(v.searchsorted(3), nv.searchsorted(3))
+    same(v.searchsorted([0, 6], side="right"), nv.searchsorted([0, 6], side="right"))

@@ -371,8 +371,20 @@ class ndarray(Tensor):
         return _Rd.finish("choose", choose(self, choices, mode=mode), out)
 
     def searchsorted(self, v, side="left", sorter=None):
+        """Insertion indices of ``v`` (a NumPy int64 for a scalar ``v``, as NumPy)."""
         from ._setops import searchsorted
-        return searchsorted(self, v, side=side, sorter=sorter)
+        return numpy_result(searchsorted(self, v, side=side, sorter=sorter))
+
+    def conjugate(self):
+        """The complex conjugate, as NumPy's method: a real array itself, and a NumPy scalar
+        for a 0-d complex CPU array.
+
+        Note: ``conj()`` keeps returning a 0-d array there (trueno's own code calls it as an
+        array method)."""
+        r = Tensor.conj(self)
+        if r is self:
+            return r
+        return r if r._data.shape else _SCALAR(r)
 
     def partition(self, kth, axis=-1, kind="introselect", order=None) -> None:
         """Partition in place, as NumPy's ``ndarray.partition`` does (returns None)."""

@@ -456,7 +456,7 @@ def _wrap(name, fn, npu):
 
 def _build():
     ns = sys.modules[__package__]
-    made: dict[tuple[int, int], object] = {}  # aliases share one object
+    made: dict[int, object] = {}  # aliases share one object
     for name in dir(np):
         npu = getattr(np, name)
         if not isinstance(npu, np.ufunc) or npu.signature is not None:
@@ -465,10 +465,9 @@ def _build():
         if fn is None or not callable(fn) or isinstance(fn, type) or \
                 getattr(fn, "_np_ufunc", None) is not None:
             continue
-        key = (id(fn), id(npu))
-        if key not in made:
-            made[key] = _wrap(name, fn, npu)
-        globals()[name] = made[key]
+        if id(fn) not in made:  # one ufunc per function (aliases: one object)
+            made[id(fn)] = _wrap(name, fn, npu)
+        globals()[name] = made[id(fn)]
         __all__.append(name)
 
 

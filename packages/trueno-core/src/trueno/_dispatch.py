@@ -208,40 +208,115 @@ def unary(op, x, **params):
 
 
 def binary_fn(op, reflected=False, operator=False):
-    """The function (or operator method) for a binary op, with the hot path inlined.
+    """The function (or operator method) for a binary op, with the hot paths inlined.
 
-    Fast path: same class, dtype and device, no autograd involvement; everything it needs
-    was validated when ``op.fast`` got its entry. Anything else goes through ``binary``.
+    Fast paths (everything validated when ``op.fast`` got the entry, by ``binary``'s first
+    call of that case, whose kernel result was checked; with autograd recording, the entry's
+    kernel runs and the engine records the node, as ``run`` does):
+
+    - same class, dtype and device: ``op.fast[device | dtype] = (kernel, result dtype)``;
+    - same class and device, another dtype: ``op.fast[(cls, device | dtype, other's code)]``
+      holds the kernel, the promoted dtype's casts and the result dtype;
+    - a Python scalar: ``op.fast[(cls, device | dtype, scalar type)]`` holds the kernel, the
+      cast of the tensor, the scalar's conversion (weak-scalar promotion resolved once; an
+      out-of-range int still takes ``binary``, which raises or widens as before), the result
+      dtype and the last scalar object with its conversion (reused when the same object
+      comes again: NumPy scalars are immutable, and identity, unlike ==, tells -0.0 from 0.0).
+
+    Anything else goes through ``binary``.
     """
     fast_cache = op.fast
     ndarray = np.ndarray
+    pyscalars = _PYSCALARS
+    name = op.name
+    differentiable = op.differentiable
 
     def fn(a, b):
         cls = a.__class__
-        if b.__class__ is cls and a._ag is None and b._ag is None:
-            dt = a._dtype
+        bc = b.__class__
+        rec = False
+        if a._ag is not None or (bc is cls and b._ag is not None):
+            # autograd: grad mode off computes as without it; on, the cached paths run the
+            # kernel and record, as ``run`` does, for ops with a registered rule (an op
+            # without one runs its decomposition in ``binary``)
+            if MODES.grad_enabled and differentiable:
+                if name not in R.registry.gradients:
+                    return _slow(a, b)
+                rec = True
+        out = None
+        if bc is cls:
+            if a._device is b._device:
+                dt = a._dtype
+                dev = a._device
+                xa, xb = a._data, b._data
+                sa = xa.shape
+                if dt is b._dtype:
+                    fast = fast_cache.get(dev._code | dt._code)
+                    if fast is not None:
+                        if sa != xb.shape:
+                            broadcast_shapes(sa, xb.shape)
+                        out = fast[0](xb, xa) if reflected else fast[0](xa, xb)
+                        rdt = fast[1]
+                else:
+                    fast = fast_cache.get((cls, dev._code | dt._code, b._dtype._code))
+                    if fast is not None:
+                        if sa != xb.shape:
+                            broadcast_shapes(sa, xb.shape)
+                        k, cast_a, cast_b, npdt, rdt = fast
+                        if cast_a is not None:
+                            xa = cast_a(xa, npdt)
+                        if cast_b is not None:
+                            xb = cast_b(xb, npdt)
+                        out = k(xb, xa) if reflected else k(xa, xb)
+        elif bc in pyscalars:
             dev = a._device
-            if dt is b._dtype and dev is b._device:
-                fast = fast_cache.get(dev._code | dt._code)
-                if fast is not None:
-                    xa, xb = a._data, b._data
+            fast = fast_cache.get((cls, dev._code | a._dtype._code, bc))
+            if fast is not None and (not rec or dev is CPU):
+                k, cast_a, npdt, conv, rdt, last = fast
+                prev = last[0]  # (b, conv(b)) of the previous call: a loop's constant
+                if prev[0] is b:
+                    xb = prev[1]
+                else:
+                    try:
+                        xb = conv(b)
+                    except OverflowError:  # binary raises or widens, as NumPy 2 does
+                        xb = None
+                    else:
+                        last[0] = (b, xb)
+                if xb is not None:
+                    xa = a._data
                     sa = xa.shape
-                    if sa != xb.shape:
-                        broadcast_shapes(sa, xb.shape)
-                    out = fast[0](xb, xa) if reflected else fast[0](xa, xb)
-                    if out.__class__ is not ndarray and dev is CPU:
-                        out = np.asarray(out)
-                    if not sa and not out.shape and dev is CPU and cls._face == "numpy" \
-                            and not MODES.in_backward:
-                        return out[()]  # NumPy: a ufunc's 0-d result is a scalar
-                    t = _new(cls)
-                    t._data = out
-                    t._dtype = fast[1]
-                    t._device = dev
-                    t._version = [0]
-                    t._ag = None
-                    return t
-        if operator and b.__class__ in (str, bytes) and op.name == "multiply" and not a.ndim:
+                    if cast_a is not None:
+                        xa = cast_a(xa, npdt)
+                    out = k(xb, xa) if reflected else k(xa, xb)
+                    if rec:  # autograd saves the scalar as a 0-d tensor, as binary does
+                        b = _new(cls)
+                        b._data = np.asarray(xb)
+                        b._dtype = D.BY_NUMPY[b._data.dtype]
+                        b._device = CPU
+                        b._version = [0]
+                        b._ag = None
+        if out is None:
+            return _slow(a, b)
+        if out.__class__ is not ndarray and dev is CPU:
+            out = np.asarray(out)
+        if not rec and not sa and not out.shape and dev is CPU and cls._face == "numpy" \
+                and not MODES.in_backward:
+            return out[()]  # NumPy: a ufunc's 0-d result is a scalar
+        t = _new(cls)
+        t._data = out
+        t._dtype = rdt
+        t._device = dev
+        t._version = [0]
+        t._ag = None
+        if rec:
+            STATE.autograd.record(op, (b, a) if reflected else (a, b), {}, t)
+            if not out.shape:
+                return scalar_result(t)
+        return t
+
+    def _slow(a, b):
+        if operator and b.__class__ in (str, bytes) and name == "multiply" and not a.ndim:
             return NotImplemented  # "-" * a[i]: sequence repetition through __index__
         r = binary(op, a, b, reflected)
         if not r._data.shape:
@@ -268,6 +343,7 @@ def scalar_result(t):
 def binary(op, a, b, reflected=False):
     """Elementwise binary op; ``a`` is a tensor, ``b`` a tensor, scalar or array-like."""
     cls = a.__class__
+    scalar = None
     if isinstance(b, Tensor):
         if a._device is not b._device:
             check_device(op.name, a, b)
@@ -277,6 +353,7 @@ def binary(op, a, b, reflected=False):
     elif b.__class__ in _PYSCALARS:
         dt = D.weak_scalar_dtype(b, a._dtype, cls._default_float)
         da = a._dtype
+        scalar = b.__class__
     else:
         return binary(op, a, to_tensor(b, cls, a), reflected)
     if dt not in op.accepts:
@@ -308,12 +385,45 @@ def binary(op, a, b, reflected=False):
         inputs = (b, a) if reflected else (a, b)
     datas = (xb, xa) if reflected else (xa, xb)
     out = run(op, inputs, datas, {}, cls, a._device, ct)
-    if ct is da and isinstance(b, Tensor) and b._dtype is da and b.__class__ is cls:
-        key = a._device._code | ct._code
-        k = op.kcache.get(key)
-        if k is not None and key not in op.fast:
-            R.store_fast(op, key, k, out._dtype)  # under the cache lock (use_backend races)
+    key = a._device._code | ct._code
+    k = op.kcache.get(key)
+    if k is not None and getattr(k, "kernel", None) is None:  # checked (kernel_check) and raw
+        dcode = a._device._code
+        if scalar:
+            fkey = (cls, dcode | da._code, scalar)
+            if fkey not in op.fast:
+                store_fast_entry(op, key, k, fkey, (k, _caster(a, ct), ct.numpy, ct.type,
+                                                    out._dtype, [(None, None)]))
+        elif b.__class__ is cls:
+            if ct is da and b._dtype is da:
+                if key not in op.fast:
+                    R.store_fast(op, key, k, out._dtype)  # under the cache lock
+            elif a._device is b._device:
+                fkey = (cls, dcode | da._code, b._dtype._code)
+                if fkey not in op.fast:
+                    store_fast_entry(op, key, k, fkey, (k, _caster(a, ct), _caster(b, ct),
+                                                        ct.numpy, out._dtype))
     return out
+
+
+def _caster(t, ct):
+    """How the fast path casts tensor ``t``'s data to ``ct``: None when it is ``ct`` already,
+    else a function ``(data, numpy dtype) -> data`` (NumPy's astype on the CPU, the device's
+    astype kernel elsewhere), as ``cast_data`` does."""
+    if t._dtype is ct:
+        return None
+    if t._device is CPU:
+        return _ndarray.astype
+    return kernel(_ASTYPE, t._device, t._dtype)
+
+
+def store_fast_entry(op, key, k, fkey, entry) -> None:
+    """Put ``entry`` (built around kernel ``k``) in ``op.fast[fkey]`` if ``k`` is still the
+    cached kernel for ``key`` and no thread forces another backend (``store_fast``'s rule;
+    ``use_backend`` clears ``op.fast`` with ``op.kcache``)."""
+    with R._cache_lock:
+        if R._bypass[0] == 0 and op.kcache.get(key) is k:
+            op.fast[fkey] = entry
 
 
 _ASTYPE = None

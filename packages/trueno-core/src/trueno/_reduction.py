@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import builtins
 
+import numpy as _np
+
 from . import _dispatch as X
 from . import _dtypes as D
 from ._creation import asarray
+from ._device import CPU
 from ._errors import DTypeError, ShapeError
 from ._optable import OPS
 from ._tensor import Tensor, numpy_result
@@ -19,6 +22,10 @@ __all__ = ["sum", "prod", "mean", "var", "std", "max", "min", "argmax", "argmin"
            "amin", "reduce_args", "finish"]
 
 _WIDE = {"b": D.int64, "i": D.int64, "u": D.uint64}
+_SUM, _PROD, _MEAN, _MAX, _MIN, _ANY, _ALL = (OPS[n] for n in ("sum", "prod", "mean", "max",
+                                                                "min", "any", "all"))
+_ndarray = _np.ndarray
+_new = object.__new__
 
 
 def reduce_args(axis, keepdims, dim, keepdim):
@@ -67,9 +74,43 @@ def finish(name, res, out, casting="unsafe", scalar=False):
     return out
 
 
-def _reduce(name, x, axis, keepdims, out_dtype=None, **params):
+def _fast(row, x, axis, keepdims):
+    """The cached result of reduction ``row`` of tensor ``x`` (None on a miss).
+
+    ``row.fast[(class, device | dtype, ndim, axis, keepdims)]`` holds what ``_reduce`` found
+    on its first call of that case: the raw kernel (its first result was checked), its
+    parameters (normalized axes, accumulation dtype) and the result dtype. Only the common
+    spelling takes it: an int or None axis, bool keepdims, no dtype, no out, no autograd, and
+    no empty axis (max/min of one raises).
+    """
+    if isinstance(x, Tensor) and x._ag is None and \
+            (axis is None or axis.__class__ is int) and keepdims.__class__ is bool:
+        data = x._data
+        dev = x._device
+        e = row.fast.get((x.__class__, dev._code | x._dtype._code, len(data.shape), axis,
+                          keepdims))
+        if e is not None and 0 not in data.shape:
+            out = e[0](data, **e[1])
+            if out.__class__ is not _ndarray and dev is CPU:
+                out = _np.asarray(out)
+            t = _new(x.__class__)
+            t._data = out
+            t._dtype = e[2]
+            t._device = dev
+            t._version = [0]
+            t._ag = None
+            return t
+    return None
+
+
+def _reduce(name, x, axis, keepdims, out_dtype=None, fast=False, **params):
+    """Reduce ``x`` with row ``name``; ``fast``: the caller took the common spelling (see
+    ``_fast``), so cache this case once its kernel ran without a cast."""
     row = OPS[name]
     x = _x(x)
+    fkey = (x.__class__, x._device._code | x._dtype._code, x.ndim, axis, keepdims) \
+        if fast and (axis is None or axis.__class__ is int) and keepdims.__class__ is bool \
+        else None
     dt = x._dtype
     if dt not in row.accepts:
         X.check_accepts(row, dt)
@@ -101,8 +142,14 @@ def _reduce(name, x, axis, keepdims, out_dtype=None, **params):
     kdt = dt if data is x._data else ct
     if name in ("sum", "prod", "mean"):
         params["dtype"] = ct.numpy
-    return X.run(row, (x,), (data,), {"axis": axes, "keepdims": keepdims, **params},
-                 x.__class__, x._device, kdt)
+    params = {"axis": axes, "keepdims": keepdims, **params}
+    res = X.run(row, (x,), (data,), params, x.__class__, x._device, kdt)
+    if fkey is not None and data is x._data and fkey not in row.fast:
+        key = x._device._code | kdt._code
+        k = row.kcache.get(key)
+        if k is not None and getattr(k, "kernel", None) is None and res.__class__ is x.__class__:
+            X.store_fast_entry(row, key, k, fkey, (k, params, res._dtype))
+    return res
 
 
 def _sum_dtype(x, dtype):
@@ -114,23 +161,40 @@ def _sum_dtype(x, dtype):
 def sum(x, /, axis=None, dtype=None, out=None, keepdims=False, *, dim=None,  # noqa: A001
         keepdim=None):
     """Sum over ``axis``; bool and small integers accumulate in int64/uint64 (NumPy's rule)."""
+    if dtype is None and out is None and dim is None and keepdim is None:
+        r = _fast(_SUM, x, axis, keepdims)
+        if r is not None:
+            return r
+        x = _x(x)
+        return _reduce("sum", x, axis, bool(keepdims), _sum_dtype(x, None), True)
     axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
     x = _x(x)
     return finish("sum", _reduce("sum", x, axis, keepdims, _sum_dtype(x, dtype)), out)
 
 
 def prod(x, /, axis=None, dtype=None, out=None, keepdims=False, *, dim=None, keepdim=None):
+    if dtype is None and out is None and dim is None and keepdim is None:
+        r = _fast(_PROD, x, axis, keepdims)
+        if r is not None:
+            return r
+        x = _x(x)
+        return _reduce("prod", x, axis, bool(keepdims), _sum_dtype(x, None), True)
     axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
     x = _x(x)
     return finish("prod", _reduce("prod", x, axis, keepdims, _sum_dtype(x, dtype)), out)
 
 
 def mean(x, /, axis=None, dtype=None, out=None, keepdims=False, *, dim=None, keepdim=None):
+    fast = dtype is None and out is None and dim is None and keepdim is None
+    if fast:
+        r = _fast(_MEAN, x, axis, keepdims)
+        if r is not None:
+            return r
     axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
     x = _x(x)
     dt = D.as_dtype(dtype) if dtype is not None else \
         (x._dtype if x._dtype.kind in "fc" else x.__class__._default_float)
-    return finish("mean", _reduce("mean", x, axis, keepdims, dt), out)
+    return finish("mean", _reduce("mean", x, axis, keepdims, dt, fast), out)
 
 
 def _correction(ddof, correction, unbiased, default):
@@ -164,11 +228,21 @@ def std(x, /, axis=None, dtype=None, out=None, ddof=None, keepdims=False, *, cor
 
 
 def max(x, /, axis=None, out=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    if out is None and dim is None and keepdim is None:
+        r = _fast(_MAX, x, axis, keepdims)
+        if r is not None:
+            return r
+        return _reduce("max", x, axis, bool(keepdims), None, True)
     axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
     return finish("max", _reduce("max", x, axis, keepdims), out)
 
 
 def min(x, /, axis=None, out=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    if out is None and dim is None and keepdim is None:
+        r = _fast(_MIN, x, axis, keepdims)
+        if r is not None:
+            return r
+        return _reduce("min", x, axis, bool(keepdims), None, True)
     axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
     return finish("min", _reduce("min", x, axis, keepdims), out)
 
@@ -202,11 +276,21 @@ def argmin(x, /, axis=None, out=None, *, keepdims=False, dim=None, keepdim=None)
 
 
 def any(x, /, axis=None, out=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    if out is None and dim is None and keepdim is None:
+        r = _fast(_ANY, x, axis, keepdims)
+        if r is not None:
+            return r
+        return _reduce("any", x, axis, bool(keepdims), None, True)
     axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
     return finish("any", _reduce("any", x, axis, keepdims), out)
 
 
 def all(x, /, axis=None, out=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    if out is None and dim is None and keepdim is None:
+        r = _fast(_ALL, x, axis, keepdims)
+        if r is not None:
+            return r
+        return _reduce("all", x, axis, bool(keepdims), None, True)
     axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
     return finish("all", _reduce("all", x, axis, keepdims), out)
 

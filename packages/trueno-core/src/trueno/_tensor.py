@@ -551,16 +551,13 @@ class Tensor(AutogradSurface):
         return _unary(_O["bitwise_invert"], self)
 
     def __matmul__(self, other):
-        from ._linalg_ops import matmul
-        return matmul(self, other)
+        return _L.matmul(self, other)
 
     def __rmatmul__(self, other):
-        from ._linalg_ops import matmul
-        return matmul(X.to_tensor(other, self.__class__, self), self)
+        return _L.matmul(X.to_tensor(other, self.__class__, self), self)
 
     def __imatmul__(self, other):
-        from ._linalg_ops import matmul
-        self._assign(matmul(self, other))
+        self._assign(_L.matmul(self, other))
         return self
 
     def conj(self):
@@ -600,3 +597,7 @@ def _rebuild(cls, arr, device):
 
 
 X._bind(Tensor, OPS)
+
+# matmul's module imports this one (for Tensor); imported once here, after Tensor exists, and
+# read as _L.matmul at call time, so that either module may be imported first.
+from . import _linalg_ops as _L  # noqa: E402

@@ -130,6 +130,23 @@ def set_default_dtype(dtype) -> None:
 
 
 # -- joining and splitting --------------------------------------------------------------------
+def _torch_shape_errors(fn):
+    """Re-raise trueno's ShapeError as the face's TorchShapeError (also a RuntimeError)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ShapeError as exc:
+            from ._errors import TorchShapeError
+            if isinstance(exc, RuntimeError):
+                raise
+            raise TorchShapeError(str(exc)) from None
+    return wrapped
+
+
+@_torch_shape_errors
 def cat(tensors, dim=0, *, axis=None):
     return M.concat([_t(t) for t in tensors], axis=dim if axis is None else axis)
 
@@ -137,6 +154,7 @@ def cat(tensors, dim=0, *, axis=None):
 concat = concatenate = cat
 
 
+@_torch_shape_errors
 def stack(tensors, dim=0):
     return M.stack([_t(t) for t in tensors], axis=dim)
 

@@ -17,7 +17,7 @@ from .. import _manipulation as M
 from .._tensor import Tensor as _Base
 from .._views import normalize_axis
 from ._errors import TorchShapeError
-from ._functions import _t
+from ._functions import _t, _torch_shape_errors
 from ._tensor import Size, Tensor
 
 __all__ = [
@@ -215,6 +215,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):  # no
 
 
 def _stackfn(fn, name):
+    @_torch_shape_errors
     def f(tensors):
         return fn([_t(x) for x in tensors])
     f.__name__ = name

@@ -429,15 +429,18 @@ class Tensor(_Base):
         self[...] = _random.uniform_like(self, a, b)
         return self
 
-    def new_zeros(self, size, dtype=None, device=None):
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros of ``size`` (a tuple or varargs) with this tensor's dtype and device."""
         from .._creation import zeros
-        return zeros(size, dtype or self._dtype, device=device or self._device,
-                     cls=self.__class__)
-
-    def new_ones(self, size, dtype=None, device=None):
-        from .._creation import ones
-        return ones(size, dtype or self._dtype, device=device or self._device,
+        out = zeros(_dims(size), dtype or self._dtype, device=device or self._device,
                     cls=self.__class__)
+        return out.requires_grad_() if requires_grad else out
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        from .._creation import ones
+        out = ones(_dims(size), dtype or self._dtype, device=device or self._device,
+                   cls=self.__class__)
+        return out.requires_grad_() if requires_grad else out
 
     def new_full(self, size, fill_value, dtype=None, device=None):
         from .._creation import full

@@ -17,7 +17,7 @@ _FROM_FUNCTIONS = (
     "add sub mul div true_divide floor_divide remainder pow exp log log2 log10 log1p expm1 "
     "sqrt rsqrt abs neg sin cos tan tanh sigmoid relu sign floor ceil round trunc reciprocal "
     "square eq ne lt le gt ge matmul mm bmm dot softmax log_softmax erf logical_not "
-    "logical_and logical_or maximum minimum atan2 where allclose equal gather index_select "
+    "logical_and logical_or maximum minimum atan2 allclose equal gather index_select "
     "topk outer isclose arctan2 subtract multiply divide negative fix "
     # _ops_pointwise
     "exp2 deg2rad rad2deg sinc i0 logaddexp2 logaddexp fmax fmin fmod nextafter heaviside gcd "
@@ -135,6 +135,12 @@ def _tile(self, *dims):
     return tile(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], int) else dims)
 
 
+def _where(self, condition, y):
+    """``x.where(condition, y)`` is ``torch.where(condition, x, y)``."""
+    from .._elementwise import where
+    return where(condition, self, y)
+
+
 def _adjoint_property(self):
     """``x.H``: the conjugate transpose of a matrix."""
     if self.ndim > 2:
@@ -162,5 +168,6 @@ def bind(namespace: dict) -> None:
     for name in _INPLACE_VIEWS:
         setattr(Tensor, name + "_", _view_inplace(name))
     Tensor.flip, Tensor.tile, Tensor.H = _flip, _tile, property(_adjoint_property)
+    Tensor.where = _where
     for name in INPLACE_FUNCTIONS:
         namespace.setdefault(name + "_", _function_form(name))

@@ -180,3 +180,6 @@ __all__ += ["dtype"]
 from ._vectorize import vectorize  # noqa: E402
 
 __all__ += ["vectorize"]
+
+# NumPy's testing helpers accepting trueno arrays (numpy.testing is imported on first use)
+from . import testing  # noqa: E402,F401

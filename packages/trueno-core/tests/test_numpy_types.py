@@ -99,3 +99,39 @@ def test_iinfo_and_finfo_refuse_other_kinds(name):
     if name == "bool":
         with pytest.raises((ValueError, TypeError)):
             tn.finfo(name)
+
+
+ALIASES = ["int_", "intp", "uintp", "long", "ulong", "longlong", "ulonglong", "uint", "byte",
+           "ubyte", "short", "ushort", "intc", "uintc", "half", "single", "double", "csingle",
+           "cdouble"]
+ABSTRACT = ["generic", "number", "integer", "signedinteger", "unsignedinteger", "inexact",
+            "floating", "complexfloating", "flexible", "character"]
+
+
+@pytest.mark.parametrize("name", ALIASES)
+def test_dtype_aliases_are_numpys(name):
+    t = getattr(tn, name)
+    assert isinstance(t, tn.DType) and t == np.dtype(getattr(np, name))
+    assert tn.zeros(2, dtype=t).dtype == np.zeros(2, dtype=getattr(np, name)).dtype
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_issubdtype_of_every_dtype_and_abstract_type_as_numpy(name):
+    for ab in ABSTRACT + ["object_", "str_", "bytes_", "void", "datetime64", "timedelta64"]:
+        assert tn.issubdtype(tn.dtype(name), getattr(tn, ab)) == \
+            np.issubdtype(np.dtype(name), getattr(np, ab)), ab
+    for other in ALL:
+        assert tn.issubdtype(tn.dtype(name), tn.dtype(other)) == \
+            np.issubdtype(np.dtype(name), np.dtype(other))
+    x = tn.asarray(np.ones(2, dtype=name))[0]  # a NumPy scalar: isinstance as NumPy
+    for ab in ABSTRACT:
+        assert isinstance(x, getattr(tn, ab)) == isinstance(np.ones(2, dtype=name)[0],
+                                                            getattr(np, ab))
+
+
+def test_bfloat16_is_a_floating_type():
+    assert tn.issubdtype(tn.bfloat16, tn.floating) and tn.issubdtype(tn.bfloat16, tn.number)
+    assert tn.issubdtype(tn.bfloat16, tn.bfloat16) and tn.issubdtype(tn.bfloat16, "bfloat16")
+    assert not tn.issubdtype(tn.bfloat16, tn.float16)
+    assert not tn.issubdtype(tn.bfloat16, tn.integer)
+    assert not tn.issubdtype(tn.float16, tn.bfloat16)

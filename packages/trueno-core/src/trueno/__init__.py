@@ -171,10 +171,12 @@ from ._index_tricks import __all__ as _index_tricks_all  # noqa: E402
 
 __all__ += _index_tricks_all
 
-# NumPy's type descriptors: dtype(...), and finfo/iinfo with NumPy's fields and field types
-from ._numpy_types import dtype, finfo, iinfo  # noqa: E402,F811  (NumPy-face finfo/iinfo)
+# NumPy's type descriptors: dtype(...), finfo/iinfo with NumPy's fields and field types,
+# NumPy's other dtype names (int_, double, ...) and abstract scalar types (floating, ...)
+from ._numpy_types import *  # noqa: E402,F403
+from ._numpy_types import __all__ as _numpy_types_all  # noqa: E402
 
-__all__ += ["dtype"]
+__all__ += [n for n in _numpy_types_all if n not in __all__]
 
 # NumPy's vectorize (a Python function over the elements, broadcast)
 from ._vectorize import vectorize  # noqa: E402

@@ -283,7 +283,16 @@ def promote_types(type1, type2):
 
 
 def issubdtype(arg1, arg2):
-    """NumPy's ``issubdtype`` for trueno dtypes, NumPy dtypes and abstract types."""
+    """NumPy's ``issubdtype`` for trueno dtypes, NumPy dtypes and abstract types
+    (``bfloat16`` is a floating type here; ml_dtypes' NumPy dtype of it is kind 'V')."""
+    if arg1 is D.bfloat16 or (isinstance(arg1, np.dtype) and arg1 == D.bfloat16.numpy):
+        if arg2 in (np.floating, np.inexact, np.number, np.generic):
+            return True
+        try:
+            return D.as_dtype(arg2) is D.bfloat16
+        except Exception:  # noqa: BLE001  (not a dtype spelling: not a supertype either)
+            return False
+
     def conv(a):
         if isinstance(a, D.DType):
             return a.numpy

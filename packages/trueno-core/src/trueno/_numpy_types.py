@@ -15,7 +15,25 @@ import numpy as np
 from . import _dtypes as D
 from ._tensor import Tensor
 
-__all__ = ["dtype", "finfo", "iinfo"]
+__all__ = ["dtype", "finfo", "iinfo",
+           # NumPy's other names of trueno's dtypes
+           "int_", "intp", "uintp", "long", "ulong", "longlong", "ulonglong", "uint", "byte",
+           "ubyte", "short", "ushort", "intc", "uintc", "half", "single", "double", "csingle",
+           "cdouble",
+           # NumPy's abstract scalar types (issubdtype, isinstance of NumPy scalars)
+           "generic", "number", "integer", "signedinteger", "unsignedinteger", "inexact",
+           "floating", "complexfloating", "flexible", "character", "object_", "str_",
+           "bytes_", "void", "datetime64", "timedelta64"]
+
+int_ = intp = long = longlong = D.int64
+uintp = ulong = ulonglong = uint = D.uint64
+byte, ubyte, short, ushort, intc, uintc = D.int8, D.uint8, D.int16, D.uint16, D.int32, D.uint32
+half, single, double, csingle, cdouble = D.float16, D.float32, D.float64, D.complex64, D.complex128
+generic, number, integer, signedinteger = np.generic, np.number, np.integer, np.signedinteger
+unsignedinteger, inexact, floating = np.unsignedinteger, np.inexact, np.floating
+complexfloating, flexible, character = np.complexfloating, np.flexible, np.character
+object_, str_, bytes_, void = np.object_, np.str_, np.bytes_, np.void
+datetime64, timedelta64 = np.datetime64, np.timedelta64
 
 
 class _DTypeType(type):

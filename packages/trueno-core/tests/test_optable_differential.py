@@ -984,7 +984,8 @@ def covered_rows() -> set[str]:
 # own), with the rows they are made of.
 COMPOSITES = {"vecdot": "multiply, conj and sum (_linalg_ops.vecdot)",
               "matvec": "matmul with a reshaped vector (_numpy_misc.matvec)",
-              "vecmat": "matmul with a reshaped vector (_numpy_misc.vecmat)"}
+              "vecmat": "matmul with a reshaped vector (_numpy_misc.vecmat)",
+              "fabs": "astype to NumPy's float dtype, then abs (_elementwise.fabs)"}
 
 
 _VIEWS = "a view computed by core on metadata (no kernel): test_views.py"

@@ -135,3 +135,23 @@ def test_bfloat16_is_a_floating_type():
     assert not tn.issubdtype(tn.bfloat16, tn.float16)
     assert not tn.issubdtype(tn.bfloat16, tn.integer)
     assert not tn.issubdtype(tn.float16, tn.bfloat16)
+
+
+def test_show_config_info_and_bufsize(capsys):
+    import io
+    d = tn.show_config(mode="dicts")
+    assert d["trueno"]["version"] == tn.__version__ and "cpu" in d["trueno"]["devices"]
+    assert any(b["name"] == "reference" for b in d["trueno"]["backends"])
+    assert d["numpy"] == np.show_config(mode="dicts")
+    with pytest.raises(ValueError):
+        tn.show_config(mode="yaml")
+    buf = io.StringIO()
+    tn.info(tn.sort, output=buf)
+    assert "Sort" in buf.getvalue() or "sort" in buf.getvalue()
+    old = tn.getbufsize()
+    assert old == np.getbufsize()
+    tn.setbufsize(16384)
+    try:
+        assert np.getbufsize() == 16384
+    finally:
+        tn.setbufsize(old)

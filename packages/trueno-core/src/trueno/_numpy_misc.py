@@ -34,6 +34,7 @@ __all__ = [
     "printoptions", "seterr", "geterr", "seterrcall", "geterrcall", "errstate", "base_repr",
     "binary_repr", "isfortran", "min_scalar_type", "common_type", "mintypecode", "typename",
     "packbits", "unpackbits", "format_float_positional", "format_float_scientific",
+    "getbufsize", "setbufsize", "show_config", "show_runtime", "info",
 ]
 
 
@@ -455,6 +456,49 @@ mintypecode = np.mintypecode
 typename = np.typename
 format_float_positional = np.format_float_positional
 format_float_scientific = np.format_float_scientific
+getbufsize = np.getbufsize  # NumPy's ufunc buffer size, used by the reference backend
+setbufsize = np.setbufsize
+
+
+def show_config(mode="stdout"):
+    """trueno's version, backends (with their devices and op counts) and devices, then
+    NumPy's build configuration; ``mode="dicts"`` returns it all as a dict."""
+    import trueno
+
+    from ._registry import backends
+    info_ = {"trueno": {"version": trueno.__version__, "backends": backends(),
+                        "devices": [str(d) for d in
+                                    trueno.__array_namespace_info__().devices()]},
+             "numpy": np.show_config(mode="dicts")}
+    if mode == "dicts":
+        return info_
+    if mode != "stdout":
+        raise ValueError(f"show_config: mode must be 'stdout' or 'dicts', not {mode!r}")
+    t = info_["trueno"]
+    print(f"trueno {t['version']}")
+    print("backends:")
+    for b in t["backends"]:
+        print(f"  {b['name']} (plugin {b['plugin']}): devices {', '.join(b['devices'])}, "
+              f"priority {b['priority']}, {b['ops']} ops")
+    print(f"devices: {', '.join(t['devices'])}")
+    print(f"numpy {np.__version__}:")
+    np.show_config()
+    return None
+
+
+def show_runtime() -> None:
+    """trueno's backends and devices, then NumPy's runtime information (SIMD, BLAS threads)."""
+    show_config()
+    np.show_runtime()
+
+
+def info(object=None, maxwidth=76, output=None, toplevel="trueno"):  # noqa: A002
+    """NumPy's ``info``: the documentation of ``object`` (a trueno function, class, ...)."""
+    import sys
+    if object is None:
+        import trueno
+        object = trueno  # noqa: A001
+    np.info(object, maxwidth, output if output is not None else sys.stdout, toplevel)
 
 
 def array2string(a, *args, **kwargs):

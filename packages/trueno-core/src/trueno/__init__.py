@@ -185,3 +185,4 @@ __all__ += ["vectorize"]
 
 # NumPy's testing helpers accepting trueno arrays (numpy.testing is imported on first use)
 from . import testing  # noqa: E402,F401
+from . import emath  # noqa: E402,F401  (NumPy's emath: complex results outside the real domain)

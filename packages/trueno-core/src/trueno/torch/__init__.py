@@ -32,6 +32,7 @@ from ._random import (
 from ._random import (
     default_generator, get_rng_state, initial_seed, randint_like, set_rng_state,
 )
+from ._printing import set_printoptions
 from ._serialization import load, save
 from ._tensor import Size, Tensor, return_types
 from . import _ops_index, _ops_linalg, _ops_misc, _ops_pointwise, _ops_reduce, _ops_shape
@@ -97,6 +98,6 @@ __all__ = [n for n in dir(_functions) if not n.startswith("_") and n not in (
     "cdouble", "dtype", "finfo", "iinfo", "promote_types", "result_type", "pi", "e", "inf",
     "nan", "cuda", "backends", "TruenoError", "linalg", "fft",
     "default_generator", "get_rng_state", "set_rng_state", "initial_seed", "randint_like",
-    "save", "load",
+    "save", "load", "set_printoptions",
 ] + [n for m in _OPS_MODULES for n in m.__all__] + [n + "_" for n in _INPLACE_FUNCTIONS] + \
     list(_LEGACY)

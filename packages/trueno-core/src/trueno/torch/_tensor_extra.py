@@ -262,4 +262,6 @@ def bind_extra() -> None:
     T.volatile = property(_volatile)
     T.name = property(lambda self: None)
     from ._ops_misc import strided
+    from ._printing import tensor_repr
+    T.__repr__ = T.__str__ = tensor_repr
     T.layout = property(lambda self: strided)

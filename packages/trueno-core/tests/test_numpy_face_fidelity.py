@@ -185,3 +185,20 @@ def test_conj_conjugate_and_searchsorted_methods_as_numpy(dtype):
     v, nv = tn.asarray([1, 3, 5]).astype(dtype), np.asarray([1, 3, 5]).astype(dtype)
     same(v.searchsorted(3), nv.searchsorted(3))
     same(v.searchsorted([0, 6], side="right"), nv.searchsorted([0, 6], side="right"))
+
+
+def test_element_writes_recorded_by_autograd_have_gradients():
+    pytest.importorskip("trueno_autograd")
+    x = tn.asarray([1.0, 2.0, 3.0]).requires_grad_(True)
+    y = x * 1.0
+    y[1] = x[0] * 2  # an element index: its backward indexes the gradient with it
+    y[-1] = x[1] * 5
+    y.sum().backward()
+    np.testing.assert_array_equal(np.asarray(x.grad), [3.0, 5.0, 0.0])
+    w = tn.ones(3).requires_grad_(True)
+    z = tn.zeros((2, 2))
+    z[1, 0] = w[2] * 3
+    z[np.int64(0), -1] = w[0]
+    (z * tn.asarray([[1.0, 10.0], [100.0, 1000.0]])).sum().backward()
+    np.testing.assert_array_equal(np.asarray(w.grad), [10.0, 0.0, 300.0])
+    np.testing.assert_array_equal(np.asarray(z.detach()), [[0.0, 1.0], [3.0, 0.0]])

@@ -44,6 +44,16 @@ def _check_kind(name, kind, allowed, order):
                          f"a[a[:, k].argsort()]")
 
 
+def _element_key_as_slices(key, ndim):
+    """An index of one element (``i`` of a 1-d array, ``(i, j)`` of a 2-d one) as one-element
+    slices, for writes that autograd records: its backward rules index the gradient with the
+    recorded key, which must give arrays (an element index gives a NumPy scalar on this face)."""
+    ks = key if key.__class__ is tuple else (key,)
+    if len(ks) != ndim or not all(k.__class__ in _INTS for k in ks):
+        return key
+    return tuple(slice(int(k), int(k) + 1 if int(k) != -1 else None) for k in ks)
+
+
 class ndarray(Tensor):
     """An n-dimensional array with NumPy's semantics (float64 default, ``a.size`` an int,
     ``a.sort()`` in place, ``a.std()`` with ddof=0, strides in bytes)."""
@@ -189,6 +199,9 @@ class ndarray(Tensor):
                 else:
                     self._version[0] += 1
                     return
+        elif X.STATE.autograd is not None and (self._ag is not None or
+                                               getattr(value, "_ag", None) is not None):
+            key = _element_key_as_slices(key, self._data.ndim)
         Tensor.__setitem__(self, key, value)
 
     # -- operators whose 0-d results NumPy gives as scalars (the binary arithmetic operators

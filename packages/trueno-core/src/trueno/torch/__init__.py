@@ -16,7 +16,7 @@ from .._errors import (  # noqa: F401
 )
 from .._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .._registry import get_num_threads, set_num_threads
-from . import _functions, backends, cuda, fft, linalg
+from . import _functions, backends, cuda, fft, linalg, random, special, testing
 from ._device import device
 from ._functions import *  # noqa: F403
 from ._ops_pointwise import *  # noqa: F403
@@ -96,7 +96,8 @@ __all__ = [n for n in dir(_functions) if not n.startswith("_") and n not in (
     "double", "float16", "half", "bfloat16", "int8", "int16", "short", "int32", "int", "int64",
     "long", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128", "cfloat",
     "cdouble", "dtype", "finfo", "iinfo", "promote_types", "result_type", "pi", "e", "inf",
-    "nan", "cuda", "backends", "TruenoError", "linalg", "fft",
+    "nan", "cuda", "backends", "TruenoError", "linalg", "fft", "random", "special",
+    "testing",
     "default_generator", "get_rng_state", "set_rng_state", "initial_seed", "randint_like",
     "save", "load", "set_printoptions",
 ] + [n for m in _OPS_MODULES for n in m.__all__] + [n + "_" for n in _INPLACE_FUNCTIONS] + \

@@ -48,9 +48,9 @@ NO_DECOMPOSITION_YET = {
     **{n: _FFT for n in ("fft_fftn", "fft_hfft", "fft_ifftn", "fft_ihfft", "fft_irfftn",
                          "fft_rfftn")},
     **{n: _NUMPY for n in (
-        "average", "bitwise_count", "convolve", "corrcoef", "correlate", "cov", "fmod",
-        "frexp", "gcd", "gradient", "i0", "interp", "isin", "lcm", "median", "nanargmax",
-        "nanargmin", "nanmedian", "nanquantile", "nanstd", "nanvar", "pad", "quantile")},
+        "bitwise_count", "convolve", "corrcoef", "correlate", "cov", "fmod", "frexp", "gcd",
+        "gradient", "i0", "interp", "isin", "lcm", "median", "nanargmax", "nanargmin",
+        "nanmedian", "nanquantile", "pad", "quantile")},
 }
 
 COMPOSITE = sorted(n for n, r in OPS.items() if not r.primitive and r.decomposition is not None)
@@ -355,6 +355,16 @@ def _surface_cases(dtype, rng):
         "around": [(lambda t: tn.around(t, 1), [x]), (lambda t: tn.around(t), [x]),
                    (lambda t: tn.around(t, -1), [x * 7 if dtype != "bool" else x])],
     }
+    out["nanvar"] = [(lambda t: tn.nanvar(t, axis=1), [tn.asarray(nan)]),
+                     (lambda t: tn.nanvar(t, ddof=1, keepdims=True), [tn.asarray(nan)])]
+    out["nanstd"] = [(lambda t: tn.nanstd(t, axis=0, ddof=3), [tn.asarray(nan)]),
+                     (lambda t: tn.nanstd(t), [tn.asarray(nan)])]
+    wts = tn.asarray(rng.uniform(0.5, 2.0, (6,)))
+    out["average"] = [(lambda t: tn.average(t, axis=1, returned=True), [x]),
+                      (lambda t: tn.average(t, returned=True), [x]),
+                      (lambda t, w: tn.average(t, axis=1, weights=w, returned=True), [x, wts]),
+                      (lambda t, w: tn.average(t, axis=(0, 1), weights=w, returned=True,
+                                               keepdims=True), [x, tn.broadcast_to(wts, (4, 6))])]
     if dtype[0] not in "bc":
         out["topk"] = [(lambda t: tuple(tn.topk(t, 3, axis=1)), [x]),
                        (lambda t: tuple(tn.topk(t, 2, axis=0, largest=False)), [x]),
@@ -362,7 +372,8 @@ def _surface_cases(dtype, rng):
     return out
 
 
-SURFACE = [(n, d) for n in ("nancumsum", "nancumprod", "around", "topk")
+SURFACE = [(n, d) for n in ("nancumsum", "nancumprod", "around", "topk", "nanvar", "nanstd",
+                            "average")
            for d in ("bool", "int8", "int64", "uint16", "float16", "bfloat16", "float32",
                      "float64", "complex128")]
 

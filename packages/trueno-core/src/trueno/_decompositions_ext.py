@@ -16,7 +16,7 @@ import numpy as np
 
 __all__ = ["float_power", "unwrap", "real_if_close", "trim_zeros", "histogram_bin_edges",
            "gather", "scatter", "scatter_add", "topk", "partition", "argpartition",
-           "nancumsum", "nancumprod", "around"]
+           "nancumsum", "nancumprod", "around", "nanvar", "nanstd", "average"]
 
 
 def _tn():
@@ -306,3 +306,79 @@ def around(x, decimals=0):
     base = x - r
     up = (r * 2 > q) | ((r * 2 == q) & (tn.remainder(tn.floor_divide(base, q), 2) != 0))
     return tn.where(up, base + q, base).astype(x._dtype)
+
+
+# --- statistics (reductions, where and arithmetic) ------------------------------------------
+
+def _tsum(x, axis, keepdims):
+    """``sum`` as a tensor (the NumPy face gives a scalar for a 0-d result)."""
+    tn = _tn()
+    r = tn.sum(x, axis=axis, keepdims=keepdims)
+    return r if isinstance(r, tn.Tensor) else tn.asarray(r, device=x._device)
+
+
+def _nanvar(x, axis, keepdims, ddof):
+    tn = _tn()
+    dt = x._dtype
+    wide = dt.name in ("float16", "bfloat16")
+    xc = x.astype(tn.float32) if wide else x
+    nan = tn.isnan(xc)
+    cnt = _tsum(~nan, axis, True)
+    xz = tn.where(nan, 0, xc)
+    d = tn.where(nan, 0, xc - _tsum(xz, axis, True) / cnt)
+    sq = tn.real(d * tn.conj(d)) if dt.kind == "c" else d * d
+    from ._decompositions import binary, where
+
+    dof = binary("subtract", _tsum(~nan, axis, keepdims), ddof)  # tensors, also when 0-d
+    bad = binary("less_equal", dof, 0)
+    v = where(bad, float("nan"), binary("divide", _tsum(sq, axis, keepdims), where(bad, 1, dof)))
+    rt = {"complex64": tn.float32, "complex128": tn.float64}.get(dt.name, dt)
+    return v, rt
+
+
+def nanvar(x, axis=None, keepdims=False, ddof=0):
+    """The variance of the non-NaN values (NaN where fewer than ``ddof + 1``)."""
+    tn = _tn()
+    if x._dtype.kind not in "fc":
+        return tn.var(x, axis=axis, keepdims=keepdims, ddof=ddof)
+    v, rt = _nanvar(x, axis, keepdims, ddof)
+    return v.astype(rt, copy=False)
+
+
+def nanstd(x, axis=None, keepdims=False, ddof=0):
+    """``sqrt(nanvar)``."""
+    tn = _tn()
+    if x._dtype.kind not in "fc":
+        return tn.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
+    from ._decompositions import unary
+
+    v, rt = _nanvar(x, axis, keepdims, ddof)
+    return unary("sqrt", v).astype(rt, copy=False)
+
+
+def average(x, axis=None, keepdims=False, weights=None):
+    """NumPy's ``average(..., returned=True)``: ``(sum(x w) / sum(w), sum(w))``, or the mean
+    and the count; dtypes from NumPy's rule (a size-1 probe on the host)."""
+    from ._dispatch import wrap
+    from ._creation import full
+
+    tn = _tn()
+    w = None if weights is None else wrap(x.__class__, weights, x._device)
+    probe = np.ones((1,) * x.ndim, x._dtype.numpy)
+    pw = None if w is None else np.ones((1,) * w.ndim, w._dtype.numpy)
+    with np.errstate(all="ignore"):
+        pa, ps = np.average(probe, axis=axis, weights=pw, returned=True, keepdims=keepdims)
+    at, st = (tn.asarray(np.asarray(p)).dtype for p in (pa, ps))
+    if w is None:
+        avg = tn.mean(x, axis=axis, keepdims=keepdims)
+        avg = avg if isinstance(avg, tn.Tensor) else tn.asarray(avg, device=x._device)
+        n = x.numel() // max(avg.numel(), 1)
+        scl = full(avg.shape, n, dtype=st, device=x._device, cls=x.__class__)
+        return avg.astype(at, copy=False), scl
+    if w.shape != x.shape:  # 1-D weights along ``axis``
+        ax = axis[0] if isinstance(axis, tuple) else axis
+        w = w._reshape(tuple(n if d == ax % x.ndim else 1 for d, n in enumerate(x.shape)))
+    w = tn.broadcast_to(w.astype(at), x.shape)
+    scl = tn.sum(w, axis=axis, keepdims=keepdims)
+    avg = tn.sum(x.astype(at) * w, axis=axis, keepdims=keepdims) / scl
+    return tn.asarray(avg).astype(at, copy=False), tn.asarray(scl).astype(st, copy=False)

@@ -52,7 +52,8 @@ FUNCTION_RULES: list[tuple[str, list[str]]] = [
      ["compiled_with_cxx11_abi", "get_file_path", "thread_safe_generator", "profiler_*",
       "is_vulkan_available", "USE_*", "TYPE_CHECKING", "PRIVATE_OPS", "AVG", "SUM", "has_*"]),
     ("removed in PyTorch 2 (calling them raises in torch 2.13)",
-     ["eig", "symeig", "matrix_rank"]),
+     ["eig", "symeig", "matrix_rank", "solve", "lstsq"]),
+    ("no CPU kernel in torch 2.13 (calling it raises NotImplementedError)", ["native_norm"]),
 ]
 # Classes of torch.*: these are tensor-level; the rest are TorchScript/JIT types, storages,
 # streams and C++ binding classes.
@@ -68,6 +69,8 @@ OBJECT_DUNDERS = {"__annotations__", "__class__", "__delattr__", "__dict__", "__
                   "__weakref__", "__reduce_ex__", "__hash__", "__getstate__", "__setstate__",
                   "__reduce__", "__ne__"}
 METHOD_RULES: list[tuple[str, list[str]]] = [
+    ("removed in PyTorch 2 (calling them raises in torch 2.13)",
+     ["eig", "symeig", "solve", "lstsq", "reinforce"]),
     ("tensor-subclass dispatch and foreign-GPU protocols",
      ["__torch_function__", "__torch_dispatch__", "__cuda_array_interface__",
       "__dlpack_c_exchange_api__", "as_subclass"]),

@@ -65,3 +65,22 @@ def test_present_names_are_counted_and_missing_ones_listed():
     assert "torch.nn: a subsystem" in text and "torch.conv2d: nn/optim/data" in text
     assert "torch.quantize_per_tensor: quantization" in text
     assert "nn" not in result["functions"]["missing"] + result["functions"]["covered"]
+
+
+def test_names_left_out_as_removed_really_raise_in_torch():
+    cov = _load()
+    rules = dict(cov.FUNCTION_RULES)
+    removed = rules["removed in PyTorch 2 (calling them raises in torch 2.13)"]
+    x = torch.ones(2, 2)
+    for name in removed:
+        if hasattr(torch, name):
+            with pytest.raises(RuntimeError):
+                getattr(torch, name)(x, x) if name != "matrix_rank" else torch.matrix_rank(x)
+    for name in dict(cov.METHOD_RULES)["removed in PyTorch 2 (calling them raises in torch "
+                                       "2.13)"]:
+        with pytest.raises(RuntimeError):
+            getattr(x, name)(x) if name != "symeig" else x.symeig()
+    with pytest.raises(NotImplementedError):
+        torch.native_norm(x)
+    _, excluded = cov.classify_methods(torch)
+    assert excluded["lstsq"].startswith("removed in PyTorch 2")

@@ -49,7 +49,7 @@ NO_DECOMPOSITION_YET = {
                          "fft_rfftn")},
     **{n: _NUMPY for n in (
         "bitwise_count", "convolve", "corrcoef", "correlate", "cov", "fmod", "frexp", "gcd",
-        "gradient", "i0", "interp", "isin", "lcm", "median", "nanargmax", "nanargmin",
+        "gradient", "i0", "interp", "lcm", "median", "nanargmax", "nanargmin",
         "nanmedian", "nanquantile", "pad", "quantile")},
 }
 
@@ -365,6 +365,11 @@ def _surface_cases(dtype, rng):
                       (lambda t, w: tn.average(t, axis=1, weights=w, returned=True), [x, wts]),
                       (lambda t, w: tn.average(t, axis=(0, 1), weights=w, returned=True,
                                                keepdims=True), [x, tn.broadcast_to(wts, (4, 6))])]
+    tests = tn.asarray(sample(dtype, (5,), "real", rng))
+    out["isin"] = [(lambda e, t: tn.isin(e, t), [x, tests]),
+                   (lambda e, t: tn.isin(e, t, invert=True), [x, tests]),
+                   (lambda e, t: tn.isin(e, t), [x, x[:2]]),
+                   (lambda e, t: tn.isin(e, t), [x[0, 0], x[:0]])]
     if dtype[0] not in "bc":
         out["topk"] = [(lambda t: tuple(tn.topk(t, 3, axis=1)), [x]),
                        (lambda t: tuple(tn.topk(t, 2, axis=0, largest=False)), [x]),
@@ -373,7 +378,7 @@ def _surface_cases(dtype, rng):
 
 
 SURFACE = [(n, d) for n in ("nancumsum", "nancumprod", "around", "topk", "nanvar", "nanstd",
-                            "average")
+                            "average", "isin")
            for d in ("bool", "int8", "int64", "uint16", "float16", "bfloat16", "float32",
                      "float64", "complex128")]
 

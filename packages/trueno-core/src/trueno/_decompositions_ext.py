@@ -16,7 +16,7 @@ import numpy as np
 
 __all__ = ["float_power", "unwrap", "real_if_close", "trim_zeros", "histogram_bin_edges",
            "gather", "scatter", "scatter_add", "topk", "partition", "argpartition",
-           "nancumsum", "nancumprod", "around", "nanvar", "nanstd", "average"]
+           "nancumsum", "nancumprod", "around", "nanvar", "nanstd", "average", "isin"]
 
 
 def _tn():
@@ -382,3 +382,17 @@ def average(x, axis=None, keepdims=False, weights=None):
     scl = tn.sum(w, axis=axis, keepdims=keepdims)
     avg = tn.sum(x.astype(at) * w, axis=axis, keepdims=keepdims) / scl
     return tn.asarray(avg).astype(at, copy=False), tn.asarray(scl).astype(st, copy=False)
+
+
+def isin(element, test_elements, invert=False, assume_unique=False, kind=None):
+    """Whether each element equals any test element: ``any(element[..., None] == t)`` over
+    the flattened test elements (O(element.size * t.size) memory, as ``searchsorted``'s)."""
+    from ._decompositions import binary, unary
+
+    tn = _tn()
+    t = test_elements._reshape((-1,))
+    hit = binary("equal", element._expand_dims(-1), t)
+    found = _tsum(hit, -1, False) if t.shape[0] else tn.zeros(element.shape, dtype=tn.int64,
+                                                                 device=element._device)
+    out = binary("less", 0, found)
+    return unary("bitwise_invert", out) if invert else out

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 from conftest import API, KERNELS
 
 import trueno_gpu
@@ -32,7 +33,7 @@ def test_registered_dtypes_are_the_adapters():
     import trueno as tn
     from trueno.backend import load_plugins
 
-    tn.asarray([1.0], device="gpu")  # the adapters are known from here on
+    tn.asarray(np.ones(1, np.float32), device="gpu")  # the adapters are known from here on
     have = API.dtypes(0)
     gpu = load_plugins().backends["gpu"]
     for op, kernels in KERNELS.items():

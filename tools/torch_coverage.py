@@ -71,6 +71,7 @@ OBJECT_DUNDERS = {"__annotations__", "__class__", "__delattr__", "__dict__", "__
 METHOD_RULES: list[tuple[str, list[str]]] = [
     ("removed in PyTorch 2 (calling them raises in torch 2.13)",
      ["eig", "symeig", "solve", "lstsq", "reinforce"]),
+    ("functorch's first-class dimensions (torch.func)", ["index"]),
     ("tensor-subclass dispatch and foreign-GPU protocols",
      ["__torch_function__", "__torch_dispatch__", "__cuda_array_interface__",
       "__dlpack_c_exchange_api__", "as_subclass"]),

@@ -188,3 +188,36 @@ def test_from_dlpack_round_trip_with_torch():
     x = tt.from_dlpack(t)
     np.testing.assert_array_equal(x.numpy(), t.numpy())
     assert isinstance(x, tt.Tensor)
+
+
+def test_detach_in_place_as_torch():
+    for m in (tt, torch):
+        a = m.ones(2, requires_grad=True)
+        y = a * 2
+        assert y.detach_() is y and not y.requires_grad and y.grad_fn is None and y.is_leaf
+        assert not m.detach_(a * 3).requires_grad
+        a.detach_()
+        assert not a.requires_grad
+        b = m.ones(2, requires_grad=True)
+        with pytest.raises(RuntimeError, match="detach views in-place"):
+            (b * 2)[0:1].detach_()
+
+
+def test_retains_grad_and_grad_dtype_as_torch():
+    for m in (tt, torch):
+        b = m.ones(2, requires_grad=True)
+        z = b * 2
+        assert (z.retains_grad, b.retains_grad) == (False, False)
+        z.retain_grad()
+        b.retain_grad()
+        assert (z.retains_grad, b.retains_grad) == (True, False)
+    assert tt.ones(1).grad_dtype == tt.float32
+    assert tt.tensor([1]).grad_dtype == tt.int64 and torch.tensor([1]).grad_dtype == torch.int64
+
+
+@pytest.mark.parametrize("case", [
+    lambda m: m.arange(6.0).resize(2, 3), lambda m: m.arange(6.0).resize_as(m.zeros(3, 2)),
+    lambda m: m.arange(6.0).resize(4)])
+def test_deprecated_resize_matches_torch(case):
+    with pytest.warns(UserWarning, match="non-inplace resize"):
+        check(case)

@@ -233,6 +233,40 @@ def _nonzero_static(self, *, size, fill_value=-1):
     return concat([nz, pad])
 
 
+def _detach_(self):
+    """Detach in place: the tensor becomes a leaf that does not require grad (a view of a
+    graph tensor refuses, as PyTorch)."""
+    if self._ag is not None:
+        if getattr(self, "_base", None) is not None:
+            from ._errors import TorchArgumentError
+            raise TorchArgumentError("Can't detach views in-place. Use detach() instead.\n"
+                                     "  hint: y = x.detach()")
+        self._ag = None
+    return self
+
+
+def _resize(self, *sizes):
+    """The deprecated out-of-place resize: a view with ``sizes`` of the same element count."""
+    warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=2)
+    shape = tuple(sizes[0]) if len(sizes) == 1 and not isinstance(sizes[0], int) \
+        else tuple(sizes)
+    if int(np.prod(shape)) != self.numel():
+        raise TorchShapeError(f"resize: shape {list(shape)} is invalid for input of size "
+                              f"{self.numel()}\n  hint: x.resize_(...) grows or shrinks")
+    return self.contiguous().view(shape)
+
+
+def _resize_as(self, tensor):
+    warnings.warn("non-inplace resize_as is deprecated", UserWarning, stacklevel=2)
+    return _resize(self, tuple(tensor.shape))
+
+
+def _retains_grad(self) -> bool:
+    """True for a non-leaf whose ``.grad`` is kept because ``retain_grad()`` was called."""
+    ag = self._ag
+    return ag is not None and ag.grad_fn is not None and bool(getattr(ag, "retains_grad", 0))
+
+
 def _volatile(self) -> bool:
     warnings.warn("volatile was removed (Variable.volatile is always False)", UserWarning,
                   stacklevel=2)
@@ -260,6 +294,9 @@ def bind_extra() -> None:
     T.is_inference = lambda self: False
     T.const_data_ptr = T.data_ptr
     T.volatile = property(_volatile)
+    T.detach_, T.resize, T.resize_as = _detach_, _resize, _resize_as
+    T.retains_grad = property(_retains_grad)
+    T.grad_dtype = property(lambda self: self.dtype)
     T.name = property(lambda self: None)
     from ._ops_misc import strided
     from ._printing import tensor_repr

@@ -72,7 +72,7 @@ INPLACE_FUNCTIONS = (
     "clamp clamp_max clamp_min clip conj_physical cos cosh deg2rad erf exp2 exp expm1 fill fix "
     "floor frac gcd i0 lcm ldexp log10 log1p log2 log logit nan_to_num neg negative rad2deg "
     "reciprocal relu round rsqrt sigmoid sin sinc sinh sqrt square tan tanh trunc xlogy zero "
-    "addmv erfc"
+    "addmv erfc detach"
 ).split()
 
 

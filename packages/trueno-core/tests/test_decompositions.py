@@ -49,8 +49,8 @@ NO_DECOMPOSITION_YET = {
                          "fft_rfftn")},
     **{n: _NUMPY for n in (
         "bitwise_count", "convolve", "corrcoef", "correlate", "cov", "fmod", "frexp", "gcd",
-        "gradient", "i0", "interp", "lcm", "median", "nanargmax", "nanargmin",
-        "nanmedian", "nanquantile", "pad", "quantile")},
+        "gradient", "i0", "interp", "lcm", "nanargmax", "nanargmin", "nanquantile", "pad",
+        "quantile")},
 }
 
 COMPOSITE = sorted(n for n, r in OPS.items() if not r.primitive and r.decomposition is not None)
@@ -365,6 +365,13 @@ def _surface_cases(dtype, rng):
                       (lambda t, w: tn.average(t, axis=1, weights=w, returned=True), [x, wts]),
                       (lambda t, w: tn.average(t, axis=(0, 1), weights=w, returned=True,
                                                keepdims=True), [x, tn.broadcast_to(wts, (4, 6))])]
+    for n in ("median", "nanmedian"):
+        t = tn.asarray(nan) if n == "nanmedian" else x
+        out[n] = [(lambda t, n=n: getattr(tn, n)(t, axis=1), [t]),
+                  (lambda t, n=n: getattr(tn, n)(t), [t]),
+                  (lambda t, n=n: getattr(tn, n)(t, axis=(0, 1), keepdims=True), [t]),
+                  (lambda t, n=n: getattr(tn, n)(t, axis=0), [t[:, :3]]),
+                  (lambda t, n=n: getattr(tn, n)(t, axis=0), [tn.asarray(nan)])]
     tests = tn.asarray(sample(dtype, (5,), "real", rng))
     out["isin"] = [(lambda e, t: tn.isin(e, t), [x, tests]),
                    (lambda e, t: tn.isin(e, t, invert=True), [x, tests]),
@@ -378,7 +385,7 @@ def _surface_cases(dtype, rng):
 
 
 SURFACE = [(n, d) for n in ("nancumsum", "nancumprod", "around", "topk", "nanvar", "nanstd",
-                            "average", "isin")
+                            "average", "isin", "median", "nanmedian")
            for d in ("bool", "int8", "int64", "uint16", "float16", "bfloat16", "float32",
                      "float64", "complex128")]
 
@@ -433,6 +440,8 @@ def _grad_cases():
     out["addcmul"] = (lambda a, c, d: _run("addcmul", [a, c, d], {"value": 0.5}),
                       [u(), u(), u()])
     out["clip"] = (lambda t: tn.clip(t, -1.0, 1.5), [u()])
+    out["median"] = (lambda t: tn.median(t, axis=1), [u()])
+    out["nanvar"] = (lambda t: tn.nanvar(t, axis=0, ddof=1), [u()])
     out["conv2d"] = (lambda a, k: _conv2d(a, k, stride=(2, 1), padding=(1, 1)),
                      [u(shape=(1, 2, 5, 4)), u(shape=(3, 2, 2, 3))])
     out["gelu_tanh"] = (lambda t: X.unary(OPS["gelu"], t, approximate="tanh"), [u()])

@@ -16,7 +16,8 @@ import numpy as np
 
 __all__ = ["float_power", "unwrap", "real_if_close", "trim_zeros", "histogram_bin_edges",
            "gather", "scatter", "scatter_add", "topk", "partition", "argpartition",
-           "nancumsum", "nancumprod", "around", "nanvar", "nanstd", "average", "isin"]
+           "nancumsum", "nancumprod", "around", "nanvar", "nanstd", "average", "isin",
+           "median", "nanmedian"]
 
 
 def _tn():
@@ -396,3 +397,78 @@ def isin(element, test_elements, invert=False, assume_unique=False, kind=None):
                                                                  device=element._device)
     out = binary("less", 0, found)
     return unary("bitwise_invert", out) if invert else out
+
+
+# --- medians (sort along one axis, then pick) -----------------------------------------------
+
+def _to_last(x, axis):
+    """``x`` with the reduced axes moved to the end and merged into one, and the result shape
+    with ``keepdims``."""
+    if x.ndim == 0:
+        return x._reshape((1,)), ()
+    axes = tuple(range(x.ndim)) if axis is None else tuple(sorted(
+        a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,))))
+    keep = tuple(d for d in range(x.ndim) if d not in axes)
+    y = x.permute_dims(keep + axes)
+    y = y._reshape(tuple(x.shape[d] for d in keep) + (math.prod(x.shape[a] for a in axes),))
+    return y, tuple(1 if d in axes else n for d, n in enumerate(x.shape))
+
+
+def _sorted_last(y):
+    """``y`` sorted along its last axis; complex lexicographically (two stable argsorts)."""
+    tn = _tn()
+    if y._dtype.kind != "c":
+        return tn.sort(y, axis=-1)
+    i1 = tn.argsort(tn.imag(y), axis=-1, stable=True)
+    y1 = tn.take_along_axis(y, i1, axis=-1)
+    return tn.take_along_axis(y1, tn.argsort(tn.real(y1), axis=-1, stable=True), axis=-1)
+
+
+def _mean_last(s):
+    from ._reduction import _reduce
+
+    return _reduce("mean", s, (s.ndim - 1,), False)
+
+
+def _finish_median(med, x, kept, keepdims):
+    out = med._reshape(kept) if keepdims else med
+    return out
+
+
+def median(x, axis=None, keepdims=False):
+    """The mean of the middle one or two sorted values; NaN where a slice has a NaN."""
+    from ._decompositions import unary, where
+    from ._reduction import _reduce
+
+    y, kept = _to_last(x, axis)
+    m = y.shape[-1]
+    s = _sorted_last(y)
+    med = _mean_last(s[..., (m - 1) // 2:m // 2 + 1] if m else s)
+    if y._dtype.kind in "fc" and m:
+        med = where(_reduce("any", unary("isnan", y), (y.ndim - 1,), False), math.nan, med)
+        med = med.astype(_mean_last(s[..., :1])._dtype, copy=False)
+    return _finish_median(med, x, kept, keepdims)
+
+
+def nanmedian(x, axis=None, keepdims=False):
+    """The median of the non-NaN values of each slice (NaN where all are NaN)."""
+    from ._decompositions import binary, unary, where
+
+    if x._dtype.kind not in "fc":
+        return median(x, axis, keepdims)
+    tn = _tn()
+    y, kept = _to_last(x, axis)
+    m = y.shape[-1]
+    if m == 0:
+        return median(x, axis, keepdims)
+    wide = y._dtype.name == "bfloat16"  # the reference reads bfloat16 NaNs in float32
+    y = y.astype(tn.float32) if wide else y
+    s = _sorted_last(y)
+    c = _tsum(unary("bitwise_invert", unary("isnan", y)), -1, True)
+    lo = binary("maximum", binary("floor_divide", binary("subtract", c, 1), 2), 0)
+    hi = binary("minimum", binary("floor_divide", c, 2), m - 1)
+    pair = tn.concat([tn.take_along_axis(s, lo, axis=-1), tn.take_along_axis(s, hi, axis=-1)],
+                     axis=-1)
+    med = where(binary("equal", c[..., 0], 0), math.nan, _mean_last(pair))
+    med = med.astype(x._dtype, copy=False)
+    return _finish_median(med, x, kept, keepdims)

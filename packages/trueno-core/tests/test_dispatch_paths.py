@@ -464,3 +464,44 @@ def test_autograd_after_caching(face):
     loss.backward()
     want = 3.0 + np.ones((2, 2)) @ x64.astype(np.float32) - 0.5
     np.testing.assert_allclose(p.grad.numpy(), want, rtol=1e-6)
+
+
+def _frames_in(fn, part) -> int:
+    count = [0]
+
+    def prof(frame, event, arg):
+        if event == "call" and part in frame.f_code.co_filename:
+            count[0] += 1
+    sys.setprofile(prof)
+    try:
+        fn()
+    finally:
+        sys.setprofile(None)
+    return count[0]
+
+
+@pytest.mark.parametrize("face", ["numpy", "torch"])
+def test_autograd_recording_takes_the_cached_paths(face):
+    """Recording ``q * 2.0``, ``q + w`` and ``q * c`` (mixed dtypes) runs the cached kernel
+    inside the operator (core: the operator and AutogradMeta's constructor) and one engine
+    call (``record``, plus the multiply rule's ``save`` function), not binary/run/wrap and
+    the engine's helpers; the results and gradients are those of the uncached path."""
+    mk = tn.asarray if face == "numpy" else tt.tensor
+    p = mk(np.array([1.0, -2.0, 3.0], np.float32))
+    p.requires_grad_()
+    q = p * 1.0
+    w = mk(np.array([0.5, 0.25, 2.0], np.float32))
+    c = mk(np.array([2.0, 3.0, 4.0]))
+    for fn, core, engine in [(lambda: q * 2.0, 2, 2), (lambda: q + w, 2, 1),
+                             (lambda: q * c, 2, 2), (lambda: 3.0 - q, 2, 1)]:
+        fn()
+        fn()
+        assert _frames_in(fn, _SRC + "/") - _frames_in(fn, "/_reference/") <= core
+        assert _frames_in(fn, "/trueno_autograd/") <= engine
+    loss = (q * 2.0 + w).sum() + (q * c).sum() + (3.0 - q).sum()
+    loss.backward()
+    np.testing.assert_allclose(p.grad.numpy(), 2.0 + np.array([2.0, 3.0, 4.0]) - 1.0)
+    assert (q * 2.0).grad_fn is not None and (q * c).dtype is tn.float64
+    with tn.no_grad():
+        r = q * 2.0
+        assert r.grad_fn is None and r._ag is None

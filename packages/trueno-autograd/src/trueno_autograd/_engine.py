@@ -99,7 +99,51 @@ class Engine(ViewHistory):
             return self._record_multi(cls, rule, op, inputs, params, output)
         if output._dtype.kind not in "fc":
             return None
-        node = self._new_node(cls, rule, op, inputs, params)
+        # _new_node, _link and _save_inputs, inlined (no comprehension frames): this runs
+        # once per recorded op
+        node = _new(cls)
+        node._op = op.name
+        node._freed = node._had_saved = False
+        node._pre_hooks = node._hooks = node._trace = node._saved = node._out = None
+        nexts = []
+        needs = []
+        shapes = []
+        for t in inputs:
+            if t is None:
+                nexts.append(None)
+                needs.append(False)
+                shapes.append(None)
+                continue
+            m = t._ag
+            if m is None:
+                nexts.append(None)
+                needs.append(False)
+            else:
+                fn = m.grad_fn
+                if m.view_version is not None and t._version[0] != m.view_version:
+                    fn = self._refresh(t)  # a view whose base changed in place
+                nexts.append((fn, m.output_nr) if fn is not None else (self._acc(t), 0))
+                needs.append(True)
+            shapes.append((t._data.shape, t._dtype, t.__class__, t._device))
+        node._next = tuple(nexts)
+        node.needs = needs = tuple(needs)
+        node.shapes = tuple(shapes)
+        node.params = params
+        node._rule = rule
+        save = rule.save
+        if save != "none":
+            saved = []
+            versions = []
+            for t, k in zip(inputs, needs if save == "all" else save(needs)):
+                if t is not None and (k or save == "all"):
+                    saved.append(t)
+                    versions.append(t._version[0])
+                else:
+                    saved.append(None)
+                    versions.append(0)
+            node._saved = tuple(saved)
+            node._versions = tuple(versions)
+            node._had_saved = True
         m = AutogradMeta(True, node)
         output._ag = m
         node._out_refs = _ref(m)

@@ -220,8 +220,9 @@ def binary_fn(op, reflected=False, operator=False):
     - a Python scalar: ``op.fast[(cls, device | dtype, scalar type)]`` holds the kernel, the
       cast of the tensor, the scalar's conversion (weak-scalar promotion resolved once; an
       out-of-range int still takes ``binary``, which raises or widens as before), the result
-      dtype and the last scalar object with its conversion (reused when the same object
-      comes again: NumPy scalars are immutable, and identity, unlike ==, tells -0.0 from 0.0).
+      dtype and the last scalar object with its conversion and (for autograd, which saves
+      the scalar as a 0-d tensor) its read-only 0-d array, reused when the same object comes
+      again (NumPy scalars are immutable; identity, unlike ==, tells -0.0 from 0.0).
 
     Anything else goes through ``binary``.
     """
@@ -290,9 +291,16 @@ def binary_fn(op, reflected=False, operator=False):
                         xa = cast_a(xa, npdt)
                     out = k(xb, xa) if reflected else k(xa, xb)
                     if rec:  # autograd saves the scalar as a 0-d tensor, as binary does
+                        prev = last[1]  # its read-only 0-d array, made once per scalar object
+                        if prev[0] is b:
+                            arr = prev[1]
+                        else:
+                            arr = np.asarray(xb)
+                            arr.flags.writeable = False
+                            last[1] = (b, arr)
                         b = _new(cls)
-                        b._data = np.asarray(xb)
-                        b._dtype = D.BY_NUMPY[b._data.dtype]
+                        b._data = arr
+                        b._dtype = D.BY_NUMPY[arr.dtype]
                         b._device = CPU
                         b._version = [0]
                         b._ag = None
@@ -393,7 +401,7 @@ def binary(op, a, b, reflected=False):
             fkey = (cls, dcode | da._code, scalar)
             if fkey not in op.fast:
                 store_fast_entry(op, key, k, fkey, (k, _caster(a, ct), ct.numpy, ct.type,
-                                                    out._dtype, [(None, None)]))
+                                                    out._dtype, [(None, None), (None, None)]))
         elif b.__class__ is cls:
             if ct is da and b._dtype is da:
                 if key not in op.fast:

@@ -49,8 +49,7 @@ NO_DECOMPOSITION_YET = {
                          "fft_rfftn")},
     **{n: _NUMPY for n in (
         "bitwise_count", "convolve", "corrcoef", "correlate", "cov", "fmod", "frexp", "gcd",
-        "gradient", "i0", "interp", "lcm", "nanargmax", "nanargmin", "nanquantile", "pad",
-        "quantile")},
+        "gradient", "i0", "interp", "lcm", "nanquantile", "pad", "quantile")},
 }
 
 COMPOSITE = sorted(n for n, r in OPS.items() if not r.primitive and r.decomposition is not None)
@@ -372,6 +371,10 @@ def _surface_cases(dtype, rng):
                   (lambda t, n=n: getattr(tn, n)(t, axis=(0, 1), keepdims=True), [t]),
                   (lambda t, n=n: getattr(tn, n)(t, axis=0), [t[:, :3]]),
                   (lambda t, n=n: getattr(tn, n)(t, axis=0), [tn.asarray(nan)])]
+    for n in ("nanargmax", "nanargmin"):
+        out[n] = [(lambda t, n=n: getattr(tn, n)(t, axis=1), [tn.asarray(nan)]),
+                  (lambda t, n=n: getattr(tn, n)(t), [tn.asarray(nan)]),
+                  (lambda t, n=n: getattr(tn, n)(t, axis=0, keepdims=True), [ties])]
     tests = tn.asarray(sample(dtype, (5,), "real", rng))
     out["isin"] = [(lambda e, t: tn.isin(e, t), [x, tests]),
                    (lambda e, t: tn.isin(e, t, invert=True), [x, tests]),
@@ -385,7 +388,8 @@ def _surface_cases(dtype, rng):
 
 
 SURFACE = [(n, d) for n in ("nancumsum", "nancumprod", "around", "topk", "nanvar", "nanstd",
-                            "average", "isin", "median", "nanmedian")
+                            "average", "isin", "median", "nanmedian", "nanargmax",
+                            "nanargmin")
            for d in ("bool", "int8", "int64", "uint16", "float16", "bfloat16", "float32",
                      "float64", "complex128")]
 

@@ -76,8 +76,12 @@ def astype(x, dtype):
 
 
 def reduce(name: str, x, axis, keepdims: bool, dtype=None, **params):
-    """Primitive reduction ``name`` (sum, prod, max, min, argmax, argmin) over ``axis``."""
+    """Primitive reduction ``name`` (sum, prod, max, min, argmax, argmin) over ``axis`` (an
+    int or None for argmax/argmin)."""
     prim(name)
+    if name in ("argmax", "argmin"):
+        from ._reduction import _arg
+        return _arg(name, x, axis, keepdims)
     from ._reduction import _reduce
     return _reduce(name, x, axis, keepdims, dtype, **params)
 

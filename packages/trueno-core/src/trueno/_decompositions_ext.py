@@ -17,7 +17,7 @@ import numpy as np
 __all__ = ["float_power", "unwrap", "real_if_close", "trim_zeros", "histogram_bin_edges",
            "gather", "scatter", "scatter_add", "topk", "partition", "argpartition",
            "nancumsum", "nancumprod", "around", "nanvar", "nanstd", "average", "isin",
-           "median", "nanmedian"]
+           "median", "nanmedian", "nanargmax", "nanargmin"]
 
 
 def _tn():
@@ -472,3 +472,37 @@ def nanmedian(x, axis=None, keepdims=False):
     med = where(binary("equal", c[..., 0], 0), math.nan, _mean_last(pair))
     med = med.astype(x._dtype, copy=False)
     return _finish_median(med, x, kept, keepdims)
+
+
+# --- nanargmax / nanargmin -----------------------------------------------------------------
+
+def _nanarg(x, axis, keepdims, largest):
+    """NumPy's rule: NaN read as -inf (+inf for the minimum), then argmax (argmin); complex
+    in lexicographic order: the first extreme imaginary part among the extreme real parts.
+    (All-NaN slices were refused by the caller, which reads them on the host.)"""
+    from ._decompositions import binary, reduce, unary, where
+
+    tn = _tn()
+    if axis is None:
+        x, axis = x._reshape((-1,)), 0
+    ext = -math.inf if largest else math.inf
+    arg, red = ("argmax", "max") if largest else ("argmin", "min")
+    if x._dtype.kind == "f":
+        x = where(unary("isnan", x), ext, x)
+    if x._dtype.kind != "c":
+        return reduce(arg, x, axis, keepdims)
+    nan = unary("isnan", x)
+    re = where(nan, ext, unary("real", x))
+    im = where(nan, 0.0, unary("imag", x))
+    top = binary("equal", re, reduce(red, re, axis, True))
+    return reduce(arg, where(top, im, ext), axis, keepdims).astype(tn.int64, copy=False)
+
+
+def nanargmax(x, axis=None, keepdims=False):
+    """Index of the largest non-NaN value."""
+    return _nanarg(x, axis, keepdims, True)
+
+
+def nanargmin(x, axis=None, keepdims=False):
+    """Index of the smallest non-NaN value."""
+    return _nanarg(x, axis, keepdims, False)

@@ -63,7 +63,7 @@ DECOMPOSITIONS = {
     "histogram_bin_edges": _NP + "histogram_bin_edges", "trim_zeros": _NP + "trim_zeros",
     **{n: _NP + n for n in ("topk", "partition", "argpartition", "nancumsum", "nancumprod",
                             "around", "nanvar", "nanstd", "average", "isin", "median",
-                            "nanmedian")},
+                            "nanmedian", "nanargmax", "nanargmin")},
 }
 
 for _name, _nin in SURFACE_OPS.items():

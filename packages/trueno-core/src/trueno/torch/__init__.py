@@ -25,6 +25,7 @@ from ._ops_index import *  # noqa: F403
 from ._ops_reduce import *  # noqa: F403
 from ._ops_linalg import *  # noqa: F403
 from ._ops_misc import *  # noqa: F403
+from ._ops_extra import *  # noqa: F403
 from ._random import (
     Generator, bernoulli, manual_seed, multinomial, normal, rand, rand_like, randint, randn,
     randn_like, randperm, seed,
@@ -35,11 +36,13 @@ from ._random import (
 from ._printing import set_printoptions
 from ._serialization import load, save
 from ._tensor import Size, Tensor, return_types
-from . import _ops_index, _ops_linalg, _ops_misc, _ops_pointwise, _ops_reduce, _ops_shape
+from . import _ops_extra, _ops_index, _ops_linalg, _ops_misc, _ops_pointwise, _ops_reduce
+from . import _ops_shape
 from ._tensor_extra import LEGACY as _LEGACY, bind_extra as _bind_extra
 from ._tensor_methods import INPLACE_FUNCTIONS as _INPLACE_FUNCTIONS, bind as _bind
 
-_OPS_MODULES = (_ops_pointwise, _ops_shape, _ops_index, _ops_reduce, _ops_linalg, _ops_misc)
+_OPS_MODULES = (_ops_pointwise, _ops_shape, _ops_index, _ops_reduce, _ops_linalg, _ops_misc,
+                _ops_extra)
 _bind(globals())
 _bind_extra()
 globals().update(_LEGACY)

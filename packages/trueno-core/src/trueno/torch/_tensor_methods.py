@@ -45,7 +45,9 @@ _FROM_FUNCTIONS = (
     "triangular_solve "
     # _ops_misc
     "diagonal_scatter select_scatter slice_scatter erfc erfinv lgamma digamma mvlgamma "
-    "hardshrink prelu"
+    "hardshrink prelu "
+    # _ops_extra
+    "lu lu_solve geqrf orgqr ormqr igamma igammac index_reduce"
 ).split()
 
 # ``x.name_(...)``: compute ``x.name(...)`` and write it back (PyTorch's casting rule).
@@ -60,7 +62,8 @@ _INPLACE = (
     "nextafter not_equal rad2deg reciprocal remainder rsqrt sgn sign sin sinc sinh square "
     "subtract tan true_divide trunc xlogy tril triu scatter scatter_add scatter_reduce "
     "index_add index_copy index_fill masked_scatter put cumsum cumprod renorm addmm addbmm "
-    "baddbmm addmv addr erfc erfinv lgamma digamma mvlgamma"
+    "baddbmm addmv addr erfc erfinv lgamma digamma mvlgamma igamma igammac index_reduce "
+    "polygamma"
 ).split()
 
 # ``x.name_(...)`` that changes the tensor's shape or strides (a new view of the same memory)
@@ -141,6 +144,12 @@ def _where(self, condition, y):
     return where(condition, self, y)
 
 
+def _polygamma(self, n):
+    """``x.polygamma(n)`` is ``torch.polygamma(n, x)``."""
+    from ._ops_extra import polygamma
+    return polygamma(n, self)
+
+
 def _adjoint_property(self):
     """``x.H``: the conjugate transpose of a matrix."""
     if self.ndim > 2:
@@ -169,5 +178,6 @@ def bind(namespace: dict) -> None:
         setattr(Tensor, name + "_", _view_inplace(name))
     Tensor.flip, Tensor.tile, Tensor.H = _flip, _tile, property(_adjoint_property)
     Tensor.where = _where
+    Tensor.polygamma = _polygamma
     for name in INPLACE_FUNCTIONS:
         namespace.setdefault(name + "_", _function_form(name))

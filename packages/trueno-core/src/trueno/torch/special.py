@@ -7,12 +7,16 @@ import math
 
 from .. import _elementwise as E
 from ._functions import _t, log_softmax, logsumexp, softmax
+from ._ops_extra import igamma as gammainc
+from ._ops_extra import igammac as gammaincc
+from ._ops_extra import polygamma, zeta
 from ._ops_misc import digamma, erfc, erfinv, lgamma, mvlgamma
 from ._ops_pointwise import exp2, i0, logit, sinc, xlogy
 
 __all__ = ["digamma", "psi", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1",
            "gammaln", "i0", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
-           "multigammaln", "ndtr", "round", "sinc", "softmax", "xlog1py", "xlogy"]
+           "multigammaln", "ndtr", "round", "sinc", "softmax", "xlog1py", "xlogy", "gammainc",
+           "gammaincc", "polygamma", "zeta"]
 
 psi = digamma
 gammaln = lgamma

@@ -195,3 +195,38 @@ def test_inplace_methods_keep_autograd():
         y.add_(x, alpha=2).clamp_(0, 2.5).mul_(x)
         y.sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-6)
+
+
+AUGMENTED = {
+    "iadd-int-float": lambda m, x: x.__iadd__(0.5),
+    "itruediv-int": lambda m, x: x.__itruediv__(2),
+    "ipow-int-float": lambda m, x: x.__ipow__(0.5),
+    "iadd-bool-int": lambda m, x: m.tensor([True]).__iadd__(1),
+    "iadd-float-double": lambda m, x: x.float().__iadd__(m.ones(3, dtype=m.float64)),
+    "iadd-grow": lambda m, x: x.float().__iadd__(m.ones(2, 3)),
+    "imul-int32": lambda m, x: x.int().__imul__(m.tensor([3])),
+    "ifloordiv": lambda m, x: x.__ifloordiv__(2), "imod": lambda m, x: x.__imod__(3),
+    "iand": lambda m, x: x.__iand__(6), "ilshift": lambda m, x: x.__ilshift__(1),
+    "isub-float": lambda m, x: x.double().__isub__(0.25),
+}
+
+
+@pytest.mark.parametrize("name", list(AUGMENTED))
+def test_augmented_assignment_matches_torch(name):
+    def case(m):
+        x = m.tensor([1, 5, -7])
+        y = AUGMENTED[name](m, x)
+        return y
+    check(case)
+
+
+def test_augmented_assignment_error_is_a_runtime_error():
+    x = tt.tensor([1, 2])
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired "
+                                           "output type Long"):
+        x += 0.5
+    a = tt.tensor([1.0, 2.0], requires_grad=True)
+    y = a * 1
+    y += a  # still recorded by autograd
+    y.sum().backward()
+    assert a.grad.tolist() == [2.0, 2.0]

@@ -127,6 +127,31 @@ def _view_inplace(name):
     return method
 
 
+_AUGMENTED = {"__iadd__": "add", "__isub__": "subtract", "__imul__": "multiply",
+              "__itruediv__": "divide", "__ifloordiv__": "floor_divide",
+              "__imod__": "remainder", "__ipow__": "pow", "__iand__": "bitwise_and",
+              "__ior__": "bitwise_or", "__ixor__": "bitwise_xor",
+              "__ilshift__": "bitwise_left_shift", "__irshift__": "bitwise_right_shift"}
+
+
+def _augmented(dunder, op):
+    """``x += y`` and friends with PyTorch's in-place rule (a RuntimeError, not NumPy's
+    same_kind TypeError, when the result type cannot be stored in ``x``)."""
+    from .._dispatch import binary
+    from .._optable import OPS
+    row = OPS[op]
+
+    def method(self, other):
+        out = binary(row, self, other)
+        if out.dtype is not self.dtype or tuple(out.shape) != tuple(self.shape):
+            check_inplace(op, self, out)
+        self._assign(out)
+        return self
+    method.__name__ = dunder
+    method.__qualname__ = f"Tensor.{dunder}"
+    return method
+
+
 def _flip(self, *dims):
     """``x.flip(0, 1)`` or ``x.flip((0, 1))``: ``torch.flip(x, dims)``."""
     from ._ops_shape import flip
@@ -178,6 +203,8 @@ def bind(namespace: dict) -> None:
         setattr(Tensor, name + "_", _view_inplace(name))
     Tensor.flip, Tensor.tile, Tensor.H = _flip, _tile, property(_adjoint_property)
     Tensor.where = _where
+    for dunder, op in _AUGMENTED.items():
+        setattr(Tensor, dunder, _augmented(dunder, op))
     Tensor.polygamma = _polygamma
     for name in INPLACE_FUNCTIONS:
         namespace.setdefault(name + "_", _function_form(name))

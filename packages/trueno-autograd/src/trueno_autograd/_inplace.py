@@ -41,7 +41,9 @@ def apply_view(x, op, p):
     if op == "expand":
         return x.expand_to(p["shape"])
     if op in ("getitem", "index"):
-        return x[p["key"]]
+        # the Tensor's own __getitem__: the NumPy face's gives a NumPy scalar for a 0-d element
+        from trueno._tensor import Tensor
+        return Tensor.__getitem__(x, p["key"])
     if op == "diagonal":
         return x.diagonal(p["offset"], p["axis1"], p["axis2"])
     raise ValueError(f"not a view op: {op}")

@@ -334,7 +334,8 @@ def test_numpy_function_decomposition_matches_kernels(name, kernels_used):
         if name == "ldexp":
             cases = [[x, tn.asarray(rng.integers(-20, 20, (3, 4)).astype(np.int32))], [x, -3]]
         elif nin == 2:
-            cases = [[x, tn.asarray(sample(dtype, (4,), "small", rng))], [x, 0.5]]
+            cases = [[x, tn.asarray(sample(dtype, (4,), "small", rng))], [x, 0.5],
+                     [x, np.float64(0.5)]]  # a NumPy scalar is a (strong) 0-d array
         else:
             cases = [[x], [x.T[::-1]]]
         for args in cases:

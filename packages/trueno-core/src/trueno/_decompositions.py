@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from . import _dispatch as X
 from . import _dtypes as D
 from ._errors import TruenoError
@@ -63,9 +65,11 @@ def binary(name: str, a, b):
 
 
 def where(c, a, b):
-    """The primitive ``where`` (scalars allowed as branches)."""
+    """The primitive ``where`` (Python scalars allowed as branches; a NumPy scalar is a 0-d
+    array, as in NumPy 2)."""
     prim("where")
     from ._elementwise import where as _where
+    a, b = (X.to_tensor(v, c.__class__, c) if isinstance(v, np.generic) else v for v in (a, b))
     return _where(c, a, b)
 
 

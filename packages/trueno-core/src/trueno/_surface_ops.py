@@ -48,8 +48,9 @@ _DIFFERENTIABLE = {"topk", "pad", "median", "nanvar", "nanstd", "nansum", "nanpr
                    "nanmax", "nanmin"}
 
 # Decompositions (docs/design.md §2.1), imported on first use: "module:function".
-_IX, _SET, _ST, _NP = ("trueno._indexing_ext:_", "trueno._setops:_", "trueno._statistics:_",
-                       "trueno._decompositions_ext:")
+_IX, _SET, _ST, _NP, _SS = ("trueno._indexing_ext:_", "trueno._setops:_",
+                            "trueno._statistics:_", "trueno._decompositions_ext:",
+                            "trueno._decompositions_stats:")
 DECOMPOSITIONS = {
     "take": _IX + "take_decomposition", "take_along_axis": _IX + "take_along_axis_decomposition",
     "gather": _NP + "gather", "scatter": _NP + "scatter", "scatter_add": _NP + "scatter_add",
@@ -61,7 +62,7 @@ DECOMPOSITIONS = {
     "nanprod": _ST + "nanprod_decomposition", "nanmean": _ST + "nanmean_decomposition",
     "isclose": _ST + "isclose_decomposition",
     "histogram_bin_edges": _NP + "histogram_bin_edges", "trim_zeros": _NP + "trim_zeros",
-    **{n: _NP + n for n in ("topk", "partition", "argpartition", "nancumsum", "nancumprod",
+    **{n: _SS + n for n in ("topk", "partition", "argpartition", "nancumsum", "nancumprod",
                             "around", "nanvar", "nanstd", "average", "isin", "median",
                             "nanmedian", "nanargmax", "nanargmin")},
 }

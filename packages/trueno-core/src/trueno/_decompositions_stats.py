@@ -1,0 +1,297 @@
+"""Decompositions of the selection and statistics rows of the NumPy surface (``topk``,
+``partition``, ``median``, ``nanvar``, ``average``, ``isin``, ``around``, the nan-scans and
+nan-arg-reductions) into primitives and other decomposed rows (docs/design.md §2.1): sorts
+and argsorts, gathers (``take_along_axis`` is advanced indexing), reductions, ``where`` and
+arithmetic. Each takes the row's tensor inputs, then its parameters, as the row's kernels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["topk", "partition", "argpartition", "nancumsum", "nancumprod", "around", "nanvar",
+           "nanstd", "average", "isin", "median", "nanmedian", "nanargmax", "nanargmin"]
+
+
+def _tn():
+    import trueno
+
+    return trueno
+
+
+# --- selection, scans and rounding (sort/argsort, cumsum/cumprod, round primitives) -------
+
+def _along(axis, ndim, sl):
+    return (slice(None),) * axis + (sl,) + (slice(None),) * (ndim - axis - 1)
+
+
+def topk(x, k, axis=-1, largest=True, sorted=True):  # noqa: A002
+    """The first ``k`` of a stable (descending when ``largest``) argsort, and their values."""
+    tn = _tn()
+    idx = tn.argsort(x, axis=axis, descending=largest, stable=True)
+    idx = idx[_along(axis, x.ndim, slice(0, k))].copy()
+    return tn.take_along_axis(x, idx, axis=axis), idx
+
+
+def partition(x, kth, axis=-1):
+    """A sorted copy: every element is in its sorted place, so each ``kth`` is too."""
+    return _tn().sort(x, axis=axis)
+
+
+def argpartition(x, kth, axis=-1):
+    """A stable argsort (see ``partition``)."""
+    return _tn().argsort(x, axis=axis, stable=True)
+
+
+def _nanscan(scan, fill, x, axis, dtype):
+    tn = _tn()
+    if x._dtype.kind in "fc":
+        x = tn.where(tn.isnan(x), fill, x)
+    if x._dtype.name == "bfloat16":  # as the reference: float32, then the input's dtype
+        return scan(x.astype(tn.float32), axis=axis).astype(dtype or tn.bfloat16)
+    return scan(x, axis=axis, dtype=dtype)
+
+
+def nancumsum(x, axis=None, dtype=None):
+    """``cumsum`` with nan read as 0."""
+    return _nanscan(_tn().cumsum, 0, x, axis, dtype)
+
+
+def nancumprod(x, axis=None, dtype=None):
+    """``cumprod`` with nan read as 1."""
+    return _nanscan(_tn().cumprod, 1, x, axis, dtype)
+
+
+def _round_float(x, decimals):
+    """NumPy's ``round``: ``rint(x * 10^d) / 10^d`` (``rint(x / 10^-d) * 10^-d`` for d < 0),
+    in ``x``'s own dtype."""
+    tn = _tn()
+    if decimals >= 0:
+        f = 10.0 ** decimals
+        return tn.round(x * f) / f
+    f = 10.0 ** -decimals
+    return tn.round(x / f) * f
+
+
+def around(x, decimals=0):
+    """Round half to even to ``decimals`` places: floats as NumPy's C loop, complex part by
+    part, integers unchanged for ``decimals >= 0`` and to a multiple of ``10^-decimals``
+    (ties to even) otherwise."""
+    tn = _tn()
+    # NumPy's result dtype (bool rounds in float16), or its TypeError where it has no loop
+    rt = np.round(np.zeros(0, x._dtype.numpy), decimals).dtype
+    if rt != x._dtype.numpy:
+        x = x.astype(rt)
+    kind = x._dtype.kind
+    if kind == "c":
+        return _round_float(tn.real(x), decimals) + _round_float(tn.imag(x), decimals) * 1j
+    if kind == "f":
+        return _round_float(x, decimals)
+    if decimals >= 0:
+        return x.copy()
+    q = 10 ** -decimals
+    r = tn.remainder(x, q)
+    base = x - r
+    up = (r * 2 > q) | ((r * 2 == q) & (tn.remainder(tn.floor_divide(base, q), 2) != 0))
+    return tn.where(up, base + q, base).astype(x._dtype)
+
+
+# --- statistics (reductions, where and arithmetic) ------------------------------------------
+
+def _tsum(x, axis, keepdims):
+    """``sum`` as a tensor (the NumPy face gives a scalar for a 0-d result)."""
+    tn = _tn()
+    r = tn.sum(x, axis=axis, keepdims=keepdims)
+    return r if isinstance(r, tn.Tensor) else tn.asarray(r, device=x._device)
+
+
+def _nanvar(x, axis, keepdims, ddof):
+    tn = _tn()
+    dt = x._dtype
+    wide = dt.name in ("float16", "bfloat16")
+    xc = x.astype(tn.float32) if wide else x
+    nan = tn.isnan(xc)
+    cnt = _tsum(~nan, axis, True)
+    xz = tn.where(nan, 0, xc)
+    d = tn.where(nan, 0, xc - _tsum(xz, axis, True) / cnt)
+    sq = tn.real(d * tn.conj(d)) if dt.kind == "c" else d * d
+    from ._decompositions import binary, where
+
+    dof = binary("subtract", _tsum(~nan, axis, keepdims), ddof)  # tensors, also when 0-d
+    bad = binary("less_equal", dof, 0)
+    v = where(bad, float("nan"), binary("divide", _tsum(sq, axis, keepdims), where(bad, 1, dof)))
+    rt = {"complex64": tn.float32, "complex128": tn.float64}.get(dt.name, dt)
+    return v, rt
+
+
+def nanvar(x, axis=None, keepdims=False, ddof=0):
+    """The variance of the non-NaN values (NaN where fewer than ``ddof + 1``)."""
+    tn = _tn()
+    if x._dtype.kind not in "fc":
+        return tn.var(x, axis=axis, keepdims=keepdims, ddof=ddof)
+    v, rt = _nanvar(x, axis, keepdims, ddof)
+    return v.astype(rt, copy=False)
+
+
+def nanstd(x, axis=None, keepdims=False, ddof=0):
+    """``sqrt(nanvar)``."""
+    tn = _tn()
+    if x._dtype.kind not in "fc":
+        return tn.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
+    from ._decompositions import unary
+
+    v, rt = _nanvar(x, axis, keepdims, ddof)
+    return unary("sqrt", v).astype(rt, copy=False)
+
+
+def average(x, axis=None, keepdims=False, weights=None):
+    """NumPy's ``average(..., returned=True)``: ``(sum(x w) / sum(w), sum(w))``, or the mean
+    and the count; dtypes from NumPy's rule (a size-1 probe on the host)."""
+    from ._dispatch import wrap
+    from ._creation import full
+
+    tn = _tn()
+    w = None if weights is None else wrap(x.__class__, weights, x._device)
+    probe = np.ones((1,) * x.ndim, x._dtype.numpy)
+    pw = None if w is None else np.ones((1,) * w.ndim, w._dtype.numpy)
+    with np.errstate(all="ignore"):
+        pa, ps = np.average(probe, axis=axis, weights=pw, returned=True, keepdims=keepdims)
+    at, st = (tn.asarray(np.asarray(p)).dtype for p in (pa, ps))
+    if w is None:
+        avg = tn.mean(x, axis=axis, keepdims=keepdims)
+        avg = avg if isinstance(avg, tn.Tensor) else tn.asarray(avg, device=x._device)
+        n = x.numel() // max(avg.numel(), 1)
+        scl = full(avg.shape, n, dtype=st, device=x._device, cls=x.__class__)
+        return avg.astype(at, copy=False), scl
+    if w.shape != x.shape:  # 1-D weights along ``axis``
+        ax = axis[0] if isinstance(axis, tuple) else axis
+        w = w._reshape(tuple(n if d == ax % x.ndim else 1 for d, n in enumerate(x.shape)))
+    w = tn.broadcast_to(w.astype(at), x.shape)
+    scl = tn.sum(w, axis=axis, keepdims=keepdims)
+    avg = tn.sum(x.astype(at) * w, axis=axis, keepdims=keepdims) / scl
+    return tn.asarray(avg).astype(at, copy=False), tn.asarray(scl).astype(st, copy=False)
+
+
+def isin(element, test_elements, invert=False, assume_unique=False, kind=None):
+    """Whether each element equals any test element: ``any(element[..., None] == t)`` over
+    the flattened test elements (O(element.size * t.size) memory, as ``searchsorted``'s)."""
+    from ._decompositions import binary, unary
+
+    tn = _tn()
+    t = test_elements._reshape((-1,))
+    hit = binary("equal", element._expand_dims(-1), t)
+    found = _tsum(hit, -1, False) if t.shape[0] else tn.zeros(element.shape, dtype=tn.int64,
+                                                                 device=element._device)
+    out = binary("less", 0, found)
+    return unary("bitwise_invert", out) if invert else out
+
+
+# --- medians (sort along one axis, then pick) -----------------------------------------------
+
+def _to_last(x, axis):
+    """``x`` with the reduced axes moved to the end and merged into one, and the result shape
+    with ``keepdims``."""
+    if x.ndim == 0:
+        return x._reshape((1,)), ()
+    axes = tuple(range(x.ndim)) if axis is None else tuple(sorted(
+        a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,))))
+    keep = tuple(d for d in range(x.ndim) if d not in axes)
+    y = x.permute_dims(keep + axes)
+    y = y._reshape(tuple(x.shape[d] for d in keep) + (math.prod(x.shape[a] for a in axes),))
+    return y, tuple(1 if d in axes else n for d, n in enumerate(x.shape))
+
+
+def _sorted_last(y):
+    """``y`` sorted along its last axis; complex lexicographically (two stable argsorts)."""
+    tn = _tn()
+    if y._dtype.kind != "c":
+        return tn.sort(y, axis=-1)
+    i1 = tn.argsort(tn.imag(y), axis=-1, stable=True)
+    y1 = tn.take_along_axis(y, i1, axis=-1)
+    return tn.take_along_axis(y1, tn.argsort(tn.real(y1), axis=-1, stable=True), axis=-1)
+
+
+def _mean_last(s):
+    from ._reduction import _reduce
+
+    return _reduce("mean", s, (s.ndim - 1,), False)
+
+
+def _finish_median(med, x, kept, keepdims):
+    out = med._reshape(kept) if keepdims else med
+    return out
+
+
+def median(x, axis=None, keepdims=False):
+    """The mean of the middle one or two sorted values; NaN where a slice has a NaN."""
+    from ._decompositions import unary, where
+    from ._reduction import _reduce
+
+    y, kept = _to_last(x, axis)
+    m = y.shape[-1]
+    s = _sorted_last(y)
+    med = _mean_last(s[..., (m - 1) // 2:m // 2 + 1] if m else s)
+    if y._dtype.kind in "fc" and m:
+        med = where(_reduce("any", unary("isnan", y), (y.ndim - 1,), False), math.nan, med)
+        med = med.astype(_mean_last(s[..., :1])._dtype, copy=False)
+    return _finish_median(med, x, kept, keepdims)
+
+
+def nanmedian(x, axis=None, keepdims=False):
+    """The median of the non-NaN values of each slice (NaN where all are NaN)."""
+    from ._decompositions import binary, unary, where
+
+    if x._dtype.kind not in "fc":
+        return median(x, axis, keepdims)
+    tn = _tn()
+    y, kept = _to_last(x, axis)
+    m = y.shape[-1]
+    if m == 0:
+        return median(x, axis, keepdims)
+    wide = y._dtype.name == "bfloat16"  # the reference reads bfloat16 NaNs in float32
+    y = y.astype(tn.float32) if wide else y
+    s = _sorted_last(y)
+    c = _tsum(unary("bitwise_invert", unary("isnan", y)), -1, True)
+    lo = binary("maximum", binary("floor_divide", binary("subtract", c, 1), 2), 0)
+    hi = binary("minimum", binary("floor_divide", c, 2), m - 1)
+    pair = tn.concat([tn.take_along_axis(s, lo, axis=-1), tn.take_along_axis(s, hi, axis=-1)],
+                     axis=-1)
+    med = where(binary("equal", c[..., 0], 0), math.nan, _mean_last(pair))
+    med = med.astype(x._dtype, copy=False)
+    return _finish_median(med, x, kept, keepdims)
+
+
+# --- nanargmax / nanargmin -----------------------------------------------------------------
+
+def _nanarg(x, axis, keepdims, largest):
+    """NumPy's rule: NaN read as -inf (+inf for the minimum), then argmax (argmin); complex
+    in lexicographic order: the first extreme imaginary part among the extreme real parts.
+    (All-NaN slices were refused by the caller, which reads them on the host.)"""
+    from ._decompositions import binary, reduce, unary, where
+
+    tn = _tn()
+    if axis is None:
+        x, axis = x._reshape((-1,)), 0
+    ext = -math.inf if largest else math.inf
+    arg, red = ("argmax", "max") if largest else ("argmin", "min")
+    if x._dtype.kind == "f":
+        x = where(unary("isnan", x), ext, x)
+    if x._dtype.kind != "c":
+        return reduce(arg, x, axis, keepdims)
+    nan = unary("isnan", x)
+    re = where(nan, ext, unary("real", x))
+    im = where(nan, 0.0, unary("imag", x))
+    top = binary("equal", re, reduce(red, re, axis, True))
+    return reduce(arg, where(top, im, ext), axis, keepdims).astype(tn.int64, copy=False)
+
+
+def nanargmax(x, axis=None, keepdims=False):
+    """Index of the largest non-NaN value."""
+    return _nanarg(x, axis, keepdims, True)
+
+
+def nanargmin(x, axis=None, keepdims=False):
+    """Index of the smallest non-NaN value."""
+    return _nanarg(x, axis, keepdims, False)

@@ -87,6 +87,7 @@ CASES = {
     "cdist-bad": lambda m: m.cdist(_t(m, M2), _t(m, N3)),
     "frobenius_norm": lambda m: m.frobenius_norm(_t(m, B1), dim=(1, 2)),
     "frobenius_norm-keep": lambda m: m.frobenius_norm(_t(m, M2), (0, 1), True),
+    "frobenius_norm-int-dim": lambda m: m.frobenius_norm(_t(m, M2), 1),
     "nuclear_norm": lambda m: m.nuclear_norm(_t(m, SQ)),
     "nuclear_norm-dim": lambda m: m.nuclear_norm(_t(m, B2), (1, 2)),
     "nuclear_norm-keep": lambda m: m.nuclear_norm(_t(m, SQ), keepdim=True),

@@ -28,6 +28,7 @@ CASES = {
     "median-int": lambda m: m.median(m.tensor([4, 1, 3, 2])),
     "nanmedian": lambda m: m.nanmedian(m.tensor(N)),
     "nanmedian-dim": lambda m: m.tensor(N).nanmedian(1),
+    "nanmedian-int": lambda m: (m.nanmedian(m.tensor(R)), m.tensor(R).nanmedian(1)),
     "kthvalue": lambda m: m.kthvalue(_a(m), 2), "kthvalue-dim0": lambda m: _a(m).kthvalue(3, 0),
     "kthvalue-keep": lambda m: _a(m).kthvalue(1, 1, True),
     "kthvalue-bad": lambda m: _a(m).kthvalue(5),

@@ -334,9 +334,25 @@ def remainder(input, other):  # noqa: A002
 
 
 def pow(input, exponent):  # noqa: A001,A002
+    """``input ** exponent``; integer tensors to negative integer tensor powers give
+    PyTorch's integer results (1 and -1 keep their magnitude, the rest truncate to 0)."""
     if not isinstance(input, _Base):
         return E.pow(C.asarray(input, cls=Tensor, dtype=exponent.dtype), exponent)
-    return E.pow(input, exponent)
+    if isinstance(exponent, _Base) and input.dtype.kind in "iu" and \
+            exponent.dtype.kind in "iu" and exponent.numel() and \
+            int(Rd.min(exponent).item()) < 0:
+        e = exponent
+        pos = E.pow(input, E.maximum(e, 0))
+        odd = E.not_equal(E.remainder(e, 2), 0)
+        neg = E.where(input == 1, 1, E.where(input == -1, E.where(odd, -1, 1), 0))
+        return E.where(e >= 0, pos, neg).astype(pos.dtype, copy=False)
+    try:
+        return E.pow(input, exponent)
+    except ValueError as exc:
+        if "negative integer powers" not in str(exc):
+            raise
+        from ._errors import TorchArgumentError
+        raise TorchArgumentError(f"{exc}\n  hint: x.float() ** n") from None
 
 
 def rsqrt(input):  # noqa: A002

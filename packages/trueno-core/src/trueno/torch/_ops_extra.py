@@ -257,7 +257,12 @@ def _zeta_one(s, q):
     if s < 1:
         return math.nan
     if q <= 0:
-        return math.inf if q == math.floor(q) else math.nan
+        if q == math.floor(q):
+            return math.inf  # a pole
+        if s != math.floor(s):
+            return math.nan  # a negative base to a fractional power
+        shift = math.ceil(-q) + 1  # zeta(s, q) = sum_{k<m} (q+k)^-s + zeta(s, q+m)
+        return sum((q + k) ** -s for k in range(shift)) + _zeta_one(s, q + shift)
     n = 12
     total = sum((q + k) ** -s for k in range(n))
     w = q + n

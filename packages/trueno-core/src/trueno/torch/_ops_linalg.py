@@ -279,7 +279,8 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
 
 def frobenius_norm(input, dim=(-2, -1), keepdim=False):  # noqa: A002
     x = _t(input)
-    return E.sqrt(E.square(E.abs(x)).sum(tuple(dim), keepdim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    return E.sqrt(E.square(E.abs(x)).sum(dims, keepdim))
 
 
 def nuclear_norm(input, dim=None, keepdim=False):  # noqa: A002

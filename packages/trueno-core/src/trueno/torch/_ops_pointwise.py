@@ -93,8 +93,9 @@ not_equal = _binary(E.not_equal, "not_equal")
 
 def heaviside(input, values):  # noqa: A002
     """0 where ``input < 0``, ``values`` where it is 0, 1 where it is positive."""
-    x = _t(input)
-    return _tn.heaviside(x, values)
+    x, v = _t(input), _t(values)
+    dt = D.promote(x.dtype, v.dtype, "torch")
+    return _tn.heaviside(x, v).astype(dt, copy=False)
 
 
 def ldexp(input, other):  # noqa: A002
@@ -186,8 +187,9 @@ def frac(input):  # noqa: A002
 def logit(input, eps=None):  # noqa: A002
     """``log(p / (1 - p))``, with ``p`` clamped to ``[eps, 1 - eps]`` when ``eps`` is given."""
     x = _fl(input)
-    if eps is not None:
-        x = E.clip(x, eps, 1 - eps)
+    if eps is not None:  # PyTorch's rule: below eps -> eps, else above 1 - eps -> 1 - eps
+        x = E.where(x < eps, eps, E.where(x > 1 - eps, 1 - eps, x)).astype(x.dtype,
+                                                                             copy=False)
     return E.log(E.divide(x, E.subtract(1, x)))
 
 

@@ -91,6 +91,8 @@ def median(input, dim=None, keepdim=False):  # noqa: A002
 def nanmedian(input, dim=None, keepdim=False):  # noqa: A002
     """``median`` ignoring NaN (NaN only where a row is all NaN)."""
     x = _t(input)
+    if x.dtype.kind != "f":
+        return median(x, dim, keepdim)
     if dim is None:
         return _kth("nanmedian", x.reshape(-1), None, 0, False, nan_skip=True).values
     return _kth("nanmedian", x, None, dim, keepdim, nan_skip=True)

@@ -80,6 +80,10 @@ CASES.update({
     "pow-int-negative": lambda m: m.pow(m.tensor([2, 1, -1, -1, 0, 3]),
                                         m.tensor([-1, -2, -3, -2, -1, 0])),
     "pow-int-negative-scalar": lambda m: m.pow(m.tensor([2, 1]), -1),
+    **{f"{n}-bool": (lambda fn: lambda m: getattr(m, fn)(m.tensor([True, False])))(n)
+       for n in ("erf", "sigmoid", "reciprocal", "sign", "sgn", "square", "exp", "sqrt")},
+    "erfc-0d": lambda m: m.erfc(m.tensor(0.5)), "lgamma-0d": lambda m: m.lgamma(m.tensor(3)),
+    "m.sigmoid-bool": lambda m: m.tensor([True]).sigmoid(),
     "shifts": lambda m: (m.bitwise_left_shift(m.tensor(J), 2),
                          m.bitwise_right_shift(m.tensor([[64, 8, 4]]), m.tensor([1, 2, 3]))),
     "xlogy": lambda m: m.xlogy(m.tensor([0.0, 1.0, 2.0, 0.0]),

@@ -271,7 +271,8 @@ def _host_unary(name, fn, x):
     if t.dtype.kind == "c":
         raise TorchDTypeError(f"{name}: complex tensors are not supported")
     h = t._host().astype(np.float64)
-    return C.asarray(fn(h), t.dtype, device=t._device, cls=Tensor)
+    return C.asarray(np.asarray(fn(h), np.float64).reshape(h.shape), t.dtype,
+                     device=t._device, cls=Tensor)
 
 
 _erfc = np.frompyfunc(math.erfc, 1, 1)
@@ -281,12 +282,12 @@ _lgamma = np.frompyfunc(lambda v: math.lgamma(v) if v == v and not (v <= 0 and v
 
 def erfc(input):  # noqa: A002
     """``1 - erf(input)`` without cancellation for large inputs."""
-    return _host_unary("erfc", lambda h: _erfc(h).astype(np.float64), input)
+    return _host_unary("erfc", lambda h: np.asarray(_erfc(h), np.float64), input)
 
 
 def lgamma(input):  # noqa: A002
     """``log(|gamma(input)|)`` (+inf at the poles 0, -1, -2, ...)."""
-    return _host_unary("lgamma", lambda h: _lgamma(h).astype(np.float64), input)
+    return _host_unary("lgamma", lambda h: np.asarray(_lgamma(h), np.float64), input)
 
 
 def _erfinv(y):

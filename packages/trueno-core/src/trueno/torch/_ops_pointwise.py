@@ -27,6 +27,7 @@ __all__ = [
     "is_complex", "is_signed", "is_nonzero", "is_same_size", "conj", "sign", "signbit",
     "isnan", "isinf", "isfinite", "logical_xor", "hypot", "copysign", "logaddexp", "cosh",
     "sinh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "absolute", "scalar_tensor",
+    "erf", "sigmoid", "reciprocal", "square",
 ]
 
 frexp_result = namedtuple("frexp", ["mantissa", "exponent"])
@@ -148,7 +149,26 @@ def signbit(input):  # noqa: A002
 
 
 def sign(input):  # noqa: A002
-    return E.sign(_t(input))
+    x = _t(input)
+    return x.clone() if x.dtype is D.bool_ else E.sign(x)
+
+
+def erf(input):  # noqa: A002
+    return E.erf(_fl(input))
+
+
+def sigmoid(input):  # noqa: A002
+    return E.sigmoid(_fl(input))
+
+
+def reciprocal(input):  # noqa: A002
+    """``1 / input`` (integers and bools give the default float dtype, as PyTorch)."""
+    return E.reciprocal(_fl(input))
+
+
+def square(input):  # noqa: A002
+    x = _t(input)
+    return E.square(x.astype(D.int64) if x.dtype is D.bool_ else x)
 
 
 def angle(input):  # noqa: A002
@@ -171,7 +191,7 @@ def sgn(input):  # noqa: A002
     """``sign`` extended to complex numbers (``x / |x|``)."""
     x = _t(input)
     if x.dtype.kind != "c":
-        return E.sign(x)
+        return sign(x)
     a = E.abs(x)
     return E.where(a == 0, 0, E.divide(x, E.where(a == 0, 1, a)))
 

@@ -240,7 +240,8 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 
 
 def msort(input):  # noqa: A002
-    return _t(input).sort(0).values
+    x = _t(input)
+    return x.clone() if x.ndim == 0 else x.sort(0).values
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False,  # noqa: A002

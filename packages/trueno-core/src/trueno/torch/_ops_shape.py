@@ -182,6 +182,8 @@ def t(input):  # noqa: A002
 def adjoint(input):  # noqa: A002
     """The conjugate transpose of the last two dims (a view for real tensors)."""
     x = _t(input)
+    if x.ndim == 0:  # deprecated in PyTorch, which returns the conjugate
+        return x.conj() if x.dtype.kind == "c" else x
     if x.ndim < 2:
         raise TorchShapeError("adjoint: tensor must be at least 2-D\n  hint: x.conj()")
     y = x.swapaxes(-2, -1)

@@ -273,16 +273,23 @@ class Tensor(_Base):
     def sort(self, dim=-1, descending=False, stable=False):
         """Sorted values and their indices (PyTorch; NumPy's ``a.sort()`` sorts in place)."""
         from .._sorting import argsort, sort
+        if self.ndim == 0:
+            return values_indices(self.clone(), self.new_zeros((), dtype=D.int64))
         return values_indices(sort(self, axis=dim, descending=descending),
                               argsort(self, axis=dim, descending=descending))
 
     def argsort(self, dim=-1, descending=False, stable=False):
         from .._sorting import argsort
+        if self.ndim == 0:
+            return self.new_zeros((), dtype=D.int64)
         return argsort(self, axis=dim, descending=descending)
 
     def nonzero(self, *, as_tuple=False):
         """Indices of non-zero elements as an ``(n, ndim)`` tensor (PyTorch's layout)."""
         from .._indexing import nonzero
+        if self.ndim == 0:  # as PyTorch: a 0-d tensor is one element of a 1-d one
+            idx = nonzero(self.reshape(1))
+            return idx if as_tuple else self.new_zeros((idx[0].shape[0], 0), dtype=D.int64)
         idx = nonzero(self)
         if as_tuple:
             return idx

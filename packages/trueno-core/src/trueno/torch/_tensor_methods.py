@@ -194,8 +194,10 @@ def _function_form(name):
 def bind(namespace: dict) -> None:
     """Add the methods to ``Tensor`` and the ``name_`` functions to ``namespace``."""
     for name in _FROM_FUNCTIONS:
-        if name not in Tensor.__dict__ or name == "abs":
-            setattr(Tensor, name, _method(namespace[name], name))
+        old = Tensor.__dict__.get(name)
+        if old is None or name == "abs" or \
+                getattr(old, "__qualname__", "").startswith("_method_from_function"):
+            setattr(Tensor, name, _method(namespace[name], name))  # the face's function
     for name in _INPLACE:
         setattr(Tensor, name + "_", _inplace(name))
     Tensor.float_power_ = _float_power_

@@ -48,8 +48,8 @@ NO_DECOMPOSITION_YET = {
     **{n: _FFT for n in ("fft_fftn", "fft_hfft", "fft_ifftn", "fft_ihfft", "fft_irfftn",
                          "fft_rfftn")},
     **{n: _NUMPY for n in (
-        "bitwise_count", "convolve", "corrcoef", "correlate", "cov", "fmod", "frexp", "gcd",
-        "gradient", "i0", "interp", "lcm", "nanquantile", "pad", "quantile")},
+        "convolve", "corrcoef", "correlate", "cov", "frexp", "gradient", "i0", "interp",
+        "nanquantile", "pad", "quantile")},
 }
 
 COMPOSITE = sorted(n for n, r in OPS.items() if not r.primitive and r.decomposition is not None)
@@ -340,6 +340,26 @@ def test_numpy_function_decomposition_matches_kernels(name, kernels_used):
             cases = [[x], [x.T[::-1]]]
         for args in cases:
             _compare(name, fn, args, NP_DTYPES[dtype], kernels_used)
+
+
+def test_integer_function_edges(kernels_used):
+    """fmod (signs, zero divisors, infinities), gcd/lcm (Euclid over many steps, zeros,
+    negatives, the minimum), bitwise_count (the minimum of each signed dtype)."""
+    i = tn.asarray(np.array([7, -7, 7, -7, 0, 5, 144, -233, 0], dtype=np.int32))
+    j = tn.asarray(np.array([3, 3, -3, -3, 4, 0, 89, 377, 0], dtype=np.int32))
+    f = tn.asarray(np.array([5.5, -5.5, 5.5, -5.5, 1.0, np.inf, -2.0, 0.0, np.nan]))
+    g = tn.asarray(np.array([2.0, 2.0, -2.0, -2.0, np.inf, 2.0, np.inf, 3.0, 1.0]))
+    for name, args, dt in (("fmod", [i, j], np.int32), ("fmod", [f, g], np.float64),
+                           ("fmod", [f, -2.0], np.float64), ("fmod", [i, 3], np.int32),
+                           ("fmod", [i, 0], np.int32), ("gcd", [i, j], np.int32),
+                           ("lcm", [i, j], np.int32), ("gcd", [i, 12], np.int32)):
+        _compare(name, getattr(tn, name), args, np.dtype(dt), kernels_used)
+    for dt in (np.int8, np.int64, np.uint16, np.bool_):
+        info = np.iinfo(dt) if dt is not np.bool_ else None
+        vals = [0, 1, 3] + ([info.min, info.max, -1] if info is not None and info.min else
+                            [info.max] if info is not None else [])
+        x = tn.asarray(np.array(vals).astype(dt))
+        _compare("bitwise_count", tn.bitwise_count, [x], np.dtype(np.uint8), kernels_used)
 
 
 def _surface_cases(dtype, rng):

@@ -23,7 +23,8 @@ from ._decompositions import (
 
 __all__ = ["exp2", "logaddexp2", "deg2rad", "rad2deg", "degrees", "radians", "fmax", "fmin",
            "isneginf", "isposinf", "fix", "isreal", "iscomplex", "heaviside", "sinc", "angle",
-           "cbrt", "rint", "nan_to_num", "ldexp", "divmod", "modf", "spacing"]
+           "cbrt", "rint", "nan_to_num", "ldexp", "divmod", "modf", "spacing", "fmod", "gcd",
+           "lcm", "bitwise_count"]
 
 
 def _numpy_dtypes(name, args, **params):
@@ -62,6 +63,11 @@ def _decomposition(compute, cast=True, widen=True):
 
 def _fn(compute):
     return _decomposition(compute)
+
+
+def _decomposition_raw(compute):
+    """Computed on the inputs' own dtypes, cast to NumPy's result dtype."""
+    return _decomposition(compute, cast=False)
 
 
 def _pred(compute):
@@ -245,3 +251,71 @@ def spacing(x):
         return _sub(binary("nextafter", x, astype(_add(_mul(x, 0.0), math.inf), x._dtype)), x)
     away = astype(where(unary("signbit", x), -math.inf, math.inf), x._dtype)
     return _sub(binary("nextafter", x, away), x)
+
+
+@_fn
+def fmod(x1, x2):
+    """C's ``fmod`` (the sign of the dividend) from ``remainder`` (the sign of the divisor):
+    the two differ by ``x2`` where the signs differ; 0 for integer division by zero; ``x1``
+    for a finite ``x1`` and an infinite ``x2``."""
+    r = binary("remainder", x1, x2)
+    sign1 = unary("signbit", x1) if isinstance(x1, X.Tensor) else math.copysign(1, x1) < 0
+    differ = binary("bitwise_and", unary("bitwise_invert", binary("equal", r, 0)),
+                    binary("bitwise_xor", unary("signbit", r), sign1))
+    out = where(differ, _sub(r, x2), r)
+    kind = (x1 if isinstance(x1, X.Tensor) else x2)._dtype.kind
+    if kind in "iu":
+        if not isinstance(x2, X.Tensor):
+            return _mul(out, 0) if x2 == 0 else out
+        return where(binary("equal", x2, 0), 0, out)
+    if isinstance(x2, X.Tensor):
+        finite1 = unary("bitwise_invert", binary("bitwise_or", unary("isnan", x1),
+                                                 unary("isinf", x1))) \
+            if isinstance(x1, X.Tensor) else math.isfinite(x1)
+        return where(binary("bitwise_and", unary("isinf", x2), finite1), x1, out)
+    return x1 if math.isinf(x2) and isinstance(x1, X.Tensor) else out
+
+
+def _abs_int(x):
+    """``|x|`` of an integer tensor (the minimum wraps to itself, as NumPy's)."""
+    return where(binary("less", x, 0), _neg(x), x) if x._dtype.kind == "i" else x
+
+
+@_fn
+def gcd(x1, x2):
+    """Euclid's algorithm, elementwise (one host read per step to stop: the data decide the
+    number of steps)."""
+    from ._reduction import _reduce
+
+    a = _abs_int(x1) if isinstance(x1, X.Tensor) else abs(x1)
+    b = _abs_int(x2) if isinstance(x2, X.Tensor) else abs(x2)
+    if not isinstance(a, X.Tensor):
+        a = _add(_mul(b, 0), a)
+    b = _add(_mul(a, 0), b)
+    a = _add(a, _mul(b, 0))
+    while bool(_reduce("any", binary("less", 0, b), None, False)._host()):
+        nz = binary("less", 0, b)
+        a, b = where(nz, b, a), where(nz, binary("remainder", a, where(nz, b, 1)), 0)
+    return a
+
+
+@_fn
+def lcm(x1, x2):
+    """``|x1 / gcd * x2|`` (0 when either is 0)."""
+    g = gcd(x1, x2)
+    a = _abs_int(x1) if isinstance(x1, X.Tensor) else abs(x1)
+    b = _abs_int(x2) if isinstance(x2, X.Tensor) else abs(x2)
+    zero = binary("equal", g, 0)
+    return where(zero, 0, _mul(binary("floor_divide", a, where(zero, 1, g)), b))
+
+
+@_decomposition_raw
+def bitwise_count(x):
+    """The number of one bits of ``|x|``: bit ``i`` is ``(|x| >> i) & 1`` (``|x|`` wraps at
+    the minimum, whose bits are those of its magnitude)."""
+    v = _abs_int(astype(x, D.uint8) if x._dtype.kind == "b" else x)
+    count = None
+    for i in range(v._dtype.itemsize * 8):
+        bit = astype(binary("bitwise_and", binary("bitwise_right_shift", v, i), 1), D.uint8)
+        count = bit if count is None else _add(count, bit)
+    return count

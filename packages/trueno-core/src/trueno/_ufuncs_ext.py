@@ -30,7 +30,8 @@ DECOMPOSITIONS = {
     **{n: "trueno._decompositions_ufuncs:" + n for n in (
         "exp2", "logaddexp2", "deg2rad", "rad2deg", "degrees", "radians", "fmax", "fmin",
         "isneginf", "isposinf", "fix", "isreal", "iscomplex", "heaviside", "sinc", "angle",
-        "cbrt", "rint", "nan_to_num", "ldexp", "divmod", "modf", "spacing")},
+        "cbrt", "rint", "nan_to_num", "ldexp", "divmod", "modf", "spacing", "fmod", "gcd",
+        "lcm", "bitwise_count")},
 }
 
 for _name, _nin in UFUNCS.items():

@@ -105,45 +105,49 @@ class Engine(ViewHistory):
         node._op = op.name
         node._freed = node._had_saved = False
         node._pre_hooks = node._hooks = node._trace = node._saved = node._out = None
-        nexts = []
-        needs = []
-        shapes = []
-        for t in inputs:
-            if t is None:
-                nexts.append(None)
-                needs.append(False)
-                shapes.append(None)
-                continue
-            m = t._ag
-            if m is None:
-                nexts.append(None)
-                needs.append(False)
-            else:
-                fn = m.grad_fn
-                if m.view_version is not None and t._version[0] != m.view_version:
-                    fn = self._refresh(t)  # a view whose base changed in place
-                nexts.append((fn, m.output_nr) if fn is not None else (self._acc(t), 0))
-                needs.append(True)
-            shapes.append((t._data.shape, t._dtype, t.__class__, t._device))
-        node._next = tuple(nexts)
-        node.needs = needs = tuple(needs)
-        node.shapes = tuple(shapes)
         node.params = params
         node._rule = rule
         save = rule.save
-        if save != "none":
-            saved = []
-            versions = []
-            for t, k in zip(inputs, needs if save == "all" else save(needs)):
-                if t is not None and (k or save == "all"):
-                    saved.append(t)
-                    versions.append(t._version[0])
+        if len(inputs) == 2 and inputs[0] is not None and inputs[1] is not None:
+            # binary ops, the common case: tuples built directly
+            a, b = inputs
+            m = a._ag
+            if m is None:
+                ea = None
+            else:
+                fn = m.grad_fn
+                if m.view_version is not None and a._version[0] != m.view_version:
+                    fn = self._refresh(a)  # a view whose base changed in place
+                ea = (fn, m.output_nr) if fn is not None else (self._acc(a), 0)
+            m = b._ag
+            if m is None:
+                eb = None
+            else:
+                fn = m.grad_fn
+                if m.view_version is not None and b._version[0] != m.view_version:
+                    fn = self._refresh(b)
+                eb = (fn, m.output_nr) if fn is not None else (self._acc(b), 0)
+            node._next = (ea, eb)
+            node.needs = needs = (ea is not None, eb is not None)
+            node.shapes = ((a._data.shape, a._dtype, a.__class__, a._device),
+                           (b._data.shape, b._dtype, b.__class__, b._device))
+            if save == "all":
+                node._saved = inputs if inputs.__class__ is tuple else (a, b)
+                node._versions = (a._version[0], b._version[0])
+                node._had_saved = True
+            elif save != "none":
+                keep = save(needs)
+                if len(keep) == 2:
+                    ka, kb = keep
+                    node._saved = (a if ka else None, b if kb else None)
+                    node._versions = (a._version[0] if ka else 0, b._version[0] if kb else 0)
+                    node._had_saved = True
                 else:
-                    saved.append(None)
-                    versions.append(0)
-            node._saved = tuple(saved)
-            node._versions = tuple(versions)
-            node._had_saved = True
+                    self._save_inputs(node, rule, inputs)
+        else:
+            self._link(node, inputs)
+            if save != "none":
+                self._save_inputs(node, rule, inputs)
         m = AutogradMeta(True, node)
         output._ag = m
         node._out_refs = _ref(m)

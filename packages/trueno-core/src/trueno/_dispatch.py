@@ -254,14 +254,14 @@ def binary_fn(op, reflected=False, operator=False):
                 if dt is b._dtype:
                     fast = fast_cache.get(dev._code | dt._code)
                     if fast is not None:
-                        if sa != xb.shape:
+                        if sa != xb.shape and sa and xb.shape:  # a 0-d side always fits
                             broadcast_shapes(sa, xb.shape)
                         out = fast[0](xb, xa) if reflected else fast[0](xa, xb)
                         rdt = fast[1]
                 else:
                     fast = fast_cache.get((cls, dev._code | dt._code, b._dtype._code))
                     if fast is not None:
-                        if sa != xb.shape:
+                        if sa != xb.shape and sa and xb.shape:  # a 0-d side always fits
                             broadcast_shapes(sa, xb.shape)
                         k, cast_a, cast_b, npdt, rdt = fast
                         if cast_a is not None:

@@ -48,8 +48,8 @@ NO_DECOMPOSITION_YET = {
     **{n: _FFT for n in ("fft_fftn", "fft_hfft", "fft_ifftn", "fft_ihfft", "fft_irfftn",
                          "fft_rfftn")},
     **{n: _NUMPY for n in (
-        "convolve", "corrcoef", "correlate", "cov", "frexp", "gradient", "i0", "interp",
-        "nanquantile", "pad", "quantile")},
+        "corrcoef", "cov", "frexp", "gradient", "i0", "interp", "nanquantile", "pad",
+        "quantile")},
 }
 
 COMPOSITE = sorted(n for n, r in OPS.items() if not r.primitive and r.decomposition is not None)
@@ -360,6 +360,18 @@ def test_integer_function_edges(kernels_used):
                             [info.max] if info is not None else [])
         x = tn.asarray(np.array(vals).astype(dt))
         _compare("bitwise_count", tn.bitwise_count, [x], np.dtype(np.uint8), kernels_used)
+
+
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+@pytest.mark.parametrize("dtype", ["bool", "int32", "float32", "float64", "complex128"])
+def test_convolutions_decomposition_matches_kernels(name, dtype, kernels_used):
+    """Every mode, the longer input first or second, length-1 inputs."""
+    rng = np.random.default_rng(6)
+    for n, m in ((6, 3), (3, 5), (4, 4), (1, 3), (5, 1)):
+        a, v = (tn.asarray(sample(dtype, (k,), "real", rng)) for k in (n, m))
+        for mode in ("full", "same", "valid"):
+            _compare(name, lambda x, y, mode=mode: getattr(tn, name)(x, y, mode), [a, v],
+                     NP_DTYPES[dtype], kernels_used)
 
 
 def _surface_cases(dtype, rng):

@@ -12,7 +12,8 @@ import math
 import numpy as np
 
 __all__ = ["topk", "partition", "argpartition", "nancumsum", "nancumprod", "around", "nanvar",
-           "nanstd", "average", "isin", "median", "nanmedian", "nanargmax", "nanargmin"]
+           "nanstd", "average", "isin", "median", "nanmedian", "nanargmax", "nanargmin",
+           "convolve", "correlate"]
 
 
 def _tn():
@@ -295,3 +296,38 @@ def nanargmax(x, axis=None, keepdims=False):
 def nanargmin(x, axis=None, keepdims=False):
     """Index of the smallest non-NaN value."""
     return _nanarg(x, axis, keepdims, False)
+
+
+# --- convolve / correlate (1-D) ------------------------------------------------------------
+
+def convolve(a, v, mode="full"):
+    """``sum_j a[k - j] v[j]``: one shifted, zero-padded product per element of the shorter
+    input, summed; then NumPy's 'same' (centred, the longer length) or 'valid' slice."""
+    tn = _tn()
+    if v.shape[0] > a.shape[0]:
+        a, v = v, a
+    n, m = a.shape[0], v.shape[0]
+    out = None
+    for j in range(m):
+        parts = [tn.zeros((j,), dtype=a.dtype, device=a.device), a * v[j],
+                 tn.zeros((m - 1 - j,), dtype=a.dtype, device=a.device)]
+        piece = tn.concat([p for p in parts if p.shape[0]] or parts[1:2])
+        out = piece if out is None else out + piece
+    out = tn.asarray(out)
+    if mode == "same":
+        start = (m - 1) // 2
+        return out[start:start + n].copy()
+    if mode == "valid":
+        return out[m - 1:n].copy()
+    return out
+
+
+def correlate(a, v, mode="full"):
+    """``sum_n a[n + k] conj(v[n])``: ``convolve(a, conj(v)[::-1])``, NumPy's offsets (for a
+    shorter ``a``, the swapped correlation reversed and conjugated, as NumPy computes it)."""
+    tn = _tn()
+    if v.shape[0] > a.shape[0]:
+        r = correlate(v, a, mode)[::-1]
+        return tn.conj(r) if r.dtype.kind == "c" else r.copy()
+    w = tn.conj(v)[::-1] if v.dtype.kind == "c" else v[::-1]
+    return convolve(a, w, mode)

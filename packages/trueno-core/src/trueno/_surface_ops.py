@@ -64,7 +64,7 @@ DECOMPOSITIONS = {
     "histogram_bin_edges": _NP + "histogram_bin_edges", "trim_zeros": _NP + "trim_zeros",
     **{n: _SS + n for n in ("topk", "partition", "argpartition", "nancumsum", "nancumprod",
                             "around", "nanvar", "nanstd", "average", "isin", "median",
-                            "nanmedian", "nanargmax", "nanargmin")},
+                            "nanmedian", "nanargmax", "nanargmin", "convolve", "correlate")},
 }
 
 for _name, _nin in SURFACE_OPS.items():

@@ -226,10 +226,10 @@ def _igamma_one(a, x, upper):
 
 def _igamma(name, input, other, upper):  # noqa: A002
     a, x = _t(input), _t(other)
-    if a.dtype.kind in "iub" or x.dtype.kind in "iub":
+    dt = D.promote(a.dtype, x.dtype, "torch")
+    if dt.kind != "f":
         raise TorchDTypeError(f"{name}: expected floating point inputs, got {a.dtype.name} "
                               f"and {x.dtype.name}")
-    dt = D.promote(a.dtype, x.dtype, "torch")
     ha, hx = np.broadcast_arrays(a._host().astype(np.float64), x._host().astype(np.float64))
     out = np.frompyfunc(lambda p, q: _igamma_one(p, q, upper), 2, 1)(ha, hx)
     return _back(np.asarray(out, np.float64), a, dt)

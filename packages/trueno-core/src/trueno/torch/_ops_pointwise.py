@@ -63,10 +63,23 @@ acosh = arccosh = _unary_float(E.acosh, "acosh")
 atanh = arctanh = _unary_float(E.atanh, "atanh")
 
 
+def _torch_type(x, other):
+    """PyTorch's result dtype of ``x`` with ``other`` (a tensor or a Python scalar)."""
+    return D.result_type(x, other, face="torch")
+
+
 def _binary(fn, name, floats=False):
     def f(input, other):  # noqa: A002
         x = _fl(input) if floats else _t(input)
-        return fn(x, other)
+        dt = _torch_type(x, other)
+        if floats and dt.kind in "iub":
+            dt = get_default_dtype()
+        if dt.kind in "fc":  # compute in PyTorch's type (NumPy's rules would widen)
+            x = x.astype(dt, copy=False)
+            if isinstance(other, _Base):
+                other = other.astype(dt, copy=False)
+        out = fn(x, other)
+        return out if out.dtype is dt or out.dtype is D.bool_ else out.astype(dt, copy=False)
     f.__name__ = name
     f.__doc__ = f"PyTorch's ``torch.{name}(input, other)``."
     return f
@@ -101,8 +114,9 @@ def heaviside(input, values):  # noqa: A002
 
 def ldexp(input, other):  # noqa: A002
     """``input * 2**other`` (PyTorch gives a float result for integer inputs)."""
-    x = _fl(input)
-    return E.multiply(x, _tn.exp2(_fl(other).astype(x.dtype)))
+    x, e = _fl(input), _fl(other)
+    dt = D.promote(x.dtype, e.dtype, "torch")
+    return E.multiply(x.astype(dt, copy=False), _tn.exp2(e.astype(dt, copy=False)))
 
 
 def float_power(input, exponent):  # noqa: A002

@@ -48,8 +48,7 @@ NO_DECOMPOSITION_YET = {
     **{n: _FFT for n in ("fft_fftn", "fft_hfft", "fft_ifftn", "fft_ihfft", "fft_irfftn",
                          "fft_rfftn")},
     **{n: _NUMPY for n in (
-        "corrcoef", "cov", "frexp", "gradient", "i0", "interp", "nanquantile", "pad",
-        "quantile")},
+        "frexp", "gradient", "i0", "interp", "nanquantile", "pad", "quantile")},
 }
 
 COMPOSITE = sorted(n for n, r in OPS.items() if not r.primitive and r.decomposition is not None)
@@ -372,6 +371,23 @@ def test_convolutions_decomposition_matches_kernels(name, dtype, kernels_used):
         for mode in ("full", "same", "valid"):
             _compare(name, lambda x, y, mode=mode: getattr(tn, name)(x, y, mode), [a, v],
                      NP_DTYPES[dtype], kernels_used)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "float32", "float64", "complex128"])
+def test_covariance_decomposition_matches_kernels(dtype, kernels_used):
+    """cov (rowvar, bias, ddof, frequency and analytic weights, a second variable set, a
+    1-D input, one observation) and corrcoef, vs the reference kernel."""
+    rng = np.random.default_rng(9)
+    m = tn.asarray(sample(dtype, (3, 5), "real", rng))
+    y = tn.asarray(sample(dtype, (2, 5), "real", rng))
+    fw, aw = np.array([1, 2, 1, 3, 1]), rng.uniform(0.5, 2.0, 5)
+    for kw in ({}, {"rowvar": False}, {"bias": True}, {"ddof": 2}, {"fweights": fw},
+               {"aweights": aw}, {"fweights": fw, "aweights": aw, "ddof": 1}):
+        _compare("cov", lambda t, kw=kw: tn.cov(t, **kw), [m], NP_DTYPES[dtype], kernels_used)
+    _compare("cov", lambda t, u: tn.cov(t, u), [m, y], NP_DTYPES[dtype], kernels_used)
+    _compare("cov", lambda t: tn.cov(t), [m[0]], NP_DTYPES[dtype], kernels_used)
+    for args in ([m], [m[:, :1]], [m, y]):
+        _compare("corrcoef", lambda *t: tn.corrcoef(*t), args, NP_DTYPES[dtype], kernels_used)
 
 
 def _surface_cases(dtype, rng):

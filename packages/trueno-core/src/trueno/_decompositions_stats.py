@@ -13,7 +13,7 @@ import numpy as np
 
 __all__ = ["topk", "partition", "argpartition", "nancumsum", "nancumprod", "around", "nanvar",
            "nanstd", "average", "isin", "median", "nanmedian", "nanargmax", "nanargmin",
-           "convolve", "correlate"]
+           "convolve", "correlate", "cov", "corrcoef"]
 
 
 def _tn():
@@ -331,3 +331,75 @@ def correlate(a, v, mode="full"):
         return tn.conj(r) if r.dtype.kind == "c" else r.copy()
     w = tn.conj(v)[::-1] if v.dtype.kind == "c" else v[::-1]
     return convolve(a, w, mode)
+
+
+# --- cov / corrcoef (NumPy's algorithm: centre, one matmul, scale) -------------------------
+
+def _cov_matrix(m, y, rowvar, bias, ddof, fweights, aweights, dtype):
+    from ._dispatch import wrap
+    from ._dtypes import as_dtype
+
+    tn = _tn()
+    if dtype is None:
+        ds = [m._dtype.numpy, np.float64] + ([] if y is None else [y.dtype])
+        dtype = np.result_type(*ds)
+    dt = as_dtype(dtype)
+    xs = m.astype(dt, copy=False)
+    xs = xs._reshape((1, -1)) if xs.ndim < 2 else xs
+    if not rowvar and xs.shape[0] != 1:
+        xs = xs.T
+    if y is not None:
+        yt = wrap(m.__class__, y, m._device).astype(dt, copy=False)
+        yt = yt._reshape((1, -1)) if yt.ndim < 2 else yt
+        if not rowvar and yt.shape[0] != 1:
+            yt = yt.T
+        xs = tn.concat([xs, yt], axis=0)
+    if ddof is None:
+        ddof = 0 if bias else 1
+    w = None
+    if fweights is not None:
+        w = np.asarray(fweights, dtype=float)
+    if aweights is not None:
+        a = np.asarray(aweights, dtype=float)
+        w = a if w is None else w * a
+    n = xs.shape[1]
+    if w is None:
+        avg = tn.mean(xs, axis=1)
+        fact = n - ddof
+        centred = xs - avg[:, None]
+        right = centred.T
+    else:
+        wt = tn.asarray(w, device=m._device).astype(dt if dt.kind in "fc" else tn.float64)
+        w_sum = float(w.sum())
+        avg = tn.sum(xs * wt, axis=1) / w_sum
+        if ddof == 0:
+            fact = w_sum
+        elif aweights is None:
+            fact = w_sum - ddof
+        else:
+            fact = w_sum - ddof * float((w * np.asarray(aweights, dtype=float)).sum()) / w_sum
+        centred = xs - avg[:, None]
+        right = (centred * wt).T
+    fact = max(fact, 0.0)
+    c = tn.matmul(centred, tn.conj(right) if right.dtype.kind == "c" else right)
+    c = c * (1.0 / fact) if fact else c / fact
+    return tn.asarray(tn.squeeze(tn.asarray(c)))
+
+
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None,
+        dtype=None):
+    """NumPy's ``cov``: rows (``rowvar``) are variables; weights and ``ddof`` as NumPy."""
+    return _cov_matrix(m, y, rowvar, bias, ddof, fweights, aweights, dtype)
+
+
+def corrcoef(x, y=None, rowvar=True, dtype=None):
+    """``cov / (std_i std_j)``, clipped to [-1, 1] (real and imaginary parts)."""
+    tn = _tn()
+    c = _cov_matrix(x, y, rowvar, False, None, None, None, dtype)
+    if c.ndim != 2:
+        return c / c
+    d = tn.sqrt(tn.real(tn.diagonal(c)))
+    c = c / d[:, None] / d[None, :]
+    if c.dtype.kind == "c":
+        return tn.clip(tn.real(c), -1, 1) + tn.clip(tn.imag(c), -1, 1) * 1j
+    return tn.clip(c, -1, 1)

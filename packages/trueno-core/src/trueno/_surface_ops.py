@@ -64,7 +64,8 @@ DECOMPOSITIONS = {
     "histogram_bin_edges": _NP + "histogram_bin_edges", "trim_zeros": _NP + "trim_zeros",
     **{n: _SS + n for n in ("topk", "partition", "argpartition", "nancumsum", "nancumprod",
                             "around", "nanvar", "nanstd", "average", "isin", "median",
-                            "nanmedian", "nanargmax", "nanargmin", "convolve", "correlate")},
+                            "nanmedian", "nanargmax", "nanargmin", "convolve", "correlate",
+                            "cov", "corrcoef")},
 }
 
 for _name, _nin in SURFACE_OPS.items():

@@ -117,3 +117,22 @@ def test_named_tuple_fields():
     assert tt.aminmax(tt.tensor(A)).max.item() == 9.0
     assert tt.median(tt.tensor(A), 1).indices.tolist() == [3, 0, 0]
     assert tt.histogram(tt.tensor(A), 2).bin_edges.shape == (3,)
+
+
+@pytest.mark.parametrize("case", [
+    lambda m: m.max(m.tensor(A), 1), lambda m: m.tensor(A).min(0),
+    lambda m: m.sort(m.tensor([3.0, 1.0])), lambda m: m.topk(m.tensor([3.0, 1.0, 2.0]), 2),
+    lambda m: m.median(m.tensor(A), 1), lambda m: m.kthvalue(m.tensor(A), 1),
+    lambda m: m.mode(m.tensor(R)), lambda m: m.cummax(m.tensor(C), 0),
+    lambda m: m.aminmax(m.tensor(A)), lambda m: m.frexp(m.tensor([1.5, 8.0])),
+    lambda m: m.histogram(m.tensor(A), 2), lambda m: m.linalg.eigh(m.eye(2)),
+    lambda m: m.linalg.slogdet(m.eye(2)), lambda m: m.nanmedian(m.tensor(N), 0),
+])
+def test_return_types_print_and_name_as_torch(case):
+    import trueno.torch as tt
+    got, want = case(tt), case(torch)
+    assert repr(got) == repr(want)
+    assert type(got).__name__ == type(want).__name__
+    assert isinstance(got, getattr(tt.return_types, type(want).__name__))
+    assert got._fields == tuple(f for f in want._fields if f != "n_fields") if hasattr(
+        want, "_fields") else len(got) == len(want)

@@ -19,7 +19,8 @@ from .._errors import ShapeError, TruenoIndexError
 from .._optable import OPS
 from .._tensor import Tensor as _Base
 from .._views import normalize_axis
-from ._tensor import Size, Tensor, values_indices
+from . import return_types
+from ._tensor import Size, Tensor
 
 _default = [D.float32]
 
@@ -276,7 +277,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
                          f"{x.shape[d] if x.ndim else 1}")
     idx = x.argsort(d, descending=largest)[(slice(None),) * d + (slice(0, k),)]
     vals = take_along_dim(x, idx, d)
-    return values_indices(vals, idx)
+    return return_types.topk(vals, idx)
 
 
 def take_along_dim(x, indices, dim):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections import namedtuple
 
 import numpy as np
 
@@ -21,7 +20,8 @@ from .. import _dtypes as D
 from .._tensor import Tensor as _Base
 from ._errors import TorchDTypeError, TorchShapeError
 from ._functions import _t, get_default_dtype
-from ._tensor import Tensor, return_types
+from . import return_types
+from ._tensor import Tensor
 
 __all__ = [
     "lu", "lu_unpack", "lu_solve", "geqrf", "orgqr", "ormqr", "igamma", "igammac",
@@ -29,11 +29,8 @@ __all__ = [
     "nonzero_static", "resize_as_",
 ]
 
-lu_unpack_result = namedtuple("lu_unpack", ["P", "L", "U"])
-geqrf_result = namedtuple("geqrf", ["a", "tau"])
-histogramdd_result = namedtuple("histogramdd", ["hist", "bin_edges"])
-return_types.lu_unpack, return_types.geqrf = lu_unpack_result, geqrf_result
-return_types.histogramdd = histogramdd_result
+lu_unpack_result, geqrf_result = return_types.lu_unpack, return_types.geqrf
+histogramdd_result = return_types.histogramdd
 
 
 def _back(h, like, dtype=None):

@@ -6,7 +6,6 @@ over trueno's linalg engine."""
 from __future__ import annotations
 
 import math
-from collections import namedtuple
 
 import trueno as _tn
 from trueno import linalg as _LA
@@ -17,7 +16,8 @@ from .. import _linalg_ops as L
 from .._tensor import Tensor as _Base
 from ._errors import TorchShapeError
 from ._functions import _t, get_default_dtype
-from ._tensor import Tensor, return_types
+from . import return_types
+from ._tensor import Tensor
 
 __all__ = [
     "addmm", "addbmm", "baddbmm", "addmv", "addr", "mv", "ger", "inner", "vdot", "tensordot",
@@ -26,12 +26,8 @@ __all__ = [
     "triangular_solve", "cdist", "frobenius_norm", "nuclear_norm",
 ]
 
-qr_result = namedtuple("qr", ["Q", "R"])
-svd_result = namedtuple("svd", ["U", "S", "V"])
-slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])
-triangular_solve_result = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
-return_types.qr, return_types.svd, return_types.slogdet = qr_result, svd_result, slogdet_result
-return_types.triangular_solve = triangular_solve_result
+qr_result, svd_result, slogdet_result = return_types.qr, return_types.svd, return_types.slogdet
+triangular_solve_result = return_types.triangular_solve
 
 
 def _need(name, x, nd, what=None):

@@ -6,13 +6,12 @@ names and its promotion of integer inputs to the default float dtype.
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 import trueno as _tn
 
 from .. import _dtypes as D
 from .. import _elementwise as E
 from .._tensor import Tensor as _Base
+from . import return_types
 from ._errors import TorchDTypeError
 from ._functions import _t, get_default_dtype
 
@@ -30,7 +29,7 @@ __all__ = [
     "erf", "sigmoid", "reciprocal", "square",
 ]
 
-frexp_result = namedtuple("frexp", ["mantissa", "exponent"])
+frexp_result = return_types.frexp
 
 
 def _fl(x):

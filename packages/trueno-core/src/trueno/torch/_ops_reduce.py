@@ -5,8 +5,6 @@ dist, trapezoid, renorm. PyTorch's ``(values, indices)`` named tuples where it h
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 import numpy as np
 
 import trueno as _tn
@@ -19,7 +17,8 @@ from .._tensor import Tensor as _Base
 from .._views import normalize_axis
 from ._errors import TorchArgumentError, TorchDTypeError, TorchShapeError
 from ._functions import _t, get_default_dtype
-from ._tensor import Tensor, return_types, values_indices
+from . import return_types
+from ._tensor import Tensor
 
 __all__ = [
     "median", "nanmedian", "kthvalue", "mode", "quantile", "nanquantile", "std_mean",
@@ -29,11 +28,7 @@ __all__ = [
     "renorm",
 ]
 
-aminmax_result = namedtuple("aminmax", ["min", "max"])
-histogram_result = namedtuple("histogram", ["hist", "bin_edges"])
-for _n in ("cummax", "cummin", "nanmedian"):
-    setattr(return_types, _n, values_indices)
-return_types.aminmax, return_types.histogram = aminmax_result, histogram_result
+aminmax_result, histogram_result = return_types.aminmax, return_types.histogram
 
 
 def _dim(x, dim):
@@ -53,7 +48,7 @@ def _kth(name, x, k, dim, keepdim, nan_skip=False):
     if x.ndim == 0:
         x1 = x.reshape(1)
         v, i = _kth(name, x1, k, 0, False, nan_skip)
-        return values_indices(v.reshape(()), i.reshape(()))
+        return getattr(return_types, name)(v.reshape(()), i.reshape(()))
     d = _dim(x, dim)
     n = x.shape[d]
     if n == 0:
@@ -73,7 +68,7 @@ def _kth(name, x, k, dim, keepdim, nan_skip=False):
     vals = _tn.take_along_axis(x, idx, axis=d)
     if not keepdim:
         vals, idx = vals.squeeze(d), idx.squeeze(d)
-    return values_indices(vals, idx)
+    return getattr(return_types, name)(vals, idx)
 
 
 def median(input, dim=None, keepdim=False):  # noqa: A002
@@ -114,7 +109,7 @@ def mode(input, dim=-1, keepdim=False):  # noqa: A002
     x = _t(input)
     h = x._host()
     if h.ndim == 0:
-        return values_indices(x.clone(), _wrap(0, x, D.int64))
+        return return_types.mode(x.clone(), _wrap(0, x, D.int64))
     d = _dim(x, dim)
     rows = np.moveaxis(h, d, -1)
     flat = rows.reshape(-1, rows.shape[-1])
@@ -129,7 +124,7 @@ def mode(input, dim=-1, keepdim=False):  # noqa: A002
     v, i = vals.reshape(shape), idx.reshape(shape)
     if keepdim:
         v, i = np.expand_dims(v, d), np.expand_dims(i, d)
-    return values_indices(_wrap(v, x, x.dtype), _wrap(i, x, D.int64))
+    return return_types.mode(_wrap(v, x, x.dtype), _wrap(i, x, D.int64))
 
 
 def _quantile(name, fn, input, q, dim, keepdim, interpolation):  # noqa: A002
@@ -192,7 +187,7 @@ def _cum_ext(name, input, dim):  # noqa: A002
     x = _t(input)
     h = x._host()
     if h.ndim == 0:
-        return values_indices(x.clone(), _wrap(0, x, D.int64))
+        return getattr(return_types, name)(x.clone(), _wrap(0, x, D.int64))
     d = _dim(x, dim)
     acc = (np.maximum if name == "cummax" else np.minimum).accumulate(h, axis=d)
     pos = np.arange(h.shape[d]).reshape([-1 if i == d else 1 for i in range(h.ndim)])
@@ -201,7 +196,7 @@ def _cum_ext(name, input, dim):  # noqa: A002
     if nan_seen is not None:  # after a NaN, the index stays on the last NaN
         hit = np.where(nan_seen, h != h, hit)
     idx = np.maximum.accumulate(np.where(hit, pos, 0), axis=d)
-    return values_indices(_wrap(acc, x, x.dtype), _wrap(idx, x, D.int64))
+    return getattr(return_types, name)(_wrap(acc, x, x.dtype), _wrap(idx, x, D.int64))
 
 
 def cummax(input, dim):  # noqa: A002

@@ -6,24 +6,17 @@ differs between NumPy and PyTorch are defined here (docs/compat.md lists each cl
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 from .. import _dtypes as D
 from .. import _reduction as Rd
 from .._errors import ShapeError
 from .._tensor import Tensor as _Base
 from .._views import normalize_axis
+from . import return_types
 
 __all__ = ["Tensor", "Size", "return_types"]
 
 _TORCH_DEVICES: dict = {}  # trueno Device -> its torch.device (both immutable)
-values_indices = namedtuple("values_indices", ["values", "indices"])
-
-
-class return_types:
-    """Named tuples returned by ``max(dim)``, ``min(dim)``, ``sort``, ``topk`` (as torch)."""
-
-    max = min = sort = topk = median = mode = kthvalue = values_indices
+values_indices = return_types.max  # Note: kept for old imports; each op has its own type
 
 
 class Size(tuple):
@@ -208,7 +201,7 @@ class Tensor(_Base):
             return getattr(E, "maximum" if name == "max" else "minimum")(self, dim)
         values = getattr(Rd, name)(self, dim, keepdims=keepdim)
         indices = getattr(Rd, "arg" + name)(self, dim, keepdims=keepdim)
-        return values_indices(values, indices)
+        return getattr(return_types, name)(values, indices)
 
     def max(self, dim=None, keepdim=False):
         return self._minmax("max", dim, keepdim)
@@ -274,8 +267,8 @@ class Tensor(_Base):
         """Sorted values and their indices (PyTorch; NumPy's ``a.sort()`` sorts in place)."""
         from .._sorting import argsort, sort
         if self.ndim == 0:
-            return values_indices(self.clone(), self.new_zeros((), dtype=D.int64))
-        return values_indices(sort(self, axis=dim, descending=descending),
+            return return_types.sort(self.clone(), self.new_zeros((), dtype=D.int64))
+        return return_types.sort(sort(self, axis=dim, descending=descending),
                               argsort(self, axis=dim, descending=descending))
 
     def argsort(self, dim=-1, descending=False, stable=False):

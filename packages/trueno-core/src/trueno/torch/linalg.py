@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import math
-from collections import namedtuple
 
 from .. import _creation as C
 from .. import _dtypes as D
@@ -17,7 +16,7 @@ from .._errors import LinAlgError as _LinAlgError
 from ._errors import TorchDTypeError, TorchShapeError
 from ._functions import _t
 from ._ops_linalg import matrix_exp as _matrix_exp
-from ._ops_linalg import slogdet_result
+from . import return_types as R
 from ._tensor import Tensor
 
 __all__ = [
@@ -45,14 +44,11 @@ def _errors(fn):
     return wrapped
 
 
-eigh_result = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
-eig_result = namedtuple("eig", ["eigenvalues", "eigenvectors"])
-svd_result = namedtuple("svd", ["U", "S", "Vh"])
-qr_result = namedtuple("qr", ["Q", "R"])
-inv_ex_result = namedtuple("inv_ex", ["inverse", "info"])
-solve_ex_result = namedtuple("solve_ex", ["result", "info"])
-cholesky_ex_result = namedtuple("cholesky_ex", ["L", "info"])
-lstsq_result = namedtuple("lstsq", ["solution", "residuals", "rank", "singular_values"])
+eigh_result, eig_result, svd_result, qr_result = (R.linalg_eigh, R.linalg_eig, R.linalg_svd,
+                                                   R.linalg_qr)
+inv_ex_result, solve_ex_result, cholesky_ex_result = (R.linalg_inv_ex, R.linalg_solve_ex,
+                                                      R.linalg_cholesky_ex)
+lstsq_result, slogdet_result = R.linalg_lstsq, R.linalg_slogdet
 
 
 def _dims(x, dim):

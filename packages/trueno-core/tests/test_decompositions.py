@@ -48,7 +48,7 @@ NO_DECOMPOSITION_YET = {
     **{n: _FFT for n in ("fft_fftn", "fft_hfft", "fft_ifftn", "fft_ihfft", "fft_irfftn",
                          "fft_rfftn")},
     **{n: _NUMPY for n in (
-        "frexp", "gradient", "i0", "interp", "nanquantile", "pad", "quantile")},
+        "frexp", "i0", "interp", "nanquantile", "pad", "quantile")},
 }
 
 COMPOSITE = sorted(n for n, r in OPS.items() if not r.primitive and r.decomposition is not None)
@@ -388,6 +388,22 @@ def test_covariance_decomposition_matches_kernels(dtype, kernels_used):
     _compare("cov", lambda t: tn.cov(t), [m[0]], NP_DTYPES[dtype], kernels_used)
     for args in ([m], [m[:, :1]], [m, y]):
         _compare("corrcoef", lambda *t: tn.corrcoef(*t), args, NP_DTYPES[dtype], kernels_used)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "float16", "float32", "float64", "complex128"])
+def test_gradient_decomposition_matches_kernels(dtype, kernels_used):
+    """gradient: default, scalar and coordinate spacing (uniform and not), one axis or
+    several, edge_order 1 and 2, a 1-D input."""
+    rng = np.random.default_rng(10)
+    f = tn.asarray(sample(dtype, (4, 5), "real", rng))
+    coords = np.cumsum(rng.uniform(0.5, 2.0, 5))
+    for args, kw in (((), {}), ((0.5,), {}), ((), {"axis": 1}), ((coords,), {"axis": 1}),
+                     ((2.0, coords), {}), ((), {"edge_order": 2}),
+                     ((coords,), {"axis": 1, "edge_order": 2}), ((), {"axis": (1, 0)})):
+        _compare("gradient", lambda t, a=args, k=kw: tuple(tn.gradient(t, *a, **k))
+                 if isinstance(tn.gradient(t, *a, **k), (list, tuple))
+                 else tn.gradient(t, *a, **k), [f], NP_DTYPES[dtype], kernels_used)
+    _compare("gradient", lambda t: tn.gradient(t), [f[0]], NP_DTYPES[dtype], kernels_used)
 
 
 def _surface_cases(dtype, rng):

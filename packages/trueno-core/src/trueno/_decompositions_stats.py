@@ -13,7 +13,7 @@ import numpy as np
 
 __all__ = ["topk", "partition", "argpartition", "nancumsum", "nancumprod", "around", "nanvar",
            "nanstd", "average", "isin", "median", "nanmedian", "nanargmax", "nanargmin",
-           "convolve", "correlate", "cov", "corrcoef"]
+           "convolve", "correlate", "cov", "corrcoef", "gradient"]
 
 
 def _tn():
@@ -403,3 +403,72 @@ def corrcoef(x, y=None, rowvar=True, dtype=None):
     if c.dtype.kind == "c":
         return tn.clip(tn.real(c), -1, 1) + tn.clip(tn.imag(c), -1, 1) * 1j
     return tn.clip(c, -1, 1)
+
+
+# --- gradient (NumPy's finite differences, from slices and arithmetic) ---------------------
+
+def _gradient_axis(tn, f, axis, dx, edge_order):
+    nd = f.ndim
+
+    def sl(a, b=None):
+        return f[_along(axis, nd, slice(a, b))]
+
+    def coef(v):  # a host coefficient array along ``axis`` (non-uniform spacing)
+        if np.ndim(v) == 0:
+            return float(v)
+        shape = [1] * nd
+        shape[axis] = -1
+        return tn.asarray(np.asarray(v, dtype=np.float64).reshape(shape),
+                          device=f._device).astype(f.dtype)
+
+    uniform = np.ndim(dx) == 0
+    if f.shape[axis] < edge_order + 1:
+        raise ValueError("Shape of array too small to calculate a numerical gradient, at "
+                         "least (edge_order + 1) elements are required.")
+    if uniform:
+        inner = (sl(2) - sl(None, -2)) / (2.0 * dx)
+    else:
+        dx1, dx2 = dx[:-1], dx[1:]
+        inner = (coef(-dx2 / (dx1 * (dx1 + dx2))) * sl(None, -2)
+                 + coef((dx2 - dx1) / (dx1 * dx2)) * sl(1, -1)
+                 + coef(dx1 / (dx2 * (dx1 + dx2))) * sl(2))
+    if edge_order == 1:
+        d0, dn = (dx, dx) if uniform else (float(dx[0]), float(dx[-1]))
+        first = (sl(1, 2) - sl(0, 1)) / d0
+        last = (sl(-1) - sl(-2, -1)) / dn
+    elif uniform:
+        first = sl(0, 1) * (-1.5 / dx) + sl(1, 2) * (2.0 / dx) + sl(2, 3) * (-0.5 / dx)
+        last = sl(-3, -2) * (0.5 / dx) + sl(-2, -1) * (-2.0 / dx) + sl(-1) * (1.5 / dx)
+    else:
+        a1, a2 = float(dx[0]), float(dx[1])
+        first = (sl(0, 1) * (-(2.0 * a1 + a2) / (a1 * (a1 + a2)))
+                 + sl(1, 2) * ((a1 + a2) / (a1 * a2)) + sl(2, 3) * (-a1 / (a2 * (a1 + a2))))
+        b1, b2 = float(dx[-2]), float(dx[-1])
+        last = (sl(-3, -2) * (b2 / (b1 * (b1 + b2))) + sl(-2, -1) * (-(b2 + b1) / (b1 * b2))
+                + sl(-1) * ((2.0 * b2 + b1) / (b2 * (b1 + b2))))
+    return tn.concat([tn.asarray(p) for p in (first, inner, last)], axis=axis)
+
+
+def gradient(f, spacing=(), axis=None, edge_order=1):
+    """NumPy's ``gradient``: central differences inside (uniform or coordinate spacing),
+    first- or second-order one-sided differences at the edges; a tuple, one per axis."""
+    tn = _tn()
+    nd = f.ndim
+    axes = tuple(range(nd)) if axis is None else ((axis,) if np.ndim(axis) == 0 else axis)
+    if not spacing:
+        dxs = [1.0] * len(axes)
+    elif len(spacing) == 1 and np.ndim(spacing[0]) == 0:
+        dxs = [spacing[0]] * len(axes)
+    elif len(spacing) == len(axes):
+        dxs = []
+        for d in spacing:
+            if np.ndim(d) == 0:
+                dxs.append(d)
+                continue
+            diffx = np.diff(np.asarray(d, dtype=np.float64))
+            dxs.append(diffx[0] if (diffx == diffx[0]).all() else diffx)
+    else:
+        raise TypeError("invalid number of arguments")
+    if f._dtype.kind in "iub":
+        f = f.astype(tn.float64)
+    return tuple(_gradient_axis(tn, f, ax, dx, edge_order) for ax, dx in zip(axes, dxs))

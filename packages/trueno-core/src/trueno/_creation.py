@@ -222,20 +222,44 @@ def arange(start, /, stop=None, step=1, *, dtype=None, device=None, cls=None):
     return _place(cls, host, device, dt)
 
 
-def linspace(start, stop, /, num=50, *, dtype=None, device=None, endpoint=True, cls=None):
+def _space_host(start):
+    """A linspace/logspace bound as NumPy takes it (a trueno array is read to the host)."""
+    return start.numpy() if isinstance(start, Tensor) else start
+
+
+def _space_dtype(dtype, cls, host):
+    """The result dtype: ``dtype``, else the face's default float (complex bounds: complex)."""
+    if dtype is None and host.dtype.kind == "c":
+        return D.as_dtype(host.dtype)
+    return _dtype_or_default(dtype, cls)
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
+             device=None, cls=None):
+    """``num`` evenly spaced samples over ``[start, stop]`` (NumPy's ``linspace``).
+
+    ``retstep=True`` also returns the spacing, as NumPy; on the NumPy face integer dtypes
+    round toward -inf, as NumPy does.
+    """
     cls = cls or _DEFAULT_CLASS[0]
     if int(num) < 0:
         raise ValueError(f"linspace: number of samples, {num}, must be non-negative")
-    dt = _dtype_or_default(dtype, cls)
-    host = np.linspace(start, stop, int(num), endpoint=endpoint)
-    return _place(cls, host.astype(dt.numpy), device, dt)
+    host, step = np.linspace(_space_host(start), _space_host(stop), int(num),
+                             endpoint=endpoint, retstep=True, axis=axis)
+    dt = _space_dtype(dtype, cls, host)
+    if dt.numpy.kind in "iu" and getattr(cls, "_face", "numpy") == "numpy":
+        host = np.floor(host)
+    out = _place(cls, host.astype(dt.numpy), device, dt)
+    return (out, step) if retstep else out
 
 
-def logspace(start, stop, /, num=50, *, base=10.0, dtype=None, device=None, endpoint=True,
-             cls=None):
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0, *,
+             device=None, cls=None):
+    """Numbers spaced evenly on a log scale (NumPy's ``logspace``)."""
     cls = cls or _DEFAULT_CLASS[0]
-    dt = _dtype_or_default(dtype, cls)
-    host = np.logspace(start, stop, int(num), endpoint=endpoint, base=base)
+    host = np.logspace(_space_host(start), _space_host(stop), int(num), endpoint=endpoint,
+                       base=_space_host(base), axis=axis)
+    dt = _space_dtype(dtype, cls, host)
     return _place(cls, host.astype(dt.numpy), device, dt)
 
 
@@ -256,7 +280,7 @@ def meshgrid(*arrays, indexing="xy", sparse=False, copy=True):
         arrays = tuple(arrays[0])
     arrays = [a if isinstance(a, Tensor) else asarray(a) for a in arrays]
     if not arrays:
-        return []
+        return ()
     cls = arrays[0].__class__
     if not copy:  # views of the inputs, broadcast unless sparse (as NumPy's copy=False)
         n = len(arrays)
@@ -270,10 +294,10 @@ def meshgrid(*arrays, indexing="xy", sparse=False, copy=True):
         if not sparse:
             full = tuple(max(o.shape[i] for o in outs) for i in range(n))
             outs = [o.expand_to(full) for o in outs]
-        return outs
+        return tuple(outs)
     outs = np.meshgrid(*[a._host() for a in arrays], indexing=indexing, sparse=sparse,
                        copy=True)
-    return [_place(cls, o, arrays[0]._device, a._dtype) for o, a in zip(outs, arrays)]
+    return tuple(_place(cls, o, arrays[0]._device, a._dtype) for o, a in zip(outs, arrays))
 
 
 def _tri(x, k, upper):
@@ -295,11 +319,11 @@ def _tri(x, k, upper):
     return where(m_t, x, zeros((), dtype=x._dtype, device=x._device, cls=x.__class__))
 
 
-def tril(x, /, *, k=0):
+def tril(x, /, k=0):
     return _tri(x, k, False)
 
 
-def triu(x, /, *, k=0):
+def triu(x, /, k=0):
     return _tri(x, k, True)
 
 

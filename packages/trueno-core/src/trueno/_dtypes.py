@@ -46,7 +46,28 @@ class DType:
     def __repr__(self) -> str:
         return f"trueno.{self.name}"
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        # NumPy's: ``str(a.dtype) == "float64"``, ``print(a.dtype)`` prints ``float64``
+        return self.name
+
+    def __call__(self, *args, **kwargs):
+        """NumPy's scalar type: ``trueno.float32(0.1)`` is ``numpy.float32(0.1)``; an array
+        (trueno's, NumPy's, a list) gives a trueno array of this dtype, as NumPy gives one."""
+        if len(args) == 1 and not kwargs:
+            x = args[0]
+            if type(x).__module__.startswith("trueno") and hasattr(x, "astype"):
+                return x.astype(self)
+            if isinstance(x, (list, tuple, np.ndarray)):
+                from ._creation import asarray
+                return asarray(x, dtype=self)
+        return self.type(*args, **kwargs)
+
+    def __instancecheck__(self, obj) -> bool:
+        # ``isinstance(a[0], trueno.float64)``: the NumPy scalar type decides
+        return isinstance(obj, self.type)
+
+    def __subclasscheck__(self, cls) -> bool:
+        return isinstance(cls, type) and issubclass(cls, self.type)
 
     def __eq__(self, other) -> bool:
         # Never raises: anything that is not a dtype spelling is simply unequal (NumPy's

@@ -147,7 +147,7 @@ def broadcast_to(x, /, shape):
 def broadcast_arrays(*arrays):
     ts = [_x(a) for a in arrays]
     shape = broadcast_shapes(*(t.shape for t in ts))
-    return [t.expand_to(shape) for t in ts]
+    return tuple(t.expand_to(shape) for t in ts)  # NumPy 2: a tuple
 
 
 def ravel(x, /, order="C"):

@@ -9,6 +9,7 @@ from . import _dtypes as D
 from . import _reduction as _Rd
 from . import _surface_reduce as Rd
 from ._device import CPU
+from ._errors import DeviceError, ShapeError, TruenoError
 from ._tensor import Tensor, numpy_result
 
 __all__ = ["ndarray", "flatiter"]
@@ -54,6 +55,10 @@ def _element_key_as_slices(key, ndim):
     return tuple(slice(int(k), int(k) + 1 if int(k) != -1 else None) for k in ks)
 
 
+class ShapeLayoutError(TruenoError, AttributeError):
+    """``a.shape = ...`` on an array whose layout needs a copy (NumPy: AttributeError)."""
+
+
 class ndarray(Tensor):
     """An n-dimensional array with NumPy's semantics (float64 default, ``a.size`` an int,
     ``a.sort()`` in place, ``a.std()`` with ddof=0, strides in bytes)."""
@@ -66,6 +71,30 @@ class ndarray(Tensor):
     @property
     def size(self) -> int:
         return self.numel()
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape
+
+    @shape.setter
+    def shape(self, value) -> None:
+        """NumPy's in-place reshape ``a.shape = (2, 3)``: a view of the same memory, never a
+        copy (``ShapeLayoutError``, an ``AttributeError``, where the strides do not allow it)."""
+        if self._device is not CPU or self._ag is not None:
+            raise DeviceError(f"setting shape: only a CPU array that autograd does not record "
+                              f"can be reshaped in place (this one is on {self._device})\n"
+                              f"  hint: use a = a.reshape(...)")
+        new = self._data.view()
+        try:
+            new.shape = value
+        except AttributeError:
+            raise ShapeLayoutError(f"setting shape: cannot view an array of shape {self.shape} "
+                                   f"and strides {self.strides} as shape {value} without a copy"
+                                   f"\n  hint: use a = a.reshape(...) to make a copy") from None
+        except (ValueError, TypeError) as e:
+            raise ShapeError(f"setting shape: cannot reshape an array of shape {self.shape} "
+                             f"into {value!r} ({e})\n  hint: the sizes must agree") from None
+        self._data = new
 
     @property
     def strides(self) -> tuple[int, ...]:

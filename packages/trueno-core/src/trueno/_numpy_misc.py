@@ -34,8 +34,10 @@ __all__ = [
     "printoptions", "seterr", "geterr", "seterrcall", "geterrcall", "errstate", "base_repr",
     "binary_repr", "isfortran", "min_scalar_type", "common_type", "mintypecode", "typename",
     "packbits", "unpackbits", "format_float_positional", "format_float_scientific",
-    "getbufsize", "setbufsize", "show_config", "show_runtime", "info",
+    "getbufsize", "setbufsize", "show_config", "show_runtime", "info", "euler_gamma",
 ]
+
+euler_gamma = np.euler_gamma  # NumPy's constant (a Python float)
 
 
 def _host(v):

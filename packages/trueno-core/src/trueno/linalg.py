@@ -556,7 +556,8 @@ def np_cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     broadcast_shapes(a.shape[:-1], b.shape[:-1])
     a0, a1 = a[..., 0], a[..., 1]
     b0, b1 = b[..., 0], b[..., 1]
-    z = a0 * b1 - a1 * b0
+    # (1-d vectors: the products of 0-d arrays are NumPy scalars on the NumPy face)
+    z = _t(a0 * b1 - a1 * b0, a)
     if a.shape[-1] == 2 and b.shape[-1] == 2:
         return z
     a2 = a[..., 2] if a.shape[-1] == 3 else None
@@ -567,6 +568,7 @@ def np_cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
         x, y = -(a2 * b1), a2 * b0
     else:
         x, y = a1 * b2 - a2 * b1, a2 * b0 - a0 * b2
+    x, y = _t(x, a), _t(y, a)
     shape = broadcast_shapes(x.shape, y.shape, z.shape)
     out = stack([x.expand_to(shape), y.expand_to(shape), z.expand_to(shape)], axis=-1)
     return moveaxis(out, -1, axisc)

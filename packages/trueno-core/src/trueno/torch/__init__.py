@@ -26,6 +26,7 @@ from ._ops_reduce import *  # noqa: F403
 from ._ops_linalg import *  # noqa: F403
 from ._ops_misc import *  # noqa: F403
 from ._ops_extra import *  # noqa: F403
+from ._ops_spectral import *  # noqa: F403
 from ._random import (
     Generator, bernoulli, manual_seed, multinomial, normal, rand, rand_like, randint, randn,
     randn_like, randperm, seed,
@@ -37,12 +38,12 @@ from ._printing import set_printoptions
 from ._serialization import load, save
 from ._tensor import Size, Tensor, return_types
 from . import _ops_extra, _ops_index, _ops_linalg, _ops_misc, _ops_pointwise, _ops_reduce
-from . import _ops_shape
+from . import _ops_shape, _ops_spectral
 from ._tensor_extra import LEGACY as _LEGACY, bind_extra as _bind_extra
 from ._tensor_methods import INPLACE_FUNCTIONS as _INPLACE_FUNCTIONS, bind as _bind
 
 _OPS_MODULES = (_ops_pointwise, _ops_shape, _ops_index, _ops_reduce, _ops_linalg, _ops_misc,
-                _ops_extra)
+                _ops_extra, _ops_spectral)
 _bind(globals())
 _bind_extra()
 globals().update(_LEGACY)

@@ -47,7 +47,7 @@ _FROM_FUNCTIONS = (
     "diagonal_scatter select_scatter slice_scatter erfc erfinv lgamma digamma mvlgamma "
     "hardshrink prelu "
     # _ops_extra
-    "lu lu_solve geqrf orgqr ormqr igamma igammac index_reduce"
+    "lu lu_solve geqrf orgqr ormqr igamma igammac index_reduce stft istft"
 ).split()
 
 # ``x.name_(...)``: compute ``x.name(...)`` and write it back (PyTorch's casting rule).

@@ -48,7 +48,7 @@ NO_DECOMPOSITION_YET = {
     **{n: _FFT for n in ("fft_fftn", "fft_hfft", "fft_ifftn", "fft_ihfft", "fft_irfftn",
                          "fft_rfftn")},
     **{n: _NUMPY for n in (
-        "frexp", "i0", "interp", "nanquantile", "pad", "quantile")},
+        "i0", "nanquantile", "pad", "quantile")},
 }
 
 COMPOSITE = sorted(n for n, r in OPS.items() if not r.primitive and r.decomposition is not None)
@@ -404,6 +404,31 @@ def test_gradient_decomposition_matches_kernels(dtype, kernels_used):
                  if isinstance(tn.gradient(t, *a, **k), (list, tuple))
                  else tn.gradient(t, *a, **k), [f], NP_DTYPES[dtype], kernels_used)
     _compare("gradient", lambda t: tn.gradient(t), [f[0]], NP_DTYPES[dtype], kernels_used)
+
+
+def test_frexp_and_interp_edges(kernels_used):
+    """frexp exactly (powers of two, subnormals, the largest float, 0, inf, nan) per float
+    dtype; interp inside, outside (left/right), at the knots, on repeated knots, with a
+    period, complex values, a 0-d x and a single knot."""
+    vals = [0.0, -0.0, 1.0, 8.0, -8.0, 0.75, 3.0, 1e-300, 5e-324, 2.2250738585072014e-308,
+            1.7976931348623157e308, np.inf, -np.inf, np.nan, -1e-5, 0.1]
+    for dt in (np.float64, np.float32, np.float16):
+        with np.errstate(over="ignore", under="ignore"):  # 1.8e308 is inf in float32
+            x = tn.asarray(np.array(vals).astype(dt))
+        _compare("frexp", lambda t: tuple(tn.frexp(t)), [x], np.dtype(dt), kernels_used)
+    rng = np.random.default_rng(12)
+    xp = np.sort(rng.uniform(-3, 3, 6))
+    fp = rng.normal(size=6)
+    x = tn.asarray(np.concatenate([rng.uniform(-4, 4, 20), xp, [np.nan, np.inf, -np.inf]]))
+    txp, tfp = tn.asarray(xp), tn.asarray(fp)
+    f64 = np.dtype(np.float64)
+    for args, kw in (([x, txp, tfp], {}), ([x, txp, tfp], {"left": -9.0, "right": 9.0}),
+                     ([x, txp, tfp], {"period": 2.5}), ([x, txp[:1], tfp[:1]], {}),
+                     ([x, tn.asarray([0.0, 1.0, 1.0, 2.0]), tn.asarray([0.0, 1.0, 3.0, 4.0])],
+                      {}),
+                     ([x[0], txp, tfp], {}),
+                     ([x, txp, tn.asarray(fp + 1j * rng.normal(size=6))], {"left": 1 + 2j})):
+        _compare("interp", lambda *t, kw=kw: tn.interp(*t, **kw), args, f64, kernels_used)
 
 
 def _surface_cases(dtype, rng):

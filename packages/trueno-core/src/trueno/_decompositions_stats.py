@@ -13,7 +13,7 @@ import numpy as np
 
 __all__ = ["topk", "partition", "argpartition", "nancumsum", "nancumprod", "around", "nanvar",
            "nanstd", "average", "isin", "median", "nanmedian", "nanargmax", "nanargmin",
-           "convolve", "correlate", "cov", "corrcoef", "gradient"]
+           "convolve", "correlate", "cov", "corrcoef", "gradient", "interp"]
 
 
 def _tn():
@@ -472,3 +472,55 @@ def gradient(f, spacing=(), axis=None, edge_order=1):
     if f._dtype.kind in "iub":
         f = f.astype(tn.float64)
     return tuple(_gradient_axis(tn, f, ax, dx, edge_order) for ax, dx in zip(axes, dxs))
+
+
+# --- interp (searchsorted, gathers and arithmetic, as NumPy's C loop) -----------------------
+
+def _at(v, i):
+    """Element ``i`` of a 1-D tensor as a 0-d tensor (indexing gives a NumPy scalar)."""
+    return v[i:i + 1]._reshape(())
+
+
+def _interp_real(tn, x, xp, fp, left, right):
+    n = xp.shape[0]
+    x_first, x_last, f_first, f_last = _at(xp, 0), _at(xp, n - 1), _at(fp, 0), _at(fp, n - 1)
+    left = f_first if left is None else left
+    right = f_last if right is None else right
+    if n == 1:  # NumPy's C loop: comparisons only (a nan x gives fp[0])
+        return tn.where(x < x_first, left, tn.where(x > x_first, right, f_first))
+    j = tn.clip(tn.searchsorted(xp, x, side="right") - 1, 0, n - 2)
+    x0, x1, y0, y1 = tn.take(xp, j), tn.take(xp, j + 1), tn.take(fp, j), tn.take(fp, j + 1)
+    slope = (y1 - y0) / (x1 - x0)
+    res = slope * (x - x0) + y0
+    again = slope * (x - x1) + y1  # NumPy: a nan one way is tried the other way
+    res = tn.where(tn.isnan(res), again, res)
+    res = tn.where(tn.isnan(res) & (y0 == y1), y0, res)
+    res = tn.where(x == x_last, f_last, res)
+    res = tn.where(x < x_first, left, tn.where(x > x_last, right, res))
+    return tn.where(tn.isnan(x), float("nan"), res)
+
+
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """NumPy's ``interp``: the segment of each ``x`` by ``searchsorted`` on ``xp``, linear in
+    it; ``left``/``right`` outside (default: the end values); ``period`` wraps ``x`` and
+    ``xp`` (sorted, extended by one period each way); complex ``fp`` part by part."""
+    tn = _tn()
+    cx = tn.float64
+    shape = x.shape
+    x, xp = x.astype(cx)._reshape((-1,)), xp.astype(cx)  # 1-D: 0-d results are scalars
+    fp = fp.astype(tn.complex128 if fp.dtype.kind == "c" else cx)
+    if period is not None:
+        period = abs(period)
+        left = right = None
+        x, xp = tn.remainder(x, period), tn.remainder(xp, period)
+        order = tn.argsort(xp)
+        xp, fp = tn.take(xp, order), tn.take(fp, order)
+        xp = tn.concat([xp[-1:] - period, xp, xp[:1] + period])
+        fp = tn.concat([fp[-1:], fp, fp[:1]])
+    if fp.dtype.kind == "c":
+        part = (lambda b: None if b is None else complex(b).real,
+                lambda b: None if b is None else complex(b).imag)
+        re = _interp_real(tn, x, xp, tn.real(fp), part[0](left), part[0](right))
+        im = _interp_real(tn, x, xp, tn.imag(fp), part[1](left), part[1](right))
+        return (re + im * 1j)._reshape(shape)
+    return _interp_real(tn, x, xp, fp, left, right)._reshape(shape)

@@ -24,7 +24,7 @@ from ._decompositions import (
 __all__ = ["exp2", "logaddexp2", "deg2rad", "rad2deg", "degrees", "radians", "fmax", "fmin",
            "isneginf", "isposinf", "fix", "isreal", "iscomplex", "heaviside", "sinc", "angle",
            "cbrt", "rint", "nan_to_num", "ldexp", "divmod", "modf", "spacing", "fmod", "gcd",
-           "lcm", "bitwise_count"]
+           "lcm", "bitwise_count", "frexp"]
 
 
 def _numpy_dtypes(name, args, **params):
@@ -319,3 +319,24 @@ def bitwise_count(x):
         bit = astype(binary("bitwise_and", binary("bitwise_right_shift", v, i), 1), D.uint8)
         count = bit if count is None else _add(count, bit)
     return count
+
+
+@_fn
+def frexp(x):
+    """``(m, e)`` with ``x = m 2^e`` and ``0.5 <= |m| < 1``: ``e`` from ``log2 |x|``, then
+    corrected by one either way (scaling by powers of two is exact; two steps keep
+    ``2^-e`` inside the range for the largest and the subnormal values); 0, inf and nan
+    give themselves and 0."""
+    a = _abs(x)
+    special = binary("bitwise_or", binary("equal", a, 0.0),
+                     binary("bitwise_or", unary("isinf", a), unary("isnan", a)))
+    safe = where(special, 1.0, a)
+    e = _add(unary("floor", _div(unary("log", safe), _LN2)), 1.0)
+    half = unary("floor", _mul(e, 0.5))
+    m = _mul(_mul(where(special, 1.0, x), binary("pow", 2.0, _neg(half))),
+             binary("pow", 2.0, _neg(_sub(e, half))))
+    big = binary("less_equal", 1.0, _abs(m))
+    m, e = where(big, _mul(m, 0.5), m), where(big, _add(e, 1.0), e)
+    small = binary("less", _abs(m), 0.5)
+    m, e = where(small, _mul(m, 2.0), m), where(small, _sub(e, 1.0), e)
+    return where(special, x, m), astype(where(special, 0.0, e), D.int32)

@@ -1,4 +1,33 @@
-"""Skeleton of trueno-nn: the package is planned and has no functionality yet."""
+"""trueno-nn: ``nn.Module``, layers, losses, ``functional`` and ``init`` with PyTorch's names,
+parameters and results (``import trueno.nn as nn``, ``import trueno.nn.functional as F``, or
+``trueno.torch.nn``). Layers are compositions of trueno ops, so they run on every device and
+autograd differentiates them."""
 
-raise ImportError("trueno.nn is not available yet: trueno-nn 0.1.0 is an empty skeleton "
-                  "(the package is planned; see the project's issues)")
+from __future__ import annotations
+
+import sys as _sys
+
+from . import functional, init
+from ._errors import (
+    ModuleAttributeError, ModuleKeyError, ModuleTypeError, ModuleValueError, StateDictError,
+)
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .layers import *  # noqa: F403
+from .layers import __all__ as _layers
+from .loss import *  # noqa: F403
+from .loss import __all__ as _losses
+from .module import Module, RemovableHandle
+from .parameter import Buffer, Parameter
+
+__version__ = "0.1.0"
+
+__all__ = ["Module", "Parameter", "Buffer", "RemovableHandle", "Sequential", "ModuleList",
+           "ModuleDict", "ParameterList", "ParameterDict", "functional", "init",
+           "ModuleAttributeError", "ModuleKeyError", "ModuleTypeError", "ModuleValueError",
+           "StateDictError"] + list(_layers) + list(_losses)
+
+# ``import trueno.nn.functional as F`` and ``import trueno.torch.nn.functional``: the shim
+# modules are plain modules, so their submodules are named here once this package is imported.
+for _face in ("trueno.nn", "trueno.torch.nn"):
+    _sys.modules.setdefault(f"{_face}.functional", functional)
+    _sys.modules.setdefault(f"{_face}.init", init)

@@ -1,0 +1,228 @@
+"""Functional layers and activations (``F.linear``, ``F.relu``, ``F.gelu``, ``F.dropout``, ...).
+
+Each composite is a small pure function of public trueno ops, so it runs on every device and
+autograd differentiates it; fused rows (``gelu``, ``silu``, ``layer_norm``) are called through
+the dispatcher (``trueno.backend.run``), which picks a backend's kernel or the decomposition.
+``inplace=True`` is accepted and computes out of place (the result is returned).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import trueno.torch as torch
+from trueno.backend import get_op, run
+
+from ._errors import ModuleValueError
+
+__all__ = ["linear", "bilinear", "relu", "relu6", "gelu", "silu", "sigmoid", "tanh",
+           "softmax", "log_softmax", "softmin", "leaky_relu", "elu", "selu", "celu",
+           "softplus", "softsign", "logsigmoid", "hardtanh", "hardsigmoid", "hardswish",
+           "mish", "tanhshrink", "threshold", "dropout", "layer_norm", "embedding", "one_hot"]
+
+_Tensor = torch.Tensor
+
+
+def _row(name: str, x, params: dict, inputs=None):
+    """Op row ``name`` on float tensor ``x`` through the dispatcher (kernel or decomposition,
+    recorded by autograd with ``inputs``)."""
+    if not x.is_floating_point():
+        raise ModuleValueError(f"{name}: expects a floating point input, got {x.dtype.name}\n"
+                               f"  hint: x.float()")
+    return run(get_op(name), inputs or (x,), (x._data,), params, x.__class__, x._device,
+               x.dtype)
+
+
+def linear(input, weight, bias=None):  # noqa: A002
+    """``input @ weight.T + bias``: ``(*, in) x (out, in) -> (*, out)``."""
+    if input.shape[-1:] != weight.shape[-1:]:
+        raise ModuleValueError(f"linear: input's last dimension {tuple(input.shape)} does not "
+                               f"match weight {tuple(weight.shape)} (expected (*, in) and "
+                               f"(out, in))\n  hint: the layer's in_features must equal "
+                               f"input.shape[-1]")
+    out = torch.matmul(input, weight.t() if weight.ndim == 2 else weight)
+    return out if bias is None else out + bias
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``x1^T A x2 + b`` for each output feature: ``weight`` is ``(out, in1, in2)``."""
+    out = torch.einsum("...i,oij,...j->...o", input1, weight, input2)
+    return out if bias is None else out + bias
+
+
+def relu(input, inplace: bool = False):  # noqa: A002
+    return torch.relu(input)
+
+
+def relu6(input, inplace: bool = False):  # noqa: A002
+    return hardtanh(input, 0.0, 6.0)
+
+
+def gelu(input, approximate: str = "none"):  # noqa: A002
+    """``x Phi(x)``; ``approximate="tanh"`` uses the tanh formula (the ``gelu`` row)."""
+    if approximate not in ("none", "tanh"):
+        raise ModuleValueError(f"gelu: approximate must be 'none' or 'tanh', got "
+                               f"{approximate!r}")
+    return _row("gelu", input, {"approximate": approximate})
+
+
+def silu(input, inplace: bool = False):  # noqa: A002
+    return _row("silu", input, {})
+
+
+def sigmoid(input):  # noqa: A002
+    return torch.sigmoid(input)
+
+
+def tanh(input):  # noqa: A002
+    return torch.tanh(input)
+
+
+def _softmax_dim(ndim: int) -> int:
+    warnings.warn("Implicit dimension choice for softmax has been deprecated. Change the call "
+                  "to include dim=X as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel: int = 3, dtype=None):  # noqa: A002
+    if dim is None:
+        dim = _softmax_dim(input.ndim)
+    return torch.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel: int = 3, dtype=None):  # noqa: A002
+    if dim is None:
+        dim = _softmax_dim(input.ndim)
+    return torch.log_softmax(input, dim, dtype=dtype)
+
+
+def softmin(input, dim=None, _stacklevel: int = 3, dtype=None):  # noqa: A002
+    if dim is None:
+        dim = _softmax_dim(input.ndim)
+    return torch.softmax(-input, dim, dtype=dtype)
+
+
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):  # noqa: A002
+    """``x`` where ``x > 0``, else ``negative_slope * x``."""
+    return torch.where(input > 0, input, input * negative_slope)
+
+
+def elu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
+    """``x`` where ``x > 0``, else ``alpha (exp(x) - 1)`` (expm1 of ``min(x, 0)``, so the
+    unused branch never overflows into the gradient)."""
+    return torch.where(input > 0, input, torch.expm1(torch.clamp(input, max=0.0)) * alpha)
+
+
+def selu(input, inplace: bool = False):  # noqa: A002
+    return elu(input, 1.6732632423543772848170429916717) * 1.0507009873554804934193349852946
+
+
+def celu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
+    return torch.where(input > 0, input,
+                       torch.expm1(torch.clamp(input, max=0.0) / alpha) * alpha)
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0):  # noqa: A002
+    """``log(1 + exp(beta x)) / beta``, and ``x`` where ``beta x > threshold``."""
+    bx = input * beta
+    soft = torch.log1p(torch.exp(torch.clamp(bx, max=threshold))) / beta
+    return torch.where(bx > threshold, input, soft)
+
+
+def softsign(input):  # noqa: A002
+    return input / (torch.abs(input) + 1)
+
+
+def logsigmoid(input):  # noqa: A002
+    """``-softplus(-x)``, stable on both tails."""
+    return torch.clamp(input, max=0.0) - torch.log1p(torch.exp(-torch.abs(input)))
+
+
+def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
+             inplace: bool = False):
+    return torch.clamp(input, min_val, max_val)
+
+
+def hardsigmoid(input, inplace: bool = False):  # noqa: A002
+    return torch.clamp(input / 6 + 0.5, 0.0, 1.0)
+
+
+def hardswish(input, inplace: bool = False):  # noqa: A002
+    return input * torch.clamp(input + 3, 0.0, 6.0) / 6
+
+
+def mish(input, inplace: bool = False):  # noqa: A002
+    return input * torch.tanh(softplus(input))
+
+
+def tanhshrink(input):  # noqa: A002
+    return input - torch.tanh(input)
+
+
+def threshold(input, threshold: float, value: float, inplace: bool = False):  # noqa: A002
+    return torch.where(input > threshold, input, torch.full_like(input, value))
+
+
+def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
+    """Zero each element with probability ``p`` and scale the rest by ``1/(1-p)``.
+
+    Draws ``empty_like(input).bernoulli_(1 - p)`` from the PyTorch face's generator, as
+    PyTorch's CPU dropout does, so the same seed gives the same mask.
+    """
+    if p < 0.0 or p > 1.0:
+        raise ModuleValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    if p == 1.0:
+        return input * torch.zeros((), dtype=input.dtype)
+    noise = torch.empty_like(input).bernoulli_(1 - p)
+    noise.div_(1 - p)
+    return input * noise
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None,  # noqa: A002
+               eps: float = 1e-5):
+    """Normalise over the last ``len(normalized_shape)`` dims (the ``layer_norm`` row)."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
+        tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape):]) != shape or len(shape) > input.ndim:
+        raise ModuleValueError(f"layer_norm: normalized_shape {list(shape)} does not match the "
+                               f"last dimensions of the input, of shape {tuple(input.shape)}\n"
+                               f"  hint: normalized_shape is the input's trailing shape")
+    ins = [input]
+    params = {"normalized_ndim": len(shape), "weight": None, "bias": None, "eps": float(eps)}
+    for key, t in (("weight", weight), ("bias", bias)):
+        if t is not None:
+            t = t if t.dtype == input.dtype else t.to(input.dtype)
+            params[key] = t._data
+        ins.append(t)
+    while ins and ins[-1] is None:
+        ins.pop()
+    return _row("layer_norm", input, params, tuple(ins))
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float = 2.0,  # noqa: A002
+              scale_grad_by_freq: bool = False, sparse: bool = False):
+    """Rows of ``weight`` picked by the integer ``input``; the row ``padding_idx`` gets no
+    gradient (as PyTorch's)."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
+                                  "supported yet")
+    if input.is_floating_point() or input.dtype == torch.bool:
+        raise ModuleValueError(f"embedding: indices must be an integer tensor, got "
+                               f"{input.dtype.name}\n  hint: input.long()")
+    if padding_idx is not None:
+        n = weight.shape[0]
+        if padding_idx < 0:
+            padding_idx += n
+        if weight.requires_grad:
+            pad = (torch.arange(n) == padding_idx).reshape(n, *([1] * (weight.ndim - 1)))
+            weight = torch.where(pad, weight.detach(), weight)
+    return weight[input]
+
+
+def one_hot(tensor, num_classes: int = -1):
+    """``(*,) int -> (*, num_classes) int64`` with a one at each index."""
+    if num_classes < 0:
+        num_classes = int(tensor.max()) + 1
+    return (tensor.unsqueeze(-1) == torch.arange(num_classes)).long()

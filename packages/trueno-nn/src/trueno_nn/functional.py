@@ -1,0 +1,10 @@
+"""``trueno.nn.functional`` (``import trueno.nn.functional as F``): PyTorch's functional API."""
+
+from __future__ import annotations
+
+from ._functional_act import *  # noqa: F403
+from ._functional_act import __all__ as _act
+from ._functional_loss import *  # noqa: F403
+from ._functional_loss import __all__ as _loss
+
+__all__ = list(_act) + list(_loss)

@@ -1,0 +1,618 @@
+"""``nn.Module``: parameters, buffers and submodules registered by attribute, as PyTorch's."""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
+
+import trueno.torch as torch
+
+from ._errors import (
+    ModuleAttributeError, ModuleKeyError, ModuleTypeError, ModuleValueError, StateDictError,
+    typename,
+)
+from .parameter import Buffer, Parameter, share
+
+__all__ = ["Module", "RemovableHandle"]
+
+_Tensor = torch.Tensor
+
+
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
+
+
+class RemovableHandle:
+    """The handle a ``register_*_hook`` returns: ``handle.remove()`` unregisters the hook."""
+
+    _next_id = itertools.count()
+
+    def __init__(self, *dicts) -> None:
+        self.id = next(RemovableHandle._next_id)
+        self._dicts = tuple(weakref.ref(d) for d in dicts)
+
+    def remove(self) -> None:
+        for ref in self._dicts:
+            d = ref()
+            if d is not None:
+                d.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+class _HookDict(OrderedDict):
+    """An OrderedDict that a weakref can point to (plain dicts cannot be weakly referenced)."""
+
+
+def _addindent(s: str, n: int) -> str:
+    lines = s.split("\n")
+    if len(lines) == 1:
+        return s
+    return lines[0] + "\n" + "\n".join(" " * n + line for line in lines[1:])
+
+
+def _swap_data(t, new) -> None:
+    """Point tensor ``t`` at ``new``'s storage (PyTorch's ``t.data = new``), keeping ``t``'s
+    identity and autograd flag, so optimizers holding ``t`` see the change."""
+    t._data, t._dtype, t._device, t._version = new._data, new._dtype, new._device, new._version
+
+
+class Module:
+    """Base class of every layer and model (PyTorch's ``torch.nn.Module``).
+
+    Assigning a ``Parameter``, a ``Module`` or (through ``register_buffer``) a tensor to an
+    attribute registers it; ``parameters()``, ``state_dict()``, ``to()``, ``train()`` and the
+    other methods walk the registered tree in registration order.
+    """
+
+    training: bool
+    _version = 1
+    call_super_init = False
+
+    def __init__(self, *args, **kwargs) -> None:
+        if args or kwargs:
+            raise ModuleTypeError(f"{type(self).__name__}.__init__() got unexpected arguments "
+                                  f"{args} {kwargs}\n  hint: Module.__init__ takes none")
+        d = self.__dict__
+        d["training"] = True
+        d["_parameters"] = {}
+        d["_buffers"] = {}
+        d["_non_persistent_buffers_set"] = set()
+        d["_modules"] = {}
+        d["_forward_hooks"] = _HookDict()
+        d["_forward_hooks_with_kwargs"] = _HookDict()
+        d["_forward_hooks_always_called"] = _HookDict()
+        d["_forward_pre_hooks"] = _HookDict()
+        d["_forward_pre_hooks_with_kwargs"] = _HookDict()
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
+                                  f'"forward" function')
+
+    # -- registration ----------------------------------------------------------------------
+    def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
+        """Add a tensor that is state but not a parameter (saved in ``state_dict`` unless
+        ``persistent=False``)."""
+        if "_buffers" not in self.__dict__:
+            raise ModuleAttributeError("cannot assign buffer before Module.__init__() call")
+        if not isinstance(name, str):
+            raise ModuleTypeError(f"buffer name should be a string. Got {typename(name)}")
+        if "." in name:
+            raise ModuleKeyError('buffer name can\'t contain "."')
+        if name == "":
+            raise ModuleKeyError('buffer name can\'t be empty string ""')
+        if hasattr(self, name) and name not in self._buffers:
+            raise ModuleKeyError(f"attribute '{name}' already exists")
+        if tensor is not None and not isinstance(tensor, _Tensor):
+            raise ModuleTypeError(f"cannot assign '{typename(tensor)}' object to buffer "
+                                  f"'{name}' (torch Tensor or None required)")
+        if isinstance(tensor, Buffer):
+            tensor = share(_Tensor, tensor)
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
+
+    def register_parameter(self, name: str, param) -> None:
+        """Add a parameter (a ``Parameter`` or None) under ``name``."""
+        if "_parameters" not in self.__dict__:
+            raise ModuleAttributeError("cannot assign parameter before Module.__init__() call")
+        if not isinstance(name, str):
+            raise ModuleTypeError(f"parameter name should be a string. Got {typename(name)}")
+        if "." in name:
+            raise ModuleKeyError('parameter name can\'t contain "."')
+        if name == "":
+            raise ModuleKeyError('parameter name can\'t be empty string ""')
+        if hasattr(self, name) and name not in self._parameters:
+            raise ModuleKeyError(f"attribute '{name}' already exists")
+        if param is not None and not isinstance(param, Parameter):
+            raise ModuleTypeError(f"cannot assign '{typename(param)}' object to parameter "
+                                  f"'{name}' (torch.nn.Parameter or None required)")
+        if param is not None and param.grad_fn is not None:
+            raise ModuleValueError(
+                f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be "
+                f"created explicitly. To express '{name}' as a function of another Tensor, "
+                f"compute the value in the forward() method.")
+        self._parameters[name] = param
+
+    def add_module(self, name: str, module) -> None:
+        """Add a submodule (a ``Module`` or None) under ``name``."""
+        if module is not None and not isinstance(module, Module):
+            raise ModuleTypeError(f"{typename(module)} is not a Module subclass")
+        if not isinstance(name, str):
+            raise ModuleTypeError(f"module name should be a string. Got {typename(name)}")
+        if hasattr(self, name) and name not in self._modules:
+            raise ModuleKeyError(f"attribute '{name}' already exists")
+        if "." in name:
+            raise ModuleKeyError(f'module name can\'t contain ".", got: {name}')
+        if name == "":
+            raise ModuleKeyError('module name can\'t be empty string ""')
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def get_submodule(self, target: str) -> Module:
+        """The submodule at dotted path ``target`` (``""`` is this module)."""
+        mod = self
+        for item in target.split(".") if target else ():
+            if not hasattr(mod, item):
+                raise ModuleAttributeError(f"{mod._get_name()} has no attribute `{item}`")
+            mod = getattr(mod, item)
+            if not isinstance(mod, Module):
+                raise ModuleAttributeError(f"`{item}` is not an nn.Module")
+        return mod
+
+    def get_parameter(self, target: str):
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path)
+        if not hasattr(mod, name):
+            raise ModuleAttributeError(f"{mod._get_name()} has no attribute `{name}`")
+        p = getattr(mod, name)
+        if not isinstance(p, Parameter):
+            raise ModuleAttributeError(f"`{name}` is not an nn.Parameter")
+        return p
+
+    # -- attributes ------------------------------------------------------------------------
+    def __getattr__(self, name: str):
+        d = self.__dict__
+        for store in ("_parameters", "_buffers", "_modules"):
+            s = d.get(store)
+            if s is not None and name in s:
+                return s[name]
+        raise ModuleAttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __setattr__(self, name: str, value) -> None:
+        d = self.__dict__
+
+        def remove_from(*stores):
+            for s in stores:
+                if name in s:
+                    if isinstance(s, dict):
+                        del s[name]
+                    else:
+                        s.discard(name)
+
+        params = d.get("_parameters")
+        if isinstance(value, Parameter):
+            if params is None:
+                raise ModuleAttributeError("cannot assign parameters before Module.__init__() "
+                                           "call")
+            remove_from(d, self._buffers, self._modules, self._non_persistent_buffers_set)
+            self.register_parameter(name, value)
+            return
+        if params is not None and name in params:
+            if value is not None:
+                raise ModuleTypeError(f"cannot assign '{typename(value)}' as parameter '{name}' "
+                                      "(torch.nn.Parameter or None expected)")
+            self.register_parameter(name, value)
+            return
+        modules = d.get("_modules")
+        if isinstance(value, Module):
+            if modules is None:
+                raise ModuleAttributeError("cannot assign module before Module.__init__() call")
+            remove_from(d, self._parameters, self._buffers, self._non_persistent_buffers_set)
+            modules[name] = value
+            return
+        if modules is not None and name in modules:
+            if value is not None:
+                raise ModuleTypeError(f"cannot assign '{typename(value)}' as child module "
+                                      f"'{name}' (torch.nn.Module or None expected)")
+            modules[name] = value
+            return
+        buffers = d.get("_buffers")
+        if isinstance(value, Buffer) or (buffers is not None and name in buffers):
+            if value is not None and not isinstance(value, _Tensor):
+                raise ModuleTypeError(f"cannot assign '{typename(value)}' as buffer '{name}' "
+                                      "(torch.nn.Buffer, torch.Tensor or None expected)")
+            if isinstance(value, Buffer):
+                persistent = value.persistent
+            else:
+                persistent = name not in self._non_persistent_buffers_set
+            remove_from(d, self._parameters, self._modules)
+            self.register_buffer(name, value, persistent)
+            return
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        d = self.__dict__
+        if name in d["_parameters"]:
+            del d["_parameters"][name]
+        elif name in d["_buffers"]:
+            del d["_buffers"][name]
+            d["_non_persistent_buffers_set"].discard(name)
+        elif name in d["_modules"]:
+            del d["_modules"][name]
+        else:
+            object.__delattr__(self, name)
+
+    def __dir__(self):
+        keys = (dir(self.__class__) + list(self.__dict__) + list(self._parameters)
+                + list(self._modules) + list(self._buffers))
+        return sorted(k for k in keys if not k[0].isdigit())
+
+    def __setstate__(self, state) -> None:
+        self.__dict__.update(state)
+
+    # -- iteration -------------------------------------------------------------------------
+    def _named_members(self, get_members, prefix="", recurse=True, remove_duplicate=True):
+        memo = set()
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
+            if recurse else [(prefix, self)]
+        for module_prefix, module in modules:
+            for k, v in get_members(module):
+                if v is None or id(v) in memo:
+                    continue
+                if remove_duplicate:
+                    memo.add(id(v))
+                yield module_prefix + ("." if module_prefix else "") + k, v
+
+    def parameters(self, recurse: bool = True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True):
+        """``(name, parameter)`` pairs, dotted names, each parameter once unless
+        ``remove_duplicate=False``."""
+        yield from self._named_members(lambda m: m._parameters.items(), prefix, recurse,
+                                       remove_duplicate)
+
+    def buffers(self, recurse: bool = True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True):
+        yield from self._named_members(lambda m: m._buffers.items(), prefix, recurse,
+                                       remove_duplicate)
+
+    def children(self):
+        for _, m in self.named_children():
+            yield m
+
+    def named_children(self):
+        memo = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in memo:
+                memo.add(id(m))
+                yield name, m
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
+        """This module and every submodule, depth first, with dotted names."""
+        if memo is None:
+            memo = set()
+        if id(self) in memo:
+            return
+        if remove_duplicate:
+            memo.add(id(self))
+        yield prefix, self
+        for name, m in self._modules.items():
+            if m is None:
+                continue
+            yield from m.named_modules(memo, prefix + ("." if prefix else "") + name,
+                                       remove_duplicate)
+
+    # -- modes and gradients ---------------------------------------------------------------
+    def train(self, mode: bool = True):
+        if not isinstance(mode, bool):
+            raise ModuleValueError("training mode is expected to be boolean")
+        self.training = mode
+        for m in self.children():
+            m.train(mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True):
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.parameters():
+            g = p.grad
+            if g is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                if g.grad_fn is not None:
+                    g = p.grad = g.detach()
+                else:
+                    g.requires_grad_(False)
+                g.zero_()
+
+    def apply(self, fn):
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # -- conversion ------------------------------------------------------------------------
+    def _apply(self, fn, floats_only: bool = False):
+        for m in self.children():
+            m._apply(fn, floats_only)
+        with torch.no_grad():
+            for p in self._parameters.values():
+                if p is None or (floats_only and not p.is_floating_point()):
+                    continue
+                new = fn(p)
+                if new is not p:
+                    _swap_data(p, new)
+                g = p.grad
+                if g is not None:
+                    p.grad = fn(g)
+            for k, b in self._buffers.items():
+                if b is not None and not (floats_only and not b.is_floating_point()):
+                    self._buffers[k] = fn(b)
+        return self
+
+    def to(self, *args, **kwargs):
+        """Move/cast parameters and buffers in place: ``to(device)``, ``to(dtype)``,
+        ``to(device, dtype)``, ``to(tensor)``; dtypes apply to floating tensors only."""
+        device = kwargs.pop("device", None)
+        dtype = kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise ModuleTypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, _Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, bool):
+                continue
+            elif isinstance(a, (str, torch.device)) or type(a).__name__ == "Device":
+                device = a
+            elif a is not None:
+                dtype = a
+        if dtype is not None:
+            if not (dtype.kind in "fc" if hasattr(dtype, "kind") else True):
+                raise ModuleTypeError(f"nn.Module.to only accepts floating point or complex "
+                                      f"dtypes, but got desired dtype={dtype}")
+
+        def convert(t):
+            out = t
+            if device is not None:
+                out = out.to(device)
+            if dtype is not None and out.is_floating_point():
+                out = out.to(dtype)
+            return out
+        return self._apply(convert)
+
+    def cpu(self):
+        return self._apply(lambda t: t.to("cpu"))
+
+    def cuda(self, device=None):
+        return self._apply(lambda t: t.cuda(device))
+
+    def _cast(self, dtype):
+        return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
+
+    def float(self):
+        return self._cast(torch.float32)
+
+    def double(self):
+        return self._cast(torch.float64)
+
+    def half(self):
+        return self._cast(torch.float16)
+
+    def bfloat16(self):
+        return self._cast(torch.bfloat16)
+
+    def type(self, dst_type):
+        return self._apply(lambda t: t.to(dst_type))
+
+    # -- state dict ------------------------------------------------------------------------
+    def _save_to_state_dict(self, destination, prefix, keep_vars) -> None:
+        for name, p in self._parameters.items():
+            if p is not None:
+                destination[prefix + name] = p if keep_vars else p.detach()
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers_set:
+                destination[prefix + name] = b if keep_vars else b.detach()
+
+    def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
+        """An OrderedDict of every parameter and persistent buffer by dotted name (detached
+        tensors sharing the module's storage unless ``keep_vars``)."""
+        if args:  # PyTorch's deprecated positional form (destination, prefix, keep_vars)
+            destination = args[0]
+            prefix = args[1] if len(args) > 1 else prefix
+            keep_vars = args[2] if len(args) > 2 else keep_vars
+        if destination is None:
+            destination = OrderedDict()
+        self._save_to_state_dict(destination, prefix, keep_vars)
+        for name, m in self._modules.items():
+            if m is not None:
+                m.state_dict(destination=destination, prefix=prefix + name + ".",
+                             keep_vars=keep_vars)
+        return destination
+
+    def _load_from_state_dict(self, state_dict, prefix, strict, missing_keys,
+                              unexpected_keys, error_msgs, assign=False) -> None:
+        persistent = {k: v for k, v in self._buffers.items()
+                      if k not in self._non_persistent_buffers_set}
+        local = {k: v for k, v in itertools.chain(self._parameters.items(), persistent.items())
+                 if v is not None}
+        for name, param in local.items():
+            key = prefix + name
+            if key not in state_dict:
+                if strict:
+                    missing_keys.append(key)
+                continue
+            src = state_dict[key]
+            if not isinstance(src, _Tensor):
+                error_msgs.append(f'While copying the parameter named "{key}", expected '
+                                  f"torch.Tensor or Tensor-like object from checkpoint but "
+                                  f"received {type(src)}")
+                continue
+            if tuple(src.shape) != tuple(param.shape):
+                error_msgs.append(f"size mismatch for {key}: copying a param with shape "
+                                  f"{src.shape} from checkpoint, the shape in current model "
+                                  f"is {param.shape}.")
+                continue
+            try:
+                with torch.no_grad():
+                    if assign:
+                        if isinstance(param, Parameter):
+                            _swap_data(param, src.detach())
+                        else:
+                            self._buffers[name] = src.detach()
+                    else:
+                        param.copy_(src)
+            except Exception as ex:  # noqa: BLE001  (reported as PyTorch reports it)
+                error_msgs.append(f'While copying the parameter named "{key}", whose dimensions '
+                                  f"in the model are {param.shape} and whose dimensions in the "
+                                  f"checkpoint are {src.shape}, an exception occurred : "
+                                  f"{ex.args}.")
+        if strict:
+            for key in state_dict:
+                if key.startswith(prefix):
+                    input_name = key[len(prefix):].split(".", 1)[0]
+                    if input_name not in self._modules and input_name not in local:
+                        unexpected_keys.append(key)
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+        """Copy ``state_dict``'s tensors into this module's parameters and buffers.
+
+        Returns PyTorch's ``(missing_keys, unexpected_keys)`` named tuple; with ``strict``
+        any missing or unexpected key raises its RuntimeError, as do shape mismatches.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise ModuleTypeError(f"Expected state_dict to be dict-like, got "
+                                  f"{type(state_dict)}.")
+        missing, unexpected, errors = [], [], []
+        state_dict = OrderedDict(state_dict)
+
+        def load(module, prefix=""):
+            module._load_from_state_dict(state_dict, prefix, True, missing, unexpected, errors,
+                                         assign)
+            for name, child in module._modules.items():
+                if child is not None:
+                    load(child, prefix + name + ".")
+        load(self)
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
+                    ", ".join(f'"{k}"' for k in unexpected)))
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(
+                    ", ".join(f'"{k}"' for k in missing)))
+        if errors:
+            raise StateDictError("Error(s) in loading state_dict for {}:\n\t{}".format(
+                type(self).__name__, "\n\t".join(errors)))
+        return _IncompatibleKeys(missing, unexpected)
+
+    # -- hooks and calling -----------------------------------------------------------------
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """``hook(module, args)`` (or ``(module, args, kwargs)``) before ``forward``; a
+        non-None result replaces the arguments."""
+        handle = RemovableHandle(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs)
+        self._forward_pre_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs[handle.id] = True
+        if prepend:
+            self._forward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """``hook(module, args, output)`` after ``forward``; a non-None result replaces the
+        output."""
+        handle = RemovableHandle(self._forward_hooks, self._forward_hooks_with_kwargs,
+                                 self._forward_hooks_always_called)
+        self._forward_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_hooks_with_kwargs[handle.id] = True
+        if always_call:
+            self._forward_hooks_always_called[handle.id] = True
+        if prepend:
+            self._forward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def __call__(self, *args, **kwargs):
+        d = self.__dict__
+        if not (d["_forward_hooks"] or d["_forward_pre_hooks"]):
+            return self.forward(*args, **kwargs)
+        for hid, hook in list(self._forward_pre_hooks.items()):
+            if hid in self._forward_pre_hooks_with_kwargs:
+                res = hook(self, args, kwargs)
+                if res is not None:
+                    if not (isinstance(res, tuple) and len(res) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of "
+                                           f"(new_args, new_kwargs), but got {res}.")
+                    args, kwargs = res
+            else:
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
+        result = self.forward(*args, **kwargs)
+        for hid, hook in list(self._forward_hooks.items()):
+            if hid in self._forward_hooks_with_kwargs:
+                res = hook(self, args, kwargs, result)
+            else:
+                res = hook(self, args, result)
+            if res is not None:
+                result = res
+        return result
+
+    # -- printing --------------------------------------------------------------------------
+    def _get_name(self) -> str:
+        return type(self).__name__
+
+    def extra_repr(self) -> str:
+        """The text inside this module's parentheses in its repr (override in subclasses)."""
+        return ""
+
+    def __repr__(self) -> str:
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({k}): " + _addindent(repr(m), 2) for k, m in self._modules.items()]
+        lines = extra_lines + child_lines
+        main = self._get_name() + "("
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                main += extra_lines[0]
+            else:
+                main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"

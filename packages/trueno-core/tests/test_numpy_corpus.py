@@ -60,9 +60,6 @@ XFAIL: dict[str, str] = {
     "indexing.unravel_index": "unravel_index of a scalar gives 0-d arrays, not NumPy scalars "
                               "(_indexing_ext.py, owned by the op-table work)",
     "shape.argmax_unravel": "unravel_index of a scalar gives 0-d arrays, not NumPy scalars",
-    "reduce.sum_where": "reductions take no where= (_reduction.py, owned by the dispatch work)",
-    "reduce.sum_initial": "reductions take no initial= (_reduction.py)",
-    "reduce.min_initial_empty": "reductions take no initial= (_reduction.py)",
     "science.poly1d": "no poly1d class (the poly* functions exist)",
     "science.polynomial_class": "no numpy.polynomial package",
     "shape.sliding_window_view": "no trueno.lib.stride_tricks (sliding_window_view)",

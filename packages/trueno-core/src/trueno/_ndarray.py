@@ -313,14 +313,14 @@ class ndarray(Tensor):
     def fill(self, value) -> None:
         self[...] = value
 
-    def sum(self, axis=None, dtype=None, out=None, keepdims=False):
-        return Rd.sum(self, axis, dtype, out, keepdims)
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):  # kw: where=, initial=
+        return Rd.sum(self, axis, dtype, out, keepdims, **kw)
 
-    def prod(self, axis=None, dtype=None, out=None, keepdims=False):
-        return Rd.prod(self, axis, dtype, out, keepdims)
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False, **kw):  # kw: where=, initial=
+        return Rd.prod(self, axis, dtype, out, keepdims, **kw)
 
-    def mean(self, axis=None, dtype=None, out=None, keepdims=False):
-        return Rd.mean(self, axis, dtype, out, keepdims)
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):  # kw: where=, initial=
+        return Rd.mean(self, axis, dtype, out, keepdims, **kw)
 
     def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
         return Rd.var(self, axis, dtype, out, ddof, keepdims)
@@ -328,11 +328,11 @@ class ndarray(Tensor):
     def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
         return Rd.std(self, axis, dtype, out, ddof, keepdims)
 
-    def max(self, axis=None, out=None, keepdims=False):
-        return Rd.max(self, axis, out, keepdims)
+    def max(self, axis=None, out=None, keepdims=False, **kw):  # kw: where=, initial=
+        return Rd.max(self, axis, out, keepdims, **kw)
 
-    def min(self, axis=None, out=None, keepdims=False):
-        return Rd.min(self, axis, out, keepdims)
+    def min(self, axis=None, out=None, keepdims=False, **kw):  # kw: where=, initial=
+        return Rd.min(self, axis, out, keepdims, **kw)
 
     def argmax(self, axis=None, out=None, *, keepdims=False):
         return Rd.argmax(self, axis, out, keepdims=keepdims)
@@ -340,11 +340,11 @@ class ndarray(Tensor):
     def argmin(self, axis=None, out=None, *, keepdims=False):
         return Rd.argmin(self, axis, out, keepdims=keepdims)
 
-    def any(self, axis=None, out=None, keepdims=False):
-        return Rd.any(self, axis, out, keepdims)
+    def any(self, axis=None, out=None, keepdims=False, **kw):  # kw: where=, initial=
+        return Rd.any(self, axis, out, keepdims, **kw)
 
-    def all(self, axis=None, out=None, keepdims=False):
-        return Rd.all(self, axis, out, keepdims)
+    def all(self, axis=None, out=None, keepdims=False, **kw):  # kw: where=, initial=
+        return Rd.all(self, axis, out, keepdims, **kw)
 
     def cumsum(self, axis=None, dtype=None, out=None):
         return _Rd.cumsum(self, axis, dtype, out)

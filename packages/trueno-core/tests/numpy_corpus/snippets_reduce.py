@@ -156,4 +156,20 @@ out = np.convolve(x, np.ones(3) / 3, mode="valid")
 x = np.arange(8.0)
 c = np.cumsum(np.insert(x, 0, 0))
 out = (c[3:] - c[:-3]) / 3
+#: where_masked_reductions
+a = np.arange(6).reshape(2, 3)
+m = np.array([[True, False, True], [False, False, True]])
+out = (a.sum(axis=1, where=m, initial=10), np.prod(a + 1, where=m, axis=0),
+       np.max(a, where=m, initial=-1, axis=1), np.mean(a, where=m),
+       np.mean(a.astype(np.float32), where=m, axis=1), np.any(a, where=m, axis=0),
+       np.all(a, where=m), a.sum(where=m, keepdims=True))
+#: max_initial
+out = (np.max(np.zeros((0, 2)), axis=0, initial=3.0), np.arange(4).max(initial=100),
+       np.sum(np.array([1, 2], dtype=np.int8), initial=1))
+#: max_where_without_initial_raises
+out = np.max(np.arange(3), where=np.array([True, False, True]))
+#: sum_where_out
+o = np.zeros(3)
+np.sum(np.arange(6).reshape(2, 3), axis=0, where=np.array([False, True, True]), out=o)
+out = o
 '''

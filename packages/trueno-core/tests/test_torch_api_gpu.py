@@ -42,3 +42,13 @@ def test_runs_on_the_gpu_as_on_the_cpu(name):
         assert g.is_cuda and g.device == tt.device("cuda", 0)
         assert g.dtype == w.dtype and tuple(g.shape) == tuple(w.shape)
         np.testing.assert_allclose(g.cpu().numpy(), w.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_as_strided_on_the_gpu_shares_memory():
+    x = tt.arange(10.0).to_device("gpu")
+    v = x.as_strided((4, 3), (2, 1), 1)
+    assert v.is_cuda
+    np.testing.assert_array_equal(v.cpu().numpy(), tt.arange(10.0).as_strided(
+        (4, 3), (2, 1), 1).numpy())
+    v[0, 0] = -1.0
+    assert x.cpu()[1].item() == -1.0

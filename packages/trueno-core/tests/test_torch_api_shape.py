@@ -136,3 +136,34 @@ def test_views_share_memory_as_in_torch():
     x.select(0, 2)[1] = -2.0
     assert x[0, 1].item() == -1.0 and x[2, 1].item() == -2.0
     assert tt.diag_embed(tt.tensor(V)).diagonal().tolist() == V
+
+
+AS_STRIDED = {
+    "windows": lambda m: m.arange(10.0).as_strided((4, 3), (2, 1), 1),
+    "transpose-like": lambda m: m.as_strided(m.arange(6.0).reshape(2, 3), (3, 2), (1, 3)),
+    "of-a-view": lambda m: m.arange(12.0)[2:].as_strided((2, 2), (3, 1)),
+    "broadcast": lambda m: m.arange(3).as_strided((2, 3), (0, 1)),
+    "empty": lambda m: m.arange(3.0).as_strided((0, 2), (1, 1)),
+    "too-big": lambda m: m.arange(4.0).as_strided((3, 2), (2, 1)),
+    "copy": lambda m: m.as_strided_copy(m.arange(10.0), (3, 3), (3, 1), 1),
+    "scatter": lambda m: m.as_strided_scatter(m.zeros(6), m.ones(2, 2), (2, 2), (3, 1)),
+    "scatter-method": lambda m: m.arange(6.0).as_strided_scatter(m.full((3,), 9.0), (3,), (2,)),
+}
+
+
+@pytest.mark.parametrize("name", list(AS_STRIDED))
+def test_as_strided_matches_torch(name):
+    check(AS_STRIDED[name])
+
+
+def test_as_strided_shares_memory_and_in_place_form():
+    for m in (tt, torch):
+        x = m.arange(10.0)
+        v = x.as_strided((4, 3), (2, 1), 1)
+        v[0, 0] = -1.0
+        assert x[1].item() == -1.0
+        y = m.arange(6.0)
+        assert y.as_strided_((2, 2), (1, 2)) is y
+        assert y.tolist() == [[0.0, 2.0], [1.0, 3.0]] and tuple(y.stride()) == (1, 2)
+    with pytest.raises(RuntimeError, match="requires grad"):
+        tt.ones(3, requires_grad=True).as_strided((2,), (1,))

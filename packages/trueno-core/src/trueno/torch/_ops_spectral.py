@@ -1,6 +1,6 @@
 """``torch.stft`` and ``torch.istft``: short-time Fourier transforms with PyTorch's
 framing (``center`` padding, windows shorter than ``n_fft`` centred, ``normalized``,
-``onesided``) over trueno's FFT engine."""
+``onesided``) over trueno's FFT engine; and ``as_strided`` (the windows' view)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from ._errors import TorchArgumentError, TorchShapeError
 from ._functions import _t
 from ._tensor import Tensor
 
-__all__ = ["stft", "istft"]
+__all__ = ["stft", "istft", "as_strided", "as_strided_copy", "as_strided_scatter",
+           "as_strided_"]
 
 
 def _window(window, win_length, n_fft, like):
@@ -114,3 +115,63 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None,  # noqa: 
         out = M.concat([out, C.zeros((out.shape[0], length - out.shape[-1]), out.dtype,
                                      device=out._device, cls=Tensor)], axis=-1)
     return out if batched else out[0]
+
+
+# -- as_strided: a view with explicit sizes, strides and storage offset -----------------------
+def as_strided(input, size, stride, storage_offset=None):  # noqa: A002
+    """A view of ``input``'s storage with ``size``, ``stride`` (elements) and
+    ``storage_offset`` (default: ``input``'s). Shares memory and the version counter.
+    Not recorded by autograd: a tensor that requires grad is refused."""
+    import numpy as np
+
+    from .._dispatch import wrap
+    x = _t(input)
+    if x._ag is not None:
+        raise TorchArgumentError("as_strided: a tensor that requires grad is not supported "
+                                 "(trueno's autograd has no as_strided rule)\n  hint: use "
+                                 "unfold/expand/narrow, or x.detach().as_strided(...)")
+    size, stride = tuple(int(n) for n in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise TorchShapeError(f"mismatch in length of strides and shape: {len(stride)} vs "
+                              f"{len(size)}")
+    if any(s < 0 for s in stride):
+        raise TorchArgumentError(f"as_strided: Negative strides are not supported at the "
+                                 f"moment, got strides: {list(stride)}")
+    off = x.offset if storage_offset is None else int(storage_offset)
+    d = x._data
+    last = off + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else off - 1
+    if isinstance(d, np.ndarray):
+        flat = x.storage.reshape(-1)
+        if off < 0 or last >= flat.size:
+            raise TorchShapeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, "
+                                  f"storage offset {off} need a storage of {last + 1} "
+                                  f"elements, but it has {flat.size}")
+        start = flat[off:] if off < flat.size else flat[:0]
+        arr = np.lib.stride_tricks.as_strided(start, size, tuple(s * flat.itemsize
+                                                                 for s in stride))
+    else:
+        arr = d.view(off, size, stride)
+    return wrap(x.__class__, arr, x._device, x._version, x._dtype)
+
+
+def as_strided_copy(input, size, stride, storage_offset=None):  # noqa: A002
+    return as_strided(input, size, stride, storage_offset).clone()
+
+
+def as_strided_scatter(input, src, size, stride, storage_offset=None):  # noqa: A002
+    """A copy of ``input`` with ``src`` written into its ``as_strided`` view."""
+    out = _t(input).detach().clone()
+    view = as_strided(out, size, stride, storage_offset)
+    s = _t(src)
+    if tuple(s.shape) != tuple(view.shape):
+        raise TorchShapeError(f"as_strided_scatter: expected src to have a size equal to the "
+                              f"view, src size = {list(s.shape)}, view size = {list(size)}")
+    view[...] = s
+    return out
+
+
+def as_strided_(input, size, stride, storage_offset=None):  # noqa: A002
+    """Make ``input`` itself the ``as_strided`` view of its storage."""
+    x = _t(input)
+    x._data = as_strided(x, size, stride, storage_offset)._data
+    return x

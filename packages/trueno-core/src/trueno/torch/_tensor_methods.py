@@ -47,7 +47,8 @@ _FROM_FUNCTIONS = (
     "diagonal_scatter select_scatter slice_scatter erfc erfinv lgamma digamma mvlgamma "
     "hardshrink prelu "
     # _ops_extra
-    "lu lu_solve geqrf orgqr ormqr igamma igammac index_reduce stft istft"
+    "lu lu_solve geqrf orgqr ormqr igamma igammac index_reduce stft istft "
+    "as_strided as_strided_ as_strided_scatter"
 ).split()
 
 # ``x.name_(...)``: compute ``x.name(...)`` and write it back (PyTorch's casting rule).

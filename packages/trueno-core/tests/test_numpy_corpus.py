@@ -62,8 +62,6 @@ XFAIL: dict[str, str] = {
     "shape.argmax_unravel": "unravel_index of a scalar gives 0-d arrays, not NumPy scalars",
     "science.poly1d": "no poly1d class (the poly* functions exist)",
     "science.polynomial_class": "no numpy.polynomial package",
-    "shape.sliding_window_view": "no trueno.lib.stride_tricks (sliding_window_view)",
-    "shape.as_strided": "no trueno.lib.stride_tricks (as_strided)",
 }
 
 

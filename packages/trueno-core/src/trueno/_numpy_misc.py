@@ -39,6 +39,8 @@ __all__ = [
 
 euler_gamma = np.euler_gamma  # NumPy's constant (a Python float)
 
+from . import lib  # noqa: E402,F401  (trueno.lib.stride_tricks, as numpy.lib)
+
 
 def _host(v):
     if isinstance(v, Tensor):

@@ -187,4 +187,18 @@ out = np.einsum("bij,bjk->bik", a, b).shape
 out = (np.einsum("i,j->ij", [1, 2], [3, 4, 5]), np.einsum("ij->", np.arange(6).reshape(2, 3)))
 #: einsum_ellipsis
 out = np.einsum("...ij->...ji", np.zeros((5, 2, 3))).shape
+#: sliding_window_mean
+x = np.arange(10.0)
+out = np.lib.stride_tricks.sliding_window_view(x, 4).mean(axis=-1)
+#: sliding_window_2d_axis
+out = np.lib.stride_tricks.sliding_window_view(np.arange(12).reshape(3, 4), 2, axis=1)
+#: sliding_window_readonly
+w = np.lib.stride_tricks.sliding_window_view(np.arange(5), 2)
+w[0, 0] = 1
+out = w
+#: as_strided_writes_through
+a = np.zeros(6)
+v = np.lib.stride_tricks.as_strided(a, shape=(2,), strides=(24,))
+v[:] = 7
+out = a
 '''

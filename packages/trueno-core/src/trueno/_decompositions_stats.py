@@ -13,7 +13,7 @@ import numpy as np
 
 __all__ = ["topk", "partition", "argpartition", "nancumsum", "nancumprod", "around", "nanvar",
            "nanstd", "average", "isin", "median", "nanmedian", "nanargmax", "nanargmin",
-           "convolve", "correlate", "cov", "corrcoef", "gradient", "interp"]
+           "convolve", "correlate", "cov", "corrcoef", "gradient", "interp", "pad"]
 
 
 def _tn():
@@ -524,3 +524,146 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         im = _interp_real(tn, x, xp, tn.imag(fp), part[1](left), part[1](right))
         return (re + im * 1j)._reshape(shape)
     return _interp_real(tn, x, xp, fp, left, right)._reshape(shape)
+
+
+# --- pad (axis by axis, as NumPy: blocks, reductions, or gathers with host-made weights) ---
+
+def _pairs(v, nd):
+    return np.broadcast_to(np.asarray(v, dtype=object), (nd, 2))
+
+
+def _round_to(t, dtype):
+    """NumPy's ``_round_if_needed``: integer results are rounded half to even."""
+    tn = _tn()
+    if dtype.kind in "iub":
+        t = tn.round(t)
+    return t.astype(dtype, copy=False)
+
+
+def _pad_linear(tn, x, axis, before, after, mode, kw):
+    """A mode whose padded values are linear in ``x`` (edge, wrap, reflect, symmetric, odd
+    reflections): NumPy pads the identity on the host, which gives per output position a few
+    (index, weight) pairs; the device gathers and sums them."""
+    n = x.shape[axis]
+    eye = np.pad(np.eye(n), ((before, after), (0, 0)), mode=mode, **kw)
+    const = np.pad(np.zeros(n), (before, after), mode=mode, **kw)
+    weights = eye - const[:, None]
+    terms = []
+    for k in range(int((weights != 0).sum(axis=1).max(initial=0))):
+        idx = np.zeros(weights.shape[0], dtype=np.int64)
+        w = np.zeros(weights.shape[0])
+        for r, row in enumerate(weights):
+            nz = np.flatnonzero(row)
+            if k < len(nz):
+                idx[r], w[r] = nz[k], row[nz[k]]
+        if w.any():
+            terms.append((idx, w))
+    dt = x.dtype if x.dtype.kind in "fc" else tn.float64
+    shape = [1] * x.ndim
+    shape[axis] = -1
+    out = None
+    for idx, w in terms:
+        g = tn.take(x, tn.asarray(idx, device=x._device), axis=axis).astype(dt, copy=False)
+        if np.all((w == 1) | (w == 0)) and len(terms) == 1 and not const.any():
+            term = g
+        else:
+            wt = tn.asarray(w.reshape(shape), device=x._device).astype(dt)
+            term = tn.where(wt != 0, g * wt, 0)
+        out = term if out is None else out + term
+    if out is None:
+        out = tn.zeros(x.shape[:axis] + (len(const),) + x.shape[axis + 1:], dtype=dt,
+                       device=x._device)
+    if const.any():
+        out = out + tn.asarray(const.reshape(shape), device=x._device).astype(dt)
+    return _round_to(out, x.dtype) if out.dtype != x.dtype else out
+
+
+def _pad_ramp(tn, x, axis, before, after, end_values):
+    """linear_ramp as NumPy's ``linspace(end, edge, width, endpoint=False)`` (the after side
+    reversed): ``i * ((edge - end) / width) + end``, floored for integers."""
+    n = x.shape[axis]
+    dt = x.dtype if x.dtype.kind in "fc" else tn.float64
+    parts = []
+    for width, edge_sl, end, rev in ((before, slice(0, 1), end_values[0], False),
+                                     (None, None, None, None),
+                                     (after, slice(n - 1, n), end_values[1], True)):
+        if width is None:
+            parts.append(x)
+            continue
+        if not width:
+            continue
+        edge = x[_along(axis, x.ndim, edge_sl)].astype(dt)
+        shape = [1] * x.ndim
+        shape[axis] = width
+        i = tn.asarray(np.arange(width, dtype=np.float64).reshape(shape),
+                       device=x._device).astype(dt)
+        delta = edge - float(end)
+        step = delta / width
+        ramp = tn.where(step == 0, i / width * delta, i * step) + float(end)
+        if rev:
+            ramp = ramp[_along(axis, x.ndim, slice(None, None, -1))]
+        if x.dtype.kind in "iub":
+            ramp = tn.floor(ramp)
+        parts.append(tn.asarray(ramp).astype(x.dtype, copy=False))
+    return tn.concat(parts, axis=axis)
+
+
+def _pad_stat(tn, x, axis, before, after, mode, stat_length):
+    """maximum, minimum, mean, median of the first/last ``stat_length`` values, repeated."""
+    n = x.shape[axis]
+    sb, sa = (n, n) if stat_length is None else (min(int(stat_length[0]), n),
+                                                 min(int(stat_length[1]), n))
+    fn = {"maximum": tn.max, "minimum": tn.min, "mean": tn.mean, "median": tn.median}[mode]
+    parts = []
+    for width, sl in ((before, slice(0, sb)), (None, None), (after, slice(n - sa, n))):
+        if width is None:
+            parts.append(x)
+            continue
+        if not width:
+            continue
+        seg = x[_along(axis, x.ndim, sl)]
+        if seg.shape[axis] == 0:
+            raise ValueError("stat_length of 0 yields no value for padding")
+        stat = _round_to(tn.asarray(fn(seg, axis=axis, keepdims=True)), x.dtype)
+        parts.append(tn.broadcast_to(stat, x.shape[:axis] + (width,) + x.shape[axis + 1:]))
+    return tn.concat(parts, axis=axis)
+
+
+def pad(x, pad_width, mode="constant", **kw):
+    """NumPy's ``pad``, axis by axis (later axes pad the corners, as NumPy): constant blocks,
+    statistics of the edge slices, or host-made gathers for the modes linear in ``x``."""
+    tn = _tn()
+    nd = x.ndim
+    pw = np.broadcast_to(np.asarray(pad_width), (nd, 2))
+    if mode == "empty":
+        mode, kw = "constant", {}
+    for axis in range(nd):
+        before, after = int(pw[axis, 0]), int(pw[axis, 1])
+        if not before and not after:
+            continue
+        if mode == "constant":
+            cv = _pairs(kw.get("constant_values", 0), nd)[axis]
+            parts = []
+            for width, value in ((before, cv[0]), (None, None), (after, cv[1])):
+                if width is None:
+                    parts.append(x)
+                elif width:
+                    v = np.asarray(value).astype(x.dtype.numpy)
+                    parts.append(tn.full(x.shape[:axis] + (width,) + x.shape[axis + 1:],
+                                         v.item(), dtype=x.dtype, device=x._device))
+            x = tn.concat(parts, axis=axis)
+        elif mode in ("maximum", "minimum", "mean", "median"):
+            sl = kw.get("stat_length")
+            x = _pad_stat(tn, x, axis, before, after, mode,
+                          None if sl is None else _pairs(sl, nd)[axis])
+        else:
+            if x.shape[axis] == 0:
+                raise ValueError(f"can't extend empty axis {axis} using modes other than "
+                                 f"'constant' or 'empty'")
+            if mode == "linear_ramp":
+                ev = _pairs(kw.get("end_values", 0), nd)[axis]
+                x = _pad_ramp(tn, x, axis, before, after, ev)
+                continue
+            akw = {"reflect_type": kw["reflect_type"]} if "reflect_type" in kw else {}
+            x = _pad_linear(tn, x, axis, before, after, mode, akw)
+    return tn.asarray(x).copy()

@@ -65,7 +65,7 @@ DECOMPOSITIONS = {
     **{n: _SS + n for n in ("topk", "partition", "argpartition", "nancumsum", "nancumprod",
                             "around", "nanvar", "nanstd", "average", "isin", "median",
                             "nanmedian", "nanargmax", "nanargmin", "convolve", "correlate",
-                            "cov", "corrcoef", "gradient", "interp")},
+                            "cov", "corrcoef", "gradient", "interp", "pad")},
 }
 
 for _name, _nin in SURFACE_OPS.items():

@@ -174,7 +174,7 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     if not training or p == 0.0 or input.numel() == 0:
         return input
     if p == 1.0:
-        return input * torch.zeros((), dtype=input.dtype)
+        return input * torch.zeros((), dtype=input.dtype, device=input.device)
     noise = torch.empty_like(input).bernoulli_(1 - p)
     noise.div_(1 - p)
     return input * noise
@@ -216,7 +216,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
         if padding_idx < 0:
             padding_idx += n
         if weight.requires_grad:
-            pad = (torch.arange(n) == padding_idx).reshape(n, *([1] * (weight.ndim - 1)))
+            pad = torch.arange(n, device=weight.device) == padding_idx
+            pad = pad.reshape(n, *([1] * (weight.ndim - 1)))
             weight = torch.where(pad, weight.detach(), weight)
     return weight[input]
 
@@ -225,4 +226,5 @@ def one_hot(tensor, num_classes: int = -1):
     """``(*,) int -> (*, num_classes) int64`` with a one at each index."""
     if num_classes < 0:
         num_classes = int(tensor.max()) + 1
-    return (tensor.unsqueeze(-1) == torch.arange(num_classes)).long()
+    classes = torch.arange(num_classes, device=tensor.device)
+    return (tensor.unsqueeze(-1) == classes).long()

@@ -140,7 +140,7 @@ def cross_entropy(input, target, weight=None, size_average=None,  # noqa: A002
             ret = smooth.sum() / (~ignore).sum()
         else:
             safe = torch.where(ignore, torch.zeros_like(target), target)
-            w = torch.where(ignore, torch.zeros((), dtype=logp.dtype),
+            w = torch.where(ignore, torch.zeros((), dtype=logp.dtype, device=logp.device),
                             weight.to(logp.dtype)[safe])
             ret = smooth.sum() / w.sum()
     else:

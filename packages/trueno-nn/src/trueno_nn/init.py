@@ -134,7 +134,8 @@ def eye_(tensor):
     if tensor.ndim != 2:
         raise ModuleValueError("Only tensors with 2 dimensions are supported")
     with torch.no_grad():
-        return tensor.copy_(torch.eye(*tensor.shape, dtype=tensor.dtype))
+        return tensor.copy_(torch.eye(*tensor.shape, dtype=tensor.dtype,
+                                      device=tensor.device))
 
 
 def dirac_(tensor, groups: int = 1):

@@ -48,9 +48,10 @@ _DIFFERENTIABLE = {"topk", "pad", "median", "nanvar", "nanstd", "nansum", "nanpr
                    "nanmax", "nanmin"}
 
 # Decompositions (docs/design.md §2.1), imported on first use: "module:function".
-_IX, _SET, _ST, _NP, _SS = ("trueno._indexing_ext:_", "trueno._setops:_",
-                            "trueno._statistics:_", "trueno._decompositions_ext:",
-                            "trueno._decompositions_stats:")
+_IX, _SET, _ST, _NP, _SS, _NU = (
+    "trueno._indexing_ext:_", "trueno._setops:_", "trueno._statistics:_",
+    "trueno._decompositions_ext:", "trueno._decompositions_stats:",
+    "trueno._decompositions_numeric:")
 DECOMPOSITIONS = {
     "take": _IX + "take_decomposition", "take_along_axis": _IX + "take_along_axis_decomposition",
     "gather": _NP + "gather", "scatter": _NP + "scatter", "scatter_add": _NP + "scatter_add",
@@ -64,8 +65,8 @@ DECOMPOSITIONS = {
     "histogram_bin_edges": _NP + "histogram_bin_edges", "trim_zeros": _NP + "trim_zeros",
     **{n: _SS + n for n in ("topk", "partition", "argpartition", "nancumsum", "nancumprod",
                             "around", "nanvar", "nanstd", "average", "isin", "median",
-                            "nanmedian", "nanargmax", "nanargmin", "convolve", "correlate",
-                            "cov", "corrcoef", "gradient", "interp", "pad")},
+                            "nanmedian", "nanargmax", "nanargmin", "cov", "corrcoef")},
+    **{n: _NU + n for n in ("convolve", "correlate", "gradient", "interp", "pad")},
 }
 
 for _name, _nin in SURFACE_OPS.items():

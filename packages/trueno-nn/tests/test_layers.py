@@ -184,3 +184,21 @@ def test_state_dict_round_trip_and_interchange_with_pytorch():
     assert all(type(v) is torch.Tensor and not v.requires_grad for v in sd2.values())
     ours.load_state_dict(sd2)
     close(ours(torch.tensor(x)), ref2(T.tensor(x)), "float32")
+
+
+def test_state_dict_files_interchange_with_pytorch(tmp_path):
+    """trueno's torch.save of a state_dict loads in PyTorch's torch.load and back."""
+    torch.manual_seed(0)
+    ours = _MLP.make(nn).eval()
+    T.manual_seed(1)
+    ref = _MLP.make(T.nn).eval()
+    torch.save(ours.state_dict(), tmp_path / "ours.pt")
+    assert repr(ref.load_state_dict(T.load(tmp_path / "ours.pt"))) == \
+        "<All keys matched successfully>"
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype("float32")
+    close(ours(torch.tensor(x)), ref(T.tensor(x)), "float32")
+    T.manual_seed(2)
+    ref2 = _MLP.make(T.nn).eval()
+    T.save(ref2.state_dict(), tmp_path / "ref.pt")
+    ours.load_state_dict(torch.load(tmp_path / "ref.pt"))
+    close(ours(torch.tensor(x)), ref2(T.tensor(x)), "float32")

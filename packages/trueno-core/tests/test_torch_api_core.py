@@ -120,9 +120,36 @@ CASES = {
     "zeros-varargs": lambda m: m.zeros(2, 3), "ones-size": lambda m: m.ones((2,), dtype=m.int8),
     "eye": lambda m: m.eye(2, 3), "empty_like": lambda m: m.empty_like(_a(m)).shape,
     "zeros_like-dtype": lambda m: m.zeros_like(_a(m), dtype=m.int64),
+    # dtype rules of reductions, errors as RuntimeError
+    "mean-int": lambda m: m.tensor([1, 2]).mean(), "mean-int-dtype": lambda m: m.tensor(
+        [1, 2]).mean(dtype=m.float64),
+    "std-int": lambda m: m.tensor([1, 2]).std(), "var-int": lambda m: m.var(m.tensor([1, 2])),
+    "sum-uint8": lambda m: m.tensor([200, 100], dtype=m.uint8).sum(),
+    "prod-bool": lambda m: m.tensor([True, True]).prod(), "sum-int32-dtype": lambda m: m.tensor(
+        [1, 2]).sum(dtype=m.int32),
+    "prod-int8-dim": lambda m: m.tensor([[2, 3]], dtype=m.int8).prod(1),
+    "round-decimals": lambda m: m.round(m.tensor([1.2345, 2.5, -0.125, 1234.5]), decimals=2),
+    "round-decimals-neg": lambda m: m.tensor([1234.5, 1250.0]).round(decimals=-2),
+    "round_-decimals": lambda m: m.tensor([1.255, 0.5]).round_(decimals=1),
+    "chunk-empty": lambda m: (m.arange(0).chunk(2), m.zeros(2, 0).chunk(3, 1)),
+    "mm-bad": lambda m: m.mm(m.ones(2, 3), m.ones(2, 3)),
+    "bmm-bad": lambda m: m.bmm(m.ones(2, 2, 3), m.ones(3, 3, 1)),
+    "matmul-bad": lambda m: m.matmul(m.ones(2, 3), m.ones(2, 3)),
+    "view-bad": lambda m: m.arange(6).reshape(2, 3).t().view(6),
+    "reshape-bad": lambda m: m.arange(6).reshape(4, 2),
+    "item-bad": lambda m: m.arange(3).item(),
 }
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_core_api_matches_torch(name):
     check(CASES[name], rtol=1e-5, atol=1e-5)
+
+
+def test_shape_and_item_errors_are_runtime_errors():
+    import trueno.torch as tt
+    for fn in (lambda: tt.arange(6).reshape(4, 2), lambda: tt.arange(3).item(),
+               lambda: tt.mm(tt.ones(2, 3), tt.ones(2, 3)),
+               lambda: tt.arange(6).reshape(2, 3).t().view(6)):
+        with pytest.raises(RuntimeError):
+            fn()

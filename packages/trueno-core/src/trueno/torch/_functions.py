@@ -435,24 +435,27 @@ def _composite(name, x, params):
     return run(row, (x,), (cast_data(x, ct),), params, x.__class__, x._device, ct)
 
 
+@_torch_shape_errors
 def matmul(input, other):  # noqa: A002
     return L.matmul(_t(input), other)
 
 
+@_torch_shape_errors
 def mm(input, mat2):  # noqa: A002
     a, b = _t(input), _t(mat2)
     if a.ndim != 2 or b.ndim != 2:
         raise ShapeError(f"mm: both arguments must be 2-D, got {a.ndim}-D and {b.ndim}-D")
-    return L.matmul(a, b)
+    return matmul(a, b)
 
 
+@_torch_shape_errors
 def bmm(input, mat2):  # noqa: A002
     a, b = _t(input), _t(mat2)
     if a.ndim != 3 or b.ndim != 3:
         raise ShapeError(f"bmm: both arguments must be 3-D, got {a.ndim}-D and {b.ndim}-D")
     if a.shape[0] != b.shape[0]:
         raise ShapeError(f"bmm: batch sizes differ ({a.shape[0]} != {b.shape[0]})")
-    return L.matmul(a, b)
+    return matmul(a, b)
 
 
 def dot(input, other):  # noqa: A002

@@ -26,7 +26,7 @@ __all__ = [
     "is_complex", "is_signed", "is_nonzero", "is_same_size", "conj", "sign", "signbit",
     "isnan", "isinf", "isfinite", "logical_xor", "hypot", "copysign", "logaddexp", "cosh",
     "sinh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "absolute", "scalar_tensor",
-    "erf", "sigmoid", "reciprocal", "square",
+    "erf", "sigmoid", "reciprocal", "square", "round",
 ]
 
 frexp_result = return_types.frexp
@@ -164,6 +164,21 @@ def signbit(input):  # noqa: A002
 def sign(input):  # noqa: A002
     x = _t(input)
     return x.clone() if x.dtype is D.bool_ else E.sign(x)
+
+
+def round(input, *, decimals=0):  # noqa: A001,A002
+    """Round half to even, to ``decimals`` places (negative: to tens, hundreds, ...), with
+    PyTorch's arithmetic: ``round(x * 10**d) / 10**d``."""
+    x = _t(input)
+    if not decimals:
+        return E.round(x)
+    if x.dtype.kind not in "fc":
+        raise TorchDTypeError(f"round: decimals is not supported for {x.dtype.name} tensors")
+    if decimals > 0:
+        ten = 10.0 ** decimals
+        return E.divide(E.round(E.multiply(x, ten)), ten).astype(x.dtype, copy=False)
+    ten = 10.0 ** -decimals
+    return E.multiply(E.round(E.divide(x, ten)), ten).astype(x.dtype, copy=False)
 
 
 def erf(input):  # noqa: A002

@@ -32,6 +32,16 @@ class Size(tuple):
         return f"torch.Size({list(self)})"
 
 
+def _torch_shape_error(exc):
+    from ._errors import TorchShapeError
+    return exc if isinstance(exc, RuntimeError) else TorchShapeError(str(exc))
+
+
+def _float_only(msg):
+    from ._errors import TorchDTypeError
+    return TorchDTypeError(msg + "\n  hint: x.float() first, or pass dtype=")
+
+
 def _dims(args):
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         return tuple(args[0])
@@ -85,7 +95,10 @@ class Tensor(_Base):
         if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
             return self.to(shape[0]) if self.itemsize == D.as_dtype(shape[0]).itemsize else \
                 self._bad_view_dtype(shape[0])
-        return self._reshape(_dims(shape), copy_ok=False, name="view")
+        try:
+            return self._reshape(_dims(shape), copy_ok=False, name="view")
+        except ShapeError as exc:
+            raise _torch_shape_error(exc) from None
 
     def _bad_view_dtype(self, dtype):
         raise ShapeError(f"view(dtype): {self.dtype.name} -> {D.as_dtype(dtype).name} changes "
@@ -95,7 +108,10 @@ class Tensor(_Base):
         return self.view(other.shape)
 
     def reshape(self, *shape):
-        return self._reshape(_dims(shape))
+        try:
+            return self._reshape(_dims(shape))
+        except ShapeError as exc:
+            raise _torch_shape_error(exc) from None
 
     def reshape_as(self, other):
         return self._reshape(tuple(other.shape))
@@ -170,8 +186,9 @@ class Tensor(_Base):
     def chunk(self, chunks, dim=0):
         d = normalize_axis(dim, self.ndim, "dim")
         n = self.shape[d]
-        step = -(-n // chunks) if n else 1
-        return self.split(step, d)
+        if not n:  # as PyTorch: ``chunks`` empty pieces
+            return tuple(self[(slice(None),) * d + (slice(0, 0),)] for _ in range(chunks))
+        return self.split(-(-n // chunks), d)
 
     def split(self, split_size_or_sections, dim=0):
         d = normalize_axis(dim, self.ndim, "dim")
@@ -222,20 +239,32 @@ class Tensor(_Base):
         return Rd.min(self, dim if dim != () else None, keepdims=keepdim)
 
     def sum(self, dim=None, keepdim=False, dtype=None):
+        """The sum; integers and bools sum in int64 (PyTorch), floats in their own dtype."""
+        if dtype is None and self._dtype.kind in "iub":
+            dtype = D.int64
         return Rd.sum(self, dim, dtype, keepdims=keepdim)
 
     def prod(self, dim=None, keepdim=False, dtype=None):
+        if dtype is None and self._dtype.kind in "iub":
+            dtype = D.int64
         return Rd.prod(self, dim, dtype, keepdims=keepdim)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
+        if dtype is None and self._dtype.kind not in "fc":
+            raise _float_only("mean(): could not infer output dtype. Input dtype must be "
+                              f"either a floating point or complex dtype. Got: {self.dtype.name}")
         return Rd.mean(self, dim, dtype, keepdims=keepdim)
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         """Variance, unbiased by default (PyTorch; NumPy's default is ddof=0)."""
+        if self._dtype.kind not in "fc":
+            raise _float_only("std and var only support floating point and complex dtypes")
         return Rd.var(self, dim, keepdims=keepdim, unbiased=unbiased, correction=correction,
                       _default_correction=1.0)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        if self._dtype.kind not in "fc":
+            raise _float_only("std and var only support floating point and complex dtypes")
         return Rd.std(self, dim, keepdims=keepdim, unbiased=unbiased, correction=correction,
                       _default_correction=1.0)
 
@@ -451,6 +480,14 @@ class Tensor(_Base):
         from .._creation import asarray
         return asarray(data, dtype or self._dtype, device=device or self._device,
                        cls=self.__class__, copy=True)
+
+    def item(self, *args):
+        """The single element as a Python number (a RuntimeError for more elements)."""
+        if not args and self.numel() != 1:
+            from ._errors import TorchShapeError
+            raise TorchShapeError(f"a Tensor with {self.numel()} elements cannot be converted "
+                                  f"to Scalar\n  hint: x.tolist(), or index one element")
+        return super().item(*args)
 
     def numpy(self, *, force=False):
         return super().numpy(force=force)

@@ -73,6 +73,13 @@ CASES = {
                                                     weight=m.tensor([1.0, 2.0, 0.5])),
     "nonzero_static": lambda m: m.nonzero_static(m.tensor([0, 1, 1]), size=4),
     "resize_as_": lambda m: m.resize_as_(m.arange(6.0), m.zeros(2, 3)),
+    "hash_tensor": lambda m: m.hash_tensor(m.tensor([1.0, 2.0, 3.0])),
+    "hash_tensor-dim": lambda m: m.hash_tensor(m.tensor([[1, 2], [3, 4]]), dim=1),
+    "hash_tensor-keep": lambda m: m.tensor([[1.5, -2.0], [0.0, 4.0]]).hash_tensor(0,
+                                                                                keepdim=True),
+    "hash_tensor-uint8-bool": lambda m: (m.hash_tensor(m.tensor([7, 200], dtype=m.uint8)),
+                                         m.hash_tensor(m.tensor([True, False, True]))),
+    "delitem": lambda m: m.arange(3).__delitem__(0),
 }
 
 

@@ -26,7 +26,7 @@ from ._tensor import Tensor
 __all__ = [
     "lu", "lu_unpack", "lu_solve", "geqrf", "orgqr", "ormqr", "igamma", "igammac",
     "polygamma", "zeta", "index_reduce", "histogramdd", "from_file", "to_dlpack",
-    "nonzero_static", "resize_as_",
+    "nonzero_static", "resize_as_", "hash_tensor",
 ]
 
 lu_unpack_result, geqrf_result = return_types.lu_unpack, return_types.geqrf
@@ -355,3 +355,22 @@ def nonzero_static(input, *, size, fill_value=-1):  # noqa: A002
 
 def resize_as_(input, the_template, *, memory_format=None):  # noqa: A002
     return _t(input).resize_as_(the_template)
+
+
+def hash_tensor(input, dim=None, *, keepdim=False, mode=0):  # noqa: A002
+    """The xor of the elements' 64-bit patterns (floats as float64, integers as int64) over
+    ``dim`` (all when None), as uint64."""
+    x = _t(input)
+    if mode != 0:
+        raise TorchShapeError(f"hash_tensor: only mode=0 (xor reduction) is supported, got "
+                              f"{mode}")
+    if x.dtype.kind == "c":
+        raise TorchDTypeError("hash_tensor: complex tensors are not supported")
+    h = x._host()
+    wide = h.astype(np.float64 if h.dtype.kind == "f" else
+                    np.uint64 if h.dtype.kind == "u" else np.int64)
+    bits = np.ascontiguousarray(wide).view(np.uint64)
+    axes = None if dim is None else tuple(d % max(h.ndim, 1) for d in (
+        (dim,) if isinstance(dim, int) else dim))
+    out = np.bitwise_xor.reduce(bits, axis=axes, keepdims=keepdim) if bits.ndim else bits
+    return C.asarray(np.asarray(out, np.uint64), D.uint64, device=x._device, cls=Tensor)

@@ -267,6 +267,10 @@ def _retains_grad(self) -> bool:
     return ag is not None and ag.grad_fn is not None and bool(getattr(ag, "retains_grad", 0))
 
 
+def _delitem(self, key):
+    raise TypeError("Tensor does not support deleting items")
+
+
 def _volatile(self) -> bool:
     warnings.warn("volatile was removed (Variable.volatile is always False)", UserWarning,
                   stacklevel=2)
@@ -294,6 +298,7 @@ def bind_extra() -> None:
     T.is_inference = lambda self: False
     T.const_data_ptr = T.data_ptr
     T.volatile = property(_volatile)
+    T.__delitem__ = _delitem
     T.detach_, T.resize, T.resize_as = _detach_, _resize, _resize_as
     T.retains_grad = property(_retains_grad)
     T.grad_dtype = property(lambda self: self.dtype)

@@ -48,7 +48,7 @@ _FROM_FUNCTIONS = (
     "hardshrink prelu "
     # _ops_extra
     "lu lu_solve geqrf orgqr ormqr igamma igammac index_reduce stft istft "
-    "as_strided as_strided_ as_strided_scatter"
+    "as_strided as_strided_ as_strided_scatter hash_tensor"
 ).split()
 
 # ``x.name_(...)``: compute ``x.name(...)`` and write it back (PyTorch's casting rule).

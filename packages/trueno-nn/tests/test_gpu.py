@@ -53,3 +53,24 @@ def test_mlp_embedding_and_losses_on_gpu_match_cpu():
     model.train()
     y = model[1](model[0](idx.to("gpu")))
     assert y.shape == (6, 3) and y.device.type != "cpu"
+
+
+def test_conv_and_batch_norm_on_gpu_match_cpu():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(2, 4, 3, padding="same"), nn.BatchNorm2d(4), nn.ReLU(),
+                          nn.Flatten(),
+                          nn.Linear(4 * 5 * 4, 2))
+    x = torch.tensor(np.random.default_rng(1).standard_normal((3, 2, 5, 4)).astype("float32"))
+
+    def run(dev):
+        return lambda m: (m(x.to(dev)) ** 2).mean()
+    want, gwant = _grads(model, run("cpu"))
+    stats = np.array(model[1].running_mean)
+    model[1].reset_running_stats()
+    model.to("gpu")
+    got, ggot = _grads(model, run("gpu"))
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    for a, b in zip(ggot, gwant):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(model[1].running_mean.to("cpu")), stats, rtol=1e-5,
+                               atol=1e-7)

@@ -14,6 +14,8 @@ from ._errors import (
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .layers import *  # noqa: F403
 from .layers import __all__ as _layers
+from .layers_conv_norm import *  # noqa: F403
+from .layers_conv_norm import __all__ as _conv_norm
 from .loss import *  # noqa: F403
 from .loss import __all__ as _losses
 from .module import Module, RemovableHandle
@@ -24,7 +26,7 @@ __version__ = "0.1.0"
 __all__ = ["Module", "Parameter", "Buffer", "RemovableHandle", "Sequential", "ModuleList",
            "ModuleDict", "ParameterList", "ParameterDict", "functional", "init",
            "ModuleAttributeError", "ModuleKeyError", "ModuleTypeError", "ModuleValueError",
-           "StateDictError"] + list(_layers) + list(_losses)
+           "StateDictError"] + list(_layers) + list(_conv_norm) + list(_losses)
 
 # ``import trueno.nn.functional as F`` and ``import trueno.torch.nn.functional``: the shim
 # modules are plain modules, so their submodules are named here once this package is imported.

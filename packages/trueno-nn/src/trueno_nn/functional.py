@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ._functional_act import *  # noqa: F403
 from ._functional_act import __all__ as _act
+from ._functional_conv_norm import *  # noqa: F403
+from ._functional_conv_norm import __all__ as _conv
 from ._functional_loss import *  # noqa: F403
 from ._functional_loss import __all__ as _loss
 
-__all__ = list(_act) + list(_loss)
+__all__ = list(_act) + list(_conv) + list(_loss)

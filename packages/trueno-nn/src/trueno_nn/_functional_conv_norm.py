@@ -1,0 +1,161 @@
+"""Functional convolution and normalisation: ``conv1d``/``conv2d`` (the ``conv2d`` row, bias
+added outside it so autograd sees it), ``batch_norm``, ``group_norm``, ``rms_norm``."""
+
+from __future__ import annotations
+
+import trueno.torch as torch
+from trueno.backend import get_op, run
+
+from ._errors import ModuleValueError
+
+__all__ = ["conv1d", "conv2d", "batch_norm", "group_norm", "rms_norm"]
+
+
+def _pair(v, n: int = 2) -> tuple:
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
+
+
+def _pad_after(x, dim: int, n: int):
+    """``x`` with ``n`` zeros appended along ``dim`` (differentiable: a concatenation)."""
+    if n <= 0:
+        return x
+    shape = list(x.shape)
+    shape[dim] = n
+    return torch.cat([x, torch.zeros(shape, dtype=x.dtype, device=x.device)], dim)
+
+
+def _same_padding(kernel, dilation, x, first_dim: int):
+    """PyTorch's ``padding='same'``: total ``d (k - 1)`` per dim, the odd one extra on the
+    right (done by padding the input), the rest symmetric."""
+    pad = []
+    for i, (k, d) in enumerate(zip(kernel, dilation)):
+        total = d * (k - 1)
+        left = total // 2
+        x = _pad_after(x, first_dim + i, total - 2 * left)
+        pad.append(left)
+    return x, tuple(pad)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1,  # noqa: A002
+           groups: int = 1):
+    """2-D cross-correlation of ``(N, C, H, W)`` with ``(O, C/groups, kh, kw)``."""
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)  # noqa: A001
+    if input.ndim != 4 or weight.ndim != 4:
+        raise ModuleValueError(f"conv2d: expected a 3-D or 4-D input and a 4-D weight, got "
+                               f"{tuple(input.shape)} and {tuple(weight.shape)}")
+    if input.shape[1] != weight.shape[1] * groups:
+        raise ModuleValueError(
+            f"conv2d: expected input{tuple(input.shape)} to have "
+            f"{weight.shape[1] * groups} channels, but got {input.shape[1]} channels instead\n"
+            f"  hint: the weight is (out, in/groups, kh, kw)")
+    stride, dilation = _pair(stride), _pair(dilation)
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0, 0)
+        elif padding == "same":
+            if stride != (1, 1):
+                raise ModuleValueError("padding='same' is not supported for strided "
+                                       "convolutions")
+            input, padding = _same_padding(weight.shape[2:], dilation, input, 2)  # noqa: A001
+        else:
+            raise ModuleValueError(f"Invalid padding string {padding!r}, should be one of "
+                                   f"{{'valid', 'same'}}")
+    params = {"stride": stride, "padding": _pair(padding), "dilation": dilation,
+              "groups": groups}
+    if weight.dtype != input.dtype:
+        raise ModuleValueError(f"conv2d: input ({input.dtype.name}) and weight "
+                               f"({weight.dtype.name}) should be the same dtype")
+    out = run(get_op("conv2d"), (input, weight), (input._data, weight._data), params,
+              input.__class__, input._device, input.dtype)
+    if bias is not None:
+        out = out + bias.reshape(1, -1, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1,  # noqa: A002
+           groups: int = 1):
+    """1-D cross-correlation of ``(N, C, L)`` with ``(O, C/groups, k)`` (a conv2d of height
+    one)."""
+    unbatched = input.ndim == 2
+    if unbatched:
+        input = input.unsqueeze(0)  # noqa: A001
+    if isinstance(padding, str):
+        pad = padding
+    else:
+        pad = (0, _pair(padding, 1)[0])
+    out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), None, (1, _pair(stride, 1)[0]), pad,
+                 (1, _pair(dilation, 1)[0]), groups).squeeze(2)
+    if bias is not None:
+        out = out + bias.reshape(1, -1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa: A002
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5):
+    """Normalise each channel (dim 1) by the batch's statistics (training) or the running
+    ones; in training the running buffers move by ``momentum`` toward the batch mean and
+    unbiased variance, in place."""
+    if input.ndim < 2:
+        raise ModuleValueError(f"batch_norm: expected at least 2-D input (N, C, ...), got "
+                               f"{tuple(input.shape)}")
+    c = input.shape[1]
+    axes = (0,) + tuple(range(2, input.ndim))
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    if training:
+        n = input.numel() // c
+        if n <= 1:
+            raise ModuleValueError(f"Expected more than 1 value per channel when training, "
+                                   f"got input size {list(input.shape)}")
+        mean = input.mean(axes, keepdim=True)
+        var = ((input - mean) ** 2).mean(axes, keepdim=True)
+        if running_mean is not None:
+            with torch.no_grad():
+                m = mean.detach().reshape(c)
+                v = var.detach().reshape(c) * (n / (n - 1))
+                running_mean.mul_(1 - momentum).add_(m.to(running_mean.dtype) * momentum)
+                running_var.mul_(1 - momentum).add_(v.to(running_var.dtype) * momentum)
+    else:
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    out = (input - mean) * torch.rsqrt(var + eps)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def group_norm(input, num_groups: int, weight=None, bias=None,  # noqa: A002
+               eps: float = 1e-5):
+    """Normalise each of ``num_groups`` channel groups per sample; then a per-channel
+    affine."""
+    n, c = input.shape[0], input.shape[1]
+    if c % num_groups:
+        raise ModuleValueError(f"group_norm: num_channels ({c}) must be divisible by "
+                               f"num_groups ({num_groups})")
+    g = input.reshape(n, num_groups, -1)
+    mean = g.mean(2, keepdim=True)
+    var = ((g - mean) ** 2).mean(2, keepdim=True)
+    out = ((g - mean) * torch.rsqrt(var + eps)).reshape(input.shape)
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):  # noqa: A002
+    """``x / sqrt(mean(x^2) + eps) * weight`` over the trailing ``normalized_shape``
+    (``eps`` None: the dtype's machine epsilon, as PyTorch)."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
+        tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape):]) != shape:
+        raise ModuleValueError(f"rms_norm: normalized_shape {list(shape)} does not match the "
+                               f"input's trailing shape {tuple(input.shape)}")
+    if eps is None:
+        eps = torch.finfo(input.dtype).eps
+    axes = tuple(range(input.ndim - len(shape), input.ndim))
+    out = input * torch.rsqrt((input * input).mean(axes, keepdim=True) + eps)
+    return out if weight is None else out * weight

@@ -1,0 +1,86 @@
+"""Conv1d/Conv2d, BatchNorm1d/2d, GroupNorm, RMSNorm vs PyTorch 2.13: same-seed parameters,
+forward and gradients (input and parameters), running statistics in train and eval mode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch as T
+from conftest import close
+
+import trueno.nn as nn
+import trueno.torch as torch
+
+CASES = [
+    ("conv2d", lambda m: m.Conv2d(3, 4, 3), (2, 3, 7, 6)),
+    ("conv2d_strided", lambda m: m.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 2),
+                                          dilation=(1, 2), groups=2, bias=False),
+     (2, 4, 9, 8)),
+    ("conv2d_same_even", lambda m: m.Conv2d(2, 3, (4, 3), padding="same"), (1, 2, 6, 5)),
+    ("conv2d_valid_unbatched", lambda m: m.Conv2d(2, 3, 2, padding="valid"), (2, 5, 5)),
+    ("conv1d", lambda m: m.Conv1d(3, 4, 3, stride=2, padding=1), (2, 3, 11)),
+    ("conv1d_same", lambda m: m.Conv1d(2, 4, 4, padding="same", dilation=2, groups=2),
+     (2, 2, 9)),
+    ("batchnorm1d", lambda m: m.BatchNorm1d(4), (6, 4)),
+    ("batchnorm1d_3d", lambda m: m.BatchNorm1d(3, momentum=None), (4, 3, 5)),
+    ("batchnorm2d", lambda m: m.BatchNorm2d(3, momentum=0.3), (2, 3, 4, 5)),
+    ("batchnorm2d_nostats", lambda m: m.BatchNorm2d(3, affine=False,
+                                                    track_running_stats=False), (2, 3, 2, 2)),
+    ("groupnorm", lambda m: m.GroupNorm(2, 4), (3, 4, 5)),
+    ("groupnorm_nobias", lambda m: m.GroupNorm(4, 4, bias=False), (3, 4, 2, 2)),
+    ("batchnorm1d_nobias", lambda m: m.BatchNorm1d(2, bias=False), (5, 2)),
+    ("rmsnorm", lambda m: m.RMSNorm((3, 4)), (2, 3, 4)),
+    ("rmsnorm_eps", lambda m: m.RMSNorm(4, eps=1e-3, elementwise_affine=False), (5, 4)),
+]
+
+
+@pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
+@pytest.mark.parametrize("name,make,shape", CASES, ids=[c[0] for c in CASES])
+def test_layer_matches_pytorch(name, make, shape, dtype):
+    torch.manual_seed(0)
+    a = make(nn)
+    T.manual_seed(0)
+    b = make(T.nn)
+    assert repr(a) == repr(b)
+    for (ka, pa), (kb, pb) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert ka == kb
+        np.testing.assert_array_equal(np.asarray(pa), pb.numpy())
+    if dtype == "float64":
+        a.double()
+        b.double()
+    rng = np.random.default_rng(1)
+    for step, training in enumerate((True, True, False)):
+        a.train(training)
+        b.train(training)
+        x = rng.standard_normal(shape).astype(dtype) * 2 + step
+        xa, xb = torch.tensor(x).requires_grad_(), T.tensor(x).requires_grad_()
+        ya, yb = a(xa), b(xb)
+        close(ya, yb, dtype, 10)
+        g = rng.standard_normal(tuple(yb.shape)).astype(dtype)
+        (ya * torch.tensor(g)).sum().backward()
+        (yb * T.tensor(g)).sum().backward()
+        close(xa.grad, xb.grad, dtype, 100)
+        for (ka, pa), (kb, pb) in zip(a.named_parameters(), b.named_parameters()):
+            assert ka == kb
+            close(pa.grad, pb.grad, dtype, 100)
+            pa.grad = None
+            pb.grad = None
+        for (ka, ba), (kb, bb) in zip(a.named_buffers(), b.named_buffers()):
+            assert ka == kb
+            if ba.is_floating_point():
+                close(ba, bb, dtype, 10)
+            else:
+                assert int(ba) == int(bb)
+
+
+def test_errors_name_the_problem():
+    with pytest.raises(ValueError, match=r"expected 2D or 3D input \(got 4D input\)"):
+        nn.BatchNorm1d(3)(torch.zeros(2, 3, 4, 5))
+    with pytest.raises(ValueError, match="to have 6 channels, but got 4 channels"):
+        nn.Conv2d(6, 2, 3)(torch.zeros(1, 4, 5, 5))
+    with pytest.raises(ValueError, match="padding='same' is not supported for strided"):
+        nn.Conv2d(1, 1, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        nn.BatchNorm1d(3)(torch.zeros(1, 3))
+    with pytest.raises(ValueError, match="divisible"):
+        nn.GroupNorm(3, 4)

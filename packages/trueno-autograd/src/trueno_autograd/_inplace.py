@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from trueno import Tensor
 from trueno.backend import Op
 
 from ._graph import Rule
@@ -42,7 +43,6 @@ def apply_view(x, op, p):
         return x.expand_to(p["shape"])
     if op in ("getitem", "index"):
         # the Tensor's own __getitem__: the NumPy face's gives a NumPy scalar for a 0-d element
-        from trueno._tensor import Tensor
         return Tensor.__getitem__(x, p["key"])
     if op == "diagonal":
         return x.diagonal(p["offset"], p["axis1"], p["axis2"])

@@ -109,6 +109,13 @@ class DType:
     def char(self) -> str:
         return self.numpy.char
 
+    @property
+    def dtype(self) -> np.dtype:
+        """The NumPy dtype: NumPy reads an object's ``dtype``, so NumPy's own functions take a
+        trueno dtype (``numpy.zeros(2, dtype=trueno.int32)``, ``x.astype(trueno.int32)`` of a
+        NumPy scalar)."""
+        return self.numpy
+
 
 bool_ = DType("bool", "b", np.bool_, 0)
 int8 = DType("int8", "i", np.int8, 1)

@@ -96,6 +96,16 @@ class ndarray(Tensor):
                              f"into {value!r} ({e})\n  hint: the sizes must agree") from None
         self._data = new
 
+    def byteswap(self, inplace: bool = False):
+        """NumPy's ``byteswap``: the bytes of each element reversed (``inplace=True`` writes
+        them into this array and returns it)."""
+        h = self._host().byteswap()
+        if inplace:
+            self[...] = h
+            return self
+        from ._creation import asarray
+        return asarray(h, device=self._device, cls=self.__class__)
+
     @property
     def strides(self) -> tuple[int, ...]:
         return tuple(s * self.itemsize for s in self.stride_elements())

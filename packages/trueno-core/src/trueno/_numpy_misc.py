@@ -39,7 +39,7 @@ __all__ = [
 
 euler_gamma = np.euler_gamma  # NumPy's constant (a Python float)
 
-from . import lib  # noqa: E402,F401  (trueno.lib.stride_tricks, as numpy.lib)
+from . import exceptions, lib  # noqa: E402,F401  (as numpy.exceptions, numpy.lib)
 
 
 def _host(v):

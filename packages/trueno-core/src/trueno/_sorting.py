@@ -33,8 +33,29 @@ class ArgumentError(TruenoError, ValueError):
     """An argument value NumPy refuses with ValueError (a sort ``kind`` it does not know)."""
 
 
+def _complex_order(x, axis, descending):
+    """NumPy's order of complex values (by real part, then imaginary part), stable: the
+    argsort of ``x`` along ``axis`` (the NumPy face sorts complex arrays; PyTorch does not)."""
+    from ._setops import lexsort
+    re, im = x.real, x.imag
+    if descending:
+        re, im = -re, -im
+    return lexsort([im, re], axis=axis)
+
+
+def _is_numpy_complex(x) -> bool:
+    return isinstance(x, Tensor) and x._dtype.kind == "c" and x._face == "numpy"
+
+
 def _prep(name, x, axis):
     x = x if isinstance(x, Tensor) else asarray(x)
+    if _is_numpy_complex(x):
+        if axis is None:
+            x = x._reshape((-1,))
+            axis = -1
+        if x.ndim == 0:
+            x = x._reshape((1,))
+        return x, normalize_axis(axis, x.ndim)
     row = OPS[name]
     if x._dtype not in row.accepts:
         X.check_accepts(row, x._dtype)
@@ -51,6 +72,9 @@ def sort(x, /, *, axis=-1, descending=False, stable=True, kind=None, dim=None):
     if getattr(x, "ndim", None) == 0 and (axis if dim is None else dim) is not None:
         normalize_axis(axis if dim is None else dim, 0)  # NumPy: a 0-d array has no axis -1
     x, ax = _prep("sort", x, axis if dim is None else dim)
+    if _is_numpy_complex(x):
+        from ._indexing_ext import take_along_axis
+        return take_along_axis(x, _complex_order(x, ax, descending), axis=ax)
     return X.run(OPS["sort"], (x,), (x._data,),
                  {"axis": ax, "descending": bool(descending), "stable": True}, x.__class__,
                  x._device, x._dtype)
@@ -59,6 +83,8 @@ def sort(x, /, *, axis=-1, descending=False, stable=True, kind=None, dim=None):
 def argsort(x, /, *, axis=-1, descending=False, stable=True, kind=None, dim=None):
     check_sort_kind("argsort", kind)
     x, ax = _prep("argsort", x, axis if dim is None else dim)
+    if _is_numpy_complex(x):
+        return _complex_order(x, ax, descending)
     return X.run(OPS["argsort"], (x,), (x._data,),
                  {"axis": ax, "descending": bool(descending), "stable": True}, x.__class__,
                  x._device, x._dtype)

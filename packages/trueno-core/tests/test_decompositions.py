@@ -48,7 +48,7 @@ NO_DECOMPOSITION_YET = {
     **{n: _FFT for n in ("fft_fftn", "fft_hfft", "fft_ifftn", "fft_ihfft", "fft_irfftn",
                          "fft_rfftn")},
     **{n: _NUMPY for n in (
-        "i0", "nanquantile", "quantile")},
+        "i0",)},
 }
 
 COMPOSITE = sorted(n for n, r in OPS.items() if not r.primitive and r.decomposition is not None)
@@ -454,6 +454,38 @@ def test_pad_decomposition_matches_kernels(dtype, kernels_used):
             continue  # NumPy orders complex values; trueno's max/min rows take real ones
         _compare("pad", lambda t, pw=pw, mode=mode, kw=kw: tn.pad(t, pw, mode=mode, **kw),
                  [tn.asarray(x)], NP_DTYPES[dtype], kernels_used)
+
+
+METHODS = ["inverted_cdf", "averaged_inverted_cdf", "closest_observation",
+           "interpolated_inverted_cdf", "hazen", "weibull", "linear", "median_unbiased",
+           "normal_unbiased", "lower", "higher", "midpoint", "nearest"]
+
+
+@pytest.mark.parametrize("dtype", ["int32", "float16", "float32", "float64"])
+def test_quantile_decomposition_matches_kernels(dtype, kernels_used):
+    """quantile and nanquantile for every method, q scalar or n-d, axis None/int/tuple,
+    keepdims; NaN slices; weighted inverted_cdf; percentile."""
+    rng = np.random.default_rng(14)
+    x = sample(dtype, (3, 7), "real", rng)
+    xn = x.astype(np.float64) if dtype[0] != "f" else x.copy()
+    xn[1, 2] = xn[2, :] = np.nan
+    t, tnan = tn.asarray(x), tn.asarray(xn)
+    dt = NP_DTYPES[dtype]
+    for method in METHODS:
+        for q, kw in ((0.3, {}), (np.array([0.1, 0.5, 0.9]), {"axis": 1}),
+                      (np.array([[0.0, 1.0], [0.25, 0.75]]), {"axis": 0, "keepdims": True}),
+                      (0.5, {"axis": (0, 1)})):
+            _compare("quantile", lambda a, q=q, m=method, kw=kw: tn.quantile(a, q, method=m,
+                                                                            **kw),
+                     [t], dt, kernels_used)
+        _compare("nanquantile", lambda a, m=method: tn.nanquantile(a, [0.1, 0.9], axis=1,
+                                                                    method=m),
+                 [tnan], dt if dtype[0] == "f" else np.dtype(np.float64), kernels_used)
+    w = rng.uniform(0.5, 2.0, 7)
+    _compare("quantile", lambda a: tn.quantile(a, [0.0, 0.3, 1.0], axis=1,
+                                               method="inverted_cdf", weights=w), [t], dt,
+             kernels_used)
+    _compare("quantile", lambda a: tn.percentile(a, 50, axis=1), [t], dt, kernels_used)
 
 
 def _surface_cases(dtype, rng):

@@ -14,7 +14,7 @@ import numpy as np
 
 __all__ = ["topk", "partition", "argpartition", "nancumsum", "nancumprod", "around", "nanvar",
            "nanstd", "average", "isin", "median", "nanmedian", "nanargmax", "nanargmin", "cov",
-           "corrcoef"]
+           "corrcoef", "quantile", "nanquantile"]
 
 
 def _tn():
@@ -369,3 +369,93 @@ def corrcoef(x, y=None, rowvar=True, dtype=None):
     if c.dtype.kind == "c":
         return tn.clip(tn.real(c), -1, 1) + tn.clip(tn.imag(c), -1, 1) * 1j
     return tn.clip(c, -1, 1)
+
+
+# --- quantile / nanquantile (sort, gather, NumPy's lerp) ------------------------------------
+
+def _positions(fn, count, q, method):
+    """For a slice of ``count`` sorted values: the lower index and the weight of the next one
+    that NumPy's ``method`` uses, per ``q`` (NumPy itself, on ``arange(count)``: the host
+    knows them from the shape alone)."""
+    r = np.asarray(fn(np.arange(count, dtype=np.float64), q, method=method), dtype=np.float64)
+    prev = np.floor(r)
+    return prev.astype(np.int64), r - prev
+
+
+def _lerp(tn, a, b, t):
+    """NumPy's ``_lerp``: ``a + (b - a) t``, from ``b``'s side where ``t >= 0.5``."""
+    d = b - a
+    return tn.where(t >= 0.5, b - d * (1 - t), a + d * t)
+
+
+def _quantile(x, q, axis, method, keepdims, weights, percent, skip_nan):
+    from ._dispatch import wrap
+
+    tn = _tn()
+    fn = (np.nanpercentile if skip_nan else np.percentile) if percent else \
+        (np.nanquantile if skip_nan else np.quantile)
+    qa = np.asarray(q, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        rt = np.asarray(fn(np.zeros(1, x._dtype.numpy), q, method=method)).dtype  # NEP 50
+    y, kept = _to_last(x, axis)
+    m = y.shape[-1]
+    from ._dtypes import BY_NUMPY
+
+    ct = BY_NUMPY[rt] if rt.kind == "f" else tn.float64  # NumPy's lerp runs in the result dtype
+    if weights is not None:  # inverted_cdf: the first sorted value whose weight sum >= q W
+        w = wrap(x.__class__, np.asarray(weights), x._device)
+        w = tn.broadcast_to(w, x.shape) if w.shape == x.shape or w.ndim != 1 else \
+            tn.broadcast_to(w._reshape(tuple(n if d == (axis if isinstance(axis, int) else
+                                                        axis[0]) % x.ndim else 1
+                                             for d, n in enumerate(x.shape))), x.shape)
+        wy, _ = _to_last(w.astype(tn.float64), axis)
+        order = tn.argsort(y, axis=-1, stable=True)
+        cw = tn.cumsum(tn.take_along_axis(wy, order, axis=-1), axis=-1)
+        frac = qa.ravel() / 100.0 if percent else qa.ravel()
+        target = cw[..., -1:] * tn.asarray(frac, device=x._device)
+        idx = tn.sum(cw[..., None, :] < target[..., :, None], axis=-1)
+        idx = tn.minimum(idx, m - 1)
+        res = tn.take_along_axis(tn.sort(y, axis=-1), idx, axis=-1).astype(ct)
+    else:
+        s = tn.sort(y, axis=-1).astype(ct)
+        if not skip_nan:
+            prev, gamma = _positions(fn, m, qa.ravel(), method)
+            pi = tn.asarray(prev, device=x._device)
+            ni = tn.asarray(np.minimum(prev + 1, m - 1), device=x._device)
+            g = tn.asarray(gamma, device=x._device).astype(ct)
+            res = _lerp(tn, tn.take(s, pi, axis=-1), tn.take(s, ni, axis=-1), g)
+            if ct.kind == "f":
+                bad = tn.any(tn.isnan(y), axis=-1, keepdims=True)
+                res = tn.where(bad, float("nan"), res)
+        else:
+            tabs = [_positions(fn, c, qa.ravel(), method) if c else
+                    (np.zeros(qa.size, np.int64), np.zeros(qa.size)) for c in range(m + 1)]
+            ptab = tn.asarray(np.stack([t[0] for t in tabs]), device=x._device)
+            gtab = tn.asarray(np.stack([t[1] for t in tabs]), device=x._device).astype(ct)
+            c = tn.sum(~tn.isnan(y), axis=-1) if ct.kind == "f" else \
+                tn.full(y.shape[:-1], m, dtype=tn.int64, device=x._device)
+            c = tn.asarray(c)
+            prev, g = ptab[c], gtab[c]
+            nxt = tn.minimum(prev + 1, tn.maximum(c[..., None] - 1, 0))
+            res = _lerp(tn, tn.take_along_axis(s, prev, axis=-1),
+                        tn.take_along_axis(s, nxt, axis=-1), g)
+            res = tn.where(c[..., None] == 0, float("nan"), res)
+    res = tn.asarray(res)
+    lead = tuple(range(res.ndim - 1))
+    res = res.permute_dims((res.ndim - 1,) + lead)  # NumPy: the q axes first
+    batch = kept if keepdims else y.shape[:-1]
+    return res._reshape(qa.shape + tuple(batch)).astype(rt, copy=False)
+
+
+def quantile(x, q, axis=None, method="linear", keepdims=False, weights=None, percent=False):
+    """NumPy's ``quantile``/``percentile``: a sort and, per ``q``, NumPy's two neighbours and
+    weight (from the shape alone, on the host); weighted: inverted_cdf from cumulative
+    weights in sorted order. NaN where a slice has a NaN."""
+    return _quantile(x, q, axis, method, keepdims, weights, percent, False)
+
+
+def nanquantile(x, q, axis=None, method="linear", keepdims=False, weights=None,
+                percent=False):
+    """``quantile`` of the non-NaN values: the neighbours for each slice's count, from a
+    host table indexed on the device."""
+    return _quantile(x, q, axis, method, keepdims, weights, percent, True)

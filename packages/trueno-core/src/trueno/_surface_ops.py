@@ -65,7 +65,8 @@ DECOMPOSITIONS = {
     "histogram_bin_edges": _NP + "histogram_bin_edges", "trim_zeros": _NP + "trim_zeros",
     **{n: _SS + n for n in ("topk", "partition", "argpartition", "nancumsum", "nancumprod",
                             "around", "nanvar", "nanstd", "average", "isin", "median",
-                            "nanmedian", "nanargmax", "nanargmin", "cov", "corrcoef")},
+                            "nanmedian", "nanargmax", "nanargmin", "cov", "corrcoef",
+                            "quantile", "nanquantile")},
     **{n: _NU + n for n in ("convolve", "correlate", "gradient", "interp", "pad")},
 }
 

@@ -221,3 +221,23 @@ def test_retains_grad_and_grad_dtype_as_torch():
 def test_deprecated_resize_matches_torch(case):
     with pytest.warns(UserWarning, match="non-inplace resize"):
         check(case)
+
+
+def test_resize_within_the_storage_shares_it_as_torch():
+    for m in (tt, torch):
+        b = m.arange(6.0)
+        v = b[1:4]
+        v.resize_(4)
+        v.fill_(7.0)
+        assert b.tolist() == [0.0, 7.0, 7.0, 7.0, 7.0, 5.0]
+        w = m.arange(6.0)[::2]
+        assert w.resize_(2).tolist() == [0.0, 1.0]  # the storage's elements, from the offset
+
+
+def test_resize_beyond_the_storage_gets_new_memory():
+    b = tt.arange(6.0)
+    v = b[1:4]
+    v.resize_(8)
+    v.fill_(7.0)
+    assert b.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]  # Note: torch grows b's storage too
+    assert getattr(v, "_base", None) is None and v.shape == (8,)

@@ -122,8 +122,10 @@ def _fill_diagonal_(self, fill_value, wrap=False):
 
 
 def _resize_(self, *sizes, memory_format=None):
-    """Give the tensor a new shape, keeping its leading elements in order (new elements are
-    uninitialised). Rebinds the tensor's memory when the element count changes."""
+    """Give the tensor a new shape over its storage from its offset, C-contiguous (as
+    PyTorch, new elements are uninitialised). When the storage is too small the tensor gets
+    new memory holding its leading elements (PyTorch grows the shared storage instead, so
+    other views of it would see the new memory; here they keep the old one)."""
     shape = tuple(sizes[0]) if len(sizes) == 1 and not isinstance(sizes[0], int) \
         else tuple(sizes)
     if self._ag is not None:
@@ -132,12 +134,21 @@ def _resize_(self, *sizes, memory_format=None):
     if n == self.numel() and self.is_contiguous():
         self._data = self.reshape(shape)._data
         return self
+    from .._strided import contiguous_strides
+    from ._ops_spectral import as_strided
+    room = self.storage.size if isinstance(self._data, np.ndarray) else \
+        getattr(self._data.storage, "size", -1)
+    if self.offset + n <= room:
+        self._data = as_strided(self, shape, contiguous_strides(shape), self.offset)._data
+        return self
     out = C.empty(shape, self.dtype, device=self._device, cls=Tensor)
     k = min(n, self.numel())
     if k:
         out.reshape(-1)[:k] = self.reshape(-1)[:k]
     self._data = out._data
     self._version = out._version
+    if getattr(self, "_base", None) is not None:
+        del self._base  # new memory: no longer a view of anything
     return self
 
 

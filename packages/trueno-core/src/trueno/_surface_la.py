@@ -38,7 +38,25 @@ def _scalar(fn, out_pos=None):
 
 
 dot = _scalar(_lo.dot)
-matmul = _scalar(_lo.matmul)  # NumPy's matmul is a ufunc: 1-d @ 1-d is a scalar
+def matmul(x1, x2, /, out=None, *, dtype=None, casting="same_kind"):
+    """NumPy's ``matmul``: 1-d @ 1-d is a NumPy scalar; ``out=`` is written (NumPy's casting
+    rule ``casting``) and returned; ``dtype=`` casts the operands first."""
+    if dtype is not None:
+        from ._surface_ops import as_t
+        x1, x2 = as_t(x1).astype(dtype, copy=False), as_t(x2).astype(dtype, copy=False)
+    r = _lo.matmul(x1, x2)
+    if out is None:
+        return numpy_result(r)
+    from ._errors import ShapeError
+    from ._numpy_misc import copyto
+    if tuple(out.shape) != tuple(r.shape):
+        raise ShapeError(f"matmul: out has shape {tuple(out.shape)}, the result has shape "
+                         f"{tuple(r.shape)}\n  hint: out must have the result's shape")
+    copyto(out, r, casting=casting)
+    return out
+
+
+matmul.__module__ = "trueno"
 vecdot = _scalar(_lo.vecdot)
 vdot = _scalar(_lo.vdot)
 inner = _scalar(_lo.inner)

@@ -12,6 +12,7 @@ from ._errors import (
     ModuleAttributeError, ModuleKeyError, ModuleTypeError, ModuleValueError, StateDictError,
 )
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .attention import MultiheadAttention
 from .layers import *  # noqa: F403
 from .layers import __all__ as _layers
 from .layers_conv_norm import *  # noqa: F403
@@ -24,7 +25,8 @@ from .parameter import Buffer, Parameter
 __version__ = "0.1.0"
 
 __all__ = ["Module", "Parameter", "Buffer", "RemovableHandle", "Sequential", "ModuleList",
-           "ModuleDict", "ParameterList", "ParameterDict", "functional", "init",
+           "ModuleDict", "MultiheadAttention", "ParameterList", "ParameterDict", "functional",
+           "init",
            "ModuleAttributeError", "ModuleKeyError", "ModuleTypeError", "ModuleValueError",
            "StateDictError"] + list(_layers) + list(_conv_norm) + list(_losses)
 

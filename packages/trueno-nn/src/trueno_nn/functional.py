@@ -8,5 +8,6 @@ from ._functional_conv_norm import *  # noqa: F403
 from ._functional_conv_norm import __all__ as _conv
 from ._functional_loss import *  # noqa: F403
 from ._functional_loss import __all__ as _loss
+from .attention import scaled_dot_product_attention
 
-__all__ = list(_act) + list(_conv) + list(_loss)
+__all__ = list(_act) + list(_conv) + list(_loss) + ["scaled_dot_product_attention"]

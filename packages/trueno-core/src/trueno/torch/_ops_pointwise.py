@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import trueno as _tn
 
+from .. import _creation as C
 from .. import _dtypes as D
 from .. import _elementwise as E
 from .._tensor import Tensor as _Base
 from . import return_types
 from ._errors import TorchDTypeError
 from ._functions import _t, get_default_dtype
+from ._tensor import Tensor
 
 __all__ = [
     "exp2", "deg2rad", "rad2deg", "sinc", "i0", "logaddexp2", "fmax", "fmin", "fmod",
@@ -113,8 +115,8 @@ def heaviside(input, values):  # noqa: A002
 
 def ldexp(input, other):  # noqa: A002
     """``input * 2**other`` (PyTorch gives a float result for integer inputs)."""
-    x, e = _fl(input), _fl(other)
-    dt = D.promote(x.dtype, e.dtype, "torch")
+    x, e = _fl(input), _t(other)
+    dt = x.dtype if e.dtype.kind in "iub" else D.promote(x.dtype, e.dtype, "torch")
     return E.multiply(x.astype(dt, copy=False), _tn.exp2(e.astype(dt, copy=False)))
 
 
@@ -243,10 +245,20 @@ def logit(input, eps=None):  # noqa: A002
 
 def xlogy(input, other):  # noqa: A002
     """``input * log(other)``, 0 where ``input`` is 0 (NaN stays NaN)."""
-    x, y = _fl(input), _fl(other)
+    x, y = _float_pair(input, other)
     out = E.multiply(x, E.log(y))
     return E.where(E.logical_and(x == 0, E.logical_not(E.isnan(y))), 0, out).astype(
         out.dtype, copy=False)
+
+
+def _float_pair(input, other):  # noqa: A002
+    """Both operands as tensors of PyTorch's result dtype, made floating (default float)."""
+    x = _t(input)
+    dt = _torch_type(x, other)
+    dt = get_default_dtype() if dt.kind in "iub" else dt
+    y = other.astype(dt, copy=False) if isinstance(other, _Base) else \
+        C.full((), other, dt, device=x._device, cls=Tensor)
+    return x.astype(dt, copy=False), y
 
 
 def lerp(input, end, weight):  # noqa: A002

@@ -71,7 +71,8 @@ def log_ndtr(input):  # noqa: A002
 
 def xlog1py(input, other):  # noqa: A002
     """``input * log1p(other)``, 0 where ``input`` is 0 (NaN stays NaN)."""
-    x, y = _fl(input), _fl(other)
+    from ._ops_pointwise import _float_pair
+    x, y = _float_pair(input, other)
     out = E.multiply(x, E.log1p(y))
     return E.where(E.logical_and(x == 0, E.logical_not(E.isnan(y))), 0, out).astype(
         out.dtype, copy=False)

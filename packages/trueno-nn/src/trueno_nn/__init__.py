@@ -21,12 +21,13 @@ from .loss import *  # noqa: F403
 from .loss import __all__ as _losses
 from .module import Module, RemovableHandle
 from .parameter import Buffer, Parameter
+from .transformer import TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer
 
 __version__ = "0.1.0"
 
 __all__ = ["Module", "Parameter", "Buffer", "RemovableHandle", "Sequential", "ModuleList",
            "ModuleDict", "MultiheadAttention", "ParameterList", "ParameterDict", "functional",
-           "init",
+           "init", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
            "ModuleAttributeError", "ModuleKeyError", "ModuleTypeError", "ModuleValueError",
            "StateDictError"] + list(_layers) + list(_conv_norm) + list(_losses)
 

@@ -319,7 +319,7 @@ def lstsq(a, b, rcond=None):
             f"{b.shape}\n  rule: a is (m, n), b is (m,) or (m, k) with m = {a.shape[0]}")
     x, res, rank, s = _call(_LSTSQ, "lstsq", (a, b), {"rcond": rcond},
                             _compute_dtype("lstsq", a, b))
-    return x, res, int(rank.item()), s
+    return x, res, np.int32(rank.item()), s  # NumPy's rank is a numpy.int32
 
 
 _NOVALUE = object()

@@ -58,15 +58,29 @@ class Generator:
     def _out(self, v, dtype=None, device=None):
         return _wrap(v, dtype, device, self._cls)
 
-    def random(self, size=None, dtype=None, *, device=None):
-        dt = D.as_dtype(dtype) if dtype is not None else D.float64
-        return self._out(self._g.random(size, dtype=np.float32 if dt is D.float32
-                                        else np.float64), dt, device)
+    def _into(self, fn, out, *args, **kwargs):
+        """NumPy's ``out=`` of a draw: NumPy fills a host array of ``out``'s shape and dtype
+        (its checks: dtype and size must agree), then ``out`` is written and returned."""
+        if not isinstance(out, Tensor):
+            return fn(*args, out=out, **kwargs)
+        host = np.empty(out.shape, dtype=out.dtype.numpy)
+        fn(*args, out=host, **kwargs)
+        out[...] = _wrap(host, device=out.device, cls=out.__class__)
+        return out
 
-    def standard_normal(self, size=None, dtype=None, *, device=None):
+    def random(self, size=None, dtype=None, out=None, *, device=None):
         dt = D.as_dtype(dtype) if dtype is not None else D.float64
-        return self._out(self._g.standard_normal(size, dtype=np.float32 if dt is D.float32
-                                                 else np.float64), dt, device)
+        ndt = np.float32 if dt is D.float32 else np.float64
+        if out is not None:
+            return self._into(self._g.random, out, size, dtype=ndt)
+        return self._out(self._g.random(size, dtype=ndt), dt, device)
+
+    def standard_normal(self, size=None, dtype=None, out=None, *, device=None):
+        dt = D.as_dtype(dtype) if dtype is not None else D.float64
+        ndt = np.float32 if dt is D.float32 else np.float64
+        if out is not None:
+            return self._into(self._g.standard_normal, out, size, dtype=ndt)
+        return self._out(self._g.standard_normal(size, dtype=ndt), dt, device)
 
     def normal(self, loc=0.0, scale=1.0, size=None, *, dtype=None, device=None):
         return self._out(self._g.normal(_host(loc), _host(scale), size), dtype, device)
@@ -126,7 +140,10 @@ class Generator:
 
         def call(*args, **kwargs):
             args = [_host(a) for a in args]
+            dest = kwargs.pop("out", None)
             kwargs = {k: _host(v) for k, v in kwargs.items()}
+            if dest is not None:  # standard_exponential, standard_gamma: NumPy's out=
+                return self._into(fn, dest, *args, **kwargs)
             out = fn(*args, **kwargs)
             return out if out is None or np.isscalar(out) and not isinstance(out, np.generic) \
                 else self._out(out)

@@ -58,8 +58,6 @@ XFAIL: dict[str, str] = {
     "edge.array_from_generator_object_raises": _STR + "; NumPy makes a 0-d object array",
     "edge.clip_out": "clip takes no out= (_elementwise.py, owned by the op-table work)",
     "arith.frompyfunc": "no frompyfunc: NumPy's returns object arrays, which trueno cannot hold",
-    "arith.degrees_radians": "a ufunc of a Python scalar gives a 0-d array, not a NumPy scalar "
-                             "(_decompositions_ufuncs.py, owned by the op-table work)",
     "indexing.unravel_index": "unravel_index of a scalar gives 0-d arrays, not NumPy scalars "
                               "(_indexing_ext.py, owned by the op-table work)",
     "shape.argmax_unravel": "unravel_index of a scalar gives 0-d arrays, not NumPy scalars",

@@ -416,10 +416,32 @@ def _at(spec, a, indices, b=None, /):
 
 
 # -- building the ufuncs ------------------------------------------------------------------------
+# modules whose functions give 0-d arrays for scalar and 0-d inputs (NumPy's ufuncs give NumPy
+# scalars): their ufuncs convert such results, as the dispatcher does for the others
+_ARRAY_RESULT_MODULES = frozenset({"trueno._ufuncs_ext"})
+
+
+def _scalar_results(call):
+    """``call`` giving NumPy scalars for 0-d CPU results when no ``out`` is given, as NumPy."""
+    import functools
+
+    @functools.wraps(call)
+    def scalar_call(*args, **kwargs):
+        r = call(*args, **kwargs)
+        if kwargs.get("out") is not None or len(args) > 2 and args[2] is not None:
+            return r
+        if isinstance(r, tuple):
+            return tuple(numpy_result(v) for v in r)
+        return numpy_result(r)
+    return scalar_call
+
+
 def _wrap(name, fn, npu):
     spec = {"name": npu.__name__, "fn": fn, "nin": npu.nin, "nout": npu.nout, "np": npu,
             "identity": npu.identity}
     call = _make_call(spec)
+    if getattr(fn, "__module__", None) in _ARRAY_RESULT_MODULES:
+        call = _scalar_results(call)
     spec["call"] = call
     call.__name__ = call.__qualname__ = npu.__name__
     call.__module__ = "trueno"

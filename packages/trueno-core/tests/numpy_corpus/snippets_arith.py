@@ -266,4 +266,12 @@ out = np.convolve([1, 2, 3], [0, 1, 0.5])
 out = np.convolve(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 1.0]), mode="same")
 #: correlate
 out = np.correlate([1, 2, 3], [0, 1, 0.5])
+#: ufuncs_of_scalars_give_scalars
+out = (np.cbrt(8.0), np.exp2(3), np.fmax(1.0, np.nan), np.fmod(7, 3), np.gcd(12, 18),
+       np.rint(2.5), np.ldexp(0.5, 2), np.logaddexp2(1.0, 1.0), np.spacing(1.0),
+       np.heaviside(0.0, 0.5), np.rad2deg(np.array(np.pi)), np.float_power(2, 3))
+#: ufunc_of_scalar_out_0d
+o = np.zeros(())
+r = np.degrees(np.pi, out=o)
+out = (r is o, o)
 '''

@@ -21,6 +21,9 @@ from .loss import *  # noqa: F403
 from .loss import __all__ as _losses
 from .module import Module, RemovableHandle
 from .parameter import Buffer, Parameter
+from .pooling import (
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d,
+)
 from .transformer import TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer
 
 __version__ = "0.1.0"
@@ -28,6 +31,8 @@ __version__ = "0.1.0"
 __all__ = ["Module", "Parameter", "Buffer", "RemovableHandle", "Sequential", "ModuleList",
            "ModuleDict", "MultiheadAttention", "ParameterList", "ParameterDict", "functional",
            "init", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
+           "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
+           "AdaptiveAvgPool2d",
            "ModuleAttributeError", "ModuleKeyError", "ModuleTypeError", "ModuleValueError",
            "StateDictError"] + list(_layers) + list(_conv_norm) + list(_losses)
 

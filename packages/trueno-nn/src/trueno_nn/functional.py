@@ -9,5 +9,10 @@ from ._functional_conv_norm import __all__ as _conv
 from ._functional_loss import *  # noqa: F403
 from ._functional_loss import __all__ as _loss
 from .attention import scaled_dot_product_attention
+from .pooling import (
+    adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
+)
 
-__all__ = list(_act) + list(_conv) + list(_loss) + ["scaled_dot_product_attention"]
+__all__ = list(_act) + list(_conv) + list(_loss) + [
+    "scaled_dot_product_attention", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d"]

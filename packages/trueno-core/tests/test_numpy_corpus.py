@@ -56,11 +56,7 @@ XFAIL: dict[str, str] = {
     "shape.sort_strings": _STR,
     "edge.array_python_big_int_raises": _STR + "; NumPy makes an object array of 2**70",
     "edge.array_from_generator_object_raises": _STR + "; NumPy makes a 0-d object array",
-    "edge.clip_out": "clip takes no out= (_elementwise.py, owned by the op-table work)",
     "arith.frompyfunc": "no frompyfunc: NumPy's returns object arrays, which trueno cannot hold",
-    "indexing.unravel_index": "unravel_index of a scalar gives 0-d arrays, not NumPy scalars "
-                              "(_indexing_ext.py, owned by the op-table work)",
-    "shape.argmax_unravel": "unravel_index of a scalar gives 0-d arrays, not NumPy scalars",
     "extra.dtype_type_attr": "a.dtype.type is NumPy's scalar type (numpy.float64), while "
                              "trueno.float64 is the trueno dtype, so `is` fails (== holds)",
     "science.poly1d": "no poly1d class (the poly* functions exist)",

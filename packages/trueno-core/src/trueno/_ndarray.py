@@ -362,9 +362,9 @@ class ndarray(Tensor):
     def cumprod(self, axis=None, dtype=None, out=None):
         return _Rd.cumprod(self, axis, dtype, out)
 
-    def clip(self, min=None, max=None):  # noqa: A002
-        from ._elementwise import clip
-        return clip(self, min, max)
+    def clip(self, min=None, max=None, out=None):  # noqa: A002
+        from ._surface_la import clip
+        return clip(self, min, max, out)
 
     def round(self, decimals=0, out=None):
         from ._statistics import round as _round

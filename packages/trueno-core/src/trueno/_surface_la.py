@@ -66,6 +66,25 @@ searchsorted = _scalar(_so.searchsorted)
 take = _scalar(_ix.take, 3)
 
 
+def unravel_index(indices, shape, order="C"):
+    """NumPy's ``unravel_index``: a tuple of index arrays (NumPy scalars for a scalar index)."""
+    return tuple(numpy_result(v) for v in _ix.unravel_index(indices, shape, order))
+
+
+def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A002
+    """NumPy's ``clip``: ``a`` limited to ``[a_min, a_max]`` (or ``min=``/``max=``); ``out=``
+    is written (NumPy's same_kind casting) and returned; a 0-d CPU result is a NumPy scalar."""
+    from ._elementwise import clip as _clip
+    lo = a_min if min is None else min
+    hi = a_max if max is None else max
+    r = _clip(a, lo, hi)
+    if out is None:
+        return numpy_result(r)
+    from ._numpy_misc import copyto
+    copyto(out, r)
+    return out
+
+
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     """Sum along a diagonal (NumPy's ``trace``: axes 0 and 1 by default); ``out`` as ``sum``."""
     from ._creation import asarray
@@ -74,7 +93,7 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return sum(x.diagonal(offset, axis1, axis2), -1, dtype, out)
 
 
-__all__: list[str] = ["kron", "cross", "trace", "einsum", "einsum_path",
+__all__: list[str] = ["kron", "cross", "trace", "unravel_index", "clip", "einsum", "einsum_path",
                       "dot", "vdot", "inner", "matmul", "vecdot", "count_nonzero",
                       "searchsorted", "take",
                       "save", "load",

@@ -235,4 +235,13 @@ out = None
 #: matmul_out_shape_raises
 np.matmul(np.ones((2, 2)), np.ones((2, 2)), out=np.zeros((3, 2)))
 out = None
+#: clip_variants
+a = np.arange(4.0)
+a.clip(0, 1, out=a)
+out = (a, np.clip(5, 0, 3), np.arange(5).clip(max=2), np.clip(np.arange(4), min=1, max=2))
+#: clip_out_casting_raises
+np.clip(np.arange(3.0), 0, 1, out=np.zeros(3, dtype=int))
+out = None
+#: unravel_index_variants
+out = (np.unravel_index([1, 7], (3, 4)), np.unravel_index(5, (2, 3), order="F"))
 '''

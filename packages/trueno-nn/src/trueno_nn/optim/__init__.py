@@ -1,0 +1,26 @@
+"""``trueno.optim`` (and ``trueno.torch.optim``): PyTorch's optimizers, learning-rate
+schedulers and gradient clipping, running their single-tensor algorithms in place with trueno
+ops (so on every device)."""
+
+from __future__ import annotations
+
+import sys as _sys
+
+from . import lr_scheduler
+from ._clip import clip_grad_norm_, clip_grad_value_
+from ._errors import OptimizerKeyError, OptimizerTypeError, OptimizerValueError
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .adam_variants import Adamax, NAdam, RAdam
+from .optimizer import Optimizer
+from .rmsprop import Adadelta, RMSprop
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
+           "NAdam", "RAdam", "lr_scheduler", "clip_grad_norm_", "clip_grad_value_",
+           "OptimizerKeyError", "OptimizerTypeError", "OptimizerValueError"]
+
+# ``import trueno.optim.lr_scheduler`` and ``trueno.torch.optim.lr_scheduler``: the shim
+# modules are plain modules, so the submodule is named here once this package is imported.
+for _face in ("trueno.optim", "trueno.torch.optim"):
+    _sys.modules.setdefault(f"{_face}.lr_scheduler", lr_scheduler)

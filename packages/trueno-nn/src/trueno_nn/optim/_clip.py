@@ -1,0 +1,70 @@
+"""``clip_grad_norm_`` and ``clip_grad_value_`` (PyTorch's ``torch.nn.utils`` functions)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import trueno.torch as torch
+
+from ._errors import OptimizerValueError
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+
+
+class NonFiniteNormError(OptimizerValueError, RuntimeError):
+    """``clip_grad_norm_(error_if_nonfinite=True)`` found a NaN or infinite total norm."""
+
+
+def _grads(parameters: Any) -> list[Any]:
+    if isinstance(parameters, torch.Tensor):
+        parameters = [parameters]
+    return [p.grad for p in parameters if p.grad is not None]
+
+
+def clip_grad_norm_(parameters: Iterable[Any] | Any, max_norm: float,
+                    norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                    foreach: bool | None = None) -> Any:
+    """Scale the gradients in place so that their total ``norm_type`` norm is at most
+    ``max_norm``.
+
+    Parameters
+    ----------
+    parameters : Tensor or iterable of Tensor
+        Tensors whose ``.grad`` is clipped (those without a grad are skipped).
+    max_norm, norm_type : float
+        The largest total norm; the order of the norm (``inf`` for the largest magnitude).
+    error_if_nonfinite : bool
+        Raise when the total norm is NaN or infinite.
+
+    Returns
+    -------
+    Tensor
+        The total norm of the gradients before clipping (a 0-d tensor).
+    """
+    grads = _grads(parameters)
+    max_norm = float(max_norm)
+    norm_type = float(norm_type)
+    if len(grads) == 0:
+        return torch.tensor(0.0)
+    with torch.no_grad():
+        norms = [torch.linalg.vector_norm(g, norm_type) for g in grads]
+        total = torch.linalg.vector_norm(torch.stack(norms), norm_type)
+        if error_if_nonfinite and not bool(torch.isfinite(total)):
+            raise NonFiniteNormError(
+                f"The total norm of order {norm_type} for gradients from `parameters` is "
+                "non-finite, so it cannot be clipped. To disable this error and scale the "
+                "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")
+        coef = torch.clamp(max_norm / (total + 1e-6), max=1.0)
+        for g in grads:
+            g.mul_(coef.to(dtype=g.dtype))
+    return total
+
+
+def clip_grad_value_(parameters: Iterable[Any] | Any, clip_value: float,
+                     foreach: bool | None = None) -> None:
+    """Clamp the gradients in place to ``[-clip_value, clip_value]``."""
+    clip_value = float(clip_value)
+    with torch.no_grad():
+        for g in _grads(parameters):
+            g.clamp_(min=-clip_value, max=clip_value)

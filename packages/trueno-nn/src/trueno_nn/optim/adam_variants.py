@@ -1,0 +1,164 @@
+"""``Adamax``, ``NAdam`` and ``RAdam``: Adam variants with PyTorch's update formulas."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import trueno.torch as torch
+
+from .optimizer import Optimizer, _scalar_step, _value, check, check_betas, no_differentiable
+
+__all__ = ["Adamax", "NAdam", "RAdam"]
+
+
+def _checks(lr: Any, eps: float, betas: Any, weight_decay: float) -> None:
+    check(0.0 <= _value(lr), f"Invalid learning rate: {lr}")
+    check(0.0 <= eps, f"Invalid epsilon value: {eps}")
+    check_betas(betas)
+    check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
+
+
+def _moments(state: dict[str, Any], param: Any, second: str) -> None:
+    state["exp_avg"] = torch.zeros_like(param)
+    state[second] = torch.zeros_like(param)
+
+
+class Adamax(Optimizer):
+    """PyTorch's ``torch.optim.Adamax``: Adam with the infinity norm of past gradients."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 2e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False,
+                 capturable: bool = False) -> None:
+        _checks(lr, eps, betas, weight_decay)
+        no_differentiable(differentiable)
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable, "capturable": capturable}
+        super().__init__(params, defaults)
+
+    def _group_step(self, group: dict[str, Any]) -> None:
+        lr = _value(group["lr"])
+        beta1, beta2 = group["betas"]
+        eps, wd = group["eps"], group["weight_decay"]
+        for param, grad in self._grads(group):
+            state = self.state[param]
+            if len(state) == 0:
+                state["step"] = _scalar_step()
+                _moments(state, param, "exp_inf")
+            if group["maximize"]:
+                grad = -grad
+            exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
+            state["step"].add_(1)
+            if wd != 0:
+                grad = grad.add(param, alpha=wd)
+            exp_avg.lerp_(grad, 1 - beta1)
+            exp_inf.copy_(torch.maximum(exp_inf.mul_(beta2), grad.abs().add_(eps)))
+            clr = lr / (1 - beta1 ** _value(state["step"]))
+            param.addcdiv_(exp_avg, exp_inf, value=-clr)
+
+
+class NAdam(Optimizer):
+    """PyTorch's ``torch.optim.NAdam``: Adam with Nesterov momentum and momentum decay."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 2e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
+        _checks(lr, eps, betas, weight_decay)
+        check(0.0 <= momentum_decay, f"Invalid momentum_decay value: {momentum_decay}")
+        no_differentiable(differentiable)
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "momentum_decay": momentum_decay,
+                    "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize,
+                    "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    def _group_step(self, group: dict[str, Any]) -> None:
+        lr = _value(group["lr"])
+        beta1, beta2 = group["betas"]
+        eps, wd, momentum_decay = group["eps"], group["weight_decay"], group["momentum_decay"]
+        for param, grad in self._grads(group):
+            state = self.state[param]
+            if len(state) == 0:
+                state["step"] = _scalar_step()
+                state["mu_product"] = torch.tensor(1.0, dtype=torch.float32)
+                _moments(state, param, "exp_avg_sq")
+            if group["maximize"]:
+                grad = -grad
+            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+            mu_product = state["mu_product"]
+            state["step"].add_(1)
+            step = _value(state["step"])
+            bias_correction2 = 1 - beta2**step
+            if wd != 0:
+                if group["decoupled_weight_decay"]:
+                    param.mul_(1 - lr * wd)
+                else:
+                    grad = grad.add(param, alpha=wd)
+            mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+            mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+            mu_product.mul_(mu)
+            exp_avg.lerp_(grad, 1 - beta1)
+            exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+            denom = exp_avg_sq.div(bias_correction2).sqrt()
+            mu_product_next = _value(mu_product) * mu_next
+            denom.add_(eps)
+            param.addcdiv_(grad, denom, value=(-lr * (1.0 - mu) / (1.0 - _value(mu_product))))
+            param.addcdiv_(exp_avg, denom, value=(-lr * mu_next) / (1.0 - mu_product_next))
+
+
+class RAdam(Optimizer):
+    """PyTorch's ``torch.optim.RAdam``: Adam with a rectified adaptive learning rate."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False) -> None:
+        _checks(lr, eps, betas, weight_decay)
+        no_differentiable(differentiable)
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "maximize": maximize, "foreach": foreach, "capturable": capturable,
+                    "decoupled_weight_decay": decoupled_weight_decay,
+                    "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    def _group_step(self, group: dict[str, Any]) -> None:
+        lr = _value(group["lr"])
+        beta1, beta2 = group["betas"]
+        eps, wd = group["eps"], group["weight_decay"]
+        for param, grad in self._grads(group):
+            state = self.state[param]
+            if len(state) == 0:
+                state["step"] = _scalar_step()
+                _moments(state, param, "exp_avg_sq")
+            if group["maximize"]:
+                grad = -grad
+            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+            state["step"].add_(1)
+            step = _value(state["step"])
+            if wd != 0:
+                if group["decoupled_weight_decay"]:
+                    param.mul_(1 - lr * wd)
+                else:
+                    grad = grad.add(param, alpha=wd)
+            exp_avg.lerp_(grad, 1 - beta1)
+            exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+            bias_correction1 = 1 - beta1**step
+            bias_correction2 = 1 - beta2**step
+            bias_corrected_exp_avg = exp_avg / bias_correction1
+            rho_inf = 2 / (1 - beta2) - 1
+            rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
+            if rho_t > 5.0:
+                rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                        / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+                adaptive = (bias_correction2**0.5) / exp_avg_sq.sqrt().add_(eps)
+                param.add_(bias_corrected_exp_avg * lr * adaptive * rect, alpha=-1.0)
+            else:
+                param.add_(bias_corrected_exp_avg * lr, alpha=-1.0)

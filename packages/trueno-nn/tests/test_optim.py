@@ -1,0 +1,253 @@
+"""trueno.optim's optimizers vs PyTorch 2.13: the same start, the same loss, the same steps."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch as T
+
+import trueno
+import trueno.optim as optim
+import trueno.torch as torch
+
+STEPS = 30
+# relative to the largest magnitude of each tensor: the gradients themselves (matmul, mean)
+# differ from PyTorch's by float rounding, which the updates carry along
+TOL = {"float32": 1e-6, "float64": 1e-12}
+
+CASES = [
+    ("SGD", dict(lr=0.05)),
+    ("SGD", dict(lr=0.05, momentum=0.9)),
+    ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.2, weight_decay=0.01)),
+    ("SGD", dict(lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.02)),
+    ("SGD", dict(lr=0.01, momentum=0.5, maximize=True)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.05, amsgrad=True)),
+    ("Adam", dict(lr=0.01, maximize=True, eps=1e-6)),
+    ("Adam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("AdamW", dict(lr=0.01)),
+    ("AdamW", dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.9, weight_decay=0.01)),
+    ("RMSprop", dict(lr=0.01, momentum=0.5, alpha=0.9, maximize=True)),
+    ("Adagrad", dict(lr=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.02, initial_accumulator_value=0.1)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.01, maximize=True)),
+    ("Adamax", dict(lr=0.01)),
+    ("Adamax", dict(lr=0.01, weight_decay=0.05, betas=(0.8, 0.9))),
+    ("NAdam", dict(lr=0.01)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.05, momentum_decay=0.01)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.05, decoupled_weight_decay=True)),
+    ("RAdam", dict(lr=0.01)),
+    ("RAdam", dict(lr=0.01, weight_decay=0.05, decoupled_weight_decay=True)),
+    ("RAdam", dict(lr=0.01, weight_decay=0.05, maximize=True)),
+]
+IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'defaults'}" for n, kw in CASES]
+
+_rng = np.random.default_rng(17)
+W0 = _rng.standard_normal((4, 3))
+B0 = _rng.standard_normal(3)
+X = _rng.standard_normal((8, 4))
+Y = _rng.standard_normal((8, 3))
+
+
+class Lib:
+    """One library's tensors and optimizers (trueno's PyTorch face or PyTorch)."""
+
+    def __init__(self, mod, optim_mod) -> None:
+        self.mod, self.optim = mod, optim_mod
+
+    def tensor(self, a, dtype: str, grad: bool = False):
+        t = self.mod.tensor(np.array(a, dtype=dtype))
+        return t.requires_grad_(True) if grad else t
+
+    def params(self, dtype: str, w=W0, b=B0):
+        return [self.tensor(w, dtype, True), self.tensor(b, dtype, True)]
+
+    def loss(self, params, dtype: str, sign: float = 1.0):
+        w, b = params
+        x, y = self.tensor(X, dtype), self.tensor(Y, dtype)
+        r = x @ w + b - y
+        return ((r * r).mean() + 0.1 * (w * w * w * w).sum()) * sign
+
+
+TR = Lib(torch, optim)
+PT = Lib(T, T.optim)
+
+
+def train(lib: Lib, opt, params, dtype: str, steps: int) -> None:
+    sign = -1.0 if opt.param_groups[0]["maximize"] else 1.0   # maximize the negated loss
+    for _ in range(steps):
+        opt.zero_grad()
+        lib.loss(params, dtype, sign).backward()
+        opt.step()
+
+
+def arr(t) -> np.ndarray:
+    return np.asarray(t.detach()) if not isinstance(t, T.Tensor) else t.detach().numpy()
+
+
+def assert_close(got, want, dtype: str, state: bool = False) -> None:
+    """Equal within TOL of the largest magnitude; state (running averages of gradients
+    whose rounding differs from PyTorch's) within 10x that."""
+    a, b = arr(got), arr(want)
+    assert a.dtype == b.dtype and a.shape == b.shape
+    scale = max(float(np.max(np.abs(b), initial=0.0)), 1.0 if b.ndim == 0 else 1e-30)
+    np.testing.assert_allclose(a, b, rtol=0, atol=TOL[dtype] * scale * (10 if state else 1))
+
+
+def assert_params(got, want, dtype: str) -> None:
+    for g, w in zip(got, want, strict=True):
+        assert_close(g, w, dtype)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), CASES, ids=IDS)
+def test_optimizer_matches_torch(name: str, kwargs: dict, dtype: str) -> None:
+    pt_params, tr_params = PT.params(dtype), TR.params(dtype)
+    pt_opt = getattr(T.optim, name)(pt_params, **kwargs)
+    tr_opt = getattr(optim, name)(tr_params, **kwargs)
+    train(PT, pt_opt, pt_params, dtype, STEPS)
+    train(TR, tr_opt, tr_params, dtype, STEPS)
+    assert_params(tr_params, pt_params, dtype)
+    # the state dict has PyTorch's layout: the same keys, groups and per-parameter state
+    pt_sd, tr_sd = pt_opt.state_dict(), tr_opt.state_dict()
+    assert tr_sd["param_groups"] == pt_sd["param_groups"]
+    assert list(tr_sd["state"]) == list(pt_sd["state"])
+    for i, st in pt_sd["state"].items():
+        assert list(tr_sd["state"][i]) == list(st)
+        for key, v in st.items():
+            assert_close(tr_sd["state"][i][key], v, dtype, state=True)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), CASES[1::3], ids=IDS[1::3])
+def test_state_dict_resume(name: str, kwargs: dict, dtype: str) -> None:
+    """Save mid-run, load into a fresh optimizer over fresh tensors, continue: the same
+    parameters as an uninterrupted run (and as PyTorch's)."""
+    half = STEPS // 2
+    full = TR.params(dtype)
+    opt = getattr(optim, name)(full, **kwargs)
+    train(TR, opt, full, dtype, STEPS)
+
+    first = TR.params(dtype)
+    opt1 = getattr(optim, name)(first, **kwargs)
+    train(TR, opt1, first, dtype, half)
+    saved = copy.deepcopy(opt1.state_dict())
+    resumed = TR.params(dtype, arr(first[0]), arr(first[1]))
+    opt2 = getattr(optim, name)(resumed, lr=123.0)
+    opt2.load_state_dict(saved)
+    assert opt2.param_groups[0]["lr"] == kwargs.get("lr", opt.defaults["lr"])
+    assert opt2.param_groups[0]["params"][0] is resumed[0]
+    train(TR, opt2, resumed, dtype, STEPS - half)
+    if name == "NAdam":   # as PyTorch's, loading casts the float32 mu_product to the dtype
+        assert_params(resumed, full, dtype)
+    else:
+        for a, b in zip(resumed, full):
+            np.testing.assert_array_equal(arr(a), arr(b))
+
+    pt = PT.params(dtype)
+    pt_opt = getattr(T.optim, name)(pt, **kwargs)
+    train(PT, pt_opt, pt, dtype, STEPS)
+    assert_params(resumed, pt, dtype)
+
+
+def test_param_groups_and_add_param_group(dtype: str) -> None:
+    results = []
+    for lib in (PT, TR):
+        w, b = lib.params(dtype)
+        opt = lib.optim.SGD([{"params": [w]}], lr=0.05, momentum=0.9)
+        opt.add_param_group({"params": b, "lr": 0.01, "nesterov": True})
+        train(lib, opt, [w, b], dtype, 20)
+        results.append(([w, b], opt.state_dict()))
+    (pt, pt_sd), (tr, tr_sd) = results
+    assert_params(tr, pt, dtype)
+    assert tr_sd["param_groups"] == pt_sd["param_groups"]
+    assert tr_sd["param_groups"][1]["params"] == [1]
+
+
+def test_zero_grad_and_closure() -> None:
+    w, b = TR.params("float64")
+    opt = optim.Adam([w, b], lr=0.1)
+    assert opt.step() is None                         # no grads yet: nothing happens
+    np.testing.assert_array_equal(arr(w), W0)
+    assert len(opt.state) == 0
+
+    def closure():
+        opt.zero_grad()
+        loss = TR.loss([w, b], "float64")
+        loss.backward()
+        return loss
+
+    loss = opt.step(closure)
+    want = float(PT.loss(PT.params("float64"), "float64").detach())
+    assert float(loss) == pytest.approx(want, rel=1e-12)
+    assert opt.state[w]["step"].item() == 1.0 and w in opt.state
+    opt.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(arr(w.grad), np.zeros((4, 3)))
+    opt.zero_grad()
+    assert w.grad is None and b.grad is None
+
+
+def test_sgd_momentum_zero_keeps_no_state() -> None:
+    """As PyTorch's: SGD without momentum has an empty state."""
+    params = TR.params("float64")
+    opt = optim.SGD(params, lr=0.1)
+    train(TR, opt, params, "float64", 2)
+    assert opt.state_dict()["state"] == {}
+
+
+@pytest.mark.parametrize(("name", "kwargs", "message"), [
+    ("SGD", dict(lr=-1), "Invalid learning rate: -1"),
+    ("SGD", dict(momentum=-0.5), "Invalid momentum value: -0.5"),
+    ("SGD", dict(nesterov=True), "Nesterov momentum requires a momentum"),
+    ("Adam", dict(betas=(1.0, 0.9)), "Invalid beta parameter at index 0: 1.0"),
+    ("Adam", dict(betas=(0.9, -0.1)), "Invalid beta parameter at index 1: -0.1"),
+    ("Adam", dict(eps=-1e-8), "Invalid epsilon value: -1e-08"),
+    ("AdamW", dict(weight_decay=-1), "Invalid weight_decay value: -1"),
+    ("RMSprop", dict(alpha=-1), "Invalid alpha value: -1"),
+    ("Adagrad", dict(lr_decay=-1), "Invalid lr_decay value: -1"),
+    ("Adadelta", dict(rho=1.5), "Invalid rho value: 1.5"),
+    ("NAdam", dict(momentum_decay=-1), "Invalid momentum_decay value: -1"),
+])
+def test_bad_hyperparameters(name: str, kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message) as info:
+        getattr(optim, name)(TR.params("float32"), **kwargs)
+    assert isinstance(info.value, trueno.TruenoError)
+    with pytest.raises(ValueError, match=message):          # PyTorch says the same
+        getattr(T.optim, name)(PT.params("float32"), **kwargs)
+
+
+def test_bad_params() -> None:
+    w, b = TR.params("float32")
+    with pytest.raises(TypeError, match="should be an iterable of Tensors or dicts"):
+        optim.SGD(w, lr=0.1)
+    with pytest.raises(ValueError, match="optimizer got an empty parameter list"):
+        optim.SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="ordered collections"):
+        optim.SGD([{"params": set()}])
+    with pytest.raises(TypeError, match="can only optimize Tensors"):
+        optim.SGD([w, 3.0], lr=0.1)
+    with pytest.raises(ValueError, match="can't optimize a non-leaf Tensor"):
+        optim.SGD([w * 2], lr=0.1)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        optim.SGD([{"params": [w]}, {"params": [w, b]}], lr=0.1)
+    opt = optim.SGD([w], lr=0.1)
+    with pytest.raises(ValueError, match="different number of parameter groups"):
+        opt.load_state_dict({"state": {}, "param_groups": []})
+    with pytest.raises(ValueError, match="doesn't match the size"):
+        opt.load_state_dict(optim.SGD([w, b], lr=0.1).state_dict())
+
+
+def test_repr_like_torch() -> None:
+    w, b = TR.params("float32")
+    pw, pb = PT.params("float32")
+    assert repr(optim.Adam([w, b], lr=0.01)) == repr(T.optim.Adam([pw, pb], lr=0.01))
+
+
+def test_torch_face_exposes_optim() -> None:
+    assert torch.optim.SGD is optim.SGD
+    assert torch.optim.lr_scheduler.StepLR is optim.lr_scheduler.StepLR
+    import trueno.torch.optim.lr_scheduler as ls  # the submodule imports as in PyTorch
+    assert ls.CosineAnnealingLR is optim.lr_scheduler.CosineAnnealingLR

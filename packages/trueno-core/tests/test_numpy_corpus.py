@@ -59,7 +59,6 @@ XFAIL: dict[str, str] = {
     "arith.frompyfunc": "no frompyfunc: NumPy's returns object arrays, which trueno cannot hold",
     "extra.dtype_type_attr": "a.dtype.type is NumPy's scalar type (numpy.float64), while "
                              "trueno.float64 is the trueno dtype, so `is` fails (== holds)",
-    "science.poly1d": "no poly1d class (the poly* functions exist)",
     "science.polynomial_class": "no numpy.polynomial package",
 }
 

@@ -34,12 +34,13 @@ __all__ = [
     "printoptions", "seterr", "geterr", "seterrcall", "geterrcall", "errstate", "base_repr",
     "binary_repr", "isfortran", "min_scalar_type", "common_type", "mintypecode", "typename",
     "packbits", "unpackbits", "format_float_positional", "format_float_scientific",
-    "getbufsize", "setbufsize", "show_config", "show_runtime", "info", "euler_gamma",
+    "getbufsize", "setbufsize", "show_config", "show_runtime", "info", "euler_gamma", "poly1d",
 ]
 
 euler_gamma = np.euler_gamma  # NumPy's constant (a Python float)
 
 from . import exceptions, lib  # noqa: E402,F401  (as numpy.exceptions, numpy.lib)
+from ._poly1d import poly1d  # noqa: E402
 
 
 def _host(v):

@@ -241,4 +241,14 @@ out = np.linalg.lstsq(A, y, rcond=None)[0]
 #: identity_check
 A = np.array([[2.0, 1.0], [1.0, 3.0]])
 out = np.allclose(A @ np.linalg.inv(A), np.eye(2))
+#: poly1d_arith
+p = np.poly1d([1, 2, 3])
+out = (repr(p * p - 1), repr(p.deriv()), repr(p.integ()), p[0], np.poly1d([1, -3, 2]).roots,
+       p == np.poly1d([1, 2, 3]), repr(p / 2), repr(p ** 2), len(p), str(p))
+#: poly1d_from_polyfit
+x = np.array([0.0, 1.0, 2.0, 3.0])
+f = np.poly1d(np.polyfit(x, x ** 2, 2))
+out = (f(x), f(4.0), f.order)
+#: poly1d_roots_ctor
+out = (repr(np.poly1d([1, 2], True)), np.poly1d([1, 2], True).c, np.poly1d([3.0]).order)
 '''

@@ -24,6 +24,7 @@ from .parameter import Buffer, Parameter
 from .pooling import (
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d,
 )
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .transformer import TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer
 
 __version__ = "0.1.0"
@@ -32,7 +33,7 @@ __all__ = ["Module", "Parameter", "Buffer", "RemovableHandle", "Sequential", "Mo
            "ModuleDict", "MultiheadAttention", "ParameterList", "ParameterDict", "functional",
            "init", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
            "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
-           "AdaptiveAvgPool2d",
+           "AdaptiveAvgPool2d", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
            "ModuleAttributeError", "ModuleKeyError", "ModuleTypeError", "ModuleValueError",
            "StateDictError"] + list(_layers) + list(_conv_norm) + list(_losses)
 

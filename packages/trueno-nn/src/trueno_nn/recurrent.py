@@ -1,0 +1,261 @@
+"""RNN, LSTM, GRU (layers, bidirectional, batch_first, inter-layer dropout, unbatched input)
+and RNNCell, LSTMCell, GRUCell, with PyTorch's parameter names, gate order and init
+(every weight U(-1/sqrt(hidden), 1/sqrt(hidden)) in registration order). Time steps run as a
+Python loop of trueno ops, so autograd differentiates through them on every device."""
+
+from __future__ import annotations
+
+import math
+
+import trueno.torch as torch
+
+from . import _functional_act as FA
+from . import init
+from ._errors import ModuleValueError
+from .module import Module
+from .parameter import Parameter
+
+__all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+
+
+def _rnn_tanh(x, h, w_ih, w_hh, b_ih, b_hh):
+    return torch.tanh(FA.linear(x, w_ih, b_ih) + FA.linear(h, w_hh, b_hh))
+
+
+def _rnn_relu(x, h, w_ih, w_hh, b_ih, b_hh):
+    return torch.relu(FA.linear(x, w_ih, b_ih) + FA.linear(h, w_hh, b_hh))
+
+
+def _lstm_cell(x, state, w_ih, w_hh, b_ih, b_hh):
+    """Gates ``i, f, g, o`` (PyTorch's order) from ``x W_ih^T + h W_hh^T + b``."""
+    h, c = state
+    gates = FA.linear(x, w_ih, b_ih) + FA.linear(h, w_hh, b_hh)
+    i, f, g, o = gates.chunk(4, -1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
+
+def _gru_cell(x, h, w_ih, w_hh, b_ih, b_hh):
+    """Gates ``r, z, n``: ``n = tanh(x W_in + b_in + r (h W_hn + b_hn))``."""
+    xr, xz, xn = FA.linear(x, w_ih, b_ih).chunk(3, -1)
+    hr, hz, hn = FA.linear(h, w_hh, b_hh).chunk(3, -1)
+    r = torch.sigmoid(xr + hr)
+    z = torch.sigmoid(xz + hz)
+    n = torch.tanh(xn + r * hn)
+    return (1 - z) * n + z * h
+
+
+class _RNNBase(Module):
+    _gates = 1
+    mode = "RNN_TANH"
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        if proj_size:
+            raise NotImplementedError("LSTM proj_size is not supported yet")
+        if not 0 <= dropout <= 1:
+            raise ModuleValueError("dropout should be a number in range [0, 1] representing "
+                                   "the probability of an element being zeroed")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, \
+            num_layers
+        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
+        self.bidirectional, self.proj_size = bidirectional, proj_size
+        dirs = 2 if bidirectional else 1
+        gh = self._gates * hidden_size
+        dt = dtype or torch.float32
+        self._flat_weights_names = []
+        for layer in range(num_layers):
+            for d in range(dirs):
+                sfx = f"_l{layer}" + ("_reverse" if d else "")
+                in_size = input_size if layer == 0 else hidden_size * dirs
+                shapes = [("weight_ih", (gh, in_size)), ("weight_hh", (gh, hidden_size))]
+                if bias:
+                    shapes += [("bias_ih", (gh,)), ("bias_hh", (gh,))]
+                for name, shape in shapes:
+                    setattr(self, name + sfx, Parameter(torch.empty(shape, dtype=dt,
+                                                                    device=device)))
+                    self._flat_weights_names.append(name + sfx)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for w in self.parameters():
+            init.uniform_(w, -stdv, stdv)
+
+    def _cell(self, x, h, layer, d):
+        sfx = f"_l{layer}" + ("_reverse" if d else "")
+        get = self._parameters.get
+        w = (get("weight_ih" + sfx), get("weight_hh" + sfx), get("bias_ih" + sfx),
+             get("bias_hh" + sfx))
+        return self._step(x, h, *w)
+
+    def _zeros(self, x, n):
+        dirs = 2 if self.bidirectional else 1
+        return torch.zeros((self.num_layers * dirs, n, self.hidden_size), dtype=x.dtype,
+                           device=x.device)
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if self.batch_first is not False:
+            s += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            s += f", bidirectional={self.bidirectional}"
+        return s
+
+    def _run(self, x, hx):
+        """``x``: (T, N, in); ``hx``: per (layer, direction) states. Returns the last layer's
+        outputs (T, N, dirs*H) and the final states in PyTorch's order."""
+        dirs = 2 if self.bidirectional else 1
+        finals = []
+        steps = x.shape[0]
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(dirs):
+                h = hx[layer * dirs + d]
+                seq = [None] * steps
+                for t in (range(steps - 1, -1, -1) if d else range(steps)):
+                    h = self._cell(x[t], h, layer, d)
+                    seq[t] = h[0] if isinstance(h, tuple) else h
+                outs.append(torch.stack(seq, 0))
+                finals.append(h)
+            x = outs[0] if dirs == 1 else torch.cat(outs, -1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = FA.dropout(x, self.dropout, True)
+        return x, finals
+
+    def forward(self, input, hx=None):  # noqa: A002
+        unbatched = input.ndim == 2
+        x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first
+                                                   else input)
+        if x.ndim != 3 or x.shape[-1] != self.input_size:
+            raise ModuleValueError(f"{type(self).__name__}: expected input of shape "
+                                   f"(L, N, {self.input_size}) (or batch first / unbatched), "
+                                   f"got {tuple(input.shape)}")
+        states = self._initial(x, hx, unbatched)
+        out, finals = self._run(x, states)
+        out = out.squeeze(1) if unbatched else (out.transpose(0, 1) if self.batch_first
+                                                 else out)
+        return out, self._final(finals, unbatched)
+
+    def _initial(self, x, hx, unbatched):
+        h0 = self._zeros(x, x.shape[1]) if hx is None else \
+            (hx.unsqueeze(1) if unbatched else hx)
+        return [h0[i] for i in range(h0.shape[0])]
+
+    def _final(self, finals, unbatched):
+        h = torch.stack(finals, 0)
+        return h.squeeze(1) if unbatched else h
+
+
+class RNN(_RNNBase):
+    """Elman RNN: ``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (or relu)."""
+
+    def __init__(self, *args, nonlinearity: str = "tanh", **kwargs) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ModuleValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from "
+                                   f"'tanh' or 'relu'.")
+        super().__init__(*args, **kwargs)
+        self.nonlinearity = nonlinearity
+        self._step = _rnn_tanh if nonlinearity == "tanh" else _rnn_relu
+
+
+class GRU(_RNNBase):
+    """Gated recurrent unit (gates r, z, n)."""
+
+    _gates = 3
+    _step = staticmethod(_gru_cell)
+
+
+class LSTM(_RNNBase):
+    """Long short-term memory (gates i, f, g, o); returns ``output, (h_n, c_n)``."""
+
+    _gates = 4
+    _step = staticmethod(_lstm_cell)
+
+    def _initial(self, x, hx, unbatched):
+        if hx is None:
+            z = self._zeros(x, x.shape[1])
+            h0, c0 = z, z
+        else:
+            h0, c0 = hx
+            if unbatched:
+                h0, c0 = h0.unsqueeze(1), c0.unsqueeze(1)
+        return [(h0[i], c0[i]) for i in range(h0.shape[0])]
+
+    def _final(self, finals, unbatched):
+        h = torch.stack([f[0] for f in finals], 0)
+        c = torch.stack([f[1] for f in finals], 0)
+        return (h.squeeze(1), c.squeeze(1)) if unbatched else (h, c)
+
+
+class _CellBase(Module):
+    _gates = 1
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        gh = self._gates * hidden_size
+        dt = dtype or torch.float32
+        self.weight_ih = Parameter(torch.empty((gh, input_size), dtype=dt, device=device))
+        self.weight_hh = Parameter(torch.empty((gh, hidden_size), dtype=dt, device=device))
+        if bias:
+            self.bias_ih = Parameter(torch.empty(gh, dtype=dt, device=device))
+            self.bias_hh = Parameter(torch.empty(gh, dtype=dt, device=device))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    reset_parameters = _RNNBase.reset_parameters
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        return s
+
+    def _zeros(self, x):
+        shape = (x.shape[0], self.hidden_size) if x.ndim == 2 else (self.hidden_size,)
+        return torch.zeros(shape, dtype=x.dtype, device=x.device)
+
+    def _w(self):
+        return self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
+
+
+class RNNCell(_CellBase):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", device=None, dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, device, dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input, hx=None):  # noqa: A002
+        hx = self._zeros(input) if hx is None else hx
+        step = _rnn_tanh if self.nonlinearity == "tanh" else _rnn_relu
+        return step(input, hx, *self._w())
+
+
+class GRUCell(_CellBase):
+    _gates = 3
+
+    def forward(self, input, hx=None):  # noqa: A002
+        return _gru_cell(input, self._zeros(input) if hx is None else hx, *self._w())
+
+
+class LSTMCell(_CellBase):
+    _gates = 4
+
+    def forward(self, input, hx=None):  # noqa: A002
+        if hx is None:
+            z = self._zeros(input)
+            hx = (z, z)
+        return _lstm_cell(input, hx, *self._w())

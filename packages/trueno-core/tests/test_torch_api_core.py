@@ -153,3 +153,16 @@ def test_shape_and_item_errors_are_runtime_errors():
                lambda: tt.arange(6).reshape(2, 3).t().view(6)):
         with pytest.raises(RuntimeError):
             fn()
+
+
+def test_tensor_of_a_tensor_warns_as_torch():
+    import warnings
+
+    import trueno.torch as tt
+    for m in (tt, torch):
+        with pytest.warns(UserWarning, match="recommended to use sourceTensor.detach"):
+            out = m.tensor(m.ones(2, requires_grad=True))
+        assert not out.requires_grad and out.tolist() == [1.0, 1.0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            m.tensor([m.tensor(1.0), m.tensor(2.0)])  # a list of tensors does not warn

@@ -43,6 +43,11 @@ def _grad(t, requires_grad):
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data`` (Python floats become float32)."""
     if isinstance(data, _Base):
+        import warnings
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
+                      "requires_grad_(True), rather than torch.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
         data = data.detach()
     return _grad(C.asarray(data, dtype, device=device, copy=True, cls=Tensor), requires_grad)
 

@@ -176,3 +176,48 @@ def test_batch_sampler_equals_torch(n, bs, drop_last):
 def test_errors_are_trueno_errors():
     with pytest.raises(trueno.TruenoError):
         D.BatchSampler(range(3), -1, False)
+
+
+def test_stack_dataset_equals_torch():
+    a, b = list(range(4)), [f"s{i}" for i in range(4)]
+    assert [D.StackDataset(a, b)[i] for i in range(4)] == [TD.StackDataset(a, b)[i]
+                                                           for i in range(4)]
+    assert D.StackDataset(x=a, y=b)[2] == TD.StackDataset(x=a, y=b)[2] == {"x": 2, "y": "s2"}
+    assert len(D.StackDataset(a, b)) == 4
+    with pytest.raises(ValueError, match="Size mismatch"):
+        D.StackDataset(a, b[:3])
+    with pytest.raises(ValueError, match="both types"):
+        D.StackDataset(a, y=b)
+
+
+def test_generic_subscripting_as_in_torch_scripts():
+    class Evens(D.Sampler[int]):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            return iter(range(0, self.n, 2))
+
+        def __len__(self):
+            return (self.n + 1) // 2
+
+    class Sq(D.Dataset[int]):
+        def __getitem__(self, i):
+            return i * i
+
+        def __len__(self):
+            return 6
+    dl: D.DataLoader[int] = D.DataLoader(Sq(), batch_size=2, sampler=Evens(6))
+    assert [b.tolist() for b in dl] == [[0, 4], [16]]
+    assert D.IterableDataset[int] is not None
+
+
+def test_shim_raises_missing_extra_without_trueno_nn(monkeypatch):
+    import importlib
+    import sys
+    monkeypatch.setitem(sys.modules, "trueno_nn.data", None)
+    monkeypatch.delitem(sys.modules, "trueno.utils.data")
+    with pytest.raises(ImportError, match="nn"):
+        importlib.import_module("trueno.utils.data")
+    monkeypatch.undo()
+    assert importlib.import_module("trueno.utils.data").DataLoader is D.DataLoader

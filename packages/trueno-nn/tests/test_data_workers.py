@@ -148,3 +148,35 @@ def test_worker_arguments_pickle_for_spawn():
     assert back[0][4][0].tolist() == X[4].tolist()
     dl = D.DataLoader(ds, batch_size=5, num_workers=2, multiprocessing_context="fork")
     assert [b[0].tolist() for b in dl] == [X[i:i + 5].tolist() for i in (0, 5, 10)]
+
+
+def test_early_break_shuts_workers_down():
+    dl = D.DataLoader(Pid(), batch_size=1, num_workers=2)
+    it = iter(dl)
+    next(it)
+    workers = list(it._workers)
+    assert all(p.is_alive() for p in workers)
+    del it
+    import gc
+    gc.collect()
+    assert not any(p.is_alive() for p in workers)
+
+
+def test_dead_worker_is_reported():
+    dl = D.DataLoader(Pid(), batch_size=1, num_workers=2, prefetch_factor=1)
+    it = iter(dl)
+    next(it)
+    for p in it._workers:
+        p.kill()
+        p.join()
+    with pytest.raises(RuntimeError, match="exited unexpectedly"):
+        for _ in range(4):
+            next(it)
+
+
+def test_persistent_workers_restart_iterable_dataset():
+    dl = D.DataLoader(Shard(5), batch_size=2, num_workers=2, persistent_workers=True)
+    e1, e2 = [b.tolist() for b in dl], [b.tolist() for b in dl]
+    assert e1 == e2 == [b.tolist() for b in TD.DataLoader(TShard(5), batch_size=2,
+                                                          num_workers=2)]
+    dl._iterator._shutdown_workers()

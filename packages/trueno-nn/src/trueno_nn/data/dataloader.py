@@ -11,7 +11,7 @@ import multiprocessing
 import queue
 import warnings
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import trueno.torch as torch
 
@@ -23,6 +23,7 @@ from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = ["DataLoader"]
 
+T_co = TypeVar("T_co", covariant=True)
 _FROZEN = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
            "persistent_workers")
 
@@ -35,7 +36,7 @@ class _InfiniteConstantSampler(Sampler):
             yield None
 
 
-class DataLoader:
+class DataLoader(Generic[T_co]):
     """Iterate over ``dataset`` in batches (PyTorch's ``torch.utils.data.DataLoader``).
 
     Parameters

@@ -8,17 +8,19 @@ import itertools
 import math
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import trueno.torch as torch
 
 from ._errors import DataTypeError, DataValueError
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset",
-           "Subset", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
+           "ChainDataset", "Subset", "random_split"]
+
+T_co = TypeVar("T_co", covariant=True)
 
 
-class Dataset:
+class Dataset(Generic[T_co]):
     """A map-style dataset: subclasses define ``__getitem__`` (and usually ``__len__``).
 
     ``a + b`` concatenates two datasets into a :class:`ConcatDataset`.
@@ -31,7 +33,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[T_co]):
     """A dataset that is an iterable of samples (subclasses define ``__iter__``).
 
     With worker processes each worker iterates its own copy; use ``get_worker_info()`` in
@@ -70,6 +72,33 @@ class TensorDataset(Dataset):
 
     def __len__(self) -> int:
         return int(self.tensors[0].shape[0])
+
+
+class StackDataset(Dataset):
+    """Samples of several datasets of one length, stacked as a tuple (positional arguments) or
+    a dict (keyword arguments)."""
+
+    def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
+        if args and kwargs:
+            raise DataValueError("StackDataset: Supported either ``tuple``- (via ``args``) or"
+                                 "``dict``- (via ``kwargs``) like input/output, but both types "
+                                 "are given.")
+        datasets = list(args) or list(kwargs.values())
+        if not datasets:
+            raise DataValueError("StackDataset: At least one dataset should be passed")
+        self._length = len(datasets[0])
+        if any(self._length != len(d) for d in datasets):
+            raise DataValueError("StackDataset: Size mismatch between datasets\n"
+                                 f"  got lengths {[len(d) for d in datasets]}")
+        self.datasets: tuple | dict = tuple(args) if args else dict(kwargs)
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
 
 
 class ConcatDataset(Dataset):

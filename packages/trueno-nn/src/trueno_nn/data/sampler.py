@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence, Sized
 
+from typing import Generic, TypeVar
+
 import trueno.torch as torch
 
 from ._errors import DataTypeError, DataValueError
@@ -14,7 +16,10 @@ __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler
            "WeightedRandomSampler", "BatchSampler"]
 
 
-class Sampler:
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Sampler(Generic[T_co]):
     """Base class: an iterable of dataset indices (or of lists of indices)."""
 
     def __init__(self, data_source: Sized | None = None) -> None:
@@ -24,7 +29,7 @@ class Sampler:
         raise NotImplementedError
 
 
-class SequentialSampler(Sampler):
+class SequentialSampler(Sampler[int]):
     """``0, 1, ..., len(data_source) - 1``."""
 
     def __init__(self, data_source: Sized) -> None:
@@ -43,7 +48,7 @@ def _fresh_generator() -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-class RandomSampler(Sampler):
+class RandomSampler(Sampler[int]):
     """Random indices: a permutation per pass, or draws with ``replacement=True``.
 
     Parameters
@@ -96,7 +101,7 @@ class RandomSampler(Sampler):
         return self.num_samples
 
 
-class SubsetRandomSampler(Sampler):
+class SubsetRandomSampler(Sampler[int]):
     """The given indices in a random order (one ``randperm`` per pass)."""
 
     def __init__(self, indices: Sequence[int], generator=None) -> None:
@@ -111,7 +116,7 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
-class WeightedRandomSampler(Sampler):
+class WeightedRandomSampler(Sampler[int]):
     """Indices ``0..len(weights)-1`` drawn with probabilities proportional to ``weights``
     (``torch.multinomial`` on float64 weights, PyTorch's stream)."""
 
@@ -142,7 +147,7 @@ class WeightedRandomSampler(Sampler):
         return self.num_samples
 
 
-class BatchSampler(Sampler):
+class BatchSampler(Sampler[list[int]]):
     """Groups the indices of ``sampler`` into lists of ``batch_size`` (the last one shorter
     unless ``drop_last``).
 

@@ -204,6 +204,8 @@ def test_iterable_dataset_equals_torch(bs, drop_last):
     (dict(batch_sampler=[[0]], batch_size=2), "batch_sampler option is mutually exclusive"),
     (dict(batch_sampler=[[0]], drop_last=True), "batch_sampler option is mutually exclusive"),
     (dict(batch_size=None, drop_last=True), "batch_size=None option disables auto-batching"),
+    (dict(multiprocessing_context="spawn"), "multiprocessing_context can only be used"),
+    (dict(num_workers=1, multiprocessing_context="nope"), "should specify a valid start"),
 ])
 def test_loader_errors_like_torch(kw, msg):
     ours, theirs = _pair()
@@ -212,6 +214,13 @@ def test_loader_errors_like_torch(kw, msg):
     assert isinstance(ei.value, trueno.TruenoError)
     with pytest.raises(ValueError):
         TD.DataLoader(theirs, **kw)
+
+
+def test_timeout_without_workers_is_refused():
+    # PyTorch fails too (an assert when iterating); trueno says so when the loader is made
+    ours, _ = _pair()
+    with pytest.raises(ValueError, match="worker processes only"):
+        D.DataLoader(ours, timeout=1)
 
 
 def test_iterable_dataset_refuses_shuffle_and_samplers():

@@ -111,6 +111,22 @@ class DataLoader(Generic[T_co]):
         if not in_order:
             raise DataValueError("DataLoader(in_order=False): only in-order delivery is "
                                  "implemented (issue 17)\n  hint: leave in_order=True")
+        if multiprocessing_context is not None:
+            if num_workers == 0:
+                raise DataValueError(
+                    "DataLoader: multiprocessing_context can only be used with multi-process "
+                    f"loading (num_workers > 0), but got num_workers={num_workers}")
+            methods = multiprocessing.get_all_start_methods()
+            if isinstance(multiprocessing_context, str) and multiprocessing_context not in methods:
+                raise DataValueError(
+                    "DataLoader: multiprocessing_context option should specify a valid start "
+                    f"method in {methods!r}, but got "
+                    f"multiprocessing_context={multiprocessing_context!r}")
+        if timeout and num_workers == 0:
+            raise DataValueError(
+                f"DataLoader(timeout={timeout}): the timeout applies to worker processes only "
+                "(PyTorch asserts timeout == 0 without workers)\n"
+                "  hint: pass num_workers > 0 or leave timeout=0")
         if pin_memory:
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
                           "then device pinned memory won't be used.", stacklevel=2)

@@ -210,7 +210,7 @@ def arange(start, /, stop=None, step=1, *, dtype=None, device=None, cls=None):
         start, stop = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, stop, step)]
     if dtype is None:
-        if any(isinstance(v, float) for v in vals):
+        if any(isinstance(v, (float, np.floating)) for v in vals):  # np.float32(3.0) too
             dt = cls._default_float
         else:
             dt = D.int64

@@ -39,7 +39,6 @@ DESIGN = Path(__file__).resolve().parents[3] / "docs" / "design.md"
 # the table) must be removed from it (test_every_composite_row_has_a_decomposition).
 _LINALG = "dense linear algebra (LAPACK-style factorizations): kernels only, for now"
 _FFT = "FFTs: kernels only, for now"
-_NUMPY = "a NumPy function row (_ufuncs_ext / _surface_ops): decomposition still to write"
 NO_DECOMPOSITION_YET = {
     **{n: _LINALG for n in ("linalg_cholesky", "linalg_det", "linalg_eig", "linalg_eigh",
                             "linalg_eigvals", "linalg_inv", "linalg_lstsq",
@@ -47,8 +46,6 @@ NO_DECOMPOSITION_YET = {
                             "linalg_solve", "linalg_svd")},
     **{n: _FFT for n in ("fft_fftn", "fft_hfft", "fft_ifftn", "fft_ihfft", "fft_irfftn",
                          "fft_rfftn")},
-    **{n: _NUMPY for n in (
-        "i0",)},
 }
 
 COMPOSITE = sorted(n for n, r in OPS.items() if not r.primitive and r.decomposition is not None)

@@ -84,6 +84,16 @@ def test_gradient_decomposition_matches_kernels(dtype, kernels_used):
     _compare("gradient", lambda t: tn.gradient(t), [f[0]], NP_DTYPES[dtype], kernels_used)
 
 
+def test_i0_edges(kernels_used):
+    """i0 on both sides of |x| = 8, tiny, large, inf and nan, per float dtype (NumPy's
+    Chebyshev series in the input's own precision)."""
+    vals = [0.0, 1e-8, -0.5, 3.0, -8.0, 8.0001, 20.0, -50.0, 700.0, np.inf, np.nan]
+    for dt in (np.float64, np.float32, np.float16):
+        with np.errstate(over="ignore"):
+            x = tn.asarray(np.array(vals).astype(dt))
+        _compare("i0", tn.i0, [x], np.dtype(dt), kernels_used)
+
+
 def test_frexp_and_interp_edges(kernels_used):
     """frexp exactly (powers of two, subnormals, the largest float, 0, inf, nan) per float
     dtype; interp inside, outside (left/right), at the knots, on repeated knots, with a

@@ -24,7 +24,7 @@ from ._decompositions import (
 __all__ = ["exp2", "logaddexp2", "deg2rad", "rad2deg", "degrees", "radians", "fmax", "fmin",
            "isneginf", "isposinf", "fix", "isreal", "iscomplex", "heaviside", "sinc", "angle",
            "cbrt", "rint", "nan_to_num", "ldexp", "divmod", "modf", "spacing", "fmod", "gcd",
-           "lcm", "bitwise_count", "frexp"]
+           "lcm", "bitwise_count", "frexp", "i0"]
 
 
 def _numpy_dtypes(name, args, **params):
@@ -340,3 +340,28 @@ def frexp(x):
     small = binary("less", _abs(m), 0.5)
     m, e = where(small, _mul(m, 2.0), m), where(small, _sub(e, 1.0), e)
     return where(special, x, m), astype(where(special, 0.0, e), D.int32)
+
+
+def _chbevl(x, coefficients):
+    """NumPy's Chebyshev series (Clenshaw's recurrence), on tensors."""
+    b0, b1, b2 = coefficients[0], 0.0, 0.0
+    for c in coefficients[1:]:
+        b2, b1 = b1, b0
+        b0 = _add(_sub(_mul(x, b1), b2), c)
+    return _mul(_sub(b0, b2), 0.5)
+
+
+@lambda f: _decomposition(f, widen=False)  # NumPy evaluates float16 in float16
+def i0(x):
+    """NumPy's ``i0`` (Cephes): ``exp(x) chbevl(x/2 - 2, A)`` for ``|x| <= 8``, else
+    ``exp(x) chbevl(32/x - 2, B) / sqrt(x)``, with NumPy's own coefficients (the oracle's)."""
+    from numpy.lib import _function_base_impl as impl  # the coefficient tables of np.i0
+
+    a = _abs(x)
+    small = binary("less_equal", a, 8.0)
+    lo = where(small, a, 8.0)
+    hi = where(small, 16.0, a)
+    r1 = _mul(unary("exp", lo), _chbevl(_sub(_div(lo, 2.0), 2.0), impl._i0A))
+    r2 = _div(_mul(unary("exp", hi), _chbevl(_sub(_div(32.0, hi), 2.0), impl._i0B)),
+              unary("sqrt", hi))
+    return where(small, r1, r2)

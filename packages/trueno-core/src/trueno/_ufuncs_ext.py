@@ -31,7 +31,7 @@ DECOMPOSITIONS = {
         "exp2", "logaddexp2", "deg2rad", "rad2deg", "degrees", "radians", "fmax", "fmin",
         "isneginf", "isposinf", "fix", "isreal", "iscomplex", "heaviside", "sinc", "angle",
         "cbrt", "rint", "nan_to_num", "ldexp", "divmod", "modf", "spacing", "fmod", "gcd",
-        "lcm", "bitwise_count", "frexp")},
+        "lcm", "bitwise_count", "frexp", "i0")},
 }
 
 for _name, _nin in UFUNCS.items():

@@ -251,3 +251,36 @@ def test_torch_face_exposes_optim() -> None:
     assert torch.optim.lr_scheduler.StepLR is optim.lr_scheduler.StepLR
     import trueno.torch.optim.lr_scheduler as ls  # the submodule imports as in PyTorch
     assert ls.CosineAnnealingLR is optim.lr_scheduler.CosineAnnealingLR
+
+
+@pytest.mark.parametrize(("name", "kwargs"), [CASES[2], CASES[6], CASES[12], CASES[21]],
+                         ids=[IDS[2], IDS[6], IDS[12], IDS[21]])
+def test_load_pytorch_state_dict(name: str, kwargs: dict, dtype: str) -> None:
+    """A PyTorch optimizer's state dict (torch tensors) loads into trueno's optimizer and
+    training goes on as PyTorch's would."""
+    half = STEPS // 2
+    pt = PT.params(dtype)
+    pt_opt = getattr(T.optim, name)(pt, **kwargs)
+    train(PT, pt_opt, pt, dtype, half)
+    saved = copy.deepcopy(pt_opt.state_dict())
+    tr = TR.params(dtype, arr(pt[0]), arr(pt[1]))
+    tr_opt = getattr(optim, name)(tr, **kwargs)
+    tr_opt.load_state_dict(saved)
+    assert all(isinstance(v, torch.Tensor) for st in tr_opt.state.values() for v in st.values())
+    train(PT, pt_opt, pt, dtype, STEPS - half)
+    train(TR, tr_opt, tr, dtype, STEPS - half)
+    assert_params(tr, pt, dtype)
+
+
+def test_parameters_to_vector_and_back() -> None:
+    w, b = TR.params("float64")
+    vec = optim.parameters_to_vector([w, b])
+    want = T.nn.utils.parameters_to_vector(PT.params("float64"))
+    np.testing.assert_array_equal(arr(vec), want.detach().numpy())
+    optim.vector_to_parameters(vec * 2, [w, b])
+    np.testing.assert_array_equal(arr(w), 2 * W0)
+    np.testing.assert_array_equal(arr(b), 2 * B0)
+    with pytest.raises(TypeError, match="expected torch.Tensor"):
+        optim.vector_to_parameters(arr(vec), [w, b])
+    with pytest.raises(ValueError, match="15 elements"):
+        optim.vector_to_parameters(vec[:3], [w, b])

@@ -7,7 +7,9 @@ from __future__ import annotations
 import sys as _sys
 
 from . import lr_scheduler
-from ._clip import clip_grad_norm_, clip_grad_value_
+from ._clip import (
+    clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters,
+)
 from ._errors import OptimizerKeyError, OptimizerTypeError, OptimizerValueError
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -18,6 +20,7 @@ from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
            "NAdam", "RAdam", "lr_scheduler", "clip_grad_norm_", "clip_grad_value_",
+           "parameters_to_vector", "vector_to_parameters",
            "OptimizerKeyError", "OptimizerTypeError", "OptimizerValueError"]
 
 # ``import trueno.optim.lr_scheduler`` and ``trueno.torch.optim.lr_scheduler``: the shim

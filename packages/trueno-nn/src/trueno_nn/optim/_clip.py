@@ -7,9 +7,10 @@ from typing import Any
 
 import trueno.torch as torch
 
-from ._errors import OptimizerValueError
+from ._errors import OptimizerTypeError, OptimizerValueError
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
+           "vector_to_parameters"]
 
 
 class NonFiniteNormError(OptimizerValueError, RuntimeError):
@@ -68,3 +69,41 @@ def clip_grad_value_(parameters: Iterable[Any] | Any, clip_value: float,
     with torch.no_grad():
         for g in _grads(parameters):
             g.clamp_(min=-clip_value, max=clip_value)
+
+
+def parameters_to_vector(parameters: Iterable[Any]) -> Any:
+    """The parameters flattened and concatenated into one 1-D tensor (a copy)."""
+    params = list(parameters)
+    _same_device(params)
+    return torch.cat([p.reshape(-1) for p in params])
+
+
+def vector_to_parameters(vec: Any, parameters: Iterable[Any]) -> None:
+    """Copy the slices of the 1-D tensor ``vec`` into the parameters, in order.
+
+    PyTorch points each ``param.data`` into ``vec``; trueno copies the values in place, so the
+    parameters hold the same values but do not share ``vec``'s memory.
+    """
+    if not isinstance(vec, torch.Tensor):
+        raise OptimizerTypeError(f"expected torch.Tensor, but got: {type(vec).__name__}\n"
+                                 "  hint: pass parameters_to_vector(...)'s result")
+    params = list(parameters)
+    _same_device(params)
+    total = sum(p.numel() for p in params)
+    if vec.dim() != 1 or vec.numel() != total:
+        raise OptimizerValueError(f"vector_to_parameters(vec, parameters): vec has shape "
+                                  f"{tuple(vec.shape)}, the parameters have {total} elements"
+                                  "\n  hint: vec must be 1-D with one entry per element")
+    pointer = 0
+    with torch.no_grad():
+        for p in params:
+            n = p.numel()
+            p.copy_(vec[pointer:pointer + n].reshape(p.shape))
+            pointer += n
+
+
+def _same_device(params: list[Any]) -> None:
+    devices = {str(p.device) for p in params}
+    if len(devices) > 1:
+        raise OptimizerTypeError("Found two parameters on different devices, this is currently "
+                                 f"not supported. (devices: {sorted(devices)})")

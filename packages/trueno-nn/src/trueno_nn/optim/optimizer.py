@@ -30,6 +30,11 @@ def _typename(obj: Any) -> str:
     return type(obj).__qualname__
 
 
+def _is_foreign_tensor(value: Any) -> bool:
+    """A PyTorch (or other array library's) tensor: it has ``detach``, ``cpu`` and ``numpy``."""
+    return all(callable(getattr(value, a, None)) for a in ("detach", "cpu", "numpy"))
+
+
 def _scalar_step() -> Any:
     """A fresh ``step`` counter as PyTorch keeps it: a float32 scalar tensor."""
     return torch.tensor(0.0, dtype=torch.float32)
@@ -242,6 +247,8 @@ class Optimizer:
 
     @staticmethod
     def _cast(param: Any, value: Any, key: str | None) -> Any:
+        if not isinstance(value, torch.Tensor) and _is_foreign_tensor(value):
+            value = torch.tensor(value.detach().cpu().numpy())   # a PyTorch state dict
         if isinstance(value, torch.Tensor):
             if key == "step":
                 return value.clone()

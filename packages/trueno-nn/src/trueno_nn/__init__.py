@@ -17,6 +17,8 @@ from .layers import *  # noqa: F403
 from .layers import __all__ as _layers
 from .layers_conv_norm import *  # noqa: F403
 from .layers_conv_norm import __all__ as _conv_norm
+from .layers_extra import *  # noqa: F403
+from .layers_extra import __all__ as _extra
 from .loss import *  # noqa: F403
 from .loss import __all__ as _losses
 from .module import Module, RemovableHandle
@@ -35,7 +37,8 @@ __all__ = ["Module", "Parameter", "Buffer", "RemovableHandle", "Sequential", "Mo
            "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
            "ModuleAttributeError", "ModuleKeyError", "ModuleTypeError", "ModuleValueError",
-           "StateDictError"] + list(_layers) + list(_conv_norm) + list(_losses)
+           "StateDictError"] + list(_layers) + list(_conv_norm) + list(_extra) + \
+    list(_losses)
 
 # ``import trueno.nn.functional as F`` and ``import trueno.torch.nn.functional``: the shim
 # modules are plain modules, so their submodules are named here once this package is imported.

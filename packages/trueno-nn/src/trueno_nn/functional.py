@@ -8,11 +8,13 @@ from ._functional_conv_norm import *  # noqa: F403
 from ._functional_conv_norm import __all__ as _conv
 from ._functional_loss import *  # noqa: F403
 from ._functional_loss import __all__ as _loss
+from ._functional_shape import *  # noqa: F403
+from ._functional_shape import __all__ as _shape
 from .attention import scaled_dot_product_attention
 from .pooling import (
     adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
 )
 
-__all__ = list(_act) + list(_conv) + list(_loss) + [
+__all__ = list(_act) + list(_conv) + list(_loss) + list(_shape) + [
     "scaled_dot_product_attention", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
     "adaptive_avg_pool1d", "adaptive_avg_pool2d"]

@@ -8,6 +8,7 @@ import math
 import trueno.torch as torch
 
 from . import _functional_conv_norm as F
+from . import _functional_shape as FS
 from . import init
 from ._errors import ModuleValueError
 from .module import Module
@@ -32,9 +33,10 @@ class _ConvNd(Module):
             raise ModuleValueError("groups must be a positive integer")
         if in_channels % groups or out_channels % groups:
             raise ModuleValueError("in_channels and out_channels must be divisible by groups")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"padding_mode={padding_mode!r} is not supported yet "
-                                      f"(only 'zeros')")
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ModuleValueError(f"padding_mode must be one of ['zeros', 'reflect', "
+                                   f"'replicate', 'circular'], but got padding_mode="
+                                   f"'{padding_mode}'")
 
         def tup(v):
             return tuple(v) if isinstance(v, (tuple, list)) else (v,) * nd
@@ -81,15 +83,34 @@ class _ConvNd(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
+
+    def _padded(self, input):  # noqa: A002
+        """``padding_mode`` other than zeros: pad the input with it (PyTorch's reversed,
+        repeated padding; 'same' splits the total, the odd one on the right)."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        pads = []
+        for i in reversed(range(len(self.kernel_size))):
+            if self.padding == "same":
+                total = self.dilation[i] * (self.kernel_size[i] - 1)
+                pads += [total // 2, total - total // 2]
+            elif self.padding == "valid":
+                pads += [0, 0]
+            else:
+                pads += [self.padding[i], self.padding[i]]
+        return FS.pad(input, pads, self.padding_mode), 0
 
 
 class Conv2d(_ConvNd):
     """2-D convolution (cross-correlation) over ``(N, C, H, W)``."""
 
     def forward(self, input):  # noqa: A002
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,
-                        self.dilation, self.groups)
+        x, padding = self._padded(input)
+        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation,
+                        self.groups)
 
 
 class Conv1d(_ConvNd):
@@ -98,9 +119,10 @@ class Conv1d(_ConvNd):
     _nd = 1
 
     def forward(self, input):  # noqa: A002
-        pad = self.padding if isinstance(self.padding, str) else self.padding[0]
-        return F.conv1d(input, self.weight, self.bias, self.stride[0], pad,
-                        self.dilation[0], self.groups)
+        x, padding = self._padded(input)
+        pad = padding if isinstance(padding, (str, int)) else padding[0]
+        return F.conv1d(x, self.weight, self.bias, self.stride[0], pad, self.dilation[0],
+                        self.groups)
 
 
 class _BatchNorm(Module):

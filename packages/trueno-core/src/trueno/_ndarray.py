@@ -456,8 +456,56 @@ class ndarray(Tensor):
     def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
         return Rd.sum(self.diagonal(offset, axis1, axis2), -1, dtype, out)
 
-    def tobytes(self) -> bytes:
-        return self._host().tobytes()
+    def tobytes(self, order="C") -> bytes:
+        return self._host().tobytes(order=order)
+
+    @property
+    def real(self):
+        return Tensor.real.fget(self)
+
+    @real.setter
+    def real(self, value) -> None:
+        """``a.real = v``: NumPy's write of the real part (the whole array for a real one)."""
+        self._set_part("real", value)
+
+    @property
+    def imag(self):
+        return Tensor.imag.fget(self)
+
+    @imag.setter
+    def imag(self, value) -> None:
+        """``a.imag = v``: NumPy's write of the imaginary part (TypeError for a real array)."""
+        self._set_part("imag", value)
+
+    def _set_part(self, part, value) -> None:
+        if self._device is not CPU or self._ag is not None:
+            raise DeviceError(f"setting {part}: only a CPU array that autograd does not record "
+                              f"can be written this way (this one is on {self._device})\n"
+                              f"  hint: a = a.real + 1j * a.imag with the new part")
+        v = value._host() if isinstance(value, Tensor) else value
+        h = self._data
+        if part == "imag" and h.dtype.kind != "c":
+            raise TypeError("setting imag: array does not have imaginary part to set\n"
+                            "  hint: make a complex array first (a.astype(complex))")
+        setattr(h, part, v)  # NumPy's own casts and checks (read-only arrays raise)
+        self._version[0] += 1
+
+    def resize(self, *new_shape, refcheck: bool = True) -> None:
+        """NumPy's in-place ``resize``: the array gets ``new_shape``, keeping its elements in C
+        order and filling new ones with zeros (a new buffer: views of the old one no longer
+        see it, which NumPy's ``refcheck`` would refuse)."""
+        if self._device is not CPU or self._ag is not None:
+            raise DeviceError("resize: only a CPU array that autograd does not record can be "
+                              "resized in place\n  hint: use trueno.resize(a, shape) for a copy")
+        shape = _shape_args(new_shape) if new_shape else ()
+        if len(shape) == 1 and shape[0] is None:
+            return
+        new = np.zeros(tuple(int(n) for n in shape), dtype=self._data.dtype)
+        flat = self._data.reshape(-1)
+        n = min(flat.size, new.size)
+        new.reshape(-1)[:n] = flat[:n]
+        self._data = new
+        self._version[0] += 1
 
     def tofile(self, fid, sep="", format="%s") -> None:  # noqa: A002
         from ._io import tofile

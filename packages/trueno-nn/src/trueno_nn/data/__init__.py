@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from ._collate import collate, default_collate, default_convert
 from ._errors import DataRuntimeError, DataTypeError, DataValueError
+from ._readers import DataFileError, DataFileNotFoundError, read_cifar_batch, read_idx
 from ._worker import WorkerInfo, get_worker_info
 from .dataloader import DataLoader
+from .datasets import CIFAR10, MNIST
 from .dataset import (
     ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset, Subset, TensorDataset,
     random_split,
@@ -22,4 +24,5 @@ __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "Conca
            "Subset", "random_split", "Sampler", "SequentialSampler", "RandomSampler",
            "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "DataLoader",
            "default_collate", "default_convert", "collate", "get_worker_info", "WorkerInfo",
-           "DataValueError", "DataTypeError", "DataRuntimeError"]
+           "DataValueError", "DataTypeError", "DataRuntimeError", "MNIST", "CIFAR10", "read_idx",
+           "read_cifar_batch", "DataFileError", "DataFileNotFoundError"]

@@ -217,7 +217,7 @@ def test_shim_raises_missing_extra_without_trueno_nn(monkeypatch):
     import sys
     monkeypatch.setitem(sys.modules, "trueno_nn.data", None)
     monkeypatch.delitem(sys.modules, "trueno.utils.data")
-    with pytest.raises(ImportError, match="nn"):
+    with pytest.raises(ImportError, match=r"trueno.utils.data needs the 'nn' extra"):
         importlib.import_module("trueno.utils.data")
     monkeypatch.undo()
     assert importlib.import_module("trueno.utils.data").DataLoader is D.DataLoader

@@ -255,3 +255,17 @@ def test_faces_and_imports():
     assert lin(torch.ones(4, 3)).shape == (4, 2)
     with pytest.raises(ValueError, match=r"linear: input's last dimension \(4, 5\)"):
         lin(torch.ones(4, 5))
+
+
+def test_submodule_imports_in_a_fresh_interpreter():
+    """``import trueno.nn.functional as F`` (and ``.init``) work as the first import: the shim
+    ``trueno.nn`` is a plain module, so trueno_nn names its submodules in sys.modules."""
+    import subprocess
+    import sys
+    code = ("import trueno.nn.functional as F, trueno.nn.init as I, trueno.torch as t\n"
+            "import trueno.torch.nn.functional as G\n"
+            "assert t.nn.functional is F is G and t.nn.init is I\n"
+            "assert F.relu(t.tensor([-1.0, 2.0])).tolist() == [0.0, 2.0]\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr

@@ -115,13 +115,13 @@ out = a
 a = np.arange(6).reshape(2, 3)
 a[a % 2 == 1] = -1
 out = a
-#: array_python_big_int_raises
+#: array_python_big_int_object
 out = np.array([2 ** 70])
 #: array_uint64_max
 out = np.array([2 ** 64 - 1], dtype=np.uint64)
 #: array_from_range
 out = np.array(range(5))
-#: array_from_generator_object_raises
+#: array_from_generator_object
 out = np.array(x for x in range(3)).shape
 #: asarray_scalar
 out = (np.asarray(5).shape, np.asarray(5.0).dtype, np.asarray(True).dtype)

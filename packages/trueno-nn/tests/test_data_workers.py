@@ -180,3 +180,16 @@ def test_persistent_workers_restart_iterable_dataset():
     assert e1 == e2 == [b.tolist() for b in TD.DataLoader(TShard(5), batch_size=2,
                                                           num_workers=2)]
     dl._iterator._shutdown_workers()
+
+
+def test_persistent_shuffled_epochs_equal_torch():
+    ds = D.TensorDataset(torch.as_tensor(X))
+    tds = TD.TensorDataset(T.as_tensor(X))
+    torch.manual_seed(21)
+    T.manual_seed(21)
+    dl = D.DataLoader(ds, batch_size=4, shuffle=True, num_workers=2, persistent_workers=True)
+    tdl = TD.DataLoader(tds, batch_size=4, shuffle=True, num_workers=2, persistent_workers=True)
+    for _ in range(2):  # the base seed is drawn once; each epoch reshuffles
+        assert [b[0].tolist() for b in dl] == [b[0].tolist() for b in tdl]
+    assert torch.get_rng_state().tolist() == T.get_rng_state().tolist()
+    dl._iterator._shutdown_workers()

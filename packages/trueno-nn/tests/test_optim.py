@@ -284,3 +284,34 @@ def test_parameters_to_vector_and_back() -> None:
         optim.vector_to_parameters(arr(vec), [w, b])
     with pytest.raises(ValueError, match="15 elements"):
         optim.vector_to_parameters(vec[:3], [w, b])
+
+
+@pytest.mark.parametrize("kwargs", [dict(max_iter=5), dict(lr=0.5, max_iter=6, history_size=3),
+                                    dict(max_iter=5, line_search_fn="strong_wolfe")],
+                         ids=["plain", "history3", "strong_wolfe"])
+def test_lbfgs_matches_torch(kwargs: dict, dtype: str) -> None:
+    results = []
+    for lib in (PT, TR):
+        params = lib.params(dtype)
+        opt = lib.optim.LBFGS(params, **kwargs)
+        losses = []
+
+        def closure(lib=lib, params=params, opt=opt):
+            opt.zero_grad()
+            loss = lib.loss(params, dtype)
+            loss.backward()
+            return loss
+
+        for _ in range(3):
+            losses.append(float(opt.step(closure).detach()))
+        state = opt.state[params[0]]
+        results.append((params, losses, state["func_evals"], state["n_iter"]))
+    (pt, pt_losses, *pt_counts), (tr, tr_losses, *tr_counts) = results
+    assert tr_counts == pt_counts
+    # float64 to 1e-12; in float32 the dot products' rounding (summation order differs from
+    # PyTorch's) is carried through the curvature pairs: 1e-4 of the largest magnitude
+    tol = 1e-12 if dtype == "float64" else 1e-4
+    np.testing.assert_allclose(tr_losses, pt_losses, rtol=tol)
+    for a, b in zip(tr, pt):
+        scale = float(np.max(np.abs(arr(b))))
+        np.testing.assert_allclose(arr(a), arr(b), rtol=0, atol=tol * scale)

@@ -14,12 +14,13 @@ from ._errors import OptimizerKeyError, OptimizerTypeError, OptimizerValueError
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adam_variants import Adamax, NAdam, RAdam
+from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .rmsprop import Adadelta, RMSprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "lr_scheduler", "clip_grad_norm_", "clip_grad_value_",
+           "NAdam", "RAdam", "LBFGS", "lr_scheduler", "clip_grad_norm_", "clip_grad_value_",
            "parameters_to_vector", "vector_to_parameters",
            "OptimizerKeyError", "OptimizerTypeError", "OptimizerValueError"]
 

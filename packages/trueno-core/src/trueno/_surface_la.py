@@ -19,6 +19,10 @@ from ._io import (
 )
 from .linalg import kron
 from .linalg import np_cross as cross
+from ._elementwise import clip as _clip
+from ._errors import ShapeError
+from ._numpy_misc import copyto
+from ._surface_ops import as_t
 from ._tensor import numpy_result
 
 
@@ -42,13 +46,10 @@ def matmul(x1, x2, /, out=None, *, dtype=None, casting="same_kind"):
     """NumPy's ``matmul``: 1-d @ 1-d is a NumPy scalar; ``out=`` is written (NumPy's casting
     rule ``casting``) and returned; ``dtype=`` casts the operands first."""
     if dtype is not None:
-        from ._surface_ops import as_t
         x1, x2 = as_t(x1).astype(dtype, copy=False), as_t(x2).astype(dtype, copy=False)
     r = _lo.matmul(x1, x2)
     if out is None:
         return numpy_result(r)
-    from ._errors import ShapeError
-    from ._numpy_misc import copyto
     if tuple(out.shape) != tuple(r.shape):
         raise ShapeError(f"matmul: out has shape {tuple(out.shape)}, the result has shape "
                          f"{tuple(r.shape)}\n  hint: out must have the result's shape")
@@ -74,13 +75,11 @@ def unravel_index(indices, shape, order="C"):
 def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A002
     """NumPy's ``clip``: ``a`` limited to ``[a_min, a_max]`` (or ``min=``/``max=``); ``out=``
     is written (NumPy's same_kind casting) and returned; a 0-d CPU result is a NumPy scalar."""
-    from ._elementwise import clip as _clip
     lo = a_min if min is None else min
     hi = a_max if max is None else max
     r = _clip(a, lo, hi)
     if out is None:
         return numpy_result(r)
-    from ._numpy_misc import copyto
     copyto(out, r)
     return out
 

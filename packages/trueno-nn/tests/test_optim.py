@@ -315,3 +315,25 @@ def test_lbfgs_matches_torch(kwargs: dict, dtype: str) -> None:
     for a, b in zip(tr, pt):
         scale = float(np.max(np.abs(arr(b))))
         np.testing.assert_allclose(arr(a), arr(b), rtol=0, atol=tol * scale)
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_copied_optimizer_keeps_its_state(how: str) -> None:
+    """A deep copy (or pickle round trip) of an optimizer owns copies of the parameters,
+    and its state is found under them: both go on identically."""
+    import pickle
+
+    params = TR.params("float64")
+    opt = optim.Adam(params, lr=0.05, amsgrad=True)
+    train(TR, opt, params, "float64", 5)
+    twin = copy.deepcopy(opt) if how == "deepcopy" else pickle.loads(pickle.dumps(opt))
+    twin_params = twin.param_groups[0]["params"]
+    assert twin_params[0] is not params[0]
+    if how == "pickle":   # trueno's tensor pickling drops requires_grad (PyTorch keeps it)
+        for p in twin_params:
+            p.requires_grad_(True)
+    assert twin.state[twin_params[0]]["step"].item() == 5.0
+    train(TR, opt, params, "float64", 5)
+    train(TR, twin, twin_params, "float64", 5)
+    for a, b in zip(twin_params, params):
+        np.testing.assert_array_equal(arr(a), arr(b))

@@ -89,6 +89,17 @@ class ParamState(MutableMapping):
     def __repr__(self) -> str:
         return "{" + ", ".join(f"{k!r}: {v!r}" for k, v in self._d.values()) + "}"
 
+    def __reduce__(self) -> tuple[Any, tuple[list[tuple[Any, Any]]]]:
+        # copied or unpickled, the tensors get new ids: rebuild the keys from the pairs
+        return _param_state_from_items, (list(self._d.values()),)
+
+
+def _param_state_from_items(items: list[tuple[Any, Any]]) -> ParamState:
+    out = ParamState()
+    for k, v in items:
+        out[k] = v
+    return out
+
 
 def check(cond: bool, message: str) -> None:
     """Raise PyTorch's ``ValueError`` message for a bad hyperparameter when ``cond`` fails."""

@@ -337,3 +337,47 @@ def test_copied_optimizer_keeps_its_state(how: str) -> None:
     train(TR, twin, twin_params, "float64", 5)
     for a, b in zip(twin_params, params):
         np.testing.assert_array_equal(arr(a), arr(b))
+
+
+def test_gradient_accumulation_equals_full_batch(dtype: str) -> None:
+    """backward() on two half batches (losses halved) then one step = one step on the whole
+    batch, as in PyTorch (the recipe in trueno.optim's docstring)."""
+    results = []
+    for split in (False, True):
+        w, b = params = TR.params(dtype)
+        opt = optim.SGD(params, lr=0.05, momentum=0.9)
+        x, y = TR.tensor(X, dtype), TR.tensor(Y, dtype)
+        for _ in range(4):
+            parts = [(x[:4], y[:4]), (x[4:], y[4:])] if split else [(x, y)]
+            for xs, ys in parts:
+                r = xs @ w + b - ys
+                ((r * r).mean() / len(parts)).backward()
+            opt.step()
+            opt.zero_grad()
+        results.append(params)
+    assert_params(results[1], results[0], dtype)
+    pt = PT.params(dtype)
+    pt_opt = T.optim.SGD(pt, lr=0.05, momentum=0.9)
+    for _ in range(4):
+        r = PT.tensor(X, dtype) @ pt[0] + pt[1] - PT.tensor(Y, dtype)
+        (r * r).mean().backward()
+        pt_opt.step()
+        pt_opt.zero_grad()
+    assert_params(results[1], pt, dtype)
+
+
+def test_early_stopping() -> None:
+    stop = optim.EarlyStopping(patience=2, min_delta=0.01)
+    losses = [1.0, 0.8, 0.795, 0.79, 0.7, 0.71, 0.705, 0.702, 0.5]
+    flags = [stop.step(v) for v in losses]
+    assert flags == [False] * 7 + [True, False]
+    assert (stop.best, stop.best_epoch) == (0.5, 8)
+    saved = stop.state_dict()
+    acc = optim.EarlyStopping(patience=0, mode="max", threshold=0.1)
+    assert [acc.step(torch.tensor(v)) for v in (0.5, 0.54, 0.56)] == [False, True, False]
+    fresh = optim.EarlyStopping()
+    fresh.load_state_dict(saved)
+    assert fresh.best == 0.5 and fresh.patience == 2 and fresh.step(0.6) is False
+    assert optim.EarlyStopping().step(float("nan")) is True
+    with pytest.raises(ValueError, match="expected 'min' or 'max'"):
+        optim.EarlyStopping(mode="up")

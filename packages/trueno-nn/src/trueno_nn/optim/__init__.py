@@ -1,6 +1,17 @@
 """``trueno.optim`` (and ``trueno.torch.optim``): PyTorch's optimizers, learning-rate
 schedulers and gradient clipping, running their single-tensor algorithms in place with trueno
-ops (so on every device)."""
+ops (so on every device).
+
+Gradient accumulation works as in PyTorch: ``backward`` adds into ``.grad``, so call it on
+several micro-batches (each loss divided by their number) before one ``optimizer.step()`` and
+``optimizer.zero_grad()``; the step equals the step on the whole batch::
+
+    for i, (x, y) in enumerate(loader):
+        (loss_fn(model(x), y) / accum).backward()
+        if (i + 1) % accum == 0:
+            optimizer.step()
+            optimizer.zero_grad()
+"""
 
 from __future__ import annotations
 
@@ -14,14 +25,15 @@ from ._errors import OptimizerKeyError, OptimizerTypeError, OptimizerValueError
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adam_variants import Adamax, NAdam, RAdam
+from .early_stopping import EarlyStopping
 from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .rmsprop import Adadelta, RMSprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "LBFGS", "lr_scheduler", "clip_grad_norm_", "clip_grad_value_",
-           "parameters_to_vector", "vector_to_parameters",
+           "NAdam", "RAdam", "LBFGS", "EarlyStopping", "lr_scheduler", "clip_grad_norm_",
+           "clip_grad_value_", "parameters_to_vector", "vector_to_parameters",
            "OptimizerKeyError", "OptimizerTypeError", "OptimizerValueError"]
 
 # ``import trueno.optim.lr_scheduler`` and ``trueno.torch.optim.lr_scheduler``: the shim

@@ -349,7 +349,40 @@ def test_ulps_under_emulated_contraction():
 
     env = dict(os.environ, TRUENO_GPU_EMULATE_FMA="1")
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                        __file__, "-k", "not emulated and not contract"],
+                        __file__, "-k", "not emulated and not contract and not reassoc"],
+                       env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:]
+
+
+def test_reassociate_regroups_only_whole_sums():
+    """The test-only reassociation emulation (``TRUENO_GPU_EMULATE_REASSOC``) regroups
+    a + (b - c) as (a + b) - c ("right") or (a - b) - c as a - (b + c) ("left"), and
+    leaves products, calls and opaque values alone."""
+    from trueno_gpu._codegen import reassociate
+
+    assert reassociate("let v = lo - (hi - e.x);", "right") == "let v = (lo - hi) + e.x;"
+    assert reassociate("let v = a + (b + c);", "right") == "let v = (a + b) + c;"
+    assert reassociate("return (a - b) - c;", "left") == "return a - (b + c);"
+    assert reassociate("let v = (a + b) - c;", "left") == "let v = a + (b - c);"
+    for kept in ["let v = lo - tn_opq64(hi - e.x);", "let v = y * a - (b - c);",
+                 "let v = a - (b * c);"]:
+        assert reassociate(kept, "right") == kept
+        assert reassociate(kept, "left") == kept
+
+
+@pytest.mark.parametrize("way", ["left", "right"])
+def test_ulps_under_emulated_reassociation(way):
+    """The float64 helpers stay within their bounds when the compiler regroups sums, as
+    NVIDIA's does (naga never marks float ops exact): on the H100, log_dd64's low part was
+    wrong and pow was 107 ulp off, tan 2 ulp; the "left" emulation reproduced pow (97 ulp),
+    "right" reproduced tan. Every regrouping-sensitive step now passes through tn_opq64."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, TRUENO_GPU_EMULATE_REASSOC=way)
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                        __file__, "-k", "not emulated and not contract and not reassoc"],
                        env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:]
 

@@ -273,6 +273,25 @@ def contract(src: str) -> str:
     return src
 
 
+_FLIP = {"+": "-", "-": "+"}
+_RIGHT = re.compile(rf"{_START}({_ATOM})\s*([+-])\s*\(\s*({_ATOM})\s*([+-])\s*({_ATOM})\s*\)"
+                    rf"{_END}")
+_LEFT = re.compile(rf"{_START}\(\s*({_ATOM})\s*([+-])\s*({_ATOM})\s*\)\s*([+-])\s*({_ATOM})"
+                   rf"{_END}")
+
+
+def reassociate(src: str, way: str) -> str:
+    """``src`` with sums regrouped as a reassociating compiler may (naga never marks float ops
+    exact): ``way="right"`` turns a + (b - c) into (a + b) - c, ``way="left"`` turns
+    (a + b) - c into a + (b - c), for every such whole subexpression (one pass). A test-only
+    emulation: NVIDIA's compiler was seen to spoil double-double steps that way."""
+    if way == "right":
+        return _RIGHT.sub(lambda m: f"{m[1]}({m[2]} {m[3]} {m[4]}) "
+                                    f"{m[5] if m[3] == '+' else _FLIP[m[5]]} {m[6]}", src)
+    return _LEFT.sub(lambda m: f"{m[1]}{m[2]} {m[3]} ({m[4]} "
+                               f"{m[5] if m[3] == '+' else _FLIP[m[5]]} {m[6]})", src)
+
+
 # a * b + c with (nearly) one rounding, from the protected exact product and sum: lavapipe's
 # fma(f64) builtin is not a fused operation (it spoils even exact Dekker error terms)
 _FMAEMU = """fn tn_fmaemu64(a: f64, b: f64, c: f64) -> f64 {
@@ -287,8 +306,17 @@ _FMAEMU = """fn tn_fmaemu64(a: f64, b: f64, c: f64) -> f64 {
 
 # TRUENO_GPU_EMULATE_FMA=1 (tests only): the f64 helpers as a contracting compiler sees them
 _EMULATE_FMA = os.environ.get("TRUENO_GPU_EMULATE_FMA", "") == "1"
-_HELPERS.update({n: contract(t) if _EMULATE_FMA else t for n, t in FROUND.items()})
-_HELPERS.update({n: contract(t) if _EMULATE_FMA else t for n, t in F64_MATH.items()})
+# TRUENO_GPU_EMULATE_REASSOC=left|right (tests only): ... as a reassociating compiler sees them
+_REASSOC = os.environ.get("TRUENO_GPU_EMULATE_REASSOC", "")
+
+
+def _emulated(t: str) -> str:
+    t = contract(t) if _EMULATE_FMA else t
+    return reassociate(t, _REASSOC) if _REASSOC else t
+
+
+_HELPERS.update({n: _emulated(t) for n, t in FROUND.items()})
+_HELPERS.update({n: _emulated(t) for n, t in F64_MATH.items()})
 _HELPERS["tn_fmaemu64"] = _FMAEMU
 for _n in ("tn_two_prod64", "tn_two_sum64", "tn_split64", "tn_opq64"):  # its own parts
     _HELPERS[_n] = F64_MATH[_n]

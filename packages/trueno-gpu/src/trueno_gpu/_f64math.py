@@ -48,14 +48,15 @@ _H["tn_scalbn64"] = """fn tn_scalbn64(y: f64, k: i32) -> f64 {
   return y * tn_p2_64(k);
 }"""
 # x, hidden from the compiler's algebra: Mesa's NIR (and other drivers) may rewrite
-# (a + b) - a into b for float ops not marked exact, which naga never marks, and NVIDIA's
-# compiler contracts a * b + c into an fma (naga never marks NoContraction), and either erases
-# the rounding errors double-double arithmetic recovers. Every rounded product or sum whose
-# rounding error a later step recovers passes through here, so that no fma can fuse it with
-# its use. The OR adds a zero no compiler can prove: P (binding 0 of every shader) is bound
-# with 128 words, a size fixed at bind time, not in the shader. (The former zero,
-# l * (l + 1) & 1 with l the low word, is provably 0 to NVIDIA's compiler: the H100 lost
-# two_prod's error term, pow was 107 ulp off.)
+# (a + b) - a into b for float ops not marked exact, which naga never marks; NVIDIA's
+# compiler contracts a * b + c into an fma (naga never marks NoContraction) and regroups sums
+# (lo - (hi - e) as (lo - hi) + e: measured on the H100, it spoiled log_dd64's low part, pow
+# was 107 ulp off and tan 2 ulp). Each erases the rounding errors double-double arithmetic
+# recovers, so every rounded product or sum whose rounding error a later step recovers, and
+# every group whose order matters, passes through here. The OR adds a zero no compiler can
+# prove: P (binding 0 of every shader) is bound with 128 words, a size fixed at bind time,
+# not in the shader. Tests emulate both rewrites on lavapipe (TRUENO_GPU_EMULATE_FMA,
+# TRUENO_GPU_EMULATE_REASSOC in _codegen).
 _H["tn_opq64"] = """fn tn_opq64(x: f64) -> f64 {
   return bitcast<f64>(bitcast<u64>(x) | u64(arrayLength(&P) >> 8u));
 }"""
@@ -66,7 +67,7 @@ _H["tn_two_sum64"] = """fn tn_two_sum64(a0: f64, b0: f64) -> vec2<f64> {
   let b = tn_opq64(b0);
   let s = tn_opq64(a + b);
   let bb = tn_opq64(s - a);
-  return vec2<f64>(s, (a - tn_opq64(s - bb)) + (b - bb));
+  return vec2<f64>(s, tn_opq64(a - tn_opq64(s - bb)) + tn_opq64(b - bb));
 }"""
 _H["tn_split64"] = """fn tn_split64(a: f64) -> vec2<f64> {
   let c = tn_opq64(a * 134217728.0 + a);
@@ -93,7 +94,7 @@ _H["tn_exp_core64"] = """fn tn_exp_core64(hi: f64, lo: f64, k: i32) -> f64 {
   let c = r - t * (1.66666666666666019037e-01 + t * (-2.77777777770155933842e-03
     + t * (6.61375632143793436117e-05 + t * (-1.65339022054652515390e-06
     + t * 4.13813679705723846039e-08))));
-  let y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
+  let y = 1.0 - tn_opq64(tn_opq64(lo - (r * c) / (2.0 - c)) - hi);
   return tn_scalbn64(y, k);
 }"""
 _H["tn_exp64"] = """fn tn_exp64(x: f64) -> f64 {
@@ -147,7 +148,7 @@ _H["tn_expm1_64"] = """fn tn_expm1_64(x0: f64) -> f64 {
       lo = kf * 1.90821492927058770002e-10;
     }
     x = tn_opq64(hi - lo);
-    c = (hi - x) - lo;
+    c = tn_opq64(hi - x) - lo;
   } else if (ax < 5.551115123125783e-17) {
     return x;
   }
@@ -163,17 +164,17 @@ _H["tn_expm1_64"] = """fn tn_expm1_64(x0: f64) -> f64 {
   e = e - hxs;
   if (k == -1) { return 0.5 * (x - e) - 0.5; }
   if (k == 1) {
-    if (x < -0.25) { return -2.0 * (e - (x + 0.5)); }
+    if (x < -0.25) { return -2.0 * (e - tn_opq64(x + 0.5)); }
     return 1.0 + 2.0 * (x - e);
   }
   if (k <= -2 || k > 56) {
-    return tn_scalbn64(1.0 - (e - x), k) - 1.0;
+    return tn_scalbn64(1.0 - tn_opq64(e - x), k) - 1.0;
   }
   if (k < 20) {
     let t1 = 1.0 - tn_p2_64(-k);
-    return (t1 - (e - x)) * tn_p2_64(k);
+    return (t1 - tn_opq64(e - x)) * tn_p2_64(k);
   }
-  return ((x - (e + tn_p2_64(-k))) + 1.0) * tn_p2_64(k);
+  return (tn_opq64(x - tn_opq64(e + tn_p2_64(-k))) + 1.0) * tn_p2_64(k);
 }"""
 
 # -- log family (musl) -------------------------------------------------------------------------
@@ -225,7 +226,7 @@ _H["tn_log2_64"] = """fn tn_log2_64(x: f64) -> f64 {
   var vhi = tn_opq64(hi * 1.44269504072144627571e+00);
   var vlo = (lo + hi) * 1.67517131648865118353e-10 + lo * 1.44269504072144627571e+00;
   let w = tn_opq64(r.y + vhi);
-  vlo += (r.y - w) + vhi;
+  vlo += tn_opq64(r.y - w) + vhi;
   vhi = w;
   return vlo + vhi;
 }"""
@@ -242,7 +243,7 @@ _H["tn_log10_64"] = """fn tn_log10_64(x: f64) -> f64 {
   var vlo = dk * 3.69423907715893078616e-13 + (lo + hi) * 2.50829467116452752298e-11
     + lo * 4.34294481878168880939e-01;
   let w = tn_opq64(y + vhi);
-  vlo += (y - w) + vhi;
+  vlo += tn_opq64(y - w) + vhi;
   vhi = w;
   return vlo + vhi;
 }"""
@@ -264,7 +265,7 @@ _H["tn_log1p_64"] = """fn tn_log1p_64(x: f64) -> f64 {
     var hu = u32(bits >> 32u) + (0x3ff00000u - 0x3fe6a09eu);
     k = i32(hu >> 20u) - 1023;
     if (k < 54) {
-      c = select(x - (u - 1.0), 1.0 - (u - x), k >= 2);
+      c = select(x - tn_opq64(u - 1.0), 1.0 - tn_opq64(u - x), k >= 2);
       c = c / u;
     }
     hu = (hu & 0x000fffffu) + 0x3fe6a09eu;
@@ -288,7 +289,7 @@ _H["tn_log_dd64"] = """fn tn_log_dd64(x0: f64) -> vec2<f64> {
   let a = tn_two_sum64(m, 1.0);
   let sh = f / a.x;
   let p = tn_two_prod64(sh, a.x);
-  let sl = (((f - p.x) - p.y) - sh * a.y) / a.x;
+  let sl = (tn_opq64(tn_opq64(f - p.x) - p.y) - sh * a.y) / a.x;
   let q = tn_two_prod64(sh, sh);
   let s2l = q.y + 2.0 * sh * sl;
   let r3 = tn_two_prod64(q.x, sh);
@@ -307,7 +308,7 @@ _H["tn_log_dd64"] = """fn tn_log_dd64(x0: f64) -> vec2<f64> {
   let e2 = tn_two_sum64(e1.x, r4.x);
   let lo = e1.y + e2.y + dk * 1.90821492927058770002e-10 + 2.0 * sl + t3l + tail;
   let hi = tn_opq64(e2.x + lo);
-  return vec2<f64>(hi, lo - (hi - e2.x));
+  return vec2<f64>(hi, lo - tn_opq64(hi - e2.x));
 }"""
 _H["tn_pow64"] = """fn tn_pow64(x: f64, y: f64) -> f64 {
   if (y == 0.0 || x == 1.0) { return 1.0; }
@@ -336,7 +337,7 @@ _H["tn_pow64"] = """fn tn_pow64(x: f64, y: f64) -> f64 {
   let p = tn_two_prod64(y, l.x);
   let zl = p.y + y * l.y;
   let zh = tn_opq64(p.x + zl);
-  let r = tn_exp_dd64(zh, zl - (zh - p.x));
+  let r = tn_exp_dd64(zh, zl - tn_opq64(zh - p.x));
   return select(r, -r, x < 0.0 && yodd);
 }"""
 _H["tn_cbrt64"] = """fn tn_cbrt64(x: f64) -> f64 {

@@ -45,7 +45,7 @@ _H["tn_kcos64"] = """fn tn_kcos64(x: f64, y: f64) -> f64 {
     + z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11));
   let hz = 0.5 * z;
   w = tn_opq64(1.0 - hz);
-  return w + (((1.0 - w) - hz) + (z * r - x * y));
+  return w + tn_opq64(tn_opq64(tn_opq64(1.0 - w) - hz) + (z * r - x * y));
 }"""
 _H["tn_ktan64"] = """fn tn_ktan64(x0: f64, y0: f64, odd: bool) -> f64 {
   var x = x0;
@@ -54,7 +54,7 @@ _H["tn_ktan64"] = """fn tn_ktan64(x0: f64, y0: f64, odd: bool) -> f64 {
   let neg = x < 0.0;
   if (big) {
     if (neg) { x = -x; y = -y; }
-    x = (7.85398163397448278999e-01 - x) + (3.06161699786838301793e-17 - y);
+    x = tn_opq64(7.85398163397448278999e-01 - x) + tn_opq64(3.06161699786838301793e-17 - y);
     y = 0.0;
   }
   let z = x * x;
@@ -70,12 +70,12 @@ _H["tn_ktan64"] = """fn tn_ktan64(x0: f64, y0: f64, odd: bool) -> f64 {
   w = x + r;
   if (big) {
     s = select(1.0, -1.0, odd);
-    v = s - 2.0 * (x + (r - tn_div64(tn_opq64(w * w), w + s)));
+    v = s - 2.0 * (x + tn_opq64(r - tn_div64(tn_opq64(w * w), w + s)));
     return select(v, -v, neg);
   }
   if (!odd) { return w; }
   let w0 = tn_clrlo64(w);
-  v = r - (w0 - x);
+  v = r - tn_opq64(w0 - x);
   let a = tn_div64(-1.0, w);
   let a0 = tn_clrlo64(a);
   return a0 + tn_opq64(a * tn_opq64(1.0 + a0 * w0 + tn_opq64(a0 * v)));
@@ -110,7 +110,7 @@ _H["tn_rempio2_big64"] = """fn tn_rempio2_big64(a: f64) -> vec3<f64> {
   let p = tn_two_prod64(f.x, 1.5707963267948966);
   let yl = p.y + f.x * 6.123233995736766e-17 + f.y * 1.5707963267948966;
   let y = tn_opq64(p.x + yl);
-  return vec3<f64>(y, yl - (y - p.x), tn_f64i32(tn_toi32_64(q) & 3));
+  return vec3<f64>(y, yl - tn_opq64(y - p.x), tn_f64i32(tn_toi32_64(q) & 3));
 }"""
 # x = n pi/2 + (y0 + y1): Cody-Waite with pi/2 in 23-bit pieces (n * piece exact for
 # n < 2**30), each difference kept as a double-double; Payne-Hanek above
@@ -136,7 +136,7 @@ _H["tn_rempio2_64"] = """fn tn_rempio2_64(x: f64) -> vec3<f64> {
   hi = t.x; lo += t.y;
   lo -= n * 2.73370075490633e-44;
   let y0 = tn_opq64(hi + lo);
-  return vec3<f64>(y0, lo - (y0 - hi), tn_f64i32(tn_toi32_64(n) & 3));
+  return vec3<f64>(y0, lo - tn_opq64(y0 - hi), tn_f64i32(tn_toi32_64(n) & 3));
 }"""
 _H["tn_sin64"] = """fn tn_sin64(x: f64) -> f64 {
   if (!tn_isfinite64(x)) { return tn_nan64(); }
@@ -213,7 +213,7 @@ _H["tn_atan64"] = """fn tn_atan64(x0: f64) -> f64 {
   if (id == 1) { hi = 7.85398163397448278999e-01; lo = 3.06161699786838301793e-17; }
   if (id == 2) { hi = 9.82793723247329054082e-01; lo = 1.39033110312309984516e-17; }
   if (id == 3) { hi = 1.57079632679489655800e+00; lo = 6.12323399573676603587e-17; }
-  let r = hi - ((x * (s1 + s2) - lo) - x);
+  let r = hi - tn_opq64(tn_opq64(x * (s1 + s2) - lo) - x);
   return select(r, -r, x0 < 0.0);
 }"""
 _H["tn_atan2_64"] = """fn tn_atan2_64(y: f64, x: f64) -> f64 {
@@ -247,8 +247,8 @@ _H["tn_atan2_64"] = """fn tn_atan2_64(y: f64, x: f64) -> f64 {
   else { z = tn_atan64(abs(y / x)); }
   if (mm == 0u) { return z; }
   if (mm == 1u) { return -z; }
-  if (mm == 2u) { return pi - (z - pi_lo); }
-  return (z - pi_lo) - pi;
+  if (mm == 2u) { return pi - tn_opq64(z - pi_lo); }
+  return tn_opq64(z - pi_lo) - pi;
 }"""
 _H["tn_asinr64"] = """fn tn_asinr64(z: f64) -> f64 {
   let p = z * (1.66666666666666657415e-01 + z * (-3.25565818622400915405e-01
@@ -271,12 +271,13 @@ _H["tn_asin64"] = """fn tn_asin64(x: f64) -> f64 {
   let r = tn_asinr64(z);
   var y: f64;
   if (a >= 0.975) {
-    y = 1.57079632679489655800e+00 - (2.0 * (s + s * r) - 6.12323399573676603587e-17);
+    y = 1.57079632679489655800e+00 - tn_opq64(2.0 * (s + s * r) - 6.12323399573676603587e-17);
   } else {
     let f = tn_clrlo64(s);
     let c = (z - f * f) / (s + f);
-    y = 0.5 * 1.57079632679489655800e+00 - (2.0 * s * r - (6.12323399573676603587e-17
-      - 2.0 * c) - (0.5 * 1.57079632679489655800e+00 - 2.0 * f));
+    y = 0.5 * 1.57079632679489655800e+00 - tn_opq64(tn_opq64(2.0 * s * r
+      - tn_opq64(6.12323399573676603587e-17 - 2.0 * c))
+      - tn_opq64(0.5 * 1.57079632679489655800e+00 - 2.0 * f));
   }
   return select(y, -y, x < 0.0);
 }"""
@@ -286,14 +287,14 @@ _H["tn_acos64"] = """fn tn_acos64(x: f64) -> f64 {
   if (a == 1.0) { return select(0.0, 3.14159265358979311600, x < 0.0); }
   if (a < 0.5) {
     if (a <= 6.123233995736766e-17) { return 1.57079632679489661923; }
-    return 1.57079632679489655800e+00 - (x - (6.12323399573676603587e-17
+    return 1.57079632679489655800e+00 - tn_opq64(x - tn_opq64(6.12323399573676603587e-17
       - x * tn_asinr64(x * x)));
   }
   if (x < 0.0) {
     let z = (1.0 + x) * 0.5;
     let s = sqrt(z);
     let w = tn_asinr64(z) * s - 6.12323399573676603587e-17;
-    return 2.0 * (1.57079632679489655800e+00 - (s + w));
+    return 2.0 * (1.57079632679489655800e+00 - tn_opq64(s + w));
   }
   let z = (1.0 - x) * 0.5;
   let s = sqrt(z);

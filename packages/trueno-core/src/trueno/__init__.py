@@ -116,7 +116,7 @@ def __getattr__(name):
     raises the shim's ImportError.
     """
     import importlib
-    if name in ("nn", "optim", "hub", "autograd", "torch", "linalg", "fft", "backend"):
+    if name in ("nn", "optim", "hub", "autograd", "torch", "linalg", "fft", "backend", "utils"):
         try:
             return importlib.import_module(f"trueno.{name}")
         except ImportError as exc:

@@ -81,7 +81,7 @@ def __getattr__(name):
     ``hasattr(torch, "nn")`` is False rather than an ImportError.
     """
     if name in ("nn", "optim", "utils", "autograd"):
-        module = "trueno.nn" if name == "utils" else f"trueno.{name}"
+        module = "trueno.torch.utils" if name == "utils" else f"trueno.{name}"
         try:
             return _importlib.import_module(module)
         except ImportError as exc:

@@ -381,3 +381,42 @@ def test_early_stopping() -> None:
     assert optim.EarlyStopping().step(float("nan")) is True
     with pytest.raises(ValueError, match="expected 'min' or 'max'"):
         optim.EarlyStopping(mode="up")
+
+
+def test_step_and_state_dict_hooks() -> None:
+    """PyTorch's hook API: per-optimizer and global step pre/post hooks (a pre hook may
+    replace the arguments), state_dict and load_state_dict pre/post hooks, handles."""
+    calls = []
+    params = TR.params("float64")
+    opt = optim.SGD(params, lr=0.1)
+    h1 = opt.register_step_pre_hook(lambda o, a, k: calls.append(("pre", a, k)))
+    h2 = opt.register_step_post_hook(lambda o, a, k: calls.append(("post", a, k)))
+    g = optim.register_optimizer_step_pre_hook(lambda o, a, k: calls.append(("global", o)))
+    sentinel = lambda: 7.0                                    # noqa: E731
+    opt.register_step_pre_hook(lambda o, a, k: ((sentinel,), {}))   # replaces the closure
+    assert opt.step() == 7.0
+    assert calls == [("global", opt), ("pre", (), {}), ("post", (sentinel,), {})]
+    for h in (h1, h2, g):
+        h.remove()
+    calls.clear()
+    assert opt.step() == 7.0 and calls == []
+
+    def add_note(o, sd):
+        sd["note"] = "hi"
+
+    opt.register_state_dict_post_hook(add_note)
+    opt.register_state_dict_pre_hook(lambda o: calls.append("sd-pre"))
+    sd = opt.state_dict()
+    assert sd["note"] == "hi" and calls == ["sd-pre"]
+    fresh = optim.SGD(TR.params("float64"), lr=0.5)
+
+    def drop_note(o, sd):
+        sd = dict(sd)
+        sd.pop("note")
+        return sd
+
+    fresh.register_load_state_dict_pre_hook(drop_note)
+    fresh.register_load_state_dict_post_hook(lambda o: calls.append("load-post"))
+    fresh.load_state_dict(sd)
+    assert calls == ["sd-pre", "load-post"] and fresh.param_groups[0]["lr"] == 0.1
+    assert type(fresh).step.__name__ == "step" and getattr(type(fresh).step, "hooked", False)

@@ -21,6 +21,7 @@ from . import lr_scheduler
 from ._clip import (
     clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters,
 )
+from ._step_hooks import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
 from ._errors import OptimizerKeyError, OptimizerTypeError, OptimizerValueError
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -34,6 +35,7 @@ from .sgd import SGD
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
            "NAdam", "RAdam", "LBFGS", "EarlyStopping", "lr_scheduler", "clip_grad_norm_",
            "clip_grad_value_", "parameters_to_vector", "vector_to_parameters",
+           "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook",
            "OptimizerKeyError", "OptimizerTypeError", "OptimizerValueError"]
 
 # ``import trueno.optim.lr_scheduler`` and ``trueno.torch.optim.lr_scheduler``: the shim

@@ -88,7 +88,6 @@ class LBFGS(Optimizer):
 
     def step(self, closure: Callable[[], Any]) -> Any:  # type: ignore[override]
         """Run up to ``max_iter`` L-BFGS iterations; return the first ``closure()`` loss."""
-        self._opt_called = True
         with torch.no_grad():
             return self._step(closure)
 

@@ -10,6 +10,7 @@ from typing import Any
 import trueno.torch as torch
 
 from ._errors import OptimizerKeyError, OptimizerTypeError, OptimizerValueError
+from ._step_hooks import HookMixin
 
 __all__ = ["Optimizer", "ParamState", "required"]
 
@@ -107,7 +108,7 @@ def check(cond: bool, message: str) -> None:
         raise OptimizerValueError(message)
 
 
-class Optimizer:
+class Optimizer(HookMixin):
     """Base class of all optimizers (PyTorch's ``torch.optim.Optimizer``).
 
     Parameters
@@ -136,6 +137,7 @@ class Optimizer:
             param_groups = [{"params": param_groups}]
         for group in param_groups:
             self.add_param_group(group)
+        self._patch_step_function()
 
     def __getstate__(self) -> dict[str, Any]:
         return {"defaults": self.defaults, "state": self.state,
@@ -143,6 +145,7 @@ class Optimizer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self._patch_step_function()
 
     def __repr__(self) -> str:
         out = self.__class__.__name__ + " ("
@@ -230,7 +233,6 @@ class Optimizer:
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform one optimization step (and return ``closure()``'s loss if given)."""
         loss = self._closure_loss(closure)
-        self._opt_called = True
         with torch.no_grad():
             for group in self.param_groups:
                 self._group_step(group)
@@ -242,6 +244,8 @@ class Optimizer:
     def state_dict(self) -> dict[str, Any]:
         """PyTorch's layout: ``{"state": {index: {...}}, "param_groups": [{..., "params":
         [indices]}]}``, parameters numbered in group order."""
+        for hook in list(self._hooks("_optimizer_state_dict_pre_hooks").values()):
+            hook(self)
         mapping: dict[int, int] = {}
         start = 0
         groups = []
@@ -254,7 +258,12 @@ class Optimizer:
             groups.append(packed)
         state = {(mapping[id(k)] if isinstance(k, torch.Tensor) else k): v
                  for k, v in self.state.items()}
-        return {"state": state, "param_groups": groups}
+        out = {"state": state, "param_groups": groups}
+        for hook in list(self._hooks("_optimizer_state_dict_post_hooks").values()):
+            result = hook(self, out)
+            if result is not None:
+                out = result
+        return out
 
     @staticmethod
     def _cast(param: Any, value: Any, key: str | None) -> Any:
@@ -274,11 +283,15 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load a state dict made by :meth:`state_dict` (of this or PyTorch's optimizer)."""
+        state_dict = state_dict.copy()
+        for hook in list(self._hooks("_optimizer_load_state_dict_pre_hooks").values()):
+            result = hook(self, state_dict)
+            if result is not None:
+                state_dict = result
         for key in ("state", "param_groups"):
             if key not in state_dict:
                 raise OptimizerKeyError(f"load_state_dict(): the state dict has no {key!r} "
                                         "key\n  hint: pass optimizer.state_dict()")
-        state_dict = state_dict.copy()
         groups = self.param_groups
         saved_groups = copy.deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
@@ -304,6 +317,8 @@ class Optimizer:
             new_groups.append(s)
         self.state = state
         self.param_groups = new_groups
+        for hook in list(self._hooks("_optimizer_load_state_dict_post_hooks").values()):
+            hook(self)
 
     def _grads(self, group: dict[str, Any]) -> list[tuple[Any, Any]]:
         """The (parameter, gradient) pairs of a group, parameters without a grad skipped."""

@@ -85,9 +85,9 @@ def _text_result(out, unpack):
     if unpack and isinstance(out, (list, tuple)):
         return [wrap(np.asarray(o)) for o in out]
     if isinstance(out, np.ndarray) and out.dtype.fields is None:
-        if unpack:
-            return [wrap(np.ascontiguousarray(o)) for o in out]
-        return wrap(np.ascontiguousarray(out))
+        # np.asarray(order="C"), not ascontiguousarray: a 0-d result (one value) stays 0-d;
+        # unpack=True gives the transposed array, as NumPy (one row: unpacked to scalars)
+        return wrap(np.asarray(out, order="C"))
     return out
 
 

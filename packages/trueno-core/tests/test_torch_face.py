@@ -124,3 +124,19 @@ def test_missing_submodule_is_an_attribute_error_with_the_hint(name):
     assert lines[1].startswith(f"AE module 'trueno.torch' has no attribute {name!r}")
     assert "pip install 'trueno[nn]'" in lines[1]
     assert hasattr(tt, "autograd") and not hasattr(tt, "no_such_thing")
+
+
+def test_shape_errors_are_runtime_errors_as_torch_and_value_errors_as_numpy():
+    """torch raises RuntimeError for a broadcast mismatch, NumPy ValueError: trueno's
+    ShapeError is both, so code written for either face catches it."""
+    import torch as real_torch
+
+    import trueno as tn
+    import trueno.torch as ttorch
+
+    with pytest.raises(RuntimeError):
+        real_torch.ones(2, 3) + real_torch.ones(3, 2)
+    with pytest.raises(RuntimeError, match="broadcast"):
+        ttorch.ones(2, 3) + ttorch.ones(3, 2)
+    with pytest.raises(ValueError, match="broadcast"):
+        tn.ones((2, 3)) + tn.ones((3, 2))

@@ -12,8 +12,9 @@ class TruenoError(Exception):
     """Base class of every error trueno raises for a user mistake."""
 
 
-class ShapeError(TruenoError, ValueError):
-    """Shapes that do not fit the op's rule (broadcasting, matmul, reshape, ...)."""
+class ShapeError(TruenoError, ValueError, RuntimeError):
+    """Shapes that do not fit the op's rule (broadcasting, matmul, reshape, ...): a ValueError
+    as NumPy raises, and a RuntimeError as PyTorch raises, so either face's ``except`` works."""
 
 
 class DTypeError(TruenoError, TypeError):

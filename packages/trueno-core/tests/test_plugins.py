@@ -476,3 +476,17 @@ def test_a_failing_models_hook_drops_only_that_plugins_models():
     finally:
         unregister_plugin("tx_models")
     assert "tx_models" not in registry.backends
+
+
+def test_missing_kernel_hint_suggests_the_nearest_dtype():
+    """The hint of a missing (op, device, dtype) kernel names the widest narrower dtype of the
+    same kind (float64 -> float32, not the alphabetically first bfloat16), else a wider one."""
+    from trueno import _dtypes as D
+    from trueno._registry import _nearest_dtype
+
+    gpu_sqrt = {"bfloat16", "complex64", "float16", "float32"}
+    assert _nearest_dtype(D.float64, gpu_sqrt) == "float32"
+    assert _nearest_dtype(D.complex128, gpu_sqrt) == "complex64"
+    assert _nearest_dtype(D.int64, {"int8", "int32", "float32"}) == "int32"
+    assert _nearest_dtype(D.float16, {"float32", "float64"}) == "float32"
+    assert _nearest_dtype(D.uint64, {"float32"}) == "float32"

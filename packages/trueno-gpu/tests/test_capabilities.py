@@ -80,6 +80,7 @@ def test_no_f64_adapter_declares_no_float64_and_core_raises():
     msg = out["resolve"]
     assert msg.startswith("sqrt: device 'gpu:0' has no kernel for dtype float64"), msg
     assert f"dtypes 'gpu:0' has for sqrt: {', '.join(out['sqrt'])}" in msg, msg
+    assert "hint: x.astype(trueno.float32) would work" in msg, msg  # same kind, narrower
     name, is_type_error, user = out["user"]
     assert name == "GpuDtypeError" and is_type_error
     assert "float64" in user and "shader-f64" in user and "float32" in user, user

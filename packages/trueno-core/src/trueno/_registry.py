@@ -487,6 +487,22 @@ def _checking(op: Op, device: Device, dtype, backend: Backend, k, key: int):
     return checked
 
 
+def _nearest_dtype(dtype, names: set[str]) -> str:
+    """The dtype to suggest instead of ``dtype``: the widest of its kind that is narrower
+    (float64 -> float32), else the narrowest of its kind that is wider, else any."""
+    from . import _dtypes as D
+
+    have = [D.as_dtype(n) for n in sorted(names) if n != "every dtype"]
+    same = [d for d in have if d.kind == dtype.kind]
+    down = [d for d in same if d.itemsize < dtype.itemsize]
+    if down:
+        return max(down, key=lambda d: (d.itemsize, d.name != "bfloat16")).name
+    up = [d for d in same if d.itemsize > dtype.itemsize]
+    if up:
+        return min(up, key=lambda d: d.itemsize).name
+    return have[0].name if have else sorted(names)[0]
+
+
 def missing_kernel_error(op: Op, device: Device, dtype) -> DeviceError:
     """The error for an op/dtype a device has no kernel and no decomposition for."""
     reg = load_plugins()
@@ -498,7 +514,7 @@ def missing_kernel_error(op: Op, device: Device, dtype) -> DeviceError:
     if device.type != "cpu" and device.type not in reg.devices:
         return DeviceError(f"{op.name}: no backend for device '{device}'; installed devices: "
                            f"cpu{''.join(', ' + t for t in reg.devices)}")
-    hint = "x.to('cpu')" if not have else f"x.astype(trueno.{sorted(have)[0]})"
+    hint = "x.to('cpu')" if not have else f"x.astype(trueno.{_nearest_dtype(dtype, have)})"
     return DeviceError(
         f"{op.name}: device '{device}' has no kernel for dtype {dtype.name}\n"
         f"  dtypes '{device}' has for {op.name}: {', '.join(sorted(have)) or 'none'}\n"

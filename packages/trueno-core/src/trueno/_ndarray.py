@@ -332,11 +332,11 @@ class ndarray(Tensor):
     def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):  # kw: where=, initial=
         return Rd.mean(self, axis, dtype, out, keepdims, **kw)
 
-    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-        return Rd.var(self, axis, dtype, out, ddof, keepdims)
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):  # where=, mean=
+        return Rd.var(self, axis, dtype, out, ddof, keepdims, **kw)
 
-    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-        return Rd.std(self, axis, dtype, out, ddof, keepdims)
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):  # where=, mean=
+        return Rd.std(self, axis, dtype, out, ddof, keepdims, **kw)
 
     def max(self, axis=None, out=None, keepdims=False, **kw):  # kw: where=, initial=
         return Rd.max(self, axis, out, keepdims, **kw)

@@ -41,6 +41,12 @@ def _done(name, res, out, casting="unsafe", keepdims=False):
     return finish(name, res, out, casting, scalar=not keepdims)
 
 
+def _keeps_0d(keepdims, weights) -> bool:
+    """Whether a 0-d quantile stays a 0-d array: with ``keepdims``, and with ``weights``
+    (NumPy 2.4's weighted quantiles return ``array(2.)``, not a scalar)."""
+    return bool(keepdims) or weights is not None
+
+
 def _axes(x, axis):
     if axis is None or x.ndim == 0:  # NumPy accepts axis 0 / -1 for a 0-d array here
         return axis
@@ -214,7 +220,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
     1.75
     """
     return _done("quantile", _quant("quantile", a, q, axis, method, keepdims, weights), out,
-                 keepdims=keepdims)
+                 keepdims=_keeps_0d(keepdims, weights))
 
 
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
@@ -222,20 +228,20 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     """The ``q``-th percentiles (``q`` in [0, 100])."""
     return _done("percentile",
                   _quant("percentile", a, q, axis, method, keepdims, weights, 100.0), out,
-                 keepdims=keepdims)
+                 keepdims=_keeps_0d(keepdims, weights))
 
 
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                 keepdims=False, *, weights=None):
     return _done("nanquantile", _quant("nanquantile", a, q, axis, method, keepdims, weights),
-                 out, keepdims=keepdims)
+                 out, keepdims=_keeps_0d(keepdims, weights))
 
 
 def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                   keepdims=False, *, weights=None):
     return _done("nanpercentile",
                   _quant("nanpercentile", a, q, axis, method, keepdims, weights, 100.0), out,
-                 keepdims=keepdims)
+                 keepdims=_keeps_0d(keepdims, weights))
 
 
 def average(a, axis=None, weights=None, returned=False, *, keepdims=False):

@@ -31,7 +31,8 @@ def _face(fn, out_pos, masked=None):
     ``masked``."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        if kwargs and masked is not None and ("where" in kwargs or "initial" in kwargs):
+        if kwargs and masked is not None and ("where" in kwargs or "initial" in kwargs or
+                                              "mean" in kwargs):
             return masked(*args, **kwargs)
         r = fn(*args, **kwargs)
         if kwargs.get("out") is not None or (len(args) > out_pos and args[out_pos] is not None):
@@ -125,6 +126,45 @@ def _mean_masked(a, axis=None, dtype=None, out=None, keepdims=False, *, where=Tr
     return _finish(_arr(num / cnt, dt), out)
 
 
+def _spread(name):
+    """``var``/``std`` with NumPy's ``where=`` and ``mean=`` (a precomputed mean of
+    keepdims shape): the mean of ``|x - mean|**2`` over the selected elements, divided by
+    ``n - ddof``."""
+    def masked(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
+               mean=_NOVALUE, correction=_NOVALUE):
+        from ._creation import ones_like
+        from ._elementwise import sqrt
+        from ._surface_ops import as_t
+        x = as_t(a)
+        if correction is not _NOVALUE:
+            ddof = correction
+        fn = Rd.var if name == "var" else Rd.std
+        if where is True and mean is _NOVALUE:
+            return _finish(fn(x, axis, dtype, None, ddof, keepdims), out)
+        if dtype is not None:
+            dt = D.as_dtype(dtype)
+        else:
+            dt = x._dtype if x._dtype.kind in "fc" else D.float64
+        xf = x.astype(dt, copy=False)
+        if mean is _NOVALUE:
+            m = as_t(_mean_masked(xf, axis, dt, None, True, where=where))
+        else:
+            m = as_t(mean)
+        d = xf - m
+        sq = _arr((d * d.conj()).real if dt.kind == "c" else d * d, D.float64 if dt is
+                  D.complex128 else D.float32 if dt is D.complex64 else dt)
+        ones = ones_like(sq, dtype=D.int64)
+        if where is not True:
+            ones = _where(where, ones, 0)
+            sq = _where(where, sq, 0)
+        n = Rd.sum(ones, axis, D.int64, None, keepdims)
+        r = _arr(Rd.sum(sq, axis, None, None, keepdims) / (n - ddof), sq._dtype)
+        if name == "std":
+            r = _arr(sqrt(r), sq._dtype)
+        return _finish(r, out)
+    return masked
+
+
 def _logical(name, fn):
     def masked(a, axis=None, out=None, keepdims=False, *, where=True):
         from ._surface_ops import as_t
@@ -138,8 +178,8 @@ def _logical(name, fn):
 sum = _face(Rd.sum, 3, _sum_like("sum", Rd.sum, 0))  # noqa: A001
 prod = _face(Rd.prod, 3, _sum_like("prod", Rd.prod, 1))
 mean = _face(Rd.mean, 3, _mean_masked)
-var = _face(Rd.var, 3)
-std = _face(Rd.std, 3)
+var = _face(Rd.var, 3, _spread("var"))
+std = _face(Rd.std, 3, _spread("std"))
 max = _face(Rd.max, 2, _extremum("max", Rd.max))  # noqa: A001
 min = _face(Rd.min, 2, _extremum("min", Rd.min))  # noqa: A001
 amax = max

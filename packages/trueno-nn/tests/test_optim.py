@@ -44,6 +44,10 @@ CASES = [
     ("RAdam", dict(lr=0.01)),
     ("RAdam", dict(lr=0.01, weight_decay=0.05, decoupled_weight_decay=True)),
     ("RAdam", dict(lr=0.01, weight_decay=0.05, maximize=True)),
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
+    ("ASGD", dict(lr=0.05)),
+    ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=10, weight_decay=0.01)),
 ]
 IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'defaults'}" for n, kw in CASES]
 
@@ -122,35 +126,39 @@ def test_optimizer_matches_torch(name: str, kwargs: dict, dtype: str) -> None:
             assert_close(tr_sd["state"][i][key], v, dtype, state=True)
 
 
+def _resume(lib: Lib, name: str, kwargs: dict, dtype: str) -> list:
+    """Train half the steps, save, load into a fresh optimizer over fresh tensors, go on."""
+    half = STEPS // 2
+    first = lib.params(dtype)
+    opt1 = getattr(lib.optim, name)(first, **kwargs)
+    train(lib, opt1, first, dtype, half)
+    saved = copy.deepcopy(opt1.state_dict())
+    resumed = lib.params(dtype, arr(first[0]), arr(first[1]))
+    opt2 = getattr(lib.optim, name)(resumed, lr=123.0)
+    opt2.load_state_dict(saved)
+    assert opt2.param_groups[0]["lr"] == kwargs.get("lr", opt1.defaults["lr"])
+    assert opt2.param_groups[0]["params"][0] is resumed[0]
+    train(lib, opt2, resumed, dtype, STEPS - half)
+    return resumed
+
+
+# state kept in float32 scalars that loading casts to the parameters' dtype, as PyTorch does
+_CAST_ON_LOAD = ("NAdam", "ASGD")
+
+
 @pytest.mark.parametrize(("name", "kwargs"), CASES[1::3], ids=IDS[1::3])
 def test_state_dict_resume(name: str, kwargs: dict, dtype: str) -> None:
     """Save mid-run, load into a fresh optimizer over fresh tensors, continue: the same
-    parameters as an uninterrupted run (and as PyTorch's)."""
-    half = STEPS // 2
+    parameters as an uninterrupted run, and as PyTorch's resumed run."""
     full = TR.params(dtype)
-    opt = getattr(optim, name)(full, **kwargs)
-    train(TR, opt, full, dtype, STEPS)
-
-    first = TR.params(dtype)
-    opt1 = getattr(optim, name)(first, **kwargs)
-    train(TR, opt1, first, dtype, half)
-    saved = copy.deepcopy(opt1.state_dict())
-    resumed = TR.params(dtype, arr(first[0]), arr(first[1]))
-    opt2 = getattr(optim, name)(resumed, lr=123.0)
-    opt2.load_state_dict(saved)
-    assert opt2.param_groups[0]["lr"] == kwargs.get("lr", opt.defaults["lr"])
-    assert opt2.param_groups[0]["params"][0] is resumed[0]
-    train(TR, opt2, resumed, dtype, STEPS - half)
-    if name == "NAdam":   # as PyTorch's, loading casts the float32 mu_product to the dtype
-        assert_params(resumed, full, dtype)
+    train(TR, getattr(optim, name)(full, **kwargs), full, dtype, STEPS)
+    resumed = _resume(TR, name, kwargs, dtype)
+    if name in _CAST_ON_LOAD:
+        assert_params(resumed, full, "float32")
     else:
         for a, b in zip(resumed, full):
             np.testing.assert_array_equal(arr(a), arr(b))
-
-    pt = PT.params(dtype)
-    pt_opt = getattr(T.optim, name)(pt, **kwargs)
-    train(PT, pt_opt, pt, dtype, STEPS)
-    assert_params(resumed, pt, dtype)
+    assert_params(resumed, _resume(PT, name, kwargs, dtype), dtype)
 
 
 def test_param_groups_and_add_param_group(dtype: str) -> None:

@@ -30,11 +30,12 @@ from .early_stopping import EarlyStopping
 from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .rmsprop import Adadelta, RMSprop
+from .rprop_asgd import ASGD, Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "LBFGS", "EarlyStopping", "lr_scheduler", "clip_grad_norm_",
-           "clip_grad_value_", "parameters_to_vector", "vector_to_parameters",
+           "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "EarlyStopping", "lr_scheduler",
+           "clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters",
            "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook",
            "OptimizerKeyError", "OptimizerTypeError", "OptimizerValueError"]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sys as _sys
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from ._clip import (
     clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters,
 )
@@ -34,7 +34,7 @@ from .rprop_asgd import ASGD, Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "EarlyStopping", "lr_scheduler",
+           "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "EarlyStopping", "lr_scheduler", "swa_utils",
            "clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters",
            "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook",
            "OptimizerKeyError", "OptimizerTypeError", "OptimizerValueError"]
@@ -43,3 +43,4 @@ __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"
 # modules are plain modules, so the submodule is named here once this package is imported.
 for _face in ("trueno.optim", "trueno.torch.optim"):
     _sys.modules.setdefault(f"{_face}.lr_scheduler", lr_scheduler)
+    _sys.modules.setdefault(f"{_face}.swa_utils", swa_utils)

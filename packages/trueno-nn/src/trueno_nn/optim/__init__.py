@@ -23,6 +23,7 @@ from ._clip import (
 )
 from ._step_hooks import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
 from ._errors import OptimizerKeyError, OptimizerTypeError, OptimizerValueError
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adam_variants import Adamax, NAdam, RAdam
@@ -34,7 +35,8 @@ from .rprop_asgd import ASGD, Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS", "EarlyStopping", "lr_scheduler", "swa_utils",
+           "NAdam", "RAdam", "Rprop", "ASGD", "Adafactor",
+           "LBFGS", "EarlyStopping", "lr_scheduler", "swa_utils",
            "clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters",
            "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook",
            "OptimizerKeyError", "OptimizerTypeError", "OptimizerValueError"]

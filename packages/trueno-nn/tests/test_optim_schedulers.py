@@ -215,3 +215,26 @@ def test_clip_grad_norm_and_value(dtype: str = "float64") -> None:
     (bad * torch.tensor([math.inf, 1.0])).sum().backward()
     with pytest.raises(RuntimeError, match="non-finite"):
         optim.clip_grad_norm_([bad], 1.0, error_if_nonfinite=True)
+
+
+def test_get_total_norm_and_clip_grads_with_norm() -> None:
+    """The two halves of clip_grad_norm_ (PyTorch 2.6+), over mixed float32/float64 grads."""
+    rng = np.random.default_rng(6)
+    a, b = rng.standard_normal((4, 3)).astype("float32"), rng.standard_normal(7)
+    tr = [torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)]
+    pt = [T.tensor(a, requires_grad=True), T.tensor(b, requires_grad=True)]
+    for ps in (tr, pt):
+        for p in ps:
+            p.grad = p.detach() * 3
+    total_tr = optim.get_total_norm([p.grad for p in tr], 2.0)
+    total_pt = T.nn.utils.get_total_norm([p.grad for p in pt], 2.0)
+    assert str(total_tr.dtype).split(".")[-1] == str(total_pt.dtype).split(".")[-1] == "float64"
+    np.testing.assert_allclose(float(total_tr), float(total_pt), rtol=1e-7)
+    optim.clip_grads_with_norm_(tr, 2.0, total_tr)
+    T.nn.utils.clip_grads_with_norm_(pt, 2.0, total_pt)
+    for x, y in zip(tr, pt):
+        np.testing.assert_allclose(np.asarray(x.grad), y.grad.numpy(), rtol=1e-6)
+    with pytest.warns(FutureWarning, match="deprecated"):
+        optim.clip_grad_norm(tr, 1.0)
+    with pytest.warns(UserWarning, match="empty generator"):
+        optim.clip_grad_norm_((p for p in []), 1.0)

@@ -19,7 +19,8 @@ import sys as _sys
 
 from . import lr_scheduler, swa_utils
 from ._clip import (
-    clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters,
+    clip_grad_norm, clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm,
+    parameters_to_vector, vector_to_parameters,
 )
 from ._step_hooks import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
 from ._errors import OptimizerKeyError, OptimizerTypeError, OptimizerValueError
@@ -37,7 +38,8 @@ from .sgd import SGD
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
            "NAdam", "RAdam", "Rprop", "ASGD", "Adafactor",
            "LBFGS", "EarlyStopping", "lr_scheduler", "swa_utils",
-           "clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters",
+           "clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "clip_grads_with_norm_",
+           "get_total_norm", "parameters_to_vector", "vector_to_parameters",
            "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook",
            "OptimizerKeyError", "OptimizerTypeError", "OptimizerValueError"]
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import types
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -9,8 +12,8 @@ import trueno.torch as torch
 
 from ._errors import OptimizerTypeError, OptimizerValueError
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
-           "vector_to_parameters"]
+__all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "clip_grads_with_norm_",
+           "get_total_norm", "parameters_to_vector", "vector_to_parameters"]
 
 
 class NonFiniteNormError(OptimizerValueError, RuntimeError):
@@ -21,6 +24,42 @@ def _grads(parameters: Any) -> list[Any]:
     if isinstance(parameters, torch.Tensor):
         parameters = [parameters]
     return [p.grad for p in parameters if p.grad is not None]
+
+
+def get_total_norm(tensors: Iterable[Any] | Any, norm_type: float = 2.0,
+                   error_if_nonfinite: bool = False, foreach: bool | None = None) -> Any:
+    """The ``norm_type`` norm of all ``tensors`` together (the norm of their norms).
+
+    Raises a RuntimeError (with ``error_if_nonfinite``) when it is NaN or infinite.
+    """
+    tensors = [tensors] if isinstance(tensors, torch.Tensor) else list(tensors)
+    norm_type = float(norm_type)
+    if len(tensors) == 0:
+        return torch.tensor(0.0)
+    with torch.no_grad():
+        device = tensors[0].device
+        norms = [torch.linalg.vector_norm(t, norm_type).to(device) for t in tensors]
+        dtype = functools.reduce(torch.promote_types, [n.dtype for n in norms])
+        total = torch.linalg.vector_norm(torch.stack([n.to(dtype=dtype) for n in norms]),
+                                         norm_type)
+    if error_if_nonfinite and not bool(torch.isfinite(total)):
+        raise NonFiniteNormError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is "
+            "non-finite, so it cannot be clipped. To disable this error and scale the "
+            "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")
+    return total
+
+
+def clip_grads_with_norm_(parameters: Iterable[Any] | Any, max_norm: float, total_norm: Any,
+                          foreach: bool | None = None) -> None:
+    """Scale the gradients in place by ``min(1, max_norm / (total_norm + 1e-6))``."""
+    grads = _grads(parameters)
+    if len(grads) == 0:
+        return
+    with torch.no_grad():
+        coef = torch.clamp(float(max_norm) / (total_norm + 1e-6), max=1.0)
+        for g in grads:
+            g.mul_(coef.to(device=g.device, dtype=g.dtype))
 
 
 def clip_grad_norm_(parameters: Iterable[Any] | Any, max_norm: float,
@@ -43,23 +82,25 @@ def clip_grad_norm_(parameters: Iterable[Any] | Any, max_norm: float,
     Tensor
         The total norm of the gradients before clipping (a 0-d tensor).
     """
-    grads = _grads(parameters)
-    max_norm = float(max_norm)
-    norm_type = float(norm_type)
-    if len(grads) == 0:
-        return torch.tensor(0.0)
-    with torch.no_grad():
-        norms = [torch.linalg.vector_norm(g, norm_type) for g in grads]
-        total = torch.linalg.vector_norm(torch.stack(norms), norm_type)
-        if error_if_nonfinite and not bool(torch.isfinite(total)):
-            raise NonFiniteNormError(
-                f"The total norm of order {norm_type} for gradients from `parameters` is "
-                "non-finite, so it cannot be clipped. To disable this error and scale the "
-                "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")
-        coef = torch.clamp(max_norm / (total + 1e-6), max=1.0)
-        for g in grads:
-            g.mul_(coef.to(dtype=g.dtype))
+    if isinstance(parameters, torch.Tensor):
+        parameters = [parameters]
+    else:
+        is_generator = isinstance(parameters, types.GeneratorType)
+        parameters = list(parameters)
+        if is_generator and len(parameters) == 0:
+            warnings.warn("`parameters` is an empty generator, no gradient clipping will "
+                          "occur.", stacklevel=2)
+    total = get_total_norm(_grads(parameters), norm_type, error_if_nonfinite, foreach)
+    clip_grads_with_norm_(parameters, max_norm, total, foreach)
     return total
+
+
+def clip_grad_norm(parameters: Iterable[Any] | Any, max_norm: float, norm_type: float = 2.0,
+                   error_if_nonfinite: bool = False, foreach: bool | None = None) -> Any:
+    """Deprecated alias of :func:`clip_grad_norm_` (as in PyTorch)."""
+    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
+                  "`torch.nn.utils.clip_grad_norm_`.", FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 
 def clip_grad_value_(parameters: Iterable[Any] | Any, clip_value: float,

@@ -12,7 +12,7 @@ import trueno.torch as torch
 from trueno.optim import swa_utils
 
 _rng = np.random.default_rng(8)
-XS = _rng.standard_normal((12, 10, 4))
+XS = _rng.standard_normal((8, 10, 4))
 
 
 def _pair(dtype: str):

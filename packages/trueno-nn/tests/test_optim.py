@@ -262,6 +262,20 @@ def test_torch_face_exposes_optim() -> None:
     assert torch.optim.lr_scheduler.StepLR is optim.lr_scheduler.StepLR
     import trueno.torch.optim.lr_scheduler as ls  # the submodule imports as in PyTorch
     assert ls.CosineAnnealingLR is optim.lr_scheduler.CosineAnnealingLR
+    from trueno.optim.optimizer import Optimizer   # libraries subclass it from here
+    from trueno.optim.swa_utils import AveragedModel
+    assert Optimizer is optim.Optimizer and AveragedModel is optim.swa_utils.AveragedModel
+
+
+def test_import_paths_in_a_fresh_process() -> None:
+    import subprocess
+    import sys
+    code = ("from trueno.optim.lr_scheduler import StepLR\n"
+            "from trueno.optim.optimizer import Optimizer\n"
+            "import trueno.torch as torch\n"
+            "assert torch.optim.lr_scheduler.StepLR is StepLR\n"
+            "assert issubclass(torch.optim.AdamW, Optimizer)\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
 @pytest.mark.parametrize(("name", "kwargs"), [CASES[2], CASES[6], CASES[12], CASES[21]],

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sys as _sys
 
-from . import lr_scheduler, swa_utils
+from . import lr_scheduler, optimizer, swa_utils
 from ._clip import (
     clip_grad_norm, clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm,
     parameters_to_vector, vector_to_parameters,
@@ -37,7 +37,7 @@ from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
            "NAdam", "RAdam", "Rprop", "ASGD", "Adafactor",
-           "LBFGS", "EarlyStopping", "lr_scheduler", "swa_utils",
+           "LBFGS", "EarlyStopping", "lr_scheduler", "swa_utils", "optimizer",
            "clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "clip_grads_with_norm_",
            "get_total_norm", "parameters_to_vector", "vector_to_parameters",
            "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook",
@@ -48,3 +48,4 @@ __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"
 for _face in ("trueno.optim", "trueno.torch.optim"):
     _sys.modules.setdefault(f"{_face}.lr_scheduler", lr_scheduler)
     _sys.modules.setdefault(f"{_face}.swa_utils", swa_utils)
+    _sys.modules.setdefault(f"{_face}.optimizer", optimizer)

@@ -94,6 +94,8 @@ def train(lib: Lib, opt, params, dtype: str, steps: int) -> None:
 
 
 def arr(t) -> np.ndarray:
+    if isinstance(t, np.ndarray):
+        return t
     return np.asarray(t.detach()) if not isinstance(t, T.Tensor) else t.detach().numpy()
 
 
@@ -445,3 +447,29 @@ def test_step_and_state_dict_hooks() -> None:
     fresh.load_state_dict(sd)
     assert calls == ["sd-pre", "load-post"] and fresh.param_groups[0]["lr"] == 0.1
     assert type(fresh).step.__name__ == "step" and getattr(type(fresh).step, "hooked", False)
+
+
+def test_named_parameters_and_tensor_lr() -> None:
+    """Parameters given as (name, tensor) pairs keep ``param_names`` in the groups, and a
+    0-d tensor lr is stepped and scheduled as in PyTorch."""
+    results = []
+    for lib in (PT, TR):
+        w, b = lib.params("float64")
+        opt = lib.optim.Adam([("w", w), ("b", b)], lr=lib.mod.tensor(0.02))
+        sched = lib.optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.5)
+        losses = []
+        for _ in range(8):
+            opt.zero_grad()
+            loss = lib.loss([w, b], "float64")
+            loss.backward()
+            opt.step()
+            sched.step()
+            losses.append(float(loss.detach()))
+        groups = opt.state_dict()["param_groups"]
+        results.append((losses, [arr(w), arr(b)], groups[0]["param_names"],
+                        float(groups[0]["lr"]), sorted(groups[0])))
+    (l_pt, p_pt, n_pt, lr_pt, k_pt), (l_tr, p_tr, n_tr, lr_tr, k_tr) = results
+    np.testing.assert_allclose(l_tr, l_pt, rtol=1e-12)
+    assert_params(p_tr, p_pt, "float64")
+    assert n_tr == n_pt == ["w", "b"] and k_tr == k_pt
+    assert lr_tr == lr_pt == pytest.approx(0.02 * 0.25)     # float32 0.02, quartered

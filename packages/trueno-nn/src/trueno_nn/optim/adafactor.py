@@ -41,7 +41,7 @@ class Adafactor(Optimizer):
         super().__init__(params, defaults)
 
     def _group_step(self, group: dict[str, Any]) -> None:
-        lr = _value(group["lr"])
+        lr = group["lr"]
         beta2_decay, d, wd = group["beta2_decay"], group["d"], group["weight_decay"]
         eps1, eps2 = group["eps"]
         for param, grad in self._grads(group):
@@ -64,7 +64,7 @@ class Adafactor(Optimizer):
             rho_t = min(lr, 1 / (step**0.5))
             alpha = max(eps2, param.norm(2).item() / (param.numel() ** 0.5)) * rho_t
             if wd != 0:
-                param.mul_(1 - lr * wd)
+                param.mul_(_value(1 - lr * wd))
             if grad.dim() > 1:
                 row_var, col_var = state["row_var"], state["col_var"]
                 row_mean = torch.norm(grad, dim=-1, keepdim=True).square_().div_(grad.size(-1))
@@ -80,4 +80,4 @@ class Adafactor(Optimizer):
             update = var_estimate.clamp_(min=e1 * e1).rsqrt_()
             update.mul_(grad)
             denom = max(1.0, update.norm(2).item() / ((update.numel() ** 0.5) * d))
-            param.add_(update, alpha=-alpha / denom)
+            param.add_(update, alpha=_value(-alpha / denom))

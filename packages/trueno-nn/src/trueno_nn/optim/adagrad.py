@@ -52,7 +52,7 @@ class Adagrad(Optimizer):
         return state
 
     def _group_step(self, group: dict[str, Any]) -> None:
-        lr = _value(group["lr"])
+        lr = group["lr"]
         wd, lr_decay, eps = group["weight_decay"], group["lr_decay"], group["eps"]
         for param, grad in self._grads(group):
             state = self._init_state(param, group)
@@ -65,4 +65,4 @@ class Adagrad(Optimizer):
             clr = lr / (1 + (step - 1) * lr_decay)
             state["sum"].addcmul_(grad, grad, value=1)
             std = state["sum"].sqrt().add_(eps)
-            param.addcdiv_(grad, std, value=-clr)
+            param.addcdiv_(grad, std, value=_value(-clr))

@@ -46,7 +46,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _group_step(self, group: dict[str, Any]) -> None:
-        lr = _value(group["lr"])
+        lr = group["lr"]   # a float, or a 0-d tensor kept as in PyTorch
         beta1, beta2 = (_value(b) for b in group["betas"])
         wd, eps, amsgrad = group["weight_decay"], group["eps"], group["amsgrad"]
         for param, grad in self._grads(group):
@@ -63,7 +63,7 @@ class Adam(Optimizer):
             state["step"].add_(1)
             if wd != 0:
                 if group["decoupled_weight_decay"]:
-                    param.mul_(1 - lr * wd)
+                    param.mul_(_value(1 - lr * wd))
                 else:
                     grad = grad.add(param, alpha=wd)
             exp_avg.lerp_(grad, 1 - beta1)
@@ -79,7 +79,7 @@ class Adam(Optimizer):
                 denom = (state["max_exp_avg_sq"].sqrt() / bias_correction2_sqrt).add_(eps)
             else:
                 denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-            param.addcdiv_(exp_avg, denom, value=-step_size)
+            param.addcdiv_(exp_avg, denom, value=_value(-step_size))
 
 
 class AdamW(Adam):

@@ -40,7 +40,7 @@ class Adamax(Optimizer):
         super().__init__(params, defaults)
 
     def _group_step(self, group: dict[str, Any]) -> None:
-        lr = _value(group["lr"])
+        lr = group["lr"]
         beta1, beta2 = group["betas"]
         eps, wd = group["eps"], group["weight_decay"]
         for param, grad in self._grads(group):
@@ -57,7 +57,7 @@ class Adamax(Optimizer):
             exp_avg.lerp_(grad, 1 - beta1)
             exp_inf.copy_(torch.maximum(exp_inf.mul_(beta2), grad.abs().add_(eps)))
             clr = lr / (1 - beta1 ** _value(state["step"]))
-            param.addcdiv_(exp_avg, exp_inf, value=-clr)
+            param.addcdiv_(exp_avg, exp_inf, value=_value(-clr))
 
 
 class NAdam(Optimizer):
@@ -80,7 +80,7 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _group_step(self, group: dict[str, Any]) -> None:
-        lr = _value(group["lr"])
+        lr = group["lr"]
         beta1, beta2 = group["betas"]
         eps, wd, momentum_decay = group["eps"], group["weight_decay"], group["momentum_decay"]
         for param, grad in self._grads(group):
@@ -98,7 +98,7 @@ class NAdam(Optimizer):
             bias_correction2 = 1 - beta2**step
             if wd != 0:
                 if group["decoupled_weight_decay"]:
-                    param.mul_(1 - lr * wd)
+                    param.mul_(_value(1 - lr * wd))
                 else:
                     grad = grad.add(param, alpha=wd)
             mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
@@ -109,8 +109,10 @@ class NAdam(Optimizer):
             denom = exp_avg_sq.div(bias_correction2).sqrt()
             mu_product_next = _value(mu_product) * mu_next
             denom.add_(eps)
-            param.addcdiv_(grad, denom, value=(-lr * (1.0 - mu) / (1.0 - _value(mu_product))))
-            param.addcdiv_(exp_avg, denom, value=(-lr * mu_next) / (1.0 - mu_product_next))
+            param.addcdiv_(grad, denom,
+                           value=_value(-lr * (1.0 - mu) / (1.0 - _value(mu_product))))
+            param.addcdiv_(exp_avg, denom,
+                           value=_value((-lr * mu_next) / (1.0 - mu_product_next)))
 
 
 class RAdam(Optimizer):
@@ -130,7 +132,7 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _group_step(self, group: dict[str, Any]) -> None:
-        lr = _value(group["lr"])
+        lr = group["lr"]
         beta1, beta2 = group["betas"]
         eps, wd = group["eps"], group["weight_decay"]
         for param, grad in self._grads(group):
@@ -145,7 +147,7 @@ class RAdam(Optimizer):
             step = _value(state["step"])
             if wd != 0:
                 if group["decoupled_weight_decay"]:
-                    param.mul_(1 - lr * wd)
+                    param.mul_(_value(1 - lr * wd))
                 else:
                     grad = grad.add(param, alpha=wd)
             exp_avg.lerp_(grad, 1 - beta1)

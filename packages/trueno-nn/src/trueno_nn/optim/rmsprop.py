@@ -43,7 +43,7 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _group_step(self, group: dict[str, Any]) -> None:
-        lr = _value(group["lr"])
+        lr = group["lr"]
         alpha, eps, wd = group["alpha"], group["eps"], group["weight_decay"]
         momentum, centered = group["momentum"], group["centered"]
         for param, grad in self._grads(group):
@@ -72,9 +72,9 @@ class RMSprop(Optimizer):
             if momentum > 0:
                 buf = state["momentum_buffer"]
                 buf.mul_(momentum).addcdiv_(grad, avg)
-                param.add_(buf, alpha=-lr)
+                param.add_(buf, alpha=-_value(lr))
             else:
-                param.addcdiv_(grad, avg, value=-lr)
+                param.addcdiv_(grad, avg, value=-_value(lr))
 
 
 class Adadelta(Optimizer):
@@ -103,7 +103,7 @@ class Adadelta(Optimizer):
         super().__init__(params, defaults)
 
     def _group_step(self, group: dict[str, Any]) -> None:
-        lr = _value(group["lr"])
+        lr = group["lr"]
         rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
         for param, grad in self._grads(group):
             state = self.state[param]
@@ -122,4 +122,4 @@ class Adadelta(Optimizer):
             delta = acc_delta.add(eps).sqrt_()
             delta.div_(std).mul_(grad)
             acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
-            param.add_(delta, alpha=-lr)
+            param.add_(delta, alpha=-_value(lr))

@@ -69,13 +69,13 @@ class ASGD(Optimizer):
         super().__init__(params, defaults)
 
     def _group_step(self, group: dict[str, Any]) -> None:
-        lr = _value(group["lr"])
+        lr = group["lr"]
         lambd, alpha, t0, wd = group["lambd"], group["alpha"], group["t0"], group["weight_decay"]
         for param, grad in self._grads(group):
             state = self.state[param]
             if len(state) == 0:
                 state["step"] = _scalar_step()
-                state["eta"] = torch.tensor(lr, dtype=torch.float32)
+                state["eta"] = torch.tensor(_value(lr), dtype=torch.float32)
                 state["mu"] = torch.tensor(1.0, dtype=torch.float32)
                 state["ax"] = torch.zeros_like(param)
             if group["maximize"]:
@@ -94,5 +94,6 @@ class ASGD(Optimizer):
             step = _value(state["step"])
             # PyTorch makes these float32 tensors (its default dtype) and copies them in, so
             # the values are float32-rounded even where loading made eta/mu float64
-            eta.copy_(torch.tensor(lr / ((1 + lambd * lr * step) ** alpha), dtype=torch.float32))
+            eta.copy_(torch.tensor(_value(lr / ((1 + lambd * lr * step) ** alpha)),
+                                   dtype=torch.float32))
             mu.copy_(torch.tensor(1 / max(1, step - t0), dtype=torch.float32))

@@ -39,7 +39,7 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _group_step(self, group: dict[str, Any]) -> None:
-        lr = _value(group["lr"])
+        lr = group["lr"]   # a float, or a 0-d tensor kept as in PyTorch
         wd, momentum = group["weight_decay"], group["momentum"]
         dampening, nesterov = group["dampening"], group["nesterov"]
         for param, grad in self._grads(group):
@@ -56,4 +56,4 @@ class SGD(Optimizer):
                 else:
                     buf.mul_(momentum).add_(grad, alpha=1 - dampening)
                 grad = grad.add(buf, alpha=momentum) if nesterov else buf
-            param.add_(grad, alpha=-lr)
+            param.add_(grad, alpha=-_value(lr))

@@ -473,3 +473,19 @@ def test_named_parameters_and_tensor_lr() -> None:
     assert_params(p_tr, p_pt, "float64")
     assert n_tr == n_pt == ["w", "b"] and k_tr == k_pt
     assert lr_tr == lr_pt == pytest.approx(0.02 * 0.25)     # float32 0.02, quartered
+
+
+def test_deepcopied_lbfgs_steps() -> None:
+    params = TR.params("float64")
+    twin = copy.deepcopy(optim.LBFGS(params, max_iter=3))
+    w, b = twin.param_groups[0]["params"]
+
+    def closure():
+        twin.zero_grad()
+        loss = TR.loss([w, b], "float64")
+        loss.backward()
+        return loss
+
+    first = float(twin.step(closure).detach())
+    assert float(TR.loss([w, b], "float64").detach()) < first
+    np.testing.assert_array_equal(arr(params[0]), W0)      # the original is untouched

@@ -140,3 +140,18 @@ def test_shape_errors_are_runtime_errors_as_torch_and_value_errors_as_numpy():
         ttorch.ones(2, 3) + ttorch.ones(3, 2)
     with pytest.raises(ValueError, match="broadcast"):
         tn.ones((2, 3)) + tn.ones((3, 2))
+
+
+def test_tensors_hash_by_identity_as_torch():
+    """torch tensors are dict keys and set members by identity; NumPy-face arrays stay
+    unhashable, as NumPy's."""
+    import torch as real_torch
+
+    import trueno as tn
+
+    a, b = tt.ones(2), tt.ones(2)
+    ra, rb = real_torch.ones(2), real_torch.ones(2)
+    assert len({a, b, a}) == len({ra, rb, ra}) == 2
+    assert {a: 1, b: 2}[a] == {ra: 1, rb: 2}[ra] == 1
+    with pytest.raises(TypeError):
+        hash(tn.ones(2))

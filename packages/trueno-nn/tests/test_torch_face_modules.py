@@ -26,3 +26,13 @@ def test_torch_utils_data_is_trueno_utils_data():
                  "print(D.DataLoader is trueno.utils.data.DataLoader, "
                  "torch.utils.data.TensorDataset is trueno.utils.data.TensorDataset)")
     assert out == "True True"
+
+
+def test_import_torch_optim_first_and_nn_utils():
+    out = _fresh("import trueno.torch.optim as optim; "
+                 "from trueno.torch.optim.lr_scheduler import StepLR; "
+                 "import trueno.torch as torch; import trueno.torch.nn as nn; "
+                 "from trueno.torch.nn.utils import clip_grad_norm_; "
+                 "print(optim.SGD is torch.optim.SGD, StepLR.__name__, "
+                 "nn.utils.clip_grad_norm_ is clip_grad_norm_ is optim.clip_grad_norm_)")
+    assert out == "True StepLR True"

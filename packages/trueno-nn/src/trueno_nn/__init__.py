@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys as _sys
 
-from . import functional, init
+from . import functional, init, utils
 from ._errors import (
     ModuleAttributeError, ModuleKeyError, ModuleTypeError, ModuleValueError, StateDictError,
 )
@@ -33,7 +33,8 @@ __version__ = "0.1.0"
 
 __all__ = ["Module", "Parameter", "Buffer", "RemovableHandle", "Sequential", "ModuleList",
            "ModuleDict", "MultiheadAttention", "ParameterList", "ParameterDict", "functional",
-           "init", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
+           "init", "utils", "TransformerEncoderLayer", "TransformerEncoder",
+           "TransformerDecoderLayer",
            "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
            "ModuleAttributeError", "ModuleKeyError", "ModuleTypeError", "ModuleValueError",
@@ -45,3 +46,4 @@ __all__ = ["Module", "Parameter", "Buffer", "RemovableHandle", "Sequential", "Mo
 for _face in ("trueno.nn", "trueno.torch.nn"):
     _sys.modules.setdefault(f"{_face}.functional", functional)
     _sys.modules.setdefault(f"{_face}.init", init)
+    _sys.modules.setdefault(f"{_face}.utils", utils)

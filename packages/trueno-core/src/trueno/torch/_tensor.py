@@ -55,6 +55,8 @@ class Tensor(_Base):
     __slots__ = ()
     _face = "torch"
     _default_float = D.float32
+    # PyTorch tensors hash by identity (dict keys, sets of parameters); NumPy arrays do not
+    __hash__ = object.__hash__
 
     # -- shape ---------------------------------------------------------------------------------
     @property

@@ -652,15 +652,6 @@ def _where_int(cond, value, other):
     return where(cond, value, other).astype(other._dtype, copy=False)
 
 
-def _attach_decompositions():
-    from ._optable import OPS
-    OPS["histogram"].decomposition = _histogram_decomposition
-    for name, fn in (("nansum", _nansum_decomposition), ("nanprod", _nanprod_decomposition),
-                     ("nanmean", _nanmean_decomposition),
-                     ("nanmax", _nanextreme(_max, float("-inf"))),
-                     ("nanmin", _nanextreme(_min, float("inf"))),
-                     ("isclose", _isclose_decomposition)):
-        OPS[name].decomposition = fn
-
-
-_attach_decompositions()
+# NaN-skipping extremes as decompositions (declared on their rows in _surface_ops)
+_nanmax_decomposition = _nanextreme(_max, float("-inf"))
+_nanmin_decomposition = _nanextreme(_min, float("inf"))

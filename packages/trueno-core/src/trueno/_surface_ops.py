@@ -62,6 +62,7 @@ DECOMPOSITIONS = {
     "histogram": _ST + "histogram_decomposition", "nansum": _ST + "nansum_decomposition",
     "nanprod": _ST + "nanprod_decomposition", "nanmean": _ST + "nanmean_decomposition",
     "isclose": _ST + "isclose_decomposition",
+    "nanmax": _ST + "nanmax_decomposition", "nanmin": _ST + "nanmin_decomposition",
     "histogram_bin_edges": _NP + "histogram_bin_edges", "trim_zeros": _NP + "trim_zeros",
     **{n: _SS + n for n in ("topk", "partition", "argpartition", "nancumsum", "nancumprod",
                             "around", "nanvar", "nanstd", "average", "isin", "median",

@@ -50,7 +50,7 @@ from ._linalg_ops import tensordot
 from ._linalg_ops import vecdot as _vecdot
 from ._linalg_ops import outer as _outer
 from ._manipulation import moveaxis, stack
-from ._optable import OPS, Op, add_op
+from ._optable import Op, add_op
 from ._tensor import Tensor, numpy_result
 from ._views import broadcast_shapes, normalize_axis
 
@@ -376,28 +376,6 @@ def matrix_power(a, n, /):
         if not n:
             return result if result is not a else a.copy()
         base = _matmul(base, base)
-
-
-def _vector_norm_decomposition(x, axis, keepdims, ord=2.0):  # noqa: A002
-    """vector_norm in trueno ops (abs, sum, max, sqrt, pow) for devices without a kernel."""
-    x = _inexact(x)
-    a = E.abs(x)
-    if ord == 2:
-        return E.sqrt(Rd.sum(a * a, axis=axis, keepdims=keepdims))
-    if ord == math.inf:
-        return Rd.max(a, axis=axis, keepdims=keepdims)
-    if ord == -math.inf:
-        return Rd.min(a, axis=axis, keepdims=keepdims)
-    if ord == 0:
-        return Rd.sum((a != 0).astype(a.dtype), axis=axis, keepdims=keepdims)
-    if ord == 1:
-        return Rd.sum(a, axis=axis, keepdims=keepdims)
-    return Rd.sum(a ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
-
-
-# NOTE: core's vector_norm row has no decomposition; give it one so norms run on every device.
-if OPS["vector_norm"].decomposition is None:
-    OPS["vector_norm"].decomposition = _vector_norm_decomposition
 
 
 def _inexact(x):

@@ -25,7 +25,10 @@ nox.options.reuse_existing_virtualenvs = False
 TORCH = "torch==2.13.0"
 PURE = ["packages/trueno-core", "packages/trueno-autograd", "packages/trueno-gpu",
         "packages/trueno-nn", "packages/trueno-hub"]
-TEST_DEPS = ["pytest>=8", "hypothesis>=6.100", "scipy"]
+# safetensors and tensorboard cross-check the checkpoint and SummaryWriter files; scikit-learn
+# (its bundled digits), tqdm and matplotlib run the examples.
+TEST_DEPS = ["pytest>=8", "hypothesis>=6.100", "scipy", "safetensors", "tensorboard",
+             "scikit-learn", "tqdm", "matplotlib"]
 CORE_TESTS = "packages/trueno-core/tests"
 
 

@@ -148,7 +148,7 @@ def test_bad_trueno_num_threads_warns_by_name_and_never_breaks_import():
 def test_set_num_threads_rejects_bad_counts():
     before = tn.get_num_threads()
     try:
-        for bad in (0, -1, 2**31, tn._registry.MAX_THREADS + 1):
+        for bad in (0, -1, 2**31, tn._threads.MAX_THREADS + 1):
             with pytest.raises(ValueError, match="n must be from 1 to 1024") as e:
                 tn.set_num_threads(bad)
             assert isinstance(e.value, tn.TruenoError)

@@ -40,7 +40,8 @@ from ._reduction import (
     all, amax, amin, any, argmax, argmin, cumprod, cumsum, cumulative_prod, cumulative_sum,
     logsumexp, max, mean, min, prod, std, sum, var,
 )
-from ._registry import backends, get_num_threads, set_num_threads, use_backend
+from ._registry import backends, use_backend
+from ._threads import get_num_threads, set_num_threads
 from ._sorting import argsort, sort
 from ._strided import StridedArray
 from ._tensor import Tensor

@@ -24,12 +24,12 @@ import pluggy
 
 from . import hookspecs
 from ._device import CPU, Device, DeviceAPI
-from ._errors import BackendError, DeviceError, TruenoError
+from ._errors import BackendError, DeviceError
 from ._kernel_check import CHECKED_SHAPES, check_result
 from ._optable import OPS, Op
 
-__all__ = ["Backend", "Registry", "registry", "backends", "use_backend", "set_num_threads",
-           "get_num_threads", "register_plugin", "unregister_plugin", "primitives_only",
+__all__ = ["Backend", "Registry", "registry", "backends", "use_backend",
+           "register_plugin", "unregister_plugin", "primitives_only",
            "primitives_only_active"]
 
 
@@ -251,7 +251,8 @@ def load_plugins() -> Registry:
         _run_hooks(pm, _HOOKS)
         registry._pm = pm
         registry.loaded = True
-        _apply_thread_count()
+        from ._threads import apply_thread_count
+        apply_thread_count()
         return registry
 
 
@@ -275,7 +276,8 @@ def register_plugin(module, name: str) -> bool:
         reg.failed.pop(name, None)
         if reg.models:  # the hub was already loaded: add this plugin's models now
             _run_hooks(reg._pm, ("trueno_register_models",), {name}, ":models")
-        _apply_thread_count()
+        from ._threads import apply_thread_count
+        apply_thread_count()
         return name in reg.plugins
 
 
@@ -531,91 +533,17 @@ def device_api(device: Device) -> DeviceAPI:
     return api
 
 
-# -- threads --------------------------------------------------------------------------------
-
-MAX_THREADS = 1024
-"""The most threads a CPU backend is asked to use (``set_num_threads`` refuses more, and a
-larger ``TRUENO_NUM_THREADS`` is capped to it with a warning)."""
-
-
-class ThreadCountError(TruenoError, ValueError):
-    """A thread count that is not a whole number from 1 to ``MAX_THREADS``."""
-
-
-class ThreadCountTypeError(TruenoError, TypeError):
-    """A thread count that is not an integer."""
-
-
-def _default_threads() -> int:
-    return min(os.cpu_count() or 1, MAX_THREADS)
-
-
-def _env_threads() -> int:
-    """``TRUENO_NUM_THREADS`` (unset, empty or 0: one thread per CPU). A bad value warns with
-    the variable's name and falls back to the default: it never breaks ``import trueno``."""
-    raw = os.environ.get("TRUENO_NUM_THREADS", "").strip()
-    if not raw:
-        return _default_threads()
-    try:
-        n = int(raw)
-    except ValueError:
-        n = None
-    if n is None or n < 0:
-        warnings.warn(f"TRUENO_NUM_THREADS={raw!r} is not a whole number >= 1 and was ignored; "
-                      f"using {_default_threads()} threads (one per CPU). hint: unset it or set "
-                      f"it to a number from 1 to {MAX_THREADS}", RuntimeWarning, stacklevel=2)
-        return _default_threads()
-    if n == 0:
-        return _default_threads()
-    if n > MAX_THREADS:
-        warnings.warn(f"TRUENO_NUM_THREADS={raw!r} is more than the maximum of {MAX_THREADS} "
-                      f"threads; using {MAX_THREADS}", RuntimeWarning, stacklevel=2)
-        return MAX_THREADS
-    return n
-
-
-_threads = [_env_threads()]
-
-
-def _apply_thread_count() -> None:
-    for b in registry.backends.values():
-        if b.set_num_threads is not None:
-            b.set_num_threads(_threads[0])
-
-
-def set_num_threads(n: int) -> None:
-    """Set the number of threads CPU backends use (like ``torch.set_num_threads``).
-
-    Parameters
-    ----------
-    n : int
-        A whole number from 1 to ``trueno._registry.MAX_THREADS`` (1024).
-
-    Examples
-    --------
-    >>> import trueno as tn
-    >>> before = tn.get_num_threads()
-    >>> tn.set_num_threads(1); tn.get_num_threads()
-    1
-    >>> tn.set_num_threads(before)
-    """
-    if isinstance(n, bool) or not hasattr(n, "__index__"):
-        raise ThreadCountTypeError(f"set_num_threads(n): n must be an integer, got "
-                                   f"{type(n).__name__} {n!r}\n  hint: set_num_threads(int(n))")
-    m = n.__index__()
-    if not 1 <= m <= MAX_THREADS:
-        raise ThreadCountError(f"set_num_threads(n): n must be from 1 to {MAX_THREADS}, got "
-                               f"{m}\n  hint: set_num_threads({_default_threads()}) uses one "
-                               f"thread per CPU")
-    with _lock:
-        _threads[0] = m
-        if registry.loaded:
-            _apply_thread_count()
-
-
-def get_num_threads() -> int:
-    """The number of threads CPU backends use."""
-    return _threads[0]
-
-
 __all__ += ["CPU"]
+
+
+_MOVED_TO_THREADS = frozenset({"MAX_THREADS", "set_num_threads", "get_num_threads",
+                               "ThreadCountError", "ThreadCountTypeError"})
+
+
+def __getattr__(name: str):
+    """The thread-count names moved to ``_threads``; the old ``_registry`` imports still work
+    (``trueno.torch`` and plugins used them)."""
+    if name in _MOVED_TO_THREADS:
+        from . import _threads
+        return getattr(_threads, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

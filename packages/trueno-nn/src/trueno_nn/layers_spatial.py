@@ -1,5 +1,8 @@
-"""Placeholder module wired into trueno.nn; filled in by the issue-16 work."""
+"""PyTorch's spatial layers (issue 16), gathered from their modules for ``trueno.nn``:
+3-D and transposed convolutions."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .layers_convnd import Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+
+__all__ = ["Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]

@@ -1,0 +1,110 @@
+"""Conv3d and ConvTranspose1d/2d/3d vs PyTorch 2.13: same-seed parameters and repr, forward
+and gradients (input and parameters), output_size=, the functional forms, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch as T
+from conftest import close
+
+import trueno.nn as nn
+import trueno.nn.functional as F
+import trueno.torch as torch
+
+CASES = [
+    ("convT2d", lambda m: m.ConvTranspose2d(3, 4, 3), (2, 3, 4, 5), None),
+    ("convT2d_all", lambda m: m.ConvTranspose2d(4, 6, (3, 2), stride=(2, 3), padding=(1, 2),
+                                                output_padding=(1, 0), groups=2,
+                                                dilation=(1, 2)), (2, 4, 4, 3), None),
+    ("convT2d_dil_op", lambda m: m.ConvTranspose2d(2, 2, 2, stride=1, dilation=3,
+                                                   output_padding=2, bias=False),
+     (1, 2, 3, 3), None),
+    ("convT2d_unbatched", lambda m: m.ConvTranspose2d(2, 3, 3, stride=2, padding=1),
+     (2, 3, 4), None),
+    ("convT2d_output_size", lambda m: m.ConvTranspose2d(2, 3, 3, stride=3, padding=1),
+     (2, 2, 3, 4), (2, 3, 9, 11)),
+    ("convT1d", lambda m: m.ConvTranspose1d(2, 4, 3, stride=2, padding=1, output_padding=1,
+                                            groups=2), (3, 2, 6), None),
+    ("convT1d_output_size", lambda m: m.ConvTranspose1d(3, 2, 4, stride=2), (2, 3, 5), [13]),
+    ("convT3d", lambda m: m.ConvTranspose3d(2, 4, (2, 3, 2), stride=(2, 1, 2), padding=(0, 1, 1),
+                                            output_padding=(1, 0, 1), groups=2),
+     (2, 2, 3, 3, 2), None),
+    ("conv3d", lambda m: m.Conv3d(3, 4, (2, 3, 2), stride=(2, 1, 1), padding=(1, 0, 1),
+                                  dilation=(1, 2, 1)), (2, 3, 5, 6, 4), None),
+    ("conv3d_groups_same", lambda m: m.Conv3d(4, 2, 2, padding="same", groups=2, bias=False),
+     (1, 4, 3, 4, 3), None),
+    ("conv3d_unbatched_reflect", lambda m: m.Conv3d(2, 2, 3, padding=1, padding_mode="reflect"),
+     (2, 4, 4, 4), None),
+]
+
+
+def _forward(m, x, output_size):
+    return m(x) if output_size is None else m(x, output_size=output_size)
+
+
+@pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
+@pytest.mark.parametrize("name,make,shape,output_size", CASES, ids=[c[0] for c in CASES])
+def test_layer_matches_pytorch(name, make, shape, output_size, dtype):
+    torch.manual_seed(0)
+    a = make(nn)
+    T.manual_seed(0)
+    b = make(T.nn)
+    assert repr(a) == repr(b)
+    for (ka, pa), (kb, pb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+        assert ka == kb
+        np.testing.assert_array_equal(np.asarray(pa), pb.numpy())
+    if dtype == "float64":
+        a.double()
+        b.double()
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape).astype(dtype)
+    xa, xb = torch.tensor(x).requires_grad_(), T.tensor(x).requires_grad_()
+    ya, yb = _forward(a, xa, output_size), _forward(b, xb, output_size)
+    close(ya, yb, dtype, 10)
+    g = rng.standard_normal(tuple(yb.shape)).astype(dtype)
+    (ya * torch.tensor(g)).sum().backward()
+    (yb * T.tensor(g)).sum().backward()
+    close(xa.grad, xb.grad, dtype, 100)
+    for (ka, pa), (kb, pb) in zip(a.named_parameters(), b.named_parameters(), strict=True):
+        assert ka == kb
+        close(pa.grad, pb.grad, dtype, 100)
+
+
+def test_functional_forms_match_pytorch():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 4, 5, 3))
+    w = rng.standard_normal((4, 3, 2, 3))
+    b = rng.standard_normal(6)
+    got = F.conv_transpose2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), stride=2,
+                             padding=(0, 1), output_padding=1, groups=2, dilation=(2, 1))
+    want = T.nn.functional.conv_transpose2d(T.tensor(x), T.tensor(w), T.tensor(b), stride=2,
+                                            padding=(0, 1), output_padding=1, groups=2,
+                                            dilation=(2, 1))
+    close(got, want, "float64")
+    x1, w1 = rng.standard_normal((2, 3, 7)), rng.standard_normal((3, 2, 4))
+    close(F.conv_transpose1d(torch.tensor(x1), torch.tensor(w1), stride=3, padding=2),
+          T.nn.functional.conv_transpose1d(T.tensor(x1), T.tensor(w1), stride=3, padding=2),
+          "float64")
+    x3, w3 = rng.standard_normal((1, 2, 4, 3, 5)), rng.standard_normal((4, 1, 2, 2, 3))
+    close(F.conv3d(torch.tensor(x3), torch.tensor(w3), stride=(1, 2, 2), groups=2),
+          T.nn.functional.conv3d(T.tensor(x3), T.tensor(w3), stride=(1, 2, 2), groups=2),
+          "float64")
+    w3t = rng.standard_normal((2, 3, 3, 2, 2))
+    close(F.conv_transpose3d(torch.tensor(x3), torch.tensor(w3t), stride=2, dilation=(1, 2, 1)),
+          T.nn.functional.conv_transpose3d(T.tensor(x3), T.tensor(w3t), stride=2,
+                                           dilation=(1, 2, 1)), "float64")
+
+
+def test_errors_name_the_problem():
+    with pytest.raises(ValueError, match="requested an output size of"):
+        nn.ConvTranspose2d(2, 2, 3, stride=2)(torch.zeros(1, 2, 4, 4), output_size=(12, 9))
+    with pytest.raises(ValueError, match="output padding must be smaller"):
+        F.conv_transpose2d(torch.zeros(1, 2, 3, 3), torch.zeros(2, 2, 3, 3), stride=2,
+                           output_padding=2)
+    with pytest.raises(ValueError, match='Only "zeros" padding mode'):
+        nn.ConvTranspose1d(2, 2, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match="to have 4 channels, but got 3"):
+        nn.Conv3d(4, 2, 2)(torch.zeros(1, 3, 4, 4, 4))
+    with pytest.raises(ValueError, match="to have 2 channels, but got 3"):
+        nn.ConvTranspose2d(2, 2, 2)(torch.zeros(1, 3, 4, 4))

@@ -1,0 +1,43 @@
+"""The spatial layers on the GPU device (lavapipe in CI) give the CPU's values and gradients.
+
+Skipped only when trueno-gpu finds no adapter (the reason names why)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import trueno.nn as nn
+import trueno.torch as torch
+
+trueno_gpu = pytest.importorskip("trueno_gpu")
+if not trueno_gpu.is_available():
+    pytest.skip("no GPU adapter for trueno-gpu", allow_module_level=True)
+
+
+def _run(model, x, dev):
+    model.zero_grad()
+    xd = x.to(dev).detach().requires_grad_()
+    y = model(xd)
+    loss = (y * y).mean()
+    loss.backward()
+    return ([np.asarray(y.detach().to("cpu")), np.asarray(xd.grad.to("cpu"))]
+            + [np.asarray(p.grad.to("cpu")) for p in model.parameters()])
+
+
+def _check(model, shape):
+    x = torch.tensor(np.random.default_rng(0).standard_normal(shape).astype("float32"))
+    want = _run(model, x, "cpu")
+    model.to("gpu")
+    assert next(model.parameters()).device.type != "cpu"
+    got = _run(model, x, "gpu")
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_conv_transpose_and_conv3d_on_gpu_match_cpu():
+    torch.manual_seed(0)
+    _check(nn.Sequential(nn.ConvTranspose2d(2, 4, 3, stride=2, padding=1, output_padding=1,
+                                            groups=2)), (1, 2, 3, 3))
+    _check(nn.Sequential(nn.Conv3d(2, 2, 2, padding=1), nn.ConvTranspose3d(2, 1, 2, stride=2)),
+           (1, 2, 2, 3, 2))

@@ -1,0 +1,159 @@
+"""Training-step time: trueno (``trueno.torch``) side by side with PyTorch, one script for both.
+
+Not a test. Each row is one optimizer step of a model written once against the PyTorch API
+(``nn``, ``optim``, ``F``) and run with ``import torch`` and with ``import trueno.torch``:
+forward, loss, backward, optimizer step, ``zero_grad``. Rows (issue 17's benchmark):
+
+- MLP 784-256-256-10, batch 128, SGD(momentum) and Adam;
+- small CNN (conv-bn-relu-pool x2, linear) on 1x28x28, batch 64, SGD(momentum) and Adam;
+- LSTM classifier (input 32, hidden 64, 20 steps), batch 32, Adam.
+
+``--device cpu`` (default) compares with PyTorch's CPU build using the same thread count;
+``--device gpu`` compares trueno-gpu with PyTorch CUDA (each contender in its own child
+process, as tools/bench/bench_gpu.py does, since a CUDA context in the same process slows the
+Vulkan device down). Prints a table with the ratio trueno/PyTorch (below 1: trueno faster);
+``--json PATH`` writes it.
+
+    python tools/bench/bench_train.py [--device cpu|gpu] [--repeats 7] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def _models(T):
+    nn = T.nn
+
+    def mlp():
+        return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),
+                             nn.Linear(256, 10))
+
+    def cnn():
+        return nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
+
+    class LSTMClassifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(32, 64, batch_first=True)
+            self.head = nn.Linear(64, 10)
+
+        def forward(self, x):
+            out, _ = self.lstm(x)
+            return self.head(out[:, -1])
+
+    return {"mlp": (mlp, (128, 784)), "cnn": (cnn, (64, 1, 28, 28)),
+            "lstm": (LSTMClassifier, (32, 20, 32))}
+
+
+ROWS = [("mlp", "SGD"), ("mlp", "Adam"), ("cnn", "SGD"), ("cnn", "Adam"), ("lstm", "Adam")]
+
+
+def _sync(T, device):
+    if device == "cuda":
+        T.cuda.synchronize()
+
+
+def _step_fn(model, opt, loss_fn, x, y):
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def run_rows(lib: str, device: str, repeats: int) -> dict:
+    """Median ms per training step of every row, for ``lib`` ("torch" or "trueno")."""
+    if lib == "torch":
+        import torch as T
+        dev = "cuda" if device == "gpu" else "cpu"
+    else:
+        import trueno.torch as T
+        dev = device
+    if device == "cpu":
+        T.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1)))
+    rng = np.random.default_rng(0)
+    out = {}
+    for model_name, opt_name in ROWS:
+        T.manual_seed(0)
+        make, xshape = _models(T)[model_name]
+        model = make().to(dev)
+        opt = (T.optim.SGD(model.parameters(), lr=0.01, momentum=0.9) if opt_name == "SGD"
+               else T.optim.Adam(model.parameters(), lr=1e-3))
+        x = T.tensor(rng.standard_normal(xshape).astype(np.float32)).to(dev)
+        y = T.tensor(rng.integers(0, 10, xshape[0])).to(dev)
+
+        step = _step_fn(model, opt, T.nn.CrossEntropyLoss(), x, y)
+        for _ in range(3):  # warm-up: kernel caches, pipeline compilation, allocator
+            step()
+        _sync(T, dev)
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            loss = step()
+            _sync(T, dev)
+            float(loss.detach())  # the step is done when its loss is on the host
+            times.append(time.perf_counter() - t0)
+        out[f"{model_name} {opt_name}"] = statistics.median(times) * 1e3
+        ms = out[f"{model_name} {opt_name}"]
+        print(f"  {lib:<7} {model_name:<5} {opt_name:<5} {ms:9.3f} ms", flush=True)
+    return out
+
+
+def _fmt(v) -> str:
+    return f"{v:.3f}" if v else "failed"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--json", default=None)
+    ap.add_argument("--child", choices=["torch", "trueno"], default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print("ROWS " + json.dumps(run_rows(args.child, args.device, args.repeats)))
+        return
+    results = {}
+    for lib in ("torch", "trueno"):
+        cmd = [sys.executable, __file__, "--child", lib, "--device", args.device,
+               "--repeats", str(args.repeats)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        sys.stdout.write("".join(ln + "\n" for ln in proc.stdout.splitlines()
+                                 if not ln.startswith("ROWS ")))
+        line = [ln for ln in proc.stdout.splitlines() if ln.startswith("ROWS ")]
+        if proc.returncode or not line:
+            print(f"{lib} failed:\n{proc.stderr[-2000:]}")
+            results[lib] = {}
+            continue
+        results[lib] = json.loads(line[0][5:])
+    ref = "PyTorch CUDA" if args.device == "gpu" else "PyTorch CPU"
+    print(f"\ntraining step, median of {args.repeats} (ms); device {args.device}")
+    print(f"| row | trueno | {ref} | ratio |\n|---|---|---|---|")
+    table = []
+    for model_name, opt_name in ROWS:
+        key = f"{model_name} {opt_name}"
+        a, b = results["trueno"].get(key), results["torch"].get(key)
+        ratio = a / b if a and b else None
+        table.append({"row": key, "trueno_ms": a, "torch_ms": b, "ratio": ratio})
+        print(f"| {key} | {_fmt(a)} | {_fmt(b)} | {f'{ratio:.2f}x' if ratio else '-'} |")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"device": args.device, "rows": table}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,13 +1,14 @@
 """``trueno.utils``: utilities with PyTorch's ``torch.utils`` layout (``trueno.utils.data``);
-each submodule is a shim over the plugin package that provides it (DESIGN.md §1)."""
+each submodule is a shim over the plugin package that provides it (DESIGN.md §1), except
+``safetensors``, the file format, which core reads and writes itself."""
 
 from __future__ import annotations
 
-__all__ = ["data"]
+__all__ = ["data", "safetensors"]
 
 
 def __getattr__(name: str):
-    if name == "data":
+    if name in __all__:
         import importlib
-        return importlib.import_module(f"{__name__}.data")
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,11 +13,23 @@ from . import _dtypes as D
 from ._creation import asarray
 from ._decompositions import clip as _clip_decomposition
 from ._errors import DTypeError
-from ._optable import ELEMENTWISE_BINARY, ELEMENTWISE_UNARY, OPS
+from ._optable import OPS
 from ._tensor import Tensor
 from ._views import broadcast_shapes
 
-__all__: list[str] = []
+__all__ = [
+    "negative", "positive", "square", "abs", "sign", "exp", "expm1", "sin", "cos", "tan",
+    "atan", "sinh", "cosh", "tanh", "asinh", "log", "sqrt", "log2", "log10", "log1p", "asin",
+    "acos", "atanh", "acosh", "reciprocal", "sigmoid", "erf", "floor", "ceil", "trunc",
+    "round", "signbit", "isnan", "isinf", "isfinite", "logical_not", "bitwise_invert", "conj",
+    "real", "imag", "gelu", "silu", "relu", "add", "multiply", "subtract", "divide",
+    "floor_divide", "remainder", "pow", "maximum", "minimum", "atan2", "hypot", "logaddexp",
+    "copysign", "nextafter", "equal", "less", "less_equal", "not_equal", "greater",
+    "greater_equal", "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift", "arccos", "arcsin", "arctan",
+    "arccosh", "arcsinh", "arctanh", "arctan2", "power", "absolute", "true_divide", "mod",
+    "invert", "left_shift", "right_shift", "conjugate", "fabs", "where", "clip",
+]
 
 
 def _as_tensor(x):
@@ -59,24 +71,115 @@ def _make_binary(row):
     return fn
 
 
-for _row in ELEMENTWISE_UNARY:
-    globals()[_row.name] = _make_unary(_row)
-    __all__.append(_row.name)
-for _row in ELEMENTWISE_BINARY:
-    globals()[_row.name] = _make_binary(_row)
-    __all__.append(_row.name)
+def _unary(name: str):
+    return _make_unary(OPS[name])
+
+
+def _binary(name: str):
+    return _make_binary(OPS[name])
+
+
+# One public function per elementwise row of the op table (tests/test_optable_signatures.py
+# checks that every row of ELEMENTWISE_UNARY/ELEMENTWISE_BINARY has its function here).
+# --- one input ---
+negative = _unary("negative")
+positive = _unary("positive")
+square = _unary("square")
+abs = _unary("abs")
+sign = _unary("sign")
+exp = _unary("exp")
+expm1 = _unary("expm1")
+sin = _unary("sin")
+cos = _unary("cos")
+tan = _unary("tan")
+atan = _unary("atan")
+sinh = _unary("sinh")
+cosh = _unary("cosh")
+tanh = _unary("tanh")
+asinh = _unary("asinh")
+log = _unary("log")
+sqrt = _unary("sqrt")
+log2 = _unary("log2")
+log10 = _unary("log10")
+log1p = _unary("log1p")
+asin = _unary("asin")
+acos = _unary("acos")
+atanh = _unary("atanh")
+acosh = _unary("acosh")
+reciprocal = _unary("reciprocal")
+sigmoid = _unary("sigmoid")
+erf = _unary("erf")
+floor = _unary("floor")
+ceil = _unary("ceil")
+trunc = _unary("trunc")
+round = _unary("round")
+signbit = _unary("signbit")
+isnan = _unary("isnan")
+isinf = _unary("isinf")
+isfinite = _unary("isfinite")
+logical_not = _unary("logical_not")
+bitwise_invert = _unary("bitwise_invert")
+conj = _unary("conj")
+real = _unary("real")
+imag = _unary("imag")
+gelu = _unary("gelu")
+silu = _unary("silu")
+relu = _unary("relu")
+
+# --- two inputs ---
+add = _binary("add")
+multiply = _binary("multiply")
+subtract = _binary("subtract")
+divide = _binary("divide")
+floor_divide = _binary("floor_divide")
+remainder = _binary("remainder")
+pow = _binary("pow")
+maximum = _binary("maximum")
+minimum = _binary("minimum")
+atan2 = _binary("atan2")
+hypot = _binary("hypot")
+logaddexp = _binary("logaddexp")
+copysign = _binary("copysign")
+nextafter = _binary("nextafter")
+equal = _binary("equal")
+less = _binary("less")
+less_equal = _binary("less_equal")
+not_equal = _binary("not_equal")
+greater = _binary("greater")
+greater_equal = _binary("greater_equal")
+logical_and = _binary("logical_and")
+logical_or = _binary("logical_or")
+logical_xor = _binary("logical_xor")
+bitwise_and = _binary("bitwise_and")
+bitwise_or = _binary("bitwise_or")
+bitwise_xor = _binary("bitwise_xor")
+bitwise_left_shift = _binary("bitwise_left_shift")
+bitwise_right_shift = _binary("bitwise_right_shift")
 
 # NumPy spellings of the same functions.
-ALIASES = {
+arccos = acos
+arcsin = asin
+arctan = atan
+arccosh = acosh
+arcsinh = asinh
+arctanh = atanh
+arctan2 = atan2
+power = pow
+absolute = abs
+true_divide = divide
+mod = remainder
+invert = bitwise_invert
+left_shift = bitwise_left_shift
+right_shift = bitwise_right_shift
+conjugate = conj
+
+ALIASES = {  # alias -> row name (the same objects as above)
     "arccos": "acos", "arcsin": "asin", "arctan": "atan", "arccosh": "acosh",
     "arcsinh": "asinh", "arctanh": "atanh", "arctan2": "atan2", "power": "pow",
     "absolute": "abs", "true_divide": "divide", "mod": "remainder", "invert": "bitwise_invert",
     "left_shift": "bitwise_left_shift", "right_shift": "bitwise_right_shift",
     "conjugate": "conj",
 }
-for _alias, _name in ALIASES.items():
-    globals()[_alias] = globals()[_name]
-    __all__.append(_alias)
 
 
 def fabs(x, /):
@@ -92,8 +195,6 @@ def fabs(x, /):
         x = x.astype(dt)
     return abs(x)
 
-
-__all__.append("fabs")
 
 
 def _pair_dtype(cls, a, b) -> D.DType:
@@ -180,5 +281,3 @@ def _keeps_dtype(dt, bound) -> bool:
         return info.min <= bound <= info.max
     return False
 
-
-__all__ += ["where", "clip"]

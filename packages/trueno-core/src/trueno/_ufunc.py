@@ -25,7 +25,21 @@ from ._device import CPU
 from ._errors import DTypeError, ShapeError
 from ._tensor import Tensor, numpy_result
 
-__all__ = ["ufunc"]
+__all__ = [
+    "ufunc", "abs", "absolute", "acos", "acosh", "add", "arccos", "arccosh", "arcsin",
+    "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh", "atan", "atan2", "atanh",
+    "bitwise_and", "bitwise_count", "bitwise_invert", "bitwise_left_shift", "bitwise_not",
+    "bitwise_or", "bitwise_right_shift", "bitwise_xor", "cbrt", "ceil", "conj", "conjugate",
+    "copysign", "cos", "cosh", "deg2rad", "degrees", "divide", "divmod", "equal", "exp",
+    "exp2", "expm1", "fabs", "float_power", "floor", "floor_divide", "fmax", "fmin", "fmod",
+    "frexp", "gcd", "greater", "greater_equal", "heaviside", "hypot", "invert", "isfinite",
+    "isinf", "isnan", "lcm", "ldexp", "left_shift", "less", "less_equal", "log", "log10",
+    "log1p", "log2", "logaddexp", "logaddexp2", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "maximum", "minimum", "mod", "modf", "multiply", "negative", "nextafter",
+    "not_equal", "positive", "pow", "power", "rad2deg", "radians", "reciprocal", "remainder",
+    "right_shift", "rint", "sign", "signbit", "sin", "sinh", "spacing", "sqrt", "square",
+    "subtract", "tan", "tanh", "true_divide", "trunc",
+]
 
 _NOVALUE = object()
 # NumPy's reorderable binary ufuncs: reduce over several axes at once is allowed
@@ -476,21 +490,119 @@ def _wrap(name, fn, npu):
     return call
 
 
-def _build():
-    ns = sys.modules[__package__]
-    made: dict[int, object] = {}  # aliases share one object
-    for name in dir(np):
-        npu = getattr(np, name)
-        if not isinstance(npu, np.ufunc) or npu.signature is not None:
-            continue  # matmul, vecdot, matvec, vecmat: generalized ufuncs, kept as functions
-        fn = getattr(ns, name, None)
-        if fn is None or not callable(fn) or isinstance(fn, type) or \
-                getattr(fn, "_np_ufunc", None) is not None:
-            continue
-        if id(fn) not in made:  # one ufunc per function (aliases: one object)
-            made[id(fn)] = _wrap(name, fn, npu)
-        globals()[name] = made[id(fn)]
-        __all__.append(name)
+_NS = sys.modules[__package__]  # trueno, imported up to the line that imports this module
+_MADE: dict[int, object] = {}  # the wrapped function's id -> its ufunc (aliases: one object)
 
 
-_build()
+def _ufunc(name: str):
+    """The ufunc of NumPy's ``name`` over ``trueno.<name>`` (one object per function)."""
+    fn = getattr(_NS, name)
+    made = _MADE.get(id(fn))
+    if made is None:
+        made = _MADE[id(fn)] = _wrap(name, fn, getattr(np, name))
+    return made
+
+
+# NumPy's ufuncs that trueno has (generalized ufuncs such as matmul and vecdot stay functions;
+# tests/test_optable_signatures.py checks this list against numpy's and trueno's namespaces).
+abs = _ufunc("abs")
+absolute = _ufunc("absolute")
+acos = _ufunc("acos")
+acosh = _ufunc("acosh")
+add = _ufunc("add")
+arccos = _ufunc("arccos")
+arccosh = _ufunc("arccosh")
+arcsin = _ufunc("arcsin")
+arcsinh = _ufunc("arcsinh")
+arctan = _ufunc("arctan")
+arctan2 = _ufunc("arctan2")
+arctanh = _ufunc("arctanh")
+asin = _ufunc("asin")
+asinh = _ufunc("asinh")
+atan = _ufunc("atan")
+atan2 = _ufunc("atan2")
+atanh = _ufunc("atanh")
+bitwise_and = _ufunc("bitwise_and")
+bitwise_count = _ufunc("bitwise_count")
+bitwise_invert = _ufunc("bitwise_invert")
+bitwise_left_shift = _ufunc("bitwise_left_shift")
+bitwise_not = _ufunc("bitwise_not")
+bitwise_or = _ufunc("bitwise_or")
+bitwise_right_shift = _ufunc("bitwise_right_shift")
+bitwise_xor = _ufunc("bitwise_xor")
+cbrt = _ufunc("cbrt")
+ceil = _ufunc("ceil")
+conj = _ufunc("conj")
+conjugate = _ufunc("conjugate")
+copysign = _ufunc("copysign")
+cos = _ufunc("cos")
+cosh = _ufunc("cosh")
+deg2rad = _ufunc("deg2rad")
+degrees = _ufunc("degrees")
+divide = _ufunc("divide")
+divmod = _ufunc("divmod")
+equal = _ufunc("equal")
+exp = _ufunc("exp")
+exp2 = _ufunc("exp2")
+expm1 = _ufunc("expm1")
+fabs = _ufunc("fabs")
+float_power = _ufunc("float_power")
+floor = _ufunc("floor")
+floor_divide = _ufunc("floor_divide")
+fmax = _ufunc("fmax")
+fmin = _ufunc("fmin")
+fmod = _ufunc("fmod")
+frexp = _ufunc("frexp")
+gcd = _ufunc("gcd")
+greater = _ufunc("greater")
+greater_equal = _ufunc("greater_equal")
+heaviside = _ufunc("heaviside")
+hypot = _ufunc("hypot")
+invert = _ufunc("invert")
+isfinite = _ufunc("isfinite")
+isinf = _ufunc("isinf")
+isnan = _ufunc("isnan")
+lcm = _ufunc("lcm")
+ldexp = _ufunc("ldexp")
+left_shift = _ufunc("left_shift")
+less = _ufunc("less")
+less_equal = _ufunc("less_equal")
+log = _ufunc("log")
+log10 = _ufunc("log10")
+log1p = _ufunc("log1p")
+log2 = _ufunc("log2")
+logaddexp = _ufunc("logaddexp")
+logaddexp2 = _ufunc("logaddexp2")
+logical_and = _ufunc("logical_and")
+logical_not = _ufunc("logical_not")
+logical_or = _ufunc("logical_or")
+logical_xor = _ufunc("logical_xor")
+maximum = _ufunc("maximum")
+minimum = _ufunc("minimum")
+mod = _ufunc("mod")
+modf = _ufunc("modf")
+multiply = _ufunc("multiply")
+negative = _ufunc("negative")
+nextafter = _ufunc("nextafter")
+not_equal = _ufunc("not_equal")
+positive = _ufunc("positive")
+pow = _ufunc("pow")
+power = _ufunc("power")
+rad2deg = _ufunc("rad2deg")
+radians = _ufunc("radians")
+reciprocal = _ufunc("reciprocal")
+remainder = _ufunc("remainder")
+right_shift = _ufunc("right_shift")
+rint = _ufunc("rint")
+sign = _ufunc("sign")
+signbit = _ufunc("signbit")
+sin = _ufunc("sin")
+sinh = _ufunc("sinh")
+spacing = _ufunc("spacing")
+sqrt = _ufunc("sqrt")
+square = _ufunc("square")
+subtract = _ufunc("subtract")
+tan = _ufunc("tan")
+tanh = _ufunc("tanh")
+true_divide = _ufunc("true_divide")
+trunc = _ufunc("trunc")

@@ -41,3 +41,9 @@ def test_conv_transpose_and_conv3d_on_gpu_match_cpu():
                                             groups=2)), (1, 2, 3, 3))
     _check(nn.Sequential(nn.Conv3d(2, 2, 2, padding=1), nn.ConvTranspose3d(2, 1, 2, stride=2)),
            (1, 2, 2, 3, 2))
+
+
+def test_upsample_on_gpu_matches_cpu():
+    torch.manual_seed(0)
+    _check(nn.Sequential(nn.Conv2d(1, 2, 1), nn.Upsample(scale_factor=1.5, mode="bilinear"),
+                         nn.UpsamplingNearest2d(size=(5, 7))), (1, 1, 3, 4))

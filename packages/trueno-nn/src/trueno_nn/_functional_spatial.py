@@ -1,8 +1,12 @@
 """PyTorch's functional spatial ops (issue 16), gathered from their modules for
-``trueno.nn.functional``: 3-D and transposed convolutions."""
+``trueno.nn.functional``: 3-D and transposed convolutions, interpolation."""
 
 from __future__ import annotations
 
 from ._functional_convnd import conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
+from ._functional_interpolate import (
+    interpolate, upsample, upsample_bilinear, upsample_nearest,
+)
 
-__all__ = ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
+__all__ = ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+           "interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]

@@ -1,0 +1,173 @@
+"""``interpolate`` (``upsample``): nearest, nearest-exact, linear, bilinear, trilinear and area
+modes, with ``size=`` or ``scale_factor=``, ``align_corners`` and ``recompute_scale_factor``.
+
+Each spatial dim is resampled in turn: the source indices (and, for the linear modes, the
+weights) are computed once with NumPy exactly as PyTorch's CPU kernels compute them, in the
+input's precision, and applied with ``index_select`` and a lerp, so autograd differentiates
+the result and it runs on every device."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import trueno.torch as torch
+
+from ._errors import ModuleValueError
+from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+
+__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
+_LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3}
+
+
+def _sizes(input, size, scale_factor, recompute: bool):  # noqa: A002
+    """The output sizes and the scales PyTorch's kernels are given (None: from the sizes)."""
+    nd = input.ndim - 2
+    if size is not None and scale_factor is not None:
+        raise ModuleValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        out = list(size) if isinstance(size, (tuple, list)) else [size] * nd
+        if len(out) != nd:
+            raise ModuleValueError(
+                f"Input and output must have the same number of spatial dimensions, but got "
+                f"input with spatial dimensions of {list(input.shape[2:])} and output size of "
+                f"{out}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                f"output size in (o1, o2, ...,oK) format.")
+        return [int(o) for o in out], [None] * nd
+    if scale_factor is None:
+        raise ModuleValueError("either size or scale_factor should be defined")
+    scales = list(scale_factor) if isinstance(scale_factor, (tuple, list)) else \
+        [scale_factor] * nd
+    if len(scales) != nd:
+        raise ModuleValueError(
+            f"Input and scale_factor must have the same number of spatial dimensions, but got "
+            f"input with spatial dimensions of {list(input.shape[2:])} and scale_factor of "
+            f"shape {scales}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+            f"scale_factor in (s1, s2, ...,sK) format.")
+    out = [int(math.floor(float(n) * float(s))) for n, s in zip(input.shape[2:], scales)]
+    return out, ([None] * nd if recompute else [float(s) for s in scales])
+
+
+def _nearest_index(n_in: int, n_out: int, scale, exact: bool) -> np.ndarray:
+    """PyTorch's ``nearest_idx`` / ``nearest_neighbor_exact_compute_source_index`` (float32
+    arithmetic, as its kernels)."""
+    if not exact and n_out == n_in:
+        return np.arange(n_out)
+    if not exact and n_out == 2 * n_in:
+        return np.arange(n_out) >> 1
+    s = np.float32(1.0 / scale) if scale and scale > 0 else np.float32(n_in) / np.float32(n_out)
+    dst = np.arange(n_out, dtype=np.float32)
+    if exact:
+        dst = dst + np.float32(0.5)
+    return np.minimum(np.floor(dst * s).astype(np.int64), n_in - 1)
+
+
+def _linear_index(n_in: int, n_out: int, scale, align_corners: bool, dt):
+    """PyTorch's ``area_pixel_compute_source_index`` for the linear modes, in the compute
+    type of the input (float32 for float32 input): low and high indices and the weight."""
+    if align_corners:
+        s = dt(n_in - 1) / dt(n_out - 1) if n_out > 1 else dt(0)
+        src = s * np.arange(n_out, dtype=dt)
+    else:
+        s = dt(1.0 / scale) if scale and scale > 0 else dt(n_in) / dt(n_out)
+        src = s * (np.arange(n_out, dtype=dt) + dt(0.5)) - dt(0.5)
+        src = np.maximum(src, dt(0))
+    lo = np.minimum(src.astype(np.int64), n_in - 1)
+    hi = lo + (lo < n_in - 1)
+    lam = (src - lo.astype(dt)).astype(dt)
+    return lo, hi, lam
+
+
+def _index(x, dim: int, idx: np.ndarray):
+    return x.index_select(dim, torch.tensor(idx, dtype=torch.int64, device=x.device))
+
+
+def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",  # noqa: A002
+                align_corners=None, recompute_scale_factor=None, antialias: bool = False):
+    """Resample ``(N, C, *spatial)`` to ``size`` or ``spatial * scale_factor``.
+
+    Parameters
+    ----------
+    input : Tensor
+        3-D (linear), 4-D (bilinear) or 5-D (trilinear) for the linear modes; any of them for
+        'nearest', 'nearest-exact' and 'area'.
+    size, scale_factor : int or tuple, float or tuple
+        Exactly one of them, as PyTorch's ``F.interpolate``.
+    mode : str
+        'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear' or 'area'.
+    align_corners : bool, optional
+        For the linear modes only (default False).
+
+    Returns
+    -------
+    Tensor
+        ``(N, C, *size)``.
+    """
+    if mode not in _MODES:
+        if mode in ("bicubic",):
+            raise NotImplementedError(f"interpolate: mode {mode!r} is not supported yet\n"
+                                      f"  hint: use 'bilinear'")
+        raise NotImplementedError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) "
+            f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
+            f"nearest-exact (got {mode})")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported\n"
+                                  "  hint: antialias=False")
+    if mode in _LINEAR:
+        align_corners = bool(align_corners)
+    elif align_corners is not None:
+        raise ModuleValueError("align_corners option can only be set with the interpolating "
+                               "modes: linear | bilinear | bicubic | trilinear")
+    if input.ndim not in (3, 4, 5):
+        raise NotImplementedError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) "
+            f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
+            f"nearest-exact (got {mode})")
+    want = _LINEAR.get(mode)
+    if want is not None and input.ndim != want + 2:
+        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs "
+                                  f"{want + 2}D input")
+    out, scales = _sizes(input, size, scale_factor, bool(recompute_scale_factor))
+    if any(o <= 0 for o in out):
+        raise ModuleValueError(f"interpolate: the output size {out} must be positive (input "
+                               f"{list(input.shape[2:])})")
+    if mode == "area":
+        if input.ndim == 3:
+            return adaptive_avg_pool1d(input, out[0])
+        if input.ndim == 4:
+            return adaptive_avg_pool2d(input, out)
+        raise NotImplementedError("interpolate: mode 'area' supports 3-D and 4-D input")
+    x = input
+    dt = np.float64 if input.dtype == torch.float64 else np.float32
+    for i, (n_out, scale) in enumerate(zip(out, scales)):
+        dim, n_in = 2 + i, input.shape[2 + i]
+        if mode in ("nearest", "nearest-exact"):
+            x = _index(x, dim, _nearest_index(n_in, n_out, scale, mode == "nearest-exact"))
+            continue
+        lo, hi, lam = _linear_index(n_in, n_out, scale, align_corners, dt)
+        shape = [1] * x.ndim
+        shape[dim] = n_out
+        w1 = torch.tensor(lam.reshape(shape), dtype=x.dtype, device=x.device)
+        w0 = torch.tensor((dt(1) - lam).reshape(shape), dtype=x.dtype, device=x.device)
+        x = _index(x, dim, lo) * w0 + _index(x, dim, hi) * w1
+    return x
+
+
+def upsample(input, size=None, scale_factor=None, mode: str = "nearest",  # noqa: A002
+             align_corners=None):
+    """PyTorch's deprecated ``F.upsample``: ``interpolate``."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):  # noqa: A002
+    """PyTorch's deprecated ``F.upsample_nearest``: ``interpolate(mode='nearest')``."""
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):  # noqa: A002
+    """PyTorch's deprecated ``F.upsample_bilinear``: bilinear with ``align_corners=True``."""
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

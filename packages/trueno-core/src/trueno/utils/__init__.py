@@ -4,7 +4,7 @@ each submodule is a shim over the plugin package that provides it (DESIGN.md §1
 
 from __future__ import annotations
 
-__all__ = ["data", "safetensors"]
+__all__ = ["checkpoint", "data", "safetensors"]
 
 
 def __getattr__(name: str):

@@ -49,5 +49,3 @@ def test_pooling_matches_pytorch(name, make, shape, dtype):
 def test_pool_errors():
     with pytest.raises(ValueError, match="pad should be at most half"):
         nn.MaxPool2d(2, padding=2)(torch.zeros(1, 1, 4, 4))
-    with pytest.raises(NotImplementedError, match="return_indices"):
-        nn.MaxPool2d(2, return_indices=True)(torch.zeros(1, 1, 4, 4))

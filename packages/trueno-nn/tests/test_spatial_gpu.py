@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import trueno.nn as nn
+import trueno.nn.functional as F
 import trueno.torch as torch
 
 trueno_gpu = pytest.importorskip("trueno_gpu")
@@ -47,3 +48,19 @@ def test_upsample_on_gpu_matches_cpu():
     torch.manual_seed(0)
     _check(nn.Sequential(nn.Conv2d(1, 2, 1), nn.Upsample(scale_factor=1.5, mode="bilinear"),
                          nn.UpsamplingNearest2d(size=(5, 7))), (1, 1, 3, 4))
+
+
+def test_fold_and_max_pooling_with_indices_on_gpu_match_cpu():
+    torch.manual_seed(0)
+    _check(nn.Sequential(nn.Conv2d(1, 2, 1), nn.Unfold(2), nn.Fold((3, 4), 2),
+                         nn.AdaptiveMaxPool2d((2, 3))), (1, 1, 3, 4))
+    x = torch.tensor(np.random.default_rng(1).standard_normal((1, 2, 5, 4)).astype("float32"))
+    for fn in (lambda t: F.max_pool2d(t, 2, padding=1, return_indices=True),
+               lambda t: F.adaptive_max_pool2d(t, 3, return_indices=True)):
+        (yc, ic), (yg, ig) = fn(x), fn(x.to("gpu"))
+        assert yg.device.type != "cpu"
+        np.testing.assert_array_equal(np.asarray(ig.to("cpu")), np.asarray(ic))
+        np.testing.assert_array_equal(np.asarray(yg.to("cpu")), np.asarray(yc))
+        u = F.max_unpool2d(yg, ig, 2, padding=1, output_size=(5, 4))
+        want = F.max_unpool2d(yc, ic, 2, padding=1, output_size=(5, 4))
+        np.testing.assert_array_equal(np.asarray(u.to("cpu")), np.asarray(want))

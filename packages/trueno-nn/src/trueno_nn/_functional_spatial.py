@@ -1,12 +1,17 @@
 """PyTorch's functional spatial ops (issue 16), gathered from their modules for
-``trueno.nn.functional``: 3-D and transposed convolutions, interpolation."""
+``trueno.nn.functional``: 3-D and transposed convolutions,
+interpolation, fold/unfold, adaptive max pooling and max unpooling."""
 
 from __future__ import annotations
 
 from ._functional_convnd import conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
+from ._functional_fold import fold, unfold
 from ._functional_interpolate import (
     interpolate, upsample, upsample_bilinear, upsample_nearest,
 )
+from .pooling import adaptive_max_pool1d, adaptive_max_pool2d, max_unpool1d, max_unpool2d
 
 __all__ = ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-           "interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+           "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
+           "fold", "unfold", "adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d",
+           "max_unpool2d"]

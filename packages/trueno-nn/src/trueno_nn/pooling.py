@@ -1,4 +1,5 @@
-"""Pooling: max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d and their modules.
+"""Pooling: max_pool1d/2d (with indices), avg_pool1d/2d, adaptive_avg_pool1d/2d,
+adaptive_max_pool1d/2d, max_unpool1d/2d and their modules.
 
 Each window is read as strided views of the (padded) input, one per kernel tap, so the ops
 are views, ``stack``, ``argmax``/``gather`` and sums: autograd differentiates them and they run
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import trueno.torch as torch
 
 from ._errors import ModuleValueError
@@ -16,7 +19,9 @@ from .module import Module
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
-           "AdaptiveAvgPool1d", "AdaptiveAvgPool2d"]
+           "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "adaptive_max_pool1d",
+           "adaptive_max_pool2d", "max_unpool1d", "max_unpool2d", "AdaptiveMaxPool1d",
+           "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d"]
 
 
 def _tup(v, n=2):
@@ -65,20 +70,48 @@ def _taps(x, kernel, stride, padding, dilation, ceil_mode, value):
     return taps, (oh, ow), extra
 
 
+def _tap_positions(size, kernel, stride, padding, dilation, out):
+    """The flat input index (``row * W + col``) each window tap reads, ``(oh, ow, K)``;
+    a tap in the padding gets the window's first in-bounds position, the index PyTorch's
+    kernel starts from (and keeps when every value is ``-inf``)."""
+    h, w = size
+    pos = []
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            rows = np.arange(out[0]) * stride[0] - padding[0] + i * dilation[0]
+            cols = np.arange(out[1]) * stride[1] - padding[1] + j * dilation[1]
+            rows, cols = np.clip(rows, 0, h - 1), np.clip(cols, 0, w - 1)
+            pos.append(rows[:, None] * w + cols[None, :])
+    return np.stack(pos, -1)
+
+
+def _max_of_taps(st, positions, return_indices: bool):
+    """The maximum over the last dim of ``st`` (the first one in scan order: PyTorch's CPU
+    gradient and index) and, if asked, its flat input index."""
+    am = st.argmax(-1, keepdim=True)
+    out = torch.gather(st, -1, am).squeeze(-1)
+    if not return_indices:
+        return out
+    pos = torch.tensor(positions, dtype=torch.int64, device=st.device).expand(*st.shape)
+    return out, torch.gather(pos, -1, am).squeeze(-1)
+
+
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: A002
                ceil_mode: bool = False, return_indices: bool = False):
-    """The maximum of each window of ``(N, C, H, W)`` or ``(C, H, W)``."""
-    if return_indices:
-        raise NotImplementedError("max_pool2d: return_indices is not supported yet")
+    """The maximum of each window of ``(N, C, H, W)`` or ``(C, H, W)``; with
+    ``return_indices`` also its flat index ``row * W + col`` in the input plane (for
+    ``max_unpool2d``)."""
     k = _tup(kernel_size)
     s = _tup(stride) if stride not in (None, ()) else k
     p, d = _tup(padding), _tup(dilation)
     if any(pp > kk // 2 for pp, kk in zip(p, k)):
         raise ModuleValueError(f"pad should be at most half of effective kernel size, but got "
                                f"pad={p[0]}, kernel_size={k[0]}")
-    taps, _, _ = _taps(input, k, s, p, d, ceil_mode, float("-inf"))
+    taps, out, _ = _taps(input, k, s, p, d, ceil_mode, float("-inf"))
     st = torch.stack(taps, -1)
-    return torch.gather(st, -1, st.argmax(-1, keepdim=True)).squeeze(-1)
+    positions = _tap_positions(tuple(input.shape[-2:]), k, s, p, d, out) \
+        if return_indices else None
+    return _max_of_taps(st, positions, return_indices)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = False,  # noqa: A002
@@ -120,9 +153,12 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: 
                ceil_mode: bool = False, return_indices: bool = False):
     s = (1, _tup(stride, 1)[0]) if stride not in (None, ()) else None
     k = _tup(kernel_size, 1)[0]
-    return max_pool2d(input.unsqueeze(-2), (1, k), s if s else (1, k),
-                      (0, _tup(padding, 1)[0]), (1, _tup(dilation, 1)[0]), ceil_mode,
-                      return_indices).squeeze(-2)
+    out = max_pool2d(input.unsqueeze(-2), (1, k), s if s else (1, k),
+                     (0, _tup(padding, 1)[0]), (1, _tup(dilation, 1)[0]), ceil_mode,
+                     return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = False,  # noqa: A002
@@ -153,6 +189,101 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
 
 def adaptive_avg_pool1d(input, output_size):  # noqa: A002
     return _adaptive_mean(input, input.ndim - 1, _tup(output_size, 1)[0])
+
+
+def _adaptive_taps(n: int, out: int):
+    """PyTorch's adaptive windows ``[floor(i n / out), ceil((i+1) n / out))`` as an
+    ``(out, kmax)`` index array, short windows padded by repeating their last index (which
+    changes neither the maximum nor which one comes first)."""
+    lo = (np.arange(out) * n) // out
+    hi = -(-((np.arange(out) + 1) * n) // out)
+    kmax = int((hi - lo).max())
+    return np.minimum(lo[:, None] + np.arange(kmax)[None, :], hi[:, None] - 1)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices: bool = False):  # noqa: A002
+    """The maximum over PyTorch's adaptive windows of ``(N, C, H, W)`` or ``(C, H, W)``; with
+    ``return_indices`` also its flat index ``row * W + col``."""
+    if input.ndim not in (3, 4):
+        raise ModuleValueError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got "
+                               f"{list(input.shape)}")
+    oh, ow = _tup(output_size)
+    h, w = input.shape[-2:]
+    oh, ow = h if oh is None else oh, w if ow is None else ow
+    rows, cols = _adaptive_taps(h, oh), _adaptive_taps(w, ow)
+    kh, kw = rows.shape[1], cols.shape[1]
+    dev = input.device
+    x = input.index_select(-2, torch.tensor(rows.reshape(-1), dtype=torch.int64, device=dev))
+    x = x.index_select(-1, torch.tensor(cols.reshape(-1), dtype=torch.int64, device=dev))
+    lead = tuple(input.shape[:-2])
+    x = x.reshape(*lead, oh, kh, ow, kw).movedim(-3, -2).reshape(*lead, oh, ow, kh * kw)
+    positions = None
+    if return_indices:
+        positions = (rows[:, None, :, None] * w + cols[None, :, None, :]).reshape(oh, ow, -1)
+    return _max_of_taps(x, positions, return_indices)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices: bool = False):  # noqa: A002
+    """The maximum over PyTorch's adaptive windows of ``(N, C, L)`` or ``(C, L)``."""
+    if input.ndim not in (2, 3):
+        raise ModuleValueError(f"adaptive_max_pool1d(): Expected 2D or 3D tensor, but got "
+                               f"{list(input.shape)}")
+    out = adaptive_max_pool2d(input.unsqueeze(-2), (1, _tup(output_size, 1)[0]),
+                              return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def _unpool(name: str, nd: int, input, indices, kernel_size, stride, padding,  # noqa: A002
+            output_size):
+    k = _tup(kernel_size, nd)
+    s = _tup(stride, nd) if stride not in (None, ()) else k
+    p = _tup(padding, nd)
+    if tuple(indices.shape) != tuple(input.shape):
+        raise ModuleValueError(f"{name}: expected indices of the input's shape "
+                               f"{tuple(input.shape)}, got {tuple(indices.shape)}")
+    if input.ndim not in (nd + 1, nd + 2):
+        raise ModuleValueError(f"{name}: expected a {nd + 1}-D or {nd + 2}-D input, got "
+                               f"{tuple(input.shape)}")
+    lead = tuple(input.shape[:-nd])
+    default = [(n - 1) * ss - 2 * pp + kk for n, ss, pp, kk in
+               zip(input.shape[-nd:], s, p, k)]
+    if output_size is None:
+        size = default
+    else:
+        size = [int(v) for v in output_size]
+        if len(size) == nd + 2:
+            size = size[2:]
+        if len(size) != nd:
+            raise ModuleValueError(f"output_size should be a sequence containing {nd} or "
+                                   f"{nd + 2} elements, but it has a length of "
+                                   f"'{len(output_size)}'")
+        for i, (want, dflt, ss) in enumerate(zip(size, default, s)):
+            if not dflt - ss < want < dflt + ss:
+                raise ModuleValueError(
+                    f'invalid output_size "{size}" (dim {i} must be between {dflt - ss} and '
+                    f"{dflt + ss})\n  hint: the default is {default}")
+    plane = math.prod(size)
+    flat_in = input.reshape(*lead, -1)
+    out = torch.zeros((*lead, plane), dtype=input.dtype, device=input.device)
+    out = out.scatter(-1, indices.reshape(*lead, -1), flat_in)
+    return out.reshape(*lead, *size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0,  # noqa: A002
+                 output_size=None):
+    """The inverse of ``max_pool2d(return_indices=True)``: each value put back at its index
+    in a zero plane of ``output_size`` (default ``(H - 1) stride - 2 padding + kernel``)."""
+    return _unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding,
+                   output_size)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0,  # noqa: A002
+                 output_size=None):
+    """The inverse of ``max_pool1d(return_indices=True)``."""
+    return _unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding,
+                   output_size)
 
 
 class _MaxPoolNd(Module):
@@ -230,3 +361,41 @@ class AdaptiveAvgPool2d(Module):
 class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
     def forward(self, input):  # noqa: A002
         return adaptive_avg_pool1d(input, self.output_size)
+
+
+class AdaptiveMaxPool2d(Module):
+    def __init__(self, output_size, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input):  # noqa: A002
+        return adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    def forward(self, input):  # noqa: A002
+        return adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
+class MaxUnpool2d(Module):
+    _nd = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0) -> None:
+        super().__init__()
+        self.kernel_size = _tup(kernel_size, self._nd)
+        self.stride = _tup(stride if stride is not None else kernel_size, self._nd)
+        self.padding = _tup(padding, self._nd)
+
+    def forward(self, input, indices, output_size=None):  # noqa: A002
+        fn = max_unpool2d if self._nd == 2 else max_unpool1d
+        return fn(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(MaxUnpool2d):
+    _nd = 1

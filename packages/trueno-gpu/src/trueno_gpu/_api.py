@@ -88,7 +88,7 @@ def where(cond, x, y):
     ops = [cond if isinstance(cond, StridedArray) else (cond, cond_dtype),
            x if isinstance(x, StridedArray) else (x, dtype),
            y if isinstance(y, StridedArray) else (y, dtype)]
-    expr = f"select(x2, x1, x0 != {ZERO[cdt.tkey]})"
+    expr = f"select(x2, x1, !(x0 == {ZERO[cdt.tkey]}))"  # NaN is true (see convert)
     return launch(("where", cdt.name, dt.name), expr, ops, out, rt)
 
 

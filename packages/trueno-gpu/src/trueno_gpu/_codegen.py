@@ -347,7 +347,8 @@ ZERO = {"f": "0.0", "d": "0.0lf", "i": "0", "I": "0li", "u": "0u", "U": "0lu", "
 def convert(src, dst, x: str = "x0") -> str:
     """WGSL turning a value of ``src``'s compute type into ``dst``'s compute type."""
     if dst.kind == "b":
-        return f"select(0u, 1u, {x} != {ZERO[src.tkey]})"
+        # NOTE: naga's float `!=` is an ordered compare (NaN != 0 is false); `!(==)` is IEEE's
+        return f"select(0u, 1u, !({x} == {ZERO[src.tkey]}))"
     if src.compute == dst.compute:
         return x
     if src.kind == "f" and dst.kind in "iu":

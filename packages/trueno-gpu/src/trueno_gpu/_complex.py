@@ -168,7 +168,7 @@ def cast_expr(src: DType, dst: DType, x: str = "x0") -> str:
         rd = real_dtype(dst)
         return f"{dst.compute}({convert(src, rd, x)}, {ZERO[rd.tkey]})"
     if dst.kind == "b":  # nonzero when either part is
-        return f"select(0u, 1u, any({x} != {src.compute}({ZERO[real_dtype(src).tkey]})))"
+        return f"select(0u, 1u, !all({x} == {src.compute}({ZERO[real_dtype(src).tkey]})))"
     return convert(real_dtype(src), dst, f"{x}.x")
 
 
@@ -277,7 +277,7 @@ BINARY = {
     "multiply": ("tc_mul_{k}(x0, x1)", "same"),
     "divide": ("tc_div_{k}(x0, x1)", "same"),
     "equal": ("select(0u, 1u, all(x0 == x1))", "bool"),
-    "not_equal": ("select(0u, 1u, any(x0 != x1))", "bool"),
+    "not_equal": ("select(0u, 1u, !all(x0 == x1))", "bool"),  # NaN: see _codegen.convert
 }
 
 

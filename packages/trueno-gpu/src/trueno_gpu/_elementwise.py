@@ -133,14 +133,15 @@ BINARY = {
     "logaddexp": _f("tn_logaddexp(x0, x1)", "tn_logaddexp64(x0, x1)"),
     "copysign": _f("tn_copysign(x0, x1)", "tn_copysign64(x0, x1)"),
     "equal": _pred("x0 == x1"),
-    "not_equal": _pred("x0 != x1"),
+    # NOTE: naga's float `!=` is ordered (NaN != x is false); `!(a == b)` is IEEE's `!=`
+    "not_equal": _pred("!(x0 == x1)"),
     "less": _pred("x0 < x1"),
     "less_equal": _pred("x0 <= x1"),
     "greater": _pred("x0 > x1"),
     "greater_equal": _pred("x0 >= x1"),
-    "logical_and": _pred("(x0 != {z}) && (x1 != {z})"),
-    "logical_or": _pred("(x0 != {z}) || (x1 != {z})"),
-    "logical_xor": _pred("(x0 != {z}) != (x1 != {z})"),
+    "logical_and": _pred("!(x0 == {z}) && !(x1 == {z})"),
+    "logical_or": _pred("!(x0 == {z}) || !(x1 == {z})"),
+    "logical_xor": _pred("(x0 == {z}) != (x1 == {z})"),
     "bitwise_and": {k: "x0 & x1" for k in "iIuUb"},
     "bitwise_or": {k: "x0 | x1" for k in "iIuUb"},
     "bitwise_xor": {k: "x0 ^ x1" for k in "iIuUb"},
@@ -341,4 +342,30 @@ def make_kernels(all_dtypes) -> dict:
     for name, exprs in BINARY.items():
         table[name] = {d: (lambda x, y, _n=name: run_op(_n, BINARY, None, x, y))
                        for d in _kinds(all_dtypes, exprs)}
+    for d in _kinds(all_dtypes, "iI"):
+        table["pow"][d] = _int_pow
     return table
+
+
+def _int_pow(x, y):
+    """Signed-integer ``pow``: a negative exponent raises, as NumPy's (an array exponent's
+    minimum is read back: one wait for the GPU, only for signed integer powers)."""
+    if isinstance(y, StridedArray):
+        from ._api import GpuDeviceAPI
+        from ._reduce import reduce
+
+        if math.prod(y.shape):
+            low = reduce("min", y, tuple(range(y.ndim)), False, y.dtype)
+            negative = GpuDeviceAPI().to_numpy(low) < 0
+        else:
+            negative = False
+    else:
+        negative = y < 0
+    if negative:
+        from ._errors import GpuValueError
+
+        raise GpuValueError(
+            f"pow: Integers to negative integer powers are not allowed ({x.dtype} ** a "
+            f"negative {np.dtype(getattr(y, 'dtype', type(y)))} exponent), as NumPy\n"
+            f"  hint: x.astype(float) ** y for the real powers")
+    return run_op("pow", BINARY, None, x, y)

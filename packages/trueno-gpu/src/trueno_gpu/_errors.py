@@ -11,7 +11,7 @@ try:
 except Exception:  # pragma: no cover
     _TruenoBase = Exception
 
-__all__ = ["GpuUnavailableError", "GpuDtypeError", "GpuLimitError"]
+__all__ = ["GpuUnavailableError", "GpuDtypeError", "GpuLimitError", "GpuValueError"]
 
 
 def _bases(*parents):
@@ -33,3 +33,7 @@ class GpuDtypeError(*_bases(_DeviceBase, _TruenoBase, TypeError)):
 
 class GpuLimitError(*_bases(_DeviceBase, _TruenoBase, RuntimeError)):
     """A buffer larger than the adapter's per-binding limit."""
+
+
+class GpuValueError(*_bases(_TruenoBase, ValueError)):
+    """An argument value NumPy refuses with a ValueError (e.g. a negative integer exponent)."""

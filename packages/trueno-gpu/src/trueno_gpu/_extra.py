@@ -139,7 +139,7 @@ def vector_norm(x, axis, keepdims, ord=2.0):  # noqa: A002 - the Array API's nam
     elif ord == -math.inf:
         r = reduce("min", a, axis, keepdims, ft)
     elif ord == 0:
-        r = reduce("sum", _ew(f"select(0.0{z}, 1.0{z}, x0 != 0.0{z})", [a], ft, "nz"), axis,
+        r = reduce("sum", _ew(f"select(1.0{z}, 0.0{z}, x0 == 0.0{z})", [a], ft, "nz"), axis,
                    keepdims, ft)
     elif ord == 1:
         r = reduce("sum", a, axis, keepdims, ft)
@@ -270,8 +270,8 @@ def isin(element, test_elements, invert=False, assume_unique=False, kind=None):
     s = sort_values(flat)
     idx = searchsorted(s, element, "left")
     found = take(s, idx, 0, mode="clip")
-    op = "!=" if invert else "=="
-    return _ew(f"select(0u, 1u, x0 {op} x1)", [found, element], np.bool_, ("isin", invert))
+    test = "!(x0 == x1)" if invert else "x0 == x1"  # NaN: see _codegen.convert
+    return _ew(f"select(0u, 1u, {test})", [found, element], np.bool_, ("isin", invert))
 
 
 def sort_values(x):
@@ -456,7 +456,9 @@ def corrcoef(x, y=None, rowvar=True, dtype=None):
     n = c.shape[0]
     col = c.view(c.offset, (n, 1), (n + 1, 0))
     row = c.view(c.offset, (1, n), (0, n + 1))
-    return _ew("clamp(x0 / sqrt(x1 * x2), -1.0, 1.0)", [c, col, row], c.dtype, "corr")
+    # NaN (a constant row) stays NaN, as NumPy's clip: WGSL's clamp of NaN need not be NaN
+    mx, mn = ("tn_max64", "tn_min64") if c.dtype == np.float64 else ("tn_max", "tn_min")
+    return _ew(f"{mn}({mx}(x0 / sqrt(x1 * x2), -1.0), 1.0)", [c, col, row], c.dtype, "corr")
 
 
 def digitize(x, bins, right=False):

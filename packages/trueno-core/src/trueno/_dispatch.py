@@ -100,8 +100,13 @@ def run(op, inputs, datas, params, cls, device, dtype):
     """Run ``op`` on device arrays ``datas`` (already cast) and wrap the result.
 
     ``inputs`` are the original tensors, recorded by autograd. A device without a kernel
-    runs the op's decomposition when it has one.
+    runs the op's decomposition when it has one. While an autocast region is open somewhere
+    (``_AC`` is set), the rows of its policy lists go through its hook first.
     """
+    if _AC is not None and op.name in _AC_OPS:
+        r = _AC.autocast_run(op, inputs, datas, params, cls, device, dtype)
+        if r is not None:
+            return r
     k = op.kcache.get(device._code | dtype._code)
     if k is None:
         k = R.resolve_kernel(op, device, dtype)
@@ -405,7 +410,7 @@ def binary(op, a, b, reflected=False):
         elif b.__class__ is cls:
             if ct is da and b._dtype is da:
                 if key not in op.fast:
-                    R.store_fast(op, key, k, out._dtype)  # under the cache lock
+                    store_fast_entry(op, key, k, key, (k, out._dtype))
             elif a._device is b._device:
                 fkey = (cls, dcode | da._code, b._dtype._code)
                 if fkey not in op.fast:
@@ -428,10 +433,33 @@ def _caster(t, ct):
 def store_fast_entry(op, key, k, fkey, entry) -> None:
     """Put ``entry`` (built around kernel ``k``) in ``op.fast[fkey]`` if ``k`` is still the
     cached kernel for ``key`` and no thread forces another backend (``store_fast``'s rule;
-    ``use_backend`` clears ``op.fast`` with ``op.kcache``)."""
+    ``use_backend`` clears ``op.fast`` with ``op.kcache``), nor while an autocast region holds
+    ``op`` off its fast paths (``set_autocast``)."""
     with R._cache_lock:
-        if R._bypass[0] == 0 and op.kcache.get(key) is k:
+        if R._bypass[0] == 0 and op.kcache.get(key) is k and \
+                (_AC is None or op.name not in _AC_OPS):
             op.fast[fkey] = entry
+
+
+_AC = None  # the autocast module while some thread holds an enabled autocast region
+_AC_OPS: frozenset = frozenset()  # the row names its hook handles
+
+
+def set_autocast(module, hooked: frozenset) -> None:
+    """Called by ``_autocast`` when the first autocast region of the process opens (``module``
+    is ``_autocast``) and when the last one closes (None). While set, ``run`` hands the rows
+    named in ``hooked`` to ``module.autocast_run``, and their fast paths (``op.fast``, which
+    skip ``run``) are emptied and stay empty, under the cache lock as every store."""
+    global _AC, _AC_OPS
+    from ._optable import OPS
+    with R._cache_lock:
+        _AC_OPS = hooked
+        _AC = module
+        if module is not None:
+            for name in hooked:
+                row = OPS.get(name)
+                if row is not None:
+                    row.fast.clear()
 
 
 _ASTYPE = None

@@ -12,10 +12,16 @@ from ._errors import (
     ModuleAttributeError, ModuleKeyError, ModuleTypeError, ModuleValueError, StateDictError,
     typename,
 )
-from ._hooks import RemovableHandle, _addindent, _HookDict, _IncompatibleKeys
+from ._hooks import (
+    RemovableHandle, _addindent, _HookDict, _IncompatibleKeys, any_global_hooks, call_with_hooks,
+    register_module_forward_hook, register_module_forward_pre_hook,
+    register_module_full_backward_hook, register_module_full_backward_pre_hook,
+)
 from .parameter import Buffer, Parameter, share
 
-__all__ = ["Module", "RemovableHandle"]
+__all__ = ["Module", "RemovableHandle", "register_module_forward_pre_hook",
+           "register_module_forward_hook", "register_module_full_backward_pre_hook",
+           "register_module_full_backward_hook"]
 
 _Tensor = torch.Tensor
 
@@ -53,6 +59,8 @@ class Module:
         d["_forward_hooks_always_called"] = _HookDict()
         d["_forward_pre_hooks"] = _HookDict()
         d["_forward_pre_hooks_with_kwargs"] = _HookDict()
+        d["_backward_pre_hooks"] = _HookDict()
+        d["_backward_hooks"] = _HookDict()
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
@@ -222,6 +230,8 @@ class Module:
 
     def __setstate__(self, state) -> None:
         self.__dict__.update(state)
+        for key in ("_backward_pre_hooks", "_backward_hooks"):
+            self.__dict__.setdefault(key, _HookDict())
 
     # -- iteration -------------------------------------------------------------------------
     def _named_members(self, get_members, prefix="", recurse=True, remove_duplicate=True):
@@ -526,31 +536,31 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_output)`` when the gradients of the module's outputs are known;
+        a non-None result (a tuple) replaces ``grad_output``."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` when the gradients of the module's
+        positional tensor inputs are known (``None`` for the others); a non-None result (a
+        tuple) replaces ``grad_input``."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
     def __call__(self, *args, **kwargs):
         d = self.__dict__
-        if not (d["_forward_hooks"] or d["_forward_pre_hooks"]):
+        if not (d["_forward_hooks"] or d["_forward_pre_hooks"] or d["_backward_hooks"]
+                or d["_backward_pre_hooks"] or any_global_hooks()):
             return self.forward(*args, **kwargs)
-        for hid, hook in list(self._forward_pre_hooks.items()):
-            if hid in self._forward_pre_hooks_with_kwargs:
-                res = hook(self, args, kwargs)
-                if res is not None:
-                    if not (isinstance(res, tuple) and len(res) == 2):
-                        raise RuntimeError("forward pre-hook must return None or a tuple of "
-                                           f"(new_args, new_kwargs), but got {res}.")
-                    args, kwargs = res
-            else:
-                res = hook(self, args)
-                if res is not None:
-                    args = res if isinstance(res, tuple) else (res,)
-        result = self.forward(*args, **kwargs)
-        for hid, hook in list(self._forward_hooks.items()):
-            if hid in self._forward_hooks_with_kwargs:
-                res = hook(self, args, kwargs, result)
-            else:
-                res = hook(self, args, result)
-            if res is not None:
-                result = res
-        return result
+        return call_with_hooks(self, args, kwargs)
 
     # -- printing --------------------------------------------------------------------------
     def _get_name(self) -> str:

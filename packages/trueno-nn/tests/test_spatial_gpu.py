@@ -26,11 +26,15 @@ def _run(model, x, dev):
             + [np.asarray(p.grad.to("cpu")) for p in model.parameters()])
 
 
-def _check(model, shape):
+def _check(model, shape, seed=None):
     x = torch.tensor(np.random.default_rng(0).standard_normal(shape).astype("float32"))
+    if seed is not None:
+        torch.manual_seed(seed)
     want = _run(model, x, "cpu")
     model.to("gpu")
     assert next(model.parameters()).device.type != "cpu"
+    if seed is not None:
+        torch.manual_seed(seed)
     got = _run(model, x, "gpu")
     for a, b in zip(got, want, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
@@ -64,3 +68,10 @@ def test_fold_and_max_pooling_with_indices_on_gpu_match_cpu():
         u = F.max_unpool2d(yg, ig, 2, padding=1, output_size=(5, 4))
         want = F.max_unpool2d(yc, ic, 2, padding=1, output_size=(5, 4))
         np.testing.assert_array_equal(np.asarray(u.to("cpu")), np.asarray(want))
+
+
+def test_instance_norm_and_dropout2d_on_gpu_match_cpu():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(2, 4, 1), nn.InstanceNorm2d(4, affine=True),
+                          nn.Dropout2d(0.5), nn.AlphaDropout(0.3))
+    _check(model, (2, 2, 3, 3), seed=5)

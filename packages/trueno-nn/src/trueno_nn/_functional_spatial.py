@@ -1,11 +1,16 @@
 """PyTorch's functional spatial ops (issue 16), gathered from their modules for
 ``trueno.nn.functional``: 3-D and transposed convolutions,
-interpolation, fold/unfold, adaptive max pooling and max unpooling."""
+interpolation, fold/unfold, adaptive max pooling and max unpooling, instance norm,
+channel-wise and alpha dropout."""
 
 from __future__ import annotations
 
 from ._functional_convnd import conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
+from ._functional_dropout import (
+    alpha_dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout,
+)
 from ._functional_fold import fold, unfold
+from ._functional_instance_norm import instance_norm
 from ._functional_interpolate import (
     interpolate, upsample, upsample_bilinear, upsample_nearest,
 )
@@ -14,4 +19,5 @@ from .pooling import adaptive_max_pool1d, adaptive_max_pool2d, max_unpool1d, max
 __all__ = ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
            "fold", "unfold", "adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d",
-           "max_unpool2d"]
+           "max_unpool2d", "instance_norm", "dropout1d", "dropout2d", "dropout3d",
+           "alpha_dropout", "feature_alpha_dropout"]

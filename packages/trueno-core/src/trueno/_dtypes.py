@@ -30,7 +30,7 @@ class DType:
     NumPy (``a.dtype == np.float32``) keeps working.
     """
 
-    __slots__ = ("name", "kind", "itemsize", "numpy", "type", "_rank", "_code")
+    __slots__ = ("name", "kind", "itemsize", "numpy", "type", "_rank", "_code", "_core")
     _count = 0
 
     def __init__(self, name: str, kind: str, np_dtype, rank: int) -> None:
@@ -42,6 +42,9 @@ class DType:
         self._rank = rank
         self._code = DType._count  # small int: with Device._code, the hot path's cache key
         DType._count += 1
+        # The core dtype this one stands for: itself here; a face's twin (the PyTorch face's
+        # ``torch.float32``, trueno/torch/_dtype.py) shares every field but ``str``/``repr``.
+        self._core = self
 
     def __repr__(self) -> str:
         return f"trueno.{self.name}"
@@ -75,9 +78,9 @@ class DType:
         if other is self:
             return True
         if isinstance(other, DType):
-            return False
+            return other._core is self._core
         try:
-            return _lookup(other) is self
+            return _lookup(other) is self._core
         except Exception:  # np.dtype raises TypeError, ValueError, ... for non-dtypes
             return False
 
@@ -144,7 +147,7 @@ _ALIASES = {"bool_": bool_, "float": float64, "double": float64, "half": float16
 
 def _lookup(obj) -> DType:
     if isinstance(obj, DType):
-        return obj
+        return obj._core  # a face's twin (``torch.float32``) stands for the core dtype
     if isinstance(obj, str):
         d = BY_NAME.get(obj) or _ALIASES.get(obj)
         if d is not None:
@@ -173,7 +176,8 @@ def _lookup(obj) -> DType:
 
 
 def as_dtype(obj) -> DType:
-    """Turn a dtype spelling (trueno or NumPy dtype, scalar type, name) into a ``DType``."""
+    """Turn a dtype spelling (trueno or NumPy dtype, scalar type, name) into a core ``DType``
+    (a face's twin such as the PyTorch face's ``torch.float32`` gives the core dtype)."""
     if obj.__class__ is DType:
         return obj
     return _lookup(obj)
@@ -264,7 +268,7 @@ def promote(a: DType, b: DType, face: str = "numpy") -> DType:
     try:
         return PROMOTION[(a, b, face)]
     except KeyError:
-        return _promote_pair(a, b, face)  # raises the explanatory DTypeError
+        return _promote_pair(a._core, b._core, face)  # raises the explanatory DTypeError
 
 
 def weak_scalar_dtype(value, dtype: DType, default_float: DType) -> DType:

@@ -16,6 +16,7 @@ from .._errors import (  # noqa: F401
 )
 from .._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .._registry import get_num_threads, set_num_threads
+from . import _dtype as _T
 from . import _functions, backends, cuda, fft, linalg, random, special, testing
 from ._device import device
 from ._functions import *  # noqa: F403
@@ -48,26 +49,27 @@ _bind(globals())
 _bind_extra()
 globals().update(_LEGACY)
 
-float32 = float = _D.float32  # noqa: A001
-float64 = double = _D.float64
-float16 = half = _D.float16
-bfloat16 = _D.bfloat16
-int8 = _D.int8
-int16 = short = _D.int16
-int32 = int = _D.int32  # noqa: A001
-int64 = long = _D.int64
-uint8 = _D.uint8
-uint16 = _D.uint16
-uint32 = _D.uint32
-uint64 = _D.uint64
-bool = _D.bool_  # noqa: A001
-complex64 = cfloat = _D.complex64
-complex128 = cdouble = _D.complex128
+float32 = float = _T.by_name("float32")  # noqa: A001
+float64 = double = _T.by_name("float64")
+float16 = half = _T.by_name("float16")
+bfloat16 = _T.by_name("bfloat16")
+int8 = _T.by_name("int8")
+int16 = short = _T.by_name("int16")
+int32 = int = _T.by_name("int32")  # noqa: A001
+int64 = long = _T.by_name("int64")
+uint8 = _T.by_name("uint8")
+uint16 = _T.by_name("uint16")
+uint32 = _T.by_name("uint32")
+uint64 = _T.by_name("uint64")
+bool = _T.by_name("bool")  # noqa: A001
+complex64 = cfloat = _T.by_name("complex64")
+complex128 = cdouble = _T.by_name("complex128")
 dtype = _D.DType
 finfo = _D.finfo
 iinfo = _D.iinfo
-promote_types = lambda a, b: _D.promote(_D.as_dtype(a), _D.as_dtype(b), "torch")  # noqa: E731
-result_type = lambda a, b: _D.result_type(a, b, face="torch")  # noqa: E731
+promote_types = lambda a, b: _T.of(  # noqa: E731
+    _D.promote(_D.as_dtype(a), _D.as_dtype(b), "torch"))
+result_type = lambda a, b: _T.of(_D.result_type(a, b, face="torch"))  # noqa: E731
 pi = 3.141592653589793
 e = 2.718281828459045
 inf = 1e999

@@ -19,6 +19,7 @@ from .._errors import ShapeError, TruenoIndexError
 from .._optable import OPS
 from .._tensor import Tensor as _Base
 from .._views import normalize_axis
+from . import _dtype as _T
 from . import return_types
 from ._tensor import Size, Tensor
 
@@ -124,7 +125,7 @@ def numel(x) -> int:
 
 
 def get_default_dtype():
-    return _default[0]
+    return _T.of(_default[0])
 
 
 def set_default_dtype(dtype) -> None:

@@ -53,7 +53,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):  # noqa: A
     if reduce not in (None, "add", "multiply"):
         raise TorchArgumentError(f"scatter(): reduce argument must be either add or "
                                  f"multiply, got {reduce!r}")
-    if isinstance(s, _Base) and s.dtype is not x.dtype:
+    if isinstance(s, _Base) and s._dtype is not x._dtype:
         raise TorchDTypeError(f"scatter(): Expected self.dtype to be equal to src.dtype "
                               f"({x.dtype.name} vs {s.dtype.name})")
     return _tn.scatter(x, d, idx, s, reduce=reduce)
@@ -144,7 +144,7 @@ def index_copy(input, dim, index, source):  # noqa: A002
     x = _t(input)
     idx, d = _index_arg("index_copy", x, dim, index)
     src = _t(source)
-    if src.dtype is not x.dtype:
+    if src._dtype is not x._dtype:
         raise TorchDTypeError(f"index_copy_(): self and source expected to have the same "
                               f"dtype, but got (self) {x.dtype.name} and (source) "
                               f"{src.dtype.name}")
@@ -170,7 +170,7 @@ def index_put_(input, indices, values, accumulate=False):  # noqa: A002
     x = _t(input)
     key = tuple(_t(i) for i in indices)
     vals = _t(values)
-    if vals.dtype is not x.dtype:
+    if vals._dtype is not x._dtype:
         raise TorchDTypeError(f"Index put requires the source and destination dtypes match, "
                               f"got {x.dtype.name} for the destination and {vals.dtype.name} "
                               f"for the source.")
@@ -181,7 +181,7 @@ def index_put_(input, indices, values, accumulate=False):  # noqa: A002
 def masked_select(input, mask):  # noqa: A002
     """The elements of ``input`` where ``mask`` (broadcast together) is True, as 1-D."""
     x, m = _t(input), _t(mask)
-    if m.dtype is not D.bool_:
+    if m._dtype is not D.bool_:
         raise TorchDTypeError(f"masked_select: expected BoolTensor for mask, got "
                               f"{m.dtype.name}")
     from ._ops_shape import broadcast_tensors
@@ -192,7 +192,7 @@ def masked_select(input, mask):  # noqa: A002
 def masked_scatter(input, mask, source):  # noqa: A002
     """A copy of ``input`` with ``source``'s leading elements written where ``mask``."""
     x, m, s = _t(input), _t(mask), _t(source)
-    if m.dtype is not D.bool_:
+    if m._dtype is not D.bool_:
         raise TorchDTypeError(f"masked_scatter_ only supports boolean masks, but got mask "
                               f"with dtype {m.dtype.name}")
     m = m.expand_to(tuple(x.shape))

@@ -126,7 +126,7 @@ def vdot(input, other):  # noqa: A002
     a, b = _t(input), _t(other)
     if a.ndim != 1 or b.ndim != 1:
         raise TorchShapeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
-    if a.dtype is not b.dtype:
+    if a._dtype is not b._dtype:
         from ._errors import TorchDTypeError
         raise TorchDTypeError(f"vdot: expected both vectors to have same dtype, but found "
                               f"{a.dtype.name} and {b.dtype.name}")

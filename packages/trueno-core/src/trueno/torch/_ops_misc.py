@@ -161,10 +161,10 @@ view_as_real_copy, view_as_complex_copy = view_as_real, view_as_complex
 def complex(real, imag):  # noqa: A001
     """``real + 1j * imag`` (both float32 or both float64)."""
     r, i = _t(real), _t(imag)
-    if r.dtype is not i.dtype or r.dtype not in (D.float32, D.float64, D.float16):
+    if r._dtype is not i._dtype or r.dtype not in (D.float32, D.float64, D.float16):
         raise TorchDTypeError(f"complex(): expected both inputs to be Half, Float or Double "
                               f"tensors of one dtype but got {r.dtype.name} and {i.dtype.name}")
-    ct = D.complex128 if r.dtype is D.float64 else D.complex64
+    ct = D.complex128 if r._dtype is D.float64 else D.complex64
     return E.add(r.astype(ct), E.multiply(i.astype(ct), 1j)).astype(ct, copy=False)
 
 

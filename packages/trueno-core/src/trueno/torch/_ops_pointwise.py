@@ -74,13 +74,13 @@ def _binary(fn, name, floats=False):
         x = _fl(input) if floats else _t(input)
         dt = _torch_type(x, other)
         if floats and dt.kind in "iub":
-            dt = get_default_dtype()
+            dt = D.as_dtype(get_default_dtype())
         if dt.kind in "fc":  # compute in PyTorch's type (NumPy's rules would widen)
             x = x.astype(dt, copy=False)
             if isinstance(other, _Base):
                 other = other.astype(dt, copy=False)
         out = fn(x, other)
-        return out if out.dtype is dt or out.dtype is D.bool_ else out.astype(dt, copy=False)
+        return out if out._dtype is dt or out._dtype is D.bool_ else out.astype(dt, copy=False)
     f.__name__ = name
     f.__doc__ = f"PyTorch's ``torch.{name}(input, other)``."
     return f
@@ -165,7 +165,7 @@ def signbit(input):  # noqa: A002
 
 def sign(input):  # noqa: A002
     x = _t(input)
-    return x.clone() if x.dtype is D.bool_ else E.sign(x)
+    return x.clone() if x._dtype is D.bool_ else E.sign(x)
 
 
 def round(input, *, decimals=0):  # noqa: A001,A002
@@ -198,7 +198,7 @@ def reciprocal(input):  # noqa: A002
 
 def square(input):  # noqa: A002
     x = _t(input)
-    return E.square(x.astype(D.int64) if x.dtype is D.bool_ else x)
+    return E.square(x.astype(D.int64) if x._dtype is D.bool_ else x)
 
 
 def angle(input):  # noqa: A002
@@ -212,7 +212,7 @@ def bitwise_not(input):  # noqa: A002
 
 def positive(input):  # noqa: A002
     x = _t(input)
-    if x.dtype is D.bool_:
+    if x._dtype is D.bool_:
         raise TypeError("The `+` operator, on a bool tensor is not supported.")
     return x
 

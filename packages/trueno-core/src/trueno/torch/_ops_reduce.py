@@ -132,7 +132,7 @@ def _quantile(name, fn, input, q, dim, keepdim, interpolation):  # noqa: A002
     if x.dtype.kind != "f":
         raise TorchDTypeError(f"{name}() input tensor must be either float or double dtype")
     if isinstance(q, _Base):
-        if q.dtype is not x.dtype:
+        if q._dtype is not x._dtype:
             raise TorchDTypeError(f"{name}() q tensor must be same dtype as the input tensor")
         if q.ndim > 1:
             raise TorchShapeError(f"{name}() q must be a scalar or 1D tensor")
@@ -296,7 +296,7 @@ def bincount(input, weights=None, minlength=0):  # noqa: A002
     if weights is None:
         return _tn.bincount(x, minlength=minlength).astype(D.int64, copy=False)
     w = _t(weights)
-    dt = w.dtype if w.dtype.kind == "f" and w.dtype is D.float32 else D.float64
+    dt = w.dtype if w.dtype.kind == "f" and w._dtype is D.float32 else D.float64
     return _tn.bincount(x, weights=w, minlength=minlength).astype(dt, copy=False)
 
 

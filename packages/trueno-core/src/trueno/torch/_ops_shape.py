@@ -451,7 +451,7 @@ def vander(x, N=None, increasing=False):  # noqa: N803
     v = _t(x)
     if v.ndim != 1:
         raise TorchShapeError("vander: x must be a one-dimensional tensor.")
-    if v.dtype is D.bool_:
+    if v._dtype is D.bool_:
         v = v.astype(D.int64)
     return _tn.vander(v, N, increasing=increasing).astype(v.dtype, copy=False)
 
@@ -463,7 +463,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002
         kw["prepend"] = _t(prepend)
     if append is not None:
         kw["append"] = _t(append)
-    if x.dtype is D.bool_:  # PyTorch: logical_xor of neighbours
+    if x._dtype is D.bool_:  # PyTorch: logical_xor of neighbours
         parts = [kw.get("prepend"), x, kw.get("append")]
         y = M.concat([p for p in parts if p is not None], axis=dim)
         for _ in range(n):

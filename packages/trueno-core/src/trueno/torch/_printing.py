@@ -170,7 +170,7 @@ def tensor_repr(t) -> str:
     if t._device.type != "cpu":
         suffixes.append(f"device='{t.device}'")
     dt = t._dtype
-    default = get_default_dtype()
+    default = D.as_dtype(get_default_dtype())
     cdefault = D.complex128 if default is D.float64 else D.complex64
     has_default = dt in (default, cdefault, D.int64, D.bool_)
     h = t._host()

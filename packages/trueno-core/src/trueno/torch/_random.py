@@ -140,6 +140,7 @@ def _float_dtype(dtype, func: str):
 
 
 def _out(values, dt, device, requires_grad=False) -> Tensor:
+    dt = D.as_dtype(dt)  # a tensor's .dtype is the face's twin (torch.float32)
     t = _place(Tensor, np.asarray(values).astype(dt.numpy), device, dt)
     return t.requires_grad_() if requires_grad else t
 

@@ -12,6 +12,7 @@ from .._errors import ShapeError
 from .._tensor import Tensor as _Base
 from .._views import normalize_axis
 from . import return_types
+from ._dtype import BY_CODE as _TORCH_DTYPE
 
 __all__ = ["Tensor", "Size", "return_types"]
 
@@ -321,6 +322,12 @@ class Tensor(_Base):
         return stack(list(idx), axis=1) if idx else self.new_zeros((0, 0), dtype=D.int64)
 
     # -- dtype and device ----------------------------------------------------------------------
+    @property
+    def dtype(self):
+        """The dtype as this face shows it: ``torch.float32`` (equal to ``trueno.float32`` and
+        accepted wherever a dtype is; docs/compat.md)."""
+        return _TORCH_DTYPE[self._dtype._code]
+
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
         for a in args:

@@ -12,6 +12,7 @@ import numpy as np
 from .. import _creation as C
 from .. import _dtypes as D
 from .._tensor import Tensor as _Base
+from . import _dtype as _T
 from ._errors import TorchDTypeError, TorchShapeError
 from ._functions import get_default_dtype
 from ._tensor import Size, Tensor
@@ -32,7 +33,7 @@ def _build(dtype, args, kwargs, device=None):
         return C.empty((0,), dtype, device=device, cls=Tensor)
     if len(args) == 1 and isinstance(args[0], _Base):
         t = args[0]
-        if t.dtype is not dtype:
+        if t._dtype is not D.as_dtype(dtype):
             raise TorchDTypeError(f"expected {dtype.name} (got {t.dtype.name})\n  hint: "
                                   f"x.to(dtype) converts")
         return t.detach()
@@ -53,7 +54,7 @@ def _tensor_new(cls, *args, **kwargs):
 
 class _LegacyMeta(type):
     def __instancecheck__(cls, obj) -> bool:
-        return isinstance(obj, Tensor) and obj.dtype is cls._trueno_dtype and \
+        return isinstance(obj, Tensor) and obj._dtype is cls._trueno_dtype and \
             obj._device.type == "cpu"
 
     def __call__(cls, *args, **kwargs):
@@ -67,7 +68,7 @@ _LEGACY_DTYPES = {"FloatTensor": D.float32, "DoubleTensor": D.float64,
                   "HalfTensor": D.float16, "BFloat16Tensor": D.bfloat16,
                   "ByteTensor": D.uint8, "CharTensor": D.int8, "ShortTensor": D.int16,
                   "IntTensor": D.int32, "LongTensor": D.int64, "BoolTensor": D.bool_}
-LEGACY = {name: _LegacyMeta(name, (), {"_trueno_dtype": dt, "dtype": dt, "__doc__":
+LEGACY = {name: _LegacyMeta(name, (), {"_trueno_dtype": dt, "dtype": _T.of(dt), "__doc__":
           f"``torch.{name}``: the legacy constructor of {dt.name} CPU tensors; "
           f"``isinstance(t, torch.{name})`` tests the dtype."})
           for name, dt in _LEGACY_DTYPES.items()}

@@ -105,7 +105,7 @@ def _inplace(name):
 def _float_power_(self, exponent):
     """``x.float_power_(e)``: only a float64 (or complex128) ``x`` can hold the result."""
     out = self.float_power(exponent)
-    if out.dtype is not self.dtype:
+    if out._dtype is not self._dtype:
         raise TorchDTypeError(f"the base given to float_power_ has dtype "
                               f"{torch_name(self.dtype)} but the operation's result requires "
                               f"dtype {torch_name(out.dtype)}\n  hint: x.double().float_power_"
@@ -144,7 +144,7 @@ def _augmented(dunder, op):
 
     def method(self, other):
         out = binary(row, self, other)
-        if out.dtype is not self.dtype or tuple(out.shape) != tuple(self.shape):
+        if out._dtype is not self._dtype or tuple(out.shape) != tuple(self.shape):
             check_inplace(op, self, out)
         self._assign(out)
         return self

@@ -23,6 +23,7 @@ from .. import _dtypes as D
 from .. import _dispatch as X
 from .._device import CPU, Device
 from .._errors import FormatError, TruenoError
+from . import _dtype as _T
 from ._tensor import Size, Tensor
 
 __all__ = ["STORAGE_DTYPES", "V3_DTYPES", "SerializationError", "UnpicklingError",
@@ -366,8 +367,8 @@ class _Loader:
             return obj
         if kind is _TensorRef:
             return self.tensor(obj[0])
-        if kind is _DTypeRef:
-            return obj[0]
+        if kind is _DTypeRef:  # the face's twin: a loaded dtype ``is torch.float16``
+            return _T.of(obj[0])
         if kind is _SizeRef:
             return Size(obj[0])
         if kind is _DeviceRef:  # "cuda" is trueno's GPU device, as everywhere on this face

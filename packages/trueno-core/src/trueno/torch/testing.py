@@ -42,7 +42,7 @@ def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=Non
     if tuple(a.shape) != tuple(e.shape):
         raise AssertionError(msg or f"The values for attribute 'shape' do not match: "
                                     f"{tuple(a.shape)} != {tuple(e.shape)}.")
-    if check_dtype and a.dtype is not e.dtype:
+    if check_dtype and a._dtype is not e._dtype:
         raise AssertionError(msg or f"The values for attribute 'dtype' do not match: "
                                     f"torch.{a.dtype.name} != torch.{e.dtype.name}.")
     if check_device and a._device is not e._device:

@@ -3,7 +3,9 @@
 Each composite is a small pure function of public trueno ops, so it runs on every device and
 autograd differentiates it; fused rows (``gelu``, ``silu``, ``layer_norm``) are called through
 the dispatcher (``trueno.backend.run``), which picks a backend's kernel or the decomposition.
-``inplace=True`` is accepted and computes out of place (the result is returned).
+``inplace=True`` writes the result into the input and returns the input, with PyTorch's
+autograd checks (a leaf that requires grad raises; a tensor saved for backward that is
+overwritten raises when backward runs).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from ._errors import ModuleValueError
 __all__ = ["linear", "bilinear", "relu", "relu6", "gelu", "silu", "sigmoid", "tanh",
            "softmax", "log_softmax", "softmin", "leaky_relu", "elu", "selu", "celu",
            "softplus", "softsign", "logsigmoid", "hardtanh", "hardsigmoid", "hardswish",
-           "mish", "tanhshrink", "threshold", "dropout", "layer_norm", "embedding", "one_hot"]
+           "mish", "tanhshrink", "threshold", "dropout", "layer_norm", "embedding", "one_hot",
+           "relu_", "elu_", "celu_", "selu_", "leaky_relu_", "hardtanh_", "threshold_"]
 
 _Tensor = torch.Tensor
 
@@ -31,6 +34,17 @@ def _row(name: str, x, params: dict, inputs=None):
                                f"  hint: x.float()")
     return run(get_op(name), inputs or (x,), (x._data,), params, x.__class__, x._device,
                x.dtype)
+
+
+def _inplace(input, fn):  # noqa: A002
+    """Write ``fn(input)`` into ``input`` and return ``input`` (PyTorch's ``op_``).
+
+    The version counter and the autograd history move as with any in-place write
+    (``copy_``); when autograd records, ``fn`` runs on a copy, so the ops inside it save the
+    copy and not the tensor that is overwritten.
+    """
+    src = input.clone() if input.requires_grad and torch.is_grad_enabled() else input
+    return input.copy_(fn(src))
 
 
 def linear(input, weight, bias=None):  # noqa: A002
@@ -51,11 +65,15 @@ def bilinear(input1, input2, weight, bias=None):
 
 
 def relu(input, inplace: bool = False):  # noqa: A002
-    return torch.relu(input)
+    return input.relu_() if inplace else torch.relu(input)
+
+
+def relu_(input):  # noqa: A002
+    return input.relu_()
 
 
 def relu6(input, inplace: bool = False):  # noqa: A002
-    return hardtanh(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def gelu(input, approximate: str = "none"):  # noqa: A002
@@ -67,6 +85,8 @@ def gelu(input, approximate: str = "none"):  # noqa: A002
 
 
 def silu(input, inplace: bool = False):  # noqa: A002
+    if inplace:
+        return _inplace(input, silu)
     return _row("silu", input, {})
 
 
@@ -104,22 +124,46 @@ def softmin(input, dim=None, _stacklevel: int = 3, dtype=None):  # noqa: A002
 
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):  # noqa: A002
     """``x`` where ``x > 0``, else ``negative_slope * x``."""
+    if inplace:
+        return _inplace(input, lambda x: leaky_relu(x, negative_slope))
     return torch.where(input > 0, input, input * negative_slope)
+
+
+def leaky_relu_(input, negative_slope: float = 0.01):  # noqa: A002
+    return leaky_relu(input, negative_slope, True)
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
     """``x`` where ``x > 0``, else ``alpha (exp(x) - 1)`` (expm1 of ``min(x, 0)``, so the
     unused branch never overflows into the gradient)."""
+    if inplace:
+        return _inplace(input, lambda x: elu(x, alpha))
     return torch.where(input > 0, input, torch.expm1(torch.clamp(input, max=0.0)) * alpha)
 
 
+def elu_(input, alpha: float = 1.0):  # noqa: A002
+    return elu(input, alpha, True)
+
+
 def selu(input, inplace: bool = False):  # noqa: A002
+    if inplace:
+        return _inplace(input, selu)
     return elu(input, 1.6732632423543772848170429916717) * 1.0507009873554804934193349852946
 
 
+def selu_(input):  # noqa: A002
+    return selu(input, True)
+
+
 def celu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
+    if inplace:
+        return _inplace(input, lambda x: celu(x, alpha))
     return torch.where(input > 0, input,
                        torch.expm1(torch.clamp(input, max=0.0) / alpha) * alpha)
+
+
+def celu_(input, alpha: float = 1.0):  # noqa: A002
+    return celu(input, alpha, True)
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0):  # noqa: A002
@@ -140,18 +184,30 @@ def logsigmoid(input):  # noqa: A002
 
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
              inplace: bool = False):
+    if inplace:
+        return input.clamp_(min_val, max_val)
     return torch.clamp(input, min_val, max_val)
 
 
+def hardtanh_(input, min_val: float = -1.0, max_val: float = 1.0):  # noqa: A002
+    return input.clamp_(min_val, max_val)
+
+
 def hardsigmoid(input, inplace: bool = False):  # noqa: A002
+    if inplace:
+        return _inplace(input, hardsigmoid)
     return torch.clamp(input / 6 + 0.5, 0.0, 1.0)
 
 
 def hardswish(input, inplace: bool = False):  # noqa: A002
+    if inplace:
+        return _inplace(input, hardswish)
     return input * torch.clamp(input + 3, 0.0, 6.0) / 6
 
 
 def mish(input, inplace: bool = False):  # noqa: A002
+    if inplace:
+        return _inplace(input, mish)
     return input * torch.tanh(softplus(input))
 
 
@@ -160,7 +216,17 @@ def tanhshrink(input):  # noqa: A002
 
 
 def threshold(input, threshold: float, value: float, inplace: bool = False):  # noqa: A002
+    if inplace:
+        return _inplace(input, lambda x: torch.where(x > threshold, x,
+                                                     torch.full_like(x, value)))
     return torch.where(input > threshold, input, torch.full_like(input, value))
+
+
+_threshold = threshold  # the parameter of threshold_ shadows the function
+
+
+def threshold_(input, threshold: float, value: float):  # noqa: A002
+    return _threshold(input, threshold, value, True)
 
 
 def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
@@ -174,10 +240,11 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     if not training or p == 0.0 or input.numel() == 0:
         return input
     if p == 1.0:
-        return input * torch.zeros((), dtype=input.dtype, device=input.device)
+        zero = torch.zeros((), dtype=input.dtype, device=input.device)
+        return input.mul_(zero) if inplace else input * zero
     noise = torch.empty_like(input).bernoulli_(1 - p)
     noise.div_(1 - p)
-    return input * noise
+    return input.mul_(noise) if inplace else input * noise
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None,  # noqa: A002

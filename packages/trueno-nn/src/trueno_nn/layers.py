@@ -234,17 +234,18 @@ def _inplace_repr(inplace: bool, lead: str = "") -> str:
     return (", inplace=True" if lead else "inplace=True") if inplace else ""
 
 
-def _activation(name: str, fn, doc: str):
-    """A parameterless activation module ``name`` that calls ``fn(input)``."""
+def _activation(name: str, fn, doc: str, show_inplace: bool = True):
+    """A parameterless activation module ``name`` that calls ``fn(input, inplace=...)``
+    (PyTorch's Hardsigmoid and Hardswish leave ``inplace`` out of their repr)."""
     def __init__(self, inplace: bool = False) -> None:
         Module.__init__(self)
         self.inplace = inplace
 
     def forward(self, input):  # noqa: A002
-        return fn(input)
+        return fn(input, inplace=self.inplace)
 
     def extra_repr(self) -> str:
-        return _inplace_repr(self.inplace)
+        return _inplace_repr(self.inplace) if show_inplace else ""
     ns = {"__init__": __init__, "forward": forward, "extra_repr": extra_repr, "__doc__": doc,
           "__module__": __name__}
     return type(name, (Module,), ns)
@@ -254,8 +255,8 @@ ReLU = _activation("ReLU", F.relu, "``max(x, 0)``.")
 ReLU6 = _activation("ReLU6", F.relu6, "``min(max(x, 0), 6)``.")
 SiLU = _activation("SiLU", F.silu, "``x sigmoid(x)``.")
 SELU = _activation("SELU", F.selu, "Scaled ELU.")
-Hardsigmoid = _activation("Hardsigmoid", F.hardsigmoid, "``clamp(x/6 + 1/2, 0, 1)``.")
-Hardswish = _activation("Hardswish", F.hardswish, "``x clamp(x + 3, 0, 6) / 6``.")
+Hardsigmoid = _activation("Hardsigmoid", F.hardsigmoid, "``clamp(x/6 + 1/2, 0, 1)``.", False)
+Hardswish = _activation("Hardswish", F.hardswish, "``x clamp(x + 3, 0, 6) / 6``.", False)
 Mish = _activation("Mish", F.mish, "``x tanh(softplus(x))``.")
 
 
@@ -322,7 +323,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input):  # noqa: A002
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}{_inplace_repr(self.inplace, ',')}"
@@ -334,7 +335,7 @@ class ELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):  # noqa: A002
-        return F.elu(input, self.alpha)
+        return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}{_inplace_repr(self.inplace, ',')}"
@@ -342,7 +343,7 @@ class ELU(Module):
 
 class CELU(ELU):
     def forward(self, input):  # noqa: A002
-        return F.celu(input, self.alpha)
+        return F.celu(input, self.alpha, self.inplace)
 
 
 class Softplus(Module):
@@ -364,7 +365,7 @@ class Hardtanh(Module):
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, input):  # noqa: A002
-        return F.hardtanh(input, self.min_val, self.max_val)
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}" + \

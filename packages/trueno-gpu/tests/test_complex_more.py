@@ -24,6 +24,10 @@ def cplx(rng, shape, dtype, scale=1.0):
 
 
 def np_op(name):
+    if name == "expm1":  # the Array API's special values (C99's cexp(z) - 1), not NumPy's NaNs
+        from trueno._reference._elementwise import expm1
+
+        return expm1
     return getattr(np, NP_NAME.get(name, name))
 
 
@@ -123,9 +127,23 @@ def test_complex128_sqrt_and_sign(name):
 
 
 def test_transcendentals_of_complex128_are_not_registered():
-    """naga mis-lowers f64 exp/log/sin: no complex128 kernel rather than a wrong one."""
-    for name in ("exp", "log", "sin", "tanh", "asin", "pow"):
+    """naga mis-lowers f64 exp/log/sin: no complex128 kernel rather than a wrong one; exp and
+    expm1 have one built on the software float64 exp/expm1/sin/cos (_f64math, _f64trig)."""
+    for name in ("log", "sin", "tanh", "asin", "pow"):
         assert "complex128" not in KERNELS[name] and "complex64" in KERNELS[name]
+    for name in ("exp", "expm1"):
+        assert "complex128" in KERNELS[name] and "complex64" in KERNELS[name]
+
+
+@pytest.mark.parametrize("name", ["exp", "expm1"])
+def test_complex128_exp_edge_values(name):
+    if "complex128" not in CDTYPES:
+        pytest.fail("the adapter has no complex128 (shader-f64)")
+    z = EDGE.astype(np.complex128)
+    with np.errstate(all="ignore"):
+        want = np_op(name)(z)
+    bad = same(run(name, up(z)), want, 1e-15, atol=1e-300, inputs=(z,))
+    assert not bad, [(z[i], w, g) for i, w, g in bad[:5]]
 
 
 # -- powers ------------------------------------------------------------------------------------

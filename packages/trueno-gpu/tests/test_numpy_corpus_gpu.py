@@ -74,7 +74,6 @@ XFAIL: dict[str, str] = {
     "tricks.testing_assert_warns": "GPU kernels raise no floating-point RuntimeWarning",
     "arith.ufunc_at_groupby": "ufunc.at on int64: WGSL has no 64-bit atomics (GpuDtypeError)",
     "edge.subtract_at_neg": "ufunc.at on int64: WGSL has no 64-bit atomics (GpuDtypeError)",
-    "tricks.complex_signal_magnitude_phase": "no complex128 exp kernel on the GPU",
     "numeric.angle_deg": "core: angle's decomposition (_decompositions_ufuncs) has no deg=",
     "reduce.histogram_edges": "core: histogram's device path casts explicit integer edges to "
                               "float64 (NumPy returns the edges as given)",

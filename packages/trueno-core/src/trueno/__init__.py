@@ -60,16 +60,29 @@ nan = _math.nan
 newaxis = None
 
 
+# The Array API's dtypes (float16 and bfloat16 are trueno's extras, left out of dtypes()).
+_ARRAY_API_DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                     "uint64", "float32", "float64", "complex64", "complex128")
+
+
 class _NamespaceInfo:
-    """Array API inspection object returned by ``__array_namespace_info__()``."""
+    """Array API inspection object returned by ``__array_namespace_info__()`` (2023.12).
+
+    ``device=None`` means the default device, the CPU; a device's dtypes are those its
+    backend can store (the GPU without ``shader-f64`` has no float64, for example).
+    """
 
     def capabilities(self) -> dict:
+        """``boolean indexing`` and ``data-dependent shapes`` are supported; at most 64
+        dimensions, as NumPy."""
         return {"boolean indexing": True, "data-dependent shapes": True, "max dimensions": 64}
 
-    def default_device(self):
+    def default_device(self) -> Device:
+        """The CPU: arrays created without ``device=`` live there."""
         return device("cpu")
 
     def devices(self) -> list:
+        """Every device usable as ``device=`` now: the CPU, then each plugin device found."""
         from ._registry import load_plugins
         reg = load_plugins()
         out = [device("cpu")]
@@ -80,13 +93,34 @@ class _NamespaceInfo:
                 pass
         return out
 
-    def default_dtypes(self, *, device=None) -> dict:
-        return {"real floating": float64, "complex floating": complex128, "integral": int64,
-                "indexing": int64}
-
-    def dtypes(self, *, device=None, kind=None) -> dict:
+    def _stored(self, dev) -> dict:
         from ._dtypes import ALL
-        out = {d.name: d for d in ALL if d is not bfloat16}
+        dev = device(dev)
+        by_name = {d.name: d for d in ALL}
+        if dev.type == "cpu":
+            names = _ARRAY_API_DTYPES
+        else:
+            from ._registry import device_api
+            have = device_api(dev).dtypes(dev.index or 0)
+            names = [n for n in _ARRAY_API_DTYPES if n in have]
+        return {n: by_name[n] for n in names}
+
+    def default_dtypes(self, *, device=None) -> dict:  # noqa: A002 - the spec's name
+        """float64, complex128, int64 and int64 (NumPy's), or the widest a device has."""
+        have = self._stored(device)
+
+        def first(*names):
+            return next((have[n] for n in names if n in have), None)
+
+        integral = first("int64", "int32")
+        return {"real floating": first("float64", "float32"),
+                "complex floating": first("complex128", "complex64"),
+                "integral": integral, "indexing": integral}
+
+    def dtypes(self, *, device=None, kind=None) -> dict:  # noqa: A002 - the spec's name
+        """The Array API dtypes ``device`` can hold, by canonical name, optionally only those
+        of ``kind`` (a kind name or a tuple of them, as ``isdtype``)."""
+        out = self._stored(device)
         if kind is not None:
             out = {n: d for n, d in out.items() if isdtype(d, kind)}
         return out

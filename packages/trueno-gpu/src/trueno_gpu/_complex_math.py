@@ -146,11 +146,51 @@ _F32 = {
 F64 = ("tc_signbit_c", "tc_sqrt_c", "tc_sign_c", "tc_lt_c", "tc_le_c")
 
 _F32.update({
+    # NumPy's formula for finite z (imaginary part exactly b for b = 0); infinities and NaNs
+    # give C99's cexp(z) - 1, the Array API's special cases (NumPy's give NaN + NaN j).
     "tc_expm1_c": """fn tc_expm1_c(z: vec2<f32>) -> vec2<f32> {
+  if (!tn_isfinite(z.x) || !tn_isfinite(z.y)) {
+    let w = tc_exp_c(z);
+    return vec2(w.x - 1.0, w.y);
+  }
   let a = tn_sin32(0.5 * z.y);
   let cs = tn_sincos32(z.y);
   let e = select(tn_expm1(z.x), z.x, z.x == 0.0);  // keeps -0
-  return vec2(e * cs.y - 2.0 * a * a, exp(z.x) * cs.x);
+  return vec2(e * cs.y - 2.0 * a * a, select(exp(z.x) * cs.x, z.y, z.y == 0.0));
+}""",
+    # complex128 exp and expm1 from the software float64 exp/expm1/sin/cos (naga mis-lowers
+    # WGSL's own f64 transcendentals), with tc_exp_c's and tc_expm1_c's special values.
+    "tc_exp_z": """fn tc_exp_z(z: vec2<f64>) -> vec2<f64> {
+  let x = z.x;
+  let y = z.y;
+  if (y == 0.0lf) { return vec2(tn_exp64(x), y); }
+  if (tn_isinf64(x)) {
+    if (x > 0.0lf) {
+      if (!tn_isfinite64(y)) { return vec2(x, tn_nan64()); }
+      return vec2(x * tn_cos64(y), x * tn_sin64(y));
+    }
+    if (!tn_isfinite64(y)) { return vec2(0.0lf, tn_copysign64(0.0lf, y)); }
+    return vec2(tn_copysign64(0.0lf, tn_cos64(y)), tn_copysign64(0.0lf, tn_sin64(y)));
+  }
+  if (!tn_isfinite64(x) || !tn_isfinite64(y)) { return vec2(tn_nan64(), tn_nan64()); }
+  let c = tn_cos64(y);
+  let s = tn_sin64(y);
+  if (x > 709.0lf) {
+    let h = tn_exp64(0.5lf * x);
+    return vec2(h * c * h, h * s * h);
+  }
+  let r = tn_exp64(x);
+  return vec2(r * c, r * s);
+}""",
+    "tc_expm1_z": """fn tc_expm1_z(z: vec2<f64>) -> vec2<f64> {
+  if (!tn_isfinite64(z.x) || !tn_isfinite64(z.y)) {
+    let w = tc_exp_z(z);
+    return vec2(w.x - 1.0lf, w.y);
+  }
+  let a = tn_sin64(0.5lf * z.y);
+  let e = select(tn_expm1_64(z.x), z.x, z.x == 0.0lf);  // keeps -0
+  return vec2(e * tn_cos64(z.y) - 2.0lf * a * a,
+              select(tn_exp64(z.x) * tn_sin64(z.y), z.y, z.y == 0.0lf));
 }""",
     # log1p of a real, with a series where lavapipe's log(1 + x) is off by ~1e-7 absolute.
     "tc_l1p_c": """fn tc_l1p_c(x: f32) -> f32 {
@@ -389,8 +429,8 @@ add_helpers({n[:-2] + "_z": _to_f64(_F32[n]) for n in F64})
 _C = ("c",)
 _CZ = ("c", "z")
 UNARY = {
-    "exp": ("tc_exp_{k}(x0)", "same", _C),
-    "expm1": ("tc_expm1_{k}(x0)", "same", _C),
+    "exp": ("tc_exp_{k}(x0)", "same", _CZ),
+    "expm1": ("tc_expm1_{k}(x0)", "same", _CZ),
     "exp2": ("tc_exp_{k}(x0 * 0.6931471805599453)", "same", _C),
     "log": ("tc_log_{k}(x0)", "same", _C),
     "log1p": ("tc_log1p_{k}(x0)", "same", _C),

@@ -37,6 +37,24 @@ def silu(x):
     return (x * sigmoid(x)).astype(x.dtype, copy=False)
 
 
+def expm1(x):
+    """NumPy's ``expm1``; for complex infinities and NaNs the Array API's special cases, which
+    are C99's ``cexp(z) - 1`` (NumPy's formula gives NaN + NaN j for most of them)."""
+    out = np.asarray(np.expm1(x))
+    if x.dtype.kind != "c":
+        return out
+    re, im = x.real, x.imag
+    finite = np.isfinite(re) & np.isfinite(im)
+    if not finite.all():
+        with np.errstate(all="ignore"):
+            out[~finite] = np.exp(x[~finite]) - 1
+        nan_re = np.isnan(re) & (im == 0)  # NaN + 0j: NaN + 0j (same sign of zero)
+        out.imag[nan_re] = im[nan_re]
+    real_axis = finite & (im == 0)  # expm1(a) + 0j even where exp(a) overflows
+    out.imag[real_axis] = im[real_axis]
+    return out
+
+
 def where(cond, x, y):
     return np.where(cond, x, y)
 
@@ -76,8 +94,8 @@ def _ufunc(row):
 
 KERNELS = {row.name: _ufunc(row) for row in ELEMENTWISE_UNARY + ELEMENTWISE_BINARY
            if row.numpy_name is not None}
-KERNELS.update(erf=erf, sigmoid=sigmoid, relu=relu, gelu=gelu, silu=silu, where=where, clip=clip,
-               copy_=copy_, astype=astype, contiguous=contiguous, addcmul=addcmul)
+KERNELS.update(expm1=expm1, erf=erf, sigmoid=sigmoid, relu=relu, gelu=gelu, silu=silu, where=where,
+               clip=clip, copy_=copy_, astype=astype, contiguous=contiguous, addcmul=addcmul)
 
 
 def index(x, key):

@@ -75,3 +75,22 @@ def test_instance_norm_and_dropout2d_on_gpu_match_cpu():
     model = nn.Sequential(nn.Conv2d(2, 4, 1), nn.InstanceNorm2d(4, affine=True),
                           nn.Dropout2d(0.5), nn.AlphaDropout(0.3))
     _check(model, (2, 2, 3, 3), seed=5)
+
+
+def test_embedding_bag_on_gpu_matches_cpu():
+    torch.manual_seed(0)
+    idx, off = torch.tensor([1, 2, 4, 5, 4, 3, 0]), torch.tensor([0, 3, 3])
+    psw = torch.tensor(np.linspace(-1, 1, 7).astype("float32"))
+    for kw in (dict(mode="max", padding_idx=4), dict(mode="sum")):
+        bag = nn.EmbeddingBag(6, 3, **kw)
+        results = []
+        for dev in ("cpu", "gpu"):
+            bag.to(dev).zero_grad()
+            w = psw.to(dev) if kw["mode"] == "sum" else None
+            y = bag(idx.to(dev), off.to(dev), per_sample_weights=w)
+            (y * y).sum().backward()
+            results.append((np.asarray(y.detach().to("cpu")),
+                            np.asarray(bag.weight.grad.to("cpu"))))
+        assert bag.weight.device.type != "cpu"
+        for a, b in zip(results[1], results[0], strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -1,7 +1,7 @@
 """PyTorch's functional spatial ops (issue 16), gathered from their modules for
 ``trueno.nn.functional``: 3-D and transposed convolutions,
 interpolation, fold/unfold, adaptive max pooling and max unpooling, instance norm,
-channel-wise and alpha dropout."""
+channel-wise and alpha dropout, embedding_bag."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from ._functional_convnd import conv3d, conv_transpose1d, conv_transpose2d, conv
 from ._functional_dropout import (
     alpha_dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout,
 )
+from ._functional_embedding_bag import embedding_bag
 from ._functional_fold import fold, unfold
 from ._functional_instance_norm import instance_norm
 from ._functional_interpolate import (
@@ -20,4 +21,4 @@ __all__ = ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
            "fold", "unfold", "adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d",
            "max_unpool2d", "instance_norm", "dropout1d", "dropout2d", "dropout3d",
-           "alpha_dropout", "feature_alpha_dropout"]
+           "alpha_dropout", "feature_alpha_dropout", "embedding_bag"]

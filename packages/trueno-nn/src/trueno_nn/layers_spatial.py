@@ -1,12 +1,13 @@
 """PyTorch's spatial layers (issue 16), gathered from their modules for ``trueno.nn``:
 3-D and transposed convolutions, upsampling,
 fold/unfold, adaptive max pooling and max unpooling, instance norm,
-channel-wise and alpha dropout."""
+channel-wise and alpha dropout, EmbeddingBag."""
 
 from __future__ import annotations
 
 from .layers_convnd import Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .layers_dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
+from .layers_embedding_bag import EmbeddingBag
 from .layers_fold import Fold, Unfold
 from .layers_instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers_upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
@@ -16,4 +17,4 @@ __all__ = ["Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "U
            "UpsamplingNearest2d", "UpsamplingBilinear2d", "Fold", "Unfold", "AdaptiveMaxPool1d",
            "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "InstanceNorm1d", "InstanceNorm2d",
            "InstanceNorm3d", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
-           "FeatureAlphaDropout"]
+           "FeatureAlphaDropout", "EmbeddingBag"]

@@ -6,12 +6,13 @@ from __future__ import annotations
 import math
 
 import trueno.torch as torch
+from trueno.torch import _random
 
 from ._errors import ModuleValueError
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
            "zeros_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
-           "kaiming_normal_"]
+           "kaiming_normal_", "orthogonal_", "sparse_"]
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d")
@@ -56,24 +57,33 @@ def _calculate_correct_fan(tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _gen(generator) -> dict:
+# NOTE: the PyTorch face's Tensor.uniform_/normal_ take no generator= yet, so the draws with
+# a generator go through the functions those methods call (the same streams by construction).
+def _uniform(t, a: float = 0.0, b: float = 1.0, generator=None):
     if generator is None:
-        return {}
-    raise NotImplementedError("nn.init: generator= is not supported yet (the PyTorch face's "
-                              "Tensor.uniform_/normal_ take no generator); seed the default "
-                              "one with torch.manual_seed")
+        return t.uniform_(a, b)
+    t[...] = _random.uniform_like(t, a, b, generator)
+    return t
+
+
+def _normal(t, mean: float = 0.0, std: float = 1.0, generator=None):
+    if generator is None:
+        return t.normal_(mean, std)
+    t[...] = _random.normal_like(t, mean, std, generator)
+    return t
 
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
-    """Fill with U(a, b)."""
+    """Fill with U(a, b), drawn from ``generator`` (a ``torch.Generator``) or the default
+    one."""
     with torch.no_grad():
-        return tensor.uniform_(a, b, **_gen(generator))
+        return _uniform(tensor, a, b, generator)
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
-    """Fill with N(mean, std^2)."""
+    """Fill with N(mean, std^2), drawn from ``generator`` or the default one."""
     with torch.no_grad():
-        return tensor.normal_(mean, std, **_gen(generator))
+        return _normal(tensor, mean, std, generator)
 
 
 def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
@@ -83,17 +93,17 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
     uniform candidates on [a, b] accepted with probability pdf / peak."""
     def norm_cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
-    gen = _gen(generator)
+    gen = generator
     with torch.no_grad():
         if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
             lo = torch.tensor(a, dtype=tensor.dtype).item()
             hi = torch.tensor(b, dtype=tensor.dtype).item()
-            result = tensor.normal_(mean, std, **gen)
+            result = _normal(tensor, mean, std, gen)
             while True:
                 mask = (result < lo) | (result > hi)
                 if not bool(mask.any()):
                     break
-                result = torch.where(mask, torch.empty_like(result).normal_(mean, std, **gen),
+                result = torch.where(mask, _normal(torch.empty_like(result), mean, std, gen),
                                      result)
             if result is not tensor:
                 tensor.copy_(result)
@@ -102,12 +112,12 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
 
         def rejected(c):
             logpdf = ((c - mean) / std) ** 2 * -0.5 - log_peak
-            return torch.log(torch.empty_like(tensor).uniform_(**gen)) > logpdf
-        tensor.uniform_(a, b, **gen)
+            return torch.log(_uniform(torch.empty_like(tensor), generator=gen)) > logpdf
+        _uniform(tensor, a, b, gen)
         pending = rejected(tensor)
         result = tensor
         while bool(pending.any()):
-            cand = torch.empty_like(tensor).uniform_(a, b, **gen)
+            cand = _uniform(torch.empty_like(tensor), a, b, gen)
             result = torch.where(pending, cand, result)
             pending = torch.where(pending, rejected(cand), pending)
         if result is not tensor:
@@ -181,3 +191,40 @@ def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in",
         return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
+
+
+def orthogonal_(tensor, gain: float = 1, generator=None):
+    """A (semi-)orthogonal matrix (trailing dimensions flattened): Q of the QR of a normal
+    draw, its columns' signs fixed by R's diagonal (Saxe et al. 2013), times ``gain``."""
+    if tensor.ndim < 2:
+        raise ModuleValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    with torch.no_grad():
+        flat = _normal(torch.empty((rows, cols), dtype=tensor.dtype, device=tensor.device),
+                       0.0, 1.0, generator)
+        if rows < cols:
+            flat = flat.t()
+        q, r = torch.linalg.qr(flat)
+        q = q * torch.diagonal(r, 0).sign()
+        if rows < cols:
+            q = q.t()
+        tensor.copy_(q.reshape(tensor.shape) * gain)
+    return tensor
+
+
+def sparse_(tensor, sparsity: float, std: float = 0.01, generator=None):
+    """N(0, std^2) with ``ceil(sparsity * rows)`` zeros in each column, their rows drawn by
+    ``randperm`` from the default generator (as PyTorch does)."""
+    if tensor.ndim != 2:
+        raise ModuleValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    with torch.no_grad():
+        _normal(tensor, 0.0, std, generator)
+        for col in range(cols):
+            zero_rows = torch.randperm(rows)[:num_zeros]
+            tensor[zero_rows, col] = 0
+    return tensor

@@ -332,3 +332,35 @@ def test_pytorch_checkpoint_continues_to_pytorch_losses(which):
         assert k == k2
         np.testing.assert_allclose(np.asarray(v), v2.numpy(), rtol=1e-12, atol=1e-14)
     assert json.dumps(s.get_last_lr()) == json.dumps(ts.get_last_lr())
+
+
+class _Scaler:
+    """A grad scaler's checkpoint face: state_dict / load_state_dict (as GradScaler's)."""
+
+    def __init__(self, scale: float = 2.0**16) -> None:
+        self.state = {"scale": scale, "growth_factor": 2.0, "backoff_factor": 0.5,
+                      "growth_interval": 2000, "_growth_tracker": 0}
+
+    def state_dict(self) -> dict:
+        return dict(self.state)
+
+    def load_state_dict(self, sd: dict) -> None:
+        self.state = dict(sd)
+
+
+def test_scaler_and_a_loader_generator_round_trip(tmp_path):
+    scaler = _Scaler(1024.0)
+    scaler.state["_growth_tracker"] = 17
+    gen = torch.Generator().manual_seed(11)
+    x = torch.arange(20, dtype=torch.float32)
+    loader = data.DataLoader(data.TensorDataset(x), batch_size=4, shuffle=True, generator=gen)
+    list(loader)  # one epoch moves the generator on
+    ck.save_checkpoint(tmp_path / "c", scaler=scaler, extra={"loader_rng": gen.get_state()})
+    want = [b[0].tolist() for b in loader]
+    fresh = _Scaler()
+    info = ck.load_checkpoint(tmp_path / "c", scaler=fresh)
+    assert fresh.state == scaler.state and info["scaler"] == scaler.state
+    gen2 = torch.Generator().manual_seed(0)
+    gen2.set_state(info["extra"]["loader_rng"])
+    loader2 = data.DataLoader(data.TensorDataset(x), batch_size=4, shuffle=True, generator=gen2)
+    assert [b[0].tolist() for b in loader2] == want

@@ -258,7 +258,8 @@ def _write_dir(name: str, text: str, tensors: dict[str, dict[str, Any]]) -> None
 
 # --- loading ---------------------------------------------------------------------------------
 def load_checkpoint(path: str | os.PathLike, *, model=None, optimizer=None, scheduler=None,
-                    scaler=None, strict: bool = True, restore_rng: bool = True) -> dict:
+                    scaler=None, strict: bool = True, restore_rng: bool = True,
+                    map_location: str | None = None) -> dict:
     """Load a checkpoint made by :func:`save_checkpoint` into the given objects.
 
     Parameters
@@ -273,6 +274,10 @@ def load_checkpoint(path: str | os.PathLike, *, model=None, optimizer=None, sche
     restore_rng : bool
         Restore the saved generator states (see :func:`save_checkpoint`), so that the
         DataLoader's next epoch shuffles as the uninterrupted run would have.
+    map_location : str, optional
+        The device of the returned model tensors. By default each goes to the device of the
+        ``model`` entry of the same name (CPU without a model); the optimizer moves its
+        state to its parameters' devices itself.
 
     Returns
     -------
@@ -295,6 +300,12 @@ def load_checkpoint(path: str | os.PathLike, *, model=None, optimizer=None, sche
             raise FormatError(f"{where}: {_MODEL} does not hold the keys {_JSON} lists\n  "
                               f"hint: the checkpoint is corrupt; use an earlier one")
         out["model"] = {k: m[k] for k in keys}
+        if map_location is not None:
+            out["model"] = {k: v.to(map_location) for k, v in out["model"].items()}
+        elif model is not None:
+            own = model.state_dict()
+            out["model"] = {k: v.to(own[k].device) if k in own else v
+                            for k, v in out["model"].items()}
     for section in _SECTIONS:
         out[section] = dec.decode(doc[section], section) if section in doc else None
     for section, obj in (("model", model), ("optimizer", optimizer),

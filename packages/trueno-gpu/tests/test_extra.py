@@ -129,6 +129,20 @@ def test_isin_pad(dtype):
             assert_close(got, np.pad(xv, pw, mode="constant", **kw), dtype)
 
 
+@pytest.mark.parametrize("mode", ["edge", "wrap", "reflect", "symmetric"])
+@pytest.mark.parametrize("dtype", NUMERIC)
+def test_pad_gather_modes(dtype, mode):
+    """The modes that gather ``x`` (NumPy's index map per axis), on views too; padding wider
+    than the axis repeats the pattern as NumPy's."""
+    x = sample(dtype, (3, 4))
+    for _, xv, dx in layouts(x):
+        for pw in [1, ((0, 2), (3, 0)), ((7, 5), (1, 9)), ((0, 0), (0, 0))]:
+            got = down(KERNELS["pad"][dtype](dx, np.asarray(pw), mode))
+            want = np.pad(xv, pw, mode=mode)
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+
+
 @pytest.mark.parametrize("dtype", NUMERIC)
 def test_average_interp(dtype):
     dt = np_dtype(dtype)

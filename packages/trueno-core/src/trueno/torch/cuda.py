@@ -205,3 +205,12 @@ def memory_reserved(device=None) -> int:
     tg = _trueno_gpu()
     return int(tg.memory_reserved(0 if device is None else _index(device, "memory_reserved"))) \
         if tg is not None else 0
+
+
+def __getattr__(name: str):
+    """``torch.cuda.amp`` (deprecated aliases of ``torch.amp`` for "cuda"), made on first use
+    and registered so that ``import trueno.torch.cuda.amp`` works too."""
+    if name == "amp":
+        from .amp import cuda_amp_module
+        return cuda_amp_module()
+    raise AttributeError(f"module 'trueno.torch.cuda' has no attribute {name!r}")

@@ -96,6 +96,33 @@ def test_functional_forms_match_pytorch():
                                            dilation=(1, 2, 1)), "float64")
 
 
+# stride x dilation x padding x output_padding mixes: coprime and shared factors (phases no
+# tap reaches), padding beyond the kernel's reach (the input cropped), a 1-wide kernel
+PHASES = [(2, 2, 0, 1), (3, 2, 1, 0), (3, 2, 4, 1), (2, 1, 0, 0), (4, 3, 2, 3), (3, 3, 5, 2),
+          (1, 3, 2, 2), (2, 4, 3, 3)]
+
+
+@pytest.mark.parametrize("s,d,p,op", PHASES, ids=[f"s{c[0]}d{c[1]}p{c[2]}op{c[3]}"
+                                                  for c in PHASES])
+@pytest.mark.parametrize("k", [1, 3])
+def test_conv_transpose_phases_match_pytorch(s, d, p, op, k):
+    rng = np.random.default_rng(s * 100 + d * 10 + p + k)
+    x, w = rng.standard_normal((2, 2, 4, 3)), rng.standard_normal((2, 3, k, 2))
+    if (4 - 1) * s - 2 * p + d * (k - 1) + op + 1 <= 0 or (3 - 1) * s - 2 * p + d + op + 1 <= 0:
+        p = 0  # keep the output non-empty
+    kw = dict(stride=(s, 1), padding=(p, 0), output_padding=(op, 0), dilation=(d, 1))
+    xa, wa = torch.tensor(x).requires_grad_(), torch.tensor(w).requires_grad_()
+    xb, wb = T.tensor(x).requires_grad_(), T.tensor(w).requires_grad_()
+    ya = F.conv_transpose2d(xa, wa, **kw)
+    yb = T.nn.functional.conv_transpose2d(xb, wb, **kw)
+    close(ya, yb, "float64")
+    g = rng.standard_normal(tuple(yb.shape))
+    (ya * torch.tensor(g)).sum().backward()
+    (yb * T.tensor(g)).sum().backward()
+    close(xa.grad, xb.grad, "float64")
+    close(wa.grad, wb.grad, "float64")
+
+
 def test_errors_name_the_problem():
     with pytest.raises(ValueError, match="requested an output size of"):
         nn.ConvTranspose2d(2, 2, 3, stride=2)(torch.zeros(1, 2, 4, 4), output_size=(12, 9))

@@ -2,14 +2,20 @@
 
 All are compositions of the ``conv2d`` row and views, so autograd differentiates them and
 they run on every device. ``conv3d`` sums one ``conv2d`` per depth tap over the depth slices
-(the batch and output depth folded together); a transposed convolution places the input
-on a zero canvas at ``stride`` spacing (a differentiable slice assignment) and convolves it
-with the flipped, channel-transposed weight, as the gradient of a convolution does."""
+(the batch and output depth folded together). A transposed convolution is computed by
+phases: the outputs ``o`` with the same ``o mod stride`` are a stride-1 correlation of the
+(padded) input with the channel-transposed weight's taps that reach them, in reverse order;
+each phase fills its strided slice of the result (a differentiable slice assignment), so no
+work is spent on the zeros a dilated input would hold."""
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import trueno.torch as torch
 
+from . import _functional_shape as FS
 from ._errors import ModuleValueError
 from ._functional_conv_norm import conv2d
 
@@ -117,15 +123,34 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1,  # noqa: A
     return out.squeeze(0) if unbatched else out
 
 
+def _phases(n: int, k: int, s: int, d: int) -> list:
+    """Along one dim of a transposed convolution (input ``n``, kernel ``k``, stride ``s``,
+    dilation ``d``), for each output phase ``r`` of the full result that any tap reaches:
+    ``(r, taps, spacing, left, right, count)``: the taps reaching it in correlation order
+    (reversed), their spacing in the input, the input's padding (negative crops) and the
+    number of outputs ``r, r + s, ...``."""
+    length = (n - 1) * s + d * (k - 1) + 1
+    spacing = d // math.gcd(d, s)
+    out = []
+    for r in range(s):
+        taps = [t for t in range(k) if (t * d) % s == r]
+        count = -(-(length - r) // s)
+        if not taps or count <= 0:
+            continue  # no tap reaches this phase: it stays zero
+        left = (taps[-1] * d - r) // s
+        right = count + (len(taps) - 1) * spacing - left - n
+        out.append((r, taps[::-1], spacing, left, right, count))
+    return out
+
+
 def _transpose_weight(weight, groups: int):
-    """``(Cin, Cout/g, *k)`` -> ``(Cout, Cin/g, *k)`` flipped along every kernel dim."""
+    """``(Cin, Cout/g, *k)`` -> ``(Cout, Cin/g, *k)``: each group's channels swapped."""
     cin, og = weight.shape[0], weight.shape[1]
     k = tuple(weight.shape[2:])
     nd = len(k)
     w = weight.reshape((groups, cin // groups, og) + k)
     w = w.permute(*((0, 2, 1) + tuple(range(3, 3 + nd))))
-    w = w.reshape((groups * og, cin // groups) + k)
-    return w.flip(tuple(range(2, 2 + nd)))
+    return w.reshape((groups * og, cin // groups) + k)
 
 
 def _conv_transpose(name: str, nd: int, input, weight, bias, stride, padding,  # noqa: A002
@@ -155,19 +180,34 @@ def _conv_transpose(name: str, nd: int, input, weight, bias, stride, padding,  #
     if any(o <= 0 for o in outs):
         raise ModuleValueError(f"{name}: the output size {outs} is not positive (input "
                                f"{sizes}, padding {p})")
-    # the full transposed result has (n-1)s + lead + 1 (+ output_padding) positions; pad the
-    # canvas by ``lead`` on each side of the strided input, then crop ``padding`` off each end
-    canvas = tuple((n - 1) * ss + 1 + 2 * ll + oo
-                   for n, ss, ll, oo in zip(sizes, s, lead, op))
-    x = torch.zeros(tuple(input.shape[:2]) + canvas, dtype=input.dtype, device=input.device)
-    x[(slice(None), slice(None)) + tuple(slice(ll, ll + (n - 1) * ss + 1, ss) for n, ss, ll in
-                                         zip(sizes, s, lead))] = input
+    # polyphase: output position o = i s + t d of the full (uncropped) result; the outputs of
+    # one phase o mod s are a stride-1 correlation of the input with the taps reaching them
     w = _transpose_weight(weight, groups)
-    if nd == 3:
-        full = conv3d(x, w, None, 1, 0, d, groups)
+    full = tuple(n_out + 2 * pp for n_out, pp in zip(outs, p))
+    conv = conv3d if nd == 3 else conv2d
+    phases = [_phases(n, kk, ss, dd) for n, kk, ss, dd in zip(sizes, k, s, d)]
+    if all(ss == 1 for ss in s) and full == tuple(ph[0][5] for ph in phases):
+        canvas = None  # one phase covering the whole result: no canvas to fill
     else:
-        full = conv2d(x, w, None, 1, 0, d, groups)
-    out = full[(slice(None), slice(None)) + tuple(slice(pp, pp + o) for pp, o in zip(p, outs))]
+        canvas = torch.zeros(tuple(input.shape[:1]) + (w.shape[0],) + full, dtype=input.dtype,
+                             device=input.device)
+    for combo in itertools.product(*phases):
+        sub = w
+        for i, (_, taps, _, _, _, _) in enumerate(combo):
+            if taps != list(range(k[i])):
+                sub = sub.index_select(2 + i, torch.tensor(taps, dtype=torch.int64,
+                                                           device=w.device))
+        pads = []
+        for _, _, _, left, right, _ in reversed(combo):
+            pads += [left, right]
+        y = conv(FS.pad(input, pads), sub, None, 1, 0, tuple(c[2] for c in combo), groups)
+        if canvas is None:
+            canvas = y
+        else:
+            canvas[(slice(None), slice(None)) + tuple(
+                slice(r, r + ss * (m - 1) + 1, ss) for (r, _, _, _, _, m), ss in
+                zip(combo, s))] = y
+    out = canvas[(slice(None), slice(None)) + tuple(slice(pp, pp + o) for pp, o in zip(p, outs))]
     if bias is not None:
         out = out + bias.reshape((1, -1) + (1,) * nd)
     return out.squeeze(0) if unbatched else out

@@ -75,7 +75,7 @@ def test_index_and_index_put(dtype):
                     key[0].dtype == bool and key[0].shape != xv.shape:
                 continue
             assert_close(down(KERNELS["index"][dtype](dx, key)), xv[key], dtype)
-    for accumulate in (False, True) if dtype not in WIDE else (False,):
+    for accumulate in (False, True):
         base = sample(dtype, (5, 6))
         dbase = up(base)
         want = base.copy()
@@ -137,6 +137,28 @@ def test_take_modes_take_along_axis_scatter(dtype):
     want[0, 4] = 1
     want[1, 0] = 1
     assert_close(got, want, dtype)
+
+
+@pytest.mark.parametrize("dtype", WIDE)
+def test_accumulating_index_put_of_64_bit_dtypes(dtype):
+    """No 64-bit atomics: the targets are sorted on the host and each distinct one adds its
+    values in NumPy's order (float64 sums equal NumPy's bit for bit), on views too."""
+    dt = np_dtype(dtype)
+    vals = RNG.uniform(-1e3, 1e3, 200) if dt.kind == "f" else RNG.integers(0, 2**40, 200)
+    base = sample(dtype, (7, 8))
+    for _, xv, dx in layouts(base):
+        want = xv.copy()
+        rows = RNG.integers(-7, 7, 200)
+        cols = RNG.integers(0, 4, 200)
+        v = vals.astype(dt)
+        KERNELS["index_put"][dtype](dx, (rows, cols), up(v), True)
+        np.add.at(want, (rows, cols), v)
+        np.testing.assert_array_equal(down(dx), want)
+    # a broadcast scalar value, the group-by count idiom
+    counts = up(np.zeros(5, dt))
+    idx = np.array([0, 3, 3, 1, 3, 0])
+    KERNELS["index_put"][dtype](counts, (idx,), np.asarray(1, dt)[()], True)
+    np.testing.assert_array_equal(down(counts), np.bincount(idx, minlength=5).astype(dt))
 
 
 @pytest.mark.parametrize("dtype", WIDE)

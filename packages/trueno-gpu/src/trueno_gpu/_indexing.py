@@ -4,7 +4,9 @@ scatter / scatter_add, and core's advanced indexing ops ``index`` / ``index_put`
 Over an index space S, every element has a target offset, a source offset and an index value
 k (read from an int32/uint32 index array, negatives wrapped once): gather writes
 ``Y[y] = X[x + k * stride]``, scatter writes ``Y[y + k * stride] = V[v]`` (or adds or
-multiplies with atomics: compare-exchange loops for floats and products). For ``index`` /
+multiplies with atomics: compare-exchange loops for floats and products; WGSL has no 64-bit
+atomics, so an accumulating ``index_put`` of a 64-bit dtype sorts its targets on the host and
+adds each target's run of values in one invocation). For ``index`` /
 ``index_put`` core hands us a host key; NumPy applies it to a host array of element
 offsets and the GPU gathers or scatters at those offsets, so every NumPy indexing rule (and
 error) holds.
@@ -268,6 +270,10 @@ def index_put(x: StridedArray, key, value, accumulate=False):
         raise ValueError(f"shape mismatch: value array of shape {value.shape} could not be "
                          f"broadcast to indexing result of shape {offs.shape}")
     vs = bcast_strides(value, offs.shape)
+    if accumulate and dtype_info(x.dtype).storage in WIDE:
+        _accumulate_sorted(x, offs, value.view(value.offset, offs.shape, vs))
+        x.storage.version += 1
+        return x
     zeros = (0,) * offs.ndim
     mode = "add" if accumulate else "set"
     _launch(mode, offs.shape, _flat(x), zeros, value, vs, idx, idx.strides, 1 << 30, 1)
@@ -275,6 +281,55 @@ def index_put(x: StridedArray, key, value, accumulate=False):
         _wrap_after_add(x)
     x.storage.version += 1
     return x
+
+
+def _segment_source(dt) -> str:
+    """One invocation per distinct target: the old value plus that target's values in their
+    order (NumPy's ``add.at`` order, so float64 sums round as NumPy's do). Metadata:
+    [n targets]; U: target offsets, B: n + 1 segment bounds into S."""
+    st = dt.storage
+    body = "\n".join([
+        "@group(0) @binding(0) var<storage, read> P: array<u32>;",
+        f"@group(0) @binding(1) var<storage, read_write> Y: array<{st}>;",
+        f"@group(0) @binding(2) var<storage, read> S: array<{st}>;",
+        "@group(0) @binding(3) var<storage, read> U: array<i32>;",
+        "@group(0) @binding(4) var<storage, read> B: array<i32>;",
+        f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
+        f"  let j = (wg.y * nwg.x + wg.x) * {WG}u + li;",
+        "  if (j >= P[0]) { return; }",
+        "  let at = U[j];",
+        "  var acc = Y[at];",
+        "  for (var k = B[j]; k < B[j + 1u]; k = k + 1) { acc = acc + S[k]; }",
+        "  Y[at] = acc;",
+        "}"])
+    return header(body, False)
+
+
+def _accumulate_sorted(x: StridedArray, offs: np.ndarray, value: StridedArray) -> None:
+    """``index_put(accumulate=True)`` for 64-bit dtypes (WGSL has no 64-bit atomics): the host
+    sorts the target offsets (stably), the GPU gathers the values in that order and one
+    invocation per distinct target adds its run of values."""
+    from ._api import GpuDeviceAPI
+
+    rt = rt_of(x)
+    flat = offs.reshape(-1)
+    if flat.size == 0:
+        return
+    order = np.argsort(flat, kind="stable")
+    targets = flat[order]
+    starts = np.flatnonzero(np.r_[True, targets[1:] != targets[:-1]])
+    bounds = np.r_[starts, targets.size]
+    vals = contiguous(value)
+    vals = take(vals.view(vals.offset, (flat.size,), (1,)), order, 0, mode="clip")
+    api = GpuDeviceAPI()
+    u = api.from_numpy(targets[starts].astype(np.int32), rt.index)
+    b = api.from_numpy(bounds.astype(np.int32), rt.index)
+    dt = dtype_info(x.dtype)
+    kernel = rt.kernel(("index_segments", dt.name), lambda: _segment_source(dt),
+                       (True, False, False, False))
+    rt.dispatch(kernel, [starts.size], [x.storage.buffer, vals.storage.buffer,
+                                        u.storage.buffer, b.storage.buffer],
+                -(-starts.size // WG))
 
 
 def make_kernels(all_dtypes) -> dict:

@@ -287,3 +287,35 @@ def test_save_file_keeps_symlinks_and_mode(tmp_path):
     st.save_file({"w": tn.ones(3)}, link)
     assert os.path.islink(link) and (os.stat(real).st_mode & 0o777) == 0o640
     np.testing.assert_array_equal(np.asarray(st.load_file(real)["w"]), np.ones(3))
+
+
+def test_torch_framework_and_model_helpers(tmp_path):
+    import safetensors.torch as stt
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+    path = tmp_path / "m.safetensors"
+    st.save_model(model, path, metadata={"arch": "mlp"})
+    pt = st.load_file(path, framework="pt")
+    assert all(type(v) is torch.Tensor for v in pt.values())
+    assert all(type(v) is tn.ndarray for v in st.load(path.read_bytes()).values())
+    assert all(type(v) is torch.Tensor for v in st.load(path.read_bytes(), framework="pt")
+               .values())
+    fresh = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+    st.load_model(fresh, path)
+    for (k, v), (k2, v2) in zip(fresh.state_dict().items(), model.state_dict().items()):
+        assert k == k2
+        np.testing.assert_array_equal(np.asarray(v), np.asarray(v2))
+    # PyTorch's own model loader reads the file, and writes one we load
+    ref = T.nn.Sequential(T.nn.Linear(3, 4), T.nn.BatchNorm1d(4))
+    stt.load_model(ref, str(path))
+    np.testing.assert_array_equal(ref[0].weight.detach().numpy(), np.asarray(model[0].weight
+                                                                             .detach()))
+    ref[1].running_mean.fill_(0.25)
+    stt.save_model(ref, str(path))
+    st.load_model(fresh, path)
+    np.testing.assert_array_equal(np.asarray(fresh[1].running_mean), np.full(4, 0.25))
+    with pytest.raises(RuntimeError, match="Unexpected key"):
+        st.load_model(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 1)),
+                      path)
+    with pytest.raises(TypeError, match="framework"):
+        st.load_file(path, framework="tf")

@@ -33,8 +33,8 @@ from .._errors import DTypeError, FormatError, TruenoError
 from .._io_files import display_name, writing
 from .._tensor import Tensor
 
-__all__ = ["save", "save_file", "load", "load_file", "safe_open", "SafetensorsTypeError",
-           "MAX_HEADER_SIZE", "DTYPE_CODES"]
+__all__ = ["save", "save_file", "load", "load_file", "safe_open", "save_model", "load_model",
+           "SafetensorsTypeError", "MAX_HEADER_SIZE", "DTYPE_CODES"]
 
 #: The largest header the reference implementation accepts (100 MB).
 MAX_HEADER_SIZE = 100_000_000
@@ -169,18 +169,21 @@ def _write_arrays(f, header: bytes, arrays: dict[str, np.ndarray]) -> None:
 
 
 # --- reading ---------------------------------------------------------------------------------
-def load(data: bytes, device: str = "cpu") -> dict[str, Tensor]:
-    """The tensors of the safetensors bytes ``data``, as trueno arrays on ``device``."""
+def load(data: bytes, device: str = "cpu", *, framework: str = "np") -> dict[str, Tensor]:
+    """The tensors of the safetensors bytes ``data``, as trueno arrays on ``device``
+    (``framework="pt"``: tensors of the PyTorch face, as ``safetensors.torch.load``)."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise SafetensorsTypeError(f"load(data): data is a {type(data).__name__}; expected "
                                    f"bytes\n  hint: load_file(path) reads a file")
     f = io.BytesIO(data)
-    with _Reader(f, len(data), "<bytes>", "load") as r:
-        return {name: r.tensor(name, device) for name in r.keys()}
+    with _Reader(f, len(data), "<bytes>", "load", _face(framework), device) as r:
+        return {name: r.get_tensor(name) for name in r.keys()}
 
 
-def load_file(filename: str | os.PathLike, device: str = "cpu") -> dict[str, Tensor]:
-    """The tensors of the safetensors file ``filename``, as trueno arrays on ``device``.
+def load_file(filename: str | os.PathLike, device: str = "cpu", *,
+              framework: str = "np") -> dict[str, Tensor]:
+    """The tensors of the safetensors file ``filename``, as trueno arrays on ``device``
+    (``framework="pt"``: tensors of the PyTorch face, as ``safetensors.torch.load_file``).
 
     Raises ``trueno.FormatError`` (a ``ValueError``) for a file that is not valid
     safetensors, naming the file and the tensor, and ``FileNotFoundError`` for a missing one.
@@ -193,8 +196,21 @@ def load_file(filename: str | os.PathLike, device: str = "cpu") -> dict[str, Ten
     >>> load_file(path)["b"].tolist()
     [0, 1, 2]
     """
-    with safe_open(filename, framework="np", device=device) as r:
+    with safe_open(filename, framework=framework, device=device) as r:
         return {name: r.get_tensor(name) for name in r.keys()}
+
+
+def save_model(model, filename: str | os.PathLike,
+               metadata: Mapping[str, str] | None = None) -> None:
+    """Save ``model.state_dict()`` to a safetensors file (``safetensors.torch.save_model``)."""
+    save_file(dict(model.state_dict()), filename, metadata=metadata)
+
+
+def load_model(model, filename: str | os.PathLike, strict: bool = True,
+               device: str = "cpu"):
+    """Load a safetensors state dict into ``model`` (``safetensors.torch.load_model``);
+    returns what ``model.load_state_dict`` returns (the missing and unexpected keys)."""
+    return model.load_state_dict(load_file(filename, device, framework="pt"), strict=strict)
 
 
 @contextlib.contextmanager
@@ -214,18 +230,23 @@ def safe_open(filename: str | os.PathLike, framework: str = "np",
     ...     f.keys(), f.metadata(), f.get_tensor("b").tolist()
     (['a', 'b'], {'step': '7'}, [1.0, 1.0, 1.0])
     """
-    if framework in ("np", "numpy"):
-        cls = default_class()
-    elif framework in ("pt", "torch"):
-        from ..torch import Tensor as cls
-    else:
-        raise SafetensorsTypeError(f"safe_open(framework={framework!r}): expected 'np' or "
-                                   f"'pt'\n  hint: framework='pt' gives trueno.torch tensors")
+    cls = _face(framework)
     name = display_name(filename)
     with open(filename, "rb") as f:
         size = os.fstat(f.fileno()).st_size
         with _Reader(f, size, name, "load_file", cls, device) as r:
             yield r
+
+
+def _face(framework: str):
+    """The tensor class of a ``framework`` name."""
+    if framework in ("np", "numpy"):
+        return default_class()
+    if framework in ("pt", "torch"):
+        from ..torch import Tensor
+        return Tensor
+    raise SafetensorsTypeError(f"framework={framework!r}: expected 'np' or 'pt'\n  hint: "
+                               f"framework='pt' gives trueno.torch tensors")
 
 
 class _Reader:

@@ -34,6 +34,10 @@ CASES = [
     ("bilinear_to_one_ac", dict(size=(1, 3), mode="bilinear", align_corners=True),
      (1, 1, 4, 5)),
     ("trilinear", dict(size=(3, 4, 2), mode="trilinear"), (1, 2, 2, 3, 3)),
+    ("bicubic", dict(size=(7, 5), mode="bicubic"), (2, 2, 4, 3)),
+    ("bicubic_ac", dict(scale_factor=(2, 1.5), mode="bicubic", align_corners=True),
+     (1, 2, 3, 4)),
+    ("bicubic_down", dict(scale_factor=0.6, mode="bicubic"), (1, 1, 7, 9)),
     ("area", dict(size=(3, 2), mode="area"), (1, 2, 7, 5)),
     ("area1d_scale", dict(scale_factor=0.5, mode="area"), (2, 2, 9)),
 ]

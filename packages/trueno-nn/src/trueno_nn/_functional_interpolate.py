@@ -1,10 +1,11 @@
-"""``interpolate`` (``upsample``): nearest, nearest-exact, linear, bilinear, trilinear and area
-modes, with ``size=`` or ``scale_factor=``, ``align_corners`` and ``recompute_scale_factor``.
+"""``interpolate`` (``upsample``): nearest, nearest-exact, linear, bilinear, trilinear, bicubic
+and area modes, with ``size=`` or ``scale_factor=``, ``align_corners`` and
+``recompute_scale_factor``.
 
-Each spatial dim is resampled in turn: the source indices (and, for the linear modes, the
-weights) are computed once with NumPy exactly as PyTorch's CPU kernels compute them, in the
-input's precision, and applied with ``index_select`` and a lerp, so autograd differentiates
-the result and it runs on every device."""
+Each spatial dim is resampled in turn (the modes are separable): the source indices (and,
+for the linear and cubic modes, the weights) are computed once with NumPy as PyTorch's CPU
+kernels compute them, in the input's precision, and applied with ``index_select`` and a
+weighted sum, so autograd differentiates the result and it runs on every device."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
-_LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3}
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic", "area")
+_LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
+_CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution coefficient
 
 
 def _sizes(input, size, scale_factor, recompute: bool):  # noqa: A002
@@ -81,6 +83,29 @@ def _linear_index(n_in: int, n_out: int, scale, align_corners: bool, dt):
     return lo, hi, lam
 
 
+def _cubic_index(n_in: int, n_out: int, scale, align_corners: bool, dt):
+    """PyTorch's bicubic taps: the four clamped source indices of each output and their cubic
+    convolution weights (``A = -0.75``), in the input's compute type."""
+    if align_corners:
+        s = dt(n_in - 1) / dt(n_out - 1) if n_out > 1 else dt(0)
+        src = s * np.arange(n_out, dtype=dt)
+    else:
+        s = dt(1.0 / scale) if scale and scale > 0 else dt(n_in) / dt(n_out)
+        src = s * (np.arange(n_out, dtype=dt) + dt(0.5)) - dt(0.5)  # not clamped at 0
+    base = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    t = np.clip(src - base.astype(dt), dt(0), dt(1)).astype(dt)
+    a = dt(_CUBIC_A)
+
+    def near(x):  # |x| <= 1
+        return ((a + dt(2)) * x - (a + dt(3))) * x * x + dt(1)
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - dt(5) * a) * x + dt(8) * a) * x - dt(4) * a
+    weights = [far(t + dt(1)), near(t), near(dt(1) - t), far(dt(2) - t)]
+    idx = [np.clip(base - 1 + j, 0, n_in - 1) for j in range(4)]
+    return idx, weights
+
+
 def _index(x, dim: int, idx: np.ndarray):
     return x.index_select(dim, torch.tensor(idx, dtype=torch.int64, device=x.device))
 
@@ -92,12 +117,12 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",  # n
     Parameters
     ----------
     input : Tensor
-        3-D (linear), 4-D (bilinear) or 5-D (trilinear) for the linear modes; any of them for
+        3-D (linear), 4-D (bilinear, bicubic) or 5-D (trilinear); any of them for
         'nearest', 'nearest-exact' and 'area'.
     size, scale_factor : int or tuple, float or tuple
         Exactly one of them, as PyTorch's ``F.interpolate``.
     mode : str
-        'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear' or 'area'.
+        'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear', 'bicubic' or 'area'.
     align_corners : bool, optional
         For the linear modes only (default False).
 
@@ -107,9 +132,6 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",  # n
         ``(N, C, *size)``.
     """
     if mode not in _MODES:
-        if mode in ("bicubic",):
-            raise NotImplementedError(f"interpolate: mode {mode!r} is not supported yet\n"
-                                      f"  hint: use 'bilinear'")
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) "
             f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
@@ -148,9 +170,16 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",  # n
         if mode in ("nearest", "nearest-exact"):
             x = _index(x, dim, _nearest_index(n_in, n_out, scale, mode == "nearest-exact"))
             continue
-        lo, hi, lam = _linear_index(n_in, n_out, scale, align_corners, dt)
         shape = [1] * x.ndim
         shape[dim] = n_out
+        if mode == "bicubic":
+            idx, weights = _cubic_index(n_in, n_out, scale, align_corners, dt)
+            terms = [_index(x, dim, i) * torch.tensor(w.reshape(shape), dtype=x.dtype,
+                                                      device=x.device)
+                     for i, w in zip(idx, weights)]
+            x = terms[0] + terms[1] + terms[2] + terms[3]
+            continue
+        lo, hi, lam = _linear_index(n_in, n_out, scale, align_corners, dt)
         w1 = torch.tensor(lam.reshape(shape), dtype=x.dtype, device=x.device)
         w0 = torch.tensor((dt(1) - lam).reshape(shape), dtype=x.dtype, device=x.device)
         x = _index(x, dim, lo) * w0 + _index(x, dim, hi) * w1

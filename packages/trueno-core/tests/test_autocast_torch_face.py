@@ -132,3 +132,19 @@ def test_gpu_autocast_float16_matches_torch_cuda_policy():
     lt.backward()
     np.testing.assert_allclose(float(loss.cpu()), lt.item(), rtol=2e-3)
     np.testing.assert_allclose(np.asarray(w.grad.cpu()), wt.grad.numpy(), rtol=2e-2, atol=2e-3)
+
+
+def test_torch_namespace_names():
+    assert tt.autocast is tamp.autocast and tt.amp is tamp and tt.cpu is tcpu
+    with tt.autocast("cpu"):
+        assert tt.is_autocast_enabled("cpu") and not tt.is_autocast_enabled()
+        assert repr(tt.get_autocast_dtype("cpu")) == repr(torch.get_autocast_dtype("cpu"))
+    assert repr(tt.get_autocast_dtype("cuda")) == "torch.float16"
+    tt.set_autocast_enabled("cpu", True)
+    try:
+        assert (tt.ones(2, 2) @ tt.ones(2, 2)).dtype == tt.bfloat16
+    finally:
+        tt.set_autocast_enabled("cpu", False)
+    assert (tt.ones(2, 2) @ tt.ones(2, 2)).dtype == tt.float32
+    assert tt.is_autocast_cache_enabled()
+    tt.clear_autocast_cache()

@@ -18,6 +18,12 @@ from .._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, 
 from .._registry import get_num_threads, set_num_threads
 from . import _dtype as _T
 from . import _functions, backends, cuda, fft, linalg, random, special, testing
+from . import amp, cpu
+from .amp import autocast, get_autocast_dtype
+from .._autocast import (
+    clear_autocast_cache, is_autocast_cache_enabled, is_autocast_enabled,
+    set_autocast_cache_enabled, set_autocast_dtype, set_autocast_enabled,
+)
 from ._device import device
 from ._functions import *  # noqa: F403
 from ._ops_pointwise import *  # noqa: F403
@@ -104,6 +110,9 @@ __all__ = [n for n in dir(_functions) if not n.startswith("_") and n not in (
     "cdouble", "dtype", "finfo", "iinfo", "promote_types", "result_type", "pi", "e", "inf",
     "nan", "cuda", "backends", "TruenoError", "linalg", "fft", "random", "special",
     "testing",
+    "amp", "cpu", "autocast", "get_autocast_dtype", "is_autocast_enabled",
+    "set_autocast_enabled", "set_autocast_dtype", "clear_autocast_cache",
+    "is_autocast_cache_enabled", "set_autocast_cache_enabled",
     "default_generator", "get_rng_state", "set_rng_state", "initial_seed", "randint_like",
     "save", "load", "set_printoptions",
 ] + [n for m in _OPS_MODULES for n in m.__all__] + [n + "_" for n in _INPLACE_FUNCTIONS] + \

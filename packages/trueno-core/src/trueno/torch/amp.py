@@ -9,13 +9,19 @@ import sys
 import types
 import warnings
 
+from .. import _autocast
 from .. import _dtypes as D
-from .._autocast import (
-    autocast, get_autocast_dtype, is_autocast_available, is_autocast_enabled,
-)
+from .._autocast import autocast, is_autocast_available, is_autocast_enabled
+from . import _dtype as _T
 
 __all__ = ["autocast", "GradScaler", "custom_fwd", "custom_bwd",  # noqa: F822 (__getattr__)
-           "is_autocast_available"]
+           "is_autocast_available", "is_autocast_enabled", "get_autocast_dtype"]
+
+
+def get_autocast_dtype(device_type: str):
+    """The dtype this thread's autocast for ``device_type`` casts down to (printing as
+    PyTorch's, ``torch.bfloat16``)."""
+    return _T.of(_autocast.get_autocast_dtype(device_type))
 
 
 def _grad_scaler_class():

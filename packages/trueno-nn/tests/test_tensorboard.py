@@ -24,6 +24,7 @@ import trueno
 import trueno.torch as torch
 from trueno.utils.tensorboard import SummaryWriter, SummaryWriterError
 from trueno_nn.tensorboard import _records as R
+from trueno_nn.tensorboard._hparams import hparams_summaries as R_hparams
 
 
 def _read(log_dir) -> EventAccumulator:
@@ -256,3 +257,57 @@ def test_threads_write_every_event(tmp_path):
     acc = _read(tmp_path)
     for k in range(4):
         assert [e.value for e in acc.Scalars(f"t{k}")] == [float(i) for i in range(50)]
+
+
+def test_hparams_match_pytorch(tmp_path):
+    from tensorboard.plugins.hparams import plugin_data_pb2
+    from torch.utils.tensorboard.summary import hparams as torch_hparams
+
+    import torch as T
+    hp = {"lr": 0.1, "bsize": 32, "opt": "adam", "flag": True, "skip": None, "zero": 0.0}
+    metrics = {"hparam/acc": 0.75, "hparam/loss": 0.5}
+    domains = {"opt": ["adam", "sgd"], "bsize": [16, 32]}
+    ours = R_hparams(dict(hp, t=torch.tensor([2.5])), metrics, domains)
+    theirs = torch_hparams(dict(hp, t=T.tensor([2.5])), metrics, domains)
+    for mine, ref in zip(ours, theirs):
+        got = summary_pb2.Summary.FromString(mine)
+        assert [v.tag for v in got.value] == [v.tag for v in ref.value]
+        pd, rpd = got.value[0].metadata.plugin_data, ref.value[0].metadata.plugin_data
+        assert pd.plugin_name == rpd.plugin_name == "hparams"
+        assert plugin_data_pb2.HParamsPluginData.FromString(pd.content) == \
+            plugin_data_pb2.HParamsPluginData.FromString(rpd.content)
+    with SummaryWriter(tmp_path) as w:
+        w.add_hparams(hp, metrics, domains, run_name="trial1", global_step=3)
+    acc = _read(tmp_path / "trial1")
+    assert sorted(acc.PluginTagToContent("hparams")) == [
+        "_hparams_/experiment", "_hparams_/session_end_info", "_hparams_/session_start_info"]
+    assert [(e.step, e.value) for e in acc.Scalars("hparam/acc")] == [(3, 0.75)]
+    with pytest.raises(TypeError, match="hparam_domain_discrete"):
+        R_hparams(hp, metrics, {"opt": [1, 2]})
+    with pytest.raises(ValueError, match="hparam_dict\\['x'\\]"):
+        R_hparams({"x": [1]}, metrics)
+
+
+def test_figures_are_logged_as_pytorch_renders_them(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from torch.utils.tensorboard._utils import figure_to_image
+
+    def fig(k):
+        f = plt.figure(figsize=(1.5, 1.0), dpi=40)
+        plt.plot([0, 1, 2], [k, 2 * k, k])
+        return f
+
+    with SummaryWriter(tmp_path) as w:
+        w.add_figure("one", fig(1), 0, close=False)
+        w.add_figure("two", [fig(1), fig(2)], 1)
+    acc = _read(tmp_path)
+    want_one = figure_to_image(fig(1)).transpose(1, 2, 0)  # CHW -> HWC
+    (one,) = acc.Images("one")
+    assert (one.height, one.width) == (40, 60)
+    np.testing.assert_array_equal(_png_pixels(one.encoded_image_string), want_one)
+    (two,) = acc.Images("two")
+    assert (two.height, two.width) == (40, 120)
+    np.testing.assert_array_equal(_png_pixels(two.encoded_image_string)[:, :60], want_one)
+    plt.close("all")

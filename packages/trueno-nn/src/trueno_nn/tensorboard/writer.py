@@ -20,6 +20,7 @@ import numpy as np
 from trueno import TruenoError
 
 from . import _records as R
+from ._hparams import hparams_summaries
 from ._png import encode_png
 
 __all__ = ["SummaryWriter", "FileWriter", "SummaryWriterError"]
@@ -246,6 +247,31 @@ class SummaryWriter:
         self._summary(R.Value(tag + "/text_summary", tensor=t,
                               metadata=R.plugin_metadata("text")), global_step, walltime)
 
+    def add_figure(self, tag: str, figure, global_step: int | None = None,
+                   close: bool = True, walltime: float | None = None) -> None:
+        """Log a matplotlib figure (or a list of them, as a grid) rendered to RGB pixels."""
+        figs = figure if isinstance(figure, list) else [figure]
+        images = np.stack([_figure_pixels(f, close) for f in figs])  # (N, H, W, 3)
+        if isinstance(figure, list):
+            self.add_images(tag, images, global_step, walltime, dataformats="NHWC")
+        else:
+            self.add_image(tag, images[0], global_step, walltime, dataformats="HWC")
+
+    def add_hparams(self, hparam_dict: dict, metric_dict: dict,
+                    hparam_domain_discrete: dict | None = None, run_name: str | None = None,
+                    global_step: int | None = None) -> None:
+        """Log a run's hyper-parameters and metrics for TensorBoard's HPARAMS tab, in a
+        sub-run ``log_dir/<run_name>`` (default: the time), as PyTorch does."""
+        exp, ssi, sei = hparams_summaries(hparam_dict, metric_dict, hparam_domain_discrete)
+        logdir = os.path.join(self._get_file_writer().get_logdir(),
+                              run_name or str(time.time()))
+        with SummaryWriter(log_dir=logdir) as w:
+            fw = w._get_file_writer()
+            for summary in (exp, ssi, sei):
+                fw.add_summary(summary, global_step, None)
+            for k, v in metric_dict.items():
+                w.add_scalar(k, v, global_step)
+
     def flush(self) -> None:
         """Write every pending event to disk."""
         for fw in list((self.all_writers or {}).values()):
@@ -292,6 +318,19 @@ def _histogram(values: np.ndarray, bins, max_bins, func: str) -> bytes:
         raise SummaryWriterError(f"{func}: no value falls in the bins\n  hint: widen bins")
     return R.histogram_proto(values.min(), values.max(), len(values), values.sum(),
                              values.dot(values), limits.tolist(), counts.tolist())
+
+
+def _figure_pixels(figure, close: bool) -> np.ndarray:
+    """The RGB pixels (H, W, 3) of a matplotlib figure, drawn with the Agg canvas."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    w, h = canvas.get_width_height()
+    rgba = np.frombuffer(canvas.buffer_rgba(), dtype=np.uint8).reshape(h, w, 4)
+    if close:
+        import matplotlib.pyplot as plt
+        plt.close(figure)
+    return rgba[:, :, :3].copy()
 
 
 def _to_hwc(img: np.ndarray, fmt: str, func: str) -> np.ndarray:

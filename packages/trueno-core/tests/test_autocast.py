@@ -110,6 +110,24 @@ def test_autograd_through_autocast_gives_float32_grads_as_torch():
     np.testing.assert_allclose(g_n, g_t, rtol=2 ** -7, atol=1e-6)
 
 
+def test_backward_inside_the_region_runs_in_the_forward_dtypes():
+    grads = []
+    for inside in (False, True):
+        w = tt.tensor(_X, requires_grad=True)
+        x = tt.tensor(_Y, requires_grad=True)
+        with AC.autocast("cpu"):
+            # inv runs in float32 (its rule's matmuls too: no bfloat16 there)
+            out = ((x @ w).float().exp() * 0.5).sum() + tt.linalg.inv(w).sum()
+            if inside:
+                out.backward()
+        if not inside:
+            out.backward()
+        assert w.grad.dtype == x.grad.dtype == tt.float32
+        grads.append((np.asarray(w.grad), np.asarray(x.grad)))
+    np.testing.assert_array_equal(grads[0][0], grads[1][0])
+    np.testing.assert_array_equal(grads[0][1], grads[1][1])
+
+
 def test_grad_dtype_of_float32_leaf_is_float32():
     w = tt.tensor(_X, requires_grad=True)
     with AC.autocast("cpu"):

@@ -322,8 +322,8 @@ def autocast_run(op, inputs, datas, params, cls, device, dtype):
     """``_dispatch.run``'s hook for a row in ``HOOKED``: the result of ``op`` on its inputs
     cast by this thread's policy, or None to let ``run`` go on unchanged."""
     p = _policy(device)
-    if p is None or dtype.kind != "f" or len(datas) != len(inputs):
-        return None
+    if p is None or dtype.kind != "f" or len(datas) != len(inputs) or X.MODES.in_backward:
+        return None  # backward rules run in the dtypes their forward ops ran in, as PyTorch
     from ._tensor import Tensor
     tensors = [t for t in inputs if isinstance(t, Tensor)]
     pt = _targets(p[0], p[1], op.name, tensors)

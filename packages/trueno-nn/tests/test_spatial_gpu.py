@@ -94,3 +94,10 @@ def test_embedding_bag_on_gpu_matches_cpu():
         assert bag.weight.device.type != "cpu"
         for a, b in zip(results[1], results[0], strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_pool3d_on_gpu_matches_cpu():
+    torch.manual_seed(0)
+    _check(nn.Sequential(nn.Conv3d(1, 2, 1), nn.MaxPool3d(2, stride=1, padding=1),
+                         nn.AvgPool3d(2, ceil_mode=True), nn.AdaptiveMaxPool3d((1, 2, 1))),
+           (1, 1, 3, 3, 2))

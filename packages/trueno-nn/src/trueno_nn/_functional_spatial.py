@@ -1,6 +1,6 @@
 """PyTorch's functional spatial ops (issue 16), gathered from their modules for
 ``trueno.nn.functional``: 3-D and transposed convolutions,
-interpolation, fold/unfold, adaptive max pooling and max unpooling, instance norm,
+interpolation, fold/unfold, adaptive max pooling, max unpooling, 3-D pooling, instance norm,
 channel-wise and alpha dropout, embedding_bag."""
 
 from __future__ import annotations
@@ -16,9 +16,13 @@ from ._functional_interpolate import (
     interpolate, upsample, upsample_bilinear, upsample_nearest,
 )
 from .pooling import adaptive_max_pool1d, adaptive_max_pool2d, max_unpool1d, max_unpool2d
+from .pooling3d import (
+    adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d, max_unpool3d,
+)
 
 __all__ = ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
            "fold", "unfold", "adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d",
            "max_unpool2d", "instance_norm", "dropout1d", "dropout2d", "dropout3d",
-           "alpha_dropout", "feature_alpha_dropout", "embedding_bag"]
+           "alpha_dropout", "feature_alpha_dropout", "embedding_bag", "max_pool3d", "avg_pool3d",
+           "adaptive_avg_pool3d", "adaptive_max_pool3d", "max_unpool3d"]

@@ -1,6 +1,6 @@
 """PyTorch's spatial layers (issue 16), gathered from their modules for ``trueno.nn``:
 3-D and transposed convolutions, upsampling,
-fold/unfold, adaptive max pooling and max unpooling, instance norm,
+fold/unfold, adaptive max pooling, max unpooling, 3-D pooling, instance norm,
 channel-wise and alpha dropout, EmbeddingBag."""
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from .layers_fold import Fold, Unfold
 from .layers_instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers_upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d, MaxUnpool2d
+from .pooling3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d, MaxUnpool3d
 
 __all__ = ["Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "Upsample",
            "UpsamplingNearest2d", "UpsamplingBilinear2d", "Fold", "Unfold", "AdaptiveMaxPool1d",
            "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "InstanceNorm1d", "InstanceNorm2d",
            "InstanceNorm3d", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
-           "FeatureAlphaDropout", "EmbeddingBag"]
+           "FeatureAlphaDropout", "EmbeddingBag", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
+           "AdaptiveMaxPool3d", "MaxUnpool3d"]

@@ -311,3 +311,14 @@ def test_figures_are_logged_as_pytorch_renders_them(tmp_path):
     assert (two.height, two.width) == (40, 120)
     np.testing.assert_array_equal(_png_pixels(two.encoded_image_string)[:, :60], want_one)
     plt.close("all")
+
+
+def test_a_writer_never_closed_still_writes_its_events(tmp_path):
+    import subprocess
+    import sys
+    script = ("from trueno.utils.tensorboard import SummaryWriter\n"
+              f"w = SummaryWriter({str(tmp_path)!r}, max_queue=100, flush_secs=10_000)\n"
+              "for i in range(5):\n"
+              "    w.add_scalar('x', float(i), i)\n")
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=300)
+    assert [e.value for e in _read(tmp_path).Scalars("x")] == [0.0, 1.0, 2.0, 3.0, 4.0]

@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from datetime import datetime
 
 import numpy as np
@@ -78,6 +79,9 @@ class FileWriter:
         self._max_queue = max(1, int(max_queue))
         self._flush_secs = flush_secs
         self._last_flush = time.monotonic()
+        # A writer that is never closed still gets its queued events to disk: when it is
+        # collected, or at interpreter exit.
+        self._finalizer = weakref.finalize(self, _drain, self._queue, self._file)
         self.add_event(R.Event(time.time(), file_version="brain.Event:2"))
         self.flush()
 
@@ -112,8 +116,17 @@ class FileWriter:
         self.flush()
         with self._lock:
             if self._file is not None:
+                self._finalizer.detach()
                 self._file.close()
                 self._file = None
+
+
+def _drain(queue: list[bytes], file) -> None:
+    """Write what is queued and close ``file`` (the finalizer of a FileWriter)."""
+    if not file.closed:
+        file.write(b"".join(queue))
+        queue.clear()
+        file.close()
 
 
 class SummaryWriter:

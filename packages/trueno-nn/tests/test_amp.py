@@ -197,3 +197,63 @@ def test_mlp_autocast_bf16_with_grad_scaler_tracks_float32_and_torch():
         results[m is T] = (l32, lamp)
     np.testing.assert_allclose(results[False][0], results[True][0], rtol=1e-5)  # float32 runs
     np.testing.assert_allclose(results[False][1], results[True][1], rtol=2 ** -6)  # autocast
+
+
+# -- nn functions under autocast ---------------------------------------------------------------
+
+_A = np.random.default_rng(2).standard_normal((4, 4)).astype(np.float32)
+_B = np.random.default_rng(3).standard_normal((4, 4)).astype(np.float32)
+_IMG = np.random.default_rng(4).standard_normal((2, 3, 6, 6)).astype(np.float32)
+_KER = np.random.default_rng(5).standard_normal((4, 3, 3, 3)).astype(np.float32)
+_NN_CASES = {
+    "linear": lambda m, F, a, b: F.linear(a, b, b[0]),
+    "conv2d": lambda m, F, a, b: F.conv2d(m.tensor(_IMG).to(a.dtype), m.tensor(_KER),
+                                          m.tensor(_KER[:, 0, 0, 0])),
+    "mse_loss": lambda m, F, a, b: F.mse_loss(a, b),
+    "l1_loss": lambda m, F, a, b: F.l1_loss(a, b),
+    "smooth_l1_loss": lambda m, F, a, b: F.smooth_l1_loss(a, b),
+    "cross_entropy": lambda m, F, a, b: F.cross_entropy(a, m.tensor([0, 1, 2, 3])),
+    "nll_loss": lambda m, F, a, b: F.nll_loss(a, m.tensor([0, 1, 2, 3])),
+    "binary_cross_entropy_with_logits":
+        lambda m, F, a, b: F.binary_cross_entropy_with_logits(a, b.sigmoid()),
+    "kl_div": lambda m, F, a, b: F.kl_div(a, b.softmax(-1), reduction="batchmean"),
+}
+
+
+@pytest.mark.parametrize("low", ["bfloat16", "float16"])
+@pytest.mark.parametrize("name", sorted(_NN_CASES))
+def test_nn_functions_named_for_autocast_give_torch_dtypes(name, low):
+    """``trueno._autocast.autocast_function(name)`` gives an nn function the policy PyTorch
+    has for it (the lower-precision list for linear/conv, float32 for the losses), so that
+    e.g. a conv of a bfloat16 activation with a float32 weight works, as in PyTorch."""
+    from trueno._autocast import autocast_function
+
+    case = _NN_CASES[name]
+    for da, db in (("float32", "float32"), (low, low), (low, "float32")):
+        got = []
+        for m in (T, torch):
+            F = m.nn.functional
+            if m is torch:
+                F = type("F", (), {name: staticmethod(autocast_function(name)(
+                    getattr(F, name))), "softmax": staticmethod(F.softmax)})
+            a, b = m.tensor(_A).to(getattr(m, da)), m.tensor(_B).to(getattr(m, db))
+            ac = T.autocast if m is T else autocast
+            with ac("cpu", dtype=getattr(m, low)):
+                got.append(str(case(m, F, a, b).dtype).rsplit(".", 1)[-1])
+        assert got[0] == got[1], (da, db, got)
+
+
+def test_cnn_without_conv_bias_runs_under_autocast_once_conv_is_named():
+    from trueno._autocast import autocast_function
+    conv = autocast_function("conv2d")(torch.nn.functional.conv2d)
+    x = torch.tensor(_IMG)
+    w1 = torch.tensor(_KER)
+    w2 = torch.tensor(np.random.default_rng(6).standard_normal((2, 4, 3, 3)).astype(np.float32))
+    with autocast("cpu"):
+        y = conv(torch.relu(conv(x, w1)), w2)
+    assert y.dtype == torch.bfloat16
+    with T.autocast("cpu"):
+        yt = T.nn.functional.conv2d(T.relu(T.nn.functional.conv2d(T.tensor(_IMG),
+                                                                  T.tensor(_KER))),
+                                    T.tensor(np.asarray(w2)))
+    np.testing.assert_allclose(np.asarray(y.float()), yt.float().numpy(), rtol=2e-2, atol=5e-2)

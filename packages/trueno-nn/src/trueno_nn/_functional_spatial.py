@@ -1,10 +1,12 @@
 """PyTorch's functional spatial ops (issue 16), gathered from their modules for
 ``trueno.nn.functional``: 3-D and transposed convolutions,
 interpolation, fold/unfold, adaptive max pooling, max unpooling, 3-D pooling, instance norm,
-channel-wise and alpha dropout, embedding_bag."""
+channel-wise and alpha dropout, embedding_bag, LP pooling, local response norm,
+channel shuffle."""
 
 from __future__ import annotations
 
+from ._functional_channel import channel_shuffle, local_response_norm
 from ._functional_convnd import conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from ._functional_dropout import (
     alpha_dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout,
@@ -15,9 +17,11 @@ from ._functional_instance_norm import instance_norm
 from ._functional_interpolate import (
     interpolate, upsample, upsample_bilinear, upsample_nearest,
 )
-from .pooling import adaptive_max_pool1d, adaptive_max_pool2d, max_unpool1d, max_unpool2d
+from .pooling import (
+    adaptive_max_pool1d, adaptive_max_pool2d, lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d,
+)
 from .pooling3d import (
-    adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d, max_unpool3d,
+    adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, lp_pool3d, max_pool3d, max_unpool3d,
 )
 
 __all__ = ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -25,4 +29,5 @@ __all__ = ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "fold", "unfold", "adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d",
            "max_unpool2d", "instance_norm", "dropout1d", "dropout2d", "dropout3d",
            "alpha_dropout", "feature_alpha_dropout", "embedding_bag", "max_pool3d", "avg_pool3d",
-           "adaptive_avg_pool3d", "adaptive_max_pool3d", "max_unpool3d"]
+           "adaptive_avg_pool3d", "adaptive_max_pool3d", "max_unpool3d", "lp_pool1d",
+           "lp_pool2d", "lp_pool3d", "local_response_norm", "channel_shuffle"]

@@ -1,22 +1,29 @@
 """PyTorch's spatial layers (issue 16), gathered from their modules for ``trueno.nn``:
 3-D and transposed convolutions, upsampling,
 fold/unfold, adaptive max pooling, max unpooling, 3-D pooling, instance norm,
-channel-wise and alpha dropout, EmbeddingBag."""
+channel-wise and alpha dropout, EmbeddingBag, LP pooling, LocalResponseNorm,
+ChannelShuffle."""
 
 from __future__ import annotations
 
+from .layers_channel import ChannelShuffle, LocalResponseNorm
 from .layers_convnd import Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .layers_dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .layers_embedding_bag import EmbeddingBag
 from .layers_fold import Fold, Unfold
 from .layers_instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers_upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
-from .pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d, MaxUnpool2d
-from .pooling3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d, MaxUnpool3d
+from .pooling import (
+    AdaptiveMaxPool1d, AdaptiveMaxPool2d, LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d,
+)
+from .pooling3d import (
+    AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, LPPool3d, MaxPool3d, MaxUnpool3d,
+)
 
 __all__ = ["Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "Upsample",
            "UpsamplingNearest2d", "UpsamplingBilinear2d", "Fold", "Unfold", "AdaptiveMaxPool1d",
            "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "InstanceNorm1d", "InstanceNorm2d",
            "InstanceNorm3d", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
            "FeatureAlphaDropout", "EmbeddingBag", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
-           "AdaptiveMaxPool3d", "MaxUnpool3d"]
+           "AdaptiveMaxPool3d", "MaxUnpool3d", "LPPool1d", "LPPool2d", "LPPool3d",
+           "LocalResponseNorm", "ChannelShuffle"]

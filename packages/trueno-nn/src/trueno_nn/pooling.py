@@ -1,5 +1,5 @@
 """Pooling: max_pool1d/2d (with indices), avg_pool1d/2d, adaptive_avg_pool1d/2d,
-adaptive_max_pool1d/2d, max_unpool1d/2d and their modules.
+adaptive_max_pool1d/2d, max_unpool1d/2d, lp_pool1d/2d and their modules.
 
 Each window is read as strided views of the (padded) input, one per kernel tap, so the ops
 are views, ``stack``, ``argmax``/``gather`` and sums: autograd differentiates them and they run
@@ -21,7 +21,8 @@ __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg
            "adaptive_avg_pool2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
            "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "adaptive_max_pool1d",
            "adaptive_max_pool2d", "max_unpool1d", "max_unpool2d", "AdaptiveMaxPool1d",
-           "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d"]
+           "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "lp_pool1d", "lp_pool2d",
+           "LPPool1d", "LPPool2d"]
 
 
 def _tup(v, n=2):
@@ -286,6 +287,26 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0,  # noqa: A
                    output_size)
 
 
+def _lp_finish(out, norm_type: float, count: int):
+    """PyTorch's ``(sign(out) * relu(|out|)) * count) ** (1 / p)`` of a mean of powers."""
+    return (torch.sign(out) * torch.relu(torch.abs(out))).mul(count).pow(1.0 / norm_type)
+
+
+def lp_pool2d(input, norm_type: float, kernel_size, stride=None,  # noqa: A002
+              ceil_mode: bool = False):
+    """The ``p``-norm of each window, ``(sum x^p)^(1/p)``, as PyTorch's (a mean of powers)."""
+    kh, kw = _tup(kernel_size)
+    out = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_finish(out, norm_type, kh * kw)
+
+
+def lp_pool1d(input, norm_type: float, kernel_size, stride=None,  # noqa: A002
+              ceil_mode: bool = False):
+    """The ``p``-norm of each window of ``(N, C, L)``."""
+    out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_finish(out, norm_type, _tup(kernel_size, 1)[0])
+
+
 class _MaxPoolNd(Module):
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
                  return_indices: bool = False, ceil_mode: bool = False) -> None:
@@ -399,3 +420,25 @@ class MaxUnpool2d(Module):
 
 class MaxUnpool1d(MaxUnpool2d):
     _nd = 1
+
+
+class LPPool2d(Module):
+    _fn = staticmethod(lp_pool2d)
+
+    def __init__(self, norm_type: float, kernel_size, stride=None,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.norm_type, self.kernel_size, self.stride = norm_type, kernel_size, stride
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input):  # noqa: A002
+        return type(self)._fn(input, float(self.norm_type), self.kernel_size, self.stride,
+                              self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(LPPool2d):
+    _fn = staticmethod(lp_pool1d)

@@ -1,5 +1,5 @@
 """3-D pooling: max_pool3d (with indices), avg_pool3d, adaptive_avg_pool3d,
-adaptive_max_pool3d, max_unpool3d and their modules, as PyTorch's.
+adaptive_max_pool3d, max_unpool3d, lp_pool3d and their modules, as PyTorch's.
 
 As in ``pooling``: each window tap is a strided view of the (padded) input; the taps are
 stacked and reduced (``argmax``/``gather`` for the maximum, the first in scan order getting
@@ -16,13 +16,13 @@ import trueno.torch as torch
 from ._errors import ModuleValueError
 from .module import Module
 from .pooling import (
-    AdaptiveAvgPool2d, AdaptiveMaxPool2d, MaxUnpool2d, _adaptive_mean, _adaptive_taps,
-    _max_of_taps, _MaxPoolNd, _out_size, _tup, _unpool,
+    AdaptiveAvgPool2d, AdaptiveMaxPool2d, LPPool2d, MaxUnpool2d, _adaptive_mean,
+    _adaptive_taps, _lp_finish, _max_of_taps, _MaxPoolNd, _out_size, _tup, _unpool,
 )
 
 __all__ = ["max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
            "max_unpool3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d",
-           "MaxUnpool3d"]
+           "MaxUnpool3d", "lp_pool3d", "LPPool3d"]
 
 
 def _pad3(x, pads, value):
@@ -154,6 +154,14 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0,  # noqa: A
                    output_size)
 
 
+def lp_pool3d(input, norm_type: float, kernel_size, stride=None,  # noqa: A002
+              ceil_mode: bool = False):
+    """The ``p``-norm of each window of ``(N, C, D, H, W)``."""
+    kd, kh, kw = _tup(kernel_size, 3)
+    out = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp_finish(out, norm_type, kd * kh * kw)
+
+
 class MaxPool3d(_MaxPoolNd):
     def forward(self, input):  # noqa: A002
         return max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
@@ -193,3 +201,7 @@ class MaxUnpool3d(MaxUnpool2d):
     def forward(self, input, indices, output_size=None):  # noqa: A002
         return max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding,
                             output_size)
+
+
+class LPPool3d(LPPool2d):
+    _fn = staticmethod(lp_pool3d)

@@ -257,3 +257,29 @@ def test_cnn_without_conv_bias_runs_under_autocast_once_conv_is_named():
                                                                   T.tensor(_KER))),
                                     T.tensor(np.asarray(w2)))
     np.testing.assert_allclose(np.asarray(y.float()), yt.float().numpy(), rtol=2e-2, atol=5e-2)
+
+
+def test_grad_scaler_on_the_gpu_device_matches_torch_cpu_run():
+    """The same scaled steps (one clean, one with an injected inf) on trueno's GPU device and
+    in PyTorch on the CPU: same parameters, same scales, the second step skipped."""
+    trueno_gpu = pytest.importorskip("trueno_gpu")
+    if not trueno_gpu.is_available():
+        pytest.skip("no GPU adapter for trueno-gpu")
+    trace = []
+    for m, dev in ((torch, "gpu"), (T, "cpu")):
+        p = m.nn.Parameter(m.tensor([1.0, 2.0], device=dev))
+        opt = m.optim.SGD([p], lr=0.1)
+        s = (GradScaler if m is torch else T.amp.GradScaler)(dev, init_scale=4.0,
+                                                              growth_interval=1)
+        run = []
+        for i in range(2):
+            opt.zero_grad()
+            s.scale((p * p).sum()).backward()
+            if i == 1:
+                with m.no_grad():
+                    p.grad[0] = float("inf")
+            run.append((s.step(opt), np.asarray(p.detach().cpu()).tolist(), s.get_scale()))
+            s.update()
+        trace.append(run + [s.get_scale()])
+    assert trace[0] == trace[1]
+    assert trace[0][1][1] == trace[0][0][1]  # the skipped step left p alone

@@ -81,6 +81,33 @@ def test_median_quantile(dtype):
     assert_close(got, np.percentile(x.astype(np.float64), 40.0), dtype, rtol=r, atol=r)
 
 
+METHODS = ["inverted_cdf", "closest_observation", "interpolated_inverted_cdf", "hazen",
+           "weibull", "median_unbiased", "normal_unbiased", "linear", "lower", "higher",
+           "midpoint", "nearest"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("dtype", [d for d in ("int64", "int32", "float64", "float32")
+                                   if d in DTYPES])
+def test_quantile_methods_and_dtypes(dtype, method):
+    """Every NumPy method but averaged_inverted_cdf, with NumPy's result dtype: discrete
+    methods keep integers, a list of q gives float64 for float32 input, a Python float
+    keeps float32; infinities picked by a discrete method stay infinite."""
+    from conftest import up
+
+    dt = np_dtype(dtype)
+    x = (RNG.normal(size=(5, 9)) * 10).astype(dt)
+    if dt.kind == "f":
+        x[1, 2], x[1, 5], x[3, 0] = np.inf, -np.inf, np.nan
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    for q in ([0.0, 0.1, 0.25, 0.5, 0.73, 1.0], 0.4, 1.0):
+        with np.errstate(all="ignore"):
+            want = np.quantile(x, q, axis=1, method=method)
+        got = down(KERNELS["quantile"][dtype](up(x), q, (1,), method))
+        assert got.dtype == want.dtype, (q, got.dtype, want.dtype)
+        np.testing.assert_allclose(got, want, rtol=tol, atol=0, equal_nan=True)
+
+
 @pytest.mark.parametrize("dtype", [d for d in DTYPES if d != "bool"])
 def test_nanmedian_nanquantile(dtype):
     x = (RNG.permutation(42) % 9).reshape(6, 7).astype(np.float32).astype(np_dtype(dtype))

@@ -19,6 +19,15 @@ from ._sort import sort
 __all__ = ["median", "quantile", "make_kernels"]
 
 _METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
+# NumPy's other methods: their positions come from NumPy's own quantile of 0..R-1 (the host
+# knows them from the row length alone). The discrete ones pick an element (an integer input
+# keeps its dtype, as NumPy's); the others interpolate as "linear" does. Not
+# "averaged_inverted_cdf": NumPy lerps its whole-index positions from the previous element
+# with weight 1, so an infinite neighbour gives NaN on a different side than a 0..R-1 probe
+# can tell.
+_DISCRETE = ("inverted_cdf", "closest_observation", "lower", "higher", "nearest")
+_HOST_METHODS = ("inverted_cdf", "closest_observation", "interpolated_inverted_cdf", "hazen",
+                 "weibull", "median_unbiased", "normal_unbiased")
 
 
 def _rows(x: StridedArray, axis):
@@ -55,13 +64,43 @@ def _out_dtype(rt, x):
     return np.dtype(np.float64 if "shader-f64" in rt.features else np.float32)
 
 
-def _stat(x, axis, keepdims, q, method):
+def _position(method, q: float, R: int) -> tuple[int, int, float]:
+    """(lower index, upper index, weight of the upper) of quantile ``q`` of a sorted row of
+    ``R`` values under NumPy's ``method``."""
+    v = q * (R - 1)
+    lo = math.floor(v)
+    hi = min(lo + 1, R - 1)
+    frac = v - lo
+    if method == "lower":
+        hi, frac = lo, 0.0
+    elif method == "higher":
+        lo = hi = math.ceil(v)
+        frac = 0.0
+    elif method == "nearest":
+        lo = hi = int(np.around(v))
+        frac = 0.0
+    elif method == "midpoint":
+        frac = 0.5 if v != lo else 0.0
+    elif method in _HOST_METHODS:
+        r = float(np.quantile(np.arange(R, dtype=np.float64), q, method=method))
+        lo = min(math.floor(r), R - 1)
+        hi, frac = min(lo + 1, R - 1), r - lo
+    if method in _DISCRETE:
+        hi, frac = lo, 0.0
+    return lo, hi, frac
+
+
+def _stat(x, axis, keepdims, q, method, out_dtype=None):
     rt = rt_of(x)
-    if method not in _METHODS:
+    if method not in _METHODS + _HOST_METHODS:
         raise GpuDtypeError(f"gpu: quantile(method={method!r}) has no GPU kernel; GPU methods: "
-                            f"{', '.join(_METHODS)}\n  hint: x.to_device('cpu')")
+                            f"{', '.join(_METHODS + _HOST_METHODS)}\n"
+                            f"  hint: x.to_device('cpu')")
     s, kshape, R, axes = _rows(x, axis)
-    out_dtype = _out_dtype(rt, x)
+    pick = method in _DISCRETE
+    if out_dtype is None or dtype_info(out_dtype) is None \
+            or (np.dtype(out_dtype) == np.float64 and "shader-f64" not in rt.features):
+        out_dtype = x.dtype if pick and dtype_info(x.dtype).kind in "iu" else _out_dtype(rt, x)
     odt = dtype_info(out_dtype)
     ft = np.float64 if odt.compute == "f64" else np.float32
     isnan = "tn_isnan64" if odt.compute == "f64" else "tn_isnan"
@@ -81,20 +120,14 @@ def _stat(x, axis, keepdims, q, method):
     last = _pick(s, R - 1)
     per = math.prod(kshape)
     for j, qq in enumerate(qs):
-        v = qq * (R - 1)
-        lo = math.floor(v)
-        hi = min(lo + 1, R - 1)
-        frac = v - lo
-        if method == "lower":
-            hi, frac = lo, 0.0
-        elif method == "higher":
-            lo = hi = math.ceil(v)
-            frac = 0.0
-        elif method == "nearest":
-            lo = hi = int(np.around(v))
-            frac = 0.0
-        elif method == "midpoint":
-            frac = 0.5 if v != lo else 0.0
+        lo, hi, frac = _position(method, float(qq), R)
+        part = out.view(j * per, kshape, _cstrides(kshape))
+        if pick:  # the element itself, as NumPy takes it (no lerp: inf stays inf)
+            expr = f"select({conv}(x0), {nan}, {isnan}({conv}(x1)))" if sdt.kind == "f" \
+                else f"{conv}(x0)"
+            ops = [_pick(s, lo), last] if sdt.kind == "f" else [_pick(s, lo)]
+            launch(("quantile-pick", sdt.name, odt.name), expr, ops, part, rt)
+            continue
         # NumPy's lerp: a + (b - a) * t, mirrored for t >= 0.5 to stay exact at the ends.
         expr = (f"select(select({conv}(x0) + ({conv}(x1) - {conv}(x0)) * x2, "
                 f"{conv}(x1) - ({conv}(x1) - {conv}(x0)) * (1.0 - x2), x2 >= 0.5), "
@@ -102,7 +135,6 @@ def _stat(x, axis, keepdims, q, method):
         if sdt.kind != "f":
             expr = (f"select({conv}(x0) + ({conv}(x1) - {conv}(x0)) * x2, "
                     f"{conv}(x1) - ({conv}(x1) - {conv}(x0)) * (1.0 - x2), x2 >= 0.5)")
-        part = out.view(j * per, kshape, _cstrides(kshape))
         ops = [_pick(s, lo), _pick(s, hi), (frac, ft), last]
         launch(("quantile", sdt.name, odt.name), expr, ops, part, rt)
     return out
@@ -116,8 +148,16 @@ def quantile(x, q, axis=None, method="linear", keepdims=False, weights=None, per
     if weights is not None:
         raise GpuDtypeError("gpu: weighted quantiles have no GPU kernel\n"
                             "  hint: x.to_device('cpu')")
+    # NumPy's result dtype, from NumPy on a one-element probe: a float32 input with a list
+    # of q (float64) gives float64, with a Python float float32; discrete methods keep ints
+    try:
+        with np.errstate(all="ignore"):
+            probe = np.asarray((np.percentile if percent else np.quantile)(
+                np.zeros(1, x.dtype), q, method=method)).dtype
+    except (TypeError, ValueError):  # a dtype NumPy cannot compute with: _stat's default
+        probe = None
     q = np.asarray(q, dtype=np.float64)
-    return _stat(x, axis, keepdims, q / 100.0 if percent else q, method)
+    return _stat(x, axis, keepdims, q / 100.0 if percent else q, method, probe)
 
 
 def _nanstat(x, axis, keepdims, q, method):

@@ -322,3 +322,45 @@ def test_a_writer_never_closed_still_writes_its_events(tmp_path):
               "    w.add_scalar('x', float(i), i)\n")
     subprocess.run([sys.executable, "-c", script], check=True, timeout=300)
     assert [e.value for e in _read(tmp_path).Scalars("x")] == [0.0, 1.0, 2.0, 3.0, 4.0]
+
+
+def test_pr_curves_audio_and_raw_histograms_match_pytorch(tmp_path):
+    import torch as T
+    from torch.utils.tensorboard.summary import audio as torch_audio
+    from torch.utils.tensorboard.summary import pr_curve as torch_pr_curve
+    rng = np.random.default_rng(8)
+    labels = rng.integers(0, 2, 200)
+    preds = rng.random(200)
+    weights = rng.random(200)
+    sound = np.sin(np.linspace(0, 40, 1000)) * 1.3  # clipped to [-1, 1]
+    with SummaryWriter(tmp_path) as w:
+        w.add_pr_curve("pr", trueno.asarray(labels), torch.tensor(preds), 2, num_thresholds=50)
+        w.add_pr_curve("prw", labels, preds, 3, num_thresholds=500, weights=weights)
+        w.add_audio("snd", torch.tensor(sound), 4, sample_rate=8000)
+        w.add_histogram_raw("raw", -1.0, 3.0, 6, 4.5, 11.25, [0.0, 1.0, 3.0], [1, 2, 3], 5)
+        with pytest.raises(SummaryWriterError, match="3 bucket limits but 2"):
+            w.add_histogram_raw("raw", 0, 1, 1, 1, 1, [0.0, 1.0, 3.0], [1, 2])
+    acc = _read(tmp_path)
+    for tag, kw in (("pr", dict(num_thresholds=50)),
+                    ("prw", dict(num_thresholds=500, weights=weights))):
+        want = torch_pr_curve(tag, labels, preds, **kw).value[0]
+        (event,) = acc.Tensors(tag)
+        assert event.tensor_proto == want.tensor
+        assert acc.SummaryMetadata(tag) == want.metadata
+    (snd,) = acc.Audio("snd")
+    want = torch_audio("snd", T.tensor(sound), sample_rate=8000).value[0].audio
+    assert (snd.step, snd.sample_rate, snd.length_frames, snd.content_type) == \
+        (4, 8000, 1000, "audio/wav")
+    assert snd.encoded_audio_string == want.encoded_audio_string
+    (raw,) = acc.Histograms("raw")
+    h = raw.histogram_value
+    assert (raw.step, h.min, h.max, h.num, h.sum, h.sum_squares) == (5, -1, 3, 6, 4.5, 11.25)
+    assert (list(h.bucket_limit), list(h.bucket)) == ([0.0, 1.0, 3.0], [1, 2, 3])
+
+
+def test_methods_trueno_does_not_write_say_so(tmp_path):
+    with SummaryWriter(tmp_path) as w:
+        with pytest.raises(NotImplementedError, match="add_graph.*does not write"):
+            w.add_graph(torch.nn.Linear(2, 2), torch.ones(1, 2))
+        with pytest.raises(trueno.TruenoError, match="add_video"):
+            w.add_video("v", np.zeros((1, 2, 3, 4, 4)))

@@ -3,6 +3,6 @@ with trueno's own TFRecord/protobuf/PNG encoders (no tensorboard, protobuf or PI
 
 from __future__ import annotations
 
-from .writer import FileWriter, SummaryWriter, SummaryWriterError
+from .writer import FileWriter, SummaryWriter, SummaryWriterError, SummaryWriterNotSupportedError
 
-__all__ = ["SummaryWriter", "FileWriter", "SummaryWriterError"]
+__all__ = ["SummaryWriter", "FileWriter", "SummaryWriterError", "SummaryWriterNotSupportedError"]

@@ -159,10 +159,10 @@ def Summary(values: Iterable[bytes]) -> bytes:
 
 
 def Value(tag: str, *, simple_value: float | None = None, image: bytes | None = None,
-          histo: bytes | None = None, tensor: bytes | None = None,
+          histo: bytes | None = None, audio: bytes | None = None, tensor: bytes | None = None,
           metadata: bytes | None = None) -> bytes:
-    """A ``Summary.Value``: tag=1, simple_value=2 (float), image=4, histo=5, tensor=8,
-    metadata=9."""
+    """A ``Summary.Value``: tag=1, simple_value=2 (float), image=4, histo=5, audio=6,
+    tensor=8, metadata=9."""
     out = _bytes(1, tag)
     if simple_value is not None:
         out += _float(2, simple_value)
@@ -170,6 +170,8 @@ def Value(tag: str, *, simple_value: float | None = None, image: bytes | None = 
         out += _bytes(4, image)
     if histo is not None:
         out += _bytes(5, histo)
+    if audio is not None:
+        out += _bytes(6, audio)
     if tensor is not None:
         out += _bytes(8, tensor)
     if metadata is not None:

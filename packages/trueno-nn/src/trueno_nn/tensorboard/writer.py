@@ -18,49 +18,22 @@ from datetime import datetime
 
 import numpy as np
 
-from trueno import TruenoError
-
 from . import _records as R
 from ._hparams import hparams_summaries
 from ._png import encode_png
+from ._summaries import SummaryWriterError, SummaryWriterNotSupportedError
+from ._summaries import audio as _audio
+from ._summaries import default_bins as _default_bins
+from ._summaries import figure_pixels as _figure_pixels
+from ._summaries import histogram as _histogram
+from ._summaries import numpy_of as _numpy
+from ._summaries import pr_curve as _pr_curve
+from ._summaries import scalar_of as _scalar
+from ._summaries import to_hwc as _to_hwc
 
-__all__ = ["SummaryWriter", "FileWriter", "SummaryWriterError"]
+__all__ = ["SummaryWriter", "FileWriter", "SummaryWriterError", "SummaryWriterNotSupportedError"]
 
 _UID = itertools.count()
-
-
-class SummaryWriterError(TruenoError, ValueError):
-    """A bad value for a summary (an empty histogram, an image of the wrong shape)."""
-
-
-def _default_bins() -> list[float]:
-    """TensorFlow's default histogram bucket limits, as PyTorch's SummaryWriter builds them."""
-    v = 1e-12
-    buckets, neg = [], []
-    while v < 1e20:
-        buckets.append(v)
-        neg.append(-v)
-        v *= 1.1
-    return neg[::-1] + [0] + buckets
-
-
-def _numpy(v, func: str) -> np.ndarray:
-    """A NumPy array of a trueno tensor (either face, any device), NumPy array or number."""
-    if hasattr(v, "detach") and hasattr(v, "cpu") and not isinstance(v, np.ndarray):
-        v = v.detach().cpu()
-    try:
-        return np.asarray(v)
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise SummaryWriterError(f"{func}: cannot read {type(v).__name__} values ({e})\n  "
-                                 f"hint: pass a tensor, array or number") from None
-
-
-def _scalar(v, func: str) -> float:
-    a = _numpy(v, func)
-    if a.size != 1:
-        raise SummaryWriterError(f"{func}: expected one value, got shape {a.shape}\n  hint: "
-                                 f"log loss.item(), or add_histogram for many values")
-    return float(a.reshape(()))
 
 
 class FileWriter:
@@ -285,6 +258,56 @@ class SummaryWriter:
             for k, v in metric_dict.items():
                 w.add_scalar(k, v, global_step)
 
+    def add_histogram_raw(self, tag: str, min, max, num, sum, sum_squares,  # noqa: A002
+                          bucket_limits, bucket_counts, global_step: int | None = None,
+                          walltime: float | None = None) -> None:
+        """Log a histogram from its statistics and buckets (right limits and counts)."""
+        limits = _numpy(bucket_limits, f"add_histogram_raw({tag!r})").reshape(-1)
+        counts = _numpy(bucket_counts, f"add_histogram_raw({tag!r})").reshape(-1)
+        if len(limits) != len(counts):
+            raise SummaryWriterError(f"add_histogram_raw({tag!r}): {len(limits)} bucket "
+                                     f"limits but {len(counts)} bucket counts; expected as "
+                                     f"many of each")
+        histo = R.histogram_proto(min, max, num, sum, sum_squares, limits.tolist(),
+                                  counts.tolist())
+        self._summary(R.Value(tag, histo=histo), global_step, walltime)
+
+    def add_pr_curve(self, tag: str, labels, predictions, global_step: int | None = None,
+                     num_thresholds: int = 127, weights=None,
+                     walltime: float | None = None) -> None:
+        """Log a precision-recall curve of binary ``labels`` and ``predictions`` in [0, 1]."""
+        func = f"add_pr_curve({tag!r})"
+        w = None if weights is None else _numpy(weights, func)
+        tensor, meta = _pr_curve(_numpy(labels, func), _numpy(predictions, func),
+                                 num_thresholds, w)
+        self._summary(R.Value(tag, tensor=tensor, metadata=meta), global_step, walltime)
+
+    def add_audio(self, tag: str, snd_tensor, global_step: int | None = None,
+                  sample_rate: int = 44100, walltime: float | None = None) -> None:
+        """Log mono audio (samples in [-1, 1]) as a 16-bit WAV clip."""
+        a = _numpy(snd_tensor, f"add_audio({tag!r})")
+        self._summary(R.Value(tag, audio=_audio(a, sample_rate, f"add_audio({tag!r})")),
+                      global_step, walltime)
+
+    def add_graph(self, model, input_to_model=None, verbose: bool = False,
+                  use_strict_trace: bool = True) -> None:
+        """Not written by trueno: raises :class:`SummaryWriterNotSupportedError`."""
+        _unsupported("add_graph", "print(model) shows the structure; log it with add_text")
+
+    def add_embedding(self, mat, metadata=None, label_img=None, global_step=None, tag="default",
+                      metadata_header=None) -> None:
+        """Not written by trueno: raises :class:`SummaryWriterNotSupportedError`."""
+        _unsupported("add_embedding", "save the matrix with numpy.savetxt for the projector")
+
+    def add_video(self, tag, vid_tensor, global_step=None, fps=4, walltime=None) -> None:
+        """Not written by trueno: raises :class:`SummaryWriterNotSupportedError`."""
+        _unsupported("add_video", "log frames with add_images")
+
+    def add_mesh(self, tag, vertices, colors=None, faces=None, config_dict=None,
+                 global_step=None, walltime=None) -> None:
+        """Not written by trueno: raises :class:`SummaryWriterNotSupportedError`."""
+        _unsupported("add_mesh", "render the mesh with matplotlib and use add_figure")
+
     def flush(self) -> None:
         """Write every pending event to disk."""
         for fw in list((self.all_writers or {}).values()):
@@ -305,77 +328,8 @@ class SummaryWriter:
         self.close()
 
 
-def _histogram(values: np.ndarray, bins, max_bins, func: str) -> bytes:
-    """PyTorch's ``make_histogram``: counts of ``numpy.histogram`` cut to their support, with
-    one empty bucket on the left (TensorBoard stores right limits only)."""
-    if values.size == 0:
-        raise SummaryWriterError(f"{func}: the input has no element\n  hint: log a "
-                                 f"histogram of a non-empty tensor")
-    counts, limits = np.histogram(values, bins=bins)
-    if max_bins is not None and len(counts) > max_bins:
-        sub = len(counts) // max_bins
-        rem = len(counts) % sub
-        if rem:
-            counts = np.pad(counts, [[0, sub - rem]], mode="constant", constant_values=0)
-        counts = counts.reshape(-1, sub).sum(axis=-1)
-        new_limits = np.empty((counts.size + 1,), limits.dtype)
-        new_limits[:-1] = limits[:-1:sub]
-        new_limits[-1] = limits[-1]
-        limits = new_limits
-    cum = np.cumsum(np.greater(counts, 0))
-    start, end = np.searchsorted(cum, [0, cum[-1] - 1], side="right")
-    start, end = int(start), int(end) + 1
-    counts = counts[start - 1:end] if start > 0 else np.concatenate([[0], counts[:end]])
-    limits = limits[start:end + 1]
-    if counts.size == 0 or limits.size == 0:
-        raise SummaryWriterError(f"{func}: no value falls in the bins\n  hint: widen bins")
-    return R.histogram_proto(values.min(), values.max(), len(values), values.sum(),
-                             values.dot(values), limits.tolist(), counts.tolist())
-
-
-def _figure_pixels(figure, close: bool) -> np.ndarray:
-    """The RGB pixels (H, W, 3) of a matplotlib figure, drawn with the Agg canvas."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    canvas = FigureCanvasAgg(figure)
-    canvas.draw()
-    w, h = canvas.get_width_height()
-    rgba = np.frombuffer(canvas.buffer_rgba(), dtype=np.uint8).reshape(h, w, 4)
-    if close:
-        import matplotlib.pyplot as plt
-        plt.close(figure)
-    return rgba[:, :, :3].copy()
-
-
-def _to_hwc(img: np.ndarray, fmt: str, func: str) -> np.ndarray:
-    fmt = fmt.upper()
-    if len(set(fmt)) != len(fmt) or img.ndim != len(fmt) or fmt not in (
-            "NCHW", "NHWC", "CHW", "HWC", "HW", "WH", "CWH", "WHC", "NWHC", "NCWH"):
-        raise SummaryWriterError(f"{func}: an image of shape {img.shape} with dataformats="
-                                 f"{fmt!r}; expected one of CHW, HWC, HW (NCHW, NHWC for "
-                                 f"add_images) with as many letters as dimensions")
-    if len(fmt) == 4:
-        img = img.transpose([fmt.find(c) for c in "NCHW"])
-        if img.shape[1] == 1:
-            img = np.concatenate([img, img, img], 1)
-        if img.shape[1] not in (3, 4):
-            raise SummaryWriterError(f"{func}: images with {img.shape[1]} channels; expected "
-                                     f"1, 3 or 4")
-        n, c, h, w = img.shape
-        ncols = min(n, 8)
-        nrows = -(-n // ncols)
-        canvas = np.zeros((c, h * nrows, w * ncols), dtype=img.dtype)
-        for i in range(n):
-            y, x = divmod(i, ncols)
-            canvas[:, y * h:(y + 1) * h, x * w:(x + 1) * w] = img[i]
-        return canvas.transpose(1, 2, 0)
-    if len(fmt) == 3:
-        img = img.transpose([fmt.find(c) for c in "HWC"])
-        if img.shape[2] == 1:
-            img = np.concatenate([img, img, img], 2)
-        if img.shape[2] not in (3, 4):
-            raise SummaryWriterError(f"{func}: an image with {img.shape[2]} channels; "
-                                     f"expected 1, 3 or 4\n  hint: dataformats='HWC' for "
-                                     f"channels-last images")
-        return img
-    img = img.transpose([fmt.find(c) for c in "HW"])
-    return np.stack([img, img, img], 2)
+def _unsupported(name: str, hint: str):
+    raise SummaryWriterNotSupportedError(
+        f"SummaryWriter.{name}: trueno's SummaryWriter does not write this summary (it writes "
+        f"scalars, histograms, images, figures, text, audio, PR curves and hparams)\n  hint: "
+        f"{hint}")

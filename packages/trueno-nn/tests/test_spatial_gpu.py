@@ -101,3 +101,21 @@ def test_pool3d_on_gpu_matches_cpu():
     _check(nn.Sequential(nn.Conv3d(1, 2, 1), nn.MaxPool3d(2, stride=1, padding=1),
                          nn.AvgPool3d(2, ceil_mode=True), nn.AdaptiveMaxPool3d((1, 2, 1))),
            (1, 1, 3, 3, 2))
+
+
+def test_spatial_transformer_on_gpu_matches_cpu():
+    rng = np.random.default_rng(3)
+    theta = torch.tensor(np.array([[[0.9, -0.3, 0.2], [0.2, 1.2, -0.1]]], dtype="float32"))
+    x = torch.tensor(rng.standard_normal((1, 2, 4, 5)).astype("float32"))
+    results = []
+    for dev in ("cpu", "gpu"):
+        t = theta.to(dev).detach().requires_grad_()
+        xd = x.to(dev).detach().requires_grad_()
+        grid = F.affine_grid(t, (1, 2, 3, 4), align_corners=False)
+        y = F.grid_sample(xd, grid, padding_mode="reflection", align_corners=False)
+        y = y + F.grid_sample(xd, grid, mode="nearest", align_corners=False)
+        (y * y).sum().backward()
+        results.append([np.asarray(v.detach().to("cpu")) for v in (y, t.grad, xd.grad)])
+        assert (y.device.type == "cpu") == (dev == "cpu")
+    for a, b in zip(results[1], results[0], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)

@@ -2,7 +2,7 @@
 ``trueno.nn.functional``: 3-D and transposed convolutions,
 interpolation, fold/unfold, adaptive max pooling, max unpooling, 3-D pooling, instance norm,
 channel-wise and alpha dropout, embedding_bag, LP pooling, local response norm,
-channel shuffle."""
+channel shuffle, affine_grid and grid_sample."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ._functional_dropout import (
 )
 from ._functional_embedding_bag import embedding_bag
 from ._functional_fold import fold, unfold
+from ._functional_grid import affine_grid, grid_sample
 from ._functional_instance_norm import instance_norm
 from ._functional_interpolate import (
     interpolate, upsample, upsample_bilinear, upsample_nearest,
@@ -30,4 +31,5 @@ __all__ = ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "max_unpool2d", "instance_norm", "dropout1d", "dropout2d", "dropout3d",
            "alpha_dropout", "feature_alpha_dropout", "embedding_bag", "max_pool3d", "avg_pool3d",
            "adaptive_avg_pool3d", "adaptive_max_pool3d", "max_unpool3d", "lp_pool1d",
-           "lp_pool2d", "lp_pool3d", "local_response_norm", "channel_shuffle"]
+           "lp_pool2d", "lp_pool3d", "local_response_norm", "channel_shuffle", "affine_grid",
+           "grid_sample"]

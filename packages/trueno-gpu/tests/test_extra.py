@@ -197,7 +197,10 @@ def test_cov_corrcoef(dtype):
     r = {"float16": 1e-2, "bfloat16": 5e-2}.get(dtype, 1e-5)
     for _, xv, dx in layouts(x)[:2]:
         xv64 = xv.astype(np.float64)
-        for kw in ({}, {"bias": True}, {"ddof": 2}):
+        fw, aw = np.arange(10) % 3, np.linspace(0.5, 2.0, 10)
+        for kw in ({}, {"bias": True}, {"ddof": 2}, {"fweights": fw}, {"aweights": aw},
+                   {"fweights": fw, "aweights": aw}, {"aweights": aw, "bias": True},
+                   {"fweights": fw, "aweights": aw, "ddof": 3}):
             assert_close(down(KERNELS["cov"][dtype](dx, **kw)), np.cov(xv64, **kw), dtype,
                          rtol=r, atol=r)
         assert_close(down(KERNELS["cov"][dtype](dx, up(y))), np.cov(xv64, y64), dtype,
@@ -209,6 +212,16 @@ def test_cov_corrcoef(dtype):
     assert_close(down(KERNELS["cov"][dtype](up(y))), np.cov(y64), dtype, rtol=r, atol=r)
     assert_close(down(KERNELS["corrcoef"][dtype](up(y))), np.corrcoef(y64), dtype, rtol=r,
                  atol=r)
+
+
+def test_cov_refuses_the_weights_numpy_refuses():
+    x = up(np.ones((2, 4), np.float32))
+    with pytest.raises(TypeError, match="fweights must be integer"):
+        KERNELS["cov"]["float32"](x, fweights=[1.5, 1, 1, 1])
+    with pytest.raises(ValueError, match="cannot be negative"):
+        KERNELS["cov"]["float32"](x, aweights=[-1.0, 1, 1, 1])
+    with pytest.raises(RuntimeError, match="incompatible numbers"):
+        KERNELS["cov"]["float32"](x, aweights=[1.0, 1.0])
 
 
 @pytest.mark.parametrize("dtype", NUMERIC)

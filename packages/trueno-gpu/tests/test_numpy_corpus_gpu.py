@@ -84,8 +84,6 @@ XFAIL: dict[str, str] = {
                     "GPU kernel"),
     **dict.fromkeys(["sets.percentile_weights_inverted_cdf", "sets.quantile_weights_variants"],
                     "weighted quantiles have no GPU kernel"),
-    **dict.fromkeys(["numeric.cov_ddof_weights", "sets.cov_bias_aweights"],
-                    "cov with fweights/aweights has no GPU kernel"),
     **dict.fromkeys(["numeric.histogram_auto_bins", "sets.histogram_bins_str"],
                     "histogram with a string bins rule has no device path"),
     **dict.fromkeys(["shape.unique_axis", "sets.unique_axis1"],

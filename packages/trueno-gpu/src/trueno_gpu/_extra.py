@@ -436,14 +436,10 @@ def correlate(a, v, mode="valid"):
 
 def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None,
         dtype=None):
-    """``np.cov`` without frequency / analytic weights: centre the rows, one matmul."""
+    """``np.cov``: centre the rows (on the weighted mean with ``fweights``/``aweights``, which
+    are host arrays), one matmul, NumPy's normalisation."""
     from ._matmul import matmul
 
-    if fweights is not None or aweights is not None:
-        from ._errors import GpuDtypeError
-
-        raise GpuDtypeError("gpu: cov with fweights/aweights has no GPU kernel\n"
-                            "  hint: x.to_device('cpu')")
     rt = rt_of(m)
     ft = np.dtype(dtype) if dtype is not None else \
         np.dtype(np.float64 if "shader-f64" in rt.features else np.float32)
@@ -460,13 +456,47 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         x = concat(x, rows(y), axis=0)
     n_obs = x.shape[1]
     dd = ddof if ddof is not None else (0 if bias else 1)
-    xc = _ew("x0 - x1", [x, reduce("mean", x, (1,), True, ft)], ft, "center")
-    c = matmul(xc, xc.view(xc.offset, xc.shape[::-1], xc.strides[::-1]))
-    scale = 1.0 / (n_obs - dd) if n_obs - dd > 0 else math.inf
+    if fweights is None and aweights is None:
+        xc = _ew("x0 - x1", [x, reduce("mean", x, (1,), True, ft)], ft, "center")
+        right = xc
+        fact = n_obs - dd
+    else:
+        w, fact = _cov_weights(n_obs, bias, ddof, dd, fweights, aweights)
+        from ._api import GpuDeviceAPI
+
+        wt = GpuDeviceAPI().from_numpy(w.astype(ft).reshape(1, n_obs), rt.index)
+        total = reduce("sum", _ew("x0 * x1", [x, wt], ft, "wmul"), (1,), True, ft)
+        avg = _ew("x0 / x1", [total, (float(w.sum()), ft)], ft, "wavg")
+        xc = _ew("x0 - x1", [x, avg], ft, "center")
+        right = _ew("x0 * x1", [xc, wt], ft, "wmul")
+    c = matmul(xc, right.view(right.offset, right.shape[::-1], right.strides[::-1]))
+    scale = 1.0 / fact if fact > 0 else math.inf
     out = _ew("x0 * x1", [c, (scale, ft)], ft, "scale")
     if out.shape == (1, 1):
         return out.view(out.offset, (), ())
     return out
+
+
+def _cov_weights(n_obs, bias, ddof, dd, fweights, aweights):
+    """The combined weights and NumPy's normalisation factor. NumPy's ``cov`` of zeros of
+    the same length checks the weights first, so invalid ones raise NumPy's errors."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        np.cov(np.zeros((1, n_obs)), bias=bias, ddof=ddof, fweights=fweights,
+               aweights=aweights)
+    w = np.ones(n_obs)
+    if fweights is not None:
+        w = w * np.asarray(fweights, dtype=float)
+    if aweights is not None:
+        w = w * np.asarray(aweights, dtype=float)
+    w_sum = float(w.sum())
+    if dd == 0:
+        return w, w_sum
+    if aweights is None:
+        return w, w_sum - dd
+    return w, w_sum - dd * float((w * np.asarray(aweights, dtype=float)).sum()) / w_sum
 
 
 def corrcoef(x, y=None, rowvar=True, dtype=None):

@@ -223,10 +223,10 @@ _NN_CASES = {
 @pytest.mark.parametrize("low", ["bfloat16", "float16"])
 @pytest.mark.parametrize("name", sorted(_NN_CASES))
 def test_nn_functions_named_for_autocast_give_torch_dtypes(name, low):
-    """``trueno._autocast.autocast_function(name)`` gives an nn function the policy PyTorch
+    """``trueno.amp.autocast_function(name)`` gives an nn function the policy PyTorch
     has for it (the lower-precision list for linear/conv, float32 for the losses), so that
     e.g. a conv of a bfloat16 activation with a float32 weight works, as in PyTorch."""
-    from trueno._autocast import autocast_function
+    from trueno.amp import autocast_function
 
     case = _NN_CASES[name]
     for da, db in (("float32", "float32"), (low, low), (low, "float32")):
@@ -244,7 +244,7 @@ def test_nn_functions_named_for_autocast_give_torch_dtypes(name, low):
 
 
 def test_cnn_without_conv_bias_runs_under_autocast_once_conv_is_named():
-    from trueno._autocast import autocast_function
+    from trueno.amp import autocast_function
     conv = autocast_function("conv2d")(torch.nn.functional.conv2d)
     x = torch.tensor(_IMG)
     w1 = torch.tensor(_KER)

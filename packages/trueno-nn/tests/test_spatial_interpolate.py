@@ -86,3 +86,13 @@ def test_errors_name_the_problem():
         F.interpolate(x, size=3, mode="linear")
     with pytest.raises(ValueError, match="same number of spatial dimensions"):
         F.interpolate(x, size=(2, 3, 4))
+
+
+@pytest.mark.parametrize("name", ["upsample", "upsample_nearest", "upsample_bilinear"])
+def test_deprecated_upsample_functions_warn_and_match_pytorch(name):
+    x = np.random.default_rng(3).standard_normal((1, 2, 3, 3))
+    with pytest.warns(UserWarning, match=f"nn.functional.{name} is deprecated"):
+        got = getattr(F, name)(torch.tensor(x), scale_factor=2)
+    with pytest.warns(UserWarning):
+        want = getattr(T.nn.functional, name)(T.tensor(x), scale_factor=2)
+    close(got, want, "float64")

@@ -10,6 +10,7 @@ weighted sum, so autograd differentiates the result and it runs on every device.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -188,15 +189,21 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",  # n
 
 def upsample(input, size=None, scale_factor=None, mode: str = "nearest",  # noqa: A002
              align_corners=None):
-    """PyTorch's deprecated ``F.upsample``: ``interpolate``."""
+    """PyTorch's deprecated ``F.upsample``: ``interpolate`` (with PyTorch's warning)."""
+    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate "
+                  "instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input, size=None, scale_factor=None):  # noqa: A002
     """PyTorch's deprecated ``F.upsample_nearest``: ``interpolate(mode='nearest')``."""
+    warnings.warn("nn.functional.upsample_nearest is deprecated. Use "
+                  "nn.functional.interpolate instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
 def upsample_bilinear(input, size=None, scale_factor=None):  # noqa: A002
     """PyTorch's deprecated ``F.upsample_bilinear``: bilinear with ``align_corners=True``."""
+    warnings.warn("nn.functional.upsample_bilinear is deprecated. Use "
+                  "nn.functional.interpolate instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

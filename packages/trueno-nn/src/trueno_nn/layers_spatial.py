@@ -2,7 +2,7 @@
 3-D and transposed convolutions, upsampling,
 fold/unfold, adaptive max pooling, max unpooling, 3-D pooling, instance norm,
 channel-wise and alpha dropout, EmbeddingBag, LP pooling, LocalResponseNorm,
-ChannelShuffle."""
+ChannelShuffle, the 3-D padding modules."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from .layers_embedding_bag import EmbeddingBag
 from .layers_fold import Fold, Unfold
 from .layers_instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers_upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+from .layers_pad3d import (
+    CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d,
+)
 from .pooling import (
     AdaptiveMaxPool1d, AdaptiveMaxPool2d, LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d,
 )
@@ -26,4 +29,5 @@ __all__ = ["Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "U
            "InstanceNorm3d", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
            "FeatureAlphaDropout", "EmbeddingBag", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
            "AdaptiveMaxPool3d", "MaxUnpool3d", "LPPool1d", "LPPool2d", "LPPool3d",
-           "LocalResponseNorm", "ChannelShuffle"]
+           "LocalResponseNorm", "ChannelShuffle", "ConstantPad3d", "ZeroPad3d", "ReflectionPad3d",
+           "ReplicationPad3d", "CircularPad3d"]

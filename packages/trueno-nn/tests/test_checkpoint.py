@@ -364,3 +364,34 @@ def test_scaler_and_a_loader_generator_round_trip(tmp_path):
     gen2.set_state(info["extra"]["loader_rng"])
     loader2 = data.DataLoader(data.TensorDataset(x), batch_size=4, shuffle=True, generator=gen2)
     assert [b[0].tolist() for b in loader2] == want
+
+
+def test_grad_scaler_resumes(tmp_path):
+    import trueno.amp as amp
+
+    def run(model, opt, scaler, n):
+        scales = []
+        for i in range(n):
+            opt.zero_grad()
+            x = torch.full((2, 6), float("inf") if i == 1 else 0.5)  # one skipped step
+            scaler.scale(nn.functional.mse_loss(model(x), torch.zeros(2, 3))).backward()
+            scaler.step(opt)
+            scaler.update()
+            scales.append(scaler.get_scale())
+        return scales
+
+    torch.manual_seed(0)
+    model = _mlp().eval()
+    opt = optim.SGD(model.parameters(), lr=0.01)
+    scaler = amp.GradScaler("cpu", init_scale=1024.0, growth_interval=2)
+    run(model, opt, scaler, 3)
+    ck.save_checkpoint(tmp_path / "c", model=model, optimizer=opt, scaler=scaler)
+    want = run(model, opt, scaler, 3)
+    model2 = _mlp().eval()
+    opt2 = optim.SGD(model2.parameters(), lr=0.01)
+    scaler2 = amp.GradScaler("cpu")
+    ck.load_checkpoint(tmp_path / "c", model=model2, optimizer=opt2, scaler=scaler2)
+    assert scaler2.state_dict()["growth_interval"] == 2
+    assert run(model2, opt2, scaler2, 3) == want
+    for (k, v), v2 in zip(model2.state_dict().items(), model.state_dict().values()):
+        np.testing.assert_array_equal(np.asarray(v), np.asarray(v2), err_msg=k)

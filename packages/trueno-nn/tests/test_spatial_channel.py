@@ -1,5 +1,5 @@
-"""LPPool1d/2d/3d, LocalResponseNorm, ChannelShuffle and the 3-D padding modules vs PyTorch
-2.13: repr, forward and input gradients, float32 and float64."""
+"""LPPool1d/2d/3d, LocalResponseNorm, ChannelShuffle, Softmax2d and the 3-D padding modules
+vs PyTorch 2.13: repr, forward and input gradients, float32 and float64."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ CASES = [
     ("lrn5d", lambda m: m.LocalResponseNorm(2, alpha=0.05), (1, 3, 2, 3, 2), False),
     ("shuffle", lambda m: m.ChannelShuffle(3), (2, 6, 2, 3), False),
     ("shuffle3d", lambda m: m.ChannelShuffle(2), (2, 4, 5), False),
+    ("softmax2d", lambda m: m.Softmax2d(), (2, 3, 2, 4), False),
+    ("softmax2d_unbatched", lambda m: m.Softmax2d(), (3, 2, 4), False),
     ("constpad3d", lambda m: m.ConstantPad3d((1, 0, 2, 1, 0, 1), 1.5), (1, 2, 2, 3, 2), False),
     ("zeropad3d", lambda m: m.ZeroPad3d(1), (2, 2, 2, 2), False),
     ("reflpad3d", lambda m: m.ReflectionPad3d((1, 2, 0, 1, 1, 1)), (1, 2, 3, 3, 4), False),

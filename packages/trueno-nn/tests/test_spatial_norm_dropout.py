@@ -1,6 +1,6 @@
-"""InstanceNorm1d/2d/3d, Dropout1d/2d/3d, AlphaDropout and FeatureAlphaDropout vs PyTorch
-2.13: same-seed parameters and repr, forward and gradients, running statistics in train and
-eval mode, and the same dropout masks for the same seed."""
+"""InstanceNorm1d/2d/3d, BatchNorm3d, Dropout1d/2d/3d, AlphaDropout and FeatureAlphaDropout
+vs PyTorch 2.13: same-seed parameters and repr, forward and gradients, running statistics in
+train and eval mode, and the same dropout masks for the same seed."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ NORMS = [
     ("in2d_unbatched_stats", lambda m: m.InstanceNorm2d(2, affine=True,
                                                         track_running_stats=True), (2, 3, 4)),
     ("in3d", lambda m: m.InstanceNorm3d(2, affine=True, bias=False), (2, 2, 2, 3, 2)),
+    ("bn3d", lambda m: m.BatchNorm3d(3, momentum=0.2), (2, 3, 2, 3, 2)),
 ]
 
 
@@ -125,6 +126,8 @@ def test_errors_name_the_problem():
         nn.Dropout2d(1.5)
     with pytest.raises(ValueError, match="dropout1d: Expected 2D or 3D input"):
         F.dropout1d(torch.zeros(1, 2, 3, 4))
+    with pytest.raises(ValueError, match=r"expected 5D input \(got 4D input\)"):
+        nn.BatchNorm3d(3)(torch.zeros(2, 3, 4, 4))
     with pytest.raises(ValueError, match=r"expected 3D or 4D input \(got 2D input\)"):
         nn.InstanceNorm2d(3)(torch.zeros(3, 4))
     with pytest.raises(ValueError, match="to match num_features"):

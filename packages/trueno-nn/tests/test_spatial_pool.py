@@ -120,6 +120,21 @@ def test_functional_forms_match_pytorch():
                                padding=1), "float64")
 
 
+@pytest.mark.parametrize("name,args", [
+    ("max_pool1d_with_indices", ((2, 3, 9), 3)), ("max_pool2d_with_indices", ((2, 3, 5, 6), 2)),
+    ("max_pool3d_with_indices", ((1, 2, 4, 4, 5), 2)),
+    ("adaptive_max_pool1d_with_indices", ((2, 3, 9), 4)),
+    ("adaptive_max_pool2d_with_indices", ((2, 3, 5, 6), (2, 4))),
+    ("adaptive_max_pool3d_with_indices", ((1, 2, 4, 4, 5), 3))])
+def test_with_indices_forms_match_pytorch(name, args):
+    shape, size = args
+    x = np.random.default_rng(7).standard_normal(shape)
+    ya, ia = getattr(F, name)(torch.tensor(x), size)
+    yb, ib = getattr(T.nn.functional, name)(T.tensor(x), size)
+    close(ya, yb, "float64")
+    np.testing.assert_array_equal(np.asarray(ia), ib.numpy())
+
+
 def test_errors_name_the_problem():
     with pytest.raises(ValueError, match="divisible by the product of kernel_size"):
         F.fold(torch.zeros(1, 5, 4), (3, 3), 2)

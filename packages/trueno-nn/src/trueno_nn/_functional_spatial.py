@@ -1,8 +1,8 @@
 """PyTorch's functional spatial ops (issue 16), gathered from their modules for
-``trueno.nn.functional``: 3-D and transposed convolutions,
-interpolation, fold/unfold, adaptive max pooling, max unpooling, 3-D pooling, instance norm,
-channel-wise and alpha dropout, embedding_bag, LP pooling, local response norm,
-channel shuffle, affine_grid and grid_sample."""
+``trueno.nn.functional``: 3-D and transposed convolutions, interpolation, fold/unfold,
+adaptive, 3-D, fractional and LP pooling (and the ``*_with_indices`` forms), max unpooling,
+instance norm, local response norm, channel-wise and alpha dropout, embedding_bag,
+channel_shuffle, affine_grid and grid_sample."""
 
 from __future__ import annotations
 
@@ -19,10 +19,17 @@ from ._functional_interpolate import (
     interpolate, upsample, upsample_bilinear, upsample_nearest,
 )
 from .pooling import (
-    adaptive_max_pool1d, adaptive_max_pool2d, lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d,
+    adaptive_max_pool1d, adaptive_max_pool1d_with_indices, adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices, lp_pool1d, lp_pool2d, max_pool1d_with_indices,
+    max_pool2d_with_indices, max_unpool1d, max_unpool2d,
 )
 from .pooling3d import (
-    adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, lp_pool3d, max_pool3d, max_unpool3d,
+    adaptive_avg_pool3d, adaptive_max_pool3d, adaptive_max_pool3d_with_indices, avg_pool3d,
+    lp_pool3d, max_pool3d, max_pool3d_with_indices, max_unpool3d,
+)
+from .pooling_fractional import (
+    fractional_max_pool2d, fractional_max_pool2d_with_indices, fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
 )
 
 __all__ = ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -32,4 +39,8 @@ __all__ = ["conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
            "alpha_dropout", "feature_alpha_dropout", "embedding_bag", "max_pool3d", "avg_pool3d",
            "adaptive_avg_pool3d", "adaptive_max_pool3d", "max_unpool3d", "lp_pool1d",
            "lp_pool2d", "lp_pool3d", "local_response_norm", "channel_shuffle", "affine_grid",
-           "grid_sample"]
+           "grid_sample", "max_pool1d_with_indices", "max_pool2d_with_indices",
+           "max_pool3d_with_indices", "adaptive_max_pool1d_with_indices",
+           "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices",
+           "fractional_max_pool2d", "fractional_max_pool3d", "fractional_max_pool2d_with_indices",
+           "fractional_max_pool3d_with_indices"]

@@ -1,8 +1,7 @@
 """PyTorch's spatial layers (issue 16), gathered from their modules for ``trueno.nn``:
-3-D and transposed convolutions, upsampling,
-fold/unfold, adaptive max pooling, max unpooling, 3-D pooling, instance norm,
-channel-wise and alpha dropout, EmbeddingBag, LP pooling, LocalResponseNorm,
-ChannelShuffle, the 3-D padding modules."""
+3-D and transposed convolutions, upsampling, fold/unfold, adaptive, 3-D, fractional and LP
+pooling, max unpooling, instance norm, BatchNorm3d, LocalResponseNorm, channel-wise and alpha
+dropout, EmbeddingBag, ChannelShuffle, Softmax2d and the 3-D padding modules."""
 
 from __future__ import annotations
 
@@ -13,6 +12,7 @@ from .layers_embedding_bag import EmbeddingBag
 from .layers_fold import Fold, Unfold
 from .layers_instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers_upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+from .layers_norm3d import BatchNorm3d, Softmax2d
 from .layers_pad3d import (
     CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, ZeroPad3d,
 )
@@ -22,6 +22,7 @@ from .pooling import (
 from .pooling3d import (
     AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, LPPool3d, MaxPool3d, MaxUnpool3d,
 )
+from .pooling_fractional import FractionalMaxPool2d, FractionalMaxPool3d
 
 __all__ = ["Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "Upsample",
            "UpsamplingNearest2d", "UpsamplingBilinear2d", "Fold", "Unfold", "AdaptiveMaxPool1d",
@@ -30,4 +31,5 @@ __all__ = ["Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "U
            "FeatureAlphaDropout", "EmbeddingBag", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
            "AdaptiveMaxPool3d", "MaxUnpool3d", "LPPool1d", "LPPool2d", "LPPool3d",
            "LocalResponseNorm", "ChannelShuffle", "ConstantPad3d", "ZeroPad3d", "ReflectionPad3d",
-           "ReplicationPad3d", "CircularPad3d"]
+           "ReplicationPad3d", "CircularPad3d", "BatchNorm3d", "Softmax2d", "FractionalMaxPool2d",
+           "FractionalMaxPool3d"]

@@ -22,7 +22,8 @@ __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg
            "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "adaptive_max_pool1d",
            "adaptive_max_pool2d", "max_unpool1d", "max_unpool2d", "AdaptiveMaxPool1d",
            "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "lp_pool1d", "lp_pool2d",
-           "LPPool1d", "LPPool2d"]
+           "LPPool1d", "LPPool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
+           "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices"]
 
 
 def _tup(v, n=2):
@@ -305,6 +306,30 @@ def lp_pool1d(input, norm_type: float, kernel_size, stride=None,  # noqa: A002
     """The ``p``-norm of each window of ``(N, C, L)``."""
     out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return _lp_finish(out, norm_type, _tup(kernel_size, 1)[0])
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0,  # noqa: A002
+                            dilation=1, ceil_mode: bool = False, return_indices: bool = True):
+    """``max_pool1d(..., return_indices=True)``: the maxima and their indices."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0,  # noqa: A002
+                            dilation=1, ceil_mode: bool = False, return_indices: bool = True):
+    """``max_pool2d(..., return_indices=True)``: the maxima and their indices."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size,  # noqa: A002
+                                     return_indices: bool = True):
+    """``adaptive_max_pool1d(..., return_indices=True)``."""
+    return adaptive_max_pool1d(input, output_size, return_indices)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size,  # noqa: A002
+                                     return_indices: bool = True):
+    """``adaptive_max_pool2d(..., return_indices=True)``."""
+    return adaptive_max_pool2d(input, output_size, return_indices)
 
 
 class _MaxPoolNd(Module):

@@ -22,7 +22,8 @@ from .pooling import (
 
 __all__ = ["max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
            "max_unpool3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d",
-           "MaxUnpool3d", "lp_pool3d", "LPPool3d"]
+           "MaxUnpool3d", "lp_pool3d", "LPPool3d", "max_pool3d_with_indices",
+           "adaptive_max_pool3d_with_indices"]
 
 
 def _pad3(x, pads, value):
@@ -160,6 +161,18 @@ def lp_pool3d(input, norm_type: float, kernel_size, stride=None,  # noqa: A002
     kd, kh, kw = _tup(kernel_size, 3)
     out = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return _lp_finish(out, norm_type, kd * kh * kw)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0,  # noqa: A002
+                            dilation=1, ceil_mode: bool = False, return_indices: bool = True):
+    """``max_pool3d(..., return_indices=True)``: the maxima and their indices."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size,  # noqa: A002
+                                     return_indices: bool = True):
+    """``adaptive_max_pool3d(..., return_indices=True)``."""
+    return adaptive_max_pool3d(input, output_size, return_indices)
 
 
 class MaxPool3d(_MaxPoolNd):

@@ -364,3 +364,15 @@ def test_methods_trueno_does_not_write_say_so(tmp_path):
             w.add_graph(torch.nn.Linear(2, 2), torch.ones(1, 2))
         with pytest.raises(trueno.TruenoError, match="add_video"):
             w.add_video("v", np.zeros((1, 2, 3, 4, 4)))
+
+
+def test_event_files_of_a_process_are_read_in_creation_order(tmp_path, monkeypatch):
+    import itertools
+
+    from trueno_nn.tensorboard import writer as W
+    monkeypatch.setattr(W, "_UID", itertools.count(7))  # crosses 9 -> 10
+    for i in range(5):
+        with SummaryWriter(tmp_path) as w:
+            w.add_scalar("x", float(i), i)
+    assert [(e.step, e.value) for e in _read(tmp_path).Scalars("x")] == \
+        [(i, float(i)) for i in range(5)]

@@ -43,8 +43,12 @@ class FileWriter:
                  filename_suffix: str = "") -> None:
         self.log_dir = str(log_dir)
         os.makedirs(self.log_dir, exist_ok=True)
+        # Note: differs from PyTorch: the counter is zero-padded. TensorBoard reads a
+        # directory's files in name order, so a process's files are then read in the order
+        # they were made (PyTorch's ".10" sorts before its ".9", and the steps of the later
+        # file purge the earlier file's as a restart would).
         name = (f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}."
-                f"{os.getpid()}.{next(_UID)}{filename_suffix}")
+                f"{os.getpid()}.{next(_UID):06d}{filename_suffix}")
         self.path = os.path.join(self.log_dir, name)
         self._file = open(self.path, "wb")  # noqa: SIM115  (closed by close())
         self._lock = threading.Lock()

@@ -143,6 +143,28 @@ def test_pad_gather_modes(dtype, mode):
             np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("mode", ["maximum", "minimum", "mean", "median", "linear_ramp"])
+@pytest.mark.parametrize("dtype", [d for d in NUMERIC if d in ("float64", "float32", "int64",
+                                                              "int32", "uint8")])
+def test_pad_margin_modes(dtype, mode):
+    """Statistics (with stat_length) and linear ramps (with end_values), axis by axis as
+    NumPy pads; integer means/medians rounded half to even as NumPy's."""
+    dt = np_dtype(dtype)
+    x = (RNG.normal(size=(3, 4)) * 10).astype(dt) if dt.kind == "f" else \
+        RNG.integers(0, 100, (3, 4)).astype(dt)
+    extra = [{}, {"end_values": (5, -3)}, {"end_values": ((1, 2), (3, 4))}] \
+        if mode == "linear_ramp" else [{}, {"stat_length": 2}, {"stat_length": ((1, 3), (2, 1))}]
+    for _, xv, dx in layouts(x):
+        for pw in [1, ((2, 3), (0, 1)), ((7, 1), (2, 2))]:
+            for kw in extra:
+                got = down(KERNELS["pad"][dtype](dx, np.asarray(pw), mode, **kw))
+                want = np.pad(xv, pw, mode=mode, **kw)
+                assert got.dtype == want.dtype
+                np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == "float32" else 1e-12)
+    with pytest.raises(ValueError, match="stat_length of 0"):
+        KERNELS["pad"][dtype](up(x), np.asarray(1), "maximum", stat_length=0)
+
+
 @pytest.mark.parametrize("dtype", NUMERIC)
 def test_average_interp(dtype):
     dt = np_dtype(dtype)

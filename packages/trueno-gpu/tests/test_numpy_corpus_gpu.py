@@ -79,9 +79,6 @@ XFAIL: dict[str, str] = {
                      "tricks.group_means_bincount", "edge.histogram_weights"],
                     "core: bincount's decomposition gets weights as a device buffer and "
                     "as_t cannot wrap it (DTypeError)"),
-    **dict.fromkeys(["edge.pad_mode_linear_ramp", "edge.pad_stat_modes"],
-                    "pad: modes 'linear_ramp', 'maximum', 'minimum', 'mean', 'median' have no "
-                    "GPU kernel"),
     **dict.fromkeys(["sets.percentile_weights_inverted_cdf", "sets.quantile_weights_variants"],
                     "weighted quantiles have no GPU kernel"),
     **dict.fromkeys(["numeric.histogram_auto_bins", "sets.histogram_bins_str"],

@@ -280,58 +280,6 @@ def sort_values(x):
     return sort(x, -1)
 
 
-# Modes whose result is ``x`` gathered along each axis by an index map that NumPy's own pad
-# computes on the host from the axis length alone (reflect/symmetric with reflect_type="even").
-_GATHER_MODES = ("edge", "wrap", "reflect", "symmetric")
-
-
-def pad(x, pad_width, mode="constant", **kw):
-    """``np.pad``: "constant" fills an array and copies ``x`` into its interior; "edge",
-    "wrap", "reflect" and "symmetric" gather ``x`` along each padded axis."""
-    if mode in _GATHER_MODES and kw.get("reflect_type", "even") == "even":
-        return _pad_gather(x, pad_width, mode)
-    if mode != "constant":
-        from ._errors import GpuDtypeError
-
-        raise GpuDtypeError(f"gpu: pad(mode={mode!r}) has no GPU kernel; the GPU has "
-                            f"mode='constant', {', '.join(map(repr, _GATHER_MODES))}\n"
-                            f"  hint: x.to_device('cpu')")
-    rt = rt_of(x)
-    pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
-    value = kw.get("constant_values", 0)
-    cv = np.broadcast_to(np.asarray(value), (x.ndim, 2))
-    shape = tuple(int(n + a + b) for n, (a, b) in zip(x.shape, pw))
-    from ._api import full
-
-    out = full(rt, shape, cv.flat[0], x.dtype)
-    if not np.all(cv == cv.flat[0]):  # per-axis before/after values: fill the margins
-        for d in range(x.ndim):
-            for side, width in enumerate(pw[d]):
-                if width == 0:
-                    continue
-                sub = list(shape)
-                sub[d] = int(width)
-                start = 0 if side == 0 else shape[d] - int(width)
-                part = out.view(start * out.strides[d], sub, out.strides)
-                launch("copy", "x0", [(cv[d][side], x.dtype)], part, rt)
-    if x.size:
-        off = sum(int(a) * s for (a, _), s in zip(pw, out.strides))
-        launch("copy", "x0", [x], out.view(off, x.shape, out.strides), rt)
-    return out
-
-
-def _pad_gather(x, pad_width, mode):
-    from ._indexing import take
-
-    pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
-    out = x
-    for d in range(x.ndim):
-        if pw[d].any():  # NumPy's pad of the positions 0..n-1 is the index map (and its errors)
-            idx = np.pad(np.arange(x.shape[d]), [tuple(int(v) for v in pw[d])], mode=mode)
-            out = take(out, idx, d, mode="clip")
-    return out if out is not x else contiguous(x)
-
-
 def _float_of(rt, dtype):
     if dtype_info(dtype).kind == "f":
         return np.dtype(dtype)
@@ -581,6 +529,8 @@ def gradient(f, spacing=(), axis=None, edge_order=1):
 
 
 def make_kernels(all_dtypes) -> dict:
+    from ._pad import pad
+
     numeric = [d for d in all_dtypes if dtype_info(d).kind != "b"]
     real_ = numeric
     return {
@@ -604,5 +554,5 @@ def make_kernels(all_dtypes) -> dict:
         "digitize": dict.fromkeys(real_, digitize),
         "gradient": dict.fromkeys(real_, gradient),
         "corrcoef": dict.fromkeys(real_, corrcoef),
-        "pad": dict.fromkeys(all_dtypes, pad),
+        "pad": dict.fromkeys(all_dtypes, pad),  # _pad
     }

@@ -1,0 +1,167 @@
+"""``pad`` on the GPU: every NumPy mode but "empty"'s garbage and callables.
+
+"constant" fills an array and copies ``x`` into its interior; "edge", "wrap", "reflect" and
+"symmetric" (even reflection) gather ``x`` along each padded axis by NumPy's own index map;
+"maximum", "minimum", "mean", "median" and "linear_ramp" pad one axis at a time as NumPy does
+(the statistics and the ramps' edges see the axes padded before), joining margins to the
+array: statistics are reduced on the GPU; integer means and medians, and the ramps, are
+finished on the host from the (one-slice) edge values with NumPy's own rounding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._api import GpuDeviceAPI, contiguous
+from ._elementwise import launch, rt_of
+from ._extra import concat
+from ._reduce import reduce
+
+__all__ = ["pad"]
+
+
+# Modes whose result is ``x`` gathered along each axis by an index map that NumPy's own pad
+# computes on the host from the axis length alone (reflect/symmetric with reflect_type="even").
+_GATHER_MODES = ("edge", "wrap", "reflect", "symmetric")
+
+
+_STAT_MODES = ("maximum", "minimum", "mean", "median")
+
+
+def pad(x, pad_width, mode="constant", **kw):
+    """``np.pad``: "constant" fills an array and copies ``x`` into its interior; "edge",
+    "wrap", "reflect" and "symmetric" gather ``x`` along each padded axis; "maximum",
+    "minimum", "mean", "median" and "linear_ramp" join margins to it axis by axis."""
+    if mode in _GATHER_MODES and kw.get("reflect_type", "even") == "even":
+        return _pad_gather(x, pad_width, mode)
+    if mode in _STAT_MODES or mode == "linear_ramp":
+        return _pad_margins(x, pad_width, mode, kw)
+    if mode != "constant":
+        from ._errors import GpuDtypeError
+
+        modes = ("constant",) + _GATHER_MODES + _STAT_MODES + ("linear_ramp",)
+        raise GpuDtypeError(f"gpu: pad(mode={mode!r}) has no GPU kernel; the GPU has "
+                            f"mode={', '.join(map(repr, modes))}"
+                            f"{' (reflect_type=even)' if mode in _GATHER_MODES else ''}\n"
+                            f"  hint: x.to_device('cpu')")
+    rt = rt_of(x)
+    pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+    value = kw.get("constant_values", 0)
+    cv = np.broadcast_to(np.asarray(value), (x.ndim, 2))
+    shape = tuple(int(n + a + b) for n, (a, b) in zip(x.shape, pw))
+    from ._api import full
+
+    out = full(rt, shape, cv.flat[0], x.dtype)
+    if not np.all(cv == cv.flat[0]):  # per-axis before/after values: fill the margins
+        for d in range(x.ndim):
+            for side, width in enumerate(pw[d]):
+                if width == 0:
+                    continue
+                sub = list(shape)
+                sub[d] = int(width)
+                start = 0 if side == 0 else shape[d] - int(width)
+                part = out.view(start * out.strides[d], sub, out.strides)
+                launch("copy", "x0", [(cv[d][side], x.dtype)], part, rt)
+    if x.size:
+        off = sum(int(a) * s for (a, _), s in zip(pw, out.strides))
+        launch("copy", "x0", [x], out.view(off, x.shape, out.strides), rt)
+    return out
+
+
+def _pad_gather(x, pad_width, mode):
+    from ._indexing import take
+
+    pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+    out = x
+    for d in range(x.ndim):
+        if pw[d].any():  # NumPy's pad of the positions 0..n-1 is the index map (and its errors)
+            idx = np.pad(np.arange(x.shape[d]), [tuple(int(v) for v in pw[d])], mode=mode)
+            out = take(out, idx, d, mode="clip")
+    return out if out is not x else contiguous(x)
+
+
+def _slice(a, d, start, stop):
+    """``a[..., start:stop, ...]`` along axis ``d`` (a view)."""
+    shape = list(a.shape)
+    shape[d] = stop - start
+    return a.view(a.offset + start * a.strides[d], tuple(shape), a.strides)
+
+
+def _widen(a, d, width):
+    """A (..., 1, ...) array repeated ``width`` times along ``d`` (a zero-stride view)."""
+    shape = list(a.shape)
+    shape[d] = width
+    strides = list(a.strides)
+    strides[d] = 0
+    return a.view(a.offset, tuple(shape), tuple(strides))
+
+
+def _pairs(value, ndim, as_index):
+    """NumPy's ``_as_pairs``: ((before, after),) * ndim from a scalar, a pair or per axis, as
+    NumPy scalars (they take part in the ramps' ``linspace`` dtype as NumPy's do)."""
+    if value is None:
+        return ((None, None),) * ndim
+    x = np.array(value)
+    if as_index:
+        x = np.round(x).astype(np.intp, copy=False)
+    if x.size and as_index and x.min() < 0:
+        raise ValueError("index can't contain negative values")
+    if x.ndim < 3 and x.size == 1:
+        return ((x.ravel()[0], x.ravel()[0]),) * ndim
+    if x.ndim < 3 and x.size == 2 and x.shape != (2, 1):
+        return ((x.ravel()[0], x.ravel()[1]),) * ndim
+    return np.broadcast_to(x, (ndim, 2)).tolist()
+
+
+def _stat(cur, d, mode, start, length):
+    """NumPy's statistic of ``length`` values of ``cur`` along ``d`` from ``start`` (keepdims),
+    rounded into ``cur``'s integer dtype as NumPy's ``_round_if_needed``."""
+    from ._quantile import median
+
+    chunk = _slice(cur, d, start, start + length)
+    if mode in ("maximum", "minimum"):
+        return reduce("max" if mode == "maximum" else "min", chunk, (d,), True, cur.dtype)
+    if mode == "median":
+        s = median(chunk, (d,), True)
+    else:
+        kind = np.dtype(cur.dtype).kind
+        s = reduce("mean", chunk, (d,), True,
+                   cur.dtype if kind == "f" else np.dtype(np.float64))
+    if np.dtype(cur.dtype).kind not in "iub" and s.dtype == cur.dtype:
+        return s
+    api = GpuDeviceAPI()
+    host = api.to_numpy(s)
+    if np.dtype(cur.dtype).kind in "iu":
+        host = np.round(host)
+    return api.from_numpy(host.astype(cur.dtype), rt_of(cur).index)
+
+
+def _pad_margins(x, pad_width, mode, kw):
+    pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+    lengths = _pairs(kw.get("stat_length"), x.ndim, True)
+    ends = _pairs(kw.get("end_values", 0), x.ndim, False)
+    api = GpuDeviceAPI()
+    cur = x
+    for d in range(x.ndim):
+        before, after = (int(v) for v in pw[d])
+        if not (before or after):
+            continue
+        n = cur.shape[d]
+        if mode == "linear_ramp":
+            parts = []
+            for width, edge_at, end, flip in ((before, 0, ends[d][0], False),
+                                              (after, n - 1, ends[d][1], True)):
+                edge = api.to_numpy(_slice(cur, d, edge_at, edge_at + 1))
+                ramp = np.linspace(end, edge.squeeze(d), num=width, endpoint=False,
+                                   dtype=edge.dtype, axis=d)
+                ramp = np.flip(ramp, d) if flip else ramp
+                parts.append(api.from_numpy(np.ascontiguousarray(ramp), rt_of(cur).index))
+            cur = concat(parts[0], cur, parts[1], axis=d)
+            continue
+        left_n, right_n = (n if v is None or n < v else int(v) for v in lengths[d])
+        if (left_n == 0 or right_n == 0) and mode in ("maximum", "minimum"):
+            raise ValueError("stat_length of 0 yields no value for padding")
+        left = _stat(cur, d, mode, 0, left_n)
+        right = left if left_n == right_n == n else _stat(cur, d, mode, n - right_n, right_n)
+        cur = concat(_widen(left, d, before), cur, _widen(right, d, after), axis=d)
+    return cur if cur is not x else contiguous(x)

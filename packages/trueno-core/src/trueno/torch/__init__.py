@@ -16,7 +16,7 @@ from .._errors import (  # noqa: F401
 )
 from .._grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .._registry import get_num_threads, set_num_threads
-from . import _dtype as _T
+from . import _dtype as _T, _promotion
 from . import _functions, backends, cuda, fft, linalg, random, special, testing
 from . import amp, cpu
 from .amp import autocast, get_autocast_dtype
@@ -51,6 +51,7 @@ from ._tensor_methods import INPLACE_FUNCTIONS as _INPLACE_FUNCTIONS, bind as _b
 
 _OPS_MODULES = (_ops_pointwise, _ops_shape, _ops_index, _ops_reduce, _ops_linalg, _ops_misc,
                 _ops_extra, _ops_spectral)
+_promotion.install(globals())  # weak 0-d operands, before the methods bind the functions
 _bind(globals())
 _bind_extra()
 globals().update(_LEGACY)
@@ -73,9 +74,8 @@ complex128 = cdouble = _T.by_name("complex128")
 dtype = _D.DType
 finfo = _D.finfo
 iinfo = _D.iinfo
-promote_types = lambda a, b: _T.of(  # noqa: E731
-    _D.promote(_D.as_dtype(a), _D.as_dtype(b), "torch"))
-result_type = lambda a, b: _T.of(_D.result_type(a, b, face="torch"))  # noqa: E731
+promote_types = _promotion.promote_types
+result_type = _promotion.result_type
 pi = 3.141592653589793
 e = 2.718281828459045
 inf = 1e999

@@ -211,6 +211,8 @@ def broadcast_to(x, size):
 def where(condition, input=None, other=None):  # noqa: A002
     if input is None and other is None:
         return _t(condition).nonzero(as_tuple=True)
+    from ._promotion import weak_pair
+    input, other = weak_pair(input, other)  # noqa: A001  (0-d tensors are weak, as PyTorch)
     return E.where(_t(condition), input, other)
 
 

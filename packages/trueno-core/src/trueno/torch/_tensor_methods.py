@@ -7,6 +7,7 @@ variants (with PyTorch's dtype and shape checks); ``torch.name_`` function forms
 from __future__ import annotations
 
 from ._errors import TorchDTypeError, check_inplace, torch_name
+from ._promotion import weak_pair
 from ._tensor import Tensor
 
 __all__ = ["bind", "INPLACE_FUNCTIONS"]
@@ -143,6 +144,8 @@ def _augmented(dunder, op):
     row = OPS[op]
 
     def method(self, other):
+        if isinstance(other, Tensor) and other._dtype is not self._dtype:
+            other = weak_pair(self, other)[1]  # a 0-d tensor is weak, as PyTorch
         out = binary(row, self, other)
         if out._dtype is not self._dtype or tuple(out.shape) != tuple(self.shape):
             check_inplace(op, self, out)
@@ -166,7 +169,7 @@ def _tile(self, *dims):
 
 def _where(self, condition, y):
     """``x.where(condition, y)`` is ``torch.where(condition, x, y)``."""
-    from .._elementwise import where
+    from ._functions import where
     return where(condition, self, y)
 
 

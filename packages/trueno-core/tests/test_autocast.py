@@ -262,8 +262,18 @@ def test_gpu_policy_is_torch_cuda_list():
 def test_errors():
     with pytest.raises(ValueError, match="device_type 'tpu'"):
         AC.autocast("tpu")
+    with pytest.warns(UserWarning, match="target dtype is not supported") as w:
+        ac = AC.autocast("cpu", dtype=tt.float32)
+    with pytest.warns(UserWarning) as w2:
+        torch.autocast("cpu", dtype=torch.float32)
+    assert str(w[0].message) == str(w2[0].message)
+    with ac:
+        assert not AC.is_autocast_enabled("cpu")
+        assert (tt.ones(2, 2) @ tt.ones(2, 2)).dtype == tt.float32
+    with pytest.raises(RuntimeError, match="device_type 'tpu'"):
+        AC.autocast("tpu")
     with pytest.raises(ValueError, match="float64 is not supported"):
-        AC.autocast("cpu", dtype=tt.float64)
+        AC.set_autocast_dtype("cpu", tt.float64)
     with pytest.raises(AC.AutocastError, match="of type `str`"):
         AC.autocast(3)
 

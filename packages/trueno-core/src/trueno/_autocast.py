@@ -38,8 +38,10 @@ __all__ = ["autocast", "is_autocast_enabled", "get_autocast_dtype", "set_autocas
            "GPU_POLICY", "AutocastError"]
 
 
-class AutocastError(TruenoError, ValueError):
-    """An autocast argument that cannot work (a device type or dtype it has no policy for)."""
+class AutocastError(TruenoError, ValueError, RuntimeError):
+    """An autocast argument that cannot work (a device type it has no policy for); a
+    RuntimeError as PyTorch raises for an unknown device string, and a ValueError as it
+    raises for a device type that is not a string."""
 
 
 LOWER = "lower_precision_fp"
@@ -231,11 +233,18 @@ class autocast:  # noqa: N801  (PyTorch's name)
                  cache_enabled: bool | None = None) -> None:
         self.device = device_type
         self._kind = _device_type(device_type)
-        self.fast_dtype = _DEFAULT_DTYPE[self._kind] if dtype is None else \
-            _check_dtype(self._kind, dtype)
         if not isinstance(enabled, bool) and enabled not in (0, 1):
             raise AutocastError(f"autocast: enabled must be a bool, got {enabled!r}")
         self._enabled = bool(enabled)
+        self.fast_dtype = _DEFAULT_DTYPE[self._kind] if dtype is None else D.as_dtype(dtype)
+        if self.fast_dtype not in (D.bfloat16, D.float16):
+            if self._enabled:  # PyTorch warns and turns the region off
+                name = self._kind.upper()
+                warnings.warn(f"In {name} autocast, but the target dtype is not supported. "
+                              f"Disabling autocast.\n{name} Autocast only supports dtypes of "
+                              f"torch.bfloat16, torch.float16 currently.", stacklevel=2)
+                self._enabled = False
+            self.fast_dtype = getattr(STATE, self._kind + "_dtype")
         self._cache_enabled = STATE.cache_enabled if cache_enabled is None else \
             bool(cache_enabled)
         self._saved: list = []

@@ -395,3 +395,20 @@ def test_grad_scaler_resumes(tmp_path):
     assert run(model2, opt2, scaler2, 3) == want
     for (k, v), v2 in zip(model2.state_dict().items(), model.state_dict().values()):
         np.testing.assert_array_equal(np.asarray(v), np.asarray(v2), err_msg=k)
+
+
+def test_parent_directories_and_symlinks(tmp_path):
+    deep = tmp_path / "runs" / "exp1" / "epoch_1"
+    _saved(deep, 1.0)  # parents made
+    assert _weight(deep) == 1.0
+    latest = tmp_path / "runs" / "latest"
+    os.symlink("exp1/epoch_1", latest)
+    assert _weight(latest) == 1.0  # loads through the link
+    _saved(latest, 2.0)  # replaces the link's target; the link stays
+    assert os.path.islink(latest) and _weight(deep) == 2.0
+    assert sorted(os.listdir(tmp_path / "runs" / "exp1")) == ["epoch_1"]
+    os.symlink("notes.txt", tmp_path / "runs" / "bad")
+    (tmp_path / "runs" / "notes.txt").write_text("keep")
+    with pytest.raises(ck.CheckpointExistsError):
+        _saved(tmp_path / "runs" / "bad", 3.0)
+    assert (tmp_path / "runs" / "notes.txt").read_text() == "keep"

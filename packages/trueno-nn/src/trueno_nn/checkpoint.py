@@ -71,8 +71,9 @@ def save_checkpoint(path: str | os.PathLike, *, model=None, optimizer=None, sche
     Parameters
     ----------
     path : str or os.PathLike
-        The checkpoint directory. An existing checkpoint there is replaced; any other
-        existing file or directory raises :class:`CheckpointExistsError`.
+        The checkpoint directory (missing parent directories are made). An existing
+        checkpoint there is replaced (through a symlink, its target); any other existing
+        file or directory raises :class:`CheckpointExistsError`.
     model, optimizer, scheduler, scaler : objects with ``state_dict()``, optional
         A ``trueno.nn.Module``, ``trueno.optim.Optimizer``, LR scheduler, ``GradScaler``.
     epoch, step : int, optional
@@ -94,7 +95,9 @@ def save_checkpoint(path: str | os.PathLike, *, model=None, optimizer=None, sche
     """
     path = os.fspath(path)
     name = os.fsdecode(path)
-    _check_target(name)
+    # a symlink (``latest -> epoch_5``) is followed: its target is replaced, the link stays
+    target = os.path.realpath(name) if os.path.islink(name) else name
+    _check_target(name, target)
     tensors: dict[str, dict[str, Any]] = {_MODEL: {}, _STATE: {}}
     doc: dict[str, Any] = {"format": "trueno.checkpoint", "version": FORMAT_VERSION,
                            "epoch": _plain_int(epoch, "epoch"), "step": _plain_int(step, "step")}
@@ -119,7 +122,7 @@ def save_checkpoint(path: str | os.PathLike, *, model=None, optimizer=None, sche
     if rng:
         doc["rng"] = _rng_state()
     text = json.dumps(doc, indent=1, allow_nan=False, ensure_ascii=False)
-    _write_dir(name, text, tensors)
+    _write_dir(target, text, tensors)
 
 
 def _plain_int(v, what: str):
@@ -211,8 +214,8 @@ def _rng_state() -> dict[str, Any]:
     }
 
 
-def _check_target(name: str) -> None:
-    if os.path.lexists(name) and not _is_checkpoint(name):
+def _check_target(name: str, target: str) -> None:
+    if os.path.lexists(target) and not _is_checkpoint(target):
         raise CheckpointExistsError(
             f"save_checkpoint({name!r}): the path exists and is not a trueno checkpoint "
             f"directory (no {_JSON}); it is never replaced\n  hint: choose a new path, such "
@@ -220,8 +223,7 @@ def _check_target(name: str) -> None:
 
 
 def _is_checkpoint(name: str) -> bool:
-    return os.path.isdir(name) and not os.path.islink(name) and \
-        os.path.isfile(os.path.join(name, _JSON))
+    return os.path.isdir(name) and os.path.isfile(os.path.join(name, _JSON))
 
 
 def _write_dir(name: str, text: str, tensors: dict[str, dict[str, Any]]) -> None:
@@ -229,6 +231,7 @@ def _write_dir(name: str, text: str, tensors: dict[str, dict[str, Any]]) -> None
     base = os.path.basename(os.path.abspath(name))
     tmp = os.path.join(parent, f".{base[:100]}.{secrets.token_hex(4)}.tmp")
     previous = os.path.abspath(name) + ".previous"
+    os.makedirs(parent, exist_ok=True)
     os.mkdir(tmp)
     try:
         for fname, ts in tensors.items():

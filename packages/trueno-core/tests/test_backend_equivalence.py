@@ -21,6 +21,7 @@ from trueno._registry import load_plugins
 
 import backend_cases_fft
 import backend_cases_linalg
+from trueno_core_helpers import sample
 
 REG = load_plugins()
 
@@ -80,14 +81,16 @@ def _call(fn, args, device):
 
 
 def _elementwise_cases(row, dtype, rng):
+    """Samples from the row's domains (``Op.domains_for``, ranges in trueno._optable.DOMAINS),
+    as the differential tests draw them."""
     fn = getattr(tn, row.name)
+    doms = row.domains_for(dtype)
     if row.nin == 1:
         for shape in SHAPES_1:
-            yield fn, [_values(shape, dtype, row.domain, rng)]
+            yield fn, [sample(dtype, shape, doms[0], rng)]
     else:
         for s1, s2 in SHAPES_2:
-            yield fn, [_values(s1, dtype, row.domain, rng),
-                       _values(s2, dtype, row.domain, rng, second=True)]
+            yield fn, [sample(dtype, s1, doms[0], rng), sample(dtype, s2, doms[1], rng)]
 
 
 def _reduce_cases(row, dtype, rng):

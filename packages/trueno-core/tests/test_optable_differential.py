@@ -173,12 +173,6 @@ def _numpy_call(row, nins):
 
 # --- elementwise -----------------------------------------------------------------------------
 
-def _domains(row):
-    if row.domain == "nonzero":
-        return ("real", "nonzero")
-    return (row.domain,) * row.nin
-
-
 # No case is expected to differ from NumPy: a deliberate difference is a row of docs/compat.md
 # with a test of trueno's documented behaviour (test_compat.py), not a case here.
 def _elementwise_cases():
@@ -191,11 +185,7 @@ def _elementwise_cases():
 @pytest.mark.parametrize("row,dtype", list(_elementwise_cases()))
 def test_elementwise(row, dtype, backend):
     """Every elementwise row x every dtype it accepts x every layout, vs NumPy."""
-    domains = _domains(row)
-    if row.name == "pow" and dtype[0] in "iu":  # NumPy refuses negative integer powers
-        domains = ("small", "positive")
-    if row.name in ("bitwise_left_shift", "bitwise_right_shift"):
-        domains = ("real", "unit" if dtype == "bool" else "positive")
+    domains = row.domains_for(dtype)  # the row's sample domain per input
     fn = getattr(tn, row.name)
     cases = Cases()
     for layout in (UNARY_LAYOUTS if row.nin == 1 else BINARY_LAYOUTS):
@@ -923,14 +913,15 @@ def test_partition_rows(name, kth, backend):
     np.testing.assert_array_equal(np.sort(vals, -1), srt)
 
 
-# Rows added with shape="custom" whose NumPy twin is a ufunc run the elementwise template;
+# Rows outside the templates' shape rules whose NumPy twin is a ufunc run the elementwise template;
 # other one-input rows without a sample above run one call on a float and an int array.
 _EXPLICIT = {"where", "clip", "copy_", "astype", "contiguous", "cumsum", "cumprod", "sort",
              "argsort", "concat", "matmul"} | set(CUSTOM_SAMPLES) | set(PARTITIONS)
-UFUNC_ROWS = sorted(n for n, r in OPS.items() if r.shape == "custom" and r.nin in (1, 2) and
+_TEMPLATES = ("broadcast", "reduce", "matmul", "view")  # shapes the templates above cover
+UFUNC_ROWS = sorted(n for n, r in OPS.items() if r.shape not in _TEMPLATES and r.nin in (1, 2) and
                     r.numpy_name and isinstance(getattr(np, r.numpy_name, None), np.ufunc)
                     and n not in _EXPLICIT)
-FALLBACK_ROWS = sorted(n for n, r in OPS.items() if r.shape == "custom" and r.nin == 1 and
+FALLBACK_ROWS = sorted(n for n, r in OPS.items() if r.shape not in _TEMPLATES and r.nin == 1 and
                        r.numpy_name and callable(getattr(np, r.numpy_name, None)) and
                        n not in _EXPLICIT and n not in UFUNC_ROWS and hasattr(tn, n))
 CUSTOM_UFUNC_LAYOUTS = ["contiguous", "0d", "transposed", "negative_stride"]
@@ -947,7 +938,7 @@ def test_custom_ufunc_rows(name, dtype, backend):
     cases = Cases()
     layouts = CUSTOM_UFUNC_LAYOUTS + (["broadcast_col_row"] if row.nin == 2 else [])
     for layout in layouts:
-        tins, nins = make_inputs(layout, [dtype] * row.nin, _domains(row),
+        tins, nins = make_inputs(layout, [dtype] * row.nin, row.domains,
                                  np.random.default_rng(sum(map(ord, name + dtype + layout))))
         cases.run(layout, lambda: check(name, backend, lambda: fn(*tins), lambda: ref(*nins),
                                         dtype=NP_DTYPES[dtype], msg=f"{name}({dtype}, {layout})"))

@@ -21,6 +21,7 @@ import ml_dtypes
 import numpy as np
 
 import trueno as tn
+from trueno._optable import DOMAINS as _DOMAIN_RANGES
 
 # --- dtypes ----------------------------------------------------------------------------------
 
@@ -101,24 +102,22 @@ def assert_close(result, expected, dtype=None, *, rtol=None, atol=None, check_dt
 
 # --- inputs ----------------------------------------------------------------------------------
 
-DOMAINS = ("real", "positive", "unit", "ge1", "nonzero", "small")
+# The sample domains of the op rows (``Op.domain``): one table, trueno._optable.DOMAINS.
+DOMAINS = tuple(_DOMAIN_RANGES)
 
 
 def _real_samples(kind: str, np_dtype, shape, domain: str, rng) -> np.ndarray:
     if kind == "b":
         return rng.integers(0, 2, shape).astype(bool)
+    (flo, fhi), (lo, hi) = _DOMAIN_RANGES[domain]
     if kind in "iu":
-        lo, hi = {"real": (-10, 11), "positive": (1, 11), "unit": (0, 1), "ge1": (1, 11),
-                  "nonzero": (1, 11), "small": (-2, 3)}[domain]
         if kind == "u":
             lo = max(lo, 0)
-        vals = rng.integers(lo, hi, shape)
+        vals = rng.integers(lo, hi + 1, shape)
         if domain == "nonzero" and kind == "i":
             vals = vals * rng.choice([-1, 1], shape)
         return vals.astype(np_dtype)
-    lo, hi = {"real": (-5.0, 5.0), "positive": (0.1, 5.0), "unit": (-0.9, 0.9),
-              "ge1": (1.0, 5.0), "nonzero": (0.5, 5.0), "small": (-2.5, 2.5)}[domain]
-    vals = rng.uniform(lo, hi, shape)
+    vals = rng.uniform(flo, fhi, shape)
     if domain == "nonzero":
         vals = vals * rng.choice([-1.0, 1.0], shape)
     return vals.astype(np_dtype)

@@ -37,7 +37,7 @@ def convolve(a, v, mode="full"):
     return out
 
 
-def correlate(a, v, mode="full"):
+def correlate(a, v, mode="valid"):  # NumPy's default, as the row's
     """``sum_n a[n + k] conj(v[n])``: ``convolve(a, conj(v)[::-1])``, NumPy's offsets (for a
     shorter ``a``, the swapped correlation reversed and conjugated, as NumPy computes it)."""
     tn = _tn()

@@ -3,8 +3,9 @@
 ``_registry.resolve_kernel`` caches ``checking(...)`` instead of a kernel it has not seen run
 for that ``(op, device, dtype)``; after its first successful call the wrapper puts the kernel
 itself in the cache, so the hot path never pays for the check. Rows whose shape rule core can
-compute (elementwise "broadcast", "reduce", "matmul") are checked; "custom" and "view" rows are
-not wrapped at all.
+compute are checked: "broadcast", "reduce" and "matmul" (shape and dtype) and the rules of
+``SHAPE_RULES`` (shape; each output of a kernel that returns a tuple). "custom" rows (results
+of data-dependent shape: ``unique_all``, ``bincount``, ...) and "view" rows are not wrapped.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from . import _dtypes as D
 from ._device import CPU
 from ._errors import BackendError
 
-__all__ = ["CHECKED_SHAPES", "expected", "check_result"]
+__all__ = ["CHECKED_SHAPES", "SHAPE_RULES", "expected", "check_result"]
 
-CHECKED_SHAPES = frozenset(("broadcast", "reduce", "matmul"))
 _REAL_WHEN_COMPLEX = frozenset(("var", "std", "vector_norm"))
 
 
@@ -27,6 +27,8 @@ def _real(dt):
 
 def _expected_dtype(op, dtype, params):
     """The result dtype the row's rule gives for a kernel run in ``dtype`` (None: no rule)."""
+    if op.shape in SHAPE_RULES:
+        return None  # rows with a shape rule only: their dtype rules are the public functions'
     r = op.result
     if op.shape == "reduce" and params.get("dtype") is not None:
         return D.as_dtype(params["dtype"])
@@ -57,6 +59,12 @@ def _reduced_shape(shape, axis, keepdims):
 def _expected_shape(op, args, params):
     from ._dispatch import matmul_shapes
     from ._views import broadcast_shapes
+    rule = SHAPE_RULES.get(op.shape)
+    if rule is not None:
+        try:
+            return rule(op, args, params)
+        except (TypeError, ValueError, IndexError, ZeroDivisionError):
+            return None  # arguments the rule does not cover: the kernel reports its own error
     shapes = [tuple(a.shape) for a in args if hasattr(a, "shape")]
     if op.shape == "broadcast":
         return broadcast_shapes(*shapes) if shapes else ()
@@ -67,6 +75,153 @@ def _expected_shape(op, args, params):
     if op.shape == "matmul" and len(shapes) == 2:
         return matmul_shapes(shapes[0], shapes[1])
     return None
+
+
+# --- shape rules of the rows that are neither elementwise, reductions nor matmul ------------
+# Each takes the row, the kernel's positional arguments (device arrays; for some rows an int
+# such as gather's axis) and its keyword parameters, and gives the result's shape (None: this
+# call is not covered). A parameter the kernel was not passed takes the row's default.
+
+def _shapes(args):
+    return [tuple(a.shape) for a in args if hasattr(a, "shape")]
+
+
+def _param(op, params, name):
+    if name in params:
+        return params[name]
+    p = op.signature.parameters.get(name)
+    if p is None or p.default is p.empty:
+        raise ValueError(name)
+    return p.default
+
+
+def _axis(axis, nd):
+    if not -nd <= axis < max(nd, 1):
+        raise ValueError(axis)
+    return axis % nd if nd else 0
+
+
+def _same(op, args, params):
+    """The first array input's shape (softmax, sort, clip, around, nan_to_num, ...)."""
+    return _shapes(args)[0]
+
+
+def _pointwise(op, args, params):
+    """The array inputs broadcast together (where, addcmul, isclose, fmod, ...)."""
+    from ._views import broadcast_shapes
+    return broadcast_shapes(*_shapes(args))
+
+
+def _last(op, args, params):
+    """The last array input's shape (searchsorted's ``v``, gather's ``index``)."""
+    return _shapes(args)[-1]
+
+
+def _scan(op, args, params):
+    """The input's shape along ``axis``; flattened for ``axis=None`` (cumsum, partition)."""
+    shape = _shapes(args)[0]
+    if not shape:
+        return None  # 0-d: NumPy's scans give (1,), its sorts raise; not covered
+    if _param(op, params, "axis") is None:
+        n = 1
+        for d in shape:
+            n *= d
+        return (n,)
+    _axis(_param(op, params, "axis"), len(shape))
+    return shape
+
+
+def _reduce_axis(op, args, params):
+    """Reduced over ``axis`` (int, tuple or None), kept as 1 with ``keepdims``."""
+    shape = _shapes(args)[0]
+    axis = _param(op, params, "axis")
+    for a in (axis if isinstance(axis, (tuple, list)) else () if axis is None else (axis,)):
+        _axis(a, len(shape))
+    return _reduced_shape(shape, axis, params.get("keepdims", False))
+
+
+def _quantile(op, args, params):
+    """``q``'s shape, then the reduced shape (NumPy's quantile)."""
+    return tuple(np.shape(_param(op, params, "q"))) + _reduce_axis(op, args, params)
+
+
+def _topk(op, args, params):
+    """``k`` along ``axis`` (values and indices)."""
+    shape = list(_shapes(args)[0])
+    shape[_axis(_param(op, params, "axis"), len(shape))] = int(_param(op, params, "k"))
+    return tuple(shape)
+
+
+def _take(op, args, params):
+    x, idx = _shapes(args)[:2]
+    axis = _param(op, params, "axis")
+    if axis is None:
+        return idx
+    ax = _axis(axis, len(x))
+    return x[:ax] + idx + x[ax + 1:]
+
+
+def _take_along_axis(op, args, params):
+    from ._views import broadcast_shapes
+    x, idx = _shapes(args)[:2]
+    axis = _param(op, params, "axis")
+    if axis is None:
+        return idx
+    ax = _axis(axis, len(x))
+    b = broadcast_shapes(x[:ax] + (1,) + x[ax + 1:], idx[:ax] + (1,) + idx[ax + 1:])
+    return b[:ax] + (idx[ax],) + b[ax + 1:]
+
+
+def _convolve(op, args, params):
+    """NumPy's 1-D convolve/correlate: 'full' n + m - 1, 'same' max(n, m), 'valid' the
+    difference plus one."""
+    (n,), (m,) = _shapes(args)[:2]
+    mode = _param(op, params, "mode")
+    if not n or not m:
+        return None  # NumPy raises
+    return {"full": (n + m - 1,), "same": (max(n, m),), "valid": (abs(n - m) + 1,)}[mode]
+
+
+def _pad(op, args, params):
+    shape = _shapes(args)[0]
+    width = np.broadcast_to(np.asarray(_param(op, params, "pad_width"), dtype=np.int64),
+                            (len(shape), 2))
+    return tuple(int(n + b + a) for n, (b, a) in zip(shape, width))
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def _conv2d(op, args, params):
+    """(N, C, H, W) with weight (O, C / groups, kh, kw) gives (N, O, H_out, W_out)."""
+    x, w = _shapes(args)[:2]
+    if len(x) != 4 or len(w) != 4:
+        return None
+    out = [x[0], w[0]]
+    for i in range(2):
+        s, p, d = (_pair(_param(op, params, k))[i] for k in ("stride", "padding", "dilation"))
+        out.append((x[2 + i] + 2 * p - d * (w[2 + i] - 1) - 1) // s + 1)
+    return tuple(out)
+
+
+def _concat(op, args, params):
+    shapes = _shapes(args)
+    axis = _param(op, params, "axis")
+    if axis is None:
+        return (sum(int(np.prod(s)) for s in shapes),)
+    ax = _axis(axis, len(shapes[0]))
+    return shapes[0][:ax] + (sum(s[ax] for s in shapes),) + shapes[0][ax + 1:]
+
+
+# A row's ``shape`` names its rule (``Op.shape``); these are checked like "broadcast".
+SHAPE_RULES = {
+    "same": _same, "pointwise": _pointwise, "last": _last, "scan": _scan,
+    "reduce_axis": _reduce_axis, "quantile": _quantile, "topk": _topk, "take": _take,
+    "take_along_axis": _take_along_axis, "convolve": _convolve, "pad": _pad,
+    "conv2d": _conv2d, "concat": _concat,
+}
+CHECKED_SHAPES = frozenset(("broadcast", "reduce", "matmul", *SHAPE_RULES))
 
 
 def expected(op, dtype, args, params):

@@ -6,9 +6,25 @@ tests are generated from these rows (``tests/test_optable_differential.py``).
 
 from __future__ import annotations
 
+import ast
+import inspect
+
 from . import _dtypes as D
 
-__all__ = ["Op", "OPS", "op", "add_op", "PRIMITIVES"]
+__all__ = ["Op", "OPS", "op", "add_op", "PRIMITIVES", "DOMAINS"]
+
+# Where sample inputs of a row are drawn from (``Op.domain``; the tests' generators read this
+# one table): name -> ((low, high) of floats, (low, high) of integers, inclusive). Complex
+# samples take the float range for the real part; "nonzero" draws magnitudes from its range
+# with a random sign (for signed dtypes).
+DOMAINS = {
+    "real": ((-5.0, 5.0), (-10, 10)),
+    "positive": ((0.1, 5.0), (1, 10)),
+    "unit": ((-0.9, 0.9), (0, 0)),
+    "ge1": ((1.0, 5.0), (1, 10)),
+    "nonzero": ((0.5, 5.0), (1, 10)),
+    "small": ((-2.5, 2.5), (-2, 2)),  # pow, exp, sinh, ...: no overflow in float16
+}
 
 
 class Op:
@@ -26,7 +42,11 @@ class Op:
         dtype; "index": int64; "sum": bool and small ints widen to int64/uint64;
         "input_bool": inputs cast to bool, bool output; "numpy_promote": "promote" on the
         NumPy face (np.reciprocal(int) is integer), "float" on the PyTorch face.
-    shape : "broadcast", "reduce", "matmul", "view" or "custom".
+    shape : the shape rule: "broadcast", "reduce", "matmul", "view", a rule of
+        ``_kernel_check.SHAPE_RULES`` ("same": the first input's shape, "pointwise": the
+        inputs broadcast, "scan": flattened for ``axis=None``, "reduce_axis", "take", ...),
+        or "custom" (data-dependent: no rule). Core checks a kernel's first result
+        against the rule (``_kernel_check``).
     differentiable : whether autograd needs a rule for it.
     domain : where sample inputs are drawn from: "real", "positive", "unit" (-1, 1),
         "ge1", "nonzero" (second input), "small" (for pow/exp overflow).
@@ -38,26 +58,33 @@ class Op:
         the row's parameters by keyword, and returns the op's result.
     primitive : whether the op is one of the primitive set (``PRIMITIVES``, docs/design.md
         §2.1) that every device implements; every other row has a decomposition.
+    sig : the op's parameters, the way its kernels and its decomposition are called, written
+        as a Python parameter list: tensor inputs first, unannotated and positional (``x, /``;
+        ``*xs`` for any number), then the non-tensor parameters with their types and defaults,
+        passed by keyword (``"x, /, *, axis: int | None, keepdims: bool = False"``). None:
+        ``"x, /"`` or ``"x1, x2, /"`` for elementwise rows. ``Op.signature`` parses it.
     """
 
     __slots__ = ("name", "nin", "accepts", "result", "shape", "differentiable", "domain",
                  "numpy_name", "_decomposition", "primitive", "kcache", "fast",
-                 "_accept_names")
+                 "_accept_names", "sig", "_signature")
 
     def __init__(self, name, nin, accepts="numeric", result="promote", shape="broadcast",
                  differentiable=True, domain="real", numpy_name="", decomposition=None,
-                 primitive=False):
+                 primitive=False, sig=None):
         self.name = name
         self.nin = nin
         self.accepts = D.CATEGORIES[accepts]
         self._accept_names = accepts
         self.result = result
-        self.shape = shape
+        self.shape = _SHAPES.get(name, shape) if shape == "custom" else shape
         self.differentiable = differentiable
         self.domain = domain
         self.numpy_name = name if numpy_name == "" else numpy_name
         self._decomposition = decomposition
         self.primitive = primitive
+        self.sig = sig if sig is not None else _SIGNATURES.get(name) or _default_sig(nin, shape)
+        self._signature = None
         self.kcache: dict = {}
         self.fast: dict = {}  # (device, dtype) -> (kernel, result dtype) for the hot path
 
@@ -73,10 +100,87 @@ class Op:
     def decomposition(self, fn) -> None:
         self._decomposition = fn
 
+    @property
+    def signature(self) -> inspect.Signature:
+        """The row's parameters (``sig``) as an ``inspect.Signature`` (parsed once)."""
+        sg = self._signature
+        if sg is None:
+            sg = self._signature = _parse_sig(self.name, self.sig)
+        return sg
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """Names of the non-tensor parameters, passed to kernels by keyword."""
+        return tuple(n for n, p in self.signature.parameters.items()
+                     if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+                     or (p.kind is p.POSITIONAL_ONLY and p.annotation is not p.empty))
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """The sample domain of each tensor input (``DOMAINS``): ``"nonzero"`` is the divisor's
+        (the first input of a two-input row is ``"real"``)."""
+        n = max(self.nin, 1)
+        if self.domain == "nonzero" and n == 2:
+            return ("real", "nonzero")
+        return (self.domain,) * n
+
+    def domains_for(self, dtype: str) -> tuple[str, ...]:
+        """``domains`` for inputs of dtype ``dtype`` (a name): integer exponents and shift
+        counts are drawn non-negative (NumPy refuses negative integer powers)."""
+        over = _INTEGER_DOMAINS.get(self.name)
+        if over is not None and dtype != "bool" and dtype[0] in "iu":
+            return over
+        if over is not None and dtype == "bool" and self.name in _SHIFTS:
+            return ("real", "unit")
+        return self.domains
+
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
     __str__ = lambda self: self.name  # noqa: E731  (test ids)
+
+
+# Per-input domains of rows whose integer samples need another domain than ``domain``.
+_SHIFTS = ("bitwise_left_shift", "bitwise_right_shift")
+_INTEGER_DOMAINS = {"pow": ("small", "positive"), **{n: ("real", "positive") for n in _SHIFTS}}
+
+
+def _default_sig(nin: int, shape: str) -> str:
+    if nin == 1:
+        return "x, /"
+    if nin == 2:
+        return "x1, x2, /"
+    if nin <= 0:
+        return "*xs" if nin < 0 else ""
+    return ", ".join(f"x{i + 1}" for i in range(nin)) + ", /"
+
+
+def _parse_sig(name: str, text: str) -> inspect.Signature:
+    """``inspect.Signature`` of a row's ``sig`` (annotations stay strings, defaults literals)."""
+    P = inspect.Parameter
+
+    def ann(x):
+        return ast.unparse(x.annotation) if x.annotation is not None else P.empty
+
+    try:
+        a = ast.parse(f"def _({text}): pass").body[0].args
+        pos = a.posonlyargs + a.args
+        defaults = [P.empty] * (len(pos) - len(a.defaults)) + [
+            ast.literal_eval(d) for d in a.defaults]
+        out = [P(x.arg, P.POSITIONAL_ONLY if i < len(a.posonlyargs) else
+                 P.POSITIONAL_OR_KEYWORD, default=d, annotation=ann(x))
+               for i, (x, d) in enumerate(zip(pos, defaults))]
+        if a.vararg is not None:
+            out.append(P(a.vararg.arg, P.VAR_POSITIONAL, annotation=ann(a.vararg)))
+        out += [P(x.arg, P.KEYWORD_ONLY, annotation=ann(x),
+                  default=P.empty if d is None else ast.literal_eval(d))
+                for x, d in zip(a.kwonlyargs, a.kw_defaults)]
+        if a.kwarg is not None:
+            out.append(P(a.kwarg.arg, P.VAR_KEYWORD, annotation=ann(a.kwarg)))
+        return inspect.Signature(out)
+    except (SyntaxError, ValueError) as exc:
+        raise ValueError(f"op {name!r}: its sig {text!r} is not a Python parameter list with "
+                         f"literal defaults ({exc})") from None
 
 
 def _resolve(ref: str, name: str):
@@ -94,6 +198,27 @@ def _resolve(ref: str, name: str):
 
 
 OPS: dict[str, Op] = {}
+
+# Parameters of the rows that ``trueno.linalg``, ``trueno.fft``, ``_manipulation`` (concat) and
+# ``_einsum`` add (the ``sig`` of an ``Op`` created without one).
+_FFTN, _FFT1 = "x, /, *, s: tuple[int, ...] | None, axes: tuple[int, ...], norm: str | None", \
+    "x, /, *, n: int | None, axis: int, norm: str | None"
+_SHAPES = {"concat": "concat", "linalg_inv": "same"}  # their shape rules
+_SIGNATURES = {
+    "concat": "*xs, axis: int | None = 0",
+    "einsum": "*xs, subscripts: str, optimize: bool | str = False",
+    **{f"fft_{n}": _FFTN for n in ("fftn", "ifftn", "rfftn", "irfftn")},
+    "fft_hfft": _FFT1, "fft_ihfft": _FFT1,
+    "linalg_eigh": "x, /, *, UPLO: str = 'L'", "linalg_eigvalsh": "x, /, *, UPLO: str = 'L'",
+    "linalg_svd": "x, /, *, full_matrices: bool = True, hermitian: bool = False",
+    "linalg_qr": "x, /, *, mode: str = 'reduced'",
+    "linalg_cholesky": "x, /, *, upper: bool = False",
+    "linalg_lstsq": "a, b, /, *, rcond: float | None = None",
+    "linalg_pinv": "x, /, *, rcond: float | None = None, rtol: float | None = None, "
+                   "hermitian: bool = False",
+    "linalg_matrix_rank": "x, /, *, tol: float | None = None, hermitian: bool = False, "
+                          "rtol: float | None = None",
+}
 
 
 def add_op(row: Op) -> Op:
@@ -153,7 +278,9 @@ _prims("bitwise_invert", nin=1, accepts="integer or boolean", differentiable=Fal
        numpy_name="invert")
 _prims("conj", nin=1, accepts="numeric")
 _prims("real imag", nin=1, accepts="any", result="real")
-_comps("gelu silu", nin=1, result="float", accepts="real", numpy_name=None, module=_NN)
+_comps("gelu", nin=1, result="float", accepts="real", numpy_name=None, module=_NN,
+       sig="x, /, *, approximate: str = 'none'")
+_comps("silu", nin=1, result="float", accepts="real", numpy_name=None, module=_NN)
 _comps("relu", nin=1, accepts="real", numpy_name=None, module=_NN)
 
 # --- elementwise, two inputs -----------------------------------------------------------------
@@ -176,59 +303,80 @@ _prims("bitwise_and bitwise_or bitwise_xor", nin=2, accepts="integer or boolean"
        differentiable=False)
 _prims("bitwise_left_shift bitwise_right_shift", nin=2, accepts="integer", differentiable=False,
        numpy_name="")
-add_op(Op("where", 3, accepts="any", shape="custom", primitive=True))
-add_op(Op("clip", 1, accepts="any", shape="custom", decomposition="trueno._decompositions:clip"))
+add_op(Op("where", 3, accepts="any", shape="pointwise", primitive=True, sig="cond, x1, x2, /"))
+add_op(Op("clip", 1, accepts="any", shape="same", decomposition="trueno._decompositions:clip",
+          sig="x, /, *, min: Scalar | None = None, max: Scalar | None = None"))
 add_op(Op("copy_", 2, accepts="any", shape="custom", differentiable=False, numpy_name=None,
-          primitive=True))
-add_op(Op("astype", 1, accepts="any", shape="custom", numpy_name=None, primitive=True))
+          primitive=True, sig="dst, src, /"))
+add_op(Op("astype", 1, accepts="any", shape="custom", numpy_name=None, primitive=True,
+          sig="x, dtype: DType, /"))
 add_op(Op("contiguous", 1, accepts="any", shape="custom", numpy_name=None, primitive=True))
 
 # --- reductions ------------------------------------------------------------------------------
-_prims("sum prod", nin=1, accepts="any", result="sum", shape="reduce")
-_prims("cumsum cumprod", nin=1, accepts="any", result="sum", shape="custom")
-_comps("mean", nin=1, accepts="any", result="float", shape="reduce", module=_NN)
-_comps("var std", nin=1, accepts="any", result="float", shape="reduce", module=_NN)
-_prims("max min", nin=1, accepts="real or boolean", shape="reduce", numpy_name="")
+# Reduction kernels always receive ``axis`` (normalized: a tuple of non-negative axes, or None
+# for all) and ``keepdims``.
+_RED = "x, /, *, axis: tuple[int, ...] | None, keepdims: bool"
+_prims("sum prod", nin=1, accepts="any", result="sum", shape="reduce",
+       sig=_RED + ", dtype: DType | None = None")
+_prims("cumsum cumprod", nin=1, accepts="any", result="sum", shape="scan",
+       sig="x, /, *, axis: int | None, dtype: DType | None = None")
+_comps("mean", nin=1, accepts="any", result="float", shape="reduce", module=_NN,
+       sig=_RED + ", dtype: DType | None = None")
+_comps("var std", nin=1, accepts="any", result="float", shape="reduce", module=_NN,
+       sig=_RED + ", correction: float = 0.0")
+_prims("max min", nin=1, accepts="real or boolean", shape="reduce", numpy_name="", sig=_RED)
 _prims("argmax argmin", nin=1, accepts="real or boolean", result="index", shape="reduce",
-       differentiable=False)
+       differentiable=False, sig=_RED)
 _comps("any all", nin=1, accepts="any", result="input_bool", shape="reduce",
-       differentiable=False, module=_NN)
+       differentiable=False, module=_NN, sig=_RED)
 _comps("logsumexp", nin=1, accepts="real", result="float", shape="reduce", numpy_name=None,
-       module=_NN)
+       module=_NN, sig=_RED)
 _comps("vector_norm", nin=1, accepts="numeric", result="float", shape="reduce",
-       numpy_name=None, module=_NN)
+       numpy_name=None, module=_NN, sig=_RED + ", ord: float = 2.0")
 
 # --- composites with fused kernels -----------------------------------------------------------
-_comps("softmax log_softmax", nin=1, accepts="real", result="float", shape="custom",
-       numpy_name=None, module=_NN)
-_comps("layer_norm", nin=1, accepts="real floating", shape="custom", numpy_name=None,
-       module=_NN)
-_comps("addcmul", nin=3, accepts="numeric", shape="custom", numpy_name=None, module=_NN)
+_comps("softmax log_softmax", nin=1, accepts="real", result="float", shape="same",
+       numpy_name=None, module=_NN, sig="x, /, *, axis: int")
+_comps("layer_norm", nin=1, accepts="real floating", shape="same", numpy_name=None,
+       module=_NN, sig="x, /, *, normalized_ndim: int, weight: Tensor | None = None, "
+                       "bias: Tensor | None = None, eps: float = 1e-05")
+_comps("addcmul", nin=3, accepts="numeric", shape="pointwise", numpy_name=None, module=_NN,
+       sig="x, t1, t2, /, *, value: Scalar = 1.0")
 
 # --- linear algebra --------------------------------------------------------------------------
 add_op(Op("matmul", 2, accepts="numeric", shape="matmul", primitive=True))
-add_op(Op("conv2d", 2, accepts="real floating", shape="custom", numpy_name=None,
-          decomposition="trueno._decompositions_nn:conv2d"))
+add_op(Op("conv2d", 2, accepts="real floating", shape="conv2d", numpy_name=None,
+          decomposition="trueno._decompositions_nn:conv2d",
+          sig="x, weight, /, *, bias: Tensor | None = None, stride: tuple[int, int] = (1, 1), "
+              "padding: tuple[int, int] = (0, 0), dilation: tuple[int, int] = (1, 1), "
+              "groups: int = 1"))
 
 ELEMENTWISE_UNARY = tuple(o for o in OPS.values() if o.nin == 1 and o.shape == "broadcast")
 ELEMENTWISE_BINARY = tuple(o for o in OPS.values() if o.nin == 2 and o.shape == "broadcast")
 REDUCTIONS = tuple(o for o in OPS.values() if o.shape == "reduce")
 
 # --- views: zero-copy, computed by core on metadata for every device -------------------------
-for _n in ("reshape", "permute_dims", "expand", "getitem", "diagonal"):
-    add_op(Op(_n, 1, accepts="any", shape="view", numpy_name=None, primitive=True))
+for _n, _s in (("reshape", "shape: tuple[int, ...]"), ("permute_dims", "axes: tuple[int, ...]"),
+               ("expand", "shape: tuple[int, ...]"), ("getitem", "key: tuple"),
+               ("diagonal", "offset: int = 0, axis1: int = 0, axis2: int = 1")):
+    add_op(Op(_n, 1, accepts="any", shape="view", numpy_name=None, primitive=True,
+              sig="x, /, *, " + _s))
 VIEWS = tuple(o for o in OPS.values() if o.shape == "view")
 
 # --- advanced indexing (copies) --------------------------------------------------------------
-add_op(Op("index", 1, accepts="any", shape="custom", numpy_name=None, primitive=True))
+add_op(Op("index", 1, accepts="any", shape="custom", numpy_name=None, primitive=True,
+          sig="x, /, *, key: tuple"))
 add_op(Op("index_put", 2, accepts="any", shape="custom", numpy_name=None,
-          differentiable=False, primitive=True))
-add_op(Op("to_device", 1, accepts="any", shape="custom", numpy_name=None, primitive=True))
+          differentiable=False, primitive=True,
+          sig="x, key: tuple, value, accumulate: bool = False, /"))
+add_op(Op("to_device", 1, accepts="any", shape="custom", numpy_name=None, primitive=True,
+          sig="x, /, *, device: Device"))
 
 # --- sorting ---------------------------------------------------------------------------------
-add_op(Op("sort", 1, accepts="real or boolean", shape="custom", primitive=True))
-add_op(Op("argsort", 1, accepts="real or boolean", result="index", shape="custom",
-          differentiable=False, primitive=True))
+_SORT = "x, /, *, axis: int = -1, descending: bool = False, stable: bool = True"
+add_op(Op("sort", 1, accepts="real or boolean", shape="scan", primitive=True, sig=_SORT))
+add_op(Op("argsort", 1, accepts="real or boolean", result="index", shape="scan",
+          differentiable=False, primitive=True, sig=_SORT))
 
 # The primitive set (docs/design.md §2.1), read from the rows: every row is either here or has
 # a decomposition (tests/test_decompositions.py checks it, from the table).

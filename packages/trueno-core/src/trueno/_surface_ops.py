@@ -71,12 +71,82 @@ DECOMPOSITIONS = {
     **{n: _NU + n for n in ("convolve", "correlate", "gradient", "interp", "pad")},
 }
 
+# Each row's parameters (``Op.sig``): tensor inputs positional, the others by keyword.
+_AXK = "axis: int | tuple[int, ...] | None = None, keepdims: bool = False"
+_Q = ("x, /, *, q: float | Tensor, axis: int | tuple[int, ...] | None = None, "
+      "method: str = 'linear', keepdims: bool = False, weights: Tensor | None = None, "
+      "percent: bool = False")
+SIGNATURES = {
+    "take": "x, indices, /, *, axis: int | None = None, mode: str = 'raise'",
+    "take_along_axis": "x, indices, /, *, axis: int | None",
+    "gather": "x, axis: int, index, /",
+    "scatter": "x, axis: int, index, src, /, *, reduce: str | None = None",
+    "scatter_add": "x, axis: int, index, src, /",
+    "searchsorted": "a, v, /, *, side: str = 'left', sorter: Tensor | None = None",
+    "partition": "x, /, *, kth: int | tuple[int, ...], axis: int | None = -1",
+    "argpartition": "x, /, *, kth: int | tuple[int, ...], axis: int | None = -1",
+    "topk": "x, /, *, k: int, axis: int = -1, largest: bool = True, sorted: bool = True",
+    "unique_all": "x, /, *, axis: int | None = None, equal_nan: bool = True",
+    "isin": "element, test_elements, /, *, invert: bool = False, assume_unique: bool = False, "
+            "kind: str | None = None",
+    "bincount": "x, /, *, weights: Tensor | None = None, minlength: int = 0",
+    "digitize": "x, bins, /, *, right: bool = False",
+    "count_nonzero": "x, /, *, " + _AXK,
+    "histogram": "a, /, *, bins: int | str | Tensor = 10, range: tuple[float, float] | None = "
+                 "None, density: bool | None = None, weights: Tensor | None = None",
+    "histogram_bin_edges": "a, /, *, bins: int | str | Tensor = 10, "
+                           "range: tuple[float, float] | None = None, "
+                           "weights: Tensor | None = None",
+    "quantile": _Q, "nanquantile": _Q,
+    "nanargmax": "x, /, *, axis: int | None = None, keepdims: bool = False",
+    "nanargmin": "x, /, *, axis: int | None = None, keepdims: bool = False",
+    "interp": "x, xp, fp, /, *, left: float | None = None, right: float | None = None, "
+              "period: float | None = None",
+    "convolve": "a, v, /, *, mode: str = 'full'",
+    "correlate": "a, v, /, *, mode: str = 'valid'",
+    "cov": "m, /, *, y: Tensor | None = None, rowvar: bool = True, bias: bool = False, "
+           "ddof: int | None = None, fweights: Tensor | None = None, "
+           "aweights: Tensor | None = None, dtype: DType | None = None",
+    "corrcoef": "x, /, *, y: Tensor | None = None, rowvar: bool = True, "
+                "dtype: DType | None = None",
+    "pad": "x, /, *, pad_width: tuple[tuple[int, int], ...], mode: str = 'constant', "
+           "**options: Scalar | tuple | str",
+    "trim_zeros": "x, /, *, trim: str = 'fb', axis: int | tuple[int, ...] | None = None",
+    "gradient": "f, /, *, spacing: tuple = (), axis: int | tuple[int, ...] | None = None, "
+                "edge_order: int = 1",
+    **{n: "x, /, *, " + _AXK + ", dtype: DType | None = None"
+       for n in ("nansum", "nanprod", "nanmean")},
+    **{n: "x, /, *, " + _AXK for n in ("nanmax", "nanmin", "nanmedian", "median")},
+    "nanvar": "x, /, *, " + _AXK + ", ddof: float = 0",
+    "nanstd": "x, /, *, " + _AXK + ", ddof: float = 0",
+    "nancumsum": "x, /, *, axis: int | None = None, dtype: DType | None = None",
+    "nancumprod": "x, /, *, axis: int | None = None, dtype: DType | None = None",
+    "average": "x, /, *, axis: int | tuple[int, ...] | None = None, "
+               "weights: Tensor | None = None, keepdims: bool = False",
+    "isclose": "a, b, /, *, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False",
+    "around": "x, /, *, decimals: int = 0",
+}
+
+# Each row's shape rule (``Op.shape``, checked by ``_kernel_check``); the others' results have
+# data-dependent shapes ("custom").
+SHAPES = {
+    **dict.fromkeys(("scatter", "scatter_add", "isin", "digitize", "interp", "around"), "same"),
+    **dict.fromkeys(("gather", "searchsorted"), "last"),
+    **dict.fromkeys(("partition", "argpartition", "nancumsum", "nancumprod"), "scan"),
+    **dict.fromkeys(("count_nonzero", "nanargmax", "nanargmin", "nansum", "nanprod", "nanmean",
+                     "nanvar", "nanstd", "nanmax", "nanmin", "nanmedian", "median", "average"),
+                    "reduce_axis"),
+    "quantile": "quantile", "nanquantile": "quantile", "topk": "topk", "take": "take",
+    "take_along_axis": "take_along_axis", "convolve": "convolve", "correlate": "convolve",
+    "pad": "pad", "isclose": "pointwise",
+}
+
 for _name, _nin in SURFACE_OPS.items():
     if _name not in OPS:
-        add_op(Op(_name, _nin, accepts="any", shape="custom",
+        add_op(Op(_name, _nin, accepts="any", shape=SHAPES.get(_name, "custom"),
                   differentiable=_name in _DIFFERENTIABLE,
                   numpy_name=None if _name in _NO_NUMPY_TWIN else "",
-                  decomposition=DECOMPOSITIONS.get(_name)))
+                  decomposition=DECOMPOSITIONS.get(_name), sig=SIGNATURES[_name]))
 
 
 def as_t(x, like=None, dtype=None):

@@ -34,10 +34,22 @@ DECOMPOSITIONS = {
         "lcm", "bitwise_count", "frexp", "i0")},
 }
 
+# Parameters beyond the array inputs (``Op.sig``; NumPy's ``out=`` and ufunc keywords are the
+# NumPy face's, in ``_ufunc``): keyword-only, with NumPy's defaults.
+SIGNATURES = {
+    "nan_to_num": "x, /, *, copy: bool = True, nan: float = 0.0, posinf: float | None = None, "
+                  "neginf: float | None = None",
+    "unwrap": "p, /, *, discont: float | None = None, axis: int = -1, "
+              "period: float = 6.283185307179586",
+    "real_if_close": "a, /, *, tol: float = 100",
+    "angle": "z, /, *, deg: bool = False",
+}
+
 for _name, _nin in UFUNCS.items():
     if _name not in OPS:
-        add_op(Op(_name, _nin, accepts="any", shape="custom", differentiable=False,
-                  decomposition=DECOMPOSITIONS.get(_name)))
+        add_op(Op(_name, _nin, accepts="any", shape="same" if _nin == 1 else "pointwise",
+                  differentiable=False,
+                  decomposition=DECOMPOSITIONS.get(_name), sig=SIGNATURES.get(_name)))
 
 __all__ = [*UFUNCS, "bitwise_not"]
 
@@ -45,11 +57,17 @@ _SCALARS = (bool, int, float, complex)
 
 
 def _make(name, nin):
+    """The public function of row ``name``: its signature is the row's (``Op.sig``)."""
     row = OPS[name]
+    allowed = frozenset(row.params)
 
     def fn(*args, **params):
         if len(args) != nin:
             raise TypeError(f"{name}() takes {nin} positional argument(s), got {len(args)}")
+        if params and not allowed.issuperset(params):
+            bad = sorted(set(params) - allowed)[0]
+            raise TypeError(f"{name}() got an unexpected keyword argument {bad!r}\n  hint: "
+                            f"its parameters are ({row.sig})")
         like = next((a for a in args if isinstance(a, Tensor)), None)
         ts = [a if isinstance(a, (Tensor, *_SCALARS)) else as_t(a, like) for a in args]
         like = next(t for t in ts if isinstance(t, Tensor)) if like is None and \
@@ -69,6 +87,7 @@ def _make(name, nin):
         return X.run(row, tuple(ts), datas, hp, like.__class__, like._device, like._dtype)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"NumPy's ``{name}`` (an op row; the reference kernel is ``numpy.{name}``)."
+    fn.__signature__ = row.signature
     return fn
 
 

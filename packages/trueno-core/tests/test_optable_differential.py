@@ -10,6 +10,7 @@ built-in exception type. A completeness test fails when a row is not exercised.
 # ruff: noqa: B023  (Cases.run calls each lambda at once, inside its loop iteration)
 from __future__ import annotations
 
+import importlib
 import math
 import warnings
 
@@ -147,11 +148,15 @@ FORMULAS = {
 
 
 def numpy_ref(row):
-    """The NumPy function for ``row``: its twin, or a float64 formula cast to NumPy's float
-    result dtype for the input."""
+    """The NumPy function for ``row``: its twin, or its ``reference`` (or a formula here)
+    computed in float64 and cast to NumPy's float result dtype for the input."""
     if row.numpy_name is not None:
         return getattr(np, row.numpy_name)
-    f = FORMULAS[row.name]
+    if row.reference is not None:
+        module, _, name = row.reference.partition(":")
+        f = getattr(importlib.import_module(module), name)
+    else:
+        f = FORMULAS[row.name]
 
     def ref(*xs):
         out_dt = _float_rule(xs[0].dtype) if row.result == "float" else xs[0].dtype

@@ -51,6 +51,8 @@ class Op:
     domain : where sample inputs are drawn from: "real", "positive", "unit" (-1, 1),
         "ge1", "nonzero" (second input), "small" (for pow/exp overflow).
     numpy_name : the NumPy function the tests compare with (None: no NumPy twin).
+    reference : for a row without a NumPy twin, the function the generated tests compare
+        with, ``"module:function"`` (``"scipy.special:i0e"``), computed in float64.
     decomposition : how the op is computed from other ops on a device without a kernel of its
         own: a function, or a lazy reference ``"module:function"`` imported on first use
         (``"trueno._decompositions:softmax"``; no import cycles, no patching after import).
@@ -67,11 +69,11 @@ class Op:
 
     __slots__ = ("name", "nin", "accepts", "result", "shape", "differentiable", "domain",
                  "numpy_name", "_decomposition", "primitive", "kcache", "fast",
-                 "_accept_names", "sig", "_signature")
+                 "_accept_names", "sig", "_signature", "reference")
 
     def __init__(self, name, nin, accepts="numeric", result="promote", shape="broadcast",
                  differentiable=True, domain="real", numpy_name="", decomposition=None,
-                 primitive=False, sig=None):
+                 primitive=False, sig=None, reference=None):
         self.name = name
         self.nin = nin
         self.accepts = D.CATEGORIES[accepts]
@@ -85,6 +87,7 @@ class Op:
         self.primitive = primitive
         self.sig = sig if sig is not None else _SIGNATURES.get(name) or _default_sig(nin, shape)
         self._signature = None
+        self.reference = reference
         self.kcache: dict = {}
         self.fast: dict = {}  # (device, dtype) -> (kernel, result dtype) for the hot path
 

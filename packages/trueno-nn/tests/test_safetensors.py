@@ -319,3 +319,16 @@ def test_torch_framework_and_model_helpers(tmp_path):
                       path)
     with pytest.raises(TypeError, match="framework"):
         st.load_file(path, framework="tf")
+
+
+def test_files_are_byte_identical_to_the_reference_writer():
+    import safetensors.torch as stt
+    arrays = _tensors()  # every dtype, a 0-d and an empty tensor
+    arrays["a.second.f64"] = np.arange(3.0)
+    numpy_ok = {k: v for k, v in arrays.items() if v.dtype != ml_dtypes.bfloat16}
+    assert st.save({k: tn.asarray(v) for k, v in numpy_ok.items()}) == stnp.save(numpy_ok)
+    theirs = stt.save({k: T.from_numpy(v.view(np.int16)).view(T.bfloat16)
+                       if v.dtype == ml_dtypes.bfloat16 else T.from_numpy(v)
+                       for k, v in arrays.items()}, metadata={"format": "pt"})
+    assert st.save({k: tn.asarray(v) for k, v in arrays.items()},
+                   metadata={"format": "pt"}) == theirs

@@ -6,10 +6,12 @@ trueno's own code (no dependency on the ``safetensors`` package), with its API:
 A file is an 8-byte little-endian header length ``N``, ``N`` bytes of JSON (``{"name":
 {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, "__metadata__": {str:
 str}}``, padded with spaces to a multiple of 8) and the tensors' bytes, little-endian and
-C-contiguous, back to back. Reading checks what the reference implementation checks (header
-size limit, JSON that starts with ``{``, known dtypes, offsets that cover the data with no
-hole and no overlap, sizes that agree with dtype and shape) and raises
-``trueno.FormatError`` naming the file and the tensor; nothing in a file is ever executed.
+C-contiguous, back to back, in the reference writer's order (the same bytes as the
+``safetensors`` package writes, up to the order of metadata keys). Reading checks what the
+reference implementation checks (header size limit, JSON that starts with ``{``, known
+dtypes, offsets that cover the data with no hole and no overlap, sizes that agree with dtype
+and shape) and raises ``trueno.FormatError`` naming the file and the tensor; nothing in a
+file is ever executed.
 Files are written through core's atomic save (``trueno._io_files.writing``): a save that
 fails leaves the previous file as it was.
 """
@@ -50,6 +52,12 @@ _BY_CODE = {code: dt for dt, code in DTYPE_CODES.items()}
 _FOREIGN = {"F8_E4M3", "F8_E5M2", "F8_E4M3FNUZ", "F8_E5M2FNUZ", "F8_E8M0", "F6_E2M3",
             "F6_E3M2", "F4"}
 _LITTLE = sys.byteorder == "little"
+# The reference writer's dtype order (its Dtype enum); tensors are laid out by it, largest
+# first, then by name, so our files are byte for byte the reference's and every tensor starts
+# at a multiple of its item size from the 8-aligned data start.
+_RANK = {code: i for i, code in enumerate(
+    ["BOOL", "U8", "I8", "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "C64", "F64",
+     "I64", "U64"])}
 
 
 class SafetensorsTypeError(TruenoError, TypeError):
@@ -146,13 +154,10 @@ def _header(arrays: dict[str, np.ndarray], metadata, func: str) -> bytes:
                                        f"{metadata!r}\n  hint: json.dumps(value) for "
                                        f"structured values")
         head["__metadata__"] = dict(metadata)
-    # Largest items first, then by name (as the reference writer), so that every tensor
-    # starts at a multiple of its item size from the 8-aligned data start.
     offset = 0
-    for name in sorted(arrays, key=lambda n: (-arrays[n].dtype.itemsize, n)):
+    for name in _layout(arrays):
         a = arrays[name]
-        code = DTYPE_CODES[D.BY_NUMPY[a.dtype.newbyteorder("=")]]
-        head[name] = {"dtype": code, "shape": list(a.shape),
+        head[name] = {"dtype": _code(a), "shape": list(a.shape),
                       "data_offsets": [offset, offset + a.nbytes]}
         offset += a.nbytes
     text = json.dumps(head, separators=(",", ":"), ensure_ascii=False).encode()
@@ -160,9 +165,18 @@ def _header(arrays: dict[str, np.ndarray], metadata, func: str) -> bytes:
     return struct.pack("<Q", len(text)) + text
 
 
+def _code(a: np.ndarray) -> str:
+    return DTYPE_CODES[D.BY_NUMPY[a.dtype.newbyteorder("=")]]
+
+
+def _layout(arrays: dict[str, np.ndarray]) -> list[str]:
+    """The names in file order: the reference writer's dtype order, then by name."""
+    return sorted(arrays, key=lambda n: (-_RANK[_code(arrays[n])], n))
+
+
 def _write_arrays(f, header: bytes, arrays: dict[str, np.ndarray]) -> None:
     f.write(header)
-    for name in sorted(arrays, key=lambda n: (-arrays[n].dtype.itemsize, n)):
+    for name in _layout(arrays):
         a = arrays[name]
         if a.size:
             f.write(a.reshape(-1).view(np.uint8).data)

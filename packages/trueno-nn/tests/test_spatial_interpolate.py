@@ -38,6 +38,13 @@ CASES = [
     ("bicubic_ac", dict(scale_factor=(2, 1.5), mode="bicubic", align_corners=True),
      (1, 2, 3, 4)),
     ("bicubic_down", dict(scale_factor=0.6, mode="bicubic"), (1, 1, 7, 9)),
+    ("bilinear_aa_down", dict(size=(3, 4), mode="bilinear", antialias=True), (2, 2, 9, 11)),
+    ("bilinear_aa_up_down", dict(scale_factor=(1.6, 0.4), mode="bilinear", antialias=True),
+     (1, 2, 5, 12)),
+    ("bilinear_aa_ac", dict(size=(4, 3), mode="bilinear", antialias=True, align_corners=True),
+     (1, 1, 9, 8)),
+    ("bicubic_aa_down", dict(size=(4, 3), mode="bicubic", antialias=True), (1, 2, 11, 10)),
+    ("bicubic_aa_up", dict(scale_factor=1.5, mode="bicubic", antialias=True), (1, 1, 4, 5)),
     ("area", dict(size=(3, 2), mode="area"), (1, 2, 7, 5)),
     ("area1d_scale", dict(scale_factor=0.5, mode="area"), (2, 2, 9)),
 ]
@@ -84,6 +91,8 @@ def test_errors_name_the_problem():
         F.interpolate(x, size=3, align_corners=True)
     with pytest.raises(NotImplementedError, match="Got 4D input, but linear mode needs 3D"):
         F.interpolate(x, size=3, mode="linear")
+    with pytest.raises(ValueError, match="Anti-alias option is restricted"):
+        F.interpolate(x, size=3, antialias=True)
     with pytest.raises(ValueError, match="same number of spatial dimensions"):
         F.interpolate(x, size=(2, 3, 4))
 

@@ -1,6 +1,6 @@
 """``interpolate`` (``upsample``): nearest, nearest-exact, linear, bilinear, trilinear, bicubic
-and area modes, with ``size=`` or ``scale_factor=``, ``align_corners`` and
-``recompute_scale_factor``.
+and area modes, with ``size=`` or ``scale_factor=``, ``align_corners``,
+``recompute_scale_factor`` and ``antialias`` (bilinear, bicubic).
 
 Each spatial dim is resampled in turn (the modes are separable): the source indices (and,
 for the linear and cubic modes, the weights) are computed once with NumPy as PyTorch's CPU
@@ -107,6 +107,37 @@ def _cubic_index(n_in: int, n_out: int, scale, align_corners: bool, dt):
     return idx, weights
 
 
+def _aa_weights(n_in: int, n_out: int, scale, align_corners: bool, mode: str, dt):
+    """PyTorch's antialiased resampling (``_compute_weights_aa``) as an ``(n_out, n_in)``
+    matrix: a triangle (bilinear) or Keys cubic (``a = -0.5``, bicubic) filter stretched by
+    the downscale factor, each row normalised."""
+    if align_corners:
+        s = dt(n_in - 1) / dt(n_out - 1) if n_out > 1 else dt(0)
+    else:
+        s = dt(1.0 / scale) if scale and scale > 0 else dt(n_in) / dt(n_out)
+    size = 2 if mode == "bilinear" else 4
+    support = dt(size * 0.5) * s if s >= 1.0 else dt(size * 0.5)
+    inv = dt(1.0) / s if s >= 1.0 else dt(1.0)
+    a = dt(-0.5)
+
+    def filt(x):
+        x = np.abs(x)
+        if mode == "bilinear":
+            return np.where(x < 1, dt(1) - x, dt(0)).astype(dt)
+        near = ((a + dt(2)) * x - (a + dt(3))) * x * x + dt(1)
+        far = ((a * x - dt(5) * a) * x + dt(8) * a) * x - dt(4) * a
+        return np.where(x < 1, near, np.where(x < 2, far, dt(0))).astype(dt)
+    out = np.zeros((n_out, n_in), dtype=dt)
+    for i in range(n_out):
+        center = s * (dt(i) + dt(0.5))
+        lo = max(int(center - support + dt(0.5)), 0)
+        hi = min(int(center + support + dt(0.5)), n_in)
+        w = filt((np.arange(lo, hi, dtype=dt) - center + dt(0.5)) * inv)
+        total = w.sum(dtype=dt)
+        out[i, lo:hi] = w / total if total != 0 else w
+    return out
+
+
 def _index(x, dim: int, idx: np.ndarray):
     return x.index_select(dim, torch.tensor(idx, dtype=torch.int64, device=x.device))
 
@@ -126,6 +157,9 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",  # n
         'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear', 'bicubic' or 'area'.
     align_corners : bool, optional
         For the linear modes only (default False).
+    antialias : bool
+        For 'bilinear' and 'bicubic' on 4-D input: a filter widened by the downscale factor
+        (PyTorch's, as PIL's), so downsampling averages rather than skips.
 
     Returns
     -------
@@ -137,9 +171,10 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",  # n
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) "
             f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
             f"nearest-exact (got {mode})")
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported\n"
-                                  "  hint: antialias=False")
+    if antialias and not (mode in ("bilinear", "bicubic") and input.ndim == 4):
+        raise ModuleValueError("Anti-alias option is restricted to bilinear, bicubic, and "
+                               "lanczos modes and requires a 4-D tensor as input\n"
+                               "  hint: trueno has no lanczos mode yet")
     if mode in _LINEAR:
         align_corners = bool(align_corners)
     elif align_corners is not None:
@@ -173,6 +208,11 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",  # n
             continue
         shape = [1] * x.ndim
         shape[dim] = n_out
+        if antialias:
+            w = _aa_weights(n_in, n_out, scale, align_corners, mode, dt)
+            wt = torch.tensor(np.ascontiguousarray(w.T), dtype=x.dtype, device=x.device)
+            x = (x.movedim(dim, -1) @ wt).movedim(-1, dim)
+            continue
         if mode == "bicubic":
             idx, weights = _cubic_index(n_in, n_out, scale, align_corners, dt)
             terms = [_index(x, dim, i) * torch.tensor(w.reshape(shape), dtype=x.dtype,

@@ -1,5 +1,5 @@
 """``affine_grid`` and ``grid_sample`` (spatial transformers), as PyTorch's: bilinear /
-trilinear and nearest sampling with zeros, border and reflection padding.
+trilinear, nearest and bicubic sampling with zeros, border and reflection padding.
 
 The sample coordinates are computed with trueno ops from the grid (so the grid gets its
 gradient, clipping and reflection included), the corner values are read with ``gather``
@@ -91,12 +91,17 @@ def affine_grid(theta, size, align_corners=None):
     return grid.reshape(size[0], *spatial, nd)
 
 
-def _source(coord, n: int, padding_mode: str, align_corners: bool):
-    """PyTorch's ``grid_sampler_compute_source_index``: unnormalise, then clip or reflect."""
+def _unnormalize(coord, n: int, align_corners: bool):
+    """Normalised [-1, 1] coordinates to pixel coordinates (PyTorch's
+    ``grid_sampler_unnormalize``)."""
     if align_corners:
-        x = (coord + 1) / 2 * (n - 1)
-    else:
-        x = ((coord + 1) * n - 1) / 2
+        return (coord + 1) / 2 * (n - 1)
+    return ((coord + 1) * n - 1) / 2
+
+
+def _pad_coord(x, n: int, padding_mode: str, align_corners: bool):
+    """PyTorch's ``compute_coordinates``: clip ('border') or reflect ('reflection') a pixel
+    coordinate into the input; 'zeros' leaves it (out-of-range reads give zero)."""
     if padding_mode == "border":
         x = x.clamp(0, n - 1)
     elif padding_mode == "reflection":
@@ -114,6 +119,18 @@ def _source(coord, n: int, padding_mode: str, align_corners: bool):
     return x
 
 
+def _cubic_coefficients(t):
+    """PyTorch's ``get_cubic_upsample_coefficients`` (``A = -0.75``) for taps -1, 0, 1, 2."""
+    a = -0.75
+
+    def near(x):
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
 def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros",  # noqa: A002
                 align_corners=None):
     """Sample ``input`` ``(N, C, H, W)`` (or ``(N, C, D, H, W)``) at the normalised
@@ -122,7 +139,8 @@ def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros"
     Parameters
     ----------
     mode : str
-        'bilinear' (trilinear for 5-D input) or 'nearest' (half to even, as PyTorch).
+        'bilinear' (trilinear for 5-D input), 'nearest' (half to even, as PyTorch) or
+        'bicubic' (4-D input).
     padding_mode : str
         'zeros', 'border' or 'reflection' for coordinates outside the input.
 
@@ -137,9 +155,6 @@ def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros"
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ModuleValueError(f"nn.functional.grid_sample(): expected padding_mode to be "
                                f"'zeros', 'border', or 'reflection', but got: '{padding_mode}'")
-    if mode == "bicubic":
-        raise NotImplementedError("grid_sample: mode='bicubic' is not supported yet\n"
-                                  "  hint: mode='bilinear'")
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
@@ -156,9 +171,10 @@ def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros"
     n, c = input.shape[0], input.shape[1]
     sizes = tuple(input.shape[2:])  # (H, W) or (D, H, W)
     out_sp = tuple(grid.shape[1:-1])
+    if mode == "bicubic" and nd != 2:
+        raise ModuleValueError("grid_sampler(): bicubic interpolation only supports 4D input")
     # coordinate j of the grid indexes spatial dim nd-1-j
-    src = [_source(grid[..., nd - 1 - i], sizes[i], padding_mode, align_corners)
-           for i in range(nd)]
+    raw = [_unnormalize(grid[..., nd - 1 - i], sizes[i], align_corners) for i in range(nd)]
     flat = input.reshape(n, c, -1)
     strides = [1] * nd
     for i in range(nd - 2, -1, -1):
@@ -177,6 +193,18 @@ def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros"
         vals = torch.gather(flat, 2, idx).reshape(n, c, *out_sp)
         return vals, valid.to(input.dtype).unsqueeze(1)
 
+    if mode == "bicubic":  # 4 x 4 taps, each padded on its own, as PyTorch's
+        lo = [torch.floor(r.detach()) for r in raw]
+        coef = [_cubic_coefficients(r - f) for r, f in zip(raw, lo)]
+        out = None
+        for i, j in itertools.product(range(4), range(4)):
+            corner = [_pad_coord(lo[0] + (i - 1), sizes[0], padding_mode, align_corners),
+                      _pad_coord(lo[1] + (j - 1), sizes[1], padding_mode, align_corners)]
+            vals, valid = read(corner)
+            term = vals * ((coef[0][i] * coef[1][j]).unsqueeze(1) * valid)
+            out = term if out is None else out + term
+        return out
+    src = [_pad_coord(r, n, padding_mode, align_corners) for r, n in zip(raw, sizes)]
     if mode == "nearest":
         vals, valid = read([torch.round(s.detach()) for s in src])
         return vals * valid

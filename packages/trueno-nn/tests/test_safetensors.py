@@ -12,6 +12,8 @@ import struct
 import ml_dtypes
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st_h
 import safetensors.numpy as stnp
 import torch as T
 
@@ -332,3 +334,25 @@ def test_files_are_byte_identical_to_the_reference_writer():
                        for k, v in arrays.items()}, metadata={"format": "pt"})
     assert st.save({k: tn.asarray(v) for k, v in arrays.items()},
                    metadata={"format": "pt"}) == theirs
+
+
+@settings(max_examples=60, deadline=None)
+@given(st_h.dictionaries(
+    st_h.text(min_size=1, max_size=12).filter(lambda s: s != "__metadata__"),
+    st_h.tuples(st_h.sampled_from(DTYPES), st_h.lists(st_h.integers(0, 4), max_size=3),
+                st_h.integers(0, 2**31)),
+    max_size=5),
+    st_h.dictionaries(st_h.text(max_size=8), st_h.text(max_size=8), max_size=3))
+def test_round_trips_and_agrees_with_the_reference(spec, metadata):
+    import safetensors.torch as stt
+    arrays = {name: _values(dt, tuple(shape), seed) for name, (dt, shape, seed) in spec.items()}
+    data = st.save({k: tn.asarray(v) for k, v in arrays.items()}, metadata=metadata or None)
+    back = st.load(data)
+    ref = stt.load(data)
+    assert sorted(back) == sorted(ref) == sorted(arrays)
+    for k, v in arrays.items():
+        _same(back[k], v)
+        r = ref[k]
+        r = r.view(T.int16).numpy().view(ml_dtypes.bfloat16) if r.dtype == T.bfloat16 else \
+            r.numpy()
+        _same(r, v)

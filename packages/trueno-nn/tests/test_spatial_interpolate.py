@@ -45,6 +45,9 @@ CASES = [
      (1, 1, 9, 8)),
     ("bicubic_aa_down", dict(size=(4, 3), mode="bicubic", antialias=True), (1, 2, 11, 10)),
     ("bicubic_aa_up", dict(scale_factor=1.5, mode="bicubic", antialias=True), (1, 1, 4, 5)),
+    ("lanczos_down", dict(size=(4, 5), mode="lanczos", antialias=True), (1, 2, 11, 13)),
+    ("lanczos_up", dict(scale_factor=(1.8, 1.0), mode="lanczos", antialias=True),
+     (2, 1, 5, 4)),
     ("area", dict(size=(3, 2), mode="area"), (1, 2, 7, 5)),
     ("area1d_scale", dict(scale_factor=0.5, mode="area"), (2, 2, 9)),
 ]
@@ -93,6 +96,10 @@ def test_errors_name_the_problem():
         F.interpolate(x, size=3, mode="linear")
     with pytest.raises(ValueError, match="Anti-alias option is restricted"):
         F.interpolate(x, size=3, antialias=True)
+    with pytest.raises(ValueError, match="Lanczos mode requires antialias=True"):
+        F.interpolate(x, size=3, mode="lanczos")
+    with pytest.raises(ValueError, match="Lanczos mode does not support align_corners=True"):
+        F.interpolate(x, size=3, mode="lanczos", antialias=True, align_corners=True)
     with pytest.raises(ValueError, match="same number of spatial dimensions"):
         F.interpolate(x, size=(2, 3, 4))
 

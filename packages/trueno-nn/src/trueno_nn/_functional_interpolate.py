@@ -1,6 +1,6 @@
 """``interpolate`` (``upsample``): nearest, nearest-exact, linear, bilinear, trilinear, bicubic
 and area modes, with ``size=`` or ``scale_factor=``, ``align_corners``,
-``recompute_scale_factor`` and ``antialias`` (bilinear, bicubic).
+``recompute_scale_factor`` and ``antialias`` (bilinear, bicubic, lanczos).
 
 Each spatial dim is resampled in turn (the modes are separable): the source indices (and,
 for the linear and cubic modes, the weights) are computed once with NumPy as PyTorch's CPU
@@ -21,8 +21,9 @@ from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic", "area")
-_LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic", "lanczos",
+          "area")
+_LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2, "lanczos": 2}
 _CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution coefficient
 
 
@@ -109,13 +110,13 @@ def _cubic_index(n_in: int, n_out: int, scale, align_corners: bool, dt):
 
 def _aa_weights(n_in: int, n_out: int, scale, align_corners: bool, mode: str, dt):
     """PyTorch's antialiased resampling (``_compute_weights_aa``) as an ``(n_out, n_in)``
-    matrix: a triangle (bilinear) or Keys cubic (``a = -0.5``, bicubic) filter stretched by
-    the downscale factor, each row normalised."""
+    matrix: a triangle (bilinear), Keys cubic (``a = -0.5``, bicubic) or Lanczos-3 filter
+    stretched by the downscale factor, each row normalised."""
     if align_corners:
         s = dt(n_in - 1) / dt(n_out - 1) if n_out > 1 else dt(0)
     else:
         s = dt(1.0 / scale) if scale and scale > 0 else dt(n_in) / dt(n_out)
-    size = 2 if mode == "bilinear" else 4
+    size = {"bilinear": 2, "bicubic": 4, "lanczos": 6}[mode]
     support = dt(size * 0.5) * s if s >= 1.0 else dt(size * 0.5)
     inv = dt(1.0) / s if s >= 1.0 else dt(1.0)
     a = dt(-0.5)
@@ -124,6 +125,8 @@ def _aa_weights(n_in: int, n_out: int, scale, align_corners: bool, mode: str, dt
         x = np.abs(x)
         if mode == "bilinear":
             return np.where(x < 1, dt(1) - x, dt(0)).astype(dt)
+        if mode == "lanczos":
+            return np.where(x < 3, np.sinc(x) * np.sinc(x / dt(3)), dt(0)).astype(dt)
         near = ((a + dt(2)) * x - (a + dt(3))) * x * x + dt(1)
         far = ((a * x - dt(5) * a) * x + dt(8) * a) * x - dt(4) * a
         return np.where(x < 1, near, np.where(x < 2, far, dt(0))).astype(dt)
@@ -154,12 +157,13 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",  # n
     size, scale_factor : int or tuple, float or tuple
         Exactly one of them, as PyTorch's ``F.interpolate``.
     mode : str
-        'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear', 'bicubic' or 'area'.
+        'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear', 'bicubic', 'lanczos'
+        (with ``antialias``) or 'area'.
     align_corners : bool, optional
         For the linear modes only (default False).
     antialias : bool
-        For 'bilinear' and 'bicubic' on 4-D input: a filter widened by the downscale factor
-        (PyTorch's, as PIL's), so downsampling averages rather than skips.
+        For 'bilinear', 'bicubic' and 'lanczos' on 4-D input: a filter widened by the
+        downscale factor (PyTorch's, as PIL's), so downsampling averages rather than skips.
 
     Returns
     -------
@@ -171,10 +175,14 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",  # n
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) "
             f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
             f"nearest-exact (got {mode})")
-    if antialias and not (mode in ("bilinear", "bicubic") and input.ndim == 4):
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
         raise ModuleValueError("Anti-alias option is restricted to bilinear, bicubic, and "
-                               "lanczos modes and requires a 4-D tensor as input\n"
-                               "  hint: trueno has no lanczos mode yet")
+                               "lanczos modes and requires a 4-D tensor as input")
+    if mode == "lanczos":
+        if align_corners:
+            raise ModuleValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ModuleValueError("Lanczos mode requires antialias=True")
     if mode in _LINEAR:
         align_corners = bool(align_corners)
     elif align_corners is not None:

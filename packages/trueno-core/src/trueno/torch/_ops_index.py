@@ -79,6 +79,8 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noq
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
         raise TorchArgumentError(f"reduce argument must be either sum, prod, mean, amax or "
                                  f"amin, got {reduce}")
+    if reduce in ("sum", "mean") and x.ndim:
+        return _scatter_sum_mean(x, d, idx, _t(src), reduce, include_self)
     from .._indexing_ext import _along_axis_key
     h, ih, sh = x._host().copy(), idx._host(), _t(src)._host().astype(x.dtype.numpy)
     if h.ndim == 0:
@@ -107,6 +109,26 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noq
         mean = h / safe if kind in "fc" else h // safe
         h = np.where(cnt > 0, mean, x._host()).astype(h.dtype)
     return C.asarray(h.reshape(x.shape), device=x._device, cls=Tensor)
+
+
+def _scatter_sum_mean(x, d, idx, src, reduce, include_self):
+    """``scatter_reduce`` with ``"sum"``/``"mean"`` through ``scatter_add`` on the tensor's
+    device (the other reductions run on the host)."""
+    vals = src[tuple(slice(0, n) for n in idx.shape)].astype(x._dtype, copy=False)
+    ones = C.ones(tuple(idx.shape), dtype=D.int64, device=x._device, cls=Tensor)
+    cnt = None
+    if not include_self or reduce == "mean":
+        cnt = _tn.scatter_add(C.zeros(tuple(x.shape), dtype=D.int64, device=x._device,
+                                      cls=Tensor), d, idx, ones)
+    base = x if include_self else E.where(E.greater(cnt, 0), _tn.zeros_like(x), x)
+    total = _tn.scatter_add(base, d, idx, vals)
+    if reduce == "sum":
+        return total
+    n = cnt + 1 if include_self else cnt
+    safe = E.maximum(n, 1)
+    mean = E.divide(total, safe.astype(x._dtype)) if x._dtype.kind in "fc" else \
+        E.floor_divide(total, safe.astype(x._dtype))
+    return E.where(E.greater(n, 0), mean.astype(x._dtype, copy=False), x)
 
 
 def _dim_key(x, d, idx):

@@ -104,27 +104,37 @@ def kthvalue(input, k, dim=-1, keepdim=False):  # noqa: A002
 
 
 def mode(input, dim=-1, keepdim=False):  # noqa: A002
-    """The most frequent value along ``dim`` (the smallest of equally frequent ones) and the
-    index of its last occurrence. (Computed on the host.)"""
+    """The most frequent value along ``dim`` (the smallest of equally frequent ones; NaNs
+    count as equal) and the index of its last occurrence. Runs on the tensor's device: sort,
+    runs of equal values counted with ``scatter_add``, then ``where``/``max``."""
     x = _t(input)
-    h = x._host()
-    if h.ndim == 0:
-        return return_types.mode(x.clone(), _wrap(0, x, D.int64))
+    if x.ndim == 0:
+        return return_types.mode(x.clone(), x.new_zeros((), dtype=D.int64))
     d = _dim(x, dim)
-    rows = np.moveaxis(h, d, -1)
-    flat = rows.reshape(-1, rows.shape[-1])
-    vals = np.empty(flat.shape[0], h.dtype)
-    idx = np.empty(flat.shape[0], np.int64)
-    for r, row in enumerate(flat):
-        u, c = np.unique(row, return_counts=True)
-        v = u[np.argmax(c)]
-        vals[r] = v
-        idx[r] = np.nonzero(row == v)[0][-1] if v == v else np.nonzero(row != row)[0][-1]
-    shape = rows.shape[:-1]
-    v, i = vals.reshape(shape), idx.reshape(shape)
-    if keepdim:
-        v, i = np.expand_dims(v, d), np.expand_dims(i, d)
-    return return_types.mode(_wrap(v, x, x.dtype), _wrap(i, x, D.int64))
+    v = x.movedim(d, -1)
+    n = v.shape[-1]
+    if n == 0:
+        raise TorchShapeError("mode(): Expected reduction dim to have non-zero size")
+    srt = _tn.sort(v, axis=-1)
+    same = E.equal(srt[..., 1:], srt[..., :-1])
+    if x._dtype.kind == "f":
+        same = E.logical_or(same, E.logical_and(E.isnan(srt[..., 1:]), E.isnan(srt[..., :-1])))
+    first = C.ones(tuple(v.shape[:-1]) + (1,), dtype=D.int64, device=x._device, cls=Tensor)
+    starts = M.concat([first, E.logical_not(same).astype(D.int64)], axis=-1)
+    group = _tn.cumsum(starts, axis=-1) - 1  # run number of each sorted element
+    counts = _tn.scatter_add(_tn.zeros_like(starts), -1, group, _tn.ones_like(starts))
+    best = _tn.argmax(counts, axis=-1, keepdims=True)  # the first (smallest) of the most frequent
+    start_pos = _tn.argmax(E.equal(group, best), axis=-1, keepdims=True)
+    val = _tn.take_along_axis(srt, start_pos, axis=-1)
+    hit = E.equal(v, val)
+    if x._dtype.kind == "f":
+        hit = E.logical_or(hit, E.logical_and(E.isnan(v), E.isnan(val)))
+    pos = C.arange(n, dtype=D.int64, device=x._device, cls=Tensor)
+    last = _tn.max(E.where(hit, pos, -1), axis=-1, keepdims=True)
+    val, last = val.movedim(-1, d), last.movedim(-1, d)
+    if not keepdim:
+        val, last = val.squeeze(d), last.squeeze(d)
+    return return_types.mode(val, last)
 
 
 def _quantile(name, fn, input, q, dim, keepdim, interpolation):  # noqa: A002
@@ -184,19 +194,28 @@ def aminmax(input, *, dim=None, keepdim=False):  # noqa: A002
 
 
 def _cum_ext(name, input, dim):  # noqa: A002
+    """Running max/min along ``dim`` and the index of each (the latest among equals; a NaN
+    wins and stays): a Hillis-Steele scan of ``where`` steps, so it runs on the tensor's
+    device (log2(n) elementwise passes)."""
     x = _t(input)
-    h = x._host()
-    if h.ndim == 0:
-        return getattr(return_types, name)(x.clone(), _wrap(0, x, D.int64))
+    if x.ndim == 0:
+        return getattr(return_types, name)(x.clone(), x.new_zeros((), dtype=D.int64))
     d = _dim(x, dim)
-    acc = (np.maximum if name == "cummax" else np.minimum).accumulate(h, axis=d)
-    pos = np.arange(h.shape[d]).reshape([-1 if i == d else 1 for i in range(h.ndim)])
-    hit = (h == acc) | (h != h) if h.dtype.kind in "fc" else (h == acc)
-    nan_seen = np.logical_or.accumulate(h != h, axis=d) if h.dtype.kind in "fc" else None
-    if nan_seen is not None:  # after a NaN, the index stays on the last NaN
-        hit = np.where(nan_seen, h != h, hit)
-    idx = np.maximum.accumulate(np.where(hit, pos, 0), axis=d)
-    return getattr(return_types, name)(_wrap(acc, x, x.dtype), _wrap(idx, x, D.int64))
+    v = x.movedim(d, -1)
+    n = v.shape[-1]
+    idx = C.arange(n, dtype=D.int64, device=x._device, cls=Tensor).expand_to(tuple(v.shape))
+    better = E.greater if name == "cummax" else E.less
+    floats = x._dtype.kind == "f"
+    s = 1
+    while s < n:
+        av, bv, ai, bi = v[..., :-s], v[..., s:], idx[..., :-s], idx[..., s:]
+        take = better(av, bv)  # the earlier running value wins only when strictly better
+        if floats:
+            take = E.logical_or(take, E.logical_and(E.isnan(av), E.logical_not(E.isnan(bv))))
+        v = M.concat([v[..., :s], E.where(take, av, bv)], axis=-1)
+        idx = M.concat([idx[..., :s], E.where(take, ai, bi)], axis=-1)
+        s *= 2
+    return getattr(return_types, name)(v.movedim(-1, d), idx.movedim(-1, d))
 
 
 def cummax(input, dim):  # noqa: A002

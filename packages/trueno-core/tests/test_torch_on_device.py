@@ -1,0 +1,101 @@
+"""Torch-face ops that used to compute on the host and copy back now run through trueno ops on
+the input's device (issue 15): cummax/cummin, mode, scatter_reduce with sum/mean. Each runs on
+the GPU (lavapipe in CI) with every read of device memory forbidden, and equals torch on the
+CPU; the same code on the CPU is compared with torch too."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import trueno.torch as tt
+from trueno._tensor import Tensor as _Base
+
+torch = pytest.importorskip("torch")
+
+A = [[3.0, -1.0, 7.5, 3.0, 2.0], [0.5, 9.0, -4.0, 9.0, 6.0], [1.0, math.nan, 5.0, 8.0, -2.5]]
+R = [[1, 2, 2, 3, 3, 0, 3], [5, 5, 1, 1, 1, 5, 0], [7, 7, 7, 7, 7, 7, 7]]
+IDX = [[0, 1, 0, 2, 0], [2, 2, 1, 0, 0]]
+SRC = [[1.0, 2.0, 3.0, 4.0, 5.0], [6.0, 7.0, 8.0, 9.0, 10.0]]
+
+CASES = {
+    "cummax-1": lambda m, d: m.cummax(d(A), 1),
+    "cummax-0": lambda m, d: d(A).cummax(0),
+    "cummin-1": lambda m, d: m.cummin(d(A), 1),
+    "cummin-int": lambda m, d: m.cummin(d(R, m.int64), 1),
+    "cummax-ties": lambda m, d: m.cummax(d([2, 1, 2, 2, 0, 2], m.int32), 0),
+    "cummax-long": lambda m, d: m.cummax(d([float((i * 37) % 11) for i in range(40)]), 0),
+    "mode-int": lambda m, d: m.mode(d(R, m.int64), 1),
+    "mode-dim0-keep": lambda m, d: d(R, m.int64).mode(0, keepdim=True),
+    "mode-float": lambda m, d: m.mode(d([[1.5, 2.5, 2.5, 1.5, 0.5]]), -1),
+    "scatter_reduce-sum": lambda m, d: m.scatter_reduce(d(A), 0, d(IDX, m.int64), d(SRC),
+                                                        "sum"),
+    "scatter_reduce-sum-noself": lambda m, d: d(A).scatter_reduce(
+        1, d(IDX, m.int64), d(SRC), "sum", include_self=False),
+    "scatter_reduce-mean": lambda m, d: m.scatter_reduce(d(A), 0, d(IDX, m.int64), d(SRC),
+                                                         "mean"),
+    "scatter_reduce-mean-noself": lambda m, d: d(A).scatter_reduce(
+        0, d(IDX, m.int64), d(SRC), "mean", include_self=False),
+    "scatter_reduce-mean-int": lambda m, d: d(R, m.int64).scatter_reduce(
+        1, d(IDX, m.int64), d([[4, 9, 1, 2, 3], [5, 5, 7, 1, 1]], m.int64), "mean"),
+}
+
+
+def _on(mod, device=None):
+    def make(v, dt=None):
+        t = mod.tensor(v, dtype=dt)
+        return t.to_device(device) if device else t
+    return make
+
+
+def _same(got, want):
+    got = got if isinstance(got, tuple) else (got,)
+    want = want if isinstance(want, tuple) else (want,)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert str(g.dtype) == str(w.dtype) and tuple(g.shape) == tuple(w.shape)
+        np.testing.assert_allclose(g.cpu().numpy(), w.numpy(), rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_matches_torch_on_the_cpu(name):
+    _same(CASES[name](tt, _on(tt)), CASES[name](torch, _on(torch)))
+
+
+def _gpu():
+    trueno_gpu = pytest.importorskip("trueno_gpu", reason="the GPU extra is not installed")
+    if not trueno_gpu.device_count():  # pragma: no cover - a machine without any adapter
+        pytest.skip("no GPU adapter")
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_runs_on_the_gpu_without_reading_it_back(name, monkeypatch):
+    """No input and no floating-point tensor is read back while the op runs. (The core's
+    bounds check of ``scatter_add``/``take_along_axis`` indices reads the integer index tensor,
+    as on every device.)"""
+    _gpu()
+    inputs = _on(tt, "gpu")
+    data = []
+
+    def make(v, dt=None):
+        t = inputs(v, dt)
+        if v is not IDX:
+            data.append(t)
+        return t
+    real_host = _Base._host
+
+    def host(self):
+        if self._device.type != "cpu" and (self._dtype.kind in "fc" or
+                                           any(self is t for t in data)):
+            raise AssertionError(f"{name} read a {self._device} {self.dtype} tensor back")
+        return real_host(self)
+    CASES[name](tt, make)  # first call: kernels compile and are checked
+    data.clear()
+    monkeypatch.setattr(_Base, "_host", host)
+    got = CASES[name](tt, make)
+    monkeypatch.undo()
+    for g in got if isinstance(got, tuple) else (got,):
+        assert g.is_cuda
+    _same(got, CASES[name](torch, _on(torch)))

@@ -1,7 +1,7 @@
 """Torch-face ops that used to compute on the host and copy back now run through trueno ops on
-the input's device (issue 15): cummax/cummin, mode, scatter_reduce with sum/mean. Each runs on
-the GPU (lavapipe in CI) with every read of device memory forbidden, and equals torch on the
-CPU; the same code on the CPU is compared with torch too."""
+the input's device (issue 15): cummax/cummin, logcumsumexp, mode, scatter_reduce with sum/mean.
+Each runs on the GPU (lavapipe in CI) with reads of device memory forbidden, and equals torch
+on the CPU; the same code on the CPU is compared with torch too."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ CASES = {
     "cummin-int": lambda m, d: m.cummin(d(R, m.int64), 1),
     "cummax-ties": lambda m, d: m.cummax(d([2, 1, 2, 2, 0, 2], m.int32), 0),
     "cummax-long": lambda m, d: m.cummax(d([float((i * 37) % 11) for i in range(40)]), 0),
+    "logcumsumexp": lambda m, d: m.logcumsumexp(d([[1.0, 800.0, -3.0, 2.5, 0.0, 799.0]] * 2)
+                                                * d([[1.0], [0.01]]), 1),
+    "logcumsumexp-dim0": lambda m, d: d(SRC).logcumsumexp(0),
     "mode-int": lambda m, d: m.mode(d(R, m.int64), 1),
     "mode-dim0-keep": lambda m, d: d(R, m.int64).mode(0, keepdim=True),
     "mode-float": lambda m, d: m.mode(d([[1.5, 2.5, 2.5, 1.5, 0.5]]), -1),

@@ -228,12 +228,17 @@ def cummin(input, dim):  # noqa: A002
 
 
 def logcumsumexp(input, dim):  # noqa: A002
-    """``log(cumsum(exp(input)))`` along ``dim``, without overflow. (On the host.)"""
+    """``log(cumsum(exp(input)))`` along ``dim``, without overflow: a scan of ``logaddexp``
+    steps on the tensor's device."""
     x = _float(_t(input))
-    h = x._host()
-    if h.ndim == 0:
+    if x.ndim == 0:
         return x.clone()
-    return _wrap(np.logaddexp.accumulate(h, axis=_dim(x, dim)), x, x.dtype)
+    v = x.movedim(_dim(x, dim), -1)
+    s, n = 1, v.shape[-1]
+    while s < n:
+        v = M.concat([v[..., :s], E.logaddexp(v[..., s:], v[..., :-s])], axis=-1)
+        s *= 2
+    return v.movedim(-1, _dim(x, dim))
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002

@@ -376,3 +376,15 @@ def test_event_files_of_a_process_are_read_in_creation_order(tmp_path, monkeypat
             w.add_scalar("x", float(i), i)
     assert [(e.step, e.value) for e in _read(tmp_path).Scalars("x")] == \
         [(i, float(i)) for i in range(5)]
+
+
+def test_events_reach_the_disk_after_flush_secs_without_more_calls(tmp_path):
+    import time
+    w = SummaryWriter(tmp_path, max_queue=1000, flush_secs=1)
+    w.add_scalar("x", 1.5, 0)
+    for _ in range(600):  # the flushing thread ticks every second; wait for it, generously
+        time.sleep(0.1)
+        if _read(tmp_path).Tags()["scalars"]:
+            break
+    assert [e.value for e in _read(tmp_path).Scalars("x")] == [1.5]
+    w.close()

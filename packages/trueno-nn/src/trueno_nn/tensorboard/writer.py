@@ -58,9 +58,10 @@ class FileWriter:
         self._last_flush = time.monotonic()
         # A writer that is never closed still gets its queued events to disk: when it is
         # collected, or at interpreter exit.
-        self._finalizer = weakref.finalize(self, _drain, self._queue, self._file)
+        self._finalizer = weakref.finalize(self, _drain, self._queue, self._file, self._lock)
         self.add_event(R.Event(time.time(), file_version="brain.Event:2"))
         self.flush()
+        _FLUSHER.add(self)
 
     def get_logdir(self) -> str:
         return self.log_dir
@@ -82,12 +83,21 @@ class FileWriter:
 
     def flush(self) -> None:
         with self._lock:
-            if self._file is None:
-                return
-            self._file.write(b"".join(self._queue))
-            self._queue.clear()
-            self._file.flush()
-            self._last_flush = time.monotonic()
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
+        if self._file is None:
+            return
+        self._file.write(b"".join(self._queue))
+        self._queue.clear()
+        self._file.flush()
+        self._last_flush = time.monotonic()
+
+    def flush_if_due(self) -> None:
+        """Flush when events have waited ``flush_secs`` (called by the flushing thread)."""
+        with self._lock:
+            if self._queue and time.monotonic() - self._last_flush >= self._flush_secs:
+                self._flush_locked()
 
     def close(self) -> None:
         self.flush()
@@ -96,14 +106,56 @@ class FileWriter:
                 self._finalizer.detach()
                 self._file.close()
                 self._file = None
+        _FLUSHER.discard(self)
 
 
-def _drain(queue: list[bytes], file) -> None:
+def _drain(queue: list[bytes], file, lock: threading.Lock) -> None:
     """Write what is queued and close ``file`` (the finalizer of a FileWriter)."""
-    if not file.closed:
-        file.write(b"".join(queue))
-        queue.clear()
-        file.close()
+    with lock:
+        if not file.closed:
+            file.write(b"".join(queue))
+            queue.clear()
+            file.close()
+
+
+class _Flusher:
+    """One daemon thread for all the event files of the process, started with the first:
+    every second it flushes the files whose events have waited ``flush_secs``, so that
+    TensorBoard shows them while training is quiet (PyTorch flushes on a timer too)."""
+
+    TICK = 1.0
+
+    def __init__(self) -> None:
+        self._writers: weakref.WeakSet[FileWriter] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, fw: FileWriter) -> None:
+        with self._lock:
+            self._writers.add(fw)
+            if self._thread is None or not self._thread.is_alive():  # also after a fork
+                self._thread = threading.Thread(target=self._run, daemon=True,
+                                                name="trueno-tensorboard-flush")
+                self._thread.start()
+
+    def discard(self, fw: FileWriter) -> None:
+        with self._lock:
+            self._writers.discard(fw)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.TICK)
+            with self._lock:
+                writers = list(self._writers)
+            for fw in writers:
+                try:
+                    fw.flush_if_due()
+                except (OSError, ValueError):  # a full disk: the next flush()/close() raises
+                    pass
+            writers = fw = None  # no strong reference while sleeping
+
+
+_FLUSHER = _Flusher()
 
 
 class SummaryWriter:

@@ -1,9 +1,11 @@
 """``SummaryWriter``: PyTorch's ``torch.utils.tensorboard.SummaryWriter`` API, writing
 TensorBoard event files with trueno's own encoder (:mod:`._records`, :mod:`._png`).
 
-Events are written by the calling thread under a lock (no background thread): each ``add_*``
-appends one record to a buffer that goes to the file after ``max_queue`` events, after
-``flush_secs`` seconds, on :meth:`SummaryWriter.flush` and on :meth:`SummaryWriter.close`.
+Each ``add_*`` encodes one record in the calling thread and appends it, under the file's
+lock, to a queue that goes to the file after ``max_queue`` events, on
+:meth:`SummaryWriter.flush` and :meth:`SummaryWriter.close`, when the writer is collected or
+the interpreter exits, and after ``flush_secs`` seconds (one daemon thread per process
+checks every second).
 """
 
 from __future__ import annotations

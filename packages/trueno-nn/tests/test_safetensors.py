@@ -356,3 +356,35 @@ def test_round_trips_and_agrees_with_the_reference(spec, metadata):
         r = r.view(T.int16).numpy().view(ml_dtypes.bfloat16) if r.dtype == T.bfloat16 else \
             r.numpy()
         _same(r, v)
+
+
+def test_get_slice_reads_only_the_rows_it_needs(tmp_path, monkeypatch):
+    import safetensors
+    arrays = {"w": np.arange(60, dtype=np.float32).reshape(6, 5, 2),
+              "b": np.array([True, False, True, True]), "s": np.array(7, dtype=np.int64)}
+    path = tmp_path / "s.safetensors"
+    stnp.save_file(arrays, str(path))
+    reads = []
+    real_rows = st._Reader.rows
+    monkeypatch.setattr(st._Reader, "rows",
+                        lambda self, n, a, b: reads.append((n, a, b)) or real_rows(self, n, a, b))
+    keys = {"w": [np.s_[1:3], np.s_[-1], np.s_[::2], np.s_[4:1], np.s_[2, 1:, 0],
+                  np.s_[:, 3], np.s_[1:4, ::-1], np.s_[..., 1], np.s_[2, 3, 1]],
+            "b": [np.s_[1:], np.s_[-2]], "s": [()]}
+    rows = {"w": [(1, 3), (5, 6), (0, 6), (4, 4), (2, 3), (0, 6), (1, 4), (0, 6), (2, 3)],
+            "b": [(1, 4), (2, 3)], "s": [(0, 1)]}
+    with st.safe_open(path) as f, safetensors.safe_open(str(path), "np") as ref:
+        for name, ks in keys.items():
+            sl, rsl = f.get_slice(name), ref.get_slice(name)
+            assert sl.get_shape() == rsl.get_shape() and sl.get_dtype() == rsl.get_dtype()
+            for k, want_rows in zip(ks, rows[name]):
+                reads.clear()
+                got = sl[k]
+                want = arrays[name][k]
+                np.testing.assert_array_equal(np.asarray(got), want)
+                assert np.asarray(got).shape == np.shape(want)
+                assert reads == [(name, *want_rows)], (name, k)
+        with pytest.raises(IndexError, match="out of range"):
+            f.get_slice("w")[6]
+        with pytest.raises(KeyError, match="'nope'"):
+            f.get_slice("nope")

@@ -295,27 +295,77 @@ class _Reader:
         """The tensor ``name``, read from the file."""
         return self.tensor(name, self._device)
 
+    def get_slice(self, name: str) -> _Slice:
+        """A lazy tensor ``name``: ``get_shape()``, ``get_dtype()``, and indexing that reads
+        only the rows of the first axis it needs (``f.get_slice("w")[2:4]``)."""
+        self._entry(name)
+        return _Slice(self, name)
+
     def tensor(self, name: str, device) -> Tensor:
+        shape = self._entry(name)[1]
+        return _place(self._cls, self.rows(name, 0, shape[0] if shape else 1), device)
+
+    def _entry(self, name: str):
         if self._f is None:
             raise FormatError(f"{self._where(name)}: the file is closed\n  hint: read "
                               f"tensors inside the 'with safe_open(...)' block")
         try:
-            dt, shape, begin, end = self._entries[name]
+            return self._entries[name]
         except (KeyError, TypeError):
             raise KeyError(f"{self._where()}: no tensor named {name!r}; the file has "
                            f"{self.keys()[:10]}") from None
-        host = np.empty(math.prod(shape), dtype=np.uint8 if dt is D.bool_ else dt.numpy)
-        self._f.seek(self._start + begin)
+
+    def rows(self, name: str, first: int, last: int) -> np.ndarray:
+        """Rows ``first:last`` of the first axis of tensor ``name`` (all of a 0-d one)."""
+        dt, shape, begin, end = self._entry(name)
+        row = math.prod(shape[1:]) * dt.numpy.itemsize
+        nbytes = (last - first) * row if shape else end - begin
+        host = np.empty(nbytes // dt.numpy.itemsize,
+                        dtype=np.uint8 if dt is D.bool_ else dt.numpy)
+        self._f.seek(self._start + begin + first * row)
         got = self._f.readinto(host.view(np.uint8)) if host.size else 0
-        if got != end - begin:
-            raise FormatError(f"{self._where(name)}: the file ended after {got} of the "
-                              f"tensor's {end - begin} bytes\n  hint: the file is truncated; "
-                              f"save it again")
+        if got != nbytes:
+            raise FormatError(f"{self._where(name)}: the file ended after {got} of "
+                              f"{nbytes} bytes\n  hint: the file is truncated; save it again")
         if dt is D.bool_:
             host = host != 0
         elif not _LITTLE and host.dtype.itemsize > 1:
             host = host.byteswap()
-        return _place(self._cls, host.reshape(shape), device)
+        return host.reshape((last - first, *shape[1:]) if shape else ())
+
+
+class _Slice:
+    """``safe_open(...).get_slice(name)``: a tensor read on indexing, rows at a time."""
+
+    def __init__(self, reader: _Reader, name: str) -> None:
+        self._r = reader
+        self._name = name
+
+    def get_shape(self) -> list[int]:
+        return list(self._r._entry(self._name)[1])
+
+    def get_dtype(self) -> str:
+        return DTYPE_CODES[self._r._entry(self._name)[0]]
+
+    def __getitem__(self, key) -> Tensor:
+        shape = self._r._entry(self._name)[1]
+        key = key if isinstance(key, tuple) else (key,)
+        first = key[0] if key else slice(None)
+        if shape and isinstance(first, (int, np.integer)) and not isinstance(first, bool):
+            i = int(first) + shape[0] if first < 0 else int(first)
+            if not 0 <= i < shape[0]:
+                raise IndexError(f"get_slice({self._name!r})[{first}]: index out of range "
+                                 f"for an axis of size {shape[0]}")
+            host = self._r.rows(self._name, i, i + 1)[(0, *key[1:])]
+        elif shape and isinstance(first, slice) and (first.step or 1) > 0:
+            start, stop, step = first.indices(shape[0])
+            stop = max(start, stop)
+            host = self._r.rows(self._name, start, stop)[(slice(None, None, step), *key[1:])]
+        else:
+            host = self._r.rows(self._name, 0, shape[0] if shape else 1)[key]
+        host = np.asarray(host)
+        host = np.ascontiguousarray(host) if host.ndim else host.copy()
+        return _place(self._r._cls, host, self._r._device)
 
 
 def _parse(f, size: int, where: str):

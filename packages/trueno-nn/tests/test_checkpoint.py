@@ -412,3 +412,15 @@ def test_parent_directories_and_symlinks(tmp_path):
     with pytest.raises(ck.CheckpointExistsError):
         _saved(tmp_path / "runs" / "bad", 3.0)
     assert (tmp_path / "runs" / "notes.txt").read_text() == "keep"
+
+
+def test_non_strict_model_load_reports_the_keys(tmp_path):
+    torch.manual_seed(0)
+    small = nn.Sequential(nn.Linear(2, 3))
+    ck.save_checkpoint(tmp_path / "c", model=small)
+    bigger = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+    info = ck.load_checkpoint(tmp_path / "c", model=bigger, strict=False)
+    assert sorted(info["incompatible_keys"].missing_keys) == ["1.bias", "1.weight"]
+    assert info["incompatible_keys"].unexpected_keys == []
+    np.testing.assert_array_equal(np.asarray(bigger[0].weight.detach()),
+                                  np.asarray(small[0].weight.detach()))

@@ -285,8 +285,9 @@ def load_checkpoint(path: str | os.PathLike, *, model=None, optimizer=None, sche
     Returns
     -------
     dict
-        ``epoch``, ``step``, ``extra`` and the raw ``model``/``optimizer``/``scheduler``/
-        ``scaler`` state dicts (None where not saved).
+        ``epoch``, ``step``, ``extra``, the raw ``model``/``optimizer``/``scheduler``/
+        ``scaler`` state dicts (None where not saved) and, with a ``model``,
+        ``incompatible_keys`` (its ``load_state_dict``'s missing and unexpected keys).
     """
     name = _found(os.fsdecode(os.fspath(path)))
     where = f"load_checkpoint({name!r})"
@@ -320,7 +321,7 @@ def load_checkpoint(path: str | os.PathLike, *, model=None, optimizer=None, sche
                               f"{section}= was given\n  hint: save it with "
                               f"save_checkpoint(..., {section}=...)")
         if section == "model":
-            obj.load_state_dict(out["model"], strict=strict)
+            out["incompatible_keys"] = obj.load_state_dict(out["model"], strict=strict)
         else:
             obj.load_state_dict(out[section])
     if restore_rng and doc.get("rng") is not None:

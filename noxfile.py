@@ -48,9 +48,11 @@ def install_trueno(session: nox.Session, *extra: str) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """Install trueno and run the demo (NumPy-style work, both faces, the backends found)."""
-    install_trueno(session)
-    session.run("python", "tools/demo.py")
+    """Install trueno and run the demo (NumPy-style work, both faces, the backends found), then
+    train a CNN on handwritten digits (examples/digits_cnn.py); ``-- --device gpu`` trains on
+    the GPU backend."""
+    install_trueno(session, "scikit-learn", "tqdm", "matplotlib")
+    session.run("python", "tools/demo.py", *session.posargs)
 
 
 def _pytest(session: nox.Session, *paths: str, backend: str | None = None,

@@ -1,6 +1,7 @@
 """The scripts in examples/ run end to end with tiny settings, on trueno and (through
 examples/run_with_pytorch.py, which swaps only their marked import lines) on PyTorch 2.13: the
-exit code, the printed loss/accuracy lines, a valid PNG plot, and a checkpoint PyTorch loads."""
+exit code, the printed loss/accuracy lines, a valid PNG plot, and a checkpoint PyTorch loads;
+the README's demo (tools/demo.py) trains the digit classifier to 95%."""
 
 from __future__ import annotations
 
@@ -62,9 +63,15 @@ def epochs(out: str) -> list[tuple[int, float, float]]:
     return [(int(e), float(loss), float(acc)) for e, loss, acc in EPOCH.findall(out)]
 
 
-def test_digits_cnn_reaches_95_percent(tmp_path) -> None:
+def test_demo_trains_the_digits_cnn_to_95_percent(tmp_path) -> None:
+    """The README's demo (tools/demo.py: the tour, then examples/digits_cnn.py in-process)."""
     png = tmp_path / "digits.png"
-    out = run("digits_cnn.py", "--epochs", "3", "--out", str(png))
+    cmd = [sys.executable, str(ROOT / "tools" / "demo.py"), "--epochs", "3", "--out", str(png)]
+    done = subprocess.run(cmd, cwd=tmp_path, env=ENV, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    assert "== the PyTorch face" in out and "same as NumPy: True" in out     # the tour ran
     assert "1437 training and 360 test images of (1, 8, 8), device cpu" in out
     got = epochs(out)
     assert [e for e, _, _ in got] == [1, 2, 3]

@@ -54,7 +54,15 @@ def linear(input, weight, bias=None):  # noqa: A002
                                f"match weight {tuple(weight.shape)} (expected (*, in) and "
                                f"(out, in))\n  hint: the layer's in_features must equal "
                                f"input.shape[-1]")
-    out = torch.matmul(input, weight.t() if weight.ndim == 2 else weight)
+    if input.ndim > 2 and weight.ndim == 2:
+        # NOTE: one 2-D product, not a batch of them: NumPy's matmul of a stack with a
+        # broadcast 2-D operand runs 10-17x slower than the same product on the flattened
+        # rows (measured on (16, 64, 256) x (256, 1024)), in the forward and the backward
+        lead = tuple(input.shape[:-1])
+        out = torch.matmul(input.reshape(-1, input.shape[-1]), weight.t())
+        out = out.reshape(*lead, weight.shape[0])
+    else:
+        out = torch.matmul(input, weight.t() if weight.ndim == 2 else weight)
     return out if bias is None else out + bias
 
 

@@ -43,6 +43,11 @@ from ._random import (
 )
 from ._printing import set_printoptions
 from ._serialization import load, save
+from ._defaults import (
+    are_deterministic_algorithms_enabled, get_default_device,
+    is_deterministic_algorithms_warn_only_enabled, set_default_device,
+    use_deterministic_algorithms, with_default_device as _with_default_device,
+)
 from ._tensor import Size, Tensor, return_types
 from . import _ops_extra, _ops_index, _ops_linalg, _ops_misc, _ops_pointwise, _ops_reduce
 from . import _ops_shape, _ops_spectral
@@ -55,6 +60,15 @@ _promotion.install(globals())  # weak 0-d operands, before the methods bind the 
 _bind(globals())
 _bind_extra()
 globals().update(_LEGACY)
+# factories honour torch.set_default_device / `with torch.device(...)` (wrapped after the
+# methods are bound: the face's own code calls the unwrapped functions)
+_FACTORIES = ("tensor", "zeros", "ones", "empty", "full", "arange", "range", "linspace",
+              "logspace", "eye", "rand", "randn", "randint", "randperm", "scalar_tensor",
+              "empty_strided", "empty_permuted", "tril_indices", "triu_indices", "asarray",
+              "bartlett_window", "blackman_window", "hamming_window", "hann_window",
+              "kaiser_window")
+for _name in _FACTORIES:
+    globals()[_name] = _with_default_device(globals()[_name])
 
 float32 = float = _T.by_name("float32")  # noqa: A001
 float64 = double = _T.by_name("float64")
@@ -114,6 +128,8 @@ __all__ = [n for n in dir(_functions) if not n.startswith("_") and n not in (
     "set_autocast_enabled", "set_autocast_dtype", "clear_autocast_cache",
     "is_autocast_cache_enabled", "set_autocast_cache_enabled",
     "default_generator", "get_rng_state", "set_rng_state", "initial_seed", "randint_like",
-    "save", "load", "set_printoptions",
+    "save", "load", "set_printoptions", "set_default_device", "get_default_device",
+    "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
+    "is_deterministic_algorithms_warn_only_enabled",
 ] + [n for m in _OPS_MODULES for n in m.__all__] + [n + "_" for n in _INPLACE_FUNCTIONS] + \
     list(_LEGACY)

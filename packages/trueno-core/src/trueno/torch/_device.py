@@ -113,3 +113,14 @@ class device(Device):  # noqa: N801 - PyTorch's name
     def __reduce__(self):
         return (device, (self.type, self.index))
 
+    def __enter__(self):
+        """``with torch.device("cuda"):``: factory functions without ``device=`` create their
+        tensors on this device until the block ends (this thread)."""
+        from ._defaults import enter_device
+        enter_device(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from ._defaults import exit_device
+        exit_device()
+

@@ -14,6 +14,7 @@ from .. import _elementwise as E
 from .._indexing import setitem_advanced
 from .._tensor import Tensor as _Base
 from .._views import normalize_axis
+from ._defaults import check_deterministic
 from ._errors import TorchArgumentError, TorchDTypeError, TorchIndexError, TorchShapeError
 from ._functions import _index_bounds, _t
 from ._tensor import Tensor
@@ -63,6 +64,7 @@ def scatter_add(input, dim, index, src):  # noqa: A002
     """A copy of ``input`` with ``src`` added at ``index`` along ``dim`` (repeats sum)."""
     x = _t(input)
     idx, d = _check_index("scatter_add", x, dim, index)
+    check_deterministic("scatter_add", x)
     return _tn.scatter_add(x, d, idx, _t(src).astype(x.dtype, copy=False))
 
 
@@ -75,6 +77,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noq
     where something is scattered. (Computed on the host and placed back on the device.)"""
     x = _t(input)
     idx, d = _check_index("scatter_reduce", x, dim, index)
+    check_deterministic("scatter_reduce", x)
     reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # torch's aliases
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
         raise TorchArgumentError(f"reduce argument must be either sum, prod, mean, amax or "
@@ -150,6 +153,7 @@ def index_add(input, dim, index, source, *, alpha=1):  # noqa: A002
     """A copy of ``input`` with ``alpha * source`` added at the rows ``index`` of ``dim``."""
     x = _t(input)
     idx, d = _index_arg("index_add", x, dim, index)
+    check_deterministic("index_add", x)
     src = _t(source)
     if alpha != 1:
         src = E.multiply(src, alpha)
@@ -192,6 +196,8 @@ def index_put_(input, indices, values, accumulate=False):  # noqa: A002
     x = _t(input)
     key = tuple(_t(i) for i in indices)
     vals = _t(values)
+    if accumulate:
+        check_deterministic("index_put_(accumulate=True)", x)
     if vals._dtype is not x._dtype:
         raise TorchDTypeError(f"Index put requires the source and destination dtypes match, "
                               f"got {x.dtype.name} for the destination and {vals.dtype.name} "
@@ -234,6 +240,8 @@ def masked_fill(input, mask, value):  # noqa: A002
 def put(input, index, source, accumulate=False):  # noqa: A002
     """A copy of ``input`` with ``source`` written at the flat indices ``index``."""
     x = _t(input)
+    if accumulate:
+        check_deterministic("put_(accumulate=True)", x)
     idx = _t(index).reshape(-1)
     n = x.numel()
     if idx.numel():

@@ -44,15 +44,18 @@ SETUPS = [
 ]
 
 
-def build_cnn(mod):
-    """Conv(no bias)-BatchNorm-ReLU-MaxPool-Linear on (N, 1, 8, 8), 3 classes."""
+def build_cnn(mod, p: float = 0.0):
+    """Conv(no bias)-BatchNorm-ReLU-MaxPool-Linear on (N, 1, 8, 8), 3 classes (with dropout
+    ``p`` before the linear layer if ``p``)."""
     nn = mod.nn
-    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU(),
-                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 3))
+    layers = [nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU(),
+              nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 3)]
+    return nn.Sequential(*layers[:-1], *([nn.Dropout(p)] if p else []), layers[-1])
 
 
-def build_lstm(mod):
-    """Embedding-LSTM-Linear on token sequences (N, L), classifying from the last hidden state."""
+def build_lstm(mod, p: float = 0.0):
+    """Embedding-LSTM-Linear on token sequences (N, L), classifying from the last hidden state
+    (with dropout ``p`` before the linear layer if ``p``)."""
     nn = mod.nn
 
     class LSTMClassifier(nn.Module):
@@ -60,11 +63,12 @@ def build_lstm(mod):
             super().__init__()
             self.emb = nn.Embedding(10, 6)
             self.lstm = nn.LSTM(6, 8, batch_first=True)
+            self.drop = nn.Dropout(p) if p else nn.Identity()
             self.fc = nn.Linear(8, 3)
 
         def forward(self, x):
             _, (h, _) = self.lstm(self.emb(x))
-            return self.fc(h[-1])
+            return self.fc(self.drop(h[-1]))
 
     return LSTMClassifier()
 
@@ -145,7 +149,8 @@ def test_training_matches_torch(kind, opt_name, opt_kw, sched_name, sched_kw, dt
 
 
 def _from_seed(mod, data_mod, kind: str):
-    """Everything from ``manual_seed(0)``: the data, the initial weights, the batch order."""
+    """Everything from ``manual_seed(0)``: the data, the initial weights, the batch order, and
+    (in training) the dropout masks."""
     mod.manual_seed(0)
     if kind == "cnn":
         x = mod.randn(80, 1, 8, 8)
@@ -153,7 +158,7 @@ def _from_seed(mod, data_mod, kind: str):
     else:
         x = mod.randint(0, 10, (80, 7))
         y = x[:, -1] % 3
-    model = BUILD[kind](mod)
+    model = BUILD[kind](mod, p=0.2)
     init = {k: _numpy(v).copy() for k, v in model.state_dict().items()}
     loader = data_mod.DataLoader(data_mod.TensorDataset(x, y), batch_size=BATCH, shuffle=True)
     batches = [b for _ in range(STEPS * BATCH // len(x)) for b in loader]   # 5 epochs, reshuffled

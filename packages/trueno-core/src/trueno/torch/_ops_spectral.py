@@ -7,6 +7,7 @@ from __future__ import annotations
 import trueno as _tn
 
 from .. import _creation as C
+from .. import _dtypes as D
 from .. import _elementwise as E
 from .. import _manipulation as M
 from .. import fft as _F
@@ -121,16 +122,19 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None,  # noqa: 
 def as_strided(input, size, stride, storage_offset=None):  # noqa: A002
     """A view of ``input``'s storage with ``size``, ``stride`` (elements) and
     ``storage_offset`` (default: ``input``'s). Shares memory and the version counter.
-    Not recorded by autograd: a tensor that requires grad is refused."""
+
+    On a contiguous tensor that autograd records (grad mode on), the result is the same
+    elements gathered from ``input`` (a copy, not a view), whose gradient adds up in
+    ``input`` where windows overlap, as PyTorch's."""
     import numpy as np
 
     from .._dispatch import wrap
+    from .._grad_mode import is_grad_enabled
     x = _t(input)
-    if x._ag is not None:
-        raise TorchArgumentError("as_strided: a tensor that requires grad is not supported "
-                                 "(trueno's autograd has no as_strided rule)\n  hint: use "
-                                 "unfold/expand/narrow, or x.detach().as_strided(...)")
     size, stride = tuple(int(n) for n in size), tuple(int(s) for s in stride)
+    if x._ag is not None and is_grad_enabled() and len(size) == len(stride) and \
+            all(s >= 0 for s in stride):
+        return _as_strided_recorded(x, size, stride, storage_offset)
     if len(size) != len(stride):
         raise TorchShapeError(f"mismatch in length of strides and shape: {len(stride)} vs "
                               f"{len(size)}")
@@ -152,6 +156,29 @@ def as_strided(input, size, stride, storage_offset=None):  # noqa: A002
     else:
         arr = d.view(off, size, stride)
     return wrap(x.__class__, arr, x._device, x._version, x._dtype)
+
+
+def _as_strided_recorded(x, size, stride, storage_offset):
+    """``as_strided`` of a tensor that requires grad: a differentiable gather from its
+    elements (PyTorch's gradient: the sum over every window an element appears in)."""
+    import numpy as np
+
+    if not x.is_contiguous():
+        raise TorchArgumentError("as_strided: a non-contiguous tensor that requires grad is "
+                                 "not supported (its storage order is not its element "
+                                 "order)\n  hint: x.contiguous().as_strided(...)")
+    base = x.offset
+    off = base if storage_offset is None else int(storage_offset)
+    pos = np.full(size, off - base, np.int64)
+    for k, (n, st) in enumerate(zip(size, stride)):
+        pos = pos + (np.arange(n, dtype=np.int64) * st).reshape(
+            [n if i == k else 1 for i in range(len(size))])
+    if pos.size and (pos.min() < 0 or pos.max() >= x.numel()):
+        raise TorchShapeError(f"as_strided: sizes {list(size)}, strides {list(stride)}, "
+                              f"storage offset {off} reach elements outside the tensor that "
+                              f"requires grad ({x.numel()} elements from offset {base})\n  "
+                              f"hint: x.detach().as_strided(...) for a view without gradients")
+    return x.reshape(-1)[C.asarray(pos, dtype=D.int64, device=x._device, cls=Tensor)]
 
 
 def as_strided_copy(input, size, stride, storage_offset=None):  # noqa: A002

@@ -92,6 +92,25 @@ def test_digits_cnn_runs_on_pytorch(tmp_path) -> None:
     assert_png(png)
 
 
+def _gpu_available() -> bool:
+    try:
+        import trueno_gpu
+    except ImportError:
+        return False
+    return bool(trueno_gpu.is_available())
+
+
+@pytest.mark.skipif(not _gpu_available(), reason="trueno-gpu finds no GPU adapter")
+def test_digits_cnn_on_the_gpu_device_gives_the_cpu_run(tmp_path) -> None:
+    args = ("--limit", "32", "--batch-size", "16", "--epochs", "1")
+    gpu = run("digits_cnn.py", *args, "--device", "gpu", "--out", str(tmp_path / "g.png"))
+    cpu = run("digits_cnn.py", *args, "--out", str(tmp_path / "c.png"))
+    assert "device gpu" in gpu
+    [(_, gpu_loss, gpu_acc)], [(_, cpu_loss, cpu_acc)] = epochs(gpu), epochs(cpu)
+    assert abs(gpu_loss - cpu_loss) <= 2e-4 and abs(gpu_acc - cpu_acc) <= 0.3   # 1 of 360
+    assert_png(tmp_path / "g.png")
+
+
 def _write_idx(path: Path, array: np.ndarray) -> None:
     code = {np.dtype(np.uint8): 0x08}[array.dtype]
     head = struct.pack(">BBBB", 0, 0, code, array.ndim) + struct.pack(f">{array.ndim}I",

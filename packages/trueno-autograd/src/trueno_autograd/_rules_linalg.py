@@ -43,42 +43,90 @@ def _pair(v):
     return tuple(v) if isinstance(v, (tuple, list)) else (int(v), int(v))
 
 
+def _padded_cn(x, pad):
+    """``x`` (N, C, H, W) as a zero-padded (C, N, H + 2 ph, W + 2 pw) copy: the channel-major
+    layout that makes the columns of im2col contiguous."""
+    n, c, h, w = x.shape
+    xt = x.permute_dims((1, 0, 2, 3))
+    out = tn.zeros((c, n, h + 2 * pad[0], w + 2 * pad[1]), dtype=x.dtype, device=x.device,
+                   cls=x.__class__)
+    out[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + w] = xt
+    return out
+
+
+def _tap(i, j, oh, ow, s, d):
+    """The slice of a padded plane that kernel tap ``(i, j)`` reads for every output pixel."""
+    return (slice(i * d[0], i * d[0] + s[0] * (oh - 1) + 1, s[0]),
+            slice(j * d[1], j * d[1] + s[1] * (ow - 1) + 1, s[1]))
+
+
+def _conv_weight_grad(x, g, w_shape, s, pad, d, groups):
+    """conv2d's weight gradient as PyTorch's CPU computes it: im2col of the padded input (one
+    copy of ``kh * kw`` strided views) and one (batched over groups) matmul with the output
+    gradient, ``gw = g(O, N*L) @ cols(C*kh*kw, N*L)^T``, instead of a direct convolution with
+    the output gradient as a kernel as large as the output."""
+    o, cg, kh, kw = w_shape
+    n, _, oh, ow = g.shape
+    og, nl = o // groups, n * oh * ow
+    xp = _padded_cn(x, pad)
+    taps = [xp[(slice(None), slice(None)) + _tap(i, j, oh, ow, s, d)]
+            for i in range(kh) for j in range(kw)]
+    cols = tn.stack(taps, axis=1)._reshape((groups, cg * kh * kw, nl))
+    g2 = g.permute_dims((1, 0, 2, 3))._reshape((groups, og, nl))
+    return (g2 @ cols.mT)._reshape((o, cg, kh, kw))
+
+
+def _conv_input_grad_col2im(w, g, x_shape, s, pad, d, groups):
+    """conv2d's input gradient as col2im: ``W^T @ g`` gives every tap's contribution, which
+    ``kh * kw`` strided slice-adds sum into the padded input plane (no zero-dilated canvas, so
+    a stride of 2 costs a quarter of the canvas convolution)."""
+    o, cg, kh, kw = w.shape
+    n, c, h, wd = x_shape
+    _, _, oh, ow = g.shape
+    og = o // groups
+    wt = w._reshape((groups, og, cg * kh * kw)).mT  # (G, cg*kk, og)
+    g2 = g.permute_dims((1, 0, 2, 3))._reshape((groups, og, n * oh * ow))
+    cols = (wt @ g2)._reshape((c, kh, kw, n, oh, ow))
+    plane = tn.zeros((c, n, h + 2 * pad[0], wd + 2 * pad[1]), dtype=g.dtype, device=g.device,
+                     cls=g.__class__)
+    for i in range(kh):
+        for j in range(kw):
+            idx = (slice(None), slice(None)) + _tap(i, j, oh, ow, s, d)
+            plane[idx] = plane[idx] + cols[:, i, j]
+    gx = plane[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + wd]
+    return gx.permute_dims((1, 0, 2, 3))
+
+
+def _conv_input_grad_canvas(w, g, x_shape, s, pad, d, groups):
+    """conv2d's input gradient as a transposed convolution: the dilated gradient on a zero
+    canvas, convolved with the flipped, channel-transposed weight (one SIMD conv kernel)."""
+    o, cg, kh, kw = w.shape
+    n, _, h, wd = x_shape
+    _, _, oh, ow = g.shape
+    og = o // groups
+    lh, lw = d[0] * (kh - 1), d[1] * (kw - 1)
+    canvas = tn.zeros((n, o, h + 2 * pad[0] + lh, wd + 2 * pad[1] + lw), dtype=g.dtype,
+                      device=g.device, cls=g.__class__)
+    canvas[:, :, lh:lh + (oh - 1) * s[0] + 1:s[0], lw:lw + (ow - 1) * s[1] + 1:s[1]] = g
+    wt = w._reshape((groups, og, cg, kh, kw)).permute_dims((0, 2, 1, 3, 4))
+    wt = wt._reshape((groups * cg, og, kh, kw))[:, :, ::-1, ::-1]
+    full = _conv(canvas, wt, dilation=d, groups=groups)
+    return full[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + wd]
+
+
 @rule("conv2d", node="ConvolutionBackward0")
 def _conv2d(ctx, g):
     x, w = ctx.inputs[0], ctx.inputs[1]
     p = ctx.params
     s, pad, d = _pair(p.get("stride", 1)), _pair(p.get("padding", 0)), _pair(p.get("dilation", 1))
     groups = int(p.get("groups", 1))
-    n, c, h, wd = x.shape
-    o, cg, kh, kw = w.shape
-    oh, ow = g.shape[2], g.shape[3]
-    og = o // groups
     gx = gw = gb = None
     if ctx.needs[0]:
-        # transposed convolution: the dilated gradient on a canvas, convolved with the
-        # flipped, channel-transposed weight
-        lh, lw = d[0] * (kh - 1), d[1] * (kw - 1)
-        canvas = tn.zeros((n, o, h + 2 * pad[0] + lh, wd + 2 * pad[1] + lw), dtype=g.dtype,
-                          device=g.device, cls=g.__class__)
-        canvas[:, :, lh:lh + (oh - 1) * s[0] + 1:s[0], lw:lw + (ow - 1) * s[1] + 1:s[1]] = g
-        wt = w._reshape((groups, og, cg, kh, kw)).permute_dims((0, 2, 1, 3, 4))
-        wt = wt._reshape((groups * cg, og, kh, kw))[:, :, ::-1, ::-1]
-        full = _conv(canvas, wt, dilation=d, groups=groups)
-        gx = full[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + wd]
+        # stride 1: the canvas is dense and the direct conv kernel beats matmul + slice-adds
+        grad_in = _conv_input_grad_canvas if s == (1, 1) else _conv_input_grad_col2im
+        gx = grad_in(w, g, x.shape, s, pad, d, groups)
     if ctx.needs[1]:
-        if pad != (0, 0):
-            xp = tn.zeros((n, c, h + 2 * pad[0], wd + 2 * pad[1]), dtype=x.dtype,
-                          device=x.device, cls=x.__class__)
-            xp[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + wd] = x
-        else:
-            xp = x
-        parts = []
-        for gi in range(groups):
-            xg = xp[:, gi * cg:(gi + 1) * cg].permute_dims((1, 0, 2, 3))
-            gg = g[:, gi * og:(gi + 1) * og].permute_dims((1, 0, 2, 3))
-            r = _conv(xg, gg, stride=d, dilation=s)[:, :, :kh, :kw]
-            parts.append(r.permute_dims((1, 0, 2, 3)))
-        gw = parts[0] if groups == 1 else tn.concat(parts, axis=0)
+        gw = _conv_weight_grad(x, g, w.shape, s, pad, d, groups)
     if len(ctx.needs) > 2 and ctx.needs[2]:
         gb = tn.sum(g, axis=(0, 2, 3))
     return (gx, gw, gb)[:len(ctx.needs)]

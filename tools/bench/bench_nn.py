@@ -18,7 +18,8 @@ float32. Rows (issue 16's benchmark):
 alternating so that a change of the machine's load falls on both; ``--device gpu`` compares
 trueno-gpu with PyTorch CUDA, each in its own child process, one after the other (as
 tools/bench/bench_gpu.py does). Prints a table with the ratio trueno/PyTorch (below 1: trueno
-faster); ``--json PATH`` writes it.
+faster); each time is the best of ``--repeats`` runs (on a shared machine the least disturbed
+one; ``--json PATH`` writes the medians too).
 
     python tools/bench/bench_nn.py [--device cpu|gpu] [--repeats 7] [--only conv2d lstm]
         [--json out.json]
@@ -134,9 +135,9 @@ def _once_ms(fn) -> float:
 
 
 def run_rows(libs: list[str], device: str, repeats: int, only: list[str]) -> dict:
-    """Median ms of the forward and of forward+backward of every row, for each of ``libs``;
-    with two libraries the timed runs alternate, so that a change of the machine's load
-    falls on both."""
+    """Best and median ms of the forward and of forward+backward of every row, for each of
+    ``libs``; with two libraries the timed runs alternate, so that a change of the machine's
+    load falls on both."""
     mods = {lib: _import(lib, device) for lib in libs}
     out = {lib: {} for lib in libs}
     for name in ROWS:
@@ -149,7 +150,9 @@ def run_rows(libs: list[str], device: str, repeats: int, only: list[str]) -> dic
                 for lib in libs:
                     times[lib].append(_once_ms(fns[lib][key]))
             for lib in libs:
-                out[lib].setdefault(name, {})[key] = statistics.median(times[lib])
+                row = out[lib].setdefault(name, {})
+                row[key] = min(times[lib])
+                row[f"{key}_median"] = statistics.median(times[lib])
         for lib in libs:
             r = out[lib][name]
             print(f"  {lib:<7} {name:<12} fwd {r['fwd']:9.3f} ms   fwd+bwd "
@@ -196,7 +199,7 @@ def main() -> None:
         results = {lib: _child(lib, args) for lib in ("torch", "trueno")}
     ref = "PyTorch CUDA" if args.device == "gpu" else "PyTorch CPU"
     threads = os.environ.get("BENCH_THREADS", os.cpu_count())
-    print(f"\nlayer time, median of {args.repeats} (ms); device {args.device}, "
+    print(f"\nlayer time, best of {args.repeats} (ms); device {args.device}, "
           f"{threads} threads; ratio = trueno / {ref}")
     print(f"| row | trueno fwd | {ref} fwd | ratio | trueno fwd+bwd | {ref} fwd+bwd | ratio |"
           "\n|---|---|---|---|---|---|---|")
@@ -210,7 +213,9 @@ def main() -> None:
         for key in ("fwd", "fwd_bwd"):
             x, y = a.get(key), b.get(key)
             ratio = x / y if x and y else None
-            row.update({f"trueno_{key}_ms": x, f"torch_{key}_ms": y, f"{key}_ratio": ratio})
+            row.update({f"trueno_{key}_ms": x, f"torch_{key}_ms": y, f"{key}_ratio": ratio,
+                        f"trueno_{key}_median_ms": a.get(f"{key}_median"),
+                        f"torch_{key}_median_ms": b.get(f"{key}_median")})
             cells += [_fmt(x), _fmt(y), f"{ratio:.2f}x" if ratio else "-"]
         table.append(row)
         print(f"| {name} | " + " | ".join(cells) + " |")

@@ -42,6 +42,7 @@ from ._random import (
     default_generator, get_rng_state, initial_seed, randint_like, set_rng_state,
 )
 from ._printing import set_printoptions
+from ._random_discrete import binomial, poisson
 from ._serialization import load, save
 from ._defaults import (
     are_deterministic_algorithms_enabled, get_default_device,
@@ -128,7 +129,8 @@ __all__ = [n for n in dir(_functions) if not n.startswith("_") and n not in (
     "set_autocast_enabled", "set_autocast_dtype", "clear_autocast_cache",
     "is_autocast_cache_enabled", "set_autocast_cache_enabled",
     "default_generator", "get_rng_state", "set_rng_state", "initial_seed", "randint_like",
-    "save", "load", "set_printoptions", "set_default_device", "get_default_device",
+    "save", "load", "set_printoptions", "poisson", "binomial", "set_default_device",
+    "get_default_device",
     "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
     "is_deterministic_algorithms_warn_only_enabled",
 ] + [n for m in _OPS_MODULES for n in m.__all__] + [n + "_" for n in _INPLACE_FUNCTIONS] + \

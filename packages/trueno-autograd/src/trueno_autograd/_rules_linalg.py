@@ -97,21 +97,26 @@ def _conv_input_grad_col2im(w, g, x_shape, s, pad, d, groups):
     return gx.permute_dims((1, 0, 2, 3))
 
 
-def _conv_input_grad_canvas(w, g, x_shape, s, pad, d, groups):
-    """conv2d's input gradient as a transposed convolution: the dilated gradient on a zero
-    canvas, convolved with the flipped, channel-transposed weight (one SIMD conv kernel)."""
+def _flipped_transposed(w, groups):
+    """The weight of the transposed convolution: channels swapped per group, taps flipped."""
     o, cg, kh, kw = w.shape
-    n, _, h, wd = x_shape
-    _, _, oh, ow = g.shape
     og = o // groups
-    lh, lw = d[0] * (kh - 1), d[1] * (kw - 1)
-    canvas = tn.zeros((n, o, h + 2 * pad[0] + lh, wd + 2 * pad[1] + lw), dtype=g.dtype,
-                      device=g.device, cls=g.__class__)
-    canvas[:, :, lh:lh + (oh - 1) * s[0] + 1:s[0], lw:lw + (ow - 1) * s[1] + 1:s[1]] = g
     wt = w._reshape((groups, og, cg, kh, kw)).permute_dims((0, 2, 1, 3, 4))
-    wt = wt._reshape((groups * cg, og, kh, kw))[:, :, ::-1, ::-1]
-    full = _conv(canvas, wt, dilation=d, groups=groups)
-    return full[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + wd]
+    return wt._reshape((groups * cg, og, kh, kw))[:, :, ::-1, ::-1]
+
+
+def _conv_input_grad_direct(w, g, x_shape, pad, d, groups):
+    """conv2d's input gradient for stride 1: the output gradient convolved with the flipped,
+    channel-transposed weight, its "full" border given to the conv kernel as padding (no zero
+    canvas to fill), cropped where the forward padding exceeds the kernel's reach."""
+    _, _, kh, kw = w.shape
+    h, wd = x_shape[2], x_shape[3]
+    ph, pw = d[0] * (kh - 1) - pad[0], d[1] * (kw - 1) - pad[1]
+    full = _conv(g, _flipped_transposed(w, groups), padding=(max(ph, 0), max(pw, 0)),
+                 dilation=d, groups=groups)
+    if ph >= 0 and pw >= 0:
+        return full
+    return full[:, :, max(-ph, 0):max(-ph, 0) + h, max(-pw, 0):max(-pw, 0) + wd]
 
 
 @rule("conv2d", node="ConvolutionBackward0")
@@ -122,9 +127,12 @@ def _conv2d(ctx, g):
     groups = int(p.get("groups", 1))
     gx = gw = gb = None
     if ctx.needs[0]:
-        # stride 1: the canvas is dense and the direct conv kernel beats matmul + slice-adds
-        grad_in = _conv_input_grad_canvas if s == (1, 1) else _conv_input_grad_col2im
-        gx = grad_in(w, g, x.shape, s, pad, d, groups)
+        # stride 1: one direct conv (dense, as fast as the forward); stride > 1: col2im does
+        # 1 / (sh * sw) of the work of a conv over the zero-dilated gradient
+        if s == (1, 1):
+            gx = _conv_input_grad_direct(w, g, x.shape, pad, d, groups)
+        else:
+            gx = _conv_input_grad_col2im(w, g, x.shape, s, pad, d, groups)
     if ctx.needs[1]:
         gw = _conv_weight_grad(x, g, w.shape, s, pad, d, groups)
     if len(ctx.needs) > 2 and ctx.needs[2]:

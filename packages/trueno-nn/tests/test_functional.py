@@ -73,6 +73,16 @@ def test_activation(case, dtype):
     _check(fn, ref, [x], dtype, scale=scale)
 
 
+@pytest.mark.parametrize("case", ACTS, ids=[a[0] for a in ACTS])
+def test_activation_gradient_at_the_kinks(case, dtype):
+    """Inputs exactly at each activation's kinks (0, the clamp bounds, +-3, the threshold):
+    the gradient PyTorch's backward gives there (hardtanh's is 0 at its bounds, clamp's 1)."""
+    fn, ref = case[1:3]
+    scale = case[3] if len(case) > 3 and dtype == "float64" else 1.0
+    x = np.array([[-3.0, -1.0, -0.5, 0.0, 0.5], [1.0, 2.0, 3.0, 6.0, 20.0]], dtype=dtype)
+    _check(fn, ref, [x], dtype, scale=scale)
+
+
 def test_linear(dtype):
     x, w, b = _inputs((3, 5, 4), dtype, 1), _inputs((6, 4), dtype, 2), _inputs((6,), dtype, 3)
     _check(F.linear, TF.linear, [x, w, b], dtype)

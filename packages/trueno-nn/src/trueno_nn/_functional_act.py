@@ -186,31 +186,45 @@ def softsign(input):  # noqa: A002
 
 
 def logsigmoid(input):  # noqa: A002
-    """``-softplus(-x)``, stable on both tails."""
-    return torch.clamp(input, max=0.0) - torch.log1p(torch.exp(-torch.abs(input)))
+    """``-softplus(-x)``, stable on both tails: ``-log1p(exp(-x))`` for ``x >= 0`` and
+    ``x - log1p(exp(x))`` below, each branch on its clamped half so that the gradient at 0
+    is PyTorch's 1/2."""
+    pos = torch.clamp(input, min=0.0)
+    neg = torch.clamp(input, max=0.0)
+    return torch.where(input >= 0, -torch.log1p(torch.exp(-pos)),
+                       neg - torch.log1p(torch.exp(neg)))
+
+
+def _hard_clamp(x, lo: float, hi: float):
+    """``clamp(x, lo, hi)`` whose gradient is 1 only strictly inside ``(lo, hi)``, as
+    PyTorch's hardtanh backward (``clamp``'s passes the gradient at the bounds too)."""
+    inside = (x > lo) & (x < hi)
+    return torch.where(inside, x, torch.clamp(x.detach(), lo, hi))
 
 
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
              inplace: bool = False):
+    """``clamp(x, min_val, max_val)``; no gradient at or beyond the bounds."""
     if inplace:
-        return input.clamp_(min_val, max_val)
-    return torch.clamp(input, min_val, max_val)
+        return _inplace(input, lambda x: _hard_clamp(x, min_val, max_val))
+    return _hard_clamp(input, min_val, max_val)
 
 
 def hardtanh_(input, min_val: float = -1.0, max_val: float = 1.0):  # noqa: A002
-    return input.clamp_(min_val, max_val)
+    return hardtanh(input, min_val, max_val, True)
 
 
 def hardsigmoid(input, inplace: bool = False):  # noqa: A002
+    """``clamp(x / 6 + 1/2, 0, 1)``; no gradient at or beyond ``|x| = 3``."""
     if inplace:
         return _inplace(input, hardsigmoid)
-    return torch.clamp(input / 6 + 0.5, 0.0, 1.0)
+    return _hard_clamp(input / 6 + 0.5, 0.0, 1.0)
 
 
 def hardswish(input, inplace: bool = False):  # noqa: A002
     if inplace:
         return _inplace(input, hardswish)
-    return input * torch.clamp(input + 3, 0.0, 6.0) / 6
+    return input * _hard_clamp(input + 3, 0.0, 6.0) / 6
 
 
 def mish(input, inplace: bool = False):  # noqa: A002

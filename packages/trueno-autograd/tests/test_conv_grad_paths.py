@@ -28,6 +28,8 @@ CASES = {
     "dilation 2": ((1, 4, 9, 9), (2, 4, 3, 2), (1, 1), (0, 1), (2, 2), 1),
     "groups 2 stride 2": ((2, 4, 7, 7), (6, 2, 3, 3), (2, 2), (1, 1), (1, 1), 2),
     "depthwise": ((2, 3, 6, 5), (3, 1, 3, 3), (1, 1), (1, 1), (1, 1), 3),
+    "depthwise stride 2": ((2, 3, 7, 8), (3, 1, 3, 2), (2, 2), (1, 0), (1, 2), 3),
+    "depthwise multiplier 2": ((1, 2, 7, 7), (4, 1, 3, 3), (2, 1), (1, 1), (1, 1), 2),
     "1x1 many channels": ((2, 12, 4, 4), (2, 12, 1, 1), (1, 1), (0, 0), (1, 1), 1),
     "1x1 stride 2": ((1, 3, 5, 5), (4, 3, 1, 1), (2, 2), (0, 0), (1, 1), 1),
     "kernel as large as input": ((3, 2, 5, 4), (2, 2, 5, 4), (1, 1), (0, 0), (1, 1), 1),
@@ -73,7 +75,8 @@ def test_conv2d_gradients_match_torch(case, dtype):
 
 
 @pytest.mark.parametrize("case", ["padding 1", "stride 2 padding 1", "groups 2 stride 2",
-                                  "stride (3, 2) dilation (1, 2)", "padding beyond the kernel"])
+                                  "stride (3, 2) dilation (1, 2)", "padding beyond the kernel",
+                                  "depthwise stride 2"])
 def test_conv2d_double_backward_matches_torch(case):
     """The rule's gradients are themselves differentiable: a Hessian-vector product through
     the input and weight gradients equals torch's."""

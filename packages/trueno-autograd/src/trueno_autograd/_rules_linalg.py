@@ -86,7 +86,8 @@ def _conv_input_grad_col2im(w, g, x_shape, s, pad, d, groups):
     og = o // groups
     wt = w._reshape((groups, og, cg * kh * kw)).mT  # (G, cg*kk, og)
     g2 = g.permute_dims((1, 0, 2, 3))._reshape((groups, og, n * oh * ow))
-    cols = (wt @ g2)._reshape((c, kh, kw, n, oh, ow))
+    prod = wt * g2 if og == 1 else wt @ g2  # depthwise: an outer product, not a K=1 matmul
+    cols = prod._reshape((c, kh, kw, n, oh, ow))
     plane = tn.zeros((c, n, h + 2 * pad[0], wd + 2 * pad[1]), dtype=g.dtype, device=g.device,
                      cls=g.__class__)
     for i in range(kh):

@@ -1,5 +1,5 @@
 """Torch-face ops that used to compute on the host and copy back now run through trueno ops on
-the input's device (issue 15): cummax/cummin, logcumsumexp, mode, scatter_reduce with sum/mean.
+the input's device (issue 15): cummax/cummin, logcumsumexp, mode, scatter_reduce with sum/mean/prod.
 Each runs on the GPU (lavapipe in CI) with reads of device memory forbidden, and equals torch
 on the CPU; the same code on the CPU is compared with torch too."""
 
@@ -41,6 +41,10 @@ CASES = {
                                                          "mean"),
     "scatter_reduce-mean-noself": lambda m, d: d(A).scatter_reduce(
         0, d(IDX, m.int64), d(SRC), "mean", include_self=False),
+    "scatter_reduce-prod": lambda m, d: m.scatter_reduce(d(A), 1, d(IDX, m.int64), d(SRC),
+                                                         "prod"),
+    "scatter_reduce-prod-noself": lambda m, d: d(A).scatter_reduce(
+        0, d(IDX, m.int64), d(SRC), "prod", include_self=False),
     "scatter_reduce-mean-int": lambda m, d: d(R, m.int64).scatter_reduce(
         1, d(IDX, m.int64), d([[4, 9, 1, 2, 3], [5, 5, 7, 1, 1]], m.int64), "mean"),
 }
@@ -102,3 +106,17 @@ def test_runs_on_the_gpu_without_reading_it_back(name, monkeypatch):
     for g in got if isinstance(got, tuple) else (got,):
         assert g.is_cuda
     _same(got, CASES[name](torch, _on(torch)))
+
+
+def test_int64_products_on_the_gpu_still_work():
+    """WGSL has no 64-bit atomics: an int64 ``scatter_reduce(..., "prod")`` on the GPU keeps
+    the host path and gives torch's values on the device."""
+    _gpu()
+    for reduce in ("prod", "sum", "mean"):
+        def fn(m, d, reduce=reduce):
+            return d(R, m.int64).scatter_reduce(
+                1, d(IDX, m.int64), d([[4, 9, 1, 2, 3], [5, 5, 7, 1, 1]], m.int64), reduce)
+        got = fn(tt, _on(tt, "gpu"))
+        assert got.is_cuda
+        _same(got, fn(torch, _on(torch)))
+

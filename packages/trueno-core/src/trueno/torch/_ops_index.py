@@ -82,7 +82,9 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noq
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
         raise TorchArgumentError(f"reduce argument must be either sum, prod, mean, amax or "
                                  f"amin, got {reduce}")
-    if reduce in ("sum", "mean") and x.ndim:
+    if (reduce in ("sum", "mean") or (reduce == "prod" and (
+            x._device.type == "cpu" or x.itemsize < 8))) and x.ndim:
+        # NOTE: a GPU has no 64-bit atomic products (WGSL): those stay on the host
         return _scatter_sum_mean(x, d, idx, _t(src), reduce, include_self)
     from .._indexing_ext import _along_axis_key
     h, ih, sh = x._host().copy(), idx._host(), _t(src)._host().astype(x.dtype.numpy)
@@ -115,14 +117,17 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noq
 
 
 def _scatter_sum_mean(x, d, idx, src, reduce, include_self):
-    """``scatter_reduce`` with ``"sum"``/``"mean"`` through ``scatter_add`` on the tensor's
-    device (the other reductions run on the host)."""
+    """``scatter_reduce`` with ``"sum"``/``"mean"``/``"prod"`` through ``scatter_add`` and
+    ``scatter(reduce="multiply")`` on the tensor's device (amax/amin run on the host)."""
     vals = src[tuple(slice(0, n) for n in idx.shape)].astype(x._dtype, copy=False)
     ones = C.ones(tuple(idx.shape), dtype=D.int64, device=x._device, cls=Tensor)
     cnt = None
-    if not include_self or reduce == "mean":
+    if not include_self or reduce == "mean":  # how many values land on each element
         cnt = _tn.scatter_add(C.zeros(tuple(x.shape), dtype=D.int64, device=x._device,
                                       cls=Tensor), d, idx, ones)
+    if reduce == "prod":
+        base = x if include_self else E.where(E.greater(cnt, 0), _tn.ones_like(x), x)
+        return _tn.scatter(base, d, idx, vals, reduce="multiply")
     base = x if include_self else E.where(E.greater(cnt, 0), _tn.zeros_like(x), x)
     total = _tn.scatter_add(base, d, idx, vals)
     if reduce == "sum":

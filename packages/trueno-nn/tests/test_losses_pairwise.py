@@ -248,3 +248,20 @@ def test_errors_name_what_was_expected():
         F.poisson_nll_loss(z(2), z(2), reduction="avg")
     with pytest.raises(ValueError, match="not a valid value for reduction"):
         F.soft_margin_loss(z(2), z(2), reduction="avg")
+
+
+def test_gradients_at_the_hinge_corner(dtype):
+    """Integer scores put margins exactly at 0: clamp_min-based losses pass the gradient
+    there, the multi-margin kernels do not, as PyTorch's."""
+    x = np.array([[1.0, 0.0, 2.0, 1.0], [0.0, 1.0, 1.0, 3.0]], dtype=dtype)
+    y = np.array([[0.0, 0.0, 1.0, 2.0], [1.0, 1.0, 0.0, 3.0]], dtype=dtype)
+    t = np.array([2, 1], dtype=np.int64)
+    _check(*_both("multi_margin_loss", reduction="sum"), [x, t], dtype)
+    _check(*_both("multi_margin_loss", p=2, reduction="none"), [x, t], dtype)
+    tm = np.array([[2, -1, 0, 0], [1, 3, -1, 0]], dtype=np.int64)
+    _check(*_both("multilabel_margin_loss", reduction="sum"), [x, tm], dtype)
+    s = np.array([1.0, -1.0, 1.0, -1.0], dtype=dtype)
+    _check(*_both("margin_ranking_loss", margin=1.0, reduction="sum"), [x[0], y[0], s],
+           dtype, const=(2,))
+    _check(*_both("hinge_embedding_loss", margin=1.0, reduction="sum"), [x, np.where(
+        y > 0, 1.0, -1.0).astype(dtype)], dtype, const=(1,))

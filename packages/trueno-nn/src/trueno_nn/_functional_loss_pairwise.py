@@ -2,8 +2,9 @@
 ``F.cosine_similarity``, ``F.triplet_margin_loss``, ``F.multi_margin_loss``, ...).
 
 Each is a composition of public trueno ops that follows ATen's formula step by step
-(``aten/src/ATen/native/Loss.cpp``, ``Distance.cpp``), so values and gradients equal
-PyTorch's, ties at a hinge excepted.
+(``aten/src/ATen/native/Loss.cpp``, ``Distance.cpp``, the multi-margin kernels), so values
+and gradients equal PyTorch's, at a hinge's corner too (``clamp_min`` passes the gradient
+at 0, the multi-margin kernels do not).
 """
 
 from __future__ import annotations
@@ -142,7 +143,8 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0,  # noqa: A
         raise ShapeError(f"multi_margin_loss: target out of range: class indices must be "
                          f"in [0, {c}), got min {int(t.min())}, max {int(t.max())}")
     xt = torch.gather(x, 1, t.unsqueeze(1))
-    h = torch.clamp_min(margin - xt + x, 0.0)
+    z = margin - xt + x
+    h = torch.where(z > 0, z, torch.zeros_like(z))  # ATen's kernel: no gradient at z == 0
     if p == 2:
         h = h * h
     if weight is not None:
@@ -176,7 +178,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None,  # noq
     hit = (safe.unsqueeze(2) == classes) & valid.unsqueeze(2)  # (N, K, C)
     is_target = hit.any(1)  # (N, C)
     xj = torch.gather(x, 1, safe)  # (N, K)
-    h = torch.clamp_min(1 - xj.unsqueeze(2) + x.unsqueeze(1), 0.0)
+    z = 1 - xj.unsqueeze(2) + x.unsqueeze(1)
+    h = torch.where(z > 0, z, torch.zeros_like(z))  # ATen's kernel: no gradient at z == 0
     keep = valid.unsqueeze(2) & ~is_target.unsqueeze(1)
     loss = torch.where(keep, h, torch.zeros_like(h)).sum((1, 2)) / c
     if squeeze:

@@ -214,12 +214,51 @@ def _concat(op, args, params):
     return shapes[0][:ax] + (sum(s[ax] for s in shapes),) + shapes[0][ax + 1:]
 
 
+def _batch(op, args, params):
+    """A stack of matrices to one value each (det, slogdet, matrix_rank)."""
+    return _matrices(args)[:-2]
+
+
+def _eigvals(op, args, params):
+    """A stack of n x n matrices to n values each."""
+    return _matrices(args)[:-1]
+
+
+def _svdvals(op, args, params):
+    x = _matrices(args)
+    return x[:-2] + (min(x[-2:]),)
+
+
+def _pinv(op, args, params):
+    x = _matrices(args)
+    return x[:-2] + (x[-1], x[-2])
+
+
+def _solve(op, args, params):
+    """``a`` (..., n, n), ``b`` (n,) or (..., n, k), stacks broadcast (NumPy 2's rule)."""
+    from ._views import broadcast_shapes
+    a, b = _shapes(args)[:2]
+    if len(a) < 2:
+        return None
+    if len(b) == 1:
+        return a[:-2] + b
+    return broadcast_shapes(a[:-2], b[:-2]) + b[-2:]
+
+
+def _matrices(args):
+    x = _shapes(args)[0]
+    if len(x) < 2:
+        raise ValueError(x)  # not a stack of matrices: the kernel raises
+    return x
+
+
 # A row's ``shape`` names its rule (``Op.shape``); these are checked like "broadcast".
 SHAPE_RULES = {
     "same": _same, "pointwise": _pointwise, "last": _last, "scan": _scan,
     "reduce_axis": _reduce_axis, "quantile": _quantile, "topk": _topk, "take": _take,
     "take_along_axis": _take_along_axis, "convolve": _convolve, "pad": _pad,
-    "conv2d": _conv2d, "concat": _concat,
+    "conv2d": _conv2d, "concat": _concat, "batch": _batch, "eigvals": _eigvals,
+    "svdvals": _svdvals, "pinv": _pinv, "solve": _solve,
 }
 CHECKED_SHAPES = frozenset(("broadcast", "reduce", "matmul", *SHAPE_RULES))
 

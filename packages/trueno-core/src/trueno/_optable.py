@@ -206,7 +206,12 @@ OPS: dict[str, Op] = {}
 # ``_einsum`` add (the ``sig`` of an ``Op`` created without one).
 _FFTN, _FFT1 = "x, /, *, s: tuple[int, ...] | None, axes: tuple[int, ...], norm: str | None", \
     "x, /, *, n: int | None, axis: int, norm: str | None"
-_SHAPES = {"concat": "concat", "linalg_inv": "same"}  # their shape rules
+_SHAPES = {  # their shape rules (_kernel_check.SHAPE_RULES)
+    "concat": "concat", "linalg_inv": "same", "linalg_cholesky": "same",
+    "linalg_det": "batch", "linalg_slogdet": "batch", "linalg_matrix_rank": "batch",
+    "linalg_eigvals": "eigvals", "linalg_eigvalsh": "eigvals", "linalg_svdvals": "svdvals",
+    "linalg_pinv": "pinv", "linalg_solve": "solve",
+}
 _SIGNATURES = {
     "concat": "*xs, axis: int | None = 0",
     "einsum": "*xs, subscripts: str, optimize: bool | str = False",

@@ -206,6 +206,23 @@ def test_bce_with_logits_pos_weight(reduction, dtype):
            [x, y], dtype)
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_losses_at_their_kinks(reduction, dtype):
+    """Differences exactly at 0 and at beta / delta, logits exactly 0: PyTorch's gradients."""
+    x = np.array([[0.0, 1.0, -1.0, 2.0], [0.5, -0.5, 0.0, 3.0]], dtype=dtype)
+    y = np.zeros_like(x)
+    for f, g in ((F.mse_loss, TF.mse_loss), (F.l1_loss, TF.l1_loss),
+                 (F.smooth_l1_loss, TF.smooth_l1_loss), (F.huber_loss, TF.huber_loss)):
+        _check(lambda a, b, f=f: f(a, b, reduction=reduction),
+               lambda a, b, g=g: g(a, b, reduction=reduction), [x, y], dtype)
+    t, pw = np.full_like(x, 0.5), np.array([0.5, 1.0, 2.0, 3.0], dtype=dtype)
+    _check(lambda a, b, c: F.binary_cross_entropy_with_logits(a, b, reduction=reduction,
+                                                              pos_weight=c),
+           lambda a, b, c: TF.binary_cross_entropy_with_logits(a, b, reduction=reduction,
+                                                               pos_weight=c),
+           [x, t, pw], dtype, const=(2,))
+
+
 @pytest.mark.filterwarnings("ignore:reduction. .mean. divides")
 @pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # core xlogy(0, 0)
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")

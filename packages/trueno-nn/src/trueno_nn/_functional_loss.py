@@ -11,6 +11,7 @@ import trueno.torch as torch
 from trueno import ShapeError
 
 from ._errors import ModuleValueError
+from ._functional_act import logsigmoid
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
@@ -168,10 +169,11 @@ def binary_cross_entropy(input, target, weight=None, size_average=None,  # noqa:
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,  # noqa: A002
                                      reduce=None, reduction: str = "mean", pos_weight=None):
-    """``(1 - t) x + lw * softplus(-x)`` with ``lw = 1 + (pos_weight - 1) t``, computed as
-    ``log1p(exp(-|x|)) + max(-x, 0)`` so that it never overflows."""
+    """``(1 - t) x + lw * softplus(-x)`` with ``lw = 1 + (pos_weight - 1) t``, with
+    ``softplus(-x) = -logsigmoid(x)``, which never overflows and has PyTorch's gradient at
+    0."""
     _same_shape("binary_cross_entropy_with_logits", input, target)
-    sp = torch.log1p(torch.exp(-torch.abs(input))) + torch.clamp(-input, min=0.0)
+    sp = -logsigmoid(input)
     if pos_weight is not None:
         sp = sp * ((pos_weight - 1) * target + 1)
     loss = (1 - target) * input + sp

@@ -1,7 +1,7 @@
 """conv2d's derivative rule vs ``torch.autograd`` (torch==2.13.0): the im2col + matmul weight
-gradient, the input gradient by col2im (stride > 1) and by one padded conv (stride 1), for
-mixes of stride, padding, dilation and groups, in float32 and float64, twice differentiable,
-and on the GPU device."""
+gradient, the input gradient by col2im (stride > 1, or few input channels) and by one padded
+conv (stride 1), for mixes of stride, padding, dilation and groups, in float32 and float64,
+twice differentiable, and on the GPU device."""
 
 from __future__ import annotations
 
@@ -37,6 +37,10 @@ CASES = {
     "padding beyond the kernel": ((2, 3, 5, 5), (4, 3, 1, 2), (1, 1), (1, 2), (1, 1), 1),
     "padding beyond in width only": ((1, 3, 5, 6), (2, 3, 3, 1), (1, 1), (1, 1), (1, 1), 1),
     "padding 2 dilation 2 groups 3": ((2, 6, 7, 7), (3, 2, 3, 3), (1, 1), (2, 3), (2, 1), 3),
+    # stride 1 with groups, a 1x1 kernel or over 32 input channels: one direct conv
+    "direct, padding beyond the kernel": ((2, 4, 5, 5), (4, 2, 1, 2), (1, 1), (1, 2), (1, 1), 2),
+    "direct, beyond in width only": ((1, 4, 5, 6), (2, 2, 3, 1), (1, 1), (1, 1), (1, 1), 2),
+    "direct, 33 channels": ((1, 33, 5, 4), (2, 33, 3, 3), (1, 1), (1, 0), (1, 1), 1),
 }
 TOL = {"float32": dict(rtol=2e-4, atol=2e-5), "float64": dict(rtol=1e-10, atol=1e-11)}
 
@@ -76,7 +80,8 @@ def test_conv2d_gradients_match_torch(case, dtype):
 
 @pytest.mark.parametrize("case", ["padding 1", "stride 2 padding 1", "groups 2 stride 2",
                                   "stride (3, 2) dilation (1, 2)", "padding beyond the kernel",
-                                  "depthwise stride 2"])
+                                  "depthwise stride 2", "direct, padding beyond the kernel",
+                                  "direct, 33 channels"])
 def test_conv2d_double_backward_matches_torch(case):
     """The rule's gradients are themselves differentiable: a Hessian-vector product through
     the input and weight gradients equals torch's."""
@@ -121,7 +126,8 @@ def _gpu_or_skip():
         clear_kernel_cache()
 
 
-@pytest.mark.parametrize("case", ["padding 1", "groups 2 stride 2", "padding beyond the kernel"])
+@pytest.mark.parametrize("case", ["padding 1", "groups 2 stride 2",
+                                  "direct, padding beyond the kernel"])
 def test_conv2d_gradients_on_gpu_match_torch(case):
     _gpu_or_skip()
     _, _, s, p, d, groups = CASES[case]

@@ -1,5 +1,6 @@
 """Torch-face ops that used to compute on the host and copy back now run through trueno ops on
-the input's device (issue 15): cummax/cummin, logcumsumexp, mode, scatter_reduce with sum/mean/prod.
+the input's device (issue 15): cummax/cummin, logcumsumexp, mode, scatter_reduce (sum, mean,
+prod), lgamma, erfc.
 Each runs on the GPU (lavapipe in CI) with reads of device memory forbidden, and equals torch
 on the CPU; the same code on the CPU is compared with torch too."""
 
@@ -19,6 +20,9 @@ A = [[3.0, -1.0, 7.5, 3.0, 2.0], [0.5, 9.0, -4.0, 9.0, 6.0], [1.0, math.nan, 5.0
 R = [[1, 2, 2, 3, 3, 0, 3], [5, 5, 1, 1, 1, 5, 0], [7, 7, 7, 7, 7, 7, 7]]
 IDX = [[0, 1, 0, 2, 0], [2, 2, 1, 0, 0]]
 SRC = [[1.0, 2.0, 3.0, 4.0, 5.0], [6.0, 7.0, 8.0, 9.0, 10.0]]
+LG = [[-2.5, 0.3, 4.5, 11.2, 0.0], [-1.0, 1e-3, 30.5, -7.3, 100.0], [math.inf, -math.inf,
+                                                                     math.nan, 1e4, -0.6]]
+ERFC = [[-3.0, -0.2, 0.0, 1.9, 2.1], [5.5, 10.0, 26.0, math.inf, -math.inf]]
 
 CASES = {
     "cummax-1": lambda m, d: m.cummax(d(A), 1),
@@ -30,6 +34,10 @@ CASES = {
     "logcumsumexp": lambda m, d: m.logcumsumexp(d([[1.0, 800.0, -3.0, 2.5, 0.0, 799.0]] * 2)
                                                 * d([[1.0], [0.01]]), 1),
     "logcumsumexp-dim0": lambda m, d: d(SRC).logcumsumexp(0),
+    "lgamma": lambda m, d: m.lgamma(d(LG)),
+    "lgamma-float64": lambda m, d: d(LG, m.float64).lgamma(),
+    "erfc": lambda m, d: m.erfc(d(ERFC)),
+    "erfc-float64": lambda m, d: d(ERFC, m.float64).erfc(),
     "mode-int": lambda m, d: m.mode(d(R, m.int64), 1),
     "mode-dim0-keep": lambda m, d: d(R, m.int64).mode(0, keepdim=True),
     "mode-float": lambda m, d: m.mode(d([[1.5, 2.5, 2.5, 1.5, 0.5]]), -1),

@@ -16,6 +16,7 @@ from .. import _dtypes as D
 from .. import _elementwise as E
 from .. import _manipulation as M
 from .._tensor import Tensor as _Base
+from . import _special
 from ._errors import TorchDTypeError, TorchShapeError, can_cast as _can_cast
 from ._functions import _t, get_default_dtype, set_default_dtype
 from ._tensor import Tensor
@@ -275,19 +276,25 @@ def _host_unary(name, fn, x):
                      device=t._device, cls=Tensor)
 
 
-_erfc = np.frompyfunc(math.erfc, 1, 1)
-_lgamma = np.frompyfunc(lambda v: math.lgamma(v) if v == v and not (v <= 0 and v == int(v))
-                        else (math.inf if v == v else v), 1, 1)
+
+
+def _float_input(name, x):
+    t = _t(x)
+    if t.dtype.kind in "iub":
+        t = t.astype(get_default_dtype())
+    if t.dtype.kind == "c":
+        raise TorchDTypeError(f"{name}: complex tensors are not supported")
+    return t
 
 
 def erfc(input):  # noqa: A002
-    """``1 - erf(input)`` without cancellation for large inputs."""
-    return _host_unary("erfc", lambda h: np.asarray(_erfc(h), np.float64), input)
+    """``1 - erf(input)`` without cancellation for large inputs (on the input's device)."""
+    return _special.erfc(_float_input("erfc", input))
 
 
 def lgamma(input):  # noqa: A002
-    """``log(|gamma(input)|)`` (+inf at the poles 0, -1, -2, ...)."""
-    return _host_unary("lgamma", lambda h: np.asarray(_lgamma(h), np.float64), input)
+    """``log(|gamma(input)|)`` (+inf at the poles 0, -1, -2, ...; on the input's device)."""
+    return _special.lgamma(_float_input("lgamma", input))
 
 
 def _erfinv(y):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import trueno.torch as torch
-from trueno.torch import _random
 
 from ._errors import ModuleValueError
 
@@ -57,20 +56,12 @@ def _calculate_correct_fan(tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
-# NOTE: the PyTorch face's Tensor.uniform_/normal_ take no generator= yet, so the draws with
-# a generator go through the functions those methods call (the same streams by construction).
 def _uniform(t, a: float = 0.0, b: float = 1.0, generator=None):
-    if generator is None:
-        return t.uniform_(a, b)
-    t[...] = _random.uniform_like(t, a, b, generator)
-    return t
+    return t.uniform_(a, b, generator=generator)
 
 
 def _normal(t, mean: float = 0.0, std: float = 1.0, generator=None):
-    if generator is None:
-        return t.normal_(mean, std)
-    t[...] = _random.normal_like(t, mean, std, generator)
-    return t
+    return t.normal_(mean, std, generator=generator)
 
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):

@@ -457,14 +457,14 @@ class Tensor(_Base):
         self[...] = src
         return self
 
-    def normal_(self, mean=0.0, std=1.0):
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
         from . import _random
-        self[...] = _random.normal_like(self, mean, std)
+        self[...] = _random.normal_like(self, mean, std, generator)
         return self
 
-    def uniform_(self, a=0.0, b=1.0):
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
         from . import _random
-        self[...] = _random.uniform_like(self, a, b)
+        self[...] = _random.uniform_like(self, a, b, generator)
         return self
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):

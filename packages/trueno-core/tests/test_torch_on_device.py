@@ -1,6 +1,6 @@
 """Torch-face ops that used to compute on the host and copy back now run through trueno ops on
 the input's device (issue 15): cummax/cummin, logcumsumexp, mode, scatter_reduce (sum, mean,
-prod), lgamma, erfc.
+prod), lgamma, erfc, erfinv, digamma.
 Each runs on the GPU (lavapipe in CI) with reads of device memory forbidden, and equals torch
 on the CPU; the same code on the CPU is compared with torch too."""
 
@@ -23,6 +23,7 @@ SRC = [[1.0, 2.0, 3.0, 4.0, 5.0], [6.0, 7.0, 8.0, 9.0, 10.0]]
 LG = [[-2.5, 0.3, 4.5, 11.2, 0.0], [-1.0, 1e-3, 30.5, -7.3, 100.0], [math.inf, -math.inf,
                                                                      math.nan, 1e4, -0.6]]
 ERFC = [[-3.0, -0.2, 0.0, 1.9, 2.1], [5.5, 10.0, 26.0, math.inf, -math.inf]]
+ERFINV = [[-0.999, -0.5, 0.0, 0.3, 0.9999], [1.0, -1.0, 1.5, math.nan, 1e-8]]
 
 CASES = {
     "cummax-1": lambda m, d: m.cummax(d(A), 1),
@@ -38,6 +39,10 @@ CASES = {
     "lgamma-float64": lambda m, d: d(LG, m.float64).lgamma(),
     "erfc": lambda m, d: m.erfc(d(ERFC)),
     "erfc-float64": lambda m, d: d(ERFC, m.float64).erfc(),
+    "erfinv": lambda m, d: m.erfinv(d(ERFINV)),
+    "erfinv-float64": lambda m, d: d(ERFINV, m.float64).erfinv(),
+    "digamma": lambda m, d: m.digamma(d([[0.3, 4.5, 11.2, 0.0], [-1.0, 30.5, 100.0, 2.0]])),
+    "digamma-float64": lambda m, d: d(LG, m.float64).digamma(),
     "mode-int": lambda m, d: m.mode(d(R, m.int64), 1),
     "mode-dim0-keep": lambda m, d: d(R, m.int64).mode(0, keepdim=True),
     "mode-float": lambda m, d: m.mode(d([[1.5, 2.5, 2.5, 1.5, 0.5]]), -1),

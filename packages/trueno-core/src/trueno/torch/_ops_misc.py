@@ -264,20 +264,7 @@ kaiser_window = _window("kaiser_window", lambda n, beta=12.0: np.i0(
     beta * np.sqrt(np.maximum(0, 1 - (2 * np.arange(n) / (n - 1) - 1) ** 2))) / np.i0(beta))
 
 
-# -- special functions (on the host: elementwise math the engine has no kernel for) -----------
-def _host_unary(name, fn, x):
-    t = _t(x)
-    if t.dtype.kind in "iub":
-        t = t.astype(get_default_dtype())
-    if t.dtype.kind == "c":
-        raise TorchDTypeError(f"{name}: complex tensors are not supported")
-    h = t._host().astype(np.float64)
-    return C.asarray(np.asarray(fn(h), np.float64).reshape(h.shape), t.dtype,
-                     device=t._device, cls=Tensor)
-
-
-
-
+# -- special functions (trueno/torch/_special.py: elementwise ops on the input's device) -----
 def _float_input(name, x):
     t = _t(x)
     if t.dtype.kind in "iub":
@@ -297,62 +284,15 @@ def lgamma(input):  # noqa: A002
     return _special.lgamma(_float_input("lgamma", input))
 
 
-def _erfinv(y):
-    out = np.full(y.shape, np.nan)
-    ok = np.abs(y) < 1
-    out[y == 1], out[y == -1] = np.inf, -np.inf
-    v = y[ok]
-    w = -np.log((1 - v) * (1 + v))  # Giles' single-precision start, then Newton steps
-    x = np.where(w < 5, _poly(w - 2.5, _G1), _poly(np.sqrt(np.maximum(w, 5)) - 3, _G2)) * v
-    erf = np.frompyfunc(math.erf, 1, 1)
-    for _ in builtins.range(3):
-        x = x - (erf(x).astype(np.float64) - v) / (2 / math.sqrt(math.pi) * np.exp(-x * x))
-    out[ok] = x
-    return out
-
-
-_G1 = [2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
-       -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]
-_G2 = [-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
-       -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]
-
-
-def _poly(w, coeffs):
-    p = np.zeros_like(w)
-    for c in coeffs:
-        p = p * w + c
-    return p
-
-
 def erfinv(input):  # noqa: A002
-    """The inverse of ``erf`` on (-1, 1); +-inf at +-1, NaN outside."""
-    return _host_unary("erfinv", _erfinv, input)
-
-
-def _digamma(h):
-    x = h.copy()
-    out = np.zeros_like(x)
-    pole = (x <= 0) & (x == np.floor(x))
-    refl = x < 0.5
-    xr = np.where(refl, 1 - x, x)  # reflection: psi(1-x) - psi(x) = pi cot(pi x)
-    acc = np.zeros_like(xr)
-    while np.any(xr < 6):
-        small = xr < 6
-        acc = acc - np.where(small, 1 / np.where(small, xr, 1), 0)
-        xr = np.where(small, xr + 1, xr)
-    inv2 = 1 / (xr * xr)
-    series = np.log(xr) - 0.5 / xr - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (
-        1 / 252 - inv2 * (1 / 240 - inv2 / 132))))
-    out = acc + series
-    with np.errstate(all="ignore"):
-        out = np.where(refl, out - np.pi / np.tan(np.pi * x), out)
-    out[pole] = np.where(x[pole] == 0, -np.inf, np.nan)
-    return out
+    """The inverse of ``erf`` on (-1, 1); +-inf at +-1, NaN outside (on the input's device)."""
+    return _special.erfinv(_float_input("erfinv", input))
 
 
 def digamma(input):  # noqa: A002
-    """The logarithmic derivative of gamma (-inf at 0, NaN at the negative integers)."""
-    return _host_unary("digamma", _digamma, input)
+    """The logarithmic derivative of gamma (-inf at 0, NaN at the negative integers; on the
+    input's device)."""
+    return _special.digamma(_float_input("digamma", input))
 
 
 def mvlgamma(input, p):  # noqa: A002

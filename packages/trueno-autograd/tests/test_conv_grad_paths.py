@@ -140,3 +140,32 @@ def test_conv2d_gradients_on_gpu_match_torch(case):
     assert str(tx.grad.device) == "gpu:0" and str(tw.grad.device) == "gpu:0"
     np.testing.assert_allclose(tx.grad.cpu()._host(), px.grad.numpy(), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(tw.grad.cpu()._host(), pw.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("cols_max", [1, 80])
+@pytest.mark.parametrize("case", ["stride 2 padding 1", "groups 2 stride 2", "padding 1",
+                                  "kernel as large as input"])
+def test_conv2d_gradients_in_batch_chunks_match_torch(case, cols_max, monkeypatch):
+    """With the im2col matrices capped below one sample (or a few), the batch is taken in
+    chunks (the last one shorter) whose weight gradients add up and whose input gradients
+    concatenate; first and second derivatives stay torch's."""
+    from trueno_autograd import _rules_linalg
+    monkeypatch.setattr(_rules_linalg, "_COLS_MAX", cols_max)
+    _, _, s, p, d, groups = CASES[case]
+    x, w = _arrays(case, "float64", seed=6)
+    rng = np.random.default_rng(7)
+    vx, vw = rng.standard_normal(x.shape), rng.standard_normal(w.shape)
+
+    def grads(conv, asarray, grad):
+        tx, tw = asarray(x).requires_grad_(), asarray(w).requires_grad_()
+        y = conv(tx, tw)
+        gx, gw = grad((y * y * y).sum(), [tx, tw], create_graph=True)
+        return (gx, gw) + tuple(grad((gx * asarray(vx)).sum() + (gw * asarray(vw)).sum(),
+                                     [tx, tw]))
+
+    got = grads(lambda a, b: _conv_tn(a, b, s, p, d, groups), tn.asarray, tn.autograd.grad)
+    want = grads(lambda a, b: F.conv2d(a, b, None, s, p, d, groups), torch.tensor,
+                 torch.autograd.grad)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a.detach()._host(), b.detach().numpy(), rtol=1e-9,
+                                   atol=1e-10)

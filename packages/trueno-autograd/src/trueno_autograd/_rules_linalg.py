@@ -60,11 +60,34 @@ def _tap(i, j, oh, ow, s, d):
             slice(j * d[1], j * d[1] + s[1] * (ow - 1) + 1, s[1]))
 
 
+# the im2col matrices of one batch chunk hold at most this many elements (64 MiB of float32):
+# a larger batch is split, so the backward's extra memory stays bounded
+_COLS_MAX = 1 << 24
+
+
+def _batch_chunks(n, per_sample):
+    """``(start, stop)`` ranges over a batch of ``n`` whose im2col matrices of ``per_sample``
+    elements each stay within ``_COLS_MAX``."""
+    step = max(1, _COLS_MAX // max(per_sample, 1))
+    return [(i, min(i + step, n)) for i in range(0, n, step)]
+
+
 def _conv_weight_grad(x, g, w_shape, s, pad, d, groups):
     """conv2d's weight gradient as PyTorch's CPU computes it: im2col of the padded input (one
     copy of ``kh * kw`` strided views) and one (batched over groups) matmul with the output
     gradient, ``gw = g(O, N*L) @ cols(C*kh*kw, N*L)^T``, instead of a direct convolution with
-    the output gradient as a kernel as large as the output."""
+    the output gradient as a kernel as large as the output. A large batch is taken in chunks
+    whose products add up."""
+    o, cg, kh, kw = w_shape
+    n, _, oh, ow = g.shape
+    gw = None
+    for n0, n1 in _batch_chunks(n, x.shape[1] * kh * kw * oh * ow):
+        part = _weight_grad_part(x[n0:n1], g[n0:n1], w_shape, s, pad, d, groups)
+        gw = part if gw is None else gw + part
+    return gw._reshape((o, cg, kh, kw))
+
+
+def _weight_grad_part(x, g, w_shape, s, pad, d, groups):
     o, cg, kh, kw = w_shape
     n, _, oh, ow = g.shape
     og, nl = o // groups, n * oh * ow
@@ -73,13 +96,23 @@ def _conv_weight_grad(x, g, w_shape, s, pad, d, groups):
             for i in range(kh) for j in range(kw)]
     cols = tn.stack(taps, axis=1)._reshape((groups, cg * kh * kw, nl))
     g2 = g.permute_dims((1, 0, 2, 3))._reshape((groups, og, nl))
-    return (g2 @ cols.mT)._reshape((o, cg, kh, kw))
+    return g2 @ cols.mT
 
 
 def _conv_input_grad_col2im(w, g, x_shape, s, pad, d, groups):
     """conv2d's input gradient as col2im: ``W^T @ g`` gives every tap's contribution, which
     ``kh * kw`` strided slice-adds sum into the padded input plane (no zero-dilated canvas, so
-    a stride of 2 costs a quarter of the canvas convolution)."""
+    a stride of 2 costs a quarter of the canvas convolution). A large batch is taken in
+    chunks."""
+    _, _, kh, kw = w.shape
+    n, c = x_shape[:2]
+    oh, ow = g.shape[2], g.shape[3]
+    parts = [_col2im_part(w, g[n0:n1], (n1 - n0,) + tuple(x_shape[1:]), s, pad, d, groups)
+             for n0, n1 in _batch_chunks(n, c * kh * kw * oh * ow)]
+    return parts[0] if len(parts) == 1 else tn.concat(parts, axis=0)
+
+
+def _col2im_part(w, g, x_shape, s, pad, d, groups):
     o, cg, kh, kw = w.shape
     n, c, h, wd = x_shape
     _, _, oh, ow = g.shape

@@ -62,6 +62,8 @@ CASES = [
         ("reciprocal", "reciprocal", "positive"), ("sigmoid", "sigmoid", "real"),
         ("erf", "erf", "real"), ("relu", "relu", "real")]],
     ("gelu", _tu("gelu"), F.gelu, [((3, 4), "real")]),
+    ("i0e", _tu("i0e"), torch.special.i0e, [((3, 4), "real")]),
+    ("xlogy", _tb("xlogy"), torch.xlogy, [((3, 4), "real"), ((4,), "positive")]),
     ("gelu tanh", _tu("gelu", approximate="tanh"), lambda x: F.gelu(x, approximate="tanh"),
      [((3, 4), "real")]),
     ("silu", _tu("silu"), F.silu, [((3, 4), "real")]),

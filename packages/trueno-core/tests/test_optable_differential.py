@@ -160,7 +160,8 @@ def numpy_ref(row):
 
     def ref(*xs):
         out_dt = _float_rule(xs[0].dtype) if row.result == "float" else xs[0].dtype
-        return np.asarray(f(*[np.asarray(x, dtype=np.float64) for x in xs])).astype(out_dt)
+        out = np.asarray(f(*[np.asarray(x, dtype=np.float64) for x in xs])).astype(out_dt)
+        return out[()] if isinstance(f, np.ufunc) else out  # a ufunc's 0-d result: a scalar
     return ref
 
 

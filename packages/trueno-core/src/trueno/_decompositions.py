@@ -29,7 +29,7 @@ __all__ = ["prim", "unary", "binary", "where", "astype", "reduce", "floats", "fi
            "positive", "square", "expm1", "log1p", "log2", "log10", "sinh", "cosh", "tanh",
            "asinh", "acosh", "atanh", "reciprocal", "isfinite", "logical_not", "hypot",
            "logaddexp", "copysign", "not_equal", "greater", "greater_equal", "logical_and",
-           "logical_or", "logical_xor", "clip"]
+           "logical_or", "logical_xor", "clip", "xlogy"]
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -361,6 +361,16 @@ def copysign(x1, x2):
     if not isinstance(b, X.Tensor):
         return finish(_neg(mag) if math.copysign(1.0, b) < 0 else mag, rt)
     return finish(where(unary("signbit", b), _neg(mag), mag), rt)
+
+
+def xlogy(x1, x2):
+    """``x1 * log(x2)``, 0 where ``x1`` is 0 and ``x2`` is not NaN (SciPy's and PyTorch's)."""
+    args, rt = floats("xlogy", x1, x2)
+    like = next(v for v in args if isinstance(v, X.Tensor))
+    a, b = (v if isinstance(v, X.Tensor) else
+            astype(X.to_tensor(v, like.__class__, like), like._dtype) for v in args)
+    r = _mul(a, unary("log", b))
+    return finish(where(unary("isnan", b), r, where(binary("equal", a, 0.0), 0.0, r)), rt)
 
 
 # --- predicates and logic ----------------------------------------------------------------

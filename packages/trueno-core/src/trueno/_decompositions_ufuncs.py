@@ -17,14 +17,14 @@ import numpy as np
 from . import _dispatch as X
 from . import _dtypes as D
 from ._decompositions import (
-    _LN2, _abs, _add, _complex, _div, _log1p, _mul, _neg, _sub, astype, binary, finish, unary,
-    where,
+    _LN2, _abs, _add, _complex, _div, _float_unary, _log1p, _mul, _neg, _sub, astype, binary,
+    finish, unary, where,
 )
 
 __all__ = ["exp2", "logaddexp2", "deg2rad", "rad2deg", "degrees", "radians", "fmax", "fmin",
            "isneginf", "isposinf", "fix", "isreal", "iscomplex", "heaviside", "sinc", "angle",
            "cbrt", "rint", "nan_to_num", "ldexp", "divmod", "modf", "spacing", "fmod", "gcd",
-           "lcm", "bitwise_count", "frexp", "i0"]
+           "lcm", "bitwise_count", "frexp", "i0", "i0e"]
 
 
 def _numpy_dtypes(name, args, **params):
@@ -349,6 +349,21 @@ def _chbevl(x, coefficients):
         b2, b1 = b1, b0
         b0 = _add(_sub(_mul(x, b1), b2), c)
     return _mul(_sub(b0, b2), 0.5)
+
+
+@_float_unary
+def i0e(x):
+    """``exp(-|x|) i0(x)`` without overflow (Cephes' i0e, PyTorch's ``special.i0e``):
+    ``chbevl(|x|/2 - 2, A)`` for ``|x| <= 8``, else ``chbevl(32/|x| - 2, B) / sqrt(|x|)``."""
+    from numpy.lib import _function_base_impl as impl  # the coefficient tables of np.i0
+
+    a = _abs(x)
+    small = binary("less_equal", a, 8.0)
+    lo = where(small, a, 8.0)
+    hi = where(small, 16.0, a)
+    r1 = _chbevl(_sub(_div(lo, 2.0), 2.0), impl._i0A)
+    r2 = _div(_chbevl(_sub(_div(32.0, hi), 2.0), impl._i0B), unary("sqrt", hi))
+    return where(small, r1, r2)
 
 
 @lambda f: _decomposition(f, widen=False)  # NumPy evaluates float16 in float16

@@ -20,11 +20,11 @@ from ._views import broadcast_shapes
 __all__ = [
     "negative", "positive", "square", "abs", "sign", "exp", "expm1", "sin", "cos", "tan",
     "atan", "sinh", "cosh", "tanh", "asinh", "log", "sqrt", "log2", "log10", "log1p", "asin",
-    "acos", "atanh", "acosh", "reciprocal", "sigmoid", "erf", "floor", "ceil", "trunc",
+    "acos", "atanh", "acosh", "reciprocal", "sigmoid", "erf", "i0e", "floor", "ceil", "trunc",
     "round", "signbit", "isnan", "isinf", "isfinite", "logical_not", "bitwise_invert", "conj",
     "real", "imag", "gelu", "silu", "relu", "add", "multiply", "subtract", "divide",
     "floor_divide", "remainder", "pow", "maximum", "minimum", "atan2", "hypot", "logaddexp",
-    "copysign", "nextafter", "equal", "less", "less_equal", "not_equal", "greater",
+    "copysign", "xlogy", "nextafter", "equal", "less", "less_equal", "not_equal", "greater",
     "greater_equal", "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or",
     "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift", "arccos", "arcsin", "arctan",
     "arccosh", "arcsinh", "arctanh", "arctan2", "power", "absolute", "true_divide", "mod",
@@ -109,6 +109,7 @@ acosh = _unary("acosh")
 reciprocal = _unary("reciprocal")
 sigmoid = _unary("sigmoid")
 erf = _unary("erf")
+i0e = _unary("i0e")
 floor = _unary("floor")
 ceil = _unary("ceil")
 trunc = _unary("trunc")
@@ -140,6 +141,7 @@ atan2 = _binary("atan2")
 hypot = _binary("hypot")
 logaddexp = _binary("logaddexp")
 copysign = _binary("copysign")
+xlogy = _binary("xlogy")
 nextafter = _binary("nextafter")
 equal = _binary("equal")
 less = _binary("less")

@@ -276,6 +276,8 @@ _comps("acosh", nin=1, accepts="any", result="float", domain="ge1")
 _comps("reciprocal", nin=1, result="numpy_promote", domain="positive")
 _comps("sigmoid", nin=1, result="float", accepts="real", numpy_name=None, module=_NN)
 _prims("erf", nin=1, result="float", accepts="real", numpy_name=None)
+_comps("i0e", nin=1, result="float", accepts="real or boolean", numpy_name=None,
+       module="_decompositions_ufuncs", reference="scipy.special:i0e")
 _prims("floor ceil trunc", nin=1, accepts="real or boolean", differentiable=False)
 _prims("round", nin=1, accepts="numeric", differentiable=False)
 _prims("signbit", nin=1, accepts="real or boolean", result="bool", differentiable=False)
@@ -301,6 +303,8 @@ _prims("pow", nin=2, domain="small", numpy_name="power")
 _prims("maximum minimum", nin=2, accepts="any")  # complex: lexicographic order, as NumPy
 _prims("atan2", nin=2, accepts="real or boolean", result="float")
 _comps("hypot logaddexp copysign", nin=2, accepts="real or boolean", result="float")
+_comps("xlogy", nin=2, accepts="real or boolean", result="float", domain="positive",
+       numpy_name=None, reference="scipy.special:xlogy")
 _prims("nextafter", nin=2, accepts="real floating", differentiable=False)
 _prims("equal less less_equal", nin=2, accepts="any", result="bool", differentiable=False)
 _comps("not_equal greater greater_equal", nin=2, accepts="any", result="bool",

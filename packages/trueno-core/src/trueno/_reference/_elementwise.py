@@ -55,6 +55,25 @@ def expm1(x):
     return out
 
 
+def i0e(x):
+    """Cephes' ``i0e`` with NumPy's ``i0`` coefficient tables, in float64."""
+    from numpy.lib._function_base_impl import _chbevl, _i0A, _i0B
+    a = np.abs(x.astype(np.float64))
+    small = a <= 8.0
+    hi = np.where(small, 16.0, a)
+    with np.errstate(invalid="ignore"):
+        out = np.where(small, _chbevl(a / 2.0 - 2.0, _i0A),
+                       _chbevl(32.0 / hi - 2.0, _i0B) / np.sqrt(hi))
+    return np.asarray(out).astype(x.dtype, copy=False)
+
+
+def xlogy(x, y):
+    """``x * log(y)``, 0 where ``x`` is 0 and ``y`` is not NaN."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.asarray(x * np.log(y))
+    return np.where((x == 0) & ~np.isnan(y), out.dtype.type(0), out)
+
+
 def where(cond, x, y):
     return np.where(cond, x, y)
 
@@ -95,7 +114,8 @@ def _ufunc(row):
 KERNELS = {row.name: _ufunc(row) for row in ELEMENTWISE_UNARY + ELEMENTWISE_BINARY
            if row.numpy_name is not None}
 KERNELS.update(expm1=expm1, erf=erf, sigmoid=sigmoid, relu=relu, gelu=gelu, silu=silu, where=where,
-               clip=clip, copy_=copy_, astype=astype, contiguous=contiguous, addcmul=addcmul)
+               clip=clip, copy_=copy_, astype=astype, contiguous=contiguous, addcmul=addcmul,
+               i0e=i0e, xlogy=xlogy)
 
 
 def index(x, key):

@@ -146,3 +146,23 @@ class torch_deterministic:  # noqa: N801
 
     def __exit__(self, *exc):
         torch.use_deterministic_algorithms(False)
+
+
+EMPTY = {
+    "empty": lambda m: m.empty(3),
+    "empty-int32": lambda m: m.empty(2, dtype=m.int32),
+    "empty_like-uint8": lambda m: m.empty_like(m.ones(2, dtype=m.uint8)),
+    "empty-bool": lambda m: m.empty(2, dtype=m.bool),
+    "empty_strided-int16": lambda m: m.empty_strided((2, 2), (1, 2), dtype=m.int16),
+    "empty-float64": lambda m: m.empty(2, 2, dtype=m.float64),
+}
+
+
+@pytest.mark.parametrize("name", list(EMPTY))
+def test_deterministic_mode_fills_uninitialized_memory_as_torch(name, restore):
+    tt.use_deterministic_algorithms(True)
+    with torch_deterministic():
+        want = EMPTY[name](torch)
+    got = EMPTY[name](tt)
+    assert str(got.dtype) == str(want.dtype)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())

@@ -48,6 +48,7 @@ from ._defaults import (
     are_deterministic_algorithms_enabled, get_default_device,
     is_deterministic_algorithms_warn_only_enabled, set_default_device,
     use_deterministic_algorithms, with_default_device as _with_default_device,
+    filled_if_deterministic as _filled,
 )
 from ._tensor import Size, Tensor, return_types
 from . import _ops_extra, _ops_index, _ops_linalg, _ops_misc, _ops_pointwise, _ops_reduce
@@ -70,6 +71,8 @@ _FACTORIES = ("tensor", "zeros", "ones", "empty", "full", "arange", "range", "li
               "kaiser_window")
 for _name in _FACTORIES:
     globals()[_name] = _with_default_device(globals()[_name])
+for _name in ("empty", "empty_like", "empty_strided", "empty_permuted"):
+    globals()[_name] = _filled(globals()[_name])
 
 float32 = float = _T.by_name("float32")  # noqa: A001
 float64 = double = _T.by_name("float64")

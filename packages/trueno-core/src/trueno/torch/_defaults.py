@@ -12,12 +12,14 @@ with ``warn_only=True``), as PyTorch does for ops without a deterministic implem
 from __future__ import annotations
 
 import functools
+import math
 import threading
 import warnings
 
 from .._errors import TruenoError
 
 __all__ = ["set_default_device", "get_default_device", "with_default_device",
+           "filled_if_deterministic",
            "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
            "is_deterministic_algorithms_warn_only_enabled", "check_deterministic",
            "NondeterministicError"]
@@ -98,6 +100,22 @@ def are_deterministic_algorithms_enabled() -> bool:
 
 def is_deterministic_algorithms_warn_only_enabled() -> bool:
     return _deterministic[1]
+
+
+def filled_if_deterministic(fn):
+    """``fn`` (``empty``, ``empty_like``, ...) whose result is filled as PyTorch fills
+    uninitialized memory in deterministic mode: NaN for floating and complex dtypes, the
+    largest value for integers (True for bool)."""
+    @functools.wraps(fn)
+    def f(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        if _deterministic[0] and out.numel():
+            import numpy as np
+            k = out._dtype.kind
+            out.fill_(math.nan if k in "fc" else (True if k == "b" else
+                                                  int(np.iinfo(out._dtype.numpy).max)))
+        return out
+    return f
 
 
 def check_deterministic(name: str, x) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 
+from trueno.amp import autocast_function
 import trueno.torch as torch
 from trueno.backend import get_op, run
 
@@ -47,6 +48,7 @@ def _inplace(input, fn):  # noqa: A002
     return input.copy_(fn(src))
 
 
+@autocast_function("linear")
 def linear(input, weight, bias=None):  # noqa: A002
     """``input @ weight.T + bias``: ``(*, in) x (out, in) -> (*, out)``."""
     if input.shape[-1:] != weight.shape[-1:]:
@@ -66,6 +68,7 @@ def linear(input, weight, bias=None):  # noqa: A002
     return out if bias is None else out + bias
 
 
+@autocast_function("bilinear")
 def bilinear(input1, input2, weight, bias=None):
     """``x1^T A x2 + b`` for each output feature: ``weight`` is ``(out, in1, in2)``."""
     out = torch.einsum("...i,oij,...j->...o", input1, weight, input2)

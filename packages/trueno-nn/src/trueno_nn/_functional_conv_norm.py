@@ -3,6 +3,7 @@ added outside it so autograd sees it), ``batch_norm``, ``group_norm``, ``rms_nor
 
 from __future__ import annotations
 
+from trueno.amp import autocast_function
 import trueno.torch as torch
 from trueno.backend import get_op, run
 
@@ -36,6 +37,7 @@ def _same_padding(kernel, dilation, x, first_dim: int):
     return x, tuple(pad)
 
 
+@autocast_function("conv2d")
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1,  # noqa: A002
            groups: int = 1):
     """2-D cross-correlation of ``(N, C, H, W)`` with ``(O, C/groups, kh, kw)``."""
@@ -74,6 +76,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1,  # noqa: A
     return out.squeeze(0) if unbatched else out
 
 
+@autocast_function("conv1d")
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1,  # noqa: A002
            groups: int = 1):
     """1-D cross-correlation of ``(N, C, L)`` with ``(O, C/groups, k)`` (a conv2d of height
@@ -126,6 +129,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
     return out
 
 
+@autocast_function("group_norm")
 def group_norm(input, num_groups: int, weight=None, bias=None,  # noqa: A002
                eps: float = 1e-5):
     """Normalise each of ``num_groups`` channel groups per sample; then a per-channel

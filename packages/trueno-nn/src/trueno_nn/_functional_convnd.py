@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 
+from trueno.amp import autocast_function
 import trueno.torch as torch
 
 from . import _functional_shape as FS
@@ -63,6 +64,7 @@ def _pad_zeros(x, pads):
     return out
 
 
+@autocast_function("conv3d")
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1,  # noqa: A002
            groups: int = 1):
     """3-D cross-correlation of ``(N, C, D, H, W)`` with ``(O, C/groups, kd, kh, kw)``.
@@ -213,6 +215,7 @@ def _conv_transpose(name: str, nd: int, input, weight, bias, stride, padding,  #
     return out.squeeze(0) if unbatched else out
 
 
+@autocast_function("conv_transpose2d")
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0,  # noqa: A002
                      output_padding=0, groups: int = 1, dilation=1):
     """2-D transposed convolution of ``(N, Cin, H, W)`` with ``(Cin, Cout/groups, kh, kw)``:
@@ -227,6 +230,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0,  # noqa: A00
                            output_padding, groups, dilation)
 
 
+@autocast_function("conv_transpose3d")
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0,  # noqa: A002
                      output_padding=0, groups: int = 1, dilation=1):
     """3-D transposed convolution of ``(N, Cin, D, H, W)`` with ``(Cin, Cout/groups, *k)``,
@@ -235,6 +239,7 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0,  # noqa: A00
                            output_padding, groups, dilation)
 
 
+@autocast_function("conv_transpose1d")
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0,  # noqa: A002
                      output_padding=0, groups: int = 1, dilation=1):
     """1-D transposed convolution of ``(N, Cin, L)`` with ``(Cin, Cout/groups, k)`` (a 2-D one

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import warnings
 
+from trueno.amp import autocast_function
 import trueno.torch as torch
 
 from ._errors import ModuleValueError
@@ -131,6 +132,7 @@ def _cubic_coefficients(t):
     return [far(t + 1), near(t), near(1 - t), far(2 - t)]
 
 
+@autocast_function("grid_sampler")
 def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros",  # noqa: A002
                 align_corners=None):
     """Sample ``input`` ``(N, C, H, W)`` (or ``(N, C, D, H, W)``) at the normalised

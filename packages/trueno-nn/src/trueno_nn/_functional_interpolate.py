@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from trueno.amp import autocast_function
 import trueno.torch as torch
 
 from ._errors import ModuleValueError
@@ -145,6 +146,7 @@ def _index(x, dim: int, idx: np.ndarray):
     return x.index_select(dim, torch.tensor(idx, dtype=torch.int64, device=x.device))
 
 
+@autocast_function("interpolate")
 def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",  # noqa: A002
                 align_corners=None, recompute_scale_factor=None, antialias: bool = False):
     """Resample ``(N, C, *spatial)`` to ``size`` or ``spatial * scale_factor``.

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from trueno.amp import autocast_function
 import trueno.torch as torch
 from trueno import ShapeError
 
@@ -44,17 +45,20 @@ def _same_shape(name, input, target):  # noqa: A002
                                f"elementwise; reshape the target to the input's shape")
 
 
+@autocast_function("mse_loss")
 def mse_loss(input, target, size_average=None, reduce=None,  # noqa: A002
              reduction: str = "mean"):
     d = input - target
     return _reduce(d * d, _legacy(size_average, reduce, reduction))
 
 
+@autocast_function("l1_loss")
 def l1_loss(input, target, size_average=None, reduce=None,  # noqa: A002
             reduction: str = "mean"):
     return _reduce(torch.abs(input - target), _legacy(size_average, reduce, reduction))
 
 
+@autocast_function("smooth_l1_loss")
 def smooth_l1_loss(input, target, size_average=None, reduce=None,  # noqa: A002
                    reduction: str = "mean", beta: float = 1.0):
     a = torch.abs(input - target)
@@ -64,6 +68,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None,  # noqa: A002
     return _reduce(loss, _legacy(size_average, reduce, reduction))
 
 
+@autocast_function("huber_loss")
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):  # noqa: A002
     a = torch.abs(input - target)
     loss = torch.where(a < delta, a * a * 0.5, (a - 0.5 * delta) * delta)
@@ -99,6 +104,7 @@ def _nll(logp, target, weight, ignore_index, reduction):
     return _reduce(loss, reduction)
 
 
+@autocast_function("nll_loss")
 def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100,  # noqa: A002
              reduce=None, reduction: str = "mean"):
     """``-input[n, target[n]] * weight[target[n]]``; ``mean`` divides by the summed weights
@@ -107,6 +113,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     return _nll(input, target, weight, ignore_index, _legacy(size_average, reduce, reduction))
 
 
+@autocast_function("cross_entropy")
 def cross_entropy(input, target, weight=None, size_average=None,  # noqa: A002
                   ignore_index: int = -100, reduce=None, reduction: str = "mean",
                   label_smoothing: float = 0.0):
@@ -155,6 +162,7 @@ def cross_entropy(input, target, weight=None, size_average=None,  # noqa: A002
     return nll * (1 - label_smoothing) + ret * (label_smoothing / n_classes)
 
 
+@autocast_function("binary_cross_entropy")
 def binary_cross_entropy(input, target, weight=None, size_average=None,  # noqa: A002
                          reduce=None, reduction: str = "mean"):
     """``-w (t log x + (1 - t) log(1 - x))``, each log clamped at -100 (as PyTorch)."""
@@ -167,6 +175,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None,  # noqa:
     return _reduce(loss, _legacy(size_average, reduce, reduction))
 
 
+@autocast_function("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,  # noqa: A002
                                      reduce=None, reduction: str = "mean", pos_weight=None):
     """``(1 - t) x + lw * softplus(-x)`` with ``lw = 1 + (pos_weight - 1) t``, with
@@ -182,6 +191,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return _reduce(loss, _legacy(size_average, reduce, reduction))
 
 
+@autocast_function("kl_div")
 def kl_div(input, target, size_average=None, reduce=None,  # noqa: A002
            reduction: str = "mean", log_target: bool = False):
     """``target (log target - input)`` (``input`` is log-probabilities)."""
@@ -195,6 +205,7 @@ def kl_div(input, target, size_average=None, reduce=None,  # noqa: A002
     return _reduce(loss, reduction)
 
 
+@autocast_function("poisson_nll_loss")
 def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False,  # noqa: A002
                      size_average=None, eps: float = 1e-8, reduce=None,
                      reduction: str = "mean"):
@@ -283,6 +294,7 @@ def _lse2(a, b):
     return m + torch.log(torch.exp(a - m) + torch.exp(b - m))
 
 
+@autocast_function("ctc_loss")
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0,
              reduction: str = "mean", zero_infinity: bool = False):
     """Connectionist Temporal Classification: ``-log`` of the summed probability of every

@@ -9,6 +9,7 @@ at 0, the multi-margin kernels do not).
 
 from __future__ import annotations
 
+from trueno.amp import autocast_function
 import trueno.torch as torch
 
 from trueno import ShapeError
@@ -36,6 +37,7 @@ def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool =
     return torch.norm(x1 - x2 + eps, p, dim if dim >= 0 else None, keepdim)
 
 
+@autocast_function("cosine_similarity")
 def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
     """``sum((x1 / max(|x1|, eps)) * (x2 / max(|x2|, eps)), dim)``, each input divided by its
     own norm first, as ATen does."""
@@ -45,6 +47,7 @@ def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
     return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 
+@autocast_function("cosine_embedding_loss")
 def cosine_embedding_loss(input1, input2, target, margin: float = 0.0,
                           size_average=None, reduce=None, reduction: str = "mean"):
     """``1 - cos(x1, x2)`` where ``target == 1`` and ``max(0, cos(x1, x2) - margin)`` where
@@ -70,6 +73,7 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0,
     return _reduce(pos + neg, _legacy(size_average, reduce, reduction))
 
 
+@autocast_function("margin_ranking_loss")
 def margin_ranking_loss(input1, input2, target, margin: float = 0.0,
                         size_average=None, reduce=None, reduction: str = "mean"):
     """``max(0, -target (x1 - x2) + margin)``."""
@@ -82,6 +86,7 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0,
     return _reduce(loss, _legacy(size_average, reduce, reduction))
 
 
+@autocast_function("hinge_embedding_loss")
 def hinge_embedding_loss(input, target, margin: float = 1.0,  # noqa: A002
                          size_average=None, reduce=None, reduction: str = "mean"):
     """``x`` where ``target == 1`` and ``max(0, margin - x)`` where ``target == -1``."""
@@ -91,6 +96,7 @@ def hinge_embedding_loss(input, target, margin: float = 1.0,  # noqa: A002
     return _reduce(loss, _legacy(size_average, reduce, reduction))
 
 
+@autocast_function("soft_margin_loss")
 def soft_margin_loss(input, target, size_average=None, reduce=None,  # noqa: A002
                      reduction: str = "mean"):
     """``log(1 + exp(-target x))``."""
@@ -123,6 +129,7 @@ def _class_targets(name: str, input, target):  # noqa: A002
     return input.ndim == 1
 
 
+@autocast_function("multi_margin_loss")
 def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0,  # noqa: A002
                       weight=None, size_average=None, reduce=None, reduction: str = "mean"):
     """``sum_{i != y} max(0, margin - x[y] + x[i])^p * w[y] / C`` per sample."""
@@ -156,6 +163,7 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0,  # noqa: A
     return _reduce(loss, _legacy(size_average, reduce, reduction))
 
 
+@autocast_function("multilabel_margin_loss")
 def multilabel_margin_loss(input, target, size_average=None, reduce=None,  # noqa: A002
                            reduction: str = "mean"):
     """``sum_{j in targets} sum_{i not in targets} max(0, 1 - (x[j] - x[i])) / C`` per
@@ -200,6 +208,7 @@ def _check_triplet_dims(anchor, positive, negative) -> None:
                          f"positive {p}D, and negative {n}D inputs")
 
 
+@autocast_function("triplet_margin_loss")
 def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: float = 2,
                         eps: float = 1e-6, swap: bool = False, size_average=None,
                         reduce=None, reduction: str = "mean"):

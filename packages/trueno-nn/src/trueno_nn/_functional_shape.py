@@ -4,6 +4,7 @@ Each is a composition of views, ``cat`` and elementwise ops (differentiable, any
 
 from __future__ import annotations
 
+from trueno.amp import autocast_function
 import trueno.torch as torch
 
 from ._errors import ModuleValueError
@@ -104,6 +105,7 @@ def glu(input, dim: int = -1):  # noqa: A002
     return a * torch.sigmoid(b)
 
 
+@autocast_function("prelu")
 def prelu(input, weight):  # noqa: A002
     """``x`` where ``x > 0``, else ``weight * x`` (``weight`` per channel, dim 1)."""
     w = weight

@@ -11,6 +11,10 @@ def matmul(x, y):
 
 
 def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    out_dtype = x.dtype
+    if out_dtype.name == "bfloat16":  # NumPy's einsum has no bfloat16 loop: accumulate in f32
+        x, weight = x.astype(np.float32), weight.astype(np.float32)
+        bias = None if bias is None else bias.astype(np.float32)
     n, c_in, h, w = x.shape
     c_out, c_per_group, kh, kw = weight.shape
     if padding != (0, 0):
@@ -29,7 +33,7 @@ def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
     out = outs[0] if groups == 1 else np.concatenate(outs, axis=1)
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1)
-    return np.ascontiguousarray(out, dtype=x.dtype)
+    return np.ascontiguousarray(out, dtype=out_dtype)
 
 
 KERNELS = {"matmul": matmul, "conv2d": conv2d}

@@ -133,3 +133,50 @@ def test_int64_products_on_the_gpu_still_work():
         assert got.is_cuda
         _same(got, fn(torch, _on(torch)))
 
+
+
+MATS = [[[2.0, -1.0, 0.5, 3.0], [4.0, 1.0, -2.0, 0.0], [-1.0, 3.0, 1.0, 2.0],
+         [0.5, 0.25, 4.0, -1.0]],
+        [[1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0], [1.0, 0.0, 1.0, 0.0],
+         [0.0, 1.0, 0.0, 1.0]]]  # the second is singular: info names its first zero pivot
+
+
+def _has_gpu() -> bool:
+    try:
+        import trueno_gpu
+    except ImportError:  # pragma: no cover - the GPU extra is not installed
+        return False
+    return bool(trueno_gpu.device_count())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", ["square", "wide", "tall"])
+def test_lu_runs_on_the_device_and_matches_torch(dtype, shape, monkeypatch):
+    """On the CPU and (where there is one) the GPU, with no float read back from the GPU."""
+    cut = {"square": (slice(None), slice(None)), "wide": (slice(0, 3), slice(None)),
+           "tall": (slice(None), slice(0, 3))}[shape]
+    a = np.asarray(MATS, dtype)[(slice(None),) + cut]
+    want = torch.linalg.lu_factor_ex(torch.tensor(a))
+    real_host = _Base._host
+
+    def host(self):
+        if self._device.type != "cpu" and self._dtype.kind in "fc":
+            raise AssertionError("lu read a float tensor back from the device")
+        return real_host(self)
+    for dev in ["cpu", "gpu"] if _has_gpu() else ["cpu"]:
+        x = tt.tensor(a).to_device(dev)
+        tt.lu(x, get_infos=True)  # kernels compile and are checked
+        monkeypatch.setattr(_Base, "_host", host)
+        got = tt.lu(x, get_infos=True)
+        monkeypatch.undo()
+        assert all(g.device == x.device for g in got)
+        np.testing.assert_allclose(got[0].cpu().numpy(), want[0].numpy(), rtol=1e-5,
+                                   atol=1e-6)
+        for g, w in zip(got[1:], want[1:]):
+            assert str(g.dtype) == str(w.dtype)
+            np.testing.assert_array_equal(g.cpu().numpy(), w.numpy())
+    if want[2].any():  # a singular matrix in the batch: without infos, lu raises as torch
+        with pytest.raises(RuntimeError, match="singular"):
+            tt.lu(tt.tensor(a))
+        with pytest.raises(RuntimeError):
+            torch.linalg.lu_factor(torch.tensor(a))

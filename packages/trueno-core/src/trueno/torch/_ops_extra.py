@@ -67,12 +67,56 @@ def _getrf(a: np.ndarray):
     return a, piv, info
 
 
+def _getrf_device(x):
+    """Batched getrf with trueno ops on ``x``'s device (real dtypes): per column, the pivot is
+    the first largest ``|a|`` (LAPACK's idamax), rows swap through a gather, and the trailing
+    block gets the rank-1 update; a zero pivot leaves its column as it is (LAPACK's info)."""
+    from .. import _elementwise as E
+    from .. import _manipulation as M
+    m, n = x.shape[-2:]
+    a = x.clone()
+    batch = tuple(x.shape[:-2])
+    rows = C.arange(m, dtype=D.int64, device=x._device, cls=Tensor)
+    pivs, zeros = [], []
+    for j in range(min(m, n)):
+        p = _tn.argmax(E.abs(a[..., j:, j]), axis=-1, keepdims=True) + j  # (..., 1)
+        pivs.append(p)
+        perm = E.where(E.equal(rows, j), p, E.where(E.equal(rows, p), j, rows))
+        a = _tn.take_along_axis(a, perm[..., :, None].expand_to(batch + (m, n)), axis=-2)
+        piv = a[..., j:j + 1, j:j + 1]
+        nonzero = E.not_equal(piv, 0)
+        zeros.append(E.logical_not(nonzero[..., 0, 0]))
+        if j + 1 < m:
+            col = a[..., j + 1:, j:j + 1]
+            col = E.where(nonzero, E.divide(col, E.where(nonzero, piv, 1)), col)
+            upd = E.where(nonzero, col, 0) * a[..., j:j + 1, j + 1:]
+            a = M.concat([a[..., :j + 1, :], M.concat([
+                a[..., j + 1:, :j], col, a[..., j + 1:, j + 1:] - upd], axis=-1)], axis=-2)
+    k = min(m, n)
+    piv = (M.concat(pivs, axis=-1) + 1).astype(D.int32) if k else \
+        C.zeros(batch + (0,), dtype=D.int32, device=x._device, cls=Tensor)
+    info = C.zeros(batch, dtype=D.int32, device=x._device, cls=Tensor)
+    for j in range(k - 1, -1, -1):  # the first zero pivot, 1-based
+        info = E.where(zeros[j], j + 1, info).astype(D.int32, copy=False)
+    return a, piv, info
+
+
 def lu(A, pivot=True, get_infos=False):  # noqa: N803
-    """``(LU, pivots[, infos])``: the packed LU factorization with partial pivoting."""
+    """``(LU, pivots[, infos])``: the packed LU factorization with partial pivoting (real
+    dtypes on the input's device; complex ones on the host)."""
     x = _float_matrix("lu", A)
     if not pivot:
         raise TorchShapeError("lu without pivoting is not implemented on the CPU\n  hint: "
                               "pivot=True")
+    if x._dtype.kind == "f":
+        out_lu, piv, info = _getrf_device(x)
+        if get_infos:
+            return out_lu, piv, info
+        if x.numel() and bool(info.any().item()):
+            from .linalg import LinAlgError
+            first = int(info.reshape(-1)[info.reshape(-1).argmax()].item())
+            raise LinAlgError(f"lu: U[{first},{first}] is zero, singular U.")
+        return out_lu, piv
     h = x._host().astype(np.complex128 if x.dtype.kind == "c" else np.float64)
     batch = h.reshape((-1,) + h.shape[-2:]).copy()
     pivs, infos = [], []

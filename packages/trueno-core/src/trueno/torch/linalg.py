@@ -24,7 +24,7 @@ __all__ = [
     "pinv", "solve", "solve_ex", "solve_triangular", "eigh", "eigvalsh", "eig", "eigvals",
     "svd", "svdvals", "qr", "cholesky", "cholesky_ex", "lstsq", "matrix_rank", "matrix_power",
     "matrix_exp", "cross", "multi_dot", "vecdot", "diagonal", "vander", "tensorinv",
-    "tensorsolve", "cond", "matmul",
+    "tensorsolve", "cond", "matmul", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
 ]
 
 
@@ -301,3 +301,43 @@ def cond(A, p=None):  # noqa: N803
 
 def matmul(input, other):  # noqa: A002
     return Lops.matmul(_t(input), other)
+
+
+# -- LU (the factorization runs on the input's device: _ops_extra.lu) -----------------------
+def lu_factor_ex(A, *, pivot=True, check_errors=False):  # noqa: N803
+    """``(LU, pivots, info)``: the packed LU factorization with partial pivoting; ``info`` is
+    the 1-based index of the first zero pivot (0 when there is none)."""
+    from ._ops_extra import lu as _lu
+    lu_, piv, info = _lu(A, pivot=pivot, get_infos=True)
+    if check_errors and _t(A).numel() and bool(info.any().item()):
+        raise LinAlgError("linalg.lu_factor_ex: U is singular (a zero pivot)")
+    return R.linalg_lu_factor_ex(lu_, piv, info)
+
+
+def lu_factor(A, *, pivot=True):  # noqa: N803
+    """``(LU, pivots)``; a singular matrix raises ``LinAlgError`` (as PyTorch)."""
+    lu_, piv, info = lu_factor_ex(A, pivot=pivot)
+    if _t(A).numel() and bool(info.any().item()):
+        first = int(info.reshape(-1)[info.reshape(-1).argmax()].item())
+        raise LinAlgError(f"linalg.lu_factor: U[{first},{first}] is zero, singular U.")
+    return R.linalg_lu_factor(lu_, piv)
+
+
+def lu(A, *, pivot=True):  # noqa: N803
+    """``(P, L, U)`` with ``A = P @ L @ U`` (a singular ``A`` factors too, as PyTorch)."""
+    from ._ops_extra import lu_unpack
+    lu_, piv, _ = lu_factor_ex(A, pivot=pivot)
+    p, low, up = lu_unpack(lu_, piv)
+    return R.linalg_lu(p, low, up)
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False):  # noqa: N803
+    """The solution ``X`` of ``A X = B`` (``X A = B`` with ``left=False``; ``A^H`` with
+    ``adjoint=True``) from ``A``'s LU factorization."""
+    from ._ops_extra import lu_unpack
+    p, low, up = lu_unpack(LU, pivots)
+    a = matmul(matmul(p, low), up)
+    if adjoint:
+        a = a.mT.conj() if a.dtype.kind == "c" else a.mT
+    return solve(a, _t(B), left=left)
+

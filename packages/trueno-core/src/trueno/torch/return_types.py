@@ -10,7 +10,7 @@ __all__ = [
     "cummin", "aminmax", "frexp", "geqrf", "histogram", "histogramdd", "lu_unpack", "qr",
     "slogdet", "svd", "triangular_solve", "linalg_cholesky_ex", "linalg_eig", "linalg_eigh",
     "linalg_inv_ex", "linalg_lstsq", "linalg_qr", "linalg_slogdet", "linalg_solve_ex",
-    "linalg_svd",
+    "linalg_svd", "linalg_lu", "linalg_lu_factor", "linalg_lu_factor_ex",
 ]
 
 
@@ -51,6 +51,9 @@ linalg_cholesky_ex = _structseq("linalg_cholesky_ex", "L info")
 linalg_eig = _structseq("linalg_eig", "eigenvalues eigenvectors")
 linalg_eigh = _structseq("linalg_eigh", "eigenvalues eigenvectors")
 linalg_inv_ex = _structseq("linalg_inv_ex", "inverse info")
+linalg_lu = _structseq("linalg_lu", "P L U")
+linalg_lu_factor = _structseq("linalg_lu_factor", "LU pivots")
+linalg_lu_factor_ex = _structseq("linalg_lu_factor_ex", "LU pivots info")
 linalg_lstsq = _structseq("linalg_lstsq", "solution residuals rank singular_values")
 linalg_qr = _structseq("linalg_qr", "Q R")
 linalg_slogdet = _structseq("linalg_slogdet", "sign logabsdet")

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up trueno on a lent NVIDIA machine that has no network: the Vulkan loader from .gl/
 # (Debian packages), wheels from .whl/ (made here by device_wheels.sh at constraints.txt's
-# versions: wgpu, numpy, ml_dtypes, pytest, ...), then trueno-core + trueno-gpu (+ autograd)
-# installed from this checkout into /tmp/site, which shadows the machine's own packages.
+# versions: wgpu, numpy, ml_dtypes, pytest, ...), then trueno-core, -gpu, -autograd and -nn
+# installed from this checkout into /tmp/site, which shadows the machine's own packages; a
+# cp312 trueno_simd wheel placed in .whl/ (pip wheel packages/trueno-simd) comes with them.
 # Usage (source it): . tools/bench/device_setup.sh
 for f in .gl/*.deb; do dpkg -x "$f" /; done
 ldconfig
@@ -14,7 +15,8 @@ python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upg
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/site .whl/*.whl
 PYTHONPATH=/tmp/buildsite python3 -m pip install -q --no-index --no-deps --no-build-isolation \
-    --target /tmp/site packages/trueno-core packages/trueno-gpu packages/trueno-autograd
+    --target /tmp/site packages/trueno-core packages/trueno-gpu packages/trueno-autograd \
+    packages/trueno-nn
 export PYTHONPATH=/tmp/site
 export PYTHONUNBUFFERED=1
 python3 -c "import trueno, trueno_gpu; print('backends', [b['name'] for b in trueno.backends()]); print(trueno_gpu.adapter_info())"

@@ -13,6 +13,7 @@ from .._tensor import Tensor as _Base
 from .._views import normalize_axis
 from . import return_types
 from ._dtype import BY_CODE as _TORCH_DTYPE
+from ._promotion import weak_pair
 
 __all__ = ["Tensor", "Size", "return_types"]
 
@@ -56,6 +57,10 @@ class Tensor(_Base):
     __slots__ = ()
     _face = "torch"
     _default_float = D.float32
+    # PyTorch's weak 0-d operands (trueno/torch/_promotion.py), for the dispatcher's binary
+    # path to apply to operators; until trueno._dispatch reads it, the face's functions,
+    # methods and in-place operators apply it themselves (docs/compat.md)
+    _weak_0d = staticmethod(weak_pair)
     # PyTorch tensors hash by identity (dict keys, sets of parameters); NumPy arrays do not
     __hash__ = object.__hash__
 

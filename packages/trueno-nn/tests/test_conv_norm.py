@@ -84,3 +84,27 @@ def test_errors_name_the_problem():
         nn.BatchNorm1d(3)(torch.zeros(1, 3))
     with pytest.raises(ValueError, match="divisible"):
         nn.GroupNorm(3, 4)
+
+
+@pytest.mark.parametrize("affine", ["weight", "bias", "both", "none"])
+@pytest.mark.parametrize("training", [True, False])
+def test_functional_batch_norm_partial_affine(affine, training, dtype):
+    """F.batch_norm with a weight only, a bias only, both or neither (the per-channel scale
+    folds the weight before it meets the full-size tensor), on data far from zero."""
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((4, 3, 5, 2)) * 0.5 + 30).astype(dtype)
+    w = rng.standard_normal(3).astype(dtype) if affine in ("weight", "both") else None
+    bias = rng.standard_normal(3).astype(dtype) if affine in ("bias", "both") else None
+    rm, rv = rng.standard_normal(3).astype(dtype), rng.random(3).astype(dtype) + 0.5
+    g = rng.standard_normal(x.shape).astype(dtype)
+    grads = []
+    for lib in (torch, T):
+        xs = lib.tensor(x).requires_grad_()
+        ws = None if w is None else lib.tensor(w).requires_grad_()
+        bs = None if bias is None else lib.tensor(bias).requires_grad_()
+        m, v = lib.tensor(rm), lib.tensor(rv)
+        y = lib.nn.functional.batch_norm(xs, m, v, ws, bs, training, 0.2, 1e-3)
+        (y * lib.tensor(g)).sum().backward()
+        grads.append([y, m, v, xs.grad] + [p.grad for p in (ws, bs) if p is not None])
+    for u, v in zip(*grads):
+        close(u, v, dtype, 100)

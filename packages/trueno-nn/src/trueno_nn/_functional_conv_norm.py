@@ -112,7 +112,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
             raise ModuleValueError(f"Expected more than 1 value per channel when training, "
                                    f"got input size {list(input.shape)}")
         mean = input.mean(axes, keepdim=True)
-        var = ((input - mean) ** 2).mean(axes, keepdim=True)
+        centred = input - mean
+        var = (centred * centred).mean(axes, keepdim=True)  # ``** 2`` is a slow pow
         if running_mean is not None:
             with torch.no_grad():
                 m = mean.detach().reshape(c)
@@ -121,9 +122,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
                 running_var.mul_(1 - momentum).add_(v.to(running_var.dtype) * momentum)
     else:
         mean, var = running_mean.reshape(shape), running_var.reshape(shape)
-    out = (input - mean) * torch.rsqrt(var + eps)
+        centred = input - mean
+    # the per-channel factors are folded first, so that the full-size tensor sees one
+    # multiply and one add
+    scale = torch.rsqrt(var + eps)
     if weight is not None:
-        out = out * weight.reshape(shape)
+        scale = scale * weight.reshape(shape)
+    out = centred * scale
     if bias is not None:
         out = out + bias.reshape(shape)
     return out

@@ -101,3 +101,26 @@ def test_cells_match_pytorch(cls, dtype):
     close(xa.grad, xb.grad, dtype, 100)
     for pa, pb in zip(a.parameters(), b.parameters()):
         close(pa.grad, pb.grad, dtype, 100)
+
+
+@pytest.mark.parametrize("cls", ["LSTM", "GRU", "RNN"])
+def test_recurrent_double_backward_and_no_grad(cls):
+    """The input projection of all steps (one product, sliced by one node) carries second
+    derivatives as PyTorch's; under no_grad the output is the same."""
+    torch.manual_seed(2)
+    a = getattr(nn, cls)(3, 4, bidirectional=True).double()
+    T.manual_seed(2)
+    b = getattr(T.nn, cls)(3, 4, bidirectional=True).double()
+    xa, xb = _tensor_pair(np.random.default_rng(3).standard_normal((6, 2, 3)))
+    ya, yb = a(xa)[0], b(xb)[0]
+    with torch.no_grad():
+        close(a(xa)[0], yb, "float64", 10)
+    (ga,) = torch.autograd.grad((ya * ya).sum(), xa, create_graph=True)
+    (gb,) = T.autograd.grad((yb * yb).sum(), xb, create_graph=True)
+    close(ga, gb, "float64", 100)
+    (ga * ga).sum().backward()
+    (gb * gb).sum().backward()
+    close(xa.grad, xb.grad, "float64", 1000)
+    for (na, pa), (nb, pb) in zip(a.named_parameters(), b.named_parameters()):
+        assert na == nb
+        close(pa.grad, pb.grad, "float64", 1000)

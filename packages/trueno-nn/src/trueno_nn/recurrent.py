@@ -18,31 +18,57 @@ from .parameter import Parameter
 __all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 
 
-def _rnn_tanh(x, h, w_ih, w_hh, b_ih, b_hh):
-    return torch.tanh(FA.linear(x, w_ih, b_ih) + FA.linear(h, w_hh, b_hh))
+def _rnn_tanh(xw, h, w_hh, b_hh):
+    """One Elman step from the input's projection ``xw = x W_ih^T + b_ih``."""
+    return torch.tanh(xw + FA.linear(h, w_hh, b_hh))
 
 
-def _rnn_relu(x, h, w_ih, w_hh, b_ih, b_hh):
-    return torch.relu(FA.linear(x, w_ih, b_ih) + FA.linear(h, w_hh, b_hh))
+def _rnn_relu(xw, h, w_hh, b_hh):
+    return torch.relu(xw + FA.linear(h, w_hh, b_hh))
 
 
-def _lstm_cell(x, state, w_ih, w_hh, b_ih, b_hh):
-    """Gates ``i, f, g, o`` (PyTorch's order) from ``x W_ih^T + h W_hh^T + b``."""
+def _lstm_step(xw, state, w_hh, b_hh):
+    """Gates ``i, f, g, o`` (PyTorch's order) from ``xw + h W_hh^T + b_hh``, where
+    ``xw = x W_ih^T + b_ih``."""
     h, c = state
-    gates = FA.linear(x, w_ih, b_ih) + FA.linear(h, w_hh, b_hh)
+    gates = xw + FA.linear(h, w_hh, b_hh)
     i, f, g, o = gates.chunk(4, -1)
     c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
     return torch.sigmoid(o) * torch.tanh(c), c
 
 
-def _gru_cell(x, h, w_ih, w_hh, b_ih, b_hh):
+def _gru_step(xw, h, w_hh, b_hh):
     """Gates ``r, z, n``: ``n = tanh(x W_in + b_in + r (h W_hn + b_hn))``."""
-    xr, xz, xn = FA.linear(x, w_ih, b_ih).chunk(3, -1)
+    xr, xz, xn = xw.chunk(3, -1)
     hr, hz, hn = FA.linear(h, w_hh, b_hh).chunk(3, -1)
     r = torch.sigmoid(xr + hr)
     z = torch.sigmoid(xz + hz)
     n = torch.tanh(xn + r * hn)
     return (1 - z) * n + z * h
+
+
+def _cell(step):
+    """The cell of ``step`` on the input itself: ``(x, h, w_ih, w_hh, b_ih, b_hh)``."""
+    def cell(x, h, w_ih, w_hh, b_ih, b_hh):
+        return step(FA.linear(x, w_ih, b_ih), h, w_hh, b_hh)
+    return cell
+
+
+_lstm_cell, _gru_cell = _cell(_lstm_step), _cell(_gru_step)
+
+
+class _Unbind(torch.autograd.Function):
+    """The slices ``x[0], x[1], ...`` as one node whose backward stacks their gradients (the
+    sequence's input projection, computed for all steps at once: slicing it step by step
+    would add one full-size zero tensor per step to the backward)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return tuple(x[t] for t in range(x.shape[0]))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return torch.stack(grads, 0)
 
 
 class _RNNBase(Module):
@@ -85,12 +111,11 @@ class _RNNBase(Module):
         for w in self.parameters():
             init.uniform_(w, -stdv, stdv)
 
-    def _cell(self, x, h, layer, d):
+    def _weights(self, layer, d):
         sfx = f"_l{layer}" + ("_reverse" if d else "")
         get = self._parameters.get
-        w = (get("weight_ih" + sfx), get("weight_hh" + sfx), get("bias_ih" + sfx),
-             get("bias_hh" + sfx))
-        return self._step(x, h, *w)
+        return (get("weight_ih" + sfx), get("weight_hh" + sfx), get("bias_ih" + sfx),
+                get("bias_hh" + sfx))
 
     def _zeros(self, x, n):
         dirs = 2 if self.bidirectional else 1
@@ -121,9 +146,12 @@ class _RNNBase(Module):
             outs = []
             for d in range(dirs):
                 h = hx[layer * dirs + d]
+                w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
+                # the input's projection for all steps in one product, as PyTorch does
+                xw = _Unbind.apply(FA.linear(x, w_ih, b_ih))
                 seq = [None] * steps
                 for t in (range(steps - 1, -1, -1) if d else range(steps)):
-                    h = self._cell(x[t], h, layer, d)
+                    h = self._step(xw[t], h, w_hh, b_hh)
                     seq[t] = h[0] if isinstance(h, tuple) else h
                 outs.append(torch.stack(seq, 0))
                 finals.append(h)
@@ -172,14 +200,14 @@ class GRU(_RNNBase):
     """Gated recurrent unit (gates r, z, n)."""
 
     _gates = 3
-    _step = staticmethod(_gru_cell)
+    _step = staticmethod(_gru_step)
 
 
 class LSTM(_RNNBase):
     """Long short-term memory (gates i, f, g, o); returns ``output, (h_n, c_n)``."""
 
     _gates = 4
-    _step = staticmethod(_lstm_cell)
+    _step = staticmethod(_lstm_step)
 
     def _initial(self, x, hx, unbatched):
         if hx is None:
@@ -241,7 +269,7 @@ class RNNCell(_CellBase):
     def forward(self, input, hx=None):  # noqa: A002
         hx = self._zeros(input) if hx is None else hx
         step = _rnn_tanh if self.nonlinearity == "tanh" else _rnn_relu
-        return step(input, hx, *self._w())
+        return _cell(step)(input, hx, *self._w())
 
 
 class GRUCell(_CellBase):

@@ -108,8 +108,6 @@ def test_functions_and_methods_promote_as_torch(op):
     _check(OPS[op], op)
 
 
-@pytest.mark.xfail(strict=True, reason="operators take the dispatcher's cached paths, which "
-                   "rank a 0-d tensor like any other (docs/compat.md; needs trueno._dispatch)")
 @pytest.mark.parametrize("op", sorted(OPERATORS))
 def test_operators_promote_as_torch(op):
     _check(OPERATORS[op], op)

@@ -263,7 +263,9 @@ def binary_fn(op, reflected=False, operator=False):
                             broadcast_shapes(sa, xb.shape)
                         out = fast[0](xb, xa) if reflected else fast[0](xa, xb)
                         rdt = fast[1]
-                else:
+                elif (not sa) is (not xb.shape) or cls._weak_0d is None:
+                    # (a face whose 0-d tensors are weak operands, as PyTorch's, takes
+                    # ``binary`` when exactly one side is 0-d)
                     fast = fast_cache.get((cls, dev._code | dt._code, b._dtype._code))
                     if fast is not None:
                         if sa != xb.shape and sa and xb.shape:  # a 0-d side always fits
@@ -361,6 +363,11 @@ def binary(op, a, b, reflected=False):
         if a._device is not b._device:
             check_device(op.name, a, b)
         da, db = a._dtype, b._dtype
+        if da is not db and cls._weak_0d is not None and \
+                (not a._data.shape) is not (not b._data.shape):
+            wa, wb = cls._weak_0d(a, b)
+            if wa is not a or wb is not b:
+                return binary(op, wa, wb, reflected)
         dt = da if da is db else D.PROMOTION.get((da, db, cls._face)) or \
             D.promote(da, db, cls._face)
     elif b.__class__ in _PYSCALARS:

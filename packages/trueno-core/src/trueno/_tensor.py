@@ -75,6 +75,7 @@ class Tensor(AutogradSurface):
     __slots__ = ("_data", "_dtype", "_device", "_version", "_ag", "_base", "__weakref__")
     _face = "numpy"
     _default_float = D.float64
+    _weak_0d = None  # a face's rule for a 0-d tensor operand (PyTorch's: weak, as a scalar)
     __array_priority__ = 100.0
 
     # -- basic facts ---------------------------------------------------------------------------

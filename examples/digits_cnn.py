@@ -26,6 +26,7 @@ import trueno.torch as torch                                     # PyTorch
 import trueno.torch.nn as nn                                     # PyTorch
 import trueno.torch.optim as optim                               # PyTorch
 from trueno.torch.utils.data import DataLoader, TensorDataset    # PyTorch
+from trueno.torch.utils.tensorboard import SummaryWriter         # PyTorch
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -41,6 +42,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--mnist", metavar="DIR", help="train on MNIST's IDX files in DIR instead")
     p.add_argument("--limit", type=int, default=0, help="use only this many training images")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--logdir", help="write TensorBoard scalars (loss, accuracy, lr) here")
+    p.add_argument("--checkpoint", metavar="PATH",
+                   help="save model, optimizer and scheduler state here after each epoch")
     return p.parse_args(argv)
 
 
@@ -102,6 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(x_tr)} training and {len(x_te)} test images of {tuple(x_tr.shape[1:])}, "
           f"device {args.device}")
     history = {"loss": [], "accuracy": []}
+    writer = SummaryWriter(args.logdir) if args.logdir else None
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         model.train()
@@ -122,6 +127,15 @@ def main(argv: list[str] | None = None) -> None:
         history["accuracy"].append(acc)
         print(f"epoch {epoch:3d}  loss {total / seen:.4f}  test accuracy {100 * acc:.2f}%  "
               f"({time.perf_counter() - start:.1f} s)", flush=True)
+        if writer is not None:
+            writer.add_scalar("train/loss", total / seen, epoch)
+            writer.add_scalar("test/accuracy", acc, epoch)
+            writer.add_scalar("train/lr", sched.get_last_lr()[0], epoch)
+        if args.checkpoint:
+            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                        "scheduler": sched.state_dict(), "epoch": epoch}, args.checkpoint)
+    if writer is not None:
+        writer.close()
     fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
     epochs = range(1, args.epochs + 1)
     ax[0].plot(epochs, history["loss"], marker="o")

@@ -81,6 +81,40 @@ def test_demo_trains_the_digits_cnn_to_95_percent(tmp_path) -> None:
     assert_png(png)
 
 
+def _check_logs_and_checkpoint(out: str, logdir: Path, ckpt: Path, n_epochs: int) -> None:
+    """The TensorBoard scalars (read by TensorBoard's own reader) are the printed epochs', and
+    the checkpoint loads in PyTorch with weights_only=True."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    acc = EventAccumulator(str(logdir))
+    acc.Reload()
+    printed = epochs(out)
+    assert len(printed) == n_epochs
+    losses = [(e.step, e.value) for e in acc.Scalars("train/loss")]
+    accuracy = [(e.step, e.value) for e in acc.Scalars("test/accuracy")]
+    assert [s for s, _ in losses] == [e for e, _, _ in printed]
+    np.testing.assert_allclose([v for _, v in losses], [loss for _, loss, _ in printed],
+                               atol=5e-5)
+    np.testing.assert_allclose([100 * v for _, v in accuracy], [a for _, _, a in printed],
+                               atol=5e-3)
+    assert len(acc.Scalars("train/lr")) == n_epochs
+    state = T.load(ckpt, weights_only=True)
+    assert state["epoch"] == n_epochs
+    assert {"features.0.weight", "features.1.running_mean", "head.1.bias"} <= set(state["model"])
+    assert state["optimizer"]["param_groups"][0]["weight_decay"] == 1e-4
+    assert state["scheduler"]["last_epoch"] > 0
+
+
+@pytest.mark.parametrize("on_torch", [False, True], ids=["trueno", "pytorch"])
+def test_digits_cnn_logs_and_checkpoints(tmp_path, on_torch) -> None:
+    """The same script, unchanged but for its import lines, logs TensorBoard scalars and saves
+    checkpoints in PyTorch's format, on trueno and on PyTorch."""
+    logdir, ckpt = tmp_path / "runs", tmp_path / "ckpt.pt"
+    out = run("digits_cnn.py", "--epochs", "2", "--limit", "320", "--out",
+              str(tmp_path / "d.png"), "--logdir", str(logdir), "--checkpoint", str(ckpt),
+              torch=on_torch)
+    _check_logs_and_checkpoint(out, logdir, ckpt, 2)
+
+
 def test_digits_cnn_runs_on_pytorch(tmp_path) -> None:
     png = tmp_path / "digits.png"
     out = run("digits_cnn.py", "--epochs", "1", "--limit", "320", "--out", str(png),

@@ -191,6 +191,21 @@ def _param_tensor(ctx, i, name, like):
     return B.wrap(like.__class__, d, like._device)
 
 
+def _lead_sum(t, nd):
+    """``t`` summed over all but its last ``nd`` axes (layer_norm's weight and bias
+    gradients). Float32/64 take a product with a row of ones: the CPU backend's sum over
+    leading axes is ~10x slower than the matmul's (2.5 ms vs 0.1 ms for 4096 x 256)."""
+    lead = t.ndim - nd
+    if lead == 0:
+        return t
+    if t.dtype not in (tn.float32, tn.float64):
+        return tn.sum(t, axis=tuple(range(lead)))
+    tail = tuple(t.shape[lead:])
+    rows = math.prod(t.shape[:lead])
+    ones = tn.ones((1, rows), dtype=t.dtype, device=t.device, cls=t.__class__)
+    return tn.reshape(tn.matmul(ones, tn.reshape(t, (rows, math.prod(tail)))), tail)
+
+
 @rule("layer_norm", node="NativeLayerNormBackward0")
 def _layer_norm(ctx, g):
     x = ctx.inputs[0]
@@ -209,6 +224,6 @@ def _layer_norm(ctx, g):
         gx = rstd * (gxh - tn.mean(gxh, axis=axes, keepdims=True)
                      - xhat * tn.mean(gxh * xhat, axis=axes, keepdims=True))
     needs = ctx.needs
-    gw = g * xhat if len(needs) > 1 and needs[1] else None
-    gb = g if len(needs) > 2 and needs[2] else None
+    gw = _lead_sum(g * xhat, nd) if len(needs) > 1 and needs[1] else None
+    gb = _lead_sum(g, nd) if len(needs) > 2 and needs[2] else None
     return (gx, gw, gb)[:len(needs)]

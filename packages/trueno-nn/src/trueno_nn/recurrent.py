@@ -71,8 +71,10 @@ class _Unbind(torch.autograd.Function):
         return torch.stack(grads, 0)
 
 
+
 class _RNNBase(Module):
     _gates = 1
+    _fold_bias = True  # b_hh adds to the gates outside any product (not GRU's n gate)
     mode = "RNN_TANH"
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -147,6 +149,9 @@ class _RNNBase(Module):
             for d in range(dirs):
                 h = hx[layer * dirs + d]
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
+                if self._fold_bias and b_hh is not None:
+                    # both biases are added once, to the input's projection
+                    b_ih, b_hh = b_ih + b_hh, None
                 # the input's projection for all steps in one product, as PyTorch does
                 xw = _Unbind.apply(FA.linear(x, w_ih, b_ih))
                 seq = [None] * steps
@@ -200,6 +205,7 @@ class GRU(_RNNBase):
     """Gated recurrent unit (gates r, z, n)."""
 
     _gates = 3
+    _fold_bias = False
     _step = staticmethod(_gru_step)
 
 

@@ -31,10 +31,44 @@ def _lstm_step(xw, state, w_hh, b_hh):
     """Gates ``i, f, g, o`` (PyTorch's order) from ``xw + h W_hh^T + b_hh``, where
     ``xw = x W_ih^T + b_ih``."""
     h, c = state
-    gates = xw + FA.linear(h, w_hh, b_hh)
+    return _LSTMPointwise.apply(xw + FA.linear(h, w_hh, b_hh), c)
+
+
+def _lstm_pointwise(gates, c):
+    """``h, c, (the gate activations)`` from the gates and the previous cell state."""
     i, f, g, o = gates.chunk(4, -1)
-    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    return torch.sigmoid(o) * torch.tanh(c), c
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c = f * c + i * g
+    tc = torch.tanh(c)
+    return o * tc, c, (i, f, g, o, tc)
+
+
+class _LSTMPointwise(torch.autograd.Function):
+    """The LSTM's gate nonlinearities and state update as one node (PyTorch's fused cell):
+    ``c' = sigmoid(f) c + sigmoid(i) tanh(g)``, ``h' = sigmoid(o) tanh(c')``. The backward
+    uses the forward's activations, or, when it is itself recorded (``create_graph``),
+    recomputes them from the saved inputs with trueno ops, so that double backward reaches
+    the gates and the cell state."""
+
+    @staticmethod
+    def forward(ctx, gates, c):
+        ctx.save_for_backward(gates, c)
+        h, c, ctx.acts = _lstm_pointwise(gates, c)
+        return h, c
+
+    @staticmethod
+    def backward(ctx, dh, dc):
+        gates, c = ctx.saved_tensors
+        if torch.is_grad_enabled():
+            _, _, (i, f, g, o, tc) = _lstm_pointwise(gates, c)
+        else:
+            i, f, g, o, tc = ctx.acts
+        do = dh * tc
+        dc = dc + dh * o * (1 - tc * tc)
+        di, df, dg = dc * g, dc * c, dc * i
+        dgates = torch.cat([di * i * (1 - i), df * f * (1 - f), dg * (1 - g * g),
+                            do * o * (1 - o)], -1)
+        return dgates, dc * f
 
 
 def _gru_step(xw, h, w_hh, b_hh):

@@ -18,20 +18,27 @@ from .parameter import Parameter
 __all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 
 
-def _rnn_tanh(xw, h, w_hh, b_hh):
+def _hh(h, w_hh_t, b_hh):
+    """``h W_hh^T + b_hh`` with the transposed weight made once per sequence (not one
+    transpose node per step)."""
+    out = torch.matmul(h, w_hh_t)
+    return out if b_hh is None else out + b_hh
+
+
+def _rnn_tanh(xw, h, w_hh_t, b_hh):
     """One Elman step from the input's projection ``xw = x W_ih^T + b_ih``."""
-    return torch.tanh(xw + FA.linear(h, w_hh, b_hh))
+    return torch.tanh(xw + _hh(h, w_hh_t, b_hh))
 
 
-def _rnn_relu(xw, h, w_hh, b_hh):
-    return torch.relu(xw + FA.linear(h, w_hh, b_hh))
+def _rnn_relu(xw, h, w_hh_t, b_hh):
+    return torch.relu(xw + _hh(h, w_hh_t, b_hh))
 
 
-def _lstm_step(xw, state, w_hh, b_hh):
+def _lstm_step(xw, state, w_hh_t, b_hh):
     """Gates ``i, f, g, o`` (PyTorch's order) from ``xw + h W_hh^T + b_hh``, where
     ``xw = x W_ih^T + b_ih``."""
     h, c = state
-    return _LSTMPointwise.apply(xw + FA.linear(h, w_hh, b_hh), c)
+    return _LSTMPointwise.apply(xw + _hh(h, w_hh_t, b_hh), c)
 
 
 def _lstm_pointwise(gates, c):
@@ -71,10 +78,10 @@ class _LSTMPointwise(torch.autograd.Function):
         return dgates, dc * f
 
 
-def _gru_step(xw, h, w_hh, b_hh):
+def _gru_step(xw, h, w_hh_t, b_hh):
     """Gates ``r, z, n``: ``n = tanh(x W_in + b_in + r (h W_hn + b_hn))``."""
     xr, xz, xn = xw.chunk(3, -1)
-    hr, hz, hn = FA.linear(h, w_hh, b_hh).chunk(3, -1)
+    hr, hz, hn = _hh(h, w_hh_t, b_hh).chunk(3, -1)
     r = torch.sigmoid(xr + hr)
     z = torch.sigmoid(xz + hz)
     n = torch.tanh(xn + r * hn)
@@ -84,7 +91,7 @@ def _gru_step(xw, h, w_hh, b_hh):
 def _cell(step):
     """The cell of ``step`` on the input itself: ``(x, h, w_ih, w_hh, b_ih, b_hh)``."""
     def cell(x, h, w_ih, w_hh, b_ih, b_hh):
-        return step(FA.linear(x, w_ih, b_ih), h, w_hh, b_hh)
+        return step(FA.linear(x, w_ih, b_ih), h, w_hh.t(), b_hh)
     return cell
 
 
@@ -188,9 +195,10 @@ class _RNNBase(Module):
                     b_ih, b_hh = b_ih + b_hh, None
                 # the input's projection for all steps in one product, as PyTorch does
                 xw = _Unbind.apply(FA.linear(x, w_ih, b_ih))
+                w_hh_t = w_hh.t()
                 seq = [None] * steps
                 for t in (range(steps - 1, -1, -1) if d else range(steps)):
-                    h = self._step(xw[t], h, w_hh, b_hh)
+                    h = self._step(xw[t], h, w_hh_t, b_hh)
                     seq[t] = h[0] if isinstance(h, tuple) else h
                 outs.append(torch.stack(seq, 0))
                 finals.append(h)

@@ -42,7 +42,7 @@ def test_mnist_reads_idx(tmp_path, gz):
     ds = D.MNIST(tmp_path, train=True)
     assert len(ds) == 5
     img, target = ds[3]
-    assert tuple(img.shape) == (28, 28) and str(img.dtype) == "uint8"
+    assert tuple(img.shape) == (28, 28) and str(img.dtype) == "torch.uint8"  # as torchvision
     np.testing.assert_array_equal(np.asarray(img), imgs[3])
     assert target == int(lbls[3]) and isinstance(target, int)
     batch = next(iter(D.DataLoader(ds, batch_size=4)))
@@ -117,7 +117,7 @@ def test_cifar10_reads_python_batches(tmp_path):
     tr = D.CIFAR10(tmp_path, train=False, transform=lambda x: x.float() / 255,
                    target_transform=lambda t: t + 100)
     x, t = tr[0]
-    assert str(x.dtype) == "float32" and t == labels[5][0] + 100
+    assert str(x.dtype) == "torch.float32" and t == labels[5][0] + 100
 
 
 class _Evil:

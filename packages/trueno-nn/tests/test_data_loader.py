@@ -29,7 +29,7 @@ def _same(a, b):
     """A trueno batch structure equals a torch one: types, shapes, dtypes, values."""
     if isinstance(b, T.Tensor):
         assert isinstance(a, torch.Tensor), type(a)
-        assert tuple(a.shape) == tuple(b.shape) and str(a.dtype) == str(b.dtype).split(".")[1]
+        assert tuple(a.shape) == tuple(b.shape) and str(a.dtype) == str(b.dtype)
         np.testing.assert_array_equal(np.asarray(a), b.numpy())
     elif isinstance(b, dict):
         assert type(a) is type(b) and list(a) == list(b)

@@ -533,6 +533,10 @@ class Engine(ViewHistory):
             old = m.grad
             if create:
                 m.grad = old + g
+            elif old._ag is None and old._dtype is g._dtype and old._device is g._device and \
+                    old.shape == g.shape and old.is_contiguous() and \
+                    getattr(old, "_base", None) is None:
+                old += g  # in place, as PyTorch's AccumulateGrad: .grad stays the same object
             else:
                 m.grad = (old.detach() if old._ag is not None else old) + g
         handed.add(id(m.grad._version))

@@ -6,10 +6,20 @@ runs graphs is the trueno-autograd plugin, reached through ``_dispatch.STATE.aut
 
 from __future__ import annotations
 
+import warnings
+
 from . import _dispatch as X
 from ._errors import DTypeError, missing_extra
 
 __all__ = ["AutogradMeta", "AutogradSurface"]
+
+# PyTorch's warning (TensorBase::grad) when .grad of a non-leaf is read and will stay None
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
 
 
 class AutogradMeta:
@@ -73,7 +83,13 @@ class AutogradSurface:
 
     @property
     def grad(self):
-        return None if self._ag is None else self._ag.grad
+        m = self._ag
+        if m is None:
+            return None
+        if m.grad is None and m.grad_fn is not None and not m.retains_grad and \
+                self._face == "torch":
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return m.grad
 
     @grad.setter
     def grad(self, value) -> None:

@@ -226,9 +226,44 @@ struct ArgR {
 const char* cdata(const py::array& a) { return static_cast<const char*>(a.data()); }
 char* mdata(py::array& a) { return static_cast<char*>(a.mutable_data()); }
 
+// Column sums: a reduction over leading dims whose outputs are the contiguous inner block
+// (x.sum(axis=0) of a C-contiguous matrix, every bias gradient). Walking each output's strided
+// column, as drive() does, reads one element per cache line; here each thread takes a block
+// of columns and adds whole rows, in row order, into double accumulators. For float64 that is
+// NumPy's own order for a leading-axis sum (the same bits); float32 gains double precision.
+template <class T>
+void column_sums(const char* data, const RedPlan& p, std::vector<double>& res) {
+    const idx rows = p.run_len, cols = p.nout;
+    parallel_range(cols, std::max<idx>(16, kGrainReduce / std::max<idx>(1, rows)),
+                   [&](idx lo, idx hi) {
+        const idx w = hi - lo;
+        std::vector<double> s(size_t(w), 0.0);
+        double* sp = s.data();
+        for (idx i = 0; i < rows; ++i) {
+            const T* row = reinterpret_cast<const T*>(data + i * p.run_stride) + lo;
+            for (idx j = 0; j < w; ++j) sp[j] += double(row[j]);
+        }
+        for (idx j = 0; j < w; ++j) res[size_t(lo + j)] = sp[j];
+    });
+}
+
+bool is_column_plan(const RedPlan& p, idx isz) {
+    if (p.run_off.size() != 1 || p.run_off[0] != 0 || p.nout < 2 || p.run_len < 2) return false;
+    if (p.run_stride != p.nout * isz) return false;
+    for (idx o = 0; o < p.nout; ++o)
+        if (p.out_off[size_t(o)] != o * isz) return false;
+    return true;
+}
+
 // Per-output float sums (or int sums) of x over the plan.
 std::vector<double> float_sums(const py::array& x, const RedPlan& p, DType d) {
     std::vector<double> res(size_t(p.nout), 0.0);
+    if ((d == F32 || d == F64) && is_column_plan(p, idx(x.itemsize()))) {
+        NoGil nogil(idx(x.size()));
+        if (d == F32) column_sums<float>(cdata(x), p, res);
+        else column_sums<double>(cdata(x), p, res);
+        return res;
+    }
     FSumR r{table().fsum[d], &res};
     NoGil nogil(idx(x.size()));
     drive(p, cdata(x), r);

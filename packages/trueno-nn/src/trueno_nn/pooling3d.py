@@ -14,10 +14,9 @@ import numpy as np
 import trueno.torch as torch
 
 from ._errors import ModuleValueError
-from .module import Module
 from .pooling import (
     AdaptiveAvgPool2d, AdaptiveMaxPool2d, LPPool2d, MaxUnpool2d, _adaptive_mean,
-    _adaptive_taps, _lp_finish, _max_of_taps, _MaxPoolNd, _out_size, _tup, _unpool,
+    _adaptive_taps, _AvgPoolNd, _lp_finish, _max_of_taps, _MaxPoolNd, _out_size, _tup, _unpool,
 )
 
 __all__ = ["max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
@@ -181,21 +180,10 @@ class MaxPool3d(_MaxPoolNd):
                           self.ceil_mode, self.return_indices)
 
 
-class AvgPool3d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-                 count_include_pad: bool = True, divisor_override=None) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding, self.ceil_mode = padding, ceil_mode
-        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
-
+class AvgPool3d(_AvgPoolNd):
     def forward(self, input):  # noqa: A002
         return avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                           self.count_include_pad, self.divisor_override)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AdaptiveAvgPool3d(AdaptiveAvgPool2d):

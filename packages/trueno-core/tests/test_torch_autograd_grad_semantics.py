@@ -11,7 +11,8 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="needs PyTorch 2.13 (pip install torch==2.13.0)")
 tt = pytest.importorskip("trueno.torch")
-pytest.importorskip("trueno_autograd", reason="needs trueno-autograd (pip install trueno[autograd])")
+pytest.importorskip("trueno_autograd",
+                    reason="needs trueno-autograd (pip install trueno[autograd])")
 
 
 def _steps(lib):

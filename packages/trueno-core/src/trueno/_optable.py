@@ -51,6 +51,10 @@ class Op:
     domain : where sample inputs are drawn from: "real", "positive", "unit" (-1, 1),
         "ge1", "nonzero" (second input), "small" (for pow/exp overflow).
     numpy_name : the NumPy function the tests compare with (None: no NumPy twin).
+    torch_name : the PyTorch function the tests compare with, as a dotted path under ``torch``
+        (``"special.i0e"``, ``"nn.functional.gelu"``, ``"linalg.svd"`` for ``linalg_svd``); ""
+        means the row's own name (``linalg_``/``fft_`` become the submodule) and None that
+        PyTorch has no twin. ``Op.torch_fn`` resolves it (None for a NumPy-only name).
     reference : for a row without a NumPy twin, the function the generated tests compare
         with, ``"module:function"`` (``"scipy.special:i0e"``), computed in float64.
     decomposition : how the op is computed from other ops on a device without a kernel of its
@@ -69,11 +73,11 @@ class Op:
 
     __slots__ = ("name", "nin", "accepts", "result", "shape", "differentiable", "domain",
                  "numpy_name", "_decomposition", "primitive", "kcache", "fast",
-                 "_accept_names", "sig", "_signature", "reference")
+                 "_accept_names", "sig", "_signature", "reference", "torch_name")
 
     def __init__(self, name, nin, accepts="numeric", result="promote", shape="broadcast",
                  differentiable=True, domain="real", numpy_name="", decomposition=None,
-                 primitive=False, sig=None, reference=None):
+                 primitive=False, sig=None, reference=None, torch_name=""):
         self.name = name
         self.nin = nin
         self.accepts = D.CATEGORIES[accepts]
@@ -88,6 +92,7 @@ class Op:
         self.sig = sig if sig is not None else _SIGNATURES.get(name) or _default_sig(nin, shape)
         self._signature = None
         self.reference = reference
+        self.torch_name = _torch_default(name) if torch_name == "" else torch_name
         self.kcache: dict = {}
         self.fast: dict = {}  # (device, dtype) -> (kernel, result dtype) for the hot path
 
@@ -137,10 +142,43 @@ class Op:
             return ("real", "unit")
         return self.domains
 
+    def torch_fn(self, torch_module):
+        """The PyTorch twin (``torch_name`` looked up in ``torch_module``), or None."""
+        fn = torch_module
+        for part in (self.torch_name or "").split(".") if self.torch_name else ():
+            fn = getattr(fn, part, None)
+            if fn is None:
+                return None
+        return None if fn is torch_module else fn
+
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
     __str__ = lambda self: self.name  # noqa: E731  (test ids)
+
+
+# PyTorch names of rows whose twin is named differently (the rest share the row's name).
+_TORCH_NAMES = {"negative": "neg", "subtract": "sub", "multiply": "mul", "divide": "div",
+                "bitwise_invert": "bitwise_not", "equal": "eq", "i0e": "special.i0e",
+                "gelu": "nn.functional.gelu", "silu": "nn.functional.silu",
+                "vector_norm": "linalg.vector_norm", "permute_dims": "permute",
+                "max": "amax", "min": "amin", "concat": "cat", "getitem": None,
+                "expand": "Tensor.expand", "copy_": "Tensor.copy_",
+                "take_along_axis": "take_along_dim", "degrees": "rad2deg",
+                "radians": "deg2rad", "around": "round", "rint": "round",
+                "index": None, "index_put": None, "to_device": None, "astype": None,
+                "contiguous": None}
+
+
+
+def _torch_default(name: str):
+    """The PyTorch name of a row that does not declare one."""
+    if name in _TORCH_NAMES:
+        return _TORCH_NAMES[name]
+    for sub in ("linalg", "fft"):
+        if name.startswith(sub + "_"):
+            return f"{sub}.{name[len(sub) + 1:]}"
+    return name
 
 
 # Per-input domains of rows whose integer samples need another domain than ``domain``.

@@ -31,14 +31,17 @@ from .pooling import (
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d,
 )
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
-from .transformer import TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer
+from .transformer import (
+    Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 __version__ = "0.1.0"
 
 __all__ = ["Module", "Parameter", "Buffer", "RemovableHandle", "Sequential", "ModuleList",
            "ModuleDict", "MultiheadAttention", "ParameterList", "ParameterDict", "functional",
            "init", "utils", "TransformerEncoderLayer", "TransformerEncoder",
-           "TransformerDecoderLayer",
+           "TransformerDecoderLayer", "TransformerDecoder", "Transformer",
            "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
            "ModuleAttributeError", "ModuleKeyError", "ModuleTypeError", "ModuleValueError",

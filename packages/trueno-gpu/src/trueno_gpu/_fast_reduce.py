@@ -1,95 +1,262 @@
-"""Fast sum / mean over contiguous trailing axes (rows of a row-major array, or a whole
-contiguous array): ``vec4`` loads, two independent accumulators per thread, then
-``subgroupAdd`` (or a workgroup tree) per workgroup. Long rows with few outputs split into G
-chunks whose partial sums the generic second pass of ``_reduce`` adds up.
+"""Fast sum / mean / max / min of float32, float16 and bfloat16 data, for the two layouts
+that carry almost every reduction: rows (the reduced axis is contiguous: ``x.sum(-1)``,
+``x.sum()`` of a contiguous array) and columns (the reduced axis is strided and the kept
+one contiguous: ``x.sum(0)``, the middle axis of a 3-D array).
 
-Metadata: [n_out, G, R / 4, chunk (vec4s per workgroup), x_off / 4, divisor].
+Rows: ``T`` threads per row (a power of two up to a workgroup, about four loads each), so
+short rows share a workgroup; each thread walks its row with a grid stride and four
+independent accumulators (four loads in flight), ``vec4`` loads where the row, its stride
+and the offset are multiples of four. Few long rows (a full reduction) split into ``G``
+chunks per row, enough workgroups to fill a large GPU, whose partials the same kernel adds
+up in a second, tiny pass. The threads of a row combine with ``subgroupAdd`` (sums, where the
+adapter has subgroups) or a tree in workgroup memory.
+
+Columns: one thread per (batch, 4 columns, chunk of rows): neighbouring threads read
+neighbouring addresses, each keeps four independent ``vec4`` accumulators over rows, and the
+rows split into chunks when there are too few columns to fill the GPU; the (chunk, column)
+partials are reduced by the same kernel until one chunk is left.
+
+Every plan depends on the shapes only, and no pass uses atomics: results are the same bits
+in every run. max/min propagate NaN (NumPy's rule).
 """
 
 from __future__ import annotations
 
-import math
-
 from ._codegen import LINEAR_ID, WG, header, i32w
 
-__all__ = ["row_sum", "ENABLED"]
+__all__ = ["fast_reduce", "ENABLED"]
 
-ENABLED = {"on": True}  # tests and benchmarks may switch the fast kernel off
+ENABLED = {"on": True}  # tests and benchmarks may switch the fast kernels off
+OPS = ("sum", "mean", "max", "min")
+# Workgroups / threads a pass aims for: an H100 keeps 132 SMs x 2048 threads resident; about
+# 1024 workgroups of 256 (or 64K column threads with four loads in flight each) cover its
+# memory latency. Smaller GPUs simply run more waves.
+TARGET_GROUPS = 1024
+TARGET_THREADS = 1 << 16
+MAX_CHUNKS = 1024
+_LOADS = 4  # loads per thread that a row plan aims for
+_MIN_ROWS = 8  # rows per column thread at least (else the chunks' partials cost more)
+
+_IDENT = {"sum": "0.0", "mean": "0.0", "max": "-tn_inf()", "min": "tn_inf()"}
 
 
-def _source(in_dt, out_dt, final, mean, sg):
-    st = in_dt.storage
+def _combine(op: str, vt: str, ut: str) -> str:
+    """WGSL ``cmb`` (on ``vt``) and ``cmb1`` (on f32) for ``op``; max/min propagate NaN."""
+    if op in ("sum", "mean"):
+        return (f"fn cmb(a: {vt}, b: {vt}) -> {vt} {{ return a + b; }}\n"
+                "fn cmb1(a: f32, b: f32) -> f32 { return a + b; }")
+    fn = op
+    return (f"fn isn(a: {vt}) -> {'vec4<bool>' if vt.startswith('vec4') else 'bool'} {{\n"
+            f"  return (bitcast<{ut}>(a) & {ut}(0x7fffffffu)) > {ut}(0x7f800000u);\n}}\n"
+            f"fn cmb(a: {vt}, b: {vt}) -> {vt} {{\n"
+            f"  return select({fn}(a, b), {vt}(tn_nan()), isn(a) | isn(b));\n}}\n"
+            f"fn cmb1(a: f32, b: f32) -> f32 {{ return tn_{fn}(a, b); }}")
+
+
+def _types(V: int, storage: str) -> tuple[str, str, str]:
+    """(element type of X, compute vector type, matching u32 vector type)."""
+    if V == 4:
+        return f"vec4<{storage}>", "vec4<f32>", "vec4<u32>"
+    return storage, "f32", "u32"
+
+
+def _hsum(V: int) -> str:
+    return "cmb1(cmb1(t.x, t.y), cmb1(t.z, t.w))" if V == 4 else "t"
+
+
+def _final_value(op: str) -> str:
+    return "acc / f32(P[5])" if op == "mean" else "acc"
+
+
+def _row_source(op, V, T, in_st, out_dt, final, sg):
+    """Rows. Metadata: [n_out, G, Rv (vectors per row), S (row stride, vectors), x_off
+    (vectors), R (mean's divisor)]."""
+    xt, vt, ut = _types(V, in_st)
+    ident = _IDENT[op]
+    seg = WG // T
+    f16 = in_st == "f16" or (final and out_dt.storage == "f16")
     lines = ["@group(0) @binding(0) var<storage, read> P: array<u32>;",
              f"@group(0) @binding(1) var<storage, read_write> Y: array<"
              f"{out_dt.storage if final else 'f32'}>;",
-             f"@group(0) @binding(2) var<storage, read> X: array<vec4<{st}>>;",
-             f"var<workgroup> sv: array<f32, {WG}>;"]
+             f"@group(0) @binding(2) var<storage, read> X: array<{xt}>;",
+             _combine(op, vt, ut),
+             f"fn ld(i: u32) -> {vt} {{ return {vt}(X[i]); }}"]
+    use_sg = sg and T == WG and op in ("sum", "mean")
+    if T > 1:
+        lines.append(f"var<workgroup> sv: array<f32, {WG}>;")
     sg_args = (", @builtin(subgroup_id) sgid: u32, @builtin(num_subgroups) nsg: u32, "
-               "@builtin(subgroup_invocation_id) sid: u32") if sg else ""
+               "@builtin(subgroup_invocation_id) sid: u32") if use_sg else ""
     body = [f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}{sg_args}) {{",
-            "  let L = wg.y * nwg.x + wg.x;",
-            "  if (L >= P[0] * P[1]) { return; }",
-            "  let o = L / P[1];", "  let g = L % P[1];",
-            "  let R4 = P[2];",
-            "  let base = P[4] + o * R4;",
-            "  let j0 = g * P[3];", "  let j1 = min(j0 + P[3], R4);",
-            "  var a0 = vec4<f32>(0.0);", "  var a1 = vec4<f32>(0.0);",
-            "  var j = j0 + li;",
-            f"  for (; j + {WG}u < j1; j = j + {2 * WG}u) {{",
-            "    a0 += vec4<f32>(X[base + j]);",
-            f"    a1 += vec4<f32>(X[base + j + {WG}u]);",
-            "  }",
-            "  if (j < j1) { a0 += vec4<f32>(X[base + j]); }",
-            "  let s4 = a0 + a1;",
-            "  var acc = (s4.x + s4.y) + (s4.z + s4.w);"]
-    if sg:
+            "  let L = wg.y * nwg.x + wg.x;"]
+    if T == WG:
+        body += ["  if (L >= P[0] * P[1]) { return; }",
+                 "  let o = L / P[1];", "  let g = L % P[1];", "  let lane = li;"]
+    else:  # several rows per workgroup (G == 1); no early return before the barriers
+        body += [f"  let o = L * {seg}u + li / {T}u;", "  let g = 0u;",
+                 f"  let lane = li % {T}u;"]
+    body += ["  let Rv = P[2];", f"  let st = P[1] * {T}u;",
+             f"  var a0 = {vt}({ident});", "  var a1 = a0;", "  var a2 = a0;", "  var a3 = a0;",
+             "  if (o < P[0]) {",
+             "    let base = P[4] + o * P[3];",
+             f"    var j = g * {T}u + lane;",
+             "    for (; j + 3u * st < Rv; j = j + 4u * st) {",
+             "      a0 = cmb(a0, ld(base + j));",
+             "      a1 = cmb(a1, ld(base + j + st));",
+             "      a2 = cmb(a2, ld(base + j + 2u * st));",
+             "      a3 = cmb(a3, ld(base + j + 3u * st));",
+             "    }",
+             "    for (; j < Rv; j = j + st) { a0 = cmb(a0, ld(base + j)); }",
+             "  }",
+             "  let t = cmb(cmb(a0, a1), cmb(a2, a3));",
+             f"  var acc = {_hsum(V)};"]
+    if use_sg:
         body += ["  let part = subgroupAdd(acc);",
                  "  if (sid == 0u) { sv[sgid] = part; }",
                  "  workgroupBarrier();",
                  "  if (li != 0u) { return; }",
                  "  acc = sv[0];",
                  "  for (var i = 1u; i < nsg; i = i + 1u) { acc = acc + sv[i]; }"]
-    else:
+    elif T > 1:
         body += ["  sv[li] = acc;", "  workgroupBarrier();",
-                 f"  for (var s = {WG // 2}u; s > 0u; s = s >> 1u) {{",
-                 "    if (li < s) { sv[li] = sv[li] + sv[li + s]; }",
+                 f"  for (var s = {T // 2}u; s > 0u; s = s >> 1u) {{",
+                 "    if (lane < s) { sv[li] = cmb1(sv[li], sv[li + s]); }",
                  "    workgroupBarrier();", "  }",
-                 "  if (li != 0u) { return; }", "  acc = sv[0];"]
-    if final:
-        val = "acc / f32(P[5])" if mean else "acc"
-        body.append(f"  Y[o] = {out_dt.store(val)};")
+                 "  if (lane != 0u || o >= P[0]) { return; }", "  acc = sv[li];"]
     else:
-        body.append("  Y[L] = acc;")
+        body.append("  if (o >= P[0]) { return; }")
+    if final:
+        body.append(f"  Y[o] = {out_dt.store(_final_value(op))};")
+    else:
+        body.append("  Y[o * P[1] + g] = acc;")
     body.append("}")
-    return header("\n".join(lines + body), st == "f16" or out_dt.storage == "f16")
+    return header("\n".join(lines + body), f16)
 
 
-def row_sum(rt, op, x, in_dt, out, out_dt, kc, ks, rc, rs, n_out, R):
-    """Launch the fast first pass when it applies: returns (G, partials or None), or None
-    when the layout or dtypes do not fit (the generic kernel runs instead)."""
-    if op not in ("sum", "mean") or in_dt.storage not in ("f32", "f16"):
-        return None
-    if in_dt.compute != "f32" or out_dt.compute != "f32":
-        return None
-    if len(rc) != 1 or rs[0] != 1 or R % 4 or x.offset % 4 or R < 64:
-        return None
-    if n_out != 1 and not (len(kc) == 1 and ks[0] == R):
-        return None
-    R4 = R // 4
+def _col_source(op, V, in_st, out_dt, final):
+    """Columns. Metadata: [A (batches), Cv (column vectors), G, R (rows), chunk (rows per
+    thread), divisor (mean's count), SA (batch stride, vectors), RS (row stride, vectors),
+    x_off (vectors), C (columns)]."""
+    xt, vt, ut = _types(V, in_st)
+    f16 = in_st == "f16" or (final and out_dt.storage == "f16")
+    lines = ["@group(0) @binding(0) var<storage, read> P: array<u32>;",
+             f"@group(0) @binding(1) var<storage, read_write> Y: array<"
+             f"{out_dt.storage if final else 'f32'}>;",
+             f"@group(0) @binding(2) var<storage, read> X: array<{xt}>;",
+             _combine(op, vt, ut),
+             f"fn ld(i: u32) -> {vt} {{ return {vt}(X[i]); }}",
+             f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
+             f"  let tid = (wg.y * nwg.x + wg.x) * {WG}u + li;",
+             "  let Cv = P[1];", "  let G = P[2];",
+             "  if (tid >= P[0] * G * Cv) { return; }",
+             "  let cv = tid % Cv;", "  let q = tid / Cv;", "  let g = q % G;", "  let a = q / G;",
+             "  let r1 = min((g + 1u) * P[4], P[3]);", "  let RS = P[7];",
+             "  var p = P[8] + a * P[6] + cv + g * P[4] * RS;",
+             "  var n = r1 - min(g * P[4], r1);",
+             f"  var a0 = {vt}({_IDENT[op]});", "  var a1 = a0;", "  var a2 = a0;",
+             "  var a3 = a0;",
+             "  for (; n >= 4u; n = n - 4u) {",
+             "    a0 = cmb(a0, ld(p));",
+             "    a1 = cmb(a1, ld(p + RS));",
+             "    a2 = cmb(a2, ld(p + 2u * RS));",
+             "    a3 = cmb(a3, ld(p + 3u * RS));",
+             "    p = p + 4u * RS;",
+             "  }",
+             "  for (; n > 0u; n = n - 1u) { a0 = cmb(a0, ld(p)); p = p + RS; }",
+             "  let acc4 = cmb(cmb(a0, a1), cmb(a2, a3));",
+             f"  let c = cv * {V}u;"]
+    lines.append("  let y0 = a * P[9] + c;" if final else "  let y0 = (a * G + g) * P[9] + c;")
+    dst = "Y[y0{k}] = {val};"
+    comps = ["x", "y", "z", "w"] if V == 4 else [None]
+    for k, comp in enumerate(comps):
+        lines.append(f"  {{ let acc = acc4{'.' + comp if comp else ''};")
+        val = out_dt.store(_final_value(op)) if final else "acc"
+        lines.append("    " + dst.format(k=f" + {k}u" if k else "", val=val) + " }")
+    lines.append("}")
+    return header("\n".join(lines), f16)
+
+
+def _pow2_at_least(n: int) -> int:
+    return 1 << max(0, (n - 1).bit_length())
+
+
+def _fits(in_dt, out_dt) -> bool:
+    return (in_dt.storage in ("f32", "f16") and in_dt.compute == "f32"
+            and out_dt.compute == "f32" and out_dt.kind == "f")
+
+
+def _rows(rt, op, buf, off, in_st, out, out_dt, n_out, R, S, divisor, cost):
+    """Reduce ``n_out`` rows of ``R`` contiguous elements (row stride ``S``, offset ``off``,
+    in elements) of buffer ``buf`` into ``out`` (a StridedArray); long rows go through
+    (n_out, G) partials and a second call."""
+    V = 4 if R % 4 == 0 and S % 4 == 0 and off % 4 == 0 else 1
+    Rv = R // V
+    T = min(WG, _pow2_at_least(-(-Rv // _LOADS)))
     G = 1
-    if n_out < 256 and R4 > 2048:
-        G = min(math.ceil(R4 / 2048), 512)
-    chunk = math.ceil(R4 / G)
+    if T == WG:
+        G = max(1, min(-(-TARGET_GROUPS // n_out), -(-Rv // (WG * _LOADS)), MAX_CHUNKS))
+        if G > 4:
+            G = -(-G // 4) * 4  # the partial rows stay vec4-aligned
     final = G == 1
     sg = rt.has_subgroup
-    key = ("rowsum", in_dt.name, out_dt.name, final, op == "mean", sg)
-    kernel = rt.kernel(key, lambda: _source(in_dt, out_dt, final, op == "mean", sg),
+    key = ("fastrow", op, V, T, in_st, out_dt.name if final else "f32", final, sg)
+    kernel = rt.kernel(key, lambda: _row_source(op, V, T, in_st, out_dt, final, sg),
                        (True, False))
-    meta = [n_out, G, R4, chunk, i32w(x.offset // 4), R]
-    cost = n_out * R * in_dt.itemsize
+    meta = [n_out, G, Rv, S // V, i32w(off // V), divisor]
+    groups = n_out * G if T == WG else -(-n_out // (WG // T))
     if final:
-        rt.dispatch(kernel, meta, [out.storage.buffer, x.storage.buffer], n_out, cost)
-        return 1, None
+        rt.dispatch(kernel, meta, [out.storage.buffer, buf], groups, cost)
+        return
     part = rt.alloc(n_out * G * 4)
-    rt.dispatch(kernel, meta, [part.buffer, x.storage.buffer], n_out * G, cost)
-    return G, part
+    rt.dispatch(kernel, meta, [part.buffer, buf], groups, cost)
+    # the partials: rows of G; a mean's first pass wrote plain sums
+    _rows(rt, op, part.buffer, 0, "f32", out, out_dt, n_out, G, G, divisor, 0)
+
+
+def _cols(rt, op, buf, off, in_st, out, out_dt, A, C, R, SA, RS, divisor, cost):
+    """Reduce R rows (stride RS) of C contiguous columns, in A batches (stride SA)."""
+    V = 4 if C % 4 == 0 and SA % 4 == 0 and RS % 4 == 0 and off % 4 == 0 else 1
+    Cv = C // V
+    G = max(1, min(-(-TARGET_THREADS // (A * Cv)), R // _MIN_ROWS, MAX_CHUNKS))
+    chunk = -(-R // G)
+    G = -(-R // chunk)
+    final = G == 1
+    key = ("fastcol", op, V, in_st, out_dt.name if final else "f32", final)
+    kernel = rt.kernel(key, lambda: _col_source(op, V, in_st, out_dt, final), (True, False))
+    meta = [A, Cv, G, R, chunk, divisor, SA // V, RS // V, i32w(off // V), C]
+    groups = -(-(A * G * Cv) // WG)
+    if final:
+        rt.dispatch(kernel, meta, [out.storage.buffer, buf], groups, cost)
+        return
+    part = rt.alloc(A * G * C * 4)
+    rt.dispatch(kernel, meta, [part.buffer, buf], groups, cost)
+    _cols(rt, op, part.buffer, 0, "f32", out, out_dt, A, C, G, G * C, C, divisor, 0)
+
+
+def fast_reduce(rt, op, x, in_dt, out, out_dt, kc, ks, rc, rs, n_out, R) -> bool:
+    """Reduce ``x`` into ``out`` when the op, dtypes and layout fit (see the module
+    docstring); returns False, having launched nothing, when they do not.
+
+    ``kc``/``ks`` and ``rc``/``rs``: the collapsed kept and reduced shapes and strides
+    (``_reduce._plan``), ``n_out`` and ``R`` their element counts."""
+    if not ENABLED["on"] or op not in OPS or not _fits(in_dt, out_dt) or len(rc) != 1:
+        return False
+    if x.offset < 0 or min(ks) < 0 or rs[0] <= 0:
+        return False
+    cost = n_out * R * in_dt.itemsize
+    in_st = in_dt.storage
+    buf = x.storage.buffer
+    if rs[0] == 1:  # rows
+        if n_out == 1:
+            S = 0
+        elif len(kc) == 1:
+            S = ks[0]
+        else:
+            return False
+        _rows(rt, op, buf, x.offset, in_st, out, out_dt, n_out, R, S, R, cost)
+        return True
+    if ks[-1] == 1 and len(kc) <= 2 and n_out > 1:  # columns (kept axis contiguous)
+        C = kc[-1]
+        A, SA = (kc[0], ks[0]) if len(kc) == 2 else (1, 0)
+        _cols(rt, op, buf, x.offset, in_st, out, out_dt, A, C, R, SA, rs[0], R, cost)
+        return True
+    return False

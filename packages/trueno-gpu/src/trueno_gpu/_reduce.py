@@ -7,6 +7,8 @@ tree in workgroup memory (sums use ``subgroupAdd`` first where the adapter has s
 Short reductions (R <= 16), and reductions over a strided axis that keep the contiguous one
 (column sums), use one thread per output element (and chunk of rows), so neighbouring
 threads read neighbouring addresses.
+sum/mean/max/min of float32, float16 and bfloat16 rows and columns take the vec4 kernels of
+``_fast_reduce`` instead (most reductions a program runs).
 var/std/logsumexp are compositions of these kernels and elementwise ones (no host trip).
 
 Note: differs from NumPy: sums of integers and argmax/argmin indices are 32-bit (WGSL has no
@@ -33,8 +35,7 @@ from ._codegen import (
 )
 from ._dtypes import WIDE, acc_dtype, dtype_info, lit
 from ._elementwise import launch, rt_of
-from ._fast_reduce import ENABLED as FAST_ROWS
-from ._fast_reduce import row_sum
+from ._fast_reduce import fast_reduce
 
 __all__ = ["reduce", "make_kernels", "narrow_dtype"]
 
@@ -270,13 +271,10 @@ def reduce(op, x: StridedArray, axes, keepdims, out_dtype, fill=0):
         acc_dt = out_dt
     acc = acc_dt.compute
     divisor = R if op == "mean" else 1.0
-    fast = row_sum(rt, op, x, in_dt, out, out_dt, kc, ks, rc, rs, n_out, R) \
-        if acc == "f32" and FAST_ROWS["on"] else None
-    if fast is not None:  # contiguous rows: vec4 kernel (see _fast_reduce)
-        (G, part), pidx = fast, None
-    else:
-        G, part, pidx = _pass(rt, op, x.storage.buffer, x.offset, in_dt, acc, out, out_dt,
-                              kc, ks, rc, rs, n_out, R, divisor, True)
+    if acc == "f32" and fast_reduce(rt, op, x, in_dt, out, out_dt, kc, ks, rc, rs, n_out, R):
+        return out  # float rows or columns (see _fast_reduce)
+    G, part, pidx = _pass(rt, op, x.storage.buffer, x.offset, in_dt, acc, out, out_dt,
+                          kc, ks, rc, rs, n_out, R, divisor, True)
     if G > 1:  # second pass over the (n_out, G) partials (and their indices)
         acc_src = acc_dtype(acc)
         G, part, pidx = _pass(rt, op, part.buffer, 0, acc_src, acc, out, out_dt, (n_out,),

@@ -21,6 +21,7 @@ from trueno._registry import load_plugins
 
 import backend_cases_fft
 import backend_cases_linalg
+import backend_cases_optim
 from trueno_core_helpers import sample
 
 REG = load_plugins()
@@ -182,6 +183,7 @@ def _custom_cases(name, dtype, rng):
     F.update(surface)
     F.update(backend_cases_linalg.cases(v, dtype, rng))
     F.update(backend_cases_fft.cases(v, dtype, rng))
+    F.update(backend_cases_optim.cases(v, dtype, rng))
     return F.get(name) or _generic_cases(name, dtype, rng)
 
 

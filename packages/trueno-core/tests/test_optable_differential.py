@@ -996,6 +996,10 @@ NOT_GENERATED = {
     "astype": "casts: test_tensor_basics.py and every backend in test_backend_equivalence.py",
     "copy_": "in-place copies (setitem): test_tensor_basics.py, test_backend_equivalence.py",
     "index": "advanced indexing: test_indexing.py",
+    "sgd_update": "in-place optimizer update: test_optim_rows.py (vs torch.optim) and every "
+                  "backend in backend_cases_optim.py",
+    "adam_update": "in-place optimizer update: test_optim_rows.py (vs torch.optim) and every "
+                   "backend in backend_cases_optim.py",
     "index_put": "advanced index assignment: test_indexing.py, test_backend_equivalence.py",
     "to_device": "device moves: test_backend_equivalence.py and the GPU package's tests",
     "diagonal": _VIEWS, "expand": _VIEWS, "getitem": _VIEWS, "permute_dims": _VIEWS,

@@ -431,3 +431,6 @@ add_op(Op("argsort", 1, accepts="real or boolean", result="index", shape="scan",
 # The primitive set (docs/design.md §2.1), read from the rows: every row is either here or has
 # a decomposition (tests/test_decompositions.py checks it, from the table).
 PRIMITIVES = frozenset(n for n, r in OPS.items() if r.primitive)
+
+# The optimizer-update rows (sgd_update, adam_update) live in their own module.
+from . import _optim_rows  # noqa: E402,F401

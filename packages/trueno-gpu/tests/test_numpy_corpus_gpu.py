@@ -72,7 +72,6 @@ XFAIL: dict[str, str] = {
     "creation.repr_scalar_float": _ZERO_D + " (its repr is the array's)",
     "tricks.errstate_raise": _NO_WARN,
     "tricks.testing_assert_warns": "GPU kernels raise no floating-point RuntimeWarning",
-    "numeric.angle_deg": "core: angle's decomposition (_decompositions_ufuncs) has no deg=",
     "reduce.histogram_edges": "core: histogram's device path casts explicit integer edges to "
                               "float64 (NumPy returns the edges as given)",
     **dict.fromkeys(["reduce.bincount_weights", "numeric.bincount_minlength_weights_int",

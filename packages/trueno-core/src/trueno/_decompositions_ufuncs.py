@@ -133,34 +133,49 @@ def fmin(x1, x2):
     return where(_isnan(x2), x1, where(_isnan(x1), x2, binary("minimum", x1, x2)))
 
 
+def _false(x):
+    """False everywhere (nan included) in ``x``'s shape: ``x < x``."""
+    return binary("less", x, x)
+
+
 @_pred
 def isneginf(x):
-    """``isinf(x) & signbit(x)``."""
+    """``isinf(x) & signbit(x)``; False for integers and bools (no infinities)."""
+    if x._dtype.kind != "f":
+        return _false(x)
     return binary("bitwise_and", unary("isinf", x), unary("signbit", x))
 
 
 @_pred
 def isposinf(x):
-    """``isinf(x) & ~signbit(x)``."""
+    """``isinf(x) & ~signbit(x)``; False for integers and bools (no infinities)."""
+    if x._dtype.kind != "f":
+        return _false(x)
     return binary("bitwise_and", unary("isinf", x),
                   unary("bitwise_invert", unary("signbit", x)))
 
 
 @_fn
 def fix(x):
-    """Round toward zero (``trunc``)."""
+    """Round toward zero (``trunc``); integers and bools: a copy."""
+    if x._dtype.kind not in "fc":
+        return unary("contiguous", x)
     return unary("trunc", x)
 
 
 @_pred
 def isreal(x):
-    """``imag(x) == 0``."""
+    """``imag(x) == 0``; True for real inputs (their imaginary part is 0)."""
+    if x._dtype.kind != "c":
+        return unary("bitwise_invert", _false(x))
     return binary("equal", unary("imag", x), 0)
 
 
 @_pred
 def iscomplex(x):
-    """``imag(x) != 0``."""
+    """``imag(x) != 0``; False for real inputs."""
+    if x._dtype.kind != "c":
+        return _false(x)
     return unary("bitwise_invert", binary("equal", unary("imag", x), 0))
 
 
@@ -178,10 +193,23 @@ def sinc(x):
     return _div(unary("sin", y), y)
 
 
-@lambda f: _decomposition(f, cast=False)  # complex in, real out
-def angle(z):
-    """``atan2(imag(z), real(z))``."""
-    return binary("atan2", unary("imag", z), unary("real", z))
+def angle(z, deg=False):
+    """``atan2(imag(z), real(z))`` (times ``180/pi`` with ``deg``, in the result dtype, as
+    NumPy). A real ``z`` needs no ``atan2`` (``atan2(+-0, +-0)`` is undefined in GPU
+    shading languages): pi where its sign bit is set, else 0, nan at nan."""
+    rt = _numpy_dtypes("angle", (z,), deg=deg)
+    if z._dtype.kind == "c":
+        r = binary("atan2", unary("imag", z), unary("real", z))
+    else:
+        (x,) = _body(rt, (z,), True)
+        nan = unary("isnan", x)
+        below = binary("bitwise_and", unary("signbit", x), unary("bitwise_invert", nan))
+        r = where(below, math.pi, where(nan, x, 0.0))
+    out = finish(r, rt)
+    if deg:  # NumPy: ``a *= 180/pi``, the factor rounded to the result dtype
+        (a,) = _body(rt, (out,), True)
+        out = finish(_mul(a, float(np.asarray(180.0 / math.pi, rt.numpy))), rt)
+    return out
 
 
 @_fn
@@ -244,13 +272,39 @@ def modf(x):
     return frac, t
 
 
-@lambda f: _decomposition(f, widen=False)  # the spacing of float16 itself
+def _neighbour(a, rt, step):
+    """The ``rt`` value next to the non-negative ``a`` (float32 holding ``rt`` values), up
+    (``step > 0``) or down: ``a +- max(|step| a, 0.75 tiny)`` lands strictly closer to that
+    neighbour than to ``a`` or the one beyond (``1.5 ulp`` up, ``1 ulp`` down, where the
+    ulp below a power of two is half: exact there), so rounding to ``rt`` finds it."""
+    info = np.finfo(rt.numpy)
+    delta = binary("maximum", _mul(a, abs(step)), 0.75 * float(info.smallest_subnormal))
+    return astype(astype((_add if step > 0 else _sub)(a, delta), rt), D.float32)
+
+
 def spacing(x):
-    """``nextafter(x, +-inf) - x``: the distance to the next float away from zero."""
-    if np.spacing(np.array(-2.0, x._dtype.numpy)) > 0:  # NumPy's float16 loop: toward +inf
-        return _sub(binary("nextafter", x, astype(_add(_mul(x, 0.0), math.inf), x._dtype)), x)
-    away = astype(where(unary("signbit", x), -math.inf, math.inf), x._dtype)
-    return _sub(binary("nextafter", x, away), x)
+    """``nextafter(x, +-inf) - x``: the distance to the next float away from zero (toward
+    +inf for float16 and for -0.0 of float32/float64, as NumPy's loops). float16/bfloat16
+    (and the small integers and bools NumPy computes in float16) find the neighbour by
+    rounding float32 sums to the dtype, so no ``nextafter`` of theirs is needed."""
+    rt = _numpy_dtypes("spacing", (x,))
+    xr = astype(x, rt)
+    toward_inf = bool(np.spacing(np.array(-2.0, rt.numpy)) > 0)
+    if rt in (D.float16, D.bfloat16):
+        xf = astype(xr, D.float32)
+        a = _abs(xf)
+        eps = 2.0 ** -(np.finfo(rt.numpy).nmant + 1)
+        up = _sub(_neighbour(a, rt, 1.5 * eps), a)
+        sign = unary("signbit", xf)
+        if toward_inf:  # -a's neighbour toward +inf is minus a's neighbour below it
+            r = where(sign, _sub(a, _neighbour(a, rt, -eps)), up)
+        else:
+            r = where(sign, _neg(up), up)
+        return finish(r, rt)
+    if toward_inf:
+        return _sub(binary("nextafter", xr, astype(_add(_mul(xr, 0.0), math.inf), rt)), xr)
+    away = astype(where(binary("less", xr, 0), -math.inf, math.inf), rt)  # -0.0: up
+    return _sub(binary("nextafter", xr, away), xr)
 
 
 @_fn

@@ -23,6 +23,8 @@ from .loss import *  # noqa: F403
 from .loss import __all__ as _losses
 from .layers_spatial import *  # noqa: F403
 from .layers_spatial import __all__ as _spatial
+from .lazy import *  # noqa: F403
+from .lazy import __all__ as _lazy
 from .loss_pairwise import *  # noqa: F403
 from .loss_pairwise import __all__ as _pairwise
 from .module import Module, RemovableHandle
@@ -46,7 +48,7 @@ __all__ = ["Module", "Parameter", "Buffer", "RemovableHandle", "Sequential", "Mo
            "AdaptiveAvgPool2d", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
            "ModuleAttributeError", "ModuleKeyError", "ModuleTypeError", "ModuleValueError",
            "StateDictError"] + list(_layers) + list(_conv_norm) + list(_extra) + \
-    list(_losses) + list(_spatial) + list(_pairwise)
+    list(_losses) + list(_spatial) + list(_pairwise) + list(_lazy)
 
 # ``import trueno.nn.functional as F`` and ``import trueno.torch.nn.functional``: the shim
 # modules are plain modules, so their submodules are named here once this package is imported.

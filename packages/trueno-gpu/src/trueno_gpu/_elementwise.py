@@ -29,9 +29,10 @@ from ._codegen import (
 from ._dtypes import dtype_info
 from ._fast_elementwise import ENABLED as VEC4
 from ._fast_elementwise import vec4_ok, vec4_source
-from ._runtime import get_runtime
+from ._pool import size_class
+from ._runtime import get_runtime, meta_struct
 
-__all__ = ["UNARY", "BINARY", "launch", "make_kernels", "rt_of", "run_op"]
+__all__ = ["UNARY", "BINARY", "launch", "make_kernels", "planned_kernel", "rt_of", "run_op"]
 
 
 
@@ -305,6 +306,12 @@ def _operand(x, dtype):
 
 def run_op(name, table, kind_key, *xs, out_dtype=None):
     """Allocate the broadcast result and launch op ``name`` of ``table`` on ``xs``."""
+    rt, expr, operands, out = _setup(name, table, kind_key, xs, out_dtype)
+    return launch(name, expr, operands, out, rt)
+
+
+def _setup(name, table, kind_key, xs, out_dtype=None):
+    """(runtime, expression, launch operands, new result) of op ``name`` on ``xs``."""
     arrays = [x for x in xs if isinstance(x, StridedArray)]
     a0 = arrays[0]
     rt = rt_of(a0)
@@ -317,7 +324,126 @@ def run_op(name, table, kind_key, *xs, out_dtype=None):
     kind = kind_key or dt.tkey
     expr = table[name][kind].replace("{z}", ZERO[dt.tkey])
     out = new_array(rt, shape, out_dtype)
-    return launch(name, expr, [_operand(x, a0.dtype) for x in xs], out, rt)
+    return rt, expr, [_operand(x, a0.dtype) for x in xs], out
+
+
+# -- planned kernels: the registered unary and binary ops ---------------------------------------
+# A launch plan per (op, operand layouts) holds everything a call needs but the operands'
+# buffers, offsets and scalar values: the runtime, the compiled pipeline and its layout, the
+# result's shape, strides, dtype, byte size and pool size class, the metadata packer and its
+# constant tail, the workgroup grid and the cost. A hit then costs a dict lookup, an
+# allocation from the pool and one ``Runtime.record``; dtypes are never re-checked (the
+# dispatcher resolved this kernel for them). Plans live in ``_PLANS`` under keys that start
+# with the op's tag, so clearing ``_PLANS`` (tests switching the vec4 path) drops them too.
+_new = object.__new__
+_SA = StridedArray
+
+
+def _signature(tag, xs) -> tuple:
+    """The plan key of a call: per array operand (shape, strides, dtype, offset mod 4,
+    device index), None per scalar (its dtype is the array's)."""
+    sig = [tag]
+    for x in xs:
+        if x.__class__ is _SA:
+            sig += (x.shape, x.strides, x.dtype, x.offset & 3, x.storage.device_index)
+        else:
+            sig.append(None)
+    return tuple(sig)
+
+
+def _first(tag, name, table, xs):
+    """A call without a plan: run it through ``launch`` and plan the next ones."""
+    rt, expr, operands, out = _setup(name, table, None, xs)
+    key, make, writable, tail, groups, cost, _, n = _plan(name, expr, operands, out, rt)
+    # (a subclass of StridedArray is not planned: the plan keys tell arrays by their class)
+    if groups and all(x.__class__ is _SA or not isinstance(x, _SA) for x in xs):
+        arrays = [x for x in xs if x.__class__ is _SA]
+        sdt = dtype_info(arrays[0].dtype)  # the dtype of a scalar operand (``_setup``)
+        words = 2 + len(arrays) + len(tail)  # n, out offset, array offsets, the tail
+        if len(arrays) < len(xs):
+            words += len(scalar_bits(0, sdt))
+        if len(_PLANS) > 4096:
+            _PLANS.clear()
+        _PLANS[_signature(tag, xs)] = (
+            rt, rt.kernel(key, make, writable), out.shape, out.strides, out.dtype,
+            size_class(out.storage.nbytes), out.storage.nbytes, meta_struct(words).pack, n,
+            tail, rt.grid(groups), cost, sdt.compute == "f32", sdt)
+    return launch(name, expr, operands, out, rt)
+
+
+def _words(v, f32: bool, dt) -> tuple | list:
+    """The metadata words of scalar operand ``v`` (``launch``'s conversion)."""
+    if f32:
+        try:
+            return _U32.unpack(_F32.pack(v))
+        except (OverflowError, TypeError, struct.error):
+            pass
+    return scalar_bits(v, dt)
+
+
+def planned_kernel(name: str, table: dict, arity: int):
+    """The registered kernel of elementwise op ``name`` of ``table`` (``UNARY``: arity 1,
+    ``BINARY``: 2): calls with a plan for their operands' layout skip the planning."""
+    tag = ("planned", name)
+    get = _PLANS.get
+
+    def unary(x):
+        s = x.storage
+        p = get((tag, x.shape, x.strides, x.dtype, x.offset & 3, s.device_index))
+        if p is None:
+            return _first(tag, name, table, (x,))
+        rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, _, _ = p
+        st = rt.alloc_class(cls, nbytes)
+        out = _new(_SA)
+        out.storage, out.offset, out.shape, out.strides, out.dtype = st, 0, shape, strides, dtype
+        rt.record(kern, pack(n, 0, x.offset, *tail), (st.buffer, s.buffer), grid, cost)
+        return out
+
+    def binary(x, y):
+        if x.__class__ is _SA:
+            s = x.storage
+            if y.__class__ is _SA:
+                t = y.storage
+                p = get((tag, x.shape, x.strides, x.dtype, x.offset & 3, s.device_index,
+                         y.shape, y.strides, y.dtype, y.offset & 3, t.device_index))
+                if p is not None:
+                    rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, _, _ \
+                        = p
+                    st = rt.alloc_class(cls, nbytes)
+                    out = _new(_SA)
+                    out.storage, out.offset, out.shape = st, 0, shape
+                    out.strides, out.dtype = strides, dtype
+                    rt.record(kern, pack(n, 0, x.offset, y.offset, *tail),
+                              (st.buffer, s.buffer, t.buffer), grid, cost)
+                    return out
+            else:
+                p = get((tag, x.shape, x.strides, x.dtype, x.offset & 3, s.device_index, None))
+                if p is not None:
+                    rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, f32, \
+                        sdt = p
+                    data = pack(n, 0, x.offset, *_words(y, f32, sdt), *tail)
+                    st = rt.alloc_class(cls, nbytes)
+                    out = _new(_SA)
+                    out.storage, out.offset, out.shape = st, 0, shape
+                    out.strides, out.dtype = strides, dtype
+                    rt.record(kern, data, (st.buffer, s.buffer), grid, cost)
+                    return out
+        elif y.__class__ is _SA:
+            t = y.storage
+            p = get((tag, None, y.shape, y.strides, y.dtype, y.offset & 3, t.device_index))
+            if p is not None:
+                rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, f32, \
+                    sdt = p
+                data = pack(n, 0, y.offset, *_words(x, f32, sdt), *tail)
+                st = rt.alloc_class(cls, nbytes)
+                out = _new(_SA)
+                out.storage, out.offset, out.shape = st, 0, shape
+                out.strides, out.dtype = strides, dtype
+                rt.record(kern, data, (st.buffer, t.buffer), grid, cost)
+                return out
+        return _first(tag, name, table, (x, y))
+
+    return unary if arity == 1 else binary
 
 
 def _gelu(x, approximate="none"):
@@ -336,12 +462,12 @@ def make_kernels(all_dtypes) -> dict:
     """op name -> {dtype name: callable} for every elementwise op."""
     table: dict = {}
     for name, exprs in UNARY.items():
-        table[name] = {d: (lambda x, _n=name: run_op(_n, UNARY, None, x))
-                       for d in _kinds(all_dtypes, exprs)}
+        k = planned_kernel(name, UNARY, 1)
+        table[name] = {d: k for d in _kinds(all_dtypes, exprs)}
     table["gelu"] = {d: _gelu for d in _kinds(all_dtypes, "fd")}
     for name, exprs in BINARY.items():
-        table[name] = {d: (lambda x, y, _n=name: run_op(_n, BINARY, None, x, y))
-                       for d in _kinds(all_dtypes, exprs)}
+        k = planned_kernel(name, BINARY, 2)
+        table[name] = {d: k for d in _kinds(all_dtypes, exprs)}
     for d in _kinds(all_dtypes, "iI"):
         table["pow"][d] = _int_pow
     return table

@@ -29,9 +29,9 @@ from wgpu.backends.wgpu_native._ffi import ffi as _ffi
 from wgpu.backends.wgpu_native._ffi import lib as _lib
 
 from ._errors import GpuLimitError, GpuUnavailableError
-from ._pool import BufferPool
+from ._pool import BufferPool, GpuStorage
 
-__all__ = ["Runtime", "get_runtime", "device_count", "adapters_seen", "is_available",
+__all__ = ["Runtime", "get_runtime", "meta_struct", "device_count", "adapters_seen", "is_available",
            "wanted_features", "adapter_features", "when_adapters_known"]
 
 _WANTED_FEATURES = ("shader-f16", "shader-f64", "shader-int64", "subgroup", "timestamp-query")
@@ -51,6 +51,16 @@ _PAR_CHUNK = 2 << 20
 PAR_THREADS = [16]
 _pool_threads: list = []
 _init_lock = threading.RLock()  # creates adapters, runtimes and the copy pool once
+
+
+def meta_struct(words: int) -> struct.Struct:
+    """The cached ``struct.Struct`` packing ``words`` uint32 metadata words."""
+    st = _STRUCTS.get(words)
+    if st is None:
+        if 4 * words > Runtime.META_BYTES:
+            raise GpuLimitError(f"gpu: kernel metadata of {4 * words} bytes (too many axes)")
+        st = _STRUCTS[words] = struct.Struct(f"<{words}I")
+    return st
 
 
 def par_copy(dst: np.ndarray, src: np.ndarray) -> None:
@@ -92,6 +102,23 @@ def host_array(count: int, dtype) -> tuple[np.ndarray, list]:
     step = (-(-n // k) + 4095) // 4096 * 4096
     return host, [_copy_pool().submit(np.copyto, flat[i:i + step], 0)
                   for i in range(0, n, step)]
+
+
+_new = object.__new__
+
+
+class _Storage(GpuStorage):
+    """The storage ``Runtime.alloc_class`` hands out: a GpuStorage whose ``__del__`` returns
+    the buffer to the pool as ``BufferPool.release`` does (lock-free, onto the released
+    deque), instead of a ``weakref.finalize`` object: one Python frame per freed result
+    instead of four (creating the finalizer, calling it, calling release)."""
+
+    __slots__ = ("pool",)
+
+    def __del__(self) -> None:
+        pool = self.pool
+        if not pool.closed:
+            pool._released.append(self.buffer)
 
 
 class Runtime:
@@ -169,6 +196,24 @@ class Runtime:
                         f"gpu: out of memory on {self.name} allocating {nbytes} bytes "
                         f"({self.pool.allocated} bytes held by live tensors)\n"
                         f"  hint: free tensors (del x), or move some to the CPU") from e
+
+    def alloc_class(self, cls: int, nbytes: int):
+        """``alloc(nbytes)`` for a caller that knows the size class (``size_class(nbytes)``,
+        planned once): a free buffer of that class is taken inline, without the pool's frames;
+        anything else (a new buffer, out of memory) goes through ``alloc``."""
+        pool = self.pool
+        with self.lock:
+            if pool._released:
+                pool._collect()
+            free = pool._free.get(cls)
+            if not free:
+                return self.alloc(nbytes)
+            buf = free.pop()
+            pool._allocated += cls
+        st = _new(_Storage)
+        st.buffer, st.nbytes, st.device_index = buf, nbytes, self.index
+        st.version, st.pool = 0, pool
+        return st
 
     def empty_cache(self) -> None:
         """Submit, wait, then give the pool's free buffers back to the driver (atomic)."""
@@ -333,24 +378,28 @@ class Runtime:
         """
         st = _STRUCTS.get(len(meta))
         if st is None:
-            if 4 * len(meta) > self.META_BYTES:
-                raise GpuLimitError(f"gpu: kernel metadata of {4 * len(meta)} bytes "
-                                    f"(too many axes)")
-            st = _STRUCTS[len(meta)] = struct.Struct(f"<{len(meta)}I")
-        data = st.pack(*meta)
-        if groups.__class__ is int:
-            if groups <= 0:
-                return
-            if groups <= _MAX_GROUPS:
-                groups = (groups, 1, 1)
-            else:
-                gx = _MAX_GROUPS
-                groups = (gx, -(-groups // gx), 1)
-                if groups[1] > _MAX_GROUPS:
-                    raise GpuLimitError(f"gpu: too many workgroups ({gx * groups[1]}) on "
-                                        f"{self.name}")
-        elif min(groups) <= 0:
-            return
+            st = meta_struct(len(meta))
+        grid = self.grid(groups) if groups.__class__ is int else tuple(groups)
+        if grid is not None and min(grid) > 0:
+            self.record(kernel, st.pack(*meta), buffers, grid, cost)
+
+    def grid(self, groups: int) -> tuple[int, int, int] | None:
+        """A total of ``groups`` workgroups as an (x, y, 1) grid (y > 1 past WebGPU's 65,535
+        per dimension); None for none."""
+        if groups <= 0:
+            return None
+        if groups <= _MAX_GROUPS:
+            return (groups, 1, 1)
+        gx = _MAX_GROUPS
+        grid = (gx, -(-groups // gx), 1)
+        if grid[1] > _MAX_GROUPS:
+            raise GpuLimitError(f"gpu: too many workgroups ({gx * grid[1]}) on {self.name}")
+        return grid
+
+    def record(self, kernel, data: bytes, buffers, grid: tuple[int, int, int],
+               cost: int = 0) -> None:
+        """``dispatch`` with its metadata already packed (``meta_struct``) and its grid
+        computed (``grid``, every count > 0): the whole per-op work of a planned launch."""
         with self.lock:  # the one acquisition of a dispatch (a cached pipeline needs none)
             if self._count >= self.MAX_BATCH:
                 self._flush()
@@ -365,7 +414,9 @@ class Runtime:
                 self._arena.extend(data)
                 self._meta_offsets[data] = off
             pipe, bgl = kernel
-            bind_group = self._bind_group(bgl, buffers)
+            bind_group = self._bind_groups.get((bgl, *buffers))
+            if bind_group is None:
+                bind_group = self._bind_group(bgl, buffers)
             cpass = self._pass or self._compute_pass()
             # Raw wgpu-native calls (wgpu-py's wrappers cost microseconds each in error-capture
             # bookkeeping; encoding errors still surface at finish()), skipping state that is
@@ -379,7 +430,7 @@ class Runtime:
                 _lib.wgpuComputePassEncoderSetBindGroup(h, 0, bind_group._internal, 1, self._c_off)
                 self._last_bg = bind_group
                 self._last_off = off
-            _lib.wgpuComputePassEncoderDispatchWorkgroups(h, *groups)
+            _lib.wgpuComputePassEncoderDispatchWorkgroups(h, *grid)
             self._count += 1
             self.dispatches += 1
             if cost:

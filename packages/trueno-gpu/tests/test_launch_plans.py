@@ -1,0 +1,171 @@
+"""Planned launches of the registered unary and binary kernels (issue 18, launch overhead):
+the first call of a layout plans it, later calls reuse the plan with their own buffers,
+offsets and scalar values. Every case runs twice (the planning call and the planned one)
+against NumPy; plus the frames a planned call enters and the pool's accounting of the
+results it frees."""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+import numpy as np
+import pytest
+from conftest import API, DTYPES, KERNELS, down, layouts, up, view_of
+
+import trueno_gpu
+from trueno_gpu import _elementwise
+
+RNG = np.random.default_rng(18)
+
+
+def _twice(op, dtype, args, want):
+    """Kernel ``op`` of ``dtype`` on ``args`` twice (planning, then planned), each equal to
+    ``want`` bit for bit; the second call must find a plan (no new plan appears)."""
+    first = down(KERNELS[op][dtype](*args))
+    plans = len(_elementwise._PLANS)
+    second = down(KERNELS[op][dtype](*args))
+    assert len(_elementwise._PLANS) == plans
+    for got in (first, second):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+
+
+def _planned(name):
+    """The plan keys of op ``name`` (``planned_kernel``'s tag)."""
+    return [k for k in _elementwise._PLANS if k[0] == ("planned", name)]
+
+
+@pytest.mark.parametrize("shape", [(1024,), (3, 5), (7, 1, 4), (2, 3, 4, 5), ()])
+def test_binary_layouts_twice(shape):
+    h = RNG.standard_normal(shape).astype(np.float32)
+    g = RNG.standard_normal(shape).astype(np.float32)
+    for _, hv, a in layouts(h):
+        for _, gv, b in layouts(g):
+            _twice("add", "float32", (a, b), hv + gv)
+            _twice("multiply", "float32", (a, b), hv * gv)
+            _twice("less", "float32", (a, b), hv < gv)
+    assert _planned("add") and _planned("less")
+
+
+def test_broadcast_and_offsets_reuse_one_plan():
+    """Operands at other offsets of the same alignment (mod 4) reuse the plan: the
+    offsets travel in the metadata of each call."""
+    _elementwise._PLANS.clear()
+    base = RNG.standard_normal(64).astype(np.float32)
+    row = RNG.standard_normal((1, 4)).astype(np.float32)
+    a, r = up(base), up(row)
+    for off in (0, 4, 8, 20, 1, 5, 3):
+        hv = base[off:off + 12].reshape(3, 4)
+        view = view_of(a, base, hv)
+        _twice("subtract", "float32", (view, r), hv - row)
+        _twice("subtract", "float32", (r, view), row - hv)
+    # three alignments (offsets 0, 1 and 3 mod 4), each planned in both operand orders
+    assert len(_planned("subtract")) == 6
+
+
+@pytest.mark.parametrize("dtype", [d for d in DTYPES if d in ("float32", "float16", "float64",
+                                                               "int32", "int64", "uint8")])
+def test_scalar_operands_change_between_planned_calls(dtype):
+    h = RNG.integers(-9, 9, 64).astype(dtype) if dtype != "uint8" else \
+        RNG.integers(0, 9, 64).astype(dtype)
+    a = up(h)
+    for value in (2, 3, 7, 1):
+        s = np.asarray(value, dtype=dtype)[()]
+        _twice("multiply", dtype, (a, s), h * s)
+        _twice("add", dtype, (s, a), s + h)  # the scalar first
+    if dtype in ("float32", "float16"):
+        # a Python float past float32's range becomes inf, as in an unplanned launch
+        with np.errstate(over="ignore", invalid="ignore"):
+            got = down(KERNELS["multiply"][dtype](a, 1e300))
+            np.testing.assert_array_equal(got, h * np.asarray(np.inf, dtype))
+        got = down(KERNELS["multiply"][dtype](a, -0.0))
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(h * np.asarray(-0.0, dtype)))
+
+
+@pytest.mark.parametrize("name", ["exp", "negative", "sqrt", "isnan", "logical_not"])
+def test_unary_twice(name):
+    h = RNG.uniform(0.1, 3, (5, 6)).astype(np.float32)
+    h[0, 0] = np.nan
+    for _, hv, a in layouts(h):
+        first = down(KERNELS[name]["float32"](a))
+        second = down(KERNELS[name]["float32"](a))
+        np.testing.assert_array_equal(first, second)
+        want = getattr(np, name)(hv)
+        assert first.dtype == want.dtype
+        if want.dtype == bool:
+            np.testing.assert_array_equal(first, want)
+        else:
+            np.testing.assert_allclose(first, want, rtol=2e-6, equal_nan=True)
+
+
+def test_chain_of_planned_ops_matches_numpy():
+    h = RNG.uniform(-1, 1, 1000).astype(np.float32)
+    g = RNG.uniform(-1, 1, 1000).astype(np.float32)
+    x, b = up(h), up(g)
+    want = h
+    for _ in range(200):
+        x = KERNELS["exp"]["float32"](KERNELS["multiply"]["float32"](
+            KERNELS["add"]["float32"](x, b), np.float32(0.25)))
+        want = np.exp((want + g) * np.float32(0.25))
+    np.testing.assert_allclose(down(x), want, rtol=1e-5)
+
+
+def test_planned_call_enters_few_frames():
+    """A planned ``y = a + b`` in a loop enters the kernel, the pool allocation, the
+    recording and the release of the previous ``y`` only (it entered ~33 frames: planning,
+    dtype lookups and the pool's per call)."""
+    a = up(np.ones(1024, np.float32))
+    b = up(np.ones(1024, np.float32))
+    add = KERNELS["add"]["float32"]
+    y = add(a, b)
+    y = add(a, b)  # two result buffers alternate, with their bind groups cached
+    count = [0]
+
+    def prof(frame, event, arg):
+        if event == "call":
+            count[0] += 1
+
+    sys.setprofile(prof)
+    try:
+        y = add(a, b)
+    finally:
+        sys.setprofile(None)
+    assert count[0] <= 8, count[0]
+    np.testing.assert_array_equal(down(y), np.full(1024, 2, np.float32))
+
+
+def test_freed_planned_results_return_to_the_pool():
+    trueno_gpu.synchronize()
+    gc.collect()
+    base = trueno_gpu.memory_allocated()
+    a = up(np.ones(1 << 16, np.float32))
+    after_a = trueno_gpu.memory_allocated()
+    y = KERNELS["add"]["float32"](a, a)
+    y = KERNELS["add"]["float32"](a, a)  # the first result freed, the second planned
+    assert trueno_gpu.memory_allocated() == after_a + (1 << 18)
+    buf = y.storage.buffer
+    del y
+    gc.collect()
+    assert trueno_gpu.memory_allocated() == after_a
+    z = KERNELS["add"]["float32"](a, a)
+    assert z.storage.buffer is buf  # reused from the free list
+    np.testing.assert_array_equal(down(z), np.full(1 << 16, 2, np.float32))
+    del z, a
+    gc.collect()
+    assert trueno_gpu.memory_allocated() == base
+    trueno_gpu.empty_cache()
+    # after the cache was emptied (buffers destroyed) plans still work with new buffers
+    c = up(np.arange(8, dtype=np.float32))
+    np.testing.assert_array_equal(down(KERNELS["add"]["float32"](c, c)),
+                                  2 * np.arange(8, dtype=np.float32))
+
+
+def test_empty_and_mismatched_shapes_are_not_planned():
+    e = API.empty((0, 3), np.dtype(np.float32), 0)
+    assert down(KERNELS["add"]["float32"](e, e)).shape == (0, 3)
+    assert down(KERNELS["add"]["float32"](e, e)).shape == (0, 3)
+    x, y = up(np.ones(3, np.float32)), up(np.ones(4, np.float32))
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            KERNELS["add"]["float32"](x, y)

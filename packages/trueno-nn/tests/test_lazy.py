@@ -158,3 +158,27 @@ def test_deepcopy_of_lazy_module_is_independent():
     assert type(a) is nn.LazyLinear and nn.is_lazy(a.weight) and a._forward_pre_hooks
     a(torch.ones(1, 6))
     assert type(a) is nn.Linear and tuple(a.weight.shape) == (2, 6)
+
+
+def test_lazy_modules_moved_to_the_gpu_before_the_first_call():
+    trueno_gpu = pytest.importorskip("trueno_gpu")
+    if not trueno_gpu.is_available():
+        pytest.skip("no GPU adapter for trueno-gpu")
+
+    def build():
+        return nn.Sequential(nn.LazyConv2d(3, 3), nn.LazyBatchNorm2d(), nn.Flatten(),
+                             nn.LazyLinear(2))
+    x = np.random.default_rng(5).standard_normal((2, 1, 5, 5)).astype("float32")
+    cpu, gpu = build(), build().to("gpu")
+    assert gpu[0].weight.device.type != "cpu" and nn.is_lazy(gpu[1].running_mean)
+    torch.manual_seed(6)
+    want = cpu(torch.tensor(x))
+    torch.manual_seed(6)
+    got = gpu(torch.tensor(x).to("gpu"))
+    assert [type(m) for m in gpu] == [nn.Conv2d, nn.BatchNorm2d, nn.Flatten, nn.Linear]
+    assert gpu[1].running_var.device.type != "cpu"
+    for (k, a), (_, b) in zip(gpu.state_dict().items(), cpu.state_dict().items(), strict=True):
+        np.testing.assert_allclose(np.asarray(a.to("cpu")), np.asarray(b), rtol=1e-5,
+                                   atol=1e-6, err_msg=k)
+    np.testing.assert_allclose(np.asarray(got.detach().to("cpu")), np.asarray(want.detach()),
+                               rtol=1e-4, atol=1e-5)

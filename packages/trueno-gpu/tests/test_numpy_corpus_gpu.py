@@ -72,16 +72,8 @@ XFAIL: dict[str, str] = {
     "creation.repr_scalar_float": _ZERO_D + " (its repr is the array's)",
     "tricks.errstate_raise": _NO_WARN,
     "tricks.testing_assert_warns": "GPU kernels raise no floating-point RuntimeWarning",
-    "reduce.histogram_edges": "core: histogram's device path casts explicit integer edges to "
-                              "float64 (NumPy returns the edges as given)",
-    **dict.fromkeys(["reduce.bincount_weights", "numeric.bincount_minlength_weights_int",
-                     "tricks.group_means_bincount", "edge.histogram_weights"],
-                    "core: bincount's decomposition gets weights as a device buffer and "
-                    "as_t cannot wrap it (DTypeError)"),
     **dict.fromkeys(["sets.percentile_weights_inverted_cdf", "sets.quantile_weights_variants"],
                     "weighted quantiles have no GPU kernel"),
-    **dict.fromkeys(["numeric.histogram_auto_bins", "sets.histogram_bins_str"],
-                    "histogram with a string bins rule has no device path"),
     **dict.fromkeys(["shape.unique_axis", "sets.unique_axis1"],
                     "unique(axis=...) has no device path"),
 }

@@ -381,9 +381,14 @@ def _bincount_decomposition(x, weights=None, minlength=0):
     hits = x._expand_dims(-1) == arange(n, device=x._device, cls=x.__class__)
     if weights is None:
         return _sum(hits, axis=0, dtype=D.int64)
+    from ._dispatch import wrap
     from ._elementwise import where
-    w = weights if isinstance(weights, Tensor) else as_t(weights, x)
-    return _sum(where(hits, w._expand_dims(-1), 0.0), axis=0)
+    # the public function passes the weights' device array (``_cov_matrix`` wraps ``y`` so)
+    w = weights if isinstance(weights, Tensor) else wrap(x.__class__, weights, x._device)
+    if w._dtype.kind == "c":  # NumPy casts the weights to float64 "safe"ly
+        raise DTypeError(f"bincount: cannot cast weights from {w._dtype.name} to float64 "
+                         f"according to the rule 'safe'\n  hint: pass w.real (or abs(w))")
+    return _sum(where(hits, w.astype(D.float64, copy=False)._expand_dims(-1), 0.0), axis=0)
 
 
 def _unique_all_decomposition(x, axis=None, equal_nan=True):

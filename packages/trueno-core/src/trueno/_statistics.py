@@ -608,48 +608,42 @@ def _isclose_decomposition(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     return out
 
 
-def _histogram_edges(a, bins, range):  # noqa: A002
-    """Bin edges from the data's range (two scalars read back) or the given edges."""
-    from ._creation import linspace
-    if not isinstance(bins, int):
-        if isinstance(bins, str):
-            from ._errors import DeviceError
-            raise DeviceError(f"histogram(bins={bins!r}): device '{a._device}' has no kernel "
-                              f"for it\n  hint: a.to('cpu')")
-        return as_t(bins, a).astype(a._dtype if a._dtype.kind == "f" else D.float64)
-    if range is None:
-        lo, hi = (float(_min(a)), float(_max(a))) if a.numel() else (0.0, 1.0)
-    else:
-        lo, hi = float(range[0]), float(range[1])
-    if lo == hi:
-        lo, hi = lo - 0.5, hi + 0.5
-    dt = a._dtype if a._dtype.kind == "f" else D.float64
-    return linspace(lo, hi, bins + 1, dtype=dt, device=a._device)
+def _histogram_counts(x, edges, w):
+    """Counts (or sums of ``w``) of the flat ``x`` in the bins of ``edges``: bin ``i`` holds
+    ``edges[i] <= v < edges[i+1]``, the last bin is closed; values outside (and nan) count
+    nowhere. Weighted sums are accumulated in float64 (complex128, int64) and cast to the
+    weights' dtype, as NumPy's ``bincount(...).astype(weights.dtype)``."""
+    from ._creation import arange
+    from ._elementwise import where
+    from ._setops import _searchsorted_decomposition
+    nb = edges.shape[0] - 1
+    pos = _searchsorted_decomposition(edges, x, "right") - 1
+    pos = where(x == edges[-1], nb - 1, pos).astype(D.int64, copy=False)
+    hits = pos._expand_dims(-1) == arange(nb, device=x._device, cls=x.__class__)
+    if w is None:
+        return _sum(hits, axis=0, dtype=D.int64)
+    acc = {"c": D.complex128, "f": D.float64}.get(w._dtype.kind, D.int64)
+    return _sum(where(hits, w._expand_dims(-1), 0), axis=0, dtype=acc).astype(w._dtype)
 
 
 def _histogram_decomposition(a, bins=10, range=None, density=None,  # noqa: A002
                              weights=None):
-    """Counts by searchsorted on the edges, then a bincount; the last bin is closed."""
-    from ._setops import _bincount_decomposition, _searchsorted_decomposition
-    edges = _histogram_edges(a, bins, range)
-    x = a._reshape((-1,))
-    nb = edges.shape[0] - 1
-    pos = _searchsorted_decomposition(edges, x, "right") - 1
-    pos = _where_int(x == edges[-1], nb - 1, pos)
-    inside = (pos >= 0) & (pos < nb)
-    w = None if weights is None else as_t(weights, a)._reshape((-1,))
-    keep = pos[inside]
-    counts = _bincount_decomposition(keep, None if w is None else w[inside], minlength=nb)
-    counts = counts[:nb]
-    if density:
-        widths = edges[1:] - edges[:-1]
-        return counts / (_sum(counts) * widths), edges
+    """The edges as ``histogram_bin_edges`` makes them (NumPy's: explicit edges as given,
+    a count or a rule from the data's range), then counts by searchsorted on the edges.
+    ``weights`` arrives as a device array of ``a``'s device (the public function passes
+    its data)."""
+    from ._decompositions_ext import histogram_bin_edges
+    from ._dispatch import wrap
+    w = None
+    if weights is not None:
+        w = weights if isinstance(weights, Tensor) else wrap(a.__class__, weights, a._device)
+        w = w._reshape((-1,))
+    edges = histogram_bin_edges(a, bins, range, w)
+    counts = _histogram_counts(a._reshape((-1,)), edges, w)
+    if density:  # NumPy: n / diff(edges).astype(float) / n.sum()
+        widths = (edges[1:] - edges[:-1]).astype(D.float64)
+        return counts / widths / _sum(counts), edges
     return counts, edges
-
-
-def _where_int(cond, value, other):
-    from ._elementwise import where
-    return where(cond, value, other).astype(other._dtype, copy=False)
 
 
 # NaN-skipping extremes as decompositions (declared on their rows in _surface_ops)

@@ -12,6 +12,7 @@ import trueno.torch as torch
 from . import _functional_act as FA
 from . import init
 from ._errors import ModuleValueError
+from ._lstm_sequence import lstm_sequence
 from .module import Module
 from .parameter import Parameter
 
@@ -184,7 +185,6 @@ class _RNNBase(Module):
         outputs (T, N, dirs*H) and the final states in PyTorch's order."""
         dirs = 2 if self.bidirectional else 1
         finals = []
-        steps = x.shape[0]
         for layer in range(self.num_layers):
             outs = []
             for d in range(dirs):
@@ -194,18 +194,25 @@ class _RNNBase(Module):
                     # both biases are added once, to the input's projection
                     b_ih, b_hh = b_ih + b_hh, None
                 # the input's projection for all steps in one product, as PyTorch does
-                xw = _Unbind.apply(FA.linear(x, w_ih, b_ih))
-                w_hh_t = w_hh.t()
-                seq = [None] * steps
-                for t in (range(steps - 1, -1, -1) if d else range(steps)):
-                    h = self._step(xw[t], h, w_hh_t, b_hh)
-                    seq[t] = h[0] if isinstance(h, tuple) else h
-                outs.append(torch.stack(seq, 0))
+                seq, h = self._direction(FA.linear(x, w_ih, b_ih), h, w_hh, b_hh, d)
+                outs.append(seq)
                 finals.append(h)
             x = outs[0] if dirs == 1 else torch.cat(outs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = FA.dropout(x, self.dropout, True)
         return x, finals
+
+    def _direction(self, proj, h, w_hh, b_hh, reverse):
+        """One layer-direction: the outputs (T, N, H) and the final state, a Python loop of
+        ``_step`` over the time steps of the input's projection ``proj``."""
+        steps = proj.shape[0]
+        xw = _Unbind.apply(proj)
+        w_hh_t = w_hh.t()
+        seq = [None] * steps
+        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+            h = self._step(xw[t], h, w_hh_t, b_hh)
+            seq[t] = h[0] if isinstance(h, tuple) else h
+        return torch.stack(seq, 0), h
 
     def forward(self, input, hx=None):  # noqa: A002
         unbatched = input.ndim == 2
@@ -256,6 +263,12 @@ class LSTM(_RNNBase):
 
     _gates = 4
     _step = staticmethod(_lstm_step)
+
+    def _direction(self, proj, h, w_hh, b_hh, reverse):
+        """The whole sequence as one autograd node (``_lstm_sequence``); both biases are
+        folded into ``proj``."""
+        out, h_last, c_last = lstm_sequence(proj, h[0], h[1], w_hh, bool(reverse))
+        return out, (h_last, c_last)
 
     def _initial(self, x, hx, unbatched):
         if hx is None:

@@ -1,0 +1,75 @@
+"""The LSTM's whole-sequence node (``_lstm_sequence``): values and gradients vs PyTorch for
+layers x directions x batch_first, with given initial states, on the CPU and on the GPU
+device (lavapipe in CI); ``h_n``/``c_n`` gradients flow back; no_grad gives the same."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import trueno.torch as T
+
+torch = pytest.importorskip("torch", reason="torch is not importable (CI installs "
+                                            "torch==2.13.0 for the differential tests)")
+
+
+def _pair(layers, bidir, batch_first, dtype):
+    torch.manual_seed(4)
+    a = torch.nn.LSTM(3, 5, num_layers=layers, bidirectional=bidir, batch_first=batch_first)
+    T.manual_seed(4)
+    b = T.nn.LSTM(3, 5, num_layers=layers, bidirectional=bidir, batch_first=batch_first)
+    a, b = (a.double(), b.double()) if dtype == "float64" else (a, b)
+    with T.no_grad():
+        for pa, pb in zip(a.parameters(), b.parameters()):
+            pb.copy_(T.tensor(pa.detach().numpy()))
+    return a, b
+
+
+def _run(model, mod, x, h0, c0, device=None):
+    xs, hs, cs = (mod.tensor(v, requires_grad=True) for v in (x, h0, c0))
+    if device is not None:
+        model = model.to(device)
+        ins = [v.to(device) for v in (xs, hs, cs)]
+    else:
+        ins = [xs, hs, cs]
+    out, (hn, cn) = model(ins[0], (ins[1], ins[2]))
+    loss = (out * out).sum() + (hn * 2.0).sum() + (cn * cn).sum()
+    loss.backward()
+    to_np = (lambda t: np.asarray(t.detach().to("cpu"))) if device else \
+        (lambda t: t.detach().numpy())
+    return ([to_np(out), to_np(hn), to_np(cn), to_np(xs.grad), to_np(hs.grad), to_np(cs.grad)]
+            + [to_np(p.grad) for p in model.parameters()])
+
+
+@pytest.mark.parametrize("layers,bidir,batch_first", [(1, False, False), (2, True, True),
+                                                      (2, False, True)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_lstm_matches_torch(layers, bidir, batch_first, dtype):
+    a, b = _pair(layers, bidir, batch_first, dtype)
+    rng = np.random.default_rng(7)
+    dirs = 2 if bidir else 1
+    shape = (2, 6, 3) if batch_first else (6, 2, 3)
+    x = rng.standard_normal(shape).astype(dtype)
+    h0, c0 = (rng.standard_normal((layers * dirs, 2, 5)).astype(dtype) for _ in range(2))
+    want = _run(a, torch, x, h0, c0)
+    got = _run(b, T, x, h0, c0)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" else dict(rtol=1e-9, atol=1e-10)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, **tol)
+    with T.no_grad():
+        out = b(T.tensor(x), (T.tensor(h0), T.tensor(c0)))[0]
+    np.testing.assert_allclose(out.numpy(), want[0], **tol)
+
+
+def test_lstm_on_gpu_matches_torch():
+    trueno_gpu = pytest.importorskip("trueno_gpu")
+    if not trueno_gpu.is_available():
+        pytest.skip("no GPU adapter for trueno-gpu")
+    a, b = _pair(2, True, True, "float32")
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2, 5, 3)).astype("float32")
+    h0, c0 = (rng.standard_normal((4, 2, 5)).astype("float32") for _ in range(2))
+    want = _run(a, torch, x, h0, c0)
+    got = _run(b, T, x, h0, c0, device="gpu")
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)

@@ -36,6 +36,7 @@ TARGET_THREADS = 1 << 16
 MAX_CHUNKS = 1024
 _LOADS = 4  # loads per thread that a row plan aims for
 _MIN_ROWS = 8  # rows per column thread at least (else the chunks' partials cost more)
+SMALL = 1 << 14  # elements: a smaller reduction is one pass (a second launch costs more)
 
 _IDENT = {"sum": "0.0", "mean": "0.0", "max": "-tn_inf()", "min": "tn_inf()"}
 
@@ -192,7 +193,7 @@ def _rows(rt, op, buf, off, in_st, out, out_dt, n_out, R, S, divisor, cost):
     Rv = R // V
     T = min(WG, _pow2_at_least(-(-Rv // _LOADS)))
     G = 1
-    if T == WG:
+    if T == WG and n_out * R > SMALL:
         G = max(1, min(-(-TARGET_GROUPS // n_out), -(-Rv // (WG * _LOADS)), MAX_CHUNKS))
         if G > 4:
             G = -(-G // 4) * 4  # the partial rows stay vec4-aligned
@@ -216,7 +217,8 @@ def _cols(rt, op, buf, off, in_st, out, out_dt, A, C, R, SA, RS, divisor, cost):
     """Reduce R rows (stride RS) of C contiguous columns, in A batches (stride SA)."""
     V = 4 if C % 4 == 0 and SA % 4 == 0 and RS % 4 == 0 and off % 4 == 0 else 1
     Cv = C // V
-    G = max(1, min(-(-TARGET_THREADS // (A * Cv)), R // _MIN_ROWS, MAX_CHUNKS))
+    G = 1 if A * C * R <= SMALL else \
+        max(1, min(-(-TARGET_THREADS // (A * Cv)), R // _MIN_ROWS, MAX_CHUNKS))
     chunk = -(-R // G)
     G = -(-R // chunk)
     final = G == 1

@@ -241,6 +241,20 @@ def _pass(rt, op, x_buf, x_off, in_dt, acc, out, out_dt, kc, ks, rc, rs, n_out, 
     return G, part, None
 
 
+# (shape, strides, axes, keepdims) -> the layout plan of ``_new_plan`` (a pure function of
+# the key, so threads may share and race on this cache)
+_PLANS: dict = {}
+
+
+def _new_plan(x: StridedArray, axes, keepdims):
+    axes = tuple(sorted(a % x.ndim for a in axes))
+    kshape, kc, ks, rc, rs = _plan(x, axes)
+    out_shape = tuple(1 if d in axes else n for d, n in enumerate(x.shape)) if keepdims \
+        else kshape
+    return (axes, kc, ks, rc, rs, out_shape, math.prod(kshape),
+            math.prod(x.shape[d] for d in axes))
+
+
 def reduce(op, x: StridedArray, axes, keepdims, out_dtype, fill=0):
     """``op`` in sum/prod/max/min/mean/argmax/argmin over ``axes``; a new contiguous array."""
     rt = rt_of(x)
@@ -248,14 +262,17 @@ def reduce(op, x: StridedArray, axes, keepdims, out_dtype, fill=0):
     if x.ndim == 0:
         x = x.view(x.offset, (1,), (1,))
         axes, keepdims = (0,), False
-    axes = tuple(sorted(a % x.ndim for a in axes))
+    key = (x.shape, x.strides, tuple(axes), keepdims)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _new_plan(x, axes, keepdims)
+        if len(_PLANS) > 4096:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    axes, kc, ks, rc, rs, out_shape, n_out, R = plan
     out_dtype = narrow_dtype(out_dtype, rt)
     out_dt = dtype_info(out_dtype)
-    kshape, kc, ks, rc, rs = _plan(x, axes)
-    out_shape = tuple(1 if d in axes else n for d, n in enumerate(x.shape)) if keepdims \
-        else kshape
     out = new_array(rt, out_shape, out_dtype)
-    n_out, R = math.prod(kshape), math.prod(x.shape[d] for d in axes)
     if n_out == 0:
         return out
     arg = op in ("argmax", "argmin")

@@ -1,15 +1,18 @@
 """GPU backend throughput: trueno-gpu's WGSL kernels side by side with PyTorch CUDA.
 
-Not a test. Rows: add / multiply at 1M, 16M, 64M float32 (GB/s), sum and softmax over 1M and
-(4096, 4096), matmul 1024 / 4096 in float32 and float16 (TFLOP/s), upload / download (GB/s)
-and a chain of 1,000 small elementwise ops (us per op). PyTorch CUDA runs the same rows when
-``torch.cuda.is_available()``. Prints a table; ``--json PATH`` writes the results. Each contender
-runs in its own child process, one after the other (a CUDA context in the same process slows
-the Vulkan device down by about 2x on an H100), with the same timing rule: ops back to back,
-one sync per timed run, time per op.
+Not a test. Rows: add / multiply at 1M, 16M, 64M float32 (GB/s), reductions (sum of 1M and
+16M; sum, mean, max over the rows and sum, mean over the columns of (4096, 4096)), softmax over
+1M and (4096, 4096) and layer_norm over the rows of (4096, 1024) (GB/s: bytes read, plus bytes
+written for softmax and layer_norm), matmul 1024 / 4096 in float32 and float16 (TFLOP/s),
+upload / download (GB/s) and a chain of 1,000 small elementwise ops (us per op). PyTorch CUDA
+runs the same rows when ``torch.cuda.is_available()``. Prints a table; ``--json PATH`` writes
+the results. Each contender runs in its own child process, one after the other (a CUDA context
+in the same process slows the Vulkan device down by about 2x on an H100), with the same timing
+rule: ops back to back, one sync per timed run, time per op.
 
 Needs only numpy, wgpu and trueno (core + trueno-gpu, installed or in this checkout). On a
-software adapter (lavapipe) the large rows are skipped unless ``--full`` is given.
+software adapter (lavapipe) the large rows are skipped, and the reductions, softmax and
+layer_norm use (1024, 1024) and 4M, unless ``--full`` is given.
 
     python tools/bench/bench_gpu.py [--json out.json] [--full] [--repeats 5]
 """
@@ -133,9 +136,13 @@ class Torch:
             return t.mul(*args)
         if name == "matmul":
             return t.matmul(*args)
-        if name == "sum":
+        if name in ("sum", "mean", "max"):
             x, axis, keep = args
-            return t.sum(x, dim=axis, keepdim=keep)
+            fn = {"sum": t.sum, "mean": t.mean, "max": t.amax}[name]
+            return fn(x, dim=axis, keepdim=keep)
+        if name == "layer_norm":
+            x, nd, w, b, eps = args
+            return t.nn.functional.layer_norm(x, x.shape[-nd:], w, b, eps)
         if name == "softmax":
             return t.softmax(args[0], dim=args[1])
         raise KeyError(name)
@@ -214,19 +221,34 @@ def run_rows(be, args, big):
         t = _median_time(lambda: be.op("add", a, b), be.sync, args.repeats)
         record("add 1K f32, kernel call", "us/op", t * 1e6)
     guard("add 1K f32, kernel call", "us/op", small)
-    for shape, axis in (((M,), (0,)), ((4096, 4096), (1,))):
-        def red(shape=shape, axis=axis):
-            a = be.array(rng.random(shape, dtype=np.float32))
-            t = _median_time(lambda: be.op("sum", a, axis, False), be.sync, args.repeats)
-            record(f"sum {shape} axis={axis[0]}", "GB/s", 4 * np.prod(shape) / t / 1e9)
-        guard(f"sum {shape}", "GB/s", red)
+    square = (4096, 4096) if big else (1024, 1024)
+    long = (16 * M,) if big else (4 * M,)
+    for op, shape, axis in (("sum", (M,), 0), ("sum", long, 0), ("sum", square, 1),
+                            ("sum", square, 0), ("mean", square, 1), ("max", square, 1),
+                            ("mean", square, 0)):
+        name = f"{op} {shape} axis={axis}"
 
+        def red(op=op, shape=shape, axis=axis, name=name):
+            a = be.array(rng.random(shape, dtype=np.float32))
+            t = _median_time(lambda: be.op(op, a, (axis,), False), be.sync, args.repeats)
+            record(name, "GB/s", 4 * np.prod(shape) / t / 1e9)
+        guard(name, "GB/s", red)
+    for shape in ((M,), square):
         def soft(shape=shape):
             a = be.array(rng.random(shape, dtype=np.float32))
             t = _median_time(lambda: be.op("softmax", a, -1), be.sync, args.repeats)
             record(f"softmax {shape} axis=-1", "GB/s", 2 * 4 * np.prod(shape) / t / 1e9)
         guard(f"softmax {shape}", "GB/s", soft)
-    for n in ((1024, 4096) if big else (256, 1024)):
+    ln = (4096, 1024) if big else (1024, 1024)
+
+    def layer_norm():
+        a = be.array(rng.random(ln, dtype=np.float32))
+        w = be.array(rng.random(ln[-1:], dtype=np.float32))
+        b = be.array(rng.random(ln[-1:], dtype=np.float32))
+        t = _median_time(lambda: be.op("layer_norm", a, 1, w, b, 1e-5), be.sync, args.repeats)
+        record(f"layer_norm {ln} last axis", "GB/s", 2 * 4 * np.prod(ln) / t / 1e9)
+    guard("layer_norm", "GB/s", layer_norm)
+    for n in ((1024, 4096) if big else (256, 512)):
         for dt in (np.float32, np.float16):
             def mm(n=n, dt=dt):
                 a = be.array(rng.standard_normal((n, n)).astype(dt))

@@ -140,7 +140,13 @@ def test_load_state_dict_into_lazy_module():
     x = np.random.default_rng(3).standard_normal((2, 5)).astype("float32")
     close(a(torch.tensor(x)), ref(T.tensor(x)), "float32")
     close(a(torch.tensor(x)), b(T.tensor(x)), "float32")
-    assert type(a) is nn.Linear
+    assert type(a) is nn.Linear and repr(a) == repr(b) == \
+        "Linear(in_features=5, out_features=3, bias=True)"
+    c = nn.LazyLinear(3)
+    c.load_state_dict(a.state_dict())
+    with pytest.raises(RuntimeError, match="The in_features inferred from input: 4 is not "
+                                           "equal to in_features from self.weight: 5"):
+        c(torch.ones(2, 4))
     # an uninitialized state_dict into a lazy module loads nothing and reports nothing
     lazy = nn.LazyBatchNorm2d()
     res = lazy.load_state_dict(nn.LazyBatchNorm2d().state_dict())

@@ -7,6 +7,7 @@ from typing import Any
 
 import trueno.torch as torch
 
+from ._fused import fused_step
 from .optimizer import Optimizer, _scalar_step, _value, check, check_betas, no_differentiable
 
 __all__ = ["Adam", "AdamW"]
@@ -47,6 +48,8 @@ class Adam(Optimizer):
 
     def _group_step(self, group: dict[str, Any]) -> None:
         lr = group["lr"]   # a float, or a 0-d tensor kept as in PyTorch
+        # (a tensor lr makes PyTorch compute lr / bias_correction1 in float32: the chain does)
+        fused = not isinstance(lr, torch.Tensor)
         beta1, beta2 = (_value(b) for b in group["betas"])
         wd, eps, amsgrad = group["weight_decay"], group["eps"], group["amsgrad"]
         for param, grad in self._grads(group):
@@ -57,29 +60,44 @@ class Adam(Optimizer):
                 state["exp_avg_sq"] = torch.zeros_like(param)
                 if amsgrad:
                     state["max_exp_avg_sq"] = torch.zeros_like(param)
-            if group["maximize"]:
-                grad = -grad
-            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
             state["step"].add_(1)
-            if wd != 0:
-                if group["decoupled_weight_decay"]:
-                    param.mul_(_value(1 - lr * wd))
-                else:
-                    grad = grad.add(param, alpha=wd)
-            exp_avg.lerp_(grad, 1 - beta1)
-            exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-            step = _value(state["step"])
-            bias_correction1 = 1 - beta1**step
-            bias_correction2 = 1 - beta2**step
-            step_size = lr / bias_correction1
-            bias_correction2_sqrt = bias_correction2**0.5
-            if amsgrad:
-                state["max_exp_avg_sq"].copy_(torch.maximum(state["max_exp_avg_sq"],
-                                                             exp_avg_sq))
-                denom = (state["max_exp_avg_sq"].sqrt() / bias_correction2_sqrt).add_(eps)
+            # one fused kernel per parameter (the adam_update row), else the chain below
+            if fused and fused_step(
+                    "adam_update", [param, grad, state["exp_avg"], state["exp_avg_sq"],
+                                    state["max_exp_avg_sq"] if amsgrad else None],
+                    {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps,
+                     "step": _value(state["step"]), "weight_decay": wd,
+                     "decoupled": group["decoupled_weight_decay"], "amsgrad": amsgrad,
+                     "maximize": group["maximize"]}):
+                continue
+            self._chain_step(group, param, grad, state, beta1, beta2)
+
+    def _chain_step(self, group: dict[str, Any], param: Any, grad: Any, state: dict[str, Any],
+                    beta1: float, beta2: float) -> None:
+        """The update as a chain of in-place ops (parameters the fused row does not take)."""
+        lr = group["lr"]
+        wd, eps, amsgrad = group["weight_decay"], group["eps"], group["amsgrad"]
+        if group["maximize"]:
+            grad = -grad
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        if wd != 0:
+            if group["decoupled_weight_decay"]:
+                param.mul_(_value(1 - lr * wd))
             else:
-                denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-            param.addcdiv_(exp_avg, denom, value=_value(-step_size))
+                grad = grad.add(param, alpha=wd)
+        exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        step = _value(state["step"])
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        step_size = lr / bias_correction1
+        bias_correction2_sqrt = bias_correction2**0.5
+        if amsgrad:
+            state["max_exp_avg_sq"].copy_(torch.maximum(state["max_exp_avg_sq"], exp_avg_sq))
+            denom = (state["max_exp_avg_sq"].sqrt() / bias_correction2_sqrt).add_(eps)
+        else:
+            denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+        param.addcdiv_(exp_avg, denom, value=_value(-step_size))
 
 
 class AdamW(Adam):

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import trueno.torch as torch
+
+from ._fused import fused_step
 from .optimizer import Optimizer, _value, check, no_differentiable
 
 __all__ = ["SGD"]
@@ -43,17 +46,38 @@ class SGD(Optimizer):
         wd, momentum = group["weight_decay"], group["momentum"]
         dampening, nesterov = group["dampening"], group["nesterov"]
         for param, grad in self._grads(group):
-            if group["maximize"]:
-                grad = -grad
-            if wd != 0:
-                grad = grad.add(param, alpha=wd)
+            buf = None
+            init = False
             if momentum != 0:
                 state = self.state[param]
                 buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = grad.detach().clone()
+                if buf is None:  # PyTorch's first step clones d into the new buffer
+                    buf, init = torch.empty_like(param), True
+            # one fused kernel per parameter (the sgd_update row), else the chain below
+            if fused_step("sgd_update", [param, grad, buf],
+                          {"lr": _value(lr), "momentum": momentum, "dampening": dampening,
+                           "nesterov": nesterov, "weight_decay": wd,
+                           "maximize": group["maximize"], "init_buffer": init}):
+                if init:
                     state["momentum_buffer"] = buf
-                else:
-                    buf.mul_(momentum).add_(grad, alpha=1 - dampening)
-                grad = grad.add(buf, alpha=momentum) if nesterov else buf
-            param.add_(grad, alpha=-_value(lr))
+                continue
+            self._chain_step(group, param, grad)
+
+    def _chain_step(self, group: dict[str, Any], param: Any, grad: Any) -> None:
+        """The update as a chain of in-place ops (parameters the fused row does not take)."""
+        wd, momentum = group["weight_decay"], group["momentum"]
+        dampening, nesterov = group["dampening"], group["nesterov"]
+        if group["maximize"]:
+            grad = -grad
+        if wd != 0:
+            grad = grad.add(param, alpha=wd)
+        if momentum != 0:
+            state = self.state[param]
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = grad.detach().clone()
+                state["momentum_buffer"] = buf
+            else:
+                buf.mul_(momentum).add_(grad, alpha=1 - dampening)
+            grad = grad.add(buf, alpha=momentum) if nesterov else buf
+        param.add_(grad, alpha=-_value(group["lr"]))

@@ -1,0 +1,46 @@
+"""The fused optimizer updates: one op-table row per parameter step (``sgd_update``,
+``adam_update``; trueno/_optim_rows.py is their contract and semantic reference).
+
+``fused_step`` runs the row through the dispatcher (``trueno.backend.run``): a backend's
+fused kernel (one pass over the parameter and its state, in place) or, on a device without
+one, the row's decomposition. The kernels write the tensors' device arrays in place, so the
+version counters are bumped here, as every in-place op does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trueno.backend import get_op, run
+
+__all__ = ["fused_step"]
+
+
+def _fits(param: Any, tensors: list[Any], row: Any) -> bool:
+    """Whether the row's contract holds: a real floating parameter, and every tensor of its
+    shape, dtype and device, in a dense row-major layout the kernels walk linearly."""
+    if param.dtype not in row.accepts:
+        return False
+    for t in tensors:
+        if t is None:
+            continue
+        if t.dtype != param.dtype or t.shape != param.shape or t.device != param.device or \
+                not t.is_contiguous():
+            return False
+    return True
+
+
+def fused_step(name: str, tensors: list[Any], params: dict[str, Any]) -> bool:
+    """Update ``tensors[0]`` (the parameter) and its state tensors in place with row
+    ``name``; False (nothing done) when the tensors do not fit the row (complex parameters,
+    a gradient of another dtype, strided views): the caller then runs its chain of ops."""
+    row = get_op(name)
+    param = tensors[0]
+    if not _fits(param, tensors, row):
+        return False
+    run(row, tuple(tensors), tuple(None if t is None else t._data for t in tensors), params,
+        param.__class__, param._device, param._dtype)
+    for t in tensors:
+        if t is not None and t is not tensors[1]:  # the gradient is read, never written
+            t._version[0] += 1
+    return True

@@ -87,3 +87,13 @@ def test_bincount_decomposition_refuses_complex_weights():
     """NumPy raises TypeError (no safe cast to float64); so does the decomposition."""
     with primitives_only(), pytest.raises(TypeError, match="complex128.*float64"):
         tn.bincount(tn.asarray([0, 1]), weights=tn.asarray([1j, 2.0]))
+
+
+@pytest.mark.parametrize("name", ["trueno._histograms", "trueno._numerics"])
+def test_docstring_examples_of_split_modules(name):
+    """The modules split out of ``_statistics`` keep their examples running."""
+    import doctest
+    import importlib
+    mod = importlib.import_module(name)
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0

@@ -48,10 +48,10 @@ _DIFFERENTIABLE = {"topk", "pad", "median", "nanvar", "nanstd", "nansum", "nanpr
                    "nanmax", "nanmin"}
 
 # Decompositions (docs/design.md §2.1), imported on first use: "module:function".
-_IX, _SET, _ST, _NP, _SS, _NU = (
+_IX, _SET, _ST, _HI, _NM, _NP, _SS, _NU = (
     "trueno._indexing_ext:_", "trueno._setops:_", "trueno._statistics:_",
-    "trueno._decompositions_ext:", "trueno._decompositions_stats:",
-    "trueno._decompositions_numeric:")
+    "trueno._histograms:_", "trueno._numerics:_", "trueno._decompositions_ext:",
+    "trueno._decompositions_stats:", "trueno._decompositions_numeric:")
 DECOMPOSITIONS = {
     "take": _IX + "take_decomposition", "take_along_axis": _IX + "take_along_axis_decomposition",
     "gather": _NP + "gather", "scatter": _NP + "scatter", "scatter_add": _NP + "scatter_add",
@@ -59,9 +59,9 @@ DECOMPOSITIONS = {
     "searchsorted": _SET + "searchsorted_decomposition",
     "digitize": _SET + "digitize_decomposition", "bincount": _SET + "bincount_decomposition",
     "unique_all": _SET + "unique_all_decomposition",
-    "histogram": _ST + "histogram_decomposition", "nansum": _ST + "nansum_decomposition",
+    "histogram": _HI + "histogram_decomposition", "nansum": _ST + "nansum_decomposition",
     "nanprod": _ST + "nanprod_decomposition", "nanmean": _ST + "nanmean_decomposition",
-    "isclose": _ST + "isclose_decomposition",
+    "isclose": _NM + "isclose_decomposition",
     "nanmax": _ST + "nanmax_decomposition", "nanmin": _ST + "nanmin_decomposition",
     "histogram_bin_edges": _NP + "histogram_bin_edges", "trim_zeros": _NP + "trim_zeros",
     **{n: _SS + n for n in ("topk", "partition", "argpartition", "nancumsum", "nancumprod",

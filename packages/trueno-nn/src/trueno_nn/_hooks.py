@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
+import threading
 import warnings
 import weakref
 from collections import OrderedDict, namedtuple
@@ -25,12 +25,19 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
 
 
 class RemovableHandle:
-    """The handle a ``register_*_hook`` returns: ``handle.remove()`` unregisters the hook."""
+    """The handle a ``register_*_hook`` returns: ``handle.remove()`` unregisters the hook.
 
-    _next_id = itertools.count()
+    It holds weak references to the hook dicts; copied or pickled (with the module whose
+    dicts it points at, e.g. a lazy module's own handle), the copy points at the copied
+    dicts, as PyTorch's ``torch.utils.hooks.RemovableHandle``."""
+
+    _next_id = 0
+    _id_lock = threading.Lock()
 
     def __init__(self, *dicts) -> None:
-        self.id = next(RemovableHandle._next_id)
+        with RemovableHandle._id_lock:
+            self.id = RemovableHandle._next_id
+            RemovableHandle._next_id += 1
         self._dicts = tuple(weakref.ref(d) for d in dicts)
 
     def remove(self) -> None:
@@ -38,6 +45,18 @@ class RemovableHandle:
             d = ref()
             if d is not None:
                 d.pop(self.id, None)
+
+    def __getstate__(self) -> tuple:
+        # the dicts themselves (None for one already collected): deepcopy's memo and pickle
+        # then map them to the copies of the module's dicts
+        return (self.id, tuple(ref() for ref in self._dicts))
+
+    def __setstate__(self, state: tuple) -> None:
+        self.id, dicts = state
+        with RemovableHandle._id_lock:  # ids stay unique in the process that loads it
+            RemovableHandle._next_id = max(RemovableHandle._next_id, self.id + 1)
+        # a dict that was gone when copied gives a dead reference
+        self._dicts = tuple(weakref.ref(_HookDict() if d is None else d) for d in dicts)
 
     def __enter__(self):
         return self

@@ -232,10 +232,7 @@ class LazyModuleMixin:
         module.initialize_parameters(*args, **(kwargs or {}))
         if module.has_uninitialized_params():
             raise LazyModuleError(f"module {module._get_name()} has not been fully initialized")
-        # by id in this module's own dicts: a deep copy's handle still points at the original's
-        hid = module.__dict__.pop("_initialize_hook").id
-        module._forward_pre_hooks.pop(hid, None)
-        module._forward_pre_hooks_with_kwargs.pop(hid, None)
+        module.__dict__.pop("_initialize_hook").remove()
         if module.cls_to_become is not None:
             module.__class__ = module.cls_to_become
 

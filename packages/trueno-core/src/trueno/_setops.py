@@ -397,9 +397,7 @@ def _unique_all_decomposition(x, axis=None, equal_nan=True):
     from ._indexing import nonzero
     from ._reduction import cumsum
     if axis is not None:
-        from ._errors import DeviceError
-        raise DeviceError(f"unique(axis={axis}): device '{x._device}' has no kernel for it\n"
-                          f"  hint: x.to('cpu')")
+        return _unique_slices(x, axis)
     flat = x._reshape((-1,))
     n = flat.shape[0]
     order = argsort(flat)
@@ -420,3 +418,39 @@ def _unique_all_decomposition(x, axis=None, equal_nan=True):
     ends = concat([starts[1:], asarray([n], device=x._device, cls=x.__class__)]) if n \
         else starts
     return values, first, inverse._reshape(x.shape), ends - starts
+
+
+def _unique_slices(x, axis):
+    """``unique`` along ``axis``: the slices along it as rows, ordered as NumPy orders them
+    (as records: by the first element, then the next, ...) by stable argsorts from the last
+    column to the first; runs of equal rows as in the 1-D path (a row holding nan equals no
+    other, as NumPy's records). The inverse is 1-D, one entry per slice."""
+    from ._creation import arange, asarray, empty
+    from ._indexing import nonzero
+    from ._reduction import any as _any
+    from ._reduction import cumsum
+    moved = x.permute_dims((axis, *(d for d in range(x.ndim) if d != axis)))
+    n = moved.shape[0]
+    rows = moved.reshape((n, int(np.prod(moved.shape[1:], dtype=np.int64))))
+    like = {"device": x._device, "cls": x.__class__}
+    order = arange(n, dtype=D.int64, **like)
+    for c in range(rows.shape[1] - 1, -1, -1):
+        order = order[argsort(rows[:, c][order])]
+    s = rows[order]
+    true = asarray([True], **like)
+    if rows.shape[1] == 0:  # empty rows are all equal
+        new = asarray(np.zeros(max(n - 1, 0), bool), **like)
+    else:
+        new = _any(s[1:] != s[:-1], axis=1)
+    flag = concat([true, new]) if n else new
+    first = order[flag]
+    group = cumsum(flag, dtype=D.int64) - 1
+    inverse = empty((n,), dtype=D.int64, **like)
+    if n:
+        inverse[order] = group
+    starts = nonzero(flag)[0] if n else group
+    ends = concat([starts[1:], asarray([n], **like)]) if n else starts
+    values = s[flag].reshape((first.shape[0], *moved.shape[1:]))
+    back = list(range(1, x.ndim))
+    back.insert(axis, 0)
+    return values.permute_dims(tuple(back)), first, inverse, ends - starts

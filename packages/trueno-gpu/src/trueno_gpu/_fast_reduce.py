@@ -185,10 +185,11 @@ def _fits(in_dt, out_dt) -> bool:
             and out_dt.compute == "f32" and out_dt.kind == "f")
 
 
-def _rows(rt, op, buf, off, in_st, out, out_dt, n_out, R, S, divisor, cost):
-    """Reduce ``n_out`` rows of ``R`` contiguous elements (row stride ``S``, offset ``off``,
-    in elements) of buffer ``buf`` into ``out`` (a StridedArray); long rows go through
-    (n_out, G) partials and a second call."""
+# A pass: (kernel key, source maker, metadata, workgroups, cost, bytes of its f32 partials
+# (0: it writes the output), the metadata slot of the input offset and its unit (V)).
+def _row_passes(sg, op, off, in_st, out_dt, n_out, R, S, divisor, cost, passes):
+    """Passes reducing ``n_out`` rows of ``R`` contiguous elements (row stride ``S``, offset
+    ``off``, in elements); long rows go through (n_out, G) partials and a second pass."""
     V = 4 if R % 4 == 0 and S % 4 == 0 and off % 4 == 0 else 1
     Rv = R // V
     T = min(WG, _pow2_at_least(-(-Rv // _LOADS)))
@@ -198,23 +199,18 @@ def _rows(rt, op, buf, off, in_st, out, out_dt, n_out, R, S, divisor, cost):
         if G > 4:
             G = -(-G // 4) * 4  # the partial rows stay vec4-aligned
     final = G == 1
-    sg = rt.has_subgroup
     key = ("fastrow", op, V, T, in_st, out_dt.name if final else "f32", final, sg)
-    kernel = rt.kernel(key, lambda: _row_source(op, V, T, in_st, out_dt, final, sg),
-                       (True, False))
-    meta = [n_out, G, Rv, S // V, i32w(off // V), divisor]
-    groups = n_out * G if T == WG else -(-n_out // (WG // T))
-    if final:
-        rt.dispatch(kernel, meta, [out.storage.buffer, buf], groups, cost)
-        return
-    part = rt.alloc(n_out * G * 4)
-    rt.dispatch(kernel, meta, [part.buffer, buf], groups, cost)
-    # the partials: rows of G; a mean's first pass wrote plain sums
-    _rows(rt, op, part.buffer, 0, "f32", out, out_dt, n_out, G, G, divisor, 0)
+    passes.append((key, lambda: _row_source(op, V, T, in_st, out_dt, final, sg),
+                   [n_out, G, Rv, S // V, i32w(off // V), divisor],
+                   n_out * G if T == WG else -(-n_out // (WG // T)), cost,
+                   0 if final else n_out * G * 4, 4, V))
+    if not final:  # the partials: rows of G; a mean's first pass wrote plain sums
+        _row_passes(sg, op, 0, "f32", out_dt, n_out, G, G, divisor, 0, passes)
+    return passes
 
 
-def _cols(rt, op, buf, off, in_st, out, out_dt, A, C, R, SA, RS, divisor, cost):
-    """Reduce R rows (stride RS) of C contiguous columns, in A batches (stride SA)."""
+def _col_passes(op, off, in_st, out_dt, A, C, R, SA, RS, divisor, cost, passes):
+    """Passes reducing R rows (stride RS) of C contiguous columns, in A batches (stride SA)."""
     V = 4 if C % 4 == 0 and SA % 4 == 0 and RS % 4 == 0 and off % 4 == 0 else 1
     Cv = C // V
     G = 1 if A * C * R <= SMALL else \
@@ -223,15 +219,41 @@ def _cols(rt, op, buf, off, in_st, out, out_dt, A, C, R, SA, RS, divisor, cost):
     G = -(-R // chunk)
     final = G == 1
     key = ("fastcol", op, V, in_st, out_dt.name if final else "f32", final)
-    kernel = rt.kernel(key, lambda: _col_source(op, V, in_st, out_dt, final), (True, False))
-    meta = [A, Cv, G, R, chunk, divisor, SA // V, RS // V, i32w(off // V), C]
-    groups = -(-(A * G * Cv) // WG)
-    if final:
-        rt.dispatch(kernel, meta, [out.storage.buffer, buf], groups, cost)
-        return
-    part = rt.alloc(A * G * C * 4)
-    rt.dispatch(kernel, meta, [part.buffer, buf], groups, cost)
-    _cols(rt, op, part.buffer, 0, "f32", out, out_dt, A, C, G, G * C, C, divisor, 0)
+    passes.append((key, lambda: _col_source(op, V, in_st, out_dt, final),
+                   [A, Cv, G, R, chunk, divisor, SA // V, RS // V, i32w(off // V), C],
+                   -(-(A * G * Cv) // WG), cost, 0 if final else A * G * C * 4, 8, V))
+    if not final:
+        _col_passes(op, 0, "f32", out_dt, A, C, G, G * C, C, divisor, 0, passes)
+    return passes
+
+
+def _plan(rt, op, x, in_dt, out_dt, kc, ks, rc, rs, n_out, R):
+    """The passes for this reduction, or None when it does not fit."""
+    if op not in OPS or not _fits(in_dt, out_dt) or len(rc) != 1:
+        return None
+    if min(ks) < 0 or rs[0] <= 0:
+        return None
+    cost = n_out * R * in_dt.itemsize
+    in_st = in_dt.storage
+    if rs[0] == 1:  # rows
+        if n_out == 1:
+            S = 0
+        elif len(kc) == 1:
+            S = ks[0]
+        else:
+            return None
+        return _row_passes(rt.has_subgroup, op, x.offset, in_st, out_dt, n_out, R, S, R,
+                           cost, [])
+    if ks[-1] == 1 and len(kc) <= 2 and n_out > 1:  # columns (kept axis contiguous)
+        C = kc[-1]
+        A, SA = (kc[0], ks[0]) if len(kc) == 2 else (1, 0)
+        return _col_passes(op, x.offset, in_st, out_dt, A, C, R, SA, rs[0], R, cost, [])
+    return None
+
+
+# (runtime, op, dtypes, collapsed layout, offset % 4) -> passes or None; a pure function of
+# the key, so threads may share and race on it
+_PLANS: dict = {}
 
 
 def fast_reduce(rt, op, x, in_dt, out, out_dt, kc, ks, rc, rs, n_out, R) -> bool:
@@ -240,25 +262,31 @@ def fast_reduce(rt, op, x, in_dt, out, out_dt, kc, ks, rc, rs, n_out, R) -> bool
 
     ``kc``/``ks`` and ``rc``/``rs``: the collapsed kept and reduced shapes and strides
     (``_reduce._plan``), ``n_out`` and ``R`` their element counts."""
-    if not ENABLED["on"] or op not in OPS or not _fits(in_dt, out_dt) or len(rc) != 1:
+    if not ENABLED["on"] or x.offset < 0:
         return False
-    if x.offset < 0 or min(ks) < 0 or rs[0] <= 0:
+    key = (rt.index, rt.has_subgroup, op, in_dt.name, out_dt.name, kc, ks, rc, rs,
+           x.offset % 4)
+    passes = _PLANS.get(key, False)
+    if passes is False:
+        passes = _plan(rt, op, x, in_dt, out_dt, kc, ks, rc, rs, n_out, R)
+        if len(_PLANS) > 4096:
+            _PLANS.clear()
+        _PLANS[key] = passes
+    if passes is None:
         return False
-    cost = n_out * R * in_dt.itemsize
-    in_st = in_dt.storage
-    buf = x.storage.buffer
-    if rs[0] == 1:  # rows
-        if n_out == 1:
-            S = 0
-        elif len(kc) == 1:
-            S = ks[0]
+    src = x.storage.buffer
+    last = len(passes) - 1
+    parts = []  # the partials stay allocated until every pass that reads them is recorded
+    for i, (kkey, make, meta, groups, cost, part_bytes, slot, V) in enumerate(passes):
+        kernel = rt.kernel(kkey, make, (True, False))
+        if i == 0:
+            meta = meta.copy()
+            meta[slot] = i32w(x.offset // V)
+        if i == last:
+            dst = out.storage.buffer
         else:
-            return False
-        _rows(rt, op, buf, x.offset, in_st, out, out_dt, n_out, R, S, R, cost)
-        return True
-    if ks[-1] == 1 and len(kc) <= 2 and n_out > 1:  # columns (kept axis contiguous)
-        C = kc[-1]
-        A, SA = (kc[0], ks[0]) if len(kc) == 2 else (1, 0)
-        _cols(rt, op, buf, x.offset, in_st, out, out_dt, A, C, R, SA, rs[0], R, cost)
-        return True
-    return False
+            parts.append(rt.alloc(part_bytes))
+            dst = parts[-1].buffer
+        rt.dispatch(kernel, meta, [dst, src], groups, cost)
+        src = dst
+    return True

@@ -27,6 +27,7 @@ MODES = B.MODES  # the calling thread's grad mode and anomaly mode
 _new = object.__new__
 _ref = weakref.ref
 _wrap = B.wrap
+_META = AutogradMeta
 
 # PyTorch's node names where they are not CamelCase(op) + "Backward0".
 _NAMES = {
@@ -128,7 +129,10 @@ class Engine(ViewHistory):
                     fn = self._refresh(b)
                 eb = (fn, m.output_nr) if fn is not None else (self._acc(b), 0)
             node._next = (ea, eb)
-            node.needs = needs = (ea is not None, eb is not None)
+            if ea is None:
+                node.needs = needs = (False, True) if eb is not None else (False, False)
+            else:
+                node.needs = needs = (True, True) if eb is not None else (True, False)
             node.shapes = ((a._data.shape, a._dtype, a.__class__, a._device),
                            (b._data.shape, b._dtype, b.__class__, b._device))
             if save == "all":
@@ -136,11 +140,22 @@ class Engine(ViewHistory):
                 node._versions = (a._version[0], b._version[0])
                 node._had_saved = True
             elif save != "none":
-                keep = save(needs)
+                keep = rule.kept.get(needs) or rule.keep(needs)
                 if len(keep) == 2:
                     ka, kb = keep
-                    node._saved = (a if ka else None, b if kb else None)
-                    node._versions = (a._version[0] if ka else 0, b._version[0] if kb else 0)
+                    if ka:
+                        if kb:
+                            node._saved = (a, b)
+                            node._versions = (a._version[0], b._version[0])
+                        else:
+                            node._saved = (a, None)
+                            node._versions = (a._version[0], 0)
+                    elif kb:
+                        node._saved = (None, b)
+                        node._versions = (0, b._version[0])
+                    else:
+                        node._saved = (None, None)
+                        node._versions = (0, 0)
                     node._had_saved = True
                 else:
                     self._save_inputs(node, rule, inputs)
@@ -148,7 +163,13 @@ class Engine(ViewHistory):
             self._link(node, inputs)
             if save != "none":
                 self._save_inputs(node, rule, inputs)
-        m = AutogradMeta(True, node)
+        # AutogradMeta(True, node), without the call of its __init__
+        m = _new(_META)
+        m.requires_grad = True
+        m.grad = m.hooks = m.view_version = None
+        m.grad_fn = node
+        m.retains_grad = False
+        m.output_nr = m.nograd_view = 0
         output._ag = m
         node._out_refs = _ref(m)
         if rule.save_output:
@@ -202,7 +223,7 @@ class Engine(ViewHistory):
         if save == "all":
             saved = tuple(inputs)
         else:
-            saved = tuple([t if k else None for t, k in zip(inputs, save(node.needs))])
+            saved = tuple([t if k else None for t, k in zip(inputs, rule.keep(node.needs))])
         node._saved = saved
         node._versions = tuple([0 if t is None else t._version[0] for t in saved])
         node._had_saved = True

@@ -43,13 +43,22 @@ class Rule:
     name : the node class name (PyTorch's, e.g. ``"MulBackward0"``).
     """
 
-    __slots__ = ("fn", "save", "save_output", "name")
+    __slots__ = ("fn", "save", "save_output", "name", "kept")
 
     def __init__(self, fn, save="all", save_output=False, name=None):
         self.fn = fn
         self.save = save
         self.save_output = save_output
         self.name = name
+        self.kept: dict = {}  # needs -> save(needs), filled by ``keep``
+
+    def keep(self, needs: tuple) -> tuple:
+        """Which inputs to save for ``needs`` (a function ``save``'s answer, computed once per
+        ``needs``: the recording hot path reads ``kept`` first)."""
+        k = self.kept.get(needs)
+        if k is None:
+            k = self.kept[needs] = tuple(self.save(needs))
+        return k
 
 
 class RemovableHandle:

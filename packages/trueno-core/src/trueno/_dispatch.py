@@ -71,6 +71,7 @@ STATE = _State()
 _PYSCALARS = (bool, int, float, complex)
 _ndarray = np.ndarray
 _new = object.__new__
+_NO_PARAMS: dict = {}  # the params of every binary op autograd records (never written)
 
 
 def wrap(cls, data, device=CPU, version=None, dtype=None):
@@ -298,19 +299,20 @@ def binary_fn(op, reflected=False, operator=False):
                         xa = cast_a(xa, npdt)
                     out = k(xb, xa) if reflected else k(xa, xb)
                     if rec:  # autograd saves the scalar as a 0-d tensor, as binary does
-                        prev = last[1]  # its read-only 0-d array, made once per scalar object
+                        prev = last[1]  # a read-only 0-d tensor, made once per scalar object
                         if prev[0] is b:
-                            arr = prev[1]
+                            b = prev[1]
                         else:
                             arr = np.asarray(xb)
                             arr.flags.writeable = False
-                            last[1] = (b, arr)
-                        b = _new(cls)
-                        b._data = arr
-                        b._dtype = D.BY_NUMPY[arr.dtype]
-                        b._device = CPU
-                        b._version = [0]
-                        b._ag = None
+                            t = _new(cls)
+                            t._data = arr
+                            t._dtype = D.BY_NUMPY[arr.dtype]
+                            t._device = CPU
+                            t._version = [0]
+                            t._ag = None
+                            last[1] = (b, t)
+                            b = t
         if out is None:
             return _slow(a, b)
         if out.__class__ is not ndarray and dev is CPU:
@@ -325,7 +327,7 @@ def binary_fn(op, reflected=False, operator=False):
         t._version = [0]
         t._ag = None
         if rec:
-            STATE.autograd.record(op, (b, a) if reflected else (a, b), {}, t)
+            STATE.autograd.record(op, (b, a) if reflected else (a, b), _NO_PARAMS, t)
             if not out.shape:
                 return scalar_result(t)
         return t

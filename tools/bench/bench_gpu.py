@@ -249,13 +249,25 @@ def run_rows(be, args, big):
         record(f"layer_norm {ln} last axis", "GB/s", 2 * 4 * np.prod(ln) / t / 1e9)
     guard("layer_norm", "GB/s", layer_norm)
     for n in ((1024, 4096) if big else (256, 512)):
-        for dt in (np.float32, np.float16):
-            def mm(n=n, dt=dt):
+        for dt, half in ((np.float32, False), (np.float16, False), (np.float16, True)):
+            # half: trueno's opt-in f16 partial sums per k step (_matmul._FAST["half"]);
+            # PyTorch runs its usual float16 matmul in that row
+            name = f"matmul {n} {np.dtype(dt).name}" + (", half sums" if half else "")
+
+            def mm(n=n, dt=dt, half=half, name=name):
                 a = be.array(rng.standard_normal((n, n)).astype(dt))
                 b = be.array(rng.standard_normal((n, n)).astype(dt))
-                t = _median_time(lambda: be.op("matmul", a, b), be.sync, args.repeats)
-                record(f"matmul {n} {np.dtype(dt).name}", "TFLOP/s", 2 * n ** 3 / t / 1e12)
-            guard(f"matmul {n} {np.dtype(dt).name}", "TFLOP/s", mm)
+                fast = None
+                if half and be.name == "trueno-gpu":
+                    from trueno_gpu import _matmul as fast
+                    fast._FAST["half"] = True
+                try:
+                    t = _median_time(lambda: be.op("matmul", a, b), be.sync, args.repeats)
+                finally:
+                    if fast is not None:
+                        fast._FAST["half"] = False
+                record(name, "TFLOP/s", 2 * n ** 3 / t / 1e12)
+            guard(name, "TFLOP/s", mm)
     nbytes = (64 if big else 16) * M
     host = rng.random(nbytes // 4, dtype=np.float32)
 

@@ -25,8 +25,9 @@ from ._matmul_tiled import entry_lines, fast_config, fast_ok, fast_source
 __all__ = ["matmul"]
 
 # The fast kernel (``_matmul_tiled``) for row-major float operands; tests and benchmarks may
-# switch it off or pin its tile shape (BM, BN, BK).
-_FAST = {"on": True, "cfg": None}
+# switch it off or pin its tile shape (BM, BN, BK). "half": float16 products summed in f16
+# over each k step before the f32 accumulation (opt-in: see ``fast_source``).
+_FAST = {"on": True, "cfg": None, "half": False}
 
 # (BM, BN, BK, TM, TN): output tile, k step, per-thread register block. 256 threads each.
 SMALL = (64, 64, 16, 4, 4)
@@ -202,8 +203,9 @@ def matmul(x: StridedArray, y: StridedArray):
         n % 4 == 0 and all(s % 4 == 0 for s in yb)  # n % 4: the output is stored as vec4
     if (v4a or ta) and (v4b or tb) and fast_ok(dt) and _FAST["on"]:
         cfg = _FAST["cfg"] or fast_config(rt, m, n, nbatch)
-        key = ("matmul_fast", dt.name, len(bshape), cfg, ta, tb)
-        kernel = rt.kernel(key, lambda: fast_source(dt, len(bshape), cfg, ta, tb),
+        half = bool(_FAST.get("half")) and dt.storage == "f16"
+        key = ("matmul_fast", dt.name, len(bshape), cfg, ta, tb) + (("half",) if half else ())
+        kernel = rt.kernel(key, lambda: fast_source(dt, len(bshape), cfg, ta, tb, half),
                            (True, False, False))
         rt.dispatch(kernel, meta, [out.storage.buffer, x.storage.buffer, y.storage.buffer],
                     (math.ceil(n / cfg[1]), math.ceil(m / cfg[0]), nbatch),

@@ -65,11 +65,17 @@ def fast_config(rt, m, n, nbatch):
     return CONFIGS["medium"]
 
 
-def fast_source(dt, nb, cfg, ta=False, tb=False):
+def fast_source(dt, nb, cfg, ta=False, tb=False, half=False):
     """WGSL of the kernel. ``ta``: A is stored m-contiguous (a transposed row-major matrix,
     ``x.T @ g`` in a backward pass), so its ``vec4`` loads run along m; ``tb``: B is stored
     k-contiguous (``g @ W.T``), its loads run along k. Either way the workgroup tiles have the
-    same layout, so only the loads and stores into them change."""
+    same layout, so only the loads and stores into them change.
+
+    ``half`` (float16 storage only): the tiles stay ``vec4<f16>`` in workgroup memory and each
+    k step's BK products are summed by packed f16 ``fma`` into f16 partials, which are then
+    added to the f32 accumulators (half the workgroup-memory traffic, and twice the f32 rate
+    where the GPU packs two f16 per instruction). Note: each product and each BK-term partial
+    sum must fit float16 (|x| < 65504) and carries float16 rounding, so it is opt-in."""
     BM, BN, BK = cfg
     TM, TN = BM // 16, BN // 16
     HM, HN = TM // 4, TN // 4  # 4-wide strips per thread along m and n
@@ -82,19 +88,24 @@ def fast_source(dt, nb, cfg, ta=False, tb=False):
     b_chunks = BK * BN // 4
     ja = -(-a_chunks // 256)
     jb = -(-b_chunks // 256)
+    half = half and st == "f16"
+    tv = "vec4<f16>" if half else "vec4<f32>"  # the tiles' (and load registers') type
+    tz = f"{tv}(0.0)"
     lines = [
         "@group(0) @binding(0) var<storage, read> P: array<u32>;",
         f"@group(0) @binding(1) var<storage, read_write> Y: array<vec4<{st}>>;",
         f"@group(0) @binding(2) var<storage, read> A: array<vec4<{st}>>;",
         f"@group(0) @binding(3) var<storage, read> B: array<vec4<{st}>>;",
-        f"var<workgroup> As: array<vec4<f32>, {2 * abuf}>;",
-        f"var<workgroup> Bs: array<vec4<f32>, {2 * bbuf}>;",
+        f"var<workgroup> As: array<{tv}, {2 * abuf}>;",
+        f"var<workgroup> Bs: array<{tv}, {2 * bbuf}>;",
     ] + entry_lines(nb)
     lines += [f"  let m0 = wg.y * {BM}u;", f"  let n0 = wg.x * {BN}u;",
               "  let tx = t % 16u;", "  let ty = t / 16u;"]
     for i in range(TM):
         for v in range(HN):
             lines.append(f"  var c{i}_{v} = vec4<f32>(0.0);")
+            if half:
+                lines.append(f"  var h{i}_{v} = {tz};")
     # per-thread coordinates of its global loads (fixed over k)
     # Per-thread coordinates of its global loads (fixed over k): a vec4 of A covers 4 k of one
     # row m (row-major A) or 4 m of one k (``ta``); a vec4 of B covers 4 n of one k (row-major
@@ -111,7 +122,7 @@ def fast_source(dt, nb, cfg, ta=False, tb=False):
                       f"  let akq{j} = ((t + {256 * j}u) % {BK // 4}u) * 4u;",
                       f"  let arow{j} = ao + i32(m0 + am{j}) * sam;",
                       f"  let aok{j} = m0 + am{j} < M" + tail]
-        lines.append(f"  var ra{j} = vec4<f32>(0.0);")
+        lines.append(f"  var ra{j} = {tz};")
     for j in range(jb):
         tail = f" && t + {256 * j}u < {b_chunks}u;" if (j + 1) * 256 > b_chunks else ";"
         if tb:
@@ -123,7 +134,7 @@ def fast_source(dt, nb, cfg, ta=False, tb=False):
             lines += [f"  let bk{j} = (t + {256 * j}u) / {vb}u;",
                       f"  let bnq{j} = ((t + {256 * j}u) % {vb}u) * 4u;",
                       f"  let bok{j} = n0 + bnq{j} < N" + tail]
-        lines.append(f"  var rb{j} = vec4<f32>(0.0);")
+        lines.append(f"  var rb{j} = {tz};")
 
     def load_regs(k0):
         out = []
@@ -134,8 +145,8 @@ def fast_source(dt, nb, cfg, ta=False, tb=False):
             else:
                 cond = f"aok{j} && {k0} + akq{j} < K"
                 src = f"A[(arow{j} + i32({k0} + akq{j})) / 4]"
-            out += [f"    ra{j} = vec4<f32>(0.0);", f"    if ({cond}) {{",
-                    f"      ra{j} = vec4<f32>({src});", "    }"]
+            out += [f"    ra{j} = {tz};", f"    if ({cond}) {{",
+                    f"      ra{j} = {tv}({src});", "    }"]
         for j in range(jb):
             if tb:
                 cond = f"bok{j} && {k0} + bkq{j} < K"
@@ -143,8 +154,8 @@ def fast_source(dt, nb, cfg, ta=False, tb=False):
             else:
                 cond = f"bok{j} && {k0} + bk{j} < K"
                 src = f"B[(bo + i32({k0} + bk{j}) * sbk + i32(n0 + bnq{j})) / 4]"
-            out += [f"    rb{j} = vec4<f32>(0.0);", f"    if ({cond}) {{",
-                    f"      rb{j} = vec4<f32>({src});", "    }"]
+            out += [f"    rb{j} = {tz};", f"    if ({cond}) {{",
+                    f"      rb{j} = {tv}({src});", "    }"]
         return out
 
     def store_regs(abase, bbase):
@@ -184,7 +195,12 @@ def fast_source(dt, nb, cfg, ta=False, tb=False):
         for i in range(TM):
             a = f"a{k}_{i // 4}[{i % 4}]"
             for v in range(HN):
-                lines.append(f"    c{i}_{v} = fma(vec4<f32>({a}), b{k}_{v}, c{i}_{v});")
+                acc = f"h{i}_{v}" if half else f"c{i}_{v}"
+                lines.append(f"    {acc} = fma({tv}({a}), b{k}_{v}, {acc});")
+    if half:  # this k step's f16 partials into the f32 accumulators
+        for i in range(TM):
+            for v in range(HN):
+                lines.append(f"    c{i}_{v} += vec4<f32>(h{i}_{v}); h{i}_{v} = {tz};")
     lines += ["    if (more) {"]
     lines += ["  " + x for x in store_regs(f"(1u - cur) * {abuf}u", f"(1u - cur) * {bbuf}u")]
     lines += ["    }", "    workgroupBarrier();", "    cur = 1u - cur;", "  }",

@@ -432,5 +432,6 @@ add_op(Op("argsort", 1, accepts="real or boolean", result="index", shape="scan",
 # a decomposition (tests/test_decompositions.py checks it, from the table).
 PRIMITIVES = frozenset(n for n, r in OPS.items() if r.primitive)
 
-# The optimizer-update rows (sgd_update, adam_update) live in their own module.
-from . import _optim_rows  # noqa: E402,F401
+# The optimizer-update rows (sgd_update, adam_update), linear algebra's and the FFT's rows live
+# in their own modules.
+from . import _fft_rows, _linalg_rows, _optim_rows  # noqa: E402,F401

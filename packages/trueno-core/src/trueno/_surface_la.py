@@ -18,7 +18,7 @@ from ._io import (
     savez_compressed,
 )
 from .linalg import kron
-from .linalg import np_cross as cross
+from ._linalg_products import np_cross as cross
 from ._elementwise import clip as _clip
 from ._errors import ShapeError
 from ._numpy_misc import copyto

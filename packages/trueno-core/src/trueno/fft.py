@@ -15,7 +15,7 @@ from . import _dtypes as D
 from ._creation import _place, asarray, default_class
 from ._errors import DTypeError
 from ._manipulation import concat
-from ._optable import Op, add_op
+from ._optable import OPS
 from ._tensor import Tensor
 from ._views import normalize_axis
 
@@ -23,17 +23,9 @@ __all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "rfft2", "irfft2", "
            "rfftn", "irfftn", "hfft", "ihfft", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
 
 
-def _row(name, accepts):
-    return add_op(Op(name, 1, accepts=accepts, shape="custom", numpy_name=None,
-                     differentiable=True))
-
-
-_FFTN = _row("fft_fftn", "floating")
-_IFFTN = _row("fft_ifftn", "floating")
-_RFFTN = _row("fft_rfftn", "real floating")
-_IRFFTN = _row("fft_irfftn", "floating")
-_HFFT = _row("fft_hfft", "floating")
-_IHFFT = _row("fft_ihfft", "real floating")
+# The rows are declared in _fft_rows, with the table.
+_FFTN, _IFFTN, _RFFTN, _IRFFTN, _HFFT, _IHFFT = (
+    OPS[f"fft_{n}"] for n in ("fftn", "ifftn", "rfftn", "irfftn", "hfft", "ihfft"))
 
 _NORMS = ("backward", "ortho", "forward")
 

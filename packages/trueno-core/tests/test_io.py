@@ -86,11 +86,11 @@ def test_suffix_paths_and_file_objects(tmp_path):
     _same(tn.load(tmp_path / "be.npy"), a)
 
 
-def test_non_numeric_arrays_come_back_as_numpy(tmp_path):
-    s = np.array(["a", "bc"])
+def test_non_numeric_arrays_come_back_as_trueno_arrays(tmp_path):
+    s = np.array(["a", "bc"])  # a CPU-only dtype in NumPy storage (issue 14)
     np.save(tmp_path / "s.npy", s)
     out = tn.load(tmp_path / "s.npy")
-    assert isinstance(out, np.ndarray) and out.tolist() == ["a", "bc"]
+    assert isinstance(out, tn.ndarray) and out.dtype == s.dtype and out.tolist() == ["a", "bc"]
 
 
 @pytest.mark.parametrize("compressed", [False, True])
@@ -295,11 +295,11 @@ def test_pickles_never_run_without_allow_pickle(tmp_path):
         with pytest.raises(tn.FormatError, match="allow_pickle"):
             f["a"]
     assert not marker.exists()
-    # allowed explicitly: NumPy's behaviour (the object array comes back as NumPy's)
+    # allowed explicitly: NumPy's behaviour (an object array, on the CPU: issue 14)
     benign = np.array([{"k": 1}, None], dtype=object)
     np.save(tmp_path / "ok.npy", benign, allow_pickle=True)
     out = tn.load(tmp_path / "ok.npy", allow_pickle=True)
-    assert isinstance(out, np.ndarray) and out[0] == {"k": 1}
+    assert isinstance(out, tn.ndarray) and out.dtype == object and out[0] == {"k": 1}
 
 
 # --- atomic saves ----------------------------------------------------------------------------
@@ -461,4 +461,5 @@ def test_fromstring_and_fromregex(tmp_path):
     p.write_text("x=1 y=2\nx=3 y=4\n")
     got = tn.fromregex(p, r"x=(\d+) y=(\d+)", [("x", np.int64), ("y", np.int64)])
     want = np.fromregex(p, r"x=(\d+) y=(\d+)", [("x", np.int64), ("y", np.int64)])
-    assert isinstance(got, np.ndarray) and got.tolist() == want.tolist()
+    assert isinstance(got, tn.ndarray) and got.dtype == want.dtype  # structured (issue 14)
+    assert got.tolist() == want.tolist()

@@ -47,16 +47,7 @@ def load_snippets() -> dict[str, str]:
 SNIPPETS = load_snippets()
 
 # Known differences, each also described in docs/compat.md.
-_STR = "string/object dtypes are not stored by trueno arrays yet (DTypeError)"
 XFAIL: dict[str, str] = {
-    "creation.astype_str": _STR,
-    "creation.string_array": _STR,
-    "creation.string_array_dtype": _STR,
-    "creation.object_array": _STR,
-    "shape.sort_strings": _STR,
-    "edge.array_python_big_int_object": _STR + "; NumPy makes an object array of 2**70",
-    "edge.array_from_generator_object": _STR + "; NumPy makes a 0-d object array",
-    "arith.frompyfunc": "no frompyfunc: NumPy's returns object arrays, which trueno cannot hold",
     "extra.dtype_type_attr": "a.dtype.type is NumPy's scalar type (numpy.float64), while "
                              "trueno.float64 is the trueno dtype, so `is` fails (== holds)",
     "science.polynomial_class": "no numpy.polynomial package",

@@ -51,8 +51,9 @@ def test_dtype_constructor_matches_numpy(spec):
 
 def test_dtype_of_what_trueno_has_no_dtype_for_is_numpys():
     for spec in ["<U5", "S3", "M8[s]", [("a", "f4"), ("b", "i2")]]:
-        got = tn.dtype(spec)
-        assert got == np.dtype(spec) and isinstance(got, np.dtype)
+        got = tn.dtype(spec)  # a host dtype (issue 14): equal to NumPy's, printed as NumPy's
+        assert got == np.dtype(spec) and str(got) == str(np.dtype(spec))
+        assert repr(got) == repr(np.dtype(spec)) and got.numpy == np.dtype(spec)
         assert isinstance(got, tn.dtype)
     assert not isinstance("float32", tn.dtype) and not isinstance(np.float32, tn.dtype)
     assert tn.ones(2).dtype == tn.dtype("float64")

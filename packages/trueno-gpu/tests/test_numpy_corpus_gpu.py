@@ -59,6 +59,11 @@ NOT_PORTABLE: dict[str, str] = {
                      "methods.m_setflags_readonly", "indexing.nditer_readwrite"], _CPU_MEM),
 }
 
+# the corpus file of non-numeric dtypes (strings, object, datetime64, structured): every
+# snippet of it makes arrays that live on the CPU only (issue 14), so none runs here
+_NON_NUMERIC = "dtypes_text."
+NOT_PORTABLE.update({n: _STR for n in corpus.SNIPPETS if n.startswith(_NON_NUMERIC)})
+
 _ZERO_D = "a reduction of a GPU array stays a 0-d array on the device (no implicit download; " \
           "docs/compat.md), so its Python type is not NumPy's scalar type"
 _NO_WARN = "GPU kernels set no floating-point flags, so errstate(all='raise') cannot raise"
@@ -152,8 +157,11 @@ def test_the_snippets_really_run_on_the_gpu():
 def test_the_lists_name_snippets_of_the_corpus():
     assert set(NOT_PORTABLE) <= set(corpus.SNIPPETS)
     assert set(XFAIL) <= set(_portable())
-    # the numeric, device-portable part is most of the corpus
-    assert len(_portable()) >= 0.95 * len(corpus.SNIPPETS)
+    # the device-portable part is most of the numeric corpus
+    numeric = [n for n in corpus.SNIPPETS if not n.startswith(_NON_NUMERIC)]
+    assert len(_portable()) >= 0.95 * len(numeric)
     compat = (Path(__file__).parents[3] / "docs" / "compat.md").read_text()
+    assert f"`{_NON_NUMERIC}*`" in compat
     for name in [*XFAIL, *NOT_PORTABLE]:
-        assert f"`{name}`" in compat, f"{name} is not described in docs/compat.md"
+        if not name.startswith(_NON_NUMERIC):
+            assert f"`{name}`" in compat, f"{name} is not described in docs/compat.md"

@@ -195,6 +195,7 @@ from ._surface_la import __all__ as _la_all  # noqa: E402
 __all__ += _data_all + _la_all
 
 # NumPy's ufuncs: the functions above of a NumPy ufunc's name, with its methods and keywords
+from ._host_dtypes import isnat  # noqa: E402,F401  (made a ufunc by _ufunc, below)
 from ._ufunc import *  # noqa: E402,F403
 from ._ufunc import __all__ as _ufunc_all  # noqa: E402
 
@@ -212,6 +213,12 @@ from ._numpy_types import *  # noqa: E402,F403
 from ._numpy_types import __all__ as _numpy_types_all  # noqa: E402
 
 __all__ += [n for n in _numpy_types_all if n not in __all__]
+
+# record arrays (NumPy's non-numeric dtypes on the CPU: strings, object, datetime64, ...)
+from ._host_dtypes import frompyfunc  # noqa: E402
+from ._records import rec, recarray  # noqa: E402
+
+__all__ += ["frompyfunc", "rec", "recarray"]
 
 # NumPy's vectorize (a Python function over the elements, broadcast)
 from ._vectorize import vectorize  # noqa: E402

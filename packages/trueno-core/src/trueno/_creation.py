@@ -12,6 +12,7 @@ import numpy as np
 
 from . import _dispatch as X
 from . import _dtypes as D
+from . import _host_dtypes as _H
 from ._device import CPU, device as as_device
 from ._errors import DTypeError, ShapeError
 from ._tensor import Tensor
@@ -43,7 +44,11 @@ def _shape(shape) -> tuple[int, ...]:
 def _place(cls, host: np.ndarray, device, dtype=None):
     dev = as_device(device)
     if dev is CPU:
+        if dtype is None and host.dtype.kind in "OUSMmV":
+            dtype = D.as_dtype(host.dtype)
         return X.wrap(cls, host, CPU, dtype=dtype)
+    if host.dtype.kind in "OUSMmV":
+        _H.check_device(D.as_dtype(host.dtype), dev)
     from ._registry import device_api
     return X.wrap(cls, device_api(dev).from_numpy(np.asarray(host, order="C"), dev.index), dev,
                   dtype=dtype)
@@ -54,8 +59,10 @@ def _from_nested(obj, cls, dtype=None):
     def host(o):
         if isinstance(o, Tensor):
             return o._host()
-        if isinstance(o, (list, tuple)):
+        if isinstance(o, list):
             return [host(i) for i in o]
+        if isinstance(o, tuple):  # a tuple stays one: a record of a structured dtype
+            return tuple(host(i) for i in o)
         return o
     return np.asarray(host(obj), dtype=dtype)
 
@@ -114,9 +121,12 @@ def asarray(obj, dtype=None, *, device=None, copy=None, cls=None):
             arr = np.asarray(obj)
     else:
         arr = np.asarray(obj)
-    if arr.dtype.kind in "OUSMmV" and arr.dtype not in D.BY_NUMPY:
-        raise DTypeError(f"asarray: cannot make an array of {arr.dtype} values (from "
-                         f"{type(obj).__name__}); trueno arrays hold numbers and bools only")
+    if arr.dtype.kind in "OUSMmV":
+        if cls._face != "numpy":
+            raise DTypeError(f"could not make a tensor of {arr.dtype} values (from "
+                             f"{type(obj).__name__}): tensors hold numbers and bools only")
+        if dt is None:  # strings, object, datetime, structured: NumPy storage on the CPU
+            return _place(cls, arr.copy() if copy else arr, device, D.as_dtype(arr.dtype))
     if dt is None:
         dt = _default_dtype_of(obj, arr, cls)
     if dt is not None and arr.dtype != dt.numpy:
@@ -145,11 +155,16 @@ def full(shape, fill_value, dtype=None, *, device=None, cls=None):
         if isinstance(fill_value, Tensor):
             dt = fill_value._dtype
             fill_value = fill_value.item()
-        else:
+        elif fill_value.__class__ in (bool, int, float, complex):
             dt = D.scalar_dtype(fill_value, cls._default_float)
+        else:  # NumPy's dtype of the value: a string, a datetime64, an object
+            dt = D.as_dtype(np.asarray(fill_value).dtype)
     else:
         dt = D.as_dtype(dtype)
     dev = as_device(device)
+    if dt._code >= _H.HOST_CODE:
+        _H.check_device(dt, dev)
+        return _place(cls, np.full(shape, fill_value, dtype=dt.numpy), CPU)
     if dev is CPU:
         return X.wrap(cls, np.full(shape, fill_value, dtype=dt.numpy), CPU, dtype=dt)
     from ._registry import device_api
@@ -157,12 +172,26 @@ def full(shape, fill_value, dtype=None, *, device=None, cls=None):
                   dtype=dt)
 
 
+def _host_fill(fn, shape, dtype, device, cls):
+    """NumPy's ``zeros``/``ones`` of a host dtype ('' for strings, None for object), or None
+    for a numeric dtype."""
+    dt = None if dtype is None else D.as_dtype(dtype)
+    if dt is None or dt._code < _H.HOST_CODE:
+        return None
+    _H.check_device(dt, as_device(device))
+    return _place(cls or _DEFAULT_CLASS[0], fn(_shape(shape), dtype=dt.numpy), CPU)
+
+
 def zeros(shape, dtype=None, *, device=None, cls=None):
+    if dtype is not None and (out := _host_fill(np.zeros, shape, dtype, device, cls)) is not None:
+        return out
     cls = cls or _DEFAULT_CLASS[0]
     return full(shape, 0, _dtype_or_default(dtype, cls), device=device, cls=cls)
 
 
 def ones(shape, dtype=None, *, device=None, cls=None):
+    if dtype is not None and (out := _host_fill(np.ones, shape, dtype, device, cls)) is not None:
+        return out
     cls = cls or _DEFAULT_CLASS[0]
     return full(shape, 1, _dtype_or_default(dtype, cls), device=device, cls=cls)
 
@@ -171,6 +200,9 @@ def empty(shape, dtype=None, *, device=None, cls=None):
     cls = cls or _DEFAULT_CLASS[0]
     dt = _dtype_or_default(dtype, cls)
     dev = as_device(device)
+    if dt._code >= _H.HOST_CODE:
+        _H.check_device(dt, dev)
+        return _place(cls, np.empty(_shape(shape), dtype=dt.numpy), CPU)
     if dev is CPU:
         return X.wrap(cls, np.empty(_shape(shape), dtype=dt.numpy), CPU, dtype=dt)
     from ._registry import device_api
@@ -206,6 +238,12 @@ def arange(start, /, stop=None, step=1, *, dtype=None, device=None, cls=None):
     cls = cls or _DEFAULT_CLASS[0]
     if step == 0:
         raise ValueError("arange: step must not be zero")
+    hd = None if dtype is None else D.as_dtype(dtype)
+    if (hd is not None and hd._code >= _H.HOST_CODE) or \
+            isinstance(start, (str, np.datetime64, np.timedelta64)):
+        # datetime64/timedelta64 ranges: NumPy's (dates as strings or datetime64 values)
+        vals = (start,) if stop is None else (start, stop, step)
+        return _place(cls, np.arange(*vals, dtype=None if hd is None else hd.numpy), device)
     if stop is None:
         start, stop = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, stop, step)]

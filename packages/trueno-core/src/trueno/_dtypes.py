@@ -169,6 +169,8 @@ def _lookup(obj) -> DType:
         raise DTypeError(f"data type {obj!r} not understood; expected one of "
                          f"{', '.join(BY_NAME)}") from None
     d = BY_NUMPY.get(npd)
+    if d is None and npd.kind in "OUSMmV":
+        return _H.host_dtype(npd)  # strings, object, datetime, structured: CPU only
     if d is None:
         raise DTypeError(f"data type {npd} is not supported by trueno; expected one of "
                          f"{', '.join(BY_NAME)}")
@@ -268,11 +270,15 @@ def promote(a: DType, b: DType, face: str = "numpy") -> DType:
     try:
         return PROMOTION[(a, b, face)]
     except KeyError:
+        if a._code >= _H.HOST_CODE or b._code >= _H.HOST_CODE:
+            return _H.promote(a, b)
         return _promote_pair(a._core, b._core, face)  # raises the explanatory DTypeError
 
 
 def weak_scalar_dtype(value, dtype: DType, default_float: DType) -> DType:
     """Dtype of ``array(dtype) op value`` for a Python scalar ``value`` (NEP 50)."""
+    if dtype._code >= _H.HOST_CODE:
+        return _H.weak_scalar(value, dtype)
     k = dtype.kind
     t = type(value)
     if t is builtins.bool:
@@ -435,3 +441,6 @@ CATEGORIES = {
     "boolean": frozenset((bool_,)),
     "real or boolean": frozenset(d for d in ALL if d.kind in "biuf"),
 }
+
+
+from . import _host_dtypes as _H  # noqa: E402  (it subclasses DType)

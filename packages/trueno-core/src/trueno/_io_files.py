@@ -71,13 +71,16 @@ def host(arr, name: str = "save") -> np.ndarray:
 
 
 def wrap(arr: np.ndarray):
-    """A trueno array for numeric data; NumPy's array for what trueno cannot hold (strings,
-    records, objects, datetime64/timedelta64), as ``numpy.load`` would return it."""
-    if arr.dtype.kind in "biufc" and arr.dtype.fields is None:
+    """A trueno array of the data read (numbers in the native byte order; strings, records,
+    objects and datetime64/timedelta64 as NumPy dtypes on the CPU), as ``numpy.load``."""
+    kind = arr.dtype.kind
+    if kind in "biufc" and arr.dtype.fields is None:
         if not arr.dtype.isnative:
             arr = arr.astype(arr.dtype.newbyteorder("="))
         if arr.dtype in D.BY_NUMPY:
             return _place(default_class(), arr, None)
+    elif kind in "OUSMmV":  # kept as read (its byte order too: saved back byte for byte)
+        return _place(default_class(), arr, None)
     return arr
 
 

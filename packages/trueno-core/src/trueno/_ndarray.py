@@ -6,6 +6,7 @@ import numpy as np
 
 from . import _dispatch as X
 from . import _dtypes as D
+from . import _host_dtypes as _H
 from . import _reduction as _Rd
 from . import _surface_reduce as Rd
 from ._device import CPU
@@ -23,6 +24,7 @@ _INT, _TUPLE, _SLICE = int, tuple, slice
 _SCALARS = frozenset({float, int, bool, complex})
 _GENERIC = np.generic
 _NEW = object.__new__
+_TYPE = type
 
 
 def _shape_args(shape):
@@ -195,7 +197,12 @@ class ndarray(Tensor):
                 if r.__class__ is not _ND:
                     return r
                 return self._row(r, key)
-        out = Tensor.__getitem__(self, key)
+        try:
+            out = Tensor.__getitem__(self, key)
+        except IndexError:  # (no cost on the paths that do not raise)
+            if kc is str or kc is list and key and key[0].__class__ is str:
+                return _H.field(self, key)  # a structured array's field(s): a view
+            raise
         if out._data.shape or out._ag is not None or key is Ellipsis or \
                 (key.__class__ is tuple and any(k is Ellipsis for k in key)):
             return out
@@ -204,6 +211,8 @@ class ndarray(Tensor):
     def _row(self, r, key):
         """``self._view("getitem", r, {"key": key})`` for the row view ``r = a[i]`` of a CPU
         array that autograd does not record, without the calls (a view of this tensor)."""
+        if r.ndim >= self._data.ndim:  # an object array's element that is a NumPy array
+            return r
         out = _NEW(self.__class__)
         out._data = r
         out._dtype = self._dtype
@@ -241,6 +250,9 @@ class ndarray(Tensor):
         elif X.STATE.autograd is not None and (self._ag is not None or
                                                getattr(value, "_ag", None) is not None):
             key = _element_key_as_slices(key, self._data.ndim)
+        if key.__class__ is str:
+            _H.field(self, key)[...] = value  # a structured array's field
+            return
         Tensor.__setitem__(self, key, value)
 
     # -- operators whose 0-d results NumPy gives as scalars (the binary arithmetic operators
@@ -287,6 +299,25 @@ class ndarray(Tensor):
             return iter(self._host())
         return Tensor.__iter__(self)
 
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        """A copy cast to ``dtype`` (NumPy's ``astype``; ``copy=False`` gives this array when
+        it already has the dtype). A flexible dtype (``str``, ``'U'``, ``'S'``, ``'M8'``) takes
+        its size or unit from the values, as NumPy; ``casting`` is checked as NumPy checks it
+        (a ``DTypeError``, a TypeError) and ``order`` lays the copy out as NumPy's.
+
+        Note: ``subok`` has no effect (trueno has no array subclasses of its own)."""
+        dt = D.as_dtype(dtype)
+        if casting != "unsafe" or order != "K" or dt._code >= _H.HOST_CODE:
+            out = _H.astype(self, dt, order, casting)
+            if out is not None:
+                return out
+        return Tensor.astype(self, dt, copy)
+
+    def to_device(self, device, /, *, stream=None):
+        if self._dtype._code >= _H.HOST_CODE:
+            _H.check_device(self._dtype, device)
+        return Tensor.to_device(self, device, stream=stream)
+
     def reshape(self, *shape, order="C", copy=None):
         from ._manipulation import reshape
         return reshape(self, _shape_args(shape), order=order, copy=copy)
@@ -313,8 +344,14 @@ class ndarray(Tensor):
     def squeeze(self, axis=None):
         return self._squeeze(axis)
 
-    def view(self, dtype=None):
-        """``a.view()`` is a new view; ``a.view(dtype)`` reinterprets the bytes (CPU only)."""
+    def view(self, dtype=None, type=None):  # noqa: A002  (NumPy's name)
+        """``a.view()`` is a new view; ``a.view(dtype)`` reinterprets the bytes (CPU only);
+        ``a.view(trueno.recarray)`` (or ``type=``) is a record-array view of the fields."""
+        if isinstance(dtype, _TYPE) and (dtype is np.recarray or issubclass(dtype, Tensor)):
+            dtype, type = None, dtype
+        if type is not None:
+            from ._records import as_class
+            return as_class(self.view(dtype), type)
         if dtype is None:
             return self._view("reshape", self._data, {"shape": self.shape})
         from ._creation import asarray
@@ -374,14 +411,14 @@ class ndarray(Tensor):
         """Sort in place, as NumPy's ``ndarray.sort`` does (returns None). Every ``kind`` gives
         the stable sort's result (trueno's sorts are stable)."""
         from ._sorting import sort
-        _check_kind("sort", kind, _SORT_KINDS, order)
-        self[...] = sort(self, axis=axis)
+        _check_kind("sort", kind, _SORT_KINDS, None)
+        self[...] = sort(self, axis=axis, order=order)
 
     def argsort(self, axis=-1, kind=None, order=None):
         """Indices that sort the array; stable whatever ``kind`` (ties keep their order)."""
         from ._sorting import argsort
-        _check_kind("argsort", kind, _SORT_KINDS, order)
-        return argsort(self, axis=axis)
+        _check_kind("argsort", kind, _SORT_KINDS, None)
+        return argsort(self, axis=axis, order=order)
 
     def nonzero(self):
         from ._indexing import nonzero

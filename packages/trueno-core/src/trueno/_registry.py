@@ -24,7 +24,8 @@ import pluggy
 
 from . import hookspecs
 from ._device import CPU, Device, DeviceAPI
-from ._errors import BackendError, DeviceError
+from ._errors import BackendError, DeviceError, DTypeError
+from ._host_dtypes import HOST_CODE, check_device, kernel_for
 from ._kernel_check import CHECKED_SHAPES, check_result
 from ._optable import OPS, Op
 
@@ -448,6 +449,13 @@ def resolve_kernel(op: Op, device: Device, dtype):
     kernel itself.
     """
     reg = load_plugins()
+    if dtype._code >= HOST_CODE:  # strings, object, datetime, structured: NumPy on the CPU
+        k = kernel_for(op, dtype) if device is CPU else None
+        if k is not None:
+            with _cache_lock:
+                if _may_store(forced_backend()):
+                    op.kcache[device._code | dtype._code] = k
+        return k
     if not op.primitive and (_DEFAULT_PRIMS or getattr(_local, "prims", 0)) and \
             op.decomposition is not None:
         return None  # primitives-only mode: the dispatcher runs the decomposition
@@ -505,9 +513,14 @@ def _nearest_dtype(dtype, names: set[str]) -> str:
     return have[0].name if have else sorted(names)[0]
 
 
-def missing_kernel_error(op: Op, device: Device, dtype) -> DeviceError:
+def missing_kernel_error(op: Op, device: Device, dtype) -> DeviceError | DTypeError:
     """The error for an op/dtype a device has no kernel and no decomposition for."""
     reg = load_plugins()
+    if dtype._code >= HOST_CODE:
+        check_device(dtype, device)
+        return DTypeError(f"{op.name}: not defined for dtype {dtype} (NumPy has no such "
+                          f"operation on it either)\n  hint: convert it with .astype(...) "
+                          f"to a dtype the operation takes")
     have: set[str] = set()
     for b in reg.backends.values():
         if device.type in b.devices:

@@ -3,6 +3,8 @@ every sort here is stable, which each of NumPy's kinds allows)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import _dispatch as X
 from ._creation import asarray
 from ._errors import DTypeError, TruenoError
@@ -67,8 +69,21 @@ def _prep(name, x, axis):
     return x, normalize_axis(axis, x.ndim)
 
 
-def sort(x, /, *, axis=-1, descending=False, stable=True, kind=None, dim=None):
+def _by_fields(name, x, axis, order):
+    """NumPy's sort of a structured array by its fields ``order`` (a name or a list)."""
+    x = x if isinstance(x, Tensor) else asarray(x)
+    if x._dtype.numpy.names is None:
+        raise ArgumentError(f"{name}: cannot specify order when the array has no fields "
+                            f"(order={order!r}, dtype {x.dtype})\n  hint: leave order=None")
+    h = x._host()
+    fn = np.sort if name == "sort" else np.argsort
+    return asarray(fn(h, axis=axis, kind="stable", order=order), cls=x.__class__)
+
+
+def sort(x, /, *, axis=-1, descending=False, stable=True, kind=None, dim=None, order=None):
     check_sort_kind("sort", kind)
+    if order is not None:
+        return _by_fields("sort", x, axis, order)
     if getattr(x, "ndim", None) == 0 and (axis if dim is None else dim) is not None:
         normalize_axis(axis if dim is None else dim, 0)  # NumPy: a 0-d array has no axis -1
     x, ax = _prep("sort", x, axis if dim is None else dim)
@@ -80,8 +95,10 @@ def sort(x, /, *, axis=-1, descending=False, stable=True, kind=None, dim=None):
                  x._device, x._dtype)
 
 
-def argsort(x, /, *, axis=-1, descending=False, stable=True, kind=None, dim=None):
+def argsort(x, /, *, axis=-1, descending=False, stable=True, kind=None, dim=None, order=None):
     check_sort_kind("argsort", kind)
+    if order is not None:
+        return _by_fields("argsort", x, axis, order)
     x, ax = _prep("argsort", x, axis if dim is None else dim)
     if _is_numpy_complex(x):
         return _complex_order(x, ax, descending)

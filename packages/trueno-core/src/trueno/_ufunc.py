@@ -33,7 +33,7 @@ __all__ = [
     "copysign", "cos", "cosh", "deg2rad", "degrees", "divide", "divmod", "equal", "exp",
     "exp2", "expm1", "fabs", "float_power", "floor", "floor_divide", "fmax", "fmin", "fmod",
     "frexp", "gcd", "greater", "greater_equal", "heaviside", "hypot", "invert", "isfinite",
-    "isinf", "isnan", "lcm", "ldexp", "left_shift", "less", "less_equal", "log", "log10",
+    "isinf", "isnan", "isnat", "lcm", "ldexp", "left_shift", "less", "less_equal", "log", "log10",
     "log1p", "log2", "logaddexp", "logaddexp2", "logical_and", "logical_not", "logical_or",
     "logical_xor", "maximum", "minimum", "mod", "modf", "multiply", "negative", "nextafter",
     "not_equal", "positive", "pow", "power", "rad2deg", "radians", "reciprocal", "remainder",
@@ -562,6 +562,7 @@ invert = _ufunc("invert")
 isfinite = _ufunc("isfinite")
 isinf = _ufunc("isinf")
 isnan = _ufunc("isnan")
+isnat = _ufunc("isnat")
 lcm = _ufunc("lcm")
 ldexp = _ufunc("ldexp")
 left_shift = _ufunc("left_shift")

@@ -123,9 +123,13 @@ def dtype_of(numpy_dtype) -> DType:
     Raises ``DTypeError`` for a NumPy dtype trueno has no dtype for.
     """
     try:
-        return _BY_NUMPY[numpy_dtype]
+        d = _BY_NUMPY[numpy_dtype]
     except (KeyError, TypeError):
-        return as_dtype(numpy_dtype)
+        d = as_dtype(numpy_dtype)
+    if d._code >= 64:  # strings, object, datetime, structured (CPU only): no device array
+        raise DTypeError(f"dtype_of: {d} is a CPU-only dtype (NumPy storage); a device array "
+                         f"holds numbers and bools only")
+    return d
 
 
 def all_dtypes() -> tuple[DType, ...]:

@@ -16,6 +16,9 @@ neighbouring addresses, each keeps four independent ``vec4`` accumulators over r
 rows split into chunks when there are too few columns to fill the GPU; the (chunk, column)
 partials are reduced by the same kernel until one chunk is left.
 
+Rows over two axes (a kept one and an outer reduced one, as batch norm's (N, C, H, W) over
+(0, 2, 3)): a row pass into (N, C) sums, then a column pass over N.
+
 Every plan depends on the shapes only, and no pass uses atomics: results are the same bits
 in every run. max/min propagate NaN (NumPy's rule).
 """
@@ -71,7 +74,8 @@ def _final_value(op: str) -> str:
 
 def _row_source(op, V, T, in_st, out_dt, final, sg):
     """Rows. Metadata: [n_out, G, Rv (vectors per row), S (row stride, vectors), x_off
-    (vectors), R (mean's divisor)]."""
+    (vectors), R (mean's divisor), C2, S2]: row ``o`` starts at x_off + (o % C2) * S +
+    (o / C2) * S2 (rows over two axes: the kept one and an outer reduced one)."""
     xt, vt, ut = _types(V, in_st)
     ident = _IDENT[op]
     seg = WG // T
@@ -98,7 +102,7 @@ def _row_source(op, V, T, in_st, out_dt, final, sg):
     body += ["  let Rv = P[2];", f"  let st = P[1] * {T}u;",
              f"  var a0 = {vt}({ident});", "  var a1 = a0;", "  var a2 = a0;", "  var a3 = a0;",
              "  if (o < P[0]) {",
-             "    let base = P[4] + o * P[3];",
+             "    let base = P[4] + (o % P[6]) * P[3] + (o / P[6]) * P[7];",
              f"    var j = g * {T}u + lane;",
              "    for (; j + 3u * st < Rv; j = j + 4u * st) {",
              "      a0 = cmb(a0, ld(base + j));",
@@ -187,10 +191,14 @@ def _fits(in_dt, out_dt) -> bool:
 
 # A pass: (kernel key, source maker, metadata, workgroups, cost, bytes of its f32 partials
 # (0: it writes the output), the metadata slot of the input offset and its unit (V)).
-def _row_passes(sg, op, off, in_st, out_dt, n_out, R, S, divisor, cost, passes):
+def _row_passes(sg, op, off, in_st, out_dt, n_out, R, S, divisor, cost, passes,
+                outer=None, final_out=True):
     """Passes reducing ``n_out`` rows of ``R`` contiguous elements (row stride ``S``, offset
-    ``off``, in elements); long rows go through (n_out, G) partials and a second pass."""
-    V = 4 if R % 4 == 0 and S % 4 == 0 and off % 4 == 0 else 1
+    ``off``, in elements); long rows go through (n_out, G) partials and a second pass.
+    ``outer`` = (C2, S2): row o starts at off + (o % C2) * S + (o / C2) * S2. Without
+    ``final_out`` the last pass writes f32 sums (for a column pass after it)."""
+    C2, S2 = outer or (max(n_out, 1), 0)
+    V = 4 if R % 4 == 0 and S % 4 == 0 and S2 % 4 == 0 and off % 4 == 0 else 1
     Rv = R // V
     T = min(WG, _pow2_at_least(-(-Rv // _LOADS)))
     G = 1
@@ -198,14 +206,15 @@ def _row_passes(sg, op, off, in_st, out_dt, n_out, R, S, divisor, cost, passes):
         G = max(1, min(-(-TARGET_GROUPS // n_out), -(-Rv // (WG * _LOADS)), MAX_CHUNKS))
         if G > 4:
             G = -(-G // 4) * 4  # the partial rows stay vec4-aligned
-    final = G == 1
+    final = G == 1 and final_out
     key = ("fastrow", op, V, T, in_st, out_dt.name if final else "f32", final, sg)
     passes.append((key, lambda: _row_source(op, V, T, in_st, out_dt, final, sg),
-                   [n_out, G, Rv, S // V, i32w(off // V), divisor],
+                   [n_out, G, Rv, S // V, i32w(off // V), divisor, C2, S2 // V],
                    n_out * G if T == WG else -(-n_out // (WG // T)), cost,
                    0 if final else n_out * G * 4, 4, V))
-    if not final:  # the partials: rows of G; a mean's first pass wrote plain sums
-        _row_passes(sg, op, 0, "f32", out_dt, n_out, G, G, divisor, 0, passes)
+    if G > 1:  # the partials: rows of G; a mean's first pass wrote plain sums
+        _row_passes(sg, op, 0, "f32", out_dt, n_out, G, G, divisor, 0, passes,
+                    final_out=final_out)
     return passes
 
 
@@ -229,12 +238,20 @@ def _col_passes(op, off, in_st, out_dt, A, C, R, SA, RS, divisor, cost, passes):
 
 def _plan(rt, op, x, in_dt, out_dt, kc, ks, rc, rs, n_out, R):
     """The passes for this reduction, or None when it does not fit."""
-    if op not in OPS or not _fits(in_dt, out_dt) or len(rc) != 1:
-        return None
-    if min(ks) < 0 or rs[0] <= 0:
+    if op not in OPS or not _fits(in_dt, out_dt) or min(ks) < 0 or min(rs) <= 0:
         return None
     cost = n_out * R * in_dt.itemsize
     in_st = in_dt.storage
+    if len(rc) == 2 and rs[1] == 1 and len(kc) == 1:
+        # e.g. a batch norm's (N, C, H, W) over (0, 2, 3): rows over (N, C) of H * W, then
+        # columns over N of the (N, C) sums
+        R1, R0 = rc
+        S = ks[0] if n_out > 1 else 0
+        passes = _row_passes(rt.has_subgroup, op, x.offset, in_st, out_dt, R1 * n_out, R0,
+                             S, R, cost, [], (n_out, rs[0]), final_out=False)
+        return _col_passes(op, 0, "f32", out_dt, 1, n_out, R1, 0, n_out, R, 0, passes)
+    if len(rc) != 1:
+        return None
     if rs[0] == 1:  # rows
         if n_out == 1:
             S = 0

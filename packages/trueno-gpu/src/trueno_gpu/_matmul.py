@@ -8,6 +8,7 @@ row-major along k (A) and n (B) with 4-aligned
 leading dimensions and offsets are loaded as vec4 ("v4" variant); any other view (transposed,
 negative strides, broadcast) is read element by element with its strides, never copied.
 float16 loads f16 and accumulates in f32; bfloat16 (stored as f32) rounds on store.
+``_FAST["half"]`` opts float16 into f16 partial sums per k step (see ``_matmul_tiled``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 // matmul (batched, broadcasting batch dims) and conv2d (im2col + GEMM), float32 / float64.
 #include <algorithm>
+#include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "array.hpp"
@@ -96,29 +98,119 @@ std::pair<idx, idx> pair_arg(py::handle h, const char* name, idx lo) {
     return {t[0], t[1]};
 }
 
+// Geometry of one conv2d: input plane, kernel, output plane, stride / padding / dilation.
+struct ConvGeom {
+    idx H, W, KH, KW, OH, OW, sth, stw, ph, pw, dh, dw;
+};
+
+// Rows [k0, k0 + kc) and output pixels [p0, p0 + nc) of the im2col matrix of one image and
+// group, written straight into the GEMM's packed B layout: slivers of nr columns,
+// dst[sliver][row][j], the last sliver zero padded. Row k is input channel k / (KH * KW) at
+// tap (kh, kw); each output row's in-bounds taps are one strided run of an input row.
 template <class T>
-void im2col(const char* x, idx sc, idx sh, idx sw, idx C, idx H, idx W, idx KH, idx KW,
-            idx OH, idx OW, std::pair<idx, idx> st, std::pair<idx, idx> pad,
-            std::pair<idx, idx> dil, T* col) {
-    const idx P = OH * OW;
-    for (idx c = 0; c < C; ++c)
-        for (idx kh = 0; kh < KH; ++kh)
-            for (idx kw = 0; kw < KW; ++kw) {
-                T* row = col + ((c * KH + kh) * KW + kw) * P;
-                for (idx oh = 0; oh < OH; ++oh) {
-                    const idx ih = oh * st.first - pad.first + kh * dil.first;
-                    T* r = row + oh * OW;
-                    if (ih < 0 || ih >= H) {
-                        std::fill(r, r + OW, T(0));
-                        continue;
-                    }
-                    const char* xr = x + c * sc + ih * sh;
-                    for (idx ow = 0; ow < OW; ++ow) {
-                        const idx iw = ow * st.second - pad.second + kw * dil.second;
-                        r[ow] = (iw >= 0 && iw < W) ? ld<T>(xr + iw * sw) : T(0);
-                    }
+void im2col_packed(const char* x, idx sc, idx sh, idx sw, const ConvGeom& g, idx k0, idx kc,
+                   idx p0, idx nc, idx nr, T* dst) {
+    const idx taps = g.KH * g.KW;
+    for (idx r = 0; r < kc; ++r) {
+        const idx kk = k0 + r, c = kk / taps, kh = (kk % taps) / g.KW, kw = kk % g.KW;
+        // output columns ow in [lo, hi) read inside the row: 0 <= ow * stw + off < W
+        const idx off = kw * g.dw - g.pw;
+        const idx lo = off >= 0 ? 0 : std::min(g.OW, (-off + g.stw - 1) / g.stw);
+        const idx hi = g.W - 1 - off < 0 ? 0 : std::min(g.OW, (g.W - 1 - off) / g.stw + 1);
+        const char* xc = x + c * sc;
+        T* drow = dst + r * nr;
+        // columns [q, q + len) of this row: zeros (src null) or a run of stride ss bytes
+        auto put = [&](idx q, idx len, const char* src, idx ss) {
+            while (len > 0) {
+                const idx j = q % nr, l = std::min(len, nr - j);
+                T* d = drow + (q / nr) * nr * kc + j;
+                if (!src) {
+                    for (idx i = 0; i < l; ++i) d[i] = T(0);
+                } else if (ss == idx(sizeof(T))) {
+                    std::memcpy(d, src, size_t(l) * sizeof(T));
+                    src += l * ss;
+                } else {
+                    for (idx i = 0; i < l; ++i, src += ss) d[i] = ld<T>(src);
                 }
+                q += l;
+                len -= l;
             }
+        };
+        idx p = p0;
+        const idx pend = p0 + nc;
+        idx oh = p / g.OW, ow = p % g.OW;
+        while (p < pend) {
+            const idx len = std::min(g.OW - ow, pend - p), q = p - p0;
+            const idx ih = oh * g.sth - g.ph + kh * g.dh;
+            if (ih < 0 || ih >= g.H || lo >= hi) {
+                put(q, len, nullptr, 0);
+            } else {
+                const idx a = std::clamp(lo, ow, ow + len), b = std::clamp(hi, a, ow + len);
+                put(q, a - ow, nullptr, 0);
+                put(q + (a - ow), b - a, xc + ih * sh + (a * g.stw + off) * sw, g.stw * sw);
+                put(q + (b - ow), ow + len - b, nullptr, 0);
+            }
+            p += len;
+            ow = 0;
+            ++oh;
+        }
+        if (nc % nr)
+            for (idx j = nc % nr; j < nr; ++j) drow[(nc / nr) * nr * kc + j] = T(0);
+    }
+}
+
+// out[n, gi * Og + o, p] = sum_k W[gi * Og + o, k] * cols(n, gi)[k, p] (+ bias): the weight of
+// every group packed once (MR slivers per K block), then one task per (image, group, block
+// of output pixels) packs its im2col block (K block x nc, kept in L2) and runs the micro-
+// kernel over all Og output channels, so the columns are written once and read from cache.
+template <class T>
+void conv2d_gemm(const char* px, idx sn, idx sc, idx sh, idx sw, const char* pw, idx wrs,
+                 idx wcs, const char* pb, idx sbias, char* po, idx N, idx G, idx Og, idx Cg,
+                 const ConvGeom& g) {
+    constexpr idx S = sizeof(T);
+    const GemmKernels& gk = table().gemm[std::is_same_v<T, float> ? F32 : F64];
+    const idx mr = gk.mr, nr = gk.nr;
+    const idx K = Cg * g.KH * g.KW, P = g.OH * g.OW, O = G * Og;
+    const idx nkb = (K + 255) / 256, kstep = (K + nkb - 1) / nkb;
+    const idx ogr = (Og + mr - 1) / mr * mr;
+    // packed weight: group gi, K block starting at pc -> apack + (gi * K + pc) * ogr
+    std::vector<T> apack(size_t(G * K * ogr));
+    for (idx gi = 0; gi < G; ++gi)
+        for (idx pc = 0; pc < K; pc += kstep)
+            gk.pack_a(pw + gi * Og * wrs + pc * wcs, wrs, wcs, Og, std::min(kstep, K - pc),
+                      apack.data() + (gi * K + pc) * ogr);
+    // output-pixel blocks: a K block x nc im2col block of at most 128 KiB, and at least four
+    // tasks per thread when the batch is small, in equal widths rounded to the sliver width
+    const idx nt = get_num_threads();
+    idx ncap = std::max(nr, (idx(128 * 1024) / (kstep * S)) / nr * nr);
+    idx nch = (P + ncap - 1) / ncap;
+    const idx want = (4 * nt + N * G - 1) / (N * G);
+    if (nt > 1 && nch < want) nch = std::min(want, (P + 4 * nr - 1) / (4 * nr));
+    nch = std::max<idx>(nch, 1);
+    const idx nc = std::min((P + nch - 1) / nch + nr - 1, P + nr - 1) / nr * nr;
+    nch = (P + nc - 1) / nc;
+    auto task = [&](idx t) {
+        const idx n = t / (G * nch), gi = (t / nch) % G, p0 = (t % nch) * nc;
+        const idx ncur = std::min(nc, P - p0);
+        static thread_local std::vector<T> bbuf;
+        bbuf.resize(size_t(kstep * nc));
+        const char* xg = px + n * sn + gi * Cg * sc;
+        char* og = po + ((n * O + gi * Og) * P + p0) * S;
+        for (idx pc = 0; pc < K; pc += kstep) {
+            const idx kc = std::min(kstep, K - pc);
+            im2col_packed<T>(xg, sc, sh, sw, g, pc, kc, p0, ncur, nr, bbuf.data());
+            gk.macro(apack.data() + (gi * K + pc) * ogr, bbuf.data(), Og, ncur, kc, og, P * S,
+                     pc > 0);
+        }
+        if (pb) {
+            for (idx oc = 0; oc < Og; ++oc) {
+                char* row = og + oc * P * S;
+                const T bv = ld<T>(pb + (gi * Og + oc) * sbias);
+                for (idx i = 0; i < ncur; ++i) st<T>(row + i * S, ld<T>(row + i * S) + bv);
+            }
+        }
+    };
+    parallel_for(N * G * nch, task);
 }
 
 py::array conv2d_impl(py::object x_, py::object w_, py::object bias,
@@ -164,7 +256,7 @@ py::array conv2d_impl(py::object x_, py::object w_, py::object bias,
                        ", expected " + std::string(py::str(x.dtype())));
     }
     py::array o = make_out(out, {N, O, OH, OW}, x.dtype(), "conv2d");
-    const idx Og = O / G, K = Cg * KH * KW, P = OH * OW;
+    const idx Og = O / G, K = Cg * KH * KW;
     // weight as an (O, K) matrix; copy only if its (C, KH, KW) dims do not walk one stride
     idx wcs = 0;
     auto wshape = shape_of(w);
@@ -190,51 +282,13 @@ py::array conv2d_impl(py::object x_, py::object w_, py::object bias,
     char* po = static_cast<char*>(o.mutable_data());
     const idx sn = x.strides(0), sc = x.strides(1), sh = x.strides(2), sw = x.strides(3);
     if (N == 0 || O == 0) return o;
-    // 1x1, stride 1, no padding, H and W walk one stride: the input itself is the B matrix
-    idx hw_stride = 0;
-    const bool direct = KH == 1 && KW == 1 && strd.first == 1 && strd.second == 1 &&
-                        pad.first == 0 && pad.second == 0 &&
-                        single_run({H, W}, {sh, sw}, 0, &hw_stride);
+    const ConvGeom geom{H, W, KH, KW, OH, OW, strd.first, strd.second, pad.first, pad.second,
+                        dil.first, dil.second};
     py::gil_scoped_release nogil;
-    const idx tasks = N * G;
-    auto task = [&](idx t, bool threaded) {
-        const idx n = t / G, gi = t % G;
-        const char* xg = px + n * sn + gi * Cg * sc;
-        char* og = po + (n * O + gi * Og) * P * S;
-        const char* wg = pw + gi * Og * wrs;
-        if (direct) {
-            gemm(d, Og, P, K, wg, wrs, wcs, xg, sc, hw_stride, og, P * S, threaded);
-        } else {
-            static thread_local std::vector<double> colbuf;
-            colbuf.resize(size_t((K * P * S + 7) / 8));
-            if (d == F32)
-                im2col<float>(xg, sc, sh, sw, Cg, H, W, KH, KW, OH, OW, strd, pad, dil,
-                              reinterpret_cast<float*>(colbuf.data()));
-            else
-                im2col<double>(xg, sc, sh, sw, Cg, H, W, KH, KW, OH, OW, strd, pad, dil,
-                               colbuf.data());
-            gemm(d, Og, P, K, wg, wrs, wcs, reinterpret_cast<const char*>(colbuf.data()), P * S,
-                 S, og, P * S, threaded);
-        }
-        if (pb) {
-            for (idx oc = 0; oc < Og; ++oc) {
-                char* row = og + oc * P * S;
-                const char* bv = pb + (gi * Og + oc) * sbias;
-                if (d == F32) {
-                    float bb = ld<float>(bv);
-                    for (idx i = 0; i < P; ++i) st<float>(row + i * 4, ld<float>(row + i * 4) + bb);
-                } else {
-                    double bb = ld<double>(bv);
-                    for (idx i = 0; i < P; ++i) st<double>(row + i * 8, ld<double>(row + i * 8) + bb);
-                }
-            }
-        }
-    };
-    if (tasks >= get_num_threads()) {
-        parallel_for(tasks, [&](idx t) { task(t, false); });
-    } else {
-        for (idx t = 0; t < tasks; ++t) task(t, true);
-    }
+    if (d == F32)
+        conv2d_gemm<float>(px, sn, sc, sh, sw, pw, wrs, wcs, pb, sbias, po, N, G, Og, Cg, geom);
+    else
+        conv2d_gemm<double>(px, sn, sc, sh, sw, pw, wrs, wcs, pb, sbias, po, N, G, Og, Cg, geom);
     return o;
 }
 

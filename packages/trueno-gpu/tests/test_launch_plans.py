@@ -169,3 +169,52 @@ def test_empty_and_mismatched_shapes_are_not_planned():
     for _ in range(2):
         with pytest.raises(ValueError):
             KERNELS["add"]["float32"](x, y)
+
+
+def test_where_clip_astype_reuse_their_plans():
+    """``where``, ``clip`` and ``astype`` keep what their dtypes decide per dtype (the
+    expression, the launch key); shapes, scalars and bounds still come from each call."""
+    from trueno_gpu import _api
+
+    h = RNG.standard_normal((4, 5)).astype(np.float32)
+    g = RNG.standard_normal((1, 5)).astype(np.float32)
+    c = h > 0
+    a, b, cd = up(h), up(g), up(c)
+    for _ in range(2):
+        np.testing.assert_array_equal(down(_api.where(cd, a, b)), np.where(c, h, g))
+        np.testing.assert_array_equal(down(_api.where(cd, a, np.float32(2.5))),
+                                      np.where(c, h, np.float32(2.5)))
+        np.testing.assert_array_equal(down(_api.where(cd, np.float32(-1), b)),
+                                      np.where(c, np.float32(-1), g))
+        np.testing.assert_array_equal(down(_api.where(True, a, b)), np.where(True, h, g))
+        np.testing.assert_array_equal(down(_api.clip(a, -0.5, 0.5)), np.clip(h, -0.5, 0.5))
+        np.testing.assert_array_equal(down(_api.clip(a, None, 0.25)), np.minimum(h, 0.25))
+        np.testing.assert_array_equal(down(_api.clip(a, b, None)), np.maximum(h, g))
+        np.testing.assert_array_equal(down(_api.clip(b, a, 1.0)), np.clip(g, h, 1.0))
+        np.testing.assert_array_equal(down(_api.astype(a, np.int32)),
+                                      np.trunc(h).astype(np.int32))
+        np.testing.assert_array_equal(down(_api.astype(cd, np.float32)), c.astype(np.float32))
+    hi = RNG.integers(-5, 5, (3, 4)).astype(np.int32)
+    np.testing.assert_array_equal(down(_api.where(up(hi > 0), up(hi), 7)), np.where(hi > 0, hi, 7))
+    np.testing.assert_array_equal(down(_api.clip(up(hi), 0, 3)), np.clip(hi, 0, 3))
+    assert any(k[0] == np.dtype(np.float32) for k in _api._CLIPS)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_planned_in_both_forms(approximate):
+    from scipy.special import erf
+
+    h = RNG.uniform(-4, 4, (6, 7)).astype(np.float32)
+    x = h.astype(np.float64)
+    if approximate == "tanh":
+        want = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+    else:
+        want = 0.5 * x * (1 + erf(x / np.sqrt(2)))
+    for _, hv, a in layouts(h):
+        wv = want if hv is h else None
+        first = down(KERNELS["gelu"]["float32"](a, approximate=approximate))
+        second = down(KERNELS["gelu"]["float32"](a, approximate=approximate))
+        np.testing.assert_array_equal(first, second)
+        if wv is not None:
+            np.testing.assert_allclose(first, wv, rtol=2e-6, atol=2e-6)
+    assert _planned("tn_gelu_tanh" if approximate == "tanh" else "tn_gelu")

@@ -49,21 +49,27 @@ def copy_(dst: StridedArray, src):
     return dst
 
 
+_CASTS: dict = {}  # (source dtype, target dtype, device index) -> astype's launch parts
+
+
 def astype(x: StridedArray, dtype):
-    rt = rt_of(x)
-    dtype = np.dtype(dtype)
-    if dtype.kind == "c" or x.dtype.kind == "c":
-        return _complex.astype(x, dtype)
-    src = dtype_info(x.dtype)
-    dst = check_dtype(rt, dtype, "astype")
-    out = new_array(rt, x.shape, dtype)
-    return launch(("astype", dst.name), convert(src, dst), [x], out, rt)
+    idx = x.storage.device_index
+    c = _CASTS.get((x.dtype, dtype, idx))
+    if c is None:
+        rt = get_runtime(idx)
+        npd = np.dtype(dtype)
+        if npd.kind == "c" or x.dtype.kind == "c":
+            return _complex.astype(x, npd)
+        dst = check_dtype(rt, npd, "astype")
+        c = (rt, npd, ("astype", dst.name), convert(dtype_info(x.dtype), dst))
+        _CASTS[(x.dtype, dtype, idx)] = c
+    rt, npd, key, expr = c
+    return launch(key, expr, [x], new_array(rt, x.shape, npd), rt)
 
 
 def contiguous(x: StridedArray):
-    rt = rt_of(x)
-    out = new_array(rt, x.shape, x.dtype)
-    return launch("copy", "x0", [x], out, rt)
+    rt = get_runtime(x.storage.device_index)
+    return launch("copy", "x0", [x], new_array(rt, x.shape, x.dtype), rt)
 
 
 def full(rt, shape, value, dtype):
@@ -73,44 +79,86 @@ def full(rt, shape, value, dtype):
     return launch("copy", "x0", [(value, dtype)], out, rt)
 
 
+_WHERES: dict = {}  # (cond, x, y dtypes; None for a scalar) -> (key, expr, dtype, cond dtype)
+
+
 def where(cond, x, y):
-    arrays = [a for a in (cond, x, y) if isinstance(a, StridedArray)]
-    rt = rt_of(arrays[0])
+    sa = StridedArray
+    if x.__class__ is sa or y.__class__ is sa:  # the dtypes of the arrays decide everything
+        sig = (cond.dtype if isinstance(cond, sa) else None,
+               x.dtype if isinstance(x, sa) else None, y.dtype if isinstance(y, sa) else None)
+        p = _WHERES.get(sig)
+        if p is None:
+            p = _where_plan(cond, x, y)
+            if p is None:
+                return _complex.where(cond, x, y)
+            _WHERES[sig] = p
+    else:
+        p = _where_plan(cond, x, y)
+        if p is None:
+            return _complex.where(cond, x, y)
+    key, expr, dtype, cond_dtype = p
+    ops = [cond if isinstance(cond, sa) else (cond, cond_dtype),
+           x if isinstance(x, sa) else (x, dtype),
+           y if isinstance(y, sa) else (y, dtype)]
+    first = shape = None
+    for a in ops:
+        if a.__class__ is not tuple:
+            if first is None:
+                first, shape = a, a.shape
+            elif a.shape != shape:
+                shape = np.broadcast_shapes(shape, a.shape)
+    rt = get_runtime(first.storage.device_index)
+    return launch(key, expr, ops, new_array(rt, shape, dtype), rt)
+
+
+def _where_plan(cond, x, y):
+    """``where``'s (launch key, expression, result dtype, condition dtype), or None for
+    complex operands (``_complex.where``)."""
     vals = [a for a in (x, y) if isinstance(a, StridedArray)]
     dtype = vals[0].dtype if vals else np.asarray(x).dtype
     if np.dtype(dtype).kind == "c" or isinstance(cond, StridedArray) and cond.dtype.kind == "c":
-        return _complex.where(cond, x, y)
+        return None
     dt = dtype_info(dtype)
     cond_dtype = cond.dtype if isinstance(cond, StridedArray) else np.dtype(bool)
     cdt = dtype_info(cond_dtype)
-    shape = np.broadcast_shapes(*(a.shape for a in arrays))
-    out = new_array(rt, shape, dtype)
-    ops = [cond if isinstance(cond, StridedArray) else (cond, cond_dtype),
-           x if isinstance(x, StridedArray) else (x, dtype),
-           y if isinstance(y, StridedArray) else (y, dtype)]
     expr = f"select(x2, x1, !(x0 == {ZERO[cdt.tkey]}))"  # NaN is true (see convert)
-    return launch(("where", cdt.name, dt.name), expr, ops, out, rt)
+    return ("where", cdt.name, dt.name), expr, dtype, cond_dtype
+
+
+_CLIPS: dict = {}  # (dtype, bound kinds) -> (launch key, expression)
 
 
 def clip(x, min=None, max=None):  # noqa: A002 - NumPy's argument names
-    rt = rt_of(x)
-    dt = dtype_info(x.dtype)
+    sa = StridedArray
+    kinds = (None if min is None else min.__class__ is sa,
+             None if max is None else max.__class__ is sa)
+    p = _CLIPS.get((x.dtype, kinds))
+    if p is None:
+        dt = dtype_info(x.dtype)
+        expr = "x0"
+        lo, hi = {"f": ("tn_max", "tn_min"), "d": ("tn_max64", "tn_min64")}.get(dt.tkey,
+                                                                              ("max", "min"))
+        k = 0
+        for bound, fn in ((min, lo), (max, hi)):
+            if bound is not None:
+                k += 1
+                expr = f"{fn}({expr}, x{k})"
+        p = _CLIPS[(x.dtype, kinds)] = (("clip", min is not None, max is not None), expr)
+    key, expr = p
     ops = [x]
-    expr = "x0"
-    lo, hi = {"f": ("tn_max", "tn_min"), "d": ("tn_max64", "tn_min64")}.get(dt.tkey,
-                                                                          ("max", "min"))
-    for bound, fn in ((min, lo), (max, hi)):
-        if bound is None:
-            continue
-        ops.append(bound if isinstance(bound, StridedArray) else (bound, x.dtype))
-        expr = f"{fn}({expr}, x{len(ops) - 1})"
-    arrays = [a for a in ops if isinstance(a, StridedArray)]
-    out = new_array(rt, np.broadcast_shapes(*(a.shape for a in arrays)), x.dtype)
-    key = ("clip", min is not None, max is not None)
-    return launch(key, expr, ops, out, rt)
+    shape = x.shape
+    for bound in (min, max):
+        if bound.__class__ is sa:
+            ops.append(bound)
+            if bound.shape != shape:
+                shape = np.broadcast_shapes(shape, bound.shape)
+        elif bound is not None:
+            ops.append((bound, x.dtype))
+    rt = get_runtime(x.storage.device_index)
+    return launch(key, expr, ops, new_array(rt, shape, x.dtype), rt)
 
 
-# -- the device API ----------------------------------------------------------------------------
 class GpuDeviceAPI:
     """``trueno.DeviceAPI`` for WebGPU adapters. Creating it never touches the GPU; the first
     call that needs an adapter finds one, or raises GpuUnavailableError saying what is missing.
@@ -146,8 +194,12 @@ class GpuDeviceAPI:
 
     def empty(self, shape, dtype, index: int = 0) -> StridedArray:
         rt = get_runtime(index)
-        check_dtype(rt, dtype, "empty")
-        return new_array(rt, shape, np.dtype(dtype))
+        dt = check_dtype(rt, dtype, "empty")
+        # through Runtime.alloc, not new_array's free-list pop: an allocation the driver
+        # refuses empties the cache and retries once
+        shape = tuple(int(n) for n in shape)
+        storage = rt.alloc(math.prod(shape) * dt.itemsize)
+        return StridedArray(storage, 0, shape, contiguous_strides(shape), np.dtype(dtype))
 
     def full(self, shape, value, dtype, index: int = 0) -> StridedArray:
         rt = get_runtime(index)

@@ -20,6 +20,7 @@ from ._errors import GpuDtypeError
 from ._f32trig import TRIG32
 from ._f64math import HELPERS as F64_MATH
 from ._fround import HELPERS as FROUND
+from ._pool import size_class
 
 __all__ = ["helpers", "header", "new_array", "bcast_strides", "collapse", "scalar_bits",
            "LINEAR_ID", "WG", "i32w", "check_dtype", "convert", "ZERO", "scalar_load",
@@ -458,9 +459,32 @@ def index_dtype(rt) -> np.dtype:
     return np.dtype(np.int64 if "shader-int64" in rt.features else np.int32)
 
 
+_LAYOUTS: dict = {}  # (shape tuple, dtype) -> (shape, strides, np.dtype, nbytes, size class)
+_new = object.__new__
+
+
 def new_array(rt, shape, dtype) -> StridedArray:
-    """A new contiguous array of ``shape`` on ``rt`` (uninitialised)."""
-    dt = dtype_info(dtype)
+    """A new contiguous array of ``shape`` on ``rt`` (uninitialised). The layout of a tuple
+    shape is computed once per (shape, dtype) and its buffer comes from the pool's free list
+    of its size class (``Runtime.alloc_class``)."""
+    p = _LAYOUTS.get((shape, dtype)) if shape.__class__ is tuple else None
+    if p is None:
+        p = _layout(shape, dtype)
+    shape, strides, npdt, nbytes, cls = p
+    a = _new(StridedArray)
+    a.storage, a.offset, a.shape = rt.alloc_class(cls, nbytes), 0, shape
+    a.strides, a.dtype = strides, npdt
+    return a
+
+
+def _layout(shape, dtype) -> tuple:
+    """``new_array``'s cached layout of (shape, dtype)."""
+    key = (shape, dtype) if shape.__class__ is tuple else None
     shape = tuple(int(n) for n in shape)
-    storage = rt.alloc(math.prod(shape) * dt.itemsize)
-    return StridedArray(storage, 0, shape, contiguous_strides(shape), dtype)
+    nbytes = math.prod(shape) * dtype_info(dtype).itemsize
+    p = (shape, contiguous_strides(shape), np.dtype(dtype), nbytes, size_class(nbytes))
+    if key is not None:
+        if len(_LAYOUTS) > 4096:
+            _LAYOUTS.clear()
+        _LAYOUTS[key] = p
+    return p

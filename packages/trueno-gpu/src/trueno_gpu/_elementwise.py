@@ -204,16 +204,7 @@ def _source(expr, out_dt, slots, nd, words=scalar_bits, load=scalar_load, hdr=he
     return hdr("\n".join(lines + body), f16)
 
 
-_PLANS: dict = {}  # (op_key, expr, layout signature) -> (kernel key, source fn, ...)
-
-
-def _f32_word(value) -> int | None:
-    try:
-        return _U32.unpack(_F32.pack(value))[0]
-    except (OverflowError, TypeError, struct.error):
-        return None
-
-
+_PLANS: dict = {}  # launch signature -> launch plan (and planned kernels' plans, below)
 _F32 = struct.Struct("<f")
 _U32 = struct.Struct("<I")
 
@@ -222,11 +213,12 @@ def launch(op_key, expr, operands, out: StridedArray, rt=None):
     """Run ``out[...] = expr(operands)`` elementwise; operands are StridedArrays broadcastable
     to ``out.shape`` or ``(value, dtype)`` scalars. Returns ``out``.
 
-    The layout work (broadcast strides, collapsing, the kernel key) depends only on shapes,
-    strides, dtypes and offset alignment, so it is planned once per signature and reused
-    (a training loop calls the same few signatures over and over)."""
+    The layout work (broadcast strides, collapsing, the pipeline, the metadata packer, the
+    grid) depends only on shapes, strides, dtypes, offset alignment and the device, so it is
+    planned once per signature and reused (a training loop calls the same few signatures
+    over and over); a call then packs its offsets and scalars and records."""
     rt = rt or rt_of(out)
-    sig = [op_key, expr, out.shape, out.strides, out.dtype, out.offset & 3]
+    sig = [op_key, expr, rt.index, out.shape, out.strides, out.dtype, out.offset & 3]
     for o in operands:
         if o.__class__ is StridedArray:
             sig += (o.shape, o.strides, o.dtype, o.offset & 3)
@@ -235,30 +227,37 @@ def launch(op_key, expr, operands, out: StridedArray, rt=None):
     sig = tuple(sig)
     plan = _PLANS.get(sig)
     if plan is None:
-        plan = _plan(op_key, expr, operands, out, rt)
+        plan = _launch_plan(op_key, expr, operands, out, rt)
         if len(_PLANS) > 4096:
             _PLANS.clear()
         _PLANS[sig] = plan
-    key, make, writable, tail, groups, cost, f32_scalars, n = plan
-    if groups == 0:
+    kern, pack, n, tail, grid, cost, convs = plan
+    if grid is None:
         return out
     bufs = [out.storage.buffer]
-    meta = [n, out.offset & 0xFFFFFFFF]
+    meta = [n, out.offset]
     scalars = []
-    for o, f32 in zip(operands, f32_scalars):
-        if o.__class__ is StridedArray:
+    for o, conv in zip(operands, convs):
+        if conv is None:
             bufs.append(o.storage.buffer)
-            meta.append(o.offset & 0xFFFFFFFF)
+            meta.append(o.offset)
         else:
-            w = _f32_word(o[0]) if f32 else None
-            if w is None:
-                scalars += scalar_bits(o[0], dtype_info(o[1]))
-            else:
-                scalars.append(w)
-    meta += scalars
-    meta += tail
-    rt.dispatch(rt.kernel(key, make, writable), meta, bufs, groups, cost)
+            scalars += _words(o[0], *conv)
+    rt.record(kern, pack(*meta, *scalars, *tail), bufs, grid, cost)
     return out
+
+
+def _launch_plan(op_key, expr, operands, out: StridedArray, rt) -> tuple:
+    """(pipeline, metadata packer, n, metadata tail, grid, cost, per operand None for an
+    array or the (is f32, DType) of a scalar) for ``launch``; grid None for an empty job."""
+    key, make, writable, tail, groups, cost, f32s, n = _plan(op_key, expr, operands, out, rt)
+    if not groups:
+        return (None, None, 0, (), None, 0, ())
+    convs = tuple(None if o.__class__ is StridedArray else (f32, dtype_info(o[1]))
+                  for o, f32 in zip(operands, f32s))
+    words = 2 + len(tail) + sum(1 if c is None else len(scalar_bits(0, c[1])) for c in convs)
+    return (rt.kernel(key, make, writable), meta_struct(words).pack, n, tail, rt.grid(groups),
+            cost, convs)
 
 
 def _plan(op_key, expr, operands, out: StridedArray, rt):
@@ -448,9 +447,11 @@ def planned_kernel(name: str, table: dict, arity: int):
 
 def _gelu(x, approximate="none"):
     """GELU, exact (erf) or with PyTorch's tanh approximation."""
-    fn = "tn_gelu_tanh" if approximate == "tanh" else "tn_gelu"
-    table = {fn: {"f": f"{fn}(x0)", "d": f"{fn}64(x0)"}}
-    return run_op(fn, table, None, x)
+    return _GELU["tanh" if approximate == "tanh" else "none"](x)
+
+
+_GELU = {mode: planned_kernel(fn, {fn: {"f": f"{fn}(x0)", "d": f"{fn}64(x0)"}}, 1)
+         for mode, fn in (("none", "tn_gelu"), ("tanh", "tn_gelu_tanh"))}
 
 
 def _kinds(dtypes, exprs):

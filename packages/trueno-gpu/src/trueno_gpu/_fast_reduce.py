@@ -39,7 +39,8 @@ TARGET_THREADS = 1 << 16
 MAX_CHUNKS = 1024
 _LOADS = 4  # loads per thread that a row plan aims for
 _MIN_ROWS = 8  # rows per column thread at least (else the chunks' partials cost more)
-SMALL = 1 << 14  # elements: a smaller reduction is one pass (a second launch costs more)
+SMALL = 1 << 14  # elements: smaller rows are one pass (a second launch costs more)
+_COL_ONE_PASS = 32  # rows: a column reduction of at most this many rows is one pass
 
 _IDENT = {"sum": "0.0", "mean": "0.0", "max": "-tn_inf()", "min": "tn_inf()"}
 
@@ -222,8 +223,11 @@ def _col_passes(op, off, in_st, out_dt, A, C, R, SA, RS, divisor, cost, passes):
     """Passes reducing R rows (stride RS) of C contiguous columns, in A batches (stride SA)."""
     V = 4 if C % 4 == 0 and SA % 4 == 0 and RS % 4 == 0 and off % 4 == 0 else 1
     Cv = C // V
-    G = 1 if A * C * R <= SMALL else \
-        max(1, min(-(-TARGET_THREADS // (A * Cv)), R // _MIN_ROWS, MAX_CHUNKS))
+    # few rows: one pass; else chunks of at least _MIN_ROWS rows until about TARGET_THREADS
+    # threads run (few columns: many chunks, and passes that shrink the rows 8x each, instead
+    # of a few threads walking thousands of rows one after the other)
+    G = 1 if R <= _COL_ONE_PASS else \
+        max(1, min(-(-TARGET_THREADS // (A * Cv)), R // _MIN_ROWS))
     chunk = -(-R // G)
     G = -(-R // chunk)
     final = G == 1

@@ -189,6 +189,23 @@ CASES = {
                       "names='n,s'); out = (r.n, r.s)",
     "rec_set": f"r = np.rec.array([(1, 2.0)], dtype={STRUCT}); r.x = 5; out = r.x",
     "view_recarray": f"out = np.array([(1, 2.0)], dtype={STRUCT}).view(np.recarray).x",
+    # more everyday code
+    "hstack": "out = np.hstack([np.array(['a']), np.array(['bc'])])",
+    "vstack": "out = np.vstack([np.array(['a']), np.array(['b'])])",
+    "concat_str_int": "out = np.concatenate([np.array(['a']), np.array([1])])",
+    "where_str_int": "out = np.where(np.array([True, False]), np.array(['a', 'b']), "
+                     "np.array([1, 2]))",
+    "where_scalars": "out = np.where(np.array([True, False]), 'yes', 'no')",
+    "object_max": "out = np.array([1, 5, 3], dtype=object).max()",
+    "object_sum_axis": "out = np.array([[1, 2], [3, 4]], dtype=object).sum(axis=0)",
+    "diff_dates": "out = np.diff(np.array(['2020-01-01', '2020-01-05', '2020-02-01'], 'M8[D]'))",
+    "unique_dates": "out = np.unique(np.array(['2020-01-05', '2020-01-01', '2020-01-05'], "
+                    "'M8[D]'))",
+    "can_cast": "out = (np.can_cast(np.dtype('U2'), np.dtype('U5')), "
+                "np.can_cast(np.dtype('U5'), np.dtype('U2')))",
+    "char_upper": "out = np.char.upper(np.array(['ab', 'c']))",
+    "strings_len": "out = np.strings.str_len(np.array(['ab', 'c']))",
+    "char_missing": "out = np.char.no_such_function",
     # frompyfunc: object arrays out
     "frompyfunc": "f = np.frompyfunc(lambda x: x * 2, 1, 1); out = f(np.arange(3))",
     "frompyfunc_2_out": "f = np.frompyfunc(lambda x: (x, -x), 1, 2); out = f(np.arange(2))",

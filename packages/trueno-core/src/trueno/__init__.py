@@ -215,10 +215,10 @@ from ._numpy_types import __all__ as _numpy_types_all  # noqa: E402
 __all__ += [n for n in _numpy_types_all if n not in __all__]
 
 # record arrays (NumPy's non-numeric dtypes on the CPU: strings, object, datetime64, ...)
-from ._host_dtypes import frompyfunc  # noqa: E402
+from ._host_dtypes import char, frompyfunc, strings  # noqa: E402
 from ._records import rec, recarray  # noqa: E402
 
-__all__ += ["frompyfunc", "rec", "recarray"]
+__all__ += ["char", "frompyfunc", "rec", "recarray", "strings"]
 
 # NumPy's vectorize (a Python function over the elements, broadcast)
 from ._vectorize import vectorize  # noqa: E402

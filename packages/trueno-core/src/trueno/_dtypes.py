@@ -353,6 +353,8 @@ def can_cast(from_, to, casting: str = "safe") -> bool:
     """
     f = as_dtype(from_ if isinstance(from_, type) else getattr(from_, "dtype", from_))
     t = as_dtype(to)
+    if f._code >= _H.HOST_CODE or t._code >= _H.HOST_CODE:  # strings, datetime, ...: NumPy's
+        return builtins.bool(np.can_cast(f.numpy, t.numpy, casting))
     if casting in ("no", "equiv"):
         return f is t
     if casting == "unsafe":

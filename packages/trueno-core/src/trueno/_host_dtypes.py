@@ -16,6 +16,7 @@ a ``PairDType`` marker whose kernel knows both sides.
 from __future__ import annotations
 
 import threading
+import types
 
 import numpy as np
 
@@ -25,7 +26,8 @@ from ._errors import DeviceError, DTypeError
 
 __all__ = ["HostDType", "HostOnlyError", "host_dtype", "is_host", "promote", "weak_scalar",
            "kernel_for", "HOST_CODE", "isnat", "check_device", "field", "flexible",
-           "check_cast", "astype", "frompyfunc"]
+           "check_cast", "astype", "frompyfunc",
+           "char", "strings"]
 
 HOST_KINDS = "OUSMmV"
 HOST_CODE = 1 << 20  # every host dtype's _code is >= this (Device codes are multiples of 64)
@@ -161,6 +163,8 @@ def _pair(key, npd, how, conv=None, res=None) -> PairDType:
                 names = _PAIR_OPS[how]
                 if names is None:
                     names = _ALLOWED[d.numpy.kind]
+                elif how == "unequal" and res is not None:
+                    names = names + _MOVE
                 _accept(d, names)
                 _PAIRS[key] = d
     return d
@@ -202,7 +206,14 @@ def promote(a, b) -> D.DType:
         except TypeError:
             pass
     if ka in "USV" or kb in "USV":
-        return _pair((na, nb), object, "unequal")
+        # never equal ('a' == 1 is False); copies (concatenate, where) in NumPy's common
+        # dtype where it has one (str and int: '<U21')
+        try:
+            common = np.promote_types(na, nb)
+        except TypeError:
+            common = None
+        return _pair((na, nb), object if common is None else common, "unequal",
+                     res=common)
     raise DTypeError(f"no common dtype for {na} and {nb} (NumPy has no loop for these types)"
                      f"\n  hint: cast one operand with .astype(...)")
 
@@ -217,10 +228,13 @@ def weak_scalar(value, dtype) -> D.DType:
 # -- kernels ---------------------------------------------------------------------------------
 
 def _register(out):
+    """``out`` with its host dtypes registered; a Python object (an object array's
+    reduction) as a 0-d object array, which the NumPy face gives back as the object."""
     if isinstance(out, tuple):
-        for o in out:
-            _register(o)
-    elif isinstance(out, np.ndarray) and out.dtype.kind in HOST_KINDS:
+        return tuple(_register(o) for o in out)
+    if not isinstance(out, (np.ndarray, np.generic)):
+        out = np.array(out, dtype=object) if not isinstance(out, (list, tuple)) else out
+    if isinstance(out, (np.ndarray, np.generic)) and out.dtype.kind in HOST_KINDS:
         host_dtype(out.dtype)
     return out
 
@@ -290,7 +304,7 @@ def kernel_for(op, dtype):
     """The NumPy kernel of row ``op`` for host dtype ``dtype`` on the CPU (None: none)."""
     name = op.name
     if isinstance(dtype, PairDType):
-        if dtype.how == "unequal":
+        if dtype.how == "unequal" and name in ("equal", "not_equal"):
             return _unequal(name)
         if dtype.how == "ints":
             return _wrap(name, _ints(name, dtype))
@@ -411,3 +425,44 @@ def frompyfunc(func, /, nin: int, nout: int, *, identity=None):
         return tuple(result(o) for o in r) if nout > 1 else result(r)
     fn.__doc__ = f"NumPy's frompyfunc of {getattr(func, '__name__', func)!r}."
     return as_ufunc(npu.__name__, fn, npu)
+
+
+class _NumpyStringFunctions(types.ModuleType):
+    """``trueno.char`` / ``trueno.strings``: NumPy's string functions (``numpy.char``,
+    ``numpy.strings``) on trueno arrays, computed by NumPy on the CPU; array results are
+    trueno arrays."""
+
+    def __init__(self, name: str, source) -> None:
+        super().__init__(f"trueno.{name}", self.__doc__)
+        self._source = source
+
+    def __getattr__(self, name: str):
+        fn = getattr(self._source, name)  # NumPy's AttributeError for a name it lacks
+        if not callable(fn) or isinstance(fn, type):
+            return fn
+        from ._creation import asarray
+        from ._tensor import Tensor
+
+        def host(v):
+            return v._host() if isinstance(v, Tensor) else v
+
+        def result(r):
+            if isinstance(r, np.ndarray):
+                return asarray(r)
+            if isinstance(r, (tuple, list)):
+                return type(r)(result(x) for x in r)
+            return r
+
+        def call(*args, **kwargs):
+            return result(fn(*[host(a) for a in args], **{k: host(v) for k, v in
+                                                          kwargs.items()}))
+        call.__name__ = call.__qualname__ = name
+        call.__doc__ = f"NumPy's ``{self._source.__name__}.{name}`` on trueno arrays."
+        return call
+
+    def __dir__(self):
+        return dir(self._source)
+
+
+char = _NumpyStringFunctions("char", np.char)
+strings = _NumpyStringFunctions("strings", np.strings)

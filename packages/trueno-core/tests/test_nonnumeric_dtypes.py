@@ -206,6 +206,16 @@ CASES = {
     "char_upper": "out = np.char.upper(np.array(['ab', 'c']))",
     "strings_len": "out = np.strings.str_len(np.array(['ab', 'c']))",
     "char_missing": "out = np.char.no_such_function",
+    # in-place operators and element writes
+    "iadd_datetime": "d = np.array(['2020-01-01'], 'M8[D]'); d += np.timedelta64(1, 'D'); "
+                     "out = d",
+    "iadd_datetime_int": "d = np.array(['2020-01-01'], 'M8[D]'); d += 1; out = d",
+    "imul_timedelta": "t = np.array([1, 2], 'm8[D]'); t *= 2; out = t",
+    "iadd_str": "a = np.array(['a']); a += 'b'; out = a",
+    "iadd_object": "o = np.array([1, 2], dtype=object); o += 1; out = o",
+    "set_date_string": "d = np.array(['2020-01-01'], 'M8[D]'); d[0] = '2021-05-05'; out = d",
+    "set_str_number": "a = np.array(['a', 'b']); a[0] = 5; out = a",
+    "set_float_str": "a = np.array([1.0, 2.0]); a[0] = 'x'; out = a",
     # frompyfunc: object arrays out
     "frompyfunc": "f = np.frompyfunc(lambda x: x * 2, 1, 1); out = f(np.arange(3))",
     "frompyfunc_2_out": "f = np.frompyfunc(lambda x: (x, -x), 1, 2); out = f(np.arange(2))",

@@ -116,6 +116,19 @@ for name in REDUCE:
         (name, (f32, 0), {"out": np.empty(3, "i2")}, trueno.DTypeError, "out= has dtype int16"),
     ]
 
+_P, _ADAM = np.zeros(4, np.float32), {"lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+                                      "step": 1.0}
+CASES += [  # the optimizer updates (test_optim.py has the rest)
+    ("sgd_update", (_P, _P.copy(), None), {"lr": 0.1, "momentum": 0.9}, KernelArgumentError,
+     "momentum_buffer is None"),
+    ("sgd_update", (_P, np.zeros(4), None), {"lr": 0.1}, trueno.DTypeError,
+     "grad has dtype float64"),
+    ("adam_update", (_P, _P.copy(), _P.copy(), np.zeros(5, np.float32), None), _ADAM,
+     trueno.ShapeError, r"exp_avg_sq has shape \(5,\)"),
+    ("adam_update", (np.zeros(4, "i4"),) * 4 + (None,), _ADAM, trueno.DTypeError,
+     "param has dtype int32"),
+]
+
 
 @pytest.mark.parametrize("name, args, kwargs, exc, match", CASES,
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])

@@ -11,6 +11,7 @@ void bind_elementwise(py::module_& m);
 void bind_reduce(py::module_& m);
 void bind_fused(py::module_& m);
 void bind_linalg(py::module_& m);
+void bind_optim(py::module_& m);
 bool cpu_has_avx2();
 bool cpu_has_avx512();
 }  // namespace trueno
@@ -78,4 +79,5 @@ PYBIND11_MODULE(_core, m) {
     bind_reduce(m);
     bind_fused(m);
     bind_linalg(m);
+    bind_optim(m);
 }

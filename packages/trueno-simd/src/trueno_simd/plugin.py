@@ -21,7 +21,8 @@ UNARY_FLOAT = ("exp", "log", "tanh", "sigmoid", "erf", "sin", "cos", "sqrt", "si
 UNARY_ALL = ("negative", "abs")
 REDUCE_ALL = ("sum", "max", "min", "argmax", "argmin")
 REDUCE_FLOAT = ("mean", "var", "vector_norm", "logsumexp")
-FLOAT_ONLY = ("softmax", "log_softmax", "layer_norm", "addcmul", "matmul", "conv2d")
+FLOAT_ONLY = ("softmax", "log_softmax", "layer_norm", "addcmul", "matmul", "conv2d",
+              "sgd_update", "adam_update")  # the optimizer updates: one pass, in place
 
 
 def vector_norm(x, axis, keepdims, ord=2.0):

@@ -19,8 +19,6 @@ version counters. float16/bfloat16 compute in float32 and round once per stored 
 
 from __future__ import annotations
 
-import math
-
 from . import _dispatch as X
 from ._optable import Op, add_op
 
@@ -41,8 +39,8 @@ add_op(Op("adam_update", 5, accepts="real floating", shape="same", differentiabl
 
 def adam_scalars(lr: float, beta1: float, beta2: float, step: float) -> tuple[float, float]:
     """``(step_size, bias_correction2_sqrt)`` of Adam's step ``step``, as PyTorch computes
-    them on the host: ``lr / (1 - beta1**step)`` and ``sqrt(1 - beta2**step)``."""
-    return lr / (1 - beta1**step), math.sqrt(1 - beta2**step)
+    them on the host: ``lr / (1 - beta1**step)`` and ``(1 - beta2**step) ** 0.5``."""
+    return lr / (1 - beta1**step), (1 - beta2**step) ** 0.5
 
 
 class _NoGrad:

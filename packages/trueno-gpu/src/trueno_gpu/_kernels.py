@@ -22,6 +22,7 @@ from . import (
     _linalg,
     _matmul,
     _nan,
+    _optim,
     _quantile,
     _reduce,
     _sort,
@@ -51,6 +52,7 @@ def kernels_table() -> dict:
     table.update(_nan.make_kernels(ALL_DTYPES))
     table.update(_quantile.make_kernels(ALL_DTYPES))
     table.update(_conv.make_kernels(ALL_DTYPES))
+    table.update(_optim.make_kernels(ALL_DTYPES))  # sgd_update, adam_update
     table.update(_elementwise_more.make_kernels(ALL_DTYPES))
     table.update(_linalg.make_kernels(ALL_DTYPES))
     for op, kernels in _complex.make_kernels(ALL_DTYPES).items():  # adds dtypes to ops

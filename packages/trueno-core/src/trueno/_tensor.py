@@ -24,6 +24,8 @@ from ._strided import StridedArray
 __all__ = ["Tensor", "InternalOverlapError", "numpy_result"]
 
 _O = OPS
+_new = object.__new__
+_PY_SCALARS = frozenset({bool, int, float})
 _binary = X.binary
 _unary = X.unary
 
@@ -415,12 +417,46 @@ class Tensor(AutogradSurface):
 
     # -- indexing ------------------------------------------------------------------------------
     def __getitem__(self, key):
+        """Basic indexing is a view (``t[i]`` of a 1-d tensor a 0-d view), advanced indexing a
+        copy.
+
+        Note: ``t[i]`` with a Python int, on a CPU tensor that autograd does not record, is
+        the same view made without the general path's calls (``is_basic_key``,
+        ``basic_index``, ``_view``, ``wrap``); an index out of range falls through to the
+        general path, which raises trueno's IndexError."""
+        if key.__class__ is int and self._ag is None and self._device is CPU:
+            try:
+                r = self._data[key, ...]  # a view, 0-d for a 1-d tensor
+            except Exception:  # noqa: BLE001, S110  (trueno's error below)
+                pass
+            else:
+                out = _new(self.__class__)
+                out._data = r
+                out._dtype = self._dtype
+                out._device = CPU
+                out._version = self._version
+                out._ag = None
+                out._base = (self, "getitem", {"key": key})
+                return out
         if V.is_basic_key(key):
             return self._view("getitem", V.basic_index(self._data, key), {"key": key})
         from ._indexing import getitem_advanced
         return getitem_advanced(self, key)
 
     def __setitem__(self, key, value):
+        """Writes through views; a Python scalar into ``t[i]`` (or ``t[i, j]``) of a CPU tensor
+        that autograd does not record is written straight into the NumPy memory (NumPy's
+        casts and checks), any error there is raised by the general path instead."""
+        if value.__class__ in _PY_SCALARS and self._ag is None and self._device is CPU and \
+                (key.__class__ is int or (key.__class__ is tuple and
+                                          all(k.__class__ is int for k in key))):
+            try:
+                self._data[key] = value
+            except Exception:  # noqa: BLE001, S110  (trueno's error below)
+                pass
+            else:
+                self._version[0] += 1
+                return
         if V.is_basic_key(key):
             dst = V.basic_index(self._data, key)
             self._write(dst, value, key)

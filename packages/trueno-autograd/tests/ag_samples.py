@@ -419,6 +419,38 @@ TOLERANCES = {
 }
 
 
+def _plugin_row(row) -> bool:
+    """A row a plugin added (trueno-nn's functional rows), read off its decomposition's
+    module."""
+    d = row._decomposition
+    mod = d.partition(":")[0] if isinstance(d, str) else getattr(d, "__module__", "") or ""
+    return bool(mod) and mod.split(".")[0] != "trueno"
+
+
+def _plugin_row_cases(row, rng):
+    """A plugin's one- and two-input rows (trueno-nn's activations ``x, /, ...`` and losses
+    ``input, target, /, ...``) with their default parameters, through the dispatcher, as
+    trueno-nn calls them; binary_cross_entropy's input is a probability and nll_loss's target
+    class indices (the row's own tests in trueno-nn cover the other parameters). The tensors
+    are the PyTorch face's, as trueno-nn's are."""
+    import trueno.torch as torch
+    cls = torch.Tensor
+    params = {n: row.signature.parameters[n].default for n in row.params}
+    if row.nin == 1:
+        x = leaf(draw(rng, (3, 4), row.domain), cls=cls)
+        return [("defaults", lambda x: _run(row.name, (x,), (x._data,), params), (x,))]
+    x = leaf(rng.uniform(0.1, 0.9, (4, 3)) if row.name == "binary_cross_entropy"
+             else draw(rng, (4, 3)), cls=cls)
+    if row.name == "nll_loss":
+        t = tn.asarray(np.array([0, 2, 1, 2]), cls=cls)
+        return [("class indices",
+                 lambda x: _run(row.name, (x, t), (x._data, t._data), params), (x,))]
+    y = leaf(rng.uniform(0.1, 0.9, (4, 3)) if row.domain in ("unit", "positive")
+             else draw(rng, (4, 3)), cls=cls)
+    return [("defaults", lambda x, y: _run(row.name, (x, y), (x._data, y._data), params),
+             (x, y))]
+
+
 def cases_for(row, seed=0):
     """The sample cases ``(label, fn, inputs)`` of a differentiable row, or None."""
     rng = np.random.default_rng(seed)
@@ -430,4 +462,6 @@ def cases_for(row, seed=0):
         return binary_cases(row, rng)
     if row.shape == "reduce":
         return reduce_cases(row, rng)
+    if row.nin in (1, 2) and _plugin_row(row):
+        return _plugin_row_cases(row, rng)
     return None

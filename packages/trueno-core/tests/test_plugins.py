@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import trueno as tn
+from trueno_core_helpers import plugin_row
 
 
 def _run(code, extra_path=None, **env):
@@ -69,8 +70,9 @@ def test_reference_backend_has_a_kernel_for_every_op():
     reg = load_plugins()
     ref = reg.backends["reference"]
     # views and device moves are metadata work done by core itself, not kernels
+    # a plugin's rows (trueno-nn's) run their decomposition on every device
     missing = [n for n, row in tn.OPS.items() if ref.kernel(n, "float64") is None
-               and row.shape != "view" and n != "to_device"]
+               and row.shape != "view" and n != "to_device" and not plugin_row(row)]
     assert missing == []
     assert reg.unknown_kernels() == {}
 

@@ -211,3 +211,15 @@ def compare(got, want, msg=""):
         assert got == want and type(got) is type(want), f"{msg}: {got!r} != {want!r}"
         return
     assert_close(got, want, msg=msg)
+
+
+# --- rows a plugin adds -----------------------------------------------------------------------
+
+def plugin_row(row) -> bool:
+    """Whether ``row`` was added by a plugin (trueno-nn's losses and activations, through
+    ``registry.add_op``), read off its decomposition's module: the plugin's own tests run it
+    against PyTorch, and the reference backend has no kernel for it (its decomposition is
+    what runs on every device)."""
+    d = row._decomposition
+    mod = d.partition(":")[0] if isinstance(d, str) else getattr(d, "__module__", "") or ""
+    return bool(mod) and mod.split(".")[0] != "trueno"

@@ -14,7 +14,7 @@ import warnings
 
 from trueno.amp import autocast_function
 import trueno.torch as torch
-from trueno.backend import get_op, run
+from trueno.backend import get_op, has_op, load_plugins, run
 
 from ._errors import ModuleValueError
 
@@ -35,6 +35,49 @@ def _row(name: str, x, params: dict, inputs=None):
                                f"  hint: x.float()")
     return run(get_op(name), inputs or (x,), (x._data,), params, x.__class__, x._device,
                x.dtype)
+
+
+_NN_ROWS: dict = {}
+
+
+def _nn_row(name: str):
+    """trueno-nn's row ``name`` (registered by ``trueno_nn.plugin``), or None where the plugin
+    is blocked or not installed as an entry point (the caller then runs the decomposition
+    itself). Looked up once per name."""
+    row = _NN_ROWS.get(name)
+    if row is None:
+        load_plugins()
+        row = _NN_ROWS[name] = get_op(name) if has_op(name) else False
+    return row or None
+
+
+def call_row(name: str, decomposition, tensors: tuple, params: dict, extra: tuple = ()):
+    """trueno-nn's row ``name`` on ``tensors`` (the row's tensor inputs; the first sets the
+    dtype and device) through the dispatcher: a backend's kernel, else ``decomposition``.
+
+    ``extra`` are optional tensors (weight, bias, ...) that the decomposition reads as extra
+    tensor inputs (so autograd records them); a kernel gets their device arrays under the
+    same names in ``params``. Mixed dtypes or devices, or no row, run ``decomposition``
+    directly (its ops promote and check as usual).
+    """
+    x = tensors[0]
+    row = _NN_ROWS.get(name)
+    if row is None:
+        row = _nn_row(name)
+    dt, dev = x._dtype, x._device
+    ok = row is not False and row is not None and dt.is_floating_point
+    if ok:
+        for t in tensors[1:] + extra:  # a loop, not any(<genexpr>): this is per call
+            if t is not None and (t._device is not dev or (
+                    t._dtype is not dt and t._dtype.is_floating_point)):
+                ok = False
+                break
+    if not ok:
+        return decomposition(*tensors, *extra, **params)
+    ins = tensors + extra
+    while len(ins) > len(tensors) and ins[-1] is None:
+        ins = ins[:-1]
+    return run(row, ins, tuple(t._data for t in tensors), params, x.__class__, dev, dt)
 
 
 def _inplace(input, fn):  # noqa: A002
@@ -137,7 +180,13 @@ def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):  # n
     """``x`` where ``x > 0``, else ``negative_slope * x``."""
     if inplace:
         return _inplace(input, lambda x: leaky_relu(x, negative_slope))
-    return torch.where(input > 0, input, input * negative_slope)
+    return call_row("leaky_relu", _leaky_relu_row, (input,),
+                    {"negative_slope": float(negative_slope)})
+
+
+def _leaky_relu_row(x, *, negative_slope: float = 0.01):
+    """The ``leaky_relu`` row's decomposition."""
+    return torch.where(x > 0, x, x * negative_slope)
 
 
 def leaky_relu_(input, negative_slope: float = 0.01):  # noqa: A002
@@ -149,7 +198,12 @@ def elu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
     unused branch never overflows into the gradient)."""
     if inplace:
         return _inplace(input, lambda x: elu(x, alpha))
-    return torch.where(input > 0, input, torch.expm1(torch.clamp(input, max=0.0)) * alpha)
+    return call_row("elu", _elu_row, (input,), {"alpha": float(alpha)})
+
+
+def _elu_row(x, *, alpha: float = 1.0):
+    """The ``elu`` row's decomposition."""
+    return torch.where(x > 0, x, torch.expm1(torch.clamp(x, max=0.0)) * alpha)
 
 
 def elu_(input, alpha: float = 1.0):  # noqa: A002
@@ -179,9 +233,15 @@ def celu_(input, alpha: float = 1.0):  # noqa: A002
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0):  # noqa: A002
     """``log(1 + exp(beta x)) / beta``, and ``x`` where ``beta x > threshold``."""
-    bx = input * beta
+    return call_row("softplus", _softplus_row, (input,),
+                    {"beta": float(beta), "threshold": float(threshold)})
+
+
+def _softplus_row(x, *, beta: float = 1.0, threshold: float = 20.0):
+    """The ``softplus`` row's decomposition."""
+    bx = x * beta
     soft = torch.log1p(torch.exp(torch.clamp(bx, max=threshold))) / beta
-    return torch.where(bx > threshold, input, soft)
+    return torch.where(bx > threshold, x, soft)
 
 
 def softsign(input):  # noqa: A002
@@ -192,10 +252,14 @@ def logsigmoid(input):  # noqa: A002
     """``-softplus(-x)``, stable on both tails: ``-log1p(exp(-x))`` for ``x >= 0`` and
     ``x - log1p(exp(x))`` below, each branch on its clamped half so that the gradient at 0
     is PyTorch's 1/2."""
-    pos = torch.clamp(input, min=0.0)
-    neg = torch.clamp(input, max=0.0)
-    return torch.where(input >= 0, -torch.log1p(torch.exp(-pos)),
-                       neg - torch.log1p(torch.exp(neg)))
+    return call_row("logsigmoid", _logsigmoid_row, (input,), {})
+
+
+def _logsigmoid_row(x):
+    """The ``logsigmoid`` row's decomposition."""
+    pos = torch.clamp(x, min=0.0)
+    neg = torch.clamp(x, max=0.0)
+    return torch.where(x >= 0, -torch.log1p(torch.exp(-pos)), neg - torch.log1p(torch.exp(neg)))
 
 
 def _hard_clamp(x, lo: float, hi: float):
@@ -210,7 +274,13 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
     """``clamp(x, min_val, max_val)``; no gradient at or beyond the bounds."""
     if inplace:
         return _inplace(input, lambda x: _hard_clamp(x, min_val, max_val))
-    return _hard_clamp(input, min_val, max_val)
+    return call_row("hardtanh", _hardtanh_row, (input,),
+                    {"min_val": float(min_val), "max_val": float(max_val)})
+
+
+def _hardtanh_row(x, *, min_val: float = -1.0, max_val: float = 1.0):
+    """The ``hardtanh`` row's decomposition."""
+    return _hard_clamp(x, min_val, max_val)
 
 
 def hardtanh_(input, min_val: float = -1.0, max_val: float = 1.0):  # noqa: A002
@@ -227,13 +297,23 @@ def hardsigmoid(input, inplace: bool = False):  # noqa: A002
 def hardswish(input, inplace: bool = False):  # noqa: A002
     if inplace:
         return _inplace(input, hardswish)
-    return input * _hard_clamp(input + 3, 0.0, 6.0) / 6
+    return call_row("hardswish", _hardswish_row, (input,), {})
+
+
+def _hardswish_row(x):
+    """The ``hardswish`` row's decomposition."""
+    return x * _hard_clamp(x + 3, 0.0, 6.0) / 6
 
 
 def mish(input, inplace: bool = False):  # noqa: A002
     if inplace:
         return _inplace(input, mish)
-    return input * torch.tanh(softplus(input))
+    return call_row("mish", _mish_row, (input,), {})
+
+
+def _mish_row(x):
+    """The ``mish`` row's decomposition."""
+    return x * torch.tanh(_softplus_row(x))
 
 
 def tanhshrink(input):  # noqa: A002

@@ -12,7 +12,7 @@ import trueno.torch as torch
 from trueno import ShapeError
 
 from ._errors import ModuleValueError
-from ._functional_act import logsigmoid
+from ._functional_act import call_row, logsigmoid
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
@@ -48,28 +48,55 @@ def _same_shape(name, input, target):  # noqa: A002
 @autocast_function("mse_loss")
 def mse_loss(input, target, size_average=None, reduce=None,  # noqa: A002
              reduction: str = "mean"):
+    return call_row("mse_loss", _mse_loss_row, (input, target),
+                    {"reduction": _legacy(size_average, reduce, reduction)})
+
+
+def _mse_loss_row(input, target, *, reduction: str = "mean"):  # noqa: A002
+    """The ``mse_loss`` row's decomposition."""
     d = input - target
-    return _reduce(d * d, _legacy(size_average, reduce, reduction))
+    return _reduce(d * d, reduction)
 
 
 @autocast_function("l1_loss")
 def l1_loss(input, target, size_average=None, reduce=None,  # noqa: A002
             reduction: str = "mean"):
-    return _reduce(torch.abs(input - target), _legacy(size_average, reduce, reduction))
+    return call_row("l1_loss", _l1_loss_row, (input, target),
+                    {"reduction": _legacy(size_average, reduce, reduction)})
+
+
+def _l1_loss_row(input, target, *, reduction: str = "mean"):  # noqa: A002
+    """The ``l1_loss`` row's decomposition."""
+    return _reduce(torch.abs(input - target), reduction)
 
 
 @autocast_function("smooth_l1_loss")
 def smooth_l1_loss(input, target, size_average=None, reduce=None,  # noqa: A002
                    reduction: str = "mean", beta: float = 1.0):
+    return call_row("smooth_l1_loss", _smooth_l1_loss_row, (input, target),
+                    {"beta": float(beta),
+                     "reduction": _legacy(size_average, reduce, reduction)})
+
+
+def _smooth_l1_loss_row(input, target, *, beta: float = 1.0,  # noqa: A002
+                        reduction: str = "mean"):
+    """The ``smooth_l1_loss`` row's decomposition."""
     a = torch.abs(input - target)
     if beta == 0.0:
-        return _reduce(a, _legacy(size_average, reduce, reduction))
+        return _reduce(a, reduction)
     loss = torch.where(a < beta, a * a * (0.5 / beta), a - 0.5 * beta)
-    return _reduce(loss, _legacy(size_average, reduce, reduction))
+    return _reduce(loss, reduction)
 
 
 @autocast_function("huber_loss")
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):  # noqa: A002
+    return call_row("huber_loss", _huber_loss_row, (input, target),
+                    {"delta": float(delta), "reduction": reduction})
+
+
+def _huber_loss_row(input, target, *, delta: float = 1.0,  # noqa: A002
+                    reduction: str = "mean"):
+    """The ``huber_loss`` row's decomposition."""
     a = torch.abs(input - target)
     loss = torch.where(a < delta, a * a * 0.5, (a - 0.5 * delta) * delta)
     return _reduce(loss, reduction)
@@ -110,7 +137,15 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     """``-input[n, target[n]] * weight[target[n]]``; ``mean`` divides by the summed weights
     of the targets that are not ``ignore_index``."""
     _class_dim_check("nll_loss", input, target)
-    return _nll(input, target, weight, ignore_index, _legacy(size_average, reduce, reduction))
+    return call_row("nll_loss", _nll_loss_row, (input, target),
+                    {"weight": _data(weight), "ignore_index": int(ignore_index),
+                     "reduction": _legacy(size_average, reduce, reduction)}, (weight,))
+
+
+def _nll_loss_row(input, target, *extra, weight=None, ignore_index: int = -100,  # noqa: A002
+                  reduction: str = "mean"):
+    """The ``nll_loss`` row's decomposition (the weight tensor comes as an extra input)."""
+    return _nll(input, target, extra[0] if extra else weight, ignore_index, reduction)
 
 
 @autocast_function("cross_entropy")
@@ -124,6 +159,25 @@ def cross_entropy(input, target, weight=None, size_average=None,  # noqa: A002
     if not 0.0 <= label_smoothing <= 1.0:
         raise ModuleValueError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                                f"{label_smoothing}")
+    if target.is_floating_point():  # class probabilities
+        if tuple(target.shape) != tuple(input.shape):
+            raise ModuleValueError(f"cross_entropy: a float target (class probabilities) must "
+                                   f"have the input's shape {tuple(input.shape)}, got "
+                                   f"{tuple(target.shape)}")
+    else:
+        _class_dim_check("cross_entropy", input, target)
+    return call_row("cross_entropy", _cross_entropy_row, (input, target),
+                    {"weight": _data(weight), "ignore_index": int(ignore_index),
+                     "reduction": reduction, "label_smoothing": float(label_smoothing)},
+                    (weight,))
+
+
+def _cross_entropy_row(input, target, *extra, weight=None,  # noqa: A002
+                       ignore_index: int = -100, reduction: str = "mean",
+                       label_smoothing: float = 0.0):
+    """The ``cross_entropy`` row's decomposition (the weight tensor comes as an extra
+    input)."""
+    weight = extra[0] if extra else weight
     cdim = 1 if input.ndim > 1 else 0
     n_classes = input.shape[cdim]
     logp = torch.log_softmax(input, cdim)
@@ -131,10 +185,6 @@ def cross_entropy(input, target, weight=None, size_average=None,  # noqa: A002
     wshape[cdim] = n_classes
     wb = None if weight is None else weight.to(logp.dtype).reshape(wshape)
     if target.is_floating_point():  # class probabilities
-        if tuple(target.shape) != tuple(input.shape):
-            raise ModuleValueError(f"cross_entropy: a float target (class probabilities) must "
-                                   f"have the input's shape {tuple(input.shape)}, got "
-                                   f"{tuple(target.shape)}")
         if label_smoothing > 0:
             target = target * (1 - label_smoothing) + label_smoothing / n_classes
         prod = logp * target if wb is None else logp * target * wb
@@ -142,7 +192,6 @@ def cross_entropy(input, target, weight=None, size_average=None,  # noqa: A002
         if reduction == "mean":
             return loss.sum() / (input.numel() // n_classes if input.ndim else 1)
         return _reduce(loss, reduction)
-    _class_dim_check("cross_entropy", input, target)
     nll = _nll(logp, target, weight, ignore_index, reduction)
     if label_smoothing == 0.0:
         return nll
@@ -167,12 +216,27 @@ def binary_cross_entropy(input, target, weight=None, size_average=None,  # noqa:
                          reduce=None, reduction: str = "mean"):
     """``-w (t log x + (1 - t) log(1 - x))``, each log clamped at -100 (as PyTorch)."""
     _same_shape("binary_cross_entropy", input, target)
+    return call_row("binary_cross_entropy", _binary_cross_entropy_row, (input, target),
+                    {"weight": _data(weight),
+                     "reduction": _legacy(size_average, reduce, reduction)}, (weight,))
+
+
+def _data(t):
+    """A tensor parameter's device array, as a row's kernel receives it (None stays)."""
+    return None if t is None else t._data
+
+
+def _binary_cross_entropy_row(input, target, *extra, weight=None,  # noqa: A002
+                              reduction: str = "mean"):
+    """The ``binary_cross_entropy`` row's decomposition (the weight tensor comes as an extra
+    input, so autograd records it)."""
+    weight = extra[0] if extra else weight
     lx = torch.clamp(torch.log(input), min=-100.0)
     l1x = torch.clamp(torch.log1p(-input), min=-100.0)
     loss = -(target * lx + (1 - target) * l1x)
     if weight is not None:
         loss = loss * weight
-    return _reduce(loss, _legacy(size_average, reduce, reduction))
+    return _reduce(loss, reduction)
 
 
 @autocast_function("binary_cross_entropy_with_logits")
@@ -182,24 +246,43 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     ``softplus(-x) = -logsigmoid(x)``, which never overflows and has PyTorch's gradient at
     0."""
     _same_shape("binary_cross_entropy_with_logits", input, target)
+    return call_row("binary_cross_entropy_with_logits", _binary_cross_entropy_with_logits_row,
+                    (input, target), {"weight": _data(weight),
+                                      "reduction": _legacy(size_average, reduce, reduction),
+                                      "pos_weight": _data(pos_weight)}, (weight, pos_weight))
+
+
+def _binary_cross_entropy_with_logits_row(input, target, *extra, weight=None,  # noqa: A002
+                                          reduction: str = "mean", pos_weight=None):
+    """The ``binary_cross_entropy_with_logits`` row's decomposition (weight and pos_weight
+    come as extra inputs)."""
+    if extra:
+        weight, pos_weight = (tuple(extra) + (None,))[:2]
     sp = -logsigmoid(input)
     if pos_weight is not None:
         sp = sp * ((pos_weight - 1) * target + 1)
     loss = (1 - target) * input + sp
     if weight is not None:
         loss = loss * weight
-    return _reduce(loss, _legacy(size_average, reduce, reduction))
+    return _reduce(loss, reduction)
 
 
 @autocast_function("kl_div")
 def kl_div(input, target, size_average=None, reduce=None,  # noqa: A002
            reduction: str = "mean", log_target: bool = False):
     """``target (log target - input)`` (``input`` is log-probabilities)."""
+    return call_row("kl_div", _kl_div_row, (input, target),
+                    {"reduction": _legacy(size_average, reduce, reduction),
+                     "log_target": bool(log_target)})
+
+
+def _kl_div_row(input, target, *, reduction: str = "mean",  # noqa: A002
+                log_target: bool = False):
+    """The ``kl_div`` row's decomposition."""
     if log_target:
         loss = torch.exp(target) * (target - input)
     else:
         loss = torch.xlogy(target, target) - target * input
-    reduction = _legacy(size_average, reduce, reduction)
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction)

@@ -218,3 +218,49 @@ def test_gelu_planned_in_both_forms(approximate):
         if wv is not None:
             np.testing.assert_allclose(first, wv, rtol=2e-6, atol=2e-6)
     assert _planned("tn_gelu_tanh" if approximate == "tanh" else "tn_gelu")
+
+
+def _softmax(h, axis):
+    e = np.exp(h - h.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def test_row_kernels_reuse_their_plans():
+    """softmax / log_softmax / layer_norm plan their row layout once; the second call of a
+    layout (and one after the vec4 softmax is switched off) still matches NumPy."""
+    from trueno_gpu import _fast_softmax, _fused
+
+    h = RNG.standard_normal((6, 8, 12)).astype(np.float32)
+    for _, hv, a in layouts(h):
+        for axis in (0, 1, 2):
+            want = _softmax(hv.astype(np.float64), axis)
+            for _ in range(2):
+                got = down(KERNELS["softmax"]["float32"](a, axis))
+                np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+                got = down(KERNELS["log_softmax"]["float32"](a, axis))
+                np.testing.assert_allclose(got, np.log(want), rtol=1e-5, atol=1e-5)
+    a = up(h)
+    old = dict(_fast_softmax.ENABLED)
+    try:
+        for on in (True, False, True):
+            _fast_softmax.ENABLED["on"] = on
+            got = down(KERNELS["softmax"]["float32"](a, -1))
+            np.testing.assert_allclose(got, _softmax(h.astype(np.float64), -1), rtol=1e-5,
+                                       atol=1e-6)
+    finally:
+        _fast_softmax.ENABLED.update(old)
+    wh = RNG.standard_normal(24).astype(np.float32)
+    w = view_of(up(wh), wh, wh[::2])  # a strided weight: copied per call
+    b = up(RNG.standard_normal(12).astype(np.float32))
+    x64 = h.astype(np.float64)
+    mean = x64.mean(-1, keepdims=True)
+    norm = (x64 - mean) / np.sqrt(x64.var(-1, keepdims=True) + 1e-5)
+    for _, hv, a in layouts(h):
+        for eps in (1e-5, 1e-3):
+            n = (hv - hv.mean(-1, keepdims=True)) / np.sqrt(hv.var(-1, keepdims=True) + eps)
+            for _ in range(2):
+                got = down(KERNELS["layer_norm"]["float32"](a, 1, w, b, eps))
+                np.testing.assert_allclose(got, n * wh[::2] + down(b), rtol=1e-4, atol=1e-4)
+    got = down(KERNELS["layer_norm"]["float32"](up(h), 1, None, None, 1e-5))
+    np.testing.assert_allclose(got, norm, rtol=1e-4, atol=1e-4)
+    assert any(k[0] == "layer_norm" for k in _fused._ROWS)

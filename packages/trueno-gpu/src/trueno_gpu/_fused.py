@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from trueno.backend import StridedArray
+from trueno.backend import StridedArray, contiguous_strides
 
 from ._api import contiguous
 from ._codegen import LINEAR_ID, WG, collapse, header, i32w, new_array
@@ -129,52 +129,80 @@ def _source(kind, dt, nk, has_w, has_b, wdt, sg=False):
     return header(text, st == "f16" or wdt.storage == "f16")
 
 
+_ROWS: dict = {}  # _rows' layout signature -> its plan (``_rows_plan``)
+
+
 def _rows(kind, x: StridedArray, row_axes, weight=None, bias=None, eps=0.0):
-    rt = rt_of(x)
-    dt = dtype_info(x.dtype)
-    out = new_array(rt, x.shape, x.dtype)
-    if out.size == 0:
-        return out
-    rshape, (rx, ry) = collapse(tuple(x.shape[d] for d in row_axes),
-                                [tuple(x.strides[d] for d in row_axes),
-                                 tuple(out.strides[d] for d in row_axes)])
-    if len(rshape) != 1:  # row axes that no single stride walks: read a contiguous copy
+    """One workgroup per row of ``row_axes``. The layout work (collapsing rows and kept axes,
+    the metadata tail, the kernel key) is planned once per (kind, layouts, dtypes, device);
+    a call allocates, packs its offsets and eps and dispatches."""
+    sig = (kind, x.shape, x.strides, x.dtype, x.storage.device_index, row_axes,
+           None if weight is None else (weight.shape, weight.strides, weight.dtype),
+           None if bias is None else (bias.shape, bias.strides, bias.dtype))
+    p = _ROWS.get(sig)
+    if p is None:
+        p = _rows_plan(kind, x, row_axes, weight, bias)
+        if len(_ROWS) > 4096:
+            _ROWS.clear()
+        _ROWS[sig] = p
+    rt, dt, mode, rows, L, rx, ry, tail, key, make, copy_w, copy_b = p
+    if mode == "copy":  # row axes that no single stride walks: read a contiguous copy
         return _rows(kind, contiguous(x), row_axes, weight, bias, eps)
-    kept = [d for d in range(x.ndim) if d not in row_axes]
-    kshape, (kx, ky) = collapse(tuple(x.shape[d] for d in kept),
-                                [tuple(x.strides[d] for d in kept),
-                                 tuple(out.strides[d] for d in kept)])
-    rows, L = math.prod(x.shape[d] for d in kept), rshape[0]
-    if rx[0] == 1 and ry[0] == 1 and (rows == 1 or (len(kshape) == 1 and kx[0] == L and
-                                                   ky[0] == L)):
-        done = softmax_rows(rt, kind, dt, x, out, rows, L)  # contiguous rows: _fast_softmax
+    out = new_array(rt, x.shape, x.dtype)
+    if mode == "empty":
+        return out
+    if mode == "fast":  # contiguous rows: _fast_softmax, when it takes them
+        done = softmax_rows(rt, kind, dt, x, out, rows, L)
         if done is not None:
             return done
-    ws = []
-    for w in (weight, bias):
-        if w is not None and not w.is_contiguous():
-            w = contiguous(w)
-        ws.append(w)
-    weight, bias = ws
-    wdt = dtype_info(weight.dtype if weight is not None else
-                     bias.dtype if bias is not None else x.dtype)
-    meta = [rows, L, i32w(x.offset), i32w(rx[0]), i32w(ry[0]),
-            int(np.float32(eps).view(np.uint32)),
-            i32w(weight.offset if weight is not None else 0),
-            i32w(bias.offset if bias is not None else 0)]
-    meta += list(kshape) + [i32w(s) for s in kx] + [i32w(s) for s in ky]
+    if copy_w:
+        weight = contiguous(weight)
+    if copy_b:
+        bias = contiguous(bias)
+    meta = [rows, L, x.offset, rx, ry, int(np.float32(eps).view(np.uint32)),
+            weight.offset if weight is not None else 0,
+            bias.offset if bias is not None else 0, *tail]
     if dt.compute == "f64":
         meta += [int(w) for w in np.array([eps], np.float64).view(np.uint32)]
-    nk = len(kshape)
-    sg = rt.has_subgroup and dt.compute != "f64"  # no f64 subgroup sums
-    key = ("rows", kind, dt.name, nk, weight is not None, bias is not None, wdt.name, sg)
-    kernel = rt.kernel(key, lambda: _source(kind, dt, nk, weight is not None,
-                                            bias is not None, wdt, sg),
-                       (True, False, False, False))
+    kernel = rt.kernel(key, make, (True, False, False, False))
     wbuf = (weight if weight is not None else x).storage.buffer
     bbuf = (bias if bias is not None else x).storage.buffer
     rt.dispatch(kernel, meta, [out.storage.buffer, x.storage.buffer, wbuf, bbuf], rows)
     return out
+
+
+def _rows_plan(kind, x: StridedArray, row_axes, weight, bias) -> tuple:
+    """(runtime, DType, mode, rows, L, row strides of x and out, metadata tail, kernel key,
+    source maker, copy weight, copy bias); mode: "empty", "copy" (rows need a contiguous
+    copy of x), "fast" (contiguous rows: try ``softmax_rows``) or "rows"."""
+    rt = rt_of(x)
+    dt = dtype_info(x.dtype)
+    none = (rt, dt, "empty", 0, 0, 0, 0, (), None, None, False, False)
+    if math.prod(x.shape) == 0:
+        return none
+    ostrides = contiguous_strides(x.shape)
+    rshape, (rx, ry) = collapse(tuple(x.shape[d] for d in row_axes),
+                                [tuple(x.strides[d] for d in row_axes),
+                                 tuple(ostrides[d] for d in row_axes)])
+    if len(rshape) != 1:
+        return (rt, dt, "copy") + none[3:]
+    kept = [d for d in range(x.ndim) if d not in row_axes]
+    kshape, (kx, ky) = collapse(tuple(x.shape[d] for d in kept),
+                                [tuple(x.strides[d] for d in kept),
+                                 tuple(ostrides[d] for d in kept)])
+    rows, L = math.prod(x.shape[d] for d in kept), rshape[0]
+    fast = rx[0] == 1 and ry[0] == 1 and (rows == 1 or (len(kshape) == 1 and kx[0] == L and
+                                                       ky[0] == L))
+    wdt = dtype_info(weight.dtype if weight is not None else
+                     bias.dtype if bias is not None else x.dtype)
+    tail = tuple(kshape) + tuple(i32w(s) for s in kx) + tuple(i32w(s) for s in ky)
+    nk = len(kshape)
+    sg = rt.has_subgroup and dt.compute != "f64"  # no f64 subgroup sums
+    has_w, has_b = weight is not None, bias is not None
+    key = ("rows", kind, dt.name, nk, has_w, has_b, wdt.name, sg)
+    return (rt, dt, "fast" if fast else "rows", rows, L, i32w(rx[0]), i32w(ry[0]), tail, key,
+            lambda: _source(kind, dt, nk, has_w, has_b, wdt, sg),
+            has_w and not weight.is_contiguous(), has_b and not bias.is_contiguous())
 
 
 def _long_rows(kind, x, axis):

@@ -32,6 +32,17 @@ def _swap_data(t, new) -> None:
     t._data, t._dtype, t._device, t._version = new._data, new._dtype, new._device, new._version
 
 
+def _zero_(g, zeros: dict) -> None:
+    """``g.zero_()`` by copying a 0-d zero made once per (device, dtype) in ``zeros`` (the
+    caller's, one per zero_grad call): ``zero_`` uploads a host zero per tensor on a device."""
+    key = (str(g.device), g.dtype)
+    z = zeros.get(key)
+    if z is None:
+        z = zeros[key] = torch.full((), 0, dtype=g.dtype, device=g.device)
+    with torch.no_grad():
+        g.copy_(z)
+
+
 class Module:
     """Base class of every layer and model (PyTorch's ``torch.nn.Module``).
 
@@ -314,6 +325,8 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the parameters' gradients: to ``None`` (default) or to zeros in place."""
+        zeros: dict = {}
         for p in self.parameters():
             g = p.grad
             if g is None:
@@ -325,7 +338,7 @@ class Module:
                     g = p.grad = g.detach()
                 else:
                     g.requires_grad_(False)
-                g.zero_()
+                _zero_(g, zeros)
 
     def apply(self, fn):
         for m in self.children():

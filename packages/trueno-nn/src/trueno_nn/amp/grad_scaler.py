@@ -7,6 +7,12 @@ the float32 reciprocal computed in float64, as PyTorch), skips ``optimizer.step(
 of them holds an inf or NaN, and ``update`` backs the scale off on such a step and grows it
 after ``growth_interval`` clean steps in a row (``torch._amp_update_scale_``'s rule, the
 scale rounded to float32 each time).
+
+On a device, a step reads the device once, as PyTorch's: ``unscale_`` keeps each device's
+inf/NaN flag there (a float32 0-d tensor, ``found_inf_per_device``) and ``step`` reads their
+sum with one ``.item()`` per device to decide whether to skip; ``update`` reuses the value
+``step`` read. The scale tensor ``scale`` multiplies by is made once per device and scale
+value, not per call.
 """
 
 from __future__ import annotations
@@ -46,7 +52,9 @@ class OptState(enum.Enum):
 
 
 def _refresh_per_optimizer_state() -> dict[str, Any]:
-    return {"stage": OptState.READY, "found_inf": None}
+    # found_inf_per_device: device -> float32 0-d tensor (1.0: some gradient was inf/NaN);
+    # found_inf: their sum read to the host (None until step or update needs it)
+    return {"stage": OptState.READY, "found_inf_per_device": {}, "found_inf": None}
 
 
 def _f32(x: float) -> float:
@@ -98,6 +106,8 @@ class GradScaler:
             self._growth_tracker: int | None = None
             self._per_optimizer_states: dict[int, dict[str, Any]] = defaultdict(
                 _refresh_per_optimizer_state)
+            # device -> (scale value, float32 0-d tensor of it on that device)
+            self._scale_tensors: dict[Any, tuple[float, Any]] = {}
 
     # -- scaling ----------------------------------------------------------------------------
 
@@ -117,21 +127,26 @@ class GradScaler:
         if not self._enabled:
             return outputs
         self._lazy_init()
-        cache: dict = {}
 
         def apply(val):
             if isinstance(val, torch.Tensor):
-                s = cache.get(val.device)
-                if s is None:
-                    s = cache[val.device] = torch.full((), self._scale, dtype=torch.float32,
-                                                       device=val.device)
-                return val * s
+                return val * self._scale_tensor(val.device)
             if isinstance(val, (str, bytes)) or not hasattr(val, "__iter__"):
                 raise GradScalerValueError(f"GradScaler.scale: outputs must be a Tensor or an "
                                            f"iterable of Tensors, got {type(val).__name__}")
             it = map(apply, val)
             return type(val)(it) if isinstance(val, (list, tuple)) else it
         return apply(outputs)
+
+    def _scale_tensor(self, device):
+        """The scale as a float32 0-d tensor on ``device``, made once per scale value."""
+        key = str(device)
+        hit = self._scale_tensors.get(key)
+        if hit is not None and hit[0] == self._scale:
+            return hit[1]
+        t = torch.full((), self._scale, dtype=torch.float32, device=device)
+        self._scale_tensors[key] = (self._scale, t)
+        return t
 
     def unscale_(self, optimizer) -> None:
         """Divide the optimizer's gradients by the scale, in place, once per step, and note
@@ -146,12 +161,16 @@ class GradScaler:
         if state["stage"] is OptState.STEPPED:
             raise GradScalerError("unscale_() is being called after step().")
         inv_scale = _f32(1.0 / float(self._scale))  # the reciprocal in float64, as PyTorch
-        state["found_inf"] = self._unscale_grads_(optimizer, inv_scale, allow_fp16=False)
+        per_device = self._unscale_grads_(optimizer, inv_scale, allow_fp16=False)
+        state["found_inf_per_device"] = per_device
+        state["found_inf"] = None if per_device else 0.0
         state["stage"] = OptState.UNSCALED
 
     @staticmethod
-    def _unscale_grads_(optimizer, inv_scale: float, allow_fp16: bool) -> float:
-        found = 0.0
+    def _unscale_grads_(optimizer, inv_scale: float, allow_fp16: bool) -> dict[str, Any]:
+        """Multiply the gradients by ``inv_scale`` in place; per device, a float32 0-d tensor
+        there that is 1.0 when one of its gradients held an inf or NaN before (no read)."""
+        finite: dict[str, list[Any]] = {}
         with torch.no_grad():
             for group in optimizer.param_groups:
                 for p in group["params"]:
@@ -160,11 +179,24 @@ class GradScaler:
                         continue
                     if not allow_fp16 and g.dtype == torch.float16:
                         raise GradScalerValueError("Attempting to unscale FP16 gradients.")
-                    if not bool(torch.isfinite(g).all()):
-                        found = 1.0
+                    finite.setdefault(str(g.device), []).append(torch.isfinite(g).all())
                     if inv_scale != 1.0:
                         g.mul_(inv_scale)
-        return found
+            return {dev: torch.logical_not(torch.stack(flags).all()).to(torch.float32)
+                    for dev, flags in finite.items()}
+
+    @staticmethod
+    def _read_found_inf(state: dict[str, Any]) -> float:
+        """The optimizer's inf/NaN flags summed over devices, read once (one ``.item()`` per
+        device, as PyTorch's ``_maybe_opt_step``) and kept for ``update``."""
+        if state["found_inf"] is None:
+            state["found_inf"] = float(sum(v.item()
+                                           for v in state["found_inf_per_device"].values()))
+        return state["found_inf"]
+
+    def _found_inf_per_device(self, optimizer) -> dict[str, Any]:
+        """Device -> the float32 0-d inf/NaN flag ``unscale_`` left there (PyTorch's)."""
+        return self._per_optimizer_states[id(optimizer)]["found_inf_per_device"]
 
     def step(self, optimizer, *args: Any, **kwargs: Any):
         """``unscale_(optimizer)`` (unless called already) and ``optimizer.step(...)``,
@@ -181,10 +213,10 @@ class GradScaler:
             raise GradScalerError("step() has already been called since the last update().")
         if state["stage"] is OptState.READY:
             self.unscale_(optimizer)
-        if state["found_inf"] is None:
+        if state["found_inf"] is None and not state["found_inf_per_device"]:
             raise _GradScalerAssertion("No inf checks were recorded for this optimizer.")
         retval = None
-        if not state["found_inf"]:
+        if not self._read_found_inf(state):
             retval = optimizer.step(*args, **kwargs)
         state["stage"] = OptState.STEPPED
         return retval
@@ -204,8 +236,8 @@ class GradScaler:
                 new_scale = new_scale.item()
             self._scale = _f32(new_scale)
         else:
-            infs = [s["found_inf"] for s in self._per_optimizer_states.values()
-                    if s["found_inf"] is not None]
+            infs = [self._read_found_inf(s) for s in self._per_optimizer_states.values()
+                    if s["found_inf"] is not None or s["found_inf_per_device"]]
             if not infs:
                 raise _GradScalerAssertion("No inf checks were recorded prior to update.")
             if sum(infs):
@@ -295,9 +327,11 @@ class GradScaler:
             state["_scale"] = None
             state["_growth_tracker"] = None
             state["_per_optimizer_states"] = None
+            state["_scale_tensors"] = {}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         if self._enabled:
             self._per_optimizer_states = defaultdict(_refresh_per_optimizer_state)
+            self._scale_tensors = {}

@@ -9,6 +9,7 @@ from typing import Any
 
 import trueno.torch as torch
 
+from ..module import _zero_
 from ._errors import OptimizerKeyError, OptimizerTypeError, OptimizerValueError
 from ._step_hooks import HookMixin
 
@@ -210,6 +211,7 @@ class Optimizer(HookMixin):
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters: to ``None`` (default) or to zeros."""
+        zeros: dict = {}
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -222,7 +224,7 @@ class Optimizer(HookMixin):
                             p.grad = torch.zeros_like(p.grad)
                         else:
                             p.grad.requires_grad_(False)
-                            p.grad.zero_()
+                            _zero_(p.grad, zeros)
 
     def _closure_loss(self, closure: Callable[[], Any] | None) -> Any:
         if closure is None:

@@ -91,7 +91,8 @@ def test_fast_reduce_views(op):
     base = _host("float32", (70, 520))
     d = up(base)
     views = [base[3:, 8:], base[1:, 1:517], base[:, 4:260], base[2:67:3, :], base[:, :12],
-             base.T, base[5:, 12:].T, base[:, ::-1], base[::-1, :]]
+             base.T, base[5:, 12:].T, base[:, ::-1], base[::-1, :],
+             base[:60, 4:260], base[5:65, 8:264]]  # one layout at two offsets (one plan)
     for v in views:
         dv = view_of(d, base, v)
         for axis in ((0,), (1,), (0, 1)):

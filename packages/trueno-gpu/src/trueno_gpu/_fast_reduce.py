@@ -26,6 +26,7 @@ in every run. max/min propagate NaN (NumPy's rule).
 from __future__ import annotations
 
 from ._codegen import LINEAR_ID, WG, header, i32w
+from ._runtime import meta_struct
 
 __all__ = ["fast_reduce", "ENABLED"]
 
@@ -290,6 +291,10 @@ def fast_reduce(rt, op, x, in_dt, out, out_dt, kc, ks, rc, rs, n_out, R) -> bool
     passes = _PLANS.get(key, False)
     if passes is False:
         passes = _plan(rt, op, x, in_dt, out_dt, kc, ks, rc, rs, n_out, R)
+        if passes is not None:  # the grids, and every metadata but the first pass's packed
+            passes = [(k, make, meta, rt.grid(groups), cost, part, slot, V,
+                       meta_struct(len(meta)).pack(*meta))
+                      for k, make, meta, groups, cost, part, slot, V in passes]
         if len(_PLANS) > 4096:
             _PLANS.clear()
         _PLANS[key] = passes
@@ -298,16 +303,17 @@ def fast_reduce(rt, op, x, in_dt, out, out_dt, kc, ks, rc, rs, n_out, R) -> bool
     src = x.storage.buffer
     last = len(passes) - 1
     parts = []  # the partials stay allocated until every pass that reads them is recorded
-    for i, (kkey, make, meta, groups, cost, part_bytes, slot, V) in enumerate(passes):
+    for i, (kkey, make, meta, grid, cost, part_bytes, slot, V, data) in enumerate(passes):
         kernel = rt.kernel(kkey, make, (True, False))
-        if i == 0:
+        if i == 0 and meta[slot] != i32w(x.offset // V):
             meta = meta.copy()
             meta[slot] = i32w(x.offset // V)
+            data = meta_struct(len(meta)).pack(*meta)
         if i == last:
             dst = out.storage.buffer
         else:
             parts.append(rt.alloc(part_bytes))
             dst = parts[-1].buffer
-        rt.dispatch(kernel, meta, [dst, src], groups, cost)
+        rt.record(kernel, data, [dst, src], grid, cost)
         src = dst
     return True

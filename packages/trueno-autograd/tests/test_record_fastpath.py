@@ -113,3 +113,45 @@ def test_chain_of_scalar_and_tensor_ops_matches_torch(face):
     m = y.grad_fn and y._ag
     assert m.requires_grad and m.grad is None and m.output_nr == 0 and not m.retains_grad
     assert m.view_version is None and m.nograd_view == 0 and m.hooks is None
+
+
+def test_multiply_rule_conjugates_complex_inputs_only():
+    a_np = np.array([1 + 2j, -0.5 + 1j], dtype=np.complex128)
+    b_np = np.array([0.5 - 1j, 3 + 0j], dtype=np.complex128)
+    a, b = tt.tensor(a_np.copy()).requires_grad_(), tt.tensor(b_np.copy()).requires_grad_()
+    ta = torch.tensor(a_np, requires_grad=True)
+    tb = torch.tensor(b_np, requires_grad=True)
+    (a * b).abs().sum().backward()
+    (ta * tb).abs().sum().backward()
+    np.testing.assert_allclose(np.asarray(a.grad), ta.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(b.grad), tb.grad.numpy(), rtol=1e-12)
+    x = tt.tensor(np.array([1.0, 2.0])).requires_grad_()  # real times complex
+    c = tt.tensor(b_np.copy())
+    tx = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    (x * c).abs().sum().backward()
+    (tx * torch.tensor(b_np)).abs().sum().backward()
+    np.testing.assert_allclose(np.asarray(x.grad), tx.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_saved_input_changed_in_place_raises_for_either_side(which):
+    a = leaf([1.0, 2.0])
+    b = leaf([3.0, 4.0])
+    y = a * b  # saves both
+    y2 = y * 1.0
+    pair = (a, b)
+    with tn.no_grad():
+        pair[which][...] = 0.0  # bumps the version counter of the saved input
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y2.sum().backward()
+
+
+def test_nodes_get_their_class_and_all_slots():
+    x = leaf([1.0, 2.0])
+    for y, name in [(x * 2.0, "MulBackward0"), (x + 1.0, "AddBackward0"),
+                    (x - x, "SubBackward0"), (x / 2.0, "DivBackward0")]:
+        n = y.grad_fn
+        assert type(n).__name__ == name and n.name() == name
+        assert n._freed is False and n._pre_hooks is None and n._hooks is None
+        assert n._trace is None and n.params == {} and len(n.next_functions) == 2
+

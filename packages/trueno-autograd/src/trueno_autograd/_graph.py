@@ -118,7 +118,15 @@ class Node:
         saved = self._saved
         if saved is None:
             return ()
-        for t, v in zip(saved, self._versions):
+        vs = self._versions
+        if len(saved) == 2:  # binary ops, the common case: no zip
+            a, b = saved
+            if a is not None and a._version[0] != vs[0]:
+                raise RuntimeError(_version_msg(self, a, vs[0]))
+            if b is not None and b._version[0] != vs[1]:
+                raise RuntimeError(_version_msg(self, b, vs[1]))
+            return saved
+        for t, v in zip(saved, vs):
             if t is not None and t._version[0] != v:
                 raise RuntimeError(_version_msg(self, t, v))
         return saved

@@ -252,8 +252,9 @@ def _subtract(ctx, g):
 @rule("multiply", save=lambda needs: (needs[1], needs[0]), node="MulBackward0")
 def _multiply(ctx, g):
     a, b = ctx.inputs
-    return (g * b.conj() if ctx.needs[0] else None,
-            g * a.conj() if ctx.needs[1] else None)
+    needs = ctx.needs  # (conj only where complex: the most common rule, one call less each)
+    return (None if not needs[0] else g * b if b._dtype.kind != "c" else g * b.conj(),
+            None if not needs[1] else g * a if a._dtype.kind != "c" else g * a.conj())
 
 
 @rule("divide", save=lambda needs: (needs[1], True), node="DivBackward0")

@@ -1,6 +1,8 @@
 // matmul (batched, broadcasting batch dims) and conv2d (im2col + GEMM), float32 / float64.
 #include <algorithm>
 #include <cstring>
+#include <limits>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -103,59 +105,78 @@ struct ConvGeom {
     idx H, W, KH, KW, OH, OW, sth, stw, ph, pw, dh, dw;
 };
 
-// Rows [k0, k0 + kc) and output pixels [p0, p0 + nc) of the im2col matrix of one image and
-// group, written straight into the GEMM's packed B layout: slivers of nr columns,
+// Rows [k0, k0 + kc) (kc <= 256) and output pixels [p0, p0 + nc) of the im2col matrix of one
+// image and group, written straight into the GEMM's packed B layout: slivers of NR columns,
 // dst[sliver][row][j], the last sliver zero padded. Row k is input channel k / (KH * KW) at
-// tap (kh, kw); each output row's in-bounds taps are one strided run of an input row.
-template <class T>
-void im2col_packed(const char* x, idx sc, idx sh, idx sw, const ConvGeom& g, idx k0, idx kc,
-                   idx p0, idx nc, idx nr, T* dst) {
+// tap (kh, kw). A sliver inside one output row reads one strided run of an input row per
+// tap (one NR-element copy where it is contiguous and in bounds); others go pixel by pixel.
+template <class T, int NR>
+void im2col_packed_nr(const char* x, idx sc, idx sh, idx sw, const ConvGeom& g, idx k0, idx kc,
+                      idx p0, idx nc, T* dst) {
     const idx taps = g.KH * g.KW;
+    idx roff[256], rh[256], rw[256];  // per row: channel offset (bytes), tap row/col shift
     for (idx r = 0; r < kc; ++r) {
-        const idx kk = k0 + r, c = kk / taps, kh = (kk % taps) / g.KW, kw = kk % g.KW;
-        // output columns ow in [lo, hi) read inside the row: 0 <= ow * stw + off < W
-        const idx off = kw * g.dw - g.pw;
-        const idx lo = off >= 0 ? 0 : std::min(g.OW, (-off + g.stw - 1) / g.stw);
-        const idx hi = g.W - 1 - off < 0 ? 0 : std::min(g.OW, (g.W - 1 - off) / g.stw + 1);
-        const char* xc = x + c * sc;
-        T* drow = dst + r * nr;
-        // columns [q, q + len) of this row: zeros (src null) or a run of stride ss bytes
-        auto put = [&](idx q, idx len, const char* src, idx ss) {
-            while (len > 0) {
-                const idx j = q % nr, l = std::min(len, nr - j);
-                T* d = drow + (q / nr) * nr * kc + j;
-                if (!src) {
-                    for (idx i = 0; i < l; ++i) d[i] = T(0);
-                } else if (ss == idx(sizeof(T))) {
-                    std::memcpy(d, src, size_t(l) * sizeof(T));
-                    src += l * ss;
-                } else {
-                    for (idx i = 0; i < l; ++i, src += ss) d[i] = ld<T>(src);
+        const idx kk = k0 + r, t = kk % taps;
+        roff[r] = (kk / taps) * sc;
+        rh[r] = (t / g.KW) * g.dh;
+        rw[r] = (t % g.KW) * g.dw;
+    }
+    const bool unit = sw == idx(sizeof(T)) && g.stw == 1;
+    constexpr idx kOut = std::numeric_limits<idx>::min() / 4;  // a row index never in bounds
+    idx ihb[NR], iwb[NR];
+    for (idx q0 = 0; q0 < nc; q0 += NR) {
+        T* ds = dst + q0 * kc;
+        const idx w = std::min<idx>(NR, nc - q0), p = p0 + q0;
+        const idx oh = p / g.OW, ow = p % g.OW;
+        if (w == NR && ow + NR <= g.OW) {
+            const idx ih0 = oh * g.sth - g.ph, iw0 = ow * g.stw - g.pw;
+            for (idx r = 0; r < kc; ++r) {
+                T* d = ds + r * NR;
+                const idx ih = ih0 + rh[r], iw = iw0 + rw[r];
+                if (ih < 0 || ih >= g.H) {
+                    for (int j = 0; j < NR; ++j) d[j] = T(0);
+                    continue;
                 }
-                q += l;
-                len -= l;
+                const char* xr = x + roff[r] + ih * sh;
+                if (unit && iw >= 0 && iw + NR <= g.W) {
+                    std::memcpy(d, xr + iw * sw, NR * sizeof(T));
+                    continue;
+                }
+                for (int j = 0; j < NR; ++j) {
+                    const idx iwj = iw + j * g.stw;
+                    d[j] = (iwj >= 0 && iwj < g.W) ? ld<T>(xr + iwj * sw) : T(0);
+                }
             }
-        };
-        idx p = p0;
-        const idx pend = p0 + nc;
-        idx oh = p / g.OW, ow = p % g.OW;
-        while (p < pend) {
-            const idx len = std::min(g.OW - ow, pend - p), q = p - p0;
-            const idx ih = oh * g.sth - g.ph + kh * g.dh;
-            if (ih < 0 || ih >= g.H || lo >= hi) {
-                put(q, len, nullptr, 0);
-            } else {
-                const idx a = std::clamp(lo, ow, ow + len), b = std::clamp(hi, a, ow + len);
-                put(q, a - ow, nullptr, 0);
-                put(q + (a - ow), b - a, xc + ih * sh + (a * g.stw + off) * sw, g.stw * sw);
-                put(q + (b - ow), ow + len - b, nullptr, 0);
+        } else {
+            for (int j = 0; j < NR; ++j) {
+                ihb[j] = j < w ? ((p + j) / g.OW) * g.sth - g.ph : kOut;
+                iwb[j] = ((p + j) % g.OW) * g.stw - g.pw;
             }
-            p += len;
-            ow = 0;
-            ++oh;
+            for (idx r = 0; r < kc; ++r) {
+                T* d = ds + r * NR;
+                const char* xc = x + roff[r];
+                for (int j = 0; j < NR; ++j) {
+                    const idx ih = ihb[j] + rh[r], iw = iwb[j] + rw[r];
+                    d[j] = (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W)
+                               ? ld<T>(xc + ih * sh + iw * sw)
+                               : T(0);
+                }
+            }
         }
-        if (nc % nr)
-            for (idx j = nc % nr; j < nr; ++j) drow[(nc / nr) * nr * kc + j] = T(0);
+    }
+}
+
+template <class T>
+using Im2colFn = void (*)(const char*, idx, idx, idx, const ConvGeom&, idx, idx, idx, idx, T*);
+
+template <class T>
+Im2colFn<T> im2col_packed(idx nr) {
+    switch (nr) {
+        case 4: return im2col_packed_nr<T, 4>;
+        case 8: return im2col_packed_nr<T, 8>;
+        case 16: return im2col_packed_nr<T, 16>;
+        case 32: return im2col_packed_nr<T, 32>;
+        default: throw std::logic_error("trueno_simd.conv2d: unsupported GEMM sliver width");
     }
 }
 
@@ -170,6 +191,7 @@ void conv2d_gemm(const char* px, idx sn, idx sc, idx sh, idx sw, const char* pw,
     constexpr idx S = sizeof(T);
     const GemmKernels& gk = table().gemm[std::is_same_v<T, float> ? F32 : F64];
     const idx mr = gk.mr, nr = gk.nr;
+    const Im2colFn<T> im2col = im2col_packed<T>(nr);
     const idx K = Cg * g.KH * g.KW, P = g.OH * g.OW, O = G * Og;
     const idx nkb = (K + 255) / 256, kstep = (K + nkb - 1) / nkb;
     const idx ogr = (Og + mr - 1) / mr * mr;
@@ -198,7 +220,7 @@ void conv2d_gemm(const char* px, idx sn, idx sc, idx sh, idx sw, const char* pw,
         char* og = po + ((n * O + gi * Og) * P + p0) * S;
         for (idx pc = 0; pc < K; pc += kstep) {
             const idx kc = std::min(kstep, K - pc);
-            im2col_packed<T>(xg, sc, sh, sw, g, pc, kc, p0, ncur, nr, bbuf.data());
+            im2col(xg, sc, sh, sw, g, pc, kc, p0, ncur, bbuf.data());
             gk.macro(apack.data() + (gi * K + pc) * ogr, bbuf.data(), Og, ncur, kc, og, P * S,
                      pc > 0);
         }

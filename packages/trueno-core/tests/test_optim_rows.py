@@ -5,6 +5,7 @@ several steps; the update is in place (same buffers, version counters bump)."""
 
 from __future__ import annotations
 
+import importlib.metadata as md
 
 import numpy as np
 import pytest
@@ -184,3 +185,27 @@ def test_zero_dim_and_empty_parameters():
             gp, _ = trueno_sgd(mode, "float64", p0, grads, dict(momentum=0.9))
             np.testing.assert_allclose(np.asarray(gp), torch_sgd("float64", p0, grads,
                                                                  dict(momentum=0.9))[0])
+
+
+@pytest.mark.skipif(
+    not any(ep.name == "toy" for ep in md.entry_points(group="trueno")),
+    reason="needs the example plugins installed: pip install -e tools/example_plugins/trueno-toy "
+           "(the nox tests session does)")
+def test_sgd_runs_on_the_toy_device():
+    """A device with a few primitive kernels (the toy bytearray device: add, subtract,
+    multiply, negative, copy_, ...) runs sgd_update through its decomposition, in place, with
+    the CPU's values. (adam_update needs the primitives sqrt, divide and maximum, which the
+    toy lacks: it raises the dispatcher's DeviceError naming the missing kernel.)"""
+    p0, grads = _data((3, 4), seed=5)
+    for opts in (dict(), dict(momentum=0.9, nesterov=True, weight_decay=0.1),
+                 dict(momentum=0.8, dampening=0.5, maximize=True)):
+        p = tn.asarray(np.array(p0)).to_device("toy")
+        buf = tn.zeros_like(p) if opts.get("momentum") else None
+        for i, g in enumerate(grads):
+            run_row("sgd_update", [p, tn.asarray(g).to_device("toy"), buf], lr=0.05,
+                    init_buffer=i == 0, **opts)
+        assert str(p.device) == "toy:0"
+        want = trueno_sgd("decomposition", "float64", p0, grads, opts)
+        np.testing.assert_allclose(p.cpu().numpy(), np.asarray(want[0]), rtol=1e-13)
+        if buf is not None:
+            np.testing.assert_allclose(buf.cpu().numpy(), np.asarray(want[1]), rtol=1e-13)

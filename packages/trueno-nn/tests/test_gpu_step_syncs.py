@@ -52,7 +52,8 @@ def _adam(ps):
 
 
 class _Counter:
-    """Counts downloads and waits of every trueno-gpu Runtime while ``on``."""
+    """Counts downloads, waits, uploads and recorded launches of every trueno-gpu Runtime
+    while ``on``."""
 
     def __init__(self, monkeypatch) -> None:
         self.on = False
@@ -60,7 +61,12 @@ class _Counter:
         self.syncs = 0
         self.uploads = 0
         down, sync = _runtime.Runtime.download, _runtime.Runtime.synchronize
-        up = _runtime.Runtime.upload
+        up, rec = _runtime.Runtime.upload, _runtime.Runtime.record
+        self.records = 0
+
+        def record(rt, *a, **k):
+            self.records += self.on
+            return rec(rt, *a, **k)
 
         def upload(rt, *a, **k):
             self.uploads += self.on
@@ -77,6 +83,7 @@ class _Counter:
         monkeypatch.setattr(_runtime.Runtime, "download", download)
         monkeypatch.setattr(_runtime.Runtime, "synchronize", synchronize)
         monkeypatch.setattr(_runtime.Runtime, "upload", upload)
+        monkeypatch.setattr(_runtime.Runtime, "record", record)
 
 
 def _run(dev: str, counter: _Counter | None, make, x: np.ndarray, opt_fn, *, loss="mse",
@@ -277,3 +284,47 @@ def test_clip_grad_norm_on_the_device_matches_torch(monkeypatch, max_norm: float
     for p, tp in zip(ps, tps, strict=True):
         np.testing.assert_allclose(np.asarray(p.grad.to("cpu")), tp.grad.numpy(), rtol=1e-5,
                                    atol=1e-7)
+
+
+_L = optim.lr_scheduler
+SCHEDULERS = {
+    "StepLR": lambda o: _L.StepLR(o, 2),
+    "MultiStepLR": lambda o: _L.MultiStepLR(o, [1, 3]),
+    "ExponentialLR": lambda o: _L.ExponentialLR(o, 0.9),
+    "CosineAnnealingLR": lambda o: _L.CosineAnnealingLR(o, 10),
+    "CosineAnnealingWarmRestarts": lambda o: _L.CosineAnnealingWarmRestarts(o, 3),
+    "OneCycleLR": lambda o: _L.OneCycleLR(o, 0.1, total_steps=10),
+    "CyclicLR": lambda o: _L.CyclicLR(o, 0.01, 0.1, step_size_up=2),
+    "LinearLR": lambda o: _L.LinearLR(o),
+    "PolynomialLR": lambda o: _L.PolynomialLR(o, 5),
+    "LambdaLR": lambda o: _L.LambdaLR(o, lambda e: 0.9 ** e),
+    "SequentialLR": lambda o: _L.SequentialLR(o, [_L.ConstantLR(o), _L.ExponentialLR(o, 0.9)],
+                                              [2]),
+    "ChainedScheduler": lambda o: _L.ChainedScheduler([_L.ConstantLR(o),
+                                                       _L.ExponentialLR(o, 0.9)]),
+    "ReduceLROnPlateau": lambda o: _L.ReduceLROnPlateau(o, patience=0),
+}
+
+
+@pytest.mark.parametrize("name", list(SCHEDULERS))
+def test_schedulers_touch_no_device(monkeypatch, name: str) -> None:
+    """A scheduler's step (ReduceLROnPlateau given a float) launches, uploads and reads
+    nothing on the device, and gives the same learning rates as with CPU parameters."""
+    counter = _Counter(monkeypatch)
+    lrs = {}
+    for dev in ("cpu", "gpu"):
+        w = torch.ones(3, 3).to(dev).requires_grad_(True)
+        opt = optim.SGD([w], lr=0.05, momentum=0.9)
+        sched = SCHEDULERS[name](opt)
+        seen = []
+        for _ in range(4):
+            opt.zero_grad()
+            (w * w).sum().backward()
+            opt.step()
+            counter.on = dev == "gpu"
+            sched.step(1.0) if name == "ReduceLROnPlateau" else sched.step()
+            counter.on = False
+            seen.append(opt.param_groups[0]["lr"])
+        lrs[dev] = seen
+    assert (counter.downloads, counter.uploads, counter.syncs, counter.records) == (0,) * 4
+    assert lrs["gpu"] == lrs["cpu"]

@@ -326,11 +326,12 @@ class Optimizer(HookMixin):
         """The (parameter, gradient) pairs of a group, parameters without a grad skipped."""
         out = []
         for p in group["params"]:
-            if p.grad is not None:
-                if p.grad.is_sparse if hasattr(p.grad, "is_sparse") else False:
+            g = p.grad  # a property: read once
+            if g is not None:
+                if getattr(g, "is_sparse", False):
                     raise OptimizerValueError(f"{type(self).__name__} does not support sparse "
                                               "gradients")
-                out.append((p, p.grad))
+                out.append((p, g))
         return out
 
 

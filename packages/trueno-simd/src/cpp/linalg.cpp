@@ -1,7 +1,6 @@
 // matmul (batched, broadcasting batch dims) and conv2d (im2col + GEMM), float32 / float64.
 #include <algorithm>
 #include <cstring>
-#include <limits>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -108,8 +107,8 @@ struct ConvGeom {
 // Rows [k0, k0 + kc) (kc <= 256) and output pixels [p0, p0 + nc) of the im2col matrix of one
 // image and group, written straight into the GEMM's packed B layout: slivers of NR columns,
 // dst[sliver][row][j], the last sliver zero padded. Row k is input channel k / (KH * KW) at
-// tap (kh, kw). A sliver inside one output row reads one strided run of an input row per
-// tap (one NR-element copy where it is contiguous and in bounds); others go pixel by pixel.
+// tap (kh, kw). Each piece of a sliver on one output row reads one strided run of an input
+// row per tap (one copy where it is contiguous and in bounds, a full sliver's of fixed size).
 template <class T, int NR>
 void im2col_packed_nr(const char* x, idx sc, idx sh, idx sw, const ConvGeom& g, idx k0, idx kc,
                       idx p0, idx nc, T* dst) {
@@ -122,47 +121,37 @@ void im2col_packed_nr(const char* x, idx sc, idx sh, idx sw, const ConvGeom& g, 
         rw[r] = (t % g.KW) * g.dw;
     }
     const bool unit = sw == idx(sizeof(T)) && g.stw == 1;
-    constexpr idx kOut = std::numeric_limits<idx>::min() / 4;  // a row index never in bounds
-    idx ihb[NR], iwb[NR];
     for (idx q0 = 0; q0 < nc; q0 += NR) {
         T* ds = dst + q0 * kc;
-        const idx w = std::min<idx>(NR, nc - q0), p = p0 + q0;
-        const idx oh = p / g.OW, ow = p % g.OW;
-        if (w == NR && ow + NR <= g.OW) {
+        const idx w = std::min<idx>(NR, nc - q0);
+        // the sliver's columns [j, j + len) on one output row at a time
+        for (idx j = 0, p = p0 + q0; j < w;) {
+            const idx oh = p / g.OW, ow = p % g.OW, len = std::min(w - j, g.OW - ow);
             const idx ih0 = oh * g.sth - g.ph, iw0 = ow * g.stw - g.pw;
             for (idx r = 0; r < kc; ++r) {
-                T* d = ds + r * NR;
+                T* d = ds + r * NR + j;
                 const idx ih = ih0 + rh[r], iw = iw0 + rw[r];
                 if (ih < 0 || ih >= g.H) {
-                    for (int j = 0; j < NR; ++j) d[j] = T(0);
+                    for (idx i = 0; i < len; ++i) d[i] = T(0);
                     continue;
                 }
                 const char* xr = x + roff[r] + ih * sh;
-                if (unit && iw >= 0 && iw + NR <= g.W) {
-                    std::memcpy(d, xr + iw * sw, NR * sizeof(T));
+                if (unit && iw >= 0 && iw + len <= g.W) {
+                    if (len == NR) std::memcpy(d, xr + iw * sw, NR * sizeof(T));
+                    else std::memcpy(d, xr + iw * sw, size_t(len) * sizeof(T));
                     continue;
                 }
-                for (int j = 0; j < NR; ++j) {
-                    const idx iwj = iw + j * g.stw;
-                    d[j] = (iwj >= 0 && iwj < g.W) ? ld<T>(xr + iwj * sw) : T(0);
+                for (idx i = 0; i < len; ++i) {
+                    const idx iwi = iw + i * g.stw;
+                    d[i] = (iwi >= 0 && iwi < g.W) ? ld<T>(xr + iwi * sw) : T(0);
                 }
             }
-        } else {
-            for (int j = 0; j < NR; ++j) {
-                ihb[j] = j < w ? ((p + j) / g.OW) * g.sth - g.ph : kOut;
-                iwb[j] = ((p + j) % g.OW) * g.stw - g.pw;
-            }
-            for (idx r = 0; r < kc; ++r) {
-                T* d = ds + r * NR;
-                const char* xc = x + roff[r];
-                for (int j = 0; j < NR; ++j) {
-                    const idx ih = ihb[j] + rh[r], iw = iwb[j] + rw[r];
-                    d[j] = (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W)
-                               ? ld<T>(xc + ih * sh + iw * sw)
-                               : T(0);
-                }
-            }
+            j += len;
+            p += len;
         }
+        if (w < NR)
+            for (idx r = 0; r < kc; ++r)
+                for (idx i = w; i < NR; ++i) ds[r * NR + i] = T(0);
     }
 }
 

@@ -436,6 +436,16 @@ def _plugin_row_cases(row, rng):
     import trueno.torch as torch
     cls = torch.Tensor
     params = {n: row.signature.parameters[n].default for n in row.params}
+    if row.name == "batch_norm":  # (C,) statistics; the variance positive
+        x, m = leaf(draw(rng, (2, 3, 2)), cls=cls), leaf(draw(rng, (3,)), cls=cls)
+        v = leaf(rng.uniform(0.5, 2.0, (3,)), cls=cls)
+        return [("defaults", lambda x, m, v: _run(row.name, (x, m, v),
+                                                  (x._data, m._data, v._data), params),
+                 (x, m, v))]
+    if row.name == "group_norm":
+        x = leaf(draw(rng, (2, 4, 3)), cls=cls)
+        params["num_groups"] = 2
+        return [("num_groups=2", lambda x: _run(row.name, (x,), (x._data,), params), (x,))]
     if row.nin == 1:
         x = leaf(draw(rng, (3, 4), row.domain), cls=cls)
         return [("defaults", lambda x: _run(row.name, (x,), (x._data,), params), (x,))]
@@ -462,6 +472,6 @@ def cases_for(row, seed=0):
         return binary_cases(row, rng)
     if row.shape == "reduce":
         return reduce_cases(row, rng)
-    if row.nin in (1, 2) and _plugin_row(row):
+    if row.nin in (1, 2, 3) and _plugin_row(row):
         return _plugin_row_cases(row, rng)
     return None

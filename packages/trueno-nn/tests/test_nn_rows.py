@@ -59,10 +59,25 @@ def _cases(name: str, rng) -> list:
     if name == "cross_entropy":
         return [((a, t), {}), ((a, ti, {"weight": w}), {"label_smoothing": 0.1}),
                 ((a, p), {"label_smoothing": 0.2, "reduction": "sum"})]
+    img = u(-2, 2, (2, 4, 3, 3))
+    cw, cb = u(0.5, 2.0, (4,)), u(-1, 1, (4,))
+    if name == "batch_norm":
+        mean, var = u(-1, 1, (4,)), u(0.5, 2.0, (4,))
+        return [((img, mean, var), {}),
+                ((img, mean, var, {"weight": cw, "bias": cb}), {"eps": 1e-3}),
+                ((img, mean, var, {"bias": cb}), {})]
+    if name == "group_norm":
+        return [((img,), {"num_groups": 2}),
+                ((img, {"weight": cw, "bias": cb}), {"num_groups": 4, "eps": 1e-3})]
     raise AssertionError(f"no cases for row {name!r}: add them here")
 
 
-def _call(lib, fn, arrays, params, dtype, device=None):
+# PyTorch's eval-mode batch_norm has no gradient for the statistics (trueno's decomposition
+# has one, which training mode uses: the nn layer tests check it against BatchNorm's)
+_GRAD_INPUTS = {"batch_norm": 1}
+
+
+def _call(lib, fn, arrays, params, dtype, device=None, n_grad=None):
     """``fn(*tensors, **tensor_kwargs, **params)``; returns the result and the float tensor
     inputs (each requires grad; the tensor keywords do not: PyTorch has no gradient for
     binary_cross_entropy's weight)."""
@@ -70,19 +85,18 @@ def _call(lib, fn, arrays, params, dtype, device=None):
     opt = arrays.pop() if arrays and isinstance(arrays[-1], dict) else {}
 
     def mk(arr, grad=True):
-        if arr.dtype.kind == "f" and grad:
-            t = lib.tensor(arr.astype(dtype), device=device) if device else \
-                lib.tensor(arr.astype(dtype))
-            return t.requires_grad_(True)
-        return lib.tensor(arr, device=device) if device else lib.tensor(arr)
-    ins = [mk(arr) for arr in arrays]
-    kw = {k: mk(v.astype(dtype), False) for k, v in opt.items()}
+        if arr.dtype.kind == "f":
+            arr = arr.astype(dtype)
+        t = lib.tensor(arr, device=device) if device else lib.tensor(arr)
+        return t.requires_grad_(True) if grad and arr.dtype.kind == "f" else t
+    ins = [mk(arr, n_grad is None or i < n_grad) for i, arr in enumerate(arrays)]
+    kw = {k: mk(v, False) for k, v in opt.items()}
     out = fn(*ins, **kw, **params)
-    return out, [t for t in ins if t.is_floating_point()]
+    return out, [t for t in ins if t.is_floating_point() and t.requires_grad]
 
 
-def _values_and_grads(lib, fn, arrays, params, dtype, device=None):
-    out, leaves = _call(lib, fn, arrays, params, dtype, device)
+def _values_and_grads(lib, fn, arrays, params, dtype, device=None, name=""):
+    out, leaves = _call(lib, fn, arrays, params, dtype, device, _GRAD_INPUTS.get(name))
     # a fixed upstream gradient, so that reduction "none" checks every element's gradient
     g = np.linspace(0.5, 1.5, max(int(np.prod(out.shape)), 1)).reshape(tuple(out.shape))
     gt = lib.tensor(g.astype(dtype), device=device) if device else lib.tensor(g.astype(dtype))
@@ -120,8 +134,8 @@ def test_rows_are_in_the_table_with_their_contract():
 def test_row_values_and_gradients_match_torch(name, dtype):
     row = trueno.OPS[name]
     for arrays, params in _cases(name, np.random.default_rng(len(name))):
-        want = _values_and_grads(T, row.torch_fn(T), arrays, params, dtype)
-        got = _values_and_grads(torch, getattr(F, name), arrays, params, dtype)
+        want = _values_and_grads(T, row.torch_fn(T), arrays, params, dtype, name=name)
+        got = _values_and_grads(torch, getattr(F, name), arrays, params, dtype, name=name)
         _close(got, want, dtype)
 
 
@@ -154,13 +168,14 @@ def test_row_through_the_dispatcher_in_primitives_only_mode(name):
             kw[k], (str, int, float, bool))}
         p = {k: (None if v is None else v._data) for k, v in opt.items()}
         p.update(kw)
-        extra = tuple(opt.get(k) for k in ("weight", "pos_weight") if k in opt)
+        order = [k for k in ("weight", "bias", "pos_weight") if k in row.params]
+        extra = tuple(opt.get(k) for k in order)
         x = ins[0]
         return run(row, tuple(ins) + extra, tuple(t._data for t in ins), p, x.__class__,
                    x._device, x.dtype)
-    want = _values_and_grads(T, row.torch_fn(T), arrays, params, "float64")
+    want = _values_and_grads(T, row.torch_fn(T), arrays, params, "float64", name=name)
     with primitives_only():
-        got = _values_and_grads(torch, via_run, arrays, params, "float64")
+        got = _values_and_grads(torch, via_run, arrays, params, "float64", name=name)
     _close(got, want, "float64")
 
 
@@ -170,6 +185,8 @@ def test_row_on_the_gpu_device(name):
     if not trueno_gpu.is_available():
         pytest.skip("no GPU adapter for trueno-gpu")
     arrays, params = _cases(name, np.random.default_rng(4))[-1]
-    want = _values_and_grads(T, trueno.OPS[name].torch_fn(T), arrays, params, "float32")
-    got = _values_and_grads(torch, getattr(F, name), arrays, params, "float32", device="gpu")
+    want = _values_and_grads(T, trueno.OPS[name].torch_fn(T), arrays, params, "float32",
+                             name=name)
+    got = _values_and_grads(torch, getattr(F, name), arrays, params, "float32", device="gpu",
+                            name=name)
     _close(got, want, "float32")

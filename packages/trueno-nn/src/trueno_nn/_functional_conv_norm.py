@@ -8,6 +8,7 @@ import trueno.torch as torch
 from trueno.backend import get_op, run
 
 from ._errors import ModuleValueError
+from ._functional_act import call_row
 
 __all__ = ["conv1d", "conv2d", "batch_norm", "group_norm", "rms_norm"]
 
@@ -105,7 +106,6 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
                                f"{tuple(input.shape)}")
     c = input.shape[1]
     axes = (0,) + tuple(range(2, input.ndim))
-    shape = (1, c) + (1,) * (input.ndim - 2)
     if training:
         n = input.numel() // c
         if n <= 1:
@@ -114,21 +114,37 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
         mean = input.mean(axes, keepdim=True)
         centred = input - mean
         var = (centred * centred).mean(axes, keepdim=True)  # ``** 2`` is a slow pow
+        mean, var = mean.reshape(c), var.reshape(c)
         if running_mean is not None:
             with torch.no_grad():
-                m = mean.detach().reshape(c)
-                v = var.detach().reshape(c) * (n / (n - 1))
+                m = mean.detach()
+                v = var.detach() * (n / (n - 1))
                 running_mean.mul_(1 - momentum).add_(m.to(running_mean.dtype) * momentum)
                 running_var.mul_(1 - momentum).add_(v.to(running_var.dtype) * momentum)
     else:
-        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
-        centred = input - mean
+        mean, var = running_mean, running_var
+    return call_row("batch_norm", _batch_norm_row, (input, mean, var),
+                    {"weight": _data(weight), "bias": _data(bias), "eps": float(eps)},
+                    (weight, bias))
+
+
+def _data(t):
+    """A tensor parameter's device array, as a row's kernel receives it (None stays)."""
+    return None if t is None else t._data
+
+
+def _batch_norm_row(x, mean, var, *extra, weight=None, bias=None, eps: float = 1e-5):
+    """The ``batch_norm`` row's decomposition: ``(x - mean) / sqrt(var + eps) * weight +
+    bias`` with ``(C,)`` statistics on dim 1 (weight and bias come as extra inputs)."""
+    if extra:
+        weight, bias = (tuple(extra) + (None,))[:2]
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     # the per-channel factors are folded first, so that the full-size tensor sees one
-    # multiply and one add
-    scale = torch.rsqrt(var + eps)
+    # subtract, one multiply and one add
+    scale = torch.rsqrt(var.reshape(shape) + eps)
     if weight is not None:
         scale = scale * weight.reshape(shape)
-    out = centred * scale
+    out = (x - mean.reshape(shape)) * scale
     if bias is not None:
         out = out + bias.reshape(shape)
     return out
@@ -139,10 +155,21 @@ def group_norm(input, num_groups: int, weight=None, bias=None,  # noqa: A002
                eps: float = 1e-5):
     """Normalise each of ``num_groups`` channel groups per sample; then a per-channel
     affine."""
-    n, c = input.shape[0], input.shape[1]
+    c = input.shape[1]
     if c % num_groups:
         raise ModuleValueError(f"group_norm: num_channels ({c}) must be divisible by "
                                f"num_groups ({num_groups})")
+    return call_row("group_norm", _group_norm_row, (input,),
+                    {"num_groups": int(num_groups), "weight": _data(weight),
+                     "bias": _data(bias), "eps": float(eps)}, (weight, bias))
+
+
+def _group_norm_row(x, *extra, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
+    """The ``group_norm`` row's decomposition (weight and bias come as extra inputs)."""
+    if extra:
+        weight, bias = (tuple(extra) + (None,))[:2]
+    input = x  # noqa: A001
+    n, c = input.shape[0], input.shape[1]
     g = input.reshape(n, num_groups, -1)
     mean = g.mean(2, keepdim=True)
     var = ((g - mean) ** 2).mean(2, keepdim=True)

@@ -9,8 +9,8 @@ nothing but ``trueno.backend``.
 
 Rows whose optional tensors (``weight``, ``bias``, ``pos_weight``) take part in autograd get
 them twice, as the layer_norm row does: as extra tensor inputs (recorded by autograd and read
-by the decomposition, ``*extra``) and as the keyword parameter of the same name (the device
-array a fused kernel reads).
+by the decomposition, ``*extra``, in the order weight, bias, pos_weight) and as the keyword
+parameter of the same name (the device array a fused kernel reads).
 
 ``dropout`` is not a row: its result depends on the RNG's state, which a row's contract
 (the same inputs and parameters give the same result on every backend, compared with
@@ -26,6 +26,7 @@ __all__ = ["ROWS", "trueno_register_ops"]
 _F = "nn.functional."
 _ACT = "trueno_nn._functional_act:"
 _LOSS = "trueno_nn._functional_loss:"
+_NORM = "trueno_nn._functional_conv_norm:"
 _RED = "reduction: str = 'mean'"
 
 
@@ -45,6 +46,7 @@ def _loss(name: str, params: str = "", domain: str = "real", after: str = "") ->
 
 
 _W = "weight: Tensor | None = None"
+_B = "bias: Tensor | None = None"
 _IGNORE = "ignore_index: int = -100"
 
 ROWS = (
@@ -65,6 +67,13 @@ ROWS = (
           after="pos_weight: Tensor | None = None"),
     _loss("nll_loss", f"{_W}, {_IGNORE}"),
     _loss("cross_entropy", f"{_W}, {_IGNORE}", after="label_smoothing: float = 0.0"),
+    # the normalisation given (C,) statistics; the running-stat update stays in Python
+    Op("batch_norm", 3, accepts="real floating", shape="same", numpy_name=None,
+       torch_name=_F + "batch_norm", decomposition=f"{_NORM}_batch_norm_row",
+       sig=f"x, mean, var, /, *, {_W}, {_B}, eps: float = 1e-05"),
+    Op("group_norm", 1, accepts="real floating", shape="same", numpy_name=None,
+       torch_name=_F + "group_norm", decomposition=f"{_NORM}_group_norm_row",
+       sig=f"x, /, *, num_groups: int, {_W}, {_B}, eps: float = 1e-05"),
 )
 
 

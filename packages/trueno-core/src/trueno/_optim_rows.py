@@ -32,9 +32,11 @@ ADAM_SIG = ("param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, /, *, lr: float, 
             "decoupled: bool = False, amsgrad: bool = False, maximize: bool = False")
 
 add_op(Op("sgd_update", 3, accepts="real floating", shape="same", differentiable=False,
-          numpy_name=None, decomposition="trueno._optim_rows:sgd_update", sig=SGD_SIG))
+          numpy_name=None, torch_name=None, decomposition="trueno._optim_rows:sgd_update",
+          sig=SGD_SIG))
 add_op(Op("adam_update", 5, accepts="real floating", shape="same", differentiable=False,
-          numpy_name=None, decomposition="trueno._optim_rows:adam_update", sig=ADAM_SIG))
+          numpy_name=None, torch_name=None, decomposition="trueno._optim_rows:adam_update",
+          sig=ADAM_SIG))
 
 
 def adam_scalars(lr: float, beta1: float, beta2: float, step: float) -> tuple[float, float]:

@@ -442,6 +442,11 @@ def _plugin_row_cases(row, rng):
         return [("defaults", lambda x, m, v: _run(row.name, (x, m, v),
                                                   (x._data, m._data, v._data), params),
                  (x, m, v))]
+    if row.name == "embedding":  # integer indices; the weight's dtype dispatches
+        idx = tn.asarray(np.array([[0, 2], [1, 2]]), cls=cls)
+        w = leaf(draw(rng, (3, 4)), cls=cls)
+        return [("indices", lambda w: X.run(OPS[row.name], (idx, w), (idx._data, w._data),
+                                            params, w.__class__, w._device, w._dtype), (w,))]
     if row.name == "group_norm":
         x = leaf(draw(rng, (2, 4, 3)), cls=cls)
         params["num_groups"] = 2

@@ -69,6 +69,9 @@ def _cases(name: str, rng) -> list:
     if name == "group_norm":
         return [((img,), {"num_groups": 2}),
                 ((img, {"weight": cw, "bias": cb}), {"num_groups": 4, "eps": 1e-3})]
+    if name == "embedding":
+        idx = np.array([[0, 4, 1], [1, 1, 3]], dtype=np.int64)
+        return [((idx, u(-1, 1, (5, 4))), {}), ((idx, u(-1, 1, (5, 4))), {"padding_idx": 1})]
     raise AssertionError(f"no cases for row {name!r}: add them here")
 
 
@@ -170,7 +173,7 @@ def test_row_through_the_dispatcher_in_primitives_only_mode(name):
         p.update(kw)
         order = [k for k in ("weight", "bias", "pos_weight") if k in row.params]
         extra = tuple(opt.get(k) for k in order)
-        x = ins[0]
+        x = next(t for t in ins if t.is_floating_point())  # embedding: the weight
         return run(row, tuple(ins) + extra, tuple(t._data for t in ins), p, x.__class__,
                    x._device, x.dtype)
     want = _values_and_grads(T, row.torch_fn(T), arrays, params, "float64", name=name)

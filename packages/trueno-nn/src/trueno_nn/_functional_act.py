@@ -51,23 +51,25 @@ def _nn_row(name: str):
     return row or None
 
 
-def call_row(name: str, decomposition, tensors: tuple, params: dict, extra: tuple = ()):
-    """trueno-nn's row ``name`` on ``tensors`` (the row's tensor inputs; the first sets the
-    dtype and device) through the dispatcher: a backend's kernel, else ``decomposition``.
+def call_row(name: str, decomposition, tensors: tuple, params: dict, extra: tuple = (),
+             lead: int = 0):
+    """trueno-nn's row ``name`` on ``tensors`` (the row's tensor inputs; ``tensors[lead]``
+    sets the dtype and device) through the dispatcher: a backend's kernel, else
+    ``decomposition``.
 
     ``extra`` are optional tensors (weight, bias, ...) that the decomposition reads as extra
     tensor inputs (so autograd records them); a kernel gets their device arrays under the
     same names in ``params``. Mixed dtypes or devices, or no row, run ``decomposition``
     directly (its ops promote and check as usual).
     """
-    x = tensors[0]
+    x = tensors[lead]
     row = _NN_ROWS.get(name)
     if row is None:
         row = _nn_row(name)
     dt, dev = x._dtype, x._device
     ok = row is not False and row is not None and dt.is_floating_point
     if ok:
-        for t in tensors[1:] + extra:  # a loop, not any(<genexpr>): this is per call
+        for t in tensors + extra:  # a loop, not any(<genexpr>): this is per call
             if t is not None and (t._device is not dev or (
                     t._dtype is not dt and t._dtype.is_floating_point)):
                 ok = False
@@ -387,10 +389,18 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
         n = weight.shape[0]
         if padding_idx < 0:
             padding_idx += n
-        if weight.requires_grad:
-            pad = torch.arange(n, device=weight.device) == padding_idx
-            pad = pad.reshape(n, *([1] * (weight.ndim - 1)))
-            weight = torch.where(pad, weight.detach(), weight)
+        padding_idx = int(padding_idx)
+    return call_row("embedding", _embedding_row, (input, weight),
+                    {"padding_idx": padding_idx}, lead=1)
+
+
+def _embedding_row(input, weight, *, padding_idx: int | None = None):  # noqa: A002
+    """The ``embedding`` row's decomposition (``padding_idx`` non-negative or None)."""
+    if padding_idx is not None and weight.requires_grad:
+        n = weight.shape[0]
+        pad = torch.arange(n, device=weight.device) == padding_idx
+        pad = pad.reshape(n, *([1] * (weight.ndim - 1)))
+        weight = torch.where(pad, weight.detach(), weight)
     return weight[input]
 
 

@@ -12,9 +12,10 @@ them twice, as the layer_norm row does: as extra tensor inputs (recorded by auto
 by the decomposition, ``*extra``, in the order weight, bias, pos_weight) and as the keyword
 parameter of the same name (the device array a fused kernel reads).
 
-``dropout`` is not a row: its result depends on the RNG's state, which a row's contract
-(the same inputs and parameters give the same result on every backend, compared with
-PyTorch's) cannot state.
+Not rows (yet): ``instance_norm`` (its statistics are per instance; the running-stat update
+needs them outside the row), and ``dropout``: its result depends on the RNG's state, which a
+row's contract (the same inputs and parameters give the same result on every backend,
+compared with PyTorch's) cannot state.
 """
 
 from __future__ import annotations
@@ -74,6 +75,10 @@ ROWS = (
     Op("group_norm", 1, accepts="real floating", shape="same", numpy_name=None,
        torch_name=_F + "group_norm", decomposition=f"{_NORM}_group_norm_row",
        sig=f"x, /, *, num_groups: int, {_W}, {_B}, eps: float = 1e-05"),
+    # integer indices and a float weight: the weight sets the dtype the row dispatches on
+    Op("embedding", 2, accepts="real floating", shape="custom", numpy_name=None,
+       torch_name=_F + "embedding", decomposition=f"{_ACT}_embedding_row",
+       sig="input, weight, /, *, padding_idx: int | None = None"),
 )
 
 

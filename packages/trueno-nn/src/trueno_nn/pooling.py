@@ -91,7 +91,15 @@ def _max_of_taps(st, positions, return_indices: bool):
     """The maximum over the last dim of ``st`` (the first one in scan order: PyTorch's CPU
     gradient and index) and, if asked, its flat input index."""
     am = st.argmax(-1, keepdim=True)
-    out = torch.gather(st, -1, am).squeeze(-1)
+    if st.device.type == "cpu":
+        out = torch.gather(st, -1, am).squeeze(-1)
+    else:
+        # off the CPU, the first maximum picked by a mask: gather checks its index on the host
+        # (a read from the device per call). The sum of the pick and -0.0 elsewhere is the pick
+        # (NaN and -inf included; a -0.0 pick may come out +0.0 where the device's sum starts
+        # from +0.0), and its gradient reaches the pick alone (a max would share it among ties)
+        first = torch.arange(st.shape[-1], device=st.device) == am
+        out = torch.where(first, st, -0.0).sum(-1)
     if not return_indices:
         return out
     pos = torch.tensor(positions, dtype=torch.int64, device=st.device).expand(*st.shape)

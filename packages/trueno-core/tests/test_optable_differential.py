@@ -982,7 +982,9 @@ def covered_rows() -> set[str]:
 COMPOSITES = {"vecdot": "multiply, conj and sum (_linalg_ops.vecdot)",
               "matvec": "matmul with a reshaped vector (_numpy_misc.matvec)",
               "vecmat": "matmul with a reshaped vector (_numpy_misc.vecmat)",
-              "fabs": "astype to NumPy's float dtype, then abs (_elementwise.fabs)"}
+              "fabs": "astype to NumPy's float dtype, then abs (_elementwise.fabs)",
+              "isnat": "datetime64/timedelta64 only, NumPy storage on the CPU "
+                       "(_host_dtypes.isnat; test_nonnumeric_dtypes.py)"}
 
 
 _VIEWS = "a view computed by core on metadata (no kernel): test_views.py"

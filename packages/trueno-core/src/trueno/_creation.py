@@ -41,13 +41,22 @@ def _shape(shape) -> tuple[int, ...]:
     return out
 
 
+def _host_kind(npd) -> bool:
+    """Whether NumPy dtype ``npd`` is one of the CPU-only kinds (strings, object, datetime,
+    structured); ml_dtypes' bfloat16 is kind 'V' too but a numeric trueno dtype."""
+    return npd.kind in "OUSMmV" and npd not in _NUMERIC_NUMPY
+
+
+_NUMERIC_NUMPY = frozenset(d.numpy for d in D.ALL)
+
+
 def _place(cls, host: np.ndarray, device, dtype=None):
     dev = as_device(device)
     if dev is CPU:
-        if dtype is None and host.dtype.kind in "OUSMmV":
+        if dtype is None and _host_kind(host.dtype):
             dtype = D.as_dtype(host.dtype)
         return X.wrap(cls, host, CPU, dtype=dtype)
-    if host.dtype.kind in "OUSMmV":
+    if _host_kind(host.dtype):
         _H.check_device(D.as_dtype(host.dtype), dev)
     from ._registry import device_api
     return X.wrap(cls, device_api(dev).from_numpy(np.asarray(host, order="C"), dev.index), dev,
@@ -121,7 +130,7 @@ def asarray(obj, dtype=None, *, device=None, copy=None, cls=None):
             arr = np.asarray(obj)
     else:
         arr = np.asarray(obj)
-    if arr.dtype.kind in "OUSMmV":
+    if _host_kind(arr.dtype):
         if cls._face != "numpy":
             raise DTypeError(f"could not make a tensor of {arr.dtype} values (from "
                              f"{type(obj).__name__}): tensors hold numbers and bools only")

@@ -72,7 +72,7 @@ class Op:
     """
 
     __slots__ = ("name", "nin", "accepts", "result", "shape", "differentiable", "domain",
-                 "numpy_name", "_decomposition", "primitive", "kcache", "fast",
+                 "numpy_name", "_decomposition", "primitive", "kcache", "kmiss", "fast",
                  "_accept_names", "sig", "_signature", "reference", "torch_name")
 
     def __init__(self, name, nin, accepts="numeric", result="promote", shape="broadcast",
@@ -94,6 +94,7 @@ class Op:
         self.reference = reference
         self.torch_name = _torch_default(name) if torch_name == "" else torch_name
         self.kcache: dict = {}
+        self.kmiss: set = set()  # cache keys with no kernel (the decomposition runs)
         self.fast: dict = {}  # (device, dtype) -> (kernel, result dtype) for the hot path
 
     @property

@@ -334,6 +334,7 @@ _verified: dict = {}  # (op name, cache key, id(kernel)) -> kernel whose first r
 def _clear_caches() -> None:
     for row in OPS.values():
         row.kcache.clear()
+        row.kmiss.clear()
         row.fast.clear()
 
 
@@ -448,13 +449,18 @@ def resolve_kernel(op: Op, device: Device, dtype):
     returned (and cached) inside a wrapper that checks its first result and then caches the
     kernel itself.
     """
+    key = device._code | dtype._code
+    if key in op.kmiss:  # known to have no kernel: no lookup on every call of a composite
+        return None
     reg = load_plugins()
     if dtype._code >= HOST_CODE:  # strings, object, datetime, structured: NumPy on the CPU
         k = kernel_for(op, dtype) if device is CPU else None
-        if k is not None:
-            with _cache_lock:
-                if _may_store(forced_backend()):
-                    op.kcache[device._code | dtype._code] = k
+        with _cache_lock:
+            if _may_store(forced_backend()):
+                if k is None:
+                    op.kmiss.add(key)
+                else:
+                    op.kcache[key] = k
         return k
     if not op.primitive and (_DEFAULT_PRIMS or getattr(_local, "prims", 0)) and \
             op.decomposition is not None:
@@ -470,7 +476,6 @@ def resolve_kernel(op: Op, device: Device, dtype):
         cands = [b for b in cands if b.name == forced or
                  (b.name == "reference" and forced != "reference")]
     cands.sort(key=lambda b: -b.priority)
-    key = device._code | dtype._code
     for b in cands:
         k = b.kernel(op.name, dtype.name)
         if k is not None:
@@ -480,6 +485,9 @@ def resolve_kernel(op: Op, device: Device, dtype):
                 if _may_store(forced):
                     op.kcache[key] = k
             return k
+    with _cache_lock:
+        if _may_store(forced):
+            op.kmiss.add(key)
     return None
 
 

@@ -90,6 +90,12 @@ class BufferPool:
             buf = released.popleft()
             cls = buf.size
             self._allocated -= cls
+            if buf._internal is None:
+                # a storage and its buffer died in one garbage cycle: the cycle collector
+                # finalized the wgpu buffer (released its handle) before the storage's
+                # __del__ queued it here; it must not be handed out again
+                self.reserved -= cls
+                continue
             self._free.setdefault(cls, []).append(buf)
 
     def alloc(self, nbytes: int) -> GpuStorage:

@@ -8,21 +8,10 @@ import types
 import warnings
 
 import numpy as np
-import pytest
 
 import trueno as tn
 import trueno._registry as R
 from trueno.backend import get_op, run
-
-
-@pytest.fixture
-def unforced(monkeypatch):
-    """No process-wide forced backend (as if TRUENO_BACKEND were unset)."""
-    monkeypatch.setattr(R, "_DEFAULT_FORCED", None)
-    R.clear_kernel_cache()
-    yield
-    monkeypatch.undo()
-    R.clear_kernel_cache()
 
 
 def _plugin(name, **hooks):

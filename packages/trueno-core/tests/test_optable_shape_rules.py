@@ -24,17 +24,6 @@ RULE_ROWS = sorted(n for n, r in tn.OPS.items() if r.shape in SHAPE_RULES
                    and load_plugins().backends["reference"].kernels.get(n) is not None)
 
 
-@pytest.fixture
-def unforced(monkeypatch):
-    """No forced backend, so the test backend's high-priority CPU kernel is the one used."""
-    import trueno._registry as R
-    monkeypatch.setattr(R, "_DEFAULT_FORCED", None)
-    R.clear_kernel_cache()
-    yield
-    monkeypatch.undo()
-    R.clear_kernel_cache()
-
-
 def _wrong(out):
     """``out`` with one more axis: a shape no rule gives for it."""
     if isinstance(out, tuple):

@@ -168,17 +168,6 @@ def test_set_num_threads_rejects_bad_counts():
 
 # --- all-or-nothing registration, misspelled hooks, the first-result check ------------------
 
-@pytest.fixture
-def unforced(monkeypatch):
-    """No process-wide forced backend (as if TRUENO_BACKEND were unset), so that a test
-    plugin's high-priority CPU kernel is the one dispatch picks."""
-    import trueno._registry as R
-    monkeypatch.setattr(R, "_DEFAULT_FORCED", None)
-    R.clear_kernel_cache()
-    yield
-    monkeypatch.undo()
-    R.clear_kernel_cache()
-
 
 def _plugin(name, **hooks):
     """A plugin module whose hooks are the given functions (as an entry point would load)."""

@@ -122,7 +122,7 @@ def test_array_api_signatures_of_surface_functions():
     assert tn.unique_inverse(x).inverse_indices.shape == x.shape
 
 
-@pytest.mark.parametrize("name", ["trueno._indexing_ext", "trueno._manipulation_ext",
+@pytest.mark.parametrize("name", ["trueno._gather_scatter", "trueno._rearrange",
                                   "trueno._setops", "trueno._statistics"])
 def test_docstring_examples_of_surface_modules(name):
     import doctest

@@ -387,7 +387,7 @@ def test_ndarray_index_methods():
 # --- decompositions: advanced indexing gives the same results (autograd and other devices) ------
 
 def test_decompositions_match_kernels():
-    from trueno import _indexing_ext as ix
+    from trueno import _gather_scatter as ix
     rng = np.random.default_rng(9)
     x = tn.asarray(rng.standard_normal((3, 5)))
     idx = tn.asarray(rng.integers(-3, 3, (3, 2)))

@@ -980,8 +980,8 @@ def covered_rows() -> set[str]:
 # Public functions that are NumPy ufuncs but composites of rows in trueno (no kernel of their
 # own), with the rows they are made of.
 COMPOSITES = {"vecdot": "multiply, conj and sum (_linalg_ops.vecdot)",
-              "matvec": "matmul with a reshaped vector (_numpy_misc.matvec)",
-              "vecmat": "matmul with a reshaped vector (_numpy_misc.vecmat)",
+              "matvec": "matmul with a reshaped vector (_numpy_utilities.matvec)",
+              "vecmat": "matmul with a reshaped vector (_numpy_utilities.vecmat)",
               "fabs": "astype to NumPy's float dtype, then abs (_elementwise.fabs)",
               "isnat": "datetime64/timedelta64 only, NumPy storage on the CPU "
                        "(_host_dtypes.isnat; test_nonnumeric_dtypes.py)"}

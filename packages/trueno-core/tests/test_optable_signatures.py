@@ -1,6 +1,6 @@
 """The public functions made from op-table rows are explicit module-level names (no
 ``globals()`` injection), and each one covers its row: every elementwise row has its function
-in ``trueno._elementwise``, every row of ``_ufuncs_ext`` its function there, and every NumPy
+in ``trueno._elementwise``, every row of ``_numpy_elementwise`` its function there, and every NumPy
 ufunc that trueno has its ufunc object in ``trueno._ufunc``.
 """
 
@@ -15,7 +15,7 @@ import pytest
 import trueno as tn
 from trueno import _elementwise as E
 from trueno import _ufunc as U
-from trueno import _ufuncs_ext as UX
+from trueno import _numpy_elementwise as UX
 from trueno._optable import ELEMENTWISE_BINARY, ELEMENTWISE_UNARY
 
 MODULES = [E, UX, U]
@@ -66,7 +66,7 @@ def test_elementwise_functions_compute_their_rows():
                                   np.arctan2([0.25, 0.5, 2.0], [2.0, 0.5, 0.25]))
 
 
-def test_every_ufuncs_ext_row_has_its_function():
+def test_every_numpy_elementwise_row_has_its_function():
     assert [n for n in UX.__all__ if n != "bitwise_not"] == list(UX.UFUNCS)
     for name in UX.UFUNCS:
         assert getattr(UX, name).__name__ == name
@@ -202,7 +202,7 @@ def test_decomposition_takes_the_row_parameters(row):
 
 
 @pytest.mark.parametrize("name", sorted(UX.UFUNCS))
-def test_ufuncs_ext_functions_have_the_row_signature(name):
+def test_numpy_elementwise_functions_have_the_row_signature(name):
     fn, row = getattr(UX, name), tn.OPS[name]
     assert inspect.signature(fn) == row.signature
     x = tn.asarray([1.0, 2.0]) if row.nin == 1 else None
@@ -211,7 +211,7 @@ def test_ufuncs_ext_functions_have_the_row_signature(name):
             fn(x, bogus=1)
 
 
-def test_ufuncs_ext_parameters_are_numpys():
+def test_numpy_elementwise_parameters_are_numpys():
     """The keyword parameters of these rows are NumPy's, with NumPy's defaults."""
     for name in UX.SIGNATURES:
         npsig = inspect.signature(getattr(np, name)).parameters

@@ -286,7 +286,7 @@ def test_unique_invariants(a):
     np.testing.assert_array_equal(r.values.numpy()[r.inverse_indices.numpy()], a)
 
 
-# --- NumPy's remaining elementwise functions (trueno._ufuncs_ext) ------------------------------
+# --- NumPy's remaining elementwise functions (trueno._numpy_elementwise) -----------------
 
 UFUNC_CALLS = [
     ("fmod", lambda xp, a: (a, 3)), ("fmod", lambda xp, a: (a, xp.flip(a))),
@@ -306,7 +306,7 @@ UFUNC_CALLS = [
 @pytest.mark.parametrize("dtype", ["bool", "int32", "uint8", "float32", "float64",
                                    "complex128"])
 @pytest.mark.parametrize("layout", ["0d", "2d", "empty", "transposed", "neg_step"])
-def test_ufuncs_ext_match_numpy(layout, dtype):
+def test_numpy_elementwise_match_numpy(layout, dtype):
     shape, view = LAYOUTS[layout]
     base = _data(dtype, shape)
     for fname, build in UFUNC_CALLS:

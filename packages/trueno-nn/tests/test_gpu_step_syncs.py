@@ -234,7 +234,7 @@ def test_zero_grad_keeps_the_grad_tensors_on_the_device(monkeypatch) -> None:
 
 # Still more reads than PyTorch: gather (cross_entropy's nll) checks its
 # index on the host and indexes through a host key, 3 downloads per gather (trueno core's
-# torch/_functions.py gather and _indexing_ext.py; PyTorch checks on the device).
+# torch/_functions.py gather and _gather_scatter.py; PyTorch checks on the device).
 GATHER = [
     ("mlp-sgd-cross-entropy", _mlp, X_MLP, _sgd, dict(loss="ce"), 0),
 ]

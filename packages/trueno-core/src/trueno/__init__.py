@@ -187,10 +187,10 @@ __all__ = [
 ]
 
 # The rest of the NumPy surface lives in its own modules; each lists what it exports.
-from ._surface_data import *  # noqa: E402,F403
-from ._surface_data import __all__ as _data_all  # noqa: E402
-from ._surface_la import *  # noqa: E402,F403
-from ._surface_la import __all__ as _la_all  # noqa: E402
+from ._numpy_namespace import *  # noqa: E402,F403
+from ._numpy_namespace import __all__ as _data_all  # noqa: E402
+from ._numpy_wrappers import *  # noqa: E402,F403
+from ._numpy_wrappers import __all__ as _la_all  # noqa: E402
 
 __all__ += _data_all + _la_all
 

@@ -1,4 +1,4 @@
-"""Decompositions of NumPy's remaining elementwise functions (the rows of ``_ufuncs_ext``:
+"""Decompositions of NumPy's remaining elementwise functions (the rows of ``_numpy_elementwise``:
 ``exp2``, ``logaddexp2``, ``fmax``, ``heaviside``, ``sinc``, ...) into primitives
 (docs/design.md §2.1).
 

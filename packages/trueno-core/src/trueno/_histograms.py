@@ -1,7 +1,7 @@
 """Histograms of the NumPy surface: ``histogram`` and ``histogram_bin_edges``.
 
 Both are op rows with reference kernels (NumPy's). A device without their kernels runs
-the decompositions: the edges from ``trueno._decompositions_ext.histogram_bin_edges`` (a
+the decompositions: the edges from ``trueno._decompositions_numpy.histogram_bin_edges`` (a
 few reductions read back to the host, NumPy's rules) and the counts from ``searchsorted``
 on the edges (``_histogram_decomposition`` below).
 """
@@ -100,7 +100,7 @@ def _histogram_decomposition(a, bins=10, range=None, density=None,  # noqa: A002
     a count or a rule from the data's range), then counts by searchsorted on the edges.
     ``weights`` arrives as a device array of ``a``'s device (the public function passes
     its data)."""
-    from ._decompositions_ext import histogram_bin_edges
+    from ._decompositions_numpy import histogram_bin_edges
     from ._dispatch import wrap
     w = None
     if weights is not None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ._device import CPU
 from ._errors import DeviceError
-from ._indexing_ext import _host_place
+from ._gather_scatter import _host_place
 from ._tensor import Tensor
 
 __all__ = ["r_", "c_", "s_", "index_exp", "mgrid", "ogrid", "ndindex", "ndenumerate",

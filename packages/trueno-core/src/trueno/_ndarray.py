@@ -8,7 +8,7 @@ from . import _dispatch as X
 from . import _dtypes as D
 from . import _host_dtypes as _H
 from . import _reduction as _Rd
-from . import _surface_reduce as Rd
+from . import _numpy_reductions as Rd
 from ._device import CPU
 from ._errors import DeviceError, ShapeError, TruenoError
 from ._tensor import Tensor, numpy_result
@@ -400,7 +400,7 @@ class ndarray(Tensor):
         return _Rd.cumprod(self, axis, dtype, out)
 
     def clip(self, min=None, max=None, out=None):  # noqa: A002
-        from ._surface_la import clip
+        from ._numpy_wrappers import clip
         return clip(self, min, max, out)
 
     def round(self, decimals=0, out=None):
@@ -442,21 +442,21 @@ class ndarray(Tensor):
         from ._linalg_ops import dot
         return numpy_result(dot(self, b))
 
-    # -- NumPy-surface methods (functions in _indexing_ext, _setops, _statistics) --------------
+    # -- NumPy-surface methods (functions in _gather_scatter, _setops, _statistics) --------------
     def take(self, indices, axis=None, out=None, mode="raise"):
-        from ._indexing_ext import take
+        from ._gather_scatter import take
         return _Rd.finish("take", take(self, indices, axis=axis, mode=mode), out, scalar=True)
 
     def put(self, indices, values, mode="raise") -> None:
-        from ._indexing_ext import put
+        from ._gather_scatter import put
         put(self, indices, values, mode)
 
     def compress(self, condition, axis=None, out=None):
-        from ._indexing_ext import compress
+        from ._gather_scatter import compress
         return _Rd.finish("compress", compress(condition, self, axis), out)
 
     def choose(self, choices, out=None, mode="raise"):
-        from ._indexing_ext import choose
+        from ._gather_scatter import choose
         return _Rd.finish("choose", choose(self, choices, mode=mode), out)
 
     def searchsorted(self, v, side="left", sorter=None):

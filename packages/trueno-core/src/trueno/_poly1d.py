@@ -70,7 +70,7 @@ class poly1d:  # noqa: N801  (NumPy's name)
         if isinstance(val, poly1d):
             return poly1d._wrap(self._p(val._p))
         if isinstance(val, Tensor):
-            from ._numpy_misc import polyval
+            from ._numpy_utilities import polyval
             return polyval(self.coeffs, val)
         r = self._p(val)
         return _arr(r) if isinstance(r, np.ndarray) else numpy_result(r)

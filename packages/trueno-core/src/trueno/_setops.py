@@ -322,7 +322,7 @@ def lexsort(keys, axis=-1):
         if idx is None:
             idx = argsort(k, axis=axis)
         else:
-            from ._indexing_ext import take_along_axis
+            from ._gather_scatter import take_along_axis
             idx = take_along_axis(idx, argsort(take_along_axis(k, idx, axis=axis),
                                                axis=axis), axis=axis)
     return idx
@@ -337,7 +337,7 @@ def sort_complex(a):
         return sort(x).astype(D.complex64 if small else D.complex128)
     if x.ndim == 0:
         return x.copy()
-    from ._indexing_ext import take_along_axis
+    from ._gather_scatter import take_along_axis
     return take_along_axis(x, lexsort([x.imag, x.real], axis=-1), axis=-1)
 
 
@@ -351,7 +351,7 @@ def _searchsorted_decomposition(a, v, side="left", sorter=None):
     """Count of ``a``'s elements before each ``v`` (O(len(a) * v.size) memory)."""
     from ._reduction import sum as _sum
     if sorter is not None:
-        from ._indexing_ext import take
+        from ._gather_scatter import take
         a = take(a, sorter)
     vv = v._expand_dims(-1)
     before = (a < vv) if side == "left" else (a <= vv)

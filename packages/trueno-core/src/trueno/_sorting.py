@@ -88,7 +88,7 @@ def sort(x, /, *, axis=-1, descending=False, stable=True, kind=None, dim=None, o
         normalize_axis(axis if dim is None else dim, 0)  # NumPy: a 0-d array has no axis -1
     x, ax = _prep("sort", x, axis if dim is None else dim)
     if _is_numpy_complex(x):
-        from ._indexing_ext import take_along_axis
+        from ._gather_scatter import take_along_axis
         return take_along_axis(x, _complex_order(x, ax, descending), axis=ax)
     return X.run(OPS["sort"], (x,), (x._data,),
                  {"axis": ax, "descending": bool(descending), "stable": True}, x.__class__,

@@ -43,14 +43,14 @@ _NO_NUMPY_TWIN = {"gather", "scatter", "scatter_add", "topk"}
 
 # Differentiable rows: trueno-autograd has a rule (topk, pad, median, nanvar, nanstd) or
 # follows the decomposition (the other nan-reductions). The gathers and scatters reach
-# autograd through their index/index_put decompositions (_indexing_ext._grad_path).
+# autograd through their index/index_put decompositions (_gather_scatter._grad_path).
 _DIFFERENTIABLE = {"topk", "pad", "median", "nanvar", "nanstd", "nansum", "nanprod", "nanmean",
                    "nanmax", "nanmin"}
 
 # Decompositions (docs/design.md §2.1), imported on first use: "module:function".
 _IX, _SET, _ST, _HI, _NM, _NP, _SS, _NU = (
-    "trueno._indexing_ext:_", "trueno._setops:_", "trueno._statistics:_",
-    "trueno._histograms:_", "trueno._numerics:_", "trueno._decompositions_ext:",
+    "trueno._gather_scatter:_", "trueno._setops:_", "trueno._statistics:_",
+    "trueno._histograms:_", "trueno._numerics:_", "trueno._decompositions_numpy:",
     "trueno._decompositions_stats:", "trueno._decompositions_numeric:")
 DECOMPOSITIONS = {
     "take": _IX + "take_decomposition", "take_along_axis": _IX + "take_along_axis_decomposition",

@@ -432,7 +432,7 @@ def _at(spec, a, indices, b=None, /):
 # -- building the ufuncs ------------------------------------------------------------------------
 # modules whose functions give 0-d arrays for scalar and 0-d inputs (NumPy's ufuncs give NumPy
 # scalars): their ufuncs convert such results, as the dispatcher does for the others
-_ARRAY_RESULT_MODULES = frozenset({"trueno._ufuncs_ext"})
+_ARRAY_RESULT_MODULES = frozenset({"trueno._numpy_elementwise"})
 
 
 def _scalar_results(call):

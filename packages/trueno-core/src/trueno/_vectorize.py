@@ -13,7 +13,7 @@ import functools
 import numpy as np
 
 from . import _dtypes as D
-from ._indexing_ext import _host_place
+from ._gather_scatter import _host_place
 from ._tensor import Tensor
 
 __all__ = ["vectorize"]

@@ -1,7 +1,7 @@
 """``trueno.linalg``: the Array API linear-algebra extension plus NumPy's ``numpy.linalg``.
 
 Factorizations and solvers (solve, inv, det, eigh, svd, qr, cholesky, ...) are op-table rows
-added here, with reference kernels in ``_reference/_linalg_ext.py``. Everything else (norms,
+added here, with reference kernels in ``_reference/_linalg_numpy.py``. Everything else (norms,
 trace, cross, kron, multi_dot, matrix_power, ...) is written in trueno ops, so it runs on any
 device and through autograd. All functions are batched over leading dimensions, as NumPy's.
 Integer and bool inputs compute in the face's default float (float64 for ``trueno.ndarray``).

@@ -327,7 +327,7 @@ def make_kernels(dtypes=None) -> dict:
     # concat is generic in the element type; gathers and scatters go through the float view
     # (_complex_index), math, matmul, prod, scans and moments have modules of their own.
     from . import _complex_index, _complex_math, _complex_ops
-    from ._extra import concat
+    from ._composite_kernels import concat
 
     table["concat"] = dict.fromkeys(COMPLEX_DTYPES, concat)
     table["sum"] = dict.fromkeys(COMPLEX_DTYPES, _reduction("sum"))

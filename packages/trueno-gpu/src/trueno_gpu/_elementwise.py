@@ -111,7 +111,7 @@ UNARY = {
 }
 
 # floor_divide / remainder of floats: NumPy's npy_divmod on an exact fmod (tn_divmod_* of
-# _elementwise_more), so infinite divisors, signed zeros and inexact quotients agree with NumPy
+# _elementwise_numpy), so infinite divisors, signed zeros and inexact quotients agree with NumPy
 BINARY = {
     "add": _same("x0 + x1"),
     "subtract": _same("x0 - x1"),

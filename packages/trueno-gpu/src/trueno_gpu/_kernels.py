@@ -12,10 +12,10 @@ from __future__ import annotations
 from . import (
     _api,
     _complex,
+    _composite_kernels,
     _conv,
     _elementwise,
-    _elementwise_more,
-    _extra,
+    _elementwise_numpy,
     _fft,
     _fused,
     _indexing,
@@ -48,12 +48,12 @@ def kernels_table() -> dict:
     table.update(_fused.make_kernels(ALL_DTYPES))
     table.update(_indexing.make_kernels(ALL_DTYPES))
     table.update(_sort.make_kernels(ALL_DTYPES))
-    table.update(_extra.make_kernels(ALL_DTYPES))
+    table.update(_composite_kernels.make_kernels(ALL_DTYPES))
     table.update(_nan.make_kernels(ALL_DTYPES))
     table.update(_quantile.make_kernels(ALL_DTYPES))
     table.update(_conv.make_kernels(ALL_DTYPES))
     table.update(_optim.make_kernels(ALL_DTYPES))  # sgd_update, adam_update
-    table.update(_elementwise_more.make_kernels(ALL_DTYPES))
+    table.update(_elementwise_numpy.make_kernels(ALL_DTYPES))
     table.update(_linalg.make_kernels(ALL_DTYPES))
     for op, kernels in _complex.make_kernels(ALL_DTYPES).items():  # adds dtypes to ops
         table.setdefault(op, {}).update(kernels)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._api import GpuDeviceAPI, contiguous
+from ._composite_kernels import concat
 from ._elementwise import launch, rt_of
-from ._extra import concat
 from ._reduce import reduce
 
 __all__ = ["pad"]

@@ -86,7 +86,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noq
             x._device.type == "cpu" or x.itemsize < 8))) and x.ndim:
         # NOTE: a GPU has no 64-bit atomic products (WGSL): those stay on the host
         return _scatter_sum_mean(x, d, idx, _t(src), reduce, include_self)
-    from .._indexing_ext import _along_axis_key
+    from .._gather_scatter import _along_axis_key
     h, ih, sh = x._host().copy(), idx._host(), _t(src)._host().astype(x.dtype.numpy)
     if h.ndim == 0:
         h, ih, sh = h.reshape(1), ih.reshape(-1), sh.reshape(-1)

@@ -138,7 +138,7 @@ def test_ndarray_methods():
     assert_close(t.swapaxes(0, 1), a.swapaxes(0, 1))
 
 
-# --- the rest of NumPy's everyday namespace (trueno._numpy_misc) -------------------------------
+# --- the rest of NumPy's everyday namespace (trueno._numpy_utilities) ---------------------
 
 MISC_CASES = [
     ("copy", one, {}), ("ascontiguousarray", one, {}), ("asanyarray", one, {}),

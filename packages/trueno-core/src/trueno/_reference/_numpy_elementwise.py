@@ -1,10 +1,10 @@
-"""Reference kernels of ``trueno._ufuncs_ext``: the NumPy functions of the same names."""
+"""Reference kernels of ``trueno._numpy_elementwise``: the NumPy functions of the same names."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import _ufuncs_ext
+from .. import _numpy_elementwise
 
 
 def _kernel(name):
@@ -17,4 +17,4 @@ def _kernel(name):
     return kernel
 
 
-KERNELS = {name: _kernel(name) for name in _ufuncs_ext.UFUNCS}
+KERNELS = {name: _kernel(name) for name in _numpy_elementwise.UFUNCS}

@@ -15,7 +15,7 @@ import numpy as np
 from . import _dtypes as D
 from ._creation import zeros
 from ._errors import ShapeError
-from ._indexing_ext import take
+from ._gather_scatter import take
 from ._manipulation import concat, moveaxis
 from ._surface_ops import as_t, call
 from ._tensor import Tensor

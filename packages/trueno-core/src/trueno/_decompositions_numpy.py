@@ -1,7 +1,7 @@
 """Decompositions of NumPy's composite functions into trueno ops, so that they run on every
 device (a device without a kernel of its own uses them; see ``_dispatch.run``).
 
-``float_power``, ``unwrap`` and ``real_if_close`` are rows of ``_ufuncs_ext``;
+``float_power``, ``unwrap`` and ``real_if_close`` are rows of ``_numpy_elementwise``;
 ``histogram_bin_edges`` and ``trim_zeros`` rows of ``_surface_ops``. Each function takes the
 op's tensor inputs, then the row's parameters. Output shapes that depend on the data
 (``trim_zeros``, ``histogram_bin_edges``) are found from a few reductions read back to the host
@@ -214,17 +214,17 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002
 
 def gather(x, index, axis):
     """PyTorch's ``gather`` from advanced indexing (the ``index`` primitive)."""
-    from ._indexing_ext import _gather_decomposition
+    from ._gather_scatter import _gather_decomposition
     return _gather_decomposition(x, axis, index)
 
 
 def scatter(x, index, src, axis, reduce=None):
     """PyTorch's ``scatter`` from a copy and advanced assignment (``index_put``)."""
-    from ._indexing_ext import _scatter_decomposition
+    from ._gather_scatter import _scatter_decomposition
     return _scatter_decomposition(x, axis, index, src, reduce)
 
 
 def scatter_add(x, index, src, axis):
     """PyTorch's ``scatter_add``: accumulating advanced assignment."""
-    from ._indexing_ext import _scatter_decomposition
+    from ._gather_scatter import _scatter_decomposition
     return _scatter_decomposition(x, axis, index, src, "add")

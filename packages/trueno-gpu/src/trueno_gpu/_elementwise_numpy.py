@@ -8,7 +8,8 @@ operands are cast to the dtype NumPy computes in, and one launch per result writ
 ``divmod``, ``modf`` and ``frexp``). float64 math is exact arithmetic, bit manipulation and
 the ``_f64math`` helpers; the approximate ones (``cbrt``, ``sinc``, ``i0``, ``logaddexp2``)
 have kernels for float inputs only (NumPy gives an integer input a float64 or exactly-rounded
-float result). ``nextafter`` replaces ``_extra``'s float32-only kernel (same bit stepping).
+float result). ``nextafter`` replaces ``_composite_kernels``'s float32-only kernel (same bit
+stepping).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ are taken here.
 
 The engine's functions in ``_reduction`` (which the PyTorch face, linalg, einsum and the
 autograd rules call) always return arrays; these wrappers are what ``trueno/__init__.py``
-exports (through ``_surface_la``) and what ``trueno.ndarray``'s methods call.
+exports (through ``_numpy_wrappers``) and what ``trueno.ndarray``'s methods call.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from . import _dtypes as D
 from ._creation import _place, asarray, default_class
 from ._device import CPU as _CPU
 from ._errors import ShapeError
-from ._indexing_ext import put
+from ._gather_scatter import put
 from ._manipulation import moveaxis, stack
 from ._surface_ops import as_t
 from ._tensor import Tensor
@@ -268,7 +268,7 @@ def piecewise(x, condlist, funclist, *args, **kw):
 
 def fromfunction(function, shape, *, dtype=float, like=None, **kwargs):
     """``function(*coordinate_arrays)`` over a grid of ``shape``."""
-    from ._indexing_ext import indices
+    from ._gather_scatter import indices
     if like is not None:
         _like("fromfunction", None, like)  # checks like
         idx = [asarray(i, device=like._device, cls=like.__class__)

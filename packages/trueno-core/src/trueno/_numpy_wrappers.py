@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 
 from . import _einsum as _es
-from . import _indexing_ext as _ix
+from . import _gather_scatter as _ix
 from . import _linalg_ops as _lo
 from . import _setops as _so
 from . import fft as _fft  # noqa: F401  (adds the fft_* op rows at import, as linalg does)
 from ._einsum import einsum_path
-from ._surface_reduce import (  # the NumPy face's reductions replace the engine's (scalars)
+from ._numpy_reductions import (  # the NumPy face's reductions replace the engine's (scalars)
     all, amax, amin, any, argmax, argmin, max, mean, min, prod, std, sum, var,
 )
 from ._io import (
@@ -21,7 +21,7 @@ from .linalg import kron
 from ._linalg_products import np_cross as cross
 from ._elementwise import clip as _clip
 from ._errors import ShapeError
-from ._numpy_misc import copyto
+from ._numpy_utilities import copyto
 from ._surface_ops import as_t
 from ._tensor import numpy_result
 

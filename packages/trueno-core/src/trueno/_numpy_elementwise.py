@@ -26,7 +26,7 @@ UFUNCS = {
 
 # Decompositions (docs/design.md §2.1), imported on first use: "module:function".
 DECOMPOSITIONS = {
-    **{n: "trueno._decompositions_ext:" + n for n in ("float_power", "unwrap", "real_if_close")},
+    **{n: "trueno._decompositions_numpy:" + n for n in ("float_power", "unwrap", "real_if_close")},
     **{n: "trueno._decompositions_ufuncs:" + n for n in (
         "exp2", "logaddexp2", "deg2rad", "rad2deg", "degrees", "radians", "fmax", "fmin",
         "isneginf", "isposinf", "fix", "isreal", "iscomplex", "heaviside", "sinc", "angle",

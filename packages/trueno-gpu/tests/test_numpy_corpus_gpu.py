@@ -77,8 +77,6 @@ XFAIL: dict[str, str] = {
     "creation.repr_scalar_float": _ZERO_D + " (its repr is the array's)",
     "tricks.errstate_raise": _NO_WARN,
     "tricks.testing_assert_warns": "GPU kernels raise no floating-point RuntimeWarning",
-    **dict.fromkeys(["sets.percentile_weights_inverted_cdf", "sets.quantile_weights_variants"],
-                    "weighted quantiles have no GPU kernel"),
 }
 
 

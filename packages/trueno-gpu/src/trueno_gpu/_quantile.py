@@ -1,6 +1,11 @@
 """median and quantile: the reduced axes are moved last (one contiguous copy), each row is
 sorted on the GPU (NaN last), and the order statistics are read through zero-copy views and
 combined elementwise. A row holding NaN gives NaN, as in NumPy.
+
+Weighted quantiles (NumPy allows them for ``method="inverted_cdf"`` only) are NumPy's own:
+the array is read to the host once, NumPy computes them with its checks and errors (weights'
+shape, sign, all-zero or non-finite slices; ``nanquantile`` drops NaN with their weights),
+and the result is uploaded.
 """
 
 from __future__ import annotations
@@ -144,10 +149,21 @@ def median(x, axis=None, keepdims=False):
     return _stat(x, axis, keepdims, 0.5, "linear")
 
 
+def _weighted(x, q, axis, method, keepdims, weights, percent, skip_nan):
+    """NumPy's weighted quantile of ``x`` (read to the host), uploaded to ``x``'s device."""
+    from ._api import GpuDeviceAPI
+
+    api = GpuDeviceAPI()
+    fn = (np.nanpercentile if skip_nan else np.percentile) if percent else \
+        (np.nanquantile if skip_nan else np.quantile)
+    r = np.asarray(fn(api.to_numpy(x), q, axis=axis, method=method, keepdims=keepdims,
+                      weights=np.asarray(weights)))
+    return api.from_numpy(r, rt_of(x).index)
+
+
 def quantile(x, q, axis=None, method="linear", keepdims=False, weights=None, percent=False):
     if weights is not None:
-        raise GpuDtypeError("gpu: weighted quantiles have no GPU kernel\n"
-                            "  hint: x.to_device('cpu')")
+        return _weighted(x, q, axis, method, keepdims, weights, percent, False)
     # NumPy's result dtype, from NumPy on a one-element probe: a float32 input with a list
     # of q (float64) gives float64, with a Python float float32; discrete methods keep ints
     try:
@@ -221,8 +237,7 @@ def nanmedian(x, axis=None, keepdims=False):
 def nanquantile(x, q, axis=None, method="linear", keepdims=False, weights=None,
                 percent=False):
     if weights is not None:
-        raise GpuDtypeError("gpu: weighted quantiles have no GPU kernel\n"
-                            "  hint: x.to_device('cpu')")
+        return _weighted(x, q, axis, method, keepdims, weights, percent, True)
     q = np.asarray(q, dtype=np.float64)
     return _nanstat(x, axis, keepdims, q / 100.0 if percent else q, method)
 

@@ -38,7 +38,7 @@ def _run(model, mod, x, h0, c0, device=None):
     to_np = (lambda t: np.asarray(t.detach().to("cpu"))) if device else \
         (lambda t: t.detach().numpy())
     return ([to_np(out), to_np(hn), to_np(cn), to_np(xs.grad), to_np(hs.grad), to_np(cs.grad)]
-            + [to_np(p.grad) for p in model.parameters()])
+            + [None if p.grad is None else to_np(p.grad) for p in model.parameters()])
 
 
 @pytest.mark.parametrize("layers,bidir,batch_first", [(1, False, False), (2, True, True),
@@ -73,3 +73,81 @@ def test_lstm_on_gpu_matches_torch():
     got = _run(b, T, x, h0, c0, device="gpu")
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+def _generic_path_fails(monkeypatch):
+    """Make the device-generic recurrence (trueno ops per step) raise, so that a CPU run
+    proves it took the host path (NumPy arrays inside the node)."""
+    from trueno_nn import _lstm_sequence as S
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the CPU LSTM ran the per-step trueno-op path")
+    monkeypatch.setattr(S, "_steps", fail)
+    monkeypatch.setattr(S, "_backward", fail)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_lstm_cpu_runs_on_host_arrays(monkeypatch, dtype):
+    _generic_path_fails(monkeypatch)
+    a, b = _pair(2, True, False, dtype)
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((7, 3, 3)).astype(dtype)
+    h0, c0 = (rng.standard_normal((4, 3, 5)).astype(dtype) for _ in range(2))
+    want = _run(a, torch, x, h0, c0)
+    got = _run(b, T, x, h0, c0)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" else dict(rtol=1e-9, atol=1e-10)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, **tol)
+    with T.no_grad():
+        out = b(T.tensor(x), (T.tensor(h0), T.tensor(c0)))[0]
+    np.testing.assert_allclose(out.numpy(), want[0], **tol)
+
+
+def test_lstm_saturated_gates_match_torch():
+    # inputs far outside sigmoid's range: exp(-x) overflows to inf (sigmoid 0) without a
+    # warning, and the values and gradients stay torch's
+    import warnings
+    a, b = _pair(1, True, False, "float32")
+    rng = np.random.default_rng(12)
+    x = (rng.standard_normal((5, 2, 3)) * 200).astype("float32")
+    h0, c0 = (rng.standard_normal((2, 2, 5)).astype("float32") for _ in range(2))
+    want = _run(a, torch, x, h0, c0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = _run(b, T, x, h0, c0)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+def test_lstm_output_written_in_place_before_backward():
+    # the node keeps its own copy of the outputs it needs: a write into the returned output
+    # changes neither the values the backward reads nor its result (as in PyTorch)
+    a, b = _pair(1, False, False, "float64")
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((6, 2, 3))
+    res = []
+    for mod, model in ((torch, a), (T, b)):
+        xs = mod.tensor(x, requires_grad=True)
+        out, _ = model(xs)
+        y = out * 1.0
+        out.detach().mul_(0.0)  # the result's storage, outside the graph
+        (y * y).sum().backward()
+        res.append([xs.grad.numpy()] + [p.grad.numpy() for p in model.parameters()])
+    for g, w in zip(res[1], res[0]):
+        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-10)
+
+
+def test_lstm_frozen_recurrent_weight_matches_torch():
+    # weight_hh without gradient: the node skips its product, the others match torch
+    a, b = _pair(1, False, True, "float64")
+    a.weight_hh_l0.requires_grad_(False)
+    b.weight_hh_l0.requires_grad_(False)
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal((2, 4, 3))
+    h0, c0 = (rng.standard_normal((1, 2, 5)) for _ in range(2))
+    want = _run(a, torch, x, h0, c0)
+    got = _run(b, T, x, h0, c0)
+    assert want[7] is None and got[7] is None  # weight_hh_l0, after the 6 outputs and w_ih
+    for g, w in zip(got, want):
+        if w is not None:
+            np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-10)

@@ -1,20 +1,30 @@
 """One LSTM layer-direction over a whole sequence as one autograd node (PyTorch's fused LSTM):
 the forward runs the time loop without recording a graph, the backward runs
 backpropagation through time in one loop and computes the recurrent weight's gradient as one
-product over all steps. Every op is a trueno op, so it runs on every device."""
+product over all steps.
+
+On the CPU (float32/float64) the node computes on the tensors' NumPy arrays: per step one
+product into a preallocated buffer and a dozen in-place NumPy calls (the four gates'
+activations as one pass over ``(N, 4H)``), outputs and the backward's saved activations
+written into arrays made once per sequence. On other devices (and for double backward) the
+same recurrence runs as trueno ops, so it works on every device."""
 
 from __future__ import annotations
+
+import numpy as np
 
 import trueno.torch as torch
 
 __all__ = ["lstm_sequence"]
 
+_HOST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
 
 def _steps(xw, h, c, w_hh_t, reverse, keep):
-    """Run the recurrence. ``keep`` (or None) collects, per step, what the backward needs in
-    the fewest tensors: ``P`` (N, 4H) = ``[g, c_prev, i, tanh(c)]`` (the factors of each
-    gate's gradient), ``dact`` (N, 4H), each gate activation's derivative, ``q = o (1 -
-    tanh(c)^2)`` (dc/dh), ``f`` and ``h_prev``."""
+    """Run the recurrence with trueno ops (every device). ``keep`` (or None) collects, per
+    step, what the backward needs in the fewest tensors: ``P`` (N, 4H) = ``[g, c_prev, i,
+    tanh(c)]`` (the factors of each gate's gradient), ``dact`` (N, 4H), each gate
+    activation's derivative, ``q = o (1 - tanh(c)^2)`` (dc/dh), ``f`` and ``h_prev``."""
     hidden = h.shape[-1]
     steps = xw.shape[0]
     out = [None] * steps
@@ -36,10 +46,115 @@ def _steps(xw, h, c, w_hh_t, reverse, keep):
     return out, h, c
 
 
+def _host_arrays(*tensors):
+    """The NumPy arrays of ``tensors`` when all are CPU arrays of one dtype, float32 or
+    float64 (the host path), else None."""
+    arrays = tuple(t._data for t in tensors)
+    dt = arrays[0].dtype if isinstance(arrays[0], np.ndarray) else None
+    if dt not in _HOST_DTYPES:
+        return None
+    for a in arrays:
+        if not isinstance(a, np.ndarray) or a.dtype != dt:
+            return None
+    return arrays
+
+
+def _host_steps(xw, h0, c0, w_hh, reverse, keep):
+    """The recurrence on NumPy arrays: ``xw`` (T, N, 4H), ``h0``/``c0`` (N, H), ``w_hh``
+    (4H, H). Returns ``out`` (T, N, H), ``h_T``, ``c_T`` and, with ``keep``, the gate
+    activations ``acts`` (T, N, 4H: sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)), the cell
+    states ``cs`` and their ``tanh`` (T, N, H), indexed by time step."""
+    steps, n, four_h = xw.shape
+    hid = four_h // 4
+    dt = xw.dtype
+    w_t = w_hh.T
+    kept = steps if keep else min(steps, 1)  # without keep, one buffer reused by every step
+    out = np.empty((steps, n, hid), dt)
+    acts = np.empty((kept, n, four_h), dt)
+    cs = np.empty((kept, n, hid), dt)
+    tcs = np.empty((kept, n, hid), dt)
+    pre = np.empty((n, four_h), dt)
+    tmp = np.empty((n, hid), dt)
+    h, c = h0, c0
+    with np.errstate(over="ignore"):  # exp(-x) overflows to inf for x << 0: sigmoid 0
+        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+            k = t if keep else 0
+            a, c_new, tc = acts[k], cs[k], tcs[k]
+            np.matmul(h, w_t, out=pre)
+            pre += xw[t]
+            np.negative(pre, out=a)  # sigmoid of all four gates, then tanh over g's
+            np.exp(a, out=a)
+            a += 1
+            np.reciprocal(a, out=a)
+            g = a[:, 2 * hid:3 * hid]
+            np.tanh(pre[:, 2 * hid:3 * hid], out=g)
+            np.multiply(a[:, hid:2 * hid], c, out=c_new)
+            np.multiply(a[:, :hid], g, out=tmp)
+            c_new += tmp
+            np.tanh(c_new, out=tc)
+            h = np.multiply(a[:, 3 * hid:], tc, out=out[t])
+            c = c_new
+    return out, h.copy(), c.copy(), acts, cs, tcs
+
+
+def _shifted(seq, first, reverse):
+    """The previous step's value for every step: ``seq`` moved one step along time, with
+    ``first`` at the step that starts the recurrence."""
+    if not len(seq):
+        return seq
+    if reverse:
+        return np.concatenate([seq[1:], first[None]], 0)
+    return np.concatenate([first[None], seq[:-1]], 0)
+
+
+def _host_backward(saved, reverse, dout, dh_last, dc_last, need_w):
+    """Backpropagation through time on NumPy arrays (see ``_host_steps``): the gradients of
+    ``xw``, ``h0``, ``c0`` and (``need_w``) ``w_hh``."""
+    h0, c0, w_hh, out, acts, cs, tcs = saved
+    steps, n, four_h = acts.shape
+    hid = four_h // 4
+    i, f, g, o = (acts[..., k * hid:(k + 1) * hid] for k in range(4))
+    # each gate's pre-activation gradient is dc (dh for o) times a factor known from the
+    # forward: [g, c_prev, i, tanh(c)] * the activation's derivative; all steps at once
+    fac = acts * acts
+    np.subtract(acts, fac, out=fac)
+    np.multiply(g, g, out=fac[..., 2 * hid:3 * hid])
+    np.subtract(1, fac[..., 2 * hid:3 * hid], out=fac[..., 2 * hid:3 * hid])
+    fac[..., :hid] *= g
+    fac[..., hid:2 * hid] *= _shifted(cs, c0, reverse)
+    fac[..., 2 * hid:3 * hid] *= i
+    fac[..., 3 * hid:] *= tcs
+    q = tcs * tcs  # dc/dh = o (1 - tanh(c)^2)
+    np.subtract(1, q, out=q)
+    q *= o
+    d = np.empty_like(acts)
+    d4, fac4 = d.reshape(steps, n, 4, hid), fac.reshape(steps, n, 4, hid)
+    dh = np.array(dh_last, dtype=acts.dtype)
+    dc = np.array(dc_last, dtype=acts.dtype)
+    tmp = np.empty_like(dc)
+    for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
+        dh += dout[t]
+        np.multiply(dh, q[t], out=tmp)
+        dc += tmp
+        np.multiply(dc[:, None, :], fac4[t, :, :3], out=d4[t, :, :3])
+        np.multiply(dh, fac4[t, :, 3], out=d4[t, :, 3])
+        np.matmul(d[t], w_hh, out=dh)
+        dc *= f[t]
+    dw = None
+    if need_w:
+        h_prev = _shifted(out, h0, reverse)
+        dw = np.matmul(d.reshape(-1, four_h).T, h_prev.reshape(-1, hid))
+    return d, dh, dc, dw
+
+
 def _differentiable(xw, h0, c0, w_hh, reverse):
     """The same recurrence recorded op by op (for double backward)."""
     out, h, c = _steps(xw, h0, c0, w_hh.t(), reverse, None)
     return torch.stack(out, 0), h, c
+
+
+def _tensor(a):
+    return None if a is None else torch.from_numpy(a)
 
 
 class _LSTMSequence(torch.autograd.Function):
@@ -48,10 +163,19 @@ class _LSTMSequence(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, xw, h0, c0, w_hh, reverse):
+        ctx.reverse = reverse
+        ctx.save_for_backward(xw, h0, c0, w_hh)
+        host = _host_arrays(xw, h0, c0, w_hh)
+        if host is not None:
+            out, h, c, acts, cs, tcs = _host_steps(*host, reverse, True)
+            ctx.host = (host[1], host[2], host[3], out, acts, cs, tcs)
+            # a copy: the backward reads ``out`` (each step's h_prev), and the caller may
+            # write into the result
+            return torch.from_numpy(out.copy()), torch.from_numpy(h), torch.from_numpy(c)
+        ctx.host = None
         keep = [None] * xw.shape[0]
         out, h, c = _steps(xw, h0, c0, w_hh.t(), reverse, keep)
-        ctx.keep, ctx.reverse = keep, reverse
-        ctx.save_for_backward(xw, h0, c0, w_hh)
+        ctx.keep = keep
         return torch.stack(out, 0), h, c
 
     @staticmethod
@@ -65,29 +189,44 @@ class _LSTMSequence(torch.autograd.Function):
                 grads = iter(torch.autograd.grad(outs, wanted, (dout, dh_last, dc_last),
                                                  create_graph=True, allow_unused=True))
             return (*(next(grads) if t.requires_grad else None for t in ins), None)
-        keep, steps = ctx.keep, xw.shape[0]
-        dgates = [None] * steps
-        dh, dc = dh_last, dc_last
-        for t in (range(steps) if ctx.reverse else range(steps - 1, -1, -1)):
-            factors, dact, q, f, _ = keep[t]
-            dh = dh + dout[t]
-            dc = dc + dh * q
-            # [dc g, dc c_prev, dc i, dh tanh(c)] * each activation's derivative
-            dgate = torch.cat([dc, dc, dc, dh], -1) * factors * dact
-            dgates[t] = dgate
-            dh = torch.matmul(dgate, w_hh)
-            dc = dc * f
-        dxw = torch.stack(dgates, 0)
-        h_prev = torch.stack([k[4] for k in keep], 0)
-        four_h = dxw.shape[-1]
-        dw_hh = torch.matmul(dxw.reshape(-1, four_h).t(), h_prev.reshape(-1, h_prev.shape[-1]))
-        return dxw, dh, dc, dw_hh, None
+        if ctx.host is not None:
+            dt = ctx.host[0].dtype
+            grads = (np.asarray(g._data, dtype=dt) for g in (dout, dh_last, dc_last))
+            d = _host_backward(ctx.host, ctx.reverse, *grads, ctx.needs_input_grad[3])
+            return (*(_tensor(a) for a in d), None)
+        return (*_backward(ctx.keep, ctx.reverse, dout, dh_last, dc_last, w_hh), None)
+
+
+def _backward(keep, reverse, dout, dh_last, dc_last, w_hh):
+    """Backpropagation through time with trueno ops (every device) from ``_steps``'s
+    ``keep``: the gradients of ``xw``, ``h0``, ``c0`` and ``w_hh``."""
+    steps = len(keep)
+    dgates = [None] * steps
+    dh, dc = dh_last, dc_last
+    for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
+        factors, dact, q, f, _ = keep[t]
+        dh = dh + dout[t]
+        dc = dc + dh * q
+        # [dc g, dc c_prev, dc i, dh tanh(c)] * each activation's derivative
+        dgate = torch.cat([dc, dc, dc, dh], -1) * factors * dact
+        dgates[t] = dgate
+        dh = torch.matmul(dgate, w_hh)
+        dc = dc * f
+    dxw = torch.stack(dgates, 0)
+    h_prev = torch.stack([k[4] for k in keep], 0)
+    four_h = dxw.shape[-1]
+    dw_hh = torch.matmul(dxw.reshape(-1, four_h).t(), h_prev.reshape(-1, h_prev.shape[-1]))
+    return dxw, dh, dc, dw_hh
 
 
 def lstm_sequence(xw, h0, c0, w_hh, reverse: bool = False):
     """``(out (T, N, H), h_T, c_T)`` of an LSTM layer-direction; see ``_LSTMSequence``.
     Without gradients to compute, the loop runs alone (nothing kept for a backward)."""
     if not (torch.is_grad_enabled() and any(t.requires_grad for t in (xw, h0, c0, w_hh))):
+        host = _host_arrays(xw, h0, c0, w_hh)
+        if host is not None:
+            out, h, c = _host_steps(*host, reverse, False)[:3]
+            return torch.from_numpy(out), torch.from_numpy(h), torch.from_numpy(c)
         out, h, c = _steps(xw, h0, c0, w_hh.t(), reverse, None)
         return torch.stack(out, 0), h, c
     return _LSTMSequence.apply(xw, h0, c0, w_hh, reverse)

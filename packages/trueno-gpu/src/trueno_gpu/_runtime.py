@@ -1,4 +1,5 @@
-"""Adapters, devices, pipelines and command batching.
+"""Adapters, devices, pipelines and command batching (memory and transfers: ``_transfers``;
+host-side copies: ``_host_copy``; device-side index checks: ``_index_checks``).
 
 One ``Runtime`` per GPU index. Kernels are recorded into one command encoder and submitted
 together at a sync point (``to_numpy``, ``synchronize``) or when a batch grows large, never one
@@ -23,16 +24,18 @@ import os
 import struct
 import threading
 
-import numpy as np
 import wgpu
 from wgpu.backends.wgpu_native._ffi import ffi as _ffi
 from wgpu.backends.wgpu_native._ffi import lib as _lib
 
 from ._errors import GpuLimitError, GpuUnavailableError
-from ._pool import BufferPool, GpuStorage
+from ._host_copy import PAR_THREADS, host_array, par_copy
+from ._pool import BufferPool
+from ._transfers import Transfers
 
 __all__ = ["Runtime", "get_runtime", "meta_struct", "device_count", "adapters_seen", "is_available",
-           "wanted_features", "adapter_features", "when_adapters_known"]
+           "wanted_features", "adapter_features", "when_adapters_known", "PAR_THREADS",
+           "par_copy", "host_array"]
 
 _WANTED_FEATURES = ("shader-f16", "shader-f64", "shader-int64", "subgroup", "timestamp-query")
 _WANTED_LIMITS = (
@@ -45,12 +48,7 @@ _WANTED_LIMITS = (
 )
 _MAX_GROUPS = 65535  # WebGPU's guaranteed workgroups per dimension
 _STRUCTS: dict = {}  # metadata length -> struct.Struct packing that many u32 words
-_PAR_MIN = 8 << 20  # host copies of at least this many bytes use several threads
-_PAR_CHUNK = 2 << 20
-# threads per large host copy (a 64 MiB download on the H100: 8 -> 10.0, 16 -> 11.3 GB/s)
-PAR_THREADS = [16]
-_pool_threads: list = []
-_init_lock = threading.RLock()  # creates adapters, runtimes and the copy pool once
+_init_lock = threading.RLock()  # creates adapters and runtimes once
 
 
 def meta_struct(words: int) -> struct.Struct:
@@ -63,66 +61,9 @@ def meta_struct(words: int) -> struct.Struct:
     return st
 
 
-def par_copy(dst: np.ndarray, src: np.ndarray) -> None:
-    """``dst[...] = src`` for flat uint8 arrays; large copies are split over up to 16 threads
-    (NumPy releases the GIL while copying; one core cannot saturate the memory bus, least of
-    all on mapped staging memory)."""
-    n = dst.nbytes
-    k = min(PAR_THREADS[0], os.cpu_count() or 1, n // _PAR_CHUNK)
-    if n < _PAR_MIN or k < 2:
-        np.copyto(dst, src)
-        return
-    step = (-(-n // k) + 4095) // 4096 * 4096
-    parts = [(dst[i:i + step], src[i:i + step]) for i in range(0, n, step)]
-    for f in [_copy_pool().submit(np.copyto, d, s_) for d, s_ in parts]:
-        f.result()
-
-
-def _copy_pool():
-    if not _pool_threads:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with _init_lock:
-            if not _pool_threads:
-                _pool_threads.append(ThreadPoolExecutor(16, thread_name_prefix="trueno-gpu-copy"))
-    return _pool_threads[0]
-
-
-def host_array(count: int, dtype) -> tuple[np.ndarray, list]:
-    """A new host array, and for a large one the futures of threads that are touching its
-    pages meanwhile: first-touch page faults of fresh memory cost as much as the copy itself
-    (64 MiB on the H100's host: 5.3 ms into fresh memory, 2.4 ms into touched memory), so they
-    run while the GPU is still copying into the staging buffer."""
-    host = np.empty(count, dtype)
-    flat = host.view(np.uint8)
-    n = flat.nbytes
-    k = min(PAR_THREADS[0], os.cpu_count() or 1, n // _PAR_CHUNK)
-    if n < _PAR_MIN or k < 2:
-        return host, []
-    step = (-(-n // k) + 4095) // 4096 * 4096
-    return host, [_copy_pool().submit(np.copyto, flat[i:i + step], 0)
-                  for i in range(0, n, step)]
-
-
-_new = object.__new__
-
-
-class _Storage(GpuStorage):
-    """The storage ``Runtime.alloc_class`` hands out: a GpuStorage whose ``__del__`` returns
-    the buffer to the pool as ``BufferPool.release`` does (lock-free, onto the released
-    deque), instead of a ``weakref.finalize`` object: one Python frame per freed result
-    instead of four (creating the finalizer, calling it, calling release)."""
-
-    __slots__ = ("pool",)
-
-    def __del__(self) -> None:
-        pool = self.pool
-        if not pool.closed:
-            pool._released.append(self.buffer)
-
-
-class Runtime:
-    """One wgpu device: its buffer pool, pipeline cache and the batch being recorded.
+class Runtime(Transfers):
+    """One wgpu device: its buffer pool, pipeline cache and the batch being recorded
+    (allocation, uploads and downloads: ``Transfers``).
 
     ``lock`` guards all of it (see the module docstring); a caller that uses ``encoder()``
     or the pool's staging buffers directly holds it."""
@@ -176,117 +117,6 @@ class Runtime:
     @property
     def name(self) -> str:
         return f"gpu:{self.index} ({self.info.get('device', '?')}, {self.info.get('backend_type')})"
-
-    # -- memory --------------------------------------------------------------------------------
-    def alloc(self, nbytes: int):
-        if nbytes > self.max_binding:
-            raise GpuLimitError(
-                f"gpu: cannot allocate {nbytes} bytes on {self.name}: a storage binding holds "
-                f"at most {self.max_binding} bytes on this adapter\n"
-                f"  hint: split the tensor, or keep it on the CPU (.to('cpu'))")
-        try:
-            return self.pool.alloc(nbytes)  # takes the lock
-        except Exception:  # out of memory: give cached buffers back and try once more
-            with self.lock:
-                self.empty_cache()
-                try:
-                    return self.pool.alloc(nbytes)
-                except Exception as e:
-                    raise GpuLimitError(
-                        f"gpu: out of memory on {self.name} allocating {nbytes} bytes "
-                        f"({self.pool.allocated} bytes held by live tensors)\n"
-                        f"  hint: free tensors (del x), or move some to the CPU") from e
-
-    def alloc_class(self, cls: int, nbytes: int):
-        """``alloc(nbytes)`` for a caller that knows the size class (``size_class(nbytes)``,
-        planned once): a free buffer of that class is taken inline, without the pool's frames;
-        anything else (a new buffer, out of memory) goes through ``alloc``."""
-        pool = self.pool
-        with self.lock:
-            if pool._released:
-                pool._collect()
-            free = pool._free.get(cls)
-            if not free:
-                return self.alloc(nbytes)
-            buf = free.pop()
-            pool._allocated += cls
-        st = _new(_Storage)
-        st.buffer, st.nbytes, st.device_index = buf, nbytes, self.index
-        st.version, st.pool = 0, pool
-        return st
-
-    def empty_cache(self) -> None:
-        """Submit, wait, then give the pool's free buffers back to the driver (atomic)."""
-        self.pool.empty_cache()  # calls _quiesce under the lock first
-
-    def _quiesce(self) -> None:
-        """Before the pool destroys buffers (lock held): submit recorded work, wait for it and
-        drop the bind groups, so no batch or cached bind group refers to a destroyed buffer."""
-        self.synchronize()
-        self.forget_buffers()
-
-    def upload(self, storage, data: bytes | memoryview) -> None:
-        """Record a copy of host bytes into ``storage`` through a mapped staging buffer."""
-        n = len(data)
-        if n == 0:
-            return
-        padded = (n + 3) // 4 * 4
-        with self.lock:
-            self._upload(storage, data, n, padded)
-
-    def _upload(self, storage, data, n: int, padded: int) -> None:
-        stage = self.pool.upload_buffer(padded)
-        mapped = getattr(stage, "_experimental_get_mapped_range", None)
-        if mapped is None or n < _PAR_MIN:
-            if padded != n:
-                data = bytes(data) + b"\0" * (padded - n)
-            stage.write_mapped(data, 0)
-        else:  # big: copy straight into the mapped range, on several threads
-            dst = np.frombuffer(mapped(0, padded), np.uint8)
-            par_copy(dst[:n], np.frombuffer(data, np.uint8))
-            dst[n:] = 0
-            del dst
-        stage.unmap()
-        self.encoder().copy_buffer_to_buffer(stage, 0, storage.buffer, 0, padded)
-
-    def download(self, buffer, byte_offset: int, nbytes: int, dtype, count: int) -> np.ndarray:
-        """Flush, then read ``count`` elements of ``dtype`` at ``byte_offset`` back into a new
-        host array (one copy, straight out of the mapped staging buffer)."""
-        if nbytes == 0:
-            return np.empty(0, dtype)
-        # One atomic step: no other thread records, submits or maps between this copy and the
-        # unmap, and the upload stages marked idle are exactly those the wait covered.
-        with self.lock:
-            return self._download(buffer, byte_offset, nbytes, dtype, count)
-
-    def _download(self, buffer, byte_offset: int, nbytes: int, dtype, count: int) -> np.ndarray:
-        stage = self.pool.download_buffer(nbytes)
-        self.encoder().copy_buffer_to_buffer(buffer, byte_offset, stage, 0, nbytes)
-        self._flush()
-        host, touching = host_array(count, dtype)
-        self._map_now(stage, wgpu.MapMode.READ, 0, nbytes)
-        try:
-            view = stage.read_mapped(0, nbytes, copy=False)
-            src = np.frombuffer(view, dtype=dtype, count=count)
-            for f in touching:
-                f.result()
-            par_copy(host.view(np.uint8), src.view(np.uint8))
-            del view, src
-        finally:
-            stage.unmap()
-        self.pool.download_done(stage)
-        self.pool.uploads_idle()  # the map waited for every earlier submission
-        return host
-
-    def copy(self, src, src_off: int, dst, dst_off: int, nbytes: int) -> None:
-        if nbytes:
-            with self.lock:
-                self.encoder().copy_buffer_to_buffer(src, src_off, dst, dst_off, nbytes)
-
-    def fill_zero(self, buffer, nbytes: int) -> None:
-        if nbytes:
-            with self.lock:
-                self.encoder().clear_buffer(buffer, 0, (nbytes + 3) // 4 * 4)
 
     # -- pipelines -----------------------------------------------------------------------------
     def _layout(self, writable: tuple[bool, ...]):
@@ -476,29 +306,6 @@ class Runtime:
                 self.queue.on_submitted_work_done_sync()
             else:
                 poll(True)
-
-    def map_now(self, buffer, mode, offset: int = 0, size: int | None = None) -> None:
-        """``buffer.map_sync`` without the poll-thread round trip: request the map, wait for
-        the GPU on this thread (which runs the map callback), then collect the promise."""
-        with self.lock:
-            self._map_now(buffer, mode, offset, size)
-
-    def _map_now(self, buffer, mode, offset: int, size: int | None) -> None:
-        if getattr(self.device, "_poll", None) is None:  # pragma: no cover
-            buffer.map_sync(mode, offset, size)
-            return
-        if mode == wgpu.MapMode.READ:
-            # NOTE: wgpu-py submits an empty command buffer before a buffer's first read map
-            # (wgpu-native#305: a map before any submission reads zeros); the copy into
-            # ``buffer`` was submitted just before this, so skip that extra submission.
-            mode = "READ_NOSYNC"
-        # Wait for the GPU first, then map the idle buffer. Mapping a buffer the GPU is still
-        # writing wakes wgpu-py's poll thread, and on the H100 that map then took ~10 ms
-        # whatever the size (a 64 MiB copy itself takes 1.4 ms): tools/bench/probe_transfer.py.
-        self.device._poll(True)
-        promise = buffer.map_async(mode, offset, size)
-        self.device._poll(True)
-        promise.sync_wait()
 
     def synchronize(self) -> None:
         """Submit the batch and wait until the GPU finished all submitted work."""

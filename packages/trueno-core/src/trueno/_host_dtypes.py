@@ -10,7 +10,12 @@ the usual ``DTypeError``), and ``_registry.resolve_kernel`` gives it the NumPy k
 ``kernel_for`` on the CPU only (never a fast backend's). Combining two host dtypes, or a host
 dtype and a number, gives the dtype NumPy computes in (``promote``); a pairing NumPy computes
 without a common dtype (``datetime64 + timedelta64``, ``timedelta64 * int``, ``'a' == 1``) gives
-a ``PairDType`` marker whose kernel knows both sides.
+a ``PairDType`` marker whose kernel knows both sides. A datetime64/timedelta64 array with an
+integer, float or the other time kind is a ``raw`` pair: its kernel is NumPy's ufunc on the
+operands as they are, in operand order (``timedelta - datetime`` raises as NumPy's, ``timedelta
+* float_array`` is NumPy's), where the dispatcher passes them uncast (``binary`` skips the cast to
+a raw pair); operands that arrive cast to the pair's dtype get the int64 arithmetic of
+``_ints`` (which cannot tell the sides apart).
 """
 
 from __future__ import annotations
@@ -79,21 +84,24 @@ class PairDType(HostDType):
     sides are cast to ``numpy`` (a reinterpretation, same unit) and the kernel knows the pair.
 
     ``how`` is "native" (the kernel is NumPy's ufunc: a Python scalar operand, converted by
-    ``type``), "ints" (datetime arithmetic on the int64 values, NaT kept) or "unequal" (values
-    that never compare equal: ``'a' == 1`` is False)."""
+    ``type``), "ints" (a datetime64/timedelta64 array with an integer, float or the other time
+    kind: ``raw``, see the module's docstring) or "unequal" (values that never compare equal:
+    ``'a' == 1`` is False). ``raw``: the kernel takes the operands uncast."""
 
-    __slots__ = ("how", "pair", "res")
+    __slots__ = ("how", "pair", "res", "raw")
 
     def __init__(self, npd, code, how, pair, conv=None, res=None) -> None:
         super().__init__(npd, code)
         self.how = how
         self.pair = pair
         self.res = res
+        self.raw = how == "ints"
         if conv is not None:
             self.type = conv
-        if self.kind == "m":
+        if self.kind == "m" or self.raw:
             # timedelta64 / int is a timedelta64 in NumPy: a "float" row (divide) must not
-            # make the dispatcher compute it in float64
+            # make the dispatcher compute it in float64 (nor datetime64 / int, which NumPy
+            # refuses)
             self.kind = "f"
 
 
@@ -198,6 +206,10 @@ def promote(a, b) -> D.DType:
     if ka in "Mm" and kb in "biu" or kb in "Mm" and ka in "biu":
         t = na if ka in "Mm" else nb
         return _pair((na, nb), t, "ints", res=t)
+    if ka in "Mm" and kb in "fc" or kb in "Mm" and ka in "fc":
+        # timedelta64 * float array, timedelta64 / float array: NumPy's loops on the raw
+        # operands (cast to the time dtype, the floats would lose their fractions)
+        return _pair((na, nb), na if ka in "Mm" else nb, "ints")
     if ka in "US" and kb in "US" and ka == kb:
         return host_dtype(np.promote_types(na, nb))
     if ka == "V" and kb == "V":
@@ -278,13 +290,25 @@ def _equality(name):
     return k
 
 
+_UFUNCS = {"add": np.add, "subtract": np.subtract, "multiply": np.multiply,
+           "divide": np.true_divide, "floor_divide": np.floor_divide}
+
+
 def _ints(name, dt: PairDType):
-    """Datetime arithmetic on the int64 values of operands cast to one unit (NaT kept)."""
+    """The kernel of a raw pair (``dt.raw``): NumPy's ufunc on the operands as they are; for
+    operands cast to ``dt.numpy`` (both sides one dtype: the dispatcher did not pass them
+    raw), datetime arithmetic on their int64 values in one unit (NaT kept), which cannot tell
+    ``timedelta - datetime`` from ``datetime - timedelta``."""
     a, b = dt.pair
     kinds = {getattr(a, "kind", "i"), getattr(b, "kind", "i")}
     mkind = dt.numpy.kind  # M when a datetime takes part, else m
+    ufunc = _UFUNCS[name]
 
     def k(x, y):
+        if x.dtype != dt.numpy or y.dtype != dt.numpy:
+            return ufunc(x, y)  # the raw operands, in operand order
+        if dt.res is None or kinds & set("fc"):
+            raise _refused(name, (a, b), "the operands arrived cast to one dtype")
         xi, yi = x.view(np.int64), y.view(np.int64)
         nat = (xi == _NAT) | (yi == _NAT)
         if name in ("divide", "floor_divide"):
@@ -307,7 +331,7 @@ def kernel_for(op, dtype):
         if dtype.how == "unequal" and name in ("equal", "not_equal"):
             return _unequal(name)
         if dtype.how == "ints":
-            return _wrap(name, _ints(name, dtype))
+            return _wrap(name, _ints(name, dtype)) if name in _UFUNCS else None
     if name in ("equal", "not_equal"):
         return _wrap(name, _equality(name))
     if name == "isnan":

@@ -11,6 +11,7 @@ export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/buildsite .whl/hatchling-*.whl .whl/packaging-*.whl .whl/pathspec-*.whl \
+    .whl/setuptools-*.whl \
     .whl/pluggy-*.whl .whl/trove_classifiers-*.whl
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/site .whl/*.whl

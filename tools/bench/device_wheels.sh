@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 names="wgpu cffi pycparser rendercanvas ml_dtypes pluggy numpy pytest iniconfig packaging
-pygments hypothesis sortedcontainers hatchling pathspec trove-classifiers"
+pygments hypothesis sortedcontainers hatchling pathspec trove-classifiers setuptools"
 specs=()
 for n in $names; do
   pin=$(grep -i -E "^${n}==" constraints.txt | grep -v 'python_version < ' | head -1 | cut -d';' -f1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os as _os
+
 import numpy as np
 
 from . import _dispatch as X
@@ -11,7 +13,17 @@ from . import _reduction as _Rd
 from . import _numpy_reductions as Rd
 from ._device import CPU
 from ._errors import DeviceError, ShapeError, TruenoError
+from ._flatiter import flatiter
 from ._tensor import Tensor, numpy_result
+
+# Element access in C where the C accelerator was built at install (it needs a C compiler;
+# TRUENO_PURE_PYTHON=1 turns it off): the same paths as _getitem/_setitem's first lines
+try:
+    if _os.environ.get("TRUENO_PURE_PYTHON") == "1":
+        raise ImportError("TRUENO_PURE_PYTHON=1")
+    from . import _cindex
+except ImportError:
+    _cindex = None
 
 __all__ = ["ndarray", "flatiter"]
 
@@ -61,9 +73,13 @@ class ShapeLayoutError(TruenoError, AttributeError):
     """``a.shape = ...`` on an array whose layout needs a copy (NumPy: AttributeError)."""
 
 
-class ndarray(Tensor):
+class ndarray(*((_cindex.IndexBase,) if _cindex is not None else ()), Tensor):
     """An n-dimensional array with NumPy's semantics (float64 default, ``a.size`` an int,
-    ``a.sort()`` in place, ``a.std()`` with ddof=0, strides in bytes)."""
+    ``a.sort()`` in place, ``a.std()`` with ddof=0, strides in bytes).
+
+    Note: ``a[key]`` and ``a[key] = v`` run ``_getitem``/``_setitem``; where trueno's C
+    accelerator is built, its ``IndexBase`` does an element's read or write in C first.
+    """
 
     __slots__ = ()
     _face = "numpy"
@@ -154,10 +170,11 @@ class ndarray(Tensor):
         return flatiter(self)
 
     # -- element access: NumPy scalars (copies), as NumPy ------------------------------------
-    def __getitem__(self, key):
-        """Basic indexing is a view and advanced indexing a copy, as in NumPy; an index that
-        selects one element (``a[i]`` of a 1-d array, ``a[i, j]``, ``z[()]`` of a 0-d array)
-        gives a NumPy scalar, a copy of the element, read from the device where the array lives.
+    def _getitem(self, key):
+        """``self[key]``. Basic indexing is a view and advanced indexing a copy, as in NumPy; an
+        index that selects one element (``a[i]`` of a 1-d array, ``a[i, j]``, ``z[()]`` of a
+        0-d array) gives a NumPy scalar, a copy of the element, read from the device where the
+        array lives.
 
         Note: a 0-d result stays an array where the index holds an Ellipsis (``a[..., 0]``), as
         in NumPy, and where autograd records the indexing (``x[0]`` of an ``x`` that requires
@@ -222,8 +239,9 @@ class ndarray(Tensor):
         out._base = (self, "getitem", {"key": key})
         return out
 
-    def __setitem__(self, key, value) -> None:
-        """NumPy's assignment (cast with NumPy's rules; a view's writes reach its base).
+    def _setitem(self, key, value) -> None:
+        """``self[key] = value``: NumPy's assignment (cast with NumPy's rules; a view's writes
+        reach its base).
 
         Note: an element or slice of a CPU array that autograd does not record, set from a
         Python or NumPy scalar, is written straight into the NumPy memory (NumPy's own checks
@@ -254,6 +272,12 @@ class ndarray(Tensor):
             _H.field(self, key)[...] = value  # a structured array's field
             return
         Tensor.__setitem__(self, key, value)
+
+    if _cindex is None:  # pure Python: the class's own element access
+        __getitem__, __setitem__ = _getitem, _setitem
+
+        def __delitem__(self, key):
+            raise ValueError("cannot delete array elements")  # NumPy's error
 
     # -- operators whose 0-d results NumPy gives as scalars (the binary arithmetic operators
     # already do, through X.binary_fn) --------------------------------------------------------
@@ -556,50 +580,6 @@ _T_EQ, _T_NE, _T_MATMUL, _T_RMATMUL = (Tensor.__eq__, Tensor.__ne__, Tensor.__ma
 _SCALAR = X.scalar_result
 
 
-class flatiter:
-    """``a.flat``: the elements of ``a`` in C order, indexed as a 1-d array; reads give NumPy
-    scalars or new arrays, writes go to ``a`` whatever its layout (NumPy's ``flatiter``)."""
-
-    __slots__ = ("base",)
-
-    def __init__(self, base: ndarray) -> None:
-        self.base = base
-
-    def __len__(self) -> int:
-        return self.base.numel()
-
-    def __iter__(self):
-        return iter(self.base.ravel())
-
-    def __array__(self, dtype=None, copy=None):
-        return np.asarray(self.base.ravel(), dtype=dtype)
-
-    def copy(self) -> ndarray:
-        return self.base.flatten()
-
-    def _flat(self):
-        """A 1-d view of the base where its layout allows one, else None."""
-        b = self.base
-        return b._reshape((-1,)) if b.is_contiguous() else None
-
-    def _index(self, key):
-        """The base's index (a tuple of integer arrays) of the flat ``key``."""
-        if isinstance(key, Tensor):
-            key = key._host()
-        pos = np.arange(self.base.numel())[key]
-        if pos.ndim == 0:
-            return tuple(int(i) for i in np.unravel_index(int(pos), self.base.shape))
-        from ._creation import asarray
-        return tuple(asarray(i.astype(np.int64), device=self.base.device)
-                     for i in np.unravel_index(pos, self.base.shape))
-
-    def __getitem__(self, key):
-        f = self._flat()
-        return f[key] if f is not None else self.base[self._index(key)]
-
-    def __setitem__(self, key, value) -> None:
-        f = self._flat()
-        if f is not None:
-            f[key] = value
-        else:
-            self.base[self._index(key)] = value
+if _cindex is not None:
+    _cindex.configure(*(Tensor.__dict__[n] for n in ("_data", "_ag", "_device", "_version")),
+                      CPU, np.ndarray, np.generic, tuple(t for t in _INTS if t is not int))

@@ -11,6 +11,7 @@ from . import _functional_conv_norm as F
 from . import _functional_shape as FS
 from . import init
 from ._errors import ModuleValueError
+from ._functional_batch_norm import batch_norm
 from .module import Module
 from .parameter import Parameter
 
@@ -179,9 +180,9 @@ class _BatchNorm(Module):
                 factor = 1.0 / float(self.num_batches_tracked)
         use_batch = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
-        return F.batch_norm(input, self.running_mean if track else None,
-                            self.running_var if track else None, self.weight, self.bias,
-                            use_batch, factor, self.eps)
+        return batch_norm(input, self.running_mean if track else None,
+                          self.running_var if track else None, self.weight, self.bias,
+                          use_batch, factor, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

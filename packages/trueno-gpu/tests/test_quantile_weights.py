@@ -68,3 +68,30 @@ def test_weighted_quantile_on_gpu(func, case):
     h = np.asarray(got.to_device("cpu"))
     assert h.dtype == np.asarray(want).dtype and h.shape == np.shape(want)
     np.testing.assert_array_equal(h, want)
+
+
+_NAN_ROWS = np.array([[1.0, np.nan, 3.0, 4.0, -2.0], [2.0, 5.0, 1.0, 0.0, np.inf],
+                      [np.nan, np.nan, np.nan, 7.0, 1.0]])
+_HOST_METHODS = ["inverted_cdf", "averaged_inverted_cdf", "closest_observation",
+                 "interpolated_inverted_cdf", "hazen", "weibull", "median_unbiased",
+                 "normal_unbiased"]
+
+
+@pytest.mark.parametrize("method", _HOST_METHODS)
+@pytest.mark.parametrize("func", ["quantile", "nanquantile", "nanpercentile"])
+def test_quantile_methods_with_nan_rows_on_gpu(func, method):
+    """nanquantile with a method whose positions depend on each row's count of non-NaN
+    values ignores the NaN as NumPy does (the GPU kernel gave NaN for such rows), and
+    "averaged_inverted_cdf" is NumPy's (it raised); integers too."""
+    q = [0.0, 0.4, 0.75, 1.0]
+    if "percentile" in func:
+        q = [v * 100 for v in q]
+    for a in (_NAN_ROWS, np.array([[3, 1, 2, 8], [5, 5, 0, 1]], np.int32)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            want = getattr(np, func)(a, q, axis=1, method=method)
+            got = getattr(tn, func)(tn.asarray(a, device="gpu"), q, axis=1, method=method)
+        assert got.device.type == "gpu"
+        h = np.asarray(got.to_device("cpu"))
+        assert h.dtype == want.dtype and h.shape == want.shape
+        np.testing.assert_array_equal(h, want)

@@ -2,10 +2,12 @@
 sorted on the GPU (NaN last), and the order statistics are read through zero-copy views and
 combined elementwise. A row holding NaN gives NaN, as in NumPy.
 
-Weighted quantiles (NumPy allows them for ``method="inverted_cdf"`` only) are NumPy's own:
-the array is read to the host once, NumPy computes them with its checks and errors (weights'
-shape, sign, all-zero or non-finite slices; ``nanquantile`` drops NaN with their weights),
-and the result is uploaded.
+Weighted quantiles (NumPy allows them for ``method="inverted_cdf"`` only), the method
+"averaged_inverted_cdf" and ``nanquantile`` with a method other than those of ``_METHODS``
+(whose positions depend on each row's count of non-NaN values) are NumPy's own: the array is
+read to the host once, NumPy computes them with its checks and errors (weights' shape, sign,
+all-zero or non-finite slices; ``nanquantile`` drops NaN with their weights), and the result
+is uploaded.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ _METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
 # NumPy's other methods: their positions come from NumPy's own quantile of 0..R-1 (the host
 # knows them from the row length alone). The discrete ones pick an element (an integer input
 # keeps its dtype, as NumPy's); the others interpolate as "linear" does. Not
-# "averaged_inverted_cdf": NumPy lerps its whole-index positions from the previous element
-# with weight 1, so an infinite neighbour gives NaN on a different side than a 0..R-1 probe
-# can tell.
+# "averaged_inverted_cdf" (NumPy computes it on the host): NumPy lerps its whole-index
+# positions from the previous element with weight 1, so an infinite neighbour gives NaN on a
+# different side than a 0..R-1 probe can tell.
 _DISCRETE = ("inverted_cdf", "closest_observation", "lower", "higher", "nearest")
 _HOST_METHODS = ("inverted_cdf", "closest_observation", "interpolated_inverted_cdf", "hazen",
                  "weibull", "median_unbiased", "normal_unbiased")
@@ -149,21 +151,22 @@ def median(x, axis=None, keepdims=False):
     return _stat(x, axis, keepdims, 0.5, "linear")
 
 
-def _weighted(x, q, axis, method, keepdims, weights, percent, skip_nan):
-    """NumPy's weighted quantile of ``x`` (read to the host), uploaded to ``x``'s device."""
+def _on_host(x, q, axis, method, keepdims, weights, percent, skip_nan):
+    """NumPy's quantile of ``x`` (read to the host), uploaded to ``x``'s device."""
     from ._api import GpuDeviceAPI
 
     api = GpuDeviceAPI()
     fn = (np.nanpercentile if skip_nan else np.percentile) if percent else \
         (np.nanquantile if skip_nan else np.quantile)
+    w = None if weights is None else np.asarray(weights)
     r = np.asarray(fn(api.to_numpy(x), q, axis=axis, method=method, keepdims=keepdims,
-                      weights=np.asarray(weights)))
+                      weights=w))
     return api.from_numpy(r, rt_of(x).index)
 
 
 def quantile(x, q, axis=None, method="linear", keepdims=False, weights=None, percent=False):
-    if weights is not None:
-        return _weighted(x, q, axis, method, keepdims, weights, percent, False)
+    if weights is not None or method == "averaged_inverted_cdf":
+        return _on_host(x, q, axis, method, keepdims, weights, percent, False)
     # NumPy's result dtype, from NumPy on a one-element probe: a float32 input with a list
     # of q (float64) gives float64, with a Python float float32; discrete methods keep ints
     try:
@@ -236,8 +239,9 @@ def nanmedian(x, axis=None, keepdims=False):
 
 def nanquantile(x, q, axis=None, method="linear", keepdims=False, weights=None,
                 percent=False):
-    if weights is not None:
-        return _weighted(x, q, axis, method, keepdims, weights, percent, True)
+    if weights is not None or method == "averaged_inverted_cdf" or \
+            method not in _METHODS and dtype_info(x.dtype).kind == "f":
+        return _on_host(x, q, axis, method, keepdims, weights, percent, True)
     q = np.asarray(q, dtype=np.float64)
     return _nanstat(x, axis, keepdims, q / 100.0 if percent else q, method)
 

@@ -39,21 +39,32 @@ def vector_norm(x, axis, keepdims, ord=2.0):
     return np.asarray(out).astype(a.dtype, copy=False)
 
 
-# GEMM chosen by measurement (tools/bench/bench_simd.py on the 2-core AVX-512 machine): our
-# blocked kernel matches NumPy's OpenBLAS up to about 128-192 per side (1.01x at 128) and
-# falls to 0.46-0.86x at 512-2048, so larger products go to the OpenBLAS that NumPy ships.
-OWN_GEMM_MAX = 192
+# GEMM chosen by measurement. On the 2-core AVX-512 machine (tools/bench/bench_simd.py) our
+# blocked kernel matched NumPy's OpenBLAS up to about 128-192 per side and fell to 0.46-0.86x at
+# 512-2048, so there larger products go to OpenBLAS. On the 2-core AVX2 (Zen 3) machine it is
+# 0.7-1.2x of single-threaded OpenBLAS at every size from 10 to 2048 per side, and OpenBLAS's
+# own threads fight this package's pool for the two cores: with both pools started, a
+# (64, 1568) @ (1568, 10) product took 8 ms instead of 0.06 ms and the small CNN's training
+# step 550-800 ms instead of 160-230 ms on a loaded machine. Without AVX-512 every product
+# stays on our GEMM and our thread pool.
+OWN_GEMM_MAX = 192 if k.cpu_features()["isa"] == "avx512" else None
 
 
 def matmul(x, y):
-    """Batched matmul: trueno-simd's GEMM for small matrices, NumPy's OpenBLAS above."""
-    if max(x.shape[-2], x.shape[-1], y.shape[-1]) <= OWN_GEMM_MAX:
+    """Batched matmul: trueno-simd's GEMM; with AVX-512, NumPy's OpenBLAS for large ones."""
+    if OWN_GEMM_MAX is None or max(x.shape[-2], x.shape[-1], y.shape[-1]) <= OWN_GEMM_MAX:
         return k.matmul(x, y)
     return np.matmul(x, y)
 
 
+def relu(x):
+    """max(x, 0) by the maximum kernel (NaN stays NaN, as the reference's np.maximum)."""
+    return k.maximum(x, x.dtype.type(0))
+
+
 def _each(name, dtypes):
-    fn = {"vector_norm": vector_norm, "matmul": matmul}.get(name) or getattr(k, name)
+    fn = {"vector_norm": vector_norm, "matmul": matmul, "relu": relu}.get(name) or \
+        getattr(k, name)
     return {d: fn for d in dtypes}
 
 
@@ -78,6 +89,7 @@ def _kernels():
     for name in FLOAT_ONLY:
         table[name] = _each(name, FLOATS)
     table["where"] = _each("where", FLOATS + HALVES + INTS + ("bool",))
+    table["relu"] = _each("relu", FLOATS + HALVES + INTS)
     return table
 
 

@@ -108,3 +108,36 @@ def test_functional_batch_norm_partial_affine(affine, training, dtype):
         grads.append([y, m, v, xs.grad] + [p.grad for p in (ws, bs) if p is not None])
     for u, v in zip(*grads):
         close(u, v, dtype, 100)
+
+
+@pytest.mark.parametrize("mode", ["default", "reference", "primitives_only"])
+def test_conv2d_bias_is_the_rows_third_input(mode, dtype):
+    """The bias goes to the conv2d kernel in one pass (one ConvolutionBackward0 node, as
+    PyTorch's, instead of a conv and an add); where no kernel runs (primitives-only mode) it
+    is added as its own op. Values and all three gradients agree with PyTorch either way."""
+    import contextlib
+
+    import trueno as tn
+    import trueno.torch.nn.functional as F
+    from trueno._registry import primitives_only
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 6, 5)).astype(dtype)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(dtype)
+    b = rng.standard_normal(4).astype(dtype)
+    g = rng.standard_normal((2, 4, 3, 5)).astype(dtype)
+    ctx = {"default": contextlib.nullcontext(), "reference": tn.use_backend("reference"),
+           "primitives_only": primitives_only()}[mode]
+    xa, wa, ba = (torch.tensor(v).requires_grad_() for v in (x, w, b))
+    with ctx:
+        ya = F.conv2d(xa, wa, ba, stride=(2, 1), padding=(1, 1))
+        (ya * torch.tensor(g)).sum().backward()
+    xb, wb, bb = (T.tensor(v).requires_grad_() for v in (x, w, b))
+    yb = T.nn.functional.conv2d(xb, wb, bb, stride=(2, 1), padding=(1, 1))
+    (yb * T.tensor(g)).sum().backward()
+    want = "AddBackward0" if mode == "primitives_only" else "ConvolutionBackward0"
+    assert type(ya.grad_fn).__name__ == want
+    close(ya, yb, dtype, 10)
+    for a, c in ((xa, xb), (wa, wb), (ba, bb)):
+        close(a.grad, c.grad, dtype, 100)
+    y1 = F.conv1d(xa[:, :, 0], wa[:, :, 0], ba, padding=1)
+    close(y1, T.nn.functional.conv1d(xb[:, :, 0], wb[:, :, 0], bb, padding=1), dtype, 10)

@@ -1,11 +1,13 @@
-"""Functional convolution and normalisation: ``conv1d``/``conv2d`` (the ``conv2d`` row, bias
-added outside it so autograd sees it), ``batch_norm``, ``group_norm``, ``rms_norm``."""
+"""Functional convolution and normalisation: ``conv1d``/``conv2d`` (the ``conv2d`` row, its
+bias given to the kernel and recorded by autograd as the row's third input), ``batch_norm``,
+``group_norm``, ``rms_norm``."""
 
 from __future__ import annotations
 
+from trueno import TruenoError
 from trueno.amp import autocast_function
 import trueno.torch as torch
-from trueno.backend import get_op, run
+from trueno.backend import get_op, kernel, run
 
 from ._errors import ModuleValueError
 from ._functional_act import call_row
@@ -70,11 +72,33 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1,  # noqa: A
     if weight.dtype != input.dtype:
         raise ModuleValueError(f"conv2d: input ({input.dtype.name}) and weight "
                                f"({weight.dtype.name}) should be the same dtype")
-    out = run(get_op("conv2d"), (input, weight), (input._data, weight._data), params,
-              input.__class__, input._device, input.dtype)
+    row = get_op("conv2d")
+    if bias is not None and _kernel_takes_bias(row, input, weight, bias):
+        # one pass: the kernel adds the bias, and autograd records it as the row's third
+        # input (the conv2d rule's bias gradient is the output gradient's channel sums)
+        params["bias"] = bias._data
+        out = run(row, (input, weight, bias), (input._data, weight._data), params,
+                  input.__class__, input._device, input.dtype)
+        return out.squeeze(0) if unbatched else out
+    out = run(row, (input, weight), (input._data, weight._data), params, input.__class__,
+              input._device, input.dtype)
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1)
     return out.squeeze(0) if unbatched else out
+
+
+def _kernel_takes_bias(row, input, weight, bias) -> bool:  # noqa: A002
+    """True where the device has a conv2d kernel for the input's dtype (it adds a bias of
+    that dtype and device). Elsewhere (no kernel: the row's decomposition, primitives-only
+    mode; a bias of another dtype, which promotes) the bias is added as a separate op."""
+    if bias.dtype != input.dtype or bias._device is not input._device or \
+            tuple(bias.shape) != (weight.shape[0],):
+        return False
+    try:
+        kernel(row, input._device, input.dtype)
+    except TruenoError:
+        return False
+    return True
 
 
 @autocast_function("conv1d")
@@ -89,10 +113,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1,  # noqa: A
         pad = padding
     else:
         pad = (0, _pair(padding, 1)[0])
-    out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), None, (1, _pair(stride, 1)[0]), pad,
+    out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, _pair(stride, 1)[0]), pad,
                  (1, _pair(dilation, 1)[0]), groups).squeeze(2)
-    if bias is not None:
-        out = out + bias.reshape(1, -1, 1)
     return out.squeeze(0) if unbatched else out
 
 

@@ -80,6 +80,15 @@ out = (d.tolist(), d[0])
 #: timedelta_arithmetic
 t = np.array([1, 2, 3], dtype="timedelta64[h]")
 out = (t * 2, t.sum(), -t, t / np.timedelta64(30, "m"))
+#: datetime_divide_int_array_raises
+d = np.array(["2024-01-01", "2024-01-03"], dtype="datetime64[D]")
+out = d / np.array([1, 2])
+#: datetime_floor_divide_timedelta_raises
+d = np.array(["2024-01-01", "2024-01-03"], dtype="datetime64[D]")
+out = d // np.array([1, 2], dtype="timedelta64[D]")
+#: timedelta_median_percentile
+t = np.array([[1, 2, 7], [4, 5, 6]], dtype="timedelta64[h]")
+out = (np.median(t), np.median(t, axis=0), np.percentile(t, 50), np.quantile(t, [0.3, 0.9]))
 #: structured_fields
 people = np.array([("ann", 31, 1.6), ("bo", 25, 1.8)],
                   dtype=[("name", "U5"), ("age", "i4"), ("h", "f8")])

@@ -16,9 +16,10 @@ from . import _dispatch as X
 from . import _dtypes as D
 from . import _views as V
 from ._device import CPU, device as as_device
-from ._errors import DeviceError, DTypeError, InternalOverlapError, ShapeError
+from ._errors import DTypeError, InternalOverlapError, ShapeError
 from ._optable import OPS
 from ._autograd_surface import AutogradSurface
+from ._python_protocols import PythonProtocols, _rebuild  # noqa: F401  (old pickles' path)
 from ._strided import StridedArray
 
 __all__ = ["Tensor", "InternalOverlapError", "numpy_result"]
@@ -69,7 +70,7 @@ def _inplace(name):
     return method
 
 
-class Tensor(AutogradSurface):
+class Tensor(PythonProtocols, AutogradSurface):
     """Base of both faces. Create tensors with ``trueno.asarray`` or ``trueno.torch.tensor``."""
 
     # _base: (base tensor, view op name, its params) on a tensor made by _view, unset on every
@@ -292,129 +293,6 @@ class Tensor(AutogradSurface):
         from ._registry import device_api
         return device_api(self._device).to_numpy(self._data)
 
-    # -- interop -------------------------------------------------------------------------------
-    def __array__(self, dtype=None, copy=None):
-        if self._device is not CPU:
-            raise DeviceError(f"can't convert a '{self._device}' tensor to NumPy implicitly; "
-                              "use .cpu() or .numpy() first (transfers are explicit)")
-        a = self._data
-        if dtype is not None:
-            if copy is False and np.dtype(dtype) != a.dtype:
-                raise ValueError(f"__array__(dtype={np.dtype(dtype)}, copy=False): a "
-                                 f"{self._dtype.name} array cannot be viewed as "
-                                 f"{np.dtype(dtype)} without a copy\n  hint: pass copy=None")
-            a = a.astype(dtype, copy=False)
-        if copy:
-            a = a.copy()
-        return a
-
-    def numpy(self, *, force: bool = False) -> np.ndarray:
-        """The values as a NumPy array: zero-copy on CPU, a download on other devices."""
-        if self._ag is not None and not force and self._face == "torch":
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
-                               "Use tensor.detach().numpy() instead.")
-        return self._host()
-
-    def tolist(self):
-        return self._host().tolist()
-
-    def item(self, *args):
-        if args:
-            return self._host().item(*args)
-        if self.numel() != 1:
-            raise ValueError(f"item(): only a tensor with one element can be converted to a "
-                             f"Python scalar; this one has {self.numel()} (shape {self.shape})")
-        return self._host().item()
-
-    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
-        if self._device is not CPU:
-            raise DeviceError(f"__dlpack__: '{self._device}' tensors export through .cpu()")
-        kw = {} if max_version is None else {"max_version": max_version}
-        return self._data.__dlpack__(stream=stream, copy=copy, **kw)
-
-    def __dlpack_device__(self):
-        return (1, 0)
-
-    def __array_namespace__(self, *, api_version=None):
-        import trueno
-        if api_version not in (None, "2021.12", "2022.12", "2023.12", "2024.12"):
-            raise ValueError(f"unsupported Array API version {api_version!r}")
-        return trueno
-
-    def __len__(self) -> int:
-        if not self.shape:
-            raise TypeError("len() of a 0-d array")
-        return self.shape[0]
-
-    def __iter__(self):
-        if not self.shape:
-            raise TypeError("iteration over a 0-d array")
-        return (self[i] for i in range(self.shape[0]))
-
-    def _scalar(self, kind):
-        if self.ndim and self._face == "numpy" and kind in ("float", "int", "complex"):
-            raise TypeError(f"only 0-dimensional arrays can be converted to Python scalars "
-                            f"({kind}); this one has shape {self.shape}")  # as NumPy 2
-        if self.numel() != 1:
-            raise ValueError(f"only arrays with one element can be converted to Python scalars "
-                             f"({kind}); this one has shape {self.shape}")
-        return self._host().reshape(()).item()
-
-    def __bool__(self) -> bool:
-        if self.numel() != 1:
-            raise ValueError(f"the truth value of an array with more than one element is "
-                             f"ambiguous (shape {self.shape})\n  hint: use a.any() or a.all()")
-        return bool(self._scalar("bool"))
-
-    def __float__(self) -> float:
-        return float(self._scalar("float"))
-
-    def __int__(self) -> int:
-        return int(self._scalar("int"))
-
-    def __complex__(self) -> complex:
-        return complex(self._scalar("complex"))
-
-    def __index__(self) -> int:
-        if self._dtype.kind not in "iu" or self.ndim:
-            raise TypeError("only integer scalar arrays can be converted to a scalar index")
-        return int(self._scalar("index"))
-
-    __hash__ = None  # mutable containers are unhashable, as NumPy arrays are
-
-    def __round__(self, ndigits=None):
-        """``round(a[i, j])`` as for the NumPy scalar NumPy's indexing gives: a Python int
-        without ``ndigits``, else a 0-d array of the same dtype (0-d real arrays, NumPy face)."""
-        if self.ndim or self._face != "numpy" or self._dtype.kind not in "iuf":
-            raise TypeError(f"type {type(self).__name__} doesn't define __round__ method"
-                            + ("" if self.ndim else f" for dtype {self._dtype.name}"))
-        if ndigits is None:
-            return round(self.item())
-        from ._statistics import round as _round
-        return _round(self, decimals=operator.index(ndigits))
-
-    def __divmod__(self, other):
-        return self // other, self % other
-
-    def __rdivmod__(self, other):
-        return other // self, other % self
-
-    def __repr__(self) -> str:
-        from ._format import tensor_repr
-        return tensor_repr(self)
-
-    def __str__(self) -> str:
-        from ._format import tensor_str
-        return tensor_str(self)
-
-    def __format__(self, spec: str) -> str:
-        if self.ndim == 0:
-            return format(self.item(), spec)
-        return str(self) if not spec else format(str(self), spec)
-
-    def __reduce__(self):
-        return (_rebuild, (self.__class__, self._host().copy(), str(self._device)))
-
     # -- indexing ------------------------------------------------------------------------------
     def __getitem__(self, key):
         """Basic indexing is a view (``t[i]`` of a 1-d tensor a 0-d view), advanced indexing a
@@ -626,11 +504,6 @@ def numpy_result(t):
             not t._data.shape and t._ag is None and t._device is CPU:
         return t._data[()]
     return t
-
-
-def _rebuild(cls, arr, device):
-    from ._creation import asarray
-    return asarray(arr, device=device, cls=cls)
 
 
 X._bind(Tensor, OPS)

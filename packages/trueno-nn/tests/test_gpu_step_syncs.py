@@ -232,19 +232,44 @@ def test_zero_grad_keeps_the_grad_tensors_on_the_device(monkeypatch) -> None:
             np.testing.assert_array_equal(np.asarray(g.to("cpu")), np.zeros(tuple(g.shape)))
 
 
-# Still more reads than PyTorch: gather (cross_entropy's nll) checks its
-# index on the host and indexes through a host key, 3 downloads per gather (trueno core's
-# torch/_functions.py gather and _gather_scatter.py; PyTorch checks on the device).
+# cross_entropy's nll gathers the target classes: on the GPU the gather checks its index on
+# the device (trueno-gpu's _index_checks) instead of reading it back, so the step makes no
+# download, as PyTorch CUDA's
 GATHER = [
     ("mlp-sgd-cross-entropy", _mlp, X_MLP, _sgd, dict(loss="ce"), 0),
+    ("mlp-adam-cross-entropy", _mlp, X_MLP, _adam, dict(loss="ce"), 0),
+    ("cnn-adam-cross-entropy", _cnn, X_CNN, _adam, dict(loss="ce"), 0),
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="gather reads its index on the host (core)")
 @pytest.mark.parametrize(("name", "make", "x", "opt_fn", "opts", "want"), GATHER,
                          ids=[c[0] for c in GATHER])
 def test_step_downloads_gather(monkeypatch, name, make, x, opt_fn, opts, want) -> None:
     test_step_downloads_as_pytorch(monkeypatch, name, make, x, opt_fn, opts, want)
+
+
+def test_gather_out_of_range_raises_at_the_next_sync(monkeypatch) -> None:
+    """A target class out of range: no download at the call (the step goes on, as with
+    PyTorch CUDA), and the next read of the loss raises an IndexError that is also a
+    RuntimeError and names the gather; the sync after it is clean again."""
+    counter = _Counter(monkeypatch)
+    model = _mlp().to("gpu")
+    xt = torch.tensor(X_MLP).to("gpu")
+    bad = LABELS.copy()
+    bad[3] = 5  # 5 classes: 0..4
+    target = torch.tensor(bad).to("gpu")
+    counter.on = True
+    loss = F.cross_entropy(model(xt), target)
+    loss.backward()
+    counter.on = False
+    assert (counter.downloads, counter.syncs) == (0, 0)
+    with pytest.raises(IndexError, match=r"gather: index 5 is out of bounds for dimension 1 "
+                                         r"with size 5") as err:
+        float(loss)
+    assert isinstance(err.value, RuntimeError)
+    good = F.cross_entropy(model(xt), torch.tensor(LABELS).to("gpu"))
+    want = F.cross_entropy(model.to("cpu")(torch.tensor(X_MLP)), torch.tensor(LABELS))
+    np.testing.assert_allclose(float(good), float(want), rtol=1e-5)
 
 
 @pytest.mark.parametrize("max_norm", [1.0, 1e3])

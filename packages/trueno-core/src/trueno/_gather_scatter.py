@@ -67,6 +67,18 @@ def _index_tensor(indices, like, name):
     return idx
 
 
+def _device_checks(device) -> bool:
+    """Whether ``device``'s ``gather`` / ``take_along_axis`` kernels (and its ``index``
+    kernel, given a key that holds the device index) check the index themselves: an index
+    out of range is flagged on the device and raised at the next sync, as PyTorch CUDA
+    raises its device-side assert (trueno-gpu's ``_index_checks``). The index is then never
+    read on the host: no download inside a training step's ``cross_entropy``."""
+    if device is CPU:
+        return False
+    from ._registry import device_api
+    return bool(getattr(device_api(device), "checks_indices", False))
+
+
 def _check_range(name, idx, n, ax):
     """Range check for devices whose kernels cannot raise (the GPU's take reads 0 out of
     range); CPU kernels raise NumPy's IndexError themselves."""
@@ -154,7 +166,8 @@ def take_along_axis(x, indices, /, axis=-1):
     bs = list(x.shape)
     bs[ax] = idx.shape[ax]
     broadcast_shapes(tuple(bs), idx.shape)
-    _check_range("take_along_axis", idx, x.shape[ax], ax)
+    if not _device_checks(idx._device):
+        _check_range("take_along_axis", idx, x.shape[ax], ax)
     if _grad_path(x):
         return _checked("take_along_axis", lambda: _take_along_axis_decomposition(x, idx, ax))
     return _checked("take_along_axis",
@@ -256,7 +269,8 @@ def index_select(input, dim, index):  # noqa: A002  (PyTorch's argument names)
     return take(x, idx._reshape((-1,)), axis=dim)
 
 
-def _gs_check(name, x, ax, idx, src=None):
+def _gs_check(name, x, ax, idx, src=None, values=True):
+    """Shape rules of gather/scatter, and (``values``) the index range, read on the host."""
     if idx.ndim != x.ndim:
         raise ShapeError(f"{name}: index must have the same number of dimensions as input "
                          f"({idx.ndim} != {x.ndim})")
@@ -268,7 +282,7 @@ def _gs_check(name, x, ax, idx, src=None):
         if src is not None and src.ndim and n > src.shape[d]:
             raise ShapeError(f"{name}: size of index {idx.shape} does not fit src "
                              f"{src.shape} at dimension {d}")
-    if idx.numel():
+    if values and idx.numel():
         h = idx._host()
         n = x.shape[ax]
         if h.max() >= n or h.min() < -n:
@@ -292,18 +306,28 @@ def gather(input, dim, index):  # noqa: A002
     >>> tn.gather(tn.asarray([[1, 2], [3, 4]]), 1, tn.asarray([[0, 0], [1, 0]])).tolist()
     [[1, 1], [4, 3]]
     """
+    return gather_checked(input, dim, index, True)
+
+
+def gather_checked(input, dim, index, negative_ok: bool):  # noqa: A002
+    """``gather``; ``negative_ok`` False: a negative index is out of range (the PyTorch
+    face's rule, which checks it on the host itself unless the device checks indices,
+    ``_device_checks``)."""
     x = as_t(input)
     idx = _index_tensor(index, x, "gather")
     ax = normalize_axis(dim, max(x.ndim, 1))
     if x.ndim == 0:
         x = x._reshape((1,))
         idx = idx._reshape((-1,))
-        return gather(x, 0, idx)._reshape(())
-    _gs_check("gather", x, ax, idx)
+        return gather_checked(x, 0, idx, negative_ok)._reshape(())
+    on_device = _device_checks(idx._device)
+    _gs_check("gather", x, ax, idx, values=not on_device)
     if idx._device is not x._device:
         X.check_device("gather", x, idx)
     if _grad_path(x) or not _has_kernel("gather", x):
-        return _gather_decomposition(x, ax, idx)
+        return _gather_decomposition(x, ax, idx, negative_ok)
+    if on_device and not negative_ok:
+        return _positional("gather", x, x._data, ax, idx._data, False)
     return _positional("gather", x, x._data, ax, idx._data)
 
 
@@ -374,13 +398,31 @@ def _take_decomposition(x, indices, axis=None, mode="raise"):
 
 
 def _take_along_axis_decomposition(x, indices, axis):
+    if isinstance(indices, Tensor) and indices._device is x._device and \
+            _device_checks(x._device):
+        return _device_index(x, _along_axis_key(x.shape, indices._data, axis),
+                             ("take_along_axis", True))
     return x[_along_axis_key(x.shape, indices, axis)]
 
 
-def _gather_decomposition(x, axis, index):
+def _gather_decomposition(x, axis, index, negative_ok=True):
+    if index._device is x._device and _device_checks(x._device):
+        key = tuple(index._data if d == axis else
+                    np.arange(n).reshape((1,) * d + (n,) + (1,) * (index.ndim - d - 1))
+                    for d, n in enumerate(index.shape))
+        return _device_index(x, key, ("gather", negative_ok))
     trimmed = x[tuple(slice(None) if d == axis else slice(0, n)
                       for d, n in enumerate(index.shape))]
     return trimmed[_along_axis_key(trimmed.shape, index, axis)]
+
+
+def _device_index(x, key, check):
+    """``x[key]`` through the ``index`` op (recorded by autograd as advanced indexing, whose
+    gradient scatters through the same key) for a key that holds the device index array
+    itself (host ``arange`` keys on the other axes): the device's kernel gathers through it
+    and checks its range there (``check``: op name, negative indices allowed)."""
+    return X.run(OPS["index"], (x,), (x._data,), {"key": key, "check": check}, x.__class__,
+                 x._device, x._dtype)
 
 
 def _scatter_decomposition(x, axis, index, src, reduce=None):

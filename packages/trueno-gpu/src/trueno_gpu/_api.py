@@ -165,6 +165,9 @@ class GpuDeviceAPI:
     """
 
     type = "gpu"
+    # gather / take_along_axis check their index on the device and raise at the next sync
+    # (``_index_checks``): core never reads the index back to check it
+    checks_indices = True
 
     def device_count(self) -> int:
         return device_count()

@@ -47,17 +47,20 @@ def take(x: StridedArray, indices, axis=None, mode="raise") -> StridedArray:
 
 
 def take_along_axis(x: StridedArray, indices, axis: int) -> StridedArray:
-    """``np.take_along_axis`` of complex ``x``."""
+    """``np.take_along_axis`` of complex ``x`` (bounds checked on the device, as the real
+    kernel: the float view keeps ``x``'s axes and sizes)."""
     rt = rt_of(x)
     idx = _pair(ix._index_array(rt, indices))
-    return complex_view(ix.take_along_axis(real_view(x), idx, axis % x.ndim), x.dtype)
+    return complex_view(ix.take_along_axis(real_view(x), idx, axis % x.ndim, checked=True),
+                        x.dtype)
 
 
-def gather(x: StridedArray, axis: int, index) -> StridedArray:
-    """``torch.gather`` of complex ``x``."""
+def gather(x: StridedArray, axis: int, index, negative_ok: bool = True) -> StridedArray:
+    """``torch.gather`` of complex ``x`` (bounds checked on the device)."""
     rt = rt_of(x)
     idx = _pair(ix._index_array(rt, index))
-    return complex_view(ix.gather(real_view(x), axis % x.ndim, idx), x.dtype)
+    return complex_view(ix.gather(real_view(x), axis % x.ndim, idx, checked=True,
+                                  negative_ok=negative_ok), x.dtype)
 
 
 def scatter(x: StridedArray, axis: int, index, src, reduce=None) -> StridedArray:
@@ -86,9 +89,11 @@ def _flat_real(x: StridedArray) -> StridedArray:
     return StridedArray(x.storage, 0, (1 << 30,), (1,), rd)
 
 
-def index(x: StridedArray, key) -> StridedArray:
-    """``x[key]`` (core's advanced indexing) of complex ``x``."""
+def index(x: StridedArray, key, check=None) -> StridedArray:
+    """``x[key]`` (core's advanced indexing) of complex ``x`` (index arrays on the device in
+    ``key`` are read back: ``_indexing.host_key``; ``check`` is then done by that read)."""
     rt = rt_of(x)
+    key = ix.host_key(key, x, check)
     offs = _pair_offsets(x, key)
     idx = ix._index_array(rt, offs)
     out = new_array(rt, offs.shape, real_dtype(dtype_info(x.dtype)).host)
@@ -102,6 +107,7 @@ def index_put(x: StridedArray, key, value, accumulate=False) -> StridedArray:
     if not accumulate:
         return ix.index_put(x, key, value)
     rt = rt_of(x)
+    key = ix.host_key(key, x)
     offs = ix._offsets(x, key)
     value = _src(value, x)
     if value.storage.buffer is x.storage.buffer:

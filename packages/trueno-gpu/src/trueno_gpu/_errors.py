@@ -10,8 +10,13 @@ try:
     from trueno.backend import TruenoError as _TruenoBase
 except Exception:  # pragma: no cover
     _TruenoBase = Exception
+try:
+    from trueno.backend import TruenoIndexError as _IndexBase
+except Exception:  # pragma: no cover
+    _IndexBase = IndexError
 
-__all__ = ["GpuUnavailableError", "GpuDtypeError", "GpuLimitError", "GpuValueError"]
+__all__ = ["GpuUnavailableError", "GpuDtypeError", "GpuLimitError", "GpuValueError",
+           "GpuIndexError"]
 
 
 def _bases(*parents):
@@ -37,3 +42,8 @@ class GpuLimitError(*_bases(_DeviceBase, _TruenoBase, RuntimeError)):
 
 class GpuValueError(*_bases(_TruenoBase, ValueError)):
     """An argument value NumPy refuses with a ValueError (e.g. a negative integer exponent)."""
+
+
+class GpuIndexError(*_bases(_IndexBase, _TruenoBase, IndexError, RuntimeError)):
+    """An index out of range that a GPU kernel found (``_index_checks``), raised at the next
+    sync: an IndexError (NumPy's type) and a RuntimeError (PyTorch's device-side assert)."""

@@ -30,6 +30,7 @@ from wgpu.backends.wgpu_native._ffi import lib as _lib
 
 from ._errors import GpuLimitError, GpuUnavailableError
 from ._host_copy import PAR_THREADS, host_array, par_copy
+from ._index_checks import IndexChecks
 from ._pool import BufferPool
 from ._transfers import Transfers
 
@@ -110,6 +111,7 @@ class Runtime(Transfers):
         self._arena_buf = self.device.create_buffer(
             size=self.ARENA_BYTES + self.META_BYTES,
             usage=wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_DST)
+        self.index_checks = IndexChecks(self.device)  # bounds found on the device
         self.dispatches = 0  # total, for tests and benchmarks
         self.submissions = 0
 
@@ -308,11 +310,19 @@ class Runtime(Transfers):
                 poll(True)
 
     def synchronize(self) -> None:
-        """Submit the batch and wait until the GPU finished all submitted work."""
+        """Submit the batch and wait until the GPU finished all submitted work; raise the
+        error of an index a checked kernel found out of range since the last sync
+        (``_index_checks``)."""
         with self.lock:
+            checks = self.index_checks
+            if checks.pending:
+                checks.record_read(self.encoder())
             self.flush()
             self.wait_idle()
             self.pool.uploads_idle()
+            err = checks.collect(self)
+        if err is not None:
+            raise err
 
 
 # -- adapters ----------------------------------------------------------------------------------

@@ -110,7 +110,8 @@ class Transfers:
 
     def download(self, buffer, byte_offset: int, nbytes: int, dtype, count: int) -> np.ndarray:
         """Flush, then read ``count`` elements of ``dtype`` at ``byte_offset`` back into a new
-        host array (one copy, straight out of the mapped staging buffer)."""
+        host array (one copy, straight out of the mapped staging buffer). Raises the error of
+        an index a checked kernel found out of range since the last sync (``_index_checks``)."""
         if nbytes == 0:
             return np.empty(0, dtype)
         # One atomic step: no other thread records, submits or maps between this copy and the
@@ -120,7 +121,11 @@ class Transfers:
 
     def _download(self, buffer, byte_offset: int, nbytes: int, dtype, count: int) -> np.ndarray:
         stage = self.pool.download_buffer(nbytes)
-        self.encoder().copy_buffer_to_buffer(buffer, byte_offset, stage, 0, nbytes)
+        encoder = self.encoder()
+        encoder.copy_buffer_to_buffer(buffer, byte_offset, stage, 0, nbytes)
+        checks = self.index_checks
+        if checks.pending:  # read the device-side index checks in the same submission
+            checks.record_read(encoder)
         self._flush()
         host, touching = host_array(count, dtype)
         self._map_now(stage, wgpu.MapMode.READ, 0, nbytes)
@@ -135,6 +140,9 @@ class Transfers:
             stage.unmap()
         self.pool.download_done(stage)
         self.pool.uploads_idle()  # the map waited for every earlier submission
+        err = checks.collect(self)
+        if err is not None:
+            raise err
         return host
 
     def copy(self, src, src_off: int, dst, dst_off: int, nbytes: int) -> None:

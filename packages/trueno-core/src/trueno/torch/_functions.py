@@ -16,6 +16,7 @@ from .. import _manipulation as M
 from .. import _reduction as Rd
 from .._dispatch import run
 from .._errors import ShapeError, TruenoIndexError
+from .._gather_scatter import _device_checks, gather_checked
 from .._optable import OPS
 from .._tensor import Tensor as _Base
 from .._views import normalize_axis
@@ -505,11 +506,16 @@ def _index_bounds(name, x, dim, index, err, what="is out of bounds for dimension
 
 
 def gather(input, dim, index):  # noqa: A002
-    """PyTorch's ``gather``: an index outside ``[0, size)``, -1 included, is a RuntimeError."""
-    import trueno
+    """PyTorch's ``gather``: an index outside ``[0, size)``, -1 included, is a RuntimeError.
+
+    On a device whose kernels check indices (the GPU), the index is not read back: the
+    kernel flags an index out of range and the next sync raises (an IndexError and a
+    RuntimeError), as PyTorch CUDA's device-side assert."""
     x = _t(input)
+    if isinstance(index, _Base) and _device_checks(index._device):
+        return gather_checked(x, dim, index, False)
     idx, _ = _index_bounds("gather", x, dim, index, IndexOutOfBoundsError)
-    return trueno.gather(x, dim, idx)
+    return gather_checked(x, dim, idx, True)
 
 
 def index_select(input, dim, index):  # noqa: A002

@@ -76,7 +76,8 @@ def check_node(node, grads) -> None:
         if g is None or g._dtype.kind not in "fc":
             continue
         if bool(isnan(g).any()):
-            trace = "".join(node._trace) if node._trace else \
+            trace = getattr(node, "_trace", None)
+            trace = "".join(trace) if trace else \
                 "  (no forward trace: the op ran before anomaly detection was enabled)\n"
             raise RuntimeError(
                 f"Function '{node.name()}' returned nan values in its {i}th output.\n"

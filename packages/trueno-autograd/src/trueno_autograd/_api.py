@@ -35,7 +35,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves
     (``torch.autograd.backward``)."""
-    from ._engine import _as_tuple
+    from ._engine import as_tuple as _as_tuple
     tensors = _as_tuple(tensors)
     grad_tensors = (None,) * len(tensors) if grad_tensors is None else _as_tuple(grad_tensors)
     _engine().run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs)

@@ -7,17 +7,21 @@ time, so that an in-place change made after the forward is caught in backward.
 
 No reference cycle: a tensor points to its node, a node points to the nodes of its inputs and
 to saved *inputs*; a saved *output* is kept as a detached tensor (no ``_ag``) and outputs are
-referenced weakly.
+referenced weakly (only where backward must reach them: ``retain_grad`` or several outputs).
+
+A node is written once per recorded op, so it holds only what backward reads: slots that are
+rarely used stay unset (``_trace``, ``_out``, ``_metadata``) or share one slot (``_hooks``
+holds a node's pre- and post-hooks), and a node whose saved tensors were freed by backward
+has ``_saved`` set to ``FREED``.
 """
 
 from __future__ import annotations
 
-import itertools
-
 from trueno import backend as B
 from trueno.backend import AutogradMeta
 
-__all__ = ["Node", "AccumulateGrad", "Rule", "RemovableHandle", "node_class", "FREED_MSG"]
+__all__ = ["Node", "AccumulateGrad", "Rule", "RemovableHandle", "NodeHooks", "node_class",
+           "FREED", "FREED_MSG"]
 
 FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -26,7 +30,16 @@ FREED_MSG = (
     "backward through the graph a second time or if you need to access saved tensors after "
     "calling backward.")
 
-_seq = itertools.count()
+
+
+class _Freed(tuple):
+    """The type of ``FREED``: an empty tuple (so code that scans ``_saved`` finds nothing)
+    that no saved tuple can be."""
+
+    __slots__ = ()
+
+
+FREED = _Freed()  # ``node._saved`` once backward freed what the node saved
 
 
 class Rule:
@@ -83,12 +96,32 @@ class RemovableHandle:
         self.remove()
 
 
+class NodeHooks:
+    """A node's hooks, made on the first ``register_hook``/``register_prehook``: ``pre`` maps
+    an output number (-1: all gradients at once) to its pre-hooks, ``post`` lists the hooks
+    that run after the node computed its gradients."""
+
+    __slots__ = ("pre", "post")
+
+    def __init__(self):
+        self.pre: dict = {}
+        self.post: list = []
+
+
 class Node:
-    """A recorded op in the graph. Subclasses are made per op with PyTorch's names."""
+    """A recorded op in the graph. Subclasses are made per op with PyTorch's names.
+
+    Slots backward reads: ``_next`` (an edge ``(node, output_nr)`` or None per input),
+    ``needs`` (which inputs get a gradient), ``shapes`` (``(shape, dtype, class, device)``
+    per input), ``params``, ``_rule``, ``_saved`` (the saved inputs, None where nothing is
+    saved, ``FREED`` after backward freed them) with ``_versions``, ``_out_refs`` (None, a
+    weak reference to the output's ``AutogradMeta`` once ``retain_grad`` asked for it, or a
+    tuple of them for several outputs) and ``_hooks`` (None or ``NodeHooks``).
+    """
 
     __slots__ = ("_next", "_rule", "params", "needs", "shapes", "_saved", "_versions",
-                 "_out", "_out_version", "_out_refs", "_pre_hooks", "_hooks", "_trace",
-                 "_freed", "_op", "_seq", "_metadata", "_had_saved", "__weakref__")
+                 "_out", "_out_version", "_out_refs", "_hooks", "_trace", "_op", "_metadata",
+                 "__weakref__")
 
     def name(self) -> str:
         return type(self).__name__
@@ -113,11 +146,11 @@ class Node:
     @property
     def inputs(self):
         """The saved inputs (None where not saved); raises if one was changed in place."""
-        if self._freed:
-            raise RuntimeError(FREED_MSG)
         saved = self._saved
         if saved is None:
             return ()
+        if saved is FREED:
+            raise RuntimeError(FREED_MSG)
         vs = self._versions
         if len(saved) == 2:  # binary ops, the common case: no zip
             a, b = saved
@@ -134,9 +167,9 @@ class Node:
     @property
     def output(self):
         """The saved output; re-attached to this node when building a graph of the backward."""
-        if self._freed:
+        if self._saved is FREED:
             raise RuntimeError(FREED_MSG)
-        out = self._out
+        out = getattr(self, "_out", None)
         if out is None:
             return None
         if isinstance(out, tuple):
@@ -156,21 +189,24 @@ class Node:
         return o
 
     # -- hooks (PyTorch's Node.register_hook / register_prehook) ------------------------------
+    def _hook_lists(self) -> NodeHooks:
+        h = self._hooks
+        if h is None:
+            h = self._hooks = NodeHooks()
+        return h
+
     def register_hook(self, fn):
         """``fn(grad_inputs, grad_outputs)`` runs after this node computed its gradients."""
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(fn)
-        return RemovableHandle(self._hooks, fn)
+        lst = self._hook_lists().post
+        lst.append(fn)
+        return RemovableHandle(lst, fn)
 
     def register_prehook(self, fn):
         """``fn(grad_outputs)`` runs before this node; it may return replacement gradients."""
         return self._add_pre_hook(-1, fn)
 
     def _add_pre_hook(self, nr, fn):
-        if self._pre_hooks is None:
-            self._pre_hooks = {}
-        lst = self._pre_hooks.setdefault(nr, [])
+        lst = self._hook_lists().pre.setdefault(nr, [])
         lst.append(fn)
         return RemovableHandle(lst, fn)
 
@@ -193,7 +229,8 @@ def _version_msg(node, t, expected, which=None) -> str:
 
 
 class AccumulateGrad(Node):
-    """The node of a leaf tensor: adds the incoming gradient into ``leaf.grad``."""
+    """The node of a leaf tensor (``variable``): adds the incoming gradient into its ``.grad``.
+    """
 
     __slots__ = ("variable",)
 
@@ -211,27 +248,11 @@ def node_class(name: str) -> type:
     return cls
 
 
-def new_node(cls, op_name):
-    n = object.__new__(cls)
-    n._freed = False
-    n._pre_hooks = None
-    n._hooks = None
-    n._trace = None
-    n._op = op_name
-    n._seq = next(_seq)
-    n._had_saved = False
-    n._saved = None
-    n._out = None
-    return n
-
-
 def make_accumulate(t):
-    n = new_node(AccumulateGrad, "leaf")
-    n._next = ()
+    """The ``AccumulateGrad`` node of leaf ``t``."""
+    n = object.__new__(AccumulateGrad)
+    n._op = "leaf"
+    n._hooks = n._saved = n._rule = n._out_refs = n.params = None
+    n._next = n.needs = n.shapes = ()
     n.variable = t
-    n.params = None
-    n.needs = ()
-    n.shapes = ()
-    n._rule = None
-    n._out_refs = None
     return n

@@ -25,6 +25,7 @@ from trueno import backend as B
 from trueno.backend import AutogradMeta
 
 from ._inplace import _COPY_SLICES
+from ._record import anomaly_on
 
 __all__ = ["ViewHistory", "InplaceViewError"]
 
@@ -99,8 +100,9 @@ class ViewHistory:
         if entry is None:
             entry = self._lookup(op)
         node = self._new_node(entry[0], entry[1], op, (base,), params)  # refreshes base first
-        node._out_refs = _ref(m)
-        if MODES.anomaly:
+        if m.retains_grad:
+            node._out_refs = _ref(m)
+        if anomaly_on():
             node._trace = traceback.format_stack()[:-2]
         m.grad_fn = node
         m.output_nr = 0

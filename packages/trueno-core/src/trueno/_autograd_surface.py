@@ -126,6 +126,9 @@ class AutogradSurface:
         if self._ag is None:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         self._ag.retains_grad = True
+        engine = X.STATE.autograd
+        if engine is not None:
+            engine.retain_grad(self)  # the node keeps a reference to this tensor's state
 
     def register_hook(self, hook):
         if self._ag is None:

@@ -28,11 +28,26 @@ class _Modes(threading.local):
 
     The defaults are class attributes, so every new thread starts with grad mode on and
     anomaly mode off without running any code; a read is one thread-local attribute lookup.
+
+    ``_Modes.anomaly_seen`` (a class attribute, the same in every thread) turns True the first
+    time any thread turns anomaly mode on and stays so: while it is False the autograd engine
+    skips the thread-local read of ``anomaly`` on each node it records or runs.
     """
 
     grad_enabled = True
-    anomaly = False
     in_backward = False  # set by the autograd engine while it runs backward rules
+    anomaly_seen = False
+    _anomaly = False
+
+    @property
+    def anomaly(self) -> bool:
+        return self._anomaly
+
+    @anomaly.setter
+    def anomaly(self, value: bool) -> None:
+        if value:
+            _Modes.anomaly_seen = True
+        self._anomaly = value
 
 
 MODES = _Modes()
@@ -71,7 +86,6 @@ STATE = _State()
 _PYSCALARS = (bool, int, float, complex)
 _ndarray = np.ndarray
 _new = object.__new__
-_NO_PARAMS: dict = {}  # the params of every binary op autograd records (never written)
 
 
 def wrap(cls, data, device=CPU, version=None, dtype=None):
@@ -237,6 +251,7 @@ def binary_fn(op, reflected=False, operator=False):
     pyscalars = _PYSCALARS
     name = op.name
     differentiable = op.differentiable
+    gradients = R.registry.gradients  # the rules plugins registered (one dict, kept)
 
     def fn(a, b):
         cls = a.__class__
@@ -247,7 +262,7 @@ def binary_fn(op, reflected=False, operator=False):
             # kernel and record, as ``run`` does, for ops with a registered rule (an op
             # without one runs its decomposition in ``binary``)
             if MODES.grad_enabled and differentiable:
-                if name not in R.registry.gradients:
+                if name not in gradients:
                     return _slow(a, b)
                 rec = True
         out = None
@@ -327,7 +342,10 @@ def binary_fn(op, reflected=False, operator=False):
         t._version = [0]
         t._ag = None
         if rec:
-            STATE.autograd.record(op, (b, a) if reflected else (a, b), _NO_PARAMS, t)
+            if reflected:
+                STATE.autograd.record_binary(op, b, a, t)
+            else:
+                STATE.autograd.record_binary(op, a, b, t)
             if not out.shape:
                 return scalar_result(t)
         return t

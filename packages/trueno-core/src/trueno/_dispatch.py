@@ -197,7 +197,7 @@ def compute_dtype(op, dt, cls):
             return dt, dt
         r = "float"
     if r == "float":
-        if dt.kind in "fc":
+        if dt.kind in "fcm":  # (timedelta64 / timedelta64: NumPy's loop, NaT gives NaN)
             c = dt
         elif cls._face == "numpy" and op.name != "divide":
             c = D.promote(dt, D.float16)  # NumPy: np.sin(int8) is float16, int16 -> float32
@@ -401,9 +401,12 @@ def binary(op, a, b, reflected=False):
     if dt is D.bool_ and op.name in _BOOL_AS_LOGICAL:  # bool + bool is logical or
         return binary(_BOOL_AS_LOGICAL[op.name], a, b, reflected)
     ct, _ = compute_dtype(op, dt, cls)
-    xa = a._data if a._dtype is ct else cast_data(a, ct)
+    # a raw host pair (datetime64/timedelta64 with ints, floats or the other time kind): its
+    # kernel is NumPy's ufunc on the operands as they are, in operand order
+    raw = getattr(ct, "raw", False)
+    xa = a._data if a._dtype is ct or raw else cast_data(a, ct)
     if isinstance(b, Tensor):
-        xb = b._data if b._dtype is ct else cast_data(b, ct)
+        xb = b._data if b._dtype is ct or raw else cast_data(b, ct)
         if xa.shape != xb.shape:
             broadcast_shapes(xa.shape, xb.shape)
         inputs = (b, a) if reflected else (a, b)
@@ -438,7 +441,7 @@ def binary(op, a, b, reflected=False):
             if ct is da and b._dtype is da:
                 if key not in op.fast:
                     store_fast_entry(op, key, k, key, (k, out._dtype))
-            elif a._device is b._device:
+            elif a._device is b._device and not raw:  # (a raw pair's casters would cast)
                 fkey = (cls, dcode | da._code, b._dtype._code)
                 if fkey not in op.fast:
                     store_fast_entry(op, key, k, fkey, (k, _caster(a, ct), _caster(b, ct),

@@ -31,7 +31,7 @@ from ._errors import DeviceError, DTypeError
 
 __all__ = ["HostDType", "HostOnlyError", "host_dtype", "is_host", "promote", "weak_scalar",
            "kernel_for", "HOST_CODE", "isnat", "check_device", "field", "flexible",
-           "check_cast", "astype", "frompyfunc",
+           "check_cast", "astype", "frompyfunc", "on_host",
            "char", "strings"]
 
 HOST_KINDS = "OUSMmV"
@@ -121,10 +121,10 @@ _ALLOWED = {
     "S": _MOVE + _ORDER + ("add", "argmax", "argmin"),
     "O": _MOVE + _ORDER + ("add", "subtract", "multiply", "divide", "floor_divide", "remainder",
                            "pow", "negative", "abs", "positive", "maximum", "minimum", "sum",
-                           "prod", "cumsum", "max", "min", "argmax", "argmin"),
+                           "prod", "cumsum", "mean", "max", "min", "argmax", "argmin"),
     "M": _MOVE + _ORDER + _TIME,
     "m": _MOVE + _ORDER + _TIME + ("multiply", "divide", "floor_divide", "remainder",
-                                   "negative", "abs", "positive", "sum", "cumsum"),
+                                   "negative", "abs", "positive", "sum", "cumsum", "mean"),
     "V": _MOVE + ("sort", "argsort", "searchsorted", "unique_all"),
 }
 _PAIR_OPS = {"native": None, "ints": ("add", "subtract", "multiply", "divide", "floor_divide"),
@@ -336,8 +336,8 @@ def kernel_for(op, dtype):
         return _wrap(name, _equality(name))
     if name == "isnan":
         return _wrap(name, np.isnat)
-    if name in ("sum", "prod", "cumsum"):
-        fn = {"sum": np.sum, "prod": np.prod, "cumsum": np.cumsum}[name]
+    if name in ("sum", "prod", "cumsum", "mean"):
+        fn = {"sum": np.sum, "prod": np.prod, "cumsum": np.cumsum, "mean": np.mean}[name]
 
         def acc(x, *, dtype=None, **params):  # NumPy picks the dtype (timedelta64 stays)
             return fn(x, **params)
@@ -351,6 +351,15 @@ def kernel_for(op, dtype):
 
 
 _REF: dict = {}
+
+
+def on_host(name: str, fn, x, **kw):
+    """NumPy's ``fn(x, **kw)`` of a host-dtype array ``x`` (trueno arrays in ``kw`` read to the
+    host) as a trueno array; NumPy's TypeError (no loop) as ``DTypeError``."""
+    from ._creation import asarray
+    from ._tensor import Tensor
+    kw = {k: v._host() if isinstance(v, Tensor) else v for k, v in kw.items()}
+    return asarray(_wrap(name, fn)(x._host(), **kw), cls=x.__class__)
 
 
 def check_device(dt, device) -> None:

@@ -115,6 +115,10 @@ def _mean_masked(a, axis=None, dtype=None, out=None, keepdims=False, *, where=Tr
     x = as_t(a)
     if where is True:
         return _finish(Rd.mean(x, axis, dtype, None, keepdims), out)
+    if x._dtype.kind in "mO":  # timedelta64, object: NumPy's masked mean on the host
+        from ._host_dtypes import on_host
+        return _finish(on_host("mean", np.mean, x, axis=axis, keepdims=keepdims, where=where),
+                       out)
     if dtype is not None:
         dt = D.as_dtype(dtype)
     else:

@@ -263,7 +263,8 @@ def _mean(x, /, axis=None, dtype=None, out=None, keepdims=False, *, dim=None, ke
     axis, keepdims = reduce_args(axis, keepdims, dim, keepdim)
     x = _x(x)
     dt = D.as_dtype(dtype) if dtype is not None else \
-        (x._dtype if x._dtype.kind in "fc" else x.__class__._default_float)
+        (x._dtype if x._dtype.kind in "fcmO" else x.__class__._default_float)
+    # (timedelta64, object: NumPy's mean, in the array's dtype, by the host kernel)
     return finish("mean", _reduce("mean", x, axis, keepdims, dt, fast), out)
 
 

@@ -89,6 +89,25 @@ out = d // np.array([1, 2], dtype="timedelta64[D]")
 #: timedelta_median_percentile
 t = np.array([[1, 2, 7], [4, 5, 6]], dtype="timedelta64[h]")
 out = (np.median(t), np.median(t, axis=0), np.percentile(t, 50), np.quantile(t, [0.3, 0.9]))
+#: timedelta_minus_datetime_raises
+d = np.array(["2024-01-01", "2024-01-03"], dtype="datetime64[D]")
+out = np.array([1, 2], dtype="timedelta64[D]") - d
+#: int_minus_datetime_raises
+out = np.arange(2) - np.array(["2024-01-01", "2024-01-03"], dtype="datetime64[D]")
+#: datetime_scalar_minus_timedelta_array
+t = np.array([1, 36, "NaT"], dtype="timedelta64[h]")
+out = (np.datetime64("2024-01-01") - t, np.timedelta64(2, "D") - t, t - np.datetime64("2024-01-01"))
+#: timedelta_times_float_array
+t = np.array([10, 20, 30, "NaT"], dtype="timedelta64[m]")
+out = (t * np.array([1.5, 0.25, np.nan, 2.0]), t / np.array([2.0, 8.0, 3.0, 1.0]),
+       np.array([0.5, 2.0, 1.0, 1.0]) * t)
+#: timedelta_mean
+t = np.array([[1, 2, 7], [4, 5, 6]], dtype="timedelta64[h]")
+out = (t.mean(), t.mean(axis=0), np.mean(t, axis=1, keepdims=True),
+       np.array([1, "NaT"], dtype="timedelta64[s]").mean())
+#: timedelta_ratio_nat
+t = np.array([30, "NaT", 90], dtype="timedelta64[m]")
+out = (t / t, t / np.timedelta64(1, "h"))
 #: structured_fields
 people = np.array([("ann", 31, 1.6), ("bo", 25, 1.8)],
                   dtype=[("name", "U5"), ("age", "i4"), ("h", "f8")])

@@ -151,3 +151,32 @@ def test_lstm_frozen_recurrent_weight_matches_torch():
     for g, w in zip(got, want):
         if w is not None:
             np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("backend", ["default", "reference"])
+def test_lstm_host_path_uses_the_cpu_backends_kernels(monkeypatch, backend):
+    # the gates' sigmoid and tanh are the CPU backend's kernels (trueno-simd's by default, the
+    # NumPy reference's when it is forced), with torch's values either way
+    import contextlib
+
+    import trueno as tn
+    from trueno import backend as B
+    calls = []
+    real = B.kernel
+
+    def counting(op, device, dtype):
+        calls.append(op.name)
+        return real(op, device, dtype)
+    from trueno_nn import _lstm_sequence as S
+    monkeypatch.setattr(S, "kernel", counting)
+    a, b = _pair(1, False, False, "float32")
+    rng = np.random.default_rng(15)
+    x = rng.standard_normal((4, 2, 3)).astype("float32")
+    h0, c0 = (rng.standard_normal((1, 2, 5)).astype("float32") for _ in range(2))
+    want = _run(a, torch, x, h0, c0)
+    ctx = tn.use_backend("reference") if backend == "reference" else contextlib.nullcontext()
+    with ctx:
+        got = _run(b, T, x, h0, c0)
+    assert calls.count("sigmoid") == 4 and calls.count("tanh") == 4  # once per step
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)

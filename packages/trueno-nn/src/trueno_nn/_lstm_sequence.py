@@ -4,20 +4,23 @@ backpropagation through time in one loop and computes the recurrent weight's gra
 product over all steps.
 
 On the CPU (float32/float64) the node computes on the tensors' NumPy arrays: per step one
-product into a preallocated buffer and a dozen in-place NumPy calls (the four gates'
-activations as one pass over ``(N, 4H)``), outputs and the backward's saved activations
-written into arrays made once per sequence. On other devices (and for double backward) the
-same recurrence runs as trueno ops, so it works on every device."""
+product into a preallocated buffer, the CPU backend's sigmoid over all four gates ``(N,
+4H)`` and tanh over g's and the cell state, and a few in-place NumPy products; outputs and
+the backward's saved activations go into arrays made once per sequence. On other devices
+(and for double backward) the same recurrence runs as trueno ops, so it works on every
+device."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from trueno.backend import CPU, dtype_of, get_op, kernel
 import trueno.torch as torch
 
 __all__ = ["lstm_sequence"]
 
 _HOST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_SIGMOID, _TANH = get_op("sigmoid"), get_op("tanh")
 
 
 def _steps(xw, h, c, w_hh_t, reverse, keep):
@@ -76,24 +79,25 @@ def _host_steps(xw, h0, c0, w_hh, reverse, keep):
     pre = np.empty((n, four_h), dt)
     tmp = np.empty((n, hid), dt)
     h, c = h0, c0
-    with np.errstate(over="ignore"):  # exp(-x) overflows to inf for x << 0: sigmoid 0
-        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-            k = t if keep else 0
-            a, c_new, tc = acts[k], cs[k], tcs[k]
-            np.matmul(h, w_t, out=pre)
-            pre += xw[t]
-            np.negative(pre, out=a)  # sigmoid of all four gates, then tanh over g's
-            np.exp(a, out=a)
-            a += 1
-            np.reciprocal(a, out=a)
-            g = a[:, 2 * hid:3 * hid]
-            np.tanh(pre[:, 2 * hid:3 * hid], out=g)
-            np.multiply(a[:, hid:2 * hid], c, out=c_new)
-            np.multiply(a[:, :hid], g, out=tmp)
-            c_new += tmp
-            np.tanh(c_new, out=tc)
-            h = np.multiply(a[:, 3 * hid:], tc, out=out[t])
-            c = c_new
+    # the CPU backend's sigmoid and tanh kernels (trueno-simd's: 2-4x NumPy's exp/tanh on
+    # these sizes), looked up per step (a cached dict hit): the first call of a kernel in a
+    # process goes through the dispatcher's one-time result check
+    kdt = dtype_of(dt)
+    for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+        k = t if keep else 0
+        a, c_new, tc = acts[k], cs[k], tcs[k]
+        np.matmul(h, w_t, out=pre)
+        pre += xw[t]
+        a[...] = kernel(_SIGMOID, CPU, kdt)(pre)  # all four gates, then tanh over g's
+        g = a[:, 2 * hid:3 * hid]
+        tanh = kernel(_TANH, CPU, kdt)
+        g[...] = tanh(pre[:, 2 * hid:3 * hid])
+        np.multiply(a[:, hid:2 * hid], c, out=c_new)
+        np.multiply(a[:, :hid], g, out=tmp)
+        c_new += tmp
+        tc[...] = tanh(c_new)
+        h = np.multiply(a[:, 3 * hid:], tc, out=out[t])
+        c = c_new
     return out, h.copy(), c.copy(), acts, cs, tcs
 
 

@@ -10,6 +10,8 @@ Import them from this module (``from trueno_core_helpers import assert_close``),
 - ``LAYOUTS`` / ``make_inputs``: the layouts every op runs on (contiguous, 0-d, empty,
   broadcast pairs, transposed, negative stride, sliced with a step). Trueno inputs are made as
   VIEWS of trueno arrays, so core's view code runs, not just NumPy's.
+- ``assert_same_array(t, a)``: a trueno array equals a NumPy array exactly (dtype, shape,
+  values).
 - ``CPU_BACKENDS``: the installed CPU backends (``conftest.backend`` runs a test on each).
 """
 
@@ -197,6 +199,14 @@ SURFACE_LAYOUTS = {
     "transposed": ((4, 3), lambda a: a.T),
     "neg_step": ((6, 4), lambda a: a[::-2]),
 }
+
+
+def assert_same_array(t, a) -> None:
+    """trueno array ``t`` equals NumPy array ``a`` in dtype, shape and values (exactly)."""
+    assert isinstance(t, tn.Tensor)
+    assert t.dtype == a.dtype, (t.dtype, a.dtype)
+    assert t.shape == a.shape
+    np.testing.assert_array_equal(t.numpy(), a)
 
 
 def compare(got, want, msg=""):

@@ -129,3 +129,45 @@ def test_batch_norm_on_gpu_matches_torch():
         got = _run(torch, batch_norm, arrays, training, device="gpu")
         for u, v in zip(got, want):
             close(u, v, "float32", 100)
+
+
+def _node_names(t):
+    """The class names of every node in ``t``'s graph."""
+    seen, todo, names = set(), [t.grad_fn], []
+    while todo:
+        f = todo.pop()
+        if f is None or id(f) in seen:
+            continue
+        seen.add(id(f))
+        names.append(type(f).__name__)
+        todo.extend(n for n, _ in getattr(f, "next_functions", ()))
+    return names
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_instance_norm_uses_the_node_and_matches_torch(affine, dtype):
+    # instance_norm with the input's statistics is the batch-norm node on (1, N*C, L): no
+    # mean/var chain in its graph; values, gradients and running stats vs torch, and second
+    # order through the repeated affine
+    rng = np.random.default_rng(10)
+    x = (rng.standard_normal((3, 2, 4, 5)) * 2 + 1).astype(dtype)
+    w, b = rng.standard_normal(2).astype(dtype), rng.standard_normal(2).astype(dtype)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    res = []
+    for lib in (T, torch):
+        xs = lib.tensor(x).requires_grad_()
+        ws, bs = ((lib.tensor(w).requires_grad_(), lib.tensor(b).requires_grad_()) if affine
+                  else (None, None))
+        rm, rv = lib.zeros(2, dtype=xs.dtype), lib.ones(2, dtype=xs.dtype)
+        y = lib.nn.functional.instance_norm(xs, rm, rv, ws, bs, True, 0.3, 1e-5)
+        if lib is torch:
+            names = _node_names(y)
+            assert "_BatchNormTrainBackward" in names
+            assert not {"MeanBackward1", "PowBackward0"} & set(names), names
+        params = [xs] + ([ws, bs] if affine else [])
+        grads = lib.autograd.grad((y * lib.tensor(g)).sum(), params, create_graph=True)
+        sum(((gr * gr).sum() for gr in grads), lib.zeros((), dtype=xs.dtype)).backward()
+        res.append([y, rm, rv, *grads] + [p.grad for p in params if p.grad is not None])
+    assert len(res[0]) == len(res[1])
+    for u, v in zip(res[1], res[0]):
+        close(u, v, dtype, 1000)

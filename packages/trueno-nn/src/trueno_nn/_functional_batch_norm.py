@@ -14,7 +14,7 @@ from ._errors import ModuleValueError
 from ._functional_act import call_row
 from ._functional_conv_norm import _batch_norm_row, _data
 
-__all__ = ["batch_norm"]
+__all__ = ["batch_norm", "batch_norm_training"]
 
 
 def _layout(x):
@@ -88,6 +88,13 @@ class _BatchNormTrain(torch.autograd.Function):
         return dx, dw, db, None
 
 
+def batch_norm_training(x, weight, bias, eps: float):
+    """``(out, mean, var)``: ``x`` (N, C, ...) normalised by its own per-channel statistics
+    (the biased variance), times ``weight`` plus ``bias`` (each (C,) or None), as one
+    autograd node; ``mean`` and ``var`` are (C,) and carry no gradient."""
+    return _BatchNormTrain.apply(x, weight, bias, float(eps))
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa: A002
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5):
     """Normalise each channel (dim 1) by the batch's statistics (training) or the running
@@ -102,7 +109,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
         if n <= 1:
             raise ModuleValueError(f"Expected more than 1 value per channel when training, "
                                    f"got input size {list(input.shape)}")
-        out, mean, var = _BatchNormTrain.apply(input, weight, bias, float(eps))
+        out, mean, var = batch_norm_training(input, weight, bias, eps)
         if running_mean is not None:
             with torch.no_grad():
                 running_mean.mul_(1 - momentum).add_(mean.to(running_mean.dtype) * momentum)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import DTYPES, KERNELS, down, layouts, up, view_of
+from trueno._testing_optim import np_adam, np_sgd
 
 FLOATS = [d for d in ("float32", "float64") if d in DTYPES]
 SGD_OPTS = [dict(), dict(momentum=0.9), dict(momentum=0.9, init_buffer=True),
@@ -17,37 +18,6 @@ ADAM_OPTS = [dict(), dict(weight_decay=0.1), dict(weight_decay=0.1, decoupled=Tr
              dict(amsgrad=True), dict(maximize=True, amsgrad=True, weight_decay=0.02),
              dict(maximize=True, decoupled=True, weight_decay=0.3, amsgrad=True)]
 ADAM = dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8)
-
-
-def np_sgd(p, g, b, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,
-           maximize=False, init_buffer=False):
-    t = p.dtype.type
-    d = -g if maximize else g
-    if weight_decay:
-        d = d + t(weight_decay) * p
-    if momentum:
-        b[...] = d if init_buffer else b * t(momentum) + t(1 - dampening) * d
-        d = d + t(momentum) * b if nesterov else b.copy()
-    p[...] = p + t(-lr) * d
-
-
-def np_adam(p, g, m, v, mx, lr, beta1, beta2, eps, step, weight_decay=0.0, decoupled=False,
-            amsgrad=False, maximize=False):
-    t = p.dtype.type
-    g = -g if maximize else g
-    if weight_decay:
-        if decoupled:
-            p[...] = p * t(1 - lr * weight_decay)
-        else:
-            g = g + t(weight_decay) * p
-    m[...] = m + t(1 - beta1) * (g - m)
-    v[...] = v * t(beta2) + t(1 - beta2) * g * g
-    vv = v
-    if amsgrad:
-        mx[...] = np.maximum(mx, v)
-        vv = mx
-    denom = np.sqrt(vv) / t((1 - beta2**step) ** 0.5) + t(eps)
-    p[...] = p + t(-(lr / (1 - beta1**step))) * m / denom
 
 
 def rt_count() -> int:

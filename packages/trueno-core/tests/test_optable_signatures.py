@@ -213,7 +213,9 @@ def test_numpy_elementwise_functions_have_the_row_signature(name):
 
 def test_numpy_elementwise_parameters_are_numpys():
     """The keyword parameters of these rows are NumPy's, with NumPy's defaults."""
-    for name in UX.SIGNATURES:
+    with_params = [n for n in UX.UFUNCS if tn.OPS[n].params]
+    assert len(with_params) >= 4, with_params
+    for name in with_params:
         npsig = inspect.signature(getattr(np, name)).parameters
         for p in tn.OPS[name].params:
             assert npsig[p].default == tn.OPS[name].signature.parameters[p].default, (name, p)

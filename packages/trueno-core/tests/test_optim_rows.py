@@ -1,4 +1,4 @@
-"""The optimizer-update rows ``sgd_update`` and ``adam_update`` (trueno._optim_rows): the
+"""The optimizer-update rows ``sgd_update`` and ``adam_update`` (trueno._optable.optim): the
 decomposition (the semantic reference) and every CPU backend's kernel agree with PyTorch's
 single-tensor SGD/Adam/AdamW for float32 and float64, with and without each option, over
 several steps; the update is in place (same buffers, version counters bump)."""

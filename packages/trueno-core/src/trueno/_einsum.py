@@ -17,7 +17,7 @@ from . import _reduction as Rd
 from ._creation import asarray
 from ._errors import ShapeError
 from ._linalg_ops import matmul
-from ._optable import Op, add_op
+from ._optable import OPS
 from ._tensor import Tensor
 
 __all__ = ["einsum", "einsum_path"]
@@ -200,8 +200,7 @@ def _contract(x, t, y, u, keep):
     return r, batch + x_only + y_only
 
 
-_EINSUM = add_op(Op("einsum", -1, accepts="any", shape="custom", numpy_name="einsum",
-                    differentiable=True, decomposition=_einsum_decomposition))
+_EINSUM = OPS["einsum"]  # its row names _einsum_decomposition
 
 
 def einsum(subscripts, /, *operands, optimize=False, dtype=None, out=None, casting="safe"):

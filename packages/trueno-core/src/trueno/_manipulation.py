@@ -7,7 +7,7 @@ from . import _dispatch as X
 from . import _dtypes as D
 from ._creation import asarray, empty
 from ._errors import ShapeError
-from ._optable import Op, add_op
+from ._optable import OPS
 from ._tensor import Tensor
 from ._views import broadcast_shapes, normalize_axes, normalize_axis
 
@@ -203,8 +203,7 @@ def _concat_decomposition(*xs, axis):
     return out
 
 
-_CONCAT = add_op(Op("concat", -1, accepts="any", shape="custom", numpy_name="concatenate",
-                    decomposition=_concat_decomposition))
+_CONCAT = OPS["concat"]  # its row names _concat_decomposition
 
 
 def concat(arrays, /, *, axis=0, dim=None, dtype=None):

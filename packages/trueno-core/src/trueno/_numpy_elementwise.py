@@ -1,5 +1,6 @@
 """NumPy's remaining elementwise functions (``fmod``, ``gcd``, ``degrees``, ``nan_to_num``,
-...): one op row each, with the NumPy function as the reference kernel.
+...): one op row each (declared in ``trueno._optable.numpy_elementwise``), with the NumPy
+function as the reference kernel.
 
 Python scalars reach the kernel as they are, so NumPy's weak-scalar rules (NEP 50) give the
 result dtype; arrays broadcast as in NumPy. A backend may register a kernel under the same
@@ -9,47 +10,11 @@ name. Functions with two results (``divmod``, ``modf``, ``frexp``) return a tupl
 from __future__ import annotations
 
 from . import _dispatch as X
-from ._optable import OPS, Op, add_op
+from ._optable import OPS
+from ._optable.numpy_elementwise import UFUNCS
 from ._surface_ops import as_t
 from ._tensor import Tensor
 from ._views import broadcast_shapes
-
-# name -> number of array inputs
-UFUNCS = {
-    "fmod": 2, "gcd": 2, "lcm": 2, "ldexp": 2, "heaviside": 2, "float_power": 2,
-    "logaddexp2": 2, "fmax": 2, "fmin": 2, "divmod": 2,
-    "exp2": 1, "cbrt": 1, "rint": 1, "degrees": 1, "radians": 1, "deg2rad": 1, "rad2deg": 1,
-    "spacing": 1, "frexp": 1, "modf": 1, "bitwise_count": 1, "isneginf": 1, "isposinf": 1,
-    "fix": 1, "sinc": 1, "i0": 1, "isreal": 1, "iscomplex": 1, "nan_to_num": 1, "angle": 1,
-    "unwrap": 1, "real_if_close": 1,
-}
-
-# Decompositions (docs/design.md §2.1), imported on first use: "module:function".
-DECOMPOSITIONS = {
-    **{n: "trueno._decompositions_numpy:" + n for n in ("float_power", "unwrap", "real_if_close")},
-    **{n: "trueno._decompositions_ufuncs:" + n for n in (
-        "exp2", "logaddexp2", "deg2rad", "rad2deg", "degrees", "radians", "fmax", "fmin",
-        "isneginf", "isposinf", "fix", "isreal", "iscomplex", "heaviside", "sinc", "angle",
-        "cbrt", "rint", "nan_to_num", "ldexp", "divmod", "modf", "spacing", "fmod", "gcd",
-        "lcm", "bitwise_count", "frexp", "i0")},
-}
-
-# Parameters beyond the array inputs (``Op.sig``; NumPy's ``out=`` and ufunc keywords are the
-# NumPy face's, in ``_ufunc``): keyword-only, with NumPy's defaults.
-SIGNATURES = {
-    "nan_to_num": "x, /, *, copy: bool = True, nan: float = 0.0, posinf: float | None = None, "
-                  "neginf: float | None = None",
-    "unwrap": "p, /, *, discont: float | None = None, axis: int = -1, "
-              "period: float = 6.283185307179586",
-    "real_if_close": "a, /, *, tol: float = 100",
-    "angle": "z, /, *, deg: bool = False",
-}
-
-for _name, _nin in UFUNCS.items():
-    if _name not in OPS:
-        add_op(Op(_name, _nin, accepts="any", shape="same" if _nin == 1 else "pointwise",
-                  differentiable=False,
-                  decomposition=DECOMPOSITIONS.get(_name), sig=SIGNATURES.get(_name)))
 
 __all__ = [*UFUNCS, "bitwise_not"]
 

@@ -23,7 +23,7 @@ __all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "rfft2", "irfft2", "
            "rfftn", "irfftn", "hfft", "ihfft", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]
 
 
-# The rows are declared in _fft_rows, with the table.
+# The rows are declared in _optable/fft.py, with the table.
 _FFTN, _IFFTN, _RFFTN, _IRFFTN, _HFFT, _IHFFT = (
     OPS[f"fft_{n}"] for n in ("fftn", "ifftn", "rfftn", "irfftn", "hfft", "ihfft"))
 

@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 
-# --- op rows (declared in _linalg_rows, with the table) -------------------------------------
+# --- op rows (declared in _optable/linalg.py, with the table) ------------------------------
 def _eigvalsh_decomposition(x, UPLO="L"):  # noqa: N803
     return eigh(x, UPLO=UPLO).eigenvalues
 

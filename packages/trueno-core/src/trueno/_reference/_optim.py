@@ -1,4 +1,4 @@
-"""Reference (NumPy) kernels of the optimizer-update rows (``trueno._optim_rows``).
+"""Reference (NumPy) kernels of the optimizer-update rows (``trueno._optable.optim``).
 
 In place, with ``out=`` buffers: at most two scratch arrays per call and no temporary per
 elementwise step, the operations and their order those of the rows' decompositions
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._optim_rows import adam_scalars
+from .._decompositions_optim import adam_scalars
 
 __all__ = ["sgd_update", "adam_update"]
 

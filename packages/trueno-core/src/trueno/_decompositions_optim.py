@@ -1,42 +1,18 @@
-"""Rows of the optimizer updates: ``sgd_update`` and ``adam_update`` (issue 17).
+"""Decompositions of the optimizer-update rows ``sgd_update`` and ``adam_update`` (their rows
+and calling convention: ``trueno._optable.optim``; issue 17).
 
-Each row is one in-place update of one parameter and its state tensors: a backend's fused
-kernel reads every tensor once and writes the parameter and the state once (one pass),
-instead of the 6-10 elementwise ops (each a full pass over memory) the formulas take as
-chains. The decompositions below are the semantic reference, written as PyTorch's
-single-tensor algorithms compute (same operations in the same order, the host scalars in
-double precision and the tensors in the parameter's dtype), so a fused kernel is tested
-against them and every device (the toy device, primitives-only mode) runs the rows.
-
-Calling convention (the row's ``sig``): the tensors positionally, the state tensors that an
-option leaves unused as None (``momentum_buffer`` when ``momentum == 0``,
-``max_exp_avg_sq`` without ``amsgrad``), the hyper-parameters by keyword as Python numbers
-(bias corrections are computed on the host from ``step``). Every tensor has the parameter's
-shape, dtype and device. A kernel writes the new values into the parameter's and the state
-tensors' device arrays in place and returns the parameter's array; the caller bumps the
-version counters. float16/bfloat16 compute in float32 and round once per stored value.
+They are the semantic reference, written as PyTorch's single-tensor algorithms compute (same
+operations in the same order, the host scalars in double precision and the tensors in the
+parameter's dtype), so a fused kernel (one pass over memory instead of the 6-10 elementwise
+ops of the formulas) is tested against them and every device (the toy device,
+primitives-only mode) runs the rows.
 """
 
 from __future__ import annotations
 
 from . import _dispatch as X
-from ._optable import Op, add_op
 
-__all__ = ["SGD_SIG", "ADAM_SIG", "sgd_update", "adam_update", "adam_scalars"]
-
-SGD_SIG = ("param, grad, momentum_buffer, /, *, lr: float, momentum: float = 0.0, "
-           "dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0, "
-           "maximize: bool = False, init_buffer: bool = False")
-ADAM_SIG = ("param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, /, *, lr: float, beta1: float, "
-            "beta2: float, eps: float, step: float, weight_decay: float = 0.0, "
-            "decoupled: bool = False, amsgrad: bool = False, maximize: bool = False")
-
-add_op(Op("sgd_update", 3, accepts="real floating", shape="same", differentiable=False,
-          numpy_name=None, torch_name=None, decomposition="trueno._optim_rows:sgd_update",
-          sig=SGD_SIG))
-add_op(Op("adam_update", 5, accepts="real floating", shape="same", differentiable=False,
-          numpy_name=None, torch_name=None, decomposition="trueno._optim_rows:adam_update",
-          sig=ADAM_SIG))
+__all__ = ["sgd_update", "adam_update", "adam_scalars"]
 
 
 def adam_scalars(lr: float, beta1: float, beta2: float, step: float) -> tuple[float, float]:

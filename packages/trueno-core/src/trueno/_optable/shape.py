@@ -1,0 +1,24 @@
+"""Shape and movement: the views core computes on metadata for every device (``reshape``,
+``permute_dims``, ``expand``, ``getitem``, ``diagonal``), ``concat`` and NumPy's ``pad`` and
+``trim_zeros``."""
+
+from __future__ import annotations
+
+from ._row import Op, add_op, numpy_row
+
+# --- views: zero-copy, computed by core on metadata for every device -------------------------
+for _n, _s in (("reshape", "shape: tuple[int, ...]"), ("permute_dims", "axes: tuple[int, ...]"),
+               ("expand", "shape: tuple[int, ...]"), ("getitem", "key: tuple"),
+               ("diagonal", "offset: int = 0, axis1: int = 0, axis2: int = 1")):
+    add_op(Op(_n, 1, accepts="any", shape="view", numpy_name=None, primitive=True,
+              sig="x, /, *, " + _s))
+
+# --- copies ----------------------------------------------------------------------------------
+add_op(Op("concat", -1, accepts="any", shape="concat", numpy_name="concatenate",
+          decomposition="trueno._manipulation:_concat_decomposition",
+          sig="*xs, axis: int | None = 0"))
+numpy_row("pad", 1, "x, /, *, pad_width: tuple[tuple[int, int], ...], mode: str = 'constant', "
+          "**options: Scalar | tuple | str", shape="pad", differentiable=True,
+          decomposition="trueno._decompositions_numeric:pad")  # trueno-autograd has its rule
+numpy_row("trim_zeros", 1, "x, /, *, trim: str = 'fb', axis: int | tuple[int, ...] | None = None",
+          decomposition="trueno._decompositions_numpy:trim_zeros")

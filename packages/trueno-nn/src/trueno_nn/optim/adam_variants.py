@@ -19,9 +19,26 @@ def _checks(lr: Any, eps: float, betas: Any, weight_decay: float) -> None:
     check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
 
 
-def _moments(state: dict[str, Any], param: Any, second: str) -> None:
-    state["exp_avg"] = torch.zeros_like(param)
-    state[second] = torch.zeros_like(param)
+def _state(state: dict[str, Any], param: Any, second: str, **extra: Any) -> dict[str, Any]:
+    """``state`` made on the parameter's first step, as PyTorch's: the step counter, ``extra``,
+    then ``exp_avg`` and the second moment ``second`` (zeros like the parameter)."""
+    if len(state) == 0:
+        state["step"] = _scalar_step()
+        state.update(extra)
+        state["exp_avg"] = torch.zeros_like(param)
+        state[second] = torch.zeros_like(param)
+    return state
+
+
+def _decay(param: Any, grad: Any, lr: float, wd: float, decoupled: bool) -> Any:
+    """The gradient with L2 weight decay added, or (``decoupled``, AdamW's) the parameter
+    shrunk in place and the gradient unchanged."""
+    if wd != 0:
+        if decoupled:
+            param.mul_(_value(1 - lr * wd))
+        else:
+            grad = grad.add(param, alpha=wd)
+    return grad
 
 
 class Adamax(Optimizer):
@@ -44,10 +61,7 @@ class Adamax(Optimizer):
         beta1, beta2 = group["betas"]
         eps, wd = group["eps"], group["weight_decay"]
         for param, grad in self._grads(group):
-            state = self.state[param]
-            if len(state) == 0:
-                state["step"] = _scalar_step()
-                _moments(state, param, "exp_inf")
+            state = _state(self.state[param], param, "exp_inf")
             if group["maximize"]:
                 grad = -grad
             exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
@@ -84,11 +98,8 @@ class NAdam(Optimizer):
         beta1, beta2 = group["betas"]
         eps, wd, momentum_decay = group["eps"], group["weight_decay"], group["momentum_decay"]
         for param, grad in self._grads(group):
-            state = self.state[param]
-            if len(state) == 0:
-                state["step"] = _scalar_step()
-                state["mu_product"] = torch.tensor(1.0, dtype=torch.float32)
-                _moments(state, param, "exp_avg_sq")
+            state = _state(self.state[param], param, "exp_avg_sq",
+                           mu_product=torch.tensor(1.0, dtype=torch.float32))
             if group["maximize"]:
                 grad = -grad
             exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
@@ -96,11 +107,7 @@ class NAdam(Optimizer):
             state["step"].add_(1)
             step = _value(state["step"])
             bias_correction2 = 1 - beta2**step
-            if wd != 0:
-                if group["decoupled_weight_decay"]:
-                    param.mul_(_value(1 - lr * wd))
-                else:
-                    grad = grad.add(param, alpha=wd)
+            grad = _decay(param, grad, lr, wd, group["decoupled_weight_decay"])
             mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
             mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
             mu_product.mul_(mu)
@@ -136,20 +143,13 @@ class RAdam(Optimizer):
         beta1, beta2 = group["betas"]
         eps, wd = group["eps"], group["weight_decay"]
         for param, grad in self._grads(group):
-            state = self.state[param]
-            if len(state) == 0:
-                state["step"] = _scalar_step()
-                _moments(state, param, "exp_avg_sq")
+            state = _state(self.state[param], param, "exp_avg_sq")
             if group["maximize"]:
                 grad = -grad
             exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
             state["step"].add_(1)
             step = _value(state["step"])
-            if wd != 0:
-                if group["decoupled_weight_decay"]:
-                    param.mul_(_value(1 - lr * wd))
-                else:
-                    grad = grad.add(param, alpha=wd)
+            grad = _decay(param, grad, lr, wd, group["decoupled_weight_decay"])
             exp_avg.lerp_(grad, 1 - beta1)
             exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
             bias_correction1 = 1 - beta1**step

@@ -327,40 +327,21 @@ def _lazy_weights(conv, out_channels: int, bias: bool, device, dtype) -> None:
         conv.bias = UninitializedParameter(device=device, dtype=dtype)
 
 
-class LazyConv1d(_LazyConv, Conv1d):
-    """A ``Conv1d`` whose ``in_channels`` is read off the first input."""
-
-    cls_to_become = Conv1d
-
-
-class LazyConv2d(_LazyConv, Conv2d):
-    """A ``Conv2d`` whose ``in_channels`` is read off the first input."""
-
-    cls_to_become = Conv2d
+def _lazy_class(mixin: type, base: type, read: str) -> type:
+    """``Lazy<base>``: ``base`` behind ``mixin``, whose ``read`` is read off the first input,
+    turning into ``base`` then (PyTorch writes each out as a class of two lines)."""
+    name = "Lazy" + base.__name__
+    return type(base)(name, (mixin, base), {
+        "__doc__": f"A ``{base.__name__}`` whose ``{read}`` is read off the first input.",
+        "__module__": __name__, "__qualname__": name, "cls_to_become": base})
 
 
-class LazyConv3d(_LazyConv, Conv3d):
-    """A ``Conv3d`` whose ``in_channels`` is read off the first input."""
-
-    cls_to_become = Conv3d
-
-
-class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
-    """A ``ConvTranspose1d`` whose ``in_channels`` is read off the first input."""
-
-    cls_to_become = ConvTranspose1d
-
-
-class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
-    """A ``ConvTranspose2d`` whose ``in_channels`` is read off the first input."""
-
-    cls_to_become = ConvTranspose2d
-
-
-class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
-    """A ``ConvTranspose3d`` whose ``in_channels`` is read off the first input."""
-
-    cls_to_become = ConvTranspose3d
+LazyConv1d = _lazy_class(_LazyConv, Conv1d, "in_channels")
+LazyConv2d = _lazy_class(_LazyConv, Conv2d, "in_channels")
+LazyConv3d = _lazy_class(_LazyConv, Conv3d, "in_channels")
+LazyConvTranspose1d = _lazy_class(_LazyConvTranspose, ConvTranspose1d, "in_channels")
+LazyConvTranspose2d = _lazy_class(_LazyConvTranspose, ConvTranspose2d, "in_channels")
+LazyConvTranspose3d = _lazy_class(_LazyConvTranspose, ConvTranspose3d, "in_channels")
 
 
 class _LazyNormBase(LazyModuleMixin):
@@ -396,37 +377,10 @@ class _LazyNormBase(LazyModuleMixin):
             self.reset_parameters()
 
 
-class LazyBatchNorm1d(_LazyNormBase, BatchNorm1d):
-    """A ``BatchNorm1d`` whose ``num_features`` is read off the first input's dimension 1."""
-
-    cls_to_become = BatchNorm1d
-
-
-class LazyBatchNorm2d(_LazyNormBase, BatchNorm2d):
-    """A ``BatchNorm2d`` whose ``num_features`` is read off the first input's dimension 1."""
-
-    cls_to_become = BatchNorm2d
-
-
-class LazyBatchNorm3d(_LazyNormBase, BatchNorm3d):
-    """A ``BatchNorm3d`` whose ``num_features`` is read off the first input's dimension 1."""
-
-    cls_to_become = BatchNorm3d
-
-
-class LazyInstanceNorm1d(_LazyNormBase, InstanceNorm1d):
-    """A ``InstanceNorm1d`` whose ``num_features`` is read off the first input's dimension 1."""
-
-    cls_to_become = InstanceNorm1d
-
-
-class LazyInstanceNorm2d(_LazyNormBase, InstanceNorm2d):
-    """A ``InstanceNorm2d`` whose ``num_features`` is read off the first input's dimension 1."""
-
-    cls_to_become = InstanceNorm2d
-
-
-class LazyInstanceNorm3d(_LazyNormBase, InstanceNorm3d):
-    """A ``InstanceNorm3d`` whose ``num_features`` is read off the first input's dimension 1."""
-
-    cls_to_become = InstanceNorm3d
+# ``num_features`` is the first input's dimension 1
+LazyBatchNorm1d = _lazy_class(_LazyNormBase, BatchNorm1d, "num_features")
+LazyBatchNorm2d = _lazy_class(_LazyNormBase, BatchNorm2d, "num_features")
+LazyBatchNorm3d = _lazy_class(_LazyNormBase, BatchNorm3d, "num_features")
+LazyInstanceNorm1d = _lazy_class(_LazyNormBase, InstanceNorm1d, "num_features")
+LazyInstanceNorm2d = _lazy_class(_LazyNormBase, InstanceNorm2d, "num_features")
+LazyInstanceNorm3d = _lazy_class(_LazyNormBase, InstanceNorm3d, "num_features")

@@ -48,6 +48,7 @@ _WANTED_LIMITS = (
     "max-compute-workgroup-size-x",
 )
 _MAX_GROUPS = 65535  # WebGPU's guaranteed workgroups per dimension
+_WHOLE_SIZE = _lib.WGPU_WHOLE_SIZE
 _STRUCTS: dict = {}  # metadata length -> struct.Struct packing that many u32 words
 _init_lock = threading.RLock()  # creates adapters and runtimes once
 
@@ -180,25 +181,58 @@ class Runtime(Transfers):
         """Bind groups are cached per (layout, buffers), across batches: pooled buffers
         recur (a training step reuses last step's buffers), and the metadata slice moves
         through a dynamic offset. Pool buffers are destroyed only by ``empty_cache``, which
-        calls ``forget_buffers`` first. (Creating them was ~30% of a GPU MLP step's CPU time.)"""
+        calls ``forget_buffers`` first. (Creating them was ~30% of a GPU MLP step's CPU time.)
+
+        A miss creates the bind group with one raw wgpu-native call: wgpu-py's
+        ``create_bind_group`` cost ~100 us of CPU per call on lavapipe's host (its structs,
+        weak references and object bookkeeping), ~10x the call itself, and a CNN step whose
+        buffers the garbage collector frees in a varying order misses ~60 times a step. The
+        cache holds the raw handles and releases them when it drops them. A refused call
+        (a NULL handle) is retried through wgpu-py, which raises wgpu's error."""
         key = (bgl, *buffers)
         bg = self._bind_groups.get(key)
         if bg is None:
             if len(self._bind_groups) > 4096:
-                self._bind_groups.clear()
-            entries = [{"binding": 0, "resource": {"buffer": self._arena_buf, "offset": 0,
-                                                    "size": self.META_BYTES}}]
-            entries += [{"binding": i + 1,
-                         "resource": {"buffer": b, "offset": 0, "size": b.size}}
-                        for i, b in enumerate(buffers)]
-            bg = self._bind_groups[key] = self.device.create_bind_group(layout=bgl,
-                                                                        entries=entries)
+                self._release_bind_groups()
+            n = len(buffers) + 1
+            entries = _ffi.new("WGPUBindGroupEntry[]", n)
+            e = entries[0]
+            e.buffer = self._arena_buf._internal
+            e.size = self.META_BYTES
+            for i, b in enumerate(buffers, 1):
+                e = entries[i]
+                e.binding = i
+                e.buffer = b._internal
+                e.size = _WHOLE_SIZE
+            desc = _ffi.new("WGPUBindGroupDescriptor *")
+            desc.layout = bgl._internal
+            desc.entryCount = n
+            desc.entries = entries
+            bg = _lib.wgpuDeviceCreateBindGroup(self.device._internal, desc)
+            if bg == _ffi.NULL:  # pragma: no cover - let wgpu-py raise the validation error
+                self._checked_bind_group(bgl, buffers)
+            self._bind_groups[key] = bg
         return bg
+
+    def _checked_bind_group(self, bgl, buffers):  # pragma: no cover - a bug: raises
+        entries = [{"binding": 0, "resource": {"buffer": self._arena_buf, "offset": 0,
+                                                "size": self.META_BYTES}}]
+        entries += [{"binding": i + 1, "resource": {"buffer": b, "offset": 0, "size": b.size}}
+                    for i, b in enumerate(buffers)]
+        self.device.create_bind_group(layout=bgl, entries=entries)
+        raise GpuLimitError(f"gpu: wgpu-native refused a bind group of {len(buffers)} buffers")
+
+    def _release_bind_groups(self) -> None:
+        """Drop the cached bind groups (lock held). A pass that has one set keeps its own
+        reference (wgpu-core counts them), so this is safe mid-batch."""
+        groups, self._bind_groups = self._bind_groups, {}
+        for bg in groups.values():
+            _lib.wgpuBindGroupRelease(bg)
 
     def forget_buffers(self) -> None:
         """Drop cached bind groups (before buffers are destroyed)."""
         with self.lock:
-            self._bind_groups.clear()
+            self._release_bind_groups()
 
     def dispatch(self, kernel, meta, buffers, groups, cost: int = 0) -> None:
         """Record one dispatch of ``kernel`` = (pipeline, layout).
@@ -259,7 +293,7 @@ class Runtime(Transfers):
                 self._last_pipe = pipe
             if bind_group is not self._last_bg or off != self._last_off:
                 self._c_off[0] = off
-                _lib.wgpuComputePassEncoderSetBindGroup(h, 0, bind_group._internal, 1, self._c_off)
+                _lib.wgpuComputePassEncoderSetBindGroup(h, 0, bind_group, 1, self._c_off)
                 self._last_bg = bind_group
                 self._last_off = off
             _lib.wgpuComputePassEncoderDispatchWorkgroups(h, *grid)

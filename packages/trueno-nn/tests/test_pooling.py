@@ -49,3 +49,19 @@ def test_pooling_matches_pytorch(name, make, shape, dtype):
 def test_pool_errors():
     with pytest.raises(ValueError, match="pad should be at most half"):
         nn.MaxPool2d(2, padding=2)(torch.zeros(1, 1, 4, 4))
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_max_unpool_modules_match_pytorch(nd):
+    """MaxUnpool1d/2d/3d (each module's own functional form) invert MaxPool1d/2d/3d's
+    indices as PyTorch's do, with and without ``output_size``."""
+    shape = (2, 3) + (5, 6, 4)[:nd]
+    x = np.random.default_rng(nd).standard_normal(shape).astype("float32")
+    pool = {1: T.nn.MaxPool1d, 2: T.nn.MaxPool2d, 3: T.nn.MaxPool3d}[nd](2, return_indices=True)
+    y, idx = pool(T.tensor(x))
+    a = {1: nn.MaxUnpool1d, 2: nn.MaxUnpool2d, 3: nn.MaxUnpool3d}[nd](2)
+    b = {1: T.nn.MaxUnpool1d, 2: T.nn.MaxUnpool2d, 3: T.nn.MaxUnpool3d}[nd](2)
+    assert repr(a) == repr(b)
+    ya, ia = torch.tensor(y.numpy()), torch.tensor(idx.numpy())
+    close(a(ya, ia), b(y, idx), "float32")
+    close(a(ya, ia, output_size=shape), b(y, idx, output_size=shape), "float32")

@@ -341,6 +341,8 @@ def adaptive_max_pool2d_with_indices(input, output_size,  # noqa: A002
 
 
 class _MaxPoolNd(Module):
+    """MaxPool1d/2d/3d's arguments, forward (their functional form ``_fn``) and repr."""
+
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
                  return_indices: bool = False, ceil_mode: bool = False) -> None:
         super().__init__()
@@ -349,25 +351,26 @@ class _MaxPoolNd(Module):
         self.padding, self.dilation = padding, dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
+    def forward(self, input):  # noqa: A002
+        return type(self)._fn(input, self.kernel_size, self.stride, self.padding,
+                              self.dilation, self.ceil_mode, self.return_indices)
+
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
                 f", dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class MaxPool2d(_MaxPoolNd):
-    def forward(self, input):  # noqa: A002
-        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                          self.ceil_mode, self.return_indices)
+    _fn = staticmethod(max_pool2d)
 
 
 class MaxPool1d(_MaxPoolNd):
-    def forward(self, input):  # noqa: A002
-        return max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                          self.ceil_mode, self.return_indices)
+    _fn = staticmethod(max_pool1d)
 
 
 class _AvgPoolNd(Module):
-    """AvgPool2d's and AvgPool3d's arguments and repr (PyTorch's ``_AvgPoolNd``)."""
+    """AvgPool2d's and AvgPool3d's arguments, forward (their functional form ``_fn``) and
+    repr (PyTorch's ``_AvgPoolNd``)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                  count_include_pad: bool = True, divisor_override=None) -> None:
@@ -377,14 +380,16 @@ class _AvgPoolNd(Module):
         self.padding, self.ceil_mode = padding, ceil_mode
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
+    def forward(self, input):  # noqa: A002
+        return type(self)._fn(input, self.kernel_size, self.stride, self.padding,
+                              self.ceil_mode, self.count_include_pad, self.divisor_override)
+
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AvgPool2d(_AvgPoolNd):
-    def forward(self, input):  # noqa: A002
-        return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                          self.count_include_pad, self.divisor_override)
+    _fn = staticmethod(avg_pool2d)
 
 
 class AvgPool1d(Module):
@@ -405,41 +410,43 @@ class AvgPool1d(Module):
 
 
 class AdaptiveAvgPool2d(Module):
+    _fn = staticmethod(adaptive_avg_pool2d)
+
     def __init__(self, output_size) -> None:
         super().__init__()
         self.output_size = output_size
 
     def forward(self, input):  # noqa: A002
-        return adaptive_avg_pool2d(input, self.output_size)
+        return type(self)._fn(input, self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
 
 
 class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
-    def forward(self, input):  # noqa: A002
-        return adaptive_avg_pool1d(input, self.output_size)
+    _fn = staticmethod(adaptive_avg_pool1d)
 
 
 class AdaptiveMaxPool2d(Module):
+    _fn = staticmethod(adaptive_max_pool2d)
+
     def __init__(self, output_size, return_indices: bool = False) -> None:
         super().__init__()
         self.output_size, self.return_indices = output_size, return_indices
 
     def forward(self, input):  # noqa: A002
-        return adaptive_max_pool2d(input, self.output_size, self.return_indices)
+        return type(self)._fn(input, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
 
 
 class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
-    def forward(self, input):  # noqa: A002
-        return adaptive_max_pool1d(input, self.output_size, self.return_indices)
+    _fn = staticmethod(adaptive_max_pool1d)
 
 
 class MaxUnpool2d(Module):
-    _nd = 2
+    _nd, _fn = 2, staticmethod(max_unpool2d)
 
     def __init__(self, kernel_size, stride=None, padding=0) -> None:
         super().__init__()
@@ -448,15 +455,15 @@ class MaxUnpool2d(Module):
         self.padding = _tup(padding, self._nd)
 
     def forward(self, input, indices, output_size=None):  # noqa: A002
-        fn = max_unpool2d if self._nd == 2 else max_unpool1d
-        return fn(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+        return type(self)._fn(input, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxUnpool1d(MaxUnpool2d):
-    _nd = 1
+    _nd, _fn = 1, staticmethod(max_unpool1d)
 
 
 class LPPool2d(Module):

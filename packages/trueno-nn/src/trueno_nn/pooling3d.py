@@ -175,33 +175,23 @@ def adaptive_max_pool3d_with_indices(input, output_size,  # noqa: A002
 
 
 class MaxPool3d(_MaxPoolNd):
-    def forward(self, input):  # noqa: A002
-        return max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                          self.ceil_mode, self.return_indices)
+    _fn = staticmethod(max_pool3d)
 
 
 class AvgPool3d(_AvgPoolNd):
-    def forward(self, input):  # noqa: A002
-        return avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                          self.count_include_pad, self.divisor_override)
+    _fn = staticmethod(avg_pool3d)
 
 
 class AdaptiveAvgPool3d(AdaptiveAvgPool2d):
-    def forward(self, input):  # noqa: A002
-        return adaptive_avg_pool3d(input, self.output_size)
+    _fn = staticmethod(adaptive_avg_pool3d)
 
 
 class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
-    def forward(self, input):  # noqa: A002
-        return adaptive_max_pool3d(input, self.output_size, self.return_indices)
+    _fn = staticmethod(adaptive_max_pool3d)
 
 
 class MaxUnpool3d(MaxUnpool2d):
-    _nd = 3
-
-    def forward(self, input, indices, output_size=None):  # noqa: A002
-        return max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding,
-                            output_size)
+    _nd, _fn = 3, staticmethod(max_unpool3d)
 
 
 class LPPool3d(LPPool2d):

@@ -132,6 +132,11 @@ def _bytes(field: int, v: bytes | str) -> bytes:
     return _key(field, 2) + _varint(len(v)) + v
 
 
+def _optional_bytes(fields: Iterable[tuple[int, bytes | str | None]]) -> bytes:
+    """The length-delimited ``(field, value)`` pairs whose value is given, in order."""
+    return b"".join(_bytes(n, v) for n, v in fields if v is not None)
+
+
 def _packed_doubles(field: int, vs: Iterable[float]) -> bytes:
     vs = list(vs)
     return _bytes(field, struct.pack(f"<{len(vs)}d", *vs)) if vs else b""
@@ -144,13 +149,7 @@ def Event(wall_time: float, step: int = 0, *, file_version: str | None = None,
     out = _double(1, wall_time)
     if step:
         out += _int(2, step)
-    if file_version is not None:
-        out += _bytes(3, file_version)
-    if summary is not None:
-        out += _bytes(5, summary)
-    if session_log is not None:
-        out += _bytes(7, session_log)
-    return out
+    return out + _optional_bytes(((3, file_version), (5, summary), (7, session_log)))
 
 
 def Summary(values: Iterable[bytes]) -> bytes:
@@ -166,17 +165,8 @@ def Value(tag: str, *, simple_value: float | None = None, image: bytes | None = 
     out = _bytes(1, tag)
     if simple_value is not None:
         out += _float(2, simple_value)
-    if image is not None:
-        out += _bytes(4, image)
-    if histo is not None:
-        out += _bytes(5, histo)
-    if audio is not None:
-        out += _bytes(6, audio)
-    if tensor is not None:
-        out += _bytes(8, tensor)
-    if metadata is not None:
-        out += _bytes(9, metadata)
-    return out
+    return out + _optional_bytes(((4, image), (5, histo), (6, audio), (8, tensor),
+                                  (9, metadata)))
 
 
 def histogram_proto(vmin: float, vmax: float, num: float, total: float, sum_squares: float,

@@ -115,7 +115,8 @@ def _chain(x, w, n):
 
 
 def _autograd_cases(mod, asarr, no_grad, n):
-    """fwd+bwd and fwd-only (no_grad) of an ``n``-op chain on 16 float32 elements."""
+    """fwd+bwd, fwd-only (no_grad) and fwd with recording (the graph dropped) of an ``n``-op
+    chain on 16 float32 elements, and a function that gives a recorded graph's loss."""
     x = asarr(np.linspace(-1, 1, 16, dtype=np.float32))
     w = asarr(np.full(16, 0.999, dtype=np.float32))
     x.requires_grad_()
@@ -127,7 +128,23 @@ def _autograd_cases(mod, asarr, no_grad, n):
     def fwd():
         with no_grad():
             _chain(x, w, n).sum()
-    return fwd_bwd, fwd
+
+    def fwd_rec():
+        _chain(x, w, n).sum()
+
+    def graph():
+        return _chain(x, w, n).sum()
+    return fwd_bwd, fwd, fwd_rec, graph
+
+
+def autograd_frames(fwd, fwd_rec, graph, nodes: int) -> tuple[float, float]:
+    """Python frames per node: recording (a recorded forward minus the same under no_grad)
+    and backward."""
+    rec = (frames(fwd_rec) - frames(fwd)) / nodes
+    loss = graph()
+    loss.backward(retain_graph=True)  # warm
+    bwd = frames(lambda: loss.backward(retain_graph=True)) / nodes
+    return rec, bwd
 
 
 def main() -> None:
@@ -137,6 +154,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--number", type=int, default=2000)
     ap.add_argument("--chain", type=int, default=200, help="ops in the autograd chain")
+    ap.add_argument("--autograd-only", action="store_true",
+                    help="only the autograd rows (recording and backward per node)")
     args = ap.parse_args()
     try:
         import torch
@@ -145,41 +164,42 @@ def main() -> None:
         torch = None
     tn.set_num_threads(1)
 
-    np_cases = _cases(_operands(np, "numpy"), False)
-    t_cases = _cases(_operands(torch, "torch"), True) if torch is not None else {}
-    faces = {"trueno": _cases(_operands(tn, "tn"), False),
-             "trueno.torch": _cases(_operands(ttorch, "tt"), True)}
-    names = list(np_cases)
-    samples: dict = {}
-    contenders = {("numpy", k): fn for k, fn in np_cases.items()}
-    contenders.update({("torch", k): fn for k, fn in t_cases.items()})
-    for f, cs in faces.items():
-        contenders.update({(f, k): fn for k, fn in cs.items()})
-    for fn in contenders.values():
-        fn()
-    for _ in range(args.repeats):
-        for key, fn in contenders.items():
-            samples.setdefault(key, []).append(_time(fn, args.number))
-    med = {k: min(v) for k, v in samples.items()}
-    nframes = {(f, k): frames(fn) for f, cs in faces.items() for k, fn in cs.items()}
-
     rows = []
-    hdr = (f"{'case':<26}{'face':<14}{'trueno us':>10}{'NumPy us':>10}{'torch us':>10}"
-           f"{'/NumPy':>8}{'/torch':>8}{'/a+b':>7}{'frames':>8}")
-    print(f"\ndispatch overhead, best of {args.repeats} x {args.number} calls "
-          f"(100 float32 elements, 10x10 matrices; 1 thread)\n{hdr}\n{'-' * len(hdr)}")
-    for f in faces:
-        base = med[(f, names[0])]
-        for k in names:
-            t = med[(f, k)]
-            n = med.get(("numpy", k))
-            p = med.get(("torch", k))
-            row = {"case": k, "face": f, "trueno_us": t, "numpy_us": n, "torch_us": p,
-                   "vs_numpy": t / n, "vs_torch": t / p if p else None, "vs_same_dtype_add":
-                   t / base, "frames": nframes[(f, k)]}
-            rows.append(row)
-            print(f"{k:<26}{f:<14}{t:>10.2f}{n:>10.2f}{(p or 0):>10.2f}{t / n:>7.2f}x"
-                  f"{(t / p if p else 0):>7.2f}x{t / base:>6.2f}x{nframes[(f, k)]:>8}")
+    if not args.autograd_only:
+        np_cases = _cases(_operands(np, "numpy"), False)
+        t_cases = _cases(_operands(torch, "torch"), True) if torch is not None else {}
+        faces = {"trueno": _cases(_operands(tn, "tn"), False),
+                 "trueno.torch": _cases(_operands(ttorch, "tt"), True)}
+        names = list(np_cases)
+        samples: dict = {}
+        contenders = {("numpy", k): fn for k, fn in np_cases.items()}
+        contenders.update({("torch", k): fn for k, fn in t_cases.items()})
+        for f, cs in faces.items():
+            contenders.update({(f, k): fn for k, fn in cs.items()})
+        for fn in contenders.values():
+            fn()
+        for _ in range(args.repeats):
+            for key, fn in contenders.items():
+                samples.setdefault(key, []).append(_time(fn, args.number))
+        med = {k: min(v) for k, v in samples.items()}
+        nframes = {(f, k): frames(fn) for f, cs in faces.items() for k, fn in cs.items()}
+
+        hdr = (f"{'case':<26}{'face':<14}{'trueno us':>10}{'NumPy us':>10}{'torch us':>10}"
+               f"{'/NumPy':>8}{'/torch':>8}{'/a+b':>7}{'frames':>8}")
+        print(f"\ndispatch overhead, best of {args.repeats} x {args.number} calls "
+              f"(100 float32 elements, 10x10 matrices; 1 thread)\n{hdr}\n{'-' * len(hdr)}")
+        for f in faces:
+            base = med[(f, names[0])]
+            for k in names:
+                t = med[(f, k)]
+                n = med.get(("numpy", k))
+                p = med.get(("torch", k))
+                row = {"case": k, "face": f, "trueno_us": t, "numpy_us": n, "torch_us": p,
+                       "vs_numpy": t / n, "vs_torch": t / p if p else None, "vs_same_dtype_add":
+                       t / base, "frames": nframes[(f, k)]}
+                rows.append(row)
+                print(f"{k:<26}{f:<14}{t:>10.2f}{n:>10.2f}{(p or 0):>10.2f}{t / n:>7.2f}x"
+                      f"{(t / p if p else 0):>7.2f}x{t / base:>6.2f}x{nframes[(f, k)]:>8}")
 
     # autograd: recording + backward per node, minus the same chain under no_grad
     from trueno._registry import load_plugins
@@ -189,23 +209,33 @@ def main() -> None:
     if torch is not None:
         ag["torch"] = _autograd_cases(torch, torch.from_numpy, torch.no_grad, args.chain)
     ag_s: dict = {}
-    for fb, fo in ag.values():
-        fb()
-        fo()
+    for fns in ag.values():
+        for f in fns[:3]:
+            f()
     for _ in range(args.repeats):
-        for k, (fb, fo) in ag.items():
+        for k, (fb, fo, fr, _g) in ag.items():
             ag_s.setdefault((k, "fb"), []).append(_time(fb, 5))
             ag_s.setdefault((k, "fo"), []).append(_time(fo, 5))
+            ag_s.setdefault((k, "fr"), []).append(_time(fr, 5))
     nodes = args.chain + 1
-    per_node = {k: (min(ag_s[(k, "fb")]) - min(ag_s[(k, "fo")])) / nodes for k in ag}
+    best = {key: min(v) / nodes for key, v in ag_s.items()}
+    per_node = {k: best[(k, "fb")] - best[(k, "fo")] for k in ag}
+    record = {k: best[(k, "fr")] - best[(k, "fo")] for k in ag}
+    ag_frames = {k: autograd_frames(fo, fr, g, nodes)
+                 for k, (_fb, fo, fr, g) in ag.items() if k != "torch"}
     print(f"\nautograd overhead per node ({args.chain}-op chain of 16 float32, fwd+bwd minus "
-          "fwd under no_grad):")
+          "fwd under no_grad; recording: fwd minus fwd under no_grad; backward: the rest):")
     for k, v in per_node.items():
-        ratio = f"   {v / per_node['torch']:.2f}x torch" if "torch" in per_node else ""
-        print(f"  {k:<14}{v:8.2f} us/node{ratio}")
+        ratio = f"{v / per_node['torch']:6.2f}x torch" if "torch" in per_node else ""
+        fr = ag_frames.get(k)
+        fr = f"   frames/node: record {fr[0]:.2f}, backward {fr[1]:.2f}" if fr else ""
+        print(f"  {k:<14}{v:8.2f} us/node {ratio}  (record {record[k]:5.2f}, backward "
+              f"{v - record[k]:5.2f}){fr}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"rows": rows, "autograd_us_per_node": per_node,
+                       "autograd_record_us_per_node": record,
+                       "autograd_frames_per_node": ag_frames,
                        "backends": tn.backends()}, f, indent=2, default=str)
 
 

@@ -280,3 +280,25 @@ def test_anomaly_names_a_node_recorded_before_it_was_turned_on():
             y.sum().backward()
     msg = str(info.value)
     assert "returned nan values" in msg and "no forward trace" in msg
+
+
+# -- rules --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("hooked", [False, True])
+def test_a_rule_missing_a_needed_gradient_raises(hooked):
+    from trueno_autograd._engine import ENGINE
+    from trueno_autograd._graph import Rule
+    a, _ = pair([1.0, 2.0])
+    b, _ = pair([3.0, 4.0])
+    out = tn.asarray(np.array([3.0, 8.0]))
+    node = ENGINE.record_custom("bad_op", Rule(lambda ctx, g: (g,), save="none"), (a, b), {},
+                                out)
+    if hooked:  # the general path
+        node.register_hook(lambda gi, go: None)
+    with pytest.raises(RuntimeError, match=r"incorrect number of gradients \(expected 2, got 1"):
+        out.sum().backward()
+    c, _ = pair([5.0])
+    out2 = tn.asarray(np.array([5.0]))
+    ENGINE.record_custom("fine_op", Rule(lambda ctx, g: (g * 2.0,), save="none"), (c, None),
+                         {}, out2)  # fewer results where the input has no gradient: fine
+    out2.sum().backward()
+    np.testing.assert_allclose(np.asarray(c.grad), [2.0])

@@ -190,18 +190,18 @@ class GraphRunner:
                         n._out = None
                     if res.__class__ is not tuple and res.__class__ is not list:
                         res = (res,)
-                nxt = n._next
-                if res is not None and len(res) < len(nxt):
-                    res = tuple(res) + (None,) * (len(nxt) - len(res))
                 shapes = n.shapes
                 i = -1
-                for e in nxt:
+                for e in n._next:
                     i += 1
                     if e is None:
                         continue
                     c = e[0]
                     if res is not None:
-                        r = res[i]
+                        try:
+                            r = res[i]
+                        except IndexError:
+                            raise RuntimeError(_count_msg(n, res)) from None
                         if r is not None:
                             # fit the gradient to input i: broadcast dims, dtype, device, class
                             shape, dt, cls, dev = shapes[i]
@@ -230,8 +230,7 @@ class GraphRunner:
                     if d:
                         deps[c] = d
                     else:
-                        deps[c] = 0
-                        push(c)
+                        push(c)  # every consumer ran: c is ready (its count is not read again)
         finally:
             MODES.grad_enabled, MODES.in_backward = prev, prev_in
         return captured
@@ -354,6 +353,12 @@ class GraphRunner:
             else:
                 m.grad = (old.detach() if old._ag is not None else old) + g
         handed.add(id(m.grad._version))
+
+
+def _count_msg(n, res) -> str:
+    return (f"function {n.name()} returned an incorrect number of gradients (expected "
+            f"{len(n._next)}, got {len(res)})\n  hint: its rule must return one gradient (or "
+            f"None) per input of the op '{n._op}'")
 
 
 def _needed(root_nodes, deps, capture):

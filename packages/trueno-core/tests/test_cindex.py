@@ -157,3 +157,19 @@ def test_subclasses_keep_their_own_indexing():
     r = tn.rec.fromarrays([tn.arange(3), tn.arange(3.0) * 2], names="x,y")
     assert r[1].y == 2.0 and r.x[2] == 2
     np.testing.assert_array_equal(np.asarray(r["y"]), [0.0, 2.0, 4.0])
+
+
+def test_a_row_is_a_view_of_the_array():
+    """``a[i]`` of an n-d array (made in C where the accelerator is built) is a view of ``a``
+    as ``_view`` makes one: same class, dtype, version counter, a ``_base`` naming ``a``."""
+    for dtype in ("float64", "int32", "float16", "bool"):
+        a = tn.arange(12).astype(dtype).reshape(3, 4)
+        r = a[1]
+        assert type(r) is type(a) and r.dtype == a.dtype and r.shape == (4,)
+        assert r._base == (a, "getitem", {"key": 1}) and r._version is a._version
+        assert r._ag is None and r.device == a.device
+        np.testing.assert_array_equal(np.asarray(r), np.arange(12).astype(dtype)[4:8])
+        r[0] = 0
+        assert a[1, 0] == 0
+        rows = list(a)
+        assert len(rows) == 3 and all(type(x) is type(a) for x in rows)

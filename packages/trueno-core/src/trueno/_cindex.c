@@ -9,7 +9,7 @@
  *   - ``self[key]``: where the array lives on the CPU, autograd does not record it and the key
  *     is an int, a NumPy integer, or a tuple starting with one (or empty), NumPy indexes the
  *     array's NumPy storage; a result that is not an ndarray (one element: a NumPy scalar) is
- *     returned as it is, a row ``a[i]`` of an n-d array becomes a view through ``_row``;
+ *     returned as it is, a row ``a[i]`` of an n-d array becomes a view of it (``make_row``);
  *     anything else, and every error, goes to ``_getitem`` (trueno's checks and messages).
  *   - ``self[key] = value``: the same conditions, a Python or NumPy scalar value and a key of
  *     ints and slices are written straight into the storage (NumPy's casts and checks) and the
@@ -25,12 +25,15 @@
 #define MAX_INT_TYPES 16
 
 static Py_ssize_t off_data = -1, off_ag = -1, off_device = -1, off_version = -1;
+static Py_ssize_t off_dtype = -1, off_base = -1;
+static PyTypeObject *dtype_type = NULL;  /* trueno.DType: numeric dtypes (rows made in C) */
 static PyObject *cpu_device = NULL;      /* the CPU device object (compared by identity) */
 static PyTypeObject *nd_type = NULL;     /* numpy.ndarray */
 static PyTypeObject *generic_type = NULL; /* numpy.generic */
 static PyTypeObject *int_types[MAX_INT_TYPES];
 static int n_int_types = 0;
 static PyObject *str_getitem = NULL, *str_setitem = NULL, *str_row = NULL;
+static PyObject *str_getitem_op = NULL, *str_key = NULL;
 
 #define SLOT(self, off) (*(PyObject **)((char *)(self) + (off)))
 
@@ -67,6 +70,46 @@ clear_exception(void)
     return 0;
 }
 
+/* ``a[i]`` of an n-d array: the row view ``r`` (a NumPy view of the storage) as an array of
+   ``self``'s class that is a view of ``self`` -- what ``ndarray._row`` does in Python, without
+   the call. An object array (its element may itself be an ndarray) goes to ``_row``. */
+static PyObject *
+make_row(PyObject *self, PyObject *r, PyObject *key)
+{
+    PyObject *dtype = SLOT(self, off_dtype), *version = SLOT(self, off_version);
+    if (dtype == NULL || Py_TYPE(dtype) != dtype_type || version == NULL)
+        return PyObject_CallMethodObjArgs(self, str_row, r, key, NULL);
+    PyObject *params = PyDict_New();
+    if (params == NULL)
+        return NULL;
+    if (PyDict_SetItem(params, str_key, key) < 0) {
+        Py_DECREF(params);
+        return NULL;
+    }
+    PyObject *base = PyTuple_Pack(3, self, str_getitem_op, params);
+    Py_DECREF(params);
+    if (base == NULL)
+        return NULL;
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject *out = tp->tp_alloc(tp, 0);
+    if (out == NULL) {
+        Py_DECREF(base);
+        return NULL;
+    }
+    Py_INCREF(r);
+    SLOT(out, off_data) = r;
+    Py_INCREF(dtype);
+    SLOT(out, off_dtype) = dtype;
+    Py_INCREF(cpu_device);
+    SLOT(out, off_device) = cpu_device;
+    Py_INCREF(version);
+    SLOT(out, off_version) = version;
+    Py_INCREF(Py_None);
+    SLOT(out, off_ag) = Py_None;
+    SLOT(out, off_base) = base;
+    return out;
+}
+
 static PyObject *
 index_subscript(PyObject *self, PyObject *key)
 {
@@ -89,7 +132,7 @@ index_subscript(PyObject *self, PyObject *key)
                 return r; /* one element: NumPy's scalar, a copy */
             }
             else if (kind == 1) {
-                PyObject *out = PyObject_CallMethodObjArgs(self, str_row, r, key, NULL);
+                PyObject *out = make_row(self, r, key);
                 Py_DECREF(r);
                 return out;
             }
@@ -200,21 +243,30 @@ member_offset(PyObject *descr, const char *what)
 }
 
 PyDoc_STRVAR(configure_doc,
-"configure(data, ag, device, version, cpu, ndarray, generic, int_types)\n\n"
-"Set the slots the fast paths read (member descriptors of the array class), the CPU device\n"
-"object, numpy.ndarray, numpy.generic and the NumPy integer scalar types used as keys.");
+"configure(slots, cpu, ndarray, generic, int_types, dtype_type)\n\n"
+"Set the slots the fast paths read and write (member descriptors of the array class for\n"
+"_data, _ag, _device, _version, _dtype, _base), the CPU device object, numpy.ndarray,\n"
+"numpy.generic, the NumPy integer scalar types used as keys and trueno's DType class.");
 
 static PyObject *
 configure(PyObject *Py_UNUSED(mod), PyObject *args)
 {
-    PyObject *d_data, *d_ag, *d_dev, *d_ver, *cpu, *nd, *gen, *ints;
-    if (!PyArg_ParseTuple(args, "OOOOOO!O!O!:configure", &d_data, &d_ag, &d_dev, &d_ver, &cpu,
-                          &PyType_Type, &nd, &PyType_Type, &gen, &PyTuple_Type, &ints))
+    PyObject *slots, *cpu, *nd, *gen, *ints, *dt;
+    if (!PyArg_ParseTuple(args, "O!OO!O!O!O!:configure", &PyTuple_Type, &slots, &cpu,
+                          &PyType_Type, &nd, &PyType_Type, &gen, &PyTuple_Type, &ints,
+                          &PyType_Type, &dt))
         return NULL;
-    Py_ssize_t o_data = member_offset(d_data, "data"), o_ag = member_offset(d_ag, "ag");
-    Py_ssize_t o_dev = member_offset(d_dev, "device"), o_ver = member_offset(d_ver, "version");
-    if (o_data < 0 || o_ag < 0 || o_dev < 0 || o_ver < 0)
+    static const char *names[6] = {"_data", "_ag", "_device", "_version", "_dtype", "_base"};
+    Py_ssize_t offs[6];
+    if (PyTuple_GET_SIZE(slots) != 6) {
+        PyErr_SetString(PyExc_ValueError, "configure: slots must hold 6 member descriptors");
         return NULL;
+    }
+    for (int i = 0; i < 6; i++) {
+        offs[i] = member_offset(PyTuple_GET_ITEM(slots, i), names[i]);
+        if (offs[i] < 0)
+            return NULL;
+    }
     Py_ssize_t n = PyTuple_GET_SIZE(ints);
     if (n > MAX_INT_TYPES) {
         PyErr_SetString(PyExc_ValueError, "configure: too many integer types");
@@ -238,10 +290,14 @@ configure(PyObject *Py_UNUSED(mod), PyObject *args)
     Py_XSETREF(nd_type, (PyTypeObject *)nd);
     Py_INCREF(gen);
     Py_XSETREF(generic_type, (PyTypeObject *)gen);
-    off_ag = o_ag;
-    off_device = o_dev;
-    off_version = o_ver;
-    off_data = o_data; /* last: the fast paths are on once everything is set */
+    Py_INCREF(dt);
+    Py_XSETREF(dtype_type, (PyTypeObject *)dt);
+    off_ag = offs[1];
+    off_device = offs[2];
+    off_version = offs[3];
+    off_dtype = offs[4];
+    off_base = offs[5];
+    off_data = offs[0]; /* last: the fast paths are on once everything is set */
     Py_RETURN_NONE;
 }
 
@@ -266,7 +322,10 @@ PyInit__cindex(void)
     str_getitem = PyUnicode_InternFromString("_getitem");
     str_setitem = PyUnicode_InternFromString("_setitem");
     str_row = PyUnicode_InternFromString("_row");
-    if (str_getitem == NULL || str_setitem == NULL || str_row == NULL)
+    str_getitem_op = PyUnicode_InternFromString("getitem");
+    str_key = PyUnicode_InternFromString("key");
+    if (str_getitem == NULL || str_setitem == NULL || str_row == NULL ||
+        str_getitem_op == NULL || str_key == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&cindex_module);
     if (m == NULL)

@@ -581,5 +581,7 @@ _SCALAR = X.scalar_result
 
 
 if _cindex is not None:
-    _cindex.configure(*(Tensor.__dict__[n] for n in ("_data", "_ag", "_device", "_version")),
-                      CPU, np.ndarray, np.generic, tuple(t for t in _INTS if t is not int))
+    _cindex.configure(tuple(Tensor.__dict__[n] for n in ("_data", "_ag", "_device", "_version",
+                                                        "_dtype", "_base")),
+                      CPU, np.ndarray, np.generic, tuple(t for t in _INTS if t is not int),
+                      D.DType)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch as T
 from conftest import close
+from nn_checks import same_seed_pair, train_eval_steps_match
 
 import trueno.nn as nn
 import trueno.torch as torch
@@ -37,40 +38,8 @@ CASES = [
 @pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
 @pytest.mark.parametrize("name,make,shape", CASES, ids=[c[0] for c in CASES])
 def test_layer_matches_pytorch(name, make, shape, dtype):
-    torch.manual_seed(0)
-    a = make(nn)
-    T.manual_seed(0)
-    b = make(T.nn)
-    assert repr(a) == repr(b)
-    for (ka, pa), (kb, pb) in zip(a.state_dict().items(), b.state_dict().items()):
-        assert ka == kb
-        np.testing.assert_array_equal(np.asarray(pa), pb.numpy())
-    if dtype == "float64":
-        a.double()
-        b.double()
-    rng = np.random.default_rng(1)
-    for step, training in enumerate((True, True, False)):
-        a.train(training)
-        b.train(training)
-        x = rng.standard_normal(shape).astype(dtype) * 2 + step
-        xa, xb = torch.tensor(x).requires_grad_(), T.tensor(x).requires_grad_()
-        ya, yb = a(xa), b(xb)
-        close(ya, yb, dtype, 10)
-        g = rng.standard_normal(tuple(yb.shape)).astype(dtype)
-        (ya * torch.tensor(g)).sum().backward()
-        (yb * T.tensor(g)).sum().backward()
-        close(xa.grad, xb.grad, dtype, 100)
-        for (ka, pa), (kb, pb) in zip(a.named_parameters(), b.named_parameters()):
-            assert ka == kb
-            close(pa.grad, pb.grad, dtype, 100)
-            pa.grad = None
-            pb.grad = None
-        for (ka, ba), (kb, bb) in zip(a.named_buffers(), b.named_buffers()):
-            assert ka == kb
-            if ba.is_floating_point():
-                close(ba, bb, dtype, 10)
-            else:
-                assert int(ba) == int(bb)
+    a, b = same_seed_pair(make)
+    train_eval_steps_match(a, b, shape, dtype)
 
 
 def test_errors_name_the_problem():

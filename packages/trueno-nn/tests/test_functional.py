@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch as T
 import torch.nn.functional as TF
-from conftest import close, from_torch, to_torch
+from conftest import from_torch, to_torch
+from nn_checks import check_fn
 
 import trueno.nn.functional as F
 import trueno.torch as torch
@@ -18,20 +19,7 @@ def _inputs(shape, dtype, seed=0, lo=-3.0, hi=3.0):
     return rng.uniform(lo, hi, shape).astype(dtype)
 
 
-def _check(fn_tn, fn_t, arrays, dtype, const=(), scale=1.0):
-    """Forward of both on the same inputs, then the gradients of ``sum(out * g)`` wrt every
-    float input whose index is not in ``const`` (PyTorch's non-differentiable arguments)."""
-    diff = [a.dtype.kind == "f" and i not in const for i, a in enumerate(arrays)]
-    tn_in = [torch.tensor(a).requires_grad_(d) for a, d in zip(arrays, diff)]
-    t_in = [T.tensor(a).requires_grad_(d) for a, d in zip(arrays, diff)]
-    out, want = fn_tn(*tn_in), fn_t(*t_in)
-    close(out, want, dtype, scale)
-    g = _inputs(tuple(want.shape), dtype, 99)
-    (out * torch.tensor(g)).sum().backward()
-    (want * T.tensor(g)).sum().backward()
-    for a, b in zip(tn_in, t_in):
-        if b.requires_grad:
-            close(a.grad, b.grad, dtype, 10 * scale)
+_check = check_fn  # forward and the gradients of sum(out * g), g uniform in [-3, 3)
 
 
 ACTS = [

@@ -8,7 +8,7 @@ import pytest
 import torch as T
 import torch.nn as TN
 import torch.nn.functional as TF
-from conftest import close
+from nn_checks import check_fn
 
 import trueno.nn as nn
 import trueno.nn.functional as F
@@ -26,19 +26,9 @@ def _signs(shape, seed):
 
 
 def _check(fn_tn, fn_t, arrays, dtype, const=(), scale=1.0):
-    """Forward of both, then the gradients of ``sum(out * g)`` wrt every float input whose
-    index is not in ``const``."""
-    diff = [a.dtype.kind == "f" and i not in const for i, a in enumerate(arrays)]
-    tn_in = [torch.tensor(a).requires_grad_(d) for a, d in zip(arrays, diff)]
-    t_in = [T.tensor(a).requires_grad_(d) for a, d in zip(arrays, diff)]
-    out, want = fn_tn(*tn_in), fn_t(*t_in)
-    close(out, want, dtype, scale)
-    g = _u(tuple(want.shape), dtype, 99)
-    (out * torch.tensor(g)).sum().backward()
-    (want * T.tensor(g)).sum().backward()
-    for a, b in zip(tn_in, t_in):
-        if b.requires_grad:
-            close(a.grad, b.grad, dtype, 10 * scale)
+    """Forward of both, then the gradients of ``sum(out * g)`` (g uniform in [-2, 2)) wrt
+    every float input whose index is not in ``const``."""
+    check_fn(fn_tn, fn_t, arrays, dtype, const, scale, g_range=2.0)
 
 
 def _both(name, *args, **kw):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch as T
 from conftest import close
+from nn_checks import same_seed_pair
 
 import trueno.nn as nn
 import trueno.torch as torch
@@ -29,15 +30,7 @@ def _tensor_pair(x):
 
 @pytest.mark.parametrize("name,make,mode", CASES, ids=[c[0] for c in CASES])
 def test_recurrent_matches_pytorch(name, make, mode, dtype):
-    torch.manual_seed(0)
-    a = make(nn)
-    T.manual_seed(0)
-    b = make(T.nn)
-    assert repr(a) == repr(b)
-    sa, sb = a.state_dict(), b.state_dict()
-    assert list(sa) == list(sb)
-    for k in sa:
-        np.testing.assert_array_equal(np.asarray(sa[k]), sb[k].numpy(), err_msg=k)
+    a, b = same_seed_pair(make)
     if dtype == "float64":
         a.double()
         b.double()

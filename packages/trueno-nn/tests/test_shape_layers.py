@@ -9,8 +9,8 @@ import pytest
 import torch as T
 import torch.nn.functional as TF
 from conftest import close
+from nn_checks import backward_pair, grads_match, same_seed_pair
 
-import trueno.nn as nn
 import trueno.nn.functional as F
 import trueno.torch as torch
 
@@ -42,14 +42,7 @@ CASES = [
 
 @pytest.mark.parametrize("name,make,shape", CASES, ids=[c[0] for c in CASES])
 def test_matches_pytorch(name, make, shape, dtype):
-    torch.manual_seed(0)
-    a = make(nn)
-    T.manual_seed(0)
-    b = make(T.nn)
-    assert repr(a) == repr(b)
-    for (na, pa), (nb, pb) in zip(a.named_parameters(), b.named_parameters()):
-        assert na == nb
-        np.testing.assert_array_equal(np.asarray(pa.detach()), pb.detach().numpy())
+    a, b = same_seed_pair(make)
     if dtype == "float64":
         a.double()
         b.double()
@@ -57,12 +50,9 @@ def test_matches_pytorch(name, make, shape, dtype):
     xa, xb = torch.tensor(x).requires_grad_(), T.tensor(x).requires_grad_()
     ya, yb = a(xa), b(xb)
     close(ya, yb, dtype, 10)
-    g = np.random.default_rng(1).standard_normal(tuple(yb.shape)).astype(dtype)
-    (ya * torch.tensor(g)).sum().backward()
-    (yb * T.tensor(g)).sum().backward()
+    backward_pair(ya, yb, dtype, np.random.default_rng(1))
     close(xa.grad, xb.grad, dtype, 10)
-    for pa, pb in zip(a.parameters(), b.parameters()):
-        close(pa.grad, pb.grad, dtype, 100)
+    grads_match(a, b, dtype)
 
 
 @pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch as T
 from conftest import close
+from nn_checks import backward_pair, grads_match, same_seed_pair
 
 import trueno.nn as nn
 import trueno.nn.functional as F
@@ -46,14 +47,7 @@ def _forward(m, x, output_size):
 @pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
 @pytest.mark.parametrize("name,make,shape,output_size", CASES, ids=[c[0] for c in CASES])
 def test_layer_matches_pytorch(name, make, shape, output_size, dtype):
-    torch.manual_seed(0)
-    a = make(nn)
-    T.manual_seed(0)
-    b = make(T.nn)
-    assert repr(a) == repr(b)
-    for (ka, pa), (kb, pb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
-        assert ka == kb
-        np.testing.assert_array_equal(np.asarray(pa), pb.numpy())
+    a, b = same_seed_pair(make)
     if dtype == "float64":
         a.double()
         b.double()
@@ -62,13 +56,9 @@ def test_layer_matches_pytorch(name, make, shape, output_size, dtype):
     xa, xb = torch.tensor(x).requires_grad_(), T.tensor(x).requires_grad_()
     ya, yb = _forward(a, xa, output_size), _forward(b, xb, output_size)
     close(ya, yb, dtype, 10)
-    g = rng.standard_normal(tuple(yb.shape)).astype(dtype)
-    (ya * torch.tensor(g)).sum().backward()
-    (yb * T.tensor(g)).sum().backward()
+    backward_pair(ya, yb, dtype, rng)
     close(xa.grad, xb.grad, dtype, 100)
-    for (ka, pa), (kb, pb) in zip(a.named_parameters(), b.named_parameters(), strict=True):
-        assert ka == kb
-        close(pa.grad, pb.grad, dtype, 100)
+    grads_match(a, b, dtype)
 
 
 def test_functional_forms_match_pytorch():

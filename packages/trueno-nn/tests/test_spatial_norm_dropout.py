@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch as T
 from conftest import close
+from nn_checks import same_seed_pair, train_eval_steps_match
 
 import trueno.nn as nn
 import trueno.nn.functional as F
@@ -32,37 +33,8 @@ NORMS = [
 
 @pytest.mark.parametrize("name,make,shape", NORMS, ids=[c[0] for c in NORMS])
 def test_instance_norm_matches_pytorch(name, make, shape, dtype):
-    torch.manual_seed(0)
-    a = make(nn)
-    T.manual_seed(0)
-    b = make(T.nn)
-    assert repr(a) == repr(b)
-    assert list(a.state_dict()) == list(b.state_dict())
-    if dtype == "float64":
-        a.double()
-        b.double()
-    rng = np.random.default_rng(1)
-    for step, training in enumerate((True, True, False)):
-        a.train(training)
-        b.train(training)
-        x = rng.standard_normal(shape).astype(dtype) * 2 + step
-        xa, xb = torch.tensor(x).requires_grad_(), T.tensor(x).requires_grad_()
-        ya, yb = a(xa), b(xb)
-        close(ya, yb, dtype, 10)
-        g = rng.standard_normal(tuple(yb.shape)).astype(dtype)
-        (ya * torch.tensor(g)).sum().backward()
-        (yb * T.tensor(g)).sum().backward()
-        close(xa.grad, xb.grad, dtype, 100)
-        for (ka, pa), (kb, pb) in zip(a.named_parameters(), b.named_parameters(), strict=True):
-            assert ka == kb
-            close(pa.grad, pb.grad, dtype, 100)
-            pa.grad = pb.grad = None
-        for (ka, ba), (kb, bb) in zip(a.named_buffers(), b.named_buffers(), strict=True):
-            assert ka == kb
-            if ba.is_floating_point():
-                close(ba, bb, dtype, 10)
-            else:
-                assert int(ba) == int(bb)
+    a, b = same_seed_pair(make, same_values=False)
+    train_eval_steps_match(a, b, shape, dtype)
 
 
 def test_functional_instance_norm_matches_pytorch():

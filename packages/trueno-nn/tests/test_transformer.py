@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch as T
 from conftest import close, from_torch, to_torch
+from nn_checks import backward_pair, grads_match, same_seed_pair
 
 import trueno.nn as nn
 import trueno.torch as torch
@@ -30,15 +31,7 @@ CASES = [
 
 @pytest.mark.parametrize("kind,kw", CASES, ids=[f"{k}-{i}" for i, (k, _) in enumerate(CASES)])
 def test_transformer_matches_pytorch(kind, kw, dtype):
-    torch.manual_seed(0)
-    a = _build(nn, kind, **kw)
-    T.manual_seed(0)
-    b = _build(T.nn, kind, **kw)
-    assert repr(a) == repr(b)
-    sa, sb = a.state_dict(), b.state_dict()
-    assert list(sa) == list(sb)
-    for k in sa:
-        np.testing.assert_array_equal(np.asarray(sa[k]), sb[k].numpy(), err_msg=k)
+    a, b = same_seed_pair(lambda m: _build(m, kind, **kw))
     if dtype == "float64":
         a.double()
         b.double()
@@ -58,13 +51,9 @@ def test_transformer_matches_pytorch(kind, kw, dtype):
         ya = a(xa, torch.tensor(mem), tgt_mask=torch.tensor(causal))
         yb = b(xb, T.tensor(mem), tgt_mask=T.tensor(causal))
     close(ya, yb, dtype, 100)
-    g = rng.standard_normal(tuple(yb.shape)).astype(dtype)
-    (ya * torch.tensor(g)).sum().backward()
-    (yb * T.tensor(g)).sum().backward()
+    backward_pair(ya, yb, dtype, rng)
     close(xa.grad, xb.grad, dtype, 1000)
-    for (na, pa), (nb, pb) in zip(a.named_parameters(), b.named_parameters()):
-        assert na == nb
-        close(pa.grad, pb.grad, dtype, 1000)
+    grads_match(a, b, dtype, 1000)
 
 
 def test_encoder_state_dict_interchange():

@@ -88,3 +88,18 @@ def check_fn(fn_tn, fn_t, arrays, dtype: str, const=(), scale: float = 1.0,
     for a, b in zip(tn_in, t_in):
         if b.requires_grad:
             close(a.grad, b.grad, dtype, 10 * scale)
+
+
+def pool_matches(a, b, x, dtype: str, grad_scale: float = 1.0) -> None:
+    """Pooling modules ``a`` (trueno) and ``b`` (PyTorch) on the NumPy input ``x``: the same
+    output, the same int64 indices where they return them, and the same input gradient of
+    ``sum(out * g)``."""
+    xa, xb = torch.tensor(x).requires_grad_(), T.tensor(x).requires_grad_()
+    ya, yb = a(xa), b(xb)
+    if isinstance(yb, tuple):
+        np.testing.assert_array_equal(np.asarray(ya[1]), yb[1].numpy())
+        assert ya[1].dtype == torch.int64
+        ya, yb = ya[0], yb[0]
+    close(ya, yb, dtype)
+    backward_pair(ya, yb, dtype, np.random.default_rng(1))
+    close(xa.grad, xb.grad, dtype, grad_scale)

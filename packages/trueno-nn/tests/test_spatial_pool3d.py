@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch as T
 from conftest import close
+from nn_checks import pool_matches
 
 import trueno.nn as nn
 import trueno.nn.functional as F
@@ -39,16 +40,7 @@ def test_pool3d_matches_pytorch(name, make, shape, dtype):
     assert repr(a) == repr(b)
     x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
     x[..., 0, 0, :3] = 5.0  # ties: the first maximum in scan order wins
-    xa, xb = torch.tensor(x).requires_grad_(), T.tensor(x).requires_grad_()
-    ya, yb = a(xa), b(xb)
-    if isinstance(yb, tuple):
-        np.testing.assert_array_equal(np.asarray(ya[1]), yb[1].numpy())
-        ya, yb = ya[0], yb[0]
-    close(ya, yb, dtype)
-    g = np.random.default_rng(1).standard_normal(tuple(yb.shape)).astype(dtype)
-    (ya * torch.tensor(g)).sum().backward()
-    (yb * T.tensor(g)).sum().backward()
-    close(xa.grad, xb.grad, dtype, 10)
+    pool_matches(a, b, x, dtype, 10)
 
 
 def test_max_unpool3d_matches_pytorch():

@@ -21,8 +21,15 @@ tools/bench/bench_gpu.py does). Prints a table with the ratio trueno/PyTorch (be
 faster); each time is the best of ``--repeats`` runs (on a shared machine the least disturbed
 one; ``--json PATH`` writes the medians too).
 
+``--clock thread`` (CPU only) times the CPU time of the calling thread instead of the wall
+clock: on a loaded machine (other processes on the same cores) a wall-clock time with several
+threads mostly measures how long the threads wait for a core, and it varies 10x from run to
+run; the calling thread's CPU time does not. It counts all the work only when everything runs
+on that thread, so it requires ``BENCH_THREADS=1`` and ``OPENBLAS_NUM_THREADS=1`` (NumPy's
+BLAS, which trueno's CPU matmul calls for larger products, starts its own threads).
+
     python tools/bench/bench_nn.py [--device cpu|gpu] [--repeats 7] [--only conv2d lstm]
-        [--json out.json]
+        [--clock wall|thread] [--json out.json]
 """
 
 from __future__ import annotations
@@ -128,10 +135,13 @@ def _prepare(T, dev: str, name: str):
     return {"fwd": forward, "fwd_bwd": forward_backward}
 
 
+_CLOCK = time.perf_counter  # ``--clock thread``: time.thread_time
+
+
 def _once_ms(fn) -> float:
-    t0 = time.perf_counter()
+    t0 = _CLOCK()
     fn()
-    return (time.perf_counter() - t0) * 1e3
+    return (_CLOCK() - t0) * 1e3
 
 
 def run_rows(libs: list[str], device: str, repeats: int, only: list[str]) -> dict:
@@ -183,12 +193,21 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--only", nargs="*", default=[], metavar="ROW",
                     help=f"rows to run, of {', '.join(ROWS)} (default: all)")
+    ap.add_argument("--clock", choices=["wall", "thread"], default="wall",
+                    help="wall clock, or the calling thread's CPU time (CPU, 1 thread only)")
     ap.add_argument("--json", default=None)
     ap.add_argument("--child", choices=["torch", "trueno"], default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     unknown = sorted(set(args.only) - set(ROWS))
     if unknown:
         ap.error(f"unknown rows {unknown}; choose from {ROWS}")
+    if args.clock == "thread":
+        single = {k: os.environ.get(k) for k in ("BENCH_THREADS", "OPENBLAS_NUM_THREADS")}
+        if args.device != "cpu" or any(v != "1" for v in single.values()):
+            ap.error(f"--clock thread times the calling thread only: it needs --device cpu, "
+                     f"BENCH_THREADS=1 and OPENBLAS_NUM_THREADS=1 (got {single})")
+        global _CLOCK
+        _CLOCK = time.thread_time
     if args.child:
         rows = run_rows([args.child], args.device, args.repeats, args.only)[args.child]
         print("ROWS " + json.dumps(rows))
@@ -199,7 +218,8 @@ def main() -> None:
         results = {lib: _child(lib, args) for lib in ("torch", "trueno")}
     ref = "PyTorch CUDA" if args.device == "gpu" else "PyTorch CPU"
     threads = os.environ.get("BENCH_THREADS", os.cpu_count())
-    print(f"\nlayer time, best of {args.repeats} (ms); device {args.device}, "
+    clock = "wall clock" if args.clock == "wall" else "CPU time of the calling thread"
+    print(f"\nlayer time, best of {args.repeats} (ms, {clock}); device {args.device}, "
           f"{threads} threads; ratio = trueno / {ref}")
     print(f"| row | trueno fwd | {ref} fwd | ratio | trueno fwd+bwd | {ref} fwd+bwd | ratio |"
           "\n|---|---|---|---|---|---|---|")
@@ -221,7 +241,8 @@ def main() -> None:
         print(f"| {name} | " + " | ".join(cells) + " |")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"device": args.device, "threads": threads, "repeats": args.repeats,
+            json.dump({"device": args.device, "threads": threads, "clock": args.clock,
+                       "repeats": args.repeats,
                        "rows": table}, f, indent=1)
         print(f"\nwrote {args.json}")
 

@@ -26,6 +26,9 @@ SPECIAL = {
                                            m.tensor([-1.0, 0.5, float("nan")])),
     "multigammaln": lambda m: m.special.multigammaln(m.tensor([2.5, 4.0]), 2),
     "round-decimals": lambda m: m.special.round(m.tensor([1.2345, -2.5551]), decimals=2),
+    "round-negative-decimals": lambda m: m.special.round(m.tensor([1234.5678, -35.0, 1250.0]),
+                                                         decimals=-2),
+    "round-int-decimals": lambda m: m.special.round(m.tensor([15, 25]), decimals=-1),  # refused
     "softmax": lambda m: m.special.softmax(m.tensor([X, X]), 1),
     "log_softmax": lambda m: m.special.log_softmax(m.tensor([X, X]), 0),
     "logsumexp": lambda m: m.special.logsumexp(m.tensor([X, X]), 1),

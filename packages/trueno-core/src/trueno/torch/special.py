@@ -6,35 +6,24 @@ from __future__ import annotations
 import math
 
 from .. import _elementwise as E
-from ._functions import _t, log_softmax, logsumexp, softmax
+from ._functions import log_softmax, logsumexp, softmax
 from ._ops_extra import igamma as gammainc
 from ._ops_extra import igammac as gammaincc
 from ._ops_extra import polygamma, zeta
 from ._ops_misc import digamma, erfc, erfinv, lgamma, mvlgamma
-from ._ops_pointwise import exp2, i0, logit, sinc, xlogy
+from ._ops_pointwise import _fl, erf, exp2, i0, logit, round, sinc, xlogy
+from ._ops_pointwise import sigmoid as expit
 
 __all__ = ["digamma", "psi", "entr", "erf", "erfc", "erfinv", "exp2", "expit", "expm1",
            "gammaln", "i0", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
            "multigammaln", "ndtr", "round", "sinc", "softmax", "xlog1py", "xlogy", "gammainc",
            "gammaincc", "polygamma", "zeta"]
 
+# PyTorch's aliases: torch.special.expit is torch.sigmoid, special.round is torch.round (which
+# refuses decimals= for integer tensors), special.erf is torch.erf
 psi = digamma
 gammaln = lgamma
 multigammaln = mvlgamma
-
-
-def _fl(x):
-    from ._ops_pointwise import _fl as f
-    return f(x)
-
-
-def erf(input):  # noqa: A002
-    return E.erf(_fl(input))
-
-
-def expit(input):  # noqa: A002
-    """The logistic sigmoid ``1 / (1 + exp(-x))``."""
-    return E.sigmoid(_fl(input))
 
 
 def expm1(input):  # noqa: A002
@@ -43,12 +32,6 @@ def expm1(input):  # noqa: A002
 
 def log1p(input):  # noqa: A002
     return E.log1p(_fl(input))
-
-
-def round(input, *, decimals=0):  # noqa: A001,A002
-    x = _t(input)
-    return x.round() if not decimals else E.divide(E.round(E.multiply(x, 10.0 ** decimals)),
-                                                   10.0 ** decimals).astype(x.dtype)
 
 
 def entr(input):  # noqa: A002

@@ -228,3 +228,18 @@ __all__ += ["vectorize"]
 # NumPy's testing helpers accepting trueno arrays (numpy.testing is imported on first use)
 from . import testing  # noqa: E402,F401
 from . import emath  # noqa: E402,F401  (NumPy's emath: complex results outside the real domain)
+
+# NumPy's remaining constants and classes (True_, typecodes, sctypeDict, broadcast, flatiter,
+# record, ...) and the gufunc attributes of matmul/matvec/vecmat/vecdot
+from ._numpy_constants import *  # noqa: E402,F403
+from ._numpy_constants import __all__ as _numpy_constants_all  # noqa: E402
+
+__all__ += _numpy_constants_all
+
+# NumPy's datetime helpers (busday_count, is_busday, datetime_as_string, ...) on host values
+from ._numpy_datetime import (  # noqa: E402
+    busday_count, busday_offset, busdaycalendar, datetime_as_string, datetime_data, is_busday,
+)
+
+__all__ += ["busday_count", "busday_offset", "busdaycalendar", "datetime_as_string",
+            "datetime_data", "is_busday"]

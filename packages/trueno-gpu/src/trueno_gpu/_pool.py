@@ -88,7 +88,7 @@ class BufferPool:
         released = self._released
         while released:
             buf = released.popleft()
-            cls = buf.size
+            cls = buf._size  # (the size property is a Python frame)
             self._allocated -= cls
             if buf._internal is None:
                 # a storage and its buffer died in one garbage cycle: the cycle collector

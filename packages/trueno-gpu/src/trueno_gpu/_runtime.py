@@ -25,6 +25,7 @@ import struct
 import threading
 
 import wgpu
+from wgpu.backends.wgpu_native._api import libf as _libf
 from wgpu.backends.wgpu_native._ffi import ffi as _ffi
 from wgpu.backends.wgpu_native._ffi import lib as _lib
 
@@ -63,6 +64,27 @@ def meta_struct(words: int) -> struct.Struct:
     return st
 
 
+class _Encoder:
+    """What ``Runtime.encoder()`` hands out: copies and fills recorded into the batch's raw
+    command encoder (``handle``) through wgpu-py's error-capturing ``libf``, with wgpu-py's
+    argument order."""
+
+    __slots__ = ("handle",)
+
+    def __init__(self) -> None:
+        self.handle = None
+
+    def copy_buffer_to_buffer(self, source, source_offset: int, destination,
+                              destination_offset: int, size: int) -> None:
+        _libf.wgpuCommandEncoderCopyBufferToBuffer(self.handle, source._internal,
+                                                   int(source_offset), destination._internal,
+                                                   int(destination_offset), int(size))
+
+    def clear_buffer(self, buffer, offset: int = 0, size: int | None = None) -> None:
+        _libf.wgpuCommandEncoderClearBuffer(self.handle, buffer._internal, int(offset),
+                                            _WHOLE_SIZE if size is None else int(size))
+
+
 class Runtime(Transfers):
     """One wgpu device: its buffer pool, pipeline cache and the batch being recorded
     (allocation, uploads and downloads: ``Transfers``).
@@ -73,6 +95,7 @@ class Runtime(Transfers):
     ARENA_BYTES = 1 << 18
     META_BYTES = 512  # the metadata slice one dispatch sees (128 words; under 256: tn_opq64)
     MAX_BATCH = 512  # dispatches per submission
+    BIND_GROUPS = 4096  # cached bind groups; past that the cache is emptied
     # Submit early once a batch moves this many bytes (~0.6 ms of H100 work): a submission
     # costs ~100-150 us of CPU, so only batches several times longer than that are cut.
     # (A ramp starting at 96 MB after each wait measured worse: 16M add 2348 vs 2564 GB/s.)
@@ -109,6 +132,12 @@ class Runtime(Transfers):
         self._pending = 0  # cost recorded since the last submission
         self._last_pipe = self._last_bg = self._last_off = None
         self._c_off = _ffi.new("uint32_t[1]")
+        self._queue = self.queue._internal
+        self._copies = _Encoder()
+        self._encoder_desc = _ffi.new("WGPUCommandEncoderDescriptor *")
+        self._pass_desc = _ffi.new("WGPUComputePassDescriptor *")
+        self._cb_desc = _ffi.new("WGPUCommandBufferDescriptor *")
+        self._cb_array = _ffi.new("WGPUCommandBuffer[1]")
         self._arena_buf = self.device.create_buffer(
             size=self.ARENA_BYTES + self.META_BYTES,
             usage=wgpu.BufferUsage.STORAGE | wgpu.BufferUsage.COPY_DST)
@@ -161,21 +190,34 @@ class Runtime(Transfers):
         return k
 
     # -- recording and submission --------------------------------------------------------------
-    def encoder(self):
-        """The batch's command encoder, with no compute pass open (for copies); the caller
-        holds ``lock`` while it records into it."""
+    # The batch's encoder and compute pass are raw wgpu-native handles: wgpu-py's wrappers
+    # (create_command_encoder, begin_compute_pass, finish, write_buffer, submit) cost ~100 us
+    # of CPU per batch on lavapipe's host in struct and object bookkeeping, several times the
+    # calls themselves. Batch-level calls go through wgpu-py's error-capturing ``libf`` (an
+    # encoding error still raises at finish); per-dispatch calls are plain ``_lib`` calls.
+    def encoder(self) -> _Encoder:
+        """The batch's command encoder, with no compute pass open (for copies and fills);
+        the caller holds ``lock`` while it records into it."""
         if self._pass is not None:
-            self._pass.end()
-            self._pass = None
+            self._end_pass()
         if self._encoder is None:
-            self._encoder = self.device.create_command_encoder()
-        return self._encoder
+            self._encoder = _libf.wgpuDeviceCreateCommandEncoder(self.device._internal,
+                                                                 self._encoder_desc)
+            self._copies.handle = self._encoder
+        return self._copies
 
     def _compute_pass(self):
         if self._pass is None:
-            self._pass = self.encoder().begin_compute_pass()
+            if self._encoder is None:
+                self.encoder()
+            self._pass = _lib.wgpuCommandEncoderBeginComputePass(self._encoder, self._pass_desc)
             self._last_pipe = self._last_bg = self._last_off = None
         return self._pass
+
+    def _end_pass(self) -> None:
+        p, self._pass = self._pass, None
+        _lib.wgpuComputePassEncoderEnd(p)
+        _lib.wgpuComputePassEncoderRelease(p)
 
     def _bind_group(self, bgl, buffers):
         """Bind groups are cached per (layout, buffers), across batches: pooled buffers
@@ -192,7 +234,7 @@ class Runtime(Transfers):
         key = (bgl, *buffers)
         bg = self._bind_groups.get(key)
         if bg is None:
-            if len(self._bind_groups) > 4096:
+            if len(self._bind_groups) > self.BIND_GROUPS:
                 self._release_bind_groups()
             n = len(buffers) + 1
             entries = _ffi.new("WGPUBindGroupEntry[]", n)
@@ -283,11 +325,10 @@ class Runtime(Transfers):
             bind_group = self._bind_groups.get((bgl, *buffers))
             if bind_group is None:
                 bind_group = self._bind_group(bgl, buffers)
-            cpass = self._pass or self._compute_pass()
             # Raw wgpu-native calls (wgpu-py's wrappers cost microseconds each in error-capture
             # bookkeeping; encoding errors still surface at finish()), skipping state that is
             # already set in this pass.
-            h = cpass._internal
+            h = self._pass or self._compute_pass()
             if pipe is not self._last_pipe:
                 _lib.wgpuComputePassEncoderSetPipeline(h, pipe._internal)
                 self._last_pipe = pipe
@@ -314,21 +355,30 @@ class Runtime(Transfers):
             self._flush()
 
     def _flush(self) -> None:
-        if self._encoder is None:  # another thread submitted it meanwhile
+        enc = self._encoder
+        if enc is None:  # another thread submitted it meanwhile
             return
         if self._pass is not None:
-            self._pass.end()
-            self._pass = None
-        if self._arena:
-            self.queue.write_buffer(self._arena_buf, 0, bytes(self._arena))
-        self.queue.submit([self._encoder.finish()])
-        self.submissions += 1
-        self._encoder = None
-        self._pass = None  # the open compute pass of the batch, if any
+            self._end_pass()
+        arena = self._arena
+        if arena:
+            _libf.wgpuQueueWriteBuffer(self._queue, self._arena_buf._internal, 0,
+                                       _ffi.from_buffer(arena), len(arena))
+        self._encoder = self._copies.handle = None
         self._count = 0
         self._arena = bytearray()
         self._meta_offsets = {}
         self._pending = 0
+        try:
+            cb = _libf.wgpuCommandEncoderFinish(enc, self._cb_desc)  # raises encoding errors
+        finally:
+            _lib.wgpuCommandEncoderRelease(enc)
+        self._cb_array[0] = cb
+        try:
+            _libf.wgpuQueueSubmit(self._queue, 1, self._cb_array)
+        finally:
+            _lib.wgpuCommandBufferRelease(cb)
+        self.submissions += 1
 
     def wait_idle(self) -> None:
         """Block until the GPU finished every submitted batch.

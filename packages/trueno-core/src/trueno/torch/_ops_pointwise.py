@@ -41,10 +41,18 @@ def _fl(x):
     return x.astype(get_default_dtype()) if x.dtype.kind in "iub" else x
 
 
+def _unary(fn, name):
+    def f(input):  # noqa: A002
+        return fn(_t(input))
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"PyTorch's ``torch.{name}``."
+    return f
+
+
 def _unary_float(fn, name):
     def f(input):  # noqa: A002
         return fn(_fl(input))
-    f.__name__ = name
+    f.__name__ = f.__qualname__ = name
     f.__doc__ = f"PyTorch's ``torch.{name}`` (integers give the default float dtype)."
     return f
 
@@ -135,32 +143,13 @@ def frexp(input):  # noqa: A002
     return frexp_result(m, e.astype(D.int32, copy=False))
 
 
-def isneginf(input):  # noqa: A002
-    return _tn.isneginf(_t(input))
-
-
-def isposinf(input):  # noqa: A002
-    return _tn.isposinf(_t(input))
-
-
-def isreal(input):  # noqa: A002
-    return _tn.isreal(_t(input))
-
-
-def isnan(input):  # noqa: A002
-    return E.isnan(_t(input))
-
-
-def isinf(input):  # noqa: A002
-    return E.isinf(_t(input))
-
-
-def isfinite(input):  # noqa: A002
-    return E.isfinite(_t(input))
-
-
-def signbit(input):  # noqa: A002
-    return E.signbit(_t(input))
+isneginf = _unary(_tn.isneginf, "isneginf")
+isposinf = _unary(_tn.isposinf, "isposinf")
+isreal = _unary(_tn.isreal, "isreal")
+isnan = _unary(E.isnan, "isnan")
+isinf = _unary(E.isinf, "isinf")
+isfinite = _unary(E.isfinite, "isfinite")
+signbit = _unary(E.signbit, "signbit")
 
 
 def sign(input):  # noqa: A002
@@ -183,12 +172,8 @@ def round(input, *, decimals=0):  # noqa: A001,A002
     return E.multiply(E.round(E.divide(x, ten)), ten).astype(x.dtype, copy=False)
 
 
-def erf(input):  # noqa: A002
-    return E.erf(_fl(input))
-
-
-def sigmoid(input):  # noqa: A002
-    return E.sigmoid(_fl(input))
+erf = _unary_float(E.erf, "erf")
+sigmoid = _unary_float(E.sigmoid, "sigmoid")
 
 
 def reciprocal(input):  # noqa: A002

@@ -205,3 +205,12 @@ def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name),
                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("name", ["ranf", "sample", "random_sample"])
+def test_legacy_random_aliases_draw_as_numpy(name):
+    tn.random.seed(7)
+    np.random.seed(7)
+    got, want = getattr(tn.random, name)((2, 3)), getattr(np.random, name)((2, 3))
+    assert isinstance(got, tn.ndarray) and got.dtype == tn.float64
+    np.testing.assert_array_equal(np.asarray(got), want)

@@ -14,6 +14,7 @@ from ._creation import _place, default_class
 from ._tensor import Tensor
 
 __all__ = ["Generator", "default_rng", "seed", "rand", "randn", "random", "random_sample",
+           "ranf", "sample",
            "randint", "normal", "uniform", "standard_normal", "choice", "permutation",
            "shuffle", "get_state", "set_state", "RandomState", "BitGenerator", "PCG64",
            "PCG64DXSM", "MT19937", "Philox", "SFC64", "SeedSequence"]
@@ -183,7 +184,7 @@ def random(size=None):
     return _wrap(_legacy.random_sample(size))
 
 
-random_sample = random
+random_sample = ranf = sample = random  # NumPy's legacy aliases of random_sample
 
 
 def standard_normal(size=None):

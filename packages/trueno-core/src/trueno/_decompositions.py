@@ -242,24 +242,23 @@ def log10(x):
     return _div(unary("log", x), _LN10)
 
 
+def _hyperbolic_complex(x, f, g):
+    """``f(a) cos(b) + i g(a) sin(b)`` for ``x = a + ib``: sinh (f = sinh, g = cosh) and cosh
+    (f = cosh, g = sinh) of a complex ``x``."""
+    a, b = _re(x), _im(x)
+    return _complex(_mul(f(a), unary("cos", b)), _mul(g(a), unary("sin", b)))
+
+
 @_float_unary
 def sinh(x):
     """``(expm1(x) - expm1(-x)) / 2``; complex: sinh(a)cos(b) + i cosh(a)sin(b)."""
-    if _is_complex(x):
-        a, b = _re(x), _im(x)
-        return _complex(_mul(_sinh_real(a), unary("cos", b)),
-                        _mul(_cosh_real(a), unary("sin", b)))
-    return _sinh_real(x)
+    return _hyperbolic_complex(x, _sinh_real, _cosh_real) if _is_complex(x) else _sinh_real(x)
 
 
 @_float_unary
 def cosh(x):
     """``(exp(x) + exp(-x)) / 2``; complex: cosh(a)cos(b) + i sinh(a)sin(b)."""
-    if _is_complex(x):
-        a, b = _re(x), _im(x)
-        return _complex(_mul(_cosh_real(a), unary("cos", b)),
-                        _mul(_sinh_real(a), unary("sin", b)))
-    return _cosh_real(x)
+    return _hyperbolic_complex(x, _cosh_real, _sinh_real) if _is_complex(x) else _cosh_real(x)
 
 
 @_float_unary

@@ -145,6 +145,20 @@ _ALIASES = {"bool_": bool_, "float": float64, "double": float64, "half": float16
             "byte": int8, "ubyte": uint8}
 
 
+def _builtin_dtype(t, default_float: DType) -> DType | None:
+    """The dtype of Python's scalar type ``t`` (bool, int, float, complex; floats and complex
+    numbers in ``default_float`` and its complex twin), or None for any other object."""
+    if t is builtins.bool:
+        return bool_
+    if t is builtins.int:
+        return int64
+    if t is builtins.float:
+        return default_float
+    if t is builtins.complex:
+        return _COMPLEX_OF[default_float]
+    return None
+
+
 def _lookup(obj) -> DType:
     if isinstance(obj, DType):
         return obj._core  # a face's twin (``torch.float32``) stands for the core dtype
@@ -152,14 +166,9 @@ def _lookup(obj) -> DType:
         d = BY_NAME.get(obj) or _ALIASES.get(obj)
         if d is not None:
             return d
-    if obj is builtins.bool:
-        return bool_
-    if obj is builtins.int:
-        return int64
-    if obj is builtins.float:
-        return float64
-    if obj is builtins.complex:
-        return complex128
+    d = _builtin_dtype(obj, float64)
+    if d is not None:
+        return d
     torch_name = getattr(obj, "_trueno_dtype", None)
     if torch_name is not None:
         return torch_name
@@ -298,18 +307,12 @@ def weak_scalar_dtype(value, dtype: DType, default_float: DType) -> DType:
 
 def scalar_dtype(value, default_float: DType) -> DType:
     """Dtype of a Python scalar standing alone (``asarray(1.5)``)."""
-    t = type(value)
-    if t is builtins.bool:
-        return bool_
-    if t is builtins.int:
-        return int64
-    if t is builtins.float:
-        return default_float
-    if t is builtins.complex:
-        return _COMPLEX_OF[default_float]
+    d = _builtin_dtype(type(value), default_float)
+    if d is not None:
+        return d
     if isinstance(value, np.generic):
         return as_dtype(value.dtype)
-    raise DTypeError(f"unsupported scalar type {t.__name__}")
+    raise DTypeError(f"unsupported scalar type {type(value).__name__}")
 
 
 def result_type(*arrays_and_dtypes, face: str = "numpy") -> DType:

@@ -170,38 +170,44 @@ def matmul(x: StridedArray, y: StridedArray):
     n = y.shape[-1]
     if k > 2 * SPLIT_K and m * n:
         return _split_k(x, y, k)
-    batch = tuple(np.broadcast_shapes(x.shape[:-2], y.shape[:-2]))
+    # 2-D @ 2-D (a training step's matmuls) skips the batch bookkeeping: no NumPy call, no
+    # generator frames
+    batch = () if x.ndim == 2 and y.ndim == 2 else \
+        tuple(np.broadcast_shapes(x.shape[:-2], y.shape[:-2]))
     out = new_array(rt, batch + (m, n), x.dtype)
-    nbatch = math.prod(batch)
+    nbatch = math.prod(batch) if batch else 1
     if out.size == 0:
         return out
     if k == 0:
         return launch("copy", "x0", [(0, x.dtype)], out, rt)
+    if batch:
+        def bstrides(a):
+            lead = len(batch) - (a.ndim - 2)
+            return tuple([0] * lead + [0 if s == 1 and b != 1 else st for s, b, st in
+                                       zip(a.shape[:-2], batch[lead:], a.strides[:-2])])
 
-    def bstrides(a):
-        lead = len(batch) - (a.ndim - 2)
-        return tuple([0] * lead + [0 if s == 1 and b != 1 else st for s, b, st in
-                                   zip(a.shape[:-2], batch[lead:], a.strides[:-2])])
-
-    bshape, (xb, yb) = collapse(batch, [bstrides(x), bstrides(y)]) if batch else ((), ((), ()))
-    if bshape == (1,):
-        bshape, xb, yb = (), (), ()
+        bshape, (xb, yb) = collapse(batch, [bstrides(x), bstrides(y)])
+        if bshape == (1,):
+            bshape, xb, yb = (), (), ()
+    else:
+        bshape = xb = yb = ()
     if nbatch > 65535:
         raise ValueError(f"gpu: matmul with {nbatch} batch matrices; at most 65535 per call")
     sam, sak = x.strides[-2:]
     sbk, sbn = y.strides[-2:]
     acc = dt.compute
-    v4a = sak == 1 and sam % 4 == 0 and x.offset % 4 == 0 and k % 4 == 0 and \
-        all(s % 4 == 0 for s in xb)
-    v4b = sbn == 1 and sbk % 4 == 0 and y.offset % 4 == 0 and n % 4 == 0 and \
-        all(s % 4 == 0 for s in yb)
+    xb4 = not xb or all(s % 4 == 0 for s in xb)  # the batch strides keep vec4 alignment
+    yb4 = not yb or all(s % 4 == 0 for s in yb)
+    v4a = sak == 1 and sam % 4 == 0 and x.offset % 4 == 0 and k % 4 == 0 and xb4
+    v4b = sbn == 1 and sbk % 4 == 0 and y.offset % 4 == 0 and n % 4 == 0 and yb4
     meta = [m, n, k, i32w(x.offset), i32w(y.offset), i32w(sam), i32w(sak), i32w(sbk),
-            i32w(sbn)] + list(bshape) + [i32w(s) for s in xb] + [i32w(s) for s in yb]
+            i32w(sbn)]
+    if bshape:
+        meta += list(bshape) + [i32w(s) for s in xb] + [i32w(s) for s in yb]
     # Transposed operands (the matmuls of a backward pass) take the fast kernel too.
-    ta = not v4a and sam == 1 and sak % 4 == 0 and x.offset % 4 == 0 and m % 4 == 0 and \
-        all(s % 4 == 0 for s in xb)
+    ta = not v4a and sam == 1 and sak % 4 == 0 and x.offset % 4 == 0 and m % 4 == 0 and xb4
     tb = not v4b and sbk == 1 and sbn % 4 == 0 and y.offset % 4 == 0 and k % 4 == 0 and \
-        n % 4 == 0 and all(s % 4 == 0 for s in yb)  # n % 4: the output is stored as vec4
+        n % 4 == 0 and yb4  # n % 4: the output is stored as vec4
     if (v4a or ta) and (v4b or tb) and fast_ok(dt) and _FAST["on"]:
         cfg = _FAST["cfg"] or fast_config(rt, m, n, nbatch)
         half = bool(_FAST.get("half")) and dt.storage == "f16"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dis
 import operator
-import sys
 import warnings
 
 import numpy as np
@@ -22,7 +21,7 @@ import torch
 
 import trueno as tn
 import trueno.torch as tt
-from trueno_core_helpers import tolerance
+from trueno_core_helpers import core_frames, count_frames, tolerance
 from trueno import _dispatch as X
 from trueno._device import CPU
 from trueno._optable import OPS
@@ -110,21 +109,7 @@ def _ref_value(face, fn):
     return None if out[0] == "err" else out
 
 
-def trueno_frames(fn) -> int:
-    """Python frames of trueno-core (not its reference kernels) one call of ``fn`` enters."""
-    count = [0]
-
-    def prof(frame, event, arg):
-        if event == "call":
-            f = frame.f_code.co_filename
-            if f.startswith(_SRC) and "/_reference/" not in f:
-                count[0] += 1
-    sys.setprofile(prof)
-    try:
-        fn()
-    finally:
-        sys.setprofile(None)
-    return count[0]
+trueno_frames = core_frames  # trueno-core's frames (not its reference kernels) in one call
 
 
 # --- Python scalars --------------------------------------------------------------------------
@@ -467,17 +452,7 @@ def test_autograd_after_caching(face):
 
 
 def _frames_in(fn, part) -> int:
-    count = [0]
-
-    def prof(frame, event, arg):
-        if event == "call" and part in frame.f_code.co_filename:
-            count[0] += 1
-    sys.setprofile(prof)
-    try:
-        fn()
-    finally:
-        sys.setprofile(None)
-    return count[0]
+    return count_frames(fn, lambda f: part in f)
 
 
 @pytest.mark.parametrize("face", ["numpy", "torch"])

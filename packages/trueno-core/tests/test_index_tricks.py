@@ -8,18 +8,7 @@ import pytest
 
 import trueno as tn
 
-
-def same(got, want):
-    if isinstance(want, (tuple, list)):
-        assert type(got) is type(want) and len(got) == len(want), (got, want)
-        for g, w in zip(got, want):
-            same(g, w)
-    elif isinstance(want, np.ndarray):
-        assert isinstance(got, tn.ndarray), (type(got), want)
-        assert got.shape == want.shape and got.dtype.name == want.dtype.name, (got, want)
-        np.testing.assert_array_equal(np.asarray(got), want)
-    else:
-        assert type(got) is type(want) and got == want, (got, want)
+from trueno_core_helpers import assert_numpy_result as same
 
 
 R_KEYS = [

@@ -9,24 +9,10 @@ import pytest
 
 import trueno as tn
 
+from trueno_core_helpers import assert_numpy_result as same
+
 DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
           "float16", "float32", "float64", "complex64", "complex128"]
-
-
-def same(got, want):
-    """``got`` (trueno) is what NumPy gave: the same scalar type and repr, or a trueno array
-    of the same shape, dtype and values where NumPy gave an array; tuples/lists item by item."""
-    if isinstance(want, (tuple, list)):
-        assert type(got) is type(want) and len(got) == len(want), (got, want)
-        for g, w in zip(got, want):
-            same(g, w)
-    elif isinstance(want, np.ndarray):
-        assert isinstance(got, tn.ndarray), (type(got), want)
-        assert got.shape == want.shape and got.dtype.name == want.dtype.name, (got, want)
-        np.testing.assert_array_equal(np.asarray(got), want)
-    else:
-        assert type(got) is type(want), (type(got), type(want))
-        assert repr(got) == repr(want)
 
 
 # -- 0-d results of operators and methods --------------------------------------------------------

@@ -85,12 +85,20 @@ def test_every_numpy_ufunc_in_trueno_is_a_ufunc_with_numpys_attributes():
         tn.ufunc()
 
 
+def _refused(name, dtype) -> bool:
+    """Whether trueno refuses ``name`` on ``dtype`` (a ``KNOWN`` pair): the ufunc itself raises
+    DTypeError (checked here), so its methods have nothing to compare."""
+    if (name, dtype) not in KNOWN:
+        return False
+    with pytest.raises(tn.DTypeError):
+        getattr(tn, name)(tn.asarray([True]), tn.asarray([True]))
+    return True
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", BINARY)
 def test_reduce_matches_numpy(name, dtype):
-    if (name, dtype) in KNOWN:
-        with pytest.raises(tn.DTypeError):
-            getattr(tn, name)(tn.asarray([True]), tn.asarray([True]))
+    if _refused(name, dtype):
         return
     t, n = _data(dtype)
     tu, nu = getattr(tn, name), getattr(np, name)
@@ -107,9 +115,7 @@ def test_reduce_matches_numpy(name, dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", BINARY)
 def test_accumulate_matches_numpy(name, dtype):
-    if (name, dtype) in KNOWN:
-        with pytest.raises(tn.DTypeError):
-            getattr(tn, name)(tn.asarray([True]), tn.asarray([True]))
+    if _refused(name, dtype):
         return
     t, n = _data(dtype)
     tu, nu = getattr(tn, name), getattr(np, name)

@@ -6,7 +6,6 @@ public function, without ``unary``/``run``; its results are the general path's a
 # ruff: noqa: B023  (every lambda here is called at once, inside its loop iteration)
 from __future__ import annotations
 
-import sys
 
 import numpy as np
 import pytest
@@ -18,7 +17,7 @@ from trueno import _elementwise as E
 from trueno._device import CPU
 from trueno._optable import OPS
 
-_SRC = tn.__file__.rsplit("/", 1)[0]
+from trueno_core_helpers import core_frames
 
 CASES = [("exp", np.float32), ("exp", np.float64), ("exp", np.int32), ("sqrt", np.float32),
          ("negative", np.int8), ("abs", np.complex64), ("real", np.complex128),
@@ -26,19 +25,7 @@ CASES = [("exp", np.float32), ("exp", np.float64), ("exp", np.int32), ("sqrt", n
          ("sign", np.int64), ("relu", np.float32), ("sigmoid", np.float64)]
 
 
-def _frames(fn) -> int:
-    count = [0]
-
-    def prof(frame, event, arg):
-        if event == "call" and frame.f_code.co_filename.startswith(_SRC) and \
-                "/_reference/" not in frame.f_code.co_filename:
-            count[0] += 1
-    sys.setprofile(prof)
-    try:
-        fn()
-    finally:
-        sys.setprofile(None)
-    return count[0]
+_frames = core_frames  # trueno-core's frames (not its reference kernels) in one call
 
 
 def _host(a: np.ndarray, dtype) -> np.ndarray:

@@ -10,8 +10,12 @@ Import them from this module (``from trueno_core_helpers import assert_close``),
 - ``LAYOUTS`` / ``make_inputs``: the layouts every op runs on (contiguous, 0-d, empty,
   broadcast pairs, transposed, negative stride, sliced with a step). Trueno inputs are made as
   VIEWS of trueno arrays, so core's view code runs, not just NumPy's.
+- ``assert_numpy_result(got, want)``: a NumPy-face result is what NumPy gave (scalar type and
+  repr, or array shape, dtype and values; sequences item by item).
 - ``assert_same_array(t, a)``: a trueno array equals a NumPy array exactly (dtype, shape,
   values).
+- ``count_frames(fn, where)`` / ``core_frames(fn)``: the Python frames one call enters (all
+  of those ``where`` accepts, or trueno-core's own).
 - ``CPU_BACKENDS``: the installed CPU backends (``conftest.backend`` runs a test on each).
 """
 
@@ -199,6 +203,46 @@ SURFACE_LAYOUTS = {
     "transposed": ((4, 3), lambda a: a.T),
     "neg_step": ((6, 4), lambda a: a[::-2]),
 }
+
+
+def count_frames(fn, where) -> int:
+    """Python frames one call of ``fn`` enters whose file name ``where(name)`` accepts."""
+    import sys
+    count = [0]
+
+    def prof(frame, event, arg):
+        if event == "call" and where(frame.f_code.co_filename):
+            count[0] += 1
+    sys.setprofile(prof)
+    try:
+        fn()
+    finally:
+        sys.setprofile(None)
+    return count[0]
+
+
+_CORE_SRC = tn.__file__.rsplit("/", 1)[0]
+
+
+def core_frames(fn) -> int:
+    """Python frames of trueno-core (not its reference kernels) one call of ``fn`` enters."""
+    return count_frames(fn, lambda f: f.startswith(_CORE_SRC) and "/_reference/" not in f)
+
+
+def assert_numpy_result(got, want) -> None:
+    """``got`` (trueno) is what NumPy gave: the same scalar type and repr, or a trueno array
+    of the same shape, dtype and values where NumPy gave an array; tuples/lists item by item."""
+    if isinstance(want, (tuple, list)):
+        assert type(got) is type(want) and len(got) == len(want), (got, want)
+        for g, w in zip(got, want):
+            assert_numpy_result(g, w)
+    elif isinstance(want, np.ndarray):
+        assert isinstance(got, tn.ndarray), (type(got), want)
+        assert got.shape == want.shape and got.dtype.name == want.dtype.name, (got, want)
+        np.testing.assert_array_equal(np.asarray(got), want)
+    else:
+        assert type(got) is type(want), (type(got), type(want))
+        assert repr(got) == repr(want)
 
 
 def assert_same_array(t, a) -> None:

@@ -61,7 +61,8 @@ NOT_GENERATED = {
                "test_backend_equivalence.py",
     "conv2d": "no NumPy twin: vs a NumPy loop on every backend in test_backend_equivalence.py",
     "astype": "casts: test_tensor_basics.py and every backend in test_backend_equivalence.py",
-    "copy_": "in-place copies (setitem): test_tensor_basics.py, test_backend_equivalence.py",
+    "copy_": "in-place copies (setitem): test_tensor_operators_errors.py, "
+             "test_backend_equivalence.py",
     "index": "advanced indexing: test_indexing.py",
     "sgd_update": "in-place optimizer update: test_optim_rows.py (vs torch.optim) and every "
                   "backend in backend_cases_optim.py",

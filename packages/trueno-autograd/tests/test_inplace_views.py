@@ -316,27 +316,23 @@ def view_changed_in_no_grad_block_with_its_creation(t):
 
 
 # -- where PyTorch raises -------------------------------------------------------------------------
-@pattern(raises="a leaf Variable that requires grad is being used in an in-place operation")
-def leaf_changed_in_place(t):
-    x = ones(t, 4)
-    x.mul_(2)
-    return {"x": x.grad}
+def leaf_write(name, shape, write, raises):
+    """Register a pattern that writes in place into a leaf that requires grad (``write(x)``):
+    PyTorch raises ``raises`` whether the write goes to the leaf or to a view of it."""
+    def fn(t):
+        x = ones(t, shape)
+        write(x)
+        return {"x": x.grad}
+    fn.__name__ = fn.__qualname__ = name
+    pattern(raises=raises)(fn)
 
 
-@pattern(raises="a view of a leaf Variable that requires grad")
-def view_of_leaf_changed_in_place(t):
-    x = ones(t, 4)
-    v = x[0:2]
-    v.mul_(2)
-    return {"x": x.grad}
-
-
-@pattern(raises="a view of a leaf Variable that requires grad")
-def view_of_view_of_leaf_changed_in_place(t):
-    x = ones(t, (3, 2))
-    v = x.t()[0]
-    v.add_(1)
-    return {"x": x.grad}
+_LEAF = "a leaf Variable that requires grad is being used in an in-place operation"
+_VIEW_OF_LEAF = "a view of a leaf Variable that requires grad"
+leaf_write("leaf_changed_in_place", 4, lambda x: x.mul_(2), _LEAF)
+leaf_write("view_of_leaf_changed_in_place", 4, lambda x: x[0:2].mul_(2), _VIEW_OF_LEAF)
+leaf_write("view_of_view_of_leaf_changed_in_place", (3, 2), lambda x: x.t()[0].add_(1),
+           _VIEW_OF_LEAF)
 
 
 @pattern(raises="A view was created in no_grad mode and is being modified inplace")
@@ -373,35 +369,23 @@ def view_made_in_no_grad_used_after_base_changed(t):
     return {"x": x.grad}
 
 
-@pattern(raises="one of the variables needed for gradient computation has been modified")
-def saved_tensor_changed(t):
-    x = ones(t, 4)
-    y = x * 2
-    z = y * y
-    y.mul_(3)
-    z.sum().backward()
-    return {"x": x.grad}
+def saved_tensor_write(name, write):
+    """Register a pattern that changes ``y`` (``write(y)``) after ``y * y`` saved it: backward
+    raises, whether the write goes to ``y``, to a view of it or to its detached alias."""
+    def fn(t):
+        x = ones(t, 4)
+        y = x * 2
+        z = y * y
+        write(y)
+        z.sum().backward()
+        return {"x": x.grad}
+    fn.__name__ = fn.__qualname__ = name
+    pattern(raises="one of the variables needed for gradient computation has been modified")(fn)
 
 
-@pattern(raises="one of the variables needed for gradient computation has been modified")
-def saved_tensor_changed_through_a_view(t):
-    x = ones(t, 4)
-    y = x * 2
-    z = y * y
-    v = y[0:2]
-    v.mul_(3)
-    z.sum().backward()
-    return {"x": x.grad}
-
-
-@pattern(raises="one of the variables needed for gradient computation has been modified")
-def saved_tensor_changed_through_detach(t):
-    x = ones(t, 4)
-    y = x * 2
-    z = y * y
-    y.detach().mul_(3)
-    z.sum().backward()
-    return {"x": x.grad}
+saved_tensor_write("saved_tensor_changed", lambda y: y.mul_(3))
+saved_tensor_write("saved_tensor_changed_through_a_view", lambda y: y[0:2].mul_(3))
+saved_tensor_write("saved_tensor_changed_through_detach", lambda y: y.detach().mul_(3))
 
 
 @pattern(raises="more than one element of the written-to tensor refers to a single memory")

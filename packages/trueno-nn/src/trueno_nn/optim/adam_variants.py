@@ -19,15 +19,22 @@ def _checks(lr: Any, eps: float, betas: Any, weight_decay: float) -> None:
     check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
 
 
-def _state(state: dict[str, Any], param: Any, second: str, **extra: Any) -> dict[str, Any]:
-    """``state`` made on the parameter's first step, as PyTorch's: the step counter, ``extra``,
-    then ``exp_avg`` and the second moment ``second`` (zeros like the parameter)."""
-    if len(state) == 0:
-        state["step"] = _scalar_step()
-        state.update(extra)
-        state["exp_avg"] = torch.zeros_like(param)
-        state[second] = torch.zeros_like(param)
-    return state
+def _steps(opt: Optimizer, group: dict[str, Any], second: str, **extra: Any):
+    """``(param, grad, state)`` for each parameter of ``group`` that has a gradient: ``grad``
+    negated with ``maximize``; ``state`` made on the first step as PyTorch's (the step counter,
+    ``extra``'s entries made by calling them, ``exp_avg`` and the second moment ``second``),
+    its step counter advanced."""
+    for param, grad in opt._grads(group):
+        state = opt.state[param]
+        if len(state) == 0:
+            state["step"] = _scalar_step()
+            state.update({k: make() for k, make in extra.items()})
+            state["exp_avg"] = torch.zeros_like(param)
+            state[second] = torch.zeros_like(param)
+        if group["maximize"]:
+            grad = -grad
+        state["step"].add_(1)
+        yield param, grad, state
 
 
 def _decay(param: Any, grad: Any, lr: float, wd: float, decoupled: bool) -> Any:
@@ -60,12 +67,8 @@ class Adamax(Optimizer):
         lr = group["lr"]
         beta1, beta2 = group["betas"]
         eps, wd = group["eps"], group["weight_decay"]
-        for param, grad in self._grads(group):
-            state = _state(self.state[param], param, "exp_inf")
-            if group["maximize"]:
-                grad = -grad
+        for param, grad, state in _steps(self, group, "exp_inf"):
             exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
-            state["step"].add_(1)
             if wd != 0:
                 grad = grad.add(param, alpha=wd)
             exp_avg.lerp_(grad, 1 - beta1)
@@ -97,14 +100,11 @@ class NAdam(Optimizer):
         lr = group["lr"]
         beta1, beta2 = group["betas"]
         eps, wd, momentum_decay = group["eps"], group["weight_decay"], group["momentum_decay"]
-        for param, grad in self._grads(group):
-            state = _state(self.state[param], param, "exp_avg_sq",
-                           mu_product=torch.tensor(1.0, dtype=torch.float32))
-            if group["maximize"]:
-                grad = -grad
+        for param, grad, state in _steps(
+                self, group, "exp_avg_sq",
+                mu_product=lambda: torch.tensor(1.0, dtype=torch.float32)):
             exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
             mu_product = state["mu_product"]
-            state["step"].add_(1)
             step = _value(state["step"])
             bias_correction2 = 1 - beta2**step
             grad = _decay(param, grad, lr, wd, group["decoupled_weight_decay"])
@@ -142,12 +142,8 @@ class RAdam(Optimizer):
         lr = group["lr"]
         beta1, beta2 = group["betas"]
         eps, wd = group["eps"], group["weight_decay"]
-        for param, grad in self._grads(group):
-            state = _state(self.state[param], param, "exp_avg_sq")
-            if group["maximize"]:
-                grad = -grad
+        for param, grad, state in _steps(self, group, "exp_avg_sq"):
             exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-            state["step"].add_(1)
             step = _value(state["step"])
             grad = _decay(param, grad, lr, wd, group["decoupled_weight_decay"])
             exp_avg.lerp_(grad, 1 - beta1)

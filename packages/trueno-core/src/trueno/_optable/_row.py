@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import ast
 import inspect
+from typing import NamedTuple
 
 from .. import _dtypes as D
+from .._errors import AxisError, DTypeError, ShapeError
 
 # Where sample inputs of a row are drawn from (``Op.domain``; the tests' generators read this
 # one table): name -> ((low, high) of floats, (low, high) of integers, inclusive). Complex
@@ -21,6 +23,38 @@ DOMAINS = {
     "nonzero": ((0.5, 5.0), (1, 10)),
     "small": ((-2.5, 2.5), (-2, 2)),  # pow, exp, sinh, ...: no overflow in float16
 }
+
+
+class ErrorInput(NamedTuple):
+    """One error input of a row (``Op.errors``): the row's public function (``trueno.<name>``;
+    ``trueno.linalg.<name>`` for ``linalg_<name>``) called with tensors of ``shapes`` (sampled
+    from the row's domain, of ``dtype``: one name, or one per input) and the keyword arguments
+    ``params`` raises ``error`` with a message matching the regular expression ``match``. A
+    row with a NumPy twin states NumPy's error: NumPy raises too, with a built-in class that
+    ``error`` subclasses (DESIGN.md §5)."""
+
+    shapes: tuple
+    error: type
+    match: str = ""
+    params: dict | None = None
+    dtype: str | tuple[str, ...] = "float32"
+
+
+def broadcast_error(dtype: str = "float32", nin: int = 2) -> ErrorInput:
+    """Inputs whose shapes do not broadcast: ShapeError."""
+    return ErrorInput(((2, 3), (4,), (2, 1))[:nin], ShapeError, "cannot be broadcast",
+                      dtype=dtype)
+
+
+def dtype_error(dtype: str, nin: int = 1) -> ErrorInput:
+    """Inputs of a dtype the row does not accept: DTypeError."""
+    return ErrorInput(((2, 3),) * nin, DTypeError, f"dtype {dtype} is not supported",
+                      dtype=dtype)
+
+
+def axis_error(axis: int = 2, **params) -> ErrorInput:
+    """A 2-D input and ``axis`` out of its range: AxisError."""
+    return ErrorInput(((2, 3),), AxisError, "out of bounds", {"axis": axis, **params})
 
 
 class Op:
@@ -65,15 +99,18 @@ class Op:
         ``*xs`` for any number), then the non-tensor parameters with their types and defaults,
         passed by keyword (``"x, /, *, axis: int | None, keepdims: bool = False"``). None:
         ``"x, /"`` or ``"x1, x2, /"`` for elementwise rows. ``Op.signature`` parses it.
+    errors : error inputs (``ErrorInput``): calls of the row's public function that must raise
+        a given trueno error (a broadcast mismatch, an axis out of range, a dtype the row does
+        not accept, ...); ``tests/test_optable_error_inputs.py`` is generated from them.
     """
 
     __slots__ = ("name", "nin", "accepts", "result", "shape", "differentiable", "domain",
                  "numpy_name", "_decomposition", "primitive", "kcache", "kmiss", "fast",
-                 "_accept_names", "sig", "_signature", "reference", "torch_name")
+                 "_accept_names", "sig", "_signature", "reference", "torch_name", "errors")
 
     def __init__(self, name, nin, accepts="numeric", result="promote", shape="broadcast",
                  differentiable=True, domain="real", numpy_name="", decomposition=None,
-                 primitive=False, sig=None, reference=None, torch_name=""):
+                 primitive=False, sig=None, reference=None, torch_name="", errors=()):
         self.name = name
         self.nin = nin
         self.accepts = D.CATEGORIES[accepts]
@@ -89,6 +126,7 @@ class Op:
         self._signature = None
         self.reference = reference
         self.torch_name = _torch_default(name) if torch_name == "" else torch_name
+        self.errors: tuple[ErrorInput, ...] = tuple(errors)
         self.kcache: dict = {}
         self.kmiss: set = set()  # cache keys with no kernel (the decomposition runs)
         self.fast: dict = {}  # (device, dtype) -> (kernel, result dtype) for the hot path
@@ -272,10 +310,11 @@ def comps(names: str, module: str = "_decompositions", **kw) -> None:
 
 def numpy_row(name: str, nin: int, sig: str, *, shape: str = "custom",
               decomposition: str | None = None, differentiable: bool = False,
-              numpy_name: str | None = "") -> Op:
+              numpy_name: str | None = "", errors=()) -> Op:
     """A row of the NumPy surface (a gather, a set, a statistic, ...): any dtype, its reference
     kernel in ``_reference/_surface.py`` (``SURFACE_OPS``); ``shape`` "custom" for results
     whose shape depends on the data."""
     SURFACE_OPS[name] = nin
     return add_op(Op(name, nin, accepts="any", shape=shape, differentiable=differentiable,
-                     numpy_name=numpy_name, decomposition=decomposition, sig=sig))
+                     numpy_name=numpy_name, decomposition=decomposition, sig=sig,
+                     errors=errors))

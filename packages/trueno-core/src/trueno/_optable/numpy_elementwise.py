@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ._row import Op, add_op
+from ._row import Op, add_op, broadcast_error
 
 # name -> number of array inputs (the order of ``trueno._numpy_elementwise.__all__``)
 UFUNCS = {
@@ -38,7 +38,12 @@ _SIGNATURES = {
     "angle": "z, /, *, deg: bool = False",
 }
 
+# Error inputs (``Op.errors``): arrays whose shapes do not broadcast.
+_ERRORS = {**{n: [broadcast_error()] for n in ("fmod", "heaviside", "float_power", "logaddexp2",
+                                               "fmax", "fmin", "divmod")},
+           **{n: [broadcast_error("int32")] for n in ("gcd", "lcm")}}
+
 for _name, _nin in UFUNCS.items():
     add_op(Op(_name, _nin, accepts="any", shape="same" if _nin == 1 else "pointwise",
               differentiable=False, decomposition=_DECOMPOSITIONS.get(_name),
-              sig=_SIGNATURES.get(_name)))
+              sig=_SIGNATURES.get(_name), errors=_ERRORS.get(_name, ())))

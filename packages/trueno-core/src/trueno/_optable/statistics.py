@@ -3,10 +3,11 @@ histograms; rows of the NumPy surface with reference kernels in ``_reference/_su
 
 from __future__ import annotations
 
-from ._row import numpy_row
+from ._row import axis_error, numpy_row
 from .reductions import AXK
 
 _SS = "trueno._decompositions_stats:"
+_AX = [axis_error()]
 _Q = ("x, /, *, q: float | Tensor, axis: int | tuple[int, ...] | None = None, "
       "method: str = 'linear', keepdims: bool = False, weights: Tensor | None = None, "
       "percent: bool = False")
@@ -26,9 +27,10 @@ numpy_row("cov", 1, "m, /, *, y: Tensor | None = None, rowvar: bool = True, bias
           decomposition=_SS + "cov")
 numpy_row("corrcoef", 1, "x, /, *, y: Tensor | None = None, rowvar: bool = True, "
           "dtype: DType | None = None", decomposition=_SS + "corrcoef")
-numpy_row("nanmedian", 1, "x, /, *, " + AXK, shape="reduce_axis", decomposition=_SS + "nanmedian")
+numpy_row("nanmedian", 1, "x, /, *, " + AXK, shape="reduce_axis", decomposition=_SS + "nanmedian",
+          errors=_AX)
 numpy_row("median", 1, "x, /, *, " + AXK, shape="reduce_axis", differentiable=True,
-          decomposition=_SS + "median")  # trueno-autograd has its rule
+          decomposition=_SS + "median", errors=_AX)  # trueno-autograd has its rule
 numpy_row("average", 1, "x, /, *, axis: int | tuple[int, ...] | None = None, "
           "weights: Tensor | None = None, keepdims: bool = False", shape="reduce_axis",
-          decomposition=_SS + "average")
+          decomposition=_SS + "average", errors=_AX)

@@ -2,8 +2,8 @@
 cross-entropy) and of a chain of 1,000 small elementwise ops, trueno side by side with
 PyTorch in one run, with the per-node overhead in microseconds.
 
-Not a test: it prints a table (median of repeats, interleaved so that machine noise hits
-both contenders alike) and writes JSON with --json.
+Not a test: it prints a table (median of repeats of CPU time, interleaved so that machine
+noise hits both contenders alike) and writes JSON with --json.
 
     PYTHONPATH=packages/trueno-core/src:packages/trueno-autograd/src \\
         python tools/bench/bench_autograd.py --json autograd.json
@@ -39,10 +39,13 @@ def _ensure_engine() -> None:
 
 
 def _time(fn, number: int) -> float:
-    t0 = time.perf_counter()
+    """Seconds per call of ``fn`` in this process's CPU time: every contender runs on one
+    thread, and CPU time does not count the time other processes of a shared machine hold
+    the core (wall time does)."""
+    t0 = time.process_time()
     for _ in range(number):
         fn()
-    return (time.perf_counter() - t0) / number
+    return (time.process_time() - t0) / number
 
 
 # -- the MLP ------------------------------------------------------------------------------------

@@ -302,3 +302,18 @@ def test_a_rule_missing_a_needed_gradient_raises(hooked):
                          {}, out2)  # fewer results where the input has no gradient: fine
     out2.sum().backward()
     np.testing.assert_allclose(np.asarray(c.grad), [2.0])
+
+
+@pytest.mark.parametrize("name", ["tanh", "exp", "sqrt", "sin"])
+def test_one_input_nodes_second_order_vs_torch(name):
+    """One-input nodes (recorded without _new_node) and a saved output read back with grad
+    mode on (create_graph) or off."""
+    x, tx = pair([0.3, 0.7, 1.2])
+    got = []
+    for v, m in ((x, tn), (tx, torch)):
+        y = getattr(m, name)(v)
+        (g,) = m.autograd.grad(y.sum(), v, create_graph=True)
+        (g * g).sum().backward()
+        got.append(g)
+    close(got[0], got[1])
+    close(x.grad, tx.grad)

@@ -172,10 +172,12 @@ class Node:
         out = getattr(self, "_out", None)
         if out is None:
             return None
-        if isinstance(out, tuple):
+        if out.__class__ is tuple:
             return tuple(self._unpack_out(o, v, i)
                          for i, (o, v) in enumerate(zip(out, self._out_version)))
-        return self._unpack_out(out, self._out_version, 0)
+        if out._version[0] != self._out_version or B.MODES.grad_enabled:
+            return self._unpack_out(out, self._out_version, 0)
+        return out  # (the one-output case of _unpack_out, inlined: once per node in backward)
 
     def _unpack_out(self, o, v, i):
         if o._version[0] != v:

@@ -25,7 +25,6 @@ MODES = B.MODES  # the calling thread's grad mode and anomaly mode
 _MODES_CLS = type(MODES)  # its class says whether any thread ever turned anomaly mode on
 _new = object.__new__
 _ref = weakref.ref
-_wrap = B.wrap
 _META = AutogradMeta
 _NO_PARAMS: dict = {}  # the params of every node record_binary makes (never written)
 
@@ -167,7 +166,15 @@ class Recorder:
         m.output_nr = m.nograd_view = 0
         output._ag = m
         if rule.save_output:
-            self._save_output(node, output)
+            node._out = o = _new(output.__class__)  # output.detach(), without its calls
+            o._data = output._data
+            o._dtype = output._dtype
+            o._device = output._device
+            o._version = v = output._version
+            o._ag = None
+            node._out_version = v[0]
+            if node._saved is None:
+                node._saved = ()  # something is saved: backward frees it (FREED)
         if _MODES_CLS.anomaly_seen and MODES.anomaly:
             node._trace = traceback.format_stack()[:-2]
         node.__class__ = entry[0]
@@ -185,9 +192,39 @@ class Recorder:
             return self._record_multi(entry[0], entry[1], op, inputs, params, output)
         if output._dtype.kind not in "fc":
             return None
-        if len(inputs) == 2 and inputs[0] is not None and inputs[1] is not None:
+        n_in = len(inputs)
+        if n_in == 2 and inputs[0] is not None and inputs[1] is not None:
             return self.record_binary(op, inputs[0], inputs[1], output, params)
-        node = self._new_node(Node, entry[1], op, inputs, params)
+        rule = entry[1]
+        if n_in != 1 or inputs[0] is None:
+            node = self._new_node(Node, rule, op, inputs, params)
+        else:  # one input (unary ops, views, reductions): _new_node inlined
+            x = inputs[0]
+            node = _new(Node)
+            node._op = op.name
+            node._hooks = node._out_refs = None
+            node.params = params
+            node._rule = rule
+            m = x._ag
+            if m is None:
+                node._next = (None,)
+                node.needs = needs = (False,)
+            else:
+                fn = m.grad_fn
+                if m.view_version is not None and x._version[0] != m.view_version:
+                    fn = self._refresh(x)  # a view whose base changed in place
+                node._next = ((fn, m.output_nr) if fn is not None else (self._acc(x), 0),)
+                node.needs = needs = (True,)
+            node.shapes = ((x._data.shape, x._dtype, x.__class__, x._device),)
+            save = rule.save
+            if save == "none":
+                node._saved = None
+            elif save == "all" or (rule.kept.get(needs) or rule.keep(needs))[0]:
+                node._saved = (x,)
+                node._versions = (x._version[0],)
+            else:
+                node._saved = (None,)
+                node._versions = (0,)
         m = _new(_META)
         m.requires_grad = True
         m.grad = m.hooks = m.view_version = None
@@ -195,20 +232,20 @@ class Recorder:
         m.retains_grad = False
         m.output_nr = m.nograd_view = 0
         output._ag = m
-        if entry[1].save_output:
-            self._save_output(node, output)
+        if rule.save_output:
+            node._out = o = _new(output.__class__)  # output.detach(), without its calls
+            o._data = output._data
+            o._dtype = output._dtype
+            o._device = output._device
+            o._version = v = output._version
+            o._ag = None
+            node._out_version = v[0]
+            if node._saved is None:
+                node._saved = ()  # something is saved: backward frees it (FREED)
         if _MODES_CLS.anomaly_seen and MODES.anomaly:
             node._trace = traceback.format_stack()[:-2]
         node.__class__ = entry[0]
         return node
-
-    @staticmethod
-    def _save_output(node, output):
-        node._out = _wrap(output.__class__, output._data, output._device, output._version,
-                          output._dtype)
-        node._out_version = output._version[0]
-        if node._saved is None:
-            node._saved = ()  # something is saved: backward frees it (FREED)
 
     def _new_node(self, cls, rule, op, inputs, params):
         """A node of class ``cls`` linked to its inputs, with what its rule saves."""

@@ -86,6 +86,7 @@ STATE = _State()
 _PYSCALARS = (bool, int, float, complex)
 _ndarray = np.ndarray
 _new = object.__new__
+_GRADIENTS = R.registry.gradients  # op name -> the derivative rule a plugin registered
 
 
 def wrap(cls, data, device=CPU, version=None, dtype=None):
@@ -135,10 +136,20 @@ def run(op, inputs, datas, params, cls, device, dtype):
             if getattr(t, "_ag", None) is not None:
                 if not MODES.grad_enabled:  # thread-local: read only when an input needs it
                     break
-                if op.decomposition is not None and op.name not in R.registry.gradients:
+                if op.name not in _GRADIENTS and op.decomposition is not None:
                     return op.decomposition(*inputs, **params)
                 out = k(*datas, **params)
-                res = _wrap_out(cls, out, device)
+                if out.__class__ is tuple:
+                    res = _wrap_out(cls, out, device)
+                else:  # wrap(cls, out, device), inlined: once per recorded op
+                    if device is CPU and out.__class__ is not _ndarray:
+                        out = np.asarray(out)
+                    res = _new(cls)
+                    res._data = out
+                    res._dtype = D.BY_NUMPY[out.dtype]
+                    res._device = device
+                    res._version = [0]
+                    res._ag = None
                 ag.record(op, inputs, params, res)
                 return res
     return _wrap_out(cls, k(*datas, **params), device)
@@ -222,7 +233,11 @@ def unary(op, x, **params):
     dt = x._dtype
     if dt not in op.accepts:
         check_accepts(op, dt)
-    ct, _ = compute_dtype(op, dt, x.__class__)
+    r = op.result
+    if r == "promote" or (r == "float" and dt.kind in "fc"):
+        ct = dt  # compute_dtype's answer for these, without its call
+    else:
+        ct, _ = compute_dtype(op, dt, x.__class__)
     data = x._data if ct is dt else cast_data(x, ct)
     return run(op, (x,), (data,), params, x.__class__, x._device, ct)
 
@@ -251,7 +266,7 @@ def binary_fn(op, reflected=False, operator=False):
     pyscalars = _PYSCALARS
     name = op.name
     differentiable = op.differentiable
-    gradients = R.registry.gradients  # the rules plugins registered (one dict, kept)
+    gradients = _GRADIENTS
 
     def fn(a, b):
         cls = a.__class__

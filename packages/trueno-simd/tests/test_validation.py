@@ -118,6 +118,15 @@ for name in REDUCE:
 
 _P, _ADAM = np.zeros(4, np.float32), {"lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
                                       "step": 1.0}
+CASES += [  # the strided copies (test_copy.py has the rest)
+    ("copy_", ([1.0, 2.0], f32), {}, trueno.DTypeError, "dst must be a numpy array"),
+    ("copy_", (np.zeros((2, 3), np.float32), np.zeros(4, np.float32)), {}, trueno.ShapeError,
+     "do not broadcast"),
+    ("contiguous", ([1.0, 2.0],), {}, trueno.DTypeError, "x must be a numpy array or scalar"),
+    ("concat", (np.zeros((2, 3)), np.zeros(3)), {"axis": 0}, trueno.ShapeError,
+     "same number of dimensions"),
+    ("concat", (np.zeros((2, 3)),), {"axis": 2}, trueno.ShapeError, "axis 2 is out of bounds"),
+]
 CASES += [  # the optimizer updates (test_optim.py has the rest)
     ("sgd_update", (_P, _P.copy(), None), {"lr": 0.1, "momentum": 0.9}, KernelArgumentError,
      "momentum_buffer is None"),

@@ -12,6 +12,7 @@ void bind_reduce(py::module_& m);
 void bind_fused(py::module_& m);
 void bind_linalg(py::module_& m);
 void bind_optim(py::module_& m);
+void bind_copy(py::module_& m);
 bool cpu_has_avx2();
 bool cpu_has_avx512();
 }  // namespace trueno
@@ -80,4 +81,5 @@ PYBIND11_MODULE(_core, m) {
     bind_fused(m);
     bind_linalg(m);
     bind_optim(m);
+    bind_copy(m);
 }

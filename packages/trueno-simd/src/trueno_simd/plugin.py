@@ -21,6 +21,7 @@ UNARY_FLOAT = ("exp", "log", "tanh", "sigmoid", "erf", "sin", "cos", "sqrt", "si
 UNARY_ALL = ("negative", "abs")
 REDUCE_ALL = ("sum", "max", "min", "argmax", "argmin")
 REDUCE_FLOAT = ("mean", "var", "vector_norm", "logsumexp")
+COPIES = ("copy_", "contiguous", "concat")  # strided copies, threaded; any layout
 FLOAT_ONLY = ("softmax", "log_softmax", "layer_norm", "addcmul", "matmul", "conv2d",
               "sgd_update", "adam_update")  # the optimizer updates: one pass, in place
 
@@ -90,6 +91,8 @@ def _kernels():
         table[name] = _each(name, FLOATS)
     table["where"] = _each("where", FLOATS + HALVES + INTS + ("bool",))
     table["relu"] = _each("relu", FLOATS + HALVES + INTS)
+    for name in COPIES:
+        table[name] = _each(name, FLOATS + HALVES + INTS + ("bool",))
     return table
 
 

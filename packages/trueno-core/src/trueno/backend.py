@@ -53,6 +53,12 @@ Plugins and autograd
     ``tensor._ag``), ``MODES`` (the calling thread's modes: ``grad_enabled``, ``anomaly``,
     ``in_backward``; a ``threading.local``, so reads and writes affect only the calling
     thread; the autograd engine sets ``in_backward`` while it runs backward rules).
+    The engine object core calls: ``record(op, inputs, params, output)`` (a recorded op),
+    ``record_binary(op, a, b, output, params)`` (the binary fast paths' recording, without
+    building an inputs tuple), ``retain_grad(t)`` (``t.retain_grad()``: the engine keeps a
+    reference to ``t`` only then), ``backward``/``grad`` (the graph walk); ``MODES.anomaly``
+    is read per node only after some thread turned anomaly mode on
+    (``trueno_autograd._engine._Modes.anomaly_seen``).
 
 Errors (DESIGN.md section 5)
     ``TruenoError`` (the base), ``DeviceError``, ``BackendError``, ``DTypeError``,

@@ -185,7 +185,7 @@ def _conv(name, a, v, mode):
     if ta.ndim != 1 or tv.ndim != 1:
         raise ShapeError(f"{name}: inputs must be 1-D, got shapes {ta.shape} and {tv.shape}")
     if ta.numel() == 0 or tv.numel() == 0:
-        raise ValueError(f"{name}: inputs cannot be empty")
+        raise ShapeError(f"{name}: inputs cannot be empty (NumPy: ValueError)")
     if mode not in ("full", "same", "valid"):
         raise ValueError(f"{name}: mode must be 'full', 'same' or 'valid', not {mode!r}")
     dt = D.result_type(ta, tv, face=ta.__class__._face)

@@ -201,8 +201,9 @@ def _reduce(name, x, axis, keepdims, out_dtype=None, fast=False, **params):
         axes = normalize_axes(axis, x.ndim)
     if name in ("max", "min") and x.numel() == 0 and \
             builtins.any(x.shape[a] == 0 for a in axes):
-        raise ValueError(f"zero-size array to reduction operation {name}imum which has no "
-                         f"identity (shape {x.shape}, axis {axis})")
+        raise ShapeError(f"zero-size array to reduction operation {name}imum which has no "
+                         f"identity (shape {x.shape}, axis {axis})\n  hint: pass initial= "
+                         f"(e.g. {name}(x, initial=...)) or reduce over non-empty axes")
     if out_dtype is None:
         ct = dt
         if row.result == "float" and dt.kind not in "fc":
@@ -330,7 +331,8 @@ def _arg(name, x, axis, keepdims):
         X.check_accepts(row, x._dtype)
     ax = None if axis is None else normalize_axis(axis, x.ndim or 1)
     if x.numel() == 0 and (ax is None or x.shape[ax] == 0):
-        raise ValueError(f"attempt to get {name} of an empty sequence (shape {x.shape})")
+        raise ShapeError(f"attempt to get {name} of an empty sequence (shape {x.shape})\n"
+                         f"  hint: check x.size before calling {name}")
     if ax is not None and x.ndim == 0:
         ax = None
     return X.run(row, (x,), (x._data,), {"axis": ax, "keepdims": keepdims}, x.__class__,

@@ -131,7 +131,7 @@ def _nanarg(name, a, axis, keepdims):
     x = as_t(a)
     ax = None if axis is None or x.ndim == 0 else normalize_axis(axis, x.ndim)
     if x.numel() == 0 and (ax is None or x.shape[ax] == 0):
-        raise ValueError(f"attempt to get {name} of an empty sequence")
+        raise ShapeError(f"attempt to get {name} of an empty sequence")
     h = x._host()
     if h.dtype.kind in "fc":
         nan = np.isnan(h)

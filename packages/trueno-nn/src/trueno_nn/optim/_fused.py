@@ -1,5 +1,6 @@
 """The fused optimizer updates: one op-table row per parameter step (``sgd_update``,
-``adam_update``; trueno/_optim_rows.py is their contract and semantic reference).
+``adam_update``; trueno/_optable/optim.py declares them, trueno/_decompositions_optim.py is
+their semantic reference).
 
 ``fused_step`` runs the row through the dispatcher (``trueno.backend.run``): a backend's
 fused kernel (one pass over the parameter and its state, in place) or, on a device without

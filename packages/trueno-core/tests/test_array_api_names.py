@@ -122,8 +122,9 @@ def test_array_api_signatures_of_surface_functions():
     assert tn.unique_inverse(x).inverse_indices.shape == x.shape
 
 
-@pytest.mark.parametrize("name", ["trueno._gather_scatter", "trueno._rearrange",
-                                  "trueno._setops", "trueno._statistics"])
+@pytest.mark.parametrize("name", ["trueno._gather_scatter", "trueno._index_arrays",
+                                  "trueno._rearrange", "trueno._setops", "trueno._statistics",
+                                  "trueno._numpy_constants", "trueno._numpy_datetime"])
 def test_docstring_examples_of_surface_modules(name):
     import doctest
     import importlib

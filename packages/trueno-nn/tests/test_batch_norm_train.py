@@ -171,3 +171,20 @@ def test_instance_norm_uses_the_node_and_matches_torch(affine, dtype):
     assert len(res[0]) == len(res[1])
     for u, v in zip(res[1], res[0]):
         close(u, v, dtype, 1000)
+
+
+def test_functional_batch_norm_is_the_same_node_as_the_module():
+    """F.batch_norm in training records the closed-form node (as BatchNorm2d does), with
+    PyTorch's values and gradients (here ``torch`` is trueno's face, ``T`` PyTorch)."""
+    x = np.random.default_rng(3).standard_normal((4, 3, 5, 5))
+    tx, px = torch.tensor(x, requires_grad=True), T.tensor(x, requires_grad=True)
+    trm, prm = torch.zeros(3, dtype=torch.float64), T.zeros(3, dtype=T.float64)
+    trv, prv = torch.ones(3, dtype=torch.float64), T.ones(3, dtype=T.float64)
+    yt = torch.nn.functional.batch_norm(tx, trm, trv, training=True)
+    yp = T.nn.functional.batch_norm(px, prm, prv, training=True)
+    assert "BatchNorm" in type(yt.grad_fn).__name__
+    (yt * yt).sum().backward()
+    (yp * yp).sum().backward()
+    np.testing.assert_allclose(yt.detach().numpy(), yp.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(tx.grad.numpy(), px.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(trv.numpy(), prv.numpy(), atol=1e-12)

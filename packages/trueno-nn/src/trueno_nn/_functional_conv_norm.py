@@ -122,32 +122,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5):
     """Normalise each channel (dim 1) by the batch's statistics (training) or the running
     ones; in training the running buffers move by ``momentum`` toward the batch mean and
-    unbiased variance, in place."""
-    if input.ndim < 2:
-        raise ModuleValueError(f"batch_norm: expected at least 2-D input (N, C, ...), got "
-                               f"{tuple(input.shape)}")
-    c = input.shape[1]
-    axes = (0,) + tuple(range(2, input.ndim))
-    if training:
-        n = input.numel() // c
-        if n <= 1:
-            raise ModuleValueError(f"Expected more than 1 value per channel when training, "
-                                   f"got input size {list(input.shape)}")
-        mean = input.mean(axes, keepdim=True)
-        centred = input - mean
-        var = (centred * centred).mean(axes, keepdim=True)  # ``** 2`` is a slow pow
-        mean, var = mean.reshape(c), var.reshape(c)
-        if running_mean is not None:
-            with torch.no_grad():
-                m = mean.detach()
-                v = var.detach() * (n / (n - 1))
-                running_mean.mul_(1 - momentum).add_(m.to(running_mean.dtype) * momentum)
-                running_var.mul_(1 - momentum).add_(v.to(running_var.dtype) * momentum)
-    else:
-        mean, var = running_mean, running_var
-    return call_row("batch_norm", _batch_norm_row, (input, mean, var),
-                    {"weight": _data(weight), "bias": _data(bias), "eps": float(eps)},
-                    (weight, bias))
+    unbiased variance, in place. Training is one autograd node with PyTorch's closed-form
+    backward (``_functional_batch_norm``, which the BatchNorm modules call too)."""
+    from ._functional_batch_norm import batch_norm as impl  # (it imports this module)
+    return impl(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
 def _data(t):

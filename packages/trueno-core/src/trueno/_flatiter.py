@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
 __all__ = ["flatiter"]
 
+_NOTHING = object()
+
 
 class flatiter:
     """``a.flat``: the elements of ``a`` in C order, indexed as a 1-d array; reads give NumPy
@@ -56,8 +58,29 @@ class flatiter:
         return f[key] if f is not None else self.base[self._index(key)]
 
     def __setitem__(self, key, value) -> None:
+        value = self._fit(key, value)
+        if value is _NOTHING:
+            return
         f = self._flat()
         if f is not None:
             f[key] = value
         else:
             self.base[self._index(key)] = value
+
+    def _fit(self, key, value):
+        """NumPy's flatiter assignment: a sequence of another length than the selection is
+        repeated cyclically or cut (``a.flat = [1, 2]`` fills a with 1, 2, 1, 2, ...)."""
+        if isinstance(value, Tensor):
+            value = value._host() if value.device != self.base.device else value
+        if np.ndim(value) == 0:
+            return value
+        k = key._host() if isinstance(key, Tensor) else key
+        shape = np.empty(self.base.numel(), np.bool_)[k].shape
+        n = int(np.prod(shape))
+        if isinstance(value, Tensor):
+            return value.reshape(shape) if value.numel() == n else self._fit(key, value._host())
+        v = np.asarray(value, dtype=self.base.dtype.numpy if self.base.dtype.name != "object"
+                       else object).reshape(-1)
+        if v.size == 0:
+            return _NOTHING  # NumPy: an empty sequence writes nothing
+        return (v if v.size == n else np.resize(v, n)).reshape(shape)

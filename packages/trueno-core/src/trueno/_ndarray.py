@@ -69,6 +69,12 @@ def _element_key_as_slices(key, ndim):
     return tuple(slice(int(k), int(k) + 1 if int(k) != -1 else None) for k in ks)
 
 
+def _plain_key(key) -> bool:
+    """Whether ``key`` holds no trueno array (NumPy can apply it to the data as it is)."""
+    ks = key if key.__class__ is tuple else (key,)
+    return not any(isinstance(k, Tensor) for k in ks)
+
+
 class ShapeLayoutError(TruenoError, AttributeError):
     """``a.shape = ...`` on an array whose layout needs a copy (NumPy: AttributeError)."""
 
@@ -168,6 +174,11 @@ class ndarray(*((_cindex.IndexBase,) if _cindex is not None else ()), Tensor):
         """A 1-d view of the elements in C order that reads and writes the array
         (``a.T.flat[0] = 5`` changes ``a``), as NumPy's ``flatiter``."""
         return flatiter(self)
+
+    @flat.setter
+    def flat(self, value) -> None:
+        """``a.flat = seq``: every element, in C order, from ``seq`` repeated cyclically."""
+        flatiter(self)[:] = value
 
     # -- element access: NumPy scalars (copies), as NumPy ------------------------------------
     def _getitem(self, key):
@@ -271,6 +282,15 @@ class ndarray(*((_cindex.IndexBase,) if _cindex is not None else ()), Tensor):
         if key.__class__ is str:
             _H.field(self, key)[...] = value  # a structured array's field
             return
+        if self._data.dtype.kind == "O" and self._device is CPU and \
+                not isinstance(value, Tensor) and _plain_key(key):
+            try:  # an object array's element holds any Python object (o[0] = [1, 2]): NumPy's
+                self._data[key] = value
+            except Exception:  # noqa: BLE001, S110  (trueno's error below)
+                pass
+            else:
+                self._version[0] += 1
+                return
         Tensor.__setitem__(self, key, value)
 
     if _cindex is None:  # pure Python: the class's own element access

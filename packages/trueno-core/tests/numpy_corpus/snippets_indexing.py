@@ -174,6 +174,33 @@ out = a.flat[4]
 a = np.zeros((2, 2))
 a.flat[[0, 3]] = 1
 out = a
+#: flat_setter_cycles
+a = np.zeros((2, 3))
+a.flat = [1, 2]
+out = a
+#: flat_setter_transposed_truncates
+a = np.zeros((2, 3)).T
+a.flat = [1, 2, 3, 4, 5, 6, 7, 8]
+out = a
+#: flat_slice_assign_cycles_and_cuts
+a = np.zeros(6, dtype=np.int64)
+a.flat[:] = [1.5, 2.5]
+b = np.zeros(6)
+b.flat[1:3] = [7, 8, 9]
+c = np.zeros(3)
+c.flat[:] = []
+out = (a, b, c)
+#: flat_setter_scalar_strided
+a = np.zeros((2, 4))[:, ::2]
+a.flat = 5
+out = a
+#: object_element_holds_a_list
+o = np.empty((2, 2), dtype=object)
+o[0, 1] = [1, 2]
+o[1] = [3, 4]
+p = np.empty(3, dtype=object)
+p[0] = {"k": (1, 2)}
+out = (o, p)
 #: select_last_column
 a = np.arange(12).reshape(3, 4)
 out = a[:, -1:]

@@ -1,14 +1,32 @@
-"""Surface ops built on the templates: addcmul, real/imag, nextafter, isclose, around,
-count_nonzero, vector_norm, concat, topk."""
+"""Surface ops on the GPU: the kernels built on the templates (addcmul, real/imag, nextafter,
+vector_norm, concat, searchsorted, pad, convolve/correlate, digitize) called directly, and the
+composite rows that have no GPU kernel (isclose, around, count_nonzero, topk, isin, average,
+interp, cov, corrcoef, gradient: their decompositions run on the GPU, issue 13) through
+trueno's public functions on GPU arrays, views included."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import trueno as tn
 from conftest import DTYPES, KERNELS, assert_close, down, layouts, np_dtype, up
+from trueno.backend import wrap
 
 RNG = np.random.default_rng(6)
 NUMERIC = [d for d in DTYPES if d != "bool"]
+_GPU = tn.asarray(0.0, device="gpu")
+
+
+def T(dx):
+    """A GPU array of trueno's NumPy face over the device array ``dx`` (any layout)."""
+    return wrap(_GPU.__class__, dx, _GPU._device)
+
+
+def host(r):
+    """A result (or tuple of results) of a public function, read back to NumPy."""
+    if isinstance(r, (tuple, list)):
+        return tuple(host(x) for x in r)
+    return np.asarray(r.to_device("cpu")) if hasattr(r, "to_device") else np.asarray(r)
 
 
 def sample(dtype, shape):
@@ -32,11 +50,11 @@ def test_elementwise_surface(dtype):
     assert_close(down(KERNELS["imag"][dtype](up(x))), np.zeros_like(x), dtype)
     y = x.copy()
     y[0, 0] = y[0, 1] + (1 if dt.kind in "iu" else 1e-9)
-    got = down(KERNELS["isclose"][dtype](up(x), up(y)))
+    got = host(tn.isclose(T(up(x)), T(up(y))))
     np.testing.assert_array_equal(got, np.isclose(x.astype(np.float64), y.astype(np.float64)))
     for d in ((0, 1, -1) if dt.kind != "u" else (0, -1)):
         xr = (x.astype(np.float32) * 1000).astype(dt) if dt.kind in "iu" and d < 0 else x
-        got = down(KERNELS["around"][dtype](up(xr), d))
+        got = host(tn.around(T(up(xr)), d))
         want = np.round(xr.astype(np.float32) if dtype == "bfloat16" else xr, d)
         assert_close(got, want.astype(dt) if dtype == "bfloat16" else want, dtype)
 
@@ -53,7 +71,7 @@ def test_count_nonzero_concat_topk(dtype):
     x = sample(dtype, (4, 6))
     for _, xv, dx in layouts(x):
         for axis in (None, (0,), (1,)):
-            got = down(KERNELS["count_nonzero"][dtype](dx, axis, False))
+            got = host(tn.count_nonzero(T(dx), axis=axis))
             np.testing.assert_array_equal(got, np.count_nonzero(xv, axis=axis))
         y = sample(dtype, (2, 6))
         got = down(KERNELS["concat"][dtype](dx, up(y), up(y[:0]), axis=0))
@@ -64,10 +82,11 @@ def test_count_nonzero_concat_topk(dtype):
         return
     x = RNG.permutation(24).reshape(4, 6).astype(np_dtype(dtype))
     for largest in (True, False):
-        v, i = KERNELS["topk"][dtype](up(x), 3, 1, largest)
+        v, i = host(tn.topk(T(up(x)), 3, 1, largest))
+        assert i.dtype == np.int64
         order = np.argsort(-x.astype(np.float64) if largest else x, axis=1, kind="stable")
-        np.testing.assert_array_equal(down(i), order[:, :3])
-        assert_close(down(v), np.take_along_axis(x, order[:, :3], 1), dtype)
+        np.testing.assert_array_equal(i, order[:, :3])
+        assert_close(v, np.take_along_axis(x, order[:, :3], 1), dtype)
 
 
 @pytest.mark.parametrize("dtype", [d for d in DTYPES if d in ("float32", "float16")])
@@ -118,9 +137,9 @@ def test_isin_pad(dtype):
     x = sample(dtype, (3, 5))
     t = sample(dtype, (4,))
     for invert in (False, True):
-        got = down(KERNELS["isin"][dtype](up(x), up(t), invert))
+        got = host(tn.isin(T(up(x)), T(up(t)), invert=invert))
         np.testing.assert_array_equal(got, np.isin(x, t, invert=invert))
-    got = down(KERNELS["isin"][dtype](up(x), up(t[:0])))
+    got = host(tn.isin(T(up(x)), T(up(t[:0]))))
     np.testing.assert_array_equal(got, np.zeros(x.shape, bool))
     for _, xv, dx in layouts(x):
         for pw, kw in [(1, {}), (((0, 2), (1, 0)), {"constant_values": 3}),
@@ -165,6 +184,16 @@ def test_pad_margin_modes(dtype, mode):
         KERNELS["pad"][dtype](up(x), np.asarray(1), "maximum", stat_length=0)
 
 
+def numpy_dtype(dtype, fn, *args, **kw):
+    """The dtype NumPy's ``fn`` gives for these arguments (None for bfloat16, whose NumPy
+    results are ml_dtypes' own promotions)."""
+    if dtype == "bfloat16":
+        return None
+    with np.errstate(all="ignore"):
+        r = fn(*args, **kw)
+    return np.asarray(r[0] if isinstance(r, (tuple, list)) else r).dtype
+
+
 @pytest.mark.parametrize("dtype", NUMERIC)
 def test_average_interp(dtype):
     dt = np_dtype(dtype)
@@ -174,17 +203,19 @@ def test_average_interp(dtype):
     r = {"float16": 3e-3, "bfloat16": 3e-2}.get(dtype, 1e-5)
     x64 = x.astype(np.float64)
     for axis in (None, 1, (0, 1)):
-        avg, scl = KERNELS["average"][dtype](up(x), axis, False)
+        avg, scl = host(tn.average(T(up(x)), axis=axis, returned=True))
         wa, ws = np.average(x64, axis=axis, returned=True)
-        assert_close(down(avg), wa, dtype, rtol=r, atol=r)
-        assert_close(down(scl), ws, dtype, rtol=r, atol=r)
-        avg, scl = KERNELS["average"][dtype](up(x), axis, True, up(w))
+        assert_close(avg, wa, dtype, rtol=r, atol=r)
+        assert_close(scl, ws, dtype, rtol=r, atol=r)
+        assert avg.dtype == (numpy_dtype(dtype, np.average, x, axis=axis) or avg.dtype)
+        avg, scl = host(tn.average(T(up(x)), axis=axis, weights=T(up(w)), returned=True,
+                                   keepdims=True))
         wa, ws = np.average(x64, axis=axis, weights=w, returned=True, keepdims=True)
-        assert_close(down(avg), wa, dtype, rtol=r * 10, atol=r * 10)
-        assert_close(down(scl), ws, dtype, rtol=r, atol=r)
-    avg, scl = KERNELS["average"][dtype](up(x), 1, False, up(w1))
+        assert_close(avg, wa, dtype, rtol=r * 10, atol=r * 10)
+        assert_close(scl, ws, dtype, rtol=r, atol=r)
+    avg, scl = host(tn.average(T(up(x)), axis=1, weights=T(up(w1)), returned=True))
     wa, ws = np.average(x64, axis=1, weights=w1, returned=True)
-    assert_close(down(avg), wa, dtype, rtol=r * 10, atol=r * 10)
+    assert_close(avg, wa, dtype, rtol=r * 10, atol=r * 10)
     if dt.kind != "f" and dtype != "bfloat16":
         return
     xp = np.sort(RNG.uniform(-2, 2, 9)).astype(np.float32).astype(dt)
@@ -192,23 +223,30 @@ def test_average_interp(dtype):
     xs = np.concatenate([RNG.uniform(-3, 3, 20), [np.nan], xp[:2].astype(np.float64)])
     xs = xs.astype(np.float32).astype(dt)
     for left, right in ((None, None), (-10.0, 10.0)):
-        got = down(KERNELS["interp"][dtype](up(xs), up(xp), up(fp), left, right))
+        got = host(tn.interp(T(up(xs)), T(up(xp)), T(up(fp)), left, right))
         want = np.interp(xs.astype(np.float64), xp.astype(np.float64), fp.astype(np.float64),
                          left=left, right=right)
+        assert got.dtype == np.float64  # NumPy's interp computes in float64
         assert_close(got, want, dtype, rtol=r * 10, atol=r * 10)
 
 
 @pytest.mark.parametrize("dtype", NUMERIC)
 def test_convolve_correlate(dtype):
+    """The float kernels (one conv2d launch) and, for integers, the decomposition in
+    NumPy's integer dtype."""
     r = {"float16": 1e-2, "bfloat16": 1e-1}.get(dtype, 1e-5)
+    assert ("convolve" in KERNELS and dtype in KERNELS["convolve"]) == \
+        (np_dtype(dtype).kind == "f" or dtype == "bfloat16")
     for n, m in ((9, 3), (8, 4), (3, 7), (5, 5), (1, 1)):
         a, v = sample(dtype, (n,)), sample(dtype, (m,))
         a64, v64 = a.astype(np.float64), v.astype(np.float64)
         for mode in ("full", "same", "valid"):
-            got = down(KERNELS["convolve"][dtype](up(a), up(v), mode))
+            got = host(tn.convolve(T(up(a)), T(up(v)), mode))
             assert_close(got, np.convolve(a64, v64, mode), dtype, rtol=r, atol=r)
-            got = down(KERNELS["correlate"][dtype](up(a), up(v), mode))
+            assert got.dtype == (numpy_dtype(dtype, np.convolve, a, v, mode) or got.dtype)
+            got = host(tn.correlate(T(up(a)), T(up(v)), mode))
             assert_close(got, np.correlate(a64, v64, mode), dtype, rtol=r, atol=r)
+            assert got.dtype == (numpy_dtype(dtype, np.correlate, a, v, mode) or got.dtype)
 
 
 @pytest.mark.parametrize("dtype", NUMERIC)
@@ -223,27 +261,25 @@ def test_cov_corrcoef(dtype):
         for kw in ({}, {"bias": True}, {"ddof": 2}, {"fweights": fw}, {"aweights": aw},
                    {"fweights": fw, "aweights": aw}, {"aweights": aw, "bias": True},
                    {"fweights": fw, "aweights": aw, "ddof": 3}):
-            assert_close(down(KERNELS["cov"][dtype](dx, **kw)), np.cov(xv64, **kw), dtype,
-                         rtol=r, atol=r)
-        assert_close(down(KERNELS["cov"][dtype](dx, up(y))), np.cov(xv64, y64), dtype,
-                     rtol=r, atol=r)
-        assert_close(down(KERNELS["corrcoef"][dtype](dx)), np.corrcoef(xv64), dtype,
-                     rtol=r, atol=r)
-    got = down(KERNELS["cov"][dtype](up(x), rowvar=False))
+            got = host(tn.cov(T(dx), **kw))
+            assert_close(got, np.cov(xv64, **kw), dtype, rtol=r, atol=r)
+            assert got.dtype == (numpy_dtype(dtype, np.cov, xv, **kw) or got.dtype)
+        assert_close(host(tn.cov(T(dx), T(up(y)))), np.cov(xv64, y64), dtype, rtol=r, atol=r)
+        assert_close(host(tn.corrcoef(T(dx))), np.corrcoef(xv64), dtype, rtol=r, atol=r)
+    got = host(tn.cov(T(up(x)), rowvar=False))
     assert_close(got, np.cov(x64, rowvar=False), dtype, rtol=r, atol=r)
-    assert_close(down(KERNELS["cov"][dtype](up(y))), np.cov(y64), dtype, rtol=r, atol=r)
-    assert_close(down(KERNELS["corrcoef"][dtype](up(y))), np.corrcoef(y64), dtype, rtol=r,
-                 atol=r)
+    assert_close(host(tn.cov(T(up(y)))), np.cov(y64), dtype, rtol=r, atol=r)
+    assert_close(host(tn.corrcoef(T(up(y)))), np.corrcoef(y64), dtype, rtol=r, atol=r)
 
 
 def test_cov_refuses_the_weights_numpy_refuses():
-    x = up(np.ones((2, 4), np.float32))
+    x = T(up(np.ones((2, 4), np.float32)))
     with pytest.raises(TypeError, match="fweights must be integer"):
-        KERNELS["cov"]["float32"](x, fweights=[1.5, 1, 1, 1])
+        tn.cov(x, fweights=[1.5, 1, 1, 1])
     with pytest.raises(ValueError, match="cannot be negative"):
-        KERNELS["cov"]["float32"](x, aweights=[-1.0, 1, 1, 1])
+        tn.cov(x, aweights=[-1.0, 1, 1, 1])
     with pytest.raises(RuntimeError, match="incompatible numbers"):
-        KERNELS["cov"]["float32"](x, aweights=[1.0, 1.0])
+        tn.cov(x, aweights=[1.0, 1.0])
 
 
 @pytest.mark.parametrize("dtype", NUMERIC)
@@ -264,14 +300,17 @@ def test_gradient(dtype):
     for _, xv, dx in layouts(x):
         xv64 = xv.astype(np.float64)
         for spacing, axis, order in (((), None, 1), ((2.0,), 1, 2), ((0.5, 3.0), None, 2)):
-            got = KERNELS["gradient"][dtype](dx, spacing, axis, order)
+            got = tn.gradient(T(dx), *spacing, axis=axis, edge_order=order)
+            got = host(got if isinstance(got, (list, tuple)) else [got])
             want = np.gradient(xv64, *spacing, axis=axis, edge_order=order)
             want = want if isinstance(want, (list, tuple)) else [want]
             assert len(got) == len(want)
+            wdt = numpy_dtype(dtype, np.gradient, xv, *spacing, axis=axis, edge_order=order)
             for g, w in zip(got, want):
-                assert_close(down(g), w, dtype, rtol=r, atol=r)
-    g = KERNELS["gradient"][dtype](up(x[:, :2]), (), 1, 1)
-    assert_close(down(g[0]), np.gradient(x64[:, :2], axis=1), dtype, rtol=r, atol=r)
+                assert_close(g, w, dtype, rtol=r, atol=r)
+                assert g.dtype == (wdt or g.dtype)
+    g = host(tn.gradient(T(up(x[:, :2])), axis=1))
+    assert_close(g, np.gradient(x64[:, :2], axis=1), dtype, rtol=r, atol=r)
 
 
 @pytest.mark.parametrize("dtype", [d for d in DTYPES if np_dtype(d).kind in "fV"])
@@ -286,6 +325,27 @@ def test_around_is_bit_exact(dtype, decimals):
     if dt.itemsize >= 4:
         x[8:10] = np.array([65504.0, 1e30]).astype(dt)
     with np.errstate(all="ignore"):
-        got = down(KERNELS["around"][dtype](up(x), decimals=decimals))
+        got = host(tn.around(T(up(x)), decimals))
         want = np.around(x, decimals)
     np.testing.assert_array_equal(got.astype(np.float64), want.astype(np.float64))
+
+
+@pytest.mark.parametrize("dtype", [d for d in ("int32", "uint8", "float16", "float32",
+                                               "float64") if d in DTYPES])
+def test_isin_compares_in_the_common_dtype(dtype):
+    """``isin`` runs its decomposition (sort, searchsorted, take, equal) in the dtype common
+    to both inputs: 2 is not in [2.5], 300 is not a uint8 value, NaN is never found, -0.0
+    finds 0.0; a 0-d element stays 0-d."""
+    x = np.array([[0, 1, 2], [3, 4, 5]], np_dtype(dtype))
+    tests = [np.array([2.5, 4.0, 300.0]), np.array([300, 3], np.int64), np.array([1], np.int8)]
+    if np_dtype(dtype).kind == "f":
+        x[0, 0] = np.nan
+        tests += [np.array([np.nan, -0.0, np.inf], np.float32)]
+    for t in tests:
+        for invert in (False, True):
+            got = host(tn.isin(T(up(x)), tn.asarray(t, device="gpu"), invert=invert))
+            want = np.isin(x, t, invert=invert)
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+    got = host(tn.isin(tn.asarray(x[1, 0], device="gpu"), tn.asarray(tests[1], device="gpu")))
+    assert got.shape == () and bool(got)

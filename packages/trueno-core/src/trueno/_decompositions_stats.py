@@ -177,16 +177,26 @@ def average(x, axis=None, keepdims=False, weights=None):
 
 
 def isin(element, test_elements, invert=False, assume_unique=False, kind=None):
-    """Whether each element equals any test element: ``any(element[..., None] == t)`` over
-    the flattened test elements (O(element.size * t.size) memory, as ``searchsorted``'s)."""
+    """Whether each element equals any test element, as NumPy's ``kind="sort"``: the test
+    elements sorted (NaN last), each element's insertion point from ``searchsorted``, the value
+    there compared with it (NaN is never found: NaN != NaN). O(n log m); complex values, which
+    ``sort`` does not order, compare every pair (O(n m) memory)."""
     from ._decompositions import binary, unary
+    from ._dtypes import promote
 
     tn = _tn()
     t = test_elements._reshape((-1,))
-    hit = binary("equal", element._expand_dims(-1), t)
-    found = _tsum(hit, -1, False) if t.shape[0] else tn.zeros(element.shape, dtype=tn.int64,
-                                                                 device=element._device)
-    out = binary("less", 0, found)
+    n = t.shape[0]
+    dt = promote(element._dtype, t._dtype, element.__class__._face)
+    if n == 0 or dt.kind == "c":
+        hit = binary("equal", element._expand_dims(-1), t)
+        found = _tsum(hit, -1, False) if n else tn.zeros(element.shape, dtype=tn.int64,
+                                                          device=element._device)
+        out = binary("less", 0, found)
+    else:
+        e, s = element.astype(dt, copy=False), tn.sort(t.astype(dt, copy=False))
+        pos = binary("minimum", tn.searchsorted(s, e._reshape((-1,))), n - 1)
+        out = binary("equal", tn.take(s, pos)._reshape(element.shape), e)
     return unary("bitwise_invert", out) if invert else out
 
 
@@ -301,6 +311,16 @@ def nanargmin(x, axis=None, keepdims=False):
 
 # --- cov / corrcoef (NumPy's algorithm: centre, one matmul, scale) -------------------------
 
+def _check_weights(n, bias, ddof, fweights, aweights):
+    """NumPy's checks of ``cov``'s host weights, with its errors (integer, non-negative, 1-D
+    ``fweights``; non-negative, 1-D ``aweights``; ``n`` of each): its ``cov`` of zeros."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        np.cov(np.zeros((1, n)), bias=bias, ddof=ddof, fweights=fweights, aweights=aweights)
+
+
 def _cov_matrix(m, y, rowvar, bias, ddof, fweights, aweights, dtype):
     from ._dispatch import wrap
     from ._dtypes import as_dtype
@@ -322,13 +342,15 @@ def _cov_matrix(m, y, rowvar, bias, ddof, fweights, aweights, dtype):
         xs = tn.concat([xs, yt], axis=0)
     if ddof is None:
         ddof = 0 if bias else 1
+    n = xs.shape[1]
     w = None
+    if fweights is not None or aweights is not None:
+        _check_weights(n, bias, ddof, fweights, aweights)
     if fweights is not None:
         w = np.asarray(fweights, dtype=float)
     if aweights is not None:
         a = np.asarray(aweights, dtype=float)
         w = a if w is None else w * a
-    n = xs.shape[1]
     if w is None:
         avg = tn.mean(xs, axis=1)
         fact = n - ddof

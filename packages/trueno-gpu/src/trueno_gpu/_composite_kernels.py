@@ -1,7 +1,25 @@
-"""Kernels of core's surface ops built from the GPU's own templates (no host trips):
-addcmul, real, imag, nextafter, isclose, around, count_nonzero, vector_norm, concat, topk,
-searchsorted, digitize, isin, pad, average, interp, convolve, correlate, cov, corrcoef,
-gradient.
+"""Kernels of composite rows that pay on the GPU, built from the GPU's own templates (no
+host trips). Every other composite row (cov, corrcoef, average, gradient, interp, isin,
+count_nonzero, topk, around, isclose, the nan-reductions, median/quantile, ...) has no GPU
+kernel: its decomposition in core runs on the GPU's primitive and fused kernels (issue 13).
+
+Why each kernel here stays:
+
+- ``addcmul``: ``x + value * t1 * t2`` in one pass (the decomposition makes two temporaries);
+  optimizers call it per parameter.
+- ``real`` / ``imag``: primitive rows (of a real array: a copy, zeros).
+- ``vector_norm``: ``|x|^2`` fused into one pass before the sum, float16 accumulated in
+  float32; ``clip_grad_norm_`` calls it per parameter.
+- ``concat``: a primitive-like copy of each input into its slice of the result (the
+  decomposition in core has no cheaper form).
+- ``searchsorted``: one binary search per element, O(n log m); the decomposition compares
+  every pair, O(n m) memory.
+- ``convolve`` / ``correlate`` (float dtypes): one conv2d launch; the decomposition adds one
+  shifted product per element of the shorter input (3 m launches). Integer inputs (NumPy
+  keeps their dtype) run the decomposition.
+- ``digitize``: two binary searches on the GPU, the direction of ``bins`` read on the GPU;
+  the decomposition reads ``bins[0] <= bins[-1]`` on the host and searches in O(n m) memory.
+- ``pad`` (``_pad``): one gather launch per padded axis with host-made index maps.
 """
 
 from __future__ import annotations
@@ -15,9 +33,7 @@ from ._api import astype, contiguous
 from ._codegen import LINEAR_ID, WG, collapse, header, i32w, index_dtype, new_array
 from ._dtypes import dtype_info
 from ._elementwise import launch, rt_of
-from ._indexing import take_along_axis
 from ._reduce import _as_f32, _ew, reduce
-from ._sort import argsort
 
 __all__ = ["make_kernels"]
 
@@ -41,86 +57,6 @@ def imag(x):
     rt = rt_of(x)
     out = new_array(rt, x.shape, x.dtype)
     return launch("copy", "x0", [(0, x.dtype)], out, rt)
-
-
-def nextafter(x, y):
-    """The next float32 after ``x`` towards ``y``, by stepping the bit pattern."""
-    expr = ("select(select(bitcast<f32>(select(bitcast<u32>(x0) - 1u, bitcast<u32>(x0) + 1u, "
-            "(x1 > x0) == (x0 > 0.0))), select(bitcast<f32>(1u), bitcast<f32>(0x80000001u), "
-            "x1 < 0.0), x0 == 0.0), x1, x0 == x1)")
-    expr = f"select({expr}, tn_nan(), tn_isnan(x0) || tn_isnan(x1))"
-    return _ew(expr, [_operand(x, np.float32), _operand(y, np.float32)], np.float32,
-               "nextafter")
-
-
-def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """NumPy's ``isclose``: ``|a - b| <= atol + rtol * |b|``, infinities equal only to
-    themselves, NaN equal to NaN when ``equal_nan``."""
-    ref = a if isinstance(a, StridedArray) else b
-    dt = dtype_info(ref.dtype)
-    conv = "" if dt.kind == "f" else "f32"
-    x0, x1 = f"{conv}(x0)", f"{conv}(x1)"
-    sfx = "64" if dt.compute == "f64" else ""
-    ft = np.float64 if sfx else np.float32
-    close = (f"({x0} == {x1}) || (tn_isfinite{sfx}({x0}) && tn_isfinite{sfx}({x1}) && "
-             f"abs({x0} - {x1}) <= x3 + x2 * abs({x1}))")
-    if equal_nan:
-        close += f" || (tn_isnan{sfx}({x0}) && tn_isnan{sfx}({x1}))"
-    ops = [_operand(a, ref.dtype), _operand(b, ref.dtype), (rtol, ft), (atol, ft)]
-    return _ew(f"select(0u, 1u, {close})", ops, np.bool_, ("isclose", equal_nan, dt.name))
-
-
-def around(x, decimals=0):
-    """NumPy's ``around``: scale by 10**decimals, round half to even, scale back."""
-    dt = dtype_info(x.dtype)
-    if dt.kind == "f":
-        # NOTE: bit-exact rounding and a correctly rounded division (see _fround), as NumPy's
-        s = "64" if dt.compute == "f64" else ""
-        if decimals == 0:
-            return _ew(f"tn_rint{s}(x0)", [x], x.dtype, ("round", s))
-        ft = np.float64 if s else np.float32
-        # NumPy computes float16 / bfloat16 in float32 and rounds each step to the dtype (the
-        # scale 10**decimals too: float16(1e5) is inf): so do we, by bit manipulation.
-        r = {"float16": "tn_f16r", "bfloat16": "tn_bf16"}.get(dt.name, "")
-        scale = float(np.asarray(10.0 ** abs(decimals), x.dtype)) if r else 10.0 ** abs(decimals)
-        if decimals > 0:
-            return _ew(f"{r}(tn_div{s}(tn_rint{s}({r}(x0 * x1)), x1))", [x, (scale, ft)],
-                       x.dtype, ("around+", s, r))
-        return _ew(f"{r}(tn_rint{s}({r}(tn_div{s}(x0, x1))) * x1)", [x, (scale, ft)],
-                   x.dtype, ("around-", s, r))
-    if decimals >= 0:
-        return contiguous(x)
-    p = 10 ** -decimals
-    ct = dt.compute
-    if p >= 2 ** (63 if ct in ("i64", "u64") else 31):
-        return imag(x)  # every value rounds to 0
-    expr = (f"select(q * x1, (q + {ct}(1)) * x1, 2 * r > x1 || (2 * r == x1 && (q & {ct}(1)) "
-            f"!= {ct}(0)))")
-    expr = expr.replace("2 * r", f"{ct}(2) * r")
-    fn = f"tn_mod_{ct}"
-    body = f"around_int({fn}(x0, x1), x0, x1)"
-    helper = (f"fn around_int(r: {ct}, x: {ct}, x1: {ct}) -> {ct} {{\n"
-              f"  let q = (x - r) / x1;\n  return {expr};\n}}\n")
-    return _ew_with(helper, body, [x, (p, x.dtype)], x.dtype, ("around_int", ct))
-
-
-def _ew_with(helper, expr, operands, dtype, key):
-    """An elementwise launch whose expression calls a one-off WGSL helper function."""
-    from . import _codegen
-
-    name = f"tn_user_{abs(hash(helper)) % 10**8}"
-    _codegen._HELPERS.setdefault(name, helper.replace("around_int", name))
-    return _ew(expr.replace("around_int", name), operands, dtype, key)
-
-
-def count_nonzero(x, axis=None, keepdims=False):
-    """Number of non-zero values (int64, or int32 without shader-int64)."""
-    b = x if x.dtype == np.bool_ else astype(x, np.bool_)
-    axes = tuple(range(x.ndim)) if axis is None else tuple(axis)
-    out = reduce("sum", b, axes, keepdims, index_dtype(rt_of(x)), fill=0)
-    if axis is None and keepdims:
-        out = out.view(0, (1,) * x.ndim, (1,) * x.ndim)
-    return out
 
 
 def vector_norm(x, axis, keepdims, ord=2.0):  # noqa: A002 - the Array API's name
@@ -168,17 +104,6 @@ def concat(*xs, axis=0):
             launch("copy", "x0", [x], part, rt)
         start += n
     return out
-
-
-def topk(x, k, axis=-1, largest=True, sorted=True):  # noqa: A002 - torch's name
-    """The ``k`` largest (or smallest) values along ``axis`` and their int32 indices,
-    largest first (ties: lower index first), from the stable bitonic argsort."""
-    axis %= x.ndim
-    idx = argsort(x, axis, descending=largest)
-    shape = list(idx.shape)
-    shape[axis] = k
-    first = contiguous(idx.view(0, shape, idx.strides))
-    return take_along_axis(x, first, axis), first
 
 
 def _search_source(dt, idt, side, has_sorter, nd):
@@ -252,98 +177,14 @@ def searchsorted(a, v, side="left", sorter=None):
     return out
 
 
-def isin(element, test_elements, invert=False, assume_unique=False, kind=None):
-    """``np.isin``: sort the test values on the GPU, binary-search every element, compare the
-    value found (NaN is never found: NaN != NaN, as in NumPy)."""
-    from ._indexing import take
-
-    t = test_elements
-    if t.dtype != element.dtype:
-        t = astype(t, element.dtype)
-    t = t if t.is_contiguous() else contiguous(t)
-    flat = t.view(t.offset, (t.size,), (1,))
-    rt = rt_of(element)
-    if t.size == 0:
-        from ._api import full
-
-        return full(rt, element.shape, bool(invert), np.bool_)
-    s = sort_values(flat)
-    idx = searchsorted(s, element, "left")
-    found = take(s, idx, 0, mode="clip")
-    test = "!(x0 == x1)" if invert else "x0 == x1"  # NaN: see _codegen.convert
-    return _ew(f"select(0u, 1u, {test})", [found, element], np.bool_, ("isin", invert))
-
-
-def sort_values(x):
-    from ._sort import sort
-
-    return sort(x, -1)
-
-
 def _float_of(rt, dtype):
     if dtype_info(dtype).kind == "f":
         return np.dtype(dtype)
     return np.dtype(np.float64 if "shader-f64" in rt.features else np.float32)
 
 
-def average(x, axis=None, keepdims=False, weights=None):
-    """``np.average(..., returned=True)``: the (weighted) mean and the sum of the weights."""
-    from ._api import full
-
-    rt = rt_of(x)
-    axes = tuple(range(x.ndim)) if axis is None else \
-        tuple(a % x.ndim for a in ((axis,) if np.isscalar(axis) else axis))
-    ft = _float_of(rt, x.dtype)
-    if weights is None:
-        avg = reduce("mean", x, axes, keepdims, ft)
-        n = math.prod(x.shape[a] for a in axes)
-        return avg, full(rt, avg.shape, n, ft)
-    w = weights
-    if w.shape != x.shape:  # 1-D weights along the one axis
-        ax = axes[0]
-        shape = tuple(n if d == ax else 1 for d, n in enumerate(x.shape))
-        strides = tuple(w.strides[0] if d == ax else 0 for d in range(x.ndim))
-        w = w.view(w.offset, shape, strides)
-    ft = np.result_type(ft, _float_of(rt, w.dtype))
-    xw = _ew("x0 * x1", [_cast(x, ft), _cast(w, ft)], ft, "wmul")
-    num = reduce("sum", xw, axes, keepdims, ft)
-    wb = w if w.shape == x.shape else \
-        w.view(w.offset, x.shape, tuple(s if n != 1 else 0 for n, s in zip(w.shape, w.strides)))
-    den = reduce("sum", _cast(wb, ft), axes, keepdims, ft)
-    return _ew("x0 / x1", [num, den], ft, "wdiv"), den
-
-
 def _cast(x, dtype):
     return x if x.dtype == dtype else astype(x, dtype)
-
-
-def interp(x, xp, fp, left=None, right=None, period=None):
-    """``np.interp`` for increasing ``xp`` (period=None): binary search, gathers, lerp."""
-    from ._indexing import take
-
-    if period is not None:
-        from ._errors import GpuDtypeError
-
-        raise GpuDtypeError("gpu: interp(period=...) has no GPU kernel\n"
-                            "  hint: x.to_device('cpu')")
-    rt = rt_of(x)
-    ft = np.result_type(_float_of(rt, x.dtype), _float_of(rt, fp.dtype))
-    x, xp, fp = _cast(x, ft), _cast(xp, ft), _cast(fp, ft)
-    n = xp.shape[0]
-    j = searchsorted(xp, x, "right")
-    i = _ew("x0 - x1", [j, (1, j.dtype)], j.dtype, "dec")
-    xi, xj = take(xp, i, 0, mode="clip"), take(xp, j, 0, mode="clip")
-    fi, fj = take(fp, i, 0, mode="clip"), take(fp, j, 0, mode="clip")
-    first = xp.view(xp.offset, x.shape, (0,) * x.ndim)
-    last = xp.view(xp.offset + (n - 1) * xp.strides[0], x.shape, (0,) * x.ndim)
-    lv = fp.view(fp.offset, x.shape, (0,) * x.ndim) if left is None else (left, ft)
-    rv = fp.view(fp.offset + (n - 1) * fp.strides[0], x.shape, (0,) * x.ndim) \
-        if right is None else (right, ft)
-    lerp = "select(x3 + (x0 - x1) * (x4 - x3) / (x2 - x1), x3, x2 == x1)"
-    isnan = "tn_isnan64" if dtype_info(ft).compute == "f64" else "tn_isnan"
-    expr = f"select(select(select({lerp}, x8, x0 > x6), x7, x0 < x5), x0, {isnan}(x0))"
-    ops = [x, xi, xj, fi, fj, first, last, lv, rv]
-    return _ew(expr, ops, ft, ("interp", left is None, right is None))
 
 
 def _corr1d(a, v, mode, flip):
@@ -382,84 +223,6 @@ def correlate(a, v, mode="valid"):
     return _corr1d(a, v, mode, False)
 
 
-def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None,
-        dtype=None):
-    """``np.cov``: centre the rows (on the weighted mean with ``fweights``/``aweights``, which
-    are host arrays), one matmul, NumPy's normalisation."""
-    from ._matmul import matmul
-
-    rt = rt_of(m)
-    ft = np.dtype(dtype) if dtype is not None else \
-        np.dtype(np.float64 if "shader-f64" in rt.features else np.float32)
-
-    def rows(a):
-        if a.ndim == 1:
-            a = a.view(a.offset, (1, a.shape[0]), (0, a.strides[0]))
-        elif not rowvar:
-            a = a.view(a.offset, a.shape[::-1], a.strides[::-1])
-        return _cast(contiguous(a) if a.dtype != ft else a, ft)
-
-    x = rows(m)
-    if y is not None:
-        x = concat(x, rows(y), axis=0)
-    n_obs = x.shape[1]
-    dd = ddof if ddof is not None else (0 if bias else 1)
-    if fweights is None and aweights is None:
-        xc = _ew("x0 - x1", [x, reduce("mean", x, (1,), True, ft)], ft, "center")
-        right = xc
-        fact = n_obs - dd
-    else:
-        w, fact = _cov_weights(n_obs, bias, ddof, dd, fweights, aweights)
-        from ._api import GpuDeviceAPI
-
-        wt = GpuDeviceAPI().from_numpy(w.astype(ft).reshape(1, n_obs), rt.index)
-        total = reduce("sum", _ew("x0 * x1", [x, wt], ft, "wmul"), (1,), True, ft)
-        avg = _ew("x0 / x1", [total, (float(w.sum()), ft)], ft, "wavg")
-        xc = _ew("x0 - x1", [x, avg], ft, "center")
-        right = _ew("x0 * x1", [xc, wt], ft, "wmul")
-    c = matmul(xc, right.view(right.offset, right.shape[::-1], right.strides[::-1]))
-    scale = 1.0 / fact if fact > 0 else math.inf
-    out = _ew("x0 * x1", [c, (scale, ft)], ft, "scale")
-    if out.shape == (1, 1):
-        return out.view(out.offset, (), ())
-    return out
-
-
-def _cov_weights(n_obs, bias, ddof, dd, fweights, aweights):
-    """The combined weights and NumPy's normalisation factor. NumPy's ``cov`` of zeros of
-    the same length checks the weights first, so invalid ones raise NumPy's errors."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        np.cov(np.zeros((1, n_obs)), bias=bias, ddof=ddof, fweights=fweights,
-               aweights=aweights)
-    w = np.ones(n_obs)
-    if fweights is not None:
-        w = w * np.asarray(fweights, dtype=float)
-    if aweights is not None:
-        w = w * np.asarray(aweights, dtype=float)
-    w_sum = float(w.sum())
-    if dd == 0:
-        return w, w_sum
-    if aweights is None:
-        return w, w_sum - dd
-    return w, w_sum - dd * float((w * np.asarray(aweights, dtype=float)).sum()) / w_sum
-
-
-def corrcoef(x, y=None, rowvar=True, dtype=None):
-    """``np.corrcoef``: the covariance normalised by the standard deviations, clipped."""
-    c = cov(x, y, rowvar, dtype=dtype)
-    if c.ndim == 0:
-        return _ew("x0 / x0", [c], c.dtype, "selfdiv")
-    n = c.shape[0]
-    col = c.view(c.offset, (n, 1), (n + 1, 0))
-    row = c.view(c.offset, (1, n), (0, n + 1))
-    # NaN (a constant row) stays NaN, as NumPy's clip: WGSL's clamp of NaN need not be NaN
-    mx, mn = ("tn_max64", "tn_min64") if c.dtype == np.float64 else ("tn_max", "tn_min")
-    return _ew(f"{mn}({mx}(x0 / sqrt(x1 * x2), -1.0), 1.0)", [c, col, row], c.dtype, "corr")
-
-
 def digitize(x, bins, right=False):
     """``np.digitize`` for increasing or decreasing ``bins``: both searches run and the
     direction (bins[0] <= bins[-1], read on the GPU) picks one, so nothing waits for the host."""
@@ -478,81 +241,22 @@ def digitize(x, bins, right=False):
                inc.dtype, "digitize")
 
 
-def gradient(f, spacing=(), axis=None, edge_order=1):
-    """``np.gradient`` with uniform (scalar) spacings: central differences inside, one-sided
-    differences of ``edge_order`` 1 or 2 at the edges; one array per axis."""
-    rt = rt_of(f)
-    axes = tuple(range(f.ndim)) if axis is None else \
-        tuple(a % f.ndim for a in ((axis,) if np.isscalar(axis) else axis))
-    hs = list(spacing) if len(spacing) else [1.0]
-    if len(hs) == 1:
-        hs = hs * len(axes)
-    if any(not np.isscalar(h) and np.ndim(h) != 0 for h in hs):
-        from ._errors import GpuDtypeError
-
-        raise GpuDtypeError("gpu: gradient with coordinate arrays has no GPU kernel\n"
-                            "  hint: x.to_device('cpu')")
-    ft = _float_of(rt, f.dtype)
-    x = _cast(f, ft)
-    outs = []
-    for ax, h in zip(axes, hs):
-        h = float(h)
-        n = x.shape[ax]
-        out = new_array(rt, x.shape, ft)
-        st = x.strides[ax]
-        ost = out.strides[ax]
-
-        def sl(a, start, length, stride_a, ax=ax):
-            shape = list(a.shape)
-            shape[ax] = length
-            return a.view(a.offset + start * stride_a, shape, a.strides)
-
-        if n >= 3:
-            launch(("grad_mid", ft.name), "(x0 - x1) * x2",
-                   [sl(x, 2, n - 2, st), sl(x, 0, n - 2, st), (0.5 / h, ft)],
-                   sl(out, 1, n - 2, ost), rt)
-        if edge_order == 1 or n < 3:
-            launch(("grad_edge", ft.name), "(x0 - x1) * x2",
-                   [sl(x, 1, 1, st), sl(x, 0, 1, st), (1.0 / h, ft)], sl(out, 0, 1, ost), rt)
-            launch(("grad_edge", ft.name), "(x0 - x1) * x2",
-                   [sl(x, n - 1, 1, st), sl(x, n - 2, 1, st), (1.0 / h, ft)],
-                   sl(out, n - 1, 1, ost), rt)
-        else:
-            launch(("grad_first2", ft.name), "(-3.0 * x0 + 4.0 * x1 - x2) * x3",
-                   [sl(x, 0, 1, st), sl(x, 1, 1, st), sl(x, 2, 1, st), (0.5 / h, ft)],
-                   sl(out, 0, 1, ost), rt)
-            launch(("grad_last2", ft.name), "(3.0 * x0 - 4.0 * x1 + x2) * x3",
-                   [sl(x, n - 1, 1, st), sl(x, n - 2, 1, st), sl(x, n - 3, 1, st),
-                    (0.5 / h, ft)], sl(out, n - 1, 1, ost), rt)
-        outs.append(out)
-    return tuple(outs)
-
-
 def make_kernels(all_dtypes) -> dict:
+    """The kernels that pay on the GPU (the table in this module's docstring); the other
+    composite rows run through their decompositions in core."""
     from ._pad import pad
 
     numeric = [d for d in all_dtypes if dtype_info(d).kind != "b"]
-    real_ = numeric
+    floats = [d for d in all_dtypes if dtype_info(d).kind == "f"]
     return {
         "addcmul": dict.fromkeys(numeric, addcmul),
         "real": dict.fromkeys(numeric, real),
         "imag": dict.fromkeys(numeric, imag),
-        "nextafter": {"float32": nextafter},
-        "isclose": dict.fromkeys(numeric, isclose),
-        "around": dict.fromkeys(real_, around),
-        "count_nonzero": dict.fromkeys(all_dtypes, count_nonzero),
         "vector_norm": {d: vector_norm for d in all_dtypes if dtype_info(d).tkey in "fd"},
         "concat": dict.fromkeys(all_dtypes, concat),
-        "topk": dict.fromkeys(real_, topk),
-        "searchsorted": dict.fromkeys(real_, searchsorted),
-        "isin": dict.fromkeys(real_, isin),
-        "average": dict.fromkeys(real_, average),
-        "interp": dict.fromkeys(real_, interp),
-        "convolve": dict.fromkeys(real_, convolve),
-        "correlate": dict.fromkeys(real_, correlate),
-        "cov": dict.fromkeys(real_, cov),
-        "digitize": dict.fromkeys(real_, digitize),
-        "gradient": dict.fromkeys(real_, gradient),
-        "corrcoef": dict.fromkeys(real_, corrcoef),
+        "searchsorted": dict.fromkeys(numeric, searchsorted),
+        "convolve": dict.fromkeys(floats, convolve),
+        "correlate": dict.fromkeys(floats, correlate),
+        "digitize": dict.fromkeys(numeric, digitize),
         "pad": dict.fromkeys(all_dtypes, pad),  # _pad
     }

@@ -7,20 +7,24 @@ Rows: ``T`` threads per row (a power of two up to a workgroup, about four loads 
 short rows share a workgroup; each thread walks its row with a grid stride and four
 independent accumulators (four loads in flight), ``vec4`` loads where the row, its stride
 and the offset are multiples of four. Few long rows (a full reduction) split into ``G``
-chunks per row, enough workgroups to fill a large GPU, whose partials the same kernel adds
-up in a second, tiny pass. The threads of a row combine with ``subgroupAdd`` (sums, where the
-adapter has subgroups) or a tree in workgroup memory.
+chunks per row, enough workgroups to fill a large GPU; the last workgroup of a row to finish
+adds the G partials in the same dispatch (see ``CNT`` below). The threads of a workgroup
+combine with subgroup operations (where the adapter has them; max/min through
+``subgroupMax``/``subgroupMin`` plus ``subgroupAny`` of NaN) or a tree in workgroup memory.
 
-Columns: one thread per (batch, 4 columns, chunk of rows): neighbouring threads read
-neighbouring addresses, each keeps four independent ``vec4`` accumulators over rows, and the
-rows split into chunks when there are too few columns to fill the GPU; the (chunk, column)
-partials are reduced by the same kernel until one chunk is left.
+Columns: one thread per (batch, 4 columns, chunk of rows) when that fills the GPU (many
+columns, or at most 32 rows): neighbouring threads read neighbouring addresses, each keeps
+four independent ``vec4`` accumulators over rows. Otherwise one dispatch of workgroups of
+32 column vectors x 8 row lanes (fewer columns: more lanes) over chunks of rows; the lanes
+combine in a fixed tree and the chunks of a block of columns finish like split rows. Past
+the scratch's size the chunks' partials go through further passes of the first kernel.
 
 Rows over two axes (a kept one and an outer reduced one, as batch norm's (N, C, H, W) over
 (0, 2, 3)): a row pass into (N, C) sums, then a column pass over N.
 
-Every plan depends on the shapes only, and no pass uses atomics: results are the same bits
-in every run. max/min propagate NaN (NumPy's rule).
+Every plan depends on the shapes only, and every partial is combined in a fixed order
+(the split reductions' atomics only count finished workgroups): results are the same bits in
+every run. max/min propagate NaN (NumPy's rule).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from __future__ import annotations
 from ._codegen import LINEAR_ID, WG, header, i32w
 from ._runtime import meta_struct
 
-__all__ = ["fast_reduce", "ENABLED"]
+__all__ = ["fast_reduce", "fast_passes", "run_passes", "ENABLED"]
 
 ENABLED = {"on": True}  # tests and benchmarks may switch the fast kernels off
 OPS = ("sum", "mean", "max", "min")
@@ -42,6 +46,9 @@ _LOADS = 4  # loads per thread that a row plan aims for
 _MIN_ROWS = 8  # rows per column thread at least (else the chunks' partials cost more)
 SMALL = 1 << 14  # elements: smaller rows are one pass (a second launch costs more)
 _COL_ONE_PASS = 32  # rows: a column reduction of at most this many rows is one pass
+_SPLIT_CB = 32  # column vectors per workgroup of a split column reduction
+_MIN_SPLIT_ROWS = 8  # rows per lane at least
+_SPLIT_LOADS = 16  # partials per lane at most in the last workgroup of a column block
 
 _IDENT = {"sum": "0.0", "mean": "0.0", "max": "-tn_inf()", "min": "tn_inf()"}
 
@@ -59,6 +66,45 @@ def _combine(op: str, vt: str, ut: str) -> str:
             f"fn cmb1(a: f32, b: f32) -> f32 {{ return tn_{fn}(a, b); }}")
 
 
+# Split reductions (G > 1 workgroups per output) finish in the same dispatch: each workgroup
+# stores its partial in a per-runtime scratch buffer, then counts itself done on its output's
+# counter; the workgroup that counts last adds the G partials in a fixed order (the same bits
+# whichever workgroup it is) and resets the counter to zero for the next reduction. The
+# scratch: CNT counters, then the partials. storageBarrier is a device-scope acquire/release
+# barrier (naga: OpControlBarrier(Workgroup, Device, AcquireRelease | UniformMemory)), and
+# partials go through atomics (coherent at the device), so the last workgroup sees them.
+CNT = 1024  # counters: one per output (rows) or per block of columns
+PART_WORDS = 1 << 18  # partials (f32 words)
+_SCRATCH: dict = {}  # Runtime -> its scratch buffer
+_SCRATCH_DECL = ["@group(0) @binding(3) var<storage, read_write> S: array<atomic<u32>>;",
+                 "var<workgroup> lastf: u32;"]
+
+
+def _last_done(counter: str, G: str) -> list[str]:
+    """WGSL after the workgroup's partials are stored: count this workgroup done on
+    ``S[counter]``; every workgroup but the last of its ``G`` returns."""
+    return ["  storageBarrier();",
+            f"  if (li == 0u) {{ lastf = select(0u, 1u, atomicAdd(&S[{counter}], 1u) == "
+            f"{G} - 1u); }}",
+            "  if (workgroupUniformLoad(&lastf) == 0u) { return; }",
+            "  storageBarrier();"]
+
+
+def scratch(rt):
+    """``rt``'s scratch buffer (created zeroed, once; its counters return to zero after
+    every reduction that uses them)."""
+    buf = _SCRATCH.get(rt)
+    if buf is None:
+        import wgpu
+
+        with rt.lock:
+            buf = _SCRATCH.get(rt)
+            if buf is None:
+                buf = _SCRATCH[rt] = rt.device.create_buffer(
+                    size=4 * (CNT + PART_WORDS), usage=wgpu.BufferUsage.STORAGE)
+    return buf
+
+
 def _types(V: int, storage: str) -> tuple[str, str, str]:
     """(element type of X, compute vector type, matching u32 vector type)."""
     if V == 4:
@@ -74,10 +120,14 @@ def _final_value(op: str) -> str:
     return "acc / f32(P[5])" if op == "mean" else "acc"
 
 
-def _row_source(op, V, T, in_st, out_dt, final, sg):
+def _row_source(op, V, T, in_st, out_dt, final, sg, split=False):
     """Rows. Metadata: [n_out, G, Rv (vectors per row), S (row stride, vectors), x_off
     (vectors), R (mean's divisor), C2, S2]: row ``o`` starts at x_off + (o % C2) * S +
-    (o / C2) * S2 (rows over two axes: the kept one and an outer reduced one)."""
+    (o / C2) * S2 (rows over two axes: the kept one and an outer reduced one).
+
+    ``split``: G > 1 workgroups per row in this one dispatch; each stores its partial in the
+    scratch ``S`` and counts itself done on row o's counter; the last one adds the G partials
+    (in a fixed order) and writes the row's result (see ``_last_done``)."""
     xt, vt, ut = _types(V, in_st)
     ident = _IDENT[op]
     seg = WG // T
@@ -88,9 +138,11 @@ def _row_source(op, V, T, in_st, out_dt, final, sg):
              f"@group(0) @binding(2) var<storage, read> X: array<{xt}>;",
              _combine(op, vt, ut),
              f"fn ld(i: u32) -> {vt} {{ return {vt}(X[i]); }}"]
-    use_sg = sg and T == WG and op in ("sum", "mean")
+    use_sg = sg and T == WG
     if T > 1:
         lines.append(f"var<workgroup> sv: array<f32, {WG}>;")
+    if split:
+        lines += _SCRATCH_DECL
     sg_args = (", @builtin(subgroup_id) sgid: u32, @builtin(num_subgroups) nsg: u32, "
                "@builtin(subgroup_invocation_id) sid: u32") if use_sg else ""
     body = [f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}{sg_args}) {{",
@@ -116,22 +168,45 @@ def _row_source(op, V, T, in_st, out_dt, final, sg):
              "  }",
              "  let t = cmb(cmb(a0, a1), cmb(a2, a3));",
              f"  var acc = {_hsum(V)};"]
+    # the workgroup's value ends up in thread 0 (li == 0) for T == WG; a split row keeps
+    # every thread going (the barriers after it need uniform control flow)
     if use_sg:
-        body += ["  let part = subgroupAdd(acc);",
-                 "  if (sid == 0u) { sv[sgid] = part; }",
-                 "  workgroupBarrier();",
-                 "  if (li != 0u) { return; }",
-                 "  acc = sv[0];",
-                 "  for (var i = 1u; i < nsg; i = i + 1u) { acc = acc + sv[i]; }"]
+        if op in ("sum", "mean"):
+            body.append("  let part = subgroupAdd(acc);")
+        else:  # exact in any order; NaN anywhere in the subgroup wins (NumPy's rule)
+            body += [f"  let m = subgroup{op.capitalize()}(select(acc, {ident}, tn_isnan(acc)));",
+                     "  let part = select(m, tn_nan(), subgroupAny(tn_isnan(acc)));"]
+        body += ["  if (sid == 0u) { sv[sgid] = part; }",
+                 "  workgroupBarrier();"]
+        body += [] if split else ["  if (li != 0u) { return; }"]
+        body += ["  acc = sv[0];",
+                 "  for (var i = 1u; i < nsg; i = i + 1u) { acc = cmb1(acc, sv[i]); }"]
     elif T > 1:
         body += ["  sv[li] = acc;", "  workgroupBarrier();",
                  f"  for (var s = {T // 2}u; s > 0u; s = s >> 1u) {{",
                  "    if (lane < s) { sv[li] = cmb1(sv[li], sv[li + s]); }",
-                 "    workgroupBarrier();", "  }",
-                 "  if (lane != 0u || o >= P[0]) { return; }", "  acc = sv[li];"]
+                 "    workgroupBarrier();", "  }"]
+        if split:
+            body.append("  acc = sv[0];")
+        else:
+            body += ["  if (lane != 0u || o >= P[0]) { return; }", "  acc = sv[li];"]
     else:
         body.append("  if (o >= P[0]) { return; }")
-    if final:
+    if split:
+        body += [f"  if (li == 0u) {{ atomicStore(&S[{CNT}u + o * P[1] + g], "
+                 "bitcast<u32>(acc)); }"]
+        body += _last_done("o", "P[1]")
+        body += [f"  var tp: f32 = {ident};",
+                 f"  for (var k = li; k < P[1]; k = k + {WG}u) {{",
+                 f"    tp = cmb1(tp, bitcast<f32>(atomicLoad(&S[{CNT}u + o * P[1] + k])));",
+                 "  }", "  sv[li] = tp;", "  workgroupBarrier();",
+                 f"  for (var s = {WG // 2}u; s > 0u; s = s >> 1u) {{",
+                 "    if (li < s) { sv[li] = cmb1(sv[li], sv[li + s]); }",
+                 "    workgroupBarrier();", "  }"]
+        store = (f"Y[o] = {out_dt.store(_final_value(op))};" if final else "Y[o] = acc;")
+        body += ["  if (li == 0u) {", "    let acc = sv[0];", f"    {store}",
+                 "    atomicStore(&S[o], 0u);", "  }"]
+    elif final:
         body.append(f"  Y[o] = {out_dt.store(_final_value(op))};")
     else:
         body.append("  Y[o * P[1] + g] = acc;")
@@ -182,6 +257,83 @@ def _col_source(op, V, in_st, out_dt, final):
     return header("\n".join(lines), f16)
 
 
+def _colsplit_source(op, V, CB, in_st, out_dt, final):
+    """Columns in one dispatch: a workgroup = CB column vectors x RL = WG / CB row lanes
+    over one chunk of rows (neighbouring lanes read neighbouring vectors); the row lanes
+    combine in a fixed tree, and the G chunks of a column block finish through the scratch
+    (``_last_done``). Metadata: [A (batches), Cv (column vectors), G, R (rows), chunk (rows
+    per workgroup), divisor (mean's count), SA (batch stride, vectors), RS (row stride,
+    vectors), x_off (vectors), C (columns), NB (column blocks per batch)]."""
+    xt, vt, ut = _types(V, in_st)
+    RL = WG // CB
+    f16 = in_st == "f16" or (final and out_dt.storage == "f16")
+    ident = f"{vt}({_IDENT[op]})"
+    comps = ["x", "y", "z", "w"] if V == 4 else [None]
+    lines = ["@group(0) @binding(0) var<storage, read> P: array<u32>;",
+             f"@group(0) @binding(1) var<storage, read_write> Y: array<"
+             f"{out_dt.storage if final else 'f32'}>;",
+             f"@group(0) @binding(2) var<storage, read> X: array<{xt}>;",
+             *_SCRATCH_DECL,
+             f"var<workgroup> sv: array<{vt}, {WG}>;",
+             _combine(op, vt, ut),
+             f"fn ld(i: u32) -> {vt} {{ return {vt}(X[i]); }}",
+             f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
+             "  let L = wg.y * nwg.x + wg.x;", "  let G = P[2];",
+             "  if (L >= P[0] * P[10] * G) { return; }",
+             "  let g = L % G;", "  let q = L / G;", "  let a = q / P[10];",
+             f"  let cl = li % {CB}u;", f"  let rl = li / {CB}u;",
+             f"  let cv = (q % P[10]) * {CB}u + cl;", "  let ok = cv < P[1];",
+             "  let r1 = min((g + 1u) * P[4], P[3]);",
+             f"  var a0 = {ident};", "  var a1 = a0;", "  var a2 = a0;", "  var a3 = a0;",
+             "  if (ok) {",
+             f"    let st = {RL}u * P[7];",
+             "    var r = g * P[4] + rl;",
+             "    var p = P[8] + a * P[6] + cv + r * P[7];",
+             f"    for (; r + {3 * RL}u < r1; r = r + {4 * RL}u) {{",
+             "      a0 = cmb(a0, ld(p));",
+             "      a1 = cmb(a1, ld(p + st));",
+             "      a2 = cmb(a2, ld(p + 2u * st));",
+             "      a3 = cmb(a3, ld(p + 3u * st));",
+             "      p = p + 4u * st;",
+             "    }",
+             f"    for (; r < r1; r = r + {RL}u) {{ a0 = cmb(a0, ld(p)); p = p + st; }}",
+             "  }"]
+
+    def tree():  # the row lanes' values in sv -> lane 0's (fixed order)
+        return ["  workgroupBarrier();",
+                f"  for (var s = {RL // 2}u; s > 0u; s = s >> 1u) {{",
+                f"    if (rl < s) {{ sv[li] = cmb(sv[li], sv[li + s * {CB}u]); }}",
+                "    workgroupBarrier();", "  }"]
+
+    lines += ["  sv[li] = cmb(cmb(a0, a1), cmb(a2, a3));"] + tree()
+    # the block's partials of chunk g: vectors ((q * G + g) * CB + cl) * V + k of the scratch
+    pidx = f"{CNT}u + ((q * G + {{g}}) * {CB}u + cl) * {V}u"
+    lines += ["  if (rl == 0u && ok) {", "    let v = sv[li];"]
+    for k, comp in enumerate(comps):
+        lines.append(f"    atomicStore(&S[{pidx.format(g='g')} + {k}u], "
+                     f"bitcast<u32>(v{'.' + comp if comp else ''}));")
+    lines.append("  }")
+    lines += _last_done("q", "G")
+    lines += [f"  var t = {ident};", "  if (ok) {",
+              f"    for (var k = rl; k < G; k = k + {RL}u) {{",
+              f"      let i = {pidx.format(g='k')};"]
+    if V == 4:
+        lines.append("      t = cmb(t, vec4<f32>(" + ", ".join(
+            f"bitcast<f32>(atomicLoad(&S[i + {k}u]))" for k in range(4)) + "));")
+    else:
+        lines.append("      t = cmb(t, bitcast<f32>(atomicLoad(&S[i])));")
+    lines += ["    }", "  }", "  sv[li] = t;"] + tree()
+    lines += ["  if (li == 0u) { atomicStore(&S[q], 0u); }",
+              "  if (rl != 0u || !ok) { return; }", "  let acc4 = sv[li];",
+              f"  let y0 = a * P[9] + cv * {V}u;"]
+    for k, comp in enumerate(comps):
+        val = out_dt.store(_final_value(op)) if final else "acc"
+        lines.append(f"  {{ let acc = acc4{'.' + comp if comp else ''}; "
+                     f"Y[y0{f' + {k}u' if k else ''}] = {val}; }}")
+    lines.append("}")
+    return header("\n".join(lines), f16)
+
+
 def _pow2_at_least(n: int) -> int:
     return 1 << max(0, (n - 1).bit_length())
 
@@ -208,13 +360,14 @@ def _row_passes(sg, op, off, in_st, out_dt, n_out, R, S, divisor, cost, passes,
         G = max(1, min(-(-TARGET_GROUPS // n_out), -(-Rv // (WG * _LOADS)), MAX_CHUNKS))
         if G > 4:
             G = -(-G // 4) * 4  # the partial rows stay vec4-aligned
-    final = G == 1 and final_out
-    key = ("fastrow", op, V, T, in_st, out_dt.name if final else "f32", final, sg)
-    passes.append((key, lambda: _row_source(op, V, T, in_st, out_dt, final, sg),
+    split = G > 1 and n_out <= CNT and n_out * G <= PART_WORDS
+    final = (G == 1 or split) and final_out
+    key = ("fastrow", op, V, T, in_st, out_dt.name if final else "f32", final, sg, split)
+    passes.append((key, lambda: _row_source(op, V, T, in_st, out_dt, final, sg, split),
                    [n_out, G, Rv, S // V, i32w(off // V), divisor, C2, S2 // V],
                    n_out * G if T == WG else -(-n_out // (WG // T)), cost,
-                   0 if final else n_out * G * 4, 4, V))
-    if G > 1:  # the partials: rows of G; a mean's first pass wrote plain sums
+                   0 if final else n_out * (1 if split else G) * 4, 4, V, split))
+    if G > 1 and not split:  # the partials: rows of G; a mean's first pass wrote plain sums
         _row_passes(sg, op, 0, "f32", out_dt, n_out, G, G, divisor, 0, passes,
                     final_out=final_out)
     return passes
@@ -229,13 +382,31 @@ def _col_passes(op, off, in_st, out_dt, A, C, R, SA, RS, divisor, cost, passes):
     # of a few threads walking thousands of rows one after the other)
     G = 1 if R <= _COL_ONE_PASS else \
         max(1, min(-(-TARGET_THREADS // (A * Cv)), R // _MIN_ROWS))
+    if G > 1:
+        # one dispatch: workgroups of CB column vectors x RL row lanes over chunks of rows,
+        # about TARGET_GROUPS of them, each lane walking _MIN_SPLIT_ROWS rows at least, and
+        # at most _SPLIT_LOADS partials per lane for the block's last workgroup to add
+        CB = min(_SPLIT_CB, _pow2_at_least(Cv))
+        RL = WG // CB
+        NB = -(-Cv // CB)
+        W0 = A * NB
+        Gs = max(1, min(-(-TARGET_GROUPS // W0), R // (RL * _MIN_SPLIT_ROWS),
+                        RL * _SPLIT_LOADS))
+        chunk = -(-R // Gs)
+        Gs = -(-R // chunk)
+        if W0 <= CNT and W0 * Gs * CB * V <= PART_WORDS:
+            key = ("fastcolsplit", op, V, CB, in_st, out_dt.name)
+            passes.append((key, lambda: _colsplit_source(op, V, CB, in_st, out_dt, True),
+                           [A, Cv, Gs, R, chunk, divisor, SA // V, RS // V, i32w(off // V),
+                            C, NB], W0 * Gs, cost, 0, 8, V, True))
+            return passes
     chunk = -(-R // G)
     G = -(-R // chunk)
     final = G == 1
     key = ("fastcol", op, V, in_st, out_dt.name if final else "f32", final)
     passes.append((key, lambda: _col_source(op, V, in_st, out_dt, final),
                    [A, Cv, G, R, chunk, divisor, SA // V, RS // V, i32w(off // V), C],
-                   -(-(A * G * Cv) // WG), cost, 0 if final else A * G * C * 4, 8, V))
+                   -(-(A * G * Cv) // WG), cost, 0 if final else A * G * C * 4, 8, V, False))
     if not final:
         _col_passes(op, 0, "f32", out_dt, A, C, G, G * C, C, divisor, 0, passes)
     return passes
@@ -278,33 +449,38 @@ def _plan(rt, op, x, in_dt, out_dt, kc, ks, rc, rs, n_out, R):
 _PLANS: dict = {}
 
 
-def fast_reduce(rt, op, x, in_dt, out, out_dt, kc, ks, rc, rs, n_out, R) -> bool:
-    """Reduce ``x`` into ``out`` when the op, dtypes and layout fit (see the module
-    docstring); returns False, having launched nothing, when they do not.
-
-    ``kc``/``ks`` and ``rc``/``rs``: the collapsed kept and reduced shapes and strides
-    (``_reduce._plan``), ``n_out`` and ``R`` their element counts."""
+def fast_passes(rt, op, x, in_dt, out_dt, kc, ks, rc, rs, n_out, R):
+    """The planned passes reducing ``x`` (see the module docstring), or None when the op,
+    dtypes or layout do not fit. ``kc``/``ks`` and ``rc``/``rs``: the collapsed kept and
+    reduced shapes and strides (``_reduce._plan``), ``n_out`` and ``R`` their element
+    counts."""
     if not ENABLED["on"] or x.offset < 0:
-        return False
+        return None
     key = (rt.index, rt.has_subgroup, op, in_dt.name, out_dt.name, kc, ks, rc, rs,
            x.offset % 4)
     passes = _PLANS.get(key, False)
     if passes is False:
         passes = _plan(rt, op, x, in_dt, out_dt, kc, ks, rc, rs, n_out, R)
         if passes is not None:  # the grids, and every metadata but the first pass's packed
-            passes = [(k, make, meta, rt.grid(groups), cost, part, slot, V,
-                       meta_struct(len(meta)).pack(*meta))
-                      for k, make, meta, groups, cost, part, slot, V in passes]
+            passes = tuple((k, make, meta, rt.grid(groups), cost, part, slot, V,
+                            (True, False, True) if split else (True, False), split,
+                            meta_struct(len(meta)).pack(*meta))
+                           for k, make, meta, groups, cost, part, slot, V, split in passes)
         if len(_PLANS) > 4096:
             _PLANS.clear()
         _PLANS[key] = passes
-    if passes is None:
-        return False
+    return passes
+
+
+def run_passes(rt, passes, x, out) -> None:
+    """Record ``fast_passes``'s passes over ``x`` (any offset of the planned one modulo 4)
+    into ``out``."""
     src = x.storage.buffer
     last = len(passes) - 1
     parts = []  # the partials stay allocated until every pass that reads them is recorded
-    for i, (kkey, make, meta, grid, cost, part_bytes, slot, V, data) in enumerate(passes):
-        kernel = rt.kernel(kkey, make, (True, False))
+    for i, (kkey, make, meta, grid, cost, part_bytes, slot, V, writable, split, data) in \
+            enumerate(passes):
+        kernel = rt.kernel(kkey, make, writable)
         if i == 0 and meta[slot] != i32w(x.offset // V):
             meta = meta.copy()
             meta[slot] = i32w(x.offset // V)
@@ -314,6 +490,15 @@ def fast_reduce(rt, op, x, in_dt, out, out_dt, kc, ks, rc, rs, n_out, R) -> bool
         else:
             parts.append(rt.alloc(part_bytes))
             dst = parts[-1].buffer
-        rt.record(kernel, data, [dst, src], grid, cost)
+        rt.record(kernel, data, [dst, src, scratch(rt)] if split else [dst, src], grid, cost)
         src = dst
+
+
+def fast_reduce(rt, op, x, in_dt, out, out_dt, kc, ks, rc, rs, n_out, R) -> bool:
+    """Reduce ``x`` into ``out`` when the op, dtypes and layout fit (``fast_passes``);
+    returns False, having launched nothing, when they do not."""
+    passes = fast_passes(rt, op, x, in_dt, out_dt, kc, ks, rc, rs, n_out, R)
+    if passes is None:
+        return False
+    run_passes(rt, passes, x, out)
     return True

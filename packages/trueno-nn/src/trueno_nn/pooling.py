@@ -4,10 +4,12 @@ adaptive_max_pool1d/2d, max_unpool1d/2d, lp_pool1d/2d and their modules.
 Each window is read as strided views of the (padded) input, one per kernel tap, so the ops
 are views, ``stack``, ``argmax``/``gather`` and sums: autograd differentiates them and they run
 on every device. Max pooling sends the gradient to the first maximum of each window in scan
-order, as PyTorch's CPU kernel."""
+order, as PyTorch's CPU kernel. ``max_pool2d`` (and ``max_pool1d``) of a CPU float32/float64
+tensor is one autograd node that computes on the NumPy array (``_functional_max_pool``)."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -15,6 +17,7 @@ import numpy as np
 import trueno.torch as torch
 
 from ._errors import ModuleValueError
+from ._functional_max_pool import Geometry, host_max_pool2d, is_host_input, window_starts
 from .module import Module
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
@@ -77,13 +80,16 @@ def _tap_positions(size, kernel, stride, padding, dilation, out):
     a tap in the padding gets the window's first in-bounds position, the index PyTorch's
     kernel starts from (and keeps when every value is ``-inf``)."""
     h, w = size
+    first = [np.arange(o) * s - p for o, s, p in zip(out, stride, padding)]
+    start = [f + window_starts(o, s, p, d) * d
+             for f, o, s, p, d in zip(first, out, stride, padding, dilation)]
+    start = start[0][:, None] * w + start[1][None, :]
     pos = []
     for i in range(kernel[0]):
         for j in range(kernel[1]):
-            rows = np.arange(out[0]) * stride[0] - padding[0] + i * dilation[0]
-            cols = np.arange(out[1]) * stride[1] - padding[1] + j * dilation[1]
-            rows, cols = np.clip(rows, 0, h - 1), np.clip(cols, 0, w - 1)
-            pos.append(rows[:, None] * w + cols[None, :])
+            rows, cols = first[0] + i * dilation[0], first[1] + j * dilation[1]
+            inside = ((rows >= 0) & (rows < h))[:, None] & ((cols >= 0) & (cols < w))[None, :]
+            pos.append(np.where(inside, rows[:, None] * w + cols[None, :], start))
     return np.stack(pos, -1)
 
 
@@ -117,6 +123,19 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: 
     if any(pp > kk // 2 for pp, kk in zip(p, k)):
         raise ModuleValueError(f"pad should be at most half of effective kernel size, but got "
                                f"pad={p[0]}, kernel_size={k[0]}")
+    if is_host_input(input):
+        out = tuple(_out_size(n, kk, ss, pp, dd, ceil_mode)
+                    for n, kk, ss, pp, dd in zip(input.shape[-2:], k, s, p, d))
+        generic = functools.partial(_max_pool2d_taps, kernel=k, stride=s, padding=p,
+                                    dilation=d, ceil_mode=ceil_mode)
+        return host_max_pool2d(input, Geometry(k, s, p, d, out), return_indices, generic)
+    return _max_pool2d_taps(input, k, s, p, d, ceil_mode, return_indices)
+
+
+def _max_pool2d_taps(input, kernel, stride, padding, dilation, ceil_mode,  # noqa: A002
+                     return_indices=False):
+    """``max_pool2d`` as trueno ops (every device; differentiable twice)."""
+    k, s, p, d = kernel, stride, padding, dilation
     taps, out, _ = _taps(input, k, s, p, d, ceil_mode, float("-inf"))
     st = torch.stack(taps, -1)
     positions = _tap_positions(tuple(input.shape[-2:]), k, s, p, d, out) \

@@ -19,6 +19,7 @@ from ._api import contiguous
 from ._codegen import LINEAR_ID, WG, collapse, header, i32w, new_array
 from ._dtypes import dtype_info
 from ._elementwise import rt_of
+from ._fast_layer_norm import layer_norm_rows
 from ._fast_softmax import softmax_rows
 from ._reduce import _SG_ARGS
 
@@ -151,8 +152,11 @@ def _rows(kind, x: StridedArray, row_axes, weight=None, bias=None, eps=0.0):
     out = new_array(rt, x.shape, x.dtype)
     if mode == "empty":
         return out
-    if mode == "fast":  # contiguous rows: _fast_softmax, when it takes them
-        done = softmax_rows(rt, kind, dt, x, out, rows, L)
+    if mode == "fast":  # contiguous rows: _fast_softmax / _fast_layer_norm, when they fit
+        if kind == "layer_norm":
+            done = layer_norm_rows(rt, dt, x, out, rows, L, weight, bias, eps)
+        else:
+            done = softmax_rows(rt, kind, dt, x, out, rows, L)
         if done is not None:
             return done
     if copy_w:

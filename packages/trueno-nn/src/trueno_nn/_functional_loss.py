@@ -178,6 +178,9 @@ def _cross_entropy_row(input, target, *extra, weight=None,  # noqa: A002
     """The ``cross_entropy`` row's decomposition (the weight tensor comes as an extra
     input)."""
     weight = extra[0] if extra else weight
+    if label_smoothing == 0.0 and not target.is_floating_point() and \
+            reduction in ("mean", "sum", "none") and (weight is None or not weight.requires_grad):
+        return _CrossEntropy.apply(input, target, weight, ignore_index, reduction)
     cdim = 1 if input.ndim > 1 else 0
     n_classes = input.shape[cdim]
     logp = torch.log_softmax(input, cdim)
@@ -209,6 +212,78 @@ def _cross_entropy_row(input, target, *extra, weight=None,  # noqa: A002
     else:
         ret = _reduce(smooth, reduction)
     return nll * (1 - label_smoothing) + ret * (label_smoothing / n_classes)
+
+
+_CLASS_IDS: dict = {}  # (classes, ndim, device) -> the class ids the one-hot compares with
+
+
+def _class_ids(n: int, ndim: int, device):
+    """``arange(n)`` (int64, on ``device``) shaped to lie along the class axis of an
+    ``ndim``-d input ((C,), or (C, 1, ...) for (N, C, d1, ...)); made once per shape and
+    device, so a training step uploads nothing."""
+    key = (n, ndim, str(device))
+    ids = _CLASS_IDS.get(key)
+    if ids is None:
+        if len(_CLASS_IDS) > 64:
+            _CLASS_IDS.clear()
+        ids = torch.arange(n, device=device)
+        if ndim > 2:
+            ids = ids.reshape((n,) + (1,) * (ndim - 2))
+        _CLASS_IDS[key] = ids
+    return ids
+
+
+class _CrossEntropy(torch.autograd.Function):
+    """``cross_entropy`` of class indices (no label smoothing) as one autograd node with
+    PyTorch's closed-form gradient ``w_n (softmax(x)_n - onehot(t_n)) g / D`` (nll_loss's
+    backward through log_softmax's), instead of autograd walking the ~10 recorded ops of
+    ``_nll``: the forward runs unrecorded, the backward is five elementwise ops. Every op is
+    a trueno op (any device; the target is never read on the host); double backward
+    differentiates the recorded chain."""
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        cdim = 1 if x.ndim > 1 else 0
+        logp = torch.log_softmax(x, cdim)
+        valid = target != ignore_index
+        safe = torch.where(valid, target, 0)  # ignored targets gather class 0, weight 0
+        picked = torch.gather(logp, cdim, safe.unsqueeze(cdim)).squeeze(cdim)
+        w = valid.to(logp.dtype)
+        if weight is not None:  # a gather, not weight[safe] (which reads the index back)
+            wt = torch.gather(weight.to(logp.dtype), 0, safe.reshape(-1)).reshape(safe.shape)
+            w = w * wt
+        pw = picked * w
+        if reduction == "none":
+            loss = -pw
+            denom = None
+        elif reduction == "sum":
+            loss = -pw.sum()
+            denom = None
+        else:
+            denom = w.sum()
+            loss = pw.sum() / -denom
+        ctx.save_for_backward(x, target, weight)
+        ctx.logp, ctx.w, ctx.safe, ctx.denom = logp, w, safe, denom
+        ctx.cdim, ctx.ignore_index, ctx.reduction = cdim, ignore_index, reduction
+        return loss
+
+    @staticmethod
+    def backward(ctx, g):
+        x, target, weight = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph: differentiate the recorded chain
+            with torch.enable_grad():
+                logp = torch.log_softmax(x, ctx.cdim)
+                loss = _nll(logp, target, weight, ctx.ignore_index, ctx.reduction)
+                (gx,) = torch.autograd.grad(loss, (x,), g, create_graph=True)
+            return gx, None, None, None, None
+        cdim, logp = ctx.cdim, ctx.logp
+        if ctx.reduction == "mean":
+            s = ctx.w * (g / ctx.denom)
+        else:  # sum: a 0-d g; none: g per target
+            s = ctx.w * g
+        s = s.unsqueeze(cdim)
+        onehot = _class_ids(logp.shape[cdim], logp.ndim, logp.device) == ctx.safe.unsqueeze(cdim)
+        return (torch.exp(logp) - onehot) * s, None, None, None, None
 
 
 @autocast_function("binary_cross_entropy")

@@ -120,6 +120,22 @@ def _final_value(op: str) -> str:
     return "acc / f32(P[5])" if op == "mean" else "acc"
 
 
+def _sg_combine(op: str, ident: str, var: str, part: str, ret: bool) -> list[str]:
+    """WGSL combining f32 ``var`` over the workgroup with subgroup operations, then the
+    per-subgroup values in order in every thread (only thread 0 when ``ret``: the others
+    return). max/min: exact in any order; NaN anywhere in a subgroup wins (NumPy's rule)."""
+    if op in ("sum", "mean"):
+        lines = [f"  let {part} = subgroupAdd({var});"]
+    else:
+        lines = [f"  let {part}m = subgroup{op.capitalize()}(select({var}, {ident}, "
+                 f"tn_isnan({var})));",
+                 f"  let {part} = select({part}m, tn_nan(), subgroupAny(tn_isnan({var})));"]
+    lines += [f"  if (sid == 0u) {{ sv[sgid] = {part}; }}", "  workgroupBarrier();"]
+    lines += ["  if (li != 0u) { return; }"] if ret else []
+    return lines + [f"  {var} = sv[0];",
+                    f"  for (var i = 1u; i < nsg; i = i + 1u) {{ {var} = cmb1({var}, sv[i]); }}"]
+
+
 def _row_source(op, V, T, in_st, out_dt, final, sg, split=False):
     """Rows. Metadata: [n_out, G, Rv (vectors per row), S (row stride, vectors), x_off
     (vectors), R (mean's divisor), C2, S2]: row ``o`` starts at x_off + (o % C2) * S +
@@ -171,16 +187,7 @@ def _row_source(op, V, T, in_st, out_dt, final, sg, split=False):
     # the workgroup's value ends up in thread 0 (li == 0) for T == WG; a split row keeps
     # every thread going (the barriers after it need uniform control flow)
     if use_sg:
-        if op in ("sum", "mean"):
-            body.append("  let part = subgroupAdd(acc);")
-        else:  # exact in any order; NaN anywhere in the subgroup wins (NumPy's rule)
-            body += [f"  let m = subgroup{op.capitalize()}(select(acc, {ident}, tn_isnan(acc)));",
-                     "  let part = select(m, tn_nan(), subgroupAny(tn_isnan(acc)));"]
-        body += ["  if (sid == 0u) { sv[sgid] = part; }",
-                 "  workgroupBarrier();"]
-        body += [] if split else ["  if (li != 0u) { return; }"]
-        body += ["  acc = sv[0];",
-                 "  for (var i = 1u; i < nsg; i = i + 1u) { acc = cmb1(acc, sv[i]); }"]
+        body += _sg_combine(op, ident, "acc", "part", not split)
     elif T > 1:
         body += ["  sv[li] = acc;", "  workgroupBarrier();",
                  f"  for (var s = {T // 2}u; s > 0u; s = s >> 1u) {{",
@@ -199,12 +206,16 @@ def _row_source(op, V, T, in_st, out_dt, final, sg, split=False):
         body += [f"  var tp: f32 = {ident};",
                  f"  for (var k = li; k < P[1]; k = k + {WG}u) {{",
                  f"    tp = cmb1(tp, bitcast<f32>(atomicLoad(&S[{CNT}u + o * P[1] + k])));",
-                 "  }", "  sv[li] = tp;", "  workgroupBarrier();",
-                 f"  for (var s = {WG // 2}u; s > 0u; s = s >> 1u) {{",
-                 "    if (li < s) { sv[li] = cmb1(sv[li], sv[li + s]); }",
-                 "    workgroupBarrier();", "  }"]
+                 "  }"]
+        if use_sg:
+            body += _sg_combine(op, ident, "tp", "part2", False)
+        else:
+            body += ["  sv[li] = tp;", "  workgroupBarrier();",
+                     f"  for (var s = {WG // 2}u; s > 0u; s = s >> 1u) {{",
+                     "    if (li < s) { sv[li] = cmb1(sv[li], sv[li + s]); }",
+                     "    workgroupBarrier();", "  }", "  tp = sv[0];"]
         store = (f"Y[o] = {out_dt.store(_final_value(op))};" if final else "Y[o] = acc;")
-        body += ["  if (li == 0u) {", "    let acc = sv[0];", f"    {store}",
+        body += ["  if (li == 0u) {", "    let acc = tp;", f"    {store}",
                  "    atomicStore(&S[o], 0u);", "  }"]
     elif final:
         body.append(f"  Y[o] = {out_dt.store(_final_value(op))};")

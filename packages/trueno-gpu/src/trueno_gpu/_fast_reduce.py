@@ -487,6 +487,16 @@ def run_passes(rt, passes, x, out) -> None:
     """Record ``fast_passes``'s passes over ``x`` (any offset of the planned one modulo 4)
     into ``out``."""
     src = x.storage.buffer
+    if len(passes) == 1:  # most reductions: no partials between passes
+        kkey, make, meta, grid, cost, _, slot, V, writable, split, data = passes[0]
+        if meta[slot] != i32w(x.offset // V):
+            meta = meta.copy()
+            meta[slot] = i32w(x.offset // V)
+            data = meta_struct(len(meta)).pack(*meta)
+        rt.record(rt.kernel(kkey, make, writable), data,
+                  [out.storage.buffer, src, scratch(rt)] if split else [out.storage.buffer, src],
+                  grid, cost)
+        return
     last = len(passes) - 1
     parts = []  # the partials stay allocated until every pass that reads them is recorded
     for i, (kkey, make, meta, grid, cost, part_bytes, slot, V, writable, split, data) in \

@@ -377,6 +377,8 @@ def logsumexp(x, axis, keepdims):
 
 
 def _sum_like(op):
+    fill = {"sum": 0, "prod": 1}.get(op, np.nan)
+
     def kernel(x, axis, keepdims, dtype=None):
         if dtype is None:
             kind = dtype_info(x.dtype).kind
@@ -385,7 +387,7 @@ def _sum_like(op):
                 dtype = np.int64  # NumPy's rule; narrowed to int32 without shader-int64
             elif op != "mean" and kind == "u":
                 dtype = np.uint64
-        return reduce(op, x, axis, keepdims, dtype, fill={"sum": 0, "prod": 1}.get(op, np.nan))
+        return reduce(op, x, axis, keepdims, dtype, fill)
 
     kernel.__name__ = op
     return kernel

@@ -14,7 +14,17 @@ process, as tools/bench/bench_gpu.py does, since a CUDA context in the same proc
 Vulkan device down). Prints a table with the ratio trueno/PyTorch (below 1: trueno faster);
 ``--json PATH`` writes it.
 
+On a shared machine: ``--clock cpu`` times each step by the process's CPU time (all its
+threads; with ``BENCH_THREADS=1`` the work of the step alone, whatever else runs beside it),
+``--rounds N`` runs the two children N times, alternating, and reports each row's median over
+the rounds, and ``--rows cnn`` keeps the rows whose name contains one of the given words.
+With ``BENCH_THREADS`` set, the children also get ``OPENBLAS_NUM_THREADS`` (unless set):
+trueno's ``set_num_threads`` does not reach NumPy's OpenBLAS, which trueno-simd's matmul
+calls for large products, and an OpenBLAS pool larger than the cores free on a busy machine
+spins (a 1-thread MLP step measured 42 ms of CPU time with 2 OpenBLAS threads, 5.4 with 1).
+
     python tools/bench/bench_train.py [--device cpu|gpu] [--repeats 7] [--json out.json]
+    BENCH_THREADS=1 python tools/bench/bench_train.py --clock cpu --rounds 3 --rows cnn,mlp
 """
 
 from __future__ import annotations
@@ -75,8 +85,11 @@ def _step_fn(model, opt, loss_fn, x, y):
     return step
 
 
-def run_rows(lib: str, device: str, repeats: int) -> dict:
-    """Median ms per training step of every row, for ``lib`` ("torch" or "trueno")."""
+def run_rows(lib: str, device: str, repeats: int, clock: str = "wall",
+             rows: list | None = None) -> dict:
+    """Median ms per training step of every row (``rows``, default all), for ``lib``
+    ("torch" or "trueno"), by wall time or (``clock="cpu"``) the process's CPU time."""
+    timer = time.process_time if clock == "cpu" else time.perf_counter
     if lib == "torch":
         import torch as T
         dev = "cuda" if device == "gpu" else "cpu"
@@ -87,7 +100,7 @@ def run_rows(lib: str, device: str, repeats: int) -> dict:
         T.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1)))
     rng = np.random.default_rng(0)
     out = {}
-    for model_name, opt_name in ROWS:
+    for model_name, opt_name in rows or ROWS:
         T.manual_seed(0)
         make, xshape = _models(T)[model_name]
         model = make().to(dev)
@@ -102,11 +115,11 @@ def run_rows(lib: str, device: str, repeats: int) -> dict:
         _sync(T, dev)
         times = []
         for _ in range(repeats):
-            t0 = time.perf_counter()
+            t0 = timer()
             loss = step()
             _sync(T, dev)
             float(loss.detach())  # the step is done when its loss is on the host
-            times.append(time.perf_counter() - t0)
+            times.append(timer() - t0)
         out[f"{model_name} {opt_name}"] = statistics.median(times) * 1e3
         ms = out[f"{model_name} {opt_name}"]
         print(f"  {lib:<7} {model_name:<5} {opt_name:<5} {ms:9.3f} ms", flush=True)
@@ -122,29 +135,45 @@ def main() -> None:
     ap.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="time a step by wall time or by the process's CPU time")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run the two children this many times, alternating")
+    ap.add_argument("--rows", default="",
+                    help="comma-separated words: keep the rows whose name contains one")
     ap.add_argument("--child", choices=["torch", "trueno"], default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    words = [w.strip() for w in args.rows.split(",") if w.strip()]
+    rows = [r for r in ROWS if not words or any(w in " ".join(r) for w in words)]
     if args.child:
-        print("ROWS " + json.dumps(run_rows(args.child, args.device, args.repeats)))
+        print("ROWS " + json.dumps(run_rows(args.child, args.device, args.repeats, args.clock,
+                                            rows)))
         return
-    results = {}
-    for lib in ("torch", "trueno"):
-        cmd = [sys.executable, __file__, "--child", lib, "--device", args.device,
-               "--repeats", str(args.repeats)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        sys.stdout.write("".join(ln + "\n" for ln in proc.stdout.splitlines()
-                                 if not ln.startswith("ROWS ")))
-        line = [ln for ln in proc.stdout.splitlines() if ln.startswith("ROWS ")]
-        if proc.returncode or not line:
-            print(f"{lib} failed:\n{proc.stderr[-2000:]}")
-            results[lib] = {}
-            continue
-        results[lib] = json.loads(line[0][5:])
+    env = dict(os.environ)
+    if "BENCH_THREADS" in env:
+        env.setdefault("OPENBLAS_NUM_THREADS", env["BENCH_THREADS"])
+    runs = {"torch": [], "trueno": []}
+    for _ in range(max(1, args.rounds)):
+        for lib in ("torch", "trueno"):
+            cmd = [sys.executable, __file__, "--child", lib, "--device", args.device,
+                   "--repeats", str(args.repeats), "--clock", args.clock, "--rows", args.rows]
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            sys.stdout.write("".join(ln + "\n" for ln in proc.stdout.splitlines()
+                                     if not ln.startswith("ROWS ")))
+            line = [ln for ln in proc.stdout.splitlines() if ln.startswith("ROWS ")]
+            if proc.returncode or not line:
+                print(f"{lib} failed:\n{proc.stderr[-2000:]}")
+                continue
+            runs[lib].append(json.loads(line[0][5:]))
+    results = {lib: {key: statistics.median(r[key] for r in rs)
+                     for key in rs[0]} if rs else {} for lib, rs in runs.items()}
     ref = "PyTorch CUDA" if args.device == "gpu" else "PyTorch CPU"
-    print(f"\ntraining step, median of {args.repeats} (ms); device {args.device}")
+    rounds = f", median over {args.rounds} rounds" if args.rounds > 1 else ""
+    print(f"\ntraining step, median of {args.repeats} ({args.clock} ms{rounds}); "
+          f"device {args.device}")
     print(f"| row | trueno | {ref} | ratio |\n|---|---|---|---|")
     table = []
-    for model_name, opt_name in ROWS:
+    for model_name, opt_name in rows:
         key = f"{model_name} {opt_name}"
         a, b = results["trueno"].get(key), results["torch"].get(key)
         ratio = a / b if a and b else None
@@ -152,7 +181,8 @@ def main() -> None:
         print(f"| {key} | {_fmt(a)} | {_fmt(b)} | {f'{ratio:.2f}x' if ratio else '-'} |")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"device": args.device, "rows": table}, f, indent=1)
+            json.dump({"device": args.device, "clock": args.clock, "rounds": args.rounds,
+                       "rows": table}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -46,3 +46,55 @@ def test_cov_decomposition_refuses_the_weights_numpy_refuses(kw, error, match):
         np.cov(x, **kw)
     with primitives_only(), pytest.raises(error, match=match):
         tn.cov(tn.asarray(x), **kw)
+
+
+_METHODS = ["inverted_cdf", "closest_observation", "interpolated_inverted_cdf", "hazen",
+            "weibull", "median_unbiased", "normal_unbiased", "linear", "lower", "higher",
+            "midpoint", "nearest"]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("method", _METHODS)
+@pytest.mark.parametrize("fn", ["quantile", "nanquantile", "nanpercentile"])
+def test_quantile_decomposition_keeps_infinities_and_counts_on_the_device(fn, method):
+    """The discrete methods (and "linear" with integer q) take the element, as NumPy: an
+    infinity stays infinite instead of becoming inf - inf = NaN in a lerp; nanquantile's
+    positions per slice count (NaN-free integer inputs: the plain quantile)."""
+    x = np.array([[1.0, -np.inf, 2.0, np.inf, 0.5], [np.nan, 3.0, np.nan, -1.0, 2.0],
+                  [np.nan] * 5, [4.0, 1.0, 2.0, 2.0, 0.0]])
+    for data in (x, x.astype(np.float32), np.arange(20, dtype=np.int32).reshape(4, 5)[:, ::-1]):
+        for q in ([0.0, 0.3, 0.5, 1.0], 0.75, 1, [0, 1]):
+            q = np.multiply(q, 100) if "percentile" in fn else q
+            want = getattr(np, fn)(data, q, axis=1, method=method)
+            with primitives_only():
+                got = np.asarray(getattr(tn, fn)(tn.asarray(data), q, axis=1, method=method))
+            assert got.dtype == want.dtype and got.shape == want.shape
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=0, equal_nan=True)
+
+
+_ROWS = np.array([[1.0, np.nan, 3.0, 4.0, -2.0], [2.0, 5.0, 1.0, 0.0, np.inf],
+                  [np.nan, np.nan, np.nan, 7.0, 1.0], [0.5, -np.inf, 2.0, 2.0, 9.0]])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("fn", ["quantile", "nanquantile", "percentile", "nanpercentile"])
+def test_weighted_and_averaged_quantile_decompositions(fn):
+    """Weighted inverted_cdf as NumPy: leading zero weights skipped at q=0, a NaN slice is NaN
+    (the nan-functions drop NaN with their weights), the normalised cdf; averaged_inverted_cdf
+    lerps from the previous element with weight 1 (an infinite neighbour stays out)."""
+    scale = 100.0 if "percentile" in fn else 1.0
+    q = [v * scale for v in (0.0, 0.2, 0.5, 0.75, 1.0)]
+    w = np.array([0.0, 1.0, 2.0, 0.5, 1.5])
+    cases = [((np.arange(1.0, 6.0), q), {"weights": w}),
+             ((_ROWS[1], q), {"weights": w}), ((_ROWS[0], q), {"weights": w}),
+             ((_ROWS, q), {"axis": 1, "weights": np.tile(w, (4, 1))}),
+             ((_ROWS, q), {"axis": 1, "method": "averaged_inverted_cdf"})]
+    for (a, qq), kw in cases:
+        kw = {"method": "inverted_cdf", **kw}
+        want = getattr(np, fn)(a, qq, **kw)
+        with primitives_only():
+            got = np.asarray(getattr(tn, fn)(tn.asarray(a), qq, **kw))
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+    with primitives_only(), pytest.raises(ValueError, match="Only method 'inverted_cdf'"):
+        getattr(tn, fn)(tn.asarray(_ROWS[0]), 0.5 * scale, weights=w, method="linear")

@@ -349,3 +349,13 @@ def test_isin_compares_in_the_common_dtype(dtype):
             np.testing.assert_array_equal(got, want)
     got = host(tn.isin(tn.asarray(x[1, 0], device="gpu"), tn.asarray(tests[1], device="gpu")))
     assert got.shape == () and bool(got)
+
+
+def test_pad_median_of_a_slice_with_nan():
+    """pad's median margins (sorted on the GPU, the middle pair's mean): NaN where the
+    slice holds a NaN, as NumPy's median."""
+    x = np.array([[1.0, np.nan, 3.0, 2.0], [4.0, 5.0, 7.0, 6.0]], np.float32)
+    for pw in (1, ((0, 0), (2, 1))):
+        for kw in ({}, {"stat_length": 2}, {"stat_length": 3}):
+            got = down(KERNELS["pad"]["float32"](up(x), np.asarray(pw), "median", **kw))
+            np.testing.assert_array_equal(got, np.pad(x, pw, mode="median", **kw))

@@ -396,12 +396,45 @@ def corrcoef(x, y=None, rowvar=True, dtype=None):
 # --- quantile / nanquantile (sort, gather, NumPy's lerp) ------------------------------------
 
 def _positions(fn, count, q, method):
-    """For a slice of ``count`` sorted values: the lower index and the weight of the next one
-    that NumPy's ``method`` uses, per ``q`` (NumPy itself, on ``arange(count)``: the host
-    knows them from the shape alone)."""
+    """For a slice of ``count`` sorted values: the lower index, the upper index and the
+    weight of the upper one that NumPy's ``method`` uses, per ``q`` (NumPy itself, on
+    ``arange(count)``: the host knows them from the shape alone). "averaged_inverted_cdf"
+    lerps from the previous element with weight 1 at whole positions (0.5 between), which
+    an infinite neighbour tells apart from the whole position a probe gives: NumPy's own
+    formula (``count q - 1``, both ends clamped)."""
+    if method == "averaged_inverted_cdf":
+        qf = np.asarray(q, np.float64) / (100.0 if fn in (np.percentile, np.nanpercentile)
+                                          else 1.0)
+        v = count * qf - 1
+        prev = np.floor(v)
+        gamma = np.where(v - prev == 0, 0.5, 1.0)
+        prev = np.clip(prev, 0, count - 1).astype(np.int64)
+        nxt = np.minimum(prev + 1, count - 1)
+        nxt = np.where(v < 0, 0, np.where(v >= count - 1, count - 1, nxt))
+        return prev, nxt, gamma
     r = np.asarray(fn(np.arange(count, dtype=np.float64), q, method=method), dtype=np.float64)
     prev = np.floor(r)
-    return prev.astype(np.int64), r - prev
+    return prev.astype(np.int64), np.minimum(prev + 1, count - 1).astype(np.int64), r - prev
+
+
+_DISCRETE = ("inverted_cdf", "closest_observation", "lower", "higher", "nearest")
+_ON_DEVICE = ("linear", "lower", "higher", "nearest", "midpoint")
+
+
+def _device_positions(tn, c, q, method):
+    """NumPy's lower index and weight for the methods whose position is ``(c - 1) q``, from
+    the per-slice counts ``c`` (a tensor, (..., 1)) on the device, in float64 as NumPy: no
+    host table per possible count."""
+    v = (c.astype(tn.float64) - 1) * tn.asarray(q, device=c._device)
+    lo = tn.floor(v)
+    p = {"higher": tn.ceil, "nearest": tn.round}.get(method, lambda _: lo)(v)
+    if method == "linear":
+        g = v - lo
+    elif method == "midpoint":
+        g = tn.where(v > lo, 0.5, 0.0)
+    else:
+        g = tn.zeros_like(v)
+    return tn.maximum(p, 0).astype(tn.int64), g
 
 
 def _lerp(tn, a, b, t):
@@ -425,43 +458,69 @@ def _quantile(x, q, axis, method, keepdims, weights, percent, skip_nan):
 
     ct = BY_NUMPY[rt] if rt.kind == "f" else tn.float64  # NumPy's lerp runs in the result dtype
     if weights is not None:  # inverted_cdf: the first sorted value whose weight sum >= q W
-        w = wrap(x.__class__, np.asarray(weights), x._device)
+        if isinstance(weights, (np.ndarray, list, tuple)):  # host weights: NumPy's checks
+            weights = np.asarray(weights)  # (method, shape, sign, NaN, all zero; NumPy 2.4's
+            with np.errstate(all="ignore"):  # nanquantile IndexError) on zeros, then upload
+                fn(np.zeros(x.shape, np.float32), q, axis=axis, method=method,
+                   weights=weights)
+            weights = tn.asarray(weights, device=x._device)._data
+        elif method != "inverted_cdf":  # NumPy's ValueError (its only weighted method)
+            fn(np.zeros(1), q, method=method, weights=np.ones(1))
+        w = wrap(x.__class__, weights, x._device)
         w = tn.broadcast_to(w, x.shape) if w.shape == x.shape or w.ndim != 1 else \
             tn.broadcast_to(w._reshape(tuple(n if d == (axis if isinstance(axis, int) else
                                                         axis[0]) % x.ndim else 1
                                              for d, n in enumerate(x.shape))), x.shape)
         wy, _ = _to_last(w.astype(tn.float64), axis)
+        nan = tn.isnan(y) if y._dtype.kind == "f" else None
+        if nan is not None and skip_nan:  # NumPy drops NaN with their weights
+            wy = tn.where(nan, 0.0, wy)
         order = tn.argsort(y, axis=-1, stable=True)
         cw = tn.cumsum(tn.take_along_axis(wy, order, axis=-1), axis=-1)
         frac = qa.ravel() / 100.0 if percent else qa.ravel()
-        target = cw[..., -1:] * tn.asarray(frac, device=x._device)
-        idx = tn.sum(cw[..., None, :] < target[..., :, None], axis=-1)
+        # NumPy: the normalised cdf, its zeros (leading zero weights) read as -1, and the
+        # count of entries below q (searchsorted, side="left")
+        cdf = (cw / cw[..., -1:])[..., None, :]
+        target = tn.asarray(frac, device=x._device)[:, None]
+        idx = tn.sum((cdf < target) | (cdf == 0), axis=-1)
         idx = tn.minimum(idx, m - 1)
         res = tn.take_along_axis(tn.sort(y, axis=-1), idx, axis=-1).astype(ct)
+        if nan is not None and not skip_nan:  # a slice holding NaN gives NaN
+            res = tn.where(tn.any(nan, axis=-1, keepdims=True), float("nan"), res)
     else:
         s = tn.sort(y, axis=-1).astype(ct)
+        # NumPy takes the element itself (no lerp, so an infinity stays) for the discrete
+        # methods and for "linear" with integer q (integer positions; percentiles divide q)
+        pick = method in _DISCRETE or (method == "linear" and not percent
+                                       and np.asarray(q).dtype.kind in "iub")
+        if skip_nan and y._dtype.kind not in "fc":  # no NaN: the plain quantile
+            skip_nan = False
         if not skip_nan:
-            prev, gamma = _positions(fn, m, qa.ravel(), method)
+            prev, nxt, gamma = _positions(fn, m, qa.ravel(), method)
             pi = tn.asarray(prev, device=x._device)
-            ni = tn.asarray(np.minimum(prev + 1, m - 1), device=x._device)
+            ni = tn.asarray(nxt, device=x._device)
             g = tn.asarray(gamma, device=x._device).astype(ct)
-            res = _lerp(tn, tn.take(s, pi, axis=-1), tn.take(s, ni, axis=-1), g)
+            a = tn.take(s, pi, axis=-1)
+            res = a if pick else _lerp(tn, a, tn.take(s, ni, axis=-1), g)
             if ct.kind == "f":
                 bad = tn.any(tn.isnan(y), axis=-1, keepdims=True)
                 res = tn.where(bad, float("nan"), res)
         else:
-            tabs = [_positions(fn, c, qa.ravel(), method) if c else
-                    (np.zeros(qa.size, np.int64), np.zeros(qa.size)) for c in range(m + 1)]
-            ptab = tn.asarray(np.stack([t[0] for t in tabs]), device=x._device)
-            gtab = tn.asarray(np.stack([t[1] for t in tabs]), device=x._device).astype(ct)
-            c = tn.sum(~tn.isnan(y), axis=-1) if ct.kind == "f" else \
-                tn.full(y.shape[:-1], m, dtype=tn.int64, device=x._device)
-            c = tn.asarray(c)
-            prev, g = ptab[c], gtab[c]
-            nxt = tn.minimum(prev + 1, tn.maximum(c[..., None] - 1, 0))
-            res = _lerp(tn, tn.take_along_axis(s, prev, axis=-1),
-                        tn.take_along_axis(s, nxt, axis=-1), g)
-            res = tn.where(c[..., None] == 0, float("nan"), res)
+            c = tn.asarray(tn.sum(~tn.isnan(y), axis=-1, keepdims=True))
+            if method in _ON_DEVICE:
+                prev, g = _device_positions(tn, c, qa.ravel() / 100.0 if percent else
+                                            qa.ravel(), method)
+                nxt = tn.minimum(prev + 1, tn.maximum(c - 1, 0))
+            else:  # NumPy's positions for every count 0..m (m + 1 host calls)
+                zero = np.zeros(qa.size, np.int64)
+                tabs = [_positions(fn, k, qa.ravel(), method) if k else
+                        (zero, zero, np.zeros(qa.size)) for k in range(m + 1)]
+                prev, nxt, g = (tn.asarray(np.stack([t[i] for t in tabs]),
+                                           device=x._device)[c[..., 0]] for i in range(3))
+            g = g.astype(ct)
+            a = tn.take_along_axis(s, prev, axis=-1)
+            res = a if pick else _lerp(tn, a, tn.take_along_axis(s, nxt, axis=-1), g)
+            res = tn.where(c == 0, float("nan"), res)
     res = tn.asarray(res)
     lead = tuple(range(res.ndim - 1))
     res = res.permute_dims((res.ndim - 1,) + lead)  # NumPy: the q axes first

@@ -21,9 +21,7 @@ from . import (
     _indexing,
     _linalg,
     _matmul,
-    _nan,
     _optim,
-    _quantile,
     _reduce,
     _sort,
 )
@@ -49,8 +47,6 @@ def kernels_table() -> dict:
     table.update(_indexing.make_kernels(ALL_DTYPES))
     table.update(_sort.make_kernels(ALL_DTYPES))
     table.update(_composite_kernels.make_kernels(ALL_DTYPES))
-    table.update(_nan.make_kernels(ALL_DTYPES))
-    table.update(_quantile.make_kernels(ALL_DTYPES))
     table.update(_conv.make_kernels(ALL_DTYPES))
     table.update(_optim.make_kernels(ALL_DTYPES))  # sgd_update, adam_update
     table.update(_elementwise_numpy.make_kernels(ALL_DTYPES))

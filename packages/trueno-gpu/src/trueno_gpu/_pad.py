@@ -116,13 +116,11 @@ def _pairs(value, ndim, as_index):
 def _stat(cur, d, mode, start, length):
     """NumPy's statistic of ``length`` values of ``cur`` along ``d`` from ``start`` (keepdims),
     rounded into ``cur``'s integer dtype as NumPy's ``_round_if_needed``."""
-    from ._quantile import median
-
     chunk = _slice(cur, d, start, start + length)
     if mode in ("maximum", "minimum"):
         return reduce("max" if mode == "maximum" else "min", chunk, (d,), True, cur.dtype)
     if mode == "median":
-        s = median(chunk, (d,), True)
+        s = _median(chunk, d)
     else:
         kind = np.dtype(cur.dtype).kind
         s = reduce("mean", chunk, (d,), True,
@@ -134,6 +132,26 @@ def _stat(cur, d, mode, start, length):
     if np.dtype(cur.dtype).kind in "iu":
         host = np.round(host)
     return api.from_numpy(host.astype(cur.dtype), rt_of(cur).index)
+
+
+def _median(chunk, d):
+    """NumPy's median of ``chunk`` along ``d`` (keepdims): the mean of the middle one or two
+    values sorted along ``d`` (NaN sorts last), NaN where the slice holds one."""
+    from ._dtypes import dtype_info
+    from ._reduce import _ew
+    from ._sort import sort
+
+    s = sort(chunk, d)
+    n = s.shape[d]
+    pair = concat(_slice(s, d, (n - 1) // 2, (n - 1) // 2 + 1), _slice(s, d, n // 2, n // 2 + 1),
+                  axis=d)
+    if np.dtype(chunk.dtype).kind != "f":
+        return reduce("mean", pair, (d,), True, np.dtype(np.float64))
+    m = reduce("mean", pair, (d,), True, chunk.dtype)
+    dt = dtype_info(m.dtype)
+    nan, isnan = ("tn_nan64()", "tn_isnan64") if dt.compute == "f64" else ("tn_nan()", "tn_isnan")
+    return _ew(f"select(x0, {nan}, {isnan}(x1))", [m, _slice(s, d, n - 1, n)], m.dtype,
+               ("median_nan", dt.name))
 
 
 def _pad_margins(x, pad_width, mode, kw):

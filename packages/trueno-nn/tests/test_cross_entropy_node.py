@@ -115,16 +115,21 @@ def test_cross_entropy_weight_gradient_still_flows() -> None:
 @pytest.mark.skipif(_devices() == ["cpu"], reason="no GPU adapter for trueno-gpu")
 def test_cross_entropy_gpu_launches_and_reads(monkeypatch) -> None:
     """On the GPU, forward and backward of the loss (ignore_index and weights included)
-    launch at most 19 kernels (21 with weights) and download nothing (the decomposition and
-    autograd's walk of it took 24, and ``weight[target]`` read the target back)."""
+    launch at most 19 kernels (21 with weights) and download and upload nothing (the
+    decomposition and autograd's walk of it took 24, ``weight[target]`` read the target
+    back and ``where(valid, target, 0)`` uploads its 0)."""
     from trueno_gpu import _runtime
 
     rt = _runtime.get_runtime(0)
-    downloads, down = [0], _runtime.Runtime.download
+    downloads, down, up = [0], _runtime.Runtime.download, _runtime.Runtime.upload
 
     def counted(r, *a, **k):
         downloads[0] += 1
         return down(r, *a, **k)
+
+    def counted_up(r, *a, **k):
+        downloads[0] += 1
+        return up(r, *a, **k)
 
     rng = np.random.default_rng(6)
     x = torch.tensor(rng.standard_normal((16, 10)).astype("float32")).to("gpu")
@@ -136,9 +141,11 @@ def test_cross_entropy_gpu_launches_and_reads(monkeypatch) -> None:
         rt.synchronize()
         x.grad = None
         monkeypatch.setattr(_runtime.Runtime, "download", counted)
+        monkeypatch.setattr(_runtime.Runtime, "upload", counted_up)
         before = rt.dispatches
         F.cross_entropy(x, t, weight=weight).backward()
         launches = rt.dispatches - before
         monkeypatch.setattr(_runtime.Runtime, "download", down)
-        assert downloads[0] == 0
+        monkeypatch.setattr(_runtime.Runtime, "upload", up)
+        assert downloads[0] == 0  # no download and no upload
         assert launches <= (19 if weight is None else 21), launches

@@ -220,7 +220,7 @@ _CLASS_IDS: dict = {}  # (classes, ndim, device) -> the class ids the one-hot co
 def _class_ids(n: int, ndim: int, device):
     """``arange(n)`` (int64, on ``device``) shaped to lie along the class axis of an
     ``ndim``-d input ((C,), or (C, 1, ...) for (N, C, d1, ...)); made once per shape and
-    device, so a training step uploads nothing."""
+    device, so a training step uploads nothing (``ndim=1``: (C,), whose [0] is a device 0)."""
     key = (n, ndim, str(device))
     ids = _CLASS_IDS.get(key)
     if ids is None:
@@ -246,7 +246,8 @@ class _CrossEntropy(torch.autograd.Function):
         cdim = 1 if x.ndim > 1 else 0
         logp = torch.log_softmax(x, cdim)
         valid = target != ignore_index
-        safe = torch.where(valid, target, 0)  # ignored targets gather class 0, weight 0
+        # ignored targets gather class 0 with weight 0 (a device 0: a Python 0 is uploaded)
+        safe = torch.where(valid, target, _class_ids(x.shape[cdim], 1, x.device)[0])
         picked = torch.gather(logp, cdim, safe.unsqueeze(cdim)).squeeze(cdim)
         w = valid.to(logp.dtype)
         if weight is not None:  # a gather, not weight[safe] (which reads the index back)

@@ -14,10 +14,12 @@ arrays; strided views are updated through contiguous copies written back with ``
 
 from __future__ import annotations
 
+import struct
+
 from ._api import contiguous, copy_
 from ._codegen import LINEAR_ID, WG, header, scalar_bits, scalar_load
 from ._dtypes import dtype_info
-from ._elementwise import rt_of
+from ._runtime import get_runtime, meta_struct
 
 __all__ = ["sgd_update", "adam_update", "make_kernels"]
 
@@ -40,29 +42,61 @@ def _source(names, dt, nscal, body):
     return header("\n".join(lines), st == "f16")
 
 
+_PACKS: dict = {}  # (arrays, scalars, compute type) -> struct packing the metadata
+
+
+def _pack(narrays: int, nscal: int, f64: bool):
+    """The ``struct.Struct`` of an update's metadata: n and the array offsets as u32 words,
+    then the scalars as f32 (f64: two words, low first), as ``scalar_bits`` lays them out."""
+    key = (narrays, nscal, f64)
+    st = _PACKS.get(key)
+    if st is None:
+        st = _PACKS[key] = struct.Struct(f"<{1 + narrays}I{nscal}{'d' if f64 else 'f'}")
+        meta_struct((st.size + 3) // 4)  # refuses metadata past the arena slice
+    return st
+
+
 def _run(key, names, arrays, scalars, dt, body):
-    """Dispatch the update over contiguous ``arrays`` (strided ones through copies)."""
-    rt = rt_of(arrays[0])
-    n = arrays[0].size
+    """Dispatch the update over contiguous ``arrays`` (strided ones through copies).
+
+    ``body`` is a callable giving the WGSL lines of the update: it runs only when the
+    pipeline of ``key`` is not cached yet. The metadata is packed with one cached struct and
+    recorded directly (``Runtime.record``), so a cached update costs a few dict lookups."""
+    a0 = arrays[0]
+    n = a0.size
     if n == 0:
         return
-    work, back = [], []
+    rt = get_runtime(a0.storage.device_index)
+    work, back = arrays, None
     for a in arrays:
-        c = a if a.is_contiguous() else contiguous(a)
-        if c is not a:
-            back.append((a, c))
-        work.append(c)
-    kernel = rt.kernel(key, lambda: _source(names, dt, len(scalars), body),
-                       (True,) * len(names))
-    meta = [n] + [a.offset for a in work]
-    for s in scalars:
-        meta += scalar_bits(s, dt)
-    rt.dispatch(kernel, meta, [a.storage.buffer for a in work], -(-n // WG), cost=n * 16)
+        if not a.is_contiguous():
+            work, back = [], []
+            for b in arrays:
+                c = b if b.is_contiguous() else contiguous(b)
+                if c is not b:
+                    back.append((b, c))
+                work.append(c)
+            break
+    kernel = rt._kernels.get(key)
+    if kernel is None:
+        kernel = rt.kernel(key, lambda: _source(names, dt, len(scalars), body()),
+                           (True,) * len(names))
+    st = _pack(len(work), len(scalars), dt.compute == "f64")
+    try:
+        data = st.pack(n, *[a.offset for a in work], *scalars)
+    except OverflowError:  # a scalar past float32's range: NumPy's rounding (to inf)
+        meta = [n] + [a.offset for a in work]
+        for v in scalars:
+            meta += scalar_bits(v, dt)
+        data = meta_struct(len(meta)).pack(*meta)
+    grid = rt.grid(-(-n // WG))
+    rt.record(kernel, data, [a.storage.buffer for a in work], grid, n * 16)
     for a in work:
         a.storage.version += 1
-    for a, c in back:
-        if a is not arrays[1]:  # the gradient is read, never written
-            copy_(a, c)
+    if back:
+        for a, c in back:
+            if a is not arrays[1]:  # the gradient is read, never written
+                copy_(a, c)
 
 
 def sgd_update(param, grad, momentum_buffer, *, lr, momentum=0.0, dampening=0.0,
@@ -71,22 +105,32 @@ def sgd_update(param, grad, momentum_buffer, *, lr, momentum=0.0, dampening=0.0,
     dt = dtype_info(param.dtype)
     mom, wd = momentum != 0, weight_decay != 0
     init, nest = mom and init_buffer, mom and nesterov
-    names = ["W", "G"] + (["B"] if mom else [])
-    body = [f"var d = {dt.load('G[iG]')};"]
-    if maximize:
-        body.append("d = -d;")
-    body.append(f"let w = {dt.load('W[iW]')};")
-    if wd:
-        body.append("d = d + s1 * w;")
-    if mom:
-        body.append("let b = d;" if init else f"let b = {dt.load('B[iB]')} * s2 + s3 * d;")
-        body.append(f"B[iB] = {dt.store('b')};")
-        body.append("d = d + s2 * b;" if nest else "d = b;")
-    body.append(f"W[iW] = {dt.store('w + s0 * d')};")
     key = ("sgd_update", dt.name, maximize, wd, mom, init, nest)
-    arrays = [param, grad] + ([momentum_buffer] if mom else [])
-    _run(key, names, arrays, [-lr, weight_decay, momentum, 1 - dampening], dt, body)
+
+    def body():
+        lines = [f"var d = {dt.load('G[iG]')};"]
+        if maximize:
+            lines.append("d = -d;")
+        lines.append(f"let w = {dt.load('W[iW]')};")
+        if wd:
+            lines.append("d = d + s1 * w;")
+        if mom:
+            lines.append("let b = d;" if init else f"let b = {dt.load('B[iB]')} * s2 + s3 * d;")
+            lines.append(f"B[iB] = {dt.store('b')};")
+            lines.append("d = d + s2 * b;" if nest else "d = b;")
+        lines.append(f"W[iW] = {dt.store('w + s0 * d')};")
+        return lines
+
+    if mom:
+        _run(key, _SGD_MOM, [param, grad, momentum_buffer],
+             [-lr, weight_decay, momentum, 1 - dampening], dt, body)
+    else:
+        _run(key, _SGD, [param, grad], [-lr, weight_decay, momentum, 1 - dampening], dt, body)
     return param
+
+
+_SGD, _SGD_MOM = ["W", "G"], ["W", "G", "B"]
+_ADAM, _AMSGRAD = ["W", "G", "M", "V"], ["W", "G", "M", "V", "X"]
 
 
 def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, lr, beta1, beta2, eps,
@@ -94,31 +138,38 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, lr, beta1, 
     """PyTorch's Adam/AdamW step for one parameter in one dispatch, in place; returns
     ``param``."""
     dt = dtype_info(param.dtype)
-    f64 = dt.compute == "f64"
     l2, dec = weight_decay != 0 and not decoupled, weight_decay != 0 and decoupled
     step_size = lr / (1 - beta1**step)
     bc2_sqrt = (1 - beta2**step) ** 0.5
-    names = ["W", "G", "M", "V"] + (["X"] if amsgrad else [])
-    body = [f"var g = {dt.load('G[iG]')};"]
-    if maximize:
-        body.append("g = -g;")
-    body.append(f"var w = {dt.load('W[iW]')};")
-    if dec:
-        body.append("w = w * s1;")
-    if l2:
-        body.append("g = g + s0 * w;")
-    body += [f"var m = {dt.load('M[iM]')};", "m = m + s2 * (g - m);",
-             f"M[iM] = {dt.store('m')};",
-             f"var v = {dt.load('V[iV]')} * s3 + s4 * g * g;", f"V[iV] = {dt.store('v')};"]
-    if amsgrad:
-        body += [f"v = tn_max{'64' if f64 else ''}({dt.load('X[iX]')}, v);",
-                 f"X[iX] = {dt.store('v')};"]
-    body += ["let denom = sqrt(v) / s5 + s6;", f"W[iW] = {dt.store('w + s7 * m / denom')};"]
     key = ("adam_update", dt.name, maximize, l2, dec, amsgrad)
-    arrays = [param, grad, exp_avg, exp_avg_sq] + ([max_exp_avg_sq] if amsgrad else [])
+
+    def body():
+        f64 = dt.compute == "f64"
+        lines = [f"var g = {dt.load('G[iG]')};"]
+        if maximize:
+            lines.append("g = -g;")
+        lines.append(f"var w = {dt.load('W[iW]')};")
+        if dec:
+            lines.append("w = w * s1;")
+        if l2:
+            lines.append("g = g + s0 * w;")
+        lines += [f"var m = {dt.load('M[iM]')};", "m = m + s2 * (g - m);",
+                  f"M[iM] = {dt.store('m')};",
+                  f"var v = {dt.load('V[iV]')} * s3 + s4 * g * g;", f"V[iV] = {dt.store('v')};"]
+        if amsgrad:
+            lines += [f"v = tn_max{'64' if f64 else ''}({dt.load('X[iX]')}, v);",
+                      f"X[iX] = {dt.store('v')};"]
+        lines += ["let denom = sqrt(v) / s5 + s6;",
+                  f"W[iW] = {dt.store('w + s7 * m / denom')};"]
+        return lines
+
     scalars = [weight_decay, 1 - lr * weight_decay, 1 - beta1, beta2, 1 - beta2, bc2_sqrt, eps,
                -step_size]
-    _run(key, names, arrays, scalars, dt, body)
+    if amsgrad:
+        _run(key, _AMSGRAD, [param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq], scalars, dt,
+             body)
+    else:
+        _run(key, _ADAM, [param, grad, exp_avg, exp_avg_sq], scalars, dt, body)
     return param
 
 

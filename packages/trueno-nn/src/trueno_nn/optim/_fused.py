@@ -19,23 +19,31 @@ __all__ = ["fused_step"]
 
 def _fits(param: Any, tensors: list[Any], row: Any) -> bool:
     """Whether the row's contract holds: a real floating parameter, and every tensor of its
-    shape, dtype and device, in a dense row-major layout the kernels walk linearly."""
-    if param.dtype not in row.accepts:
+    shape, dtype and device, in a dense row-major layout the kernels walk linearly.
+    (Read from the tensors' own fields: the public properties build objects per call.)"""
+    dt, dev = param._dtype, param._device
+    if dt not in row.accepts:
         return False
+    shape = param._data.shape
     for t in tensors:
         if t is None:
             continue
-        if t.dtype != param.dtype or t.shape != param.shape or t.device != param.device or \
+        if t._dtype is not dt or t._device is not dev or t._data.shape != shape or \
                 not t.is_contiguous():
             return False
     return True
+
+
+_ROWS: dict = {}  # row name -> its Op (looked up once)
 
 
 def fused_step(name: str, tensors: list[Any], params: dict[str, Any]) -> bool:
     """Update ``tensors[0]`` (the parameter) and its state tensors in place with row
     ``name``; False (nothing done) when the tensors do not fit the row (complex parameters,
     a gradient of another dtype, strided views): the caller then runs its chain of ops."""
-    row = get_op(name)
+    row = _ROWS.get(name)
+    if row is None:
+        row = _ROWS[name] = get_op(name)
     param = tensors[0]
     if not _fits(param, tensors, row):
         return False

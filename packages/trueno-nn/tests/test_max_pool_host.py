@@ -3,7 +3,8 @@
 float64, for kernel == stride and for padding, dilation, ceil_mode and overlapping windows;
 ties (the first maximum wins), NaN (the last NaN wins), windows of -inf (the first in-bounds
 position), a non-finite output gradient, non-contiguous and unbatched inputs, no-grad calls,
-double backward; and the trueno-op path (other devices) reports PyTorch's -inf index."""
+double backward; the trueno-op path (other devices, other dtypes, adaptive, 3-d and fractional
+pooling) reports PyTorch's -inf index and, on the CPU, lets the last NaN win."""
 
 from __future__ import annotations
 
@@ -170,3 +171,38 @@ def test_trueno_op_path_reports_the_first_in_bounds_index():
     want = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **kw)
     np.testing.assert_array_equal(np.asarray(got[0]), want[0].numpy())
     np.testing.assert_array_equal(np.asarray(got[1]), want[1].numpy())
+
+
+NAN_POOLS = [
+    ("adaptive_max_pool2d", dict(output_size=(3, 2)), (2, 2, 7, 5), "float32"),
+    ("adaptive_max_pool1d", dict(output_size=3), (2, 2, 10), "float64"),
+    ("max_pool3d", dict(kernel_size=(1, 2, 2)), (1, 2, 3, 6, 6), "float32"),
+    ("max_pool2d", dict(kernel_size=3, stride=2, padding=1), (2, 2, 7, 7), "float16"),
+    ("fractional_max_pool2d", dict(kernel_size=2, output_size=(4, 3)), (2, 2, 8, 7),
+     "float64"),
+]
+
+
+@pytest.mark.parametrize("name,kw,shape,dtype", NAN_POOLS, ids=[c[0] + "_" + c[3]
+                                                                for c in NAN_POOLS])
+def test_the_trueno_op_path_lets_the_last_nan_win_on_the_cpu(name, kw, shape, dtype):
+    # adaptive, 3-d, fractional and float16 pooling take the trueno-op path: with several
+    # NaNs in a window, the index and the gradient go to the last one, as PyTorch's kernels
+    rng = np.random.default_rng(10)
+    x = rng.integers(-2, 3, shape).astype(dtype)
+    flat = x.reshape(-1)
+    flat[rng.permutation(x.size)[:x.size // 4]] = np.nan
+    if name.startswith("fractional"):
+        kw = dict(kw, _random_samples=rng.random((shape[0], shape[1], 2)))
+    res = []
+    for lib in (tt, torch):
+        xs = lib.tensor(x, requires_grad=True)
+        args = {k: lib.tensor(v) if k == "_random_samples" else v for k, v in kw.items()}
+        v, i = getattr(lib.nn.functional, name)(xs, return_indices=True, **args)
+        v.backward(lib.ones_like(v))
+        res.append((np.asarray(v.detach()), np.asarray(i), np.asarray(xs.grad)))
+    (v, i, dx), (tv, ti, tdx) = res
+    assert np.isnan(tv).any()
+    np.testing.assert_array_equal(v, tv)
+    np.testing.assert_array_equal(i, ti)
+    np.testing.assert_array_equal(dx, tdx)

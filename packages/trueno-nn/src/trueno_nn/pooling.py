@@ -95,9 +95,15 @@ def _tap_positions(size, kernel, stride, padding, dilation, out):
 
 def _max_of_taps(st, positions, return_indices: bool):
     """The maximum over the last dim of ``st`` (the first one in scan order: PyTorch's CPU
-    gradient and index) and, if asked, its flat input index."""
+    gradient and index; on the CPU the last NaN where a window has NaNs, as PyTorch's
+    kernels) and, if asked, its flat input index."""
     am = st.argmax(-1, keepdim=True)
     if st.device.type == "cpu":
+        if st.is_floating_point():
+            nan = torch.isnan(st)
+            if bool(nan.any()):  # PyTorch's kernels let a window's last NaN win
+                last = (nan * torch.arange(1, st.shape[-1] + 1)).amax(-1, keepdim=True)
+                am = torch.where(last > 0, last - 1, am)
         out = torch.gather(st, -1, am).squeeze(-1)
     else:
         # off the CPU, the first maximum picked by a mask: gather checks its index on the host

@@ -93,28 +93,39 @@ def logaddexp2(x1, x2):
     return where(binary("equal", x1, x2), _add(m, 1.0), r)
 
 
+# NumPy's constants: float32 loops (float16/bfloat16 compute in them) multiply by
+# 180.0f / NPY_PIf (one ulp off float32(180 / pi)) and NPY_PIf / 180.0f; float64 by 180 / pi
+_TO_DEG = {D.float32: float(np.float32(180) / np.float32(np.pi))}
+_TO_RAD = {D.float32: float(np.float32(np.pi) / np.float32(180))}
+
+
+def _scaled(x, table, f64):
+    """``x`` times NumPy's constant for its compute dtype (exact in float32: no rounding)."""
+    return _mul(x, table.get(x._dtype, f64))
+
+
 @_fn
 def deg2rad(x):
     """``x * (pi / 180)``."""
-    return _mul(x, math.pi / 180.0)
+    return _scaled(x, _TO_RAD, math.pi / 180.0)
 
 
 @_fn
 def rad2deg(x):
     """``x * (180 / pi)``."""
-    return _mul(x, 180.0 / math.pi)
+    return _scaled(x, _TO_DEG, 180.0 / math.pi)
 
 
 @_fn
 def radians(x):
     """``x * (pi / 180)``."""
-    return _mul(x, math.pi / 180.0)
+    return _scaled(x, _TO_RAD, math.pi / 180.0)
 
 
 @_fn
 def degrees(x):
     """``x * (180 / pi)``."""
-    return _mul(x, 180.0 / math.pi)
+    return _scaled(x, _TO_DEG, 180.0 / math.pi)
 
 
 def _isnan(x):

@@ -8,8 +8,14 @@ operands are cast to the dtype NumPy computes in, and one launch per result writ
 ``divmod``, ``modf`` and ``frexp``). float64 math is exact arithmetic, bit manipulation and
 the ``_f64math`` helpers; the approximate ones (``cbrt``, ``sinc``, ``i0``, ``logaddexp2``)
 have kernels for float inputs only (NumPy gives an integer input a float64 or exactly-rounded
-float result). ``nextafter`` replaces ``_composite_kernels``'s float32-only kernel (same bit
-stepping).
+float result). ``nextafter`` (a primitive) steps the bit pattern of float32 and float64.
+
+Rows whose decomposition is one primitive launch of the same cost, or a predicate nobody
+runs in a loop, have no kernel here: ``rint`` (round), ``fix`` (trunc), ``degrees`` /
+``radians`` / ``rad2deg`` / ``deg2rad`` (one multiply by NumPy's constant), ``isposinf`` /
+``isneginf`` / ``isreal`` / ``iscomplex`` (issue 13). The kernels kept compute what no short
+chain of primitives gets bit-exact (``spacing``, ``frexp``, ``fmod``, ``gcd``, ...) or fuse
+a chain into one pass (``nan_to_num``, ``fmax``, ``heaviside``, ``logaddexp2``, ...).
 """
 
 from __future__ import annotations
@@ -300,12 +306,6 @@ _SPACING = {"float32": "tn_spacing(x0, 23, -126, 3.4028234663852886e38, false)",
             "float64": "tn_spacing64(x0, 52, -1022, 1.7976931348623157e308lf, false)"}
 
 
-# NumPy's constants: 180.0f / NPY_PIf in float32 math (one ulp off the rounded 180 / pi), and
-# 180 / pi in float64
-_TO_DEG = (repr(float(np.float32(180) / np.float32(np.pi))), repr(180 / np.pi))
-_TO_RAD = (repr(float(np.float32(np.pi) / np.float32(180))), repr(np.pi / 180))
-
-
 class _Spec:
     """How one op runs: an expression table per result ({kind: WGSL over x0, x1, ...} or a
     function of the result dtype), and which dtype picks the kind ("out": the first result's,
@@ -321,22 +321,12 @@ class _Spec:
 OPS: dict[str, _Spec] = {
     "exp2": _Spec(_fd("tn_exp2(x0)", "tn_exp2_64(x0)")),
     "cbrt": _Spec(_fd("tn_cbrt(x0)", "tn_cbrt64(x0)")),
-    "rint": _Spec(_fd_bits("tn_rint")),
-    "fix": _Spec({**_fd_bits("tn_trunc"), **dict.fromkeys(_INTS, "x0")}),
     "sinc": _Spec(_fd("tn_sinc32(x0)", "tn_sinc64(x0)")),
     "i0": _Spec(_fd("tn_i0(x0)", "tn_i0_64(x0)")),
     "angle": _Spec(_fd_bits("tn_angle")),
     "spacing": _Spec({"f": lambda dt: _SPACING[dt.name], "d": lambda dt: _SPACING[dt.name]}),
     "nan_to_num": _Spec({**_fd_bits("tn_nan_to_num", "x0, x1, x2, x3"),
                          **dict.fromkeys(_INTS, "x0")}),
-    "isposinf": _Spec({"f": "select(0u, 1u, x0 == tn_inf())",
-                       "d": "select(0u, 1u, x0 == tn_inf64())",
-                       **dict.fromkeys(_INTS, "0u")}, kind_from="in"),
-    "isneginf": _Spec({"f": "select(0u, 1u, x0 == -tn_inf())",
-                       "d": "select(0u, 1u, x0 == -tn_inf64())",
-                       **dict.fromkeys(_INTS, "0u")}, kind_from="in"),
-    "isreal": _Spec(dict.fromkeys("fd" + _INTS, "1u"), kind_from="in"),  # real input: all
-    "iscomplex": _Spec(dict.fromkeys("fd" + _INTS, "0u"), kind_from="in"),
     "bitwise_count": _Spec({"i": "u32(countOneBits(abs(x0)))",
                             "I": "tn_popcount64(u64(abs(x0)))", "U": "tn_popcount64(x0)",
                             **dict.fromkeys("ub", "u32(countOneBits(x0))")}, kind_from="in"),
@@ -359,9 +349,6 @@ OPS: dict[str, _Spec] = {
                   "u": "tn_lcm_u32(x0, x1)", "U": "tn_lcm_u64(x0, x1)"}),
     "divmod": _Spec({**BINARY["floor_divide"], **_fd_bits("tn_divmod_q", "x0, x1")},
                     {**BINARY["remainder"], **_fd_bits("tn_divmod_r", "x0, x1")}),
-    **{n: _Spec(_fd(f"x0 * {f}", f"x0 * {d}lf")) for n, f, d in (
-        ("degrees", *_TO_DEG), ("rad2deg", *_TO_DEG), ("radians", *_TO_RAD),
-        ("deg2rad", *_TO_RAD))},
 }
 
 # ldexp's exponent operand stays an integer: WGSL wants i32 (clamped; huge exponents only

@@ -19,7 +19,7 @@ from ._codegen import LINEAR_ID, WG, collapse, header, i32w, index_dtype, new_ar
 from ._dtypes import dtype_info
 from ._elementwise import rt_of
 
-__all__ = ["sort", "argsort", "partition", "argpartition", "make_kernels"]
+__all__ = ["sort", "argsort", "make_kernels"]
 
 
 def _after(acc, descending):
@@ -151,17 +151,6 @@ def argsort(x, axis=-1, descending=False, stable=True):
     return _sort(x, axis, bool(descending), True)
 
 
-def partition(x, kth, axis=-1):
-    """A full (stable) sort: every ``kth`` is then in its sorted place, as NumPy requires.
-    Note: differs from NumPy: the order within each side is sorted, not unspecified."""
-    return _sort(x, axis, False, False)
-
-
-def argpartition(x, kth, axis=-1):
-    return _sort(x, axis, False, True)
-
-
 def make_kernels(all_dtypes) -> dict:
-    return {"sort": dict.fromkeys(all_dtypes, sort), "argsort": dict.fromkeys(all_dtypes, argsort),
-            "partition": dict.fromkeys(all_dtypes, partition),
-            "argpartition": dict.fromkeys(all_dtypes, argpartition)}
+    """sort and argsort (partition / argpartition are their decompositions: a stable sort)."""
+    return {"sort": dict.fromkeys(all_dtypes, sort), "argsort": dict.fromkeys(all_dtypes, argsort)}

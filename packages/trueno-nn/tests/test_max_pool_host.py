@@ -206,3 +206,11 @@ def test_the_trueno_op_path_lets_the_last_nan_win_on_the_cpu(name, kw, shape, dt
     np.testing.assert_array_equal(v, tv)
     np.testing.assert_array_equal(i, ti)
     np.testing.assert_array_equal(dx, tdx)
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (2, 0, 4, 4), (1, 2, 3, 4, 4), (3, 0, 4)])
+def test_max_pool2d_refuses_what_torch_refuses(shape):
+    with pytest.raises(RuntimeError, match=r"3D or 4D \(batch mode\) tensor"):
+        torch.nn.functional.max_pool2d(torch.zeros(shape), 1)
+    with pytest.raises(ValueError, match=r"Expected 3D or 4D \(batch mode\) tensor"):
+        tt.nn.functional.max_pool2d(tt.zeros(shape), 1)

@@ -129,6 +129,11 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: 
     if any(pp > kk // 2 for pp, kk in zip(p, k)):
         raise ModuleValueError(f"pad should be at most half of effective kernel size, but got "
                                f"pad={p[0]}, kernel_size={k[0]}")
+    if input.ndim not in (3, 4) or 0 in tuple(input.shape)[-3:]:
+        raise ModuleValueError(
+            f"max_pool2d(): Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
+            f"size for input, but got: {list(input.shape)}\n  hint: (N, C, H, W) or (C, H, W) "
+            f"with C, H and W above 0")
     if is_host_input(input):
         out = tuple(_out_size(n, kk, ss, pp, dd, ceil_mode)
                     for n, kk, ss, pp, dd in zip(input.shape[-2:], k, s, p, d))

@@ -5,6 +5,29 @@ the dtypes whose feature (``shader-f16``, ``shader-f64``, ``shader-int64``) no a
 so core's dispatcher resolves (op, device, dtype) once, on a cache miss, and raises its
 DeviceError naming the dtypes the GPU has for the op; the kernels never re-check the dtype
 they are registered for.
+
+Besides the primitive rows, a composite row has a kernel here only where it pays; every other
+composite runs its decomposition on the GPU (issue 13: 37 rows lost their kernels, among
+them cov, average, interp, isin, topk, the nan-reductions, median/quantile). Why each kept
+composite kernel stays:
+
+- elementwise (``_elementwise``, ``_elementwise_numpy``, ``_api.clip``): one fused pass where
+  the decomposition takes 2-8 (``expm1``/``log1p``/``tanh``/... to an ulp in f32, ``hypot``,
+  ``logaddexp``, the comparisons and logical ops, ``square``, ``clip``), the activations of
+  every network (``relu``, ``gelu``, ``silu``, ``sigmoid``), or NumPy's bit-exact results
+  from bit manipulation (``spacing``, ``frexp``, ``modf``, ``ldexp``, ``fmod``, ``divmod``,
+  ``gcd``/``lcm``, ``bitwise_count``, ``nan_to_num``, ``fmax``/``fmin``, ``heaviside``, ...).
+- reductions (``_reduce``): ``mean``, ``var``/``std``, ``logsumexp``, ``any``/``all`` in one
+  or two passes over memory.
+- fused (``_fused``, ``_conv``, ``_optim``): ``softmax``, ``log_softmax``, ``layer_norm`` one
+  launch per row block; ``conv2d`` one kernel (not a matmul per tap); ``sgd_update`` /
+  ``adam_update`` update a parameter and its state in one pass.
+- gathers and scatters (``_indexing``): one launch, the index checked on the device.
+- ``_composite_kernels``: ``addcmul``, ``vector_norm``, ``concat``, ``searchsorted``,
+  float ``convolve``/``correlate``, ``digitize``, ``pad`` (its docstring says why each).
+- complex (``_complex*``): complex arithmetic on ``vec2`` in one pass, its math functions to
+  f32/f64 accuracy (the decomposition of complex64 ``tanh`` is 100x less accurate), and
+  reductions and gathers on the float view.
 """
 
 from __future__ import annotations

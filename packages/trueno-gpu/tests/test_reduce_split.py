@@ -182,3 +182,39 @@ def test_repeated_call_plans():
         before = rt.dispatches
         _check("sum", v, (0, 1), KERNELS["sum"]["float32"](view_of(d, base, v), (0, 1), False))
         assert rt.dispatches - before == 2  # the generic kernel's two passes
+
+
+def test_split_from_threads():
+    """Split reductions recorded from 4 threads at once (preempted mid-recording) share the
+    runtime's counters and partials safely: every result is NumPy's."""
+    import sys
+    import threading
+
+    xs = [RNG.uniform(-1, 2, s).astype(np.float32)
+          for s in (((1 << 17) + 3,), (500, 1028), (5, 20001))]
+    ds = [up(x) for x in xs]
+    start = threading.Barrier(4)
+    errors: list = []
+
+    def work(t):
+        try:
+            start.wait()
+            for i in range(6):
+                x, d = xs[(t + i) % 3], ds[(t + i) % 3]
+                op = OPS[(t + i) % 4]
+                axis = ((0,), (x.ndim - 1,))[i % 2]
+                _check(op, x, axis, KERNELS[op]["float32"](d, axis, False))
+        except BaseException as e:  # reported in the main thread
+            errors.append(e)
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert not errors, errors[0]

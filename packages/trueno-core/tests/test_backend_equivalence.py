@@ -124,6 +124,12 @@ def _custom_cases(name, dtype, rng):
         "softmax": [(lambda x: _torch_like("softmax", x, 1), [v((4, 37))])],
         "log_softmax": [(lambda x: _torch_like("log_softmax", x, 0), [v((5, 3))])],
         "layer_norm": [(lambda x: _layer_norm(x), [v((4, 16))])],
+        "layer_norm_backward": [
+            (lambda x, g: _layer_norm_backward(x, g, None, 1), [v((4, 16)), v((4, 16))]),
+            (lambda x, g, w: _layer_norm_backward(x, g, w, 2),
+             [v((3, 4, 37)), v((3, 4, 37)), v((4, 37))]),
+            (lambda x, g, w: _layer_norm_backward(x.mT, g, w, 1),
+             [v((9, 5)), v((5, 9)), v((5,))])],
         "matmul": [(lambda a, b: a @ b, [v((5, 7)), v((7, 3))]),
                    (lambda a, b: a @ b, [v((2, 5, 70)), v((70, 9))]),
                    (lambda a, b: a.T @ b, [v((7, 5)), v((7, 3))]),
@@ -233,6 +239,13 @@ def _layer_norm(x):
     row = tn.OPS["layer_norm"]
     return run(row, (x,), (x._data,), {"normalized_ndim": 1, "weight": None, "bias": None,
                                        "eps": 1e-5}, x.__class__, x.device, x.dtype)
+
+
+def _layer_norm_backward(x, g, w, nd):
+    from trueno._dispatch import run
+    row = tn.OPS["layer_norm_backward"]
+    return run(row, (x, g, w), (x._data, g._data, None if w is None else w._data),
+               {"normalized_ndim": nd, "eps": 1e-5}, x.__class__, x.device, x.dtype)
 
 
 def _addcmul(x, a, b):

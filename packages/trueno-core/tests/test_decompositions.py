@@ -191,7 +191,8 @@ def _run(name, inputs, params):
     """Op ``name`` through the dispatcher, as trueno-nn calls it (layer_norm's weight and bias
     are inputs for autograd and raw arrays in the parameters for the kernels)."""
     x = inputs[0]
-    datas = (x._data,) if name == "layer_norm" else tuple(t._data for t in inputs)
+    datas = (x._data,) if name == "layer_norm" else tuple(
+        None if t is None else t._data for t in inputs)
     return X.run(OPS[name], tuple(inputs), datas, params, x.__class__, x._device, x._dtype)
 
 
@@ -214,6 +215,13 @@ def _custom_cases(dtype, rng):
             (lambda t, w, b: _run("layer_norm", [t, w, b], {
                 "normalized_ndim": 1, "weight": w._data, "bias": b._data, "eps": 1e-5}),
              [x, w, b])],
+        "layer_norm_backward": [
+            (lambda t, g: _run("layer_norm_backward", [t, g, None], {
+                "normalized_ndim": 1, "eps": 1e-5}), [x, v(4, 6)]),
+            (lambda t, g, w: _run("layer_norm_backward", [t, g, w], {
+                "normalized_ndim": 2, "eps": 1e-3}), [v(2, 3, 4), v(2, 3, 4), v(3, 4)]),
+            (lambda t, g, w: _run("layer_norm_backward", [t.mT, g, w], {
+                "normalized_ndim": 1, "eps": 1e-5}), [v(6, 4), x, w])],
         "addcmul": [(lambda a, c, d: _run("addcmul", [a, c, d], {"value": 0.5}),
                      [x, v(4, 6), v(4, 6)])],
         "gelu": [(lambda t: X.unary(OPS["gelu"], t, approximate="tanh"), [x])],
@@ -237,15 +245,16 @@ def _conv2d(x, w, b=None, **params):
 
 
 # conv2d's reference kernel (np.einsum) has no bfloat16 loop; its decomposition has.
-CUSTOM = [(n, d) for n in ("softmax", "log_softmax", "layer_norm", "addcmul", "gelu", "clip",
-                           "conv2d") for d in FLOATS if (n, d) != ("conv2d", "bfloat16")]
+CUSTOM = [(n, d) for n in ("softmax", "log_softmax", "layer_norm", "layer_norm_backward",
+                           "addcmul", "gelu", "clip", "conv2d")
+          for d in FLOATS if (n, d) != ("conv2d", "bfloat16")]
 
 
 @pytest.mark.parametrize("name,dtype", CUSTOM, ids=[f"{n}-{d}" for n, d in CUSTOM])
 def test_composite_decomposition_matches_kernels(name, dtype, kernels_used):
-    """softmax, log_softmax, layer_norm (with and without weight and bias), addcmul, the tanh
-    approximation of gelu, clip and conv2d (padding, stride, dilation, groups, bias):
-    decomposition vs the reference and fused kernels."""
+    """softmax, log_softmax, layer_norm (with and without weight and bias) and its backward,
+    addcmul, the tanh approximation of gelu, clip and conv2d (padding, stride, dilation,
+    groups, bias): decomposition vs the reference and fused kernels."""
     tol = {"float32": (1e-4, 1e-5)}.get(dtype)  # fused float32 kernels reassociate sums
     for fn, args in _custom_cases(dtype, np.random.default_rng(3))[name]:
         _compare(name, fn, args, NP_DTYPES[dtype], kernels_used, tol)

@@ -1,6 +1,6 @@
 """Op-table differential tests, reductions vs NumPy (every axis spelling, layout, dtype=),
-the composites run through the dispatcher (softmax, layer_norm, vector_norm), and the rows
-without a NumPy twin vs PyTorch.
+the composites run through the dispatcher (softmax, layer_norm and its backward, vector_norm),
+and the rows without a NumPy twin vs PyTorch.
 
 Generated from the op table (``trueno.OPS``); the machinery is in ``optable_checks.py`` and
 the completeness test in ``test_optable_differential.py``.
@@ -173,6 +173,38 @@ def test_layer_norm_kernel(dtype, affine, backend):
                 t.__class__, t.device, t.dtype)
     assert_close(out, ref.astype(base.dtype), base.dtype, rtol=1e-4 if dtype == "float32"
                  else None, atol=1e-5 if dtype == "float32" else None)
+
+
+@generates("layer_norm_backward")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("affine", [False, True])
+@pytest.mark.parametrize("nd", [1, 2])
+def test_layer_norm_backward_kernel(dtype, affine, nd, backend):
+    """The row's (gx, gw, gb) are PyTorch's gradients of layer_norm (input, weight, bias) for
+    a transposed x and a g broadcast over the leading dims (as ``out.sum().backward()``
+    gives it); without a weight gw is still the sum of g * xhat."""
+    torch = pytest.importorskip("torch", reason="torch is not installed (the oracle)")
+    rng = np.random.default_rng(18)
+    base = sample(dtype, (3, 7, 5), "real", rng)
+    gbase = sample(dtype, (1, 5, 7), "real", rng)
+    tshape = (5, 7)[2 - nd:]
+    w = sample(dtype, tshape, "real", rng) if affine else None
+    x = tn.asarray(base.copy()).mT
+    g = tn.broadcast_to(tn.asarray(gbase.copy()), (3, 5, 7))
+    tw = tn.asarray(w.copy()) if affine else None
+    got = X.run(OPS["layer_norm_backward"], (x, g, tw),
+                (x._data, g._data, None if tw is None else tw._data),
+                {"normalized_ndim": nd, "eps": 1e-5}, x.__class__, x.device, x.dtype)
+    tx = torch.from_numpy(base.astype(np.float64)).mT.requires_grad_()
+    ww = torch.from_numpy(w.astype(np.float64)) if affine else torch.ones(tshape, dtype=tx.dtype)
+    ww.requires_grad_()
+    tb = torch.zeros(tshape, dtype=tx.dtype, requires_grad=True)
+    torch.nn.functional.layer_norm(tx, tshape, ww, tb).backward(
+        torch.from_numpy(gbase.astype(np.float64)).expand(3, 5, 7))
+    tol = {"rtol": 1e-4, "atol": 1e-4} if dtype == "float32" else {}
+    for name, a, want in zip(("gx", "gw", "gb"), got, (tx.grad, ww.grad, tb.grad)):
+        assert a.dtype == x.dtype, name
+        assert_close(a, want.numpy().astype(base.dtype), base.dtype, msg=name, **tol)
 
 
 @generates("vector_norm")

@@ -1,7 +1,7 @@
 """Decompositions of the composite reductions and neural-network rows into primitives:
 ``mean``, ``var``, ``std``, ``any``, ``all``, ``logsumexp``, ``vector_norm``, ``softmax``,
-``log_softmax``, ``layer_norm``, ``addcmul``, ``sigmoid``, ``gelu``, ``silu``, ``relu``,
-``conv2d``
+``log_softmax``, ``layer_norm``, ``layer_norm_backward``, ``addcmul``, ``sigmoid``, ``gelu``,
+``silu``, ``relu``, ``conv2d``
 (docs/design.md §2.1). Fused kernels of these rows (the SIMD and GPU backends') are optional
 overrides, tested against these functions (tests/test_decompositions.py).
 
@@ -21,7 +21,8 @@ from ._decompositions import (
 )
 
 __all__ = ["sigmoid", "gelu", "silu", "relu", "mean", "var", "std", "any", "all", "logsumexp",
-           "vector_norm", "softmax", "log_softmax", "layer_norm", "addcmul", "conv2d"]
+           "vector_norm", "softmax", "log_softmax", "layer_norm", "layer_norm_backward", "addcmul",
+           "conv2d"]
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
@@ -209,6 +210,30 @@ def layer_norm(x, w=None, b=None, *, normalized_ndim, weight=None, bias=None, ep
         if t is not None:
             out = op(out, astype(t, bt))
     return finish(out, dt)
+
+
+def layer_norm_backward(x, g, weight=None, *, normalized_ndim, eps=1e-5):
+    """``(gx, gw, gb)`` for layer_norm's output gradient ``g``: ``gx = rstd * (g*w - mean(g*w)
+    - xhat * mean(g*w*xhat))`` over the last ``normalized_ndim`` axes, and the sums of
+    ``g * xhat`` and ``g`` over the leading axes (the weight's and the bias's gradients)."""
+    dt = x._dtype
+    bt = D.float32 if dt in (D.float16, D.bfloat16) else dt
+    xc, gc = astype(x, bt), astype(g, bt)
+    axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
+    lead = tuple(range(x.ndim - normalized_ndim))
+    n = _count(x, axes)
+    mu = _div(reduce("sum", xc, axes, True, bt), n)
+    d = _sub(xc, mu)
+    rstd = _div(1.0, unary("sqrt", _add(_div(reduce("sum", _mul(d, d), axes, True, bt), n),
+                                          eps)))
+    xhat = _mul(d, rstd)
+    h = gc if weight is None else _mul(gc, astype(weight, bt))
+    a = _div(reduce("sum", h, axes, True, bt), n)
+    b = _div(reduce("sum", _mul(h, xhat), axes, True, bt), n)
+    gx = _mul(rstd, _sub(_sub(h, a), _mul(xhat, b)))
+    gw = reduce("sum", _mul(gc, xhat), lead, False, bt)
+    gb = reduce("sum", gc, lead, False, bt)
+    return finish(gx, dt), finish(gw, dt), finish(gb, dt)
 
 
 def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):

@@ -1,4 +1,4 @@
-"""Reference reductions, scans and fused composites (softmax, layer_norm)."""
+"""Reference reductions, scans and fused composites (softmax, layer_norm and its backward)."""
 
 from __future__ import annotations
 
@@ -135,9 +135,28 @@ def layer_norm(x, normalized_ndim, weight=None, bias=None, eps=1e-5):
     return out.astype(x.dtype, copy=False)
 
 
+def layer_norm_backward(x, g, weight, normalized_ndim, eps=1e-5):
+    """(gx, gw, gb): layer_norm's input gradient and the leading-dim sums of g * xhat and g;
+    float16/bfloat16 computed in float32 and rounded once."""
+    dt = x.dtype
+    ct = np.float32 if dt in _LOW else dt
+    x, g = x.astype(ct, copy=False), g.astype(ct, copy=False)
+    axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
+    lead = tuple(range(x.ndim - normalized_ndim))
+    mu = np.mean(x, axis=axes, keepdims=True)
+    rstd = 1 / np.sqrt(np.mean((x - mu) ** 2, axis=axes, keepdims=True) + x.dtype.type(eps))
+    xhat = (x - mu) * rstd
+    h = g * weight.astype(ct, copy=False) if weight is not None else g
+    gx = rstd * (h - np.mean(h, axis=axes, keepdims=True)
+                 - xhat * np.mean(h * xhat, axis=axes, keepdims=True))
+    gw = np.sum(g * xhat, axis=lead)
+    gb = np.sum(g, axis=lead)
+    return tuple(np.asarray(a).astype(dt, copy=False) for a in (gx, gw, gb))
+
+
 KERNELS = {name: globals()[name] for name in (
     "sum prod mean var std max min argmax argmin any all logsumexp vector_norm cumsum cumprod "
-    "softmax log_softmax layer_norm").split()}
+    "softmax log_softmax layer_norm layer_norm_backward").split()}
 
 
 def sort(x, axis=-1, descending=False, stable=True):

@@ -359,3 +359,23 @@ def test_pad_median_of_a_slice_with_nan():
         for kw in ({}, {"stat_length": 2}, {"stat_length": 3}):
             got = down(KERNELS["pad"]["float32"](up(x), np.asarray(pw), "median", **kw))
             np.testing.assert_array_equal(got, np.pad(x, pw, mode="median", **kw))
+
+
+def test_searchsorted_digitize_compare_in_the_common_dtype():
+    """The kernels compare in NumPy's common dtype: 1.5 is not cast to an int32 1, 300 and -1
+    are not wrapped into uint8, a Python float searches an int array as float64."""
+    cases = [(np.array([1, 2, 3], np.int32), np.array([1.5, 2.0, -0.5, 3.5])),
+             (np.array([1, 100, 200], np.uint8), np.array([300, -1, 150])),
+             (np.array([0.5, 1.5, 2.5], np.float32), np.array([0, 1, 2, 3], np.int16))]
+    for a, v in cases:
+        for side in ("left", "right"):
+            got = host(tn.searchsorted(T(up(a)), T(up(v)), side=side))
+            np.testing.assert_array_equal(got, np.searchsorted(a, v, side=side))
+        for right in (False, True):
+            np.testing.assert_array_equal(host(tn.digitize(T(up(v)), T(up(a)), right=right)),
+                                          np.digitize(v, a, right=right))
+            np.testing.assert_array_equal(
+                host(tn.digitize(T(up(v)), T(up(a[::-1].copy())), right=right)),
+                np.digitize(v, a[::-1], right=right))
+    a = np.array([1, 2, 3], np.int32)
+    assert int(host(tn.searchsorted(T(up(a)), 1.5))) == np.searchsorted(a, 1.5) == 1

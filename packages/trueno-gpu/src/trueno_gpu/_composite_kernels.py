@@ -146,19 +146,34 @@ fn main({LINEAR_ID}) {{
     return header(src, dt.storage == "f16")
 
 
+def _common(a, v) -> np.dtype:
+    """The dtype NumPy's searchsorted / digitize compare ``a`` and ``v`` in: their promotion
+    (2.5 is not cast to the integer 2, 300 not to a uint8), a Python float with an integer
+    ``a`` float64 (NEP 50), another Python scalar ``a``'s dtype."""
+    from trueno.backend import as_dtype, promote
+
+    if isinstance(v, StridedArray):
+        return np.dtype(promote(as_dtype(a.dtype), as_dtype(v.dtype)).numpy)
+    if isinstance(v, float) and dtype_info(a.dtype).kind != "f":
+        return np.dtype(np.float64)
+    return np.dtype(a.dtype)
+
+
 def searchsorted(a, v, side="left", sorter=None):
     """Insertion points of ``v`` in the sorted 1-D ``a`` (binary search per element; NaN
     sorts last as in NumPy). ``sorter`` is a host index array."""
     from ._indexing import _index_array
 
     rt = rt_of(a)
-    dt = dtype_info(a.dtype)
-    if isinstance(v, StridedArray) and v.dtype != a.dtype:
-        v = astype(v, a.dtype)
-    elif not isinstance(v, StridedArray):
+    common = _common(a, v)
+    a = _cast(a, common)
+    dt = dtype_info(common)
+    if isinstance(v, StridedArray):
+        v = _cast(v, common)
+    else:
         from ._api import full
 
-        v = full(rt, (), v, a.dtype)
+        v = full(rt, (), v, common)
     idt = dtype_info(index_dtype(rt))
     out = new_array(rt, v.shape, index_dtype(rt))
     if out.size == 0:
@@ -226,8 +241,8 @@ def correlate(a, v, mode="valid"):
 def digitize(x, bins, right=False):
     """``np.digitize`` for increasing or decreasing ``bins``: both searches run and the
     direction (bins[0] <= bins[-1], read on the GPU) picks one, so nothing waits for the host."""
-    if bins.dtype != x.dtype:
-        bins = astype(bins, x.dtype)
+    common = _common(bins, x)
+    x, bins = _cast(x, common), _cast(bins, common)
     n = bins.shape[0]
     side = "left" if right else "right"
     inc = searchsorted(bins, x, side)

@@ -29,6 +29,8 @@ every run. max/min propagate NaN (NumPy's rule).
 
 from __future__ import annotations
 
+import wgpu
+
 from ._codegen import LINEAR_ID, WG, header, i32w
 from ._runtime import meta_struct
 
@@ -95,8 +97,6 @@ def scratch(rt):
     every reduction that uses them)."""
     buf = _SCRATCH.get(rt)
     if buf is None:
-        import wgpu
-
         with rt.lock:
             buf = _SCRATCH.get(rt)
             if buf is None:

@@ -75,6 +75,7 @@ CASES += [
     ("layer_norm", (f32, 1, obj[:3]), {}, trueno.DTypeError, "weight has dtype object"),
     ("layer_norm", (f32, 1, None, None, -1.0), {}, KernelArgumentError, "eps must be"),
     ("layer_norm", (f32, 1, None, None, float("nan")), {}, KernelArgumentError, "eps must be"),
+    ("layer_norm_backward", (f32, f64), {}, trueno.DTypeError, "g has dtype float64"),
     ("matmul", (f32, f32), {}, trueno.ShapeError, r"inner dimensions do not match \(3 != 2\)"),
     ("matmul", (np.ones(3, np.float32), f32), {}, trueno.ShapeError, "at least 2 dimensions"),
     ("matmul", (f32, f64.T), {}, trueno.DTypeError, "one dtype"),

@@ -22,8 +22,8 @@ UNARY_ALL = ("negative", "abs")
 REDUCE_ALL = ("sum", "max", "min", "argmax", "argmin")
 REDUCE_FLOAT = ("mean", "var", "vector_norm", "logsumexp")
 COPIES = ("copy_", "contiguous", "concat")  # strided copies, threaded; any layout
-FLOAT_ONLY = ("softmax", "log_softmax", "layer_norm", "addcmul", "matmul", "conv2d",
-              "sgd_update", "adam_update")  # the optimizer updates: one pass, in place
+FLOAT_ONLY = ("softmax", "log_softmax", "layer_norm", "layer_norm_backward", "addcmul", "matmul",
+              "conv2d", "sgd_update", "adam_update")  # the optimizer updates: one pass, in place
 
 
 def vector_norm(x, axis, keepdims, ord=2.0):

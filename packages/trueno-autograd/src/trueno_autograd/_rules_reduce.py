@@ -206,8 +206,39 @@ def _lead_sum(t, nd):
     return tn.reshape(tn.matmul(ones, tn.reshape(t, (rows, math.prod(tail)))), tail)
 
 
+def _has_kernel(op, device, dtype) -> bool:
+    """Whether ``op`` has a kernel for ``device`` and ``dtype`` (else its decomposition runs)."""
+    try:
+        B.kernel(op, device, dtype)
+    except B.TruenoError:
+        return False
+    return True
+
+
 @rule("layer_norm", node="NativeLayerNormBackward0")
 def _layer_norm(ctx, g):
+    x = ctx.inputs[0]
+    dt = x._dtype
+    row = B.get_op("layer_norm_backward")
+    # create_graph: a graph of trueno ops, differentiable again. A device without a kernel
+    # of the row keeps that expression too (its fused layer_norm and the matmul lead sums
+    # rather than the row's decomposition).
+    if B.MODES.grad_enabled or not _has_kernel(row, x._device, dt):
+        return _layer_norm_graph(ctx, g)
+    # one node: the layer_norm_backward row gives the three gradients in one call (the SIMD
+    # backend's fused kernel: one pass over x and g per row block)
+    w = _param_tensor(ctx, 1, "weight", x)
+    gd = g._data if g._dtype is dt else B.cast_data(g, dt)
+    wd = None if w is None else w._data if w._dtype is dt else B.cast_data(w, dt)
+    gx, gw, gb = B.run(row, (x, g, w), (x._data, gd, wd),
+                       {"normalized_ndim": ctx.params["normalized_ndim"],
+                        "eps": ctx.params.get("eps", 1e-5)}, x.__class__, x._device, dt)
+    needs = ctx.needs
+    return (gx if needs[0] else None, gw, gb)[:len(needs)]
+
+
+def _layer_norm_graph(ctx, g):
+    """layer_norm's gradients as trueno ops (recorded when create_graph is on)."""
     x = ctx.inputs[0]
     nd = ctx.params["normalized_ndim"]
     eps = ctx.params.get("eps", 1e-5)

@@ -419,13 +419,30 @@ def _positions(fn, count, q, method):
 
 _DISCRETE = ("inverted_cdf", "closest_observation", "lower", "higher", "nearest")
 _ON_DEVICE = ("linear", "lower", "higher", "nearest", "midpoint")
+# NumPy's (alpha, beta) of the continuous methods (``n q + alpha + q (1 - alpha - beta) - 1``)
+# and averaged_inverted_cdf (``n q - 1``, weight 1 past a whole position, 0.5 at it)
+_ALPHA_BETA = {"interpolated_inverted_cdf": (0.0, 1.0), "hazen": (0.5, 0.5),
+               "weibull": (0.0, 0.0), "median_unbiased": (1 / 3.0, 1 / 3.0),
+               "normal_unbiased": (3 / 8.0, 3 / 8.0), "averaged_inverted_cdf": None}
 
 
 def _device_positions(tn, c, q, method):
-    """NumPy's lower index and weight for the methods whose position is ``(c - 1) q``, from
-    the per-slice counts ``c`` (a tensor, (..., 1)) on the device, in float64 as NumPy: no
-    host table per possible count."""
-    v = (c.astype(tn.float64) - 1) * tn.asarray(q, device=c._device)
+    """NumPy's lower index, upper index and weight from the per-slice counts ``c`` (a tensor,
+    (..., 1)) on the device, in float64 as NumPy computes them: no host table per possible
+    count. Positions past either end take the end element (NumPy's ``_get_indexes``)."""
+    cf = c.astype(tn.float64)
+    qd = tn.asarray(q, device=c._device)
+    if method in _ALPHA_BETA:
+        ab = _ALPHA_BETA[method]
+        v = cf * qd - 1 if ab is None else \
+            cf * qd + tn.asarray(ab[0] + q * (1 - ab[0] - ab[1]), device=c._device) - 1
+        lo = tn.floor(v)
+        g = v - lo if ab is not None else tn.where(v == lo, 0.5, 1.0)
+        last = tn.maximum(cf - 1, 0.0)
+        prev = tn.where(v < 0, 0.0, tn.where(v >= cf - 1, last, lo))
+        nxt = tn.where(v < 0, 0.0, tn.where(v >= cf - 1, last, lo + 1))
+        return prev.astype(tn.int64), nxt.astype(tn.int64), g
+    v = (cf - 1) * qd
     lo = tn.floor(v)
     p = {"higher": tn.ceil, "nearest": tn.round}.get(method, lambda _: lo)(v)
     if method == "linear":
@@ -434,7 +451,8 @@ def _device_positions(tn, c, q, method):
         g = tn.where(v > lo, 0.5, 0.0)
     else:
         g = tn.zeros_like(v)
-    return tn.maximum(p, 0).astype(tn.int64), g
+    prev = tn.maximum(p, 0).astype(tn.int64)
+    return prev, tn.minimum(prev + 1, tn.maximum(c - 1, 0)), g
 
 
 def _lerp(tn, a, b, t):
@@ -507,10 +525,9 @@ def _quantile(x, q, axis, method, keepdims, weights, percent, skip_nan):
                 res = tn.where(bad, float("nan"), res)
         else:
             c = tn.asarray(tn.sum(~tn.isnan(y), axis=-1, keepdims=True))
-            if method in _ON_DEVICE:
-                prev, g = _device_positions(tn, c, qa.ravel() / 100.0 if percent else
-                                            qa.ravel(), method)
-                nxt = tn.minimum(prev + 1, tn.maximum(c - 1, 0))
+            if method in _ON_DEVICE or method in _ALPHA_BETA:
+                prev, nxt, g = _device_positions(tn, c, qa.ravel() / 100.0 if percent else
+                                                 qa.ravel(), method)
             else:  # NumPy's positions for every count 0..m (m + 1 host calls)
                 zero = np.zeros(qa.size, np.int64)
                 tabs = [_positions(fn, k, qa.ravel(), method) if k else

@@ -418,7 +418,6 @@ def _positions(fn, count, q, method):
 
 
 _DISCRETE = ("inverted_cdf", "closest_observation", "lower", "higher", "nearest")
-_ON_DEVICE = ("linear", "lower", "higher", "nearest", "midpoint")
 # NumPy's (alpha, beta) of the continuous methods (``n q + alpha + q (1 - alpha - beta) - 1``)
 # and averaged_inverted_cdf (``n q - 1``, weight 1 past a whole position, 0.5 at it)
 _ALPHA_BETA = {"interpolated_inverted_cdf": (0.0, 1.0), "hazen": (0.5, 0.5),
@@ -432,6 +431,14 @@ def _device_positions(tn, c, q, method):
     count. Positions past either end take the end element (NumPy's ``_get_indexes``)."""
     cf = c.astype(tn.float64)
     qd = tn.asarray(q, device=c._device)
+    if method in ("inverted_cdf", "closest_observation"):  # NumPy's discrete boundaries
+        v = cf * qd - 1 if method == "inverted_cdf" else cf * qd - 1 - 0.5
+        lo = tn.floor(v)
+        keep = v == lo
+        if method == "closest_observation":  # the nearest even order statistic at g = 0
+            keep = keep & (tn.remainder(lo, 2) == 1)
+        idx = tn.maximum(tn.where(keep, lo, lo + 1), 0.0).astype(tn.int64)
+        return idx, idx, tn.zeros_like(v)
     if method in _ALPHA_BETA:
         ab = _ALPHA_BETA[method]
         v = cf * qd - 1 if ab is None else \
@@ -525,15 +532,8 @@ def _quantile(x, q, axis, method, keepdims, weights, percent, skip_nan):
                 res = tn.where(bad, float("nan"), res)
         else:
             c = tn.asarray(tn.sum(~tn.isnan(y), axis=-1, keepdims=True))
-            if method in _ON_DEVICE or method in _ALPHA_BETA:
-                prev, nxt, g = _device_positions(tn, c, qa.ravel() / 100.0 if percent else
-                                                 qa.ravel(), method)
-            else:  # NumPy's positions for every count 0..m (m + 1 host calls)
-                zero = np.zeros(qa.size, np.int64)
-                tabs = [_positions(fn, k, qa.ravel(), method) if k else
-                        (zero, zero, np.zeros(qa.size)) for k in range(m + 1)]
-                prev, nxt, g = (tn.asarray(np.stack([t[i] for t in tabs]),
-                                           device=x._device)[c[..., 0]] for i in range(3))
+            prev, nxt, g = _device_positions(tn, c, qa.ravel() / 100.0 if percent else
+                                             qa.ravel(), method)
             g = g.astype(ct)
             a = tn.take_along_axis(s, prev, axis=-1)
             res = a if pick else _lerp(tn, a, tn.take_along_axis(s, nxt, axis=-1), g)

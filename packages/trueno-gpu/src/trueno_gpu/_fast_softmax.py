@@ -29,6 +29,7 @@ def _source(kind, dt, nv, sg):
              "  if (row >= P[0]) { return; }",
              "  let L4 = P[1] / 4u;",
              "  let base = P[2] / 4u + row * L4;",
+             "  let ybase = row * L4;  // the result is a new array (offset 0)",
              "  var m = -tn_inf();"]
     for k in range(nv):
         lines += [f"  let j{k} = li + {k * WG}u;",
@@ -63,7 +64,7 @@ def _source(kind, dt, nv, sg):
         lines.append("  let ls = m + log(t);")
         val = "v{k} - vec4<f32>(ls)"
     for k in range(nv):
-        lines.append(f"  if (j{k} < L4) {{ Y[base + j{k}] = vec4<{st}>({val.format(k=k)}); }}")
+        lines.append(f"  if (j{k} < L4) {{ Y[ybase + j{k}] = vec4<{st}>({val.format(k=k)}); }}")
     lines.append("}")
     return header("\n".join(lines), st == "f16")
 

@@ -136,9 +136,19 @@ void im2col_packed_nr(const char* x, idx sc, idx sh, idx sw, const ConvGeom& g, 
                     continue;
                 }
                 const char* xr = x + roff[r] + ih * sh;
-                if (unit && iw >= 0 && iw + len <= g.W) {
-                    if (len == NR) std::memcpy(d, xr + iw * sw, NR * sizeof(T));
-                    else std::memcpy(d, xr + iw * sw, size_t(len) * sizeof(T));
+                if (unit) {
+                    if (iw >= 0 && iw + len <= g.W) {
+                        if (len == NR) std::memcpy(d, xr + iw * sw, NR * sizeof(T));
+                        else std::memcpy(d, xr + iw * sw, size_t(len) * sizeof(T));
+                        continue;
+                    }
+                    // a run over the padding: zeros, the in-bounds part, zeros
+                    const idx lo = std::min(len, std::max<idx>(0, -iw));
+                    const idx hi = std::max(lo, std::min(len, g.W - iw));
+                    for (idx i = 0; i < lo; ++i) d[i] = T(0);
+                    if (hi > lo)
+                        std::memcpy(d + lo, xr + (iw + lo) * sw, size_t(hi - lo) * sizeof(T));
+                    for (idx i = hi; i < len; ++i) d[i] = T(0);
                     continue;
                 }
                 for (idx i = 0; i < len; ++i) {

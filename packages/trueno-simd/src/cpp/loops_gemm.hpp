@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "simd.hpp"
 
@@ -22,6 +23,68 @@ struct GemmShape {
 #endif
 };
 
+// W x W transpose of v[0..W) (v[i] is row i) in log2(W) perfect-shuffle rounds: each round
+// interleaves row i with row i + W/2 (the low halves into row 2i, the high halves into 2i+1).
+template <int W>
+constexpr int zip_index(int m, bool high) {
+    return (m % 2 ? W : 0) + (high ? W / 2 : 0) + m / 2;
+}
+
+template <class V, int W, std::size_t... I>
+inline V zip(V a, V b, std::false_type, std::index_sequence<I...>) {
+    return __builtin_shufflevector(a, b, zip_index<W>(int(I), false)...);
+}
+
+template <class V, int W, std::size_t... I>
+inline V zip(V a, V b, std::true_type, std::index_sequence<I...>) {
+    return __builtin_shufflevector(a, b, zip_index<W>(int(I), true)...);
+}
+
+template <class V, int W>
+inline void transpose_square(V* v) {
+    for (int r = 1; r < W; r *= 2) {
+        V t[W];
+#pragma GCC unroll 16
+        for (int i = 0; i < W / 2; ++i) {
+            t[2 * i] = zip<V, W>(v[i], v[i + W / 2], std::false_type{},
+                                 std::make_index_sequence<W>());
+            t[2 * i + 1] = zip<V, W>(v[i], v[i + W / 2], std::true_type{},
+                                     std::make_index_sequence<W>());
+        }
+#pragma GCC unroll 16
+        for (int i = 0; i < W; ++i) v[i] = t[i];
+    }
+}
+
+// One sliver from R source lines whose k runs are contiguous (line i at src + i * ls, element k
+// at + k * sizeof(T)): dst[k][i] for k < kc, i < R, lines h.. zero. This is the packing of an
+// operand whose reduction dimension is the contiguous one (a row-major A, a transposed B such
+// as a weight gradient's cols.mT): W x W tiles transposed in registers, not element by element.
+template <class T, int R>
+void pack_kcontig(const char* src, idx ls, int h, idx kc, T* dst) {
+    using V = typename VT<T>::V;
+    constexpr int W = VT<T>::W;
+    constexpr idx S = sizeof(T);
+    idx k = 0;
+    for (; k + W <= kc; k += W) {
+#pragma GCC unroll 4
+        for (int i0 = 0; i0 < R; i0 += W) {
+            V v[W];
+#pragma GCC unroll 16
+            for (int j = 0; j < W; ++j)
+                v[j] = i0 + j < h ? vload<V>(src + (i0 + j) * ls + k * S) : V{};
+            transpose_square<V, W>(v);
+            constexpr int full = R % W == 0;
+            const int wg = full || i0 + W <= R ? W : R - i0;
+#pragma GCC unroll 16
+            for (int kk = 0; kk < W; ++kk)
+                std::memcpy(dst + (k + kk) * R + i0, &v[kk], size_t(wg) * sizeof(T));
+        }
+    }
+    for (; k < kc; ++k)
+        for (int i = 0; i < R; ++i) dst[k * R + i] = i < h ? ld<T>(src + i * ls + k * S) : T(0);
+}
+
 // A block (rows x cols = mc x kc) into slivers of MR rows: dst[sliver][k][i].
 template <class T>
 void pack_a(const char* src, idx rs, idx cs, idx rows, idx cols, void* dstv) {
@@ -30,7 +93,9 @@ void pack_a(const char* src, idx rs, idx cs, idx rows, idx cols, void* dstv) {
     for (idx i0 = 0; i0 < rows; i0 += MR) {
         int h = rows - i0 < MR ? int(rows - i0) : MR;
         const char* base = src + i0 * rs;
-        if (h == MR) {
+        if (cs == idx(sizeof(T)) && rs != cs) {
+            pack_kcontig<T, MR>(base, rs, h, cols, dst);
+        } else if (h == MR) {
             for (idx k = 0; k < cols; ++k)
                 for (int i = 0; i < MR; ++i) dst[k * MR + i] = ld<T>(base + i * rs + k * cs);
         } else {
@@ -52,6 +117,8 @@ void pack_b(const char* src, idx rs, idx cs, idx rows, idx cols, void* dstv) {
         const char* base = src + j0 * cs;
         if (w == NR && cs == idx(sizeof(T))) {
             for (idx k = 0; k < rows; ++k) std::memcpy(dst + k * NR, base + k * rs, NR * sizeof(T));
+        } else if (rs == idx(sizeof(T)) && cs != rs) {
+            pack_kcontig<T, NR>(base, cs, w, rows, dst);
         } else {
             for (idx k = 0; k < rows; ++k)
                 for (int j = 0; j < NR; ++j)
@@ -61,28 +128,30 @@ void pack_b(const char* src, idx rs, idx cs, idx rows, idx cols, void* dstv) {
     }
 }
 
-template <class T>
+// C[0..H) x [0..NR) (+)= Apacked sliver (MR rows, H of them used) * Bpacked sliver. H < MR is
+// a last partial sliver of A: its rows are computed without the zero rows' multiply-adds.
+template <class T, int H = GemmShape<T>::MR>
 inline void ukernel(idx kc, const T* __restrict a, const T* __restrict b, T* __restrict c,
                     idx ldc, bool accumulate) {
     using V = typename VT<T>::V;
     constexpr int W = VT<T>::W;
     constexpr int MR = GemmShape<T>::MR;
     constexpr int NR = GemmShape<T>::NR;
-    V c0[MR], c1[MR];
+    V c0[H], c1[H];
     // The C tile is touched only after the k loop: start pulling it in now.
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
+    for (int i = 0; i < H; ++i) {
         __builtin_prefetch(c + i * ldc, 1);
         __builtin_prefetch(c + i * ldc + NR - 1, 1);
     }
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) c0[i] = c1[i] = V{};
+    for (int i = 0; i < H; ++i) c0[i] = c1[i] = V{};
     for (idx k = 0; k < kc; ++k) {
         V b0, b1;
         std::memcpy(&b0, b, sizeof(V));
         std::memcpy(&b1, b + W, sizeof(V));
 #pragma GCC unroll 16
-        for (int i = 0; i < MR; ++i) {
+        for (int i = 0; i < H; ++i) {
             V ai = splat<V>(a[i]);
             c0[i] += ai * b0;
             c1[i] += ai * b1;
@@ -91,7 +160,7 @@ inline void ukernel(idx kc, const T* __restrict a, const T* __restrict b, T* __r
         b += NR;
     }
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
+    for (int i = 0; i < H; ++i) {
         T* row = c + i * ldc;
         if (accumulate) {
             c0[i] += vload<V>(reinterpret_cast<const char*>(row));
@@ -100,6 +169,15 @@ inline void ukernel(idx kc, const T* __restrict a, const T* __restrict b, T* __r
         vstore(reinterpret_cast<char*>(row), c0[i]);
         vstore(reinterpret_cast<char*>(row + W), c1[i]);
     }
+}
+
+// ukernel<T, h> for a runtime row count 1 <= h <= H.
+template <class T, int H = GemmShape<T>::MR>
+inline void ukernel_rows(int h, idx kc, const T* a, const T* b, T* c, idx ldc, bool accumulate) {
+    if constexpr (H > 1) {
+        if (h < H) return ukernel_rows<T, H - 1>(h, kc, a, b, c, ldc, accumulate);
+    }
+    ukernel<T, H>(kc, a, b, c, ldc, accumulate);
 }
 
 // C[mc x nc] (+)= Apacked * Bpacked; C rows are ldc bytes apart, columns contiguous.
@@ -119,9 +197,10 @@ void macro_kernel(const void* apv, const void* bpv, idx mc, idx nc, idx kc, char
             int h = mc - i0 < MR ? int(mc - i0) : MR;
             const T* as = ap + i0 * kc;
             T* ct = reinterpret_cast<T*>(c + i0 * ldc) + j0;
-            if (w == NR && h == MR && (ldc % idx(sizeof(T))) == 0 &&
+            if (w == NR && (ldc % idx(sizeof(T))) == 0 &&
                 (reinterpret_cast<std::uintptr_t>(c) % sizeof(T)) == 0) {
-                ukernel<T>(kc, as, bs, ct, ldce, accumulate);
+                if (h == MR) ukernel<T>(kc, as, bs, ct, ldce, accumulate);
+                else ukernel_rows<T, MR - 1>(h, kc, as, bs, ct, ldce, accumulate);
             } else {
                 ukernel<T>(kc, as, bs, tile, NR, false);
                 for (int i = 0; i < h; ++i) {

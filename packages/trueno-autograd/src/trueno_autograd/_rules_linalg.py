@@ -153,7 +153,7 @@ def _conv_input_grad_direct(w, g, x_shape, pad, d, groups):
     return full[:, :, max(-ph, 0):max(-ph, 0) + h, max(-pw, 0):max(-pw, 0) + wd]
 
 
-_COL2IM_MAX_CHANNELS = 32
+_COL2IM_MAX_CHANNELS = 8
 
 
 @rule("conv2d", node="ConvolutionBackward0")
@@ -162,12 +162,19 @@ def _conv2d(ctx, g):
     p = ctx.params
     s, pad, d = _pair(p.get("stride", 1)), _pair(p.get("padding", 0)), _pair(p.get("dilation", 1))
     groups = int(p.get("groups", 1))
+    # one copy of a strided or broadcast output gradient (a sum's backward gives a zero-stride
+    # view): the conv kernel's im2col, the permuted matmul operands and the channel sums below
+    # then all read contiguous rows instead of gathering element by element
+    g = g.contiguous()
     gx = gw = gb = None
     if ctx.needs[0]:
         # stride > 1: col2im does 1 / (sh * sw) of the work of a conv over the zero-dilated
         # gradient. Stride 1: one direct conv, except where its few output channels (the
-        # forward's input channels) make the SIMD kernel slower than matmul + slice-adds
-        # (measured on the 2-core CI machine: 1.2-2.8x at 3-32 channels with a 3x3 kernel)
+        # forward's input channels) make the SIMD kernel slower than matmul + slice-adds: 1
+        # channel (CNN's first layer, 64x1x28x28) 2.0 vs 6.8 ms on one thread. From 16
+        # channels on the direct conv wins since the GEMM packs K-contiguous operands fast
+        # and runs partial row slivers (365f2e6): 16x16x32x32 -> 32, 3x3, 5.4 vs 7.5 ms on one
+        # thread, 2.3 vs 4.9 ms on two (2-core Zen 3, loaded)
         _, c = x.shape[:2]
         small = groups == 1 and c <= _COL2IM_MAX_CHANNELS and w.shape[2] * w.shape[3] > 1
         if s == (1, 1) and not small:

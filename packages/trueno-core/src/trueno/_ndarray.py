@@ -14,7 +14,7 @@ from . import _numpy_reductions as Rd
 from ._device import CPU
 from ._errors import DeviceError, ShapeError, TruenoError
 from ._flatiter import flatiter
-from ._tensor import Tensor, numpy_result
+from ._tensor import Tensor, numpy_result, write_host
 
 # Element access in C where the C accelerator was built at install (it needs a C compiler;
 # TRUENO_PURE_PYTHON=1 turns it off): the same paths as _getitem/_setitem's first lines
@@ -268,29 +268,19 @@ class ndarray(*((_cindex.IndexBase,) if _cindex is not None else ()), Tensor):
                         break
                 else:
                     kc = _INT
-            if kc is _INT:
-                try:
-                    self._data[key] = value  # (a CPU array's data is a NumPy array)
-                except Exception:  # noqa: BLE001, S110  (trueno's error below)
-                    pass
-                else:
-                    self._version[0] += 1
-                    return
+            if kc is _INT and write_host(self, key, value):
+                return
         elif X.STATE.autograd is not None and (self._ag is not None or
                                                getattr(value, "_ag", None) is not None):
             key = _element_key_as_slices(key, self._data.ndim)
         if key.__class__ is str:
             _H.field(self, key)[...] = value  # a structured array's field
             return
+        # an object array's element holds any Python object (o[0] = [1, 2]), as NumPy's
         if self._data.dtype.kind == "O" and self._device is CPU and \
-                not isinstance(value, Tensor) and _plain_key(key):
-            try:  # an object array's element holds any Python object (o[0] = [1, 2]): NumPy's
-                self._data[key] = value
-            except Exception:  # noqa: BLE001, S110  (trueno's error below)
-                pass
-            else:
-                self._version[0] += 1
-                return
+                not isinstance(value, Tensor) and _plain_key(key) and \
+                write_host(self, key, value):
+            return
         Tensor.__setitem__(self, key, value)
 
     if _cindex is None:  # pure Python: the class's own element access

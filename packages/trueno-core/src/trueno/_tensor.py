@@ -22,7 +22,7 @@ from ._autograd_surface import AutogradSurface
 from ._python_protocols import PythonProtocols, _rebuild  # noqa: F401  (old pickles' path)
 from ._strided import StridedArray
 
-__all__ = ["Tensor", "InternalOverlapError", "numpy_result"]
+__all__ = ["Tensor", "InternalOverlapError", "numpy_result", "write_host"]
 
 _O = OPS
 _new = object.__new__
@@ -68,6 +68,19 @@ def _inplace(name):
         self._assign(out)
         return self
     return method
+
+
+
+def write_host(t, key, value) -> bool:
+    """Write ``value`` into CPU tensor ``t``'s NumPy memory at ``key`` (NumPy's casts and
+    checks) and bump its version; False when NumPy refuses, so that the caller's general path
+    raises trueno's error for the same input."""
+    try:
+        t._data[key] = value
+    except Exception:  # noqa: BLE001  (the caller raises trueno's error)
+        return False
+    t._version[0] += 1
+    return True
 
 
 class Tensor(PythonProtocols, AutogradSurface):
@@ -327,14 +340,9 @@ class Tensor(PythonProtocols, AutogradSurface):
         casts and checks), any error there is raised by the general path instead."""
         if value.__class__ in _PY_SCALARS and self._ag is None and self._device is CPU and \
                 (key.__class__ is int or (key.__class__ is tuple and
-                                          all(k.__class__ is int for k in key))):
-            try:
-                self._data[key] = value
-            except Exception:  # noqa: BLE001, S110  (trueno's error below)
-                pass
-            else:
-                self._version[0] += 1
-                return
+                                          all(k.__class__ is int for k in key))) and \
+                write_host(self, key, value):
+            return
         if V.is_basic_key(key):
             dst = V.basic_index(self._data, key)
             self._write(dst, value, key)

@@ -157,18 +157,48 @@ def _flipped_transposed(w, groups):
     return wt._reshape((groups * cg, og, kh, kw))[:, :, ::-1, ::-1]
 
 
-def _conv_input_grad_direct(w, g, x_shape, pad, d, groups):
-    """conv2d's input gradient for stride 1: the output gradient convolved with the flipped,
+def _conv_input_grad_direct(w, g, x_shape, pad, d, groups, s=(1, 1)):
+    """conv2d's input gradient as one conv: the output gradient convolved with the flipped,
     channel-transposed weight, its "full" border given to the conv kernel as padding (no zero
-    canvas to fill), cropped where the forward padding exceeds the kernel's reach."""
+    canvas to fill), cropped where the forward padding exceeds the kernel's reach. A stride
+    ``s`` > 1 first spreads the gradient over a zero canvas (``s - 1`` zeros between pixels,
+    plus the input rows and columns past the last window, which get no gradient)."""
     _, _, kh, kw = w.shape
     h, wd = x_shape[2], x_shape[3]
     ph, pw = d[0] * (kh - 1) - pad[0], d[1] * (kw - 1) - pad[1]
+    if s != (1, 1):
+        n, o, oh, ow = g.shape
+        # the canvas is as tall as the padded input less the kernel's reach: every input row
+        # the full conv below gives, the uncovered tail included
+        ch, cw = h + 2 * pad[0] - d[0] * (kh - 1), wd + 2 * pad[1] - d[1] * (kw - 1)
+        canvas = tn.zeros((n, o, ch, cw), dtype=g.dtype, device=g.device, cls=g.__class__)
+        canvas[:, :, :s[0] * (oh - 1) + 1:s[0], :s[1] * (ow - 1) + 1:s[1]] = g
+        g = canvas
     full = _conv(g, _flipped_transposed(w, groups), padding=(max(ph, 0), max(pw, 0)),
                  dilation=d, groups=groups)
     if ph >= 0 and pw >= 0:
         return full
     return full[:, :, max(-ph, 0):max(-ph, 0) + h, max(-pw, 0):max(-pw, 0) + wd]
+
+
+def _conv_weight_grad_by_conv(x, g, w_shape, s, pad, d):
+    """conv2d's weight gradient (groups 1) as one conv: the input's channels taken as the
+    batch and its batch as channels, convolved with the output gradient as the kernel
+    (``gw[o, c, i, j] = sum_n,p,q g[n, o, p, q] xpad[n, c, i d + p s, j d + q s]``: the
+    forward's stride is this conv's dilation and its dilation the stride), cropped to the
+    kernel's size. On a device whose conv2d kernel does im2col and the product in a few
+    launches, this replaces ``kh * kw`` tap copies, a zero canvas and a padded copy."""
+    o, _, kh, kw = w_shape
+    n, _, oh, ow = g.shape
+    out = None
+    for n0, n1 in _batch_chunks(n, x.shape[1] * kh * kw * oh * ow):  # bounded im2col memory
+        xs, gs = (x, g) if n1 - n0 == n else (x[n0:n1], g[n0:n1])
+        part = _conv(xs.permute_dims((1, 0, 2, 3)), gs.permute_dims((1, 0, 2, 3)), stride=d,
+                     padding=pad, dilation=s)  # (C, O, >= kh, >= kw)
+        out = part if out is None else out + part
+    if out.shape[2] != kh or out.shape[3] != kw:
+        out = out[:, :, :kh, :kw]
+    return out.permute_dims((1, 0, 2, 3)).contiguous()
 
 
 _COL2IM_MAX_CHANNELS = 8
@@ -185,6 +215,7 @@ def _conv2d(ctx, g):
     # then all read contiguous rows instead of gathering element by element
     g = g.contiguous()
     gx = gw = gb = None
+    cpu = x._device.type == "cpu"
     if ctx.needs[0]:
         # stride > 1: col2im does 1 / (sh * sw) of the work of a conv over the zero-dilated
         # gradient. Stride 1: one direct conv, except where its few output channels (the
@@ -193,14 +224,24 @@ def _conv2d(ctx, g):
         # channels on the direct conv wins since the GEMM packs K-contiguous operands fast
         # and runs partial row slivers (365f2e6): 16x16x32x32 -> 32, 3x3, 5.4 vs 7.5 ms on one
         # thread, 2.3 vs 4.9 ms on two (2-core Zen 3, loaded)
+        #
+        # Off the CPU (the GPU) launches count, not multiply-adds: one conv (about 4 launches;
+        # a stride first spreads g over a zero canvas: 2 more) instead of col2im's zero plane,
+        # product and 2 * kh * kw slice-adds. The GPU conv2d kernel runs once per group, so
+        # a grouped conv with a stride keeps col2im.
         _, c = x.shape[:2]
         small = groups == 1 and c <= _COL2IM_MAX_CHANNELS and w.shape[2] * w.shape[3] > 1
-        if s == (1, 1) and not small:
-            gx = _conv_input_grad_direct(w, g, x.shape, pad, d, groups)
+        if (s == (1, 1) and (not small or not cpu)) or (not cpu and groups == 1):
+            gx = _conv_input_grad_direct(w, g, x.shape, pad, d, groups, s)
         else:
             gx = _conv_input_grad_col2im(w, g, x.shape, s, pad, d, groups)
     if ctx.needs[1]:
-        gw = _conv_weight_grad(x, g, w.shape, s, pad, d, groups)
+        if not cpu and groups == 1:
+            # one conv (about 5 launches on the GPU) instead of a zero canvas, a padded copy,
+            # kh * kw tap copies and the product(s)
+            gw = _conv_weight_grad_by_conv(x, g, w.shape, s, pad, d)
+        else:
+            gw = _conv_weight_grad(x, g, w.shape, s, pad, d, groups)
     if len(ctx.needs) > 2 and ctx.needs[2]:
         gb = tn.sum(g, axis=(0, 2, 3))
     return (gx, gw, gb)[:len(ctx.needs)]

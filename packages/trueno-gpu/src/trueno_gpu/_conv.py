@@ -4,6 +4,12 @@ An im2col kernel gathers the (n, oh*ow, c*kh*kw) patch matrix of one group strai
 strided input (zero padding and dilation in the index math, no padded copy); the group's
 weights are read as a transposed (c*kh*kw, c_out/groups) view; the (n, oh*ow, c_out/groups)
 product is written into its channel slice of the NCHW result with the bias added.
+
+A product of few output tiles over a long K (conv2d's weight gradient taken as a conv: the
+output gradient as a kernel as large as the output, K = N * OH * OW) is split along K into
+S equal slices computed as one batched matmul, whose S partial products one kernel sums
+straight into the NCHW result (with the bias): S times as many workgroups, and the sum
+replaces the layout copy, so no launch is added.
 """
 
 from __future__ import annotations
@@ -52,6 +58,56 @@ fn main({LINEAR_ID}) {{
     return header(src, dt.storage == "f16")
 
 
+def _splitsum_source(dt, bias: bool):
+    """Metadata: [total, S, N, P, OG, out_off, out_n (c_out * P), b_off, b_stride];
+    Y[out_off + n out_n + o P + p] = sum_s R[((s N + n) P + p) OG + o] (+ B[b_off + o b_st]),
+    accumulated in order of s."""
+    st = dt.storage
+    bind = f"@group(0) @binding(3) var<storage, read> B: array<{st}>;\n" if bias else ""
+    add = f"  acc = acc + {dt.load('B[P[7] + o * P[8]]')};\n" if bias else ""
+    src = f"""@group(0) @binding(0) var<storage, read> P: array<u32>;
+@group(0) @binding(1) var<storage, read_write> Y: array<{st}>;
+@group(0) @binding(2) var<storage, read> R: array<{st}>;
+{bind}@compute @workgroup_size({WG})
+fn main({LINEAR_ID}) {{
+  let t = (wg.y * nwg.x + wg.x) * {WG}u + li;
+  if (t >= P[0]) {{ return; }}
+  let p = t % P[3];
+  let o = (t / P[3]) % P[4];
+  let n = t / (P[3] * P[4]);
+  let step = P[2] * P[3] * P[4];
+  var i = (n * P[3] + p) * P[4] + o;
+  var acc = {dt.load('R[i]')};
+  for (var s = 1u; s < P[1]; s = s + 1u) {{
+    i = i + step;
+    acc = acc + {dt.load('R[i]')};
+  }}
+{add}  Y[P[5] + n * P[6] + o * P[3] + p] = {dt.store('acc')};
+}}"""
+    return header(src, st == "f16")
+
+
+# Split K when the product has fewer output tiles (64 x 64) than this and K is at least
+# _SPLIT_MIN_K; each slice keeps at least _SLICE_MIN of K.
+_FEW_TILES = 64
+_SPLIT_MIN_K = 2048
+_SLICE_MIN = 512
+
+
+def k_slices(n: int, p: int, og: int, k: int, dt) -> int:
+    """How many equal K slices (a divisor of ``k`` whose slices stay 4-aligned) the product
+    of ``n`` (p, k) @ (k, og) matrices is split into: about 256 workgroups in all. 1 (no
+    split) for products with enough tiles, a short K, or float16/bfloat16 (whose matmul
+    rounds each stored partial product)."""
+    tiles = n * -(-p // 64) * -(-og // 64)
+    if k < _SPLIT_MIN_K or tiles >= _FEW_TILES or dt.name not in ("float32", "float64"):
+        return 1
+    for s in range(min(k // _SLICE_MIN, -(-256 // tiles)), 1, -1):
+        if k % s == 0 and (k // s) % 4 == 0:
+            return s
+    return 1
+
+
 def _pair(v):
     return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
 
@@ -74,12 +130,17 @@ def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
     wc = weight if weight.is_contiguous() else contiguous(weight)
     key = ("im2col", dt.name)
     kernel = rt.kernel(key, lambda: _im2col_source(dt), (True, False))
+    same = bias is None or bias.dtype == x.dtype
+    slices = k_slices(n, P_, og, K, dt) if same and wc.dtype == x.dtype else 1
     for g in range(groups):
         cols = new_array(rt, (n, P_, K), x.dtype)
         meta = [cols.size, i32w(x.offset)] + [i32w(s) for s in x.strides] + \
             [H, W, oh, ow, cpg, kh, kw, sh, sw, ph, pw, dh, dw, g * cpg]
         rt.dispatch(kernel, meta, [cols.storage.buffer, x.storage.buffer],
                     -(-cols.size // WG))
+        if slices > 1:
+            _split_product(rt, dt, cols, wc, bias, out, g, og, slices)
+            continue
         wt = StridedArray(wc.storage, wc.offset + g * og * K, (K, og), (1, K), wc.dtype)
         res = matmul(cols, wt)  # (n, P, og)
         dst = out.view(g * og * P_, (n, og, P_), (c_out * P_, P_, 1))
@@ -90,6 +151,28 @@ def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
             b = bias.view(bias.offset + g * og * bias.strides[0], (og, 1), (bias.strides[0], 0))
             launch(("conv_bias", dt.name), "x0 + x1", [src, b], dst, rt)
     return out
+
+
+def _split_product(rt, dt, cols, wc, bias, out, g, og, slices) -> None:
+    """Group ``g``'s product ``cols (n, P, K) @ W_g^T (K, og)`` as ``slices`` K slices of one
+    batched matmul, summed (plus the bias) into its channels of ``out`` (n, c_out, OH, OW)."""
+    n, P_, K = cols.shape
+    kc = K // slices
+    a = cols.view(cols.offset, (slices, n, P_, kc), (kc, P_ * K, K, 1))
+    b = StridedArray(wc.storage, wc.offset + g * og * K, (slices, 1, kc, og), (kc, 0, 1, K),
+                     wc.dtype)
+    res = matmul(a, b)  # (slices, n, P, og), contiguous
+    c_out = out.shape[1]
+    total = n * og * P_
+    meta = [total, slices, n, P_, og, g * og * P_, c_out * P_, 0, 0]
+    buffers = [out.storage.buffer, res.storage.buffer]
+    if bias is not None:
+        meta[7:] = [i32w(bias.offset + g * og * bias.strides[0]), i32w(bias.strides[0])]
+        buffers.append(bias.storage.buffer)
+    key = ("conv_splitsum", dt.name, bias is not None)
+    kernel = rt.kernel(key, lambda: _splitsum_source(dt, bias is not None),
+                       (True, False, False) if bias is not None else (True, False))
+    rt.dispatch(kernel, meta, buffers, -(-total // WG))
 
 
 def make_kernels(all_dtypes) -> dict:

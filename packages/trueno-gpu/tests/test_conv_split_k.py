@@ -1,0 +1,84 @@
+"""conv2d's product split along K: a product of few output tiles over a long K (conv2d's
+weight gradient as a conv, K = N * OH * OW) runs as K slices of one batched matmul whose
+partial products one kernel sums into the NCHW result with the bias. Values vs core's
+reference kernel in float64 (float32 and float64, bias, groups, a permuted input, a stride
+and dilation), which slice counts are chosen, and that no launch is added."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import KERNELS, assert_close, down, up, view_of
+
+from trueno_gpu import _conv, _runtime
+from trueno_gpu._dtypes import dtype_info
+
+RNG = np.random.default_rng(21)
+# x shape, weight shape, stride, padding, dilation, groups: K = C/G * KH * KW >= 2048, few
+# output tiles
+CASES = [
+    ((2, 3, 40, 40), (4, 3, 30, 30), (1, 1), (0, 0), (1, 1), 1),  # K 2700: 5 slices
+    ((1, 4, 36, 37), (6, 2, 33, 32), (1, 2), (1, 0), (1, 1), 2),  # K 2112, groups 2
+    ((16, 1, 30, 30), (2, 1, 8, 8), (1, 1), (1, 1), (4, 4), 1),  # K 64: not split
+    # the weight gradient's conv of the benchmark CNN's first layer, batch 4: x (C=1, N=4,
+    # 28, 28) with g (O=16, N=4, 28, 28) as the kernel, padding 1: K = 3136, a 3x3 output
+    ((1, 4, 28, 28), (16, 4, 28, 28), (1, 1), (1, 1), (1, 1), 1),
+]
+
+
+def _reference(*args):
+    from trueno._reference._linalg import conv2d
+
+    return conv2d(*args)
+
+
+def test_slice_counts():
+    f32, f16 = dtype_info("float32"), dtype_info("float16")
+    assert _conv.k_slices(1, 9, 16, 50176, f32) == 98  # 98 slices of 512
+    assert _conv.k_slices(16, 9, 32, 12544, f32) == 16  # 256 workgroups
+    assert _conv.k_slices(1, 121, 4, 2700, f32) == 5
+    assert _conv.k_slices(64, 784, 16, 9, f32) == 1  # a forward conv: short K
+    assert _conv.k_slices(64, 784, 16, 4096, f32) == 1  # enough tiles
+    assert _conv.k_slices(1, 9, 16, 50176, f16) == 1  # rounding per partial product
+    assert _conv.k_slices(1, 9, 16, 4099, f32) == 1  # no 4-aligned divisor
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_conv2d_split_matches_reference(dtype, case):
+    xs, ws, stride, pad, dil, groups = CASES[case]
+    if dtype not in KERNELS["conv2d"]:
+        pytest.skip(f"the adapter has no {dtype}")
+    x = RNG.standard_normal(xs).astype(dtype)
+    w = RNG.standard_normal(ws).astype(dtype)
+    b = RNG.standard_normal(ws[0]).astype(dtype)
+    k = ws[1] * ws[2] * ws[3]
+    r = {"float32": 2e-6 * k ** 0.5, "float64": 1e-12}[dtype]
+    for bias in (None, b):
+        got = down(KERNELS["conv2d"][dtype](up(x), up(w), None if bias is None else up(bias),
+                                            stride, pad, dil, groups))
+        want = _reference(x.astype(np.float64), w.astype(np.float64),
+                          None if bias is None else bias.astype(np.float64), stride, pad, dil,
+                          groups)
+        assert_close(got, want, dtype, rtol=r, atol=r)
+
+
+def test_split_permuted_input_and_launches(monkeypatch):
+    """A permuted (C, N, H, W) view of an NCHW input, as the weight gradient passes it: the
+    same values, in as many launches as without the split (im2col, matmul, sum)."""
+    base = RNG.standard_normal((4, 1, 28, 28)).astype("float32")
+    view = base.transpose(1, 0, 2, 3)
+    g = RNG.standard_normal((16, 4, 28, 28)).astype("float32")
+    keys, record = [], _runtime.Runtime.record
+
+    def counted(rt, kernel, *a, **k):
+        keys.append(next(key for key, v in rt._kernels.items() if v is kernel))
+        return record(rt, kernel, *a, **k)
+
+    monkeypatch.setattr(_runtime.Runtime, "record", counted)
+    got = down(KERNELS["conv2d"]["float32"](view_of(up(base), base, view), up(g), None,
+                                            (1, 1), (1, 1), (1, 1), 1))
+    monkeypatch.setattr(_runtime.Runtime, "record", record)
+    assert [k[0] for k in keys] == ["im2col", "matmul_fast", "conv_splitsum"], keys
+    want = _reference(view.astype(np.float64), g.astype(np.float64), None, (1, 1), (1, 1))
+    assert_close(got, want, "float32", rtol=1e-4, atol=1e-4)

@@ -11,6 +11,7 @@ chunks per row, enough workgroups to fill a large GPU; the last workgroup of a r
 adds the G partials in the same dispatch (see ``CNT`` below). The threads of a workgroup
 combine with subgroup operations (where the adapter has them; max/min through
 ``subgroupMax``/``subgroupMin`` plus ``subgroupAny`` of NaN) or a tree in workgroup memory.
+Every load loop does the same work per element for max/min as for sum (``_steps``).
 
 Columns: one thread per (batch, 4 columns, chunk of rows) when that fills the GPU (many
 columns, or at most 32 rows): neighbouring threads read neighbouring addresses, each keeps
@@ -65,7 +66,41 @@ def _combine(op: str, vt: str, ut: str) -> str:
             f"  return (bitcast<{ut}>(a) & {ut}(0x7fffffffu)) > {ut}(0x7f800000u);\n}}\n"
             f"fn cmb(a: {vt}, b: {vt}) -> {vt} {{\n"
             f"  return select({fn}(a, b), {vt}(tn_nan()), isn(a) | isn(b));\n}}\n"
-            f"fn cmb1(a: f32, b: f32) -> f32 {{ return tn_{fn}(a, b); }}")
+            f"fn cmb1(a: f32, b: f32) -> f32 {{ return tn_{fn}(a, b); }}\n"
+            f"fn nanb(a: {vt}) -> {ut} {{ return bitcast<{ut}>(a) << {ut}(1u); }}")
+
+
+# The load loops: sum adds each load into its accumulator. max/min do the same memory and
+# arithmetic work per element as sum: the plain WGSL max/min (one instruction; what it makes
+# of a NaN does not matter) into the accumulator, and the element's bits shifted left by one
+# (dropping the sign) into a running unsigned max ``nb`` (two integer instructions): NaN iff
+# that exceeds 0xff000000 (a NaN's exponent is all ones and its mantissa not zero), checked
+# once after the loop (``_nan_fix``). The exact NaN-propagating ``cmb`` (two NaN tests, an
+# or and a select per element: the loop's old form, with which max of 16M ran at 0.38x of
+# sum's bandwidth on the H100) combines only the few accumulators and partials after it.
+def _steps(op: str, pairs: list[tuple[str, str]], pad: str) -> list[str]:
+    """WGSL of one loop step: ``acc = acc (op) X[addr]`` for each (acc, addr) of ``pairs``,
+    every load first."""
+    if op in ("sum", "mean"):
+        return [f"{pad}{a} = cmb({a}, ld({addr}));" for a, addr in pairs]
+    lines = [f"{pad}let v{k} = ld({addr});" for k, (_, addr) in enumerate(pairs)]
+    lines += [f"{pad}{a} = {op}({a}, v{k});" for k, (a, _) in enumerate(pairs)]
+    nbs = [f"nanb(v{k})" for k in range(len(pairs))]
+    while len(nbs) > 1:
+        nbs = [f"max({nbs[i]}, {nbs[i + 1]})" if i + 1 < len(nbs) else nbs[i]
+               for i in range(0, len(nbs), 2)]
+    return lines + [f"{pad}nb = max(nb, {nbs[0]});"]
+
+
+def _nb_init(op: str, ut: str) -> list[str]:
+    return [] if op in ("sum", "mean") else [f"  var nb = {ut}(0u);"]
+
+
+def _nan_fix(op: str, vt: str, ut: str, var: str) -> list[str]:
+    """WGSL turning the components of ``var`` whose loads met a NaN into NaN."""
+    if op in ("sum", "mean"):
+        return []
+    return [f"  {var} = select({var}, {vt}(tn_nan()), nb > {ut}(0xff000000u));"]
 
 
 # Split reductions (G > 1 workgroups per output) finish in the same dispatch: each workgroup
@@ -171,18 +206,21 @@ def _row_source(op, V, T, in_st, out_dt, final, sg, split=False):
                  f"  let lane = li % {T}u;"]
     body += ["  let Rv = P[2];", f"  let st = P[1] * {T}u;",
              f"  var a0 = {vt}({ident});", "  var a1 = a0;", "  var a2 = a0;", "  var a3 = a0;",
+             *_nb_init(op, ut),
              "  if (o < P[0]) {",
              "    let base = P[4] + (o % P[6]) * P[3] + (o / P[6]) * P[7];",
              f"    var j = g * {T}u + lane;",
              "    for (; j + 3u * st < Rv; j = j + 4u * st) {",
-             "      a0 = cmb(a0, ld(base + j));",
-             "      a1 = cmb(a1, ld(base + j + st));",
-             "      a2 = cmb(a2, ld(base + j + 2u * st));",
-             "      a3 = cmb(a3, ld(base + j + 3u * st));",
+             *_steps(op, [("a0", "base + j"), ("a1", "base + j + st"),
+                          ("a2", "base + j + 2u * st"), ("a3", "base + j + 3u * st")],
+                     "      "),
              "    }",
-             "    for (; j < Rv; j = j + st) { a0 = cmb(a0, ld(base + j)); }",
+             "    for (; j < Rv; j = j + st) {",
+             *_steps(op, [("a0", "base + j")], "      "),
+             "    }",
              "  }",
-             "  let t = cmb(cmb(a0, a1), cmb(a2, a3));",
+             "  var t = cmb(cmb(a0, a1), cmb(a2, a3));",
+             *_nan_fix(op, vt, ut, "t"),
              f"  var acc = {_hsum(V)};"]
     # the workgroup's value ends up in thread 0 (li == 0) for T == WG; a split row keeps
     # every thread going (the barriers after it need uniform control flow)
@@ -246,16 +284,15 @@ def _col_source(op, V, in_st, out_dt, final):
              "  var p = P[8] + a * P[6] + cv + g * P[4] * RS;",
              "  var n = r1 - min(g * P[4], r1);",
              f"  var a0 = {vt}({_IDENT[op]});", "  var a1 = a0;", "  var a2 = a0;",
-             "  var a3 = a0;",
+             "  var a3 = a0;", *_nb_init(op, ut),
              "  for (; n >= 4u; n = n - 4u) {",
-             "    a0 = cmb(a0, ld(p));",
-             "    a1 = cmb(a1, ld(p + RS));",
-             "    a2 = cmb(a2, ld(p + 2u * RS));",
-             "    a3 = cmb(a3, ld(p + 3u * RS));",
+             *_steps(op, [("a0", "p"), ("a1", "p + RS"), ("a2", "p + 2u * RS"),
+                          ("a3", "p + 3u * RS")], "    "),
              "    p = p + 4u * RS;",
              "  }",
-             "  for (; n > 0u; n = n - 1u) { a0 = cmb(a0, ld(p)); p = p + RS; }",
-             "  let acc4 = cmb(cmb(a0, a1), cmb(a2, a3));",
+             "  for (; n > 0u; n = n - 1u) {", *_steps(op, [("a0", "p")], "    "),
+             "    p = p + RS;", "  }",
+             "  var acc4 = cmb(cmb(a0, a1), cmb(a2, a3));", *_nan_fix(op, vt, ut, "acc4"),
              f"  let c = cv * {V}u;"]
     lines.append("  let y0 = a * P[9] + c;" if final else "  let y0 = (a * G + g) * P[9] + c;")
     dst = "Y[y0{k}] = {val};"
@@ -296,19 +333,21 @@ def _colsplit_source(op, V, CB, in_st, out_dt, final):
              f"  let cv = (q % P[10]) * {CB}u + cl;", "  let ok = cv < P[1];",
              "  let r1 = min((g + 1u) * P[4], P[3]);",
              f"  var a0 = {ident};", "  var a1 = a0;", "  var a2 = a0;", "  var a3 = a0;",
+             *_nb_init(op, ut),
              "  if (ok) {",
              f"    let st = {RL}u * P[7];",
              "    var r = g * P[4] + rl;",
              "    var p = P[8] + a * P[6] + cv + r * P[7];",
              f"    for (; r + {3 * RL}u < r1; r = r + {4 * RL}u) {{",
-             "      a0 = cmb(a0, ld(p));",
-             "      a1 = cmb(a1, ld(p + st));",
-             "      a2 = cmb(a2, ld(p + 2u * st));",
-             "      a3 = cmb(a3, ld(p + 3u * st));",
+             *_steps(op, [("a0", "p"), ("a1", "p + st"), ("a2", "p + 2u * st"),
+                          ("a3", "p + 3u * st")], "      "),
              "      p = p + 4u * st;",
              "    }",
-             f"    for (; r < r1; r = r + {RL}u) {{ a0 = cmb(a0, ld(p)); p = p + st; }}",
-             "  }"]
+             f"    for (; r < r1; r = r + {RL}u) {{",
+             *_steps(op, [("a0", "p")], "      "),
+             "      p = p + st;", "    }",
+             "  }",
+             "  var t4 = cmb(cmb(a0, a1), cmb(a2, a3));", *_nan_fix(op, vt, ut, "t4")]
 
     def tree():  # the row lanes' values in sv -> lane 0's (fixed order)
         return ["  workgroupBarrier();",
@@ -316,7 +355,7 @@ def _colsplit_source(op, V, CB, in_st, out_dt, final):
                 f"    if (rl < s) {{ sv[li] = cmb(sv[li], sv[li + s * {CB}u]); }}",
                 "    workgroupBarrier();", "  }"]
 
-    lines += ["  sv[li] = cmb(cmb(a0, a1), cmb(a2, a3));"] + tree()
+    lines += ["  sv[li] = t4;"] + tree()
     # the block's partials of chunk g: vectors ((q * G + g) * CB + cl) * V + k of the scratch
     pidx = f"{CNT}u + ((q * G + {{g}}) * {CB}u + cl) * {V}u"
     lines += ["  if (rl == 0u && ok) {", "    let v = sv[li];"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from trueno import Tensor
 from trueno import backend as B
+from trueno import sum as _sum
 
 from ._graph import FREED, FREED_MSG, AccumulateGrad
 from ._inplace import fit_shape
@@ -205,8 +206,14 @@ class GraphRunner:
                         if r is not None:
                             # fit the gradient to input i: broadcast dims, dtype, device, class
                             shape, dt, cls, dev = shapes[i]
-                            if r._data.shape != shape:
-                                r = fit_shape(r, shape)
+                            rs = r._data.shape
+                            if rs != shape:
+                                # one broadcast leading dim (a bias): one sum over axis 0,
+                                # the kernel fit_shape's sum runs, without its general steps
+                                if shape and rs[1:] == shape and len(rs) == len(shape) + 1:
+                                    r = _sum(r, 0)
+                                else:
+                                    r = fit_shape(r, shape)
                             if r._dtype is not dt:
                                 if dt.kind != "c" and r._dtype.kind == "c":
                                     r = r.real
@@ -332,26 +339,28 @@ class GraphRunner:
         m = t._ag
         if m is None or m.nograd_view == 1:  # PyTorch leaves .grad of such a view None
             return
-        if g._data.shape != t.shape:
-            g = fit_shape(g, t.shape)
+        shape = t._data.shape
+        if g._data.shape != shape:
+            g = fit_shape(g, shape)
         if g._dtype is not t._dtype:
             g = g.astype(t._dtype)
         if not create and g._ag is not None:
             g = g.detach()
-        if m.grad is None:
+        old = m.grad
+        if old is None:
+            # the first gradient is taken as is unless another tensor shares its memory (one
+            # handed out before: a root's gradient, another leaf's .grad) or it is strided
             if not create and (id(g._version) in handed or not g.is_contiguous()):
                 g = g.copy()
             m.grad = g
+        elif create:
+            m.grad = old + g
+        elif old._ag is None and old._dtype is g._dtype and old._device is g._device and \
+                old._data.shape == g._data.shape and old.is_contiguous() and \
+                getattr(old, "_base", None) is None:
+            old += g  # in place, as PyTorch's AccumulateGrad: .grad stays the same object
         else:
-            old = m.grad
-            if create:
-                m.grad = old + g
-            elif old._ag is None and old._dtype is g._dtype and old._device is g._device and \
-                    old.shape == g.shape and old.is_contiguous() and \
-                    getattr(old, "_base", None) is None:
-                old += g  # in place, as PyTorch's AccumulateGrad: .grad stays the same object
-            else:
-                m.grad = (old.detach() if old._ag is not None else old) + g
+            m.grad = (old.detach() if old._ag is not None else old) + g
         handed.add(id(m.grad._version))
 
 

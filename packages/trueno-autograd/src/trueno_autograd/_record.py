@@ -27,6 +27,7 @@ _new = object.__new__
 _ref = weakref.ref
 _META = AutogradMeta
 _NO_PARAMS: dict = {}  # the params of every node record_binary makes (never written)
+_CUSTOM_OPS: dict = {}  # (name, number of inputs) -> the Op record_custom records under
 
 # PyTorch's node names where they are not CamelCase(op) + "Backward0".
 _NAMES = {
@@ -329,7 +330,11 @@ class Recorder:
 
     def record_custom(self, name, rule, inputs, params, outputs):
         """Record a node with an ad-hoc rule (custom Functions, checkpoint)."""
-        op = Op(name, len(inputs), accepts="any", shape="custom", numpy_name=None)
+        key = (name, len(inputs))
+        op = _CUSTOM_OPS.get(key)
+        if op is None:  # a row is ~20 us to build: one per name and arity
+            op = _CUSTOM_OPS[key] = Op(name, len(inputs), accepts="any", shape="custom",
+                                       numpy_name=None)
         self._table[name] = (node_class(rule.name or node_name(name)), rule)
         return self.record(op, inputs, params, outputs)
 

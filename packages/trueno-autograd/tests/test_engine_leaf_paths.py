@@ -1,0 +1,216 @@
+"""The engine's paths that a training step takes on every parameter (issues 13/17, the MLP step):
+a bias gradient summed over its broadcast batch dim in one call, the first gradient of a leaf
+taken without a copy and later ones added in place, and custom Functions recorded without
+building an op row per call. Values are compared with PyTorch (and the bias sum bit for bit
+with the general ``fit_shape`` it replaces)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from ag_setup import grad_mode_restored  # noqa: F401  (autouse fixture)
+
+import trueno as tn
+import trueno.torch as tt
+import trueno_autograd._backward as BK
+from trueno_autograd import Function
+from trueno_autograd._inplace import fit_shape
+from trueno_autograd._record import _CUSTOM_OPS
+
+
+def leaf(values, face="numpy", dtype=np.float64):
+    """A trueno leaf and a torch leaf with the same values."""
+    v = np.asarray(values, dtype=dtype)
+    x = (tn.asarray(v.copy()) if face == "numpy" else tt.tensor(v.copy())).requires_grad_()
+    return x, torch.tensor(v, requires_grad=True)
+
+
+def const(values, face="numpy", dtype=np.float64):
+    v = np.asarray(values, dtype=dtype)
+    return (tn.asarray(v.copy()) if face == "numpy" else tt.tensor(v.copy())), torch.tensor(v)
+
+
+def close(a, b, rtol=1e-12):
+    np.testing.assert_allclose(np.asarray(a), b.detach().numpy(), rtol=rtol, atol=1e-12)
+
+
+@pytest.fixture
+def no_fit_shape(monkeypatch):
+    """The general broadcast fit must not run (the one-leading-dim case is summed directly)."""
+    def refuse(r, shape):
+        raise AssertionError(f"fit_shape called for {r.shape} -> {shape}")
+    monkeypatch.setattr(BK, "fit_shape", refuse)
+
+
+# -- bias gradients: one sum over the broadcast batch dim ---------------------------------------
+@pytest.mark.parametrize("face", ["numpy", "torch"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(128, 256), (7, 3), (300, 33), (2, 3, 4)])
+def test_bias_gradient_is_one_sum_bit_for_bit(no_fit_shape, face, dtype, shape):
+    rng = np.random.default_rng(3)
+    a, ta = const(rng.standard_normal(shape), face, dtype)
+    b, tb = leaf(rng.standard_normal(shape[1:]), face, dtype)
+    w, tw = const(rng.standard_normal(shape), face, dtype)
+    ((a + b) * w).sum().backward()
+    ((ta + tb) * tw).sum().backward()
+    assert b.grad.shape == tuple(shape[1:])
+    assert b.grad.dtype == b.dtype
+    # the same kernel the general path ran: same bits
+    g = (a * 0.0 + 1.0) * w
+    ref = fit_shape(g, tuple(shape[1:]))._data
+    assert np.array_equal(b.grad._data, ref)
+    close(b.grad, tb.grad, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("face", ["numpy", "torch"])
+def test_bias_gradient_of_a_vector_to_a_scalar_leaf(face):
+    x, tx = const([1.0, -2.0, 3.5], face)
+    s, ts = leaf(2.0, face)
+    ((x + s) ** 2).sum().backward()
+    ((tx + ts) ** 2).sum().backward()
+    assert s.grad.shape == ()
+    close(s.grad, ts.grad)
+
+
+@pytest.mark.parametrize("face", ["numpy", "torch"])
+def test_bias_gradient_of_an_empty_batch_is_zeros(face):
+    x, tx = const(np.zeros((0, 4)), face)
+    b, tb = leaf([1.0, 2.0, 3.0, 4.0], face)
+    (x + b).sum().backward()
+    (tx + tb).sum().backward()
+    close(b.grad, tb.grad)
+
+
+@pytest.mark.parametrize("face", ["numpy", "torch"])
+def test_broadcasts_the_fast_sum_does_not_take_keep_the_general_fit(face):
+    """Size-1 dims inside the shape, or two leading dims, go through fit_shape."""
+    rng = np.random.default_rng(4)
+    x, tx = const(rng.standard_normal((4, 5, 3)), face)
+    b1, tb1 = leaf(rng.standard_normal((5, 1)), face)
+    b2, tb2 = leaf(rng.standard_normal((1, 3)), face)
+    b3, tb3 = leaf(rng.standard_normal(3), face)
+    ((x + b1) * (x + b2) * (x + b3)).sum().backward()
+    ((tx + tb1) * (tx + tb2) * (tx + tb3)).sum().backward()
+    for b, tb in ((b1, tb1), (b2, tb2), (b3, tb3)):
+        close(b.grad, tb.grad)
+
+
+def test_bias_gradient_with_create_graph_stays_differentiable():
+    rng = np.random.default_rng(5)
+    x, tx = const(rng.standard_normal((6, 3)))
+    b, tb = leaf(rng.standard_normal(3))
+    (gb,) = tn.autograd.grad(((x + b) ** 3).sum(), b, create_graph=True)
+    (tgb,) = torch.autograd.grad(((tx + tb) ** 3).sum(), tb, create_graph=True)
+    close(gb, tgb)
+    (gb * gb).sum().backward()
+    (tgb * tgb).sum().backward()
+    close(b.grad, tb.grad)
+
+
+# -- a linear layer's leaves over two steps -------------------------------------------------------
+def _linear_step(face, mod, x, w, b, y):
+    out = mod.matmul(x, w.T) + b if face == "numpy" or mod is torch else x @ w.t() + b
+    return ((out - y) ** 2).mean()
+
+
+@pytest.mark.parametrize("face", ["numpy", "torch"])
+def test_gradients_accumulate_over_two_backward_calls_in_place(face):
+    rng = np.random.default_rng(6)
+    x, tx = const(rng.standard_normal((8, 5)), face)
+    y, ty = const(rng.standard_normal((8, 3)), face)
+    w, tw = leaf(rng.standard_normal((3, 5)), face)
+    b, tb = leaf(rng.standard_normal(3), face)
+    _linear_step(face, tn if face == "numpy" else tt, x, w, b, y).backward()
+    _linear_step(face, torch, tx, tw, tb, ty).backward()
+    first_w, first_b = w.grad, b.grad
+    assert w.grad.is_contiguous() and b.grad.is_contiguous()
+    close(w.grad, tw.grad)
+    close(b.grad, tb.grad)
+    _linear_step(face, tn if face == "numpy" else tt, x * 2.0, w, b, y).backward()
+    _linear_step(face, torch, tx * 2.0, tw, tb, ty).backward()
+    assert w.grad is first_w and b.grad is first_b  # added in place, as PyTorch does
+    close(w.grad, tw.grad)
+    close(b.grad, tb.grad)
+
+
+@pytest.mark.parametrize("face", ["numpy", "torch"])
+def test_retain_graph_and_hooks_on_the_bias_path(face):
+    rng = np.random.default_rng(7)
+    x, tx = const(rng.standard_normal((4, 3)), face)
+    b, tb = leaf(rng.standard_normal(3), face)
+    seen, tseen = [], []
+    b.register_hook(lambda g: seen.append(np.asarray(g).copy()) or g * 2.0)
+    tb.register_hook(lambda g: tseen.append(g.numpy().copy()) or g * 2.0)
+    loss, tloss = ((x + b) ** 2).sum(), ((tx + tb) ** 2).sum()
+    loss.backward(retain_graph=True)
+    tloss.backward(retain_graph=True)
+    loss.backward()
+    tloss.backward()
+    assert len(seen) == len(tseen) == 2
+    for s, t in zip(seen, tseen):
+        np.testing.assert_allclose(s, t, rtol=1e-12)
+    close(b.grad, tb.grad)
+
+
+@pytest.mark.parametrize("face", ["numpy", "torch"])
+def test_a_leaf_used_twice_and_a_shared_gradient_are_not_aliased(face):
+    """``a + b`` hands one gradient tensor to both leaves: each .grad is its own memory, and
+    adding into one later does not change the other (nor the root's gradient)."""
+    a, ta = leaf([1.0, 2.0, 3.0], face)
+    b, tb = leaf([-1.0, 0.5, 4.0], face)
+    g, tg = const([0.5, -1.0, 2.0], face)
+    (a + b).backward(g)
+    (ta + tb).backward(tg)
+    assert not np.shares_memory(a.grad._data, b.grad._data)
+    assert not np.shares_memory(a.grad._data, g._data)
+    (a * a + a).sum().backward()  # a used twice in one graph
+    (ta * ta + ta).sum().backward()
+    close(a.grad, ta.grad)
+    close(b.grad, tb.grad)
+    close(g, tg)
+
+
+@pytest.mark.parametrize("face", ["numpy", "torch"])
+def test_strided_gradient_is_stored_contiguous(face):
+    """The gradient of ``w`` used as ``w.T`` reaches the leaf transposed: .grad is a contiguous
+    copy (PyTorch's layout of the parameter), and the next step adds into it in place."""
+    rng = np.random.default_rng(8)
+    x, tx = const(rng.standard_normal((6, 4)), face)
+    w, tw = leaf(rng.standard_normal((5, 4)), face)
+    def wt():
+        return w.T if face == "numpy" else w.t()
+    (x @ wt()).sum().backward()
+    (tx @ tw.t()).sum().backward()
+    assert w.grad.is_contiguous()
+    first = w.grad
+    (x @ wt() * 3.0).sum().backward()
+    (tx @ tw.t() * 3.0).sum().backward()
+    assert w.grad is first
+    close(w.grad, tw.grad)
+
+
+# -- custom Functions: one op row per name ---------------------------------------------------------
+class _Cube(Function):
+    @staticmethod
+    def forward(ctx, x, k):
+        ctx.save_for_backward(x)
+        ctx.k = k
+        return x * x * x * k
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 3.0 * x * x * ctx.k, None
+
+
+def test_custom_function_records_under_one_row_per_name():
+    x, tx = leaf([1.0, -2.0, 0.5])
+    outs = [_Cube.apply(x, 2.0), _Cube.apply(x, 3.0)]
+    op = _CUSTOM_OPS[("_Cube", 2)]
+    _Cube.apply(x, 1.0)
+    assert _CUSTOM_OPS[("_Cube", 2)] is op  # built once, not per call
+    (outs[0] + outs[1]).sum().backward()
+    (tx ** 3 * 2.0 + tx ** 3 * 3.0).sum().backward()
+    close(x.grad, tx.grad)
+    assert type(outs[0].grad_fn).__name__ == "_CubeBackward"

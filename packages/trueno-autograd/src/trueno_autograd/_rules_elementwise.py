@@ -3,20 +3,25 @@ device and build a graph themselves when ``create_graph=True``.
 
 A rule gets the node (``ctx.inputs``, ``ctx.output``, ``ctx.params``, ``ctx.needs``) and the
 output gradient ``g``, and returns one gradient per input. The engine sums broadcast dims and
-casts to each input's dtype, so rules do neither.
+casts to each input's dtype, so rules do neither. relu's rule computes on the NumPy arrays of
+a CPU tensor when no graph is recorded (``_relu_host``).
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import trueno as tn
+from trueno import backend as B
 
 from ._graph import Rule
 
 __all__ = ["RULES"]
 
 RULES: dict[str, Rule] = {}
+_WHERE = B.get_op("where")
 
 
 def rule(name, save="all", save_output=False, node=None):
@@ -196,9 +201,38 @@ def _erf(ctx, g):
 
 @rule("relu", save="none", save_output=True)
 def _relu(ctx, g):
+    # PyTorch's threshold_backward: 0 where out <= 0, else g. A relu output is >= 0 or NaN,
+    # so that is ``out != 0`` (a NaN output passes its gradient on, as PyTorch's does).
+    out = ctx.output
+    if not B.MODES.grad_enabled:
+        host = _relu_host(out._data, g)
+        if host is not None:
+            return (B.wrap(g.__class__, host, out._device, None, g._dtype),)
     # A zeros array rather than the scalar 0.0: where() with three same-shape operands is
     # the kernels' fast path (30x faster than broadcasting a scalar on the CPU backends).
-    return (tn.where(ctx.output > 0, g, tn.zeros_like(g)),)
+    return (tn.where(out != 0, g, tn.zeros_like(g)),)
+
+
+_HOST_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _relu_host(out, g):
+    """relu's input gradient on the NumPy arrays of a CPU float tensor, C-contiguous ``out``
+    and ``g`` of one shape and dtype (else None): one compare and one ``where`` of the CPU
+    backend, whose zeros operand is one row broadcast over the leading dim, so the kernel
+    reads no full-size zeros array (its fast path wants each row contiguous)."""
+    gd = g._data
+    if out.__class__ is not np.ndarray or gd.__class__ is not np.ndarray or \
+            out.dtype not in _HOST_FLOATS or gd.dtype != out.dtype or gd.shape != out.shape \
+            or not (out.flags.c_contiguous and gd.flags.c_contiguous) or out.ndim == 0:
+        return None
+    mask = np.not_equal(out, 0)
+    rows = out.shape[0] if out.ndim > 1 else 1
+    shape = (rows, out.size // rows) if rows else (0, 0)
+    zero_row = np.zeros(shape[1], out.dtype)
+    where = B.kernel(_WHERE, B.CPU, B.dtype_of(out.dtype))
+    res = where(mask.reshape(shape), gd.reshape(shape), zero_row)
+    return np.asarray(res).reshape(out.shape)
 
 
 @rule("gelu")

@@ -1,7 +1,7 @@
 """Decompositions of the composite reductions and neural-network rows into primitives:
 ``mean``, ``var``, ``std``, ``any``, ``all``, ``logsumexp``, ``vector_norm``, ``softmax``,
-``log_softmax``, ``layer_norm``, ``layer_norm_backward``, ``addcmul``, ``sigmoid``, ``gelu``,
-``silu``, ``relu``, ``conv2d``
+``log_softmax``, ``layer_norm``, ``layer_norm_backward``, ``batch_norm_training``,
+``batch_norm_backward``, ``addcmul``, ``sigmoid``, ``gelu``, ``silu``, ``relu``, ``conv2d``
 (docs/design.md §2.1). Fused kernels of these rows (the SIMD and GPU backends') are optional
 overrides, tested against these functions (tests/test_decompositions.py).
 
@@ -22,7 +22,7 @@ from ._decompositions import (
 
 __all__ = ["sigmoid", "gelu", "silu", "relu", "mean", "var", "std", "any", "all", "logsumexp",
            "vector_norm", "softmax", "log_softmax", "layer_norm", "layer_norm_backward", "addcmul",
-           "conv2d"]
+           "conv2d", "batch_norm_training", "batch_norm_backward"]
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
@@ -234,6 +234,58 @@ def layer_norm_backward(x, g, weight=None, *, normalized_ndim, eps=1e-5):
     gw = reduce("sum", _mul(gc, xhat), lead, False, bt)
     gb = reduce("sum", gc, lead, False, bt)
     return finish(gx, dt), finish(gw, dt), finish(gb, dt)
+
+
+def _bn_layout(x):
+    """batch_norm's reduced axes (all but the channel axis 1), its count and the broadcast
+    shape of a per-channel (C,) vector."""
+    axes = (0,) + tuple(range(2, x.ndim))
+    return axes, _count(x, axes), (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+def _bn_vec(t, bt, shape):
+    return None if t is None else astype(t, bt)._reshape(shape)
+
+
+def batch_norm_training(x, weight=None, bias=None, *, eps=1e-5):
+    """``(out, mean, var, rstd)``: ``x`` (N, C, ...) normalised per channel (axis 1) by its
+    batch mean and biased variance, ``out = (x - mean) * (rstd * weight) + bias`` with
+    ``rstd = 1 / sqrt(var + eps)``; ``mean``, ``var`` and ``rstd`` are (C,). float16/bfloat16
+    compute in float32 and round once."""
+    dt = x._dtype
+    bt = D.float32 if dt in (D.float16, D.bfloat16) else dt
+    xc = astype(x, bt)
+    axes, n, shape = _bn_layout(x)
+    c = x.shape[1]
+    mean = _div(reduce("sum", xc, axes, True, bt), n)
+    d = _sub(xc, mean)
+    var = _div(reduce("sum", _mul(d, d), axes, True, bt), n)
+    rstd = _div(1.0, unary("sqrt", _add(var, eps)))
+    w, b = _bn_vec(weight, bt, shape), _bn_vec(bias, bt, shape)
+    out = _mul(d, rstd if w is None else _mul(rstd, w))
+    if b is not None:
+        out = _add(out, b)
+    return (finish(out, dt), *(finish(t._reshape((c,)), dt) for t in (mean, var, rstd)))
+
+
+def batch_norm_backward(x, g, mean, rstd, weight=None):
+    """``(gx, gw, gb)`` of training batch_norm for the output gradient ``g``, from the
+    forward's per-channel ``mean`` and ``rstd``: PyTorch's closed form ``gx = (g - sum(g) / n -
+    (x - mean) rstd^2 sum(g (x - mean)) / n) rstd weight``, ``gw = rstd sum(g (x - mean))``,
+    ``gb = sum(g)`` (sums over every axis but 1, n their count)."""
+    dt = x._dtype
+    bt = D.float32 if dt in (D.float16, D.bfloat16) else dt
+    xc, gc = astype(x, bt), astype(g, bt)
+    axes, n, shape = _bn_layout(x)
+    c = x.shape[1]
+    m, r, w = _bn_vec(mean, bt, shape), _bn_vec(rstd, bt, shape), _bn_vec(weight, bt, shape)
+    d = _sub(xc, m)
+    gsum = reduce("sum", gc, axes, True, bt)
+    dotp = reduce("sum", _mul(gc, d), axes, True, bt)
+    proj = _mul(dotp, _div(_mul(r, r), n))
+    gx = _mul(_sub(_sub(gc, _div(gsum, n)), _mul(d, proj)), r if w is None else _mul(r, w))
+    return (finish(gx, dt), finish(_mul(dotp, r)._reshape((c,)), dt),
+            finish(gsum._reshape((c,)), dt))
 
 
 def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):

@@ -1,58 +1,68 @@
-"""The public functions made from op-table rows are explicit module-level names (no
-``globals()`` injection), and each one covers its row: every elementwise row has its function
-in ``trueno._elementwise``, every row of ``_numpy_elementwise`` its function there, and every NumPy
-ufunc that trueno has its ufunc object in ``trueno._ufunc``.
+"""The public functions made from op-table rows are bound from the rows (``Op.numpy_face``,
+``Op.aliases``, ``Op.torch_face``) by one explicit loop per face module through
+``_optable._faces.bind`` (no ``globals()`` injection), and each one covers its row: every
+elementwise row has its function in ``trueno._elementwise``, every row of
+``_numpy_elementwise`` its function there, every NumPy ufunc that trueno has its ufunc object
+in ``trueno._ufunc``, and every row with a ``torch_face`` its functions and methods on the
+PyTorch face.
 """
 
 from __future__ import annotations
 
-import ast
 import inspect
 
 import numpy as np
 import pytest
 
 import trueno as tn
+import trueno.torch as torch
 from trueno import _elementwise as E
 from trueno import _ufunc as U
 from trueno import _numpy_elementwise as UX
-from trueno._optable import ELEMENTWISE_BINARY, ELEMENTWISE_UNARY
+from trueno._optable import DOMAINS, ELEMENTWISE_BINARY, ELEMENTWISE_UNARY, OPS
+from trueno._optable._faces import bind, elementwise_rows, torch_rows
+from trueno.torch import _ops_pointwise as TP
+from trueno.torch import _promotion as TPR
+from trueno.torch import _tensor_methods as TM
 
-MODULES = [E, UX, U]
-
-
-def _static_names(module) -> set[str]:
-    """Names a reader (ruff, an IDE) sees bound at module level: defs, classes, assignments."""
-    tree = ast.parse(inspect.getsource(module))
-    out: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            out.add(node.name)
-        elif isinstance(node, ast.Assign):
-            out |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            out.add(node.target.id)
-    return out
+MODULES = [E, UX, U, TP]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
-def test_public_names_are_static(module):
-    """Every name in ``__all__`` is a literal ``def``/assignment of the module, so readers,
-    ruff and IDEs see it; ``__all__`` itself is a literal list."""
-    missing = set(module.__all__) - _static_names(module)
-    assert not missing, f"{module.__name__}: names not bound statically: {sorted(missing)}"
+def test_public_names_are_bound_from_the_table(module):
+    """Each face module's ``FUNCTIONS`` (what it bound from the rows) are its attributes and
+    in its ``__all__``, and no module injects names through ``globals()``."""
+    funcs = module.UFUNCS if module is U else module.FUNCTIONS
+    assert funcs and all(getattr(module, n) is f for n, f in funcs.items())
+    assert set(funcs) <= set(module.__all__)
+    assert all(hasattr(module, n) for n in module.__all__)
     assert "globals()" not in inspect.getsource(module)
 
 
+def test_bind_refuses_a_name_bound_twice():
+    """A row whose public name a face module already defines by hand is an error, not a
+    silent replacement."""
+    with pytest.raises(ValueError, match="already defined"):
+        bind(E.__name__, {"fabs": lambda x: x})
+    assert E.fabs.__name__ == "fabs"
+
+
 def test_every_elementwise_row_has_its_function():
+    assert ELEMENTWISE_UNARY + ELEMENTWISE_BINARY
     for row in ELEMENTWISE_UNARY + ELEMENTWISE_BINARY:
+        if row.numpy_face is None:  # on the PyTorch face only
+            assert row.name not in E.FUNCTIONS
+            continue
         fn = getattr(E, row.name)
         assert fn.__name__ == row.name and row.name in E.__all__
         params = list(inspect.signature(fn).parameters.values())
         assert len(params) == row.nin
         assert all(p.kind is p.POSITIONAL_ONLY for p in params)
+        for alias in row.aliases:
+            assert getattr(E, alias) is fn and E.ALIASES[alias] == row.name
     for alias, name in E.ALIASES.items():
         assert getattr(E, alias) is getattr(E, name), alias
+    assert {r.name for r in elementwise_rows()} == set(E.FUNCTIONS) - set(E.ALIASES)
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -87,14 +97,103 @@ def _numpy_ufuncs_trueno_has() -> list[str]:
 
 
 def test_ufunc_list_is_complete():
-    """The explicit list in ``_ufunc`` is every NumPy ufunc trueno has a function for: a
-    function added to trueno under a NumPy ufunc's name must be added there too."""
+    """The ufuncs bound from the rows (``_ufunc._ufunc_names``) are every NumPy ufunc trueno
+    has a function for: a function added to trueno under a NumPy ufunc's name that is not a
+    row must be added to ``_ufunc.NOT_ROWS``."""
     assert sorted(n for n in U.__all__ if n != "ufunc") == sorted(_numpy_ufuncs_trueno_has())
     for name in U.__all__[1:]:
         uf = getattr(U, name)
         assert getattr(tn, name) is uf and isinstance(uf, tn.ufunc)
         assert uf.nin == getattr(np, name).nin
     assert U.absolute is U.abs and U.power is U.pow  # aliases: one object
+
+
+def test_reduce_over_several_axes_follows_numpys_reorderable():
+    """``ufunc.reduce`` over two axes: allowed exactly where NumPy's ufunc allows it (asked of
+    NumPy, not listed): hypot and fmax are reorderable, subtract and arctan2 are not."""
+    x = np.array([[3.0, 4.0], [12.0, 5.0]])
+    for name in ("hypot", "fmax", "add"):
+        np.testing.assert_allclose(getattr(tn, name).reduce(tn.asarray(x), axis=(0, 1)),
+                                   getattr(np, name).reduce(x, axis=(0, 1)))
+    for name in ("subtract", "arctan2"):
+        with pytest.raises(ValueError, match="not reorderable"):
+            getattr(np, name).reduce(x, axis=(0, 1))
+        with pytest.raises(ValueError, match="not reorderable"):
+            getattr(tn, name).reduce(tn.asarray(x), axis=(0, 1))
+
+
+# --- the PyTorch face (Op.torch_face) --------------------------------------------------------
+
+TORCH_ROWS = torch_rows()
+
+
+@pytest.mark.parametrize("row", TORCH_ROWS, ids=str)
+def test_torch_face_is_bound_from_the_row(row):
+    """``torch.<name>`` for each of the row's PyTorch names is the function ``_ops_pointwise``
+    made from the row (one object for all its names), a method where ``method``, an in-place
+    method and function form where the row says, and weak 0-d operands where ``weak``."""
+    face = row.torch_face
+    made = TP.FUNCTIONS[row.torch_names[0]]
+    for name in row.torch_names:
+        assert TP.FUNCTIONS[name] is made
+        fn = getattr(torch, name)
+        assert fn is made or (face.weak and fn.__wrapped__ is made), name
+        assert getattr(fn, "_weak_0d", False) is face.weak, name
+        assert (name in TM._FROM_FUNCTIONS) is face.method, name
+        assert (name in TM._INPLACE) is face.inplace, name
+        assert hasattr(torch.Tensor, name + "_") or not face.inplace, name
+        assert (name in TM.INPLACE_FUNCTIONS) is face.inplace_function, name
+        assert hasattr(torch, name + "_") or not face.inplace_function, name
+        assert (name in TPR.BINARY_FUNCTIONS) is face.weak, name
+    if face.kind == "engine":
+        assert made is E.FUNCTIONS[row.name]
+
+
+def _numpy_takes(row, dt) -> bool:
+    """Whether NumPy's twin of the row (if any) has a loop for ``dt`` (np.gcd has no float)."""
+    f = getattr(np, row.numpy_name or "", None)
+    try:
+        f is None or f(*[np.ones(2, dt)] * row.nin)
+    except TypeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("row", TORCH_ROWS, ids=str)
+def test_torch_face_computes_the_row(row):
+    """The function and the method give the NumPy face's values (PyTorch's dtypes: integers
+    to the default float for the float kinds)."""
+    dt = next(d for d in ("float64", "int64", "bool") if getattr(tn, d + "_" * (
+        d == "bool")) in row.accepts and _numpy_takes(row, d))
+    args = []
+    for i, dom in enumerate(row.domains_for(dt)):
+        lo, hi = DOMAINS[dom][0 if dt == "float64" else 1]
+        data = np.linspace(lo, hi, 6) if dt != "bool" else np.arange(6) % 2
+        args.append(torch.tensor((data[::-1] if i else data).reshape(2, 3).astype(dt)))
+    fn = getattr(torch, row.torch_names[0])
+    want = getattr(tn, row.name)(*[tn.asarray(x.numpy()) for x in args])
+    want = want if isinstance(want, tuple) else (want,)
+    got = fn(*args)
+    got = got if isinstance(got, tuple) else (got,)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(np.asarray(g.numpy(), dtype=float),
+                                   np.asarray(w, dtype=float), rtol=1e-6, equal_nan=True)
+    if row.torch_face.method:
+        m = getattr(args[0], row.torch_names[0])(*args[1:])
+        np.testing.assert_array_equal(np.asarray(m.numpy()), np.asarray(got[0].numpy()))
+    if row.torch_face.kind in ("float", "binary_float") and tn.int32 in row.accepts:
+        ints = torch.tensor([[1, 2, 3]], dtype=torch.int32)
+        assert fn(*[ints] * row.nin).dtype == torch.float32
+
+
+def test_torch_rows_match_the_table():
+    """The rows of the PyTorch face's generated functions are exactly the rows with a
+    ``torch_face``; hypot is one (kind "binary_float": float32 for int32 inputs)."""
+    assert set(TP.FUNCTIONS) == {n for r in TORCH_ROWS for n in r.torch_names}
+    assert OPS["hypot"].torch_face.kind == "binary_float"
+    assert torch.hypot(torch.tensor([3], dtype=torch.int32),
+                       torch.tensor([4], dtype=torch.int32)).dtype == torch.float32
+    assert torch.arcsin is torch.asin and torch.Tensor.arcsin_ is not None
 
 
 # --- the row's parameters (Op.sig) -----------------------------------------------------------

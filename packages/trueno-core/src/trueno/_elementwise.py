@@ -1,7 +1,9 @@
 """Public elementwise functions, made from the op table rows (one function per row).
 
 Array API names are the op names; NumPy's spellings (``arccos``, ``power``, ``absolute``, ...)
-are aliases of the same functions.
+are aliases of the same functions (a row's ``aliases``). The functions are bound from the rows
+by one loop (``FUNCTIONS``, through ``_optable._faces.bind``), so a new elementwise row needs
+no line here.
 """
 
 from __future__ import annotations
@@ -15,22 +17,10 @@ from ._decompositions import clip as _clip_decomposition
 from ._device import CPU
 from ._errors import DTypeError
 from ._optable import OPS
+from ._optable._faces import bind, elementwise_rows
 from ._tensor import Tensor
 from ._views import broadcast_shapes
 
-__all__ = [
-    "negative", "positive", "square", "abs", "sign", "exp", "expm1", "sin", "cos", "tan",
-    "atan", "sinh", "cosh", "tanh", "asinh", "log", "sqrt", "log2", "log10", "log1p", "asin",
-    "acos", "atanh", "acosh", "reciprocal", "sigmoid", "erf", "i0e", "floor", "ceil", "trunc",
-    "round", "signbit", "isnan", "isinf", "isfinite", "logical_not", "bitwise_invert", "conj",
-    "real", "imag", "gelu", "silu", "relu", "add", "multiply", "subtract", "divide",
-    "floor_divide", "remainder", "pow", "maximum", "minimum", "atan2", "hypot", "logaddexp",
-    "copysign", "xlogy", "nextafter", "equal", "less", "less_equal", "not_equal", "greater",
-    "greater_equal", "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or",
-    "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift", "arccos", "arcsin", "arctan",
-    "arccosh", "arcsinh", "arctanh", "arctan2", "power", "absolute", "true_divide", "mod",
-    "invert", "left_shift", "right_shift", "conjugate", "fabs", "where", "clip",
-]
 
 
 def _as_tensor(x):
@@ -116,117 +106,19 @@ def _make_binary(row):
     return fn
 
 
-def _unary(name: str):
-    return _make_unary(OPS[name])
+# One public function per elementwise row of the op table, and one name per alias (NumPy's
+# spellings: ``arccos`` is ``acos``), bound from the rows in this one loop (``Op.numpy_face``,
+# ``Op.aliases``; tests/test_optable_signatures.py checks each row has its function).
+FUNCTIONS: dict = {}
+ALIASES: dict[str, str] = {}  # alias -> row name (the same object as the row's function)
+for _row in elementwise_rows():
+    FUNCTIONS[_row.name] = (_make_unary if _row.nin == 1 else _make_binary)(_row)
+    for _alias in _row.aliases:
+        FUNCTIONS[_alias] = FUNCTIONS[_row.name]
+        ALIASES[_alias] = _row.name
+del _row, _alias
 
-
-def _binary(name: str):
-    return _make_binary(OPS[name])
-
-
-# One public function per elementwise row of the op table (tests/test_optable_signatures.py
-# checks that every row of ELEMENTWISE_UNARY/ELEMENTWISE_BINARY has its function here).
-# --- one input ---
-negative = _unary("negative")
-positive = _unary("positive")
-square = _unary("square")
-abs = _unary("abs")
-sign = _unary("sign")
-exp = _unary("exp")
-expm1 = _unary("expm1")
-sin = _unary("sin")
-cos = _unary("cos")
-tan = _unary("tan")
-atan = _unary("atan")
-sinh = _unary("sinh")
-cosh = _unary("cosh")
-tanh = _unary("tanh")
-asinh = _unary("asinh")
-log = _unary("log")
-sqrt = _unary("sqrt")
-log2 = _unary("log2")
-log10 = _unary("log10")
-log1p = _unary("log1p")
-asin = _unary("asin")
-acos = _unary("acos")
-atanh = _unary("atanh")
-acosh = _unary("acosh")
-reciprocal = _unary("reciprocal")
-sigmoid = _unary("sigmoid")
-erf = _unary("erf")
-i0e = _unary("i0e")
-floor = _unary("floor")
-ceil = _unary("ceil")
-trunc = _unary("trunc")
-round = _unary("round")
-signbit = _unary("signbit")
-isnan = _unary("isnan")
-isinf = _unary("isinf")
-isfinite = _unary("isfinite")
-logical_not = _unary("logical_not")
-bitwise_invert = _unary("bitwise_invert")
-conj = _unary("conj")
-real = _unary("real")
-imag = _unary("imag")
-gelu = _unary("gelu")
-silu = _unary("silu")
-relu = _unary("relu")
-
-# --- two inputs ---
-add = _binary("add")
-multiply = _binary("multiply")
-subtract = _binary("subtract")
-divide = _binary("divide")
-floor_divide = _binary("floor_divide")
-remainder = _binary("remainder")
-pow = _binary("pow")
-maximum = _binary("maximum")
-minimum = _binary("minimum")
-atan2 = _binary("atan2")
-hypot = _binary("hypot")
-logaddexp = _binary("logaddexp")
-copysign = _binary("copysign")
-xlogy = _binary("xlogy")
-nextafter = _binary("nextafter")
-equal = _binary("equal")
-less = _binary("less")
-less_equal = _binary("less_equal")
-not_equal = _binary("not_equal")
-greater = _binary("greater")
-greater_equal = _binary("greater_equal")
-logical_and = _binary("logical_and")
-logical_or = _binary("logical_or")
-logical_xor = _binary("logical_xor")
-bitwise_and = _binary("bitwise_and")
-bitwise_or = _binary("bitwise_or")
-bitwise_xor = _binary("bitwise_xor")
-bitwise_left_shift = _binary("bitwise_left_shift")
-bitwise_right_shift = _binary("bitwise_right_shift")
-
-# NumPy spellings of the same functions.
-arccos = acos
-arcsin = asin
-arctan = atan
-arccosh = acosh
-arcsinh = asinh
-arctanh = atanh
-arctan2 = atan2
-power = pow
-absolute = abs
-true_divide = divide
-mod = remainder
-invert = bitwise_invert
-left_shift = bitwise_left_shift
-right_shift = bitwise_right_shift
-conjugate = conj
-
-ALIASES = {  # alias -> row name (the same objects as above)
-    "arccos": "acos", "arcsin": "asin", "arctan": "atan", "arccosh": "acosh",
-    "arcsinh": "asinh", "arctanh": "atanh", "arctan2": "atan2", "power": "pow",
-    "absolute": "abs", "true_divide": "divide", "mod": "remainder", "invert": "bitwise_invert",
-    "left_shift": "bitwise_left_shift", "right_shift": "bitwise_right_shift",
-    "conjugate": "conj",
-}
+__all__ = [*bind(__name__, FUNCTIONS), "fabs", "where", "clip"]
 
 
 def fabs(x, /):
@@ -240,7 +132,7 @@ def fabs(x, /):
     if dt.kind not in "f":
         dt = D.promote(dt, D.float16) if x._face == "numpy" else x._default_float
         x = x.astype(dt)
-    return abs(x)
+    return FUNCTIONS["abs"](x)
 
 
 

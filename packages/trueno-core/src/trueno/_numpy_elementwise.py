@@ -4,19 +4,19 @@ function as the reference kernel.
 
 Python scalars reach the kernel as they are, so NumPy's weak-scalar rules (NEP 50) give the
 result dtype; arrays broadcast as in NumPy. A backend may register a kernel under the same
-name. Functions with two results (``divmod``, ``modf``, ``frexp``) return a tuple.
+name. Functions with two results (``divmod``, ``modf``, ``frexp``) return a tuple. The
+functions are bound from the rows (``FUNCTIONS``, through ``_optable._faces.bind``).
 """
 
 from __future__ import annotations
 
 from . import _dispatch as X
 from ._optable import OPS
+from ._optable._faces import bind
 from ._optable.numpy_elementwise import UFUNCS
 from ._surface_ops import as_t
 from ._tensor import Tensor
 from ._views import broadcast_shapes
-
-__all__ = [*UFUNCS, "bitwise_not"]
 
 _SCALARS = (bool, int, float, complex)
 
@@ -56,39 +56,11 @@ def _make(name, nin):
     return fn
 
 
-# One public function per row above (tests/test_optable_signatures.py checks the list).
-fmod = _make("fmod", 2)
-gcd = _make("gcd", 2)
-lcm = _make("lcm", 2)
-ldexp = _make("ldexp", 2)
-heaviside = _make("heaviside", 2)
-float_power = _make("float_power", 2)
-logaddexp2 = _make("logaddexp2", 2)
-fmax = _make("fmax", 2)
-fmin = _make("fmin", 2)
-divmod = _make("divmod", 2)
-exp2 = _make("exp2", 1)
-cbrt = _make("cbrt", 1)
-rint = _make("rint", 1)
-degrees = _make("degrees", 1)
-radians = _make("radians", 1)
-deg2rad = _make("deg2rad", 1)
-rad2deg = _make("rad2deg", 1)
-spacing = _make("spacing", 1)
-frexp = _make("frexp", 1)
-modf = _make("modf", 1)
-bitwise_count = _make("bitwise_count", 1)
-isneginf = _make("isneginf", 1)
-isposinf = _make("isposinf", 1)
-fix = _make("fix", 1)
-sinc = _make("sinc", 1)
-i0 = _make("i0", 1)
-isreal = _make("isreal", 1)
-iscomplex = _make("iscomplex", 1)
-nan_to_num = _make("nan_to_num", 1)
-angle = _make("angle", 1)
-unwrap = _make("unwrap", 1)
-real_if_close = _make("real_if_close", 1)
+# One public function per row of ``_optable.numpy_elementwise`` (``UFUNCS``), bound from the
+# rows in this one loop (tests/test_optable_signatures.py checks the list).
+FUNCTIONS = {name: _make(name, nin) for name, nin in UFUNCS.items()
+             if OPS[name].numpy_face is not None}
+__all__ = [*bind(__name__, FUNCTIONS), "bitwise_not"]
 
 
 def bitwise_not(x, /):

@@ -22,24 +22,11 @@ import numpy as np
 
 from . import _dtypes as D
 from ._errors import DTypeError, ShapeError
+from ._optable import OPS
+from ._optable._faces import bind
 from ._tensor import Tensor, numpy_result
 from ._ufunc_methods import _NOVALUE, _accumulate, _at, _outer, _reduce, _reduceat, _t
 
-__all__ = [
-    "ufunc", "abs", "absolute", "acos", "acosh", "add", "arccos", "arccosh", "arcsin",
-    "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh", "atan", "atan2", "atanh",
-    "bitwise_and", "bitwise_count", "bitwise_invert", "bitwise_left_shift", "bitwise_not",
-    "bitwise_or", "bitwise_right_shift", "bitwise_xor", "cbrt", "ceil", "conj", "conjugate",
-    "copysign", "cos", "cosh", "deg2rad", "degrees", "divide", "divmod", "equal", "exp",
-    "exp2", "expm1", "fabs", "float_power", "floor", "floor_divide", "fmax", "fmin", "fmod",
-    "frexp", "gcd", "greater", "greater_equal", "heaviside", "hypot", "invert", "isfinite",
-    "isinf", "isnan", "isnat", "lcm", "ldexp", "left_shift", "less", "less_equal", "log", "log10",
-    "log1p", "log2", "logaddexp", "logaddexp2", "logical_and", "logical_not", "logical_or",
-    "logical_xor", "maximum", "minimum", "mod", "modf", "multiply", "negative", "nextafter",
-    "not_equal", "positive", "pow", "power", "rad2deg", "radians", "reciprocal", "remainder",
-    "right_shift", "rint", "sign", "signbit", "sin", "sinh", "spacing", "sqrt", "square",
-    "subtract", "tan", "tanh", "true_divide", "trunc",
-]
 
 _SCALARS = (bool, int, float, complex)
 
@@ -282,107 +269,25 @@ def _ufunc(name: str):
     return made
 
 
-# NumPy's ufuncs that trueno has (generalized ufuncs such as matmul and vecdot stay functions;
-# tests/test_optable_signatures.py checks this list against numpy's and trueno's namespaces).
-abs = _ufunc("abs")
-absolute = _ufunc("absolute")
-acos = _ufunc("acos")
-acosh = _ufunc("acosh")
-add = _ufunc("add")
-arccos = _ufunc("arccos")
-arccosh = _ufunc("arccosh")
-arcsin = _ufunc("arcsin")
-arcsinh = _ufunc("arcsinh")
-arctan = _ufunc("arctan")
-arctan2 = _ufunc("arctan2")
-arctanh = _ufunc("arctanh")
-asin = _ufunc("asin")
-asinh = _ufunc("asinh")
-atan = _ufunc("atan")
-atan2 = _ufunc("atan2")
-atanh = _ufunc("atanh")
-bitwise_and = _ufunc("bitwise_and")
-bitwise_count = _ufunc("bitwise_count")
-bitwise_invert = _ufunc("bitwise_invert")
-bitwise_left_shift = _ufunc("bitwise_left_shift")
-bitwise_not = _ufunc("bitwise_not")
-bitwise_or = _ufunc("bitwise_or")
-bitwise_right_shift = _ufunc("bitwise_right_shift")
-bitwise_xor = _ufunc("bitwise_xor")
-cbrt = _ufunc("cbrt")
-ceil = _ufunc("ceil")
-conj = _ufunc("conj")
-conjugate = _ufunc("conjugate")
-copysign = _ufunc("copysign")
-cos = _ufunc("cos")
-cosh = _ufunc("cosh")
-deg2rad = _ufunc("deg2rad")
-degrees = _ufunc("degrees")
-divide = _ufunc("divide")
-divmod = _ufunc("divmod")
-equal = _ufunc("equal")
-exp = _ufunc("exp")
-exp2 = _ufunc("exp2")
-expm1 = _ufunc("expm1")
-fabs = _ufunc("fabs")
-float_power = _ufunc("float_power")
-floor = _ufunc("floor")
-floor_divide = _ufunc("floor_divide")
-fmax = _ufunc("fmax")
-fmin = _ufunc("fmin")
-fmod = _ufunc("fmod")
-frexp = _ufunc("frexp")
-gcd = _ufunc("gcd")
-greater = _ufunc("greater")
-greater_equal = _ufunc("greater_equal")
-heaviside = _ufunc("heaviside")
-hypot = _ufunc("hypot")
-invert = _ufunc("invert")
-isfinite = _ufunc("isfinite")
-isinf = _ufunc("isinf")
-isnan = _ufunc("isnan")
-isnat = _ufunc("isnat")
-lcm = _ufunc("lcm")
-ldexp = _ufunc("ldexp")
-left_shift = _ufunc("left_shift")
-less = _ufunc("less")
-less_equal = _ufunc("less_equal")
-log = _ufunc("log")
-log10 = _ufunc("log10")
-log1p = _ufunc("log1p")
-log2 = _ufunc("log2")
-logaddexp = _ufunc("logaddexp")
-logaddexp2 = _ufunc("logaddexp2")
-logical_and = _ufunc("logical_and")
-logical_not = _ufunc("logical_not")
-logical_or = _ufunc("logical_or")
-logical_xor = _ufunc("logical_xor")
-maximum = _ufunc("maximum")
-minimum = _ufunc("minimum")
-mod = _ufunc("mod")
-modf = _ufunc("modf")
-multiply = _ufunc("multiply")
-negative = _ufunc("negative")
-nextafter = _ufunc("nextafter")
-not_equal = _ufunc("not_equal")
-positive = _ufunc("positive")
-pow = _ufunc("pow")
-power = _ufunc("power")
-rad2deg = _ufunc("rad2deg")
-radians = _ufunc("radians")
-reciprocal = _ufunc("reciprocal")
-remainder = _ufunc("remainder")
-right_shift = _ufunc("right_shift")
-rint = _ufunc("rint")
-sign = _ufunc("sign")
-signbit = _ufunc("signbit")
-sin = _ufunc("sin")
-sinh = _ufunc("sinh")
-spacing = _ufunc("spacing")
-sqrt = _ufunc("sqrt")
-square = _ufunc("square")
-subtract = _ufunc("subtract")
-tan = _ufunc("tan")
-tanh = _ufunc("tanh")
-true_divide = _ufunc("true_divide")
-trunc = _ufunc("trunc")
+# NumPy's functions that are ufuncs, made from trueno's functions of the same names, which are
+# not rows (the others are read from the rows, ``_ufunc_names``).
+NOT_ROWS = ("fabs", "isnat", "bitwise_not")
+
+
+def _ufunc_names() -> list[str]:
+    """The names of trueno's ufuncs, from the table: each NumPy-face name (``Op.numpy_names``)
+    of an elementwise row whose ``numpy_face`` is "ufunc" where NumPy's function of that name
+    is a ufunc (generalized ufuncs such as matmul and vecdot stay functions), and
+    ``NOT_ROWS``; sorted. tests/test_optable_signatures.py checks them against NumPy's and
+    trueno's namespaces."""
+    from . import _elementwise, _numpy_elementwise
+    bound = _elementwise.FUNCTIONS.keys() | _numpy_elementwise.FUNCTIONS.keys()
+    names = {n for row in OPS.values() if row.numpy_face == "ufunc" for n in row.numpy_names
+             if n in bound and isinstance(getattr(np, n, None), np.ufunc)
+             and getattr(np, n).signature is None}
+    return sorted(names | set(NOT_ROWS))
+
+
+# The ufuncs, bound from the rows in this one loop (``_optable._faces.bind``).
+UFUNCS = {name: _ufunc(name) for name in _ufunc_names()}
+__all__ = ["ufunc", *bind(__name__, UFUNCS)]

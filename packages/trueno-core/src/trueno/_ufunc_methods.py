@@ -19,12 +19,30 @@ from ._errors import DTypeError
 from ._tensor import Tensor
 
 _NOVALUE = object()
-# NumPy's reorderable binary ufuncs: reduce over several axes at once is allowed
-_REORDERABLE = frozenset({
-    "add", "bitwise_and", "bitwise_or", "bitwise_xor", "fmax", "fmin", "gcd", "hypot",
-    "logaddexp", "logaddexp2", "logical_and", "logical_or", "logical_xor", "maximum", "minimum",
-    "multiply"})
+def _reorderable(npu) -> bool:
+    """Whether NumPy's binary ufunc ``npu`` is reorderable (a reduce over several axes at once
+    is allowed): NumPy's own answer, asked once per ufunc with a 1x1 array (NumPy has no
+    public attribute for it), so no list of names needs a new op added."""
+    got = _REORDERABLE.get(npu)
+    if got is None:
+        got = False
+        for dt in ("float64", "int64", "bool"):
+            try:
+                with np.errstate(all="ignore"):
+                    npu.reduce(np.ones((1, 1), dt), axis=(0, 1))
+            except ValueError as exc:  # "... is not reorderable ..."
+                if "reorderable" in str(exc):
+                    break
+            except (TypeError, RuntimeError):  # no loop for this dtype: try the next
+                continue
+            else:
+                got = True
+                break
+        _REORDERABLE[npu] = got
+    return got
 
+
+_REORDERABLE: dict = {}  # NumPy ufunc -> reorderable (``_reorderable``'s cache)
 
 
 def _t(x, like=None):
@@ -97,7 +115,7 @@ def _reduce(spec, array, axis=0, dtype=None, out=None, keepdims=False, initial=_
         x = x.astype(dtype, copy=False) if name not in ("add", "multiply") else x
     x = _loop_input(spec, x, "reduce")
     axes = _axes(axis, x.ndim, name, "reduce")
-    if len(axes) > 1 and name not in _REORDERABLE:
+    if len(axes) > 1 and not _reorderable(spec["np"]):
         raise ValueError(f"reduction operation '{name}' is not reorderable, so at most one "
                          f"axis may be specified")
     ident = spec["identity"]

@@ -57,6 +57,45 @@ def axis_error(axis: int = 2, **params) -> ErrorInput:
     return ErrorInput(((2, 3),), AxisError, "out of bounds", {"axis": axis, **params})
 
 
+class TorchFace(NamedTuple):
+    """How the PyTorch face binds a row (``Op.torch_face``; ``trueno.torch._ops_pointwise``
+    makes the functions, ``_tensor_methods`` the methods, ``_promotion`` the weak operands).
+
+    kind : how ``torch.<name>`` is made from the engine function of the row (the NumPy face's
+        function of the same name): "engine" (that function itself), "tensor" (the function
+        of the input as a tensor), "float" (integer and bool inputs cast to the default float
+        dtype first), "binary" (both inputs computed in PyTorch's promoted dtype), or
+        "binary_float" (that dtype, made floating: the default float for integers and bools).
+    names : the public names (``torch.asin`` and ``torch.arcsin`` are one function); empty:
+        the row's name.
+    method : whether each name is also a ``Tensor`` method (``x.hypot(y)``).
+    inplace : whether ``x.<name>_(...)`` exists (the result written back, PyTorch's casting).
+    inplace_function : whether ``torch.<name>_(x, ...)`` exists.
+    weak : whether a 0-d tensor beside a tensor with dimensions is a weak operand, as in
+        PyTorch's TensorIterator (two-input rows; ``_promotion.install``).
+    """
+
+    kind: str
+    names: tuple[str, ...] = ()
+    method: bool = True
+    inplace: bool = False
+    inplace_function: bool = False
+    weak: bool = False
+
+
+TORCH_KINDS = ("engine", "tensor", "float", "binary", "binary_float")
+
+
+def torch_face(kind: str, *names: str, method: bool = True, inplace: bool = False,
+               inplace_function: bool = False, weak: bool | None = None) -> TorchFace:
+    """A ``TorchFace`` (``weak`` defaults to True for the two-input kinds)."""
+    if kind not in TORCH_KINDS:
+        raise ValueError(f"torch_face: kind {kind!r} is not one of {TORCH_KINDS}")
+    if weak is None:
+        weak = kind.startswith("binary")
+    return TorchFace(kind, names, method, inplace, inplace_function, weak)
+
+
 class Op:
     """One op: its name, arity, dtype rule, shape rule, and what the tests need to know.
 
@@ -102,15 +141,26 @@ class Op:
     errors : error inputs (``ErrorInput``): calls of the row's public function that must raise
         a given trueno error (a broadcast mismatch, an axis out of range, a dtype the row does
         not accept, ...); ``tests/test_optable_error_inputs.py`` is generated from them.
+    numpy_face : how the NumPy face binds an elementwise row (``trueno._elementwise`` and
+        ``trueno._numpy_elementwise`` make the functions, ``trueno._ufunc`` the ufuncs):
+        "ufunc" (a function with NumPy's ufunc keywords and methods), "function" (a plain
+        function), or None (not on the NumPy face). "" (the default): "ufunc" where NumPy's
+        function of ``numpy_name`` is a ufunc, else "function".
+    aliases : other names of the same function on the NumPy face (NumPy's spellings:
+        ``arccos`` for ``acos``); each is a ufunc where NumPy's of that name is one.
+    torch_face : how the PyTorch face binds the row (``TorchFace``; ``torch_face(...)`` makes
+        one), or None where the face writes its function by hand or has none.
     """
 
     __slots__ = ("name", "nin", "accepts", "result", "shape", "differentiable", "domain",
                  "numpy_name", "_decomposition", "primitive", "kcache", "kmiss", "fast",
-                 "_accept_names", "sig", "_signature", "reference", "torch_name", "errors")
+                 "_accept_names", "sig", "_signature", "reference", "torch_name", "errors",
+                 "numpy_face", "aliases", "torch_face")
 
     def __init__(self, name, nin, accepts="numeric", result="promote", shape="broadcast",
                  differentiable=True, domain="real", numpy_name="", decomposition=None,
-                 primitive=False, sig=None, reference=None, torch_name="", errors=()):
+                 primitive=False, sig=None, reference=None, torch_name="", errors=(),
+                 numpy_face="", aliases=(), torch_face=None):
         self.name = name
         self.nin = nin
         self.accepts = D.CATEGORIES[accepts]
@@ -127,6 +177,9 @@ class Op:
         self.reference = reference
         self.torch_name = _torch_default(name) if torch_name == "" else torch_name
         self.errors: tuple[ErrorInput, ...] = tuple(errors)
+        self.numpy_face = _numpy_kind(self.numpy_name) if numpy_face == "" else numpy_face
+        self.aliases: tuple[str, ...] = tuple(aliases)
+        self.torch_face: TorchFace | None = torch_face
         self.kcache: dict = {}
         self.kmiss: set = set()  # cache keys with no kernel (the decomposition runs)
         self.fast: dict = {}  # (device, dtype) -> (kernel, result dtype) for the hot path
@@ -177,6 +230,18 @@ class Op:
             return ("real", "unit")
         return self.domains
 
+    @property
+    def numpy_names(self) -> tuple[str, ...]:
+        """The row's public names on the NumPy face: its name and ``aliases`` (empty when
+        ``numpy_face`` is None)."""
+        return () if self.numpy_face is None else (self.name, *self.aliases)
+
+    @property
+    def torch_names(self) -> tuple[str, ...]:
+        """The row's public names on the PyTorch face made from its ``torch_face``."""
+        f = self.torch_face
+        return () if f is None else (f.names or (self.name,))
+
     def torch_fn(self, torch_module):
         """The PyTorch twin (``torch_name`` looked up in ``torch_module``), or None."""
         fn = torch_module
@@ -204,6 +269,12 @@ _TORCH_NAMES = {"negative": "neg", "subtract": "sub", "multiply": "mul", "divide
                 "index": None, "index_put": None, "to_device": None, "astype": None,
                 "contiguous": None}
 
+
+
+def _numpy_kind(numpy_name) -> str:
+    """``numpy_face``'s default: "ufunc" where NumPy's function of that name is a ufunc."""
+    import numpy as np
+    return "ufunc" if isinstance(getattr(np, numpy_name or "", None), np.ufunc) else "function"
 
 
 def _torch_default(name: str):

@@ -4,6 +4,15 @@
 from __future__ import annotations
 
 from ._row import Op, add_op, broadcast_error, comps, dtype_error, prims
+from ._row import torch_face as T
+
+# The faces (docs/design.md §2): every row here is a function of the NumPy face
+# (``trueno.<name>``, a ufunc where NumPy's is one; ``aliases`` are NumPy's other spellings),
+# and ``torch_face`` says how ``torch.<name>`` is made from it (rows without one: the PyTorch
+# face writes its function by hand, or has none).
+_M = T("engine", inplace=True, inplace_function=True)  # torch.exp is trueno.exp
+_F = T("float", inplace=True, inplace_function=True)  # integers give the default float
+_Q = T("tensor")  # predicates: torch.isnan(x)
 
 _NN = "_decompositions_nn"
 
@@ -11,35 +20,47 @@ _NN = "_decompositions_nn"
 prims("negative", nin=1, accepts="numeric", errors=[dtype_error("bool")])
 comps("positive", nin=1, accepts="numeric", errors=[dtype_error("bool")])
 comps("square", nin=1, accepts="numeric")
-prims("abs", nin=1, accepts="any", result="real")  # bool: itself, as NumPy
+prims("abs", nin=1, accepts="any", result="real", aliases=("absolute",),
+      torch_face=_M)  # bool: itself, as NumPy
 prims("sign", nin=1, accepts="numeric", differentiable=False, errors=[dtype_error("bool")])
 # Float functions take bool as NumPy does (np.sin(bool) is float16; torch.sin(bool) float32).
-prims("exp", nin=1, accepts="any", result="float", domain="small")
-comps("expm1", nin=1, accepts="any", result="float", domain="small")
-prims("sin cos tan atan", nin=1, accepts="any", result="float", domain="small")
-comps("sinh cosh tanh asinh", nin=1, accepts="any", result="float", domain="small")
-prims("log sqrt", nin=1, accepts="any", result="float", domain="positive")
-comps("log2 log10", nin=1, accepts="any", result="float", domain="positive")
-comps("log1p", nin=1, accepts="any", result="float", domain="positive")
-prims("asin acos", nin=1, accepts="any", result="float", domain="unit")
-comps("atanh", nin=1, accepts="any", result="float", domain="unit")
-comps("acosh", nin=1, accepts="any", result="float", domain="ge1")
+prims("exp", nin=1, accepts="any", result="float", domain="small", torch_face=_M)
+comps("expm1", nin=1, accepts="any", result="float", domain="small", torch_face=_M)
+prims("sin cos tan", nin=1, accepts="any", result="float", domain="small", torch_face=_M)
+prims("atan", nin=1, accepts="any", result="float", domain="small", aliases=("arctan",),
+      torch_face=T("float", "atan", "arctan", inplace=True, inplace_function=True))
+comps("sinh cosh", nin=1, accepts="any", result="float", domain="small", torch_face=_F)
+comps("tanh", nin=1, accepts="any", result="float", domain="small", torch_face=_M)
+comps("asinh", nin=1, accepts="any", result="float", domain="small", aliases=("arcsinh",),
+      torch_face=T("float", "asinh", "arcsinh", inplace=True, inplace_function=True))
+prims("log sqrt", nin=1, accepts="any", result="float", domain="positive", torch_face=_M)
+comps("log2 log10", nin=1, accepts="any", result="float", domain="positive", torch_face=_M)
+comps("log1p", nin=1, accepts="any", result="float", domain="positive", torch_face=_M)
+for _n in ("asin", "acos"):
+    prims(_n, nin=1, accepts="any", result="float", domain="unit", aliases=("arc" + _n[1:],),
+          torch_face=T("float", _n, "arc" + _n[1:], inplace=True, inplace_function=True))
+comps("atanh", nin=1, accepts="any", result="float", domain="unit", aliases=("arctanh",),
+      torch_face=T("float", "atanh", "arctanh", inplace=True, inplace_function=True))
+comps("acosh", nin=1, accepts="any", result="float", domain="ge1", aliases=("arccosh",),
+      torch_face=T("float", "acosh", "arccosh", inplace=True, inplace_function=True))
 comps("reciprocal", nin=1, result="numpy_promote", domain="positive")
-comps("sigmoid", nin=1, result="float", accepts="real", numpy_name=None, module=_NN)
-prims("erf", nin=1, result="float", accepts="real", numpy_name=None)
+comps("sigmoid", nin=1, result="float", accepts="real", numpy_name=None, module=_NN,
+      torch_face=_F)
+prims("erf", nin=1, result="float", accepts="real", numpy_name=None, torch_face=_F)
 comps("i0e", nin=1, result="float", accepts="real or boolean", numpy_name=None,
       module="_decompositions_ufuncs", reference="scipy.special:i0e")
 prims("floor ceil trunc", nin=1, accepts="real or boolean", differentiable=False,
-      errors=[dtype_error("complex64")])
+      errors=[dtype_error("complex64")], torch_face=_M)
 prims("round", nin=1, accepts="numeric", differentiable=False)
 prims("signbit", nin=1, accepts="real or boolean", result="bool", differentiable=False,
-      errors=[dtype_error("complex64")])
-prims("isnan isinf", nin=1, accepts="any", result="bool", differentiable=False)
-comps("isfinite", nin=1, accepts="any", result="bool", differentiable=False)
-comps("logical_not", nin=1, accepts="any", result="input_bool", differentiable=False)
+      errors=[dtype_error("complex64")], torch_face=_Q)
+prims("isnan isinf", nin=1, accepts="any", result="bool", differentiable=False, torch_face=_Q)
+comps("isfinite", nin=1, accepts="any", result="bool", differentiable=False, torch_face=_Q)
+comps("logical_not", nin=1, accepts="any", result="input_bool", differentiable=False,
+      torch_face=T("engine", inplace=True))
 prims("bitwise_invert", nin=1, accepts="integer or boolean", differentiable=False,
-      numpy_name="invert", errors=[dtype_error("float32")])
-prims("conj", nin=1, accepts="numeric")
+      numpy_name="invert", aliases=("invert",), errors=[dtype_error("float32")])
+prims("conj", nin=1, accepts="numeric", aliases=("conjugate",))
 prims("real imag", nin=1, accepts="any", result="real")
 comps("gelu", nin=1, result="float", accepts="real", numpy_name=None, module=_NN,
       sig="x, /, *, approximate: str = 'none'")
@@ -55,30 +76,40 @@ _BC_INT = [broadcast_error("int32"), dtype_error("float32", 2)]
 # add/multiply of bools: logical or / and, as NumPy and PyTorch
 prims("add multiply", nin=2, accepts="any", errors=_BC)
 prims("subtract", nin=2, accepts="numeric", errors=[*_BC, dtype_error("bool", 2)])
-prims("divide", nin=2, accepts="any", result="float", domain="nonzero", errors=_BC)
+prims("divide", nin=2, accepts="any", result="float", domain="nonzero", errors=_BC,
+      aliases=("true_divide",))
 prims("floor_divide", nin=2, accepts="real", domain="nonzero", differentiable=False,
       errors=_BC_REAL)
 # remainder: d/da = 1, d/db = -floor(a/b)
-prims("remainder", nin=2, accepts="real", domain="nonzero", errors=_BC_REAL)
-prims("pow", nin=2, domain="small", numpy_name="power", errors=_BC)
+prims("remainder", nin=2, accepts="real", domain="nonzero", errors=_BC_REAL, aliases=("mod",))
+prims("pow", nin=2, domain="small", numpy_name="power", errors=_BC, aliases=("power",))
 # maximum/minimum of complex: lexicographic order, as NumPy
-prims("maximum minimum", nin=2, accepts="any", errors=_BC)
-prims("atan2", nin=2, accepts="real or boolean", result="float", errors=_BC_REAL)
-comps("hypot logaddexp copysign", nin=2, accepts="real or boolean", result="float",
-      errors=_BC_REAL)
+prims("maximum minimum", nin=2, accepts="any", errors=_BC, torch_face=T("engine", weak=True))
+prims("atan2", nin=2, accepts="real or boolean", result="float", errors=_BC_REAL,
+      aliases=("arctan2",), torch_face=T("engine", "atan2", "arctan2", inplace=True, weak=True))
+comps("hypot copysign", nin=2, accepts="real or boolean", result="float", errors=_BC_REAL,
+      torch_face=T("binary_float", inplace=True))
+comps("logaddexp", nin=2, accepts="real or boolean", result="float", errors=_BC_REAL,
+      torch_face=T("binary_float"))
 comps("xlogy", nin=2, accepts="real or boolean", result="float", domain="positive",
       numpy_name=None, reference="scipy.special:xlogy")
-prims("nextafter", nin=2, accepts="real floating", differentiable=False, errors=_BC)
-prims("equal less less_equal", nin=2, accepts="any", result="bool", differentiable=False,
-      errors=_BC)
+prims("nextafter", nin=2, accepts="real floating", differentiable=False, errors=_BC,
+      torch_face=T("binary", inplace=True, weak=False))
+prims("equal", nin=2, accepts="any", result="bool", differentiable=False, errors=_BC)
+_CMP = T("binary", inplace=True)  # torch.less: PyTorch's promoted dtype, weak 0-d operands
+prims("less less_equal", nin=2, accepts="any", result="bool", differentiable=False,
+      errors=_BC, torch_face=_CMP)
 comps("not_equal greater greater_equal", nin=2, accepts="any", result="bool",
-      differentiable=False, errors=_BC)
-comps("logical_and logical_or logical_xor", nin=2, accepts="any", result="input_bool",
-      differentiable=False, errors=_BC)
+      differentiable=False, errors=_BC, torch_face=_CMP)
+comps("logical_and logical_or", nin=2, accepts="any", result="input_bool",
+      differentiable=False, errors=_BC, torch_face=T("engine", inplace=True))
+comps("logical_xor", nin=2, accepts="any", result="input_bool", differentiable=False,
+      errors=_BC, torch_face=T("binary", inplace=True, weak=False))
 prims("bitwise_and bitwise_or bitwise_xor", nin=2, accepts="integer or boolean",
-      differentiable=False, errors=_BC_INT)
-prims("bitwise_left_shift bitwise_right_shift", nin=2, accepts="integer", differentiable=False,
-      numpy_name="", errors=_BC_INT)
+      differentiable=False, errors=_BC_INT, torch_face=T("engine", inplace=True, weak=True))
+for _n in ("left", "right"):
+    prims(f"bitwise_{_n}_shift", nin=2, accepts="integer", differentiable=False, numpy_name="",
+          errors=_BC_INT, aliases=(f"{_n}_shift",), torch_face=_CMP)
 
 # --- selection -------------------------------------------------------------------------------
 add_op(Op("where", 3, accepts="any", shape="pointwise", primitive=True, sig="cond, x1, x2, /",

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from ._row import Op, add_op, broadcast_error
+from ._row import torch_face as T
 
 # name -> number of array inputs (the order of ``trueno._numpy_elementwise.__all__``)
 UFUNCS = {
@@ -43,7 +44,19 @@ _ERRORS = {**{n: [broadcast_error()] for n in ("fmod", "heaviside", "float_power
                                                "fmax", "fmin", "divmod")},
            **{n: [broadcast_error("int32")] for n in ("gcd", "lcm")}}
 
+# How the PyTorch face binds them (``Op.torch_face``; the others it writes by hand or lacks).
+_F = T("float", inplace=True, inplace_function=True)
+_TORCH = {
+    **dict.fromkeys(("exp2", "deg2rad", "rad2deg", "sinc", "i0"), _F),
+    **dict.fromkeys(("isneginf", "isposinf", "isreal"), T("tensor")),
+    "logaddexp2": T("binary_float"), "fmax": T("binary"), "fmin": T("binary"),
+    "fmod": T("binary", inplace=True),
+    **dict.fromkeys(("gcd", "lcm"), T("binary", inplace=True, inplace_function=True,
+                                        weak=False)),
+}
+
 for _name, _nin in UFUNCS.items():
     add_op(Op(_name, _nin, accepts="any", shape="same" if _nin == 1 else "pointwise",
               differentiable=False, decomposition=_DECOMPOSITIONS.get(_name),
-              sig=_SIGNATURES.get(_name), errors=_ERRORS.get(_name, ())))
+              sig=_SIGNATURES.get(_name), errors=_ERRORS.get(_name, ()),
+              torch_face=_TORCH.get(_name)))

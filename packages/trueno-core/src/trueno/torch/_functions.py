@@ -538,18 +538,7 @@ def square(input):  # noqa: A002
     return E.square(_t(input))
 
 
-def _unary_aliases():
-    out = {}
-    for name in ("abs exp log log2 log10 log1p expm1 sqrt sin cos tan tanh asin acos atan sinh "
-                 "cosh asinh acosh atanh floor ceil trunc round sign reciprocal erf isnan isinf "
-                 "isfinite logical_not signbit").split():
-        out[name] = getattr(E, name)
-    for name in ("maximum minimum atan2 hypot logaddexp logical_and logical_or logical_xor "
-                 "bitwise_and bitwise_or bitwise_xor copysign").split():
-        out[name] = getattr(E, name)
-    out.update(arcsin=E.asin, arccos=E.acos, arctan=E.atan, absolute=E.abs, fix=E.trunc,
-               true_divide=div, arctan2=E.atan2)
-    return out
-
-
-globals().update(_unary_aliases())
+# PyTorch's aliases of other functions (the elementwise functions of rows with a
+# ``torch_face`` are bound from the rows in ``_ops_pointwise``).
+fix = E.trunc
+true_divide = div

@@ -1,7 +1,9 @@
 """Elementwise functions of the PyTorch face beyond the basic ones in ``_functions``.
 
 Built on trueno's engine functions (so they run on every device), with PyTorch's argument
-names and its promotion of integer inputs to the default float dtype.
+names and its promotion of integer inputs to the default float dtype. The functions of rows
+with a ``torch_face`` (``torch.hypot``, ``torch.exp2``, ...) are bound from the rows at the end
+of the module (``FUNCTIONS``); the others are written here.
 """
 
 from __future__ import annotations
@@ -11,24 +13,21 @@ import trueno as _tn
 from .. import _creation as C
 from .. import _dtypes as D
 from .. import _elementwise as E
+from .._optable._faces import bind, torch_rows
 from .._tensor import Tensor as _Base
 from . import return_types
 from ._errors import TorchDTypeError
 from ._functions import _t, get_default_dtype
 from ._tensor import Tensor
 
-__all__ = [
-    "exp2", "deg2rad", "rad2deg", "sinc", "i0", "logaddexp2", "fmax", "fmin", "fmod",
-    "nextafter", "heaviside", "gcd", "lcm", "ldexp", "float_power", "frexp", "isneginf",
-    "isposinf", "isreal", "angle", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
-    "positive", "sgn", "frac", "logit", "xlogy", "lerp", "addcmul", "addcdiv", "rsub",
-    "clamp_min", "clamp_max", "nan_to_num", "greater", "greater_equal", "less", "less_equal",
-    "not_equal", "arccosh", "arcsinh", "arctanh", "real", "imag", "conj_physical",
-    "resolve_conj", "resolve_neg", "is_conj", "is_neg", "isin", "is_floating_point",
-    "is_complex", "is_signed", "is_nonzero", "is_same_size", "conj", "sign", "signbit",
-    "isnan", "isinf", "isfinite", "logical_xor", "hypot", "copysign", "logaddexp", "cosh",
-    "sinh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "absolute", "scalar_tensor",
-    "erf", "sigmoid", "reciprocal", "square", "round",
+# Functions written here by hand (the others are bound from the rows, at the end).
+_HAND = [
+    "heaviside", "ldexp", "float_power", "frexp", "angle", "bitwise_not", "positive", "sgn",
+    "frac", "logit", "xlogy", "lerp", "addcmul", "addcdiv", "rsub", "clamp_min", "clamp_max",
+    "nan_to_num", "real", "imag", "conj_physical", "resolve_conj", "resolve_neg", "is_conj",
+    "is_neg", "isin", "is_floating_point", "is_complex", "is_signed", "is_nonzero",
+    "is_same_size", "conj", "sign", "absolute", "scalar_tensor", "reciprocal", "square",
+    "round",
 ]
 
 frexp_result = return_types.frexp
@@ -57,19 +56,6 @@ def _unary_float(fn, name):
     return f
 
 
-exp2 = _unary_float(_tn.exp2, "exp2")
-deg2rad = _unary_float(_tn.deg2rad, "deg2rad")
-rad2deg = _unary_float(_tn.rad2deg, "rad2deg")
-sinc = _unary_float(_tn.sinc, "sinc")
-i0 = _unary_float(_tn.i0, "i0")
-cosh = _unary_float(E.cosh, "cosh")
-sinh = _unary_float(E.sinh, "sinh")
-asin = arcsin = _unary_float(E.asin, "asin")
-acos = arccos = _unary_float(E.acos, "acos")
-atan = arctan = _unary_float(E.atan, "atan")
-asinh = arcsinh = _unary_float(E.asinh, "asinh")
-acosh = arccosh = _unary_float(E.acosh, "acosh")
-atanh = arctanh = _unary_float(E.atanh, "atanh")
 
 
 def _torch_type(x, other):
@@ -92,26 +78,6 @@ def _binary(fn, name, floats=False):
     f.__name__ = name
     f.__doc__ = f"PyTorch's ``torch.{name}(input, other)``."
     return f
-
-
-logaddexp2 = _binary(_tn.logaddexp2, "logaddexp2", floats=True)
-logaddexp = _binary(E.logaddexp, "logaddexp", floats=True)
-hypot = _binary(E.hypot, "hypot", floats=True)
-copysign = _binary(E.copysign, "copysign", floats=True)
-nextafter = _binary(E.nextafter, "nextafter")
-fmax = _binary(_tn.fmax, "fmax")
-fmin = _binary(_tn.fmin, "fmin")
-fmod = _binary(_tn.fmod, "fmod")
-gcd = _binary(_tn.gcd, "gcd")
-lcm = _binary(_tn.lcm, "lcm")
-logical_xor = _binary(E.logical_xor, "logical_xor")
-bitwise_left_shift = _binary(E.bitwise_left_shift, "bitwise_left_shift")
-bitwise_right_shift = _binary(E.bitwise_right_shift, "bitwise_right_shift")
-greater = _binary(E.greater, "greater")
-greater_equal = _binary(E.greater_equal, "greater_equal")
-less = _binary(E.less, "less")
-less_equal = _binary(E.less_equal, "less_equal")
-not_equal = _binary(E.not_equal, "not_equal")
 
 
 def heaviside(input, values):  # noqa: A002
@@ -143,15 +109,6 @@ def frexp(input):  # noqa: A002
     return frexp_result(m, e.astype(D.int32, copy=False))
 
 
-isneginf = _unary(_tn.isneginf, "isneginf")
-isposinf = _unary(_tn.isposinf, "isposinf")
-isreal = _unary(_tn.isreal, "isreal")
-isnan = _unary(E.isnan, "isnan")
-isinf = _unary(E.isinf, "isinf")
-isfinite = _unary(E.isfinite, "isfinite")
-signbit = _unary(E.signbit, "signbit")
-
-
 def sign(input):  # noqa: A002
     x = _t(input)
     return x.clone() if x._dtype is D.bool_ else E.sign(x)
@@ -170,10 +127,6 @@ def round(input, *, decimals=0):  # noqa: A001,A002
         return E.divide(E.round(E.multiply(x, ten)), ten).astype(x.dtype, copy=False)
     ten = 10.0 ** -decimals
     return E.multiply(E.round(E.divide(x, ten)), ten).astype(x.dtype, copy=False)
-
-
-erf = _unary_float(E.erf, "erf")
-sigmoid = _unary_float(E.sigmoid, "sigmoid")
 
 
 def reciprocal(input):  # noqa: A002
@@ -368,3 +321,32 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
     from ._functions import tensor
     return tensor(s, dtype=dtype or get_default_dtype(), device=device,
                   requires_grad=requires_grad)
+
+
+# --- bound from the rows ---------------------------------------------------------------------
+_KINDS = {"tensor": _unary, "float": _unary_float, "binary": _binary,
+          "binary_float": lambda fn, name: _binary(fn, name, floats=True)}
+
+
+def _engine(row):
+    """The engine function of a row: the NumPy face's function of its name (``trueno.exp2``,
+    ``trueno._elementwise.cosh``)."""
+    fn = E.FUNCTIONS.get(row.name)
+    return fn if fn is not None else getattr(_tn, row.name)
+
+
+def _functions() -> dict:
+    """``torch.<name>`` of every row with a ``torch_face`` (``Op.torch_face``): its kind says
+    how the function is made from the row's engine function; its names share one function."""
+    out = {}
+    for row in torch_rows():
+        face, fn = row.torch_face, _engine(row)
+        if face.kind != "engine":
+            fn = _KINDS[face.kind](fn, row.torch_names[0])
+        for name in row.torch_names:
+            out[name] = fn
+    return out
+
+
+FUNCTIONS = _functions()
+__all__ = [*_HAND, *bind(__name__, FUNCTIONS)]

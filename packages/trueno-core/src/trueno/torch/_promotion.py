@@ -14,6 +14,7 @@ import builtins
 import functools
 
 from .. import _dtypes as D
+from .._optable._faces import torch_rows
 from .._tensor import Tensor as _Base
 from . import _dtype as _T
 
@@ -115,11 +116,10 @@ def weak_binary(fn):
 
 # Binary functions of the face whose result type is the promoted type of both inputs (or
 # computed in it, as comparisons): PyTorch's TensorIterator promotes them with weak 0-d operands.
-BINARY_FUNCTIONS = (
-    "add sub subtract mul multiply div divide true_divide floor_divide remainder fmod pow "
-    "maximum minimum fmax fmin eq ne lt le gt ge greater greater_equal less less_equal "
-    "not_equal atan2 arctan2 hypot copysign logaddexp logaddexp2 bitwise_and bitwise_or "
-    "bitwise_xor bitwise_left_shift bitwise_right_shift xlogy"
+# The rows' whose ``torch_face`` is ``weak``, then the functions written by hand.
+BINARY_FUNCTIONS = [n for r in torch_rows() if r.torch_face.weak for n in r.torch_names] + (
+    "add sub subtract mul multiply div divide true_divide floor_divide remainder pow eq ne lt le "
+    "gt ge xlogy"
 ).split()
 
 def install(namespace: dict) -> None:

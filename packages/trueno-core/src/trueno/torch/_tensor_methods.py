@@ -6,28 +6,31 @@ variants (with PyTorch's dtype and shape checks); ``torch.name_`` function forms
 
 from __future__ import annotations
 
+from .._optable._faces import torch_rows
 from ._errors import TorchDTypeError, check_inplace, torch_name
 from ._promotion import weak_pair
 from ._tensor import Tensor
 
 __all__ = ["bind", "INPLACE_FUNCTIONS"]
 
-# Methods that call the torch function of the same name with ``self`` first.
-_FROM_FUNCTIONS = (
+
+
+def _row_names(flag: str) -> list[str]:
+    """The PyTorch-face names of the rows whose ``torch_face`` has ``flag`` set."""
+    return [n for r in torch_rows() if getattr(r.torch_face, flag) for n in r.torch_names]
+
+
+# Methods that call the torch function of the same name with ``self`` first: the rows' with a
+# ``torch_face`` (``method``), then the functions written by hand.
+_FROM_FUNCTIONS = _row_names("method") + (
     # _functions
-    "add sub mul div true_divide floor_divide remainder pow exp log log2 log10 log1p expm1 "
-    "sqrt rsqrt abs neg sin cos tan tanh sigmoid relu sign floor ceil round trunc reciprocal "
-    "square eq ne lt le gt ge matmul mm bmm dot softmax log_softmax erf logical_not "
-    "logical_and logical_or maximum minimum atan2 allclose equal gather index_select "
-    "topk outer isclose arctan2 subtract multiply divide negative fix "
+    "add sub mul div true_divide floor_divide remainder pow rsqrt neg relu sign round reciprocal "
+    "square eq ne lt le gt ge matmul mm bmm dot softmax log_softmax allclose equal gather "
+    "index_select topk outer isclose subtract multiply divide negative fix "
     # _ops_pointwise
-    "exp2 deg2rad rad2deg sinc i0 logaddexp2 logaddexp fmax fmin fmod nextafter heaviside gcd "
-    "lcm ldexp float_power frexp isneginf isposinf isreal angle bitwise_not bitwise_left_shift "
-    "bitwise_right_shift bitwise_and bitwise_or bitwise_xor positive sgn frac logit xlogy lerp "
-    "addcmul addcdiv clamp_min clamp_max nan_to_num greater greater_equal less less_equal "
-    "not_equal arccosh arcsinh arctanh arcsin arccos arctan asin acos atan asinh acosh atanh "
-    "cosh sinh conj_physical resolve_conj resolve_neg is_conj is_neg is_signed is_nonzero "
-    "is_same_size signbit isnan isinf isfinite logical_xor hypot copysign absolute "
+    "heaviside ldexp float_power frexp angle bitwise_not positive sgn frac logit xlogy lerp "
+    "addcmul addcdiv clamp_min clamp_max nan_to_num conj_physical resolve_conj resolve_neg "
+    "is_conj is_neg is_signed is_nonzero is_same_size absolute "
     # _ops_shape
     "fliplr flipud roll rot90 tril triu diag diag_embed diagflat narrow narrow_copy select "
     "movedim swapdims adjoint ravel repeat_interleave hsplit vsplit dsplit tensor_split "
@@ -52,32 +55,25 @@ _FROM_FUNCTIONS = (
     "as_strided as_strided_ as_strided_scatter hash_tensor"
 ).split()
 
-# ``x.name_(...)``: compute ``x.name(...)`` and write it back (PyTorch's casting rule).
-_INPLACE = (
-    "add sub mul div pow exp log sqrt abs neg sigmoid tanh relu floor ceil round absolute acos "
-    "acosh arccos arccosh arcsin arcsinh arctan arctanh asin asinh atan atanh atan2 arctan2 "
-    "addcdiv addcmul bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift "
-    "bitwise_right_shift clamp clamp_max clamp_min clip conj_physical copysign cos cosh "
-    "deg2rad divide eq erf exp2 expm1 fix floor_divide fmod frac gcd ge greater "
-    "greater_equal gt heaviside hypot i0 lcm ldexp le lerp less less_equal log10 log1p log2 "
-    "logical_and logical_not logical_or logical_xor logit lt multiply nan_to_num ne negative "
-    "nextafter not_equal rad2deg reciprocal remainder rsqrt sgn sign sin sinc sinh square "
-    "subtract tan true_divide trunc xlogy tril triu scatter scatter_add scatter_reduce "
-    "index_add index_copy index_fill masked_scatter put cumsum cumprod renorm addmm addbmm "
-    "baddbmm addmv addr erfc erfinv lgamma digamma mvlgamma igamma igammac index_reduce "
-    "polygamma"
+# ``x.name_(...)``: compute ``x.name(...)`` and write it back (PyTorch's casting rule); the
+# rows' (``inplace``), then by hand.
+_INPLACE = _row_names("inplace") + (
+    "add sub mul div pow neg relu round absolute addcdiv addcmul bitwise_not clamp clamp_max "
+    "clamp_min clip conj_physical divide eq fix floor_divide frac ge gt heaviside ldexp le lerp "
+    "logit lt multiply nan_to_num ne negative reciprocal remainder rsqrt sgn sign square subtract "
+    "true_divide xlogy tril triu scatter scatter_add scatter_reduce index_add index_copy "
+    "index_fill masked_scatter put cumsum cumprod renorm addmm addbmm baddbmm addmv addr erfc "
+    "erfinv lgamma digamma mvlgamma igamma igammac index_reduce polygamma"
 ).split()
 
 # ``x.name_(...)`` that changes the tensor's shape or strides (a new view of the same memory)
 _INPLACE_VIEWS = "t transpose swapaxes swapdims squeeze unsqueeze".split()
 
-# ``torch.name_(x, ...)``: the function form of an in-place method.
-INPLACE_FUNCTIONS = (
-    "abs acos acosh arccos arccosh arcsin arcsinh arctan arctanh asin asinh atan atanh ceil "
-    "clamp clamp_max clamp_min clip conj_physical cos cosh deg2rad erf exp2 exp expm1 fill fix "
-    "floor frac gcd i0 lcm ldexp log10 log1p log2 log logit nan_to_num neg negative rad2deg "
-    "reciprocal relu round rsqrt sigmoid sin sinc sinh sqrt square tan tanh trunc xlogy zero "
-    "addmv erfc detach"
+# ``torch.name_(x, ...)``: the function form of an in-place method; the rows'
+# (``inplace_function``), then by hand.
+INPLACE_FUNCTIONS = _row_names("inplace_function") + (
+    "clamp clamp_max clamp_min clip conj_physical fill fix frac ldexp logit nan_to_num neg "
+    "negative reciprocal relu round rsqrt square xlogy zero addmv erfc detach"
 ).split()
 
 

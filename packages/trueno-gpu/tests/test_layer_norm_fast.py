@@ -1,8 +1,8 @@
 """The register-resident layer_norm rows (``_fast_layer_norm``) against NumPy: row lengths
 on either side of each vec4-per-thread step (4 .. 8192, and past it or not a multiple of 4:
 the generic kernel), one and many rows, with and without weight and bias, float32 and
-float16, offset rows, the subgroup and workgroup-tree sums; and the fast and generic kernels
-agree."""
+float16, offset rows, with the adapter's subgroups on and off (the kernel's sums use none:
+their order depends on the shape only); and the fast and generic kernels agree."""
 
 from __future__ import annotations
 

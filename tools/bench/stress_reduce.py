@@ -8,9 +8,11 @@ element each run, sign bit set every other run), layer_norm the same bits in eve
 Prints one line per case and the number of mismatches (0 expected).
 
 ``--time``: GB/s of sum / max / min at 1M and 16M float32 and of layer_norm (4096, 1024),
-sweeping the plan knobs (``_fast_reduce._LOADS``: loads per thread, hence workgroups; and
-``_fast_layer_norm._TARGET_V4``: vec4s per thread, hence threads per row), with the host's
-microseconds per call (recording only) next to each. The defaults are marked with ``*``.
+sweeping the plan knobs (``_fast_reduce.TARGET_GROUPS`` / ``MAX_CHUNKS`` and ``_LOADS``:
+workgroups and loads per thread; ``_fast_layer_norm._TARGET_V4``: vec4s per thread, hence
+threads per row), with the host's microseconds per call (recording only) next to each, and
+a sum of 1K (the per-op floor: host and launch). The defaults are marked with ``*``. A row
+whose us/op is near its host us/call or the floor is bound by the host, not the kernel.
 
     python tools/bench/stress_reduce.py [--reps 100] [--time] [--repeats 5]
 """
@@ -128,25 +130,43 @@ def _clear():
     _reduce._CALLS.clear()
 
 
+def _groups(d, op, n) -> int:
+    _, kc, ks, rc, rs, _, n_out, R = _reduce._new_plan(d, (0,), False)
+    passes = _fast_reduce.fast_passes(RT, op, d, F32, F32, kc, ks, rc, rs, n_out, R)
+    return passes[0][3][0] * passes[0][3][1]
+
+
 def sweep(repeats: int, big: bool) -> None:
     rng = np.random.default_rng(1)
     sizes = (M, 16 * M) if big else (M, 4 * M)
-    default = _fast_reduce._LOADS
+    default = (_fast_reduce.TARGET_GROUPS, _fast_reduce.MAX_CHUNKS, _fast_reduce._LOADS)
+    tiny = up(rng.random(1024, dtype=np.float32))
+    t, h = _median_time(lambda: K["sum"]["float32"](tiny, (0,), False), repeats)
+    print(f"sum (1K,) (the per-op floor): {t * 1e6:7.1f} us/op, host {h * 1e6:5.1f} us/call",
+          flush=True)
     for n in sizes:
         d = up(rng.random(n, dtype=np.float32))
         for op in ("sum", "max", "min"):
-            for loads in (1, 2, 4, 8, 16):
+            seen = set()
+            # workgroups: TARGET_GROUPS (and MAX_CHUNKS) caps them, _LOADS (vec4 loads per
+            # thread) sets them below the cap; 16M: 1024 groups = 4 loop trips a thread
+            configs = [(default[0], default[2])] + [(tg, loads) for tg in (1024, 2048, 4096)
+                                                    for loads in (1, 2, 4, 8, 16)]
+            for tg, loads in configs:
+                _fast_reduce.TARGET_GROUPS = _fast_reduce.MAX_CHUNKS = tg
                 _fast_reduce._LOADS = loads
                 _clear()
+                groups = _groups(d, op, n)
+                if groups in seen:
+                    continue
+                seen.add(groups)
                 fn = K[op]["float32"]
                 t, h = _median_time(lambda: fn(d, (0,), False), repeats)
-                _, kc, ks, rc, rs, _, n_out, R = _reduce._new_plan(d, (0,), False)
-                groups = _fast_reduce.fast_passes(RT, op, d, F32, F32, kc, ks, rc, rs, n_out,
-                                                  R)[0][3]
-                print(f"{op} ({n // M}M,) loads/thread {loads}{'*' if loads == default else ' '}"
-                      f" grid {groups}: {4 * n / t / 1e9:7.1f} GB/s, {t * 1e6:7.1f} us/op,"
+                mark = "*" if (tg, tg, loads) == default else " "
+                print(f"{op} ({n // M}M,) target groups {tg} loads/thread {loads}{mark} "
+                      f"grid {groups}: {4 * n / t / 1e9:7.1f} GB/s, {t * 1e6:7.1f} us/op,"
                       f" host {h * 1e6:5.1f} us/call", flush=True)
-    _fast_reduce._LOADS = default
+    _fast_reduce.TARGET_GROUPS, _fast_reduce.MAX_CHUNKS, _fast_reduce._LOADS = default
     _clear()
     ln = (4096, 1024) if big else (1024, 1024)
     x = up(rng.random(ln, dtype=np.float32))

@@ -1,7 +1,7 @@
 """GPU backend throughput: trueno-gpu's WGSL kernels side by side with PyTorch CUDA.
 
 Not a test. Rows: add / multiply at 1M, 16M, 64M float32 (GB/s), reductions (sum, mean, max
-of 1M and sum, max of 16M; sum, mean, max, min over the rows and sum, mean, max over the
+of 1M and sum, max, min of 16M; sum, mean, max, min over the rows and sum, mean, max over the
 columns of (4096, 4096)), softmax over
 1M and (4096, 4096) and layer_norm over the rows of (4096, 1024) (GB/s: bytes read, plus bytes
 written for softmax and layer_norm), matmul 1024 / 4096 in float32 and float16 (TFLOP/s),
@@ -227,7 +227,8 @@ def run_rows(be, args, big):
     for op, shape, axis in (("sum", (M,), 0), ("sum", long, 0), ("sum", square, 1),
                             ("sum", square, 0), ("mean", square, 1), ("max", square, 1),
                             ("mean", square, 0), ("mean", (M,), 0), ("max", (M,), 0),
-                            ("max", long, 0), ("max", square, 0), ("min", square, 1)):
+                            ("max", long, 0), ("min", long, 0), ("max", square, 0),
+                            ("min", square, 1)):
         name = f"{op} {shape} axis={axis}"
 
         def red(op=op, shape=shape, axis=axis, name=name):

@@ -1,9 +1,10 @@
 """Decompositions of the composite reductions and neural-network rows into primitives:
 ``mean``, ``var``, ``std``, ``any``, ``all``, ``logsumexp``, ``vector_norm``, ``softmax``,
 ``log_softmax``, ``layer_norm``, ``layer_norm_backward``, ``batch_norm_training``,
-``batch_norm_backward``, ``addcmul``, ``sigmoid``, ``gelu``, ``silu``, ``relu``, ``conv2d``
-(docs/design.md §2.1). Fused kernels of these rows (the SIMD and GPU backends') are optional
-overrides, tested against these functions (tests/test_decompositions.py).
+``batch_norm_backward``, ``cross_entropy_forward``, ``cross_entropy_backward``, ``addcmul``,
+``sigmoid``, ``gelu``, ``silu``, ``relu``, ``conv2d`` (docs/design.md §2.1). Fused kernels
+of these rows (the SIMD and GPU backends') are optional overrides, tested against these
+functions (tests/test_decompositions.py).
 
 Each takes the op's inputs as the caller passed them and the row's parameters (``axis`` is a
 tuple of non-negative axes for the reductions, an int for softmax), as its kernels do.
@@ -22,7 +23,8 @@ from ._decompositions import (
 
 __all__ = ["sigmoid", "gelu", "silu", "relu", "mean", "var", "std", "any", "all", "logsumexp",
            "vector_norm", "softmax", "log_softmax", "layer_norm", "layer_norm_backward", "addcmul",
-           "conv2d", "batch_norm_training", "batch_norm_backward"]
+           "conv2d", "batch_norm_training", "batch_norm_backward", "cross_entropy_forward",
+           "cross_entropy_backward"]
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
@@ -286,6 +288,84 @@ def batch_norm_backward(x, g, mean, rstd, weight=None):
     gx = _mul(_sub(_sub(gc, _div(gsum, n)), _mul(d, proj)), r if w is None else _mul(r, w))
     return (finish(gx, dt), finish(_mul(dotp, r)._reshape((c,)), dt),
             finish(gsum._reshape((c,)), dt))
+
+
+def _ce_rows(x, target, weight, ignore_index, bt):
+    """cross_entropy's class axis, the weight of each target (0 where ignored: the weight of
+    its class, else 1), the targets with the ignored ones at class 0, and which are not
+    ignored."""
+    from ._gather_scatter import _device_checks, gather_checked
+
+    cdim = 1 if x.ndim > 1 else 0
+    valid = unary("bitwise_invert", binary("equal", target, ignore_index))
+    safe = where(valid, target, 0)
+    if not _device_checks(safe._device):  # the gathers below check the index on a device
+        # that can; here a negative class (which NumPy's gather wraps) raises as PyTorch's
+        t = safe._host()
+        if t.size and t.min() < 0:
+            from ._errors import TruenoIndexError
+            raise TruenoIndexError(f"cross_entropy: target {int(t.min())} is out of bounds "
+                                   f"for {x.shape[cdim]} classes")
+    w = astype(valid, bt)
+    if weight is not None:  # a gather (PyTorch's rule: no negative class), not weight[safe]
+        wt = gather_checked(astype(weight, bt), 0, safe._reshape((-1,)), False)
+        w = _mul(w, wt._reshape(safe.shape))
+    return cdim, w, safe, valid
+
+
+def _unsqueeze(t, axis):
+    return t._reshape(t.shape[:axis] + (1,) + t.shape[axis:])
+
+
+def cross_entropy_forward(x, target, weight=None, *, ignore_index=-100, reduction="mean"):
+    """``(loss, lse, denom)`` of cross_entropy with class indices: ``x`` (C,) or (N, C, ...)
+    logits, ``target`` () or (N, ...) classes; ``lse`` the logsumexp over the class axis
+    (the target's shape), ``loss = -w (x_t - lse)`` per target (``reduction="none"``), its
+    sum, or its sum over ``denom = sum(w)`` (``"mean"``); ``w`` is the target class's weight
+    (1 without ``weight``), 0 where the target is ``ignore_index``. A target out of range
+    raises IndexError (on the GPU at the next sync)."""
+    from ._gather_scatter import gather_checked
+
+    dt = x._dtype
+    bt = D.float32 if dt in (D.float16, D.bfloat16) else dt
+    xc = astype(x, bt)
+    cdim, w, safe, _ = _ce_rows(x, target, weight, ignore_index, bt)
+    m = reduce("max", xc, (cdim,), True)
+    lse = _add(unary("log", reduce("sum", unary("exp", _sub(xc, m)), (cdim,), True, bt)), m)
+    picked = gather_checked(xc, cdim, _unsqueeze(safe, cdim), False)
+    lse, picked = _squeeze(lse, (cdim,)), _squeeze(picked, (cdim,))
+    lw = _neg(_mul(_sub(picked, lse), w))
+    every = tuple(range(target.ndim))
+    denom = reduce("sum", w, every, False, bt)
+    if reduction == "none":
+        loss = lw
+    else:
+        loss = reduce("sum", lw, every, False, bt)
+        if reduction == "mean":
+            loss = _div(loss, denom)
+    return finish(loss, dt), finish(lse, dt), finish(denom, dt)
+
+
+def cross_entropy_backward(x, target, weight, lse, g, denom, *, ignore_index=-100,
+                           reduction="mean"):
+    """The gradient of ``cross_entropy_forward``'s loss for its gradient ``g`` (0-d, or the
+    target's shape for ``reduction="none"``): ``(softmax(x) - onehot(target)) w g``, divided
+    by ``denom`` for ``"mean"`` (PyTorch's nll_loss backward through log_softmax's), 0 for an
+    ignored target."""
+    from ._creation import arange
+
+    dt = x._dtype
+    bt = D.float32 if dt in (D.float16, D.bfloat16) else dt
+    xc = astype(x, bt)
+    cdim, w, safe, valid = _ce_rows(x, target, weight, ignore_index, bt)
+    gc = astype(g, bt)
+    # an ignored target's gradient is 0, not 0 * (g / denom): denom is 0 when all are
+    s = where(valid, _mul(w, _div(gc, astype(denom, bt)) if reduction == "mean" else gc), 0.0)
+    p = unary("exp", _sub(xc, _unsqueeze(astype(lse, bt), cdim)))
+    ids = arange(x.shape[cdim], device=x._device, cls=x.__class__)
+    ids = ids._reshape((x.shape[cdim],) + (1,) * (x.ndim - cdim - 1))
+    onehot = astype(binary("equal", ids, _unsqueeze(safe, cdim)), bt)
+    return finish(_mul(_sub(p, onehot), _unsqueeze(s, cdim)), dt)
 
 
 def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):

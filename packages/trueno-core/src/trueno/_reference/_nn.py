@@ -1,5 +1,6 @@
-"""Reference (NumPy) kernels of batch_norm in training, ``batch_norm_training`` and
-``batch_norm_backward`` (decompositions in ``_decompositions_nn``): float16/bfloat16 compute
+"""Reference (NumPy) kernels of batch_norm in training (``batch_norm_training``,
+``batch_norm_backward``) and of cross_entropy with class indices (``cross_entropy_forward``,
+``cross_entropy_backward``); decompositions in ``_decompositions_nn``. float16/bfloat16 compute
 in float32 and round once.
 
 Not registered yet (no ``KERNELS``): the rows join the table together with their sample
@@ -52,3 +53,54 @@ def batch_norm_backward(x, g, mean, rstd, weight=None):
     gx = (gc - gsum / n - d * (dotp * (r * r / n))) * scale
     return tuple(np.asarray(a).astype(dt, copy=False)
                  for a in (gx, (dotp * r).reshape(-1), gsum.reshape(-1)))
+
+
+def _ce_rows(x, target, weight, ignore_index, ct):
+    cdim = 1 if x.ndim > 1 else 0
+    c = x.shape[cdim]
+    t = np.asarray(target).astype(np.int64)
+    valid = t != ignore_index
+    bad = valid & ((t < 0) | (t >= c))
+    if bad.any():
+        raise IndexError(f"cross_entropy: target {int(t[bad].flat[0])} is out of bounds for "
+                         f"{c} classes")
+    safe = np.where(valid, t, 0)
+    w = valid.astype(ct)
+    if weight is not None:
+        w = w * weight.astype(ct, copy=False)[safe]
+    return cdim, w, safe, valid
+
+
+def cross_entropy_forward(x, target, weight=None, ignore_index=-100, reduction="mean"):
+    """(loss, lse, denom) of cross_entropy with class indices (see the decomposition)."""
+    dt = x.dtype
+    ct = _ct(dt)
+    xc = x.astype(ct, copy=False)
+    cdim, w, safe, _ = _ce_rows(x, target, weight, ignore_index, ct)
+    m = np.max(xc, axis=cdim, keepdims=True)
+    lse = np.log(np.sum(np.exp(xc - m), axis=cdim, keepdims=True)) + m
+    picked = np.take_along_axis(xc, np.expand_dims(safe, cdim), cdim)
+    lw = -(np.squeeze(picked - lse, cdim) * w)
+    denom = np.sum(w)
+    with np.errstate(divide="ignore", invalid="ignore"):  # denom 0: every target ignored
+        loss = lw if reduction == "none" else np.sum(lw) / (denom if reduction == "mean"
+                                                             else 1)
+    return tuple(np.asarray(a).astype(dt, copy=False)
+                 for a in (loss, np.squeeze(lse, cdim), denom))
+
+
+def cross_entropy_backward(x, target, weight, lse, g, denom, ignore_index=-100,
+                           reduction="mean"):
+    """The gradient of cross_entropy_forward's loss for its gradient ``g``."""
+    dt = x.dtype
+    ct = _ct(dt)
+    xc = x.astype(ct, copy=False)
+    cdim, w, safe, valid = _ce_rows(x, target, weight, ignore_index, ct)
+    g = np.asarray(g).astype(ct)
+    with np.errstate(divide="ignore", invalid="ignore"):  # denom 0: every target ignored
+        s = np.where(valid, w * (g / np.asarray(denom).astype(ct) if reduction == "mean"
+                                 else g), 0)
+    p = np.exp(xc - np.expand_dims(np.asarray(lse).astype(ct), cdim))
+    ids = np.arange(x.shape[cdim]).reshape((-1,) + (1,) * (x.ndim - cdim - 1))
+    onehot = (ids == np.expand_dims(safe, cdim)).astype(ct)
+    return np.asarray((p - onehot) * np.expand_dims(s, cdim)).astype(dt, copy=False)

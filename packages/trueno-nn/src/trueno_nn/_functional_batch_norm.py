@@ -4,11 +4,21 @@ it, the backward is ``dx = w rstd (dy - mean(dy) - x_hat mean(dy x_hat))`` with 
 per-channel sums of ``dy`` and ``dy (x - mean)`` giving ``dbias`` and ``dweight``, instead of
 autograd differentiating the chain mean -> centre -> variance -> normalise (about twice the
 full-size passes). Every op is a trueno op, so it runs on every device; double backward
-differentiates the recorded chain."""
+differentiates the recorded chain.
+
+On a CPU float32/float64 tensor (``_host_arrays``) forward and backward compute on the NumPy
+arrays with the CPU backend's kernels (trueno-simd's where installed: the mean and the
+variance accumulate in float64, as PyTorch's CPU kernel), without a trueno op's dispatch per
+step, and the running statistics move in place on their arrays (float64 arithmetic, as
+PyTorch's). Per-channel factors enter the backend's ``addcmul`` as contiguous (1, C, L)
+rows, so the output is one pass over ``x - mean`` and the input gradient two passes."""
 
 from __future__ import annotations
 
+import numpy as np
+
 import trueno.torch as torch
+from trueno.backend import CPU, dtype_of, get_op, kernel, wrap
 
 from ._errors import ModuleValueError
 from ._functional_act import call_row
@@ -37,12 +47,103 @@ def _chain(x, weight, bias, eps):
     return out
 
 
+_HOST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_OPS = tuple(get_op(n) for n in ("mean", "var", "sum", "subtract", "multiply", "addcmul"))
+
+
+def _kernels(dt):
+    """The CPU backend's kernels (mean, var, sum, subtract, multiply, addcmul) for NumPy
+    dtype ``dt`` (looked up per call: the first call of a kernel may be a checking wrapper
+    that the lookup then replaces)."""
+    d = dtype_of(dt)
+    return tuple(kernel(op, CPU, d) for op in _OPS)
+
+
+def _host_arrays(x, weight, bias):
+    """The NumPy arrays of ``x``, ``weight`` and ``bias`` when ``x`` is a CPU float32/float64
+    tensor and each of the others is None or a CPU tensor of its dtype, else None."""
+    xd = x._data
+    if xd.__class__ is not np.ndarray or xd.dtype not in _HOST_DTYPES:
+        return None
+    arrays = [xd]
+    for t in (weight, bias):
+        d = None if t is None else t._data
+        if d is not None and (d.__class__ is not np.ndarray or d.dtype != xd.dtype):
+            return None
+        arrays.append(d)
+    return arrays
+
+
+def _row(k, length: int):
+    """A (1, C, 1) per-channel factor repeated along L as a contiguous (1, C, L) array: the
+    kernels' fast path wants every operand contiguous along the rows (C, L) of an (N, C, L)
+    array; a stride-0 factor takes their general loop, several times slower for addcmul."""
+    return np.ascontiguousarray(np.broadcast_to(k, (1, k.shape[1], length)))
+
+
+def _host_forward(x, w, b, eps: float):
+    """``(out, xc, mean, var, rstd)`` on NumPy arrays: ``out`` has ``x``'s shape, ``xc =
+    x - mean`` is (N, C, L), the others are (1, C, 1) (the biased variance)."""
+    mean_k, var_k, _, sub, mul, addcmul = _kernels(x.dtype)
+    n, c = x.shape[:2]
+    x3 = x.reshape(n, c, -1)
+    mean = mean_k(x3, (0, 2), True)  # (both accumulate in float64 on trueno-simd)
+    var = var_k(x3, (0, 2), True, 0.0)
+    rstd = 1 / np.sqrt(var + x.dtype.type(eps))
+    scale = rstd if w is None else rstd * w.reshape(1, c, 1)
+    xc = sub(x3, mean)
+    if b is None:
+        out = mul(xc, scale)
+    else:  # xc * scale + bias in one pass
+        out = addcmul(_row(b.reshape(1, c, 1), x3.shape[2]), xc, _row(scale, x3.shape[2]))
+    return np.asarray(out).reshape(x.shape), xc, mean, var, rstd
+
+
+def _host_backward(x, xc, g, rstd, w, needs):
+    """The gradients ``(dx, dw, db)`` on NumPy arrays (None where ``needs`` says so; dw
+    without a weight, db without a bias are None too): PyTorch's closed form, the input
+    gradient in two passes."""
+    _, _, sum_k, _, mul, addcmul = _kernels(x.dtype)
+    n, c, length = xc.shape
+    g3 = g.reshape(xc.shape)
+    count = n * length
+    gsum = sum_k(g3, (0, 2), True)
+    dotp = sum_k(mul(g3, xc), (0, 2), True)  # sum of dy (x - mean) per channel
+    dx = None
+    if needs[0]:
+        # w rstd (dy - mean(dy) - (x - mean) rstd^2 mean(dy (x - mean))):
+        # u = dy - (x - mean) proj, then dx = u scale - mean(dy) scale
+        scale = rstd if w is None else rstd * w.reshape(1, c, 1)
+        proj = dotp * (rstd * rstd / count)
+        u = addcmul(g3, xc, _row(proj, length), -1.0)
+        dx = addcmul(_row((gsum / count) * -scale, length), u, _row(scale, length))
+        dx = np.asarray(dx).reshape(x.shape)
+    dw = (dotp * rstd).reshape(-1) if w is not None and needs[1] else None
+    db = gsum.reshape(-1) if needs[2] else None
+    return dx, dw, db
+
+
+def _tensor(like, a):
+    """A CPU tensor of ``like``'s class over NumPy array ``a`` (None stays None)."""
+    return None if a is None else wrap(like.__class__, a, CPU, None, dtype_of(a.dtype))
+
+
 class _BatchNormTrain(torch.autograd.Function):
     """``out, mean, var`` (biased, (C,)) of ``x`` normalised by its batch statistics per
     channel, times ``weight`` plus ``bias`` (each optional)."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, eps):
+        host = _host_arrays(x, weight, bias)
+        ctx.save_for_backward(x, weight, bias)
+        ctx.eps = eps
+        if host is not None:
+            out, xc, mean, var, rstd = _host_forward(*host, eps)
+            ctx.host = (host[0], host[1], xc, rstd)
+            mean, var = _tensor(x, mean.reshape(-1)), _tensor(x, var.reshape(-1))
+            ctx.mark_non_differentiable(mean, var)
+            return _tensor(x, out), mean, var
+        ctx.host = None
         axes, shape = _layout(x)
         mean = x.mean(axes, keepdim=True)
         var = x.var(axes, keepdim=True, unbiased=False)
@@ -52,8 +153,7 @@ class _BatchNormTrain(torch.autograd.Function):
         out = xc * scale
         if bias is not None:
             out = out + bias.reshape(shape)
-        ctx.save_for_backward(x, weight, bias)
-        ctx.xc, ctx.rstd, ctx.scale, ctx.eps = xc, rstd, scale, eps
+        ctx.xc, ctx.rstd, ctx.scale = xc, rstd, scale
         mean, var = mean.reshape(-1), var.reshape(-1)
         ctx.mark_non_differentiable(mean, var)
         return out, mean, var
@@ -71,6 +171,12 @@ class _BatchNormTrain(torch.autograd.Function):
                                                  allow_unused=True))
             return (*(next(grads) if t is not None and t.requires_grad else None
                       for t in ins), None)
+        if ctx.host is not None:
+            xd, wd, xc, rstd = ctx.host
+            gd = np.asarray(dout._data).astype(xd.dtype, copy=False)  # (a CPU output's)
+            needs = (needs[0], needs[1], bias is not None and needs[2])
+            dx, dw, db = _host_backward(xd, xc, gd, rstd, wd, needs)
+            return _tensor(x, dx), _tensor(x, dw), _tensor(x, db), None
         axes, shape = _layout(x)
         xc, rstd = ctx.xc, ctx.rstd
         count = x.numel() // x.shape[1]
@@ -95,6 +201,21 @@ def batch_norm_training(x, weight, bias, eps: float):
     return _BatchNormTrain.apply(x, weight, bias, float(eps))
 
 
+def _move(running, stat, momentum: float, factor: float) -> None:
+    """``running = (1 - momentum) running + momentum factor stat``, in place (no gradient):
+    on the arrays, in float64 as PyTorch's CPU kernel, where both are CPU float arrays."""
+    r, v = running._data, stat._data
+    if r.__class__ is np.ndarray and v.__class__ is np.ndarray and r.dtype in _HOST_DTYPES \
+            and r.flags.writeable and r.shape == v.shape:
+        new = r.astype(np.float64) * (1 - momentum) + v.astype(np.float64) * (momentum * factor)
+        np.copyto(r, new, casting="unsafe")
+        running._version[0] += 1
+        return
+    with torch.no_grad():
+        s = stat if factor == 1.0 else stat * factor
+        running.mul_(1 - momentum).add_(s.to(running.dtype) * momentum)
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa: A002
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5):
     """Normalise each channel (dim 1) by the batch's statistics (training) or the running
@@ -111,10 +232,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
                                    f"got input size {list(input.shape)}")
         out, mean, var = batch_norm_training(input, weight, bias, eps)
         if running_mean is not None:
-            with torch.no_grad():
-                running_mean.mul_(1 - momentum).add_(mean.to(running_mean.dtype) * momentum)
-                v = var * (n / (n - 1))
-                running_var.mul_(1 - momentum).add_(v.to(running_var.dtype) * momentum)
+            _move(running_mean, mean, momentum, 1.0)
+        if running_var is not None:
+            _move(running_var, var, momentum, n / (n - 1))  # toward the unbiased variance
         return out
     return call_row("batch_norm", _batch_norm_row, (input, running_mean, running_var),
                     {"weight": _data(weight), "bias": _data(bias), "eps": float(eps)},

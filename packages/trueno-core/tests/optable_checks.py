@@ -6,7 +6,6 @@ failure reported) and the NumPy references of rows without a NumPy twin."""
 from __future__ import annotations
 
 import importlib
-import math
 import warnings
 
 import ml_dtypes
@@ -122,24 +121,21 @@ def float_rule(np_dtype) -> np.dtype:
     return np.sin(np.zeros(0, np_dtype)).dtype
 
 
-_erf = np.vectorize(math.erf, otypes=[np.float64])
+def _torch_twin(row):
+    """The row's PyTorch twin (``Op.torch_fn``) as a function of NumPy arrays: the reference
+    of a row with neither a NumPy twin nor a ``reference`` (sigmoid, gelu, selu, ...)."""
+    torch = pytest.importorskip("torch", reason="torch is not importable (CI installs "
+                                                "torch==2.13.0 for the differential tests)")
+    twin = row.torch_fn(torch)
+    assert twin is not None, f"{row.name}: no NumPy twin, reference or PyTorch twin to test with"
 
-
-def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-FORMULAS = {
-    "sigmoid": _sigmoid,
-    "erf": _erf,
-    "gelu": lambda x: 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0))),
-    "silu": lambda x: x * _sigmoid(x),
-    "relu": lambda x: np.maximum(x, 0.0),
-}
+    def f(*xs):
+        return twin(*[torch.from_numpy(np.array(x, copy=True)) for x in xs]).numpy()
+    return f
 
 
 def numpy_ref(row):
-    """The NumPy function for ``row``: its twin, or its ``reference`` (or a formula here)
+    """The NumPy function for ``row``: its twin, or its ``reference`` (else its PyTorch twin)
     computed in float64 and cast to NumPy's float result dtype for the input."""
     if row.numpy_name is not None:
         return getattr(np, row.numpy_name)
@@ -147,7 +143,7 @@ def numpy_ref(row):
         module, _, name = row.reference.partition(":")
         f = getattr(importlib.import_module(module), name)
     else:
-        f = FORMULAS[row.name]
+        f = _torch_twin(row)
 
     def ref(*xs):
         out_dt = float_rule(xs[0].dtype) if row.result == "float" else xs[0].dtype

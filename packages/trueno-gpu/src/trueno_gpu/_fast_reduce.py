@@ -35,7 +35,7 @@ import wgpu
 from ._codegen import LINEAR_ID, WG, header, i32w
 from ._runtime import meta_struct
 
-__all__ = ["fast_reduce", "fast_passes", "run_passes", "ENABLED"]
+__all__ = ["fast_reduce", "fast_passes", "run_passes", "one_launch", "ENABLED"]
 
 ENABLED = {"on": True}  # tests and benchmarks may switch the fast kernels off
 OPS = ("sum", "mean", "max", "min")
@@ -552,6 +552,21 @@ def run_passes(rt, passes, x, out) -> None:
             dst = parts[-1].buffer
         rt.record(kernel, data, [dst, src, scratch(rt)] if split else [dst, src], grid, cost)
         src = dst
+
+
+def one_launch(rt, passes, x):
+    """A one-pass plan resolved for inputs at ``x``'s offset: (pipeline, packed metadata,
+    grid, cost, scratch buffer or None, x.offset), what ``run_passes`` looks up on every
+    call; None for a plan of several passes."""
+    if len(passes) != 1:
+        return None
+    kkey, make, meta, grid, cost, _, slot, V, writable, split, data = passes[0]
+    if meta[slot] != i32w(x.offset // V):
+        meta = meta.copy()
+        meta[slot] = i32w(x.offset // V)
+        data = meta_struct(len(meta)).pack(*meta)
+    return (rt.kernel(kkey, make, writable), data, grid, cost, scratch(rt) if split else None,
+            x.offset)
 
 
 def fast_reduce(rt, op, x, in_dt, out, out_dt, kc, ks, rc, rs, n_out, R) -> bool:

@@ -36,7 +36,7 @@ from ._codegen import (
 from ._dtypes import WIDE, acc_dtype, dtype_info, lit
 from ._elementwise import launch, rt_of
 from ._fast_reduce import ENABLED as FAST
-from ._fast_reduce import fast_passes, run_passes
+from ._fast_reduce import fast_passes, one_launch, run_passes
 
 __all__ = ["reduce", "make_kernels", "narrow_dtype"]
 
@@ -257,8 +257,9 @@ def _new_plan(x: StridedArray, axes, keepdims):
 
 
 # (op, layout, offset % 4, dtypes, axes, keepdims, runtime, subgroups, fast kernels on) ->
-# (result shape, result dtype, fast passes) of a call the fast kernels took: a repeated
-# reduction costs a lookup, the result's allocation and its dispatches
+# (result shape, result dtype, fast passes, ``one_launch``) of a call the fast kernels took:
+# a repeated reduction costs a lookup, the result's allocation and its dispatches (one
+# ``record`` of the resolved pipeline and metadata for a one-pass plan at the same offset)
 _CALLS: dict = {}
 
 
@@ -270,7 +271,13 @@ def reduce(op, x: StridedArray, axes, keepdims, out_dtype, fill=0):
     hit = _CALLS.get(ckey)
     if hit is not None:
         out = new_array(rt, hit[0], hit[1])
-        run_passes(rt, hit[2], x, out)
+        one = hit[3]
+        if one is not None and one[5] == x.offset:
+            kernel, data, grid, cost, scratch, _ = one
+            rt.record(kernel, data, [out.storage.buffer, x.storage.buffer] if scratch is None
+                      else [out.storage.buffer, x.storage.buffer, scratch], grid, cost)
+        else:
+            run_passes(rt, hit[2], x, out)
         return out
     in_dt = dtype_info(x.dtype)
     if x.ndim == 0:
@@ -309,7 +316,7 @@ def reduce(op, x: StridedArray, axes, keepdims, out_dtype, fill=0):
         if ckey is not None:
             if len(_CALLS) > 4096:
                 _CALLS.clear()
-            _CALLS[ckey] = (out_shape, out_dtype, passes)
+            _CALLS[ckey] = (out_shape, out_dtype, passes, one_launch(rt, passes, x))
         return out
     G, part, pidx = _pass(rt, op, x.storage.buffer, x.offset, in_dt, acc, out, out_dt,
                           kc, ks, rc, rs, n_out, R, divisor, True)

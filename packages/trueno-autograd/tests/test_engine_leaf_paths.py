@@ -214,3 +214,90 @@ def test_custom_function_records_under_one_row_per_name():
     (tx ** 3 * 2.0 + tx ** 3 * 3.0).sum().backward()
     close(x.grad, tx.grad)
     assert type(outs[0].grad_fn).__name__ == "_CubeBackward"
+
+
+# -- what a recorded node keeps alive ------------------------------------------------------------
+def test_nodes_of_the_same_inputs_share_their_metadata_tuple():
+    """Each node used to build its own ``shapes`` tuples (three per binary node): objects the
+    cyclic garbage collector tracks for as long as the graph lives."""
+    x, _ = leaf(np.ones((3, 4)))
+    w, _ = const(np.full((3, 4), 2.0))
+    y1, y2 = x * w, x * w
+    assert y1.grad_fn.shapes is y2.grad_fn.shapes
+    z1, z2 = tn.tanh(x), tn.tanh(x)
+    assert z1.grad_fn.shapes is z2.grad_fn.shapes
+    assert z1.grad_fn.shapes[0] == ((3, 4), x._dtype, x.__class__, x._device)
+
+
+def test_shared_metadata_keeps_faces_dtypes_and_shapes_apart():
+    rng = np.random.default_rng(9)
+    v = rng.standard_normal((2, 3))
+    xs = [tn.asarray(v.copy()).requires_grad_(), tt.tensor(v.copy()).requires_grad_(),
+          tn.asarray(v.astype(np.float32)).requires_grad_(),
+          tn.asarray(v[:1].copy()).requires_grad_()]
+    tx = torch.tensor(v, requires_grad=True)
+    for x in xs:
+        (x * x * 3.0).sum().backward()
+        assert x.grad.__class__ is x.__class__ and x.grad.dtype == x.dtype
+        assert x.grad.shape == x.shape
+    (tx * tx * 3.0).sum().backward()
+    close(xs[0].grad, tx.grad)
+    close(xs[1].grad, tx.grad)
+    np.testing.assert_allclose(np.asarray(xs[2].grad), tx.grad.numpy(), rtol=1e-6)
+    close(xs[3].grad, tx.grad[:1])
+
+
+def test_shared_metadata_checks_the_dtype_object_and_stays_bounded(monkeypatch):
+    from trueno_autograd import _record
+    table: dict = {}
+    monkeypatch.setattr(_record, "_SHAPES", table)
+    monkeypatch.setattr(_record, "_SHAPES_MAX", 2)
+    x, tx = leaf([1.0, 2.0, 3.0])
+    w, tw = const([2.0, 0.5, -1.0])
+    # an entry under the inputs' key that names another dtype object (a face's twin shares
+    # the code) is not taken
+    key = (x._data.shape, x.__class__, x._dtype._code, x._device._code,
+           w._data.shape, w.__class__, w._dtype._code, w._device._code)
+    other = tn.float32
+    table[key] = (((3,), other, x.__class__, x._device), ((3,), other, w.__class__, w._device))
+    y = x * w
+    assert y.grad_fn.shapes[0][1] is x._dtype and y.grad_fn.shapes[1][1] is w._dtype
+    for n in range(1, 6):  # more distinct shapes than the table keeps
+        a, _ = leaf(np.ones(n))
+        (a * a).sum()
+        assert len(table) <= 2
+    y.sum().backward()
+    (tx * tw).sum().backward()
+    close(x.grad, tx.grad)
+
+
+def test_unhashable_shapes_are_recorded_without_sharing(monkeypatch):
+    from trueno_autograd import _record
+
+    class Refuses(dict):
+        def get(self, key, default=None):
+            raise TypeError("unhashable type: 'list'")
+    monkeypatch.setattr(_record, "_SHAPES", Refuses())
+    x, tx = leaf([1.0, -2.0])
+    w, tw = const([3.0, 4.0])
+    (tn.tanh(x) * w).sum().backward()
+    (torch.tanh(tx) * tw).sum().backward()
+    close(x.grad, tx.grad)
+
+
+@pytest.mark.parametrize("face", ["numpy", "torch"])
+def test_saved_versions_still_catch_an_in_place_change(face):
+    """Inputs saved at version 0 share one constant versions tuple; a later in-place change
+    is still caught, and an input saved at a later version is not flagged."""
+    x, _ = leaf([1.0, 2.0], face)
+    a = x * 1.0
+    b = x * 2.0
+    y = a * b  # both saved at version 0
+    a *= 3.0
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+    c = x * 1.0
+    c += 1.0  # version 1 at save time
+    z = c * c
+    z.sum().backward()
+    np.testing.assert_allclose(np.asarray(x.grad), [4.0, 6.0])

@@ -29,6 +29,23 @@ _META = AutogradMeta
 _NO_PARAMS: dict = {}  # the params of every node record_binary makes (never written)
 _CUSTOM_OPS: dict = {}  # (name, number of inputs) -> the Op record_custom records under
 
+# A node's ``shapes`` (per input: shape, dtype, class, device) by the inputs' shapes, classes
+# and dtype and device codes: nodes of the same inputs share one tuple instead of building
+# three per binary node. Every object a recorded graph keeps alive is one more for the cyclic
+# garbage collector to count and, once the graph outlives a collection, to traverse: a
+# 1,000-node graph kept ~8 tracked objects per node, against none for PyTorch's C++ nodes.
+_SHAPES: dict = {}
+_SHAPES_MAX = 4096  # distinct input metadata kept; the table starts over past this
+
+
+def _share_shapes(key, shapes):
+    """Keep ``shapes`` under ``key`` (None: not kept) and return it."""
+    if key is not None:
+        if len(_SHAPES) >= _SHAPES_MAX:
+            _SHAPES.clear()
+        _SHAPES[key] = shapes
+    return shapes
+
 # PyTorch's node names where they are not CamelCase(op) + "Backward0".
 _NAMES = {
     "subtract": "SubBackward0", "multiply": "MulBackward0", "divide": "DivBackward0",
@@ -135,26 +152,41 @@ class Recorder:
             node.needs = needs = (False, True) if eb is not None else (False, False)
         else:
             node.needs = needs = (True, True) if eb is not None else (True, False)
-        node.shapes = ((a._data.shape, a._dtype, a.__class__, a._device),
-                       (b._data.shape, b._dtype, b.__class__, b._device))
+        # the inputs' (shape, dtype, class, device), shared by every node of the same inputs
+        da = a._dtype
+        db = b._dtype
+        key = (a._data.shape, a.__class__, da._code, a._device._code,
+               b._data.shape, b.__class__, db._code, b._device._code)
+        try:
+            shapes = _SHAPES.get(key)
+        except TypeError:  # a device whose shapes are not hashable
+            shapes = key = None
+        if shapes is None or shapes[0][1] is not da or shapes[1][1] is not db:
+            shapes = _share_shapes(key, ((a._data.shape, da, a.__class__, a._device),
+                                         (b._data.shape, db, b.__class__, b._device)))
+        node.shapes = shapes
         save = rule.save
         if save == "none":
             node._saved = None
-        elif save == "all":
-            node._saved = (a, b)
-            node._versions = (a._version[0], b._version[0])
         else:
-            keep = rule.kept.get(needs) or rule.keep(needs)
+            # the versions at save time; (0, 0), the common case, is one constant tuple
+            if save == "all":
+                keep = (True, True)
+            else:
+                keep = rule.kept.get(needs) or rule.keep(needs)
             if keep[0]:
+                va = a._version[0]
                 if keep[1]:
+                    vb = b._version[0]
                     node._saved = (a, b)
-                    node._versions = (a._version[0], b._version[0])
+                    node._versions = (va, vb) if va or vb else (0, 0)
                 else:
                     node._saved = (a, None)
-                    node._versions = (a._version[0], 0)
+                    node._versions = (va, 0) if va else (0, 0)
             elif keep[1]:
+                vb = b._version[0]
                 node._saved = (None, b)
-                node._versions = (0, b._version[0])
+                node._versions = (0, vb) if vb else (0, 0)
             else:
                 node._saved = (None, None)
                 node._versions = (0, 0)
@@ -216,13 +248,22 @@ class Recorder:
                     fn = self._refresh(x)  # a view whose base changed in place
                 node._next = ((fn, m.output_nr) if fn is not None else (self._acc(x), 0),)
                 node.needs = needs = (True,)
-            node.shapes = ((x._data.shape, x._dtype, x.__class__, x._device),)
+            dx = x._dtype
+            key = (x._data.shape, x.__class__, dx._code, x._device._code)
+            try:
+                shapes = _SHAPES.get(key)
+            except TypeError:  # a device whose shapes are not hashable
+                shapes = key = None
+            if shapes is None or shapes[0][1] is not dx:
+                shapes = _share_shapes(key, ((x._data.shape, dx, x.__class__, x._device),))
+            node.shapes = shapes
             save = rule.save
             if save == "none":
                 node._saved = None
             elif save == "all" or (rule.kept.get(needs) or rule.keep(needs))[0]:
                 node._saved = (x,)
-                node._versions = (x._version[0],)
+                v = x._version[0]
+                node._versions = (v,) if v else (0,)
             else:
                 node._saved = (None,)
                 node._versions = (0,)

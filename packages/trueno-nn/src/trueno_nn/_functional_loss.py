@@ -10,6 +10,7 @@ import numpy as np
 from trueno.amp import autocast_function
 import trueno.torch as torch
 from trueno import ShapeError
+from trueno.backend import CPU, dtype_of, get_op, kernel, wrap
 
 from ._errors import ModuleValueError
 from ._functional_act import call_row, logsigmoid
@@ -233,17 +234,64 @@ def _class_ids(n: int, ndim: int, device):
     return ids
 
 
+_HOST_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_LOG_SOFTMAX = get_op("log_softmax")
+
+
+def _host_cross_entropy(x, target, weight, ignore_index):
+    """``(logp, w, safe, valid)`` of ``_CrossEntropy`` on NumPy arrays (log-probabilities,
+    the per-target weights, 0 at ignored targets, the targets with ignored ones set to class
+    0, the mask of the others) for a CPU float input, integer targets and a CPU or no
+    weight; None otherwise, and for a target out of range (the trueno-op path raises
+    gather's error)."""
+    xd, td, wd = x._data, target._data, None if weight is None else weight._data
+    if xd.__class__ is not np.ndarray or xd.dtype not in _HOST_FLOATS or td.__class__ is not \
+            np.ndarray or td.dtype.kind not in "iu" or not isinstance(wd, (np.ndarray, type(None))):
+        return None
+    cdim = 1 if xd.ndim > 1 else 0
+    valid = td != ignore_index
+    safe = np.where(valid, td, 0)
+    if safe.size and (safe.min() < 0 or safe.max() >= xd.shape[cdim]):
+        return None
+    logp = np.asarray(kernel(_LOG_SOFTMAX, CPU, dtype_of(xd.dtype))(xd, cdim))
+    w = valid.astype(xd.dtype)
+    if wd is not None:
+        w *= wd.astype(xd.dtype, copy=False)[safe]
+    return logp, w, safe, valid
+
+
+def _at_targets(safe, cdim: int) -> tuple:
+    """The index of each target's class in an (N, C, ...) or (C,) array: ``a[index]`` has
+    the targets' shape."""
+    if safe.ndim == 1:
+        return np.arange(safe.shape[0]), safe
+    grids = np.ix_(*(np.arange(n) for n in safe.shape))
+    return grids[:cdim] + (safe,) + grids[cdim:]
+
+
 class _CrossEntropy(torch.autograd.Function):
     """``cross_entropy`` of class indices (no label smoothing) as one autograd node with
     PyTorch's closed-form gradient ``w_n (softmax(x)_n - onehot(t_n)) g / D`` (nll_loss's
     backward through log_softmax's), instead of autograd walking the ~10 recorded ops of
     ``_nll``: the forward runs unrecorded, the backward is five elementwise ops. Every op is
-    a trueno op (any device; the target is never read on the host); double backward
+    a trueno op (any device; the target is never read on the host), except for a CPU float
+    input, computed on the NumPy arrays (``_host_cross_entropy``); double backward
     differentiates the recorded chain."""
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
         cdim = 1 if x.ndim > 1 else 0
+        ctx.cdim, ctx.ignore_index, ctx.reduction = cdim, ignore_index, reduction
+        ctx.save_for_backward(x, target, weight)
+        ctx.host = host = _host_cross_entropy(x, target, weight, ignore_index)
+        if host is not None:  # the same on the NumPy arrays; an ignored target's loss is
+            logp, w, safe, valid = host  # 0 as PyTorch's (even where logp[class 0] is -inf)
+            ctx.denom = w.sum() if reduction == "mean" else None
+            with np.errstate(divide="ignore", invalid="ignore"):  # all ignored: NaN
+                loss = np.where(valid, -(logp[_at_targets(safe, cdim)] * w), 0)
+                loss = loss if reduction == "none" else loss.sum() if reduction == "sum" \
+                    else loss.sum() / ctx.denom
+            return wrap(x.__class__, np.asarray(loss, logp.dtype), CPU, None, x._dtype)
         logp = torch.log_softmax(x, cdim)
         valid = target != ignore_index
         # ignored targets gather class 0 with weight 0 (a device 0: a Python 0 is uploaded)
@@ -263,9 +311,7 @@ class _CrossEntropy(torch.autograd.Function):
         else:
             denom = w.sum()
             loss = pw.sum() / -denom
-        ctx.save_for_backward(x, target, weight)
         ctx.logp, ctx.w, ctx.safe, ctx.denom = logp, w, safe, denom
-        ctx.cdim, ctx.ignore_index, ctx.reduction = cdim, ignore_index, reduction
         return loss
 
     @staticmethod
@@ -277,7 +323,20 @@ class _CrossEntropy(torch.autograd.Function):
                 loss = _nll(logp, target, weight, ctx.ignore_index, ctx.reduction)
                 (gx,) = torch.autograd.grad(loss, (x,), g, create_graph=True)
             return gx, None, None, None, None
-        cdim, logp = ctx.cdim, ctx.logp
+        cdim = ctx.cdim
+        if ctx.host is not None:
+            logp, w, safe, valid = ctx.host
+            gd = np.asarray(g._data).astype(logp.dtype, copy=False)  # (a CPU loss's)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                s = w * (gd / ctx.denom) if ctx.reduction == "mean" else w * gd
+                # PyTorch's order: nll_loss's -s at each target (0 at an ignored one, even
+                # where s is not finite), then log_softmax's g - exp(logp) sum(g)
+                s = np.where(valid, s, 0).astype(logp.dtype, copy=False)
+                dx = np.exp(logp)
+                dx *= np.expand_dims(s, cdim)
+                dx[_at_targets(safe, cdim)] -= s
+            return wrap(x.__class__, dx, CPU, None, x._dtype), None, None, None, None
+        logp = ctx.logp
         if ctx.reduction == "mean":
             s = ctx.w * (g / ctx.denom)
         else:  # sum: a 0-d g; none: g per target

@@ -8,10 +8,11 @@ element each run, sign bit set every other run), layer_norm the same bits in eve
 Prints one line per case and the number of mismatches (0 expected).
 
 ``--time``: GB/s of sum / max / min at 1M and 16M float32 and of layer_norm (4096, 1024),
-sweeping the plan knobs (``_fast_reduce.TARGET_GROUPS`` / ``MAX_CHUNKS`` and ``_LOADS``:
-workgroups and loads per thread; ``_fast_layer_norm._TARGET_V4``: vec4s per thread, hence
-threads per row), with the host's microseconds per call (recording only) next to each, and
-a sum of 1K (the per-op floor: host and launch). The defaults are marked with ``*``. A row
+sweeping the plan knobs (``_fast_reduce.TARGET_GROUPS`` / ``MAX_CHUNKS``, ``_LOADS`` and
+``_UNROLL``: workgroups, loads per thread and independent loads per loop trip;
+``_fast_layer_norm._TARGET_V4``: vec4s per thread, hence threads per row), with the host's
+microseconds per call (recording only) next to each, and a sum of 1K (the per-op floor: host
+and launch). The defaults are marked with ``*``. A row
 whose us/op is near its host us/call or the floor is bound by the host, not the kernel.
 
     python tools/bench/stress_reduce.py [--reps 100] [--time] [--repeats 5]
@@ -139,7 +140,8 @@ def _groups(d, op, n) -> int:
 def sweep(repeats: int, big: bool) -> None:
     rng = np.random.default_rng(1)
     sizes = (M, 16 * M) if big else (M, 4 * M)
-    default = (_fast_reduce.TARGET_GROUPS, _fast_reduce.MAX_CHUNKS, _fast_reduce._LOADS)
+    default = (_fast_reduce.TARGET_GROUPS, _fast_reduce.MAX_CHUNKS, _fast_reduce._LOADS,
+               _fast_reduce._UNROLL)
     tiny = up(rng.random(1024, dtype=np.float32))
     t, h = _median_time(lambda: K["sum"]["float32"](tiny, (0,), False), repeats)
     print(f"sum (1K,) (the per-op floor): {t * 1e6:7.1f} us/op, host {h * 1e6:5.1f} us/call",
@@ -150,23 +152,27 @@ def sweep(repeats: int, big: bool) -> None:
             seen = set()
             # workgroups: TARGET_GROUPS (and MAX_CHUNKS) caps them, _LOADS (vec4 loads per
             # thread) sets them below the cap; 16M: 1024 groups = 4 loop trips a thread
-            configs = [(default[0], default[2])] + [(tg, loads) for tg in (1024, 2048, 4096)
-                                                    for loads in (1, 2, 4, 8, 16)]
-            for tg, loads in configs:
+            # unroll: independent loads (accumulators) per trip of a thread's loop
+            configs = [(default[0], default[2], default[3])] + [
+                (tg, loads, 4) for tg in (1024, 2048, 4096) for loads in (1, 2, 4, 8, 16)] + [
+                (1024, loads, 8) for loads in (8, 16)]
+            for tg, loads, unroll in configs:
                 _fast_reduce.TARGET_GROUPS = _fast_reduce.MAX_CHUNKS = tg
                 _fast_reduce._LOADS = loads
+                _fast_reduce._UNROLL = unroll
                 _clear()
                 groups = _groups(d, op, n)
-                if groups in seen:
+                if (groups, unroll) in seen:
                     continue
-                seen.add(groups)
+                seen.add((groups, unroll))
                 fn = K[op]["float32"]
                 t, h = _median_time(lambda: fn(d, (0,), False), repeats)
-                mark = "*" if (tg, tg, loads) == default else " "
-                print(f"{op} ({n // M}M,) target groups {tg} loads/thread {loads}{mark} "
-                      f"grid {groups}: {4 * n / t / 1e9:7.1f} GB/s, {t * 1e6:7.1f} us/op,"
-                      f" host {h * 1e6:5.1f} us/call", flush=True)
-    _fast_reduce.TARGET_GROUPS, _fast_reduce.MAX_CHUNKS, _fast_reduce._LOADS = default
+                mark = "*" if (tg, tg, loads, unroll) == default else " "
+                print(f"{op} ({n // M}M,) target groups {tg} loads/thread {loads} unroll "
+                      f"{unroll}{mark} grid {groups}: {4 * n / t / 1e9:7.1f} GB/s, "
+                      f"{t * 1e6:7.1f} us/op, host {h * 1e6:5.1f} us/call", flush=True)
+    (_fast_reduce.TARGET_GROUPS, _fast_reduce.MAX_CHUNKS, _fast_reduce._LOADS,
+     _fast_reduce._UNROLL) = default
     _clear()
     ln = (4096, 1024) if big else (1024, 1024)
     x = up(rng.random(ln, dtype=np.float32))

@@ -160,3 +160,33 @@ def test_loops_do_sums_work(op):
         kinds.add((kind, V))
     assert {"fastrow", "fastcol", "fastcolsplit"} <= {k for k, _ in kinds}, kinds
     assert {1, 4} <= {v for _, v in kinds}, kinds
+
+
+@pytest.mark.parametrize("op", ("sum", "mean", "max", "min"))
+def test_row_loop_unrolled_8(op, monkeypatch):
+    """The row loop with 8 accumulators (``_UNROLL``, with ``_LOADS`` knobs that
+    tools/bench/stress_reduce.py sweeps): full and split rows, vec4 and scalar, its
+    remainder loop, NaN for max/min."""
+    rt = get_runtime(0)
+    monkeypatch.setattr(_fast_reduce, "_UNROLL", 8)
+    monkeypatch.setattr(_fast_reduce, "_LOADS", 16)  # 16 loads a thread: two trips of 8
+    monkeypatch.setattr(_fast_reduce, "_PLANS", {})
+    import trueno_gpu._reduce as red
+
+    monkeypatch.setattr(red, "_CALLS", {})
+    for shape, axis in [(((1 << 20) + 4,), (0,)), (((1 << 20) + 3,), (0,)), ((16388,), (0,)),
+                        ((3, 70001), (1,)), ((5, 4100), (1,)), ((7, 33), (1,))]:
+        x = RNG.uniform(-1, 2, shape).astype(np.float32)
+        if op in ("max", "min"):
+            x.reshape(-1)[[0, x.size // 2 + 1]] = [np.nan, NEG_NAN]
+            x.reshape(-1)[x.size - 1] = -np.inf if op == "max" else np.inf
+        got = np.asarray(down(KERNELS[op]["float32"](up(x), axis, False)))
+        want = getattr(np, op)(x.astype(np.float64), axis=axis)
+        if op in ("max", "min"):
+            np.testing.assert_array_equal(got, want.astype(np.float32))
+        else:
+            scale = np.sum(np.abs(x.astype(np.float64)), axis=axis)
+            scale = scale / (x.size // got.size) if op == "mean" else scale
+            assert np.all(np.abs(got - want) <= 2e-6 * scale), (shape, axis)
+    assert any(k[0] == "fastrow" and k[-1] == 8 and k[-2] for k in rt._kernels
+               if isinstance(k, tuple) and k), "no split row kernel with 8 accumulators"

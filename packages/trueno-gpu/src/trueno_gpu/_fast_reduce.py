@@ -46,6 +46,7 @@ TARGET_GROUPS = 1024
 TARGET_THREADS = 1 << 16
 MAX_CHUNKS = 1024
 _LOADS = 4  # loads per thread that a row plan aims for
+_UNROLL = 4  # independent loads (accumulators) per trip of a row thread's loop: 4 or 8
 _MIN_ROWS = 8  # rows per column thread at least (else the chunks' partials cost more)
 SMALL = 1 << 14  # elements: smaller rows are one pass (a second launch costs more)
 _COL_ONE_PASS = 32  # rows: a column reduction of at most this many rows is one pass
@@ -171,7 +172,15 @@ def _sg_combine(op: str, ident: str, var: str, part: str, ret: bool) -> list[str
                     f"  for (var i = 1u; i < nsg; i = i + 1u) {{ {var} = cmb1({var}, sv[i]); }}"]
 
 
-def _row_source(op, V, T, in_st, out_dt, final, sg, split=False):
+def _tree(terms: list[str]) -> str:
+    """``cmb`` over ``terms`` pairwise, level by level (a fixed order)."""
+    while len(terms) > 1:
+        terms = [f"cmb({terms[i]}, {terms[i + 1]})" if i + 1 < len(terms) else terms[i]
+                 for i in range(0, len(terms), 2)]
+    return terms[0]
+
+
+def _row_source(op, V, T, in_st, out_dt, final, sg, split=False, U=4):
     """Rows. Metadata: [n_out, G, Rv (vectors per row), S (row stride, vectors), x_off
     (vectors), R (mean's divisor), C2, S2]: row ``o`` starts at x_off + (o % C2) * S +
     (o / C2) * S2 (rows over two axes: the kept one and an outer reduced one).
@@ -205,21 +214,21 @@ def _row_source(op, V, T, in_st, out_dt, final, sg, split=False):
         body += [f"  let o = L * {seg}u + li / {T}u;", "  let g = 0u;",
                  f"  let lane = li % {T}u;"]
     body += ["  let Rv = P[2];", f"  let st = P[1] * {T}u;",
-             f"  var a0 = {vt}({ident});", "  var a1 = a0;", "  var a2 = a0;", "  var a3 = a0;",
+             f"  var a0 = {vt}({ident});", *[f"  var a{i} = a0;" for i in range(1, U)],
              *_nb_init(op, ut),
              "  if (o < P[0]) {",
              "    let base = P[4] + (o % P[6]) * P[3] + (o / P[6]) * P[7];",
              f"    var j = g * {T}u + lane;",
-             "    for (; j + 3u * st < Rv; j = j + 4u * st) {",
-             *_steps(op, [("a0", "base + j"), ("a1", "base + j + st"),
-                          ("a2", "base + j + 2u * st"), ("a3", "base + j + 3u * st")],
+             f"    for (; j + {U - 1}u * st < Rv; j = j + {U}u * st) {{",
+             *_steps(op, [(f"a{i}", "base + j" + ("" if i == 0 else " + st" if i == 1
+                                                  else f" + {i}u * st")) for i in range(U)],
                      "      "),
              "    }",
              "    for (; j < Rv; j = j + st) {",
              *_steps(op, [("a0", "base + j")], "      "),
              "    }",
              "  }",
-             "  var t = cmb(cmb(a0, a1), cmb(a2, a3));",
+             f"  var t = {_tree([f'a{i}' for i in range(U)])};",
              *_nan_fix(op, vt, ut, "t"),
              f"  var acc = {_hsum(V)};"]
     # the workgroup's value ends up in thread 0 (li == 0) for T == WG; a split row keeps
@@ -412,8 +421,9 @@ def _row_passes(sg, op, off, in_st, out_dt, n_out, R, S, divisor, cost, passes,
             G = -(-G // 4) * 4  # the partial rows stay vec4-aligned
     split = G > 1 and n_out <= CNT and n_out * G <= PART_WORDS
     final = (G == 1 or split) and final_out
-    key = ("fastrow", op, V, T, in_st, out_dt.name if final else "f32", final, sg, split)
-    passes.append((key, lambda: _row_source(op, V, T, in_st, out_dt, final, sg, split),
+    U = _UNROLL
+    key = ("fastrow", op, V, T, in_st, out_dt.name if final else "f32", final, sg, split, U)
+    passes.append((key, lambda: _row_source(op, V, T, in_st, out_dt, final, sg, split, U),
                    [n_out, G, Rv, S // V, i32w(off // V), divisor, C2, S2 // V],
                    n_out * G if T == WG else -(-n_out // (WG // T)), cost,
                    0 if final else n_out * (1 if split else G) * 4, 4, V, split))

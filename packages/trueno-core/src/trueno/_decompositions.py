@@ -372,6 +372,28 @@ def xlogy(x1, x2):
     return finish(where(unary("isnan", b), r, where(binary("equal", a, 0.0), 0.0, r)), rt)
 
 
+def xlog1py(x1, x2):
+    """``x1 * log1p(x2)``, 0 where ``x1`` is 0 and ``x2`` is not NaN (SciPy's and PyTorch's)."""
+    args, rt = floats("xlog1py", x1, x2)
+    like = next(v for v in args if isinstance(v, X.Tensor))
+    a, b = (v if isinstance(v, X.Tensor) else
+            astype(X.to_tensor(v, like.__class__, like), like._dtype) for v in args)
+    r = _mul(a, _log1p(b))
+    return finish(where(unary("isnan", b), r, where(binary("equal", a, 0.0), 0.0, r)), rt)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+@_float_unary
+def selu(x):
+    """``scale * (x if x > 0 else alpha * expm1(x))`` with PyTorch's constants (Klambauer et
+    al., "Self-normalizing neural networks", 2017)."""
+    neg = _mul(_expm1(binary("minimum", x, 0.0)), _SELU_ALPHA)
+    return _mul(where(binary("less", 0.0, x), x, neg), _SELU_SCALE)
+
+
 # --- predicates and logic ----------------------------------------------------------------
 
 def isfinite(x):

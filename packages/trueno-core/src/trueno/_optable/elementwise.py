@@ -66,6 +66,8 @@ comps("gelu", nin=1, result="float", accepts="real", numpy_name=None, module=_NN
       sig="x, /, *, approximate: str = 'none'")
 comps("silu", nin=1, result="float", accepts="real", numpy_name=None, module=_NN)
 comps("relu", nin=1, accepts="real", numpy_name=None, module=_NN)
+comps("selu", nin=1, result="float", accepts="real", numpy_name=None,
+      torch_face=T("float", method=False))
 
 # Error inputs (``Op.errors``): shapes that do not broadcast, and a dtype the row refuses.
 _BC = [broadcast_error()]
@@ -93,6 +95,8 @@ comps("logaddexp", nin=2, accepts="real or boolean", result="float", errors=_BC_
       torch_face=T("binary_float"))
 comps("xlogy", nin=2, accepts="real or boolean", result="float", domain="positive",
       numpy_name=None, reference="scipy.special:xlogy")
+comps("xlog1py", nin=2, accepts="real or boolean", result="float", domain="positive",
+      numpy_name=None, reference="scipy.special:xlog1py", torch_name="special.xlog1py")
 prims("nextafter", nin=2, accepts="real floating", differentiable=False, errors=_BC,
       torch_face=T("binary", inplace=True, weak=False))
 prims("equal", nin=2, accepts="any", result="bool", differentiable=False, errors=_BC)

@@ -1,8 +1,9 @@
 """conv2d's product split along K: a product of few output tiles over a long K (conv2d's
-weight gradient as a conv, K = N * OH * OW) runs as K slices of one batched matmul whose
-partial products one kernel sums into the NCHW result with the bias. Values vs core's
-reference kernel in float64 (float32 and float64, bias, groups, a permuted input, a stride
-and dilation), which slice counts are chosen, and that no launch is added."""
+weight gradient as a conv, K = N * OH * OW) runs as K slices of one batched matmul (or of
+the dot kernel, for at most ``_DOTS_MAX`` outputs per matrix) whose partial products one
+kernel sums into the NCHW result with the bias. Values vs core's reference kernel in float64
+(float32 and float64, bias, groups, a permuted input, a stride and dilation, both product
+kernels), which slice counts are chosen, and that no launch is added."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ CASES = [
     # the weight gradient's conv of the benchmark CNN's first layer, batch 4: x (C=1, N=4,
     # 28, 28) with g (O=16, N=4, 28, 28) as the kernel, padding 1: K = 3136, a 3x3 output
     ((1, 4, 28, 28), (16, 4, 28, 28), (1, 1), (1, 1), (1, 1), 1),
+    # 27 x 27 x 40 outputs: the batched matmul's slices (K 2304: 4 slices)
+    ((1, 4, 50, 50), (40, 4, 24, 24), (1, 1), (0, 0), (1, 1), 1),
 ]
 
 
@@ -79,6 +82,23 @@ def test_split_permuted_input_and_launches(monkeypatch):
     got = down(KERNELS["conv2d"]["float32"](view_of(up(base), base, view), up(g), None,
                                             (1, 1), (1, 1), (1, 1), 1))
     monkeypatch.setattr(_runtime.Runtime, "record", record)
-    assert [k[0] for k in keys] == ["im2col", "matmul_fast", "conv_splitsum"], keys
+    assert [k[0] for k in keys] == ["im2col", "conv_dots", "conv_splitsum"], keys
     want = _reference(view.astype(np.float64), g.astype(np.float64), None, (1, 1), (1, 1))
     assert_close(got, want, "float32", rtol=1e-4, atol=1e-4)
+
+
+def test_split_matmul_path_launches(monkeypatch):
+    """More outputs than the dot kernel takes: the slices run as one batched matmul."""
+    keys, record = [], _runtime.Runtime.record
+
+    def counted(rt, kernel, *a, **k):
+        keys.append(next(key for key, v in rt._kernels.items() if v is kernel))
+        return record(rt, kernel, *a, **k)
+
+    x = RNG.standard_normal((1, 4, 50, 50)).astype("float32")
+    w = RNG.standard_normal((40, 4, 24, 24)).astype("float32")
+    assert _conv.k_slices(1, 27 * 27, 40, 2304, dtype_info("float32")) == 4
+    monkeypatch.setattr(_runtime.Runtime, "record", counted)
+    down(KERNELS["conv2d"]["float32"](up(x), up(w), None))
+    monkeypatch.setattr(_runtime.Runtime, "record", record)
+    assert [k[0] for k in keys] == ["im2col", "matmul_fast", "conv_splitsum"], keys

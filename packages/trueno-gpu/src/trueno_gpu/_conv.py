@@ -7,8 +7,9 @@ product is written into its channel slice of the NCHW result with the bias added
 
 A product of few output tiles over a long K (conv2d's weight gradient taken as a conv: the
 output gradient as a kernel as large as the output, K = N * OH * OW) is split along K into
-S equal slices computed as one batched matmul, whose S partial products one kernel sums
-straight into the NCHW result (with the bias): S times as many workgroups, and the sum
+S equal slices computed as one batched matmul (or, for at most ``_DOTS_MAX`` outputs per
+matrix, one workgroup of plain dot products per slice), whose S partial products one kernel
+sums straight into the NCHW result (with the bias): S times as many workgroups, and the sum
 replaces the layout copy, so no launch is added.
 """
 
@@ -153,15 +154,63 @@ def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
     return out
 
 
+def _dots_source(dt) -> str:
+    """Metadata: [S, N, P, OG, K, KC, a_off, b_off]; workgroup (s, n) writes
+    R[((s N + n) P + p) OG + o] = sum over k of slice s of A[a_off + (n P + p) K + k]
+    B[b_off + o K + k], its threads taking the P * OG outputs in turn."""
+    st, F = dt.storage, dt.compute
+    z = "lf" if F == "f64" else ""
+    src = f"""@group(0) @binding(0) var<storage, read> P: array<u32>;
+@group(0) @binding(1) var<storage, read_write> R: array<{st}>;
+@group(0) @binding(2) var<storage, read> A: array<{st}>;
+@group(0) @binding(3) var<storage, read> B: array<{st}>;
+@compute @workgroup_size({WG})
+fn main({LINEAR_ID}) {{
+  let w = wg.y * nwg.x + wg.x;
+  if (w >= P[0] * P[1]) {{ return; }}
+  let s = w / P[1];
+  let n = w % P[1];
+  let K = P[4];
+  let k0 = s * P[5];
+  for (var i = li; i < P[2] * P[3]; i = i + {WG}u) {{
+    let p = i / P[3];
+    let o = i % P[3];
+    let a = P[6] + (n * P[2] + p) * K + k0;
+    let b = P[7] + o * K + k0;
+    var acc = 0.0{z};
+    for (var k = 0u; k < P[5]; k = k + 1u) {{
+      acc = acc + {dt.load('A[a + k]')} * {dt.load('B[b + k]')};
+    }}
+    R[(w * P[2] + p) * P[3] + o] = {dt.store('acc')};
+  }}
+}}"""
+    return header(src, st == "f16")
+
+
+# A product of at most this many outputs per matrix (P * og) takes the dot kernel: one
+# workgroup per (K slice, matrix) computing every output, none of a 64 x 64 tile's idle lanes
+# (a weight gradient's 3x3 x 16 outputs fill 3.5% of one)
+_DOTS_MAX = 1024
+
+
 def _split_product(rt, dt, cols, wc, bias, out, g, og, slices) -> None:
-    """Group ``g``'s product ``cols (n, P, K) @ W_g^T (K, og)`` as ``slices`` K slices of one
-    batched matmul, summed (plus the bias) into its channels of ``out`` (n, c_out, OH, OW)."""
+    """Group ``g``'s product ``cols (n, P, K) @ W_g^T (K, og)`` as ``slices`` K slices (one
+    batched matmul, or the dot kernel for small outputs), summed (plus the bias) into its
+    channels of ``out`` (n, c_out, OH, OW)."""
     n, P_, K = cols.shape
     kc = K // slices
-    a = cols.view(cols.offset, (slices, n, P_, kc), (kc, P_ * K, K, 1))
-    b = StridedArray(wc.storage, wc.offset + g * og * K, (slices, 1, kc, og), (kc, 0, 1, K),
-                     wc.dtype)
-    res = matmul(a, b)  # (slices, n, P, og), contiguous
+    if P_ * og <= _DOTS_MAX:
+        res = new_array(rt, (slices, n, P_, og), cols.dtype)
+        kernel = rt.kernel(("conv_dots", dt.name), lambda: _dots_source(dt),
+                           (True, False, False))
+        rt.dispatch(kernel, [slices, n, P_, og, K, kc, cols.offset, wc.offset + g * og * K],
+                    [res.storage.buffer, cols.storage.buffer, wc.storage.buffer], slices * n,
+                    cost=2 * slices * n * P_ * og * kc // 12)
+    else:
+        a = cols.view(cols.offset, (slices, n, P_, kc), (kc, P_ * K, K, 1))
+        b = StridedArray(wc.storage, wc.offset + g * og * K, (slices, 1, kc, og),
+                         (kc, 0, 1, K), wc.dtype)
+        res = matmul(a, b)  # (slices, n, P, og), contiguous
     c_out = out.shape[1]
     total = n * og * P_
     meta = [total, slices, n, P_, og, g * og * P_, c_out * P_, 0, 0]

@@ -301,3 +301,54 @@ def test_saved_versions_still_catch_an_in_place_change(face):
     z = c * c
     z.sum().backward()
     np.testing.assert_allclose(np.asarray(x.grad), [4.0, 6.0])
+
+
+class _TwoOut(Function):
+    """Two outputs of one node: 2x and x^2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * 2.0, x * x
+
+    @staticmethod
+    def backward(ctx, g0, g1):
+        (x,) = ctx.saved_tensors
+        return g0 * 2.0 + g1 * 2.0 * x
+
+
+class _TorchTwoOut(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * 2.0, x * x
+
+    @staticmethod
+    def backward(ctx, g0, g1):
+        (x,) = ctx.saved_tensors
+        return g0 * 2.0 + g1 * 2.0 * x
+
+
+def test_an_edge_into_output_0_is_the_node_itself_and_others_keep_their_number():
+    """Edges into output 0 (almost all) are stored as the node, with no tuple per edge; edges
+    into a later output of a node with several outputs keep ``(node, output_nr)``. Both
+    route the gradient to the right output (compared with PyTorch), and ``next_functions``
+    shows PyTorch's pairs either way."""
+    rng = np.random.default_rng(10)
+    v = rng.standard_normal((4, 6))
+    x, tx = leaf(v)
+    y = x * 2.0
+    z = tn.tanh(y)
+    assert z.grad_fn._next[0] is y.grad_fn
+    assert z.grad_fn.next_functions == ((y.grad_fn, 0),)
+    assert type(y.grad_fn.next_functions[0][0]).__name__ == "AccumulateGrad"
+    a, b = _TwoOut.apply(z)
+    w = tn.sin(b) * a + tn.cos(a)  # output 1 reaches its consumer first
+    sb = w.grad_fn._next[0]._next[0]._next[0]  # add -> mul -> sin -> the node, output 1
+    assert sb.__class__ is tuple and sb[1] == 1
+    assert a.grad_fn is b.grad_fn
+    (w * w).sum().backward()
+    ta, tb = _TorchTwoOut.apply(torch.tanh(tx * 2.0))
+    tw = torch.sin(tb) * ta + torch.cos(ta)
+    (tw * tw).sum().backward()
+    close(x.grad, tx.grad)

@@ -146,7 +146,7 @@ class GraphRunner:
             while stack:
                 for e in pop()._next:
                     if e is not None:
-                        c = e[0]
+                        c = e[0] if e.__class__ is tuple else e
                         d = get(c)
                         if d is None:
                             deps[c] = 1
@@ -197,7 +197,11 @@ class GraphRunner:
                     i += 1
                     if e is None:
                         continue
-                    c = e[0]
+                    if e.__class__ is tuple:  # an edge into output e[1] > 0 of node e[0]
+                        c, nr = e
+                    else:  # an edge into output 0 of node e, the common case
+                        c = e
+                        nr = 0
                     if res is not None:
                         try:
                             r = res[i]
@@ -223,7 +227,7 @@ class GraphRunner:
                                 r = r.to_device(dev)
                             if r.__class__ is not cls and r._ag is None:
                                 r = B.wrap(cls, r._data, r._device, r._version, r._dtype)
-                            if e[1] == 0:
+                            if nr == 0:
                                 old = bget(c)
                                 if old is None:
                                     buf[c] = r
@@ -232,7 +236,7 @@ class GraphRunner:
                                 else:
                                     buf[c] = old + r
                             else:
-                                _put(buf, c, e[1], r)
+                                _put(buf, c, nr, r)
                     d = deps[c] - 1
                     if d:
                         deps[c] = d
@@ -382,7 +386,7 @@ def _needed(root_nodes, deps, capture):
             stack[-1] = (n, i + 1)
             e = nf[i]
             if e is not None:
-                c = e[0]
+                c = e[0] if e.__class__ is tuple else e
                 d = deps.get(c)
                 if d is None:
                     deps[c] = 1
@@ -395,9 +399,11 @@ def _needed(root_nodes, deps, capture):
     needed = set()
     for n in post:
         for e in n._next:
-            if e is not None and (e[0] in capture or e[0] in needed):
-                needed.add(n)
-                break
+            if e is not None:
+                c = e[0] if e.__class__ is tuple else e
+                if c in capture or c in needed:
+                    needed.add(n)
+                    break
     return needed
 
 

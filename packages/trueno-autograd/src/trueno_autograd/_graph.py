@@ -111,7 +111,8 @@ class NodeHooks:
 class Node:
     """A recorded op in the graph. Subclasses are made per op with PyTorch's names.
 
-    Slots backward reads: ``_next`` (an edge ``(node, output_nr)`` or None per input),
+    Slots backward reads: ``_next`` (per input: None, the node that made it when it is that
+    node's output 0, or ``(node, output_nr)``: no tuple per edge in the common case),
     ``needs`` (which inputs get a gradient), ``shapes`` (``(shape, dtype, class, device)``
     per input), ``params``, ``_rule``, ``_saved`` (the saved inputs, None where nothing is
     saved, ``FREED`` after backward freed them) with ``_versions``, ``_out_refs`` (None, a
@@ -129,7 +130,8 @@ class Node:
     @property
     def next_functions(self):
         """``((node, output_nr), ...)`` per input; ``(None, 0)`` for an input without grad."""
-        return tuple((None, 0) if e is None else e for e in self._next)
+        return tuple((None, 0) if e is None else e if e.__class__ is tuple else (e, 0)
+                     for e in self._next)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {id(self):#x}>"

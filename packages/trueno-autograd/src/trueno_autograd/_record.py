@@ -138,7 +138,10 @@ class Recorder:
             fn = m.grad_fn
             if m.view_version is not None and a._version[0] != m.view_version:
                 fn = self._refresh(a)  # a view whose base changed in place
-            ea = (fn, m.output_nr) if fn is not None else (self._acc(a), 0)
+            if fn is None:
+                ea = self._acc(a)
+            else:
+                ea = fn if not m.output_nr else (fn, m.output_nr)  # an edge (_graph.Node)
         m = b._ag
         if m is None:
             eb = None
@@ -146,7 +149,10 @@ class Recorder:
             fn = m.grad_fn
             if m.view_version is not None and b._version[0] != m.view_version:
                 fn = self._refresh(b)
-            eb = (fn, m.output_nr) if fn is not None else (self._acc(b), 0)
+            if fn is None:
+                eb = self._acc(b)
+            else:
+                eb = fn if not m.output_nr else (fn, m.output_nr)
         node._next = (ea, eb)
         if ea is None:
             node.needs = needs = (False, True) if eb is not None else (False, False)
@@ -246,7 +252,10 @@ class Recorder:
                 fn = m.grad_fn
                 if m.view_version is not None and x._version[0] != m.view_version:
                     fn = self._refresh(x)  # a view whose base changed in place
-                node._next = ((fn, m.output_nr) if fn is not None else (self._acc(x), 0),)
+                if fn is None:
+                    node._next = (self._acc(x),)
+                else:
+                    node._next = (fn if not m.output_nr else (fn, m.output_nr),)
                 node.needs = needs = (True,)
             dx = x._dtype
             key = (x._data.shape, x.__class__, dx._code, x._device._code)
@@ -316,7 +325,10 @@ class Recorder:
                 v = m.view_version
                 if v is not None and t._version[0] != v:  # a view whose base changed in place
                     fn = self._refresh(t)
-                nexts.append((fn, m.output_nr) if fn is not None else (self._acc(t), 0))
+                if fn is None:
+                    nexts.append(self._acc(t))
+                else:
+                    nexts.append(fn if not m.output_nr else (fn, m.output_nr))
                 needs.append(True)
             shapes.append(None if t is None else
                           (t._data.shape, t._dtype, t.__class__, t._device))

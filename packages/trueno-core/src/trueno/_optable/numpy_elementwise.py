@@ -55,8 +55,11 @@ _TORCH = {
                                         weak=False)),
 }
 
+# NumPy functions PyTorch has no twin of (``Op.torch_name`` None).
+_NO_TORCH = ("cbrt", "spacing", "bitwise_count", "iscomplex", "divmod", "modf")
+
 for _name, _nin in UFUNCS.items():
     add_op(Op(_name, _nin, accepts="any", shape="same" if _nin == 1 else "pointwise",
               differentiable=False, decomposition=_DECOMPOSITIONS.get(_name),
               sig=_SIGNATURES.get(_name), errors=_ERRORS.get(_name, ()),
-              torch_face=_TORCH.get(_name)))
+              torch_face=_TORCH.get(_name), torch_name=None if _name in _NO_TORCH else ""))

@@ -29,6 +29,8 @@ from ._codegen import (
 from ._dtypes import dtype_info
 from ._fast_elementwise import ENABLED as VEC4
 from ._fast_elementwise import vec4_ok, vec4_source
+from ._lazy import ENABLED as LAZY
+from ._lazy import FUSED_OPS, extend
 from ._pool import size_class
 from ._runtime import get_runtime, meta_struct
 
@@ -336,6 +338,7 @@ def _setup(name, table, kind_key, xs, out_dtype=None):
 # with the op's tag, so clearing ``_PLANS`` (tests switching the vec4 path) drops them too.
 _new = object.__new__
 _SA = StridedArray
+_F32DT = np.dtype(np.float32)
 
 
 def _signature(tag, xs) -> tuple:
@@ -382,9 +385,17 @@ def _words(v, f32: bool, dt) -> tuple | list:
 
 def planned_kernel(name: str, table: dict, arity: int):
     """The registered kernel of elementwise op ``name`` of ``table`` (``UNARY``: arity 1,
-    ``BINARY``: 2): calls with a plan for their operands' layout skip the planning."""
+    ``BINARY``: 2): calls with a plan for their operands' layout skip the planning.
+
+    A planned call packs its metadata and hands the rest to ``Runtime.record_new`` (the
+    result's buffer and the dispatch under one lock). A scalar operand's metadata words are
+    kept with the scalar object and the plan's scalar dtype they were made for, and reused
+    while the same object comes again (a loop's constant; scalars are immutable, and
+    identity, unlike ==, tells -0.0 from 0.0)."""
     tag = ("planned", name)
     get = _PLANS.get
+    fuse = name in FUSED_OPS and table is BINARY  # a lazy chain step for float32 (``_lazy``)
+    last = [(None, None, ())]  # (scalar object, its dtype, its words); replaced, never mutated
 
     def unary(x):
         s = x.storage
@@ -392,10 +403,10 @@ def planned_kernel(name: str, table: dict, arity: int):
         if p is None:
             return _first(tag, name, table, (x,))
         rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, _, _ = p
-        st = rt.alloc_class(cls, nbytes)
         out = _new(_SA)
-        out.storage, out.offset, out.shape, out.strides, out.dtype = st, 0, shape, strides, dtype
-        rt.record(kern, pack(n, 0, x.offset, *tail), (st.buffer, s.buffer), grid, cost)
+        out.storage = rt.record_new(cls, nbytes, kern, pack(n, 0, x.offset, *tail),
+                                    (s.buffer,), grid, cost)
+        out.offset, out.shape, out.strides, out.dtype = 0, shape, strides, dtype
         return out
 
     def binary(x, y):
@@ -408,24 +419,28 @@ def planned_kernel(name: str, table: dict, arity: int):
                 if p is not None:
                     rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, _, _ \
                         = p
-                    st = rt.alloc_class(cls, nbytes)
                     out = _new(_SA)
-                    out.storage, out.offset, out.shape = st, 0, shape
-                    out.strides, out.dtype = strides, dtype
-                    rt.record(kern, pack(n, 0, x.offset, y.offset, *tail),
-                              (st.buffer, s.buffer, t.buffer), grid, cost)
+                    out.storage = rt.record_new(cls, nbytes, kern,
+                                                pack(n, 0, x.offset, y.offset, *tail),
+                                                (s.buffer, t.buffer), grid, cost)
+                    out.offset, out.shape, out.strides, out.dtype = 0, shape, strides, dtype
                     return out
             else:
                 p = get((tag, x.shape, x.strides, x.dtype, x.offset & 3, s.device_index, None))
                 if p is not None:
                     rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, f32, \
                         sdt = p
-                    data = pack(n, 0, x.offset, *_words(y, f32, sdt), *tail)
-                    st = rt.alloc_class(cls, nbytes)
+                    w = last[0]
+                    if w[0] is not y or w[1] is not sdt:
+                        w = last[0] = (y, sdt, _words(y, f32, sdt))
+                    if fuse and dtype is _F32DT and not tail and LAZY["on"]:
+                        return extend(rt, name, x, False, w[2][0], shape, strides, dtype, cls,
+                                      nbytes, n)
                     out = _new(_SA)
-                    out.storage, out.offset, out.shape = st, 0, shape
-                    out.strides, out.dtype = strides, dtype
-                    rt.record(kern, data, (st.buffer, s.buffer), grid, cost)
+                    out.storage = rt.record_new(cls, nbytes, kern,
+                                                pack(n, 0, x.offset, *w[2], *tail),
+                                                (s.buffer,), grid, cost)
+                    out.offset, out.shape, out.strides, out.dtype = 0, shape, strides, dtype
                     return out
         elif y.__class__ is _SA:
             t = y.storage
@@ -433,12 +448,17 @@ def planned_kernel(name: str, table: dict, arity: int):
             if p is not None:
                 rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, f32, \
                     sdt = p
-                data = pack(n, 0, y.offset, *_words(x, f32, sdt), *tail)
-                st = rt.alloc_class(cls, nbytes)
+                w = last[0]
+                if w[0] is not x or w[1] is not sdt:
+                    w = last[0] = (x, sdt, _words(x, f32, sdt))
+                if fuse and dtype is _F32DT and not tail and LAZY["on"]:
+                    return extend(rt, name, y, True, w[2][0], shape, strides, dtype, cls,
+                                  nbytes, n)
                 out = _new(_SA)
-                out.storage, out.offset, out.shape = st, 0, shape
-                out.strides, out.dtype = strides, dtype
-                rt.record(kern, data, (st.buffer, t.buffer), grid, cost)
+                out.storage = rt.record_new(cls, nbytes, kern,
+                                            pack(n, 0, y.offset, *w[2], *tail),
+                                            (t.buffer,), grid, cost)
+                out.offset, out.shape, out.strides, out.dtype = 0, shape, strides, dtype
                 return out
         return _first(tag, name, table, (x, y))
 

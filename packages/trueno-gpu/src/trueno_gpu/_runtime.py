@@ -6,7 +6,9 @@ together at a sync point (``to_numpy``, ``synchronize``) or when a batch grows l
 submission per op. Kernel metadata (shapes, strides, offsets, scalar operands) of a batch goes
 into one "arena" storage buffer, written with a single ``queue.write_buffer`` just before the
 batch is submitted; each dispatch binds its slice of it. Pipelines and bind-group layouts are
-cached per key (op, dtypes, layout kind).
+cached per key (op, dtypes, layout kind). A pending lazy chain of float32 scalar ops
+(``_lazy``) is recorded before anything else enters the batch (``_record``, ``encoder``,
+``_flush``), so commands keep their eager order.
 
 Thread safety: a runtime's encoder, compute pass, metadata arena, queue, bind-group cache and
 buffer pool are shared by every thread, so each method that touches them holds the runtime's
@@ -33,7 +35,7 @@ from ._errors import GpuLimitError, GpuUnavailableError
 from ._host_copy import PAR_THREADS, host_array, par_copy
 from ._index_checks import IndexChecks
 from ._pool import BufferPool
-from ._transfers import Transfers
+from ._transfers import Transfers, _Storage
 
 __all__ = ["Runtime", "get_runtime", "meta_struct", "device_count", "adapters_seen", "is_available",
            "wanted_features", "adapter_features", "when_adapters_known", "PAR_THREADS",
@@ -52,6 +54,7 @@ _MAX_GROUPS = 65535  # WebGPU's guaranteed workgroups per dimension
 _WHOLE_SIZE = _lib.WGPU_WHOLE_SIZE
 _STRUCTS: dict = {}  # metadata length -> struct.Struct packing that many u32 words
 _init_lock = threading.RLock()  # creates adapters and runtimes once
+_new = object.__new__
 
 
 def meta_struct(words: int) -> struct.Struct:
@@ -131,6 +134,7 @@ class Runtime(Transfers):
         self._meta_offsets: dict = {}  # metadata bytes -> arena offset, this batch
         self._pending = 0  # cost recorded since the last submission
         self._last_pipe = self._last_bg = self._last_off = None
+        self._chain = None  # the pending lazy chain (``_lazy``), emitted before anything else
         self._c_off = _ffi.new("uint32_t[1]")
         self._queue = self.queue._internal
         self._copies = _Encoder()
@@ -198,6 +202,8 @@ class Runtime(Transfers):
     def encoder(self) -> _Encoder:
         """The batch's command encoder, with no compute pass open (for copies and fills);
         the caller holds ``lock`` while it records into it."""
+        if self._chain is not None:
+            self._chain.emit()
         if self._pass is not None:
             self._end_pass()
         if self._encoder is None:
@@ -309,52 +315,84 @@ class Runtime(Transfers):
         """``dispatch`` with its metadata already packed (``meta_struct``) and its grid
         computed (``grid``, every count > 0): the whole per-op work of a planned launch."""
         with self.lock:  # the one acquisition of a dispatch (a cached pipeline needs none)
-            if self._count >= self.MAX_BATCH:
+            self._record(kernel, data, buffers, grid, cost)
+
+    def record_new(self, cls: int, nbytes: int, kernel, data: bytes, inputs: tuple,
+                   grid: tuple[int, int, int], cost: int = 0):
+        """``record`` of a kernel that writes a new result (binding 1) from ``inputs``
+        (bindings 2..): the result's storage of ``nbytes`` bytes in size class ``cls``
+        (``alloc_class``) is taken and the dispatch recorded under one acquisition of the
+        lock. Returns the storage. (A planned elementwise call's whole runtime work.)"""
+        with self.lock:
+            pool = self.pool
+            if pool._released:
+                pool._collect()
+            free = pool._free.get(cls)
+            if free:
+                buf = free.pop()
+                pool._allocated += cls
+                st = _new(_Storage)
+                st.buffer, st.nbytes, st.device_index = buf, nbytes, self.index
+                st.version, st.pool = 0, pool
+            else:
+                st = self.alloc(nbytes)
+                buf = st.buffer
+            self._record(kernel, data, (buf, *inputs), grid, cost)
+        return st
+
+    def _record(self, kernel, data: bytes, buffers, grid: tuple[int, int, int],
+                cost: int) -> None:
+        """``record``'s work (lock held); a pending lazy chain is recorded first."""
+        if self._chain is not None:
+            self._chain.emit()
+        if self._count >= self.MAX_BATCH:
+            self._flush()
+        # Equal metadata (a chain of same-shaped ops) shares one slice of the arena.
+        off = self._meta_offsets.get(data)
+        if off is None:
+            off = -len(self._arena) % self.align + len(self._arena)
+            if off + self.META_BYTES > self.ARENA_BYTES:
                 self._flush()
-            # Equal metadata (a chain of same-shaped ops) shares one slice of the arena.
-            off = self._meta_offsets.get(data)
-            if off is None:
-                off = -len(self._arena) % self.align + len(self._arena)
-                if off + self.META_BYTES > self.ARENA_BYTES:
-                    self._flush()
-                    off = 0
-                self._arena.extend(bytes(off - len(self._arena)))
-                self._arena.extend(data)
-                self._meta_offsets[data] = off
-            pipe, bgl = kernel
-            bind_group = self._bind_groups.get((bgl, *buffers))
-            if bind_group is None:
-                bind_group = self._bind_group(bgl, buffers)
-            # Raw wgpu-native calls (wgpu-py's wrappers cost microseconds each in error-capture
-            # bookkeeping; encoding errors still surface at finish()), skipping state that is
-            # already set in this pass.
-            h = self._pass or self._compute_pass()
-            if pipe is not self._last_pipe:
-                _lib.wgpuComputePassEncoderSetPipeline(h, pipe._internal)
-                self._last_pipe = pipe
-            if bind_group is not self._last_bg or off != self._last_off:
-                self._c_off[0] = off
-                _lib.wgpuComputePassEncoderSetBindGroup(h, 0, bind_group, 1, self._c_off)
-                self._last_bg = bind_group
-                self._last_off = off
-            _lib.wgpuComputePassEncoderDispatchWorkgroups(h, *grid)
-            self._count += 1
-            self.dispatches += 1
-            if cost:
-                # Big kernels: submit now so the GPU starts while Python records the next ones
-                # (a sync point still waits for everything; small ops stay in one batch).
-                self._pending += cost
-                if self._pending >= self.EAGER_COST:
-                    self._flush()
+                off = 0
+            self._arena.extend(bytes(off - len(self._arena)))
+            self._arena.extend(data)
+            self._meta_offsets[data] = off
+        pipe, bgl = kernel
+        bind_group = self._bind_groups.get((bgl, *buffers))
+        if bind_group is None:
+            bind_group = self._bind_group(bgl, buffers)
+        # Raw wgpu-native calls (wgpu-py's wrappers cost microseconds each in error-capture
+        # bookkeeping; encoding errors still surface at finish()), skipping state that is
+        # already set in this pass.
+        h = self._pass or self._compute_pass()
+        if pipe is not self._last_pipe:
+            _lib.wgpuComputePassEncoderSetPipeline(h, pipe._internal)
+            self._last_pipe = pipe
+        if bind_group is not self._last_bg or off != self._last_off:
+            self._c_off[0] = off
+            _lib.wgpuComputePassEncoderSetBindGroup(h, 0, bind_group, 1, self._c_off)
+            self._last_bg = bind_group
+            self._last_off = off
+        _lib.wgpuComputePassEncoderDispatchWorkgroups(h, *grid)
+        self._count += 1
+        self.dispatches += 1
+        if cost:
+            # Big kernels: submit now so the GPU starts while Python records the next ones
+            # (a sync point still waits for everything; small ops stay in one batch).
+            self._pending += cost
+            if self._pending >= self.EAGER_COST:
+                self._flush()
 
     def flush(self) -> None:
         """Submit the recorded batch (one submission) without waiting for it."""
-        if self._encoder is None:
+        if self._encoder is None and self._chain is None:
             return
         with self.lock:
             self._flush()
 
     def _flush(self) -> None:
+        if self._chain is not None:
+            self._chain.emit()
         enc = self._encoder
         if enc is None:  # another thread submitted it meanwhile
             return

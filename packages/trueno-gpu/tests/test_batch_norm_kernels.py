@@ -84,6 +84,26 @@ def test_batch_norm_kernels_read_views(dtype):
         np.testing.assert_allclose(down(got), want, **TOL[dtype])
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("g_layout", ["same", "contiguous"])
+def test_batch_norm_kernels_unmerged_spatial_axes(dtype, g_layout):
+    """Spatial axes no one stride walks (every other row): the three-axis loop, with the
+    gradient laid out the same or contiguous (then x is copied to match)."""
+    _has(dtype)
+    base = RNG.standard_normal((3, 4, 10, 6)).astype(dtype)
+    x = base[:, :, ::2]  # (3, 4, 5, 6), H stride 2 W
+    gbase = RNG.standard_normal((3, 4, 10, 6)).astype(dtype)
+    g = gbase[:, :, ::2] if g_layout == "same" else np.ascontiguousarray(gbase[:, :, ::2])
+    w, b = RNG.standard_normal(4).astype(dtype), RNG.standard_normal(4).astype(dtype)
+    want_f, want_b = _torch(x, w, b, g, 1e-5)
+    xv = view_of(up(base), base, x)
+    gv = view_of(up(gbase), gbase, g) if g_layout == "same" else up(g)
+    got_f = _batch_norm.batch_norm_training(xv, up(w), up(b), eps=1e-5)
+    got_b = _batch_norm.batch_norm_backward(xv, gv, got_f[1], got_f[3], up(w))
+    for got, want in zip(list(got_f) + list(got_b), want_f + want_b, strict=True):
+        np.testing.assert_allclose(down(got), want, **TOL[dtype])
+
+
 def test_batch_norm_kernels_one_launch_each(monkeypatch):
     launches, record = [0], _runtime.Runtime.record
 

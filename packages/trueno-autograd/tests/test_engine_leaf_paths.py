@@ -352,3 +352,35 @@ def test_an_edge_into_output_0_is_the_node_itself_and_others_keep_their_number()
     tw = torch.sin(tb) * ta + torch.cos(ta)
     (tw * tw).sum().backward()
     close(x.grad, tx.grad)
+
+
+class _Scale(Function):
+    """``x * factor.value``; the factor object is read in forward only."""
+
+    @staticmethod
+    def forward(ctx, x, factor):
+        ctx.k = factor.value
+        return x * factor.value
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.k, None
+
+
+def test_custom_function_graph_does_not_keep_its_non_tensor_arguments():
+    """The recorded backward keeps the number of arguments, not the arguments (the closure
+    held every argument of apply for as long as the graph lived)."""
+    import weakref
+
+    class Factor:
+        value = 3.0
+    x, tx = leaf([1.0, -2.0])
+    f = Factor()
+    ref = weakref.ref(f)
+    y = _Scale.apply(x, f)
+    del f
+    assert ref() is None
+    (y * y).sum().backward()
+    (tx * 3.0 * tx * 3.0).sum().backward()
+    close(x.grad, tx.grad)
+    assert y.grad_fn.name() == "_ScaleBackward"

@@ -10,6 +10,8 @@ from ._graph import FREED_MSG, Rule
 
 __all__ = ["Function", "FunctionCtx"]
 
+MODES = B.MODES  # the calling thread's grad mode
+
 
 class FunctionCtx:
     """The ``ctx`` a custom Function's forward and backward share."""
@@ -80,28 +82,36 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = FunctionCtx()
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._ag is not None for a in args)
+        needs = ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._ag is not None
+                                              for a in args])
         with no_grad():
             out = cls.forward(ctx, *args, **kwargs)
-        if not (B.MODES.grad_enabled and any(ctx.needs_input_grad)) or B.autograd_engine() is None:
+        if not (MODES.grad_enabled and True in needs) or B.autograd_engine() is None:
             return out
-        outs = out if isinstance(out, tuple) else (out,)
+        multi = out.__class__ is tuple or isinstance(out, tuple)
+        outs = out if multi else (out,)
         fixed = []
         for o in outs:
-            if isinstance(o, Tensor) and (o._ag is not None or any(o is a for a in args)):
+            if isinstance(o, Tensor) and (o._ag is not None or _among(o, args)):
                 o = o.detach()  # never rewrite the history of an input
             fixed.append(o)
         # a saved output would make a cycle (output -> node -> ctx -> output)
-        ctx._saved = tuple(s.detach() if isinstance(s, Tensor) and
-                           any(s is o for o in outs) else s for s in ctx._saved)
-        tens = tuple(o for o in fixed if isinstance(o, Tensor) and o._dtype.kind in "fc"
-                     and not any(o is n for n in ctx.non_differentiable))
+        if ctx._saved:
+            ctx._saved = tuple([s.detach() if isinstance(s, Tensor) and _among(s, outs) else s
+                                for s in ctx._saved])
+        nondiff = ctx.non_differentiable
+        tens = tuple([o for o in fixed if isinstance(o, Tensor) and o._dtype.kind in "fc"
+                      and not (nondiff and _among(o, nondiff))])
+        result = tuple(fixed) if multi else fixed[0]
+        if not tens:
+            return result
         n_out = len(tens)
         # the backward keeps what a missing gradient's zeros need, not the outputs: holding
         # them would make a cycle (output -> node -> rule -> fn -> output) that frees the
         # outputs, ctx and inputs only when the cycle collector runs (on the GPU: new buffers
         # and bind groups every training step)
-        like = tuple((tuple(t.shape), t._dtype, t._device, t.__class__) for t in tens)
+        like = tuple([(t._data.shape, t._dtype, t._device, t.__class__) for t in tens])
+        n_args = len(args)
 
         def fn(node, g):
             gs = g if n_out > 1 else (g,)
@@ -111,15 +121,33 @@ class Function:
                            for (sh, dt, dev, c), gi in zip(like, gs))
             res = cls.backward(ctx, *gs)
             res = res if isinstance(res, tuple) else (res,)
-            if len(res) < len(args):
-                res = res + (None,) * (len(args) - len(res))
+            if len(res) < n_args:
+                res = res + (None,) * (n_args - len(res))
             return tuple(r if isinstance(r, Tensor) or r is None else None for r in res)
 
-        if tens:
-            from ._engine import ENGINE
-            inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
-            ENGINE.record_custom(f"{cls.__name__}", Rule(fn, "none", False,
-                                                        f"{cls.__name__}Backward"),
-                                 inputs, {}, tens if n_out > 1 else tens[0])
-        result = tuple(fixed)
-        return result if isinstance(out, tuple) else result[0]
+        name = cls.__name__
+        inputs = tuple([a if isinstance(a, Tensor) else None for a in args])
+        (_ENGINE or _engine()).record_custom(name, Rule(fn, "none", False, f"{name}Backward"),
+                                             inputs, {}, tens if n_out > 1 else tens[0])
+        return result
+
+
+def _among(t, seq) -> bool:
+    """Whether tensor ``t`` is one of ``seq`` (by identity: tensors compare elementwise)."""
+    for x in seq:
+        if x is t:
+            return True
+    return False
+
+
+def _engine():
+    """The engine (imported on first use, as before: importing the package does not load
+    it)."""
+    global _ENGINE
+    if _ENGINE is None:
+        from ._engine import ENGINE
+        _ENGINE = ENGINE
+    return _ENGINE
+
+
+_ENGINE = None

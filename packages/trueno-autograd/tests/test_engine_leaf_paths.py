@@ -254,14 +254,17 @@ def test_shared_metadata_checks_the_dtype_object_and_stays_bounded(monkeypatch):
     monkeypatch.setattr(_record, "_SHAPES_MAX", 2)
     x, tx = leaf([1.0, 2.0, 3.0])
     w, tw = const([2.0, 0.5, -1.0])
-    # an entry under the inputs' key that names another dtype object (a face's twin shares
-    # the code) is not taken
-    key = (x._data.shape, x.__class__, x._dtype._code, x._device._code,
-           w._data.shape, w.__class__, w._dtype._code, w._device._code)
+    # an entry under the inputs' shapes that names another dtype (or a face's twin dtype
+    # object, another class or device) is not taken but replaced
+    key = (x._data.shape, w._data.shape)
     other = tn.float32
     table[key] = (((3,), other, x.__class__, x._device), ((3,), other, w.__class__, w._device))
     y = x * w
     assert y.grad_fn.shapes[0][1] is x._dtype and y.grad_fn.shapes[1][1] is w._dtype
+    assert table[key] is y.grad_fn.shapes
+    twin = tt.tensor([1.0, 2.0, 3.0], dtype=tt.float64).requires_grad_()
+    assert (twin * tt.tensor([1.0, 1.0, 1.0], dtype=tt.float64)).grad_fn.shapes[0][2] is \
+        twin.__class__
     for n in range(1, 6):  # more distinct shapes than the table keeps
         a, _ = leaf(np.ones(n))
         (a * a).sum()

@@ -29,11 +29,13 @@ _META = AutogradMeta
 _NO_PARAMS: dict = {}  # the params of every node record_binary makes (never written)
 _CUSTOM_OPS: dict = {}  # (name, number of inputs) -> the Op record_custom records under
 
-# A node's ``shapes`` (per input: shape, dtype, class, device) by the inputs' shapes, classes
-# and dtype and device codes: nodes of the same inputs share one tuple instead of building
-# three per binary node. Every object a recorded graph keeps alive is one more for the cyclic
-# garbage collector to count and, once the graph outlives a collection, to traverse: a
-# 1,000-node graph kept ~8 tracked objects per node, against none for PyTorch's C++ nodes.
+# A node's ``shapes`` (per input: shape, dtype, class, device) by the inputs' shapes (the
+# shape for one input, the pair for two; dtype, class and device are checked by identity on
+# a hit and a mismatch replaces the entry): nodes of the same inputs share one tuple instead
+# of building three per binary node. Every object a recorded graph keeps alive is one more
+# for the cyclic garbage collector to count and, once the graph outlives a collection, to
+# traverse: a 1,000-node graph kept ~8 tracked objects per node, against none for PyTorch's
+# C++ nodes.
 _SHAPES: dict = {}
 _SHAPES_MAX = 4096  # distinct input metadata kept; the table starts over past this
 
@@ -159,17 +161,19 @@ class Recorder:
         else:
             node.needs = needs = (True, True) if eb is not None else (True, False)
         # the inputs' (shape, dtype, class, device), shared by every node of the same inputs
-        da = a._dtype
-        db = b._dtype
-        key = (a._data.shape, a.__class__, da._code, a._device._code,
-               b._data.shape, b.__class__, db._code, b._device._code)
+        key = (a._data.shape, b._data.shape)
         try:
             shapes = _SHAPES.get(key)
         except TypeError:  # a device whose shapes are not hashable
             shapes = key = None
-        if shapes is None or shapes[0][1] is not da or shapes[1][1] is not db:
-            shapes = _share_shapes(key, ((a._data.shape, da, a.__class__, a._device),
-                                         (b._data.shape, db, b.__class__, b._device)))
+        if shapes is not None:
+            ma, mb = shapes
+            if ma[1] is not a._dtype or ma[2] is not a.__class__ or ma[3] is not a._device or \
+                    mb[1] is not b._dtype or mb[2] is not b.__class__ or mb[3] is not b._device:
+                shapes = None
+        if shapes is None:
+            shapes = _share_shapes(key, ((a._data.shape, a._dtype, a.__class__, a._device),
+                                         (b._data.shape, b._dtype, b.__class__, b._device)))
         node.shapes = shapes
         save = rule.save
         if save == "none":
@@ -257,14 +261,17 @@ class Recorder:
                 else:
                     node._next = (fn if not m.output_nr else (fn, m.output_nr),)
                 node.needs = needs = (True,)
-            dx = x._dtype
-            key = (x._data.shape, x.__class__, dx._code, x._device._code)
+            key = x._data.shape  # (a tuple of ints: never equal to a pair of shapes)
             try:
                 shapes = _SHAPES.get(key)
             except TypeError:  # a device whose shapes are not hashable
                 shapes = key = None
-            if shapes is None or shapes[0][1] is not dx:
-                shapes = _share_shapes(key, ((x._data.shape, dx, x.__class__, x._device),))
+            if shapes is not None:
+                mx = shapes[0]
+                if mx[1] is not x._dtype or mx[2] is not x.__class__ or mx[3] is not x._device:
+                    shapes = None
+            if shapes is None:
+                shapes = _share_shapes(key, ((x._data.shape, x._dtype, x.__class__, x._device),))
             node.shapes = shapes
             save = rule.save
             if save == "none":

@@ -48,11 +48,11 @@ def _chain(x, weight, bias, eps):
 
 
 _HOST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_OPS = tuple(get_op(n) for n in ("mean", "var", "sum", "subtract", "multiply", "addcmul"))
+_OPS = tuple(get_op(n) for n in ("mean", "var", "subtract", "multiply", "addcmul"))
 
 
 def _kernels(dt):
-    """The CPU backend's kernels (mean, var, sum, subtract, multiply, addcmul) for NumPy
+    """The CPU backend's kernels (mean, var, subtract, multiply, addcmul) for NumPy
     dtype ``dt`` (looked up per call: the first call of a kernel may be a checking wrapper
     that the lookup then replaces)."""
     d = dtype_of(dt)
@@ -84,7 +84,7 @@ def _row(k, length: int):
 def _host_forward(x, w, b, eps: float):
     """``(out, xc, mean, var, rstd)`` on NumPy arrays: ``out`` has ``x``'s shape, ``xc =
     x - mean`` is (N, C, L), the others are (1, C, 1) (the biased variance)."""
-    mean_k, var_k, _, sub, mul, addcmul = _kernels(x.dtype)
+    mean_k, var_k, sub, mul, addcmul = _kernels(x.dtype)
     n, c = x.shape[:2]
     x3 = x.reshape(n, c, -1)
     mean = mean_k(x3, (0, 2), True)  # (both accumulate in float64 on trueno-simd)
@@ -102,13 +102,14 @@ def _host_forward(x, w, b, eps: float):
 def _host_backward(x, xc, g, rstd, w, needs):
     """The gradients ``(dx, dw, db)`` on NumPy arrays (None where ``needs`` says so; dw
     without a weight, db without a bias are None too): PyTorch's closed form, the input
-    gradient in two passes."""
-    _, _, sum_k, _, mul, addcmul = _kernels(x.dtype)
+    gradient in two passes. The per-channel sums are NumPy's einsum (one pass, no product
+    array; accumulated in the dtype, as PyTorch's CPU backward)."""
+    addcmul = _kernels(x.dtype)[4]
     n, c, length = xc.shape
     g3 = g.reshape(xc.shape)
     count = n * length
-    gsum = sum_k(g3, (0, 2), True)
-    dotp = sum_k(mul(g3, xc), (0, 2), True)  # sum of dy (x - mean) per channel
+    gsum = np.einsum("ncl->c", g3).reshape(1, c, 1)
+    dotp = np.einsum("ncl,ncl->c", g3, xc).reshape(1, c, 1)  # sum of dy (x - mean)
     dx = None
     if needs[0]:
         # w rstd (dy - mean(dy) - (x - mean) rstd^2 mean(dy (x - mean))):

@@ -64,8 +64,10 @@ class TorchFace(NamedTuple):
     kind : how ``torch.<name>`` is made from the engine function of the row (the NumPy face's
         function of the same name): "engine" (that function itself), "tensor" (the function
         of the input as a tensor), "float" (integer and bool inputs cast to the default float
-        dtype first), "binary" (both inputs computed in PyTorch's promoted dtype), or
-        "binary_float" (that dtype, made floating: the default float for integers and bools).
+        dtype first), "binary" (both inputs computed in PyTorch's promoted dtype),
+        "binary_float" (that dtype, made floating: the default float for integers and bools),
+        or "hand" (the face writes the function by hand, in ``_functions`` or
+        ``_ops_pointwise``: the row gives its names and what is bound from it).
     names : the public names (``torch.asin`` and ``torch.arcsin`` are one function); empty:
         the row's name.
     method : whether each name is also a ``Tensor`` method (``x.hypot(y)``).
@@ -83,7 +85,7 @@ class TorchFace(NamedTuple):
     weak: bool = False
 
 
-TORCH_KINDS = ("engine", "tensor", "float", "binary", "binary_float")
+TORCH_KINDS = ("engine", "tensor", "float", "binary", "binary_float", "hand")
 
 
 def torch_face(kind: str, *names: str, method: bool = True, inplace: bool = False,

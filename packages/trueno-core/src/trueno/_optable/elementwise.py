@@ -13,16 +13,20 @@ from ._row import torch_face as T
 _M = T("engine", inplace=True, inplace_function=True)  # torch.exp is trueno.exp
 _F = T("float", inplace=True, inplace_function=True)  # integers give the default float
 _Q = T("tensor")  # predicates: torch.isnan(x)
+_H = T("hand", inplace=True, inplace_function=True)  # torch.square: written in the face
+_HB = T("hand", inplace=True, weak=True)  # torch.add: written in the face
 
 _NN = "_decompositions_nn"
 
 # --- one input -------------------------------------------------------------------------------
-prims("negative", nin=1, accepts="numeric", errors=[dtype_error("bool")])
-comps("positive", nin=1, accepts="numeric", errors=[dtype_error("bool")])
-comps("square", nin=1, accepts="numeric")
+prims("negative", nin=1, accepts="numeric", errors=[dtype_error("bool")],
+      torch_face=T("hand", "neg", "negative", inplace=True, inplace_function=True))
+comps("positive", nin=1, accepts="numeric", errors=[dtype_error("bool")], torch_face=T("hand"))
+comps("square", nin=1, accepts="numeric", torch_face=_H)
 prims("abs", nin=1, accepts="any", result="real", aliases=("absolute",),
       torch_face=_M)  # bool: itself, as NumPy
-prims("sign", nin=1, accepts="numeric", differentiable=False, errors=[dtype_error("bool")])
+prims("sign", nin=1, accepts="numeric", differentiable=False, errors=[dtype_error("bool")],
+      torch_face=T("hand", inplace=True))
 # Float functions take bool as NumPy does (np.sin(bool) is float16; torch.sin(bool) float32).
 prims("exp", nin=1, accepts="any", result="float", domain="small", torch_face=_M)
 comps("expm1", nin=1, accepts="any", result="float", domain="small", torch_face=_M)
@@ -43,7 +47,7 @@ comps("atanh", nin=1, accepts="any", result="float", domain="unit", aliases=("ar
       torch_face=T("float", "atanh", "arctanh", inplace=True, inplace_function=True))
 comps("acosh", nin=1, accepts="any", result="float", domain="ge1", aliases=("arccosh",),
       torch_face=T("float", "acosh", "arccosh", inplace=True, inplace_function=True))
-comps("reciprocal", nin=1, result="numpy_promote", domain="positive")
+comps("reciprocal", nin=1, result="numpy_promote", domain="positive", torch_face=_H)
 comps("sigmoid", nin=1, result="float", accepts="real", numpy_name=None, module=_NN,
       torch_face=_F)
 prims("erf", nin=1, result="float", accepts="real", numpy_name=None, torch_face=_F)
@@ -51,7 +55,7 @@ comps("i0e", nin=1, result="float", accepts="real or boolean", numpy_name=None,
       module="_decompositions_ufuncs", reference="scipy.special:i0e")
 prims("floor ceil trunc", nin=1, accepts="real or boolean", differentiable=False,
       errors=[dtype_error("complex64")], torch_face=_M)
-prims("round", nin=1, accepts="numeric", differentiable=False)
+prims("round", nin=1, accepts="numeric", differentiable=False, torch_face=_H)
 prims("signbit", nin=1, accepts="real or boolean", result="bool", differentiable=False,
       errors=[dtype_error("complex64")], torch_face=_Q)
 prims("isnan isinf", nin=1, accepts="any", result="bool", differentiable=False, torch_face=_Q)
@@ -59,13 +63,14 @@ comps("isfinite", nin=1, accepts="any", result="bool", differentiable=False, tor
 comps("logical_not", nin=1, accepts="any", result="input_bool", differentiable=False,
       torch_face=T("engine", inplace=True))
 prims("bitwise_invert", nin=1, accepts="integer or boolean", differentiable=False,
-      numpy_name="invert", aliases=("invert",), errors=[dtype_error("float32")])
+      numpy_name="invert", aliases=("invert",), errors=[dtype_error("float32")],
+      torch_face=T("hand", "bitwise_not", inplace=True))
 prims("conj", nin=1, accepts="numeric", aliases=("conjugate",))
 prims("real imag", nin=1, accepts="any", result="real")
 comps("gelu", nin=1, result="float", accepts="real", numpy_name=None, module=_NN,
       sig="x, /, *, approximate: str = 'none'")
 comps("silu", nin=1, result="float", accepts="real", numpy_name=None, module=_NN)
-comps("relu", nin=1, accepts="real", numpy_name=None, module=_NN)
+comps("relu", nin=1, accepts="real", numpy_name=None, module=_NN, torch_face=_H)
 comps("selu", nin=1, result="float", accepts="real", numpy_name=None,
       torch_face=T("float", method=False))
 
@@ -76,15 +81,21 @@ _BC_INT = [broadcast_error("int32"), dtype_error("float32", 2)]
 
 # --- two inputs ------------------------------------------------------------------------------
 # add/multiply of bools: logical or / and, as NumPy and PyTorch
-prims("add multiply", nin=2, accepts="any", errors=_BC)
-prims("subtract", nin=2, accepts="numeric", errors=[*_BC, dtype_error("bool", 2)])
+prims("add", nin=2, accepts="any", errors=_BC, torch_face=_HB)
+prims("multiply", nin=2, accepts="any", errors=_BC,
+      torch_face=T("hand", "mul", "multiply", inplace=True, weak=True))
+prims("subtract", nin=2, accepts="numeric", errors=[*_BC, dtype_error("bool", 2)],
+      torch_face=T("hand", "sub", "subtract", inplace=True, weak=True))
 prims("divide", nin=2, accepts="any", result="float", domain="nonzero", errors=_BC,
-      aliases=("true_divide",))
+      aliases=("true_divide",),
+      torch_face=T("hand", "div", "divide", "true_divide", inplace=True, weak=True))
 prims("floor_divide", nin=2, accepts="real", domain="nonzero", differentiable=False,
-      errors=_BC_REAL)
+      errors=_BC_REAL, torch_face=_HB)
 # remainder: d/da = 1, d/db = -floor(a/b)
-prims("remainder", nin=2, accepts="real", domain="nonzero", errors=_BC_REAL, aliases=("mod",))
-prims("pow", nin=2, domain="small", numpy_name="power", errors=_BC, aliases=("power",))
+prims("remainder", nin=2, accepts="real", domain="nonzero", errors=_BC_REAL, aliases=("mod",),
+      torch_face=_HB)
+prims("pow", nin=2, domain="small", numpy_name="power", errors=_BC, aliases=("power",),
+      torch_face=_HB)
 # maximum/minimum of complex: lexicographic order, as NumPy
 prims("maximum minimum", nin=2, accepts="any", errors=_BC, torch_face=T("engine", weak=True))
 prims("atan2", nin=2, accepts="real or boolean", result="float", errors=_BC_REAL,
@@ -94,12 +105,14 @@ comps("hypot copysign", nin=2, accepts="real or boolean", result="float", errors
 comps("logaddexp", nin=2, accepts="real or boolean", result="float", errors=_BC_REAL,
       torch_face=T("binary_float"))
 comps("xlogy", nin=2, accepts="real or boolean", result="float", domain="positive",
-      numpy_name=None, reference="scipy.special:xlogy")
+      numpy_name=None, reference="scipy.special:xlogy",
+      torch_face=T("hand", inplace=True, inplace_function=True, weak=True))
 comps("xlog1py", nin=2, accepts="real or boolean", result="float", domain="positive",
       numpy_name=None, reference="scipy.special:xlog1py", torch_name="special.xlog1py")
 prims("nextafter", nin=2, accepts="real floating", differentiable=False, errors=_BC,
       torch_face=T("binary", inplace=True, weak=False))
-prims("equal", nin=2, accepts="any", result="bool", differentiable=False, errors=_BC)
+prims("equal", nin=2, accepts="any", result="bool", differentiable=False, errors=_BC,
+      torch_face=T("hand", "eq", inplace=True, weak=True))
 _CMP = T("binary", inplace=True)  # torch.less: PyTorch's promoted dtype, weak 0-d operands
 prims("less less_equal", nin=2, accepts="any", result="bool", differentiable=False,
       errors=_BC, torch_face=_CMP)

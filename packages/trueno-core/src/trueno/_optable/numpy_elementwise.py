@@ -51,6 +51,11 @@ _TORCH = {
     **dict.fromkeys(("isneginf", "isposinf", "isreal"), T("tensor")),
     "logaddexp2": T("binary_float"), "fmax": T("binary"), "fmin": T("binary"),
     "fmod": T("binary", inplace=True),
+    # written by hand in the face (torch.ldexp, ...): the row gives what is bound from it
+    "heaviside": T("hand", inplace=True), "float_power": T("hand"), "frexp": T("hand"),
+    "angle": T("hand"),
+    **dict.fromkeys(("ldexp", "nan_to_num", "fix"), T("hand", inplace=True,
+                                                      inplace_function=True)),
     **dict.fromkeys(("gcd", "lcm"), T("binary", inplace=True, inplace_function=True,
                                         weak=False)),
 }

@@ -336,10 +336,13 @@ def _engine(row):
 
 
 def _functions() -> dict:
-    """``torch.<name>`` of every row with a ``torch_face`` (``Op.torch_face``): its kind says
-    how the function is made from the row's engine function; its names share one function."""
+    """``torch.<name>`` of every row with a ``torch_face`` (``Op.torch_face``) of a kind other
+    than "hand": the kind says how the function is made from the row's engine function; its
+    names share one function."""
     out = {}
     for row in torch_rows():
+        if row.torch_face.kind == "hand":  # written in this module or in _functions
+            continue
         face, fn = row.torch_face, _engine(row)
         if face.kind != "engine":
             fn = _KINDS[face.kind](fn, row.torch_names[0])

@@ -118,8 +118,7 @@ def weak_binary(fn):
 # computed in it, as comparisons): PyTorch's TensorIterator promotes them with weak 0-d operands.
 # The rows' whose ``torch_face`` is ``weak``, then the functions written by hand.
 BINARY_FUNCTIONS = [n for r in torch_rows() if r.torch_face.weak for n in r.torch_names] + (
-    "add sub subtract mul multiply div divide true_divide floor_divide remainder pow eq ne lt le "
-    "gt ge xlogy"
+    "ne lt le gt ge"
 ).split()
 
 def install(namespace: dict) -> None:

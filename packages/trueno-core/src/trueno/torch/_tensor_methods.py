@@ -24,13 +24,11 @@ def _row_names(flag: str) -> list[str]:
 # ``torch_face`` (``method``), then the functions written by hand.
 _FROM_FUNCTIONS = _row_names("method") + (
     # _functions
-    "add sub mul div true_divide floor_divide remainder pow rsqrt neg relu sign round reciprocal "
-    "square eq ne lt le gt ge matmul mm bmm dot softmax log_softmax allclose equal gather "
-    "index_select topk outer isclose subtract multiply divide negative fix "
+    "rsqrt ne lt le gt ge matmul mm bmm dot softmax log_softmax allclose equal gather "
+    "index_select topk outer isclose "
     # _ops_pointwise
-    "heaviside ldexp float_power frexp angle bitwise_not positive sgn frac logit xlogy lerp "
-    "addcmul addcdiv clamp_min clamp_max nan_to_num conj_physical resolve_conj resolve_neg "
-    "is_conj is_neg is_signed is_nonzero is_same_size absolute "
+    "sgn frac logit lerp addcmul addcdiv clamp_min clamp_max conj_physical resolve_conj "
+    "resolve_neg is_conj is_neg is_signed is_nonzero is_same_size absolute "
     # _ops_shape
     "fliplr flipud roll rot90 tril triu diag diag_embed diagflat narrow narrow_copy select "
     "movedim swapdims adjoint ravel repeat_interleave hsplit vsplit dsplit tensor_split "
@@ -58,10 +56,8 @@ _FROM_FUNCTIONS = _row_names("method") + (
 # ``x.name_(...)``: compute ``x.name(...)`` and write it back (PyTorch's casting rule); the
 # rows' (``inplace``), then by hand.
 _INPLACE = _row_names("inplace") + (
-    "add sub mul div pow neg relu round absolute addcdiv addcmul bitwise_not clamp clamp_max "
-    "clamp_min clip conj_physical divide eq fix floor_divide frac ge gt heaviside ldexp le lerp "
-    "logit lt multiply nan_to_num ne negative reciprocal remainder rsqrt sgn sign square subtract "
-    "true_divide xlogy tril triu scatter scatter_add scatter_reduce index_add index_copy "
+    "absolute addcdiv addcmul clamp clamp_max clamp_min clip conj_physical frac ge gt le lerp "
+    "logit lt ne rsqrt sgn tril triu scatter scatter_add scatter_reduce index_add index_copy "
     "index_fill masked_scatter put cumsum cumprod renorm addmm addbmm baddbmm addmv addr erfc "
     "erfinv lgamma digamma mvlgamma igamma igammac index_reduce polygamma"
 ).split()
@@ -72,8 +68,7 @@ _INPLACE_VIEWS = "t transpose swapaxes swapdims squeeze unsqueeze".split()
 # ``torch.name_(x, ...)``: the function form of an in-place method; the rows'
 # (``inplace_function``), then by hand.
 INPLACE_FUNCTIONS = _row_names("inplace_function") + (
-    "clamp clamp_max clamp_min clip conj_physical fill fix frac ldexp logit nan_to_num neg "
-    "negative reciprocal relu round rsqrt square xlogy zero addmv erfc detach"
+    "clamp clamp_max clamp_min clip conj_physical fill frac logit rsqrt zero addmv erfc detach"
 ).split()
 
 

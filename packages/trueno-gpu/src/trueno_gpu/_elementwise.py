@@ -118,7 +118,10 @@ BINARY = {
     "add": _same("x0 + x1"),
     "subtract": _same("x0 - x1"),
     "multiply": _same("x0 * x1"),
-    "divide": _f("x0 / x1", "x0 / x1"),
+    # f32: correctly rounded by integer long division (tn_div), as NumPy's: WGSL's f32 "/" is
+    # only required to 2.5 ulp and NVIDIA's is not correctly rounded (around's x * 10 / 10
+    # came out 1 ulp off on the H100)
+    "divide": _f("tn_div(x0, x1)", "x0 / x1"),
     "floor_divide": {"f": "tn_divmod_q(x0, x1)", "d": "tn_divmod_q64(x0, x1)",
                      "i": "tn_floordiv_i32(x0, x1)", "I": "tn_floordiv_i64(x0, x1)",
                      "u": "tn_floordiv_u32(x0, x1)", "U": "tn_floordiv_u64(x0, x1)"},

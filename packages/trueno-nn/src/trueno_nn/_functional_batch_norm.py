@@ -7,11 +7,12 @@ full-size passes). Every op is a trueno op, so it runs on every device; double b
 differentiates the recorded chain.
 
 On a CPU float32/float64 tensor (``_host_arrays``) forward and backward compute on the NumPy
-arrays with the CPU backend's kernels (trueno-simd's where installed: the mean and the
-variance accumulate in float64, as PyTorch's CPU kernel), without a trueno op's dispatch per
-step, and the running statistics move in place on their arrays (float64 arithmetic, as
-PyTorch's). Per-channel factors enter the backend's ``addcmul`` as contiguous (1, C, L)
-rows, so the output is one pass over ``x - mean`` and the input gradient two passes."""
+arrays with the CPU backend's kernels (trueno-simd's where installed: the mean accumulates
+in float64, as PyTorch's CPU kernel) and NumPy's einsum for the per-channel sums of products
+(the variance, the gradient's sums), without a trueno op's dispatch per step, and the
+running statistics move in place on their arrays (float64 arithmetic, as PyTorch's).
+Per-channel factors enter the backend's ``addcmul`` as contiguous (1, C, L) rows, so the
+output is one pass over ``x - mean`` and the input gradient two passes."""
 
 from __future__ import annotations
 
@@ -48,11 +49,11 @@ def _chain(x, weight, bias, eps):
 
 
 _HOST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_OPS = tuple(get_op(n) for n in ("mean", "var", "subtract", "multiply", "addcmul"))
+_OPS = tuple(get_op(n) for n in ("mean", "subtract", "multiply", "addcmul"))
 
 
 def _kernels(dt):
-    """The CPU backend's kernels (mean, var, subtract, multiply, addcmul) for NumPy
+    """The CPU backend's kernels (mean, subtract, multiply, addcmul) for NumPy
     dtype ``dt`` (looked up per call: the first call of a kernel may be a checking wrapper
     that the lookup then replaces)."""
     d = dtype_of(dt)
@@ -84,14 +85,16 @@ def _row(k, length: int):
 def _host_forward(x, w, b, eps: float):
     """``(out, xc, mean, var, rstd)`` on NumPy arrays: ``out`` has ``x``'s shape, ``xc =
     x - mean`` is (N, C, L), the others are (1, C, 1) (the biased variance)."""
-    mean_k, var_k, sub, mul, addcmul = _kernels(x.dtype)
+    mean_k, sub, mul, addcmul = _kernels(x.dtype)
     n, c = x.shape[:2]
     x3 = x.reshape(n, c, -1)
-    mean = mean_k(x3, (0, 2), True)  # (both accumulate in float64 on trueno-simd)
-    var = var_k(x3, (0, 2), True, 0.0)
+    mean = mean_k(x3, (0, 2), True)  # (accumulated in float64 on trueno-simd)
+    xc = sub(x3, mean)
+    # the biased variance from the centred values: one pass of NumPy's einsum, no product
+    # array (a var kernel reads x twice)
+    var = (np.einsum("ncl,ncl->c", xc, xc) / (n * x3.shape[2])).reshape(1, c, 1)
     rstd = 1 / np.sqrt(var + x.dtype.type(eps))
     scale = rstd if w is None else rstd * w.reshape(1, c, 1)
-    xc = sub(x3, mean)
     if b is None:
         out = mul(xc, scale)
     else:  # xc * scale + bias in one pass
@@ -104,7 +107,7 @@ def _host_backward(x, xc, g, rstd, w, needs):
     without a weight, db without a bias are None too): PyTorch's closed form, the input
     gradient in two passes. The per-channel sums are NumPy's einsum (one pass, no product
     array; accumulated in the dtype, as PyTorch's CPU backward)."""
-    addcmul = _kernels(x.dtype)[4]
+    addcmul = _kernels(x.dtype)[3]
     n, c, length = xc.shape
     g3 = g.reshape(xc.shape)
     count = n * length

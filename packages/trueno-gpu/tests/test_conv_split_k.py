@@ -24,6 +24,8 @@ CASES = [
     # the weight gradient's conv of the benchmark CNN's first layer, batch 4: x (C=1, N=4,
     # 28, 28) with g (O=16, N=4, 28, 28) as the kernel, padding 1: K = 3136, a 3x3 output
     ((1, 4, 28, 28), (16, 4, 28, 28), (1, 1), (1, 1), (1, 1), 1),
+    # K 1568 < 2048: not split, but 3x3 x 16 outputs over a long K: the dot kernel
+    ((1, 2, 28, 28), (16, 2, 28, 28), (1, 1), (1, 1), (1, 1), 1),
     # 27 x 27 x 40 outputs: the batched matmul's slices (K 2304: 4 slices)
     ((1, 4, 50, 50), (40, 4, 24, 24), (1, 1), (0, 0), (1, 1), 1),
 ]
@@ -102,3 +104,23 @@ def test_split_matmul_path_launches(monkeypatch):
     down(KERNELS["conv2d"]["float32"](up(x), up(w), None))
     monkeypatch.setattr(_runtime.Runtime, "record", record)
     assert [k[0] for k in keys] == ["im2col", "matmul_fast", "conv_splitsum"], keys
+
+
+def test_unsplit_long_k_takes_the_dot_kernel(monkeypatch):
+    """A weight gradient's conv with K under the split threshold (1568): the dot kernel and
+    the sum, not a matmul of 64 x 64 tiles with 9 x 16 of their lanes busy."""
+    keys, record = [], _runtime.Runtime.record
+
+    def counted(rt, kernel, *a, **k):
+        keys.append(next(key for key, v in rt._kernels.items() if v is kernel))
+        return record(rt, kernel, *a, **k)
+
+    x = RNG.standard_normal((1, 2, 28, 28)).astype("float32")
+    g = RNG.standard_normal((16, 2, 28, 28)).astype("float32")
+    assert _conv.k_slices(1, 9, 16, 1568, dtype_info("float32")) == 1
+    monkeypatch.setattr(_runtime.Runtime, "record", counted)
+    got = down(KERNELS["conv2d"]["float32"](up(x), up(g), None, (1, 1), (1, 1)))
+    monkeypatch.setattr(_runtime.Runtime, "record", record)
+    assert [k[0] for k in keys] == ["im2col", "conv_dots", "conv_splitsum"], keys
+    want = _reference(x.astype(np.float64), g.astype(np.float64), None, (1, 1), (1, 1))
+    assert_close(got, want, "float32", rtol=1e-4, atol=1e-4)

@@ -131,15 +131,18 @@ def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
     wc = weight if weight.is_contiguous() else contiguous(weight)
     key = ("im2col", dt.name)
     kernel = rt.kernel(key, lambda: _im2col_source(dt), (True, False))
-    same = bias is None or bias.dtype == x.dtype
-    slices = k_slices(n, P_, og, K, dt) if same and wc.dtype == x.dtype else 1
+    same = (bias is None or bias.dtype == x.dtype) and wc.dtype == x.dtype
+    slices = k_slices(n, P_, og, K, dt) if same else 1
+    # a long K into few outputs takes the dot kernel even unsplit (no idle tile lanes)
+    dots = same and P_ * og <= _DOTS_MAX and K >= _DOTS_MIN_K and \
+        dt.name in ("float32", "float64")
     for g in range(groups):
         cols = new_array(rt, (n, P_, K), x.dtype)
         meta = [cols.size, i32w(x.offset)] + [i32w(s) for s in x.strides] + \
             [H, W, oh, ow, cpg, kh, kw, sh, sw, ph, pw, dh, dw, g * cpg]
         rt.dispatch(kernel, meta, [cols.storage.buffer, x.storage.buffer],
                     -(-cols.size // WG))
-        if slices > 1:
+        if slices > 1 or dots:
             _split_product(rt, dt, cols, wc, bias, out, g, og, slices)
             continue
         wt = StridedArray(wc.storage, wc.offset + g * og * K, (K, og), (1, K), wc.dtype)
@@ -191,6 +194,7 @@ fn main({LINEAR_ID}) {{
 # workgroup per (K slice, matrix) computing every output, none of a 64 x 64 tile's idle lanes
 # (a weight gradient's 3x3 x 16 outputs fill 3.5% of one)
 _DOTS_MAX = 1024
+_DOTS_MIN_K = 1024  # ... when K is at least this long (unsplit too)
 
 
 def _split_product(rt, dt, cols, wc, bias, out, g, og, slices) -> None:

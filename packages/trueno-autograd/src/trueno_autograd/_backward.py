@@ -356,6 +356,11 @@ class GraphRunner:
             # handed out before: a root's gradient, another leaf's .grad) or it is strided
             if not create and (id(g._version) in handed or not g.is_contiguous()):
                 g = g.copy()
+            elif not create and getattr(g, "_base", None) is not None:
+                # a contiguous view no handed-out tensor shares (views share their base's
+                # version counter), e.g. the transpose of matmul's fresh weight gradient: own
+                # it, so that the next backward adds into it in place
+                del g._base
             m.grad = g
         elif create:
             m.grad = old + g

@@ -6,7 +6,7 @@ from __future__ import annotations
 import trueno as tn
 from trueno import backend as B
 
-from ._graph import Rule
+from ._graph import FREED, Rule
 
 __all__ = ["RULES"]
 
@@ -20,12 +20,26 @@ def rule(name, save="all", save_output=False, node=None):
     return deco
 
 
-@rule("matmul", save=lambda needs: (needs[1], needs[0]), node="MmBackward0")
+# b is saved whenever a gradient is needed: its layout picks the weight gradient's product
+@rule("matmul", save=lambda needs: (needs[1], needs[0] or needs[1]), node="MmBackward0")
 def _matmul(ctx, g):
-    a, b = ctx.inputs
+    saved = ctx._saved
+    if ctx.needs[0] or saved is FREED or saved[0]._version[0] != ctx._versions[0]:
+        a, b = ctx.inputs  # raises for freed buffers or an input changed in place
+    else:
+        a, b = saved  # only b's layout is read, so b may have changed in place since
     # batch dims that were broadcast are summed by the engine
-    return (g @ b.mT.conj() if ctx.needs[0] else None,
-            a.mT.conj() @ g if ctx.needs[1] else None)
+    ga = g @ b.mT.conj() if ctx.needs[0] else None
+    if not ctx.needs[1]:
+        return ga, None
+    bd = b._data
+    if (b._device.type == "cpu" and bd.ndim == 2 and a._data.ndim == 2
+            and b._dtype.kind == "f" and not bd.flags.c_contiguous and bd.flags.f_contiguous):
+        # b is a transposed view (x @ W.T): its gradient in b's own layout, a fresh product
+        # seen transposed (PyTorch's mm_mat2_backward), so W's gradient arrives contiguous
+        # through the transpose's backward instead of being copied
+        return ga, (g.mT @ a).mT
+    return ga, a.mT.conj() @ g
 
 
 # -- conv2d ---------------------------------------------------------------------------------------

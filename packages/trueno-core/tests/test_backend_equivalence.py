@@ -139,6 +139,29 @@ def _custom_cases(name, dtype, rng):
         "argsort": [(lambda x: tn.argsort(x, axis=0), [v((40, 3))])],
         "addcmul": [(lambda x, a, b: _addcmul(x, a, b), [v((3, 4)), v((3, 4)), v((4,))])],
         "conv2d": _conv2d_cases(v),
+        "batch_norm_training": [
+            (lambda x, w, b: _row("batch_norm_training", (x, w, b), eps=1e-5),
+             [v((4, 3, 5, 6)), v((3,)), v((3,))]),
+            (lambda x: _row("batch_norm_training", (x, None, None), eps=0.1), [v((9, 5))])],
+        "batch_norm_backward": [
+            (lambda x, g, m, r, w: _row("batch_norm_backward", (x, g, m, r, w)),
+             [v((4, 3, 5, 6)), v((4, 3, 5, 6)), v((3,)), v((3,), "positive"), v((3,))]),
+            (lambda x, g, m, r: _row("batch_norm_backward", (x, g, m, r, None)),
+             [v((5, 2, 7)), v((5, 2, 7)), v((2,)), v((2,), "positive")])],
+        "cross_entropy_forward": [
+            (lambda x, t, w, red=red: _row("cross_entropy_forward", (x, t, w), reduction=red),
+             [v((6, 5)), np.array([0, 4, -100, 2, 1, 3]), v((5,), "positive")])
+            for red in ("mean", "sum", "none")] + [
+            (lambda x, t: _row("cross_entropy_forward", (x, t, None)),
+             [v((3, 4, 2, 5)), rng.integers(0, 4, (3, 2, 5))])],
+        "cross_entropy_backward": [
+            (lambda x, t, w, lse, g, d: _row("cross_entropy_backward", (x, t, w, lse, g, d)),
+             [v((6, 5)), np.array([0, 4, -100, 2, 1, 3]), v((5,), "positive"), v((6,)),
+              v(()), v((), "positive")]),
+            (lambda x, t, lse, g, d: _row("cross_entropy_backward", (x, t, None, lse, g, d),
+                                          reduction="none"),
+             [v((3, 4, 2, 5)), rng.integers(0, 4, (3, 2, 5)), v((3, 2, 5)), v((3, 2, 5)),
+              v(())])],
     }
     nan = v((4, 9))
     if as_dtype(dtype).kind in "fc":
@@ -246,6 +269,14 @@ def _layer_norm_backward(x, g, w, nd):
     row = tn.OPS["layer_norm_backward"]
     return run(row, (x, g, w), (x._data, g._data, None if w is None else w._data),
                {"normalized_ndim": nd, "eps": 1e-5}, x.__class__, x.device, x.dtype)
+
+
+def _row(name, tensors, **params):
+    """Row ``name`` through the dispatcher on its tensor inputs (None for an absent one)."""
+    from trueno._dispatch import run
+    x = tensors[0]
+    return run(tn.OPS[name], tensors, tuple(None if t is None else t._data for t in tensors),
+               params, x.__class__, x.device, x.dtype)
 
 
 def _addcmul(x, a, b):

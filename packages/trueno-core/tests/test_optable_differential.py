@@ -60,6 +60,14 @@ NOT_GENERATED = {
     "addcmul": "a fused kernel with no NumPy twin: vs its decomposition in "
                "test_backend_equivalence.py",
     "conv2d": "no NumPy twin: vs a NumPy loop on every backend in test_backend_equivalence.py",
+    "batch_norm_training": "no NumPy twin: vs torch in test_batch_norm_training_rows.py, every "
+                           "backend in test_backend_equivalence.py",
+    "batch_norm_backward": "no NumPy twin: vs torch in test_batch_norm_training_rows.py, every "
+                           "backend in test_backend_equivalence.py",
+    "cross_entropy_forward": "no NumPy twin: vs torch in test_cross_entropy_rows.py, every "
+                             "backend in test_backend_equivalence.py",
+    "cross_entropy_backward": "no NumPy twin: vs torch in test_cross_entropy_rows.py, every "
+                              "backend in test_backend_equivalence.py",
     "astype": "casts: test_tensor_basics.py and every backend in test_backend_equivalence.py",
     "copy_": "in-place copies (setitem): test_tensor_operators_errors.py, "
              "test_backend_equivalence.py",

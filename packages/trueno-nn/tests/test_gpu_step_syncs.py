@@ -251,7 +251,7 @@ def test_step_downloads_gather(monkeypatch, name, make, x, opt_fn, opts, want) -
 def test_gather_out_of_range_raises_at_the_next_sync(monkeypatch) -> None:
     """A target class out of range: no download at the call (the step goes on, as with
     PyTorch CUDA), and the next read of the loss raises an IndexError that is also a
-    RuntimeError and names the gather; the sync after it is clean again."""
+    RuntimeError and names the op and the target; the sync after it is clean again."""
     counter = _Counter(monkeypatch)
     model = _mlp().to("gpu")
     xt = torch.tensor(X_MLP).to("gpu")
@@ -263,8 +263,8 @@ def test_gather_out_of_range_raises_at_the_next_sync(monkeypatch) -> None:
     loss.backward()
     counter.on = False
     assert (counter.downloads, counter.syncs) == (0, 0)
-    with pytest.raises(IndexError, match=r"gather: index 5 is out of bounds for dimension 1 "
-                                         r"with size 5") as err:
+    with pytest.raises(IndexError, match=r"cross_entropy: target 5 is out of bounds for 5 "
+                                         r"classes") as err:
         float(loss)
     assert isinstance(err.value, RuntimeError)
     good = F.cross_entropy(model(xt), torch.tensor(LABELS).to("gpu"))

@@ -21,7 +21,10 @@ composite kernel stays:
   or two passes over memory.
 - fused (``_fused``, ``_conv``, ``_optim``): ``softmax``, ``log_softmax``, ``layer_norm`` one
   launch per row block; ``conv2d`` one kernel (not a matmul per tap); ``sgd_update`` /
-  ``adam_update`` update a parameter and its state in one pass.
+  ``adam_update`` update a parameter and its state in one pass; ``batch_norm_training`` /
+  ``batch_norm_backward`` (``_batch_norm``) and ``cross_entropy_forward`` /
+  ``cross_entropy_backward`` (``_cross_entropy``) one or two launches where trueno-nn's
+  node takes 20 and 14, 12 and 7.
 - gathers and scatters (``_indexing``): one launch, the index checked on the device.
 - ``_composite_kernels``: ``addcmul``, ``vector_norm``, ``concat``, ``searchsorted``,
   float ``convolve``/``correlate``, ``digitize``, ``pad`` (its docstring says why each).
@@ -34,9 +37,11 @@ from __future__ import annotations
 
 from . import (
     _api,
+    _batch_norm,
     _complex,
     _composite_kernels,
     _conv,
+    _cross_entropy,
     _elementwise,
     _elementwise_numpy,
     _fft,
@@ -71,6 +76,8 @@ def kernels_table() -> dict:
     table.update(_sort.make_kernels(ALL_DTYPES))
     table.update(_composite_kernels.make_kernels(ALL_DTYPES))
     table.update(_conv.make_kernels(ALL_DTYPES))
+    table.update(_batch_norm.make_kernels(ALL_DTYPES))  # batch_norm_training/_backward
+    table.update(_cross_entropy.make_kernels(ALL_DTYPES))  # cross_entropy_forward/_backward
     table.update(_optim.make_kernels(ALL_DTYPES))  # sgd_update, adam_update
     table.update(_elementwise_numpy.make_kernels(ALL_DTYPES))
     table.update(_linalg.make_kernels(ALL_DTYPES))

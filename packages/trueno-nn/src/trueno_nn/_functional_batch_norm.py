@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 import trueno.torch as torch
-from trueno.backend import CPU, dtype_of, get_op, kernel, wrap
+from trueno.backend import CPU, dtype_of, get_op, kernel, run, wrap
 
 from ._errors import ModuleValueError
 from ._functional_act import call_row
@@ -148,6 +148,14 @@ class _BatchNormTrain(torch.autograd.Function):
             ctx.mark_non_differentiable(mean, var)
             return _tensor(x, out), mean, var
         ctx.host = None
+        ctx.row = None
+        if x._device.type != "cpu":  # off the CPU: the rows (one GPU dispatch each way)
+            out, mean, var, rstd = run(get_op("batch_norm_training"), (x, weight, bias),
+                                       (x._data, _d(weight), _d(bias)), {"eps": eps},
+                                       x.__class__, x._device, x._dtype)
+            ctx.row = (mean, rstd)
+            ctx.mark_non_differentiable(mean, var)
+            return out, mean, var
         axes, shape = _layout(x)
         mean = x.mean(axes, keepdim=True)
         var = x.var(axes, keepdim=True, unbiased=False)
@@ -181,6 +189,13 @@ class _BatchNormTrain(torch.autograd.Function):
             needs = (needs[0], needs[1], bias is not None and needs[2])
             dx, dw, db = _host_backward(xd, xc, gd, rstd, wd, needs)
             return _tensor(x, dx), _tensor(x, dw), _tensor(x, db), None
+        if ctx.row is not None:
+            mean, rstd = ctx.row
+            gx, gw, gb = run(get_op("batch_norm_backward"), (x, dout, mean, rstd, weight),
+                             (x._data, dout._data, mean._data, rstd._data, _d(weight)), {},
+                             x.__class__, x._device, x._dtype)
+            return (gx if needs[0] else None, gw if weight is not None and needs[1] else None,
+                    gb if bias is not None and needs[2] else None, None)
         axes, shape = _layout(x)
         xc, rstd = ctx.xc, ctx.rstd
         count = x.numel() // x.shape[1]
@@ -196,6 +211,10 @@ class _BatchNormTrain(torch.autograd.Function):
         if bias is not None and needs[2]:
             db = gsum.reshape(-1)
         return dx, dw, db, None
+
+
+def _d(t):
+    return None if t is None else t._data
 
 
 def batch_norm_training(x, weight, bias, eps: float):

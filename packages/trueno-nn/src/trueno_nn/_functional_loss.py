@@ -10,7 +10,7 @@ import numpy as np
 from trueno.amp import autocast_function
 import trueno.torch as torch
 from trueno import ShapeError
-from trueno.backend import CPU, dtype_of, get_op, kernel, wrap
+from trueno.backend import CPU, dtype_of, get_op, kernel, run, wrap
 
 from ._errors import ModuleValueError
 from ._functional_act import call_row, logsigmoid
@@ -292,6 +292,15 @@ class _CrossEntropy(torch.autograd.Function):
                 loss = loss if reduction == "none" else loss.sum() if reduction == "sum" \
                     else loss.sum() / ctx.denom
             return wrap(x.__class__, np.asarray(loss, logp.dtype), CPU, None, x._dtype)
+        ctx.row = None
+        if x._device.type != "cpu":  # off the CPU: the rows (GPU: 2 dispatches, 1 backward)
+            w = None if weight is None else weight.to(x.dtype)
+            p = {"ignore_index": ignore_index, "reduction": reduction}
+            loss, lse, denom = run(get_op("cross_entropy_forward"), (x, target, w),
+                                   (x._data, target._data, _data(w)), p, x.__class__,
+                                   x._device, x._dtype)
+            ctx.row = (w, lse, denom, p)
+            return loss
         logp = torch.log_softmax(x, cdim)
         valid = target != ignore_index
         # ignored targets gather class 0 with weight 0 (a device 0: a Python 0 is uploaded)
@@ -336,6 +345,12 @@ class _CrossEntropy(torch.autograd.Function):
                 dx *= np.expand_dims(s, cdim)
                 dx[_at_targets(safe, cdim)] -= s
             return wrap(x.__class__, dx, CPU, None, x._dtype), None, None, None, None
+        if ctx.row is not None:
+            w, lse, denom, p = ctx.row
+            gx = run(get_op("cross_entropy_backward"), (x, target, w, lse, g, denom),
+                     (x._data, target._data, _data(w), lse._data, g._data, denom._data), p,
+                     x.__class__, x._device, x._dtype)
+            return gx, None, None, None, None
         logp = ctx.logp
         if ctx.reduction == "mean":
             s = ctx.w * (g / ctx.denom)

@@ -1,6 +1,7 @@
 """The neural-network composites that backends fuse: ``softmax``, ``log_softmax``,
-``layer_norm``, ``layer_norm_backward``, ``addcmul`` and ``conv2d`` (decompositions in
-``_decompositions_nn``)."""
+``layer_norm``, ``layer_norm_backward``, ``batch_norm_training``, ``batch_norm_backward``,
+``cross_entropy_forward``, ``cross_entropy_backward``, ``addcmul`` and ``conv2d``
+(decompositions in ``_decompositions_nn``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,24 @@ comps("layer_norm", nin=1, accepts="real floating", shape="same", numpy_name=Non
 comps("layer_norm_backward", nin=3, accepts="real floating", shape="custom", numpy_name=None,
       torch_name=None, differentiable=False, module=_NN,
       sig="x, g, weight, /, *, normalized_ndim: int, eps: float = 1e-05")
+# batch_norm in training, for trueno-nn's node off the CPU: (out, mean, var, rstd) of x (N, C, ...)
+# normalised by its per-channel batch statistics (the biased variance), and PyTorch's
+# closed-form gradients (gx, gw, gb) from the forward's mean and rstd; weight and bias may be
+# None. Their results are not differentiated (create_graph differentiates the node's chain).
+comps("batch_norm_training", nin=3, accepts="real floating", shape="custom", numpy_name=None,
+      torch_name=None, differentiable=False, module=_NN,
+      sig="x, weight, bias, /, *, eps: float = 1e-05")
+comps("batch_norm_backward", nin=5, accepts="real floating", shape="custom", numpy_name=None,
+      torch_name=None, differentiable=False, module=_NN, sig="x, g, mean, rstd, weight, /")
+# cross_entropy with class indices, for trueno-nn's node off the CPU: (loss, lse, denom)
+# and the logits' gradient for the loss's gradient g (the target is an integer input).
+comps("cross_entropy_forward", nin=3, accepts="real floating", shape="custom",
+      numpy_name=None, torch_name=None, differentiable=False, module=_NN,
+      sig="x, target, weight, /, *, ignore_index: int = -100, reduction: str = 'mean'")
+comps("cross_entropy_backward", nin=6, accepts="real floating", shape="custom",
+      numpy_name=None, torch_name=None, differentiable=False, module=_NN,
+      sig="x, target, weight, lse, g, denom, /, *, ignore_index: int = -100, "
+          "reduction: str = 'mean'")
 comps("addcmul", nin=3, accepts="numeric", shape="pointwise", numpy_name=None, module=_NN,
       sig="x, t1, t2, /, *, value: Scalar = 1.0")
 add_op(Op("conv2d", 2, accepts="real floating", shape="conv2d", numpy_name=None,

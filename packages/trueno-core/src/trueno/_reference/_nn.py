@@ -2,9 +2,7 @@
 ``batch_norm_backward``) and of cross_entropy with class indices (``cross_entropy_forward``,
 ``cross_entropy_backward``); decompositions in ``_decompositions_nn``. float16/bfloat16 compute
 in float32 and round once.
-
-Not registered yet (no ``KERNELS``): the rows join the table together with their sample
-inputs in the generated tests; until then tests call these functions directly."""
+"""
 
 from __future__ import annotations
 
@@ -104,3 +102,8 @@ def cross_entropy_backward(x, target, weight, lse, g, denom, ignore_index=-100,
     ids = np.arange(x.shape[cdim]).reshape((-1,) + (1,) * (x.ndim - cdim - 1))
     onehot = (ids == np.expand_dims(safe, cdim)).astype(ct)
     return np.asarray((p - onehot) * np.expand_dims(s, cdim)).astype(dt, copy=False)
+
+
+KERNELS = {name: globals()[name] for name in (
+    "batch_norm_training batch_norm_backward cross_entropy_forward cross_entropy_backward"
+    ).split()}

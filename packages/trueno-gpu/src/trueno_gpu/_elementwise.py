@@ -95,7 +95,12 @@ UNARY = {
     "sigmoid": _f("tn_sigmoid(x0)", "tn_sigmoid64(x0)"),
     "erf": _f("tn_erf(x0)", "tn_erf64(x0)"),
     "silu": _f("tn_silu(x0)", "tn_silu64(x0)"),
-    "relu": {"f": "select(x0, 0.0, x0 < 0.0)", "d": "select(x0, 0.0lf, x0 < 0.0lf)",
+    # relu: 0 where x < 0 tested on the bits (negative, nonzero, not NaN), not "x < 0.0": a
+    # driver may turn select(x, 0, x < 0) into max(x, 0), which gives 0 for NaN
+    "relu": {"f": "select(x0, 0.0, bitcast<u32>(x0) > 0x80000000u && "
+                  "bitcast<u32>(x0) <= 0xff800000u)",
+             "d": "select(x0, 0.0lf, bitcast<u64>(x0) > 0x8000000000000000lu && "
+                  "bitcast<u64>(x0) <= 0xfff0000000000000lu)",
              "i": "max(x0, 0)", "I": "max(x0, 0li)", "u": "x0", "U": "x0"},
     "signbit": {"f": "select(0u, 1u, (bitcast<u32>(x0) & 0x80000000u) != 0u)",
                 "d": "select(0u, 1u, (bitcast<u64>(x0) >> 63u) != 0lu)",

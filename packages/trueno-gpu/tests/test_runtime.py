@@ -28,9 +28,9 @@ def test_large_batches_are_split():
     rt = trueno_gpu.get_runtime(0)
     trueno_gpu.synchronize()
     before = rt.submissions
-    x = up(np.zeros(10, np.float32))
-    for _ in range(rt.MAX_BATCH + 10):
-        x = KERNELS["add"]["float32"](x, np.float32(1))
+    x, one = up(np.zeros(10, np.float32)), up(np.ones(10, np.float32))
+    for _ in range(rt.MAX_BATCH + 10):  # an array operand: one dispatch each (no lazy chain)
+        x = KERNELS["add"]["float32"](x, one)
     assert rt.submissions >= before + 1
     assert down(x)[0] == rt.MAX_BATCH + 10
 

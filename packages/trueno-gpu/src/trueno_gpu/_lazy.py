@@ -14,9 +14,10 @@ operation on the same operands, and its result passes through an integer OR with
 word that is always 0 (``z``), which the compiler cannot see through, so no step is contracted
 with the next into an fma or regrouped (eager kernels round each result to memory).
 
-``ENABLED["on"]``: fusion on (off: every op records its own dispatch). Off by default until
-the bit-identity is confirmed on a driver that contracts (NVIDIA's; lavapipe does not, so the
-tests cannot tell there whether the OR is needed): ``TRUENO_GPU_LAZY=1`` turns it on.
+``ENABLED["on"]``: fusion on (off: every op records its own dispatch). On by default since
+the bit-identity held on a driver that contracts (NVIDIA's, on the H100: tests/
+test_lazy_chains.py, 2026-12-07; lavapipe does not contract, so there the tests cannot tell
+whether the OR is needed): ``TRUENO_GPU_LAZY=0`` turns it off.
 ``ENABLED["max"]``: steps per chain.
 """
 
@@ -33,7 +34,7 @@ from ._runtime import meta_struct
 
 __all__ = ["ENABLED", "FUSED_OPS", "LazyStorage", "extend"]
 
-ENABLED = {"on": os.environ.get("TRUENO_GPU_LAZY", "") == "1", "max": 32}
+ENABLED = {"on": os.environ.get("TRUENO_GPU_LAZY", "1") != "0", "max": 32}
 FUSED_OPS = {"add": "x0 + x1", "subtract": "x0 - x1", "multiply": "x0 * x1"}
 
 _new = object.__new__

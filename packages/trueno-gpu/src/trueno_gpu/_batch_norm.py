@@ -28,21 +28,9 @@ from ._api import contiguous
 from ._codegen import LINEAR_ID, WG, header, i32w, new_array, scalar_bits, scalar_load
 from ._dtypes import dtype_info
 from ._elementwise import rt_of
+from ._wg_reduce import wg_reductions
 
 __all__ = ["batch_norm_training", "batch_norm_backward", "make_kernels"]
-
-_WG_SUM = f"""var<workgroup> red: array<F, {WG}>;
-fn wg_sum(v: F, li: u32) -> F {{
-  red[li] = v;
-  workgroupBarrier();
-  for (var s = {WG // 2}u; s > 0u; s = s >> 1u) {{
-    if (li < s) {{ red[li] = red[li] + red[li + s]; }}
-    workgroupBarrier();
-  }}
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}}"""
 
 def _loop(body: list[str], flat: bool) -> list[str]:
     """The element loop over one channel, e = n * S + s, around ``body`` (which reads n, s
@@ -94,7 +82,7 @@ def _forward_source(dt, has_w: bool, has_b: bool, flat: bool) -> str:
         if on:
             lines.append(f"@group(0) @binding({k}) var<storage, read> {name}: array<{st}>;")
             k += 1
-    lines += [_WG_SUM.replace("F", F)] + _prologue(F)
+    lines += [wg_reductions(F, "sum")] + _prologue(F)
     lines += [f"  var acc = 0.0{z};"] + _loop([f"    acc = acc + {x};"], flat)
     lines += ["  let mean = wg_sum(acc, li) / count;", f"  acc = 0.0{z};"]
     lines += _loop([f"    let d = {x} - mean;", "    acc = acc + d * d;"], flat)
@@ -127,7 +115,7 @@ def _backward_source(dt, has_w: bool, flat: bool) -> str:
         lines.append(f"@group(0) @binding(7) var<storage, read> W: array<{st}>;")
     w = dt.load("W[bitcast<i32>(P[21]) + i32(c) * bitcast<i32>(P[22])]") if has_w \
         else f"1.0{z}"
-    lines += [_WG_SUM.replace("F", F)] + _prologue(F)
+    lines += [wg_reductions(F, "sum")] + _prologue(F)
     lines += [f"  let mean = {dt.load('M[bitcast<i32>(P[17]) + i32(c) * bitcast<i32>(P[18])]')};",
               f"  let rstd = {dt.load('R[bitcast<i32>(P[19]) + i32(c) * bitcast<i32>(P[20])]')};",
               f"  var sg = 0.0{z};", f"  var sd = 0.0{z};"]

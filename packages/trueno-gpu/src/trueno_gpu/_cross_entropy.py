@@ -24,34 +24,9 @@ from ._api import contiguous
 from ._codegen import LINEAR_ID, WG, header, i32w, new_array
 from ._dtypes import dtype_info
 from ._elementwise import rt_of
+from ._wg_reduce import wg_reductions
 
 __all__ = ["cross_entropy_forward", "cross_entropy_backward", "make_kernels"]
-
-_WG = f"""var<workgroup> red: array<F, {WG}>;
-var<workgroup> red2: array<F, {WG}>;
-fn wg_max(v: F, li: u32) -> F {{
-  red[li] = v;
-  workgroupBarrier();
-  for (var s = {WG // 2}u; s > 0u; s = s >> 1u) {{
-    if (li < s) {{ red[li] = tn_maxS(red[li], red[li + s]); }}
-    workgroupBarrier();
-  }}
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}}
-fn wg_sum2(a: F, b: F, li: u32) -> vec2<F> {{
-  red[li] = a;
-  red2[li] = b;
-  workgroupBarrier();
-  for (var s = {WG // 2}u; s > 0u; s = s >> 1u) {{
-    if (li < s) {{ red[li] = red[li] + red[li + s]; red2[li] = red2[li] + red2[li + s]; }}
-    workgroupBarrier();
-  }}
-  let r = vec2<F>(red[0], red2[0]);
-  workgroupBarrier();
-  return r;
-}}"""
 
 _REDUCTIONS = {"none": 0, "sum": 1, "mean": 2}
 
@@ -88,7 +63,7 @@ def _rows_source(dt, idt, has_w: bool) -> str:
              f"@group(0) @binding(4) var<storage, read> T: array<{idt.storage}>;"]
     if has_w:
         lines.append(f"@group(0) @binding(5) var<storage, read> W: array<{st}>;")
-    lines += [_WG.replace("tn_maxS", f"tn_max{S}").replace("F", F),
+    lines += [wg_reductions(F, "max", "sum2", max_fn=f"tn_max{S}"),
               f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
               "  let r = wg.y * nwg.x + wg.x;", "  if (r >= P[0]) { return; }",
               "  let R = P[0];", "  let C = P[1];",
@@ -125,7 +100,7 @@ def _sum_source(dt) -> str:
     lines = ["@group(0) @binding(0) var<storage, read> P: array<u32>;",
              f"@group(0) @binding(1) var<storage, read_write> O: array<{st}>;",
              f"@group(0) @binding(2) var<storage, read> Y: array<{st}>;",
-             _WG.replace("tn_maxS", "max").replace("F", F),
+             wg_reductions(F, "sum2"),
              f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
              "  let R = P[0];", f"  var a = 0.0{z};", f"  var b = 0.0{z};",
              f"  for (var r = li; r < R; r = r + {WG}u) {{",

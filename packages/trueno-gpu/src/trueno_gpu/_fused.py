@@ -22,33 +22,9 @@ from ._elementwise import rt_of
 from ._fast_layer_norm import layer_norm_rows
 from ._fast_softmax import softmax_rows
 from ._reduce import _SG_ARGS
+from ._wg_reduce import wg_reductions
 
 __all__ = ["softmax", "log_softmax", "layer_norm", "make_kernels"]
-
-_WG_REDUCE = f"""var<workgroup> red: array<F, {WG}>;
-fn wg_sum(v: F, li: u32) -> F {{
-  red[li] = v;
-  workgroupBarrier();
-  for (var s = {WG // 2}u; s > 0u; s = s >> 1u) {{
-    if (li < s) {{ red[li] = red[li] + red[li + s]; }}
-    workgroupBarrier();
-  }}
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}}
-fn wg_max(v: F, li: u32) -> F {{
-  red[li] = v;
-  workgroupBarrier();
-  for (var s = {WG // 2}u; s > 0u; s = s >> 1u) {{
-    if (li < s) {{ red[li] = tn_maxS(red[li], red[li + s]); }}
-    workgroupBarrier();
-  }}
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}}"""
-
 
 _WG_SUM_SUBGROUP = """var<private> g_sgid: u32;
 var<private> g_nsg: u32;
@@ -86,7 +62,7 @@ def _source(kind, dt, nk, has_w, has_b, wdt, sg=False):
         f"@group(0) @binding(2) var<storage, read> X: array<{st}>;",
         f"@group(0) @binding(3) var<storage, read> W: array<{wdt.storage}>;",
         f"@group(0) @binding(4) var<storage, read> Bb: array<{wdt.storage}>;",
-        _WG_REDUCE.replace("tn_maxS", f"tn_max{S}").replace("F", F),
+        wg_reductions(F, "sum", "max", max_fn=f"tn_max{S}"),
         _WG_SUM_SUBGROUP if sg else "",
         f"@compute @workgroup_size({WG})",
         f"fn main({LINEAR_ID}{_SG_ARGS if sg else ''}) {{",

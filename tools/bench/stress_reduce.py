@@ -7,15 +7,17 @@ the same bits in every run, max/min equal to NumPy's with and without a NaN (at 
 element each run, sign bit set every other run), layer_norm the same bits in every run.
 Prints one line per case and the number of mismatches (0 expected).
 
-``--time``: GB/s of sum / max / min at 1M and 16M float32 and of layer_norm (4096, 1024),
-sweeping the plan knobs (``_fast_reduce.TARGET_GROUPS`` / ``MAX_CHUNKS``, ``_LOADS`` and
-``_UNROLL``: workgroups, loads per thread and independent loads per loop trip;
+``--time``: GB/s of sum / max / min at 1M and 16M float32 (``--sizes``) and of layer_norm
+(4096, 1024), sweeping the plan knobs (``_fast_reduce.TARGET_GROUPS`` / ``MAX_CHUNKS``,
+``_LOADS`` and ``_UNROLL`` and their full-reduction twins ``_FULL_LOADS`` / ``_FULL_UNROLL``
+for 256K..4M: workgroups, loads per thread and independent loads per loop trip; a full sum's
+fixed-order tree against subgroupAdd (``_FULL_SUM_TREE``);
 ``_fast_layer_norm._TARGET_V4``: vec4s per thread, hence threads per row), with the host's
 microseconds per call (recording only) next to each, and a sum of 1K (the per-op floor: host
 and launch). The defaults are marked with ``*``. A row
 whose us/op is near its host us/call or the floor is bound by the host, not the kernel.
 
-    python tools/bench/stress_reduce.py [--reps 100] [--time] [--repeats 5]
+    python tools/bench/stress_reduce.py [--reps 100] [--time [--sizes 0.25 1 4]] [--repeats 5]
 """
 from __future__ import annotations
 
@@ -137,42 +139,64 @@ def _groups(d, op, n) -> int:
     return passes[0][3][0] * passes[0][3][1]
 
 
-def sweep(repeats: int, big: bool) -> None:
+_KNOBS = ("TARGET_GROUPS", "MAX_CHUNKS", "_LOADS", "_UNROLL", "_FULL_LOADS", "_FULL_UNROLL",
+          "_FULL_SUM_TREE")
+
+
+def _set(tg: int, loads: int, unroll: int, tree: bool = True) -> None:
+    """One plan for every size: the workgroup cap, loads a thread and unroll (the general
+    and the full-reduction knobs alike), and whether full sums add in a fixed tree."""
+    for name, v in zip(_KNOBS, (tg, tg, loads, unroll, loads, unroll, tree)):
+        setattr(_fast_reduce, name, v)
+    _clear()
+
+
+def _default_of(n: int, saved: dict) -> tuple[int, int, int]:
+    """(target groups, loads, unroll) that the planner picks for a (n,) reduction."""
+    lo, hi = _fast_reduce._FULL_RANGE
+    if lo <= n <= hi:
+        return saved["TARGET_GROUPS"], saved["_FULL_LOADS"], saved["_FULL_UNROLL"]
+    return saved["TARGET_GROUPS"], saved["_LOADS"], saved["_UNROLL"]
+
+
+def sweep(repeats: int, big: bool, sizes_m: list[float] | None = None) -> None:
     rng = np.random.default_rng(1)
-    sizes = (M, 16 * M) if big else (M, 4 * M)
-    default = (_fast_reduce.TARGET_GROUPS, _fast_reduce.MAX_CHUNKS, _fast_reduce._LOADS,
-               _fast_reduce._UNROLL)
+    sizes = [int(s * M) for s in sizes_m] if sizes_m else ((M, 16 * M) if big else (M, 4 * M))
+    saved = {name: getattr(_fast_reduce, name) for name in _KNOBS}
     tiny = up(rng.random(1024, dtype=np.float32))
     t, h = _median_time(lambda: K["sum"]["float32"](tiny, (0,), False), repeats)
     print(f"sum (1K,) (the per-op floor): {t * 1e6:7.1f} us/op, host {h * 1e6:5.1f} us/call",
           flush=True)
     for n in sizes:
         d = up(rng.random(n, dtype=np.float32))
+        default = _default_of(n, saved)
         for op in ("sum", "max", "min"):
             seen = set()
             # workgroups: TARGET_GROUPS (and MAX_CHUNKS) caps them, _LOADS (vec4 loads per
             # thread) sets them below the cap; 16M: 1024 groups = 4 loop trips a thread
             # unroll: independent loads (accumulators) per trip of a thread's loop
-            configs = [(default[0], default[2], default[3])] + [
-                (tg, loads, 4) for tg in (1024, 2048, 4096) for loads in (1, 2, 4, 8, 16)] + [
-                (1024, loads, 8) for loads in (8, 16)]
-            for tg, loads, unroll in configs:
-                _fast_reduce.TARGET_GROUPS = _fast_reduce.MAX_CHUNKS = tg
-                _fast_reduce._LOADS = loads
-                _fast_reduce._UNROLL = unroll
-                _clear()
+            # tree: a full sum's partials in a fixed tree (False: subgroupAdd), 256K..4M only
+            configs = [default + (True,)] + [
+                (tg, loads, 4, True) for tg in (1024, 2048, 4096) for loads in (1, 2, 4, 8, 16)
+            ] + [(1024, loads, 8, True) for loads in (8, 16)]
+            lo, hi = _fast_reduce._FULL_RANGE
+            if op == "sum" and lo <= n <= hi:
+                configs.insert(1, default + (False,))
+            for tg, loads, unroll, tree in configs:
+                _set(tg, loads, unroll, tree)
                 groups = _groups(d, op, n)
-                if (groups, unroll) in seen:
+                if (groups, unroll, tree) in seen:
                     continue
-                seen.add((groups, unroll))
+                seen.add((groups, unroll, tree))
                 fn = K[op]["float32"]
                 t, h = _median_time(lambda: fn(d, (0,), False), repeats)
-                mark = "*" if (tg, tg, loads, unroll) == default else " "
-                print(f"{op} ({n // M}M,) target groups {tg} loads/thread {loads} unroll "
-                      f"{unroll}{mark} grid {groups}: {4 * n / t / 1e9:7.1f} GB/s, "
-                      f"{t * 1e6:7.1f} us/op, host {h * 1e6:5.1f} us/call", flush=True)
-    (_fast_reduce.TARGET_GROUPS, _fast_reduce.MAX_CHUNKS, _fast_reduce._LOADS,
-     _fast_reduce._UNROLL) = default
+                mark = "*" if (tg, loads, unroll, tree) == default + (True,) else " "
+                print(f"{op} ({n / M:g}M,) target groups {tg} loads/thread {loads} unroll "
+                      f"{unroll}{'' if tree else ' subgroupAdd'}{mark} grid {groups}: "
+                      f"{4 * n / t / 1e9:7.1f} GB/s, {t * 1e6:7.1f} us/op, host "
+                      f"{h * 1e6:5.1f} us/call", flush=True)
+    for name, v in saved.items():
+        setattr(_fast_reduce, name, v)
     _clear()
     ln = (4096, 1024) if big else (1024, 1024)
     x = up(rng.random(ln, dtype=np.float32))
@@ -195,13 +219,15 @@ def main() -> None:
     p.add_argument("--time", action="store_true", help="the GB/s sweep instead of the stress")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--small", action="store_true", help="lavapipe-sized inputs")
+    p.add_argument("--sizes", type=float, nargs="*", default=None,
+                   help="--time: the float32 sizes in M elements (default 1 16; 1 4 --small)")
     args = p.parse_args()
     info = trueno_gpu.adapter_info()
     big = not args.small and info.get("adapter_type") != "CPU"
     print(f"adapter: {info.get('device')} ({info.get('adapter_type')}), subgroups "
           f"{RT.has_subgroup}", flush=True)
     if args.time:
-        sweep(args.repeats, big)
+        sweep(args.repeats, big, args.sizes)
         return
     bad = stress(args.reps, big)
     print("stress:", bad, "mismatches")

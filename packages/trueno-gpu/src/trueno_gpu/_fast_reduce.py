@@ -47,6 +47,14 @@ TARGET_THREADS = 1 << 16
 MAX_CHUNKS = 1024
 _LOADS = 4  # loads per thread that a row plan aims for
 _UNROLL = 4  # independent loads (accumulators) per trip of a row thread's loop: 4 or 8
+# Full reductions of 256K..4M elements: fewer, longer threads, 8 loads each in one trip of 8
+# independent loads (the H100: 332 GB/s for a (1M,) float32 sum, 250 with 4 x 4;
+# tools/bench/stress_reduce.py --time). Their sums add every partial in a fixed tree, never
+# through subgroupAdd (whose order is the driver's), so their bits depend on the shape only.
+_FULL_RANGE = (1 << 18, 1 << 22)
+_FULL_LOADS = 8
+_FULL_UNROLL = 8
+_FULL_SUM_TREE = True  # False: subgroupAdd (stress_reduce.py --time shows what the tree costs)
 _MIN_ROWS = 8  # rows per column thread at least (else the chunks' partials cost more)
 SMALL = 1 << 14  # elements: smaller rows are one pass (a second launch costs more)
 _COL_ONE_PASS = 32  # rows: a column reduction of at most this many rows is one pass
@@ -413,15 +421,18 @@ def _row_passes(sg, op, off, in_st, out_dt, n_out, R, S, divisor, cost, passes,
     C2, S2 = outer or (max(n_out, 1), 0)
     V = 4 if R % 4 == 0 and S % 4 == 0 and S2 % 4 == 0 and off % 4 == 0 else 1
     Rv = R // V
-    T = min(WG, _pow2_at_least(-(-Rv // _LOADS)))
+    full = n_out == 1 and outer is None and _FULL_RANGE[0] <= R <= _FULL_RANGE[1]
+    loads, U = (_FULL_LOADS, _FULL_UNROLL) if full else (_LOADS, _UNROLL)
+    if full and op in ("sum", "mean") and _FULL_SUM_TREE:
+        sg = False  # a fixed-order tree
+    T = min(WG, _pow2_at_least(-(-Rv // loads)))
     G = 1
     if T == WG and n_out * R > SMALL:
-        G = max(1, min(-(-TARGET_GROUPS // n_out), -(-Rv // (WG * _LOADS)), MAX_CHUNKS))
+        G = max(1, min(-(-TARGET_GROUPS // n_out), -(-Rv // (WG * loads)), MAX_CHUNKS))
         if G > 4:
             G = -(-G // 4) * 4  # the partial rows stay vec4-aligned
     split = G > 1 and n_out <= CNT and n_out * G <= PART_WORDS
     final = (G == 1 or split) and final_out
-    U = _UNROLL
     key = ("fastrow", op, V, T, in_st, out_dt.name if final else "f32", final, sg, split, U)
     passes.append((key, lambda: _row_source(op, V, T, in_st, out_dt, final, sg, split, U),
                    [n_out, G, Rv, S // V, i32w(off // V), divisor, C2, S2 // V],

@@ -265,6 +265,28 @@ def test_cached_entries_and_frames():
     assert (tn.ndarray, CPU._code | tn.int32._code, tn.float32._code) in OPS["add"].fast
 
 
+def test_ufunc_call_takes_the_operator_path():
+    """``trueno.add(a, b)`` with a tensor first runs the operator's cached path from the ufunc's
+    call (two trueno frames: the call and the path), with the operator's results; an array-like
+    first operand still goes through the engine function."""
+    a = tn.asarray(np.arange(4, dtype=np.float32))
+    i = tn.asarray(np.arange(4, dtype=np.int32))
+    for fn, want in [(lambda: tn.add(i, a), np.add(np.arange(4, dtype=np.int32),
+                                                   np.arange(4, dtype=np.float32))),
+                     (lambda: tn.subtract(a, 1.5), np.arange(4, dtype=np.float32) - 1.5),
+                     (lambda: tn.multiply(a, a), np.arange(4, dtype=np.float32) ** 2)]:
+        fn()
+        got = fn()
+        assert got.dtype.name == want.dtype.name
+        np.testing.assert_array_equal(np.asarray(got), want)
+        assert trueno_frames(fn) == 2
+    s = tn.add(tn.asarray(np.float32(1)), tn.asarray(np.int8(2)))
+    assert type(s) is np.float32 and s == np.add(np.float32(1), np.int8(2))
+    got = tn.add([1, 2, 3, 4], i)
+    assert isinstance(got, tn.ndarray) and got.dtype is tn.int64
+    np.testing.assert_array_equal(np.asarray(got), [1, 3, 5, 7])
+
+
 def test_reduction_and_matmul_frames():
     """A cached reduction runs in the face's method, ``_reduction``'s function and its
     ``_fast``; ``a @ b`` in the operator(s) and ``matmul``. (In primitives-only mode a

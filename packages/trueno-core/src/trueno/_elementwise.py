@@ -101,6 +101,7 @@ def _make_binary(row):
                 return X.scalar_result(X.binary(row, x2, x1, True))
             x1 = asarray(x1)
         return fast(x1, x2)  # a NumPy scalar for a 0-d result, as the operators
+    fn._tensor_fast = fast  # the ufunc's call takes it when x1 is a tensor (one frame less)
     fn.__name__ = fn.__qualname__ = row.name
     fn.__doc__ = f"Elementwise ``{row.name}`` with broadcasting (NumPy: ``{row.numpy_name}``)."
     return fn

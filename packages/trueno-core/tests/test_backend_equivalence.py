@@ -162,6 +162,14 @@ def _custom_cases(name, dtype, rng):
                                           reduction="none"),
              [v((3, 4, 2, 5)), rng.integers(0, 4, (3, 2, 5)), v((3, 2, 5)), v((3, 2, 5)),
               v(())])],
+        "max_pool2d_forward": [
+            (lambda x, g=g, cm=cm: _row("max_pool2d_forward", (x,), ceil_mode=cm, **g), [v(s)])
+            for s, g, cm in _POOL_CASES],
+        "max_pool2d_backward": [
+            (lambda gr, x, g=g, cm=cm: _row("max_pool2d_backward", (
+                gr, _row("max_pool2d_forward", (x,), ceil_mode=cm, **g)[1]),
+                input_size=tuple(x.shape[2:]), **g), [v(o), v(s)])
+            for (s, g, cm), o in zip(_POOL_CASES, ((2, 3, 4, 3), (1, 2, 4, 5)), strict=True)],
     }
     nan = v((4, 9))
     if as_dtype(dtype).kind in "fc":
@@ -269,6 +277,13 @@ def _layer_norm_backward(x, g, w, nd):
     row = tn.OPS["layer_norm_backward"]
     return run(row, (x, g, w), (x._data, g._data, None if w is None else w._data),
                {"normalized_ndim": nd, "eps": 1e-5}, x.__class__, x.device, x.dtype)
+
+
+# max pooling: (input shape, geometry, ceil_mode); padding, stride, dilation, overlaps
+_POOL_CASES = [((2, 3, 7, 6), dict(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0),
+                                   dilation=(1, 1)), True),
+               ((1, 2, 8, 9), dict(kernel_size=(3, 2), stride=(2, 2), padding=(1, 1),
+                                   dilation=(1, 2)), False)]
 
 
 def _row(name, tensors, **params):

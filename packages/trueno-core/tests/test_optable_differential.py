@@ -68,6 +68,10 @@ NOT_GENERATED = {
                              "backend in test_backend_equivalence.py",
     "cross_entropy_backward": "no NumPy twin: vs torch in test_cross_entropy_rows.py, every "
                               "backend in test_backend_equivalence.py",
+    "max_pool2d_forward": "no NumPy twin: vs torch in test_max_pool_rows.py, every backend "
+                          "in test_backend_equivalence.py",
+    "max_pool2d_backward": "no NumPy twin: vs torch in test_max_pool_rows.py, every backend "
+                           "in test_backend_equivalence.py",
     "astype": "casts: test_tensor_basics.py and every backend in test_backend_equivalence.py",
     "copy_": "in-place copies (setitem): test_tensor_operators_errors.py, "
              "test_backend_equivalence.py",

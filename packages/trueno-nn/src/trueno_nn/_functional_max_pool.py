@@ -9,7 +9,9 @@ input gradient where that tap won, one pass per tap, instead of a gather and a s
 
 The selection runs on the CPU backend's ``where`` (trueno-simd's when installed: NumPy's
 ``where`` with a random mask is several times slower), each tap copied to a contiguous buffer
-first. Other devices and dtypes keep pooling.py's trueno-op path; double backward (a gradient
+first. Off the CPU, a floating tensor is one autograd node over the rows
+``max_pool2d_forward`` / ``max_pool2d_backward`` (``device_max_pool2d``: one GPU dispatch each
+way, no upload). Other dtypes keep pooling.py's trueno-op path; double backward (a gradient
 computed with ``create_graph``) differentiates that path."""
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from trueno.backend import CPU, dtype_of, get_op, kernel
+from trueno.backend import CPU, dtype_of, get_op, kernel, run
 import trueno.torch as torch
 
-__all__ = ["Geometry", "host_max_pool2d", "is_host_input", "window_starts"]
+__all__ = ["Geometry", "host_max_pool2d", "is_host_input", "window_starts",
+           "device_max_pool2d", "is_device_input"]
 
 _HOST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _WHERE = get_op("where")
+_FORWARD = get_op("max_pool2d_forward")
+_BACKWARD = get_op("max_pool2d_backward")
 _NEG_INF = float("-inf")
 
 
@@ -215,3 +220,59 @@ def host_max_pool2d(x, geom: Geometry, return_indices: bool,
     if not return_indices:
         return out
     return out, torch.from_numpy(_positions(which, geom, x.shape[-1]))
+
+
+def is_device_input(x) -> bool:
+    """Whether ``x`` is a floating tensor off the CPU (the rows' path)."""
+    return x._device.type != "cpu" and x._dtype.kind == "f"
+
+
+def _params(geom: Geometry) -> dict:
+    return {"kernel_size": geom.kernel, "stride": geom.stride, "padding": geom.padding,
+            "dilation": geom.dilation}
+
+
+class _MaxPool2dRows(torch.autograd.Function):
+    """``max_pool2d`` of a floating (N, C, H, W) tensor off the CPU: the forward row's values
+    and indices; the backward row sends the gradient to the indices."""
+
+    @staticmethod
+    def forward(ctx, x, geom, ceil_mode, return_indices, generic):
+        p = _params(geom)
+        out, idx = run(_FORWARD, (x,), (x._data,), {**p, "ceil_mode": ceil_mode},
+                       x.__class__, x._device, x._dtype)
+        ctx.save_for_backward(x)
+        ctx.idx, ctx.p, ctx.generic = idx, p, generic
+        if not return_indices:
+            return out
+        ctx.mark_non_differentiable(idx)
+        return out, idx
+
+    @staticmethod
+    def backward(ctx, dout, *_):  # the indices carry no gradient
+        (x,) = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph: differentiate the trueno-op form
+            with torch.enable_grad():
+                (dx,) = torch.autograd.grad(ctx.generic(x), [x], dout, create_graph=True)
+            return dx, None, None, None, None
+        idx = ctx.idx
+        dx = run(_BACKWARD, (dout, idx), (dout._data, idx._data),
+                 {**ctx.p, "input_size": tuple(x.shape[2:])}, x.__class__, x._device, x._dtype)
+        return dx, None, None, None, None
+
+
+def device_max_pool2d(x, geom: Geometry, ceil_mode: bool, return_indices: bool,
+                      generic: Callable):
+    """``max_pool2d`` of ``x`` (``is_device_input``, (N, C, H, W) or (C, H, W)) through the
+    rows, one autograd node when ``x`` requires grad (``generic``, on the 4-d input, is
+    differentiated for double backward)."""
+    x4 = x if x.ndim == 4 else x.unsqueeze(0)
+    if torch.is_grad_enabled() and x4.requires_grad:
+        r = _MaxPool2dRows.apply(x4, geom, bool(ceil_mode), return_indices, generic)
+    else:
+        r = run(_FORWARD, (x4,), (x4._data,), {**_params(geom), "ceil_mode": bool(ceil_mode)},
+                x4.__class__, x4._device, x4._dtype)
+        r = r if return_indices else r[0]
+    if x.ndim == 4:
+        return r
+    return tuple(t.squeeze(0) for t in r) if return_indices else r.squeeze(0)

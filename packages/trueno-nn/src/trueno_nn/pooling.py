@@ -17,7 +17,9 @@ import numpy as np
 import trueno.torch as torch
 
 from ._errors import ModuleValueError
-from ._functional_max_pool import Geometry, host_max_pool2d, is_host_input, window_starts
+from ._functional_max_pool import (
+    Geometry, device_max_pool2d, host_max_pool2d, is_device_input, is_host_input, window_starts,
+)
 from .module import Module
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
@@ -134,12 +136,16 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: 
             f"max_pool2d(): Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
             f"size for input, but got: {list(input.shape)}\n  hint: (N, C, H, W) or (C, H, W) "
             f"with C, H and W above 0")
-    if is_host_input(input):
+    host, device = is_host_input(input), is_device_input(input)
+    if host or device:
         out = tuple(_out_size(n, kk, ss, pp, dd, ceil_mode)
                     for n, kk, ss, pp, dd in zip(input.shape[-2:], k, s, p, d))
         generic = functools.partial(_max_pool2d_taps, kernel=k, stride=s, padding=p,
                                     dilation=d, ceil_mode=ceil_mode)
-        return host_max_pool2d(input, Geometry(k, s, p, d, out), return_indices, generic)
+        if host:
+            return host_max_pool2d(input, Geometry(k, s, p, d, out), return_indices, generic)
+        return device_max_pool2d(input, Geometry(k, s, p, d, out), ceil_mode, return_indices,
+                                 generic)
     return _max_pool2d_taps(input, k, s, p, d, ceil_mode, return_indices)
 
 

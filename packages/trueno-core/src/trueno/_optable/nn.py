@@ -1,7 +1,8 @@
 """The neural-network composites that backends fuse: ``softmax``, ``log_softmax``,
 ``layer_norm``, ``layer_norm_backward``, ``batch_norm_training``, ``batch_norm_backward``,
 ``cross_entropy_forward``, ``cross_entropy_backward``, ``addcmul`` and ``conv2d``
-(decompositions in ``_decompositions_nn``)."""
+(decompositions in ``_decompositions_nn``), ``max_pool2d_forward`` and
+``max_pool2d_backward`` (in ``_decompositions_pool``)."""
 
 from __future__ import annotations
 
@@ -46,3 +47,14 @@ add_op(Op("conv2d", 2, accepts="real floating", shape="conv2d", numpy_name=None,
           sig="x, weight, /, *, bias: Tensor | None = None, stride: tuple[int, int] = (1, 1), "
               "padding: tuple[int, int] = (0, 0), dilation: tuple[int, int] = (1, 1), "
               "groups: int = 1"))
+# 2-d max pooling, for trueno-nn's node off the CPU: (values, indices) of x (N, C, H, W), each
+# window's maximum and its flat input index row * W + col (int64; PyTorch's scan: ties keep the
+# first, NaN wins), and the input gradient of g (N, C, OH, OW) added at those indices.
+_POOL = ("kernel_size: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int], "
+         "dilation: tuple[int, int]")
+comps("max_pool2d_forward", nin=1, accepts="real floating", shape="custom", numpy_name=None,
+      torch_name=None, differentiable=False, module="_decompositions_pool",
+      sig=f"x, /, *, {_POOL}, ceil_mode: bool = False")
+comps("max_pool2d_backward", nin=2, accepts="real floating", shape="custom", numpy_name=None,
+      torch_name=None, differentiable=False, module="_decompositions_pool",
+      sig=f"g, indices, /, *, input_size: tuple[int, int], {_POOL}")

@@ -1,0 +1,87 @@
+"""Per-step counts and host time of bench_train's training step on the GPU device: launches,
+uploads (and which lines of trueno call them, with ``--where``), submissions, the host record
+time (``step()`` returning, before the sync) and the total (with the loss's download).
+
+    python tools/bench/prof_step_cnn.py [cnn|mlp] [SGD|Adam] [batch] [--where] [--profile]
+
+Medians of 20 steps; on lavapipe the host record time is a proxy for the H100's.
+"""
+
+from __future__ import annotations
+
+import collections
+import cProfile
+import pathlib
+import pstats
+import sys
+import time
+import traceback
+
+import numpy as np
+
+import trueno.torch as T
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from bench_train import _models, _step_fn  # noqa: E402
+
+
+def main(argv: list[str]) -> None:
+    """Build the model, warm it up, count one step, time 20."""
+    args = [a for a in argv if not a.startswith("--")]
+    name, optn, batch = (args + ["cnn", "SGD", "2"][len(args):])[:3]
+    import trueno_gpu._runtime as R
+
+    T.manual_seed(0)
+    make, xshape = _models(T)[name]
+    xshape = (int(batch),) + xshape[1:]
+    model = make().to("gpu")
+    opt = T.optim.SGD(model.parameters(), lr=0.01, momentum=0.9) if optn == "SGD" \
+        else T.optim.Adam(model.parameters(), lr=1e-3)
+    rng = np.random.default_rng(0)
+    x = T.tensor(rng.standard_normal(xshape).astype(np.float32)).to("gpu")
+    y = T.tensor(rng.integers(0, 10, xshape[0])).to("gpu")
+    step = _step_fn(model, opt, T.nn.CrossEntropyLoss(), x, y)
+    for _ in range(3):
+        float(step().detach())
+    rt = R.get_runtime(0)
+    uploads, where = [0], collections.Counter()
+    real = R.Runtime.upload
+
+    def upload(self, *a, **k):
+        uploads[0] += 1
+        if "--where" in argv:
+            frames = [f for f in traceback.extract_stack()[:-1]
+                      if "/trueno" in f.filename and "_transfers" not in f.filename]
+            where[" <- ".join(f"{pathlib.Path(f.filename).name}:{f.lineno}"
+                              for f in frames[-4:])] += 1
+        return real(self, *a, **k)
+
+    R.Runtime.upload = upload
+    d0, s0 = rt.dispatches, rt.submissions
+    float(step().detach())
+    print(f"{name} {optn} batch {batch} per step: launches {rt.dispatches - d0}, uploads "
+          f"{uploads[0]}, submissions {rt.submissions - s0}")
+    for k, v in where.most_common():
+        print(f"  {v} x {k}")
+    hs, ts = [], []
+    for _ in range(20):
+        t0 = time.perf_counter()
+        loss = step()
+        t1 = time.perf_counter()
+        float(loss.detach())
+        hs.append(t1 - t0)
+        ts.append(time.perf_counter() - t0)
+    print(f"host record {np.median(hs) * 1e3:.3f} ms (min {min(hs) * 1e3:.3f}), total "
+          f"{np.median(ts) * 1e3:.3f} ms")
+    if "--profile" in argv:
+        pr = cProfile.Profile()
+        for _ in range(10):
+            pr.enable()
+            loss = step()
+            pr.disable()
+            float(loss.detach())
+        pstats.Stats(pr).sort_stats("tottime").print_stats(30)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -56,12 +56,16 @@ using NormRowRun = void (*)(const char* p, idx s, char* o, idx n, double mean, d
 using PackFn = void (*)(const char* src, idx rs, idx cs, idx rows, idx cols, void* dst);
 using MacroFn = void (*)(const void* ap, const void* bp, idx mc, idx nc, idx kc, char* c,
                          idx ldc, bool accumulate);
+using MacroDirectFn = void (*)(const char* a, idx lda, const void* bp, idx mc, idx nc, idx kc,
+                               char* c, idx ldc, bool accumulate);
 
 struct GemmKernels {
     int mr = 0, nr = 0;
     PackFn pack_a = nullptr;  // rows x cols (mc x kc) into MR slivers, zero padded
     PackFn pack_b = nullptr;  // rows x cols (kc x nc) into NR slivers, zero padded
     MacroFn macro = nullptr;
+    // as macro, with A read in place: row i at a + i * lda bytes, its k run contiguous
+    MacroDirectFn macro_direct = nullptr;
 };
 
 struct KernelTable {

@@ -128,15 +128,18 @@ void pack_b(const char* src, idx rs, idx cs, idx rows, idx cols, void* dstv) {
     }
 }
 
-// C[0..H) x [0..NR) (+)= Apacked sliver (MR rows, H of them used) * Bpacked sliver. H < MR is
-// a last partial sliver of A: its rows are computed without the zero rows' multiply-adds.
-template <class T, int H = GemmShape<T>::MR>
-inline void ukernel(idx kc, const T* __restrict a, const T* __restrict b, T* __restrict c,
-                    idx ldc, bool accumulate) {
+// C[0..H) x [0..NR) (+)= A sliver * Bpacked sliver. Direct = false: A packed (MR rows, H of
+// them used; a is T*, lda unused). Direct = true: A read in place, row i at a + i * lda bytes
+// with its k run contiguous (a row-major A needs no packing: the broadcasts read its rows).
+// H < MR is a last partial sliver of A: its rows are computed without the zero rows' work.
+template <class T, bool Direct, int H = GemmShape<T>::MR>
+inline void ukernel_any(idx kc, const char* a, idx lda, const T* __restrict b, T* __restrict c,
+                        idx ldc, bool accumulate) {
     using V = typename VT<T>::V;
     constexpr int W = VT<T>::W;
     constexpr int MR = GemmShape<T>::MR;
     constexpr int NR = GemmShape<T>::NR;
+    constexpr idx S = sizeof(T);
     V c0[H], c1[H];
     // The C tile is touched only after the k loop: start pulling it in now.
 #pragma GCC unroll 16
@@ -146,18 +149,37 @@ inline void ukernel(idx kc, const T* __restrict a, const T* __restrict b, T* __r
     }
 #pragma GCC unroll 16
     for (int i = 0; i < H; ++i) c0[i] = c1[i] = V{};
-    for (idx k = 0; k < kc; ++k) {
-        V b0, b1;
-        std::memcpy(&b0, b, sizeof(V));
-        std::memcpy(&b1, b + W, sizeof(V));
+    if constexpr (Direct) {
+        const char* ar[H];
 #pragma GCC unroll 16
-        for (int i = 0; i < H; ++i) {
-            V ai = splat<V>(a[i]);
-            c0[i] += ai * b0;
-            c1[i] += ai * b1;
+        for (int i = 0; i < H; ++i) ar[i] = a + i * lda;
+        for (idx k = 0; k < kc; ++k) {
+            V b0, b1;
+            std::memcpy(&b0, b, sizeof(V));
+            std::memcpy(&b1, b + W, sizeof(V));
+#pragma GCC unroll 16
+            for (int i = 0; i < H; ++i) {
+                V ai = splat<V>(ld<T>(ar[i] + k * S));
+                c0[i] += ai * b0;
+                c1[i] += ai * b1;
+            }
+            b += NR;
         }
-        a += MR;
-        b += NR;
+    } else {
+        const T* ap = reinterpret_cast<const T*>(a);
+        for (idx k = 0; k < kc; ++k) {
+            V b0, b1;
+            std::memcpy(&b0, b, sizeof(V));
+            std::memcpy(&b1, b + W, sizeof(V));
+#pragma GCC unroll 16
+            for (int i = 0; i < H; ++i) {
+                V ai = splat<V>(ap[i]);
+                c0[i] += ai * b0;
+                c1[i] += ai * b1;
+            }
+            ap += MR;
+            b += NR;
+        }
     }
 #pragma GCC unroll 16
     for (int i = 0; i < H; ++i) {
@@ -171,38 +193,44 @@ inline void ukernel(idx kc, const T* __restrict a, const T* __restrict b, T* __r
     }
 }
 
-// ukernel<T, h> for a runtime row count 1 <= h <= H.
-template <class T, int H = GemmShape<T>::MR>
-inline void ukernel_rows(int h, idx kc, const T* a, const T* b, T* c, idx ldc, bool accumulate) {
+// ukernel_any<T, Direct, h> for a runtime row count 1 <= h <= H.
+template <class T, bool Direct, int H = GemmShape<T>::MR>
+inline void ukernel_rows(int h, idx kc, const char* a, idx lda, const T* b, T* c, idx ldc,
+                         bool accumulate) {
     if constexpr (H > 1) {
-        if (h < H) return ukernel_rows<T, H - 1>(h, kc, a, b, c, ldc, accumulate);
+        if (h < H) return ukernel_rows<T, Direct, H - 1>(h, kc, a, lda, b, c, ldc, accumulate);
     }
-    ukernel<T, H>(kc, a, b, c, ldc, accumulate);
+    ukernel_any<T, Direct, H>(kc, a, lda, b, c, ldc, accumulate);
 }
 
-// C[mc x nc] (+)= Apacked * Bpacked; C rows are ldc bytes apart, columns contiguous.
-template <class T>
-void macro_kernel(const void* apv, const void* bpv, idx mc, idx nc, idx kc, char* c, idx ldc,
-                  bool accumulate) {
+// C[mc x nc] (+)= A * Bpacked; C rows are ldc bytes apart, columns contiguous. A is packed
+// (Direct = false: apv is the packed block) or read in place (Direct = true: row i at
+// apv + i * lda bytes, its k run contiguous).
+template <class T, bool Direct>
+void macro_any(const void* apv, idx lda, const void* bpv, idx mc, idx nc, idx kc, char* c,
+               idx ldc, bool accumulate) {
     constexpr int MR = GemmShape<T>::MR;
     constexpr int NR = GemmShape<T>::NR;
-    const T* ap = static_cast<const T*>(apv);
+    const char* ap = static_cast<const char*>(apv);
     const T* bp = static_cast<const T*>(bpv);
     const idx ldce = ldc / idx(sizeof(T));
+    // byte offset of A's sliver starting at row i0
+    const idx a_step = Direct ? lda : kc * idx(sizeof(T));
     alignas(64) T tile[MR * NR];
     for (idx j0 = 0; j0 < nc; j0 += NR) {
         int w = nc - j0 < NR ? int(nc - j0) : NR;
         const T* bs = bp + j0 * kc;
         for (idx i0 = 0; i0 < mc; i0 += MR) {
             int h = mc - i0 < MR ? int(mc - i0) : MR;
-            const T* as = ap + i0 * kc;
+            const char* as = ap + i0 * a_step;
             T* ct = reinterpret_cast<T*>(c + i0 * ldc) + j0;
             if (w == NR && (ldc % idx(sizeof(T))) == 0 &&
                 (reinterpret_cast<std::uintptr_t>(c) % sizeof(T)) == 0) {
-                if (h == MR) ukernel<T>(kc, as, bs, ct, ldce, accumulate);
-                else ukernel_rows<T, MR - 1>(h, kc, as, bs, ct, ldce, accumulate);
+                if (h == MR) ukernel_any<T, Direct>(kc, as, lda, bs, ct, ldce, accumulate);
+                else ukernel_rows<T, Direct, MR - 1>(h, kc, as, lda, bs, ct, ldce, accumulate);
             } else {
-                ukernel<T>(kc, as, bs, tile, NR, false);
+                if (h == MR) ukernel_any<T, Direct>(kc, as, lda, bs, tile, NR, false);
+                else ukernel_rows<T, Direct, MR - 1>(h, kc, as, lda, bs, tile, NR, false);
                 for (int i = 0; i < h; ++i) {
                     char* row = c + (i0 + i) * ldc + j0 * idx(sizeof(T));
                     for (int j = 0; j < w; ++j) {
@@ -217,6 +245,18 @@ void macro_kernel(const void* apv, const void* bpv, idx mc, idx nc, idx kc, char
 }
 
 template <class T>
+void macro_kernel(const void* apv, const void* bpv, idx mc, idx nc, idx kc, char* c, idx ldc,
+                  bool accumulate) {
+    macro_any<T, false>(apv, 0, bpv, mc, nc, kc, c, ldc, accumulate);
+}
+
+template <class T>
+void macro_direct(const char* a, idx lda, const void* bpv, idx mc, idx nc, idx kc, char* c,
+                  idx ldc, bool accumulate) {
+    macro_any<T, true>(a, lda, bpv, mc, nc, kc, c, ldc, accumulate);
+}
+
+template <class T>
 void fill_gemm_one(KernelTable& t) {
     constexpr DType d = std::is_same_v<T, float> ? F32 : F64;
     t.gemm[d].mr = GemmShape<T>::MR;
@@ -224,6 +264,7 @@ void fill_gemm_one(KernelTable& t) {
     t.gemm[d].pack_a = pack_a<T>;
     t.gemm[d].pack_b = pack_b<T>;
     t.gemm[d].macro = macro_kernel<T>;
+    t.gemm[d].macro_direct = macro_direct<T>;
 }
 
 inline void fill_gemm(KernelTable& t) {

@@ -9,16 +9,18 @@ import numpy as np
 import pytest
 
 import trueno as tn
+from trueno._optable import OPS
 
 NP_UFUNCS = sorted(n for n in dir(np) if isinstance(getattr(np, n), np.ufunc)
                    and getattr(np, n).signature is None)
-BINARY = ["add", "subtract", "multiply", "divide", "maximum", "minimum", "fmax", "fmin",
-          "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
-          "power", "floor_divide", "remainder", "hypot", "logaddexp", "arctan2", "gcd", "lcm",
-          "equal", "less", "copysign"]
+# Every two-input, one-output ufunc of the table, one name per row (its aliases are the same
+# function): a new row's reduce/accumulate are compared with NumPy's with no edit here.
+BINARY = sorted(r.name for r in OPS.values() if r.numpy_face == "ufunc" and r.nin == 2
+                and isinstance(getattr(tn, r.name, None), tn.ufunc)
+                and getattr(tn, r.name).nout == 1)
 # trueno's own functions differ from NumPy here (docs/compat.md): pow, floor_divide and
 # remainder refuse bool arrays (NumPy computes them in int8), so their reduce/accumulate do too
-KNOWN = {("power", "bool"), ("floor_divide", "bool"), ("remainder", "bool")}
+KNOWN = {("pow", "bool"), ("floor_divide", "bool"), ("remainder", "bool")}
 DTYPES = ["bool", "int8", "int32", "int64", "uint8", "float32", "float64", "complex128"]
 
 
@@ -60,6 +62,8 @@ def check(tfn, nfn, exact=True):
         assert isinstance(got, Exception), (got, want)
         # NumPy's UFuncTypeError is a TypeError; its no-identity errors are ValueErrors
         assert isinstance(got, TypeError) == isinstance(want, TypeError), (got, want)
+        # trueno's own error class (DESIGN.md §5), never NumPy's raw UFuncTypeError
+        assert not isinstance(want, TypeError) or isinstance(got, tn.DTypeError), (got, want)
         return
     assert not isinstance(got, Exception), (got, want)
     same(got, want, exact)
@@ -294,3 +298,42 @@ def test_scalar_results_keep_numpy_types():
     o = tn.zeros(3)
     assert tn.add.reduce(tn.asarray(n), axis=0, out=o) is o
     same(o, np.add.reduce(n, axis=0))
+
+
+@pytest.mark.parametrize("name", ["gcd", "lcm"])
+def test_gcd_lcm_of_floats_raise_truenos_type_error(name):
+    """NumPy has integer loops only (its raw UFuncTypeError): trueno raises DTypeError, a
+    TypeError, from the function and its methods; an int array with a bool or int scalar
+    computes as NumPy (NEP 50)."""
+    f = np.ones((2, 2), np.float32)
+    for call in (lambda m, x: getattr(m, name)(x, x), lambda m, x: getattr(m, name).reduce(x),
+                 lambda m, x: getattr(m, name)(x.astype(bool), x.astype(bool)),
+                 lambda m, x: getattr(m, name)(x.astype(np.int32), 2.5)):
+        with pytest.raises(TypeError):
+            call(np, f)
+        with pytest.raises(tn.DTypeError, match=f"{name}"):
+            call(tn, tn.asarray(f))
+    i = np.array([4, 6, 9], np.int16)
+    for other in (True, 6, np.array([True, False, True])):
+        same(getattr(tn, name)(tn.asarray(i), tn.asarray(other) if isinstance(
+            other, np.ndarray) else other), getattr(np, name)(i, other))
+
+
+def test_reduce_loops_follow_numpys_resolution():
+    """reduce/accumulate run in NumPy's loop dtypes: ldexp of ints accumulates float16/float64
+    with int32 exponents (its accumulate has no such loop: NumPy's TypeError), shifts of bools
+    in int8, nextafter of ints in a float, logaddexp2 of several axes in NumPy's order."""
+    for dt in ("int8", "int32", "uint8"):
+        t, n = _data(dt, (3, 4), seed=1)
+        same(tn.ldexp.reduce(t), np.ldexp.reduce(n))
+        with pytest.raises(TypeError):
+            np.ldexp.accumulate(n)
+        with pytest.raises(tn.DTypeError, match="not compatible"):
+            tn.ldexp.accumulate(t)
+        same(tn.nextafter.accumulate(t, axis=1), np.nextafter.accumulate(n, axis=1))
+        same(tn.logaddexp2.reduce(t, axis=None), np.logaddexp2.reduce(n, axis=None))
+    b = np.array([[True, False, True], [True, True, False]])
+    for name in ("left_shift", "right_shift"):
+        same(getattr(tn, name).reduce(tn.asarray(b)), getattr(np, name).reduce(b))
+        same(getattr(tn, name).accumulate(tn.asarray(b), axis=1),
+             getattr(np, name).accumulate(b, axis=1))

@@ -11,6 +11,7 @@ functions are bound from the rows (``FUNCTIONS``, through ``_optable._faces.bind
 from __future__ import annotations
 
 from . import _dispatch as X
+from . import _dtypes as D
 from ._optable import OPS
 from ._optable._faces import bind
 from ._optable.numpy_elementwise import UFUNCS
@@ -25,6 +26,7 @@ def _make(name, nin):
     """The public function of row ``name``: its signature is the row's (``Op.sig``)."""
     row = OPS[name]
     allowed = frozenset(row.params)
+    checked = row._accept_names != "any"  # gcd/lcm: integers only, as NumPy's loops
 
     def fn(*args, **params):
         if len(args) != nin:
@@ -41,6 +43,8 @@ def _make(name, nin):
             ts = [as_t(ts[0])] + ts[1:]
             like = ts[0]
         arrs = [t for t in ts if isinstance(t, Tensor)]
+        if checked:  # the row's dtypes, for the inputs' promoted dtype (NEP 50 scalars)
+            X.check_accepts(row, D.result_type(*ts))
         for t in arrs:
             if t._device is not like._device:
                 X.check_device(name, like, t)

@@ -76,34 +76,68 @@ _COMPARISONS = frozenset({"equal", "not_equal", "less", "less_equal", "greater",
                           "greater_equal"})
 
 
-def _loop_input(spec, x, method):
-    """``x`` cast to the dtype NumPy's reduce/accumulate loop runs in: the ufunc's result dtype
-    for two operands of ``x``'s dtype (``divide`` of ints: float64; ``arctan2`` of int8:
-    float16); comparisons of non-bool arrays have no such loop (their result is bool)."""
+def _loop_dtypes(spec, x, method):
+    """NumPy's reduce/accumulate loop for ``x``'s dtype: ``(accumulator dtype, element
+    dtype)``, NumPy's own resolution (``ufunc.resolve_dtypes(..., reduction=True)``: ``ldexp``
+    of int8 accumulates float16 with int32 exponents, shifts of bools run in int8, ``nextafter``
+    of int32 in float64); for dtypes NumPy has no loop for, trueno's result dtype for two
+    operands of ``x``'s dtype. A dtype NumPy refuses (``gcd`` of floats, comparisons of
+    non-bools) raises DTypeError with NumPy's message."""
     name = spec["name"]
-    if name in ("add", "multiply"):
-        return x  # the engine's sum/prod and cumsum/cumprod, which widen small ints as NumPy
+    npd = x._dtype.numpy
+    if isinstance(npd, np.dtype) and npd.kind in "biufc" and npd.type.__module__ == "numpy":
+        try:
+            acc, elem, _ = spec["np"].resolve_dtypes((None, npd, None), reduction=True)
+        except TypeError as exc:  # NumPy's UFuncTypeError: no loop for this dtype
+            hint = (f"{name}.{method}(x.astype(bool)), or compare neighbours directly"
+                    if name in _COMPARISONS else f"{name}.{method}(x.astype(<a dtype "
+                    f"{name} takes>))")
+            raise DTypeError(f"{name}.{method}: no loop for {x._dtype.name} input (NumPy: "
+                             f"{exc})\n  hint: {hint}") from None
+        return D.as_dtype(acc), D.as_dtype(elem)
     e = x._reshape((-1,))[:0]
     with np.errstate(all="ignore"):
         rd = _t(spec["fn"](e, e), x)._dtype
-    if rd is x._dtype:
-        return x
-    if rd is D.bool_ and name in _COMPARISONS:
+    if rd is D.bool_ and name in _COMPARISONS and x._dtype is not D.bool_:
         raise DTypeError(f"{name}.{method}: no loop for {x._dtype.name} inputs whose result "
                          f"({rd.name}) can be fed back into the ufunc (NumPy: 'No loop matching "
                          f"the specified signature and casting was found')\n  hint: "
                          f"{name}.{method}(x.astype(bool)), or compare neighbours directly")
-    return x.astype(rd)
+    return rd, rd
 
 
-def _fold(fn, x, ax, start=None):
-    """``fn`` folded left to right along axis ``ax`` of ``x`` (from ``start`` when given)."""
+def _loop_input(spec, x, method):
+    """``x`` cast to the elements' dtype of NumPy's reduce/accumulate loop, and the
+    accumulator's dtype (``_loop_dtypes``); ``add``/``multiply`` are the engine's sum/prod and
+    cumsum/cumprod, which widen small ints as NumPy (``x`` as it is, acc None)."""
+    if spec["name"] in ("add", "multiply"):
+        return x, None
+    acc, elem = _loop_dtypes(spec, x, method)
+    return (x if x._dtype is elem else x.astype(elem)), acc
+
+
+def _fold(fn, x, ax, start=None, acc_dtype=None):
+    """``fn`` folded left to right along axis ``ax`` of ``x`` (from ``start`` when given); the
+    running value is kept in ``acc_dtype`` (NumPy's accumulator: ``ldexp``'s float16 beside
+    int32 exponents)."""
     from ._manipulation import moveaxis
     m = moveaxis(x, ax, 0)
     acc = start
     for i in range(m.shape[0]):
         acc = _t(m[i], x) if acc is None else _t(fn(acc, m[i]), x)
+        if acc_dtype is not None and acc._dtype is not acc_dtype:
+            acc = acc.astype(acc_dtype)
     return acc
+
+
+def _merge_axes(x, axes):
+    """``x`` with ``axes`` moved to the end, in order, and merged into one (C order): the
+    order NumPy's reduce visits the elements of a C-contiguous array reduced over several
+    axes (a fold of floats rounds differently in another order)."""
+    from ._manipulation import moveaxis
+    keep = [a for a in range(x.ndim) if a not in axes]
+    m = moveaxis(x, list(axes), list(range(len(keep), x.ndim)))
+    return m._reshape(tuple(x.shape[a] for a in keep) + (-1,))
 
 
 def _reduce(spec, array, axis=0, dtype=None, out=None, keepdims=False, initial=_NOVALUE,
@@ -113,7 +147,7 @@ def _reduce(spec, array, axis=0, dtype=None, out=None, keepdims=False, initial=_
     x = _t(array)
     if dtype is not None:
         x = x.astype(dtype, copy=False) if name not in ("add", "multiply") else x
-    x = _loop_input(spec, x, "reduce")
+    x, acc = _loop_input(spec, x, "reduce")
     axes = _axes(axis, x.ndim, name, "reduce")
     if len(axes) > 1 and not _reorderable(spec["np"]):
         raise ValueError(f"reduction operation '{name}' is not reorderable, so at most one "
@@ -143,13 +177,19 @@ def _reduce(spec, array, axis=0, dtype=None, out=None, keepdims=False, initial=_
             res = _t(fn(res, initial), x)
     else:
         res = x
-        for a in sorted(axes, reverse=True):
+        folds = sorted(axes, reverse=True)
+        if len(axes) > 1 and acc.kind in "fc":  # rounding depends on the order: NumPy's
+            res = _merge_axes(x, axes)
+            folds = [res.ndim - 1]
+        for a in folds:
             st = None if initial is _NOVALUE and res.shape[a] else start
             if st is not None:
-                st = asarray(st, dtype=res._dtype, device=res._device, cls=res.__class__)
-            res = _fold(fn, res, a, st)
+                st = asarray(st, dtype=acc, device=res._device, cls=res.__class__)
+            res = _fold(fn, res, a, st, acc)
             if res is None:  # an empty axis of a ufunc with an identity and no initial
-                res = asarray(ident, dtype=x._dtype, device=x._device, cls=x.__class__)
+                res = asarray(ident, dtype=acc, device=x._device, cls=x.__class__)
+        if res._dtype is not acc:  # axis=(): the elements in the loop's result dtype
+            res = res.astype(acc)
         if keepdims:
             for a in sorted(axes):
                 res = res._expand_dims(a)
@@ -171,15 +211,22 @@ def _accumulate(spec, array, axis=0, dtype=None, out=None):
     else:
         if dtype is not None:
             x = x.astype(dtype, copy=False)
-        x = _loop_input(spec, x, "accumulate")
+        x, acc_dtype = _loop_input(spec, x, "accumulate")
+        if acc_dtype is not x._dtype:  # NumPy's accumulate needs one dtype in and out
+            raise DTypeError(f"{name}.accumulate: the resolved dtypes are not compatible with "
+                             f"{name}.accumulate (NumPy's loop: a {acc_dtype.name} "
+                             f"accumulator with {x._dtype.name} elements)\n  hint: "
+                             f"{name}.reduce gives the last value")
         from ._manipulation import moveaxis, stack
         m = moveaxis(x, ax, 0)
         acc, parts = None, []
         for i in range(m.shape[0]):
             acc = _t(m[i], x) if acc is None else _t(fn(acc, m[i]), x)
+            if acc._dtype is not acc_dtype:  # NumPy's accumulator dtype (ldexp: float16)
+                acc = acc.astype(acc_dtype)
             parts.append(acc)
         if not parts:
-            return x.copy()
+            return x.astype(acc_dtype)
         res = moveaxis(stack(parts), 0, ax)
     from ._reduction import finish
     return finish(f"{name}.accumulate", res, out, "unsafe")

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ._row import Op, add_op, broadcast_error
+from ._row import Op, add_op, broadcast_error, dtype_error
 from ._row import torch_face as T
 
 # name -> number of array inputs (the order of ``trueno._numpy_elementwise.__all__``)
@@ -39,10 +39,15 @@ _SIGNATURES = {
     "angle": "z, /, *, deg: bool = False",
 }
 
-# Error inputs (``Op.errors``): arrays whose shapes do not broadcast.
+# Error inputs (``Op.errors``): arrays whose shapes do not broadcast; gcd/lcm of floats or
+# bools (NumPy: "ufunc 'gcd' did not contain a loop with signature matching types").
 _ERRORS = {**{n: [broadcast_error()] for n in ("fmod", "heaviside", "float_power", "logaddexp2",
                                                "fmax", "fmin", "divmod")},
-           **{n: [broadcast_error("int32")] for n in ("gcd", "lcm")}}
+           **{n: [broadcast_error("int32"), dtype_error("float32", 2), dtype_error("bool", 2)]
+              for n in ("gcd", "lcm")}}
+
+# The dtypes a row takes (``Op.accepts``) where it is not "any": NumPy has integer loops only.
+_ACCEPTS = {"gcd": "integer", "lcm": "integer"}
 
 # How the PyTorch face binds them (``Op.torch_face``; the others it writes by hand or lacks).
 _F = T("float", inplace=True, inplace_function=True)
@@ -64,7 +69,8 @@ _TORCH = {
 _NO_TORCH = ("cbrt", "spacing", "bitwise_count", "iscomplex", "divmod", "modf")
 
 for _name, _nin in UFUNCS.items():
-    add_op(Op(_name, _nin, accepts="any", shape="same" if _nin == 1 else "pointwise",
+    add_op(Op(_name, _nin, accepts=_ACCEPTS.get(_name, "any"),
+              shape="same" if _nin == 1 else "pointwise",
               differentiable=False, decomposition=_DECOMPOSITIONS.get(_name),
               sig=_SIGNATURES.get(_name), errors=_ERRORS.get(_name, ()),
               torch_face=_TORCH.get(_name), torch_name=None if _name in _NO_TORCH else ""))

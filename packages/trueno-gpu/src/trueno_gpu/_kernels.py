@@ -25,7 +25,8 @@ composite kernel stays:
   ``batch_norm_backward`` (``_batch_norm``) and ``cross_entropy_forward`` /
   ``cross_entropy_backward`` (``_cross_entropy``) one or two launches where trueno-nn's
   node takes 20 and 14, 12 and 7; ``max_pool2d_forward`` / ``max_pool2d_backward``
-  (``_max_pool``) one each.
+  (``_max_pool``) one each; ``batch_norm_update_stats`` (``_norm_stats``) one where the
+  running statistics' tensor ops take ~11.
 - gathers and scatters (``_indexing``): one launch, the index checked on the device.
 - ``_composite_kernels``: ``addcmul``, ``vector_norm``, ``concat``, ``searchsorted``,
   float ``convolve``/``correlate``, ``digitize``, ``pad`` (its docstring says why each).
@@ -51,6 +52,7 @@ from . import (
     _linalg,
     _matmul,
     _max_pool,
+    _norm_stats,
     _optim,
     _reduce,
     _sort,
@@ -81,6 +83,7 @@ def kernels_table() -> dict:
     table.update(_batch_norm.make_kernels(ALL_DTYPES))  # batch_norm_training/_backward
     table.update(_cross_entropy.make_kernels(ALL_DTYPES))  # cross_entropy_forward/_backward
     table.update(_max_pool.make_kernels(ALL_DTYPES))  # max_pool2d_forward/_backward
+    table.update(_norm_stats.make_kernels(ALL_DTYPES))  # batch_norm_update_stats
     table.update(_optim.make_kernels(ALL_DTYPES))  # sgd_update, adam_update
     table.update(_elementwise_numpy.make_kernels(ALL_DTYPES))
     table.update(_linalg.make_kernels(ALL_DTYPES))

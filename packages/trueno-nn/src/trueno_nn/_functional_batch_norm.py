@@ -239,6 +239,20 @@ def _move(running, stat, momentum: float, factor: float) -> None:
         running.mul_(1 - momentum).add_(s.to(running.dtype) * momentum)
 
 
+_UPDATE_STATS = get_op("batch_norm_update_stats")
+
+
+def _device_stats(mean, running_mean, running_var) -> bool:
+    """Whether the running buffers (one may be None) take the row
+    ``batch_norm_update_stats``: off the CPU, of the batch statistics' dtype, device and
+    shape."""
+    if mean._device.type == "cpu" or (running_mean is None and running_var is None):
+        return False
+    return all(t is None or (t._device is mean._device and t._dtype is mean._dtype
+                             and t._data.shape == mean._data.shape)
+               for t in (running_mean, running_var))
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa: A002
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5):
     """Normalise each channel (dim 1) by the batch's statistics (training) or the running
@@ -254,6 +268,15 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
             raise ModuleValueError(f"Expected more than 1 value per channel when training, "
                                    f"got input size {list(input.shape)}")
         out, mean, var = batch_norm_training(input, weight, bias, eps)
+        if _device_stats(mean, running_mean, running_var):  # one launch, in place
+            run(_UPDATE_STATS, (running_mean, running_var, mean, var),
+                (_d(running_mean), _d(running_var), mean._data, var._data),
+                {"momentum": float(momentum), "factor": n / (n - 1)}, mean.__class__,
+                mean._device, mean._dtype)
+            for t in (running_mean, running_var):
+                if t is not None:
+                    t._version[0] += 1
+            return out
         if running_mean is not None:
             _move(running_mean, mean, momentum, 1.0)
         if running_var is not None:

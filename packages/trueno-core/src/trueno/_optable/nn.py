@@ -2,7 +2,8 @@
 ``layer_norm``, ``layer_norm_backward``, ``batch_norm_training``, ``batch_norm_backward``,
 ``cross_entropy_forward``, ``cross_entropy_backward``, ``addcmul`` and ``conv2d``
 (decompositions in ``_decompositions_nn``), ``max_pool2d_forward`` and
-``max_pool2d_backward`` (in ``_decompositions_pool``)."""
+``max_pool2d_backward`` (in ``_decompositions_pool``) and ``batch_norm_update_stats`` (in
+``_decompositions_norm_stats``)."""
 
 from __future__ import annotations
 
@@ -58,3 +59,9 @@ comps("max_pool2d_forward", nin=1, accepts="real floating", shape="custom", nump
 comps("max_pool2d_backward", nin=2, accepts="real floating", shape="custom", numpy_name=None,
       torch_name=None, differentiable=False, module="_decompositions_pool",
       sig=f"g, indices, /, *, input_size: tuple[int, int], {_POOL}")
+# batch_norm's running statistics moved toward a batch's, in place (trueno-nn's training step):
+# running = (1 - momentum) running + momentum (factor) stat for the mean and the variance.
+comps("batch_norm_update_stats", nin=4, accepts="real floating", shape="custom",
+      numpy_name=None, torch_name=None, differentiable=False,
+      module="_decompositions_norm_stats",
+      sig="running_mean, running_var, mean, var, /, *, momentum: float, factor: float = 1.0")

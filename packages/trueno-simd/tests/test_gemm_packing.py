@@ -132,3 +132,37 @@ def test_special_values_stay_in_their_rows_and_columns(k):
         np.testing.assert_array_equal(np.isinf(got), np.isinf(want))
         fin = np.isfinite(want)
         np.testing.assert_allclose(got[fin], want[fin], **tol("float32", kk))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_both_k_contiguous_wide_b(k, dtype, threads):
+    """A row-major and B a transposed view with n well above m (x @ W.T of a small batch, a
+    weight gradient g @ cols.mT): the product is computed as (B^T A^T)^T and transposed into
+    C. Every remainder of the in-register transpose's tiles (m, n not multiples of 4/8/16),
+    several K blocks, gapped, reversed and unaligned operands, batched, into out=."""
+    rng = np.random.default_rng(76)
+    before = trueno_simd.get_num_threads()
+    trueno_simd.set_num_threads(threads)
+    try:
+        for m, kk, n in [(1, 40, 9), (3, 300, 64), (7, 257, 33), (9, 600, 145), (13, 31, 100),
+                         (17, 520, 257), (32, 2000, 144)]:
+            a = rand((m, kk), dtype, rng, -2, 2)
+            bt = rand((n, kk), dtype, rng, -2, 2)
+            want = a.astype(np.float64) @ bt.T.astype(np.float64)
+            bigb = np.full((2 * n, kk + 3), np.nan, dtype)
+            bigb[::2, 2:2 + kk] = bt
+            layouts = [(a, bt.T), (np.ascontiguousarray(a[::-1])[::-1], bigb[::2, 2:2 + kk].T),
+                       (unaligned(a), unaligned(bt).T),
+                       (a, np.ascontiguousarray(bt[::-1])[::-1].T)]
+            for va, vb in layouts:
+                np.testing.assert_allclose(k.matmul(va, vb), want, **tol(dtype, kk),
+                                           err_msg=f"{m}x{kk}x{n}")
+            out = np.full((2, m, n), np.nan, dtype)
+            a2 = np.stack([a, a[::-1]])
+            got = k.matmul(a2, np.swapaxes(np.stack([bt, bt]), -1, -2), out=out)
+            assert got is out
+            np.testing.assert_allclose(out[0], want, **tol(dtype, kk))
+            np.testing.assert_allclose(out[1], want[::-1], **tol(dtype, kk))
+    finally:
+        trueno_simd.set_num_threads(before)

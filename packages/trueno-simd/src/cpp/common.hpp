@@ -59,6 +59,8 @@ using MacroFn = void (*)(const void* ap, const void* bp, idx mc, idx nc, idx kc,
 using MacroDirectFn = void (*)(const char* a, idx lda, const void* bp, idx mc, idx nc, idx kc,
                                char* c, idx ldc, bool accumulate);
 
+using TransposeFn = void (*)(const void* src, idx ls, idx rows, idx cols, char* dst, idx ld);
+
 struct GemmKernels {
     int mr = 0, nr = 0;
     PackFn pack_a = nullptr;  // rows x cols (mc x kc) into MR slivers, zero padded
@@ -66,6 +68,8 @@ struct GemmKernels {
     MacroFn macro = nullptr;
     // as macro, with A read in place: row i at a + i * lda bytes, its k run contiguous
     MacroDirectFn macro_direct = nullptr;
+    // dst (cols x rows, rows ld bytes apart) = the transpose of src (rows x cols, ls apart)
+    TransposeFn transpose = nullptr;
 };
 
 struct KernelTable {

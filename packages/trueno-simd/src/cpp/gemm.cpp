@@ -15,6 +15,9 @@ namespace {
 constexpr idx kKC = 256;
 constexpr idx kNC = 3072;
 constexpr idx kMCSlivers = 24;
+// The swap to C^T = B^T A^T pays when the packing it saves ((n - m) * k elements) is this many
+// times the transpose of the result (m * n elements) it adds.
+constexpr double kSwapRatio = 2.0;
 
 struct AlignedBuf {
     void* p = nullptr;
@@ -44,6 +47,17 @@ void gemm(DType d, idx m, idx n, idx k, const char* a, idx rsa, idx csa, const c
     }
     const GemmKernels& g = table().gemm[d];
     const idx mr = g.mr, nr = g.nr;
+    // Both operands' k runs contiguous (x @ W.T; a conv weight gradient g @ cols.mT): packing
+    // B transposes all k x n of it. With n well above m, C^T = B^T A^T reads B^T in place and
+    // packs only A^T's k x m; its n x m result is then transposed into C (m x n elements).
+    if (csa == S && rsb == S && g.transpose != nullptr && m < n &&
+        double(n - m) * double(k) > kSwapRatio * double(m) * double(n)) {
+        static thread_local AlignedBuf tbuf;
+        char* t = static_cast<char*>(tbuf.get(size_t(n * m * S)));
+        gemm(d, n, m, k, b, csb, rsb, a, csa, rsa, t, m * S, threaded);
+        g.transpose(t, m * S, n, m, c, ldc);
+        return;
+    }
     // A whose k runs are contiguous (row-major, as x in x @ W.T or g in g @ W) is read in place
     // by the micro-kernel's broadcasts: no packing (measured on Zen 3: packing a 128 x 784 A
     // took 47 us of the 640 us product).

@@ -85,6 +85,34 @@ void pack_kcontig(const char* src, idx ls, int h, idx kc, T* dst) {
         for (int i = 0; i < R; ++i) dst[k * R + i] = i < h ? ld<T>(src + i * ls + k * S) : T(0);
 }
 
+// dst[i][j] = src[j][i] for j < rows, i < cols: src rows ls bytes apart (elements contiguous),
+// dst rows ldd bytes apart. W x W tiles are transposed in registers.
+template <class T>
+void transpose_into(const void* srcv, idx ls, idx rows, idx cols, char* dst, idx ldd) {
+    using V = typename VT<T>::V;
+    constexpr int W = VT<T>::W;
+    constexpr idx S = sizeof(T);
+    const char* src = static_cast<const char*>(srcv);
+    idx j0 = 0;
+    for (; j0 + W <= rows; j0 += W) {
+        idx i0 = 0;
+        for (; i0 + W <= cols; i0 += W) {
+            V v[W];
+#pragma GCC unroll 16
+            for (int j = 0; j < W; ++j) v[j] = vload<V>(src + (j0 + j) * ls + i0 * S);
+            transpose_square<V, W>(v);
+#pragma GCC unroll 16
+            for (int i = 0; i < W; ++i) vstore(dst + (i0 + i) * ldd + j0 * S, v[i]);
+        }
+        for (; i0 < cols; ++i0)
+            for (int j = 0; j < W; ++j)
+                st<T>(dst + i0 * ldd + (j0 + j) * S, ld<T>(src + (j0 + j) * ls + i0 * S));
+    }
+    for (; j0 < rows; ++j0)
+        for (idx i = 0; i < cols; ++i)
+            st<T>(dst + i * ldd + j0 * S, ld<T>(src + j0 * ls + i * S));
+}
+
 // A block (rows x cols = mc x kc) into slivers of MR rows: dst[sliver][k][i].
 template <class T>
 void pack_a(const char* src, idx rs, idx cs, idx rows, idx cols, void* dstv) {
@@ -265,6 +293,7 @@ void fill_gemm_one(KernelTable& t) {
     t.gemm[d].pack_b = pack_b<T>;
     t.gemm[d].macro = macro_kernel<T>;
     t.gemm[d].macro_direct = macro_direct<T>;
+    t.gemm[d].transpose = transpose_into<T>;
 }
 
 inline void fill_gemm(KernelTable& t) {

@@ -103,6 +103,12 @@ class Runtime(Transfers):
     # costs ~100-150 us of CPU, so only batches several times longer than that are cut.
     # (A ramp starting at 96 MB after each wait measured worse: 16M add 2348 vs 2564 GB/s.)
     EAGER_COST = 1536 << 20
+    # Overlap: submit once this many dispatches are recorded (0: only at a sync, MAX_BATCH or
+    # EAGER_COST), so a discrete GPU runs the start of a step while Python records the rest.
+    # Each submission costs host time (tens of us on an H100, ~300 us on lavapipe, whose
+    # "GPU" is this CPU), so the default is off; ``TRUENO_GPU_SUBMIT_EVERY=k`` or
+    # ``runtime.submit_every = k`` sets it (tools/bench/sweep_overlap.py sweeps it).
+    SUBMIT_EVERY = 0
 
     def __init__(self, adapter, index: int) -> None:
         self.index = index
@@ -148,6 +154,23 @@ class Runtime(Transfers):
         self.index_checks = IndexChecks(self.device)  # bounds found on the device
         self.dispatches = 0  # total, for tests and benchmarks
         self.submissions = 0
+        self._submit_at = self.MAX_BATCH
+        self.submit_every = _env_int("TRUENO_GPU_SUBMIT_EVERY", self.SUBMIT_EVERY)
+
+    @property
+    def submit_every(self) -> int:
+        """Dispatches recorded before the batch is submitted without a sync (0: off; at most
+        ``MAX_BATCH``). The order of the commands, and so every result, is the same for any
+        value: only when the GPU starts on them changes."""
+        return self._submit_every
+
+    @submit_every.setter
+    def submit_every(self, k: int) -> None:
+        k = int(k)
+        if k < 0:
+            raise ValueError(f"gpu: submit_every must be >= 0 (0: off), got {k}")
+        self._submit_every = k
+        self._submit_at = min(k, self.MAX_BATCH) if k else self.MAX_BATCH
 
     # -- description -------------------------------------------------------------------------
     @property
@@ -345,8 +368,6 @@ class Runtime(Transfers):
         """``record``'s work (lock held); a pending lazy chain is recorded first."""
         if self._chain is not None:
             self._chain.emit()
-        if self._count >= self.MAX_BATCH:
-            self._flush()
         # Equal metadata (a chain of same-shaped ops) shares one slice of the arena.
         off = self._meta_offsets.get(data)
         if off is None:
@@ -376,7 +397,9 @@ class Runtime(Transfers):
         _lib.wgpuComputePassEncoderDispatchWorkgroups(h, *grid)
         self._count += 1
         self.dispatches += 1
-        if cost:
+        if self._count >= self._submit_at:  # MAX_BATCH, or submit_every (overlap)
+            self._flush()
+        elif cost:
             # Big kernels: submit now so the GPU starts while Python records the next ones
             # (a sync point still waits for everything; small ops stay in one batch).
             self._pending += cost
@@ -445,6 +468,17 @@ class Runtime(Transfers):
             err = checks.collect(self)
         if err is not None:
             raise err
+
+
+def _env_int(name: str, default: int) -> int:
+    """The integer in environment variable ``name``, else ``default``."""
+    v = os.environ.get(name, "").strip()
+    if not v:
+        return default
+    try:
+        return int(v)
+    except ValueError:
+        raise ValueError(f"gpu: {name} must be an integer, got {v!r}") from None
 
 
 # -- adapters ----------------------------------------------------------------------------------

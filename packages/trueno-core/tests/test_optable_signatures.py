@@ -21,6 +21,7 @@ from trueno import _ufunc as U
 from trueno import _numpy_elementwise as UX
 from trueno._optable import DOMAINS, ELEMENTWISE_BINARY, ELEMENTWISE_UNARY, OPS
 from trueno._optable._faces import bind, elementwise_rows, torch_rows
+from trueno._optable._row import torch_face
 from trueno.torch import _ops_pointwise as TP
 from trueno.torch import _promotion as TPR
 from trueno.torch import _tensor_methods as TM
@@ -189,6 +190,29 @@ def test_torch_face_computes_the_row(row):
     if row.torch_face.kind in ("float", "binary_float") and tn.int32 in row.accepts:
         ints = torch.tensor([[1, 2, 3]], dtype=torch.int32)
         assert fn(*[ints] * row.nin).dtype == torch.float32
+
+
+SPECIAL_ROWS = torch_rows(module="special")
+
+
+def test_torch_special_is_bound_from_the_rows():
+    """``torch.special.<name>`` of each row whose ``torch_face`` says module "special" (entr,
+    xlog1py, i0e) is the function made from the row, with no method, in-place form or weak
+    wrapper in ``torch``; and the integer inputs of its float kinds give float32."""
+    from trueno.torch import special
+    assert {"entr", "xlog1py", "i0e"} <= {r.name for r in SPECIAL_ROWS}
+    assert set(special.FUNCTIONS) == {n for r in SPECIAL_ROWS for n in r.torch_names}
+    for row in SPECIAL_ROWS:
+        for name in row.torch_names:
+            assert getattr(special, name) is special.FUNCTIONS[name] and name in special.__all__
+            assert name not in TP.FUNCTIONS and name not in TM._FROM_FUNCTIONS, name
+            assert name not in TPR.BINARY_FUNCTIONS and name not in TM._INPLACE, name
+            ints = [torch.tensor([[1, 2, 3]], dtype=torch.int32)] * row.nin
+            assert getattr(special, name)(*ints).dtype == torch.float32
+    with pytest.raises(ValueError, match="functions only"):
+        torch_face("float", module="special")  # a method of torch.special: PyTorch has none
+    with pytest.raises(ValueError, match="module"):
+        torch_face("float", method=False, module="linalg_x")
 
 
 def test_torch_rows_match_the_table():

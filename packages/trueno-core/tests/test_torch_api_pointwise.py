@@ -147,11 +147,12 @@ def test_function_matches_torch(name):
 
 
 def _row_cases():
-    """(row, name, dtype) for every PyTorch-face name of a row with a ``torch_face``, in each
+    """(row, name, dtype) for every PyTorch-face name of a row with a ``torch_face`` (in
+    ``torch`` or ``torch.special``), in each
     of float32, int32 and bool that the row accepts and its NumPy twin has a loop for (np.gcd
     has none for floats; read from the table)."""
     out = []
-    for row in torch_rows():
+    for row in torch_rows() + torch_rows(module="special"):
         twin = getattr(np, row.numpy_name or "", None)
         for name in row.torch_names:
             for dt in ("float32", "int32", "bool"):
@@ -186,7 +187,8 @@ def test_row_function_matches_torch(row, name, dtype):
     domain. Where torch has no kernel for an integer or bool input, trueno may compute one
     (its integers give the default float), so only float32 inputs must also fail alike."""
     face = row.torch_face
-    cases = [lambda m: getattr(m, name)(*_row_inputs(m, row, dtype))]
+    cases = [lambda m: getattr(getattr(m, face.module) if face.module else m, name)(
+        *_row_inputs(m, row, dtype))]
     if face.method:
         cases.append(lambda m: (lambda a, *b: getattr(a, name)(*b))(*_row_inputs(m, row,
                                                                                   dtype)))
@@ -317,3 +319,22 @@ def test_augmented_assignment_error_is_a_runtime_error():
     y += a  # still recorded by autograd
     y.sum().backward()
     assert a.grad.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "bool"])
+def test_special_rows_special_values_match_torch(dtype):
+    """torch.special.entr and xlog1py (bound from their rows) at 0, -0, negatives, NaN and the
+    infinities, against torch 2.13: -inf below 0, 0 (not -0) at 0, NaN kept; xlog1py is 0 where
+    x is 0 unless y is NaN, with Python scalars on either side."""
+    xs = [0.0, -0.0, -1.5, 1.0, 0.25, 3.0, float("nan"), float("inf"), float("-inf")]
+    ys = [float("nan"), -1.0, 2.0, -0.5, float("inf"), 0.0, 1.0, -2.0, 0.5]
+    if dtype in ("int64", "bool"):
+        xs, ys = [0, 1, 2, 0, 3, 1], [1, 0, 2, 5, 0, 1]
+    for case in (lambda m: m.special.entr(m.tensor(xs, dtype=getattr(m, dtype))),
+                 lambda m: m.special.xlog1py(m.tensor(xs, dtype=getattr(m, dtype)),
+                                             m.tensor(ys, dtype=getattr(m, dtype))),
+                 lambda m: m.special.xlog1py(2, m.tensor(ys, dtype=getattr(m, dtype))),
+                 lambda m: m.special.xlog1py(m.tensor(xs, dtype=getattr(m, dtype)), 0.5),
+                 lambda m: m.special.xlog1py(m.tensor(xs, dtype=getattr(m, dtype)),
+                                             m.tensor(ys[:1], dtype=m.float16))):
+        check(case)

@@ -382,6 +382,15 @@ def xlog1py(x1, x2):
     return finish(where(unary("isnan", b), r, where(binary("equal", a, 0.0), 0.0, r)), rt)
 
 
+@_float_unary
+def entr(x):
+    """``-x log x`` for ``x > 0``, 0 at 0, -inf below; NaN stays NaN (SciPy's and PyTorch's)."""
+    pos = binary("less", 0.0, x)
+    r = _neg(_mul(x, unary("log", where(pos, x, 1.0))))
+    return where(pos, r, where(binary("equal", x, 0.0), 0.0,
+                               where(unary("isnan", x), x, -math.inf)))
+
+
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 

@@ -45,7 +45,8 @@ def elementwise_rows(rows: Iterable[Op] | None = None) -> list[Op]:
             and r.numpy_face is not None]
 
 
-def torch_rows(rows: Iterable[Op] | None = None) -> list[Op]:
-    """The rows with a ``torch_face``, in table order."""
+def torch_rows(rows: Iterable[Op] | None = None, module: str = "") -> list[Op]:
+    """The rows with a ``torch_face`` whose names live in ``torch.<module>`` ("": ``torch``
+    itself, "special": ``torch.special``), in table order."""
     rows = OPS.values() if rows is None else rows
-    return [r for r in rows if r.torch_face is not None]
+    return [r for r in rows if r.torch_face is not None and r.torch_face.module == module]

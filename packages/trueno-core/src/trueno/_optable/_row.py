@@ -75,6 +75,9 @@ class TorchFace(NamedTuple):
     inplace_function : whether ``torch.<name>_(x, ...)`` exists.
     weak : whether a 0-d tensor beside a tensor with dimensions is a weak operand, as in
         PyTorch's TensorIterator (two-input rows; ``_promotion.install``).
+    module : the submodule of ``torch`` the names live in: "" (``torch.<name>``) or
+        "special" (``torch.special.<name>``, bound by ``trueno.torch.special``; no methods,
+        in-place forms or weak wrapping there).
     """
 
     kind: str
@@ -83,19 +86,29 @@ class TorchFace(NamedTuple):
     inplace: bool = False
     inplace_function: bool = False
     weak: bool = False
+    module: str = ""
 
 
 TORCH_KINDS = ("engine", "tensor", "float", "binary", "binary_float", "hand")
 
 
+TORCH_MODULES = ("", "special")
+
+
 def torch_face(kind: str, *names: str, method: bool = True, inplace: bool = False,
-               inplace_function: bool = False, weak: bool | None = None) -> TorchFace:
-    """A ``TorchFace`` (``weak`` defaults to True for the two-input kinds)."""
+               inplace_function: bool = False, weak: bool | None = None,
+               module: str = "") -> TorchFace:
+    """A ``TorchFace`` (``weak`` defaults to True for the two-input kinds of ``torch``)."""
     if kind not in TORCH_KINDS:
         raise ValueError(f"torch_face: kind {kind!r} is not one of {TORCH_KINDS}")
+    if module not in TORCH_MODULES:
+        raise ValueError(f"torch_face: module {module!r} is not one of {TORCH_MODULES}")
+    if module and (method or inplace or inplace_function or weak):
+        raise ValueError(f"torch_face: torch.{module} has functions only (method=False, no "
+                         f"in-place or weak forms)")
     if weak is None:
-        weak = kind.startswith("binary")
-    return TorchFace(kind, names, method, inplace, inplace_function, weak)
+        weak = kind.startswith("binary") and not module
+    return TorchFace(kind, names, method, inplace, inplace_function, weak, module)
 
 
 class Op:

@@ -17,6 +17,7 @@ _H = T("hand", inplace=True, inplace_function=True)  # torch.square: written in 
 _HB = T("hand", inplace=True, weak=True)  # torch.add: written in the face
 
 _NN = "_decompositions_nn"
+_SF = T("float", method=False, module="special")  # torch.special.i0e: integers give floats
 
 # --- one input -------------------------------------------------------------------------------
 prims("negative", nin=1, accepts="numeric", errors=[dtype_error("bool")],
@@ -52,7 +53,10 @@ comps("sigmoid", nin=1, result="float", accepts="real", numpy_name=None, module=
       torch_face=_F)
 prims("erf", nin=1, result="float", accepts="real", numpy_name=None, torch_face=_F)
 comps("i0e", nin=1, result="float", accepts="real or boolean", numpy_name=None,
-      module="_decompositions_ufuncs", reference="scipy.special:i0e")
+      module="_decompositions_ufuncs", reference="scipy.special:i0e", torch_face=_SF)
+comps("entr", nin=1, result="float", accepts="real or boolean", domain="positive",
+      numpy_name=None, reference="scipy.special:entr", torch_name="special.entr",
+      torch_face=_SF)  # 0 at 0 and -inf below: tests/test_torch_api_pointwise.py
 prims("floor ceil trunc", nin=1, accepts="real or boolean", differentiable=False,
       errors=[dtype_error("complex64")], torch_face=_M)
 prims("round", nin=1, accepts="numeric", differentiable=False, torch_face=_H)
@@ -108,7 +112,8 @@ comps("xlogy", nin=2, accepts="real or boolean", result="float", domain="positiv
       numpy_name=None, reference="scipy.special:xlogy",
       torch_face=T("hand", inplace=True, inplace_function=True, weak=True))
 comps("xlog1py", nin=2, accepts="real or boolean", result="float", domain="positive",
-      numpy_name=None, reference="scipy.special:xlog1py", torch_name="special.xlog1py")
+      numpy_name=None, reference="scipy.special:xlog1py", torch_name="special.xlog1py",
+      torch_face=T("binary_float", method=False, module="special"))
 prims("nextafter", nin=2, accepts="real floating", differentiable=False, errors=_BC,
       torch_face=T("binary", inplace=True, weak=False))
 prims("equal", nin=2, accepts="any", result="bool", differentiable=False, errors=_BC,

@@ -87,6 +87,15 @@ def xlog1py(x, y):
     return np.where((x == 0) & ~np.isnan(y), out.dtype.type(0), out)
 
 
+def entr(x):
+    """``-x log x`` for ``x > 0``, 0 at 0, -inf below; NaN stays NaN."""
+    pos = x > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = -(x * np.log(np.where(pos, x, x.dtype.type(1))))
+    other = np.where(x == 0, x.dtype.type(0), np.where(np.isnan(x), x, x.dtype.type(-np.inf)))
+    return np.where(pos, r, other)
+
+
 _SELU_ALPHA = 1.6732632423543772848170429916717  # PyTorch's constants
 _SELU_SCALE = 1.0507009873554804934193349852946
 

@@ -65,8 +65,9 @@ def _torch_type(x, other):
 
 def _binary(fn, name, floats=False):
     def f(input, other):  # noqa: A002
-        x = _fl(input) if floats else _t(input)
-        dt = _torch_type(x, other)
+        x = _t(input)
+        dt = _torch_type(x, other)  # PyTorch's promoted type, then made floating (int32 with
+        # float16 is float16; the default float only where both are integers or bools)
         if floats and dt.kind in "iub":
             dt = D.as_dtype(get_default_dtype())
         if dt.kind in "fc":  # compute in PyTorch's type (NumPy's rules would widen)
@@ -335,12 +336,12 @@ def _engine(row):
     return fn if fn is not None else getattr(_tn, row.name)
 
 
-def _functions() -> dict:
-    """``torch.<name>`` of every row with a ``torch_face`` (``Op.torch_face``) of a kind other
-    than "hand": the kind says how the function is made from the row's engine function; its
-    names share one function."""
+def functions(module: str = "") -> dict:
+    """``torch.<module>.<name>`` of every row with a ``torch_face`` (``Op.torch_face``) of
+    that module ("" for ``torch``, "special") and a kind other than "hand": the kind says how
+    the function is made from the row's engine function; its names share one function."""
     out = {}
-    for row in torch_rows():
+    for row in torch_rows(module=module):
         if row.torch_face.kind == "hand":  # written in this module or in _functions
             continue
         face, fn = row.torch_face, _engine(row)
@@ -351,5 +352,5 @@ def _functions() -> dict:
     return out
 
 
-FUNCTIONS = _functions()
+FUNCTIONS = functions()
 __all__ = [*_HAND, *bind(__name__, FUNCTIONS)]

@@ -1,4 +1,7 @@
-"""Elementwise kernels vs NumPy on every dtype, shape and layout (views built by hand)."""
+"""Elementwise kernels vs NumPy on every dtype, shape and layout (views built by hand),
+generated from the op table: every broadcasting row with a GPU kernel, its samples drawn from
+the row's domain and compared with the row's NumPy reference (``gpu_rows``), so a new row is
+tested here with no edit."""
 
 from __future__ import annotations
 
@@ -18,112 +21,65 @@ from conftest import (
     up,
     view_of,
 )
-
-from trueno_gpu._elementwise import BINARY, UNARY
+from gpu_rows import OPS, elementwise_rows, reference, sample
 
 RNG = np.random.default_rng(0)
-NP_NAME = {"bitwise_invert": "invert", "bitwise_left_shift": "left_shift",
-           "bitwise_right_shift": "right_shift", "pow": "power"}
-SPECIAL = {
-    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
-    "erf": lambda x: np.vectorize(__import__("math").erf, otypes=[np.float64])(x).astype(x.dtype),
-    "silu": lambda x: x / (1 + np.exp(-x)),
-    "relu": lambda x: np.maximum(x, x.dtype.type(0)),
-}
-DOMAIN = {"log": (0.01, 5), "log2": (0.01, 5), "log10": (0.01, 5), "sqrt": (0, 5),
-          "acosh": (1, 5), "asin": (-0.99, 0.99), "acos": (-0.99, 0.99),
-          "atanh": (-0.95, 0.95), "reciprocal": (0.5, 3), "tan": (-1.4, 1.4)}
 SHAPES = [(), (0,), (5,), (3, 7), (2, 3, 5)]
+ADD = OPS["add"]  # data of the plain kernels' tests: the "real" domain
 
 
-def ref(name, *xs):
-    fn = SPECIAL.get(name) or getattr(np, NP_NAME.get(name, name))
-    with np.errstate(all="ignore"):
-        return fn(*xs)
-
-
-def sample(name, dtype, shape, second=False):
-    dt = np_dtype(dtype)
-    if dt.kind == "f" or dtype == "bfloat16":
-        lo, hi = DOMAIN.get(name, (-3, 3))
-        if name == "pow":
-            lo, hi = (0.2, 3) if not second else (-3, 3)
-        x = RNG.uniform(lo, hi, shape).astype(np.float32)
-        if name in ("floor", "ceil", "round", "trunc"):
-            x = np.round(x * 4) / 4  # exact halves: round-half-even cases
-        return x.astype(dt)
-    if dt.kind == "b":
-        return RNG.integers(0, 2, shape).astype(bool)
-    info = np.iinfo(dt)
-    if name in ("bitwise_left_shift", "bitwise_right_shift") and second:
-        return RNG.integers(0, min(info.bits, 12), shape).astype(dt)
-    if name == "pow":
-        return RNG.integers(0, 5 if second else 4, shape).astype(dt)
-    lo = max(info.min, -100)
-    return RNG.integers(lo, min(info.max, 100), shape, endpoint=True).astype(dt)
-
-
-def compute_ref(name, dtype, *xs):
-    """NumPy's answer in ``dtype`` (float16/bfloat16 computed in float32, as the GPU does)."""
-    dt = np_dtype(dtype)
-    if dtype in ("float16", "bfloat16"):
-        r = ref(name, *(x.astype(np.float32) for x in xs))
-        return r.astype(dt) if r.dtype != bool else r
-    return ref(name, *xs)
-
-
-UNARY_CASES = [(op, d) for op in UNARY for d in DTYPES if d in KERNELS[op]]
-
-
-@pytest.mark.parametrize("op,dtype", UNARY_CASES, ids=lambda v: str(v))
-def test_unary(op, dtype):
+@pytest.mark.parametrize("row,dtype", elementwise_rows(1, KERNELS, DTYPES), ids=str)
+def test_unary(row, dtype):
     results = []
     for shape in SHAPES:
-        x = sample(op, dtype, shape)
+        x = sample(row, dtype, shape, RNG)
         for _, xv, dx in layouts(x):
-            results.append((xv, KERNELS[op][dtype](dx)))
+            results.append((xv, KERNELS[row.name][dtype](dx)))
     for xv, got in results:
-        want = compute_ref(op, dtype, xv)
-        rtol = 2e-4 if op in ("tan", "log10", "cosh", "sinh", "atanh", "acosh") else None
-        assert got.dtype == want.dtype, (op, dtype, got.dtype, want.dtype)
-        assert_close(down(got), want, dtype, rtol=rtol)
+        want = reference(row, xv)
+        assert got.dtype == want.dtype, (row, dtype, got.dtype, want.dtype)
+        assert_close(down(got), want, dtype)
 
 
-BINARY_CASES = [(op, d) for op in BINARY for d in DTYPES if d in KERNELS[op]]
-
-
-@pytest.mark.parametrize("op,dtype", BINARY_CASES, ids=lambda v: str(v))
-def test_binary(op, dtype):
+@pytest.mark.parametrize("row,dtype", elementwise_rows(2, KERNELS, DTYPES), ids=str)
+def test_binary(row, dtype):
     pairs = [((), ()), ((0,), (1,)), ((7,), (7,)), ((3, 7), (7,)), ((3, 1), (1, 5)),
              ((2, 3, 5), (3, 1))]
+    fn = KERNELS[row.name][dtype]
     results = []
     for sa, sb in pairs:
-        a = sample(op, dtype, sa)
-        b = sample(op, dtype, sb, second=True)
+        a = sample(row, dtype, sa, RNG)
+        b = sample(row, dtype, sb, RNG, 1)
         for (_, av, da), (_, bv, db) in zip(layouts(a), layouts(b)[::-1]):
-            results.append((av, bv, KERNELS[op][dtype](da, db)))
-        # a scalar operand, on either side
-        s = b.reshape(-1)[0] if b.size else np.asarray(1, b.dtype)[()]
-        s = np.asarray(s, dtype=b.dtype)[()]
-        results.append((a, s, KERNELS[op][dtype](up(a), s)))
-        results.append((s, a if op not in ("pow",) else a, KERNELS[op][dtype](s, up(a))))
+            results.append((av, bv, fn(da, db)))
+        # a scalar operand, on either side (each drawn from its input's domain)
+        s1 = sample(row, dtype, (), RNG, 1)[()]
+        s0 = sample(row, dtype, (), RNG)[()]
+        results.append((a, s1, fn(up(a), s1)))
+        results.append((s0, b, fn(s0, up(b))))
     for av, bv, got in results:
-        want = compute_ref(op, dtype, np.asarray(av), np.asarray(bv))
-        rtol = 1e-4 if op in ("pow", "hypot", "logaddexp") else None
-        if op in ("floor_divide", "remainder") and np_dtype(dtype).kind == "f":
-            rtol = 1e-3
-        assert_close(down(got), np.asarray(want), dtype, rtol=rtol)
+        want = reference(row, np.asarray(av), np.asarray(bv))
+        assert got.dtype == want.dtype, (row, dtype, got.dtype, want.dtype)
+        assert_close(down(got), want, dtype)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_rounding_ties(dtype):
+    """floor / ceil / round / trunc on exact quarters: the halves are round-half-even ties."""
+    x = (np.arange(-24, 25) / 4).astype(np_dtype(dtype))
+    for name in ("floor", "ceil", "round", "trunc"):
+        assert_close(down(KERNELS[name][dtype](up(x))), reference(OPS[name], x), dtype)
 
 
 def test_special_values_float32():
     x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, 88.0, -100.0], np.float32)
     dx = up(x)
     for op in ("isnan", "isinf", "isfinite", "exp", "tanh", "sigmoid", "abs", "sign", "expm1"):
-        assert_close(down(KERNELS[op]["float32"](dx)), compute_ref(op, "float32", x), "float32")
+        assert_close(down(KERNELS[op]["float32"](dx)), reference(OPS[op], x), "float32")
     y = np.array([1.0, np.nan, 2.0, -np.inf, 3.0, 0.0, 1.0, np.nan], np.float32)
     for op in ("maximum", "minimum", "hypot", "logaddexp", "copysign"):
         got = down(KERNELS[op]["float32"](dx, up(y)))
-        assert_close(got, compute_ref(op, "float32", x, y), "float32")
+        assert_close(got, reference(OPS[op], x, y), "float32")
 
 
 def test_large_multi_workgroup_and_chain():
@@ -138,8 +94,8 @@ def test_large_multi_workgroup_and_chain():
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_where_clip_copy_astype(dtype):
     dt = np_dtype(dtype)
-    x = sample("add", dtype, (4, 5))
-    y = sample("add", dtype, (5,))
+    x = sample(ADD, dtype, (4, 5), RNG)
+    y = sample(ADD, dtype, (5,), RNG)
     c = RNG.integers(0, 2, (4, 1)).astype(bool)
     got = down(KERNELS["where"][dtype](up(c), up(x), up(y)))
     assert_close(got, np.where(c, x, y), dtype)
@@ -153,11 +109,11 @@ def test_where_clip_copy_astype(dtype):
         got = down(KERNELS["clip"][dtype](up(x), None, up(y)))
         assert_close(got, np.minimum(x, y), dtype)
     # copy_ into a strided view (t[1:3, ::2] = v), broadcast source and scalar source
-    base = sample("add", dtype, (4, 5))
+    base = sample(ADD, dtype, (4, 5), RNG)
     dbase = up(base)
     view = base[1:3, ::2]
     dview = view_of(dbase, base, view)
-    src = sample("add", dtype, (3,))
+    src = sample(ADD, dtype, (3,), RNG)
     KERNELS["copy_"][dtype](dview, up(src))
     want = base.copy()
     want[1:3, ::2] = src
@@ -199,7 +155,7 @@ def defined_cast(x: np.ndarray, to: np.dtype) -> np.ndarray:
 def test_clip_kernel(dtype):
     """The GPU clip kernel itself: scalar, array and missing bounds, lo > hi, NaN."""
     dt = np_dtype(dtype)
-    x = sample("add", dtype, (4, 5))
+    x = sample(ADD, dtype, (4, 5), RNG)
     if dt.kind in "fV":
         x[0, :2] = np.array([np.nan, -np.nan], np.float32).astype(dt)
     lo = np.asarray(1 if dt.kind == "u" else -1, dt)[()]
@@ -209,7 +165,7 @@ def test_clip_kernel(dtype):
         assert_close(down(clip(up(x), lo, hi)), np.clip(x, lo, hi), dtype)
         assert_close(down(clip(up(x), hi, lo)), np.clip(x, hi, lo), dtype)  # lo > hi: hi
         assert_close(down(clip(up(x), lo, None)), np.maximum(x, lo), dtype)
-        lo_a, hi_a = sample("add", dtype, (5,)), sample("add", dtype, (4, 1))
+        lo_a, hi_a = sample(ADD, dtype, (5,), RNG), sample(ADD, dtype, (4, 1), RNG)
         assert_close(down(clip(up(x), up(lo_a), up(hi_a))), np.clip(x, lo_a, hi_a), dtype)
 
 
@@ -266,7 +222,7 @@ def test_full_empty_roundtrip():
         assert_close(down(a), np.full((3, 4), 1, dt), dtype)
         e = API.empty((0, 3), dt, 0)
         assert down(e).shape == (0, 3)
-        x = sample("add", dtype, (2, 3))
+        x = sample(ADD, dtype, (2, 3), RNG)
         r = down(up(x))
         assert r.dtype == dt and r.flags.c_contiguous
         np.testing.assert_array_equal(r, x)

@@ -65,6 +65,18 @@ def _helpers_for(t: str, k: str) -> dict:
   let scl = {one} / (b.y + b.x * rat);
   return {v}((a.x * rat + a.y) * scl, (a.y * rat - a.x) * scl);
 }}""",
+        # NumPy's complex reciprocal loop (no zero case: 1 / (0+0j) is nan+nanj there, where
+        # 1 / z through tc_div gives inf+nanj).
+        f"tc_recip_{k}": f"""fn tc_recip_{k}(b: {v}) -> {v} {{
+  if (abs(b.y) <= abs(b.x)) {{
+    let r = b.y / b.x;
+    let d = b.x + b.y * r;
+    return {v}({one} / d, -r / d);
+  }}
+  let r = b.x / b.y;
+  let d = b.x * r + b.y;
+  return {v}(r / d, -{one} / d);
+}}""",
         f"tc_abs_{k}": f"""fn tc_abs_{k}(a: {v}) -> {t} {{
   let x = abs(a.x);
   let y = abs(a.y);
@@ -263,7 +275,7 @@ UNARY = {
     "positive": ("x0", "same"),
     "conj": ("vec2(x0.x, -x0.y)", "same"),
     "square": ("tc_mul_{k}(x0, x0)", "same"),
-    "reciprocal": ("tc_div_{k}(vec2(1.0, 0.0), x0)", "same"),
+    "reciprocal": ("tc_recip_{k}(x0)", "same"),
     "real": ("x0.x", "real"),
     "imag": ("x0.y", "real"),
     "abs": ("tc_abs_{k}(x0)", "real"),

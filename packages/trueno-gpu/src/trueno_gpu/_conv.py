@@ -1,4 +1,5 @@
-"""conv2d as im2col + the tiled matmul, per group.
+"""conv2d as im2col + the tiled matmul, per group; a short reduction (``C/groups * KH * KW``
+<= ``DIRECT_MAX_K``) as one direct kernel (``_conv_direct``).
 
 An im2col kernel gathers the (n, oh*ow, c*kh*kw) patch matrix of one group straight from the
 strided input (zero padding and dilation in the index math, no padded copy); the group's
@@ -20,6 +21,7 @@ from trueno.backend import StridedArray
 
 from ._api import contiguous
 from ._codegen import LINEAR_ID, WG, header, i32w, new_array
+from ._conv_direct import DIRECT_MAX_K, conv2d_direct
 from ._dtypes import dtype_info
 from ._elementwise import launch, rt_of
 from ._matmul import matmul
@@ -126,12 +128,15 @@ def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
     if out.size == 0:
         return out
     K = cpg * kh * kw
+    same = (bias is None or bias.dtype == x.dtype) and weight.dtype == x.dtype
+    if same and K <= DIRECT_MAX_K:  # one launch, views read in place (_conv_direct)
+        conv2d_direct(x, weight, bias, out, (sh, sw), (ph, pw), (dh, dw), groups)
+        return out
     P_ = oh * ow
     og = c_out // groups
     wc = weight if weight.is_contiguous() else contiguous(weight)
     key = ("im2col", dt.name)
     kernel = rt.kernel(key, lambda: _im2col_source(dt), (True, False))
-    same = (bias is None or bias.dtype == x.dtype) and wc.dtype == x.dtype
     slices = k_slices(n, P_, og, K, dt) if same else 1
     # a long K into few outputs takes the dot kernel even unsplit (no idle tile lanes)
     dots = same and P_ * og <= _DOTS_MAX and K >= _DOTS_MIN_K and \

@@ -188,3 +188,26 @@ def test_full_key_of_0d_device_indices_is_0d():
     t = tt.arange(12.0).reshape(3, 4).to("cuda")
     r = t[tt.tensor(1).to("cuda"), tt.tensor(2).to("cuda")]
     assert tuple(r.shape) == () and r.item() == 6.0
+
+
+def test_float_indices_never_reach_the_kernels():
+    """The gather/scatter kernels take their device index arrays as they come (no dtype
+    re-check): core refuses a float index tensor on the GPU before any kernel runs."""
+    import trueno as tn
+    import trueno.torch as torch
+
+    x = tn.asarray(np.arange(12.0, dtype=np.float32).reshape(3, 4), device="gpu")
+    fi = tn.asarray(np.array([[0.0, 1.0]], np.float32), device="gpu")
+    with pytest.raises(tn.TruenoIndexError, match="indices must be integers, not float32"):
+        tn.take(x, fi, axis=1)
+    with pytest.raises(tn.TruenoIndexError, match="indices must be integers, not float32"):
+        tn.take_along_axis(x, fi, axis=1)
+    tx = torch.tensor(np.arange(12.0, dtype=np.float32).reshape(3, 4), device="gpu")
+    ti = torch.tensor(np.array([[0.0, 1.0]], np.float32), device="gpu")
+    with pytest.raises(tn.TruenoIndexError, match="gather: indices must be integers"):
+        torch.gather(tx, 1, ti)
+    for fn in (torch.scatter, torch.scatter_add):
+        with pytest.raises(TypeError, match="Expected dtype int64 for index, got float32"):
+            fn(tx, 1, ti, tx[:1, :2])
+    with pytest.raises(IndexError, match="must be of integer"):
+        tx[:, ti[0]]

@@ -158,11 +158,9 @@ def _launch(mode, shape, y: StridedArray, y_strides, s: StridedArray, s_strides,
 
 
 def _index_array(rt, indices):
-    """An int32/uint32 device index array (host arrays are uploaded as int32)."""
+    """The device index array: a device array as it comes (core passes integer indices
+    only: ``_gather_scatter._index_tensor``), host offsets uploaded as int32."""
     if isinstance(indices, StridedArray):
-        if dtype_info(indices.dtype) is None or indices.dtype.kind not in "iu":
-            raise TypeError(f"gpu: indices must be int32 or uint32 on the GPU, "
-                            f"not {indices.dtype}")
         return indices
     host = np.asarray(indices)
     if host.size and (host.max() >= 2**31 or host.min() < -(2**31)):

@@ -332,6 +332,9 @@ def test_reduce_loops_follow_numpys_resolution():
             tn.ldexp.accumulate(t)
         same(tn.nextafter.accumulate(t, axis=1), np.nextafter.accumulate(n, axis=1))
         same(tn.logaddexp2.reduce(t, axis=None), np.logaddexp2.reduce(n, axis=None))
+    t3, n3 = _data("int8", (3, 4, 5), seed=3)
+    for axis in [(1, 0), (0, 2), (2, 0), (1, 2), (2, 1, 0)]:  # NumPy's order: C order
+        same(tn.logaddexp2.reduce(t3, axis=axis), np.logaddexp2.reduce(n3, axis=axis))
     b = np.array([[True, False, True], [True, True, False]])
     for name in ("left_shift", "right_shift"):
         same(getattr(tn, name).reduce(tn.asarray(b)), getattr(np, name).reduce(b))

@@ -135,8 +135,9 @@ def _merge_axes(x, axes):
     order NumPy's reduce visits the elements of a C-contiguous array reduced over several
     axes (a fold of floats rounds differently in another order)."""
     from ._manipulation import moveaxis
+    axes = sorted(axes)  # NumPy visits them in memory order, whatever order axis= names
     keep = [a for a in range(x.ndim) if a not in axes]
-    m = moveaxis(x, list(axes), list(range(len(keep), x.ndim)))
+    m = moveaxis(x, axes, list(range(len(keep), x.ndim)))
     return m._reshape(tuple(x.shape[a] for a in keep) + (-1,))
 
 

@@ -7,7 +7,10 @@ fraction of the median). Ratios are contender time / simd time (> 1 means simd i
 Usage::
 
     python tools/bench/bench_simd.py [--json out.json] [--png out.png] [--repeats 9]
-        [--threads N] [--quick] [--only add,matmul]
+        [--threads N] [--quick] [--only add,matmul] [--clock wall|cpu]
+
+``--only linear`` gives nn.Linear's products (issue 17): ``--threads 1`` and ``--threads 2``
+compare with NumPy's OpenBLAS limited to as many threads (threadpoolctl).
 """
 
 from __future__ import annotations
@@ -28,11 +31,27 @@ import numpy as np
 SETTLE_S = 0.15
 
 
-def load_contenders(threads):
-    from trueno_simd import _core as k
-    from trueno_simd import cpu_features, set_num_threads
+_blas_limit = []  # keeps threadpoolctl's limit alive for the run
 
+
+def load_contenders(threads):
+    import trueno
+    from trueno_simd import _core as k
+    from trueno_simd import cpu_features, get_num_threads, set_num_threads
+
+    # trueno loads its backends at the first dispatch and then sizes their pools with its own
+    # count: set that one and load them now, or trueno-simd's pool is reset to every core
+    trueno.set_num_threads(threads)
+    trueno.asarray([1.0]) + 1.0
     set_num_threads(threads)
+    assert get_num_threads() == threads
+    try:  # NumPy's OpenBLAS gets the same thread count (its default is every core)
+        from threadpoolctl import threadpool_limits
+
+        _blas_limit.append(threadpool_limits(threads))
+    except ImportError:
+        print("threadpoolctl not importable: NumPy's BLAS threads are not limited "
+              "(set OPENBLAS_NUM_THREADS)", file=sys.stderr)
     try:
         import torch
 
@@ -69,16 +88,21 @@ def through_trueno(fn):
     return {"trueno": fn, "trueno-ref": ref}
 
 
+# the clock of every sample: wall time, or (--clock cpu) the CPU time of this thread with one
+# thread (every contender then computes on the calling thread) or of the process with more
+_clock = [time.perf_counter]
+
+
 def per_call(fn, target_s=0.002):
     """Calls per sample so that one sample lasts about target_s."""
     _switch(fn)
     fn()
     n = 1
     while True:
-        t0 = time.perf_counter()
+        t0 = _clock[0]()
         for _ in range(n):
             fn()
-        dt = time.perf_counter() - t0
+        dt = _clock[0]() - t0
         if dt >= target_s or n >= 1 << 20:
             return n
         n = max(n * 2, int(n * target_s / max(dt, 1e-9)))
@@ -96,10 +120,10 @@ def measure(fns, repeats, settle=0.0):
                 time.sleep(settle)
             f, m = fns[n], number[n]
             _switch(f)
-            t0 = time.perf_counter()
+            t0 = _clock[0]()
             for _ in range(m):
                 f()
-            samples[n].append((time.perf_counter() - t0) / m)
+            samples[n].append((_clock[0]() - t0) / m)
     out = {}
     _switch(None)
     for n in names:
@@ -186,6 +210,8 @@ def rows(k, torch, quick):
             fns["torch"] = lambda ta=ta, tc=tc: ta @ tc
         yield f"matmul f32 {n}x{n}", fns
 
+    yield from linear_rows(k, torch, rng, quick)
+
     x = rng.standard_normal((32, 3, 32, 32)).astype(np.float32)
     w = rng.standard_normal((64, 3, 3, 3)).astype(np.float32)
 
@@ -204,6 +230,34 @@ def rows(k, torch, quick):
     yield "conv2d f32 (32,3,32,32)x(64,3,3,3)", fns
 
 
+def linear_rows(k, torch, rng, quick):
+    """nn.Linear's three products (issue 17's MLP): forward ``x @ W.T`` (W is (N, K) row-major,
+    so the second operand has strides (1, K)), weight gradient ``g.T @ x`` and input gradient
+    ``g @ W``, for a batch M of 64/128 and the MLP's 784 -> 256 and 256 -> 10 layers."""
+    import trueno as tn
+    shapes = [(128, 784, 256), (128, 256, 10)] if quick else \
+        [(64, 784, 256), (128, 784, 256), (64, 256, 10), (128, 256, 10)]
+    for dt in (np.float32, np.float64):
+        for m, kk, n in shapes:
+            if dt is np.float64 and (m, n) != (128, 256):
+                continue
+            x = rng.standard_normal((m, kk)).astype(dt)
+            w = rng.standard_normal((n, kk)).astype(dt)
+            g = rng.standard_normal((m, n)).astype(dt)
+            tx, tw, tg = tn.asarray(x), tn.asarray(w), tn.asarray(g)
+            prods = [("x@W.T", (x, w.T), lambda tx=tx, tw=tw: tx @ tw.T),
+                     ("g.T@x", (g.T, x), lambda tg=tg, tx=tx: tg.T @ tx),
+                     ("g@W", (g, w), lambda tg=tg, tw=tw: tg @ tw)]
+            for label, (a, b), through in prods:
+                fns = {"simd": lambda a=a, b=b: k.matmul(a, b),
+                       "numpy": lambda a=a, b=b: a @ b}
+                fns.update(through_trueno(through))
+                if torch is not None:
+                    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+                    fns["torch"] = lambda ta=ta, tb=tb: ta @ tb
+                yield f"linear {label} {'f32' if dt is np.float32 else 'f64'} {m}x{kk}x{n}", fns
+
+
 def fmt_t(s):
     for unit, f in (("s", 1), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
         if s >= f:
@@ -219,20 +273,25 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--quick", action="store_true", help="fewer sizes")
     ap.add_argument("--only", help="comma-separated row prefixes, e.g. add,matmul")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="cpu: CPU time (of this thread with --threads 1, else of the "
+                         "process), steadier than wall time on a shared machine")
     args = ap.parse_args(argv)
+    if args.clock == "cpu":
+        _clock[0] = time.thread_time if args.threads == 1 else time.process_time
     k, torch, feats = load_contenders(args.threads)
     only = tuple(args.only.split(",")) if args.only else None
     results = []
     header = (f"{'row':38s} {'simd':>16s} {'trueno':>16s} {'trueno-ref':>16s} {'numpy':>16s} "
               f"{'torch':>16s} {'np/trueno':>9s} {'torch/trueno':>12s}")
-    print(f"# trueno-simd isa={feats['isa']} threads={args.threads} "
+    print(f"# trueno-simd isa={feats['isa']} threads={args.threads} clock={args.clock} "
           f"numpy={np.__version__} torch={getattr(torch, '__version__', None)}")
     print(header)
     print("-" * len(header))
     for name, fns in rows(k, torch, args.quick):
         if only and not name.startswith(only):
             continue
-        settle = SETTLE_S if name.startswith(("matmul", "conv2d")) else 0.0
+        settle = SETTLE_S if name.startswith(("matmul", "linear", "conv2d")) else 0.0
         res = measure(fns, args.repeats, settle)
         simd = res["simd"][0]
         row = {"row": name, **{f"{c}_s": v[0] for c, v in res.items()},
@@ -258,7 +317,8 @@ def main(argv=None):
     meta = {"settle_s_blas_rows": SETTLE_S, "isa": feats["isa"], "threads": args.threads,
             "numpy": np.__version__,
             "torch": getattr(torch, "__version__", None), "python": sys.version.split()[0],
-            "machine": platform.processor() or platform.machine(), "repeats": args.repeats}
+            "machine": platform.processor() or platform.machine(), "repeats": args.repeats,
+            "clock": args.clock}
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"meta": meta, "rows": results}, f, indent=1)

@@ -17,7 +17,11 @@ microseconds per call (recording only) next to each, and a sum of 1K (the per-op
 and launch). The defaults are marked with ``*``. A row
 whose us/op is near its host us/call or the floor is bound by the host, not the kernel.
 
+``--plans``: full reductions (sum, max) under competing row plans (4x4 with subgroupAdd,
+8x8 tree, ...), interleaved round by round, medians and ratios side by side.
+
     python tools/bench/stress_reduce.py [--reps 100] [--time [--sizes 0.25 1 4]] [--repeats 5]
+    python tools/bench/stress_reduce.py --plans [--rounds 7] [--sizes 0.25 1 2 4] [--ops sum]
 """
 from __future__ import annotations
 
@@ -105,11 +109,12 @@ def stress(reps: int, big: bool) -> int:
     return bad
 
 
-def _median_time(fn, repeats, target=0.05):
+def _median_time(fn, repeats, target=0.05, warm=0.2):
     """Seconds per ``fn()`` (as tools/bench/bench_gpu.py: calls back to back, one sync per
-    timed run) and the host's seconds per call (recording only, no sync)."""
+    timed run) and the host's seconds per call (recording only, no sync), after ``warm``
+    seconds of calls."""
     t0 = time.perf_counter()
-    while time.perf_counter() - t0 < 0.2:
+    while time.perf_counter() - t0 < warm:
         fn()
         RT.synchronize()
     t0 = time.perf_counter()
@@ -213,6 +218,57 @@ def sweep(repeats: int, big: bool, sizes_m: list[float] | None = None) -> None:
     _fast_layer_norm._TARGET_V4 = default
 
 
+# --plans: (loads a thread, unroll, fixed-order tree for sums); "4x4 sg" is the plan of full
+# reductions before the 256K..4M one (4 loads, unroll 4, subgroupAdd for sums)
+PLANS = {"4x4 sg": (4, 4, False), "8x8 tree": (8, 8, True), "8x8 sg": (8, 8, False),
+         "16x8 tree": (16, 8, True), "16x4 tree": (16, 4, True)}
+
+
+def plans(rounds: int, sizes_m: list[float], ops: list[str]) -> None:
+    """Full float32 reductions under the row plans of ``PLANS``, interleaved: each round
+    times every plan once per (op, size), so drift on the device lands on all plans alike;
+    the median us/op over the rounds, GB/s and the ratio to the first plan, side by side.
+    ``*``: what the planner picks now (max/min: one row per loads x unroll)."""
+    saved = {name: getattr(_fast_reduce, name) for name in _KNOBS}
+    now = (saved["_FULL_LOADS"], saved["_FULL_UNROLL"], saved["_FULL_SUM_TREE"])
+    lo, hi = _fast_reduce._FULL_RANGE
+    rng = np.random.default_rng(3)
+    tiny = up(rng.random(1024, dtype=np.float32))
+    floor = statistics.median(
+        _median_time(lambda: K["sum"]["float32"](tiny, (0,), False), 1, 0.04, 0.02)[0]
+        for _ in range(rounds))
+    print(f"sum (1K,) (the per-op floor): {floor * 1e6:.1f} us/op", flush=True)
+    for s in sizes_m:
+        n = int(s * M)
+        d = up(rng.random(n, dtype=np.float32))
+        for op in ops:
+            sums = op in ("sum", "mean")
+            names, seen = [], set()
+            for q in PLANS:  # max/min: the tree flag changes nothing
+                shape = PLANS[q] if sums else PLANS[q][:2]
+                if shape not in seen:
+                    seen.add(shape)
+                    names.append(q)
+            t: dict = {q: [] for q in names}
+            for _ in range(rounds):
+                for q in names:
+                    _set(saved["TARGET_GROUPS"], *PLANS[q])
+                    t[q].append(_median_time(lambda: K[op]["float32"](d, (0,), False), 1,
+                                             0.04, 0.02)[0])
+            base = statistics.median(t[names[0]])
+            for q in names:
+                med = statistics.median(t[q])
+                plan = PLANS[q] if sums else PLANS[q][:2] + (now[2],)
+                mark = "*" if plan == now and lo <= n <= hi else " "
+                name = q if sums else q.split()[0]
+                print(f"{op} ({s:g}M,) {name:<10}{mark} {med * 1e6:7.2f} us/op (min "
+                      f"{min(t[q]) * 1e6:6.2f}) {4 * n / med / 1e9:7.1f} GB/s  "
+                      f"{base / med:5.2f}x vs {names[0].split()[0]}", flush=True)
+    for name, v in saved.items():
+        setattr(_fast_reduce, name, v)
+    _clear()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--reps", type=int, default=100)
@@ -220,7 +276,12 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--small", action="store_true", help="lavapipe-sized inputs")
     p.add_argument("--sizes", type=float, nargs="*", default=None,
-                   help="--time: the float32 sizes in M elements (default 1 16; 1 4 --small)")
+                   help="--time / --plans: the float32 sizes in M elements (default 1 16, "
+                        "1 4 with --small; --plans: 0.25 1 2 4)")
+    p.add_argument("--plans", action="store_true",
+                   help="full reductions under competing row plans, interleaved round by round")
+    p.add_argument("--rounds", type=int, default=7, help="--plans: rounds")
+    p.add_argument("--ops", nargs="*", default=["sum", "max"], help="--plans: the ops")
     args = p.parse_args()
     info = trueno_gpu.adapter_info()
     big = not args.small and info.get("adapter_type") != "CPU"
@@ -228,6 +289,9 @@ def main() -> None:
           f"{RT.has_subgroup}", flush=True)
     if args.time:
         sweep(args.repeats, big, args.sizes)
+        return
+    if args.plans:
+        plans(args.rounds, args.sizes or [0.25, 1, 2, 4], args.ops)
         return
     bad = stress(args.reps, big)
     print("stress:", bad, "mismatches")

@@ -49,7 +49,7 @@ _LOADS = 4  # loads per thread that a row plan aims for
 _UNROLL = 4  # independent loads (accumulators) per trip of a row thread's loop: 4 or 8
 # Full reductions of 256K..4M elements: fewer, longer threads, 8 loads each in one trip of 8
 # independent loads (one stress_reduce.py --time sweep on the H100 showed 332 GB/s for a
-# (1M,) float32 sum vs 250 with 4 x 4; interleaved medians, tools/bench/probe_reduce_plan.py,
+# (1M,) float32 sum vs 250 with 4 x 4; interleaved medians, stress_reduce.py --plans,
 # put every plan within about 3% of the others from 256K to 4M: 1M sums take 16-17 us there,
 # on a per-dispatch floor of 13 us). Their sums add every partial in a fixed tree, never
 # through subgroupAdd (whose order is the driver's), so their bits depend on the shape only.

@@ -311,22 +311,6 @@ def test_real_if_close_and_float_power_on_gpu():
          np.float_power(np.float32([1.5, 2, 3]), np.array([2, -1, 0.5])))
 
 
-ELEMENTWISE = ("angle bitwise_count cbrt deg2rad degrees divmod exp2 fix float_power fmax fmin "
-               "fmod frexp gcd heaviside histogram_bin_edges i0 iscomplex isneginf isposinf "
-               "isreal lcm ldexp logaddexp2 modf nan_to_num rad2deg radians real_if_close rint "
-               "sinc spacing trim_zeros unwrap").split()
-
-
-def test_every_elementwise_op_runs_on_gpu():
-    from trueno import _optable, _registry
-
-    gpu_kernels = _registry.load_plugins().backends["gpu"].kernels
-    missing = [n for n in ELEMENTWISE
-               if not gpu_kernels.get(n) and _optable.OPS[n].decomposition is None]
-    assert missing == []
-    assert all(KERNELS[n] for n in ELEMENTWISE if n in KERNELS)
-
-
 @pytest.mark.parametrize("dtype", EXACT_FLOATS)
 def test_degrees_radians_bit_exact(dtype):
     """degrees / radians / rad2deg / deg2rad (their decompositions on the GPU) multiply by

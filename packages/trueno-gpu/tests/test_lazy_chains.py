@@ -11,6 +11,7 @@ import threading
 import numpy as np
 import pytest
 from conftest import API, KERNELS, down, up, view_of
+from trueno._optable import OPS
 
 import trueno_gpu
 from trueno_gpu import _lazy
@@ -18,7 +19,7 @@ from trueno_gpu._runtime import get_runtime
 
 RNG = np.random.default_rng(1818)
 ADD, SUB, MUL = (KERNELS[op]["float32"] for op in ("add", "subtract", "multiply"))
-NP = {"add": np.add, "subtract": np.subtract, "multiply": np.multiply}
+NP = {op: getattr(np, OPS[op].numpy_name) for op in ("add", "subtract", "multiply")}
 
 
 @pytest.fixture(autouse=True)

@@ -171,8 +171,8 @@ def _custom_cases(name, dtype, rng):
                 input_size=tuple(x.shape[2:]), **g), [v(o), v(s)])
             for (s, g, cm), o in zip(_POOL_CASES, ((2, 3, 4, 3), (1, 2, 4, 5)), strict=True)],
         "batch_norm_update_stats": [
-            (lambda rm, rv, m, s, keep=keep: _update_stats(rm, rv, m, s, keep),
-             [v((5,)), v((5,), "positive"), v((5,)), v((5,), "positive")])
+            (lambda rm, rv, m, s, nb, keep=keep: _update_stats(rm, rv, m, s, nb, keep),
+             [v((5,)), v((5,), "positive"), v((5,)), v((5,), "positive"), np.array(7)])
             for keep in ("both", "mean", "var")],
     }
     nan = v((4, 9))
@@ -290,16 +290,17 @@ _POOL_CASES = [((2, 3, 7, 6), dict(kernel_size=(2, 2), stride=(2, 2), padding=(0
                                    dilation=(1, 2)), False)]
 
 
-def _update_stats(rm, rv, m, s, keep):
+def _update_stats(rm, rv, m, s, nb, keep):
     """batch_norm_update_stats on copies of the running buffers (one left out unless
-    ``keep == "both"``): the updated buffers."""
+    ``keep == "both"``; the int64 counter left out with the mean): the updated buffers."""
     rm = rm.copy() if keep != "var" else None
     rv = rv.copy() if keep != "mean" else None
+    nb = nb.copy() if keep != "var" else None
     from trueno._dispatch import run
-    ts = (rm, rv, m, s)
+    ts = (rm, rv, m, s, nb)
     run(tn.OPS["batch_norm_update_stats"], ts, tuple(None if t is None else t._data for t in ts),
         {"momentum": 0.1, "factor": 1.25}, m.__class__, m.device, m.dtype)
-    return tuple(t for t in (rm, rv) if t is not None)
+    return tuple(t for t in (rm, rv, nb) if t is not None)
 
 
 def _row(name, tensors, **params):

@@ -1,7 +1,8 @@
 """The row ``batch_norm_update_stats`` (batch_norm's running statistics moved in place): the
 decomposition (primitives only) and the reference kernel vs PyTorch's running_mean and
 running_var after a training batch_norm (torch==2.13.0), with one buffer left out, float16
-(in float32, rounded once), float32 and float64."""
+(in float32, rounded once), float32 and float64; the int64 counter num_batches_tracked (or
+None) counted up by one."""
 
 from __future__ import annotations
 
@@ -47,14 +48,17 @@ def test_update_stats_row_matches_torch(impl, dtype, keep, kernels_used):
         args[1] = None
     if keep == "var":
         args[0] = None
+    args.append(np.array(5, np.int64) if keep != "var" else None)
     if impl == "reference":
         R.batch_norm_update_stats(*args, momentum=0.3, factor=n / (n - 1))
-        got = args[:2]
+        got, count = args[:2], args[4]
     else:
         ts = [None if a is None else tn.asarray(a) for a in args]
         _prims_only_result(lambda *t: DS.batch_norm_update_stats(
             *t, momentum=0.3, factor=n / (n - 1)), ts, kernels_used)
         got = [None if t is None else np.asarray(t) for t in ts[:2]]
+        count = None if ts[4] is None else np.asarray(ts[4])
+    assert count is None if keep == "var" else (count.dtype == np.int64 and int(count) == 6)
     for g, w, kept in zip(got, (want_m, want_v), (keep != "var", keep != "mean"), strict=True):
         if kept:
             assert g.dtype == np.dtype(dtype)

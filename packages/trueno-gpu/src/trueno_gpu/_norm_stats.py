@@ -2,14 +2,14 @@
 ``batch_norm_update_stats``; decomposition in core's ``_decompositions_norm_stats``): where
 the tensor ops take a multiply, an add and a copy per buffer (about 11 launches per layer and
 step with their scalar chains), one thread per channel updates the running mean and the
-running variance.
+running variance, and the first counts the batch in ``num_batches_tracked``.
 
 float32 and float64 (float16/bfloat16 run the decomposition).
 """
 
 from __future__ import annotations
 
-from ._codegen import LINEAR_ID, WG, header, scalar_bits, scalar_load
+from ._codegen import LINEAR_ID, WG, header, i32w, scalar_bits, scalar_load
 from ._dtypes import dtype_info
 from ._elementwise import rt_of
 from ._runtime import meta_struct
@@ -17,16 +17,24 @@ from ._runtime import meta_struct
 __all__ = ["batch_norm_update_stats", "make_kernels"]
 
 
-def _source(dt, names: tuple[str, ...]) -> str:
-    """Metadata: [C, offset and stride of each array (running, stat pairs), keep, scales]."""
+def _source(dt, names: tuple[str, ...], counter) -> str:
+    """Metadata: [C, offset and stride of each array (running, stat pairs), keep, scales,
+    the counter's offset]; ``counter``: the counter's dtype (or None)."""
     st = dt.storage
     lines = ["@group(0) @binding(0) var<storage, read> P: array<u32>;"]
     lines += [f"@group(0) @binding({k + 1}) var<storage, read_write> {n}: array<{st}>;"
               for k, n in enumerate(names)]
-    lines += [f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
-              f"  let i = (wg.y * nwg.x + wg.x) * {WG}u + li;", "  if (i >= P[0]) { return; }"]
     words = 2 if dt.compute == "f64" else 1
     first = 1 + 2 * len(names)
+    if counter is not None:
+        at = f"P[{first + words * (1 + len(names) // 2)}]"
+        lines.append(f"@group(0) @binding({len(names) + 1}) var<storage, read_write> NB: "
+                     f"array<{counter.storage}>;")
+    lines += [f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
+              f"  let i = (wg.y * nwg.x + wg.x) * {WG}u + li;"]
+    if counter is not None:
+        lines.append(f"  if (i == 0u) {{ NB[{at}] = NB[{at}] + {counter.storage}(1); }}")
+    lines.append("  if (i >= P[0]) { return; }")
     lines.append(f"  let keep = {scalar_load(dt, first)};")
     for k in range(0, len(names), 2):
         run, stat = names[k], names[k + 1]
@@ -38,28 +46,39 @@ def _source(dt, names: tuple[str, ...]) -> str:
     return header("\n".join(lines), st == "f16")
 
 
-def batch_norm_update_stats(running_mean, running_var, mean, var, *, momentum, factor=1.0):
+def batch_norm_update_stats(running_mean, running_var, mean, var, num_batches_tracked=None, *,
+                            momentum, factor=1.0):
     """``running = (1 - momentum) running + momentum (factor) stat`` for the mean and the
-    variance ((C,) arrays, any strides; a running buffer may be None), in place."""
+    variance ((C,) arrays, any strides; a running buffer may be None) and
+    ``num_batches_tracked += 1`` (a 0-d integer array, or None), in place."""
     pairs = [(r, s, sc) for r, s, sc in ((running_mean, mean, momentum),
                                          (running_var, var, momentum * factor)) if r is not None]
     first = pairs[0][0]
     c = first.size
-    if c == 0:
+    groups = max(-(-c // WG), num_batches_tracked is not None)
+    if groups == 0:
         return first
     rt = rt_of(first)
     dt = dtype_info(first.dtype)
     names = ("RM", "M", "RV", "V")[:2 * len(pairs)] if running_mean is not None else ("RV", "V")
     meta = [c]
     for r, s, _ in pairs:
-        meta += [r.offset, r.strides[0] if r.ndim else 0, s.offset, s.strides[0] if s.ndim else 0]
+        meta += [r.offset, i32w(r.strides[0]), s.offset, i32w(s.strides[0])]
     meta += scalar_bits(1.0 - momentum, dt)
     for _, _, sc in pairs:
         meta += scalar_bits(sc, dt)
-    kernel = rt.kernel(("batch_norm_update_stats", dt.name, names), lambda: _source(dt, names),
-                       (True,) * len(names))
+    nb = num_batches_tracked
+    ct = None if nb is None else dtype_info(nb.dtype)
+    if nb is not None:
+        meta.append(nb.offset)
+    kernel = rt.kernel(("batch_norm_update_stats", dt.name, names, None if ct is None
+                        else ct.name), lambda: _source(dt, names, ct),
+                       (True,) * (len(names) + (nb is not None)))
     buffers = [a.storage.buffer for r, s, _ in pairs for a in (r, s)]
-    rt.record(kernel, meta_struct(len(meta)).pack(*meta), buffers, rt.grid(-(-c // WG)),
+    if nb is not None:
+        buffers.append(nb.storage.buffer)
+        nb.storage.version += 1
+    rt.record(kernel, meta_struct(len(meta)).pack(*meta), buffers, rt.grid(groups),
               4 * c * dt.itemsize)
     for r, _, _ in pairs:
         r.storage.version += 1

@@ -242,11 +242,14 @@ def _move(running, stat, momentum: float, factor: float) -> None:
 _UPDATE_STATS = get_op("batch_norm_update_stats")
 
 
-def _device_stats(mean, running_mean, running_var) -> bool:
+def _device_stats(mean, running_mean, running_var, counter) -> bool:
     """Whether the running buffers (one may be None) take the row
     ``batch_norm_update_stats``: off the CPU, of the batch statistics' dtype, device and
-    shape."""
+    shape (the counter, if any, a 0-d integer tensor on that device)."""
     if mean._device.type == "cpu" or (running_mean is None and running_var is None):
+        return False
+    if counter is not None and (counter._device is not mean._device or counter._dtype.kind
+                                not in "iu" or counter._data.shape != ()):
         return False
     return all(t is None or (t._device is mean._device and t._dtype is mean._dtype
                              and t._data.shape == mean._data.shape)
@@ -258,6 +261,15 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
     """Normalise each channel (dim 1) by the batch's statistics (training) or the running
     ones; in training the running buffers move by ``momentum`` toward the batch mean and
     unbiased variance, in place."""
+    return batch_norm_counted(input, running_mean, running_var, weight, bias, training,
+                              momentum, eps)
+
+
+def batch_norm_counted(input, running_mean, running_var, weight=None, bias=None,  # noqa: A002
+                       training: bool = False, momentum: float = 0.1, eps: float = 1e-5,
+                       num_batches_tracked=None):
+    """``batch_norm``, and in training ``num_batches_tracked`` (a layer's counter, or None)
+    counted up by one: off the CPU in the same launch as the running statistics."""
     if input.ndim < 2:
         raise ModuleValueError(f"batch_norm: expected at least 2-D input (N, C, ...), got "
                                f"{tuple(input.shape)}")
@@ -268,15 +280,19 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
             raise ModuleValueError(f"Expected more than 1 value per channel when training, "
                                    f"got input size {list(input.shape)}")
         out, mean, var = batch_norm_training(input, weight, bias, eps)
-        if _device_stats(mean, running_mean, running_var):  # one launch, in place
-            run(_UPDATE_STATS, (running_mean, running_var, mean, var),
-                (_d(running_mean), _d(running_var), mean._data, var._data),
+        nb = num_batches_tracked
+        if _device_stats(mean, running_mean, running_var, nb):  # one launch, in place
+            run(_UPDATE_STATS, (running_mean, running_var, mean, var, nb),
+                (_d(running_mean), _d(running_var), mean._data, var._data, _d(nb)),
                 {"momentum": float(momentum), "factor": n / (n - 1)}, mean.__class__,
                 mean._device, mean._dtype)
-            for t in (running_mean, running_var):
+            for t in (running_mean, running_var, nb):
                 if t is not None:
                     t._version[0] += 1
             return out
+        if nb is not None:
+            with torch.no_grad():
+                nb.add_(1)
         if running_mean is not None:
             _move(running_mean, mean, momentum, 1.0)
         if running_var is not None:

@@ -11,7 +11,7 @@ from . import _functional_conv_norm as F
 from . import _functional_shape as FS
 from . import init
 from ._errors import ModuleValueError
-from ._functional_batch_norm import batch_norm
+from ._functional_batch_norm import batch_norm_counted
 from .module import Module
 from .parameter import Parameter
 
@@ -174,15 +174,18 @@ class _BatchNorm(Module):
             want = " or ".join(f"{d}D" for d in self._dims)
             raise ModuleValueError(f"expected {want} input (got {input.ndim}D input)")
         factor = 0.0 if self.momentum is None else self.momentum
+        counter = None
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.add_(1)
             if self.momentum is None:
+                self.num_batches_tracked.add_(1)
                 factor = 1.0 / float(self.num_batches_tracked)
+            else:  # counted with the running statistics (one launch with them on a GPU)
+                counter = self.num_batches_tracked
         use_batch = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
-        return batch_norm(input, self.running_mean if track else None,
-                          self.running_var if track else None, self.weight, self.bias,
-                          use_batch, factor, self.eps)
+        return batch_norm_counted(input, self.running_mean if track else None,
+                                  self.running_var if track else None, self.weight, self.bias,
+                                  use_batch, factor, self.eps, counter)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

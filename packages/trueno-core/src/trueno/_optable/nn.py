@@ -60,8 +60,10 @@ comps("max_pool2d_backward", nin=2, accepts="real floating", shape="custom", num
       torch_name=None, differentiable=False, module="_decompositions_pool",
       sig=f"g, indices, /, *, input_size: tuple[int, int], {_POOL}")
 # batch_norm's running statistics moved toward a batch's, in place (trueno-nn's training step):
-# running = (1 - momentum) running + momentum (factor) stat for the mean and the variance.
-comps("batch_norm_update_stats", nin=4, accepts="real floating", shape="custom",
+# running = (1 - momentum) running + momentum (factor) stat for the mean and the variance, and
+# the integer num_batches_tracked (or None) counted up by one.
+comps("batch_norm_update_stats", nin=5, accepts="real floating", shape="custom",
       numpy_name=None, torch_name=None, differentiable=False,
       module="_decompositions_norm_stats",
-      sig="running_mean, running_var, mean, var, /, *, momentum: float, factor: float = 1.0")
+      sig="running_mean, running_var, mean, var, num_batches_tracked, /, *, momentum: float, "
+          "factor: float = 1.0")

@@ -12,13 +12,17 @@ def _move(running, stat, keep: float, scale: float) -> None:
     np.copyto(running, new, casting="unsafe")
 
 
-def batch_norm_update_stats(running_mean, running_var, mean, var, momentum, factor=1.0):
+def batch_norm_update_stats(running_mean, running_var, mean, var, num_batches_tracked=None, *,
+                            momentum, factor=1.0):
     """``running = (1 - momentum) running + momentum (factor) stat`` for the mean and the
-    variance, in place; returns ``running_mean`` (``running_var`` without one)."""
+    variance and ``num_batches_tracked += 1``, in place; returns ``running_mean``
+    (``running_var`` without one)."""
     if running_mean is not None:
         _move(running_mean, mean, 1.0 - momentum, momentum)
     if running_var is not None:
         _move(running_var, var, 1.0 - momentum, momentum * factor)
+    if num_batches_tracked is not None:
+        num_batches_tracked += 1
     return running_mean if running_mean is not None else running_var
 
 

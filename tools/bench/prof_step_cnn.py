@@ -1,6 +1,7 @@
 """Per-step counts and host time of bench_train's training step on the GPU device: launches,
 uploads (and which lines of trueno call them, with ``--where``), submissions, the host record
-time (``step()`` returning, before the sync) and the total (with the loss's download).
+time (``step()`` returning, before the sync; wall and this thread's CPU time, which a loaded
+machine disturbs less) and the total (with the loss's download).
 
     python tools/bench/prof_step_cnn.py [cnn|mlp] [SGD|Adam] [batch] [--where] [--profile]
 
@@ -63,16 +64,17 @@ def main(argv: list[str]) -> None:
           f"{uploads[0]}, submissions {rt.submissions - s0}")
     for k, v in where.most_common():
         print(f"  {v} x {k}")
-    hs, ts = [], []
+    hs, cs, ts = [], [], []
     for _ in range(20):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         loss = step()
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.thread_time()
         float(loss.detach())
         hs.append(t1 - t0)
+        cs.append(c1 - c0)
         ts.append(time.perf_counter() - t0)
-    print(f"host record {np.median(hs) * 1e3:.3f} ms (min {min(hs) * 1e3:.3f}), total "
-          f"{np.median(ts) * 1e3:.3f} ms")
+    print(f"host record {np.median(hs) * 1e3:.3f} ms (min {min(hs) * 1e3:.3f}; thread CPU "
+          f"time {np.median(cs) * 1e3:.3f}), total {np.median(ts) * 1e3:.3f} ms")
     if "--profile" in argv:
         pr = cProfile.Profile()
         for _ in range(10):

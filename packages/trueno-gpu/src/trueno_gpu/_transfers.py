@@ -8,8 +8,13 @@ lock for each whole step (see ``_runtime``'s docstring on thread safety).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import wgpu
+from wgpu.backends.wgpu_native._api import libf as _libf
+from wgpu.backends.wgpu_native._ffi import ffi as _ffi
+from wgpu.backends.wgpu_native._ffi import lib as _lib
 
 from ._errors import GpuLimitError
 from ._host_copy import _PAR_MIN, host_array, par_copy
@@ -18,6 +23,19 @@ from ._pool import GpuStorage
 __all__ = ["Transfers"]
 
 _new = object.__new__
+
+# Read maps through wgpu-native's C API with one callback made at import: wgpu-py's map_async
+# makes a new cffi callback (~28 us here), a promise and a poller token per call, and a
+# download of one scalar (a training step's loss) cost 155 us on the H100 against PyTorch
+# CUDA's 8 (tools/bench/probe_small_ops.py). The callback runs inside wgpuDevicePoll, on
+# whichever thread polls, and records the status under the map's key.
+_MAPPED: dict[int, int] = {}
+_MAP_KEYS = itertools.count(1)
+
+
+@_ffi.callback("void(WGPUMapAsyncStatus, WGPUStringView, void *, void *)")
+def _map_done(status, _message, key, _userdata2) -> None:
+    _MAPPED[int(_ffi.cast("intptr_t", key))] = int(status)
 
 
 class _Storage(GpuStorage):
@@ -36,6 +54,8 @@ class _Storage(GpuStorage):
 
 class Transfers:
     """Allocation, uploads, downloads, copies and fills (mixed into ``Runtime``)."""
+
+    _map_info = None  # the read map's callback info, made on the first download
 
     def alloc(self, nbytes: int):
         if nbytes > self.max_binding:
@@ -128,16 +148,17 @@ class Transfers:
             checks.record_read(encoder)
         self._flush()
         host, touching = host_array(count, dtype)
-        self._map_now(stage, wgpu.MapMode.READ, 0, nbytes)
+        handle = stage._internal
+        self._map_read(handle, nbytes)
         try:
-            view = stage.read_mapped(0, nbytes, copy=False)
-            src = np.frombuffer(view, dtype=dtype, count=count)
+            ptr = _libf.wgpuBufferGetConstMappedRange(handle, 0, nbytes)
+            src = np.frombuffer(_ffi.buffer(ptr, nbytes), dtype=dtype, count=count)
             for f in touching:
                 f.result()
             par_copy(host.view(np.uint8), src.view(np.uint8))
-            del view, src
+            del src
         finally:
-            stage.unmap()
+            _libf.wgpuBufferUnmap(handle)
         self.pool.download_done(stage)
         self.pool.uploads_idle()  # the map waited for every earlier submission
         err = checks.collect(self)
@@ -154,6 +175,26 @@ class Transfers:
         if nbytes:
             with self.lock:
                 self.encoder().clear_buffer(buffer, 0, (nbytes + 3) // 4 * 4)
+
+    def _map_read(self, handle, nbytes: int) -> None:
+        """Map ``nbytes`` of the MAP_READ buffer ``handle`` (a wgpu-native handle; the copy
+        into it was just submitted) and wait until it is mapped: one blocking poll waits for
+        the GPU, and the map's callback fires within it (lock held). The wgpu-py object keeps
+        its unmapped state: the caller unmaps through the same C API before it returns."""
+        key = next(_MAP_KEYS)
+        info = self._map_info
+        if info is None:
+            info = self._map_info = _ffi.new("WGPUBufferMapCallbackInfo *")
+            info.mode = _lib.WGPUCallbackMode_AllowProcessEvents
+            info.callback = _map_done
+        info.userdata1 = _ffi.cast("void *", key)
+        _libf.wgpuBufferMapAsync(handle, _lib.WGPUMapMode_Read, 0, nbytes, info[0])
+        dev = self.device._internal
+        while key not in _MAPPED:
+            _libf.wgpuDevicePoll(dev, True, _ffi.NULL)
+        status = _MAPPED.pop(key)
+        if status != _lib.WGPUMapAsyncStatus_Success:
+            raise RuntimeError(f"gpu: could not map a download buffer (status {status})")
 
     def map_now(self, buffer, mode, offset: int = 0, size: int | None = None) -> None:
         """``buffer.map_sync`` without the poll-thread round trip: request the map, wait for

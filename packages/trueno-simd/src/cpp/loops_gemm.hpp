@@ -140,6 +140,22 @@ template <class T>
 void pack_b(const char* src, idx rs, idx cs, idx rows, idx cols, void* dstv) {
     constexpr int NR = GemmShape<T>::NR;
     T* dst = static_cast<T*>(dstv);
+    if (cs == idx(sizeof(T)) && rs != cs && cols >= NR) {
+        // row-major B: each source row read once, front to back, its full slivers' pieces
+        // copied out (sliver by sliver, every row a strided walk, took about half of a
+        // 16 x 288 x 196 product); the last partial sliver below
+        const idx full = cols / NR;
+        for (idx k = 0; k < rows; ++k) {
+            const char* row = src + k * rs;
+            T* d = dst + k * NR;
+            for (idx s = 0; s < full; ++s)
+                std::memcpy(d + s * NR * rows, row + s * NR * idx(sizeof(T)), NR * sizeof(T));
+        }
+        if (full * NR == cols) return;
+        src += full * NR * cs;
+        cols -= full * NR;
+        dst += full * NR * rows;
+    }
     for (idx j0 = 0; j0 < cols; j0 += NR) {
         int w = cols - j0 < NR ? int(cols - j0) : NR;
         const char* base = src + j0 * cs;

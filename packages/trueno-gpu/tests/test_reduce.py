@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import DTYPES, IDX, KERNELS, UIDX, assert_close, down, layouts, np_dtype
+from trueno._optable import OPS
 
 RNG = np.random.default_rng(1)
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy on empty slices
@@ -16,6 +17,9 @@ CASES = [((), ()), ((0,), (0,)), ((7,), (0,)), ((5, 6), (0,)), ((5, 6), (1,)),
 
 
 def sample(dtype, shape):
+    """Data for reductions of up to 100K elements: integers 0..4 and floats in (-2, 2), so
+    sums and products stay in range (the rows' sample domains are sized for elementwise
+    cases)."""
     dt = np_dtype(dtype)
     if dt.kind == "b":
         return RNG.integers(0, 2, shape).astype(bool)
@@ -24,38 +28,44 @@ def sample(dtype, shape):
     return RNG.uniform(-2, 2, shape).astype(np.float32).astype(dt)
 
 
-def np_ref(op, x, axis, keepdims):
+# The reduction rows tested here, read from the op table: every row of shape "reduce" with a
+# GPU kernel and a NumPy twin that reduces over any axes (argmax/argmin, one axis, below)
+ROWS = [r for r in OPS.values() if r.shape == "reduce" and r.numpy_name and r.name in KERNELS
+        and r.result in ("sum", "float", "promote", "input_bool")]
+
+
+def np_ref(row, x, axis, keepdims):
+    """The row's NumPy twin (floats in float64; the boolean rows on x as bool)."""
     xf = x.astype(np.float64) if x.dtype.kind == "f" or x.dtype.name == "bfloat16" else x
-    f = {"sum": np.sum, "prod": np.prod, "mean": np.mean, "max": np.max, "min": np.min,
-         "any": np.any, "all": np.all}[op]
-    if op in ("any", "all"):
-        return f(x.astype(bool), axis=axis, keepdims=keepdims)
-    return f(xf, axis=axis, keepdims=keepdims)
+    if row.result == "input_bool":
+        xf = x.astype(bool)
+    return getattr(np, row.numpy_name)(xf, axis=axis, keepdims=keepdims)
 
 
-def gpu_dtype(op, dtype):
+def gpu_dtype(row, dtype):
+    """The GPU's result dtype by the row's result rule: integer sums and products widen to
+    the adapter's 64-bit integers (else 32-bit), a float result of integers is float32."""
     dt = np_dtype(dtype)
-    if op in ("any", "all"):
+    floating = dt.kind == "f" or dtype == "bfloat16"
+    if row.result == "input_bool":
         return np.dtype(bool)
-    if op == "mean":
-        return dt if dt.kind == "f" or dtype == "bfloat16" else np.dtype(np.float32)
-    if op in ("sum", "prod") and dt.kind in "bi":
+    if row.result == "float":
+        return dt if floating else np.dtype(np.float32)
+    if row.result == "sum" and dt.kind in "bi":
         return IDX
-    if op in ("sum", "prod") and dt.kind == "u":
+    if row.result == "sum" and dt.kind == "u":
         return UIDX
     return dt
 
 
-OPS = ["sum", "prod", "mean", "max", "min", "any", "all"]
-
-
-@pytest.mark.parametrize("op,dtype", [(op, dt) for op in OPS for dt in DTYPES
-                                      if op in KERNELS and dt in KERNELS[op]])
-def test_reduce(op, dtype):
+@pytest.mark.parametrize("row,dtype", [(r, dt) for r in ROWS for dt in DTYPES
+                                       if dt in KERNELS[r.name]], ids=str)
+def test_reduce(row, dtype):
+    op = row.name
     results = []
     for shape, axis in CASES:
-        if op in ("max", "min") and 0 in shape:
-            continue  # NumPy raises; core checks before the kernel
+        if row.result == "promote" and 0 in shape:
+            continue  # max/min: NumPy raises; core checks before the kernel
         x = sample(dtype, shape)
         if op == "prod" and x.size > 1000:
             x = (x != 0).astype(x.dtype) if x.dtype.kind != "f" else \
@@ -64,9 +74,9 @@ def test_reduce(op, dtype):
             for _, xv, dx in layouts(x)[: 1 if x.size > 1000 else 3]:
                 results.append((xv, axis, keep, KERNELS[op][dtype](dx, axis, keep)))
     for xv, axis, keep, got in results:
-        want = np_ref(op, xv, axis if xv.ndim else None, keep)
+        want = np_ref(row, xv, axis if xv.ndim else None, keep)
         g = down(got)
-        assert g.dtype == gpu_dtype(op, dtype), (g.dtype, gpu_dtype(op, dtype))
+        assert g.dtype == gpu_dtype(row, dtype), (g.dtype, gpu_dtype(row, dtype))
         n = max(1, xv.size)
         rtol = 1e-3 if dtype in ("float16", "bfloat16") else 1e-5 * max(1, np.log2(n))
         if dtype == "bfloat16":

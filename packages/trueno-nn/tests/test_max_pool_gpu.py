@@ -114,3 +114,18 @@ def test_max_pool2d_without_grad_is_one_launch():
                                               return_indices=True)
     np.testing.assert_array_equal(np.asarray(v.to("cpu")), want.numpy())
     np.testing.assert_array_equal(np.asarray(i.to("cpu")), wi.numpy())
+
+
+def test_max_pool2d_arguments_on_gpu_each_call():
+    """The checked arguments are kept per (arguments, shape): list arguments, a changed
+    kernel on the same shape and a bad padding each behave as on the first call."""
+    x = _input()
+    b = T.tensor(x).to("gpu")
+    for kw in (dict(kernel_size=[3, 2], stride=[1, 2]), dict(kernel_size=2), dict(kernel_size=3),
+               dict(kernel_size=2)):
+        want = torch.nn.functional.max_pool2d(torch.tensor(x), **kw)
+        got = T.nn.functional.max_pool2d(b, **kw)
+        np.testing.assert_array_equal(np.asarray(got.to("cpu")), want.numpy())
+    for _ in range(2):
+        with pytest.raises(ValueError, match="pad should be at most half"):
+            T.nn.functional.max_pool2d(b, 2, padding=2)

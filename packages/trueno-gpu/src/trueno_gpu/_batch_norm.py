@@ -28,6 +28,7 @@ from ._api import contiguous
 from ._codegen import LINEAR_ID, WG, header, i32w, new_array, scalar_bits, scalar_load
 from ._dtypes import dtype_info
 from ._elementwise import rt_of
+from ._runtime import meta_struct
 from ._wg_reduce import wg_reductions
 
 __all__ = ["batch_norm_training", "batch_norm_backward", "make_kernels"]
@@ -153,6 +154,22 @@ def _nc3(a: StridedArray) -> tuple[StridedArray, list[int], list[int]]:
     return a, sizes, [i32w(a.offset)] + strides
 
 
+# (direction, layouts of every operand, eps) -> (packed metadata, flat): the per-step calls of a
+# training loop skip _nc3 and the packing (only where x and g are read in place, no copy)
+_PLANS: dict = {}
+
+
+def _layout(a: StridedArray | None):
+    return None if a is None else (a.offset, a.strides)
+
+
+def _remember(key, plan, in_place: bool) -> None:
+    if in_place:
+        if len(_PLANS) > 1024:
+            _PLANS.clear()
+        _PLANS[key] = plan
+
+
 def _vec(a: StridedArray | None) -> list[int]:
     return [0, 0] if a is None else [i32w(a.offset), i32w(a.strides[0])]
 
@@ -168,16 +185,22 @@ def batch_norm_training(x, weight=None, bias=None, *, eps=1e-5):
     views = tuple(stats.view(stats.offset + k * c, (c,), (1,)) for k in range(3))
     if c == 0:
         return (out, *views)
-    xa, sizes, xm = _nc3(x)
-    meta = sizes + xm + _vec(weight) + _vec(bias) + scalar_bits(eps, dt)
+    key = ("fwd", x.dtype, x.shape, x.strides, x.offset, _layout(weight), _layout(bias), eps)
+    plan = _PLANS.get(key)
+    xa = x
+    if plan is None:
+        xa, sizes, xm = _nc3(x)
+        meta = sizes + xm + _vec(weight) + _vec(bias) + scalar_bits(eps, dt)
+        plan = (meta_struct(len(meta)).pack(*meta), sizes[2] == sizes[3] == 1)
+        _remember(key, plan, xa is x)
+    data, flat = plan
     has_w, has_b = weight is not None, bias is not None
-    flat = sizes[2] == sizes[3] == 1
     kernel = rt.kernel(("batch_norm_training", dt.name, has_w, has_b, flat),
                        lambda: _forward_source(dt, has_w, has_b, flat),
                        (True, True, False) + (False,) * (has_w + has_b))
     buffers = [out.storage.buffer, stats.storage.buffer, xa.storage.buffer]
     buffers += [t.storage.buffer for t in (weight, bias) if t is not None]
-    rt.dispatch(kernel, meta, buffers, c, cost=3 * x.size * dt.itemsize)
+    rt.record(kernel, data, buffers, rt.grid(c), 3 * x.size * dt.itemsize)
     return (out, *views)
 
 
@@ -193,6 +216,12 @@ def batch_norm_backward(x, g, mean, rstd, weight=None):
     gw, gb = (sums.view(sums.offset + k * c, (c,), (1,)) for k in range(2))
     if c == 0:
         return gx, gw, gb
+    key = ("bwd", x.dtype, x.shape, x.strides, x.offset, g.strides, g.offset, _layout(mean),
+           _layout(rstd), _layout(weight))
+    plan = _PLANS.get(key)
+    if plan is not None:  # x and g read in place, metadata packed before
+        data, flat = plan
+        return _backward_dispatch(rt, dt, data, flat, x, g, mean, rstd, weight, gx, sums, gw, gb)
     xa, sizes, xm = _nc3(x)
     ga, gsizes, gm = _nc3(g)
     if gsizes != sizes:  # x's spatial axes merge and g's do not: g as x's are laid out
@@ -205,8 +234,13 @@ def batch_norm_backward(x, g, mean, rstd, weight=None):
         xa, sizes, xm = _nc3(xa.view(xa.offset, tuple(g.shape[:2]) + (gsizes[4],),
                                      (xa.strides[0], xa.strides[1], 1)))
     meta = sizes + xm + gm + _vec(mean) + _vec(rstd) + _vec(weight)
+    data, flat = meta_struct(len(meta)).pack(*meta), sizes[2] == sizes[3] == 1
+    _remember(key, (data, flat), xa is x and ga is g)
+    return _backward_dispatch(rt, dt, data, flat, xa, ga, mean, rstd, weight, gx, sums, gw, gb)
+
+
+def _backward_dispatch(rt, dt, data, flat, xa, ga, mean, rstd, weight, gx, sums, gw, gb):
     has_w = weight is not None
-    flat = sizes[2] == sizes[3] == 1
     kernel = rt.kernel(("batch_norm_backward", dt.name, has_w, flat),
                        lambda: _backward_source(dt, has_w, flat),
                        (True, True, False, False, False, False) + (False,) * has_w)
@@ -214,7 +248,7 @@ def batch_norm_backward(x, g, mean, rstd, weight=None):
                mean.storage.buffer, rstd.storage.buffer]
     if has_w:
         buffers.append(weight.storage.buffer)
-    rt.dispatch(kernel, meta, buffers, c, cost=3 * x.size * dt.itemsize)
+    rt.record(kernel, data, buffers, rt.grid(sums.shape[1]), 3 * xa.size * dt.itemsize)
     return gx, gw, gb
 
 

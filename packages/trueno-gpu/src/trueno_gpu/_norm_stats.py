@@ -46,6 +46,9 @@ def _source(dt, names: tuple[str, ...], counter) -> str:
     return header("\n".join(lines), st == "f16")
 
 
+_PLANS: dict = {}  # layouts and scalars -> packed metadata (a training loop's calls hit it)
+
+
 def batch_norm_update_stats(running_mean, running_var, mean, var, num_batches_tracked=None, *,
                             momentum, factor=1.0):
     """``running = (1 - momentum) running + momentum (factor) stat`` for the mean and the
@@ -61,16 +64,23 @@ def batch_norm_update_stats(running_mean, running_var, mean, var, num_batches_tr
     rt = rt_of(first)
     dt = dtype_info(first.dtype)
     names = ("RM", "M", "RV", "V")[:2 * len(pairs)] if running_mean is not None else ("RV", "V")
-    meta = [c]
-    for r, s, _ in pairs:
-        meta += [r.offset, i32w(r.strides[0]), s.offset, i32w(s.strides[0])]
-    meta += scalar_bits(1.0 - momentum, dt)
-    for _, _, sc in pairs:
-        meta += scalar_bits(sc, dt)
     nb = num_batches_tracked
     ct = None if nb is None else dtype_info(nb.dtype)
-    if nb is not None:
-        meta.append(nb.offset)
+    key = (first.dtype, c, names, momentum, factor, None if nb is None else (nb.dtype, nb.offset),
+           tuple((r.offset, r.strides, s.offset, s.strides) for r, s, _ in pairs))
+    data = _PLANS.get(key)
+    if data is None:
+        meta = [c]
+        for r, s, _ in pairs:
+            meta += [r.offset, i32w(r.strides[0]), s.offset, i32w(s.strides[0])]
+        meta += scalar_bits(1.0 - momentum, dt)
+        for _, _, sc in pairs:
+            meta += scalar_bits(sc, dt)
+        if nb is not None:
+            meta.append(nb.offset)
+        if len(_PLANS) > 1024:
+            _PLANS.clear()
+        data = _PLANS[key] = meta_struct(len(meta)).pack(*meta)
     kernel = rt.kernel(("batch_norm_update_stats", dt.name, names, None if ct is None
                         else ct.name), lambda: _source(dt, names, ct),
                        (True,) * (len(names) + (nb is not None)))
@@ -78,7 +88,7 @@ def batch_norm_update_stats(running_mean, running_var, mean, var, num_batches_tr
     if nb is not None:
         buffers.append(nb.storage.buffer)
         nb.storage.version += 1
-    rt.record(kernel, meta_struct(len(meta)).pack(*meta), buffers, rt.grid(groups),
+    rt.record(kernel, data, buffers, rt.grid(groups),
               4 * c * dt.itemsize)
     for r, _, _ in pairs:
         r.storage.version += 1

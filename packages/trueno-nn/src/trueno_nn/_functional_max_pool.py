@@ -25,7 +25,7 @@ from trueno.backend import CPU, dtype_of, get_op, kernel, run
 import trueno.torch as torch
 
 __all__ = ["Geometry", "host_max_pool2d", "is_host_input", "window_starts",
-           "device_max_pool2d", "is_device_input"]
+           "device_max_pool2d", "is_device_input", "RowPlan", "row_plan"]
 
 _HOST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _WHERE = get_op("where")
@@ -227,9 +227,21 @@ def is_device_input(x) -> bool:
     return x._device.type != "cpu" and x._dtype.kind == "f"
 
 
-def _params(geom: Geometry) -> dict:
-    return {"kernel_size": geom.kernel, "stride": geom.stride, "padding": geom.padding,
-            "dilation": geom.dilation}
+class RowPlan(NamedTuple):
+    """A device max pooling's row parameters (forward, and backward with the input plane's
+    size) and its trueno-op form (for double backward), made once per geometry and shape."""
+
+    forward: dict
+    backward: dict
+    generic: Callable
+
+
+def row_plan(geom: Geometry, ceil_mode: bool, size: tuple, generic: Callable) -> RowPlan:
+    """The ``RowPlan`` of ``geom`` for an input plane of ``size`` (H, W)."""
+    p = {"kernel_size": geom.kernel, "stride": geom.stride, "padding": geom.padding,
+         "dilation": geom.dilation}
+    return RowPlan({**p, "ceil_mode": bool(ceil_mode)}, {**p, "input_size": tuple(size)},
+                   generic)
 
 
 class _MaxPool2dRows(torch.autograd.Function):
@@ -237,12 +249,11 @@ class _MaxPool2dRows(torch.autograd.Function):
     and indices; the backward row sends the gradient to the indices."""
 
     @staticmethod
-    def forward(ctx, x, geom, ceil_mode, return_indices, generic):
-        p = _params(geom)
-        out, idx = run(_FORWARD, (x,), (x._data,), {**p, "ceil_mode": ceil_mode},
-                       x.__class__, x._device, x._dtype)
+    def forward(ctx, x, plan, return_indices):
+        out, idx = run(_FORWARD, (x,), (x._data,), plan.forward, x.__class__, x._device,
+                       x._dtype)
         ctx.save_for_backward(x)
-        ctx.idx, ctx.p, ctx.generic = idx, p, generic
+        ctx.idx, ctx.plan = idx, plan
         if not return_indices:
             return out
         ctx.mark_non_differentiable(idx)
@@ -253,25 +264,25 @@ class _MaxPool2dRows(torch.autograd.Function):
         (x,) = ctx.saved_tensors
         if torch.is_grad_enabled():  # create_graph: differentiate the trueno-op form
             with torch.enable_grad():
-                (dx,) = torch.autograd.grad(ctx.generic(x), [x], dout, create_graph=True)
-            return dx, None, None, None, None
+                (dx,) = torch.autograd.grad(ctx.plan.generic(x), [x], dout,
+                                            create_graph=True)
+            return dx, None, None
         idx = ctx.idx
-        dx = run(_BACKWARD, (dout, idx), (dout._data, idx._data),
-                 {**ctx.p, "input_size": tuple(x.shape[2:])}, x.__class__, x._device, x._dtype)
-        return dx, None, None, None, None
+        dx = run(_BACKWARD, (dout, idx), (dout._data, idx._data), ctx.plan.backward,
+                 x.__class__, x._device, x._dtype)
+        return dx, None, None
 
 
-def device_max_pool2d(x, geom: Geometry, ceil_mode: bool, return_indices: bool,
-                      generic: Callable):
+def device_max_pool2d(x, plan: RowPlan, return_indices: bool):
     """``max_pool2d`` of ``x`` (``is_device_input``, (N, C, H, W) or (C, H, W)) through the
-    rows, one autograd node when ``x`` requires grad (``generic``, on the 4-d input, is
+    rows, one autograd node when ``x`` requires grad (``plan.generic``, on the 4-d input, is
     differentiated for double backward)."""
     x4 = x if x.ndim == 4 else x.unsqueeze(0)
-    if torch.is_grad_enabled() and x4.requires_grad:
-        r = _MaxPool2dRows.apply(x4, geom, bool(ceil_mode), return_indices, generic)
+    if x4.requires_grad and torch.is_grad_enabled():
+        r = _MaxPool2dRows.apply(x4, plan, return_indices)
     else:
-        r = run(_FORWARD, (x4,), (x4._data,), {**_params(geom), "ceil_mode": bool(ceil_mode)},
-                x4.__class__, x4._device, x4._dtype)
+        r = run(_FORWARD, (x4,), (x4._data,), plan.forward, x4.__class__, x4._device,
+                x4._dtype)
         r = r if return_indices else r[0]
     if x.ndim == 4:
         return r

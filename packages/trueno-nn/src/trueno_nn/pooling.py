@@ -18,7 +18,8 @@ import trueno.torch as torch
 
 from ._errors import ModuleValueError
 from ._functional_max_pool import (
-    Geometry, device_max_pool2d, host_max_pool2d, is_device_input, is_host_input, window_starts,
+    Geometry, device_max_pool2d, host_max_pool2d, is_device_input, is_host_input, row_plan,
+    window_starts,
 )
 from .module import Module
 
@@ -125,6 +126,34 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: 
     """The maximum of each window of ``(N, C, H, W)`` or ``(C, H, W)``; with
     ``return_indices`` also its flat index ``row * W + col`` in the input plane (for
     ``max_unpool2d``)."""
+    if is_device_input(input):  # the rows; the arguments checked once per shape
+        try:
+            key = (kernel_size, stride, padding, dilation, bool(ceil_mode), input.shape)
+            plan = _ROW_PLANS.get(key)
+        except TypeError:  # (a list argument)
+            key, plan = None, None
+        if plan is None:
+            plan = _row_plan(input, kernel_size, stride, padding, dilation, ceil_mode)
+            if key is not None:
+                if len(_ROW_PLANS) > 256:
+                    _ROW_PLANS.clear()
+                _ROW_PLANS[key] = plan
+        return device_max_pool2d(input, plan, return_indices)
+    k, s, p, d = _check_pool2d(input, kernel_size, stride, padding, dilation)
+    if is_host_input(input):
+        out = tuple(_out_size(n, kk, ss, pp, dd, ceil_mode)
+                    for n, kk, ss, pp, dd in zip(input.shape[-2:], k, s, p, d))
+        generic = functools.partial(_max_pool2d_taps, kernel=k, stride=s, padding=p,
+                                    dilation=d, ceil_mode=ceil_mode)
+        return host_max_pool2d(input, Geometry(k, s, p, d, out), return_indices, generic)
+    return _max_pool2d_taps(input, k, s, p, d, ceil_mode, return_indices)
+
+
+_ROW_PLANS: dict = {}  # (arguments, input shape) -> RowPlan
+
+
+def _check_pool2d(input, kernel_size, stride, padding, dilation):  # noqa: A002
+    """max_pool2d's arguments as pairs ``(k, s, p, d)``, after PyTorch's checks."""
     k = _tup(kernel_size)
     s = _tup(stride) if stride not in (None, ()) else k
     p, d = _tup(padding), _tup(dilation)
@@ -136,17 +165,16 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: 
             f"max_pool2d(): Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
             f"size for input, but got: {list(input.shape)}\n  hint: (N, C, H, W) or (C, H, W) "
             f"with C, H and W above 0")
-    host, device = is_host_input(input), is_device_input(input)
-    if host or device:
-        out = tuple(_out_size(n, kk, ss, pp, dd, ceil_mode)
-                    for n, kk, ss, pp, dd in zip(input.shape[-2:], k, s, p, d))
-        generic = functools.partial(_max_pool2d_taps, kernel=k, stride=s, padding=p,
-                                    dilation=d, ceil_mode=ceil_mode)
-        if host:
-            return host_max_pool2d(input, Geometry(k, s, p, d, out), return_indices, generic)
-        return device_max_pool2d(input, Geometry(k, s, p, d, out), ceil_mode, return_indices,
-                                 generic)
-    return _max_pool2d_taps(input, k, s, p, d, ceil_mode, return_indices)
+    return k, s, p, d
+
+
+def _row_plan(input, kernel_size, stride, padding, dilation, ceil_mode):  # noqa: A002
+    k, s, p, d = _check_pool2d(input, kernel_size, stride, padding, dilation)
+    out = tuple(_out_size(n, kk, ss, pp, dd, ceil_mode)
+                for n, kk, ss, pp, dd in zip(input.shape[-2:], k, s, p, d))
+    generic = functools.partial(_max_pool2d_taps, kernel=k, stride=s, padding=p, dilation=d,
+                                ceil_mode=ceil_mode)
+    return row_plan(Geometry(k, s, p, d, out), ceil_mode, tuple(input.shape[-2:]), generic)
 
 
 def _max_pool2d_taps(input, kernel, stride, padding, dilation, ceil_mode,  # noqa: A002

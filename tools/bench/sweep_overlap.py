@@ -1,7 +1,8 @@
 """Sweep the GPU runtime's early-submission knob (``Runtime.submit_every``, env
 ``TRUENO_GPU_SUBMIT_EVERY``) over the GPU training-step rows of bench_train, in one process.
 
-Not a test. For each k (0: one submission per step, at the loss's download) it prints the
+Not a test. For each k (0: one submission per step, at the loss's download; "lo-hi": from lo
+pending dispatches on when the GPU is idle, at hi always) it prints the
 median host record time (``step()`` returning, before the sync), the median total (the loss
 on the host), and the dispatches and submissions per step. The k values are interleaved over
 ``--rounds`` rounds so drift hits each alike; medians are over every round's steps. Issue 18:
@@ -9,7 +10,7 @@ on a discrete GPU a k that lets the GPU run the forward while Python records the
 shortens the total; each submission costs host time.
 
     python tools/bench/sweep_overlap.py                      # mlp SGD and Adam, batch 128
-    python tools/bench/sweep_overlap.py --ks 0,4,8,16 --rows mlp,cnn --rounds 5
+    python tools/bench/sweep_overlap.py --ks 0,8,16,8-16 --rows mlp,cnn --rounds 5
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def _setup(T, model_name: str, opt_name: str, batch: int | None):
     return _step_fn(model, opt, T.nn.CrossEntropyLoss(), x, y)
 
 
-def _measure(rt, step, k: int, steps: int) -> tuple[list, list, int, int]:
+def _measure(rt, step, k: str, steps: int) -> tuple[list, list, int, int]:
     """Host-record and total seconds of ``steps`` steps with ``submit_every = k``, and the
     dispatches and submissions of one step."""
     rt.submit_every = k
@@ -64,7 +65,8 @@ def _measure(rt, step, k: int, steps: int) -> tuple[list, list, int, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--ks", default="0,2,4,6,8,12,16,24,36")
+    ap.add_argument("--ks", default="0,8,12,16,24,4-16,8-16,8-24",
+                    help='comma-separated k ("lo-hi": from lo when the GPU is idle, at hi)')
     ap.add_argument("--rows", default="mlp", help="comma-separated words, as bench_train's")
     ap.add_argument("--batch", type=int, default=None, help="override the rows' batch size")
     ap.add_argument("--steps", type=int, default=20, help="timed steps per k and round")
@@ -73,7 +75,7 @@ def main() -> None:
     import trueno.torch as T
     import trueno_gpu
 
-    ks = [int(k) for k in args.ks.split(",")]
+    ks = [k.strip() for k in args.ks.split(",") if k.strip()]
     words = [w.strip() for w in args.rows.split(",") if w.strip()]
     rows = [r for r in ROWS if not words or any(w in " ".join(r) for w in words)]
     rt = trueno_gpu.get_runtime(0)

@@ -66,15 +66,54 @@ def test_submissions_per_k(rt):
         assert rt.submissions - before == (n // k if k else 0) + 1  # the download's
 
 
-def test_submit_every_is_checked(rt, monkeypatch):
-    with pytest.raises(ValueError, match="submit_every must be >= 0"):
-        rt.submit_every = -1
+def test_idle_policy_same_bits(rt):
+    """"lo-hi": submitted from lo pending dispatches on when the GPU is idle, at hi always."""
+    x = up(RNG.standard_normal((8, 32)).astype(np.float32))
+    w1 = up(RNG.standard_normal((32, 32)).astype(np.float32))
+    w2 = up(RNG.standard_normal((32, 16)).astype(np.float32))
+    b = up(RNG.standard_normal(32).astype(np.float32))
+    rt.submit_every = 0
+    want = _mlp_like(x, w1, w2, b)
+    for k in ((1, 3), (2, 5), "1-2"):
+        rt.submit_every = k
+        for g, w in zip(_mlp_like(x, w1, w2, b), want):
+            np.testing.assert_array_equal(g, w)
+    one = up(np.ones(64, np.float32))
+    rt.submit_every = "2-5"
+    assert rt.submit_every == (2, 5)
+    x = up(np.zeros(64, np.float32))
+    rt.synchronize()
+    before = rt.submissions
+    for i in range(20):
+        x = KERNELS["add"]["float32"](x, one)
+        if i == 1:  # the GPU was idle at the 2nd dispatch
+            assert rt.submissions == before + 1
+    assert 20 // 5 <= rt.submissions - before <= 20 // 2
+    np.testing.assert_array_equal(down(x), np.full(64, 20, np.float32))
+
+
+@pytest.mark.parametrize("bad", [-1, "eight", "8-4", "0-4", "1-2-3", (1, 2, 3), 2.5, True])
+def test_submit_every_is_checked(rt, bad):
+    with pytest.raises(ValueError, match="submit_every .* must be k >= 0"):
+        rt.submit_every = bad
+
+
+def test_submit_every_values(rt):
+    for k, want in ((" 6 ", 6), ("4-16", (4, 16)), ((3, 9), (3, 9)), ("0", 0), (7, 7),
+                    ("5-5", 5)):
+        rt.submit_every = k
+        assert rt.submit_every == want
     rt.submit_every = 10 * rt.MAX_BATCH  # capped by MAX_BATCH
     assert rt._submit_at == rt.MAX_BATCH
-    monkeypatch.setenv("TRUENO_GPU_SUBMIT_EVERY", "eight")
-    with pytest.raises(ValueError, match="TRUENO_GPU_SUBMIT_EVERY must be an integer"):
-        _runtime._env_int("TRUENO_GPU_SUBMIT_EVERY", 0)
-    monkeypatch.setenv("TRUENO_GPU_SUBMIT_EVERY", " 6 ")
-    assert _runtime._env_int("TRUENO_GPU_SUBMIT_EVERY", 0) == 6
-    monkeypatch.delenv("TRUENO_GPU_SUBMIT_EVERY")
-    assert _runtime._env_int("TRUENO_GPU_SUBMIT_EVERY", 3) == 3
+    assert _runtime._submit_policy("2-8") == (2, 8)
+
+
+def test_default_policy(rt):
+    """Off on a CPU adapter (lavapipe: a submission costs ~300 us of this CPU), else
+    ``SUBMIT_EVERY``; the environment variable overrides both."""
+    import os
+
+    if os.environ.get("TRUENO_GPU_SUBMIT_EVERY", "").strip():
+        pytest.skip("TRUENO_GPU_SUBMIT_EVERY is set: the default is not in use")
+    cpu = rt.info.get("adapter_type") == "CPU"
+    assert rt.submit_every == (0 if cpu else rt.SUBMIT_EVERY)

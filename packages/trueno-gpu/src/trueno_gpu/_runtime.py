@@ -104,11 +104,15 @@ class Runtime(Transfers):
     # (A ramp starting at 96 MB after each wait measured worse: 16M add 2348 vs 2564 GB/s.)
     EAGER_COST = 1536 << 20
     # Overlap: submit once this many dispatches are recorded (0: only at a sync, MAX_BATCH or
-    # EAGER_COST), so a discrete GPU runs the start of a step while Python records the rest.
-    # Each submission costs host time (tens of us on an H100, ~300 us on lavapipe, whose
-    # "GPU" is this CPU), so the default is off; ``TRUENO_GPU_SUBMIT_EVERY=k`` or
-    # ``runtime.submit_every = k`` sets it (tools/bench/sweep_overlap.py sweeps it).
-    SUBMIT_EVERY = 0
+    # EAGER_COST), so a discrete GPU runs the start of a step while Python records the rest;
+    # "lo-hi": from lo pending dispatches on, submit when the GPU is idle (checked every
+    # IDLE_STEP dispatches), at hi whatever it does. Each submission costs host time (~60 us
+    # on an H100, ~300 us on lavapipe, whose "GPU" is this CPU, where it stays off). H100 at
+    # a152c15 (tools/bench/sweep_overlap.py), total ms per step for k = 0 / 8 / 16: mlp SGD
+    # 2.00 / 1.71 / 1.65, mlp Adam 2.71 / 2.48 / 1.79, cnn SGD 4.59 / 2.95 / 3.12, cnn Adam
+    # 4.80 / 3.25 / 3.38. ``TRUENO_GPU_SUBMIT_EVERY`` or ``runtime.submit_every`` sets it.
+    SUBMIT_EVERY = 16
+    IDLE_STEP = 4
 
     def __init__(self, adapter, index: int) -> None:
         self.index = index
@@ -154,23 +158,30 @@ class Runtime(Transfers):
         self.index_checks = IndexChecks(self.device)  # bounds found on the device
         self.dispatches = 0  # total, for tests and benchmarks
         self.submissions = 0
-        self._submit_at = self.MAX_BATCH
-        self.submit_every = _env_int("TRUENO_GPU_SUBMIT_EVERY", self.SUBMIT_EVERY)
+        self._submit_at = self._submit_lo = self._submit_hi = self.MAX_BATCH
+        default = 0 if self.info.get("adapter_type") == "CPU" else self.SUBMIT_EVERY
+        self.submit_every = os.environ.get("TRUENO_GPU_SUBMIT_EVERY", "").strip() or default
 
     @property
-    def submit_every(self) -> int:
-        """Dispatches recorded before the batch is submitted without a sync (0: off; at most
-        ``MAX_BATCH``). The order of the commands, and so every result, is the same for any
-        value: only when the GPU starts on them changes."""
+    def submit_every(self) -> int | tuple[int, int]:
+        """Dispatches recorded before the batch is submitted without a sync: k (0: off), or
+        (lo, hi): from lo on when the GPU is idle, at hi in any case; at most ``MAX_BATCH``.
+        The order of the commands, and so every result, is the same for any value: only when
+        the GPU starts on them changes. Set it to an int, a pair or a string "k" / "lo-hi"."""
         return self._submit_every
 
     @submit_every.setter
-    def submit_every(self, k: int) -> None:
-        k = int(k)
-        if k < 0:
-            raise ValueError(f"gpu: submit_every must be >= 0 (0: off), got {k}")
-        self._submit_every = k
-        self._submit_at = min(k, self.MAX_BATCH) if k else self.MAX_BATCH
+    def submit_every(self, k) -> None:
+        lo, hi = _submit_policy(k)
+        self._submit_every = lo if lo == hi else (lo, hi)
+        top = self.MAX_BATCH
+        self._submit_lo = min(lo, top) if lo else top
+        self._submit_hi = min(hi, top) if hi else top
+        self._submit_at = self._submit_lo
+
+    def _gpu_idle(self) -> bool:
+        """Whether every submitted batch is done (a non-blocking poll; lock held)."""
+        return bool(_lib.wgpuDevicePoll(self.device._internal, False, _ffi.NULL))
 
     # -- description -------------------------------------------------------------------------
     @property
@@ -398,7 +409,10 @@ class Runtime(Transfers):
         self._count += 1
         self.dispatches += 1
         if self._count >= self._submit_at:  # MAX_BATCH, or submit_every (overlap)
-            self._flush()
+            if self._count >= self._submit_hi or self._gpu_idle():
+                self._flush()
+            else:  # the GPU is still busy: keep recording, look again a few dispatches on
+                self._submit_at = min(self._count + self.IDLE_STEP, self._submit_hi)
         elif cost:
             # Big kernels: submit now so the GPU starts while Python records the next ones
             # (a sync point still waits for everything; small ops stay in one batch).
@@ -427,6 +441,7 @@ class Runtime(Transfers):
                                        _ffi.from_buffer(arena), len(arena))
         self._encoder = self._copies.handle = None
         self._count = 0
+        self._submit_at = self._submit_lo
         self._arena = bytearray()
         self._meta_offsets = {}
         self._pending = 0
@@ -470,15 +485,22 @@ class Runtime(Transfers):
             raise err
 
 
-def _env_int(name: str, default: int) -> int:
-    """The integer in environment variable ``name``, else ``default``."""
-    v = os.environ.get(name, "").strip()
-    if not v:
-        return default
-    try:
-        return int(v)
-    except ValueError:
-        raise ValueError(f"gpu: {name} must be an integer, got {v!r}") from None
+def _submit_policy(k) -> tuple[int, int]:
+    """``submit_every``'s value as (lo, hi): an int k is (k, k), a pair or "lo-hi" a range."""
+    text = k
+    if isinstance(k, str):
+        parts = k.strip().split("-")
+        try:
+            k = tuple(int(x) for x in parts) if len(parts) == 2 else int(k)
+        except ValueError:
+            k = None
+    if isinstance(k, int) and not isinstance(k, bool):
+        k = (k, k)
+    if not (isinstance(k, tuple) and len(k) == 2 and all(isinstance(x, int) for x in k)
+            and 0 <= k[0] <= k[1] and (k[0] > 0 or k[1] == 0)):
+        raise ValueError(f"gpu: submit_every (TRUENO_GPU_SUBMIT_EVERY) must be k >= 0 "
+                         f"(0: off) or lo-hi with 0 < lo <= hi, got {text!r}")
+    return k
 
 
 # -- adapters ----------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from typing import Any
 import trueno.torch as torch
 
 from ._fused import fused_step
-from .optimizer import Optimizer, _scalar_step, _value, check, check_betas, no_differentiable
+from .optimizer import (Optimizer, _advance_step, _scalar_step, _value, check, check_betas,
+                        no_differentiable)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -60,13 +61,13 @@ class Adam(Optimizer):
                 state["exp_avg_sq"] = torch.zeros_like(param)
                 if amsgrad:
                     state["max_exp_avg_sq"] = torch.zeros_like(param)
-            state["step"].add_(1)
+            step = _advance_step(state["step"])
             # one fused kernel per parameter (the adam_update row), else the chain below
             if fused and fused_step(
                     "adam_update", [param, grad, state["exp_avg"], state["exp_avg_sq"],
                                     state["max_exp_avg_sq"] if amsgrad else None],
                     {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps,
-                     "step": _value(state["step"]), "weight_decay": wd,
+                     "step": step, "weight_decay": wd,
                      "decoupled": group["decoupled_weight_decay"], "amsgrad": amsgrad,
                      "maximize": group["maximize"]}):
                 continue

@@ -25,6 +25,7 @@ import math
 from trueno.backend import StridedArray
 
 from ._api import contiguous
+from ._batch_norm_split import backward_split, chunks, forward_split
 from ._codegen import LINEAR_ID, WG, header, i32w, new_array, scalar_bits, scalar_load
 from ._dtypes import dtype_info
 from ._elementwise import rt_of
@@ -190,10 +191,16 @@ def batch_norm_training(x, weight=None, bias=None, *, eps=1e-5):
     xa = x
     if plan is None:
         xa, sizes, xm = _nc3(x)
-        meta = sizes + xm + _vec(weight) + _vec(bias) + scalar_bits(eps, dt)
-        plan = (meta_struct(len(meta)).pack(*meta), sizes[2] == sizes[3] == 1)
+        flat = sizes[2] == sizes[3] == 1
+        groups = chunks(c, x.size // c) if flat else 1
+        meta = sizes + xm + _vec(weight) + _vec(bias) + scalar_bits(eps, dt) + [groups]
+        plan = (meta_struct(len(meta)).pack(*meta), flat, groups, len(meta) - 1)
         _remember(key, plan, xa is x)
-    data, flat = plan
+    data, flat, groups, gw = plan
+    if groups > 1:  # large channels: each over several workgroups (_batch_norm_split)
+        forward_split(rt, dt, data, gw, groups, c, xa, weight, bias, out, stats,
+                      x.size * dt.itemsize)
+        return (out, *views)
     has_w, has_b = weight is not None, bias is not None
     kernel = rt.kernel(("batch_norm_training", dt.name, has_w, has_b, flat),
                        lambda: _forward_source(dt, has_w, has_b, flat),
@@ -220,8 +227,7 @@ def batch_norm_backward(x, g, mean, rstd, weight=None):
            _layout(rstd), _layout(weight))
     plan = _PLANS.get(key)
     if plan is not None:  # x and g read in place, metadata packed before
-        data, flat = plan
-        return _backward_dispatch(rt, dt, data, flat, x, g, mean, rstd, weight, gx, sums, gw, gb)
+        return _backward_dispatch(rt, dt, plan, x, g, mean, rstd, weight, gx, sums, gw, gb)
     xa, sizes, xm = _nc3(x)
     ga, gsizes, gm = _nc3(g)
     if gsizes != sizes:  # x's spatial axes merge and g's do not: g as x's are laid out
@@ -233,13 +239,20 @@ def batch_norm_backward(x, g, mean, rstd, weight=None):
         xa = contiguous(x)
         xa, sizes, xm = _nc3(xa.view(xa.offset, tuple(g.shape[:2]) + (gsizes[4],),
                                      (xa.strides[0], xa.strides[1], 1)))
-    meta = sizes + xm + gm + _vec(mean) + _vec(rstd) + _vec(weight)
-    data, flat = meta_struct(len(meta)).pack(*meta), sizes[2] == sizes[3] == 1
-    _remember(key, (data, flat), xa is x and ga is g)
-    return _backward_dispatch(rt, dt, data, flat, xa, ga, mean, rstd, weight, gx, sums, gw, gb)
+    flat = sizes[2] == sizes[3] == 1
+    groups = chunks(c, x.size // c) if flat else 1
+    meta = sizes + xm + gm + _vec(mean) + _vec(rstd) + _vec(weight) + [groups]
+    plan = (meta_struct(len(meta)).pack(*meta), flat, groups, len(meta) - 1)
+    _remember(key, plan, xa is x and ga is g)
+    return _backward_dispatch(rt, dt, plan, xa, ga, mean, rstd, weight, gx, sums, gw, gb)
 
 
-def _backward_dispatch(rt, dt, data, flat, xa, ga, mean, rstd, weight, gx, sums, gw, gb):
+def _backward_dispatch(rt, dt, plan, xa, ga, mean, rstd, weight, gx, sums, gw, gb):
+    data, flat, groups, word = plan
+    if groups > 1:  # large channels: each over several workgroups (_batch_norm_split)
+        backward_split(rt, dt, data, word, groups, sums.shape[1], xa, ga, mean, rstd, weight,
+                       gx, sums, xa.size * dt.itemsize)
+        return gx, gw, gb
     has_w = weight is not None
     kernel = rt.kernel(("batch_norm_backward", dt.name, has_w, flat),
                        lambda: _backward_source(dt, has_w, flat),

@@ -45,6 +45,10 @@ CASES = [
     ((1, 64, 6, 6), (130, 64, 3, 3), (1, 1), (1, 1), (1, 1), 1),  # K = 576, 130 channels
     ((3, 8, 13, 17), (8, 1, 3, 5), (2, 1), (1, 2), (1, 1), 8),  # depthwise, rectangular
     ((1, 5, 33, 31), (9, 5, 1, 1), (2, 3), (1, 1), (1, 1), 1),  # 1x1 strided with padding
+    # unit W stride (rows built whole, then cut into slivers): runs longer than a sliver,
+    # padding past the dilated taps, a stride along H; rows narrower than a sliver
+    ((1, 3, 7, 20), (4, 3, 2, 3), (2, 1), (3, 4), (2, 3), 1),
+    ((2, 3, 5, 3), (2, 3, 3, 3), (1, 1), (2, 2), (1, 1), 1),
 ]
 
 

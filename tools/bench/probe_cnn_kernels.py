@@ -2,7 +2,8 @@
 each kernel recorded ``--reps`` times into one submission, synchronised, the wall time divided
 by the repetitions (the host's recording overlaps nothing here, so its cost is included: the
 ``host`` column is the same loop without the synchronisation). Convolutions run both ways
-(the direct kernel and im2col + matmul), batch_norm, max_pool and the running-statistics row.
+(the direct kernel and im2col + matmul), batch_norm (channels split over workgroups or one
+workgroup per channel), max_pool and the BatchNorm2d module.
 
     python tools/bench/probe_cnn_kernels.py [--batch 64] [--reps 200]
 """
@@ -40,6 +41,8 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=200)
     a = ap.parse_args()
     from trueno.backend import get_op, run
+    from trueno_gpu import _batch_norm as _bn
+    from trueno_gpu import _batch_norm_split as _bns
     from trueno_gpu import _conv
 
     rng = np.random.default_rng(0)
@@ -68,15 +71,23 @@ def main() -> None:
         wt, bs = dev(c), dev(c)
         out = run(fwd, (x, wt, bs), (x._data, wt._data, bs._data), {"eps": 1e-5},
                   x.__class__, x._device, x._dtype)
-        rows.append((f"batch_norm fwd {c}x{hw}x{hw}", *_timed(
-            lambda x=x, wt=wt, bs=bs: run(fwd, (x, wt, bs), (x._data, wt._data, bs._data),
-                                          {"eps": 1e-5}, x.__class__, x._device, x._dtype),
-            a.reps)))
-        rows.append((f"batch_norm bwd {c}x{hw}x{hw}", *_timed(
-            lambda x=x, g=g, out=out, wt=wt: run(
-                bwd, (x, g, out[1], out[3], wt),
-                (x._data, g._data, out[1]._data, out[3]._data, wt._data), {}, x.__class__,
-                x._device, x._dtype), a.reps)))
+        for split, how in ((_bns.SPLIT_MIN, "split"), (1 << 40, "one wg/channel")):
+            saved = _bns.SPLIT_MIN
+            _bns.SPLIT_MIN = split
+            _bn._PLANS.clear()
+            try:
+                rows.append((f"batch_norm fwd {c}x{hw}x{hw} ({how})", *_timed(
+                    lambda x=x, wt=wt, bs=bs: run(
+                        fwd, (x, wt, bs), (x._data, wt._data, bs._data), {"eps": 1e-5},
+                        x.__class__, x._device, x._dtype), a.reps)))
+                rows.append((f"batch_norm bwd {c}x{hw}x{hw} ({how})", *_timed(
+                    lambda x=x, g=g, out=out, wt=wt: run(
+                        bwd, (x, g, out[1], out[3], wt),
+                        (x._data, g._data, out[1]._data, out[3]._data, wt._data), {},
+                        x.__class__, x._device, x._dtype), a.reps)))
+            finally:
+                _bns.SPLIT_MIN = saved
+                _bn._PLANS.clear()
         rows.append((f"max_pool2d fwd {c}x{hw}x{hw}", *_timed(
             lambda x=x: T.nn.functional.max_pool2d(x, 2), a.reps)))
         xg = x.clone().requires_grad_(True)

@@ -9,6 +9,8 @@ keeps the im2col path, whose tiles reuse operands through workgroup memory.
 
 from __future__ import annotations
 
+import os
+
 from ._codegen import LINEAR_ID, WG, header, i32w
 from ._dtypes import dtype_info
 from ._elementwise import rt_of
@@ -16,7 +18,8 @@ from ._runtime import meta_struct
 
 __all__ = ["DIRECT_MAX_K", "conv2d_direct"]
 
-DIRECT_MAX_K = 576  # 64 channels of 3x3 taps
+# 64 channels of 3x3 taps; TRUENO_GPU_CONV_DIRECT_MAX_K=0 turns the direct kernel off (A/B)
+DIRECT_MAX_K = int(os.environ.get("TRUENO_GPU_CONV_DIRECT_MAX_K", "576"))
 
 # P: [total, OH, OW, OG, CPG, KH, KW, sh, sw, ph, pw, dh, dw, H, W, C_out,
 #     x_off, x strides (4), w_off, w strides (4), b_off, b_stride]

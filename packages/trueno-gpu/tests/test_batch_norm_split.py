@@ -2,8 +2,8 @@
 (``_batch_norm_split``: 3 launches forward, 2 backward): output, mean, biased variance, rstd
 and the gradients of input, weight and bias vs PyTorch (torch==2.13.0, float64 on the CPU)
 for the benchmark CNN's shapes at batch 64, a chunk count that does not divide the channel,
-a channel-sliced view, with and without weight and bias, float32 and float64; below the
-threshold the one-workgroup-per-channel kernels run (1 launch each)."""
+a 2-d input, a channel-sliced view, with and without weight and bias, float32 and float64;
+below the threshold the one-workgroup-per-channel kernels run (1 launch each)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def _run(dx, dg, x, g, w, b, dtype, launches):
 
 @pytest.mark.parametrize("affine", [True, False])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("shape", [(64, 16, 28, 28), (64, 32, 14, 14), (9, 3, 2001)], ids=str)
+@pytest.mark.parametrize("shape", [(64, 16, 28, 28), (64, 32, 14, 14), (9, 3, 2001),
+                                   (20000, 3)], ids=str)
 def test_split_batch_norm_matches_torch(shape, dtype, affine):
     if dtype not in DTYPES:
         pytest.skip(f"the adapter has no {dtype}")

@@ -18,6 +18,9 @@ constexpr idx kMCSlivers = 24;
 // The swap to C^T = B^T A^T pays when the packing it saves ((n - m) * k elements) is this many
 // times the transpose of the result (m * n elements) it adds.
 constexpr double kSwapRatio = 2.0;
+// ... and while the n x m result fits this per-thread buffer (kept for the next call); larger
+// results come with large m, over which B's packing is spread anyway
+constexpr double kSwapMaxBytes = 8.0 * 1024 * 1024;
 
 struct AlignedBuf {
     void* p = nullptr;
@@ -51,7 +54,8 @@ void gemm(DType d, idx m, idx n, idx k, const char* a, idx rsa, idx csa, const c
     // B transposes all k x n of it. With n well above m, C^T = B^T A^T reads B^T in place and
     // packs only A^T's k x m; its n x m result is then transposed into C (m x n elements).
     if (csa == S && rsb == S && g.transpose != nullptr && m < n &&
-        double(n - m) * double(k) > kSwapRatio * double(m) * double(n)) {
+        double(n - m) * double(k) > kSwapRatio * double(m) * double(n) &&
+        double(m) * double(n) * double(S) <= kSwapMaxBytes) {
         static thread_local AlignedBuf tbuf;
         char* t = static_cast<char*>(tbuf.get(size_t(n * m * S)));
         gemm(d, n, m, k, b, csb, rsb, a, csa, rsa, t, m * S, threaded);

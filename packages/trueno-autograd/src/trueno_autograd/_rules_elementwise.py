@@ -208,9 +208,26 @@ def _relu(ctx, g):
         host = _relu_host(out._data, g)
         if host is not None:
             return (B.wrap(g.__class__, host, out._device, None, g._dtype),)
+    if out._device.type != "cpu":
+        # off the CPU: a cached 0-d zero, broadcast by the where kernel, instead of a new
+        # zeros array per call (a creation and a dispatch: 42 -> 17 us of host per call on
+        # the GPU); the scalar 0.0 would be uploaded as an array on every call
+        return (tn.where(tn.not_equal(out, 0), g, _zero(g)),)
     # A zeros array rather than the scalar 0.0: where() with three same-shape operands is
     # the kernels' fast path (30x faster than broadcasting a scalar on the CPU backends).
     return (tn.where(out != 0, g, tn.zeros_like(g)),)
+
+
+_ZEROS: dict = {}  # (class, device, dtype) -> a 0-d zero of them, never handed out
+
+
+def _zero(g):
+    """A 0-d zero of ``g``'s class, device and dtype (read by kernels, never written)."""
+    key = (g.__class__, g._device, g._dtype)
+    z = _ZEROS.get(key)
+    if z is None:
+        z = _ZEROS[key] = tn.zeros((), dtype=g._dtype, device=g._device, cls=g.__class__)
+    return z
 
 
 _HOST_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))

@@ -68,8 +68,10 @@ def _run(key, names, arrays, scalars, dt, body):
         return
     rt = get_runtime(a0.storage.device_index)
     work, back = arrays, None
-    for a in arrays:
-        if not a.is_contiguous():
+    dense = a0.is_contiguous()
+    for a in arrays:  # a0's shape and strides, a0 dense: a is dense
+        if not (dense and a.strides == a0.strides and a.shape == a0.shape) and \
+                not a.is_contiguous():
             work, back = [], []
             for b in arrays:
                 c = b if b.is_contiguous() else contiguous(b)

@@ -24,12 +24,17 @@ def _fits(param: Any, tensors: list[Any], row: Any) -> bool:
     dt, dev = param._dtype, param._device
     if dt not in row.accepts:
         return False
-    shape = param._data.shape
+    pd = param._data
+    shape = pd.shape
+    if not param.is_contiguous():
+        return False
+    strides = pd.strides  # a tensor of the parameter's shape and strides is dense too
     for t in tensors:
-        if t is None:
+        if t is None or t is param:
             continue
-        if t._dtype is not dt or t._device is not dev or t._data.shape != shape or \
-                not t.is_contiguous():
+        d = t._data
+        if t._dtype is not dt or t._device is not dev or d.shape != shape or \
+                (d.strides != strides and not t.is_contiguous()):
             return False
     return True
 

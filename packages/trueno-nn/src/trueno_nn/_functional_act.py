@@ -17,6 +17,7 @@ import trueno.torch as torch
 from trueno.backend import get_op, has_op, load_plugins, run
 
 from ._errors import ModuleValueError
+from ._linear_host import host_linear
 
 __all__ = ["linear", "bilinear", "relu", "relu6", "gelu", "silu", "sigmoid", "tanh",
            "softmax", "log_softmax", "softmin", "leaky_relu", "elu", "selu", "celu",
@@ -101,6 +102,10 @@ def linear(input, weight, bias=None):  # noqa: A002
                                f"match weight {tuple(weight.shape)} (expected (*, in) and "
                                f"(out, in))\n  hint: the layer's in_features must equal "
                                f"input.shape[-1]")
+    if input.ndim == 2:  # CPU float arrays: one node, the same kernels (_linear_host)
+        out = host_linear(input, weight, bias)
+        if out is not None:
+            return out
     if input.ndim > 2 and weight.ndim == 2:
         # NOTE: one 2-D product, not a batch of them: NumPy's matmul of a stack with a
         # broadcast 2-D operand runs 10-17x slower than the same product on the flattened

@@ -250,7 +250,7 @@ def _host_cross_entropy(x, target, weight, ignore_index):
         return None
     cdim = 1 if xd.ndim > 1 else 0
     valid = td != ignore_index
-    safe = np.where(valid, td, 0)
+    safe = td if valid.all() else np.where(valid, td, 0)
     if safe.size and (safe.min() < 0 or safe.max() >= xd.shape[cdim]):
         return None
     logp = np.asarray(kernel(_LOG_SOFTMAX, CPU, dtype_of(xd.dtype))(xd, cdim))
@@ -260,11 +260,20 @@ def _host_cross_entropy(x, target, weight, ignore_index):
     return logp, w, safe, valid
 
 
+_ROWS: dict = {}
+
+
 def _at_targets(safe, cdim: int) -> tuple:
     """The index of each target's class in an (N, C, ...) or (C,) array: ``a[index]`` has
     the targets' shape."""
     if safe.ndim == 1:
-        return np.arange(safe.shape[0]), safe
+        n = safe.shape[0]
+        rows = _ROWS.get(n)
+        if rows is None:  # one index array per batch size (read only, never written)
+            if len(_ROWS) > 64:
+                _ROWS.clear()
+            rows = _ROWS[n] = np.arange(n)
+        return rows, safe
     grids = np.ix_(*(np.arange(n) for n in safe.shape))
     return grids[:cdim] + (safe,) + grids[cdim:]
 
@@ -287,6 +296,13 @@ class _CrossEntropy(torch.autograd.Function):
         if host is not None:  # the same on the NumPy arrays; an ignored target's loss is
             logp, w, safe, valid = host  # 0 as PyTorch's (even where logp[class 0] is -inf)
             ctx.denom = w.sum() if reduction == "mean" else None
+            # no weight and no ignored target (safe is target): w is all ones, denom > 0
+            ctx.plain = plain = weight is None and safe is target._data
+            if plain:  # the same values without the masks (-(p * 1) is -p, no 0/0)
+                loss = -(logp[_at_targets(safe, cdim)] * w)
+                loss = loss if reduction == "none" else loss.sum() if reduction == "sum" \
+                    else loss.sum() / ctx.denom
+                return wrap(x.__class__, np.asarray(loss, logp.dtype), CPU, None, x._dtype)
             with np.errstate(divide="ignore", invalid="ignore"):  # all ignored: NaN
                 loss = np.where(valid, -(logp[_at_targets(safe, cdim)] * w), 0)
                 loss = loss if reduction == "none" else loss.sum() if reduction == "sum" \
@@ -340,9 +356,11 @@ class _CrossEntropy(torch.autograd.Function):
                 s = w * (gd / ctx.denom) if ctx.reduction == "mean" else w * gd
                 # PyTorch's order: nll_loss's -s at each target (0 at an ignored one, even
                 # where s is not finite), then log_softmax's g - exp(logp) sum(g)
-                s = np.where(valid, s, 0).astype(logp.dtype, copy=False)
+                if not ctx.plain:  # (every target valid: the mask keeps all of s)
+                    s = np.where(valid, s, 0)
+                s = s.astype(logp.dtype, copy=False)
                 dx = np.exp(logp)
-                dx *= np.expand_dims(s, cdim)
+                dx *= s.reshape(s.shape[:cdim] + (1,) + s.shape[cdim:])
                 dx[_at_targets(safe, cdim)] -= s
             return wrap(x.__class__, dx, CPU, None, x._dtype), None, None, None, None
         if ctx.row is not None:

@@ -13,6 +13,8 @@ output) where another output of the node got one.
 
 from __future__ import annotations
 
+import numpy as _np
+
 from trueno import Tensor
 from trueno import backend as B
 from trueno import sum as _sum
@@ -24,6 +26,8 @@ from ._record import anomaly_on
 __all__ = ["GraphRunner", "as_tuple"]
 
 MODES = B.MODES
+_ndarray = _np.ndarray
+_SEED_CLASS: dict = {}  # a tensor class -> the class of ones_like's result
 
 
 class GraphRunner:
@@ -101,7 +105,14 @@ class GraphRunner:
                     raise RuntimeError(f"grad can be implicitly created only for scalar outputs "
                                        f"(this output has shape {t.shape})\n  hint: pass "
                                        f"gradient=ones_like(out), or reduce it first (.sum())")
-                g = ones_like(t)
+                d = t._data
+                cls = _SEED_CLASS.get(t.__class__)
+                if cls is not None and d.__class__ is _ndarray and t._device is B.CPU:
+                    # ones_like's 1.0 on the CPU, without the creation path (per backward)
+                    g = B.wrap(cls, _np.ones(d.shape, d.dtype), B.CPU, None, t._dtype)
+                else:
+                    g = ones_like(t)
+                    _SEED_CLASS[t.__class__] = g.__class__
             elif not isinstance(g, Tensor):
                 from trueno import full_like
                 g = full_like(t, g)

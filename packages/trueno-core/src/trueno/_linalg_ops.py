@@ -53,13 +53,19 @@ def matmul(x1, x2, /):
     >>> (tn.ones((3, 4)) @ tn.ones((4, 5))).shape
     (3, 5)
     """
-    if isinstance(x1, Tensor) and x2.__class__ is x1.__class__ and x1._ag is None and \
-            x2._ag is None:
+    if isinstance(x1, Tensor) and x2.__class__ is x1.__class__:
         dev = x1._device
         if x1._dtype is x2._dtype and dev is x2._device:
             xa, xb = x1._data, x2._data
             sa, sb = xa.shape, xb.shape
-            if len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0]:
+            if len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0] and (
+                    x1._ag is not None or x2._ag is not None):
+                if x1._dtype in _MATMUL.accepts:
+                    # autograd records it (a training step's products): the dispatcher
+                    # directly, without the general path's promotion and 1-d reshapes
+                    return X.run(_MATMUL, (x1, x2), (xa, xb), {}, x1.__class__, dev,
+                                 x1._dtype)
+            elif len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0]:
                 fast = _MATMUL.fast.get(dev._code | x1._dtype._code)
                 if fast is not None:
                     out = fast[0](xa, xb)

@@ -87,7 +87,7 @@ def main() -> None:
     med = {lib: {k: statistics.median(d[k] for d in v) for k in PHASES}
            for lib, v in rows.items() if v}
     print(f"{a.model} {a.opt}, process CPU us per phase (median of {a.steps} steps, median "
-          f"of {a.rounds} rounds; the profiled round is included)")
+          f"of {a.rounds} rounds{'; the profiled round is included' if a.profile else ''})")
     print(f"{'phase':10s} {'trueno':>9s} {'torch':>9s} {'ratio':>6s}")
     for k in PHASES:
         t, p = med["trueno"][k], med["torch"][k]

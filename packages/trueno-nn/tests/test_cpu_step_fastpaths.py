@@ -112,3 +112,31 @@ def test_linear_host_3d_input_and_no_grad():
     assert y.grad_fn is None
     want = pt.nn.functional.linear(pt.tensor(xn), pt.tensor(wn), pt.tensor(bn)).numpy()
     np.testing.assert_allclose(y.numpy(), want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_unmasked_path_equals_masked(reduction, dtype):
+    """No weight and no ignored target skips the masks: the values (loss and input gradient)
+    are bit for bit those of the masked path (a weight of ones), and torch's within
+    tolerance."""
+    rng = np.random.default_rng(5)
+    xn = (rng.standard_normal((64, 10)) * 4).astype(dtype)
+    xn[0, 3] = -np.inf  # a class of probability 0 (its gradient is exp(-inf) = 0)
+    tn = rng.integers(0, 10, 64)
+    tn[0] = 4
+    gn = rng.standard_normal(64).astype(dtype) if reduction == "none" else None
+    res = []
+    for weight in (None, T.ones(10, dtype=T.float32 if dtype == np.float32 else T.float64)):
+        x = T.tensor(xn, requires_grad=True)
+        loss = F.cross_entropy(x, T.tensor(tn), weight=weight, reduction=reduction)
+        loss.backward(None if gn is None else T.tensor(gn))
+        res.append((loss.detach().numpy(), x.grad.numpy()))
+    for a, r in zip(*res, strict=True):
+        np.testing.assert_array_equal(a, r)
+    x = pt.tensor(xn, requires_grad=True)
+    loss = pt.nn.functional.cross_entropy(x, pt.tensor(tn), reduction=reduction)
+    loss.backward(None if gn is None else pt.tensor(gn))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(res[0][0], loss.detach().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(res[0][1], x.grad.numpy(), rtol=tol, atol=tol)

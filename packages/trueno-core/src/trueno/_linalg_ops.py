@@ -56,28 +56,32 @@ def matmul(x1, x2, /):
     if isinstance(x1, Tensor) and x2.__class__ is x1.__class__:
         dev = x1._device
         if x1._dtype is x2._dtype and dev is x2._device:
-            xa, xb = x1._data, x2._data
-            sa, sb = xa.shape, xb.shape
-            if len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0] and (
-                    x1._ag is not None or x2._ag is not None):
-                if x1._dtype in _MATMUL.accepts:
-                    # autograd records it (a training step's products): the dispatcher
-                    # directly, without the general path's promotion and 1-d reshapes
-                    return X.run(_MATMUL, (x1, x2), (xa, xb), {}, x1.__class__, dev,
-                                 x1._dtype)
-            elif len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0]:
-                fast = _MATMUL.fast.get(dev._code | x1._dtype._code)
-                if fast is not None:
-                    out = fast[0](xa, xb)
-                    if out.__class__ is not _ndarray and dev is CPU:
-                        out = _np.asarray(out)
-                    t = _new(x1.__class__)
-                    t._data = out
-                    t._dtype = fast[1]
-                    t._device = dev
-                    t._version = [0]
-                    t._ag = None
-                    return t
+            if x1._ag is None and x2._ag is None:
+                xa, xb = x1._data, x2._data
+                sa, sb = xa.shape, xb.shape
+                if len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0]:
+                    fast = _MATMUL.fast.get(dev._code | x1._dtype._code)
+                    if fast is not None:
+                        out = fast[0](xa, xb)
+                        if out.__class__ is not _ndarray and dev is CPU:
+                            out = _np.asarray(out)
+                        t = _new(x1.__class__)
+                        t._data = out
+                        t._dtype = fast[1]
+                        t._device = dev
+                        t._version = [0]
+                        t._ag = None
+                        return t
+            elif x1._dtype in _MATMUL.accepts:
+                # autograd records it (a training step's products): 2-d @ 2-d goes to the
+                # dispatcher directly, without the general path's promotion and 1-d reshapes
+                try:
+                    sa, sb = x1._data.shape, x2._data.shape
+                except ValueError:  # an uninitialized (lazy) parameter: the general path's error
+                    sa = sb = ()
+                if len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0]:
+                    return X.run(_MATMUL, (x1, x2), (x1._data, x2._data), {}, x1.__class__,
+                                 dev, x1._dtype)
     a, b = _pair(x1, x2)
     X.matmul_shapes(a.shape, b.shape)
     dt = a._dtype if a._dtype is b._dtype else D.promote(a._dtype, b._dtype, a._face)

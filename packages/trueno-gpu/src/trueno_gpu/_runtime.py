@@ -2,11 +2,13 @@
 host-side copies: ``_host_copy``; device-side index checks: ``_index_checks``).
 
 One ``Runtime`` per GPU index. Kernels are recorded into one command encoder and submitted
-together at a sync point (``to_numpy``, ``synchronize``) or when a batch grows large, never one
-submission per op. Kernel metadata (shapes, strides, offsets, scalar operands) of a batch goes
-into one "arena" storage buffer, written with a single ``queue.write_buffer`` just before the
-batch is submitted; each dispatch binds its slice of it. Pipelines and bind-group layouts are
-cached per key (op, dtypes, layout kind). A pending lazy chain of float32 scalar ops
+together at a sync point (``to_numpy``, ``synchronize``), when a batch grows large, or on a
+discrete GPU every ``submit_every`` dispatches (so the GPU runs the start of a training step
+while Python records the rest), never one submission per op. Kernel metadata (shapes,
+strides, offsets, scalar operands) of a batch goes into one "arena" storage buffer, written
+with a single ``queue.write_buffer`` just before the batch is submitted; each dispatch binds
+its slice of it. Pipelines and bind-group layouts are cached per key (op, dtypes, layout
+kind). A pending lazy chain of float32 scalar ops
 (``_lazy``) is recorded before anything else enters the batch (``_record``, ``encoder``,
 ``_flush``), so commands keep their eager order.
 

@@ -15,13 +15,17 @@ from trueno_gpu import _runtime
 def test_batching_one_submission_per_sync():
     rt = trueno_gpu.get_runtime(0)
     trueno_gpu.synchronize()
-    before = rt.submissions
-    x = up(np.ones(1000, np.float32))
-    for _ in range(100):
-        x = KERNELS["add"]["float32"](x, np.float32(1))
-    assert rt.submissions == before  # nothing submitted yet: all recorded
-    np.testing.assert_array_equal(down(x), np.full(1000, 101, np.float32))
-    assert rt.submissions == before + 1
+    saved, rt.submit_every = rt.submit_every, 0  # early submission off (the default on a GPU)
+    try:
+        before = rt.submissions
+        x = up(np.ones(1000, np.float32))
+        for _ in range(100):
+            x = KERNELS["add"]["float32"](x, np.float32(1))
+        assert rt.submissions == before  # nothing submitted yet: all recorded
+        np.testing.assert_array_equal(down(x), np.full(1000, 101, np.float32))
+        assert rt.submissions == before + 1
+    finally:
+        rt.submit_every = saved
 
 
 def test_large_batches_are_split():

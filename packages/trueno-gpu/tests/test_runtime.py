@@ -9,7 +9,7 @@ import pytest
 from conftest import API, KERNELS, down, up
 
 import trueno_gpu
-from trueno_gpu import _runtime
+from trueno_gpu import _adapters, _runtime
 
 
 def test_batching_one_submission_per_sync():
@@ -74,7 +74,7 @@ def test_binding_limit_error():
 
 
 def test_missing_adapter_message(monkeypatch):
-    monkeypatch.setattr(_runtime, "_state", {"adapters": [], "seen": []})
+    monkeypatch.setattr(_adapters, "_state", {"adapters": [], "seen": []})
     assert not trueno_gpu.is_available()
     with pytest.raises(trueno_gpu.GpuUnavailableError) as err:
         API.from_numpy(np.zeros(3, np.float32), 0)
@@ -156,7 +156,7 @@ def test_runtime_is_created_once_by_racing_threads(monkeypatch):
             made.append(index)
             time.sleep(0.05)  # creating a device takes a while: the other threads arrive
 
-    monkeypatch.setattr(_runtime, "_state", {"adapters": ["fake"], "seen": ["fake"]})
+    monkeypatch.setattr(_adapters, "_state", {"adapters": ["fake"], "seen": ["fake"]})
     monkeypatch.setattr(_runtime, "Runtime", SlowRuntime)
     got = []
     threads = [threading.Thread(target=lambda: got.append(_runtime.get_runtime(0)))

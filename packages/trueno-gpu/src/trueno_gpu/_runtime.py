@@ -33,7 +33,19 @@ from wgpu.backends.wgpu_native._api import libf as _libf
 from wgpu.backends.wgpu_native._ffi import ffi as _ffi
 from wgpu.backends.wgpu_native._ffi import lib as _lib
 
-from ._errors import GpuLimitError, GpuUnavailableError
+from . import _adapters as _ad
+from ._adapters import (
+    _adapters,
+    _init_lock,
+    _unavailable,
+    adapter_features,
+    adapters_seen,
+    device_count,
+    is_available,
+    wanted_features,
+    when_adapters_known,
+)
+from ._errors import GpuLimitError
 from ._host_copy import PAR_THREADS, host_array, par_copy
 from ._index_checks import IndexChecks
 from ._pool import BufferPool
@@ -43,7 +55,6 @@ __all__ = ["Runtime", "get_runtime", "meta_struct", "device_count", "adapters_se
            "wanted_features", "adapter_features", "when_adapters_known", "PAR_THREADS",
            "par_copy", "host_array"]
 
-_WANTED_FEATURES = ("shader-f16", "shader-f64", "shader-int64", "subgroup", "timestamp-query")
 _WANTED_LIMITS = (
     "max-storage-buffer-binding-size",
     "max-buffer-size",
@@ -55,7 +66,6 @@ _WANTED_LIMITS = (
 _MAX_GROUPS = 65535  # WebGPU's guaranteed workgroups per dimension
 _WHOLE_SIZE = _lib.WGPU_WHOLE_SIZE
 _STRUCTS: dict = {}  # metadata length -> struct.Struct packing that many u32 words
-_init_lock = threading.RLock()  # creates adapters and runtimes once
 _new = object.__new__
 
 
@@ -505,110 +515,11 @@ def _submit_policy(k) -> tuple[int, int]:
     return k
 
 
-# -- adapters ----------------------------------------------------------------------------------
-_state: dict = {}
-
-
-def _describe(adapter) -> str:
-    info = adapter.info
-    return (f"{info.get('device') or info.get('vendor') or '?'} "
-            f"({info.get('adapter_type')}, {info.get('backend_type')})")
-
-
-def _adapters():
-    """The adapters we compute on: hardware ones first, a software one only when alone."""
-    if "adapters" in _state:
-        return _state["adapters"]
-    with _init_lock:
-        return _find_adapters()
-
-
-def wanted_features(adapter) -> tuple[str, ...]:
-    """The features of ``adapter`` that trueno asks its device for.
-
-    ``TRUENO_GPU_DISABLE_FEATURES="shader-f64,subgroup"`` runs as if the adapter lacked them
-    (tests of the fallbacks and of a poorer adapter; a workaround for a driver bug in one
-    feature).
-    """
-    off = {f.strip() for f in os.environ.get("TRUENO_GPU_DISABLE_FEATURES", "").split(",")}
-    return tuple(f for f in _WANTED_FEATURES if f in adapter.features and f not in off)
-
-
-def adapter_features() -> frozenset[str]:
-    """The features any usable adapter has (their union; ``wanted_features`` of each),
-    found without creating a device."""
-    return frozenset(f for a in _adapters() for f in wanted_features(a))
-
-
-def when_adapters_known(callback) -> None:
-    """Call ``callback(adapter_features())`` once the adapters are enumerated: now if they
-    are, else right after the enumeration, which precedes every runtime and so every GPU
-    array (the GPU backend narrows its registered kernel table to the adapters' dtypes)."""
-    with _init_lock:
-        if "adapters" not in _state:
-            _state.setdefault("on_adapters", []).append(callback)
-            return
-    callback(adapter_features())
-
-
-def _find_adapters():
-    if "adapters" not in _state:
-        try:
-            seen = list(wgpu.gpu.enumerate_adapters_sync())
-        except Exception as e:  # no loader, no driver
-            seen = []
-            _state["error"] = f"{type(e).__name__}: {e}"
-        _state["seen"] = seen
-        usable = [a for a in seen if a.info.get("backend_type") != "OpenGL"]
-        hardware = [a for a in usable
-                    if a.info.get("adapter_type") in ("DiscreteGPU", "IntegratedGPU", "VirtualGPU")]
-        _state["adapters"] = hardware or usable[:1]
-        features = adapter_features()
-        for callback in _state.pop("on_adapters", []):
-            callback(features)
-    return _state["adapters"]
-
-
-def adapters_seen() -> list[str]:
-    """Every adapter wgpu reported, usable or not, as a short description."""
-    _adapters()
-    return [_describe(a) for a in _state["seen"]]
-
-
-def device_count() -> int:
-    return len(_adapters())
-
-
-def is_available() -> bool:
-    return device_count() > 0
-
-
-def _unavailable(index: int) -> GpuUnavailableError:
-    seen = adapters_seen()
-    n = device_count()
-    if n:
-        return GpuUnavailableError(f"gpu:{index} does not exist: this machine has {n} GPU "
-                                   f"device(s), gpu:0 .. gpu:{n - 1}; adapters: {seen}")
-    import sys
-
-    if sys.platform.startswith("linux"):
-        missing = ("no Vulkan driver found: apt-get install mesa-vulkan-drivers libvulkan1 "
-                   "(lavapipe, a CPU implementation) or install your GPU vendor's driver")
-    elif sys.platform == "darwin":
-        missing = "no Metal adapter found (macOS 10.13+ on a Metal-capable Mac is needed)"
-    else:
-        missing = "no D3D12 or Vulkan adapter found: update the GPU driver"
-    extra = f"\n  wgpu said: {_state['error']}" if "error" in _state else ""
-    return GpuUnavailableError(f"gpu: no usable WebGPU adapter: {missing}\n"
-                               f"  adapters wgpu saw: {seen or 'none'} (OpenGL is not used)"
-                               f"{extra}\n  hint: use the CPU: .to('cpu')")
-
-
 def get_runtime(index: int = 0) -> Runtime:
-    rt = _state.get("runtimes", {}).get(index)
+    rt = _ad._state.get("runtimes", {}).get(index)
     if rt is None:
         with _init_lock:  # one Runtime per index, however many threads start it at once
-            rts = _state.setdefault("runtimes", {})
+            rts = _ad._state.setdefault("runtimes", {})
             rt = rts.get(index)
             if rt is None:
                 adapters = _adapters()
@@ -619,4 +530,4 @@ def get_runtime(index: int = 0) -> Runtime:
 
 
 def live_runtimes() -> list[Runtime]:
-    return list(_state.get("runtimes", {}).values())
+    return list(_ad._state.get("runtimes", {}).values())

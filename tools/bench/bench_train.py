@@ -70,6 +70,23 @@ def _models(T):
 ROWS = [("mlp", "SGD"), ("mlp", "Adam"), ("cnn", "SGD"), ("cnn", "Adam"), ("lstm", "Adam")]
 
 
+def make_row(T, model_name: str, opt_name: str, dev: str, batch: int | None = None,
+             rng=None) -> tuple:
+    """(model, optimizer, x, y) of one row on device ``dev`` with the PyTorch API ``T``, seeded
+    as every benchmark of these rows seeds it (``batch`` overrides the row's batch size)."""
+    T.manual_seed(0)
+    make, xshape = _models(T)[model_name]
+    if batch:
+        xshape = (batch,) + xshape[1:]
+    model = make().to(dev)
+    opt = (T.optim.SGD(model.parameters(), lr=0.01, momentum=0.9) if opt_name == "SGD"
+           else T.optim.Adam(model.parameters(), lr=1e-3))
+    rng = np.random.default_rng(0) if rng is None else rng
+    x = T.tensor(rng.standard_normal(xshape).astype(np.float32)).to(dev)
+    y = T.tensor(rng.integers(0, 10, xshape[0])).to(dev)
+    return model, opt, x, y
+
+
 def _sync(T, device):
     if device == "cuda":
         T.cuda.synchronize()
@@ -101,14 +118,7 @@ def run_rows(lib: str, device: str, repeats: int, clock: str = "wall",
     rng = np.random.default_rng(0)
     out = {}
     for model_name, opt_name in rows or ROWS:
-        T.manual_seed(0)
-        make, xshape = _models(T)[model_name]
-        model = make().to(dev)
-        opt = (T.optim.SGD(model.parameters(), lr=0.01, momentum=0.9) if opt_name == "SGD"
-               else T.optim.Adam(model.parameters(), lr=1e-3))
-        x = T.tensor(rng.standard_normal(xshape).astype(np.float32)).to(dev)
-        y = T.tensor(rng.integers(0, 10, xshape[0])).to(dev)
-
+        model, opt, x, y = make_row(T, model_name, opt_name, dev, rng=rng)
         step = _step_fn(model, opt, T.nn.CrossEntropyLoss(), x, y)
         for _ in range(3):  # warm-up: kernel caches, pipeline compilation, allocator
             step()

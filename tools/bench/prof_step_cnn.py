@@ -23,7 +23,7 @@ import numpy as np
 import trueno.torch as T
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from bench_train import _models, _step_fn  # noqa: E402
+from bench_train import _step_fn, make_row  # noqa: E402
 
 
 def main(argv: list[str]) -> None:
@@ -32,15 +32,7 @@ def main(argv: list[str]) -> None:
     name, optn, batch = (args + ["cnn", "SGD", "2"][len(args):])[:3]
     import trueno_gpu._runtime as R
 
-    T.manual_seed(0)
-    make, xshape = _models(T)[name]
-    xshape = (int(batch),) + xshape[1:]
-    model = make().to("gpu")
-    opt = T.optim.SGD(model.parameters(), lr=0.01, momentum=0.9) if optn == "SGD" \
-        else T.optim.Adam(model.parameters(), lr=1e-3)
-    rng = np.random.default_rng(0)
-    x = T.tensor(rng.standard_normal(xshape).astype(np.float32)).to("gpu")
-    y = T.tensor(rng.integers(0, 10, xshape[0])).to("gpu")
+    model, opt, x, y = make_row(T, name, optn, "gpu", int(batch))
     step = _step_fn(model, opt, T.nn.CrossEntropyLoss(), x, y)
     for _ in range(3):
         float(step().detach())

@@ -17,10 +17,9 @@ import statistics
 import sys
 import time
 
-import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_train import _models  # noqa: E402
+from bench_train import make_row  # noqa: E402
 
 PHASES = ("zero_grad", "forward", "loss", "backward", "step", "total")
 
@@ -33,14 +32,7 @@ def phases(lib: str, model_name: str, opt_name: str, steps: int,
     else:
         import trueno.torch as T
     T.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
-    T.manual_seed(0)
-    make, xshape = _models(T)[model_name]
-    model = make()
-    opt = (T.optim.SGD(model.parameters(), lr=0.01, momentum=0.9) if opt_name == "SGD"
-           else T.optim.Adam(model.parameters(), lr=1e-3))
-    rng = np.random.default_rng(0)
-    x = T.tensor(rng.standard_normal(xshape).astype(np.float32))
-    y = T.tensor(rng.integers(0, 10, xshape[0]))
+    model, opt, x, y = make_row(T, model_name, opt_name, "cpu")
     loss_fn = T.nn.CrossEntropyLoss()
     tm = time.process_time
     res: dict = {k: [] for k in PHASES}

@@ -21,24 +21,14 @@ import statistics
 import sys
 import time
 
-import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_train import ROWS, _models, _step_fn  # noqa: E402
+from bench_train import ROWS, _step_fn, make_row  # noqa: E402
 
 
 def _setup(T, model_name: str, opt_name: str, batch: int | None):
     """The step function of one bench_train row on the GPU (its model, optimizer, data)."""
-    T.manual_seed(0)
-    make, xshape = _models(T)[model_name]
-    if batch:
-        xshape = (batch,) + xshape[1:]
-    model = make().to("gpu")
-    opt = (T.optim.SGD(model.parameters(), lr=0.01, momentum=0.9) if opt_name == "SGD"
-           else T.optim.Adam(model.parameters(), lr=1e-3))
-    rng = np.random.default_rng(0)
-    x = T.tensor(rng.standard_normal(xshape).astype(np.float32)).to("gpu")
-    y = T.tensor(rng.integers(0, 10, xshape[0])).to("gpu")
+    model, opt, x, y = make_row(T, model_name, opt_name, "gpu", batch)
     return _step_fn(model, opt, T.nn.CrossEntropyLoss(), x, y)
 
 

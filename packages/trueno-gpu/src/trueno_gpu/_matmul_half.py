@@ -1,0 +1,133 @@
+"""float16 matmul: which kernel an adapter runs it with, and the launch of the ones that live
+outside ``_matmul`` (the subgroup-tiled kernel today, the cooperative-matrix one when wgpu lets
+us request the feature).
+
+Paths, fastest first where the adapter has them:
+
+* ``"coop"``: tensor cores through naga's ``wgpu_cooperative_matrix`` (``_matmul_coop``);
+  never available yet (wgpu-native's C API cannot enable experimental features);
+* ``"subgroup"``: ``_matmul_subgroup`` (``shader-f16`` + ``subgroup``);
+* ``"tiled"``: ``_matmul_tiled``'s workgroup-memory kernel (returns None here, so
+  ``_matmul`` goes on to it).
+
+Which of subgroup and tiled is faster depends on the GPU: ``PREFER`` records what was
+measured (``tools/bench/sweep_matmul_f16.py``). bfloat16 is stored as f32 and rounds on
+every store, so it keeps ``_matmul``'s generic kernel.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+from trueno.backend import StridedArray
+
+from ._codegen import collapse, i32w, new_array
+from ._matmul_coop import coop_available
+from ._matmul_subgroup import SG_CONFIGS, SgConfig, group_fits, subgroup_source
+from ._runtime import meta_struct
+
+__all__ = ["HALF", "PREFER", "half_path", "min_subgroup", "sg_config", "matmul_f16"]
+
+# Tests and benchmarks pin a path ("tiled", "subgroup", "coop") or a subgroup shape;
+# "min_subgroup" overrides the adapter's smallest subgroup size (benchmarks of wider groups
+# on a GPU known to run 32-lane subgroups; the results are checked there).
+HALF: dict = {"path": None, "cfg": None, "min_subgroup": None}
+
+# The path each adapter type prefers among those it has (subgroup vs tiled), by measurement.
+# lavapipe (AVX2, 2 cores, 512^2 f16): tiled 1.00, subgroup "quad" 1.0x (see the sweep).
+PREFER = {"CPU": "tiled", "default": "tiled"}
+
+
+def min_subgroup(rt) -> int:
+    """The smallest subgroup the adapter may run a pipeline with (WebGPU's floor is 4).
+    Note: wgpu-py 0.31 spells the key ``stackgroup_min_size``."""
+    if HALF["min_subgroup"]:
+        return int(HALF["min_subgroup"])
+    info = rt.info
+    n = info.get("subgroup_min_size") or info.get("stackgroup_min_size") or 4
+    return max(4, int(n))
+
+
+def half_path(rt) -> str:
+    """The float16 matmul path for ``rt``: a pinned one (``HALF["path"]`` or the environment
+    variable ``TRUENO_GPU_F16_MATMUL``) if the adapter has it, else the fastest it has."""
+    has_sg = rt.has_subgroup and rt.has_f16
+    pinned = HALF["path"] or os.environ.get("TRUENO_GPU_F16_MATMUL", "").strip() or None
+    have = {"tiled": True, "subgroup": has_sg, "coop": coop_available(rt)}
+    if pinned in have and have[pinned]:
+        return pinned
+    if have["coop"]:
+        return "coop"
+    want = PREFER.get(rt.info.get("adapter_type"), PREFER["default"])
+    return want if have[want] else "tiled"
+
+
+def sg_config(rt, m: int, n: int, nbatch: int) -> SgConfig | None:
+    """The subgroup kernel's shape for an (m, n) output on ``rt``, or None when none fits
+    the adapter's subgroups (a pinned ``HALF["cfg"]`` that does not fit gives None too)."""
+    cfg = HALF["cfg"]
+    if cfg is None:
+        bm, bn = SG_CONFIGS["quad"].tile
+        big = -(-m // bm) * -(-n // bn) * nbatch >= 128
+        cfg = SG_CONFIGS["quad" if big else "quad_64"]
+    if isinstance(cfg, str):
+        cfg = SG_CONFIGS[cfg]
+    return cfg if group_fits(cfg, min_subgroup(rt)) else None
+
+
+def _bstrides(a: StridedArray, batch: tuple) -> tuple:
+    lead = len(batch) - (a.ndim - 2)
+    return tuple([0] * lead + [0 if s == 1 and b != 1 else st for s, b, st in
+                               zip(a.shape[:-2], batch[lead:], a.strides[:-2])])
+
+
+def matmul_f16(rt, x: StridedArray, y: StridedArray) -> StridedArray | None:
+    """``x @ y`` of float16 operands by the adapter's fastest path outside ``_matmul``, or
+    None when that path is the tiled kernel or the operands' layout does not fit (A
+    row-major along k, B row-major along n or k-contiguous, 4-aligned, n % 4 == k % 4 == 0,
+    at most 65535 batch matrices, k at most ``_matmul.SPLIT_K``): ``_matmul`` then runs it."""
+    path = half_path(rt)
+    if path == "tiled" or x.dtype != np.float16 or y.dtype != np.float16:
+        return None
+    m, k = x.shape[-2:]
+    n = y.shape[-1]
+    batch = () if x.ndim == 2 and y.ndim == 2 else \
+        tuple(np.broadcast_shapes(x.shape[:-2], y.shape[:-2]))
+    nbatch = math.prod(batch) if batch else 1
+    if not (m and n and k) or k % 4 or n % 4 or nbatch > 65535 or k > 32768:
+        return None
+    sam, sak = x.strides[-2:]
+    sbk, sbn = y.strides[-2:]
+    if batch:
+        bshape, (xb, yb) = collapse(batch, [_bstrides(x, batch), _bstrides(y, batch)])
+        if bshape == (1,):
+            bshape, xb, yb = (), (), ()
+    else:
+        bshape = xb = yb = ()
+    if any(s % 4 for s in xb + yb):
+        return None
+    if not (sak == 1 and sam % 4 == 0 and x.offset % 4 == 0):
+        return None
+    if sbn == 1 and sbk % 4 == 0 and y.offset % 4 == 0:
+        tb = False
+    elif sbk == 1 and sbn % 4 == 0 and y.offset % 4 == 0:
+        tb = True
+    else:
+        return None
+    cfg = sg_config(rt, m, n, nbatch)
+    if cfg is None:
+        return None
+    meta = [m, n, k, i32w(x.offset), i32w(y.offset), i32w(sam), i32w(sak), i32w(sbk),
+            i32w(sbn)]
+    if bshape:
+        meta += list(bshape) + [i32w(s) for s in xb] + [i32w(s) for s in yb]
+    out = new_array(rt, batch + (m, n), x.dtype)
+    key = ("matmul_sg", len(bshape), cfg, tb)
+    kernel = rt.kernel(key, lambda: subgroup_source(len(bshape), cfg, tb), (True, False, False))
+    bm, bn = cfg.tile
+    data = meta_struct(len(meta)).pack(*meta)
+    rt.record(kernel, data, [out.storage.buffer, x.storage.buffer, y.storage.buffer],
+              (math.ceil(n / bn), math.ceil(m / bm), nbatch), 2 * m * n * k * nbatch // 12)
+    return out

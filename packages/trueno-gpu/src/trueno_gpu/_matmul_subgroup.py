@@ -1,0 +1,224 @@
+"""The subgroup-tiled float16 matmul kernel: f16 operands, f32 accumulation, A shared between
+lanes through subgroup shuffles instead of workgroup memory.
+
+A workgroup of 256 invocations is split into groups of ``g`` lanes of one subgroup (the
+invocation's role is ``subgroup_id * subgroup_size + subgroup_invocation_id``, and a group is
+``g`` consecutive subgroup lanes, so it never straddles two subgroups when ``g`` divides the
+subgroup size). A group owns an ``R x CN`` output block (R = g * ra rows, CN = g * tn columns):
+
+* A never enters workgroup memory: lane ``l`` of a group loads ``vec4<f16>`` runs along k of
+  rows ``l, l + g, ..`` of the block straight into registers (the next k step's while the
+  current one is multiplied), and every lane receives the other rows' values from their
+  owner with ``quadBroadcast`` (g = 4) or ``subgroupShuffle`` (g = 8, 16, 32);
+* B goes through a double-buffered workgroup tile (f32 or f16 there, ``bsm``) read as ``vec4``
+  strips, neighbouring lanes at neighbouring addresses.
+
+Each lane accumulates R x tn outputs in named ``vec4<f32>`` locals (f32 accumulation: every
+f16 x f16 product is exact in f32; sums round as f32's). ``share`` says whether A's values
+cross lanes as f16 (half the shuffled bits) or already widened to f32 (no conversion after
+each shuffle).
+
+Layouts: A row-major along k (``vec4`` loads along k), B row-major along n or, ``tb``, stored
+k-contiguous (``g @ W.T``); m, n, k any with n % 4 == 0 and k % 4 == 0 (the caller checks).
+Metadata as ``_matmul``: [M, N, K, a_off, b_off, sa_m, sa_k, sb_k, sb_n, batch shape[nb],
+a batch strides[nb], b batch strides[nb]].
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ._codegen import header
+
+__all__ = ["SgConfig", "SG_CONFIGS", "subgroup_source", "group_fits"]
+
+
+class SgConfig(NamedTuple):
+    """One shape of the kernel: lanes per group, A rows loaded per lane, columns per lane,
+    k step, groups along n, the type A crosses lanes in and B's workgroup-tile type."""
+
+    g: int
+    ra: int
+    tn: int
+    bk: int
+    gx: int
+    share: str = "f32"
+    bsm: str = "f32"
+
+    @property
+    def tile(self) -> tuple[int, int]:
+        """The workgroup's output tile (BM, BN)."""
+        gy = 256 // self.g // self.gx
+        return self.g * self.ra * gy, self.g * self.tn * self.gx
+
+
+# Named shapes; "quad" works on every adapter (WebGPU's subgroups have at least 4 lanes).
+SG_CONFIGS = {
+    "quad": SgConfig(4, 2, 8, 16, 4),  # 128 x 128 tile, 8 x 8 outputs per lane
+    "quad_h": SgConfig(4, 2, 8, 16, 4, "f16", "f16"),
+    "quad_k32": SgConfig(4, 2, 8, 32, 4),
+    "quad_64": SgConfig(4, 1, 8, 16, 4),  # 64 x 128 tile, 4 x 8 per lane
+    "oct": SgConfig(8, 1, 8, 16, 2),  # 128 x 128, 8 x 8 per lane, needs subgroups of >= 8
+    "hex": SgConfig(16, 1, 4, 16, 2),  # 128 x 128, 16 x 4 per lane, needs >= 16
+}
+
+
+def group_fits(cfg: SgConfig, min_subgroup: int) -> bool:
+    """Whether ``cfg``'s groups fit in every subgroup of an adapter whose smallest subgroup
+    has ``min_subgroup`` lanes (and the tile shape is whole)."""
+    g = cfg.g
+    return (g & (g - 1) == 0 and 4 <= g <= min_subgroup and 256 % (g * cfg.gx) == 0
+            and cfg.tn % 4 == 0 and cfg.bk % 4 == 0)
+
+
+def _entry(nb: int) -> list[str]:
+    """Entry point, roles and metadata reads (offsets of batch matrix ``wg.z``)."""
+    lines = [
+        "@compute @workgroup_size(256)",
+        "fn main(@builtin(workgroup_id) wg: vec3<u32>, "
+        "@builtin(local_invocation_index) t: u32, @builtin(subgroup_id) sgid: u32, "
+        "@builtin(subgroup_size) sgs: u32, @builtin(subgroup_invocation_id) sid: u32) {",
+        "  let M = P[0];", "  let N = P[1];", "  let K = P[2];",
+        "  var ao = bitcast<i32>(P[3]);", "  var bo = bitcast<i32>(P[4]);",
+        "  let sam = bitcast<i32>(P[5]);",
+        "  let sbk = bitcast<i32>(P[7]);", "  let sbn = bitcast<i32>(P[8]);",
+    ]
+    if nb:
+        lines += ["  var q = wg.z;",
+                  f"  for (var d: i32 = {nb - 1}; d >= 0; d = d - 1) {{",
+                  "    let n = P[9u + u32(d)];",
+                  "    let c = i32(q % n);",
+                  "    q = q / n;",
+                  f"    ao += c * bitcast<i32>(P[{9 + nb}u + u32(d)]);",
+                  f"    bo += c * bitcast<i32>(P[{9 + 2 * nb}u + u32(d)]);",
+                  "  }"]
+    return lines
+
+
+def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
+    """WGSL of the kernel for ``nb`` batch axes; ``tb``: B stored k-contiguous."""
+    g, ra, tn, bk, gx, share, bsm = cfg
+    BM, BN = cfg.tile
+    R, CN = g * ra, g * tn
+    hn = tn // 4  # vec4 strips per lane along n
+    nq = bk // 4  # vec4 runs along k per A row per k step
+    vb = BN // 4  # vec4 per k row of the B tile
+    bbuf = bk * vb
+    b_chunks = bk * BN // 4
+    jb = -(-b_chunks // 256)
+    at = f"vec4<{share}>"  # A's registers (and what crosses lanes)
+    bt = f"vec4<{bsm}>"
+    lines = [
+        "@group(0) @binding(0) var<storage, read> P: array<u32>;",
+        "@group(0) @binding(1) var<storage, read_write> Y: array<vec4<f16>>;",
+        "@group(0) @binding(2) var<storage, read> A: array<vec4<f16>>;",
+        "@group(0) @binding(3) var<storage, read> B: array<vec4<f16>>;",
+        f"var<workgroup> Bs: array<{bt}, {2 * bbuf}>;",
+    ] + _entry(nb)
+    lines += [
+        # NOTE: roles come from the subgroup builtins, not local_invocation_index, whose
+        # mapping onto subgroups is the driver's: a group is g consecutive lanes of a subgroup
+        "  let role = sgid * sgs + sid;",
+        f"  let lane = sid % {g}u;",
+        f"  let grp = role / {g}u;",
+        f"  let m0 = wg.y * {BM}u + (grp / {gx}u) * {R}u;",
+        f"  let n0 = wg.x * {BN}u;",
+        f"  let cv = (grp % {gx}u) * {CN // 4}u + lane;  // first vec4 column of this lane",
+    ]
+    if g != 4:
+        lines.append("  let gbase = sid - lane;")
+    for j in range(ra):
+        lines += [f"  let am{j} = m0 + lane + {g * j}u;",
+                  f"  let aok{j} = am{j} < M;",
+                  f"  let arow{j} = ao + i32(am{j}) * sam;"]
+        for q in range(nq):
+            lines += [f"  var a{j}_{q} = {at}(0.0);", f"  var n{j}_{q} = {at}(0.0);"]
+    for i in range(R):
+        for v in range(hn):
+            lines.append(f"  var c{i}_{v} = vec4<f32>(0.0);")
+    for j in range(jb):
+        tail = f" && t + {256 * j}u < {b_chunks}u;" if (j + 1) * 256 > b_chunks else ";"
+        if tb:
+            lines += [f"  let bn{j} = (t + {256 * j}u) / {nq}u;",
+                      f"  let bkq{j} = ((t + {256 * j}u) % {nq}u) * 4u;",
+                      f"  let bcol{j} = bo + i32(n0 + bn{j}) * sbn;",
+                      f"  let bok{j} = n0 + bn{j} < N" + tail]
+        else:
+            lines += [f"  let bk{j} = (t + {256 * j}u) / {vb}u;",
+                      f"  let bnq{j} = ((t + {256 * j}u) % {vb}u) * 4u;",
+                      f"  let bok{j} = n0 + bnq{j} < N" + tail]
+        lines.append(f"  var rb{j} = vec4<f16>(0.0);")
+
+    def load_a(k0, dst):
+        out = []
+        for j in range(ra):
+            for q in range(nq):
+                out += [f"    {dst}{j}_{q} = {at}(0.0);",
+                        f"    if (aok{j} && {k0} + {4 * q}u < K) {{",
+                        f"      {dst}{j}_{q} = {at}(A[(arow{j} + i32({k0} + {4 * q}u)) / 4]);",
+                        "    }"]
+        return out
+
+    def load_b(k0):
+        out = []
+        for j in range(jb):
+            if tb:
+                cond = f"bok{j} && {k0} + bkq{j} < K"
+                src = f"B[(bcol{j} + i32({k0} + bkq{j})) / 4]"
+            else:
+                cond = f"bok{j} && {k0} + bk{j} < K"
+                src = f"B[(bo + i32({k0} + bk{j}) * sbk + i32(n0 + bnq{j})) / 4]"
+            out += [f"    rb{j} = vec4<f16>(0.0);", f"    if ({cond}) {{",
+                    f"      rb{j} = {src};", "    }"]
+        return out
+
+    def store_b(base):
+        out = []
+        for j in range(jb):
+            if tb:
+                body = " ".join(f"Bs[{base} + (bkq{j} + {c}u) * {vb}u + bn{j} / 4u]"
+                                f"[bn{j} % 4u] = {bsm}(rb{j}[{c}]);" for c in range(4))
+            else:
+                body = f"Bs[{base} + bk{j} * {vb}u + bnq{j} / 4u] = {bt}(rb{j});"
+            if (j + 1) * 256 > b_chunks:
+                body = f"if (t + {256 * j}u < {b_chunks}u) {{ {body} }}"
+            out.append("    " + body)
+        return out
+
+    def shuffle(x, src):
+        if g == 4:
+            return f"quadBroadcast({x}, {src}u)"
+        return f"subgroupShuffle({x}, gbase + {src}u)"
+
+    lines += ["  {"] + load_a("0u", "a") + load_b("0u") + store_b("0u") + ["  }"]
+    lines += ["  workgroupBarrier();", "  var cur = 0u;",
+              f"  for (var k0 = 0u; k0 < K; k0 = k0 + {bk}u) {{",
+              f"    let more = k0 + {bk}u < K;", "    if (more) {"]
+    lines += ["  " + x for x in load_a(f"(k0 + {bk}u)", "n") + load_b(f"(k0 + {bk}u)")]
+    lines += ["    }", f"    let bb = cur * {bbuf}u + cv;"]
+    for q in range(nq):
+        # row i of the block is row slot i // g of lane i % g: its 4 k values of this run
+        for i in range(R):
+            lines.append(f"    let s{q}_{i} = vec4<f32>({shuffle(f'a{i // g}_{q}', i % g)});")
+        for kk in range(4):
+            k = 4 * q + kk
+            for v in range(hn):
+                lines.append(f"    let b{k}_{v} = vec4<f32>(Bs[bb + {k * vb + v * g}u]);")
+            for i in range(R):
+                for v in range(hn):
+                    lines.append(f"    c{i}_{v} = fma(vec4<f32>(s{q}_{i}[{kk}]), b{k}_{v}, "
+                                 f"c{i}_{v});")
+    lines += ["    if (more) {"]
+    lines += ["  " + x for x in store_b(f"(1u - cur) * {bbuf}u")]
+    lines += [f"      a{j}_{q} = n{j}_{q};" for j in range(ra) for q in range(nq)]
+    lines += ["    }", "    workgroupBarrier();", "    cur = 1u - cur;", "  }",
+              "  let yo = wg.z * M * N;"]
+    for i in range(R):
+        lines.append(f"  if (m0 + {i}u < M) {{")
+        for v in range(hn):
+            col = f"n0 + (cv + {v * g}u) * 4u"
+            lines.append(f"    if ({col} < N) {{ Y[(yo + (m0 + {i}u) * N + {col}) / 4u] = "
+                         f"vec4<f16>(c{i}_{v}); }}")
+        lines.append("  }")
+    lines.append("}")
+    return header("\n".join(lines), True)

@@ -5,8 +5,10 @@ of 1M and sum, max, min of 16M; sum, mean, max, min over the rows and sum, mean,
 columns of (4096, 4096)), softmax over
 1M and (4096, 4096) and layer_norm over the rows of (4096, 1024) (GB/s: bytes read, plus bytes
 written for softmax and layer_norm), matmul 1024 / 4096 in float32 and float16 (TFLOP/s),
-upload / download (GB/s) and a chain of 1,000 small elementwise ops (us per op). PyTorch CUDA
-runs the same rows when ``torch.cuda.is_available()``. Prints a table; ``--json PATH`` writes
+upload / download (GB/s), a chain of 1,000 small elementwise ops (us per op), and (from
+``_gpu_model_rows.py``) bench_nn.py's layers forward and forward + backward and bench_train.py's
+MLP and CNN training steps with SGD and Adam (ms, through each library's PyTorch API; PyTorch CUDA
+runs the same rows when ``torch.cuda.is_available()``). Prints a table; ``--json PATH`` writes
 the results. Each contender runs in its own child process, one after the other (a CUDA context
 in the same process slows the Vulkan device down by about 2x on an H100), with the same timing
 rule: ops back to back, one sync per timed run, time per op.
@@ -313,6 +315,9 @@ def run_rows(be, args, big):
         t = _median_time(step, be.sync, args.repeats)
         record("MLP train step 784-256-256-10 b128", "ms", t * 1e3)
     guard("MLP train step", "ms", mlp_step)
+    from _gpu_model_rows import model_rows  # nn layers and training steps (bench_nn/_train)
+
+    model_rows("torch" if be.name == "torch-cuda" else "trueno", args.repeats, record, guard)
     return rows
 
 

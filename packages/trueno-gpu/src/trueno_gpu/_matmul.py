@@ -14,6 +14,7 @@ float16 loads f16 and accumulates in f32; bfloat16 (stored as f32) rounds on sto
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 from trueno.backend import StridedArray
@@ -21,7 +22,10 @@ from trueno.backend import StridedArray
 from ._codegen import collapse, header, i32w, new_array
 from ._dtypes import dtype_info, lit
 from ._elementwise import BINARY, launch, rt_of, run_op
-from ._matmul_tiled import entry_lines, fast_config, fast_ok, fast_source
+from ._errors import GpuValueError
+from ._matmul_half import matmul_f16
+from ._matmul_reg import VARIANTS, interior_ok, is_reg, reg_source
+from ._matmul_tiled import CONFIGS, entry_lines, fast_config, fast_ok, fast_source
 from ._pool import size_class
 from ._runtime import meta_struct
 
@@ -31,6 +35,22 @@ __all__ = ["matmul"]
 # switch it off or pin its tile shape (BM, BN, BK). "half": float16 products summed in f16
 # over each k step before the f32 accumulation (opt-in: see ``fast_source``).
 _FAST = {"on": True, "cfg": None, "half": False}
+
+
+def _pinned(name: str):
+    """The configuration a ``TRUENO_GPU_MATMUL`` name pins: a ``_matmul_tiled.CONFIGS`` or a
+    ``_matmul_reg.VARIANTS`` name (for sweeps and A/B runs of whole programs)."""
+    if not name:
+        return None
+    if name in CONFIGS:
+        return CONFIGS[name]
+    if name in VARIANTS:
+        return VARIANTS[name]
+    raise GpuValueError(f"TRUENO_GPU_MATMUL={name!r}: not a matmul kernel configuration\n"
+                        f"  names: {', '.join(list(CONFIGS) + list(VARIANTS))}")
+
+
+_FAST["cfg"] = _pinned(os.environ.get("TRUENO_GPU_MATMUL", ""))
 
 # (BM, BN, BK, TM, TN): output tile, k step, per-thread register block. 256 threads each.
 SMALL = (64, 64, 16, 4, 4)
@@ -207,6 +227,10 @@ def _launch(rt, kernel, meta, out, x, y, grid, cost, plan_key):
 def _matmul(x: StridedArray, y: StridedArray, plan_key):
     rt = rt_of(x)
     dt = dtype_info(x.dtype)
+    if dt.storage == "f16":  # the adapter's fastest float16 path when it is not the tiled kernel
+        half = matmul_f16(rt, x, y)
+        if half is not None:
+            return half
     m, k = x.shape[-2:]
     n = y.shape[-1]
     if k > 2 * SPLIT_K and m * n:
@@ -252,6 +276,16 @@ def _matmul(x: StridedArray, y: StridedArray, plan_key):
     if (v4a or ta) and (v4b or tb) and fast_ok(dt) and _FAST["on"]:
         cfg = _FAST["cfg"] or fast_config(rt, m, n, nbatch)
         half = bool(_FAST.get("half")) and dt.storage == "f16"
+        if is_reg(cfg) and half:  # f16 partial sums exist in the tiled kernel only
+            cfg = fast_config(rt, m, n, nbatch, tiled_only=True)
+        if is_reg(cfg):
+            interior = interior_ok(cfg, m, n, k)
+            key = ("matmul_reg", dt.name, len(bshape), cfg, ta, tb, interior)
+            kernel = rt.kernel(key, lambda: reg_source(dt, len(bshape), cfg, ta, tb, interior),
+                               (True, False, False))
+            return _launch(rt, kernel, meta, out, x, y,
+                           (math.ceil(n / cfg[2]), math.ceil(m / cfg[1]), nbatch),
+                           2 * m * n * k * nbatch // 12, plan_key)
         key = ("matmul_fast", dt.name, len(bshape), cfg, ta, tb) + (("half",) if half else ())
         kernel = rt.kernel(key, lambda: fast_source(dt, len(bshape), cfg, ta, tb, half),
                            (True, False, False))

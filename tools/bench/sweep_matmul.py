@@ -1,0 +1,171 @@
+"""float32 matmul kernel variants side by side: TFLOP/s per variant and shape, next to PyTorch
+CUDA with TF32 off, plus each variant's max-abs error vs float64 NumPy.
+
+Not a test. Variants: trueno-gpu's default choice, every ``_matmul_tiled.CONFIGS`` tile shape
+and every ``_matmul_reg.VARIANTS`` entry (pinned through ``_matmul._FAST["cfg"]``). Shapes:
+square n = 1024, 2048, 4096 (256, 512 on a software adapter) and a training step's three
+products: x @ W (128, 784) x (784, 256), x.T @ g (784, 128) x (128, 256) with A transposed,
+g @ W.T (128, 256) x (256, 784) with B transposed. PyTorch runs in a child process (a CUDA
+context in the same process slows the Vulkan device down on an H100) with
+``torch.backends.cuda.matmul.allow_tf32 = False``. Timing as bench_gpu: a warm-up, then
+median seconds per call over ``--repeats`` runs of back-to-back calls with one sync each.
+The error check (max |trueno - float64|) uses (264, 520) x (520, 200) (edge tiles) and
+(256, 512) x (512, 256) (interior tiles where the variant has them).
+
+    python tools/bench/sweep_matmul.py [--repeats 3] [--only r128x128k8,wide] [--sizes 1024 4096]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+_HERE = pathlib.Path(__file__).resolve().parent
+_ROOT = _HERE.parents[1]
+for _p in (_ROOT / "packages" / "trueno-gpu" / "src", _ROOT / "packages" / "trueno-core" / "src",
+           _HERE):
+    if _p.is_dir() and str(_p) not in sys.path:
+        sys.path.append(str(_p))
+
+from bench_gpu import _median_time  # noqa: E402
+
+# name -> (m, k, n, A transposed, B transposed)
+TRAIN = {"x@W 128x784x256": (128, 784, 256, False, False),
+         "x.T@g 784x128x256": (784, 128, 256, True, False),
+         "g@W.T 128x256x784": (128, 256, 784, False, True)}
+ERR_CASES = ((264, 520, 200), (256, 512, 256))
+
+
+def shapes(sizes) -> dict:
+    """Row label -> (m, k, n, ta, tb) for the square sizes and the training products."""
+    out = {f"{n}": (n, n, n, False, False) for n in sizes}
+    out.update(TRAIN)
+    return out
+
+
+def operands(rng, m, k, n, ta, tb):
+    """Host operands: A (m, k) and B (k, n), generated in their stored layouts."""
+    a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float32)
+    b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)
+    return a, b
+
+
+def torch_child(sizes, repeats) -> None:
+    """PyTorch CUDA's TFLOP/s per shape as one JSON line (run in its own process)."""
+    import torch
+
+    if not torch.cuda.is_available():
+        print(json.dumps({}))
+        return
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.set_float32_matmul_precision("highest")
+    rng = np.random.default_rng(0)
+    res = {}
+    for label, (m, k, n, ta, tb) in shapes(sizes).items():
+        a, b = (torch.from_numpy(x).cuda() for x in operands(rng, m, k, n, ta, tb))
+        a = a.T if ta else a
+        b = b.T if tb else b
+        t = _median_time(lambda a=a, b=b: torch.matmul(a, b), torch.cuda.synchronize, repeats)
+        res[label] = 2 * m * n * k / t / 1e12
+    res["device"] = torch.cuda.get_device_name()
+    print(json.dumps(res))
+
+
+def _t(sa):
+    """The StridedArray view swapping the two axes (a transposed operand, no copy)."""
+    return sa.view(sa.offset, sa.shape[::-1], sa.strides[::-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--sizes", type=int, nargs="*")
+    ap.add_argument("--only", default="", help="comma-separated variant names")
+    ap.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.torch_child:  # before any Vulkan device exists in this process
+        torch_child(args.sizes, args.repeats)
+        return
+    t_start = time.perf_counter()
+    import trueno_gpu
+    from trueno_gpu import _matmul
+    from trueno_gpu._matmul_reg import VARIANTS
+    from trueno_gpu._matmul_tiled import CONFIGS
+    from trueno_gpu._runtime import get_runtime
+
+    rt = get_runtime(0)
+    software = rt.info.get("adapter_type") == "CPU"
+    sizes = args.sizes or ((256, 512) if software else (1024, 2048, 4096))
+    torch_res = {}
+    try:
+        out = subprocess.run([sys.executable, __file__, "--torch-child", "--repeats",
+                              str(args.repeats), "--sizes", *map(str, sizes)],
+                             capture_output=True, text=True, timeout=300)
+        torch_res = json.loads(out.stdout.strip().splitlines()[-1]) if out.stdout.strip() else {}
+    except Exception as e:  # no torch, no CUDA: trueno's columns alone
+        print(f"(torch child: {type(e).__name__}: {e})")
+
+    api = trueno_gpu.GpuDeviceAPI()
+    mm = trueno_gpu.kernels_table()["matmul"]["float32"]
+    variants = {"default": None, **{f"tiled-{k}": v for k, v in CONFIGS.items()}, **VARIANTS}
+    if args.only:
+        keep = set(args.only.split(","))
+        variants = {k: v for k, v in variants.items() if k in keep or k == "default"}
+    rng = np.random.default_rng(0)
+    rows = shapes(sizes)
+    dev = {}
+    for label, (m, k, n, ta, tb) in rows.items():
+        a, b = operands(rng, m, k, n, ta, tb)
+        da, db = api.from_numpy(a, 0), api.from_numpy(b, 0)
+        dev[label] = (_t(da) if ta else da, _t(db) if tb else db)
+    err_ops = []
+    for m, k, n in ERR_CASES:
+        a = rng.standard_normal((m, k)).astype(np.float32)
+        b = rng.standard_normal((k, n)).astype(np.float32)
+        err_ops.append((api.from_numpy(a, 0), api.from_numpy(b, 0), a.astype(np.float64) @ b))
+    # warm the clocks up once on the biggest product (bench_gpu's note on the H100)
+    big = dev[str(max(sizes))]
+    _median_time(lambda: mm(*big), lambda: api.synchronize(0), 1, warmup=1.0)
+    table = {}
+    for name, cfg in variants.items():
+        _matmul._FAST["cfg"] = cfg
+        try:
+            err = max(float(np.abs(api.to_numpy(mm(x, y)) - want).max())
+                      for x, y, want in err_ops)
+            cells = {}
+            for label, (m, k, n, _, _) in rows.items():
+                x, y = dev[label]
+                t = _median_time(lambda x=x, y=y: mm(x, y), lambda: api.synchronize(0),
+                                 args.repeats, warmup=0.1, target=0.03)
+                cells[label] = 2 * m * n * k / t / 1e12
+            table[name] = (cells, err)
+        except Exception as e:  # a variant the adapter rejects (limits): say so, go on
+            print(f"{name}: {type(e).__name__}: {str(e).splitlines()[0][:100]}", flush=True)
+        finally:
+            _matmul._FAST["cfg"] = None
+    labels = list(rows)
+    w = max(len(x) for x in labels) + 1
+    print(f"trueno-gpu on {rt.info.get('device', '?')} | torch: {torch_res.get('device', '-')}"
+          f" (TF32 off) | TFLOP/s, (x torch) | repeats {args.repeats}")
+    print(f"{'variant':<20}" + "".join(f"{x:>{w}}" for x in labels) + f"{'max err':>10}")
+    if torch_res:
+        print(f"{'torch-cuda':<20}" + "".join(f"{torch_res.get(x, 0):>{w}.3g}" for x in labels))
+    for name, (cells, err) in table.items():
+        line = f"{name:<20}"
+        for x in labels:
+            r = f" ({cells[x] / torch_res[x]:.2f})" if torch_res.get(x) else ""
+            line += f"{f'{cells[x]:.3g}{r}':>{w}}"
+        print(line + f"{err:>10.1e}", flush=True)
+    best = {x: max(table, key=lambda v: table[v][0][x]) for x in labels} if table else {}
+    print("best: " + ", ".join(f"{x}: {v}" for x, v in best.items()))
+    print(f"sweep took {time.perf_counter() - t_start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

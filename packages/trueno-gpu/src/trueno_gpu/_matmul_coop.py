@@ -13,13 +13,13 @@ subgroup size works). Per block, f16 ``coop_mat16x16`` A and B fragments are loa
 row-major (``coopLoadT``) straight from the storage buffers along k and multiplied into an f32
 accumulator (``coopMultiplyAdd``); the accumulator goes through workgroup memory so that
 every invocation converts and stores its share as f16. Shapes: m, n, k multiples of 16, A
-row-major along k, B row-major along n, offsets multiples of 16 (``coop_fits``).
-Metadata: [M, N, K, a_off, b_off, sa_m, sb_k, batch count] (dense batches only).
+row-major along k, B row-major along n, offsets multiples of 16, no batch (``coop_fits``;
+``_matmul_half`` runs the rest elsewhere). Metadata: [M, N, K, a_off, b_off, sa_m, sb_k].
 """
 
 from __future__ import annotations
 
-__all__ = ["COOP_FEATURE", "coop_available", "coop_fits", "coop_source"]
+__all__ = ["COOP_FEATURE", "coop_available", "coop_fits", "coop_source", "coop_tile"]
 
 COOP_FEATURE = "cooperative-matrix"  # the wgpu feature name wgpu 0.32 lists on the H100
 TILE = 64
@@ -32,13 +32,19 @@ def coop_available(rt) -> bool:
     return COOP_FEATURE in rt.features and rt.has_f16
 
 
+def coop_tile() -> tuple[int, int]:
+    """A workgroup's output tile (rows, columns)."""
+    return TILE, TILE
+
+
 def coop_fits(m: int, n: int, k: int, sam: int, sbk: int, a_off: int, b_off: int) -> bool:
     """Whether a row-major (m, k) @ (k, n) product fits the kernel's whole 16 x 16 blocks."""
-    return all(v % FRAG == 0 for v in (m, n, k, sam, sbk, a_off, b_off)) and m * n * k > 0
+    return all(v % FRAG == 0 and v >= 0 for v in (m, n, k, sam, sbk, a_off, b_off)) and \
+        m * n * k > 0
 
 
 def coop_source() -> str:
-    """WGSL of the kernel (one batch matrix per ``workgroup_id.z``)."""
+    """WGSL of the kernel."""
     nblk = (TILE // FRAG) ** 2
     return f"""enable f16;
 enable wgpu_cooperative_matrix;
@@ -57,8 +63,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   let K = P[2];
   let sam = P[5];
   let sbk = P[6];
-  let ao = P[3] + wg.z * M * sam;
-  let bo = P[4] + wg.z * K * sbk;
+  let ao = P[3];
+  let bo = P[4];
   let m0 = wg.y * {TILE}u;
   let n0 = wg.x * {TILE}u;
   for (var blk = sgid; blk < {nblk}u; blk = blk + nsg) {{
@@ -75,11 +81,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
     coopStoreT(acc, &Cs[bm * {TILE}u + bn], {TILE}u);
   }}
   workgroupBarrier();
-  let yo = wg.z * M * N;
   for (var i = t; i < {TILE * TILE}u; i = i + 128u) {{
     let r = m0 + i / {TILE}u;
     let c = n0 + i % {TILE}u;
-    if (r < M && c < N) {{ Y[yo + r * N + c] = f16(Cs[i]); }}
+    if (r < M && c < N) {{ Y[r * N + c] = f16(Cs[i]); }}
   }}
 }}
 """

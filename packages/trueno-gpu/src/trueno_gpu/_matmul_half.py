@@ -24,7 +24,7 @@ import numpy as np
 from trueno.backend import StridedArray
 
 from ._codegen import collapse, i32w, new_array
-from ._matmul_coop import coop_available
+from ._matmul_coop import coop_available, coop_fits, coop_source, coop_tile
 from ._matmul_subgroup import SG_CONFIGS, SgConfig, group_fits, subgroup_source
 from ._runtime import meta_struct
 
@@ -116,17 +116,23 @@ def matmul_f16(rt, x: StridedArray, y: StridedArray) -> StridedArray | None:
         tb = True
     else:
         return None
-    cfg = sg_config(rt, m, n, nbatch)
-    if cfg is None:
-        return None
-    meta = [m, n, k, i32w(x.offset), i32w(y.offset), i32w(sam), i32w(sak), i32w(sbk),
-            i32w(sbn)]
-    if bshape:
-        meta += list(bshape) + [i32w(s) for s in xb] + [i32w(s) for s in yb]
+    if path == "coop" and not bshape and not tb and \
+            coop_fits(m, n, k, sam, sbk, x.offset, y.offset):
+        meta = [m, n, k, x.offset, y.offset, sam, sbk]
+        key, make, (bm, bn) = ("matmul_coop",), coop_source, coop_tile()
+    else:
+        cfg = sg_config(rt, m, n, nbatch) if rt.has_subgroup else None
+        if cfg is None:
+            return None
+        meta = [m, n, k, i32w(x.offset), i32w(y.offset), i32w(sam), i32w(sak), i32w(sbk),
+                i32w(sbn)]
+        if bshape:
+            meta += list(bshape) + [i32w(s) for s in xb] + [i32w(s) for s in yb]
+        key = ("matmul_sg", len(bshape), cfg, tb)
+        nb = len(bshape)
+        make, (bm, bn) = (lambda: subgroup_source(nb, cfg, tb)), cfg.tile
     out = new_array(rt, batch + (m, n), x.dtype)
-    key = ("matmul_sg", len(bshape), cfg, tb)
-    kernel = rt.kernel(key, lambda: subgroup_source(len(bshape), cfg, tb), (True, False, False))
-    bm, bn = cfg.tile
+    kernel = rt.kernel(key, make, (True, False, False))
     data = meta_struct(len(meta)).pack(*meta)
     rt.record(kernel, data, [out.storage.buffer, x.storage.buffer, y.storage.buffer],
               (math.ceil(n / bn), math.ceil(m / bm), nbatch), 2 * m * n * k * nbatch // 12)

@@ -55,7 +55,8 @@ class SgConfig(NamedTuple):
 # Named shapes; "quad" works on every adapter (WebGPU's subgroups have at least 4 lanes).
 SG_CONFIGS = {
     "quad": SgConfig(4, 2, 8, 16, 4),  # 128 x 128 tile, 8 x 8 outputs per lane
-    "quad_h": SgConfig(4, 2, 8, 16, 4, "f16", "f16"),
+    "quad_h": SgConfig(4, 2, 8, 16, 4, "f16", "f16"),  # f16 shuffles, f16 B tile
+    "quad_sh": SgConfig(4, 2, 8, 16, 4, "f16"),  # f16 shuffles, f32 B tile
     "quad_k32": SgConfig(4, 2, 8, 32, 4),
     "quad_64": SgConfig(4, 1, 8, 16, 4),  # 64 x 128 tile, 4 x 8 per lane
     "oct": SgConfig(8, 1, 8, 16, 2),  # 128 x 128, 8 x 8 per lane, needs subgroups of >= 8

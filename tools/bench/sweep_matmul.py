@@ -12,7 +12,8 @@ median seconds per call over ``--repeats`` runs of back-to-back calls with one s
 The error check (max |trueno - float64|) uses (264, 520) x (520, 200) (edge tiles) and
 (256, 512) x (512, 256) (interior tiles where the variant has them).
 
-    python tools/bench/sweep_matmul.py [--repeats 3] [--only r128x128k8,wide] [--sizes 1024 4096]
+    python tools/bench/sweep_matmul.py [--repeats 3] [--only r128x128k8,tiled-wide]
+        [--sizes 1024 4096] [--budget 100]
 """
 
 from __future__ import annotations
@@ -87,6 +88,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--sizes", type=int, nargs="*")
     ap.add_argument("--only", default="", help="comma-separated variant names")
+    ap.add_argument("--budget", type=float, default=100.0,
+                    help="seconds after which no further variant is measured")
     ap.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.torch_child:  # before any Vulkan device exists in this process
@@ -132,23 +135,6 @@ def main() -> None:
     # warm the clocks up once on the biggest product (bench_gpu's note on the H100)
     big = dev[str(max(sizes))]
     _median_time(lambda: mm(*big), lambda: api.synchronize(0), 1, warmup=1.0)
-    table = {}
-    for name, cfg in variants.items():
-        _matmul._FAST["cfg"] = cfg
-        try:
-            err = max(float(np.abs(api.to_numpy(mm(x, y)) - want).max())
-                      for x, y, want in err_ops)
-            cells = {}
-            for label, (m, k, n, _, _) in rows.items():
-                x, y = dev[label]
-                t = _median_time(lambda x=x, y=y: mm(x, y), lambda: api.synchronize(0),
-                                 args.repeats, warmup=0.1, target=0.03)
-                cells[label] = 2 * m * n * k / t / 1e12
-            table[name] = (cells, err)
-        except Exception as e:  # a variant the adapter rejects (limits): say so, go on
-            print(f"{name}: {type(e).__name__}: {str(e).splitlines()[0][:100]}", flush=True)
-        finally:
-            _matmul._FAST["cfg"] = None
     labels = list(rows)
     w = max(len(x) for x in labels) + 1
     print(f"trueno-gpu on {rt.info.get('device', '?')} | torch: {torch_res.get('device', '-')}"
@@ -156,14 +142,50 @@ def main() -> None:
     print(f"{'variant':<20}" + "".join(f"{x:>{w}}" for x in labels) + f"{'max err':>10}")
     if torch_res:
         print(f"{'torch-cuda':<20}" + "".join(f"{torch_res.get(x, 0):>{w}.3g}" for x in labels))
-    for name, (cells, err) in table.items():
+
+    def tflops(label):
+        m, k, n = rows[label][:3]
+        x, y = dev[label]
+        t = _median_time(lambda: mm(x, y), lambda: api.synchronize(0), args.repeats,
+                         warmup=0.1, target=0.03)
+        return 2 * m * n * k / t / 1e12
+
+    def row(name, cells, err=None):
         line = f"{name:<20}"
         for x in labels:
             r = f" ({cells[x] / torch_res[x]:.2f})" if torch_res.get(x) else ""
-            line += f"{f'{cells[x]:.3g}{r}':>{w}}"
-        print(line + f"{err:>10.1e}", flush=True)
-    best = {x: max(table, key=lambda v: table[v][0][x]) for x in labels} if table else {}
+            line += f"{f'{cells[x]:.3g}{r}':>{w}}" if x in cells else f"{'':>{w}}"
+        print(line + (f"{err:>10.1e}" if err is not None else ""), flush=True)
+
+    table = {}
+    for name, cfg in variants.items():
+        if time.perf_counter() - t_start > args.budget:
+            print(f"{name}: not measured (past --budget {args.budget:.0f} s)")
+            continue
+        _matmul._FAST["cfg"] = cfg
+        try:
+            err = max(float(np.abs(api.to_numpy(mm(x, y)) - want).max())
+                      for x, y, want in err_ops)
+            table[name] = {label: tflops(label) for label in labels}
+            row(name, table[name], err)
+        except Exception as e:  # a variant the adapter rejects (limits): say so, go on
+            print(f"{name}: {type(e).__name__}: {str(e).splitlines()[0][:100]}", flush=True)
+        finally:
+            _matmul._FAST["cfg"] = None
+    best = {x: max(table, key=lambda v: table[v][x]) for x in labels} if table else {}
     print("best: " + ", ".join(f"{x}: {v}" for x, v in best.items()))
+    # a second look at the square sizes: the default and the three best, re-timed in turn
+    for label in [str(n) for n in sizes]:
+        if time.perf_counter() - t_start > args.budget or not table:
+            break
+        top = ["default"] + [v for v in sorted(table, key=lambda v: -table[v][label])
+                             if v != "default"][:3]
+        again = {}
+        for name in top:
+            _matmul._FAST["cfg"] = variants[name]
+            again[name] = tflops(label)
+            _matmul._FAST["cfg"] = None
+        print(f"again {label}: " + ", ".join(f"{v} {f:.3g}" for v, f in again.items()))
     print(f"sweep took {time.perf_counter() - t_start:.0f} s")
 
 

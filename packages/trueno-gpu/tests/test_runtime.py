@@ -9,7 +9,7 @@ import pytest
 from conftest import API, KERNELS, down, up
 
 import trueno_gpu
-from trueno_gpu import _adapters, _runtime
+from trueno_gpu import _adapters, _lazy, _runtime
 
 
 def test_batching_one_submission_per_sync():
@@ -33,8 +33,12 @@ def test_large_batches_are_split():
     trueno_gpu.synchronize()
     before = rt.submissions
     x, one = up(np.zeros(10, np.float32)), up(np.ones(10, np.float32))
-    for _ in range(rt.MAX_BATCH + 10):  # an array operand: one dispatch each (no lazy chain)
-        x = KERNELS["add"]["float32"](x, one)
+    saved, _lazy.ENABLED["on"] = _lazy.ENABLED["on"], False  # one dispatch each
+    try:
+        for _ in range(rt.MAX_BATCH + 10):
+            x = KERNELS["add"]["float32"](x, one)
+    finally:
+        _lazy.ENABLED["on"] = saved
     assert rt.submissions >= before + 1
     assert down(x)[0] == rt.MAX_BATCH + 10
 

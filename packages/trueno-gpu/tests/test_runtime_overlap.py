@@ -9,18 +9,22 @@ import pytest
 from conftest import KERNELS, down, up
 
 import trueno_gpu
-from trueno_gpu import _runtime
+from trueno_gpu import _lazy, _runtime
 
 RNG = np.random.default_rng(17)
 
 
 @pytest.fixture
 def rt():
+    """The runtime, with lazy fusion off (every elementwise op its own dispatch, so the
+    tests count submissions per dispatch) and submit_every restored after the test."""
     rt = trueno_gpu.get_runtime(0)
     rt.synchronize()
-    saved = rt.submit_every
+    saved, lazy = rt.submit_every, _lazy.ENABLED["on"]
+    _lazy.ENABLED["on"] = False
     yield rt
     rt.submit_every = saved
+    _lazy.ENABLED["on"] = lazy
     rt.synchronize()
 
 
@@ -49,6 +53,11 @@ def test_submit_every_k_dispatches_same_bits(rt):
             np.testing.assert_array_equal(g, w)
     h = np.maximum(down(x) @ down(w1) + down(b), 0)
     np.testing.assert_allclose(want[0], h @ down(w2), rtol=1e-4, atol=1e-4)
+    _lazy.ENABLED["on"] = True  # fused elementwise nodes between the matmuls: the same bits
+    for k in (0, 1, 3):
+        rt.submit_every = k
+        for g, w in zip(_mlp_like(x, w1, w2, b), want):
+            np.testing.assert_array_equal(g, w)
 
 
 def test_submissions_per_k(rt):
@@ -58,7 +67,7 @@ def test_submissions_per_k(rt):
         x = up(np.zeros(64, np.float32))
         rt.synchronize()
         before, d0 = rt.submissions, rt.dispatches
-        for _ in range(n):  # an array operand: one dispatch each (no lazy chain)
+        for _ in range(n):  # one dispatch each (fusion off)
             x = KERNELS["add"]["float32"](x, one)
         assert rt.dispatches - d0 == n
         assert rt.submissions - before == (n // k if k else 0)  # sent without a sync

@@ -43,14 +43,20 @@ def synchronize(index: int | None = None) -> None:
 
 
 def memory_allocated(index: int = 0) -> int:
-    """Bytes of GPU buffers held by live tensors on ``gpu:index`` (pool size classes)."""
+    """Bytes of GPU buffers held by live tensors on ``gpu:index`` (pool size classes); a
+    pending lazy chain is recorded first, so its live results count."""
     rts = [rt for rt in live_runtimes() if rt.index == index]
+    if rts:
+        rts[0].emit_chain()
     return rts[0].pool.allocated if rts else 0
 
 
 def memory_reserved(index: int = 0) -> int:
-    """Bytes of GPU buffers the pool holds on ``gpu:index``, in use or cached."""
+    """Bytes of GPU buffers the pool holds on ``gpu:index``, in use or cached (a pending
+    lazy chain recorded first, as for ``memory_allocated``)."""
     rts = [rt for rt in live_runtimes() if rt.index == index]
+    if rts:
+        rts[0].emit_chain()
     return rts[0].pool.reserved if rts else 0
 
 

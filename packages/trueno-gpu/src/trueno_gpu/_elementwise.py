@@ -30,7 +30,7 @@ from ._dtypes import dtype_info
 from ._fast_elementwise import ENABLED as VEC4
 from ._fast_elementwise import vec4_ok, vec4_source
 from ._lazy import ENABLED as LAZY
-from ._lazy import FUSED_OPS, extend
+from ._lazy import FUSED, extend
 from ._pool import size_class
 from ._runtime import get_runtime, meta_struct
 
@@ -168,6 +168,10 @@ BINARY = {
 BOOL_OUT = {"signbit", "isnan", "isinf", "isfinite", "logical_not", "equal", "not_equal", "less",
             "less_equal", "greater", "greater_equal", "logical_and", "logical_or",
             "logical_xor"}
+
+
+# the lazy chains' nodes compute the eager kernels' own float32 expressions (``_lazy``)
+FUSED.update({name: (UNARY.get(name) or BINARY[name])["f"] for name in FUSED})
 
 
 # -- the template ------------------------------------------------------------------------------
@@ -402,7 +406,8 @@ def planned_kernel(name: str, table: dict, arity: int):
     identity, unlike ==, tells -0.0 from 0.0)."""
     tag = ("planned", name)
     get = _PLANS.get
-    fuse = name in FUSED_OPS and table is BINARY  # a lazy chain step for float32 (``_lazy``)
+    # a node of a lazy chain for contiguous float32 operands (``_lazy``)
+    fuse = name in FUSED and table is (UNARY if arity == 1 else BINARY)
     last = [(None, None, ())]  # (scalar object, its dtype, its words); replaced, never mutated
 
     def unary(x):
@@ -411,6 +416,8 @@ def planned_kernel(name: str, table: dict, arity: int):
         if p is None:
             return _first(tag, name, table, (x,))
         rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, _, _ = p
+        if fuse and dtype is _F32DT and not tail and LAZY["on"]:
+            return extend(rt, name, x, None, None, shape, strides, dtype, cls, nbytes, n)
         out = _new(_SA)
         out.storage = rt.record_new(cls, nbytes, kern, pack(n, 0, x.offset, *tail),
                                     (s.buffer,), grid, cost)
@@ -427,6 +434,10 @@ def planned_kernel(name: str, table: dict, arity: int):
                 if p is not None:
                     rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, _, _ \
                         = p
+                    if fuse and dtype is _F32DT and not tail and LAZY["on"] and \
+                            x.dtype is _F32DT and y.dtype is _F32DT:
+                        return extend(rt, name, x, y, None, shape, strides, dtype, cls, nbytes,
+                                      n)
                     out = _new(_SA)
                     out.storage = rt.record_new(cls, nbytes, kern,
                                                 pack(n, 0, x.offset, y.offset, *tail),
@@ -442,7 +453,7 @@ def planned_kernel(name: str, table: dict, arity: int):
                     if w[0] is not y or w[1] is not sdt:
                         w = last[0] = (y, sdt, _words(y, f32, sdt))
                     if fuse and dtype is _F32DT and not tail and LAZY["on"]:
-                        return extend(rt, name, x, False, w[2][0], shape, strides, dtype, cls,
+                        return extend(rt, name, x, None, w[2][0], shape, strides, dtype, cls,
                                       nbytes, n)
                     out = _new(_SA)
                     out.storage = rt.record_new(cls, nbytes, kern,
@@ -460,7 +471,7 @@ def planned_kernel(name: str, table: dict, arity: int):
                 if w[0] is not x or w[1] is not sdt:
                     w = last[0] = (x, sdt, _words(x, f32, sdt))
                 if fuse and dtype is _F32DT and not tail and LAZY["on"]:
-                    return extend(rt, name, y, True, w[2][0], shape, strides, dtype, cls,
+                    return extend(rt, name, None, y, w[2][0], shape, strides, dtype, cls,
                                   nbytes, n)
                 out = _new(_SA)
                 out.storage = rt.record_new(cls, nbytes, kern,

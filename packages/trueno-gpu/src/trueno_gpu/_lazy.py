@@ -1,24 +1,34 @@
-"""Lazy float32 scalar chains: ``y = x * 2.0 + 1.0 - 0.5 ...`` fused into one kernel.
+"""Lazy float32 elementwise chains: ``y = relu(x * w + b) - 0.5 ...`` fused into one kernel.
 
-A planned ``add``, ``subtract`` or ``multiply`` of a contiguous float32 array and a scalar
-does not record its dispatch: it appends a step to the runtime's pending chain and returns an
-array whose storage (``LazyStorage``) has no buffer yet. The next such op on that result
-extends the chain. The chain is emitted, as one dispatch that computes every step per element
-and stores the results still referenced, before anything else reaches the runtime's batch: a
-dispatch, a copy or fill, an upload or download, a submission or sync (``Runtime._record``,
-``encoder``, ``_flush``), or any read of a pending result's ``buffer``. So the GPU runs the
-same commands in the same order as eagerly, except that a chain's steps run together.
+A planned elementwise op of ``FUSED`` on contiguous float32 operands of one element count (no
+broadcasting: arrays and Python or NumPy scalars) does not record its dispatch: it appends a
+node to the runtime's pending chain and returns an array whose storage (``LazyStorage``) has
+no buffer yet. A node's operands are earlier nodes of the chain (kept in registers), the
+chain's inputs (materialized arrays, each bound once however often it is read, at its own
+offset) or a scalar (a metadata word). So a chain is a small graph: a result feeding two
+consumers, independent ops on the same inputs and tensor-with-tensor steps all join it. The
+chain is emitted, as one dispatch that computes every node per element and stores the
+results still referenced, before anything else reaches the runtime's batch: a dispatch, a
+copy or fill, an upload or download, a submission or sync (``Runtime._record``, ``encoder``,
+``_flush``), or any read of a pending result's ``buffer`` (a view with an offset, a strided
+or broadcast use, another dtype, an op that is not fused). So the GPU runs the same commands
+in the same order as eagerly, except that a chain's nodes run together. Pipelines are cached
+per graph shape (the nodes' ops and operand references, the stored nodes, the input count).
 
-Results are bit-identical to eager execution: each step is the eager kernel's one f32
-operation on the same operands, and its result passes through an integer OR with a metadata
-word that is always 0 (``z``), which the compiler cannot see through, so no step is contracted
-with the next into an fma or regrouped (eager kernels round each result to memory).
+Results are bit-identical to eager execution: each node is the eager kernel's expression of
+its op (``_elementwise``'s tables) on the same operands, and only ops whose float32 result is
+one IEEE operation or exact bit work are fused (add, subtract, multiply, divide (integer long
+division, ``tn_div``), maximum, minimum, negative, positive, abs, square, relu), so no
+expression has internal roundings a compiler could treat differently in a bigger kernel.
+Each node's result passes through an integer OR with a metadata word that is always 0
+(``z``), which the compiler cannot see through, so no node is contracted with the next into
+an fma or regrouped (eager kernels round each result to memory).
 
 ``ENABLED["on"]``: fusion on (off: every op records its own dispatch). On by default since
 the bit-identity held on a driver that contracts (NVIDIA's, on the H100: tests/
 test_lazy_chains.py, 2026-12-07; lavapipe does not contract, so there the tests cannot tell
 whether the OR is needed): ``TRUENO_GPU_LAZY=0`` turns it off.
-``ENABLED["max"]``: steps per chain.
+``ENABLED["max"]``: nodes per chain; ``ENABLED["inputs"]``: input arrays per chain.
 """
 
 from __future__ import annotations
@@ -32,22 +42,28 @@ from ._codegen import LINEAR_ID, WG, header
 from ._pool import GpuStorage
 from ._runtime import meta_struct
 
-__all__ = ["ENABLED", "FUSED_OPS", "LazyStorage", "extend"]
+__all__ = ["ENABLED", "FUSED", "LazyStorage", "extend", "fused_count"]
 
-ENABLED = {"on": os.environ.get("TRUENO_GPU_LAZY", "1") != "0", "max": 32}
-FUSED_OPS = {"add": "x0 + x1", "subtract": "x0 - x1", "multiply": "x0 * x1"}
+ENABLED = {"on": os.environ.get("TRUENO_GPU_LAZY", "1") != "0", "max": 32, "inputs": 4}
+# The fused ops; their float32 expressions are filled in by ``_elementwise`` from its tables
+# (the eager kernels' own text), so a node computes exactly what the eager kernel does.
+FUSED: dict[str, str] = dict.fromkeys((
+    "add", "subtract", "multiply", "divide", "maximum", "minimum",
+    "negative", "positive", "abs", "square", "relu"), "")
 
 _new = object.__new__
 _ref = weakref.ref
+_SA = StridedArray
+_S = "s"  # a node operand that is a scalar (the next metadata word)
 
 
 class LazyStorage(GpuStorage):
-    """The storage of a chain step's result. Until the chain is emitted it has no buffer, and
+    """The storage of a chain node's result. Until the chain is emitted it has no buffer, and
     reading ``buffer`` emits the chain; then ``owner``, a pool storage, holds the buffer and
-    returns it to the pool when this storage is freed. A step freed while pending is not
-    stored."""
+    returns it to the pool when this storage is freed. A node freed while pending is not
+    stored. ``step``: the node's index in its chain."""
 
-    __slots__ = ("chain", "owner")
+    __slots__ = ("chain", "owner", "step")
 
     @property
     def buffer(self):
@@ -59,107 +75,174 @@ class LazyStorage(GpuStorage):
         return self.owner.buffer
 
 
-def _lazy_storage(rt, nbytes: int, chain) -> LazyStorage:
-    st = _new(LazyStorage)
-    st.nbytes, st.device_index, st.version, st.chain, st.owner = nbytes, rt.index, 0, chain, None
-    return st
-
-
 class _Chain:
-    """The pending chain of a runtime: its source array (storage, buffer, offset), the element
-    count and the results' size, and per step the op, whether the scalar comes first, the
-    scalar's metadata word and a weak reference to the result's storage (``tail``: the last
-    one's)."""
+    """The pending chain of a runtime: the element count and the results' size (bytes, pool
+    size class); ``nodes``: per node (op, operand, operand or None), an operand being a node
+    index (>= 0), an input (-1 - its index) or ``_S``; ``words``: the scalar operands'
+    metadata words in node order; ``inputs``: (storage, buffer, offset) of each input array
+    (the storage is held, so its buffer cannot return to the pool while the chain reads it),
+    ``keys``: (buffer, offset) -> input operand; ``refs``: a weak reference per node to its
+    result's storage."""
 
-    __slots__ = ("rt", "src", "src_buf", "src_off", "n", "cls", "nbytes", "steps", "tail")
+    __slots__ = ("rt", "n", "cls", "nbytes", "nodes", "words", "inputs", "keys", "refs")
 
     def emit(self) -> None:
         """Record the chain's dispatches (lock held): one per group of stored results (as many
-        as the adapter's storage bindings allow), each computing the steps up to its last."""
+        as the adapter's storage bindings allow), each computing the nodes up to its last."""
         rt = self.rt
         if rt._chain is self:
             rt._chain = None
-        steps = self.steps
-        if not steps:
+        nodes = self.nodes
+        if not nodes:
             return
         live = []
-        for i, (_, _, _, ref) in enumerate(steps):
+        for i, ref in enumerate(self.refs):
             st = ref()
             if st is not None and st.chain is self:
                 live.append((i, st))
         if not live:  # every result was freed: still run the chain (as eagerly), store the last
-            live.append((len(steps) - 1, _lazy_storage(rt, self.nbytes, self)))
-        per = max(1, min(rt.limits.get("max-storage-buffers-per-shader-stage", 8), 16) - 2)
-        words = [self.n, self.src_off, 0] + [w for _, _, w, _ in steps]
+            st = _new(LazyStorage)
+            st.nbytes, st.device_index, st.version, st.chain, st.owner = \
+                self.nbytes, rt.index, 0, self, None
+            live.append((len(nodes) - 1, st))
+        inputs = self.inputs
+        m = len(inputs)
+        per = max(1, min(rt.limits.get("max-storage-buffers-per-shader-stage", 8), 16) - 1 - m)
+        words = [self.n, 0] + [off for _, _, off in inputs] + self.words
         data = meta_struct(len(words)).pack(*words)
         grid = rt.grid(-(-self.n // WG))
+        in_bufs = [b for _, b, _ in inputs]
         for g in range(0, len(live), per):
             group = live[g:g + per]
             last = group[-1][0]
-            sig = tuple((op, first) for op, first, _, _ in steps[:last + 1])
+            sig = tuple(nodes[:last + 1])
             stored = tuple(i for i, _ in group)
-            kern = rt.kernel(("fuse", sig, stored),
-                             lambda sig=sig, stored=stored: _source(sig, stored),
-                             (True,) * len(stored) + (False,))
+            kern = rt.kernel(("fuse", sig, stored, m),
+                             lambda sig=sig, stored=stored: _source(sig, stored, m),
+                             (True,) * len(stored) + (False,) * m)
             bufs = []
             for _, st in group:
                 st.owner = rt.alloc_class(self.cls, self.nbytes)
                 st.chain = None
                 bufs.append(st.owner.buffer)
-            bufs.append(self.src_buf)
-            rt._record(kern, data, bufs, grid, self.n * 8)
-        self.src = self.src_buf = self.tail = None
-        self.steps = ()
+            rt._record(kern, data, bufs + in_bufs, grid, self.n * 4 * (len(group) + m))
+        self.inputs = self.refs = self.words = ()
+        self.nodes = ()
+        self.keys = None
 
 
-def extend(rt, op: str, x, first: bool, word: int, shape, strides, dtype, cls: int,
-           nbytes: int, n: int):
-    """The lazy result of step ``op`` (``FUSED_OPS``) on the contiguous float32 array ``x``
-    and a scalar (``first``: the scalar is the left operand) whose metadata word is ``word``:
-    appended to the runtime's pending chain when ``x`` is its last result, else to a new
-    chain from ``x`` (the pending one is emitted first)."""
+def _new_chain(rt, n: int, cls: int, nbytes: int) -> _Chain:
+    """A fresh pending chain of ``rt`` (lock held; the previous one emitted first)."""
+    old = rt._chain
+    if old is not None:
+        old.emit()
+    chain = _new(_Chain)
+    chain.rt, chain.n, chain.cls, chain.nbytes = rt, n, cls, nbytes
+    chain.nodes, chain.words, chain.inputs, chain.keys, chain.refs = [], [], [], {}, []
+    rt._chain = chain
+    return chain
+
+
+def _operand(chain, x):
+    """The node operand of array ``x`` in ``chain`` (lock held): its node when ``x`` is a
+    pending result of the chain at offset 0, else an input (added if new); None when the
+    chain has no room for another input. A pending result of the chain read at an offset
+    emits the chain (through ``buffer``) and becomes an input of the next one."""
+    s = x.storage
+    if s.__class__ is LazyStorage and s.chain is not None:
+        if s.chain is chain and not x.offset:
+            return s.step
+        return None  # (an offset view of a pending result: emit, then read it as an input)
+    buf = s.buffer
+    key = (buf, x.offset)
+    r = chain.keys.get(key)
+    if r is None:
+        inputs = chain.inputs
+        if len(inputs) >= ENABLED["inputs"]:
+            return None
+        inputs.append((s, buf, x.offset))
+        r = chain.keys[key] = -len(inputs)
+    return r
+
+
+def extend(rt, op: str, x, y, word, shape, strides, dtype, cls: int, nbytes: int, n: int):
+    """The lazy result of node ``op`` (``FUSED``) on contiguous float32 arrays of ``n``
+    elements: ``op(x)`` (``y`` None, ``word`` None), ``op(x, y)`` (``word`` None), or with a
+    scalar whose metadata word is ``word``: ``op(x, s)`` (``y`` None) or ``op(s, x)`` (``y``
+    is ``x``, ``x`` None). Appended to the runtime's pending chain when it fits (same
+    element count, room for its nodes and inputs), else to a new chain (the pending one is
+    emitted first)."""
     with rt.lock:
-        s = x.storage
         chain = rt._chain
-        if chain is None or s is not chain.tail or x.offset or n != chain.n or \
-                len(chain.steps) >= ENABLED["max"]:
-            if chain is not None:
-                chain.emit()
-            chain = _new(_Chain)
-            chain.rt, chain.src, chain.src_buf = rt, s, s.buffer  # (emits x's own chain)
-            chain.src_off, chain.n, chain.cls, chain.nbytes = x.offset, n, cls, nbytes
-            chain.steps = []
-            rt._chain = chain
-        st = _new(LazyStorage)  # (_lazy_storage, inline)
-        st.nbytes, st.device_index, st.version, st.chain, st.owner = nbytes, rt.index, 0, chain, \
-            None
-        chain.steps.append((op, first, word, _ref(st)))
-        chain.tail = st
-    out = _new(StridedArray)
+        for _ in range(2):
+            if chain is None or chain.n != n or len(chain.nodes) >= ENABLED["max"]:
+                chain = _new_chain(rt, n, cls, nbytes)
+            if x is None:  # op(s, y)
+                a, b = _S, _operand(chain, y)
+                ok = b is not None
+            else:
+                a = _operand(chain, x)
+                if y is None:  # op(x) or op(x, s)
+                    b = None if word is None else _S
+                    ok = a is not None
+                else:  # op(x, y)
+                    b = None if a is None else _operand(chain, y)
+                    ok = b is not None
+            if ok:
+                break
+            chain = None  # no room (or a pending operand at an offset): emit, start again
+        node = (op, a, b)
+        st = _new(LazyStorage)
+        st.nbytes, st.device_index, st.version, st.chain, st.owner = nbytes, rt.index, 0, \
+            chain, None
+        st.step = len(chain.nodes)
+        chain.nodes.append(node)
+        if word is not None:
+            chain.words.append(word)
+        chain.refs.append(_ref(st))
+    out = _new(_SA)
     out.storage, out.offset, out.shape, out.strides, out.dtype = st, 0, shape, strides, dtype
     return out
 
 
-def _source(sig, stored) -> str:
-    """WGSL computing the steps ``sig`` ((op, scalar first) pairs) per element of the source
-    (the last binding) and storing the results of the steps in ``stored`` (bindings 1..).
-    Metadata: [n, source offset, 0, one scalar word per step]."""
+def fused_count(rt) -> int:
+    """Nodes of ``rt``'s pending chain (0 when none): for tests and probes."""
+    chain = rt._chain
+    return 0 if chain is None else len(chain.nodes)
+
+
+def _source(nodes, stored, m: int) -> str:
+    """WGSL computing ``nodes`` per element and storing the nodes in ``stored`` (bindings
+    1..), with ``m`` input arrays (the bindings after them). Metadata: [n, 0, one offset per
+    input, one word per scalar operand in node order]."""
     lines = ["@group(0) @binding(0) var<storage, read> P: array<u32>;"]
-    for k in range(len(stored)):
-        lines.append(f"@group(0) @binding({k + 1}) var<storage, read_write> Y{k}: array<f32>;")
-    lines.append(f"@group(0) @binding({len(stored) + 1}) var<storage, read> A: array<f32>;")
+    k = len(stored)
+    for j in range(k):
+        lines.append(f"@group(0) @binding({j + 1}) var<storage, read_write> Y{j}: array<f32>;")
+    for j in range(m):
+        lines.append(f"@group(0) @binding({k + 1 + j}) var<storage, read> A{j}: array<f32>;")
     body = [f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
             f"  let i = (wg.y * nwg.x + wg.x) * {WG}u + li;",
             "  if (i >= P[0]) { return; }",
-            "  let z = P[2];  // always 0: keeps every step's own rounding (see _lazy)",
-            "  var t = A[P[1] + i];"]
-    out = {j: k for k, j in enumerate(stored)}
-    for j, (op, first) in enumerate(sig):
-        s = f"bitcast<f32>(P[{3 + j}])"
-        a, b = (s, "t") if first else ("t", s)
-        body.append(f"  {{ let x0 = {a}; let x1 = {b}; "
-                    f"t = bitcast<f32>(bitcast<u32>({FUSED_OPS[op]}) | z); }}")
+            "  let z = P[1];  // always 0: keeps every node's own rounding (see _lazy)"]
+    used = sorted({-1 - r for _, a, b in nodes for r in (a, b) if r.__class__ is int and r < 0})
+    body += [f"  let a{j} = A{j}[P[{2 + j}] + i];" for j in used]
+    out = {s: j for j, s in enumerate(stored)}
+    w = 2 + m
+    for j, (op, a, b) in enumerate(nodes):
+        args = []
+        for r in (a, b):
+            if r is None:
+                continue
+            if r == _S:
+                args.append(f"bitcast<f32>(P[{w}])")
+                w += 1
+            else:
+                args.append(f"v{r}" if r >= 0 else f"a{-1 - r}")
+        lets = " ".join(f"let x{q} = {t};" for q, t in enumerate(args))
+        body.append(f"  var v{j}: f32;")
+        body.append(f"  {{ {lets} v{j} = bitcast<f32>(bitcast<u32>({FUSED[op]}) | z); }}")
         if j in out:
-            body.append(f"  Y{out[j]}[i] = t;")
+            body.append(f"  Y{out[j]}[i] = v{j};")
     body.append("}")
     return header("\n".join(lines + body), False)

@@ -432,6 +432,14 @@ class Runtime(Transfers):
             if self._pending >= self.EAGER_COST:
                 self._flush()
 
+    def emit_chain(self) -> None:
+        """Record the pending lazy chain (``_lazy``), if any, without submitting: its live
+        results then hold their buffers (memory statistics count them)."""
+        if self._chain is not None:
+            with self.lock:
+                if self._chain is not None:
+                    self._chain.emit()
+
     def flush(self) -> None:
         """Submit the recorded batch (one submission) without waiting for it."""
         if self._encoder is None and self._chain is None:

@@ -1,0 +1,145 @@
+"""Probe (not a test): the host cost of small GPU ops, per op, on this thread's CPU clock.
+
+Rows (1K float32 on the GPU through ``trueno.torch``; 200 ops recorded, then one sync, which
+is not timed; median of runs), each with Python frames per op (``sys.setprofile`` calls)
+and dispatches per op (the runtime's counter, taken across the sync):
+
+- ``a + b, freed``: ``c = a + b`` in a loop (the result freed each time);
+- ``a + b, 8 held``: the same with the last 8 results kept alive;
+- ``chain y*b+b``: ``y = y * b`` / ``y = y + b`` alternating, tensor with tensor;
+- ``chain y*s+s``: the same with a Python float scalar;
+- ``chain mul/relu/neg``: ``y = y * b``, ``y = y.relu()``, ``y = -y`` in turn (unary ops).
+
+The thread clock counts only this thread's CPU: on lavapipe the "GPU" runs on other threads
+of the same CPU (and the sync is excluded), so the numbers are the recording cost that
+bounds a small op on a fast GPU. With ``--torch`` PyTorch (CPU, or CUDA when present) is
+timed the same way on its own device, for a side-by-side of the same loop.
+
+    python tools/bench/probe_host_ops.py [--runs 15] [--ops 200] [--torch]
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import statistics
+import sys
+import time
+
+import numpy as np
+
+def _frames(fn, n: int) -> tuple[float, float]:
+    """(Python frames, C calls) per ``fn()`` as ``sys.setprofile`` sees them."""
+    count = [0, 0]
+
+    def prof(frame, event, arg):
+        if event == "call":
+            count[0] += 1
+        elif event == "c_call":
+            count[1] += 1
+    sys.setprofile(prof)
+    try:
+        for _ in range(n):
+            fn()
+    finally:
+        sys.setprofile(None)
+    return count[0] / n, count[1] / n
+
+
+def _time(fn, sync, ops: int, runs: int) -> float:
+    """Median thread-CPU microseconds per ``fn()``; ``sync`` runs after each run, untimed."""
+    for _ in range(3):
+        fn()
+    sync()
+    times = []
+    clock = time.thread_time_ns
+    for _ in range(runs):
+        t0 = clock()
+        for _ in range(ops):
+            fn()
+        times.append((clock() - t0) / ops / 1e3)
+        sync()
+    return statistics.median(times)
+
+
+def _rows(T, dev, sync, counter):
+    h = np.random.default_rng(0).random(1024, dtype=np.float32)
+    a = T.from_numpy(h).to(dev)
+    b = T.from_numpy(h[::-1].copy()).to(dev)
+    held = collections.deque(maxlen=8)
+    state = {"y": a, "i": 0}
+
+    def chain_t():
+        y = state["y"]
+        state["y"] = y * b if state["i"] & 1 else y + b
+        state["i"] += 1
+
+    def chain_s():
+        y = state["y"]
+        state["y"] = y * 1.0001 if state["i"] & 1 else y + 1.0001
+        state["i"] += 1
+
+    def chain_u():
+        y, i = state["y"], state["i"] % 3
+        state["y"] = y * b if i == 0 else (y.relu() if i == 1 else -y)
+        state["i"] += 1
+
+    def reset():
+        sync()
+        state["y"] = a
+        state["i"] = 0
+
+    return {
+        "a + b, freed": (lambda: a + b, sync),
+        "a + b, 8 held": (lambda: held.append(a + b), sync),
+        "chain y*b+b": (chain_t, reset),
+        "chain y*s+s": (chain_s, reset),
+        "chain mul/relu/neg": (chain_u, reset),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--ops", type=int, default=200)
+    ap.add_argument("--torch", action="store_true", help="also time PyTorch the same way")
+    args = ap.parse_args()
+    import trueno.torch as T
+
+    import trueno_gpu
+    from trueno_gpu import _lazy
+    from trueno_gpu._runtime import get_runtime
+
+    rt = get_runtime(0)
+    print(f"device: {rt.name}; lazy fusion {'on' if _lazy.ENABLED['on'] else 'off'}; "
+          f"thread CPU us/op, median of {args.runs} x {args.ops} ops")
+    results = {}
+    for name, (fn, sync) in _rows(T, "gpu", trueno_gpu.synchronize, rt).items():
+        us = _time(fn, sync, args.ops, args.runs)
+        sync()
+        d0 = rt.dispatches
+        for _ in range(args.ops):
+            fn()
+        sync()
+        disp = (rt.dispatches - d0) / args.ops
+        frames = _frames(fn, args.ops)
+        sync()
+        results[name] = (us, frames, disp)
+    torch_us = {}
+    if args.torch:
+        import torch
+        dev = "cuda" if torch.cuda.is_available() else "cpu"
+        tsync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
+        for name, (fn, sync) in _rows(torch, dev, tsync, None).items():
+            torch_us[name] = _time(fn, sync, args.ops, args.runs)
+        print(f"torch on {dev}")
+    print(f"{'row':<20} {'us/op':>8} {'frames/op':>10} {'C calls/op':>10} {'disp/op':>8}"
+          + (f" {'torch us/op':>12}" if torch_us else ""))
+    for name, (us, frames, disp) in results.items():
+        line = f"{name:<20} {us:8.2f} {frames[0]:10.1f} {frames[1]:10.1f} {disp:8.3f}"
+        if torch_us:
+            line += f" {torch_us[name]:12.2f}"
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -14,9 +14,10 @@ subgroup size). A group owns an ``R x CN`` output block (R = g * ra rows, CN = g
   strips, neighbouring lanes at neighbouring addresses.
 
 Each lane accumulates R x tn outputs in named ``vec4<f32>`` locals (f32 accumulation: every
-f16 x f16 product is exact in f32; sums round as f32's). ``share`` says whether A's values
-cross lanes as f16 (half the shuffled bits) or already widened to f32 (no conversion after
-each shuffle).
+f16 x f16 product is exact in f32; sums round as f32's). A stays f16 in registers;
+``share`` says whether its values cross lanes as ``vec4<f16>`` per row and k run (half the
+shuffled bits, a conversion per value received) or one widened f32 per row and k (a
+conversion per value sent, fewer live registers).
 
 Layouts: A row-major along k (``vec4`` loads along k), B row-major along n or, ``tb``, stored
 k-contiguous (``g @ W.T``); m, n, k any with n % 4 == 0 and k % 4 == 0 (the caller checks).
@@ -57,6 +58,7 @@ SG_CONFIGS = {
     "quad": SgConfig(4, 2, 8, 16, 4),  # 128 x 128 tile, 8 x 8 outputs per lane
     "quad_h": SgConfig(4, 2, 8, 16, 4, "f16", "f16"),  # f16 shuffles, f16 B tile
     "quad_sh": SgConfig(4, 2, 8, 16, 4, "f16"),  # f16 shuffles, f32 B tile
+    "quad_k8": SgConfig(4, 2, 8, 8, 4),
     "quad_k32": SgConfig(4, 2, 8, 32, 4),
     "quad_64": SgConfig(4, 1, 8, 16, 4),  # 64 x 128 tile, 4 x 8 per lane
     "oct": SgConfig(8, 1, 8, 16, 2),  # 128 x 128, 8 x 8 per lane, needs subgroups of >= 8
@@ -107,7 +109,7 @@ def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
     bbuf = bk * vb
     b_chunks = bk * BN // 4
     jb = -(-b_chunks // 256)
-    at = f"vec4<{share}>"  # A's registers (and what crosses lanes)
+    at = "vec4<f16>"  # A's registers: raw f16 (the current and the next k step's)
     bt = f"vec4<{bsm}>"
     lines = [
         "@group(0) @binding(0) var<storage, read> P: array<u32>;",
@@ -199,16 +201,21 @@ def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
     lines += ["    }", f"    let bb = cur * {bbuf}u + cv;"]
     for q in range(nq):
         # row i of the block is row slot i // g of lane i % g: its 4 k values of this run
-        for i in range(R):
-            lines.append(f"    let s{q}_{i} = vec4<f32>({shuffle(f'a{i // g}_{q}', i % g)});")
+        if share == "f16":  # a vec4<f16> per row crosses lanes (two 32-bit words)
+            for i in range(R):
+                lines.append(f"    let h{q}_{i} = {shuffle(f'a{i // g}_{q}', i % g)};")
         for kk in range(4):
             k = 4 * q + kk
+            for i in range(R):
+                own = f"a{i // g}_{q}[{kk}]"
+                val = f"f32(h{q}_{i}[{kk}])" if share == "f16" else \
+                    shuffle(f"f32({own})", i % g)  # one f32 per row and k: few live registers
+                lines.append(f"    let s{k}_{i} = vec4<f32>({val});")
             for v in range(hn):
                 lines.append(f"    let b{k}_{v} = vec4<f32>(Bs[bb + {k * vb + v * g}u]);")
             for i in range(R):
                 for v in range(hn):
-                    lines.append(f"    c{i}_{v} = fma(vec4<f32>(s{q}_{i}[{kk}]), b{k}_{v}, "
-                                 f"c{i}_{v});")
+                    lines.append(f"    c{i}_{v} = fma(s{k}_{i}, b{k}_{v}, c{i}_{v});")
     lines += ["    if (more) {"]
     lines += ["  " + x for x in store_b(f"(1u - cur) * {bbuf}u")]
     lines += [f"      a{j}_{q} = n{j}_{q};" for j in range(ra) for q in range(nq)]

@@ -189,3 +189,32 @@ def test_without_the_subgroup_feature_falls_back():
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                        timeout=300)
     assert r.returncode == 0 and "fallback ok" in r.stdout, r.stderr[-2000:]
+
+
+@needs_sg
+def test_matmul_table_takes_the_pinned_subgroup_path(pinned, monkeypatch):
+    """``_matmul``'s float16 hook: with the path pinned, the backend's matmul (2-D, batched,
+    B k-contiguous) runs the subgroup kernel and matches NumPy."""
+    from conftest import KERNELS
+
+    keys = []
+    kernel = RT.kernel
+
+    def spy(key, make_source, writable):
+        keys.append(key)
+        return kernel(key, make_source, writable)
+
+    monkeypatch.setattr(RT, "kernel", spy)
+    pinned("quad_64")
+    mm = KERNELS["matmul"]["float16"]
+    a, b = _operands((36, 20), (20, 44))
+    bt = np.ascontiguousarray(b.T)
+    for x, y in ((up(a), up(b)), (up(a), view_of(up(bt), bt, bt.T))):
+        _check(down(mm(x, y)), a, b)
+        _check(down(mm(x, y)), a, b)  # a second call: no plan kept for the tiled kernel
+    a3, b3 = _operands((2, 36, 20), (2, 20, 44))
+    _check(down(mm(up(a3), up(b3))), a3, b3)
+    cfg = SG_CONFIGS["quad_64"]
+    for key in (("matmul_sg", 0, cfg, False), ("matmul_sg", 0, cfg, True),
+                ("matmul_sg", 1, cfg, False)):
+        assert key in keys, (key, keys)

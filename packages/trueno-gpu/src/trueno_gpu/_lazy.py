@@ -81,8 +81,8 @@ class _Chain:
     index (>= 0), an input (-1 - its index) or ``_S``; ``words``: the scalar operands'
     metadata words in node order; ``inputs``: (storage, buffer, offset) of each input array
     (the storage is held, so its buffer cannot return to the pool while the chain reads it),
-    ``keys``: (buffer, offset) -> input operand; ``refs``: a weak reference per node to its
-    result's storage."""
+    ``keys``: the storage (offset 0) or (storage, offset) -> input operand; ``refs``: a weak
+    reference per node to its result's storage."""
 
     __slots__ = ("rt", "n", "cls", "nbytes", "nodes", "words", "inputs", "keys", "refs")
 
@@ -147,20 +147,20 @@ def _operand(chain, x):
     """The node operand of array ``x`` in ``chain`` (lock held): its node when ``x`` is a
     pending result of the chain at offset 0, else an input (added if new); None when the
     chain has no room for another input. A pending result of the chain read at an offset
-    emits the chain (through ``buffer``) and becomes an input of the next one."""
+    emits the chain (through ``buffer``) and becomes an input of the next one. (``extend``
+    inlines the first two cases.)"""
     s = x.storage
     if s.__class__ is LazyStorage and s.chain is not None:
         if s.chain is chain and not x.offset:
             return s.step
         return None  # (an offset view of a pending result: emit, then read it as an input)
-    buf = s.buffer
-    key = (buf, x.offset)
+    key = (s, x.offset) if x.offset else s  # (two live storages never share a buffer)
     r = chain.keys.get(key)
     if r is None:
         inputs = chain.inputs
         if len(inputs) >= ENABLED["inputs"]:
             return None
-        inputs.append((s, buf, x.offset))
+        inputs.append((s, s.buffer, x.offset))
         r = chain.keys[key] = -len(inputs)
     return r
 
@@ -177,26 +177,40 @@ def extend(rt, op: str, x, y, word, shape, strides, dtype, cls: int, nbytes: int
         for _ in range(2):
             if chain is None or chain.n != n or len(chain.nodes) >= ENABLED["max"]:
                 chain = _new_chain(rt, n, cls, nbytes)
+            keys = chain.keys
             if x is None:  # op(s, y)
-                a, b = _S, _operand(chain, y)
-                ok = b is not None
+                a = _S
+            else:  # (``_operand``, its two common cases inline)
+                s = x.storage
+                if s.__class__ is LazyStorage and s.chain is chain and not x.offset:
+                    a = s.step
+                else:
+                    a = keys.get(s) if not x.offset else None
+                    if a is None:
+                        a = _operand(chain, x)
+                        if a is None:
+                            chain = None  # no room, or a pending operand at an offset:
+                            continue  # emit, start again
+            if y is None:  # op(x) or op(x, s)
+                b = None if word is None else _S
             else:
-                a = _operand(chain, x)
-                if y is None:  # op(x) or op(x, s)
-                    b = None if word is None else _S
-                    ok = a is not None
-                else:  # op(x, y)
-                    b = None if a is None else _operand(chain, y)
-                    ok = b is not None
-            if ok:
-                break
-            chain = None  # no room (or a pending operand at an offset): emit, start again
-        node = (op, a, b)
+                s = y.storage
+                if s.__class__ is LazyStorage and s.chain is chain and not y.offset:
+                    b = s.step
+                else:
+                    b = keys.get(s) if not y.offset else None
+                    if b is None:
+                        b = _operand(chain, y)
+                        if b is None:
+                            chain = None
+                            continue
+            break
         st = _new(LazyStorage)
         st.nbytes, st.device_index, st.version, st.chain, st.owner = nbytes, rt.index, 0, \
             chain, None
-        st.step = len(chain.nodes)
-        chain.nodes.append(node)
+        nodes = chain.nodes
+        st.step = len(nodes)
+        nodes.append((op, a, b))
         if word is not None:
             chain.words.append(word)
         chain.refs.append(_ref(st))

@@ -41,10 +41,12 @@ TRAIN = {"x@W 128x784x256": (128, 784, 256, False, False),
          "x.T@g 784x128x256": (784, 128, 256, True, False),
          "g@W.T 128x256x784": (128, 256, 784, False, True)}
 ERR_CASES = ((264, 520, 200), (256, 512, 256))
-# --part 1: the 8 x 8 register blocks and the tiled kernel's best; --part 2: everything else
+# --part 1: the 8 x 8 register blocks and the tiled kernel's best; --part 3: small tiles for
+# small outputs (the training rows); --part 2: everything else. Each part has the default.
 PART1 = {"tiled-wide", "tiled-large", "r128x128k8", "r128x128k8w8", "r128x128k16w8",
          "r128x128k8w4", "r128x128k16w4", "r64x128k8t128w8", "r128x64k8t128w8",
          "r128x128k8-checked"}
+PART3 = {"r32x64k16t128w8", "r32x32k32t64w8", "r64x64k16t64w8", "r64x64k16w8", "r64x64k16"}
 
 
 def shapes(sizes) -> dict:
@@ -92,8 +94,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--sizes", type=int, nargs="*")
     ap.add_argument("--only", default="", help="comma-separated variant names")
-    ap.add_argument("--part", type=int, choices=(1, 2),
-                    help="half of the variants (both halves keep the default)")
+    ap.add_argument("--part", type=int, choices=(1, 2, 3),
+                    help="a third of the variants (each with the default and tiled-medium)")
     ap.add_argument("--budget", type=float, default=100.0,
                     help="seconds after which no further variant is measured")
     ap.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
@@ -124,9 +126,9 @@ def main() -> None:
     mm = trueno_gpu.kernels_table()["matmul"]["float32"]
     variants = {"default": None, **{f"tiled-{k}": v for k, v in CONFIGS.items()}, **VARIANTS}
     if args.part:
-        in_one = {k for k in variants if k in PART1 or k == "default"}
+        part = {k: 1 if k in PART1 else 3 if k in PART3 else 2 for k in variants}
         variants = {k: v for k, v in variants.items()
-                    if (k in in_one) == (args.part == 1) or k == "default"}
+                    if part[k] == args.part or k in ("default", "tiled-medium")}
     if args.only:
         keep = set(args.only.split(","))
         variants = {k: v for k, v in variants.items() if k in keep or k == "default"}

@@ -48,6 +48,10 @@ VARIANTS = {
     "r64x64k16w8": ("reg", 64, 64, 16, 4, 4, True, 8),
     "r128x64k8t128w8": ("reg", 128, 64, 8, 8, 8, True, 8),
     "r128x128k16w4": ("reg", 128, 128, 16, 8, 8, True, 4),
+    # small outputs (a training step's products): more workgroups, fewer threads each
+    "r32x64k16t128w8": ("reg", 32, 64, 16, 4, 4, True, 8),
+    "r32x32k32t64w8": ("reg", 32, 32, 32, 4, 4, True, 8),
+    "r64x64k16t64w8": ("reg", 64, 64, 16, 8, 8, True, 8),
     "r128x128k8-checked": ("reg", 128, 128, 8, 8, 8, False, 16),
     "r64x128k16-checked": ("reg", 64, 128, 16, 4, 8, False, 16),
 }

@@ -9,6 +9,10 @@ leading dimensions and offsets are loaded as vec4 ("v4" variant); any other view
 negative strides, broadcast) is read element by element with its strides, never copied.
 float16 loads f16 and accumulates in f32; bfloat16 (stored as f32) rounds on store.
 ``_FAST["half"]`` opts float16 into f16 partial sums per k step (see ``_matmul_tiled``).
+Float operands with vec4-friendly layouts (row-major or transposed) take a fast kernel instead:
+``_matmul_tiled``'s or the register-blocked ``_matmul_reg``'s, per ``_FAST["cfg"]`` (pinned by
+tests, benchmarks or ``TRUENO_GPU_MATMUL=<name>``) or the size class's default; float16 may
+take ``_matmul_half``'s path first.
 """
 
 from __future__ import annotations
@@ -31,9 +35,10 @@ from ._runtime import meta_struct
 
 __all__ = ["matmul"]
 
-# The fast kernel (``_matmul_tiled``) for row-major float operands; tests and benchmarks may
-# switch it off or pin its tile shape (BM, BN, BK). "half": float16 products summed in f16
-# over each k step before the f32 accumulation (opt-in: see ``fast_source``).
+# The fast kernels for row-major float operands; tests and benchmarks may switch them off or
+# pin a configuration: a ``_matmul_tiled.CONFIGS`` tile shape (BM, BN, BK) or a
+# ``_matmul_reg.VARIANTS`` value. "half": float16 products summed in f16 over each k step
+# before the f32 accumulation (opt-in: see ``fast_source``).
 _FAST = {"on": True, "cfg": None, "half": False}
 
 

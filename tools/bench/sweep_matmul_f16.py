@@ -1,13 +1,15 @@
 """float16 matmul on the GPU: the workgroup-memory tiled kernel, its opt-in f16 partial sums,
-and each shape of the subgroup-tiled kernel (``_matmul_subgroup``), side by side with PyTorch
+a few of ``_matmul_reg``'s register-blocked variants (--reg), and each shape of the
+subgroup-tiled kernel (``_matmul_subgroup``), side by side with PyTorch
 CUDA float16 (with and without its reduced-precision f16 reductions) and float32 (TF32 off).
 
 Not a test. Square n x n @ n x n for n in --sizes (default 1024 2048 4096) plus 4096 with B
 stored k-contiguous (``x @ W.T``); median TFLOP/s over --repeats timed runs of --iters
 products each (one sync per run). The last column is each kernel's error on a 1024^3 product
-of uniform(-1, 1) operands against float64 NumPy: max |got - exact| / max |exact|. torch runs
-in a child process afterwards (a CUDA context in the same process halves the Vulkan
-device's throughput on an H100, see bench_gpu.py). Under 90 s on an H100.
+(or the largest size's) of uniform(-1, 1) operands against float64 NumPy, B row-major and
+k-contiguous (the worse): max |got - exact| / max |exact|. torch runs in a child process
+afterwards (a CUDA context in the same process halves the Vulkan device's throughput on an
+H100, see bench_gpu.py). Under 90 s on an H100.
 
     python tools/bench/sweep_matmul_f16.py [--sizes 1024 2048 4096] [--repeats 5] [--iters 10]
 """
@@ -29,7 +31,7 @@ for _p in (_ROOT / "packages" / "trueno-gpu" / "src", _ROOT / "packages" / "true
     if _p.is_dir() and str(_p) not in sys.path:
         sys.path.append(str(_p))
 
-ERR_N = 1024
+ERR_N = 1024  # the error check's size (at most the largest timed size)
 
 
 def _operands(n, rng):
@@ -89,6 +91,13 @@ def _trueno(args) -> dict:
 
     variants = {"tiled (default)": tiled(), "tiled large": tiled(CONFIGS["large"]),
                 "tiled f16 partials": tiled(None, True)}
+    try:  # helper B's register-blocked variants, in float16
+        from trueno_gpu._matmul_reg import VARIANTS
+    except ImportError:  # pragma: no cover - an older checkout
+        VARIANTS = {}
+    for name in args.reg:
+        if name in VARIANTS:
+            variants[name] = tiled(VARIANTS[name])
     nvidia = rt.info.get("vendor_id") == 0x10DE  # NVIDIA runs 32-lane subgroups
     for name, cfg in SG_CONFIGS.items():
         if group_fits(cfg, _matmul_half.min_subgroup(rt)):
@@ -98,9 +107,18 @@ def _trueno(args) -> dict:
         else:
             print(f"subgroup {name}: groups of {cfg.g} do not fit the adapter's subgroups")
     rng = np.random.default_rng(0)
-    a_err, b_err = _operands(ERR_N, rng)
+    n_err = min(ERR_N, max(args.sizes))
+    a_err, b_err = _operands(n_err, rng)
     want = _exact(a_err, b_err)
     ga, gb = api.from_numpy(a_err, 0), api.from_numpy(b_err, 0)
+    gbt = api.from_numpy(np.ascontiguousarray(b_err.T), 0)
+    gbt = StridedArray(gbt.storage, 0, (n_err, n_err), (1, n_err), np.dtype(np.float16))
+    operands = {}  # n -> (x, y, y as a k-contiguous view of its transpose), made once
+    for n in args.sizes:
+        a, b = _operands(n, rng)
+        bt = api.from_numpy(np.ascontiguousarray(b.T), 0)
+        operands[n] = (api.from_numpy(a, 0), api.from_numpy(b, 0),
+                       StridedArray(bt.storage, 0, (n, n), (1, n), np.dtype(np.float16)))
     rows = {}
     for name, mm in variants.items():
         out = mm(ga, gb)
@@ -109,13 +127,13 @@ def _trueno(args) -> dict:
             row["err"] = None
             continue
         row["err"] = _rel_err(api.to_numpy(out), want)
+        out = mm(ga, gbt)  # and with B k-contiguous
+        if out is not None:
+            row["err"] = max(row["err"], _rel_err(api.to_numpy(out), want))
         for n in args.sizes:
-            a, b = _operands(n, rng)
-            x, y = api.from_numpy(a, 0), api.from_numpy(b, 0)
+            x, y, yt = operands[n]
             row[n] = _time(mm, (x, y), sync, n, args.repeats, args.iters)
             if n == max(args.sizes):  # B stored k-contiguous: a transposed view of B.T
-                bt = api.from_numpy(np.ascontiguousarray(b.T), 0)
-                yt = StridedArray(bt.storage, 0, (n, n), (1, n), np.dtype(np.float16))
                 if mm(x, yt) is not None:
                     row[f"{n}T"] = _time(mm, (x, yt), sync, n, args.repeats, args.iters)
             print(f"{name}: {n} done", flush=True)
@@ -133,7 +151,7 @@ def _torch(args) -> dict:
     sync = torch.cuda.synchronize
     rows = {}
     rng = np.random.default_rng(0)
-    a_err, b_err = _operands(ERR_N, rng)
+    a_err, b_err = _operands(min(ERR_N, max(args.sizes)), rng)
     want = _exact(a_err, b_err)
     back = torch.backends.cuda.matmul
     for name, dtype, reduced in (("torch f16", torch.float16, True),
@@ -161,6 +179,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--iters", type=int, default=10)
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--reg", nargs="*", default=["r128x128k8", "r128x128k16", "r64x128k16",
+                                                 "r128x128k8w8", "r128x128k16w8"],
+                    help="_matmul_reg variants to run in float16 too")
     ap.add_argument("--torch-child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.torch_child:

@@ -35,8 +35,9 @@ __all__ = ["HALF", "PREFER", "half_path", "min_subgroup", "sg_config", "matmul_f
 # on a GPU known to run 32-lane subgroups; the results are checked there).
 HALF: dict = {"path": None, "cfg": None, "min_subgroup": None}
 
-# The path each adapter type prefers among those it has (subgroup vs tiled), by measurement.
-# lavapipe (AVX2, 2 cores, 512^2 f16): tiled 1.00, subgroup "quad" 1.0x (see the sweep).
+# The path each adapter type prefers among those it has (subgroup vs tiled), by measurement
+# (tools/bench/sweep_matmul_f16.py). "default": hardware GPUs, tiled until the H100 says
+# otherwise.
 PREFER = {"CPU": "tiled", "default": "tiled"}
 
 
@@ -68,7 +69,11 @@ def sg_config(rt, m: int, n: int, nbatch: int) -> SgConfig | None:
     """The subgroup kernel's shape for an (m, n) output on ``rt``, or None when none fits
     the adapter's subgroups (a pinned ``HALF["cfg"]`` that does not fit gives None too)."""
     cfg = HALF["cfg"]
-    if cfg is None:
+    if cfg is None and rt.info.get("adapter_type") == "CPU":
+        # lavapipe (AVX2, loaded 2-core host, f16, interleaved medians): quad 1.6-3.3x the
+        # tiled kernel from (2, 784, 256) to 1024^2 x 64; quad_64 only for 2-784-256-like
+        cfg = SG_CONFIGS["quad"]
+    elif cfg is None:
         bm, bn = SG_CONFIGS["quad"].tile
         big = -(-m // bm) * -(-n // bn) * nbatch >= 128
         cfg = SG_CONFIGS["quad" if big else "quad_64"]

@@ -106,6 +106,10 @@ def _trueno(args) -> dict:
             variants[f"subgroup {name} (sg32)"] = subgroup(name, 32)
         else:
             print(f"subgroup {name}: groups of {cfg.g} do not fit the adapter's subgroups")
+    # most telling first (a --budget cut drops the tail): the default, the subgroup shapes,
+    # then the tiled kernel's other knobs
+    first = [k for k in variants if k == "tiled (default)" or k.startswith("subgroup")]
+    variants = {k: variants[k] for k in first + [k for k in variants if k not in first]}
     rng = np.random.default_rng(0)
     n_err = min(ERR_N, max(args.sizes))
     a_err, b_err = _operands(n_err, rng)
@@ -120,7 +124,11 @@ def _trueno(args) -> dict:
         operands[n] = (api.from_numpy(a, 0), api.from_numpy(b, 0),
                        StridedArray(bt.storage, 0, (n, n), (1, n), np.dtype(np.float16)))
     rows = {}
+    t_start = time.perf_counter()
     for name, mm in variants.items():
+        if time.perf_counter() - t_start > args.budget:
+            print(f"{name}: skipped (past --budget {args.budget} s)", flush=True)
+            continue
         out = mm(ga, gb)
         row = rows.setdefault(name, {})
         if out is None:
@@ -136,7 +144,7 @@ def _trueno(args) -> dict:
             if n == max(args.sizes):  # B stored k-contiguous: a transposed view of B.T
                 if mm(x, yt) is not None:
                     row[f"{n}T"] = _time(mm, (x, yt), sync, n, args.repeats, args.iters)
-            print(f"{name}: {n} done", flush=True)
+        _print_row(name, row, args.sizes)
     _matmul._FAST.update(on=True, cfg=None, half=False)
     _matmul_half.HALF.update(path=None, cfg=None, min_subgroup=None)
     return rows
@@ -179,6 +187,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--iters", type=int, default=10)
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--budget", type=float, default=60.0,
+                    help="seconds after which no new trueno variant starts")
     ap.add_argument("--reg", nargs="*", default=["r128x128k8", "r128x128k16", "r64x128k16",
                                                  "r128x128k8w8", "r128x128k16w8"],
                     help="_matmul_reg variants to run in float16 too")
@@ -187,27 +197,32 @@ def main() -> None:
     if args.torch_child:
         pathlib.Path(args.torch_child).write_text(json.dumps(_torch(args)))
         return
+    _print_row("kernel", None, args.sizes)
     rows = _trueno(args)
     if not args.no_torch:
         out = pathlib.Path("/tmp/sweep_matmul_f16_torch.json")
         cmd = [sys.executable, __file__, "--torch-child", str(out), "--repeats",
                str(args.repeats), "--iters", str(args.iters), "--sizes",
                *map(str, args.sizes)]
-        try:
-            if subprocess.run(cmd).returncode == 0 and out.exists():
-                rows.update({k: {(int(c) if c.isdigit() else c): v for c, v in r.items()}
-                             for k, r in json.loads(out.read_text()).items()})
-        except ImportError:  # pragma: no cover - no torch on this machine
-            pass
-    cols = list(args.sizes) + [f"{max(args.sizes)}T"]
+        if subprocess.run(cmd).returncode == 0 and out.exists():
+            rows.update({k: {(int(c) if c.isdigit() else c): v for c, v in r.items()}
+                         for k, r in json.loads(out.read_text()).items()})
     print(f"\nfloat16 matmul, TFLOP/s (median of {args.repeats} runs x {args.iters} products;"
           " nT: B k-contiguous)")
-    print(f"{'kernel':<28}" + "".join(f"{c:>9}" for c in cols) + f"{'rel err':>11}")
+    _print_row("kernel", None, args.sizes)
     for name, row in rows.items():
-        cells = "".join(f"{row[c]:>9.3g}" if row.get(c) is not None else f"{'-':>9}"
-                        for c in cols)
-        err = f"{row['err']:>11.2e}" if row.get("err") is not None else f"{'n/a':>11}"
-        print(f"{name:<28}{cells}{err}")
+        _print_row(name, row, args.sizes)
+
+
+def _print_row(name: str, row: dict | None, sizes) -> None:
+    """One table row (the header when ``row`` is None), printed as soon as it is known."""
+    cols = list(sizes) + [f"{max(sizes)}T"]
+    if row is None:
+        print(f"{name:<28}" + "".join(f"{c:>9}" for c in cols) + f"{'rel err':>11}", flush=True)
+        return
+    cells = "".join(f"{row[c]:>9.3g}" if row.get(c) is not None else f"{'-':>9}" for c in cols)
+    err = f"{row['err']:>11.2e}" if row.get("err") is not None else f"{'n/a':>11}"
+    print(f"{name:<28}{cells}{err}", flush=True)
 
 
 if __name__ == "__main__":

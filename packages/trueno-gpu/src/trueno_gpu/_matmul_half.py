@@ -71,7 +71,7 @@ def sg_config(rt, m: int, n: int, nbatch: int) -> SgConfig | None:
     cfg = HALF["cfg"]
     if cfg is None and rt.info.get("adapter_type") == "CPU":
         # lavapipe (AVX2, loaded 2-core host, f16, interleaved medians): quad 1.6-3.3x the
-        # tiled kernel from (2, 784, 256) to 1024^2 x 64; quad_64 only for 2-784-256-like
+        # tiled kernel from (2, 784, 256) to 1024^2 x 64; quad_64 no better
         cfg = SG_CONFIGS["quad"]
     elif cfg is None:
         bm, bn = SG_CONFIGS["quad"].tile

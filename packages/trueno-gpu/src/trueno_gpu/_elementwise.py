@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import struct
+import weakref
 
 import numpy as np
 from trueno.backend import StridedArray
@@ -30,7 +31,7 @@ from ._dtypes import dtype_info
 from ._fast_elementwise import ENABLED as VEC4
 from ._fast_elementwise import vec4_ok, vec4_source
 from ._lazy import ENABLED as LAZY
-from ._lazy import FUSED, extend
+from ._lazy import FUSED, LazyStorage, extend
 from ._pool import size_class
 from ._runtime import get_runtime, meta_struct
 
@@ -350,6 +351,8 @@ def _setup(name, table, kind_key, xs, out_dtype=None):
 # with the op's tag, so clearing ``_PLANS`` (tests switching the vec4 path) drops them too.
 _new = object.__new__
 _SA = StridedArray
+_LAZY = LazyStorage
+_wref = weakref.ref
 _F32DT = np.dtype(np.float32)
 
 
@@ -400,10 +403,14 @@ def planned_kernel(name: str, table: dict, arity: int):
     ``BINARY``: 2): calls with a plan for their operands' layout skip the planning.
 
     A planned call packs its metadata and hands the rest to ``Runtime.record_new`` (the
-    result's buffer and the dispatch under one lock). A scalar operand's metadata words are
-    kept with the scalar object and the plan's scalar dtype they were made for, and reused
-    while the same object comes again (a loop's constant; scalars are immutable, and
-    identity, unlike ==, tells -0.0 from 0.0)."""
+    result's buffer and the dispatch under one lock). A float32 op of ``_lazy.FUSED`` on
+    contiguous operands becomes a lazy chain node instead when an operand is a pending node
+    or the runtime's chain head (``Runtime._head``: a weak reference to the storage of the
+    last such op's eager result): independent ops stay one dispatch each, and a chain
+    starts at its second op.
+    A scalar operand's metadata words are kept with the scalar object and the plan's scalar
+    dtype they were made for, and reused while the same object comes again (a loop's
+    constant; scalars are immutable, and identity, unlike ==, tells -0.0 from 0.0)."""
     tag = ("planned", name)
     get = _PLANS.get
     # a node of a lazy chain for contiguous float32 operands (``_lazy``)
@@ -416,11 +423,14 @@ def planned_kernel(name: str, table: dict, arity: int):
         if p is None:
             return _first(tag, name, table, (x,))
         rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, _, _ = p
-        if fuse and dtype is _F32DT and not tail and LAZY["on"]:
+        lazy = fuse and dtype is _F32DT and not tail and LAZY["on"]
+        if lazy and (s.__class__ is _LAZY and s.chain is not None or rt._head() is s):
             return extend(rt, name, x, None, None, shape, strides, dtype, cls, nbytes, n)
         out = _new(_SA)
-        out.storage = rt.record_new(cls, nbytes, kern, pack(n, 0, x.offset, *tail),
-                                    (s.buffer,), grid, cost)
+        out.storage = st = rt.record_new(cls, nbytes, kern, pack(n, 0, x.offset, *tail),
+                                         (s.buffer,), grid, cost)
+        if lazy:
+            rt._head = _wref(st)
         out.offset, out.shape, out.strides, out.dtype = 0, shape, strides, dtype
         return out
 
@@ -434,14 +444,19 @@ def planned_kernel(name: str, table: dict, arity: int):
                 if p is not None:
                     rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, _, _ \
                         = p
-                    if fuse and dtype is _F32DT and not tail and LAZY["on"] and \
-                            x.dtype is _F32DT and y.dtype is _F32DT:
+                    lazy = fuse and dtype is _F32DT and not tail and LAZY["on"] and \
+                        x.dtype is _F32DT and y.dtype is _F32DT
+                    if lazy and (s.__class__ is _LAZY and s.chain is not None or
+                                 t.__class__ is _LAZY and t.chain is not None or
+                                 rt._head() is s or rt._head() is t):
                         return extend(rt, name, x, y, None, shape, strides, dtype, cls, nbytes,
                                       n)
                     out = _new(_SA)
-                    out.storage = rt.record_new(cls, nbytes, kern,
-                                                pack(n, 0, x.offset, y.offset, *tail),
-                                                (s.buffer, t.buffer), grid, cost)
+                    out.storage = st = rt.record_new(cls, nbytes, kern,
+                                                     pack(n, 0, x.offset, y.offset, *tail),
+                                                     (s.buffer, t.buffer), grid, cost)
+                    if lazy:
+                        rt._head = _wref(st)
                     out.offset, out.shape, out.strides, out.dtype = 0, shape, strides, dtype
                     return out
             else:
@@ -452,13 +467,17 @@ def planned_kernel(name: str, table: dict, arity: int):
                     w = last[0]
                     if w[0] is not y or w[1] is not sdt:
                         w = last[0] = (y, sdt, _words(y, f32, sdt))
-                    if fuse and dtype is _F32DT and not tail and LAZY["on"]:
+                    lazy = fuse and dtype is _F32DT and not tail and LAZY["on"]
+                    if lazy and (s.__class__ is _LAZY and s.chain is not None or
+                                 rt._head() is s):
                         return extend(rt, name, x, None, w[2][0], shape, strides, dtype, cls,
                                       nbytes, n)
                     out = _new(_SA)
-                    out.storage = rt.record_new(cls, nbytes, kern,
-                                                pack(n, 0, x.offset, *w[2], *tail),
-                                                (s.buffer,), grid, cost)
+                    out.storage = st = rt.record_new(cls, nbytes, kern,
+                                                     pack(n, 0, x.offset, *w[2], *tail),
+                                                     (s.buffer,), grid, cost)
+                    if lazy:
+                        rt._head = _wref(st)
                     out.offset, out.shape, out.strides, out.dtype = 0, shape, strides, dtype
                     return out
         elif y.__class__ is _SA:
@@ -470,13 +489,17 @@ def planned_kernel(name: str, table: dict, arity: int):
                 w = last[0]
                 if w[0] is not x or w[1] is not sdt:
                     w = last[0] = (x, sdt, _words(x, f32, sdt))
-                if fuse and dtype is _F32DT and not tail and LAZY["on"]:
+                lazy = fuse and dtype is _F32DT and not tail and LAZY["on"]
+                if lazy and (t.__class__ is _LAZY and t.chain is not None or
+                             rt._head() is t):
                     return extend(rt, name, None, y, w[2][0], shape, strides, dtype, cls,
                                   nbytes, n)
                 out = _new(_SA)
-                out.storage = rt.record_new(cls, nbytes, kern,
-                                            pack(n, 0, y.offset, *w[2], *tail),
-                                            (t.buffer,), grid, cost)
+                out.storage = st = rt.record_new(cls, nbytes, kern,
+                                                 pack(n, 0, y.offset, *w[2], *tail),
+                                                 (t.buffer,), grid, cost)
+                if lazy:
+                    rt._head = _wref(st)
                 out.offset, out.shape, out.strides, out.dtype = 0, shape, strides, dtype
                 return out
         return _first(tag, name, table, (x, y))

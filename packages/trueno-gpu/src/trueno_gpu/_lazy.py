@@ -1,19 +1,25 @@
 """Lazy float32 elementwise chains: ``y = relu(x * w + b) - 0.5 ...`` fused into one kernel.
 
 A planned elementwise op of ``FUSED`` on contiguous float32 operands of one element count (no
-broadcasting: arrays and Python or NumPy scalars) does not record its dispatch: it appends a
-node to the runtime's pending chain and returns an array whose storage (``LazyStorage``) has
-no buffer yet. A node's operands are earlier nodes of the chain (kept in registers), the
-chain's inputs (materialized arrays, each bound once however often it is read, at its own
-offset) or a scalar (a metadata word). So a chain is a small graph: a result feeding two
-consumers, independent ops on the same inputs and tensor-with-tensor steps all join it. The
-chain is emitted, as one dispatch that computes every node per element and stores the
+broadcasting: arrays and Python or NumPy scalars) that reads a pending result of the
+runtime's chain, or the chain head (``Runtime._head``: the last such op's eager result), does
+not record its dispatch: it appends a node to the pending chain (a new chain when it reads
+no pending result) and returns an array whose storage (``LazyStorage``) has no buffer yet.
+A node's operands are earlier nodes of the chain (kept in registers), the chain's inputs
+(materialized arrays, each bound once however often it is read, at its own offset) or a
+scalar (a metadata word). So a chain is a small graph: a result feeding two consumers and
+tensor-with-tensor steps join it. Ops on materialized arrays only are not fused together
+(the first op of a chain runs eagerly; independent ops are a dispatch each, so a loop of
+``a + b`` whose results are dropped does every op's work, as eagerly).
+
+The chain is emitted, as one dispatch that computes every node per element and stores the
 results still referenced, before anything else reaches the runtime's batch: a dispatch, a
 copy or fill, an upload or download, a submission or sync (``Runtime._record``, ``encoder``,
-``_flush``), or any read of a pending result's ``buffer`` (a view with an offset, a strided
-or broadcast use, another dtype, an op that is not fused). So the GPU runs the same commands
-in the same order as eagerly, except that a chain's nodes run together. Pipelines are cached
-per graph shape (the nodes' ops and operand references, the stored nodes, the input count).
+``_flush``), a memory statistic, or any read of a pending result's ``buffer`` (a view with an
+offset, a strided or broadcast use, another dtype, an op that is not fused). So the GPU runs
+the same commands in the same order as eagerly, except that a chain's nodes run together.
+Pipelines are cached per graph shape (the nodes' ops and operand references, the stored
+nodes, the input count): a loop compiles its chains once.
 
 Results are bit-identical to eager execution: each node is the eager kernel's expression of
 its op (``_elementwise``'s tables) on the same operands, and only ops whose float32 result is
@@ -40,7 +46,8 @@ from trueno.backend import StridedArray
 
 from ._codegen import LINEAR_ID, WG, header
 from ._pool import GpuStorage
-from ._runtime import meta_struct
+from ._runtime import _STRUCTS, _no_head, meta_struct
+from ._transfers import _Storage
 
 __all__ = ["ENABLED", "FUSED", "LazyStorage", "extend", "fused_count"]
 
@@ -88,7 +95,9 @@ class _Chain:
 
     def emit(self) -> None:
         """Record the chain's dispatches (lock held): one per group of stored results (as many
-        as the adapter's storage bindings allow), each computing the nodes up to its last."""
+        as the adapter's storage bindings allow), each computing the nodes up to its last.
+        (Plain loops, no comprehensions: a chain of one or two nodes is common, and each
+        comprehension is a Python frame.)"""
         rt = self.rt
         if rt._chain is self:
             rt._chain = None
@@ -96,10 +105,12 @@ class _Chain:
         if not nodes:
             return
         live = []
-        for i, ref in enumerate(self.refs):
+        i = 0
+        for ref in self.refs:
             st = ref()
             if st is not None and st.chain is self:
                 live.append((i, st))
+            i += 1
         if not live:  # every result was freed: still run the chain (as eagerly), store the last
             st = _new(LazyStorage)
             st.nbytes, st.device_index, st.version, st.chain, st.owner = \
@@ -107,28 +118,53 @@ class _Chain:
             live.append((len(nodes) - 1, st))
         inputs = self.inputs
         m = len(inputs)
+        words = [self.n, 0]
+        in_bufs = []
+        for _, b, off in inputs:
+            words.append(off)
+            in_bufs.append(b)
+        words += self.words
+        pk = _STRUCTS.get(len(words)) or meta_struct(len(words))
+        data = pk.pack(*words)
+        n = self.n
+        grid = _GRIDS.get(n)
+        if grid is None:
+            grid = _GRIDS[n] = rt.grid(-(-n // WG))
         per = max(1, min(rt.limits.get("max-storage-buffers-per-shader-stage", 8), 16) - 1 - m)
-        words = [self.n, 0] + [off for _, _, off in inputs] + self.words
-        data = meta_struct(len(words)).pack(*words)
-        grid = rt.grid(-(-self.n // WG))
-        in_bufs = [b for _, b, _ in inputs]
+        pool = rt.pool
+        cls, nbytes = self.cls, self.nbytes
         for g in range(0, len(live), per):
-            group = live[g:g + per]
+            group = live[g:g + per] if len(live) > per else live
             last = group[-1][0]
-            sig = tuple(nodes[:last + 1])
-            stored = tuple(i for i, _ in group)
+            sig = tuple(nodes) if last == len(nodes) - 1 else tuple(nodes[:last + 1])
+            stored = []
+            bufs = []
+            if pool._released:
+                pool._collect()
+            free = pool._free.get(cls)
+            for i, st in group:  # (``alloc_class``, inline)
+                stored.append(i)
+                if free:
+                    o = _new(_Storage)
+                    o.buffer, o.nbytes, o.device_index, o.version, o.pool = \
+                        free.pop(), nbytes, rt.index, 0, pool
+                    pool._allocated += cls
+                else:
+                    o = rt.alloc(nbytes)
+                st.owner = o
+                st.chain = None
+                bufs.append(o.buffer)
+            stored = tuple(stored)
             kern = rt.kernel(("fuse", sig, stored, m),
                              lambda sig=sig, stored=stored: _source(sig, stored, m),
                              (True,) * len(stored) + (False,) * m)
-            bufs = []
-            for _, st in group:
-                st.owner = rt.alloc_class(self.cls, self.nbytes)
-                st.chain = None
-                bufs.append(st.owner.buffer)
-            rt._record(kern, data, bufs + in_bufs, grid, self.n * 4 * (len(group) + m))
+            rt._record(kern, data, bufs + in_bufs, grid, n * 4 * (len(group) + m))
         self.inputs = self.refs = self.words = ()
         self.nodes = ()
         self.keys = None
+
+
+_GRIDS: dict = {}  # element count -> the grid of a chain's dispatch
 
 
 def _new_chain(rt, n: int, cls: int, nbytes: int) -> _Chain:
@@ -147,8 +183,7 @@ def _operand(chain, x):
     """The node operand of array ``x`` in ``chain`` (lock held): its node when ``x`` is a
     pending result of the chain at offset 0, else an input (added if new); None when the
     chain has no room for another input. A pending result of the chain read at an offset
-    emits the chain (through ``buffer``) and becomes an input of the next one. (``extend``
-    inlines the first two cases.)"""
+    emits the chain (through ``buffer``) and becomes an input of the next one."""
     s = x.storage
     if s.__class__ is LazyStorage and s.chain is not None:
         if s.chain is chain and not x.offset:
@@ -169,42 +204,42 @@ def extend(rt, op: str, x, y, word, shape, strides, dtype, cls: int, nbytes: int
     """The lazy result of node ``op`` (``FUSED``) on contiguous float32 arrays of ``n``
     elements: ``op(x)`` (``y`` None, ``word`` None), ``op(x, y)`` (``word`` None), or with a
     scalar whose metadata word is ``word``: ``op(x, s)`` (``y`` None) or ``op(s, x)`` (``y``
-    is ``x``, ``x`` None). Appended to the runtime's pending chain when it fits (same
-    element count, room for its nodes and inputs), else to a new chain (the pending one is
-    emitted first)."""
+    is ``x``, ``x`` None).
+
+    Appended to the runtime's pending chain when it reads a pending result of it and fits
+    (same element count, room for its node and inputs); else the pending chain is emitted
+    and the node starts a new one, which consumes the runtime's head (``Runtime._head``,
+    the eager result ``_elementwise`` calls this for when no operand is pending). So ops on
+    materialized arrays only are not fused together: each is one dispatch, as eagerly (a
+    loop of ``a + b`` whose results are dropped still does the work of every op)."""
     with rt.lock:
         chain = rt._chain
-        for _ in range(2):
-            if chain is None or chain.n != n or len(chain.nodes) >= ENABLED["max"]:
-                chain = _new_chain(rt, n, cls, nbytes)
-            keys = chain.keys
-            if x is None:  # op(s, y)
-                a = _S
-            else:  # (``_operand``, its two common cases inline)
+        a = b = None
+        if chain is not None and chain.n == n and len(chain.nodes) < ENABLED["max"]:
+            if x is not None:
                 s = x.storage
                 if s.__class__ is LazyStorage and s.chain is chain and not x.offset:
                     a = s.step
-                else:
-                    a = keys.get(s) if not x.offset else None
-                    if a is None:
-                        a = _operand(chain, x)
-                        if a is None:
-                            chain = None  # no room, or a pending operand at an offset:
-                            continue  # emit, start again
-            if y is None:  # op(x) or op(x, s)
-                b = None if word is None else _S
-            else:
+            if y is not None:
                 s = y.storage
                 if s.__class__ is LazyStorage and s.chain is chain and not y.offset:
                     b = s.step
-                else:
-                    b = keys.get(s) if not y.offset else None
-                    if b is None:
-                        b = _operand(chain, y)
-                        if b is None:
-                            chain = None
-                            continue
-            break
+            if a is None and b is None:
+                chain = None  # nothing of the pending chain is read
+            else:
+                if a is None:
+                    a = _S if x is None else _operand(chain, x)
+                if b is None:
+                    b = (None if word is None else _S) if y is None else _operand(chain, y)
+                if a is None or b is None and (y is not None or word is not None):
+                    chain = None  # no room for an input, or a pending result at an offset
+        else:
+            chain = None
+        if chain is None:  # a new chain (the pending one emitted: every operand an input)
+            chain = _new_chain(rt, n, cls, nbytes)
+            rt._head = _no_head  # (consumed: another op on it is eager, see ``_elementwise``)
+            a = _S if x is None else _operand(chain, x)
+            b = (None if word is None else _S) if y is None else _operand(chain, y)
         st = _new(LazyStorage)
         st.nbytes, st.device_index, st.version, st.chain, st.owner = nbytes, rt.index, 0, \
             chain, None

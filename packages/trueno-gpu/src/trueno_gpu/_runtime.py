@@ -69,6 +69,11 @@ _STRUCTS: dict = {}  # metadata length -> struct.Struct packing that many u32 wo
 _new = object.__new__
 
 
+def _no_head() -> None:
+    """``Runtime._head`` before any eager result (a dead weak reference's answer)."""
+    return None
+
+
 def meta_struct(words: int) -> struct.Struct:
     """The cached ``struct.Struct`` packing ``words`` uint32 metadata words."""
     st = _STRUCTS.get(words)
@@ -157,6 +162,9 @@ class Runtime(Transfers):
         self._pending = 0  # cost recorded since the last submission
         self._last_pipe = self._last_bg = self._last_off = None
         self._chain = None  # the pending lazy chain (``_lazy``), emitted before anything else
+        # a weak reference to the storage of the last eager result a lazy chain may start
+        # from (``_lazy``; weak: a freed result's buffer returns to the pool at once)
+        self._head = _no_head
         self._c_off = _ffi.new("uint32_t[1]")
         self._queue = self.queue._internal
         self._copies = _Encoder()

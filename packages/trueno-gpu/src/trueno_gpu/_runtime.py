@@ -376,11 +376,23 @@ class Runtime(Transfers):
         """``record`` of a kernel that writes a new result (binding 1) from ``inputs``
         (bindings 2..): the result's storage of ``nbytes`` bytes in size class ``cls``
         (``alloc_class``) is taken and the dispatch recorded under one acquisition of the
-        lock. Returns the storage. (A planned elementwise call's whole runtime work.)"""
+        lock. Returns the storage. (A planned elementwise call's whole runtime work, so
+        ``BufferPool._collect`` and ``_record`` are inlined: one Python frame, not three.)"""
         with self.lock:
+            if self._chain is not None:
+                self._chain.emit()
             pool = self.pool
-            if pool._released:
-                pool._collect()
+            released = pool._released
+            if released:  # (``BufferPool._collect``)
+                lists = pool._free
+                while released:
+                    b = released.popleft()
+                    c = b._size
+                    pool._allocated -= c
+                    if b._internal is None:  # finalized by the cycle collector (``_collect``)
+                        pool.reserved -= c
+                    else:
+                        lists.setdefault(c, []).append(b)
             free = pool._free.get(cls)
             if free:
                 buf = free.pop()
@@ -391,7 +403,43 @@ class Runtime(Transfers):
             else:
                 st = self.alloc(nbytes)
                 buf = st.buffer
-            self._record(kernel, data, (buf, *inputs), grid, cost)
+            # (``_record``, from here on: a change there is a change here)
+            off = self._meta_offsets.get(data)
+            if off is None:
+                arena = self._arena
+                off = -len(arena) % self.align + len(arena)
+                if off + self.META_BYTES > self.ARENA_BYTES:
+                    self._flush()
+                    arena = self._arena
+                    off = 0
+                arena.extend(bytes(off - len(arena)))
+                arena.extend(data)
+                self._meta_offsets[data] = off
+            pipe, bgl = kernel
+            bind_group = self._bind_groups.get((bgl, buf, *inputs))
+            if bind_group is None:
+                bind_group = self._bind_group(bgl, (buf, *inputs))
+            h = self._pass or self._compute_pass()
+            if pipe is not self._last_pipe:
+                _lib.wgpuComputePassEncoderSetPipeline(h, pipe._internal)
+                self._last_pipe = pipe
+            if bind_group is not self._last_bg or off != self._last_off:
+                self._c_off[0] = off
+                _lib.wgpuComputePassEncoderSetBindGroup(h, 0, bind_group, 1, self._c_off)
+                self._last_bg = bind_group
+                self._last_off = off
+            _lib.wgpuComputePassEncoderDispatchWorkgroups(h, *grid)
+            self._count += 1
+            self.dispatches += 1
+            if self._count >= self._submit_at:
+                if self._count >= self._submit_hi or self._gpu_idle():
+                    self._flush()
+                else:
+                    self._submit_at = min(self._count + self.IDLE_STEP, self._submit_hi)
+            elif cost:
+                self._pending += cost
+                if self._pending >= self.EAGER_COST:
+                    self._flush()
         return st
 
     def _record(self, kernel, data: bytes, buffers, grid: tuple[int, int, int],

@@ -66,6 +66,14 @@ def test_variant_edges_and_layouts(pinned, name):
     assert not _check(cfg, (4, 4), (4, 8))
     assert not _check(cfg, (m, k), (k, n), ta=True, tb=True)
     assert not _check(cfg, (m - 8, k + 8), (k + 8, n), ta=True, tb=True)
+    # rows in reverse order (negative row strides) through the same kernel
+    a = RNG.uniform(-1, 1, (m, k)).astype(np.float32)
+    b = RNG.uniform(-1, 1, (k, n)).astype(np.float32)
+    da, db = up(a), up(b)
+    ra = da.view((m - 1) * k, (m, k), (-k, 1))
+    rb = db.view((k - 1) * n, (k, n), (-n, 1))
+    got = down(MM(ra, rb))
+    assert_close(got, a[::-1].astype(np.float64) @ b[::-1], "float32", rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))

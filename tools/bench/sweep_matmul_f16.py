@@ -4,7 +4,8 @@ subgroup-tiled kernel (``_matmul_subgroup``), side by side with PyTorch
 CUDA float16 (with and without its reduced-precision f16 reductions) and float32 (TF32 off).
 
 Not a test. Square n x n @ n x n for n in --sizes (default 1024 2048 4096) plus 4096 with B
-stored k-contiguous (``x @ W.T``); median TFLOP/s over --repeats timed runs of --iters
+stored k-contiguous (``x @ W.T``) and a training step's x @ W.T, (128, 784) @ (784, 256)
+with W stored (256, 784) (column "mlp"); median TFLOP/s over --repeats timed runs of --iters
 products each (one sync per run). The last column is each kernel's error on a 1024^3 product
 (or the largest size's) of uniform(-1, 1) operands against float64 NumPy, B row-major and
 k-contiguous (the worse): max |got - exact| / max |exact|. torch runs in a child process
@@ -31,7 +32,9 @@ for _p in (_ROOT / "packages" / "trueno-gpu" / "src", _ROOT / "packages" / "true
     if _p.is_dir() and str(_p) not in sys.path:
         sys.path.append(str(_p))
 
+RNG_MLP = np.random.default_rng(7)
 ERR_N = 1024  # the error check's size (at most the largest timed size)
+MLP = (128, 784, 256)  # a training step's x @ W.T (m, k, n), W stored (n, k): column "mlp"
 
 
 def _operands(n, rng):
@@ -48,7 +51,9 @@ def _rel_err(got, want) -> float:
 
 
 def _time(mm, operands, sync, n, repeats, iters) -> float:
-    """Median TFLOP/s of ``mm(*operands)`` (n^3), ``iters`` calls per timed run."""
+    """Median TFLOP/s of ``mm(*operands)`` (n^3 multiply-adds, or n = (m, k, n)), ``iters``
+    calls per timed run."""
+    flops = 2 * (n[0] * n[1] * n[2] if isinstance(n, tuple) else n ** 3)
     mm(*operands)
     sync()
     figs = []
@@ -57,7 +62,7 @@ def _time(mm, operands, sync, n, repeats, iters) -> float:
         for _ in range(iters):
             mm(*operands)
         sync()
-        figs.append(2 * n ** 3 * iters / (time.perf_counter() - t0) / 1e12)
+        figs.append(flops * iters / (time.perf_counter() - t0) / 1e12)
     return statistics.median(figs)
 
 
@@ -123,6 +128,10 @@ def _trueno(args) -> dict:
         bt = api.from_numpy(np.ascontiguousarray(b.T), 0)
         operands[n] = (api.from_numpy(a, 0), api.from_numpy(b, 0),
                        StridedArray(bt.storage, 0, (n, n), (1, n), np.dtype(np.float16)))
+    m, k, n = MLP
+    w = api.from_numpy(RNG_MLP.uniform(-1, 1, (n, k)).astype(np.float16), 0)
+    mlp = (api.from_numpy(RNG_MLP.uniform(-1, 1, (m, k)).astype(np.float16), 0),
+           StridedArray(w.storage, 0, (k, n), (1, k), np.dtype(np.float16)))
     rows = {}
     t_start = time.perf_counter()
     for name, mm in variants.items():
@@ -144,6 +153,7 @@ def _trueno(args) -> dict:
             if n == max(args.sizes):  # B stored k-contiguous: a transposed view of B.T
                 if mm(x, yt) is not None:
                     row[f"{n}T"] = _time(mm, (x, yt), sync, n, args.repeats, args.iters)
+        row["mlp"] = _time(mm, mlp, sync, MLP, args.repeats, 10 * args.iters)
         _print_row(name, row, args.sizes)
     _matmul._FAST.update(on=True, cfg=None, half=False)
     _matmul_half.HALF.update(path=None, cfg=None, min_subgroup=None)
@@ -178,6 +188,10 @@ def _torch(args) -> dict:
             if n == max(args.sizes):
                 yt = y.T.contiguous().T
                 row[f"{n}T"] = _time(torch.matmul, (x, yt), sync, n, args.repeats, args.iters)
+        m, k, n = MLP
+        x = torch.from_numpy(RNG_MLP.uniform(-1, 1, (m, k))).to(dev, dtype)
+        w = torch.from_numpy(RNG_MLP.uniform(-1, 1, (n, k))).to(dev, dtype)
+        row["mlp"] = _time(torch.matmul, (x, w.T), sync, MLP, args.repeats, 10 * args.iters)
     return rows
 
 
@@ -216,7 +230,7 @@ def main() -> None:
 
 def _print_row(name: str, row: dict | None, sizes) -> None:
     """One table row (the header when ``row`` is None), printed as soon as it is known."""
-    cols = list(sizes) + [f"{max(sizes)}T"]
+    cols = list(sizes) + [f"{max(sizes)}T", "mlp"]
     if row is None:
         print(f"{name:<28}" + "".join(f"{c:>9}" for c in cols) + f"{'rel err':>11}", flush=True)
         return

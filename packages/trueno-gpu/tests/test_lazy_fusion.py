@@ -325,9 +325,10 @@ def test_views_broadcasting_and_offsets():
         # broadcast operand: an eager kernel reads the emitted result
         np.testing.assert_array_equal(down(_k("add")(z, r)), w + row)
         z = _k("multiply")(x, y)
-        zr = view_of(z, w, w.reshape(64))  # a contiguous reshape of a pending node joins
+        zr = view_of(z, w, w.reshape(64))  # a contiguous reshape of the head starts a chain
         s = _k("add")(zr, flat)
-        assert _lazy.fused_count(get_runtime(0)) == i  # (planned on the second pass)
+        if i:  # (planned by the first pass)
+            assert _lazy.fused_count(get_runtime(0)) == 1
         np.testing.assert_array_equal(down(s), w.reshape(64) + g.reshape(64))
         z = _k("multiply")(x, y)
         tail = view_of(z, w, w.reshape(64)[8:])  # an offset view: emits, then an input

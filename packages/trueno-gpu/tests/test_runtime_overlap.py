@@ -101,6 +101,27 @@ def test_idle_policy_same_bits(rt):
     np.testing.assert_array_equal(down(x), np.full(64, 20, np.float32))
 
 
+def test_submit_min_cost_waits_for_enough_work(rt):
+    """``submit_min_cost``: an early submission waits (lo more dispatches at a time, up to
+    4 lo) while the batch's cost is under it; results are the same."""
+    one = up(np.ones(64, np.float32))
+    cost = 64 * 12  # an add of 64 float32: bytes read and written
+    saved = rt.submit_min_cost
+    try:
+        for min_cost, want in ((0, 5), (5 * cost, 2), (1 << 40, 1)):
+            rt.submit_every, rt.submit_min_cost = 4, min_cost
+            x = up(np.zeros(64, np.float32))
+            rt.synchronize()
+            before = rt.submissions
+            for _ in range(20):
+                x = KERNELS["add"]["float32"](x, one)
+            # 0: every 4; 5 adds' cost: at 8 and 16 (4 adds cost too little); huge: at 16 (4 lo)
+            assert rt.submissions - before == want, min_cost
+            np.testing.assert_array_equal(down(x), np.full(64, 20, np.float32))
+    finally:
+        rt.submit_min_cost = saved
+
+
 @pytest.mark.parametrize("bad", [-1, "eight", "8-4", "0-4", "1-2-3", (1, 2, 3), 2.5, True])
 def test_submit_every_is_checked(rt, bad):
     with pytest.raises(ValueError, match="submit_every .* must be k >= 0"):

@@ -178,9 +178,12 @@ class Runtime(Transfers):
         self.index_checks = IndexChecks(self.device)  # bounds found on the device
         self.dispatches = 0  # total, for tests and benchmarks
         self.submissions = 0
-        self._submit_at = self._submit_lo = self._submit_hi = self.MAX_BATCH
+        self._submit_at = self._submit_lo = self._submit_hi = self._submit_cap = self.MAX_BATCH
         default = 0 if self.info.get("adapter_type") == "CPU" else self.SUBMIT_EVERY
         self.submit_every = os.environ.get("TRUENO_GPU_SUBMIT_EVERY", "").strip() or default
+        # early submission waits while the batch's cost (bytes, flops / 12) is under this
+        # (0: never waits; see ``_submit_point``); ``TRUENO_GPU_SUBMIT_MIN_BYTES``
+        self.submit_min_cost = int(os.environ.get("TRUENO_GPU_SUBMIT_MIN_BYTES", "0") or 0)
 
     @property
     def submit_every(self) -> int | tuple[int, int]:
@@ -197,6 +200,7 @@ class Runtime(Transfers):
         top = self.MAX_BATCH
         self._submit_lo = min(lo, top) if lo else top
         self._submit_hi = min(hi, top) if hi else top
+        self._submit_cap = min(4 * self._submit_lo, top)
         self._submit_at = self._submit_lo
 
     def _gpu_idle(self) -> bool:
@@ -431,15 +435,11 @@ class Runtime(Transfers):
             _lib.wgpuComputePassEncoderDispatchWorkgroups(h, *grid)
             self._count += 1
             self.dispatches += 1
+            self._pending += cost
             if self._count >= self._submit_at:
-                if self._count >= self._submit_hi or self._gpu_idle():
-                    self._flush()
-                else:
-                    self._submit_at = min(self._count + self.IDLE_STEP, self._submit_hi)
-            elif cost:
-                self._pending += cost
-                if self._pending >= self.EAGER_COST:
-                    self._flush()
+                self._submit_point()
+            elif self._pending >= self.EAGER_COST:
+                self._flush()
         return st
 
     def _record(self, kernel, data: bytes, buffers, grid: tuple[int, int, int],
@@ -476,17 +476,26 @@ class Runtime(Transfers):
         _lib.wgpuComputePassEncoderDispatchWorkgroups(h, *grid)
         self._count += 1
         self.dispatches += 1
+        self._pending += cost
         if self._count >= self._submit_at:  # MAX_BATCH, or submit_every (overlap)
-            if self._count >= self._submit_hi or self._gpu_idle():
-                self._flush()
-            else:  # the GPU is still busy: keep recording, look again a few dispatches on
-                self._submit_at = min(self._count + self.IDLE_STEP, self._submit_hi)
-        elif cost:
+            self._submit_point()
+        elif self._pending >= self.EAGER_COST:
             # Big kernels: submit now so the GPU starts while Python records the next ones
             # (a sync point still waits for everything; small ops stay in one batch).
-            self._pending += cost
-            if self._pending >= self.EAGER_COST:
-                self._flush()
+            self._flush()
+
+    def _submit_point(self) -> None:
+        """``_submit_at`` dispatches are recorded (lock held): submit them, or look again
+        later: after ``submit_every``'s lo more while they cost under ``submit_min_cost``
+        (up to 4 lo: small kernels would keep the GPU busy for less than the submission
+        costs), after ``IDLE_STEP`` more while the GPU is busy (below hi)."""
+        c = self._count
+        if self._pending < self.submit_min_cost and c < self._submit_cap:
+            self._submit_at = min(c + self._submit_lo, self._submit_cap)
+        elif c >= self._submit_hi or self._gpu_idle():
+            self._flush()
+        else:
+            self._submit_at = min(c + self.IDLE_STEP, self._submit_hi)
 
     def emit_chain(self) -> None:
         """Record the pending lazy chain (``_lazy``), if any, without submitting: its live

@@ -135,9 +135,22 @@ def test_source_uses_the_subgroup_builtins():
     assert "subgroupShuffle(" in oct_ and "gbase + 7u" in oct_
 
 
-def _fake_rt(subgroup, f16=True, features=(), adapter_type="DiscreteGPU"):
+def _fake_rt(subgroup, f16=True, features=(), adapter_type="DiscreteGPU", vendor_id=0x1002):
     return SimpleNamespace(has_subgroup=subgroup, has_f16=f16, features=frozenset(features),
-                           info={"adapter_type": adapter_type, "stackgroup_min_size": 32})
+                           info={"adapter_type": adapter_type, "stackgroup_min_size": 32,
+                                 "vendor_id": vendor_id})
+
+
+def test_adapter_kinds_and_shapes(pinned):
+    pinned(path=None)
+    assert _matmul_half.adapter_kind(_fake_rt(True, vendor_id=0x10DE)) == "nvidia"
+    assert _matmul_half.adapter_kind(_fake_rt(True)) == "default"
+    assert _matmul_half.adapter_kind(_fake_rt(True, adapter_type="CPU")) == "CPU"
+    gpu = _fake_rt(True)
+    big, small = _matmul_half.SG_SHAPES["default"]
+    assert _matmul_half.sg_config(gpu, 4096, 4096, 1) == SG_CONFIGS[big]  # 1024 tiles
+    assert _matmul_half.sg_config(gpu, 128, 256, 1) == SG_CONFIGS[small]  # 2 tiles
+    assert _matmul_half.sg_config(gpu, 128, 256, 64) == SG_CONFIGS[big]  # 128 tiles
 
 
 def test_selection_per_adapter(pinned, monkeypatch):

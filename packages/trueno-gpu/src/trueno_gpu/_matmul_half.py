@@ -28,17 +28,32 @@ from ._matmul_coop import coop_available, coop_fits, coop_source, coop_tile
 from ._matmul_subgroup import SG_CONFIGS, SgConfig, group_fits, subgroup_source
 from ._runtime import meta_struct
 
-__all__ = ["HALF", "PREFER", "half_path", "min_subgroup", "sg_config", "matmul_f16"]
+__all__ = ["HALF", "PREFER", "SG_SHAPES", "adapter_kind", "half_path", "min_subgroup",
+           "sg_config", "matmul_f16"]
 
 # Tests and benchmarks pin a path ("tiled", "subgroup", "coop") or a subgroup shape;
 # "min_subgroup" overrides the adapter's smallest subgroup size (benchmarks of wider groups
 # on a GPU known to run 32-lane subgroups; the results are checked there).
 HALF: dict = {"path": None, "cfg": None, "min_subgroup": None}
 
-# The path each adapter type prefers among those it has (subgroup vs tiled), by measurement
-# (tools/bench/sweep_matmul_f16.py). "default": hardware GPUs, tiled until the H100 says
-# otherwise.
-PREFER = {"CPU": "tiled", "default": "tiled"}
+# Per adapter kind (``adapter_kind``: "nvidia", "CPU" for software adapters, "default"), by
+# measurement (tools/bench/sweep_matmul_f16.py): the path preferred among those the adapter
+# has (subgroup vs tiled), and the subgroup kernel's shapes for outputs that give the GPU
+# many 128 x 128 tiles ("big": at least ``BIG_TILES``) and fewer ("small").
+PREFER = {"nvidia": "tiled", "CPU": "tiled", "default": "tiled"}
+# lavapipe (AVX2, loaded 2-core host, f16, interleaved medians): quad 1.6-3.3x the tiled
+# kernel from (2, 784, 256) to 1024 x 64 x 1024; quad_64 no better at any size.
+SG_SHAPES = {"CPU": ("quad", "quad"), "default": ("quad", "quad_64")}
+BIG_TILES = 128
+_NVIDIA = 0x10DE
+
+
+def adapter_kind(rt) -> str:
+    """The key of ``rt``'s adapter in ``PREFER`` and ``SG_SHAPES``."""
+    info = rt.info
+    if info.get("adapter_type") == "CPU":
+        return "CPU"
+    return "nvidia" if info.get("vendor_id") == _NVIDIA else "default"
 
 
 def min_subgroup(rt) -> int:
@@ -61,7 +76,7 @@ def half_path(rt) -> str:
         return pinned
     if have["coop"]:
         return "coop"
-    want = PREFER.get(rt.info.get("adapter_type"), PREFER["default"])
+    want = PREFER.get(adapter_kind(rt), PREFER["default"])
     return want if have[want] else "tiled"
 
 
@@ -69,14 +84,9 @@ def sg_config(rt, m: int, n: int, nbatch: int) -> SgConfig | None:
     """The subgroup kernel's shape for an (m, n) output on ``rt``, or None when none fits
     the adapter's subgroups (a pinned ``HALF["cfg"]`` that does not fit gives None too)."""
     cfg = HALF["cfg"]
-    if cfg is None and rt.info.get("adapter_type") == "CPU":
-        # lavapipe (AVX2, loaded 2-core host, f16, interleaved medians): quad 1.6-3.3x the
-        # tiled kernel from (2, 784, 256) to 1024^2 x 64; quad_64 no better
-        cfg = SG_CONFIGS["quad"]
-    elif cfg is None:
-        bm, bn = SG_CONFIGS["quad"].tile
-        big = -(-m // bm) * -(-n // bn) * nbatch >= 128
-        cfg = SG_CONFIGS["quad" if big else "quad_64"]
+    if cfg is None:
+        big, small = SG_SHAPES.get(adapter_kind(rt), SG_SHAPES["default"])
+        cfg = big if -(-m // 128) * -(-n // 128) * nbatch >= BIG_TILES else small
     if isinstance(cfg, str):
         cfg = SG_CONFIGS[cfg]
     return cfg if group_fits(cfg, min_subgroup(rt)) else None

@@ -17,13 +17,15 @@ RNG = np.random.default_rng(17)
 @pytest.fixture
 def rt():
     """The runtime, with lazy fusion off (every elementwise op its own dispatch, so the
-    tests count submissions per dispatch) and submit_every restored after the test."""
+    tests count submissions per dispatch), no minimum cost for an early submission (the
+    tests' small kernels would wait on a discrete GPU), both restored after the test."""
     rt = trueno_gpu.get_runtime(0)
     rt.synchronize()
-    saved, lazy = rt.submit_every, _lazy.ENABLED["on"]
+    saved, lazy, min_cost = rt.submit_every, _lazy.ENABLED["on"], rt.submit_min_cost
     _lazy.ENABLED["on"] = False
+    rt.submit_min_cost = 0
     yield rt
-    rt.submit_every = saved
+    rt.submit_every, rt.submit_min_cost = saved, min_cost
     _lazy.ENABLED["on"] = lazy
     rt.synchronize()
 
@@ -106,7 +108,6 @@ def test_submit_min_cost_waits_for_enough_work(rt):
     4 lo) while the batch's cost is under it; results are the same."""
     one = up(np.ones(64, np.float32))
     cost = 64 * 12  # an add of 64 float32: bytes read and written
-    saved = rt.submit_min_cost
     try:
         for min_cost, want in ((0, 5), (5 * cost, 2), (1 << 40, 1)):
             rt.submit_every, rt.submit_min_cost = 4, min_cost
@@ -119,7 +120,7 @@ def test_submit_min_cost_waits_for_enough_work(rt):
             assert rt.submissions - before == want, min_cost
             np.testing.assert_array_equal(down(x), np.full(64, 20, np.float32))
     finally:
-        rt.submit_min_cost = saved
+        rt.submit_min_cost = 0
 
 
 @pytest.mark.parametrize("bad", [-1, "eight", "8-4", "0-4", "1-2-3", (1, 2, 3), 2.5, True])
@@ -138,12 +139,15 @@ def test_submit_every_values(rt):
     assert _runtime._submit_policy("2-8") == (2, 8)
 
 
-def test_default_policy(rt):
+def test_default_policy():
     """Off on a CPU adapter (lavapipe: a submission costs ~300 us of this CPU), else
-    ``SUBMIT_EVERY``; the environment variable overrides both."""
+    ``SUBMIT_EVERY`` once the batch costs ``SUBMIT_MIN_COST``; the environment variables
+    override them. (No ``rt`` fixture: it changes them; the other tests restore them.)"""
     import os
 
-    if os.environ.get("TRUENO_GPU_SUBMIT_EVERY", "").strip():
-        pytest.skip("TRUENO_GPU_SUBMIT_EVERY is set: the default is not in use")
+    rt = trueno_gpu.get_runtime(0)
     cpu = rt.info.get("adapter_type") == "CPU"
-    assert rt.submit_every == (0 if cpu else rt.SUBMIT_EVERY)
+    if not os.environ.get("TRUENO_GPU_SUBMIT_EVERY", "").strip():
+        assert rt.submit_every == (0 if cpu else rt.SUBMIT_EVERY)
+    if not os.environ.get("TRUENO_GPU_SUBMIT_MIN_BYTES", "").strip():
+        assert rt.submit_min_cost == (0 if cpu else rt.SUBMIT_MIN_COST)

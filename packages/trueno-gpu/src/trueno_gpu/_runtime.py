@@ -49,7 +49,7 @@ from ._errors import GpuLimitError
 from ._host_copy import PAR_THREADS, host_array, par_copy
 from ._index_checks import IndexChecks
 from ._pool import BufferPool
-from ._transfers import Transfers, _Storage
+from ._transfers import Transfers, _Encoder, _Storage
 
 __all__ = ["Runtime", "get_runtime", "meta_struct", "device_count", "adapters_seen", "is_available",
            "wanted_features", "adapter_features", "when_adapters_known", "PAR_THREADS",
@@ -84,27 +84,6 @@ def meta_struct(words: int) -> struct.Struct:
     return st
 
 
-class _Encoder:
-    """What ``Runtime.encoder()`` hands out: copies and fills recorded into the batch's raw
-    command encoder (``handle``) through wgpu-py's error-capturing ``libf``, with wgpu-py's
-    argument order."""
-
-    __slots__ = ("handle",)
-
-    def __init__(self) -> None:
-        self.handle = None
-
-    def copy_buffer_to_buffer(self, source, source_offset: int, destination,
-                              destination_offset: int, size: int) -> None:
-        _libf.wgpuCommandEncoderCopyBufferToBuffer(self.handle, source._internal,
-                                                   int(source_offset), destination._internal,
-                                                   int(destination_offset), int(size))
-
-    def clear_buffer(self, buffer, offset: int = 0, size: int | None = None) -> None:
-        _libf.wgpuCommandEncoderClearBuffer(self.handle, buffer._internal, int(offset),
-                                            _WHOLE_SIZE if size is None else int(size))
-
-
 class Runtime(Transfers):
     """One wgpu device: its buffer pool, pipeline cache and the batch being recorded
     (allocation, uploads and downloads: ``Transfers``).
@@ -129,6 +108,10 @@ class Runtime(Transfers):
     # 2.00 / 1.71 / 1.65, mlp Adam 2.71 / 2.48 / 1.79, cnn SGD 4.59 / 2.95 / 3.12, cnn Adam
     # 4.80 / 3.25 / 3.38. ``TRUENO_GPU_SUBMIT_EVERY`` or ``runtime.submit_every`` sets it.
     SUBMIT_EVERY = 16
+    # ... but only once the batch costs this much (else after 16 more, at most 64 in all):
+    # 16 dispatches of a training step cost 7-13 MB (MLP) and ~40 MB (CNN), 16 adds of 1K
+    # float32 0.2 MB, whose GPU time is well under a submission's host time
+    SUBMIT_MIN_COST = 2 << 20
     IDLE_STEP = 4
 
     def __init__(self, adapter, index: int) -> None:
@@ -183,7 +166,8 @@ class Runtime(Transfers):
         self.submit_every = os.environ.get("TRUENO_GPU_SUBMIT_EVERY", "").strip() or default
         # early submission waits while the batch's cost (bytes, flops / 12) is under this
         # (0: never waits; see ``_submit_point``); ``TRUENO_GPU_SUBMIT_MIN_BYTES``
-        self.submit_min_cost = int(os.environ.get("TRUENO_GPU_SUBMIT_MIN_BYTES", "0") or 0)
+        self.submit_min_cost = int(os.environ.get("TRUENO_GPU_SUBMIT_MIN_BYTES", "").strip()
+                                   or (0 if default == 0 else self.SUBMIT_MIN_COST))
 
     @property
     def submit_every(self) -> int | tuple[int, int]:

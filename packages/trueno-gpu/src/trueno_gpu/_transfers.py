@@ -20,7 +20,7 @@ from ._errors import GpuLimitError
 from ._host_copy import _PAR_MIN, host_array, par_copy
 from ._pool import GpuStorage
 
-__all__ = ["Transfers"]
+__all__ = ["Transfers"]  # (and _Storage, _Encoder for _runtime)
 
 _new = object.__new__
 
@@ -50,6 +50,27 @@ class _Storage(GpuStorage):
         pool = self.pool
         if not pool.closed:
             pool._released.append(self.buffer)
+
+
+class _Encoder:
+    """What ``Runtime.encoder()`` hands out: copies and fills recorded into the batch's raw
+    command encoder (``handle``) through wgpu-py's error-capturing ``libf``, with wgpu-py's
+    argument order."""
+
+    __slots__ = ("handle",)
+
+    def __init__(self) -> None:
+        self.handle = None
+
+    def copy_buffer_to_buffer(self, source, source_offset: int, destination,
+                              destination_offset: int, size: int) -> None:
+        _libf.wgpuCommandEncoderCopyBufferToBuffer(self.handle, source._internal,
+                                                   int(source_offset), destination._internal,
+                                                   int(destination_offset), int(size))
+
+    def clear_buffer(self, buffer, offset: int = 0, size: int | None = None) -> None:
+        _libf.wgpuCommandEncoderClearBuffer(self.handle, buffer._internal, int(offset),
+                                            _lib.WGPU_WHOLE_SIZE if size is None else int(size))
 
 
 class Transfers:

@@ -1,6 +1,7 @@
 """float16 matmul on the GPU: the workgroup-memory tiled kernel, its opt-in f16 partial sums,
 a few of ``_matmul_reg``'s register-blocked variants (--reg), and each shape of the
-subgroup-tiled kernel (``_matmul_subgroup``), side by side with PyTorch
+subgroup-tiled kernel (``_matmul_subgroup``; its "f16 tiles" shapes share nothing through
+subgroups: the control), side by side with PyTorch
 CUDA float16 (with and without its reduced-precision f16 reductions) and float32 (TF32 off).
 
 Not a test. Square n x n @ n x n for n in --sizes (default 1024 2048 4096) plus 4096 with B
@@ -105,15 +106,16 @@ def _trueno(args) -> dict:
             variants[name] = tiled(VARIANTS[name])
     nvidia = rt.info.get("vendor_id") == 0x10DE  # NVIDIA runs 32-lane subgroups
     for name, cfg in SG_CONFIGS.items():
+        label = f"{'f16 tiles' if cfg.asm else 'subgroup'} {name}"
         if group_fits(cfg, _matmul_half.min_subgroup(rt)):
-            variants[f"subgroup {name}"] = subgroup(name)
+            variants[label] = subgroup(name)
         elif nvidia and group_fits(cfg, 32):  # the error column checks the assumption
-            variants[f"subgroup {name} (sg32)"] = subgroup(name, 32)
+            variants[f"{label} (sg32)"] = subgroup(name, 32)
         else:
             print(f"subgroup {name}: groups of {cfg.g} do not fit the adapter's subgroups")
     # most telling first (a --budget cut drops the tail): the default, the subgroup shapes,
     # then the tiled kernel's other knobs
-    first = [k for k in variants if k == "tiled (default)" or k.startswith("subgroup")]
+    first = [k for k in variants if k == "tiled (default)" or k.startswith(("subgroup", "f16"))]
     variants = {k: variants[k] for k in first + [k for k in variants if k not in first]}
     rng = np.random.default_rng(0)
     n_err = min(ERR_N, max(args.sizes))

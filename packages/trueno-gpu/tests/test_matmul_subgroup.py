@@ -133,6 +133,8 @@ def test_source_uses_the_subgroup_builtins():
     assert "let role = sgid * sgs + sid;" in quad
     oct_ = subgroup_source(1, SG_CONFIGS["oct"], tb=True)
     assert "subgroupShuffle(" in oct_ and "gbase + 7u" in oct_
+    sm16 = subgroup_source(0, SG_CONFIGS["sm16"])  # the control: no subgroup operation
+    assert "subgroup" not in sm16 and "quad" not in sm16 and "var<workgroup> As" in sm16
 
 
 def _fake_rt(subgroup, f16=True, features=(), adapter_type="DiscreteGPU", vendor_id=0x1002):

@@ -136,8 +136,8 @@ def matmul_f16(rt, x: StridedArray, y: StridedArray) -> StridedArray | None:
         meta = [m, n, k, x.offset, y.offset, sam, sbk]
         key, make, (bm, bn) = ("matmul_coop",), coop_source, coop_tile()
     else:
-        cfg = sg_config(rt, m, n, nbatch) if rt.has_subgroup else None
-        if cfg is None:
+        cfg = sg_config(rt, m, n, nbatch)
+        if cfg is None or not (rt.has_subgroup or cfg.asm):  # "sm16" shapes need none
             return None
         meta = [m, n, k, i32w(x.offset), i32w(y.offset), i32w(sam), i32w(sak), i32w(sbk),
                 i32w(sbn)]

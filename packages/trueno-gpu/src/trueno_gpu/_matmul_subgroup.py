@@ -13,6 +13,10 @@ subgroup size). A group owns an ``R x CN`` output block (R = g * ra rows, CN = g
 * B goes through a double-buffered workgroup tile (f32 or f16 there, ``bsm``) read as ``vec4``
   strips, neighbouring lanes at neighbouring addresses.
 
+The ``asm`` shapes ("sm16*") are the control experiment: A through a k-major workgroup tile as
+well (each group's rows read as broadcast ``vec4``), f16 tiles converted as read, no subgroup
+operation at all (roles from ``local_invocation_index``).
+
 Each lane accumulates R x tn outputs in named ``vec4<f32>`` locals (f32 accumulation: every
 f16 x f16 product is exact in f32; sums round as f32's). A stays f16 in registers;
 ``share`` says whether its values cross lanes as ``vec4<f16>`` per row and k run (half the
@@ -45,6 +49,7 @@ class SgConfig(NamedTuple):
     gx: int
     share: str = "f32"
     bsm: str = "f32"
+    asm: str = ""  # "f16"/"f32": A through a workgroup tile of that type instead of shuffles
 
     @property
     def tile(self) -> tuple[int, int]:
@@ -63,6 +68,11 @@ SG_CONFIGS = {
     "quad_64": SgConfig(4, 1, 8, 16, 4),  # 64 x 128 tile, 4 x 8 per lane
     "oct": SgConfig(8, 1, 8, 16, 2),  # 128 x 128, 8 x 8 per lane, needs subgroups of >= 8
     "hex": SgConfig(16, 1, 4, 16, 2),  # 128 x 128, 16 x 4 per lane, needs >= 16
+    # no shuffles: A and B both from f16 workgroup tiles (half the bytes of f32 tiles; a
+    # group's A reads are broadcasts), converted to f32 as read; needs no subgroup at all
+    "sm16": SgConfig(4, 2, 8, 16, 4, bsm="f16", asm="f16"),
+    "sm16_k32": SgConfig(4, 2, 8, 32, 4, bsm="f16", asm="f16"),
+    "sm16_64": SgConfig(4, 1, 8, 16, 4, bsm="f16", asm="f16"),
 }
 
 
@@ -70,17 +80,20 @@ def group_fits(cfg: SgConfig, min_subgroup: int) -> bool:
     """Whether ``cfg``'s groups fit in every subgroup of an adapter whose smallest subgroup
     has ``min_subgroup`` lanes (and the tile shape is whole)."""
     g = cfg.g
-    return (g & (g - 1) == 0 and 4 <= g <= min_subgroup and 256 % (g * cfg.gx) == 0
-            and cfg.tn % 4 == 0 and cfg.bk % 4 == 0)
+    return (g & (g - 1) == 0 and 4 <= g and (g <= min_subgroup or bool(cfg.asm))
+            and 256 % (g * cfg.gx) == 0 and cfg.tn % 4 == 0 and cfg.bk % 4 == 0
+            and (g * cfg.ra) % 4 == 0)
 
 
-def _entry(nb: int) -> list[str]:
-    """Entry point, roles and metadata reads (offsets of batch matrix ``wg.z``)."""
+def _entry(nb: int, sg: bool) -> list[str]:
+    """Entry point (with the subgroup builtins when ``sg``) and metadata reads (offsets of
+    batch matrix ``wg.z``)."""
+    sg_args = (", @builtin(subgroup_id) sgid: u32, @builtin(subgroup_size) sgs: u32, "
+               "@builtin(subgroup_invocation_id) sid: u32") if sg else ""
     lines = [
         "@compute @workgroup_size(256)",
-        "fn main(@builtin(workgroup_id) wg: vec3<u32>, "
-        "@builtin(local_invocation_index) t: u32, @builtin(subgroup_id) sgid: u32, "
-        "@builtin(subgroup_size) sgs: u32, @builtin(subgroup_invocation_id) sid: u32) {",
+        f"fn main(@builtin(workgroup_id) wg: vec3<u32>, "
+        f"@builtin(local_invocation_index) t: u32{sg_args}) {{",
         "  let M = P[0];", "  let N = P[1];", "  let K = P[2];",
         "  var ao = bitcast<i32>(P[3]);", "  var bo = bitcast<i32>(P[4]);",
         "  let sam = bitcast<i32>(P[5]);",
@@ -100,7 +113,7 @@ def _entry(nb: int) -> list[str]:
 
 def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
     """WGSL of the kernel for ``nb`` batch axes; ``tb``: B stored k-contiguous."""
-    g, ra, tn, bk, gx, share, bsm = cfg
+    g, ra, tn, bk, gx, share, bsm, asm = cfg
     BM, BN = cfg.tile
     R, CN = g * ra, g * tn
     hn = tn // 4  # vec4 strips per lane along n
@@ -117,25 +130,44 @@ def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
         "@group(0) @binding(2) var<storage, read> A: array<vec4<f16>>;",
         "@group(0) @binding(3) var<storage, read> B: array<vec4<f16>>;",
         f"var<workgroup> Bs: array<{bt}, {2 * bbuf}>;",
-    ] + _entry(nb)
-    lines += [
+    ]
+    va = BM // 4  # vec4 per k row of the A tile (k-major: a row of m per k)
+    abuf = bk * va
+    a_chunks = BM * bk // 4  # vec4 global loads per A tile (4 k of one row each)
+    ja = -(-a_chunks // 256)
+    if asm:
+        lines.append(f"var<workgroup> As: array<vec4<{asm}>, {2 * abuf}>;")
+    lines += _entry(nb, not asm)
+    if asm:  # no lane exchanges: any assignment of roles to invocations works
+        lines += [f"  let lane = t % {g}u;", f"  let grp = t / {g}u;"]
+    else:
         # NOTE: roles come from the subgroup builtins, not local_invocation_index, whose
-        # mapping onto subgroups is the driver's: a group is g consecutive lanes of a subgroup
-        "  let role = sgid * sgs + sid;",
-        f"  let lane = sid % {g}u;",
-        f"  let grp = role / {g}u;",
+        # mapping onto subgroups is the driver's: a group is g consecutive subgroup lanes
+        lines += ["  let role = sgid * sgs + sid;", f"  let lane = sid % {g}u;",
+                  f"  let grp = role / {g}u;"]
+    lines += [
         f"  let m0 = wg.y * {BM}u + (grp / {gx}u) * {R}u;",
         f"  let n0 = wg.x * {BN}u;",
         f"  let cv = (grp % {gx}u) * {CN // 4}u + lane;  // first vec4 column of this lane",
     ]
-    if g != 4:
+    if g != 4 and not asm:
         lines.append("  let gbase = sid - lane;")
-    for j in range(ra):
-        lines += [f"  let am{j} = m0 + lane + {g * j}u;",
-                  f"  let aok{j} = am{j} < M;",
-                  f"  let arow{j} = ao + i32(am{j}) * sam;"]
-        for q in range(nq):
-            lines += [f"  var a{j}_{q} = {at}(0.0);", f"  var n{j}_{q} = {at}(0.0);"]
+    if asm:  # cooperative A loads: chunk j covers 4 k of row am_j of the workgroup's tile
+        lines.append(f"  let ma = (grp / {gx}u) * {R // 4}u;  // this group's rows, in vec4")
+        for j in range(ja):
+            tail = f" && t + {256 * j}u < {a_chunks}u;" if (j + 1) * 256 > a_chunks else ";"
+            lines += [f"  let am{j} = (t + {256 * j}u) / {nq}u;",
+                      f"  let akq{j} = ((t + {256 * j}u) % {nq}u) * 4u;",
+                      f"  let arow{j} = ao + i32(wg.y * {BM}u + am{j}) * sam;",
+                      f"  let aok{j} = wg.y * {BM}u + am{j} < M" + tail,
+                      f"  var ra{j} = {at}(0.0);"]
+    else:
+        for j in range(ra):
+            lines += [f"  let am{j} = m0 + lane + {g * j}u;",
+                      f"  let aok{j} = am{j} < M;",
+                      f"  let arow{j} = ao + i32(am{j}) * sam;"]
+            for q in range(nq):
+                lines += [f"  var a{j}_{q} = {at}(0.0);", f"  var n{j}_{q} = {at}(0.0);"]
     for i in range(R):
         for v in range(hn):
             lines.append(f"  var c{i}_{v} = vec4<f32>(0.0);")
@@ -154,6 +186,11 @@ def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
 
     def load_a(k0, dst):
         out = []
+        if asm:
+            for j in range(ja):
+                out += [f"    ra{j} = {at}(0.0);", f"    if (aok{j} && {k0} + akq{j} < K) {{",
+                        f"      ra{j} = A[(arow{j} + i32({k0} + akq{j})) / 4];", "    }"]
+            return out
         for j in range(ra):
             for q in range(nq):
                 out += [f"    {dst}{j}_{q} = {at}(0.0);",
@@ -175,6 +212,16 @@ def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
                     f"      rb{j} = {src};", "    }"]
         return out
 
+    def store_a(base):
+        out = []
+        for j in range(ja if asm else 0):  # a vec4 of 4 k scattered over 4 k rows
+            body = " ".join(f"As[{base} + (akq{j} + {c}u) * {va}u + am{j} / 4u][am{j} % 4u] = "
+                            f"{asm}(ra{j}[{c}]);" for c in range(4))
+            if (j + 1) * 256 > a_chunks:
+                body = f"if (t + {256 * j}u < {a_chunks}u) {{ {body} }}"
+            out.append("    " + body)
+        return out
+
     def store_b(base):
         out = []
         for j in range(jb):
@@ -193,13 +240,28 @@ def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
             return f"quadBroadcast({x}, {src}u)"
         return f"subgroupShuffle({x}, gbase + {src}u)"
 
-    lines += ["  {"] + load_a("0u", "a") + load_b("0u") + store_b("0u") + ["  }"]
+    lines += ["  {"] + load_a("0u", "a") + load_b("0u") + store_a("0u") + store_b("0u") + \
+        ["  }"]
     lines += ["  workgroupBarrier();", "  var cur = 0u;",
               f"  for (var k0 = 0u; k0 < K; k0 = k0 + {bk}u) {{",
               f"    let more = k0 + {bk}u < K;", "    if (more) {"]
     lines += ["  " + x for x in load_a(f"(k0 + {bk}u)", "n") + load_b(f"(k0 + {bk}u)")]
     lines += ["    }", f"    let bb = cur * {bbuf}u + cv;"]
+    if asm:
+        lines.append(f"    let ab = cur * {abuf}u + ma;")
     for q in range(nq):
+        if asm:  # this group's R rows of A at each k: R / 4 broadcast vec4 reads
+            for kk in range(4):
+                k = 4 * q + kk
+                for h in range(R // 4):
+                    lines.append(f"    let av{k}_{h} = vec4<f32>(As[ab + {k * va + h}u]);")
+                for v in range(hn):
+                    lines.append(f"    let b{k}_{v} = vec4<f32>(Bs[bb + {k * vb + v * g}u]);")
+                for i in range(R):
+                    for v in range(hn):
+                        lines.append(f"    c{i}_{v} = fma(vec4<f32>(av{k}_{i // 4}[{i % 4}]), "
+                                     f"b{k}_{v}, c{i}_{v});")
+            continue
         # row i of the block is row slot i // g of lane i % g: its 4 k values of this run
         if share == "f16":  # a vec4<f16> per row crosses lanes (two 32-bit words)
             for i in range(R):
@@ -217,8 +279,10 @@ def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
                 for v in range(hn):
                     lines.append(f"    c{i}_{v} = fma(s{k}_{i}, b{k}_{v}, c{i}_{v});")
     lines += ["    if (more) {"]
+    lines += ["  " + x for x in store_a(f"(1u - cur) * {abuf}u")]
     lines += ["  " + x for x in store_b(f"(1u - cur) * {bbuf}u")]
-    lines += [f"      a{j}_{q} = n{j}_{q};" for j in range(ra) for q in range(nq)]
+    if not asm:
+        lines += [f"      a{j}_{q} = n{j}_{q};" for j in range(ra) for q in range(nq)]
     lines += ["    }", "    workgroupBarrier();", "    cur = 1u - cur;", "  }",
               "  let yo = wg.z * M * N;"]
     for i in range(R):

@@ -15,8 +15,10 @@ python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upg
     .whl/pluggy-*.whl .whl/trove_classifiers-*.whl
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/site .whl/*.whl
+# --upgrade: on a machine still warm from an earlier call, replace that call's trueno packages
+# (without it pip keeps the old ones, and the run measures the earlier commit)
 PYTHONPATH=/tmp/buildsite python3 -m pip install -q --no-index --no-deps --no-build-isolation \
-    --target /tmp/site packages/trueno-core packages/trueno-gpu packages/trueno-autograd \
+    --upgrade --target /tmp/site packages/trueno-core packages/trueno-gpu packages/trueno-autograd \
     packages/trueno-nn
 export PYTHONPATH=/tmp/site
 export PYTHONUNBUFFERED=1

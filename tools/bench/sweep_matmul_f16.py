@@ -115,8 +115,15 @@ def _trueno(args) -> dict:
             print(f"subgroup {name}: groups of {cfg.g} do not fit the adapter's subgroups")
     # most telling first (a --budget cut drops the tail): the default, the subgroup shapes,
     # then the tiled kernel's other knobs
-    first = [k for k in variants if k == "tiled (default)" or k.startswith(("subgroup", "f16"))]
-    variants = {k: variants[k] for k in first + [k for k in variants if k not in first]}
+    def rank(label):
+        if label == "tiled (default)":
+            return 0
+        if label.startswith(("subgroup", "f16")):
+            cfg = SG_CONFIGS[label.split()[-1] if "(" not in label else label.split()[-2]]
+            return 1 if cfg.threads == 128 else 2 if cfg.asm else 3
+        return 4 if label in args.reg else 5
+
+    variants = {k: variants[k] for k in sorted(variants, key=rank)}
     rng = np.random.default_rng(0)
     n_err = min(ERR_N, max(args.sizes))
     a_err, b_err = _operands(n_err, rng)
@@ -205,8 +212,8 @@ def main() -> None:
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--budget", type=float, default=60.0,
                     help="seconds after which no new trueno variant starts")
-    ap.add_argument("--reg", nargs="*", default=["r128x128k8", "r128x128k16", "r64x128k16",
-                                                 "r128x128k8w8", "r128x128k16w8"],
+    ap.add_argument("--reg", nargs="*", default=["r64x128k8t128w8", "r64x128k8t128",
+                                                 "r128x64k8t128w8", "r128x128k16w8"],
                     help="_matmul_reg variants to run in float16 too")
     ap.add_argument("--torch-child", help=argparse.SUPPRESS)
     args = ap.parse_args()

@@ -125,6 +125,41 @@ def test_wider_groups_than_the_adapter_guarantees_are_refused(pinned):
     assert group_fits(SG_CONFIGS["quad"], 4)  # quads fit every WebGPU adapter
 
 
+def _subgroup_sizes() -> set:
+    """The subgroup sizes a 256-invocation pipeline of this adapter runs with (a probe)."""
+    import trueno_gpu
+    from trueno_gpu._codegen import new_array
+
+    src = ("@group(0) @binding(0) var<storage, read> P: array<u32>;\n"
+           "@group(0) @binding(1) var<storage, read_write> Y: array<u32>;\n"
+           "@compute @workgroup_size(256)\n"
+           "fn main(@builtin(local_invocation_index) t: u32, "
+           "@builtin(subgroup_size) s: u32) { Y[t] = s + 0u * P[0]; }")
+    kernel = RT.kernel(("test_subgroup_size_probe",), lambda: src, (True,))
+    out = new_array(RT, (256,), np.uint32)
+    RT.dispatch(kernel, [0], [out.storage.buffer], 1)
+    return set(trueno_gpu.GpuDeviceAPI().to_numpy(out).tolist())
+
+
+@needs_sg
+@pytest.mark.parametrize("cfg", ["oct", "oct_t128"])
+def test_wider_groups_where_the_subgroups_are_wide_enough(cfg, pinned):
+    """Groups of 8 (subgroupShuffle within the group) on an adapter whose pipelines run
+    subgroups of at least 8 lanes (lavapipe: 8), allowed by the min_subgroup override."""
+    sizes = _subgroup_sizes()
+    if min(sizes) < SG_CONFIGS[cfg].g:
+        pytest.skip(f"this adapter runs subgroups of {sorted(sizes)} lanes")
+    pinned(cfg)
+    _matmul_half.HALF["min_subgroup"] = min(sizes)
+    for m, k, n in SHAPES[1:]:
+        a, b = _operands((m, k), (k, n))
+        _check(down(_mm(up(a), up(b))), a, b)
+        bt = np.ascontiguousarray(b.T)
+        _check(down(_mm(up(a), view_of(up(bt), bt, bt.T))), a, b)
+    a, b = _operands((3, 1, 36, 20), (4, 20, 44))
+    _check(down(_mm(up(a), up(b))), a, b)
+
+
 def test_source_uses_the_subgroup_builtins():
     """The roles come from subgroup_id/subgroup_invocation_id; g = 4 shares by
     quadBroadcast, wider groups by subgroupShuffle within the group."""

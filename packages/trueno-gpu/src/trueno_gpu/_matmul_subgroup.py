@@ -1,10 +1,11 @@
 """The subgroup-tiled float16 matmul kernel: f16 operands, f32 accumulation, A shared between
 lanes through subgroup shuffles instead of workgroup memory.
 
-A workgroup of 256 invocations is split into groups of ``g`` lanes of one subgroup (the
-invocation's role is ``subgroup_id * subgroup_size + subgroup_invocation_id``, and a group is
-``g`` consecutive subgroup lanes, so it never straddles two subgroups when ``g`` divides the
-subgroup size). A group owns an ``R x CN`` output block (R = g * ra rows, CN = g * tn columns):
+A workgroup of 256 (or ``threads``) invocations is split into groups of ``g`` lanes of one
+subgroup (the invocation's role is ``subgroup_id * subgroup_size + subgroup_invocation_id``,
+and a group is ``g`` consecutive subgroup lanes, so it never straddles two subgroups when
+``g`` divides the subgroup size). A group owns an ``R x CN`` output block (R = g * ra rows,
+CN = g * tn columns):
 
 * A never enters workgroup memory: lane ``l`` of a group loads ``vec4<f16>`` runs along k of
   rows ``l, l + g, ..`` of the block straight into registers (the next k step's while the
@@ -50,29 +51,37 @@ class SgConfig(NamedTuple):
     share: str = "f32"
     bsm: str = "f32"
     asm: str = ""  # "f16"/"f32": A through a workgroup tile of that type instead of shuffles
+    threads: int = 256  # invocations per workgroup
 
     @property
     def tile(self) -> tuple[int, int]:
         """The workgroup's output tile (BM, BN)."""
-        gy = 256 // self.g // self.gx
+        gy = self.threads // self.g // self.gx
         return self.g * self.ra * gy, self.g * self.tn * self.gx
 
 
 # Named shapes; "quad" works on every adapter (WebGPU's subgroups have at least 4 lanes).
+# Measured on an NVIDIA H200 (f16, TFLOP/s at 1024 / 2048 / 4096; the tiled kernel 17.2 / 29.0
+# / 31.6): quad 10.8 / 25.7 / 24.9, oct 10.9 / 27.2 / 26.6, quad_64 13.5 / 20.1 / 20.3; dropped
+# since: f16 shuffles + f16 B tile 10.0 / 23.9 / 23.2, k step 32 ~ quad, g = 16 (16 x 4 per
+# lane) 9.6 / 23.7 / 24.1.
 SG_CONFIGS = {
     "quad": SgConfig(4, 2, 8, 16, 4),  # 128 x 128 tile, 8 x 8 outputs per lane
-    "quad_h": SgConfig(4, 2, 8, 16, 4, "f16", "f16"),  # f16 shuffles, f16 B tile
     "quad_sh": SgConfig(4, 2, 8, 16, 4, "f16"),  # f16 shuffles, f32 B tile
     "quad_k8": SgConfig(4, 2, 8, 8, 4),
-    "quad_k32": SgConfig(4, 2, 8, 32, 4),
     "quad_64": SgConfig(4, 1, 8, 16, 4),  # 64 x 128 tile, 4 x 8 per lane
     "oct": SgConfig(8, 1, 8, 16, 2),  # 128 x 128, 8 x 8 per lane, needs subgroups of >= 8
-    "hex": SgConfig(16, 1, 4, 16, 2),  # 128 x 128, 16 x 4 per lane, needs >= 16
     # no shuffles: A and B both from f16 workgroup tiles (half the bytes of f32 tiles; a
     # group's A reads are broadcasts), converted to f32 as read; needs no subgroup at all
     "sm16": SgConfig(4, 2, 8, 16, 4, bsm="f16", asm="f16"),
     "sm16_k32": SgConfig(4, 2, 8, 32, 4, bsm="f16", asm="f16"),
     "sm16_64": SgConfig(4, 1, 8, 16, 4, bsm="f16", asm="f16"),
+    # 128 invocations, 64 x 128 tiles of 8 x 8 per lane: the f32 kernel's best shape on
+    # NVIDIA (_matmul_reg r64x128k8t128: more workgroups per multiprocessor)
+    "quad_t128": SgConfig(4, 2, 8, 8, 4, threads=128),
+    "oct_t128": SgConfig(8, 1, 8, 8, 2, threads=128),
+    "sm16_t128": SgConfig(4, 2, 8, 8, 4, bsm="f16", asm="f16", threads=128),
+    "sm16_t128k16": SgConfig(4, 2, 8, 16, 4, bsm="f16", asm="f16", threads=128),
 }
 
 
@@ -81,17 +90,17 @@ def group_fits(cfg: SgConfig, min_subgroup: int) -> bool:
     has ``min_subgroup`` lanes (and the tile shape is whole)."""
     g = cfg.g
     return (g & (g - 1) == 0 and 4 <= g and (g <= min_subgroup or bool(cfg.asm))
-            and 256 % (g * cfg.gx) == 0 and cfg.tn % 4 == 0 and cfg.bk % 4 == 0
+            and cfg.threads % (g * cfg.gx) == 0 and cfg.tn % 4 == 0 and cfg.bk % 4 == 0
             and (g * cfg.ra) % 4 == 0)
 
 
-def _entry(nb: int, sg: bool) -> list[str]:
+def _entry(nb: int, sg: bool, threads: int) -> list[str]:
     """Entry point (with the subgroup builtins when ``sg``) and metadata reads (offsets of
     batch matrix ``wg.z``)."""
     sg_args = (", @builtin(subgroup_id) sgid: u32, @builtin(subgroup_size) sgs: u32, "
                "@builtin(subgroup_invocation_id) sid: u32") if sg else ""
     lines = [
-        "@compute @workgroup_size(256)",
+        f"@compute @workgroup_size({threads})",
         f"fn main(@builtin(workgroup_id) wg: vec3<u32>, "
         f"@builtin(local_invocation_index) t: u32{sg_args}) {{",
         "  let M = P[0];", "  let N = P[1];", "  let K = P[2];",
@@ -113,7 +122,7 @@ def _entry(nb: int, sg: bool) -> list[str]:
 
 def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
     """WGSL of the kernel for ``nb`` batch axes; ``tb``: B stored k-contiguous."""
-    g, ra, tn, bk, gx, share, bsm, asm = cfg
+    g, ra, tn, bk, gx, share, bsm, asm, W = cfg
     BM, BN = cfg.tile
     R, CN = g * ra, g * tn
     hn = tn // 4  # vec4 strips per lane along n
@@ -121,7 +130,7 @@ def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
     vb = BN // 4  # vec4 per k row of the B tile
     bbuf = bk * vb
     b_chunks = bk * BN // 4
-    jb = -(-b_chunks // 256)
+    jb = -(-b_chunks // W)
     at = "vec4<f16>"  # A's registers: raw f16 (the current and the next k step's)
     bt = f"vec4<{bsm}>"
     lines = [
@@ -134,10 +143,10 @@ def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
     va = BM // 4  # vec4 per k row of the A tile (k-major: a row of m per k)
     abuf = bk * va
     a_chunks = BM * bk // 4  # vec4 global loads per A tile (4 k of one row each)
-    ja = -(-a_chunks // 256)
+    ja = -(-a_chunks // W)
     if asm:
         lines.append(f"var<workgroup> As: array<vec4<{asm}>, {2 * abuf}>;")
-    lines += _entry(nb, not asm)
+    lines += _entry(nb, not asm, W)
     if asm:  # no lane exchanges: any assignment of roles to invocations works
         lines += [f"  let lane = t % {g}u;", f"  let grp = t / {g}u;"]
     else:
@@ -155,9 +164,9 @@ def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
     if asm:  # cooperative A loads: chunk j covers 4 k of row am_j of the workgroup's tile
         lines.append(f"  let ma = (grp / {gx}u) * {R // 4}u;  // this group's rows, in vec4")
         for j in range(ja):
-            tail = f" && t + {256 * j}u < {a_chunks}u;" if (j + 1) * 256 > a_chunks else ";"
-            lines += [f"  let am{j} = (t + {256 * j}u) / {nq}u;",
-                      f"  let akq{j} = ((t + {256 * j}u) % {nq}u) * 4u;",
+            tail = f" && t + {W * j}u < {a_chunks}u;" if (j + 1) * W > a_chunks else ";"
+            lines += [f"  let am{j} = (t + {W * j}u) / {nq}u;",
+                      f"  let akq{j} = ((t + {W * j}u) % {nq}u) * 4u;",
                       f"  let arow{j} = ao + i32(wg.y * {BM}u + am{j}) * sam;",
                       f"  let aok{j} = wg.y * {BM}u + am{j} < M" + tail,
                       f"  var ra{j} = {at}(0.0);"]
@@ -172,15 +181,15 @@ def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
         for v in range(hn):
             lines.append(f"  var c{i}_{v} = vec4<f32>(0.0);")
     for j in range(jb):
-        tail = f" && t + {256 * j}u < {b_chunks}u;" if (j + 1) * 256 > b_chunks else ";"
+        tail = f" && t + {W * j}u < {b_chunks}u;" if (j + 1) * W > b_chunks else ";"
         if tb:
-            lines += [f"  let bn{j} = (t + {256 * j}u) / {nq}u;",
-                      f"  let bkq{j} = ((t + {256 * j}u) % {nq}u) * 4u;",
+            lines += [f"  let bn{j} = (t + {W * j}u) / {nq}u;",
+                      f"  let bkq{j} = ((t + {W * j}u) % {nq}u) * 4u;",
                       f"  let bcol{j} = bo + i32(n0 + bn{j}) * sbn;",
                       f"  let bok{j} = n0 + bn{j} < N" + tail]
         else:
-            lines += [f"  let bk{j} = (t + {256 * j}u) / {vb}u;",
-                      f"  let bnq{j} = ((t + {256 * j}u) % {vb}u) * 4u;",
+            lines += [f"  let bk{j} = (t + {W * j}u) / {vb}u;",
+                      f"  let bnq{j} = ((t + {W * j}u) % {vb}u) * 4u;",
                       f"  let bok{j} = n0 + bnq{j} < N" + tail]
         lines.append(f"  var rb{j} = vec4<f16>(0.0);")
 
@@ -217,8 +226,8 @@ def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
         for j in range(ja if asm else 0):  # a vec4 of 4 k scattered over 4 k rows
             body = " ".join(f"As[{base} + (akq{j} + {c}u) * {va}u + am{j} / 4u][am{j} % 4u] = "
                             f"{asm}(ra{j}[{c}]);" for c in range(4))
-            if (j + 1) * 256 > a_chunks:
-                body = f"if (t + {256 * j}u < {a_chunks}u) {{ {body} }}"
+            if (j + 1) * W > a_chunks:
+                body = f"if (t + {W * j}u < {a_chunks}u) {{ {body} }}"
             out.append("    " + body)
         return out
 
@@ -230,8 +239,8 @@ def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
                                 f"[bn{j} % 4u] = {bsm}(rb{j}[{c}]);" for c in range(4))
             else:
                 body = f"Bs[{base} + bk{j} * {vb}u + bnq{j} / 4u] = {bt}(rb{j});"
-            if (j + 1) * 256 > b_chunks:
-                body = f"if (t + {256 * j}u < {b_chunks}u) {{ {body} }}"
+            if (j + 1) * W > b_chunks:
+                body = f"if (t + {W * j}u < {b_chunks}u) {{ {body} }}"
             out.append("    " + body)
         return out
 

@@ -40,6 +40,8 @@ HALF: dict = {"path": None, "cfg": None, "min_subgroup": None}
 # measurement (tools/bench/sweep_matmul_f16.py): the path preferred among those the adapter
 # has (subgroup vs tiled), and the subgroup kernel's shapes for outputs that give the GPU
 # many 128 x 128 tiles ("big": at least ``BIG_TILES``) and fewer ("small").
+# NVIDIA H200 (Vulkan, 13:16 UTC run): the shuffle shapes reach 0.79-0.84x of the tiled kernel
+# at 4096 (quad 24.9, oct 26.6 vs 31.6 TFLOP/s) and ~0.63x at 1024, so NVIDIA keeps tiled.
 PREFER = {"nvidia": "tiled", "CPU": "tiled", "default": "tiled"}
 # lavapipe (AVX2, loaded 2-core host, f16, interleaved medians): quad 1.6-3.3x the tiled
 # kernel from (2, 784, 256) to 1024 x 64 x 1024; quad_64 no better at any size.

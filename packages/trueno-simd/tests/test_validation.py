@@ -128,6 +128,15 @@ CASES += [  # the strided copies (test_copy.py has the rest)
      "same number of dimensions"),
     ("concat", (np.zeros((2, 3)),), {"axis": 2}, trueno.ShapeError, "axis 2 is out of bounds"),
 ]
+CASES += [  # the cast-on-load kernels (test_cast_on_load.py has their operands' errors)
+    ("cast_on_load", ("hypot", "float64"), {}, KernelArgumentError,
+     "no binary kernel named 'hypot'"),
+    ("cast_on_load", ("add", "complex64"), {}, trueno.DTypeError, "unknown dtype 'complex64'"),
+    ("cast_on_load", ("divide", "int32"), {}, trueno.DTypeError,
+     "divide has no kernel that casts operands to int32"),
+    ("cast_on_load", ("maximum", "bool"), {}, trueno.DTypeError, "no kernel that casts"),
+    ("cast_loads", ("float128",), {}, trueno.DTypeError, "unknown dtype 'float128'"),
+]
 CASES += [  # the optimizer updates (test_optim.py has the rest)
     ("sgd_update", (_P, _P.copy(), None), {"lr": 0.1, "momentum": 0.9}, KernelArgumentError,
      "momentum_buffer is None"),

@@ -12,6 +12,7 @@ import threading
 
 import numpy as np
 
+from . import _cast_on_load as C
 from . import _dtypes as D
 from . import _registry as R
 from ._device import CPU
@@ -462,9 +463,24 @@ def binary(op, a, b, reflected=False):
             elif a._device is b._device and not raw:  # (a raw pair's casters would cast)
                 fkey = (cls, dcode | da._code, b._dtype._code)
                 if fkey not in op.fast:
-                    store_fast_entry(op, key, k, fkey, (k, _caster(a, ct), _caster(b, ct),
-                                                        ct.numpy, out._dtype))
+                    store_fast_entry(op, key, k, fkey, _mixed_entry(op, a, b, ct, k, out,
+                                                                    reflected))
     return out
+
+
+def _mixed_entry(op, a, b, ct, k, out, reflected):
+    """The fast entry of tensors ``a`` and ``b`` of different dtypes computed in ``ct`` by
+    kernel ``k``: the backend's cast-on-load kernel, called on the operands as they are, if
+    it declared one for both dtypes (``_cast_on_load``; its first result, checked here
+    against ``out``, must be the cast-then-op result), else ``k`` after host casts."""
+    if R._bypass[0] == 0 and (_AC is None or op.name not in _AC_OPS):  # (else never stored)
+        found = C.kernel_for(R.candidates(a._device, R.forced_backend()), op, ct, a._dtype,
+                             b._dtype, k)
+        if found is not None:
+            args = (b._data, a._data) if reflected else (a._data, b._data)
+            C.check_first_result(op, ct, found[0], found[1], args, out._data, a._device)
+            return (found[0], None, None, ct.numpy, out._dtype)
+    return (k, _caster(a, ct), _caster(b, ct), ct.numpy, out._dtype)
 
 
 def _caster(t, ct):

@@ -23,6 +23,7 @@ from importlib.metadata import entry_points
 import pluggy
 
 from . import hookspecs
+from ._cast_on_load import check_declaration
 from ._device import CPU, Device, DeviceAPI
 from ._errors import BackendError, DeviceError, DTypeError
 from ._host_dtypes import HOST_CODE, check_device, kernel_for
@@ -45,6 +46,7 @@ class Backend:
     set_num_threads: object = None
     plugin: str = ""
     tolerances: dict = field(default_factory=dict)
+    cast_on_load: dict = field(default_factory=dict)  # see _cast_on_load
 
     def kernel(self, op_name: str, dtype_name: str):
         k = self.kernels.get(op_name)
@@ -80,15 +82,20 @@ class Registry:
 
     # -- called by plugins --------------------------------------------------------------------
     def add_backend(self, name: str, devices, priority: int, kernels: dict, *,
-                    set_num_threads=None, tolerances: dict | None = None) -> None:
+                    set_num_threads=None, tolerances: dict | None = None,
+                    cast_on_load: dict | None = None) -> None:
         """Add a backend. ``kernels`` maps op name -> kernel or {dtype name: kernel}.
 
         Kernels may name ops that a module adds to the table when it is first imported
         (``trueno.linalg``, ``trueno.fft``); ``unknown_kernels()`` lists names that never
-        became ops, for tests.
+        became ops, for tests. ``cast_on_load`` maps a binary elementwise op's name to
+        ``{compute dtype name: (kernel, operand dtype names)}``: kernels that read operands
+        of those dtypes uncast and convert them as ``astype`` would (``trueno._cast_on_load``,
+        docs/design.md §9); a malformed one raises ``BackendError``.
         """
+        mixed = check_declaration(name, cast_on_load)
         b = Backend(name, tuple(devices), int(priority), dict(kernels), set_num_threads,
-                    self._current_plugin, tolerances or {})
+                    self._current_plugin, tolerances or {}, mixed)
         self._put(self.backends, name, b)
         clear_kernel_cache()
 
@@ -452,7 +459,7 @@ def resolve_kernel(op: Op, device: Device, dtype):
     key = device._code | dtype._code
     if key in op.kmiss:  # known to have no kernel: no lookup on every call of a composite
         return None
-    reg = load_plugins()
+    load_plugins()
     if dtype._code >= HOST_CODE:  # strings, object, datetime, structured: NumPy on the CPU
         k = kernel_for(op, dtype) if device is CPU else None
         with _cache_lock:
@@ -466,17 +473,7 @@ def resolve_kernel(op: Op, device: Device, dtype):
             op.decomposition is not None:
         return None  # primitives-only mode: the dispatcher runs the decomposition
     forced = forced_backend()
-    if forced is not None and forced not in reg.backends:
-        raise BackendError(f"TRUENO_BACKEND={forced!r} names no backend; found: "
-                           f"{', '.join(reg.backends)}")
-    cands = [b for b in reg.backends.values() if device.type in b.devices]
-    # Forcing a backend applies to the devices it serves: TRUENO_BACKEND=reference makes
-    # the CPU use reference kernels and leaves a GPU tensor on the GPU's kernels.
-    if forced is not None and device.type in reg.backends[forced].devices:
-        cands = [b for b in cands if b.name == forced or
-                 (b.name == "reference" and forced != "reference")]
-    cands.sort(key=lambda b: -b.priority)
-    for b in cands:
+    for b in candidates(device, forced):
         k = b.kernel(op.name, dtype.name)
         if k is not None:
             if op.shape in CHECKED_SHAPES and (op.name, key, id(k)) not in _verified:
@@ -489,6 +486,23 @@ def resolve_kernel(op: Op, device: Device, dtype):
         if _may_store(forced):
             op.kmiss.add(key)
     return None
+
+
+def candidates(device: Device, forced: str | None = None) -> list[Backend]:
+    """The backends ``resolve_kernel`` tries for ``device``, in order, under backend choice
+    ``forced`` (the calling thread's ``forced_backend()``)."""
+    reg = load_plugins()
+    if forced is not None and forced not in reg.backends:
+        raise BackendError(f"TRUENO_BACKEND={forced!r} names no backend; found: "
+                           f"{', '.join(reg.backends)}")
+    cands = [b for b in reg.backends.values() if device.type in b.devices]
+    # Forcing a backend applies to the devices it serves: TRUENO_BACKEND=reference makes
+    # the CPU use reference kernels and leaves a GPU tensor on the GPU's kernels.
+    if forced is not None and device.type in reg.backends[forced].devices:
+        cands = [b for b in cands if b.name == forced or
+                 (b.name == "reference" and forced != "reference")]
+    cands.sort(key=lambda b: -b.priority)
+    return cands
 
 
 def _checking(op: Op, device: Device, dtype, backend: Backend, k, key: int):

@@ -39,6 +39,16 @@ Op table (read access)
     name; a kernel receives device arrays already cast to the dtype it was registered for,
     plus the op's parameters as keyword arguments, and returns a device array (or a tuple).
 
+Kernels that cast on load
+    ``registry.add_backend(..., cast_on_load={op name: {compute dtype name: (kernel,
+    operand dtype names)}})`` declares, for a binary elementwise op, a kernel that computes
+    in that dtype from operands of any of the named dtypes as they are: it converts each
+    element as ``astype`` would (bit for bit), so ``int32 + float32`` needs no host cast.
+    The dispatcher's promotion still chooses the compute dtype (each face its own); the
+    declaration is read once per dtype pair, when the cached entry is built, and only for the
+    backend whose kernel was chosen; that first call checks the kernel's result against
+    cast-then-op (``BackendError`` if it differs). docs/design.md §9 has the contract.
+
 Dispatch (for autograd rules and plugins that run ops on device arrays)
     ``kernel(op, device, dtype)`` (the resolved, cached kernel), ``run(op, inputs, datas,
     params, cls, device, dtype)`` (run a kernel, record autograd, wrap the result),

@@ -4,16 +4,12 @@
 #include <cmath>
 #include <string>
 
-#include "array.hpp"
+#include "elementwise.hpp"
 #include "fpe.hpp"
 #include "threadpool.hpp"
 
 namespace trueno {
-namespace {
 
-constexpr idx kHalfBlock = 256;
-
-// NumPy's ufunc name for the floating-point error messages of ops that can raise them.
 const char* fpe_name(BinOp op) {
     switch (op) {
         case ADD: return "add";
@@ -24,6 +20,47 @@ const char* fpe_name(BinOp op) {
         default: return nullptr;  // maximum/minimum/comparisons never flag (NumPy's neither)
     }
 }
+
+void half_flags(DType d, const float* src, const char* dst, idx n) {
+    if (d != F16) return;
+    int f = 0;
+    for (idx i = 0; i < n; ++i) {
+        // NOTE: the tests on src are integer ones: built with -fno-trapping-math, a float
+        // compare (even std::isless) of a NaN may set 'invalid' in MXCSR, which the binding
+        // would report as the op's (NumPy's NaN * 1 in float16 raises nothing)
+        const std::uint32_t mag = ld<std::uint32_t>(reinterpret_cast<const char*>(src + i)) &
+                                  0x7fffffffu;
+        const std::uint16_t h = ld<std::uint16_t>(dst + 2 * i);
+        if ((h & 0x7fffu) == 0x7c00u && mag < 0x7f800000u) f |= FPE_OVERFLOW;  // finite -> inf
+        if (mag != 0 && mag < 0x38800000u &&  // 0 < |src| < 2**-14, half's smallest normal
+            float(ld<_Float16>(dst + 2 * i)) != src[i])
+            f |= FPE_UNDERFLOW;
+    }
+    if (f) fpe_sw() |= f;
+}
+
+std::vector<idx> cstrides(const std::vector<idx>& shape, idx itemsize) {
+    std::vector<idx> s(shape.size());
+    idx acc = itemsize;
+    for (size_t i = shape.size(); i-- > 0;) {
+        s[i] = acc;
+        acc *= shape[i];
+    }
+    return s;
+}
+
+bool is_contig_array(py::handle h) {
+    return py::isinstance<py::array>(h) &&
+           (py::reinterpret_borrow<py::array>(h).flags() & py::array::c_style);
+}
+
+py::array empty_like_shape(const py::array& a, const py::dtype& dt) {
+    return py::array(dt, std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim()));
+}
+
+namespace {
+
+constexpr idx kHalfBlock = 256;
 
 // exp and log compute their flags (fpe_sw); sqrt, sin and cos (IEEE sqrt, libm) raise
 // exactly NumPy's in hardware. Note: differs from the reference backend: tanh, sigmoid, silu,
@@ -39,32 +76,6 @@ const char* fpe_name(UnOp op, bool* use_hw) {
         case COS: return "cos";
         default: return nullptr;
     }
-}
-
-// float16 results that overflowed or underflowed in the conversion from float32, flagged as
-// NumPy's half loops do (npy_float_to_half: underflow when a non-zero value is too small for
-// a normal half and not exactly representable); bfloat16 has float32's range.
-void half_flags(DType d, const float* src, const char* dst, idx n) {
-    if (d != F16) return;
-    int f = 0;
-    for (idx i = 0; i < n; ++i) {
-        const std::uint16_t h = ld<std::uint16_t>(dst + 2 * i);
-        if ((h & 0x7fffu) == 0x7c00u && std::isfinite(src[i])) f |= FPE_OVERFLOW;
-        if (src[i] != 0 && std::fabs(src[i]) < 6.103515625e-05f &&
-            float(ld<_Float16>(dst + 2 * i)) != src[i])
-            f |= FPE_UNDERFLOW;
-    }
-    if (f) fpe_sw() |= f;
-}
-
-std::vector<idx> cstrides(const std::vector<idx>& shape, idx itemsize) {
-    std::vector<idx> s(shape.size());
-    idx acc = itemsize;
-    for (size_t i = shape.size(); i-- > 0;) {
-        s[i] = acc;
-        acc *= shape[i];
-    }
-    return s;
 }
 
 // Bring same-dtype operands together; a 0-d operand of another dtype is cast (a Python or
@@ -87,29 +98,33 @@ void unify(py::array& a, py::array& b, const char* op) {
                std::string(py::str(dt)) + " (see the dtype table in trueno-simd's README)");
 }
 
-bool is_contig_array(py::handle h) {
-    return py::isinstance<py::array>(h) &&
-           (py::reinterpret_borrow<py::array>(h).flags() & py::array::c_style);
-}
-
-py::array empty_like_shape(const py::array& a, const py::dtype& dt) {
-    return py::array(dt, std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim()));
-}
-
-// Fast path: same-shape C-contiguous operands of one dtype, no out=, small enough to stay on
-// this thread. Skips broadcasting and the strided iterator (the common small-op call).
+// Fast path: C-contiguous operands of one dtype and one shape, or one of them 0-d (the
+// dispatcher's Python scalars), no out=, small enough to stay on this thread. Skips
+// broadcasting and the strided iterator (the common small-op call).
 bool binary_fast(BinOp op, py::handle a_, py::handle b_, py::array* result) {
     if (!is_contig_array(a_) || !is_contig_array(b_)) return false;
     auto a = py::reinterpret_borrow<py::array>(a_), b = py::reinterpret_borrow<py::array>(b_);
-    const idx n = idx(a.size());
-    if (n >= kGrainCheap || a.ndim() != b.ndim() || !a.dtype().is(b.dtype())) return false;
-    if (!std::equal(a.shape(), a.shape() + a.ndim(), b.shape())) return false;
+    if (!a.dtype().is(b.dtype())) return false;
+    const idx S = idx(a.itemsize());
+    idx sa = S, sb = S;
+    const py::array* like = &a;  // the operand of the result's shape
+    if (a.ndim() != b.ndim() || !std::equal(a.shape(), a.shape() + a.ndim(), b.shape())) {
+        if (b.ndim() == 0) {
+            sb = 0;
+        } else if (a.ndim() == 0) {
+            sa = 0;
+            like = &b;
+        } else {
+            return false;
+        }
+    }
+    const idx n = idx(like->size());
+    if (n >= kGrainCheap) return false;
     const DType d = dtype_code(a.dtype());
     BinLoop loop = d < NDT ? table().bin[op][d] : nullptr;
     if (!loop) return false;
-    *result = empty_like_shape(a, op >= EQ ? py::dtype::of<bool>() : a.dtype());
-    const idx S = idx(a.itemsize());
-    loop(static_cast<const char*>(a.data()), S, static_cast<const char*>(b.data()), S,
+    *result = empty_like_shape(*like, op >= EQ ? py::dtype::of<bool>() : a.dtype());
+    loop(static_cast<const char*>(a.data()), sa, static_cast<const char*>(b.data()), sb,
          static_cast<char*>(result->mutable_data()), n);
     return true;
 }

@@ -8,6 +8,7 @@
 
 namespace trueno {
 void bind_elementwise(py::module_& m);
+void bind_cast_on_load(py::module_& m);
 void bind_reduce(py::module_& m);
 void bind_fused(py::module_& m);
 void bind_linalg(py::module_& m);
@@ -77,6 +78,7 @@ PYBIND11_MODULE(_core, m) {
         "The number of threads kernels use (the calling thread included).");
     table();  // choose the ISA at import time
     bind_elementwise(m);
+    bind_cast_on_load(m);
     bind_reduce(m);
     bind_fused(m);
     bind_linalg(m);

@@ -96,8 +96,22 @@ def _kernels():
     return table
 
 
+def _cast_on_load(kernels):
+    """The binary ops' kernels that read operands of mixed dtypes (``k.cast_on_load``): per
+    op and compute dtype that has a same-dtype kernel here, the kernel and the operand dtypes
+    it converts bit for bit as astype does (``k.cast_loads``); the dispatcher then passes
+    ``i32 + f32``'s operands uncast instead of calling astype on each."""
+    table = {}
+    for name in BINARY_ALL + BINARY_FLOAT + COMPARE:
+        table[name] = {dt: (k.cast_on_load(name, dt), tuple(k.cast_loads(dt)))
+                       for dt in kernels[name] if dt != "bool"}
+    return table
+
+
 @trueno.hookimpl
 def trueno_register_backends(registry):
     """Add the "simd" CPU backend. Called once per process by trueno's plugin manager."""
-    registry.add_backend("simd", devices=("cpu",), priority=20, kernels=_kernels(),
-                         set_num_threads=k.set_num_threads)
+    kernels = _kernels()
+    registry.add_backend("simd", devices=("cpu",), priority=20, kernels=kernels,
+                         set_num_threads=k.set_num_threads,
+                         cast_on_load=_cast_on_load(kernels))

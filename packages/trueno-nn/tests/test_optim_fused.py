@@ -56,14 +56,24 @@ def _run_trueno(name, kw, dtype):
 
 @pytest.fixture
 def calls(monkeypatch):
-    """The rows run through ``fused_step`` (name per call)."""
+    """The rows run through ``fused_step`` (name per call): its direct kernel calls, and the
+    dispatcher's runs where the device has no kernel."""
     seen: list[str] = []
-    real = _fused.run
+    real_run, real_kernel = _fused.run, _fused.kernel
 
-    def spy(row, *args):
+    def spy_run(row, *args):
         seen.append(row.name)
-        return real(row, *args)
-    monkeypatch.setattr(_fused, "run", spy)
+        return real_run(row, *args)
+
+    def spy_kernel(row, *args):
+        k = real_kernel(row, *args)
+
+        def call(*a, **kw):
+            seen.append(row.name)
+            return k(*a, **kw)
+        return call
+    monkeypatch.setattr(_fused, "run", spy_run)
+    monkeypatch.setattr(_fused, "kernel", spy_kernel)
     return seen
 
 

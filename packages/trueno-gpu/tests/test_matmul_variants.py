@@ -10,8 +10,9 @@ import pytest
 from conftest import DTYPES, KERNELS, assert_close, down, up
 
 from trueno_gpu import _matmul
+from trueno_gpu._dtypes import dtype_info
 from trueno_gpu._errors import GpuValueError
-from trueno_gpu._matmul_reg import VARIANTS, interior_ok
+from trueno_gpu._matmul_reg import VARIANTS, interior_ok, is_reg
 from trueno_gpu._runtime import get_runtime
 
 RNG = np.random.default_rng(18)
@@ -108,3 +109,29 @@ def test_pinned_names():
     assert _matmul._pinned("wide") == (64, 128, 16)
     with pytest.raises(GpuValueError, match="r128x128k8w8"):
         _matmul._pinned("r999")
+
+
+@pytest.mark.parametrize("shapes, name", [
+    (((512, 64, 8), (512, 8, 128)), "r64x128k8t128"),  # 512 workgroups of 64 x 128
+    (((128, 64, 16), (128, 16, 128)), "r64x128k16w8"),
+    (((64, 64, 16), (64, 16, 128)), "r64x64k16"),
+    (((128, 784), (784, 256)), "r32x32k32t64w8"),  # a training step's x @ W
+])
+def test_default_on_hardware_adapters(monkeypatch, shapes, name):
+    """float32 on a hardware GPU takes the register-blocked kernel by output size (lavapipe
+    stands in for one here: its adapter type is patched); float16 keeps the tiled kernel."""
+    rt = get_runtime(0)
+    monkeypatch.setitem(rt.info, "adapter_type", "DiscreteGPU")
+    monkeypatch.setattr(_matmul, "_PLANS", {})
+    sa, sb = shapes
+    nb = 1 if len(sa) > 2 else 0
+    m, n, nbatch = sa[-2], sb[-1], sa[0] if nb else 1
+    assert _matmul.fast_choice(rt, dtype_info(np.float32), m, n, nbatch) == VARIANTS[name]
+    assert not is_reg(_matmul.fast_choice(rt, dtype_info(np.float16), m, n, nbatch))
+    _check(VARIANTS[name], sa, sb, nb=nb)
+    if "float16" in DTYPES and "float16" in KERNELS["matmul"]:
+        a = RNG.uniform(-1, 1, sa).astype(np.float16)
+        b = RNG.uniform(-1, 1, sb).astype(np.float16)
+        got = down(KERNELS["matmul"]["float16"](up(a), up(b)))
+        want = (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
+        assert_close(got, want, "float16", rtol=4e-3, atol=4e-3)

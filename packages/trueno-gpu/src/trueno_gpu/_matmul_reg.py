@@ -24,7 +24,7 @@ from __future__ import annotations
 from ._codegen import header
 from ._matmul_tiled import entry_lines
 
-__all__ = ["VARIANTS", "is_reg", "interior_ok", "reg_source"]
+__all__ = ["VARIANTS", "is_reg", "interior_ok", "reg_default", "reg_source"]
 
 # name -> ("reg", BM, BN, BK, TM, TN, interior allowed, WX): the output tile, the k step, each
 # thread's register block ((BM / TM) * (BN / TN) threads) and the lanes of a 32-wide subgroup
@@ -55,6 +55,25 @@ VARIANTS = {
     "r128x128k8-checked": ("reg", 128, 128, 8, 8, 8, False, 16),
     "r64x128k16-checked": ("reg", 64, 128, 16, 4, 8, False, 16),
 }
+
+
+def reg_default(m: int, n: int, nbatch: int):
+    """The variant for an (m, n) output (times ``nbatch``) on a hardware GPU: 8 x 8 blocks
+    in 128-thread workgroups while there are at least ~4 workgroups per SM, then 256 threads
+    (more warps per SM), then smaller tiles for small outputs (more workgroups).
+
+    H200 (Vulkan, tools/bench/sweep_matmul.py), TFLOP/s: 4096: r64x128k8t128 38.7 (0.76x
+    torch CUDA f32, TF32 off; tiled-wide 30.1), 2048: 33.9 (0.67x); 1024: r64x128k16w8 29.1
+    (0.76x; tiled-wide 25.2); x @ W (128, 784) x (784, 256): r32x32k32t64w8 1.87 (tiled-medium
+    1.11), g @ W.T (128, 256) x (256, 784): 3.68 (2.66), x.T @ g (784, 128) x (128, 256): 5.23
+    (4.4)."""
+    if -(-m // 64) * -(-n // 128) * nbatch >= 512:
+        return VARIANTS["r64x128k8t128"]
+    if -(-m // 64) * -(-n // 128) * nbatch >= 128:
+        return VARIANTS["r64x128k16w8"]
+    if -(-m // 64) * -(-n // 64) * nbatch >= 128:
+        return VARIANTS["r64x64k16"]
+    return VARIANTS["r32x32k32t64w8"]
 
 
 def is_reg(cfg) -> bool:

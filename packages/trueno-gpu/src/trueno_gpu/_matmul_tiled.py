@@ -53,10 +53,10 @@ def fast_ok(dt) -> bool:
     return dt.storage in ("f32", "f16") and dt.compute == "f32" and dt.wrap == "{}"
 
 
-def fast_config(rt, m, n, nbatch, tiled_only=False):
+def fast_config(rt, m, n, nbatch):
     """Tile shape for an (m, n) output (times ``nbatch``) on ``rt``: big tiles while they
     still give every streaming multiprocessor work (about 2 workgroups each on big GPUs).
-    ``tiled_only``: a configuration of this module's kernel, never ``_matmul_reg``'s."""
+    float32 on hardware GPUs takes ``_matmul_reg`` instead (``_matmul.fast_choice``)."""
     if rt.info.get("adapter_type") == "CPU":
         return CONFIGS["small"]
     # H100 (Vulkan), TFLOP/s f32 / f16: 4096: wide 29 / 31, large 28 / 30, medium 26 / 27;

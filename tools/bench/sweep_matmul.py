@@ -1,5 +1,5 @@
-"""float32 matmul kernel variants side by side: TFLOP/s per variant and shape, next to PyTorch
-CUDA with TF32 off, plus each variant's max-abs error vs float64 NumPy.
+"""float32 (or float16) matmul kernel variants side by side: TFLOP/s per variant and shape,
+next to PyTorch CUDA with TF32 off, plus each variant's max-abs error vs float64 NumPy.
 
 Not a test. Variants: trueno-gpu's default choice, every ``_matmul_tiled.CONFIGS`` tile shape
 and every ``_matmul_reg.VARIANTS`` entry (pinned through ``_matmul._FAST["cfg"]``). Shapes:
@@ -13,7 +13,7 @@ The error check (max |trueno - float64|) uses (264, 520) x (520, 200) (edge tile
 (256, 512) x (512, 256) (interior tiles where the variant has them).
 
     python tools/bench/sweep_matmul.py [--repeats 3] [--only r128x128k8,tiled-wide]
-        [--sizes 1024 4096] [--budget 100] [--part 1]
+        [--sizes 1024 4096] [--budget 100] [--part 1] [--dtype float16]
 """
 
 from __future__ import annotations
@@ -42,11 +42,14 @@ TRAIN = {"x@W 128x784x256": (128, 784, 256, False, False),
          "g@W.T 128x256x784": (128, 256, 784, False, True)}
 ERR_CASES = ((264, 520, 200), (256, 512, 256))
 # --part 1: the 8 x 8 register blocks and the tiled kernel's best; --part 3: small tiles for
-# small outputs (the training rows); --part 2: everything else. Each part has the default.
+# small outputs (the training rows); --part 4: neighbours of the first sweep's winners (and
+# the winners); --part 2: everything else. Each part has the default and tiled-medium.
 PART1 = {"tiled-wide", "tiled-large", "r128x128k8", "r128x128k8w8", "r128x128k16w8",
          "r128x128k8w4", "r128x128k16w4", "r64x128k8t128w8", "r128x64k8t128w8",
          "r128x128k8-checked"}
 PART3 = {"r32x64k16t128w8", "r32x32k32t64w8", "r64x64k16t64w8", "r64x64k16w8", "r64x64k16"}
+PART4 = {"r64x128k8t128", "r64x128k16w8", "r64x128k16t128w8", "r64x128k8t128w4", "r64x256k8w8",
+         "r64x64k8t64w8", "r64x64k16t128w8", "r32x128k16t128w8"}
 
 
 def shapes(sizes) -> dict:
@@ -56,14 +59,14 @@ def shapes(sizes) -> dict:
     return out
 
 
-def operands(rng, m, k, n, ta, tb):
+def operands(rng, m, k, n, ta, tb, dtype="float32"):
     """Host operands: A (m, k) and B (k, n), generated in their stored layouts."""
-    a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float32)
-    b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)
+    a = rng.standard_normal((k, m) if ta else (m, k)).astype(dtype)
+    b = rng.standard_normal((n, k) if tb else (k, n)).astype(dtype)
     return a, b
 
 
-def torch_child(sizes, repeats) -> None:
+def torch_child(sizes, repeats, dtype) -> None:
     """PyTorch CUDA's TFLOP/s per shape as one JSON line (run in its own process)."""
     import torch
 
@@ -75,7 +78,7 @@ def torch_child(sizes, repeats) -> None:
     rng = np.random.default_rng(0)
     res = {}
     for label, (m, k, n, ta, tb) in shapes(sizes).items():
-        a, b = (torch.from_numpy(x).cuda() for x in operands(rng, m, k, n, ta, tb))
+        a, b = (torch.from_numpy(x).cuda() for x in operands(rng, m, k, n, ta, tb, dtype))
         a = a.T if ta else a
         b = b.T if tb else b
         t = _median_time(lambda a=a, b=b: torch.matmul(a, b), torch.cuda.synchronize, repeats)
@@ -94,14 +97,15 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--sizes", type=int, nargs="*")
     ap.add_argument("--only", default="", help="comma-separated variant names")
-    ap.add_argument("--part", type=int, choices=(1, 2, 3),
+    ap.add_argument("--dtype", default="float32", choices=("float32", "float16"))
+    ap.add_argument("--part", type=int, choices=(1, 2, 3, 4),
                     help="a third of the variants (each with the default and tiled-medium)")
     ap.add_argument("--budget", type=float, default=100.0,
                     help="seconds after which no further variant is measured")
     ap.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.torch_child:  # before any Vulkan device exists in this process
-        torch_child(args.sizes, args.repeats)
+        torch_child(args.sizes, args.repeats, args.dtype)
         return
     t_start = time.perf_counter()
     import trueno_gpu
@@ -116,19 +120,21 @@ def main() -> None:
     torch_res = {}
     try:
         out = subprocess.run([sys.executable, __file__, "--torch-child", "--repeats",
-                              str(args.repeats), "--sizes", *map(str, sizes)],
+                              str(args.repeats), "--dtype", args.dtype,
+                              "--sizes", *map(str, sizes)],
                              capture_output=True, text=True, timeout=300)
         torch_res = json.loads(out.stdout.strip().splitlines()[-1]) if out.stdout.strip() else {}
     except Exception as e:  # no torch, no CUDA: trueno's columns alone
         print(f"(torch child: {type(e).__name__}: {e})")
 
     api = trueno_gpu.GpuDeviceAPI()
-    mm = trueno_gpu.kernels_table()["matmul"]["float32"]
+    mm = trueno_gpu.kernels_table()["matmul"][args.dtype]
     variants = {"default": None, **{f"tiled-{k}": v for k, v in CONFIGS.items()}, **VARIANTS}
     if args.part:
-        part = {k: 1 if k in PART1 else 3 if k in PART3 else 2 for k in variants}
-        variants = {k: v for k, v in variants.items()
-                    if part[k] == args.part or k in ("default", "tiled-medium")}
+        parts = {1: PART1, 3: PART3, 4: PART4}
+        rest = set(variants) - PART1 - PART3 - PART4
+        chosen = parts.get(args.part, rest) | {"default", "tiled-medium"}
+        variants = {k: v for k, v in variants.items() if k in chosen}
     if args.only:
         keep = set(args.only.split(","))
         variants = {k: v for k, v in variants.items() if k in keep or k == "default"}
@@ -136,21 +142,23 @@ def main() -> None:
     rows = shapes(sizes)
     dev = {}
     for label, (m, k, n, ta, tb) in rows.items():
-        a, b = operands(rng, m, k, n, ta, tb)
+        a, b = operands(rng, m, k, n, ta, tb, args.dtype)
         da, db = api.from_numpy(a, 0), api.from_numpy(b, 0)
         dev[label] = (_t(da) if ta else da, _t(db) if tb else db)
     err_ops = []
     for m, k, n in ERR_CASES:
-        a = rng.standard_normal((m, k)).astype(np.float32)
-        b = rng.standard_normal((k, n)).astype(np.float32)
-        err_ops.append((api.from_numpy(a, 0), api.from_numpy(b, 0), a.astype(np.float64) @ b))
+        a = rng.standard_normal((m, k)).astype(args.dtype)
+        b = rng.standard_normal((k, n)).astype(args.dtype)
+        err_ops.append((api.from_numpy(a, 0), api.from_numpy(b, 0),
+                        a.astype(np.float64) @ b.astype(np.float64)))
     # warm the clocks up once on the biggest product (bench_gpu's note on the H100)
     big = dev[str(max(sizes))]
     _median_time(lambda: mm(*big), lambda: api.synchronize(0), 1, warmup=1.0)
     labels = list(rows)
     w = max(len(x) for x in labels) + 1
-    print(f"trueno-gpu on {rt.info.get('device', '?')} | torch: {torch_res.get('device', '-')}"
-          f" (TF32 off) | TFLOP/s, (x torch) | repeats {args.repeats}")
+    print(f"{args.dtype}: trueno-gpu on {rt.info.get('device', '?')} | torch: "
+          f"{torch_res.get('device', '-')} (TF32 off) | TFLOP/s, (x torch) | "
+          f"repeats {args.repeats}")
     print(f"{'variant':<20}" + "".join(f"{x:>{w}}" for x in labels) + f"{'max err':>10}")
     if torch_res:
         print(f"{'torch-cuda':<20}" + "".join(f"{torch_res.get(x, 0):>{w}.3g}" for x in labels))

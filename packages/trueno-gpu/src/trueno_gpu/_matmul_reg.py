@@ -48,6 +48,13 @@ VARIANTS = {
     "r64x64k16w8": ("reg", 64, 64, 16, 4, 4, True, 8),
     "r128x64k8t128w8": ("reg", 128, 64, 8, 8, 8, True, 8),
     "r128x128k16w4": ("reg", 128, 128, 16, 8, 8, True, 4),
+    # around the H200's best (r64x128k8t128): k step, warp shape, wider or smaller tiles
+    "r64x128k16t128w8": ("reg", 64, 128, 16, 8, 8, True, 8),
+    "r64x128k8t128w4": ("reg", 64, 128, 8, 8, 8, True, 4),
+    "r64x256k8w8": ("reg", 64, 256, 8, 8, 8, True, 8),
+    "r64x64k8t64w8": ("reg", 64, 64, 8, 8, 8, True, 8),
+    "r64x64k16t128w8": ("reg", 64, 64, 16, 8, 4, True, 8),
+    "r32x128k16t128w8": ("reg", 32, 128, 16, 4, 8, True, 8),
     # small outputs (a training step's products): more workgroups, fewer threads each
     "r32x64k16t128w8": ("reg", 32, 64, 16, 4, 4, True, 8),
     "r32x32k32t64w8": ("reg", 32, 32, 32, 4, 4, True, 8),

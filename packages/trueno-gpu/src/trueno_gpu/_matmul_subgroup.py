@@ -138,14 +138,16 @@ def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
         "@group(0) @binding(1) var<storage, read_write> Y: array<vec4<f16>>;",
         "@group(0) @binding(2) var<storage, read> A: array<vec4<f16>>;",
         "@group(0) @binding(3) var<storage, read> B: array<vec4<f16>>;",
-        f"var<workgroup> Bs: array<{bt}, {2 * bbuf}>;",
+        f"var<workgroup> Bs0: array<{bt}, {bbuf}>;",
+        f"var<workgroup> Bs1: array<{bt}, {bbuf}>;",
     ]
     va = BM // 4  # vec4 per k row of the A tile (k-major: a row of m per k)
     abuf = bk * va
     a_chunks = BM * bk // 4  # vec4 global loads per A tile (4 k of one row each)
     ja = -(-a_chunks // W)
     if asm:
-        lines.append(f"var<workgroup> As: array<vec4<{asm}>, {2 * abuf}>;")
+        lines += [f"var<workgroup> As0: array<vec4<{asm}>, {abuf}>;",
+                  f"var<workgroup> As1: array<vec4<{asm}>, {abuf}>;"]
     lines += _entry(nb, not asm, W)
     if asm:  # no lane exchanges: any assignment of roles to invocations works
         lines += [f"  let lane = t % {g}u;", f"  let grp = t / {g}u;"]
@@ -221,24 +223,24 @@ def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
                     f"      rb{j} = {src};", "    }"]
         return out
 
-    def store_a(base):
+    def store_a(buf):
         out = []
         for j in range(ja if asm else 0):  # a vec4 of 4 k scattered over 4 k rows
-            body = " ".join(f"As[{base} + (akq{j} + {c}u) * {va}u + am{j} / 4u][am{j} % 4u] = "
+            body = " ".join(f"As{buf}[(akq{j} + {c}u) * {va}u + am{j} / 4u][am{j} % 4u] = "
                             f"{asm}(ra{j}[{c}]);" for c in range(4))
             if (j + 1) * W > a_chunks:
                 body = f"if (t + {W * j}u < {a_chunks}u) {{ {body} }}"
             out.append("    " + body)
         return out
 
-    def store_b(base):
+    def store_b(buf):
         out = []
         for j in range(jb):
             if tb:
-                body = " ".join(f"Bs[{base} + (bkq{j} + {c}u) * {vb}u + bn{j} / 4u]"
+                body = " ".join(f"Bs{buf}[(bkq{j} + {c}u) * {vb}u + bn{j} / 4u]"
                                 f"[bn{j} % 4u] = {bsm}(rb{j}[{c}]);" for c in range(4))
             else:
-                body = f"Bs[{base} + bk{j} * {vb}u + bnq{j} / 4u] = {bt}(rb{j});"
+                body = f"Bs{buf}[bk{j} * {vb}u + bnq{j} / 4u] = {bt}(rb{j});"
             if (j + 1) * W > b_chunks:
                 body = f"if (t + {W * j}u < {b_chunks}u) {{ {body} }}"
             out.append("    " + body)
@@ -249,50 +251,62 @@ def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:
             return f"quadBroadcast({x}, {src}u)"
         return f"subgroupShuffle({x}, gbase + {src}u)"
 
-    lines += ["  {"] + load_a("0u", "a") + load_b("0u") + store_a("0u") + store_b("0u") + \
-        ["  }"]
-    lines += ["  workgroupBarrier();", "  var cur = 0u;",
-              f"  for (var k0 = 0u; k0 < K; k0 = k0 + {bk}u) {{",
-              f"    let more = k0 + {bk}u < K;", "    if (more) {"]
-    lines += ["  " + x for x in load_a(f"(k0 + {bk}u)", "n") + load_b(f"(k0 + {bk}u)")]
-    lines += ["    }", f"    let bb = cur * {bbuf}u + cv;"]
-    if asm:
-        lines.append(f"    let ab = cur * {abuf}u + ma;")
-    for q in range(nq):
-        if asm:  # this group's R rows of A at each k: R / 4 broadcast vec4 reads
+    def compute(buf):
+        """This k step's products from tile buffer ``buf`` (named: literal or per-thread
+        invariant indices, whose bounds clamps the compiler can hoist)."""
+        out = []
+        for q in range(nq):
+            if asm:  # this group's R rows of A at each k: R / 4 broadcast vec4 reads
+                for kk in range(4):
+                    k = 4 * q + kk
+                    for h in range(R // 4):
+                        out.append(f"    let av{k}_{h} = vec4<f32>(As{buf}[ma + {k * va + h}u]);")
+                    out += [f"    let b{k}_{v} = vec4<f32>(Bs{buf}[cv + {k * vb + v * g}u]);"
+                            for v in range(hn)]
+                    for i in range(R):
+                        for v in range(hn):
+                            out.append(f"    c{i}_{v} = fma(vec4<f32>(av{k}_{i // 4}[{i % 4}]), "
+                                       f"b{k}_{v}, c{i}_{v});")
+                continue
+            # row i of the block is row slot i // g of lane i % g: its 4 k values of this run
+            if share == "f16":  # a vec4<f16> per row crosses lanes (two 32-bit words)
+                for i in range(R):
+                    out.append(f"    let h{q}_{i} = {shuffle(f'a{i // g}_{q}', i % g)};")
             for kk in range(4):
                 k = 4 * q + kk
-                for h in range(R // 4):
-                    lines.append(f"    let av{k}_{h} = vec4<f32>(As[ab + {k * va + h}u]);")
+                for i in range(R):
+                    own = f"a{i // g}_{q}[{kk}]"
+                    val = f"f32(h{q}_{i}[{kk}])" if share == "f16" else \
+                        shuffle(f"f32({own})", i % g)  # one f32 per row and k: few live values
+                    out.append(f"    let s{k}_{i} = vec4<f32>({val});")
                 for v in range(hn):
-                    lines.append(f"    let b{k}_{v} = vec4<f32>(Bs[bb + {k * vb + v * g}u]);")
+                    out.append(f"    let b{k}_{v} = vec4<f32>(Bs{buf}[cv + {k * vb + v * g}u]);")
                 for i in range(R):
                     for v in range(hn):
-                        lines.append(f"    c{i}_{v} = fma(vec4<f32>(av{k}_{i // 4}[{i % 4}]), "
-                                     f"b{k}_{v}, c{i}_{v});")
-            continue
-        # row i of the block is row slot i // g of lane i % g: its 4 k values of this run
-        if share == "f16":  # a vec4<f16> per row crosses lanes (two 32-bit words)
-            for i in range(R):
-                lines.append(f"    let h{q}_{i} = {shuffle(f'a{i // g}_{q}', i % g)};")
-        for kk in range(4):
-            k = 4 * q + kk
-            for i in range(R):
-                own = f"a{i // g}_{q}[{kk}]"
-                val = f"f32(h{q}_{i}[{kk}])" if share == "f16" else \
-                    shuffle(f"f32({own})", i % g)  # one f32 per row and k: few live registers
-                lines.append(f"    let s{k}_{i} = vec4<f32>({val});")
-            for v in range(hn):
-                lines.append(f"    let b{k}_{v} = vec4<f32>(Bs[bb + {k * vb + v * g}u]);")
-            for i in range(R):
-                for v in range(hn):
-                    lines.append(f"    c{i}_{v} = fma(s{k}_{i}, b{k}_{v}, c{i}_{v});")
-    lines += ["    if (more) {"]
-    lines += ["  " + x for x in store_a(f"(1u - cur) * {abuf}u")]
-    lines += ["  " + x for x in store_b(f"(1u - cur) * {bbuf}u")]
-    if not asm:
-        lines += [f"      a{j}_{q} = n{j}_{q};" for j in range(ra) for q in range(nq)]
-    lines += ["    }", "    workgroupBarrier();", "    cur = 1u - cur;", "  }",
+                        out.append(f"    c{i}_{v} = fma(s{k}_{i}, b{k}_{v}, c{i}_{v});")
+        return out
+
+    def step(buf, k0):
+        """One k step from buffer ``buf`` (tile ``k0``), the next tile loaded meanwhile into
+        registers and stored into the other buffer."""
+        nxt = f"({k0} + {bk}u)"
+        out = ["  {", f"    let more = {nxt} < K;", "    if (more) {"]
+        out += ["  " + x for x in load_a(nxt, "n") + load_b(nxt)]
+        out += ["    }"] + compute(buf) + ["    if (more) {"]
+        out += ["  " + x for x in store_a(1 - buf) + store_b(1 - buf)]
+        if not asm:
+            out += [f"      a{j}_{q} = n{j}_{q};" for j in range(ra) for q in range(nq)]
+        out += ["    }", "  }"]
+        return ["  " + x for x in out]
+
+    # the k loop unrolled by two tiles, so that each buffer has its own name
+    lines += ["  {"] + load_a("0u", "a") + load_b("0u") + store_a(0) + store_b(0) + ["  }"]
+    lines += ["  workgroupBarrier();",
+              f"  for (var k0 = 0u; k0 < K; k0 = k0 + {2 * bk}u) {{"]
+    lines += step(0, "k0")
+    lines += ["    workgroupBarrier();", f"    if (k0 + {bk}u < K) {{"]
+    lines += ["  " + x for x in step(1, f"(k0 + {bk}u)")]
+    lines += ["    }", "    workgroupBarrier();", "  }",
               "  let yo = wg.z * M * N;"]
     for i in range(R):
         lines.append(f"  if (m0 + {i}u < M) {{")

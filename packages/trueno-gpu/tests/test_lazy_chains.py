@@ -1,7 +1,9 @@
 """Lazy float32 scalar chains (``_lazy``, issue 18): planned add / subtract / multiply of a
-contiguous float32 array and a scalar are fused into one dispatch per chain, emitted before
-anything else reaches the runtime. Every result is compared bit for bit with eager execution
-(fusion off) and with NumPy's float32 arithmetic (the same IEEE operations)."""
+contiguous float32 array and a scalar are fused into one dispatch per chain (its first op
+runs eagerly: the chain starts from that result), emitted before anything else reaches the
+runtime. Every result is compared bit for bit with eager execution (fusion off) and with
+NumPy's float32 arithmetic (the same IEEE operations). Tensor-with-tensor and unary nodes:
+test_lazy_fusion.py."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ NP = {op: getattr(np, OPS[op].numpy_name) for op in ("add", "subtract", "multipl
 
 @pytest.fixture(autouse=True)
 def lazy():
-    """Every test here runs with fusion on (off by default, ``TRUENO_GPU_LAZY``)."""
+    """Every test here runs with fusion on (``TRUENO_GPU_LAZY=0`` turns the default off)."""
     old = _lazy.ENABLED["on"]
     _lazy.ENABLED["on"] = True
     try:

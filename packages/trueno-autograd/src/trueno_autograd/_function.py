@@ -3,7 +3,7 @@ by the user, recorded as one node."""
 
 from __future__ import annotations
 
-from trueno import Tensor, no_grad
+from trueno import Tensor
 from trueno import backend as B
 
 from ._graph import FREED_MSG, Rule
@@ -84,9 +84,16 @@ class Function:
         ctx = FunctionCtx()
         needs = ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._ag is not None
                                               for a in args])
-        with no_grad():
+        # no_grad() around the forward, without the context manager object (grad mode is
+        # the calling thread's own flag: saving and restoring it here is the same)
+        modes = MODES
+        prev = modes.grad_enabled
+        modes.grad_enabled = False
+        try:
             out = cls.forward(ctx, *args, **kwargs)
-        if not (MODES.grad_enabled and True in needs) or B.autograd_engine() is None:
+        finally:
+            modes.grad_enabled = prev
+        if not (prev and True in needs) or B.autograd_engine() is None:
             return out
         multi = out.__class__ is tuple or isinstance(out, tuple)
         outs = out if multi else (out,)

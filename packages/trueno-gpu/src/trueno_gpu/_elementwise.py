@@ -379,12 +379,16 @@ def _first(tag, name, table, xs):
         words = 2 + len(arrays) + len(tail)  # n, out offset, array offsets, the tail
         if len(arrays) < len(xs):
             words += len(scalar_bits(0, sdt))
+        # a lazy chain node (``_lazy``) when fusion is on: a fused op of its own table, float32
+        # operands and result, every operand contiguous and of the result's size (no tail)
+        fusable = name in FUSED and table is (UNARY if len(xs) == 1 else BINARY) and \
+            out.dtype == _F32DT and not tail and all(x.dtype == _F32DT for x in arrays)
         if len(_PLANS) > 4096:
             _PLANS.clear()
         _PLANS[_signature(tag, xs)] = (
             rt, rt.kernel(key, make, writable), out.shape, out.strides, out.dtype,
             size_class(out.storage.nbytes), out.storage.nbytes, meta_struct(words).pack, n,
-            tail, rt.grid(groups), cost, sdt.compute == "f32", sdt)
+            tail, rt.grid(groups), cost, sdt.compute == "f32", sdt, fusable)
     return launch(name, expr, operands, out, rt)
 
 
@@ -413,8 +417,6 @@ def planned_kernel(name: str, table: dict, arity: int):
     constant; scalars are immutable, and identity, unlike ==, tells -0.0 from 0.0)."""
     tag = ("planned", name)
     get = _PLANS.get
-    # a node of a lazy chain for contiguous float32 operands (``_lazy``)
-    fuse = name in FUSED and table is (UNARY if arity == 1 else BINARY)
     last = [(None, None, ())]  # (scalar object, its dtype, its words); replaced, never mutated
 
     def unary(x):
@@ -422,10 +424,12 @@ def planned_kernel(name: str, table: dict, arity: int):
         p = get((tag, x.shape, x.strides, x.dtype, x.offset & 3, s.device_index))
         if p is None:
             return _first(tag, name, table, (x,))
-        rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, _, _ = p
-        lazy = fuse and dtype is _F32DT and not tail and LAZY["on"]
-        if lazy and (s.__class__ is _LAZY and s.chain is not None or rt._head() is s):
-            return extend(rt, name, x, None, None, shape, strides, dtype, cls, nbytes, n)
+        rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, _, _, lazy = p
+        if lazy and LAZY["on"]:
+            if s.__class__ is _LAZY and s.chain is not None or rt._head() is s:
+                return extend(rt, name, x, None, None, shape, strides, dtype, cls, nbytes, n)
+        else:
+            lazy = False
         out = _new(_SA)
         out.storage = st = rt.record_new(cls, nbytes, kern, pack(n, 0, x.offset, *tail),
                                          (s.buffer,), grid, cost)
@@ -442,15 +446,16 @@ def planned_kernel(name: str, table: dict, arity: int):
                 p = get((tag, x.shape, x.strides, x.dtype, x.offset & 3, s.device_index,
                          y.shape, y.strides, y.dtype, y.offset & 3, t.device_index))
                 if p is not None:
-                    rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, _, _ \
-                        = p
-                    lazy = fuse and dtype is _F32DT and not tail and LAZY["on"] and \
-                        x.dtype is _F32DT and y.dtype is _F32DT
-                    if lazy and (s.__class__ is _LAZY and s.chain is not None or
-                                 t.__class__ is _LAZY and t.chain is not None or
-                                 rt._head() is s or rt._head() is t):
-                        return extend(rt, name, x, y, None, shape, strides, dtype, cls, nbytes,
-                                      n)
+                    rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, _, _, \
+                        lazy = p
+                    if lazy and LAZY["on"]:
+                        h = rt._head()
+                        if s.__class__ is _LAZY and s.chain is not None or h is s or h is t or \
+                                t.__class__ is _LAZY and t.chain is not None:
+                            return extend(rt, name, x, y, None, shape, strides, dtype, cls,
+                                          nbytes, n)
+                    else:
+                        lazy = False
                     out = _new(_SA)
                     out.storage = st = rt.record_new(cls, nbytes, kern,
                                                      pack(n, 0, x.offset, y.offset, *tail),
@@ -463,15 +468,16 @@ def planned_kernel(name: str, table: dict, arity: int):
                 p = get((tag, x.shape, x.strides, x.dtype, x.offset & 3, s.device_index, None))
                 if p is not None:
                     rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, f32, \
-                        sdt = p
+                        sdt, lazy = p
                     w = last[0]
                     if w[0] is not y or w[1] is not sdt:
                         w = last[0] = (y, sdt, _words(y, f32, sdt))
-                    lazy = fuse and dtype is _F32DT and not tail and LAZY["on"]
-                    if lazy and (s.__class__ is _LAZY and s.chain is not None or
-                                 rt._head() is s):
-                        return extend(rt, name, x, None, w[2][0], shape, strides, dtype, cls,
-                                      nbytes, n)
+                    if lazy and LAZY["on"]:
+                        if s.__class__ is _LAZY and s.chain is not None or rt._head() is s:
+                            return extend(rt, name, x, None, w[2][0], shape, strides, dtype,
+                                          cls, nbytes, n)
+                    else:
+                        lazy = False
                     out = _new(_SA)
                     out.storage = st = rt.record_new(cls, nbytes, kern,
                                                      pack(n, 0, x.offset, *w[2], *tail),
@@ -485,15 +491,16 @@ def planned_kernel(name: str, table: dict, arity: int):
             p = get((tag, None, y.shape, y.strides, y.dtype, y.offset & 3, t.device_index))
             if p is not None:
                 rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, f32, \
-                    sdt = p
+                    sdt, lazy = p
                 w = last[0]
                 if w[0] is not x or w[1] is not sdt:
                     w = last[0] = (x, sdt, _words(x, f32, sdt))
-                lazy = fuse and dtype is _F32DT and not tail and LAZY["on"]
-                if lazy and (t.__class__ is _LAZY and t.chain is not None or
-                             rt._head() is t):
-                    return extend(rt, name, None, y, w[2][0], shape, strides, dtype, cls,
-                                  nbytes, n)
+                if lazy and LAZY["on"]:
+                    if t.__class__ is _LAZY and t.chain is not None or rt._head() is t:
+                        return extend(rt, name, None, y, w[2][0], shape, strides, dtype, cls,
+                                      nbytes, n)
+                else:
+                    lazy = False
                 out = _new(_SA)
                 out.storage = st = rt.record_new(cls, nbytes, kern,
                                                  pack(n, 0, y.offset, *w[2], *tail),

@@ -1,8 +1,9 @@
 """Probe (not a test): the host cost of small GPU ops, per op, on this thread's CPU clock.
 
 Rows (1K float32 on the GPU through ``trueno.torch``; 200 ops recorded, then one sync, which
-is not timed; median of runs), each with Python frames per op (``sys.setprofile`` calls)
-and dispatches per op (the runtime's counter, taken across the sync):
+is not timed; median of runs), each with Python frames per op (``sys.setprofile`` calls),
+dispatches per op (the runtime's counter, taken across the sync) and the fused chain
+kernels (``_lazy``) the row compiled (its distinct chain shapes):
 
 - ``a + b, freed``: ``c = a + b`` in a loop (the result freed each time);
 - ``a + b, 8 held``: the same with the last 8 results kept alive;
@@ -113,7 +114,11 @@ def main() -> None:
     print(f"device: {rt.name}; lazy fusion {'on' if _lazy.ENABLED['on'] else 'off'}; "
           f"thread CPU us/op, median of {args.runs} x {args.ops} ops")
     results = {}
+    def fused() -> int:
+        return sum(1 for k in rt._kernels if k[0] == "fuse")
+
     for name, (fn, sync) in _rows(T, "gpu", trueno_gpu.synchronize, rt).items():
+        k0 = fused()
         us = _time(fn, sync, args.ops, args.runs)
         sync()
         d0 = rt.dispatches
@@ -123,7 +128,7 @@ def main() -> None:
         disp = (rt.dispatches - d0) / args.ops
         frames = _frames(fn, args.ops)
         sync()
-        results[name] = (us, frames, disp)
+        results[name] = (us, frames, disp, fused() - k0)
     torch_us = {}
     if args.torch:
         import torch
@@ -132,10 +137,12 @@ def main() -> None:
         for name, (fn, sync) in _rows(torch, dev, tsync, None).items():
             torch_us[name] = _time(fn, sync, args.ops, args.runs)
         print(f"torch on {dev}")
-    print(f"{'row':<20} {'us/op':>8} {'frames/op':>10} {'C calls/op':>10} {'disp/op':>8}"
+    print(f"{'row':<20} {'us/op':>8} {'frames/op':>10} {'C calls/op':>10} {'disp/op':>8} "
+          f"{'fused kernels':>13}"
           + (f" {'torch us/op':>12}" if torch_us else ""))
-    for name, (us, frames, disp) in results.items():
-        line = f"{name:<20} {us:8.2f} {frames[0]:10.1f} {frames[1]:10.1f} {disp:8.3f}"
+    for name, (us, frames, disp, kernels) in results.items():
+        line = (f"{name:<20} {us:8.2f} {frames[0]:10.1f} {frames[1]:10.1f} {disp:8.3f} "
+                f"{kernels:13d}")
         if torch_us:
             line += f" {torch_us[name]:12.2f}"
         print(line, flush=True)

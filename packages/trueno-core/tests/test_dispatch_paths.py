@@ -165,6 +165,30 @@ def test_scalar_cache_tells_values_apart():
         np.testing.assert_array_equal((a + v).numpy(), x + v)
 
 
+@pytest.mark.parametrize("name", NP_NAMES)
+def test_cpu_scalar_entries_convert_to_0d_arrays(name):
+    """On the CPU a cached scalar entry converts the Python scalar to a 0-d array of the
+    compute dtype (the small-array loops take it without a broadcasting iterator), with the
+    value and the OverflowError of the NumPy scalar ``binary`` makes."""
+    a = tn.asarray(_data(name))
+    for s in (3, -2, 300, 2**63, 2.5, -0.0, float("inf"), True):
+        for _ in range(2):
+            _outcome(lambda: a + s)
+        entry = OPS["add"].fast.get((tn.ndarray, CPU._code | a.dtype._code, type(s)))
+        if entry is None:  # (no entry: binary raised, or widened an out-of-range int)
+            continue
+        ct = entry[2]
+        try:
+            want = ct.type(s)
+        except OverflowError:
+            with pytest.raises(OverflowError):
+                entry[3](s)
+            continue
+        got = entry[3](s)
+        assert type(got) is np.ndarray and got.shape == () and got.dtype == ct
+        assert got.tobytes() == np.asarray(want).tobytes()
+
+
 @pytest.mark.parametrize("face", ["numpy", "torch"])
 def test_python_int_out_of_range_after_caching(face):
     """int8 + 300 raises (NEP 50) on every call, also once int8 + 3 is cached; comparisons

@@ -255,6 +255,26 @@ def test_mixed_dtypes_cached_path(face, left):
                 _same(want, r, exact_type=False, exact=False)
 
 
+@pytest.mark.parametrize("face", ["numpy", "torch"])
+@pytest.mark.parametrize("name", ["bool", "int8", "uint8", "int32", "int64"])
+def test_same_dtype_computed_in_another_takes_the_cached_path(face, name):
+    """int / int (and bool / bool) computes in a float: from the second call on it takes
+    the operator's cached path (as many frames as float / float), with the uncached path's
+    results."""
+    a, ra = _face(face, name, (2, 3))
+    b, rb = _face(face, name, (3,))
+    b = b + b if name != "bool" else b  # (non-zero divisors where it can)
+    want = _outcome(lambda: X.scalar_result(X.binary(OPS["divide"], a, b)))
+    rwant = _outcome(lambda: X.scalar_result(X.binary(OPS["divide"], b, a)))
+    for _ in range(2):
+        _same(_outcome(lambda: a / b), want, face == "numpy")
+        _same(_outcome(lambda: b / a), rwant, face == "numpy")
+    f, _ = _face(face, "float64", (2, 3))
+    g, _ = _face(face, "float64", (3,))
+    f / g  # (the same shapes: broadcast_shapes is one more frame)
+    assert trueno_frames(lambda: a / b) == trueno_frames(lambda: f / g)
+
+
 def test_mixed_dtypes_bad_shapes_and_devices_still_raise():
     a = tn.asarray(np.ones((2, 3), np.float32))
     b = tn.asarray(np.ones((3,), np.float64))

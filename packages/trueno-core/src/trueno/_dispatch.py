@@ -255,8 +255,9 @@ def binary_fn(op, reflected=False, operator=False):
     kernel runs and the engine records the node, as ``run`` does):
 
     - same class, dtype and device: ``op.fast[device | dtype] = (kernel, result dtype)``;
-    - same class and device, another dtype: ``op.fast[(cls, device | dtype, other's code)]``
-      holds the kernel, the promoted dtype's casts and the result dtype;
+    - same class and device, another dtype (or the same one computed in another, as int /
+      int): ``op.fast[(cls, device | dtype, other's code)]`` holds the kernel, the promoted
+      dtype's casts (none for a kernel that casts on load) and the result dtype;
     - a Python scalar: ``op.fast[(cls, device | dtype, scalar type)]`` holds the kernel, the
       cast of the tensor, the scalar's conversion (weak-scalar promotion resolved once; an
       out-of-range int still takes ``binary``, which raises or widens as before), the result
@@ -292,16 +293,16 @@ def binary_fn(op, reflected=False, operator=False):
                 dev = a._device
                 xa, xb = a._data, b._data
                 sa = xa.shape
-                if dt is b._dtype:
-                    fast = fast_cache.get(dev._code | dt._code)
-                    if fast is not None:
-                        if sa != xb.shape and sa and xb.shape:  # a 0-d side always fits
-                            broadcast_shapes(sa, xb.shape)
-                        out = fast[0](xb, xa) if reflected else fast[0](xa, xb)
-                        rdt = fast[1]
+                fast = fast_cache.get(dev._code | dt._code) if dt is b._dtype else None
+                if fast is not None:
+                    if sa != xb.shape and sa and xb.shape:  # a 0-d side always fits
+                        broadcast_shapes(sa, xb.shape)
+                    out = fast[0](xb, xa) if reflected else fast[0](xa, xb)
+                    rdt = fast[1]
                 elif (not sa) is (not xb.shape) or cls._weak_0d is None:
-                    # (a face whose 0-d tensors are weak operands, as PyTorch's, takes
-                    # ``binary`` when exactly one side is 0-d)
+                    # another dtype, or one computed in another dtype (int / int); a face
+                    # whose 0-d tensors are weak operands, as PyTorch's, takes ``binary``
+                    # when exactly one side is 0-d
                     fast = fast_cache.get((cls, dev._code | dt._code, b._dtype._code))
                     if fast is not None:
                         if sa != xb.shape and sa and xb.shape:  # a 0-d side always fits

@@ -18,6 +18,7 @@ from trueno.backend import get_op, has_op, load_plugins, run
 
 from ._errors import ModuleValueError
 from ._linear_host import host_linear
+from ._linear_device import device_linear
 
 __all__ = ["linear", "bilinear", "relu", "relu6", "gelu", "silu", "sigmoid", "tanh",
            "softmax", "log_softmax", "softmin", "leaky_relu", "elu", "selu", "celu",
@@ -102,8 +103,10 @@ def linear(input, weight, bias=None):  # noqa: A002
                                f"match weight {tuple(weight.shape)} (expected (*, in) and "
                                f"(out, in))\n  hint: the layer's in_features must equal "
                                f"input.shape[-1]")
-    if input.ndim == 2:  # CPU float arrays: one node, the same kernels (_linear_host)
+    if input.ndim == 2:  # one node, the same kernels (CPU: _linear_host, else _linear_device)
         out = host_linear(input, weight, bias)
+        if out is None:
+            out = device_linear(input, weight, bias)
         if out is not None:
             return out
     if input.ndim > 2 and weight.ndim == 2:

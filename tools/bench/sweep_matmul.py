@@ -42,14 +42,11 @@ TRAIN = {"x@W 128x784x256": (128, 784, 256, False, False),
          "g@W.T 128x256x784": (128, 256, 784, False, True)}
 ERR_CASES = ((264, 520, 200), (256, 512, 256))
 # --part 1: the 8 x 8 register blocks and the tiled kernel's best; --part 3: small tiles for
-# small outputs (the training rows); --part 4: neighbours of the first sweep's winners (and
-# the winners); --part 2: everything else. Each part has the default and tiled-medium.
-PART1 = {"tiled-wide", "tiled-large", "r128x128k8", "r128x128k8w8", "r128x128k16w8",
-         "r128x128k8w4", "r128x128k16w4", "r64x128k8t128w8", "r128x64k8t128w8",
-         "r128x128k8-checked"}
-PART3 = {"r32x64k16t128w8", "r32x32k32t64w8", "r64x64k16t64w8", "r64x64k16w8", "r64x64k16"}
-PART4 = {"r64x128k8t128", "r64x128k16w8", "r64x128k16t128w8", "r64x128k8t128w4", "r64x256k8w8",
-         "r64x64k8t64w8", "r64x64k16t128w8", "r32x128k16t128w8"}
+# small outputs (the training rows); --part 2: everything else. Each part has the default and
+# tiled-medium.
+PART1 = {"tiled-wide", "tiled-large", "r64x128k8t128", "r64x128k8t128w8", "r64x128k8t128w4",
+         "r128x64k8t128w8", "r128x128k16w8", "r64x128k8t128-checked"}
+PART3 = {"r32x64k16t128w8", "r32x32k32t64w8", "r64x64k16w8", "r64x64k16", "r64x64k16t128w8"}
 
 
 def shapes(sizes) -> dict:
@@ -98,7 +95,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="*")
     ap.add_argument("--only", default="", help="comma-separated variant names")
     ap.add_argument("--dtype", default="float32", choices=("float32", "float16"))
-    ap.add_argument("--part", type=int, choices=(1, 2, 3, 4),
+    ap.add_argument("--part", type=int, choices=(1, 2, 3),
                     help="a third of the variants (each with the default and tiled-medium)")
     ap.add_argument("--budget", type=float, default=100.0,
                     help="seconds after which no further variant is measured")
@@ -131,8 +128,8 @@ def main() -> None:
     mm = trueno_gpu.kernels_table()["matmul"][args.dtype]
     variants = {"default": None, **{f"tiled-{k}": v for k, v in CONFIGS.items()}, **VARIANTS}
     if args.part:
-        parts = {1: PART1, 3: PART3, 4: PART4}
-        rest = set(variants) - PART1 - PART3 - PART4
+        parts = {1: PART1, 3: PART3}
+        rest = set(variants) - PART1 - PART3
         chosen = parts.get(args.part, rest) | {"default", "tiled-medium"}
         variants = {k: v for k, v in variants.items() if k in chosen}
     if args.only:

@@ -105,21 +105,22 @@ def test_pinned_names():
     """``TRUENO_GPU_MATMUL`` names a tiled configuration or a variant; anything else is a clear
     error listing the names."""
     assert _matmul._pinned("") is None
-    assert _matmul._pinned("r128x128k8w8") == VARIANTS["r128x128k8w8"]
+    assert _matmul._pinned("r64x128k8t128w4") == VARIANTS["r64x128k8t128w4"]
     assert _matmul._pinned("wide") == (64, 128, 16)
-    with pytest.raises(GpuValueError, match="r128x128k8w8"):
+    with pytest.raises(GpuValueError, match="r64x128k8t128w4"):
         _matmul._pinned("r999")
 
 
-@pytest.mark.parametrize("shapes, name", [
-    (((512, 64, 8), (512, 8, 128)), "r64x128k8t128"),  # 512 workgroups of 64 x 128
-    (((128, 64, 16), (128, 16, 128)), "r64x128k16w8"),
-    (((64, 64, 16), (64, 16, 128)), "r64x64k16"),
-    (((128, 784), (784, 256)), "r32x32k32t64w8"),  # a training step's x @ W
+@pytest.mark.parametrize("shapes, name, name16", [
+    (((1024, 64, 8), (1024, 8, 128)), "r64x128k8t128", "r64x128k8t128"),
+    (((512, 64, 8), (512, 8, 128)), "r64x128k8t128", "r128x128k16w8"),  # 512 of 64 x 128
+    (((128, 64, 16), (128, 16, 128)), "r64x128k16w8", None),
+    (((64, 64, 16), (64, 16, 128)), "r64x64k16", None),
+    (((128, 784), (784, 256)), "r32x32k32t64w8", None),  # a training step's x @ W
 ])
-def test_default_on_hardware_adapters(monkeypatch, shapes, name):
-    """float32 on a hardware GPU takes the register-blocked kernel by output size (lavapipe
-    stands in for one here: its adapter type is patched); float16 keeps the tiled kernel."""
+def test_default_on_hardware_adapters(monkeypatch, shapes, name, name16):
+    """On a hardware GPU float32 takes the register-blocked kernel by output size, float16
+    only for big outputs (lavapipe stands in for one here: its adapter type is patched)."""
     rt = get_runtime(0)
     monkeypatch.setitem(rt.info, "adapter_type", "DiscreteGPU")
     monkeypatch.setattr(_matmul, "_PLANS", {})
@@ -127,7 +128,8 @@ def test_default_on_hardware_adapters(monkeypatch, shapes, name):
     nb = 1 if len(sa) > 2 else 0
     m, n, nbatch = sa[-2], sb[-1], sa[0] if nb else 1
     assert _matmul.fast_choice(rt, dtype_info(np.float32), m, n, nbatch) == VARIANTS[name]
-    assert not is_reg(_matmul.fast_choice(rt, dtype_info(np.float16), m, n, nbatch))
+    cfg16 = _matmul.fast_choice(rt, dtype_info(np.float16), m, n, nbatch)
+    assert cfg16 == VARIANTS[name16] if name16 else not is_reg(cfg16)
     _check(VARIANTS[name], sa, sb, nb=nb)
     if "float16" in DTYPES and "float16" in KERNELS["matmul"]:
         a = RNG.uniform(-1, 1, sa).astype(np.float16)

@@ -28,7 +28,7 @@ from ._dtypes import dtype_info, lit
 from ._elementwise import BINARY, launch, rt_of, run_op
 from ._errors import GpuValueError
 from ._matmul_half import matmul_f16
-from ._matmul_reg import VARIANTS, interior_ok, is_reg, reg_default, reg_source
+from ._matmul_reg import VARIANTS, interior_ok, is_reg, reg_default, reg_default_f16, reg_source
 from ._matmul_tiled import CONFIGS, entry_lines, fast_config, fast_ok, fast_source
 from ._pool import size_class
 from ._runtime import meta_struct
@@ -60,10 +60,14 @@ _FAST["cfg"] = _pinned(os.environ.get("TRUENO_GPU_MATMUL", ""))
 def fast_choice(rt, dt, m: int, n: int, nbatch: int):
     """The fast kernel's configuration for an (m, n) output (times ``nbatch``): float32 on a
     hardware GPU takes the register-blocked kernel (``reg_default``: 0.76x of torch CUDA at
-    4096 on an H200 where the tiled kernel gave 0.59x); float16 (not measured there yet) and
-    software adapters keep ``_matmul_tiled``'s tiles."""
-    if dt.storage == "f32" and rt.info.get("adapter_type") != "CPU":
-        return reg_default(m, n, nbatch)
+    4096 on an H100 / H200 where the tiled kernel gave 0.59x), float16 there too for big
+    outputs (``reg_default_f16``); software adapters keep ``_matmul_tiled``'s tiles."""
+    if rt.info.get("adapter_type") != "CPU":
+        if dt.storage == "f32":
+            return reg_default(m, n, nbatch)
+        cfg = reg_default_f16(m, n, nbatch)
+        if cfg is not None:
+            return cfg
     return fast_config(rt, m, n, nbatch)
 
 

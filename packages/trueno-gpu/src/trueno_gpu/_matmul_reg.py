@@ -24,7 +24,7 @@ from __future__ import annotations
 from ._codegen import header
 from ._matmul_tiled import entry_lines
 
-__all__ = ["VARIANTS", "is_reg", "interior_ok", "reg_default", "reg_source"]
+__all__ = ["VARIANTS", "is_reg", "interior_ok", "reg_default", "reg_default_f16", "reg_source"]
 
 # name -> ("reg", BM, BN, BK, TM, TN, interior allowed, WX): the output tile, the k step, each
 # thread's register block ((BM / TM) * (BN / TN) threads) and the lanes of a 32-wide subgroup
@@ -32,36 +32,31 @@ __all__ = ["VARIANTS", "is_reg", "interior_ok", "reg_default", "reg_source"]
 # k, a quarter of the distinct workgroup-memory addresses of 16 x 2). "-checked" keeps the
 # bounds checks on every shape (to measure what the interior kernel saves, and to test it).
 VARIANTS = {
-    "r128x128k8": ("reg", 128, 128, 8, 8, 8, True, 16),
-    "r128x128k16": ("reg", 128, 128, 16, 8, 8, True, 16),
-    "r128x64k16": ("reg", 128, 64, 16, 8, 4, True, 16),
-    "r64x128k16": ("reg", 64, 128, 16, 4, 8, True, 16),
+    # the defaults (reg_default)
     "r64x128k8t128": ("reg", 64, 128, 8, 8, 8, True, 16),
-    "r64x64k16": ("reg", 64, 64, 16, 4, 4, True, 16),
-    "r64x64k32": ("reg", 64, 64, 32, 4, 4, True, 16),
-    "r128x128k8w8": ("reg", 128, 128, 8, 8, 8, True, 8),
-    "r128x128k16w8": ("reg", 128, 128, 16, 8, 8, True, 8),
-    "r128x128k8w4": ("reg", 128, 128, 8, 8, 8, True, 4),
-    "r128x64k16w8": ("reg", 128, 64, 16, 8, 4, True, 8),
     "r64x128k16w8": ("reg", 64, 128, 16, 4, 8, True, 8),
-    "r64x128k8t128w8": ("reg", 64, 128, 8, 8, 8, True, 8),
-    "r64x64k16w8": ("reg", 64, 64, 16, 4, 4, True, 8),
-    "r128x64k8t128w8": ("reg", 128, 64, 8, 8, 8, True, 8),
-    "r128x128k16w4": ("reg", 128, 128, 16, 8, 8, True, 4),
-    # around the H200's best (r64x128k8t128): k step, warp shape, wider or smaller tiles
-    "r64x128k16t128w8": ("reg", 64, 128, 16, 8, 8, True, 8),
-    "r64x128k8t128w4": ("reg", 64, 128, 8, 8, 8, True, 4),
-    "r64x256k8w8": ("reg", 64, 256, 8, 8, 8, True, 8),
-    "r64x64k8t64w8": ("reg", 64, 64, 8, 8, 8, True, 8),
-    "r64x64k16t128w8": ("reg", 64, 64, 16, 8, 4, True, 8),
-    "r32x128k16t128w8": ("reg", 32, 128, 16, 4, 8, True, 8),
-    # small outputs (a training step's products): more workgroups, fewer threads each
-    "r32x64k16t128w8": ("reg", 32, 64, 16, 4, 4, True, 8),
+    "r64x64k16": ("reg", 64, 64, 16, 4, 4, True, 16),
     "r32x32k32t64w8": ("reg", 32, 32, 32, 4, 4, True, 8),
-    "r64x64k16t64w8": ("reg", 64, 64, 16, 8, 8, True, 8),
-    "r128x128k8-checked": ("reg", 128, 128, 8, 8, 8, False, 16),
-    "r64x128k16-checked": ("reg", 64, 128, 16, 4, 8, False, 16),
+    # the same 8 x 8 blocks in other warp shapes and tiles
+    "r64x128k8t128w8": ("reg", 64, 128, 8, 8, 8, True, 8),
+    "r64x128k8t128w4": ("reg", 64, 128, 8, 8, 8, True, 4),
+    "r128x64k8t128w8": ("reg", 128, 64, 8, 8, 8, True, 8),
+    "r128x128k16w8": ("reg", 128, 128, 16, 8, 8, True, 8),  # float16's best at 2048
+    # smaller blocks and tiles (more workgroups for small outputs)
+    "r64x64k16w8": ("reg", 64, 64, 16, 4, 4, True, 8),
+    "r64x64k16t128w8": ("reg", 64, 64, 16, 8, 4, True, 8),
+    "r32x64k16t128w8": ("reg", 32, 64, 16, 4, 4, True, 8),
+    # bounds checks kept on every shape
+    "r64x128k8t128-checked": ("reg", 64, 128, 8, 8, 8, False, 16),
+    "r64x128k16-checked": ("reg", 64, 128, 16, 4, 8, False, 8),
 }
+# Measured and dropped (H200 / H100, float32 TFLOP/s at 4096 unless said): 128 x 128 tiles
+# with 256 threads 31-32 whatever the k step (8, 16) and warp shape (16x2, 8x4, 4x8), and
+# 16-18 at 1024 (64 workgroups; r128x128k16w8 stays for float16); r64x128k16t128w8 20.5 (BK
+# 16 with 8 x 8 blocks in 128 threads: 6 vec4 of prefetch per thread); r64x256k8w8 30.6;
+# r64x64k8t64w8 33.8; r64x64k16t64w8 20.5; r128x64k16 22.9; r64x64k32 20.4;
+# r32x128k16t128w8 27.7. The interior kernel (no bounds checks) is worth 31.1 vs 26.9 at
+# 4096 in r128x128k8.
 
 
 def reg_default(m: int, n: int, nbatch: int):
@@ -81,6 +76,19 @@ def reg_default(m: int, n: int, nbatch: int):
     if -(-m // 64) * -(-n // 64) * nbatch >= 128:
         return VARIANTS["r64x64k16"]
     return VARIANTS["r32x32k32t64w8"]
+
+
+def reg_default_f16(m: int, n: int, nbatch: int):
+    """float16 storage (f32 tiles and sums) on a hardware GPU: the register-blocked kernel for
+    big outputs only, else None (the tiled kernel). H100 (C's tools/bench/sweep_matmul_f16.py),
+    TFLOP/s: 4096: r64x128k8t128 36.8 vs tiled 31.7; 2048: r128x128k16w8 33.5 vs 30.0; 1024
+    and a training step's products: not better than the tiled kernel measured."""
+    wg = -(-m // 64) * -(-n // 128) * nbatch
+    if wg >= 1024:
+        return VARIANTS["r64x128k8t128"]
+    if wg >= 512:
+        return VARIANTS["r128x128k16w8"]
+    return None
 
 
 def is_reg(cfg) -> bool:

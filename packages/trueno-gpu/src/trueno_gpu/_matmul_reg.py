@@ -42,6 +42,11 @@ VARIANTS = {
     "r64x128k8t128w4": ("reg", 64, 128, 8, 8, 8, True, 4),
     "r128x64k8t128w8": ("reg", 128, 64, 8, 8, 8, True, 8),
     "r128x128k16w8": ("reg", 128, 128, 16, 8, 8, True, 8),  # float16's best at 2048
+    # fewer registers (k step 4) or more of them (8 x 16 blocks)
+    "r64x128k4t128": ("reg", 64, 128, 4, 8, 8, True, 16),
+    "r128x128k4w8": ("reg", 128, 128, 4, 8, 8, True, 8),
+    "r128x128k8t128": ("reg", 128, 128, 8, 8, 16, True, 8),
+    "r64x128k8t64": ("reg", 64, 128, 8, 8, 16, True, 8),
     # smaller blocks and tiles (more workgroups for small outputs)
     "r64x64k16w8": ("reg", 64, 64, 16, 4, 4, True, 8),
     "r64x64k16t128w8": ("reg", 64, 64, 16, 8, 4, True, 8),

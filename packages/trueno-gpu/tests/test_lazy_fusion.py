@@ -435,3 +435,28 @@ def test_tensor_api_and_autograd():
         np.testing.assert_allclose(float(y.detach().to("cpu")), float(ty.detach()), rtol=1e-5)
         np.testing.assert_allclose(x.grad.to("cpu").numpy(), tx.grad.numpy(), rtol=1e-6)
         np.testing.assert_allclose(w.grad.to("cpu").numpy(), tw.grad.numpy(), rtol=1e-6)
+
+
+def test_errors_with_a_pending_chain():
+    """Bad input to an op on a pending result raises core's error, as eagerly, and the chain's
+    results stay right; NaN from 0/0 and inf - inf flows through the nodes (no NaN checks)."""
+    import trueno
+    from trueno import DTypeError, ShapeError
+
+    h = RNG.standard_normal(64).astype(np.float32)
+    g = RNG.standard_normal(64).astype(np.float32)
+    for _ in range(2):
+        a = trueno.asarray(h).to_device("gpu")
+        b = trueno.asarray(g).to_device("gpu")
+        c = a * b
+        d = c + a  # pending
+        with pytest.raises(ShapeError):
+            d + trueno.asarray(np.ones(3, np.float32)).to_device("gpu")
+        with pytest.raises(DTypeError):
+            d & b  # bitwise_and of float32
+        e = d - b
+        np.testing.assert_array_equal(np.asarray(e.to_device("cpu")), h * g + h - g)
+        z = trueno.asarray(np.zeros(4, np.float32)).to_device("gpu")
+        inf = trueno.asarray(np.full(4, np.inf, np.float32)).to_device("gpu")
+        q = (z * inf) + (inf - inf) / z  # NaN everywhere, through fused nodes
+        assert np.isnan(np.asarray(q.to_device("cpu"))).all()

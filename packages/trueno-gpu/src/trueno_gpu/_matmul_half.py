@@ -40,8 +40,10 @@ HALF: dict = {"path": None, "cfg": None, "min_subgroup": None}
 # measurement (tools/bench/sweep_matmul_f16.py): the path preferred among those the adapter
 # has (subgroup vs tiled), and the subgroup kernel's shapes for outputs that give the GPU
 # many 128 x 128 tiles ("big": at least ``BIG_TILES``) and fewer ("small").
-# NVIDIA H200 (Vulkan, 13:16 UTC run): the shuffle shapes reach 0.79-0.84x of the tiled kernel
-# at 4096 (quad 24.9, oct 26.6 vs 31.6 TFLOP/s) and ~0.63x at 1024, so NVIDIA keeps tiled.
+# NVIDIA (Vulkan; H200 at 13:16 UTC, H100 at 13:38): the shuffle shapes reach 0.7-0.84x of
+# the tiled kernel at 4096 (H100: quad 24.3, oct 24.9, quad_t128 22.8 vs 31.7 TFLOP/s) and
+# ~0.6x at 1024; the f16-tile control sm16_t128 33.1 but _matmul_reg's r64x128k8t128 36.8, so
+# NVIDIA keeps _matmul's kernels ("tiled" here means: _matmul chooses).
 PREFER = {"nvidia": "tiled", "CPU": "tiled", "default": "tiled"}
 # lavapipe (AVX2, loaded 2-core host, f16, interleaved medians): quad 1.6-3.3x the tiled
 # kernel from (2, 784, 256) to 1024 x 64 x 1024; quad_64 no better at any size.

@@ -70,7 +70,9 @@ class SgConfig(NamedTuple):
 # Measured on an NVIDIA H200 (f16, TFLOP/s at 1024 / 2048 / 4096; the tiled kernel 17.2 / 29.0
 # / 31.6): quad 10.8 / 25.7 / 24.9, oct 10.9 / 27.2 / 26.6, quad_64 13.5 / 20.1 / 20.3; dropped
 # since: f16 shuffles + f16 B tile 10.0 / 23.9 / 23.2, k step 32 ~ quad, g = 16 (16 x 4 per
-# lane) 9.6 / 23.7 / 24.1.
+# lane) 9.6 / 23.7 / 24.1. H100 (f16, 1024 / 2048 / 4096; tiled 17.6 / 30.0 / 31.7,
+# _matmul_reg r64x128k8t128 17.7 / 29.1 / 36.8): sm16_t128 14.6 / 29.0 / 33.1, sm16_64
+# 17.3 / 26.6 / 28.9, oct_t128 14.1 / 18.9 / 25.2, quad_t128 11.6 / 18.0 / 22.8, the rest lower.
 SG_CONFIGS = {
     "quad": SgConfig(4, 2, 8, 16, 4),  # 128 x 128 tile, 8 x 8 outputs per lane
     "quad_sh": SgConfig(4, 2, 8, 16, 4, "f16"),  # f16 shuffles, f32 B tile

@@ -226,11 +226,14 @@ def extend(rt, op: str, x, y, word, shape, strides, dtype, cls: int, nbytes: int
                     b = s.step
             if a is None and b is None:
                 chain = None  # nothing of the pending chain is read
-            else:
+            else:  # (a known input at offset 0 is looked up inline: ``_operand``'s case)
+                keys = chain.keys
                 if a is None:
-                    a = _S if x is None else _operand(chain, x)
+                    a = _S if x is None else (keys.get(x.storage) if not x.offset else None) \
+                        or _operand(chain, x)
                 if b is None:
-                    b = (None if word is None else _S) if y is None else _operand(chain, y)
+                    b = (None if word is None else _S) if y is None else \
+                        (keys.get(y.storage) if not y.offset else None) or _operand(chain, y)
                 if a is None or b is None and (y is not None or word is not None):
                     chain = None  # no room for an input, or a pending result at an offset
         else:

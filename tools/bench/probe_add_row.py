@@ -6,7 +6,9 @@ bench_gpu's own ``_median_time`` (warm-up of op + sync for 0.2 s, runs of up to 
 one sync), and then once more by hand over 200-op runs, counting per op: wall and
 thread-CPU microseconds, submissions, dispatches and cyclic-GC collections. The rows run
 fresh, then after bench_gpu's big add rows (16M and 64M float32 adds, 1M on a software
-adapter), then after ``gc.freeze()`` as bench_gpu's child does at its start.
+adapter), then after ``gc.freeze()`` as bench_gpu's child does at its start, then with lazy
+fusion off and on in turn (independent adds are eager either way: this is the cost of the
+chain-head bookkeeping on the eager path).
 
     python tools/bench/probe_add_row.py
 """
@@ -87,6 +89,11 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     measure("gc frozen")
+    from trueno_gpu import _lazy
+
+    for on in (False, True, False, True):  # the eager path's cost of fusion being on
+        _lazy.ENABLED["on"] = on
+        measure("lazy on" if on else "lazy off")
 
 
 if __name__ == "__main__":

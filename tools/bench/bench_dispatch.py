@@ -74,12 +74,12 @@ def _operands(mod, face):
         def conv(x):
             return mod.tensor(x.copy())
     return {"f32": conv(v), "f32b": conv(v + 1), "f64": conv(v.astype(np.float64)),
-            "i32": conv(i), "m": conv(m), "m2": conv(m.T.copy())}
+            "i32": conv(i), "i32b": conv(i + 1), "m": conv(m), "m2": conv(m.T.copy())}
 
 
 def _cases(x, torchish):
     """name -> zero-argument callable over operands ``x``."""
-    a, b, c, i, m, m2 = x["f32"], x["f32b"], x["f64"], x["i32"], x["m"], x["m2"]
+    a, b, c, i, j, m, m2 = x["f32"], x["f32b"], x["f64"], x["i32"], x["i32b"], x["m"], x["m2"]
     cases = {
         "a + b (f32, same dtype)": lambda: a + b,
         "a + 1.0": lambda: a + 1.0,
@@ -87,6 +87,7 @@ def _cases(x, torchish):
         "2.0 - a (reflected)": lambda: 2.0 - a,
         "f32 + f64": lambda: a + c,
         "i32 + f32": lambda: i + a,
+        "i32 / i32 (true divide)": lambda: i / j,  # (no zero divisor: no FP warnings)
         "i32 < 5": lambda: i < 5,
     }
     if torchish:

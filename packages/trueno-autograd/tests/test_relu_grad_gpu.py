@@ -1,6 +1,7 @@
-"""relu's gradient off the CPU takes ``where(out != 0, g, zero)`` with one cached 0-d zero per
-class, device and dtype (no zeros array per call): values, signed zeros, repeated backward
-calls that change ``.grad`` in place, float64, and second derivatives vs PyTorch 2.13."""
+"""relu's gradient off the CPU is the row ``threshold_backward`` (one launch; under
+``create_graph`` the recorded ``where(out != 0, g, zero)`` with one cached 0-d zero per class,
+device and dtype): values, signed zeros, one launch, repeated backward calls that change
+``.grad`` in place, float64, and second derivatives vs PyTorch 2.13."""
 
 from __future__ import annotations
 
@@ -19,6 +20,21 @@ pytestmark = pytest.mark.skipif(not gpu.is_available(), reason="no GPU adapter f
 def test_values_and_signed_zeros(shape):
     x, g = _arrays(shape, "float32", seed=3)
     _same(_grads(tt, x, g, device="gpu")[1], _grads(T, x, g)[1])
+
+
+def test_one_launch_for_the_gradient():
+    """relu's backward records one launch (the threshold_backward kernel), not a compare and a
+    where."""
+    from trueno_gpu import _runtime
+    x, g = _arrays((4, 33), "float32", seed=6)
+    xt = tt.tensor(x).to("gpu").requires_grad_(True)
+    gt = tt.tensor(g).to("gpu")
+    y = tt.relu(xt)
+    rt = _runtime.get_runtime(0)
+    d0 = rt.dispatches
+    y.backward(gt)
+    assert rt.dispatches - d0 == 1
+    _same(xt.grad.to("cpu").numpy(), _grads(T, x, g)[1])
 
 
 def test_repeated_backward_and_in_place_grad():

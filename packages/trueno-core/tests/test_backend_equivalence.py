@@ -170,6 +170,10 @@ def _custom_cases(name, dtype, rng):
                 gr, _row("max_pool2d_forward", (x,), ceil_mode=cm, **g)[1]),
                 input_size=tuple(x.shape[2:]), **g), [v(o), v(s)])
             for (s, g, cm), o in zip(_POOL_CASES, ((2, 3, 4, 3), (1, 2, 4, 5)), strict=True)],
+        "threshold_backward": [
+            (lambda g, x: _row("threshold_backward", (g, x)), [v((4, 9)), v((4, 9))]),
+            (lambda g, x: _row("threshold_backward", (g, x), threshold=0.25),
+             [v((3, 1, 5)), v((3, 4, 5))])],
         "batch_norm_update_stats": [
             (lambda rm, rv, m, s, nb, keep=keep: _update_stats(rm, rv, m, s, nb, keep),
              [v((5,)), v((5,), "positive"), v((5,)), v((5,), "positive"), np.array(7)])

@@ -209,15 +209,21 @@ def _relu(ctx, g):
         if host is not None:
             return (B.wrap(g.__class__, host, out._device, None, g._dtype),)
     if out._device.type != "cpu":
-        # off the CPU: a cached 0-d zero, broadcast by the where kernel, instead of a new
-        # zeros array per call (a creation and a dispatch: 42 -> 17 us of host per call on
-        # the GPU); the scalar 0.0 would be uploaded as an array on every call
+        if not B.MODES.grad_enabled and g._dtype is out._dtype and g._device is out._device:
+            # the row threshold_backward: one launch where the device has its kernel (else
+            # its decomposition: a compare and a where)
+            return (B.run(_THRESHOLD_BACKWARD, (g, out), (g._data, out._data),
+                          {"threshold": 0.0}, g.__class__, g._device, g._dtype),)
+        # create_graph (recorded ops): a cached 0-d zero, broadcast by the where kernel,
+        # instead of a new zeros array per call; the scalar 0.0 would be uploaded as an
+        # array on every call
         return (tn.where(tn.not_equal(out, 0), g, _zero(g)),)
     # A zeros array rather than the scalar 0.0: where() with three same-shape operands is
     # the kernels' fast path (30x faster than broadcasting a scalar on the CPU backends).
     return (tn.where(out != 0, g, tn.zeros_like(g)),)
 
 
+_THRESHOLD_BACKWARD = B.get_op("threshold_backward")
 _ZEROS: dict = {}  # (class, device, dtype) -> a 0-d zero of them, never handed out
 
 

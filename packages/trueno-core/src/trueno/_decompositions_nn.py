@@ -24,7 +24,7 @@ from ._decompositions import (
 __all__ = ["sigmoid", "gelu", "silu", "relu", "mean", "var", "std", "any", "all", "logsumexp",
            "vector_norm", "softmax", "log_softmax", "layer_norm", "layer_norm_backward", "addcmul",
            "conv2d", "batch_norm_training", "batch_norm_backward", "cross_entropy_forward",
-           "cross_entropy_backward"]
+           "cross_entropy_backward", "threshold_backward"]
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
@@ -86,6 +86,13 @@ def silu(x):
 def relu(x):
     """``maximum(x, 0)``."""
     return binary("maximum", x, 0)
+
+
+def threshold_backward(grad, x, *, threshold=0.0):
+    """``grad`` where ``x > threshold`` or ``x`` is NaN, else 0 (PyTorch's
+    ``x <= threshold ? 0 : grad``; threshold in ``x``'s dtype)."""
+    t = x._dtype.numpy.type(threshold).item()
+    return where(binary("less_equal", x, t), 0.0, grad)
 
 
 def addcmul(x, tensor1, tensor2, value=1.0):

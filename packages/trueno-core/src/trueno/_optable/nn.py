@@ -1,7 +1,7 @@
 """The neural-network composites that backends fuse: ``softmax``, ``log_softmax``,
 ``layer_norm``, ``layer_norm_backward``, ``batch_norm_training``, ``batch_norm_backward``,
-``cross_entropy_forward``, ``cross_entropy_backward``, ``addcmul`` and ``conv2d``
-(decompositions in ``_decompositions_nn``), ``max_pool2d_forward`` and
+``cross_entropy_forward``, ``cross_entropy_backward``, ``threshold_backward``, ``addcmul``
+and ``conv2d`` (decompositions in ``_decompositions_nn``), ``max_pool2d_forward`` and
 ``max_pool2d_backward`` (in ``_decompositions_pool``) and ``batch_norm_update_stats`` (in
 ``_decompositions_norm_stats``)."""
 
@@ -41,6 +41,13 @@ comps("cross_entropy_backward", nin=6, accepts="real floating", shape="custom",
       numpy_name=None, torch_name=None, differentiable=False, module=_NN,
       sig="x, target, weight, lse, g, denom, /, *, ignore_index: int = -100, "
           "reduction: str = 'mean'")
+# PyTorch's threshold_backward (relu's gradient from its output, which autograd's relu rule
+# calls off the CPU): grad where x > threshold or x is NaN, else 0, in one pass instead of a
+# compare and a where; threshold is taken in x's dtype. Not differentiated (create_graph
+# differentiates the rule's where expression instead).
+comps("threshold_backward", nin=2, accepts="real floating", shape="pointwise",
+      numpy_name=None, torch_name=None, differentiable=False, module=_NN,
+      sig="grad, x, /, *, threshold: float = 0.0")
 comps("addcmul", nin=3, accepts="numeric", shape="pointwise", numpy_name=None, module=_NN,
       sig="x, t1, t2, /, *, value: Scalar = 1.0")
 add_op(Op("conv2d", 2, accepts="real floating", shape="conv2d", numpy_name=None,

@@ -1,6 +1,7 @@
 """Reference (NumPy) kernels of batch_norm in training (``batch_norm_training``,
-``batch_norm_backward``) and of cross_entropy with class indices (``cross_entropy_forward``,
-``cross_entropy_backward``); decompositions in ``_decompositions_nn``. float16/bfloat16 compute
+``batch_norm_backward``), of cross_entropy with class indices (``cross_entropy_forward``,
+``cross_entropy_backward``) and of relu's gradient (``threshold_backward``); decompositions in
+``_decompositions_nn``. float16/bfloat16 compute
 in float32 and round once.
 """
 
@@ -104,6 +105,13 @@ def cross_entropy_backward(x, target, weight, lse, g, denom, ignore_index=-100,
     return np.asarray((p - onehot) * np.expand_dims(s, cdim)).astype(dt, copy=False)
 
 
+def threshold_backward(grad, x, threshold=0.0):
+    """``grad`` where ``x > threshold`` or ``x`` is NaN, else 0 (threshold in x's dtype)."""
+    g = np.asarray(grad)
+    keep = ~(np.asarray(x) <= x.dtype.type(threshold))
+    return np.where(keep, g, g.dtype.type(0))
+
+
 KERNELS = {name: globals()[name] for name in (
-    "batch_norm_training batch_norm_backward cross_entropy_forward cross_entropy_backward"
-    ).split()}
+    "batch_norm_training batch_norm_backward cross_entropy_forward cross_entropy_backward "
+    "threshold_backward").split()}

@@ -26,8 +26,10 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 def trueno_register_backends(registry):
     """Add compute backends and devices. Called once per process, before the first dispatch.
 
-    :param registry: call ``registry.add_backend(name, devices, priority, kernels)``, and
-        ``registry.add_device(api)`` for a device whose storage is not a NumPy buffer.
+    :param registry: call ``registry.add_backend(name, devices, priority, kernels)`` (with
+        ``cast_on_load=`` for binary kernels that read mixed operand dtypes as they are, see
+        docs/backend-api.md), and ``registry.add_device(api)`` for a device whose storage is
+        not a NumPy buffer.
     """
 
 

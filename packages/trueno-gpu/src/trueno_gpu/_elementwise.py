@@ -354,6 +354,8 @@ _SA = StridedArray
 _LAZY = LazyStorage
 _wref = weakref.ref
 _F32DT = np.dtype(np.float32)
+_F32INFO = dtype_info(_F32DT)
+_SCALARS = (float, int, np.float32, np.float64, np.int64, np.int32)  # (``_words`` converts)
 
 
 def _signature(tag, xs) -> tuple:
@@ -418,9 +420,16 @@ def planned_kernel(name: str, table: dict, arity: int):
     tag = ("planned", name)
     get = _PLANS.get
     last = [(None, None, ())]  # (scalar object, its dtype, its words); replaced, never mutated
+    fusable = name in FUSED and table is (UNARY if arity == 1 else BINARY)
 
     def unary(x):
         s = x.storage
+        if s.__class__ is _LAZY and fusable and s.chain is not None and x.shape is s.shape \
+                and x.strides is s.strides and x.dtype is _F32DT and not x.offset and \
+                LAZY["on"]:  # a whole pending node: the next node, without the plan lookup
+            c = s.chain
+            return extend(c.rt, name, x, None, None, x.shape, x.strides, _F32DT, c.cls,
+                          c.nbytes, c.n)
         p = get((tag, x.shape, x.strides, x.dtype, x.offset & 3, s.device_index))
         if p is None:
             return _first(tag, name, table, (x,))
@@ -441,6 +450,23 @@ def planned_kernel(name: str, table: dict, arity: int):
     def binary(x, y):
         if x.__class__ is _SA:
             s = x.storage
+            if s.__class__ is _LAZY and fusable and s.chain is not None and \
+                    x.shape is s.shape and x.strides is s.strides and x.dtype is _F32DT and \
+                    not x.offset and LAZY["on"]:
+                # a whole pending node (contiguous float32): the next node, without the plan
+                # lookup, when y is a float32 array of its layout or a scalar
+                c = s.chain
+                if y.__class__ is _SA:
+                    if y.dtype is _F32DT and y.shape == x.shape and y.strides == x.strides \
+                            and y.storage.device_index == s.device_index:
+                        return extend(c.rt, name, x, y, None, x.shape, x.strides, _F32DT,
+                                      c.cls, c.nbytes, c.n)
+                elif y.__class__ in _SCALARS:
+                    w = last[0]
+                    if w[0] is not y or w[1] is not _F32INFO:
+                        w = last[0] = (y, _F32INFO, _words(y, True, _F32INFO))
+                    return extend(c.rt, name, x, None, w[2][0], x.shape, x.strides, _F32DT,
+                                  c.cls, c.nbytes, c.n)
             if y.__class__ is _SA:
                 t = y.storage
                 p = get((tag, x.shape, x.strides, x.dtype, x.offset & 3, s.device_index,
@@ -488,6 +514,15 @@ def planned_kernel(name: str, table: dict, arity: int):
                     return out
         elif y.__class__ is _SA:
             t = y.storage
+            if t.__class__ is _LAZY and fusable and t.chain is not None and \
+                    y.shape is t.shape and y.strides is t.strides and y.dtype is _F32DT and \
+                    not y.offset and x.__class__ in _SCALARS and LAZY["on"]:
+                c = t.chain  # (as above: scalar first)
+                w = last[0]
+                if w[0] is not x or w[1] is not _F32INFO:
+                    w = last[0] = (x, _F32INFO, _words(x, True, _F32INFO))
+                return extend(c.rt, name, None, y, w[2][0], y.shape, y.strides, _F32DT, c.cls,
+                              c.nbytes, c.n)
             p = get((tag, None, y.shape, y.strides, y.dtype, y.offset & 3, t.device_index))
             if p is not None:
                 rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, f32, \

@@ -68,9 +68,11 @@ class LazyStorage(GpuStorage):
     """The storage of a chain node's result. Until the chain is emitted it has no buffer, and
     reading ``buffer`` emits the chain; then ``owner``, a pool storage, holds the buffer and
     returns it to the pool when this storage is freed. A node freed while pending is not
-    stored. ``step``: the node's index in its chain."""
+    stored. ``step``: the node's index in its chain; ``shape``, ``strides``: the node's
+    result layout (the tuples its array got: a planned op seeing them on an operand knows
+    it is the whole contiguous node)."""
 
-    __slots__ = ("chain", "owner", "step")
+    __slots__ = ("chain", "owner", "step", "shape", "strides")
 
     @property
     def buffer(self):
@@ -115,6 +117,7 @@ class _Chain:
             st = _new(LazyStorage)
             st.nbytes, st.device_index, st.version, st.chain, st.owner = \
                 self.nbytes, rt.index, 0, self, None
+            st.shape = st.strides = None
             live.append((len(nodes) - 1, st))
         inputs = self.inputs
         m = len(inputs)
@@ -246,6 +249,7 @@ def extend(rt, op: str, x, y, word, shape, strides, dtype, cls: int, nbytes: int
         st = _new(LazyStorage)
         st.nbytes, st.device_index, st.version, st.chain, st.owner = nbytes, rt.index, 0, \
             chain, None
+        st.shape, st.strides = shape, strides
         nodes = chain.nodes
         st.step = len(nodes)
         nodes.append((op, a, b))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import struct
-import weakref
 
 import numpy as np
 from trueno.backend import StridedArray
@@ -352,7 +351,6 @@ def _setup(name, table, kind_key, xs, out_dtype=None):
 _new = object.__new__
 _SA = StridedArray
 _LAZY = LazyStorage
-_wref = weakref.ref
 _F32DT = np.dtype(np.float32)
 _F32INFO = dtype_info(_F32DT)
 _SCALARS = (float, int, np.float32, np.float64, np.int64, np.int32)  # (``_words`` converts)
@@ -411,9 +409,8 @@ def planned_kernel(name: str, table: dict, arity: int):
     A planned call packs its metadata and hands the rest to ``Runtime.record_new`` (the
     result's buffer and the dispatch under one lock). A float32 op of ``_lazy.FUSED`` on
     contiguous operands becomes a lazy chain node instead when an operand is a pending node
-    or the runtime's chain head (``Runtime._head``: a weak reference to the storage of the
-    last such op's eager result): independent ops stay one dispatch each, and a chain
-    starts at its second op.
+    or the runtime's chain head (``Runtime._head``: the buffer of the last such op's eager
+    result): independent ops stay one dispatch each, and a chain starts at its second op.
     A scalar operand's metadata words are kept with the scalar object and the plan's scalar
     dtype they were made for, and reused while the same object comes again (a loop's
     constant; scalars are immutable, and identity, unlike ==, tells -0.0 from 0.0)."""
@@ -435,7 +432,7 @@ def planned_kernel(name: str, table: dict, arity: int):
             return _first(tag, name, table, (x,))
         rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, _, _, lazy = p
         if lazy and LAZY["on"]:
-            if s.__class__ is _LAZY and s.chain is not None or rt._head() is s:
+            if s.__class__ is _LAZY and s.chain is not None or s.buffer is rt._head:
                 return extend(rt, name, x, None, None, shape, strides, dtype, cls, nbytes, n)
         else:
             lazy = False
@@ -443,7 +440,7 @@ def planned_kernel(name: str, table: dict, arity: int):
         out.storage = st = rt.record_new(cls, nbytes, kern, pack(n, 0, x.offset, *tail),
                                          (s.buffer,), grid, cost)
         if lazy:
-            rt._head = _wref(st)
+            rt._head = st.buffer
         out.offset, out.shape, out.strides, out.dtype = 0, shape, strides, dtype
         return out
 
@@ -475,9 +472,9 @@ def planned_kernel(name: str, table: dict, arity: int):
                     rt, kern, shape, strides, dtype, cls, nbytes, pack, n, tail, grid, cost, _, _, \
                         lazy = p
                     if lazy and LAZY["on"]:
-                        h = rt._head()
-                        if s.__class__ is _LAZY and s.chain is not None or h is s or h is t or \
-                                t.__class__ is _LAZY and t.chain is not None:
+                        if s.__class__ is _LAZY and s.chain is not None or \
+                                t.__class__ is _LAZY and t.chain is not None or \
+                                s.buffer is rt._head or t.buffer is rt._head:
                             return extend(rt, name, x, y, None, shape, strides, dtype, cls,
                                           nbytes, n)
                     else:
@@ -487,7 +484,7 @@ def planned_kernel(name: str, table: dict, arity: int):
                                                      pack(n, 0, x.offset, y.offset, *tail),
                                                      (s.buffer, t.buffer), grid, cost)
                     if lazy:
-                        rt._head = _wref(st)
+                        rt._head = st.buffer
                     out.offset, out.shape, out.strides, out.dtype = 0, shape, strides, dtype
                     return out
             else:
@@ -499,7 +496,7 @@ def planned_kernel(name: str, table: dict, arity: int):
                     if w[0] is not y or w[1] is not sdt:
                         w = last[0] = (y, sdt, _words(y, f32, sdt))
                     if lazy and LAZY["on"]:
-                        if s.__class__ is _LAZY and s.chain is not None or rt._head() is s:
+                        if s.__class__ is _LAZY and s.chain is not None or s.buffer is rt._head:
                             return extend(rt, name, x, None, w[2][0], shape, strides, dtype,
                                           cls, nbytes, n)
                     else:
@@ -509,7 +506,7 @@ def planned_kernel(name: str, table: dict, arity: int):
                                                      pack(n, 0, x.offset, *w[2], *tail),
                                                      (s.buffer,), grid, cost)
                     if lazy:
-                        rt._head = _wref(st)
+                        rt._head = st.buffer
                     out.offset, out.shape, out.strides, out.dtype = 0, shape, strides, dtype
                     return out
         elif y.__class__ is _SA:
@@ -531,7 +528,7 @@ def planned_kernel(name: str, table: dict, arity: int):
                 if w[0] is not x or w[1] is not sdt:
                     w = last[0] = (x, sdt, _words(x, f32, sdt))
                 if lazy and LAZY["on"]:
-                    if t.__class__ is _LAZY and t.chain is not None or rt._head() is t:
+                    if t.__class__ is _LAZY and t.chain is not None or t.buffer is rt._head:
                         return extend(rt, name, None, y, w[2][0], shape, strides, dtype, cls,
                                       nbytes, n)
                 else:
@@ -541,7 +538,7 @@ def planned_kernel(name: str, table: dict, arity: int):
                                                  pack(n, 0, y.offset, *w[2], *tail),
                                                  (t.buffer,), grid, cost)
                 if lazy:
-                    rt._head = _wref(st)
+                    rt._head = st.buffer
                 out.offset, out.shape, out.strides, out.dtype = 0, shape, strides, dtype
                 return out
         return _first(tag, name, table, (x, y))

@@ -2,9 +2,9 @@
 
 A planned elementwise op of ``FUSED`` on contiguous float32 operands of one element count (no
 broadcasting: arrays and Python or NumPy scalars) that reads a pending result of the
-runtime's chain, or the chain head (``Runtime._head``: the last such op's eager result), does
-not record its dispatch: it appends a node to the pending chain (a new chain when it reads
-no pending result) and returns an array whose storage (``LazyStorage``) has no buffer yet.
+runtime's chain, or the chain head (``Runtime._head``: the buffer of the last such op's eager
+result), does not record its dispatch: it appends a node to the pending chain (a new chain
+when it reads no pending result) and returns an array whose storage (``LazyStorage``) has no buffer yet.
 A node's operands are earlier nodes of the chain (kept in registers), the chain's inputs
 (materialized arrays, each bound once however often it is read, at its own offset) or a
 scalar (a metadata word). So a chain is a small graph: a result feeding two consumers and
@@ -46,7 +46,7 @@ from trueno.backend import StridedArray
 
 from ._codegen import LINEAR_ID, WG, header
 from ._pool import GpuStorage
-from ._runtime import _STRUCTS, _no_head, meta_struct
+from ._runtime import _STRUCTS, meta_struct
 from ._transfers import _Storage
 
 __all__ = ["ENABLED", "FUSED", "LazyStorage", "extend", "fused_count"]
@@ -243,7 +243,7 @@ def extend(rt, op: str, x, y, word, shape, strides, dtype, cls: int, nbytes: int
             chain = None
         if chain is None:  # a new chain (the pending one emitted: every operand an input)
             chain = _new_chain(rt, n, cls, nbytes)
-            rt._head = _no_head  # (consumed: another op on it is eager, see ``_elementwise``)
+            rt._head = None  # (consumed: another op on it is eager, see ``_elementwise``)
             a = _S if x is None else _operand(chain, x)
             b = (None if word is None else _S) if y is None else _operand(chain, y)
         st = _new(LazyStorage)

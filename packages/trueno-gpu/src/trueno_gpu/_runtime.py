@@ -69,11 +69,6 @@ _STRUCTS: dict = {}  # metadata length -> struct.Struct packing that many u32 wo
 _new = object.__new__
 
 
-def _no_head() -> None:
-    """``Runtime._head`` before any eager result (a dead weak reference's answer)."""
-    return None
-
-
 def meta_struct(words: int) -> struct.Struct:
     """The cached ``struct.Struct`` packing ``words`` uint32 metadata words."""
     st = _STRUCTS.get(words)
@@ -145,9 +140,11 @@ class Runtime(Transfers):
         self._pending = 0  # cost recorded since the last submission
         self._last_pipe = self._last_bg = self._last_off = None
         self._chain = None  # the pending lazy chain (``_lazy``), emitted before anything else
-        # a weak reference to the storage of the last eager result a lazy chain may start
-        # from (``_lazy``; weak: a freed result's buffer returns to the pool at once)
-        self._head = _no_head
+        # the buffer of the last eager result a lazy chain may start from (``_lazy``): a
+        # reference to the buffer, not its storage, so the storage's death returns the buffer
+        # to the pool at once; a buffer handed out again only makes an op on its new owner
+        # start a chain, which is safe (the chain is the same computation)
+        self._head = None
         self._c_off = _ffi.new("uint32_t[1]")
         self._queue = self.queue._internal
         self._copies = _Encoder()

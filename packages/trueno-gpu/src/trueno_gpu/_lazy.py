@@ -1,16 +1,16 @@
 """Lazy float32 elementwise chains: ``y = relu(x * w + b) - 0.5 ...`` fused into one kernel.
 
-A planned elementwise op of ``FUSED`` on contiguous float32 operands of one element count (no
-broadcasting: arrays and Python or NumPy scalars) that reads a pending result of the
-runtime's chain, or the chain head (``Runtime._head``: the buffer of the last such op's eager
-result), does not record its dispatch: it appends a node to the pending chain (a new chain
-when it reads no pending result) and returns an array whose storage (``LazyStorage``) has no buffer yet.
-A node's operands are earlier nodes of the chain (kept in registers), the chain's inputs
-(materialized arrays, each bound once however often it is read, at its own offset) or a
-scalar (a metadata word). So a chain is a small graph: a result feeding two consumers and
-tensor-with-tensor steps join it. Ops on materialized arrays only are not fused together
-(the first op of a chain runs eagerly; independent ops are a dispatch each, so a loop of
-``a + b`` whose results are dropped does every op's work, as eagerly).
+A planned elementwise op of ``FUSED`` on contiguous float32 operands of one element count
+(no broadcasting: arrays and Python or NumPy scalars) that reads a pending result of the
+runtime's chain, or the chain head (``Runtime._head``: the buffer of the last such op's
+eager result), does not record its dispatch: it appends a node to the pending chain (a new
+chain when it reads no pending result) and returns an array whose storage (``LazyStorage``)
+has no buffer yet. A node's operands are earlier nodes of the chain (kept in registers), the
+chain's inputs (materialized arrays, each bound once however often it is read, at its own
+offset) or a scalar (a metadata word). So a chain is a small graph: a result feeding two
+consumers and tensor-with-tensor steps join it. Ops on materialized arrays only are not
+fused together (the first op of a chain runs eagerly; independent ops are a dispatch each,
+so a loop of ``a + b`` whose results are dropped does every op's work, as eagerly).
 
 The chain is emitted, as one dispatch that computes every node per element and stores the
 results still referenced, before anything else reaches the runtime's batch: a dispatch, a

@@ -16,7 +16,7 @@ of the same CPU (and the sync is excluded), so the numbers are the recording cos
 bounds a small op on a fast GPU. With ``--torch`` PyTorch (CPU, or CUDA when present) is
 timed the same way on its own device, for a side-by-side of the same loop.
 
-    python tools/bench/probe_host_ops.py [--runs 15] [--ops 200] [--torch]
+    python tools/bench/probe_host_ops.py [--runs 15] [--ops 200] [--torch | --ab]
 """
 from __future__ import annotations
 
@@ -98,11 +98,36 @@ def _rows(T, dev, sync, counter):
     }
 
 
+def _ab(rows, lazy, ops: int, runs: int) -> None:
+    """Thread-CPU us/op of each row with fusion on and off, alternated run by run."""
+    clock = time.thread_time_ns
+    print(f"{'row':<20} {'fusion on':>10} {'fusion off':>10} {'on/off':>7}")
+    for name, (fn, sync) in rows.items():
+        times = {True: [], False: []}
+        for r in range(runs + 1):
+            for on in (True, False):
+                lazy.ENABLED["on"] = on
+                sync()
+                t0 = clock()
+                for _ in range(ops):
+                    fn()
+                t = (clock() - t0) / ops / 1e3
+                sync()
+                if r:  # (the first round warms both up)
+                    times[on].append(t)
+        on, off = statistics.median(times[True]), statistics.median(times[False])
+        print(f"{name:<20} {on:10.2f} {off:10.2f} {on / off:7.2f}", flush=True)
+    lazy.ENABLED["on"] = True
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--ops", type=int, default=200)
     ap.add_argument("--torch", action="store_true", help="also time PyTorch the same way")
+    ap.add_argument("--ab", action="store_true",
+                    help="fusion on and off alternated run by run in this process (medians "
+                         "side by side: a noisy host hits both alike)")
     args = ap.parse_args()
     import trueno.torch as T
 
@@ -113,7 +138,11 @@ def main() -> None:
     rt = get_runtime(0)
     print(f"device: {rt.name}; lazy fusion {'on' if _lazy.ENABLED['on'] else 'off'}; "
           f"thread CPU us/op, median of {args.runs} x {args.ops} ops")
+    if args.ab:
+        _ab(_rows(T, "gpu", trueno_gpu.synchronize, rt), _lazy, args.ops, args.runs)
+        return
     results = {}
+
     def fused() -> int:
         return sum(1 for k in rt._kernels if k[0] == "fuse")
 

@@ -40,6 +40,7 @@ for _p in (_ROOT / "packages" / "trueno-gpu" / "src", _ROOT / "packages" / "true
 import trueno_gpu  # noqa: E402
 
 M = 1 << 20
+_DT_NAMES: dict = {}  # NumPy dtype -> its name (Trueno.op)
 
 
 def _median_time(fn, sync, repeats, warmup=0.2, target=0.05):
@@ -91,8 +92,10 @@ class Trueno:
         return self.api.to_numpy(a)
 
     def op(self, name, *args, **kw):
-        dt = args[0].dtype.name
-        return self.k[name][dt](*args, **kw)
+        # (a dict of dtype names: NumPy's dtype.name is a Python-level property, six frames
+        # a call, which made the "kernel call" rows time the harness more than the kernel)
+        dt = args[0].dtype
+        return self.k[name][_DT_NAMES.get(dt) or _DT_NAMES.setdefault(dt, dt.name)](*args, **kw)
 
     def tensor(self, host):
         """A tensor of trueno's public API on the GPU (``a + b`` goes through core's

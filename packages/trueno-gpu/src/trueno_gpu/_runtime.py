@@ -8,9 +8,9 @@ while Python records the rest), never one submission per op. Kernel metadata (sh
 strides, offsets, scalar operands) of a batch goes into one "arena" storage buffer, written
 with a single ``queue.write_buffer`` just before the batch is submitted; each dispatch binds
 its slice of it. Pipelines and bind-group layouts are cached per key (op, dtypes, layout
-kind). A pending lazy chain of float32 scalar ops
-(``_lazy``) is recorded before anything else enters the batch (``_record``, ``encoder``,
-``_flush``), so commands keep their eager order.
+kind). A pending lazy chain of float32 elementwise ops
+(``_lazy``) is recorded before anything else enters the batch (``_record``, ``record_new``,
+``encoder``, ``_flush``), so commands keep their eager order.
 
 Thread safety: a runtime's encoder, compute pass, metadata arena, queue, bind-group cache and
 buffer pool are shared by every thread, so each method that touches them holds the runtime's

@@ -205,6 +205,20 @@ def test_selection_per_adapter(pinned, monkeypatch):
     monkeypatch.setenv("TRUENO_GPU_F16_MATMUL", "subgroup")
     assert _matmul_half.half_path(_fake_rt(True)) == "subgroup"
     assert _matmul_half.min_subgroup(_fake_rt(True)) == 32
+    monkeypatch.delenv("TRUENO_GPU_F16_MATMUL")
+    # measured: software adapters (lavapipe) take the subgroup kernel, NVIDIA _matmul's
+    cpu = _fake_rt(True, adapter_type="CPU")
+    assert _matmul_half.half_path(cpu) == "subgroup"
+    assert _matmul_half.half_path(_fake_rt(True, vendor_id=0x10DE)) == "tiled"
+    # a kernel of _matmul's pinned through _FAST wins over the automatic choice, not over
+    # an explicit HALF pin
+    for knob, value in (("cfg", (64, 64, 16)), ("half", True), ("on", False)):
+        monkeypatch.setitem(_matmul._FAST, knob, value)
+        assert _matmul_half.half_path(cpu) == "tiled", knob
+        pinned(path="subgroup")
+        assert _matmul_half.half_path(cpu) == "subgroup", knob
+        pinned(path=None)
+        monkeypatch.undo()
 
 
 def test_without_the_subgroup_feature_falls_back():

@@ -44,7 +44,7 @@ HALF: dict = {"path": None, "cfg": None, "min_subgroup": None}
 # the tiled kernel at 4096 (H100: quad 24.3, oct 24.9, quad_t128 22.8 vs 31.7 TFLOP/s) and
 # ~0.6x at 1024; the f16-tile control sm16_t128 33.1 but _matmul_reg's r64x128k8t128 36.8, so
 # NVIDIA keeps _matmul's kernels ("tiled" here means: _matmul chooses).
-PREFER = {"nvidia": "tiled", "CPU": "tiled", "default": "tiled"}
+PREFER = {"nvidia": "tiled", "CPU": "subgroup", "default": "tiled"}
 # lavapipe (AVX2, loaded 2-core host, f16, interleaved medians): quad 1.6-3.3x the tiled
 # kernel from (2, 784, 256) to 1024 x 64 x 1024; quad_64 no better at any size.
 SG_SHAPES = {"CPU": ("quad", "quad"), "default": ("quad", "quad_64")}
@@ -72,12 +72,18 @@ def min_subgroup(rt) -> int:
 
 def half_path(rt) -> str:
     """The float16 matmul path for ``rt``: a pinned one (``HALF["path"]`` or the environment
-    variable ``TRUENO_GPU_F16_MATMUL``) if the adapter has it, else the fastest it has."""
+    variable ``TRUENO_GPU_F16_MATMUL``) if the adapter has it; else "tiled" (``_matmul``'s
+    kernels) while ``_matmul._FAST`` pins one of them; else the fastest the adapter has."""
     has_sg = rt.has_subgroup and rt.has_f16
     pinned = HALF["path"] or os.environ.get("TRUENO_GPU_F16_MATMUL", "").strip() or None
     have = {"tiled": True, "subgroup": has_sg, "coop": coop_available(rt)}
     if pinned in have and have[pinned]:
         return pinned
+    from . import _matmul  # NOTE: imported here: _matmul imports this module
+
+    fast = _matmul._FAST
+    if fast["cfg"] is not None or fast["half"] or not fast["on"]:
+        return "tiled"  # a kernel of _matmul's pinned (tests, sweeps, TRUENO_GPU_MATMUL) wins
     if have["coop"]:
         return "coop"
     want = PREFER.get(adapter_kind(rt), PREFER["default"])

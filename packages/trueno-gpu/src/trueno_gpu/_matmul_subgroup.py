@@ -41,6 +41,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ._codegen import header
+from ._matmul_tiled import entry_lines
 
 __all__ = ["SgConfig", "SG_CONFIGS", "subgroup_source", "group_fits"]
 
@@ -104,28 +105,10 @@ def group_fits(cfg: SgConfig, min_subgroup: int) -> bool:
 
 def _entry(nb: int, sg: bool, threads: int) -> list[str]:
     """Entry point (with the subgroup builtins when ``sg``) and metadata reads (offsets of
-    batch matrix ``wg.z``)."""
+    batch matrix ``wg.z``): the matmul kernels' shared ``entry_lines``."""
     sg_args = (", @builtin(subgroup_id) sgid: u32, @builtin(subgroup_size) sgs: u32, "
                "@builtin(subgroup_invocation_id) sid: u32") if sg else ""
-    lines = [
-        f"@compute @workgroup_size({threads})",
-        f"fn main(@builtin(workgroup_id) wg: vec3<u32>, "
-        f"@builtin(local_invocation_index) t: u32{sg_args}) {{",
-        "  let M = P[0];", "  let N = P[1];", "  let K = P[2];",
-        "  var ao = bitcast<i32>(P[3]);", "  var bo = bitcast<i32>(P[4]);",
-        "  let sam = bitcast<i32>(P[5]);",
-        "  let sbk = bitcast<i32>(P[7]);", "  let sbn = bitcast<i32>(P[8]);",
-    ]
-    if nb:
-        lines += ["  var q = wg.z;",
-                  f"  for (var d: i32 = {nb - 1}; d >= 0; d = d - 1) {{",
-                  "    let n = P[9u + u32(d)];",
-                  "    let c = i32(q % n);",
-                  "    q = q / n;",
-                  f"    ao += c * bitcast<i32>(P[{9 + nb}u + u32(d)]);",
-                  f"    bo += c * bitcast<i32>(P[{9 + 2 * nb}u + u32(d)]);",
-                  "  }"]
-    return lines
+    return entry_lines(nb, threads, sg_args, sak=False)
 
 
 def subgroup_source(nb: int, cfg: SgConfig, tb: bool = False) -> str:

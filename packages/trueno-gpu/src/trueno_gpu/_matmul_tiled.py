@@ -24,16 +24,20 @@ CONFIGS = {"large": (128, 128, 16), "wide": (64, 128, 16), "medium": (64, 64, 16
            "small": (64, 64, 8)}
 
 
-def entry_lines(nb: int) -> list[str]:
-    """The entry point and metadata reads both matmul kernels share: sizes, offsets, strides,
-    and the batch offsets of workgroup z over ``nb`` batch axes."""
+def entry_lines(nb: int, threads: int = 256, extra_args: str = "",
+                sak: bool = True) -> list[str]:
+    """The entry point and metadata reads the matmul kernels share (tiled, register-blocked,
+    subgroup): sizes, offsets, strides, and the batch offsets of workgroup z over ``nb``
+    batch axes. ``extra_args``: more builtins of ``main``; ``sak``: whether A's k stride is
+    read (the subgroup kernel has A k-contiguous)."""
     lines = [
-        "@compute @workgroup_size(256)",
+        f"@compute @workgroup_size({threads})",
         "fn main(@builtin(workgroup_id) wg: vec3<u32>, "
-        "@builtin(local_invocation_index) t: u32) {",
+        f"@builtin(local_invocation_index) t: u32{extra_args}) {{",
         "  let M = P[0];", "  let N = P[1];", "  let K = P[2];",
         "  var ao = bitcast<i32>(P[3]);", "  var bo = bitcast<i32>(P[4]);",
-        "  let sam = bitcast<i32>(P[5]);", "  let sak = bitcast<i32>(P[6]);",
+        "  let sam = bitcast<i32>(P[5]);",
+    ] + (["  let sak = bitcast<i32>(P[6]);"] if sak else []) + [
         "  let sbk = bitcast<i32>(P[7]);", "  let sbn = bitcast<i32>(P[8]);",
     ]
     if nb:

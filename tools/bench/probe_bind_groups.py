@@ -1,10 +1,10 @@
-"""Bind-group cache misses per training step, and what they cost: bench_train's rows on the
-GPU, step by step from the first, each step's misses (``Runtime._bind_group`` calls whose
-(layout, buffers) key is not cached), host record time (``step()`` returning; this thread's
-CPU time) and total (with the loss's download), with the pool's free lists as they are and
-with each size class kept in a canonical order (``--canon``: a what-if patch of
-``BufferPool._collect`` in this process only, ``bisect.insort(free, buf, key=id)``, so the
-same set of free buffers hands out the same buffer whatever order they were freed in).
+"""Bind-group cache misses per training step, and what they cost: bench_train's rows on the GPU,
+step by step from the first, each step's misses (``Runtime._bind_group`` calls whose (layout,
+buffers) key is not cached), host record time (``step()`` returning; this thread's CPU time)
+and total (with the loss's download), with the pool's free lists as they are (each size class
+kept in a fixed order, by id, so the same set of free buffers hands out the same buffer
+whatever order they were freed in) and, for comparison, in free order (``BufferPool._collect``
+appending, as before the fixed order: a patch in the child process only).
 
     python tools/bench/probe_bind_groups.py [--rows cnn,mlp] [--batch 64] [--steps 40]
 
@@ -16,7 +16,6 @@ over the last 10 steps.
 from __future__ import annotations
 
 import argparse
-import bisect
 import pathlib
 import statistics
 import subprocess
@@ -26,7 +25,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 
-def _canonical_pool() -> None:
+def _free_order_pool() -> None:
     import trueno_gpu._pool as P
 
     def _collect(self) -> None:
@@ -38,19 +37,15 @@ def _canonical_pool() -> None:
             if buf._internal is None:
                 self.reserved -= cls
                 continue
-            free = self._free.get(cls)
-            if free is None:
-                self._free[cls] = [buf]
-            else:
-                bisect.insort(free, buf, key=id)
+            self._free.setdefault(cls, []).append(buf)
 
     P.BufferPool._collect = _collect
 
 
 def child(row: str, opt: str, batch: int, steps: int, canon: bool) -> None:
     """One row, one configuration: print one line of results."""
-    if canon:
-        _canonical_pool()
+    if not canon:
+        _free_order_pool()
     import trueno.torch as T
     import trueno_gpu._runtime as R
     from bench_train import _step_fn, make_row
@@ -80,7 +75,7 @@ def child(row: str, opt: str, batch: int, steps: int, canon: bool) -> None:
     def med(v, a, b):
         return statistics.median(v[a:b]) * 1e3
 
-    print(f"{row} {opt:<4} {'canon' if canon else 'as is':<5} | misses {' '.join(map(str, misses))}"
+    print(f"{row} {opt:<4} {'by id' if canon else 'freed':<5} | misses {' '.join(map(str, misses))}"
           f"\n    steps 4-10: host {med(host, 3, 10):.3f} ms, total {med(total, 3, 10):.3f} ms"
           f" | last 10: host {med(host, -10, None):.3f} ms, total {med(total, -10, None):.3f} ms",
           flush=True)

@@ -11,7 +11,9 @@ output gradient as a kernel as large as the output, K = N * OH * OW) is split al
 S equal slices computed as one batched matmul (or, for at most ``_DOTS_MAX`` outputs per
 matrix, one workgroup of plain dot products per slice), whose S partial products one kernel
 sums straight into the NCHW result (with the bias): S times as many workgroups, and the sum
-replaces the layout copy, so no launch is added.
+replaces the layout copy, so no launch is added. The dot kernel reads a weight whose taps are
+contiguous but whose channels are strided (the weight gradient's channel-swapped output
+gradient) in place: no contiguous copy of it.
 """
 
 from __future__ import annotations
@@ -134,13 +136,16 @@ def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
         return out
     P_ = oh * ow
     og = c_out // groups
-    wc = weight if weight.is_contiguous() else contiguous(weight)
     key = ("im2col", dt.name)
     kernel = rt.kernel(key, lambda: _im2col_source(dt), (True, False))
     slices = k_slices(n, P_, og, K, dt) if same else 1
     # a long K into few outputs takes the dot kernel even unsplit (no idle tile lanes)
     dots = same and P_ * og <= _DOTS_MAX and K >= _DOTS_MIN_K and \
         dt.name in ("float32", "float64")
+    wc = weight
+    if not weight.is_contiguous() and not (
+            (dots or slices > 1) and P_ * og <= _DOTS_MAX and _blocked(weight)):
+        wc = contiguous(weight)  # the dot kernel reads a blocked weight in place
     for g in range(groups):
         cols = new_array(rt, (n, P_, K), x.dtype)
         meta = [cols.size, i32w(x.offset)] + [i32w(s) for s in x.strides] + \
@@ -162,37 +167,42 @@ def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
     return out
 
 
-def _dots_source(dt) -> str:
-    """Metadata: [S, N, P, OG, K, KC, a_off, b_off]; workgroup (s, n) writes
+def _dots_source(dt, blocked: bool = False) -> str:
+    """Metadata: [S, N, P, OG, K, KC, a_off, b_off (, b_o, b_c, KK)]; workgroup (s, n) writes
     R[((s N + n) P + p) OG + o] = sum over k of slice s of A[a_off + (n P + p) K + k]
-    B[b_off + o K + k], its threads taking the P * OG outputs in turn."""
+    B[b_off + o K + k], its threads taking the P * OG outputs in turn. ``blocked``: B is
+    read as (OG, K / KK, KK) with strides (b_o, b_c, 1) (a weight whose taps are contiguous
+    but whose channels are not, as the weight gradient's channel-swapped output gradient):
+    no contiguous copy of it."""
     st, F = dt.storage, dt.compute
     z = "lf" if F == "f64" else ""
-    src = f"""@group(0) @binding(0) var<storage, read> P: array<u32>;
-@group(0) @binding(1) var<storage, read_write> R: array<{st}>;
-@group(0) @binding(2) var<storage, read> A: array<{st}>;
-@group(0) @binding(3) var<storage, read> B: array<{st}>;
-@compute @workgroup_size({WG})
-fn main({LINEAR_ID}) {{
-  let w = wg.y * nwg.x + wg.x;
-  if (w >= P[0] * P[1]) {{ return; }}
-  let s = w / P[1];
-  let n = w % P[1];
-  let K = P[4];
-  let k0 = s * P[5];
-  for (var i = li; i < P[2] * P[3]; i = i + {WG}u) {{
-    let p = i / P[3];
-    let o = i % P[3];
-    let a = P[6] + (n * P[2] + p) * K + k0;
-    let b = P[7] + o * K + k0;
-    var acc = 0.0{z};
-    for (var k = 0u; k < P[5]; k = k + 1u) {{
-      acc = acc + {dt.load('A[a + k]')} * {dt.load('B[b + k]')};
-    }}
-    R[(w * P[2] + p) * P[3] + o] = {dt.store('acc')};
-  }}
-}}"""
-    return header(src, st == "f16")
+    if blocked:
+        start = ["    let kk = P[10];", "    var r = k0 % kk;",
+                 "    var b = P[7] + o * P[8] + (k0 / kk) * P[9] + r;",
+                 "    let skip = P[9] - kk;"]
+        step = ["      b = b + 1u;", "      r = r + 1u;",
+                "      if (r == kk) { r = 0u; b = b + skip; }"]
+        bidx = "B[b]"
+    else:
+        start, step, bidx = ["    let b = P[7] + o * K + k0;"], [], "B[b + k]"
+    lines = ["@group(0) @binding(0) var<storage, read> P: array<u32>;",
+             f"@group(0) @binding(1) var<storage, read_write> R: array<{st}>;",
+             f"@group(0) @binding(2) var<storage, read> A: array<{st}>;",
+             f"@group(0) @binding(3) var<storage, read> B: array<{st}>;",
+             f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
+             "  let w = wg.y * nwg.x + wg.x;", "  if (w >= P[0] * P[1]) { return; }",
+             "  let s = w / P[1];", "  let n = w % P[1];", "  let K = P[4];",
+             "  let k0 = s * P[5];",
+             f"  for (var i = li; i < P[2] * P[3]; i = i + {WG}u) {{",
+             "    let p = i / P[3];", "    let o = i % P[3];",
+             "    let a = P[6] + (n * P[2] + p) * K + k0;", *start,
+             f"    var acc = 0.0{z};",
+             "    for (var k = 0u; k < P[5]; k = k + 1u) {",
+             f"      acc = acc + {dt.load('A[a + k]')} * {dt.load(bidx)};", *step,
+             "    }",
+             "    R[(w * P[2] + p) * P[3] + o] = {};".format(dt.store("acc")),
+             "  }", "}"]
+    return header("\n".join(lines), st == "f16")
 
 
 # A product of at most this many outputs per matrix (P * og) takes the dot kernel: one
@@ -200,6 +210,14 @@ fn main({LINEAR_ID}) {{
 # (a weight gradient's 3x3 x 16 outputs fill 3.5% of one)
 _DOTS_MAX = 1024
 _DOTS_MIN_K = 1024  # ... when K is at least this long (unsplit too)
+
+
+def _blocked(w) -> bool:
+    """Whether weight ``w`` (O, C, KH, KW) has contiguous taps (each (KH, KW) block row-major
+    and dense) and non-negative channel strides: the dot kernel then reads it in place."""
+    so, sc, sh, sw = w.strides
+    return (sw == 1 or w.shape[3] == 1) and (sh == w.shape[3] or w.shape[2] == 1) and \
+        so >= 0 and sc >= 0
 
 
 def _split_product(rt, dt, cols, wc, bias, out, g, og, slices) -> None:
@@ -210,9 +228,16 @@ def _split_product(rt, dt, cols, wc, bias, out, g, og, slices) -> None:
     kc = K // slices
     if P_ * og <= _DOTS_MAX:
         res = new_array(rt, (slices, n, P_, og), cols.dtype)
-        kernel = rt.kernel(("conv_dots", dt.name), lambda: _dots_source(dt),
+        blocked = not wc.is_contiguous()  # (``_blocked``: taps contiguous, read in place)
+        kernel = rt.kernel(("conv_dots", dt.name, blocked), lambda: _dots_source(dt, blocked),
                            (True, False, False))
-        rt.dispatch(kernel, [slices, n, P_, og, K, kc, cols.offset, wc.offset + g * og * K],
+        if blocked:
+            so, sc = wc.strides[0], wc.strides[1]
+            meta = [slices, n, P_, og, K, kc, cols.offset, wc.offset + g * og * so, so, sc,
+                    wc.shape[2] * wc.shape[3]]
+        else:
+            meta = [slices, n, P_, og, K, kc, cols.offset, wc.offset + g * og * K]
+        rt.dispatch(kernel, meta,
                     [res.storage.buffer, cols.storage.buffer, wc.storage.buffer], slices * n,
                     cost=2 * slices * n * P_ * og * kc // 12)
     else:

@@ -1,0 +1,162 @@
+"""Downloads (``Transfers._download``): every dtype and size class comes back with NumPy's
+values through both host-copy paths (one ``memmove`` for small downloads, ``par_copy`` over
+threads for large ones), with the blocking wait and with the bounded spin of non-blocking
+polls (``TRUENO_GPU_DOWNLOAD_SPIN_US``), also from two threads at once; bad settings raise.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from conftest import API, CDTYPES, DTYPES, down, np_dtype, up, view_of
+
+import trueno_gpu
+from trueno_gpu import _host_copy, _transfers
+from trueno_gpu._errors import GpuValueError
+
+
+@pytest.fixture
+def settings():
+    """The module's download settings, restored after the test."""
+    old = dict(_transfers.DOWNLOAD)
+    yield _transfers.DOWNLOAD
+    _transfers.DOWNLOAD.update(old)
+
+
+def _values(dtype: np.dtype, n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    if dtype.kind == "b":
+        return rng.random(n) < 0.5
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return rng.integers(info.min, info.max, n, dtype=dtype, endpoint=True)
+    if dtype.kind == "c":
+        return (rng.standard_normal(n) + 1j * rng.standard_normal(n)).astype(dtype)
+    return rng.standard_normal(n).astype(dtype)
+
+
+@pytest.mark.parametrize("copy", ["memmove", "numpy"])
+@pytest.mark.parametrize("name", DTYPES + CDTYPES)
+def test_download_every_dtype_and_size(settings, name, copy):
+    """One element (a scalar readback), an odd count (a padded tail for 1- and 2-byte
+    dtypes), 1025 elements, and a view at an odd element offset."""
+    settings["memmove"] = copy == "memmove"
+    dt = np_dtype(name)
+    for n in (1, 3, 1025):
+        x = _values(dt, n, seed=n)
+        got = down(up(x))
+        assert got.dtype == dt and got.shape == x.shape
+        np.testing.assert_array_equal(got.view(np.uint8), x.view(np.uint8))
+    base = _values(dt, 40)
+    v = base[5:26]  # an offset view: to_numpy copies it to a contiguous buffer first
+    got = down(view_of(up(base), base, v))
+    np.testing.assert_array_equal(got.view(np.uint8), np.ascontiguousarray(v).view(np.uint8))
+
+
+@pytest.mark.parametrize("copy", ["memmove", "numpy"])
+def test_large_download_over_threads(settings, monkeypatch, copy):
+    """The large path (page-touching threads, then ``par_copy`` in parts), entered with the
+    size thresholds lowered so a 96 KiB download takes it; the small path skipped for it."""
+    settings["memmove"] = copy == "memmove"
+    monkeypatch.setattr(_transfers, "_PAR_MIN", 16 << 10)
+    monkeypatch.setattr(_host_copy, "_PAR_MIN", 16 << 10)
+    monkeypatch.setattr(_host_copy, "_PAR_CHUNK", 8 << 10)
+    monkeypatch.setattr(_host_copy, "PAR_THREADS", [4])
+    monkeypatch.setattr(_host_copy.os, "cpu_count", lambda: 4)
+    x = np.random.default_rng(1).standard_normal(24 << 8).astype(np.float32)  # 96 KiB
+    assert x.nbytes >= _transfers._PAR_MIN
+    np.testing.assert_array_equal(down(up(x)), x)
+    y = np.arange(1001, dtype=np.int32)  # still under the lowered threshold: small path
+    np.testing.assert_array_equal(down(up(y)), y)
+
+
+class _CountingPolls:
+    """Stands in for ``_transfers._libf``: counts blocking and non-blocking device polls."""
+
+    def __init__(self, libf):
+        self._libf = libf
+        self.polls = {True: 0, False: 0}
+
+    def wgpuDevicePoll(self, dev, wait, index):  # noqa: N802 - the C API's name
+        self.polls[bool(wait)] += 1
+        return self._libf.wgpuDevicePoll(dev, wait, index)
+
+    def __getattr__(self, name):
+        return getattr(self._libf, name)
+
+
+@pytest.mark.parametrize("spin_us", [0, 10**7])
+def test_spin_polls_without_blocking(settings, monkeypatch, spin_us):
+    """spin 0: blocking polls only (the old wait); a bound of 10 s: a small download is
+    mapped by non-blocking polls alone, long before the bound, with the right values."""
+    settings["spin_us"] = spin_us
+    counting = _CountingPolls(_transfers._libf)
+    monkeypatch.setattr(_transfers, "_libf", counting)
+    x = np.arange(7, dtype=np.float32) * 0.5
+    a = up(x)
+    trueno_gpu.get_runtime(0).synchronize()
+    counting.polls.update({True: 0, False: 0})
+    np.testing.assert_array_equal(down(a), x)
+    if spin_us:
+        assert counting.polls[True] == 0 and counting.polls[False] >= 1
+    else:
+        assert counting.polls[False] == 0 and counting.polls[True] >= 1
+
+
+def test_spin_bound_falls_back_to_blocking(settings, monkeypatch):
+    """A bound of 1 µs runs out before the GPU is done (the clock is made to jump): the wait
+    goes on with blocking polls and the values are right."""
+    settings["spin_us"] = 1
+    counting = _CountingPolls(_transfers._libf)
+    monkeypatch.setattr(_transfers, "_libf", counting)
+    ticks = iter(range(0, 10**12, 10**6))  # every reading 1 ms after the last
+    monkeypatch.setattr(_transfers, "_now_ns", lambda: next(ticks))
+    x = np.arange(300, dtype=np.int32) - 7
+    np.testing.assert_array_equal(down(up(x)), x)
+    assert counting.polls[True] >= 1
+
+
+@pytest.mark.parametrize("spin_us", [0, 500])
+def test_downloads_from_two_threads(settings, spin_us):
+    """Two threads each upload, compute and download their own arrays in a loop (scalars and
+    4 KiB), with and without the spin: every value is NumPy's."""
+    settings["spin_us"] = spin_us
+    errors: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def work(tid: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(12):
+                x = np.arange(1024, dtype=np.float32) + (tid * 100 + i)
+                a = up(x)
+                s = API.to_numpy(API.full((1,), float(tid * 1000 + i), "float32"))
+                np.testing.assert_array_equal(down(a), x)
+                assert s[0] == tid * 1000 + i
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(f"thread {tid}: {type(e).__name__}: {e}")
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("spin,copy,needle", [
+    ("-5", "", "TRUENO_GPU_DOWNLOAD_SPIN_US"),
+    ("1.5", "", "TRUENO_GPU_DOWNLOAD_SPIN_US"),
+    ("fast", "", "TRUENO_GPU_DOWNLOAD_SPIN_US"),
+    ("", "memcpy", "TRUENO_GPU_DOWNLOAD_COPY"),
+])
+def test_bad_download_settings_raise(spin, copy, needle):
+    with pytest.raises(GpuValueError, match=needle):
+        _transfers._download_settings(spin, copy)
+
+
+def test_download_settings_values():
+    assert _transfers._download_settings("", "") == {"spin_us": 0, "memmove": True}
+    assert _transfers._download_settings(" 250 ", "numpy") == {"spin_us": 250, "memmove": False}

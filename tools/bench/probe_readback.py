@@ -1,0 +1,333 @@
+"""Probe (not a test): the latency of a small GPU -> host download, end to end and per phase,
+with variants of each phase alternated run by run in one process; trueno vs torch CUDA.
+
+Rows: ``float(t)`` of a one-element tensor already computed (a training loop's
+``loss.item()``), ``x.cpu()`` of a 4 KiB tensor, and raw costs of the pieces (a non-blocking
+and a blocking ``wgpuDevicePoll`` with nothing pending, a submitted 4-byte copy waited for by
+a blocking poll and by non-blocking polls). Then the medians of each phase of one download:
+``record`` (staging buffer, encoder, copy command), ``submit`` (finish + queue submit),
+``mapreq`` (``wgpuBufferMapAsync``), ``wait`` (until the GPU finished), ``mapcb`` (the poll
+that runs the map callback, for variants that wait before they map), ``copy`` (mapped range
++ memcpy), ``unmap``, ``tail`` (pool bookkeeping, index checks).
+
+Variants: ``default`` is the library's own ``_download`` as configured by the environment;
+``lib+spin``, ``lib+numpy``, ``lib+spin+numpy`` the library's own with its
+``TRUENO_GPU_DOWNLOAD_SPIN_US=--spin-us`` / ``TRUENO_GPU_DOWNLOAD_COPY=numpy`` settings (end to
+end only). The others are the probe's copy of the download, timed per phase, named
+``WAIT[+STAGING][+COPY]``:
+- WAIT ``block``: blocking polls until the map callback ran (the library's wait by default);
+  ``spin``: non-blocking polls for at most ``--spin-us`` µs, then blocking polls (a bounded
+  spin: the thread never burns more than that); ``idle``: a blocking poll first (the queue is
+  idle), then the map request and one non-blocking poll; ``workdone``:
+  ``wgpuQueueOnSubmittedWorkDone`` with a callback, blocking polls until it ran, then map.
+- STAGING ``pool`` (the pool's reused MAP_READ buffer) or ``new`` (a new buffer per download,
+  destroyed after it).
+- COPY ``par`` (``np.frombuffer`` + ``par_copy``: the library's old small-download path, still
+  its path for large ones) or ``memmove`` (``ffi.memmove`` into a new array: its default for
+  small ones now).
+
+    python tools/bench/probe_readback.py [--runs 15] [--inner 50] [--no-torch]
+        [--variants default,lib+spin,block,spin,idle,...] [--spin-us 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import functools
+import pathlib
+import statistics
+import sys
+import time
+
+import numpy as np
+
+_ROOT = pathlib.Path(__file__).resolve().parents[2]
+for _p in ("trueno-gpu", "trueno-core"):
+    _src = _ROOT / "packages" / _p / "src"
+    if _src.is_dir() and str(_src) not in sys.path:
+        sys.path.append(str(_src))
+
+import trueno.torch as tt  # noqa: E402
+import trueno_gpu  # noqa: E402
+import wgpu  # noqa: E402
+from trueno_gpu import _transfers as tr  # noqa: E402
+from trueno_gpu._pool import size_class  # noqa: E402
+from trueno_gpu._transfers import _MAP_KEYS, _MAPPED, _ffi, _lib, _libf  # noqa: E402
+
+_ns = time.perf_counter_ns
+PHASES = ("record", "submit", "mapreq", "wait", "mapcb", "copy", "unmap", "tail")
+_DONE: set[int] = set()
+_IMPORTED = dict(tr.DOWNLOAD)
+
+
+@_ffi.callback("void(WGPUQueueWorkDoneStatus, void *, void *)")
+def _work_done(_status, key, _userdata2) -> None:
+    _DONE.add(int(_ffi.cast("intptr_t", key)))
+
+
+_INFO: list = []
+
+
+def _map_info():
+    """The map's callback info, made once (as the library does)."""
+    if not _INFO:
+        info = _ffi.new("WGPUBufferMapCallbackInfo *")
+        info.mode = _lib.WGPUCallbackMode_AllowProcessEvents
+        info.callback = tr._map_done
+        _INFO.append(info)
+    return _INFO[0]
+
+
+def _download(rt, buffer, byte_offset, nbytes, dtype, count, *, wait, staging, copy, spin_us,
+              ph):
+    """``Transfers._download`` with the variant's phases; appends (label, ns) to ``ph``."""
+    t = _ns()
+    ph.append(("start", t))
+    if staging == "new":
+        stage = rt.device.create_buffer(size=size_class(nbytes),
+                                        usage=wgpu.BufferUsage.MAP_READ | wgpu.BufferUsage.COPY_DST)
+    else:
+        stage = rt.pool.download_buffer(nbytes)
+    encoder = rt.encoder()
+    encoder.copy_buffer_to_buffer(buffer, byte_offset, stage, 0, nbytes)
+    checks = rt.index_checks
+    if checks.pending:
+        checks.record_read(encoder)
+    ph.append(("record", _ns()))
+    rt._flush()
+    ph.append(("submit", _ns()))
+    handle = stage._internal
+    dev = rt.device._internal
+    key = next(_MAP_KEYS)
+    info = _map_info()
+    info.userdata1 = _ffi.cast("void *", key)
+    if wait in ("idle", "workdone"):
+        if wait == "idle":
+            _libf.wgpuDevicePoll(dev, True, _ffi.NULL)
+        else:
+            winfo = _ffi.new("WGPUQueueWorkDoneCallbackInfo *")
+            winfo.mode = _lib.WGPUCallbackMode_AllowProcessEvents
+            winfo.callback = _work_done
+            winfo.userdata1 = _ffi.cast("void *", key)
+            _libf.wgpuQueueOnSubmittedWorkDone(rt._queue, winfo[0])
+            while key not in _DONE:
+                _libf.wgpuDevicePoll(dev, True, _ffi.NULL)
+            _DONE.discard(key)
+        ph.append(("wait", _ns()))
+        _libf.wgpuBufferMapAsync(handle, _lib.WGPUMapMode_Read, 0, nbytes, info[0])
+        ph.append(("mapreq", _ns()))
+        while key not in _MAPPED:
+            _libf.wgpuDevicePoll(dev, False, _ffi.NULL)
+        ph.append(("mapcb", _ns()))
+    else:
+        _libf.wgpuBufferMapAsync(handle, _lib.WGPUMapMode_Read, 0, nbytes, info[0])
+        ph.append(("mapreq", _ns()))
+        if wait == "spin":
+            end = _ns() + spin_us * 1000
+            while key not in _MAPPED and _ns() < end:
+                _libf.wgpuDevicePoll(dev, False, _ffi.NULL)
+        while key not in _MAPPED:
+            _libf.wgpuDevicePoll(dev, True, _ffi.NULL)
+        ph.append(("wait", _ns()))
+    status = _MAPPED.pop(key)
+    assert status == _lib.WGPUMapAsyncStatus_Success, status
+    ptr = _libf.wgpuBufferGetConstMappedRange(handle, 0, nbytes)
+    if copy == "memmove":
+        host = np.empty(count, dtype)
+        _ffi.memmove(_ffi.from_buffer(host), ptr, host.nbytes)
+    else:
+        host, touching = tr.host_array(count, dtype)
+        src = np.frombuffer(_ffi.buffer(ptr, nbytes), dtype=dtype, count=count)
+        for f in touching:
+            f.result()
+        tr.par_copy(host.view(np.uint8), src.view(np.uint8))
+        del src
+    ph.append(("copy", _ns()))
+    _libf.wgpuBufferUnmap(handle)
+    ph.append(("unmap", _ns()))
+    if staging == "new":
+        stage.destroy()
+    else:
+        rt.pool.download_done(stage)
+    rt.pool.uploads_idle()
+    err = checks.collect(rt)
+    ph.append(("tail", _ns()))
+    if err is not None:
+        raise err
+    return host
+
+
+def _install(rt, variant: str, spin_us: int, ph: list):
+    """Make ``variant`` the runtime's ``_download``: ``default`` is the library's own with the
+    settings it was imported with; ``lib+spin`` / ``lib+numpy`` the library's own with
+    ``DOWNLOAD["spin_us"] = spin_us`` / its old host copy (``DOWNLOAD["memmove"] = False``)."""
+    rt.__dict__.pop("_download", None)
+    tr.DOWNLOAD.update(_IMPORTED)
+    if variant == "default":
+        return
+    parts = variant.split("+")
+    if parts[0] == "lib":
+        if "spin" in parts[1:]:
+            tr.DOWNLOAD["spin_us"] = spin_us
+        if "numpy" in parts[1:]:
+            tr.DOWNLOAD["memmove"] = False
+        return
+    wait = parts[0]
+    staging = "new" if "new" in parts[1:] else "pool"
+    copy = "memmove" if "memmove" in parts[1:] else "par"
+    if wait not in ("block", "spin", "idle", "workdone"):
+        raise SystemExit(f"unknown variant {variant!r}")
+    fn = functools.partial(_download, rt, wait=wait, staging=staging, copy=copy,
+                           spin_us=spin_us, ph=ph)
+    rt._download = fn
+
+
+def _raw_rows(rt, inner: int) -> dict[str, float]:
+    """Medians (µs) of the pieces: polls with nothing pending, a 4-byte copy's round trip
+    through raw wgpu-native calls (encoder, copy, finish, submit, then polls)."""
+    dev = rt.device._internal
+    keep = rt.alloc(256), rt.alloc(256)
+    src, dst = keep[0].buffer._internal, keep[1].buffer._internal
+    cbs = _ffi.new("WGPUCommandBuffer[1]")
+    rows = collections.defaultdict(list)
+
+    def copy_submit(t):
+        enc = _libf.wgpuDeviceCreateCommandEncoder(dev, _ffi.NULL)
+        _libf.wgpuCommandEncoderCopyBufferToBuffer(enc, src, 0, dst, 0, 4)
+        t.append(_ns())
+        cbs[0] = _libf.wgpuCommandEncoderFinish(enc, _ffi.NULL)
+        _lib.wgpuCommandEncoderRelease(enc)
+        t.append(_ns())
+        _libf.wgpuQueueSubmit(rt._queue, 1, cbs)
+        _lib.wgpuCommandBufferRelease(cbs[0])
+        t.append(_ns())
+
+    for _ in range(inner):
+        with rt.lock:
+            rt.synchronize()
+            t = [_ns()]
+            _libf.wgpuDevicePoll(dev, False, _ffi.NULL)
+            t.append(_ns())
+            _libf.wgpuDevicePoll(dev, True, _ffi.NULL)
+            t.append(_ns())
+            copy_submit(t)
+            _libf.wgpuDevicePoll(dev, True, _ffi.NULL)
+            t.append(_ns())
+            copy_submit(t)
+            polls = 1
+            while not _libf.wgpuDevicePoll(dev, False, _ffi.NULL):
+                polls += 1
+            t.append(_ns())
+        d = [b - a for a, b in zip(t, t[1:])]
+        rows["poll(nowait), nothing pending"].append(d[0])
+        rows["poll(wait), nothing pending"].append(d[1])
+        rows["copy 4 B: encoder + copy"].append(d[2])
+        rows["copy 4 B: finish"].append(d[3])
+        rows["copy 4 B: submit"].append(d[4])
+        rows["copy 4 B: poll(wait) until done"].append(d[5])
+        rows["copy 4 B: poll(nowait) until done"].append(d[9])
+        rows["  (non-blocking polls it took)"].append(polls * 1000)
+    return {k: statistics.median(v) / 1e3 for k, v in rows.items()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--inner", type=int, default=40)
+    ap.add_argument("--spin-us", type=int, default=1000)
+    ap.add_argument("--variants", default="default,lib+numpy,lib+spin,lib+spin+numpy,block,"
+                                          "spin,idle,workdone,block+new,block+memmove")
+    ap.add_argument("--no-torch", action="store_true")
+    args = ap.parse_args()
+    variants = args.variants.split(",")
+    rt = trueno_gpu.get_runtime(0)
+    print(f"adapter: {rt.name}; {args.runs} runs x {args.inner} downloads per variant, "
+          f"alternated run by run; medians of every download (µs)", flush=True)
+    h = np.random.default_rng(0).random(1024, dtype=np.float32)
+    a = tt.from_numpy(h).to("gpu")
+    one = (a[:1] * 2).sum()
+    want_one, want_vec = float(h[0] * 2), h * 3
+    vec = a * 3
+    cases = {"float(t)": lambda: float(one), "x.cpu() 4 KiB": lambda: vec.cpu()}
+    torch_cases = {}
+    if not args.no_torch:
+        try:
+            import torch
+            if torch.cuda.is_available():
+                ta = torch.from_numpy(h).cuda()
+                tone = (ta[:1] * 2).sum()
+                tvec = ta * 3
+                torch.cuda.synchronize()
+                torch_cases = {"float(t)": lambda: tone.item(), "x.cpu() 4 KiB": tvec.cpu}
+                print(f"torch {torch.__version__} on {torch.cuda.get_device_name()}")
+        except ImportError:
+            pass
+    samples = collections.defaultdict(list)
+    phases = {(v, c): collections.defaultdict(list) for v in variants for c in cases}
+    ph: list = []
+    for run in range(args.runs + 1):  # run 0 warms up
+        for v in variants:
+            _install(rt, v, args.spin_us, ph)
+            for name, fn in cases.items():
+                got = fn()
+                if name == "float(t)":
+                    assert got == want_one, (v, got, want_one)
+                else:
+                    assert np.array_equal(np.asarray(got.numpy()), want_vec), v
+                ph.clear()
+                for _ in range(args.inner):
+                    t0 = _ns()
+                    fn()
+                    dt = _ns() - t0
+                    if run:
+                        samples[(v, name)].append(dt)
+                if run and not v.startswith(("default", "lib")):
+                    _phase_split(ph, phases[(v, name)])
+        for name, fn in torch_cases.items():
+            fn()
+            for _ in range(args.inner):
+                t0 = _ns()
+                fn()
+                dt = _ns() - t0
+                if run:
+                    samples[("torch", name)].append(dt)
+        _install(rt, "default", 0, ph)
+    rows = list(variants) + (["torch"] if torch_cases else [])
+    med = lambda xs: statistics.median(xs) / 1e3  # noqa: E731
+    print(f"\n{'variant':<16}" + "".join(f"{c:>16}" for c in cases))
+    for v in rows:
+        print(f"{v:<16}" + "".join(f"{med(samples[(v, c)]):16.1f}" for c in cases))
+    for c in cases:
+        print(f"\n{c}: phase medians (µs); 'sum' adds them, end to end adds the tensor layers")
+        print(f"{'variant':<16}" + "".join(f"{p:>8}" for p in PHASES) + f"{'sum':>8}")
+        for v in variants:
+            if v.startswith(("default", "lib")):
+                continue
+            got = phases[(v, c)]
+            ms = [statistics.median(got[p]) / 1e3 if got[p] else 0.0 for p in PHASES]
+            print(f"{v:<16}" + "".join(f"{m:8.1f}" for m in ms) + f"{sum(ms):8.1f}")
+    print("\npieces (µs, medians of", args.inner * 2, "each)")
+    for k, m in _raw_rows(rt, args.inner * 2).items():
+        print(f"  {k:<36}{m:9.1f}")
+    if torch_cases:
+        import torch
+        tsync = []
+        for _ in range(args.inner * 2):
+            t0 = _ns()
+            torch.cuda.synchronize()
+            tsync.append(_ns() - t0)
+        print(f"  {'torch.cuda.synchronize(), idle':<36}{med(tsync):9.1f}")
+
+
+def _phase_split(ph: list, into: dict) -> None:
+    """Durations of each labelled phase of the downloads recorded in ``ph``."""
+    prev = None
+    for label, t in ph:
+        if label != "start" and prev is not None:
+            into[label].append(t - prev)
+        prev = t
+
+
+if __name__ == "__main__":
+    main()

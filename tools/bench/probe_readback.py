@@ -2,13 +2,15 @@
 with variants of each phase alternated run by run in one process; trueno vs torch CUDA.
 
 Rows: ``float(t)`` of a one-element tensor already computed (a training loop's
-``loss.item()``), ``x.cpu()`` of a 4 KiB tensor, and raw costs of the pieces (a non-blocking
-and a blocking ``wgpuDevicePoll`` with nothing pending, a submitted 4-byte copy waited for by
-a blocking poll and by non-blocking polls). Then the medians of each phase of one download:
-``record`` (staging buffer, encoder, copy command), ``submit`` (finish + queue submit),
-``mapreq`` (``wgpuBufferMapAsync``), ``wait`` (until the GPU finished), ``mapcb`` (the poll
-that runs the map callback, for variants that wait before they map), ``copy`` (mapped range
-+ memcpy), ``unmap``, ``tail`` (pool bookkeeping, index checks).
+``loss.item()``), ``x.cpu()`` of a 4 KiB tensor, ``a+a; float(t)`` (the download waits for a
+1K add recorded just before it, as ``loss.item()`` waits for a step), and raw costs of the
+pieces (a non-blocking and a blocking ``wgpuDevicePoll`` with nothing pending, a submitted
+4-byte copy waited for by a blocking poll and by non-blocking polls). Then the medians of
+each phase of one download: ``record`` (staging buffer, encoder, copy command), ``submit``
+(finish + queue submit), ``mapreq`` (``wgpuBufferMapAsync``), ``wait`` (until the GPU
+finished), ``mapcb`` (the poll that runs the map callback, for variants that wait before
+they map), ``copy`` (mapped range + memcpy), ``unmap``, ``tail`` (pool bookkeeping, index
+checks).
 
 Variants: ``default`` is the library's own ``_download`` as configured by the environment;
 ``lib+spin``, ``lib+numpy``, ``lib+spin+numpy`` the library's own with its
@@ -249,7 +251,8 @@ def main() -> None:
     one = (a[:1] * 2).sum()
     want_one, want_vec = float(h[0] * 2), h * 3
     vec = a * 3
-    cases = {"float(t)": lambda: float(one), "x.cpu() 4 KiB": lambda: vec.cpu()}
+    cases = {"float(t)": lambda: float(one), "x.cpu() 4 KiB": lambda: vec.cpu(),
+             "a+a; float(t)": lambda: (a + a, float(one))[1]}
     torch_cases = {}
     if not args.no_torch:
         try:
@@ -259,7 +262,8 @@ def main() -> None:
                 tone = (ta[:1] * 2).sum()
                 tvec = ta * 3
                 torch.cuda.synchronize()
-                torch_cases = {"float(t)": lambda: tone.item(), "x.cpu() 4 KiB": tvec.cpu}
+                torch_cases = {"float(t)": lambda: tone.item(), "x.cpu() 4 KiB": tvec.cpu,
+                               "a+a; float(t)": lambda: (ta + ta, tone.item())[1]}
                 print(f"torch {torch.__version__} on {torch.cuda.get_device_name()}")
         except ImportError:
             pass
@@ -271,7 +275,7 @@ def main() -> None:
             _install(rt, v, args.spin_us, ph)
             for name, fn in cases.items():
                 got = fn()
-                if name == "float(t)":
+                if name != "x.cpu() 4 KiB":
                     assert got == want_one, (v, got, want_one)
                 else:
                     assert np.array_equal(np.asarray(got.numpy()), want_vec), v

@@ -1,7 +1,8 @@
 """Downloads (``Transfers._download``): every dtype and size class comes back with NumPy's
 values through both host-copy paths (one ``memmove`` for small downloads, ``par_copy`` over
 threads for large ones), with the blocking wait and with the bounded spin of non-blocking
-polls (``TRUENO_GPU_DOWNLOAD_SPIN_US``), also from two threads at once; bad settings raise.
+polls (``TRUENO_GPU_DOWNLOAD_SPIN_US``, or the adapter's default when unset), also from two
+threads at once; bad settings raise.
 """
 
 from __future__ import annotations
@@ -105,6 +106,27 @@ def test_spin_polls_without_blocking(settings, monkeypatch, spin_us):
         assert counting.polls[False] == 0 and counting.polls[True] >= 1
 
 
+@pytest.mark.parametrize("adapter_type", ["CPU", "DiscreteGPU"])
+def test_unset_spin_is_the_adapters_default(settings, monkeypatch, adapter_type):
+    """TRUENO_GPU_DOWNLOAD_SPIN_US unset: software adapters wait with blocking polls only,
+    hardware ones spin for up to ``HW_SPIN_US`` first (here 10 s, so no blocking poll)."""
+    settings["spin_us"] = None
+    monkeypatch.setattr(_transfers, "HW_SPIN_US", 10**7)
+    rt = trueno_gpu.get_runtime(0)
+    monkeypatch.setitem(rt.info, "adapter_type", adapter_type)
+    counting = _CountingPolls(_transfers._libf)
+    monkeypatch.setattr(_transfers, "_libf", counting)
+    x = np.arange(5, dtype=np.int16) - 2
+    a = up(x)
+    rt.synchronize()
+    counting.polls.update({True: 0, False: 0})
+    np.testing.assert_array_equal(down(a), x)
+    if adapter_type == "CPU":
+        assert counting.polls[False] == 0 and counting.polls[True] >= 1
+    else:
+        assert counting.polls[True] == 0 and counting.polls[False] >= 1
+
+
 def test_spin_bound_falls_back_to_blocking(settings, monkeypatch):
     """A bound of 1 µs runs out before the GPU is done (the clock is made to jump): the wait
     goes on with blocking polls and the values are right."""
@@ -158,5 +180,6 @@ def test_bad_download_settings_raise(spin, copy, needle):
 
 
 def test_download_settings_values():
-    assert _transfers._download_settings("", "") == {"spin_us": 0, "memmove": True}
+    assert _transfers._download_settings("", "") == {"spin_us": None, "memmove": True}
+    assert _transfers._download_settings("0", "memmove") == {"spin_us": 0, "memmove": True}
     assert _transfers._download_settings(" 250 ", "numpy") == {"spin_us": 250, "memmove": False}

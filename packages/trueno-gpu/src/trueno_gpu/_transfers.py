@@ -9,12 +9,14 @@ A download (``float(t)``, ``to_numpy``) records a copy into a pooled MAP_READ st
 submits, requests the map and polls the device until the map's callback ran, copies out and
 unmaps (phases and their costs: ``tools/bench/probe_readback.py``). Environment variables:
 
-- ``TRUENO_GPU_DOWNLOAD_SPIN_US`` (default 0): wait for a download with non-blocking device
-  polls for at most this many microseconds before falling back to blocking polls. A blocking
-  poll sleeps in the driver until the GPU signals, and the wake-up can cost more than a small
-  copy itself on a real GPU; the spin is bounded, so a long pending batch costs at most this
-  much CPU. Off by default: on lavapipe the copy is done by the time the submission returns,
-  so the spin cannot win there (its effect on NVIDIA is measured by probe_readback).
+- ``TRUENO_GPU_DOWNLOAD_SPIN_US``: wait for a download with non-blocking device polls for at
+  most this many microseconds before falling back to blocking polls (0: blocking polls only,
+  the old wait). A blocking poll sleeps in the driver until the GPU signals, and the wake-up
+  can cost more than a small copy itself on a real GPU; the spin is bounded, so a long pending
+  batch costs at most this much CPU. Unset: ``HW_SPIN_US`` on hardware adapters, 0 on
+  software ones (lavapipe's "GPU" is this CPU, and its copy is done by the time the
+  submission returns, so a spin cannot win there). ``HW_SPIN_US`` is 0 until NVIDIA numbers
+  show a win (tools/bench/probe_readback.py, ``lib+spin`` against ``default``).
 - ``TRUENO_GPU_DOWNLOAD_COPY`` (default ``memmove``): downloads under ``_PAR_MIN`` bytes copy
   out of the mapped range with one ``ffi.memmove`` into a new array; ``numpy`` restores the
   old path (``np.frombuffer`` over the mapped range, then ``par_copy``), 13.1 -> 6.7 us per
@@ -46,15 +48,15 @@ _now_ns = time.perf_counter_ns
 def _download_settings(spin: str, copy: str) -> dict:
     """The download settings from the values of ``TRUENO_GPU_DOWNLOAD_SPIN_US`` and
     ``TRUENO_GPU_DOWNLOAD_COPY`` (module docstring); a clear error for a bad value."""
-    spin = spin.strip() or "0"
+    spin = spin.strip()
     try:
-        spin_us = int(spin)
+        spin_us = int(spin) if spin else None
     except ValueError:
         spin_us = -1
-    if spin_us < 0:
+    if spin_us is not None and spin_us < 0:
         raise GpuValueError(f"gpu: TRUENO_GPU_DOWNLOAD_SPIN_US must be a whole number of "
-                            f"microseconds >= 0, got {spin!r}\n  hint: 0 (the default) waits "
-                            f"with blocking polls only")
+                            f"microseconds >= 0, got {spin!r}\n  hint: 0 waits with blocking "
+                            f"polls only; unset, the adapter's default")
     copy = copy.strip() or "memmove"
     if copy not in ("memmove", "numpy"):
         raise GpuValueError(f"gpu: TRUENO_GPU_DOWNLOAD_COPY must be 'memmove' or 'numpy', "
@@ -62,7 +64,10 @@ def _download_settings(spin: str, copy: str) -> dict:
     return {"spin_us": spin_us, "memmove": copy == "memmove"}
 
 
-# benchmarks and tests change these in place
+# the spin bound (us) of a download on hardware adapters when TRUENO_GPU_DOWNLOAD_SPIN_US is
+# unset (module docstring)
+HW_SPIN_US = 0
+# benchmarks and tests change these in place ("spin_us": None is the adapter's default)
 DOWNLOAD = _download_settings(os.environ.get("TRUENO_GPU_DOWNLOAD_SPIN_US", ""),
                               os.environ.get("TRUENO_GPU_DOWNLOAD_COPY", ""))
 
@@ -249,10 +254,10 @@ class Transfers:
     def _map_read(self, handle, nbytes: int) -> None:
         """Map ``nbytes`` of the MAP_READ buffer ``handle`` (a wgpu-native handle; the copy
         into it was just submitted) and wait until it is mapped: one blocking poll waits for
-        the GPU, and the map's callback fires within it (lock held). With
-        ``DOWNLOAD["spin_us"]`` > 0, non-blocking polls come first, for at most that long
-        (module docstring). The wgpu-py object keeps its unmapped state: the caller unmaps
-        through the same C API before it returns."""
+        the GPU, and the map's callback fires within it (lock held). With a spin bound > 0
+        (``DOWNLOAD["spin_us"]``, or the adapter's default when None), non-blocking polls
+        come first, for at most that long (module docstring). The wgpu-py object keeps its
+        unmapped state: the caller unmaps through the same C API before it returns."""
         key = next(_MAP_KEYS)
         info = self._map_info
         if info is None:
@@ -263,6 +268,8 @@ class Transfers:
         _libf.wgpuBufferMapAsync(handle, _lib.WGPUMapMode_Read, 0, nbytes, info[0])
         dev = self.device._internal
         spin = DOWNLOAD["spin_us"]
+        if spin is None:
+            spin = 0 if self.info.get("adapter_type") == "CPU" else HW_SPIN_US
         if spin:
             end = _now_ns() + spin * 1000
             while key not in _MAPPED and _now_ns() < end:

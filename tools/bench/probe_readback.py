@@ -24,6 +24,8 @@ end only). The others are the probe's copy of the download, timed per phase, nam
   ``wgpuQueueOnSubmittedWorkDone`` with a callback, blocking polls until it ran, then map.
 - STAGING ``pool`` (the pool's reused MAP_READ buffer) or ``new`` (a new buffer per download,
   destroyed after it).
+- ``+raw``: the map request, polls, mapped range and unmap through plain ``_lib`` calls, not
+  wgpu-py's error-capturing ``libf`` proxy (what that proxy costs per download).
 - COPY ``par`` (``np.frombuffer`` + ``par_copy``: the library's old small-download path, still
   its path for large ones) or ``memmove`` (``ffi.memmove`` into a new array: its default for
   small ones now).
@@ -82,8 +84,11 @@ def _map_info():
 
 
 def _download(rt, buffer, byte_offset, nbytes, dtype, count, *, wait, staging, copy, spin_us,
-              ph):
-    """``Transfers._download`` with the variant's phases; appends (label, ns) to ``ph``."""
+              raw, ph):
+    """``Transfers._download`` with the variant's phases; appends (label, ns) to ``ph`` and
+    ("#polls", device polls it took). ``raw``: map, poll, read and unmap through plain
+    ``_lib`` calls instead of wgpu-py's error-capturing ``libf``."""
+    lf = _lib if raw else _libf
     t = _ns()
     ph.append(("start", t))
     if staging == "new":
@@ -104,9 +109,11 @@ def _download(rt, buffer, byte_offset, nbytes, dtype, count, *, wait, staging, c
     key = next(_MAP_KEYS)
     info = _map_info()
     info.userdata1 = _ffi.cast("void *", key)
+    polls = 0
     if wait in ("idle", "workdone"):
         if wait == "idle":
-            _libf.wgpuDevicePoll(dev, True, _ffi.NULL)
+            lf.wgpuDevicePoll(dev, True, _ffi.NULL)
+            polls += 1
         else:
             winfo = _ffi.new("WGPUQueueWorkDoneCallbackInfo *")
             winfo.mode = _lib.WGPUCallbackMode_AllowProcessEvents
@@ -114,27 +121,32 @@ def _download(rt, buffer, byte_offset, nbytes, dtype, count, *, wait, staging, c
             winfo.userdata1 = _ffi.cast("void *", key)
             _libf.wgpuQueueOnSubmittedWorkDone(rt._queue, winfo[0])
             while key not in _DONE:
-                _libf.wgpuDevicePoll(dev, True, _ffi.NULL)
+                lf.wgpuDevicePoll(dev, True, _ffi.NULL)
+                polls += 1
             _DONE.discard(key)
         ph.append(("wait", _ns()))
-        _libf.wgpuBufferMapAsync(handle, _lib.WGPUMapMode_Read, 0, nbytes, info[0])
+        lf.wgpuBufferMapAsync(handle, _lib.WGPUMapMode_Read, 0, nbytes, info[0])
         ph.append(("mapreq", _ns()))
         while key not in _MAPPED:
-            _libf.wgpuDevicePoll(dev, False, _ffi.NULL)
+            lf.wgpuDevicePoll(dev, False, _ffi.NULL)
+            polls += 1
         ph.append(("mapcb", _ns()))
     else:
-        _libf.wgpuBufferMapAsync(handle, _lib.WGPUMapMode_Read, 0, nbytes, info[0])
+        lf.wgpuBufferMapAsync(handle, _lib.WGPUMapMode_Read, 0, nbytes, info[0])
         ph.append(("mapreq", _ns()))
         if wait == "spin":
             end = _ns() + spin_us * 1000
             while key not in _MAPPED and _ns() < end:
-                _libf.wgpuDevicePoll(dev, False, _ffi.NULL)
+                lf.wgpuDevicePoll(dev, False, _ffi.NULL)
+                polls += 1
         while key not in _MAPPED:
-            _libf.wgpuDevicePoll(dev, True, _ffi.NULL)
+            lf.wgpuDevicePoll(dev, True, _ffi.NULL)
+            polls += 1
         ph.append(("wait", _ns()))
     status = _MAPPED.pop(key)
     assert status == _lib.WGPUMapAsyncStatus_Success, status
-    ptr = _libf.wgpuBufferGetConstMappedRange(handle, 0, nbytes)
+    ptr = lf.wgpuBufferGetConstMappedRange(handle, 0, nbytes)
+    assert ptr != _ffi.NULL
     if copy == "memmove":
         host = np.empty(count, dtype)
         _ffi.memmove(_ffi.from_buffer(host), ptr, host.nbytes)
@@ -146,7 +158,7 @@ def _download(rt, buffer, byte_offset, nbytes, dtype, count, *, wait, staging, c
         tr.par_copy(host.view(np.uint8), src.view(np.uint8))
         del src
     ph.append(("copy", _ns()))
-    _libf.wgpuBufferUnmap(handle)
+    lf.wgpuBufferUnmap(handle)
     ph.append(("unmap", _ns()))
     if staging == "new":
         stage.destroy()
@@ -155,6 +167,7 @@ def _download(rt, buffer, byte_offset, nbytes, dtype, count, *, wait, staging, c
     rt.pool.uploads_idle()
     err = checks.collect(rt)
     ph.append(("tail", _ns()))
+    ph.append(("#polls", polls))
     if err is not None:
         raise err
     return host
@@ -178,10 +191,11 @@ def _install(rt, variant: str, spin_us: int, ph: list):
     wait = parts[0]
     staging = "new" if "new" in parts[1:] else "pool"
     copy = "memmove" if "memmove" in parts[1:] else "par"
+    raw = "raw" in parts[1:]
     if wait not in ("block", "spin", "idle", "workdone"):
         raise SystemExit(f"unknown variant {variant!r}")
     fn = functools.partial(_download, rt, wait=wait, staging=staging, copy=copy,
-                           spin_us=spin_us, ph=ph)
+                           spin_us=spin_us, raw=raw, ph=ph)
     rt._download = fn
 
 
@@ -239,7 +253,8 @@ def main() -> None:
     ap.add_argument("--inner", type=int, default=40)
     ap.add_argument("--spin-us", type=int, default=1000)
     ap.add_argument("--variants", default="default,lib+numpy,lib+spin,lib+spin+numpy,block,"
-                                          "spin,idle,workdone,block+new,block+memmove")
+                                          "spin,idle,workdone,block+new,block+memmove,"
+                                          "spin+memmove+raw")
     ap.add_argument("--no-torch", action="store_true")
     args = ap.parse_args()
     variants = args.variants.split(",")
@@ -304,13 +319,16 @@ def main() -> None:
         print(f"{v:<16}" + "".join(f"{med(samples[(v, c)]):16.1f}" for c in cases))
     for c in cases:
         print(f"\n{c}: phase medians (µs); 'sum' adds them, end to end adds the tensor layers")
-        print(f"{'variant':<16}" + "".join(f"{p:>8}" for p in PHASES) + f"{'sum':>8}")
+        print(f"{'variant':<16}" + "".join(f"{p:>8}" for p in PHASES) + f"{'sum':>8}"
+              + f"{'polls':>7}")
         for v in variants:
             if v.startswith(("default", "lib")):
                 continue
             got = phases[(v, c)]
             ms = [statistics.median(got[p]) / 1e3 if got[p] else 0.0 for p in PHASES]
-            print(f"{v:<16}" + "".join(f"{m:8.1f}" for m in ms) + f"{sum(ms):8.1f}")
+            polls = statistics.median(got["#polls"]) / 1e3 if got["#polls"] else 0
+            print(f"{v:<16}" + "".join(f"{m:8.1f}" for m in ms) + f"{sum(ms):8.1f}"
+                  + f"{polls:7.0f}")
     print("\npieces (µs, medians of", args.inner * 2, "each)")
     for k, m in _raw_rows(rt, args.inner * 2).items():
         print(f"  {k:<36}{m:9.1f}")
@@ -328,6 +346,9 @@ def _phase_split(ph: list, into: dict) -> None:
     """Durations of each labelled phase of the downloads recorded in ``ph``."""
     prev = None
     for label, t in ph:
+        if label[0] == "#":
+            into[label].append(t * 1000)
+            continue
         if label != "start" and prev is not None:
             into[label].append(t - prev)
         prev = t

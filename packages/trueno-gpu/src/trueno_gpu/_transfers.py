@@ -272,8 +272,9 @@ class Transfers:
             spin = 0 if self.info.get("adapter_type") == "CPU" else HW_SPIN_US
         if spin:
             end = _now_ns() + spin * 1000
+            poll = _libf.wgpuDevicePoll
             while key not in _MAPPED and _now_ns() < end:
-                _libf.wgpuDevicePoll(dev, False, _ffi.NULL)
+                poll(dev, False, _ffi.NULL)
         while key not in _MAPPED:
             _libf.wgpuDevicePoll(dev, True, _ffi.NULL)
         status = _MAPPED.pop(key)

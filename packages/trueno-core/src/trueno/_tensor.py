@@ -31,6 +31,16 @@ _binary = X.binary
 _unary = X.unary
 
 
+def _unary_op(name):
+    op = OPS[name]
+    return lambda x: _unary(op, x)
+
+
+# The unary operators' functions (tensor results): ``X.unary`` of their rows until
+# ``_elementwise`` puts its rows' cached fast paths here (``_make_unary``).
+TENSOR_UNARY = _UN = {n: _unary_op(n) for n in ("negative", "positive", "abs", "bitwise_invert")}
+
+
 def _bin(name, reflected=False):
     method = X.binary_fn(OPS[name], reflected, operator=True)
     method.__name__ = f"__{'r' if reflected else ''}{name}__"
@@ -462,16 +472,16 @@ class Tensor(PythonProtocols, AutogradSurface):
         if self._dtype is D.bool_:
             raise DTypeError("negative: the - operator on a bool array is not supported\n"
                              "  hint: use ~x or logical_not(x)")
-        return _unary(_O["negative"], self)
+        return _UN["negative"](self)
 
     def __pos__(self):
-        return _unary(_O["positive"], self)
+        return _UN["positive"](self)
 
     def __abs__(self):
-        return _unary(_O["abs"], self)
+        return _UN["abs"](self)
 
     def __invert__(self):
-        return _unary(_O["bitwise_invert"], self)
+        return _UN["bitwise_invert"](self)
 
     def __matmul__(self, other):
         return _L.matmul(self, other)

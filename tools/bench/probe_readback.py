@@ -3,7 +3,8 @@ with variants of each phase alternated run by run in one process; trueno vs torc
 
 Rows: ``float(t)`` of a one-element tensor already computed (a training loop's
 ``loss.item()``), ``x.cpu()`` of a 4 KiB tensor, ``a+a; float(t)`` (the download waits for a
-1K add recorded just before it, as ``loss.item()`` waits for a step), and raw costs of the
+1K add recorded just before it, as ``loss.item()`` waits for a step), ``mm N; float(t)`` (the
+same after an N x N matmul, a longer wait), and raw costs of the
 pieces (a non-blocking and a blocking ``wgpuDevicePoll`` with nothing pending, a submitted
 4-byte copy waited for by a blocking poll and by non-blocking polls). Then the medians of
 each phase of one download: ``record`` (staging buffer, encoder, copy command), ``submit``
@@ -255,6 +256,8 @@ def main() -> None:
     ap.add_argument("--variants", default="default,lib+numpy,lib+spin,lib+spin+numpy,block,"
                                           "spin,idle,workdone,block+new,block+memmove,"
                                           "spin+memmove+raw")
+    ap.add_argument("--mm", type=int, default=0,
+                    help="matmul size of the 'mm N; float(t)' row (0: 1024, 64 on lavapipe)")
     ap.add_argument("--no-torch", action="store_true")
     args = ap.parse_args()
     variants = args.variants.split(",")
@@ -266,8 +269,15 @@ def main() -> None:
     one = (a[:1] * 2).sum()
     want_one, want_vec = float(h[0] * 2), h * 3
     vec = a * 3
+    # a matmul before the download: the GPU is busy for a while when the wait starts (~0.1 ms
+    # on an H100 at n=1024; n=64 on software adapters, whose matmuls run on this CPU)
+    n = args.mm or (64 if rt.info.get("adapter_type") == "CPU" else 1024)
+    hm = np.random.default_rng(1).random((n, n), dtype=np.float32)
+    m = tt.from_numpy(hm).to("gpu")
+    mm = f"mm {n}; float(t)"
     cases = {"float(t)": lambda: float(one), "x.cpu() 4 KiB": lambda: vec.cpu(),
-             "a+a; float(t)": lambda: (a + a, float(one))[1]}
+             "a+a; float(t)": lambda: (a + a, float(one))[1],
+             mm: lambda: (m @ m, float(one))[1]}
     torch_cases = {}
     if not args.no_torch:
         try:
@@ -277,8 +287,10 @@ def main() -> None:
                 tone = (ta[:1] * 2).sum()
                 tvec = ta * 3
                 torch.cuda.synchronize()
+                tm = torch.from_numpy(hm).cuda()
                 torch_cases = {"float(t)": lambda: tone.item(), "x.cpu() 4 KiB": tvec.cpu,
-                               "a+a; float(t)": lambda: (ta + ta, tone.item())[1]}
+                               "a+a; float(t)": lambda: (ta + ta, tone.item())[1],
+                               mm: lambda: (tm @ tm, tone.item())[1]}
                 print(f"torch {torch.__version__} on {torch.cuda.get_device_name()}")
         except ImportError:
             pass
@@ -314,9 +326,9 @@ def main() -> None:
         _install(rt, "default", 0, ph)
     rows = list(variants) + (["torch"] if torch_cases else [])
     med = lambda xs: statistics.median(xs) / 1e3  # noqa: E731
-    print(f"\n{'variant':<16}" + "".join(f"{c:>16}" for c in cases))
+    print(f"\n{'variant':<16}" + "".join(f"{c:>17}" for c in cases))
     for v in rows:
-        print(f"{v:<16}" + "".join(f"{med(samples[(v, c)]):16.1f}" for c in cases))
+        print(f"{v:<16}" + "".join(f"{med(samples[(v, c)]):17.1f}" for c in cases))
     for c in cases:
         print(f"\n{c}: phase medians (µs); 'sum' adds them, end to end adds the tensor layers")
         print(f"{'variant':<16}" + "".join(f"{p:>8}" for p in PHASES) + f"{'sum':>8}"

@@ -1,5 +1,6 @@
 """Probe (not a test): the latency of a small GPU -> host download, end to end and per phase,
-with variants of each phase alternated run by run in one process; trueno vs torch CUDA.
+with variants of each phase alternated run by run in one process; then torch CUDA (its own
+process) on the same cases.
 
 Rows: ``float(t)`` of a one-element tensor already computed (a training loop's
 ``loss.item()``), ``x.cpu()`` of a 4 KiB tensor, ``a+a; float(t)`` (the download waits for a
@@ -40,8 +41,10 @@ from __future__ import annotations
 import argparse
 import collections
 import functools
+import json
 import pathlib
 import statistics
+import subprocess
 import sys
 import time
 
@@ -248,6 +251,54 @@ def _raw_rows(rt, inner: int) -> dict[str, float]:
     return {k: statistics.median(v) / 1e3 for k, v in rows.items()}
 
 
+def _torch_child(runs: int, inner: int, n: int) -> None:
+    """Print (one JSON line) PyTorch CUDA's medians (µs) of the same cases, or nothing without
+    CUDA. A child process: a CUDA context in trueno's process slows the Vulkan device down
+    (tools/bench/bench_train.py)."""
+    try:
+        import torch
+    except ImportError:
+        return
+    if not torch.cuda.is_available():
+        return
+    h = np.random.default_rng(0).random(1024, dtype=np.float32)
+    hm = np.random.default_rng(1).random((n, n), dtype=np.float32)
+    ta, tm = torch.from_numpy(h).cuda(), torch.from_numpy(hm).cuda()
+    tone, tvec = (ta[:1] * 2).sum(), ta * 3
+    cases = {"float(t)": tone.item, "x.cpu() 4 KiB": tvec.cpu,
+             "a+a; float(t)": lambda: (ta + ta, tone.item())[1],
+             f"mm {n}; float(t)": lambda: (tm @ tm, tone.item())[1]}
+    torch.cuda.synchronize()
+    samples = collections.defaultdict(list)
+    for run in range(runs + 1):
+        for name, fn in cases.items():
+            fn()
+            for _ in range(inner):
+                t0 = _ns()
+                fn()
+                if run:
+                    samples[name].append(_ns() - t0)
+    for _ in range(inner * 2):
+        t0 = _ns()
+        torch.cuda.synchronize()
+        samples["sync"].append(_ns() - t0)
+    out = {k: statistics.median(v) / 1e3 for k, v in samples.items()}
+    out["device"] = f"torch {torch.__version__} on {torch.cuda.get_device_name()}"
+    print(json.dumps(out))
+
+
+def _torch_rows(args, n: int) -> dict:
+    cmd = [sys.executable, __file__, "--child-torch", "--runs", str(args.runs), "--inner",
+           str(args.inner), "--mm", str(n)]
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    lines = [ln for ln in res.stdout.splitlines() if ln.startswith("{")]
+    if res.returncode or not lines:
+        if res.returncode:
+            print("torch child failed:", res.stderr[-2000:])
+        return {}
+    return json.loads(lines[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=15)
@@ -259,7 +310,11 @@ def main() -> None:
     ap.add_argument("--mm", type=int, default=0,
                     help="matmul size of the 'mm N; float(t)' row (0: 1024, 64 on lavapipe)")
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--child-torch", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child_torch:
+        _torch_child(args.runs, args.inner, args.mm)
+        return
     variants = args.variants.split(",")
     rt = trueno_gpu.get_runtime(0)
     print(f"adapter: {rt.name}; {args.runs} runs x {args.inner} downloads per variant, "
@@ -278,22 +333,6 @@ def main() -> None:
     cases = {"float(t)": lambda: float(one), "x.cpu() 4 KiB": lambda: vec.cpu(),
              "a+a; float(t)": lambda: (a + a, float(one))[1],
              mm: lambda: (m @ m, float(one))[1]}
-    torch_cases = {}
-    if not args.no_torch:
-        try:
-            import torch
-            if torch.cuda.is_available():
-                ta = torch.from_numpy(h).cuda()
-                tone = (ta[:1] * 2).sum()
-                tvec = ta * 3
-                torch.cuda.synchronize()
-                tm = torch.from_numpy(hm).cuda()
-                torch_cases = {"float(t)": lambda: tone.item(), "x.cpu() 4 KiB": tvec.cpu,
-                               "a+a; float(t)": lambda: (ta + ta, tone.item())[1],
-                               mm: lambda: (tm @ tm, tone.item())[1]}
-                print(f"torch {torch.__version__} on {torch.cuda.get_device_name()}")
-        except ImportError:
-            pass
     samples = collections.defaultdict(list)
     phases = {(v, c): collections.defaultdict(list) for v in variants for c in cases}
     ph: list = []
@@ -315,20 +354,17 @@ def main() -> None:
                         samples[(v, name)].append(dt)
                 if run and not v.startswith(("default", "lib")):
                     _phase_split(ph, phases[(v, name)])
-        for name, fn in torch_cases.items():
-            fn()
-            for _ in range(args.inner):
-                t0 = _ns()
-                fn()
-                dt = _ns() - t0
-                if run:
-                    samples[("torch", name)].append(dt)
         _install(rt, "default", 0, ph)
-    rows = list(variants) + (["torch"] if torch_cases else [])
-    med = lambda xs: statistics.median(xs) / 1e3  # noqa: E731
+    med = {k: statistics.median(v) / 1e3 for k, v in samples.items()}
+    torch_med = {} if args.no_torch else _torch_rows(args, n)
+    rows = list(variants)
+    if torch_med:
+        print(f"torch row: {torch_med['device']}, its own process, after trueno's runs")
+        rows.append("torch")
+        med.update({("torch", c): torch_med[c] for c in cases})
     print(f"\n{'variant':<16}" + "".join(f"{c:>17}" for c in cases))
     for v in rows:
-        print(f"{v:<16}" + "".join(f"{med(samples[(v, c)]):17.1f}" for c in cases))
+        print(f"{v:<16}" + "".join(f"{med[(v, c)]:17.1f}" for c in cases))
     for c in cases:
         print(f"\n{c}: phase medians (µs); 'sum' adds them, end to end adds the tensor layers")
         print(f"{'variant':<16}" + "".join(f"{p:>8}" for p in PHASES) + f"{'sum':>8}"
@@ -344,14 +380,8 @@ def main() -> None:
     print("\npieces (µs, medians of", args.inner * 2, "each)")
     for k, m in _raw_rows(rt, args.inner * 2).items():
         print(f"  {k:<36}{m:9.1f}")
-    if torch_cases:
-        import torch
-        tsync = []
-        for _ in range(args.inner * 2):
-            t0 = _ns()
-            torch.cuda.synchronize()
-            tsync.append(_ns() - t0)
-        print(f"  {'torch.cuda.synchronize(), idle':<36}{med(tsync):9.1f}")
+    if torch_med:
+        print(f"  {'torch.cuda.synchronize(), idle':<36}{torch_med['sync']:9.1f}")
 
 
 def _phase_split(ph: list, into: dict) -> None:

@@ -4,8 +4,9 @@ process) on the same cases.
 
 Rows: ``float(t)`` of a one-element tensor already computed (a training loop's
 ``loss.item()``), ``x.cpu()`` of a 4 KiB tensor, ``a+a; float(t)`` (the download waits for a
-1K add recorded just before it, as ``loss.item()`` waits for a step), ``mm N; float(t)`` (the
-same after an N x N matmul, a longer wait), and raw costs of the
+1K add recorded just before it, as ``loss.item()`` waits for a step), ``gather; float(t)`` (the
+same after a gather, whose device-side index check the download reads too, as after a
+cross_entropy), ``mm N; float(t)`` (after an N x N matmul, a longer wait), and raw costs of the
 pieces (a non-blocking and a blocking ``wgpuDevicePoll`` with nothing pending, a submitted
 4-byte copy waited for by a blocking poll and by non-blocking polls). Then the medians of
 each phase of one download: ``record`` (staging buffer, encoder, copy command), ``submit``
@@ -16,8 +17,9 @@ checks).
 
 Variants: ``default`` is the library's own ``_download`` as configured by the environment;
 ``lib+spin``, ``lib+numpy``, ``lib+spin+numpy`` the library's own with its
-``TRUENO_GPU_DOWNLOAD_SPIN_US=--spin-us`` / ``TRUENO_GPU_DOWNLOAD_COPY=numpy`` settings (end to
-end only). The others are the probe's copy of the download, timed per phase, named
+``TRUENO_GPU_DOWNLOAD_SPIN_US=--spin-us`` / ``TRUENO_GPU_DOWNLOAD_COPY=numpy`` settings,
+``lib+oldchecks`` with the index checks' flags read through wgpu-py's map_async as before (end
+to end only). The others are the probe's copy of the download, timed per phase, named
 ``WAIT[+STAGING][+COPY]``:
 - WAIT ``block``: blocking polls until the map callback ran (the library's wait by default);
   ``spin``: non-blocking polls for at most ``--spin-us`` µs, then blocking polls (a bounded
@@ -177,16 +179,28 @@ def _download(rt, buffer, byte_offset, nbytes, dtype, count, *, wait, staging, c
     return host
 
 
+def _read_idle_wgpu_py(rt, buffer, nbytes):
+    """The index checks' old read of their flags: wgpu-py's map_async, read_mapped, unmap."""
+    rt._map_now(buffer, wgpu.MapMode.READ, 0, nbytes)
+    try:
+        return bytes(buffer.read_mapped(0, nbytes))
+    finally:
+        buffer.unmap()
+
+
 def _install(rt, variant: str, spin_us: int, ph: list):
     """Make ``variant`` the runtime's ``_download``: ``default`` is the library's own with the
     settings it was imported with; ``lib+spin`` / ``lib+numpy`` the library's own with
     ``DOWNLOAD["spin_us"] = spin_us`` / its old host copy (``DOWNLOAD["memmove"] = False``)."""
     rt.__dict__.pop("_download", None)
+    rt.__dict__.pop("_read_idle", None)
     tr.DOWNLOAD.update(_IMPORTED)
     if variant == "default":
         return
     parts = variant.split("+")
     if parts[0] == "lib":
+        if "oldchecks" in parts[1:]:
+            rt._read_idle = functools.partial(_read_idle_wgpu_py, rt)
         if "spin" in parts[1:]:
             tr.DOWNLOAD["spin_us"] = spin_us
         if "numpy" in parts[1:]:
@@ -265,8 +279,10 @@ def _torch_child(runs: int, inner: int, n: int) -> None:
     hm = np.random.default_rng(1).random((n, n), dtype=np.float32)
     ta, tm = torch.from_numpy(h).cuda(), torch.from_numpy(hm).cuda()
     tone, tvec = (ta[:1] * 2).sum(), ta * 3
+    trev = torch.from_numpy(np.arange(1024)[::-1].copy()).cuda()
     cases = {"float(t)": tone.item, "x.cpu() 4 KiB": tvec.cpu,
              "a+a; float(t)": lambda: (ta + ta, tone.item())[1],
+             "gather; float(t)": lambda: (torch.gather(ta, 0, trev), tone.item())[1],
              f"mm {n}; float(t)": lambda: (tm @ tm, tone.item())[1]}
     torch.cuda.synchronize()
     samples = collections.defaultdict(list)
@@ -304,7 +320,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--inner", type=int, default=40)
     ap.add_argument("--spin-us", type=int, default=1000)
-    ap.add_argument("--variants", default="default,lib+numpy,lib+spin,lib+spin+numpy,block,"
+    ap.add_argument("--variants", default="default,lib+numpy,lib+spin,lib+spin+numpy,"
+                                          "lib+oldchecks,block,"
                                           "spin,idle,workdone,block+new,block+memmove,"
                                           "spin+memmove+raw")
     ap.add_argument("--mm", type=int, default=0,
@@ -330,8 +347,10 @@ def main() -> None:
     hm = np.random.default_rng(1).random((n, n), dtype=np.float32)
     m = tt.from_numpy(hm).to("gpu")
     mm = f"mm {n}; float(t)"
+    rev = tt.from_numpy(np.arange(1024)[::-1].copy()).to("gpu")
     cases = {"float(t)": lambda: float(one), "x.cpu() 4 KiB": lambda: vec.cpu(),
              "a+a; float(t)": lambda: (a + a, float(one))[1],
+             "gather; float(t)": lambda: (tt.gather(a, 0, rev), float(one))[1],
              mm: lambda: (m @ m, float(one))[1]}
     samples = collections.defaultdict(list)
     phases = {(v, c): collections.defaultdict(list) for v in variants for c in cases}

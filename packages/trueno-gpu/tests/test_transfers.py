@@ -183,3 +183,25 @@ def test_download_settings_values():
     assert _transfers._download_settings("", "") == {"spin_us": None, "memmove": True}
     assert _transfers._download_settings("0", "memmove") == {"spin_us": 0, "memmove": True}
     assert _transfers._download_settings(" 250 ", "numpy") == {"spin_us": 250, "memmove": False}
+
+
+@pytest.mark.parametrize("spin_us", [0, 10**6])
+def test_read_idle_reads_an_idle_stage_twice(settings, spin_us):
+    """``_read_idle`` (how index checks read their flags): the bytes a finished copy put into
+    a MAP_READ buffer, read twice in a row (it unmaps after each read)."""
+    import wgpu
+
+    settings["spin_us"] = spin_us
+    rt = trueno_gpu.get_runtime(0)
+    x = (np.arange(64, dtype=np.uint64) * 2654435761).astype(np.uint32)
+    stage = rt.device.create_buffer(size=256, usage=wgpu.BufferUsage.MAP_READ
+                                    | wgpu.BufferUsage.COPY_DST)
+    for k in (3, 11):
+        y = x * np.uint32(k)
+        src = up(y)
+        rt.copy(src.storage.buffer, 0, stage, 0, 256)
+        rt.synchronize()
+        with rt.lock:
+            got = np.frombuffer(rt._read_idle(stage, 256), np.uint32)
+        np.testing.assert_array_equal(got, y)
+    stage.destroy()

@@ -78,11 +78,10 @@ class IndexChecks:
         if not self._read:
             return None
         self._read = False
-        rt._map_now(self.stage, wgpu.MapMode.READ, 0, self.nbytes)
-        try:
-            words = np.frombuffer(self.stage.read_mapped(0, self.nbytes), np.uint32).copy()
-        finally:
-            self.stage.unmap()
+        # through the C API (the stage is idle: the wait covered its copy), not wgpu-py's
+        # map_async: a training step's loss.item() reads the flags whenever the step
+        # gathered (cross_entropy), 83 -> ~10 us on lavapipe's host
+        words = np.frombuffer(rt._read_idle(self.stage, self.nbytes), np.uint32)
         messages, self._messages, self._slots = self._messages, [], {}
         if not words.any():
             return None

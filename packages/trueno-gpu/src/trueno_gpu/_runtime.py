@@ -24,6 +24,7 @@ thread, at any point) return to the pool without the lock.
 
 from __future__ import annotations
 
+import bisect
 import os
 import struct
 import threading
@@ -67,6 +68,11 @@ _MAX_GROUPS = 65535  # WebGPU's guaranteed workgroups per dimension
 _WHOLE_SIZE = _lib.WGPU_WHOLE_SIZE
 _STRUCTS: dict = {}  # metadata length -> struct.Struct packing that many u32 words
 _new = object.__new__
+_insort = bisect.insort
+# the raw calls of a dispatch, looked up once (``_lib.name`` is two lookups per call)
+_set_pipeline = _lib.wgpuComputePassEncoderSetPipeline
+_set_bind_group = _lib.wgpuComputePassEncoderSetBindGroup
+_dispatch_workgroups = _lib.wgpuComputePassEncoderDispatchWorkgroups
 
 
 def meta_struct(words: int) -> struct.Struct:
@@ -368,7 +374,7 @@ class Runtime(Transfers):
                 self._chain.emit()
             pool = self.pool
             released = pool._released
-            if released:  # (``BufferPool._collect``)
+            if released:  # (``BufferPool._collect``: each free list in its fixed order, by id)
                 lists = pool._free
                 while released:
                     b = released.popleft()
@@ -377,7 +383,16 @@ class Runtime(Transfers):
                     if b._internal is None:  # finalized by the cycle collector (``_collect``)
                         pool.reserved -= c
                     else:
-                        lists.setdefault(c, []).append(b)
+                        free = lists.get(c)
+                        if not free:
+                            if free is None:
+                                lists[c] = [b]
+                            else:
+                                free.append(b)
+                        elif id(b) > id(free[-1]):
+                            free.append(b)
+                        else:
+                            _insort(free, b, key=id)
             free = pool._free.get(cls)
             if free:
                 buf = free.pop()
@@ -406,14 +421,14 @@ class Runtime(Transfers):
                 bind_group = self._bind_group(bgl, (buf, *inputs))
             h = self._pass or self._compute_pass()
             if pipe is not self._last_pipe:
-                _lib.wgpuComputePassEncoderSetPipeline(h, pipe._internal)
+                _set_pipeline(h, pipe._internal)
                 self._last_pipe = pipe
             if bind_group is not self._last_bg or off != self._last_off:
                 self._c_off[0] = off
-                _lib.wgpuComputePassEncoderSetBindGroup(h, 0, bind_group, 1, self._c_off)
+                _set_bind_group(h, 0, bind_group, 1, self._c_off)
                 self._last_bg = bind_group
                 self._last_off = off
-            _lib.wgpuComputePassEncoderDispatchWorkgroups(h, *grid)
+            _dispatch_workgroups(h, *grid)
             self._count += 1
             self.dispatches += 1
             self._pending += cost
@@ -447,14 +462,14 @@ class Runtime(Transfers):
         # already set in this pass.
         h = self._pass or self._compute_pass()
         if pipe is not self._last_pipe:
-            _lib.wgpuComputePassEncoderSetPipeline(h, pipe._internal)
+            _set_pipeline(h, pipe._internal)
             self._last_pipe = pipe
         if bind_group is not self._last_bg or off != self._last_off:
             self._c_off[0] = off
-            _lib.wgpuComputePassEncoderSetBindGroup(h, 0, bind_group, 1, self._c_off)
+            _set_bind_group(h, 0, bind_group, 1, self._c_off)
             self._last_bg = bind_group
             self._last_off = off
-        _lib.wgpuComputePassEncoderDispatchWorkgroups(h, *grid)
+        _dispatch_workgroups(h, *grid)
         self._count += 1
         self.dispatches += 1
         self._pending += cost

@@ -18,9 +18,9 @@ checks).
 Variants: ``default`` is the library's own ``_download`` as configured by the environment;
 ``lib+spin``, ``lib+numpy``, ``lib+spin+numpy`` the library's own with its
 ``TRUENO_GPU_DOWNLOAD_SPIN_US=--spin-us`` / ``TRUENO_GPU_DOWNLOAD_COPY=numpy`` settings,
-``lib+oldchecks`` with the index checks' flags read through wgpu-py's map_async as before (end
-to end only). The others are the probe's copy of the download, timed per phase, named
-``WAIT[+STAGING][+COPY]``:
+``lib+spinN`` with a bound of N µs, ``lib+oldchecks`` with the index checks' flags read
+through wgpu-py's map_async as before (end to end only). The others are the probe's copy of
+the download, timed per phase, named ``WAIT[+STAGING][+COPY]``:
 - WAIT ``block``: blocking polls until the map callback ran (the library's wait by default);
   ``spin``: non-blocking polls for at most ``--spin-us`` µs, then blocking polls (a bounded
   spin: the thread never burns more than that); ``idle``: a blocking poll first (the queue is
@@ -201,8 +201,9 @@ def _install(rt, variant: str, spin_us: int, ph: list):
     if parts[0] == "lib":
         if "oldchecks" in parts[1:]:
             rt._read_idle = functools.partial(_read_idle_wgpu_py, rt)
-        if "spin" in parts[1:]:
-            tr.DOWNLOAD["spin_us"] = spin_us
+        for part in parts[1:]:
+            if part.startswith("spin"):  # spin: --spin-us; spinN: N us
+                tr.DOWNLOAD["spin_us"] = int(part[4:]) if part[4:] else spin_us
         if "numpy" in parts[1:]:
             tr.DOWNLOAD["memmove"] = False
         return
@@ -320,7 +321,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--inner", type=int, default=40)
     ap.add_argument("--spin-us", type=int, default=1000)
-    ap.add_argument("--variants", default="default,lib+numpy,lib+spin,lib+spin+numpy,"
+    ap.add_argument("--variants", default="default,lib+numpy,lib+spin,lib+spin200,lib+spin+numpy,"
                                           "lib+oldchecks,block,"
                                           "spin,idle,workdone,block+new,block+memmove,"
                                           "spin+memmove+raw")

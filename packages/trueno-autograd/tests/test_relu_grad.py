@@ -127,3 +127,19 @@ def test_relu_grad_on_gpu_matches_torch():
     gy, gg = _grads(tt, x, g, device="gpu")
     np.testing.assert_array_equal(gy, wy)
     _same(gg, wg)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_grad_through_its_decomposition_matches_torch(dtype):
+    # primitives-only mode differentiates relu's decomposition, not relu's rule: the
+    # decomposition is a where on x <= 0, so x = 0 (and -0) gets 0 as in PyTorch, not the 0.5
+    # a maximum(x, 0) tie would give, and a NaN input passes its gradient on
+    from trueno._registry import primitives_only
+
+    x, g = _arrays((4, 6), dtype, seed=7)
+    x.reshape(-1)[8:12] = [0.0, -0.0, 0.0, 0.0]
+    wy, wg = _grads(T, x, g)
+    with primitives_only():
+        gy, gg = _grads(tt, x, g)
+    np.testing.assert_array_equal(gy, wy)
+    np.testing.assert_array_equal(gg, wg)

@@ -84,8 +84,9 @@ def silu(x):
 
 
 def relu(x):
-    """``maximum(x, 0)``."""
-    return binary("maximum", x, 0)
+    """``0 where x <= 0, else x`` (NaN stays NaN): as a ``where``, autograd differentiates it
+    as PyTorch's relu (gradient 0 at x = 0; ``maximum`` would split a tie 0.5/0.5)."""
+    return where(binary("less_equal", x, 0), 0, x)
 
 
 def threshold_backward(grad, x, *, threshold=0.0):

@@ -112,3 +112,32 @@ def test_operators_run_in_the_row_function_from_the_second_call():
     assert (tn.ndarray, a._device._code | tn.float32._code) in OPS["negative"].fast
     with pytest.raises(DTypeError, match="the - operator on a bool array"):
         -tn.asarray(np.ones(3, np.bool_))
+
+
+METHODS = ["exp", "relu", "sigmoid", "square", "neg", "abs", "sqrt", "tanh", "floor"]
+
+
+@pytest.mark.parametrize("name", METHODS)
+def test_torch_one_argument_methods_are_their_functions(name):
+    # ``x.exp()`` is a copy of ``torch.exp`` (one frame, no ``method`` wrapper around it)
+    import torch
+    h = np.array([[0.25, 1.5, 2.0], [3.0, 0.5, 4.0]], np.float32)
+    t = tt.tensor(h)
+    method = getattr(tt.Tensor, name)
+    assert method.__qualname__ == f"Tensor.{name}"
+    for _ in range(3):
+        got = getattr(t, name)()
+        assert isinstance(got, tt.Tensor) and got.dtype == tt.float32
+        np.testing.assert_allclose(got.numpy(), getattr(torch.tensor(h), name)().numpy(),
+                                   rtol=1e-6)
+    # the method enters exactly the frames of the function (no wrapper frame)
+    assert core_frames(lambda: getattr(t, name)()) == core_frames(lambda: getattr(tt, name)(t))
+    with pytest.raises(TypeError):
+        getattr(t, name)(1)
+    if name == "floor":  # (no gradient to compare)
+        return
+    w = tt.tensor(h, requires_grad=True)
+    tw = torch.tensor(h, requires_grad=True)
+    getattr(w, name)().sum().backward()
+    getattr(tw, name)().sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-6, atol=1e-6)

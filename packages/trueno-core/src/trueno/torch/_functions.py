@@ -527,15 +527,15 @@ def index_select(input, dim, index):  # noqa: A002
 
 
 def relu(input):  # noqa: A002
-    return E.relu(_t(input))
+    return E.relu(input if isinstance(input, _Base) else _t(input))
 
 
 def sigmoid(input):  # noqa: A002
-    return E.sigmoid(_t(input))
+    return E.sigmoid(input if isinstance(input, _Base) else _t(input))
 
 
 def square(input):  # noqa: A002
-    return E.square(_t(input))
+    return E.square(input if isinstance(input, _Base) else _t(input))
 
 
 # PyTorch's aliases of other functions (the elementwise functions of rows with a

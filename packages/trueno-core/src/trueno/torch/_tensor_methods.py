@@ -6,6 +6,9 @@ variants (with PyTorch's dtype and shape checks); ``torch.name_`` function forms
 
 from __future__ import annotations
 
+import inspect
+import types
+
 from .._optable._faces import torch_rows
 from ._errors import TorchDTypeError, check_inplace, torch_name
 from ._promotion import weak_pair
@@ -73,8 +76,15 @@ INPLACE_FUNCTIONS = _row_names("inplace_function") + (
 
 
 def _method(fn, name):
-    def method(self, *args, **kwargs):
-        return fn(self, *args, **kwargs)
+    code = getattr(fn, "__code__", None)
+    if code is not None and code.co_argcount == 1 and not code.co_kwonlyargcount and \
+            not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        # a function of the tensor alone (``relu``, a row's ``exp``): the method is a copy of
+        # it (same code, globals and closure; its own name), one Python frame, not two
+        method = types.FunctionType(code, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    else:
+        def method(self, *args, **kwargs):
+            return fn(self, *args, **kwargs)
     method.__name__ = name
     method.__qualname__ = f"Tensor.{name}"
     method.__doc__ = f"``x.{name}(...)`` is ``torch.{name}(x, ...)``."

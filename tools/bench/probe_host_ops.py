@@ -9,7 +9,13 @@ kernels (``_lazy``) the row compiled (its distinct chain shapes):
 - ``a + b, 8 held``: the same with the last 8 results kept alive;
 - ``chain y*b+b``: ``y = y * b`` / ``y = y + b`` alternating, tensor with tensor;
 - ``chain y*s+s``: the same with a Python float scalar;
-- ``chain mul/relu/neg``: ``y = y * b``, ``y = y.relu()``, ``y = -y`` in turn (unary ops).
+- ``chain mul/relu/neg``: ``y = y * b``, ``y = y.relu()``, ``y = -y`` in turn (unary ops);
+- ``-a, freed`` / ``a.exp(), freed``: a unary operator and a unary method, independent;
+- ``np a + b, freed`` / ``np -a, freed``: the NumPy face's ``a + b`` and ``-a``.
+
+Also per op: ``SetBindGroup`` calls (``setbg``) and bind-group cache misses (``bg miss``): the
+"8 held" row binds a different result buffer each op (a cache hit, but one more raw call and
+its validation when the pass ends), the "freed" row the same one again (no call).
 
 The thread clock counts only this thread's CPU: on lavapipe the "GPU" runs on other threads
 of the same CPU (and the sync is excluded), so the numbers are the recording cost that
@@ -62,7 +68,7 @@ def _time(fn, sync, ops: int, runs: int) -> float:
     return statistics.median(times)
 
 
-def _rows(T, dev, sync, counter):
+def _rows(T, dev, sync, counter, np_face=None):
     h = np.random.default_rng(0).random(1024, dtype=np.float32)
     a = T.from_numpy(h).to(dev)
     b = T.from_numpy(h[::-1].copy()).to(dev)
@@ -89,13 +95,47 @@ def _rows(T, dev, sync, counter):
         state["y"] = a
         state["i"] = 0
 
-    return {
+    rows = {
         "a + b, freed": (lambda: a + b, sync),
         "a + b, 8 held": (lambda: held.append(a + b), sync),
         "chain y*b+b": (chain_t, reset),
         "chain y*s+s": (chain_s, reset),
         "chain mul/relu/neg": (chain_u, reset),
+        "-a, freed": (lambda: -a, sync),
+        "a.exp(), freed": (lambda: a.exp(), sync),
     }
+    if np_face is not None:  # trueno's NumPy face (PyTorch has no such rows)
+        an = np_face.asarray(h).to_device(dev)
+        bn = np_face.asarray(h[::-1].copy()).to_device(dev)
+        rows["np a + b, freed"] = (lambda: an + bn, sync)
+        rows["np -a, freed"] = (lambda: -an, sync)
+    return rows
+
+
+def _bind_counts(fn, sync, ops: int) -> tuple[float, float]:
+    """(SetBindGroup calls, bind-group cache misses) per ``fn()``, counted by wrapping the
+    runtime's raw call and its cache-miss path for ``ops`` calls and a sync."""
+    from trueno_gpu import _runtime as R
+
+    count = [0, 0]
+    raw, miss = R._set_bind_group, R.Runtime._bind_group
+
+    def set_bg(*args):
+        count[0] += 1
+        return raw(*args)
+
+    def bind_group(self, bgl, buffers):
+        count[1] += 1
+        return miss(self, bgl, buffers)
+    sync()
+    R._set_bind_group, R.Runtime._bind_group = set_bg, bind_group
+    try:
+        for _ in range(ops):
+            fn()
+        sync()
+    finally:
+        R._set_bind_group, R.Runtime._bind_group = raw, miss
+    return count[0] / ops, count[1] / ops
 
 
 def _ab(rows, lazy, ops: int, runs: int) -> None:
@@ -138,15 +178,16 @@ def main() -> None:
     rt = get_runtime(0)
     print(f"device: {rt.name}; lazy fusion {'on' if _lazy.ENABLED['on'] else 'off'}; "
           f"thread CPU us/op, median of {args.runs} x {args.ops} ops")
+    import trueno as N
     if args.ab:
-        _ab(_rows(T, "gpu", trueno_gpu.synchronize, rt), _lazy, args.ops, args.runs)
+        _ab(_rows(T, "gpu", trueno_gpu.synchronize, rt, N), _lazy, args.ops, args.runs)
         return
     results = {}
 
     def fused() -> int:
         return sum(1 for k in rt._kernels if k[0] == "fuse")
 
-    for name, (fn, sync) in _rows(T, "gpu", trueno_gpu.synchronize, rt).items():
+    for name, (fn, sync) in _rows(T, "gpu", trueno_gpu.synchronize, rt, N).items():
         k0 = fused()
         us = _time(fn, sync, args.ops, args.runs)
         sync()
@@ -157,7 +198,7 @@ def main() -> None:
         disp = (rt.dispatches - d0) / args.ops
         frames = _frames(fn, args.ops)
         sync()
-        results[name] = (us, frames, disp, fused() - k0)
+        results[name] = (us, frames, disp, fused() - k0, _bind_counts(fn, sync, args.ops))
     torch_us = {}
     if args.torch:
         import torch
@@ -167,13 +208,13 @@ def main() -> None:
             torch_us[name] = _time(fn, sync, args.ops, args.runs)
         print(f"torch on {dev}")
     print(f"{'row':<20} {'us/op':>8} {'frames/op':>10} {'C calls/op':>10} {'disp/op':>8} "
-          f"{'fused kernels':>13}"
+          f"{'setbg/op':>8} {'bg miss':>7} {'fused kernels':>13}"
           + (f" {'torch us/op':>12}" if torch_us else ""))
-    for name, (us, frames, disp, kernels) in results.items():
+    for name, (us, frames, disp, kernels, (setbg, miss)) in results.items():
         line = (f"{name:<20} {us:8.2f} {frames[0]:10.1f} {frames[1]:10.1f} {disp:8.3f} "
-                f"{kernels:13d}")
+                f"{setbg:8.3f} {miss:7.3f} {kernels:13d}")
         if torch_us:
-            line += f" {torch_us[name]:12.2f}"
+            line += f" {torch_us.get(name, float('nan')):12.2f}"
         print(line, flush=True)
 
 

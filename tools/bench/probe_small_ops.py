@@ -6,6 +6,7 @@ Rows, microseconds per op (200 ops back to back, one sync, median of runs):
 - ``add 1K, last 8 results held``: the same with the last 8 results kept alive, so
   consecutive dispatches write different buffers of the pool (no new allocations after the
   warm-up);
+- ``neg 1K (-a), results freed``: the unary operator, independent ops;
 - ``chain y*b / y+b 1K``: ``y = y * b`` and ``y = y + b`` alternating, tensor with tensor
   (trueno fuses such chains, ``TRUENO_GPU_LAZY``); ``chain mul/relu/neg 1K``: ``y * b``,
   ``relu(y)``, ``-y`` in turn;
@@ -70,6 +71,7 @@ def run(lib: str) -> None:
     rows = {
         "add 1K, results freed": _time(lambda: a + b, sync),
         "add 1K, last 8 results held": _time(lambda: held.append(a + b), sync),
+        "neg 1K (-a), results freed": _time(lambda: -a, sync),
     }
     held.clear()
     state = {"y": a, "i": 0}

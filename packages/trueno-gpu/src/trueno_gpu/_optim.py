@@ -101,33 +101,41 @@ def _run(key, names, arrays, scalars, dt, body):
                 copy_(a, c)
 
 
+def sgd_key(dt, maximize, weight_decay, momentum, nesterov, init_buffer):
+    """The pipeline key of an SGD update: (name, dtype, maximize, wd, mom, init, nesterov)."""
+    mom = momentum != 0
+    return ("sgd_update", dt.name, bool(maximize), weight_decay != 0, mom,
+            mom and bool(init_buffer), mom and bool(nesterov))
+
+
+def sgd_body(dt, key) -> list[str]:
+    """The WGSL lines of one element's SGD update for pipeline ``key`` (``sgd_key``)."""
+    _, _, maximize, wd, mom, init, nest = key
+    lines = [f"var d = {dt.load('G[iG]')};"]
+    if maximize:
+        lines.append("d = -d;")
+    lines.append(f"let w = {dt.load('W[iW]')};")
+    if wd:
+        lines.append("d = d + s1 * w;")
+    if mom:
+        lines.append("let b = d;" if init else f"let b = {dt.load('B[iB]')} * s2 + s3 * d;")
+        lines.append(f"B[iB] = {dt.store('b')};")
+        lines.append("d = d + s2 * b;" if nest else "d = b;")
+    lines.append(f"W[iW] = {dt.store('w + s0 * d')};")
+    return lines
+
+
 def sgd_update(param, grad, momentum_buffer, *, lr, momentum=0.0, dampening=0.0,
                nesterov=False, weight_decay=0.0, maximize=False, init_buffer=False):
     """PyTorch's SGD step for one parameter in one dispatch, in place; returns ``param``."""
     dt = dtype_info(param.dtype)
-    mom, wd = momentum != 0, weight_decay != 0
-    init, nest = mom and init_buffer, mom and nesterov
-    key = ("sgd_update", dt.name, maximize, wd, mom, init, nest)
-
-    def body():
-        lines = [f"var d = {dt.load('G[iG]')};"]
-        if maximize:
-            lines.append("d = -d;")
-        lines.append(f"let w = {dt.load('W[iW]')};")
-        if wd:
-            lines.append("d = d + s1 * w;")
-        if mom:
-            lines.append("let b = d;" if init else f"let b = {dt.load('B[iB]')} * s2 + s3 * d;")
-            lines.append(f"B[iB] = {dt.store('b')};")
-            lines.append("d = d + s2 * b;" if nest else "d = b;")
-        lines.append(f"W[iW] = {dt.store('w + s0 * d')};")
-        return lines
-
-    if mom:
-        _run(key, _SGD_MOM, [param, grad, momentum_buffer],
-             [-lr, weight_decay, momentum, 1 - dampening], dt, body)
+    key = sgd_key(dt, maximize, weight_decay, momentum, nesterov, init_buffer)
+    scalars = [-lr, weight_decay, momentum, 1 - dampening]
+    if key[4]:
+        _run(key, _SGD_MOM, [param, grad, momentum_buffer], scalars, dt,
+             lambda: sgd_body(dt, key))
     else:
-        _run(key, _SGD, [param, grad], [-lr, weight_decay, momentum, 1 - dampening], dt, body)
+        _run(key, _SGD, [param, grad], scalars, dt, lambda: sgd_body(dt, key))
     return param
 
 
@@ -135,48 +143,62 @@ _SGD, _SGD_MOM = ["W", "G"], ["W", "G", "B"]
 _ADAM, _AMSGRAD = ["W", "G", "M", "V"], ["W", "G", "M", "V", "X"]
 
 
+def adam_key(dt, weight_decay, decoupled, amsgrad, maximize):
+    """The pipeline key of an Adam update: (name, dtype, maximize, l2, decoupled, amsgrad)."""
+    return ("adam_update", dt.name, bool(maximize), weight_decay != 0 and not decoupled,
+            weight_decay != 0 and bool(decoupled), bool(amsgrad))
+
+
+def adam_body(dt, key) -> list[str]:
+    """The WGSL lines of one element's Adam update for pipeline ``key`` (``adam_key``)."""
+    _, _, maximize, l2, dec, amsgrad = key
+    f64 = dt.compute == "f64"
+    lines = [f"var g = {dt.load('G[iG]')};"]
+    if maximize:
+        lines.append("g = -g;")
+    lines.append(f"var w = {dt.load('W[iW]')};")
+    if dec:
+        lines.append("w = w * s1;")
+    if l2:
+        lines.append("g = g + s0 * w;")
+    lines += [f"var m = {dt.load('M[iM]')};", "m = m + s2 * (g - m);",
+              f"M[iM] = {dt.store('m')};",
+              f"var v = {dt.load('V[iV]')} * s3 + s4 * g * g;", f"V[iV] = {dt.store('v')};"]
+    if amsgrad:
+        lines += [f"v = tn_max{'64' if f64 else ''}({dt.load('X[iX]')}, v);",
+                  f"X[iX] = {dt.store('v')};"]
+    lines += ["let denom = sqrt(v) / s5 + s6;",
+              f"W[iW] = {dt.store('w + s7 * m / denom')};"]
+    return lines
+
+
+def adam_scalars(lr, beta1, beta2, eps, step, weight_decay) -> list[float]:
+    """The update's host scalars (computed in double, as PyTorch does)."""
+    step_size = lr / (1 - beta1**step)
+    bc2_sqrt = (1 - beta2**step) ** 0.5
+    return [weight_decay, 1 - lr * weight_decay, 1 - beta1, beta2, 1 - beta2, bc2_sqrt, eps,
+            -step_size]
+
+
 def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, *, lr, beta1, beta2, eps,
                 step, weight_decay=0.0, decoupled=False, amsgrad=False, maximize=False):
     """PyTorch's Adam/AdamW step for one parameter in one dispatch, in place; returns
     ``param``."""
     dt = dtype_info(param.dtype)
-    l2, dec = weight_decay != 0 and not decoupled, weight_decay != 0 and decoupled
-    step_size = lr / (1 - beta1**step)
-    bc2_sqrt = (1 - beta2**step) ** 0.5
-    key = ("adam_update", dt.name, maximize, l2, dec, amsgrad)
-
-    def body():
-        f64 = dt.compute == "f64"
-        lines = [f"var g = {dt.load('G[iG]')};"]
-        if maximize:
-            lines.append("g = -g;")
-        lines.append(f"var w = {dt.load('W[iW]')};")
-        if dec:
-            lines.append("w = w * s1;")
-        if l2:
-            lines.append("g = g + s0 * w;")
-        lines += [f"var m = {dt.load('M[iM]')};", "m = m + s2 * (g - m);",
-                  f"M[iM] = {dt.store('m')};",
-                  f"var v = {dt.load('V[iV]')} * s3 + s4 * g * g;", f"V[iV] = {dt.store('v')};"]
-        if amsgrad:
-            lines += [f"v = tn_max{'64' if f64 else ''}({dt.load('X[iX]')}, v);",
-                      f"X[iX] = {dt.store('v')};"]
-        lines += ["let denom = sqrt(v) / s5 + s6;",
-                  f"W[iW] = {dt.store('w + s7 * m / denom')};"]
-        return lines
-
-    scalars = [weight_decay, 1 - lr * weight_decay, 1 - beta1, beta2, 1 - beta2, bc2_sqrt, eps,
-               -step_size]
+    key = adam_key(dt, weight_decay, decoupled, amsgrad, maximize)
+    scalars = adam_scalars(lr, beta1, beta2, eps, step, weight_decay)
     if amsgrad:
         _run(key, _AMSGRAD, [param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq], scalars, dt,
-             body)
+             lambda: adam_body(dt, key))
     else:
-        _run(key, _ADAM, [param, grad, exp_avg, exp_avg_sq], scalars, dt, body)
+        _run(key, _ADAM, [param, grad, exp_avg, exp_avg_sq], scalars, dt,
+             lambda: adam_body(dt, key))
     return param
 
 
 def make_kernels(all_dtypes) -> dict:
     """float32, and float64 where the adapter has shader-f64 (narrowed at registration)."""
     floats = [d for d in all_dtypes if d in ("float32", "float64")]
+    from . import _optim_multi  # noqa: F401  (sets sgd_update.many, adam_update.many)
     return {"sgd_update": dict.fromkeys(floats, sgd_update),
             "adam_update": dict.fromkeys(floats, adam_update)}

@@ -9,6 +9,11 @@ parameter's array) is not needed: ``trueno.backend.run`` would only wrap it in a
 is thrown away (about 4 us of a GPU parameter's ~18). On a device without a kernel the row
 goes through ``run``, which runs its decomposition. The kernels write the tensors' device
 arrays in place, so the version counters are bumped here, as every in-place op does.
+
+``fused_steps`` updates a whole parameter group with one set of hyperparameters: a kernel
+with a ``many`` attribute (a backend's multi-tensor update, as PyTorch's foreach path) takes
+every fitting parameter of a device and dtype in one call (on the GPU one launch for up to
+~10 parameters instead of one each), else the kernel runs per parameter.
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ from typing import Any
 from trueno import TruenoError
 from trueno.backend import get_op, kernel, run
 
-__all__ = ["fused_step"]
+__all__ = ["fused_step", "fused_steps"]
+
+
+_DENSE: dict = {}  # (array class, shape, strides) -> whether dense
 
 
 def _fits(param: Any, tensors: list[Any], row: Any) -> bool:
@@ -29,10 +37,16 @@ def _fits(param: Any, tensors: list[Any], row: Any) -> bool:
     if dt not in row.accepts:
         return False
     pd = param._data
-    shape = pd.shape
-    if not param.is_contiguous():
+    shape, strides = pd.shape, pd.strides
+    key = (pd.__class__, shape, strides)
+    dense = _DENSE.get(key)
+    if dense is None:  # (the contiguity test costs ~3 us: a step asks for every parameter)
+        if len(_DENSE) > 4096:
+            _DENSE.clear()
+        dense = _DENSE[key] = param.is_contiguous()
+    if not dense:
         return False
-    strides = pd.strides  # a tensor of the parameter's shape and strides is dense too
+    # a tensor of the parameter's shape and strides is dense too
     for t in tensors:
         if t is None or t is param:
             continue
@@ -70,3 +84,48 @@ def fused_step(name: str, tensors: list[Any], params: dict[str, Any]) -> bool:
         if t is not None and t is not tensors[1]:  # the gradient is read, never written
             t._version[0] += 1
     return True
+
+
+def _bump(tensors: list[Any]) -> None:
+    for t in tensors:
+        if t is not None and t is not tensors[1]:  # the gradient is read, never written
+            t._version[0] += 1
+
+
+def fused_steps(name: str, items: list[list[Any]], params: dict[str, Any]) -> list[int]:
+    """``fused_step`` of every tensor list of ``items`` with the same ``params``; returns the
+    indices of the items that do not fit the row (their caller runs its chain of ops)."""
+    row = _ROWS.get(name)
+    if row is None:
+        row = _ROWS[name] = get_op(name)
+    rest: list[int] = []
+    by: dict = {}  # (device, dtype) by identity (their hashes are Python-level) -> lists
+    for i, tensors in enumerate(items):
+        param = tensors[0]
+        if _fits(param, tensors, row):
+            dev, dt = param._device, param._dtype
+            e = by.get((id(dev), id(dt)))
+            if e is None:
+                e = by[id(dev), id(dt)] = (dev, dt, [])
+            e[2].append(tensors)
+        else:
+            rest.append(i)
+    for dev, dt, lists in by.values():
+        try:
+            k = kernel(row, dev, dt)
+        except TruenoError:
+            k = None
+        many = getattr(k, "many", None)
+        if many is not None and len(lists) > 1:
+            many([[None if t is None else t._data for t in ts] for ts in lists], **params)
+            for ts in lists:
+                _bump(ts)
+            continue
+        for ts in lists:
+            datas = [None if t is None else t._data for t in ts]
+            if k is None:
+                run(row, tuple(ts), tuple(datas), params, ts[0].__class__, dev, dt)
+            else:
+                k(*datas, **params)
+            _bump(ts)
+    return rest

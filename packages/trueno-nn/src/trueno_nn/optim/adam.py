@@ -7,7 +7,7 @@ from typing import Any
 
 import trueno.torch as torch
 
-from ._fused import fused_step
+from ._fused import fused_steps
 from .optimizer import (Optimizer, _advance_step, _scalar_step, _value, check, check_betas,
                         no_differentiable)
 
@@ -53,6 +53,7 @@ class Adam(Optimizer):
         fused = not isinstance(lr, torch.Tensor)
         beta1, beta2 = (_value(b) for b in group["betas"])
         wd, eps, amsgrad = group["weight_decay"], group["eps"], group["amsgrad"]
+        by_step: dict[float, list] = {}  # the fused adam_update row per step count
         for param, grad in self._grads(group):
             state = self.state[param]
             if len(state) == 0:
@@ -62,16 +63,23 @@ class Adam(Optimizer):
                 if amsgrad:
                     state["max_exp_avg_sq"] = torch.zeros_like(param)
             step = _advance_step(state["step"])
-            # one fused kernel per parameter (the adam_update row), else the chain below
-            if fused and fused_step(
-                    "adam_update", [param, grad, state["exp_avg"], state["exp_avg_sq"],
-                                    state["max_exp_avg_sq"] if amsgrad else None],
-                    {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps,
-                     "step": step, "weight_decay": wd,
-                     "decoupled": group["decoupled_weight_decay"], "amsgrad": amsgrad,
-                     "maximize": group["maximize"]}):
+            if not fused:
+                self._chain_step(group, param, grad, state, beta1, beta2)
                 continue
-            self._chain_step(group, param, grad, state, beta1, beta2)
+            by_step.setdefault(step, []).append(
+                [param, grad, state["exp_avg"], state["exp_avg_sq"],
+                 state["max_exp_avg_sq"] if amsgrad else None])
+        # a group's parameters in one call (one launch for several on a device with a
+        # multi-tensor kernel); the ones the row does not take run the chain below
+        for step, lists in by_step.items():
+            rest = fused_steps(
+                "adam_update", lists,
+                {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps, "step": step,
+                 "weight_decay": wd, "decoupled": group["decoupled_weight_decay"],
+                 "amsgrad": amsgrad, "maximize": group["maximize"]})
+            for i in rest:
+                param, grad = lists[i][:2]
+                self._chain_step(group, param, grad, self.state[param], beta1, beta2)
 
     def _chain_step(self, group: dict[str, Any], param: Any, grad: Any, state: dict[str, Any],
                     beta1: float, beta2: float) -> None:

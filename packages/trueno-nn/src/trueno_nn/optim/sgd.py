@@ -7,7 +7,7 @@ from typing import Any
 
 import trueno.torch as torch
 
-from ._fused import fused_step
+from ._fused import fused_steps
 from .optimizer import Optimizer, _value, check, no_differentiable
 
 __all__ = ["SGD"]
@@ -44,24 +44,30 @@ class SGD(Optimizer):
     def _group_step(self, group: dict[str, Any]) -> None:
         lr = group["lr"]   # a float, or a 0-d tensor kept as in PyTorch
         wd, momentum = group["weight_decay"], group["momentum"]
-        dampening, nesterov = group["dampening"], group["nesterov"]
+        params = {"lr": _value(lr), "momentum": momentum, "dampening": group["dampening"],
+                  "nesterov": group["nesterov"], "weight_decay": wd,
+                  "maximize": group["maximize"], "init_buffer": False}
+        # the fused sgd_update row for the whole group (one launch for many parameters on a
+        # device with a multi-tensor kernel); parameters whose momentum buffer is new (PyTorch's
+        # first step clones d into it) go in a call of their own
+        items: tuple[list, list] = ([], [])
         for param, grad in self._grads(group):
             buf = None
-            init = False
             if momentum != 0:
-                state = self.state[param]
-                buf = state.get("momentum_buffer")
-                if buf is None:  # PyTorch's first step clones d into the new buffer
-                    buf, init = torch.empty_like(param), True
-            # one fused kernel per parameter (the sgd_update row), else the chain below
-            if fused_step("sgd_update", [param, grad, buf],
-                          {"lr": _value(lr), "momentum": momentum, "dampening": dampening,
-                           "nesterov": nesterov, "weight_decay": wd,
-                           "maximize": group["maximize"], "init_buffer": init}):
-                if init:
-                    state["momentum_buffer"] = buf
+                buf = self.state[param].get("momentum_buffer")
+                if buf is None:
+                    items[1].append([param, grad, torch.empty_like(param)])
+                    continue
+            items[0].append([param, grad, buf])
+        for init, lists in enumerate(items):
+            if not lists:
                 continue
-            self._chain_step(group, param, grad)
+            rest = set(fused_steps("sgd_update", lists, {**params, "init_buffer": bool(init)}))
+            for i, (param, grad, buf) in enumerate(lists):
+                if i in rest:
+                    self._chain_step(group, param, grad)
+                elif init:
+                    self.state[param]["momentum_buffer"] = buf
 
     def _chain_step(self, group: dict[str, Any], param: Any, grad: Any) -> None:
         """The update as a chain of in-place ops (parameters the fused row does not take)."""

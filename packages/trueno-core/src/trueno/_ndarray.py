@@ -14,7 +14,7 @@ from . import _numpy_reductions as Rd
 from ._device import CPU
 from ._errors import DeviceError, ShapeError, TruenoError
 from ._flatiter import flatiter
-from ._tensor import Tensor, numpy_result, write_host
+from ._tensor import TENSOR_UNARY as _UN, Tensor, numpy_result, write_host
 
 # Element access in C where the C accelerator was built at install (it needs a C compiler;
 # TRUENO_PURE_PYTHON=1 turns it off): the same paths as _getitem/_setitem's first lines
@@ -291,20 +291,20 @@ class ndarray(*((_cindex.IndexBase,) if _cindex is not None else ()), Tensor):
 
     # -- operators whose 0-d results NumPy gives as scalars (the binary arithmetic operators
     # already do, through X.binary_fn) --------------------------------------------------------
-    def __neg__(self):
-        r = _T_NEG(self)
+    def __neg__(self):  # (the rows' fast paths, TENSOR_UNARY; Tensor's for bool's error)
+        r = _UN["negative"](self) if self._dtype is not _BOOL else _T_NEG(self)
         return r if r._data.shape else _SCALAR(r)
 
     def __pos__(self):
-        r = _T_POS(self)
+        r = _UN["positive"](self)
         return r if r._data.shape else _SCALAR(r)
 
     def __abs__(self):
-        r = _T_ABS(self)
+        r = _UN["abs"](self)
         return r if r._data.shape else _SCALAR(r)
 
     def __invert__(self):
-        r = _T_INV(self)
+        r = _UN["bitwise_invert"](self)
         return r if r._data.shape else _SCALAR(r)
 
     def __eq__(self, other):
@@ -583,8 +583,7 @@ class ndarray(*((_cindex.IndexBase,) if _cindex is not None else ()), Tensor):
         tofile(self, fid, sep, format)
 
 
-_T_NEG, _T_POS, _T_ABS, _T_INV = (Tensor.__neg__, Tensor.__pos__, Tensor.__abs__,
-                                  Tensor.__invert__)
+_T_NEG, _BOOL = Tensor.__neg__, D.bool_
 _T_EQ, _T_NE, _T_MATMUL, _T_RMATMUL = (Tensor.__eq__, Tensor.__ne__, Tensor.__matmul__,
                                       Tensor.__rmatmul__)
 _SCALAR = X.scalar_result

@@ -416,9 +416,10 @@ class Runtime(Transfers):
                 arena.extend(data)
                 self._meta_offsets[data] = off
             pipe, bgl = kernel
-            bind_group = self._bind_groups.get((bgl, buf, *inputs))
+            key = (bgl, buf) + inputs
+            bind_group = self._bind_groups.get(key)
             if bind_group is None:
-                bind_group = self._bind_group(bgl, (buf, *inputs))
+                bind_group = self._bind_group(bgl, key[1:])
             h = self._pass or self._compute_pass()
             if pipe is not self._last_pipe:
                 _set_pipeline(h, pipe._internal)
@@ -429,12 +430,12 @@ class Runtime(Transfers):
                 self._last_bg = bind_group
                 self._last_off = off
             _dispatch_workgroups(h, *grid)
-            self._count += 1
+            self._count = count = self._count + 1
             self.dispatches += 1
-            self._pending += cost
-            if self._count >= self._submit_at:
+            self._pending = pending = self._pending + cost
+            if count >= self._submit_at:
                 self._submit_point()
-            elif self._pending >= self.EAGER_COST:
+            elif pending >= self.EAGER_COST:
                 self._flush()
         return st
 

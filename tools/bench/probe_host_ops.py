@@ -139,9 +139,11 @@ def _bind_counts(fn, sync, ops: int) -> tuple[float, float]:
 
 
 def _ab(rows, lazy, ops: int, runs: int) -> None:
-    """Thread-CPU us/op of each row with fusion on and off, alternated run by run."""
+    """Thread-CPU us/op of each row with fusion on and off, alternated run by run (medians and
+    minimums)."""
     clock = time.thread_time_ns
-    print(f"{'row':<20} {'fusion on':>10} {'fusion off':>10} {'on/off':>7}")
+    print(f"{'row':<20} {'fusion on':>10} {'fusion off':>10} {'on/off':>7} {'min on':>7} "
+          f"{'min off':>7} {'on/off':>7}")
     for name, (fn, sync) in rows.items():
         times = {True: [], False: []}
         for r in range(runs + 1):
@@ -156,7 +158,9 @@ def _ab(rows, lazy, ops: int, runs: int) -> None:
                 if r:  # (the first round warms both up)
                     times[on].append(t)
         on, off = statistics.median(times[True]), statistics.median(times[False])
-        print(f"{name:<20} {on:10.2f} {off:10.2f} {on / off:7.2f}", flush=True)
+        lo, lf = min(times[True]), min(times[False])  # (the least disturbed runs)
+        print(f"{name:<20} {on:10.2f} {off:10.2f} {on / off:7.2f} {lo:7.2f} {lf:7.2f} "
+              f"{lo / lf:7.2f}", flush=True)
     lazy.ENABLED["on"] = True
 
 

@@ -6,7 +6,8 @@ Rows: ``float(t)`` of a one-element tensor already computed (a training loop's
 ``loss.item()``), ``x.cpu()`` of a 4 KiB tensor, ``a+a; float(t)`` (the download waits for a
 1K add recorded just before it, as ``loss.item()`` waits for a step), ``gather; float(t)`` (the
 same after a gather, whose device-side index check the download reads too, as after a
-cross_entropy), ``mm N; float(t)`` (after an N x N matmul, a longer wait), and raw costs of the
+cross_entropy), ``upload; float(t)`` (a 4 KiB upload, then the download),
+``mm N; float(t)`` (after an N x N matmul, a longer wait), and raw costs of the
 pieces (a non-blocking and a blocking ``wgpuDevicePoll`` with nothing pending, a submitted
 4-byte copy waited for by a blocking poll and by non-blocking polls). Then the medians of
 each phase of one download: ``record`` (staging buffer, encoder, copy command), ``submit``
@@ -19,7 +20,8 @@ Variants: ``default`` is the library's own ``_download`` as configured by the en
 ``lib+spin``, ``lib+numpy``, ``lib+spin+numpy`` the library's own with its
 ``TRUENO_GPU_DOWNLOAD_SPIN_US=--spin-us`` / ``TRUENO_GPU_DOWNLOAD_COPY=numpy`` settings,
 ``lib+spinN`` with a bound of N µs, ``lib+oldchecks`` with the index checks' flags read
-through wgpu-py's map_async as before (end to end only). The others are the probe's copy of
+through wgpu-py's map_async as before, ``lib+oldupload`` with uploads through the pool's
+wgpu-py map (``TRUENO_GPU_UPLOAD_MAP=wgpu``) (end to end only). The others are the probe's copy of
 the download, timed per phase, named ``WAIT[+STAGING][+COPY]``:
 - WAIT ``block``: blocking polls until the map callback ran (the library's wait by default);
   ``spin``: non-blocking polls for at most ``--spin-us`` µs, then blocking polls (a bounded
@@ -68,7 +70,7 @@ from trueno_gpu._transfers import _MAP_KEYS, _MAPPED, _ffi, _lib, _libf  # noqa:
 _ns = time.perf_counter_ns
 PHASES = ("record", "submit", "mapreq", "wait", "mapcb", "copy", "unmap", "tail")
 _DONE: set[int] = set()
-_IMPORTED = dict(tr.DOWNLOAD)
+_IMPORTED, _IMPORTED_UP = dict(tr.DOWNLOAD), dict(tr.UPLOAD)
 
 
 @_ffi.callback("void(WGPUQueueWorkDoneStatus, void *, void *)")
@@ -195,12 +197,15 @@ def _install(rt, variant: str, spin_us: int, ph: list):
     rt.__dict__.pop("_download", None)
     rt.__dict__.pop("_read_idle", None)
     tr.DOWNLOAD.update(_IMPORTED)
+    tr.UPLOAD.update(_IMPORTED_UP)
     if variant == "default":
         return
     parts = variant.split("+")
     if parts[0] == "lib":
         if "oldchecks" in parts[1:]:
             rt._read_idle = functools.partial(_read_idle_wgpu_py, rt)
+        if "oldupload" in parts[1:]:
+            tr.UPLOAD["capi"] = False
         for part in parts[1:]:
             if part.startswith("spin"):  # spin: --spin-us; spinN: N us
                 tr.DOWNLOAD["spin_us"] = int(part[4:]) if part[4:] else spin_us
@@ -284,6 +289,7 @@ def _torch_child(runs: int, inner: int, n: int) -> None:
     cases = {"float(t)": tone.item, "x.cpu() 4 KiB": tvec.cpu,
              "a+a; float(t)": lambda: (ta + ta, tone.item())[1],
              "gather; float(t)": lambda: (torch.gather(ta, 0, trev), tone.item())[1],
+             "upload; float(t)": lambda: (torch.from_numpy(h).cuda(), tone.item())[1],
              f"mm {n}; float(t)": lambda: (tm @ tm, tone.item())[1]}
     torch.cuda.synchronize()
     samples = collections.defaultdict(list)
@@ -322,7 +328,7 @@ def main() -> None:
     ap.add_argument("--inner", type=int, default=40)
     ap.add_argument("--spin-us", type=int, default=1000)
     ap.add_argument("--variants", default="default,lib+numpy,lib+spin,lib+spin200,lib+spin+numpy,"
-                                          "lib+oldchecks,block,"
+                                          "lib+oldchecks,lib+oldupload,block,"
                                           "spin,idle,workdone,block+new,block+memmove,"
                                           "spin+memmove+raw")
     ap.add_argument("--mm", type=int, default=0,
@@ -352,6 +358,7 @@ def main() -> None:
     cases = {"float(t)": lambda: float(one), "x.cpu() 4 KiB": lambda: vec.cpu(),
              "a+a; float(t)": lambda: (a + a, float(one))[1],
              "gather; float(t)": lambda: (tt.gather(a, 0, rev), float(one))[1],
+             "upload; float(t)": lambda: (tt.from_numpy(h).to("gpu"), float(one))[1],
              mm: lambda: (m @ m, float(one))[1]}
     samples = collections.defaultdict(list)
     phases = {(v, c): collections.defaultdict(list) for v in variants for c in cases}

@@ -2,7 +2,8 @@
 values through both host-copy paths (one ``memmove`` for small downloads, ``par_copy`` over
 threads for large ones), with the blocking wait and with the bounded spin of non-blocking
 polls (``TRUENO_GPU_DOWNLOAD_SPIN_US``, or the adapter's default when unset), also from two
-threads at once; bad settings raise.
+threads at once; bad settings raise. Uploads through the C-API map of reused staging buffers
+(``TRUENO_GPU_UPLOAD_MAP``) and the old wgpu-py path, alternated on the same buffers.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from trueno_gpu._errors import GpuValueError
 
 @pytest.fixture
 def settings():
-    """The module's download settings, restored after the test."""
-    old = dict(_transfers.DOWNLOAD)
+    """The module's download settings, restored after the test (upload ones too)."""
+    old, old_up = dict(_transfers.DOWNLOAD), dict(_transfers.UPLOAD)
     yield _transfers.DOWNLOAD
     _transfers.DOWNLOAD.update(old)
+    _transfers.UPLOAD.update(old_up)
 
 
 def _values(dtype: np.dtype, n: int, seed: int = 0) -> np.ndarray:
@@ -205,3 +207,63 @@ def test_read_idle_reads_an_idle_stage_twice(settings, spin_us):
             got = np.frombuffer(rt._read_idle(stage, 256), np.uint32)
         np.testing.assert_array_equal(got, y)
     stage.destroy()
+
+
+@pytest.mark.parametrize("name", ["int8", "float16", "float32", "complex128"])
+def test_uploads_alternating_both_map_paths(settings, name):
+    """Each upload after a sync reuses a staging buffer; alternating the C-API path and the
+    old wgpu-py one on the same buffers (each leaves wgpu-py's map state as the other
+    expects) gives NumPy's values for 1, 3 and 1025 elements."""
+    if name not in DTYPES + CDTYPES:
+        pytest.skip(f"{name} is not supported on this adapter")
+    dt = np_dtype(name)
+    rt = trueno_gpu.get_runtime(0)
+    for i, path in enumerate(["capi", "wgpu", "capi", "wgpu", "capi"]):
+        _transfers.UPLOAD["capi"] = path == "capi"
+        for n in (1, 3, 1025):
+            x = _values(dt, n, seed=10 * i + n)
+            a = up(x)
+            rt.synchronize()  # the staging buffer is idle: the next upload reuses it
+            got = down(a)
+            np.testing.assert_array_equal(got.view(np.uint8), x.view(np.uint8))
+
+
+@pytest.mark.parametrize("path", ["capi", "wgpu"])
+def test_large_upload_over_threads(settings, monkeypatch, path):
+    """The large upload path (``par_copy`` into the mapped range), both map paths, with the
+    size thresholds lowered, twice (a new staging buffer, then the reused one)."""
+    _transfers.UPLOAD["capi"] = path == "capi"
+    monkeypatch.setattr(_transfers, "_PAR_MIN", 16 << 10)
+    monkeypatch.setattr(_host_copy, "_PAR_MIN", 16 << 10)
+    monkeypatch.setattr(_host_copy, "_PAR_CHUNK", 8 << 10)
+    monkeypatch.setattr(_host_copy, "PAR_THREADS", [4])
+    monkeypatch.setattr(_host_copy.os, "cpu_count", lambda: 4)
+    rt = trueno_gpu.get_runtime(0)
+    for seed in (2, 3):
+        x = np.random.default_rng(seed).standard_normal(24 << 8 | 1).astype(np.float32)
+        a = up(x)
+        rt.synchronize()
+        np.testing.assert_array_equal(down(a), x)
+
+
+def test_reused_upload_stage_is_mapped_without_waiting_for_the_gpu(settings, monkeypatch):
+    """After a sync, an upload maps its (idle, reused) staging buffer with non-blocking polls
+    only: no blocking poll, which would wait for every submitted batch."""
+    _transfers.UPLOAD["capi"] = True
+    rt = trueno_gpu.get_runtime(0)
+    x = np.arange(100, dtype=np.float32)
+    up(x)
+    rt.synchronize()
+    counting = _CountingPolls(_transfers._libf)
+    monkeypatch.setattr(_transfers, "_libf", counting)
+    a = up(x * 2)
+    assert counting.polls[True] == 0 and counting.polls[False] >= 1
+    monkeypatch.undo()
+    np.testing.assert_array_equal(down(a), x * 2)
+
+
+def test_bad_upload_setting_raises():
+    assert _transfers._upload_settings("") == {"capi": True}
+    assert _transfers._upload_settings("wgpu") == {"capi": False}
+    with pytest.raises(GpuValueError, match="TRUENO_GPU_UPLOAD_MAP"):
+        _transfers._upload_settings("py")

@@ -4,8 +4,11 @@ time (``step()`` returning, before the sync; wall and this thread's CPU time, wh
 machine disturbs less) and the total (with the loss's download).
 
     python tools/bench/prof_step_cnn.py [cnn|mlp] [SGD|Adam] [batch] [--where] [--profile]
+        [--launches]
 
-Medians of 20 steps; on lavapipe the host record time is a proxy for the H100's.
+``--launches`` lists the counted step's launches by kernel (the pipeline's cache key, in
+order of first launch). Medians of 20 steps; on lavapipe the host record time is a proxy for
+the H100's.
 """
 
 from __future__ import annotations
@@ -24,6 +27,51 @@ import trueno.torch as T
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from bench_train import _step_fn, make_row  # noqa: E402
+
+
+def _count_launches(R, rt) -> dict:
+    """Count dispatches by pipeline: the runtime's raw wgpu-native SetPipeline and
+    DispatchWorkgroups calls (module globals ``_set_pipeline`` / ``_dispatch_workgroups``,
+    else through a proxy of ``_lib``) wrapped; ``_restore(R, counts)`` puts them back."""
+    cur: list = [None]
+    counts: dict = {}
+    names = ("_set_pipeline", "_dispatch_workgroups")
+    if all(hasattr(R, n) for n in names):
+        real_set, real_dispatch = R._set_pipeline, R._dispatch_workgroups
+        saved = {n: getattr(R, n) for n in names}
+    else:
+        lib = R._lib
+        real_set = lib.wgpuComputePassEncoderSetPipeline
+        real_dispatch = lib.wgpuComputePassEncoderDispatchWorkgroups
+        saved = {"_lib": lib}
+
+    def set_pipeline(h, pipe):
+        cur[0] = pipe
+        return real_set(h, pipe)
+
+    def dispatch(h, *grid):
+        counts[cur[0]] = counts.get(cur[0], 0) + 1
+        return real_dispatch(h, *grid)
+
+    if "_lib" in saved:
+        class _Proxy:
+            def __getattr__(self, name):
+                return getattr(saved["_lib"], name)
+
+        proxy = _Proxy()
+        proxy.wgpuComputePassEncoderSetPipeline = set_pipeline
+        proxy.wgpuComputePassEncoderDispatchWorkgroups = dispatch
+        R._lib = proxy
+    else:
+        R._set_pipeline, R._dispatch_workgroups = set_pipeline, dispatch
+    rt._last_pipe = None  # the next launch sets its pipeline
+    counts["saved"] = saved
+    return counts
+
+
+def _restore(R, counts: dict) -> None:
+    for n, v in counts.pop("saved").items():
+        setattr(R, n, v)
 
 
 def main(argv: list[str]) -> None:
@@ -50,12 +98,19 @@ def main(argv: list[str]) -> None:
         return real(self, *a, **k)
 
     R.Runtime.upload = upload
+    kernels = _count_launches(R, rt) if "--launches" in argv else None
     d0, s0 = rt.dispatches, rt.submissions
     float(step().detach())
+    if kernels is not None:
+        _restore(R, kernels)
     print(f"{name} {optn} batch {batch} per step: launches {rt.dispatches - d0}, uploads "
           f"{uploads[0]}, submissions {rt.submissions - s0}")
     for k, v in where.most_common():
         print(f"  {v} x {k}")
+    if kernels is not None:
+        names = {pipe._internal: key for key, (pipe, _) in rt._kernels.items()}
+        for p, v in kernels.items():
+            print(f"  {v:3d} x {names.get(p, p)!r:.100}")
     hs, cs, ts = [], [], []
     for _ in range(20):
         t0, c0 = time.perf_counter(), time.thread_time()

@@ -4,11 +4,13 @@ time (``step()`` returning, before the sync; wall and this thread's CPU time, wh
 machine disturbs less) and the total (with the loss's download).
 
     python tools/bench/prof_step_cnn.py [cnn|mlp] [SGD|Adam] [batch] [--where] [--profile]
-        [--launches]
+        [--launches] [--ab]
 
 ``--launches`` lists the counted step's launches by kernel (the pipeline's cache key, in
-order of first launch). Medians of 20 steps; on lavapipe the host record time is a proxy for
-the H100's.
+order of first launch). ``--ab`` then times the step with the optimizer's multi-tensor
+kernels on and off (trueno-nn's ``_fused.FOREACH``), alternated round by round in this
+process (so a noisy host hits both alike): medians of 15 rounds of 10 steps. Otherwise
+medians of 20 steps; on lavapipe the host record time is a proxy for the H100's.
 """
 
 from __future__ import annotations
@@ -74,6 +76,32 @@ def _restore(R, counts: dict) -> None:
         setattr(R, n, v)
 
 
+def _ab(step) -> None:
+    """Host record time (wall, thread CPU) per step, multi-tensor updates on vs off."""
+    from trueno_nn.optim import _fused
+
+    res: dict = {True: ([], []), False: ([], [])}
+    for _ in range(15):
+        for on in (True, False):
+            _fused.FOREACH = on
+            float(step().detach())  # the first step of a mode outside the timing
+            hs, cs = res[on]
+            for _ in range(10):
+                t0, c0 = time.perf_counter(), time.thread_time()
+                loss = step()
+                hs.append(time.perf_counter() - t0)
+                cs.append(time.thread_time() - c0)
+                float(loss.detach())
+    _fused.FOREACH = True
+    print("multi-tensor   host record ms   thread CPU ms")
+    for on in (True, False):
+        hs, cs = res[on]
+        print(f"{'on' if on else 'off':>12}   {np.median(hs) * 1e3:14.3f}   "
+              f"{np.median(cs) * 1e3:13.3f}")
+    print(f"on / off: host {np.median(res[True][0]) / np.median(res[False][0]):.3f}, "
+          f"thread CPU {np.median(res[True][1]) / np.median(res[False][1]):.3f}")
+
+
 def main(argv: list[str]) -> None:
     """Build the model, warm it up, count one step, time 20."""
     args = [a for a in argv if not a.startswith("--")]
@@ -122,6 +150,8 @@ def main(argv: list[str]) -> None:
         ts.append(time.perf_counter() - t0)
     print(f"host record {np.median(hs) * 1e3:.3f} ms (min {min(hs) * 1e3:.3f}; thread CPU "
           f"time {np.median(cs) * 1e3:.3f}), total {np.median(ts) * 1e3:.3f} ms")
+    if "--ab" in argv:
+        _ab(step)
     if "--profile" in argv:
         pr = cProfile.Profile()
         for _ in range(10):

@@ -18,6 +18,7 @@ every fitting parameter of a device and dtype in one call (on the GPU one launch
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from trueno import TruenoError
@@ -27,6 +28,8 @@ __all__ = ["fused_step", "fused_steps"]
 
 
 _DENSE: dict = {}  # (array class, shape, strides) -> whether dense
+# TRUENO_NN_FOREACH=0: no multi-tensor kernels (one launch per parameter; for A/B runs)
+FOREACH = os.environ.get("TRUENO_NN_FOREACH", "1") != "0"
 
 
 def _fits(param: Any, tensors: list[Any], row: Any) -> bool:
@@ -115,7 +118,7 @@ def fused_steps(name: str, items: list[list[Any]], params: dict[str, Any]) -> li
             k = kernel(row, dev, dt)
         except TruenoError:
             k = None
-        many = getattr(k, "many", None)
+        many = getattr(k, "many", None) if FOREACH else None
         if many is not None and len(lists) > 1:
             many([[None if t is None else t._data for t in ts] for ts in lists], **params)
             for ts in lists:

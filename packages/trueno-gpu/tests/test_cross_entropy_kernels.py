@@ -1,8 +1,9 @@
-"""cross_entropy with class indices on the GPU in two dispatches forward and one backward
-(``_cross_entropy``): loss, logsumexp, the weights' sum and the logits' gradient vs PyTorch
-(torch==2.13.0, float64 on the CPU) for (C,), (N, C) and (N, C, d1, d2) logits, strided
-views, class weights, ignore_index, every reduction, int64 and int32 targets, float32 and
-float64; an out-of-range target raises at the next sync and never downloads at the call."""
+"""cross_entropy with class indices on the GPU in two dispatches forward (one for few rows
+of few classes) and one backward (``_cross_entropy``): loss, logsumexp, the weights' sum and
+the logits' gradient vs PyTorch (torch==2.13.0, float64 on the CPU) for (C,), (N, C) and
+(N, C, d1, d2) logits, strided views, class weights, ignore_index, every reduction, int64 and
+int32 targets, float32 and float64; an out-of-range target raises at the next sync and never
+downloads at the call."""
 
 from __future__ import annotations
 
@@ -104,14 +105,16 @@ class _Counts:
         monkeypatch.setattr(_runtime.Runtime, "download", download)
 
 
-def test_cross_entropy_kernels_launches(monkeypatch):
-    x = up(RNG.standard_normal((64, 10)).astype("float32"))
-    t = up(RNG.integers(0, 10, 64))
+@pytest.mark.parametrize(("c", "forward"), [(10, 1), (40, 2)])
+def test_cross_entropy_kernels_launches(monkeypatch, c, forward):
+    """Few classes: the one-pass kernel; more: rows, then the sum."""
+    x = up(RNG.standard_normal((64, c)).astype("float32"))
+    t = up(RNG.integers(0, c, 64))
     counts = _Counts(monkeypatch)
     loss, lse, denom = K.cross_entropy_forward(x, t, None)
-    assert counts.records == 2
+    assert counts.records == forward
     K.cross_entropy_backward(x, t, None, lse, up(np.float32(1.0)), denom)
-    assert (counts.records, counts.downloads) == (3, 0)
+    assert (counts.records, counts.downloads) == (forward + 1, 0)
 
 
 @pytest.mark.parametrize("bad", [10, -3])

@@ -1,17 +1,18 @@
-"""cross_entropy with class indices in two dispatches forward and one backward (rows
-``cross_entropy_forward`` and ``cross_entropy_backward``, decompositions in core's
-``_decompositions_nn``); trueno-nn's device-generic node takes about 12 launches forward
-and 7 backward.
+"""cross_entropy with class indices in two dispatches forward (one for few rows of few
+classes) and one backward (rows ``cross_entropy_forward`` and ``cross_entropy_backward``,
+decompositions in core's ``_decompositions_nn``); trueno-nn's device-generic node takes about
+12 launches forward and 7 backward.
 
 Forward: one workgroup per target (a row of the class axis, read with its strides: (C,),
 (N, C) or (N, C, d...)) computes the logsumexp (max, then the sum of exp, through workgroup
 memory) and writes the row's ``lse``, its loss ``-w (x_t - lse)`` and weight ``w`` (the
 target class's weight, 1 without one, 0 where the target is ``ignore_index``); a second,
 single workgroup sums the losses and weights into the 0-d loss (``"sum"``, or the sum over
-the weights for ``"mean"``) and ``denom``. A target out of range is flagged in the runtime's
-``index_checks`` and raised at the next sync (PyTorch CUDA's device-side assert), never read
-on the host. Backward: one thread per logit, ``(exp(x - lse) - onehot(t)) w g`` (over
-``denom`` for ``"mean"``).
+the weights for ``"mean"``) and ``denom``. Few rows of few classes (a classifier's loss on a
+small batch) take one workgroup for both: a thread per row, its classes in a loop. A target
+out of range is flagged in the runtime's ``index_checks`` and raised at the next sync
+(PyTorch CUDA's device-side assert), never read on the host. Backward: one thread per logit,
+``(exp(x - lse) - onehot(t)) w g`` (over ``denom`` for ``"mean"``).
 
 float32 and float64 logits; int32/int64/uint32/uint64 targets.
 """
@@ -90,6 +91,64 @@ def _rows_source(dt, idt, has_w: bool) -> str:
               f"  Y[R + r] = {dt.store('-(picked - lse) * w')};",
               f"  Y[2u * R + r] = {dt.store('w')};", "}"]
     return header("\n".join(lines), st == "f16")
+
+
+def _one_pass_source(dt, idt, has_w: bool) -> str:
+    """One workgroup for the whole loss (few rows of few classes): thread ``li`` takes rows
+    ``li, li + WG, ...``, each row's logsumexp in a loop over its classes, writes the rows'
+    ``lse``, loss and weight as the rows kernel does and sums the losses and weights in the
+    sum kernel's order. Metadata: the rows kernel's, then the reduction."""
+    st, F = dt.storage, dt.compute
+    d = F == "f64"
+    z, S = ("lf", "64") if d else ("", "")
+    exp, log = ("tn_exp64", "tn_log64") if d else ("exp", "log")
+    x = dt.load("X[xb + i32(j) * xc]")
+    lines = ["@group(0) @binding(0) var<storage, read> P: array<u32>;",
+             f"@group(0) @binding(1) var<storage, read_write> Y: array<{st}>;",
+             f"@group(0) @binding(2) var<storage, read_write> O: array<{st}>;",
+             "@group(0) @binding(3) var<storage, read_write> E: array<atomic<u32>>;",
+             f"@group(0) @binding(4) var<storage, read> X: array<{st}>;",
+             f"@group(0) @binding(5) var<storage, read> T: array<{idt.storage}>;"]
+    if has_w:
+        lines.append(f"@group(0) @binding(6) var<storage, read> W: array<{st}>;")
+    lines += [wg_reductions(F, "sum2"),
+              f"@compute @workgroup_size({WG})", f"fn main({LINEAR_ID}) {{",
+              "  let R = P[0];", "  let C = P[1];", "  let xc = bitcast<i32>(P[5]);",
+              f"  var a = 0.0{z};", f"  var b = 0.0{z};",
+              f"  for (var r = li; r < R; r = r + {WG}u) {{",
+              "    let n = i32(r / P[2]);", "    let s = i32(r % P[2]);",
+              "    let xb = bitcast<i32>(P[3]) + n * bitcast<i32>(P[4]) + s * bitcast<i32>(P[6]);",
+              f"    var m = -tn_inf{S}();",
+              f"    for (var j = 0u; j < C; j = j + 1u) {{ m = tn_max{S}(m, {x}); }}",
+              f"    var se = 0.0{z};",
+              f"    for (var j = 0u; j < C; j = j + 1u) {{ se = se + {exp}({x} - m); }}",
+              f"    let lse = m + {log}(se);",
+              "    let t = " + _target(idt, "bitcast<i32>(P[7]) + n * bitcast<i32>(P[8]) + "
+                                            "s * bitcast<i32>(P[9])") + ";",
+              "    let valid = t != bitcast<i32>(P[12]);",
+              "    let ok = valid && t >= 0 && t < i32(C);",
+              "    if (valid && !ok) {", "      let e = 2u * P[13];",
+              "      if (t < 0) { atomicMax(&E[e + 1u], bitcast<u32>(-(t + 1)) + 1u); }",
+              "      else { atomicMax(&E[e], bitcast<u32>(t) + 1u); }", "    }",
+              f"    var w = 0.0{z};", f"    var picked = 0.0{z};",
+              f"    if (ok) {{ w = {_weight(dt, has_w, z)}; let j = u32(t); picked = {x}; }}",
+              "    let loss = -(picked - lse) * w;",
+              f"    Y[r] = {dt.store('lse')};", f"    Y[R + r] = {dt.store('loss')};",
+              f"    Y[2u * R + r] = {dt.store('w')};",
+              f"    a = a + {dt.load('Y[R + r]')};", f"    b = b + {dt.load('Y[2u * R + r]')};",
+              "  }",
+              "  let tt = wg_sum2(a, b, li);",
+              "  if (li == 0u) {",
+              f"    O[0] = {dt.store('select(tt.x, tt.x / tt.y, P[14] == 2u)')};",
+              f"    O[1] = {dt.store('tt.y')};", "  }", "}"]
+    return header("\n".join(lines), st == "f16")
+
+
+# At most this many classes and rows take the one-pass kernel (one launch, not two): a thread
+# loops over a row's classes (the rows kernel reduces them over a workgroup), at most
+# _ONE_PASS_ROWS / WG rows each
+_ONE_PASS_CLASSES = 32
+_ONE_PASS_ROWS = 2048
 
 
 def _sum_source(dt) -> str:
@@ -203,14 +262,28 @@ def cross_entropy_forward(x, target, weight=None, *, ignore_index=-100, reductio
         return loss, lse, denom
     has_w = weight is not None
     wm = [i32w(weight.offset), i32w(weight.strides[0])] if has_w else [0, 0]
+    message = (f"cross_entropy: target {{}} is out of bounds for {c} classes "
+               f"(ignore_index={ignore_index})")
+    if c <= _ONE_PASS_CLASSES and r <= _ONE_PASS_ROWS:
+        key = ("cross_entropy_one_pass", dt.name, idt.name, has_w)
+        kernel = rt.kernel(key, lambda: _one_pass_source(dt, idt, has_w),
+                           (True, True, True, False, False) + (False,) * has_w)
+        buffers = [rows.storage.buffer, out.storage.buffer, rt.index_checks.flags,
+                   xa.storage.buffer, ta.storage.buffer]
+        if has_w:
+            buffers.append(weight.storage.buffer)
+        with rt.lock:  # the slot and the dispatch: no sync reads the flags in between
+            meta = [r, c, s] + xm + tm + wm + [i32w(ignore_index),
+                                               rt.index_checks.slot(message),
+                                               _REDUCTIONS[reduction]]
+            rt.dispatch(kernel, meta, buffers, 1)
+        return loss, lse, denom
     key = ("cross_entropy_rows", dt.name, idt.name, has_w)
     kernel = rt.kernel(key, lambda: _rows_source(dt, idt, has_w),
                        (True, True, False, False) + (False,) * has_w)
     buffers = [rows.storage.buffer, rt.index_checks.flags, xa.storage.buffer, ta.storage.buffer]
     if has_w:
         buffers.append(weight.storage.buffer)
-    message = (f"cross_entropy: target {{}} is out of bounds for {c} classes "
-               f"(ignore_index={ignore_index})")
     with rt.lock:  # the slot and the dispatch: no sync reads the flags in between
         meta = [r, c, s] + xm + tm + wm + [i32w(ignore_index), rt.index_checks.slot(message)]
         rt.dispatch(kernel, meta, buffers, r)

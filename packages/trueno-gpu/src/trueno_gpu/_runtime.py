@@ -68,7 +68,6 @@ _MAX_GROUPS = 65535  # WebGPU's guaranteed workgroups per dimension
 _WHOLE_SIZE = _lib.WGPU_WHOLE_SIZE
 _STRUCTS: dict = {}  # metadata length -> struct.Struct packing that many u32 words
 _new = object.__new__
-_insort = bisect.insort
 # the raw calls of a dispatch, looked up once (``_lib.name`` is two lookups per call)
 _set_pipeline = _lib.wgpuComputePassEncoderSetPipeline
 _set_bind_group = _lib.wgpuComputePassEncoderSetBindGroup
@@ -384,15 +383,12 @@ class Runtime(Transfers):
                         pool.reserved -= c
                     else:
                         free = lists.get(c)
-                        if not free:
-                            if free is None:
-                                lists[c] = [b]
-                            else:
-                                free.append(b)
-                        elif id(b) > id(free[-1]):
+                        if free is None:
+                            lists[c] = [b]
+                        elif not free or id(b) > id(free[-1]):
                             free.append(b)
                         else:
-                            _insort(free, b, key=id)
+                            bisect.insort(free, b, key=id)
             free = pool._free.get(cls)
             if free:
                 buf = free.pop()

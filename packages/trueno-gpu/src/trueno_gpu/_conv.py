@@ -114,6 +114,9 @@ def k_slices(n: int, p: int, og: int, k: int, dt) -> int:
 
 
 def _pair(v):
+    if v.__class__ is tuple and len(v) == 2 and v[0].__class__ is int and \
+            v[1].__class__ is int:
+        return v  # the autograd rule's and nn's spelling (np.isscalar costs ~1.5 us)
     return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
 
 

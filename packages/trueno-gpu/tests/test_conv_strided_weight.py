@@ -2,7 +2,8 @@
 are not (the weight gradient's channel-swapped output gradient, (O, N, OH, OW) viewed from
 (N, O, OH, OW)) in place: no contiguous copy, the same values as the reference in float64
 (unsplit and split K, groups, a bias, a weight offset). A weight whose taps are not
-contiguous is still copied first."""
+contiguous is still copied first. ``swap01=True`` writes the result as (O, N, OH, OW) on
+every path (the weight gradient's conv: no copy of its (C, O, KH, KW) result)."""
 
 from __future__ import annotations
 
@@ -81,3 +82,29 @@ def test_weight_with_strided_taps_is_copied(monkeypatch):
     assert len(keys) == 4, keys  # the copy first
     want = _reference(x.astype(np.float64), view.astype(np.float64), None, (1, 1), (1, 1))
     assert_close(got, want, "float32", rtol=1e-4, atol=1e-4)
+
+
+# x shape, weight shape, padding, groups: the direct kernel (K 18), the dot kernel (K 1568),
+# split K over the batched matmul (K 2304, 27 x 27 x 40 outputs), im2col + matmul + the
+# layout copy (K 630, groups 2 with a bias)
+SWAP_CASES = [((2, 2, 9, 9), (5, 2, 3, 3), (1, 1), 1),
+              ((1, 2, 28, 28), (16, 2, 28, 28), (1, 1), 1),
+              ((1, 4, 50, 50), (40, 4, 24, 24), (0, 0), 1),
+              ((2, 140, 6, 6), (8, 70, 3, 3), (1, 1), 2)]
+
+
+@pytest.mark.parametrize("case", range(len(SWAP_CASES)))
+def test_swap01_writes_the_transposed_result(case):
+    """``swap01=True``: the (O, N, OH, OW) array of the result, contiguous, every path."""
+    xs, ws, pad, groups = SWAP_CASES[case]
+    x = RNG.standard_normal(xs).astype("float32")
+    w = RNG.standard_normal(ws).astype("float32")
+    b = RNG.standard_normal(ws[0]).astype("float32") if groups > 1 else None
+    got = KERNELS["conv2d"]["float32"](up(x), up(w), None if b is None else up(b), (1, 1), pad,
+                                      (1, 1), groups, swap01=True)
+    assert got.is_contiguous()
+    want = _reference(x.astype(np.float64), w.astype(np.float64),
+                      None if b is None else b.astype(np.float64), (1, 1), pad, (1, 1),
+                      groups).transpose(1, 0, 2, 3)
+    r = 2e-6 * (ws[1] * ws[2] * ws[3]) ** 0.5
+    assert_close(down(got), want, "float32", rtol=r, atol=r)

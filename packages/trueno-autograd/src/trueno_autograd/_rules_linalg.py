@@ -4,6 +4,7 @@ them (registered by name: an op that is not in the table is skipped)."""
 from __future__ import annotations
 
 import trueno as tn
+from trueno import TruenoError
 from trueno import backend as B
 
 from ._graph import FREED, Rule
@@ -241,15 +242,35 @@ def _conv_weight_grad_by_conv(x, g, w_shape, s, pad, d):
     launches, this replaces ``kh * kw`` tap copies, a zero canvas and a padded copy."""
     o, _, kh, kw = w_shape
     n, _, oh, ow = g.shape
+    k = _swapping_conv(x, g)
     out = None
     for n0, n1 in _batch_chunks(n, x.shape[1] * kh * kw * oh * ow):  # bounded im2col memory
         xs, gs = (x, g) if n1 - n0 == n else (x[n0:n1], g[n0:n1])
-        part = _conv(_swap01(xs), _swap01(gs), stride=d, padding=pad,
-                     dilation=s)  # (C, O, >= kh, >= kw)
+        if k is None:
+            part = _conv(_swap01(xs), _swap01(gs), stride=d, padding=pad,
+                         dilation=s)  # (C, O, >= kh, >= kw)
+        else:  # (O, C, >= kh, >= kw) as the kernel writes it
+            part = B.wrap(x.__class__, k(_swap01(xs)._data, _swap01(gs)._data, None, d, pad,
+                                         s, 1, swap01=True), x._device, None, x._dtype)
         out = part if out is None else out + part
     if out.shape[2] != kh or out.shape[3] != kw:
         out = out[:, :, :kh, :kw]
-    return _swap01(out).contiguous()
+    elif k is not None:
+        return out
+    return (out if k is not None else _swap01(out)).contiguous()
+
+
+def _swapping_conv(x, g):
+    """The device's conv2d kernel where it writes the weight gradient's conv as (O, C, KH,
+    KW) itself (its ``swap01`` option: no copy of the (C, O, KH, KW) result) and nothing is
+    recorded; None elsewhere."""
+    if B.MODES.grad_enabled or x._device.type == "cpu" or g._dtype is not x._dtype:
+        return None
+    try:
+        k = B.kernel(_CONV2D, x._device, x._dtype)
+    except TruenoError:
+        return None
+    return k if getattr(k, "swap01", False) else None
 
 
 _COL2IM_MAX_CHANNELS = 8

@@ -64,9 +64,9 @@ fn main({LINEAR_ID}) {{
 
 
 def _splitsum_source(dt, bias: bool):
-    """Metadata: [total, S, N, P, OG, out_off, out_n (c_out * P), b_off, b_stride];
-    Y[out_off + n out_n + o P + p] = sum_s R[((s N + n) P + p) OG + o] (+ B[b_off + o b_st]),
-    accumulated in order of s."""
+    """Metadata: [total, S, N, P, OG, out_off, out_n, b_off, b_stride, out_o];
+    Y[out_off + n out_n + o out_o + p] = sum_s R[((s N + n) P + p) OG + o] (+ B[b_off + o
+    b_st]), accumulated in order of s."""
     st = dt.storage
     bind = f"@group(0) @binding(3) var<storage, read> B: array<{st}>;\n" if bias else ""
     add = f"  acc = acc + {dt.load('B[P[7] + o * P[8]]')};\n" if bias else ""
@@ -87,7 +87,7 @@ fn main({LINEAR_ID}) {{
     i = i + step;
     acc = acc + {dt.load('R[i]')};
   }}
-{add}  Y[P[5] + n * P[6] + o * P[3] + p] = {dt.store('acc')};
+{add}  Y[P[5] + n * P[6] + o * P[9] + p] = {dt.store('acc')};
 }}"""
     return header(src, st == "f16")
 
@@ -120,8 +120,11 @@ def _pair(v):
     return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
 
 
-def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
-    """NCHW convolution with OIHW weights (PyTorch's layout and arguments)."""
+def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1,
+           swap01=False):
+    """NCHW convolution with OIHW weights (PyTorch's layout and arguments). ``swap01``: the
+    result's first two axes swapped, (O, N, OH, OW) contiguous (the weight gradient's conv
+    gives (C, O, KH, KW) and wants (O, C, KH, KW): written so, no copy)."""
     rt = rt_of(x)
     dt = dtype_info(x.dtype)
     (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
@@ -129,14 +132,19 @@ def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
     c_out, cpg, kh, kw = weight.shape
     oh = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1
     ow = (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-    out = new_array(rt, (n, c_out, max(oh, 0), max(ow, 0)), x.dtype)
+    oh, ow = max(oh, 0), max(ow, 0)
+    if swap01:
+        res = new_array(rt, (c_out, n, oh, ow), x.dtype)
+        out = res.view(res.offset, (n, c_out, oh, ow), (oh * ow, n * oh * ow, ow, 1))
+    else:
+        res = out = new_array(rt, (n, c_out, oh, ow), x.dtype)
     if out.size == 0:
-        return out
+        return res
     K = cpg * kh * kw
     same = (bias is None or bias.dtype == x.dtype) and weight.dtype == x.dtype
     if same and K <= DIRECT_MAX_K:  # one launch, views read in place (_conv_direct)
         conv2d_direct(x, weight, bias, out, (sh, sw), (ph, pw), (dh, dw), groups)
-        return out
+        return res
     P_ = oh * ow
     og = c_out // groups
     key = ("im2col", dt.name)
@@ -159,15 +167,16 @@ def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
             _split_product(rt, dt, cols, wc, bias, out, g, og, slices)
             continue
         wt = StridedArray(wc.storage, wc.offset + g * og * K, (K, og), (1, K), wc.dtype)
-        res = matmul(cols, wt)  # (n, P, og)
-        dst = out.view(g * og * P_, (n, og, P_), (c_out * P_, P_, 1))
-        src = res.view(0, (n, og, P_), (P_ * og, 1, og))
+        prod = matmul(cols, wt)  # (n, P, og)
+        so = out.strides[1]
+        dst = out.view(out.offset + g * og * so, (n, og, P_), (out.strides[0], so, 1))
+        src = prod.view(0, (n, og, P_), (P_ * og, 1, og))
         if bias is None:
             launch("copy", "x0", [src], dst, rt)
         else:
             b = bias.view(bias.offset + g * og * bias.strides[0], (og, 1), (bias.strides[0], 0))
             launch(("conv_bias", dt.name), "x0 + x1", [src, b], dst, rt)
-    return out
+    return res
 
 
 def _dots_source(dt, blocked: bool = False) -> str:
@@ -248,17 +257,20 @@ def _split_product(rt, dt, cols, wc, bias, out, g, og, slices) -> None:
         b = StridedArray(wc.storage, wc.offset + g * og * K, (slices, 1, kc, og),
                          (kc, 0, 1, K), wc.dtype)
         res = matmul(a, b)  # (slices, n, P, og), contiguous
-    c_out = out.shape[1]
     total = n * og * P_
-    meta = [total, slices, n, P_, og, g * og * P_, c_out * P_, 0, 0]
+    so = out.strides[1]
+    meta = [total, slices, n, P_, og, out.offset + g * og * so, out.strides[0], 0, 0, so]
     buffers = [out.storage.buffer, res.storage.buffer]
     if bias is not None:
-        meta[7:] = [i32w(bias.offset + g * og * bias.strides[0]), i32w(bias.strides[0])]
+        meta[7:9] = [i32w(bias.offset + g * og * bias.strides[0]), i32w(bias.strides[0])]
         buffers.append(bias.storage.buffer)
     key = ("conv_splitsum", dt.name, bias is not None)
     kernel = rt.kernel(key, lambda: _splitsum_source(dt, bias is not None),
                        (True, False, False) if bias is not None else (True, False))
     rt.dispatch(kernel, meta, buffers, -(-total // WG))
+
+
+conv2d.swap01 = True  # (the autograd rule's weight gradient asks for the swapped layout)
 
 
 def make_kernels(all_dtypes) -> dict:

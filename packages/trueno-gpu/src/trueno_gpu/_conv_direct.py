@@ -22,8 +22,8 @@ __all__ = ["DIRECT_MAX_K", "conv2d_direct"]
 DIRECT_MAX_K = int(os.environ.get("TRUENO_GPU_CONV_DIRECT_MAX_K", "576"))
 
 # P: [total, OH, OW, OG, CPG, KH, KW, sh, sw, ph, pw, dh, dw, H, W, C_out,
-#     x_off, x strides (4), w_off, w strides (4), b_off, b_stride]
-_X, _W, _B = 16, 21, 26
+#     x_off, x strides (4), w_off, w strides (4), b_off, b_stride, y_off, y strides (n, o)]
+_X, _W, _B, _Y = 16, 21, 26, 28
 
 
 def _i(k: int) -> str:
@@ -73,7 +73,10 @@ def _source(dt, bias: bool) -> str:
     if bias:
         b = dt.load(f"Bs[{_i(_B)} + i32(o) * {_i(_B + 1)}]")
         lines.append(f"  acc = acc + {b};")
-    lines += [f"  Y[e] = {dt.store('acc')};", "}"]
+    # the output's (n, o) strides: contiguous, or its (1, 0, 2, 3) permutation (the weight
+    # gradient's conv writes (O, C, KH, KW) directly); each (OH, OW) plane dense
+    lines += [f"  Y[P[{_Y}] + n * P[{_Y + 1}] + o * P[{_Y + 2}] + oh * P[2] + ow] = "
+              f"{dt.store('acc')};", "}"]
     return header("\n".join(lines), st == "f16")
 
 
@@ -86,12 +89,12 @@ _PLANS: dict = {}  # layouts and geometry -> packed metadata (a training step's 
 
 def conv2d_direct(x, weight, bias, out, stride, padding, dilation, groups) -> None:
     """Write conv2d of ``x`` (N, C, H, W) with ``weight`` (O, C/groups, KH, KW) (plus
-    ``bias``, (O,) or None) into the new contiguous ``out`` (N, O, OH, OW); all of one
-    dtype."""
+    ``bias``, (O,) or None) into ``out`` (N, O, OH, OW), whose (OH, OW) planes are dense
+    (a new array, or the (1, 0, 2, 3) view of one); all of one dtype."""
     rt = rt_of(x)
     key = (x.shape, x.strides, x.offset, weight.shape, weight.strides, weight.offset,
            None if bias is None else (bias.offset, bias.strides), stride, padding, dilation,
-           groups)
+           groups, out.offset, out.strides)
     data = _PLANS.get(key)
     if data is None:
         n, _, h, w = x.shape
@@ -100,6 +103,7 @@ def conv2d_direct(x, weight, bias, out, stride, padding, dilation, groups) -> No
         meta = [out.size, oh, ow, c_out // groups, cpg, kh, kw, *stride, *padding, *dilation,
                 h, w, c_out] + _words(x) + _words(weight)
         meta += [0, 0] if bias is None else [i32w(bias.offset), i32w(bias.strides[0])]
+        meta += [out.offset, out.strides[0], out.strides[1]]
         if len(_PLANS) > 1024:
             _PLANS.clear()
         data = _PLANS[key] = meta_struct(len(meta)).pack(*meta)

@@ -215,7 +215,9 @@ def extend(rt, op: str, x, y, word, shape, strides, dtype, cls: int, nbytes: int
     the eager result ``_elementwise`` calls this for when no operand is pending). So ops on
     materialized arrays only are not fused together: each is one dispatch, as eagerly (a
     loop of ``a + b`` whose results are dropped still does the work of every op)."""
-    with rt.lock:
+    lock = rt.lock  # (acquire/release: ~0.1 us less than ``with``)
+    lock.acquire()
+    try:
         chain = rt._chain
         a = b = None
         if chain is not None and chain.n == n and len(chain.nodes) < ENABLED["max"]:
@@ -256,6 +258,8 @@ def extend(rt, op: str, x, y, word, shape, strides, dtype, cls: int, nbytes: int
         if word is not None:
             chain.words.append(word)
         chain.refs.append(_ref(st))
+    finally:
+        lock.release()
     out = _new(_SA)
     out.storage, out.offset, out.shape, out.strides, out.dtype = st, 0, shape, strides, dtype
     return out

@@ -68,10 +68,9 @@ _MAX_GROUPS = 65535  # WebGPU's guaranteed workgroups per dimension
 _WHOLE_SIZE = _lib.WGPU_WHOLE_SIZE
 _STRUCTS: dict = {}  # metadata length -> struct.Struct packing that many u32 words
 _new = object.__new__
-# the raw calls of a dispatch, looked up once (``_lib.name`` is two lookups per call)
-_set_pipeline = _lib.wgpuComputePassEncoderSetPipeline
-_set_bind_group = _lib.wgpuComputePassEncoderSetBindGroup
-_dispatch_workgroups = _lib.wgpuComputePassEncoderDispatchWorkgroups
+_set_pipeline, _set_bind_group, _dispatch_workgroups = (  # a dispatch's raw calls, looked up once
+    _lib.wgpuComputePassEncoderSetPipeline, _lib.wgpuComputePassEncoderSetBindGroup,
+    _lib.wgpuComputePassEncoderDispatchWorkgroups)
 
 
 def meta_struct(words: int) -> struct.Struct:
@@ -193,7 +192,6 @@ class Runtime(Transfers):
         """Whether every submitted batch is done (a non-blocking poll; lock held)."""
         return bool(_lib.wgpuDevicePoll(self.device._internal, False, _ffi.NULL))
 
-    # -- description -------------------------------------------------------------------------
     @property
     def name(self) -> str:
         return f"gpu:{self.index} ({self.info.get('device', '?')}, {self.info.get('backend_type')})"
@@ -363,12 +361,13 @@ class Runtime(Transfers):
 
     def record_new(self, cls: int, nbytes: int, kernel, data: bytes, inputs: tuple,
                    grid: tuple[int, int, int], cost: int = 0):
-        """``record`` of a kernel that writes a new result (binding 1) from ``inputs``
-        (bindings 2..): the result's storage of ``nbytes`` bytes in size class ``cls``
-        (``alloc_class``) is taken and the dispatch recorded under one acquisition of the
-        lock. Returns the storage. (A planned elementwise call's whole runtime work, so
-        ``BufferPool._collect`` and ``_record`` are inlined: one Python frame, not three.)"""
-        with self.lock:
+        """``record`` of a kernel writing a new result (binding 1) from ``inputs`` (bindings
+        2..): its storage (``nbytes``, size class ``cls``) taken and the dispatch recorded in one
+        hold of the lock (acquire/release: ~0.1 us less than ``with``). Returns the storage.
+        (A planned elementwise call's runtime work: ``_collect`` and ``_record`` inlined.)"""
+        lock = self.lock
+        lock.acquire()
+        try:
             if self._chain is not None:
                 self._chain.emit()
             pool = self.pool
@@ -433,6 +432,8 @@ class Runtime(Transfers):
                 self._submit_point()
             elif pending >= self.EAGER_COST:
                 self._flush()
+        finally:
+            lock.release()
         return st
 
     def _record(self, kernel, data: bytes, buffers, grid: tuple[int, int, int],

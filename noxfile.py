@@ -27,8 +27,13 @@ PURE = ["packages/trueno-core", "packages/trueno-autograd", "packages/trueno-gpu
         "packages/trueno-nn", "packages/trueno-hub"]
 # safetensors and tensorboard cross-check the checkpoint and SummaryWriter files; scikit-learn
 # (its bundled digits), tqdm and matplotlib run the examples.
-TEST_DEPS = ["pytest>=8", "hypothesis>=6.100", "scipy", "safetensors", "tensorboard",
-             "scikit-learn", "tqdm", "matplotlib"]
+TEST_DEPS = ["pytest>=8", "pytest-xdist", "hypothesis>=6.100", "scipy", "safetensors",
+             "tensorboard", "scikit-learn", "tqdm", "matplotlib"]
+# The big pure-Python suites (core twice, nn) run in this many pytest-xdist workers: CI has 2
+# cores, and each suite is minutes of single-threaded Python. The others stay in one process
+# (a worker's start-up, ~10 s of imports, would cost more than it saves; lavapipe already
+# runs a GPU test's kernels on every core).
+WORKERS = os.environ.get("TRUENO_TEST_WORKERS", "2")
 CORE_TESTS = "packages/trueno-core/tests"
 
 
@@ -56,9 +61,10 @@ def demo(session: nox.Session) -> None:
 
 
 def _pytest(session: nox.Session, *paths: str, backend: str | None = None,
-            env: dict | None = None) -> None:
+            env: dict | None = None, workers: str | None = None) -> None:
     env = {**(env or {}), **({"TRUENO_BACKEND": backend} if backend else {})}
-    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths,
+    spread = ["-n", workers] if workers and workers not in ("0", "1") else []
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *spread, *paths,
                 *session.posargs, env=env)
 
 
@@ -70,14 +76,14 @@ def tests(session: nox.Session) -> None:
     install_trueno(session, *TEST_DEPS, "-e", "tools/example_plugins/trueno-toy",
                    "-e", "tools/example_plugins/trueno-example-override")
     session.run("python", "tools/check_env.py")
-    _pytest(session, CORE_TESTS, backend="reference")
-    _pytest(session, CORE_TESTS, "-m", "not slow", backend="simd")
+    _pytest(session, CORE_TESTS, backend="reference", workers=WORKERS)
+    _pytest(session, CORE_TESTS, "-m", "not slow", backend="simd", workers=WORKERS)
     # One pytest run per package: each has its own conftest.py (test helpers), and
     # pytest imports every conftest under the same module name.
     for tests_dir in ("packages/trueno-simd/tests", "packages/trueno-autograd/tests",
                       "packages/trueno-gpu/tests", "packages/trueno-nn/tests",
                       "packages/trueno-hub/tests", "tools/example_plugins/tests"):
-        _pytest(session, tests_dir)
+        _pytest(session, tests_dir, workers=WORKERS if tests_dir.endswith("nn/tests") else None)
     # Mesa's lavapipe compiles shaders differently with LP_FORCE_SSE2=1 (as on another CPU):
     # the GPU numerics must not depend on it (docs/design.md §10). Real GPUs ignore it.
     _pytest(session, "packages/trueno-gpu/tests", env={"LP_FORCE_SSE2": "1"})

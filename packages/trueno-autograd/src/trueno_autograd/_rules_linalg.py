@@ -226,8 +226,14 @@ def _conv_input_grad_direct(w, g, x_shape, pad, d, groups, s=(1, 1)):
         canvas = tn.zeros((n, o, ch, cw), dtype=g.dtype, device=g.device, cls=g.__class__)
         canvas[:, :, :s[0] * (oh - 1) + 1:s[0], :s[1] * (ow - 1) + 1:s[1]] = g
         g = canvas
-    full = _conv(g, _flipped_transposed(w, groups), padding=(max(ph, 0), max(pw, 0)),
-                 dilation=d, groups=groups)
+    padding = (max(ph, 0), max(pw, 0))
+    k = _device_conv(g, w)
+    if k is None:
+        full = _conv(g, _flipped_transposed(w, groups), padding=padding, dilation=d,
+                     groups=groups)
+    else:  # the kernel on the device arrays: none of the dispatcher's frames
+        full = B.wrap(g.__class__, k(g._data, _flipped_transposed(w, groups)._data, None,
+                                     (1, 1), padding, d, groups), g._device, None, g._dtype)
     if ph >= 0 and pw >= 0:
         return full
     return full[:, :, max(-ph, 0):max(-ph, 0) + h, max(-pw, 0):max(-pw, 0) + wd]
@@ -242,7 +248,9 @@ def _conv_weight_grad_by_conv(x, g, w_shape, s, pad, d):
     launches, this replaces ``kh * kw`` tap copies, a zero canvas and a padded copy."""
     o, _, kh, kw = w_shape
     n, _, oh, ow = g.shape
-    k = _swapping_conv(x, g)
+    k = _device_conv(x, g)
+    if not getattr(k, "swap01", False):
+        k = None
     out = None
     for n0, n1 in _batch_chunks(n, x.shape[1] * kh * kw * oh * ow):  # bounded im2col memory
         xs, gs = (x, g) if n1 - n0 == n else (x[n0:n1], g[n0:n1])
@@ -260,17 +268,18 @@ def _conv_weight_grad_by_conv(x, g, w_shape, s, pad, d):
     return (out if k is not None else _swap01(out)).contiguous()
 
 
-def _swapping_conv(x, g):
-    """The device's conv2d kernel where it writes the weight gradient's conv as (O, C, KH,
-    KW) itself (its ``swap01`` option: no copy of the (C, O, KH, KW) result) and nothing is
-    recorded; None elsewhere."""
-    if B.MODES.grad_enabled or x._device.type == "cpu" or g._dtype is not x._dtype:
+def _device_conv(a, b):
+    """The device's conv2d kernel, to call on ``a``'s and ``b``'s device arrays, where
+    nothing is recorded, off the CPU, for two tensors of one dtype and device; None
+    elsewhere. (A kernel with a ``swap01`` attribute also writes its result with the first
+    two axes swapped: the weight gradient's conv, (O, C, KH, KW) without a copy.)"""
+    if B.MODES.grad_enabled or a._device.type == "cpu" or b._dtype is not a._dtype or \
+            b._device is not a._device:
         return None
     try:
-        k = B.kernel(_CONV2D, x._device, x._dtype)
+        return B.kernel(_CONV2D, a._device, a._dtype)
     except TruenoError:
         return None
-    return k if getattr(k, "swap01", False) else None
 
 
 _COL2IM_MAX_CHANNELS = 8

@@ -1,9 +1,10 @@
 """conv2d's product split along K: a product of few output tiles over a long K (conv2d's
 weight gradient as a conv, K = N * OH * OW) runs as K slices of one batched matmul (or of
 the dot kernel, for at most ``_DOTS_MAX`` outputs per matrix) whose partial products one
-kernel sums into the NCHW result with the bias. Values vs core's reference kernel in float64
-(float32 and float64, bias, groups, a permuted input, a stride and dilation, both product
-kernels), which slice counts are chosen, and that no launch is added."""
+kernel sums into the NCHW result with the bias; with groups 1, the direct kernel over slices
+of the input channels instead (no im2col). Values vs core's reference kernel in float64
+(float32 and float64, bias, groups, a permuted input, a stride and dilation, every product
+kernel), which slice counts are chosen, and that no launch is added."""
 
 from __future__ import annotations
 
@@ -70,7 +71,9 @@ def test_conv2d_split_matches_reference(dtype, case):
 
 def test_split_permuted_input_and_launches(monkeypatch):
     """A permuted (C, N, H, W) view of an NCHW input, as the weight gradient passes it: the
-    same values, in as many launches as without the split (im2col, matmul, sum)."""
+    same values, in as many launches as without the split (im2col, matmul, sum); with the
+    direct kernel over channel slices (the default) in two."""
+    monkeypatch.setattr(_conv, "_DIRECT_SPLIT", False)
     base = RNG.standard_normal((4, 1, 28, 28)).astype("float32")
     view = base.transpose(1, 0, 2, 3)
     g = RNG.standard_normal((16, 4, 28, 28)).astype("float32")
@@ -86,6 +89,14 @@ def test_split_permuted_input_and_launches(monkeypatch):
     monkeypatch.setattr(_runtime.Runtime, "record", record)
     assert [k[0] for k in keys] == ["im2col", "conv_dots", "conv_splitsum"], keys
     want = _reference(view.astype(np.float64), g.astype(np.float64), None, (1, 1), (1, 1))
+    assert_close(got, want, "float32", rtol=1e-4, atol=1e-4)
+    monkeypatch.setattr(_conv, "_DIRECT_SPLIT", True)
+    keys.clear()
+    monkeypatch.setattr(_runtime.Runtime, "record", counted)
+    got = down(KERNELS["conv2d"]["float32"](view_of(up(base), base, view), up(g), None,
+                                            (1, 1), (1, 1), (1, 1), 1))
+    monkeypatch.setattr(_runtime.Runtime, "record", record)
+    assert [k[0] for k in keys] == ["conv2d_direct_split", "conv_splitsum"], keys
     assert_close(got, want, "float32", rtol=1e-4, atol=1e-4)
 
 
@@ -108,7 +119,9 @@ def test_split_matmul_path_launches(monkeypatch):
 
 def test_unsplit_long_k_takes_the_dot_kernel(monkeypatch):
     """A weight gradient's conv with K under the split threshold (1568): the dot kernel and
-    the sum, not a matmul of 64 x 64 tiles with 9 x 16 of their lanes busy."""
+    the sum, not a matmul of 64 x 64 tiles with 9 x 16 of their lanes busy (with the direct
+    kernel over channel slices off)."""
+    monkeypatch.setattr(_conv, "_DIRECT_SPLIT", False)
     keys, record = [], _runtime.Runtime.record
 
     def counted(rt, kernel, *a, **k):
@@ -124,3 +137,30 @@ def test_unsplit_long_k_takes_the_dot_kernel(monkeypatch):
     assert [k[0] for k in keys] == ["im2col", "conv_dots", "conv_splitsum"], keys
     want = _reference(x.astype(np.float64), g.astype(np.float64), None, (1, 1), (1, 1))
     assert_close(got, want, "float32", rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("case", [0, 3, 5])
+def test_direct_split_slices(monkeypatch, case):
+    """The direct kernel over channel slices: slices of two channels and a shorter last one
+    (case 0), one channel a slice (case 3), and the split-matmul case (its outputs past the
+    dot kernel's, so still im2col and the matmul)."""
+    xs, ws, stride, pad, dil, groups = CASES[case]
+    monkeypatch.setattr(_conv, "_SPLIT_THREADS", 2 * xs[0] * ws[0] * 64)
+    x = RNG.standard_normal(xs).astype("float32")
+    w = RNG.standard_normal(ws).astype("float32")
+    b = RNG.standard_normal(ws[0]).astype("float32")
+    keys, record = [], _runtime.Runtime.record
+
+    def counted(rt, kernel, *a, **k):
+        keys.append(next(key for key, v in rt._kernels.items() if v is kernel))
+        return record(rt, kernel, *a, **k)
+
+    monkeypatch.setattr(_runtime.Runtime, "record", counted)
+    got = down(KERNELS["conv2d"]["float32"](up(x), up(w), up(b), stride, pad, dil, groups))
+    monkeypatch.setattr(_runtime.Runtime, "record", record)
+    want = _reference(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64),
+                      stride, pad, dil, groups)
+    r = 2e-6 * (ws[1] * ws[2] * ws[3]) ** 0.5
+    assert_close(got, want, "float32", rtol=r, atol=r)
+    first = "im2col" if case == 5 else "conv2d_direct_split"
+    assert keys[0][0] == first and keys[-1][0] == "conv_splitsum", keys

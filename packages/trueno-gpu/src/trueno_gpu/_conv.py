@@ -18,12 +18,14 @@ gradient) in place: no contiguous copy of it.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from trueno.backend import StridedArray
 
 from ._api import contiguous
 from ._codegen import LINEAR_ID, WG, header, i32w, new_array
-from ._conv_direct import DIRECT_MAX_K, conv2d_direct
+from ._conv_direct import DIRECT_MAX_K, conv2d_direct, conv2d_direct_split
 from ._dtypes import dtype_info
 from ._elementwise import launch, rt_of
 from ._matmul import matmul
@@ -92,6 +94,12 @@ fn main({LINEAR_ID}) {{
     return header(src, st == "f16")
 
 
+# A product of few outputs over a long K (the dot kernel's case, groups 1) takes the direct
+# kernel over slices of the input channels, enough of them for about this many threads;
+# TRUENO_GPU_CONV_DIRECT_SPLIT=0 keeps im2col and the dot kernel (A/B)
+_SPLIT_THREADS = 16384
+_DIRECT_SPLIT = os.environ.get("TRUENO_GPU_CONV_DIRECT_SPLIT", "1") != "0"
+
 # Split K when the product has fewer output tiles (64 x 64) than this and K is at least
 # _SPLIT_MIN_K; each slice keeps at least _SLICE_MIN of K.
 _FEW_TILES = 64
@@ -153,6 +161,16 @@ def conv2d(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
     # a long K into few outputs takes the dot kernel even unsplit (no idle tile lanes)
     dots = same and P_ * og <= _DOTS_MAX and K >= _DOTS_MIN_K and \
         dt.name in ("float32", "float64")
+    if same and groups == 1 and (dots or slices > 1) and P_ * og <= _DOTS_MAX and \
+            dt.name in ("float32", "float64") and _DIRECT_SPLIT:
+        # few outputs over a long K: the direct kernel over channel slices, then their sum
+        # (two launches, no im2col matrix)
+        per = -(-cpg // min(cpg, max(1, -(-_SPLIT_THREADS // (n * P_ * og)))))
+        parts = new_array(rt, (-(-cpg // per), n, P_, og), x.dtype)
+        conv2d_direct_split(x, weight, parts, (oh, ow), (sh, sw), (ph, pw), (dh, dw), groups,
+                            per)
+        _splitsum(rt, dt, parts, parts.shape[0], n, P_, og, out, 0, bias)
+        return res
     wc = weight
     if not weight.is_contiguous() and not (
             (dots or slices > 1) and P_ * og <= _DOTS_MAX and _blocked(weight)):
@@ -257,6 +275,12 @@ def _split_product(rt, dt, cols, wc, bias, out, g, og, slices) -> None:
         b = StridedArray(wc.storage, wc.offset + g * og * K, (slices, 1, kc, og),
                          (kc, 0, 1, K), wc.dtype)
         res = matmul(a, b)  # (slices, n, P, og), contiguous
+    _splitsum(rt, dt, res, slices, n, P_, og, out, g, bias)
+
+
+def _splitsum(rt, dt, res, slices, n, P_, og, out, g, bias) -> None:
+    """Sum the ``slices`` partial products ``res`` (slices, n, P, og) of group ``g`` (plus
+    the bias) into its channels of ``out`` (n, c_out, OH, OW; planes dense)."""
     total = n * og * P_
     so = out.strides[1]
     meta = [total, slices, n, P_, og, out.offset + g * og * so, out.strides[0], 0, 0, so]

@@ -6,9 +6,10 @@ bias add) and walks them back through the dispatcher, each with its own recordin
 gradient fitting; this node calls the device's kernels on the same operand layouts, so every
 value is bit for bit the generic path's: forward ``x @ W.T`` (W's transposed view) then
 ``+ b``; backward ``g @ W``, ``g.T @ x`` (W's own layout, contiguous: no copy) and
-``g.sum(0)``. A backward that builds a graph (``create_graph=True``) differentiates trueno ops
-instead. The kernels are looked up per call (``trueno.backend.kernel``), so a device without
-a matmul or add kernel for the dtype takes the generic path.
+``g.sum(0)`` (the sum row's kernel). A backward that builds a graph (``create_graph=True``)
+differentiates trueno ops instead. The kernels are looked up per call
+(``trueno.backend.kernel``), so a device without a matmul or add kernel for the dtype takes
+the generic path.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = ["device_linear"]
 
 _MATMUL = get_op("matmul")
 _ADD = get_op("add")
+_SUM = get_op("sum")
 
 
 def _t(a):
@@ -72,11 +74,18 @@ class Addmm(torch.autograd.Function):
             # create_graph (or a gradient of another dtype): trueno ops, recorded
             gx = g @ weight if nx else None
             gw = g.mT @ x if nw else None
-        else:
-            dev, dt, cls = x._device, x._dtype, x.__class__
-            mm = kernel(_MATMUL, dev, dt)
-            gd = g._data
-            gx = wrap(cls, mm(gd, weight._data), dev, None, dt) if nx else None
-            gw = wrap(cls, mm(_t(gd), x._data), dev, None, dt) if nw else None
-        gb = _sum(g, 0) if ctx.has_bias and nb else None
+            gb = _sum(g, 0) if ctx.has_bias and nb else None
+            return gx, gw, gb
+        dev, dt, cls = x._device, x._dtype, x.__class__
+        mm = kernel(_MATMUL, dev, dt)
+        gd = g._data
+        gx = wrap(cls, mm(gd, weight._data), dev, None, dt) if nx else None
+        gw = wrap(cls, mm(_t(gd), x._data), dev, None, dt) if nw else None
+        gb = None
+        if ctx.has_bias and nb:
+            try:  # the sum row's kernel on the device array (the NumPy face's sum: ~25 us)
+                gb = wrap(cls, kernel(_SUM, dev, dt)(gd, axis=(0,), keepdims=False,
+                                                     dtype=dt.numpy), dev, None, dt)
+            except TruenoError:
+                gb = _sum(g, 0)
         return gx, gw, gb

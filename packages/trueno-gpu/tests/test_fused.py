@@ -102,10 +102,11 @@ def test_rows_without_subgroups(monkeypatch):
     assert_close(got, want, "float32", rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("shape,nd", [((2, 6_000_000), 1), ((3, 200, 100), 2)])
+@pytest.mark.parametrize("shape,nd", [((1, 6_000_000), 1), ((3, 200, 100), 2)])
 def test_layer_norm_few_long_rows(shape, nd):
     """Few long rows go through the chunked reductions: rows of 6M elements were wrong on
-    lavapipe (its loop limiter stops a shader's loops after 65,535 iterations)."""
+    lavapipe (its loop limiter stops a shader's loops after 65,535 iterations). One such row
+    keeps that size; the (3, 200, 100) case covers several rows on the same path."""
     rng = np.random.default_rng(4)
     x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
     w = rng.standard_normal(shape[-nd:]).astype(np.float32)

@@ -347,20 +347,6 @@ def test_contract_rewrites_only_fusable_subexpressions():
         assert contract(kept) == kept
 
 
-def test_ulps_under_emulated_contraction():
-    """The float64 helpers stay within their bounds when every a * b + c is fused, as NVIDIA's
-    compiler does (naga never marks NoContraction): the same tests, run with the emulation."""
-    import os
-    import subprocess
-    import sys
-
-    env = dict(os.environ, TRUENO_GPU_EMULATE_FMA="1")
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                        __file__, "-k", "not emulated and not contract and not reassoc"],
-                       env=env, capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stdout[-3000:]
-
-
 def test_reassociate_regroups_only_whole_sums():
     """The test-only reassociation emulation (``TRUENO_GPU_EMULATE_REASSOC``) regroups
     a + (b - c) as (a + b) - c ("right") or (a - b) - c as a - (b + c) ("left"), and
@@ -377,21 +363,39 @@ def test_reassociate_regroups_only_whole_sums():
         assert reassociate(kept, "left") == kept
 
 
-@pytest.mark.parametrize("way", ["left", "right"])
-def test_ulps_under_emulated_reassociation(way):
-    """The float64 helpers stay within their bounds when the compiler regroups sums, as
+def test_ulps_under_emulated_compilers():
+    """The float64 helpers stay within their bounds when every a * b + c is fused, as NVIDIA's
+    compiler does (naga never marks NoContraction), and when the compiler regroups sums, as
     NVIDIA's does (naga never marks float ops exact): on the H100, log_dd64's low part was
     wrong and pow was 107 ulp off, tan 2 ulp; the "left" emulation reproduced pow (97 ulp),
-    "right" reproduced tan. Every regrouping-sensitive step now passes through tn_opq64."""
+    "right" reproduced tan. Every regrouping-sensitive step now passes through tn_opq64.
+
+    This file's other tests run again in one process per emulation (the flags are read at
+    import); the three processes run at once, as each spends most of its time on one core
+    (start-up and shader compilation)."""
     import os
     import subprocess
     import sys
 
-    env = dict(os.environ, TRUENO_GPU_EMULATE_REASSOC=way)
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                        __file__, "-k", "not emulated and not contract and not reassoc"],
-                       env=env, capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stdout[-3000:]
+    emulations = {"contraction": {"TRUENO_GPU_EMULATE_FMA": "1"},
+                  "reassociation left": {"TRUENO_GPU_EMULATE_REASSOC": "left"},
+                  "reassociation right": {"TRUENO_GPU_EMULATE_REASSOC": "right"}}
+    # The file uses neither hypothesis nor xdist: not loading their plugins saves ~0.8 s a run.
+    cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-p",
+           "no:hypothesispytest", "-p", "no:xdist", __file__,
+           "-k", "not emulated and not contract and not reassoc"]
+    procs = {name: subprocess.Popen(cmd, env=dict(os.environ, **flags), text=True,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+             for name, flags in emulations.items()}
+    try:
+        outs = {name: p.communicate(timeout=900)[0] for name, p in procs.items()}
+    finally:
+        for p in procs.values():
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    for name, p in procs.items():
+        assert p.returncode == 0, f"under emulated {name}:\n{outs[name][-3000:]}"
 
 
 def test_opaque_zero_stays_zero():

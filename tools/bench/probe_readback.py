@@ -19,10 +19,11 @@ checks).
 Variants: ``default`` is the library's own ``_download`` as configured by the environment;
 ``lib+spin``, ``lib+numpy``, ``lib+spin+numpy`` the library's own with its
 ``TRUENO_GPU_DOWNLOAD_SPIN_US=--spin-us`` / ``TRUENO_GPU_DOWNLOAD_COPY=numpy`` settings,
-``lib+spinN`` with a bound of N µs, ``lib+oldchecks`` with the index checks' flags read
-through wgpu-py's map_async as before, ``lib+oldupload`` with uploads through the pool's
-wgpu-py map (``TRUENO_GPU_UPLOAD_MAP=wgpu``) (end to end only). The others are the probe's copy of
-the download, timed per phase, named ``WAIT[+STAGING][+COPY]``:
+``lib+spinN`` with a bound of N µs (``lib+spin0``: blocking polls only, the old wait),
+``lib+oldchecks`` with the index checks' flags read through wgpu-py's map_async as before,
+``lib+oldupload`` with uploads through the pool's wgpu-py map (``TRUENO_GPU_UPLOAD_MAP=wgpu``)
+(end to end only). The others are the probe's copy of the download, timed per phase, named
+``WAIT[+STAGING][+COPY]``:
 - WAIT ``block``: blocking polls until the map callback ran (the library's wait by default);
   ``spin``: non-blocking polls for at most ``--spin-us`` µs, then blocking polls (a bounded
   spin: the thread never burns more than that); ``idle``: a blocking poll first (the queue is
@@ -327,7 +328,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--inner", type=int, default=40)
     ap.add_argument("--spin-us", type=int, default=1000)
-    ap.add_argument("--variants", default="default,lib+numpy,lib+spin,lib+spin200,lib+spin+numpy,"
+    ap.add_argument("--variants", default="default,lib+spin0,lib+numpy,lib+spin,lib+spin200,"
+                                          "lib+spin+numpy,"
                                           "lib+oldchecks,lib+oldupload,block,"
                                           "spin,idle,workdone,block+new,block+memmove,"
                                           "spin+memmove+raw")
@@ -392,7 +394,8 @@ def main() -> None:
     print(f"\n{'variant':<16}" + "".join(f"{c:>17}" for c in cases))
     for v in rows:
         print(f"{v:<16}" + "".join(f"{med[(v, c)]:17.1f}" for c in cases))
-    for c in cases:
+    timed = [v for v in variants if not v.startswith(("default", "lib"))]
+    for c in cases if timed else ():
         print(f"\n{c}: phase medians (µs); 'sum' adds them, end to end adds the tensor layers")
         print(f"{'variant':<16}" + "".join(f"{p:>8}" for p in PHASES) + f"{'sum':>8}"
               + f"{'polls':>7}")

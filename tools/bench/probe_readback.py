@@ -226,16 +226,19 @@ def _install(rt, variant: str, spin_us: int, ph: list):
 
 def _raw_rows(rt, inner: int) -> dict[str, float]:
     """Medians (µs) of the pieces: polls with nothing pending, a 4-byte copy's round trip
-    through raw wgpu-native calls (encoder, copy, finish, submit, then polls)."""
+    through raw wgpu-native calls (encoder, copy, finish, submit, then polls), into a storage
+    buffer and into a MAP_READ staging buffer (host memory), with and without its map."""
     dev = rt.device._internal
     keep = rt.alloc(256), rt.alloc(256)
     src, dst = keep[0].buffer._internal, keep[1].buffer._internal
+    stage = rt.device.create_buffer(size=256, usage=wgpu.BufferUsage.MAP_READ
+                                    | wgpu.BufferUsage.COPY_DST)
     cbs = _ffi.new("WGPUCommandBuffer[1]")
     rows = collections.defaultdict(list)
 
-    def copy_submit(t):
+    def copy_submit(t, to=dst):
         enc = _libf.wgpuDeviceCreateCommandEncoder(dev, _ffi.NULL)
-        _libf.wgpuCommandEncoderCopyBufferToBuffer(enc, src, 0, dst, 0, 4)
+        _libf.wgpuCommandEncoderCopyBufferToBuffer(enc, src, 0, to, 0, 4)
         t.append(_ns())
         cbs[0] = _libf.wgpuCommandEncoderFinish(enc, _ffi.NULL)
         _lib.wgpuCommandEncoderRelease(enc)
@@ -243,6 +246,22 @@ def _raw_rows(rt, inner: int) -> dict[str, float]:
         _libf.wgpuQueueSubmit(rt._queue, 1, cbs)
         _lib.wgpuCommandBufferRelease(cbs[0])
         t.append(_ns())
+
+    def until_done() -> int:
+        polls = 1
+        while not _libf.wgpuDevicePoll(dev, False, _ffi.NULL):
+            polls += 1
+        return polls
+
+    def until_mapped(wait: bool) -> int:
+        key = rt._map_request(stage._internal, 4, _lib.WGPUMapMode_Read)
+        polls = 0
+        while key not in _MAPPED:
+            _libf.wgpuDevicePoll(dev, wait, _ffi.NULL)
+            polls += 1
+        assert _MAPPED.pop(key) == _lib.WGPUMapAsyncStatus_Success
+        _libf.wgpuBufferUnmap(stage._internal)
+        return polls
 
     for _ in range(inner):
         with rt.lock:
@@ -256,9 +275,16 @@ def _raw_rows(rt, inner: int) -> dict[str, float]:
             _libf.wgpuDevicePoll(dev, True, _ffi.NULL)
             t.append(_ns())
             copy_submit(t)
-            polls = 1
-            while not _libf.wgpuDevicePoll(dev, False, _ffi.NULL):
-                polls += 1
+            polls = until_done()
+            t.append(_ns())
+            copy_submit(t, stage._internal)
+            polls_stage = until_done()
+            t.append(_ns())
+            copy_submit(t, stage._internal)
+            polls_map = until_mapped(False)
+            t.append(_ns())
+            copy_submit(t, stage._internal)
+            until_mapped(True)
             t.append(_ns())
         d = [b - a for a, b in zip(t, t[1:])]
         rows["poll(nowait), nothing pending"].append(d[0])
@@ -269,6 +295,13 @@ def _raw_rows(rt, inner: int) -> dict[str, float]:
         rows["copy 4 B: poll(wait) until done"].append(d[5])
         rows["copy 4 B: poll(nowait) until done"].append(d[9])
         rows["  (non-blocking polls it took)"].append(polls * 1000)
+        rows["copy 4 B -> MAP_READ: submit"].append(d[12])
+        rows["  then poll(nowait) until done"].append(d[13])
+        rows["  (non-blocking polls it took) "].append(polls_stage * 1000)
+        rows["  + map: poll(nowait) until mapped"].append(d[17])
+        rows["  (non-blocking polls it took)  "].append(polls_map * 1000)
+        rows["  + map: poll(wait) until mapped"].append(d[21])
+    stage.destroy()
     return {k: statistics.median(v) / 1e3 for k, v in rows.items()}
 
 

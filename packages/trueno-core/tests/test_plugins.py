@@ -141,9 +141,15 @@ def test_bad_trueno_num_threads_warns_by_name_and_never_breaks_import():
             "import os, trueno as tn\n"
             "print(tn.get_num_threads(), min(os.cpu_count() or 1, 1024), "
             "(tn.ones(3) * 2).tolist())")
-    for value, want in (("abc", None), ("-1", None), ("2.5", None), ("99999", 1024),
-                        ("3", 3), ("0", None)):
-        r = _run(code, TRUENO_NUM_THREADS=value)
+    cases = (("abc", None), ("-1", None), ("2.5", None), ("99999", 1024), ("3", 3), ("0", None))
+    # The six imports run at once: each is a second or more of single-threaded start-up.
+    procs = [subprocess.Popen([sys.executable, "-c", code], text=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE,
+                              env={**os.environ, "TRUENO_NUM_THREADS": value})
+             for value, _ in cases]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for (value, want), p, (stdout, stderr) in zip(cases, procs, outs, strict=True):
+        r = subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr)
         assert r.returncode == 0, (value, r.stderr)
         got, default, result = r.stdout.split(" ", 2)
         assert result.strip() == "[2.0, 2.0, 2.0]"

@@ -49,6 +49,22 @@ def _weight(dt, has_w: bool, z: str) -> str:
     return dt.load("W[bitcast<i32>(P[10]) + t * bitcast<i32>(P[11])]") if has_w else f"1.0{z}"
 
 
+def _pick(dt, idt, has_w: bool, z: str, x: str, pad: str) -> list[str]:
+    """WGSL lines (indented by ``pad``) of the forward kernels' row ``(n, s)``: its target
+    ``t``, an out-of-range one recorded in ``E`` (the index checks), and the target class's
+    weight ``w`` and logit ``picked`` (0 for an ignored or bad target)."""
+    lines = ["let t = " + _target(idt, "bitcast<i32>(P[7]) + n * bitcast<i32>(P[8]) + "
+                                   "s * bitcast<i32>(P[9])") + ";",
+             "let valid = t != bitcast<i32>(P[12]);",
+             "let ok = valid && t >= 0 && t < i32(C);",
+             "if (valid && !ok) {", "  let e = 2u * P[13];",
+             "  if (t < 0) { atomicMax(&E[e + 1u], bitcast<u32>(-(t + 1)) + 1u); }",
+             "  else { atomicMax(&E[e], bitcast<u32>(t) + 1u); }", "}",
+             f"var w = 0.0{z};", f"var picked = 0.0{z};",
+             f"if (ok) {{ w = {_weight(dt, has_w, z)}; let j = u32(t); picked = {x}; }}"]
+    return [pad + ln for ln in lines]
+
+
 def _rows_source(dt, idt, has_w: bool) -> str:
     """Metadata: [R, C, S, x_off, x strides (n, c, s), t_off, t strides (n, s), w_off,
     w_stride, ignore_index, check slot]; Y[r] = lse, Y[R + r] = loss, Y[2R + r] = weight."""
@@ -78,15 +94,7 @@ def _rows_source(dt, idt, has_w: bool) -> str:
               f"  for (var j = li; j < C; j = j + {WG}u) {{ se = se + {exp}({x} - m); }}",
               f"  let lse = m + {log}(wg_sum2(se, 0.0{z}, li).x);",
               "  if (li != 0u) { return; }",
-              "  let t = " + _target(idt, "bitcast<i32>(P[7]) + n * bitcast<i32>(P[8]) + "
-                                          "s * bitcast<i32>(P[9])") + ";",
-              "  let valid = t != bitcast<i32>(P[12]);",
-              "  let ok = valid && t >= 0 && t < i32(C);",
-              "  if (valid && !ok) {", "    let e = 2u * P[13];",
-              "    if (t < 0) { atomicMax(&E[e + 1u], bitcast<u32>(-(t + 1)) + 1u); }",
-              "    else { atomicMax(&E[e], bitcast<u32>(t) + 1u); }", "  }",
-              f"  var w = 0.0{z};", f"  var picked = 0.0{z};",
-              f"  if (ok) {{ w = {_weight(dt, has_w, z)}; let j = u32(t); picked = {x}; }}",
+              *_pick(dt, idt, has_w, z, x, "  "),
               f"  Y[r] = {dt.store('lse')};",
               f"  Y[R + r] = {dt.store('-(picked - lse) * w')};",
               f"  Y[2u * R + r] = {dt.store('w')};", "}"]
@@ -123,15 +131,7 @@ def _one_pass_source(dt, idt, has_w: bool) -> str:
               f"    var se = 0.0{z};",
               f"    for (var j = 0u; j < C; j = j + 1u) {{ se = se + {exp}({x} - m); }}",
               f"    let lse = m + {log}(se);",
-              "    let t = " + _target(idt, "bitcast<i32>(P[7]) + n * bitcast<i32>(P[8]) + "
-                                            "s * bitcast<i32>(P[9])") + ";",
-              "    let valid = t != bitcast<i32>(P[12]);",
-              "    let ok = valid && t >= 0 && t < i32(C);",
-              "    if (valid && !ok) {", "      let e = 2u * P[13];",
-              "      if (t < 0) { atomicMax(&E[e + 1u], bitcast<u32>(-(t + 1)) + 1u); }",
-              "      else { atomicMax(&E[e], bitcast<u32>(t) + 1u); }", "    }",
-              f"    var w = 0.0{z};", f"    var picked = 0.0{z};",
-              f"    if (ok) {{ w = {_weight(dt, has_w, z)}; let j = u32(t); picked = {x}; }}",
+              *_pick(dt, idt, has_w, z, x, "    "),
               "    let loss = -(picked - lse) * w;",
               f"    Y[r] = {dt.store('lse')};", f"    Y[R + r] = {dt.store('loss')};",
               f"    Y[2u * R + r] = {dt.store('w')};",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import warnings
+import zlib
 from fractions import Fraction
 
 import numpy as np
@@ -18,6 +19,14 @@ pytestmark = pytest.mark.skipif("float64" not in DTYPES, reason="adapter lacks s
 
 INF, NAN = np.inf, np.nan
 RNG = np.random.default_rng(20240611)
+
+
+@pytest.fixture(autouse=True)
+def _own_draws(request):
+    """Each test draws from its own stream (seeded by its name), not from what the tests
+    before it in the process drew: under pytest-xdist a worker runs a different sequence."""
+    global RNG
+    RNG = np.random.default_rng([20240611, zlib.crc32(request.node.name.encode())])
 TINY = np.finfo(np.float64).tiny
 
 

@@ -49,6 +49,15 @@ def _weight(dt, has_w: bool, z: str) -> str:
     return dt.load("W[bitcast<i32>(P[10]) + t * bitcast<i32>(P[11])]") if has_w else f"1.0{z}"
 
 
+def _names(dt):
+    """The forward kernels' WGSL names for ``dt``: storage and compute types, the float
+    literal suffix and the tn_ function suffix, exp, log, and the load of logit ``j``."""
+    d = dt.compute == "f64"
+    z, S = ("lf", "64") if d else ("", "")
+    exp, log = ("tn_exp64", "tn_log64") if d else ("exp", "log")
+    return dt.storage, dt.compute, z, S, exp, log, dt.load("X[xb + i32(j) * xc]")
+
+
 def _pick(dt, idt, has_w: bool, z: str, x: str, pad: str) -> list[str]:
     """WGSL lines (indented by ``pad``) of the forward kernels' row ``(n, s)``: its target
     ``t``, an out-of-range one recorded in ``E`` (the index checks), and the target class's
@@ -68,11 +77,7 @@ def _pick(dt, idt, has_w: bool, z: str, x: str, pad: str) -> list[str]:
 def _rows_source(dt, idt, has_w: bool) -> str:
     """Metadata: [R, C, S, x_off, x strides (n, c, s), t_off, t strides (n, s), w_off,
     w_stride, ignore_index, check slot]; Y[r] = lse, Y[R + r] = loss, Y[2R + r] = weight."""
-    st, F = dt.storage, dt.compute
-    d = F == "f64"
-    z, S = ("lf", "64") if d else ("", "")
-    exp, log = ("tn_exp64", "tn_log64") if d else ("exp", "log")
-    x = dt.load("X[xb + i32(j) * xc]")
+    st, F, z, S, exp, log, x = _names(dt)
     lines = ["@group(0) @binding(0) var<storage, read> P: array<u32>;",
              f"@group(0) @binding(1) var<storage, read_write> Y: array<{st}>;",
              "@group(0) @binding(2) var<storage, read_write> E: array<atomic<u32>>;",
@@ -106,11 +111,7 @@ def _one_pass_source(dt, idt, has_w: bool) -> str:
     ``li, li + WG, ...``, each row's logsumexp in a loop over its classes, writes the rows'
     ``lse``, loss and weight as the rows kernel does and sums the losses and weights in the
     sum kernel's order. Metadata: the rows kernel's, then the reduction."""
-    st, F = dt.storage, dt.compute
-    d = F == "f64"
-    z, S = ("lf", "64") if d else ("", "")
-    exp, log = ("tn_exp64", "tn_log64") if d else ("exp", "log")
-    x = dt.load("X[xb + i32(j) * xc]")
+    st, F, z, S, exp, log, x = _names(dt)
     lines = ["@group(0) @binding(0) var<storage, read> P: array<u32>;",
              f"@group(0) @binding(1) var<storage, read_write> Y: array<{st}>;",
              f"@group(0) @binding(2) var<storage, read_write> O: array<{st}>;",

@@ -146,6 +146,10 @@ def test_isin_pad(dtype):
                        (((1, 1), (2, 0)), {"constant_values": ((1, 2), (3, 4))})]:
             got = down(KERNELS["pad"][dtype](dx, np.asarray(pw), "constant", **kw))
             assert_close(got, np.pad(xv, pw, mode="constant", **kw), dtype)
+        # "empty": NumPy leaves the margins undefined, so only the interior is compared
+        got = down(KERNELS["pad"][dtype](dx, np.asarray(((1, 2), (0, 3))), "empty"))
+        assert got.shape == (6, 8)
+        assert_close(got[1:4, 0:5], xv, dtype)
 
 
 @pytest.mark.parametrize("mode", ["edge", "wrap", "reflect", "symmetric"])

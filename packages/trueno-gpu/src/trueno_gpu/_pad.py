@@ -1,11 +1,13 @@
-"""``pad`` on the GPU: every NumPy mode but "empty"'s garbage and callables.
+"""``pad`` on the GPU: every NumPy mode but callables and odd reflection.
 
-"constant" fills an array and copies ``x`` into its interior; "edge", "wrap", "reflect" and
-"symmetric" (even reflection) gather ``x`` along each padded axis by NumPy's own index map;
-"maximum", "minimum", "mean", "median" and "linear_ramp" pad one axis at a time as NumPy does
-(the statistics and the ramps' edges see the axes padded before), joining margins to the
-array: statistics are reduced on the GPU; integer means and medians, and the ramps, are
-finished on the host from the (one-slice) edge values with NumPy's own rounding.
+"constant" fills an array and copies ``x`` into its interior ("empty", whose margins NumPy
+leaves undefined, is "constant" with zeros: no stale data from a reused buffer shows);
+"edge", "wrap", "reflect" and "symmetric" (even reflection) gather ``x`` along each padded
+axis by NumPy's own index map; "maximum", "minimum", "mean", "median" and "linear_ramp" pad
+one axis at a time as NumPy does (the statistics and the ramps' edges see the axes padded
+before), joining margins to the array: statistics are reduced on the GPU; integer means and
+medians, and the ramps, are finished on the host from the (one-slice) edge values with
+NumPy's own rounding.
 """
 
 from __future__ import annotations
@@ -36,10 +38,10 @@ def pad(x, pad_width, mode="constant", **kw):
         return _pad_gather(x, pad_width, mode)
     if mode in _STAT_MODES or mode == "linear_ramp":
         return _pad_margins(x, pad_width, mode, kw)
-    if mode != "constant":
+    if mode not in ("constant", "empty"):
         from ._errors import GpuDtypeError
 
-        modes = ("constant",) + _GATHER_MODES + _STAT_MODES + ("linear_ramp",)
+        modes = ("constant", "empty") + _GATHER_MODES + _STAT_MODES + ("linear_ramp",)
         raise GpuDtypeError(f"gpu: pad(mode={mode!r}) has no GPU kernel; the GPU has "
                             f"mode={', '.join(map(repr, modes))}"
                             f"{' (reflect_type=even)' if mode in _GATHER_MODES else ''}\n"

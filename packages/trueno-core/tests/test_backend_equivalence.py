@@ -174,6 +174,19 @@ def _custom_cases(name, dtype, rng):
             (lambda g, x: _row("threshold_backward", (g, x)), [v((4, 9)), v((4, 9))]),
             (lambda g, x: _row("threshold_backward", (g, x), threshold=0.25),
              [v((3, 1, 5)), v((3, 4, 5))])],
+        # the LSTM cell: contiguous operands, and views with other strides (a transposed
+        # gates_h, a broadcast c_prev; the backward's dh_out broadcast, c transposed)
+        "lstm_cell_forward": [
+            (lambda gx, gh, c: _row("lstm_cell_forward", (gx, gh, c)),
+             [v((3, 20)), v((3, 20)), v((3, 5))]),
+            (lambda gx, gh, c: _row("lstm_cell_forward", (gx, gh.mT, tn.broadcast_to(c, (3, 5)))),
+             [v((3, 20)), v((20, 3)), v((1, 5))])],
+        "lstm_cell_backward": [
+            (lambda dh, do, dc, cp, c, ws: _row("lstm_cell_backward", (dh, do, dc, cp, c, ws)),
+             [v((3, 5)), v((3, 5)), v((3, 5)), v((3, 5)), v((3, 5)), v((3, 20), "unit")]),
+            (lambda dh, do, dc, cp, c, ws: _row("lstm_cell_backward", (
+                dh, tn.broadcast_to(do, (3, 5)), dc, cp, c.mT, ws)),
+             [v((3, 5)), v((5,)), v((3, 5)), v((3, 5)), v((5, 3)), v((3, 20), "unit")])],
         "batch_norm_update_stats": [
             (lambda rm, rv, m, s, nb, keep=keep: _update_stats(rm, rv, m, s, nb, keep),
              [v((5,)), v((5,), "positive"), v((5,)), v((5,), "positive"), np.array(7)])

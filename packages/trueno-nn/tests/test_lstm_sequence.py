@@ -83,7 +83,8 @@ def _generic_path_fails(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("the CPU LSTM ran the per-step trueno-op path")
     monkeypatch.setattr(S, "_steps", fail)
-    monkeypatch.setattr(S, "_backward", fail)
+    monkeypatch.setattr(S, "_cell_steps", fail)
+    monkeypatch.setattr(S, "_cell_backward", fail)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -7,27 +7,28 @@ On the CPU (float32/float64) the node computes on the tensors' NumPy arrays: per
 product into a preallocated buffer, the CPU backend's sigmoid over all four gates ``(N,
 4H)`` and tanh over g's and the cell state, and a few in-place NumPy products; outputs and
 the backward's saved activations go into arrays made once per sequence. On other devices
-(and for double backward) the same recurrence runs as trueno ops, so it works on every
-device."""
+each step is ``h_prev @ W_hh^T`` and the fused cell row ``lstm_cell_forward`` (PyTorch's
+``_thnn_fused_lstm_cell``: trueno-gpu's one kernel, the row's decomposition on a device
+without one), the backward per step ``lstm_cell_backward`` and ``d_gates @ W_hh``: two
+launches a step each way where the trueno-op recurrence took ~22 forward and ~13 backward.
+Double backward differentiates that recurrence, recorded op by op (``_steps``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from trueno.backend import CPU, dtype_of, get_op, kernel
+from trueno.backend import CPU, dtype_of, get_op, kernel, run
 import trueno.torch as torch
 
 __all__ = ["lstm_sequence"]
 
 _HOST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _SIGMOID, _TANH = get_op("sigmoid"), get_op("tanh")
+_CELL, _CELL_BACKWARD = get_op("lstm_cell_forward"), get_op("lstm_cell_backward")
 
 
-def _steps(xw, h, c, w_hh_t, reverse, keep):
-    """Run the recurrence with trueno ops (every device). ``keep`` (or None) collects, per
-    step, what the backward needs in the fewest tensors: ``P`` (N, 4H) = ``[g, c_prev, i,
-    tanh(c)]`` (the factors of each gate's gradient), ``dact`` (N, 4H), each gate
-    activation's derivative, ``q = o (1 - tanh(c)^2)`` (dc/dh), ``f`` and ``h_prev``."""
+def _steps(xw, h, c, w_hh_t, reverse):
+    """The recurrence recorded as trueno ops (double backward differentiates it)."""
     hidden = h.shape[-1]
     steps = xw.shape[0]
     out = [None] * steps
@@ -36,16 +37,34 @@ def _steps(xw, h, c, w_hh_t, reverse, keep):
         s = torch.sigmoid(gates)
         i, f, o = s[..., :hidden], s[..., hidden:2 * hidden], s[..., 3 * hidden:]
         g = torch.tanh(gates[..., 2 * hidden:3 * hidden])
-        c_prev, h_prev = c, h
         c = f * c + i * g
-        tc = torch.tanh(c)
-        h = o * tc
+        h = o * torch.tanh(c)
         out[t] = h
+    return out, h, c
+
+
+def _row(op, tensors):
+    """Row ``op`` on ``tensors`` (one device and dtype): its kernel (trueno-gpu's one fused
+    launch) or, on a device without one, its decomposition."""
+    t0 = tensors[0]
+    return run(op, tensors, [t._data for t in tensors], {}, t0.__class__, t0._device,
+               t0._dtype)
+
+
+def _cell_steps(xw, h, c, w_hh, reverse, keep):
+    """The recurrence on any device with two launches a step: ``h_prev @ W_hh^T`` and the
+    ``lstm_cell_forward`` row (the gates' sum, activations, c and h in one kernel on the
+    GPU). ``keep`` (or None) collects per step what ``_cell_backward`` reads: ``(c_prev, c,
+    workspace, h_prev)``, the workspace the four gate activations (N, 4H)."""
+    steps = xw.shape[0]
+    w_t = w_hh.t()
+    out = [None] * steps
+    for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+        h_new, c_new, ws = _row(_CELL, (xw[t], torch.matmul(h, w_t), c))
         if keep is not None:
-            dact = s - s * s
-            dact[..., 2 * hidden:3 * hidden] = 1 - g * g
-            keep[t] = (torch.cat([g, c_prev, i, tc], -1), dact, o - o * tc * tc, f,
-                       h_prev)
+            keep[t] = (c, c_new, ws, h)
+        out[t] = h = h_new
+        c = c_new
     return out, h, c
 
 
@@ -153,7 +172,7 @@ def _host_backward(saved, reverse, dout, dh_last, dc_last, need_w):
 
 def _differentiable(xw, h0, c0, w_hh, reverse):
     """The same recurrence recorded op by op (for double backward)."""
-    out, h, c = _steps(xw, h0, c0, w_hh.t(), reverse, None)
+    out, h, c = _steps(xw, h0, c0, w_hh.t(), reverse)
     return torch.stack(out, 0), h, c
 
 
@@ -178,7 +197,7 @@ class _LSTMSequence(torch.autograd.Function):
             return torch.from_numpy(out.copy()), torch.from_numpy(h), torch.from_numpy(c)
         ctx.host = None
         keep = [None] * xw.shape[0]
-        out, h, c = _steps(xw, h0, c0, w_hh.t(), reverse, keep)
+        out, h, c = _cell_steps(xw, h0, c0, w_hh, reverse, keep)
         ctx.keep = keep
         return torch.stack(out, 0), h, c
 
@@ -198,26 +217,24 @@ class _LSTMSequence(torch.autograd.Function):
             grads = (np.asarray(g._data, dtype=dt) for g in (dout, dh_last, dc_last))
             d = _host_backward(ctx.host, ctx.reverse, *grads, ctx.needs_input_grad[3])
             return (*(_tensor(a) for a in d), None)
-        return (*_backward(ctx.keep, ctx.reverse, dout, dh_last, dc_last, w_hh), None)
+        return (*_cell_backward(ctx.keep, ctx.reverse, dout, dh_last, dc_last, w_hh), None)
 
 
-def _backward(keep, reverse, dout, dh_last, dc_last, w_hh):
-    """Backpropagation through time with trueno ops (every device) from ``_steps``'s
-    ``keep``: the gradients of ``xw``, ``h0``, ``c0`` and ``w_hh``."""
+def _cell_backward(keep, reverse, dout, dh_last, dc_last, w_hh):
+    """Backpropagation through time on any device from ``_cell_steps``'s ``keep``, two
+    launches a step (the ``lstm_cell_backward`` row, which adds h's two gradients, and
+    ``d_gates @ W_hh``): the gradients of ``xw``, ``h0``, ``c0`` and ``w_hh``, the last as
+    one product over all steps."""
     steps = len(keep)
     dgates = [None] * steps
     dh, dc = dh_last, dc_last
     for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
-        factors, dact, q, f, _ = keep[t]
-        dh = dh + dout[t]
-        dc = dc + dh * q
-        # [dc g, dc c_prev, dc i, dh tanh(c)] * each activation's derivative
-        dgate = torch.cat([dc, dc, dc, dh], -1) * factors * dact
+        c_prev, c, ws, _ = keep[t]
+        dgate, dc = _row(_CELL_BACKWARD, (dh, dout[t], dc, c_prev, c, ws))
         dgates[t] = dgate
         dh = torch.matmul(dgate, w_hh)
-        dc = dc * f
     dxw = torch.stack(dgates, 0)
-    h_prev = torch.stack([k[4] for k in keep], 0)
+    h_prev = torch.stack([k[3] for k in keep], 0)
     four_h = dxw.shape[-1]
     dw_hh = torch.matmul(dxw.reshape(-1, four_h).t(), h_prev.reshape(-1, h_prev.shape[-1]))
     return dxw, dh, dc, dw_hh
@@ -231,6 +248,6 @@ def lstm_sequence(xw, h0, c0, w_hh, reverse: bool = False):
         if host is not None:
             out, h, c = _host_steps(*host, reverse, False)[:3]
             return torch.from_numpy(out), torch.from_numpy(h), torch.from_numpy(c)
-        out, h, c = _steps(xw, h0, c0, w_hh.t(), reverse, None)
+        out, h, c = _cell_steps(xw, h0, c0, w_hh, reverse, None)
         return torch.stack(out, 0), h, c
     return _LSTMSequence.apply(xw, h0, c0, w_hh, reverse)

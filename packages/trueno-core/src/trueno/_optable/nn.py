@@ -2,8 +2,9 @@
 ``layer_norm``, ``layer_norm_backward``, ``batch_norm_training``, ``batch_norm_backward``,
 ``cross_entropy_forward``, ``cross_entropy_backward``, ``threshold_backward``, ``addcmul``
 and ``conv2d`` (decompositions in ``_decompositions_nn``), ``max_pool2d_forward`` and
-``max_pool2d_backward`` (in ``_decompositions_pool``) and ``batch_norm_update_stats`` (in
-``_decompositions_norm_stats``)."""
+``max_pool2d_backward`` (in ``_decompositions_pool``), ``batch_norm_update_stats`` (in
+``_decompositions_norm_stats``) and ``lstm_cell_forward`` and ``lstm_cell_backward`` (in
+``_decompositions_rnn``)."""
 
 from __future__ import annotations
 
@@ -74,3 +75,15 @@ comps("batch_norm_update_stats", nin=5, accepts="real floating", shape="custom",
       module="_decompositions_norm_stats",
       sig="running_mean, running_var, mean, var, num_batches_tracked, /, *, momentum: float, "
           "factor: float = 1.0")
+# The LSTM cell's pointwise part, for trueno-nn's LSTM node off the CPU (PyTorch's fused cell,
+# _thnn_fused_lstm_cell, without biases): (h, c, workspace) from the gate pre-activations
+# gates_x + gates_h (N, 4H; gate order i, f, g, o) and c_prev (N, H), workspace the four
+# activations (N, 4H); and (d_gates, dc_prev) from h's gradient dh + dh_out, c's gradient dc,
+# c_prev, c and the workspace. Not differentiated (create_graph differentiates the node's
+# trueno-op recurrence instead).
+comps("lstm_cell_forward", nin=3, accepts="real floating", shape="custom", numpy_name=None,
+      torch_name=None, differentiable=False, module="_decompositions_rnn",
+      sig="gates_x, gates_h, c_prev, /")
+comps("lstm_cell_backward", nin=6, accepts="real floating", shape="custom", numpy_name=None,
+      torch_name=None, differentiable=False, module="_decompositions_rnn",
+      sig="dh, dh_out, dc, c_prev, c, workspace, /")

@@ -1,0 +1,67 @@
+"""Decompositions of the LSTM cell rows ``lstm_cell_forward`` and ``lstm_cell_backward``
+into primitives (docs/design.md §2.1), which every device runs where it has no fused kernel
+(trueno-gpu has one each: ``trueno_gpu._rnn_cell``).
+
+PyTorch's fused cell (``_thnn_fused_lstm_cell`` and its backward, without the biases): the
+gates ``gates_x + gates_h`` (N, 4H) in the order i, f, g, o; ``c = sigmoid(f) c_prev +
+sigmoid(i) tanh(g)``, ``h = sigmoid(o) tanh(c)``; the workspace (N, 4H) keeps the four
+activations for the backward, which recomputes ``tanh(c)``. float16/bfloat16 compute in
+float32 and round once.
+"""
+
+from __future__ import annotations
+
+from . import _dtypes as D
+from ._decompositions import _add, _mul, _sub, _tanh_real, astype, finish
+from ._decompositions_nn import _sigmoid
+
+__all__ = ["lstm_cell_forward", "lstm_cell_backward"]
+
+
+def _compute(t):
+    dt = t._dtype
+    return D.float32 if dt in (D.float16, D.bfloat16) else dt
+
+
+def _quarters(a, hid: int):
+    """The four (N, H) column blocks of an (N, 4H) tensor (views)."""
+    return tuple(a[:, k * hid:(k + 1) * hid] for k in range(4))
+
+
+def lstm_cell_forward(gates_x, gates_h, c_prev):
+    """``(h, c, workspace)`` for the gate pre-activations ``gates_x + gates_h`` (N, 4H) and
+    ``c_prev`` (N, H); workspace = [sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)]."""
+    dt = gates_x._dtype
+    bt = _compute(gates_x)
+    hid = c_prev.shape[-1]
+    gates = _add(astype(gates_x, bt), astype(gates_h, bt))
+    ws = _sigmoid(gates)  # a new tensor: g's block is overwritten with its tanh (copy_)
+    ws[:, 2 * hid:3 * hid] = _tanh_real(gates[:, 2 * hid:3 * hid])
+    i, f, g, o = _quarters(ws, hid)
+    c = _add(_mul(f, astype(c_prev, bt)), _mul(i, g))
+    h = _mul(o, _tanh_real(c))
+    return finish(h, dt), finish(c, dt), finish(ws, dt)
+
+
+def lstm_cell_backward(dh, dh_out, dc, c_prev, c, workspace):
+    """``(d_gates (N, 4H), dc_prev (N, H))`` for h's gradient ``dh + dh_out`` and c's
+    gradient ``dc``: with ``tc = tanh(c)`` and ``dc' = dc + dh o (1 - tc^2)``, the gates'
+    gradients are ``dc' g i (1 - i)``, ``dc' c_prev f (1 - f)``, ``dc' i (1 - g^2)``,
+    ``dh tc o (1 - o)``, and ``dc_prev = dc' f``."""
+    from ._creation import zeros
+
+    dt = dh._dtype
+    bt = _compute(dh)
+    n, hid = c.shape
+    i, f, g, o = _quarters(astype(workspace, bt), hid)
+    dhv = _add(astype(dh, bt), astype(dh_out, bt))
+    tc = _tanh_real(astype(c, bt))
+    dcv = _add(astype(dc, bt), _mul(_mul(dhv, o), _sub(1.0, _mul(tc, tc))))
+    d_gates = zeros((n, 4 * hid), dtype=bt, device=dh._device, cls=dh.__class__)
+    parts = (_mul(_mul(dcv, g), _mul(i, _sub(1.0, i))),
+             _mul(_mul(dcv, astype(c_prev, bt)), _mul(f, _sub(1.0, f))),
+             _mul(_mul(dcv, i), _sub(1.0, _mul(g, g))),
+             _mul(_mul(dhv, tc), _mul(o, _sub(1.0, o))))
+    for k, part in enumerate(parts):
+        d_gates[:, k * hid:(k + 1) * hid] = part  # copy_
+    return finish(d_gates, dt), finish(_mul(dcv, f), dt)

@@ -116,9 +116,13 @@ def _bind_counts(fn, sync, ops: int) -> tuple[float, float]:
     """(SetBindGroup calls, bind-group cache misses) per ``fn()``, counted by wrapping the
     runtime's raw call and its cache-miss path for ``ops`` calls and a sync."""
     from trueno_gpu import _runtime as R
+    try:  # the raw calls' module (the record path moved out of _runtime)
+        from trueno_gpu import _record as M
+    except ImportError:
+        M = R
 
     count = [0, 0]
-    raw, miss = R._set_bind_group, R.Runtime._bind_group
+    raw, miss = M._set_bind_group, R.Runtime._bind_group
 
     def set_bg(*args):
         count[0] += 1
@@ -128,13 +132,13 @@ def _bind_counts(fn, sync, ops: int) -> tuple[float, float]:
         count[1] += 1
         return miss(self, bgl, buffers)
     sync()
-    R._set_bind_group, R.Runtime._bind_group = set_bg, bind_group
+    M._set_bind_group, R.Runtime._bind_group = set_bg, bind_group
     try:
         for _ in range(ops):
             fn()
         sync()
     finally:
-        R._set_bind_group, R.Runtime._bind_group = raw, miss
+        M._set_bind_group, R.Runtime._bind_group = raw, miss
     return count[0] / ops, count[1] / ops
 
 

@@ -126,11 +126,15 @@ def main(argv: list[str]) -> None:
         return real(self, *a, **k)
 
     R.Runtime.upload = upload
-    kernels = _count_launches(R, rt) if "--launches" in argv else None
+    try:  # the raw calls' module (the record path moved out of _runtime)
+        import trueno_gpu._record as M
+    except ImportError:
+        M = R
+    kernels = _count_launches(M, rt) if "--launches" in argv else None
     d0, s0 = rt.dispatches, rt.submissions
     float(step().detach())
     if kernels is not None:
-        _restore(R, kernels)
+        _restore(M, kernels)
     print(f"{name} {optn} batch {batch} per step: launches {rt.dispatches - d0}, uploads "
           f"{uploads[0]}, submissions {rt.submissions - s0}")
     for k, v in where.most_common():

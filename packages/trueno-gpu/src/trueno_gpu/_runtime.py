@@ -24,9 +24,7 @@ thread, at any point) return to the pool without the lock.
 
 from __future__ import annotations
 
-import bisect
 import os
-import struct
 import threading
 
 import wgpu
@@ -46,15 +44,16 @@ from ._adapters import (
     wanted_features,
     when_adapters_known,
 )
-from ._errors import GpuLimitError
 from ._host_copy import PAR_THREADS, host_array, par_copy
 from ._index_checks import IndexChecks
 from ._pool import BufferPool
-from ._transfers import Transfers, _Encoder, _Storage
+from ._record import _STRUCTS as _STRUCTS  # (for _lazy)
+from ._record import META_BYTES, Recording, meta_struct, use_c_record
+from ._transfers import Transfers, _Encoder
 
-__all__ = ["Runtime", "get_runtime", "meta_struct", "device_count", "adapters_seen", "is_available",
-           "wanted_features", "adapter_features", "when_adapters_known", "PAR_THREADS",
-           "par_copy", "host_array"]
+__all__ = ["Runtime", "get_runtime", "meta_struct", "device_count", "adapters_seen",
+           "is_available", "wanted_features", "adapter_features", "when_adapters_known",
+           "PAR_THREADS", "par_copy", "host_array"]
 
 _WANTED_LIMITS = (
     "max-storage-buffer-binding-size",
@@ -64,34 +63,17 @@ _WANTED_LIMITS = (
     "max-compute-invocations-per-workgroup",
     "max-compute-workgroup-size-x",
 )
-_MAX_GROUPS = 65535  # WebGPU's guaranteed workgroups per dimension
-_WHOLE_SIZE = _lib.WGPU_WHOLE_SIZE
-_STRUCTS: dict = {}  # metadata length -> struct.Struct packing that many u32 words
-_new = object.__new__
-_set_pipeline, _set_bind_group, _dispatch_workgroups = (  # a dispatch's raw calls, looked up once
-    _lib.wgpuComputePassEncoderSetPipeline, _lib.wgpuComputePassEncoderSetBindGroup,
-    _lib.wgpuComputePassEncoderDispatchWorkgroups)
 
 
-def meta_struct(words: int) -> struct.Struct:
-    """The cached ``struct.Struct`` packing ``words`` uint32 metadata words."""
-    st = _STRUCTS.get(words)
-    if st is None:
-        if 4 * words > Runtime.META_BYTES:
-            raise GpuLimitError(f"gpu: kernel metadata of {4 * words} bytes (too many axes)")
-        st = _STRUCTS[words] = struct.Struct(f"<{words}I")
-    return st
-
-
-class Runtime(Transfers):
+class Runtime(Recording, Transfers):
     """One wgpu device: its buffer pool, pipeline cache and the batch being recorded
-    (allocation, uploads and downloads: ``Transfers``).
+    (recording a dispatch: ``Recording``; allocation, uploads and downloads: ``Transfers``).
 
     ``lock`` guards all of it (see the module docstring); a caller that uses ``encoder()``
     or the pool's staging buffers directly holds it."""
 
     ARENA_BYTES = 1 << 18
-    META_BYTES = 512  # the metadata slice one dispatch sees (128 words; under 256: tn_opq64)
+    META_BYTES = META_BYTES  # the metadata slice one dispatch sees (``_record``)
     MAX_BATCH = 512  # dispatches per submission
     BIND_GROUPS = 4096  # cached bind groups; past that the cache is emptied
     # Submit early once a batch moves this many bytes (~0.6 ms of H100 work): a submission
@@ -169,6 +151,7 @@ class Runtime(Transfers):
         # (0: never waits; see ``_submit_point``); ``TRUENO_GPU_SUBMIT_MIN_BYTES``
         self.submit_min_cost = int(os.environ.get("TRUENO_GPU_SUBMIT_MIN_BYTES", "").strip()
                                    or (0 if default == 0 else self.SUBMIT_MIN_COST))
+        use_c_record(self)  # record_new in C where _crecord was built (``_record``)
 
     @property
     def submit_every(self) -> int | tuple[int, int]:
@@ -266,230 +249,6 @@ class Runtime(Transfers):
         p, self._pass = self._pass, None
         _lib.wgpuComputePassEncoderEnd(p)
         _lib.wgpuComputePassEncoderRelease(p)
-
-    def _bind_group(self, bgl, buffers):
-        """Bind groups are cached per (layout, buffers), across batches: pooled buffers
-        recur (a training step reuses last step's buffers), and the metadata slice moves
-        through a dynamic offset. Pool buffers are destroyed only by ``empty_cache``, which
-        calls ``forget_buffers`` first. (Creating them was ~30% of a GPU MLP step's CPU time.)
-
-        A miss creates the bind group with one raw wgpu-native call: wgpu-py's
-        ``create_bind_group`` cost ~100 us of CPU per call on lavapipe's host (its structs,
-        weak references and object bookkeeping), ~10x the call itself, and a CNN step whose
-        buffers the garbage collector frees in a varying order misses ~60 times a step. The
-        cache holds the raw handles and releases them when it drops them. A refused call
-        (a NULL handle) is retried through wgpu-py, which raises wgpu's error."""
-        key = (bgl, *buffers)
-        bg = self._bind_groups.get(key)
-        if bg is None:
-            if len(self._bind_groups) > self.BIND_GROUPS:
-                self._release_bind_groups()
-            n = len(buffers) + 1
-            entries = _ffi.new("WGPUBindGroupEntry[]", n)
-            e = entries[0]
-            e.buffer = self._arena_buf._internal
-            e.size = self.META_BYTES
-            for i, b in enumerate(buffers, 1):
-                e = entries[i]
-                e.binding = i
-                e.buffer = b._internal
-                e.size = _WHOLE_SIZE
-            desc = _ffi.new("WGPUBindGroupDescriptor *")
-            desc.layout = bgl._internal
-            desc.entryCount = n
-            desc.entries = entries
-            bg = _lib.wgpuDeviceCreateBindGroup(self.device._internal, desc)
-            if bg == _ffi.NULL:  # pragma: no cover - let wgpu-py raise the validation error
-                self._checked_bind_group(bgl, buffers)
-            self._bind_groups[key] = bg
-        return bg
-
-    def _checked_bind_group(self, bgl, buffers):  # pragma: no cover - a bug: raises
-        entries = [{"binding": 0, "resource": {"buffer": self._arena_buf, "offset": 0,
-                                                "size": self.META_BYTES}}]
-        entries += [{"binding": i + 1, "resource": {"buffer": b, "offset": 0, "size": b.size}}
-                    for i, b in enumerate(buffers)]
-        self.device.create_bind_group(layout=bgl, entries=entries)
-        raise GpuLimitError(f"gpu: wgpu-native refused a bind group of {len(buffers)} buffers")
-
-    def _release_bind_groups(self) -> None:
-        """Drop the cached bind groups (lock held). A pass that has one set keeps its own
-        reference (wgpu-core counts them), so this is safe mid-batch."""
-        groups, self._bind_groups = self._bind_groups, {}
-        for bg in groups.values():
-            _lib.wgpuBindGroupRelease(bg)
-
-    def forget_buffers(self) -> None:
-        """Drop cached bind groups (before buffers are destroyed)."""
-        with self.lock:
-            self._release_bind_groups()
-
-    def dispatch(self, kernel, meta, buffers, groups, cost: int = 0) -> None:
-        """Record one dispatch of ``kernel`` = (pipeline, layout).
-
-        ``meta``: uint32 words (binding 0). ``buffers``: wgpu buffers for bindings 1.. .
-        ``groups``: a total number of workgroups (laid out over x and y; shaders recover the
-        linear id as ``wg.y * nwg.x + wg.x``) or an explicit (x, y, z). ``cost``: roughly the
-        bytes the kernel moves (flops / 12 for matmul); see ``EAGER_COST``.
-        """
-        st = _STRUCTS.get(len(meta))
-        if st is None:
-            st = meta_struct(len(meta))
-        grid = self.grid(groups) if groups.__class__ is int else tuple(groups)
-        if grid is not None and min(grid) > 0:
-            self.record(kernel, st.pack(*meta), buffers, grid, cost)
-
-    def grid(self, groups: int) -> tuple[int, int, int] | None:
-        """A total of ``groups`` workgroups as an (x, y, 1) grid (y > 1 past WebGPU's 65,535
-        per dimension); None for none."""
-        if groups <= 0:
-            return None
-        if groups <= _MAX_GROUPS:
-            return (groups, 1, 1)
-        gx = _MAX_GROUPS
-        grid = (gx, -(-groups // gx), 1)
-        if grid[1] > _MAX_GROUPS:
-            raise GpuLimitError(f"gpu: too many workgroups ({gx * grid[1]}) on {self.name}")
-        return grid
-
-    def record(self, kernel, data: bytes, buffers, grid: tuple[int, int, int],
-               cost: int = 0) -> None:
-        """``dispatch`` with its metadata already packed (``meta_struct``) and its grid
-        computed (``grid``, every count > 0): the whole per-op work of a planned launch."""
-        with self.lock:  # the one acquisition of a dispatch (a cached pipeline needs none)
-            self._record(kernel, data, buffers, grid, cost)
-
-    def record_new(self, cls: int, nbytes: int, kernel, data: bytes, inputs: tuple,
-                   grid: tuple[int, int, int], cost: int = 0):
-        """``record`` of a kernel writing a new result (binding 1) from ``inputs`` (bindings
-        2..): its storage (``nbytes``, size class ``cls``) taken and the dispatch recorded in one
-        hold of the lock (acquire/release: ~0.1 us less than ``with``). Returns the storage.
-        (A planned elementwise call's runtime work: ``_collect`` and ``_record`` inlined.)"""
-        lock = self.lock
-        lock.acquire()
-        try:
-            if self._chain is not None:
-                self._chain.emit()
-            pool = self.pool
-            released = pool._released
-            if released:  # (``BufferPool._collect``: each free list in its fixed order, by id)
-                lists = pool._free
-                while released:
-                    b = released.popleft()
-                    c = b._size
-                    pool._allocated -= c
-                    if b._internal is None:  # finalized by the cycle collector (``_collect``)
-                        pool.reserved -= c
-                    else:
-                        free = lists.get(c)
-                        if free is None:
-                            lists[c] = [b]
-                        elif not free or id(b) > id(free[-1]):
-                            free.append(b)
-                        else:
-                            bisect.insort(free, b, key=id)
-            free = pool._free.get(cls)
-            if free:
-                buf = free.pop()
-                pool._allocated += cls
-                st = _new(_Storage)
-                st.buffer, st.nbytes, st.device_index = buf, nbytes, self.index
-                st.version, st.pool = 0, pool
-            else:
-                st = self.alloc(nbytes)
-                buf = st.buffer
-            # (``_record``, from here on: a change there is a change here)
-            off = self._meta_offsets.get(data)
-            if off is None:
-                arena = self._arena
-                off = -len(arena) % self.align + len(arena)
-                if off + self.META_BYTES > self.ARENA_BYTES:
-                    self._flush()
-                    arena = self._arena
-                    off = 0
-                arena.extend(bytes(off - len(arena)))
-                arena.extend(data)
-                self._meta_offsets[data] = off
-            pipe, bgl = kernel
-            key = (bgl, buf) + inputs
-            bind_group = self._bind_groups.get(key)
-            if bind_group is None:
-                bind_group = self._bind_group(bgl, key[1:])
-            h = self._pass or self._compute_pass()
-            if pipe is not self._last_pipe:
-                _set_pipeline(h, pipe._internal)
-                self._last_pipe = pipe
-            if bind_group is not self._last_bg or off != self._last_off:
-                self._c_off[0] = off
-                _set_bind_group(h, 0, bind_group, 1, self._c_off)
-                self._last_bg = bind_group
-                self._last_off = off
-            _dispatch_workgroups(h, *grid)
-            self._count = count = self._count + 1
-            self.dispatches += 1
-            self._pending = pending = self._pending + cost
-            if count >= self._submit_at:
-                self._submit_point()
-            elif pending >= self.EAGER_COST:
-                self._flush()
-        finally:
-            lock.release()
-        return st
-
-    def _record(self, kernel, data: bytes, buffers, grid: tuple[int, int, int],
-                cost: int) -> None:
-        """``record``'s work (lock held); a pending lazy chain is recorded first."""
-        if self._chain is not None:
-            self._chain.emit()
-        # Equal metadata (a chain of same-shaped ops) shares one slice of the arena.
-        off = self._meta_offsets.get(data)
-        if off is None:
-            off = -len(self._arena) % self.align + len(self._arena)
-            if off + self.META_BYTES > self.ARENA_BYTES:
-                self._flush()
-                off = 0
-            self._arena.extend(bytes(off - len(self._arena)))
-            self._arena.extend(data)
-            self._meta_offsets[data] = off
-        pipe, bgl = kernel
-        bind_group = self._bind_groups.get((bgl, *buffers))
-        if bind_group is None:
-            bind_group = self._bind_group(bgl, buffers)
-        # Raw wgpu-native calls (wgpu-py's wrappers cost microseconds each in error-capture
-        # bookkeeping; encoding errors still surface at finish()), skipping state that is
-        # already set in this pass.
-        h = self._pass or self._compute_pass()
-        if pipe is not self._last_pipe:
-            _set_pipeline(h, pipe._internal)
-            self._last_pipe = pipe
-        if bind_group is not self._last_bg or off != self._last_off:
-            self._c_off[0] = off
-            _set_bind_group(h, 0, bind_group, 1, self._c_off)
-            self._last_bg = bind_group
-            self._last_off = off
-        _dispatch_workgroups(h, *grid)
-        self._count += 1
-        self.dispatches += 1
-        self._pending += cost
-        if self._count >= self._submit_at:  # MAX_BATCH, or submit_every (overlap)
-            self._submit_point()
-        elif self._pending >= self.EAGER_COST:
-            # Big kernels: submit now so the GPU starts while Python records the next ones
-            # (a sync point still waits for everything; small ops stay in one batch).
-            self._flush()
-
-    def _submit_point(self) -> None:
-        """``_submit_at`` dispatches are recorded (lock held): submit them, or look again
-        later: after ``submit_every``'s lo more while they cost under ``submit_min_cost``
-        (up to 4 lo: small kernels would keep the GPU busy for less than the submission
-        costs), after ``IDLE_STEP`` more while the GPU is busy (below hi)."""
-        c = self._count
-        if self._pending < self.submit_min_cost and c < self._submit_cap:
-            self._submit_at = min(c + self._submit_lo, self._submit_cap)
-        elif c >= self._submit_hi or self._gpu_idle():
-            self._flush()
-        else:
-            self._submit_at = min(c + self.IDLE_STEP, self._submit_hi)
 
     def emit_chain(self) -> None:
         """Record the pending lazy chain (``_lazy``), if any, without submitting: its live

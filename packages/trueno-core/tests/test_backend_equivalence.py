@@ -22,6 +22,7 @@ from trueno._registry import load_plugins
 import backend_cases_fft
 import backend_cases_linalg
 import backend_cases_optim
+import backend_cases_random
 from trueno_core_helpers import sample
 
 REG = load_plugins()
@@ -242,6 +243,7 @@ def _custom_cases(name, dtype, rng):
     F.update(backend_cases_linalg.cases(v, dtype, rng))
     F.update(backend_cases_fft.cases(v, dtype, rng))
     F.update(backend_cases_optim.cases(v, dtype, rng))
+    F.update(backend_cases_random.cases(v, dtype, rng))
     return F.get(name) or _generic_cases(name, dtype, rng)
 
 

@@ -199,3 +199,57 @@ def test_fallback_rows(name, backend):
         cases.run(str(a.dtype), lambda: check(name, backend, lambda: fn(ta), lambda: ref(a.T),
                                               msg=f"{name}({a.dtype})"))
     cases.finish()
+
+
+# --- the counter-based random rows: vs a scalar Philox4x32-10 written here ---------------------
+
+def philox4x32_10(ctr: tuple[int, int, int, int], key: tuple[int, int]) -> list[int]:
+    """Philox4x32-10 on Python ints, one block (Salmon et al. 2011; Random123's philox.h)."""
+    c, (k0, k1), mask = list(ctr), key, 0xFFFFFFFF
+    for r in range(10):
+        if r:
+            k0, k1 = (k0 + 0x9E3779B9) & mask, (k1 + 0xBB67AE85) & mask
+        p0, p1 = 0xD2511F53 * c[0], 0xCD9E8D57 * c[2]
+        c = [(p1 >> 32) ^ c[1] ^ k0, p1 & mask, (p0 >> 32) ^ c[3] ^ k1, p0 & mask]
+    return c
+
+
+def philox_words(seed: int, offset: int, n: int) -> list[int]:
+    """The rows' stream: block b is the counter (lo, hi of offset + b, 0, 0) under the key
+    (lo, hi of seed); its four words are words 4b .. 4b + 3."""
+    out: list[int] = []
+    for b in range(-(-n // 4)):
+        c = offset + b
+        out += philox4x32_10((c & 0xFFFFFFFF, c >> 32, 0, 0), (seed & 0xFFFFFFFF, seed >> 32))
+    return out[:n]
+
+
+_MANTISSA = {"float16": 11, "float32": 24, "float64": 53}
+
+
+@generates("philox_uniform", "philox_bernoulli")
+@pytest.mark.parametrize("dtype", sorted(_MANTISSA))
+def test_philox_rows(dtype, backend):
+    """Both rows through the dispatcher (their kernels on this backend, else their
+    decompositions) vs the stream computed here: uniform ``(w >> (32 - m)) * 2**-m`` (float64:
+    two words, high first), bernoulli ``value`` where ``w < round(p * 2**32)``."""
+    seed, offset, shape = 2**63 + 12345, 2**32 - 2, (3, 5)
+    x = tn.empty(shape, dtype=dtype)
+    run = tn.backend.run
+    got = run(OPS["philox_uniform"], (x,), (x._data,), {"seed": seed, "offset": offset},
+              x.__class__, x.device, x._dtype)
+    m = _MANTISSA[dtype]
+    if dtype == "float64":
+        w = philox_words(seed, offset, 30)
+        want = [((w[2 * j] << 21) | (w[2 * j + 1] >> 11)) * 2.0**-53 for j in range(15)]
+    else:
+        want = [(w >> (32 - m)) * 2.0**-m for w in philox_words(seed, offset, 15)]
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want, dtype).reshape(shape))
+    assert np.asarray(got).dtype == np.dtype(dtype)
+    value = np.asarray(1 / 0.7, dtype)
+    got = run(OPS["philox_bernoulli"], (x,), (x._data,),
+              {"seed": seed, "offset": offset, "p": 0.3, "value": 1 / 0.7},
+              x.__class__, x.device, x._dtype)
+    t = round(0.3 * 2**32)
+    want = [value if w < t else 0 for w in philox_words(seed, offset, 15)]
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want, dtype).reshape(shape))

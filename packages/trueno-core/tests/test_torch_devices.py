@@ -131,26 +131,38 @@ def test_no_gpu_device_is_not_available(monkeypatch):
         tt.cuda.current_device()
 
 
-def test_cuda_manual_seed_seeds_the_stream_cuda_tensors_draw_from(monkeypatch):
-    # Unavailable: ignored, as PyTorch ignores it without CUDA (the CPU stream is untouched).
-    monkeypatch.setattr(tt_cuda, "is_available", lambda: False)
+def _gpu_state(index=0) -> list[int]:
+    """(seed, offset) of GPU generator ``index``, read from torch.cuda.get_rng_state's bytes."""
+    raw = tt.cuda.get_rng_state(index)
+    assert raw.dtype == tt.uint8 and raw.numel() == 16  # PyTorch's CUDA state size
+    return [int.from_bytes(bytes(raw.tolist()[k:k + 8]), "little") for k in (0, 8)]
+
+
+@pytest.mark.parametrize("available", [False, True])
+def test_cuda_manual_seed_seeds_the_gpu_generators_only(monkeypatch, available):
+    # "cuda" tensors draw on the GPU devices' own Philox generators (as in PyTorch), so
+    # torch.cuda.manual_seed* never move the CPU stream, available or not (PyTorch's CPU
+    # values are kept either way).
+    monkeypatch.setattr(tt_cuda, "is_available", lambda: available)
     tt.manual_seed(0)
     torch.manual_seed(0)
     tt.cuda.manual_seed(5)
+    assert _gpu_state() == [5, 0]
     tt.cuda.manual_seed_all(6)
+    assert _gpu_state() == [6, 0] and _gpu_state(3) == [6, 0]
     torch.cuda.manual_seed(5)
     torch.cuda.manual_seed_all(6)
     assert tt.rand(5).tolist() == torch.rand(5).tolist()
-    # Available: "cuda" tensors are drawn on the global generator, so that one is seeded.
-    monkeypatch.setattr(tt_cuda, "is_available", lambda: True)
-    tt.manual_seed(0)
-    tt.cuda.manual_seed_all(7)
-    torch.manual_seed(7)
-    assert tt.rand(5).tolist() == torch.rand(5).tolist()
-    tt.manual_seed(0)
-    tt.cuda.manual_seed(8)
-    torch.manual_seed(8)
+    tt.manual_seed(2**64 - 3)  # torch.manual_seed seeds the GPU generators too
+    torch.manual_seed(2**64 - 3)
+    assert _gpu_state() == [2**64 - 3, 0] and tt.cuda.initial_seed() == 2**64 - 3
     assert tt.randn(4, dtype=tt.float64).tolist() == torch.randn(4, dtype=torch.float64).tolist()
+    state = tt.cuda.get_rng_state()
+    tt.cuda.manual_seed(9)
+    tt.cuda.set_rng_state(state)
+    assert _gpu_state() == [2**64 - 3, 0]
+    with pytest.raises(trueno.TruenoError, match="16 uint8"):
+        tt.cuda.set_rng_state(tt.zeros(8, dtype=tt.uint8))
 
 
 def test_memory_functions_without_a_gpu(monkeypatch):

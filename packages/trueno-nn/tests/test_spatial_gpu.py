@@ -71,10 +71,39 @@ def test_fold_and_max_pooling_with_indices_on_gpu_match_cpu():
 
 
 def test_instance_norm_and_dropout2d_on_gpu_match_cpu():
+    # The masks of a GPU tensor come from the GPU's own generator (as in PyTorch, whose CUDA
+    # masks differ from its CPU masks): the layers are compared with dropout off (eval), and
+    # the GPU masks' structure and gradients are checked on their own below.
     torch.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(2, 4, 1), nn.InstanceNorm2d(4, affine=True),
                           nn.Dropout2d(0.5), nn.AlphaDropout(0.3))
+    model[2].eval()
+    model[3].eval()
     _check(model, (2, 2, 3, 3), seed=5)
+
+
+def test_dropout2d_and_alpha_dropout_on_gpu_use_one_mask_per_channel():
+    x = torch.tensor(np.random.default_rng(0).standard_normal((4, 6, 3, 3)).astype("float32"))
+    xg = x.to("gpu").requires_grad_()
+    torch.manual_seed(5)
+    y = F.dropout2d(xg, 0.5)
+    y.backward(torch.ones_like(y))
+    keep = (y.detach().to("cpu").numpy() != 0).any(axis=(2, 3), keepdims=True)
+    assert 0 < keep.sum() < keep.size  # some channels dropped, some kept
+    want = np.where(keep, x.numpy() * 2, 0)
+    np.testing.assert_array_equal(y.detach().to("cpu").numpy(), want)
+    np.testing.assert_array_equal(xg.grad.to("cpu").numpy(),
+                                  np.broadcast_to(np.where(keep, 2.0, 0.0), x.shape))
+    torch.manual_seed(5)  # the same seed, the same mask
+    np.testing.assert_array_equal(F.dropout2d(xg, 0.5).detach().to("cpu").numpy(), want)
+    p, alpha = 0.3, 1.7580993408473766
+    out = F.alpha_dropout(xg.detach(), p, training=True).to("cpu").numpy()
+    scale = 1.0 / np.sqrt((alpha * alpha * p + 1) * (1 - p))
+    dropped = out == np.float32(out.flat[np.argmin(np.abs(out - alpha * scale * (p - 1)))])
+    assert 0 < dropped.mean() < 1
+    np.testing.assert_allclose(out[dropped], alpha * scale * (p - 1), rtol=1e-6)
+    np.testing.assert_allclose(out[~dropped], (x.numpy() * scale + alpha * scale * p)[~dropped],
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_embedding_bag_on_gpu_matches_cpu():

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import trueno
 
+from . import _random
+from ._adapters import when_adapters_known
 from ._api import GpuDeviceAPI
-from ._kernels import registered_table
+from ._dtypes import ALL_DTYPES
+from ._kernels import narrow, registered_table
 
 __all__ = ["trueno_register_backends"]
 
@@ -21,7 +24,13 @@ def trueno_register_backends(registry):
     """Add the "gpu" device and the "gpu" backend with the WGSL kernels of every dtype the
     adapters have."""
     registry.add_device(GpuDeviceAPI())
-    registry.add_backend("gpu", devices=("gpu",), priority=10, kernels=registered_table(),
+    kernels = registered_table()
+    # The philox rows (``_random``), narrowed like the table's. (Their place is
+    # ``_kernels.kernels_table``, edited by another change this session: to move there.)
+    philox = _random.make_kernels(ALL_DTYPES)
+    when_adapters_known(lambda features: narrow(philox, features))
+    kernels.update(philox)
+    registry.add_backend("gpu", devices=("gpu",), priority=10, kernels=kernels,
                          tolerances=TOLERANCES)
 
 

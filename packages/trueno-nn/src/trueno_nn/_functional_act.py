@@ -347,8 +347,11 @@ def threshold_(input, threshold: float, value: float):  # noqa: A002
 def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
     """Zero each element with probability ``p`` and scale the rest by ``1/(1-p)``.
 
-    Draws ``empty_like(input).bernoulli_(1 - p)`` from the PyTorch face's generator, as
-    PyTorch's CPU dropout does, so the same seed gives the same mask.
+    On the CPU, draws ``empty_like(input).bernoulli_(1 - p)`` from the PyTorch face's
+    generator, as PyTorch's CPU dropout does, so the same seed gives the same mask. On a GPU
+    the mask is drawn on the device's generator (``torch.bernoulli(input, 1 - p)``: one
+    launch, no upload, as PyTorch's CUDA dropout) and scaled by the same ``1/(1-p)``; the
+    scaling and the product make one fused launch where the GPU chains float32 ops.
     """
     if p < 0.0 or p > 1.0:
         raise ModuleValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -357,9 +360,27 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     if p == 1.0:
         zero = torch.zeros((), dtype=input.dtype, device=input.device)
         return input.mul_(zero) if inplace else input * zero
+    if input.device.type != "cpu" and input.is_floating_point():
+        # noise is 0 or 1, so noise * scale is 0 or scale exactly: the CPU path's div_ values
+        noise = torch.bernoulli(input, 1 - p) * _dropout_scale(p, input.dtype)
+        return input.mul_(noise) if inplace else input * noise
     noise = torch.empty_like(input).bernoulli_(1 - p)
     noise.div_(1 - p)
     return input.mul_(noise) if inplace else input * noise
+
+
+_SCALES: dict = {}
+
+
+def _dropout_scale(p: float, dtype) -> float:
+    """``1/(1-p)`` as ``div_(1 - p)`` computes it in ``dtype`` (cached per (p, dtype))."""
+    key = (p, dtype)
+    s = _SCALES.get(key)
+    if s is None:
+        if len(_SCALES) > 256:
+            _SCALES.clear()
+        s = _SCALES[key] = float(torch.ones((), dtype=dtype).div_(1 - p))
+    return s
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None,  # noqa: A002

@@ -15,9 +15,10 @@ from ._row import DOMAINS, OPS, SURFACE_OPS, Op, add_op, op
 # The families, in registration order (``OPS`` keeps it; each module declares its rows).
 from . import elementwise, copies, reductions, nn, linalg, shape, indexing  # noqa: I001
 from . import sorting_sets, statistics, numeric, fft, optim, numpy_elementwise
+from . import random  # noqa: I001
 
 FAMILIES = (elementwise, copies, reductions, nn, linalg, shape, indexing, sorting_sets,
-            statistics, numeric, fft, optim, numpy_elementwise)
+            statistics, numeric, fft, optim, numpy_elementwise, random)
 
 __all__ = ["Op", "OPS", "op", "add_op", "PRIMITIVES", "DOMAINS", "SURFACE_OPS", "FAMILIES",
            "ELEMENTWISE_UNARY", "ELEMENTWISE_BINARY", "REDUCTIONS", "VIEWS"]

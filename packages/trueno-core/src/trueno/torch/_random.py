@@ -4,6 +4,12 @@ After ``torch.manual_seed(s)`` these give the values torch 2.13 gives on CPU, bi
 and advance the generator exactly as PyTorch does (see ``_random_engine`` for the engine and
 transforms, docs/compat.md for the limits). ``get_rng_state``/``set_rng_state`` use PyTorch's
 own 5056-byte state layout, so states move between trueno and torch.
+
+On a GPU (``"cuda"``), ``rand``/``rand_like``, ``uniform_`` and ``bernoulli_``/``bernoulli``
+with a float ``p`` (dropout's mask) draw on the device's own counter-based generator
+(``_random_gpu``: Philox4x32-10, one launch, no upload), as PyTorch draws CUDA tensors'
+numbers on the device; the other samplers, and any draw given ``generator=``, still draw on
+the CPU generator and move the values.
 """
 
 from __future__ import annotations
@@ -16,9 +22,10 @@ import numpy as np
 
 from .. import _dtypes as D
 from .._creation import _place
-from .._device import Device
+from .._device import Device, device as as_device
 from .._errors import TruenoError
 from . import _random_engine as E
+from . import _random_gpu as G
 from ._tensor import Tensor
 
 
@@ -92,13 +99,19 @@ def _check_seed(seed) -> int:
 
 
 def manual_seed(seed: int) -> Generator:
-    """Seed the global generator (``torch.manual_seed``); returns ``torch.default_generator``."""
-    return default_generator.manual_seed(seed)
+    """Seed the global generator and every GPU device's (``torch.manual_seed``); returns
+    ``torch.default_generator``."""
+    g = default_generator.manual_seed(seed)
+    G.manual_seed_all(_check_seed(seed))
+    return g
 
 
 def seed() -> int:
-    """Seed the global generator from the OS entropy source and return the seed."""
-    return default_generator.seed()
+    """Seed the global generator and the GPU devices' from the OS entropy source and return
+    the seed."""
+    s = default_generator.seed()
+    G.manual_seed_all(s)
+    return s
 
 
 def initial_seed() -> int:
@@ -216,8 +229,13 @@ def normal_like(x: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) 
     return _place_in_order(vals, x, order)
 
 
-def uniform_like(x: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> np.ndarray:
-    """Values for ``x.uniform_(a, b)``."""
+def uniform_like(x: Tensor, a: float = 0.0, b: float = 1.0, generator=None):
+    """Values for ``x.uniform_(a, b)``: a host array, or for a GPU ``x`` a tensor drawn on
+    the device's generator."""
+    if G.uses_philox(x._device, generator):
+        if not float(a) <= float(b):
+            _fail("uniform_(from, to)", f"from={a}, to={b}", "from <= to")
+        return G.uniform(tuple(x.shape), x._dtype, x._device, float(a), float(b))
     g = _gen(generator)
     order = _memory_order(x)
     with g._lock:
@@ -225,9 +243,15 @@ def uniform_like(x: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> n
     return _place_in_order(vals, x, order)
 
 
-def bernoulli_like(x: Tensor, p=0.5, generator=None) -> np.ndarray:
+def bernoulli_like(x: Tensor, p=0.5, generator=None):
     """Values for ``x.bernoulli_(p)``: a float ``p`` compares a double uniform; a tensor
-    ``p`` (broadcast to ``x``) a float or double uniform after its own dtype."""
+    ``p`` (broadcast to ``x``) a float or double uniform after its own dtype. A GPU ``x`` with
+    a float ``p`` gets a tensor drawn on the device's generator."""
+    if not isinstance(p, Tensor) and G.uses_philox(x._device, generator) \
+            and x._dtype.kind == "f":
+        if not 0.0 <= float(p) <= 1.0:
+            _fail("bernoulli_(p)", f"p={p}", "0 <= p <= 1")
+        return G.bernoulli(tuple(x.shape), x._dtype, x._device, float(p))
     g = _gen(generator)
     n = x.numel()
     order = _memory_order(x)
@@ -333,6 +357,10 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) ->
     """Uniform [0, 1) values, PyTorch's stream (``torch.rand``)."""
     shape = _size(size)
     dt = _float_dtype(dtype, "rand")
+    dev = as_device(device)
+    if G.uses_philox(dev, generator):
+        t = G.uniform(shape, dt, dev)
+        return t.requires_grad_() if requires_grad else t
     g = _gen(generator)
     with g._lock:
         vals = _uniform(g._eng, math.prod(shape), 0.0, 1.0, dt)
@@ -458,6 +486,8 @@ def randn_like(x, *, dtype=None, device=None, requires_grad=False) -> Tensor:
 def bernoulli(input, p=None, *, generator=None) -> Tensor:  # noqa: A002
     """``torch.bernoulli``: 0/1 draws with the probabilities in ``input`` (or a float ``p``)."""
     vals = bernoulli_like(input, input if p is None else p, generator)
+    if isinstance(vals, Tensor):
+        return vals
     return _out(vals, input.dtype, input.device)
 
 

@@ -18,8 +18,9 @@ from ._device import device as _torch_device
 
 __all__ = [
     "current_device", "device_count", "empty_cache", "get_device_name", "get_device_properties",
-    "is_available", "is_initialized", "manual_seed", "manual_seed_all", "memory_allocated",
-    "memory_reserved", "set_device", "synchronize",
+    "get_rng_state", "get_rng_state_all", "initial_seed", "is_available", "is_initialized",
+    "manual_seed", "manual_seed_all", "memory_allocated", "memory_reserved", "seed", "seed_all",
+    "set_device", "set_rng_state", "set_rng_state_all", "synchronize",
 ]
 
 _SOFTWARE_ENV = "TRUENO_CUDA_SOFTWARE"
@@ -137,21 +138,85 @@ def synchronize(device=None) -> None:
         _gpu_api().synchronize(_index(device, "synchronize"))
 
 
-def manual_seed(seed: int) -> None:
-    """Seed the generator that ``"cuda"`` tensors' random numbers come from.
+def _gens():
+    from . import _random_gpu
+    return _random_gpu
 
-    trueno draws them on the CPU generator and moves them, so this seeds the global generator
-    (as ``torch.manual_seed``) when :func:`is_available`; otherwise it does nothing, as
-    PyTorch ignores it without CUDA (a CPU-only script keeps PyTorch's CPU stream).
-    """
-    if is_available():
-        from ._random import manual_seed as _seed
-        _seed(seed)
+
+def _seed_value(seed) -> int:
+    from ._random import _check_seed
+    return _check_seed(seed)
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the current GPU device's generator (``rand``, ``uniform_``, ``bernoulli_`` and
+    dropout on ``"cuda"`` tensors draw on it: Philox4x32-10, see ``_random_gpu``); the CPU
+    generator is left alone, as in PyTorch."""
+    _gens().generator(_current).manual_seed(_seed_value(seed))
 
 
 def manual_seed_all(seed: int) -> None:
-    """:func:`manual_seed` for every GPU device (they share one generator here)."""
-    manual_seed(seed)
+    """Seed every GPU device's generator (also those first used later)."""
+    _gens().manual_seed_all(_seed_value(seed))
+
+
+def seed() -> None:
+    """Seed the current GPU device's generator from the OS entropy source."""
+    manual_seed(int.from_bytes(os.urandom(8), "little"))
+
+
+def seed_all() -> None:
+    """Seed every GPU device's generator with one seed from the OS entropy source."""
+    manual_seed_all(int.from_bytes(os.urandom(8), "little"))
+
+
+def initial_seed() -> int:
+    """The current GPU device's generator's seed."""
+    return _gens().generator(_current).seed
+
+
+def _rng_index(device) -> int:
+    if device is None or device == "cuda":
+        return _current
+    if isinstance(device, int) and not isinstance(device, bool):
+        return device
+    d = device if isinstance(device, _torch_device) else _torch_device(device)
+    if d.type != "cuda":
+        raise DeviceError(f"torch.cuda.get_rng_state({device!r}): expected a cuda device, "
+                          f"got {d.type!r}\n  hint: torch.cuda.get_rng_state('cuda:0')")
+    return 0 if d.index is None else d.index
+
+
+def get_rng_state(device="cuda"):
+    """The GPU generator's state as PyTorch's 16-byte ``ByteTensor`` (seed and offset)."""
+    from .._creation import _place
+    from .. import _dtypes as D
+    from ._tensor import Tensor
+    return _place(Tensor, _gens().get_state(_rng_index(device)), None, D.uint8)
+
+
+def set_rng_state(new_state, device="cuda") -> None:
+    """Restore a state from :func:`get_rng_state`."""
+    import numpy as np
+
+    from ._random import RandomArgumentError
+    host = new_state._host() if hasattr(new_state, "_host") else np.asarray(new_state)
+    if host.dtype != np.uint8 or host.size != 16:
+        raise RandomArgumentError(f"torch.cuda.set_rng_state(new_state): got {host.size} values of "
+                          f"dtype {host.dtype}; expected the 16 uint8 of a GPU generator state"
+                          f"\n  hint: pass what torch.cuda.get_rng_state() returns")
+    _gens().set_state(_rng_index(device), host.ravel())
+
+
+def get_rng_state_all() -> list:
+    """:func:`get_rng_state` of every GPU device."""
+    return [get_rng_state(i) for i in range(max(_gpu_count(), 1))]
+
+
+def set_rng_state_all(new_states) -> None:
+    """:func:`set_rng_state` for each GPU device in order."""
+    for i, st in enumerate(new_states):
+        set_rng_state(st, i)
 
 
 def get_device_name(device=None) -> str:

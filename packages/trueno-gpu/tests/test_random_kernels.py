@@ -1,0 +1,101 @@
+"""The counter-based random rows on the GPU (``_random``: Philox4x32-10, one launch) and the
+PyTorch face's GPU generators that draw through them.
+
+Every value is integer arithmetic and an exact conversion, so the GPU's bits must equal the
+reference kernel's (core's uint64 NumPy Philox) on any adapter and driver; CI runs this file
+again with ``LP_FORCE_SSE2=1``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import FLOATS, down, np_dtype, up
+
+from trueno_gpu import _random, _runtime
+
+tn = pytest.importorskip("trueno")
+import trueno.torch as torch  # noqa: E402
+from trueno._reference import _random as R  # noqa: E402
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _gpu_registered():
+    from trueno._registry import load_plugins
+
+    reg = load_plugins()
+    if "gpu" not in reg.devices:  # not pip-installed: register the plugin by hand
+        from trueno_gpu import plugin
+
+        plugin.trueno_register_backends(reg)
+
+
+_CARRY = 2**32 - 3  # the offset's low word carries into the high word inside the draw
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape", [(3, 7), (1,), (1030,)], ids=str)
+def test_uniform_bits_equal_the_reference(dtype, shape):
+    rt = _runtime.get_runtime(0)
+    x = up(np.zeros(shape, np_dtype(dtype)))
+    for kw in ({"seed": 0, "offset": 0}, {"seed": 2**64 - 1, "offset": _CARRY},
+               {"seed": 77, "offset": 5, "low": -2.0, "high": 3.5},
+               {"seed": 78, "offset": 5, "low": 1.0, "high": 1.0 + 2**-20}):
+        d0 = rt.dispatches
+        got = _random.philox_uniform(x, **kw)
+        assert rt.dispatches - d0 == 1
+        want = R.philox_uniform(np.zeros(shape, np_dtype(dtype)), **kw)
+        np.testing.assert_array_equal(down(got).view(np.uint8), want.view(np.uint8),
+                                      err_msg=str(kw))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_bernoulli_mask_bits_equal_the_reference(dtype):
+    rt = _runtime.get_runtime(0)
+    shape = (5, 9)
+    x = up(np.zeros(shape, np_dtype(dtype)))
+    for p in (0.0, 0.3, 0.9, 1.0):
+        kw = {"seed": 2**40 + 1, "offset": _CARRY, "p": p, "value": 1 / (1 - 0.3)}
+        d0 = rt.dispatches
+        got = down(_random.philox_bernoulli(x, **kw))
+        assert rt.dispatches - d0 == 1
+        want = R.philox_bernoulli(np.zeros(shape, np_dtype(dtype)), **kw)
+        np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8), err_msg=str(p))
+        assert set(np.unique(got.astype(np.float64))) <= {0.0, float(want.max(initial=0))}
+
+
+def test_torch_face_draws_on_the_gpu_generator():
+    """``torch.rand``/``uniform_``/``bernoulli_`` on "cuda" draw the GPU generator's stream:
+    the same seed gives the same values, consecutive draws continue the stream (each
+    reserving ceil(n / 4) counters), and the CPU stream is the one PyTorch's CPU gives."""
+    torch.manual_seed(123)
+    cpu_first = torch.rand(4).tolist()
+    a = torch.rand(3, 5, device="cuda")
+    b = torch.empty(6, device="cuda").uniform_(-1.0, 2.0)
+    m = torch.empty(4, 4, device="cuda").bernoulli_(0.25)
+    np.testing.assert_array_equal(a.cpu().numpy(),
+                                  R.philox_uniform(np.zeros((3, 5), np.float32), seed=123,
+                                                   offset=0))
+    np.testing.assert_array_equal(b.cpu().numpy(),
+                                  R.philox_uniform(np.zeros(6, np.float32), seed=123, offset=4,
+                                                   low=-1.0, high=2.0))
+    np.testing.assert_array_equal(m.cpu().numpy(),
+                                  R.philox_bernoulli(np.zeros((4, 4), np.float32), seed=123,
+                                                     offset=6, p=0.25))
+    assert torch.cuda.get_rng_state().numpy().view("<u8").tolist() == [123, 10]
+    torch.manual_seed(123)  # the GPU draws did not move the CPU stream
+    assert torch.rand(4).tolist() == cpu_first
+    torch.cuda.manual_seed(123)
+    assert torch.rand(3, 5, device="cuda").tolist() == a.tolist()
+    assert torch.rand(3, 5, device="cuda").tolist() != a.tolist()
+    with torch.random.fork_rng():
+        torch.rand(100, device="cuda")
+    assert torch.cuda.get_rng_state().numpy().view("<u8").tolist() == [123, 8]
+
+
+def test_bernoulli_keep_fraction():
+    torch.manual_seed(0)
+    n = 1 << 16
+    for p in (0.1, 0.5, 0.8):
+        keep = float(torch.empty(n, device="cuda").bernoulli_(p).sum()) / n
+        assert abs(keep - p) < 6 * (p * (1 - p) / n) ** 0.5, p

@@ -6,23 +6,26 @@ from __future__ import annotations
 from trueno import Tensor
 from trueno import backend as B
 
-from ._graph import FREED_MSG, Rule
+from ._graph import FREED_MSG, Rule, node_class
 
 __all__ = ["Function", "FunctionCtx"]
 
 MODES = B.MODES  # the calling thread's grad mode
+_new = object.__new__
 
 
 class FunctionCtx:
-    """The ``ctx`` a custom Function's forward and backward share."""
+    """The ``ctx`` a custom Function's forward and backward share.
 
-    def __init__(self):
-        self._saved = ()
-        self._versions = ()
-        self._freed = False
-        self.needs_input_grad = ()
-        self.materialize_grads = True
-        self.non_differentiable = ()
+    Its defaults are class attributes (immutable values: a ``ctx`` is made per call and most
+    keep most of them), so ``apply`` makes one without an ``__init__`` call."""
+
+    _saved: tuple = ()
+    _versions: tuple = ()
+    _freed = False
+    needs_input_grad: tuple = ()
+    materialize_grads = True
+    non_differentiable: tuple = ()
 
     def save_for_backward(self, *tensors) -> None:
         self._saved = tensors
@@ -81,7 +84,7 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        ctx = FunctionCtx()
+        ctx = _new(FunctionCtx)
         needs = ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._ag is not None
                                               for a in args])
         # no_grad() around the forward, without the context manager object (grad mode is
@@ -99,44 +102,88 @@ class Function:
         outs = out if multi else (out,)
         fixed = []
         for o in outs:
-            if isinstance(o, Tensor) and (o._ag is not None or _among(o, args)):
-                o = o.detach()  # never rewrite the history of an input
+            if isinstance(o, Tensor):
+                if o._ag is not None:
+                    o = o.detach()  # never rewrite the history of an input
+                else:
+                    for a in args:
+                        if a is o:
+                            o = o.detach()
+                            break
             fixed.append(o)
         # a saved output would make a cycle (output -> node -> ctx -> output)
-        if ctx._saved:
-            ctx._saved = tuple([s.detach() if isinstance(s, Tensor) and _among(s, outs) else s
-                                for s in ctx._saved])
+        saved = ctx._saved
+        if saved:
+            for s in saved:
+                if _among(s, outs):
+                    ctx._saved = tuple([s.detach() if isinstance(s, Tensor) and
+                                        _among(s, outs) else s for s in saved])
+                    break
         nondiff = ctx.non_differentiable
         tens = tuple([o for o in fixed if isinstance(o, Tensor) and o._dtype.kind in "fc"
                       and not (nondiff and _among(o, nondiff))])
         result = tuple(fixed) if multi else fixed[0]
         if not tens:
             return result
-        n_out = len(tens)
-        # the backward keeps what a missing gradient's zeros need, not the outputs: holding
-        # them would make a cycle (output -> node -> rule -> fn -> output) that frees the
-        # outputs, ctx and inputs only when the cycle collector runs (on the GPU: new buffers
-        # and bind groups every training step)
-        like = tuple([(t._data.shape, t._dtype, t._device, t.__class__) for t in tens])
-        n_args = len(args)
-
-        def fn(node, g):
-            gs = g if n_out > 1 else (g,)
-            if ctx.materialize_grads:
-                from trueno import zeros
-                gs = tuple(zeros(sh, dt, device=dev, cls=c) if gi is None else gi
-                           for (sh, dt, dev, c), gi in zip(like, gs))
-            res = cls.backward(ctx, *gs)
-            res = res if isinstance(res, tuple) else (res,)
-            if len(res) < n_args:
-                res = res + (None,) * (n_args - len(res))
-            return tuple(r if isinstance(r, Tensor) or r is None else None for r in res)
-
-        name = cls.__name__
+        # the node's params: what its backward reads (never the outputs: holding them would
+        # make a cycle output -> node -> params -> output that frees the outputs, ctx and
+        # inputs only when the cycle collector runs; on the GPU, new buffers every step)
+        call = _new(_Call)
+        call.cls = cls
+        call.ctx = ctx
+        call.n_args = len(args)
+        n_out = call.n_out = len(tens)
+        call.like = tuple([(t._data.shape, t._dtype, t._device, t.__class__) for t in tens])
         inputs = tuple([a if isinstance(a, Tensor) else None for a in args])
-        (_ENGINE or _engine()).record_custom(name, Rule(fn, "none", False, f"{name}Backward"),
-                                             inputs, {}, tens if n_out > 1 else tens[0])
+        entry = _ENTRIES.get(cls)
+        if entry is None:
+            entry = _entry(cls)
+        (_ENGINE or _engine()).record_function(entry, inputs, call,
+                                               tens if n_out > 1 else tens[0])
         return result
+
+
+class _Call:
+    """One ``apply``'s state that its node's backward reads (the node's ``params``)."""
+
+    __slots__ = ("cls", "ctx", "n_args", "n_out", "like")
+
+
+def _backward(node, g):
+    """The rule of every custom Function's node: ``cls.backward(ctx, *grads)``, missing
+    gradients materialised as zeros (unless the ctx says not to), one result per input,
+    non-tensor results dropped."""
+    call = node.params
+    ctx = call.ctx
+    gs = g if call.n_out > 1 else (g,)
+    if ctx.materialize_grads:
+        for gi in gs:
+            if gi is None:
+                from trueno import zeros
+                gs = tuple([zeros(sh, dt, device=dev, cls=c) if gi is None else gi
+                            for (sh, dt, dev, c), gi in zip(call.like, gs)])
+                break
+    res = call.cls.backward(ctx, *gs)
+    res = res if isinstance(res, tuple) else (res,)
+    n_args = call.n_args
+    if len(res) < n_args:
+        res = res + (None,) * (n_args - len(res))
+    return tuple([r if r is None or isinstance(r, Tensor) else None for r in res])
+
+
+# a Function class -> ((node class, rule), name) of its nodes: one rule for every call (each
+# node's state is its params), made on the class's first recorded call
+_ENTRIES: dict = {}
+_ENTRIES_MAX = 1024  # classes kept (a test suite makes classes per test); then starts over
+
+
+def _entry(cls):
+    name = cls.__name__
+    rule = Rule(_backward, "none", False, f"{name}Backward")
+    if len(_ENTRIES) >= _ENTRIES_MAX:
+        _ENTRIES.clear()
+    entry = _ENTRIES[cls] = ((node_class(rule.name), rule), name)
+    return entry
 
 
 def _among(t, seq) -> bool:

@@ -398,6 +398,20 @@ class Recorder:
         self._table[name] = (node_class(rule.name or node_name(name)), rule)
         return self.record(op, inputs, params, outputs)
 
+    def record_function(self, entry, inputs, params, outputs):
+        """Record the node of a custom Function's call: ``entry`` is the class's ``((node
+        class, rule), name)``, made once per class (``record_custom`` takes a rule per call),
+        ``params`` what its rule reads."""
+        pair, name = entry
+        if self._table.get(name) is not pair:  # (two classes may share a name)
+            self._table[name] = pair
+        key = (name, len(inputs))
+        op = _CUSTOM_OPS.get(key)
+        if op is None:  # a row is ~20 us to build: one per name and arity
+            op = _CUSTOM_OPS[key] = Op(name, len(inputs), accepts="any", shape="custom",
+                                       numpy_name=None)
+        return self.record(op, inputs, params, outputs)
+
     def retain_grad(self, t) -> None:
         """``t.retain_grad()``: backward stores the gradient of non-leaf ``t`` in ``t.grad``.
         Its node keeps a weak reference to ``t``'s ``AutogradMeta`` from now on (nodes of

@@ -10,6 +10,13 @@ recording alone and the median with the sync's share; the table gives the median
 children of each side (the minimum for "min").
 
     python tools/bench/ab_host_ops.py [--rev HEAD~3] [--procs 7] [--runs 11]
+
+``--pure`` compares the working tree with ``TRUENO_PURE_PYTHON=1`` (no C extensions) instead
+of a revision. ``--c-record`` instead times the working tree's ``record_new`` in C against its
+Python method (trueno_gpu._crecord, issue 18) in one process, alternated round by round, and with
+``--step cnn SGD 64`` also a training step's host record time (thread CPU of ``step()``):
+
+    python tools/bench/ab_host_ops.py --c-record [--rounds 7] [--runs 5] [--step cnn SGD 64]
 """
 from __future__ import annotations
 
@@ -48,15 +55,14 @@ def _snapshot(rev: str, dest: pathlib.Path) -> int:
     return changed
 
 
-def _child(runs: int) -> None:
+def _rows() -> tuple[dict, dict, object]:
+    """The timed rows (1K float32 on the GPU), their chain state and the chains' start."""
     import collections
-    import time
 
     import numpy as np
 
     import trueno as tn
     import trueno.torch as T
-    import trueno_gpu
 
     h = np.random.default_rng(0).random(1024, dtype=np.float32)
     a, b = T.from_numpy(h).to("gpu"), T.from_numpy(h[::-1].copy()).to("gpu")
@@ -77,24 +83,90 @@ def _child(runs: int) -> None:
             "np a + b, freed": lambda: an + bn, "-a": lambda: -a, "np -a": lambda: -an,
             "abs(a)": lambda: abs(a), "a.relu()": lambda: a.relu(), "a.exp()": lambda: a.exp(),
             "chain y*b/y+b": chain_t, "chain mul/relu/neg": chain_u}
+    return rows, st, a
+
+
+def _time_row(fn, st: dict, start, runs: int) -> tuple[float, float, float]:
+    """(median, min) us/op of recording 200 ``fn()`` and the median with the sync's share."""
+    import time
+
+    import trueno_gpu
+
     clock = time.thread_time_ns
+    rec, tot = [], []
+    for _ in range(runs):
+        st["y"], st["i"] = start, 0
+        trueno_gpu.synchronize()
+        t0 = clock()
+        for _ in range(200):
+            fn()
+        t1 = clock()
+        trueno_gpu.synchronize()
+        rec.append((t1 - t0) / 200e3)
+        tot.append((clock() - t0) / 200e3)
+    return statistics.median(rec), min(rec), statistics.median(tot)
+
+
+def _child(runs: int) -> None:
+    rows, st, a = _rows()
     out = {}
     for name, fn in rows.items():
         for _ in range(20):
             fn()
-        rec, tot = [], []
-        for _ in range(runs):
-            st["y"], st["i"] = a, 0
-            trueno_gpu.synchronize()
-            t0 = clock()
-            for _ in range(200):
-                fn()
-            t1 = clock()
-            trueno_gpu.synchronize()
-            rec.append((t1 - t0) / 200e3)
-            tot.append((clock() - t0) / 200e3)
-        out[name] = (statistics.median(rec), min(rec), statistics.median(tot))
+        out[name] = _time_row(fn, st, a, runs)
     print("JSON" + json.dumps(out))
+
+
+def _c_record(runs: int, rounds: int, step_args: list[str]) -> None:
+    """The working tree's record_new in C vs in Python (``_record.use_c_record``), alternated
+    round by round in this process: thread-CPU us/op of each row (medians over the rounds of
+    each round's median), and with ``--step`` a training step's host record time."""
+    import time
+
+    import trueno_gpu
+    from trueno_gpu import _record
+
+    rt = trueno_gpu.get_runtime(0)
+    if not _record.use_c_record(rt, True):
+        sys.exit("trueno_gpu._crecord is not built (pip install -e packages/trueno-gpu)")
+    rows, st, a = _rows()
+    res = {(n, m): [] for n in rows for m in ("py", "C")}
+    step = None
+    if step_args:
+        import trueno.torch as T
+
+        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+        from bench_train import _step_fn, make_row
+
+        name, optn, batch = (step_args + ["cnn", "SGD", "64"][len(step_args):])[:3]
+        model, opt, x, y = make_row(T, name, optn, "gpu", int(batch))
+        step = _step_fn(model, opt, T.nn.CrossEntropyLoss(), x, y)
+        row = f"{name} {optn} {batch} step record (ms)"
+        res.update({(row, m): [] for m in ("py", "C")})
+    for r in range(rounds):
+        for mode in (("py", "C") if r % 2 == 0 else ("C", "py")):
+            _record.use_c_record(rt, mode == "C")
+            for name, fn in rows.items():
+                for _ in range(20):
+                    fn()
+                res[(name, mode)].append(_time_row(fn, st, a, runs)[0])
+            if step is not None:
+                float(step().detach())  # outside the timing: the mode's first step
+                cs = []
+                for _ in range(3):
+                    c0 = time.thread_time()
+                    loss = step()
+                    cs.append((time.thread_time() - c0) * 1e3)
+                    float(loss.detach())
+                res[(row, mode)].append(statistics.median(cs))
+    _record.use_c_record(rt, True)
+    med = statistics.median
+    print(f"record_new in Python vs C: thread-CPU us/op ({rounds} rounds alternated, each the "
+          f"median of {runs} runs of 200 ops then a sync; a step row: ms, 3 steps a round)")
+    print(f"{'row':<28} {'python':>8} {'C':>8} {'C/py':>6}")
+    for name in dict.fromkeys(n for n, _ in res):
+        p, c = med(res[(name, "py")]), med(res[(name, "C")])
+        print(f"{name:<28} {p:8.2f} {c:8.2f} {c / p:6.2f}", flush=True)
 
 
 def main() -> None:
@@ -103,18 +175,34 @@ def main() -> None:
     ap.add_argument("--procs", type=int, default=7, help="child processes per side")
     ap.add_argument("--runs", type=int, default=11, help="runs of 200 ops per child")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--c-record", action="store_true",
+                    help="record_new in C vs Python, in this process (no --rev)")
+    ap.add_argument("--pure", action="store_true",
+                    help="old: the working tree with TRUENO_PURE_PYTHON=1 (no C extensions)")
+    ap.add_argument("--rounds", type=int, default=7, help="--c-record: alternated rounds")
+    ap.add_argument("--step", nargs="*", metavar="ARG",
+                    help="--c-record: also time a step: [cnn|mlp] [SGD|Adam] [batch]")
     args = ap.parse_args()
     if args.child:
         _child(args.runs)
         return
+    if args.c_record:
+        _c_record(args.runs, args.rounds, args.step if args.step is not None else [])
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        n = _snapshot(args.rev, pathlib.Path(tmp))
-        print(f"old: {args.rev} ({n} files differ in trueno, trueno_gpu); new: the working tree")
+        if args.pure:
+            print("old: the working tree, TRUENO_PURE_PYTHON=1; new: the working tree")
+        else:
+            n = _snapshot(args.rev, pathlib.Path(tmp))
+            print(f"old: {args.rev} ({n} files differ in trueno, trueno_gpu); new: the working "
+                  f"tree")
         res = {"old": [], "new": []}
         for i in range(args.procs):
             for side in (("old", "new") if i % 2 == 0 else ("new", "old")):
                 env = dict(os.environ)
-                if side == "old":
+                if side == "old" and args.pure:
+                    env["TRUENO_PURE_PYTHON"] = "1"
+                elif side == "old":
                     env["PYTHONPATH"] = os.pathsep.join(filter(None, (tmp, env.get("PYTHONPATH"))))
                 p = subprocess.run([sys.executable, __file__, "--child", "--runs",
                                     str(args.runs)], env=env, capture_output=True, text=True)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import types
 
 import numpy as np
 import pytest
@@ -173,14 +174,31 @@ def test_a_probe_wrapping_the_raw_calls_sees_every_dispatch(rt, monkeypatch):
     np.testing.assert_allclose(np.asarray(c.cpu()), H["a"] + H["b"], rtol=1e-6)
 
 
+def test_storage_finalizer_returns_the_buffer_unless_the_pool_is_closed():
+    """``_Storage.__del__`` in C: the buffer goes onto its pool's released deque, as the
+    Python method does, and nowhere once the pool is closed."""
+    from trueno_gpu._transfers import _Storage
+
+    assert type(_Storage.__del__).__name__ == "method_descriptor"
+    for closed in (False, True):
+        pool = types.SimpleNamespace(closed=closed, _released=collections.deque())
+        st = object.__new__(_Storage)
+        st.buffer, st.nbytes, st.device_index, st.version, st.pool = "buf", 4, 0, 0, pool
+        del st
+        assert list(pool._released) == ([] if closed else ["buf"])
+
+
 def test_pure_python_forces_the_python_method():
     """``TRUENO_PURE_PYTHON=1`` (as for trueno-core's ``_cindex``): the extension is not
-    imported and a runtime keeps the Python method (no adapter needed to check it)."""
+    imported, a runtime keeps the Python method and the storage its Python ``__del__`` (no
+    adapter needed to check it)."""
     code = textwrap.dedent("""
         import types
         from trueno_gpu import _record
+        from trueno_gpu._transfers import _Storage
         rt = types.SimpleNamespace()
         assert _record._crecord is None
+        assert isinstance(_Storage.__del__, types.FunctionType)
         assert _record.use_c_record(rt, True) is False and not _record.c_record_on(rt)
         assert "record_new" not in vars(rt)
         print("pure ok")

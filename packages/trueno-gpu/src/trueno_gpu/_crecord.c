@@ -30,42 +30,12 @@
  * layout on probe objects made by the same ``ffi`` and refuses to be built otherwise (the
  * runtime then keeps the Python method).
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <stdint.h>
-#include <string.h>
-#include <structmember.h>
-
-typedef void (*set_pipeline_fn)(void *, void *);
-typedef void (*set_bind_group_fn)(void *, uint32_t, void *, size_t, const uint32_t *);
-typedef void (*dispatch_fn)(void *, uint32_t, uint32_t, uint32_t);
-
-/* cffi's CDataObject: header, ctype, data (for a pointer cdata: the pointer value) */
-typedef struct {
-    PyObject_HEAD
-    void *c_type;
-    char *c_data;
-} CDataHead;
+#include "_crecord.h"
 
 static PyObject *s_chain, *s_pass, *s_meta_offsets, *s_arena, *s_align, *s_ARENA_BYTES,
     *s_META_BYTES, *s_EAGER_COST, *s_bind_groups, *s_last_pipe, *s_last_bg, *s_last_off,
     *s_count, *s_dispatches, *s_pending, *s_submit_at, *s_submit_point, *s_flush, *s_internal,
     *s_size, *s_allocated, *s_reserved, *s_g_pipeline, *s_g_bind_group, *s_g_dispatch;
-
-typedef struct {
-    PyObject_HEAD
-    vectorcallfunc vectorcall;
-    PyObject *rt, *rt_dict, *pool, *pool_dict, *released, *popleft, *free_lists;
-    PyObject *acquire, *release, *fallback, *globals, *g_pipeline, *g_bind_group, *g_dispatch;
-    PyTypeObject *storage_type, *cdata_type;
-    Py_ssize_t off_buffer, off_nbytes, off_device_index, off_version, off_pool;
-    PyObject *index;
-    set_pipeline_fn set_pipeline;
-    set_bind_group_fn set_bind_group;
-    dispatch_fn dispatch;
-} Recorder;
-
-#define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
 
 /* the pointer held by cffi pointer object ``o``; 0 when ``o`` is not one, or NULL */
 static inline int
@@ -235,7 +205,7 @@ unlock(Recorder *r)
 }
 
 /* record_new(cls, nbytes, kernel, data, inputs, grid, cost=0): see the module comment */
-static PyObject *
+PyObject *
 recorder_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     Recorder *r = (Recorder *)self;
@@ -480,227 +450,10 @@ error:
     return NULL;
 }
 
-static int
-recorder_traverse(Recorder *r, visitproc visit, void *arg)
-{
-    Py_VISIT(r->rt);
-    Py_VISIT(r->rt_dict);
-    Py_VISIT(r->pool);
-    Py_VISIT(r->pool_dict);
-    Py_VISIT(r->released);
-    Py_VISIT(r->popleft);
-    Py_VISIT(r->free_lists);
-    Py_VISIT(r->acquire);
-    Py_VISIT(r->release);
-    Py_VISIT(r->fallback);
-    Py_VISIT(r->globals);
-    Py_VISIT(r->g_pipeline);
-    Py_VISIT(r->g_bind_group);
-    Py_VISIT(r->g_dispatch);
-    Py_VISIT(r->storage_type);
-    Py_VISIT(r->cdata_type);
-    Py_VISIT(r->index);
-    return 0;
-}
+#define INTERN(var, text) if ((var = PyUnicode_InternFromString(text)) == NULL) return -1
 
-static int
-recorder_clear(Recorder *r)
-{
-    Py_CLEAR(r->rt);
-    Py_CLEAR(r->rt_dict);
-    Py_CLEAR(r->pool);
-    Py_CLEAR(r->pool_dict);
-    Py_CLEAR(r->released);
-    Py_CLEAR(r->popleft);
-    Py_CLEAR(r->free_lists);
-    Py_CLEAR(r->acquire);
-    Py_CLEAR(r->release);
-    Py_CLEAR(r->fallback);
-    Py_CLEAR(r->globals);
-    Py_CLEAR(r->g_pipeline);
-    Py_CLEAR(r->g_bind_group);
-    Py_CLEAR(r->g_dispatch);
-    Py_CLEAR(r->storage_type);
-    Py_CLEAR(r->cdata_type);
-    Py_CLEAR(r->index);
-    return 0;
-}
-
-static void
-recorder_dealloc(Recorder *r)
-{
-    PyObject_GC_UnTrack(r);
-    recorder_clear(r);
-    Py_TYPE(r)->tp_free((PyObject *)r);
-}
-
-/* the slot offset of member descriptor ``m`` (a __slots__ entry of the storage class) */
-static Py_ssize_t
-member_offset(PyObject *m)
-{
-    if (!PyObject_TypeCheck(m, &PyMemberDescr_Type)) {
-        PyErr_SetString(PyExc_TypeError, "Recorder: a storage slot is not a member descriptor");
-        return -1;
-    }
-    PyMemberDef *def = ((PyMemberDescrObject *)m)->d_member;
-    if (def->type != T_OBJECT_EX) {
-        PyErr_SetString(PyExc_TypeError, "Recorder: a storage slot is not an object slot");
-        return -1;
-    }
-    return def->offset;
-}
-
-static void *
-address(PyObject *o)
-{
-    void *p = PyLong_AsVoidPtr(o);
-    if (p == NULL && !PyErr_Occurred())
-        PyErr_SetString(PyExc_ValueError, "Recorder: a NULL function pointer");
-    return p;
-}
-
-PyDoc_STRVAR(recorder_doc,
-"Recorder(rt, fallback, globals, raw_calls, storage_type, storage_slots, pointers, probes)\n"
-"--\n\n"
-"``rt.record_new`` in C for the common case (see trueno_gpu._crecord); every other call goes\n"
-"to ``fallback(rt, ...)``, the Python method. ``globals``: the dict holding the raw-call names\n"
-"``_set_pipeline``, ``_set_bind_group``, ``_dispatch_workgroups``; ``raw_calls``: their\n"
-"values (cffi functions); ``storage_slots``: the member descriptors buffer, nbytes,\n"
-"device_index, version, pool of ``storage_type``; ``pointers``: the three functions'\n"
-"addresses; ``probes``: pairs (cffi pointer object, its address as an int) that check the\n"
-"layout this module reads handles with.");
-
-static PyObject *
-recorder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
-{
-    PyObject *rt, *fallback, *globals, *raw, *stype, *slots, *ptrs, *probes;
-    if (kwds != NULL && PyDict_GET_SIZE(kwds)) {
-        PyErr_SetString(PyExc_TypeError, "Recorder() takes no keyword arguments");
-        return NULL;
-    }
-    if (!PyArg_ParseTuple(args, "OOO!O!O!O!O!O!:Recorder", &rt, &fallback, &PyDict_Type,
-                          &globals, &PyTuple_Type, &raw, &PyType_Type, &stype, &PyTuple_Type,
-                          &slots, &PyTuple_Type, &ptrs, &PyTuple_Type, &probes))
-        return NULL;
-    if (PyTuple_GET_SIZE(raw) != 3 || PyTuple_GET_SIZE(slots) != 5 ||
-        PyTuple_GET_SIZE(ptrs) != 3 || PyTuple_GET_SIZE(probes) < 1) {
-        PyErr_SetString(PyExc_ValueError, "Recorder: wrong argument lengths");
-        return NULL;
-    }
-    /* the cffi layout: each probe's pointer value where this module reads it */
-    PyTypeObject *cdata_type = NULL;
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(probes); i++) {
-        PyObject *pr = PyTuple_GET_ITEM(probes, i);
-        if (!PyTuple_Check(pr) || PyTuple_GET_SIZE(pr) != 2) {
-            PyErr_SetString(PyExc_ValueError, "Recorder: a probe is not a pair");
-            return NULL;
-        }
-        PyObject *obj = PyTuple_GET_ITEM(pr, 0);
-        void *want = PyLong_AsVoidPtr(PyTuple_GET_ITEM(pr, 1));
-        if (want == NULL && PyErr_Occurred())
-            return NULL;
-        if (cdata_type == NULL)
-            cdata_type = Py_TYPE(obj);
-        if (Py_TYPE(obj) != cdata_type || Py_TYPE(obj)->tp_basicsize < (Py_ssize_t)sizeof(CDataHead) ||
-            (void *)((CDataHead *)obj)->c_data != want) {
-            PyErr_SetString(PyExc_ImportError,
-                            "Recorder: cffi's pointer objects do not have the expected layout");
-            return NULL;
-        }
-    }
-    Py_ssize_t offs[5];
-    for (int i = 0; i < 5; i++)
-        if ((offs[i] = member_offset(PyTuple_GET_ITEM(slots, i))) < 0)
-            return NULL;
-    void *fp[3];
-    for (int i = 0; i < 3; i++)
-        if ((fp[i] = address(PyTuple_GET_ITEM(ptrs, i))) == NULL)
-            return NULL;
-    PyObject *rt_dict = PyObject_GenericGetDict(rt, NULL); /* (made now if not yet) */
-    if (rt_dict == NULL)
-        return NULL;
-    Recorder *r = (Recorder *)type->tp_alloc(type, 0);
-    if (r == NULL) {
-        Py_DECREF(rt_dict);
-        return NULL;
-    }
-    r->vectorcall = recorder_call;
-    Py_INCREF(rt);
-    r->rt = rt;
-    r->rt_dict = rt_dict;
-    r->fallback = Py_NewRef(fallback);
-    r->globals = Py_NewRef(globals);
-    r->g_pipeline = Py_NewRef(PyTuple_GET_ITEM(raw, 0));
-    r->g_bind_group = Py_NewRef(PyTuple_GET_ITEM(raw, 1));
-    r->g_dispatch = Py_NewRef(PyTuple_GET_ITEM(raw, 2));
-    r->storage_type = (PyTypeObject *)Py_NewRef(stype);
-    r->cdata_type = (PyTypeObject *)Py_NewRef((PyObject *)cdata_type);
-    r->off_buffer = offs[0];
-    r->off_nbytes = offs[1];
-    r->off_device_index = offs[2];
-    r->off_version = offs[3];
-    r->off_pool = offs[4];
-    r->set_pipeline = (set_pipeline_fn)fp[0];
-    r->set_bind_group = (set_bind_group_fn)fp[1];
-    r->dispatch = (dispatch_fn)fp[2];
-    PyObject *lock = NULL;
-    if ((r->index = PyObject_GetAttrString(rt, "index")) == NULL ||
-        (r->pool = PyObject_GetAttrString(rt, "pool")) == NULL ||
-        (lock = PyObject_GetAttrString(rt, "lock")) == NULL ||
-        (r->acquire = PyObject_GetAttrString(lock, "acquire")) == NULL ||
-        (r->release = PyObject_GetAttrString(lock, "release")) == NULL ||
-        (r->released = PyObject_GetAttrString(r->pool, "_released")) == NULL ||
-        (r->popleft = PyObject_GetAttrString(r->released, "popleft")) == NULL ||
-        (r->free_lists = PyObject_GetAttrString(r->pool, "_free")) == NULL)
-        goto fail;
-    Py_CLEAR(lock);
-    /* the released deque's length is read as its Py_SIZE (CPython's deque keeps it there) */
-    if (strcmp(Py_TYPE(r->released)->tp_name, "collections.deque") != 0 ||
-        Py_SIZE(r->released) != PyObject_Size(r->released)) {
-        PyErr_SetString(PyExc_ImportError, "Recorder: the pool's released buffers are not a "
-                        "collections.deque");
-        goto fail;
-    }
-    if ((r->pool_dict = PyObject_GenericGetDict(r->pool, NULL)) == NULL)
-        goto fail;
-    if (!PyDict_CheckExact(r->rt_dict) || !PyDict_CheckExact(r->pool_dict) ||
-        !PyDict_CheckExact(r->free_lists)) {
-        PyErr_SetString(PyExc_TypeError, "Recorder: the runtime, its pool or the free lists "
-                        "are not plain dicts");
-        goto fail;
-    }
-    return (PyObject *)r;
-fail:
-    Py_XDECREF(lock);
-    Py_DECREF(r);
-    return NULL;
-}
-
-static PyTypeObject RecorderType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "trueno_gpu._crecord.Recorder",
-    .tp_basicsize = sizeof(Recorder),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
-    .tp_doc = recorder_doc,
-    .tp_new = recorder_new,
-    .tp_dealloc = (destructor)recorder_dealloc,
-    .tp_traverse = (traverseproc)recorder_traverse,
-    .tp_clear = (inquiry)recorder_clear,
-    .tp_vectorcall_offset = offsetof(Recorder, vectorcall),
-    .tp_call = PyVectorcall_Call,
-};
-
-static struct PyModuleDef crecord_module = {
-    PyModuleDef_HEAD_INIT,
-    .m_name = "trueno_gpu._crecord",
-    .m_doc = PyDoc_STR("Runtime.record_new's common case in C (issue 18)."),
-    .m_size = -1,
-};
-
-#define INTERN(var, text) if ((var = PyUnicode_InternFromString(text)) == NULL) return NULL
-
-PyMODINIT_FUNC
-PyInit__crecord(void)
+int
+crecord_intern(void)
 {
     INTERN(s_chain, "_chain");
     INTERN(s_pass, "_pass");
@@ -727,16 +480,5 @@ PyInit__crecord(void)
     INTERN(s_g_pipeline, "_set_pipeline");
     INTERN(s_g_bind_group, "_set_bind_group");
     INTERN(s_g_dispatch, "_dispatch_workgroups");
-    if (PyType_Ready(&RecorderType) < 0)
-        return NULL;
-    PyObject *m = PyModule_Create(&crecord_module);
-    if (m == NULL)
-        return NULL;
-    Py_INCREF(&RecorderType);
-    if (PyModule_AddObject(m, "Recorder", (PyObject *)&RecorderType) < 0) {
-        Py_DECREF(&RecorderType);
-        Py_DECREF(m);
-        return NULL;
-    }
-    return m;
+    return 0;
 }

@@ -15,22 +15,15 @@ to ``record_new`` or ``_record`` is a change to ``_crecord.c``.
 from __future__ import annotations
 
 import bisect
-import os
 import struct
 import warnings
 
 from wgpu.backends.wgpu_native._ffi import ffi as _ffi
 from wgpu.backends.wgpu_native._ffi import lib as _lib
 
+from ._cext import crecord as _crecord
 from ._errors import GpuLimitError
 from ._transfers import _Storage
-
-try:
-    if os.environ.get("TRUENO_PURE_PYTHON") == "1":
-        raise ImportError("TRUENO_PURE_PYTHON=1")
-    from . import _crecord
-except ImportError:  # no C compiler at install time, or forced off
-    _crecord = None
 
 __all__ = ["Recording", "meta_struct", "use_c_record", "c_record_on"]
 

@@ -176,18 +176,25 @@ def _custom_cases(name, dtype, rng):
             (lambda g, x: _row("threshold_backward", (g, x), threshold=0.25),
              [v((3, 1, 5)), v((3, 4, 5))])],
         # the LSTM cell: contiguous operands, and views with other strides (a transposed
-        # gates_h, a broadcast c_prev; the backward's dh_out broadcast, c transposed)
+        # gates_h, a broadcast c_prev; the backward's dh_out broadcast, c transposed), the
+        # results new or written into views of one array (c_prev read from the same one)
         "lstm_cell_forward": [
-            (lambda gx, gh, c: _row("lstm_cell_forward", (gx, gh, c)),
+            (lambda gx, gh, c: _row("lstm_cell_forward", (gx, gh, c, None, None, None)),
              [v((3, 20)), v((3, 20)), v((3, 5))]),
             (lambda gx, gh, c: _row("lstm_cell_forward", (gx, gh.mT, tn.broadcast_to(c, (3, 5)))),
-             [v((3, 20)), v((20, 3)), v((1, 5))])],
+             [v((3, 20)), v((20, 3)), v((1, 5))]),
+            (lambda gx, gh, s: _row("lstm_cell_forward", (
+                gx, gh, s[0, :, :5], s[1, :, :5], s[1, :, 5:10], s[2, :, :20])),
+             [v((3, 20)), v((3, 20)), v((3, 3, 20))])],
         "lstm_cell_backward": [
             (lambda dh, do, dc, cp, c, ws: _row("lstm_cell_backward", (dh, do, dc, cp, c, ws)),
              [v((3, 5)), v((3, 5)), v((3, 5)), v((3, 5)), v((3, 5)), v((3, 20), "unit")]),
             (lambda dh, do, dc, cp, c, ws: _row("lstm_cell_backward", (
                 dh, tn.broadcast_to(do, (3, 5)), dc, cp, c.mT, ws)),
-             [v((3, 5)), v((5,)), v((3, 5)), v((3, 5)), v((5, 3)), v((3, 20), "unit")])],
+             [v((3, 5)), v((5,)), v((3, 5)), v((3, 5)), v((5, 3)), v((3, 20), "unit")]),
+            (lambda dh, do, s, cp, c, ws: _row("lstm_cell_backward", (
+                dh, do, s[0, :, :5], cp, c, ws, s[1], s[0, :, 5:10])),
+             [v((3, 5)), v((3, 5)), v((2, 3, 20)), v((3, 5)), v((3, 5)), v((3, 20), "unit")])],
         "batch_norm_update_stats": [
             (lambda rm, rv, m, s, nb, keep=keep: _update_stats(rm, rv, m, s, nb, keep),
              [v((5,)), v((5,), "positive"), v((5,)), v((5,), "positive"), np.array(7)])

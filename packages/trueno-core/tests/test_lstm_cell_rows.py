@@ -2,7 +2,8 @@
 without biases, which trueno-nn's LSTM node runs off the CPU): the decomposition (primitives
 only), the reference kernel and the row through the dispatcher vs PyTorch's autograd of the
 cell (torch==2.13.0, float64), for float16, float32 and float64, with gates far into
-sigmoid's and tanh's tails, and operands that are strided views."""
+sigmoid's and tanh's tails, operands that are strided views, and results written into given
+``*_out`` views of one larger array (returned as those views)."""
 
 from __future__ import annotations
 
@@ -49,8 +50,8 @@ def _want(gx, gh, cp, dh, do, dc):
 
 
 def _row(name, ts):
-    return run(tn.OPS[name], ts, tuple(t._data for t in ts), {}, ts[0].__class__,
-               ts[0].device, ts[0].dtype)
+    return run(tn.OPS[name], ts, tuple(None if t is None else t._data for t in ts), {},
+               ts[0].__class__, ts[0].device, ts[0].dtype)
 
 
 def _strided(a, dtype):
@@ -58,27 +59,47 @@ def _strided(a, dtype):
     return tn.asarray(np.ascontiguousarray(a.T).astype(dtype)).mT
 
 
+def _outs(dtype, into: bool):
+    """None for each result, or views of one (2, N, 8H) array: h, c, the workspace, then
+    d_gates and dc_prev (strided: columns of a row block)."""
+    if not into:
+        return [None] * 5
+    base = tn.asarray(np.zeros((2, N, 8 * H), dtype))
+    return [base[0, :, :H], base[0, :, H:2 * H], base[0, :, 4 * H:], base[1, :, :4 * H],
+            base[1, :, 4 * H:8 * H:4]]
+
+
+@pytest.mark.parametrize("into", [False, True], ids=["new", "into"])
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 @pytest.mark.parametrize("impl", ["decomposition", "reference", "dispatch"])
-def test_lstm_cell_rows_match_torch(impl, dtype, kernels_used):
+def test_lstm_cell_rows_match_torch(impl, dtype, into, kernels_used):
     gx, gh, cp, dh, do, dc = vals = _inputs(5)
     want = _want(*vals)
     # the backward reads the forward's c and workspace: torch's, in the tested dtype
     c, ws = want[1], want[2]
     fwd_in = [a.astype(dtype) for a in (gx, gh, cp)]
     bwd_in = [a.astype(dtype) for a in (dh, do, dc, cp, c, ws)]
+    outs = _outs(dtype, into)
     if impl == "reference":
-        got = (*R.lstm_cell_forward(*fwd_in), *R.lstm_cell_backward(*bwd_in))
+        arr = [None if o is None else o._data for o in outs]
+        got = (*R.lstm_cell_forward(*fwd_in, *arr[:3]),
+               *R.lstm_cell_backward(*bwd_in, *arr[3:]))
+        if into:
+            assert all(g is a for g, a in zip(got, arr, strict=True))
     else:
         fwd_t = [tn.asarray(a) for a in fwd_in]
         fwd_t[1] = _strided(fwd_in[1], dtype)
         bwd_t = [tn.asarray(a) for a in bwd_in]
         bwd_t[4] = _strided(bwd_in[4], dtype)
+        fwd_t += outs[:3]
+        bwd_t += outs[3:]
         if impl == "decomposition":
             got = (*_prims_only_result(DR.lstm_cell_forward, fwd_t, kernels_used),
                    *_prims_only_result(DR.lstm_cell_backward, bwd_t, kernels_used))
         else:
             got = (*_row("lstm_cell_forward", fwd_t), *_row("lstm_cell_backward", bwd_t))
+    if into:  # the results are the given views, which hold them
+        got = [o.numpy() for o in outs]
     shapes = [(N, H), (N, H), (N, 4 * H), (N, 4 * H), (N, H)]
     for g, w, s in zip(got, want, shapes, strict=True):
         g = np.asarray(g)
@@ -87,6 +108,6 @@ def test_lstm_cell_rows_match_torch(impl, dtype, kernels_used):
 
 
 def test_lstm_cell_rows_declaration():
-    for name, nin in (("lstm_cell_forward", 3), ("lstm_cell_backward", 6)):
+    for name, nin in (("lstm_cell_forward", 6), ("lstm_cell_backward", 8)):
         row = tn.OPS[name]
         assert row.nin == nin and not row.differentiable and row.decomposition is not None

@@ -86,3 +86,34 @@ def test_lstm_cell_kernels_read_views_in_place(dtype):
     dg, dcp = _rnn_cell.lstm_cell_backward(up(dh), up(do), dc_v,
                                            view_of(cpr_dev, cpr, cpr[::-1]), c, ws)
     _check((dg, dcp), want[3:], dtype)
+
+
+def test_lstm_cell_kernels_write_into_sequence_arrays():
+    """Two steps writing into (T, N, ...) arrays as the LSTM node does: step 1 reads c_prev
+    from the array it writes c into (one buffer bound twice, every binding read_write), the
+    backward writes into its step of one d_gates array; the given views are the results,
+    the other steps' rows stay untouched."""
+    rng = np.random.default_rng(11)
+    n, hid = 3, 5
+    gx, gh, cp, dh, do, dc = _values(rng, n, hid, "float32")
+    gx2, gh2 = (rng.standard_normal((n, 4 * hid)).astype("float32") for _ in range(2))
+    want1 = _torch(gx, gh, cp, dh, do, dc)
+    want2 = _torch(gx2, gh2, want1[1], dh, do, dc)
+    hs_np = np.full((2, n, hid), 7.0, "float32")
+    ws_np = np.full((2, n, 4 * hid), 7.0, "float32")
+    hs, cs, ws = up(hs_np), up(hs_np), up(ws_np)
+    step = [tuple(view_of(a, b, b[t]) for a, b in ((hs, hs_np), (cs, hs_np), (ws, ws_np)))
+            for t in range(2)]
+    h0, c0, w0 = step[0]
+    got = _rnn_cell.lstm_cell_forward(up(gx), up(gh), up(cp), h0, c0, w0)
+    assert got[0] is h0 and got[1] is c0 and got[2] is w0
+    h1, c1, w1 = step[1]
+    _rnn_cell.lstm_cell_forward(up(gx2), up(gh2), c0, h1, c1, w1)
+    _check((h1, c1, w1), want2[:3], "float32")
+    _check((h0, c0, w0), want1[:3], "float32")
+    dgs = up(ws_np)
+    dg1 = view_of(dgs, ws_np, ws_np[1])
+    dg, dcp = _rnn_cell.lstm_cell_backward(up(dh), up(do), up(dc), c0, c1, w1, dg1)
+    assert dg is dg1
+    _check((dg, dcp), want2[3:], "float32")
+    assert (down(dgs)[0] == 7.0).all()  # the other step's rows are not written

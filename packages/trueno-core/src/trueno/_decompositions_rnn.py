@@ -6,7 +6,8 @@ PyTorch's fused cell (``_thnn_fused_lstm_cell`` and its backward, without the bi
 gates ``gates_x + gates_h`` (N, 4H) in the order i, f, g, o; ``c = sigmoid(f) c_prev +
 sigmoid(i) tanh(g)``, ``h = sigmoid(o) tanh(c)``; the workspace (N, 4H) keeps the four
 activations for the backward, which recomputes ``tanh(c)``. float16/bfloat16 compute in
-float32 and round once.
+float32 and round once. A result whose ``*_out`` tensor is given is copied into it
+(``copy_``) and is that tensor.
 """
 
 from __future__ import annotations
@@ -28,7 +29,14 @@ def _quarters(a, hid: int):
     return tuple(a[:, k * hid:(k + 1) * hid] for k in range(4))
 
 
-def lstm_cell_forward(gates_x, gates_h, c_prev):
+def _into(out, value):
+    if out is None:
+        return value
+    out[...] = value  # copy_
+    return out
+
+
+def lstm_cell_forward(gates_x, gates_h, c_prev, h_out=None, c_out=None, workspace_out=None):
     """``(h, c, workspace)`` for the gate pre-activations ``gates_x + gates_h`` (N, 4H) and
     ``c_prev`` (N, H); workspace = [sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)]."""
     dt = gates_x._dtype
@@ -40,10 +48,12 @@ def lstm_cell_forward(gates_x, gates_h, c_prev):
     i, f, g, o = _quarters(ws, hid)
     c = _add(_mul(f, astype(c_prev, bt)), _mul(i, g))
     h = _mul(o, _tanh_real(c))
-    return finish(h, dt), finish(c, dt), finish(ws, dt)
+    return (_into(h_out, finish(h, dt)), _into(c_out, finish(c, dt)),
+            _into(workspace_out, finish(ws, dt)))
 
 
-def lstm_cell_backward(dh, dh_out, dc, c_prev, c, workspace):
+def lstm_cell_backward(dh, dh_out, dc, c_prev, c, workspace, d_gates_out=None,
+                       dc_prev_out=None):
     """``(d_gates (N, 4H), dc_prev (N, H))`` for h's gradient ``dh + dh_out`` and c's
     gradient ``dc``: with ``tc = tanh(c)`` and ``dc' = dc + dh o (1 - tc^2)``, the gates'
     gradients are ``dc' g i (1 - i)``, ``dc' c_prev f (1 - f)``, ``dc' i (1 - g^2)``,
@@ -64,4 +74,5 @@ def lstm_cell_backward(dh, dh_out, dc, c_prev, c, workspace):
              _mul(_mul(dhv, tc), _mul(o, _sub(1.0, o))))
     for k, part in enumerate(parts):
         d_gates[:, k * hid:(k + 1) * hid] = part  # copy_
-    return finish(d_gates, dt), finish(_mul(dcv, f), dt)
+    return (_into(d_gates_out, finish(d_gates, dt)),
+            _into(dc_prev_out, finish(_mul(dcv, f), dt)))

@@ -9,10 +9,13 @@ four activations (the backward's workspace); the backward reads h's two gradient
 recurrence's and the output's, added in the kernel), c's gradient, c_prev, c and the
 workspace, and writes the gates' gradient and c_prev's. The time loop of trueno-nn's LSTM node
 thus launches one cell kernel and one matmul per step each way, where the trueno-op
-recurrence launched ~22 kernels forward. Inputs are read in place with their 2-D strides
-(slices of the whole sequence's products, broadcast gradients), so nothing is copied;
-outputs are new contiguous arrays. float16/bfloat16 compute in float32 (stored rounded);
-float64 with the software ``exp`` of ``_f64math`` (shader-f64).
+recurrence launched ~22 kernels forward. Every operand is read or written in place with its
+2-D strides (slices of the whole sequence's arrays, broadcast gradients), so nothing is
+copied; an output not given is a new contiguous array. Every binding is ``read_write``:
+WebGPU lets one buffer back several writable bindings of a dispatch but not a writable and a
+read-only one, and a step reads c_prev from the same (T, N, H) array it writes c into.
+float16/bfloat16 compute in float32 (stored rounded); float64 with the software ``exp`` of
+``_f64math`` (shader-f64).
 """
 
 from __future__ import annotations
@@ -26,19 +29,18 @@ from ._runtime import meta_struct
 
 __all__ = ["lstm_cell_forward", "lstm_cell_backward", "make_kernels"]
 
-_FWD_IN = ("GX", "GH", "CX")  # metadata words 2 + 3k: offset, row stride, column stride
-_BWD_IN = ("DH", "DO", "DC", "CX", "CY", "WS")
+# bindings 1.. in this order; metadata words 2 + 3k: offset, row stride, column stride
+_FWD = ("HY", "CY", "WS", "GX", "GH", "CX")
+_BWD = ("DG", "DCX", "DH", "DO", "DC", "CX", "CY", "WS")
 
 
-def _source(dt, outs: tuple[str, ...], ins: tuple[str, ...], body: list[str]) -> str:
-    """WGSL: P (metadata [N, H, then offset and (row, column) strides of each input]), the
-    outputs (new, contiguous), the inputs; one thread per (n, j) of the (N, H) cell."""
+def _source(dt, names: tuple[str, ...], body: list[str]) -> str:
+    """WGSL: P (metadata [N, H, then the offset and (row, column) strides of each array]),
+    then the outputs and inputs; one thread per (n, j) of the (N, H) cell."""
     st, F = dt.storage, dt.compute
     lines = ["@group(0) @binding(0) var<storage, read> P: array<u32>;"]
     lines += [f"@group(0) @binding({k + 1}) var<storage, read_write> {n}: array<{st}>;"
-              for k, n in enumerate(outs)]
-    lines += [f"@group(0) @binding({k + 1 + len(outs)}) var<storage, read> {n}: array<{st}>;"
-              for k, n in enumerate(ins)]
+              for k, n in enumerate(names)]
     lines += ["fn at(b: u32, n: u32, j: u32) -> i32 {",
               "  return bitcast<i32>(P[b]) + i32(n) * bitcast<i32>(P[b + 1u]) + "
               "i32(j) * bitcast<i32>(P[b + 2u]);", "}",
@@ -48,7 +50,7 @@ def _source(dt, outs: tuple[str, ...], ins: tuple[str, ...], body: list[str]) ->
               "  if (e >= P[0] * H) { return; }",
               "  let n = e / H;", "  let j = e - n * H;",
               f"  let one = {lit(F, 1.0)};"]
-    for k, name in enumerate(ins):
+    for k, name in enumerate(names):
         lines.append(f"  let b{name} = {2 + 3 * k}u;")
     lines += ["  " + ln for ln in body] + ["}"]
     return header("\n".join(lines), st == "f16")
@@ -70,10 +72,11 @@ def _forward_body(dt) -> list[str]:
             f"let gg = {tanh}({gate(2)});", f"let go = {sig}({gate(3)});",
             f"let c = gf * {ld('CX[at(bCX, n, j)]')} + gi * gg;",
             f"let h = go * {tanh}(c);",
-            "let w = n * 4u * H + j;",
-            f"WS[w] = {dt.store('gi')};", f"WS[w + H] = {dt.store('gf')};",
-            f"WS[w + 2u * H] = {dt.store('gg')};", f"WS[w + 3u * H] = {dt.store('go')};",
-            f"HY[e] = {dt.store('h')};", f"CY[e] = {dt.store('c')};"]
+            f"WS[at(bWS, n, j)] = {dt.store('gi')};",
+            f"WS[at(bWS, n, j + H)] = {dt.store('gf')};",
+            f"WS[at(bWS, n, j + 2u * H)] = {dt.store('gg')};",
+            f"WS[at(bWS, n, j + 3u * H)] = {dt.store('go')};",
+            f"HY[at(bHY, n, j)] = {dt.store('h')};", f"CY[at(bCY, n, j)] = {dt.store('c')};"]
 
 
 def _backward_body(dt) -> list[str]:
@@ -86,13 +89,12 @@ def _backward_body(dt) -> list[str]:
             f"let go = {ld('WS[at(bWS, n, j + 3u * H)]')};",
             f"let tc = {tanh}({ld('CY[at(bCY, n, j)]')});",
             f"let dc = {ld('DC[at(bDC, n, j)]')} + dh * go * (one - tc * tc);",
-            "let w = n * 4u * H + j;",
-            f"DG[w] = {dt.store('dc * gg * gi * (one - gi)')};",
             f"let cx = {ld('CX[at(bCX, n, j)]')};",
-            f"DG[w + H] = {dt.store('dc * cx * gf * (one - gf)')};",
-            f"DG[w + 2u * H] = {dt.store('dc * gi * (one - gg * gg)')};",
-            f"DG[w + 3u * H] = {dt.store('dh * tc * go * (one - go)')};",
-            f"DCX[e] = {dt.store('dc * gf')};"]
+            f"DG[at(bDG, n, j)] = {dt.store('dc * gg * gi * (one - gi)')};",
+            f"DG[at(bDG, n, j + H)] = {dt.store('dc * cx * gf * (one - gf)')};",
+            f"DG[at(bDG, n, j + 2u * H)] = {dt.store('dc * gi * (one - gg * gg)')};",
+            f"DG[at(bDG, n, j + 3u * H)] = {dt.store('dh * tc * go * (one - go)')};",
+            f"DCX[at(bDCX, n, j)] = {dt.store('dc * gf')};"]
 
 
 def _strides(arrays) -> list[int]:
@@ -103,46 +105,58 @@ def _strides(arrays) -> list[int]:
     return meta
 
 
-def _launch(rt, dt, key, body, outs, out_arrays, ins, in_arrays, n: int, hid: int) -> None:
+def _launch(rt, dt, key, body, names, arrays, nout: int, n: int, hid: int) -> None:
     kernel = rt._kernels.get(key)
     if kernel is None:
-        kernel = rt.kernel(key, lambda: _source(dt, outs, ins, body(dt)),
-                           (True,) * len(outs) + (False,) * len(ins))
-    meta = [n, hid] + _strides(in_arrays)
-    buffers = [a.storage.buffer for a in out_arrays] + [a.storage.buffer for a in in_arrays]
-    cost = (len(out_arrays) + len(in_arrays)) * 4 * n * hid * dt.itemsize
+        kernel = rt.kernel(key, lambda: _source(dt, names, body(dt)), (True,) * len(names))
+    meta = [n, hid] + _strides(arrays)
+    buffers = [a.storage.buffer for a in arrays]
+    cost = len(arrays) * 4 * n * hid * dt.itemsize
     rt.record(kernel, meta_struct(len(meta)).pack(*meta), buffers,
               rt.grid(-(-(n * hid) // WG)), cost)
+    for a in arrays[:nout]:
+        a.storage.version += 1
 
 
-def lstm_cell_forward(gates_x: StridedArray, gates_h: StridedArray, c_prev: StridedArray):
+def _out(rt, given, shape, dtype):
+    return new_array(rt, shape, dtype) if given is None else given
+
+
+def lstm_cell_forward(gates_x: StridedArray, gates_h: StridedArray, c_prev: StridedArray,
+                      h_out: StridedArray | None = None, c_out: StridedArray | None = None,
+                      workspace_out: StridedArray | None = None):
     """``(h, c, workspace)`` of the LSTM cell for the gate pre-activations ``gates_x +
     gates_h`` ((N, 4H), PyTorch's order i, f, g, o) and the previous cell state ``c_prev``
-    (N, H); ``workspace`` (N, 4H) holds sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)."""
+    (N, H); ``workspace`` (N, 4H) holds sigmoid(i), sigmoid(f), tanh(g), sigmoid(o). Each
+    result is written into its ``*_out`` array where one is given (and is that array)."""
     rt = rt_of(gates_x)
     dt = dtype_info(gates_x.dtype)
     n, hid = c_prev.shape
-    h = new_array(rt, (n, hid), gates_x.dtype)
-    c = new_array(rt, (n, hid), gates_x.dtype)
-    ws = new_array(rt, (n, 4 * hid), gates_x.dtype)
+    npdt = gates_x.dtype
+    h = _out(rt, h_out, (n, hid), npdt)
+    c = _out(rt, c_out, (n, hid), npdt)
+    ws = _out(rt, workspace_out, (n, 4 * hid), npdt)
     if n * hid:
-        _launch(rt, dt, ("lstm_cell_forward", dt.name), _forward_body, ("HY", "CY", "WS"),
-                (h, c, ws), _FWD_IN, (gates_x, gates_h, c_prev), n, hid)
+        _launch(rt, dt, ("lstm_cell_forward", dt.name), _forward_body, _FWD,
+                (h, c, ws, gates_x, gates_h, c_prev), 3, n, hid)
     return h, c, ws
 
 
 def lstm_cell_backward(dh: StridedArray, dh_out: StridedArray, dc: StridedArray,
-                       c_prev: StridedArray, c: StridedArray, workspace: StridedArray):
+                       c_prev: StridedArray, c: StridedArray, workspace: StridedArray,
+                       d_gates_out: StridedArray | None = None,
+                       dc_prev_out: StridedArray | None = None):
     """``(d_gates (N, 4H), dc_prev (N, H))`` of the cell for h's gradient ``dh + dh_out`` and
-    c's gradient ``dc``, from the forward's ``c_prev``, ``c`` and ``workspace``."""
+    c's gradient ``dc``, from the forward's ``c_prev``, ``c`` and ``workspace``; written into
+    ``d_gates_out`` / ``dc_prev_out`` where given."""
     rt = rt_of(dh)
     dt = dtype_info(dh.dtype)
     n, hid = c.shape
-    dg = new_array(rt, (n, 4 * hid), dh.dtype)
-    dcx = new_array(rt, (n, hid), dh.dtype)
+    dg = _out(rt, d_gates_out, (n, 4 * hid), dh.dtype)
+    dcx = _out(rt, dc_prev_out, (n, hid), dh.dtype)
     if n * hid:
-        _launch(rt, dt, ("lstm_cell_backward", dt.name), _backward_body, ("DG", "DCX"),
-                (dg, dcx), _BWD_IN, (dh, dh_out, dc, c_prev, c, workspace), n, hid)
+        _launch(rt, dt, ("lstm_cell_backward", dt.name), _backward_body, _BWD,
+                (dg, dcx, dh, dh_out, dc, c_prev, c, workspace), 2, n, hid)
     return dg, dcx
 
 

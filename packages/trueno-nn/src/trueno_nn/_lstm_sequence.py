@@ -9,8 +9,9 @@ product into a preallocated buffer, the CPU backend's sigmoid over all four gate
 the backward's saved activations go into arrays made once per sequence. On other devices
 each step is ``h_prev @ W_hh^T`` and the fused cell row ``lstm_cell_forward`` (PyTorch's
 ``_thnn_fused_lstm_cell``: trueno-gpu's one kernel, the row's decomposition on a device
-without one), the backward per step ``lstm_cell_backward`` and ``d_gates @ W_hh``: two
-launches a step each way where the trueno-op recurrence took ~22 forward and ~13 backward.
+without one) writing into the sequence's arrays, the backward per step
+``lstm_cell_backward`` and ``d_gates @ W_hh``: two launches a step each way where the
+trueno-op recurrence took ~22 forward and ~13 backward.
 Double backward differentiates that recurrence, recorded op by op (``_steps``)."""
 
 from __future__ import annotations
@@ -44,28 +45,31 @@ def _steps(xw, h, c, w_hh_t, reverse):
 
 
 def _row(op, tensors):
-    """Row ``op`` on ``tensors`` (one device and dtype): its kernel (trueno-gpu's one fused
-    launch) or, on a device without one, its decomposition."""
+    """Row ``op`` on ``tensors`` (one device and dtype; None for an output to make): its
+    kernel (trueno-gpu's one fused launch) or, on a device without one, its
+    decomposition."""
     t0 = tensors[0]
-    return run(op, tensors, [t._data for t in tensors], {}, t0.__class__, t0._device,
-               t0._dtype)
+    return run(op, tensors, [None if t is None else t._data for t in tensors], {},
+               t0.__class__, t0._device, t0._dtype)
 
 
-def _cell_steps(xw, h, c, w_hh, reverse, keep):
+def _cell_steps(xw, h0, c0, w_hh, reverse):
     """The recurrence on any device with two launches a step: ``h_prev @ W_hh^T`` and the
     ``lstm_cell_forward`` row (the gates' sum, activations, c and h in one kernel on the
-    GPU). ``keep`` (or None) collects per step what ``_cell_backward`` reads: ``(c_prev, c,
-    workspace, h_prev)``, the workspace the four gate activations (N, 4H)."""
-    steps = xw.shape[0]
+    GPU), which writes each step's h, c and gate activations into its slice of the
+    sequence's arrays ``hs``, ``cs`` (T, N, H) and ``ws`` (T, N, 4H): nothing to stack, and
+    the kernel binds the same buffers every step. Returns ``(hs, cs, ws)``."""
+    steps, n, four_h = xw.shape
+    hs = torch.empty((steps, n, four_h // 4), dtype=xw.dtype, device=xw.device)
+    cs = torch.empty((steps, n, four_h // 4), dtype=xw.dtype, device=xw.device)
+    ws = torch.empty((steps, n, four_h), dtype=xw.dtype, device=xw.device)
     w_t = w_hh.t()
-    out = [None] * steps
+    h, c = h0, c0
     for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-        h_new, c_new, ws = _row(_CELL, (xw[t], torch.matmul(h, w_t), c))
-        if keep is not None:
-            keep[t] = (c, c_new, ws, h)
-        out[t] = h = h_new
-        c = c_new
-    return out, h, c
+        h_t, c_t = hs[t], cs[t]
+        _row(_CELL, (xw[t], torch.matmul(h, w_t), c, h_t, c_t, ws[t]))
+        h, c = h_t, c_t
+    return hs, cs, ws
 
 
 def _host_arrays(*tensors):
@@ -196,10 +200,12 @@ class _LSTMSequence(torch.autograd.Function):
             # write into the result
             return torch.from_numpy(out.copy()), torch.from_numpy(h), torch.from_numpy(c)
         ctx.host = None
-        keep = [None] * xw.shape[0]
-        out, h, c = _cell_steps(xw, h0, c0, w_hh, reverse, keep)
-        ctx.keep = keep
-        return torch.stack(out, 0), h, c
+        hs, cs, ws = _cell_steps(xw, h0, c0, w_hh, reverse)
+        ctx.seq = (hs, cs, ws)
+        last = 0 if reverse else xw.shape[0] - 1
+        # a copy of the outputs: the backward reads ``hs`` (each step's h_prev), and the
+        # caller may write into the result
+        return hs.clone(), hs[last], cs[last]
 
     @staticmethod
     def backward(ctx, dout, dh_last, dc_last):
@@ -217,26 +223,31 @@ class _LSTMSequence(torch.autograd.Function):
             grads = (np.asarray(g._data, dtype=dt) for g in (dout, dh_last, dc_last))
             d = _host_backward(ctx.host, ctx.reverse, *grads, ctx.needs_input_grad[3])
             return (*(_tensor(a) for a in d), None)
-        return (*_cell_backward(ctx.keep, ctx.reverse, dout, dh_last, dc_last, w_hh), None)
+        return (*_cell_backward(ctx.seq, h0, c0, w_hh, ctx.reverse, dout, dh_last, dc_last),
+                None)
 
 
-def _cell_backward(keep, reverse, dout, dh_last, dc_last, w_hh):
-    """Backpropagation through time on any device from ``_cell_steps``'s ``keep``, two
-    launches a step (the ``lstm_cell_backward`` row, which adds h's two gradients, and
-    ``d_gates @ W_hh``): the gradients of ``xw``, ``h0``, ``c0`` and ``w_hh``, the last as
-    one product over all steps."""
-    steps = len(keep)
-    dgates = [None] * steps
+def _cell_backward(seq, h0, c0, w_hh, reverse, dout, dh_last, dc_last):
+    """Backpropagation through time on any device from ``_cell_steps``'s arrays, two launches
+    a step (the ``lstm_cell_backward`` row, which adds h's two gradients and writes the
+    gates' gradient into its step of ``dxw``, and ``d_gates @ W_hh``): the gradients of
+    ``xw``, ``h0``, ``c0`` and ``w_hh``, the last as the product of ``dxw`` with the outputs
+    shifted by a step (each step's h_prev) plus the first step's with ``h0``."""
+    hs, cs, ws = seq
+    steps = hs.shape[0]
+    first = steps - 1 if reverse else 0
+    dxw = torch.empty(ws.shape, dtype=ws.dtype, device=ws.device)
     dh, dc = dh_last, dc_last
     for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
-        c_prev, c, ws, _ = keep[t]
-        dgate, dc = _row(_CELL_BACKWARD, (dh, dout[t], dc, c_prev, c, ws))
-        dgates[t] = dgate
-        dh = torch.matmul(dgate, w_hh)
-    dxw = torch.stack(dgates, 0)
-    h_prev = torch.stack([k[3] for k in keep], 0)
-    four_h = dxw.shape[-1]
-    dw_hh = torch.matmul(dxw.reshape(-1, four_h).t(), h_prev.reshape(-1, h_prev.shape[-1]))
+        c_prev = c0 if t == first else cs[t + 1 if reverse else t - 1]
+        dg = dxw[t]
+        dc = _row(_CELL_BACKWARD, (dh, dout[t], dc, c_prev, cs[t], ws[t], dg, None))[1]
+        dh = torch.matmul(dg, w_hh)
+    dw_hh = torch.matmul(dxw[first].t(), h0)
+    if steps > 1:
+        four_h, hid = ws.shape[-1], hs.shape[-1]
+        g, h_prev = (dxw[:-1], hs[1:]) if reverse else (dxw[1:], hs[:-1])
+        dw_hh = dw_hh + torch.matmul(g.reshape(-1, four_h).t(), h_prev.reshape(-1, hid))
     return dxw, dh, dc, dw_hh
 
 
@@ -248,6 +259,7 @@ def lstm_sequence(xw, h0, c0, w_hh, reverse: bool = False):
         if host is not None:
             out, h, c = _host_steps(*host, reverse, False)[:3]
             return torch.from_numpy(out), torch.from_numpy(h), torch.from_numpy(c)
-        out, h, c = _cell_steps(xw, h0, c0, w_hh, reverse, None)
-        return torch.stack(out, 0), h, c
+        hs, cs, _ = _cell_steps(xw, h0, c0, w_hh, reverse)
+        last = 0 if reverse else xw.shape[0] - 1
+        return hs, hs[last], cs[last]
     return _LSTMSequence.apply(xw, h0, c0, w_hh, reverse)

@@ -79,11 +79,13 @@ comps("batch_norm_update_stats", nin=5, accepts="real floating", shape="custom",
 # _thnn_fused_lstm_cell, without biases): (h, c, workspace) from the gate pre-activations
 # gates_x + gates_h (N, 4H; gate order i, f, g, o) and c_prev (N, H), workspace the four
 # activations (N, 4H); and (d_gates, dc_prev) from h's gradient dh + dh_out, c's gradient dc,
-# c_prev, c and the workspace. Not differentiated (create_graph differentiates the node's
-# trueno-op recurrence instead).
-comps("lstm_cell_forward", nin=3, accepts="real floating", shape="custom", numpy_name=None,
+# c_prev, c and the workspace. The *_out inputs (None, or tensors of the results' shapes)
+# receive the results in place and are returned (the node writes each step into its
+# sequence's (T, N, ...) arrays: no stacking copies). Not differentiated (create_graph
+# differentiates the node's trueno-op recurrence instead).
+comps("lstm_cell_forward", nin=6, accepts="real floating", shape="custom", numpy_name=None,
       torch_name=None, differentiable=False, module="_decompositions_rnn",
-      sig="gates_x, gates_h, c_prev, /")
-comps("lstm_cell_backward", nin=6, accepts="real floating", shape="custom", numpy_name=None,
+      sig="gates_x, gates_h, c_prev, h_out, c_out, workspace_out, /")
+comps("lstm_cell_backward", nin=8, accepts="real floating", shape="custom", numpy_name=None,
       torch_name=None, differentiable=False, module="_decompositions_rnn",
-      sig="dh, dh_out, dc, c_prev, c, workspace, /")
+      sig="dh, dh_out, dc, c_prev, c, workspace, d_gates_out, dc_prev_out, /")

@@ -115,3 +115,18 @@ def test_gpu_lstm_launches_per_step():
     both = _launches(b, 8, True) - _launches(b, 4, True)
     assert fwd == 2 * 4, fwd
     assert both - fwd == 2 * 4, (fwd, both)
+
+
+def test_gpu_lstm_through_the_dispatcher_matches_torch(monkeypatch):
+    """The loops' other path (the rows through the dispatcher, which a device without the
+    kernels takes to the rows' decompositions): same values and gradients."""
+    from trueno_nn import _lstm_sequence as S
+    monkeypatch.setattr(S, "_kernels", lambda t: None)
+    a, b = _pair(1, True, False)
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((4, 2, 3)).astype("float32")
+    states = [rng.standard_normal((2, 2, 5)).astype("float32") for _ in range(2)]
+    want = _run(a, torch, x, states, "cpu")
+    got = _run(b, T, x, states, "gpu")
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, **TOL)

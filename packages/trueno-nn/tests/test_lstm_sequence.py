@@ -181,3 +181,27 @@ def test_lstm_host_path_uses_the_cpu_backends_kernels(monkeypatch, backend):
     assert calls.count("sigmoid") == 4 and calls.count("tanh") == 4  # once per step
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+def test_lstm_cpu_float16_runs_the_cell_rows():
+    # float16 on the CPU is no host dtype: the device loop runs the cell rows' reference
+    # kernels on the NumPy arrays (float32 compute, rounded once); torch float32 as the truth
+    torch.manual_seed(3)
+    a = torch.nn.LSTM(3, 4, bidirectional=True)
+    b = T.nn.LSTM(3, 4, bidirectional=True)
+    with T.no_grad():
+        for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
+            pb.copy_(T.tensor(pa.detach().numpy()))
+    b = b.half()
+    x = np.random.default_rng(16).standard_normal((5, 2, 3)).astype("float32")
+    xs = T.tensor(x.astype("float16"), requires_grad=True)
+    out, (hn, cn) = b(xs)
+    (out.float() ** 2).sum().backward()
+    xt = torch.tensor(x, requires_grad=True)
+    out_t, _ = a(xt)
+    (out_t ** 2).sum().backward()
+    tol = dict(rtol=2e-2, atol=2e-3)
+    np.testing.assert_allclose(out.detach().float().numpy(), out_t.detach().numpy(), **tol)
+    np.testing.assert_allclose(xs.grad.float().numpy(), xt.grad.numpy(), **tol)
+    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
+        np.testing.assert_allclose(pb.grad.float().numpy(), pa.grad.numpy(), **tol)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trueno.backend import CPU, dtype_of, get_op, kernel, run
+from trueno.backend import CPU, TruenoError, dtype_of, get_op, kernel, run, wrap
 import trueno.torch as torch
 
 __all__ = ["lstm_sequence"]
@@ -26,6 +26,7 @@ __all__ = ["lstm_sequence"]
 _HOST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _SIGMOID, _TANH = get_op("sigmoid"), get_op("tanh")
 _CELL, _CELL_BACKWARD = get_op("lstm_cell_forward"), get_op("lstm_cell_backward")
+_MATMUL = get_op("matmul")
 
 
 def _steps(xw, h, c, w_hh_t, reverse):
@@ -53,21 +54,50 @@ def _row(op, tensors):
                t0.__class__, t0._device, t0._dtype)
 
 
+def _kernels(t):
+    """The device's kernels of ``lstm_cell_forward``, ``lstm_cell_backward`` and ``matmul``
+    for ``t``'s device and dtype, or None where one is missing (the loops then run the rows
+    through the dispatcher: their decompositions)."""
+    try:
+        return tuple(kernel(op, t._device, t._dtype) for op in (_CELL, _CELL_BACKWARD, _MATMUL))
+    except TruenoError:
+        return None
+
+
+def _at(a, t: int):
+    """Step ``t`` of device array ``a`` (T, ...): a view made on its metadata (no Tensor,
+    no indexing frames: the loops take two of these per kernel)."""
+    if a.__class__ is np.ndarray:
+        return a[t]
+    return a.view(a.offset + t * a.strides[0], a.shape[1:], a.strides[1:])
+
+
 def _cell_steps(xw, h0, c0, w_hh, reverse):
     """The recurrence on any device with two launches a step: ``h_prev @ W_hh^T`` and the
     ``lstm_cell_forward`` row (the gates' sum, activations, c and h in one kernel on the
     GPU), which writes each step's h, c and gate activations into its slice of the
     sequence's arrays ``hs``, ``cs`` (T, N, H) and ``ws`` (T, N, 4H): nothing to stack, and
-    the kernel binds the same buffers every step. Returns ``(hs, cs, ws)``."""
+    the kernel binds the same buffers every step. Where the device has the kernels, the loop
+    calls them on the device arrays. Returns ``(hs, cs, ws)``."""
     steps, n, four_h = xw.shape
     hs = torch.empty((steps, n, four_h // 4), dtype=xw.dtype, device=xw.device)
     cs = torch.empty((steps, n, four_h // 4), dtype=xw.dtype, device=xw.device)
     ws = torch.empty((steps, n, four_h), dtype=xw.dtype, device=xw.device)
-    w_t = w_hh.t()
-    h, c = h0, c0
-    for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-        h_t, c_t = hs[t], cs[t]
-        _row(_CELL, (xw[t], torch.matmul(h, w_t), c, h_t, c_t, ws[t]))
+    order = range(steps - 1, -1, -1) if reverse else range(steps)
+    ks = _kernels(xw)
+    if ks is None:
+        w_t, h, c = w_hh.t(), h0, c0
+        for t in order:
+            h_t, c_t = hs[t], cs[t]
+            _row(_CELL, (xw[t], torch.matmul(h, w_t), c, h_t, c_t, ws[t]))
+            h, c = h_t, c_t
+        return hs, cs, ws
+    cell, _, matmul = ks
+    x_a, hs_a, cs_a, ws_a = xw._data, hs._data, cs._data, ws._data
+    w_t, h, c = w_hh.t()._data, h0._data, c0._data
+    for t in order:
+        h_t, c_t = _at(hs_a, t), _at(cs_a, t)
+        cell(_at(x_a, t), matmul(h, w_t), c, h_t, c_t, _at(ws_a, t))
         h, c = h_t, c_t
     return hs, cs, ws
 
@@ -230,19 +260,35 @@ class _LSTMSequence(torch.autograd.Function):
 def _cell_backward(seq, h0, c0, w_hh, reverse, dout, dh_last, dc_last):
     """Backpropagation through time on any device from ``_cell_steps``'s arrays, two launches
     a step (the ``lstm_cell_backward`` row, which adds h's two gradients and writes the
-    gates' gradient into its step of ``dxw``, and ``d_gates @ W_hh``): the gradients of
-    ``xw``, ``h0``, ``c0`` and ``w_hh``, the last as the product of ``dxw`` with the outputs
-    shifted by a step (each step's h_prev) plus the first step's with ``h0``."""
+    gates' gradient into its step of ``dxw``, and ``d_gates @ W_hh``; the kernels on the
+    device arrays where the device has them): the gradients of ``xw``, ``h0``, ``c0`` and
+    ``w_hh``, the last as the product of ``dxw`` with the outputs shifted by a step (each
+    step's h_prev) plus the first step's with ``h0``."""
     hs, cs, ws = seq
     steps = hs.shape[0]
     first = steps - 1 if reverse else 0
+    order = range(steps) if reverse else range(steps - 1, -1, -1)
     dxw = torch.empty(ws.shape, dtype=ws.dtype, device=ws.device)
-    dh, dc = dh_last, dc_last
-    for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
-        c_prev = c0 if t == first else cs[t + 1 if reverse else t - 1]
-        dg = dxw[t]
-        dc = _row(_CELL_BACKWARD, (dh, dout[t], dc, c_prev, cs[t], ws[t], dg, None))[1]
-        dh = torch.matmul(dg, w_hh)
+    ks = _kernels(ws)
+    if ks is None:
+        dh, dc = dh_last, dc_last
+        for t in order:
+            c_prev = c0 if t == first else cs[t + 1 if reverse else t - 1]
+            dg = dxw[t]
+            dc = _row(_CELL_BACKWARD, (dh, dout[t], dc, c_prev, cs[t], ws[t], dg, None))[1]
+            dh = torch.matmul(dg, w_hh)
+    else:
+        _, cell_backward, matmul = ks
+        d_a, do_a, cs_a, ws_a, w = dxw._data, dout._data, cs._data, ws._data, w_hh._data
+        dh, dc, c0_a = dh_last._data, dc_last._data, c0._data
+        for t in order:
+            c_prev = c0_a if t == first else _at(cs_a, t + 1 if reverse else t - 1)
+            dg = _at(d_a, t)
+            dc = cell_backward(dh, _at(do_a, t), dc, c_prev, _at(cs_a, t), _at(ws_a, t), dg,
+                               None)[1]
+            dh = matmul(dg, w)
+        cls, dev, dt = ws.__class__, ws._device, ws._dtype
+        dh, dc = wrap(cls, dh, dev, None, dt), wrap(cls, dc, dev, None, dt)
     dw_hh = torch.matmul(dxw[first].t(), h0)
     if steps > 1:
         four_h, hid = ws.shape[-1], hs.shape[-1]

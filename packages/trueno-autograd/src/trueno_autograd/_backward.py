@@ -28,6 +28,9 @@ __all__ = ["GraphRunner", "as_tuple"]
 MODES = B.MODES
 _ndarray = _np.ndarray
 _SEED_CLASS: dict = {}  # a tensor class -> the class of ones_like's result
+_FULL: dict = {}  # a device type -> its DeviceAPI's ``full`` (the seed's fill off the CPU)
+_STRIDED = B.StridedArray  # every non-CPU device's array class
+_CONTIGUOUS: dict = {}  # (shape, strides) of a StridedArray -> whether it is contiguous
 
 
 class GraphRunner:
@@ -107,12 +110,23 @@ class GraphRunner:
                                        f"gradient=ones_like(out), or reduce it first (.sum())")
                 d = t._data
                 cls = _SEED_CLASS.get(t.__class__)
-                if cls is not None and d.__class__ is _ndarray and t._device is B.CPU:
-                    # ones_like's 1.0 on the CPU, without the creation path (per backward)
-                    g = B.wrap(cls, _np.ones(d.shape, d.dtype), B.CPU, None, t._dtype)
-                else:
+                dev = t._device
+                if cls is None:
                     g = ones_like(t)
                     _SEED_CLASS[t.__class__] = g.__class__
+                elif d.__class__ is _ndarray and dev is B.CPU:
+                    # ones_like's 1.0 on the CPU, without the creation path (per backward)
+                    g = B.wrap(cls, _np.ones(d.shape, d.dtype), B.CPU, None, t._dtype)
+                elif dev is not B.CPU and t._dtype.kind in "fc":
+                    # on a device: ones_like's call of the device's fill, without the
+                    # creation path's frames (its shape, dtype and device checks)
+                    full = _FULL.get(dev.type)
+                    if full is None:
+                        full = _FULL[dev.type] = B.device_api(dev).full
+                    dt = t._dtype
+                    g = B.wrap(cls, full(d.shape, 1, dt.numpy, dev.index), dev, None, dt)
+                else:
+                    g = ones_like(t)
             elif not isinstance(g, Tensor):
                 from trueno import full_like
                 g = full_like(t, g)
@@ -365,7 +379,18 @@ class GraphRunner:
         if old is None:
             # the first gradient is taken as is unless another tensor shares its memory (one
             # handed out before: a root's gradient, another leaf's .grad) or it is strided
-            if not create and (id(g._version) in handed or not g.is_contiguous()):
+            if not create:
+                d = g._data
+                if d.__class__ is _STRIDED:  # (is_contiguous's answer, kept per layout)
+                    key = (d.shape, d.strides)
+                    contiguous = _CONTIGUOUS.get(key)
+                    if contiguous is None:
+                        if len(_CONTIGUOUS) > 4096:
+                            _CONTIGUOUS.clear()
+                        contiguous = _CONTIGUOUS[key] = d.is_contiguous()
+                else:
+                    contiguous = g.is_contiguous()
+            if not create and (id(g._version) in handed or not contiguous):
                 g = g.copy()
             elif not create and getattr(g, "_base", None) is not None:
                 # a contiguous view no handed-out tensor shares (views share their base's

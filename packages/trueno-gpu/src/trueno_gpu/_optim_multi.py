@@ -123,8 +123,16 @@ def _many(key, names, groups, scalars, dt, body, call_single) -> None:
     """Dense groups in launches of as many as fit; the others through ``call_single``."""
     dense = []
     for g in groups:
-        if _dense(g):
-            if g[0].size:
+        a0 = g[0]
+        shape, strides = a0.shape, a0.strides
+        ok = _DENSE.get((shape, strides))  # (``_dense``'s first test, inlined: per parameter)
+        if ok:
+            for a in g:
+                if a.strides != strides or a.shape != shape:
+                    ok = False
+                    break
+        if ok or _dense(g):
+            if a0.size:
                 dense.append(g)
         else:
             call_single(g)
@@ -151,7 +159,8 @@ def sgd_update_many(groups, *, lr, momentum=0.0, dampening=0.0, nesterov=False,
     kw = {"lr": lr, "momentum": momentum, "dampening": dampening, "nesterov": nesterov,
           "weight_decay": weight_decay, "maximize": maximize, "init_buffer": init_buffer}
     names = O._SGD_MOM if key[4] else O._SGD
-    arrays = [list(g[:len(names)]) for g in groups]
+    na = len(names)
+    arrays = [g[:na] for g in groups]
     _many(key, names, arrays, [-lr, weight_decay, momentum, 1 - dampening], dt,
           lambda: O.sgd_body(dt, key),
           lambda g: O.sgd_update(g[0], g[1], g[2] if len(g) > 2 else None, **kw))

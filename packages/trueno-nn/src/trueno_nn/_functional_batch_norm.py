@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 import trueno.torch as torch
+from trueno import TruenoError
 from trueno.backend import CPU, dtype_of, get_op, kernel, run, wrap
 
 from ._errors import ModuleValueError
@@ -282,10 +283,17 @@ def batch_norm_counted(input, running_mean, running_var, weight=None, bias=None,
         out, mean, var = batch_norm_training(input, weight, bias, eps)
         nb = num_batches_tracked
         if _device_stats(mean, running_mean, running_var, nb):  # one launch, in place
-            run(_UPDATE_STATS, (running_mean, running_var, mean, var, nb),
-                (_d(running_mean), _d(running_var), mean._data, var._data, _d(nb)),
-                {"momentum": float(momentum), "factor": n / (n - 1)}, mean.__class__,
-                mean._device, mean._dtype)
+            datas = (_d(running_mean), _d(running_var), mean._data, var._data, _d(nb))
+            p = {"momentum": float(momentum), "factor": n / (n - 1)}
+            try:  # the row's kernel, called directly (never recorded; its result is unused)
+                k = kernel(_UPDATE_STATS, mean._device, mean._dtype)
+            except TruenoError:  # no kernel on this device: run() runs the decomposition
+                k = None
+            if k is None:
+                run(_UPDATE_STATS, (running_mean, running_var, mean, var, nb), datas, p,
+                    mean.__class__, mean._device, mean._dtype)
+            else:
+                k(*datas, **p)
             for t in (running_mean, running_var, nb):
                 if t is not None:
                     t._version[0] += 1

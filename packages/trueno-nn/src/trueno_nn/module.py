@@ -164,10 +164,17 @@ class Module:
     # -- attributes ------------------------------------------------------------------------
     def __getattr__(self, name: str):
         d = self.__dict__
-        for store in ("_parameters", "_buffers", "_modules"):
-            s = d.get(store)
-            if s is not None and name in s:
-                return s[name]
+        # the three stores in order, unrolled (a layer reads its weight, bias and buffers here
+        # on every call)
+        s = d.get("_parameters")
+        if s is not None and name in s:
+            return s[name]
+        s = d.get("_buffers")
+        if s is not None and name in s:
+            return s[name]
+        s = d.get("_modules")
+        if s is not None and name in s:
+            return s[name]
         raise ModuleAttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name: str, value) -> None:

@@ -121,8 +121,11 @@ def fused_steps(name: str, items: list[list[Any]], params: dict[str, Any]) -> li
         many = getattr(k, "many", None) if FOREACH else None
         if many is not None and len(lists) > 1:
             many([[None if t is None else t._data for t in ts] for ts in lists], **params)
-            for ts in lists:
-                _bump(ts)
+            for ts in lists:  # (``_bump``, inlined: per parameter)
+                g = ts[1]
+                for t in ts:
+                    if t is not None and t is not g:  # the gradient is read, never written
+                        t._version[0] += 1
             continue
         for ts in lists:
             datas = [None if t is None else t._data for t in ts]

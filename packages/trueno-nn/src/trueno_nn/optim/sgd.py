@@ -8,7 +8,7 @@ from typing import Any
 import trueno.torch as torch
 
 from ._fused import fused_steps
-from .optimizer import Optimizer, _value, check, no_differentiable
+from .optimizer import Optimizer, ParamState, _value, check, no_differentiable
 
 __all__ = ["SGD"]
 
@@ -51,10 +51,18 @@ class SGD(Optimizer):
         # device with a multi-tensor kernel); parameters whose momentum buffer is new (PyTorch's
         # first step clones d into it) go in a call of their own
         items: tuple[list, list] = ([], [])
+        state = self.state
+        # the state dicts by parameter id (ParamState's own table: no key tuple built by a
+        # method call per parameter), else through the mapping
+        table = state._d if state.__class__ is ParamState else None
         for param, grad in self._grads(group):
             buf = None
             if momentum != 0:
-                buf = self.state[param].get("momentum_buffer")
+                if table is not None:
+                    hit = table.get(("t", id(param)))
+                    buf = None if hit is None else hit[1].get("momentum_buffer")
+                else:
+                    buf = state[param].get("momentum_buffer")
                 if buf is None:
                     items[1].append([param, grad, torch.empty_like(param)])
                     continue

@@ -195,6 +195,21 @@ def _custom_cases(name, dtype, rng):
             (lambda dh, do, s, cp, c, ws: _row("lstm_cell_backward", (
                 dh, do, s[0, :, :5], cp, c, ws, s[1], s[0, :, 5:10])),
              [v((3, 5)), v((3, 5)), v((2, 3, 20)), v((3, 5)), v((3, 5)), v((3, 20), "unit")])],
+        # the GRU cell: with the hidden bias and new results, without it and the results
+        # in views of one array (h_prev read from the same one)
+        "gru_cell_forward": [
+            (lambda gx, gh, hp, b: _row("gru_cell_forward", (gx, gh, hp, b, None, None)),
+             [v((3, 15)), v((3, 15)), v((3, 5)), v((15,))]),
+            (lambda gx, gh, s: _row("gru_cell_forward", (
+                gx, gh.mT, s[0, :, :5], None, s[0, :, 5:10], s[1])),
+             [v((3, 15)), v((15, 3)), v((2, 3, 20))])],
+        "gru_cell_backward": [
+            (lambda dh, do, hp, ws: _row("gru_cell_backward", (dh, do, hp, ws)),
+             [v((3, 5)), v((3, 5)), v((3, 5)), v((3, 20), "unit")]),
+            (lambda dh, do, hp, ws, s: _row("gru_cell_backward", (
+                dh, tn.broadcast_to(do, (3, 5)), hp, ws, s[0, :, :15], s[1, :, :15],
+                s[0, :, 15:20])),
+             [v((3, 5)), v((5,)), v((3, 5)), v((3, 20), "unit"), v((2, 3, 20))])],
         "batch_norm_update_stats": [
             (lambda rm, rv, m, s, nb, keep=keep: _update_stats(rm, rv, m, s, nb, keep),
              [v((5,)), v((5,), "positive"), v((5,)), v((5,), "positive"), np.array(7)])

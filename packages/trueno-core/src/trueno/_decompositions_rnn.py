@@ -1,13 +1,15 @@
 """Decompositions of the LSTM cell rows ``lstm_cell_forward`` and ``lstm_cell_backward``
-into primitives (docs/design.md §2.1), which every device runs where it has no fused kernel
-(trueno-gpu has one each: ``trueno_gpu._rnn_cell``).
+and the GRU cell rows ``gru_cell_forward`` and ``gru_cell_backward`` into primitives
+(docs/design.md §2.1), which every device runs where it has no fused kernel (trueno-gpu has
+one each: ``trueno_gpu._rnn_cell``, ``trueno_gpu._gru_cell``).
 
 PyTorch's fused cell (``_thnn_fused_lstm_cell`` and its backward, without the biases): the
 gates ``gates_x + gates_h`` (N, 4H) in the order i, f, g, o; ``c = sigmoid(f) c_prev +
 sigmoid(i) tanh(g)``, ``h = sigmoid(o) tanh(c)``; the workspace (N, 4H) keeps the four
 activations for the backward, which recomputes ``tanh(c)``. float16/bfloat16 compute in
 float32 and round once. A result whose ``*_out`` tensor is given is copied into it
-(``copy_``) and is that tensor.
+(``copy_``) and is that tensor. The GRU cell is PyTorch's ``_thnn_fused_gru_cell`` (gate
+order r, z, n; the hidden bias inside n's reset product).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from . import _dtypes as D
 from ._decompositions import _add, _mul, _sub, _tanh_real, astype, finish
 from ._decompositions_nn import _sigmoid
 
-__all__ = ["lstm_cell_forward", "lstm_cell_backward"]
+__all__ = ["lstm_cell_forward", "lstm_cell_backward", "gru_cell_forward", "gru_cell_backward"]
 
 
 def _compute(t):
@@ -76,3 +78,53 @@ def lstm_cell_backward(dh, dh_out, dc, c_prev, c, workspace, d_gates_out=None,
         d_gates[:, k * hid:(k + 1) * hid] = part  # copy_
     return (_into(d_gates_out, finish(d_gates, dt)),
             _into(dc_prev_out, finish(_mul(dcv, f), dt)))
+
+
+def _blocks(n: int, hid: int, parts, like, bt):
+    """An (N, k H) tensor of the (N, H) ``parts`` side by side (``copy_`` into zeros)."""
+    from ._creation import zeros
+
+    out = zeros((n, len(parts) * hid), dtype=bt, device=like._device, cls=like.__class__)
+    for k, part in enumerate(parts):
+        out[:, k * hid:(k + 1) * hid] = part
+    return out
+
+
+def gru_cell_forward(gates_x, gates_h, h_prev, bias_h=None, h_out=None, workspace_out=None):
+    """``(h, workspace)`` of the GRU cell: ``r = sigmoid(x_r + h_r)``, ``z = sigmoid(x_z +
+    h_z)``, ``n = tanh(x_n + r h_n)`` with ``h_* = gates_h + bias_h``, ``h = (1 - z) n + z
+    h_prev``; workspace = r, z, n, h_n (N, 4H)."""
+    dt = gates_x._dtype
+    bt = _compute(gates_x)
+    n_rows, hid = h_prev.shape
+    gx = astype(gates_x, bt)
+    gh = astype(gates_h, bt)
+    if bias_h is not None:
+        gh = _add(gh, astype(bias_h, bt))
+    r = _sigmoid(_add(gx[:, :hid], gh[:, :hid]))
+    z = _sigmoid(_add(gx[:, hid:2 * hid], gh[:, hid:2 * hid]))
+    hn = gh[:, 2 * hid:]
+    n = _tanh_real(_add(gx[:, 2 * hid:], _mul(r, hn)))
+    h = _add(_mul(_sub(1.0, z), n), _mul(z, astype(h_prev, bt)))
+    ws = _blocks(n_rows, hid, (r, z, n, hn), gates_x, bt)
+    return _into(h_out, finish(h, dt)), _into(workspace_out, finish(ws, dt))
+
+
+def gru_cell_backward(dh, dh_out, h_prev, workspace, d_gates_x_out=None, d_gates_h_out=None,
+                      dh_prev_out=None):
+    """``(d_gates_x, d_gates_h, dh_prev)`` for h's gradient ``d = dh + dh_out``: with ``dn' =
+    d (1 - z) (1 - n^2)``, ``dr' = dn' h_n r (1 - r)``, ``dz' = d (h_prev - n) z (1 - z)``,
+    d_gates_x = [dr', dz', dn'], d_gates_h = [dr', dz', dn' r], dh_prev = d z (its direct
+    part)."""
+    dt = dh._dtype
+    bt = _compute(dh)
+    n_rows, hid = h_prev.shape
+    r, z, n, hn = _quarters(astype(workspace, bt), hid)
+    d = _add(astype(dh, bt), astype(dh_out, bt))
+    dn = _mul(_mul(d, _sub(1.0, z)), _sub(1.0, _mul(n, n)))
+    dr = _mul(_mul(dn, hn), _mul(r, _sub(1.0, r)))
+    dz = _mul(_mul(d, _sub(astype(h_prev, bt), n)), _mul(z, _sub(1.0, z)))
+    dgx = _blocks(n_rows, hid, (dr, dz, dn), dh, bt)
+    dgh = _blocks(n_rows, hid, (dr, dz, _mul(dn, r)), dh, bt)
+    return (_into(d_gates_x_out, finish(dgx, dt)), _into(d_gates_h_out, finish(dgh, dt)),
+            _into(dh_prev_out, finish(_mul(d, z), dt)))

@@ -28,8 +28,9 @@ composite kernel stays:
   (``_max_pool``) one each; ``batch_norm_update_stats`` (``_norm_stats``) one where the
   running statistics' tensor ops take ~11; ``threshold_backward`` (``_threshold``, relu's
   gradient) one where the decomposition's compare and where take two;
-  ``lstm_cell_forward`` / ``lstm_cell_backward`` (``_rnn_cell``) one each per time step
-  where the trueno-op recurrence takes ~20.
+  ``lstm_cell_forward`` / ``lstm_cell_backward`` (``_rnn_cell``) and ``gru_cell_forward`` /
+  ``gru_cell_backward`` (``_gru_cell``) one each per time step where the trueno-op
+  recurrence takes ~20.
 - gathers and scatters (``_indexing``): one launch, the index checked on the device.
 - ``_composite_kernels``: ``addcmul``, ``vector_norm``, ``concat``, ``searchsorted``,
   float ``convolve``/``correlate``, ``digitize``, ``pad`` (its docstring says why each).
@@ -51,6 +52,7 @@ from . import (
     _elementwise_numpy,
     _fft,
     _fused,
+    _gru_cell,
     _indexing,
     _linalg,
     _matmul,
@@ -92,6 +94,7 @@ def kernels_table() -> dict:
     table.update(_optim.make_kernels(ALL_DTYPES))  # sgd_update, adam_update
     table.update(_threshold.make_kernels(ALL_DTYPES))  # relu's gradient
     table.update(_rnn_cell.make_kernels(ALL_DTYPES))  # lstm_cell_forward/_backward
+    table.update(_gru_cell.make_kernels(ALL_DTYPES))  # gru_cell_forward/_backward
     table.update(_elementwise_numpy.make_kernels(ALL_DTYPES))
     table.update(_linalg.make_kernels(ALL_DTYPES))
     for op, kernels in _complex.make_kernels(ALL_DTYPES).items():  # adds dtypes to ops

@@ -3,8 +3,8 @@
 ``cross_entropy_forward``, ``cross_entropy_backward``, ``threshold_backward``, ``addcmul``
 and ``conv2d`` (decompositions in ``_decompositions_nn``), ``max_pool2d_forward`` and
 ``max_pool2d_backward`` (in ``_decompositions_pool``), ``batch_norm_update_stats`` (in
-``_decompositions_norm_stats``) and ``lstm_cell_forward`` and ``lstm_cell_backward`` (in
-``_decompositions_rnn``)."""
+``_decompositions_norm_stats``) and ``lstm_cell_forward``, ``lstm_cell_backward``,
+``gru_cell_forward`` and ``gru_cell_backward`` (in ``_decompositions_rnn``)."""
 
 from __future__ import annotations
 
@@ -89,3 +89,16 @@ comps("lstm_cell_forward", nin=6, accepts="real floating", shape="custom", numpy
 comps("lstm_cell_backward", nin=8, accepts="real floating", shape="custom", numpy_name=None,
       torch_name=None, differentiable=False, module="_decompositions_rnn",
       sig="dh, dh_out, dc, c_prev, c, workspace, d_gates_out, dc_prev_out, /")
+# The GRU cell's pointwise part, for trueno-nn's GRU node off the CPU (PyTorch's
+# _thnn_fused_gru_cell with the hidden bias): gates_x = x W_ih^T + b_ih and gates_h =
+# h_prev W_hh^T (N, 3H; gate order r, z, n), bias_h the (3H,) b_hh or None; r = sigmoid(x_r +
+# h_r), z = sigmoid(x_z + h_z), n = tanh(x_n + r h_n) (h_* with b_hh), h = (1 - z) n + z h_prev;
+# workspace (N, 4H) = r, z, n, h_n. The backward gives the gradients of gates_x and gates_h
+# and h_prev's direct part (dh + dh_out) z (the node adds d_gates_h @ W_hh). *_out as the
+# LSTM cell's.
+comps("gru_cell_forward", nin=6, accepts="real floating", shape="custom", numpy_name=None,
+      torch_name=None, differentiable=False, module="_decompositions_rnn",
+      sig="gates_x, gates_h, h_prev, bias_h, h_out, workspace_out, /")
+comps("gru_cell_backward", nin=7, accepts="real floating", shape="custom", numpy_name=None,
+      torch_name=None, differentiable=False, module="_decompositions_rnn",
+      sig="dh, dh_out, h_prev, workspace, d_gates_x_out, d_gates_h_out, dh_prev_out, /")

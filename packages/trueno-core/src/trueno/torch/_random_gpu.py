@@ -14,6 +14,7 @@ CUDA generator state (the seed and the offset, little-endian uint64).
 from __future__ import annotations
 
 import math
+import os
 import threading
 
 import numpy as np
@@ -27,8 +28,8 @@ from .._optable import OPS
 from . import _random_engine as E
 from ._tensor import Tensor
 
-__all__ = ["PhiloxGenerator", "generator", "manual_seed_all", "uses_philox", "uniform",
-           "bernoulli", "get_state", "set_state"]
+__all__ = ["ENABLED", "PhiloxGenerator", "generator", "manual_seed_all", "uses_philox",
+           "uniform", "bernoulli", "get_state", "set_state"]
 
 
 class PhiloxGenerator:
@@ -91,10 +92,16 @@ def set_state(index: int, state: np.ndarray) -> None:
         g.seed, g.offset = int(seed), int(off)
 
 
+# ``TRUENO_GPU_PHILOX=0`` (or ``ENABLED["on"] = False``): GPU tensors draw on the CPU
+# generator and move the values, as before the GPU generators (an A/B switch for benchmarks;
+# tools/bench/ab_dropout_gpu.py).
+ENABLED = {"on": os.environ.get("TRUENO_GPU_PHILOX", "1") != "0"}
+
+
 def uses_philox(device: Device, generator_arg) -> bool:
     """Whether a draw on ``device`` takes the device's generator: any device but the CPU,
     unless an explicit (CPU) ``generator=`` is passed, whose stream it keeps."""
-    return device.type != "cpu" and generator_arg is None
+    return device.type != "cpu" and generator_arg is None and ENABLED["on"]
 
 
 def _draw(name: str, shape: tuple, dt, device: Device, uniform_words: bool, params: dict):

@@ -12,12 +12,18 @@ from ._errors import (
     ModuleAttributeError, ModuleKeyError, ModuleTypeError, ModuleValueError, StateDictError,
     typename,
 )
+from . import _hooks as _hooks_module
 from ._hooks import (
-    RemovableHandle, _addindent, _HookDict, _IncompatibleKeys, any_global_hooks, call_with_hooks,
+    RemovableHandle, _addindent, _HookDict, _IncompatibleKeys, call_with_hooks,
     register_module_forward_hook, register_module_forward_pre_hook,
     register_module_full_backward_hook, register_module_full_backward_pre_hook,
 )
 from .parameter import Buffer, Parameter, share
+
+_G_FWD_PRE = _hooks_module._global_forward_pre_hooks
+_G_FWD = _hooks_module._global_forward_hooks
+_G_BWD_PRE = _hooks_module._global_backward_pre_hooks
+_G_BWD = _hooks_module._global_backward_hooks
 
 __all__ = ["Module", "RemovableHandle", "register_module_forward_pre_hook",
            "register_module_forward_hook", "register_module_full_backward_pre_hook",
@@ -577,8 +583,10 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         d = self.__dict__
+        # (any_global_hooks(), inlined: the global hook dicts are filled in place, never
+        # rebound)
         if not (d["_forward_hooks"] or d["_forward_pre_hooks"] or d["_backward_hooks"]
-                or d["_backward_pre_hooks"] or any_global_hooks()):
+                or d["_backward_pre_hooks"] or _G_FWD_PRE or _G_FWD or _G_BWD_PRE or _G_BWD):
             return self.forward(*args, **kwargs)
         return call_with_hooks(self, args, kwargs)
 

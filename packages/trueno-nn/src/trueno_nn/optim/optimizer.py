@@ -230,7 +230,14 @@ class Optimizer(HookMixin):
         zeros: dict = {}
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                m = p._ag
+                if m is not None and m.grad_fn is None:  # a leaf: its .grad slot, read and
+                    if m.grad is None:  # cleared without the property's calls
+                        continue
+                    if set_to_none:
+                        m.grad = None
+                        continue
+                elif p.grad is None:
                     continue
                 if set_to_none:
                     p.grad = None
@@ -342,7 +349,9 @@ class Optimizer(HookMixin):
         """The (parameter, gradient) pairs of a group, parameters without a grad skipped."""
         out = []
         for p in group["params"]:
-            g = p.grad  # a property: read once
+            m = p._ag
+            # a leaf's .grad from its slot (the property's warning is for non-leaves)
+            g = m.grad if m is not None and m.grad_fn is None else p.grad
             if g is not None:
                 if getattr(g, "is_sparse", False):
                     raise OptimizerValueError(f"{type(self).__name__} does not support sparse "

@@ -19,9 +19,10 @@ import bench_nn  # noqa: E402
 import bench_train  # noqa: E402
 
 
-def _median_ms(fn, repeats: int) -> float:
-    """Median wall ms of ``fn()`` (which ends by reading a value back), after a warm-up."""
-    for _ in range(3):
+def _median_ms(fn, repeats: int, warmup: int = 3) -> float:
+    """Median wall ms of ``fn()`` (which ends by reading a value back), after ``warmup``
+    calls."""
+    for _ in range(warmup):
         fn()
     times = []
     for _ in range(max(repeats, 5)):
@@ -49,5 +50,6 @@ def model_rows(lib: str, repeats: int, record, guard) -> None:
             model, opt, x, y = bench_train.make_row(T, model_name, opt_name, dev)
             step = bench_train._step_fn(model, opt, T.nn.CrossEntropyLoss(), x, y)
             record(f"train {model_name} {opt_name}", "ms",
-                   _median_ms(lambda: float(step().detach()), repeats * 4))
+                   _median_ms(lambda: float(step().detach()), repeats * 4,
+                              bench_train.WARMUP))
         guard(f"train {model_name} {opt_name}", "ms", train)

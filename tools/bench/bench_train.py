@@ -67,6 +67,11 @@ def _models(T):
             "lstm": (LSTMClassifier, (32, 20, 32))}
 
 
+# Steps before the timed ones, for every contender: trueno-gpu's pool hands a step the same
+# buffers (so its bind groups come from the cache) from about the 7th step of the CNN at batch
+# 64 on (lavapipe: 47, 35, 28, 19, 18, 10, then 0 new bind groups a step); three warm-up
+# steps timed some of those misses.
+WARMUP = 10
 ROWS = [("mlp", "SGD"), ("mlp", "Adam"), ("cnn", "SGD"), ("cnn", "Adam"), ("lstm", "Adam")]
 
 
@@ -120,7 +125,7 @@ def run_rows(lib: str, device: str, repeats: int, clock: str = "wall",
     for model_name, opt_name in rows or ROWS:
         model, opt, x, y = make_row(T, model_name, opt_name, dev, rng=rng)
         step = _step_fn(model, opt, T.nn.CrossEntropyLoss(), x, y)
-        for _ in range(3):  # warm-up: kernel caches, pipeline compilation, allocator
+        for _ in range(WARMUP):  # kernel caches, pipeline compilation, allocator
             step()
         _sync(T, dev)
         times = []

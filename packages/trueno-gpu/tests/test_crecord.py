@@ -1,6 +1,7 @@
-"""trueno_gpu._crecord, the C accelerator of ``Runtime.record_new`` (issue 18): built by the
-install, it records the same dispatches, leaves the same runtime and pool state and hands out
-the same buffers as the Python method over a mixed sequence of ops, stands aside for
+"""trueno_gpu._crecord, the C accelerator of ``Runtime.record_new`` and of the planned
+elementwise kernels (issue 18): built by the install, it records the same dispatches, leaves
+the same runtime and pool state and hands out the same buffers as the Python paths over a
+mixed sequence of ops, enters no Python frame for ``a + b``, stands aside for
 ``TRUENO_PURE_PYTHON=1``, and gives NumPy's results from two threads at once."""
 
 from __future__ import annotations
@@ -152,6 +153,41 @@ def test_c_and_python_paths_record_the_same(rt, monkeypatch):
     # a full arena, a pending chain, a missing buffer): most calls stayed in C
     assert py[3] == py2[3] > 50
     assert 0 < c[3] < py[3] // 3, (c[3], py[3])
+
+
+def _python_calls(fn, times: int) -> collections.Counter:
+    """The Python functions ``fn()`` enters, counted by name over ``times`` calls."""
+    calls: collections.Counter = collections.Counter()
+
+    def prof(frame, event, arg):
+        if event == "call":
+            calls[frame.f_code.co_name] += 1
+
+    sys.setprofile(prof)
+    try:
+        for _ in range(times):
+            fn()
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+def test_planned_kernels_and_record_new_stay_in_c(rt):
+    """``a + b`` and ``-a`` of arrays: no Python frame of the planned kernel (``Planned``) or of
+    ``record_new`` on the C path; both on the Python path (``use_c_record(rt, False)``)."""
+    a, b = _gpu("a"), _gpu("b")
+    ops = lambda: (a + b, -a)  # noqa: E731
+    ops()
+    c_calls = _python_calls(ops, 5)
+    _record.use_c_record(rt, False)
+    py_calls = _python_calls(ops, 5)
+    _record.use_c_record(rt, True)
+    names = ("binary", "unary", "record_new")
+    assert [c_calls[n] for n in names] == [0, 0, 0], c_calls
+    assert [py_calls[n] for n in names] == [5, 5, 10], py_calls
+    c, d = ops()
+    np.testing.assert_allclose(np.asarray(c.cpu()), H["a"] + H["b"], rtol=1e-6)
+    np.testing.assert_array_equal(np.asarray(d.cpu()), -H["a"])
 
 
 def test_a_probe_wrapping_the_raw_calls_sees_every_dispatch(rt, monkeypatch):

@@ -1,5 +1,6 @@
-/* Shared by the two C files of trueno_gpu._crecord: the record path (_crecord.c) and the
- * Recorder type, the storage finalizer and the module (_crecord_setup.c). */
+/* Shared by the C files of trueno_gpu._crecord: the record path (_crecord.c), the Recorder
+ * type, the storage finalizer and the module (_crecord_setup.c), and the planned elementwise
+ * kernels' common case (_crecord_planned.c). */
 #ifndef TRUENO_GPU_CRECORD_H
 #define TRUENO_GPU_CRECORD_H
 
@@ -41,5 +42,12 @@ PyObject *recorder_call(PyObject *self, PyObject *const *args, size_t nargsf,
                         PyObject *kwnames);
 /* intern the attribute names the record path reads; -1 on error (_crecord.c) */
 int crecord_intern(void);
+/* the same for ``Planned`` (_crecord_planned.c) */
+int planned_intern(void);
+/* the slot offset of member descriptor ``m``; -1 with an error when it is not an object slot
+   (_crecord_setup.c) */
+Py_ssize_t member_offset(PyObject *m);
+extern PyTypeObject RecorderType; /* (_crecord_setup.c) */
+extern PyTypeObject PlannedType;  /* (_crecord_planned.c) */
 
 #endif

@@ -57,7 +57,7 @@ recorder_dealloc(Recorder *r)
 }
 
 /* the slot offset of member descriptor ``m`` (a __slots__ entry of the storage class) */
-static Py_ssize_t
+Py_ssize_t
 member_offset(PyObject *m)
 {
     if (!PyObject_TypeCheck(m, &PyMemberDescr_Type)) {
@@ -198,7 +198,7 @@ fail:
     return NULL;
 }
 
-static PyTypeObject RecorderType = {
+PyTypeObject RecorderType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "trueno_gpu._crecord.Recorder",
     .tp_basicsize = sizeof(Recorder),
@@ -287,20 +287,19 @@ static struct PyModuleDef crecord_module = {
 PyMODINIT_FUNC
 PyInit__crecord(void)
 {
-    if (crecord_intern() < 0)
+    if (crecord_intern() < 0 || planned_intern() < 0)
         return NULL;
     if ((s_closed = PyUnicode_InternFromString("closed")) == NULL ||
         (s_released = PyUnicode_InternFromString("_released")) == NULL ||
         (s_append = PyUnicode_InternFromString("append")) == NULL)
         return NULL;
-    if (PyType_Ready(&RecorderType) < 0)
+    if (PyType_Ready(&RecorderType) < 0 || PyType_Ready(&PlannedType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&crecord_module);
     if (m == NULL)
         return NULL;
-    Py_INCREF(&RecorderType);
-    if (PyModule_AddObject(m, "Recorder", (PyObject *)&RecorderType) < 0) {
-        Py_DECREF(&RecorderType);
+    if (PyModule_AddObjectRef(m, "Recorder", (PyObject *)&RecorderType) < 0 ||
+        PyModule_AddObjectRef(m, "Planned", (PyObject *)&PlannedType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -32,6 +32,7 @@ from ._fast_elementwise import vec4_ok, vec4_source
 from ._lazy import ENABLED as LAZY
 from ._lazy import FUSED, LazyStorage, extend
 from ._pool import size_class
+from ._record import planned_in_c
 from ._runtime import get_runtime, meta_struct
 
 __all__ = ["UNARY", "BINARY", "launch", "make_kernels", "planned_kernel", "rt_of", "run_op"]
@@ -543,7 +544,7 @@ def planned_kernel(name: str, table: dict, arity: int):
                 return out
         return _first(tag, name, table, (x, y))
 
-    return unary if arity == 1 else binary
+    return planned_in_c(unary if arity == 1 else binary, tag, arity, _PLANS, LAZY)
 
 
 def _gelu(x, approximate="none"):

@@ -25,7 +25,7 @@ from ._cext import crecord as _crecord
 from ._errors import GpuLimitError
 from ._transfers import _Storage
 
-__all__ = ["Recording", "meta_struct", "use_c_record", "c_record_on"]
+__all__ = ["Recording", "meta_struct", "use_c_record", "c_record_on", "planned_in_c"]
 
 META_BYTES = 512  # the metadata slice one dispatch sees (128 words; under 256: tn_opq64)
 _MAX_GROUPS = 65535  # WebGPU's guaranteed workgroups per dimension
@@ -312,3 +312,22 @@ def use_c_record(rt, on: bool = True) -> bool:
 def c_record_on(rt) -> bool:
     """Whether ``rt.record_new`` is the C accelerator."""
     return _crecord is not None and isinstance(rt.__dict__.get("record_new"), _crecord.Recorder)
+
+
+def planned_in_c(fn, tag, arity: int, plans: dict, lazy_flags: dict):
+    """A planned elementwise kernel: its closure ``fn`` (``_elementwise.planned_kernel``) as a
+    C ``Planned`` that does the array-only common case itself (where built; the closure's
+    ``tag``, ``arity``, plan table and ``_lazy.ENABLED``), else ``fn``. The C case runs only
+    on a runtime whose ``record_new`` is C (``use_c_record``)."""
+    if _crecord is None:
+        return fn
+    from trueno.backend import StridedArray
+
+    from ._lazy import LazyStorage
+    from ._pool import GpuStorage
+
+    sa = tuple(StridedArray.__dict__[n] for n in ("storage", "offset", "shape", "strides",
+                                                  "dtype"))
+    st = tuple(GpuStorage.__dict__[n] for n in ("buffer", "device_index"))
+    return _crecord.Planned(fn, tag, arity, plans, StridedArray, sa, LazyStorage, GpuStorage, st,
+                            lazy_flags)

@@ -1,6 +1,7 @@
 """The LSTM on the GPU: bench_nn's lstm row (LSTM(64, 128, batch_first=True) on (16, 50, 64),
 float32, train mode) with trueno-gpu, the forward alone and forward + backward
-(``out.sum().backward()``), beside PyTorch CUDA where it is installed with a GPU.
+(``out.sum().backward()``), beside PyTorch CUDA where it is installed with a GPU; ``--mode
+GRU`` times the GRU of the same sizes.
 
 Not a test. Per call it prints the median wall time, the calling thread's CPU time (the
 host's share: Python, recording, submission) and trueno's kernel launches (the runtime's
@@ -9,6 +10,7 @@ input, hidden) shapes. Each phase is warmed up twice (pipeline compilation, buff
 then timed ``--repeats`` times; the table reports medians, the trueno/torch ratio last.
 
     python tools/bench/bench_lstm_cell.py [--repeats 7] [--sizes 16,50,64,128 ...]
+        [--mode LSTM|GRU]
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ import time
 import numpy as np
 
 
-def _phases(T, dev: str, batch: int, steps: int, inp: int, hid: int, sync):
+def _phases(T, dev: str, mode: str, batch: int, steps: int, inp: int, hid: int, sync):
     """The forward and forward+backward closures, each done when a value is on the host."""
     T.manual_seed(0)
-    model = T.nn.LSTM(inp, hid, batch_first=True).to(dev).train()
+    model = getattr(T.nn, mode)(inp, hid, batch_first=True).to(dev).train()
     rng = np.random.default_rng(0)
     x = T.tensor(rng.standard_normal((batch, steps, inp)).astype(np.float32)).to(dev)
     x.requires_grad_()
@@ -62,6 +64,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--sizes", nargs="*", default=["16,50,64,128"],
                     metavar="BATCH,STEPS,INPUT,HIDDEN")
+    ap.add_argument("--mode", choices=["LSTM", "GRU"], default="LSTM")
     args = ap.parse_args()
 
     import trueno.torch as tt
@@ -72,14 +75,14 @@ def main() -> None:
         cuda = torch.cuda.is_available()
     except ImportError:  # pragma: no cover - torch is optional here
         cuda = False
-    print(f"trueno-gpu on {rt.name}; torch CUDA: {'yes' if cuda else 'no'}")
+    print(f"{args.mode}: trueno-gpu on {rt.name}; torch CUDA: {'yes' if cuda else 'no'}")
     print(f"{'shape (N,T,I,H)':<18} {'phase':<8} {'trueno ms':>10} {'host CPU ms':>12} "
           f"{'launches':>9} {'/step':>6} {'torch ms':>9} {'ratio':>7}")
     for spec in args.sizes:
         batch, steps, inp, hid = (int(v) for v in spec.split(","))
-        ours = _phases(tt, "gpu", batch, steps, inp, hid, rt.synchronize)
-        theirs = _phases(torch, "cuda", batch, steps, inp, hid, torch.cuda.synchronize) \
-            if cuda else None
+        ours = _phases(tt, "gpu", args.mode, batch, steps, inp, hid, rt.synchronize)
+        theirs = _phases(torch, "cuda", args.mode, batch, steps, inp, hid,
+                         torch.cuda.synchronize) if cuda else None
         for phase, fn in ours.items():
             wall, cpu, n = _time(fn, args.repeats, lambda: rt.dispatches)
             ref = _time(theirs[phase], args.repeats)[0] if theirs else None

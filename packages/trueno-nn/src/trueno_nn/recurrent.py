@@ -1,7 +1,9 @@
 """RNN, LSTM, GRU (layers, bidirectional, batch_first, inter-layer dropout, unbatched input)
 and RNNCell, LSTMCell, GRUCell, with PyTorch's parameter names, gate order and init
 (every weight U(-1/sqrt(hidden), 1/sqrt(hidden)) in registration order). Time steps run as a
-Python loop of trueno ops, so autograd differentiates through them on every device."""
+Python loop of trueno ops, so autograd differentiates through them on every device; an LSTM
+layer-direction (every device) and a GRU one (off the CPU) run as one autograd node over
+fused cell rows (``_lstm_sequence``, ``_gru_sequence``)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import trueno.torch as torch
 from . import _functional_act as FA
 from . import init
 from ._errors import ModuleValueError
+from ._gru_sequence import gru_sequence
 from ._lstm_sequence import lstm_sequence
 from .module import Module
 from .parameter import Parameter
@@ -256,6 +259,13 @@ class GRU(_RNNBase):
     _gates = 3
     _fold_bias = False
     _step = staticmethod(_gru_step)
+
+    def _direction(self, proj, h, w_hh, b_hh, reverse):
+        """Off the CPU the whole sequence as one autograd node over the fused cell rows
+        (``_gru_sequence``); on the CPU the recorded per-step loop."""
+        if proj.device.type == "cpu":
+            return super()._direction(proj, h, w_hh, b_hh, reverse)
+        return gru_sequence(proj, h, w_hh, b_hh, bool(reverse))
 
 
 class LSTM(_RNNBase):

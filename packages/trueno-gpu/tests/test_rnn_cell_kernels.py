@@ -15,7 +15,8 @@ from trueno_gpu import _rnn_cell, _runtime
 
 torch = pytest.importorskip("torch")
 
-TOL = {"float32": dict(rtol=2e-6, atol=2e-6), "float64": dict(rtol=1e-12, atol=1e-13),
+TOL = {"float32": dict(rtol=1e-5, atol=1e-5),  # exp and tanh to a few ulp on any driver
+       "float64": dict(rtol=1e-12, atol=1e-13),
        "float16": dict(rtol=2e-2, atol=1e-2), "bfloat16": dict(rtol=5e-2, atol=5e-2)}
 FLOAT_DTYPES = [d for d in ("float32", "float16", "bfloat16", "float64") if d in DTYPES]
 

@@ -1,5 +1,5 @@
-"""Samples of the counter-based random rows (``philox_uniform``, ``philox_bernoulli``) for
-test_backend_equivalence: op name -> [(fn, [numpy args])].
+"""Samples of the counter-based random rows (``philox_uniform``, ``philox_bernoulli``,
+``philox_normal``) for test_backend_equivalence: op name -> [(fn, [numpy args])].
 
 The input is only a shape, dtype and device template (its values are not read): the samples
 cover a partial last block (n % 4 != 0), a 64-bit seed, an offset whose low word carries
@@ -29,4 +29,9 @@ def cases(v, dtype, rng) -> dict:
             (lambda x, p=p: _row("philox_bernoulli", x, seed=7, offset=carry, p=p,
                                  value=1 / 0.7), [v((5, 9))])
             for p in (0.0, 0.3, 1.0)],
+        # (normals: the device's log/sin/cos; the float tolerances of the equivalence test)
+        "philox_normal": [
+            (lambda x: _row("philox_normal", x, seed=3, offset=carry), [v((5, 7))]),
+            (lambda x: _row("philox_normal", x, seed=2**40, offset=1, mean=-1.0, std=0.5),
+             [v((9,))])],
     }

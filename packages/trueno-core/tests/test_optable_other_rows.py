@@ -8,6 +8,8 @@ the completeness test in ``test_optable_differential.py``.
 # ruff: noqa: B023  (Cases.run calls each lambda at once, inside its loop iteration)
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -227,7 +229,7 @@ def philox_words(seed: int, offset: int, n: int) -> list[int]:
 _MANTISSA = {"float16": 11, "float32": 24, "float64": 53}
 
 
-@generates("philox_uniform", "philox_bernoulli")
+@generates("philox_uniform", "philox_bernoulli", "philox_normal")
 @pytest.mark.parametrize("dtype", sorted(_MANTISSA))
 def test_philox_rows(dtype, backend):
     """Both rows through the dispatcher (their kernels on this backend, else their
@@ -253,3 +255,22 @@ def test_philox_rows(dtype, backend):
     t = round(0.3 * 2**32)
     want = [value if w < t else 0 for w in philox_words(seed, offset, 15)]
     np.testing.assert_array_equal(np.asarray(got), np.asarray(want, dtype).reshape(shape))
+    # Box-Muller on word pairs, u1 = (a + 1) 2**-m in (0, 1], u2 = b 2**-m (m = 24; float64:
+    # 53 bits from two words each), here in double: the row computes in its dtype's precision
+    got = run(OPS["philox_normal"], (x,), (x._data,),
+              {"seed": seed, "offset": offset, "mean": 0.5, "std": 2.0},
+              x.__class__, x.device, x._dtype)
+    if dtype == "float64":
+        w = philox_words(seed, offset, 32)
+        u = [((w[2 * j] << 21) | (w[2 * j + 1] >> 11)) for j in range(16)]
+        m = 53
+    else:
+        u, m = [w >> 8 for w in philox_words(seed, offset, 16)], 24
+    want = []
+    for a, b in zip(u[0::2], u[1::2]):
+        r = math.sqrt(-2 * math.log((a + 1) * 2.0**-m))
+        want += [r * math.cos(2 * math.pi * b * 2.0**-m), r * math.sin(2 * math.pi * b * 2.0**-m)]
+    tol = {"float16": 2e-3, "float32": 4e-6, "float64": 1e-13}[dtype]
+    np.testing.assert_allclose(np.asarray(got).astype(np.float64),
+                               (np.asarray(want[:15]) * 2.0 + 0.5).reshape(shape),
+                               rtol=tol, atol=tol)

@@ -57,6 +57,31 @@ def test_decomposition_matches_the_reference(dtype):
                                           R.philox_bernoulli(x, **kw))
 
 
+# the decomposition's log/sin/cos are trueno's CPU kernels, the reference's NumPy's
+_NORMAL_TOL = {"float16": 2e-3, "float32": 4e-6, "float64": 1e-13}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_normal_decomposition_within_ulps_of_the_reference(dtype):
+    x = np.empty((7, 9), dtype)
+    with primitives_only():
+        got = np.asarray(DR.philox_normal(tn.asarray(x), seed=4, offset=2**32 - 1, mean=1.0,
+                                          std=3.0))
+    want = R.philox_normal(x, seed=4, offset=2**32 - 1, mean=1.0, std=3.0)
+    assert got.dtype == want.dtype == np.dtype(dtype)
+    tol = _NORMAL_TOL[dtype]
+    np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64), rtol=tol,
+                               atol=tol)
+
+
+def test_normal_moments():
+    z = R.philox_normal(np.empty(200_001, np.float32), seed=8, offset=0).astype(np.float64)
+    n = z.size
+    assert abs(z.mean()) < 6 / np.sqrt(n)
+    assert abs(z.var() - 1) < 6 * np.sqrt(2 / n)
+    assert abs((np.abs(z) < 1).mean() - 0.6826894921) < 6 * np.sqrt(0.22 / n)
+
+
 def test_uniform_range_and_keep_fraction():
     x = np.empty(200_000, np.float32)
     u = R.philox_uniform(x, seed=1, offset=0)
@@ -74,5 +99,7 @@ def test_blocks_reserved_per_draw():
     assert DR.blocks(0, "float32") == 0
     assert DR.blocks(5, "float32") == 2 and DR.blocks(5, "float64") == 3
     assert DR.blocks(5, "float64", uniform=False) == 2
+    # a normal takes words in pairs: an odd count still fits its reserved blocks
+    assert all(4 * DR.blocks(n, "float32") >= n + n % 2 for n in range(1, 20))
     assert DR.threshold(1.0) == 2**32 and DR.threshold(0.0) == 0
     assert DR.threshold(0.5) == 2**31

@@ -64,6 +64,25 @@ def test_bernoulli_mask_bits_equal_the_reference(dtype):
         assert set(np.unique(got.astype(np.float64))) <= {0.0, float(want.max(initial=0))}
 
 
+_NORMAL_TOL = {"float32": 4e-6, "float16": 2e-3, "bfloat16": 1.6e-2}  # ~1 ulp of 16-bit
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_normal_within_ulps_of_the_reference(dtype):
+    """Box-Muller normals: the same uniforms (exact), then WGSL's log and sqrt and trueno's
+    sin/cos against NumPy's: bounded, not bits."""
+    rt = _runtime.get_runtime(0)
+    shape = (37, 29)  # odd: the last pair's second value is dropped
+    x = up(np.zeros(shape, np_dtype(dtype)))
+    kw = {"seed": 99, "offset": _CARRY, "mean": 0.5, "std": 2.0}
+    d0 = rt.dispatches
+    got = down(_random.philox_normal(x, **kw)).astype(np.float64)
+    assert rt.dispatches - d0 == 1
+    want = R.philox_normal(np.zeros(shape, np_dtype(dtype)), **kw).astype(np.float64)
+    tol = _NORMAL_TOL[dtype]
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
 def test_torch_face_draws_on_the_gpu_generator():
     """``torch.rand``/``uniform_``/``bernoulli_`` on "cuda" draw the GPU generator's stream:
     the same seed gives the same values, consecutive draws continue the stream (each
@@ -87,15 +106,22 @@ def test_torch_face_draws_on_the_gpu_generator():
     assert torch.rand(4).tolist() == cpu_first
     torch.cuda.manual_seed(123)
     assert torch.rand(3, 5, device="cuda").tolist() == a.tolist()
+    z = torch.randn(5, device="cuda")  # normals: 4 words for 5 values (pairs), 2 blocks
+    np.testing.assert_allclose(z.cpu().numpy(), R.philox_normal(np.zeros(5, np.float32),
+                                                                seed=123, offset=4),
+                               rtol=4e-6, atol=4e-6)
     assert torch.rand(3, 5, device="cuda").tolist() != a.tolist()
     with torch.random.fork_rng():
         torch.rand(100, device="cuda")
-    assert torch.cuda.get_rng_state().numpy().view("<u8").tolist() == [123, 8]
+    assert torch.cuda.get_rng_state().numpy().view("<u8").tolist() == [123, 10]
 
 
-def test_bernoulli_keep_fraction():
+def test_bernoulli_keep_fraction_and_normal_moments():
     torch.manual_seed(0)
     n = 1 << 16
+    z = torch.empty(n, device="cuda").normal_(3.0, 2.0).cpu().numpy().astype(np.float64)
+    assert abs(z.mean() - 3.0) < 6 * 2.0 / n**0.5
+    assert abs(z.var() / 4.0 - 1) < 6 * (2 / n) ** 0.5
     for p in (0.1, 0.5, 0.8):
         keep = float(torch.empty(n, device="cuda").bernoulli_(p).sum()) / n
         assert abs(keep - p) < 6 * (p * (1 - p) / n) ** 0.5, p

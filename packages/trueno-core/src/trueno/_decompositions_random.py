@@ -12,6 +12,13 @@ a counter. Every value is integer arithmetic and an exact conversion (a ``m``-bi
 times ``2**-m``), so the bits depend on nothing but the seed, the offset and the shape: not
 on the device, the driver or its workgroup size.
 
+``philox_normal`` takes elements in pairs (Box-Muller): elements ``2k`` and ``2k + 1`` are
+``r cos t`` and ``r sin t`` with ``r = sqrt(-2 log u1)``, ``t = 2 pi u2``, ``u1 = (a + 1) 2**-m``
+in (0, 1] and ``u2 = b 2**-m`` the uniforms of the pair's two words (``m = 24``; float64:
+``m = 53`` from two words each), computed in float32 (float64 for float64). Its
+transcendental functions are not exact, so its values may differ in the last bits between
+devices and drivers.
+
 The decompositions compute the same words with uint32 primitives (the 32 x 32 -> 64-bit
 products from 16-bit halves) on the input's device, so a device without a kernel runs the
 rows; the counters are an index pattern made on the host (docs/design.md §2.1).
@@ -21,8 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["philox_uniform", "philox_bernoulli", "blocks", "words_per_element", "threshold",
-           "MANTISSA", "PHILOX_M", "PHILOX_W"]
+__all__ = ["philox_uniform", "philox_bernoulli", "philox_normal", "blocks",
+           "words_per_element", "threshold", "MANTISSA", "PHILOX_M", "PHILOX_W"]
 
 PHILOX_M = (0xD2511F53, 0xCD9E8D57)  # the round multipliers of Philox4x32
 PHILOX_W = (0x9E3779B9, 0xBB67AE85)  # the Weyl key increments (golden ratio, sqrt(3) - 1)
@@ -34,7 +41,7 @@ _U32 = 0xFFFFFFFF
 
 
 def words_per_element(dtype_name: str, uniform: bool = True) -> int:
-    """Stream words one element takes: 2 for a float64 uniform, else 1."""
+    """Stream words one element takes: 2 for a float64 uniform or normal, else 1."""
     return 2 if uniform and dtype_name == "float64" else 1
 
 
@@ -145,3 +152,38 @@ def philox_bernoulli(x, *, seed: int, offset: int, p: float = 0.5, value: float 
     zero = tn.asarray(np.zeros((), name), device=x._device)
     keep = (w == w) if t >> 32 else (w < _u32(t))
     return _result_cls(x, tn.where(keep, one, zero).reshape(tuple(x.shape)))
+
+
+def _pair_uniforms(w, name: str):
+    """``(u1, u2)``: u1 in (0, 1] and u2 in [0, 1) of each pair of elements (see the module
+    docstring), in the compute dtype, from the stream words ``w``."""
+    if name == "float64":
+        def u53(hi, lo):
+            return (hi.astype("float64") * np.float64(2.0 ** -32)
+                    + (lo >> _u32(11)).astype("float64") * np.float64(2.0 ** -53))
+        q = w.reshape(-1, 4)
+        u1 = u53(q[:, 0], q[:, 1])
+        return (u1 + np.float64(2.0 ** -53)), u53(q[:, 2], q[:, 3])
+    m = 24  # float32 uniforms for float16/bfloat16 too (their normals compute in float32)
+    q = w.reshape(-1, 2)
+    step = np.float32(2.0 ** -m)
+    u1 = ((q[:, 0] >> _u32(32 - m)) + _u32(1)).astype("float32") * step
+    return u1, (q[:, 1] >> _u32(32 - m)).astype("float32") * step
+
+
+def philox_normal(x, *, seed: int, offset: int, mean: float = 0.0, std: float = 1.0):
+    """Normal values (Box-Muller on the stream, module docstring) of ``x``'s shape and dtype
+    (``x``'s values are not read): ``z * std + mean`` in the compute dtype."""
+    import trueno as tn
+
+    name = np.dtype(x.dtype.numpy if hasattr(x.dtype, "numpy") else x.dtype).name
+    n = int(np.prod(x.shape, dtype=np.int64))
+    npct = np.float64 if name == "float64" else np.float32
+    pairs = -(-n // 2)
+    w = _words(x, seed, offset, 2 * pairs * words_per_element(name))
+    u1, u2 = _pair_uniforms(w, name)
+    r = tn.sqrt(tn.log(u1) * npct(-2.0))
+    t = u2 * npct(2.0 * np.pi)
+    z = tn.stack([r * tn.cos(t), r * tn.sin(t)], axis=1).reshape(-1)[:n]
+    z = z * npct(std) + npct(mean)
+    return _result_cls(x, z.astype(name).reshape(tuple(x.shape)))

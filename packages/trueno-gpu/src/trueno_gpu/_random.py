@@ -1,4 +1,5 @@
-"""The counter-based random rows ``philox_uniform`` and ``philox_bernoulli`` in one launch each:
+"""The counter-based random rows ``philox_uniform``, ``philox_bernoulli`` and ``philox_normal``
+in one launch each:
 Philox4x32-10 (Random123) with one thread per counter block, writing 4 elements.
 
 The stream is core's (``trueno._decompositions_random``): block ``b`` is the counter
@@ -21,7 +22,7 @@ from ._dtypes import dtype_info
 from ._elementwise import rt_of
 from ._runtime import meta_struct
 
-__all__ = ["philox_uniform", "philox_bernoulli", "make_kernels"]
+__all__ = ["philox_uniform", "philox_bernoulli", "philox_normal", "make_kernels"]
 
 # Philox4x32's round multipliers and Weyl key increments (Random123's philox.h); core's
 # ``_decompositions_random`` holds the same constants (a plugin imports no private module).
@@ -64,7 +65,17 @@ def _source(dt, kind: str, affine: bool) -> str:
              "  let lo = P[2] + t;",
              "  let w = tn_philox(lo, P[3] + select(0u, 1u, lo < t), P[4], P[5]);",
              "  let z = P[6];  // always 0: keeps the product's own rounding (see _lazy)"]
-    if kind == "uniform":
+    if kind == "normal":  # Box-Muller on word pairs (0, 1) and (2, 3): 24-bit uniforms
+        lines += ["  let a = (w >> vec4<u32>(8u)) + vec4<u32>(1u, 0u, 1u, 0u);",
+                  f"  let u = vec4<f32>(a) * {2.0 ** -24!r};",
+                  "  let r = sqrt(log(vec2<f32>(u.x, u.z)) * -2.0);",
+                  f"  let th = vec2<f32>(u.y, u.w) * {float(np.float32(2 * np.pi))!r};",
+                  "  let sc0 = tn_sincos32(th.x);",
+                  "  let sc1 = tn_sincos32(th.y);",
+                  "  let nz = vec4<f32>(r.x * sc0.y, r.x * sc0.x, r.y * sc1.y, r.y * sc1.x);",
+                  "  let mean = bitcast<f32>(P[7]);",
+                  "  let sdev = bitcast<f32>(P[8]);"]
+    elif kind == "uniform":
         lines.append(f"  let u = vec4<f32>(w >> vec4<u32>({32 - m}u)) * {2.0 ** -m!r};")
         if affine:
             lines += ["  let low = bitcast<f32>(P[7]);",
@@ -77,7 +88,10 @@ def _source(dt, kind: str, affine: bool) -> str:
     lines.append("  for (var k = 0u; k < 4u; k = k + 1u) {")
     lines.append("    let j = t * 4u + k;")
     lines.append("    if (j >= P[0]) { return; }")
-    if kind == "uniform" and affine:
+    if kind == "normal":
+        lines.append("    let v = bitcast<f32>(bitcast<u32>(nz[k] * sdev) | z) + mean;")
+        lines.append(f"    O[j] = {dt.store('v')};")
+    elif kind == "uniform" and affine:
         lines.append("    let v = bitcast<f32>(bitcast<u32>(u[k] * span) | z) + low;")
         lines.append(f"    let s = {dt.store('v')};")
         lines.append(f"    O[j] = select(s, {dt.store('low_d')}, s == {dt.store('high_d')});")
@@ -121,6 +135,14 @@ def philox_uniform(x, *, seed, offset, low=0.0, high=1.0):
     return _launch("uniform", x, seed, offset, words, affine=True)
 
 
+def philox_normal(x, *, seed, offset, mean=0.0, std=1.0):
+    """Box-Muller normals of ``x``'s shape and dtype (core's ``_decompositions_random``):
+    WGSL's ``log`` and ``sqrt`` and trueno's accurate ``sin``/``cos`` in f32, so the last bits
+    may differ from other devices'; ``x`` is not read."""
+    words = [scalar_bits(np.float32(mean), _F32)[0], scalar_bits(np.float32(std), _F32)[0]]
+    return _launch("normal", x, seed, offset, words)
+
+
 def philox_bernoulli(x, *, seed, offset, p=0.5, value=1.0):
     """``value`` where the element's word is below ``round(p * 2**32)`` (core's
     ``_decompositions_random.threshold``), else 0; ``x`` is not read."""
@@ -137,4 +159,5 @@ def make_kernels(all_dtypes) -> dict:
     """float32, float16 and bfloat16 (narrowed to the adapter's features at registration)."""
     floats = [d for d in all_dtypes if d in _MANTISSA]
     return {name: dict.fromkeys(floats, fn) for name, fn in
-            (("philox_uniform", philox_uniform), ("philox_bernoulli", philox_bernoulli))}
+            (("philox_uniform", philox_uniform), ("philox_bernoulli", philox_bernoulli),
+             ("philox_normal", philox_normal))}

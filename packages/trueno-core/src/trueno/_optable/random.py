@@ -1,5 +1,6 @@
-"""The counter-based random rows ``philox_uniform`` and ``philox_bernoulli`` (the PyTorch
-face's GPU generators draw through them; stream and decompositions in
+"""The counter-based random rows ``philox_uniform``, ``philox_bernoulli`` and
+``philox_normal`` (the PyTorch face's GPU generators draw through them; stream and
+decompositions in
 ``trueno._decompositions_random``, reference kernels in ``trueno._reference._random``).
 
 A row's contract is "same inputs, same result on every backend" (docs/design.md §2), which a
@@ -19,3 +20,6 @@ comps("philox_uniform", nin=1, accepts="real floating", shape="same", numpy_name
 comps("philox_bernoulli", nin=1, accepts="real floating", shape="same", numpy_name=None,
       torch_name=None, differentiable=False, module=_RANDOM,
       sig="x, /, *, seed: int, offset: int, p: float = 0.5, value: float = 1.0")
+comps("philox_normal", nin=1, accepts="real floating", shape="same", numpy_name=None,
+      torch_name=None, differentiable=False, module=_RANDOM,
+      sig="x, /, *, seed: int, offset: int, mean: float = 0.0, std: float = 1.0")

@@ -66,4 +66,30 @@ def philox_bernoulli(x, *, seed, offset, p=0.5, value=1.0):
     return out.astype(x.dtype).reshape(x.shape)
 
 
-KERNELS = {"philox_uniform": philox_uniform, "philox_bernoulli": philox_bernoulli}
+def philox_normal(x, *, seed, offset, mean=0.0, std=1.0):
+    """Box-Muller normals of ``x``'s shape and dtype (see the decomposition)."""
+    dt = x.dtype
+    pairs = -(-x.size // 2)
+    w = stream_words(seed, offset, 2 * pairs * words_per_element(dt.name)).astype(np.uint64)
+    if dt.name == "float64":
+        q = w.reshape(-1, 4)
+        u1 = (((q[:, 0] << np.uint64(21)) | (q[:, 1] >> np.uint64(11))) + np.uint64(1)) \
+            .astype(np.float64) * 2.0 ** -53
+        u2 = ((q[:, 2] << np.uint64(21)) | (q[:, 3] >> np.uint64(11))).astype(np.float64) \
+            * 2.0 ** -53
+        ct = np.float64
+    else:
+        m = 24
+        q = w.reshape(-1, 2)
+        step = np.float32(2.0 ** -m)
+        u1 = ((q[:, 0] >> np.uint64(32 - m)) + np.uint64(1)).astype(np.float32) * step
+        u2 = (q[:, 1] >> np.uint64(32 - m)).astype(np.float32) * step
+        ct = np.float32
+    r = np.sqrt(np.log(u1) * ct(-2.0))
+    t = u2 * ct(2.0 * np.pi)
+    z = np.stack([r * np.cos(t), r * np.sin(t)], axis=1).reshape(-1)[:x.size]
+    return (z * ct(std) + ct(mean)).astype(dt).reshape(x.shape)
+
+
+KERNELS = {"philox_uniform": philox_uniform, "philox_bernoulli": philox_bernoulli,
+           "philox_normal": philox_normal}

@@ -5,8 +5,10 @@ and advance the generator exactly as PyTorch does (see ``_random_engine`` for th
 transforms, docs/compat.md for the limits). ``get_rng_state``/``set_rng_state`` use PyTorch's
 own 5056-byte state layout, so states move between trueno and torch.
 
-On a GPU (``"cuda"``), ``rand``/``rand_like``, ``uniform_`` and ``bernoulli_``/``bernoulli``
-with a float ``p`` (dropout's mask) draw on the device's own counter-based generator
+On a GPU (``"cuda"``), ``rand``/``rand_like``, ``uniform_``, ``bernoulli_``/``bernoulli``
+with a float ``p`` (dropout's mask) and, for float32/float16/bfloat16, ``randn``/
+``randn_like``, ``normal_`` and ``normal`` with float mean and std draw on the device's own
+counter-based generator
 (``_random_gpu``: Philox4x32-10, one launch, no upload), as PyTorch draws CUDA tensors'
 numbers on the device; the other samplers, and any draw given ``generator=``, still draw on
 the CPU generator and move the values.
@@ -216,7 +218,11 @@ def _place_in_order(vals: np.ndarray, x: Tensor, order) -> np.ndarray:
 
 def normal_like(x: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> np.ndarray:
     """Values for ``x.normal_(mean, std)``. A non-contiguous ``x`` takes PyTorch's scalar
-    Box-Muller path, in memory order."""
+    Box-Muller path, in memory order. A GPU ``x`` gets a tensor drawn on the device."""
+    if G.uses_philox(x._device, generator) and x._dtype.name in G.NORMAL_DTYPES:
+        if not float(std) >= 0.0:
+            _fail("normal_(mean, std)", f"std={std}", "std >= 0.0")
+        return G.normal(tuple(x.shape), x._dtype, x._device, float(mean), float(std))
     g = _gen(generator)
     order = _memory_order(x)
     with g._lock:
@@ -371,6 +377,10 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -
     """Standard normal values, PyTorch's stream (``torch.randn``)."""
     shape = _size(size)
     dt = _float_dtype(dtype, "randn")
+    dev = as_device(device)
+    if G.uses_philox(dev, generator) and dt.name in G.NORMAL_DTYPES:
+        t = G.normal(shape, dt, dev)
+        return t.requires_grad_() if requires_grad else t
     g = _gen(generator)
     with g._lock:
         vals = _normal(g._eng, math.prod(shape), 0.0, 1.0, _kind(dt))
@@ -451,6 +461,12 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
                   "torch.normal(0.0, 1.0, size=(n,))")
         shape = tuple(int(s) for s in size)
         dt = _float_dtype(dtype, "normal")
+        dev = as_device(device)
+        if G.uses_philox(dev, generator) and dt.name in G.NORMAL_DTYPES:
+            if not float(std) >= 0.0:
+                _fail("normal(mean, std)", f"std={std}", "std >= 0.0")
+            t = G.normal(shape, dt, dev, float(mean), float(std))
+            return t.requires_grad_() if requires_grad else t
         with g._lock:
             vals = _normal(g._eng, math.prod(shape), float(mean), float(std), _kind(dt))
         return _out(vals.reshape(shape), dt, device, requires_grad)

@@ -1,14 +1,15 @@
 """The PyTorch face's GPU generators: one counter-based Philox4x32-10 generator per GPU device,
 as PyTorch draws CUDA tensors' numbers on the device.
 
-A generator's state is ``(seed, offset)``; each draw runs the row ``philox_uniform`` or
-``philox_bernoulli`` (``trueno._optable.random``: a pure function of the seed, the offset
-and the shape) and moves the offset past the counters it used, so a value depends only on
-the seed and the sequence of draws, never on the adapter or driver. ``torch.manual_seed``
-seeds these and the CPU generator (as PyTorch); ``torch.cuda.manual_seed`` /
-``manual_seed_all`` only these. Their values differ from the CPU generator's, as PyTorch's
-CUDA values differ from its CPU values. ``get_state``'s 16 bytes are PyTorch's layout of a
-CUDA generator state (the seed and the offset, little-endian uint64).
+A generator's state is ``(seed, offset)``; each draw runs the row ``philox_uniform``,
+``philox_bernoulli`` or ``philox_normal`` (``trueno._optable.random``: a pure function of the
+seed, the offset and the shape) and moves the offset past the counters it used, so a value
+depends only on the seed and the sequence of draws, never on the adapter or driver (normals:
+up to the last bits of the device's log/sin/cos). ``torch.manual_seed`` seeds these and the
+CPU generator (as PyTorch); ``torch.cuda.manual_seed`` / ``manual_seed_all`` only these.
+Their values differ from the CPU generator's, as PyTorch's CUDA values differ from its CPU
+values. ``get_state``'s 16 bytes are PyTorch's layout of a CUDA generator state (the seed
+and the offset, little-endian uint64).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from . import _random_engine as E
 from ._tensor import Tensor
 
 __all__ = ["ENABLED", "PhiloxGenerator", "generator", "manual_seed_all", "uses_philox",
-           "uniform", "bernoulli", "get_state", "set_state"]
+           "uniform", "bernoulli", "normal", "NORMAL_DTYPES", "get_state", "set_state"]
 
 
 class PhiloxGenerator:
@@ -122,6 +123,15 @@ def uniform(shape: tuple, dt, device: Device, low: float = 0.0, high: float = 1.
     """A new tensor of uniform ``[low, high)`` values drawn on ``device``'s generator."""
     return _draw("philox_uniform", shape, dt, device, True,
                  {"low": float(low), "high": float(high)})
+
+
+NORMAL_DTYPES = ("float32", "float16", "bfloat16")  # float64 normals stay on the CPU stream
+
+
+def normal(shape: tuple, dt, device: Device, mean: float = 0.0, std: float = 1.0) -> Tensor:
+    """A new tensor of normal values (Box-Muller) drawn on ``device``'s generator."""
+    return _draw("philox_normal", shape, dt, device, True,
+                 {"mean": float(mean), "std": float(std)})
 
 
 def bernoulli(shape: tuple, dt, device: Device, p: float, value: float = 1.0) -> Tensor:

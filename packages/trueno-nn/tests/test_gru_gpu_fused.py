@@ -117,3 +117,21 @@ def test_gpu_gru_launches_per_step():
     both = _launches(b, 8, True) - _launches(b, 4, True)
     assert fwd == 2 * 4, fwd
     assert both - fwd == 3 * 4, (fwd, both)
+
+
+def test_gpu_gru_frozen_recurrent_weight_and_bias_match_torch():
+    """weight_hh and bias_hh without gradient: the node skips their product and sum."""
+    a, b = _pair(1, False, False)
+    for m in (a, b):
+        m.weight_hh_l0.requires_grad_(False)
+        m.bias_hh_l0.requires_grad_(False)
+    x = np.random.default_rng(9).standard_normal((4, 2, 3)).astype("float32")
+    grads = []
+    for mod, model, dev in ((torch, a, "cpu"), (T, b, "gpu")):
+        xs = mod.tensor(x, requires_grad=True)
+        (model(xs.to(dev))[0] ** 2).sum().backward()
+        grads.append([xs.grad] + [p.grad for p in model.parameters()])
+    assert grads[1][2] is None and grads[1][4] is None
+    for g, w in zip(grads[1], grads[0], strict=True):
+        if w is not None:
+            np.testing.assert_allclose(np.asarray(g.to("cpu")), w.numpy(), **TOL)

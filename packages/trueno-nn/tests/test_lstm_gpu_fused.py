@@ -130,3 +130,20 @@ def test_gpu_lstm_through_the_dispatcher_matches_torch(monkeypatch):
     got = _run(b, T, x, states, "gpu")
     for g, w in zip(got, want, strict=True):
         np.testing.assert_allclose(g, w, **TOL)
+
+
+def test_gpu_lstm_frozen_recurrent_weight_matches_torch():
+    """weight_hh without gradient: the node skips its product; the others match torch."""
+    a, b = _pair(1, False, False)
+    a.weight_hh_l0.requires_grad_(False)
+    b.weight_hh_l0.requires_grad_(False)
+    x = np.random.default_rng(9).standard_normal((4, 2, 3)).astype("float32")
+    grads = []
+    for mod, model, dev in ((torch, a, "cpu"), (T, b, "gpu")):
+        xs = mod.tensor(x, requires_grad=True)
+        (model(xs.to(dev))[0] ** 2).sum().backward()
+        grads.append([xs.grad] + [p.grad for p in model.parameters()])
+    assert grads[1][2] is None  # weight_hh_l0, after the input and weight_ih_l0
+    for g, w in zip(grads[1], grads[0], strict=True):
+        if w is not None:
+            np.testing.assert_allclose(np.asarray(g.to("cpu")), w.numpy(), **TOL)

@@ -80,9 +80,10 @@ def _cell_steps(xw, h0, w_hh, b_hh, reverse):
     return hs, ws
 
 
-def _cell_backward(seq, h0, w_hh, b_hh, reverse, dout, dh_last):
+def _cell_backward(seq, h0, w_hh, b_hh, reverse, dout, dh_last, need_w=True, need_b=True):
     """Backpropagation through time from ``_cell_steps``'s arrays: the gradients of ``xw``,
-    ``h0``, ``w_hh`` and ``b_hh`` (None without one)."""
+    ``h0``, ``w_hh`` (None unless ``need_w``) and ``b_hh`` (None without one or unless
+    ``need_b``)."""
     hs, ws = seq
     steps = hs.shape[0]
     first = steps - 1 if reverse else 0
@@ -109,11 +110,13 @@ def _cell_backward(seq, h0, w_hh, b_hh, reverse, dout, dh_last):
             dh = add(direct, matmul(g, w))
         dh = wrap(hs.__class__, dh, hs._device, None, hs._dtype)
     three_h, hid = dgh.shape[-1], hs.shape[-1]
-    dw_hh = torch.matmul(dgh[first].t(), h0)
-    if steps > 1:
-        g, h_prev = (dgh[:-1], hs[1:]) if reverse else (dgh[1:], hs[:-1])
-        dw_hh = dw_hh + torch.matmul(g.reshape(-1, three_h).t(), h_prev.reshape(-1, hid))
-    db_hh = None if b_hh is None else dgh.reshape(-1, three_h).sum(0)
+    dw_hh = None
+    if need_w:
+        dw_hh = torch.matmul(dgh[first].t(), h0)
+        if steps > 1:
+            g, h_prev = (dgh[:-1], hs[1:]) if reverse else (dgh[1:], hs[:-1])
+            dw_hh = dw_hh + torch.matmul(g.reshape(-1, three_h).t(), h_prev.reshape(-1, hid))
+    db_hh = None if b_hh is None or not need_b else dgh.reshape(-1, three_h).sum(0)
     return dxw, dh, dw_hh, db_hh
 
 
@@ -143,7 +146,8 @@ class _GRUSequence(torch.autograd.Function):
                                                  create_graph=True, allow_unused=True))
             return (*(next(grads) if t is not None and t.requires_grad else None
                       for t in ins), None)
-        return (*_cell_backward(ctx.seq, h0, w_hh, b_hh, ctx.reverse, dout, dh_last), None)
+        return (*_cell_backward(ctx.seq, h0, w_hh, b_hh, ctx.reverse, dout, dh_last,
+                                ctx.needs_input_grad[2], ctx.needs_input_grad[3]), None)
 
 
 def gru_sequence(xw, h0, w_hh, b_hh=None, reverse: bool = False):

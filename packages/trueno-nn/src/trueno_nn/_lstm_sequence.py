@@ -253,17 +253,17 @@ class _LSTMSequence(torch.autograd.Function):
             grads = (np.asarray(g._data, dtype=dt) for g in (dout, dh_last, dc_last))
             d = _host_backward(ctx.host, ctx.reverse, *grads, ctx.needs_input_grad[3])
             return (*(_tensor(a) for a in d), None)
-        return (*_cell_backward(ctx.seq, h0, c0, w_hh, ctx.reverse, dout, dh_last, dc_last),
-                None)
+        return (*_cell_backward(ctx.seq, h0, c0, w_hh, ctx.reverse, dout, dh_last, dc_last,
+                                ctx.needs_input_grad[3]), None)
 
 
-def _cell_backward(seq, h0, c0, w_hh, reverse, dout, dh_last, dc_last):
+def _cell_backward(seq, h0, c0, w_hh, reverse, dout, dh_last, dc_last, need_w=True):
     """Backpropagation through time on any device from ``_cell_steps``'s arrays, two launches
     a step (the ``lstm_cell_backward`` row, which adds h's two gradients and writes the
     gates' gradient into its step of ``dxw``, and ``d_gates @ W_hh``; the kernels on the
     device arrays where the device has them): the gradients of ``xw``, ``h0``, ``c0`` and
     ``w_hh``, the last as the product of ``dxw`` with the outputs shifted by a step (each
-    step's h_prev) plus the first step's with ``h0``."""
+    step's h_prev) plus the first step's with ``h0`` (None unless ``need_w``)."""
     hs, cs, ws = seq
     steps = hs.shape[0]
     first = steps - 1 if reverse else 0
@@ -289,6 +289,8 @@ def _cell_backward(seq, h0, c0, w_hh, reverse, dout, dh_last, dc_last):
             dh = matmul(dg, w)
         cls, dev, dt = ws.__class__, ws._device, ws._dtype
         dh, dc = wrap(cls, dh, dev, None, dt), wrap(cls, dc, dev, None, dt)
+    if not need_w:
+        return dxw, dh, dc, None
     dw_hh = torch.matmul(dxw[first].t(), h0)
     if steps > 1:
         four_h, hid = ws.shape[-1], hs.shape[-1]

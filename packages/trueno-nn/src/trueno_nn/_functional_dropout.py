@@ -44,7 +44,9 @@ def _dropout_impl(input, p: float, training: bool, inplace: bool, feature: bool,
         return _apply(input, zero, None, inplace)
     shape = (tuple(input.shape[:2]) + (1,) * (input.ndim - 2)) if feature else \
         tuple(input.shape)
-    noise = torch.empty(shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
+    # torch.bernoulli(t, q): the draws of t.bernoulli_(q), as a new tensor (on a GPU one
+    # launch on the device's generator, not a draw and a copy into t)
+    noise = torch.bernoulli(torch.empty(shape, dtype=input.dtype, device=input.device), 1 - p)
     b = None
     if alpha:
         a = 1.0 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))

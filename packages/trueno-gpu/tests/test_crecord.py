@@ -173,21 +173,23 @@ def _python_calls(fn, times: int) -> collections.Counter:
 
 
 def test_planned_kernels_and_record_new_stay_in_c(rt):
-    """``a + b`` and ``-a`` of arrays: no Python frame of the planned kernel (``Planned``) or of
-    ``record_new`` on the C path; both on the Python path (``use_c_record(rt, False)``)."""
+    """``a + b``, ``-a``, ``a * 2.0`` and ``3.0 - a``: no Python frame of the planned kernel
+    (``Planned``), of ``record_new`` or of the scalar conversion (kept per scalar object) on
+    the C path; the closures' and ``record_new``'s on the Python path."""
     a, b = _gpu("a"), _gpu("b")
-    ops = lambda: (a + b, -a)  # noqa: E731
+    ops = lambda: (a + b, -a, a * 2.0, 3.0 - a)  # noqa: E731
     ops()
     c_calls = _python_calls(ops, 5)
     _record.use_c_record(rt, False)
+    ops()
     py_calls = _python_calls(ops, 5)
     _record.use_c_record(rt, True)
-    names = ("binary", "unary", "record_new")
-    assert [c_calls[n] for n in names] == [0, 0, 0], c_calls
-    assert [py_calls[n] for n in names] == [5, 5, 10], py_calls
-    c, d = ops()
-    np.testing.assert_allclose(np.asarray(c.cpu()), H["a"] + H["b"], rtol=1e-6)
-    np.testing.assert_array_equal(np.asarray(d.cpu()), -H["a"])
+    names = ("binary", "unary", "record_new", "_words")
+    assert [c_calls[n] for n in names] == [0, 0, 0, 0], c_calls
+    assert [py_calls[n] for n in names] == [15, 5, 20, 0], py_calls
+    for got, want in zip(ops(), (H["a"] + H["b"], -H["a"], H["a"] * np.float32(2.0),
+                                 np.float32(3.0) - H["a"])):
+        np.testing.assert_allclose(np.asarray(got.cpu()), want, rtol=1e-6)
 
 
 def test_a_probe_wrapping_the_raw_calls_sees_every_dispatch(rt, monkeypatch):

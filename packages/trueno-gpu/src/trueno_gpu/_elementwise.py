@@ -544,7 +544,8 @@ def planned_kernel(name: str, table: dict, arity: int):
                 return out
         return _first(tag, name, table, (x, y))
 
-    return planned_in_c(unary if arity == 1 else binary, tag, arity, _PLANS, LAZY)
+    return planned_in_c(unary if arity == 1 else binary, tag, arity, _PLANS, LAZY, _words,
+                        _SCALARS)
 
 
 def _gelu(x, approximate="none"):

@@ -314,11 +314,12 @@ def c_record_on(rt) -> bool:
     return _crecord is not None and isinstance(rt.__dict__.get("record_new"), _crecord.Recorder)
 
 
-def planned_in_c(fn, tag, arity: int, plans: dict, lazy_flags: dict):
+def planned_in_c(fn, tag, arity: int, plans: dict, lazy_flags: dict, words, scalars: tuple):
     """A planned elementwise kernel: its closure ``fn`` (``_elementwise.planned_kernel``) as a
-    C ``Planned`` that does the array-only common case itself (where built; the closure's
-    ``tag``, ``arity``, plan table and ``_lazy.ENABLED``), else ``fn``. The C case runs only
-    on a runtime whose ``record_new`` is C (``use_c_record``)."""
+    C ``Planned`` that does the common case itself (arrays, or an array and a scalar of
+    ``scalars``, float or int), where built; the closure's ``tag``, ``arity``, plan table,
+    ``_lazy.ENABLED`` and scalar conversion ``words``; else ``fn``. The C case runs only on
+    a runtime whose ``record_new`` is C (``use_c_record``)."""
     if _crecord is None:
         return fn
     from trueno.backend import StridedArray
@@ -330,4 +331,4 @@ def planned_in_c(fn, tag, arity: int, plans: dict, lazy_flags: dict):
                                                   "dtype"))
     st = tuple(GpuStorage.__dict__[n] for n in ("buffer", "device_index"))
     return _crecord.Planned(fn, tag, arity, plans, StridedArray, sa, LazyStorage, GpuStorage, st,
-                            lazy_flags)
+                            lazy_flags, words, scalars)

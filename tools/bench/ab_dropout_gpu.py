@@ -3,12 +3,12 @@ the host (the CPU generator, then an upload: ``TRUENO_GPU_PHILOX=0``'s path), al
 round by round in one process so that a noisy host hits both alike.
 
 Rows: ``F.dropout`` of a (16, 64, 1024) float32 GPU tensor (the transformer's feed-forward
-size), ``torch.rand`` of 1M, and bench_nn's transformer row (Embedding(1000, 256) +
-TransformerEncoderLayer(256, 8, 1024, batch_first=True) on (16, 64) ids, train mode, dropout
-0.1) forward and forward+backward. Each call ends with a value read on the host (the GPU
-finished). Prints, per row and variant, the median wall ms, the calling thread's CPU ms (the
-host's work: on lavapipe the proxy for a hardware GPU's host time) and launches per call, and
-the ratio device/host.
+size), ``torch.rand`` and ``torch.randn`` of 1M, and bench_nn's transformer row
+(Embedding(1000, 256) + TransformerEncoderLayer(256, 8, 1024, batch_first=True) on (16, 64)
+ids, train mode, dropout 0.1) forward and forward+backward. Each call ends with a value read
+on the host (the GPU finished). Prints, per row and variant, the median wall ms, the calling
+thread's CPU ms (the host's work: on lavapipe the proxy for a hardware GPU's host time) and
+launches per call, and the ratio device/host.
 
     python tools/bench/ab_dropout_gpu.py [--rounds 7] [--calls 3] [--only dropout rand ...]
 """
@@ -45,6 +45,9 @@ def _rows(dev: str) -> dict:
     def rand():
         float(T.rand(1 << 20, device=dev)[0])
 
+    def randn():
+        float(T.randn(1 << 20, device=dev)[0])
+
     def fwd():
         y = model(ids)
         float(y[0, 0, 0].detach())
@@ -53,7 +56,8 @@ def _rows(dev: str) -> dict:
         model.zero_grad(set_to_none=True)
         model(ids).sum().backward()
         float(next(model.parameters()).grad.reshape(-1)[0])
-    return {"dropout (16,64,1024)": dropout, "rand 1M": rand, "transformer fwd": fwd,
+    return {"dropout (16,64,1024)": dropout, "rand 1M": rand, "randn 1M": randn,
+            "transformer fwd": fwd,
             "transformer fwd+bwd": fwd_bwd}
 
 

@@ -80,7 +80,8 @@ def _rows() -> tuple[dict, dict, object]:
         st["y"] = y * b if i == 0 else (y.relu() if i == 1 else -y)
         st["i"] += 1
     rows = {"a + b, freed": lambda: a + b, "a + b, 8 held": lambda: held.append(a + b),
-            "np a + b, freed": lambda: an + bn, "-a": lambda: -a, "np -a": lambda: -an,
+            "np a + b, freed": lambda: an + bn, "a * 2.0": lambda: a * 2.0,
+            "-a": lambda: -a, "np -a": lambda: -an,
             "abs(a)": lambda: abs(a), "a.relu()": lambda: a.relu(), "a.exp()": lambda: a.exp(),
             "chain y*b/y+b": chain_t, "chain mul/relu/neg": chain_u}
     return rows, st, a

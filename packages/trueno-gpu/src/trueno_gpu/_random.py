@@ -30,6 +30,9 @@ _M0, _M1 = 0xD2511F53, 0xCD9E8D57
 _W0, _W1 = 0x9E3779B9, 0xBB67AE85
 _MANTISSA = {"float32": 24, "float16": 11, "bfloat16": 8}
 
+# atanh(s) / s - 1 = s^2/3 + s^4/5 + ... : Horner in q = s^2 (7 terms)
+_ATANH = "0.33333334 + q * (0.2 + q * (0.14285715 + q * (0.11111111 + q * (0.09090909 + " \
+    "q * (0.07692308 + q * 0.06666667)))))"
 _PHILOX = f"""fn tn_mulhilo(a: u32, b: u32) -> vec2<u32> {{
   let al = a & 0xFFFFu; let ah = a >> 16u;
   let bl = b & 0xFFFFu; let bh = b >> 16u;
@@ -49,6 +52,16 @@ fn tn_philox(lo: u32, hi: u32, key0: u32, key1: u32) -> vec4<u32> {{
     k1 = k1 + {_W1}u;
   }}
   return c;
+}}
+// log(u) for u in (0, 1]: WGSL's log is only required to an absolute 2**-21 near 1 (where
+// log(u) is tiny and Box-Muller's radius sqrt(-2 log u) would lose every digit); on
+// [0.5, 1] 2 atanh(s), s = (u - 1) / (u + 1) in [-1/3, 0], by its series (relative 2e-9)
+fn tn_philox_log(u: f32) -> f32 {{
+  if (u < 0.5) {{ return log(u); }}
+  let s = (u - 1.0) / (u + 1.0);
+  let q = s * s;
+  let p = 1.0 + q * ({_ATANH});
+  return 2.0 * s * p;
 }}"""
 
 
@@ -68,7 +81,7 @@ def _source(dt, kind: str, affine: bool) -> str:
     if kind == "normal":  # Box-Muller on word pairs (0, 1) and (2, 3): 24-bit uniforms
         lines += ["  let a = (w >> vec4<u32>(8u)) + vec4<u32>(1u, 0u, 1u, 0u);",
                   f"  let u = vec4<f32>(a) * {2.0 ** -24!r};",
-                  "  let r = sqrt(log(vec2<f32>(u.x, u.z)) * -2.0);",
+                  "  let r = sqrt(vec2<f32>(tn_philox_log(u.x), tn_philox_log(u.z)) * -2.0);",
                   f"  let th = vec2<f32>(u.y, u.w) * {float(np.float32(2 * np.pi))!r};",
                   "  let sc0 = tn_sincos32(th.x);",
                   "  let sc1 = tn_sincos32(th.y);",
@@ -136,9 +149,10 @@ def philox_uniform(x, *, seed, offset, low=0.0, high=1.0):
 
 
 def philox_normal(x, *, seed, offset, mean=0.0, std=1.0):
-    """Box-Muller normals of ``x``'s shape and dtype (core's ``_decompositions_random``):
-    WGSL's ``log`` and ``sqrt`` and trueno's accurate ``sin``/``cos`` in f32, so the last bits
-    may differ from other devices'; ``x`` is not read."""
+    """Box-Muller normals of ``x``'s shape and dtype (core's ``_decompositions_random``): in
+    f32, ``tn_philox_log`` (WGSL's ``log`` below 0.5, a series near 1), ``sqrt`` and trueno's
+    accurate ``sin``/``cos``, so the last bits may differ from other devices'; ``x`` is not
+    read."""
     words = [scalar_bits(np.float32(mean), _F32)[0], scalar_bits(np.float32(std), _F32)[0]]
     return _launch("normal", x, seed, offset, words)
 

@@ -44,13 +44,17 @@ def _same_padding(kernel, dilation, x, first_dim: int):
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1,  # noqa: A002
            groups: int = 1):
     """2-D cross-correlation of ``(N, C, H, W)`` with ``(O, C/groups, kh, kw)``."""
-    unbatched = input.ndim == 3
+    # (shapes and dtypes read from the tensors' fields: the face's properties build a Size
+    # or look a dtype up per read, and a training step calls this per layer)
+    xs, ws = input._data.shape, weight._data.shape
+    unbatched = len(xs) == 3
     if unbatched:
         input = input.unsqueeze(0)  # noqa: A001
-    if input.ndim != 4 or weight.ndim != 4:
+        xs = input._data.shape
+    if len(xs) != 4 or len(ws) != 4:
         raise ModuleValueError(f"conv2d: expected a 3-D or 4-D input and a 4-D weight, got "
                                f"{tuple(input.shape)} and {tuple(weight.shape)}")
-    if input.shape[1] != weight.shape[1] * groups:
+    if xs[1] != ws[1] * groups:
         raise ModuleValueError(
             f"conv2d: expected input{tuple(input.shape)} to have "
             f"{weight.shape[1] * groups} channels, but got {input.shape[1]} channels instead\n"
@@ -69,10 +73,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1,  # noqa: A
                                    f"{{'valid', 'same'}}")
     params = {"stride": stride, "padding": _pair(padding), "dilation": dilation,
               "groups": groups}
-    if weight.dtype != input.dtype:
+    if weight._dtype is not input._dtype and weight.dtype != input.dtype:
         raise ModuleValueError(f"conv2d: input ({input.dtype.name}) and weight "
                                f"({weight.dtype.name}) should be the same dtype")
-    row = get_op("conv2d")
+    row = _CONV2D
     if bias is not None and _kernel_takes_bias(row, input, weight, bias):
         # one pass: the kernel adds the bias, and autograd records it as the row's third
         # input (the conv2d rule's bias gradient is the output gradient's channel sums)
@@ -87,12 +91,16 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1,  # noqa: A
     return out.squeeze(0) if unbatched else out
 
 
+_CONV2D = get_op("conv2d")
+
+
 def _kernel_takes_bias(row, input, weight, bias) -> bool:  # noqa: A002
     """True where the device has a conv2d kernel for the input's dtype (it adds a bias of
     that dtype and device). Elsewhere (no kernel: the row's decomposition, primitives-only
     mode; a bias of another dtype, which promotes) the bias is added as a separate op."""
-    if bias.dtype != input.dtype or bias._device is not input._device or \
-            tuple(bias.shape) != (weight.shape[0],):
+    if (bias._dtype is not input._dtype and bias.dtype != input.dtype) or \
+            bias._device is not input._device or \
+            tuple(bias._data.shape) != (weight._data.shape[0],):
         return False
     try:
         kernel(row, input._device, input.dtype)

@@ -173,6 +173,34 @@ class _BatchNorm(Module):
         if input.ndim not in self._dims:
             want = " or ".join(f"{d}D" for d in self._dims)
             raise ModuleValueError(f"expected {want} input (got {input.ndim}D input)")
+        d = self.__dict__
+        bufs, params = d["_buffers"], d["_parameters"]
+        plain = _PLAIN.get(type(self))
+        if plain is None:
+            plain = _plain(type(self))
+        if not (plain and "running_mean" in bufs and "running_var" in bufs and
+                "weight" in params and "bias" in params and "num_batches_tracked" in bufs):
+            return self._forward_attrs(input)
+        # the registered buffers and parameters read from their stores (what the attribute
+        # reads return, without Module.__getattr__'s call for each: once per layer and step)
+        momentum, training = self.momentum, self.training
+        factor = 0.0 if momentum is None else momentum
+        counter = None
+        if training and self.track_running_stats:
+            if momentum is None:
+                bufs["num_batches_tracked"].add_(1)
+                factor = 1.0 / float(bufs["num_batches_tracked"])
+            else:  # counted with the running statistics (one launch with them on a GPU)
+                counter = bufs["num_batches_tracked"]
+        running_mean = bufs["running_mean"]
+        use_batch = training or running_mean is None
+        track = not training or self.track_running_stats
+        return batch_norm_counted(input, running_mean if track else None,
+                                  bufs["running_var"] if track else None, params["weight"],
+                                  params["bias"], use_batch, factor, self.eps, counter)
+
+    def _forward_attrs(self, input):  # noqa: A002
+        """``forward`` through attribute reads (a layer whose stores were changed)."""
         factor = 0.0 if self.momentum is None else self.momentum
         counter = None
         if self.training and self.track_running_stats:
@@ -191,6 +219,17 @@ class _BatchNorm(Module):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, bias={self.bias is not None}, "
                 f"track_running_stats={self.track_running_stats}")
+
+
+_STORED = ("running_mean", "running_var", "num_batches_tracked", "weight", "bias")
+_PLAIN: dict = {}  # a _BatchNorm class -> whether no class attribute shadows a stored name
+
+
+def _plain(cls) -> bool:
+    """Whether instances of ``cls`` read ``_STORED`` names from their stores (no class in its
+    MRO defines one: a property would take precedence over ``Module.__getattr__``)."""
+    ok = _PLAIN[cls] = not any(n in c.__dict__ for c in cls.__mro__ for n in _STORED)
+    return ok
 
 
 class BatchNorm1d(_BatchNorm):

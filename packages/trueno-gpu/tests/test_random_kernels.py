@@ -45,6 +45,12 @@ def test_uniform_bits_equal_the_reference(dtype, shape):
         got = _random.philox_uniform(x, **kw)
         assert rt.dispatches - d0 == 1
         want = R.philox_uniform(np.zeros(shape, np_dtype(dtype)), **kw)
+        if dtype == "float16" and "low" in kw:
+            # the affine value's f32 -> f16 store: WGSL lets a driver round to either
+            # neighbour, so the bits may differ by one ulp (the uniforms themselves are exact)
+            bits = np.abs(down(got).view(np.int16).astype(int) - want.view(np.int16))
+            assert bits.max() <= 1, kw
+            continue
         np.testing.assert_array_equal(down(got).view(np.uint8), want.view(np.uint8),
                                       err_msg=str(kw))
 

@@ -165,6 +165,26 @@ def test_cuda_manual_seed_seeds_the_gpu_generators_only(monkeypatch, available):
         tt.cuda.set_rng_state(tt.zeros(8, dtype=tt.uint8))
 
 
+def test_cuda_generator_objects():
+    """``torch.Generator("cuda")``: a GPU generator of its own (PyTorch's default seed, the
+    16-byte seed/offset state); refused by a draw on the host."""
+    g = tt.Generator("cuda")
+    assert g.initial_seed() == torch.Generator().initial_seed() == 67280421310721
+    assert repr(g.device) == "device(type='cuda', index=0)"
+    assert g.manual_seed(-3) is g and g.initial_seed() == 2**64 - 3
+    state = g.get_state()
+    assert state.dtype == tt.uint8 and state.numel() == 16
+    g.manual_seed(4)
+    g.set_state(state)
+    assert g.initial_seed() == 2**64 - 3
+    with pytest.raises(trueno.TruenoError, match="a 'cpu' generator"):
+        tt.rand(3, generator=g)
+    with pytest.raises(RuntimeError, match="16 uint8"):
+        g.set_state(tt.zeros(5, dtype=tt.uint8))
+    with pytest.raises(trueno.TruenoError, match="'cpu' or 'cuda'"):
+        tt.Generator("meta")
+
+
 def test_memory_functions_without_a_gpu(monkeypatch):
     monkeypatch.setattr(tt_cuda, "_trueno_gpu", lambda: None)
     assert tt.cuda.memory_allocated() == 0 and tt.cuda.memory_reserved() == 0

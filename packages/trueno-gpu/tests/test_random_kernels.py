@@ -122,6 +122,27 @@ def test_torch_face_draws_on_the_gpu_generator():
     assert torch.cuda.get_rng_state().numpy().view("<u8").tolist() == [123, 10]
 
 
+def test_cuda_generator_object_draws_its_own_stream():
+    """``generator=torch.Generator("cuda")``: its own (seed, offset), the device's generator
+    untouched; the same seed gives the same draws."""
+    torch.manual_seed(1)
+    before = torch.cuda.get_rng_state().tolist()
+    g = torch.Generator(device="cuda").manual_seed(42)
+    a = torch.rand(6, device="cuda", generator=g)
+    b = torch.empty(5, device="cuda").bernoulli_(0.5, generator=g)
+    z = torch.randn(4, device="cuda", generator=g)
+    np.testing.assert_array_equal(a.cpu().numpy(), R.philox_uniform(np.zeros(6, np.float32),
+                                                                   seed=42, offset=0))
+    np.testing.assert_array_equal(b.cpu().numpy(), R.philox_bernoulli(
+        np.zeros(5, np.float32), seed=42, offset=2, p=0.5))
+    assert g.get_state().numpy().view("<u8").tolist() == [42, 5]
+    assert torch.cuda.get_rng_state().tolist() == before
+    g.manual_seed(42)
+    assert torch.rand(6, device="cuda", generator=g).tolist() == a.tolist()
+    g.set_state(np.array([42, 4], "<u8").view(np.uint8))
+    assert torch.randn(4, device="cuda", generator=g).tolist() == z.tolist()
+
+
 def test_bernoulli_keep_fraction_and_normal_moments():
     torch.manual_seed(0)
     n = 1 << 16

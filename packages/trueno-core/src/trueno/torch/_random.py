@@ -41,37 +41,64 @@ def _fail(func: str, got: str, expected: str, hint: str = ""):
 
 
 class Generator:
-    """``torch.Generator``: PyTorch's CPU generator (mt19937), seeded with 67280421310721."""
+    """``torch.Generator``: PyTorch's CPU generator (mt19937), seeded with 67280421310721, or
+    with ``device="cuda"`` a GPU generator of its own (Philox4x32-10, ``_random_gpu``) for
+    draws on that device."""
+
+    _philox = None  # a GPU generator's state (``_random_gpu.PhiloxGenerator``)
 
     def __init__(self, device="cpu") -> None:
-        if str(device) not in ("cpu", "cpu:0"):
-            _fail("torch.Generator(device)", repr(device), "'cpu'",
-                  "only the CPU generator's streams are reproduced; draw on 'cpu' and move")
-        self.device = Device("cpu")
-        self._eng = E.Engine()
         self._lock = threading.Lock()
+        if str(device) in ("cpu", "cpu:0"):
+            self.device = Device("cpu")
+            self._eng = E.Engine()
+            return
+        try:
+            dev = as_device(device)
+        except TruenoError:
+            dev = None
+        if dev is None or dev.type != "gpu":
+            _fail("torch.Generator(device)", repr(device), "'cpu' or 'cuda'")
+        from ._device import device as torch_device
+        self.device = torch_device(dev)  # device(type='cuda', index=0), as PyTorch's
+        self._eng = None
+        self._philox = G.PhiloxGenerator(E.DEFAULT_SEED)
 
     def manual_seed(self, seed: int) -> Generator:
         seed = _check_seed(seed)
+        if self._philox is not None:
+            self._philox.manual_seed(seed)
+            return self
         with self._lock:
             self._eng.manual_seed(seed)
         return self
 
     def seed(self) -> int:
         s = int.from_bytes(os.urandom(8), "little")
+        if self._philox is not None:
+            self._philox.manual_seed(s)
+            return s
         with self._lock:
             self._eng.manual_seed(s)
         return s
 
     def initial_seed(self) -> int:
-        return self._eng.initial_seed()
+        return self._philox.seed if self._philox is not None else self._eng.initial_seed()
 
     def get_state(self) -> Tensor:
+        if self._philox is not None:
+            return _place(Tensor, G.state_bytes(self._philox), None, D.uint8)
         with self._lock:
             return _place(Tensor, self._eng.get_state(), None, D.uint8)
 
     def set_state(self, new_state) -> Generator:
         host = new_state._host() if isinstance(new_state, Tensor) else np.asarray(new_state)
+        if self._philox is not None:
+            if host.dtype != np.uint8 or host.size != 16:
+                _fail("Generator.set_state(new_state)", f"{host.size} values of {host.dtype}",
+                      "the 16 uint8 of a GPU generator state", "pass what get_state() returns")
+            G.load_state_bytes(self._philox, host.ravel())
+            return self
         if host.dtype != np.uint8:
             _fail("Generator.set_state(new_state)", f"a tensor of dtype {host.dtype}",
                   "a uint8 (ByteTensor) state", "pass what get_state()/get_rng_state() return")
@@ -137,6 +164,10 @@ def _gen(generator) -> Generator:
     if not isinstance(generator, Generator):
         _fail("generator=", type(generator).__name__, "a torch.Generator",
               "create one with torch.Generator().manual_seed(seed)")
+    if generator._philox is not None:
+        _fail("generator=", f"a generator of device {generator.device}",
+              "a 'cpu' generator for this draw (a CPU tensor, or a sampler that draws on "
+              "the host)", "draw on the generator's device, or use torch.Generator('cpu')")
     return generator
 
 
@@ -222,7 +253,8 @@ def normal_like(x: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) 
     if G.uses_philox(x._device, generator) and x._dtype.name in G.NORMAL_DTYPES:
         if not float(std) >= 0.0:
             _fail("normal_(mean, std)", f"std={std}", "std >= 0.0")
-        return G.normal(tuple(x.shape), x._dtype, x._device, float(mean), float(std))
+        return G.normal(tuple(x.shape), x._dtype, x._device, float(mean), float(std),
+                        generator)
     g = _gen(generator)
     order = _memory_order(x)
     with g._lock:
@@ -241,7 +273,7 @@ def uniform_like(x: Tensor, a: float = 0.0, b: float = 1.0, generator=None):
     if G.uses_philox(x._device, generator):
         if not float(a) <= float(b):
             _fail("uniform_(from, to)", f"from={a}, to={b}", "from <= to")
-        return G.uniform(tuple(x.shape), x._dtype, x._device, float(a), float(b))
+        return G.uniform(tuple(x.shape), x._dtype, x._device, float(a), float(b), generator)
     g = _gen(generator)
     order = _memory_order(x)
     with g._lock:
@@ -257,7 +289,7 @@ def bernoulli_like(x: Tensor, p=0.5, generator=None):
             and x._dtype.kind == "f":
         if not 0.0 <= float(p) <= 1.0:
             _fail("bernoulli_(p)", f"p={p}", "0 <= p <= 1")
-        return G.bernoulli(tuple(x.shape), x._dtype, x._device, float(p))
+        return G.bernoulli(tuple(x.shape), x._dtype, x._device, float(p), gen=generator)
     g = _gen(generator)
     n = x.numel()
     order = _memory_order(x)
@@ -365,7 +397,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) ->
     dt = _float_dtype(dtype, "rand")
     dev = as_device(device)
     if G.uses_philox(dev, generator):
-        t = G.uniform(shape, dt, dev)
+        t = G.uniform(shape, dt, dev, gen=generator)
         return t.requires_grad_() if requires_grad else t
     g = _gen(generator)
     with g._lock:
@@ -379,7 +411,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -
     dt = _float_dtype(dtype, "randn")
     dev = as_device(device)
     if G.uses_philox(dev, generator) and dt.name in G.NORMAL_DTYPES:
-        t = G.normal(shape, dt, dev)
+        t = G.normal(shape, dt, dev, gen=generator)
         return t.requires_grad_() if requires_grad else t
     g = _gen(generator)
     with g._lock:
@@ -465,7 +497,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         if G.uses_philox(dev, generator) and dt.name in G.NORMAL_DTYPES:
             if not float(std) >= 0.0:
                 _fail("normal(mean, std)", f"std={std}", "std >= 0.0")
-            t = G.normal(shape, dt, dev, float(mean), float(std))
+            t = G.normal(shape, dt, dev, float(mean), float(std), generator)
             return t.requires_grad_() if requires_grad else t
         with g._lock:
             vals = _normal(g._eng, math.prod(shape), float(mean), float(std), _kind(dt))

@@ -30,7 +30,8 @@ from . import _random_engine as E
 from ._tensor import Tensor
 
 __all__ = ["ENABLED", "PhiloxGenerator", "generator", "manual_seed_all", "uses_philox",
-           "uniform", "bernoulli", "normal", "NORMAL_DTYPES", "get_state", "set_state"]
+           "uniform", "bernoulli", "normal", "NORMAL_DTYPES", "get_state", "set_state",
+           "state_bytes", "load_state_bytes"]
 
 
 class PhiloxGenerator:
@@ -78,19 +79,28 @@ def manual_seed_all(seed: int) -> None:
         g.manual_seed(seed)
 
 
-def get_state(index: int) -> np.ndarray:
-    """The 16 bytes of device ``index``'s state: seed and offset, little-endian uint64."""
-    g = generator(index)
+def state_bytes(g: PhiloxGenerator) -> np.ndarray:
+    """``g``'s state as 16 bytes: seed and offset, little-endian uint64 (PyTorch's CUDA
+    generator state)."""
     with g.lock:
         return np.array([g.seed, g.offset], "<u8").view(np.uint8)
 
 
-def set_state(index: int, state: np.ndarray) -> None:
-    """Restore a state from :func:`get_state` (16 uint8)."""
+def load_state_bytes(g: PhiloxGenerator, state: np.ndarray) -> None:
+    """Restore ``g`` from :func:`state_bytes`' 16 bytes."""
     seed, off = np.ascontiguousarray(state, np.uint8).view("<u8").tolist()
-    g = generator(index)
     with g.lock:
         g.seed, g.offset = int(seed), int(off)
+
+
+def get_state(index: int) -> np.ndarray:
+    """The 16 bytes of device ``index``'s generator state (:func:`state_bytes`)."""
+    return state_bytes(generator(index))
+
+
+def set_state(index: int, state: np.ndarray) -> None:
+    """Restore device ``index``'s generator from :func:`get_state`'s 16 bytes."""
+    load_state_bytes(generator(index), state)
 
 
 # ``TRUENO_GPU_PHILOX=0`` (or ``ENABLED["on"] = False``): GPU tensors draw on the CPU
@@ -100,18 +110,28 @@ ENABLED = {"on": os.environ.get("TRUENO_GPU_PHILOX", "1") != "0"}
 
 
 def uses_philox(device: Device, generator_arg) -> bool:
-    """Whether a draw on ``device`` takes the device's generator: any device but the CPU,
-    unless an explicit (CPU) ``generator=`` is passed, whose stream it keeps."""
-    return device.type != "cpu" and generator_arg is None and ENABLED["on"]
+    """Whether a draw on ``device`` takes a Philox generator: any device but the CPU, with
+    no ``generator=`` (the device's) or a ``torch.Generator("cuda")`` (its own); a CPU
+    ``generator=`` keeps its stream (drawn on the host and moved)."""
+    return device.type != "cpu" and ENABLED["on"] and (
+        generator_arg is None or getattr(generator_arg, "_philox", None) is not None)
 
 
-def _draw(name: str, shape: tuple, dt, device: Device, uniform_words: bool, params: dict):
+def _philox(device: Device, generator_arg) -> PhiloxGenerator:
+    if generator_arg is None:
+        return generator(device.index)
+    return generator_arg._philox
+
+
+def _draw(name: str, shape: tuple, dt, device: Device, uniform_words: bool, params: dict,
+          gen=None):
     """Run row ``name`` for a new ``shape`` tensor of ``dt`` on ``device``, reserving its
-    counters on the device's generator. The row's input is a one-element tensor expanded to
+    counters on the device's generator (or ``gen``'s: a ``torch.Generator("cuda")``). The
+    row's input is a one-element tensor expanded to
     ``shape`` (only its shape, dtype and device are read)."""
     dt = D.as_dtype(dt)
     n = math.prod(shape)
-    seed, off = generator(device.index).reserve(blocks(n, dt.name, uniform_words))
+    seed, off = _philox(device, gen).reserve(blocks(n, dt.name, uniform_words))
     x = empty((), dt, device=device, cls=Tensor)
     if shape:
         x = x.expand(*shape)
@@ -119,24 +139,27 @@ def _draw(name: str, shape: tuple, dt, device: Device, uniform_words: bool, para
                device, dt)
 
 
-def uniform(shape: tuple, dt, device: Device, low: float = 0.0, high: float = 1.0) -> Tensor:
+def uniform(shape: tuple, dt, device: Device, low: float = 0.0, high: float = 1.0,
+            gen=None) -> Tensor:
     """A new tensor of uniform ``[low, high)`` values drawn on ``device``'s generator."""
     return _draw("philox_uniform", shape, dt, device, True,
-                 {"low": float(low), "high": float(high)})
+                 {"low": float(low), "high": float(high)}, gen)
 
 
 NORMAL_DTYPES = ("float32", "float16", "bfloat16")  # float64 normals stay on the CPU stream
 
 
-def normal(shape: tuple, dt, device: Device, mean: float = 0.0, std: float = 1.0) -> Tensor:
+def normal(shape: tuple, dt, device: Device, mean: float = 0.0, std: float = 1.0,
+           gen=None) -> Tensor:
     """A new tensor of normal values (Box-Muller) drawn on ``device``'s generator."""
     return _draw("philox_normal", shape, dt, device, True,
-                 {"mean": float(mean), "std": float(std)})
+                 {"mean": float(mean), "std": float(std)}, gen)
 
 
-def bernoulli(shape: tuple, dt, device: Device, p: float, value: float = 1.0) -> Tensor:
+def bernoulli(shape: tuple, dt, device: Device, p: float, value: float = 1.0,
+              gen=None) -> Tensor:
     """A new tensor of ``value`` with probability ``p`` (else 0) drawn on ``device``'s
     generator."""
     return _draw("philox_bernoulli", shape, dt, device, False,
-                 {"p": float(p), "value": float(value)})
+                 {"p": float(p), "value": float(value)}, gen)
 

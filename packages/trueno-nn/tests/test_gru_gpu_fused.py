@@ -135,3 +135,31 @@ def test_gpu_gru_frozen_recurrent_weight_and_bias_match_torch():
     for g, w in zip(grads[1], grads[0], strict=True):
         if w is not None:
             np.testing.assert_allclose(np.asarray(g.to("cpu")), w.numpy(), **TOL)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_gpu_gru_cell_module_matches_torch(bias):
+    """GRUCell off the CPU through the cell rows: two steps, values and every gradient vs
+    torch, and second derivatives (create_graph: the recorded trueno ops)."""
+    torch.manual_seed(4)
+    a = torch.nn.GRUCell(3, 5, bias=bias)
+    b = T.nn.GRUCell(3, 5, bias=bias)
+    with T.no_grad():
+        for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
+            pb.copy_(T.tensor(pa.detach().numpy()))
+    b = b.to("gpu")
+    rng = np.random.default_rng(10)
+    x, h0 = (rng.standard_normal((2, k)).astype("float32") for k in (3, 5))
+    res = []
+    for mod, m, dev in ((torch, a, "cpu"), (T, b, "gpu")):
+        xs, hs = (mod.tensor(v, requires_grad=True) for v in (x, h0))
+        xd = xs.to(dev)
+        h = m(xd, hs.to(dev))
+        h = m(h[:, :3] * 1.0, h)
+        loss = (h * h).sum()
+        (gx,) = mod.autograd.grad(loss, (xd,), create_graph=True)
+        ((gx * gx).sum() + loss).backward()
+        res.append([np.asarray(t.detach().to("cpu")) for t in (h, gx, xs.grad, hs.grad)]
+                   + [np.asarray(p.grad.to("cpu")) for p in m.parameters()])
+    for g, w in zip(res[1], res[0], strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)

@@ -147,3 +147,31 @@ def test_gpu_lstm_frozen_recurrent_weight_matches_torch():
     for g, w in zip(grads[1], grads[0], strict=True):
         if w is not None:
             np.testing.assert_allclose(np.asarray(g.to("cpu")), w.numpy(), **TOL)
+
+
+def test_gpu_lstm_cell_module_matches_torch():
+    """LSTMCell off the CPU through the cell rows: two steps, values and every gradient vs
+    torch, and second derivatives (create_graph: the recorded trueno ops)."""
+    torch.manual_seed(4)
+    a = torch.nn.LSTMCell(3, 5)
+    b = T.nn.LSTMCell(3, 5)
+    with T.no_grad():
+        for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
+            pb.copy_(T.tensor(pa.detach().numpy()))
+    b = b.to("gpu")
+    rng = np.random.default_rng(10)
+    x, h0, c0 = (rng.standard_normal((2, k)).astype("float32") for k in (3, 5, 5))
+    res = []
+    for mod, m, dev in ((torch, a, "cpu"), (T, b, "gpu")):
+        xs, hs, cs = (mod.tensor(v, requires_grad=True) for v in (x, h0, c0))
+        xd = xs.to(dev)
+        h, c = m(xd, (hs.to(dev), cs.to(dev)))
+        h, c = m(h[:, :3] * 1.0, (h, c))
+        loss = (h * h).sum() + (c * 3.0).sum()
+        (gx,) = mod.autograd.grad(loss, (xd,), create_graph=True)
+        ((gx * gx).sum() + loss).backward()
+        res.append([np.asarray(t.detach().to("cpu")) for t in (h, c, gx, xs.grad, hs.grad,
+                                                                cs.grad)]
+                   + [np.asarray(p.grad.to("cpu")) for p in m.parameters()])
+    for g, w in zip(res[1], res[0], strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)

@@ -139,9 +139,12 @@ class _GRUSequence(torch.autograd.Function):
         xw, h0, w_hh, b_hh = ctx.saved_tensors
         ins = (xw, h0, w_hh, b_hh)
         if torch.is_grad_enabled():  # create_graph: differentiate the recorded recurrence
-            wanted = [t for t in ins if t is not None and t.requires_grad]
             with torch.enable_grad():
-                outs = _steps(*ins, ctx.reverse)
+                # a clone per input: autograd.grad gives each one's partial derivative even
+                # where one input is computed from another, still differentiable in it
+                al = [t.clone() if t is not None and t.requires_grad else t for t in ins]
+                wanted = [a for a, t in zip(al, ins) if t is not None and t.requires_grad]
+                outs = _steps(*al, ctx.reverse)
                 grads = iter(torch.autograd.grad(outs, wanted, (dout, dh_last),
                                                  create_graph=True, allow_unused=True))
             return (*(next(grads) if t is not None and t.requires_grad else None

@@ -242,9 +242,12 @@ class _LSTMSequence(torch.autograd.Function):
         xw, h0, c0, w_hh = ctx.saved_tensors
         if torch.is_grad_enabled():  # create_graph: differentiate the recorded recurrence
             ins = (xw, h0, c0, w_hh)
-            wanted = [t for t in ins if t.requires_grad]
             with torch.enable_grad():
-                outs = _differentiable(*ins, ctx.reverse)
+                # a clone per input: autograd.grad gives each one's partial derivative even
+                # where one input is computed from another, still differentiable in it
+                al = [t.clone() if t.requires_grad else t for t in ins]
+                wanted = [a for a, t in zip(al, ins) if t.requires_grad]
+                outs = _differentiable(*al, ctx.reverse)
                 grads = iter(torch.autograd.grad(outs, wanted, (dout, dh_last, dc_last),
                                                  create_graph=True, allow_unused=True))
             return (*(next(grads) if t.requires_grad else None for t in ins), None)

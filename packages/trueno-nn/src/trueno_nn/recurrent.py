@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from trueno.backend import get_op, run
 import trueno.torch as torch
 
 from . import _functional_act as FA
@@ -42,7 +43,7 @@ def _lstm_step(xw, state, w_hh_t, b_hh):
     """Gates ``i, f, g, o`` (PyTorch's order) from ``xw + h W_hh^T + b_hh``, where
     ``xw = x W_ih^T + b_ih``."""
     h, c = state
-    return _LSTMPointwise.apply(xw + _hh(h, w_hh_t, b_hh), c)
+    return _LSTMPointwise.apply(xw, _hh(h, w_hh_t, b_hh), c)
 
 
 def _lstm_pointwise(gates, c):
@@ -54,24 +55,48 @@ def _lstm_pointwise(gates, c):
     return o * tc, c, (i, f, g, o, tc)
 
 
+def _rows_apply(*tensors) -> bool:
+    """Whether a cell runs its fused rows: batched (2-d) operands off the CPU."""
+    t = tensors[0]
+    return t._device.type != "cpu" and all(a.ndim == 2 for a in tensors)
+
+
+def _run_row(name, tensors):
+    t0 = tensors[0]
+    return run(get_op(name), tensors, [None if t is None else t._data for t in tensors], {},
+               t0.__class__, t0._device, t0._dtype)
+
+
 class _LSTMPointwise(torch.autograd.Function):
     """The LSTM's gate nonlinearities and state update as one node (PyTorch's fused cell):
-    ``c' = sigmoid(f) c + sigmoid(i) tanh(g)``, ``h' = sigmoid(o) tanh(c')``. The backward
-    uses the forward's activations, or, when it is itself recorded (``create_graph``),
-    recomputes them from the saved inputs with trueno ops, so that double backward reaches
-    the gates and the cell state."""
+    ``c' = sigmoid(f) c + sigmoid(i) tanh(g)``, ``h' = sigmoid(o) tanh(c')`` for the gates
+    ``xw + hh``. Off the CPU the rows ``lstm_cell_forward`` / ``lstm_cell_backward`` (one
+    launch each on the GPU, the gates' sum inside); on the CPU trueno ops and the forward's
+    activations. When the backward is itself recorded (``create_graph``) it recomputes the
+    activations from the saved inputs with trueno ops, so that double backward reaches the
+    gates and the cell state."""
 
     @staticmethod
-    def forward(ctx, gates, c):
-        ctx.save_for_backward(gates, c)
-        h, c, ctx.acts = _lstm_pointwise(gates, c)
+    def forward(ctx, xw, hh, c):
+        ctx.save_for_backward(xw, hh, c)
+        if _rows_apply(xw, hh, c):
+            h, c_new, ws = _run_row("lstm_cell_forward", (xw, hh, c, None, None, None))
+            ctx.row, ctx.acts = (c_new, ws), None
+            return h, c_new
+        ctx.row = None
+        h, c, ctx.acts = _lstm_pointwise(xw + hh, c)
         return h, c
 
     @staticmethod
     def backward(ctx, dh, dc):
-        gates, c = ctx.saved_tensors
+        xw, hh, c = ctx.saved_tensors
         if torch.is_grad_enabled():
-            _, _, (i, f, g, o, tc) = _lstm_pointwise(gates, c)
+            _, _, (i, f, g, o, tc) = _lstm_pointwise(xw + hh, c)
+        elif ctx.row is not None:
+            c_new, ws = ctx.row
+            dgates, dc_prev = _run_row("lstm_cell_backward",
+                                       (dh, torch.zeros_like(dh), dc, c, c_new, ws, None, None))
+            return dgates, dgates, dc_prev
         else:
             i, f, g, o, tc = ctx.acts
         do = dh * tc
@@ -79,17 +104,58 @@ class _LSTMPointwise(torch.autograd.Function):
         di, df, dg = dc * g, dc * c, dc * i
         dgates = torch.cat([di * i * (1 - i), df * f * (1 - f), dg * (1 - g * g),
                             do * o * (1 - o)], -1)
-        return dgates, dc * f
+        return dgates, dgates, dc * f
 
 
-def _gru_step(xw, h, w_hh_t, b_hh):
-    """Gates ``r, z, n``: ``n = tanh(x W_in + b_in + r (h W_hn + b_hn))``."""
+def _gru_gates(xw, gh, h):
+    """``h'`` of the GRU from the gate products ``xw`` and ``gh`` (hidden bias included)."""
     xr, xz, xn = xw.chunk(3, -1)
-    hr, hz, hn = _hh(h, w_hh_t, b_hh).chunk(3, -1)
+    hr, hz, hn = gh.chunk(3, -1)
     r = torch.sigmoid(xr + hr)
     z = torch.sigmoid(xz + hz)
     n = torch.tanh(xn + r * hn)
     return (1 - z) * n + z * h
+
+
+def _gru_step(xw, h, w_hh_t, b_hh):
+    """Gates ``r, z, n``: ``n = tanh(x W_in + b_in + r (h W_hn + b_hn))``; off the CPU one
+    node over the fused rows (``_GRUPointwise``)."""
+    if _rows_apply(xw, h):
+        return _GRUPointwise.apply(xw, torch.matmul(h, w_hh_t), h, b_hh)
+    return _gru_gates(xw, _hh(h, w_hh_t, b_hh), h)
+
+
+class _GRUPointwise(torch.autograd.Function):
+    """The GRU cell's pointwise part as one node over the rows ``gru_cell_forward`` /
+    ``gru_cell_backward`` (one launch each on the GPU; the hidden bias ``b_hh`` added inside,
+    its gradient the sum of the hidden gates'). With ``create_graph`` the backward
+    differentiates the recorded trueno ops instead."""
+
+    @staticmethod
+    def forward(ctx, xw, hh, h, b_hh):
+        ctx.save_for_backward(xw, hh, h, b_hh)
+        h_new, ctx.ws = _run_row("gru_cell_forward", (xw, hh, h, b_hh, None, None))
+        return h_new
+
+    @staticmethod
+    def backward(ctx, dh):
+        ins = ctx.saved_tensors
+        xw, hh, h, b_hh = ins
+        if torch.is_grad_enabled():
+            # each input's partial derivative: a clone per input stops autograd.grad there
+            # (hh and xw may depend on h), and keeps the result differentiable in the input
+            with torch.enable_grad():
+                xw, hh, h, b_hh = al = [t.clone() if t is not None and t.requires_grad else t
+                                        for t in ins]
+                out = _gru_gates(xw, hh if b_hh is None else hh + b_hh, h)
+                wanted = [a for a, t in zip(al, ins) if t is not None and t.requires_grad]
+                grads = iter(torch.autograd.grad(out, wanted, dh, create_graph=True,
+                                                 allow_unused=True))
+            return tuple(next(grads) if t is not None and t.requires_grad else None
+                         for t in ins)
+        dgx, dgh, dh_prev = _run_row("gru_cell_backward", (dh, torch.zeros_like(dh), h,
+                                                           ctx.ws, None, None, None))
+        return dgx, dgh, dh_prev, None if b_hh is None else dgh.sum(0)
 
 
 def _cell(step):

@@ -8,13 +8,17 @@ time, which on lavapipe is the proxy for the H100's host time. Prints each round
 and the median over rounds per tree, with the ratio to the first tree.
 
     python tools/bench/ab_step_cnn.py base=/tmp/base new=/work/main [--row cnn] [--opt SGD]
-        [--batch 2] [--rounds 6] [--steps 30] [--after "add 1K" ...]
+        [--batch 2] [--rounds 6] [--steps 30] [--after "add 1K" ...] [--warm]
 
 A tree is a directory holding ``packages/`` (e.g. ``git archive <commit> packages | tar -x
 -C /tmp/base``). ``--after`` first runs bench_gpu.py's rows of those names (its ``--only``
 words) in the child (after ``gc.freeze()``, as its child process does), as ``bench_gpu.py``
-does before its train rows. ``gc`` in the output counts the cyclic collections in the timed
-steps.
+does before its train rows. ``--warm`` times a step recorded right after another (no
+download between): on lavapipe the download's wait runs the step's kernels on this machine's
+cores, and the next step's first ops then run with cold CPU caches (~0.5 ms of a 2 ms step),
+a cost the H100's host does not have. ``gc`` in the output counts the cyclic collections in
+the timed steps, ``bind-group misses`` the bind groups they created (0 once the pool's
+buffers recur).
 """
 
 from __future__ import annotations
@@ -53,13 +57,16 @@ def _counted(self, *a):
 R.Runtime._bind_group = _counted
 model, opt, x, y = make_row(T, {row!r}, {opt!r}, "gpu", {batch})
 step = _step_fn(model, opt, T.nn.CrossEntropyLoss(), x, y)
-for _ in range(5):
-    float(step().detach())
+for _ in range(8):  # (held as in the timed loop: the pool's buffers settle into one pattern)
+    loss = step()
+    float(loss.detach())
 misses[0] = 0
 gcs = []
 gc.callbacks.append(lambda phase, info: gcs.append(phase) if phase == "start" else None)
 cpu = []
 for _ in range({steps}):
+    if {warm}:  # a step recorded right after another, no download between
+        step()
     c0 = time.thread_time()
     loss = step()
     cpu.append(time.thread_time() - c0)
@@ -72,10 +79,13 @@ print("RESULT", json.dumps({{"cpu": statistics.median(cpu), "gc": len(gcs),
 
 
 def _child(tree: pathlib.Path, args) -> dict:
-    srcs = sorted(str(p) for p in (tree / "packages").glob("*/src"))
+    # (trueno-simd is a compiled, non-editable install: a tree's sources would shadow its
+    # built extension, and the plugin would be skipped)
+    srcs = sorted(str(p) for p in (tree / "packages").glob("*/src")
+                  if p.parent.name != "trueno-simd")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(srcs))
     code = _CHILD.format(bench=str(pathlib.Path(__file__).resolve().parent), row=args.row,
-                         opt=args.opt, batch=args.batch, steps=args.steps,
+                         opt=args.opt, batch=args.batch, steps=args.steps, warm=args.warm,
                          after=args.after or [])
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=False)
@@ -95,11 +105,13 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--after", nargs="*", help="bench_gpu.py --only words run first")
+    ap.add_argument("--warm", action="store_true",
+                    help="time the second of two steps recorded back to back")
     args = ap.parse_args(argv)
     trees = [(n, pathlib.Path(p)) for n, p in (t.split("=", 1) for t in args.trees)]
     res: dict = {n: [] for n, _ in trees}
     print(f"{args.row} {args.opt} batch {args.batch}: host record, thread CPU ms (median of "
-          f"{args.steps} steps per process)")
+          f"{args.steps} steps per process{', each after another step' if args.warm else ''})")
     for r in range(args.rounds):
         line = []
         for name, tree in trees:

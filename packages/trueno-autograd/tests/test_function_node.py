@@ -76,3 +76,35 @@ def test_each_node_keeps_its_own_ctx():
         ys = [cls.apply(x) * (i + 1) for i, x in enumerate(xs)]
         sum(y.sum() for y in ys).backward()
         assert [float(x.grad[0]) for x in xs] == [4.0, 8.0, 12.0]
+
+
+def test_ctx_and_saved_inputs_go_with_the_graph_as_torch():
+    """Nothing outside the node keeps a call's ctx: once the graph is gone, the tensors it
+    saved are freed by reference counting (a GPU training step reuses their buffers)."""
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        for mod in (tt, torch):
+            class Sq(mod.autograd.Function):
+                @staticmethod
+                def forward(ctx, x):
+                    ctx.save_for_backward(x)
+                    return x * x
+
+                @staticmethod
+                def backward(ctx, g):
+                    (x,) = ctx.saved_tensors
+                    return 2 * x * g
+
+            w = mod.tensor([1.0, -3.0], requires_grad=True)
+            x = w * 2  # a non-leaf input, saved by the Function
+            ref = weakref.ref(x)
+            y = Sq.apply(x)
+            y.sum().backward()
+            np.testing.assert_allclose(w.grad.detach().cpu().numpy(), [8.0, -24.0])
+            del x, y
+            assert ref() is None, mod.__name__
+    finally:
+        gc.enable()

@@ -76,6 +76,8 @@ def _sequence(rt) -> tuple[list, list]:
         keep(col + row, H["col"] + H["row"])
         keep(-a, -ha)
         keep(m @ m, H["m"] @ H["m"])
+        keep(m.sum(0), H["m"].sum(0))  # (record: no new result through record_new)
+        keep(a.max(), ha.max())
         if i == 2:
             y = (a + b) * b - a  # a lazy chain from the eager result on
             checks.append((y, (ha + hb) * hb - ha))
@@ -106,19 +108,25 @@ def _state(rt) -> dict:
 
 def _run(rt, c_path: bool, monkeypatch) -> tuple:
     """One run of ``_sequence`` from a synchronized state, on the C or the Python path, with
-    the Python method's calls and the bind-group cache misses counted."""
+    the Python methods' calls (record_new, record) and the bind-group cache misses counted."""
     calls, misses = [0], [0]
-    python_record_new, miss = Runtime.record_new, Runtime._bind_group
+    python_record_new, python_record, miss = Runtime.record_new, Runtime.record, \
+        Runtime._bind_group
 
     def counted(self, *args):
         calls[0] += 1
         return python_record_new(self, *args)
+
+    def counted_record(self, *args):
+        calls[0] += 1
+        return python_record(self, *args)
 
     def counted_miss(self, *args):
         misses[0] += 1
         return miss(self, *args)
 
     monkeypatch.setattr(Runtime, "record_new", counted)
+    monkeypatch.setattr(Runtime, "record", counted_record)
     monkeypatch.setattr(Runtime, "_bind_group", counted_miss)
     assert _record.use_c_record(rt, c_path) is c_path  # (its fallback: the counted method)
     trueno_gpu.synchronize()
@@ -173,33 +181,42 @@ def _python_calls(fn, times: int) -> collections.Counter:
 
 
 def test_planned_kernels_and_record_new_stay_in_c(rt):
-    """``a + b``, ``-a``, ``a * 2.0`` and ``3.0 - a``: no Python frame of the planned kernel
-    (``Planned``), of ``record_new`` or of the scalar conversion (kept per scalar object) on
-    the C path; the closures' and ``record_new``'s on the Python path."""
+    """``a + b``, ``-a``, ``a * 2.0``, ``3.0 - a`` and ``a.max()``: no Python frame of the
+    planned kernel (``Planned``), of ``record_new``/``record`` or of the scalar conversion
+    (kept per scalar object) on the C path; the closures' and the methods' on the Python
+    path."""
     a, b = _gpu("a"), _gpu("b")
-    ops = lambda: (a + b, -a, a * 2.0, 3.0 - a)  # noqa: E731
+    ops = lambda: (a + b, -a, a * 2.0, 3.0 - a, a.max())  # noqa: E731
     ops()
     c_calls = _python_calls(ops, 5)
     _record.use_c_record(rt, False)
     ops()
     py_calls = _python_calls(ops, 5)
     _record.use_c_record(rt, True)
-    names = ("binary", "unary", "record_new", "_words")
-    assert [c_calls[n] for n in names] == [0, 0, 0, 0], c_calls
-    assert [py_calls[n] for n in names] == [15, 5, 20, 0], py_calls
+    names = ("binary", "unary", "record_new", "record", "_words")
+    assert [c_calls[n] for n in names] == [0, 0, 0, 0, 0], c_calls
+    assert [py_calls[n] for n in names] == [15, 5, 20, 5, 0], py_calls
     for got, want in zip(ops(), (H["a"] + H["b"], -H["a"], H["a"] * np.float32(2.0),
-                                 np.float32(3.0) - H["a"])):
+                                 np.float32(3.0) - H["a"], H["a"].max())):
         np.testing.assert_allclose(np.asarray(got.cpu()), want, rtol=1e-6)
 
 
-def test_a_probe_wrapping_the_raw_calls_sees_every_dispatch(rt, monkeypatch):
-    """The C path stands aside while ``_record``'s raw-call globals are wrapped."""
-    seen = [0]
+def test_a_probe_wrapping_the_raw_calls_or_methods_sees_every_call(rt, monkeypatch):
+    """The C path stands aside while ``_record``'s raw-call globals are wrapped, and while
+    ``record_new``/``record`` are replaced on the class (as tests that count launches do)."""
+    seen = collections.Counter()
     raw = _record._dispatch_workgroups
+    methods = {n: getattr(Runtime, n) for n in ("record_new", "record")}
 
     def dispatch(*args):
-        seen[0] += 1
+        seen["raw"] += 1
         return raw(*args)
+
+    def wrap(name):
+        def method(self, *args):
+            seen[name] += 1
+            return methods[name](self, *args)
+        return method
 
     a, b = _gpu("a"), _gpu("b")
     c = a + b
@@ -207,9 +224,16 @@ def test_a_probe_wrapping_the_raw_calls_sees_every_dispatch(rt, monkeypatch):
     before = rt.dispatches
     for _ in range(5):
         c = a + b
-    assert seen[0] == rt.dispatches - before == 5
+    assert seen["raw"] == rt.dispatches - before == 5
     monkeypatch.undo()
+    for name in methods:
+        monkeypatch.setattr(Runtime, name, wrap(name))
+    for _ in range(3):
+        c, m = a + b, a.max()
+    monkeypatch.undo()
+    assert (seen["record_new"], seen["record"]) == (3, 3)
     np.testing.assert_allclose(np.asarray(c.cpu()), H["a"] + H["b"], rtol=1e-6)
+    np.testing.assert_array_equal(np.asarray(m.cpu()), H["a"].max())
 
 
 def test_storage_finalizer_returns_the_buffer_unless_the_pool_is_closed():

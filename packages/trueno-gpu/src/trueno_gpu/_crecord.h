@@ -29,6 +29,8 @@ typedef struct {
     PyTypeObject *storage_type, *cdata_type;
     Py_ssize_t off_buffer, off_nbytes, off_device_index, off_version, off_pool;
     PyObject *index;
+    PyObject *name; /* the method it is: "record_new" (mode 0) or "record" (mode 1) */
+    int mode;
     set_pipeline_fn set_pipeline;
     set_bind_group_fn set_bind_group;
     dispatch_fn dispatch;
@@ -37,7 +39,7 @@ typedef struct {
 #define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
 
 /* ``Recorder.__call__`` (vectorcall): ``record_new(cls, nbytes, kernel, data, inputs, grid,
-   cost=0)`` (_crecord.c) */
+   cost=0)`` or ``record(kernel, data, buffers, grid, cost=0)`` (_crecord.c) */
 PyObject *recorder_call(PyObject *self, PyObject *const *args, size_t nargsf,
                         PyObject *kwnames);
 /* intern the attribute names the record path reads; -1 on error (_crecord.c) */

@@ -22,6 +22,7 @@ recorder_traverse(Recorder *r, visitproc visit, void *arg)
     Py_VISIT(r->storage_type);
     Py_VISIT(r->cdata_type);
     Py_VISIT(r->index);
+    Py_VISIT(r->name);
     return 0;
 }
 
@@ -45,6 +46,7 @@ recorder_clear(Recorder *r)
     Py_CLEAR(r->storage_type);
     Py_CLEAR(r->cdata_type);
     Py_CLEAR(r->index);
+    Py_CLEAR(r->name);
     return 0;
 }
 
@@ -82,10 +84,12 @@ address(PyObject *o)
 }
 
 PyDoc_STRVAR(recorder_doc,
-"Recorder(rt, fallback, globals, raw_calls, storage_type, storage_slots, pointers, probes)\n"
+"Recorder(rt, fallback, globals, raw_calls, storage_type, storage_slots, pointers, probes,\n"
+"         mode=0)\n"
 "--\n\n"
-"``rt.record_new`` in C for the common case (see trueno_gpu._crecord); every other call goes\n"
-"to ``fallback(rt, ...)``, the Python method. ``globals``: the dict holding the raw-call names\n"
+"``rt.record_new`` (mode 0) or ``rt.record`` (mode 1) in C for the common case (see\n"
+"trueno_gpu._crecord); every other call goes to ``fallback(rt, ...)``, the Python method\n"
+"(or to what replaced it on the runtime's class). ``globals``: the dict holding the raw-call names\n"
 "``_set_pipeline``, ``_set_bind_group``, ``_dispatch_workgroups``; ``raw_calls``: their\n"
 "values (cffi functions); ``storage_slots``: the member descriptors buffer, nbytes,\n"
 "device_index, version, pool of ``storage_type``; ``pointers``: the three functions'\n"
@@ -100,10 +104,15 @@ recorder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_TypeError, "Recorder() takes no keyword arguments");
         return NULL;
     }
-    if (!PyArg_ParseTuple(args, "OOO!O!O!O!O!O!:Recorder", &rt, &fallback, &PyDict_Type,
+    int mode = 0;
+    if (!PyArg_ParseTuple(args, "OOO!O!O!O!O!O!|i:Recorder", &rt, &fallback, &PyDict_Type,
                           &globals, &PyTuple_Type, &raw, &PyType_Type, &stype, &PyTuple_Type,
-                          &slots, &PyTuple_Type, &ptrs, &PyTuple_Type, &probes))
+                          &slots, &PyTuple_Type, &ptrs, &PyTuple_Type, &probes, &mode))
         return NULL;
+    if (mode != 0 && mode != 1) {
+        PyErr_SetString(PyExc_ValueError, "Recorder: mode 0 (record_new) or 1 (record)");
+        return NULL;
+    }
     if (PyTuple_GET_SIZE(raw) != 3 || PyTuple_GET_SIZE(slots) != 5 ||
         PyTuple_GET_SIZE(ptrs) != 3 || PyTuple_GET_SIZE(probes) < 1) {
         PyErr_SetString(PyExc_ValueError, "Recorder: wrong argument lengths");
@@ -147,6 +156,13 @@ recorder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     }
     r->vectorcall = recorder_call;
+    r->mode = mode;
+    r->name = PyUnicode_InternFromString(mode ? "record" : "record_new");
+    if (r->name == NULL) {
+        Py_DECREF(rt_dict);
+        Py_DECREF(r);
+        return NULL;
+    }
     Py_INCREF(rt);
     r->rt = rt;
     r->rt_dict = rt_dict;

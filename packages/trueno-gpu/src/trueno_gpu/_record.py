@@ -1,15 +1,17 @@
 """Recording a dispatch into a runtime's batch (mixed into ``Runtime``): the metadata arena
 slice, the cached bind group, the raw wgpu-native calls, the counters and the submission
-points; and the choice of ``record_new``'s C accelerator (``_crecord``).
+points; and the choice of the C accelerator of ``record_new`` and ``record`` (``_crecord``).
 
 ``record_new`` (a planned elementwise or matmul call: a new result's buffer and its dispatch
-under one hold of the lock) is the per-op path of small ops. Where ``trueno_gpu._crecord``
-was built, each runtime gets a C ``Recorder`` as its ``record_new`` (``use_c_record``): it
-does the common case (no pending lazy chain, a free buffer of the size class, the metadata in
-or fitting the arena, the bind group cached, a pass open) in C and hands every other call to
-the Python method below, which it shadows as an instance attribute. ``TRUENO_PURE_PYTHON=1``
-keeps the Python method (as trueno-core's ``_cindex``). Both update the same state: a change
-to ``record_new`` or ``_record`` is a change to ``_crecord.c``.
+under one hold of the lock) is the per-op path of small ops, ``record`` that of most other
+launches. Where ``trueno_gpu._crecord`` was built, each runtime gets a C ``Recorder`` as its
+``record_new`` and another as its ``record`` (``use_c_record``): they do the common case (no
+pending lazy chain, a free buffer of the size class, the metadata in or fitting the arena,
+the bind group cached, a pass open) in C and hand every other call to the Python methods
+below, which they shadow as instance attributes (a method replaced on the class, as tests
+that count launches do, gets every call). ``TRUENO_PURE_PYTHON=1`` keeps the Python methods
+(as trueno-core's ``_cindex``). Both update the same state: a change to ``record_new``,
+``record`` or ``_record`` is a change to ``_crecord.c``.
 """
 
 from __future__ import annotations
@@ -151,9 +153,9 @@ class Recording:
         2..): its storage (``nbytes``, size class ``cls``) taken and the dispatch recorded in one
         hold of the lock (acquire/release: ~0.1 us less than ``with``). Returns the storage.
         (A planned elementwise call's runtime work: ``_collect`` and ``_record`` inlined.)
-        Where ``_crecord`` was built, a runtime's ``record_new`` is its C ``Recorder``, which
-        does the common case itself and calls this method for the rest (``use_c_record``):
-        a change here is a change there."""
+        Where ``_crecord`` was built, a runtime's ``record_new`` (and ``record``) is its C
+        ``Recorder``, which does the common case itself and calls this method for the rest
+        (``use_c_record``): a change here or in ``_record`` is a change there."""
         lock = self.lock
         lock.acquire()
         try:
@@ -288,9 +290,11 @@ def _probes() -> tuple:
 
 
 def use_c_record(rt, on: bool = True) -> bool:
-    """Give runtime ``rt`` the C ``record_new`` (``on``) or its Python method; returns whether
-    the C path is on (False where ``_crecord`` was not built or is turned off)."""
+    """Give runtime ``rt`` the C ``record_new`` and ``record`` (``on``) or its Python methods;
+    returns whether the C path is on (False where ``_crecord`` was not built or is turned off).
+    The planned elementwise kernels' C case (``planned_in_c``) follows ``record_new``."""
     rt.__dict__.pop("record_new", None)
+    rt.__dict__.pop("record", None)
     if not on or _crecord is None:
         return False
     from ._pool import GpuStorage
@@ -299,13 +303,14 @@ def use_c_record(rt, on: bool = True) -> bool:
                                                    "version")) + (_Storage.__dict__["pool"],)
     ptrs = tuple(int(_ffi.cast("uintptr_t", f)) for f in _RAW_CALLS)
     try:
-        rec = _crecord.Recorder(rt, type(rt).record_new, globals(), _RAW_CALLS, _Storage,
-                                slots, ptrs, _probes())
+        new, old = (_crecord.Recorder(rt, getattr(type(rt), name), globals(), _RAW_CALLS,
+                                      _Storage, slots, ptrs, _probes(), mode)
+                    for mode, name in enumerate(("record_new", "record")))
     except Exception as e:  # pragma: no cover - a cffi or CPython whose objects differ
-        warnings.warn(f"trueno_gpu: record_new stays in Python ({e})", RuntimeWarning,
+        warnings.warn(f"trueno_gpu: record_new and record stay in Python ({e})", RuntimeWarning,
                       stacklevel=2)
         return False
-    rt.record_new = rec
+    rt.record_new, rt.record = new, old
     return True
 
 

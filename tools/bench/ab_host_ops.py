@@ -162,8 +162,9 @@ def _c_record(runs: int, rounds: int, step_args: list[str]) -> None:
                 res[(row, mode)].append(statistics.median(cs))
     _record.use_c_record(rt, True)
     med = statistics.median
-    print(f"record_new in Python vs C: thread-CPU us/op ({rounds} rounds alternated, each the "
-          f"median of {runs} runs of 200 ops then a sync; a step row: ms, 3 steps a round)")
+    print(f"record_new/record/planned kernels in Python vs C: thread-CPU us/op ({rounds} rounds "
+          f"alternated, each the median of {runs} runs of 200 ops then a sync; a step row: ms, "
+          f"3 steps a round)")
     print(f"{'row':<28} {'python':>8} {'C':>8} {'C/py':>6}")
     for name in dict.fromkeys(n for n, _ in res):
         p, c = med(res[(name, "py")]), med(res[(name, "C")])

@@ -85,8 +85,18 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = _new(FunctionCtx)
-        needs = ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._ag is not None
-                                              for a in args])
+        # which arguments need a gradient, and the tensor inputs the node records (one loop:
+        # a comprehension is a frame of its own on Python 3.11)
+        needs_l: list = []
+        ins: list = []
+        for a in args:
+            if isinstance(a, Tensor):
+                needs_l.append(a._ag is not None)
+                ins.append(a)
+            else:
+                needs_l.append(False)
+                ins.append(None)
+        needs = ctx.needs_input_grad = tuple(needs_l)
         # no_grad() around the forward, without the context manager object (grad mode is
         # the calling thread's own flag: saving and restoring it here is the same)
         modes = MODES
@@ -120,10 +130,15 @@ class Function:
                                         _among(s, outs) else s for s in saved])
                     break
         nondiff = ctx.non_differentiable
-        tens = tuple([o for o in fixed if isinstance(o, Tensor) and o._dtype.kind in "fc"
-                      and not (nondiff and _among(o, nondiff))])
+        tens_l: list = []
+        like: list = []
+        for o in fixed:
+            if isinstance(o, Tensor) and o._dtype.kind in "fc" and \
+                    not (nondiff and _among(o, nondiff)):
+                tens_l.append(o)
+                like.append((o._data.shape, o._dtype, o._device, o.__class__))
         result = tuple(fixed) if multi else fixed[0]
-        if not tens:
+        if not tens_l:
             return result
         # the node's params: what its backward reads (never the outputs: holding them would
         # make a cycle output -> node -> params -> output that frees the outputs, ctx and
@@ -132,14 +147,13 @@ class Function:
         call.cls = cls
         call.ctx = ctx
         call.n_args = len(args)
-        n_out = call.n_out = len(tens)
-        call.like = tuple([(t._data.shape, t._dtype, t._device, t.__class__) for t in tens])
-        inputs = tuple([a if isinstance(a, Tensor) else None for a in args])
+        n_out = call.n_out = len(tens_l)
+        call.like = tuple(like)
         entry = _ENTRIES.get(cls)
         if entry is None:
             entry = _entry(cls)
-        (_ENGINE or _engine()).record_function(entry, inputs, call,
-                                               tens if n_out > 1 else tens[0])
+        (_ENGINE or _engine()).record_function(entry, tuple(ins), call,
+                                               tuple(tens_l) if n_out > 1 else tens_l[0])
         return result
 
 
@@ -164,11 +178,15 @@ def _backward(node, g):
                             for (sh, dt, dev, c), gi in zip(call.like, gs)])
                 break
     res = call.cls.backward(ctx, *gs)
-    res = res if isinstance(res, tuple) else (res,)
+    if res.__class__ is not tuple:  # (a tuple subclass, as a namedtuple, as a plain tuple)
+        res = tuple(res) if isinstance(res, tuple) else (res,)
     n_args = call.n_args
     if len(res) < n_args:
         res = res + (None,) * (n_args - len(res))
-    return tuple([r if r is None or isinstance(r, Tensor) else None for r in res])
+    for r in res:  # (a new tuple only where a result is dropped)
+        if r is not None and not isinstance(r, Tensor):
+            return tuple([r if r is None or isinstance(r, Tensor) else None for r in res])
+    return res
 
 
 # a Function class -> ((node class, rule), name) of its nodes: one rule for every call (each

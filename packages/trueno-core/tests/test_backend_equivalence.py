@@ -206,10 +206,10 @@ def _custom_cases(name, dtype, rng):
         "gru_cell_backward": [
             (lambda dh, do, hp, ws: _row("gru_cell_backward", (dh, do, hp, ws)),
              [v((3, 5)), v((3, 5)), v((3, 5)), v((3, 20), "unit")]),
-            (lambda dh, do, hp, ws, s: _row("gru_cell_backward", (
-                dh, tn.broadcast_to(do, (3, 5)), hp, ws, s[0, :, :15], s[1, :, :15],
+            (lambda dh, do, hp, ws, da, s: _row("gru_cell_backward", (
+                dh, tn.broadcast_to(do, (3, 5)), hp, ws, da, s[0, :, :15], s[1, :, :15],
                 s[0, :, 15:20])),
-             [v((3, 5)), v((5,)), v((3, 5)), v((3, 20), "unit"), v((2, 3, 20))])],
+             [v((3, 5)), v((5,)), v((3, 5)), v((3, 20), "unit"), v((3, 5)), v((2, 3, 20))])],
         "batch_norm_update_stats": [
             (lambda rm, rv, m, s, nb, keep=keep: _update_stats(rm, rv, m, s, nb, keep),
              [v((5,)), v((5,), "positive"), v((5,)), v((5,), "positive"), np.array(7)])

@@ -2,7 +2,8 @@
 which trueno-nn's GRU node runs off the CPU): the decomposition (primitives only), the
 reference kernel and the row through the dispatcher vs PyTorch's autograd of the cell
 (torch==2.13.0, float64), for float16, float32 and float64, with and without the hidden bias,
-gates far into the activations' tails, and results written into given views."""
+gates far into the activations' tails, and results written into given views (with a
+``dh_prev_add``)."""
 
 from __future__ import annotations
 
@@ -33,12 +34,12 @@ def _inputs(seed: int):
     gx[0, :3] = (40.0, -40.0, 25.0)
     gx[1, 2 * H:2 * H + 2] = (-30.0, 30.0)
     b = rng.standard_normal(3 * H)
-    hp, dh, do = rng.standard_normal((3, N, H))
-    return gx, gh, b, hp, dh, do
+    hp, dh, do, da = rng.standard_normal((4, N, H))
+    return gx, gh, b, hp, dh, do, da
 
 
-def _want(gx, gh, b, hp, dh, do):
-    """torch's (h, workspace, d_gates_x, d_gates_h, dh_prev's direct part), float64."""
+def _want(gx, gh, b, hp, dh, do, da):
+    """torch's (h, workspace, d_gates_x, d_gates_h, dh_prev's direct part + da), float64."""
     tx, th = (torch.tensor(a, requires_grad=True) for a in (gx, gh))
     hpt = torch.tensor(hp)
     hh = th + (0 if b is None else torch.tensor(b))
@@ -49,7 +50,9 @@ def _want(gx, gh, b, hp, dh, do):
     d = torch.tensor(dh + do)
     dgx, dgh = torch.autograd.grad(h, (tx, th), d)
     ws = torch.cat([r, z, n, hh[:, 2 * H:]], 1)
-    return [t.detach().numpy() for t in (h, ws, dgx, dgh, d * z)]
+    direct = (d * z).detach().numpy()
+    return [t.detach().numpy() for t in (h, ws, dgx, dgh)] + [
+        direct if da is None else direct + da]
 
 
 def _row(name, ts):
@@ -62,12 +65,13 @@ def _row(name, ts):
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 @pytest.mark.parametrize("impl", ["decomposition", "reference", "dispatch"])
 def test_gru_cell_rows_match_torch(impl, dtype, bias, into, kernels_used):
-    gx, gh, b, hp, dh, do = _inputs(8)
+    gx, gh, b, hp, dh, do, da = _inputs(8)
     b = b if bias else None
-    want = _want(gx, gh, b, hp, dh, do)
+    da = da if into else None  # dh_prev_add with the outputs into views, None with new ones
+    want = _want(gx, gh, b, hp, dh, do, da)
     ws = want[1]
     fwd_in = [None if a is None else a.astype(dtype) for a in (gx, gh, hp, b)]
-    bwd_in = [a.astype(dtype) for a in (dh, do, hp, ws)]
+    bwd_in = [None if a is None else a.astype(dtype) for a in (dh, do, hp, ws, da)]
     base = np.zeros((2, N, 10 * H), dtype)  # the outputs as column blocks of one array
     cols = [(0, 0, H), (0, H, 5 * H), (1, 0, 3 * H), (1, 3 * H, 6 * H), (1, 6 * H, 7 * H)]
     if impl == "reference":
@@ -77,7 +81,7 @@ def test_gru_cell_rows_match_torch(impl, dtype, bias, into, kernels_used):
         tb = tn.asarray(base)
         outs = [tb[k, :, a:e] if into else None for k, a, e in cols]
         fwd_t = [None if a is None else tn.asarray(a) for a in fwd_in] + outs[:2]
-        bwd_t = [tn.asarray(a) for a in bwd_in] + outs[2:]
+        bwd_t = [None if a is None else tn.asarray(a) for a in bwd_in] + outs[2:]
         if impl == "decomposition":
             got = (*_prims_only_result(DR.gru_cell_forward, fwd_t, kernels_used),
                    *_prims_only_result(DR.gru_cell_backward, bwd_t, kernels_used))
@@ -93,6 +97,6 @@ def test_gru_cell_rows_match_torch(impl, dtype, bias, into, kernels_used):
 
 
 def test_gru_cell_rows_declaration():
-    for name, nin in (("gru_cell_forward", 6), ("gru_cell_backward", 7)):
+    for name, nin in (("gru_cell_forward", 6), ("gru_cell_backward", 8)):
         row = tn.OPS[name]
         assert row.nin == nin and not row.differentiable and row.decomposition is not None

@@ -67,7 +67,7 @@ def test_gru_cell_kernels_match_torch(dtype, n, hid, bias):
 
 def test_gru_cell_kernels_write_into_views():
     """h_prev read from the array h is written into (another step's rows); the given views
-    are the results."""
+    are the results; dh_prev_add is added to h_prev's direct part."""
     rng = np.random.default_rng(12)
     n, hid = 3, 5
     gx, gh = (rng.standard_normal((n, 3 * hid)).astype("float32") for _ in range(2))
@@ -85,6 +85,7 @@ def test_gru_cell_kernels_write_into_views():
     g = up(grads)
     outs = [view_of(g, grads, v) for v in (grads[0, :, :3 * hid], grads[1, :, :3 * hid],
                                              grads[0, :, 3 * hid:4 * hid])]
-    got = _gru_cell.gru_cell_backward(up(dh), up(do), h0, ws, *outs)
+    da = rng.standard_normal((n, hid)).astype("float32")  # dh_prev_add
+    got = _gru_cell.gru_cell_backward(up(dh), up(do), h0, ws, up(da), *outs)
     assert all(a is b for a, b in zip(got, outs, strict=True))
-    _check(got, want[2:], "float32")
+    _check(got, want[2:4] + [want[4] + da], "float32")

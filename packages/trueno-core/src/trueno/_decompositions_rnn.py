@@ -110,12 +110,12 @@ def gru_cell_forward(gates_x, gates_h, h_prev, bias_h=None, h_out=None, workspac
     return _into(h_out, finish(h, dt)), _into(workspace_out, finish(ws, dt))
 
 
-def gru_cell_backward(dh, dh_out, h_prev, workspace, d_gates_x_out=None, d_gates_h_out=None,
-                      dh_prev_out=None):
+def gru_cell_backward(dh, dh_out, h_prev, workspace, dh_prev_add=None, d_gates_x_out=None,
+                      d_gates_h_out=None, dh_prev_out=None):
     """``(d_gates_x, d_gates_h, dh_prev)`` for h's gradient ``d = dh + dh_out``: with ``dn' =
     d (1 - z) (1 - n^2)``, ``dr' = dn' h_n r (1 - r)``, ``dz' = d (h_prev - n) z (1 - z)``,
     d_gates_x = [dr', dz', dn'], d_gates_h = [dr', dz', dn' r], dh_prev = d z (its direct
-    part)."""
+    part) + ``dh_prev_add``."""
     dt = dh._dtype
     bt = _compute(dh)
     n_rows, hid = h_prev.shape
@@ -126,5 +126,8 @@ def gru_cell_backward(dh, dh_out, h_prev, workspace, d_gates_x_out=None, d_gates
     dz = _mul(_mul(d, _sub(astype(h_prev, bt), n)), _mul(z, _sub(1.0, z)))
     dgx = _blocks(n_rows, hid, (dr, dz, dn), dh, bt)
     dgh = _blocks(n_rows, hid, (dr, dz, _mul(dn, r)), dh, bt)
+    dhp = _mul(d, z)
+    if dh_prev_add is not None:
+        dhp = _add(dhp, astype(dh_prev_add, bt))
     return (_into(d_gates_x_out, finish(dgx, dt)), _into(d_gates_h_out, finish(dgh, dt)),
-            _into(dh_prev_out, finish(_mul(d, z), dt)))
+            _into(dh_prev_out, finish(dhp, dt)))

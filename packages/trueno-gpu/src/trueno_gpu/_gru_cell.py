@@ -5,7 +5,8 @@
 One thread per (batch row n, hidden unit j) reads the gate products' columns j, H + j, 2H + j
 (r, z, n) and the hidden bias where there is one (read as a broadcast row, stride 0), and
 writes h and the workspace (r, z, n, h_n); the backward writes the gradients of both gate
-products and h_prev's direct part ``(dh + dh_out) z``. Operands are read and written in place
+products and h_prev's direct part ``(dh + dh_out) z`` (plus ``dh_prev_add``: the GRU node
+passes the previous step's output gradient). Operands are read and written in place
 with their 2-D strides, every binding ``read_write`` (as the LSTM cell's, ``_rnn_cell``).
 """
 
@@ -48,7 +49,7 @@ def _forward_body(dt, has_bias: bool):
             f"HY[at(bHY, n, j)] = {dt.store('h')};"]
 
 
-def _backward_body(dt):
+def _backward_body(dt, has_add: bool):
     ld = dt.load
     lines = [f"let d = {ld('DH[at(bDH, n, j)]')} + {ld('DO[at(bDO, n, j)]')};"]
     lines += [f"let {v} = {ld(f'WS[at(bWS, n, {_col(q)})]')};"
@@ -59,7 +60,8 @@ def _backward_body(dt):
     for name, vals in (("DGX", ("dr", "dz", "dn")), ("DGH", ("dr", "dz", "dn * r"))):
         lines += [f"{name}[at(b{name}, n, {_col(q)})] = {dt.store(v)};"
                   for q, v in enumerate(vals)]
-    return lines + [f"DHP[at(bDHP, n, j)] = {dt.store('d * z')};"]
+    add = f" + {ld('DA[at(bDA, n, j)]')}" if has_add else ""
+    return lines + [f"DHP[at(bDHP, n, j)] = {dt.store(f'd * z{add}')};"]
 
 
 def gru_cell_forward(gates_x: StridedArray, gates_h: StridedArray, h_prev: StridedArray,
@@ -85,11 +87,13 @@ def gru_cell_forward(gates_x: StridedArray, gates_h: StridedArray, h_prev: Strid
 
 
 def gru_cell_backward(dh: StridedArray, dh_out: StridedArray, h_prev: StridedArray,
-                      workspace: StridedArray, d_gates_x_out: StridedArray | None = None,
+                      workspace: StridedArray, dh_prev_add: StridedArray | None = None,
+                      d_gates_x_out: StridedArray | None = None,
                       d_gates_h_out: StridedArray | None = None,
                       dh_prev_out: StridedArray | None = None):
     """``(d_gates_x, d_gates_h, dh_prev)`` ((N, 3H), (N, 3H), (N, H)) of the cell for h's
-    gradient ``dh + dh_out``; ``dh_prev`` is its direct part ``(dh + dh_out) z``."""
+    gradient ``dh + dh_out``; ``dh_prev`` is its direct part ``(dh + dh_out) z`` plus
+    ``dh_prev_add`` (where given)."""
     rt = rt_of(dh)
     dt = dtype_info(dh.dtype)
     n, hid = h_prev.shape
@@ -97,8 +101,11 @@ def gru_cell_backward(dh: StridedArray, dh_out: StridedArray, h_prev: StridedArr
     dgh = _out(rt, d_gates_h_out, (n, 3 * hid), dh.dtype)
     dhp = _out(rt, dh_prev_out, (n, hid), dh.dtype)
     if n * hid:
-        _launch(rt, dt, ("gru_cell_backward", dt.name), _backward_body, _BWD,
-                (dgx, dgh, dhp, dh, dh_out, h_prev, workspace), 3, n, hid)
+        has_add = dh_prev_add is not None
+        arrays = (dgx, dgh, dhp, dh, dh_out, h_prev, workspace) + (dh_prev_add,) * has_add
+        _launch(rt, dt, ("gru_cell_backward", dt.name, has_add),
+                lambda d: _backward_body(d, has_add), _BWD + ("DA",) * has_add, arrays, 3, n,
+                hid)
     return dgx, dgh, dhp
 
 

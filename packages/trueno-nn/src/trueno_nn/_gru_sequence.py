@@ -6,9 +6,10 @@ weight's and bias's gradients as one product and one sum over all steps.
 Each step is ``h_prev @ W_hh^T`` and the fused cell row ``gru_cell_forward`` (PyTorch's
 ``_thnn_fused_gru_cell``, the hidden bias added inside: trueno-gpu's one kernel, the row's
 decomposition on a device without one) writing into the sequence's arrays; the backward per
-step ``gru_cell_backward`` (writing both gate products' gradients into their steps), ``d_gh
-@ W_hh`` and its sum with h_prev's direct part: two launches a step forward and three
-backward, where the recorded per-step trueno ops took ~15 forward and ~38 backward. The
+step ``gru_cell_backward`` (writing both gate products' gradients into their steps; h_prev's
+direct part comes out with the previous step's output gradient added) and ``d_gh @ W_hh``:
+two launches a step each way, where the recorded per-step trueno ops took ~15 forward and
+~38 backward. The
 device loops call the kernels on the device arrays where the device has them (as the LSTM
 node, ``_lstm_sequence``). Double backward differentiates the recurrence recorded op by op
 (``_steps``)."""
@@ -91,24 +92,32 @@ def _cell_backward(seq, h0, w_hh, b_hh, reverse, dout, dh_last, need_w=True, nee
     dxw = torch.empty((*hs.shape[:2], 3 * hs.shape[2]), dtype=hs.dtype, device=hs.device)
     dgh = torch.empty(dxw.shape, dtype=hs.dtype, device=hs.device)
     ks = _kernels(hs)
+    # step t's h gradient is dh (its successor's d_gh @ W_hh) + carry (the successor's direct
+    # part plus dout[t], which the successor's cell adds in: ``dh_prev_add``)
     if ks is None:
-        dh = dh_last
+        dh, carry = dh_last, dout[order[0]]
         for t in order:
-            h_prev = h0 if t == first else hs[t + 1 if reverse else t - 1]
+            nxt = t + 1 if reverse else t - 1  # the step processed next (h_prev's)
+            h_prev = h0 if t == first else hs[nxt]
             g = dgh[t]
-            direct = _row(_CELL_BACKWARD, (dh, dout[t], h_prev, ws[t], dxw[t], g, None))[2]
-            dh = direct + torch.matmul(g, w_hh)
+            carry = _row(_CELL_BACKWARD, (dh, carry, h_prev, ws[t],
+                                          None if t == first else dout[nxt], dxw[t], g,
+                                          None))[2]
+            dh = torch.matmul(g, w_hh)
+        dh = dh + carry
     else:
         _, cell_backward, matmul, add = ks
         x_a, g_a, do_a, hs_a, ws_a = dxw._data, dgh._data, dout._data, hs._data, ws._data
         dh, h0_a, w = dh_last._data, h0._data, w_hh._data
+        carry = _at(do_a, order[0])
         for t in order:
-            h_prev = h0_a if t == first else _at(hs_a, t + 1 if reverse else t - 1)
+            nxt = t + 1 if reverse else t - 1
+            h_prev, more = (h0_a, None) if t == first else (_at(hs_a, nxt), _at(do_a, nxt))
             g = _at(g_a, t)
-            direct = cell_backward(dh, _at(do_a, t), h_prev, _at(ws_a, t), _at(x_a, t), g,
-                                   None)[2]
-            dh = add(direct, matmul(g, w))
-        dh = wrap(hs.__class__, dh, hs._device, None, hs._dtype)
+            carry = cell_backward(dh, carry, h_prev, _at(ws_a, t), more, _at(x_a, t), g,
+                                  None)[2]
+            dh = matmul(g, w)
+        dh = wrap(hs.__class__, add(dh, carry), hs._device, None, hs._dtype)
     three_h, hid = dgh.shape[-1], hs.shape[-1]
     dw_hh = None
     if need_w:

@@ -154,7 +154,7 @@ class _GRUPointwise(torch.autograd.Function):
             return tuple(next(grads) if t is not None and t.requires_grad else None
                          for t in ins)
         dgx, dgh, dh_prev = _run_row("gru_cell_backward", (dh, torch.zeros_like(dh), h,
-                                                           ctx.ws, None, None, None))
+                                                           ctx.ws, None, None, None, None))
         return dgx, dgh, dh_prev, None if b_hh is None else dgh.sum(0)
 
 

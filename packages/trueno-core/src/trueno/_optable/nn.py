@@ -94,11 +94,13 @@ comps("lstm_cell_backward", nin=8, accepts="real floating", shape="custom", nump
 # h_prev W_hh^T (N, 3H; gate order r, z, n), bias_h the (3H,) b_hh or None; r = sigmoid(x_r +
 # h_r), z = sigmoid(x_z + h_z), n = tanh(x_n + r h_n) (h_* with b_hh), h = (1 - z) n + z h_prev;
 # workspace (N, 4H) = r, z, n, h_n. The backward gives the gradients of gates_x and gates_h
-# and h_prev's direct part (dh + dh_out) z (the node adds d_gates_h @ W_hh). *_out as the
-# LSTM cell's.
+# and h_prev's direct part (dh + dh_out) z plus dh_prev_add (None: 0; the node passes the
+# previous step's output gradient, so one launch gives that step's whole dh_out; it adds
+# d_gates_h @ W_hh as that step's dh). *_out as the LSTM cell's.
 comps("gru_cell_forward", nin=6, accepts="real floating", shape="custom", numpy_name=None,
       torch_name=None, differentiable=False, module="_decompositions_rnn",
       sig="gates_x, gates_h, h_prev, bias_h, h_out, workspace_out, /")
-comps("gru_cell_backward", nin=7, accepts="real floating", shape="custom", numpy_name=None,
+comps("gru_cell_backward", nin=8, accepts="real floating", shape="custom", numpy_name=None,
       torch_name=None, differentiable=False, module="_decompositions_rnn",
-      sig="dh, dh_out, h_prev, workspace, d_gates_x_out, d_gates_h_out, dh_prev_out, /")
+      sig="dh, dh_out, h_prev, workspace, dh_prev_add, d_gates_x_out, d_gates_h_out, "
+          "dh_prev_out, /")

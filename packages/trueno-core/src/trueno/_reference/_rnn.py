@@ -78,10 +78,10 @@ def gru_cell_forward(gates_x, gates_h, h_prev, bias_h=None, h_out=None, workspac
     return _into(h_out, h.astype(dt)), _into(workspace_out, ws.astype(dt))
 
 
-def gru_cell_backward(dh, dh_out, h_prev, workspace, d_gates_x_out=None, d_gates_h_out=None,
-                      dh_prev_out=None):
+def gru_cell_backward(dh, dh_out, h_prev, workspace, dh_prev_add=None, d_gates_x_out=None,
+                      d_gates_h_out=None, dh_prev_out=None):
     """``(d_gates_x, d_gates_h, dh_prev)`` (N, 3H), (N, 3H), (N, H) for h's gradient ``dh +
-    dh_out``; ``dh_prev`` is the direct part ``(dh + dh_out) z``."""
+    dh_out``; ``dh_prev`` is the direct part ``(dh + dh_out) z`` plus ``dh_prev_add``."""
     dt = dh.dtype
     ct = _ct(dt)
     hid = h_prev.shape[-1]
@@ -94,7 +94,8 @@ def gru_cell_backward(dh, dh_out, h_prev, workspace, d_gates_x_out=None, d_gates
     dgx = np.concatenate([dr, dz, dn], axis=1)
     dgh = np.concatenate([dr, dz, dn * r], axis=1)
     return (_into(d_gates_x_out, dgx.astype(dt)), _into(d_gates_h_out, dgh.astype(dt)),
-            _into(dh_prev_out, (d * z).astype(dt)))
+            _into(dh_prev_out, (d * z + (0 if dh_prev_add is None else
+                                         dh_prev_add.astype(ct))).astype(dt)))
 
 
 KERNELS.update(gru_cell_forward=gru_cell_forward, gru_cell_backward=gru_cell_backward)

@@ -183,7 +183,9 @@ def batch_norm_training(x, weight=None, bias=None, *, eps=1e-5):
     c = x.shape[1]
     out = new_array(rt, tuple(x.shape), x.dtype)
     stats = new_array(rt, (3, c), x.dtype)
-    views = tuple(stats.view(stats.offset + k * c, (c,), (1,)) for k in range(3))
+    o = stats.offset  # the (C,) rows of stats (unrolled: a generator is a frame per call)
+    views = (stats.view(o, (c,), (1,)), stats.view(o + c, (c,), (1,)),
+             stats.view(o + 2 * c, (c,), (1,)))
     if c == 0:
         return (out, *views)
     key = ("fwd", x.dtype, x.shape, x.strides, x.offset, _layout(weight), _layout(bias), eps)
@@ -220,7 +222,7 @@ def batch_norm_backward(x, g, mean, rstd, weight=None):
     c = x.shape[1]
     gx = new_array(rt, tuple(x.shape), x.dtype)
     sums = new_array(rt, (2, c), x.dtype)
-    gw, gb = (sums.view(sums.offset + k * c, (c,), (1,)) for k in range(2))
+    gw, gb = sums.view(sums.offset, (c,), (1,)), sums.view(sums.offset + c, (c,), (1,))
     if c == 0:
         return gx, gw, gb
     key = ("bwd", x.dtype, x.shape, x.strides, x.offset, g.strides, g.offset, _layout(mean),

@@ -42,6 +42,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--mnist", metavar="DIR", help="train on MNIST's IDX files in DIR instead")
     p.add_argument("--limit", type=int, default=0, help="use only this many training images")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dropout", type=float, default=0.1,
+                   help="dropout before the linear layer (a GPU draws its own masks, as CUDA)")
     p.add_argument("--logdir", help="write TensorBoard scalars (loss, accuracy, lr) here")
     p.add_argument("--checkpoint", metavar="PATH",
                    help="save model, optimizer and scheduler state here after each epoch")
@@ -68,14 +70,14 @@ def mnist(root: str) -> tuple:
 class Net(nn.Module):
     """Two conv-BatchNorm-ReLU blocks, max pooling, global average pooling, a linear layer."""
 
-    def __init__(self, classes: int = 10) -> None:
+    def __init__(self, classes: int = 10, dropout: float = 0.1) -> None:
         super().__init__()
         self.features = nn.Sequential(
             nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
             nn.MaxPool2d(2),
             nn.Conv2d(16, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
             nn.AdaptiveAvgPool2d(1), nn.Flatten())
-        self.head = nn.Sequential(nn.Dropout(0.1), nn.Linear(32, classes))
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(32, classes))
 
     def forward(self, x):
         return self.head(self.features(x))
@@ -98,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.limit:
         x_tr, y_tr = x_tr[:args.limit], y_tr[:args.limit]
     loader = DataLoader(TensorDataset(x_tr, y_tr), batch_size=args.batch_size, shuffle=True)
-    model = Net().to(args.device)
+    model = Net(dropout=args.dropout).to(args.device)
     opt = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr * 3, epochs=args.epochs,
                                           steps_per_epoch=len(loader))

@@ -175,16 +175,22 @@ def test_lazy_modules_moved_to_the_gpu_before_the_first_call():
         return nn.Sequential(nn.LazyConv2d(3, 3), nn.LazyBatchNorm2d(), nn.Flatten(),
                              nn.LazyLinear(2))
     x = np.random.default_rng(5).standard_normal((2, 1, 5, 5)).astype("float32")
-    cpu, gpu = build(), build().to("gpu")
+    cpu, gpu, again = build(), build().to("gpu"), build().to("gpu")
     assert gpu[0].weight.device.type != "cpu" and nn.is_lazy(gpu[1].running_mean)
-    torch.manual_seed(6)
-    want = cpu(torch.tensor(x))
+    # materialised on the GPU, the parameters are drawn by the GPU's generator (as PyTorch's
+    # CUDA ones): the same seed gives the same ones, and the CPU copy given those parameters
+    # computes the same output (train mode: batch statistics)
     torch.manual_seed(6)
     got = gpu(torch.tensor(x).to("gpu"))
+    torch.manual_seed(6)
+    again(torch.tensor(x).to("gpu"))
     assert [type(m) for m in gpu] == [nn.Conv2d, nn.BatchNorm2d, nn.Flatten, nn.Linear]
     assert gpu[1].running_var.device.type != "cpu"
-    for (k, a), (_, b) in zip(gpu.state_dict().items(), cpu.state_dict().items(), strict=True):
-        np.testing.assert_allclose(np.asarray(a.to("cpu")), np.asarray(b), rtol=1e-5,
-                                   atol=1e-6, err_msg=k)
+    state = {k: v.to("cpu") for k, v in gpu.state_dict().items()}
+    for (k, a), (_, b) in zip(again.state_dict().items(), state.items(), strict=True):
+        np.testing.assert_array_equal(np.asarray(a.to("cpu")), np.asarray(b), err_msg=k)
+    cpu(torch.tensor(x))  # materialise the CPU copy, then give it the GPU's parameters
+    cpu.load_state_dict(state)
+    want = cpu(torch.tensor(x))
     np.testing.assert_allclose(np.asarray(got.detach().to("cpu")), np.asarray(want.detach()),
                                rtol=1e-4, atol=1e-5)

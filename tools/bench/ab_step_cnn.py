@@ -83,7 +83,11 @@ def _child(tree: pathlib.Path, args) -> dict:
     # built extension, and the plugin would be skipped)
     srcs = sorted(str(p) for p in (tree / "packages").glob("*/src")
                   if p.parent.name != "trueno-simd")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(srcs))
+    # the tree's sources first, then what the caller's PYTHONPATH holds (a device machine
+    # keeps wgpu and the other dependencies there); a source tree's trueno-gpu has no built
+    # _crecord, so its children time the Python record path
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        srcs + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     code = _CHILD.format(bench=str(pathlib.Path(__file__).resolve().parent), row=args.row,
                          opt=args.opt, batch=args.batch, steps=args.steps, warm=args.warm,
                          after=args.after or [])

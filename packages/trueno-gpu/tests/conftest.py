@@ -77,6 +77,20 @@ IDX = np.dtype(np.int64 if "int64" in DTYPES else np.int32)
 UIDX = np.dtype(np.uint64 if "uint64" in DTYPES else np.uint32)
 
 
+@pytest.fixture(scope="module")
+def gpu_registered():
+    """trueno's registry with the GPU backend: a checkout that is not pip-installed has no
+    entry point, so the plugin registers by hand (``pytestmark = usefixtures(...)``)."""
+    from trueno._registry import load_plugins
+
+    reg = load_plugins()
+    if "gpu" not in reg.devices:
+        from trueno_gpu import plugin
+
+        plugin.trueno_register_backends(reg)
+    return reg
+
+
 def np_dtype(name):
     if name == "bfloat16":
         import ml_dtypes

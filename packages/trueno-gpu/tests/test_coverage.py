@@ -14,16 +14,8 @@ tn = pytest.importorskip("trueno")
 CORE_HANDLED = {"reshape", "permute_dims", "expand", "getitem", "diagonal", "to_device"}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _gpu_registered():
-    from trueno._registry import load_plugins
-
-    reg = load_plugins()
-    if "gpu" not in reg.devices:  # not pip-installed: register the plugin by hand
-        from trueno_gpu import plugin
-
-        plugin.trueno_register_backends(reg)
-
+# the plugin registered by hand where trueno-gpu is not pip-installed (conftest)
+pytestmark = pytest.mark.usefixtures("gpu_registered")
 
 def test_every_op_has_a_gpu_path():
     import trueno.fft  # noqa: F401  (these modules add their ops to the table)

@@ -28,16 +28,8 @@ H = {k: RNG.standard_normal(s).astype(np.float32)
      for k, s in (("a", 256), ("b", 256), ("col", (8, 1)), ("row", (1, 32)), ("m", (8, 8)))}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _gpu_registered():
-    from trueno._registry import load_plugins
-
-    reg = load_plugins()
-    if "gpu" not in reg.devices:  # not pip-installed: register the plugin by hand
-        from trueno_gpu import plugin
-
-        plugin.trueno_register_backends(reg)
-
+# the plugin registered by hand where trueno-gpu is not pip-installed (conftest)
+pytestmark = pytest.mark.usefixtures("gpu_registered")
 
 @pytest.fixture
 def rt():

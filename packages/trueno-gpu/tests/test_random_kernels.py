@@ -18,17 +18,8 @@ tn = pytest.importorskip("trueno")
 import trueno.torch as torch  # noqa: E402
 from trueno._reference import _random as R  # noqa: E402
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _gpu_registered():
-    from trueno._registry import load_plugins
-
-    reg = load_plugins()
-    if "gpu" not in reg.devices:  # not pip-installed: register the plugin by hand
-        from trueno_gpu import plugin
-
-        plugin.trueno_register_backends(reg)
-
+# the plugin registered by hand where trueno-gpu is not pip-installed (conftest)
+pytestmark = pytest.mark.usefixtures("gpu_registered")
 
 _CARRY = 2**32 - 3  # the offset's low word carries into the high word inside the draw
 

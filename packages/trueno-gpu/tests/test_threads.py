@@ -21,16 +21,8 @@ tn = pytest.importorskip("trueno")
 THREADS = 4
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _gpu_registered():
-    from trueno._registry import load_plugins
-
-    reg = load_plugins()
-    if "gpu" not in reg.devices:  # not pip-installed: register the plugin by hand
-        from trueno_gpu import plugin
-
-        plugin.trueno_register_backends(reg)
-
+# the plugin registered by hand where trueno-gpu is not pip-installed (conftest)
+pytestmark = pytest.mark.usefixtures("gpu_registered")
 
 @pytest.fixture(autouse=True)
 def _preempt_often():

@@ -12,16 +12,8 @@ import pytest
 tn = pytest.importorskip("trueno")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _gpu_registered():
-    from trueno._registry import load_plugins
-
-    reg = load_plugins()
-    if "gpu" not in reg.devices:  # not pip-installed: register the plugin by hand
-        from trueno_gpu import plugin
-
-        plugin.trueno_register_backends(reg)
-
+# the plugin registered by hand where trueno-gpu is not pip-installed (conftest)
+pytestmark = pytest.mark.usefixtures("gpu_registered")
 
 RNG = np.random.default_rng(7)
 A = RNG.uniform(-2, 2, (4, 6)).astype(np.float32)

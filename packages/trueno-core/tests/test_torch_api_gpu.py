@@ -57,3 +57,18 @@ def test_as_strided_on_the_gpu_shares_memory():
         (4, 3), (2, 1), 1).numpy())
     v[0, 0] = -1.0
     assert x.cpu()[1].item() == -1.0
+
+
+@pytest.mark.parametrize("src_dev, dst_dev", [("cpu", "gpu"), ("gpu", "cpu")])
+def test_copy_between_devices_as_torch(src_dev, dst_dev):
+    """``copy_`` from a tensor on the other device (and of another dtype) copies its values,
+    as PyTorch's does between CPU and CUDA; the gradient flows back through the move."""
+    dst = tt.zeros(3, 4, dtype=tt.float64).to_device(dst_dev)
+    src = tt.tensor(A, requires_grad=True).to_device(src_dev)
+    src.retain_grad()
+    out = dst.copy_(src)
+    assert out is dst and dst.device.type == ("cuda" if dst_dev == "gpu" else "cpu")
+    assert dst.dtype == tt.float64
+    np.testing.assert_array_equal(dst.detach().cpu().numpy(), np.array(A))
+    (dst * 2).sum().backward()
+    np.testing.assert_array_equal(src.grad.cpu().numpy(), np.full((3, 4), 2.0, np.float32))

@@ -24,7 +24,9 @@ composite kernel stays:
   ``adam_update`` update a parameter and its state in one pass; ``batch_norm_training`` /
   ``batch_norm_backward`` (``_batch_norm``) and ``cross_entropy_forward`` /
   ``cross_entropy_backward`` (``_cross_entropy``) one or two launches where trueno-nn's
-  node takes 20 and 14, 12 and 7; ``max_pool2d_forward`` / ``max_pool2d_backward``
+  node takes 20 and 14, 12 and 7; ``layer_norm_backward`` (``_layer_norm_backward``) three
+  where autograd's trueno-op expression takes ~24 (its weight and bias sums a (1, rows)
+  matmul); ``max_pool2d_forward`` / ``max_pool2d_backward``
   (``_max_pool``) one each; ``batch_norm_update_stats`` (``_norm_stats``) one where the
   running statistics' tensor ops take ~11; ``threshold_backward`` (``_threshold``, relu's
   gradient) one where the decomposition's compare and where take two;
@@ -54,6 +56,7 @@ from . import (
     _fused,
     _gru_cell,
     _indexing,
+    _layer_norm_backward,
     _linalg,
     _matmul,
     _max_pool,
@@ -88,6 +91,7 @@ def kernels_table() -> dict:
     table.update(_composite_kernels.make_kernels(ALL_DTYPES))
     table.update(_conv.make_kernels(ALL_DTYPES))
     table.update(_batch_norm.make_kernels(ALL_DTYPES))  # batch_norm_training/_backward
+    table.update(_layer_norm_backward.make_kernels(ALL_DTYPES))  # layer_norm's gradients
     table.update(_cross_entropy.make_kernels(ALL_DTYPES))  # cross_entropy_forward/_backward
     table.update(_max_pool.make_kernels(ALL_DTYPES))  # max_pool2d_forward/_backward
     table.update(_norm_stats.make_kernels(ALL_DTYPES))  # batch_norm_update_stats

@@ -459,6 +459,10 @@ class Tensor(_Base):
         return self
 
     def copy_(self, src, non_blocking=False):
+        """Copy ``src`` into this tensor, in place: PyTorch's rule, also from another device
+        (moved here first; differentiable through the move) or dtype, broadcast to this shape."""
+        if isinstance(src, Tensor) and src._device is not self._device:
+            src = src.to(self._device)
         self[...] = src
         return self
 

@@ -19,7 +19,7 @@ from trueno import Tensor
 from trueno import backend as B
 from trueno import sum as _sum
 
-from ._graph import FREED, FREED_MSG, AccumulateGrad
+from ._graph import FREED, FREED_MSG, RUNNING, AccumulateGrad
 from ._inplace import fit_shape
 from ._record import anomaly_on
 
@@ -191,6 +191,9 @@ class GraphRunner:
         prev, prev_in = MODES.grad_enabled, MODES.in_backward
         MODES.grad_enabled = bool(create)
         MODES.in_backward = True  # the NumPy face keeps 0-d results as arrays for the rules
+        running = RUNNING
+        prev_keep = running.keep
+        running.keep = keep  # (a custom Function's rule frees its ctx unless kept)
         pop = ready.pop
         push = ready.append
         bget = buf.get
@@ -269,6 +272,7 @@ class GraphRunner:
                         push(c)  # every consumer ran: c is ready (its count is not read again)
         finally:
             MODES.grad_enabled, MODES.in_backward = prev, prev_in
+            running.keep = prev_keep
         return captured
 
     def _leaf(self, n, g, create, handed, capture, captured):

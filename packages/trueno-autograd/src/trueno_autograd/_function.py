@@ -6,7 +6,7 @@ from __future__ import annotations
 from trueno import Tensor
 from trueno import backend as B
 
-from ._graph import FREED_MSG, Rule, node_class
+from ._graph import FREED_MSG, RUNNING, Node, Rule
 
 __all__ = ["Function", "FunctionCtx"]
 
@@ -178,6 +178,12 @@ def _backward(node, g):
                             for (sh, dt, dev, c), gi in zip(call.like, gs)])
                 break
     res = call.cls.backward(ctx, *gs)
+    if not RUNNING.keep:
+        # PyTorch's release of a node's variables once it ran without retain_graph: the
+        # saved tensors go now, and ctx.saved_tensors raises from here on (also for a ctx
+        # that saved nothing; a backward that never reads them runs again, as PyTorch's)
+        ctx._freed = True
+        ctx._saved = ctx._versions = ()
     if res.__class__ is not tuple:  # (a tuple subclass, as a namedtuple, as a plain tuple)
         res = tuple(res) if isinstance(res, tuple) else (res,)
     n_args = call.n_args
@@ -200,8 +206,33 @@ def _entry(cls):
     rule = Rule(_backward, "none", False, f"{name}Backward")
     if len(_ENTRIES) >= _ENTRIES_MAX:
         _ENTRIES.clear()
-    entry = _ENTRIES[cls] = ((node_class(rule.name), rule), name)
+    node_cls = _NODE_CLASSES.get(rule.name)
+    if node_cls is None:
+        node_cls = _NODE_CLASSES[rule.name] = type(rule.name, (_FunctionNode,),
+                                                   {"__slots__": ()})
+        node_cls.__module__ = "trueno_autograd"
+    entry = _ENTRIES[cls] = ((node_cls, rule), name)
     return entry
+
+
+class _FunctionNode(Node):
+    """The node of a custom Function's call. It reads as the call's ctx, as PyTorch's (whose
+    node is the ctx): ``y.grad_fn.saved_tensors``, ``needs_input_grad`` and what forward set
+    on ctx (public names only: the node's own private slots never reach the ctx)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str):
+        if name[:1] == "_" or name == "params":
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        try:
+            return getattr(self.params.ctx, name)
+        except AttributeError:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute "
+                                 f"'{name}'") from None
+
+
+_NODE_CLASSES: dict = {}  # a node class name -> its _FunctionNode subclass
 
 
 def _among(t, seq) -> bool:

@@ -17,11 +17,13 @@ has ``_saved`` set to ``FREED``.
 
 from __future__ import annotations
 
+import threading
+
 from trueno import backend as B
 from trueno.backend import AutogradMeta
 
 __all__ = ["Node", "AccumulateGrad", "Rule", "RemovableHandle", "NodeHooks", "node_class",
-           "FREED", "FREED_MSG"]
+           "FREED", "FREED_MSG", "RUNNING"]
 
 FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -40,6 +42,17 @@ class _Freed(tuple):
 
 
 FREED = _Freed()  # ``node._saved`` once backward freed what the node saved
+
+
+class _Running(threading.local):
+    """The calling thread's running backward: ``keep`` is its ``retain_graph`` (True while
+    none runs). Read by rules that free what they hold themselves (a custom Function's ctx,
+    whose ``saved_tensors`` raise ``FREED_MSG`` once a backward that kept nothing ran it)."""
+
+    keep = True
+
+
+RUNNING = _Running()
 
 
 class Rule:

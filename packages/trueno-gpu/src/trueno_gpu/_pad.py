@@ -1,9 +1,11 @@
-"""``pad`` on the GPU: every NumPy mode but callables and odd reflection.
+"""``pad`` on the GPU: every NumPy mode but callables.
 
 "constant" fills an array and copies ``x`` into its interior ("empty", whose margins NumPy
 leaves undefined, is "constant" with zeros: no stale data from a reused buffer shows);
 "edge", "wrap", "reflect" and "symmetric" (even reflection) gather ``x`` along each padded
-axis by NumPy's own index map; "maximum", "minimum", "mean", "median" and "linear_ramp" pad
+axis by NumPy's own index map; odd reflection (``2 * edge - reflected``, whose values compound
+where a pad is wider than the axis) repeats NumPy's own steps on the GPU (``_pad_odd``);
+"maximum", "minimum", "mean", "median" and "linear_ramp" pad
 one axis at a time as NumPy does (the statistics and the ramps' edges see the axes padded
 before), joining margins to the array: statistics are reduced on the GPU; integer means and
 medians, and the ramps, are finished on the host from the (one-slice) edge values with
@@ -15,8 +17,11 @@ from __future__ import annotations
 import numpy as np
 
 from ._api import GpuDeviceAPI, contiguous
+from ._codegen import new_array
 from ._composite_kernels import concat
+from ._dtypes import dtype_info
 from ._elementwise import launch, rt_of
+from ._elementwise_exprs import BINARY
 from ._reduce import reduce
 
 __all__ = ["pad"]
@@ -32,9 +37,15 @@ _STAT_MODES = ("maximum", "minimum", "mean", "median")
 
 def pad(x, pad_width, mode="constant", **kw):
     """``np.pad``: "constant" fills an array and copies ``x`` into its interior; "edge",
-    "wrap", "reflect" and "symmetric" gather ``x`` along each padded axis; "maximum",
-    "minimum", "mean", "median" and "linear_ramp" join margins to it axis by axis."""
-    if mode in _GATHER_MODES and kw.get("reflect_type", "even") == "even":
+    "wrap", "reflect" and "symmetric" gather ``x`` along each padded axis (odd reflection
+    computes its margins as NumPy does); "maximum", "minimum", "mean", "median" and
+    "linear_ramp" join margins to it axis by axis."""
+    method = kw.get("reflect_type", "even")
+    if mode in ("reflect", "symmetric"):  # (NumPy reflects evenly for any type but "odd")
+        if method == "odd":
+            return _pad_odd(x, pad_width, mode)
+        return _pad_gather(x, pad_width, mode)
+    if mode in _GATHER_MODES and method == "even":
         return _pad_gather(x, pad_width, mode)
     if mode in _STAT_MODES or mode == "linear_ramp":
         return _pad_margins(x, pad_width, mode, kw)
@@ -44,7 +55,7 @@ def pad(x, pad_width, mode="constant", **kw):
         modes = ("constant", "empty") + _GATHER_MODES + _STAT_MODES + ("linear_ramp",)
         raise GpuDtypeError(f"gpu: pad(mode={mode!r}) has no GPU kernel; the GPU has "
                             f"mode={', '.join(map(repr, modes))}"
-                            f"{' (reflect_type=even)' if mode in _GATHER_MODES else ''}\n"
+                            f"{' (without reflect_type)' if mode in _GATHER_MODES else ''}\n"
                             f"  hint: x.to_device('cpu')")
     rt = rt_of(x)
     pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
@@ -80,6 +91,68 @@ def _pad_gather(x, pad_width, mode):
             idx = np.pad(np.arange(x.shape[d]), [tuple(int(v) for v in pw[d])], mode=mode)
             out = take(out, idx, d, mode="clip")
     return out if out is not x else contiguous(x)
+
+
+def _pad_odd(x, pad_width, mode):
+    """NumPy's odd ``reflect``/``symmetric`` pad, axis by axis (later axes see the earlier
+    ones padded) and, where a pad is wider than the axis, in NumPy's rounds: each round
+    reflects at most the valid part (a multiple of the axis' period) about its current edges,
+    ``2 * edge - value`` in the array's dtype (integers wrap, floats round, as NumPy's), and
+    joins the two chunks to it; the next round's edges are the new chunks' ends."""
+    from ._indexing import take
+
+    pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+    eo = 1 if mode == "symmetric" else 0  # NumPy's edge_offset: the edge is reflected too
+    cur = x
+    for d in range(x.ndim):
+        left, right = (int(v) for v in pw[d])
+        if not (left or right):
+            continue
+        n = x.shape[d]
+        # NumPy's own pad of the positions: its errors (negative widths, an empty axis) and,
+        # for a singleton axis, its (legacy) edge padding
+        idx = np.pad(np.arange(n), [(left, right)], mode=mode, reflect_type="odd")
+        if n == 1:
+            cur = take(cur, idx, d, mode="clip")
+            continue
+        while left or right:
+            m = cur.shape[d]
+            # the valid length NumPy reflects: whole periods of the original axis
+            span = m // n * n if eo else (m - 1) // (n - 1) * (n - 1)
+            parts = []
+            if left:
+                k = min(span, left)
+                parts.append(_odd_chunk(cur, d, 1 - eo, k, 0))
+                left -= k
+            parts.append(cur)
+            if right:
+                k = min(span, right)
+                parts.append(_odd_chunk(cur, d, m - 1 + eo - k, k, m - 1))
+                right -= k
+            cur = concat(*parts, axis=d)
+    return cur if cur is not x else contiguous(x)
+
+
+def _odd_chunk(v, d, lo, k, edge_at):
+    """``2 * v[edge_at] - v[lo:lo + k][::-1]`` along axis ``d`` (a new array): the edge
+    doubled in its own launch (stored in the dtype: NumPy's ``2 * edge`` overflows or wraps
+    there, and no fused multiply-add can skip it), then the reflected values subtracted. For
+    bool, NumPy's nonzero ``2 * edge - value`` is ``edge | value``."""
+    rt = rt_of(v)
+    s = v.strides[d]
+    shape = list(v.shape)
+    shape[d] = k
+    strides = list(v.strides)
+    strides[d] = -s
+    chunk = v.view(v.offset + (lo + k - 1) * s, tuple(shape), tuple(strides))
+    edge = _slice(v, d, edge_at, edge_at + 1)
+    out = new_array(rt, tuple(shape), v.dtype)
+    key = dtype_info(v.dtype).tkey
+    if key == "b":
+        return launch("bitwise_or", BINARY["bitwise_or"]["b"], [edge, chunk], out, rt)
+    two = new_array(rt, edge.shape, v.dtype)
+    launch("add", BINARY["add"][key], [edge, edge], two, rt)
+    return launch("subtract", BINARY["subtract"][key], [two, chunk], out, rt)
 
 
 def _slice(a, d, start, stop):

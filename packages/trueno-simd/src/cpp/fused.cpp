@@ -92,6 +92,12 @@ py::array softmax_kernel(py::object x_, long axis, py::object out, bool log) {
         }
     };
     const idx nt = get_num_threads();
+    if (L <= kSoftmaxShortRow && rows > 1) {  // many short rows: a vector lane per row
+        parallel_range(rows, std::max<idx>(2, kGrainMath / L), [&](idx lo, idx hi) {
+            t.softmax_rows[d](px, xoff.data() + lo, sx, po, ooff.data() + lo, so, hi - lo, L, log);
+        });
+        return o;
+    }
     if (rows >= 2 * nt || L < kGrainMath || nt == 1) {
         parallel_range(rows, std::max<idx>(2, kGrainMath / L), [&](idx lo, idx hi) {
             for (idx r = lo; r < hi; ++r) row(px + xoff[size_t(r)], po + ooff[size_t(r)]);

@@ -286,6 +286,67 @@ void substore_run(const char* p, idx s, char* o, idx so, idx n, double cd, doubl
     }
 }
 
+// softmax / log_softmax of `rows` short rows (n <= kSoftmaxShortRow elements, stride s; row r
+// at p + xoff[r], its output at o + ooff[r] with stride so). A row of 10 is one and a bit
+// vectors, so row by row each pass is a latency-bound chain and a padded tail; here W rows at a
+// time are transposed into a stack buffer, one lane per row, and max, exp, sum, the log (in
+// double) and the final pass run on whole vectors. Lanes past the last row repeat its values.
+template <class T>
+void softmax_rows_run(const char* p, const idx* xoff, idx s, char* o, const idx* ooff, idx so,
+                      idx rows, idx n, bool log) {
+    using V = typename VT<T>::V;
+    constexpr int W = VT<T>::W;
+    using VD = typename VT<double>::V;
+    constexpr int WD = VT<double>::W;
+    alignas(64) T buf[kSoftmaxShortRow * W];
+    alignas(64) T lane[W];
+    alignas(64) double dl[W];
+    for (idx r0 = 0; r0 < rows; r0 += W) {
+        const int b = rows - r0 < W ? int(rows - r0) : W;
+        const char* xr[W];
+        for (int k = 0; k < W; ++k) xr[k] = p + xoff[r0 + (k < b ? k : b - 1)];
+        for (idx j = 0; j < n; ++j)
+            for (int k = 0; k < W; ++k) buf[j * W + k] = ld<T>(xr[k] + j * s);
+        V m = vload<V>(reinterpret_cast<const char*>(buf));
+        for (idx j = 1; j < n; ++j) {
+            V x = vload<V>(reinterpret_cast<const char*>(buf + j * W));
+            m = ((x > m) | (x != x)) ? x : m;  // NaN wins, as np.max
+        }
+        V acc{};
+        for (idx j = 0; j < n; ++j) {
+            char* q = reinterpret_cast<char*>(buf + j * W);
+            V e = vexp<T>(vload<V>(q) - m);
+            acc += e;
+            if (!log) vstore(q, e);
+        }
+        vstore(reinterpret_cast<char*>(lane), acc);
+        for (int k = 0; k < W; ++k) dl[k] = double(lane[k]);
+        if (log) {
+            for (int k = 0; k < W; k += WD) {  // log of the sums in double, as std::log
+                const VD l = vlog<double>(vload<VD>(reinterpret_cast<const char*>(dl + k)));
+                vstore(reinterpret_cast<char*>(dl + k), l);
+            }
+            for (int k = 0; k < W; ++k) lane[k] = T(dl[k]);
+            const V c2 = vload<V>(reinterpret_cast<const char*>(lane));
+            for (idx j = 0; j < n; ++j) {
+                char* q = reinterpret_cast<char*>(buf + j * W);
+                vstore(q, (vload<V>(q) - m) - c2);
+            }
+        } else {
+            for (int k = 0; k < W; ++k) lane[k] = T(1.0 / dl[k]);
+            const V f = vload<V>(reinterpret_cast<const char*>(lane));
+            for (idx j = 0; j < n; ++j) {
+                char* q = reinterpret_cast<char*>(buf + j * W);
+                vstore(q, vload<V>(q) * f);
+            }
+        }
+        for (int k = 0; k < b; ++k) {
+            char* orow = o + ooff[r0 + k];
+            for (idx j = 0; j < n; ++j) st<T>(orow + j * so, buf[j * W + k]);
+        }
+    }
+}
+
 template <class T>
 void normrow_run(const char* p, idx s, char* o, idx n, double meand, double rstdd,
                  const char* w, idx sw, const char* b, idx sb) {
@@ -330,6 +391,7 @@ void fill_reduce_one(KernelTable& t) {
         t.expstore[d] = expstore_run<T>;
         t.scale[d] = scale_run<T>;
         t.substore[d] = substore_run<T>;
+        t.softmax_rows[d] = softmax_rows_run<T>;
         t.normrow[d] = normrow_run<T>;
     } else if constexpr (!std::is_same_v<T, bool>) {
         t.isum[d] = isum_run<T>;

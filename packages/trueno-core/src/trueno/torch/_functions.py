@@ -14,7 +14,7 @@ from .. import _elementwise as E
 from .. import _linalg_ops as L
 from .. import _manipulation as M
 from .. import _reduction as Rd
-from .._dispatch import run
+from .._dispatch import cast_data, check_accepts, compute_dtype, run
 from .._errors import ShapeError, TruenoIndexError
 from .._gather_scatter import _device_checks, gather_checked
 from .._optable import OPS
@@ -436,11 +436,11 @@ def log_softmax(input, dim, dtype=None):  # noqa: A002
 
 
 def _composite(name, x, params):
-    from .._dispatch import cast_data, check_accepts, compute_dtype
     row = OPS[name]
-    if x.dtype not in row.accepts:
-        check_accepts(row, x.dtype)
-    ct, _ = compute_dtype(row, x.dtype, x.__class__)
+    dt = x._dtype  # core's dtype: x.dtype is the face's, not ``is`` it, so cast_data would copy
+    if dt not in row.accepts:
+        check_accepts(row, dt)
+    ct, _ = compute_dtype(row, dt, x.__class__)
     return run(row, (x,), (cast_data(x, ct),), params, x.__class__, x._device, ct)
 
 

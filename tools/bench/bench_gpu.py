@@ -61,14 +61,16 @@ def _median_time(fn, sync, repeats, warmup=0.2, target=0.05):
     # the calls per timed run from one call's time (with its sync): the fastest of five, as
     # one slow sync (an H100's blocking wait can take a millisecond) would leave a small op
     # timed in runs of a few calls, each paying a whole sync (bench_gpu's 1K a + b read
-    # 14.9 us/op on an H100 where probe_small_ops' loop of 200 reads 5.8)
+    # 14.9 us/op on an H100 where probe_small_ops' loop of 200 reads 5.8); at most 1,000 calls
+    # a run (was 200: one sync of ~0.3 ms then still added ~1.5 us to a 1K add's 5 us, and two
+    # runs of one commit on one H100 read 5.1 and 6.8 us/op)
     one = float("inf")
     for _ in range(5):
         t0 = time.perf_counter()
         fn()
         sync()
         one = min(one, time.perf_counter() - t0)
-    inner = _LAST["inner"] = max(1, min(200, int(target / max(one, 1e-6))))
+    inner = _LAST["inner"] = max(1, min(1000, int(target / max(one, 1e-6))))
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()

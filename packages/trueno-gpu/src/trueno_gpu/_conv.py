@@ -96,8 +96,11 @@ fn main({LINEAR_ID}) {{
 
 # A product of few outputs over a long K (the dot kernel's case, groups 1) takes the direct
 # kernel over slices of the input channels, enough of them for about this many threads;
-# TRUENO_GPU_CONV_DIRECT_SPLIT=0 keeps im2col and the dot kernel (A/B)
-_SPLIT_THREADS = 16384
+# TRUENO_GPU_CONV_DIRECT_SPLIT=0 keeps im2col and the dot kernel (A/B). H100, weight-gradient
+# convs, ms at 16K / 64K / 256K threads (probe_conv_weight_grad.py --threads, 5 alternated
+# rounds): the CNN's conv2 at batch 64 0.394 / 0.183 / 0.194, conv1 0.189 / 0.168 / 0.182,
+# bench_nn's conv2d 0.682 / 0.667 / 0.542; lavapipe unchanged (conv2: 435 / 421 ms)
+_SPLIT_THREADS = 65536
 _DIRECT_SPLIT = os.environ.get("TRUENO_GPU_CONV_DIRECT_SPLIT", "1") != "0"
 
 # Split K when the product has fewer output tiles (64 x 64) than this and K is at least

@@ -6,8 +6,12 @@
 // bfloat16 compute in float32 blocks, as the same-dtype kernels do. The caller (trueno's
 // dispatcher) chooses `ct` by its face's promotion: the kernel never promotes.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <string>
+#if !(defined(__x86_64__) || defined(__i386__))
+#include <cfenv>
+#endif
 
 #include "elementwise.hpp"
 #include "fpe.hpp"
@@ -132,10 +136,56 @@ struct Mixed {
     idx osz;         // its item size
 };
 
+// Whether converting dtype s for a loop in dtype w can raise a flag NumPy reports: float32 ->
+// float64 quiets a signalling NaN and raises invalid, as astype does. (float16/bfloat16 loads
+// raise nothing NumPy's casts would: NumPy keeps their signalling NaNs, which then raise in the
+// op itself, and the flags of our conversion are reported with the op's.)
+bool cast_flags(DType s, DType w) { return s == F32 && w == F64; }
+
+// Runs conversion f with this thread's sticky flags set aside: returns the flags f raised and
+// leaves the flags raised before it as they were.
+template <class F>
+int isolated_flags(F&& f) {
+#if defined(__x86_64__) || defined(__i386__)
+    const unsigned saved = _mm_getcsr();
+    _mm_setcsr(saved & ~0x3fu);
+    f();
+    const int raised = fpe_hw_test();
+    _mm_setcsr(saved);
+#else
+    std::fexcept_t saved;
+    std::fegetexceptflag(&saved, FE_ALL_EXCEPT);
+    std::feclearexcept(FE_ALL_EXCEPT);
+    f();
+    const int raised = fpe_hw_test();
+    std::fesetexceptflag(&saved, FE_ALL_EXCEPT);
+#endif
+    return raised;
+}
+
+// Flags raised by the conversions of each operand, when they are kept apart from the op's.
+struct CastFlags {
+    bool apart[2] = {false, false};
+    std::atomic<int> raised[2] = {0, 0};
+};
+
+// Convert m elements of one operand, the conversion's flags kept apart if asked.
+template <bool APART>
+inline void convert(CastRun c, const char* src, idx s, char* dst, idx m, CastFlags* cf, int i) {
+    if (!APART || !cf->apart[i]) {
+        c(src, s, dst, m);
+        return;
+    }
+    const int f = isolated_flags([&] { c(src, s, dst, m); });
+    if (f) cf->raised[i].fetch_or(f, std::memory_order_relaxed);
+}
+
 // One run of n elements: operand a at pa (byte stride sa; 0 broadcasts one element),
 // converted by ca unless ca is null, likewise b; the results go contiguously to po.
+// (APART: the conversions' flags kept apart in cf; otherwise cf is not read.)
+template <bool APART>
 void run_blocks(const Mixed& k, CastRun ca, const char* pa, idx sa, CastRun cb,
-                const char* pb, idx sb, char* po, idx n) {
+                const char* pb, idx sb, char* po, idx n, CastFlags* cf) {
     alignas(64) char ba[kBlock * 8], bb[kBlock * 8];
     alignas(64) float bo[kBlock];
     const idx W = itemsize_of(k.w);
@@ -146,12 +196,12 @@ void run_blocks(const Mixed& k, CastRun ca, const char* pa, idx sa, CastRun cb,
         const char* xb = pb + i * sb;
         idx xsa = sa, xsb = sb;
         if (ca) {
-            ca(xa, sa, ba, sa == 0 ? 1 : m);
+            convert<APART>(ca, xa, sa, ba, sa == 0 ? 1 : m, cf, 0);
             xa = ba;
             xsa = sa == 0 ? 0 : W;
         }
         if (cb) {
-            cb(xb, sb, bb, sb == 0 ? 1 : m);
+            convert<APART>(cb, xb, sb, bb, sb == 0 ? 1 : m, cf, 1);
             xb = bb;
             xsb = sb == 0 ? 0 : W;
         }
@@ -173,12 +223,11 @@ void run_blocks(const Mixed& k, CastRun ca, const char* pa, idx sa, CastRun cb,
                " (cast_loads('" + dtype_name(k.ct) + "') lists the dtypes it reads)");
 }
 
-py::array mixed_impl(const Mixed& k, py::handle a_, py::handle b_) {
+template <bool APART>
+py::array mixed_impl(const Mixed& k, const py::array& a, const py::array& b, const DType* d,
+                     CastFlags* cf) {
     const char* name = kOpNames[k.op];
-    py::array a = as_array(a_, name), b = as_array(b_, name);
-    const DType da = dtype_code(a.dtype()), db = dtype_code(b.dtype());
-    if (!loads(k.ct, da) || !loads(k.ct, db)) cannot_load(k, a, b);
-    const CastRun ca = caster(da, k.w), cb = caster(db, k.w);
+    const CastRun ca = caster(d[0], k.w), cb = caster(d[1], k.w);
     if ((a.flags() & py::array::c_style) && (b.flags() & py::array::c_style)) {
         // C-contiguous operands of one shape (or one 0-d) small enough for this thread: no
         // broadcasting, no iterator
@@ -196,9 +245,9 @@ py::array mixed_impl(const Mixed& k, py::handle a_, py::handle b_) {
         }
         if (fits && idx(like->size()) < kGrainCheap) {
             py::array o = empty_like_shape(*like, k.rdt);
-            run_blocks(k, ca, static_cast<const char*>(a.data()), sa, cb,
+            run_blocks<APART>(k, ca, static_cast<const char*>(a.data()), sa, cb,
                        static_cast<const char*>(b.data()), sb,
-                       static_cast<char*>(o.mutable_data()), idx(like->size()));
+                       static_cast<char*>(o.mutable_data()), idx(like->size()), cf);
             return o;
         }
     }
@@ -213,18 +262,60 @@ py::array mixed_impl(const Mixed& k, py::handle a_, py::handle b_) {
     NoGil nogil(it.total);
     parallel_range(it.total, grain, [&](idx lo, idx hi) {
         it.run(lo, hi, [&](const char* const* p, idx n) {
-            run_blocks(k, ca, p[0], sa, cb, p[1], sb, const_cast<char*>(p[2]), n);
+            run_blocks<APART>(k, ca, p[0], sa, cb, p[1], sb, const_cast<char*>(p[2]), n, cf);
         });
     });
     return o;
 }
 
-py::array mixed_call(const Mixed& k, py::handle a, py::handle b) {
+// Whether NumPy casts input x before its loop (check_for_trivial_loop): a 0-d input, or a 1-d
+// one of at most numpy.getbufsize() elements, is cast (and checked, as "cast") up front. From
+// the first input it does not cast so, the iterator casts in buffers and the cast's flags are
+// the op's (nothing for maximum, minimum and comparisons, whose loops never report).
+bool numpy_casts_first(const py::array& x) {
+    if (x.ndim() == 0) return true;
+    if (x.ndim() != 1) return false;
+    // (asked only when a cast raised something: NumPy keeps the buffer size in its errstate)
+    return idx(x.shape(0)) <= py::module_::import("numpy").attr("getbufsize")().cast<idx>();
+}
+
+py::array mixed_call(const Mixed& k, py::handle a_, py::handle b_) {
+    const char* name = kOpNames[k.op];
     const char* fname = fpe_name(k.op);
-    if (!fname) return mixed_impl(k, a, b);
-    FpeScope fpe;
-    py::array r = mixed_impl(k, a, b);
-    give_fp_errors(fname, fpe.flags(true));  // the conversions raise nothing NumPy reports
+    py::array a = as_array(a_, name), b = as_array(b_, name);
+    const DType d[2] = {dtype_code(a.dtype()), dtype_code(b.dtype())};
+    if (!loads(k.ct, d[0]) || !loads(k.ct, d[1])) cannot_load(k, a, b);
+    const bool apart[2] = {cast_flags(d[0], k.w), cast_flags(d[1], k.w)};
+    if (!fname && !apart[0] && !apart[1]) return mixed_impl<false>(k, a, b, d, nullptr);
+    int op_flags = 0;
+    py::array r = [&] {
+        FpeScope fpe;
+        py::array o = mixed_impl<false>(k, a, b, d, nullptr);
+        op_flags = fpe.flags(true);
+        return o;
+    }();
+    if ((op_flags & FPE_INVALID) && (apart[0] || apart[1])) {
+        // A conversion may have raised it (a signalling NaN): run again with the conversions'
+        // flags kept apart, block by block (reading MXCSR drains the pipeline, so only here).
+        CastFlags cf;
+        cf.apart[0] = apart[0];
+        cf.apart[1] = apart[1];
+        FpeScope fpe;
+        r = mixed_impl<true>(k, a, b, d, &cf);
+        op_flags = fpe.flags(true);
+        // NumPy's order: inputs it casts first report "cast" (each its own), in operand order,
+        // until one it leaves to the iterator (a cast, or a copy of an unaligned input)
+        const py::array* x[2] = {&a, &b};
+        bool iterating = false;
+        for (int i = 0; i < 2; ++i) {
+            const bool copied = d[i] != k.ct || !(x[i]->flags() & 0x0100);  // NPY_ARRAY_ALIGNED
+            if (!copied) continue;
+            iterating = iterating || !numpy_casts_first(*x[i]);
+            if (iterating) op_flags |= cf.raised[i].load();
+            else give_fp_errors("cast", cf.raised[i].load());
+        }
+    }
+    if (fname) give_fp_errors(fname, op_flags);  // maximum, minimum, comparisons never report
     return r;
 }
 

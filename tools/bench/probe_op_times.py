@@ -36,22 +36,33 @@ def _install() -> None:
         k = real(op_name, dtype_name)
         if k is None:
             return None
-
-        def timed(*args, **kw):
-            if not _ON[0]:
-                return k(*args, **kw)
-            rt = RT.get_runtime(0)
-            trueno_gpu.synchronize()
-            d0, t0 = rt.dispatches, time.perf_counter()
-            out = k(*args, **kw)
-            trueno_gpu.synchronize()
-            row = _TIMES[op_name]
-            row[0] += time.perf_counter() - t0
-            row[1] += 1
-            row[2] += rt.dispatches - d0
-            return out
+        timed = _timed(op_name, k)
+        # a kernel's attributes stay visible (``swap01``; ``many``, the multi-tensor optimizer
+        # update, which trueno-nn looks up on the kernel: timed under "<op>.many")
+        for name, value in getattr(k, "__dict__", {}).items():
+            setattr(timed, name, _timed(f"{op_name}.{name}", value) if callable(value)
+                    else value)
         return timed
     backend.kernel = kernel
+
+
+def _timed(label: str, k):
+    """``k`` with a sync before and after each call while timing is on, its wall time,
+    calls and launches added to ``_TIMES[label]``."""
+    def timed(*args, **kw):
+        if not _ON[0]:
+            return k(*args, **kw)
+        rt = RT.get_runtime(0)
+        trueno_gpu.synchronize()
+        d0, t0 = rt.dispatches, time.perf_counter()
+        out = k(*args, **kw)
+        trueno_gpu.synchronize()
+        row = _TIMES[label]
+        row[0] += time.perf_counter() - t0
+        row[1] += 1
+        row[2] += rt.dispatches - d0
+        return out
+    return timed
 
 
 def _row_fn(name: str):

@@ -6,15 +6,19 @@ only when there is none, with the reason naming the missing driver.
 
 from __future__ import annotations
 
+import importlib.util
 import pathlib
 import sys
 
 import numpy as np
 import pytest
 
+# The checkout's sources where a package is not installed (an installed one is the one under
+# test: a non-editable install holds the built C extension that the source tree lacks)
 _HERE = pathlib.Path(__file__).resolve().parent
-for p in (_HERE.parent / "src", _HERE.parents[1] / "trueno-core" / "src"):
-    if p.is_dir() and str(p) not in sys.path:
+for name, p in (("trueno_gpu", _HERE.parent / "src"),
+                ("trueno", _HERE.parents[1] / "trueno-core" / "src")):
+    if importlib.util.find_spec(name) is None and p.is_dir() and str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
 from trueno._strided import StridedArray  # noqa: E402

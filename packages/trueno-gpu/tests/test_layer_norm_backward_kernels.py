@@ -98,6 +98,31 @@ def test_same_bits_every_run():
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("case", [((2, 20000), 1, True), ((1, 3, 8000), 2, False),
+                                  ((3, 2, 17000), 1, True)], ids=str)
+def test_few_long_rows(case, dtype):
+    """Fewer than 64 rows of at least 16384: the composed path (wide reductions), not a
+    workgroup per row."""
+    _has(dtype)
+    shape, nd, affine = case
+    x = (RNG.standard_normal(shape) * 3 + 2).astype(dtype)
+    g = RNG.standard_normal(shape).astype(dtype)
+    w = RNG.standard_normal(shape[len(shape) - nd:]).astype(dtype) if affine else None
+    want = _torch(x.astype(np.float64), g.astype(np.float64),
+                  None if w is None else w.astype(np.float64), nd, 1e-5)
+    rt = _runtime.get_runtime(0)
+    d0 = rt.dispatches
+    got = LNB.layer_norm_backward(up(x), up(g), None if w is None else up(w),
+                                  normalized_ndim=nd)
+    assert rt.dispatches - d0 > 3  # not the row kernels
+    tol = dict(TOL[dtype], atol=0.1 if dtype == "float16" else 2e-3 if dtype == "float32"
+               else 1e-9)  # sums of ~10^4 terms
+    for a, b in zip(got, want, strict=True):
+        assert a.dtype == np.dtype(dtype) and a.shape == b.shape
+        np.testing.assert_allclose(down(a).astype(np.float64), b, **tol)
+
+
 def test_no_rows_gives_zero_sums():
     x = np.zeros((0, 3, 5), np.float32)
     gx, gw, gb = LNB.layer_norm_backward(up(x), up(x), up(np.ones((3, 5), np.float32)),

@@ -39,6 +39,7 @@ _LANES = WG // _COLS  # row lanes per column
 _TARGET_GROUPS = 512  # column-pass workgroups to aim for (an H100 has 132 SMs)
 _MIN_CHUNK = 64  # rows per chunk at least (8 per lane)
 _MAX_CHUNKS = 64  # chunks at most (the finishing pass adds this many partials per column)
+_LONG_ROWS, _LONG = 64, 16384  # fewer rows than this, each at least this long: _long_rows
 
 
 def plan_chunks(R: int, L: int) -> tuple[int, int]:
@@ -176,6 +177,8 @@ def layer_norm_backward(x, g, weight=None, *, normalized_ndim, eps=1e-5):
         return gx, gw, gb
     if R == 0:  # no rows: the sums are zeros
         return gx, *_zeros(rt, dt, sums, tail, L)
+    if R < _LONG_ROWS and L >= _LONG:
+        return _long_rows(x, g, weight, normalized_ndim, eps)
     xa, ga = _rows_view(x), _rows_view(g)
     w = None if weight is None else weight if weight.is_contiguous() else contiguous(weight)
     stats = new_array(rt, (2, R), "float64" if dt.compute == "f64" else "float32")
@@ -202,6 +205,32 @@ def layer_norm_backward(x, g, weight=None, *, normalized_ndim, eps=1e-5):
         rt.dispatch(k3, [L, K], [sums.storage.buffer, part.storage.buffer], -(-2 * L // WG),
                     2 * K * L * 4)
     return gx, gw, gb
+
+
+def _long_rows(x, g, weight, nd, eps):
+    """Few long rows: a workgroup per row would idle the GPU, and on lavapipe its four loops
+    over a row pass the 65,535 loop iterations per invocation after which the driver silently
+    stops looping (rows of ~4M elements). The chunked reductions and elementwise kernels
+    instead (~11 launches, all of them wide), as the forward's ``_long_layer_norm``."""
+    from ._reduce import _as_f32, _ew, reduce
+
+    axes = tuple(range(x.ndim - nd, x.ndim))
+    lead = tuple(range(x.ndim - nd))
+    xf, gf = _as_f32(x), _as_f32(g)
+    ft = xf.dtype
+    m = reduce("mean", xf, axes, True, ft)
+    v = reduce("mean", _ew("(x0 - x1) * (x0 - x1)", [xf, m], ft, "sqdev"), axes, True, ft)
+    xhat = _ew("(x0 - x1) / sqrt(x2 + x3)", [xf, m, v, (eps, ft)], ft, "lnb_xhat")
+    h = gf if weight is None else _ew("x0 * x1", [gf, _as_f32(weight)], ft, "lnb_mul")
+    a = reduce("mean", h, axes, True, ft)
+    b = reduce("mean", _ew("x0 * x1", [h, xhat], ft, "lnb_mul"), axes, True, ft)
+    gx = _ew("(x0 - x1 - x2 * x3) / sqrt(x4 + x5)", [h, a, xhat, b, v, (eps, ft)], x.dtype,
+             ("lnb_gx", x.dtype.name))
+    gxh = _ew("x0 * x1", [gf, xhat], ft, "lnb_mul")
+    if not lead:  # one row: the sums over no axes are the terms themselves
+        return (gx, _ew("x0", [gxh], x.dtype, ("lnb_cast", x.dtype.name)),
+                _ew("x0", [gf], x.dtype, ("lnb_cast", x.dtype.name)))
+    return gx, reduce("sum", gxh, lead, False, x.dtype), reduce("sum", gf, lead, False, x.dtype)
 
 
 def _zeros(rt, dt, sums, tail, L):

@@ -169,6 +169,8 @@ def layer_norm_backward(x, g, weight=None, *, normalized_ndim, eps=1e-5):
     tail = tuple(x.shape[x.ndim - normalized_ndim:])
     L = math.prod(tail)
     R = x.size // L if L else 0
+    if 0 < R < _LONG_ROWS and L >= _LONG:
+        return _long_rows(x, g, weight, normalized_ndim, eps)
     gx = new_array(rt, tuple(x.shape), x.dtype)
     sums = new_array(rt, (2,) + tail, x.dtype)
     gw = sums.view(sums.offset, tail, sums.strides[1:])
@@ -177,8 +179,6 @@ def layer_norm_backward(x, g, weight=None, *, normalized_ndim, eps=1e-5):
         return gx, gw, gb
     if R == 0:  # no rows: the sums are zeros
         return gx, *_zeros(rt, dt, sums, tail, L)
-    if R < _LONG_ROWS and L >= _LONG:
-        return _long_rows(x, g, weight, normalized_ndim, eps)
     xa, ga = _rows_view(x), _rows_view(g)
     w = None if weight is None else weight if weight.is_contiguous() else contiguous(weight)
     stats = new_array(rt, (2, R), "float64" if dt.compute == "f64" else "float32")

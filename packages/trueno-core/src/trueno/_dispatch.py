@@ -16,6 +16,7 @@ import numpy as np
 from . import _cast_on_load as C
 from . import _dtypes as D
 from . import _registry as R
+from ._cast_order import cast_operands, cast_then_run, run_reporting
 from ._device import CPU
 from ._errors import DeviceError, DTypeError, ShapeError
 from ._views import broadcast_shapes
@@ -269,6 +270,8 @@ def binary_fn(op, reflected=False, operator=False):
     """
     fast_cache = op.fast
     ndarray = np.ndarray
+    host_cast, isnan = ndarray.astype, np.isnan  # a CPU entry's caster (_caster); only
+    f32, f64 = np.dtype(np.float32), np.dtype(np.float64)  # f32 -> f64 raises a named flag
     pyscalars = _PYSCALARS
     name = op.name
     differentiable = op.differentiable
@@ -308,11 +311,22 @@ def binary_fn(op, reflected=False, operator=False):
                         if sa != xb.shape and sa and xb.shape:  # a 0-d side always fits
                             broadcast_shapes(sa, xb.shape)
                         k, cast_a, cast_b, npdt, rdt = fast
-                        if cast_a is not None:
-                            xa = cast_a(xa, npdt)
-                        if cast_b is not None:
-                            xb = cast_b(xb, npdt)
-                        out = k(xb, xa) if reflected else k(xa, xb)
+                        # NumPy's names for a float32 NaN's cast (_cast_order): only where
+                        # NumPy may not cast before its loop (N-d, or 1-d > 1024, with the
+                        # default getbufsize() 8192) and the operand holds a NaN
+                        if (cast_a is host_cast or cast_b is host_cast) and npdt is f64 and (
+                                (xa.dtype is f32 and (xa.size > 1024 or xa.ndim > 1 or
+                                                      xb.ndim > 1) and isnan(xa).any()) or
+                                (xb.dtype is f32 and (xb.size > 1024 or xb.ndim > 1 or
+                                                      xa.ndim > 1) and isnan(xb).any())):
+                            out = cast_then_run(op, k, npdt, xb, xa) if reflected else \
+                                cast_then_run(op, k, npdt, xa, xb)
+                        else:
+                            if cast_a is not None:
+                                xa = cast_a(xa, npdt)
+                            if cast_b is not None:
+                                xb = cast_b(xb, npdt)
+                            out = k(xb, xa) if reflected else k(xa, xb)
         elif bc in pyscalars:
             dev = a._device
             fast = fast_cache.get((cls, dev._code | a._dtype._code, bc))
@@ -425,9 +439,17 @@ def binary(op, a, b, reflected=False):
     # a raw host pair (datetime64/timedelta64 with ints, floats or the other time kind): its
     # kernel is NumPy's ufunc on the operands as they are, in operand order
     raw = getattr(ct, "raw", False)
-    xa = a._data if a._dtype is ct or raw else cast_data(a, ct)
+    cast_flags = 0
+    if isinstance(b, Tensor) and a._device is CPU and not raw and \
+            (a._dtype is not ct or b._dtype is not ct):  # NumPy's names for the casts' errors
+        x1, x2, cast_flags = cast_operands(*((b._data, a._data) if reflected else
+                                             (a._data, b._data)), ct.numpy)
+        xa, xb = (x2, x1) if reflected else (x1, x2)
+    else:
+        xa = a._data if a._dtype is ct or raw else cast_data(a, ct)
+        if isinstance(b, Tensor):
+            xb = b._data if b._dtype is ct or raw else cast_data(b, ct)
     if isinstance(b, Tensor):
-        xb = b._data if b._dtype is ct or raw else cast_data(b, ct)
         if xa.shape != xb.shape:
             broadcast_shapes(xa.shape, xb.shape)
         inputs = (b, a) if reflected else (a, b)
@@ -448,7 +470,9 @@ def binary(op, a, b, reflected=False):
                      a._device)
         inputs = (b, a) if reflected else (a, b)
     datas = (xb, xa) if reflected else (xa, xb)
-    out = run(op, inputs, datas, {}, cls, a._device, ct)
+    out = run(op, inputs, datas, {}, cls, a._device, ct) if not cast_flags else \
+        run_reporting(op, cast_flags, functools.partial(run, op, inputs, datas, {}, cls,
+                                                        a._device, ct))  # (NumPy's iterator)
     key = a._device._code | ct._code
     k = op.kcache.get(key)
     if k is not None and getattr(k, "kernel", None) is None:  # checked (kernel_check) and raw

@@ -326,12 +326,21 @@ void softmax_rows_run(const char* p, const idx* xoff, idx s, char* o, const idx*
                 const VD l = vlog<double>(vload<VD>(reinterpret_cast<const char*>(dl + k)));
                 vstore(reinterpret_cast<char*>(dl + k), l);
             }
-            for (int k = 0; k < W; ++k) lane[k] = T(dl[k]);
-            const V c2 = vload<V>(reinterpret_cast<const char*>(lane));
-            for (idx j = 0; j < n; ++j) {
-                char* q = reinterpret_cast<char*>(buf + j * W);
-                vstore(q, (vload<V>(q) - m) - c2);
+            // (x - max) - log(sum) row by row from the input, no transpose back
+            alignas(64) T ml[W];
+            vstore(reinterpret_cast<char*>(ml), m);
+            for (int k = 0; k < b; ++k) {
+                const T c = ml[k], c2 = T(dl[k]);
+                const char* xk = p + xoff[r0 + k];
+                char* orow = o + ooff[r0 + k];
+                if (s == idx(sizeof(T)) && so == idx(sizeof(T))) {
+                    for (idx j = 0; j < n; ++j)
+                        st<T>(orow + j * sizeof(T), (ld<T>(xk + j * sizeof(T)) - c) - c2);
+                } else {
+                    for (idx j = 0; j < n; ++j) st<T>(orow + j * so, (ld<T>(xk + j * s) - c) - c2);
+                }
             }
+            continue;
         } else {
             for (int k = 0; k < W; ++k) lane[k] = T(1.0 / dl[k]);
             const V f = vload<V>(reinterpret_cast<const char*>(lane));

@@ -4,6 +4,7 @@ rows and the 32/33 boundary are checked against NumPy in float64 and against tor
 is importable: the lent GPU machines have no torch)."""
 import numpy as np
 import pytest
+from test_fused import np_log_softmax, np_softmax
 
 try:
     import torch
@@ -11,18 +12,6 @@ except ImportError:  # pragma: no cover - machines without torch compare with Nu
     torch = None
 
 FLOATS = ["float32", "float64"]
-
-
-def np_softmax(x, axis):
-    x = x.astype(np.float64)
-    e = np.exp(x - x.max(axis, keepdims=True))
-    return e / e.sum(axis, keepdims=True)
-
-
-def np_log_softmax(x, axis):
-    x = x.astype(np.float64)
-    m = x.max(axis, keepdims=True)
-    return x - m - np.log(np.exp(x - m).sum(axis, keepdims=True))
 
 
 def tol(dtype):

@@ -57,7 +57,7 @@ def _reduced_shape(shape, axis, keepdims):
 
 
 def _expected_shape(op, args, params):
-    from ._dispatch import matmul_shapes
+    from ._matmul_shapes import matmul_shapes
     from ._views import broadcast_shapes
     rule = SHAPE_RULES.get(op.shape)
     if rule is not None:
